@@ -1,0 +1,149 @@
+"""Benchmark of federated training (sandan.learn.federated) in simulation: federated vs local-only vs pooled,
+every model scored on each company's own held-out rows (stratified folds within each company).
+
+Bars (issue 8): federated F1 ≥ 0.95 × pooled F1 over all companies' held-out rows, and federated ≥ local-only for
+the smallest companies; every company is reported. Run: .venv/bin/python benchmarks/federated.py [ai4i] [injection]
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sandan.learn.federated import (
+    DPConfig,
+    FedAvg,
+    FedProx,
+    Schema,
+    TreeBagging,
+    compare,
+    injection_federation,
+    split_non_iid,
+)
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+
+# Six virtual milling companies over AI4I's 10,000 cycles: different product-type mixes (L/M/H) and sizes.
+AI4I_PLAN = {
+    "big-L": {"L": 2500, "M": 700, "H": 100},
+    "mid-M": {"L": 800, "M": 1200, "H": 200},
+    "mid-H": {"L": 300, "M": 200, "H": 500},
+    "mid-L": {"L": 900, "M": 300, "H": 100},
+    "small-L": {"L": 250, "M": 100, "H": 50},
+    "tiny-mix": {"L": 150, "M": 100, "H": 50},
+}
+AI4I_SCHEMA = Schema(
+    "Machine failure",
+    "1",
+    [
+        "Air temperature [K]",
+        "Process temperature [K]",
+        "Rotational speed [rpm]",
+        "Torque [Nm]",
+        "Tool wear [min]",
+    ],
+    {"Type": ["L", "M", "H"]},
+)
+INJECTION_SCHEMA = Schema(
+    "result",
+    "ng",
+    [
+        "melt_temp_c",
+        "mould_temp_c",
+        "injection_pressure_bar",
+        "injection_speed_mm_s",
+        "holding_pressure_bar",
+        "holding_time_s",
+        "cooling_time_s",
+        "cushion_mm",
+    ],
+)
+
+
+def _iv(iv: dict, key: str) -> str:
+    lo, hi = iv.get(key, (float("nan"), float("nan")))
+    return f"[{lo:.3f}, {hi:.3f}]"
+
+
+def report(title: str, cmp, smallest: int = 2) -> None:
+    o, oi = cmp.overall, cmp.overall_intervals
+    print(f"== {title} — {cmp.strategy}; {cmp.scheme_en}")
+    for m in ("federated", "pooled", "local"):
+        print(
+            f"  {m:9s} F1 {o[m]['f1']:.3f} {_iv(oi[m], 'f1')}  ROC-AUC {o[m].get('roc_auc', float('nan')):.3f}  "
+            f"precision {o[m]['precision']:.3f} recall {o[m]['recall']:.3f}  (all companies' held-out rows)"
+        )
+    ratio = o["federated"]["f1"] / max(o["pooled"]["f1"], 1e-9)
+    print(f"  federated / pooled F1 = {ratio:.3f}  → {'MEETS' if ratio >= 0.95 else 'MISSES'} the ≥ 0.95 bar")
+    if cmp.privacy:
+        p = cmp.privacy
+        print(
+            f"  DP: ε = {p['epsilon']} at δ = {p['delta']} (clip {p['clip']}, σ {p['noise_multiplier']}, {p['rounds']} rounds)"
+        )
+    print(
+        f"  {'company':18s} {'rows':>5s} {'pos':>4s}  {'federated F1':>22s}  {'local F1':>22s}  {'pooled F1':>6s}  adopt"
+    )
+    for g in sorted(cmp.companies, key=lambda g: -g.n_rows):
+        f, lo, po = g.metrics["federated"]["f1"], g.metrics["local"]["f1"], g.metrics["pooled"]["f1"]
+        print(
+            f"  {g.company:18s} {g.n_rows:5d} {g.positives:4d}  {f:.3f} {_iv(g.intervals['federated'], 'f1'):>16s}  "
+            f"{lo:.3f} {_iv(g.intervals['local'], 'f1'):>16s}  {po:.3f}  {'yes' if g.adopt else 'no'}"
+        )
+    small = sorted(cmp.companies, key=lambda g: g.n_rows)[:smallest]
+    ok = all(g.metrics["federated"]["f1"] >= g.metrics["local"]["f1"] for g in small)
+    print(f"  smallest {smallest} companies: federated ≥ local-only → {'MEETS' if ok else 'MISSES'}")
+    print(f"  rounds kept per fold {cmp.rounds}; wall time {cmp.seconds:.0f} s")
+
+
+def ai4i(strategies: list[str]) -> None:
+    frame = pd.read_csv(DATA / "ai4i2020" / "ai4i2020.csv")
+    frames = split_non_iid(frame, "Type", AI4I_PLAN, seed=0)
+    mix = ", ".join(
+        f"{c} {len(f)} ({'/'.join(str(int((f['Type'] == t).sum())) for t in 'LMH')} L/M/H)"
+        for c, f in frames.items()
+    )
+    print(f"AI4I 2020 over {len(frames)} virtual companies: {mix}")
+    for s in strategies:
+        report("AI4I 2020 machine failure", compare(frames, AI4I_SCHEMA, STRATEGIES[s], progress=_progress))
+        sys.stdout.flush()
+
+
+def injection(strategies: list[str]) -> None:
+    frames = injection_federation(scale=1.0, seed=0)
+    mix = ", ".join(f"{c} {len(f)} ({(f['result'] == 'ng').mean():.0%} ng)" for c, f in frames.items())
+    print(f"Virtual injection moulders (sandan.twin process model, 6 machines): {mix}")
+    for s in strategies:
+        report(
+            "injection moulding ok/ng", compare(frames, INJECTION_SCHEMA, STRATEGIES[s], progress=_progress)
+        )
+        sys.stdout.flush()
+
+
+def _progress(msg: str) -> None:
+    print(f"    … {msg}", file=sys.stderr)
+
+
+STRATEGIES = {
+    "trees": lambda: TreeBagging(),
+    "fedavg": lambda: FedAvg(),
+    "fedprox": lambda: FedProx(mu=0.1),
+    "fedavg-dp": lambda: FedAvg(dp=DPConfig(clip=1.0, noise_multiplier=1.0, delta=1e-5)),
+}
+
+
+def main(argv: list[str]) -> None:
+    sets = [a for a in argv if a in ("ai4i", "injection")] or ["ai4i", "injection"]
+    strategies = [a for a in argv if a in STRATEGIES] or ["trees", "fedavg"]
+    t0 = time.perf_counter()
+    for name in sets:
+        {"ai4i": ai4i, "injection": injection}[name](strategies)
+    print(f"total wall time {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main(sys.argv[1:])

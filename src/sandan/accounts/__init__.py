@@ -1,0 +1,185 @@
+"""Accounts and tenancy: users with roles, passwords (Argon2id), hashed API and session tokens, the audit log.
+
+It decides who may act for which company; interfaces ask it, they never decide themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from sandan.domain import Forbidden, InvalidInput, NotAuthenticated, NotFound, Role, User
+from sandan.store import Store
+
+_HASHER = PasswordHasher()  # Argon2id with the library's RFC 9106 low-memory defaults
+MIN_PASSWORD = 8
+TOKEN_PREFIX = "sdn_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The user a request acts as, with the checks every interface applies the same way."""
+
+    user: User
+    token_id: str | None = None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.user.role is Role.operator
+
+    def require_company(self, company_id: str) -> None:
+        """Refuse access to another company's data. Reported as not found so that ids do not leak."""
+        if not self.is_operator and self.user.company_id != company_id:
+            raise NotFound(
+                f"company {company_id!r} not found",
+                f"회사 {company_id!r}을(를) 찾을 수 없습니다",
+                code="not_found",
+            )
+
+    def require_write(self, company_id: str) -> None:
+        self.require_company(company_id)
+        if not self.user.role.can_write:
+            raise Forbidden(
+                "your role (viewer) may read but not change data; ask your company admin for the engineer role",
+                "조회자(viewer) 권한으로는 데이터를 바꿀 수 없습니다. 회사 관리자에게 엔지니어 권한을 요청하세요",
+            )
+
+    def require_admin(self, company_id: str | None) -> None:
+        if company_id is not None:
+            self.require_company(company_id)
+        if not self.user.role.can_admin or (company_id is None and not self.is_operator):
+            raise Forbidden(
+                "this needs a company admin or the platform operator",
+                "회사 관리자 또는 플랫폼 운영자 권한이 필요합니다",
+            )
+
+    def require_operator(self) -> None:
+        if not self.is_operator:
+            raise Forbidden("only the platform operator may do this", "플랫폼 운영자만 할 수 있습니다")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInput(
+            f"password must have at least {MIN_PASSWORD} characters",
+            f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다",
+            code="weak_password",
+        )
+    return _HASHER.hash(password)
+
+
+def create_user(
+    store: Store,
+    user_id: str,
+    password: str,
+    role: Role | str,
+    company_id: str | None = None,
+    *,
+    name: str = "",
+    lang: str = "ko",
+    by: Principal | None = None,
+) -> User:
+    """Create a user; `by` (when given) must be allowed to create users of that company and role."""
+    role = Role(role)
+    if by is not None:
+        if role is Role.operator:
+            by.require_operator()
+        else:
+            by.require_admin(company_id)
+    try:
+        user = User(id=user_id, name=name, role=role, company_id=company_id, lang=lang)
+    except ValueError as exc:
+        raise InvalidInput(f"invalid user: {exc}", f"사용자 정보가 올바르지 않습니다: {exc}") from exc
+    if company_id is not None and store.get_company(company_id) is None:
+        raise NotFound(f"company {company_id!r} does not exist", f"회사 {company_id!r}이(가) 없습니다")
+    store.add_user(user, hash_password(password))
+    store.add_audit(company_id, by.user.id if by else None, "user.create", user_id, role.value)
+    return user
+
+
+def authenticate(store: Store, user_id: str, password: str) -> User:
+    """Check a password; every attempt, failed or not, is written to the audit log."""
+    found = store.user_for_login(user_id)
+    ok = False
+    if found is not None:
+        user, stored = found
+        try:
+            ok = _HASHER.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if ok and _HASHER.check_needs_rehash(stored):
+            store.set_password_hash(user.id, _HASHER.hash(password))
+    company = found[0].company_id if found else None
+    store.add_audit(company, user_id if found else None, "login.ok" if ok else "login.failed", user_id, "")
+    if not ok:
+        raise NotAuthenticated(
+            "user id or password is wrong", "아이디 또는 비밀번호가 틀렸습니다", code="bad_credentials"
+        )
+    return found[0]
+
+
+def _digest(token: str) -> str:
+    # API tokens carry 256 random bits, so a fast hash is enough (unlike passwords).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(
+    store: Store, user: User, *, kind: str = "api", name: str = "", ttl: timedelta | None = None
+) -> str:
+    """A new bearer token for `user`; only its hash is stored, so the plain token is shown once."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = datetime.now(UTC) + ttl if ttl else None
+    token_id = secrets.token_hex(8)
+    store.add_token(token_id, user.id, _digest(token), kind, name, expires)
+    if kind == "api":
+        store.add_audit(user.company_id, user.id, "token.create", token_id, name)
+    return token
+
+
+def resolve_token(store: Store, token: str) -> Principal:
+    record = store.token_for_hash(_digest(token)) if token else None
+    now = datetime.now(UTC)
+    if record is None or record.revoked or (record.expires_at is not None and record.expires_at <= now):
+        raise NotAuthenticated(
+            "missing, expired or revoked token; log in again or create a new API token",
+            "토큰이 없거나 만료되었거나 폐기되었습니다. 다시 로그인하거나 새 API 토큰을 만드세요",
+        )
+    found = store.user_for_login(record.user_id)
+    if found is None:
+        raise NotAuthenticated("the token's user no longer exists", "토큰의 사용자가 더 이상 없습니다")
+    return Principal(user=found[0], token_id=record.token_id)
+
+
+def revoke_token(store: Store, principal: Principal) -> None:
+    if principal.token_id:
+        store.revoke_token(principal.token_id)
+
+
+def audit(
+    store: Store,
+    principal: Principal | None,
+    company_id: str | None,
+    action: str,
+    target: str = "",
+    detail: str = "",
+) -> None:
+    """Record a write: who, for which company, what, on what."""
+    store.add_audit(company_id, principal.user.id if principal else None, action, target, detail)
+
+
+__all__ = [
+    "Principal",
+    "hash_password",
+    "create_user",
+    "authenticate",
+    "issue_token",
+    "resolve_token",
+    "revoke_token",
+    "audit",
+    "MIN_PASSWORD",
+]

@@ -1,0 +1,166 @@
+"""A company's assets (Site → Line → Machine → Signal): list, read, and create-or-replace with PUT.
+
+A child names its parent (a line its site, a machine its line); an unknown parent is refused with the id named.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sandan.accounts import audit
+from sandan.api.deps import ReadTenant, Tenant, WriteTenant, company_router, machine_or_404
+from sandan.domain import InvalidInput, Line, Machine, NotFound, ProcessFamily, Signal, Site
+
+router: APIRouter = company_router("assets")
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SiteIn(_In):
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = Field(default="Asia/Seoul", description="IANA time zone of the site")
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Seoul") from exc
+        return v
+
+
+class LineIn(_In):
+    site_id: str
+    name: str = Field(min_length=1, max_length=200)
+
+
+class MachineIn(_In):
+    line_id: str
+    name: str = Field(min_length=1, max_length=200)
+    family: ProcessFamily = ProcessFamily.other
+    model: str = ""
+    ideal_cycle_time_s: float | None = Field(default=None, gt=0)
+
+
+class SignalIn(_In):
+    name: str = Field(min_length=1, max_length=100)
+    unit: str = ""
+    min_value: float | None = None
+    max_value: float | None = None
+    description: str = ""
+
+
+def _site(t: Tenant, site_id: str) -> Site | None:
+    return next((s for s in t.store.list_sites(t.company_id) if s.id == site_id), None)
+
+
+def _line(t: Tenant, line_id: str) -> Line | None:
+    return next((x for x in t.store.list_lines(t.company_id) if x.id == line_id), None)
+
+
+# ---- sites --------------------------------------------------------------------------------------
+@router.get("/sites", response_model=list[Site])
+def list_sites(t: ReadTenant) -> list[Site]:
+    return t.store.list_sites(t.company_id)
+
+
+@router.get("/sites/{site_id}", response_model=Site)
+def get_site(site_id: str, t: ReadTenant) -> Site:
+    site = _site(t, site_id)
+    if site is None:
+        raise NotFound(f"site {site_id!r} not found", f"사업장 {site_id!r}을(를) 찾을 수 없습니다")
+    return site
+
+
+@router.put("/sites/{site_id}", response_model=Site)
+def put_site(site_id: str, body: SiteIn, t: WriteTenant) -> Site:
+    """Create the site or replace its name and time zone."""
+    site = Site(id=site_id, company_id=t.company_id, **body.model_dump())
+    t.store.upsert_site(t.company_id, site)
+    audit(t.store, t.principal, t.company_id, "site.put", site_id, site.name)
+    return site
+
+
+# ---- lines --------------------------------------------------------------------------------------
+@router.get("/lines", response_model=list[Line])
+def list_lines(t: ReadTenant, site_id: str | None = Query(default=None)) -> list[Line]:
+    return t.store.list_lines(t.company_id, site_id)
+
+
+@router.get("/lines/{line_id}", response_model=Line)
+def get_line(line_id: str, t: ReadTenant) -> Line:
+    line = _line(t, line_id)
+    if line is None:
+        raise NotFound(f"line {line_id!r} not found", f"라인 {line_id!r}을(를) 찾을 수 없습니다")
+    return line
+
+
+@router.put("/lines/{line_id}", response_model=Line)
+def put_line(line_id: str, body: LineIn, t: WriteTenant) -> Line:
+    """Create the line or replace it; its site must exist."""
+    if _site(t, body.site_id) is None:
+        raise InvalidInput(
+            f"site {body.site_id!r} does not exist; create it first with PUT …/sites/{body.site_id}",
+            f"사업장 {body.site_id!r}이(가) 없습니다. 먼저 사업장을 만드세요",
+            code="unknown_site",
+            field="site_id",
+        )
+    line = Line(id=line_id, company_id=t.company_id, **body.model_dump())
+    t.store.upsert_line(t.company_id, line)
+    audit(t.store, t.principal, t.company_id, "line.put", line_id, line.name)
+    return line
+
+
+# ---- machines -----------------------------------------------------------------------------------
+@router.get("/machines", response_model=list[Machine])
+def list_machines(t: ReadTenant, line_id: str | None = Query(default=None)) -> list[Machine]:
+    return t.store.list_machines(t.company_id, line_id)
+
+
+@router.get("/machines/{machine_id}", response_model=Machine)
+def get_machine(machine_id: str, t: ReadTenant) -> Machine:
+    return machine_or_404(t, machine_id)
+
+
+@router.put("/machines/{machine_id}", response_model=Machine)
+def put_machine(machine_id: str, body: MachineIn, t: WriteTenant) -> Machine:
+    """Create the machine or replace it; its line must exist."""
+    if _line(t, body.line_id) is None:
+        raise InvalidInput(
+            f"line {body.line_id!r} does not exist; create it first with PUT …/lines/{body.line_id}",
+            f"라인 {body.line_id!r}이(가) 없습니다. 먼저 라인을 만드세요",
+            code="unknown_line",
+            field="line_id",
+        )
+    machine = Machine(id=machine_id, company_id=t.company_id, **body.model_dump())
+    t.store.upsert_machine(t.company_id, machine)
+    audit(t.store, t.principal, t.company_id, "machine.put", machine_id, machine.name)
+    return machine
+
+
+# ---- signals ------------------------------------------------------------------------------------
+@router.get("/machines/{machine_id}/signals", response_model=list[Signal])
+def list_signals(machine_id: str, t: ReadTenant) -> list[Signal]:
+    machine_or_404(t, machine_id)
+    return t.store.list_signals(t.company_id, machine_id)
+
+
+@router.put("/machines/{machine_id}/signals", response_model=list[Signal])
+def put_signals(machine_id: str, body: list[SignalIn], t: WriteTenant) -> list[Signal]:
+    """Create or replace the listed signals of a machine (signals not listed are kept)."""
+    machine_or_404(t, machine_id)
+    names = [s.name for s in body]
+    if len(set(names)) != len(names):
+        raise InvalidInput(
+            "a signal name appears twice in the list", "신호 이름이 목록에 두 번 나옵니다", field="name"
+        )
+    signals = [Signal(company_id=t.company_id, machine_id=machine_id, **s.model_dump()) for s in body]
+    t.store.upsert_signals(t.company_id, signals)
+    audit(t.store, t.principal, t.company_id, "signals.put", machine_id, ", ".join(names))
+    return t.store.list_signals(t.company_id, machine_id)

@@ -1,0 +1,75 @@
+"""Log in and out, the caller's own profile and API tokens; the checks themselves are `sandan.accounts`.
+
+No password or token is ever logged or returned twice: a new token is shown once, only its hash is stored.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
+
+from sandan.accounts import authenticate, issue_token, revoke_token
+from sandan.api.deps import SESSION_COOKIE, PrincipalDep, SettingsDep, StoreDep
+from sandan.api.errors import ERROR_RESPONSES
+from sandan.api.models import Ok, UserOut
+
+router = APIRouter(prefix="/api/v1", tags=["auth"], responses=ERROR_RESPONSES)
+
+
+class LoginIn(BaseModel):
+    user_id: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginOut(BaseModel):
+    token: str = Field(description="a session token; send it as Authorization: Bearer <token>")
+    expires_at: datetime
+    user: UserOut
+
+
+class TokenIn(BaseModel):
+    name: str = Field(default="", max_length=100, description="what the token is for, e.g. 'line 2 gateway'")
+    days: int | None = Field(default=None, ge=1, le=3650, description="lifetime in days; none = no expiry")
+
+
+class TokenOut(BaseModel):
+    token: str = Field(description="shown only this once; store it safely")
+    name: str
+    expires_at: datetime | None
+
+
+def _user(user) -> UserOut:
+    return UserOut.model_validate(user.model_dump())
+
+
+@router.post("/auth/login", response_model=LoginOut)
+def login(body: LoginIn, store: StoreDep, settings: SettingsDep) -> LoginOut:
+    """Check the password and return a session token valid for `session_hours`."""
+    user = authenticate(store, body.user_id, body.password)
+    ttl = timedelta(hours=settings.session_hours)
+    token = issue_token(store, user, kind="session", name="api login", ttl=ttl)
+    return LoginOut(token=token, expires_at=datetime.now(UTC) + ttl, user=_user(user))
+
+
+@router.post("/auth/logout", response_model=Ok)
+def logout(request: Request, response: Response, principal: PrincipalDep, store: StoreDep) -> Ok:
+    """Revoke the token this request was made with."""
+    revoke_token(store, principal)
+    if SESSION_COOKIE in request.cookies:
+        response.delete_cookie(SESSION_COOKIE)
+    return Ok()
+
+
+@router.get("/me", response_model=UserOut)
+def me(principal: PrincipalDep) -> UserOut:
+    return _user(principal.user)
+
+
+@router.post("/auth/tokens", response_model=TokenOut, status_code=201)
+def create_token(body: TokenIn, principal: PrincipalDep, store: StoreDep) -> TokenOut:
+    """A new API token acting as yourself, for scripts and gateways."""
+    ttl = timedelta(days=body.days) if body.days else None
+    token = issue_token(store, principal.user, kind="api", name=body.name, ttl=ttl)
+    return TokenOut(token=token, name=body.name, expires_at=datetime.now(UTC) + ttl if ttl else None)

@@ -1,0 +1,186 @@
+"""Every API error as one JSON shape: `{"error": {"code", "message": {"en", "ko"}, "where"}}`.
+
+Turns project errors, request validation failures, unknown routes and unexpected exceptions into that shape;
+it never puts a traceback or a submitted value (a password, say) into a response.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import pydantic
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sandan.domain import NotAuthenticated, SandanError
+
+log = logging.getLogger("sandan.api")
+
+API_PREFIX = "/api/"
+MAX_LISTED = 20
+
+
+class ErrorMessage(BaseModel):
+    en: str
+    ko: str
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: ErrorMessage
+    where: dict[str, Any] = {}
+
+
+class ErrorResponse(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorBody
+
+
+def error_response(
+    status: int, code: str, en: str, ko: str, where: dict[str, Any] | None = None, headers=None
+) -> JSONResponse:
+    body = {"error": {"code": code, "message": {"en": en, "ko": ko}, "where": where or {}}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+# Korean for pydantic's error types; the English comes from pydantic itself.
+_KO = {
+    "missing": "필수 항목이 없습니다",
+    "extra_forbidden": "알 수 없는 항목입니다",
+    "string_type": "문자열이어야 합니다",
+    "string_too_short": "너무 짧습니다",
+    "string_too_long": "너무 깁니다",
+    "string_pattern_mismatch": "형식이 맞지 않습니다",
+    "int_type": "정수여야 합니다",
+    "int_parsing": "정수가 아닙니다",
+    "int_from_float": "소수점 없는 정수여야 합니다",
+    "float_type": "숫자여야 합니다",
+    "float_parsing": "숫자가 아닙니다",
+    "bool_type": "true 또는 false 여야 합니다",
+    "bool_parsing": "true 또는 false 여야 합니다",
+    "datetime_type": "시각이어야 합니다",
+    "datetime_parsing": "시각으로 읽을 수 없습니다. 2026-05-01T08:00:00+09:00 같은 ISO 8601 형식을 쓰세요",
+    "datetime_from_date_parsing": "시각으로 읽을 수 없습니다. 2026-05-01T08:00:00+09:00 같은 ISO 8601 형식을 쓰세요",
+    "enum": "허용된 값 중 하나가 아닙니다",
+    "literal_error": "허용된 값 중 하나가 아닙니다",
+    "greater_than": "값이 너무 작습니다",
+    "greater_than_equal": "값이 너무 작습니다",
+    "less_than": "값이 너무 큽니다",
+    "less_than_equal": "값이 너무 큽니다",
+    "too_short": "항목이 너무 적습니다",
+    "too_long": "항목이 너무 많습니다",
+    "list_type": "목록(JSON 배열)이어야 합니다",
+    "dict_type": "JSON 객체여야 합니다",
+    "model_type": "JSON 객체여야 합니다",
+    "model_attributes_type": "JSON 객체여야 합니다",
+    "json_invalid": "올바른 JSON이 아닙니다",
+    "json_type": "올바른 JSON이 아닙니다",
+    "value_error": "값이 올바르지 않습니다",
+    "assertion_error": "값이 올바르지 않습니다",
+}
+
+
+def _field(loc: tuple | list) -> str:
+    return ".".join(str(p) for p in loc) or "request"
+
+
+def _describe(errors: list[dict[str, Any]], prefix: tuple = ()) -> tuple[str, str, dict[str, Any]]:
+    """English and Korean summary of pydantic errors, and the per-field list — without the submitted values."""
+    listed = []
+    for err in errors[:MAX_LISTED]:
+        field = _field((*prefix, *err.get("loc", ())))
+        en = str(err.get("msg", "invalid value"))
+        ko = _KO.get(err.get("type", ""), "값이 올바르지 않습니다")
+        if err.get("type") in ("value_error", "assertion_error"):
+            ko = f"{ko}: {en.removeprefix('Value error, ')}"
+        elif err.get("type") in ("enum", "literal_error") and "expected" in err.get("ctx", {}):
+            ko = f"{ko}: {err['ctx']['expected']}"
+        listed.append({"field": field, "type": err.get("type"), "message": {"en": en, "ko": ko}})
+    if not listed:
+        return "the request is not valid", "요청이 올바르지 않습니다", {}
+    first = listed[0]
+    more = len(errors) - 1
+    en = f"{first['field']}: {first['message']['en']}" + (f" (and {more} more problem(s))" if more else "")
+    ko = f"{first['field']}: {first['message']['ko']}" + (f" (그 밖에 {more}개 문제)" if more else "")
+    return en, ko, {"field": first["field"], "errors": listed}
+
+
+async def _sandan_error(request: Request, exc: SandanError) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthenticated) else None
+    if exc.status >= 500:
+        log.error("%s %s: %s", request.method, request.url.path, exc.en)
+    return error_response(exc.status, exc.code, exc.en, exc.ko, exc.where, headers)
+
+
+async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+    en, ko, where = _describe(list(exc.errors()))
+    return error_response(422, "invalid_request", en, ko, where)
+
+
+async def _model_invalid(request: Request, exc: pydantic.ValidationError) -> JSONResponse:
+    # A domain object built inside a route refused the values (e.g. an id with spaces).
+    en, ko, where = _describe(list(exc.errors()), (exc.title,))
+    return error_response(422, "invalid_input", en, ko, where)
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException):
+    if not request.url.path.startswith(API_PREFIX):
+        # Pages belong to the web shell, which may render its own; keep the framework's default there.
+        return await http_exception_handler(request, exc)
+    where = {"method": request.method, "path": request.url.path}
+    if exc.status_code == 404:
+        return error_response(
+            404,
+            "no_such_route",
+            f"there is no API route {request.method} {request.url.path}; see /docs for the list",
+            f"API 경로 {request.method} {request.url.path}이(가) 없습니다. /docs 에서 목록을 보세요",
+            where,
+        )
+    if exc.status_code == 405:
+        return error_response(
+            405,
+            "method_not_allowed",
+            f"{request.method} is not allowed on {request.url.path}",
+            f"{request.url.path}에는 {request.method} 요청을 쓸 수 없습니다",
+            where,
+            exc.headers,
+        )
+    return error_response(
+        exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail), where, exc.headers
+    )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    incident = secrets.token_hex(6)
+    log.exception("unexpected error %s in %s %s", incident, request.method, request.url.path)
+    return error_response(
+        500,
+        "internal_error",
+        f"something went wrong on the server; tell the platform operator the incident id {incident}",
+        f"서버에서 오류가 발생했습니다. 플랫폼 운영자에게 사고 번호 {incident}을(를) 알려 주세요",
+        {"incident": incident},
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(SandanError, _sandan_error)
+    app.add_exception_handler(RequestValidationError, _request_invalid)
+    app.add_exception_handler(pydantic.ValidationError, _model_invalid)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+# Documented on every route so that clients see the error shape in the OpenAPI schema.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorResponse, "description": "missing, expired or revoked token"},
+    403: {"model": ErrorResponse, "description": "your role may not do this"},
+    404: {"model": ErrorResponse, "description": "not found (also: another company's data)"},
+    422: {"model": ErrorResponse, "description": "the request or a record in it is not valid"},
+}

@@ -1,0 +1,88 @@
+"""Federation routes: a company lists the federations of its process family, joins one with its public key and
+sees its own gain and the aggregate; the operator creates federations and sees every member's gain.
+Thin: every body checks, calls a `sandan.learn.federated.service` function and returns its answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from sandan.api.deps import PrincipalDep, ReadTenant, SettingsDep, WriteTenant, company_router
+from sandan.api.errors import ERROR_RESPONSES
+from sandan.learn.federated import service
+from sandan.learn.federated.client import Schema
+
+router = APIRouter()
+operator = APIRouter(prefix="/api/v1/federations", tags=["federate"], responses=ERROR_RESPONSES)
+company: APIRouter = company_router("federate")
+
+
+class SchemaIn(BaseModel):
+    target: str = Field(description="the column learned, e.g. result")
+    positive: str = Field(description="its positive class, e.g. ng")
+    numeric: list[str] = Field(default_factory=list)
+    categorical: dict[str, list[str]] = Field(default_factory=dict)
+
+
+class CreateIn(BaseModel):
+    name: str = Field(min_length=1, max_length=80)
+    family: Literal["cnc", "forging", "injection", "press", "assembly", "other"]
+    strategy: Literal["trees", "fedavg", "fedprox"] = "trees"
+    address: str = Field(default="", description="host:port of the operator's Flower server")
+    schema_: SchemaIn = Field(alias="schema")
+
+
+class JoinIn(BaseModel):
+    federation_id: str = Field(min_length=1, max_length=32)
+    public_key: str = Field(
+        description="the company's PEM public key (P-384); its client proves the private key"
+    )
+
+
+@operator.get("")
+def list_all(principal: PrincipalDep, settings: SettingsDep) -> list[dict[str, Any]]:
+    """Operator: every federation with its members and every member's gain."""
+    principal.require_operator()
+    return service.cross_tenant_federations(data_dir=settings.data_dir)
+
+
+@operator.post("", status_code=201)
+def create(body: CreateIn, principal: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
+    """Operator: create a federation for one process family."""
+    principal.require_operator()
+    s = body.schema_
+    return service.create_federation(
+        body.name,
+        body.family,
+        Schema(s.target, s.positive, s.numeric, s.categorical),
+        strategy=body.strategy,
+        address=body.address,
+        data_dir=settings.data_dir,
+    )
+
+
+@company.get("/federations")
+def federations(t: ReadTenant) -> list[dict[str, Any]]:
+    """Federations of your process family: status, rounds, participants, the aggregate and your own gain."""
+    return service.federations_for_company(t.store, t.company_id, data_dir=t.settings.data_dir)
+
+
+@company.get("/federations/status")
+def status(t: ReadTenant, federation_id: str = Query(min_length=1, max_length=32)) -> dict[str, Any]:
+    """One federation as your company sees it (never another member's gain)."""
+    return service.federation_for_company(t.store, t.company_id, federation_id, data_dir=t.settings.data_dir)
+
+
+@company.post("/federations/join")
+def join(body: JoinIn, t: WriteTenant) -> dict[str, Any]:
+    """Join a federation of your process family with the public key your client will prove."""
+    return service.join_federation(
+        t.store, t.company_id, body.federation_id, body.public_key, data_dir=t.settings.data_dir
+    )
+
+
+router.include_router(operator)
+router.include_router(company)

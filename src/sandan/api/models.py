@@ -1,0 +1,74 @@
+"""Request and response models shared by several routers (users, receipts, jobs, bilingual text).
+
+Plain pydantic shapes of what the capability functions return; no rules live here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from sandan.domain import Role
+
+
+class Text(BaseModel):
+    en: str
+    ko: str
+
+
+class UserOut(BaseModel):
+    id: str
+    name: str
+    role: Role
+    company_id: str | None
+    lang: str
+    created_at: datetime | None = None
+
+
+class ReceiptOut(BaseModel):
+    """What happened to a batch: counts, reasons for rejects (quarantined), and the first issues with location."""
+
+    batch_id: str
+    source: str
+    kind: str
+    received: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    reasons: dict[str, int]
+    issues: list[dict[str, Any]]
+    signals_registered: list[str]
+
+
+class Progress(BaseModel):
+    done: int
+    total: int | None
+    percent: float | None = Field(description="null while the total is not yet known")
+
+
+class JobError(BaseModel):
+    code: str
+    message: Text
+    where: dict[str, Any] = {}
+
+
+class JobOut(BaseModel):
+    id: str
+    company_id: str
+    kind: str
+    label: str
+    user_id: str | None
+    state: str = Field(description="queued | running | done | failed")
+    progress: Progress
+    message: str
+    result: Any = Field(description="the receipt (or other result) once done")
+    error: JobError | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class Ok(BaseModel):
+    ok: bool = True

@@ -1,0 +1,577 @@
+"""Monitoring over HTTP: OEE dashboard, losses, downtime, quality, SPC charts, alert rules and inbox, benchmarks.
+
+Every number comes from a `sandan.monitor` function; routes check, call and serialise. The alert evaluator runs
+in a background thread for the app's lifetime (SANDAN_ALERT_INTERVAL_S seconds apart; 0 turns it off).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import orjson
+import pandas as pd
+from fastapi import APIRouter, Depends, FastAPI, Query, Response
+from pydantic import BaseModel, Field
+
+from sandan.accounts import audit
+from sandan.api.deps import (
+    LastDay,
+    PrincipalDep,
+    ReadTenant,
+    StoreDep,
+    Tenant,
+    Window,
+    WriteTenant,
+    company_router,
+    machine_or_404,
+    window,
+)
+from sandan.api.errors import ERROR_RESPONSES
+from sandan.domain import Conflict, InvalidInput, NotFound
+from sandan.monitor import (
+    AlertEvaluator,
+    AlertRule,
+    acknowledge_alert,
+    attribute_chart,
+    cross_tenant_peer_benchmark,
+    cross_tenant_peer_benchmarks,
+    defect_pareto,
+    measurement_chart,
+    oee_report,
+    open_alert_store,
+    quality_table,
+    report_prediction,
+)
+from sandan.monitor import (
+    label_downtime as monitor_label_downtime,
+)
+from sandan.monitor.alert_store import AlertStore
+from sandan.monitor.calendar import company_calendar
+from sandan.monitor.oee import DIMENSIONS
+from sandan.monitor.quality import QUALITY_DIMENSIONS
+
+DEFAULT_ALERT_INTERVAL_S = 60.0
+
+
+def alert_interval_s(app: FastAPI) -> float:
+    """`app.state.alert_interval_s` when set (tests, embedding), else SANDAN_ALERT_INTERVAL_S, else 60 s."""
+    found = getattr(app.state, "alert_interval_s", None)
+    if found is None:
+        found = float(os.environ.get("SANDAN_ALERT_INTERVAL_S", DEFAULT_ALERT_INTERVAL_S))
+    return float(found)
+
+
+@asynccontextmanager
+async def alert_evaluator(app: FastAPI) -> AsyncIterator[None]:
+    """Start the periodic alert evaluation with the server and stop it (joined) on shutdown."""
+    interval = alert_interval_s(app)
+    evaluator = None
+    if interval > 0:
+        alerts = open_alert_store(app.state.settings.data_dir)
+        evaluator = AlertEvaluator(app.state.store, alerts, interval).start()
+    app.state.alert_evaluator = evaluator
+    try:
+        yield
+    finally:
+        if evaluator is not None:
+            evaluator.stop()
+
+
+router = APIRouter(lifespan=alert_evaluator)
+company: APIRouter = company_router("monitor")
+operator = APIRouter(prefix="/api/v1/monitor", tags=["monitor"], responses=ERROR_RESPONSES)
+
+
+# ---- serialisation --------------------------------------------------------------------------------------
+def _default(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if value is pd.NaT:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value).__name__)
+
+
+def _json(body: Any, status_code: int = 200) -> Response:
+    data = orjson.dumps(body, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    return Response(data, media_type="application/json", status_code=status_code)
+
+
+def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame as JSON-ready rows; orjson writes NaN as null and `_default` handles timestamps and NaT."""
+    return frame.to_dict(orient="records")
+
+
+# ---- OEE ------------------------------------------------------------------------------------------------
+OeeBy = Annotated[
+    list[Literal[tuple(DIMENSIONS)]] | None,  # type: ignore[valid-type]
+    Query(description="group by machine, line, day, shift, shift_name (repeat to combine)"),
+]
+MachineIds = Annotated[list[str] | None, Query(alias="machine_id", description="repeat for several machines")]
+LineId = Annotated[str | None, Query(description="only this line's machines")]
+
+
+def _report(t: Tenant, w: Window, line_id: str | None, machine_ids: list[str] | None):
+    return oee_report(
+        t.store,
+        t.company_id,
+        w.start,
+        w.end,
+        machine_ids=machine_ids,
+        line_id=line_id,
+        calendar=company_calendar(t.settings.data_dir, t.company_id),
+    )
+
+
+def _window(w: Window) -> dict[str, Any]:
+    return {"start": w.start, "end": w.end}
+
+
+@company.get("/oee/dashboard")
+def oee_dashboard(
+    t: ReadTenant, w: LastDay, line_id: LineId = None, machine_ids: MachineIds = None
+) -> Response:
+    """Everything the OEE dashboard shows, from one read of the data (default window: the last 24 h): overall
+    figures, per line, per machine, per shift, daily trend, six big losses, downtime Pareto and the
+    unexplained down time. Drill down with `line_id` or `machine_id`."""
+    r = _report(t, w, line_id, machine_ids)
+    unexplained = r.unexplained_downtime()
+    return _json(
+        {
+            **_window(w),
+            "line_id": line_id,
+            "machine_ids": machine_ids,
+            "overall": _rows(r.table(()))[0],
+            "by_line": _rows(r.table("line")),
+            "by_machine": _rows(r.table("machine")),
+            "by_shift": _rows(r.table("shift")),
+            "trend": _rows(r.trend()),
+            "losses": _rows(r.six_big_losses())[0],
+            "downtime_pareto": _rows(r.downtime_pareto()),
+            "unexplained": {
+                "count": len(unexplained),
+                "down_time_s": float(unexplained["down_time_s"].sum()) if len(unexplained) else 0.0,
+            },
+            "machines": [{"id": m.id, "name": m.name, "line_id": m.line_id} for m in r.machines],
+            "notes": r.notes,
+        }
+    )
+
+
+@company.get("/oee")
+def oee_table(
+    t: ReadTenant, w: LastDay, by: OeeBy = None, line_id: LineId = None, machine_ids: MachineIds = None
+) -> Response:
+    """OEE (ISO 22400-2) and its time and quantity elements grouped `by` (default: per machine)."""
+    r = _report(t, w, line_id, machine_ids)
+    return _json({**_window(w), "by": by or ["machine"], "rows": _rows(r.table(by or ["machine"]))})
+
+
+@company.get("/oee/trend")
+def oee_trend(
+    t: ReadTenant, w: LastDay, by: OeeBy = None, line_id: LineId = None, machine_ids: MachineIds = None
+) -> Response:
+    """OEE per production day, optionally per line or machine as well, oldest first."""
+    r = _report(t, w, line_id, machine_ids)
+    return _json({**_window(w), "rows": _rows(r.trend(by or ()))})
+
+
+@company.get("/oee/losses")
+def oee_losses(
+    t: ReadTenant, w: LastDay, by: OeeBy = None, line_id: LineId = None, machine_ids: MachineIds = None
+) -> Response:
+    """Planned busy time split into the six big losses, in seconds."""
+    r = _report(t, w, line_id, machine_ids)
+    return _json({**_window(w), "rows": _rows(r.six_big_losses(by or ()))})
+
+
+@company.get("/oee/downtime-pareto")
+def oee_downtime_pareto(
+    t: ReadTenant,
+    w: LastDay,
+    line_id: LineId = None,
+    machine_ids: MachineIds = None,
+    state: Annotated[list[Literal["down", "setup", "idle"]] | None, Query()] = None,
+) -> Response:
+    """Down time inside planned busy time by reason code, largest first."""
+    r = _report(t, w, line_id, machine_ids)
+    return _json({**_window(w), "rows": _rows(r.downtime_pareto(state or ("down",)))})
+
+
+@company.get("/oee/unexplained")
+def oee_unexplained(
+    t: ReadTenant, w: LastDay, line_id: LineId = None, machine_ids: MachineIds = None
+) -> Response:
+    """Down events without a reason code, longest first, to be labelled."""
+    r = _report(t, w, line_id, machine_ids)
+    return _json({**_window(w), "rows": _rows(r.unexplained_downtime())})
+
+
+class LabelIn(BaseModel):
+    machine_id: str
+    start: datetime = Field(description="the event's start, as stored (its key with machine_id)")
+    reason_code: str = Field(min_length=1, max_length=64)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+@company.post("/oee/unexplained/label")
+def label_downtime(body: LabelIn, t: WriteTenant) -> Response:
+    """Give a stored event (key: machine_id, start — the `event_start` of an unexplained row) a reason code. The
+    store records who labelled it and when, and audits it; the downtime Pareto then counts the event under the
+    reason and the unexplained list drops it. 404 `unknown_event` when no event has that key."""
+    machine_or_404(t, body.machine_id)
+    start = body.start if body.start.tzinfo else body.start.replace(tzinfo=UTC)
+    event = monitor_label_downtime(
+        t.store, t.company_id, body.machine_id, start, body.reason_code, t.user_id, body.note
+    )
+    return _json({"applied": True, "event": event})
+
+
+# ---- quality and SPC ------------------------------------------------------------------------------------
+QualityBy = Annotated[
+    list[Literal[tuple(QUALITY_DIMENSIONS)]] | None,  # type: ignore[valid-type]
+    Query(description="group by product, machine, line, lot, shift, shift_name, day, defect_type"),
+]
+
+
+@company.get("/quality")
+def quality(
+    t: ReadTenant, w: LastDay, by: QualityBy = None, line_id: LineId = None, machine_ids: MachineIds = None
+) -> Response:
+    """Produced, good and scrap quantities, defect rate and first-pass yield per group (default: per product)."""
+    frame = quality_table(
+        t.store,
+        t.company_id,
+        w.start,
+        w.end,
+        by=by or ["product"],
+        machine_ids=machine_ids,
+        line_id=line_id,
+        calendar=company_calendar(t.settings.data_dir, t.company_id),
+    )
+    return _json({**_window(w), "by": by or ["product"], "rows": _rows(frame)})
+
+
+@company.get("/quality/pareto")
+def quality_pareto(
+    t: ReadTenant,
+    w: LastDay,
+    line_id: LineId = None,
+    machine_ids: MachineIds = None,
+    product: str | None = None,
+) -> Response:
+    """Scrap by defect type, most frequent first, with share and cumulative share."""
+    frame = defect_pareto(
+        t.store, t.company_id, w.start, w.end, machine_ids=machine_ids, line_id=line_id, product=product
+    )
+    return _json({**_window(w), "rows": _rows(frame)})
+
+
+def _chart(chart) -> dict[str, Any]:
+    labels = [x.isoformat() if hasattr(x, "isoformat") else str(x) for x in (chart.labels or [])]
+    return {
+        "kind": chart.kind,
+        "in_control": chart.in_control,
+        "baseline_points": chart.baseline_points,
+        "sigma_within": chart.sigma_within,
+        "labels": labels,
+        "series": [
+            {
+                "name": s.name,
+                "values": s.values,
+                "center": s.center,
+                "lcl": s.lcl,
+                "ucl": s.ucl,
+                "phase": s.phase.tolist(),
+                "violations": [
+                    {
+                        "rule": v.rule,
+                        "index": v.index,
+                        "points": list(v.points),
+                        "en": v.label_en,
+                        "ko": v.label_ko,
+                    }
+                    for v in s.violations
+                ],
+            }
+            for s in chart.series
+        ],
+    }
+
+
+Rules = Annotated[Literal["western_electric", "nelson", "limits"], Query()]
+
+
+@company.get("/spc/measurement")
+def spc_measurement(
+    t: ReadTenant,
+    w: LastDay,
+    characteristic: str,
+    chart: Annotated[Literal["imr", "xbar_r", "xbar_s"], Query()] = "imr",
+    subgroup_size: Annotated[int, Query(ge=2, le=50)] = 5,
+    machine_ids: MachineIds = None,
+    product: str | None = None,
+    rules: Rules = "western_electric",
+) -> Response:
+    """A variables control chart of one measured characteristic with run-rule violations marked."""
+    out = measurement_chart(
+        t.store,
+        t.company_id,
+        w.start,
+        w.end,
+        characteristic,
+        chart=chart,
+        subgroup_size=subgroup_size,
+        machine_ids=machine_ids,
+        product=product,
+        rules=rules,
+    )
+    return _json({**_window(w), "characteristic": characteristic, **_chart(out)})
+
+
+@company.get("/spc/attribute")
+def spc_attribute(
+    t: ReadTenant,
+    w: LastDay,
+    chart: Annotated[Literal["p", "np", "c", "u"], Query()] = "p",
+    subgroup: Annotated[Literal["h", "2h", "4h", "8h", "D"], Query()] = "h",
+    machine_ids: MachineIds = None,
+    product: str | None = None,
+    rules: Rules = "western_electric",
+) -> Response:
+    """A p, np, c or u chart of scrap per time subgroup with run-rule violations marked."""
+    out = attribute_chart(
+        t.store,
+        t.company_id,
+        w.start,
+        w.end,
+        chart=chart,
+        subgroup=subgroup,
+        machine_ids=machine_ids,
+        product=product,
+        rules=rules,
+        timezone=t.settings.display_timezone,
+    )
+    return _json({**_window(w), **_chart(out)})
+
+
+# ---- alerts ---------------------------------------------------------------------------------------------
+def alerts_of(t: Tenant) -> AlertStore:
+    return open_alert_store(t.settings.data_dir)
+
+
+def _rule_or_404(t: Tenant, rule_id: str) -> dict[str, Any]:
+    found = alerts_of(t).get_rule(t.company_id, rule_id)
+    if found is None:
+        raise NotFound(f"alert rule {rule_id!r} not found", f"경보 규칙 {rule_id!r}을(를) 찾을 수 없습니다")
+    return found
+
+
+@company.get("/alerts/rules", response_model=list[AlertRule])
+def list_rules(t: ReadTenant) -> list[dict[str, Any]]:
+    """The company's alert rules."""
+    return alerts_of(t).list_rules(t.company_id)
+
+
+def _check_machines(t: Tenant, rule: AlertRule) -> None:
+    for mid in rule.machine_ids or []:
+        machine_or_404(t, mid)
+    if rule.line_id and rule.line_id not in {ln.id for ln in t.store.list_lines(t.company_id)}:
+        raise NotFound(f"line {rule.line_id!r} not found", f"라인 {rule.line_id!r}을(를) 찾을 수 없습니다")
+
+
+@company.post("/alerts/rules", response_model=AlertRule, status_code=201)
+def create_rule(rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
+    """Add a rule; 409 when its id is taken (use PUT to change a rule)."""
+    _check_machines(t, rule)
+    store = alerts_of(t)
+    if store.get_rule(t.company_id, rule.id) is not None:
+        raise Conflict(
+            f"alert rule {rule.id!r} exists", f"경보 규칙 {rule.id!r}이(가) 이미 있습니다", code="rule_exists"
+        )
+    store.put_rule(t.company_id, rule.id, rule.model_dump(), t.user_id)
+    audit(t.store, t.principal, t.company_id, "alert_rule.create", rule.id, rule.kind)
+    return rule.model_dump()
+
+
+@company.get("/alerts/rules/{item_id}", response_model=AlertRule)
+def get_rule(item_id: str, t: ReadTenant) -> dict[str, Any]:
+    """One rule (`item_id` is the rule's id)."""
+    return _rule_or_404(t, item_id)
+
+
+@company.put("/alerts/rules/{item_id}", response_model=AlertRule)
+def put_rule(item_id: str, rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
+    """Create or replace the rule `item_id`; open alerts of the rule stay open and follow the new condition."""
+    if rule.id != item_id:
+        raise InvalidInput(
+            f"the rule's id {rule.id!r} differs from the path's {item_id!r}",
+            f"규칙 id {rule.id!r}이(가) 경로의 {item_id!r}와(과) 다릅니다",
+            code="id_mismatch",
+        )
+    _check_machines(t, rule)
+    alerts_of(t).put_rule(t.company_id, rule.id, rule.model_dump(), t.user_id)
+    audit(t.store, t.principal, t.company_id, "alert_rule.put", rule.id, rule.kind)
+    return rule.model_dump()
+
+
+@company.delete("/alerts/rules/{item_id}", status_code=204)
+def delete_rule(item_id: str, t: WriteTenant) -> Response:
+    """Remove a rule; its alerts stay in the inbox."""
+    _rule_or_404(t, item_id)
+    alerts_of(t).delete_rule(t.company_id, item_id)
+    audit(t.store, t.principal, t.company_id, "alert_rule.delete", item_id, "")
+    return Response(status_code=204)
+
+
+class Text(BaseModel):
+    en: str
+    ko: str
+
+
+class AlertOut(BaseModel):
+    id: int
+    rule_id: str
+    subject: str = Field(description="what the alert is about, e.g. machine/signal")
+    kind: str
+    severity: str
+    status: str = Field(description="open | closed")
+    opened_at: datetime
+    last_seen_at: datetime
+    clear_since: datetime | None
+    closed_at: datetime | None
+    value: float | None
+    message: Text
+    acked_by: str | None
+    acked_at: datetime | None
+    ack_comment: str | None
+
+
+class AlertPage(BaseModel):
+    total: int
+    open: int
+    unacknowledged: int
+    items: list[AlertOut]
+
+
+def _alert_out(a: dict[str, Any]) -> dict[str, Any]:
+    return {**a, "message": {"en": a["message_en"], "ko": a["message_ko"]}}
+
+
+@company.get("/alerts", response_model=AlertPage)
+def alert_inbox(
+    t: ReadTenant,
+    status: Annotated[Literal["open", "closed", "all"], Query()] = "all",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The alert inbox, newest first."""
+    store = alerts_of(t)
+    wanted = None if status == "all" else status
+    items = store.list_alerts(t.company_id, wanted, limit, offset)
+    return {
+        "total": store.count_alerts(t.company_id, wanted),
+        "open": store.count_alerts(t.company_id, "open"),
+        "unacknowledged": store.count_alerts(t.company_id, None, unacknowledged=True),
+        "items": [_alert_out(a) for a in items],
+    }
+
+
+class Delivered(BaseModel):
+    channel: str
+    target: str
+    event: str
+    ok: bool
+    attempts: int
+    error: str | None
+    at: datetime
+
+
+class AlertDetail(AlertOut):
+    deliveries: list[Delivered]
+
+
+def _alert_or_404(t: Tenant, alert_id: int) -> dict[str, Any]:
+    found = alerts_of(t).get_alert(t.company_id, alert_id)
+    if found is None:
+        raise NotFound(f"alert {alert_id} not found", f"경보 {alert_id}을(를) 찾을 수 없습니다")
+    return found
+
+
+@company.get("/alerts/{item_id}", response_model=AlertDetail)
+def get_alert(item_id: int, t: ReadTenant) -> dict[str, Any]:
+    """One alert with its deliveries (`item_id` is the alert's number)."""
+    alert = _alert_or_404(t, item_id)
+    return {**_alert_out(alert), "deliveries": alerts_of(t).list_deliveries(t.company_id, item_id)}
+
+
+class AckIn(BaseModel):
+    comment: str = Field(default="", max_length=2000, description="what is being done about it")
+
+
+@company.post("/alerts/{item_id}/acknowledge", response_model=AlertOut)
+def acknowledge(item_id: int, body: AckIn, t: WriteTenant) -> dict[str, Any]:
+    """Acknowledge an alert with a comment; who and when are recorded. 409 when already acknowledged."""
+    _alert_or_404(t, item_id)
+    alert = acknowledge_alert(alerts_of(t), t.company_id, item_id, t.user_id, body.comment)
+    audit(t.store, t.principal, t.company_id, "alert.acknowledge", str(item_id), body.comment[:500])
+    return _alert_out(alert)
+
+
+class PredictionIn(BaseModel):
+    machine_id: str
+    probability: float = Field(ge=0, le=1)
+    model: str = Field(default="default", min_length=1, max_length=100)
+    at: datetime | None = None
+
+
+@company.post("/alerts/predictions")
+def post_prediction(body: PredictionIn, t: WriteTenant) -> Response:
+    """A model's predicted defect probability for a machine; prediction rules are evaluated at once."""
+    changes = report_prediction(
+        t.store,
+        t.company_id,
+        body.machine_id,
+        body.probability,
+        model=body.model,
+        at=body.at,
+        alerts=alerts_of(t),
+    )
+    return _json({"changes": [c.__dict__ for c in changes]})
+
+
+# ---- peer benchmarks ------------------------------------------------------------------------------------
+def _last_week(
+    start: Annotated[str | None, Query(description="window start (default: 7 days before end)")] = None,
+    end: Annotated[str | None, Query(description="window end, exclusive (default: now)")] = None,
+) -> Window:
+    return window(start, end, timedelta(days=7))
+
+
+LastWeek = Annotated[Window, Depends(_last_week)]
+
+
+@company.get("/peers")
+def peers(t: ReadTenant, w: LastWeek) -> Response:
+    """Where this company's OEE and defect rate stand among companies of its process family: quantiles and
+    its own position, only when at least five companies contribute (default window: the last 7 days)."""
+    return _json(cross_tenant_peer_benchmark(t.store, t.company_id, w.start, w.end))
+
+
+@operator.get("/peers")
+def operator_peers(principal: PrincipalDep, store: StoreDep, w: LastWeek) -> Response:
+    """The operator's view: the anonymised benchmark of every process family."""
+    principal.require_operator()
+    return _json({**_window(w), "families": cross_tenant_peer_benchmarks(store, w.start, w.end)})
+
+
+router.include_router(company)
+router.include_router(operator)

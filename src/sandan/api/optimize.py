@@ -1,0 +1,67 @@
+"""Optimisation over HTTP: setting recommendations for a machine, root cause is in-process only for now, recipes.
+
+Routes check, call `sandan.optimize` and serialise; nothing is written to a machine (no write-enabled connector).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from sandan.api.deps import ReadTenant, WriteTenant, company_router
+from sandan.optimize.service import apply_recipe, list_recipes, recommend_for_machine, save_recipe
+
+router = company_router("optimize")
+
+
+class RecommendRequest(BaseModel):
+    days: float = Field(30.0, gt=0, le=365, description="learn from the last N days of part records")
+    fixed: dict[str, float] = Field(default_factory=dict, description="parameters held at a value")
+    objectives: list[str] = Field(default_factory=list, description="further objectives: 'cycle_time_s'")
+    allow_extrapolation: bool = False
+
+
+class RecipeRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    settings: dict[str, float]
+    note: str = ""
+
+
+class ApplyRequest(BaseModel):
+    recipe_id: str
+    confirmed: bool = False
+
+
+@router.post("/machines/{machine_id}/optimize/recommendation")
+def recommendation(t: ReadTenant, machine_id: str, body: RecommendRequest) -> dict[str, Any]:
+    """Set points that cut the predicted defect rate, inside the region the data supports (flags extrapolation)."""
+    rec = recommend_for_machine(
+        t.store,
+        t.company_id,
+        machine_id,
+        days=body.days,
+        fixed=body.fixed,
+        objectives=tuple(body.objectives),
+        allow_extrapolation=body.allow_extrapolation,
+    )
+    return rec.to_dict()
+
+
+@router.get("/optimize/recipes")
+def recipes(t: ReadTenant, machine_id: str | None = None) -> list[dict[str, Any]]:
+    return list_recipes(t.settings.data_dir, t.company_id, machine_id)
+
+
+@router.post("/machines/{machine_id}/optimize/recipes", status_code=201)
+def new_recipe(t: WriteTenant, machine_id: str, body: RecipeRequest) -> dict[str, Any]:
+    return save_recipe(
+        t.settings.data_dir, t.company_id, machine_id, body.name, body.settings, t.user_id, body.note
+    )
+
+
+@router.post("/optimize/recipes/apply")
+def apply(t: WriteTenant, body: ApplyRequest) -> dict[str, Any]:
+    """Refused with 409 and a bilingual message until a write-enabled connector exists and a person confirms."""
+    apply_recipe(t.settings.data_dir, t.company_id, body.recipe_id, body.confirmed)
+    return {}

@@ -1,0 +1,122 @@
+"""Quarantine review: list rejected records with their reason, fix and replay one, or discard it.
+
+A replay goes through the same ingestion function as the original batch; resolutions are written to the audit log.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from sandan.api.deps import ReadTenant, WriteTenant, company_router
+from sandan.api.models import ReceiptOut, Text
+from sandan.collect.quarantine import discard_quarantined, quarantined, replay_quarantined
+
+router: APIRouter = company_router("quarantine")
+
+
+class Reason(BaseModel):
+    code: str
+    message: Text
+
+
+class QuarantineOut(BaseModel):
+    id: int
+    received_at: datetime
+    source: str
+    kind: str = Field(description="reading | part | event | file")
+    batch_id: str
+    record: Any = Field(description="the record as received")
+    reason: Reason
+    location: dict[str, Any]
+    status: str = Field(description="open | replayed | discarded")
+    resolved_by: str | None
+    resolved_at: datetime | None
+
+
+class QuarantinePage(BaseModel):
+    total: int
+    items: list[QuarantineOut]
+
+
+def _out(item: dict[str, Any]) -> dict[str, Any]:
+    try:
+        record = json.loads(item["raw"])
+    except (TypeError, ValueError):
+        record = item["raw"]
+    return {
+        **item,
+        "record": record,
+        "reason": {
+            "code": item["reason_code"],
+            "message": {"en": item["reason_en"], "ko": item["reason_ko"]},
+        },
+    }
+
+
+@router.get("/quarantine", response_model=QuarantinePage)
+def list_quarantine(
+    t: ReadTenant,
+    status: Annotated[Literal["open", "replayed", "discarded", "all"], Query()] = "open",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Rejected records, newest first, with why each was rejected and where it came from."""
+    wanted = None if status == "all" else status
+    items = t.store.list_quarantine(t.company_id, wanted, limit, offset)
+    return {"total": t.store.count_quarantine(t.company_id, wanted), "items": [_out(i) for i in items]}
+
+
+@router.get("/quarantine/{item_id}", response_model=QuarantineOut)
+def get_quarantine(item_id: int, t: ReadTenant) -> dict[str, Any]:
+    return _out(quarantined(t.store, t.company_id, item_id))
+
+
+class ReplayIn(BaseModel):
+    record: dict[str, Any] | None = Field(
+        default=None, description="the corrected record; the stored one when omitted"
+    )
+    timezone: str | None = Field(default=None, description="zone for times without one, e.g. Asia/Seoul")
+    register_signals: bool = Field(default=False, description="readings only: define an unseen signal")
+
+
+class ReplayOut(BaseModel):
+    replayed: bool = Field(description="true when the record is now stored (or was already)")
+    reason: Reason | None = Field(description="why it was rejected again, when it was")
+    receipt: ReceiptOut
+    item: QuarantineOut
+
+
+@router.post("/quarantine/{item_id}/replay", response_model=ReplayOut)
+def replay(item_id: int, body: ReplayIn, t: WriteTenant) -> dict[str, Any]:
+    """Ingest the (fixed) record again; when it is accepted the item becomes `replayed`, else it stays open."""
+    done = replay_quarantined(
+        t.store,
+        t.company_id,
+        item_id,
+        t.principal,
+        record=body.record,
+        timezone=body.timezone,
+        register_signals=body.register_signals,
+        source=t.source,
+    )
+    return {
+        "replayed": done.replayed,
+        "reason": done.reason,
+        "receipt": done.receipt.to_dict(),
+        "item": _out(done.item),
+    }
+
+
+class DiscardIn(BaseModel):
+    comment: str = Field(default="", max_length=1000, description="why the record is dropped")
+
+
+@router.post("/quarantine/{item_id}/discard", response_model=QuarantineOut)
+def discard(item_id: int, body: DiscardIn, t: WriteTenant) -> dict[str, Any]:
+    """Mark the record as deliberately dropped; the comment goes to the audit log."""
+    return _out(discard_quarantined(t.store, t.company_id, item_id, t.principal, body.comment))

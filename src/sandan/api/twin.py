@@ -1,0 +1,195 @@
+"""Digital-twin routes: check and keep line models, build one from a real line's records, simulate and compare
+scenarios as background jobs with progress, and schedule a job shop. Thin: each body checks, calls `sandan.twin`.
+
+Jobs are polled at GET …/jobs/{job_id}; their result is what `sandan.twin.service` returned.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router, window
+from sandan.api.models import JobOut, Ok
+from sandan.twin import service
+from sandan.twin.line import line_from_store
+
+router = company_router("twin")
+
+
+# ---- shapes ---------------------------------------------------------------------------------------------------
+class LineIn(BaseModel):
+    yaml: str = Field(description="the line model as YAML text (see docs: stations, products, workers, …)")
+
+
+class LineSource(BaseModel):
+    yaml: str | None = Field(default=None, description="a line model as YAML text …")
+    line_id: str | None = Field(default=None, description="… or the id of a saved line model")
+
+
+class RunIn(LineSource):
+    replications: int = Field(default=10, ge=2, le=service.MAX_REPLICATIONS)
+    hours: float = Field(
+        default=8.0, gt=0, le=service.MAX_HOURS, description="simulated hours per replication"
+    )
+    warmup_hours: float = Field(default=1.0, ge=0, description="hours left out of the statistics")
+    seed: int = Field(default=0, ge=0, description="same seed, same answer")
+
+
+class ScenarioIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    changes: dict[str, Any] | None = Field(
+        default=None, description="dotted paths to new values: {'stations.drill.machines': 2}"
+    )
+    yaml: str | None = Field(default=None, description="or a whole line model")
+
+
+class CompareIn(RunIn):
+    scenarios: list[ScenarioIn] = Field(min_length=1, max_length=12)
+
+
+class FromStoreIn(BaseModel):
+    start: str | None = Field(default=None, description="ISO 8601; default: 30 days before end")
+    end: str | None = Field(default=None, description="ISO 8601; default: now")
+    buffer: int | None = Field(
+        default=10, ge=0, description="buffer places before each station (unknown to the store)"
+    )
+    stations: list[list[str]] | None = Field(
+        default=None, description="machine ids grouped into stations in flow order (default: one per machine)"
+    )
+
+
+class ScheduleIn(BaseModel):
+    text: str = Field(description="shop orders as YAML/JSON, or a job-shop instance in the standard format")
+    format: Literal["auto", "orders", "jsplib"] = "auto"
+    objective: Literal["makespan", "tardiness", "weighted"] = "makespan"
+    time_limit_s: float = Field(default=10.0, gt=0, le=service.MAX_SCHEDULE_S)
+    name: str = Field(default="orders", max_length=100)
+
+
+class LineEntry(BaseModel):
+    id: str
+    name: str
+    stations: int | None = None
+    machines: int | None = None
+    release: str | None = None
+    saved_at: Any = None
+    problem: dict[str, str] | None = Field(
+        default=None, description="set when a saved file no longer validates"
+    )
+
+
+class LineOut(BaseModel):
+    id: str
+    yaml: str
+    summary: dict[str, Any] = Field(
+        description="analytic figures: capacities, bottleneck rate, raw process time"
+    )
+
+
+class CheckedOut(BaseModel):
+    ok: bool = True
+    summary: dict[str, Any]
+    yaml: str = Field(description="the line as sandan reads it (defaults filled in)")
+
+
+# ---- line models ------------------------------------------------------------------------------------------------
+@router.post("/twin/lines/validate", response_model=CheckedOut)
+def validate_line(body: LineIn, t: ReadTenant) -> dict[str, Any]:
+    """Check a line model; a problem is a 422 whose `where.field` names the field and `where.errors` lists all."""
+    line = service.parse_line(body.yaml)
+    return {"ok": True, "summary": service.line_summary(line), "yaml": line.to_yaml()}
+
+
+@router.get("/twin/lines", response_model=list[LineEntry])
+def list_lines(t: ReadTenant) -> list[dict[str, Any]]:
+    """The company's saved line models."""
+    return service.list_lines(t.settings.data_dir, t.company_id)
+
+
+@router.post("/twin/lines", response_model=LineEntry, status_code=201)
+def save_line(body: LineIn, t: WriteTenant) -> dict[str, Any]:
+    """Check and save a line model under its `id` (replaces a saved line of that id)."""
+    return service.save_line(t.settings.data_dir, t.company_id, body.yaml)
+
+
+@router.get("/twin/lines/{line_id}", response_model=LineOut)
+def get_line(line_id: str, t: ReadTenant) -> dict[str, Any]:
+    return service.get_line(t.settings.data_dir, t.company_id, line_id)
+
+
+@router.delete("/twin/lines/{line_id}", response_model=Ok)
+def delete_line(line_id: str, t: WriteTenant) -> dict[str, Any]:
+    service.delete_line(t.settings.data_dir, t.company_id, line_id)
+    return {"ok": True}
+
+
+@router.post("/lines/{line_id}/twin", response_model=CheckedOut)
+def line_from_records(line_id: str, body: FromStoreIn, t: ReadTenant) -> dict[str, Any]:
+    """A line model built from a real line's machines, measured cycle times, failures and scrap (not saved)."""
+    w = window(body.start, body.end, timedelta(days=30))
+    line = line_from_store(
+        t.store, t.company_id, line_id, start=w.start, end=w.end, stations=body.stations, buffer=body.buffer
+    )
+    return {"ok": True, "summary": service.line_summary(line), "yaml": line.to_yaml()}
+
+
+# ---- simulation, scenarios and scheduling as jobs ---------------------------------------------------------------
+@router.post("/twin/runs", response_model=JobOut, status_code=202)
+def start_run(body: RunIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
+    """Simulate a line in the background; the job's result holds KPIs with 95 % intervals and the bottleneck."""
+    line = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
+    service.check_run(body.replications, body.hours, body.warmup_hours)
+    job = jobs.submit(
+        t.company_id,
+        "twin.run",
+        service.simulate_line,
+        line,
+        replications=body.replications,
+        hours=body.hours,
+        warmup_hours=body.warmup_hours,
+        seed=body.seed,
+        user_id=t.user_id,
+        label=line.id,
+    )
+    return job.to_dict()
+
+
+@router.post("/twin/compare", response_model=JobOut, status_code=202)
+def start_compare(body: CompareIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
+    """Simulate the line and its variants side by side with common random numbers, in the background."""
+    base = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
+    service.check_run(body.replications, body.hours, body.warmup_hours)
+    lines = service.scenario_lines(base, [s.model_dump() for s in body.scenarios])
+    job = jobs.submit(
+        t.company_id,
+        "twin.compare",
+        service.compare_lines,
+        lines,
+        replications=body.replications,
+        hours=body.hours,
+        warmup_hours=body.warmup_hours,
+        seed=body.seed,
+        user_id=t.user_id,
+        label=base.id,
+    )
+    return job.to_dict()
+
+
+@router.post("/twin/schedule", response_model=JobOut, status_code=202)
+def start_schedule(body: ScheduleIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
+    """Schedule a job shop on CP-SAT in the background; the result is checked and carries the Gantt data."""
+    instance = service.parse_shop(body.text, body.format, body.name or "orders")
+    job = jobs.submit(
+        t.company_id,
+        "twin.schedule",
+        service.schedule_shop,
+        instance,
+        objective=body.objective,
+        time_limit_s=body.time_limit_s,
+        user_id=t.user_id,
+        label=instance.name,
+    )
+    return job.to_dict()

@@ -1,0 +1,63 @@
+"""A company's users and its audit log, for the company admin and the platform operator.
+
+Who may create whom is decided by `sandan.accounts.create_user`; this passes the caller along.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from sandan.accounts import create_user
+from sandan.api.deps import AdminTenant, ReadTenant, company_router
+from sandan.api.models import UserOut
+from sandan.domain import Role
+
+router: APIRouter = company_router("users")
+
+
+class UserIn(BaseModel):
+    user_id: str
+    password: str = Field(min_length=1, max_length=1024)
+    role: Role = Role.engineer
+    name: str = ""
+    lang: str = Field(default="ko", pattern="^(ko|en)$")
+
+
+class AuditOut(BaseModel):
+    id: int
+    time: datetime
+    user_id: str | None
+    action: str
+    target: str
+    detail: str
+
+
+@router.get("/users", response_model=list[UserOut])
+def list_users(t: AdminTenant) -> list[UserOut]:
+    return [UserOut.model_validate(u.model_dump()) for u in t.store.list_users(t.company_id)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201)
+def add_user(body: UserIn, t: ReadTenant) -> UserOut:
+    """Create a user of this company (company admin or operator; an operator account cannot be made here)."""
+    user = create_user(
+        t.store,
+        body.user_id,
+        body.password,
+        body.role,
+        t.company_id,
+        name=body.name,
+        lang=body.lang,
+        by=t.principal,
+    )
+    return UserOut.model_validate(user.model_dump())
+
+
+@router.get("/audit", response_model=list[AuditOut])
+def audit_log(t: AdminTenant, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+    """Who did what, newest first."""
+    return t.store.list_audit(t.company_id, limit)

@@ -1,0 +1,402 @@
+"""The assistant: a question in, a cited answer out — through a language model with tool calls when one is
+configured, otherwise through keyword routing to the same tools, answered as tables and charts with a notice.
+
+It computes no figure itself; write tools only ever produce a pending confirmation that a person must accept.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sandan.assist import safety
+from sandan.assist.intent import FALLBACK, AssetNames, route
+from sandan.assist.llm import ChatBackend, LlmUnavailable
+from sandan.assist.registry import (
+    ToolContext,
+    ToolOutput,
+    ToolRegistry,
+    check_arguments,
+    default_registry,
+    plain,
+)
+from sandan.domain import InvalidInput, NotFound, SandanError
+from sandan.settings import Settings
+from sandan.store import Store
+
+MAX_ROUNDS = 6
+MAX_BAD_TOOL_CALLS = 2
+
+NOTICES = {
+    "no_llm": (
+        "No language model is configured: these are the results of the platform's own tools, shown as they are.",
+        "언어 모델이 설정되어 있지 않습니다: 플랫폼 도구의 결과를 그대로 보여 드립니다.",
+    ),
+    "unreachable": (
+        "The language model server could not be reached, so here is the answer without a language model.",
+        "언어 모델 서버에 연결할 수 없어 언어 모델 없이 답합니다.",
+    ),
+    "timeout": (
+        "The language model server did not answer in time, so here is the answer without a language model.",
+        "언어 모델 서버가 제시간에 답하지 않아 언어 모델 없이 답합니다.",
+    ),
+    "error": (
+        "The language model server returned an error, so here is the answer without a language model.",
+        "언어 모델 서버가 오류를 돌려주어 언어 모델 없이 답합니다.",
+    ),
+    "bad_tool_calls": (
+        "The language model kept sending unusable tool calls, so here is the answer without a language model.",
+        "언어 모델이 잘못된 도구 호출을 반복해서 언어 모델 없이 답합니다.",
+    ),
+    "too_many_rounds": (
+        "The language model did not finish within the allowed number of steps, so here is the answer without it.",
+        "언어 모델이 허용된 단계 안에 끝내지 못해 언어 모델 없이 답합니다.",
+    ),
+    "unsafe": (
+        "The language model's answer suggested a setting outside the machine's limits and was withheld.",
+        "언어 모델의 답이 설비 한계를 벗어난 설정을 제안하여 보여 드리지 않습니다.",
+    ),
+    "ungrounded": (
+        "The language model answered without using the plant's data; the data below is attached for checking.",
+        "언어 모델이 공장 데이터를 쓰지 않고 답했습니다. 확인용으로 아래 데이터를 붙입니다.",
+    ),
+    "confirm": (
+        "Nothing was changed: a person must confirm the pending action first.",
+        "아무것도 바뀌지 않았습니다: 대기 중인 작업은 담당자가 먼저 확인해야 합니다.",
+    ),
+}
+
+
+def notice(code: str, **extra: Any) -> dict[str, Any]:
+    en, ko = NOTICES[code]
+    return {"code": code, "en": en, "ko": ko, **extra}
+
+
+@dataclass
+class Answer:
+    question: str
+    lang: str
+    mode: str  # no_llm | llm | llm_fallback
+    text: str = ""
+    notices: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    recommendations: list[dict[str, Any]] = field(default_factory=list)
+    pending: list[dict[str, Any]] = field(default_factory=list)
+    intent: dict[str, Any] | None = None
+    safety: dict[str, Any] = field(default_factory=lambda: {"ok": True, "violations": []})
+
+    def to_dict(self) -> dict[str, Any]:
+        return plain(self.__dict__)
+
+
+class PendingActions:
+    """Write-tool calls waiting for a person: kept in memory for an hour, per company."""
+
+    TTL = timedelta(hours=1)
+
+    def __init__(self) -> None:
+        self._items: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, company_id: str, tool: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        item = {
+            "id": uuid.uuid4().hex,
+            "company_id": company_id,
+            "tool": tool,
+            "arguments": arguments,
+            "created_at": datetime.now(UTC),
+        }
+        with self._lock:
+            self._items[item["id"]] = item
+        return {k: v for k, v in item.items() if k != "company_id"}
+
+    def take(self, company_id: str, action_id: str) -> dict[str, Any]:
+        with self._lock:
+            item = self._items.get(action_id)
+            if (
+                item is None
+                or item["company_id"] != company_id
+                or datetime.now(UTC) - item["created_at"] > self.TTL
+            ):
+                raise NotFound(
+                    f"pending action {action_id!r} not found (it may have expired after an hour)",
+                    f"대기 중인 작업 {action_id!r}을(를) 찾을 수 없습니다 (한 시간이 지나면 사라집니다)",
+                    code="unknown_action",
+                )
+            return self._items.pop(action_id)
+
+
+PENDING = PendingActions()
+
+
+def _system_prompt(ctx: ToolContext, names: AssetNames, lang: str) -> str:
+    machines = "; ".join(f"{m.id} ({m.name}, line {m.line_id}, {m.family.value})" for m in names.machines)
+    language = "Korean" if lang == "ko" else "English"
+    return (
+        "You are sandan's manufacturing assistant for one factory (company "
+        f"{ctx.company_id}). Answer in {language}, briefly, for a plant engineer. Current time (UTC): "
+        f"{ctx.now.isoformat(timespec='minutes')}. Machines: {machines}.\n"
+        "Rules: take every number from a tool result and never invent one; cite the tools and documents you used "
+        "as [tool name] or [file p.N]; for questions about standards or procedures call search_documents; "
+        "never suggest a process setting outside the machine limits that process_settings reports; a change to a "
+        "machine or recipe is only ever requested with request_setting_change, which waits for a person's "
+        "confirmation — never claim a change was made."
+    )
+
+
+class Assistant:
+    """Answers one company's questions. `backend` None = no language model (the embedded default)."""
+
+    def __init__(
+        self,
+        store: Store,
+        company_id: str,
+        settings: Settings,
+        *,
+        registry: ToolRegistry | None = None,
+        backend: ChatBackend | None = None,
+        now: datetime | None = None,
+        pending: PendingActions | None = None,
+        use_llm: bool = True,
+    ) -> None:
+        self.ctx = ToolContext(store, company_id, settings, now or datetime.now(UTC))
+        self.registry = registry or default_registry()
+        self.backend = (
+            backend if backend is not None else (ChatBackend.from_settings(settings) if use_llm else None)
+        )
+        self.pending = pending or PENDING
+        self._names: AssetNames | None = None
+
+    @property
+    def names(self) -> AssetNames:
+        if self._names is None:
+            self._names = AssetNames(self.ctx.store, self.ctx.company_id)
+        return self._names
+
+    # ---- one tool call -------------------------------------------------------------------------------------
+    def run_tool(self, name: str, arguments: dict[str, Any], lang: str) -> dict[str, Any]:
+        """Run a tool for this company and return its step: summary, table, chart, passages, citations (or the
+        error a person or model can act on). A write tool is never executed: it becomes a pending action."""
+        self.ctx.lang = lang
+        t = self.registry.get(name)
+        step: dict[str, Any] = {"tool": name, "arguments": plain(arguments)}
+        if t is None:
+            step["error"] = {
+                "code": "unknown_tool",
+                "en": f"no tool named {name!r}",
+                "ko": f"{name!r} 도구가 없습니다",
+            }
+            return step
+        try:
+            args = check_arguments(t, arguments)
+            out: ToolOutput = t.function(self.ctx, **args)
+        except SandanError as exc:
+            step["error"] = {"code": exc.code, "en": exc.en, "ko": exc.ko}
+            # The refusal is an answer too: cite what was called, with which arguments.
+            step["citations"] = [
+                {
+                    "kind": "tool",
+                    "label": name,
+                    "function": t.calls,
+                    "arguments": plain(arguments),
+                    "refused": exc.code,
+                }
+            ]
+            return step
+        step.update(
+            summary=out.summary.get(lang, out.summary.get("en", "")),
+            summary_i18n=out.summary,
+            facts=plain(out.facts),
+            columns=out.columns,
+            table=out.table,
+            chart=plain(out.chart),
+            passages=out.passages,
+            recommendations=plain(out.recommendations),
+            citations=[c.to_dict() for c in out.citations],
+            writes=t.writes,
+            for_model=out.for_model(),
+        )
+        if t.writes and out.pending:
+            step["pending"] = self.pending.add(
+                self.ctx.company_id, out.pending["tool"], out.pending["arguments"]
+            )
+        return step
+
+    def confirm(self, action_id: str, user_id: str) -> dict[str, Any]:
+        """A person accepts a pending action: only now does the write tool's effect happen."""
+        item = self.pending.take(self.ctx.company_id, action_id)
+        t = self.registry.get(item["tool"])
+        if t is None or t.apply is None:
+            raise InvalidInput(
+                f"{item['tool']} cannot be applied", f"{item['tool']}을(를) 적용할 수 없습니다"
+            )
+        t.function(self.ctx, **item["arguments"])  # checks again (limits may not have changed, but be sure)
+        return {
+            "applied": True,
+            "tool": item["tool"],
+            "result": plain(t.apply(self.ctx, user_id, **item["arguments"])),
+        }
+
+    # ---- answers -----------------------------------------------------------------------------------------------
+    def ask(self, question: str, lang: str = "ko") -> Answer:
+        answer: Answer | None = None
+        for event in self.stream(question, lang):
+            if event["event"] == "answer":
+                answer = event["answer_obj"]
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, lang: str = "ko") -> Iterator[dict[str, Any]]:
+        """Events: status, delta (model text), step (a tool's result), notice, and last `answer`."""
+        lang = "en" if lang == "en" else "ko"
+        question = (question or "").strip()
+        if not question:
+            raise InvalidInput("ask a question", "질문을 입력하세요", code="empty_question")
+        if len(question) > 2000:
+            raise InvalidInput("the question is longer than 2000 characters", "질문이 2000자를 넘습니다")
+        if self.backend is None:
+            answer = yield from self._no_llm(question, lang, [notice("no_llm")], "no_llm")
+        else:
+            answer = yield from self._with_llm(question, lang)
+        self.finish(answer)
+        yield {"event": "answer", "answer": answer.to_dict(), "answer_obj": answer}
+
+    def finish(self, answer: Answer) -> None:
+        seen = set()
+        for step in answer.steps:
+            for c in step.get("citations", []):
+                key = json.dumps(c, sort_keys=True, ensure_ascii=False)
+                if key not in seen:
+                    seen.add(key)
+                    answer.citations.append(c)
+            answer.recommendations += step.get("recommendations", [])
+            if step.get("pending"):
+                answer.pending.append(step["pending"])
+        if answer.pending:
+            answer.notices.append(notice("confirm"))
+        found = safety.violations(answer.__dict__, safety.company_limits(self.ctx.store, self.ctx.company_id))
+        answer.safety = {"ok": not found, "violations": found}
+
+    def route(self, question: str) -> tuple[str, dict[str, Any]]:
+        intent = route(question, self.names, set(self.registry.names()))
+        return intent.tool, intent.arguments
+
+    def _no_llm(self, question: str, lang: str, notices: list[dict[str, Any]], mode: str):
+        intent = route(question, self.names, set(self.registry.names()))
+        yield {"event": "status", "tool": intent.tool, "arguments": intent.arguments}
+        step = self.run_tool(intent.tool, intent.arguments, lang)
+        yield {"event": "step", "step": _public(step)}
+        steps = [_public(step)]
+        instead = FALLBACK.get(intent.tool)
+        if step.get("error") and instead in self.registry and intent.arguments.get("machine_id"):
+            # e.g. too little data for the optimiser: show the settings against the process model instead
+            extra = self.run_tool(instead, {"machine_id": intent.arguments["machine_id"]}, lang)
+            yield {"event": "step", "step": _public(extra)}
+            steps.append(_public(extra))
+        lines = [s.get("summary") or s.get("error", {}).get(lang, "") for s in steps]
+        answer = Answer(
+            question,
+            lang,
+            mode,
+            text="\n".join(x for x in lines if x),
+            notices=notices,
+            steps=steps,
+            intent={"tool": intent.tool, "arguments": intent.arguments, "score": intent.score},
+        )
+        for n in notices:
+            yield {"event": "notice", "notice": n}
+        return answer
+
+    def _with_llm(self, question: str, lang: str):
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": _system_prompt(self.ctx, self.names, lang)},
+            {"role": "user", "content": question},
+        ]
+        tools = self.registry.schemas()
+        steps: list[dict[str, Any]] = []
+        bad = 0
+        for _ in range(MAX_ROUNDS):
+            turn = None
+            try:
+                for piece in self.backend.stream(messages, tools):
+                    if isinstance(piece, str):
+                        yield {"event": "delta", "text": piece}
+                    else:
+                        turn = piece
+            except LlmUnavailable as exc:
+                return (
+                    yield from self._no_llm(
+                        question, lang, [notice(exc.kind, detail=exc.detail[:300])], "llm_fallback"
+                    )
+                )
+            if turn is None or not turn.tool_calls:
+                text = (turn.content if turn else "").strip()
+                answer = Answer(question, lang, "llm", text=text, steps=steps)
+                if not steps:
+                    # Ungrounded: attach what the tools say about the question, so the answer still has sources.
+                    tool_name, args = self.route(question)
+                    answer.steps.append(_public(self.run_tool(tool_name, args, lang)))
+                    answer.notices.append(notice("ungrounded"))
+                limits = safety.company_limits(self.ctx.store, self.ctx.company_id)
+                if safety.violations({"text": text}, limits):
+                    fallback = yield from self._no_llm(question, lang, [notice("unsafe")], "llm_fallback")
+                    return fallback
+                return answer
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": turn.content or None,
+                    "tool_calls": [
+                        {
+                            "id": c.id,
+                            "type": "function",
+                            "function": {"name": c.name, "arguments": c.arguments},
+                        }
+                        for c in turn.tool_calls
+                    ],
+                }
+            )
+            for call in turn.tool_calls:
+                problem = None
+                try:
+                    arguments = json.loads(call.arguments or "{}")
+                except json.JSONDecodeError as exc:
+                    arguments, problem = None, f"arguments are not valid JSON ({exc.msg}); send a JSON object"
+                if problem is None:
+                    step = self.run_tool(call.name, arguments, lang)
+                    err = step.get("error")
+                    if err and err["code"] in ("bad_tool_arguments", "unknown_tool"):
+                        problem = err["en"]
+                if problem is not None:
+                    bad += 1
+                    yield {
+                        "event": "notice",
+                        "notice": {"code": "retry_tool_call", "en": problem, "ko": problem},
+                    }
+                    messages.append(
+                        {
+                            "role": "tool",
+                            "tool_call_id": call.id,
+                            "content": f"ERROR: {problem}. Fix the call and try again.",
+                        }
+                    )
+                    continue
+                steps.append(_public(step))
+                yield {"event": "step", "step": _public(step)}
+                content = step.get("for_model") or json.dumps(
+                    {"error": step.get("error")}, ensure_ascii=False
+                )
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
+            if bad >= MAX_BAD_TOOL_CALLS:
+                return (yield from self._no_llm(question, lang, [notice("bad_tool_calls")], "llm_fallback"))
+        return (yield from self._no_llm(question, lang, [notice("too_many_rounds")], "llm_fallback"))
+
+
+def _public(step: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in step.items() if k != "for_model"}

@@ -1,0 +1,334 @@
+"""Routing a Korean or English question to a tool without a language model: keyword patterns per tool, and
+extraction of machine, line, period, grouping, signal and characteristic from the company's own asset names.
+
+It only chooses a tool and its arguments; the tool computes the answer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandan.domain import Machine
+from sandan.store import Store
+
+# tool -> [(pattern, weight)]; patterns are matched case-insensitively on the question.
+RULES: dict[str, list[tuple[str, float]]] = {
+    "list_machines": [
+        (r"설비\s*(목록|리스트|현황)|기계\s*(목록|리스트)|어떤\s*(설비|기계)|설비(가|는)?\s*(몇|무엇|뭐)", 3),
+        (
+            r"\b(list|which|what)\b.*\bmachines?\b|\bmachines?\b.*\b(list|do we have|are there)\b|how many machines",
+            3,
+        ),
+    ],
+    "oee": [
+        (r"\boee\b|설비\s*종합\s*효율|종합\s*효율|설비효율", 4),
+        (
+            r"가동률|가동\s*효율|효율|\befficien(t|cy)\b|\bavailability\b|\bperformance\b|성능\s*효율|\butili[sz]ation\b",
+            2,
+        ),
+        (r"병목|bottleneck|제일\s*느린|가장\s*느린|slowest", 3),
+    ],
+    "defect_rate": [
+        (
+            r"불량률|불량\s*비율|폐기율|\bdefect\s*rates?\b|\bscrap\s*rates?\b|\breject\s*rates?\b|수율|\byield\b",
+            4,
+        ),
+        (r"불량|\bscrap\b|\bdefects?\b|\bng\b|\brejects?\b", 1),
+        (r"로트|\blots?\b|직행률|first[- ]pass", 1.5),
+    ],
+    "defect_pareto": [
+        (r"파레토|pareto", 5),
+        (
+            r"불량\s*(유형|종류|원인별|항목)|어떤\s*불량|주요\s*불량|가장\s*많은\s*불량|불량이?\s*가장\s*많|top\s*defects?|defect\s*types?|kinds? of defects?|most (common|frequent) defects?|which defects?",
+            4,
+        ),
+    ],
+    "downtime_pareto": [
+        (
+            r"비가동|정지\s*(원인|사유|시간)|멈[추춘췄춰]|고장|다운\s*타임|downtime|down\s*time|breakdowns?|stoppages?|stops?\b|why .*\bstop",
+            4,
+        ),
+        (r"정비|보전|유지\s*보수|maintenance|수리|repair", 3),
+    ],
+    "spc_status": [
+        (
+            r"\bspc\b|관리도|관리\s*상태|관리\s*이탈|관리\s*한계|control\s*charts?|in control|out[- ]of[- ]control|run rules?|이상\s*패턴|공정\s*안정",
+            5,
+        ),
+        (r"측정\s*(값|특성)|치수|characteristic", 1.5),
+    ],
+    "readings": [
+        (r"센서|신호|측정\s*추이|readings?|sensors?|signals?|trend of|추이", 2.5),
+        (
+            r"온도|압력|진동|전류|속도|하중|토크|temperature|pressure|vibration|current|force|torque|speed",
+            1.5,
+        ),
+    ],
+    "root_cause": [
+        (
+            r"(왜|why).{0,30}(늘|올랐|오른|증가|많아|높아|rise|rose|risen|increase|went up|higher|jump)|"
+            r"(늘|올랐|증가|많아|높아)\S*\s*(원인|이유)|(원인|이유).{0,10}(늘|증가|올랐)|what changed|무엇이\s*달라",
+            6,
+        ),
+    ],
+    "twin_what_if": [
+        (
+            r"what if|what happens if|증설|(설비|기계|교대|시프트)\s*(를|을)?\s*(하나|한\s*대|1\s*대)?\s*(더|추가|늘리)|한\s*대\s*더|"
+            r"add (a|one|another) (machine|shift|press|lathe)|(extra|third|another) shift|시뮬레이션",
+            6,
+        ),
+    ],
+    "recent_quarantine": [
+        (
+            r"격리|거부된|거부\s*사유|반려된|검증\s*실패|quarantine|rejected records?|rejections?|invalid data|failed validation|잘못된\s*데이터",
+            5,
+        ),
+    ],
+    "search_documents": [
+        (
+            r"작업\s*표준|표준서|기준서|지침|매뉴얼|설명서|절차|규정|규격서|사내\s*기준|문서|점검\s*(항목|표|주기)|검사\s*(기준|방법|주기|항목)",
+            4,
+        ),
+        (
+            r"\bstandards?\b|work\s*standards?|standard\s*(operating|work)|\bsop\b|manuals?|procedures?|inspection\s*(standard|criteria|method|interval)|documents?|guidelines?|checklists?|instructions?",
+            4,
+        ),
+        (
+            r"어떻게\s*(해야|하나|하면|점검|교체|설정)|방법은|how (should|do|to|often)|what does the .* say|according to",
+            2,
+        ),
+    ],
+    "defect_drivers": [
+        (
+            r"어떤\s*(공정\s*)?(변수|파라미터|조건|인자)|원인\s*(변수|인자)|영향\s*(을|이)?\s*(주는|준|큰)|which\s*(process\s*)?(parameters?|settings?|variables?|factors?)|what drives|drivers? of|root cause",
+            5,
+        ),
+        (r"왜|원인|why|cause", 1.5),
+    ],
+    "process_settings": [
+        (
+            r"설정\s*(값|조건)|공정\s*조건|현재\s*조건|current settings?|process settings?|set ?points?",
+            5,
+        ),
+    ],
+    # Changing something is asked of the optimiser; without it these questions fall back to process_settings.
+    "recommend_settings": [
+        (
+            r"(settings?|parameters?)\s+should\s+(we\s+)?(change|adjust)|should\s+we\s+(change|adjust)|무엇을\s*바꿔|뭘\s*바꿔|어떻게\s*바꿔|무엇을\s*조정|조건을?\s*(바꾸|조정|변경)|권장\s*조건|추천\s*조건|최적\s*조건|최적화|what (should|to) (we )?change|what to adjust|(what|which)\s+(should|can|do)\s+(i|we)\s+(adjust|change|tune)|recommend(ed|ation)?s?|optimi[sz]",
+            6,
+        ),
+    ],
+}
+FALLBACK = {"recommend_settings": "process_settings"}
+# A question about documents wins ties over data tools; data tools win over the machine list.
+PRIORITY = [
+    "twin_what_if",
+    "root_cause",
+    "search_documents",
+    "recommend_settings",
+    "defect_drivers",
+    "process_settings",
+    "defect_pareto",
+    "spc_status",
+    "downtime_pareto",
+    "recent_quarantine",
+    "oee",
+    "defect_rate",
+    "readings",
+    "list_machines",
+]
+
+PERIOD_RULES: list[tuple[str, str]] = [
+    (r"지난\s*1?\s*시간|최근\s*1?\s*시간|한\s*시간|last hour|past hour|this hour", "last_hour"),
+    (r"(지난|최근)\s*8\s*시간|이번\s*교대|last 8 hours|past 8 hours|this shift", "last_8h"),
+    (r"어제|yesterday", "yesterday"),
+    (r"오늘|금일|today", "today"),
+    (r"이번\s*주|금주|this week", "this_week"),
+    (
+        r"(지난|최근)\s*(7|칠)\s*일|지난\s*주|지난\s*일주일|최근\s*일주일|일주일|last 7 days|past 7 days|past week|last week|a week",
+        "last_7d",
+    ),
+    (r"(지난|최근)\s*(30|한)\s*(일|달)|지난달|한\s*달|last 30 days|past month|last month", "last_30d"),
+    (r"(지난|최근)\s*24\s*시간|하루|last 24 hours|past 24 hours|past day|last day", "last_24h"),
+]
+
+BY_RULES: list[tuple[str, str]] = [
+    (r"로트|\blots?\b", "lot"),
+    (
+        r"일별|날짜별|일자별|매일|추이|\bdaily\b|per day|by day|each day|trend|over time|rise|rose|increase|늘었|증가|올랐",
+        "day",
+    ),
+    (r"라인별|by line|per line|each line|lines compare|라인\s*비교", "line"),
+    (r"제품별|품목별|by product|per product|each product", "product"),
+    (r"교대별|주간.*야간|by shift|per shift|each shift|night shift|day shift", "shift_name"),
+    (r"설비별|호기별|by machine|per machine|each machine|machines compare", "machine"),
+]
+
+
+@dataclass
+class Intent:
+    tool: str
+    arguments: dict[str, Any]
+    score: float
+    scores: dict[str, float] = field(default_factory=dict)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """'사출 A라인 Injection line A' → ('사출 A라인', 'Injection line A'): English starts at the first ASCII word
+    after which no Hangul follows."""
+    words = re.sub(r"\s*\(.*?\)\s*", " ", name).split()
+    for i, w in enumerate(words):
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9.-]*", w) and not re.search(r"[가-힣]", " ".join(words[i:])):
+            return " ".join(words[:i]), " ".join(words[i:])
+    return " ".join(words), ""
+
+
+def _korean_part(name: str) -> str:
+    return _split_name(name)[0]
+
+
+def _english_part(name: str) -> str:
+    return _split_name(name)[1]
+
+
+class AssetNames:
+    """Every way a question may name one of the company's machines, lines, signals and characteristics."""
+
+    def __init__(self, store: Store, company_id: str) -> None:
+        self.machines: list[Machine] = store.list_machines(company_id)
+        self.lines = store.list_lines(company_id)
+        self.signals = store.list_signals(company_id)
+        self.machine_aliases: list[tuple[re.Pattern[str], str]] = []
+        number_owner: dict[str, list[str]] = {}
+        for m in self.machines:
+            prefix, _, num = m.id.rpartition("-")
+            pats = [re.escape(m.id.lower())]
+            if prefix and num.isdigit():
+                pats.append(rf"\b{re.escape(prefix.lower())}\s*-?\s*0*{int(num)}\b")
+                number_owner.setdefault(str(int(num)), []).append(m.id)
+            ko = _korean_part(m.name)
+            if ko and re.search(r"[가-힣]", ko):
+                pats.append(re.escape(ko).replace(r"\ ", r"\s*"))
+            en = _english_part(m.name)
+            if en:
+                pats.append(r"\b" + re.escape(en.lower()).replace(r"\ ", r"\s*") + r"\b")
+            self.machine_aliases.append((re.compile("|".join(pats), re.IGNORECASE), m.id))
+        # "2호기" / "machine 2" alone names a machine when only one machine carries that number.
+        self.unique_numbers = {n: ids[0] for n, ids in number_owner.items() if len(ids) == 1}
+        self.line_aliases: list[tuple[re.Pattern[str], str]] = []
+        for ln in self.lines:
+            pats = [re.escape(ln.id.lower())]
+            letter = re.search(r"([A-Za-z])\s*라인|line\s*([A-Za-z])\b", ln.name)
+            if letter:
+                x = (letter.group(1) or letter.group(2)).lower()
+                pats += [rf"(?<![A-Za-z]){x}\s*라인", rf"\bline\s*{x}\b"]
+            ko = _korean_part(ln.name)
+            if ko and re.search(r"[가-힣]", ko):
+                pats.append(re.escape(ko).replace(r"\ ", r"\s*"))
+            self.line_aliases.append((re.compile("|".join(pats), re.IGNORECASE), ln.id))
+
+    def machine(self, text: str) -> str | None:
+        for pattern, machine_id in self.machine_aliases:
+            if pattern.search(text):
+                return machine_id
+        m = re.search(r"(\d+)\s*호기|\b(?:machine|no\.?|#)\s*(\d+)\b", text, re.IGNORECASE)
+        if m:
+            return self.unique_numbers.get(str(int(m.group(1) or m.group(2))))
+        return None
+
+    def line(self, text: str) -> str | None:
+        for pattern, line_id in self.line_aliases:
+            if pattern.search(text):
+                return line_id
+        return None
+
+    def signal(self, text: str, machine_id: str | None) -> str | None:
+        """The signal whose name or description shares the most words with the question."""
+        low = text.lower()
+        best: tuple[float, str] | None = None
+        for s in self.signals:
+            if machine_id and s.machine_id != machine_id:
+                continue
+            score = 3.0 if s.name.lower() in low or s.name.lower().replace("_", " ") in low else 0.0
+            words = {w for w in re.split(r"[\s/(),]+", s.description.lower()) if len(w) >= 2}
+            score += sum(
+                1
+                for w in words
+                if (w in low if re.search(r"[가-힣]", w) else re.search(rf"\b{re.escape(w)}\b", low))
+            )
+            if score > 0 and (best is None or score > best[0]):
+                best = (score, s.name)
+        return best[1] if best else None
+
+
+def _characteristic(text: str, family: str | None) -> str | None:
+    from sandan.twin.process import MODELS
+
+    low = text.lower()
+    for fam, model in MODELS.items():
+        if family and fam.value != family:
+            continue
+        for m in model.MEASURES:
+            for n in (m.name.lower(), m.label_en.lower(), m.label_ko):
+                if n and n in low:
+                    return m.name
+    return None
+
+
+def route(question: str, names: AssetNames, available: set[str] | None = None) -> Intent:
+    """The tool and arguments for `question` (Korean or English), among the `available` tools."""
+    text = _norm(question)
+    if text.startswith(("sql:", "sql ")):
+        return Intent("sql_query", {"sql": question.strip()[4:].strip()}, 10.0)
+    scores = {t: sum(w for p, w in rules if re.search(p, text, re.IGNORECASE)) for t, rules in RULES.items()}
+    for missing, instead in FALLBACK.items():
+        if available is not None and missing not in available:
+            scores[instead] = max(scores.get(instead, 0), scores.pop(missing, 0))
+    candidates = [t for t in PRIORITY if available is None or t in available]
+    best = max(candidates, key=lambda t: (scores.get(t, 0), -PRIORITY.index(t)))
+    if scores.get(best, 0) <= 0:
+        best = "search_documents"
+    machine_id = names.machine(text)
+    line_id = None if machine_id else names.line(text)
+    period = next((p for pat, p in PERIOD_RULES if re.search(pat, text, re.IGNORECASE)), None)
+    by = next((b for pat, b in BY_RULES if re.search(pat, text, re.IGNORECASE)), None)
+    args: dict[str, Any] = {}
+    if best in ("oee", "defect_rate", "defect_pareto", "downtime_pareto"):
+        args = {"machine_id": machine_id, "line_id": line_id, "period": period}
+        if best == "oee":
+            args["by"] = by if by in ("machine", "line", "day") else "machine"
+        elif best == "defect_rate":
+            args["by"] = by or "machine"
+    elif best in ("spc_status", "readings", "defect_drivers"):
+        args = {"machine_id": machine_id, "period": period}
+        family = next((m.family.value for m in names.machines if m.id == machine_id), None)
+        if best == "spc_status":
+            args["characteristic"] = _characteristic(text, family)
+        if best == "readings":
+            without_period = text
+            for pat, _ in PERIOD_RULES:
+                without_period = re.sub(pat, " ", without_period, flags=re.IGNORECASE)
+            args["signal"] = names.signal(without_period, machine_id)
+    elif best == "root_cause":
+        args = {"machine_id": machine_id, "line_id": line_id, "period": period}
+    elif best == "twin_what_if":
+        line_for_twin = line_id or next((m.line_id for m in names.machines if m.id == machine_id), None)
+        change = "add_shift" if re.search(r"교대|시프트|야간|shift", text, re.IGNORECASE) else "add_machine"
+        args = {"line_id": line_for_twin, "change": change, "period": period}
+        if change == "add_machine" and machine_id:
+            args["machine_id"] = machine_id
+    elif best == "process_settings":
+        args = {"machine_id": machine_id}
+    elif best == "recommend_settings":
+        args = {"machine_id": machine_id, "period": period}
+    elif best == "list_machines":
+        args = {"line_id": line_id}
+    elif best == "search_documents":
+        args = {"query": question.strip()}
+    return Intent(best, {k: v for k, v in args.items() if v is not None}, scores.get(best, 0), scores)

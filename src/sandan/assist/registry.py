@@ -1,0 +1,370 @@
+"""The assistant's tool contract: a name, JSON-schema parameters, a bilingual description, the capability call.
+
+A tool only calls capability functions and shapes their result; it computes no figure of its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import math
+import pkgutil
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from sandan.domain import InvalidInput, Machine, NotFound
+from sandan.settings import Settings
+from sandan.store import Store
+
+SEOUL = ZoneInfo("Asia/Seoul")
+MAX_TABLE_ROWS = 200
+
+#: Named periods a question can ask for; every tool that reads history takes one of these (or start/end).
+PERIODS: dict[str, tuple[str, str]] = {
+    "last_hour": ("last hour", "최근 1시간"),
+    "last_8h": ("last 8 hours", "최근 8시간"),
+    "last_24h": ("last 24 hours", "최근 24시간"),
+    "today": ("today", "오늘"),
+    "yesterday": ("yesterday", "어제"),
+    "last_7d": ("last 7 days", "최근 7일"),
+    "this_week": ("this week", "이번 주"),
+    "last_30d": ("last 30 days", "최근 30일"),
+}
+
+PERIOD_SCHEMA = {
+    "type": "string",
+    "enum": list(PERIODS),
+    "description": "time window / 기간 (default last_24h)",
+}
+MACHINE_SCHEMA = {"type": "string", "description": "machine id, e.g. imm-02 / 설비 ID"}
+LINE_SCHEMA = {"type": "string", "description": "line id, e.g. inj-a / 라인 ID"}
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime
+    end: datetime
+    period: str
+
+    def label(self, lang: str) -> str:
+        en, ko = PERIODS.get(self.period, (self.period, self.period))
+        return ko if lang == "ko" else en
+
+
+def resolve_period(period: str | None, now: datetime) -> Window:
+    """[start, end) of a named period, days counted in Korean local time (KST)."""
+    name = period or "last_24h"
+    local_now = now.astimezone(SEOUL)
+    midnight = datetime.combine(local_now.date(), time(0), SEOUL)
+    spans: dict[str, tuple[datetime, datetime]] = {
+        "last_hour": (now - timedelta(hours=1), now),
+        "last_8h": (now - timedelta(hours=8), now),
+        "last_24h": (now - timedelta(hours=24), now),
+        "today": (midnight, now),
+        "yesterday": (midnight - timedelta(days=1), midnight),
+        "last_7d": (now - timedelta(days=7), now),
+        "this_week": (midnight - timedelta(days=local_now.weekday()), now),
+        "last_30d": (now - timedelta(days=30), now),
+    }
+    if name not in spans:
+        raise InvalidInput(
+            f"unknown period {name!r}; use one of {', '.join(PERIODS)}",
+            f"알 수 없는 기간 {name!r}입니다. {', '.join(PERIODS)} 중 하나를 쓰세요",
+            code="bad_period",
+        )
+    start, end = spans[name]
+    if end <= start:  # 'today' just after midnight: keep a non-empty window
+        start = end - timedelta(minutes=1)
+    return Window(start.astimezone(UTC), end.astimezone(UTC), name)
+
+
+@dataclass
+class ToolContext:
+    """What a tool acts on: one company's data, its documents, and the clock questions are answered at."""
+
+    store: Store
+    company_id: str
+    settings: Settings
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    lang: str = "ko"
+
+    def window(self, period: str | None) -> Window:
+        return resolve_period(period, self.now)
+
+    def machine(self, machine_id: str) -> Machine:
+        found = self.store.get_machine(self.company_id, machine_id)
+        if found is None:
+            raise NotFound(
+                f"machine {machine_id!r} not found in this company",
+                f"이 회사에 설비 {machine_id!r}이(가) 없습니다",
+                code="unknown_machine",
+                machine_id=machine_id,
+            )
+        return found
+
+    def line(self, line_id: str) -> str:
+        if line_id not in {ln.id for ln in self.store.list_lines(self.company_id)}:
+            raise NotFound(
+                f"line {line_id!r} not found in this company",
+                f"이 회사에 라인 {line_id!r}이(가) 없습니다",
+                code="unknown_line",
+                line_id=line_id,
+            )
+        return line_id
+
+
+@dataclass
+class Citation:
+    """What an answer rests on: a tool call (function + arguments) or a document passage (file, page, section)."""
+
+    kind: str  # tool | document
+    label: str
+    function: str = ""
+    arguments: dict[str, Any] = field(default_factory=dict)
+    file: str = ""
+    page: int | None = None
+    section: str = ""
+    document_id: str = ""
+    rows: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in self.__dict__.items() if v not in ("", None, {})}
+        out["kind"] = self.kind
+        return out
+
+
+@dataclass
+class ToolOutput:
+    """A tool's result: figures for the answer line, a table, chart data, document passages, recommendations."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    summary: dict[str, str] = field(
+        default_factory=dict
+    )  # {"en": ..., "ko": ...} — facts in a fixed template
+    table: list[dict[str, Any]] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
+    chart: dict[str, Any] | None = None
+    passages: list[dict[str, Any]] = field(default_factory=list)
+    recommendations: list[dict[str, Any]] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    pending: dict[str, Any] | None = None
+
+    def for_model(self, max_rows: int = 30) -> str:
+        """A compact JSON text of the result for a language model (tables cut to `max_rows`)."""
+        body = {
+            "facts": self.facts,
+            "rows": self.table[:max_rows],
+            "rows_total": len(self.table),
+            "passages": [{k: p.get(k) for k in ("file", "page", "section", "text")} for p in self.passages],
+            "recommendations": self.recommendations,
+        }
+        if self.pending:
+            body["pending_confirmation"] = self.pending
+        return json.dumps(plain(body), ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One assistant tool. `writes` tools change a machine or a recipe: they only ever return a pending
+    confirmation, and `apply` runs after a person confirms."""
+
+    name: str
+    description: dict[str, str]
+    parameters: dict[str, Any]
+    function: Callable[..., ToolOutput]
+    calls: str  # the capability function(s) it calls, for citations
+    writes: bool = False
+    apply: Callable[..., dict[str, Any]] | None = None
+
+    def schema(self, lang: str = "en") -> dict[str, Any]:
+        """The OpenAI-style tool definition."""
+        text = f"{self.description['en']} / {self.description['ko']}"
+        if self.writes:
+            text += " (WRITE: needs a person's confirmation / 사람의 확인 필요)"
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": text, "parameters": self.parameters},
+        }
+
+
+class ToolRegistry:
+    """The tools an assistant may call. `default_registry()` loads every module of `sandan.assist.tools`."""
+
+    def __init__(self) -> None:
+        self._tools: dict[str, Tool] = {}
+
+    def add(self, t: Tool) -> Tool:
+        self._tools[t.name] = t
+        return t
+
+    def get(self, name: str) -> Tool | None:
+        return self._tools.get(name)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._tools
+
+    def __iter__(self):
+        return iter(self._tools.values())
+
+    def names(self) -> list[str]:
+        return list(self._tools)
+
+    def schemas(self) -> list[dict[str, Any]]:
+        return [t.schema() for t in self._tools.values()]
+
+
+_DEFAULT = ToolRegistry()
+_loaded = False
+
+
+def tool(
+    name: str,
+    *,
+    en: str,
+    ko: str,
+    parameters: dict[str, Any],
+    calls: str,
+    writes: bool = False,
+    apply: Callable[..., dict[str, Any]] | None = None,
+    registry: ToolRegistry | None = None,
+) -> Callable[[Callable[..., ToolOutput]], Callable[..., ToolOutput]]:
+    """Register `fn(ctx, **arguments) -> ToolOutput` as a tool (in the default registry unless one is given)."""
+
+    def wrap(fn: Callable[..., ToolOutput]) -> Callable[..., ToolOutput]:
+        schema = {"type": "object", "additionalProperties": False, **parameters}
+        (registry or _DEFAULT).add(
+            Tool(name, {"en": en, "ko": ko}, schema, fn, calls, writes=writes, apply=apply)
+        )
+        return fn
+
+    return wrap
+
+
+def default_registry() -> ToolRegistry:
+    """Every tool module under `sandan.assist.tools` (one file per capability); a module whose capability is
+    not installed yet simply registers nothing."""
+    global _loaded
+    if not _loaded:
+        import sandan.assist.tools as pkg
+
+        for info in pkgutil.iter_modules(pkg.__path__):
+            try:
+                importlib.import_module(f"{pkg.__name__}.{info.name}")
+            except ImportError:  # a capability that is not built yet
+                continue
+        _loaded = True
+    return _DEFAULT
+
+
+# ---- argument checks (the model's arguments are untrusted) --------------------------------------------------
+_TYPES = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
+
+
+def check_arguments(t: Tool, arguments: Any) -> dict[str, Any]:
+    """Arguments checked against the tool's JSON schema (types, enums, required, no unknown keys); raises
+    InvalidInput with a message a model or a person can act on."""
+    if not isinstance(arguments, dict):
+        raise InvalidInput(
+            f"arguments of {t.name} must be a JSON object",
+            f"{t.name}의 인수는 JSON 객체여야 합니다",
+            code="bad_tool_arguments",
+        )
+    props = t.parameters.get("properties", {})
+    problems = []
+    for key in t.parameters.get("required", []):
+        if arguments.get(key) in (None, ""):
+            problems.append(f"missing required '{key}'")
+    for key, value in arguments.items():
+        spec = props.get(key)
+        if spec is None:
+            problems.append(f"unknown argument '{key}'")
+            continue
+        if value is None:
+            continue
+        want = _TYPES.get(spec.get("type", ""), object)
+        if isinstance(value, bool) and spec.get("type") in ("integer", "number"):
+            problems.append(f"'{key}' must be a {spec['type']}")
+        elif not isinstance(value, want):
+            problems.append(f"'{key}' must be a {spec.get('type')}")
+        elif "enum" in spec and value not in spec["enum"]:
+            problems.append(f"'{key}' must be one of {spec['enum']}")
+        elif spec.get("type") == "array" and "enum" in spec.get("items", {}):
+            bad = [v for v in value if v not in spec["items"]["enum"]]
+            if bad:
+                problems.append(f"'{key}' items must be among {spec['items']['enum']}")
+    if problems:
+        raise InvalidInput(
+            f"arguments of {t.name} are invalid: " + "; ".join(problems),
+            f"{t.name}의 인수가 올바르지 않습니다: " + "; ".join(problems),
+            code="bad_tool_arguments",
+        )
+    return {k: v for k, v in arguments.items() if v is not None}
+
+
+# ---- shaping capability results ----------------------------------------------------------------------------
+def plain(value: Any) -> Any:
+    """JSON-safe Python values (NaN → None, numpy → Python, times → ISO 8601)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, Decimal):
+        value = float(value)
+    if isinstance(value, float):
+        return None if not math.isfinite(value) else value
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if value is pd.NaT:
+        return None
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    return value
+
+
+def frame_rows(frame: pd.DataFrame, columns: list[str] | None = None, limit: int = MAX_TABLE_ROWS):
+    """(columns, rows) of a capability's DataFrame, cut to `limit` rows."""
+    cols = [c for c in (columns or list(frame.columns)) if c in frame.columns]
+    rows = [plain(r) for r in frame[cols].head(limit).to_dict("records")]
+    return cols, rows
+
+
+def call_citation(t_name: str, function: str, arguments: dict[str, Any], rows: int | None = None) -> Citation:
+    return Citation(kind="tool", label=t_name, function=function, arguments=plain(arguments), rows=rows)
+
+
+def pct(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{100 * float(value):.1f} %"
+
+
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def id_arg(value: str | None, what: str) -> str | None:
+    if value is None:
+        return None
+    if not _ID.match(str(value)):
+        raise InvalidInput(
+            f"{what} id {value!r} is not valid", f"{what} ID {value!r}이(가) 올바르지 않습니다"
+        )
+    return str(value)

@@ -1,0 +1,61 @@
+"""Tool over the company's documents: hybrid search of work standards, manuals and inspection standards.
+
+Passages come back with file, page and section so every answer can cite them.
+"""
+
+from __future__ import annotations
+
+from sandan.assist.documents import DocumentLibrary
+from sandan.assist.registry import Citation, ToolContext, ToolOutput, tool
+
+
+@tool(
+    "search_documents",
+    en="Search the company's documents (work standards, manuals, inspection standards) for passages",
+    ko="회사 문서(작업표준서, 매뉴얼, 검사기준서)에서 관련 내용 찾기",
+    parameters={
+        "properties": {
+            "query": {"type": "string", "description": "what to look for / 찾을 내용"},
+            "k": {"type": "integer", "description": "passages / 결과 수 (≤ 10)"},
+        },
+        "required": ["query"],
+    },
+    calls="sandan.assist.documents.DocumentLibrary.search",
+)
+def search_documents_tool(ctx: ToolContext, query: str, k: int = 5) -> ToolOutput:
+    hits = DocumentLibrary(ctx.settings.data_dir, ctx.company_id).search(query, max(1, min(int(k), 10)))
+    passages = [h.to_dict() for h in hits]
+    cites = [
+        Citation(
+            kind="document",
+            label=h.file + (f" p.{h.page}" if h.page else "") + (f" §{h.section}" if h.section else ""),
+            file=h.file,
+            page=h.page,
+            section=h.section,
+            document_id=h.document_id,
+        )
+        for h in hits
+    ]
+    top = hits[0] if hits else None
+    where = (
+        (
+            top.file
+            + (f" p.{top.page}" if top and top.page else "")
+            + (f" — {top.section}" if top.section else "")
+        )
+        if top
+        else ""
+    )
+    return ToolOutput(
+        facts={"files": sorted({h.file for h in hits}), "passages": len(hits)},
+        summary={
+            "en": f"{len(hits)} passages found; best: {where}"
+            if hits
+            else "no document matches the question",
+            "ko": f"관련 문단 {len(hits)}개; 가장 가까운 곳: {where}"
+            if hits
+            else "질문에 맞는 문서가 없습니다",
+        },
+        passages=passages,
+        citations=cites,
+    )

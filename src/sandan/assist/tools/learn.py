@@ -1,0 +1,79 @@
+"""Tool over sandan.learn: which process parameters drive scrap on a machine (classifier + explanation).
+
+It fits learn's Classifier on the part records of the window and reports its global importance; nothing else.
+"""
+
+from __future__ import annotations
+
+from sandan.assist.registry import (
+    MACHINE_SCHEMA,
+    PERIOD_SCHEMA,
+    ToolContext,
+    ToolOutput,
+    call_citation,
+    frame_rows,
+    id_arg,
+    tool,
+)
+from sandan.domain import InvalidInput
+from sandan.learn import Classifier
+
+TIME_BUDGET_S = 4.0
+MAX_ROWS = 4000
+
+
+@tool(
+    "defect_drivers",
+    en="Which process parameters drive scrap on a machine: a defect classifier's importance (mean |SHAP|)",
+    ko="설비 불량에 영향을 주는 공정 변수: 불량 분류 모델의 변수 중요도 (평균 |SHAP|)",
+    parameters={
+        "properties": {"machine_id": MACHINE_SCHEMA, "period": PERIOD_SCHEMA},
+        "required": ["machine_id"],
+    },
+    calls="Store.training_frame, sandan.learn.Classifier.fit, Classifier.explain().importance()",
+)
+def defect_drivers_tool(ctx: ToolContext, machine_id: str, period: str | None = None) -> ToolOutput:
+    machine_id = id_arg(machine_id, "machine")
+    ctx.machine(machine_id)
+    w = ctx.window(period)
+    frame = ctx.store.training_frame(ctx.company_id, w.start, w.end, [machine_id])
+    # A setting held constant carries no information (learn's guard refuses such columns).
+    params = [p for p in frame.attrs.get("params", []) if frame[p].nunique(dropna=True) > 1]
+    if len(frame) > MAX_ROWS:
+        frame = frame.iloc[-MAX_ROWS:].reset_index(drop=True)
+    if not params or frame["result"].nunique() < 2:
+        raise InvalidInput(
+            f"{machine_id} has no scrap or no process parameters in the window to learn from",
+            f"{machine_id}에 기간 안에 학습할 불량 또는 공정 변수가 없습니다",
+            code="too_few",
+        )
+    model = Classifier(
+        time_budget_s=TIME_BUDGET_S, generate_features=False, features=params, n_jobs=1, random_state=0
+    )
+    model.fit(frame[[*params, "result"]], "result")
+    sample = frame[params].iloc[-min(len(frame), 1000) :]
+    importance = model.explain(sample).importance()
+    cols, rows = frame_rows(importance)
+    top = [r["feature"] for r in rows[:3]]
+    args = {
+        "start": w.start,
+        "end": w.end,
+        "machine_ids": [machine_id],
+        "features": params,
+        "target": "result",
+    }
+    return ToolOutput(
+        facts={"top_parameters": top},
+        summary={
+            "en": f"Parameters that drive scrap on {machine_id}, {w.label('en')}: {', '.join(top)}",
+            "ko": f"{machine_id} 불량에 영향이 큰 공정 변수, {w.label('ko')}: {', '.join(top)}",
+        },
+        table=rows,
+        columns=cols,
+        chart={
+            "kind": "bar",
+            "x": [r["feature"] for r in rows],
+            "series": {"share": [r["share"] for r in rows]},
+        },
+        citations=[call_citation("defect_drivers", "sandan.learn.Classifier", args, len(frame))],
+    )

@@ -1,0 +1,367 @@
+"""Tools over sandan.monitor: OEE, defect rate, defect and downtime Pareto, SPC status.
+
+Every figure is the monitor function's own; these functions only pick arguments and shape the result.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sandan import monitor
+from sandan.assist.registry import (
+    LINE_SCHEMA,
+    MACHINE_SCHEMA,
+    PERIOD_SCHEMA,
+    ToolContext,
+    ToolOutput,
+    call_citation,
+    frame_rows,
+    id_arg,
+    pct,
+    plain,
+    tool,
+)
+from sandan.domain import InvalidInput, SandanError
+
+_SCOPE = {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
+
+
+def _scope(ctx: ToolContext, machine_id: str | None, line_id: str | None) -> dict[str, Any]:
+    machine_id, line_id = id_arg(machine_id, "machine"), id_arg(line_id, "line")
+    if machine_id:
+        ctx.machine(machine_id)
+        return {"machine_ids": [machine_id]}
+    if line_id:
+        return {"line_id": ctx.line(line_id)}
+    return {}
+
+
+def _where(machine_id: str | None, line_id: str | None, lang: str) -> str:
+    if machine_id:
+        return machine_id
+    if line_id:
+        return line_id
+    return "전체 설비" if lang == "ko" else "all machines"
+
+
+OEE_COLUMNS = [
+    "machine_id",
+    "line_id",
+    "production_day",
+    "availability",
+    "effectiveness",
+    "quality",
+    "oee",
+    "produced_qty",
+    "good_qty",
+    "scrap_qty",
+    "run_time_s",
+    "down_time_s",
+    "oee_status",
+]
+
+
+@tool(
+    "oee",
+    en="OEE (ISO 22400) with availability, performance and quality, per machine, line or day",
+    ko="설비종합효율(OEE, ISO 22400)과 가동률·성능·품질을 설비, 라인, 일자별로",
+    parameters={
+        "properties": {
+            **_SCOPE,
+            "by": {"type": "string", "enum": ["machine", "line", "day"], "description": "grouping / 묶음"},
+        }
+    },
+    calls="sandan.monitor.oee",
+)
+def oee_tool(
+    ctx: ToolContext,
+    machine_id: str | None = None,
+    line_id: str | None = None,
+    period: str | None = None,
+    by: str = "machine",
+) -> ToolOutput:
+    w = ctx.window(period)
+    scope = _scope(ctx, machine_id, line_id)
+    table = monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=by, **scope)
+    overall = monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=(), **scope).iloc[0].to_dict()
+    cols, rows = frame_rows(table, OEE_COLUMNS)
+    facts = {
+        k: plain(overall.get(k)) for k in ("oee", "availability", "effectiveness", "quality", "produced_qty")
+    }
+    where = _where(machine_id, line_id, "en")
+    args = {"start": w.start, "end": w.end, "by": by, **scope}
+    chart = None
+    if rows and by in ("machine", "line", "day"):
+        x = {"machine": "machine_id", "line": "line_id", "day": "production_day"}[by]
+        chart = {
+            "kind": "bar",
+            "x": [r.get(x) for r in rows],
+            "series": {"oee": [r.get("oee") for r in rows]},
+        }
+    return ToolOutput(
+        facts=facts,
+        summary={
+            "en": f"OEE of {where}, {w.label('en')}: {pct(facts['oee'])} (availability {pct(facts['availability'])}, "
+            f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])})",
+            "ko": f"{_where(machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
+            f"(가동률 {pct(facts['availability'])}, 성능 {pct(facts['effectiveness'])}, 품질 {pct(facts['quality'])})",
+        },
+        table=rows,
+        columns=cols,
+        chart=chart,
+        citations=[call_citation("oee", "sandan.monitor.oee", args, len(rows))],
+    )
+
+
+QUALITY_BY = ["product", "machine", "line", "lot", "shift_name", "day"]
+
+
+@tool(
+    "defect_rate",
+    en="Defect (scrap) rate and first-pass yield, grouped by product, machine, line, lot, shift or day",
+    ko="불량률(폐기율)과 직행률을 제품, 설비, 라인, 로트, 교대, 일자별로",
+    parameters={
+        "properties": {
+            **_SCOPE,
+            "by": {"type": "string", "enum": QUALITY_BY, "description": "grouping / 묶음"},
+        }
+    },
+    calls="sandan.monitor.quality_table",
+)
+def defect_rate_tool(
+    ctx: ToolContext,
+    machine_id: str | None = None,
+    line_id: str | None = None,
+    period: str | None = None,
+    by: str = "machine",
+) -> ToolOutput:
+    w = ctx.window(period)
+    scope = _scope(ctx, machine_id, line_id)
+    table = monitor.quality_table(ctx.store, ctx.company_id, w.start, w.end, by=by, **scope)
+    overall = monitor.quality_table(ctx.store, ctx.company_id, w.start, w.end, by=(), **scope)
+    total = overall.iloc[0].to_dict() if len(overall) else {}
+    if by == "lot":  # the worst lots first: that is what a lot question is after
+        table = table.sort_values(["defect_rate", "scrap_qty"], ascending=False, kind="stable")
+    cols, rows = frame_rows(table)
+    facts = {k: plain(total.get(k)) for k in ("defect_rate", "scrap_qty", "produced_qty", "first_pass_yield")}
+    args = {"start": w.start, "end": w.end, "by": by, **scope}
+    key = {"machine": "machine_id", "line": "line_id", "lot": "lot_id", "day": "production_day"}.get(by, by)
+    chart = (
+        {
+            "kind": "bar",
+            "x": [r.get(key) for r in rows[:30]],
+            "series": {"defect_rate": [r.get("defect_rate") for r in rows[:30]]},
+        }
+        if rows
+        else None
+    )
+    return ToolOutput(
+        facts=facts,
+        summary={
+            "en": f"Defect rate of {_where(machine_id, line_id, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
+            f"({facts['scrap_qty'] or 0:.0f} scrap of {facts['produced_qty'] or 0:.0f} produced)",
+            "ko": f"{_where(machine_id, line_id, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
+            f"(생산 {facts['produced_qty'] or 0:.0f}개 중 불량 {facts['scrap_qty'] or 0:.0f}개)",
+        },
+        table=rows,
+        columns=cols,
+        chart=chart,
+        citations=[call_citation("defect_rate", "sandan.monitor.quality_table", args, len(rows))],
+    )
+
+
+@tool(
+    "defect_pareto",
+    en="Defect Pareto: scrap by defect type, most frequent first, with share and cumulative share",
+    ko="불량 파레토: 불량 유형별 수량, 많은 순, 비율과 누적 비율",
+    parameters={"properties": {**_SCOPE, "product": {"type": "string", "description": "product / 제품"}}},
+    calls="sandan.monitor.defect_pareto",
+)
+def defect_pareto_tool(
+    ctx: ToolContext,
+    machine_id: str | None = None,
+    line_id: str | None = None,
+    period: str | None = None,
+    product: str | None = None,
+) -> ToolOutput:
+    w = ctx.window(period)
+    scope = _scope(ctx, machine_id, line_id)
+    table = monitor.defect_pareto(ctx.store, ctx.company_id, w.start, w.end, product=product, **scope)
+    cols, rows = frame_rows(table)
+    top = rows[0] if rows else {}
+    facts = {
+        "top_defect": top.get("defect_type"),
+        "top_share": top.get("share"),
+        "top_qty": top.get("scrap_qty"),
+    }
+    args = {"start": w.start, "end": w.end, "product": product, **scope}
+    chart = (
+        {
+            "kind": "pareto",
+            "x": [r["label_en"] for r in rows],
+            "series": {
+                "scrap_qty": [r["scrap_qty"] for r in rows],
+                "cumulative_share": [r["cumulative_share"] for r in rows],
+            },
+        }
+        if rows
+        else None
+    )
+    none = {"en": "no scrap in the window", "ko": "기간 안에 불량이 없습니다"}
+    return ToolOutput(
+        facts=facts,
+        summary={
+            "en": f"Top defect of {_where(machine_id, line_id, 'en')}, {w.label('en')}: "
+            + (f"{top['label_en']} ({top['scrap_qty']:.0f}, {pct(top['share'])})" if top else none["en"]),
+            "ko": f"{_where(machine_id, line_id, 'ko')} 주요 불량, {w.label('ko')}: "
+            + (f"{top['label_ko']} ({top['scrap_qty']:.0f}개, {pct(top['share'])})" if top else none["ko"]),
+        },
+        table=rows,
+        columns=cols,
+        chart=chart,
+        citations=[call_citation("defect_pareto", "sandan.monitor.defect_pareto", args, len(rows))],
+    )
+
+
+@tool(
+    "downtime_pareto",
+    en="Downtime by reason code inside planned time, largest first (breakdowns, stops; maintenance hints)",
+    ko="계획 시간 안의 비가동(고장·정지) 시간을 사유 코드별로, 큰 순서 (보전 참고)",
+    parameters={
+        "properties": {
+            **_SCOPE,
+            "states": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["down", "setup", "idle"]},
+                "description": "machine states / 설비 상태 (default down)",
+            },
+        }
+    },
+    calls="sandan.monitor.downtime_pareto",
+)
+def downtime_pareto_tool(
+    ctx: ToolContext,
+    machine_id: str | None = None,
+    line_id: str | None = None,
+    period: str | None = None,
+    states: list[str] | None = None,
+) -> ToolOutput:
+    w = ctx.window(period)
+    scope = _scope(ctx, machine_id, line_id)
+    states = states or ["down"]
+    table = monitor.downtime_pareto(ctx.store, ctx.company_id, w.start, w.end, states=states, **scope)
+    cols, rows = frame_rows(table)
+    top = rows[0] if rows else {}
+    reason = top.get("reason_code") or ("unrecorded" if top else None)
+    facts = {"top_reason": reason, "top_share": top.get("share")}
+    for k in ("down_time_s", "duration_s"):
+        if k in top:
+            facts["top_time_s"] = top[k]
+    args = {"start": w.start, "end": w.end, "states": states, **scope}
+    return ToolOutput(
+        facts=facts,
+        summary={
+            "en": f"Largest downtime reason of {_where(machine_id, line_id, 'en')}, {w.label('en')}: "
+            + (f"{reason} ({pct(top.get('share'))})" if top else "no downtime recorded"),
+            "ko": f"{_where(machine_id, line_id, 'ko')} 최대 비가동 사유, {w.label('ko')}: "
+            + (f"{reason} ({pct(top.get('share'))})" if top else "기록된 비가동이 없습니다"),
+        },
+        table=rows,
+        columns=cols,
+        citations=[call_citation("downtime_pareto", "sandan.monitor.downtime_pareto", args, len(rows))],
+    )
+
+
+def _characteristics(ctx: ToolContext, machine_id: str, w) -> list[str]:
+    recent = ctx.store.query_parts(ctx.company_id, w.start, w.end, [machine_id], limit=1, newest_first=True)
+    if not recent.num_rows:
+        return []
+    raw = recent.column("measures")[0].as_py()
+    return sorted(json.loads(raw)) if raw else []
+
+
+@tool(
+    "spc_status",
+    en="SPC status of a machine's measured characteristics: individuals (I-MR) charts with Western Electric run rules",
+    ko="설비 측정 특성의 SPC 상태: 개별값(I-MR) 관리도와 웨스턴 일렉트릭 판정 규칙",
+    parameters={
+        "properties": {
+            "machine_id": MACHINE_SCHEMA,
+            "characteristic": {"type": "string", "description": "measured characteristic / 측정 특성"},
+            "period": PERIOD_SCHEMA,
+        },
+        "required": ["machine_id"],
+    },
+    calls="sandan.monitor.measurement_chart",
+)
+def spc_status_tool(
+    ctx: ToolContext, machine_id: str, characteristic: str | None = None, period: str | None = None
+) -> ToolOutput:
+    w = ctx.window(period)
+    ctx.machine(id_arg(machine_id, "machine"))
+    names = [characteristic] if characteristic else _characteristics(ctx, machine_id, w)
+    rows, citations = [], []
+    for name in names:
+        args = {
+            "start": w.start,
+            "end": w.end,
+            "characteristic": name,
+            "chart": "imr",
+            "machine_ids": [machine_id],
+        }
+        try:
+            chart = monitor.measurement_chart(
+                ctx.store, ctx.company_id, w.start, w.end, name, chart="imr", machine_ids=[machine_id]
+            )
+        except SandanError as exc:
+            rows.append({"characteristic": name, "in_control": None, "note": exc.en})
+            continue
+        series = chart.series[0]
+        rules = sorted({v.rule for s in chart.series for v in s.violations})
+        rows.append(
+            {
+                "characteristic": name,
+                "in_control": chart.in_control,
+                "violations": sum(len(s.violations) for s in chart.series),
+                "rules": ",".join(rules),
+                "center": plain(float(series.center[-1])),
+                "lcl": plain(float(series.lcl[-1])),
+                "ucl": plain(float(series.ucl[-1])),
+                "last_value": plain(float(series.values[-1])),
+                "points": len(series.values),
+            }
+        )
+        citations.append(
+            call_citation("spc_status", "sandan.monitor.measurement_chart", args, len(series.values))
+        )
+    if not names:
+        raise InvalidInput(
+            f"machine {machine_id} has no measured characteristics in the window",
+            f"설비 {machine_id}에 기간 안의 측정 특성이 없습니다",
+            code="too_few",
+        )
+    out = [r["characteristic"] for r in rows if r.get("in_control") is False]
+    return ToolOutput(
+        facts={"out_of_control": out, "checked": len(rows)},
+        summary={
+            "en": f"SPC of {machine_id}, {w.label('en')}: {len(out)} of {len(rows)} characteristics out of control"
+            + (f" ({', '.join(out)})" if out else ""),
+            "ko": f"{machine_id} SPC, {w.label('ko')}: 측정 특성 {len(rows)}개 중 {len(out)}개 관리 이탈"
+            + (f" ({', '.join(out)})" if out else ""),
+        },
+        table=rows,
+        columns=[
+            "characteristic",
+            "in_control",
+            "violations",
+            "rules",
+            "center",
+            "lcl",
+            "ucl",
+            "last_value",
+            "points",
+        ],
+        citations=citations
+        or [call_citation("spc_status", "sandan.monitor.measurement_chart", {"machine_ids": [machine_id]})],
+    )

@@ -1,0 +1,144 @@
+"""Tool over sandan.optimize: recommended set points for a machine that cut predicted defects, inside the machine
+limits and the region its data supports. The recommendation is advice; changing a machine stays a write tool.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+
+from sandan.assist.registry import (
+    LINE_SCHEMA,
+    MACHINE_SCHEMA,
+    PERIOD_SCHEMA,
+    ToolContext,
+    ToolOutput,
+    call_citation,
+    id_arg,
+    pct,
+    plain,
+    tool,
+)
+from sandan.optimize.rootcause import root_cause
+from sandan.optimize.service import recommend_for_machine
+
+_DAYS = {
+    "last_hour": 1 / 24,
+    "last_8h": 1 / 3,
+    "last_24h": 1.0,
+    "today": 1.0,
+    "yesterday": 2.0,
+    "last_7d": 7.0,
+    "this_week": 7.0,
+    "last_30d": 30.0,
+}
+
+
+@tool(
+    "recommend_settings",
+    en="Recommended process settings for a machine that cut the predicted defect rate, within machine limits and "
+    "the data's trust region (current vs recommended, expected defect rate with its interval)",
+    ko="예측 불량률을 낮추는 설비의 권장 공정 조건 (설비 한계와 데이터 신뢰 영역 안, 현재 대비 권장, 예상 불량률과 범위)",
+    parameters={
+        "properties": {"machine_id": MACHINE_SCHEMA, "period": PERIOD_SCHEMA},
+        "required": ["machine_id"],
+    },
+    calls="sandan.optimize.service.recommend_for_machine",
+)
+def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | None = None) -> ToolOutput:
+    machine_id = id_arg(machine_id, "machine")
+    ctx.machine(machine_id)
+    days = _DAYS.get(period or "last_7d", 7.0)
+    rec = recommend_for_machine(ctx.store, ctx.company_id, machine_id, days=days, end=ctx.now, seed=0)
+    rows = [plain(c.to_dict()) for c in rec.parameters]
+    changed = [c for c in rows if abs((c["recommended"] or 0) - (c["current"] or 0)) > 1e-9]
+    recs = [
+        {
+            "machine_id": machine_id,
+            "parameter": c["name"],
+            "value": c["recommended"],
+            "current": c["current"],
+            "source": "sandan.optimize.recommend",
+        }
+        for c in changed
+    ]
+    moves = ", ".join(f"{c['name']} {c['current']:.4g}→{c['recommended']:.4g}" for c in changed) or "—"
+    now_rate, expected = rec.current_defect_rate, rec.expected_defect_rate
+    lo, hi = rec.expected_interval
+    args = {"machine_id": machine_id, "days": days, "end": ctx.now, "seed": 0}
+    return ToolOutput(
+        facts={
+            "current_defect_rate": now_rate,
+            "expected_defect_rate": expected,
+            "expected_interval": [lo, hi],
+            "changed": [c["name"] for c in changed],
+            "extrapolation": rec.extrapolation,
+        },
+        summary={
+            "en": f"Recommended for {machine_id}: {moves}. Predicted defect rate {pct(now_rate)} → {pct(expected)} "
+            f"(likely {pct(lo)}–{pct(hi)}). Apply only after a person confirms.",
+            "ko": f"{machine_id} 권장 조건: {moves}. 예측 불량률 {pct(now_rate)} → {pct(expected)} "
+            f"(범위 {pct(lo)}–{pct(hi)}). 담당자가 확인한 뒤에만 적용하세요.",
+        },
+        table=rows,
+        columns=list(rows[0]) if rows else [],
+        recommendations=recs,
+        citations=[
+            call_citation(
+                "recommend_settings", "sandan.optimize.service.recommend_for_machine", args, len(rows)
+            )
+        ],
+    )
+
+
+__all__ = ["recommend_settings_tool"]
+
+
+BASELINE_DAYS = 7
+
+
+@tool(
+    "root_cause",
+    en="Why did scrap rise: the period asked about against the week before it — machines, lots, products and "
+    "process parameters ranked by their association with defects (chi-square / Mann-Whitney, Holm-adjusted)",
+    ko="불량이 왜 늘었나: 물어본 기간과 그 전 일주일을 비교해 설비, 로트, 제품, 공정 변수를 불량과의 연관성 순으로 "
+    "(카이제곱 / 만-위트니, 홀름 보정)",
+    parameters={
+        "properties": {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
+    },
+    calls="Store.training_frame, sandan.optimize.rootcause.root_cause",
+)
+def root_cause_tool(
+    ctx: ToolContext, machine_id: str | None = None, line_id: str | None = None, period: str | None = None
+) -> ToolOutput:
+    w = ctx.window(period)
+    if machine_id:
+        ids = [ctx.machine(id_arg(machine_id, "machine")).id]
+    else:
+        ids = [m.id for m in ctx.store.list_machines(ctx.company_id, ctx.line(line_id) if line_id else None)]
+    start = w.start - timedelta(days=BASELINE_DAYS)
+    frame = ctx.store.training_frame(ctx.company_id, start, w.end, ids)
+    parameters = [p for p in frame.attrs.get("params", []) if pd.api.types.is_numeric_dtype(frame[p])]
+    categorical = [c for c in ("machine_id", "lot_id", "product") if c in frame and frame[c].nunique() > 1]
+    found = root_cause(
+        frame, (w.start, w.end), (start, w.start), parameters=parameters, categorical=categorical
+    )
+    rows = [plain(f.to_dict()) for f in found.factors]
+    for r in rows:
+        r.pop("detail", None)
+    top = [r["name"] for r in rows[:3]]
+    args = {"start": start, "bad": [w.start, w.end], "good": [start, w.start], "machine_ids": ids}
+    where = machine_id or line_id or ("전체 설비" if ctx.lang == "ko" else "all machines")
+    return ToolOutput(
+        facts={"top_factors": top, "rate_bad": found.rate_bad, "rate_good": found.rate_good},
+        summary={
+            "en": f"Scrap of {where}: {pct(found.rate_bad)} in the {w.label('en')} against {pct(found.rate_good)} in "
+            f"the week before; most associated: {', '.join(top) or '—'}",
+            "ko": f"{where} 불량률: {w.label('ko')} {pct(found.rate_bad)}, 그 전 일주일 {pct(found.rate_good)}; "
+            f"연관성이 큰 요인: {', '.join(top) or '—'}",
+        },
+        table=rows,
+        columns=list(rows[0]) if rows else [],
+        citations=[call_citation("root_cause", "sandan.optimize.rootcause.root_cause", args, len(frame))],
+    )

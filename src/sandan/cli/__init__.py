@@ -1,0 +1,1 @@
+"""The command line (typer + rich): parse, call capability functions, render; no business logic here."""

@@ -1,0 +1,868 @@
+"""`sandan` command line: parse arguments, call capability functions, render with rich.
+
+Errors a user can cause are shown as a one-line message in Korean and English, never a traceback.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sandan import __version__
+from sandan.domain import Company, Role, SandanError
+from sandan.settings import Settings, load_settings
+from sandan.store import Store, open_store
+
+app = typer.Typer(
+    help="sandan (산단) — data, AI and digital twins for the factories of an industrial complex.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+user_app = typer.Typer(help="Manage users. 사용자 관리.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(exc: SandanError) -> None:
+    err.print(f"[bold red]✗[/] {exc.en}\n  {exc.ko}")
+    if exc.where:
+        err.print("  " + ", ".join(f"{k}={v}" for k, v in exc.where.items()))
+    raise typer.Exit(2)
+
+
+def _open(settings: Settings) -> Store:
+    settings.ensure_data_dir()
+    return open_store(settings.resolved_store_url)
+
+
+def run() -> None:
+    """Entry point that turns user errors into messages."""
+    try:
+        app()
+    except SandanError as exc:  # pragma: no cover - exercised through the CLI tests
+        _fail(exc)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+) -> None:
+    if version:
+        console.print(f"sandan {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+def init(
+    operator: Annotated[str, typer.Option(help="Operator user id to create. 만들 운영자 아이디.")] = "admin",
+    password: Annotated[str | None, typer.Option(help="Operator password (asked when omitted).")] = None,
+) -> None:
+    """Create the data folder, the database schema and the platform operator. 초기 설정."""
+    settings = load_settings()
+    try:
+        with _open(settings) as store:
+            version = store.schema_version()
+            console.print(f"✓ store {settings.resolved_store_url} (schema v{version})")
+            if any(u.id == operator for u in store.cross_tenant_operators()):
+                console.print(f"✓ operator {operator!r} exists")
+                return
+            if password is None:
+                if not sys.stdin.isatty():
+                    raise typer.BadParameter("give --password when not running in a terminal")
+                password = getpass.getpass(f"password for {operator} / {operator} 비밀번호: ")
+            from sandan.accounts import create_user
+
+            create_user(store, operator, password, Role.operator, None, name="Platform operator")
+            console.print(f"✓ operator {operator!r} created / 운영자 계정을 만들었습니다")
+    except SandanError as exc:
+        _fail(exc)
+
+
+@user_app.command("add")
+def user_add(
+    user_id: Annotated[str, typer.Argument(help="Login id. 로그인 아이디.")],
+    role: Annotated[Role, typer.Option(help="operator | company_admin | engineer | viewer")] = Role.engineer,
+    company: Annotated[str | None, typer.Option(help="Company id (not for operators). 회사 아이디.")] = None,
+    name: Annotated[str, typer.Option(help="Display name. 이름.")] = "",
+    password: Annotated[str | None, typer.Option(help="Password (asked when omitted).")] = None,
+    create_company: Annotated[
+        str | None, typer.Option("--create-company", help="Create the company with this name first.")
+    ] = None,
+) -> None:
+    """Add a user. 사용자를 추가합니다."""
+    from sandan.accounts import create_user
+
+    settings = load_settings()
+    try:
+        with _open(settings) as store:
+            if create_company and company:
+                store.upsert_company(Company(id=company, name=create_company))
+            if password is None:
+                password = getpass.getpass(f"password for {user_id} / {user_id} 비밀번호: ")
+            user = create_user(store, user_id, password, role, company, name=name)
+            console.print(f"✓ user {user.id!r} ({user.role.value}) created / 사용자를 만들었습니다")
+    except SandanError as exc:
+        _fail(exc)
+    except ValueError as exc:
+        err.print(f"[bold red]✗[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _serve(settings: Settings, store: Store, *, quiet: bool = False, connectors=None) -> None:
+    import uvicorn
+
+    from sandan.api.app import create_app
+
+    app_ = create_app(settings=settings, store=store, connectors=connectors)
+    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning" if quiet else "info")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on. 접속 주소.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port. 포트.")] = None,
+) -> None:
+    """Run the API and web UI server. API와 웹 화면 서버를 실행합니다."""
+    settings = load_settings(**{k: v for k, v in {"host": host, "port": port}.items() if v is not None})
+    try:
+        store = _open(settings)
+    except SandanError as exc:
+        _fail(exc)
+    console.print(
+        f"sandan {__version__} → http://{settings.host}:{settings.port}  ({settings.resolved_store_url})"
+    )
+    _serve(settings, store)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path, typer.Argument(help="CSV, Excel (.xlsx) or Parquet file. 가져올 파일.", exists=False)
+    ],
+    company: Annotated[str, typer.Option(help="Company id. 회사 아이디.")],
+    mapping: Annotated[
+        Path | None, typer.Option(help="Mapping YAML for repeat imports. 열 매핑 YAML.")
+    ] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="Zone of timestamps without one, e.g. Asia/Seoul.")
+    ] = None,
+    machine: Annotated[
+        str | None, typer.Option(help="Machine id when the file has no machine column.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Text encoding (detected when omitted), e.g. cp949.")
+    ] = None,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Only show detected columns; write nothing.")
+    ] = False,
+    save_mapping: Annotated[
+        Path | None, typer.Option(help="Write the mapping used to this YAML file.")
+    ] = None,
+) -> None:
+    """Import production data from a file, with a preview of detected columns. 파일에서 생산 데이터를 가져옵니다."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.table import Table
+
+    from sandan.collect import files
+
+    settings = load_settings()
+    try:
+        if not file.exists():
+            raise SandanError(
+                f"file {file} does not exist", f"파일 {file}이(가) 없습니다", code="file_not_found"
+            )
+        with _open(settings) as store:
+            if store.get_company(company) is None:
+                raise SandanError(
+                    f"company {company!r} does not exist; create it first (sandan user add … --create-company)",
+                    f"회사 {company!r}이(가) 없습니다. 먼저 만드세요",
+                    code="not_found",
+                )
+            shown = files.read_preview(file, encoding=encoding)
+            chosen = files.Mapping.from_yaml(mapping) if mapping else shown.mapping
+            updates = {
+                k: v
+                for k, v in {"timezone": timezone, "machine_id": machine, "encoding": encoding}.items()
+                if v
+            }
+            if updates:
+                chosen = chosen.model_copy(update=updates)
+            info = shown.to_dict()
+            table = Table(title=f"{file.name}: {info.get('format', '')} {info.get('encoding') or ''}".strip())
+            table.add_column("column / 열")
+            table.add_column("role / 역할")
+            for col, role in chosen.columns.items():
+                table.add_row(str(col), str(role))
+            console.print(table)
+            console.print(
+                f"kind / 종류: {chosen.kind}, layout / 형태: {chosen.layout}, timezone / 시간대: {chosen.timezone}"
+            )
+            for warning in info.get("warnings", []):
+                text = warning if isinstance(warning, str) else " / ".join(str(v) for v in warning.values())
+                console.print(f"[yellow]! {text}[/]")
+            if save_mapping:
+                save_mapping.write_text(chosen.to_yaml(), encoding="utf-8")
+                console.print(f"✓ mapping saved to {save_mapping} / 매핑을 저장했습니다")
+            if preview:
+                return
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.completed:,.0f}"),
+                TimeRemainingColumn(),
+                console=console,
+            ) as bar:
+                task = bar.add_task("importing / 가져오는 중", total=None)
+
+                def progress(done: int, total: int | None) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                receipt = files.import_file(
+                    store, company, file, chosen, source=f"cli:{file.name}", progress=progress
+                )
+        _print_receipt(receipt)
+        if receipt.rejected:
+            raise typer.Exit(1)
+    except SandanError as exc:
+        _fail(exc)
+
+
+def _print_receipt(receipt) -> None:
+    console.print(
+        f"✓ accepted {receipt.accepted:,} · duplicates {receipt.duplicates:,} · rejected {receipt.rejected:,}\n"
+        f"  저장 {receipt.accepted:,} · 중복 {receipt.duplicates:,} · 거부 {receipt.rejected:,}"
+    )
+    for issue in receipt.issues[:20]:
+        where = ", ".join(f"{k} {issue[k]}" for k in ("file", "row", "column") if issue.get(k) is not None)
+        console.print(f"  [red]✗[/] {where}: {issue['message']['en']}\n    {issue['message']['ko']}")
+    if receipt.rejected:
+        console.print(
+            "  rejected rows are kept in quarantine (web: 격리함 / Quarantine) / 거부된 행은 격리함에 보관됩니다"
+        )
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="Web UI port. 웹 포트.")] = 8600,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    history_hours: Annotated[float, typer.Option(help="Hours of history generated at start.")] = 8.0,
+    ai4i: Annotated[Path | None, typer.Option(help="AI4I 2020 CSV to replay on the milling machine.")] = None,
+    duration: Annotated[
+        float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")
+    ] = None,
+    keep: Annotated[bool, typer.Option("--keep", help="Keep the demo data of an earlier run.")] = False,
+    network: Annotated[
+        bool,
+        typer.Option("--network/--in-process", help="Stream some plants over OPC UA and MQTT on loopback."),
+    ] = True,
+) -> None:
+    """Run a live virtual industrial complex and the web UI on embedded defaults. 가상 산업단지 데모."""
+    import logging
+    import threading
+
+    from sandan.twin.virtual import DEMO_COMPANIES, DEMO_PASSWORD, build_demo_complex
+
+    logging.getLogger("asyncua").setLevel(logging.ERROR)  # its security notices are for production endpoints
+
+    base = load_settings()
+    settings = load_settings(data_dir=base.data_dir / "demo", host=host, port=port, store_url="")
+    db = settings.data_dir / "sandan.duckdb"
+    if not keep:
+        for leftover in (db, db.with_suffix(".duckdb.wal")):
+            leftover.unlink(missing_ok=True)
+    try:
+        store = _open(settings)
+        complex_ = build_demo_complex(store, ai4i=ai4i)
+        from sandan.monitor.calendar import save_company_calendar
+        from sandan.twin.virtual import demo_calendar
+
+        for company_id, *_ in DEMO_COMPANIES:
+            save_company_calendar(settings.data_dir, company_id, demo_calendar())
+    except SandanError as exc:
+        _fail(exc)
+    with console.status(f"generating {history_hours:g} h of history / {history_hours:g}시간 이력 생성 중"):
+        complex_.backfill(history_hours)
+    t = complex_.totals
+    console.print(
+        f"✓ virtual complex: {len({m.company_id for m in complex_.machines})} companies, "
+        f"{len(complex_.machines)} machines, {t.parts:,} parts, {t.readings:,} readings"
+    )
+    console.print(f"→ http://{host}:{port}")
+    console.print(f"  operator / 운영자: admin · {DEMO_PASSWORD}")
+    users = ", ".join(company_id.split("-")[0] for company_id, *_ in DEMO_COMPANIES)
+    console.print(f"  companies / 기업: {users} · {DEMO_PASSWORD}")
+    from sandan.collect.connector import ConnectorRegistry
+
+    registry = ConnectorRegistry()
+    transport = None
+    if network:
+        from sandan.twin.virtual import (
+            MODBUS_COMPANIES,
+            OPCUA_COMPANIES,
+            SPARKPLUG_COMPANIES,
+            start_network,
+        )
+
+        try:
+            transport = start_network(complex_)
+            for collector, companies in transport.served:
+                registry.register(collector, companies, site="gateway-1")
+            for en, ko in transport.notes:
+                console.print(f"  • {en}\n    {ko}")
+            console.print(
+                f"  • Sparkplug B over MQTT: {', '.join(SPARKPLUG_COMPANIES)}; "
+                f"OPC UA: {', '.join(OPCUA_COMPANIES)}; Modbus TCP: {', '.join(MODBUS_COMPANIES)}"
+            )
+        except Exception as exc:  # the demo goes on in-process rather than not at all
+            console.print(
+                f"[yellow]! network transport unavailable ({exc}); streaming in-process[/]\n"
+                f"  네트워크 전송을 쓸 수 없어 프로세스 안에서 전달합니다"
+            )
+    stop = threading.Event()
+    threading.Thread(target=complex_.run, args=(stop,), name="virtual-complex", daemon=True).start()
+    if duration is not None:
+        threading.Timer(duration, lambda: _stop_server(stop)).start()
+    try:
+        _serve(settings, store, quiet=True, connectors=registry)
+    finally:
+        stop.set()
+        if transport is not None:
+            transport.stop()
+        store.close()
+
+
+def _stop_server(stop) -> None:
+    import os
+    import signal
+
+    stop.set()
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+edge_app = typer.Typer(
+    help="Edge agent: collect at the factory, buffer on disk, forward to the platform. 엣지 수집기.",
+    no_args_is_help=True,
+)
+app.add_typer(edge_app, name="edge")
+
+
+@edge_app.command("check")
+def edge_check(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Site YAML. 사이트 설정 파일.")],
+) -> None:
+    """Validate a site file and list its connectors. 사이트 설정을 검사합니다."""
+    from sandan.collect.site import SiteConfig
+
+    try:
+        site = SiteConfig.from_yaml(config)
+    except SandanError as exc:
+        _fail(exc)
+    console.print(f"✓ {config}: company {site.company}, {len(site.connectors)} connector(s)")
+    for spec in site.connectors:
+        console.print(f"  • {spec.type} {spec.name}")
+
+
+@edge_app.command("run")
+def edge_run(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Site YAML. 사이트 설정 파일.")],
+    status_every: Annotated[float, typer.Option(help="Seconds between status lines.")] = 10.0,
+) -> None:
+    """Run the site's connectors and forward to the platform until Ctrl-C. 엣지 수집을 실행합니다."""
+    import time
+
+    from sandan.collect.edge import EdgeAgent
+    from sandan.collect.site import SiteConfig
+
+    try:
+        agent = EdgeAgent(SiteConfig.from_yaml(config))
+    except SandanError as exc:
+        _fail(exc)
+    agent.start()
+    console.print(f"edge agent running: {len(agent.connectors)} connector(s) → {agent.config.platform.url}")
+    try:
+        while True:
+            time.sleep(status_every)
+            for h in agent.health():
+                err = f" · {h['last_error']['en']}" if h.get("last_error") else ""
+                console.print(
+                    f"  {h['kind']:<9} {h['name']:<16} {h['state']:<12} {h['records']:>10,} rec "
+                    f"{h['rate_per_s']:>8.1f}/s  buffer {h['buffer_depth']:,}{err}"
+                )
+    except KeyboardInterrupt:
+        console.print("stopping / 멈추는 중 …")
+    finally:
+        agent.stop()
+
+
+def _solver_progress(bar_text: str):
+    """A rich status line fed from solver threads (incumbent and bound), safe to call often."""
+    from rich.status import Status
+
+    status = Status(bar_text, console=console)
+
+    def update(p) -> None:
+        status.update(f"{bar_text}  t={p.elapsed_s:5.1f}s  best={p.incumbent}  bound={p.bound}")
+
+    return status, update
+
+
+@app.command()
+def schedule(
+    file: Annotated[
+        Path, typer.Argument(help="Job-shop instance (jsplib format) or shop orders (.yaml/.json).")
+    ],
+    objective: Annotated[str, typer.Option(help="makespan | tardiness | weighted")] = "makespan",
+    time_limit: Annotated[float, typer.Option(help="Seconds for the solver. 계산 시간(초).")] = 60.0,
+    workers: Annotated[int, typer.Option(help="Solver threads.")] = 2,
+    gantt_svg: Annotated[
+        Path | None, typer.Option("--gantt", help="Write the Gantt chart as SVG here.")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="ko | en (Gantt labels)")] = "ko",
+) -> None:
+    """Schedule a job shop on CP-SAT and check the result independently. 작업 일정 계획."""
+    from rich.table import Table
+
+    from sandan.twin import schedule as sched
+
+    try:
+        if not file.exists():
+            raise SandanError(
+                f"file {file} does not exist", f"파일 {file}이(가) 없습니다", code="file_not_found"
+            )
+        instance = (
+            sched.read_shop_orders(file)
+            if file.suffix.lower() in (".yaml", ".yml", ".json")
+            else sched.read_jsplib(file)
+        )
+        status, update = _solver_progress(f"solving {file.name} / 계산 중")
+        with status:
+            result = sched.solve_jobshop(
+                instance, objective=objective, time_limit_s=time_limit, workers=workers, progress=update
+            )
+    except SandanError as exc:
+        _fail(exc)
+    gap = result.gap()
+    console.print(
+        f"{result.instance}: {result.status} · {result.objective} {result.objective_value} "
+        f"(bound {result.bound}{f', gap {gap:.1%}' if gap is not None else ''}) · "
+        f"makespan {result.makespan} · {result.wall_time_s:.1f} s"
+    )
+    if result.violations:
+        for v in result.violations:
+            err.print(f"[red]✗[/] {v.en}\n  {v.ko}")
+        raise typer.Exit(1)
+    console.print("✓ checked: precedence, machine capacity and setups hold / 검증 완료")
+    table = Table("machine / 설비", "job / 작업", "op", "start", "end", "setup")
+    for op in sorted(result.schedule, key=lambda o: (o.machine, o.start))[:40]:
+        table.add_row(op.machine, op.job, str(op.op), str(op.start), str(op.end), str(op.setup))
+    console.print(table)
+    if len(result.schedule) > 40:
+        console.print(f"… {len(result.schedule) - 40} more operations")
+    if gantt_svg:
+        gantt_svg.write_text(
+            sched.gantt_svg(sched.gantt(instance, result.schedule), lang=lang), encoding="utf-8"
+        )
+        console.print(f"✓ Gantt chart → {gantt_svg}")
+
+
+@app.command()
+def balance(
+    file: Annotated[Path, typer.Argument(help="Precedence graph: Scholl .IN2, or a line (.yaml/.json).")],
+    cycle_time: Annotated[
+        int | None, typer.Option(help="SALBP-1: fewest stations for this cycle time.")
+    ] = None,
+    stations: Annotated[
+        int | None, typer.Option(help="SALBP-2: shortest cycle time for this many stations.")
+    ] = None,
+    time_limit: Annotated[float, typer.Option(help="Seconds for the solver.")] = 30.0,
+) -> None:
+    """Balance an assembly line (SALBP-1 or SALBP-2) on CP-SAT. 라인 밸런싱."""
+    import yaml
+    from rich.table import Table
+
+    from sandan.twin import balance as bal
+
+    try:
+        if (cycle_time is None) == (stations is None):
+            raise SandanError(
+                "give exactly one of --cycle-time (SALBP-1) or --stations (SALBP-2)",
+                "--cycle-time(SALBP-1) 또는 --stations(SALBP-2) 중 하나만 주세요",
+                code="bad_option",
+            )
+        if not file.exists():
+            raise SandanError(
+                f"file {file} does not exist", f"파일 {file}이(가) 없습니다", code="file_not_found"
+            )
+        if file.suffix.lower() in (".yaml", ".yml", ".json"):
+            problem = bal.parse_line_problem(yaml.safe_load(file.read_text(encoding="utf-8")), name=file.stem)
+        else:
+            problem = bal.read_in2(file)
+        kind = "salbp1" if cycle_time is not None else "salbp2"
+        with console.status(f"balancing {file.name} / 계산 중"):
+            result = bal.balance_line(
+                problem, kind, cycle_time=cycle_time, stations=stations, time_limit_s=time_limit
+            )
+    except SandanError as exc:
+        _fail(exc)
+    eff = result.efficiency
+    console.print(
+        f"{result.problem}: {result.kind} {result.status} · {result.num_stations} stations · cycle time "
+        f"{result.cycle_time} (lower bound {result.lower_bound})"
+        f"{f' · efficiency {eff:.1%}' if eff is not None else ''} · {result.wall_time_s:.1f} s"
+    )
+    if result.violations:
+        for v in result.violations:
+            err.print(f"[red]✗[/] {v.en}\n  {v.ko}")
+        raise typer.Exit(1)
+    table = Table("station / 공정", "tasks / 작업", "load / 부하", "worker / 작업자")
+    for st in result.stations:
+        table.add_row(str(st.index), ", ".join(st.tasks), str(st.load), st.worker or "")
+    console.print(table)
+
+
+twin_app = typer.Typer(
+    help="Digital twin of a line: simulate, compare, design. 라인 디지털 트윈.", no_args_is_help=True
+)
+app.add_typer(twin_app, name="twin")
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:g} h"
+
+
+@twin_app.command("run")
+def twin_run(
+    line_file: Annotated[Path, typer.Argument(help="Line model YAML. 라인 모델 YAML.")],
+    replications: Annotated[int, typer.Option(help="Independent replications.")] = 10,
+    hours: Annotated[float, typer.Option(help="Simulated hours per replication (incl. warm-up).")] = 8.0,
+    warmup_hours: Annotated[float, typer.Option(help="Warm-up hours left out of the statistics.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same answer).")] = 0,
+) -> None:
+    """Simulate a line: throughput, lead time, WIP, utilisation and the bottleneck, with 95 % intervals."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from sandan.twin.line import load_line
+    from sandan.twin.sim import run_line
+
+    try:
+        if not line_file.exists():
+            raise SandanError(
+                f"file {line_file} does not exist", f"파일 {line_file}이(가) 없습니다", code="file_not_found"
+            )
+        line = load_line(line_file)
+        with Progress(console=console) as bar:
+            task = bar.add_task("simulating / 시뮬레이션 중", total=replications)
+            result = run_line(
+                line,
+                replications=replications,
+                horizon=hours * 3600,
+                warmup=warmup_hours * 3600,
+                seed=seed,
+                progress=lambda done, total, *_: bar.update(task, completed=done, total=total),
+            )
+    except SandanError as exc:
+        _fail(exc)
+    console.print(
+        f"{line.name or line.id}: {replications} × {_hours(hours * 3600)} (warm-up {_hours(warmup_hours * 3600)})"
+    )
+    table = Table("KPI", "mean / 평균", "± 95 %")
+    for name, est in result.line.items():
+        table.add_row(name, f"{est.mean:,.3f}", f"{est.half_width:,.3f}")
+    console.print(table)
+    console.print(
+        f"bottleneck / 병목: [bold]{result.bottleneck}[/] (active-period method; votes {result.bottleneck_votes})"
+    )
+
+
+@twin_app.command("optimize")
+def twin_optimize(
+    line_file: Annotated[Path, typer.Argument(help="Line model YAML.")],
+    space_file: Annotated[
+        Path, typer.Argument(help="YAML: machines/workers ranges and buffer sizes to try.")
+    ],
+    target: Annotated[float | None, typer.Option(help="Good parts per hour to reach at least cost.")] = None,
+    budget: Annotated[float | None, typer.Option(help="Best throughput within this cost.")] = None,
+    replications: Annotated[int, typer.Option()] = 5,
+    hours: Annotated[float, typer.Option()] = 8.0,
+    trials: Annotated[int, typer.Option(help="Designs to try at most.")] = 60,
+) -> None:
+    """Choose machines, staffing and buffers for a target throughput or a budget. 설비·인원·버퍼 설계."""
+    import yaml
+    from rich.table import Table
+
+    from sandan.twin.design import optimize_design
+    from sandan.twin.line import load_line
+
+    try:
+        for f in (line_file, space_file):
+            if not f.exists():
+                raise SandanError(
+                    f"file {f} does not exist", f"파일 {f}이(가) 없습니다", code="file_not_found"
+                )
+        space = yaml.safe_load(space_file.read_text(encoding="utf-8")) or {}
+        with console.status("searching designs / 설계 탐색 중"):
+            result = optimize_design(
+                load_line(line_file),
+                space,
+                target=target,
+                budget=budget,
+                replications=replications,
+                horizon=hours * 3600,
+                n_trials=trials,
+            )
+    except SandanError as exc:
+        _fail(exc)
+    info = result.to_dict()
+    console.print(f"{info['message']['en']}\n{info['message']['ko']}")
+    console.print(f"simulated {info['simulated']} designs, pruned {info['pruned']} by analytic bounds")
+
+    def row(point: dict) -> tuple[str, str, str]:
+        th = point.get("throughput_per_h") or {}
+        shown = f"{th.get('mean', float('nan')):,.2f} ± {th.get('half_width', float('nan')):,.2f}"
+        return (", ".join(f"{k}={v}" for k, v in point["changes"].items()), f"{point['cost']:,.0f}", shown)
+
+    table = Table("design / 설계", "cost / 비용", "good parts/h (95 %) / 시간당 양품")
+    if info["best"]:
+        table.add_row(*row(info["best"]), style="bold")
+    for point in info["runners_up"]:
+        table.add_row(*row(point))
+    console.print(table)
+
+
+# ---- learn: training and the model registry ---------------------------------------------------------------------
+models_app = typer.Typer(help="The model registry. 모델 등록부.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@app.command()
+def train(
+    company: Annotated[str, typer.Option(help="company id / 회사 ID")],
+    name: Annotated[str, typer.Option(help="model name, e.g. defects / 모델 이름")],
+    budget: Annotated[float, typer.Option(help="search time budget in seconds / 탐색 시간 예산(초)")] = 60,
+    days: Annotated[float, typer.Option(help="days of history to learn from / 학습 기간(일)")] = 30,
+    target: Annotated[str, typer.Option(help="result, defect_type or a measured characteristic")] = "result",
+    machine: Annotated[list[str] | None, typer.Option(help="only these machines (repeat) / 설비")] = None,
+) -> None:
+    """Train, evaluate and register a candidate model from the company's part records. 모델 학습."""
+    from datetime import UTC, datetime, timedelta
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from sandan.learn.train import train_model
+
+    settings = load_settings()
+    end = datetime.now(UTC)
+    try:
+        with _open(settings) as store:
+            if store.get_company(company) is None:
+                raise SandanError(
+                    f"company {company!r} not found",
+                    f"회사 {company!r}을(를) 찾을 수 없습니다",
+                    code="not_found",
+                )
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar:
+                task = bar.add_task("training / 학습", total=100)
+
+                def progress(p) -> None:
+                    bar.update(task, completed=round(p.fraction * 100), description=f"{p.en} / {p.ko}")
+
+                result = train_model(
+                    store,
+                    company,
+                    name=name,
+                    target=target,
+                    machine_ids=machine or None,
+                    start=end - timedelta(days=days),
+                    end=end,
+                    budget_s=budget,
+                    progress=progress,
+                    user_id=f"cli:{getpass.getuser()}",
+                    data_dir=settings.data_dir,
+                )
+    except SandanError as exc:
+        _fail(exc)
+    mv = result.model
+    console.print(f"✓ {mv.name} v{mv.version} registered as a candidate / 후보로 등록")
+    console.print(result.evaluation.report("en"))
+    console.print(result.evaluation.report("ko"))
+
+
+def _score_text(metrics: dict) -> str:
+    m = (metrics or {}).get("metrics", {})
+    for key in ("f1", "macro_f1", "rmse"):
+        if key in m:
+            return f"{key} {m[key]:.3f}"
+    return "—"
+
+
+@models_app.command("list")
+def models_list(
+    company: Annotated[str, typer.Option(help="company id / 회사 ID")],
+    name: Annotated[str | None, typer.Option(help="only this model / 모델 이름")] = None,
+) -> None:
+    """Registered model versions with stage and score. 등록된 모델 버전."""
+    from rich.table import Table
+
+    from sandan.learn.registry import list_models
+
+    try:
+        with _open(load_settings()) as store:
+            versions = list_models(store, company, name)
+    except SandanError as exc:
+        _fail(exc)
+    if not versions:
+        console.print("no models yet / 아직 모델이 없습니다")
+        return
+    table = Table(
+        "name / 이름", "version / 버전", "stage / 단계", "score / 성능", "trained / 학습", "from / 출처"
+    )
+    for m in versions:
+        table.add_row(
+            m.name,
+            str(m.version),
+            m.stage,
+            _score_text(m.metrics),
+            m.trained_at.isoformat(timespec="seconds") if m.trained_at else "",
+            m.origin or "here / 자체",
+        )
+    console.print(table)
+
+
+@models_app.command("promote")
+def models_promote(
+    company: Annotated[str, typer.Option(help="company id / 회사 ID")],
+    name: Annotated[str, typer.Option(help="model name / 모델 이름")],
+    version: Annotated[int, typer.Option(help="version to put in production / 운영할 버전")],
+) -> None:
+    """Put a version in production; the previous production version is retired. 운영 승격."""
+    from sandan.learn.registry import promote
+
+    try:
+        with _open(load_settings()) as store:
+            mv = promote(store, company, name, version, user_id=f"cli:{getpass.getuser()}")
+    except SandanError as exc:
+        _fail(exc)
+    console.print(f"✓ {mv.name} v{mv.version} is in production / 운영 중")
+
+
+federate_app = typer.Typer(
+    help="Federated training across companies of one process family. 연합 학습.", no_args_is_help=True
+)
+app.add_typer(federate_app, name="federate")
+
+
+@federate_app.command("create")
+def federate_create(
+    name: Annotated[str, typer.Option(help="federation name / 연합 이름")],
+    family: Annotated[str, typer.Option(help="process family / 공정 계열")],
+    target: Annotated[str, typer.Option(help="column learned / 목표 열")] = "result",
+    positive: Annotated[str, typer.Option(help="positive class / 양성 값")] = "ng",
+    feature: Annotated[list[str], typer.Option(help="numeric feature (repeat) / 특징 열")] = [],  # noqa: B006
+    strategy: Annotated[str, typer.Option(help="trees | fedavg | fedprox")] = "trees",
+) -> None:
+    """Operator: create a federation. 운영자: 연합 만들기."""
+    from sandan.learn.federated import service
+    from sandan.learn.federated.client import Schema
+
+    try:
+        fed = service.create_federation(
+            name,
+            family,
+            Schema(target, positive, list(feature)),
+            strategy=strategy,
+            data_dir=load_settings().data_dir,
+        )
+    except SandanError as exc:
+        _fail(exc)
+    console.print(f"✓ federation {fed['id']} ({family}) created / 연합 생성")
+
+
+@federate_app.command("join")
+def federate_join(
+    company: Annotated[str, typer.Option(help="company id / 회사 ID")],
+    federation: Annotated[str, typer.Option(help="federation id / 연합 ID")],
+    key_file: Annotated[Path, typer.Option(help="where to keep the private key / 개인키 파일")],
+) -> None:
+    """Join with a new key pair; the private key stays in KEY_FILE. 키를 만들어 연합에 참여."""
+    from sandan.learn.federated import service
+    from sandan.learn.federated.flower import generate_key
+
+    private, public = generate_key()
+    try:
+        with _open(load_settings()) as store:
+            view = service.join_federation(
+                store, company, federation, public.decode(), data_dir=load_settings().data_dir
+            )
+    except SandanError as exc:
+        _fail(exc)
+    key_file.write_bytes(private)
+    key_file.chmod(0o600)
+    console.print(
+        f"✓ {company} joined {federation} ({view['participants']} members) / 참여 완료; key: {key_file}"
+    )
+
+
+@federate_app.command("status")
+def federate_status(
+    federation: Annotated[str, typer.Option(help="federation id / 연합 ID")],
+    company: Annotated[str | None, typer.Option(help="as this company (default: operator) / 회사 ID")] = None,
+) -> None:
+    """Status, rounds, participants and gains. 상태, 라운드, 참여사, 성능 향상."""
+    import json
+
+    from sandan.learn.federated import service
+
+    data_dir = load_settings().data_dir
+    try:
+        if company:
+            with _open(load_settings()) as store:
+                view = service.federation_for_company(store, company, federation, data_dir=data_dir)
+        else:
+            view = service.cross_tenant_federation(federation, data_dir=data_dir)
+    except SandanError as exc:
+        _fail(exc)
+    console.print_json(json.dumps(view, ensure_ascii=False, default=str))
+
+
+@federate_app.command("run")
+def federate_run(
+    federation: Annotated[str, typer.Option(help="federation id / 연합 ID")],
+    days: Annotated[float, typer.Option(help="part records of the last N days / 최근 N일")] = 30,
+) -> None:
+    """Run in simulation over the members' own data here and record each member's gain. 시뮬레이션 실행."""
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.learn.federated import service
+
+    settings = load_settings()
+    end = datetime.now(UTC)
+    try:
+        with _open(settings) as store:
+            run = service.run_simulation(
+                store,
+                federation,
+                end - timedelta(days=days),
+                end,
+                data_dir=settings.data_dir,
+                progress=lambda m: console.print(f"  … {m}"),
+            )
+    except SandanError as exc:
+        _fail(exc)
+    for company, g in run["companies"].items():
+        console.print(
+            f"  {company}: federated F1 {g['metrics']['federated']['f1']:.3f} vs local "
+            f"{g['metrics']['local']['f1']:.3f} → {'adopt / 채택' if g['adopt'] else 'keep local / 자체 유지'}"
+        )

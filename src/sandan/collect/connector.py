@@ -1,0 +1,146 @@
+"""The one contract every connector keeps (start, stop, health; batches go to one sink) and the store sink.
+
+Connectors speak their protocol and hand over batches; validation and storage stay in `sandan.collect.ingest`.
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sandan.collect.ingest import INGESTERS, Origin, Receipt
+from sandan.store import QuarantineItem, Store
+
+
+@dataclass
+class Batch:
+    """Records of one kind (reading | part | event) from one source, for one company."""
+
+    company_id: str
+    kind: str
+    records: Any  # list of JSON objects, DataFrame or Arrow table in canonical columns
+    source: str
+
+
+@dataclass
+class Health:
+    """What an operator needs to see of a connector: is it connected, is data flowing, what went wrong."""
+
+    name: str
+    kind: str
+    state: str = "stopped"  # starting | connected | disconnected | error | stopped
+    messages: int = 0
+    records: int = 0
+    errors: int = 0
+    gaps: int = 0
+    buffer_depth: int = 0
+    last_message_at: datetime | None = None
+    last_error: dict[str, str] | None = None
+    _window: deque = field(default_factory=lambda: deque(maxlen=600), repr=False)
+
+    def note_message(self, records: int) -> None:
+        now = time.monotonic()
+        self.messages += 1
+        self.records += records
+        self.last_message_at = datetime.now(UTC)
+        self._window.append((now, records))
+
+    def note_error(self, en: str, ko: str) -> None:
+        self.errors += 1
+        self.last_error = {"en": en, "ko": ko, "at": datetime.now(UTC).isoformat()}
+
+    @property
+    def rate_per_s(self) -> float:
+        """Records per second over the last minute."""
+        now = time.monotonic()
+        recent = [(t, n) for t, n in self._window if now - t <= 60]
+        if len(recent) < 2:
+            return 0.0
+        span = max(now - recent[0][0], 1e-6)
+        return sum(n for _, n in recent) / span
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        out["rate_per_s"] = round(self.rate_per_s, 2)
+        out["last_message_at"] = self.last_message_at.isoformat() if self.last_message_at else None
+        return out
+
+
+class Sink(Protocol):
+    def __call__(self, batch: Batch) -> Receipt: ...
+
+
+class Connector(abc.ABC):
+    """A source of machine data. `start` connects and begins delivering batches to the sink; `stop` ends it."""
+
+    name: str
+    kind: str
+
+    @abc.abstractmethod
+    def start(self, sink: Sink) -> None: ...
+
+    @abc.abstractmethod
+    def stop(self) -> None: ...
+
+    @abc.abstractmethod
+    def health(self) -> Health: ...
+
+
+class StoreSink:
+    """Delivers batches into a store through the ingestion path; safe to call from several connector threads."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+
+    def __call__(self, batch: Batch) -> Receipt:
+        ingest = INGESTERS[batch.kind]
+        with self._lock:
+            return ingest(self.store, batch.company_id, batch.records, Origin(source=batch.source))
+
+    def reject(self, company_id: str, source: str, kind: str, raw: str, code: str, en: str, ko: str) -> None:
+        """Keep a payload that could not even be decoded (bad JSON, bad protobuf) in quarantine."""
+        with self._lock:
+            self.store.add_quarantine(company_id, [QuarantineItem(source, kind, raw, code, en, ko)])
+
+
+class ConnectorRegistry:
+    """The connectors running in this process, each with the companies whose data it carries.
+
+    A connector shared by several companies (a platform-level MQTT subscription) shows each of them only its state,
+    never counts or error texts that could reveal another company's traffic.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: list[tuple[Connector, frozenset[str], str]] = []
+
+    def register(self, connector: Connector, company_ids: set[str] | frozenset[str], site: str = "") -> None:
+        with self._lock:
+            self._entries.append((connector, frozenset(company_ids), site))
+
+    def for_company(self, company_id: str) -> list[dict[str, Any]]:
+        with self._lock:
+            entries = [e for e in self._entries if company_id in e[1]]
+        out = []
+        for connector, companies, site in entries:
+            health = connector.health().to_dict()
+            health["site"] = site
+            health["shared"] = len(companies) > 1
+            if health["shared"]:
+                health = {
+                    k: health[k] for k in ("name", "kind", "state", "site", "shared", "last_message_at")
+                }
+            out.append(health)
+        return out
+
+    def stop_all(self) -> None:
+        with self._lock:
+            entries, self._entries = self._entries, []
+        for connector, _companies, _site in entries:
+            connector.stop()

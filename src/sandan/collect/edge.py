@@ -1,0 +1,263 @@
+"""The edge agent's store-and-forward: batches from the factory's connectors go to a disk queue first, then to the
+platform in order, acknowledged only once the platform's receipt is back. It must not validate (the platform does).
+
+The queue is SQLite in WAL mode with synchronous=FULL: a batch the agent has taken from a connector is on disk
+before the connector acknowledges it, so killing the agent or losing the link loses nothing acknowledged. The
+platform's ingestion is idempotent, so a batch resent after a crash between send and delete creates no duplicates.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+import pyarrow as pa
+
+from sandan.collect.connector import Batch, Health
+from sandan.collect.ingest import Receipt
+
+KIND_PATH = {
+    "reading": "ingest/readings",
+    "part": "ingest/parts",
+    "event": "ingest/events",
+    "reject": "quarantine",
+}
+
+
+class Backpressure(Exception):
+    """The disk buffer is full: the connector must slow down and must not acknowledge its source."""
+
+
+def _records(records: Any) -> list[dict[str, Any]]:
+    if isinstance(records, pa.Table):
+        return records.to_pylist()
+    if isinstance(records, pd.DataFrame):
+        return records.to_dict(orient="records")
+    return list(records)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+class DiskQueue:
+    """A durable FIFO of batches with a size limit (bytes of payload)."""
+
+    def __init__(self, path: Path, max_bytes: int = 2 * 1024**3) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._con.execute("PRAGMA journal_mode=WAL")
+        self._con.execute("PRAGMA synchronous=FULL")
+        self._con.execute(
+            "CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, company_id TEXT NOT NULL, "
+            "kind TEXT NOT NULL, source TEXT NOT NULL, payload TEXT NOT NULL, bytes INTEGER NOT NULL, "
+            "attempts INTEGER NOT NULL DEFAULT 0)"
+        )
+        self._bytes = self._con.execute("SELECT coalesce(sum(bytes), 0) FROM batches").fetchone()[0]
+
+    def put(self, batch: Batch) -> int:
+        payload = json.dumps(_records(batch.records), default=_json_default, ensure_ascii=False)
+        size = len(payload.encode())
+        with self._lock:
+            if self._bytes + size > self.max_bytes:
+                raise Backpressure(
+                    f"edge buffer {self.path} is full ({self._bytes:,} of {self.max_bytes:,} bytes)",
+                )
+            cur = self._con.execute(
+                "INSERT INTO batches (company_id, kind, source, payload, bytes) VALUES (?, ?, ?, ?, ?)",
+                (batch.company_id, batch.kind, batch.source, payload, size),
+            )
+            self._bytes += size
+            return int(cur.lastrowid)
+
+    def oldest(self) -> tuple[int, str, str, str, str] | None:
+        with self._lock:
+            return self._con.execute(
+                "SELECT seq, company_id, kind, source, payload FROM batches ORDER BY seq LIMIT 1"
+            ).fetchone()
+
+    def delete(self, seq: int) -> None:
+        with self._lock:
+            row = self._con.execute("SELECT bytes FROM batches WHERE seq = ?", (seq,)).fetchone()
+            self._con.execute("DELETE FROM batches WHERE seq = ?", (seq,))
+            if row:
+                self._bytes -= row[0]
+
+    def depth(self) -> int:
+        with self._lock:
+            return self._con.execute("SELECT count(*) FROM batches").fetchone()[0]
+
+    @property
+    def bytes(self) -> int:
+        return self._bytes
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+
+class EdgeSink:
+    """The sink an edge agent gives its connectors: durable enqueue, then the forwarder takes over."""
+
+    def __init__(self, queue: DiskQueue) -> None:
+        self.queue = queue
+
+    def __call__(self, batch: Batch) -> Receipt:
+        self.queue.put(batch)
+        n = len(_records(batch.records)) if not isinstance(batch.records, list) else len(batch.records)
+        return Receipt(batch_id="queued", source=batch.source, kind=batch.kind, received=n)
+
+    def reject(self, company_id: str, source: str, kind: str, raw: str, code: str, en: str, ko: str) -> None:
+        # Undecodable payloads still travel to the platform's quarantine, as a record it will reject with reason.
+        self.queue.put(
+            Batch(company_id, "reading", [{"_raw": raw, "_reason": code, "machine_id": None}], source)
+        )
+
+
+@dataclass
+class ForwarderConfig:
+    platform_url: str  # e.g. http://platform:8600
+    token: str
+    retry_min_s: float = 0.5
+    retry_max_s: float = 30.0
+    timeout_s: float = 30.0
+
+
+class Forwarder:
+    """Sends queued batches to the platform strictly in order; a failed send is retried with back-off."""
+
+    def __init__(self, queue: DiskQueue, config: ForwarderConfig, name: str = "forwarder") -> None:
+        self.queue = queue
+        self.config = config
+        self.health_ = Health(name=name, kind="forwarder")
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.receipts: list[dict[str, Any]] = []
+
+    def health(self) -> Health:
+        self.health_.buffer_depth = self.queue.depth()
+        return self.health_
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="edge-forwarder", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=self.config.timeout_s + 5)
+
+    def _run(self) -> None:
+        delay = self.config.retry_min_s
+        headers = {"Authorization": f"Bearer {self.config.token}"}
+        with httpx.Client(
+            base_url=self.config.platform_url, headers=headers, timeout=self.config.timeout_s
+        ) as http:
+            while not self._stop.is_set():
+                item = self.queue.oldest()
+                if item is None:
+                    self._stop.wait(0.2)
+                    continue
+                seq, company_id, kind, _source, payload = item
+                try:
+                    response = http.post(
+                        f"/api/v1/companies/{company_id}/{KIND_PATH[kind]}",
+                        content=payload,
+                        headers={"Content-Type": "application/json"},
+                    )
+                except httpx.HTTPError as exc:
+                    self._unreachable(f"{type(exc).__name__}: {exc}")
+                    self._stop.wait(delay)
+                    delay = min(delay * 2, self.config.retry_max_s)
+                    continue
+                if response.status_code >= 500 or response.status_code in (408, 429):
+                    self._unreachable(f"HTTP {response.status_code}")
+                    self._stop.wait(delay)
+                    delay = min(delay * 2, self.config.retry_max_s)
+                    continue
+                if response.status_code in (401, 403):
+                    # A configuration error will not heal by retrying fast; keep the data, report, and wait.
+                    self.health_.state = "error"
+                    self.health_.note_error(
+                        f"the platform refused the token (HTTP {response.status_code}); check the edge configuration",
+                        f"플랫폼이 토큰을 거부했습니다 (HTTP {response.status_code}). 엣지 설정을 확인하세요",
+                    )
+                    self._stop.wait(self.config.retry_max_s)
+                    continue
+                # 2xx: stored or quarantined by the platform; other 4xx: the platform will never take this batch as
+                # it is — it was rejected whole with a reason, which we keep in the receipts and health.
+                if response.status_code >= 400:
+                    self.health_.note_error(
+                        f"platform rejected batch {seq}: {response.text[:300]}",
+                        f"플랫폼이 배치 {seq}을(를) 거부했습니다: {response.text[:300]}",
+                    )
+                else:
+                    self.receipts.append(response.json())
+                    self.health_.note_message(int(response.json().get("received", 0)))
+                self.queue.delete(seq)
+                self.health_.state = "connected"
+                delay = self.config.retry_min_s
+
+    def _unreachable(self, why: str) -> None:
+        self.health_.state = "disconnected"
+        self.health_.note_error(
+            f"platform {self.config.platform_url} unreachable ({why}); buffering on disk",
+            f"플랫폼 {self.config.platform_url}에 연결할 수 없습니다 ({why}). 디스크에 보관 중입니다",
+        )
+
+    def drain(self, timeout_s: float = 60.0) -> bool:
+        """Wait until the queue is empty (for shutdown and tests)."""
+        end = time.monotonic() + timeout_s
+        while time.monotonic() < end:
+            if self.queue.depth() == 0:
+                return True
+            time.sleep(0.1)
+        return False
+
+
+class EdgeAgent:
+    """Runs a site's connectors at the factory into the disk queue and forwards the queue to the platform."""
+
+    def __init__(self, config) -> None:  # config: sandan.collect.site.SiteConfig
+        from sandan.domain import InvalidInput
+
+        if config.platform is None:
+            raise InvalidInput(
+                "the site file has no 'platform:' section (url and token) needed by the edge agent",
+                "사이트 설정에 엣지 에이전트에 필요한 'platform:' 항목(url, token)이 없습니다",
+            )
+        self.config = config
+        self.queue = DiskQueue(config.buffer.path, max_bytes=config.buffer.max_mb * 1024 * 1024)
+        self.connectors = config.build_connectors()
+        self.forwarder = Forwarder(self.queue, ForwarderConfig(config.platform.url, config.platform.token))
+
+    def start(self) -> None:
+        self.forwarder.start()
+        sink = EdgeSink(self.queue)
+        for connector in self.connectors:
+            connector.start(sink)
+
+    def stop(self) -> None:
+        for connector in self.connectors:
+            connector.stop()
+        self.forwarder.stop()
+        self.queue.close()
+
+    def health(self) -> list[dict[str, Any]]:
+        return [c.health().to_dict() for c in self.connectors] + [self.forwarder.health().to_dict()]

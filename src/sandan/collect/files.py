@@ -1,0 +1,1045 @@
+"""File import: CSV/TSV (UTF-8, UTF-8-BOM, CP949), Excel .xlsx and Parquet, previewed, mapped and streamed in chunks.
+
+It reads files and maps their columns to the canonical fields; all checks and storage happen in `collect.ingest`.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sandan.collect.ingest import (
+    INGESTERS,
+    MEASURE_PREFIX,
+    PARAM_PREFIX,
+    Origin,
+    Receipt,
+    ingest_readings,
+)
+from sandan.domain import InvalidInput
+from sandan.store import QuarantineItem, Store
+
+SAMPLE_BYTES = 256 * 1024
+SIGNAL_PREFIX = "signal:"
+PLAIN_ROLES = (
+    "time",
+    "machine_id",
+    "signal",
+    "value",
+    "unit",
+    "part_id",
+    "lot_id",
+    "product",
+    "result",
+    "defect_type",
+    "start",
+    "end",
+    "state",
+    "reason_code",
+    "note",
+    "ignore",
+)
+NAMED_ROLES = (PARAM_PREFIX, MEASURE_PREFIX, SIGNAL_PREFIX)
+Kind = Literal["reading", "part", "event"]
+Layout = Literal["long", "wide"]
+
+# Header spellings seen in Korean factories' spreadsheets and MES exports (compared without spaces, _ - . or case).
+# fmt: off
+HEADER_ROLES: dict[str, tuple[str, ...]] = {
+    "time": (
+        "time", "timestamp", "datetime", "date", "ts", "시간", "시각", "일시", "일자", "날짜", "측정시간", "측정시각", "측정일시",
+        "생산일시", "생산시간", "수집시간", "수집일시", "등록일시",
+    ),
+    "machine_id": (
+        "machine", "machineid", "machinename", "equipment", "equipmentid", "eqpid", "asset", "assetid",
+        "설비", "설비id", "설비번호", "설비명", "설비코드", "장비", "장비id", "장비명", "기계", "호기",
+    ),
+    "signal": (
+        "signal", "signalname", "tag", "tagname", "sensor", "variable", "신호", "신호명", "태그", "센서", "항목",
+    ),
+    "value": (
+        "value", "val", "reading", "값", "측정값", "수치",
+    ),
+    "unit": (
+        "unit", "units", "단위",
+    ),
+    "part_id": (
+        "partid", "part", "serial", "serialno", "serialnumber", "sn", "barcode", "부품id", "부품번호", "시리얼",
+        "시리얼번호", "일련번호", "바코드",
+    ),
+    "lot_id": (
+        "lot", "lotid", "lotno", "lotnumber", "로트", "로트번호", "lot번호",
+    ),
+    "product": (
+        "product", "productid", "productcode", "item", "itemcode", "partno", "partnumber", "model", "품번",
+        "품목", "품명", "제품", "제품명", "제품코드", "모델",
+    ),
+    "result": (
+        "result", "judgement", "judgment", "judge", "okng", "passfail", "quality", "양품", "판정", "결과", "합부",
+        "합부판정", "양불", "양불판정", "검사결과",
+    ),
+    "defect_type": (
+        "defect", "defecttype", "defectcode", "ngtype", "ngcode", "failuremode", "불량유형", "불량", "불량명",
+        "불량코드", "불량내용", "불량종류",
+    ),
+    "start": (
+        "start", "starttime", "from", "begin", "시작", "시작시간", "시작시각", "시작일시",
+    ),
+    "end": (
+        "end", "endtime", "to", "finish", "종료", "종료시간", "종료시각", "종료일시",
+    ),
+    "state": (
+        "state", "status", "machinestate", "상태", "가동상태", "설비상태",
+    ),
+    "reason_code": (
+        "reason", "reasoncode", "cause", "사유", "사유코드", "비가동사유", "정지사유", "원인",
+    ),
+    "note": (
+        "note", "notes", "comment", "remark", "remarks", "memo", "비고", "메모", "설명",
+    ),
+}
+# fmt: on
+_HEADER_INDEX = {spelling: role for role, spellings in HEADER_ROLES.items() for spelling in spellings}
+
+
+def _header_key(name: str) -> str:
+    """'Air temperature [K]' -> 'airtemperature'; '측정 일시' -> '측정일시'."""
+    base = re.sub(r"[\[(（].*?[\])）]", "", name)
+    return re.sub(r"[\s_\-./:#]+", "", base).lower()
+
+
+def _role_error(column: str, role: str) -> InvalidInput:
+    allowed = ", ".join(PLAIN_ROLES) + ", param:<name>, measure:<name>, signal:<name>"
+    return InvalidInput(
+        f"column {column!r} has the unknown role {role!r}; use one of {allowed}",
+        f"열 {column!r}의 역할 {role!r}을(를) 알 수 없습니다. 다음 중 하나를 쓰세요: {allowed}",
+        code="bad_mapping",
+        column=column,
+    )
+
+
+def _check_role(column: str, role: str) -> str:
+    role = role.strip()
+    if role in PLAIN_ROLES:
+        return role
+    for prefix in NAMED_ROLES:
+        if role.startswith(prefix) and role[len(prefix) :].strip():
+            return prefix + role[len(prefix) :].strip()
+    raise _role_error(column, role)
+
+
+class Mapping(BaseModel):
+    """How a file's columns become readings, part records or machine events — the explicit file for repeat imports.
+
+    `columns` maps each file column to a role; a file without a machine column names its `machine_id`; a file
+    without a time column gives `start_time` and `interval_s` (time of the first data row and the step between
+    rows). `result_values` maps the file's own result spellings (e.g. "1" = failure) to ok / ng.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Kind = "reading"
+    layout: Layout = "long"
+    columns: dict[str, str] = Field(default_factory=dict)
+    timezone: str | None = None
+    machine_id: str | None = None
+    encoding: str | None = None
+    sheet: str | None = None
+    delimiter: str | None = None
+    register_signals: bool = False
+    result_values: dict[str, Literal["ok", "ng"]] = Field(default_factory=dict)
+    start_time: datetime | None = None
+    interval_s: float | None = Field(default=None, gt=0)
+
+    @field_validator("columns")
+    @classmethod
+    def _roles(cls, columns: dict[str, str]) -> dict[str, str]:
+        return {str(c): _check_role(str(c), str(r)) for c, r in columns.items()}
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "mapping") -> Mapping:
+        """A mapping from plain data (parsed YAML or JSON); mistakes become one clear bilingual error."""
+        if not isinstance(data, dict):
+            raise InvalidInput(
+                f"{where}: a mapping must be a YAML/JSON object with kind, layout and columns",
+                f"{where}: 매핑은 kind, layout, columns 항목을 가진 YAML/JSON 객체여야 합니다",
+                code="bad_mapping",
+                file=where,
+            )
+        try:
+            return cls.model_validate(data)
+        except InvalidInput as exc:  # an unknown role, raised by the `columns` validator
+            raise InvalidInput(
+                f"{where}: {exc.en}", f"{where}: {exc.ko}", code="bad_mapping", **{**exc.where, "file": where}
+            ) from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            place = ".".join(str(p) for p in first["loc"])
+            raise InvalidInput(
+                f"{where}: {place}: {first['msg']} (kind: reading|part|event, layout: long|wide)",
+                f"{where}: {place} 항목이 올바르지 않습니다: {first['msg']} (kind: reading|part|event, layout: long|wide)",
+                code="bad_mapping",
+                file=where,
+                field=place,
+            ) from exc
+
+    @classmethod
+    def from_yaml(cls, path: Path | str) -> Mapping:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise InvalidInput(
+                f"mapping file {path} does not exist",
+                f"매핑 파일 {path}이(가) 없습니다",
+                code="bad_mapping",
+                file=str(path),
+            ) from exc
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = f", line {mark.line + 1}" if mark is not None else ""
+            line_ko = f" {mark.line + 1}번째 줄" if mark is not None else ""
+            raise InvalidInput(
+                f"mapping file {path.name}{line} is not valid YAML: {getattr(exc, 'problem', exc)}; save it as "
+                "UTF-8 text with 'column: role' lines under 'columns:'",
+                f"매핑 파일 {path.name}{line_ko}이(가) 올바른 YAML이 아닙니다. 'columns:' 아래에 '열 이름: 역할' 형식으로 "
+                "UTF-8로 저장하세요",
+                code="bad_mapping",
+                file=path.name,
+                row=mark.line + 1 if mark is not None else None,
+            ) from exc
+        return cls.from_dict(data, where=path.name)
+
+    def to_yaml(self) -> str:
+        data = self.model_dump(mode="json", exclude_defaults=False)
+        return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+    def role_of(self, role: str) -> str | None:
+        """The file column with `role`, if any."""
+        return next((c for c, r in self.columns.items() if r == role), None)
+
+
+@dataclass
+class Preview:
+    """What a file looks like and how sandan would read it; the web and API show `to_dict()`."""
+
+    file: str
+    format: Literal["csv", "xlsx", "parquet"]
+    size_bytes: int
+    columns: list[str]
+    rows: list[list[Any]]
+    roles: dict[str, str]
+    kind: Kind
+    layout: Layout
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    naive_time: bool = False
+    notices: list[dict[str, str]] = field(default_factory=list)
+    mapping: Mapping = field(default_factory=Mapping)
+
+    @property
+    def needs_timezone(self) -> bool:
+        return self.naive_time and not self.mapping.timezone
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "size_bytes": self.size_bytes,
+            "encoding": self.encoding,
+            "delimiter": self.delimiter,
+            "sheet": self.sheet,
+            "sheets": list(self.sheets),
+            "columns": list(self.columns),
+            "rows": [[_json_cell(v) for v in row] for row in self.rows],
+            "roles": dict(self.roles),
+            "kind": self.kind,
+            "layout": self.layout,
+            "naive_time": self.naive_time,
+            "needs_timezone": self.needs_timezone,
+            "notices": list(self.notices),
+            "warnings": [f"{n['en']} / {n['ko']}" for n in self.notices],  # the same notices as plain text
+            "mapping": self.mapping.model_dump(mode="json"),
+        }
+
+
+def _json_cell(v: Any) -> Any:
+    if v is None or isinstance(v, bool | int | str):
+        return v
+    if isinstance(v, float):
+        return v if np.isfinite(v) else None
+    if isinstance(v, datetime | date):
+        return v.isoformat()
+    return str(v)
+
+
+# ---- whole-file problems -------------------------------------------------------------------------------------
+
+
+def _file_facts(path: Path) -> dict[str, Any]:
+    """Name, size, checksum and the first bytes (as text where possible) — enough to find the file again."""
+    digest = hashlib.sha256()
+    head = b""
+    size = 0
+    try:
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                if not head:
+                    head = block[:200]
+                digest.update(block)
+                size += len(block)
+    except OSError:
+        return {"file": path.name, "size": None, "sha256": None, "head": None}
+    return {
+        "file": path.name,
+        "size": size,
+        "sha256": digest.hexdigest(),
+        "head": head.decode("utf-8", "replace"),
+    }
+
+
+def _fail(
+    store: Store | None,
+    company_id: str | None,
+    path: Path,
+    source: str,
+    kind: str,
+    error: InvalidInput,
+    batch_id: str = "",
+) -> InvalidInput:
+    """Record a whole-file reject in quarantine (nothing is dropped silently) and return the error to raise."""
+    if store is not None and company_id is not None:
+        location = {"file": path.name, **{k: v for k, v in error.where.items() if k != "file"}}
+        raw = json.dumps({**_file_facts(path), "kind": kind}, ensure_ascii=False)
+        store.add_quarantine(
+            company_id,
+            [QuarantineItem(source, "file", raw, error.code, error.en, error.ko, location, batch_id)],
+        )
+    return error
+
+
+def _empty(name: str) -> InvalidInput:
+    return InvalidInput(
+        f"file {name} is empty: it has no header row and no data; export the sheet again with its header row",
+        f"파일 {name}이(가) 비어 있습니다: 머리글 행도 데이터도 없습니다. 머리글 행을 포함해 다시 내보내세요",
+        code="empty_file",
+        file=name,
+    )
+
+
+def _no_rows(name: str) -> InvalidInput:
+    return InvalidInput(
+        f"file {name} has a header row but no data rows",
+        f"파일 {name}에 머리글 행만 있고 데이터 행이 없습니다",
+        code="empty_file",
+        file=name,
+    )
+
+
+def _undecodable(name: str, encoding: str, detail: str) -> InvalidInput:
+    return InvalidInput(
+        f"file {name} cannot be read as {encoding} text ({detail}); if Korean Excel saved it, choose encoding "
+        "cp949 (or save as 'CSV UTF-8'); if it is not a CSV/TSV file, upload .xlsx or .parquet instead",
+        f"파일 {name}을(를) {encoding} 텍스트로 읽을 수 없습니다 ({detail}). 한글 엑셀에서 저장했다면 인코딩을 cp949로 "
+        "고르거나 'CSV UTF-8'로 다시 저장하세요. CSV/TSV가 아니라면 .xlsx 또는 .parquet 파일을 올리세요",
+        code="bad_encoding",
+        file=name,
+    )
+
+
+# ---- format and text detection ----------------------------------------------------------------------------
+
+
+def _format_of(name: str, head: bytes) -> Literal["csv", "xlsx", "parquet"]:
+    lower = name.lower()
+    if head.startswith(b"PAR1") or lower.endswith((".parquet", ".pq")):
+        return "parquet"
+    if head.startswith(b"PK\x03\x04") or lower.endswith((".xlsx", ".xlsm")):
+        return "xlsx"
+    return "csv"
+
+
+def _codec(encoding: str) -> str:
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError as exc:
+        raise InvalidInput(
+            f"unknown text encoding {encoding!r}; use utf-8, utf-8-sig or cp949",
+            f"알 수 없는 인코딩 {encoding!r}입니다. utf-8, utf-8-sig 또는 cp949를 쓰세요",
+            code="bad_encoding",
+        ) from exc
+
+
+def _decode_sample(sample: bytes, encoding: str, complete: bool) -> str:
+    """Decode the first bytes; a multi-byte character cut at the sample's end is not an error."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    return decoder.decode(sample, final=complete)
+
+
+def _detect_encoding(sample: bytes, name: str, complete: bool) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if b"\x00" in sample[:4096]:
+        raise _undecodable(name, "text", "it contains binary data")
+    try:
+        _decode_sample(sample, "utf-8", complete)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        raise _undecodable(name, "text", "no known encoding fits")
+    found = _codec(best.encoding)
+    # Korean Excel writes CP949, a superset of EUC-KR; reading EUC-KR guesses as CP949 loses nothing.
+    return "cp949" if found in ("euc_kr", "cp949", "johab", "iso2022_kr") else found
+
+
+def _detect_delimiter(text: str, name: str) -> str:
+    lower = name.lower()
+    if lower.endswith((".tsv", ".tab")):
+        return "\t"
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    best, best_score = ",", -1
+    for d in (",", "\t", ";", "|"):
+        counts = [len(next(csv.reader([ln], delimiter=d))) - 1 for ln in lines]
+        if not counts or counts[0] == 0:
+            continue
+        score = sum(1 for c in counts if c == counts[0]) * 1000 + counts[0]
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _unique_names(names: list[Any]) -> list[str]:
+    """Header cells as column names: blanks get 'column_<n>', repeats get a suffix, as a user would name them."""
+    out: list[str] = []
+    for i, raw in enumerate(names):
+        base = ("" if raw is None else str(raw)).strip() or f"column_{i + 1}"
+        name, k = base, 2
+        while name in out:
+            name, k = f"{base}_{k}", k + 1
+        out.append(name)
+    return out
+
+
+# ---- role detection -------------------------------------------------------------------------------------------
+
+
+def _looks_numeric(values: list[Any]) -> bool:
+    seen = 0
+    for v in values:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            continue
+        if isinstance(v, bool):
+            return False
+        if isinstance(v, int | float):
+            seen += 1
+            continue
+        try:
+            float(str(v).replace(",", ""))
+            seen += 1
+        except ValueError:
+            return False
+    return seen > 0
+
+
+_ZONE_RE = re.compile(r":\d{2}(?:[.,]\d+)?\s*(?:[zZ]|UTC|[+-]\d{2}(?::?\d{2})?)$")
+
+
+def _naive(values: list[Any]) -> bool:
+    for v in values:
+        if v is None or v == "":
+            continue
+        if isinstance(v, datetime):
+            return v.tzinfo is None
+        if isinstance(v, date):
+            return True
+        if isinstance(v, str):
+            return not _ZONE_RE.search(v.strip())
+        return False  # epoch numbers are UTC
+    return False
+
+
+def guess_mapping(columns: list[str], rows: list[list[Any]]) -> tuple[dict[str, str], Kind, Layout]:
+    """Roles from header names (Korean and English), then kind and layout from the roles found."""
+    roles: dict[str, str] = {}
+    taken: set[str] = set()
+    for c in columns:
+        role = _HEADER_INDEX.get(_header_key(c))
+        if role and role not in taken:
+            roles[c] = role
+            taken.add(role)
+    if "time" not in taken and "start" in taken and "state" not in taken:
+        # A lone start column of part or reading data is its time.
+        col = next(c for c, r in roles.items() if r == "start")
+        roles[col], taken = "time", (taken - {"start"}) | {"time"}
+    if taken & {"result", "defect_type"}:
+        kind: Kind = "part"
+    elif "state" in taken and ({"start", "time"} & taken):
+        kind = "event"
+        for c, r in list(roles.items()):
+            if r == "time":
+                roles[c] = "start"
+    else:
+        kind = "reading"
+    layout: Layout = "long" if kind != "reading" or {"signal", "value"} <= taken else "wide"
+    for i, c in enumerate(columns):
+        if c in roles:
+            continue
+        numeric = _looks_numeric([r[i] if i < len(r) else None for r in rows])
+        if kind == "part" and numeric:
+            roles[c] = PARAM_PREFIX + c
+        elif kind == "reading" and layout == "wide" and numeric:
+            roles[c] = SIGNAL_PREFIX + c
+        else:
+            roles[c] = "ignore"
+    return roles, kind, layout
+
+
+# ---- readers --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """An opened file: its columns and a stream of Arrow chunks (with the progress measure of each)."""
+
+    format: Literal["csv", "xlsx", "parquet"]
+    columns: list[str]
+    chunks: Iterator[tuple[pa.Table, int]]  # (chunk, progress so far)
+    total: int | None
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    sheets: list[str] = field(default_factory=list)
+    bad_rows: list[str] = field(default_factory=list)
+
+
+def _open(
+    path: Path,
+    name: str,
+    mapping_encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+    chunk_rows: int,
+) -> _Source:
+    size = path.stat().st_size
+    if size == 0:
+        raise _empty(name)
+    with path.open("rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    fmt = _format_of(name, sample[:8])
+    if fmt == "parquet":
+        return _open_parquet(path, name, chunk_rows)
+    if fmt == "xlsx":
+        return _open_xlsx(path, name, sheet, chunk_rows)
+    return _open_csv(path, name, sample, size, mapping_encoding, delimiter, chunk_rows)
+
+
+# Arrow reads UTF-8 natively (and skips a BOM); any other name goes through a slower Python transcoder.
+_ARROW_UTF8 = {"utf-8": "utf8", "utf-8-sig": "utf8"}
+
+
+def _open_csv(
+    path: Path,
+    name: str,
+    sample: bytes,
+    size: int,
+    encoding: str | None,
+    delimiter: str | None,
+    chunk_rows: int,
+) -> _Source:
+    import pyarrow.csv as pacsv
+
+    complete = len(sample) >= size
+    encoding = _codec(encoding) if encoding else _detect_encoding(sample, name, complete)
+    try:
+        text = _decode_sample(sample, encoding, complete)
+    except UnicodeDecodeError as exc:
+        line = sample[: exc.start].count(b"\n") + 1
+        raise _undecodable(
+            name, encoding, f"byte {exc.start} on line {line} is not valid {encoding}"
+        ) from exc
+    if "\x00" in text[:4096]:
+        raise _undecodable(name, encoding, "it contains binary data")
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        raise _empty(name)
+    delimiter = delimiter or _detect_delimiter(text, name)
+    header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    columns = _unique_names(header)
+    bad_rows: list[str] = []
+
+    def invalid_row(row: Any) -> str:
+        # A line with the wrong number of cells is kept for quarantine instead of failing the whole file.
+        bad_rows.append(row.text)
+        return "skip"
+
+    # Roughly chunk_rows rows per block: the reader's unit is bytes, so scale by the sample's bytes per line.
+    per_line = max(len(sample) / max(text.count("\n"), 1), 8)
+    block = int(min(max(chunk_rows * per_line, 4096), 256 * 1024 * 1024))
+    f = path.open("rb")
+    try:
+        reader = pacsv.open_csv(
+            f,
+            read_options=pacsv.ReadOptions(
+                column_names=columns,
+                skip_rows=1,
+                encoding=_ARROW_UTF8.get(encoding, encoding),
+                block_size=block,
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=invalid_row),
+            # Every column as text: types are decided by the mapping and checked row by row in ingest, so one
+            # odd cell deep in a large file cannot fail the stream.
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in columns}, strings_can_be_null=True
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        f.close()
+        if "Empty CSV file" in str(exc):
+            raise _no_rows(name) from exc
+        raise _undecodable(name, encoding, str(exc).splitlines()[0]) from exc
+
+    def chunks() -> Iterator[tuple[pa.Table, int]]:
+        try:
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+                    raise _undecodable(name, encoding, str(exc).splitlines()[0]) from exc
+                yield pa.Table.from_batches([batch]), f.tell()
+        finally:
+            f.close()
+
+    return _Source("csv", columns, chunks(), size, encoding, delimiter, bad_rows=bad_rows)
+
+
+def _open_parquet(path: Path, name: str, chunk_rows: int) -> _Source:
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InvalidInput(
+            f"file {name} is not a readable Parquet file ({exc}); export it again",
+            f"파일 {name}은(는) 읽을 수 있는 Parquet 파일이 아닙니다 ({exc}). 다시 내보내세요",
+            code="unreadable_file",
+            file=name,
+        ) from exc
+    columns = list(pf.schema_arrow.names)
+
+    def chunks() -> Iterator[tuple[pa.Table, int]]:
+        done = 0
+        for batch in pf.iter_batches(batch_size=chunk_rows):
+            done += batch.num_rows
+            yield pa.Table.from_batches([batch]), done
+
+    return _Source("parquet", columns, chunks(), pf.metadata.num_rows)
+
+
+def _excel_column(values: list[Any]) -> pa.Array:
+    """One Excel column: numbers stay numbers, dates stay (naive) times; anything mixed becomes text."""
+    kinds = {type(v) for v in values if v is not None and v != ""}
+    if kinds and kinds <= {int, float}:
+        return pa.array([None if v == "" else v for v in values], type=pa.float64())
+    if kinds and kinds <= {datetime, date}:
+        return pa.array(
+            [
+                v if isinstance(v, datetime) or v in (None, "") else datetime(v.year, v.month, v.day)
+                for v in values
+            ]
+            if date in kinds
+            else [None if v == "" else v for v in values],
+            type=pa.timestamp("us"),
+        )
+    return pa.array(
+        [
+            None if v is None or v == "" else v.isoformat(sep=" ") if isinstance(v, datetime) else str(v)
+            for v in values
+        ],
+        type=pa.string(),
+    )
+
+
+def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _Source:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise InvalidInput(
+            f"file {name} is not a readable Excel workbook (.xlsx): {exc}; open it in Excel and save it again as "
+            "'Excel Workbook (*.xlsx)' (old .xls files must be re-saved too)",
+            f"파일 {name}은(는) 읽을 수 있는 엑셀 통합 문서(.xlsx)가 아닙니다: {exc}. 엑셀에서 열어 'Excel 통합 문서(*.xlsx)'로 "
+            "다시 저장하세요 (.xls 파일도 다시 저장해야 합니다)",
+            code="unreadable_file",
+            file=name,
+        ) from exc
+    sheets = list(wb.sheetnames)
+    if sheet is not None and sheet not in sheets:
+        wb.close()
+        raise InvalidInput(
+            f"sheet {sheet!r} is not in {name}; its sheets are {', '.join(sheets)}",
+            f"{name}에 {sheet!r} 시트가 없습니다. 있는 시트: {', '.join(sheets)}",
+            code="missing_sheet",
+            file=name,
+        )
+    ws = wb[sheet] if sheet else wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None or all(v is None for v in header):
+        wb.close()
+        raise _empty(name)
+    columns = _unique_names(list(header))
+    total = ws.max_row - 1 if ws.max_row else None
+
+    def chunks() -> Iterator[tuple[pa.Table, int]]:
+        done = 0
+        try:
+            while True:
+                block = []
+                for row in rows:
+                    block.append(row)
+                    if len(block) >= chunk_rows:
+                        break
+                if not block:
+                    return
+                width = len(columns)
+                cols = [[r[i] if i < len(r) else None for r in block] for i in range(width)]
+                done += len(block)
+                yield pa.table([_excel_column(c) for c in cols], names=columns), done
+        finally:
+            wb.close()
+
+    return _Source("xlsx", columns, chunks(), total, sheet=ws.title, sheets=sheets)
+
+
+# ---- preview --------------------------------------------------------------------------------------------------
+
+
+def read_preview(
+    path: Path,
+    *,
+    filename: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    rows: int = 20,
+) -> Preview:
+    """Format, encoding, delimiter, columns, sample rows and the guessed mapping of a file, without storing it."""
+    path = Path(path)
+    name = filename or path.name
+    src = _open(path, name, encoding, None, sheet, max(rows, 1))
+    sample = next(src.chunks, (None, 0))[0]
+    src.chunks.close()
+    if sample is None or sample.num_rows == 0:
+        raise _no_rows(name)
+    sample = sample.slice(0, rows)
+    data = [list(r.values()) for r in sample.to_pylist()]
+    roles, kind, layout = guess_mapping(src.columns, data)
+    time_col = next((c for c, r in roles.items() if r in ("time", "start")), None)
+    naive = time_col is not None and _naive([row[src.columns.index(time_col)] for row in data])
+    notices = []
+    if naive:
+        notices.append(
+            {
+                "code": "naive_time",
+                "en": f"times in column {time_col!r} carry no time zone; choose one (e.g. Asia/Seoul) before importing",
+                "ko": f"{time_col!r} 열의 시각에 시간대가 없습니다. 가져오기 전에 시간대(예: Asia/Seoul)를 고르세요",
+            }
+        )
+    if "machine_id" not in roles.values():
+        notices.append(
+            {
+                "code": "no_machine_column",
+                "en": "no machine column found; choose the machine these rows belong to",
+                "ko": "설비 열이 없습니다. 이 데이터가 속한 설비를 고르세요",
+            }
+        )
+    if time_col is None:
+        notices.append(
+            {
+                "code": "no_time_column",
+                "en": "no time column found; mark one, or give the time of the first row and the interval between rows",
+                "ko": "시간 열이 없습니다. 시간 열을 지정하거나 첫 행의 시각과 행 간격을 입력하세요",
+            }
+        )
+    mapping = Mapping(
+        kind=kind,
+        layout=layout,
+        columns=roles,
+        encoding=src.encoding,
+        sheet=src.sheet,
+        delimiter=src.delimiter,
+        register_signals=kind == "reading",
+    )
+    size = path.stat().st_size
+    return Preview(
+        name,
+        src.format,
+        size,
+        src.columns,
+        data,
+        roles,
+        kind,
+        layout,
+        src.encoding,
+        src.delimiter,
+        src.sheet,
+        src.sheets,
+        naive,
+        notices,
+        mapping,
+    )
+
+
+# ---- import ---------------------------------------------------------------------------------------------------
+
+_REQUIRED: dict[tuple[str, str], tuple[str, ...]] = {
+    ("reading", "long"): ("time", "machine_id", "signal", "value"),
+    ("reading", "wide"): ("time", "machine_id"),
+    ("part", "long"): ("time", "machine_id", "result"),
+    ("part", "wide"): ("time", "machine_id", "result"),
+    ("event", "long"): ("machine_id", "start", "state"),
+    ("event", "wide"): ("machine_id", "start", "state"),
+}
+_ROLE_NAMES_KO = {
+    "time": "시간",
+    "machine_id": "설비",
+    "signal": "신호",
+    "value": "값",
+    "result": "판정",
+    "start": "시작",
+    "state": "상태",
+}
+
+
+def _check_columns(mapping: Mapping, columns: list[str], name: str) -> None:
+    unknown = [c for c in mapping.columns if c not in columns]
+    if unknown:
+        raise InvalidInput(
+            f"the mapping names column(s) {', '.join(map(repr, unknown))} that {name} does not have "
+            f"(its columns: {', '.join(columns)}); fix the header or the mapping",
+            f"매핑에 있는 열 {', '.join(map(repr, unknown))}이(가) {name}에 없습니다 (있는 열: {', '.join(columns)}). "
+            "머리글이나 매핑을 고치세요",
+            code="missing_column",
+            file=name,
+            column=", ".join(unknown),
+        )
+    have = set(mapping.columns.values())
+    if mapping.machine_id:
+        have.add("machine_id")
+    if mapping.start_time is not None and mapping.interval_s:
+        have.add("time" if mapping.kind != "event" else "start")
+    missing = [r for r in _REQUIRED[(mapping.kind, mapping.layout)] if r not in have]
+    if (
+        mapping.kind == "reading"
+        and mapping.layout == "wide"
+        and not any(r.startswith(SIGNAL_PREFIX) for r in have)
+    ):
+        missing.append("signal:<name>")
+    if missing:
+        raise InvalidInput(
+            f"required column missing in {name}: no column is mapped to {', '.join(missing)} "
+            f"(columns: {', '.join(columns)}); map a column to it"
+            + (" or give machine_id for the whole file" if "machine_id" in missing else ""),
+            f"{name}에 필수 열이 없습니다: {', '.join(_ROLE_NAMES_KO.get(m, m) for m in missing)}({', '.join(missing)}) "
+            f"역할의 열이 없습니다 (있는 열: {', '.join(columns)}). 열을 지정하세요"
+            + (" 또는 파일 전체의 설비를 고르세요" if "machine_id" in missing else ""),
+            code="missing_column",
+            file=name,
+            column=", ".join(missing),
+        )
+
+
+def _canonical(chunk: pa.Table, mapping: Mapping, first_index: int) -> tuple[pa.Table, dict[str, str]]:
+    """A file chunk as canonical columns, and canonical column -> the user's column name."""
+    arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
+    names: dict[str, str] = {}
+    for column, role in mapping.columns.items():
+        if role == "ignore" or role.startswith(SIGNAL_PREFIX):
+            continue
+        arrays[role] = chunk[column]
+        names[role] = column
+    n = chunk.num_rows
+    if "machine_id" not in arrays and mapping.machine_id:
+        arrays["machine_id"] = pa.array([mapping.machine_id] * n, pa.string())
+    time_role = "start" if mapping.kind == "event" else "time"
+    if time_role not in arrays and mapping.start_time is not None and mapping.interval_s:
+        start = mapping.start_time
+        offsets = (np.arange(first_index, first_index + n) * mapping.interval_s * 1e6).astype("int64")
+        wall = np.datetime64(start.replace(tzinfo=None), "us").astype("int64") + offsets
+        if start.tzinfo is not None:
+            utc = wall - int(start.utcoffset().total_seconds() * 1e6)
+            arrays[time_role] = pa.array(utc, type=pa.timestamp("us", tz="UTC"))
+        else:
+            arrays[time_role] = pa.array(wall, type=pa.timestamp("us"))
+    if mapping.result_values and "result" in arrays:
+        arrays["result"] = _recode(arrays["result"], mapping.result_values)
+    return pa.table(arrays), names
+
+
+def _recode(col: pa.ChunkedArray | pa.Array, values: dict[str, str]) -> pa.Array:
+    """The file's own result spellings to ok / ng, once per distinct spelling."""
+    text = pc.cast(col, pa.string())
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    # Numbers read from Excel or Parquet arrive as 1.0; the mapping says "1".
+    text = pc.replace_substring_regex(pc.utf8_trim_whitespace(text), r"^(-?\d+)\.0+$", r"\1")
+    enc = pc.dictionary_encode(text)
+    spelled = [values.get(v, v) if v is not None else None for v in enc.dictionary.to_pylist()]
+    return pc.take(pa.array(spelled, pa.string()), enc.indices)
+
+
+def import_file(
+    store: Store,
+    company_id: str,
+    path: Path,
+    mapping: Mapping,
+    *,
+    source: str | None = None,
+    chunk_rows: int = 100_000,
+    progress: Callable[[int, int | None], None] | None = None,
+    filename: str | None = None,
+) -> Receipt:
+    """Stream a file through `mapping` into the store, chunk by chunk; returns the merged receipt.
+
+    Rejected rows go to quarantine with their Excel row number (header = row 1) and the user's column name.
+    A problem with the whole file (empty, undecodable, unreadable, a required column missing) raises
+    `InvalidInput` and is recorded in quarantine as a file reject.
+    """
+    path = Path(path)
+    name = filename or path.name
+    source = source or f"file:{name}"
+    # One batch id for the whole file, so its quarantined rows can be found (and fixed) together.
+    receipt = Receipt(batch_id=uuid.uuid4().hex[:12], source=source, kind=mapping.kind)
+    try:
+        src = _open(path, name, mapping.encoding, mapping.delimiter, mapping.sheet, chunk_rows)
+        _check_columns(mapping, src.columns, name)
+        row = 0
+        for chunk, done in src.chunks:
+            if chunk.num_rows:
+                receipt.merge(
+                    _ingest_chunk(store, company_id, chunk, mapping, name, source, row, receipt.batch_id)
+                )
+                row += chunk.num_rows
+            if progress is not None:
+                progress(done, src.total)
+        if row == 0 and not src.bad_rows:
+            raise _no_rows(name)
+    except InvalidInput as exc:
+        raise _fail(store, company_id, path, source, mapping.kind, exc, receipt.batch_id) from None
+    if src.bad_rows:
+        receipt.merge(
+            _quarantine_bad_lines(
+                store, company_id, src.bad_rows, mapping.kind, name, source, receipt.batch_id
+            )
+        )
+    return receipt
+
+
+def _ingest_chunk(
+    store: Store,
+    company_id: str,
+    chunk: pa.Table,
+    mapping: Mapping,
+    name: str,
+    source: str,
+    row: int,
+    batch_id: str,
+) -> Receipt:
+    table, names = _canonical(chunk, mapping, row)
+    first_row = row + 2  # the header is row 1 in Excel
+    if mapping.kind == "reading" and mapping.layout == "wide":
+        merged: Receipt | None = None
+        for column, role in mapping.columns.items():
+            if not role.startswith(SIGNAL_PREFIX):
+                continue
+            cells = chunk[column]
+            # An empty cell in a wide sheet means the signal was not recorded at that time: not an error.
+            present = pc.invert(pc.is_null(cells))
+            if pa.types.is_string(cells.type):
+                present = pc.and_(present, pc.not_equal(pc.utf8_trim_whitespace(cells), ""))
+            keep = pc.fill_null(present, False)
+            rows = np.flatnonzero(
+                keep.to_numpy(zero_copy_only=False)
+                if isinstance(keep, pa.Array)
+                else keep.combine_chunks().to_numpy(zero_copy_only=False)
+            )
+            if not len(rows):
+                continue
+            signal = role[len(SIGNAL_PREFIX) :]
+            readings = table.append_column("value", cells).append_column(
+                "signal", pa.array([signal] * chunk.num_rows, pa.string())
+            )
+            origin = Origin(source, name, first_row, {**names, "value": column}, mapping.timezone, batch_id)
+            origin.rows = rows + first_row
+            got = ingest_readings(
+                store,
+                company_id,
+                readings.take(pa.array(rows)),
+                origin,
+                register_signals=mapping.register_signals,
+            )
+            merged = got if merged is None else merged.merge(got)
+        return merged or Receipt(batch_id=batch_id, source=source, kind="reading")
+    origin = Origin(source, name, first_row, names, mapping.timezone, batch_id)
+    if mapping.kind == "reading":
+        return ingest_readings(store, company_id, table, origin, register_signals=mapping.register_signals)
+    return INGESTERS[mapping.kind](store, company_id, table, origin)
+
+
+def _quarantine_bad_lines(
+    store: Store, company_id: str, lines: list[str], kind: str, name: str, source: str, batch_id: str
+) -> Receipt:
+    en = "line has a different number of cells than the header: {value}"
+    ko = "줄의 칸 수가 머리글과 다릅니다: {value}"
+    items = [
+        QuarantineItem(
+            source,
+            kind,
+            json.dumps({"line": line}, ensure_ascii=False),
+            "bad_record",
+            en.format(value=line[:200]),
+            ko.format(value=line[:200]),
+            {"file": name},
+            batch_id,
+        )
+        for line in lines
+    ]
+    store.add_quarantine(company_id, items)
+    return Receipt(
+        batch_id=batch_id,
+        source=source,
+        kind=kind,
+        received=len(items),
+        rejected=len(items),
+        reasons={"bad_record": len(items)},
+        issues=[
+            {"file": name, "code": "bad_record", "message": {"en": i.reason_en, "ko": i.reason_ko}}
+            for i in items[:10]
+        ],
+    )

@@ -1,0 +1,896 @@
+"""The one ingestion path every connector and importer uses: validate, normalise, store, quarantine, receipt.
+
+It owns the checks on readings, part records and machine events; it must not know where a batch came from
+beyond the `source` label and the row locations the caller passes.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from sandan.domain import EVENT_SCHEMA, PART_SCHEMA, READING_SCHEMA, InvalidInput, Signal
+from sandan.domain.validation import FUTURE_TOLERANCE_S, RESULT_SYNONYMS, STATE_SYNONYMS, reason_text
+from sandan.store import QuarantineItem, Store
+
+MAX_ISSUES = 50
+TIME = pa.timestamp("us", tz="UTC")
+PARAM_PREFIX = "param:"
+MEASURE_PREFIX = "measure:"
+
+
+@dataclass
+class Receipt:
+    """What happened to one batch: counts, the reasons for rejects, and the first issues with their location."""
+
+    batch_id: str
+    source: str
+    kind: str
+    received: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    signals_registered: list[str] = field(default_factory=list)
+
+    def merge(self, other: Receipt) -> Receipt:
+        self.received += other.received
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        for k, v in other.reasons.items():
+            self.reasons[k] = self.reasons.get(k, 0) + v
+        self.issues.extend(other.issues[: max(0, MAX_ISSUES - len(self.issues))])
+        self.signals_registered.extend(
+            s for s in other.signals_registered if s not in self.signals_registered
+        )
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "batch_id": self.batch_id,
+            "source": self.source,
+            "kind": self.kind,
+            "received": self.received,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "reasons": dict(self.reasons),
+            "issues": list(self.issues),
+            "signals_registered": list(self.signals_registered),
+        }
+
+
+@dataclass
+class Origin:
+    """Where a batch's rows came from, so a reject can say 'file x.csv, row 12, column 온도'."""
+
+    source: str
+    file: str | None = None
+    first_row: int = 0  # number of the batch's first row as the user counts it (e.g. 2 under a CSV header)
+    columns: Mapping[str, str] = field(default_factory=dict)  # canonical field -> the user's column name
+    timezone: str | None = None  # zone for timestamps that carry none
+    batch_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    # each record's row number, when the records are not consecutive rows (e.g. a wide sheet)
+    rows: Any = None
+    quarantine: bool = True  # False when replaying a quarantined record: a new reject stays in its old item
+
+    def row_of(self, i: int) -> int:
+        return int(self.rows[i]) if self.rows is not None else self.first_row + i
+
+
+Details = Callable[[np.ndarray], Iterable[dict[str, Any]]]
+
+
+class _Rejects:
+    """First reason per row as a small integer code (0 = fine); details are built only for rejected rows."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.code = np.zeros(n, dtype=np.uint8)
+        self.kinds: list[tuple[str, str]] = [("", "")]  # code number -> (reason code, field)
+        self.detail: dict[int, dict[str, Any]] = {}
+
+    def mark(self, mask: Any, code: str, field_name: str, details: Details | None = None) -> None:
+        """Reject the rows in `mask` that have no reason yet; `details(rows)` describes those rows."""
+        if isinstance(mask, pa.ChunkedArray | pa.Array):
+            mask = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+        mask = np.asarray(mask, dtype=bool)
+        if not mask.any():
+            return
+        idx = np.flatnonzero(mask & (self.code == 0))
+        if not len(idx):
+            return
+        kind = (code, field_name)
+        if kind not in self.kinds:
+            self.kinds.append(kind)
+        self.code[idx] = self.kinds.index(kind)
+        if details is not None:
+            for i, d in zip(idx.tolist(), details(idx), strict=True):
+                self.detail[i] = d
+
+    @property
+    def ok(self) -> np.ndarray:
+        return self.code == 0
+
+    @property
+    def any(self) -> bool:
+        return len(self.kinds) > 1
+
+
+def _array(col: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """One contiguous array; a single chunk is used as is rather than copied."""
+    if isinstance(col, pa.ChunkedArray):
+        return col.chunk(0) if col.num_chunks == 1 else col.combine_chunks()
+    return col
+
+
+def _pick(values: pa.Array | pa.ChunkedArray | np.ndarray, idx: np.ndarray) -> list[Any]:
+    """The Python values of `values` at rows `idx` (only ever called for rejected rows)."""
+    if isinstance(values, np.ndarray):
+        return values[idx].tolist()
+    return values.take(pa.array(idx, type=pa.int64())).to_pylist()
+
+
+def _values(values: Any, key: str = "value", **extra: Any) -> Details:
+    return lambda idx: ({key: v, **extra} for v in _pick(values, idx))
+
+
+def _to_table(data: Any, what: str) -> pa.Table:
+    if isinstance(data, pa.Table):
+        return data
+    if isinstance(data, pa.RecordBatch):
+        return pa.Table.from_batches([data])
+    if isinstance(data, pd.DataFrame):
+        return pa.Table.from_pandas(data, preserve_index=False)
+    if isinstance(data, list):
+        if not all(isinstance(r, Mapping) for r in data):
+            raise InvalidInput(
+                f"{what} must be a list of JSON objects", f"{what} 데이터는 JSON 객체의 목록이어야 합니다"
+            )
+        # Values as received; columns of mixed types stay as text and are parsed below.
+        frame = pd.DataFrame.from_records(list(data))
+        for col in frame.columns:
+            if frame[col].dtype == object:
+                frame[col] = frame[col].map(
+                    lambda v: (
+                        v
+                        if v is None or isinstance(v, str)
+                        else json.dumps(v)
+                        if isinstance(v, dict | list)
+                        else str(v)
+                    )
+                )
+        return pa.Table.from_pandas(frame, preserve_index=False)
+    raise InvalidInput(
+        f"cannot ingest {type(data).__name__} as {what}; pass rows as JSON objects, a DataFrame or an Arrow table",
+        f"{type(data).__name__} 형식은 {what}(으)로 받을 수 없습니다",
+    )
+
+
+def _require(table: pa.Table, required: list[str], origin: Origin, what: str) -> None:
+    missing = [c for c in required if c not in table.column_names]
+    if missing:
+        shown = [origin.columns.get(c, c) for c in missing]
+        where = f" in {origin.file}" if origin.file else ""
+        found = [origin.columns.get(c, c) for c in table.column_names]
+        raise InvalidInput(
+            f"required column(s) {', '.join(shown)} missing{where}; {what} need {', '.join(required)} "
+            f"(found: {', '.join(found) or 'no columns'})",
+            f"필수 열 {', '.join(shown)}이(가) 없습니다{f' ({origin.file})' if origin.file else ''}. "
+            f"{what}에는 {', '.join(required)} 열이 필요합니다 (있는 열: {', '.join(found) or '없음'})",
+            code="missing_column",
+            file=origin.file,
+            column=", ".join(shown),
+        )
+
+
+def _zone(origin: Origin) -> ZoneInfo | None:
+    if not origin.timezone:
+        return None
+    try:
+        return ZoneInfo(origin.timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            f"unknown time zone {origin.timezone!r}; use an IANA name such as Asia/Seoul or UTC",
+            f"알 수 없는 시간대 {origin.timezone!r}입니다. Asia/Seoul 또는 UTC 같은 IANA 이름을 쓰세요",
+            code="bad_timezone",
+        ) from exc
+
+
+# An offset counts only after a clock time, so the day of a bare date ("2026-05-01") is not read as "-01".
+_OFFSET = r":\d{2}(?:[.,]\d+)?\s*(?:[zZ]|UTC|[+-]\d{2}(?::?\d{2})?)$"
+# Korean Excel writes "2026-05-01 오후 3:20:11"; moved behind the clock so pandas reads it as 3:20:11 PM.
+_KOREAN_HALF_DAY = [(r"오전\s*([0-9:.]+)", r"\1 AM"), (r"오후\s*([0-9:.]+)", r"\1 PM")]
+
+
+def _localize(
+    naive: pd.Series, zone: ZoneInfo | None, name: str, shown: pd.Series, rej: _Rejects
+) -> pd.Series:
+    """Naive local times to UTC in `zone`; without a zone they are rejected (we never guess one)."""
+    known = naive.notna().to_numpy()
+    if zone is None:
+        rej.mark(known, "naive_time", name, _values(shown.to_numpy(dtype=object)))
+        return pd.Series(pd.NaT, index=naive.index, dtype="datetime64[us, UTC]")
+    # A local time that does not exist or exists twice (DST change) is not guessed either.
+    local = naive.dt.tz_localize(zone, ambiguous="NaT", nonexistent="NaT")
+    rej.mark(known & local.isna().to_numpy(), "bad_time", name, _values(shown.to_numpy(dtype=object)))
+    return local.dt.tz_convert("UTC")
+
+
+def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) -> pa.Array:
+    """Timestamps to UTC. Zone-aware values convert; naive ones take the origin's timezone or are rejected."""
+    col = _array(col)
+    typ = col.type
+    if col.null_count:
+        rej.mark(pc.is_null(col), "missing_field", name)
+    if pa.types.is_timestamp(typ) and typ.tz is not None:
+        # safe=False: sub-microsecond digits are truncated rather than refused.
+        return pc.cast(col, TIME, safe=False)
+    if pa.types.is_date(typ):
+        col, typ = pc.cast(col, pa.timestamp("us")), pa.timestamp("us")
+    if pa.types.is_timestamp(typ):
+        series = pd.Series(pc.cast(col, pa.timestamp("us"), safe=False).to_pandas())
+        out = _localize(series, _zone(origin), name, series.astype(str), rej)
+        return pa.array(out, type=TIME)
+    if pa.types.is_integer(typ) or pa.types.is_floating(typ):
+        # Numbers are Unix epoch time (UTC); the magnitude tells seconds, ms, µs or ns apart.
+        num = col.to_numpy(zero_copy_only=False).astype("float64")
+        size = np.abs(np.nan_to_num(num))
+        scale = np.select([size >= 1e17, size >= 1e14, size >= 1e11], [1e-3, 1.0, 1e3], 1e6)
+        micros = np.nan_to_num(num * scale).astype("int64")
+        return pa.array(micros, type=TIME, mask=~np.isfinite(num))
+    text = pc.utf8_trim_whitespace(col if pa.types.is_string(typ) else pc.cast(col, pa.string()))
+    empty = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
+    rej.mark(empty, "missing_field", name)
+    has_zone = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False).to_numpy(zero_copy_only=False)
+    # Arrow's own ISO 8601 parser handles the common all-zoned and all-naive columns many times faster than
+    # pandas; anything it refuses (other layouts, a bad cell) goes the slower way below, which names the bad cells.
+    if not empty.any() and (has_zone.all() or not has_zone.any()):
+        try:
+            if has_zone.all():
+                return pc.cast(text, TIME)
+            return _parse_time(pc.cast(text, pa.timestamp("us")), name, origin, rej)
+        except pa.ArrowInvalid:
+            pass
+    series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
+    result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[us, UTC]")
+    if has_zone.any():
+        result[has_zone] = pd.to_datetime(series[has_zone], utc=True, errors="coerce", format="ISO8601")
+    naive = ~has_zone & ~empty
+    if naive.any():
+        parsed = pd.to_datetime(series[naive], errors="coerce", format="ISO8601")
+        retry = parsed.isna()
+        if retry.any():
+            # Not ISO 8601: Korean half-day words, slashes, dots — read one by one (slower, but rare).
+            again = series[naive][retry].astype(str)
+            for pattern, repl in _KOREAN_HALF_DAY:
+                again = again.str.replace(pattern, repl, regex=True)
+            parsed[retry] = pd.to_datetime(again, errors="coerce", format="mixed")
+        full = pd.Series(pd.NaT, index=series.index, dtype="datetime64[us]")
+        full[naive] = parsed.astype("datetime64[us]")
+        local = _localize(full, _zone(origin), name, series, rej)
+        result[naive] = local[naive]
+    rej.mark(result.isna().to_numpy() & ~empty, "bad_time", name, _values(series.to_numpy()))
+    return pa.array(result, type=TIME)
+
+
+def _check_future(times: pa.Array, name: str, rej: _Rejects) -> None:
+    limit = int((datetime.now(UTC).timestamp() + FUTURE_TOLERANCE_S) * 1e6)
+    latest = pc.max(times).value
+    if latest is None or latest <= limit:
+        return
+    micros = pc.cast(times, pa.int64()).to_numpy(zero_copy_only=False)
+    if times.null_count:
+        micros = np.nan_to_num(micros.astype("float64"), nan=0)
+    future = micros > limit
+    if future.any():
+        rej.mark(future, "future_time", name, _values(times))
+
+
+def _parse_number(col: pa.ChunkedArray | pa.Array, name: str, rej: _Rejects) -> np.ndarray:
+    """Numbers as float64; text may use thousands separators ("1,234.5"). NaN and ±inf are rejected."""
+    if isinstance(col, pa.ChunkedArray):
+        col = col.combine_chunks()
+    typ = col.type
+    if (
+        pa.types.is_floating(typ)
+        or pa.types.is_integer(typ)
+        or pa.types.is_boolean(typ)
+        or pa.types.is_decimal(typ)
+    ):
+        values = pc.cast(col, pa.float64()).to_numpy(zero_copy_only=False)
+        bad = ~np.isfinite(values)
+        if bad.any():
+            rej.mark(bad & col.is_null().to_numpy(zero_copy_only=False), "missing_field", name)
+            rej.mark(bad, "bad_number", name, _values(values, field=name))
+        return values
+    text = col if pa.types.is_string(typ) else pc.cast(col, pa.string())
+    cleaned = pc.utf8_trim_whitespace(pc.replace_substring(text, ",", ""))
+    try:
+        # Arrow parses a clean column in one pass; a bad cell makes it refuse, and pandas then finds which.
+        values = pc.cast(
+            pc.if_else(pc.equal(cleaned, ""), pa.scalar(None, pa.string()), cleaned), pa.float64()
+        )
+        return _parse_number(values, name, rej)
+    except pa.ArrowInvalid:
+        pass
+    values = pd.to_numeric(pd.Series(cleaned.to_numpy(zero_copy_only=False)), errors="coerce").to_numpy(
+        dtype="float64", na_value=np.nan
+    )
+    bad = ~np.isfinite(values)
+    if bad.any():
+        rej.mark(
+            bad & pc.fill_null(pc.equal(cleaned, ""), True).to_numpy(zero_copy_only=False),
+            "missing_field",
+            name,
+        )
+        rej.mark(bad, "bad_number", name, _values(text, field=name))
+    return values
+
+
+def _strings(table: pa.Table, name: str, default: str | None = None) -> pa.Array:
+    """A text column, trimmed; absent columns become `default`."""
+    if name not in table.column_names:
+        return (
+            pa.nulls(table.num_rows, pa.string()) if default is None else pa.array([default] * table.num_rows)
+        )
+    col = table[name].combine_chunks()
+    if not pa.types.is_string(col.type):
+        col = pc.cast(col, pa.string())
+    return pc.utf8_trim_whitespace(col)
+
+
+@dataclass
+class _Labels:
+    """A text column of few distinct values (machine, signal, unit) as codes into a small, trimmed dictionary.
+
+    Checks run once per distinct value instead of once per row; that is what keeps ingestion near insert speed.
+    """
+
+    text: pa.Array  # trimmed strings, one per row
+    codes: np.ndarray  # int32 index into `values`, -1 where empty
+    values: list[str]
+
+    @classmethod
+    def of(cls, table: pa.Table, name: str) -> _Labels:
+        col = (
+            table[name].combine_chunks()
+            if name in table.column_names
+            else pa.nulls(table.num_rows, pa.string())
+        )
+        if not pa.types.is_string(col.type):
+            col = pc.cast(col, pa.string())
+        enc = pc.dictionary_encode(col)
+        values = enc.dictionary.to_pylist()
+        trimmed = [v.strip() for v in values]
+        indices = pc.fill_null(enc.indices, -1) if enc.indices.null_count else enc.indices
+        codes = indices.to_numpy(zero_copy_only=False).astype(np.int32, copy=False)
+        if trimmed != values:
+            # Padded spellings ("M1 " and "M1") are the same label: renumber onto the trimmed set.
+            unique = list(dict.fromkeys(trimmed))
+            remap = np.array([unique.index(t) for t in trimmed] + [-1], dtype=np.int32)
+            codes, values = remap[codes], unique
+            col = pc.take(pa.array(values, type=pa.string()), pa.array(np.where(codes < 0, 0, codes)))
+            col = (
+                pc.if_else(pa.array(codes < 0), pa.scalar(None, pa.string()), col)
+                if (codes < 0).any()
+                else col
+            )
+        if "" in values:
+            codes = np.where(codes == values.index(""), -1, codes).astype(np.int32)
+        return cls(col, codes, values)
+
+    def per_row(self, per_value: np.ndarray, missing: Any) -> np.ndarray:
+        """Spread a per-value array over the rows (`missing` for empty rows)."""
+        return np.append(per_value, np.asarray([missing], dtype=per_value.dtype))[self.codes]
+
+
+def _required(labels: _Labels, name: str, rej: _Rejects) -> None:
+    if len(labels.codes) and labels.codes.min() < 0:
+        rej.mark(labels.codes < 0, "missing_field", name)
+
+
+def _check_machines(store: Store, company_id: str, machines: _Labels, rej: _Rejects) -> None:
+    known = {m.id for m in store.list_machines(company_id)}
+    unknown = np.array([v not in known for v in machines.values], dtype=bool)
+    if unknown.any():
+        rej.mark(machines.per_row(unknown, False), "unknown_machine", "machine_id", _values(machines.text))
+
+
+def _raw_rows(table: pa.Table, idx: np.ndarray) -> list[str]:
+    rows = table.take(pa.array(idx, type=pa.int64())).to_pylist()
+    return [json.dumps(r, ensure_ascii=False, default=str) for r in rows]
+
+
+def _has_duplicates(key: np.ndarray) -> bool:
+    """Exact test for repeated int64 keys: a sort and one comparison, far cheaper than hashing groups."""
+    ordered = np.sort(key)
+    return bool((ordered[1:] == ordered[:-1]).any())
+
+
+def _split_duplicates(
+    good: pa.Table, ok_idx: np.ndarray, keys: list[str], rej: _Rejects, origin: Origin, receipt: Receipt
+) -> pa.Table:
+    """Repeats of a key inside the batch: identical ones are counted as duplicates, others quarantined."""
+    frame = good.to_pandas()
+    repeat = frame.duplicated(subset=keys, keep="first").to_numpy()
+    if not repeat.any():
+        return good
+    identical = frame.duplicated(keep="first").to_numpy()
+    first = pd.Series(ok_idx).groupby([frame[k] for k in keys], sort=False, dropna=False).transform("min")
+    receipt.duplicates += int((repeat & identical).sum())
+    conflict = repeat & ~identical
+    mask = np.zeros(rej.n, dtype=bool)
+    mask[ok_idx[conflict]] = True
+    first_row = dict(zip(ok_idx[conflict].tolist(), first.to_numpy()[conflict].tolist(), strict=True))
+    rej.mark(
+        mask,
+        "conflicting_duplicate",
+        keys[-1],
+        lambda idx: ({"value": f"row {origin.row_of(first_row[i])}"} for i in idx.tolist()),
+    )
+    return good.filter(pa.array(~repeat))
+
+
+def _finish(
+    store: Store,
+    company_id: str,
+    kind: str,
+    table: pa.Table,
+    rej: _Rejects,
+    origin: Origin,
+    valid: pa.Table,
+    keys: list[str],
+    append: Callable[[str, pa.Table], int],
+    has_repeats: Callable[[np.ndarray | None], bool] | None = None,
+) -> Receipt:
+    """Drop in-batch repeats, quarantine the rejects with where and why, write the rest, count what happened.
+
+    `has_repeats(ok)`, when given, is a fast exact test for repeated keys among the rows `ok` (None: all rows).
+    """
+    receipt = Receipt(batch_id=origin.batch_id, source=origin.source, kind=kind, received=table.num_rows)
+    ok = rej.ok if rej.any else None
+    good = valid.filter(pa.array(ok)) if ok is not None else valid
+    if good.num_rows > 1 and (has_repeats is None or has_repeats(ok)):
+        ok_idx = np.flatnonzero(ok) if ok is not None else np.arange(table.num_rows)
+        good = _split_duplicates(good, ok_idx, keys, rej, origin, receipt)
+    if rej.any:
+        bad_idx = np.flatnonzero(~rej.ok)
+        items = []
+        for i, raw in zip(bad_idx.tolist(), _raw_rows(table, bad_idx), strict=True):
+            code, fname = rej.kinds[rej.code[i]]
+            column = origin.columns.get(fname, fname)
+            en, ko = reason_text(code, **{"field": column, **rej.detail.get(i, {})})
+            location: dict[str, Any] = {"row": origin.row_of(i), "column": column}
+            if origin.file:
+                location["file"] = origin.file
+            if origin.timezone:
+                location["timezone"] = origin.timezone  # so a replay reads the times the same way
+            items.append(QuarantineItem(origin.source, kind, raw, code, en, ko, location, origin.batch_id))
+            if len(receipt.issues) < MAX_ISSUES:
+                receipt.issues.append({**location, "code": code, "message": {"en": en, "ko": ko}})
+        if origin.quarantine:
+            store.add_quarantine(company_id, items)
+        receipt.rejected = len(items)
+        counts = np.bincount(rej.code[bad_idx], minlength=len(rej.kinds))
+        for number, (code, _) in enumerate(rej.kinds):
+            if number and counts[number]:
+                receipt.reasons[code] = receipt.reasons.get(code, 0) + int(counts[number])
+    inserted = append(company_id, good) if good.num_rows else 0
+    receipt.accepted = inserted
+    receipt.duplicates += good.num_rows - inserted
+    return receipt
+
+
+def ingest_readings(
+    store: Store, company_id: str, data: Any, origin: Origin | None = None, *, register_signals: bool = False
+) -> Receipt:
+    """Validate and store sensor readings (time, machine_id, signal, value[, unit]).
+
+    Valid rows are written, idempotently on (machine_id, signal, time); each invalid row goes to quarantine with
+    its reason. With `register_signals`, a signal seen for the first time on a known machine is defined on the fly.
+    A `unit` other than the signal's is converted (pint); an empty unit means the signal's own.
+    """
+    origin = origin or Origin(source="api")
+    table = _to_table(data, "readings")
+    _require(table, ["time", "machine_id", "signal", "value"], origin, "readings")
+    rej = _Rejects(table.num_rows)
+    machines = _Labels.of(table, "machine_id")
+    signals = _Labels.of(table, "signal")
+    _required(machines, "machine_id", rej)
+    _required(signals, "signal", rej)
+    times = _parse_time(table["time"], "time", origin, rej)
+    values = _parse_number(table["value"], "value", rej)
+    _check_machines(store, company_id, machines, rej)
+    _check_future(times, "time", rej)
+
+    # Each (machine, signal) pair gets one number; the signal definition is looked up once per pair.
+    n_sig = max(len(signals.values), 1)
+    pair = machines.codes.astype(np.int64)
+    pair *= n_sig
+    pair += signals.codes
+    if len(pair) and min(machines.codes.min(), signals.codes.min()) < 0:
+        pair[(machines.codes < 0) | (signals.codes < 0)] = -1
+    present = _present(pair[rej.ok] if rej.any else pair, len(machines.values) * n_sig)
+    defined = store.list_signals(company_id)
+    index = {(s.machine_id, s.name): i for i, s in enumerate(defined)}
+    pair_names = [(machines.values[p // n_sig], signals.values[p % n_sig]) for p in present.tolist()]
+    registered: list[str] = []
+    if register_signals:
+        new = [(m, s) for m, s in pair_names if (m, s) not in index]
+        if new:
+            units = _first_units(table, pair, present, pair_names, new)
+            fresh = [
+                Signal(company_id=company_id, machine_id=m, name=s, unit=units.get((m, s), ""))
+                for m, s in new
+            ]
+            store.upsert_signals(company_id, fresh)
+            for s in fresh:
+                index[(s.machine_id, s.name)] = len(defined)
+                defined.append(s)
+            registered = [f"{s.machine_id}/{s.name}" for s in fresh]
+    # Row -> position of its signal definition (-1: not defined), through a per-pair lookup table.
+    pair_pos = np.array([index.get(p, -1) for p in pair_names], dtype=np.int64)
+    n_pairs = len(machines.values) * n_sig
+    if n_pairs <= 1 << 22:
+        lookup = np.full(n_pairs + 1, -1, dtype=np.int64)  # the extra last slot answers pair -1
+        lookup[present] = pair_pos
+        pos = lookup[pair]
+    else:
+        slot = np.clip(np.searchsorted(present, pair), 0, max(len(present) - 1, 0))
+        pos = np.where(present[slot] == pair, pair_pos[slot], -1) if len(present) else np.full(len(pair), -1)
+    unknown = (pos < 0) & (pair >= 0)
+    if unknown.any():
+        rej.mark(
+            unknown,
+            "unknown_signal",
+            "signal",
+            lambda idx: (
+                {"value": s, "machine": m}
+                for s, m in zip(_pick(signals.text, idx), _pick(machines.text, idx), strict=True)
+            ),
+        )
+    if "unit" in table.column_names:
+        values = _convert_units(values, _Labels.of(table, "unit"), pos, defined, rej)
+    lo = np.array([-np.inf if s.min_value is None else s.min_value for s in defined] + [-np.inf])
+    hi = np.array([np.inf if s.max_value is None else s.max_value for s in defined] + [np.inf])
+    # One pass over min and max settles the usual case where every value is inside every signal's range.
+    in_all = not len(values) or (np.fmin.reduce(values) >= lo.max() and np.fmax.reduce(values) <= hi.min())
+    if not in_all:
+        lo_row, hi_row = lo[pos], hi[pos]  # pos -1 picks the open range appended last
+        out = (values < lo_row) | (values > hi_row)
+        if out.any():
+            rej.mark(
+                out,
+                "out_of_range",
+                "value",
+                lambda idx: (
+                    {"value": v, "signal": s, "min": a, "max": b}
+                    for v, s, a, b in zip(
+                        values[idx].tolist(),
+                        _pick(signals.text, idx),
+                        lo_row[idx].tolist(),
+                        hi_row[idx].tolist(),
+                        strict=True,
+                    )
+                ),
+            )
+    valid = pa.Table.from_arrays(
+        [times, machines.text, signals.text, pa.array(values, type=pa.float64())], schema=READING_SCHEMA
+    )
+    receipt = _finish(
+        store,
+        company_id,
+        "reading",
+        table,
+        rej,
+        origin,
+        valid,
+        ["machine_id", "signal", "time"],
+        store.append_readings,
+        _reading_key(pair, times, n_pairs),
+    )
+    receipt.signals_registered = registered
+    return receipt
+
+
+def _present(pair: np.ndarray, n_pairs: int) -> np.ndarray:
+    """The distinct pair numbers, sorted; counting beats sorting when the pair space is small."""
+    if len(pair) and pair.min() < 0:
+        pair = pair[pair >= 0]
+    if n_pairs <= 1 << 22:
+        return np.flatnonzero(np.bincount(pair, minlength=n_pairs))
+    return np.unique(pair)
+
+
+def _reading_key(pair: np.ndarray, times: pa.Array, n_pairs: int) -> Callable[[np.ndarray], bool]:
+    """An exact test for repeated (machine, signal, time) among the rows `ok`.
+
+    Batches usually arrive ordered by time (connectors) or by series (exports); a strictly ordered batch cannot
+    hold a repeat, which one linear pass proves. Otherwise (pair, time) packed into one int64 is sorted.
+    """
+
+    def has_repeats(ok: np.ndarray | None) -> bool:
+        micros = pc.cast(times, pa.int64())
+        micros = (pc.fill_null(micros, 0) if micros.null_count else micros).to_numpy(zero_copy_only=False)
+        p, t = (pair, micros) if ok is None else (pair[ok], micros[ok])
+        if len(t) < 2:
+            return False
+        lo = int(t.min())
+        span = int(t.max()) - lo + 1
+        if (n_pairs + 2) * span >= 1 << 62:
+            order = np.lexsort((t, p))
+            return bool(((np.diff(p[order]) == 0) & (np.diff(t[order]) == 0)).any())
+        # In place: each temporary array of a million int64 costs as much as the comparison itself.
+        by_time = np.subtract(t, lo)
+        by_time *= n_pairs + 1
+        by_time += p
+        if np.greater(by_time[1:], by_time[:-1]).all():
+            return False
+        by_series = (p + 1) * span + (t - lo)
+        return bool((by_series[1:] <= by_series[:-1]).any()) and _has_duplicates(by_series)
+
+    return has_repeats
+
+
+def _first_units(
+    table: pa.Table, pair: np.ndarray, present: np.ndarray, names: list[tuple[str, str]], new: list
+) -> dict[tuple[str, str], str]:
+    """The unit given with the first reading of each new signal, used as that signal's unit."""
+    if "unit" not in table.column_names:
+        return {}
+    units = _strings(table, "unit", "")
+    _, first = np.unique(pair, return_index=True)
+    first_of = dict(zip(np.unique(pair).tolist(), first.tolist(), strict=True))
+    wanted = set(new)
+    out = {}
+    for p, name in zip(present.tolist(), names, strict=True):
+        if name in wanted:
+            out[name] = units[first_of[p]].as_py() or ""
+    return out
+
+
+def _convert_units(
+    values: np.ndarray, units: _Labels, pos: np.ndarray, defined: list[Signal], rej: _Rejects
+) -> np.ndarray:
+    """Convert values given in another unit than their signal's (e.g. °F to °C, bar to MPa) with pint."""
+    target_of = [s.unit for s in defined] + [""]
+    n_units = max(len(units.values), 1)
+    combo = np.where(units.codes < 0, -1, pos * n_units + units.codes)
+    # Only (signal, unit) combinations whose unit differs from the signal's need work.
+    todo = []
+    for c in np.unique(combo[combo >= 0]).tolist():
+        given, target = units.values[c % n_units], target_of[c // n_units]
+        if given != target:
+            todo.append((c, given, target))
+    if not todo:
+        return values
+    import pint
+
+    ureg = _unit_registry(pint)
+    out = values.copy()
+    bad = np.zeros(len(values), dtype=bool)
+    for c, given, target in todo:
+        rows = combo == c
+        try:
+            if not target:
+                raise ValueError("signal has no unit")
+            out[rows] = ureg.Quantity(out[rows], _unit_name(given)).to(_unit_name(target)).magnitude
+        except Exception:  # pint raises several error types for unknown or incompatible units
+            bad |= rows
+    target_row = np.array(target_of, dtype=object)[pos]
+    rej.mark(
+        bad,
+        "bad_unit",
+        "unit",
+        lambda idx: (
+            {"value": u, "unit": t} for u, t in zip(_pick(units.text, idx), target_row[idx], strict=True)
+        ),
+    )
+    return out
+
+
+_UREG = None
+
+
+def _unit_registry(pint):
+    global _UREG
+    if _UREG is None:
+        _UREG = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    return _UREG
+
+
+def _unit_name(unit: str) -> str:
+    aliases = {
+        "°C": "degC",
+        "℃": "degC",
+        "C": "degC",
+        "°F": "degF",
+        "℉": "degF",
+        "F": "degF",
+        "K": "kelvin",
+        "rpm": "revolutions_per_minute",
+        "%": "percent",
+    }
+    return aliases.get(unit.strip(), unit.strip())
+
+
+def _json_numbers(col: pa.Array, field_name: str, rej: _Rejects) -> list[dict[str, float] | None]:
+    """Parameters or measures given as a JSON object of name -> number; anything else is rejected."""
+    out: list[dict[str, float] | None] = []
+    bad = np.zeros(len(col), dtype=bool)
+    details: dict[int, dict[str, Any]] = {}
+    for i, v in enumerate(col.to_pylist()):
+        if v is None or v == "":
+            out.append(None)
+            continue
+        try:
+            obj = json.loads(v) if isinstance(v, str) else v
+            if not isinstance(obj, dict):
+                raise ValueError
+            clean = {}
+            for k, x in obj.items():
+                if x is None:
+                    continue
+                num = float(x.replace(",", "")) if isinstance(x, str) else float(x)
+                if not math.isfinite(num):
+                    raise ValueError(k)
+                clean[str(k)] = num
+            out.append(clean)
+        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+            bad[i] = True
+            details[i] = {
+                "value": str(v)[:200],
+                "field": f"{field_name}{('.' + str(exc)) if str(exc) else ''}",
+            }
+            out.append(None)
+    rej.mark(bad, "bad_number", field_name, lambda idx: (details[i] for i in idx.tolist()))
+    return out
+
+
+def _named_numbers(table: pa.Table, prefix: str, field_name: str, rej: _Rejects) -> pa.Array:
+    """One JSON object text per row from a JSON column `field_name` and/or number columns `<prefix><name>`.
+
+    Number columns are joined into JSON text with Arrow string kernels, so wide part files need no row loop.
+    """
+    n = table.num_rows
+    pieces = []
+    for column in table.column_names:
+        if column.startswith(prefix):
+            name = column[len(prefix) :]
+            number = _parse_number(table[column], column, _Rejects(n))
+            bad = ~np.isfinite(number)
+            text = table[column].combine_chunks()
+            # An empty cell (or NaN in a typed column) is a missing measurement; only unreadable text or ±inf is
+            # rejected.
+            if pa.types.is_string(text.type) or pa.types.is_large_string(text.type):
+                given = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(text), ""), False)
+                given = given.to_numpy(zero_copy_only=False)
+            else:
+                given = np.isinf(number)
+            rej.mark(bad & given, "bad_number", column, _values(text, field=column))
+            as_text = pc.cast(pa.array(number, mask=bad), pa.string())
+            key = ", " + json.dumps(name, ensure_ascii=False) + ": "
+            pieces.append(pc.fill_null(pc.binary_join_element_wise(key, as_text, ""), ""))
+    # Each piece is ', "name": value' or ''; Arrow's null-skipping join drops all-null rows (Arrow 26), so
+    # pieces are concatenated plainly and the leading separator trimmed.
+    joined = pc.binary_join_element_wise(*pieces, "") if pieces else pa.array([""] * n, pa.string())
+    joined = pc.utf8_ltrim(joined, ", ")
+    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    columns_json = pc.binary_join_element_wise("{", joined, "}", "")
+    if field_name not in table.column_names:
+        return columns_json
+    parsed = _json_numbers(table[field_name].combine_chunks(), field_name, rej)
+    merged = []
+    for given, extra in zip(parsed, columns_json.to_pylist(), strict=True):
+        obj = {**(given or {}), **(json.loads(extra) if extra else {})}
+        merged.append(json.dumps(obj, ensure_ascii=False) if obj else None)
+    return pa.array(merged, type=pa.string())
+
+
+def _synonyms(
+    labels: _Labels, table: pa.Table, name: str, vocabulary: dict[str, str], code: str, rej: _Rejects
+):
+    """Spellings mapped onto canonical values once per distinct spelling; unknown spellings are rejected."""
+    canonical = [vocabulary.get(v.lower()) for v in labels.values]
+    number = np.array([-1 if c is None else i for i, c in enumerate(canonical)] + [-1], dtype=np.int64)
+    row = number[labels.codes]
+    rej.mark(row < 0, code, name, _values(table[name]) if name in table.column_names else None)
+    dictionary = pa.array([str(c) if c else None for c in canonical] + [None], type=pa.string())
+    return pc.take(dictionary, pa.array(np.where(row < 0, len(canonical), row)))
+
+
+def ingest_parts(store: Store, company_id: str, data: Any, origin: Origin | None = None) -> Receipt:
+    """Validate and store part records; key (machine_id, time, part_id).
+
+    Process parameters and measured characteristics come as JSON objects (`params`, `measures`: name → number)
+    or as number columns `param:<name>` and `measure:<name>`.
+    """
+    origin = origin or Origin(source="api")
+    table = _to_table(data, "part records")
+    _require(table, ["time", "machine_id", "result"], origin, "part records")
+    rej = _Rejects(table.num_rows)
+    machines = _Labels.of(table, "machine_id")
+    _required(machines, "machine_id", rej)
+    times = _parse_time(table["time"], "time", origin, rej)
+    _check_machines(store, company_id, machines, rej)
+    _check_future(times, "time", rej)
+    result = _synonyms(_Labels.of(table, "result"), table, "result", RESULT_SYNONYMS, "bad_result", rej)
+    params = _named_numbers(table, PARAM_PREFIX, "params", rej)
+    measures = _named_numbers(table, MEASURE_PREFIX, "measures", rej)
+    defect = _strings(table, "defect_type")
+    defect = pc.if_else(pc.fill_null(pc.equal(defect, ""), True), pa.scalar(None, pa.string()), defect)
+    valid = pa.Table.from_arrays(
+        [
+            times,
+            machines.text,
+            pc.fill_null(_strings(table, "part_id", ""), ""),
+            _strings(table, "lot_id"),
+            _strings(table, "product"),
+            result,
+            defect,
+            params,
+            measures,
+        ],
+        schema=PART_SCHEMA,
+    )
+    return _finish(
+        store,
+        company_id,
+        "part",
+        table,
+        rej,
+        origin,
+        valid,
+        ["machine_id", "time", "part_id"],
+        store.append_parts,
+    )
+
+
+def ingest_events(store: Store, company_id: str, data: Any, origin: Origin | None = None) -> Receipt:
+    """Validate and store machine state intervals (machine_id, start, end, state, reason_code, note)."""
+    origin = origin or Origin(source="api")
+    table = _to_table(data, "machine events")
+    _require(table, ["machine_id", "start", "state"], origin, "machine events")
+    rej = _Rejects(table.num_rows)
+    machines = _Labels.of(table, "machine_id")
+    _required(machines, "machine_id", rej)
+    starts = _parse_time(table["start"], "start", origin, rej)
+    if "end" in table.column_names:
+        end_rej = _Rejects(table.num_rows)
+        ends = _parse_time(table["end"], "end", origin, end_rej)
+        # An empty end means the interval is still open; any other unreadable end is an error.
+        empty_end = ("missing_field", "end")
+        open_end = end_rej.code == (end_rej.kinds.index(empty_end) if empty_end in end_rej.kinds else -1)
+        unreadable = ~end_rej.ok & ~open_end
+        rej.mark(unreadable, "bad_time", "end", _values(table["end"]))
+        before = pc.fill_null(pc.less(ends, starts), False).to_numpy(zero_copy_only=False)
+        rej.mark(before, "end_before_start", "end", _values(ends))
+    else:
+        ends = pa.nulls(table.num_rows, TIME)
+    _check_machines(store, company_id, machines, rej)
+    _check_future(starts, "start", rej)
+    state = _synonyms(_Labels.of(table, "state"), table, "state", STATE_SYNONYMS, "bad_state", rej)
+    valid = pa.Table.from_arrays(
+        [machines.text, starts, ends, state, _strings(table, "reason_code"), _strings(table, "note")],
+        schema=EVENT_SCHEMA,
+    )
+    return _finish(
+        store, company_id, "event", table, rej, origin, valid, ["machine_id", "start"], store.append_events
+    )
+
+
+INGESTERS = {"reading": ingest_readings, "part": ingest_parts, "event": ingest_events}

@@ -1,0 +1,156 @@
+"""Modbus TCP collector (pymodbus): polls holding registers by a register map and turns them into readings.
+
+It decodes registers to numbers and reports link health; validation and storage stay in `sandan.collect.ingest`.
+
+A register map lists, per signal: the first holding register (0-based address), the data type (int16, uint16,
+int32, uint32, float32), a scale (value = raw × scale + offset) and the word order of 32-bit values.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pymodbus.client import ModbusTcpClient
+from pymodbus.exceptions import ModbusException
+
+from sandan.collect.connector import Batch, Connector, Health, StoreSink
+
+WIDTH = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
+
+
+@dataclass
+class Register:
+    signal: str
+    address: int
+    type: str = "int16"
+    scale: float = 1.0
+    offset: float = 0.0
+    word_order: str = "big"
+
+    def __post_init__(self) -> None:
+        if self.type not in WIDTH:
+            raise ValueError(f"register type {self.type!r} is not one of {', '.join(WIDTH)}")
+
+
+@dataclass
+class ModbusConfig:
+    host: str
+    company_id: str
+    machine_id: str
+    registers: list[Register]
+    port: int = 502
+    device_id: int = 1
+    poll_interval_s: float = 1.0
+    timeout_s: float = 3.0
+    flush_every: int = 10  # polls per batch handed to ingestion
+    _blocks: list[tuple[int, int]] = field(default_factory=list, repr=False)
+
+
+def read_blocks(registers: list[Register], max_span: int = 120) -> list[tuple[int, int]]:
+    """Contiguous (start, count) spans covering all registers, so one request reads many signals."""
+    spans: list[tuple[int, int]] = []
+    for reg in sorted(registers, key=lambda r: r.address):
+        end = reg.address + WIDTH[reg.type]
+        if spans and reg.address - (spans[-1][0] + spans[-1][1]) <= 8 and end - spans[-1][0] <= max_span:
+            start = spans[-1][0]
+            spans[-1] = (start, max(spans[-1][1], end - start))
+        else:
+            spans.append((reg.address, WIDTH[reg.type]))
+    return spans
+
+
+class ModbusCollector(Connector):
+    kind = "modbus"
+
+    def __init__(self, config: ModbusConfig, name: str = "modbus") -> None:
+        self.config = config
+        self.name = name
+        self._health = Health(name=name, kind=self.kind)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._buffer: list[dict] = []
+        self._blocks = read_blocks(config.registers)
+
+    def health(self) -> Health:
+        self._health.buffer_depth = len(self._buffer)
+        return self._health
+
+    def start(self, sink: StoreSink) -> None:
+        self._sink = sink
+        self._stop.clear()
+        self._health.state = "starting"
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=10)
+        self._flush()
+        self._health.state = "stopped"
+
+    def poll_once(self, client: ModbusTcpClient) -> list[dict]:
+        """Read every block once and decode the map's signals at one timestamp."""
+        now = datetime.now(UTC)
+        words: dict[int, int] = {}
+        for start, count in self._blocks:
+            response = client.read_holding_registers(start, count=count, device_id=self.config.device_id)
+            if response.isError():
+                raise ModbusException(
+                    f"device answered {response} for registers {start}..{start + count - 1}"
+                )
+            words.update({start + i: w for i, w in enumerate(response.registers)})
+        rows = []
+        for reg in self.config.registers:
+            raw = [words[reg.address + i] for i in range(WIDTH[reg.type])]
+            kind = getattr(ModbusTcpClient.DATATYPE, reg.type.upper())
+            value = ModbusTcpClient.convert_from_registers(raw, kind, word_order=reg.word_order)
+            rows.append(
+                {
+                    "time": now,
+                    "machine_id": self.config.machine_id,
+                    "signal": reg.signal,
+                    "value": float(value) * reg.scale + reg.offset,
+                }
+            )
+        return rows
+
+    def _run(self) -> None:
+        cfg = self.config
+        client = ModbusTcpClient(cfg.host, port=cfg.port, timeout=cfg.timeout_s, retries=0)
+        polls = 0
+        while not self._stop.is_set():
+            try:
+                if not client.connected and not client.connect():
+                    raise ConnectionError(f"cannot connect to {cfg.host}:{cfg.port}")
+                rows = self.poll_once(client)
+                self._health.state = "connected"
+                self._health.note_message(len(rows))
+                self._buffer.extend(rows)
+                polls += 1
+                if polls % cfg.flush_every == 0:
+                    self._flush()
+            except (ModbusException, ConnectionError, OSError) as exc:
+                client.close()
+                self._flush()
+                self._health.state = "disconnected"
+                self._health.note_error(
+                    f"Modbus {cfg.host}:{cfg.port}: {exc}; retrying",
+                    f"Modbus {cfg.host}:{cfg.port} 통신 문제: {exc}. 다시 시도합니다",
+                )
+            self._stop.wait(cfg.poll_interval_s)
+        client.close()
+
+    def _flush(self) -> None:
+        if not self._buffer:
+            return
+        taken, self._buffer = self._buffer, []
+        try:
+            self._sink(Batch(self.config.company_id, "reading", taken, source=f"modbus:{self.config.host}"))
+        except Exception as exc:  # keep the readings for the next flush rather than lose them
+            self._buffer[:0] = taken
+            self._health.note_error(
+                f"could not store readings: {exc}", f"측정값을 저장하지 못했습니다: {exc}"
+            )

@@ -1,0 +1,98 @@
+"""Quarantine review: fetch a rejected record, replay it (fixed or as it was) through the same ingestion path, or
+discard it with a comment. Interfaces call these; they keep no rules of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sandan.accounts import Principal, audit
+from sandan.collect.ingest import INGESTERS, Origin, Receipt
+from sandan.domain import Conflict, InvalidInput, NotFound
+from sandan.store import Store
+
+
+def quarantined(store: Store, company_id: str, item_id: int) -> dict[str, Any]:
+    item = store.get_quarantine(company_id, item_id)
+    if item is None:
+        raise NotFound(
+            f"quarantined record {item_id} not found",
+            f"격리된 레코드 {item_id}을(를) 찾을 수 없습니다",
+            code="not_found",
+        )
+    return item
+
+
+def _require_open(item: dict[str, Any]) -> None:
+    if item["status"] != "open":
+        raise Conflict(
+            f"record {item['id']} is already {item['status']}",
+            f"레코드 {item['id']}은(는) 이미 처리되었습니다 ({item['status']})",
+            code="already_resolved",
+        )
+
+
+@dataclass
+class ReplayResult:
+    replayed: bool  # the record is now stored (or was already)
+    receipt: Receipt
+    item: dict[str, Any]
+    reason: dict[str, Any] | None = None  # why it was rejected again
+
+
+def replay_quarantined(
+    store: Store,
+    company_id: str,
+    item_id: int,
+    principal: Principal,
+    *,
+    record: dict[str, Any] | None = None,
+    timezone: str | None = None,
+    register_signals: bool = False,
+    source: str = "replay",
+) -> ReplayResult:
+    """Ingest the record again — the fixed one when given, else the stored one. Accepted: the item becomes
+    `replayed`; rejected again: it stays open with the new reason reported, and no second item is created.
+    Times without a zone are read in `timezone`, or in the zone the original import used."""
+    item = quarantined(store, company_id, item_id)
+    _require_open(item)
+    ingest = INGESTERS.get(item["kind"])
+    if ingest is None:
+        raise InvalidInput(
+            f"a whole-{item['kind']} reject cannot be replayed; fix the source and send or import it again",
+            "파일·메시지 전체가 거부된 항목은 다시 넣을 수 없습니다. 원본을 고쳐 다시 보내거나 가져오세요",
+            code="cannot_replay",
+        )
+    if record is None:
+        record = json.loads(item["raw"])
+    zone = timezone or item["location"].get("timezone")
+    origin = Origin(source=f"{source}:replay", timezone=zone, quarantine=False)
+    extra = {"register_signals": register_signals} if item["kind"] == "reading" else {}
+    receipt = ingest(store, company_id, [record], origin, **extra)
+    replayed = receipt.rejected == 0
+    reason = None
+    if replayed:
+        store.set_quarantine_status(company_id, item_id, "replayed", principal.user.id)
+        audit(
+            store,
+            principal,
+            company_id,
+            "quarantine.replay",
+            str(item_id),
+            json.dumps(record, default=str)[:500],
+        )
+    elif receipt.issues:
+        reason = {"code": receipt.issues[0]["code"], "message": receipt.issues[0]["message"]}
+    return ReplayResult(replayed, receipt, quarantined(store, company_id, item_id), reason)
+
+
+def discard_quarantined(
+    store: Store, company_id: str, item_id: int, principal: Principal, comment: str = ""
+) -> dict:
+    """Mark the record as deliberately dropped; who and why go to the audit log."""
+    _require_open(quarantined(store, company_id, item_id))
+    store.set_quarantine_status(company_id, item_id, "discarded", principal.user.id)
+    audit(store, principal, company_id, "quarantine.discard", str(item_id), comment)
+    return quarantined(store, company_id, item_id)

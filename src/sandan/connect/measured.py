@@ -1,0 +1,43 @@
+"""Capability measured on the platform — machine types, OEE, defect rate — shown only with the company's consent.
+
+Figures come from sandan.monitor; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sandan import monitor
+from sandan.domain import SandanError
+from sandan.store import Store
+
+
+def measured_capability(
+    store: Store, company_id: str, *, now: datetime | None = None, days: int = 7
+) -> dict[str, Any]:
+    """Machine counts per process family, OEE and defect rate of the last `days` days."""
+    now = now or datetime.now(UTC)
+    start = now - timedelta(days=days)
+    machines = store.list_machines(company_id)
+    out: dict[str, Any] = {
+        "window_days": days,
+        "machines_by_family": dict(Counter(m.family.value for m in machines)),
+        "oee": None,
+        "defect_rate": None,
+        "produced_qty": None,
+    }
+    if not machines:
+        return out
+    try:
+        overall = monitor.oee(store, company_id, start, now, by=()).iloc[0]
+        out["oee"] = None if overall["oee"] != overall["oee"] else float(overall["oee"])
+        quality = monitor.quality_table(store, company_id, start, now, by=())
+        if len(quality):
+            q = quality.iloc[0]
+            out["defect_rate"] = None if q["defect_rate"] != q["defect_rate"] else float(q["defect_rate"])
+            out["produced_qty"] = int(q["produced_qty"])
+    except (SandanError, IndexError):  # a window without planned shifts has no figures
+        pass
+    return out

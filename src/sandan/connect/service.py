@@ -1,0 +1,114 @@
+"""What the API and web pages call for partner matching: profile read/write, matches, leads, outcomes.
+
+Tenant-scoped except the directory and consenting companies' measured figures, read through cross_tenant_*.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from sandan.connect.matching import need_categories, rank_companies, rank_suppliers
+from sandan.connect.measured import measured_capability
+from sandan.connect.profile import Need, Profile
+from sandan.connect.profile_store import ProfileStore
+from sandan.domain import InvalidInput, NotFound
+from sandan.store import Store
+
+
+def profiles(data_dir: Path) -> ProfileStore:
+    return ProfileStore.in_data_dir(data_dir)
+
+
+def own_profile(ps: ProfileStore, company_id: str) -> Profile:
+    found = ps.get(company_id)
+    if found is None:
+        raise NotFound(
+            "this company has no profile yet; create one with PUT …/connect/profile",
+            "아직 회사 프로필이 없습니다. 먼저 프로필을 만드세요",
+            code="no_profile",
+        )
+    return found
+
+
+def save_profile(ps: ProfileStore, company_id: str, fields: dict[str, Any]) -> Profile:
+    try:
+        profile = Profile.model_validate({**fields, "company_id": company_id})
+    except ValidationError as exc:
+        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(
+            f"the profile is not valid: {detail}", f"프로필이 올바르지 않습니다: {detail}", code="bad_profile"
+        ) from exc
+    return ps.put(company_id, profile)
+
+
+def _directory(ps: ProfileStore) -> list[Profile]:
+    return ps.cross_tenant_listed()
+
+
+def matches_for_needs(ps: ProfileStore, company_id: str, k: int = 5) -> list[dict[str, Any]]:
+    me = own_profile(ps, company_id)
+    directory, stats = _directory(ps), ps.cross_tenant_outcome_stats()
+    return [
+        {
+            "need": need.model_dump(mode="json"),
+            "categories": need_categories(need),
+            "suppliers": [m.to_dict() for m in rank_suppliers(need, me, directory, stats, k)],
+        }
+        for need in me.needs
+    ]
+
+
+def match_text(ps: ProfileStore, company_id: str, text: str, k: int = 5) -> list[dict[str, Any]]:
+    me = ps.get(company_id) or Profile(company_id=company_id, name=company_id)
+    need = Need(id="adhoc", text=text)
+    return [m.to_dict() for m in rank_suppliers(need, me, _directory(ps), ps.cross_tenant_outcome_stats(), k)]
+
+
+def cross_tenant_measured(store: Store, profiles_: list[Profile]) -> dict[str, dict[str, Any]]:
+    """Measured capability of the listed companies that consented, for matched partners to see."""
+    return {
+        p.company_id: measured_capability(store, p.company_id)
+        for p in profiles_
+        if p.share_measured and store.get_company(p.company_id)
+    }
+
+
+def leads_for_offerings(ps: ProfileStore, store: Store, company_id: str, k: int = 10) -> list[dict[str, Any]]:
+    me = own_profile(ps, company_id)
+    directory = _directory(ps)
+    measured = (
+        cross_tenant_measured(store, [p for p in directory if p.company_id != company_id])
+        if me.offerings
+        else {}
+    )
+    stats = ps.cross_tenant_outcome_stats()
+    return [
+        {
+            "offering": o.model_dump(mode="json"),
+            "companies": [m.to_dict() for m in rank_companies(o, me, directory, stats, measured, k)],
+        }
+        for o in me.offerings
+    ]
+
+
+def record_outcome(
+    ps: ProfileStore, company_id: str, supplier_id: str, need_id: str, outcome: str, note: str = ""
+) -> dict[str, Any]:
+    me = own_profile(ps, company_id)
+    need = next((n for n in me.needs if n.id == need_id), None)
+    if need is None:
+        raise NotFound(
+            f"need {need_id!r} is not in your profile",
+            f"프로필에 요구 {need_id!r}이(가) 없습니다",
+            code="unknown_need",
+        )
+    cats = need_categories(need)
+    row = ps.record_outcome(company_id, supplier_id, need_id, cats[0] if cats else "", outcome, note)
+    return {"id": row, "supplier_id": supplier_id, "need_id": need_id, "outcome": outcome}
+
+
+def own_measured(store: Store, company_id: str) -> dict[str, Any]:
+    return measured_capability(store, company_id)

@@ -1,0 +1,52 @@
+"""The vocabulary of sandan: assets (ISA-95 levels), time-series and part-record batches, accounts, and their rules.
+
+It imports nothing of sandan; every other package imports from here.
+"""
+
+from sandan.domain.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    SandanError,
+    StoreUnavailable,
+)
+from sandan.domain.model import (
+    EVENT_SCHEMA,
+    PART_SCHEMA,
+    READING_SCHEMA,
+    Company,
+    Line,
+    Machine,
+    MachineState,
+    PartResult,
+    ProcessFamily,
+    Role,
+    Signal,
+    Site,
+    User,
+)
+
+__all__ = [
+    "Company",
+    "Site",
+    "Line",
+    "Machine",
+    "Signal",
+    "User",
+    "Role",
+    "ProcessFamily",
+    "MachineState",
+    "PartResult",
+    "READING_SCHEMA",
+    "PART_SCHEMA",
+    "EVENT_SCHEMA",
+    "SandanError",
+    "InvalidInput",
+    "NotFound",
+    "Conflict",
+    "Forbidden",
+    "NotAuthenticated",
+    "StoreUnavailable",
+]

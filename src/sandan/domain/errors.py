@@ -1,0 +1,68 @@
+"""The errors a user can cause, each with a stable code and a message in Korean and English.
+
+Interfaces turn these into a CLI message, an HTTP 4xx JSON body or a web notice; nothing here knows about them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class SandanError(Exception):
+    """An error a user can fix: what was wrong, where, and how to fix it — in English and Korean.
+
+    `code` is stable (API clients branch on it); `where` holds the location (file, row, column, field);
+    `status` is the HTTP status an interface should use.
+    """
+
+    code = "invalid"
+    status = 400
+
+    def __init__(self, en: str, ko: str, *, code: str | None = None, **where: Any) -> None:
+        super().__init__(en)
+        self.en = en
+        self.ko = ko
+        if code:
+            self.code = code
+        self.where = {k: v for k, v in where.items() if v is not None}
+
+    def message(self, lang: str = "en") -> str:
+        return self.ko if lang == "ko" else self.en
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": {"en": self.en, "ko": self.ko}, "where": self.where}
+
+
+class InvalidInput(SandanError):
+    code = "invalid_input"
+    status = 422
+
+
+class NotFound(SandanError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(SandanError):
+    code = "conflict"
+    status = 409
+
+
+class NotAuthenticated(SandanError):
+    code = "not_authenticated"
+    status = 401
+
+
+class Forbidden(SandanError):
+    code = "forbidden"
+    status = 403
+
+
+class ConfigError(SandanError):
+    code = "config"
+    status = 500
+
+
+class StoreUnavailable(SandanError):
+    code = "store_unavailable"
+    status = 503

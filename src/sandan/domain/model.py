@@ -1,0 +1,193 @@
+"""Assets (Company → Site → Line → Machine → Signal), accounts, and the Arrow schemas of the high-volume tables.
+
+Assets are small pydantic objects; readings, part records and machine events travel only as Arrow batches.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from enum import StrEnum
+
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+TIME = pa.timestamp("us", tz="UTC")
+
+
+class ProcessFamily(StrEnum):
+    cnc = "cnc"
+    forging = "forging"
+    injection = "injection"
+    press = "press"
+    assembly = "assembly"
+    other = "other"
+
+
+class MachineState(StrEnum):
+    running = "running"
+    idle = "idle"
+    down = "down"
+    setup = "setup"
+    planned_stop = "planned_stop"
+
+
+class PartResult(StrEnum):
+    ok = "ok"
+    ng = "ng"
+
+
+class Role(StrEnum):
+    """Operator runs the platform across companies; the others act inside one company."""
+
+    operator = "operator"
+    company_admin = "company_admin"
+    engineer = "engineer"
+    viewer = "viewer"
+
+    @property
+    def can_write(self) -> bool:
+        return self is not Role.viewer
+
+    @property
+    def can_admin(self) -> bool:
+        return self in (Role.operator, Role.company_admin)
+
+
+def _check_id(value: str, what: str) -> str:
+    if not ID_PATTERN.match(value or ""):
+        raise ValueError(
+            f"{what} id {value!r} must be 1-64 letters, digits, '.', '_' or '-' and start with a letter or digit"
+        )
+    return value
+
+
+class _Asset(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Company(_Asset):
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    family: ProcessFamily = ProcessFamily.other
+    region: str = ""
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v, "company")
+
+
+class Site(_Asset):
+    id: str
+    company_id: str
+    name: str = Field(min_length=1, max_length=200)
+    timezone: str = "Asia/Seoul"
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v, "site")
+
+
+class Line(_Asset):
+    id: str
+    company_id: str
+    site_id: str
+    name: str = Field(min_length=1, max_length=200)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v, "line")
+
+
+class Machine(_Asset):
+    id: str
+    company_id: str
+    line_id: str
+    name: str = Field(min_length=1, max_length=200)
+    family: ProcessFamily = ProcessFamily.other
+    model: str = ""
+    ideal_cycle_time_s: float | None = Field(default=None, gt=0)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v, "machine")
+
+
+class Signal(_Asset):
+    """A measured quantity of a machine; readings outside [min_value, max_value] are rejected."""
+
+    company_id: str
+    machine_id: str
+    name: str = Field(min_length=1, max_length=100)
+    unit: str = ""
+    min_value: float | None = None
+    max_value: float | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _range(self) -> Signal:
+        lo, hi = self.min_value, self.max_value
+        for v in (lo, hi):
+            if v is not None and not math.isfinite(v):
+                raise ValueError("signal range limits must be finite numbers")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"signal {self.name!r}: min_value {lo} is above max_value {hi}")
+        return self
+
+
+class User(_Asset):
+    id: str
+    name: str = ""
+    role: Role
+    company_id: str | None = None
+    lang: str = "ko"
+    created_at: datetime | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return _check_id(v, "user")
+
+    @model_validator(mode="after")
+    def _tenant(self) -> User:
+        if self.role is Role.operator and self.company_id:
+            raise ValueError("an operator belongs to no company")
+        if self.role is not Role.operator and not self.company_id:
+            raise ValueError(f"a {self.role.value} must belong to a company")
+        return self
+
+
+# The canonical batch forms. Natural keys make ingestion idempotent:
+#   readings (machine_id, signal, time); part records (machine_id, time, part_id); events (machine_id, start).
+READING_SCHEMA = pa.schema(
+    [("time", TIME), ("machine_id", pa.string()), ("signal", pa.string()), ("value", pa.float64())]
+)
+PART_SCHEMA = pa.schema(
+    [
+        ("time", TIME),
+        ("machine_id", pa.string()),
+        ("part_id", pa.string()),
+        ("lot_id", pa.string()),
+        ("product", pa.string()),
+        ("result", pa.string()),
+        ("defect_type", pa.string()),
+        ("params", pa.string()),  # JSON object name -> number
+        ("measures", pa.string()),  # JSON object name -> number
+    ]
+)
+EVENT_SCHEMA = pa.schema(
+    [
+        ("machine_id", pa.string()),
+        ("start", TIME),
+        ("end", TIME),
+        ("state", pa.string()),
+        ("reason_code", pa.string()),
+        ("note", pa.string()),
+    ]
+)

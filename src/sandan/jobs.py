@@ -1,0 +1,180 @@
+"""Background jobs for long work (file imports, training, sweeps): a small in-process registry over a thread pool.
+
+Jobs are tenant-scoped and report progress; this module knows nothing about HTTP or pages, so API and web share it.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sandan.domain import NotFound, SandanError
+
+log = logging.getLogger(__name__)
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+# What a job function receives: call it with the work done so far and, once known, the total.
+Progress = Callable[..., None]
+
+
+@dataclass
+class Job:
+    id: str
+    company_id: str
+    kind: str
+    user_id: str | None = None
+    label: str = ""
+    state: JobState = JobState.queued
+    done: int = 0
+    total: int | None = None
+    message: str = ""
+    result: Any = None
+    error: dict[str, Any] | None = None  # SandanError.to_dict() shape: code, message {en, ko}, where
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    _finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    @property
+    def percent(self) -> float | None:
+        if self.state is JobState.done:
+            return 100.0
+        if not self.total:
+            return None
+        return round(min(100.0, 100.0 * self.done / self.total), 1)
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.done, JobState.failed)
+
+    def to_dict(self) -> dict[str, Any]:
+        result = self.result.to_dict() if hasattr(self.result, "to_dict") else self.result
+        return {
+            "id": self.id,
+            "company_id": self.company_id,
+            "kind": self.kind,
+            "label": self.label,
+            "user_id": self.user_id,
+            "state": self.state.value,
+            "progress": {"done": self.done, "total": self.total, "percent": self.percent},
+            "message": self.message,
+            "result": result,
+            "error": self.error,
+            "created_at": self.created_at,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+
+_UNEXPECTED = {
+    "code": "internal_error",
+    "message": {
+        "en": "the job failed because of an unexpected error; the operator can find details in the server log",
+        "ko": "예상하지 못한 오류로 작업이 실패했습니다. 운영자가 서버 로그에서 자세한 내용을 볼 수 있습니다",
+    },
+    "where": {},
+}
+
+
+class JobRegistry:
+    """Runs submitted functions on a few worker threads and remembers their state, per company.
+
+    A job function is called as `fn(progress, *args, **kwargs)`; its return value becomes the job's result.
+    A `SandanError` it raises becomes the job's bilingual error; anything else is logged and reported generically.
+    """
+
+    def __init__(self, max_workers: int = 2, keep: int = 500) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="sandan-job")
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._keep = keep
+
+    def submit(
+        self,
+        company_id: str,
+        kind: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        user_id: str | None = None,
+        label: str = "",
+        **kwargs: Any,
+    ) -> Job:
+        job = Job(id=secrets.token_hex(8), company_id=company_id, kind=kind, user_id=user_id, label=label)
+        with self._lock:
+            self._jobs[job.id] = job
+            self._forget_old()
+        self._pool.submit(self._run, job, fn, args, kwargs)
+        return job
+
+    def get(self, company_id: str, job_id: str) -> Job:
+        """The job, if it belongs to `company_id`; another company's job is reported as not found."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None or job.company_id != company_id:
+            raise NotFound(
+                f"job {job_id!r} not found; jobs are kept while the server runs",
+                f"작업 {job_id!r}을(를) 찾을 수 없습니다. 작업 기록은 서버가 실행 중인 동안만 남습니다",
+                code="job_not_found",
+            )
+        return job
+
+    def list(self, company_id: str) -> list[Job]:
+        with self._lock:
+            return [j for j in reversed(self._jobs.values()) if j.company_id == company_id]
+
+    def wait(self, company_id: str, job_id: str, timeout: float | None = None) -> Job:
+        """Block until the job has finished (for the CLI and tests); returns it either way after `timeout`."""
+        job = self.get(company_id, job_id)
+        job._finished.wait(timeout)
+        return job
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    def _forget_old(self) -> None:
+        # Keep memory bounded: drop the oldest finished jobs beyond `keep`.
+        excess = len(self._jobs) - self._keep
+        if excess <= 0:
+            return
+        for job_id in [j.id for j in self._jobs.values() if j.finished][:excess]:
+            del self._jobs[job_id]
+
+    def _run(self, job: Job, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> None:
+        job.state = JobState.running
+        job.started_at = datetime.now(UTC)
+
+        def progress(done: int, total: int | None = None, message: str = "") -> None:
+            job.done = int(done)
+            if total is not None:
+                job.total = int(total)
+            if message:
+                job.message = message
+
+        try:
+            job.result = fn(progress, *args, **kwargs)
+            job.state = JobState.done
+        except SandanError as exc:
+            job.error = exc.to_dict()
+            job.state = JobState.failed
+        except Exception:
+            log.exception("job %s (%s, company %s) failed", job.id, job.kind, job.company_id)
+            job.error = dict(_UNEXPECTED)
+            job.state = JobState.failed
+        finally:
+            job.finished_at = datetime.now(UTC)
+            job._finished.set()

@@ -1,0 +1,308 @@
+"""The shared catalogue per process family: a company publishes a trained model (never its data); others of the same
+family evaluate it on their own data, then adopt it or fine-tune it. Only `cross_tenant_*` store reads cross companies.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sandan.domain import Conflict, NotFound
+from sandan.learn.evaluate import evaluate_holdout
+from sandan.learn.persist import load_model
+from sandan.learn.progress import ProgressCallback
+from sandan.learn.registry import data_folder, get_version, model_folder, plain, require_features
+from sandan.learn.train import TrainingResult, evaluation_record, learning_frame, train_model
+from sandan.store import Store
+from sandan.store.base import CatalogueEntry, CatalogueScore, ModelVersion
+
+ANONYMOUS = {"en": "a member company", "ko": "한 회원사"}
+# Files of an artifact that go to the catalogue: the model and its self-description, nothing else.
+ARTIFACT_FILES = ("metadata.json", "model.txt")
+
+
+def _artifact_files(folder: Path) -> list[str]:
+    """ARTIFACT_FILES plus the further members of an ensemble (model_1.txt, …) where the artifact has them."""
+    members = sorted(p.name for p in folder.glob("model_*.txt") if p.stem.split("_")[1].isdigit())
+    return [*ARTIFACT_FILES, *members]
+
+
+def family_of(store: Store, company_id: str) -> str:
+    company = store.get_company(company_id)
+    if company is None:
+        raise NotFound(f"company {company_id!r} not found", f"회사 {company_id!r}을(를) 찾을 수 없습니다")
+    return getattr(company.family, "value", company.family)
+
+
+def publish_model(
+    store: Store,
+    company_id: str,
+    name: str,
+    version: int,
+    *,
+    name_publisher: bool = False,
+    description: str = "",
+    user_id: str | None = None,
+    data_dir: str | Path | None = None,
+) -> CatalogueEntry:
+    """Publish a registered version to the company's process-family catalogue: the artifact (model and metadata,
+    whose training data appear only as a fingerprint) and the publisher's own evaluation. The catalogue names the
+    company only when `name_publisher` is true; otherwise it shows "a member company"."""
+    mv = get_version(store, company_id, name, version)
+    if mv.origin.startswith("catalogue:") and not mv.origin.endswith(":fine-tuned"):
+        raise Conflict(
+            f"{name} version {version} was adopted from the catalogue; only models trained here can be published",
+            f"{name} 버전 {version}은(는) 카탈로그에서 가져온 모델입니다. 여기서 학습한 모델만 공개할 수 있습니다",
+            code="not_own_model",
+        )
+    family = family_of(store, company_id)
+    # A random folder name: the path must not reveal the publisher.
+    folder = data_folder(data_dir) / "catalogue" / family / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    for file in _artifact_files(Path(mv.artifact)):
+        if (Path(mv.artifact) / file).exists():
+            shutil.copy2(Path(mv.artifact) / file, folder / file)
+    metrics = {
+        k: v
+        for k, v in mv.metrics.items()
+        if k in ("kind", "scheme", "n_rows", "metrics", "intervals", "positive", "report")
+    }
+    entry = CatalogueEntry(
+        id=0,
+        family=family,
+        name=name,
+        task=mv.task,
+        target=mv.target,
+        features=list(mv.features),
+        metrics=metrics,
+        artifact=str(folder.resolve()),
+        description=description,
+    )
+    entry.id = store.add_catalogue_entry(
+        company_id, entry, publisher_named=bool(name_publisher), published_by=user_id
+    )
+    store.add_audit(company_id, user_id, "catalogue.publish", f"{name}/{version}", f"entry {entry.id}")
+    return cross_tenant_entry(store, company_id, entry.id)
+
+
+def cross_tenant_entry(store: Store, company_id: str, entry_id: int) -> CatalogueEntry:
+    """An entry of the company's own process family, as the company may see it; any other is not found."""
+    entry = store.cross_tenant_catalogue_entry(int(entry_id), company_id)
+    if entry is None or entry.family != family_of(store, company_id):
+        raise NotFound(
+            f"catalogue entry {entry_id} not found in your process family's catalogue",
+            f"공정 계열 카탈로그에서 항목 {entry_id}을(를) 찾을 수 없습니다",
+            code="catalogue_entry_not_found",
+        )
+    return entry
+
+
+def _view(entry: CatalogueEntry, own: CatalogueScore | None) -> dict[str, Any]:
+    publisher = (
+        {"id": entry.publisher_company_id, "en": entry.publisher_company_id, "ko": entry.publisher_company_id}
+        if entry.publisher_company_id
+        else {"id": None, **ANONYMOUS}
+    )
+    return plain(
+        {
+            "id": entry.id,
+            "family": entry.family,
+            "name": entry.name,
+            "task": entry.task,
+            "target": entry.target,
+            "features": entry.features,
+            "description": entry.description,
+            "published_at": entry.published_at,
+            "publisher": publisher,
+            "mine": entry.mine,
+            "publisher_score": entry.metrics,
+            "my_score": None
+            if own is None
+            else {"metrics": own.metrics, "n_rows": own.n_rows, "action": own.action, "at": own.evaluated_at},
+            "evaluations": entry.evaluations,
+        }
+    )
+
+
+def cross_tenant_catalogue(store: Store, company_id: str) -> list[dict[str, Any]]:
+    """The company's process-family catalogue: each entry with the publisher's score and, separately, the
+    company's own score on its own data (other companies' scores are only counted)."""
+    family = family_of(store, company_id)
+    own = {s.entry_id: s for s in store.list_catalogue_scores(company_id)}
+    return [_view(e, own.get(e.id)) for e in store.cross_tenant_catalogue(family, company_id)]
+
+
+def cross_tenant_catalogue_entry(store: Store, company_id: str, entry_id: int) -> dict[str, Any]:
+    entry = cross_tenant_entry(store, company_id, entry_id)
+    own = store.list_catalogue_scores(company_id, entry.id)
+    return _view(entry, own[0] if own else None)
+
+
+def _load(entry: CatalogueEntry):
+    if entry.task == FEDERATED:
+        raise Conflict(
+            f"'{entry.name}' was trained by a federation; its members adopt it through the federation's run",
+            f"'{entry.name}'은(는) 연합 학습 모델입니다. 연합 회원사는 연합 학습 결과로 채택합니다",
+            code="federated_model",
+        )
+    return load_model(entry.artifact)
+
+
+FEDERATED = "federated"  # the task of a catalogue entry trained by a federation (sandan.learn.federated)
+
+
+def record_federated(
+    store: Store, federation_id: str, entry: CatalogueEntry, adopters: dict[str, CatalogueScore]
+) -> int:
+    """A federation's model in its family's catalogue: one entry published under the federation (no member's data),
+    and each adopting member's own score on its own held-out rows (a member adopts only where the federated model
+    beats its own local model)."""
+    entry.task = FEDERATED
+    entry.id = store.add_catalogue_entry(
+        f"federation:{federation_id}", entry, publisher_named=True, published_by=None
+    )
+    for company_id, score in adopters.items():
+        store.put_catalogue_score(
+            company_id, CatalogueScore(entry.id, score.metrics, score.n_rows, "adopted")
+        )
+        store.add_audit(
+            company_id, None, "catalogue.adopt", f"entry {entry.id}", f"federation {federation_id}"
+        )
+    return entry.id
+
+
+def evaluate_entry(
+    store: Store,
+    company_id: str,
+    entry_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    machine_ids: list[str] | None = None,
+    product: str | None = None,
+    user_id: str | None = None,
+) -> dict[str, Any]:
+    """Score a catalogue model on the company's own part records (all unseen by it) and keep that score as the
+    company's own. Refused, naming them, when the company's data lack any of the model's features."""
+    entry = cross_tenant_entry(store, company_id, entry_id)
+    frame = learning_frame(store, company_id, entry.target, start, end, machine_ids, product)
+    require_features(
+        entry.features, frame, f"catalogue model '{entry.name}'", f"카탈로그 모델 '{entry.name}'"
+    )
+    # Only parts that record the model's features (another process of the company records other ones).
+    frame = frame[frame[entry.features].notna().any(axis=1)].reset_index(drop=True)
+    machine_ids = machine_ids or sorted(frame["machine_id"].astype(str).unique())
+    model = _load(entry)
+    evaluation = evaluate_holdout(model, frame, entry.target)
+    record = evaluation_record(evaluation)
+    record["scope"] = plain({"machine_ids": machine_ids, "product": product, "start": start, "end": end})
+    store.put_catalogue_score(
+        company_id, CatalogueScore(entry.id, record, len(frame), "evaluated", datetime.now(UTC))
+    )
+    store.add_audit(company_id, user_id, "catalogue.evaluate", f"entry {entry.id}", f"{len(frame)} rows")
+    return cross_tenant_catalogue_entry(store, company_id, entry.id)
+
+
+def _own_score(store: Store, company_id: str, entry: CatalogueEntry) -> CatalogueScore:
+    own = store.list_catalogue_scores(company_id, entry.id)
+    if not own:
+        raise Conflict(
+            f"evaluate catalogue entry {entry.id} on your own data before adopting it",
+            f"카탈로그 항목 {entry.id}을(를) 가져오기 전에 먼저 자사 데이터로 평가하세요",
+            code="evaluate_first",
+        )
+    return own[0]
+
+
+def adopt_entry(
+    store: Store,
+    company_id: str,
+    entry_id: int,
+    *,
+    name: str | None = None,
+    user_id: str | None = None,
+    data_dir: str | Path | None = None,
+) -> ModelVersion:
+    """Copy an evaluated catalogue model into the company's registry as a candidate; its metrics are the
+    company's own evaluation (the publisher's are kept beside them)."""
+    entry = cross_tenant_entry(store, company_id, entry_id)
+    own = _own_score(store, company_id, entry)
+    name = name or entry.name
+    version = store.next_model_version(company_id, name)
+    folder = model_folder(data_dir, company_id, name, version)
+    folder.mkdir(parents=True, exist_ok=False)
+    for file in _artifact_files(Path(entry.artifact)):
+        if (Path(entry.artifact) / file).exists():
+            shutil.copy2(Path(entry.artifact) / file, folder / file)
+    meta = _load(entry)
+    mv = ModelVersion(
+        name=name,
+        version=version,
+        task=entry.task,
+        target=entry.target,
+        features=list(entry.features),
+        metrics={**own.metrics, "publisher_score": entry.metrics},
+        fingerprint=meta.fingerprint_,
+        artifact=str(folder.resolve()),
+        stage="candidate",
+        trained_by=user_id,
+        trained_at=datetime.now(UTC),
+        scope={k: v for k, v in own.metrics.get("scope", {}).items() if k in ("machine_ids", "product")},
+        origin=f"catalogue:{entry.id}",
+    )
+    store.add_model_version(company_id, mv)
+    store.put_catalogue_score(
+        company_id, CatalogueScore(entry.id, own.metrics, own.n_rows, "adopted", datetime.now(UTC))
+    )
+    store.add_audit(company_id, user_id, "catalogue.adopt", f"entry {entry.id}", f"{name}/{version}")
+    return mv
+
+
+def fine_tune_entry(
+    store: Store,
+    company_id: str,
+    entry_id: int,
+    *,
+    start: datetime,
+    end: datetime,
+    machine_ids: list[str] | None = None,
+    product: str | None = None,
+    name: str | None = None,
+    budget_s: float = 60.0,
+    progress: ProgressCallback | None = None,
+    user_id: str | None = None,
+    data_dir: str | Path | None = None,
+) -> TrainingResult:
+    """Retrain a catalogue model on the company's own data: the same target and candidate features (the
+    catalogue model's space), searched again within `budget_s`; registered as a candidate of the company."""
+    entry = cross_tenant_entry(store, company_id, entry_id)
+    frame = learning_frame(store, company_id, entry.target, start, end, machine_ids, product)
+    require_features(
+        entry.features, frame, f"catalogue model '{entry.name}'", f"카탈로그 모델 '{entry.name}'"
+    )
+    result = train_model(
+        store,
+        company_id,
+        name=name or entry.name,
+        target=entry.target,
+        machine_ids=machine_ids,
+        product=product,
+        start=start,
+        end=end,
+        budget_s=budget_s,
+        progress=progress,
+        user_id=user_id,
+        data_dir=data_dir,
+        features=list(entry.features),
+        origin=f"catalogue:{entry.id}:fine-tuned",
+    )
+    store.put_catalogue_score(
+        company_id,
+        CatalogueScore(
+            entry.id, result.model.metrics, result.evaluation.n_rows, "fine-tuned", datetime.now(UTC)
+        ),
+    )
+    return result

@@ -1,0 +1,283 @@
+"""A company's side of a federation: its own rows stay here; it answers tasks with model updates and aggregates.
+
+The client builds its model matrix with the federation's declared feature space (`FeatureSpace`, the same
+translation local models use), screens the declared columns with the leakage guard on its own data, and keeps a
+validation part of its rows (stratified) that training never sees, for early stopping and the decision threshold.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from sandan.domain import InvalidInput
+from sandan.learn.automl import LinearModel
+from sandan.learn.features import Derived, FeatureSpace
+from sandan.learn.federated import privacy
+from sandan.learn.federated.protocol import Payload
+from sandan.learn.federated.trees import TreePack, checked_arrays, pack_booster
+from sandan.learn.guard import check_requested, screen_columns
+from sandan.learn.splits import stratified_splits
+
+THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2)  # the grid validation counts are reported on
+MIN_ROWS = 20
+
+
+@dataclass
+class Schema:
+    """What a federation learns: the target, its positive class and the declared features (no data), plus the
+    products/differences of numeric columns the federation chose by vote (`derived`: [op, left, right])."""
+
+    target: str
+    positive: str
+    numeric: list[str]
+    categorical: dict[str, list[str]] = field(default_factory=dict)
+    derived: list[list[str]] = field(default_factory=list)
+
+    @property
+    def features(self) -> list[str]:
+        """The declared columns a company's data must have."""
+        return [*self.numeric, *self.categorical]
+
+    @property
+    def n_inputs(self) -> int:
+        """Columns of the model matrix: the declared features, then the derived ones."""
+        return len(self.features) + len(self.derived)
+
+    def space(self) -> FeatureSpace:
+        return FeatureSpace(
+            numeric=list(self.numeric),
+            categorical={k: list(v) for k, v in self.categorical.items()},
+            derived=[Derived(*d) for d in self.derived],
+        )
+
+    def with_derived(self, derived: list[list[str]]) -> Schema:
+        return Schema(self.target, self.positive, list(self.numeric), dict(self.categorical), derived)
+
+    def matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        return self.space().transform(frame)
+
+    def labels(self, frame: pd.DataFrame) -> np.ndarray:
+        return (frame[self.target].astype(str).to_numpy() == str(self.positive)).astype(int)
+
+    @property
+    def cat_index(self) -> list[int]:
+        return self.space().categorical_index
+
+    @property
+    def n_levels(self) -> list[int]:
+        return [len(v) for v in self.categorical.values()]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "positive": self.positive,
+            "numeric": self.numeric,
+            "categorical": self.categorical,
+            "derived": self.derived,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Schema:
+        return cls(
+            d["target"],
+            str(d["positive"]),
+            list(d["numeric"]),
+            {k: list(v) for k, v in d.get("categorical", {}).items()},
+            [list(x) for x in d.get("derived", [])],
+        )
+
+
+def candidate_pairs(schema: Schema) -> list[list[str]]:
+    """Every product and difference of two declared numeric columns, in a fixed order both sides know: a
+    company's vote on derived features is one number per candidate."""
+    out = []
+    for i, a in enumerate(schema.numeric):
+        for b in schema.numeric[i + 1 :]:
+            out += [["mul", a, b], ["sub", a, b]]
+    return out
+
+
+def derived_of(config: dict[str, Any]) -> list[list[str]]:
+    """The derived features a request names (config `derived`: JSON list of [op, left, right])."""
+    import json
+
+    raw = config.get("derived", "")
+    return [list(map(str, d)) for d in json.loads(raw)] if raw else []
+
+
+def linear_design(schema: Schema, X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The logistic model's inputs (standardised numbers, one-hot categories — `LinearModel.design`) plus a 1."""
+    Z, _ = LinearModel.design(X, schema.cat_index, schema.n_levels, mean, scale)
+    return np.hstack([Z, np.ones((len(Z), 1))])
+
+
+def model_raw(
+    schema: Schema, X: np.ndarray, arrays: dict[str, np.ndarray], cache: dict[str, Any] | None = None
+) -> np.ndarray:
+    """Raw score of a global model sent as arrays: a tree package plus `base`, or `w`, `mean`, `scale`.
+
+    With a `cache` (one per row set), trees already scored in an earlier round are not walked again."""
+    if "w" in arrays:
+        return linear_design(schema, X, arrays["mean"], arrays["scale"]) @ arrays["w"]
+    pack = TreePack(checked_arrays({k: v for k, v in arrays.items() if k != "base"}, X.shape[1]))
+    base = float(np.asarray(arrays.get("base", 0.0)).reshape(-1)[0])
+    if cache is None:
+        return base + pack.raw(X)
+    seen: TreePack | None = cache.get("pack")
+    if seen is not None and seen.prefix_of(pack):
+        raw = cache["raw"] + pack.raw(X, seen.n_trees)
+    else:
+        raw = pack.raw(X)
+    cache["pack"], cache["raw"] = pack, raw
+    return base + raw
+
+
+class CompanyClient:
+    """Answers the server's tasks from one company's rows. `delay_s` makes it slow (tests, demos)."""
+
+    def __init__(
+        self, company: str, frame: pd.DataFrame, schema: Schema, *, validation: float = 0.2, seed: int = 0
+    ) -> None:
+        missing = [c for c in [*schema.features, schema.target] if c not in frame.columns]
+        if missing:
+            raise InvalidInput(
+                f"{company}: the data lack the federation's column(s) {', '.join(missing)}",
+                f"{company}: 데이터에 연합 학습 열이 없습니다: {', '.join(missing)}",
+                code="missing_feature",
+            )
+        frame = frame[frame[schema.target].notna()].reset_index(drop=True)
+        # The leakage guard runs here, on the company's own rows: a declared feature it refuses is refused.
+        _, refused = screen_columns(
+            frame[schema.features], frame[schema.target].astype(str), task="classification"
+        )
+        check_requested(schema.features, refused)
+        y = schema.labels(frame)
+        if len(frame) < MIN_ROWS or y.sum() < 2:
+            raise InvalidInput(
+                f"{company}: {len(frame)} rows with {int(y.sum())} '{schema.positive}' — too few to take part",
+                f"{company}: 행 {len(frame)}개, '{schema.positive}' {int(y.sum())}개 — 참여하기에 너무 적습니다",
+                code="too_few_rows",
+            )
+        k = max(2, int(round(1 / validation)))
+        fit, val = stratified_splits(y, k, seed)[0][0]
+        self.company, self.schema, self.seed = company, schema, seed
+        self._fit_rows, self._val_rows = frame.iloc[fit], frame.iloc[val]
+        self.y_fit, self.y_val = y[fit], y[val]
+        self.delay_s = 0.0
+        self._use(schema.derived)
+
+    def _use(self, derived: list[list[str]]) -> None:
+        """Build the model matrices with these derived features (the ones the server's request names)."""
+        unknown = [
+            d for d in derived if d[0] not in ("mul", "sub") or not set(d[1:]) <= set(self.schema.numeric)
+        ]
+        if unknown:
+            raise ValueError(
+                f"derived features {unknown} are not products or differences of declared columns"
+            )
+        self.schema = self.schema.with_derived(derived)
+        self.X_fit, self.X_val = self.schema.matrix(self._fit_rows), self.schema.matrix(self._val_rows)
+        self._cache: dict[str, dict[str, Any]] = {"fit": {}, "val": {}, "all": {}}
+
+    # ---- tasks ------------------------------------------------------------------------------------------
+    def handle(self, task: str, request: Payload) -> Payload:
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        if task != "pairs" and derived_of(request.config) != self.schema.derived:
+            self._use(derived_of(request.config))
+        handler = {
+            "pairs": self._pairs,
+            "size": self._size,
+            "moments": self._moments,
+            "trees": self._trees,
+            "linear": self._linear,
+            "validate": self._validate,
+        }.get(task)
+        if handler is None:
+            raise ValueError(f"unknown task {task!r}")
+        return handler(request)
+
+    def _pairs(self, request: Payload) -> Payload:
+        """A vote (1 or 0 per candidate) for the products/differences sandan's own feature search keeps on this
+        company's training rows — the same search its local model runs."""
+        base = Schema(self.schema.target, self.schema.positive, self.schema.numeric, self.schema.categorical)
+        space = FeatureSpace().fit(
+            self._fit_rows[base.features], base.features, self.y_fit, classification=True, seed=self.seed
+        )
+        chosen = {(d.op, d.left, d.right) for d in space.derived}
+        return Payload({"votes": np.array([float(tuple(c) in chosen) for c in candidate_pairs(base)])})
+
+    def _size(self, request: Payload) -> Payload:
+        return Payload({"n": np.array([len(self.y_fit)]), "positives": np.array([int(self.y_fit.sum())])})
+
+    def _moments(self, request: Payload) -> Payload:
+        num = [j for j in range(self.X_fit.shape[1]) if j not in self.schema.cat_index]
+        V = self.X_fit[:, num]
+        ok = np.isfinite(V)
+        V0 = np.where(ok, V, 0.0)
+        return Payload(
+            {"sum": V0.sum(axis=0), "sumsq": (V0**2).sum(axis=0), "count": ok.sum(axis=0).astype(float)}
+        )
+
+    def _trees(self, request: Payload) -> Payload:
+        c = request.config
+        # "rows": "all" — the final refit, once the rounds are chosen: the validation part joins the training rows.
+        every = c.get("rows") == "all"
+        X = np.vstack([self.X_fit, self.X_val]) if every else self.X_fit
+        y = np.concatenate([self.y_fit, self.y_val]) if every else self.y_fit
+        init = model_raw(self.schema, X, request.arrays, self._cache["all" if every else "fit"])
+        params = {
+            "objective": "binary",
+            "learning_rate": float(c.get("learning_rate", 0.1)),
+            "num_leaves": int(c.get("num_leaves", 15)),
+            "min_child_samples": int(c.get("min_child_samples", 5)),
+            "lambda_l2": float(c.get("lambda_l2", 1.0)),
+            "max_bin": int(c.get("max_bin", 1023)),
+            "verbosity": -1,
+            "num_threads": 1,
+            "deterministic": True,
+            "force_col_wise": True,
+            "seed": self.seed + int(c.get("round", 0)),
+        }
+        data = lgb.Dataset(X, y, init_score=init, free_raw_data=True)
+        booster = lgb.train(params, data, num_boost_round=int(c.get("local_rounds", 5)))
+        return Payload(pack_booster(booster).arrays)
+
+    def _linear(self, request: Payload) -> Payload:
+        c, a = request.config, request.arrays
+        w0 = np.asarray(a["w"], float)
+        Z = linear_design(self.schema, self.X_fit, a["mean"], a["scale"])
+        y = self.y_fit
+        pos = max(y.mean(), 1e-6)
+        # Class-balanced weights, so rare failures shape the boundary (the threshold is chosen afterwards).
+        sw = np.where(y == 1, 0.5 / pos, 0.5 / max(1 - pos, 1e-6))
+        lr, l2, mu = float(c.get("lr", 0.5)), float(c.get("l2", 1e-3)), float(c.get("mu", 0.0))
+        w = w0.copy()
+        for _ in range(int(c.get("epochs", 5))):
+            p = expit(Z @ w)
+            grad = Z.T @ (sw * (p - y)) / len(y) + l2 * w + mu * (w - w0)
+            w -= lr * grad
+        delta = w - w0
+        clip_to = float(c.get("clip", 0.0))
+        if clip_to > 0:
+            delta = privacy.clip(delta, clip_to)
+        return Payload({"delta": delta})
+
+    def _validate(self, request: Payload) -> Payload:
+        raw = model_raw(self.schema, self.X_val, request.arrays, self._cache["val"])
+        p = expit(raw)
+        y = self.y_val
+        pred = p[None, :] >= THRESHOLDS[:, None]
+        tp = (pred & (y == 1)).sum(axis=1)
+        fp = (pred & (y == 0)).sum(axis=1)
+        fn = ((~pred) & (y == 1)).sum(axis=1)
+        eps = 1e-12
+        ll = -np.sum(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
+        return Payload({"tp": tp, "fp": fp, "fn": fn, "logloss": np.array([ll]), "n": np.array([len(y)])})

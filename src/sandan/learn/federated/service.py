@@ -1,0 +1,338 @@
+"""Federations as the platform keeps them: the operator creates one per process family, companies of that family
+join with their public key, runs record rounds and per-company gains. A company sees its own gain and the
+federation's aggregate only; `cross_tenant_*` functions are the operator's view of every member.
+
+Kept as one JSON file per federation in the data folder (no rows, only settings, keys, counts and scores).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound
+from sandan.learn import catalogue
+from sandan.learn.catalogue import family_of
+from sandan.learn.federated.client import Schema
+from sandan.learn.registry import data_folder, plain
+from sandan.store import Store
+from sandan.store.base import CatalogueEntry, CatalogueScore
+
+STRATEGIES = ("trees", "fedavg", "fedprox")
+
+
+def _folder(data_dir) -> Path:
+    return data_folder(data_dir) / "federations"
+
+
+def _path(data_dir, federation_id: str) -> Path:
+    if not federation_id.isalnum():
+        raise NotFound(
+            f"federation {federation_id!r} not found",
+            f"연합 {federation_id!r}을(를) 찾을 수 없습니다",
+            code="federation_not_found",
+        )
+    return _folder(data_dir) / f"{federation_id}.json"
+
+
+def _load(data_dir, federation_id: str) -> dict[str, Any]:
+    path = _path(data_dir, federation_id)
+    if not path.exists():
+        raise NotFound(
+            f"federation {federation_id!r} not found",
+            f"연합 {federation_id!r}을(를) 찾을 수 없습니다",
+            code="federation_not_found",
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _save(data_dir, fed: dict[str, Any]) -> None:
+    folder = _folder(data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".{fed['id']}.tmp"
+    tmp.write_text(json.dumps(fed, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    tmp.replace(folder / f"{fed['id']}.json")
+
+
+def create_federation(
+    name: str, family: str, schema: Schema, *, strategy: str = "trees", address: str = "", data_dir=None
+) -> dict[str, Any]:
+    """The operator's new federation for one process family: what it learns (target, features) and how."""
+    if strategy not in STRATEGIES:
+        raise InvalidInput(
+            f"strategy must be one of {', '.join(STRATEGIES)}",
+            f"전략은 {', '.join(STRATEGIES)} 중 하나여야 합니다",
+            code="bad_strategy",
+        )
+    if not schema.features:
+        raise InvalidInput(
+            "a federation needs at least one feature",
+            "연합 학습에는 특징 열이 하나 이상 필요합니다",
+            code="no_features",
+        )
+    fed = {
+        "id": secrets.token_hex(6),
+        "name": name,
+        "family": family,
+        "schema": schema.to_dict(),
+        "strategy": strategy,
+        "address": address,
+        "status": "open",
+        "created_at": datetime.now(UTC).isoformat(),
+        "members": {},
+        "runs": [],
+    }
+    _save(data_dir, fed)
+    return fed
+
+
+def join_federation(
+    store: Store, company_id: str, federation_id: str, public_key_pem: str, *, data_dir=None
+) -> dict[str, Any]:
+    """Register the company (of the federation's process family) with the public key its client will prove."""
+    fed = _load(data_dir, federation_id)
+    family = family_of(store, company_id)
+    if family != fed["family"]:
+        raise Forbidden(
+            f"federation {federation_id} is for the {fed['family']} family; your company is {family}",
+            f"연합 {federation_id}은(는) {fed['family']} 공정 계열용입니다. 귀사는 {family}입니다",
+            code="wrong_family",
+        )
+    if "BEGIN PUBLIC KEY" not in public_key_pem:
+        raise InvalidInput(
+            "public_key must be a PEM public key (sandan federate join makes one)",
+            "public_key는 PEM 공개키여야 합니다 (sandan federate join 이 만들어 줍니다)",
+            code="bad_key",
+        )
+    if any(m["public_key"] == public_key_pem for c, m in fed["members"].items() if c != company_id):
+        raise Conflict(
+            "this key is registered by another member",
+            "이 키는 다른 회원사가 등록했습니다",
+            code="key_in_use",
+        )
+    fed["members"][company_id] = {"joined_at": datetime.now(UTC).isoformat(), "public_key": public_key_pem}
+    _save(data_dir, fed)
+    return federation_for_company(store, company_id, federation_id, data_dir=data_dir)
+
+
+def record_run(
+    data_dir,
+    federation_id: str,
+    comparison,
+    *,
+    mode: str = "simulation",
+    store: Store | None = None,
+    model=None,
+) -> dict[str, Any]:
+    """Keep a run's rounds and every member's gain (federated vs its local model on its own held-out rows);
+    a member adopts the federated model only where it beats its local one. With the `model` trained on every
+    member's rows and a `store`, the model goes to the family's catalogue with each adopter's own score."""
+    fed = _load(data_dir, federation_id)
+    run = {
+        "at": datetime.now(UTC).isoformat(),
+        "mode": mode,
+        "strategy": comparison.strategy,
+        "scheme": {"en": comparison.scheme_en, "ko": comparison.scheme_ko},
+        "rounds": comparison.rounds,
+        "privacy": comparison.privacy,
+        "aggregate": {m: comparison.overall[m] for m in ("federated", "local")},
+        "companies": {g.company: g.to_dict() for g in comparison.companies},
+    }
+    if store is not None and model is not None:
+        run["catalogue_entry"] = _to_catalogue(store, data_dir, fed, comparison, model)
+    fed["runs"].append(run)
+    fed["status"] = "trained"
+    _save(data_dir, fed)
+    return run
+
+
+def _to_catalogue(store: Store, data_dir, fed: dict[str, Any], comparison, model) -> int:
+    """The federated model (trees or weights, threshold, schema — no rows) as a catalogue entry of the family;
+    each adopting member's score is its own held-out F1 etc. beside its local model's."""
+    folder = data_folder(data_dir) / "catalogue" / fed["family"] / secrets.token_hex(8)
+    folder.mkdir(parents=True)
+    (folder / "federated.json").write_text(json.dumps(model.to_dict(), default=str), encoding="utf-8")
+    scheme = comparison.scheme_en
+
+    def record(metrics: dict, intervals: dict, n_rows: int, **more: Any) -> dict[str, Any]:
+        return plain(
+            {
+                "kind": "binary",
+                "scheme": scheme,
+                "n_rows": n_rows,
+                "metrics": metrics,
+                "intervals": intervals,
+                **more,
+            }
+        )
+
+    entry = CatalogueEntry(
+        id=0,
+        family=fed["family"],
+        name=fed["name"],
+        task="federated",
+        target=model.schema.target,
+        features=model.schema.features,
+        metrics=record(
+            comparison.overall["federated"],
+            comparison.overall_intervals.get("federated", {}),
+            sum(g.n_rows for g in comparison.companies),
+            federation=fed["id"],
+            strategy=comparison.strategy,
+        ),
+        artifact=str(folder.resolve()),
+        description=f"federation {fed['id']}: {len(comparison.companies)} members, {comparison.strategy}",
+    )
+    adopters = {
+        g.company: CatalogueScore(
+            0,
+            record(
+                g.metrics["federated"],
+                g.intervals.get("federated", {}),
+                g.n_rows,
+                local=g.metrics["local"],
+                gain_f1=g.gain_f1,
+            ),
+            g.n_rows,
+            "adopted",
+        )
+        for g in comparison.companies
+        if g.adopt
+    }
+    return catalogue.record_federated(store, fed["id"], entry, adopters)
+
+
+def _aggregate_view(fed: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": fed["id"],
+        "name": fed["name"],
+        "family": fed["family"],
+        "strategy": fed["strategy"],
+        "status": fed["status"],
+        "created_at": fed["created_at"],
+        "target": fed["schema"]["target"],
+        "features": Schema.from_dict(fed["schema"]).features,
+        "participants": len(fed["members"]),
+        "runs": len(fed["runs"]),
+    }
+
+
+def federation_for_company(
+    store: Store, company_id: str, federation_id: str, *, data_dir=None
+) -> dict[str, Any]:
+    """What one company may see: the federation, its aggregate result, and only its own gain."""
+    fed = _load(data_dir, federation_id)
+    if fed["family"] != family_of(store, company_id):
+        raise NotFound(
+            f"federation {federation_id!r} not found",
+            f"연합 {federation_id!r}을(를) 찾을 수 없습니다",
+            code="federation_not_found",
+        )
+    view = _aggregate_view(fed)
+    view["member"] = company_id in fed["members"]
+    last = fed["runs"][-1] if fed["runs"] else None
+    view["last_run"] = None
+    if last:
+        view["last_run"] = {
+            "at": last["at"],
+            "mode": last["mode"],
+            "rounds": last["rounds"],
+            "privacy": last["privacy"],
+            "aggregate": last["aggregate"],
+            "mine": last["companies"].get(company_id),
+        }
+    return view
+
+
+def federations_for_company(store: Store, company_id: str, *, data_dir=None) -> list[dict[str, Any]]:
+    family = family_of(store, company_id)
+    return [
+        federation_for_company(store, company_id, f["id"], data_dir=data_dir)
+        for f in _all(data_dir)
+        if f["family"] == family
+    ]
+
+
+def _all(data_dir) -> list[dict[str, Any]]:
+    folder = _folder(data_dir)
+    if not folder.exists():
+        return []
+    return sorted(
+        (json.loads(p.read_text(encoding="utf-8")) for p in folder.glob("*.json")),
+        key=lambda f: f["created_at"],
+    )
+
+
+def cross_tenant_federations(*, data_dir=None) -> list[dict[str, Any]]:
+    """The operator's view: every federation with its members and every member's gain."""
+    out = []
+    for fed in _all(data_dir):
+        view = _aggregate_view(fed)
+        view["members"] = sorted(fed["members"])
+        view["address"] = fed["address"]
+        view["last_run"] = fed["runs"][-1] if fed["runs"] else None
+        out.append(view)
+    return out
+
+
+def cross_tenant_federation(federation_id: str, *, data_dir=None) -> dict[str, Any]:
+    fed = _load(data_dir, federation_id)
+    return {**fed, "members": {c: {"joined_at": m["joined_at"]} for c, m in fed["members"].items()}}
+
+
+def member_keys(federation_id: str, *, data_dir=None) -> dict[str, bytes]:
+    """Registered public keys (company → PEM) for the server's node authentication."""
+    fed = _load(data_dir, federation_id)
+    return {c: m["public_key"].encode() for c, m in fed["members"].items()}
+
+
+def schema_of(federation_id: str, *, data_dir=None) -> Schema:
+    return Schema.from_dict(_load(data_dir, federation_id)["schema"])
+
+
+def run_simulation(
+    store: Store, federation_id: str, start: datetime, end: datetime, *, data_dir=None, **kw: Any
+) -> dict[str, Any]:
+    """Run the federation in simulation over the members' own part records in this platform's store (each
+    member's rows go only to its own client) and record every member's gain."""
+    from sandan.learn.federated.client import CompanyClient
+    from sandan.learn.federated.evaluation import compare
+    from sandan.learn.federated.simulation import InProcessTransport
+    from sandan.learn.federated.strategies import FedAvg, FedProx, TreeBagging
+    from sandan.learn.train import learning_frame
+
+    fed = _load(data_dir, federation_id)
+    schema = Schema.from_dict(fed["schema"])
+    if len(fed["members"]) < 2:
+        raise Conflict(
+            "a federation needs at least two members to run",
+            "연합 학습에는 회원사가 둘 이상 필요합니다",
+            code="too_few_members",
+        )
+    frames = {c: learning_frame(store, c, schema.target, start, end, None, None) for c in fed["members"]}
+    make = {"trees": TreeBagging, "fedavg": FedAvg, "fedprox": lambda: FedProx(mu=0.1)}[fed["strategy"]]
+    comparison = compare(frames, schema, make, **kw)
+    # The model members adopt: trained on every member's rows (the comparison's models each left a fold out).
+    transport = InProcessTransport([CompanyClient(c, f, schema) for c, f in frames.items()])
+    try:
+        model = make().run(transport, schema)
+    finally:
+        transport.close()
+    return record_run(data_dir, federation_id, comparison, store=store, model=model)
+
+
+__all__ = [
+    "create_federation",
+    "join_federation",
+    "record_run",
+    "federation_for_company",
+    "federations_for_company",
+    "cross_tenant_federations",
+    "cross_tenant_federation",
+    "member_keys",
+    "schema_of",
+    "run_simulation",
+]

@@ -1,0 +1,407 @@
+"""The server's side: strategies that drive rounds over any transport (in-process simulation or Flower's gRPC).
+
+- `TreeBagging`: each round every company boosts a few LightGBM trees on its own rows, starting from the current
+  global model; the server appends each company's trees scaled by its share of the federation's rows (shrinkage
+  scaled by data size), so one round adds the row-weighted average of the companies' boosting steps. Trees cross
+  stripped of per-node statistics (`trees.py`).
+- `FedAvg` (McMahan et al., AISTATS 2017) and `FedProx` (Li et al., MLSys 2020: a proximal term μ/2‖w − w_global‖²
+  in each local objective) for a logistic model on federated standardisation; optional DP (`privacy.py`).
+
+Before the first round every strategy lets the companies vote on derived features: each runs sandan's own feature
+search (`FeatureSpace`: products and differences of numeric columns, the one its local model uses) on its training
+rows and returns one 0/1 vote per candidate pair; pairs backed by companies holding at least half the rows are used
+by everyone. On AI4I this finds power (speed × torque), strain (torque × tool wear) and the temperature difference,
+which per-company trees cannot build from few failures each.
+
+Both stop at the round with the lowest log loss on the companies' validation rows (summed counts only) and choose
+the decision threshold that maximises F1 on the summed validation confusion counts; each company also gets its own
+threshold from its own validation counts with the federation's as a prior (`company_thresholds`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+from scipy.special import expit
+
+from sandan.learn.federated import privacy
+from sandan.learn.federated.client import THRESHOLDS, Schema, candidate_pairs, linear_design
+from sandan.learn.federated.protocol import Failure, FederationFailed, Payload, Reply
+from sandan.learn.federated.trees import TreePack, checked_arrays
+
+
+class Transport(Protocol):
+    """Sends one task to every participant and returns the valid replies and the failures (with reasons)."""
+
+    def participants(self) -> list[str]: ...
+
+    def ask(self, task: str, request: Payload, timeout_s: float) -> tuple[list[Reply], list[Failure]]: ...
+
+
+@dataclass
+class RoundLog:
+    round: int
+    task: str
+    participants: list[str]
+    failures: list[dict[str, str]]
+    validation_loss: float | None
+    seconds: float
+    bytes_down: int = 0
+    bytes_up: int = 0
+
+
+@dataclass
+class FederatedModel:
+    """The result: a tree ensemble or a logistic model, the schema it reads and the chosen threshold."""
+
+    kind: str  # "trees" | "linear"
+    schema: Schema
+    arrays: dict[str, np.ndarray]
+    threshold: float
+    rounds: list[RoundLog] = field(default_factory=list)
+    privacy: dict[str, float] | None = None
+    participants: dict[str, int] = field(default_factory=dict)  # company -> training rows (counts only)
+    thresholds: dict[str, float] = field(default_factory=dict)  # company -> its own decision threshold
+
+    def threshold_for(self, company: str | None) -> float:
+        return self.thresholds.get(company, self.threshold) if company else self.threshold
+
+    def raw(self, frame) -> np.ndarray:
+        from sandan.learn.federated.client import model_raw
+
+        return model_raw(self.schema, self.schema.matrix(frame), self.arrays)
+
+    def predict_proba(self, frame) -> np.ndarray:
+        return expit(self.raw(frame))
+
+    def predict(self, frame, company: str | None = None) -> np.ndarray:
+        return (self.predict_proba(frame) >= self.threshold_for(company)).astype(int)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "schema": self.schema.to_dict(),
+            "arrays": {k: np.asarray(v).tolist() for k, v in self.arrays.items()},
+            "threshold": self.threshold,
+            "rounds": [r.__dict__ for r in self.rounds],
+            "privacy": self.privacy,
+            "participants": self.participants,
+            "thresholds": self.thresholds,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FederatedModel:
+        return cls(
+            d["kind"],
+            Schema.from_dict(d["schema"]),
+            {k: np.asarray(v) for k, v in d["arrays"].items()},
+            float(d["threshold"]),
+            [RoundLog(**r) for r in d.get("rounds", [])],
+            d.get("privacy"),
+            dict(d.get("participants", {})),
+            {str(k): float(v) for k, v in d.get("thresholds", {}).items()},
+        )
+
+
+PRIOR_POSITIVES = 10.0  # the federation's counts weigh in a company's threshold like this many positives
+
+
+def company_thresholds(
+    counts: dict[str, dict[str, np.ndarray]], tot: dict[str, np.ndarray]
+) -> dict[str, float]:
+    """Each company's own threshold: best F1 on its validation counts plus the federation's, scaled to weigh like
+    `PRIOR_POSITIVES` positives — a company with many positives (or a very different share of them) follows its
+    own counts, one with a handful follows the federation's. Validation counts only; the server has them anyway."""
+    positives = float(tot["tp"][0] + tot["fn"][0])
+    w = PRIOR_POSITIVES / max(positives, 1.0)
+    return {
+        c: f1_threshold(k["tp"] + w * tot["tp"], k["fp"] + w * tot["fp"], k["fn"] + w * tot["fn"])
+        for c, k in counts.items()
+    }
+
+
+def f1_threshold(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> float:
+    """The grid threshold with the best F1 on summed counts (ties: the one nearest 0.5)."""
+    f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+    best = np.flatnonzero(f1 == f1.max())
+    return float(THRESHOLDS[best[np.argmin(np.abs(THRESHOLDS[best] - 0.5))]])
+
+
+MAX_DERIVED = 8  # as many products/differences as a local model's feature search keeps at most
+
+
+@dataclass
+class _Server:
+    min_clients: int = 2
+    timeout_s: float = 60.0
+    log: list[RoundLog] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)  # config every request carries (the derived features)
+    counts: dict[str, dict[str, np.ndarray]] = field(
+        default_factory=dict
+    )  # last validation counts per company
+
+    def ask(self, transport: Transport, task: str, request: Payload, rnd: int) -> list[Reply]:
+        t0 = time.perf_counter()
+        if self.extra:
+            request = Payload(request.arrays, {**request.config, **self.extra})
+        replies, failures = transport.ask(task, request, self.timeout_s)
+        entry = RoundLog(
+            rnd,
+            task,
+            sorted(r.company for r in replies),
+            [{"company": f.company, "en": f.reason_en, "ko": f.reason_ko} for f in failures],
+            None,
+            round(time.perf_counter() - t0, 3),
+            request.nbytes() * len(transport.participants()),
+            sum(r.payload.nbytes() for r in replies),
+        )
+        self.log.append(entry)
+        if len(replies) < self.min_clients:
+            why = "; ".join(f"{f.company}: {f.reason_en}" for f in failures) or "no replies"
+            why_ko = "; ".join(f"{f.company}: {f.reason_ko}" for f in failures) or "응답 없음"
+            raise FederationFailed(
+                f"round {rnd} ({task}) failed: {len(replies)} valid replies, at least {self.min_clients} needed ({why})",
+                f"{rnd}번째 라운드({task}) 실패: 유효한 응답 {len(replies)}개, 최소 {self.min_clients}개 필요 ({why_ko})",
+                code="round_failed",
+            )
+        return replies
+
+    def validate(self, transport: Transport, arrays: dict[str, np.ndarray], rnd: int):
+        replies = self.ask(transport, "validate", Payload(arrays), rnd)
+        tot = {
+            k: np.sum([np.asarray(r.payload.arrays[k], float) for r in replies], axis=0)
+            for k in ("tp", "fp", "fn", "logloss", "n")
+        }
+        self.counts = {
+            r.company: {k: np.asarray(r.payload.arrays[k], float) for k in ("tp", "fp", "fn")}
+            for r in replies
+        }
+        loss = float(tot["logloss"][0] / max(tot["n"][0], 1))
+        self.log[-1].validation_loss = round(loss, 6)
+        return loss, tot
+
+    def derive(self, transport: Transport, schema: Schema, sizes: dict[str, tuple[int, int]]) -> Schema:
+        """Derived features by vote: each company runs sandan's feature search on its own training rows and votes
+        for the products/differences it keeps (one number per candidate, no data); a candidate is kept when
+        companies holding at least half the federation's rows vote for it, the best-supported first."""
+        import json
+
+        candidates = candidate_pairs(schema)
+        if not candidates:
+            return schema
+        support = np.zeros(len(candidates))
+        for r in self.ask(transport, "pairs", Payload(), 0):
+            votes = np.asarray(r.payload.arrays["votes"], float).reshape(-1)
+            if votes.shape != support.shape or not np.isin(votes, (0.0, 1.0)).all():
+                self.log[-1].failures.append(
+                    {"company": r.company, "en": "malformed feature vote", "ko": "잘못된 특징 투표"}
+                )
+                continue
+            support += votes * sizes.get(r.company, (0, 0))[0]
+        total = sum(n for n, _ in sizes.values()) or 1
+        order = np.argsort(-support, kind="stable")
+        chosen = [candidates[i] for i in order[:MAX_DERIVED] if support[i] >= 0.5 * total]
+        self.extra = {"derived": json.dumps(chosen)}
+        return schema.with_derived(chosen)
+
+    def sizes(self, transport: Transport) -> dict[str, tuple[int, int]]:
+        out = {}
+        for r in self.ask(transport, "size", Payload(), 0):
+            n, pos = int(r.payload.arrays["n"][0]), int(r.payload.arrays["positives"][0])
+            if n < 1 or pos < 0 or pos > n:
+                continue
+            out[r.company] = (n, pos)
+        return out
+
+
+@dataclass
+class TreeBagging:
+    """Federated gradient boosting by bagging per-company trees, shrinkage scaled by each company's rows.
+
+    The number of rounds and the decision threshold are chosen on the companies' validation parts (summed
+    counts); with `refit` the chosen rounds are then trained again from the start on all of each company's rows."""
+
+    rounds: int = 60
+    local_rounds: int = 5
+    learning_rate: float = 0.1
+    num_leaves: int = 15
+    min_child_samples: int = 5  # leaf size as sandan's AutoML starts from (its DEFAULT_PARAMS)
+    lambda_l2: float = 1.0
+    max_bin: int = 1023  # fine bins keep the failure thresholds sharp on few failures per company
+    patience: int = 8
+    refit: bool = True  # after choosing the rounds, train them again on all rows (validation part included)
+    min_clients: int = 2
+    timeout_s: float = 60.0
+    derive: bool = True  # choose products/differences of columns by vote first
+
+    kind = "trees"
+
+    def run(self, transport: Transport, schema: Schema) -> FederatedModel:
+        server = _Server(self.min_clients, self.timeout_s)
+        sizes = server.sizes(transport)
+        if self.derive:
+            schema = server.derive(transport, schema, sizes)
+        n_all = sum(n for n, _ in sizes.values())
+        pos_all = sum(p for _, p in sizes.values())
+        prior = min(max(pos_all / max(n_all, 1), 1e-4), 1 - 1e-4)
+        base = np.array([np.log(prior / (1 - prior))])
+        model = TreePack()
+        best = (np.inf, 0, model.arrays)
+        for rnd in range(1, self.rounds + 1):
+            model = self._round(server, transport, schema, sizes, model, base, rnd, {})
+            loss, _ = server.validate(transport, {**model.arrays, "base": base}, rnd)
+            if loss < best[0] - 1e-6:
+                best = (loss, rnd, {k: v.copy() for k, v in model.arrays.items()})
+            elif rnd - best[1] >= self.patience:
+                break
+        arrays = {**best[2], "base": base}
+        _, tot = server.validate(transport, arrays, best[1])
+        threshold = f1_threshold(tot["tp"], tot["fp"], tot["fn"])
+        own = company_thresholds(server.counts, tot)
+        if self.refit and best[1] > 0:
+            # The chosen number of rounds again from the start, each company on all its rows (validation part
+            # included); the threshold stays the one chosen on the validation counts above.
+            model = TreePack()
+            for rnd in range(1, best[1] + 1):
+                model = self._round(server, transport, schema, sizes, model, base, rnd, {"rows": "all"})
+            arrays = {**model.arrays, "base": base}
+        return FederatedModel(
+            "trees", schema, arrays, threshold, server.log, None, {c: n for c, (n, _) in sizes.items()}, own
+        )
+
+    def _round(self, server, transport, schema, sizes, model: TreePack, base, rnd: int, extra) -> TreePack:
+        """One round: every company boosts `local_rounds` trees from the current model on its rows; the server
+        appends each company's trees scaled by its share of the round's rows."""
+        request = Payload(
+            {**model.arrays, "base": base},
+            {
+                **extra,
+                "round": rnd,
+                "local_rounds": self.local_rounds,
+                "learning_rate": self.learning_rate,
+                "num_leaves": self.num_leaves,
+                "min_child_samples": self.min_child_samples,
+                "lambda_l2": self.lambda_l2,
+                "max_bin": self.max_bin,
+            },
+        )
+        replies = server.ask(transport, "trees", request, rnd)
+        got = []
+        for r in replies:
+            try:
+                got.append((r.company, TreePack(checked_arrays(r.payload.arrays, schema.n_inputs))))
+            except ValueError as exc:
+                server.log[-1].failures.append(
+                    {"company": r.company, "en": str(exc), "ko": f"잘못된 트리: {exc}"}
+                )
+        if len(got) < self.min_clients:
+            raise FederationFailed(
+                f"round {rnd}: only {len(got)} valid tree packages",
+                f"{rnd}번째 라운드: 유효한 트리 묶음이 {len(got)}개뿐입니다",
+                code="round_failed",
+            )
+        n_round = sum(sizes.get(c, (0, 0))[0] for c, _ in got) or len(got)
+        for company, pack in got:
+            model.extend(pack, sizes.get(company, (1, 0))[0] / n_round)
+        return model
+
+
+@dataclass
+class FedAvg:
+    """Federated averaging of a logistic model; `mu` > 0 makes it FedProx; `dp` clips and adds noise."""
+
+    rounds: int = 40
+    epochs: int = 10
+    lr: float = 0.5
+    l2: float = 1e-3
+    mu: float = 0.0
+    dp: privacy.DPConfig | None = None
+    patience: int = 8
+    min_clients: int = 2
+    timeout_s: float = 60.0
+    derive: bool = True  # choose products/differences of columns by vote first
+    seed: int = 0
+
+    kind = "linear"
+
+    def run(self, transport: Transport, schema: Schema) -> FederatedModel:
+        server = _Server(self.min_clients, self.timeout_s)
+        sizes = server.sizes(transport)
+        if self.derive:
+            schema = server.derive(transport, schema, sizes)
+        # Federated standardisation: summed per-feature sums, squares and counts (no row leaves a company).
+        mom = server.ask(transport, "moments", Payload(), 0)
+        s = np.sum([r.payload.arrays["sum"] for r in mom], axis=0)
+        ss = np.sum([r.payload.arrays["sumsq"] for r in mom], axis=0)
+        cnt = np.maximum(np.sum([r.payload.arrays["count"] for r in mom], axis=0), 1)
+        mean = s / cnt
+        scale = np.sqrt(np.maximum(ss / cnt - mean**2, 0))
+        scale = np.where(scale > 0, scale, 1.0)
+        width = linear_design(schema, np.zeros((1, schema.n_inputs)), mean, scale).shape[1]
+        w = np.zeros(width)
+        rng = np.random.default_rng(self.seed)
+        best = (np.inf, 0, w.copy())
+        done = 0
+        for rnd in range(1, self.rounds + 1):
+            config = {"round": rnd, "epochs": self.epochs, "lr": self.lr, "l2": self.l2, "mu": self.mu}
+            if self.dp:
+                config["clip"] = self.dp.clip
+            replies = server.ask(
+                transport, "linear", Payload({"w": w, "mean": mean, "scale": scale}, config), rnd
+            )
+            deltas, weights = [], []
+            for r in replies:
+                d = np.asarray(r.payload.arrays["delta"], float)
+                if d.shape != w.shape:
+                    server.log[-1].failures.append(
+                        {
+                            "company": r.company,
+                            "en": f"update has shape {d.shape}, expected {w.shape}",
+                            "ko": "업데이트 크기가 다릅니다",
+                        }
+                    )
+                    continue
+                deltas.append(d)
+                weights.append(sizes.get(r.company, (1, 0))[0])
+            if len(deltas) < self.min_clients:
+                raise FederationFailed(
+                    f"round {rnd}: only {len(deltas)} valid updates",
+                    f"{rnd}번째 라운드: 유효한 업데이트가 {len(deltas)}개뿐입니다",
+                    code="round_failed",
+                )
+            if self.dp:
+                w = w + privacy.noisy_mean(deltas, self.dp, rng)
+            else:
+                w = w + np.average(deltas, axis=0, weights=np.asarray(weights, float))
+            done = rnd
+            loss, _ = server.validate(transport, {"w": w, "mean": mean, "scale": scale}, rnd)
+            if loss < best[0] - 1e-6:
+                best = (loss, rnd, w.copy())
+            elif rnd - best[1] >= self.patience:
+                break
+        arrays = {"w": best[2], "mean": mean, "scale": scale}
+        _, tot = server.validate(transport, arrays, best[1])
+        threshold = f1_threshold(tot["tp"], tot["fp"], tot["fn"])
+        own = company_thresholds(server.counts, tot)
+        priv = None
+        if self.dp:
+            # Every round run is charged, not only the kept one. ε covers the model updates; the validation
+            # sums (per-threshold counts, summed log loss) are aggregates but are not noised, so not covered.
+            priv = {
+                "epsilon": round(privacy.epsilon(done, self.dp.noise_multiplier, self.dp.delta), 4),
+                "delta": self.dp.delta,
+                "rounds": done,
+                "clip": self.dp.clip,
+                "noise_multiplier": self.dp.noise_multiplier,
+            }
+        return FederatedModel(
+            "linear", schema, arrays, threshold, server.log, priv, {c: n for c, (n, _) in sizes.items()}, own
+        )
+
+
+def FedProx(mu: float = 0.1, **kw: Any) -> FedAvg:  # noqa: N802 - reads as the strategy's name
+    """FedProx: FedAvg whose local objective adds μ/2‖w − w_global‖² (Li et al., MLSys 2020)."""
+    return FedAvg(mu=mu, **kw)

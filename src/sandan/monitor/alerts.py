@@ -1,0 +1,676 @@
+"""Alert rules over readings, SPC run rules, OEE and model predictions; open/close with hysteresis; delivery.
+
+It reads through the Store and monitor functions and keeps state in `alert_store`; it must not render pages.
+
+Life of an alert (one per rule and subject, e.g. a machine): it opens the first time the rule's condition holds,
+stays open — without firing again — while the condition holds, and closes once the condition has stayed clear
+for the rule's `hold_s` (time hysteresis, as in ISA-18.2 "off-delay"; ANSI/ISA-18.2-2016 §3.1 and the alarm
+state model of its clause 11). A new alert opens only after the previous one closed. Opening and closing are
+delivered to the inbox (the alerts table), a webhook (HTTP POST of JSON, retried, with a timeout) and e-mail.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import smtplib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any, Literal
+
+import httpx
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sandan.domain import Conflict, InvalidInput, NotFound, SandanError
+from sandan.monitor.alert_store import AlertStore, open_alert_store
+from sandan.monitor.labels import RULE_LABELS
+from sandan.monitor.oee import oee, select_machines
+from sandan.monitor.spc import attribute_chart, measurement_chart
+from sandan.store import Store
+
+log = logging.getLogger("sandan.monitor.alerts")
+
+Kind = Literal["threshold", "rate_of_change", "no_data", "spc", "oee_drop", "prediction"]
+KINDS: tuple[str, ...] = ("threshold", "rate_of_change", "no_data", "spc", "oee_drop", "prediction")
+
+#: How far back a rule looks when it does not say (seconds).
+DEFAULT_WINDOW_S: dict[str, float] = {
+    "threshold": 300,
+    "rate_of_change": 600,
+    "no_data": 600,
+    "spc": 86_400,
+    "oee_drop": 8 * 3600,
+    "prediction": 3600,
+}
+
+KIND_LABELS: dict[str, dict[str, str]] = {
+    "threshold": {"en": "Reading beyond a limit", "ko": "측정값 한계 초과"},
+    "rate_of_change": {"en": "Reading changing too fast", "ko": "측정값 급변"},
+    "no_data": {"en": "No data", "ko": "데이터 끊김"},
+    "spc": {"en": "SPC rule violation", "ko": "관리도 규칙 위반"},
+    "oee_drop": {"en": "OEE below target", "ko": "OEE 목표 미달"},
+    "prediction": {"en": "Predicted defect probability high", "ko": "불량 예측 확률 높음"},
+}
+
+
+class AlertRule(BaseModel):
+    """One rule. `threshold` means: the limit (threshold), units per minute (rate_of_change), an OEE fraction
+    (oee_drop, fires below it) or a probability (prediction, fires above it). `window_s` is how far back data
+    is read (for no_data: how long without a reading). `hold_s` is how long the condition must stay clear
+    before the alert closes."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    name: str = Field(default="", max_length=200)
+    kind: Kind
+    enabled: bool = True
+    severity: Literal["info", "warning", "critical"] = "warning"
+    machine_ids: list[str] | None = Field(default=None, description="None: every machine (of `line_id`)")
+    line_id: str | None = None
+    signal: str | None = Field(default=None, description="threshold, rate_of_change, no_data (optional)")
+    direction: Literal["above", "below"] = "above"
+    threshold: float | None = None
+    window_s: float | None = Field(default=None, gt=0, le=90 * 86_400)
+    hold_s: float = Field(default=300, ge=0, le=7 * 86_400)
+    characteristic: str | None = Field(default=None, description="spc on a measured characteristic")
+    chart: Literal["imr", "xbar_r", "xbar_s", "p", "np", "c", "u"] = "imr"
+    subgroup_size: int = Field(default=5, ge=2, le=50)
+    subgroup: str = Field(default="h", description="attribute charts: pandas frequency of a subgroup")
+    rules: Literal["western_electric", "nelson", "limits"] = "western_electric"
+    recent_points: int = Field(default=1, ge=1, le=100, description="spc: violations among the last n points")
+    product: str | None = None
+    group: Literal["machine", "line"] = "machine"
+    model: str | None = Field(default=None, description="prediction: only this model's predictions")
+    webhook_url: str | None = Field(default=None, max_length=2000)
+    email_to: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http(cls, v: str | None) -> str | None:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError("webhook_url must start with http:// or https://")
+        return v or None
+
+    @field_validator("email_to")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        for a in v:
+            if "@" not in a or any(c.isspace() for c in a):
+                raise ValueError(f"{a!r} is not an e-mail address")
+        return v
+
+    @model_validator(mode="after")
+    def _needs(self) -> AlertRule:
+        need: list[str] = []
+        if self.kind in ("threshold", "rate_of_change"):
+            need = [f for f in ("signal", "threshold") if getattr(self, f) is None]
+        elif self.kind in ("oee_drop", "prediction"):
+            need = ["threshold"] if self.threshold is None else []
+        elif self.kind == "spc" and self.chart in ("imr", "xbar_r", "xbar_s") and not self.characteristic:
+            need = ["characteristic"]
+        if need:
+            raise ValueError(f"a {self.kind} rule needs {', '.join(need)}")
+        if self.threshold is not None and not math.isfinite(self.threshold):
+            raise ValueError("threshold must be a finite number")
+        if self.kind == "oee_drop" and not 0 < self.threshold <= 1:
+            raise ValueError("an oee_drop threshold is a fraction in (0, 1], e.g. 0.6 for 60 %")
+        if self.kind == "prediction" and not 0 <= self.threshold < 1:
+            raise ValueError("a prediction threshold is a probability in [0, 1)")
+        if self.kind == "rate_of_change" and self.threshold <= 0:
+            raise ValueError("a rate_of_change threshold is a positive rate per minute")
+        return self
+
+    @property
+    def window(self) -> timedelta:
+        return timedelta(seconds=self.window_s or DEFAULT_WINDOW_S[self.kind])
+
+
+@dataclass
+class Finding:
+    """The condition of one rule for one subject at one evaluation."""
+
+    subject: str
+    active: bool
+    value: float | None
+    en: str
+    ko: str
+
+
+@dataclass
+class AlertChange:
+    event: Literal["opened", "closed"]
+    alert_id: int
+    rule_id: str
+    subject: str
+
+
+# ---- rule conditions ------------------------------------------------------------------------------------
+_END_PAD = timedelta(microseconds=1)  # a reading stamped exactly `now` counts as seen
+
+
+def _machine_ids(store: Store, company_id: str, rule: AlertRule) -> list[str]:
+    return [m.id for m in select_machines(store, company_id, rule.machine_ids, rule.line_id)]
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+def _threshold(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
+    ids = _machine_ids(store, company_id, rule)
+    if not ids:
+        return []
+    table = store.query_readings(company_id, now - rule.window, now + _END_PAD, ids, [rule.signal])
+    if not table.num_rows:
+        return []
+    frame = table.select(["machine_id", "value"]).to_pandas()
+    last = frame.groupby("machine_id", sort=True)["value"].last()
+    out = []
+    for mid, v in last.items():
+        active = v > rule.threshold if rule.direction == "above" else v < rule.threshold
+        word_en, word_ko = ("above", "초과") if rule.direction == "above" else ("below", "미만")
+        out.append(
+            Finding(
+                f"{mid}/{rule.signal}",
+                bool(active),
+                float(v),
+                f"{mid} {rule.signal} = {_fmt(v)}, {word_en} the limit {_fmt(rule.threshold)}",
+                f"{mid} {rule.signal} = {_fmt(v)}, 한계 {_fmt(rule.threshold)} {word_ko}",
+            )
+        )
+    return out
+
+
+def _rate(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
+    """Rate = (last − first value) / minutes between them, over the window; `above` fires on a rise faster
+    than `threshold` per minute, `below` on a fall faster than it."""
+    ids = _machine_ids(store, company_id, rule)
+    if not ids:
+        return []
+    table = store.query_readings(company_id, now - rule.window, now + _END_PAD, ids, [rule.signal])
+    if not table.num_rows:
+        return []
+    frame = table.select(["time", "machine_id", "value"]).to_pandas()
+    out = []
+    for mid, g in frame.groupby("machine_id", sort=True):
+        if len(g) < 2:
+            continue
+        minutes = (g["time"].iloc[-1] - g["time"].iloc[0]).total_seconds() / 60
+        if minutes <= 0:
+            continue
+        rate = float((g["value"].iloc[-1] - g["value"].iloc[0]) / minutes)
+        active = rate > rule.threshold if rule.direction == "above" else rate < -rule.threshold
+        out.append(
+            Finding(
+                f"{mid}/{rule.signal}",
+                bool(active),
+                rate,
+                f"{mid} {rule.signal} changes by {_fmt(rate)} per minute (limit {_fmt(rule.threshold)})",
+                f"{mid} {rule.signal} 분당 {_fmt(rate)} 변화 (한계 {_fmt(rule.threshold)})",
+            )
+        )
+    return out
+
+
+def _no_data(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
+    ids = _machine_ids(store, company_id, rule)
+    if not ids:
+        return []
+    window_s = max(1, math.ceil(rule.window.total_seconds()))
+    agg = store.aggregate_readings(
+        company_id, now - rule.window, now + _END_PAD, window_s, ids, [rule.signal] if rule.signal else None
+    )
+    counts = dict.fromkeys(ids, 0)
+    if agg.num_rows:
+        frame = agg.select(["machine_id", "count"]).to_pandas()
+        for mid, n in frame.groupby("machine_id")["count"].sum().items():
+            counts[mid] = int(n)
+    minutes = _fmt(window_s / 60)
+    what = f" {rule.signal}" if rule.signal else ""
+    return [
+        Finding(
+            f"{mid}{'/' + rule.signal if rule.signal else ''}",
+            n == 0,
+            float(n),
+            f"no{what} reading from {mid} for {minutes} min" if n == 0 else f"{n} reading(s) from {mid}",
+            f"{mid}에서 {minutes}분 동안{what} 데이터가 없습니다" if n == 0 else f"{mid} 데이터 {n}건",
+        )
+        for mid, n in counts.items()
+    ]
+
+
+def _spc(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
+    ids = _machine_ids(store, company_id, rule) if (rule.machine_ids or rule.line_id) else None
+    start = now - rule.window
+    try:
+        if rule.chart in ("imr", "xbar_r", "xbar_s"):
+            chart = measurement_chart(
+                store,
+                company_id,
+                start,
+                now + _END_PAD,
+                rule.characteristic,
+                chart=rule.chart,
+                subgroup_size=rule.subgroup_size,
+                machine_ids=ids,
+                product=rule.product,
+                rules=rule.rules,
+            )
+        else:
+            chart = attribute_chart(
+                store,
+                company_id,
+                start,
+                now + _END_PAD,
+                chart=rule.chart,
+                subgroup=rule.subgroup,
+                machine_ids=ids,
+                product=rule.product,
+                rules=rule.rules,
+            )
+    except InvalidInput:
+        return []  # too few points in the window: nothing to judge
+    subject = rule.characteristic or f"scrap/{rule.chart}"
+    recent: list[str] = []
+    for s in chart.series:
+        first = len(s.values) - rule.recent_points
+        recent += [f"{s.name}:{v.rule}" for v in s.violations if v.index >= first]
+    last = float(chart.series[0].values[-1]) if len(chart.series[0].values) else None
+    codes = sorted({r.split(":")[1] for r in recent})
+    en = "; ".join(RULE_LABELS[c]["en"] for c in codes)
+    ko = "; ".join(RULE_LABELS[c]["ko"] for c in codes)
+    return [
+        Finding(
+            subject,
+            bool(recent),
+            last,
+            f"{subject} ({rule.chart} chart): {en or 'in control'}",
+            f"{subject} ({rule.chart} 관리도): {ko or '관리 상태'}",
+        )
+    ]
+
+
+def _oee_drop(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
+    ids = _machine_ids(store, company_id, rule)
+    if not ids:
+        return []
+    table = oee(store, company_id, now - rule.window, now, by=rule.group, machine_ids=ids)
+    key = "machine_id" if rule.group == "machine" else "line_id"
+    out = []
+    for subject, value in zip(table[key], table["oee"], strict=True):
+        if not np.isfinite(value):
+            continue  # no planned time or no ideal cycle time: not a drop
+        out.append(
+            Finding(
+                str(subject),
+                bool(value < rule.threshold),
+                float(value),
+                f"OEE of {subject} is {value:.1%} (target {rule.threshold:.0%})",
+                f"{subject}의 OEE {value:.1%} (목표 {rule.threshold:.0%})",
+            )
+        )
+    return out
+
+
+def _prediction(
+    store: Store, company_id: str, rule: AlertRule, now: datetime, alerts: AlertStore
+) -> list[Finding]:
+    wanted = set(_machine_ids(store, company_id, rule))
+    out = []
+    for p in alerts.latest_predictions(company_id, rule.model):
+        if p["machine_id"] not in wanted or p["at"] < now - rule.window or p["at"] > now + _END_PAD:
+            continue  # a stale prediction neither opens nor holds an alert
+        prob = float(p["probability"])
+        out.append(
+            Finding(
+                f"{p['machine_id']}/{p['model']}",
+                prob > rule.threshold,
+                prob,
+                f"predicted defect probability on {p['machine_id']} is {prob:.0%} ({p['model']})",
+                f"{p['machine_id']}의 예측 불량 확률 {prob:.0%} ({p['model']})",
+            )
+        )
+    return out
+
+
+def findings(
+    store: Store, company_id: str, rule: AlertRule, now: datetime, alerts: AlertStore
+) -> list[Finding]:
+    """The rule's condition for each subject it can judge now."""
+    if rule.kind == "threshold":
+        return _threshold(store, company_id, rule, now)
+    if rule.kind == "rate_of_change":
+        return _rate(store, company_id, rule, now)
+    if rule.kind == "no_data":
+        return _no_data(store, company_id, rule, now)
+    if rule.kind == "spc":
+        return _spc(store, company_id, rule, now)
+    if rule.kind == "oee_drop":
+        return _oee_drop(store, company_id, rule, now)
+    return _prediction(store, company_id, rule, now, alerts)
+
+
+# ---- delivery -----------------------------------------------------------------------------------------
+@dataclass
+class Delivery:
+    """Where and how alerts go out besides the inbox. `from_env` reads SANDAN_SMTP_HOST, SANDAN_SMTP_PORT,
+    SANDAN_SMTP_FROM, SANDAN_SMTP_USER, SANDAN_SMTP_PASSWORD, SANDAN_SMTP_STARTTLS."""
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "sandan@localhost"
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    timeout_s: float = 5.0
+    retries: int = 3
+    backoff_s: float = 0.5
+    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+
+    @classmethod
+    def from_env(cls) -> Delivery:
+        env = os.environ
+        return cls(
+            smtp_host=env.get("SANDAN_SMTP_HOST") or None,
+            smtp_port=int(env.get("SANDAN_SMTP_PORT", "25")),
+            smtp_from=env.get("SANDAN_SMTP_FROM", "sandan@localhost"),
+            smtp_user=env.get("SANDAN_SMTP_USER") or None,
+            smtp_password=env.get("SANDAN_SMTP_PASSWORD") or None,
+            smtp_starttls=env.get("SANDAN_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+        )
+
+    def _retry(self, send: Callable[[], None]) -> tuple[bool, int, str | None]:
+        error = None
+        for attempt in range(1, self.retries + 1):
+            try:
+                send()
+                return True, attempt, None
+            except _Permanent as exc:
+                return False, attempt, str(exc)
+            except (httpx.HTTPError, OSError, smtplib.SMTPException, _Transient) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                if attempt < self.retries:
+                    self.sleep(self.backoff_s * 2 ** (attempt - 1))
+        return False, self.retries, error
+
+    def post_webhook(self, url: str, payload: dict[str, Any]) -> tuple[bool, int, str | None]:
+        """POST the payload as JSON; 5xx and network errors are retried with exponential back-off, 4xx is not."""
+
+        def send() -> None:
+            r = httpx.post(url, json=payload, timeout=self.timeout_s)
+            if r.status_code >= 500:
+                raise _Transient(f"HTTP {r.status_code}")
+            if r.status_code >= 400:
+                raise _Permanent(f"HTTP {r.status_code}")
+
+        return self._retry(send)
+
+    def send_email(self, to: list[str], subject: str, body: str) -> tuple[bool, int, str | None]:
+        if not self.smtp_host:
+            return False, 0, "no SMTP server configured (SANDAN_SMTP_HOST)"
+        msg = EmailMessage()
+        msg["From"] = self.smtp_from
+        msg["To"] = ", ".join(to)
+        msg["Subject"] = subject
+        msg.set_content(body)
+
+        def send() -> None:
+            with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self.timeout_s) as smtp:
+                if self.smtp_starttls:
+                    smtp.starttls()
+                if self.smtp_user:
+                    smtp.login(self.smtp_user, self.smtp_password or "")
+                smtp.send_message(msg)
+
+        return self._retry(send)
+
+
+class _Transient(Exception):
+    pass
+
+
+class _Permanent(Exception):
+    pass
+
+
+def alert_payload(alert: dict[str, Any], rule: AlertRule, event: str) -> dict[str, Any]:
+    """What a webhook receives: the event, the alert and its rule, messages in both languages."""
+
+    def iso(t: datetime | None) -> str | None:
+        return t.isoformat() if t else None
+
+    return {
+        "event": event,
+        "alert": {
+            "id": alert["id"],
+            "company_id": alert["company_id"],
+            "rule_id": alert["rule_id"],
+            "subject": alert["subject"],
+            "kind": alert["kind"],
+            "severity": alert["severity"],
+            "status": alert["status"],
+            "opened_at": iso(alert["opened_at"]),
+            "closed_at": iso(alert["closed_at"]),
+            "value": alert["value"],
+            "message": {"en": alert["message_en"], "ko": alert["message_ko"]},
+        },
+        "rule": {"id": rule.id, "name": rule.name, "kind": rule.kind},
+    }
+
+
+def _deliver(
+    alerts: AlertStore, delivery: Delivery, rule: AlertRule, company_id: str, alert_id: int, event: str
+) -> None:
+    alert = alerts.get_alert(company_id, alert_id)
+    if alert is None:
+        return
+    if rule.webhook_url:
+        ok, attempts, error = delivery.post_webhook(rule.webhook_url, alert_payload(alert, rule, event))
+        alerts.add_delivery(company_id, alert_id, "webhook", rule.webhook_url, event, ok, attempts, error)
+    if rule.email_to:
+        word = {"opened": ("ALERT", "경보 발생"), "closed": ("cleared", "경보 해제")}[event]
+        subject = f"[sandan] {word[1]} / {word[0]}: {rule.name or rule.id} — {alert['subject']}"
+        body = (
+            f"{alert['message_ko']}\n{alert['message_en']}\n\n"
+            f"회사 company: {company_id}\n규칙 rule: {rule.id} ({KIND_LABELS[rule.kind]['ko']} / "
+            f"{KIND_LABELS[rule.kind]['en']})\n심각도 severity: {alert['severity']}\n"
+            f"발생 opened: {alert['opened_at'].isoformat()}\n"
+            + (f"해제 closed: {alert['closed_at'].isoformat()}\n" if alert["closed_at"] else "")
+        )
+        ok, attempts, error = delivery.send_email(rule.email_to, subject, body)
+        alerts.add_delivery(
+            company_id, alert_id, "email", ", ".join(rule.email_to), event, ok, attempts, error
+        )
+
+
+# ---- evaluation ---------------------------------------------------------------------------------------
+def _now(now: datetime | None) -> datetime:
+    now = now or datetime.now(UTC)
+    if now.tzinfo is None:
+        raise InvalidInput("`now` needs a time zone", "`now`에 시간대가 필요합니다", code="naive_time")
+    return now.astimezone(UTC)
+
+
+def apply_findings(
+    alerts: AlertStore, company_id: str, rule: AlertRule, found: list[Finding], now: datetime
+) -> list[AlertChange]:
+    """Open, hold or close the rule's alerts from its findings (see the module docstring)."""
+    changes: list[AlertChange] = []
+    open_now = alerts.open_alerts(company_id, rule.id)
+    active = {f.subject: f for f in found if f.active}
+    for subject, f in active.items():
+        existing = open_now.get(subject)
+        if existing is None:
+            alert_id = alerts.open_alert(
+                company_id,
+                rule.id,
+                subject,
+                kind=rule.kind,
+                severity=rule.severity,
+                at=now,
+                value=f.value,
+                message_en=f.en,
+                message_ko=f.ko,
+            )
+            changes.append(AlertChange("opened", alert_id, rule.id, subject))
+        else:
+            alerts.still_active(company_id, existing["id"], now, f.value, f.en, f.ko)
+    for subject, existing in open_now.items():
+        if subject in active:
+            continue
+        since = existing["clear_since"]
+        if since is None:
+            alerts.clearing(company_id, existing["id"], now)
+            since = now
+        if now - since >= timedelta(seconds=rule.hold_s):
+            alerts.close_alert(company_id, existing["id"], now)
+            changes.append(AlertChange("closed", existing["id"], rule.id, subject))
+    return changes
+
+
+def _rules(alerts: AlertStore, company_id: str, kinds: tuple[str, ...] | None = None) -> list[AlertRule]:
+    out = []
+    for body in alerts.list_rules(company_id):
+        rule = AlertRule.model_validate(body)
+        if rule.enabled and (kinds is None or rule.kind in kinds):
+            out.append(rule)
+    return out
+
+
+def evaluate_alerts(
+    store: Store,
+    company_id: str,
+    now: datetime | None = None,
+    *,
+    alerts: AlertStore | None = None,
+    delivery: Delivery | None = None,
+    kinds: tuple[str, ...] | None = None,
+) -> list[AlertChange]:
+    """Run the company's enabled rules over recent data at `now`; open, hold and close alerts, and deliver
+    every opening and closing. A rule that cannot be evaluated (unknown machine, say) is logged and skipped.
+    `alerts` defaults to the alert store of the default settings' data folder."""
+    now = _now(now)
+    if alerts is None:
+        from sandan.settings import load_settings
+
+        alerts = open_alert_store(load_settings().data_dir)
+    delivery = delivery or Delivery.from_env()
+    changes: list[AlertChange] = []
+    for rule in _rules(alerts, company_id, kinds):
+        try:
+            found = findings(store, company_id, rule, now, alerts)
+        except SandanError as exc:
+            log.warning("alert rule %s of %s skipped: %s", rule.id, company_id, exc.en)
+            continue
+        done = apply_findings(alerts, company_id, rule, found, now)
+        for change in done:
+            _deliver(alerts, delivery, rule, company_id, change.alert_id, change.event)
+        changes += done
+    return changes
+
+
+def report_prediction(
+    store: Store,
+    company_id: str,
+    machine_id: str,
+    probability: float,
+    *,
+    model: str = "default",
+    at: datetime | None = None,
+    alerts: AlertStore,
+    delivery: Delivery | None = None,
+) -> list[AlertChange]:
+    """A model's predicted defect probability for a machine's next parts. Recorded, then the company's
+    prediction rules run at once, so an alert does not wait for the next evaluator round."""
+    at = _now(at)
+    if store.get_machine(company_id, machine_id) is None:
+        raise NotFound(
+            f"machine {machine_id!r} not found for company {company_id}",
+            f"회사 {company_id}에 설비 {machine_id!r}이(가) 없습니다",
+            code="unknown_machine",
+        )
+    if not (isinstance(probability, int | float) and 0 <= probability <= 1):
+        raise InvalidInput(
+            f"a probability is a number from 0 to 1 (got {probability!r})",
+            f"확률은 0에서 1 사이의 숫자여야 합니다({probability!r})",
+            code="bad_probability",
+        )
+    alerts.put_prediction(company_id, machine_id, model, float(probability), at)
+    return evaluate_alerts(store, company_id, at, alerts=alerts, delivery=delivery, kinds=("prediction",))
+
+
+def acknowledge_alert(
+    alerts: AlertStore,
+    company_id: str,
+    alert_id: int,
+    user_id: str,
+    comment: str,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Record who acknowledged an alert, when, and their comment; a second acknowledgement is refused."""
+    alert = alerts.get_alert(company_id, alert_id)
+    if alert is None:
+        raise NotFound(
+            f"alert {alert_id} not found", f"경보 {alert_id}을(를) 찾을 수 없습니다", code="not_found"
+        )
+    if not alerts.acknowledge(company_id, alert_id, user_id, comment.strip(), _now(now)):
+        raise Conflict(
+            f"alert {alert_id} was already acknowledged by {alert['acked_by']}",
+            f"경보 {alert_id}은(는) 이미 {alert['acked_by']}님이 확인했습니다",
+            code="already_acknowledged",
+        )
+    return alerts.get_alert(company_id, alert_id)
+
+
+class AlertEvaluator:
+    """Runs `evaluate_alerts` for every company with rules every `interval_s` seconds in a daemon thread."""
+
+    def __init__(
+        self, store: Store, alerts: AlertStore, interval_s: float = 60.0, delivery: Delivery | None = None
+    ) -> None:
+        self.store = store
+        self.alerts = alerts
+        self.interval_s = float(interval_s)
+        self.delivery = delivery
+        self.rounds = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self, now: datetime | None = None) -> dict[str, list[AlertChange]]:
+        out = {}
+        for company_id in self.alerts.cross_tenant_companies_with_rules():
+            try:
+                out[company_id] = evaluate_alerts(
+                    self.store, company_id, now, alerts=self.alerts, delivery=self.delivery
+                )
+            except Exception:  # one company's failure must not stop the others' alerts
+                log.exception("alert evaluation failed for %s", company_id)
+        self.rounds += 1
+        return out
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            self.run_once()
+
+    def start(self) -> AlertEvaluator:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="sandan-alerts", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()

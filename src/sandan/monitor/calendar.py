@@ -1,0 +1,386 @@
+"""The shift calendar: shifts, breaks, planned stops, working days and Korean public holidays, as a YAML model.
+
+It turns a calendar into exact UTC windows (shifts and planned-busy segments); it must not read machine data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sandan.domain import InvalidInput
+
+US = 1_000_000  # microseconds per second: all interval arithmetic is on int64 microseconds, exact
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+class Break(BaseModel):
+    """A break inside a shift, in local clock time; `end` at or before `start` means it runs past midnight."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: time
+    end: time
+    name: str = ""
+
+
+class Shift(BaseModel):
+    """One shift of the working day, in local clock time. It belongs to the production day on which it starts;
+    an `end` at or before `start` means it ends on the next calendar day (a night shift)."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=32)
+    label_ko: str = ""
+    label_en: str = ""
+    start: time
+    end: time
+    breaks: list[Break] = Field(default_factory=list)
+
+    @property
+    def length_min(self) -> int:
+        d = (_minutes(self.end) - _minutes(self.start)) % (24 * 60)
+        return d or 24 * 60
+
+
+class PlannedStop(BaseModel):
+    """A dated planned stop for the whole calendar (maintenance day, stock-taking). Naive times are local."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: datetime
+    end: datetime
+    reason_code: str = "planned"
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _order(self) -> PlannedStop:
+        if self.end <= self.start:
+            raise ValueError(f"planned stop ends ({self.end}) at or before it starts ({self.start})")
+        return self
+
+
+class ShiftCalendar(BaseModel):
+    """When a factory plans to produce. ISO 22400-2:2014 (time elements): the shift time less breaks and
+    calendar planned stops is the planned operation time (POT) from which planned busy time is derived.
+
+    Working days are the `working_weekdays` (0 = Monday) that are not public holidays (Korean ones from the
+    `holidays` package when `korean_public_holidays` is on) nor listed in `holidays`; `extra_working_days`
+    overrides both (a Saturday or holiday worked by plan)."""
+
+    model_config = ConfigDict(extra="forbid")
+    timezone: str = "Asia/Seoul"
+    shifts: list[Shift]
+    working_weekdays: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+    korean_public_holidays: bool = True
+    holidays: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
+    planned_stops: list[PlannedStop] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Seoul") from exc
+        return v
+
+    @field_validator("working_weekdays")
+    @classmethod
+    def _weekdays(cls, v: list[int]) -> list[int]:
+        if any(d < 0 or d > 6 for d in v):
+            raise ValueError("working_weekdays are 0 (Monday) to 6 (Sunday)")
+        return sorted(set(v))
+
+    @model_validator(mode="after")
+    def _shifts_fit(self) -> ShiftCalendar:
+        if not self.shifts:
+            raise ValueError("a shift calendar needs at least one shift")
+        names = [s.name for s in self.shifts]
+        if len(set(names)) != len(names):
+            raise ValueError(f"shift names must be unique (got {names})")
+        total = sum(s.length_min for s in self.shifts)
+        if total > 24 * 60:
+            raise ValueError(f"shifts add up to {total / 60:g} h, more than a day: they would overlap")
+        # Shifts of one day must not overlap each other (measured on a 48-h clock from the first start).
+        spans = sorted((_minutes(s.start), _minutes(s.start) + s.length_min, s.name) for s in self.shifts)
+        for (_a0, a1, an), (b0, _b1, bn) in zip(spans, spans[1:], strict=False):
+            if b0 < a1:
+                raise ValueError(f"shifts {an!r} and {bn!r} overlap")
+        if spans[-1][1] > spans[0][0] + 24 * 60:
+            raise ValueError(f"shift {spans[-1][2]!r} runs into the next day's {spans[0][2]!r}")
+        for s in self.shifts:
+            for b in s.breaks:
+                b0 = (_minutes(b.start) - _minutes(s.start)) % (24 * 60)
+                b1 = b0 + ((_minutes(b.end) - _minutes(b.start)) % (24 * 60) or 24 * 60)
+                if b1 > s.length_min:
+                    raise ValueError(f"break {b.start}-{b.end} lies outside shift {s.name!r}")
+        return self
+
+    # ---- constructors -----------------------------------------------------------------------
+    @classmethod
+    def two_shifts(cls, **overrides) -> ShiftCalendar:
+        """Default two 12-h shifts (주간 08-20, 야간 20-08) with a one-hour meal break each, Mon-Fri."""
+        return cls(
+            shifts=[
+                Shift(
+                    name="day",
+                    label_ko="주간",
+                    label_en="Day",
+                    start=time(8),
+                    end=time(20),
+                    breaks=[Break(start=time(12), end=time(13), name="lunch")],
+                ),
+                Shift(
+                    name="night",
+                    label_ko="야간",
+                    label_en="Night",
+                    start=time(20),
+                    end=time(8),
+                    breaks=[Break(start=time(0), end=time(1), name="meal")],
+                ),
+            ],
+            **overrides,
+        )
+
+    @classmethod
+    def three_shifts(cls, **overrides) -> ShiftCalendar:
+        """Three 8-h shifts (06-14, 14-22, 22-06) with a 30-minute meal break each, Mon-Fri."""
+        return cls(
+            shifts=[
+                Shift(
+                    name="A",
+                    label_ko="1조",
+                    label_en="Shift A",
+                    start=time(6),
+                    end=time(14),
+                    breaks=[Break(start=time(11, 30), end=time(12), name="meal")],
+                ),
+                Shift(
+                    name="B",
+                    label_ko="2조",
+                    label_en="Shift B",
+                    start=time(14),
+                    end=time(22),
+                    breaks=[Break(start=time(18), end=time(18, 30), name="meal")],
+                ),
+                Shift(
+                    name="C",
+                    label_ko="3조",
+                    label_en="Shift C",
+                    start=time(22),
+                    end=time(6),
+                    breaks=[Break(start=time(2), end=time(2, 30), name="meal")],
+                ),
+            ],
+            **overrides,
+        )
+
+    @classmethod
+    def from_yaml(cls, source: str | Path) -> ShiftCalendar:
+        """Read a calendar from YAML text or a .yaml/.yml file; errors say which field is wrong, in ko/en."""
+        text = source
+        if isinstance(source, Path) or (
+            isinstance(source, str) and source.strip().endswith((".yaml", ".yml")) and "\n" not in source
+        ):
+            try:
+                text = Path(source).read_text(encoding="utf-8")
+            except OSError as exc:
+                raise InvalidInput(
+                    f"cannot read shift calendar file {source}: {exc}",
+                    f"근무 달력 파일 {source}을(를) 읽을 수 없습니다: {exc}",
+                    code="bad_calendar",
+                ) from exc
+        try:
+            data = yaml.safe_load(text) or {}
+            return cls.model_validate(data)
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise InvalidInput(
+                f"invalid shift calendar: {exc}",
+                f"근무 달력이 올바르지 않습니다: {exc}",
+                code="bad_calendar",
+            ) from exc
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+
+    # ---- days -----------------------------------------------------------------------------
+    def is_working_day(self, day: date) -> bool:
+        return bool(self.working_days(day, day)[0])
+
+    def working_days(self, first: date, last: date) -> np.ndarray:
+        """Boolean per day from `first` to `last` inclusive."""
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        off: set[date] = set(self.holidays)
+        if self.korean_public_holidays:
+            import holidays as holidays_lib
+
+            off |= set(holidays_lib.country_holidays("KR", years=range(first.year, last.year + 1)).keys())
+        extra = set(self.extra_working_days)
+        weekdays = set(self.working_weekdays)
+        return np.array([d in extra or (d.weekday() in weekdays and d not in off) for d in days], dtype=bool)
+
+
+@dataclass
+class ShiftWindows:
+    """The shifts of a calendar inside [start, end) and their planned-busy segments, as int64 µs since epoch.
+
+    `shifts` has one row per shift instance (shift_id, shift_name, production_day, shift_start, shift_end);
+    `seg_start/seg_end/seg_shift` are the disjoint, sorted pieces of shift time left after breaks and calendar
+    planned stops — the planned operation time (POT, ISO 22400-2:2014). Everything is clipped to [start, end)."""
+
+    shifts: pd.DataFrame
+    shift_start_us: np.ndarray
+    shift_end_us: np.ndarray
+    seg_start_us: np.ndarray
+    seg_end_us: np.ndarray
+    seg_shift: np.ndarray  # index into `shifts`
+
+    @property
+    def planned_operation_time_s(self) -> np.ndarray:
+        out = np.zeros(len(self.shifts), dtype=np.int64)
+        np.add.at(out, self.seg_shift, self.seg_end_us - self.seg_start_us)
+        return out / US
+
+
+def to_us(t: datetime) -> int:
+    if t.tzinfo is None:
+        raise InvalidInput(
+            f"time {t.isoformat()} has no time zone; pass timezone-aware times (UTC inside sandan)",
+            f"시각 {t.isoformat()}에 시간대가 없습니다. 시간대가 있는 시각(UTC)을 넘기세요",
+            code="naive_time",
+        )
+    delta = t.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * US + delta.microseconds
+
+
+def _subtract(lo: int, hi: int, holes: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """[lo, hi) less the union of `holes`, as sorted disjoint pieces."""
+    pieces = []
+    cur = lo
+    for h0, h1 in sorted(holes):
+        if h1 <= cur or h0 >= hi:
+            continue
+        if h0 > cur:
+            pieces.append((cur, h0))
+        cur = max(cur, h1)
+        if cur >= hi:
+            break
+    if cur < hi:
+        pieces.append((cur, hi))
+    return pieces
+
+
+def shift_windows(calendar: ShiftCalendar, start: datetime, end: datetime) -> ShiftWindows:
+    """Shift instances overlapping [start, end) with their planned operation segments (breaks and calendar
+    planned stops removed), clipped to the window. Local clock times convert through the calendar's zone."""
+    zone = ZoneInfo(calendar.timezone)
+    lo, hi = to_us(start), to_us(end)
+    first = start.astimezone(zone).date() - timedelta(
+        days=1
+    )  # a night shift of the previous day may reach in
+    last = end.astimezone(zone).date()
+    working = calendar.working_days(first, last)
+
+    def at(day: date, clock: time, offset_min: int = 0) -> int:
+        local = datetime.combine(day, clock, tzinfo=zone) + timedelta(minutes=offset_min)
+        return to_us(local)
+
+    stops = [
+        (
+            to_us(s.start if s.start.tzinfo else s.start.replace(tzinfo=zone)),
+            to_us(s.end if s.end.tzinfo else s.end.replace(tzinfo=zone)),
+        )
+        for s in calendar.planned_stops
+    ]
+    rows = []
+    seg0: list[int] = []
+    seg1: list[int] = []
+    segs: list[int] = []
+    order = sorted(calendar.shifts, key=lambda s: _minutes(s.start))
+    for i, is_working in enumerate(working):
+        if not is_working:
+            continue
+        day = first + timedelta(days=i)
+        for s in order:
+            s0 = at(day, s.start)
+            s1 = at(day, s.start, s.length_min)
+            c0, c1 = max(s0, lo), min(s1, hi)
+            if c1 <= c0:
+                continue
+            holes = list(stops)
+            for b in s.breaks:
+                off = (_minutes(b.start) - _minutes(s.start)) % (24 * 60)
+                length = (_minutes(b.end) - _minutes(b.start)) % (24 * 60) or 24 * 60
+                holes.append((at(day, s.start, off), at(day, s.start, off + length)))
+            k = len(rows)
+            rows.append(
+                (
+                    f"{day.isoformat()}/{s.name}",
+                    s.name,
+                    s.label_ko or s.name,
+                    s.label_en or s.name,
+                    day,
+                    c0,
+                    c1,
+                )
+            )
+            for p0, p1 in _subtract(c0, c1, holes):
+                seg0.append(p0)
+                seg1.append(p1)
+                segs.append(k)
+    shifts = pd.DataFrame(
+        rows,
+        columns=["shift_id", "shift_name", "shift_label_ko", "shift_label_en", "production_day", "s0", "s1"],
+    )
+    s0 = shifts["s0"].to_numpy(dtype=np.int64)
+    s1 = shifts["s1"].to_numpy(dtype=np.int64)
+    shifts["shift_start"] = pd.to_datetime(s0, unit="us", utc=True)
+    shifts["shift_end"] = pd.to_datetime(s1, unit="us", utc=True)
+    shifts = shifts.drop(columns=["s0", "s1"])
+    return ShiftWindows(
+        shifts=shifts,
+        shift_start_us=s0,
+        shift_end_us=s1,
+        seg_start_us=np.asarray(seg0, dtype=np.int64),
+        seg_end_us=np.asarray(seg1, dtype=np.int64),
+        seg_shift=np.asarray(segs, dtype=np.int64),
+    )
+
+
+def assign_shift(windows: ShiftWindows, times_us: np.ndarray) -> np.ndarray:
+    """Index of the shift instance whose [start, end) holds each time, or -1 (outside every shift).
+
+    A part or cycle counts in the shift in which it completes: its record's time is its completion time, so a
+    cycle that started before a shift boundary belongs to the shift after it (half-open windows)."""
+    if not len(windows.shift_start_us):
+        return np.full(len(times_us), -1, dtype=np.int64)
+    idx = np.searchsorted(windows.shift_start_us, times_us, side="right") - 1
+    ok = (idx >= 0) & (times_us < windows.shift_end_us[np.clip(idx, 0, None)])
+    return np.where(ok, idx, -1)
+
+
+def calendar_path(data_dir: Path, company_id: str) -> Path:
+    """Where a company's shift calendar is kept: `<data folder>/calendars/<company>.yaml` (until the Store has it)."""
+    return Path(data_dir) / "calendars" / f"{company_id}.yaml"
+
+
+def company_calendar(data_dir: Path, company_id: str) -> ShiftCalendar:
+    """The company's own calendar when one was saved, else two 12-h shifts Monday to Friday in Asia/Seoul."""
+    path = calendar_path(data_dir, company_id)
+    return ShiftCalendar.from_yaml(path) if path.exists() else ShiftCalendar.two_shifts()
+
+
+def save_company_calendar(data_dir: Path, company_id: str, calendar: ShiftCalendar) -> Path:
+    path = calendar_path(data_dir, company_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(calendar.to_yaml(), encoding="utf-8")
+    return path

@@ -1,0 +1,127 @@
+"""Anonymised peer benchmarks: where a company's OEE and defect rate stand among companies of its process family.
+
+Only quantiles over at least `MIN_COMPANIES` contributors leave this module — never one company's figure, name or id.
+
+Quantiles use linear interpolation between order statistics (Hyndman & Fan 1996, definition 7, numpy's default).
+A metric is shown only when at least five companies contribute a defined value (k-anonymity with k = 5, Sweeney
+2002, "k-anonymity: a model for protecting privacy"); otherwise the answer says how many are needed, not who.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from sandan.domain import NotFound
+from sandan.monitor.calendar import ShiftCalendar
+from sandan.monitor.oee import oee_report
+from sandan.monitor.quality import quality_table
+from sandan.store import Store
+
+MIN_COMPANIES = 5
+QUANTILES: tuple[float, ...] = (0.10, 0.25, 0.50, 0.75, 0.90)
+#: Metric → whether a higher value is better (for "my position").
+METRICS: dict[str, bool] = {"oee": True, "defect_rate": False}
+
+
+def company_figures(
+    store: Store, company_id: str, start: datetime, end: datetime, calendar: ShiftCalendar | None = None
+) -> dict[str, float]:
+    """One company's own OEE (all its machines) and defect rate over the window — the same numbers its OEE
+    dashboard and quality page show."""
+    report = oee_report(store, company_id, start, end, calendar=calendar)
+    overall = report.overall() if report.machines else {"oee": np.nan}
+    quality = quality_table(store, company_id, start, end, by=(), calendar=calendar)
+    rate = float(quality["defect_rate"].iloc[0]) if len(quality) else np.nan
+    return {"oee": float(overall["oee"]), "defect_rate": rate}
+
+
+def _summary(values: np.ndarray, mine: float | None, higher_is_better: bool, k: int) -> dict[str, Any]:
+    finite = values[np.isfinite(values)]
+    n = int(len(finite))
+    out: dict[str, Any] = {
+        "shown": n >= k,
+        "companies": n if n >= k else None,  # below k even the count narrows things down; say only "too few"
+        "needed": k,
+        "higher_is_better": higher_is_better,
+        "quantiles": None,
+        "mine": None,
+        "better_than_share": None,
+    }
+    if n < k:
+        return out
+    qs = np.quantile(finite, QUANTILES)
+    out["quantiles"] = {f"p{round(q * 100)}": float(v) for q, v in zip(QUANTILES, qs, strict=True)}
+    if mine is not None and np.isfinite(mine):
+        out["mine"] = float(mine)
+        worse = (finite < mine) if higher_is_better else (finite > mine)
+        # share of peers doing worse, counted over the others (ties count half, the mid-rank convention)
+        ties = np.isclose(finite, mine).sum() - 1
+        out["better_than_share"] = float((worse.sum() + 0.5 * max(ties, 0)) / max(n - 1, 1))
+    return out
+
+
+def cross_tenant_peer_benchmark(
+    store: Store,
+    company_id: str | None,
+    start: datetime,
+    end: datetime,
+    *,
+    family: str | None = None,
+    min_companies: int = MIN_COMPANIES,
+    calendar: ShiftCalendar | None = None,
+) -> dict[str, Any]:
+    """Quantiles of OEE and defect rate across the companies of one process family over [start, end), and
+    where `company_id` stands (its own figure and the share of peers it does better than). With
+    `company_id` None (the platform operator) `family` must be given and there is no "mine".
+
+    Cross-tenant by design (DESIGN.md): it reads every company of the family, and returns aggregates only.
+    `min_companies` cannot go below 5."""
+    k = max(int(min_companies), MIN_COMPANIES)
+    companies = store.cross_tenant_companies()
+    me = next((c for c in companies if c.id == company_id), None) if company_id else None
+    if company_id and me is None:
+        raise NotFound(f"company {company_id!r} not found", f"회사 {company_id!r}을(를) 찾을 수 없습니다")
+    fam = family or (me.family.value if me else None)
+    if fam is None:
+        raise NotFound(
+            "name a process family to benchmark", "비교할 공정 유형을 지정하세요", code="no_family"
+        )
+    peers = [c for c in companies if c.family.value == fam]
+    figures = {c.id: company_figures(store, c.id, start, end, calendar) for c in peers}
+    metrics = {}
+    for metric, higher in METRICS.items():
+        values = np.array([f[metric] for f in figures.values()], dtype=float)
+        mine = figures[company_id][metric] if me is not None and me.family.value == fam else None
+        metrics[metric] = _summary(values, mine, higher, k)
+    return {
+        "family": fam,
+        "start": start,
+        "end": end,
+        "min_companies": k,
+        "quantile_levels": [f"p{round(q * 100)}" for q in QUANTILES],
+        "metrics": metrics,
+    }
+
+
+def cross_tenant_peer_benchmarks(
+    store: Store,
+    start: datetime,
+    end: datetime,
+    *,
+    families: Sequence[str] | None = None,
+    min_companies: int = MIN_COMPANIES,
+    calendar: ShiftCalendar | None = None,
+) -> list[dict[str, Any]]:
+    """The operator's view: one anonymised benchmark per process family that has member companies."""
+    present = sorted({c.family.value for c in store.cross_tenant_companies()})
+    wanted = [f for f in present if families is None or f in families]
+    return [
+        cross_tenant_peer_benchmark(
+            store, None, start, end, family=f, min_companies=min_companies, calendar=calendar
+        )
+        for f in wanted
+    ]

@@ -1,0 +1,680 @@
+"""SPC: Shewhart X̄-R, X̄-S, I-MR, p, np, c and u charts with phase I / II limits, run rules and Cp/Cpk/Pp/Ppk.
+
+Pure array functions plus thin readers of part records through the Store; it must not render charts or send alerts.
+
+Sources: NIST/SEMATECH e-Handbook of Statistical Methods (2012), §6.3.2 (run rules of the Western Electric
+handbook), §6.3.2.1 (X̄-R and X̄-S charts, c4), §6.3.2.2 (individuals and moving range), §6.3.3.1 (c and u charts),
+§6.3.3.2 (p and np charts), §6.1.6 (capability indices and their confidence intervals); Nelson, L. S. (1984),
+"The Shewhart control chart — tests for special causes", J. Quality Technology 16(4):237-239; Western Electric
+(1956), Statistical Quality Control Handbook; Bissell, A. F. (1990), "How reliable is your capability index?",
+Applied Statistics 39(3):331-340.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from sandan.domain import InvalidInput
+from sandan.monitor.labels import RULE_LABELS
+from sandan.store import Store
+
+# ---- control chart constants ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _range_moments(n: int) -> tuple[float, float]:
+    """Mean and standard deviation of the range of n standard normal variables (d2, d3), by quadrature.
+
+    E[R] = ∫ (1 − Φ(x)ⁿ − (1 − Φ(x))ⁿ) dx and E[R²] = ∫₀^∞ 2w (1 − F_R(w)) dw with
+    F_R(w) = n ∫ φ(x) (Φ(x + w) − Φ(x))ⁿ⁻¹ dx (Tippett 1925; the definitions behind the tables of NIST §6.3.2.1).
+    The trapezoid rule on a uniform grid is spectrally accurate for these smooth, fast-decaying integrands."""
+    h = 0.01
+    x = np.arange(-9.0, 9.0 + h / 2, h)
+    cdf = special.ndtr(x)
+    d2 = float(np.trapezoid(1.0 - cdf**n - (1.0 - cdf) ** n, dx=h))
+    pdf = np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+    w_steps = int(round(12.0 / h))
+    ext = special.ndtr(-9.0 + h * np.arange(len(x) + w_steps))
+    shifted = np.lib.stride_tricks.sliding_window_view(ext, len(x))[:w_steps]  # row k: Φ(x + k·h)
+    inner = np.clip(shifted - cdf, 0.0, 1.0) ** (n - 1)
+    tail = 1.0 - n * h * (inner @ pdf - 0.5 * (inner[:, 0] * pdf[0] + inner[:, -1] * pdf[-1]))
+    w = np.arange(w_steps) * h
+    second = float(np.trapezoid(2.0 * w * tail, dx=h))
+    return d2, float(np.sqrt(max(second - d2 * d2, 0.0)))
+
+
+def c4(n: int) -> float:
+    """c4 = √(2/(n−1)) Γ(n/2) / Γ((n−1)/2), so that E[s] = c4 σ (NIST §6.3.2.1)."""
+    return float(np.sqrt(2.0 / (n - 1)) * np.exp(special.gammaln(n / 2) - special.gammaln((n - 1) / 2)))
+
+
+def control_constants(n: int) -> dict[str, float]:
+    """Shewhart constants for subgroup size n ≥ 2, derived from d2, d3 and c4 (NIST §6.3.2.1; 3-sigma limits):
+    A2 = 3/(d2√n), D3 = max(0, 1 − 3d3/d2), D4 = 1 + 3d3/d2, A3 = 3/(c4√n),
+    B3 = max(0, 1 − 3√(1 − c4²)/c4), B4 = 1 + 3√(1 − c4²)/c4, E2 = 3/d2."""
+    if n < 2:
+        raise InvalidInput(
+            f"subgroup size must be at least 2 (got {n}); use an individuals chart for single values",
+            f"부분군 크기는 2 이상이어야 합니다({n}). 값이 하나씩이면 I-MR 관리도를 쓰세요",
+            code="bad_subgroup",
+        )
+    d2, d3 = _range_moments(n)
+    cc = c4(n)
+    spread = 3.0 * np.sqrt(1.0 - cc * cc) / cc
+    return {
+        "n": n,
+        "d2": d2,
+        "d3": d3,
+        "c4": cc,
+        "A2": 3.0 / (d2 * np.sqrt(n)),
+        "A3": 3.0 / (cc * np.sqrt(n)),
+        "D3": max(0.0, 1.0 - 3.0 * d3 / d2),
+        "D4": 1.0 + 3.0 * d3 / d2,
+        "B3": max(0.0, 1.0 - spread),
+        "B4": 1.0 + spread,
+        "E2": 3.0 / d2,
+    }
+
+
+# ---- run rules --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class RuleViolation:
+    """A run rule that fired at point `index`, with every point of the pattern that made it fire."""
+
+    rule: str
+    index: int
+    points: tuple[int, ...]
+
+    @property
+    def label_ko(self) -> str:
+        return RULE_LABELS[self.rule]["ko"]
+
+    @property
+    def label_en(self) -> str:
+        return RULE_LABELS[self.rule]["en"]
+
+
+WESTERN_ELECTRIC = ("WE1", "WE2", "WE3", "WE4")
+NELSON = ("N1", "N2", "N3", "N4", "N5", "N6", "N7", "N8")
+RULE_SETS = {"western_electric": WESTERN_ELECTRIC, "nelson": NELSON, "limits": ("WE1",)}
+
+
+def _run_length(flags: np.ndarray) -> np.ndarray:
+    """Length of the run of True ending at each index (0 where False)."""
+    idx = np.arange(len(flags))
+    last_false = np.maximum.accumulate(np.where(~flags, idx, -1))
+    return np.where(flags, idx - last_false, 0)
+
+
+def _k_of_m(flags: np.ndarray, k: int, m: int) -> np.ndarray:
+    """At each index i ≥ m−1: at least k of the m points ending at i are flagged, and i itself is."""
+    csum = np.r_[0, np.cumsum(flags.astype(np.int64))]
+    counts = np.zeros(len(flags), dtype=np.int64)
+    if len(flags) >= m:
+        counts[m - 1 :] = csum[m:] - csum[:-m]
+    return flags & (counts >= k)
+
+
+def run_rules(
+    values: Sequence[float] | np.ndarray,
+    center: float | np.ndarray,
+    sigma: float | np.ndarray,
+    rules: Sequence[str] | str = "western_electric",
+) -> list[RuleViolation]:
+    """Evaluate run rules on points standardised as z = (value − centre) / sigma, where sigma is the standard
+    deviation of the plotted statistic (one third of the distance from centre to control limit).
+
+    Western Electric (NIST §6.3.2; WE handbook 1956): WE1 one point beyond 3σ; WE2 two of three beyond 2σ on one
+    side; WE3 four of five beyond 1σ on one side; WE4 eight in a row on one side.
+    Nelson (1984): N1 one beyond 3σ; N2 nine in a row on one side; N3 six in a row steadily increasing or
+    decreasing; N4 fourteen in a row alternating up and down; N5 = WE2; N6 = WE3; N7 fifteen in a row within 1σ;
+    N8 eight in a row beyond 1σ on either side.
+    A point exactly on the centre line breaks a one-side run; equal neighbours break a trend. A rule fires at the
+    point that completes its pattern, and again at each later point while the pattern continues."""
+    z = (np.asarray(values, dtype=float) - center) / sigma
+    names = RULE_SETS[rules] if isinstance(rules, str) else tuple(rules)
+    unknown = [r for r in names if r not in RULE_LABELS]
+    if unknown:
+        raise InvalidInput(
+            f"unknown run rule(s) {', '.join(unknown)}; choose from {', '.join(RULE_LABELS)}",
+            f"알 수 없는 판정 규칙 {', '.join(unknown)}입니다. {', '.join(RULE_LABELS)} 중에서 고르세요",
+            code="bad_rule",
+        )
+    finite = np.isfinite(z)
+    z = np.where(finite, z, 0.0)
+    up, down = (z > 0) & finite, (z < 0) & finite
+    out: list[RuleViolation] = []
+
+    def fire(rule: str, at: np.ndarray, span: int, members: np.ndarray | None = None) -> None:
+        for i in np.flatnonzero(at):
+            lo = max(0, i - span + 1)
+            pts = range(lo, i + 1)
+            if members is not None:
+                pts = [j for j in pts if members[j]]
+            out.append(RuleViolation(rule, int(i), tuple(int(j) for j in pts)))
+
+    def beyond(k: float) -> tuple[np.ndarray, np.ndarray]:
+        return (z > k) & finite, (z < -k) & finite
+
+    for rule in names:
+        if rule in ("WE1", "N1"):
+            fire(rule, (np.abs(z) > 3) & finite, 1)
+        elif rule in ("WE2", "N5"):
+            hi, lo = beyond(2)
+            fire(rule, _k_of_m(hi, 2, 3), 3, hi)
+            fire(rule, _k_of_m(lo, 2, 3), 3, lo)
+        elif rule in ("WE3", "N6"):
+            hi, lo = beyond(1)
+            fire(rule, _k_of_m(hi, 4, 5), 5, hi)
+            fire(rule, _k_of_m(lo, 4, 5), 5, lo)
+        elif rule in ("WE4", "N2"):
+            k = 8 if rule == "WE4" else 9
+            fire(rule, _run_length(up) >= k, k)
+            fire(rule, _run_length(down) >= k, k)
+        elif rule == "N3":
+            dz = np.diff(z)
+            ok = finite[1:] & finite[:-1]
+            for flags in ((dz > 0) & ok, (dz < 0) & ok):
+                at = np.r_[False, _run_length(flags) >= 5]  # six points: five steps the same way
+                fire(rule, at, 6)
+        elif rule == "N4":
+            dz = np.diff(z)
+            alt = (dz[1:] * dz[:-1] < 0) & finite[2:] & finite[1:-1] & finite[:-2]
+            at = np.r_[False, False, _run_length(alt) >= 12]  # fourteen points: thirteen steps, twelve turns
+            fire(rule, at, 14)
+        elif rule == "N7":
+            fire(rule, _run_length((np.abs(z) < 1) & finite) >= 15, 15)
+        elif rule == "N8":
+            fire(rule, _run_length((np.abs(z) > 1) & finite) >= 8, 8)
+    out.sort(key=lambda v: (v.index, v.rule))
+    return out
+
+
+# ---- charts ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChartSeries:
+    """One plotted statistic with its centre line, limits, the sigma of the statistic, phase and rule hits."""
+
+    name: str
+    values: np.ndarray
+    center: np.ndarray
+    lcl: np.ndarray
+    ucl: np.ndarray
+    sigma: np.ndarray
+    phase: np.ndarray  # "I" (baseline, limits computed from it) or "II" (monitoring)
+    violations: list[RuleViolation] = field(default_factory=list)
+
+    def frame(self) -> pd.DataFrame:
+        fired: dict[int, list[str]] = {}
+        for v in self.violations:
+            fired.setdefault(v.index, []).append(v.rule)
+        return pd.DataFrame(
+            {
+                "value": self.values,
+                "center": self.center,
+                "lcl": self.lcl,
+                "ucl": self.ucl,
+                "phase": self.phase,
+                "rules": [",".join(fired.get(i, [])) for i in range(len(self.values))],
+            }
+        )
+
+
+@dataclass
+class ControlChart:
+    """A Shewhart chart: the location chart first (X̄, I, p, np, c, u), then the dispersion chart (R, S, MR)."""
+
+    kind: str
+    series: list[ChartSeries]
+    baseline_points: int
+    sigma_within: float | None = None  # process σ estimated from the baseline (variables charts)
+    labels: list[Any] | None = None  # subgroup labels (times, shift ids) when built from the store
+
+    @property
+    def in_control(self) -> bool:
+        return not any(s.violations for s in self.series)
+
+
+def _baseline(m: int, baseline: int | None) -> tuple[int, np.ndarray]:
+    b = m if baseline is None else int(baseline)
+    if b < 2 or b > m:
+        raise InvalidInput(
+            f"the baseline (phase I) needs 2 to {m} points (got {b})",
+            f"기준 구간(1단계)은 2~{m}개 점이어야 합니다({b})",
+            code="bad_baseline",
+        )
+    phase = np.where(np.arange(m) < b, "I", "II")
+    return b, phase
+
+
+def _series(name, values, center, lcl, ucl, sigma, phase, rules) -> ChartSeries:
+    m = len(values)
+    full = lambda a: np.broadcast_to(np.asarray(a, dtype=float), (m,)).copy()  # noqa: E731
+    s = ChartSeries(
+        name, np.asarray(values, dtype=float), full(center), full(lcl), full(ucl), full(sigma), phase
+    )
+    if rules:
+        s.violations = run_rules(s.values, s.center, np.where(s.sigma > 0, s.sigma, np.nan), rules)
+    return s
+
+
+def _subgroups(data: Any) -> np.ndarray:
+    arr = np.asarray(data, dtype=float)
+    if arr.ndim != 2 or arr.shape[1] < 2 or np.isnan(arr).any():
+        raise InvalidInput(
+            "subgroups must be a table of m rows × n ≥ 2 measurements with no gaps",
+            "부분군 데이터는 빈칸 없이 m행 × n(≥2)열의 측정값이어야 합니다",
+            code="bad_subgroup",
+        )
+    return arr
+
+
+def xbar_r_chart(
+    subgroups: Any, baseline: int | None = None, rules: Sequence[str] | str = "western_electric"
+) -> ControlChart:
+    """X̄ and R charts (NIST §6.3.2.1): X̄-chart limits X̿ ± A2 R̄, R-chart limits D3 R̄ and D4 R̄, with X̿ and R̄
+    from the first `baseline` subgroups (phase I; all when None). σ_within = R̄/d2. The R chart uses rule 1 only
+    (its distribution is skewed, so zone rules do not apply)."""
+    x = _subgroups(subgroups)
+    m, n = x.shape
+    b, phase = _baseline(m, baseline)
+    k = control_constants(n)
+    means, ranges = x.mean(axis=1), np.ptp(x, axis=1)
+    xbb, rbar = means[:b].mean(), ranges[:b].mean()
+    sigma = rbar / k["d2"]
+    xbar = _series(
+        "xbar", means, xbb, xbb - k["A2"] * rbar, xbb + k["A2"] * rbar, sigma / np.sqrt(n), phase, rules
+    )
+    r = _series("r", ranges, rbar, k["D3"] * rbar, k["D4"] * rbar, k["d3"] * sigma, phase, "limits")
+    return ControlChart("xbar_r", [xbar, r], b, sigma)
+
+
+def xbar_s_chart(
+    subgroups: Any, baseline: int | None = None, rules: Sequence[str] | str = "western_electric"
+) -> ControlChart:
+    """X̄ and S charts (NIST §6.3.2.1): X̄ limits X̿ ± A3 s̄, S limits B3 s̄ and B4 s̄; σ_within = s̄/c4."""
+    x = _subgroups(subgroups)
+    m, n = x.shape
+    b, phase = _baseline(m, baseline)
+    k = control_constants(n)
+    means, sds = x.mean(axis=1), x.std(axis=1, ddof=1)
+    xbb, sbar = means[:b].mean(), sds[:b].mean()
+    sigma = sbar / k["c4"]
+    xbar = _series(
+        "xbar", means, xbb, xbb - k["A3"] * sbar, xbb + k["A3"] * sbar, sigma / np.sqrt(n), phase, rules
+    )
+    s_sigma = sigma * np.sqrt(1 - k["c4"] ** 2)
+    s = _series("s", sds, sbar, k["B3"] * sbar, k["B4"] * sbar, s_sigma, phase, "limits")
+    return ControlChart("xbar_s", [xbar, s], b, sigma)
+
+
+def imr_chart(
+    values: Sequence[float] | np.ndarray,
+    baseline: int | None = None,
+    rules: Sequence[str] | str = "western_electric",
+) -> ControlChart:
+    """Individuals and moving-range charts (NIST §6.3.2.2): X̄ ± 3 MR̄/1.128, MR limits 0 and D4(2) MR̄ = 3.267 MR̄,
+    with MR(i) = |x(i) − x(i−1)| and d2(2) = 1.128; the first point has no moving range (NaN)."""
+    x = np.asarray(values, dtype=float)
+    b, phase = _baseline(len(x), baseline)
+    k = control_constants(2)
+    mr = np.r_[np.nan, np.abs(np.diff(x))]
+    xbar, mrbar = x[:b].mean(), np.nanmean(mr[:b])
+    sigma = mrbar / k["d2"]
+    ind = _series("i", x, xbar, xbar - 3 * sigma, xbar + 3 * sigma, sigma, phase, rules)
+    mrs = _series("mr", mr, mrbar, 0.0, k["D4"] * mrbar, k["d3"] * sigma, phase, "limits")
+    return ControlChart("imr", [ind, mrs], b, sigma)
+
+
+def p_chart(
+    defectives: Sequence[int],
+    sizes: Sequence[int] | int,
+    baseline: int | None = None,
+    rules: Sequence[str] | str = "western_electric",
+) -> ControlChart:
+    """Fraction nonconforming (NIST §6.3.3.2): p̄ = Σd/Σn over the baseline, limits p̄ ± 3√(p̄(1−p̄)/nᵢ) per
+    subgroup, the lower limit floored at 0."""
+    d = np.asarray(defectives, dtype=float)
+    n = np.broadcast_to(np.asarray(sizes, dtype=float), d.shape)
+    _check_counts(d, n)
+    b, phase = _baseline(len(d), baseline)
+    pbar = d[:b].sum() / n[:b].sum()
+    sig = np.sqrt(pbar * (1 - pbar) / n)
+    return ControlChart(
+        "p", [_series("p", d / n, pbar, np.maximum(pbar - 3 * sig, 0), pbar + 3 * sig, sig, phase, rules)], b
+    )
+
+
+def np_chart(
+    defectives: Sequence[int],
+    size: int,
+    baseline: int | None = None,
+    rules: Sequence[str] | str = "western_electric",
+) -> ControlChart:
+    """Number nonconforming with a constant subgroup size n (NIST §6.3.3.2): n p̄ ± 3√(n p̄ (1 − p̄))."""
+    d = np.asarray(defectives, dtype=float)
+    _check_counts(d, np.full(d.shape, float(size)))
+    b, phase = _baseline(len(d), baseline)
+    pbar = d[:b].mean() / size
+    c, sig = size * pbar, np.sqrt(size * pbar * (1 - pbar))
+    return ControlChart("np", [_series("np", d, c, max(c - 3 * sig, 0.0), c + 3 * sig, sig, phase, rules)], b)
+
+
+def c_chart(
+    counts: Sequence[int], baseline: int | None = None, rules: Sequence[str] | str = "western_electric"
+) -> ControlChart:
+    """Nonconformities per inspection unit of constant size (NIST §6.3.3.1): c̄ ± 3√c̄, the lower limit ≥ 0."""
+    c = np.asarray(counts, dtype=float)
+    _check_counts(c, None)
+    b, phase = _baseline(len(c), baseline)
+    cbar = c[:b].mean()
+    sig = np.sqrt(cbar)
+    return ControlChart(
+        "c", [_series("c", c, cbar, max(cbar - 3 * sig, 0.0), cbar + 3 * sig, sig, phase, rules)], b
+    )
+
+
+def u_chart(
+    counts: Sequence[int],
+    units: Sequence[float] | float,
+    baseline: int | None = None,
+    rules: Sequence[str] | str = "western_electric",
+) -> ControlChart:
+    """Nonconformities per unit with varying inspected units (NIST §6.3.3.1): ū = Σc/Σn, ū ± 3√(ū/nᵢ)."""
+    c = np.asarray(counts, dtype=float)
+    n = np.broadcast_to(np.asarray(units, dtype=float), c.shape)
+    _check_counts(c, None)
+    b, phase = _baseline(len(c), baseline)
+    ubar = c[:b].sum() / n[:b].sum()
+    sig = np.sqrt(ubar / n)
+    return ControlChart(
+        "u", [_series("u", c / n, ubar, np.maximum(ubar - 3 * sig, 0), ubar + 3 * sig, sig, phase, rules)], b
+    )
+
+
+def _check_counts(d: np.ndarray, n: np.ndarray | None) -> None:
+    bad = (d < 0) | ~np.isfinite(d)
+    if n is not None:
+        bad |= (n <= 0) | (d > n)
+    if bad.any():
+        raise InvalidInput(
+            f"counts must be finite, non-negative and not above their subgroup size (subgroup {int(np.argmax(bad))})",
+            f"개수는 0 이상이고 부분군 크기를 넘지 않아야 합니다(부분군 {int(np.argmax(bad))})",
+            code="bad_counts",
+        )
+
+
+# ---- capability ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Capability:
+    """Capability (σ within subgroups) and performance (σ overall) indices with two-sided confidence intervals."""
+
+    n: int
+    mean: float
+    sigma_within: float
+    sigma_overall: float
+    lsl: float | None
+    usl: float | None
+    cp: float | None
+    cpk: float | None
+    pp: float | None
+    ppk: float | None
+    cp_ci: tuple[float, float] | None
+    cpk_ci: tuple[float, float] | None
+    pp_ci: tuple[float, float] | None
+    ppk_ci: tuple[float, float] | None
+    confidence: float
+
+
+def _indices(mean, sigma, lsl, usl):
+    cp = (usl - lsl) / (6 * sigma) if lsl is not None and usl is not None else None
+    sides = []
+    if usl is not None:
+        sides.append((usl - mean) / (3 * sigma))
+    if lsl is not None:
+        sides.append((mean - lsl) / (3 * sigma))
+    return cp, min(sides)
+
+
+def capability(
+    values: Sequence[float] | np.ndarray,
+    lsl: float | None = None,
+    usl: float | None = None,
+    *,
+    sigma_within: float | None = None,
+    subgroup_size: int = 1,
+    confidence: float = 0.95,
+) -> Capability:
+    """Cp, Cpk (σ within) and Pp, Ppk (σ overall, the sample standard deviation), NIST §6.1.6:
+    Cp = (USL − LSL)/(6σ), Cpk = min(USL − μ, μ − LSL)/(3σ); one-sided specifications give Cpk only.
+    σ within defaults to MR̄/d2(2) for individual values (subgroup_size 1) or R̄/d2(n) for consecutive subgroups
+    of `subgroup_size`, as on the matching control chart (NIST §6.3.2.1-2); pass `sigma_within` to override.
+
+    Confidence intervals (NIST §6.1.6), ν = n − 1, α = 1 − confidence:
+    Cp·√(χ²(α/2; ν)/ν) ≤ Cp ≤ Cp·√(χ²(1 − α/2; ν)/ν)  (the same for Pp);
+    Cpk ± z(1 − α/2)·√(1/(9n) + Cpk²/(2ν))  (Bissell 1990; the same for Ppk).
+    For σ within, ν = n − 1 is an approximation (the estimator's own degrees of freedom are fewer)."""
+    x = np.asarray(values, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if lsl is None and usl is None:
+        raise InvalidInput(
+            "capability needs at least one specification limit (lsl or usl)",
+            "공정능력 계산에는 규격 하한 또는 상한이 하나 이상 필요합니다",
+            code="no_spec",
+        )
+    if lsl is not None and usl is not None and usl <= lsl:
+        raise InvalidInput(
+            f"upper specification limit {usl} must be above the lower {lsl}",
+            f"규격 상한 {usl}은(는) 하한 {lsl}보다 커야 합니다",
+            code="bad_spec",
+        )
+    if n < 2 * max(subgroup_size, 1) or n < 3:
+        raise InvalidInput(
+            f"capability needs more measurements (got {n})",
+            f"공정능력 계산에 측정값이 부족합니다({n}개)",
+            code="too_few",
+        )
+    mean = float(x.mean())
+    overall = float(x.std(ddof=1))
+    if sigma_within is None:
+        if subgroup_size <= 1:
+            sigma_within = float(np.abs(np.diff(x)).mean() / control_constants(2)["d2"])
+        else:
+            m = n // subgroup_size
+            groups = x[: m * subgroup_size].reshape(m, subgroup_size)
+            sigma_within = float(np.ptp(groups, axis=1).mean() / control_constants(subgroup_size)["d2"])
+    cp, cpk = _indices(mean, sigma_within, lsl, usl)
+    pp, ppk = _indices(mean, overall, lsl, usl)
+    alpha = 1.0 - confidence
+    nu = n - 1
+    lo_f = np.sqrt(stats.chi2.ppf(alpha / 2, nu) / nu)
+    hi_f = np.sqrt(stats.chi2.ppf(1 - alpha / 2, nu) / nu)
+    z = stats.norm.ppf(1 - alpha / 2)
+
+    def ratio_ci(v):
+        return None if v is None else (float(v * lo_f), float(v * hi_f))
+
+    def bissell(v):
+        half = z * np.sqrt(1.0 / (9 * n) + v * v / (2 * nu))
+        return (float(v - half), float(v + half))
+
+    return Capability(
+        n=n,
+        mean=mean,
+        sigma_within=float(sigma_within),
+        sigma_overall=overall,
+        lsl=lsl,
+        usl=usl,
+        cp=cp,
+        cpk=float(cpk),
+        pp=pp,
+        ppk=float(ppk),
+        cp_ci=ratio_ci(cp),
+        cpk_ci=bissell(cpk),
+        pp_ci=ratio_ci(pp),
+        ppk_ci=bissell(ppk),
+        confidence=confidence,
+    )
+
+
+# ---- from the store ------------------------------------------------------------------------------------
+
+
+def measurements(
+    store: Store,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    characteristic: str,
+    *,
+    machine_ids: Sequence[str] | None = None,
+    product: str | None = None,
+) -> pd.DataFrame:
+    """Time-ordered values of one measured characteristic from part records (`measures` JSON), with machine,
+    part, lot and product; records without that characteristic are left out."""
+    parts = store.query_parts(company_id, start, end, list(machine_ids) if machine_ids else None).to_pandas()
+    if product is not None:
+        parts = parts[parts["product"] == product]
+    values = [(json.loads(m).get(characteristic) if isinstance(m, str) else None) for m in parts["measures"]]
+    parts = parts.assign(
+        value=pd.to_numeric(pd.Series(values, index=parts.index, dtype=object), errors="coerce")
+    )
+    parts = parts[parts["value"].notna()]
+    return parts[["time", "machine_id", "part_id", "lot_id", "product", "value"]].reset_index(drop=True)
+
+
+def measurement_chart(
+    store: Store,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    characteristic: str,
+    *,
+    chart: str = "imr",
+    subgroup_size: int = 5,
+    baseline_end: datetime | None = None,
+    machine_ids: Sequence[str] | None = None,
+    product: str | None = None,
+    rules: Sequence[str] | str = "western_electric",
+) -> ControlChart:
+    """A variables chart (imr, xbar_r or xbar_s) of one characteristic; consecutive parts form subgroups of
+    `subgroup_size` (an incomplete last subgroup is left out). Points before `baseline_end` are phase I."""
+    data = measurements(
+        store, company_id, start, end, characteristic, machine_ids=machine_ids, product=product
+    )
+    if len(data) < 2:
+        raise InvalidInput(
+            f"fewer than two measurements of {characteristic!r} in the window",
+            f"기간 안에 {characteristic!r} 측정값이 두 개 미만입니다",
+            code="too_few",
+        )
+    times = pd.to_datetime(data["time"], utc=True)
+    if chart == "imr":
+        b = None if baseline_end is None else int((times < pd.Timestamp(baseline_end)).sum())
+        out = imr_chart(data["value"].to_numpy(), b, rules)
+        out.labels = list(times)
+        return out
+    if chart not in ("xbar_r", "xbar_s"):
+        raise InvalidInput(
+            f"unknown variables chart {chart!r}; use imr, xbar_r or xbar_s",
+            f"알 수 없는 계량형 관리도 {chart!r}입니다. imr, xbar_r, xbar_s 중에서 고르세요",
+            code="bad_chart",
+        )
+    m = len(data) // subgroup_size
+    groups = data["value"].to_numpy()[: m * subgroup_size].reshape(m, subgroup_size)
+    last = times.to_numpy()[: m * subgroup_size].reshape(m, subgroup_size)[:, -1]
+    b = None if baseline_end is None else int((pd.DatetimeIndex(last) < pd.Timestamp(baseline_end)).sum())
+    out = (xbar_r_chart if chart == "xbar_r" else xbar_s_chart)(groups, b, rules)
+    out.labels = list(pd.DatetimeIndex(last))
+    return out
+
+
+def attribute_chart(
+    store: Store,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    chart: str = "p",
+    subgroup: str = "D",
+    baseline_end: datetime | None = None,
+    machine_ids: Sequence[str] | None = None,
+    product: str | None = None,
+    rules: Sequence[str] | str = "western_electric",
+    timezone: str = "Asia/Seoul",
+) -> ControlChart:
+    """p, np, c or u chart of scrap (result = ng) per time subgroup (`subgroup` is a pandas frequency in local
+    time: "D" per day, "h" per hour, "8h"…). p and u use the parts produced as subgroup size; np needs equal
+    sizes; c counts scrap per subgroup as if each were one inspection unit."""
+    parts = store.query_parts(company_id, start, end, list(machine_ids) if machine_ids else None)
+    frame = parts.select(["time", "result", "product"]).to_pandas()
+    if product is not None:
+        frame = frame[frame["product"] == product]
+    if frame.empty:
+        raise InvalidInput("no part records in the window", "기간 안에 부품 기록이 없습니다", code="too_few")
+    local = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(timezone)
+    g = (
+        frame.assign(bucket=local.dt.floor(subgroup), ng=(frame["result"] == "ng").astype(int))
+        .groupby("bucket")
+        .agg(ng=("ng", "sum"), n=("ng", "size"))
+    )
+    b = None if baseline_end is None else int((g.index < pd.Timestamp(baseline_end)).sum())
+    if chart == "p":
+        out = p_chart(g["ng"], g["n"], b, rules)
+    elif chart == "np":
+        if g["n"].nunique() != 1:
+            raise InvalidInput(
+                "an np chart needs the same number of parts in every subgroup; use a p chart",
+                "np 관리도는 부분군마다 부품 수가 같아야 합니다. p 관리도를 쓰세요",
+                code="bad_chart",
+            )
+        out = np_chart(g["ng"], int(g["n"].iloc[0]), b, rules)
+    elif chart == "c":
+        out = c_chart(g["ng"], b, rules)
+    elif chart == "u":
+        out = u_chart(g["ng"], g["n"], b, rules)
+    else:
+        raise InvalidInput(
+            f"unknown attributes chart {chart!r}; use p, np, c or u",
+            f"알 수 없는 계수형 관리도 {chart!r}입니다. p, np, c, u 중에서 고르세요",
+            code="bad_chart",
+        )
+    out.labels = list(g.index)
+    return out
+
+
+def capability_from_store(
+    store: Store,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    characteristic: str,
+    *,
+    lsl: float | None = None,
+    usl: float | None = None,
+    machine_ids: Sequence[str] | None = None,
+    product: str | None = None,
+    subgroup_size: int = 1,
+    confidence: float = 0.95,
+) -> Capability:
+    """Cp/Cpk/Pp/Ppk of one measured characteristic over the window (see `capability`)."""
+    data = measurements(
+        store, company_id, start, end, characteristic, machine_ids=machine_ids, product=product
+    )
+    return capability(data["value"].to_numpy(), lsl, usl, subgroup_size=subgroup_size, confidence=confidence)

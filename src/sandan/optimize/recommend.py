@@ -1,0 +1,602 @@
+"""Setting recommendations: search a quality model for set points that cut predicted defects (and cycle time/energy).
+
+It owns the bootstrap ensemble, the trust region, the Optuna search and the `Recommendation`; it never writes to a
+machine or a store.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import optuna
+import pandas as pd
+from scipy.stats import qmc
+
+from sandan.domain import InvalidInput
+from sandan.learn.explain import nice
+
+optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+Limits = Mapping[str, tuple[float, float]]
+
+# Bootstrap members: small, regularised trees — the ensemble's spread is the model uncertainty we report.
+_MEMBER_PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_data_in_leaf": 30,
+    "feature_fraction": 0.9,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 2,
+}
+
+
+def _is_ng(values: pd.Series, positive: str) -> np.ndarray:
+    if values.dtype == bool:
+        return ~values.to_numpy() if positive == "ng" else values.to_numpy()
+    return (values.astype(str) == positive).to_numpy()
+
+
+# ---- the quality model ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class QualityModel:
+    """Bootstrap ensemble of LightGBM classifiers of P(ng | set points) over the process parameters.
+
+    Uncertainty is the spread across members, each trained on a bootstrap resample of the parts (Efron &
+    Tibshirani, *An Introduction to the Bootstrap*, 1993, ch. 6; bagging, Breiman 1996). When a trained
+    `sandan.learn.Classifier` is given, its chosen LightGBM hyper-parameters and round count are reused (it
+    learned them leak-free); its own predictions stay the place for explanations of single parts.
+    """
+
+    parameters: list[str]
+    members: list[lgb.Booster]
+    observed: pd.DataFrame  # the parameter values the model was trained on (for the trust region)
+    base_rate: float
+    classifier: Any = None
+
+    @classmethod
+    def fit(
+        cls,
+        frame: pd.DataFrame,
+        parameters: Sequence[str] | None = None,
+        *,
+        target: str = "result",
+        positive: str = "ng",
+        n_members: int = 8,
+        n_rounds: int = 250,
+        classifier: Any = None,
+        seed: int = 0,
+    ) -> QualityModel:
+        params = list(parameters or frame.attrs.get("params") or [])
+        missing = [p for p in params if p not in frame.columns]
+        if not params or missing:
+            raise InvalidInput(
+                f"name the process parameter columns to optimise (missing: {missing or 'none given'})",
+                f"최적화할 공정 변수 열을 지정하세요 (없는 열: {missing or '지정 없음'})",
+                code="no_parameters",
+            )
+        if target not in frame.columns:
+            raise InvalidInput(
+                f"the table has no '{target}' column with ok/ng results",
+                f"표에 양품/불량 결과 열 '{target}'이(가) 없습니다",
+                code="unknown_column",
+                column=target,
+            )
+        data = frame[params].apply(pd.to_numeric, errors="coerce")
+        keep = data.notna().all(axis=1).to_numpy() & frame[target].notna().to_numpy()
+        data = data.loc[keep].reset_index(drop=True)
+        y = _is_ng(frame.loc[keep, target], positive).astype(float)
+        if len(y) < 50 or y.sum() < 5 or (1 - y).sum() < 5:
+            raise InvalidInput(
+                f"too little data to learn defects from settings: {len(y)} parts, {int(y.sum())} defective "
+                "(need ≥ 50 parts with ≥ 5 good and ≥ 5 defective)",
+                f"설정으로 불량을 학습하기에 데이터가 부족합니다: 부품 {len(y)}개, 불량 {int(y.sum())}개 "
+                "(부품 50개 이상, 양품·불량 각각 5개 이상 필요)",
+                code="too_few_rows",
+            )
+        lgb_params = dict(_MEMBER_PARAMS)
+        if classifier is not None and getattr(classifier, "model_kind_", None) == "lightgbm":
+            chosen = {
+                k: v
+                for k, v in classifier.search_["params"].items()
+                if k in ("learning_rate", "num_leaves", "min_data_in_leaf", "lambda_l2", "feature_fraction")
+            }
+            lgb_params.update(chosen)
+            n_rounds = max(20, int(classifier.search_["n_rounds"]))
+        X = data.to_numpy(dtype="float64")
+        rng = np.random.default_rng(seed)
+        members = []
+        for b in range(n_members):
+            idx = rng.integers(0, len(y), len(y))
+            ds = lgb.Dataset(X[idx], y[idx], feature_name=params, free_raw_data=True)
+            members.append(lgb.train({**lgb_params, "seed": seed + b}, ds, num_boost_round=n_rounds))
+        return cls(params, members, data, float(y.mean()), classifier)
+
+    def member_predictions(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        """P(ng) from every member: members × rows."""
+        M = X[self.parameters].to_numpy(dtype="float64") if isinstance(X, pd.DataFrame) else np.asarray(X)
+        return np.vstack([m.predict(M) for m in self.members])
+
+    def predict(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
+        return self.member_predictions(X).mean(axis=0)
+
+    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Mean TreeSHAP contributions (log-odds) of each parameter over the members (LightGBM pred_contrib,
+        Lundberg et al. 2020)."""
+        M = X[self.parameters].to_numpy(dtype="float64")
+        c = np.mean([m.predict(M, pred_contrib=True)[:, :-1] for m in self.members], axis=0)
+        return pd.DataFrame(c, columns=self.parameters, index=X.index)
+
+    def importance(self) -> pd.Series:
+        """Mean |contribution| per parameter over the observed settings."""
+        sample = self.observed.sample(min(len(self.observed), 2000), random_state=0)
+        return self.contributions(sample).abs().mean().sort_values(ascending=False)
+
+
+# ---- the region the data supports --------------------------------------------------------------------------------
+
+
+@dataclass
+class TrustRegion:
+    """Where the data supports the model: each parameter inside its observed range (0.5–99.5 % quantiles) widened
+    by `margin` of that range, and the point inside the observed cloud's Mahalanobis ellipsoid (squared distance no
+    more than the largest observed one × (1 + margin)). Mahalanobis 1936; its use as an applicability domain for
+    data-driven models: Jaworska et al., *ATLA* 33, 2005. A k-NN distance (mean over the k nearest observed
+    points, standardised) is reported as the local data density.
+    """
+
+    parameters: list[str]
+    low: np.ndarray
+    high: np.ndarray
+    mean: np.ndarray
+    precision: np.ndarray
+    d2_max: float
+    scale: np.ndarray
+    points: np.ndarray
+    knn_typical: float
+    margin: float
+    k: int = 10
+
+    @classmethod
+    def fit(cls, observed: pd.DataFrame, parameters: Sequence[str], margin: float = 0.05) -> TrustRegion:
+        X = observed[list(parameters)].to_numpy(dtype="float64")
+        lo, hi = np.quantile(X, 0.005, axis=0), np.quantile(X, 0.995, axis=0)
+        span = np.where(hi > lo, hi - lo, np.maximum(np.abs(hi), 1.0) * 1e-3)
+        mean = X.mean(axis=0)
+        scale = np.where(X.std(axis=0) > 0, X.std(axis=0), span)
+        Z = (X - mean) / scale
+        cov = np.atleast_2d(np.cov(Z, rowvar=False)) + 1e-6 * np.eye(Z.shape[1])
+        precision = np.linalg.pinv(cov)
+        d2 = np.einsum("ij,jk,ik->i", Z, precision, Z)
+        d2_max = float(np.quantile(d2, 0.995))
+        rng = np.random.default_rng(0)
+        pts = Z[rng.choice(len(Z), min(len(Z), 3000), replace=False)]
+        region = cls(
+            list(parameters),
+            lo - margin * span,
+            hi + margin * span,
+            mean,
+            precision,
+            d2_max,
+            scale,
+            pts,
+            0.0,
+            margin,
+        )
+        region.knn_typical = float(
+            np.quantile(region.knn_distance(X[rng.choice(len(X), min(len(X), 500))]), 0.95)
+        )
+        return region
+
+    def _z(self, X: np.ndarray) -> np.ndarray:
+        return (np.atleast_2d(X) - self.mean) / self.scale
+
+    def mahalanobis2(self, X: np.ndarray) -> np.ndarray:
+        Z = self._z(X)
+        return np.einsum("ij,jk,ik->i", Z, self.precision, Z)
+
+    def knn_distance(self, X: np.ndarray) -> np.ndarray:
+        Z = self._z(X)
+        out = np.empty(len(Z))
+        for i in range(0, len(Z), 512):  # blocks keep the distance matrix small
+            d = np.sqrt(((Z[i : i + 512, None, :] - self.points[None, :, :]) ** 2).sum(axis=2))
+            k = min(self.k, d.shape[1])
+            out[i : i + 512] = np.sort(np.partition(d, k - 1, axis=1)[:, :k], axis=1).mean(axis=1)
+        return out
+
+    def excess(self, X: np.ndarray) -> np.ndarray:
+        """How far outside the region (0 inside): box excess in observed ranges plus ellipsoid excess."""
+        X = np.atleast_2d(X)
+        span = np.maximum(self.high - self.low, 1e-12)
+        box = (np.maximum(self.low - X, 0) + np.maximum(X - self.high, 0)) / span
+        ell = np.maximum(self.mahalanobis2(X) / (self.d2_max * (1 + self.margin)) - 1.0, 0.0)
+        return box.sum(axis=1) + ell
+
+    def outside_parameters(self, x: np.ndarray) -> list[str]:
+        return [
+            p
+            for p, v, lo, hi in zip(self.parameters, x, self.low, self.high, strict=True)
+            if v < lo or v > hi
+        ]
+
+
+# ---- objectives and the result ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Objective:
+    """A further objective to minimise besides the defect rate: a vectorised function of a settings table."""
+
+    name: str
+    unit: str
+    label_en: str
+    label_ko: str
+    function: Callable[[pd.DataFrame], np.ndarray]
+
+
+@dataclass
+class ParameterChange:
+    name: str
+    current: float
+    recommended: float
+    fixed: bool
+    machine_min: float
+    machine_max: float
+    observed_min: float
+    observed_max: float
+    extrapolated: bool
+
+    @property
+    def change(self) -> float:
+        return self.recommended - self.current
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "change": self.change}
+
+
+@dataclass
+class Recommendation:
+    """Current against recommended set points, with the expected defect rate and its interval, the flags and the
+    Pareto front; `text` holds plain-words advice in English and Korean."""
+
+    parameters: list[ParameterChange]
+    current: dict[str, float]
+    recommended: dict[str, float]
+    current_defect_rate: float
+    current_interval: tuple[float, float]
+    expected_defect_rate: float
+    expected_interval: tuple[float, float]
+    effect_interval: tuple[float, float]  # change in defect rate (recommended − current), 10–90 % of members
+    objectives: list[str]
+    current_objectives: dict[str, float]
+    expected_objectives: dict[str, float]
+    pareto: list[dict[str, Any]]
+    extrapolation: list[str]  # parameters outside the observed range
+    outside_trust_region: bool
+    knn_distance: float
+    knn_typical: float
+    n_trials: int
+    text: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> list[ParameterChange]:
+        return [
+            c
+            for c in self.parameters
+            if not math.isclose(c.recommended, c.current, rel_tol=1e-9, abs_tol=1e-9)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "parameters": [c.to_dict() for c in self.parameters],
+            "current": self.current,
+            "recommended": self.recommended,
+            "current_defect_rate": self.current_defect_rate,
+            "current_interval": list(self.current_interval),
+            "expected_defect_rate": self.expected_defect_rate,
+            "expected_interval": list(self.expected_interval),
+            "effect_interval": list(self.effect_interval),
+            "objectives": self.objectives,
+            "current_objectives": self.current_objectives,
+            "expected_objectives": self.expected_objectives,
+            "pareto": self.pareto,
+            "extrapolation": self.extrapolation,
+            "outside_trust_region": self.outside_trust_region,
+            "knn_distance": self.knn_distance,
+            "knn_typical": self.knn_typical,
+            "n_trials": self.n_trials,
+            "text": self.text,
+        }
+
+
+# ---- the search --------------------------------------------------------------------------------------------------------
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def _non_dominated(F: np.ndarray) -> np.ndarray:
+    """Indices of the rows of F (to minimise) no other row dominates."""
+    keep = []
+    for i in range(len(F)):
+        worse_or_equal = np.all(F[i] >= F, axis=1)
+        dominated = np.any(worse_or_equal & np.any(F[i] > F, axis=1))
+        if not dominated:
+            keep.append(i)
+    return np.array(keep, dtype=int)
+
+
+def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[str, list[str]]:
+    en, ko = [], []
+    lo, hi = rec.expected_interval
+    en.append(
+        f"Expected defect rate {_pct(rec.expected_defect_rate)} (likely {_pct(lo)}–{_pct(hi)}) instead of "
+        f"{_pct(rec.current_defect_rate)} now."
+    )
+    ko.append(
+        f"예상 불량률 {_pct(rec.expected_defect_rate)} (범위 {_pct(lo)}–{_pct(hi)}), 현재 {_pct(rec.current_defect_rate)}."
+    )
+    for c in sorted(rec.changed, key=lambda c: -abs(c.change) / max(c.observed_max - c.observed_min, 1e-12)):
+        name_en, name_ko = labels.get(c.name, (c.name, c.name))
+        verb_en = "Raise" if c.change > 0 else "Lower"
+        verb_ko = "올리세요" if c.change > 0 else "내리세요"
+        en.append(f"{verb_en} {name_en} from {nice(c.current)} to {nice(c.recommended)}.")
+        ko.append(f"{name_ko}을(를) {nice(c.current)}에서 {nice(c.recommended)}(으)로 {verb_ko}.")
+    if not rec.changed:
+        en.append("Keep the current settings: the data shows no clearly better point.")
+        ko.append("현재 설정을 유지하세요: 데이터에서 뚜렷이 더 나은 설정을 찾지 못했습니다.")
+    if rec.extrapolation or rec.outside_trust_region:
+        names_en = ", ".join(labels.get(p, (p, p))[0] for p in rec.extrapolation) or "the combination"
+        names_ko = ", ".join(labels.get(p, (p, p))[1] for p in rec.extrapolation) or "설정 조합"
+        if rec.outside_trust_region:
+            en.append(
+                f"Warning: {names_en} goes beyond the settings seen in the data; the model is extrapolating — try "
+                "it on a few parts first."
+            )
+            ko.append(
+                f"주의: {names_ko}이(가) 데이터에 없는 범위입니다. 모델이 외삽하고 있으니 먼저 소량으로 시험하세요."
+            )
+        else:
+            en.append(
+                f"Note: {names_en} goes slightly past the settings seen in the data (within the trust margin); "
+                "check the first parts."
+            )
+            ko.append(
+                f"참고: {names_ko}이(가) 데이터 범위를 약간(허용 여유 안에서) 벗어납니다. 첫 부품을 확인하세요."
+            )
+    return {"en": en, "ko": ko}
+
+
+def recommend(
+    model: QualityModel,
+    current: Mapping[str, float],
+    limits: Limits,
+    *,
+    fixed: Mapping[str, float] | Sequence[str] = (),
+    objectives: Sequence[Objective] = (),
+    margin: float = 0.0,
+    allow_extrapolation: bool = False,
+    max_changed: int | None = None,
+    risk_aversion: float = 1.0,
+    n_candidates: int = 4096,
+    n_trials: int = 120,
+    labels: Mapping[str, tuple[str, str]] | None = None,
+    seed: int = 0,
+) -> Recommendation:
+    """Set points that minimise the predicted defect rate (and, as further objectives, e.g. cycle time or energy).
+
+    Search space: each parameter's machine limits (`limits`, hard), intersected — unless `allow_extrapolation` —
+    with the trust region (`TrustRegion`, points outside it are infeasible); `fixed` parameters stay at the given
+    (or current) value; `max_changed=1` changes one parameter only. The score to minimise is the ensemble mean plus
+    `risk_aversion` × its standard deviation (a lower-confidence-bound rule guards against chasing model noise,
+    Srinivas et al. 2010). A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
+    (Bergstra et al. 2011), NSGA-II for several (Deb et al., *IEEE TEVC* 6(2), 2002). From the Pareto front the
+    recommendation is the point with the least further objectives among those within 10 % (relative) of the
+    lowest defect score.
+    """
+    params = model.parameters
+    labels = dict(labels or {})
+    missing = [p for p in params if p not in current or p not in limits]
+    if missing:
+        raise InvalidInput(
+            f"current settings and machine limits are needed for every parameter; missing: {missing}",
+            f"모든 공정 변수에 현재 설정과 설비 한계가 필요합니다. 없는 변수: {missing}",
+            code="bad_setting",
+        )
+    fixed_values = dict(fixed) if isinstance(fixed, Mapping) else {p: current[p] for p in fixed}
+    unknown = [p for p in fixed_values if p not in params]
+    if unknown:
+        raise InvalidInput(
+            f"fixed parameters {unknown} are not among the model's parameters {params}",
+            f"고정할 변수 {unknown}이(가) 모델의 변수 {params}에 없습니다",
+            code="unknown_parameter",
+        )
+    mach_lo = np.array([float(limits[p][0]) for p in params])
+    mach_hi = np.array([float(limits[p][1]) for p in params])
+    x_cur = np.clip(np.array([float(current[p]) for p in params]), mach_lo, mach_hi)
+    for p, v in fixed_values.items():
+        j = params.index(p)
+        if not mach_lo[j] <= v <= mach_hi[j]:
+            raise InvalidInput(
+                f"fixed {p}={v} is outside the machine limits {mach_lo[j]}–{mach_hi[j]}",
+                f"고정값 {p}={v}이(가) 설비 한계 {mach_lo[j]}–{mach_hi[j]}를 벗어납니다",
+                code="bad_setting",
+                field=p,
+            )
+    region = TrustRegion.fit(model.observed, params, margin)
+    if allow_extrapolation:
+        lo, hi = mach_lo.copy(), mach_hi.copy()
+    else:
+        lo, hi = np.maximum(mach_lo, region.low), np.minimum(mach_hi, region.high)
+        # a current setting outside the data stays reachable (no change is always allowed)
+        lo, hi = np.minimum(lo, x_cur), np.maximum(hi, x_cur)
+    free = np.array([p not in fixed_values for p in params])
+    for p, v in fixed_values.items():
+        j = params.index(p)
+        lo[j] = hi[j] = v
+    x_base = x_cur.copy()
+    for p, v in fixed_values.items():
+        x_base[params.index(p)] = v
+
+    def scores(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        P = model.member_predictions(X)
+        return P.mean(axis=0) + risk_aversion * P.std(axis=0), P
+
+    def further(X: np.ndarray) -> np.ndarray:
+        if not objectives:
+            return np.zeros((len(X), 0))
+        frame = pd.DataFrame(X, columns=params)
+        return np.column_stack([np.asarray(o.function(frame), dtype="float64") for o in objectives])
+
+    penalty_scale = 1.0
+    free_idx = np.flatnonzero(free & (hi > lo))
+    if max_changed is not None and max_changed < 1:
+        raise InvalidInput("max_changed must be ≥ 1", "max_changed는 1 이상이어야 합니다", code="bad_setting")
+
+    # 1. candidates: the current point, and a Sobol sample of the box (or one-parameter lines)
+    cands = [x_base[None, :]]
+    if max_changed == 1:
+        for j in free_idx:
+            line = np.repeat(x_base[None, :], 256, axis=0)
+            line[:, j] = np.linspace(lo[j], hi[j], 256)
+            cands.append(line)
+    elif len(free_idx):
+        m = int(2 ** math.ceil(math.log2(max(n_candidates, 2))))
+        u = qmc.Sobol(d=len(free_idx), scramble=True, seed=seed).random(m)
+        X = np.repeat(x_base[None, :], m, axis=0)
+        X[:, free_idx] = lo[free_idx] + u * (hi[free_idx] - lo[free_idx])
+        cands.append(X)
+    C = np.vstack(cands)
+    ex = np.zeros(len(C)) if allow_extrapolation else region.excess(C)
+    ex[0] = 0.0  # the current settings are always a feasible answer ("change nothing")
+    s, _ = scores(C)
+    F = np.column_stack([s + penalty_scale * ex, further(C)])
+    trials_done = 0
+
+    # 2. Optuna refines around the best candidates (not for the one-parameter search: it is a full line scan)
+    if max_changed != 1 and len(free_idx) and n_trials > 0:
+        names = [params[j] for j in free_idx]
+        multi = bool(objectives)
+        order = np.argsort(F[:, 0])[:8]
+
+        def to_x(trial_params: Mapping[str, float]) -> np.ndarray:
+            x = x_base.copy()
+            for j, n in zip(free_idx, names, strict=True):
+                x[j] = trial_params[n]
+            return x
+
+        def objective(trial: optuna.Trial):
+            x = to_x({n: trial.suggest_float(n, lo[j], hi[j]) for j, n in zip(free_idx, names, strict=True)})
+            e = 0.0 if allow_extrapolation else float(region.excess(x[None, :])[0])
+            trial.set_constraint("trust_region", e)
+            sc, _ = scores(x[None, :])
+            if multi:
+                return (float(sc[0]), *further(x[None, :])[0].tolist())
+            return float(sc[0]) + penalty_scale * e
+
+        if multi:
+            sampler = optuna.samplers.NSGAIISampler(seed=seed, population_size=24)
+            study = optuna.create_study(directions=["minimize"] * (1 + len(objectives)), sampler=sampler)
+        else:
+            sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=10, multivariate=True)
+            study = optuna.create_study(direction="minimize", sampler=sampler)
+        for i in order:
+            study.enqueue_trial(
+                {n: float(np.clip(C[i, j], lo[j], hi[j])) for j, n in zip(free_idx, names, strict=True)}
+            )
+        study.optimize(objective, n_trials=n_trials)
+        trials_done = len(study.trials)
+        T = np.vstack([to_x(t.params) for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
+        ex_t = np.zeros(len(T)) if allow_extrapolation else region.excess(T)
+        s_t, _ = scores(T)
+        C = np.vstack([C, T])
+        ex = np.concatenate([ex, ex_t])
+        F = np.vstack([F, np.column_stack([s_t + penalty_scale * ex_t, further(T)])])
+
+    # 3. Pareto front of the feasible points, and the pick
+    feasible = ex <= 1e-12
+    Cf, Ff = C[feasible], F[feasible]
+    front = _non_dominated(Ff) if objectives else np.array([int(np.argmin(Ff[:, 0]))])
+    best_defect = Ff[front, 0].min()
+    if objectives:
+        ok = front[Ff[front, 0] <= best_defect * 1.10 + 1e-9]
+        pick = ok[np.lexsort(tuple(Ff[ok, k] for k in range(Ff.shape[1] - 1, 0, -1)))[0]]
+    else:
+        pick = front[0]
+    x_rec = np.clip(Cf[pick], mach_lo, mach_hi)  # hard limits, whatever the search did
+    # Do not recommend a change the ensemble cannot tell from the current point.
+    P_cur, P_rec = (
+        model.member_predictions(x_base[None, :])[:, 0],
+        model.member_predictions(x_rec[None, :])[:, 0],
+    )
+    if (
+        P_rec.mean() + risk_aversion * P_rec.std() >= P_cur.mean() + risk_aversion * P_cur.std()
+        and not objectives
+    ):
+        x_rec = x_base.copy()
+        P_rec = P_cur
+    diff = P_rec - P_cur
+
+    observed_lo = np.quantile(model.observed[params].to_numpy(), 0.005, axis=0)
+    observed_hi = np.quantile(model.observed[params].to_numpy(), 0.995, axis=0)
+    extrap = [p for j, p in enumerate(params) if x_rec[j] < observed_lo[j] or x_rec[j] > observed_hi[j]]
+    outside = bool(region.excess(x_rec[None, :])[0] > 1e-12)
+    changes = [
+        ParameterChange(
+            p,
+            float(x_cur[j]),
+            float(x_rec[j]),
+            p in fixed_values,
+            float(mach_lo[j]),
+            float(mach_hi[j]),
+            float(observed_lo[j]),
+            float(observed_hi[j]),
+            p in extrap,
+        )
+        for j, p in enumerate(params)
+    ]
+    obj_cur = further(x_base[None, :])[0] if objectives else []
+    obj_rec = further(x_rec[None, :])[0] if objectives else []
+    pareto = []
+    if objectives:
+        P_front = model.member_predictions(Cf[front])
+        for k, i in enumerate(front):
+            pareto.append(
+                {
+                    "defect_rate": float(P_front[:, k].mean()),
+                    **{o.name: float(Ff[i, 1 + m]) for m, o in enumerate(objectives)},
+                    "settings": {p: float(Cf[i, j]) for j, p in enumerate(params)},
+                    "recommended": bool(i == pick),
+                }
+            )
+        pareto.sort(key=lambda r: r["defect_rate"])
+    rec = Recommendation(
+        parameters=changes,
+        current={p: float(x_cur[j]) for j, p in enumerate(params)},
+        recommended={p: float(x_rec[j]) for j, p in enumerate(params)},
+        current_defect_rate=float(P_cur.mean()),
+        current_interval=(float(np.quantile(P_cur, 0.1)), float(np.quantile(P_cur, 0.9))),
+        expected_defect_rate=float(P_rec.mean()),
+        expected_interval=(float(np.quantile(P_rec, 0.1)), float(np.quantile(P_rec, 0.9))),
+        effect_interval=(float(np.quantile(diff, 0.1)), float(np.quantile(diff, 0.9))),
+        objectives=[o.name for o in objectives],
+        current_objectives={o.name: float(v) for o, v in zip(objectives, obj_cur, strict=True)},
+        expected_objectives={o.name: float(v) for o, v in zip(objectives, obj_rec, strict=True)},
+        pareto=pareto,
+        extrapolation=extrap,
+        outside_trust_region=outside,
+        knn_distance=float(region.knn_distance(x_rec[None, :])[0]),
+        knn_typical=region.knn_typical,
+        n_trials=trials_done,
+    )
+    rec.text = _text(rec, labels)
+    return rec

@@ -1,0 +1,182 @@
+"""The optimisation a page, the API and the assistant share: recommend for a stored machine, and keep recipes.
+
+Recipes live in a small JSON file in the data folder until the store has a table for them; nothing here writes to a
+machine (no write-enabled connector exists yet).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+import pandas as pd
+
+from sandan.domain import Conflict, InvalidInput, NotFound
+from sandan.optimize.recommend import Objective, QualityModel, Recommendation, recommend
+from sandan.twin.process import MODELS
+
+RECIPE_FILE = "optimize_recipes.json"
+_lock = threading.Lock()
+
+
+def cycle_time_from_timestamps(frame: pd.DataFrame, parameters: list[str]) -> Objective | None:
+    """Cycle time learned from the gaps between consecutive parts (stops > 1.5 × the median gap left out), as a
+    median (quantile) LightGBM regression on the parameters; None when too few gaps remain."""
+    t = pd.to_datetime(frame["time"], utc=True)
+    gap = t.diff().dt.total_seconds().to_numpy()
+    med = np.nanmedian(gap) if len(gap) > 1 else np.nan
+    keep = np.isfinite(gap) & (gap > 0) & (gap <= 1.5 * med)
+    if keep.sum() < 50:
+        return None
+    X = frame.loc[keep, parameters].to_numpy(dtype="float64")
+    booster = lgb.train(
+        {"objective": "quantile", "alpha": 0.5, "verbose": -1, "num_threads": 2, "num_leaves": 15},
+        lgb.Dataset(X, gap[keep]),
+        num_boost_round=100,
+    )
+    return Objective(
+        "cycle_time_s",
+        "s",
+        "cycle time",
+        "사이클 타임",
+        lambda f: booster.predict(f[parameters].to_numpy(dtype="float64")),
+    )
+
+
+def recommend_for_machine(
+    store: Any,
+    company_id: str,
+    machine_id: str,
+    *,
+    days: float = 30.0,
+    fixed: dict[str, float] | None = None,
+    objectives: tuple[str, ...] = (),
+    allow_extrapolation: bool = False,
+    end: datetime | None = None,
+    seed: int = 0,
+) -> Recommendation:
+    """Learn P(ng | parameters) from the machine's recent part records and recommend set points.
+
+    Machine limits are the process family's defaults (twin parameter catalogue) until machines carry their own;
+    parameters the family does not know are limited to the observed range. Current settings: the median of the
+    last 50 parts' logged values (the controller scatters around the set point).
+    """
+    machine = store.get_machine(company_id, machine_id)
+    if machine is None:
+        raise NotFound(
+            f"machine {machine_id!r} not found",
+            f"설비 {machine_id!r}을(를) 찾을 수 없습니다",
+            code="unknown_machine",
+            machine_id=machine_id,
+        )
+    end = end or datetime.now(UTC)
+    frame = store.training_frame(company_id, end - timedelta(days=days), end, [machine_id])
+    params = [p for p in frame.attrs.get("params", []) if pd.api.types.is_numeric_dtype(frame[p])]
+    if len(frame) < 50 or not params:
+        raise InvalidInput(
+            f"machine {machine_id} has {len(frame)} part records with parameters in the last {days:g} days; "
+            "at least 50 are needed",
+            f"설비 {machine_id}의 최근 {days:g}일 부품 기록이 {len(frame)}개입니다. 50개 이상 필요합니다",
+            code="too_few_rows",
+        )
+    frame = frame.sort_values("time").reset_index(drop=True)
+    family_model = MODELS.get(machine.family)
+    known = {p.name: p for p in family_model.PARAMETERS} if family_model else {}
+    limits = {
+        p: (known[p].machine_min, known[p].machine_max)
+        if p in known
+        else (float(frame[p].min()), float(frame[p].max()))
+        for p in params
+    }
+    labels = {p: (known[p].label_en, known[p].label_ko) if p in known else (p, p) for p in params}
+    model = QualityModel.fit(frame, params, n_members=6, seed=seed)
+    current = frame[params].tail(50).median().to_dict()
+    objs = []
+    if "cycle_time_s" in objectives:
+        ct = cycle_time_from_timestamps(frame, params)
+        if ct is not None:
+            objs.append(ct)
+    return recommend(
+        model,
+        current,
+        limits,
+        fixed=fixed or {},
+        objectives=objs,
+        allow_extrapolation=allow_extrapolation,
+        labels=labels,
+        n_trials=60,
+        seed=seed,
+    )
+
+
+# ---- recipes --------------------------------------------------------------------------------------------------------
+
+
+def _path(data_dir: Path) -> Path:
+    return Path(data_dir) / RECIPE_FILE
+
+
+def _load(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    p = _path(data_dir)
+    return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
+
+
+def save_recipe(
+    data_dir: Path,
+    company_id: str,
+    machine_id: str,
+    name: str,
+    settings: dict[str, float],
+    user_id: str,
+    note: str = "",
+) -> dict[str, Any]:
+    """Keep a set of set points under a name for one machine (tenant-scoped by company)."""
+    if not name.strip() or not settings:
+        raise InvalidInput(
+            "a recipe needs a name and at least one setting",
+            "레시피에는 이름과 설정값이 하나 이상 필요합니다",
+            code="bad_recipe",
+        )
+    recipe = {
+        "id": uuid.uuid4().hex[:12],
+        "machine_id": machine_id,
+        "name": name.strip(),
+        "settings": {k: float(v) for k, v in settings.items()},
+        "note": note,
+        "created_by": user_id,
+        "created_at": datetime.now(UTC).isoformat(),
+    }
+    with _lock:
+        data = _load(data_dir)
+        data.setdefault(company_id, []).append(recipe)
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        tmp = _path(data_dir).with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(_path(data_dir))
+    return recipe
+
+
+def list_recipes(data_dir: Path, company_id: str, machine_id: str | None = None) -> list[dict[str, Any]]:
+    rows = _load(data_dir).get(company_id, [])
+    return [r for r in rows if machine_id is None or r["machine_id"] == machine_id]
+
+
+def apply_recipe(data_dir: Path, company_id: str, recipe_id: str, confirmed: bool) -> None:
+    """Write a recipe's set points to the machine — refused: no write-enabled connector is configured."""
+    if not any(r["id"] == recipe_id for r in list_recipes(data_dir, company_id)):
+        raise NotFound(f"recipe {recipe_id!r} not found", f"레시피 {recipe_id!r}을(를) 찾을 수 없습니다")
+    raise Conflict(
+        "settings are not written to the machine: no write-enabled connector is configured"
+        + ("" if confirmed else ", and a person must confirm the change")
+        + ". Enter the recipe at the machine's controller by hand.",
+        "설비에 설정값을 쓰지 않았습니다: 쓰기가 허용된 커넥터가 설정되어 있지 않습니다"
+        + ("" if confirmed else ". 또한 담당자의 확인이 필요합니다")
+        + ". 레시피를 설비 제어기에 직접 입력하세요.",
+        code="no_write_connector",
+    )

@@ -1,0 +1,599 @@
+"""The one `Store` interface every capability uses; DuckDB and PostgreSQL implement it identically.
+
+Every method that touches company data takes the company id first. The only calls without one are named
+`cross_tenant_*` (operator functions) or concern login (users and tokens are looked up before a tenant is known).
+"""
+
+from __future__ import annotations
+
+import abc
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+
+from sandan.domain import PART_SCHEMA, Company, Conflict, InvalidInput, Line, Machine, Signal, Site, User
+
+# The result of `Store.aggregate_readings`: one row per (bucket, machine_id, signal).
+AGGREGATE_SCHEMA = pa.schema(
+    [
+        ("bucket", pa.timestamp("us", tz="UTC")),
+        ("machine_id", pa.string()),
+        ("signal", pa.string()),
+        ("avg", pa.float64()),
+        ("min", pa.float64()),
+        ("max", pa.float64()),
+        ("count", pa.int64()),
+    ]
+)
+
+
+@dataclass
+class QuarantineItem:
+    """A rejected record: where it came from, its raw payload, and why it was rejected."""
+
+    source: str
+    kind: str  # reading | part | event | file
+    raw: str  # JSON text of the record as received (or a file reference for whole-file rejects)
+    reason_code: str
+    reason_en: str
+    reason_ko: str
+    location: dict[str, Any] = field(default_factory=dict)  # file, row, column, field
+    batch_id: str = ""
+
+
+@dataclass
+class TokenRecord:
+    token_id: str
+    user_id: str
+    kind: str  # api | session
+    name: str
+    expires_at: datetime | None
+    revoked: bool
+
+
+# The result of `Store.count_parts`: produced and good quantities per (time bucket, machine, product).
+PART_COUNT_SCHEMA = pa.schema(
+    [
+        ("time", pa.timestamp("us", tz="UTC")),
+        ("machine_id", pa.string()),
+        ("product", pa.string()),
+        ("produced", pa.int64()),
+        ("good", pa.int64()),
+    ]
+)
+
+# Both stores keep an hourly rollup of part counts, maintained by every append of part records.
+PART_ROLLUP_S = 3600
+
+# Model predictions as stored by `Store.append_predictions`; key (model_name, model_version, machine_id, time, part_id).
+PREDICTION_SCHEMA = pa.schema(
+    [
+        ("time", pa.timestamp("us", tz="UTC")),
+        ("machine_id", pa.string()),
+        ("part_id", pa.string()),
+        ("model_name", pa.string()),
+        ("model_version", pa.int64()),
+        ("score", pa.float64()),  # probability of the positive class (classification) or the predicted value
+        ("label", pa.string()),
+    ]
+)
+
+MODEL_STAGES = ("candidate", "production", "retired")
+
+
+@dataclass
+class ModelVersion:
+    """One registered version of a company's model; the artifact folder holds the model itself."""
+
+    name: str
+    version: int
+    task: str  # Classifier | Regressor
+    target: str
+    features: list[str]
+    metrics: dict[str, Any]
+    fingerprint: str  # SHA-256 of the training rows (never the rows)
+    artifact: str  # folder written by sandan.learn.save_model
+    stage: str = "candidate"  # candidate | production | retired
+    trained_by: str | None = None
+    trained_at: datetime | None = None
+    # what the model was trained on: machine_ids, product, window
+    scope: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""  # "" trained here, "catalogue:<id>" adopted, "catalogue:<id>:fine-tuned"
+    stage_changed_at: datetime | None = None
+
+
+@dataclass
+class CatalogueEntry:
+    """A model published to a process family's shared catalogue: metadata and artifact, never data.
+
+    `publisher_company_id` is filled only when the publisher consented to be named (or for the publisher itself)."""
+
+    id: int
+    family: str
+    name: str
+    task: str
+    target: str
+    features: list[str]
+    metrics: dict[str, Any]  # the publisher's own evaluation
+    artifact: str
+    description: str = ""
+    publisher_company_id: str | None = None
+    publisher_named: bool = False
+    published_at: datetime | None = None
+    mine: bool = False  # the viewing company is the publisher
+    evaluations: int = 0  # how many member companies have evaluated it on their own data
+
+
+@dataclass
+class CatalogueScore:
+    """One company's own score of a catalogue entry on its own data (what it did with it: evaluated, adopted…)."""
+
+    entry_id: int
+    metrics: dict[str, Any]
+    n_rows: int
+    action: str  # evaluated | adopted | fine-tuned
+    evaluated_at: datetime | None = None
+
+
+class Store(abc.ABC):
+    """Persistence behind one interface. Implementations: `DuckDBStore`, `PostgresStore`."""
+
+    url: str
+
+    # ---- life cycle -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def migrate(self) -> int:
+        """Apply pending schema migrations; returns the schema version now in force."""
+
+    @abc.abstractmethod
+    def schema_version(self) -> int: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- assets ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def upsert_company(self, company: Company) -> None: ...
+
+    @abc.abstractmethod
+    def get_company(self, company_id: str) -> Company | None: ...
+
+    @abc.abstractmethod
+    def cross_tenant_companies(self) -> list[Company]:
+        """All companies — operator views only."""
+
+    @abc.abstractmethod
+    def upsert_site(self, company_id: str, site: Site) -> None: ...
+
+    @abc.abstractmethod
+    def list_sites(self, company_id: str) -> list[Site]: ...
+
+    @abc.abstractmethod
+    def upsert_line(self, company_id: str, line: Line) -> None: ...
+
+    @abc.abstractmethod
+    def list_lines(self, company_id: str, site_id: str | None = None) -> list[Line]: ...
+
+    @abc.abstractmethod
+    def upsert_machine(self, company_id: str, machine: Machine) -> None: ...
+
+    @abc.abstractmethod
+    def list_machines(self, company_id: str, line_id: str | None = None) -> list[Machine]: ...
+
+    def get_machine(self, company_id: str, machine_id: str) -> Machine | None:
+        return next((m for m in self.list_machines(company_id) if m.id == machine_id), None)
+
+    @abc.abstractmethod
+    def upsert_signals(self, company_id: str, signals: list[Signal]) -> None: ...
+
+    @abc.abstractmethod
+    def list_signals(self, company_id: str, machine_id: str | None = None) -> list[Signal]: ...
+
+    # ---- time series and records ------------------------------------------------------------
+    @abc.abstractmethod
+    def append_readings(self, company_id: str, batch: pa.Table) -> int:
+        """Insert a validated READING_SCHEMA batch (no duplicate keys inside it); rows whose key
+        (machine_id, signal, time) is already stored are skipped. Returns the number inserted."""
+
+    @abc.abstractmethod
+    def append_parts(self, company_id: str, batch: pa.Table) -> int:
+        """Insert a validated PART_SCHEMA batch; key (machine_id, time, part_id). Returns the number inserted."""
+
+    @abc.abstractmethod
+    def append_events(self, company_id: str, batch: pa.Table) -> int:
+        """Insert a validated EVENT_SCHEMA batch; key (machine_id, start). Returns the number inserted."""
+
+    @abc.abstractmethod
+    def query_readings(
+        self,
+        company_id: str,
+        start: datetime,
+        end: datetime,
+        machine_ids: list[str] | None = None,
+        signals: list[str] | None = None,
+        limit: int | None = None,
+    ) -> pa.Table:
+        """Readings with start <= time < end, ordered by time (READING_SCHEMA)."""
+
+    @abc.abstractmethod
+    def aggregate_readings(
+        self,
+        company_id: str,
+        start: datetime,
+        end: datetime,
+        bucket_s: int,
+        machine_ids: list[str] | None = None,
+        signals: list[str] | None = None,
+    ) -> pa.Table:
+        """Per (bucket, machine_id, signal): avg, min, max, count over start <= time < end.
+        Buckets are aligned to the Unix epoch; `bucket` is the bucket's start time (UTC)."""
+
+    @abc.abstractmethod
+    def query_parts(
+        self,
+        company_id: str,
+        start: datetime,
+        end: datetime,
+        machine_ids: list[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+        columns: list[str] | None = None,
+        result: str | None = None,
+    ) -> pa.Table:
+        """Part records with start <= time < end (PART_SCHEMA), ordered by time.
+
+        `columns` picks a subset of PART_SCHEMA (e.g. time, machine_id, result for counts): much less to read and
+        convert than the JSON parameter columns. `result` keeps only records with that result ("ng": the scrap,
+        which both stores find without reading the good parts)."""
+
+    @abc.abstractmethod
+    def count_parts(
+        self,
+        company_id: str,
+        start: datetime,
+        end: datetime,
+        bucket_s: int = PART_ROLLUP_S,
+        machine_ids: list[str] | None = None,
+    ) -> pa.Table:
+        """Produced and good quantities of the part records with start <= time < end, per (bucket, machine_id,
+        product) (PART_COUNT_SCHEMA), ordered by time, machine_id, product. Buckets are aligned to the Unix epoch
+        and clipped to the window: `time` is the later of the bucket's start and `start`, so every part counted
+        in a row completed in [time, next bucket start) ∩ [start, end). A missing product is None.
+
+        With `bucket_s` a multiple of PART_ROLLUP_S the whole buckets come from the hourly rollup the stores keep
+        at ingest (a few rows per machine-hour instead of one per part); other widths count the records."""
+
+    @abc.abstractmethod
+    def query_events(
+        self, company_id: str, start: datetime, end: datetime, machine_ids: list[str] | None = None
+    ) -> pa.Table:
+        """Machine events overlapping [start, end) (EVENT_SCHEMA), ordered by start."""
+
+    @abc.abstractmethod
+    def set_event_reason(
+        self,
+        company_id: str,
+        machine_id: str,
+        start: datetime,
+        reason_code: str,
+        user_id: str | None,
+        note: str | None = None,
+    ) -> dict[str, Any] | None:
+        """Give the stored event keyed (machine_id, start) a reason code — and a note, when one is given — as an
+        operator's label. In one transaction the event records who labelled it and when (`labelled_by`,
+        `labelled_at`) and the audit log gets an `event.label` entry naming the event and the old and new reason.
+        Returns the event as stored afterwards (EVENT_SCHEMA fields plus labelled_by, labelled_at), or None when
+        the company has no event with that key (nothing is written then)."""
+
+    @abc.abstractmethod
+    def count_rows(self, company_id: str, table: str) -> int:
+        """Row count of one of readings | part_records | machine_events for a company."""
+
+    def training_frame(
+        self,
+        company_id: str,
+        start: datetime,
+        end: datetime,
+        machine_ids: list[str] | None = None,
+        product: str | None = None,
+    ) -> pd.DataFrame:
+        """Part records pivoted wide: identity columns, one column per process parameter and per measured
+        characteristic, then `result` and `defect_type`. `frame.attrs` names the parameter and measure columns."""
+        parts = self.query_parts(company_id, start, end, machine_ids).to_pandas()
+        if product is not None:
+            parts = parts[parts["product"] == product]
+        return pivot_parts(parts)
+
+    # ---- quarantine -----------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> None: ...
+
+    @abc.abstractmethod
+    def list_quarantine(
+        self, company_id: str, status: str | None = "open", limit: int = 100, offset: int = 0
+    ) -> list[dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def get_quarantine(self, company_id: str, item_id: int) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    def set_quarantine_status(self, company_id: str, item_id: int, status: str, user_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def count_quarantine(self, company_id: str, status: str | None = "open") -> int: ...
+
+    # ---- accounts -------------------------------------------------------------------------
+    @abc.abstractmethod
+    def add_user(self, user: User, password_hash: str) -> None: ...
+
+    @abc.abstractmethod
+    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+
+    @abc.abstractmethod
+    def user_for_login(self, user_id: str) -> tuple[User, str] | None:
+        """The user and its password hash, looked up before any tenant is known."""
+
+    @abc.abstractmethod
+    def list_users(self, company_id: str) -> list[User]: ...
+
+    @abc.abstractmethod
+    def cross_tenant_operators(self) -> list[User]: ...
+
+    @abc.abstractmethod
+    def add_token(
+        self, token_id: str, user_id: str, token_hash: str, kind: str, name: str, expires_at: datetime | None
+    ) -> None: ...
+
+    @abc.abstractmethod
+    def token_for_hash(self, token_hash: str) -> TokenRecord | None: ...
+
+    @abc.abstractmethod
+    def revoke_token(self, token_id: str) -> None: ...
+
+    @abc.abstractmethod
+    def add_audit(
+        self, company_id: str | None, user_id: str | None, action: str, target: str, detail: str
+    ) -> None: ...
+
+    @abc.abstractmethod
+    def list_audit(self, company_id: str, limit: int = 100) -> list[dict[str, Any]]: ...
+
+    # ---- model registry, predictions and the shared catalogue -----------------------------------------
+    @abc.abstractmethod
+    def next_model_version(self, company_id: str, name: str) -> int:
+        """The version number the next registration of model `name` gets (1 for a new name)."""
+
+    @abc.abstractmethod
+    def add_model_version(self, company_id: str, model: ModelVersion) -> None:
+        """Register a model version; `Conflict` when (name, version) is already registered."""
+
+    @abc.abstractmethod
+    def list_model_versions(self, company_id: str, name: str | None = None) -> list[ModelVersion]:
+        """The company's model versions, by name then newest version first."""
+
+    @abc.abstractmethod
+    def get_model_version(self, company_id: str, name: str, version: int) -> ModelVersion | None: ...
+
+    @abc.abstractmethod
+    def set_model_stage(self, company_id: str, name: str, version: int, stage: str) -> None:
+        """Move a version to candidate | production | retired. Production is exclusive per model name: in the
+        same transaction the previous production version is retired."""
+
+    @abc.abstractmethod
+    def append_predictions(self, company_id: str, batch: pa.Table) -> int:
+        """Insert a PREDICTION_SCHEMA batch; rows whose key is already stored are skipped. Returns the number
+        inserted."""
+
+    @abc.abstractmethod
+    def query_predictions(
+        self,
+        company_id: str,
+        start: datetime,
+        end: datetime,
+        machine_ids: list[str] | None = None,
+        model_name: str | None = None,
+        limit: int | None = None,
+    ) -> pa.Table:
+        """Predictions with start <= time < end (PREDICTION_SCHEMA), ordered by time."""
+
+    @abc.abstractmethod
+    def add_catalogue_entry(
+        self, company_id: str, entry: CatalogueEntry, *, publisher_named: bool, published_by: str | None
+    ) -> int:
+        """Publish a model of `company_id` to `entry.family`'s catalogue; returns the new entry id."""
+
+    @abc.abstractmethod
+    def cross_tenant_catalogue(self, family: str, viewer_company_id: str) -> list[CatalogueEntry]:
+        """The family's catalogue as `viewer_company_id` may see it: publishers are named only with their
+        consent (or to themselves); no other company's rows, scores or predictions."""
+
+    def cross_tenant_catalogue_entry(self, entry_id: int, viewer_company_id: str) -> CatalogueEntry | None:
+        """One entry as `viewer_company_id` may see it (any family; callers check the family)."""
+        family = self.cross_tenant_catalogue_family(entry_id)
+        if family is None:
+            return None
+        return next(
+            (e for e in self.cross_tenant_catalogue(family, viewer_company_id) if e.id == entry_id), None
+        )
+
+    @abc.abstractmethod
+    def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:
+        """The process family an entry was published to (None when there is no such entry)."""
+
+    @abc.abstractmethod
+    def put_catalogue_score(self, company_id: str, score: CatalogueScore) -> None:
+        """Record (replace) the company's own score of a catalogue entry."""
+
+    @abc.abstractmethod
+    def list_catalogue_scores(self, company_id: str, entry_id: int | None = None) -> list[CatalogueScore]:
+        """The company's own scores of catalogue entries, newest first."""
+
+
+def part_columns(columns: list[str] | None) -> pa.Schema:
+    """The PART_SCHEMA subset named by `columns` (all of it for None), refusing unknown names."""
+    if columns is None:
+        return PART_SCHEMA
+    unknown = [c for c in columns if c not in PART_SCHEMA.names]
+    if unknown:
+        raise InvalidInput(
+            f"unknown part-record column(s) {', '.join(unknown)}; use {', '.join(PART_SCHEMA.names)}",
+            f"알 수 없는 생산 실적 열 {', '.join(unknown)}; {', '.join(PART_SCHEMA.names)} 중에서 고르세요",
+        )
+    return pa.schema([PART_SCHEMA.field(c) for c in columns])
+
+
+def pivot_parts(parts: pd.DataFrame) -> pd.DataFrame:
+    """Spread the JSON `params` and `measures` of part records into one column each (shared by both stores)."""
+    ident = ["time", "machine_id", "part_id", "lot_id", "product"]
+    if parts.empty:
+        frame = pd.DataFrame(columns=[*ident, "result", "defect_type"])
+        frame.attrs.update(params=[], measures=[])
+        return frame
+    params = pd.DataFrame.from_records(
+        [json.loads(p) if isinstance(p, str) else {} for p in parts["params"]], index=parts.index
+    )
+    measures = pd.DataFrame.from_records(
+        [json.loads(m) if isinstance(m, str) else {} for m in parts["measures"]], index=parts.index
+    )
+    measures = measures.rename(columns={c: f"{c}_measured" for c in measures.columns if c in params.columns})
+    frame = pd.concat([parts[ident], params, measures, parts[["result", "defect_type"]]], axis=1)
+    frame = frame.reset_index(drop=True)
+    frame.attrs.update(params=list(params.columns), measures=list(measures.columns))
+    return frame
+
+
+def claim_record(company_id: str, record: dict[str, Any]) -> dict[str, Any]:
+    """`record` stamped with `company_id`; refused when it names another company (shared by both stores)."""
+    if record.get("company_id") not in (None, company_id):
+        raise Conflict(
+            f"record belongs to company {record['company_id']!r}, not {company_id!r}",
+            f"레코드가 회사 {company_id!r}이(가) 아니라 {record['company_id']!r}에 속합니다",
+        )
+    return {**record, "company_id": company_id}
+
+
+EVENT_LABEL_ACTION = "event.label"
+EVENT_LABEL_COLUMNS = 'machine_id, start, "end", state, reason_code, note, labelled_by, labelled_at'
+
+
+def event_label_audit(
+    machine_id: str, start: datetime, previous: str | None, reason_code: str
+) -> tuple[str, str]:
+    """The audit target and detail of labelling an event (shared by both stores): the event's key, and the reason
+    code it had before and has now, as JSON."""
+    target = f"{machine_id}@{start.astimezone(UTC).isoformat()}"
+    detail = json.dumps({"reason_code": reason_code, "previous": previous}, ensure_ascii=False)
+    return target, detail
+
+
+def labelled_event(row: tuple) -> dict[str, Any]:
+    """An event row of EVENT_LABEL_COLUMNS as a dict (shared by both stores)."""
+    names = ("machine_id", "start", "end", "state", "reason_code", "note", "labelled_by", "labelled_at")
+    return dict(zip(names, row, strict=True))
+
+
+def bucket_seconds(bucket_s: int) -> int:
+    """A validated aggregation bucket width in seconds (shared by both stores)."""
+    if int(bucket_s) <= 0:
+        raise InvalidInput(
+            f"bucket size must be a positive number of seconds, not {bucket_s}",
+            f"집계 구간은 0보다 큰 초 단위 값이어야 합니다 ({bucket_s})",
+            code="bad_bucket",
+        )
+    return int(bucket_s)
+
+
+def check_stage(stage: str) -> str:
+    """A validated model stage (shared by both stores)."""
+    if stage not in MODEL_STAGES:
+        raise InvalidInput(
+            f"unknown model stage {stage!r}; use one of {', '.join(MODEL_STAGES)}",
+            f"알 수 없는 모델 단계 {stage!r}; {', '.join(MODEL_STAGES)} 중에서 고르세요",
+            code="bad_stage",
+        )
+    return stage
+
+
+MODEL_COLUMNS = (
+    "name, version, task, target, features, metrics, fingerprint, artifact, stage, trained_by, trained_at, "
+    "scope, origin, stage_changed_at"
+)
+
+
+def model_from_row(r: tuple) -> ModelVersion:
+    """A `ModelVersion` from a row of MODEL_COLUMNS (shared by both stores)."""
+    return ModelVersion(
+        name=r[0],
+        version=int(r[1]),
+        task=r[2],
+        target=r[3],
+        features=json.loads(r[4]),
+        metrics=json.loads(r[5]),
+        fingerprint=r[6],
+        artifact=r[7],
+        stage=r[8],
+        trained_by=r[9],
+        trained_at=r[10],
+        scope=json.loads(r[11]),
+        origin=r[12],
+        stage_changed_at=r[13],
+    )
+
+
+def model_to_row(company_id: str, m: ModelVersion) -> list[Any]:
+    """Values in the order of `company_id` + MODEL_COLUMNS (shared by both stores)."""
+    return [
+        company_id,
+        m.name,
+        int(m.version),
+        m.task,
+        m.target,
+        json.dumps(list(m.features), ensure_ascii=False),
+        json.dumps(m.metrics, ensure_ascii=False, default=str),
+        m.fingerprint,
+        m.artifact,
+        check_stage(m.stage),
+        m.trained_by,
+        m.trained_at,
+        json.dumps(m.scope, ensure_ascii=False, default=str),
+        m.origin,
+        m.stage_changed_at or m.trained_at,
+    ]
+
+
+CATALOGUE_COLUMNS = (
+    "id, family, name, task, target, features, metrics, artifact, description, publisher_company_id, "
+    "publisher_named, published_at"
+)
+
+
+def catalogue_from_row(r: tuple, viewer_company_id: str, evaluations: int) -> CatalogueEntry:
+    """A `CatalogueEntry` as `viewer_company_id` may see it: the publisher is named only with consent or to itself."""
+    mine = r[9] == viewer_company_id
+    return CatalogueEntry(
+        id=int(r[0]),
+        family=r[1],
+        name=r[2],
+        task=r[3],
+        target=r[4],
+        features=json.loads(r[5]),
+        metrics=json.loads(r[6]),
+        artifact=r[7],
+        description=r[8],
+        publisher_company_id=r[9] if (r[10] or mine) else None,
+        publisher_named=bool(r[10]),
+        published_at=r[11],
+        mine=mine,
+        evaluations=int(evaluations),
+    )

@@ -1,0 +1,968 @@
+"""The embedded store: one DuckDB file, one writer, bulk writes as Arrow batches.
+
+Rows are never written one by one on the data paths (executemany is thousands of times slower than an Arrow insert).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from sandan.domain import (
+    EVENT_SCHEMA,
+    PART_SCHEMA,
+    READING_SCHEMA,
+    Company,
+    Conflict,
+    Line,
+    Machine,
+    Signal,
+    Site,
+    StoreUnavailable,
+    User,
+)
+from sandan.store.base import (
+    AGGREGATE_SCHEMA,
+    CATALOGUE_COLUMNS,
+    EVENT_LABEL_ACTION,
+    EVENT_LABEL_COLUMNS,
+    MODEL_COLUMNS,
+    PART_COUNT_SCHEMA,
+    PART_ROLLUP_S,
+    PREDICTION_SCHEMA,
+    CatalogueEntry,
+    CatalogueScore,
+    ModelVersion,
+    QuarantineItem,
+    Store,
+    TokenRecord,
+    bucket_seconds,
+    catalogue_from_row,
+    check_stage,
+    claim_record,
+    event_label_audit,
+    labelled_event,
+    model_from_row,
+    model_to_row,
+    part_columns,
+)
+
+# Versioned migrations: append, never edit a released one.
+MIGRATIONS: list[tuple[int, str]] = [
+    (
+        1,
+        """
+        CREATE TABLE companies (id VARCHAR PRIMARY KEY, name VARCHAR NOT NULL, family VARCHAR NOT NULL,
+            region VARCHAR NOT NULL DEFAULT '', created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+        CREATE TABLE sites (company_id VARCHAR NOT NULL, id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+            timezone VARCHAR NOT NULL, PRIMARY KEY (company_id, id));
+        CREATE TABLE lines (company_id VARCHAR NOT NULL, id VARCHAR NOT NULL, site_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL, PRIMARY KEY (company_id, id));
+        CREATE TABLE machines (company_id VARCHAR NOT NULL, id VARCHAR NOT NULL, line_id VARCHAR NOT NULL,
+            name VARCHAR NOT NULL, family VARCHAR NOT NULL, model VARCHAR NOT NULL DEFAULT '',
+            ideal_cycle_time_s DOUBLE, PRIMARY KEY (company_id, id));
+        CREATE TABLE signals (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+            unit VARCHAR NOT NULL DEFAULT '', min_value DOUBLE, max_value DOUBLE, description VARCHAR NOT NULL DEFAULT '',
+            PRIMARY KEY (company_id, machine_id, name));
+        CREATE TABLE readings (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL, signal VARCHAR NOT NULL,
+            time TIMESTAMPTZ NOT NULL, value DOUBLE NOT NULL);
+        CREATE TABLE part_records (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL, time TIMESTAMPTZ NOT NULL,
+            part_id VARCHAR NOT NULL, lot_id VARCHAR, product VARCHAR, result VARCHAR NOT NULL, defect_type VARCHAR,
+            params VARCHAR, measures VARCHAR);
+        CREATE TABLE machine_events (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL,
+            start TIMESTAMPTZ NOT NULL, "end" TIMESTAMPTZ, state VARCHAR NOT NULL, reason_code VARCHAR, note VARCHAR);
+        CREATE SEQUENCE quarantine_ids START 1;
+        CREATE TABLE quarantine (id BIGINT PRIMARY KEY DEFAULT nextval('quarantine_ids'), company_id VARCHAR NOT NULL,
+            received_at TIMESTAMPTZ NOT NULL DEFAULT now(), source VARCHAR NOT NULL, kind VARCHAR NOT NULL,
+            batch_id VARCHAR NOT NULL DEFAULT '', raw VARCHAR NOT NULL, reason_code VARCHAR NOT NULL,
+            reason_en VARCHAR NOT NULL, reason_ko VARCHAR NOT NULL, location VARCHAR NOT NULL DEFAULT '{}',
+            status VARCHAR NOT NULL DEFAULT 'open', resolved_by VARCHAR, resolved_at TIMESTAMPTZ);
+        CREATE TABLE users (id VARCHAR PRIMARY KEY, company_id VARCHAR, name VARCHAR NOT NULL DEFAULT '',
+            role VARCHAR NOT NULL, lang VARCHAR NOT NULL DEFAULT 'ko', password_hash VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now());
+        CREATE TABLE api_tokens (id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, token_hash VARCHAR NOT NULL UNIQUE,
+            kind VARCHAR NOT NULL, name VARCHAR NOT NULL DEFAULT '', created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            expires_at TIMESTAMPTZ, revoked BOOLEAN NOT NULL DEFAULT false);
+        CREATE SEQUENCE audit_ids START 1;
+        CREATE TABLE audit_log (id BIGINT PRIMARY KEY DEFAULT nextval('audit_ids'),
+            time TIMESTAMPTZ NOT NULL DEFAULT now(), company_id VARCHAR, user_id VARCHAR, action VARCHAR NOT NULL,
+            target VARCHAR NOT NULL DEFAULT '', detail VARCHAR NOT NULL DEFAULT '');
+        """,
+    ),
+    (
+        2,
+        # Per-minute rollup of readings (count, sum, min, max), kept in step with `readings` by every append, so
+        # dashboard aggregates over hours read thousands of rows instead of millions.
+        """
+        CREATE TABLE readings_1m (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL, signal VARCHAR NOT NULL,
+            bucket TIMESTAMPTZ NOT NULL, n BIGINT NOT NULL, total DOUBLE NOT NULL, lo DOUBLE NOT NULL,
+            hi DOUBLE NOT NULL, PRIMARY KEY (company_id, machine_id, signal, bucket));
+        INSERT INTO readings_1m SELECT company_id, machine_id, signal,
+            make_timestamptz(epoch_us(time) // 60000000 * 60000000), count(*), sum(value), min(value), max(value)
+            FROM readings GROUP BY ALL;
+        """,
+    ),
+    (
+        3,
+        # The model registry, stored predictions and the shared catalogue per process family.
+        """
+        CREATE TABLE model_versions (company_id VARCHAR NOT NULL, name VARCHAR NOT NULL, version BIGINT NOT NULL,
+            task VARCHAR NOT NULL, target VARCHAR NOT NULL, features VARCHAR NOT NULL, metrics VARCHAR NOT NULL,
+            fingerprint VARCHAR NOT NULL, artifact VARCHAR NOT NULL, stage VARCHAR NOT NULL, trained_by VARCHAR,
+            trained_at TIMESTAMPTZ, scope VARCHAR NOT NULL DEFAULT '{}', origin VARCHAR NOT NULL DEFAULT '',
+            stage_changed_at TIMESTAMPTZ, PRIMARY KEY (company_id, name, version));
+        CREATE TABLE predictions (company_id VARCHAR NOT NULL, time TIMESTAMPTZ NOT NULL, machine_id VARCHAR NOT NULL,
+            part_id VARCHAR NOT NULL, model_name VARCHAR NOT NULL, model_version BIGINT NOT NULL, score DOUBLE,
+            label VARCHAR);
+        CREATE SEQUENCE catalogue_ids START 1;
+        CREATE TABLE catalogue_entries (id BIGINT PRIMARY KEY DEFAULT nextval('catalogue_ids'),
+            family VARCHAR NOT NULL, name VARCHAR NOT NULL, task VARCHAR NOT NULL, target VARCHAR NOT NULL,
+            features VARCHAR NOT NULL, metrics VARCHAR NOT NULL, artifact VARCHAR NOT NULL,
+            description VARCHAR NOT NULL DEFAULT '', publisher_company_id VARCHAR NOT NULL,
+            publisher_named BOOLEAN NOT NULL, published_by VARCHAR, published_at TIMESTAMPTZ NOT NULL DEFAULT now());
+        CREATE TABLE catalogue_scores (company_id VARCHAR NOT NULL, entry_id BIGINT NOT NULL, metrics VARCHAR NOT NULL,
+            n_rows BIGINT NOT NULL, action VARCHAR NOT NULL, evaluated_at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (company_id, entry_id));
+        """,
+    ),
+    (
+        4,
+        # Who gave an event its reason code, and when (an operator labelling unexplained downtime).
+        """
+        ALTER TABLE machine_events ADD COLUMN labelled_by VARCHAR;
+        ALTER TABLE machine_events ADD COLUMN labelled_at TIMESTAMPTZ;
+        """,
+    ),
+    (
+        5,
+        # Hourly rollup of part counts (produced, good) per machine and product, kept in step with `part_records`
+        # by every append, so OEE over a month reads tens of thousands of rows instead of millions.
+        """
+        CREATE TABLE part_counts_1h (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL,
+            product VARCHAR NOT NULL, bucket TIMESTAMPTZ NOT NULL, n BIGINT NOT NULL, n_ok BIGINT NOT NULL,
+            PRIMARY KEY (company_id, machine_id, product, bucket));
+        INSERT INTO part_counts_1h SELECT company_id, machine_id, coalesce(product, ''),
+            make_timestamptz(epoch_us(time) // 3600000000 * 3600000000), count(*), count_if(result = 'ok')
+            FROM part_records GROUP BY ALL;
+        """,
+    ),
+]
+
+_ROW_TABLES = {"readings", "part_records", "machine_events"}
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _epoch_us(t: datetime) -> int:
+    return (t - _EPOCH) // timedelta(microseconds=1)
+
+
+def _from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=us)
+
+
+def _in_list(column: str, values: list[str] | None, params: list[Any]) -> str:
+    if not values:
+        return ""
+    params.append(list(values))
+    return f" AND list_contains(?, {column})"
+
+
+class DuckDBStore(Store):
+    def __init__(self, url: str) -> None:
+        self.url = url
+        target = url.removeprefix("duckdb://")
+        if target in ("", ":memory:", "/:memory:"):
+            path = ":memory:"
+        else:
+            path = target.removeprefix("/") if target.startswith("//") else target
+            if path.startswith("/") is False:
+                path = str(Path(path).resolve())
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(path)
+        except duckdb.IOException as exc:
+            raise StoreUnavailable(
+                f"cannot open the DuckDB file {path}: {exc}. Another sandan process may hold it; stop it or use "
+                "PostgreSQL for several processes",
+                f"DuckDB 파일 {path}을(를) 열 수 없습니다: {exc}. 다른 sandan 프로세스가 쓰고 있다면 멈추거나 PostgreSQL을 쓰세요",
+            ) from exc
+        self._con.execute("SET TimeZone = 'UTC'")
+        self._lock = threading.RLock()
+
+    # A cursor per call lets reads from several threads run concurrently on one connection.
+    def _cur(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    def _arrow(self, sql: str, params: list[Any]) -> pa.Table:
+        return self._cur().sql(sql, params=params).to_arrow_table()
+
+    def close(self) -> None:
+        with self._lock:
+            self._con.close()
+
+    # ---- schema ---------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        cur = self._cur()
+        exists = cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return cur.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+
+    def migrate(self) -> int:
+        with self._lock:
+            self._con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+            )
+            current = self.schema_version()
+            for version, sql in MIGRATIONS:
+                if version <= current:
+                    continue
+                self._con.execute("BEGIN")
+                try:
+                    self._con.execute(sql)
+                    self._con.execute("INSERT INTO schema_migrations (version) VALUES (?)", [version])
+                    self._con.execute("COMMIT")
+                except Exception:
+                    self._con.execute("ROLLBACK")
+                    raise
+            return self.schema_version()
+
+    # ---- assets ---------------------------------------------------------------------------
+    def _upsert(self, table: str, row: dict[str, Any], keys: tuple[str, ...]) -> None:
+        cols = list(row)
+        updates = (
+            ", ".join(f"{c} = excluded.{c}" for c in cols if c not in keys)
+            or f"{keys[0]} = excluded.{keys[0]}"
+        )
+        sql = (
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)}) "
+            f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {updates}"
+        )
+        with self._lock:
+            self._con.execute(sql, list(row.values()))
+
+    def upsert_company(self, company: Company) -> None:
+        self._upsert("companies", company.model_dump(mode="json"), ("id",))
+
+    def get_company(self, company_id: str) -> Company | None:
+        row = (
+            self._cur()
+            .execute("SELECT id, name, family, region FROM companies WHERE id = ?", [company_id])
+            .fetchone()
+        )
+        return Company(id=row[0], name=row[1], family=row[2], region=row[3]) if row else None
+
+    def cross_tenant_companies(self) -> list[Company]:
+        rows = self._cur().execute("SELECT id, name, family, region FROM companies ORDER BY id").fetchall()
+        return [Company(id=r[0], name=r[1], family=r[2], region=r[3]) for r in rows]
+
+    def _require_company(self, company_id: str, what: dict[str, Any]) -> dict[str, Any]:
+        return claim_record(company_id, what)
+
+    def upsert_site(self, company_id: str, site: Site) -> None:
+        self._upsert(
+            "sites", self._require_company(company_id, site.model_dump(mode="json")), ("company_id", "id")
+        )
+
+    def list_sites(self, company_id: str) -> list[Site]:
+        rows = (
+            self._cur()
+            .execute(
+                "SELECT id, company_id, name, timezone FROM sites WHERE company_id = ? ORDER BY id",
+                [company_id],
+            )
+            .fetchall()
+        )
+        return [Site(id=r[0], company_id=r[1], name=r[2], timezone=r[3]) for r in rows]
+
+    def upsert_line(self, company_id: str, line: Line) -> None:
+        self._upsert(
+            "lines", self._require_company(company_id, line.model_dump(mode="json")), ("company_id", "id")
+        )
+
+    def list_lines(self, company_id: str, site_id: str | None = None) -> list[Line]:
+        sql = "SELECT id, company_id, site_id, name FROM lines WHERE company_id = ?"
+        params: list[Any] = [company_id]
+        if site_id is not None:
+            sql += " AND site_id = ?"
+            params.append(site_id)
+        rows = self._cur().execute(sql + " ORDER BY id", params).fetchall()
+        return [Line(id=r[0], company_id=r[1], site_id=r[2], name=r[3]) for r in rows]
+
+    def upsert_machine(self, company_id: str, machine: Machine) -> None:
+        self._upsert(
+            "machines",
+            self._require_company(company_id, machine.model_dump(mode="json")),
+            ("company_id", "id"),
+        )
+
+    def list_machines(self, company_id: str, line_id: str | None = None) -> list[Machine]:
+        sql = "SELECT id, company_id, line_id, name, family, model, ideal_cycle_time_s FROM machines WHERE company_id = ?"
+        params: list[Any] = [company_id]
+        if line_id is not None:
+            sql += " AND line_id = ?"
+            params.append(line_id)
+        rows = self._cur().execute(sql + " ORDER BY id", params).fetchall()
+        return [
+            Machine(
+                id=r[0],
+                company_id=r[1],
+                line_id=r[2],
+                name=r[3],
+                family=r[4],
+                model=r[5],
+                ideal_cycle_time_s=r[6],
+            )
+            for r in rows
+        ]
+
+    def upsert_signals(self, company_id: str, signals: list[Signal]) -> None:
+        for signal in signals:
+            self._upsert(
+                "signals",
+                self._require_company(company_id, signal.model_dump(mode="json")),
+                ("company_id", "machine_id", "name"),
+            )
+
+    def list_signals(self, company_id: str, machine_id: str | None = None) -> list[Signal]:
+        sql = (
+            "SELECT company_id, machine_id, name, unit, min_value, max_value, description FROM signals "
+            "WHERE company_id = ?"
+        )
+        params: list[Any] = [company_id]
+        if machine_id is not None:
+            sql += " AND machine_id = ?"
+            params.append(machine_id)
+        rows = self._cur().execute(sql + " ORDER BY machine_id, name", params).fetchall()
+        return [
+            Signal(
+                company_id=r[0],
+                machine_id=r[1],
+                name=r[2],
+                unit=r[3],
+                min_value=r[4],
+                max_value=r[5],
+                description=r[6],
+            )
+            for r in rows
+        ]
+
+    # ---- time series ------------------------------------------------------------------------
+    def _append(
+        self, company_id: str, batch: pa.Table, table: str, schema: pa.Schema, keys: list[str], time_col: str
+    ) -> int:
+        if batch.num_rows == 0:
+            return 0
+        batch = batch.select(schema.names).cast(schema)
+        cols = ", ".join(f'"{c}"' for c in schema.names)
+        lo, hi = pa.compute.min_max(batch[time_col]).values()
+        with self._lock:
+            con = self._con
+            con.register("_batch", batch)
+            try:
+                overlap = con.execute(
+                    f'SELECT count(*) FROM (SELECT 1 FROM {table} WHERE company_id = ? AND "{time_col}" BETWEEN ? AND ? '
+                    "LIMIT 1)",
+                    [company_id, lo.as_py(), hi.as_py()],
+                ).fetchone()[0]
+                con.execute("BEGIN")
+                try:
+                    if not overlap:
+                        # Append-only fast path: nothing stored in this batch's time range, so nothing can collide.
+                        con.execute(
+                            f"INSERT INTO {table} (company_id, {cols}) SELECT ?, {cols} FROM _batch",
+                            [company_id],
+                        )
+                        inserted, source = batch.num_rows, "_batch"
+                    else:
+                        key_eq = " AND ".join(f'b."{k}" = s."{k}"' for k in keys)
+                        con.execute(
+                            f"CREATE OR REPLACE TEMP TABLE _new AS SELECT b.* FROM _batch b WHERE NOT EXISTS "
+                            f'(SELECT 1 FROM {table} s WHERE s.company_id = ? AND s."{time_col}" BETWEEN ? AND ? '
+                            f"AND {key_eq})",
+                            [company_id, lo.as_py(), hi.as_py()],
+                        )
+                        inserted = con.execute(
+                            f"INSERT INTO {table} (company_id, {cols}) SELECT ?, {cols} FROM _new",
+                            [company_id],
+                        ).fetchone()[0]
+                        source = "_new"
+                    if table == "readings" and inserted:
+                        self._roll_up(company_id, source)
+                    if table == "part_records" and inserted:
+                        self._count_up(company_id, source)
+                    con.execute("COMMIT")
+                except Exception:
+                    con.execute("ROLLBACK")
+                    raise
+                finally:
+                    con.execute("DROP TABLE IF EXISTS _new")
+                return int(inserted)
+            finally:
+                con.unregister("_batch")
+
+    def _roll_up(self, company_id: str, source: str) -> None:
+        """Fold newly inserted readings into the per-minute rollup (same transaction as the insert)."""
+        # Group on the integer minute and make the timestamp afterwards: a third cheaper than bucketing timestamps.
+        self._con.execute(
+            "INSERT INTO readings_1m SELECT ?, machine_id, signal, make_timestamptz(m * 60000000), n, total, lo, hi "
+            "FROM (SELECT machine_id, signal, epoch_us(time) // 60000000 AS m, count(*) AS n, sum(value) AS total, "
+            f"min(value) AS lo, max(value) AS hi FROM {source} GROUP BY ALL) "
+            "ON CONFLICT (company_id, machine_id, signal, bucket) DO UPDATE SET n = n + excluded.n, "
+            "total = total + excluded.total, lo = least(lo, excluded.lo), hi = greatest(hi, excluded.hi)",
+            [company_id],
+        )
+
+    def _count_up(self, company_id: str, source: str) -> None:
+        """Fold newly inserted part records into the hourly part-count rollup (same transaction as the insert)."""
+        self._con.execute(
+            "INSERT INTO part_counts_1h SELECT ?, machine_id, product, make_timestamptz(h * 3600000000), n, n_ok "
+            "FROM (SELECT machine_id, coalesce(product, '') AS product, epoch_us(time) // 3600000000 AS h, "
+            f"count(*) AS n, count_if(result = 'ok') AS n_ok FROM {source} GROUP BY ALL) "
+            "ON CONFLICT (company_id, machine_id, product, bucket) DO UPDATE SET n = n + excluded.n, "
+            "n_ok = n_ok + excluded.n_ok",
+            [company_id],
+        )
+
+    def append_readings(self, company_id: str, batch: pa.Table) -> int:
+        return self._append(
+            company_id, batch, "readings", READING_SCHEMA, ["machine_id", "signal", "time"], "time"
+        )
+
+    def append_parts(self, company_id: str, batch: pa.Table) -> int:
+        return self._append(
+            company_id, batch, "part_records", PART_SCHEMA, ["machine_id", "time", "part_id"], "time"
+        )
+
+    def append_events(self, company_id: str, batch: pa.Table) -> int:
+        return self._append(
+            company_id, batch, "machine_events", EVENT_SCHEMA, ["machine_id", "start"], "start"
+        )
+
+    def query_readings(self, company_id, start, end, machine_ids=None, signals=None, limit=None) -> pa.Table:
+        params: list[Any] = [company_id, start, end]
+        sql = "SELECT time, machine_id, signal, value FROM readings WHERE company_id = ? AND time >= ? AND time < ?"
+        sql += _in_list("machine_id", machine_ids, params) + _in_list("signal", signals, params)
+        sql += " ORDER BY time, machine_id, signal"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._arrow(sql, params).cast(READING_SCHEMA)
+
+    def aggregate_readings(
+        self, company_id, start, end, bucket_s, machine_ids=None, signals=None
+    ) -> pa.Table:
+        bucket_us = bucket_seconds(bucket_s) * 1_000_000
+        start_us, end_us = _epoch_us(start), _epoch_us(end)
+        whole_from = -(-start_us // 60_000_000) * 60_000_000  # first minute boundary at or after start
+        whole_to = end_us // 60_000_000 * 60_000_000  # last minute boundary at or before end
+        filters: list[Any] = []
+        where = _in_list("machine_id", machine_ids, filters) + _in_list("signal", signals, filters)
+        bucket = f"make_timestamptz(epoch_us(t) // {bucket_us} * {bucket_us})"
+        if bucket_us % 60_000_000 == 0 and whole_from < whole_to:
+            # Whole minutes come from the rollup; the partial minutes at either edge from the raw readings.
+            sql = (
+                "WITH parts AS ("
+                "SELECT machine_id, signal, bucket AS t, n, total, lo, hi FROM readings_1m "
+                f"WHERE company_id = ? AND bucket >= ? AND bucket < ?{where} "
+                "UNION ALL SELECT machine_id, signal, time AS t, 1 AS n, value AS total, value AS lo, value AS hi "
+                "FROM readings WHERE company_id = ? AND ((time >= ? AND time < ?) OR (time >= ? AND time < ?))"
+                f"{where}) SELECT {bucket} AS bucket, machine_id, signal, sum(total) / sum(n) AS avg, min(lo) AS min, "
+                "max(hi) AS max, sum(n) AS count FROM parts GROUP BY ALL ORDER BY bucket, machine_id, signal"
+            )
+            params = [
+                company_id,
+                _from_us(whole_from),
+                _from_us(whole_to),
+                *filters,
+                company_id,
+                start,
+                _from_us(whole_from),
+                _from_us(whole_to),
+                end,
+                *filters,
+            ]
+        else:
+            sql = (
+                f"SELECT {bucket} AS bucket, machine_id, signal, avg(value) AS avg, min(value) AS min, "
+                "max(value) AS max, count(*) AS count FROM (SELECT time AS t, machine_id, signal, value FROM readings "
+                f"WHERE company_id = ? AND time >= ? AND time < ?{where}) GROUP BY ALL ORDER BY bucket, machine_id, signal"
+            )
+            params = [company_id, start, end, *filters]
+        return self._arrow(sql, params).cast(AGGREGATE_SCHEMA)
+
+    def query_parts(
+        self,
+        company_id,
+        start,
+        end,
+        machine_ids=None,
+        limit=None,
+        offset=0,
+        newest_first=False,
+        columns=None,
+        result=None,
+    ):
+        params: list[Any] = [company_id, start, end]
+        schema = part_columns(columns)
+        cols = ", ".join(f'"{c}"' for c in schema.names)
+        sql = f"SELECT {cols} FROM part_records WHERE company_id = ? AND time >= ? AND time < ?"
+        sql += _in_list("machine_id", machine_ids, params)
+        if result is not None:
+            sql += " AND result = ?"
+            params.append(result)
+            if limit is None and not offset:
+                # A few records of many: sorting them here is several times faster than DuckDB's ORDER BY, which
+                # costs as much as the scan itself when part_id is a sort key.
+                keys = ["time", "machine_id", "part_id"]
+                extra = [k for k in keys if k not in schema.names]
+                found = self._arrow(
+                    sql.replace(f"SELECT {cols}", f"SELECT {cols}{''.join(f', {k}' for k in extra)}"), params
+                )
+                order = "descending" if newest_first else "ascending"
+                found = found.sort_by(
+                    [("time", order), ("machine_id", "ascending"), ("part_id", "ascending")]
+                )
+                return found.select(schema.names).cast(schema)
+        sql += (
+            " ORDER BY time DESC, machine_id, part_id"
+            if newest_first
+            else " ORDER BY time, machine_id, part_id"
+        )
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        if offset:
+            sql += f" OFFSET {int(offset)}"
+        return self._arrow(sql, params).cast(schema)
+
+    def count_parts(self, company_id, start, end, bucket_s=PART_ROLLUP_S, machine_ids=None) -> pa.Table:
+        bucket_us = bucket_seconds(bucket_s) * 1_000_000
+        hour_us = PART_ROLLUP_S * 1_000_000
+        start_us, end_us = _epoch_us(start), _epoch_us(end)
+        whole_from = -(-start_us // hour_us) * hour_us  # first rollup boundary at or after start
+        whole_to = end_us // hour_us * hour_us  # last rollup boundary at or before end
+        filters: list[Any] = []
+        where = _in_list("machine_id", machine_ids, filters)
+        bucket = f"greatest(make_timestamptz(epoch_us(t) // {bucket_us} * {bucket_us}), ?::TIMESTAMPTZ)"
+        raw = (
+            "SELECT time AS t, machine_id, coalesce(product, '') AS product, 1 AS n, (result = 'ok')::BIGINT AS n_ok "
+            "FROM part_records WHERE company_id = ?"
+        )
+        if bucket_us % hour_us == 0 and whole_from < whole_to:
+            # Whole hours come from the rollup; the partial hours at either edge from the records.
+            sql = (
+                "WITH c AS (SELECT bucket AS t, machine_id, product, n, n_ok FROM part_counts_1h "
+                f"WHERE company_id = ? AND bucket >= ? AND bucket < ?{where} "
+                f"UNION ALL {raw} AND ((time >= ? AND time < ?) OR (time >= ? AND time < ?)){where}) "
+            )
+            params = [
+                company_id,
+                _from_us(whole_from),
+                _from_us(whole_to),
+                *filters,
+                company_id,
+                start,
+                _from_us(whole_from),
+                _from_us(whole_to),
+                end,
+                *filters,
+            ]
+        else:
+            sql = f"WITH c AS ({raw} AND time >= ? AND time < ?{where}) "
+            params = [company_id, start, end, *filters]
+        params.append(start)  # the clip of the first bucket, in the SELECT below
+        sql += (
+            f"SELECT {bucket} AS time, machine_id, nullif(product, '') AS product, sum(n) AS produced, "
+            "sum(n_ok) AS good FROM c GROUP BY ALL ORDER BY time, machine_id, product NULLS FIRST"
+        )
+        return self._arrow(sql, params).cast(PART_COUNT_SCHEMA)
+
+    def query_events(self, company_id, start, end, machine_ids=None) -> pa.Table:
+        params: list[Any] = [company_id, end, start, start]
+        cols = ", ".join(f'"{c}"' for c in EVENT_SCHEMA.names)
+        # Overlap with [start, end): begins before the window ends, and begins inside it, is still open (no end
+        # yet), or ends after the window begins. An event ending exactly at the window start does not overlap.
+        sql = (
+            f"SELECT {cols} FROM machine_events WHERE company_id = ? AND start < ? "
+            'AND (start >= ? OR "end" IS NULL OR "end" > ?)'
+        )
+        sql += _in_list("machine_id", machine_ids, params) + " ORDER BY start, machine_id"
+        return self._arrow(sql, params).cast(EVENT_SCHEMA)
+
+    def set_event_reason(self, company_id, machine_id, start, reason_code, user_id, note=None):
+        key = [company_id, machine_id, start]
+        where = "WHERE company_id = ? AND machine_id = ? AND start = ?"
+        with self._lock:
+            con = self._con
+            con.execute("BEGIN")
+            try:
+                found = con.execute(f"SELECT reason_code FROM machine_events {where}", key).fetchone()
+                if found is None:
+                    con.execute("ROLLBACK")
+                    return None
+                con.execute(
+                    "UPDATE machine_events SET reason_code = ?, note = coalesce(?, note), labelled_by = ?, "
+                    f"labelled_at = ? {where}",
+                    [reason_code, note, user_id, datetime.now(UTC), *key],
+                )
+                target, detail = event_label_audit(machine_id, start, found[0], reason_code)
+                con.execute(
+                    "INSERT INTO audit_log (company_id, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                    [company_id, user_id, EVENT_LABEL_ACTION, target, detail],
+                )
+                row = con.execute(f"SELECT {EVENT_LABEL_COLUMNS} FROM machine_events {where}", key).fetchone()
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return labelled_event(row)
+
+    def count_rows(self, company_id: str, table: str) -> int:
+        if table not in _ROW_TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        return (
+            self._cur()
+            .execute(f"SELECT count(*) FROM {table} WHERE company_id = ?", [company_id])
+            .fetchone()[0]
+        )
+
+    # ---- quarantine -----------------------------------------------------------------------
+    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> None:
+        if not items:
+            return
+        table = pa.table(
+            {
+                "source": [i.source for i in items],
+                "kind": [i.kind for i in items],
+                "batch_id": [i.batch_id for i in items],
+                "raw": [i.raw for i in items],
+                "reason_code": [i.reason_code for i in items],
+                "reason_en": [i.reason_en for i in items],
+                "reason_ko": [i.reason_ko for i in items],
+                "location": [json.dumps(i.location, ensure_ascii=False, default=str) for i in items],
+            }
+        )
+        with self._lock:
+            self._con.register("_q", table)
+            try:
+                self._con.execute(
+                    "INSERT INTO quarantine (company_id, source, kind, batch_id, raw, reason_code, reason_en, "
+                    "reason_ko, location) SELECT ?, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, "
+                    "location FROM _q",
+                    [company_id],
+                )
+            finally:
+                self._con.unregister("_q")
+
+    _Q_COLS = (
+        "id, received_at, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, location, status, "
+        "resolved_by, resolved_at"
+    )
+
+    def _q_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
+        names = [c.strip() for c in self._Q_COLS.split(",")]
+        out = []
+        for r in rows:
+            d = dict(zip(names, r, strict=True))
+            d["location"] = json.loads(d["location"] or "{}")
+            out.append(d)
+        return out
+
+    def list_quarantine(self, company_id, status="open", limit=100, offset=0):
+        sql = f"SELECT {self._Q_COLS} FROM quarantine WHERE company_id = ?"
+        params: list[Any] = [company_id]
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        sql += f" ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
+        return self._q_rows(self._cur().execute(sql, params).fetchall())
+
+    def get_quarantine(self, company_id, item_id):
+        rows = (
+            self._cur()
+            .execute(
+                f"SELECT {self._Q_COLS} FROM quarantine WHERE company_id = ? AND id = ?",
+                [company_id, item_id],
+            )
+            .fetchall()
+        )
+        return self._q_rows(rows)[0] if rows else None
+
+    def set_quarantine_status(self, company_id, item_id, status, user_id):
+        with self._lock:
+            self._con.execute(
+                "UPDATE quarantine SET status = ?, resolved_by = ?, resolved_at = ? WHERE company_id = ? AND id = ?",
+                [status, user_id, datetime.now(UTC), company_id, item_id],
+            )
+
+    def count_quarantine(self, company_id, status="open"):
+        sql, params = "SELECT count(*) FROM quarantine WHERE company_id = ?", [company_id]
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        return self._cur().execute(sql, params).fetchone()[0]
+
+    # ---- accounts -------------------------------------------------------------------------
+    def add_user(self, user: User, password_hash: str) -> None:
+        with self._lock:
+            exists = self._con.execute("SELECT 1 FROM users WHERE id = ?", [user.id]).fetchone()
+            if exists:
+                raise Conflict(f"user {user.id!r} already exists", f"사용자 {user.id!r}이(가) 이미 있습니다")
+            self._con.execute(
+                "INSERT INTO users (id, company_id, name, role, lang, password_hash) VALUES (?, ?, ?, ?, ?, ?)",
+                [user.id, user.company_id, user.name, user.role.value, user.lang, password_hash],
+            )
+
+    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+        with self._lock:
+            self._con.execute("UPDATE users SET password_hash = ? WHERE id = ?", [password_hash, user_id])
+
+    def _user(self, r: tuple) -> User:
+        return User(id=r[0], company_id=r[1], name=r[2], role=r[3], lang=r[4], created_at=r[5])
+
+    def user_for_login(self, user_id: str):
+        r = (
+            self._cur()
+            .execute(
+                "SELECT id, company_id, name, role, lang, created_at, password_hash FROM users WHERE id = ?",
+                [user_id],
+            )
+            .fetchone()
+        )
+        return (self._user(r), r[6]) if r else None
+
+    def list_users(self, company_id: str) -> list[User]:
+        rows = (
+            self._cur()
+            .execute(
+                "SELECT id, company_id, name, role, lang, created_at FROM users WHERE company_id = ? ORDER BY id",
+                [company_id],
+            )
+            .fetchall()
+        )
+        return [self._user(r) for r in rows]
+
+    def cross_tenant_operators(self) -> list[User]:
+        rows = (
+            self._cur()
+            .execute(
+                "SELECT id, company_id, name, role, lang, created_at FROM users WHERE role = 'operator' ORDER BY id"
+            )
+            .fetchall()
+        )
+        return [self._user(r) for r in rows]
+
+    def add_token(self, token_id, user_id, token_hash, kind, name, expires_at) -> None:
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO api_tokens (id, user_id, token_hash, kind, name, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [token_id, user_id, token_hash, kind, name, expires_at],
+            )
+
+    def token_for_hash(self, token_hash: str) -> TokenRecord | None:
+        r = (
+            self._cur()
+            .execute(
+                "SELECT id, user_id, kind, name, expires_at, revoked FROM api_tokens WHERE token_hash = ?",
+                [token_hash],
+            )
+            .fetchone()
+        )
+        return TokenRecord(*r) if r else None
+
+    def revoke_token(self, token_id: str) -> None:
+        with self._lock:
+            self._con.execute("UPDATE api_tokens SET revoked = true WHERE id = ?", [token_id])
+
+    def add_audit(self, company_id, user_id, action, target, detail) -> None:
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO audit_log (company_id, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+                [company_id, user_id, action, target, detail],
+            )
+
+    def list_audit(self, company_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        rows = (
+            self._cur()
+            .execute(
+                "SELECT id, time, user_id, action, target, detail FROM audit_log WHERE company_id = ? "
+                f"ORDER BY id DESC LIMIT {int(limit)}",
+                [company_id],
+            )
+            .fetchall()
+        )
+        return [
+            dict(zip(("id", "time", "user_id", "action", "target", "detail"), r, strict=True)) for r in rows
+        ]
+
+    # ---- model registry, predictions and the shared catalogue -----------------------------------------
+    def next_model_version(self, company_id: str, name: str) -> int:
+        return (
+            self._cur()
+            .execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM model_versions WHERE company_id = ? AND name = ?",
+                [company_id, name],
+            )
+            .fetchone()[0]
+        )
+
+    def add_model_version(self, company_id: str, model: ModelVersion) -> None:
+        with self._lock:
+            exists = self._con.execute(
+                "SELECT 1 FROM model_versions WHERE company_id = ? AND name = ? AND version = ?",
+                [company_id, model.name, model.version],
+            ).fetchone()
+            if exists:
+                raise Conflict(
+                    f"model {model.name!r} version {model.version} is already registered",
+                    f"모델 {model.name!r} 버전 {model.version}은(는) 이미 등록되어 있습니다",
+                    code="model_version_exists",
+                )
+            self._con.execute(
+                f"INSERT INTO model_versions (company_id, {MODEL_COLUMNS}) VALUES ({', '.join('?' * 15)})",
+                model_to_row(company_id, model),
+            )
+
+    def list_model_versions(self, company_id: str, name: str | None = None) -> list[ModelVersion]:
+        sql, params = f"SELECT {MODEL_COLUMNS} FROM model_versions WHERE company_id = ?", [company_id]
+        if name is not None:
+            sql += " AND name = ?"
+            params.append(name)
+        rows = self._cur().execute(sql + " ORDER BY name, version DESC", params).fetchall()
+        return [model_from_row(r) for r in rows]
+
+    def get_model_version(self, company_id: str, name: str, version: int) -> ModelVersion | None:
+        r = (
+            self._cur()
+            .execute(
+                f"SELECT {MODEL_COLUMNS} FROM model_versions WHERE company_id = ? AND name = ? AND version = ?",
+                [company_id, name, int(version)],
+            )
+            .fetchone()
+        )
+        return model_from_row(r) if r else None
+
+    def set_model_stage(self, company_id: str, name: str, version: int, stage: str) -> None:
+        check_stage(stage)
+        now = datetime.now(UTC)
+        with self._lock:
+            self._con.execute("BEGIN")
+            try:
+                if stage == "production":
+                    self._con.execute(
+                        "UPDATE model_versions SET stage = 'retired', stage_changed_at = ? WHERE company_id = ? "
+                        "AND name = ? AND stage = 'production' AND version <> ?",
+                        [now, company_id, name, int(version)],
+                    )
+                self._con.execute(
+                    "UPDATE model_versions SET stage = ?, stage_changed_at = ? WHERE company_id = ? AND name = ? "
+                    "AND version = ?",
+                    [stage, now, company_id, name, int(version)],
+                )
+                self._con.execute("COMMIT")
+            except Exception:
+                self._con.execute("ROLLBACK")
+                raise
+
+    def append_predictions(self, company_id: str, batch: pa.Table) -> int:
+        return self._append(
+            company_id,
+            batch,
+            "predictions",
+            PREDICTION_SCHEMA,
+            ["model_name", "model_version", "machine_id", "time", "part_id"],
+            "time",
+        )
+
+    def query_predictions(
+        self, company_id, start, end, machine_ids=None, model_name=None, limit=None
+    ) -> pa.Table:
+        params: list[Any] = [company_id, start, end]
+        cols = ", ".join(f'"{c}"' for c in PREDICTION_SCHEMA.names)
+        sql = f"SELECT {cols} FROM predictions WHERE company_id = ? AND time >= ? AND time < ?"
+        sql += _in_list("machine_id", machine_ids, params)
+        if model_name is not None:
+            sql += " AND model_name = ?"
+            params.append(model_name)
+        sql += " ORDER BY time, machine_id, part_id, model_name, model_version"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self._arrow(sql, params).cast(PREDICTION_SCHEMA)
+
+    def add_catalogue_entry(self, company_id, entry: CatalogueEntry, *, publisher_named, published_by) -> int:
+        with self._lock:
+            return self._con.execute(
+                "INSERT INTO catalogue_entries (family, name, task, target, features, metrics, artifact, description, "
+                "publisher_company_id, publisher_named, published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
+                [
+                    entry.family,
+                    entry.name,
+                    entry.task,
+                    entry.target,
+                    json.dumps(list(entry.features), ensure_ascii=False),
+                    json.dumps(entry.metrics, ensure_ascii=False, default=str),
+                    entry.artifact,
+                    entry.description,
+                    company_id,
+                    bool(publisher_named),
+                    published_by,
+                ],
+            ).fetchone()[0]
+
+    def cross_tenant_catalogue(self, family: str, viewer_company_id: str) -> list[CatalogueEntry]:
+        rows = (
+            self._cur()
+            .execute(
+                f"SELECT {CATALOGUE_COLUMNS}, (SELECT count(*) FROM catalogue_scores s WHERE s.entry_id = e.id) "
+                "FROM catalogue_entries e WHERE family = ? ORDER BY id DESC",
+                [family],
+            )
+            .fetchall()
+        )
+        return [catalogue_from_row(r[:-1], viewer_company_id, r[-1]) for r in rows]
+
+    def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:
+        r = (
+            self._cur()
+            .execute("SELECT family FROM catalogue_entries WHERE id = ?", [int(entry_id)])
+            .fetchone()
+        )
+        return r[0] if r else None
+
+    def put_catalogue_score(self, company_id: str, score: CatalogueScore) -> None:
+        self._upsert(
+            "catalogue_scores",
+            {
+                "company_id": company_id,
+                "entry_id": int(score.entry_id),
+                "metrics": json.dumps(score.metrics, ensure_ascii=False, default=str),
+                "n_rows": int(score.n_rows),
+                "action": score.action,
+                "evaluated_at": score.evaluated_at or datetime.now(UTC),
+            },
+            ("company_id", "entry_id"),
+        )
+
+    def list_catalogue_scores(self, company_id: str, entry_id: int | None = None) -> list[CatalogueScore]:
+        sql = "SELECT entry_id, metrics, n_rows, action, evaluated_at FROM catalogue_scores WHERE company_id = ?"
+        params: list[Any] = [company_id]
+        if entry_id is not None:
+            sql += " AND entry_id = ?"
+            params.append(int(entry_id))
+        rows = self._cur().execute(sql + " ORDER BY evaluated_at DESC, entry_id", params).fetchall()
+        return [CatalogueScore(int(r[0]), json.loads(r[1]), int(r[2]), r[3], r[4]) for r in rows]
+
+
+# Kept for code that imported it from here; the schema now lives in sandan.store.base.
+_AGG_SCHEMA = AGGREGATE_SCHEMA

@@ -1,0 +1,591 @@
+"""Assembly line balancing (SALBP-1 and SALBP-2, optionally with skilled workers) on OR-Tools CP-SAT.
+
+It owns the line problem, the `.IN2` reader, bounds, a greedy start, the model and a checker; no store, no interface.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ortools.sat.python import cp_model
+
+from sandan.domain import InvalidInput
+
+Kind = Literal["salbp1", "salbp2"]
+
+
+@dataclass(frozen=True)
+class Worker:
+    """A person who can staff one station: the skills they have and, optionally, their own task times
+    (the assembly line worker assignment and balancing problem, ALWABP: Miralles et al. 2007)."""
+
+    name: str
+    skills: frozenset[str] = frozenset()
+    task_times: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class LineProblem:
+    """Tasks with times, precedence pairs (a before b), and optionally required skills and the workers to staff.
+
+    `task_skills[task]` is the skill a task needs; a task without one can be done by anybody.
+    """
+
+    name: str
+    task_times: Mapping[str, int]
+    precedences: tuple[tuple[str, str], ...] = ()
+    task_skills: Mapping[str, str] = field(default_factory=dict)
+    workers: tuple[Worker, ...] = ()
+    time_unit: str = ""
+
+    def __post_init__(self) -> None:
+        for task, t in self.task_times.items():
+            if not isinstance(t, int) or t < 0:
+                raise InvalidInput(
+                    f"task {task!r}: time must be a whole number ≥ 0, got {t!r}",
+                    f"작업 {task!r}: 시간은 0 이상의 정수여야 합니다 (값: {t!r})",
+                )
+        for a, b in self.precedences:
+            if a not in self.task_times or b not in self.task_times:
+                raise InvalidInput(
+                    f"precedence {a} → {b} names an unknown task",
+                    f"선후관계 {a} → {b}에 없는 작업이 있습니다",
+                )
+        if _topological(self) is None:
+            raise InvalidInput(
+                "the precedence graph has a cycle", "선후관계 그래프에 순환이 있습니다", field="precedences"
+            )
+
+    def can_do(self, worker: Worker, task: str) -> bool:
+        need = self.task_skills.get(task)
+        return need is None or need in worker.skills
+
+    def time_of(self, task: str, worker: Worker | None = None) -> int:
+        if worker is not None and task in worker.task_times:
+            return worker.task_times[task]
+        return self.task_times[task]
+
+    @property
+    def total_time(self) -> int:
+        return sum(self.task_times.values())
+
+
+def _topological(problem: LineProblem) -> list[str] | None:
+    indegree = dict.fromkeys(problem.task_times, 0)
+    after: dict[str, list[str]] = {t: [] for t in problem.task_times}
+    for a, b in problem.precedences:
+        after[a].append(b)
+        indegree[b] += 1
+    ready = [t for t, d in indegree.items() if d == 0]
+    order = []
+    while ready:
+        t = ready.pop()
+        order.append(t)
+        for b in after[t]:
+            indegree[b] -= 1
+            if indegree[b] == 0:
+                ready.append(b)
+    return order if len(order) == len(indegree) else None
+
+
+def _closure(problem: LineProblem) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """All (transitive) predecessors and successors of every task."""
+    order = _topological(problem) or []
+    direct_pred: dict[str, list[str]] = {t: [] for t in problem.task_times}
+    for a, b in problem.precedences:
+        direct_pred[b].append(a)
+    pred: dict[str, set[str]] = {}
+    for t in order:
+        pred[t] = set(direct_pred[t]).union(*(pred[p] for p in direct_pred[t]))
+    succ: dict[str, set[str]] = {t: set() for t in problem.task_times}
+    for t, ps in pred.items():
+        for p in ps:
+            succ[p].add(t)
+    return pred, succ
+
+
+def parse_in2(text: str, name: str = "line") -> LineProblem:
+    """Read Scholl's `.IN2` precedence-graph format (Scholl 1993; the SALBP data sets of Scholl 1999 use it).
+
+    The number of tasks n, then n task times (one a line), then precedence pairs "i,j" (task i before task j,
+    tasks numbered from 1), ended by "-1,-1". Tasks are named "1" … "n".
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    try:
+        n = int(lines[0])
+        times = {str(i + 1): int(lines[1 + i]) for i in range(n)}
+    except (IndexError, ValueError) as exc:
+        raise InvalidInput(
+            f"{name}: expected the number of tasks and then one task time a line ({exc})",
+            f"{name}: 작업 수와 그 뒤에 한 줄에 하나씩 작업 시간이 있어야 합니다 ({exc})",
+            file=name,
+        ) from exc
+    pairs = []
+    for number, line in enumerate(lines[1 + n :], start=2 + n):
+        try:
+            a, b = (int(v) for v in line.replace(",", " ").split()[:2])
+        except ValueError as exc:
+            raise InvalidInput(
+                f"{name}: line {number} is not a pair 'i,j'",
+                f"{name}: {number}번째 줄이 'i,j' 쌍이 아닙니다",
+                file=name,
+                line=number,
+            ) from exc
+        if (a, b) == (-1, -1):
+            break
+        if not (1 <= a <= n and 1 <= b <= n):
+            raise InvalidInput(
+                f"{name}: line {number}: task {a} or {b} is not between 1 and {n}",
+                f"{name}: {number}번째 줄: 작업 {a} 또는 {b}이(가) 1~{n} 범위가 아닙니다",
+                file=name,
+                line=number,
+            )
+        pairs.append((str(a), str(b)))
+    else:
+        raise InvalidInput(
+            f"{name}: the precedence list must end with '-1,-1'",
+            f"{name}: 선후관계 목록은 '-1,-1'로 끝나야 합니다",
+            file=name,
+        )
+    return LineProblem(name=name, task_times=times, precedences=tuple(pairs))
+
+
+def read_in2(path: str | Path) -> LineProblem:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}", f"{path} 파일을 읽을 수 없습니다: {exc}") from exc
+    return parse_in2(text, name=path.stem)
+
+
+def parse_line_problem(data: Mapping[str, Any], name: str = "line") -> LineProblem:
+    """Build a problem from a mapping (YAML/JSON):
+
+    ```yaml
+    name: 조립 2라인 / assembly line 2
+    time_unit: s
+    tasks:
+      - {name: 하우징, time: 12}
+      - {name: 배선, time: 20, after: [하우징], skill: electric}
+    workers:                      # optional
+      - {name: 김, skills: [electric]}
+      - {name: 이, skills: [], task_times: {하우징: 15}}
+    ```
+    """
+    tasks = data.get("tasks") if isinstance(data, Mapping) else None
+    if not isinstance(tasks, list) or not tasks:
+        raise InvalidInput(
+            "the line needs a non-empty 'tasks' list", "'tasks' 목록이 비어 있거나 없습니다", file=name
+        )
+    times: dict[str, int] = {}
+    pairs: list[tuple[str, str]] = []
+    skills: dict[str, str] = {}
+    for i, raw in enumerate(tasks):
+        if not isinstance(raw, Mapping) or "name" not in raw or "time" not in raw:
+            raise InvalidInput(
+                f"tasks[{i}] needs 'name' and 'time'",
+                f"tasks[{i}]에는 'name'과 'time'이 필요합니다",
+                file=name,
+            )
+        task = str(raw["name"])
+        times[task] = raw["time"]
+        pairs += [(str(a), task) for a in raw.get("after") or []]
+        if raw.get("skill") is not None:
+            skills[task] = str(raw["skill"])
+    workers = tuple(
+        Worker(
+            name=str(w["name"]),
+            skills=frozenset(str(s) for s in w.get("skills") or []),
+            task_times={str(k): int(v) for k, v in (w.get("task_times") or {}).items()},
+        )
+        for w in data.get("workers") or []
+    )
+    return LineProblem(
+        name=str(data.get("name", name)),
+        task_times=times,
+        precedences=tuple(pairs),
+        task_skills=skills,
+        workers=workers,
+        time_unit=str(data.get("time_unit", "")),
+    )
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bounds and the greedy start
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def stations_lower_bound(problem: LineProblem, cycle_time: int) -> int:
+    """Fewest stations any line with this cycle time needs: the best of LB1 = ⌈Σt / c⌉ and LB2 = the tasks longer
+    than c/2 (no two share a station) plus half of those equal to c/2 (Scholl & Klein 1997, SALOME bounds)."""
+    times = list(problem.task_times.values())
+    lb1 = -(-sum(times) // cycle_time)
+    big = sum(1 for t in times if 2 * t > cycle_time)
+    half = sum(1 for t in times if 2 * t == cycle_time)
+    return max(lb1, big + -(-half // 2), 1)
+
+
+def cycle_time_lower_bound(problem: LineProblem, stations: int) -> int:
+    """Shortest cycle time any line with this many stations can reach: the best of max t, ⌈Σt / m⌉, and
+    t_(m) + t_(m+1) of the times sorted descending (of m + 1 tasks two share a station; Scholl 1999 §2.3)."""
+    times = sorted(problem.task_times.values(), reverse=True)
+    bound = max(times[0], -(-sum(times) // stations))
+    if len(times) > stations:
+        bound = max(bound, times[stations - 1] + times[stations])
+    return bound
+
+
+def greedy_stations(problem: LineProblem, cycle_time: int) -> list[list[str]]:
+    """Station-oriented greedy: fill each station with the assignable task of largest positional weight (its time
+    plus all its successors' times; Helgeson & Birnie 1961) that still fits."""
+    pred, succ = _closure(problem)
+    weight = {
+        t: problem.task_times[t] + sum(problem.task_times[s] for s in succ[t]) for t in problem.task_times
+    }
+    done: set[str] = set()
+    stations: list[list[str]] = []
+    while len(done) < len(problem.task_times):
+        load, current = 0, []
+        while True:
+            fits = [
+                t
+                for t in problem.task_times
+                if t not in done and pred[t] <= done and load + problem.task_times[t] <= cycle_time
+            ]
+            if not fits:
+                break
+            t = max(fits, key=lambda t: (weight[t], problem.task_times[t]))
+            current.append(t)
+            done.add(t)
+            load += problem.task_times[t]
+        if not current:
+            raise InvalidInput(
+                f"a task is longer than the cycle time {cycle_time}",
+                f"사이클타임 {cycle_time}보다 긴 작업이 있습니다",
+            )
+        stations.append(current)
+    return stations
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Result and checker
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Station:
+    index: int  # 1-based along the line
+    tasks: tuple[str, ...]
+    load: int
+    worker: str | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: str  # missing, unknown, precedence, overload, skill, worker
+    en: str
+    ko: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "en": self.en, "ko": self.ko}
+
+
+@dataclass
+class BalanceResult:
+    problem: str
+    kind: str
+    status: str  # optimal, feasible, infeasible, unknown
+    cycle_time: int | None
+    stations: list[Station]
+    lower_bound: int
+    violations: list[Violation]
+    wall_time_s: float
+    time_unit: str = ""
+
+    @property
+    def num_stations(self) -> int:
+        return len(self.stations)
+
+    @property
+    def efficiency(self) -> float | None:
+        """Line efficiency Σt / (m · c) (Scholl 1999 §2.1)."""
+        if not self.stations or not self.cycle_time:
+            return None
+        return sum(s.load for s in self.stations) / (len(self.stations) * self.cycle_time)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "problem": self.problem,
+            "kind": self.kind,
+            "status": self.status,
+            "cycle_time": self.cycle_time,
+            "num_stations": self.num_stations,
+            "lower_bound": self.lower_bound,
+            "efficiency": self.efficiency,
+            "wall_time_s": round(self.wall_time_s, 3),
+            "time_unit": self.time_unit,
+            "stations": [
+                {"index": s.index, "tasks": list(s.tasks), "load": s.load, "worker": s.worker}
+                for s in self.stations
+            ],
+            "violations": [v.to_dict() for v in self.violations],
+        }
+
+
+def check_balance(
+    problem: LineProblem,
+    assignment: Mapping[str, int],
+    cycle_time: int,
+    staffing: Mapping[int, str] | None = None,
+) -> list[Violation]:
+    """Every rule a line plan breaks. `assignment[task]` is its station (1-based); `staffing[station]` the worker.
+
+    Each task on exactly one station, a predecessor never on a later station, each station's load (with its
+    worker's own times) within the cycle time; with workers: every used station staffed, nobody twice, skills met.
+    """
+    out: list[Violation] = []
+    for task in problem.task_times:
+        if task not in assignment:
+            out.append(
+                Violation(
+                    "missing", f"task {task} has no station", f"작업 {task}이(가) 공정에 배정되지 않았습니다"
+                )
+            )
+    for task in assignment:
+        if task not in problem.task_times:
+            out.append(
+                Violation("unknown", f"task {task} is not in the line", f"작업 {task}은(는) 없는 작업입니다")
+            )
+    for a, b in problem.precedences:
+        if a in assignment and b in assignment and assignment[a] > assignment[b]:
+            out.append(
+                Violation(
+                    "precedence",
+                    f"task {a} (station {assignment[a]}) must come before task {b} (station {assignment[b]})",
+                    f"작업 {a}(공정 {assignment[a]})은(는) 작업 {b}(공정 {assignment[b]})보다 앞이어야 합니다",
+                )
+            )
+    workers = {w.name: w for w in problem.workers}
+    used = sorted(set(assignment.values()))
+    for station in used:
+        who = workers.get((staffing or {}).get(station, ""))
+        tasks = [t for t, s in assignment.items() if s == station and t in problem.task_times]
+        load = sum(problem.time_of(t, who) for t in tasks)
+        if load > cycle_time:
+            out.append(
+                Violation(
+                    "overload",
+                    f"station {station} needs {load}, more than the cycle time {cycle_time}",
+                    f"공정 {station}의 작업량 {load}이(가) 사이클타임 {cycle_time}을(를) 넘습니다",
+                )
+            )
+        if problem.workers:
+            if who is None:
+                out.append(
+                    Violation(
+                        "worker", f"station {station} has no worker", f"공정 {station}에 작업자가 없습니다"
+                    )
+                )
+                continue
+            for t in tasks:
+                if not problem.can_do(who, t):
+                    out.append(
+                        Violation(
+                            "skill",
+                            f"{who.name} at station {station} lacks skill {problem.task_skills[t]!r} for task {t}",
+                            f"공정 {station}의 {who.name}에게 작업 {t}에 필요한 기능 {problem.task_skills[t]!r}이(가) 없습니다",
+                        )
+                    )
+    names = [n for s, n in (staffing or {}).items() if s in used]
+    for n in sorted({n for n in names if names.count(n) > 1}):
+        out.append(Violation("worker", f"{n} staffs two stations", f"{n}이(가) 두 공정에 배치되었습니다"))
+    for n in sorted(set(names) - set(workers)):
+        out.append(
+            Violation("worker", f"{n} is not one of the workers", f"{n}은(는) 등록된 작업자가 아닙니다")
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The CP-SAT model
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def balance_line(
+    problem: LineProblem,
+    kind: Kind = "salbp1",
+    *,
+    cycle_time: int | None = None,
+    stations: int | None = None,
+    time_limit_s: float = 30.0,
+    solver_workers: int = 2,
+    seed: int = 0,
+) -> BalanceResult:
+    """Balance the line on CP-SAT and confirm the plan with `check_balance`.
+
+    salbp1: fewest stations for `cycle_time`; salbp2: shortest cycle time for `stations` stations (Baybars 1986;
+    Scholl 1999). With `problem.workers`, each station gets one worker who has the skills of its tasks, and
+    station loads use that worker's times.
+    """
+    started = time.perf_counter()
+    times = problem.task_times
+    tasks = list(times)
+    n = len(tasks)
+    staff = problem.workers
+    if kind == "salbp1":
+        if not cycle_time or cycle_time <= 0:
+            raise InvalidInput(
+                "SALBP-1 needs a cycle time > 0", "SALBP-1에는 0보다 큰 사이클타임이 필요합니다"
+            )
+        able = {t: [w for w in staff if problem.can_do(w, t)] for t in tasks}
+        fastest = {
+            t: min((problem.time_of(t, w) for w in able[t]), default=math.inf) if staff else times[t]
+            for t in tasks
+        }
+        too_long = [t for t in tasks if fastest[t] > cycle_time]
+        if too_long:
+            raise InvalidInput(
+                f"task {too_long[0]} takes {fastest[too_long[0]]}, longer than the cycle time {cycle_time}",
+                f"작업 {too_long[0]}의 시간 {fastest[too_long[0]]}이(가) 사이클타임 {cycle_time}보다 깁니다",
+            )
+        lower = stations_lower_bound(problem, cycle_time) if not staff else 1
+        greedy = greedy_stations(problem, cycle_time) if not staff else None
+        max_stations = len(greedy) if greedy else min(n, len(staff))
+        c_low = c_high = cycle_time
+    elif kind == "salbp2":
+        if not stations or stations <= 0:
+            raise InvalidInput(
+                "SALBP-2 needs a number of stations > 0", "SALBP-2에는 1 이상의 공정 수가 필요합니다"
+            )
+        if staff and stations > len(staff):
+            raise InvalidInput(
+                f"{stations} stations need at least {stations} workers, there are {len(staff)}",
+                f"공정 {stations}개에는 작업자가 {stations}명 이상 필요한데 {len(staff)}명입니다",
+            )
+        max_stations = stations
+        greedy = None
+        if staff:
+            quickest = [min(problem.time_of(t, w) for w in staff) for t in tasks]
+            lower = max(max(quickest), -(-sum(quickest) // stations))
+            c_high = sum(max(problem.time_of(t, w) for w in staff) for t in tasks)
+        else:
+            lower = cycle_time_lower_bound(problem, stations)
+            # Smallest cycle time for which the greedy line fits the stations: a valid upper bound and start.
+            c_high = lower
+            while len(greedy_stations(problem, c_high)) > stations:
+                c_high = max(c_high + 1, math.floor(c_high * 1.02))
+            lo = lower
+            while lo < c_high:
+                mid = (lo + c_high) // 2
+                if len(greedy_stations(problem, mid)) <= stations:
+                    c_high = mid
+                else:
+                    lo = mid + 1
+            greedy = greedy_stations(problem, c_high)
+        c_low = lower
+    else:
+        raise InvalidInput(
+            f"unknown kind {kind!r}; use salbp1 or salbp2", f"알 수 없는 종류 {kind!r}; salbp1 또는 salbp2"
+        )
+
+    # Earliest and latest feasible station of each task (Scholl 1999 §5.1): the work before (after) a task fills
+    # at least ⌈·/c⌉ stations. With workers the fastest times keep the windows valid.
+    pred, succ = _closure(problem)
+    quick = {t: min([times[t], *(problem.time_of(t, w) for w in staff)]) for t in tasks}
+    earliest = {t: -(-(quick[t] + sum(quick[p] for p in pred[t])) // c_high) - 1 for t in tasks}
+    latest = {t: max_stations - -(-(quick[t] + sum(quick[s] for s in succ[t])) // c_high) for t in tasks}
+
+    m = cp_model.CpModel()
+    x = {
+        (t, k): m.new_bool_var(f"x_{i}_{k}")
+        for i, t in enumerate(tasks)
+        for k in range(earliest[t], latest[t] + 1)
+    }
+    for t in tasks:
+        m.add_exactly_one(x[(t, k)] for k in range(earliest[t], latest[t] + 1))
+    station_of = {t: sum(k * x[(t, k)] for k in range(earliest[t], latest[t] + 1)) for t in tasks}
+    for a, b in problem.precedences:
+        m.add(station_of[a] <= station_of[b])
+    c = m.new_int_var(c_low, c_high, "cycle_time")
+    used = [m.new_bool_var(f"u{k}") for k in range(max_stations)]
+    for k in range(max_stations - 1):
+        m.add_implication(used[k + 1], used[k])  # stations are used from the front: removes mirror solutions
+    here = {k: [t for t in tasks if (t, k) in x] for k in range(max_stations)}
+    for k in range(max_stations):
+        for t in here[k]:
+            m.add_implication(x[(t, k)], used[k])
+        if not staff:
+            m.add(sum(times[t] * x[(t, k)] for t in here[k]) <= c)
+    y: dict[tuple[str, int], Any] = {}
+    if staff:
+        for w in staff:
+            for k in range(max_stations):
+                y[(w.name, k)] = m.new_bool_var(f"y_{w.name}_{k}")
+                m.add(sum(problem.time_of(t, w) * x[(t, k)] for t in here[k]) <= c).only_enforce_if(
+                    y[(w.name, k)]
+                )
+                for t in here[k]:
+                    if not problem.can_do(w, t):
+                        m.add_bool_or([~x[(t, k)], ~y[(w.name, k)]])
+            m.add_at_most_one(y[(w.name, k)] for k in range(max_stations))
+        for k in range(max_stations):
+            m.add(sum(y[(w.name, k)] for w in staff) == used[k])
+    if kind == "salbp1":
+        m.add(sum(used) >= lower)
+        m.minimize(sum(used))
+    else:
+        for u in used:
+            m.add(u == 1)
+        m.minimize(c)
+    if greedy:
+        station_index = {t: k for k, tasks_k in enumerate(greedy) for t in tasks_k}
+        for (t, k), var in x.items():
+            m.add_hint(var, station_index[t] == k)
+        for k, u in enumerate(used):
+            m.add_hint(u, k < len(greedy))
+
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.num_workers = solver_workers
+    solver.parameters.random_seed = seed
+    code = solver.solve(m)
+    status = {
+        cp_model.OPTIMAL: "optimal",
+        cp_model.FEASIBLE: "feasible",
+        cp_model.INFEASIBLE: "infeasible",
+    }.get(code, "unknown")
+    plan: list[Station] = []
+    final_c: int | None = cycle_time
+    violations: list[Violation] = []
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        final_c = solver.value(c) if kind == "salbp2" else cycle_time
+        assignment = {t: k + 1 for (t, k), var in x.items() if solver.boolean_value(var)}
+        staffing = {k + 1: name for (name, k), var in y.items() if solver.boolean_value(var)}
+        workers = {w.name: w for w in staff}
+        for k in sorted(set(assignment.values())):
+            on = tuple(t for t in tasks if assignment[t] == k)
+            who = staffing.get(k)
+            plan.append(Station(k, on, sum(problem.time_of(t, workers.get(who or "")) for t in on), who))
+        violations = check_balance(problem, assignment, final_c or 0, staffing if staff else None)
+    return BalanceResult(
+        problem=problem.name,
+        kind=kind,
+        status=status,
+        cycle_time=final_c,
+        stations=plan,
+        lower_bound=lower,
+        violations=violations,
+        wall_time_s=time.perf_counter() - started,
+        time_unit=problem.time_unit,
+    )
+
+
+def assignment_of(result: BalanceResult) -> dict[str, int]:
+    """task → station (1-based) of a result, the form `check_balance` takes."""
+    return {t: s.index for s in result.stations for t in s.tasks}

@@ -1,0 +1,745 @@
+"""The line model of the factory twin: products, routings, stations, buffers, workers, release and calendar as data.
+
+It owns YAML → validated pydantic objects, analytic capacity figures and `line_from_store`; it never simulates.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from sandan.domain import InvalidInput, NotFound, ProcessFamily
+
+# ---- distributions ---------------------------------------------------------------------------------------
+
+DistKind = Literal[
+    "deterministic", "exponential", "normal", "lognormal", "triangular", "uniform", "empirical", "trace"
+]
+
+
+class Dist(BaseModel):
+    """A random duration in seconds (process, setup, repair, transport time or time between arrivals/failures).
+
+    `deterministic` (mean), `exponential` (mean), `normal` (mean, sd; truncated at 0 by clipping), `lognormal`
+    (mean, sd of the duration itself; σ² = ln(1 + sd²/mean²), μ = ln mean − σ²/2 — Law, *Simulation Modeling and
+    Analysis*, 5th ed., §6.2.2), `triangular` (low, mode, high; mean (a+b+c)/3), `uniform` (low, high),
+    `empirical` (values, drawn with replacement — bootstrap of measured data) and `trace` (values used in order,
+    cyclically: trace-driven simulation, Law §6.1). In YAML a bare number means a deterministic time.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    kind: DistKind = "deterministic"
+    mean: float | None = Field(default=None, ge=0)
+    sd: float | None = Field(default=None, ge=0)
+    low: float | None = Field(default=None, ge=0)
+    mode: float | None = Field(default=None, ge=0)
+    high: float | None = Field(default=None, ge=0)
+    values: tuple[float, ...] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Dist:
+        need = {
+            "deterministic": ("mean",),
+            "exponential": ("mean",),
+            "normal": ("mean", "sd"),
+            "lognormal": ("mean", "sd"),
+            "triangular": ("low", "mode", "high"),
+            "uniform": ("low", "high"),
+            "empirical": ("values",),
+            "trace": ("values",),
+        }[self.kind]
+        missing = [n for n in need if getattr(self, n) is None]
+        if missing:
+            raise ValueError(f"a {self.kind} distribution needs {', '.join(missing)}")
+        if self.kind == "triangular" and not (self.low <= self.mode <= self.high):
+            raise ValueError("triangular needs low ≤ mode ≤ high")
+        if self.kind == "uniform" and self.low > self.high:
+            raise ValueError("uniform needs low ≤ high")
+        if self.kind == "lognormal" and self.mean == 0:
+            raise ValueError("lognormal needs mean > 0")
+        if self.values is not None and (not self.values or min(self.values) < 0):
+            raise ValueError("values must be a non-empty list of durations ≥ 0")
+        return self
+
+    @property
+    def expected(self) -> float:
+        """The mean of the distribution (for `normal`, of the untruncated normal)."""
+        k = self.kind
+        if k in ("deterministic", "exponential", "normal", "lognormal"):
+            return float(self.mean)
+        if k == "triangular":
+            return (self.low + self.mode + self.high) / 3.0
+        if k == "uniform":
+            return (self.low + self.high) / 2.0
+        return float(np.mean(self.values))
+
+    @property
+    def scv(self) -> float:
+        """Squared coefficient of variation c² = σ²/μ² (Hopp & Spearman, *Factory Physics*, 3rd ed., §8.2)."""
+        m = self.expected
+        if m == 0:
+            return 0.0
+        k = self.kind
+        if k == "deterministic":
+            var = 0.0
+        elif k == "exponential":
+            var = m * m
+        elif k in ("normal", "lognormal"):
+            var = self.sd**2
+        elif k == "triangular":
+            a, c, b = self.low, self.mode, self.high
+            var = (a * a + b * b + c * c - a * b - a * c - b * c) / 18.0
+        elif k == "uniform":
+            var = (self.high - self.low) ** 2 / 12.0
+        else:
+            var = float(np.var(self.values))
+        return var / (m * m)
+
+    def sample(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """`n` independent draws (for `trace`, the first `n` values of the cycle)."""
+        k = self.kind
+        if k == "deterministic":
+            return np.full(n, float(self.mean))
+        if k == "exponential":
+            return rng.exponential(self.mean, n)
+        if k == "normal":
+            return np.maximum(rng.normal(self.mean, self.sd, n), 0.0)
+        if k == "lognormal":
+            s2 = math.log1p((self.sd / self.mean) ** 2)
+            return rng.lognormal(math.log(self.mean) - s2 / 2.0, math.sqrt(s2), n)
+        if k == "triangular":
+            if self.low == self.high:
+                return np.full(n, float(self.low))
+            return rng.triangular(self.low, self.mode, self.high, n)
+        if k == "uniform":
+            return rng.uniform(self.low, self.high, n)
+        values = np.asarray(self.values, dtype="float64")
+        if k == "empirical":
+            return rng.choice(values, n)
+        return np.resize(values, n)
+
+
+def _coerce_dist(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a duration must be a number or a distribution")
+    if isinstance(value, int | float):
+        return {"kind": "deterministic", "mean": float(value)}
+    return value
+
+
+DistLike = Annotated[Dist, BeforeValidator(_coerce_dist)]
+
+
+def dist(kind: DistKind = "deterministic", **params: Any) -> Dist:
+    """Shorthand: `dist("exponential", mean=30)`."""
+    return Dist(kind=kind, **params)
+
+
+# ---- the line ---------------------------------------------------------------------------------------------
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+Window = tuple[float, float]
+
+
+def _check_windows(windows: Sequence[Window], day_h: float) -> None:
+    last = -math.inf
+    for a, b in windows:
+        if not (0 <= a < b <= day_h) or a < last:
+            raise ValueError(f"working windows must be ordered, non-overlapping hours within [0, {day_h:g}]")
+        last = b
+
+
+class Failure(_Part):
+    """Breakdowns counted in operating time: time between failures `mtbf` and repair time `mttr` (a bare number
+    means an exponential time with that mean — constant hazard, Ebeling, *Reliability and Maintainability
+    Engineering*, 2nd ed., ch. 3). A failure interrupts the part in work, which resumes after the repair
+    (preemptive outage, Hopp & Spearman, *Factory Physics*, 3rd ed., §8.4.2)."""
+
+    mtbf: DistLike
+    mttr: DistLike
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_exponential(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            data = dict(data)
+            for key in ("mtbf", "mttr"):
+                v = data.get(key)
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    data[key] = {"kind": "exponential", "mean": float(v)}
+        return data
+
+    @property
+    def availability(self) -> float:
+        """A = MTBF / (MTBF + MTTR) (Hopp & Spearman §8.4.2, eq. 8.5)."""
+        f, r = self.mtbf.expected, self.mttr.expected
+        return f / (f + r) if f + r > 0 else 1.0
+
+
+class ProcessScrap(_Part):
+    """Scrap rate taken from a family process model at given settings (its Monte-Carlo `expected_defect_rate`)."""
+
+    family: ProcessFamily
+    settings: dict[str, float] = Field(default_factory=dict)
+    n_parts: int = Field(default=3000, ge=100)
+    seed: int = 0
+
+    def rate(self) -> float:
+        return _process_defect_rate(
+            self.family, tuple(sorted(self.settings.items())), self.n_parts, self.seed
+        )
+
+
+@functools.lru_cache(maxsize=256)
+def _process_defect_rate(family: ProcessFamily, settings: tuple, n_parts: int, seed: int) -> float:
+    from sandan.twin.process import MODELS
+
+    if family not in MODELS:
+        raise InvalidInput(
+            f"there is no process model for family {family.value!r}; known: {', '.join(f.value for f in MODELS)}",
+            f"{family.value!r} 공정 모델이 없습니다. 사용 가능: {', '.join(f.value for f in MODELS)}",
+            code="unknown_process_model",
+        )
+    return float(MODELS[family]().expected_defect_rate(dict(settings), n_parts=n_parts, seed=seed))
+
+
+class Station(_Part):
+    """A work centre of `machines` identical parallel machines with an input buffer of `buffer` places
+    (None = unlimited; parts in the machines are not counted). A finished part waits on its machine while the
+    next buffer is full (blocking after service)."""
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = ""
+    machines: int = Field(default=1, ge=1, le=1000)
+    process_time: DistLike
+    setup_time: DistLike | None = None  # on a change of product at a machine
+    failure: Failure | None = None
+    scrap_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
+    scrap_from: ProcessScrap | None = None
+    buffer: int | None = Field(default=None, ge=0)
+    worker: str | None = None  # the skill a worker needs to run this station
+    worker_during: Literal["process", "setup"] = "process"
+    ideal_cycle_time_s: float | None = Field(default=None, gt=0)
+    machine_cost: float = Field(default=0.0, ge=0)
+
+    @property
+    def scrap(self) -> float:
+        return self.scrap_from.rate() if self.scrap_from is not None else self.scrap_rate
+
+    @property
+    def availability(self) -> float:
+        return self.failure.availability if self.failure else 1.0
+
+
+class Step(_Part):
+    station: str
+    process_time: DistLike | None = None  # overrides the station's time for this product
+
+
+def _coerce_step(value: Any) -> Any:
+    return {"station": value} if isinstance(value, str) else value
+
+
+class Product(_Part):
+    id: str = Field(min_length=1, max_length=64)
+    name: str = ""
+    mix: float = Field(default=1.0, gt=0)  # share of releases (normalised over products)
+    routing: list[Annotated[Step, BeforeValidator(_coerce_step)]] = Field(min_length=1)
+
+
+class WorkerGroup(_Part):
+    """`count` interchangeable people with `skills`; they serve stations that need one of those skills and, if
+    `stations` is given, only those stations. `shift` lists their working hours of the day (None = always)."""
+
+    id: str = Field(min_length=1, max_length=64)
+    name: str = ""
+    count: int = Field(default=1, ge=0, le=10000)
+    skills: list[str] = Field(min_length=1)
+    stations: list[str] | None = None
+    shift: list[Window] | None = None
+    cost: float = Field(default=0.0, ge=0)  # per person
+
+    def serves(self, station: Station) -> bool:
+        return (
+            station.worker is not None
+            and station.worker in self.skills
+            and (self.stations is None or station.id in self.stations)
+        )
+
+
+class Transport(_Part):
+    from_: str = Field(alias="from")
+    to: str
+    time: DistLike
+
+
+class Release(_Part):
+    """How work enters the line (Hopp & Spearman ch. 4 and 10): `push` — parts arrive with `interarrival` times
+    (a full entry buffer blocks arrivals or loses them); `conwip` — a new part starts whenever one leaves, so `wip`
+    parts are always in the line; `kanban` — the first station never starves and the finite buffers act as
+    kanban squares, so work is pulled by the line's own pace."""
+
+    policy: Literal["push", "conwip", "kanban"] = "push"
+    interarrival: DistLike | None = None
+    when_full: Literal["block", "lose"] = "block"
+    wip: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Release:
+        if self.policy == "push" and self.interarrival is None:
+            raise ValueError("push release needs interarrival (the time between arrivals)")
+        if self.policy == "conwip" and self.wip is None:
+            raise ValueError("conwip release needs wip (the number of parts kept in the line)")
+        return self
+
+
+class Calendar(_Part):
+    """Working windows (start hour, end hour) of each day; machines start no new operation outside them and
+    releases pause. None of the line's calendar → the line runs around the clock."""
+
+    windows: list[Window] = Field(min_length=1)
+    day_h: float = Field(default=24.0, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Calendar:
+        _check_windows(self.windows, self.day_h)
+        return self
+
+    @property
+    def working_fraction(self) -> float:
+        return sum(b - a for a, b in self.windows) / self.day_h
+
+
+class LineModel(_Part):
+    """A production line as data. All times are seconds; simulation time 0 is the start of a day (00:00)."""
+
+    id: str = Field(default="line", min_length=1, max_length=64)
+    name: str = ""
+    stations: list[Station] = Field(min_length=1)
+    products: list[Product] = Field(default_factory=list)
+    workers: list[WorkerGroup] = Field(default_factory=list)
+    transports: list[Transport] = Field(default_factory=list)
+    release: Release = Field(default_factory=lambda: Release(policy="kanban"))
+    calendar: Calendar | None = None
+    buffer_cost: float = Field(default=0.0, ge=0)  # per buffer place
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LineModel:
+        ids = [s.id for s in self.stations]
+        dup = {i for i in ids if ids.count(i) > 1}
+        if dup:
+            raise ValueError(f"station ids must be unique: {', '.join(sorted(dup))}")
+        known = set(ids)
+        if not self.products:
+            self.products = [Product(id="part", routing=[Step(station=i) for i in ids])]
+        for p in self.products:
+            for step in p.routing:
+                if step.station not in known:
+                    raise ValueError(f"product {p.id!r} visits unknown station {step.station!r}")
+        for t in self.transports:
+            for end in (t.from_, t.to):
+                if end not in known:
+                    raise ValueError(f"transport refers to unknown station {end!r}")
+        for g in self.workers:
+            for s in g.stations or []:
+                if s not in known:
+                    raise ValueError(f"worker group {g.id!r} refers to unknown station {s!r}")
+            if g.shift is not None:
+                _check_windows(g.shift, self.calendar.day_h if self.calendar else 24.0)
+        for s in self.stations:
+            if s.worker is not None and not any(g.serves(s) for g in self.workers):
+                raise ValueError(
+                    f"station {s.id!r} needs a worker with skill {s.worker!r} but no group has it"
+                )
+        if self.release.policy == "kanban":
+            entries = {p.routing[0].station for p in self.products}
+            unbounded = [s.id for s in self.stations if s.buffer is None and s.id not in entries]
+            if unbounded:
+                raise ValueError(
+                    "kanban release needs finite buffers (the kanban squares) before stations "
+                    + ", ".join(unbounded)
+                )
+        return self
+
+    # ---- loading --------------------------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LineModel:
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            raise InvalidInput(
+                f"line model: {where}: {first['msg']} ({exc.error_count()} problem(s))",
+                f"라인 모델 오류: {where}: {first['msg']} (문제 {exc.error_count()}건)",
+                code="bad_line_model",
+                field=where or None,
+            ) from None
+
+    @classmethod
+    def from_yaml(cls, source: str | Path) -> LineModel:
+        """Read a line from a YAML file path or YAML text."""
+        text = source
+        if isinstance(source, Path) or (
+            isinstance(source, str) and "\n" not in source and source.endswith((".yaml", ".yml"))
+        ):
+            path = Path(source)
+            if not path.exists():
+                raise NotFound(
+                    f"line file {path} does not exist", f"라인 파일 {path}이(가) 없습니다", code="no_file"
+                )
+            text = path.read_text(encoding="utf-8")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InvalidInput(
+                f"line model is not valid YAML: {exc}",
+                f"라인 모델이 올바른 YAML이 아닙니다: {exc}",
+                code="bad_yaml",
+            ) from None
+        if not isinstance(data, Mapping):
+            raise InvalidInput(
+                "line model YAML must be a mapping with 'stations'",
+                "라인 모델 YAML은 'stations'를 가진 매핑이어야 합니다",
+                code="bad_line_model",
+            )
+        return cls.from_dict(data)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json", by_alias=True, exclude_none=True), sort_keys=False)
+
+    def with_changes(self, changes: Mapping[str, Any]) -> LineModel:
+        """A copy with values replaced by dotted paths, addressing stations, products and worker groups by id:
+        `{"stations.drill.machines": 2, "workers.ops.count": 3, "release.wip": 8}`."""
+        data = self.model_dump(mode="python", by_alias=True)
+        for path, value in changes.items():
+            keys = path.split(".")
+            node: Any = data
+            try:
+                for i, key in enumerate(keys[:-1]):
+                    if isinstance(node, list):
+                        node = next(x for x in node if x.get("id") == key)
+                    else:
+                        if node.get(key) is None and i < len(keys) - 2:
+                            node[key] = {}
+                        node = node[key]
+                if isinstance(node, list):
+                    raise KeyError(keys[-1])
+                node[keys[-1]] = value
+            except (KeyError, StopIteration, AttributeError, TypeError):
+                raise InvalidInput(
+                    f"cannot change {path!r}: no such field in the line model",
+                    f"{path!r}을(를) 바꿀 수 없습니다: 라인 모델에 그런 항목이 없습니다",
+                    code="bad_change",
+                    field=path,
+                ) from None
+        return LineModel.from_dict(data)
+
+    # ---- lookups ------------------------------------------------------------------------------------------
+    def station(self, station_id: str) -> Station:
+        for s in self.stations:
+            if s.id == station_id:
+                return s
+        raise NotFound(
+            f"line {self.id!r} has no station {station_id!r}",
+            f"라인 {self.id!r}에 {station_id!r} 공정이 없습니다",
+            code="unknown_station",
+        )
+
+    def mix(self) -> np.ndarray:
+        w = np.array([p.mix for p in self.products], dtype="float64")
+        return w / w.sum()
+
+    # ---- analytic figures -----------------------------------------------------------------------------------
+    def visit_loads(self) -> dict[str, float]:
+        """Expected effective machine time each station spends per released part:
+        Σ_products mix · P(part reaches the step) · t / A (effective process time t_e = t₀/A for preemptive
+        outages, Hopp & Spearman §8.4.2, eq. 8.6). Setups are left out, so capacities derived from it are upper
+        bounds."""
+        load = {s.id: 0.0 for s in self.stations}
+        by_id = {s.id: s for s in self.stations}
+        for share, p in zip(self.mix(), self.products, strict=True):
+            alive = 1.0
+            for step in p.routing:
+                s = by_id[step.station]
+                t = (step.process_time or s.process_time).expected
+                load[s.id] += share * alive * t / s.availability
+                alive *= 1.0 - s.scrap
+        return load
+
+    def yield_per_release(self) -> float:
+        """Good parts out per part released: Σ mix · Π (1 − scrap) over the routing."""
+        by_id = {s.id: s for s in self.stations}
+        return float(
+            sum(
+                share * math.prod(1.0 - by_id[st.station].scrap for st in p.routing)
+                for share, p in zip(self.mix(), self.products, strict=True)
+            )
+        )
+
+    def raw_process_time(self) -> float:
+        """T₀: the mean sum of effective process times along a routing, one part alone in the line (Hopp &
+        Spearman §7.2)."""
+        by_id = {s.id: s for s in self.stations}
+        return float(
+            sum(
+                share
+                * sum(
+                    (st.process_time or by_id[st.station].process_time).expected
+                    / by_id[st.station].availability
+                    for st in p.routing
+                )
+                for share, p in zip(self.mix(), self.products, strict=True)
+            )
+        )
+
+    def station_capacities(self) -> dict[str, float]:
+        """Releases per second each station can handle: c / load (Hopp & Spearman §7.2, r_b = min capacity)."""
+        return {
+            s.id: (s.machines / load if load > 0 else math.inf)
+            for s, load in zip(self.stations, self.visit_loads().values(), strict=True)
+        }
+
+    def bottleneck_rate(self) -> float:
+        """Upper bound on good parts per second: the bottleneck rate r_b (Hopp & Spearman §7.2) in releases,
+        capped by the worker pools (each skill: people × shift share / its load), the arrival rate of a push
+        release, and scaled by the working share of the calendar and the yield."""
+        caps = list(self.station_capacities().values())
+        loads = self.visit_loads()
+        for skill in {s.worker for s in self.stations if s.worker}:
+            people = sum(g.count * self._shift_share(g) for g in self.workers if skill in g.skills)
+            need = sum(loads[s.id] for s in self.stations if s.worker == skill)
+            if need > 0:
+                caps.append(people / need)
+        if self.release.policy == "push":
+            caps.append(
+                1.0 / self.release.interarrival.expected
+                if self.release.interarrival.expected > 0
+                else math.inf
+            )
+        rate = min(caps)
+        if self.calendar is not None:
+            rate *= self.calendar.working_fraction
+        return rate * self.yield_per_release()
+
+    def _shift_share(self, group: WorkerGroup) -> float:
+        """Share of the line's working time that a worker group is on shift."""
+        if group.shift is None:
+            return 1.0
+        line_windows = self.calendar.windows if self.calendar else [(0.0, 24.0)]
+        overlap = sum(max(0.0, min(b, d) - max(a, c)) for a, b in group.shift for c, d in line_windows)
+        return overlap / sum(d - c for c, d in line_windows)
+
+    def cost(self) -> float:
+        """Investment figure of a design: machines × machine cost + people × cost + buffer places × buffer cost."""
+        machines = sum(s.machines * s.machine_cost for s in self.stations)
+        people = sum(g.count * g.cost for g in self.workers)
+        places = sum(s.buffer or 0 for s in self.stations) * self.buffer_cost
+        return float(machines + people + places)
+
+
+def load_line(source: str | Path | Mapping[str, Any] | LineModel) -> LineModel:
+    """A `LineModel` from a model, a mapping, YAML text or a YAML file path."""
+    if isinstance(source, LineModel):
+        return source
+    if isinstance(source, Mapping):
+        return LineModel.from_dict(source)
+    return LineModel.from_yaml(source)
+
+
+# ---- a line from what the store knows ---------------------------------------------------------------------
+
+
+def _seconds(times: Any) -> np.ndarray:
+    """Unix seconds of a pandas series of UTC timestamps (NaT → NaN)."""
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None) if times.dt.tz is not None else times
+    out = naive.to_numpy("datetime64[us]").astype("int64") / 1e6
+    return np.where(naive.isna().to_numpy(), np.nan, out)
+
+
+def _fit_duration(values: np.ndarray, max_points: int = 200) -> Dist:
+    """Measured durations as an empirical distribution of at most `max_points` quantiles (one value → fixed)."""
+    values = values[np.isfinite(values) & (values >= 0)]
+    if values.size == 0:
+        raise ValueError("no durations")
+    if values.size == 1 or np.ptp(values) == 0:
+        return Dist(kind="deterministic", mean=float(values[0]))
+    if values.size > max_points:
+        values = np.quantile(values, (np.arange(max_points) + 0.5) / max_points)
+    return Dist(kind="empirical", values=tuple(float(v) for v in np.round(values, 4)))
+
+
+def _repair_dist(durations: np.ndarray) -> Dist:
+    m = float(durations.mean())
+    if durations.size >= 2 and durations.std(ddof=1) > 0 and m > 0:
+        return Dist(kind="lognormal", mean=m, sd=float(durations.std(ddof=1)))
+    return Dist(kind="exponential", mean=m)
+
+
+def line_from_store(
+    store: Any,
+    company_id: str,
+    line_id: str,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    stations: Sequence[Sequence[str]] | None = None,
+    buffer: int | None = 10,
+    release: Release | None = None,
+) -> LineModel:
+    """Build a line from the store's record of a real line between `start` and `end` (default: the last 30 days).
+
+    - Stations: `stations` groups machine ids into stations in flow order (the machines of a group run in
+      parallel); by default every machine is its own station, in id order — the store does not know the flow.
+    - Process time: gaps between consecutive part records of a machine while it was running (gaps that overlap a
+      recorded stop, or exceed 3 × the median gap, are idle time and left out), as an empirical distribution; the
+      machine's `ideal_cycle_time_s` when it has no parts.
+    - Failures: `down` events; MTTR = mean repair time (lognormal with the measured sd), MTBF = operating time
+      (observed span minus every recorded stop) / number of failures, exponential (Ebeling, 2nd ed., §3.3 — the
+      maximum-likelihood estimate of an exponential mean from time-truncated data).
+    - Scrap: share of `ng` parts; setup: mean `setup` event duration, applied on a change of product.
+    - Products: the products seen, in proportion to their counts, all through every station.
+    Buffers get `buffer` places (unknown to the store) and release defaults to kanban, i.e. the line's capacity.
+    """
+    end = end or datetime.now(UTC)
+    start = start or end - timedelta(days=30)
+    lines = {ln.id for ln in store.list_lines(company_id)}
+    if line_id not in lines:
+        raise NotFound(
+            f"company {company_id!r} has no line {line_id!r}",
+            f"회사 {company_id!r}에 라인 {line_id!r}이(가) 없습니다",
+            code="unknown_line",
+        )
+    machines = {m.id: m for m in store.list_machines(company_id, line_id)}
+    if not machines:
+        raise InvalidInput(
+            f"line {line_id!r} has no machines registered; register them before building its twin",
+            f"라인 {line_id!r}에 등록된 설비가 없습니다. 트윈을 만들기 전에 설비를 등록하세요",
+            code="empty_line",
+        )
+    groups = [list(g) for g in stations] if stations else [[m] for m in sorted(machines)]
+    for g in groups:
+        for mid in g:
+            if mid not in machines:
+                raise NotFound(
+                    f"machine {mid!r} is not on line {line_id!r}",
+                    f"설비 {mid!r}은(는) 라인 {line_id!r}에 없습니다",
+                    code="unknown_machine",
+                )
+    ids = [mid for g in groups for mid in g]
+    parts = (
+        store.query_parts(company_id, start, end, ids)
+        .select(["time", "machine_id", "product", "result"])
+        .to_pandas()
+    )
+    events = (
+        store.query_events(company_id, start, end, ids)
+        .select(["machine_id", "start", "end", "state"])
+        .to_pandas()
+    )
+    span_s = (end - start).total_seconds()
+    built: list[Station] = []
+    for g in groups:
+        gaps, downs, setups, uptime, n_fail, n_parts, n_ng = [], [], [], 0.0, 0, 0, 0
+        for mid in g:
+            p = parts[parts.machine_id == mid]
+            e = events[events.machine_id == mid]
+            n_parts += len(p)
+            n_ng += int((p.result == "ng").sum())
+            t = np.sort(_seconds(p.time))
+            stops = e[e.state != "running"]
+            s0, s1 = _seconds(stops.start), _seconds(stops.end)
+            s1 = np.where(np.isnan(s1) | (s1 < s0), s0, s1)
+            if t.size >= 2:
+                a, b = t[:-1], t[1:]
+                d = b - a
+                order = np.argsort(s0)
+                s0o, s1o = s0[order], np.maximum.accumulate(s1[order]) if s1.size else s1
+                # a gap is clean if no stop interval overlaps (a, b): the last stop starting before b ends ≤ a
+                k = np.searchsorted(s0o, b, side="left") - 1
+                clean = (k < 0) | (s1o[np.maximum(k, 0)] <= a) if s0o.size else np.ones(d.size, bool)
+                d = d[clean & (d > 0)]
+                if d.size:
+                    d = d[d <= 3 * np.median(d)]
+                gaps.append(d)
+            down = stops[stops.state == "down"]
+            dd = (down.end - down.start).dt.total_seconds().to_numpy()
+            downs.append(dd[np.isfinite(dd) & (dd >= 0)])
+            ss = stops[stops.state == "setup"]
+            sd = (ss.end - ss.start).dt.total_seconds().to_numpy()
+            setups.append(sd[np.isfinite(sd) & (sd > 0)])
+            if t.size:
+                first, last = max(t[0], start.timestamp()), min(t[-1], end.timestamp())
+                observed = max(last - first, 0.0)
+            else:
+                observed = span_s
+            stopped = np.clip(
+                np.minimum(s1, t[-1] if t.size else end.timestamp())
+                - np.maximum(s0, t[0] if t.size else start.timestamp()),
+                0,
+                None,
+            ).sum()
+            uptime += max(observed - stopped, 0.0)
+            n_fail += len(down)
+        gap = np.concatenate(gaps) if gaps else np.array([])
+        first = machines[g[0]]
+        if gap.size:
+            pt = _fit_duration(gap)
+        elif first.ideal_cycle_time_s:
+            pt = Dist(kind="deterministic", mean=first.ideal_cycle_time_s)
+        else:
+            raise InvalidInput(
+                f"machine {g[0]!r} has no part records in the period and no ideal cycle time; cannot model its station",
+                f"설비 {g[0]!r}은(는) 해당 기간 생산 기록도 이상 사이클 타임도 없어 공정을 모델링할 수 없습니다",
+                code="no_cycle_time",
+            )
+        down_all = np.concatenate(downs)
+        failure = None
+        if n_fail and down_all.size and uptime > 0:
+            failure = Failure(
+                mtbf=Dist(kind="exponential", mean=uptime / n_fail), mttr=_repair_dist(down_all)
+            )
+        setup_all = np.concatenate(setups)
+        built.append(
+            Station(
+                id=g[0] if len(g) == 1 else "+".join(g)[:64],
+                name=" / ".join(machines[m].name for m in g)[:200],
+                machines=len(g),
+                process_time=pt,
+                setup_time=Dist(
+                    kind="lognormal", mean=float(setup_all.mean()), sd=float(setup_all.std()) or 1e-9
+                )
+                if setup_all.size >= 2
+                else None,
+                failure=failure,
+                scrap_rate=min(n_ng / n_parts, 0.99) if n_parts else 0.0,
+                buffer=buffer,
+                ideal_cycle_time_s=first.ideal_cycle_time_s,
+            )
+        )
+    counts = parts["product"].fillna("part").value_counts()
+    products = [
+        Product(id=str(name)[:64] or "part", mix=float(n), routing=[Step(station=s.id) for s in built])
+        for name, n in counts.items()
+    ] or [Product(id="part", routing=[Step(station=s.id) for s in built])]
+    line_name = next(ln.name for ln in store.list_lines(company_id) if ln.id == line_id)
+    return LineModel(
+        id=line_id,
+        name=line_name,
+        stations=built,
+        products=products,
+        release=release or Release(policy="kanban"),
+    )

@@ -1,0 +1,1137 @@
+"""Job-shop and flexible job-shop scheduling (setups, due dates) on OR-Tools CP-SAT, with readers and a Gantt chart.
+
+It owns the shop instance, the model, the dispatching warm start and an independent checker; no store, no interface.
+"""
+
+from __future__ import annotations
+
+import heapq
+import html
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ortools.sat.python import cp_model
+
+from sandan.domain import InvalidInput
+
+Objective = Literal["makespan", "tardiness", "weighted"]
+
+# Stronger reasoning in the NoOverlap (disjunctive) propagator: measured on ft10, orb01, orb03, la21, la38 with
+# 2 workers and 30 s, these settings turned +0.7 … +7.9 % gaps into 0 … +1.5 % and proved ft10 (benchmarks/schedule.py).
+SOLVER_DEFAULTS: dict[str, Any] = {
+    "use_dynamic_precedence_in_disjunctive": True,
+    "use_strong_propagation_in_disjunctive": True,
+    "exploit_all_precedences": True,
+}
+OBJECTIVES: tuple[str, ...] = ("makespan", "tardiness", "weighted")
+DISPATCH_RULES: tuple[str, ...] = ("spt", "mwkr", "mor", "lpt", "edd")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The shop instance
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One step of a job: it runs once, on one of its eligible machines, for that machine's duration.
+
+    A classic job shop has one alternative per operation; a flexible job shop has several (Brucker & Schlie 1990).
+    """
+
+    alternatives: tuple[tuple[str, int], ...]
+
+    def duration_on(self, machine: str) -> int | None:
+        for name, duration in self.alternatives:
+            if name == machine:
+                return duration
+        return None
+
+    @property
+    def min_duration(self) -> int:
+        return min(d for _, d in self.alternatives)
+
+    @property
+    def max_duration(self) -> int:
+        return max(d for _, d in self.alternatives)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A shop order: operations in route order, with an optional release time, due date and tardiness weight.
+
+    `family` is the setup class of the job's operations (product, material, colour); it defaults to the job's name.
+    """
+
+    name: str
+    operations: tuple[Operation, ...]
+    release: int = 0
+    due: int | None = None
+    weight: int = 1
+    family: str | None = None
+
+    @property
+    def setup_family(self) -> str:
+        return self.family if self.family is not None else self.name
+
+
+@dataclass(frozen=True, eq=False)
+class ShopInstance:
+    """Jobs, machines and sequence-dependent setup times.
+
+    `setup_times[machine][(from_family, to_family)]` is the time the machine needs between an operation of
+    `from_family` and a following one of `to_family` (anticipatory: it may run while the job is still elsewhere,
+    Allahverdi et al. 2008). Pairs not listed need no setup.
+    """
+
+    name: str
+    jobs: tuple[Job, ...]
+    machines: tuple[str, ...]
+    setup_times: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
+    time_unit: str = ""
+
+    def setup(self, machine: str, from_family: str, to_family: str) -> int:
+        return self.setup_times.get(machine, {}).get((from_family, to_family), 0)
+
+    @property
+    def is_flexible(self) -> bool:
+        return any(len(op.alternatives) > 1 for job in self.jobs for op in job.operations)
+
+    @property
+    def has_setups(self) -> bool:
+        return any(v > 0 for table in self.setup_times.values() for v in table.values())
+
+    @property
+    def num_operations(self) -> int:
+        return sum(len(job.operations) for job in self.jobs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The shop-order form `parse_shop_orders` reads back."""
+        return {
+            "name": self.name,
+            "time_unit": self.time_unit,
+            "machines": list(self.machines),
+            "jobs": [
+                {
+                    "name": job.name,
+                    "release": job.release,
+                    "due": job.due,
+                    "weight": job.weight,
+                    "family": job.family,
+                    "operations": [{"alternatives": dict(op.alternatives)} for op in job.operations],
+                }
+                for job in self.jobs
+            ],
+            "setups": [
+                {"machine": machine, "from": a, "to": b, "time": t}
+                for machine, table in self.setup_times.items()
+                for (a, b), t in table.items()
+            ],
+        }
+
+
+def _bad(en: str, ko: str, **where: Any) -> InvalidInput:
+    return InvalidInput(en, ko, **where)
+
+
+def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
+    """Read the standard job-shop format of the OR-Library and JSPLIB.
+
+    Lines starting with '#' are comments; the first other line is "n m"; then n lines, one job each, of m pairs
+    "machine duration" with machines numbered from 0 (Beasley 1990, OR-Library `jobshop1.txt`; instances of
+    Fisher & Thompson 1963, Lawrence 1984, Applegate & Cook 1991, Taillard 1993 use it).
+    """
+    rows = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if not rows or len(rows[0]) < 2:
+        raise _bad(
+            f"{name}: the first line must be 'jobs machines'",
+            f"{name}: 첫 줄은 '작업수 기계수'여야 합니다",
+            file=name,
+        )
+    try:
+        n, m = int(rows[0][0]), int(rows[0][1])
+        numbers = [[int(v) for v in row] for row in rows[1 : 1 + n]]
+    except ValueError as exc:
+        raise _bad(
+            f"{name}: a value is not an integer ({exc})",
+            f"{name}: 정수가 아닌 값이 있습니다 ({exc})",
+            file=name,
+        ) from exc
+    if len(numbers) < n:
+        raise _bad(
+            f"{name}: expected {n} job lines, found {len(numbers)}",
+            f"{name}: 작업 줄이 {n}개여야 하는데 {len(numbers)}개입니다",
+            file=name,
+        )
+    jobs = []
+    for j, values in enumerate(numbers):
+        if len(values) != 2 * m:
+            raise _bad(
+                f"{name}: job line {j + 1} has {len(values)} numbers, expected {2 * m} (machine, duration pairs)",
+                f"{name}: 작업 {j + 1}번 줄의 숫자가 {len(values)}개입니다. (기계, 시간) 쌍 {m}개 = {2 * m}개여야 합니다",
+                file=name,
+                line=j + 1,
+            )
+        ops = []
+        for k in range(m):
+            machine, duration = values[2 * k], values[2 * k + 1]
+            if not 0 <= machine < m or duration < 0:
+                raise _bad(
+                    f"{name}: job {j + 1} operation {k + 1}: machine {machine} or duration {duration} out of range",
+                    f"{name}: 작업 {j + 1} 공정 {k + 1}: 기계 {machine} 또는 시간 {duration}이(가) 범위를 벗어났습니다",
+                    file=name,
+                    line=j + 1,
+                )
+            ops.append(Operation(((f"M{machine}", duration),)))
+        jobs.append(Job(name=f"J{j}", operations=tuple(ops)))
+    return ShopInstance(name=name, jobs=tuple(jobs), machines=tuple(f"M{i}" for i in range(m)))
+
+
+def read_jsplib(path: str | Path) -> ShopInstance:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _bad(
+            f"cannot read {path}: {exc}", f"{path} 파일을 읽을 수 없습니다: {exc}", file=str(path)
+        ) from exc
+    return parse_jsplib(text, name=path.stem)
+
+
+def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInstance:
+    """Build an instance from the shop-order form (a mapping as read from YAML or JSON).
+
+    ```yaml
+    name: 3월 1주 / week 10
+    time_unit: min
+    machines: [CNC1, CNC2, LATHE]
+    jobs:
+      - name: ORD-001
+        due: 480          # optional, for the tardiness objectives
+        weight: 2         # optional tardiness weight
+        release: 0        # optional earliest start
+        family: AL6061    # optional setup class
+        operations:
+          - {machine: LATHE, duration: 30}
+          - {alternatives: {CNC1: 45, CNC2: 50}}   # any one of these machines
+    setups:               # optional; machine omitted = every machine
+      - {machine: CNC1, from: AL6061, to: SUS304, time: 20}
+    ```
+    """
+    if not isinstance(data, Mapping):
+        raise _bad(
+            "shop orders must be a mapping with 'jobs'",
+            "작업 지시는 'jobs'를 가진 매핑이어야 합니다",
+            file=name,
+        )
+    raw_jobs = data.get("jobs")
+    if not isinstance(raw_jobs, list) or not raw_jobs:
+        raise _bad(
+            "shop orders need a non-empty 'jobs' list", "'jobs' 목록이 비어 있거나 없습니다", file=name
+        )
+    declared = data.get("machines")
+    machines: list[str] = [str(m) for m in declared] if isinstance(declared, list) else []
+    jobs: list[Job] = []
+    seen: set[str] = set()
+    for j, raw in enumerate(raw_jobs):
+        where = {"file": name, "field": f"jobs[{j}]"}
+        if (
+            not isinstance(raw, Mapping)
+            or not isinstance(raw.get("operations"), list)
+            or not raw["operations"]
+        ):
+            raise _bad(
+                f"jobs[{j}] needs a non-empty 'operations' list",
+                f"jobs[{j}]에 'operations' 목록이 필요합니다",
+                **where,
+            )
+        job_name = str(raw.get("name", f"J{j}"))
+        if job_name in seen:
+            raise _bad(
+                f"job name {job_name!r} is used twice", f"작업 이름 {job_name!r}이(가) 중복됩니다", **where
+            )
+        seen.add(job_name)
+        ops = []
+        for k, raw_op in enumerate(raw["operations"]):
+            if (
+                isinstance(raw_op, Mapping)
+                and "alternatives" in raw_op
+                and isinstance(raw_op["alternatives"], Mapping)
+            ):
+                alts = [(str(m), raw_op["alternatives"][m]) for m in raw_op["alternatives"]]
+            elif isinstance(raw_op, Mapping) and "machine" in raw_op and "duration" in raw_op:
+                alts = [(str(raw_op["machine"]), raw_op["duration"])]
+            else:
+                raise _bad(
+                    f"{job_name} operation {k + 1}: give 'machine' and 'duration', or 'alternatives'",
+                    f"{job_name} 공정 {k + 1}: 'machine'과 'duration' 또는 'alternatives'를 지정하세요",
+                    **where,
+                )
+            for machine, duration in alts:
+                if not isinstance(duration, int) or isinstance(duration, bool) or duration < 0:
+                    raise _bad(
+                        f"{job_name} operation {k + 1}: duration on {machine} must be a whole number ≥ 0, got {duration!r}",
+                        f"{job_name} 공정 {k + 1}: {machine}의 시간은 0 이상의 정수여야 합니다 (값: {duration!r})",
+                        **where,
+                    )
+                if machine not in machines:
+                    if isinstance(declared, list):
+                        raise _bad(
+                            f"{job_name} operation {k + 1}: machine {machine!r} is not in 'machines'",
+                            f"{job_name} 공정 {k + 1}: 기계 {machine!r}이(가) 'machines'에 없습니다",
+                            **where,
+                        )
+                    machines.append(machine)
+            ops.append(Operation(tuple(alts)))
+        due = raw.get("due")
+        jobs.append(
+            Job(
+                name=job_name,
+                operations=tuple(ops),
+                release=int(raw.get("release", 0) or 0),
+                due=None if due is None else int(due),
+                weight=int(raw.get("weight", 1)),
+                family=None if raw.get("family") is None else str(raw["family"]),
+            )
+        )
+    setups: dict[str, dict[tuple[str, str], int]] = {}
+    for s, raw in enumerate(data.get("setups") or []):
+        if not isinstance(raw, Mapping) or not {"from", "to", "time"} <= set(raw):
+            raise _bad(
+                f"setups[{s}] needs 'from', 'to' and 'time'",
+                f"setups[{s}]에는 'from', 'to', 'time'이 필요합니다",
+                file=name,
+                field=f"setups[{s}]",
+            )
+        targets = [str(raw["machine"])] if raw.get("machine") is not None else machines
+        for machine in targets:
+            if machine not in machines:
+                raise _bad(
+                    f"setups[{s}]: unknown machine {machine!r}",
+                    f"setups[{s}]: 알 수 없는 기계 {machine!r}",
+                    file=name,
+                    field=f"setups[{s}]",
+                )
+            setups.setdefault(machine, {})[(str(raw["from"]), str(raw["to"]))] = int(raw["time"])
+    return ShopInstance(
+        name=str(data.get("name", name)),
+        jobs=tuple(jobs),
+        machines=tuple(machines),
+        setup_times=setups,
+        time_unit=str(data.get("time_unit", "")),
+    )
+
+
+def read_shop_orders(path: str | Path) -> ShopInstance:
+    """Read shop orders from a `.yaml`/`.yml` or `.json` file (see `parse_shop_orders` for the form)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise _bad(
+            f"cannot read {path}: {exc}", f"{path} 파일을 읽을 수 없습니다: {exc}", file=str(path)
+        ) from exc
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            import yaml
+
+            data = yaml.safe_load(text)
+    except (ValueError, ImportError) as exc:
+        raise _bad(
+            f"{path.name} is not valid YAML/JSON: {exc}",
+            f"{path.name}은(는) 올바른 YAML/JSON이 아닙니다: {exc}",
+        ) from exc
+    return parse_shop_orders(data, name=path.stem)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Schedules, the independent checker, the Gantt chart
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduledOp:
+    """Operation `op` (0-based route position) of `job` runs on `machine` over [start, end); `setup` is the
+    changeover the machine does just before it."""
+
+    job: str
+    op: int
+    machine: str
+    start: int
+    end: int
+    setup: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "job": self.job,
+            "op": self.op,
+            "machine": self.machine,
+            "start": self.start,
+            "end": self.end,
+            "setup": self.setup,
+        }
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule of a schedule, in words."""
+
+    kind: str  # missing, duplicate, unknown, eligibility, duration, release, precedence, capacity, setup
+    en: str
+    ko: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "en": self.en, "ko": self.ko}
+
+
+def check_schedule(instance: ShopInstance, schedule: Iterable[ScheduledOp]) -> list[Violation]:
+    """Every rule `schedule` breaks: each operation exactly once, on an eligible machine, for its duration, after
+    its release and its predecessor; on each machine no two operations overlap and consecutive ones leave room
+    for the setup. Empty list = feasible.
+
+    Deliberately shares nothing with the CP-SAT model, so a modelling error cannot hide itself.
+    """
+    out: list[Violation] = []
+    jobs = {job.name: job for job in instance.jobs}
+    placed: dict[tuple[str, int], ScheduledOp] = {}
+    for s in schedule:
+        key = (s.job, s.op)
+        label = f"{s.job}#{s.op + 1}"
+        job = jobs.get(s.job)
+        if job is None or not 0 <= s.op < len(job.operations):
+            out.append(
+                Violation(
+                    "unknown", f"{label} is not an operation of this shop", f"{label}은(는) 없는 공정입니다"
+                )
+            )
+            continue
+        if key in placed:
+            out.append(
+                Violation("duplicate", f"{label} is scheduled twice", f"{label}이(가) 두 번 배정되었습니다")
+            )
+            continue
+        placed[key] = s
+        duration = job.operations[s.op].duration_on(s.machine)
+        if duration is None:
+            out.append(
+                Violation(
+                    "eligibility",
+                    f"{label} cannot run on {s.machine}",
+                    f"{label}은(는) {s.machine}에서 가공할 수 없습니다",
+                )
+            )
+        elif s.end - s.start != duration:
+            out.append(
+                Violation(
+                    "duration",
+                    f"{label} on {s.machine} lasts {s.end - s.start}, it needs {duration}",
+                    f"{label}의 {s.machine} 가공시간이 {s.end - s.start}인데 {duration}이어야 합니다",
+                )
+            )
+        if s.op == 0 and s.start < job.release:
+            out.append(
+                Violation(
+                    "release",
+                    f"{label} starts at {s.start}, before its release {job.release}",
+                    f"{label}이(가) 투입 가능 시각 {job.release}보다 이른 {s.start}에 시작합니다",
+                )
+            )
+    for job in instance.jobs:
+        for k in range(len(job.operations)):
+            if (job.name, k) not in placed:
+                out.append(
+                    Violation(
+                        "missing",
+                        f"{job.name}#{k + 1} is not scheduled",
+                        f"{job.name}#{k + 1}이(가) 배정되지 않았습니다",
+                    )
+                )
+            elif k > 0 and (job.name, k - 1) in placed:
+                before, after = placed[(job.name, k - 1)], placed[(job.name, k)]
+                if after.start < before.end:
+                    out.append(
+                        Violation(
+                            "precedence",
+                            f"{job.name}#{k + 1} starts at {after.start} before {job.name}#{k} ends at {before.end}",
+                            f"{job.name}#{k + 1}이(가) {job.name}#{k} 종료({before.end}) 전인 {after.start}에 시작합니다",
+                        )
+                    )
+    by_machine: dict[str, list[ScheduledOp]] = {}
+    for s in placed.values():
+        by_machine.setdefault(s.machine, []).append(s)
+    for machine, ops in by_machine.items():
+        ops.sort(key=lambda s: (s.start, s.end))
+        # All pairs, not only neighbours: one long operation can overlap several later ones.
+        for i, a in enumerate(ops):
+            for b in ops[i + 1 :]:
+                if b.start >= a.end:
+                    break
+                if (
+                    min(a.end, b.end) > b.start
+                ):  # a positive common length; zero-length operations never clash
+                    out.append(
+                        Violation(
+                            "capacity",
+                            f"{machine}: {a.job}#{a.op + 1} [{a.start}, {a.end}) and {b.job}#{b.op + 1} "
+                            f"[{b.start}, {b.end}) overlap",
+                            f"{machine}: {a.job}#{a.op + 1} [{a.start}, {a.end})와 {b.job}#{b.op + 1} "
+                            f"[{b.start}, {b.end})이(가) 겹칩니다",
+                        )
+                    )
+        for a, b in zip(ops, ops[1:], strict=False):
+            if b.start < a.end:
+                continue  # already reported as overlap
+            need = instance.setup(machine, jobs[a.job].setup_family, jobs[b.job].setup_family)
+            if b.start - a.end < need:
+                out.append(
+                    Violation(
+                        "setup",
+                        f"{machine}: only {b.start - a.end} between {a.job}#{a.op + 1} and {b.job}#{b.op + 1}, "
+                        f"the setup needs {need}",
+                        f"{machine}: {a.job}#{a.op + 1}와 {b.job}#{b.op + 1} 사이가 {b.start - a.end}인데 "
+                        f"준비교체(셋업)에 {need}이(가) 필요합니다",
+                    )
+                )
+    return out
+
+
+def schedule_makespan(schedule: Iterable[ScheduledOp]) -> int:
+    return max((s.end for s in schedule), default=0)
+
+
+def schedule_tardiness(instance: ShopInstance, schedule: Iterable[ScheduledOp]) -> int:
+    """Total weighted tardiness: sum over jobs of weight × max(0, completion − due)."""
+    completion: dict[str, int] = {}
+    for s in schedule:
+        completion[s.job] = max(completion.get(s.job, 0), s.end)
+    return sum(
+        job.weight * max(0, completion.get(job.name, 0) - job.due)
+        for job in instance.jobs
+        if job.due is not None
+    )
+
+
+def _with_setups(instance: ShopInstance, schedule: Iterable[ScheduledOp]) -> list[ScheduledOp]:
+    """The same schedule with each operation's `setup` set from its predecessor on the machine."""
+    families = {job.name: job.setup_family for job in instance.jobs}
+    out: list[ScheduledOp] = []
+    by_machine: dict[str, list[ScheduledOp]] = {}
+    for s in schedule:
+        by_machine.setdefault(s.machine, []).append(s)
+    for machine, ops in by_machine.items():
+        ops.sort(key=lambda s: (s.start, s.end))
+        prev: ScheduledOp | None = None
+        for s in ops:
+            setup = 0 if prev is None else instance.setup(machine, families[prev.job], families[s.job])
+            out.append(ScheduledOp(s.job, s.op, s.machine, s.start, s.end, setup))
+            prev = s
+    out.sort(key=lambda s: (s.start, s.machine))
+    return out
+
+
+@dataclass(frozen=True)
+class GanttBar:
+    job: str
+    op: int
+    start: int
+    end: int
+    setup: int
+
+
+@dataclass(frozen=True)
+class Gantt:
+    """Per machine, its operations in time order: the data behind a Gantt chart."""
+
+    machines: dict[str, list[GanttBar]]
+    makespan: int
+    title: str = ""
+    time_unit: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "time_unit": self.time_unit,
+            "makespan": self.makespan,
+            "machines": {
+                m: [
+                    {"job": b.job, "op": b.op, "start": b.start, "end": b.end, "setup": b.setup} for b in bars
+                ]
+                for m, bars in self.machines.items()
+            },
+        }
+
+
+def gantt(instance: ShopInstance, schedule: Iterable[ScheduledOp]) -> Gantt:
+    ops = _with_setups(instance, schedule)
+    machines: dict[str, list[GanttBar]] = {m: [] for m in instance.machines}
+    for s in sorted(ops, key=lambda s: s.start):
+        machines.setdefault(s.machine, []).append(GanttBar(s.job, s.op, s.start, s.end, s.setup))
+    return Gantt(machines, schedule_makespan(ops), title=instance.name, time_unit=instance.time_unit)
+
+
+def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
+    """A plain, self-contained SVG of the chart: one row per machine, one colour per job, setups hatched grey."""
+    labels = {
+        "ko": ("설비", "시간", "작업 완료 시각(메이크스팬)", "셋업"),
+        "en": ("Machine", "Time", "Makespan", "Setup"),
+    }[lang if lang == "ko" else "en"]
+    jobs = sorted({b.job for bars in chart.machines.values() for b in bars})
+    # Golden-angle steps keep the hues of many jobs apart.
+    hue = {job: (i * 137.508) % 360 for i, job in enumerate(jobs)}
+    left, top, row, right = 90, 48, 28, 16
+    span = max(chart.makespan, 1)
+    scale = (width - left - right) / span
+    height = top + row * len(chart.machines) + 36
+    esc = html.escape
+    unit = f" [{esc(chart.time_unit)}]" if chart.time_unit else ""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        '<defs><pattern id="setup" width="6" height="6" patternUnits="userSpaceOnUse" '
+        'patternTransform="rotate(45)"><rect width="3" height="6" fill="#bbb"/></pattern></defs>',
+        f'<text x="{left}" y="18" font-size="14" font-weight="bold">{esc(chart.title)} — '
+        f"{labels[2]} {chart.makespan}{unit}</text>",
+        f'<text x="8" y="{top - 8}" font-weight="bold">{labels[0]}</text>',
+    ]
+    step = _tick_step(span)
+    for t in range(0, span + 1, step):
+        x = left + t * scale
+        parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 30}" stroke="#e5e5e5"/>')
+        parts.append(f'<text x="{x:.1f}" y="{height - 16}" text-anchor="middle">{t}</text>')
+    parts.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end">{labels[1]}{unit}</text>')
+    for r, (machine, bars) in enumerate(chart.machines.items()):
+        y = top + r * row
+        parts.append(f'<text x="8" y="{y + row / 2 + 4:.1f}">{esc(machine)}</text>')
+        for b in bars:
+            if b.setup:
+                x0 = left + (b.start - b.setup) * scale
+                parts.append(
+                    f'<rect x="{x0:.1f}" y="{y + 4}" width="{b.setup * scale:.1f}" height="{row - 8}" '
+                    f'fill="url(#setup)"><title>{labels[3]} {b.setup}</title></rect>'
+                )
+            x, w = left + b.start * scale, max((b.end - b.start) * scale, 0.5)
+            tag = f"{b.job}-{b.op + 1}"
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
+                f'fill="hsl({hue[b.job]:.0f},60%,70%)" stroke="#333" stroke-width="0.5">'
+                f"<title>{esc(tag)} [{b.start}, {b.end})</title></rect>"
+            )
+            if w > 7 * len(tag):
+                parts.append(
+                    f'<text x="{x + w / 2:.1f}" y="{y + row / 2 + 4:.1f}" text-anchor="middle">{esc(tag)}</text>'
+                )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+def _tick_step(span: int) -> int:
+    raw = span / 10
+    magnitude = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    for factor in (1, 2, 5, 10):
+        if factor * magnitude >= raw:
+            return int(factor * magnitude)
+    return int(10 * magnitude)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Dispatching rules (the warm start) and lower bounds
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def dispatch_schedule(instance: ShopInstance, rule: str = "mwkr") -> list[ScheduledOp]:
+    """A non-delay schedule built by a priority dispatching rule (Giffler & Thompson 1960; Panwalkar & Iskander
+    1977): among the operations that can start earliest, take the one the rule prefers, on the machine where it
+    finishes first.
+
+    Rules: spt (shortest processing time), lpt (longest), mwkr (most work remaining), mor (most operations
+    remaining), edd (earliest due date).
+    """
+    if rule not in DISPATCH_RULES:
+        raise _bad(
+            f"unknown dispatching rule {rule!r}; use one of {', '.join(DISPATCH_RULES)}",
+            f"알 수 없는 디스패칭 규칙 {rule!r}; {', '.join(DISPATCH_RULES)} 중 하나를 쓰세요",
+        )
+    remaining = [sum(op.min_duration for op in job.operations) for job in instance.jobs]
+    next_op = [0] * len(instance.jobs)
+    job_ready = [job.release for job in instance.jobs]
+    machine_ready = dict.fromkeys(instance.machines, 0)
+    machine_last: dict[str, str | None] = dict.fromkeys(instance.machines, None)
+    out: list[ScheduledOp] = []
+    for _ in range(instance.num_operations):
+        best: tuple | None = None
+        for j, job in enumerate(instance.jobs):
+            k = next_op[j]
+            if k == len(job.operations):
+                continue
+            op = job.operations[k]
+            for machine, duration in op.alternatives:
+                last = machine_last[machine]
+                setup = 0 if last is None else instance.setup(machine, last, job.setup_family)
+                start = max(job_ready[j], machine_ready[machine] + setup)
+                priority = {
+                    "spt": duration,
+                    "lpt": -duration,
+                    "mwkr": -remaining[j],
+                    "mor": -(len(job.operations) - k),
+                    "edd": job.due if job.due is not None else math.inf,
+                }[rule]
+                key = (start, priority, start + duration, j, machine, setup)
+                if best is None or key < best:
+                    best = key
+        assert best is not None
+        start, _, end, j, machine, setup = best
+        job = instance.jobs[j]
+        out.append(ScheduledOp(job.name, next_op[j], machine, start, end, setup))
+        remaining[j] -= job.operations[next_op[j]].min_duration
+        next_op[j] += 1
+        job_ready[j] = end
+        machine_ready[machine] = end
+        machine_last[machine] = job.setup_family
+    return out
+
+
+def makespan_lower_bound(instance: ShopInstance) -> int:
+    """A valid lower bound on the makespan, the best of:
+
+    - each job's release plus its processing (shortest alternative per operation);
+    - the total processing divided by the number of machines;
+    - for each machine, the preemptive one-machine bound with heads and tails (Jackson's preemptive schedule,
+      Carlier 1982) over the operations that can only run there; setups are left out, so it stays valid.
+    """
+    bound = 0
+    heads: dict[tuple[int, int], int] = {}
+    tails: dict[tuple[int, int], int] = {}
+    for j, job in enumerate(instance.jobs):
+        t = job.release
+        for k, op in enumerate(job.operations):
+            heads[(j, k)] = t
+            t += op.min_duration
+        bound = max(bound, t)
+        rest = 0
+        for k in range(len(job.operations) - 1, -1, -1):
+            tails[(j, k)] = rest
+            rest += job.operations[k].min_duration
+    total = sum(op.min_duration for job in instance.jobs for op in job.operations)
+    bound = max(bound, -(-total // max(len(instance.machines), 1)))
+    fixed: dict[str, list[tuple[int, int, int]]] = {}
+    for j, job in enumerate(instance.jobs):
+        for k, op in enumerate(job.operations):
+            if len(op.alternatives) == 1:
+                fixed.setdefault(op.alternatives[0][0], []).append(
+                    (heads[(j, k)], op.min_duration, tails[(j, k)])
+                )
+    for ops in fixed.values():
+        bound = max(bound, _jackson_preemptive(ops))
+    return bound
+
+
+def _jackson_preemptive(ops: list[tuple[int, int, int]]) -> int:
+    """max(C + tail) of the preemptive schedule that always runs the released operation with the longest tail;
+    it is optimal for the preemptive one-machine problem, hence a bound for the non-preemptive one."""
+    ops = sorted(ops)
+    ready: list[tuple[int, int]] = []  # (-tail, remaining processing)
+    t, i, best = 0, 0, 0
+    while i < len(ops) or ready:
+        if not ready and t < ops[i][0]:
+            t = ops[i][0]
+        while i < len(ops) and ops[i][0] <= t:
+            heapq.heappush(ready, (-ops[i][2], ops[i][1]))
+            i += 1
+        neg_tail, rest = heapq.heappop(ready)
+        run = rest if i == len(ops) else min(rest, ops[i][0] - t)
+        t += run
+        if run < rest:
+            heapq.heappush(ready, (neg_tail, rest - run))
+        else:
+            best = max(best, t - neg_tail)
+    return best
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The CP-SAT model
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """What a progress callback receives: seconds since the start, the best objective found, the proven bound."""
+
+    elapsed_s: float
+    incumbent: float | None
+    bound: float | None
+
+
+@dataclass
+class ScheduleResult:
+    """A solved shop: status, objective and bound, the schedule and what the independent checker found."""
+
+    instance: str
+    status: str  # optimal, feasible, infeasible, unknown, model_invalid
+    objective: str
+    objective_value: int | None
+    bound: int | None
+    makespan: int | None
+    total_tardiness: int | None
+    schedule: list[ScheduledOp]
+    violations: list[Violation]
+    wall_time_s: float
+    warm_start: dict[str, Any] = field(default_factory=dict)
+    lower_bound: int | None = None
+    time_unit: str = ""
+
+    @property
+    def feasible(self) -> bool:
+        return bool(self.schedule) and not self.violations
+
+    def gap(self) -> float | None:
+        if self.objective_value is None or self.bound is None or self.objective_value == 0:
+            return None
+        return (self.objective_value - self.bound) / self.objective_value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "instance": self.instance,
+            "status": self.status,
+            "objective": self.objective,
+            "objective_value": self.objective_value,
+            "bound": self.bound,
+            "gap": self.gap(),
+            "makespan": self.makespan,
+            "total_tardiness": self.total_tardiness,
+            "wall_time_s": round(self.wall_time_s, 3),
+            "warm_start": self.warm_start,
+            "lower_bound": self.lower_bound,
+            "time_unit": self.time_unit,
+            "violations": [v.to_dict() for v in self.violations],
+            "schedule": [s.to_dict() for s in self.schedule],
+        }
+
+
+class _Progress(cp_model.CpSolverSolutionCallback):
+    def __init__(self, report: Callable[[SolveProgress], None], started: float) -> None:
+        super().__init__()
+        self._report = report
+        self._started = started
+        self._lock = threading.Lock()
+        self.incumbent: float | None = None
+        self.bound: float | None = None
+
+    def on_solution_callback(self) -> None:
+        with self._lock:
+            self.incumbent = self.objective_value
+            self.bound = self.best_objective_bound
+            self._report(SolveProgress(time.perf_counter() - self._started, self.incumbent, self.bound))
+
+    def on_bound(self, bound: float) -> None:
+        with self._lock:
+            self.bound = bound
+            self._report(SolveProgress(time.perf_counter() - self._started, self.incumbent, bound))
+
+
+def _objective_value(
+    instance: ShopInstance, schedule: list[ScheduledOp], objective: str, weights: tuple[int, int]
+):
+    makespan = schedule_makespan(schedule)
+    tardiness = schedule_tardiness(instance, schedule)
+    return {
+        "makespan": makespan,
+        "tardiness": tardiness,
+        "weighted": weights[0] * makespan + weights[1] * tardiness,
+    }[objective]
+
+
+def solve_jobshop(
+    instance: ShopInstance,
+    *,
+    objective: Objective = "makespan",
+    weights: tuple[int, int] = (1, 1),
+    time_limit_s: float = 60.0,
+    workers: int = 2,
+    progress: Callable[[SolveProgress], None] | None = None,
+    warm_start: bool | Sequence[ScheduledOp] = True,
+    seed: int = 0,
+    log: bool = False,
+    parameters: Mapping[str, Any] | None = None,
+) -> ScheduleResult:
+    """Schedule `instance` on CP-SAT and confirm the result with `check_schedule`.
+
+    objective: "makespan", "tardiness" (total weighted tardiness of jobs with a due date) or "weighted"
+    (`weights[0]` × makespan + `weights[1]` × tardiness). `warm_start=True` hints the best dispatching-rule
+    schedule; a schedule may be given instead. `progress` is called from the solver's threads on every new
+    incumbent and bound, so it must return quickly. `parameters` sets further CP-SAT parameters by name
+    (SatParameters fields), for experiments.
+    """
+    if objective not in OBJECTIVES:
+        raise _bad(
+            f"unknown objective {objective!r}; use one of {', '.join(OBJECTIVES)}",
+            f"알 수 없는 목적함수 {objective!r}; {', '.join(OBJECTIVES)} 중 하나를 쓰세요",
+        )
+    if workers < 1 or time_limit_s <= 0:
+        raise _bad(
+            "workers must be ≥ 1 and the time limit > 0", "작업자 수는 1 이상, 시간 제한은 0보다 커야 합니다"
+        )
+    started = time.perf_counter()
+
+    hint: list[ScheduledOp] | None = None
+    warm: dict[str, Any] = {}
+    if warm_start is True:
+        candidates = {rule: dispatch_schedule(instance, rule) for rule in DISPATCH_RULES}
+        rule, hint = min(
+            candidates.items(), key=lambda kv: _objective_value(instance, kv[1], objective, weights)
+        )
+        warm = {"source": rule, "objective_value": _objective_value(instance, hint, objective, weights)}
+    elif warm_start:
+        hint = list(warm_start)
+        if check_schedule(instance, hint):
+            hint = None  # a broken hint only misleads the search
+        else:
+            warm = {
+                "source": "given",
+                "objective_value": _objective_value(instance, hint, objective, weights),
+            }
+
+    lower = makespan_lower_bound(instance)
+    model = _ShopModel(instance, objective, weights, hint, lower)
+    if hint is not None and model.model.validate():
+        model.model.clear_hints()  # an unusable hint must not cost the whole solve
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_limit_s - (time.perf_counter() - started), 0.05)
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = log
+    for key, value in {**SOLVER_DEFAULTS, **(parameters or {})}.items():
+        if isinstance(value, list | tuple):
+            getattr(solver.parameters, key).extend(value)
+        else:
+            setattr(solver.parameters, key, value)
+    callback = None
+    if progress is not None:
+        callback = _Progress(progress, started)
+        solver.best_bound_callback = callback.on_bound
+    code = solver.solve(model.model, callback)
+    status = {
+        cp_model.OPTIMAL: "optimal",
+        cp_model.FEASIBLE: "feasible",
+        cp_model.INFEASIBLE: "infeasible",
+        cp_model.MODEL_INVALID: "model_invalid",
+    }.get(code, "unknown")
+    schedule: list[ScheduledOp] = []
+    value = bound = None
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        schedule = _with_setups(instance, model.read(solver))
+        value = round(solver.objective_value)
+        bound = math.ceil(solver.best_objective_bound - 1e-6)
+    elif hint is not None and code == cp_model.UNKNOWN:
+        # The time ran out before CP-SAT reported anything; the dispatching schedule is still a valid answer.
+        schedule = _with_setups(instance, hint)
+        status = "feasible"
+        value = _objective_value(instance, schedule, objective, weights)
+    violations = check_schedule(instance, schedule) if schedule else []
+    return ScheduleResult(
+        instance=instance.name,
+        status=status,
+        objective=objective,
+        objective_value=value,
+        bound=bound,
+        makespan=schedule_makespan(schedule) if schedule else None,
+        total_tardiness=schedule_tardiness(instance, schedule) if schedule else None,
+        schedule=schedule,
+        violations=violations,
+        wall_time_s=time.perf_counter() - started,
+        warm_start=warm,
+        lower_bound=lower,
+        time_unit=instance.time_unit,
+    )
+
+
+class _ShopModel:
+    """Interval variables per operation (optional ones per eligible machine in a flexible shop), a NoOverlap per
+    machine, and, where setups exist, a circuit over the machine's operations whose arcs carry the setup time
+    (the successor formulation of sequence-dependent setups)."""
+
+    def __init__(
+        self,
+        instance: ShopInstance,
+        objective: str,
+        weights: tuple[int, int],
+        hint: list[ScheduledOp] | None,
+        lower: int,
+    ) -> None:
+        self.instance = instance
+        m = self.model = cp_model.CpModel()
+        max_setup = max((v for table in instance.setup_times.values() for v in table.values()), default=0)
+        horizon = max((job.release for job in instance.jobs), default=0) + sum(
+            op.max_duration + max_setup for job in instance.jobs for op in job.operations
+        )
+        if hint is not None and objective == "makespan":
+            # No optimal schedule ends later than a known one: a tight horizon shrinks every domain.
+            horizon = min(horizon, schedule_makespan(hint))
+        self.starts: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.ends: dict[tuple[int, int], cp_model.IntVar] = {}
+        self.presence: dict[tuple[int, int, str], Any] = {}
+        on_machine: dict[str, list[tuple[tuple[int, int], Any, Any]]] = {
+            name: [] for name in instance.machines
+        }
+        for j, job in enumerate(instance.jobs):
+            head = job.release
+            tail = sum(op.min_duration for op in job.operations)
+            for k, op in enumerate(job.operations):
+                tail -= op.min_duration
+                start = m.new_int_var(head, horizon - tail - op.min_duration, f"s{j}_{k}")
+                end = m.new_int_var(head + op.min_duration, horizon - tail, f"e{j}_{k}")
+                self.starts[(j, k)], self.ends[(j, k)] = start, end
+                if len(op.alternatives) == 1:
+                    machine, duration = op.alternatives[0]
+                    interval = m.new_interval_var(start, duration, end, f"i{j}_{k}")
+                    on_machine[machine].append(((j, k), interval, True))
+                    self.presence[(j, k, machine)] = True
+                else:
+                    lits = []
+                    for machine, duration in op.alternatives:
+                        lit = m.new_bool_var(f"p{j}_{k}_{machine}")
+                        interval = m.new_optional_interval_var(
+                            start, duration, end, lit, f"i{j}_{k}_{machine}"
+                        )
+                        on_machine[machine].append(((j, k), interval, lit))
+                        self.presence[(j, k, machine)] = lit
+                        lits.append(lit)
+                    m.add_exactly_one(lits)
+                if k > 0:
+                    m.add(start >= self.ends[(j, k - 1)])
+                head += op.min_duration
+        self.arcs: dict[str, dict[tuple[int, int], Any]] = {}
+        for machine, items in on_machine.items():
+            if len(items) > 1:
+                m.add_no_overlap([interval for _, interval, _ in items])
+            if len(items) > 1 and self._needs_circuit(machine, items):
+                self.arcs[machine] = self._circuit(machine, items)
+
+        last_ends = {
+            j: self.ends[(j, len(job.operations) - 1)]
+            for j, job in enumerate(instance.jobs)
+            if job.operations
+        }
+        makespan = m.new_int_var(min(lower, horizon), horizon, "makespan")
+        m.add_max_equality(makespan, list(last_ends.values()))
+        tardy = []
+        self._tardy_vars: list[cp_model.IntVar] = []
+        for j, job in enumerate(instance.jobs):
+            if job.due is not None and job.operations:
+                t = m.new_int_var(0, horizon, f"t{j}")
+                m.add(t >= last_ends[j] - job.due)
+                tardy.append(job.weight * t)
+                self._tardy_vars.append(t)
+        tardiness = sum(tardy) if tardy else 0
+        if objective == "makespan":
+            m.minimize(makespan)
+        elif objective == "tardiness":
+            m.minimize(tardiness)
+        else:
+            m.minimize(weights[0] * makespan + weights[1] * tardiness)
+        if hint is not None:
+            self._hint(hint)
+            # A complete hint (objective terms included) lets CP-SAT take it as its first solution at once.
+            m.add_hint(makespan, schedule_makespan(hint))
+            ends = {job.name: 0 for job in instance.jobs}
+            for s in hint:
+                ends[s.job] = max(ends[s.job], s.end)
+            for t, job in zip(
+                self._tardy_vars,
+                [job for job in instance.jobs if job.due is not None and job.operations],
+                strict=True,
+            ):
+                m.add_hint(t, max(0, ends[job.name] - job.due))
+
+    def _needs_circuit(self, machine: str, items: list) -> bool:
+        families = {self.instance.jobs[j].setup_family for (j, _), _, _ in items}
+        return any(
+            self.instance.setup(machine, a, b) > 0 for a in families for b in families if a != b
+        ) or any(self.instance.setup(machine, a, a) > 0 for a in families)
+
+    def _circuit(self, machine: str, items: list) -> dict[tuple[int, int], Any]:
+        """Node 0 is the machine's idle state; an arc i → j means j directly follows i, so j starts after i's end
+        plus the setup between their families."""
+        m, fam = self.model, [self.instance.jobs[j].setup_family for (j, _), _, _ in items]
+        arcs: list[tuple[int, int, Any]] = []
+        literal: dict[tuple[int, int], Any] = {}
+        optional = False
+        for a, (_, _, present) in enumerate(items, start=1):
+            first, last = m.new_bool_var(""), m.new_bool_var("")
+            arcs += [(0, a, first), (a, 0, last)]
+            literal[(0, a)], literal[(a, 0)] = first, last
+            if present is not True:
+                optional = True
+                arcs.append((a, a, ~present))
+                literal[(a, a)] = ~present
+        if optional:
+            empty = m.new_bool_var("")
+            arcs.append((0, 0, empty))
+            literal[(0, 0)] = empty
+        for a, (ka, _, _) in enumerate(items, start=1):
+            for b, (kb, _, _) in enumerate(items, start=1):
+                if a == b or ka[0] == kb[0] and ka[1] > kb[1]:
+                    continue  # a later operation of the same job can never directly precede an earlier one
+                lit = m.new_bool_var("")
+                arcs.append((a, b, lit))
+                literal[(a, b)] = lit
+                setup = self.instance.setup(machine, fam[a - 1], fam[b - 1])
+                m.add(self.starts[kb] >= self.ends[ka] + setup).only_enforce_if(lit)
+        m.add_circuit(arcs)
+        self._circuit_items = getattr(self, "_circuit_items", {})
+        self._circuit_items[machine] = [key for key, _, _ in items]
+        return literal
+
+    def _hint(self, hint: list[ScheduledOp]) -> None:
+        m, index = self.model, {job.name: j for j, job in enumerate(self.instance.jobs)}
+        placed = {(index[s.job], s.op): s for s in hint}
+        for key, s in placed.items():
+            m.add_hint(self.starts[key], s.start)
+            m.add_hint(self.ends[key], s.end)
+        for (j, k, machine), lit in self.presence.items():
+            if lit is not True:
+                m.add_hint(lit, placed[(j, k)].machine == machine)
+        for machine, literal in self.arcs.items():
+            keys = self._circuit_items[machine]
+            node = {key: n for n, key in enumerate(keys, start=1)}
+            seq = [
+                node[key]
+                for key, s in sorted(placed.items(), key=lambda kv: kv[1].start)
+                if s.machine == machine
+            ]
+            chosen = set(zip([0, *seq], [*seq, 0], strict=True)) if seq else {(0, 0)}
+            chosen |= {(n, n) for n in node.values() if n not in seq}
+            for arc, lit in literal.items():
+                if arc[0] != arc[1] or arc == (
+                    0,
+                    0,
+                ):  # a skip arc is a presence literal, hinted above already
+                    m.add_hint(lit, arc in chosen)
+
+    def read(self, solver: cp_model.CpSolver) -> list[ScheduledOp]:
+        out = []
+        for j, job in enumerate(self.instance.jobs):
+            for k, op in enumerate(job.operations):
+                machine = next(
+                    name
+                    for name, _ in op.alternatives
+                    if self.presence[(j, k, name)] is True
+                    or solver.boolean_value(self.presence[(j, k, name)])
+                )
+                out.append(
+                    ScheduledOp(
+                        job.name,
+                        k,
+                        machine,
+                        solver.value(self.starts[(j, k)]),
+                        solver.value(self.ends[(j, k)]),
+                    )
+                )
+        return out

@@ -1,0 +1,605 @@
+"""What the twin's web pages, API routes and assistant share: check and keep line models per company, and the job
+functions that simulate a line, compare scenarios and schedule a shop — each returning the figures users see.
+
+It owns the per-company line files and turning engine results into plain dicts; it never renders HTML or knows HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sandan.domain import InvalidInput, NotFound
+from sandan.twin import schedule as sched
+from sandan.twin.experiments import compare
+from sandan.twin.line import LineModel
+from sandan.twin.sim import LABELS, run_line
+
+LINE_FOLDER = "twin_lines"
+_LINE_ID = re.compile(r"^[\w][\w.\-]{0,63}$")
+MAX_REPLICATIONS = 100
+MAX_HOURS = 24 * 31
+MAX_SCHEDULE_S = 120.0
+
+# What a job function is handed by `sandan.jobs` (done, total, message).
+JobProgress = Callable[..., None]
+
+
+# ---- checking a line --------------------------------------------------------------------------------------------
+
+# Korean for the pydantic error types a line model meets; the English comes from pydantic itself.
+_KO_TYPES = {
+    "missing": "필수 항목이 없습니다",
+    "extra_forbidden": "알 수 없는 항목입니다 (철자를 확인하세요)",
+    "string_type": "문자열이어야 합니다",
+    "string_too_short": "비어 있으면 안 됩니다",
+    "string_too_long": "너무 깁니다",
+    "int_type": "정수여야 합니다",
+    "int_parsing": "정수가 아닙니다",
+    "int_from_float": "소수점 없는 정수여야 합니다",
+    "float_type": "숫자여야 합니다",
+    "float_parsing": "숫자가 아닙니다",
+    "bool_type": "true 또는 false 여야 합니다",
+    "literal_error": "허용된 값 중 하나가 아닙니다",
+    "greater_than": "값이 너무 작습니다",
+    "greater_than_equal": "값이 너무 작습니다",
+    "less_than": "값이 너무 큽니다",
+    "less_than_equal": "값이 너무 큽니다",
+    "too_short": "항목이 너무 적습니다",
+    "too_long": "항목이 너무 많습니다",
+    "list_type": "목록이어야 합니다",
+    "tuple_type": "목록이어야 합니다",
+    "dict_type": "매핑(키: 값)이어야 합니다",
+    "model_type": "매핑(키: 값)이어야 합니다",
+    "model_attributes_type": "매핑(키: 값)이어야 합니다",
+}
+
+# Korean for the rules `sandan.twin.line` states in English (regex on its message → Korean template).
+_KO_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"a (\w+) distribution needs (.+)"), r"\1 분포에는 \2 값이 필요합니다"),
+    (re.compile(r"triangular needs low ≤ mode ≤ high"), "triangular 분포는 low ≤ mode ≤ high 여야 합니다"),
+    (re.compile(r"uniform needs low ≤ high"), "uniform 분포는 low ≤ high 여야 합니다"),
+    (re.compile(r"lognormal needs mean > 0"), "lognormal 분포는 mean > 0 이어야 합니다"),
+    (
+        re.compile(r"values must be a non-empty list"),
+        "values는 0 이상의 시간으로 된 비어 있지 않은 목록이어야 합니다",
+    ),
+    (re.compile(r"a duration must be a number or a distribution"), "시간은 숫자나 분포여야 합니다"),
+    (
+        re.compile(r"working windows must be ordered.*within \[0, (.+)\]"),
+        r"근무 시간대는 [0, \1] 안에서 순서대로, 겹치지 않게 적으세요",
+    ),
+    (re.compile(r"push release needs interarrival"), "push 투입에는 interarrival(도착 간격)이 필요합니다"),
+    (re.compile(r"conwip release needs wip"), "conwip 투입에는 wip(라인 안 재공 수)이 필요합니다"),
+    (re.compile(r"station ids must be unique: (.+)"), r"공정 id가 중복됩니다: \1"),
+    (
+        re.compile(r"product '(.+)' visits unknown station '(.+)'"),
+        r"제품 '\1'의 라우팅에 없는 공정 '\2'이(가) 있습니다",
+    ),
+    (re.compile(r"transport refers to unknown station '(.+)'"), r"운반 경로에 없는 공정 '\1'이(가) 있습니다"),
+    (
+        re.compile(r"worker group '(.+)' refers to unknown station '(.+)'"),
+        r"작업자 그룹 '\1'에 없는 공정 '\2'이(가) 있습니다",
+    ),
+    (
+        re.compile(r"station '(.+)' needs a worker with skill '(.+)' but no group has it"),
+        r"공정 '\1'에는 '\2' 기술을 가진 작업자가 필요하지만 그런 작업자 그룹이 없습니다",
+    ),
+    (
+        re.compile(r"kanban release needs finite buffers .* before stations (.+)"),
+        r"kanban 투입에는 공정 \1 앞에 유한한 버퍼(buffer)가 필요합니다",
+    ),
+]
+
+# Where a rule of the whole line points, when pydantic reports it at the top level.
+_RULE_FIELDS = [
+    ("station ids must be unique", "stations"),
+    ("visits unknown station", "products"),
+    ("transport refers", "transports"),
+    ("worker group", "workers"),
+    ("needs a worker with skill", "stations"),
+    ("kanban release", "release"),
+]
+
+
+def _ko(err: Mapping[str, Any], en: str) -> str:
+    if err.get("type") in ("value_error", "assertion_error"):
+        for pattern, template in _KO_RULES:
+            if pattern.search(en):
+                return pattern.sub(template, pattern.search(en).group(0))
+        return f"값이 올바르지 않습니다: {en}"
+    ko = _KO_TYPES.get(str(err.get("type")), "값이 올바르지 않습니다")
+    ctx = err.get("ctx") or {}
+    words = {"ge": "{} 이상", "gt": "{} 초과", "le": "{} 이하", "lt": "{} 미만", "expected": "허용: {}"}
+    for key, template in words.items():
+        if key in ctx:
+            return f"{ko} ({template.format(ctx[key])})"
+    return ko
+
+
+def _label(loc: Sequence[Any], data: Any) -> str:
+    """A dotted path that names list items by their id where they have one: stations[drill].process_time.mean."""
+    out: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            ident = item.get("id") if isinstance(item, Mapping) else None
+            suffix = f"[{ident if ident else part}]"
+            if out:
+                out[-1] += suffix
+            else:
+                out.append(suffix)
+            node = item
+        else:
+            out.append(str(part))
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return ".".join(out)
+
+
+def line_issues(exc: ValidationError, data: Any) -> list[dict[str, Any]]:
+    """Every problem pydantic found in a line, with the field it points at, in English and Korean."""
+    issues = []
+    for err in exc.errors():
+        loc = tuple(p for p in err.get("loc", ()) if not str(p).startswith("function-"))
+        en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        field = ".".join(str(p) for p in loc)
+        if not field:
+            field = next((f for key, f in _RULE_FIELDS if key in en), "line")
+        issues.append(
+            {
+                "field": field,
+                "label": _label(loc, data) if loc else field,
+                "en": en,
+                "ko": _ko(err, en),
+            }
+        )
+    return issues
+
+
+def parse_line(text: str) -> LineModel:
+    """A line model from YAML text, or `InvalidInput` naming every problem and the field it is in
+    (`where.field` is the first one, `where.errors` lists them all; YAML syntax errors give line and column)."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput(
+            "the line model is empty; write YAML with at least 'stations'",
+            "라인 모델이 비어 있습니다. 'stations'가 있는 YAML을 쓰세요",
+            code="bad_line_model",
+            field="yaml",
+        )
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        problem = getattr(exc, "problem", None) or "syntax error"
+        at_en = f" at line {line}, column {column}" if line else ""
+        at_ko = f" ({line}행 {column}열)" if line else ""
+        raise InvalidInput(
+            f"the line model is not valid YAML{at_en}: {problem}",
+            f"라인 모델이 올바른 YAML이 아닙니다{at_ko}: {problem}",
+            code="bad_yaml",
+            field="yaml",
+            line=line,
+            column=column,
+        ) from None
+    if not isinstance(data, Mapping):
+        raise InvalidInput(
+            "the line model must be a mapping with 'stations' (e.g. 'stations: [...]')",
+            "라인 모델은 'stations'를 가진 매핑이어야 합니다 (예: 'stations: [...]')",
+            code="bad_line_model",
+            field="yaml",
+        )
+    try:
+        return LineModel.model_validate(data)
+    except ValidationError as exc:
+        issues = line_issues(exc, data)
+        first, more = issues[0], len(issues) - 1
+        raise InvalidInput(
+            f"{first['label']}: {first['en']}" + (f" (and {more} more problem(s))" if more else ""),
+            f"{first['label']}: {first['ko']}" + (f" (그 밖에 {more}개 문제)" if more else ""),
+            code="bad_line_model",
+            field=first["field"],
+            errors=issues,
+        ) from None
+
+
+def _finite(x: float) -> float | None:
+    return float(x) if math.isfinite(x) else None
+
+
+def line_summary(line: LineModel) -> dict[str, Any]:
+    """The analytic figures of a line (no simulation): per-station capacity, the bottleneck rate r_b and raw process
+    time T₀ (Hopp & Spearman, *Factory Physics*, 3rd ed., §7.2), yield and the investment figure."""
+    caps = line.station_capacities()
+    loads = line.visit_loads()
+    slowest = min(caps, key=caps.get)
+    return {
+        "id": line.id,
+        "name": line.name,
+        "stations": [
+            {
+                "id": s.id,
+                "name": s.name,
+                "machines": s.machines,
+                "buffer": s.buffer,
+                "process_time_s": s.process_time.expected,
+                "availability": s.availability,
+                "scrap": s.scrap,
+                "worker": s.worker,
+                "load_s": loads[s.id],
+                "capacity_per_h": _finite(caps[s.id] * 3600.0),
+            }
+            for s in line.stations
+        ],
+        "products": [p.id for p in line.products],
+        "workers": [{"id": g.id, "count": g.count, "skills": list(g.skills)} for g in line.workers],
+        "release": line.release.policy,
+        "analytic_bottleneck": slowest,
+        "bottleneck_rate_per_h": _finite(line.bottleneck_rate() * 3600.0),
+        "raw_process_time_s": line.raw_process_time(),
+        "yield": line.yield_per_release(),
+        "cost": line.cost(),
+    }
+
+
+# ---- keeping line models per company ----------------------------------------------------------------------------
+
+
+def check_line_id(line_id: str) -> str:
+    """A line id that is safe as a file name: letters (any script), digits, '_', '-', '.'; at most 64; no '..'."""
+    if not isinstance(line_id, str) or not _LINE_ID.match(line_id) or ".." in line_id:
+        raise InvalidInput(
+            f"line id {line_id!r} cannot be saved; use letters, digits, '_', '-' or '.' (at most 64, no '..')",
+            f"라인 id {line_id!r}(으)로는 저장할 수 없습니다. 글자, 숫자, '_', '-', '.'만 쓰세요 (최대 64자, '..' 불가)",
+            code="bad_line_id",
+            field="id",
+        )
+    return line_id
+
+
+def _folder(data_dir: str | Path, company_id: str) -> Path:
+    return Path(data_dir) / LINE_FOLDER / company_id
+
+
+def line_path(data_dir: str | Path, company_id: str, line_id: str) -> Path:
+    """`<data folder>/twin_lines/<company>/<line>.yaml` — until the store has a table for line models."""
+    return _folder(data_dir, company_id) / f"{check_line_id(line_id)}.yaml"
+
+
+def save_line(data_dir: str | Path, company_id: str, text: str) -> dict[str, Any]:
+    """Check YAML text and keep it (as written, comments included) under the line's id; replaces a saved line."""
+    line = parse_line(text)
+    path = line_path(data_dir, company_id, line.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".yaml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return _entry(line, path)
+
+
+def _entry(line: LineModel, path: Path) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "name": line.name,
+        "stations": len(line.stations),
+        "machines": sum(s.machines for s in line.stations),
+        "release": line.release.policy,
+        "saved_at": datetime.fromtimestamp(path.stat().st_mtime, UTC),
+    }
+
+
+def list_lines(data_dir: str | Path, company_id: str) -> list[dict[str, Any]]:
+    """The company's saved line models, by id; a file that no longer validates is listed with its problem."""
+    folder = _folder(data_dir, company_id)
+    out = []
+    for path in sorted(folder.glob("*.yaml")) if folder.exists() else []:
+        try:
+            out.append(_entry(parse_line(path.read_text(encoding="utf-8")), path))
+        except InvalidInput as exc:
+            out.append({"id": path.stem, "name": "", "problem": {"en": exc.en, "ko": exc.ko}})
+    return out
+
+
+def line_text(data_dir: str | Path, company_id: str, line_id: str) -> str:
+    path = line_path(data_dir, company_id, line_id)
+    if not path.exists():
+        raise NotFound(
+            f"no saved line model {line_id!r}; save one first (POST …/twin/lines)",
+            f"저장된 라인 모델 {line_id!r}이(가) 없습니다. 먼저 저장하세요",
+            code="unknown_line_model",
+            line_id=line_id,
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def load_line(data_dir: str | Path, company_id: str, line_id: str) -> LineModel:
+    return parse_line(line_text(data_dir, company_id, line_id))
+
+
+def get_line(data_dir: str | Path, company_id: str, line_id: str) -> dict[str, Any]:
+    """A saved line: its YAML text as written and its analytic summary."""
+    text = line_text(data_dir, company_id, line_id)
+    return {"id": line_id, "yaml": text, "summary": line_summary(parse_line(text))}
+
+
+def resolve_line(data_dir: str | Path, company_id: str, text: str | None, line_id: str | None) -> LineModel:
+    """The line a request means: YAML text given with it, else the company's saved line `line_id`."""
+    if text and text.strip():
+        return parse_line(text)
+    if line_id:
+        return load_line(data_dir, company_id, line_id)
+    raise InvalidInput(
+        "give the line as 'yaml' text or the 'line_id' of a saved line model",
+        "라인을 'yaml' 텍스트나 저장된 라인 모델의 'line_id'로 주세요",
+        code="no_line",
+        field="yaml",
+    )
+
+
+def delete_line(data_dir: str | Path, company_id: str, line_id: str) -> None:
+    line_text(data_dir, company_id, line_id)
+    line_path(data_dir, company_id, line_id).unlink()
+
+
+# ---- simulation and scenarios (job functions: `fn(progress, ...)`) ------------------------------------------------
+
+
+def check_run(replications: int, hours: float, warmup_hours: float) -> None:
+    if not (2 <= replications <= MAX_REPLICATIONS):
+        raise InvalidInput(
+            f"replications must be between 2 and {MAX_REPLICATIONS} (a confidence interval needs at least 2)",
+            f"반복 횟수는 2~{MAX_REPLICATIONS} 사이여야 합니다 (신뢰구간에는 2회 이상 필요)",
+            code="bad_replications",
+            field="replications",
+        )
+    if not (0 < hours <= MAX_HOURS) or not (0 <= warmup_hours < hours):
+        raise InvalidInput(
+            f"need 0 < hours ≤ {MAX_HOURS} and 0 ≤ warm-up < hours (got hours={hours}, warm-up={warmup_hours})",
+            f"시간은 0 초과 {MAX_HOURS} 이하, 워밍업은 0 이상 시간 미만이어야 합니다 "
+            f"(시간={hours}, 워밍업={warmup_hours})",
+            code="bad_run_length",
+            field="warmup_hours" if hours > 0 else "hours",
+        )
+
+
+def _sim_progress(progress: JobProgress | None) -> Callable[..., None] | None:
+    if progress is None:
+        return None
+
+    def on(done: int, total: int, *_: Any) -> None:
+        progress(done, total, f"replication {done}/{total} · 반복 {done}/{total}")
+
+    return on
+
+
+def simulate_line(
+    progress: JobProgress | None,
+    line: LineModel,
+    *,
+    replications: int = 10,
+    hours: float = 8.0,
+    warmup_hours: float = 1.0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Simulate a line (`sandan.twin.sim.run_line`, serial: the server's job threads must not fork) and return its
+    KPIs with 95 % confidence intervals, the bottleneck by the active-period method and the analytic summary."""
+    check_run(replications, hours, warmup_hours)
+    if progress:
+        progress(0, replications, "starting · 시작")
+    result = run_line(
+        line,
+        replications=replications,
+        horizon=hours * 3600.0,
+        warmup=warmup_hours * 3600.0,
+        seed=seed,
+        progress=_sim_progress(progress),
+    )
+    out = _plain(result.to_dict())
+    out["kind"] = "run"
+    out["line_name"] = line.name
+    out["summary"] = line_summary(line)
+    out["yaml"] = line.to_yaml()
+    return out
+
+
+def scenario_lines(base: LineModel, scenarios: Sequence[Mapping[str, Any]]) -> dict[str, LineModel]:
+    """The base line plus one line per variant: `{"name", "changes": {dotted path: value}}` (see
+    `LineModel.with_changes`) or `{"name", "yaml": full line}`."""
+    lines: dict[str, LineModel] = {"baseline": base}
+    for i, sc in enumerate(scenarios):
+        name = str(sc.get("name") or f"scenario {i + 1}").strip()
+        if name in lines:
+            raise InvalidInput(
+                f"scenario name {name!r} is used twice; give each variant its own name",
+                f"시나리오 이름 {name!r}이(가) 중복됩니다. 각 대안에 다른 이름을 주세요",
+                code="bad_scenario",
+                field=f"scenarios.{i}.name",
+            )
+        if sc.get("yaml"):
+            lines[name] = parse_line(str(sc["yaml"]))
+        elif sc.get("changes"):
+            lines[name] = base.with_changes(dict(sc["changes"]))
+        else:
+            raise InvalidInput(
+                f"scenario {name!r} needs 'changes' (e.g. stations.drill.machines: 2) or a full 'yaml'",
+                f"시나리오 {name!r}에는 'changes'(예: stations.drill.machines: 2) 또는 전체 'yaml'이 필요합니다",
+                code="bad_scenario",
+                field=f"scenarios.{i}",
+            )
+    if len(lines) < 2:
+        raise InvalidInput(
+            "give at least one variant to compare with the line",
+            "라인과 비교할 대안을 하나 이상 주세요",
+            code="no_scenarios",
+            field="scenarios",
+        )
+    return lines
+
+
+def parse_changes(text: str) -> dict[str, Any]:
+    """`stations.drill.machines=2, release.wip=8` → {path: value}; values are read as YAML scalars."""
+    changes: dict[str, Any] = {}
+    for part in (p.strip() for p in re.split(r"[,;\n]", text or "")):
+        if not part:
+            continue
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InvalidInput(
+                f"cannot read the change {part!r}; write path=value, e.g. stations.drill.machines=2",
+                f"변경 {part!r}을(를) 읽을 수 없습니다. 경로=값 형식으로 쓰세요 (예: stations.drill.machines=2)",
+                code="bad_change",
+                field="changes",
+            )
+        try:
+            changes[key.strip()] = yaml.safe_load(value.strip())
+        except yaml.YAMLError:
+            changes[key.strip()] = value.strip()
+    return changes
+
+
+def compare_lines(
+    progress: JobProgress | None,
+    lines: Mapping[str, LineModel],
+    *,
+    replications: int = 10,
+    hours: float = 8.0,
+    warmup_hours: float = 1.0,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Scenarios side by side with common random numbers (`sandan.twin.experiments.compare`): per scenario the KPIs
+    with confidence intervals, the paired difference to the baseline and the bottleneck. `lines` come from
+    `scenario_lines` (the first is the baseline)."""
+    check_run(replications, hours, warmup_hours)
+    if progress:
+        progress(0, replications * len(lines), "starting · 시작")
+    result = compare(
+        lines,
+        replications=replications,
+        horizon=hours * 3600.0,
+        warmup=warmup_hours * 3600.0,
+        seed=seed,
+        baseline=next(iter(lines)),
+        backend="serial",
+        progress=_sim_progress(progress),
+    )
+    out = _plain(result.to_dict())
+    out["kind"] = "compare"
+    out["line_id"] = next(iter(lines.values())).id
+    out["replications"] = replications
+    out["labels"] = {k: {"en": en, "ko": ko} for k, (en, ko) in LABELS.items()}
+    return out
+
+
+# ---- scheduling ---------------------------------------------------------------------------------------------------
+
+SHOP_FORMATS = ("auto", "orders", "jsplib")
+
+
+def parse_shop(text: str, fmt: str = "auto", name: str = "orders") -> sched.ShopInstance:
+    """A shop from text: shop orders as YAML/JSON (`sandan.twin.schedule.parse_shop_orders`) or the standard
+    job-shop format (`parse_jsplib`); `auto` takes YAML when the text is a mapping."""
+    if fmt not in SHOP_FORMATS:
+        raise InvalidInput(
+            f"unknown format {fmt!r}; use one of {', '.join(SHOP_FORMATS)}",
+            f"알 수 없는 형식 {fmt!r}입니다. {', '.join(SHOP_FORMATS)} 중 하나를 쓰세요",
+            code="bad_format",
+            field="format",
+        )
+    if not (text or "").strip():
+        raise InvalidInput(
+            "the shop is empty; paste shop orders (YAML) or a job-shop instance",
+            "작업 지시가 비어 있습니다. 작업 지시(YAML)나 잡숍 인스턴스를 붙여 넣으세요",
+            code="empty_shop",
+            field="text",
+        )
+    data: Any = None
+    if fmt in ("auto", "orders"):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            if fmt == "orders":
+                raise InvalidInput(
+                    f"the shop orders are not valid YAML: {getattr(exc, 'problem', None) or exc}",
+                    f"작업 지시가 올바른 YAML이 아닙니다: {getattr(exc, 'problem', None) or exc}",
+                    code="bad_yaml",
+                    field="text",
+                ) from None
+    if fmt == "orders" or isinstance(data, Mapping):
+        return sched.parse_shop_orders(data, name=name)
+    return sched.parse_jsplib(text, name=name)
+
+
+def schedule_shop(
+    progress: JobProgress | None,
+    instance: sched.ShopInstance,
+    *,
+    objective: str = "makespan",
+    time_limit_s: float = 10.0,
+    workers: int = 2,
+) -> dict[str, Any]:
+    """Schedule on CP-SAT (`solve_jobshop`), confirmed by the independent checker; with the Gantt chart's data."""
+    if not (0 < time_limit_s <= MAX_SCHEDULE_S):
+        raise InvalidInput(
+            f"the time limit must be between 0 and {MAX_SCHEDULE_S:g} s",
+            f"계산 시간은 0초 초과 {MAX_SCHEDULE_S:g}초 이하여야 합니다",
+            code="bad_time_limit",
+            field="time_limit_s",
+        )
+    budget = max(1, math.ceil(time_limit_s))
+
+    def on(p: sched.SolveProgress) -> None:
+        if progress:
+            best = "—" if p.incumbent is None else f"{p.incumbent:g}"
+            progress(
+                min(int(p.elapsed_s), budget),
+                budget,
+                f"best {best}, bound {p.bound:g} · 최선 {best}, 하한 {p.bound:g}"
+                if p.bound is not None
+                else f"best {best} · 최선 {best}",
+            )
+
+    if progress:
+        progress(0, budget, "solving · 계산 중")
+    result = sched.solve_jobshop(
+        instance, objective=objective, time_limit_s=time_limit_s, workers=workers, progress=on
+    )
+    out = result.to_dict()
+    out["kind"] = "schedule"
+    out["checked"] = result.feasible
+    out["gantt"] = sched.gantt(instance, result.schedule).to_dict()
+    out["jobs"] = len(instance.jobs)
+    out["machines"] = list(instance.machines)
+    return out
+
+
+def gantt_of(result: Mapping[str, Any]) -> sched.Gantt:
+    """The Gantt chart back from a schedule job's result (for drawing it)."""
+    g = result["gantt"]
+    return sched.Gantt(
+        machines={
+            m: [sched.GanttBar(b["job"], b["op"], b["start"], b["end"], b["setup"]) for b in bars]
+            for m, bars in g["machines"].items()
+        },
+        makespan=g["makespan"],
+        title=g.get("title", ""),
+        time_unit=g.get("time_unit", ""),
+    )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN and infinities become None (a KPI with no observation, a half-width of one replication)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value

@@ -1,0 +1,235 @@
+"""The import pages: upload → preview with detected roles → mapping → import job with progress → receipt.
+
+Reading, mapping and validating files is `sandan.collect.files`; the job runs on the server's `sandan.jobs`
+registry (the one the API uses), so the progress and receipt are the same whichever interface started it.
+"""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sandan.accounts import audit
+from sandan.collect.files import PLAIN_ROLES
+from sandan.collect.uploads import save_upload, uploaded_file
+from sandan.domain import SandanError
+from sandan.jobs import JobState
+from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+PREVIEW_ROWS = 20
+# "ignore" first: the form offers it as the neutral choice
+BASE_ROLES = ["ignore", *(r for r in PLAIN_ROLES if r != "ignore")]
+NAMED_ROLES = ("param", "measure", "signal")
+# What Korean plants' files come in: Excel's CSV is CP949 (a superset of EUC-KR); newer tools write UTF-8.
+ENCODINGS = ["utf-8", "utf-8-sig", "cp949", "euc-kr", "utf-16"]
+
+
+def _uploaded(page: Page, company_id: str, upload_id: str) -> Path:
+    return uploaded_file(page.settings.data_dir, company_id, upload_id)
+
+
+def _choices(field: str) -> list[str]:
+    """The allowed values of a Mapping field (a Literal or an Enum), so the form offers exactly those."""
+    from sandan.collect.files import Mapping
+
+    annotation = Mapping.model_fields[field].annotation
+    for arg in (annotation, *typing.get_args(annotation)):
+        if isinstance(arg, type) and hasattr(arg, "__members__"):
+            return [m.value for m in arg]
+        values = [a for a in typing.get_args(arg) if isinstance(a, str)]
+        if values and typing.get_origin(arg) is typing.Literal:
+            return values
+    return []
+
+
+def _role_options(column: str, current: str) -> list[str]:
+    options = BASE_ROLES + [f"{prefix}:{column}" for prefix in NAMED_ROLES]
+    if current and current not in options:
+        options.insert(1, current)
+    return options
+
+
+def _crumbs(page: Page, company_id: str, *more: tuple[str, str | None]) -> None:
+    page.crumbs.append((page.t("import.title"), f"/companies/{company_id}/import"))
+    page.crumbs.extend(more)
+
+
+@router.get("/companies/{company_id}/import", response_class=HTMLResponse)
+def upload_form(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    page.crumbs.append((page.t("import.title"), None))
+    recent = [j for j in jobs_of(page.request).list(company.id) if j.kind == "import"][:10]
+    return page.render(
+        "import_upload.html",
+        company=company,
+        can_write=page.principal.user.role.can_write,
+        recent=recent,
+        error=None,
+    )
+
+
+@router.post("/companies/{company_id}/import", response_class=HTMLResponse)
+def upload(
+    page: UserPage,
+    company_id: str,
+    file: Annotated[UploadFile | None, File()] = None,
+) -> Response:
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    if file is None or not file.filename:
+        page.crumbs.append((page.t("import.title"), None))
+        return page.render(
+            "import_upload.html",
+            400,
+            company=company,
+            can_write=True,
+            recent=[],
+            error=page.t("import.no_file"),
+        )
+    upload_id, _path = save_upload(page.settings.data_dir, company.id, file.filename, file.file)
+    return RedirectResponse(f"/companies/{company.id}/import/{upload_id}", status_code=303)
+
+
+@router.get("/companies/{company_id}/import/{upload_id}", response_class=HTMLResponse)
+def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "", sheet: str = "") -> Response:
+    from sandan.collect.files import read_preview
+
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    path = _uploaded(page, company.id, upload_id)
+    _crumbs(page, company.id, (path.name, None))
+    try:
+        shown = read_preview(
+            path, filename=path.name, encoding=encoding or None, sheet=sheet or None, rows=PREVIEW_ROWS
+        )
+    except SandanError as exc:
+        # A file sandan cannot read is a message on the upload step, where the user picks another file.
+        page.crumbs[-1] = (path.name, None)
+        return page.render(
+            "import_upload.html",
+            exc.status,
+            company=company,
+            can_write=True,
+            recent=[],
+            error=exc.message(page.lang),
+        )
+    data = shown.to_dict()
+    mapping = shown.mapping
+    columns = [
+        {
+            "name": name,
+            "role": mapping.columns.get(name, "ignore"),
+            "options": _role_options(name, mapping.columns.get(name, "")),
+        }
+        for name in data["columns"]
+    ]
+    return page.render(
+        "import_preview.html",
+        company=company,
+        upload_id=upload_id,
+        filename=path.name,
+        data=data,
+        mapping=mapping,
+        columns=columns,
+        sample=data["rows"],
+        warnings=[n.get(page.lang) or n.get("en", "") for n in data.get("notices", [])],
+        has_time=any(r in ("time", "start") for r in mapping.columns.values()),
+        kinds=_choices("kind") or [mapping.kind],
+        layouts=_choices("layout") or [mapping.layout],
+        machines=page.store.list_machines(company.id),
+        encodings=ENCODINGS,
+        role_label=lambda role: _role_label(page, role),
+    )
+
+
+def _role_label(page: Page, role: str) -> str:
+    for prefix, key in (
+        ("param:", "colrole.param"),
+        ("measure:", "colrole.measure"),
+        ("signal:", "colrole.signal_named"),
+    ):
+        if role.startswith(prefix):
+            return page.t(key, name=role[len(prefix) :])
+    return page.t(f"colrole.{role}")
+
+
+def _text(form: Any, name: str) -> str | None:
+    value = form.get(name)
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _run_import(progress, store, company_id: str, path: Path, mapping, source: str):
+    from sandan.collect.files import import_file
+
+    return import_file(store, company_id, path, mapping, source=source, progress=progress, filename=path.name)
+
+
+@router.post("/companies/{company_id}/import/{upload_id}", response_class=HTMLResponse)
+async def start_import(request: Request, page: UserPage, company_id: str, upload_id: str) -> Response:
+    from sandan.collect.files import Mapping
+
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    path = _uploaded(page, company.id, upload_id)
+    form = await request.form()
+    names = [v for k, v in form.multi_items() if k.startswith("col_")]
+    roles = [v for k, v in form.multi_items() if k.startswith("role_")]
+    fields: dict[str, Any] = {
+        "kind": form.get("kind"),
+        "layout": form.get("layout"),
+        "columns": dict(zip(names, roles, strict=False)),
+        "timezone": _text(form, "timezone"),
+        "machine_id": _text(form, "machine_id"),
+        "encoding": _text(form, "encoding"),
+        "sheet": _text(form, "sheet"),
+        "delimiter": form.get("delimiter") or None,  # a tab or space delimiter must survive untrimmed
+        "register_signals": form.get("register_signals") == "on",
+        "start_time": _text(form, "start_time"),
+        "interval_s": _text(form, "interval_s"),
+    }
+    mapping = Mapping.from_dict({k: v for k, v in fields.items() if v is not None}, where=path.name)
+    user = page.principal.user.id
+    job = jobs_of(request).submit(
+        company.id,
+        "import",
+        _run_import,
+        page.store,
+        company.id,
+        path,
+        mapping,
+        f"web:{user}:{path.name}",
+        user_id=user,
+        label=path.name,
+    )
+    audit(page.store, page.principal, company.id, "import.start", path.name, f"job {job.id}")
+    return RedirectResponse(f"/companies/{company.id}/import/jobs/{job.id}", status_code=303)
+
+
+@router.get("/companies/{company_id}/import/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
+    company = company_of(page, company_id)
+    job = jobs_of(page.request).get(company.id, job_id)
+    _crumbs(page, company.id, (job.label or job.id, None))
+    receipt = job.result.to_dict() if job.state is JobState.done and job.result is not None else None
+    # The receipt names no machines, so the receipt links to the company's machines to see the rows.
+    machines = page.store.list_machines(company.id) if receipt is not None else []
+    script = {
+        "api": f"/api/v1/companies/{company.id}/jobs/{job.id}",
+        "lang": page.lang,
+        "text": {k: page.t(k) for k in ("import.progress", "import.queued")}
+        | {"import.progress_rows": page.t("import.progress_rows", done="{done}", total="{total}")},
+    }
+    return page.render(
+        "import_job.html",
+        company=company,
+        job=job,
+        receipt=receipt,
+        machines=machines,
+        script=script,
+    )

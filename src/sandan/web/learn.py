@@ -1,0 +1,152 @@
+"""Learn pages: the model registry (train with progress, promote), a version's evaluation and explanations, and the
+process family's shared catalogue. Pages read through sandan.learn; writes go from the page script to the API.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from sandan.domain import SandanError
+from sandan.learn import catalogue, registry
+from sandan.web.shell import UserPage, WebRoute, company_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+# key -> (English, Korean): the texts of these pages (kept here so the pages ship with their words).
+TEXT: dict[str, tuple[str, str]] = {
+    "models": ("Models", "모델"),
+    "models.intro": (
+        "Train a defect model from your part records, check how well it does on parts it never saw, then promote it "
+        "to score new parts as they arrive.",
+        "생산 실적으로 불량 예측 모델을 학습하고, 학습에 쓰지 않은 부품으로 성능을 확인한 뒤 운영으로 승격하면 "
+        "새 부품이 들어올 때마다 점수를 매깁니다.",
+    ),
+    "train": ("Train a model", "모델 학습"),
+    "name": ("Name", "이름"),
+    "days": ("Days of history", "학습 기간(일)"),
+    "budget": ("Time budget (s)", "시간 예산(초)"),
+    "start": ("Start training", "학습 시작"),
+    "version": ("Version", "버전"),
+    "stage": ("Stage", "단계"),
+    "stage.candidate": ("candidate", "후보"),
+    "stage.production": ("production", "운영"),
+    "stage.retired": ("retired", "폐기"),
+    "score": ("Score", "성능"),
+    "trained": ("Trained", "학습 시각"),
+    "origin": ("From", "출처"),
+    "origin.own": ("trained here", "자체 학습"),
+    "origin.catalogue": ("catalogue", "카탈로그"),
+    "promote": ("Promote", "승격"),
+    "retire": ("Retire", "폐기"),
+    "publish": ("Publish to catalogue", "카탈로그에 공개"),
+    "publish.named": ("show our company name", "회사 이름 공개"),
+    "open": ("Open", "보기"),
+    "none": ("No models yet.", "아직 모델이 없습니다."),
+    "report": ("How good is it?", "얼마나 잘 맞나요?"),
+    "importance": ("What the model looks at", "모델이 보는 것"),
+    "recent": ("Latest parts, in plain words", "최근 부품 설명"),
+    "features": ("Features", "특징"),
+    "catalogue": ("Shared models", "공유 모델"),
+    "catalogue.intro": (
+        "Models other members of your process family published — never their data. Evaluate one on your own "
+        "parts before you adopt it.",
+        "같은 공정 계열의 회원사가 공개한 모델입니다 (데이터는 공개되지 않습니다). 가져오기 전에 자사 데이터로 "
+        "먼저 평가하세요.",
+    ),
+    "publisher": ("Publisher", "공개한 곳"),
+    "publisher_score": ("Publisher's score", "공개사 성능"),
+    "my_score": ("Your score on your data", "자사 데이터 성능"),
+    "evaluations": ("Evaluated by", "평가한 회원사"),
+    "evaluate": ("Evaluate on my data", "자사 데이터로 평가"),
+    "adopt": ("Adopt", "가져오기"),
+    "fine_tune": ("Fine-tune", "재학습"),
+    "catalogue.none": (
+        "Nothing published in your process family yet.",
+        "공정 계열에 공개된 모델이 아직 없습니다.",
+    ),
+    "working": ("Working…", "진행 중…"),
+    "done": ("Done", "완료"),
+    "failed": ("Failed", "실패"),
+}
+
+
+def texts(lang: str) -> dict[str, str]:
+    return {k: (en if lang == "en" else ko) for k, (en, ko) in TEXT.items()}
+
+
+def _score(metrics: dict) -> str:
+    m = (metrics or {}).get("metrics", {})
+    for key in ("f1", "macro_f1", "rmse"):
+        if key in m:
+            return f"{key} {m[key]:.2f}" + (f" · ROC-AUC {m['roc_auc']:.2f}" if "roc_auc" in m else "")
+    return "—"
+
+
+@router.get("/companies/{company_id}/models", response_class=HTMLResponse)
+def models_page(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    tx = texts(page.lang)
+    page.crumbs.append((tx["models"], None))
+    versions = registry.list_models(page.store, company.id)
+    script = {"api": f"/api/v1/companies/{company.id}", "lang": page.lang, "text": tx}
+    return page.render(
+        "learn_models.html",
+        company=company,
+        tx=tx,
+        versions=versions,
+        score=_score,
+        script=script,
+        can_write=page.principal.user.role.can_write,
+    )
+
+
+@router.get("/companies/{company_id}/models/view", response_class=HTMLResponse)
+def model_page(
+    page: UserPage, company_id: str, name: str, version: Annotated[int, Query(ge=1)], days: int = 7
+) -> Response:
+    company = company_of(page, company_id)
+    tx = texts(page.lang)
+    page.crumbs.append((tx["models"], f"/companies/{company.id}/models"))
+    mv = registry.get_version(page.store, company.id, name, version)
+    page.crumbs.append((f"{name} v{version}", None))
+    end = datetime.now(UTC)
+    explanation, problem = None, None
+    try:
+        explanation = registry.explain_version(
+            page.store, company.id, name, version, end - timedelta(days=days), end, lang=page.lang
+        )
+    except SandanError as exc:  # no recent parts, say: the report still shows
+        problem = exc.message(page.lang)
+    report = (mv.metrics.get("report") or {}).get(page.lang, "")
+    return page.render(
+        "learn_model.html",
+        company=company,
+        tx=tx,
+        mv=mv,
+        report=report.splitlines(),
+        explanation=explanation,
+        problem=problem,
+        score=_score,
+    )
+
+
+@router.get("/companies/{company_id}/catalogue", response_class=HTMLResponse)
+def catalogue_page(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    tx = texts(page.lang)
+    page.crumbs.append((tx["catalogue"], None))
+    entries = catalogue.cross_tenant_catalogue(page.store, company.id)
+    script = {"api": f"/api/v1/companies/{company.id}", "lang": page.lang, "text": tx}
+    return page.render(
+        "learn_catalogue.html",
+        company=company,
+        tx=tx,
+        entries=entries,
+        score=_score,
+        script=script,
+        can_write=page.principal.user.role.can_write,
+    )

@@ -1,0 +1,197 @@
+"""Monitoring pages: OEE dashboard (complex → company → line → machine), quality with Pareto and control charts,
+the alert inbox and the peer benchmark.
+
+Figures are fetched by the pages' script from the monitoring API (or, for the benchmark and inbox, read from the
+same monitor functions the API calls); nothing is computed here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sandan.domain import NotFound
+from sandan.monitor import cross_tenant_peer_benchmark, cross_tenant_peer_benchmarks, open_alert_store
+from sandan.monitor.labels import LABELS
+from sandan.web import i18n
+from sandan.web.shell import Page, UserPage, WebRoute, company_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+POLL_S = 30
+RANGES = {"24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
+BENCH_DAYS = {"7d": 7, "30d": 30, "90d": 90}
+
+
+def _config(page: Page, level: str, **extra) -> dict:
+    return {
+        "level": level,
+        "lang": page.lang,
+        "pollSeconds": POLL_S,
+        "ranges": RANGES,
+        "timezone": page.settings.display_timezone,
+        "labels": {k: v["en" if page.lang == "en" else "ko"] for k, v in LABELS.items()},
+        "text": i18n.js_catalogue(page.lang, ("mon.", "range.", "common.")),
+        **extra,
+    }
+
+
+def _tabs(company_id: str, active: str) -> list[dict]:
+    base = f"/companies/{company_id}"
+    return [
+        {"key": k, "href": base + path, "active": k == active}
+        for k, path in (
+            ("oee", "/monitor"),
+            ("quality", "/quality"),
+            ("alerts", "/alerts"),
+            ("benchmark", "/benchmark"),
+        )
+    ]
+
+
+@router.get("/monitor", response_class=HTMLResponse)
+def complex_dashboard(page: UserPage) -> Response:
+    """The operator's entry: every company's OEE; a company user goes straight to their own."""
+    if not page.principal.is_operator:
+        return RedirectResponse(f"/companies/{page.principal.user.company_id}/monitor", status_code=303)
+    companies = page.store.cross_tenant_companies()
+    page.crumbs.append((page.t("nav.complex"), "/"))
+    page.crumbs.append((page.t("mon.title"), None))
+    config = _config(page, "complex", companies=[{"id": c.id, "name": c.name} for c in companies])
+    return page.render("monitor_dashboard.html", title=page.t("mon.complex_title"), config=config, tabs=None)
+
+
+@router.get("/companies/{company_id}/monitor", response_class=HTMLResponse)
+def company_dashboard(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    page.crumbs.append((page.t("mon.title"), None))
+    lines = [{"id": ln.id, "name": ln.name} for ln in page.store.list_lines(company.id)]
+    config = _config(page, "company", companyId=company.id, lines=lines)
+    return page.render(
+        "monitor_dashboard.html",
+        company=company,
+        title=company.name,
+        config=config,
+        tabs=_tabs(company.id, "oee"),
+    )
+
+
+@router.get("/companies/{company_id}/monitor/lines/{line_id}", response_class=HTMLResponse)
+def line_dashboard(page: UserPage, company_id: str, line_id: str) -> Response:
+    company = company_of(page, company_id)
+    line = next((ln for ln in page.store.list_lines(company.id) if ln.id == line_id), None)
+    if line is None:
+        raise NotFound(f"line {line_id!r} not found", f"라인 {line_id!r}을(를) 찾을 수 없습니다")
+    page.crumbs.append((page.t("mon.title"), f"/companies/{company.id}/monitor"))
+    page.crumbs.append((line.name, None))
+    config = _config(page, "line", companyId=company.id, lineId=line.id)
+    return page.render(
+        "monitor_dashboard.html",
+        company=company,
+        title=line.name,
+        config=config,
+        tabs=_tabs(company.id, "oee"),
+    )
+
+
+@router.get("/companies/{company_id}/monitor/machines/{machine_id}", response_class=HTMLResponse)
+def machine_dashboard(page: UserPage, company_id: str, machine_id: str) -> Response:
+    company = company_of(page, company_id)
+    machine = page.store.get_machine(company.id, machine_id)
+    if machine is None:
+        raise NotFound(f"machine {machine_id!r} not found", f"설비 {machine_id!r}을(를) 찾을 수 없습니다")
+    page.crumbs.append((page.t("mon.title"), f"/companies/{company.id}/monitor"))
+    line = next((ln for ln in page.store.list_lines(company.id) if ln.id == machine.line_id), None)
+    if line is not None:
+        page.crumbs.append((line.name, f"/companies/{company.id}/monitor/lines/{line.id}"))
+    page.crumbs.append((machine.name, None))
+    config = _config(
+        page,
+        "machine",
+        companyId=company.id,
+        machineId=machine.id,
+        canWrite=page.principal.user.role.can_write,
+    )
+    return page.render(
+        "monitor_dashboard.html",
+        company=company,
+        title=machine.name,
+        config=config,
+        tabs=_tabs(company.id, "oee"),
+    )
+
+
+@router.get("/companies/{company_id}/quality", response_class=HTMLResponse)
+def quality_page(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    page.crumbs.append((page.t("mon.quality"), None))
+    config = _config(page, "quality", companyId=company.id)
+    return page.render(
+        "monitor_quality.html", company=company, config=config, tabs=_tabs(company.id, "quality")
+    )
+
+
+@router.get("/companies/{company_id}/alerts", response_class=HTMLResponse)
+def alert_inbox(
+    page: UserPage,
+    company_id: str,
+    status: Annotated[Literal["open", "closed", "all"], Query()] = "open",
+) -> Response:
+    company = company_of(page, company_id)
+    page.crumbs.append((page.t("mon.alerts"), None))
+    alerts = open_alert_store(page.settings.data_dir)
+    items = alerts.list_alerts(company.id, None if status == "all" else status, limit=200)
+    script = {
+        "api": f"/api/v1/companies/{company.id}/alerts",
+        "lang": page.lang,
+        "text": i18n.js_catalogue(page.lang, ("mon.ack",)),
+    }
+    return page.render(
+        "monitor_alerts.html",
+        company=company,
+        items=items,
+        status=status,
+        rules=alerts.list_rules(company.id),
+        script=script,
+        can_write=page.principal.user.role.can_write,
+        tabs=_tabs(company.id, "alerts"),
+    )
+
+
+@router.get("/companies/{company_id}/benchmark", response_class=HTMLResponse)
+def benchmark_page(
+    page: UserPage, company_id: str, span: Annotated[Literal["7d", "30d", "90d"], Query()] = "7d"
+) -> Response:
+    company = company_of(page, company_id)
+    page.crumbs.append((page.t("mon.benchmark"), None))
+    end = datetime.now(UTC)
+    result = cross_tenant_peer_benchmark(page.store, company.id, end - timedelta(days=BENCH_DAYS[span]), end)
+    return page.render(
+        "monitor_benchmark.html",
+        company=company,
+        benchmarks=[result],
+        span=span,
+        spans=list(BENCH_DAYS),
+        mine=True,
+        tabs=_tabs(company.id, "benchmark"),
+    )
+
+
+@router.get("/monitor/benchmark", response_class=HTMLResponse)
+def operator_benchmark(
+    page: UserPage, span: Annotated[Literal["7d", "30d", "90d"], Query()] = "7d"
+) -> Response:
+    page.principal.require_operator()
+    page.crumbs.append((page.t("nav.complex"), "/"))
+    page.crumbs.append((page.t("mon.benchmark"), None))
+    end = datetime.now(UTC)
+    results = cross_tenant_peer_benchmarks(page.store, end - timedelta(days=BENCH_DAYS[span]), end)
+    return page.render(
+        "monitor_benchmark.html", benchmarks=results, span=span, spans=list(BENCH_DAYS), mine=False, tabs=None
+    )
+
+
+__all__ = ["router"]

@@ -1,0 +1,84 @@
+"""Quarantine pages: the open rejected records with their reason and location, one record's inspector.
+
+Fix-and-replay and discard are posted by the page's script to the API's quarantine endpoints, so a replay runs
+exactly the code the API runs; these routes only read and render.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, Response
+
+from sandan.domain import NotFound
+from sandan.web import i18n
+from sandan.web.shell import UserPage, WebRoute, company_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+PER_PAGE = 50
+Status = Literal["open", "replayed", "discarded", "all"]
+
+
+def _pretty(raw: str) -> str:
+    try:
+        return json.dumps(json.loads(raw), ensure_ascii=False, indent=2)
+    except (TypeError, ValueError):
+        return raw
+
+
+@router.get("/companies/{company_id}/quarantine", response_class=HTMLResponse)
+def quarantine_list(
+    page: UserPage,
+    company_id: str,
+    status: Annotated[Status, Query()] = "open",
+    p: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    company = company_of(page, company_id)
+    page.crumbs.append((page.t("q.title"), None))
+    wanted = None if status == "all" else status
+    items = page.store.list_quarantine(company.id, wanted, PER_PAGE, p * PER_PAGE)
+    total = page.store.count_quarantine(company.id, wanted)
+    for item in items:
+        item["pretty"] = _pretty(item["raw"])
+    return page.render(
+        "quarantine.html",
+        company=company,
+        items=items,
+        total=total,
+        status=status,
+        page_no=p,
+        has_older=(p + 1) * PER_PAGE < total,
+    )
+
+
+@router.get("/companies/{company_id}/quarantine/{item_id}", response_class=HTMLResponse)
+def quarantine_item(page: UserPage, company_id: str, item_id: int, done: str = "") -> Response:
+    company = company_of(page, company_id)
+    page.crumbs.append((page.t("q.title"), f"/companies/{company.id}/quarantine"))
+    item = page.store.get_quarantine(company.id, item_id)
+    if item is None:
+        raise NotFound(
+            f"quarantined record {item_id} not found", f"격리된 레코드 {item_id}을(를) 찾을 수 없습니다"
+        )
+    page.crumbs.append((page.t("q.item", id=item_id), None))
+    item["pretty"] = _pretty(item["raw"])
+    script = {
+        "api": f"/api/v1/companies/{company.id}/quarantine/{item_id}",
+        "back": f"/companies/{company.id}/quarantine/{item_id}",
+        "lang": page.lang,
+        "text": i18n.js_catalogue(page.lang, ("q.",)),
+    }
+    return page.render(
+        "quarantine_item.html",
+        company=company,
+        item=item,
+        script=script,
+        done=done,
+        can_write=page.principal.user.role.can_write,
+    )
+
+
+__all__ = ["router"]

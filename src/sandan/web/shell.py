@@ -1,0 +1,200 @@
+"""The frame every page shares: session cookie → Principal, language, template rendering, errors as notices.
+
+It decides nothing about data; tenancy is checked by `Principal`, everything else by capability functions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from sandan.accounts import Principal, resolve_token
+from sandan.domain import Company, Forbidden, NotAuthenticated, NotFound, SandanError
+from sandan.jobs import JobRegistry
+from sandan.settings import Settings, load_settings
+from sandan.store import Store
+from sandan.web import i18n
+
+log = logging.getLogger("sandan.web")
+
+HERE = Path(__file__).parent
+SESSION_COOKIE = "sandan_session"
+LANG_COOKIE = "lang"
+
+_env = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates = Jinja2Templates(env=_env)
+
+
+_jobs_lock = threading.Lock()
+
+
+class LoginRequired(Exception):
+    """Raised by the page dependency when there is no valid session; the route turns it into a redirect."""
+
+
+def settings_of(request: Request) -> Settings:
+    found = getattr(request.app.state, "settings", None)
+    if found is None:
+        found = load_settings()
+        request.app.state.settings = found
+    return found
+
+
+def store_of(request: Request) -> Store:
+    return request.app.state.store
+
+
+def lang_of(request: Request) -> str:
+    return i18n.pick_lang(request.cookies.get(LANG_COOKIE), settings_of(request).default_lang)
+
+
+def _here(request: Request) -> str:
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+
+@dataclass
+class Page:
+    """One request's view of the shell: who, in which language, and how to render a template."""
+
+    request: Request
+    store: Store
+    settings: Settings
+    lang: str
+    principal: Principal | None = None
+    crumbs: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def t(self, key: str, **fields: Any) -> str:
+        return i18n.t(key, self.lang, **fields)
+
+    def time(self, value, *, seconds: bool = True) -> str:
+        return i18n.format_time(value, self.settings.display_timezone, seconds=seconds)
+
+    def render(self, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        context.update(
+            page=self,
+            t=self.t,
+            fmt_time=self.time,
+            lang=self.lang,
+            user=self.principal.user if self.principal else None,
+            crumbs=self.crumbs,
+            here=_here(self.request),
+        )
+        return templates.TemplateResponse(self.request, name, context, status_code=status_code)
+
+    def notice(self, message: str, status_code: int, title_key: str = "error.title") -> HTMLResponse:
+        return self.render("notice.html", status_code=status_code, title=self.t(title_key), message=message)
+
+
+def public_page(request: Request) -> Page:
+    """A page anyone may see (login); the principal is filled in when a valid session exists."""
+    page = Page(request, store_of(request), settings_of(request), lang_of(request))
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        try:
+            page.principal = resolve_token(page.store, token)
+        except NotAuthenticated:
+            page.principal = None
+    return page
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    return not origin or urlsplit(origin).netloc == request.headers.get("host", "")
+
+
+def user_page(request: Request) -> Page:
+    """Every page but login: needs a valid session cookie, otherwise the browser is sent to the login page."""
+    page = public_page(request)
+    if page.principal is None:
+        raise LoginRequired
+    # SameSite=Lax already keeps the cookie off cross-site form posts; refusing foreign origins is a second lock.
+    if request.method not in ("GET", "HEAD") and not _same_origin(request):
+        raise Forbidden(
+            "cross-site form refused", "다른 사이트에서 보낸 요청은 거부합니다", code="cross_site"
+        )
+    return page
+
+
+def company_of(page: Page, company_id: str) -> Company:
+    """The company a page shows, after the tenant check; another tenant's company is 'not found' so ids do not leak."""
+    page.principal.require_company(company_id)
+    company = page.store.get_company(company_id)
+    if company is None:
+        raise NotFound(f"company {company_id!r} not found", f"회사 {company_id!r}을(를) 찾을 수 없습니다")
+    if page.principal.is_operator:
+        page.crumbs.append((page.t("nav.complex"), "/"))
+    page.crumbs.append((company.name, f"/companies/{company.id}"))
+    return company
+
+
+UserPage = Annotated[Page, Depends(user_page)]
+PublicPage = Annotated[Page, Depends(public_page)]
+
+
+def jobs_of(request: Request) -> JobRegistry:
+    """The server's job registry (the API's, when it created one), so web and API see the same imports."""
+    with _jobs_lock:
+        found = getattr(request.app.state, "jobs", None)
+        if found is None:
+            found = request.app.state.jobs = JobRegistry()
+        return found
+
+
+class WebRoute(APIRoute):
+    """Turns what a page raises into HTML: a redirect to login, or a notice in the user's language.
+
+    Scoped to the web routes so that the API keeps its own JSON error bodies.
+    """
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except LoginRequired:
+                target = "/login"
+                if request.method == "GET" and request.url.path != "/":
+                    target += "?next=" + quote(_here(request), safe="")
+                return RedirectResponse(target, status_code=303)
+            except SandanError as exc:
+                page = public_page(request)
+                key = "error.not_found" if exc.status == 404 else "error.title"
+                return page.notice(exc.message(page.lang), exc.status, key)
+            except RequestValidationError as exc:
+                page = public_page(request)
+                detail = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors())
+                return page.notice(page.t("error.bad_request", detail=detail), 400)
+            except StarletteHTTPException:
+                raise
+            except Exception:  # a bug must not show a traceback to a plant engineer; it is logged instead
+                log.exception("web page %s failed", request.url.path)
+                page = Page(request, store_of(request), settings_of(request), lang_of(request))
+                return page.notice(page.t("error.internal"), 500)
+
+        return handle
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths are followed after login, so a crafted link cannot send users to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"

@@ -1,0 +1,245 @@
+// OEE dashboard at any level (complex, company, line, machine): polls the monitoring API and redraws.
+// Every figure comes from GET …/oee/dashboard (sandan.monitor.oee_report); this script only formats it.
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("mon-config").textContent);
+  var status = document.getElementById("mon-status");
+  var pickRange = document.getElementById("mon-range");
+  var plot = null;
+  var busy = false;
+
+  function text(key, fields) {
+    var s = cfg.text[key] || key;
+    Object.keys(fields || {}).forEach(function (k) { s = s.split("{" + k + "}").join(fields[k]); });
+    return s;
+  }
+  function label(key) { return cfg.labels[key] || key; }
+  function pct(v) { return v == null ? "–" : (v * 100).toFixed(1) + "%"; }
+  function hours(s) { return s == null ? "–" : (s / 3600).toFixed(1); }
+  function say(msg) { return msg ? (msg[cfg.lang] || msg.en) : ""; }
+  function el(tag, attrs, content) {
+    var e = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (content instanceof Node) e.appendChild(content); else if (content != null) e.textContent = content;
+    return e;
+  }
+  function api(company) { return "/api/v1/companies/" + encodeURIComponent(company); }
+  function windowQuery() {
+    var end = new Date();
+    var start = new Date(end.getTime() - cfg.ranges[pickRange.value] * 1000);
+    return "start=" + encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
+  }
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().catch(function () { return null; }).then(function (body) {
+        if (!r.ok) throw new Error(say(body && body.error && body.error.message) || String(r.status));
+        return body;
+      });
+    });
+  }
+
+  function kpis(row) {
+    document.querySelectorAll("#kpis .kpi").forEach(function (tile) {
+      var v = row ? row[tile.dataset.kpi] : null;
+      var out = tile.querySelector(".kpi-value");
+      out.textContent = pct(v);
+      out.title = row && row.oee_status && row.oee_status !== "ok" ? row.oee_status : "";
+    });
+  }
+
+  // One table for the level below: companies, lines, machines or shifts.
+  function children(rows, nameOf, hrefOf) {
+    var table = document.getElementById("children");
+    var head = ["mon.col_name", "mon.kpi_oee", "mon.kpi_availability", "mon.kpi_effectiveness", "mon.kpi_quality",
+                "mon.col_produced", "mon.col_scrap", "mon.col_down_h"];
+    table.tHead.innerHTML = "";
+    var tr = el("tr");
+    head.forEach(function (k, i) { tr.appendChild(el("th", i ? { class: "num" } : {}, text(k))); });
+    table.tHead.appendChild(tr);
+    var body = table.tBodies[0];
+    body.innerHTML = "";
+    rows.forEach(function (r) {
+      var row = el("tr", { "data-row": r._key || "" });
+      var name = hrefOf ? el("a", { href: hrefOf(r) }, nameOf(r)) : el("span", {}, nameOf(r));
+      row.appendChild(el("td", {}, name));
+      [["oee", pct], ["availability", pct], ["effectiveness", pct], ["quality", pct]].forEach(function (c) {
+        var td = el("td", { class: "num" + (c[0] === "oee" && r.oee != null && r.oee < 0.6 ? " low" : ""), "data-col": c[0] }, c[1](r[c[0]]));
+        row.appendChild(td);
+      });
+      row.appendChild(el("td", { class: "num" }, r.produced_qty == null ? "–" : String(r.produced_qty)));
+      row.appendChild(el("td", { class: "num" }, r.scrap_qty == null ? "–" : String(r.scrap_qty)));
+      row.appendChild(el("td", { class: "num" }, hours(r.down_time_s)));
+      body.appendChild(row);
+    });
+    if (!rows.length) body.appendChild(el("tr", {}, el("td", { colspan: "8", class: "empty" }, text("common.empty"))));
+  }
+
+  function trend(rows) {
+    var box = document.getElementById("trend");
+    var xs = rows.map(function (r) { return Date.parse(r.production_day + "T00:00:00Z") / 1000; });
+    var ys = rows.map(function (r) { return r.oee == null ? null : r.oee * 100; });
+    if (plot) { plot.setData([xs, ys]); return; }
+    plot = new uPlot({
+      width: Math.max(280, box.clientWidth), height: 220,
+      scales: { x: { time: true }, y: { range: [0, 100] } },
+      series: [{ label: text("mon.day") }, { label: text("mon.kpi_oee") + " (%)", stroke: "#1f6feb", width: 2, points: { show: true } }],
+      axes: [{ grid: { stroke: "#e3e7ec" } }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
+    }, [xs, ys], box);
+  }
+
+  function losses(l) {
+    var table = document.getElementById("losses");
+    if (!table || !l) return;
+    var body = table.tBodies[0];
+    body.innerHTML = "";
+    var total = l.planned_busy_time_s || 0;
+    ["breakdowns_s", "setup_adjustment_s", "idling_minor_stops_s", "reduced_speed_s", "process_defects_s",
+     "reduced_yield_s", "unrecorded_s", "fully_productive_time_s"].forEach(function (k) {
+      var v = l[k] || 0;
+      var width = total > 0 ? Math.round(120 * v / total) : 0;
+      var tr = el("tr", { "data-loss": k });
+      tr.appendChild(el("td", {}, label(k)));
+      tr.appendChild(el("td", { class: "num" }, hours(v) + " h"));
+      tr.appendChild(el("td", {}, el("span", { class: "bar " + (k === "fully_productive_time_s" ? "good" : "loss"), style: "width:" + width + "px" })));
+      body.appendChild(tr);
+    });
+  }
+
+  function pareto(rows) {
+    var table = document.getElementById("pareto");
+    if (!table) return;
+    var body = table.tBodies[0];
+    body.innerHTML = "";
+    rows.forEach(function (r) {
+      var tr = el("tr");
+      tr.appendChild(el("td", {}, cfg.lang === "en" ? r.label_en : r.label_ko));
+      tr.appendChild(el("td", { class: "num" }, hours(r.down_time_s)));
+      tr.appendChild(el("td", { class: "num" }, String(r.events)));
+      tr.appendChild(el("td", { class: "num" }, pct(r.share)));
+      tr.appendChild(el("td", {}, el("span", { class: "bar loss", style: "width:" + Math.round(120 * r.cumulative_share) + "px" })));
+      body.appendChild(tr);
+    });
+    if (!rows.length) body.appendChild(el("tr", {}, el("td", { colspan: "5", class: "empty" }, text("mon.no_downtime"))));
+  }
+
+  function fmtTime(iso) {
+    return new Intl.DateTimeFormat("sv-SE", { timeZone: cfg.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
+  }
+
+  function unexplained() {
+    var table = document.getElementById("unexplained");
+    if (!table) return Promise.resolve();
+    return getJSON(api(cfg.companyId) + "/oee/unexplained?" + windowQuery() + "&machine_id=" + encodeURIComponent(cfg.machineId))
+      .then(function (body) {
+        var tb = table.tBodies[0];
+        if (tb.querySelector("input:focus")) return; // do not wipe what someone is typing
+        tb.innerHTML = "";
+        body.rows.forEach(function (r) {
+          var tr = el("tr");
+          tr.appendChild(el("td", { class: "mono" }, fmtTime(r.start)));
+          tr.appendChild(el("td", { class: "mono" }, fmtTime(r.end)));
+          tr.appendChild(el("td", { class: "num" }, (r.down_time_s / 60).toFixed(0)));
+          var cell = el("td");
+          if (cfg.canWrite) {
+            var form = el("form", { class: "ack-form" });
+            var input = el("input", { name: "reason", required: "required", placeholder: text("mon.reason_placeholder"), maxlength: "64" });
+            form.appendChild(input);
+            form.appendChild(el("button", { type: "submit" }, text("mon.label")));
+            form.addEventListener("submit", function (ev) { ev.preventDefault(); label_(r, input.value.trim(), form); });
+            cell.appendChild(form);
+          }
+          tr.appendChild(cell);
+          tb.appendChild(tr);
+        });
+        if (!body.rows.length) tb.appendChild(el("tr", {}, el("td", { colspan: "4", class: "empty" }, text("mon.none_unexplained"))));
+      });
+  }
+
+  function label_(row, reason, form) {
+    var box = document.getElementById("label-result");
+    var button = form.querySelector("button");
+    button.disabled = true;
+    fetch(api(cfg.companyId) + "/oee/unexplained/label", {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ machine_id: row.machine_id, start: row.event_start, reason_code: reason })
+    }).then(function (r) {
+      return r.json().catch(function () { return {}; }).then(function (body) {
+        box.innerHTML = "";
+        var ok = r.ok;
+        box.appendChild(el("p", { class: "notice " + (ok ? "ok" : "error"), role: ok ? "status" : "alert" },
+          ok ? text("mon.labelled") : say(body.error && body.error.message)));
+        if (!ok) { button.disabled = false; return; }
+        // The labelled row must go at once: nothing is being typed in it any more, and a refresh already under way
+        // (read before the label was saved) is followed by another.
+        if (form.contains(document.activeElement)) document.activeElement.blur();
+        refresh(true);
+      });
+    }, function (err) {
+      button.disabled = false;
+      box.innerHTML = "";
+      box.appendChild(el("p", { class: "notice error", role: "alert" }, err.message));
+    });
+  }
+
+  var again = false;
+  function refresh(force) {
+    if (busy) { if (force) again = true; return; }
+    busy = true;
+    var q = windowQuery();
+    var job;
+    if (cfg.level === "complex") {
+      job = Promise.all(cfg.companies.map(function (c) {
+        return getJSON(api(c.id) + "/oee/dashboard?" + q).then(function (d) { return Object.assign({ _key: c.id, _name: c.name }, d.overall); },
+          function () { return { _key: c.id, _name: c.name }; });
+      })).then(function (rows) {
+        children(rows, function (r) { return r._name; }, function (r) { return "/companies/" + encodeURIComponent(r._key) + "/monitor"; });
+        kpis(null);
+      });
+    } else {
+      var url = api(cfg.companyId) + "/oee/dashboard?" + q;
+      if (cfg.lineId) url += "&line_id=" + encodeURIComponent(cfg.lineId);
+      if (cfg.machineId) url += "&machine_id=" + encodeURIComponent(cfg.machineId);
+      job = getJSON(url).then(function (d) {
+        kpis(d.overall);
+        var names = {};
+        d.machines.forEach(function (m) { names[m.id] = m.name; });
+        var lineNames = {};
+        (cfg.lines || []).forEach(function (l) { lineNames[l.id] = l.name; });
+        var base = "/companies/" + encodeURIComponent(cfg.companyId) + "/monitor";
+        if (cfg.level === "company") {
+          children(d.by_line.map(function (r) { return Object.assign({ _key: r.line_id }, r); }),
+            function (r) { return lineNames[r.line_id] || r.line_id; },
+            function (r) { return base + "/lines/" + encodeURIComponent(r.line_id); });
+        } else if (cfg.level === "line") {
+          children(d.by_machine.map(function (r) { return Object.assign({ _key: r.machine_id }, r); }),
+            function (r) { return names[r.machine_id] || r.machine_id; },
+            function (r) { return base + "/machines/" + encodeURIComponent(r.machine_id); });
+        } else {
+          children(d.by_shift.map(function (r) { return Object.assign({ _key: r.shift_id }, r); }),
+            function (r) { return r.production_day + " " + (cfg.lang === "en" ? r.shift_label_en : r.shift_label_ko); }, null);
+        }
+        trend(d.trend);
+        losses(d.losses);
+        pareto(d.downtime_pareto);
+        return unexplained();
+      });
+    }
+    job.then(function () {
+      status.textContent = text("mon.updated", { time: new Date().toLocaleTimeString(cfg.lang === "en" ? "en-GB" : "ko-KR", { timeZone: cfg.timezone, hour12: false }) });
+      status.classList.remove("error");
+      document.body.dataset.loaded = String(Number(document.body.dataset.loaded || 0) + 1);
+    }).catch(function (err) {
+      status.textContent = text("mon.error", { message: err.message });
+      status.classList.add("error");
+    }).then(function () {
+      busy = false;
+      if (again) { again = false; refresh(); }
+    });
+  }
+
+  pickRange.addEventListener("change", function () { if (plot) { plot.destroy(); plot = null; } refresh(true); });
+  refresh();
+  setInterval(function () { if (!document.hidden) refresh(); }, cfg.pollSeconds * 1000);
+})();

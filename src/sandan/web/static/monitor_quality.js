@@ -1,0 +1,85 @@
+// Quality page: quality table, defect Pareto and a control chart with run-rule violations marked in red.
+// Figures come from the monitoring API (sandan.monitor.quality and sandan.monitor.spc); nothing is computed here.
+(function () {
+  "use strict";
+  var cfg = JSON.parse(document.getElementById("mon-config").textContent);
+  var status = document.getElementById("mon-status");
+  var pickRange = document.getElementById("mon-range");
+  var base = "/api/v1/companies/" + encodeURIComponent(cfg.companyId);
+  var plot = null;
+
+  function text(key, f) {
+    var s = cfg.text[key] || key;
+    Object.keys(f || {}).forEach(function (k) { s = s.split("{" + k + "}").join(f[k]); });
+    return s;
+  }
+  function pct(v) { return v == null ? "–" : (v * 100).toFixed(2) + "%"; }
+  function say(m) { return m ? (m[cfg.lang] || m.en) : ""; }
+  function td(v, cls) { var e = document.createElement("td"); if (cls) e.className = cls; e.textContent = v; return e; }
+  function q() {
+    var end = new Date(), start = new Date(end.getTime() - cfg.ranges[pickRange.value] * 1000);
+    return "start=" + encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
+  }
+  function get(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      return r.json().then(function (b) { if (!r.ok) throw new Error(say(b.error && b.error.message)); return b; });
+    });
+  }
+  function fill(id, rows, cells, empty) {
+    var body = document.querySelector("#" + id + " tbody");
+    body.innerHTML = "";
+    rows.forEach(function (r) { var tr = document.createElement("tr"); cells(r).forEach(function (c) { tr.appendChild(c); }); body.appendChild(tr); });
+    if (!rows.length) { var tr = document.createElement("tr"); var c = td(empty || text("common.empty"), "empty"); c.colSpan = 5; tr.appendChild(c); body.appendChild(tr); }
+  }
+
+  function tables() {
+    return Promise.all([get(base + "/quality?" + q()), get(base + "/quality/pareto?" + q())]).then(function (res) {
+      fill("quality", res[0].rows, function (r) {
+        return [td(r.product || "–"), td(String(r.produced_qty), "num"), td(String(r.scrap_qty), "num"), td(pct(r.defect_rate), "num"), td(pct(r.first_pass_yield), "num")];
+      });
+      fill("defects", res[1].rows, function (r) {
+        var bar = td(""); var s = document.createElement("span"); s.className = "bar loss"; s.style.width = Math.round(160 * r.cumulative_share) + "px"; bar.appendChild(s);
+        return [td(cfg.lang === "en" ? r.label_en : r.label_ko), td(String(r.scrap_qty), "num"), td(pct(r.share), "num"), bar];
+      });
+    });
+  }
+
+  function chart() {
+    var kind = document.getElementById("chart-kind").value;
+    var url;
+    if (["p", "np", "c", "u"].indexOf(kind) >= 0) url = base + "/spc/attribute?" + q() + "&chart=" + kind + "&subgroup=h";
+    else url = base + "/spc/measurement?" + q() + "&chart=" + kind + "&characteristic=" + encodeURIComponent(document.getElementById("chart-characteristic").value.trim());
+    return get(url).then(function (c) {
+      var s = c.series[0];
+      var xs = c.labels.map(function (l) { return Date.parse(l) / 1000; });
+      var marks = s.values.map(function () { return null; });
+      var rows = [];
+      c.series.forEach(function (ser) {
+        ser.violations.forEach(function (v) {
+          if (ser === s) marks[v.index] = s.values[v.index];
+          rows.push({ at: c.labels[v.index], series: ser.name, rule: v.rule + " · " + (cfg.lang === "en" ? v.en : v.ko) });
+        });
+      });
+      var box = document.getElementById("spc");
+      if (plot) plot.destroy();
+      plot = new uPlot({
+        width: Math.max(300, box.clientWidth), height: 260, scales: { x: { time: true } },
+        series: [{}, { label: s.name, stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
+                 { label: "CL", stroke: "#1a7f37" }, { label: "LCL", stroke: "#c62828", dash: [6, 4] },
+                 { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }]
+      }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);
+      box.dataset.violations = String(rows.length);
+      fill("violations", rows, function (r) { return [td(r.at), td(r.series), td(r.rule, "violation")]; }, text("mon.in_control"));
+    });
+  }
+
+  function refresh() {
+    Promise.all([tables(), chart().catch(function (e) { document.getElementById("spc").textContent = e.message; })])
+      .then(function () { status.textContent = text("mon.updated", { time: new Date().toLocaleTimeString() }); status.classList.remove("error"); })
+      .catch(function (e) { status.textContent = text("mon.error", { message: e.message }); status.classList.add("error"); });
+  }
+  document.getElementById("chart-form").addEventListener("submit", function (ev) { ev.preventDefault(); refresh(); });
+  pickRange.addEventListener("change", refresh);
+  refresh();
+  setInterval(function () { if (!document.hidden) refresh(); }, cfg.pollSeconds * 1000);
+})();

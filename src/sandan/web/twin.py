@@ -1,0 +1,743 @@
+"""Digital-twin pages: saved line models, the line editor (a form and YAML that round-trip), runs with progress, the
+KPI dashboard with confidence intervals, the bottleneck view, a layout sketch, scenario comparison and a Gantt chart.
+
+Every figure comes from `sandan.twin.service` (the API's functions and job functions); this module only reads forms,
+starts jobs on the server's registry and draws.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import yaml
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+
+from sandan.domain import InvalidInput, SandanError
+from sandan.twin import service
+from sandan.twin.layout import layout_svg
+from sandan.twin.line import line_from_store
+from sandan.twin.schedule import gantt_svg
+from sandan.web import i18n
+from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+KINDS = ("twin.run", "twin.compare", "twin.schedule")
+LINE_KPIS = ("throughput_per_h", "lead_time_s", "wip", "output_per_h", "scrap_per_h", "lost_per_h")
+STATE_KEYS = ("working", "setup", "down", "waiting_worker", "blocked", "starved", "off_shift")
+STATE_COLOURS = {
+    "working": "#2e7d32",
+    "setup": "#8e24aa",
+    "down": "#c62828",
+    "waiting_worker": "#ef6c00",
+    "blocked": "#f9a825",
+    "starved": "#90a4ae",
+    "off_shift": "#e0e0e0",
+}
+
+EXAMPLE_LINE = """id: new-line
+name: 새 라인 New line
+stations:
+  - {id: cut, name: 절단 Cutting, process_time: 20, buffer: 4}
+  - id: drill
+    name: 드릴 Drilling
+    machines: 2
+    process_time: {kind: lognormal, mean: 45, sd: 10}
+    failure: {mtbf: 7200, mttr: 600}
+    buffer: 4
+  - {id: pack, name: 포장 Packing, process_time: 18, buffer: 3}
+release: {policy: kanban}
+"""
+
+EXAMPLE_ORDERS = """name: week 10
+time_unit: min
+machines: [LATHE, CNC1, CNC2]
+jobs:
+  - name: ORD-001
+    due: 120
+    operations:
+      - {machine: LATHE, duration: 30}
+      - {alternatives: {CNC1: 45, CNC2: 50}}
+  - name: ORD-002
+    due: 100
+    operations:
+      - {machine: CNC1, duration: 25}
+      - {machine: LATHE, duration: 20}
+  - name: ORD-003
+    operations:
+      - {alternatives: {CNC1: 30, CNC2: 30}}
+      - {machine: LATHE, duration: 15}
+"""
+
+
+# ---- numbers as shown -------------------------------------------------------------------------------------------
+def fmt_num(value: Any, digits: int = 1) -> str:
+    """How a figure is shown on these pages: thousands separators, fixed decimals, '—' for none."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{100 * value:.{digits}f}%"
+
+
+def _digits(kpi: str) -> int:
+    return 0 if kpi.endswith("_s") else (2 if kpi == "wip" else 1)
+
+
+# ---- the line form: compact distribution text ------------------------------------------------------------------
+_ALIASES = {
+    "exp": "exponential",
+    "exponential": "exponential",
+    "normal": "normal",
+    "lognormal": "lognormal",
+    "tri": "triangular",
+    "triangular": "triangular",
+    "uniform": "uniform",
+    "empirical": "empirical",
+    "trace": "trace",
+    "fixed": "deterministic",
+    "deterministic": "deterministic",
+}
+_PARAMS = {
+    "deterministic": ("mean",),
+    "exponential": ("mean",),
+    "normal": ("mean", "sd"),
+    "lognormal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+    "uniform": ("low", "high"),
+}
+
+
+def _g(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, int | float) and not isinstance(x, bool) else str(x)
+
+
+def dist_text(value: Any, bare: str = "deterministic") -> str:
+    """A duration as the form shows it: `30`, `exponential 30`, `lognormal 45 10`, `triangular 60 90 180`,
+    `empirical 12 14 15`. `bare` is the kind a plain number means in this field (failures: exponential)."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _g(value)
+    if isinstance(value, Mapping):
+        kind = value.get("kind", "deterministic")
+        if kind == bare and set(value) <= {"kind", "mean"} and "mean" in value:
+            return _g(value["mean"])
+        if kind in _PARAMS and all(value.get(p) is not None for p in _PARAMS[kind]):
+            if set(value) - {"kind", *_PARAMS[kind]} - {k for k, v in value.items() if v is None}:
+                return yaml.safe_dump(dict(value), default_flow_style=True).strip()
+            return " ".join([kind, *(_g(value[p]) for p in _PARAMS[kind])])
+        if kind in ("empirical", "trace") and isinstance(value.get("values"), list | tuple):
+            return " ".join([kind, *(_g(v) for v in value["values"])])
+    return yaml.safe_dump(value, default_flow_style=True).strip()
+
+
+def parse_dist(text: str, field: str, bare: str = "deterministic") -> Any:
+    """The form's duration text back to the line model's form; a mistake names the field in both languages."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.startswith("{"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            pass
+    words = text.replace(",", " ").split()
+    try:
+        if len(words) == 1:
+            number = float(words[0])
+            return number if bare == "deterministic" else {"kind": bare, "mean": number}
+        kind = _ALIASES.get(words[0].lower())
+        numbers = [float(w) for w in words[1:]]
+    except ValueError:
+        kind, numbers = None, []
+    if kind in ("empirical", "trace") and numbers:
+        return {"kind": kind, "values": numbers}
+    if kind in _PARAMS and len(numbers) == len(_PARAMS[kind]):
+        return {"kind": kind, **dict(zip(_PARAMS[kind], numbers, strict=True))}
+    raise InvalidInput(
+        f"{field}: cannot read {text!r} as a time; write a number of seconds (30) or a distribution such as "
+        "'exponential 30', 'normal 30 3', 'lognormal 45 10', 'triangular 20 30 45', 'uniform 20 40'",
+        f"{field}: {text!r}을(를) 시간으로 읽을 수 없습니다. 초 단위 숫자(30)나 'exponential 30', 'normal 30 3', "
+        "'lognormal 45 10', 'triangular 20 30 45', 'uniform 20 40' 같은 분포로 쓰세요",
+        code="bad_line_model",
+        field=field,
+    )
+
+
+def _number(text: str, field: str, kind: type = float) -> Any:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = kind(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{field}: {text!r} is not a {'whole ' if kind is int else ''}number",
+            f"{field}: {text!r}은(는) {'정수' if kind is int else '숫자'}가 아닙니다",
+            code="bad_line_model",
+            field=field,
+        ) from None
+    return value
+
+
+def _names(text: str) -> list[str]:
+    return [w.strip() for w in re.split(r"[,\s]+", text or "") if w.strip()]
+
+
+def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The editor form's rows from a line as data (parsed YAML, valid or not), plus one empty row to add."""
+    data = data if isinstance(data, Mapping) else {}
+    stations = []
+    for s in data.get("stations") or []:
+        s = s if isinstance(s, Mapping) else {}
+        fail = s.get("failure") if isinstance(s.get("failure"), Mapping) else {}
+        stations.append(
+            {
+                "id": str(s.get("id", "")),
+                "name": str(s.get("name", "") or ""),
+                "machines": _g(s.get("machines", 1)),
+                "process_time": dist_text(s.get("process_time")),
+                "buffer": "" if s.get("buffer") is None else _g(s.get("buffer")),
+                "mtbf": dist_text(fail.get("mtbf"), "exponential"),
+                "mttr": dist_text(fail.get("mttr"), "exponential"),
+                "scrap_rate": "" if not s.get("scrap_rate") else _g(s.get("scrap_rate")),
+                "worker": str(s.get("worker") or ""),
+            }
+        )
+    workers = []
+    for g in data.get("workers") or []:
+        g = g if isinstance(g, Mapping) else {}
+        workers.append(
+            {
+                "id": str(g.get("id", "")),
+                "count": _g(g.get("count", 1)),
+                "skills": ", ".join(str(x) for x in g.get("skills") or []),
+                "stations": ", ".join(str(x) for x in g.get("stations") or []),
+            }
+        )
+    release = data.get("release") if isinstance(data.get("release"), Mapping) else {}
+    empty_station = dict.fromkeys(stations[0] if stations else ("id",), "") | {"machines": "1"}
+    return {
+        "id": str(data.get("id", "")),
+        "name": str(data.get("name", "") or ""),
+        "stations": [*stations, empty_station],
+        "workers": [*workers, {"id": "", "count": "", "skills": "", "stations": ""}],
+        "release": {
+            "policy": release.get("policy", "kanban"),
+            "interarrival": dist_text(release.get("interarrival")),
+            "wip": "" if release.get("wip") is None else _g(release.get("wip")),
+        },
+    }
+
+
+def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The line as data from the editor form, on top of `base` (the YAML the form was made from), so what the form
+    does not show — products, transports, calendar, setups, costs — is kept. A row with an empty id is removed."""
+    data = dict(base) if isinstance(base, Mapping) else {}
+    old_stations = {str(s.get("id")): s for s in data.get("stations") or [] if isinstance(s, Mapping)}
+    renamed: dict[str, str] = {}
+    stations = []
+    for i in range(int(form.get("n_stations", 0) or 0)):
+        f = f"st{i}."
+        sid = (form.get(f + "id") or "").strip()
+        field = f"stations.{len(stations)}"
+        if not sid:
+            continue
+        orig = (form.get(f + "orig") or "").strip()
+        st = dict(old_stations.get(orig, {}))
+        if orig and orig != sid:
+            renamed[orig] = sid
+        st["id"] = sid
+        st["name"] = (form.get(f + "name") or "").strip()
+        if not st["name"]:
+            st.pop("name")
+        st["machines"] = _number(form.get(f + "machines", ""), f"{field}.machines", int) or 1
+        st["process_time"] = parse_dist(form.get(f + "process_time", ""), f"{field}.process_time")
+        if st["process_time"] is None:
+            st.pop("process_time")
+        st["buffer"] = _number(form.get(f + "buffer", ""), f"{field}.buffer", int)
+        mtbf = parse_dist(form.get(f + "mtbf", ""), f"{field}.failure.mtbf", "exponential")
+        mttr = parse_dist(form.get(f + "mttr", ""), f"{field}.failure.mttr", "exponential")
+        if mtbf is None and mttr is None:
+            st.pop("failure", None)
+        else:
+            st["failure"] = {k: v for k, v in (("mtbf", mtbf), ("mttr", mttr)) if v is not None}
+        scrap = _number(form.get(f + "scrap_rate", ""), f"{field}.scrap_rate")
+        if scrap:
+            st["scrap_rate"] = scrap
+        else:
+            st.pop("scrap_rate", None)
+        worker = (form.get(f + "worker") or "").strip()
+        if worker:
+            st["worker"] = worker
+        else:
+            st.pop("worker", None)
+        stations.append({k: v for k, v in st.items() if v is not None or k == "buffer"})
+    data["stations"] = stations
+    for p in data.get("products") or []:
+        if isinstance(p, dict) and isinstance(p.get("routing"), list):
+            p["routing"] = [
+                renamed.get(step, step)
+                if isinstance(step, str)
+                else (
+                    {**step, "station": renamed.get(step.get("station"), step.get("station"))}
+                    if isinstance(step, Mapping)
+                    else step
+                )
+                for step in p["routing"]
+            ]
+    old_workers = {str(g.get("id")): g for g in data.get("workers") or [] if isinstance(g, Mapping)}
+    workers = []
+    for j in range(int(form.get("n_workers", 0) or 0)):
+        f = f"wk{j}."
+        wid = (form.get(f + "id") or "").strip()
+        if not wid:
+            continue
+        g = dict(old_workers.get((form.get(f + "orig") or "").strip(), {}))
+        g["id"] = wid
+        g["count"] = _number(form.get(f + "count", ""), f"workers.{len(workers)}.count", int)
+        if g["count"] is None:
+            g["count"] = 1
+        g["skills"] = _names(form.get(f + "skills", ""))
+        listed = [renamed.get(s, s) for s in _names(form.get(f + "stations", ""))]
+        if listed:
+            g["stations"] = listed
+        else:
+            g.pop("stations", None)
+        workers.append(g)
+    if workers:
+        data["workers"] = workers
+    else:
+        data.pop("workers", None)
+    for key in ("id", "name"):
+        value = (form.get(key) or "").strip()
+        if value:
+            data[key] = value
+        else:
+            data.pop(key, None)
+    policy = (form.get("release.policy") or "kanban").strip()
+    release = dict(data.get("release") or {}) if isinstance(data.get("release"), Mapping) else {}
+    release["policy"] = policy
+    arrival = parse_dist(form.get("release.interarrival", ""), "release.interarrival")
+    wip = _number(form.get("release.wip", ""), "release.wip", int)
+    for key, value in (("interarrival", arrival), ("wip", wip)):
+        if value is None:
+            release.pop(key, None)
+        else:
+            release[key] = value
+    data["release"] = release
+    return data
+
+
+def _dump(data: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, default_flow_style=None)
+
+
+# ---- charts (drawn from the result dicts) ----------------------------------------------------------------------
+def states_svg(result: Mapping[str, Any], tx: Mapping[str, str], width: int = 640) -> Markup:
+    """One stacked bar per station: shares of machine time working, setup, down, waiting for a worker, blocked,
+    starved and off shift — the bottleneck's row is bold."""
+    stations = result.get("stations") or {}
+    row, left, top = 26, 110, 8
+    scale = width - left - 20
+    height = top + row * len(stations) + 56
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="twin-states" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="11" role="img" aria-label="{html.escape(tx["twin.states"])}">'
+    ]
+    for r, (sid, kpi) in enumerate(stations.items()):
+        y = top + r * row
+        bold = ' font-weight="bold" fill="#c62828"' if sid == result.get("bottleneck") else ""
+        parts.append(f'<text x="4" y="{y + 16}"{bold}>{html.escape(sid)}</text>')
+        x = float(left)
+        for key in STATE_KEYS:
+            share = (kpi.get(key) or {}).get("mean") or 0.0
+            w = max(share, 0.0) * scale
+            if w <= 0:
+                continue
+            parts.append(
+                f'<rect x="{x:.1f}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" fill="{STATE_COLOURS[key]}">'
+                f"<title>{html.escape(sid)} · {html.escape(tx['twin.state.' + key])} {share:.1%}</title></rect>"
+            )
+            x += w
+    y = top + row * len(stations) + 14
+    x = 4.0
+    for key in STATE_KEYS:
+        label = tx["twin.state." + key]
+        parts.append(
+            f'<rect x="{x:.0f}" y="{y}" width="10" height="10" fill="{STATE_COLOURS[key]}"/>'
+            f'<text x="{x + 14:.0f}" y="{y + 9}">{html.escape(label)}</text>'
+        )
+        x += 22 + 7.5 * len(label)
+        if x > width - 80:
+            x, y = 4.0, y + 18
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def compare_svg(
+    rows: list[dict[str, Any]], kpi: str, title: str, names: Mapping[str, str], width: int = 560
+) -> Markup:
+    """Horizontal bars of one KPI per scenario with its 95 % confidence interval as a whisker."""
+    row, left, top = 30, 150, 24
+    values = [(names.get(r["scenario"], r["scenario"]), r[kpi]) for r in rows if r.get(kpi)]
+    hi = max([(e.get("high") or e.get("mean") or 0) for _, e in values] + [1e-9])
+    scale = (width - left - 70) / hi
+    height = top + row * len(values) + 10
+    esc = html.escape
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="twin-compare-chart" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="11" role="img" aria-label="{esc(title)}">',
+        f'<text x="4" y="14" font-weight="bold">{esc(title)}</text>',
+    ]
+    for r, (name, e) in enumerate(values):
+        y = top + r * row
+        mean = e.get("mean") or 0.0
+        parts.append(f'<text x="4" y="{y + 17}">{esc(name[:24])}</text>')
+        parts.append(
+            f'<rect x="{left}" y="{y + 5}" width="{mean * scale:.1f}" height="{row - 10}" '
+            f'fill="{"#5c7fa3" if r else "#9aa9b8"}"/>'
+        )
+        if e.get("half_width") is not None:
+            lo, hi_ = left + (e["low"] or 0) * scale, left + e["high"] * scale
+            ym = y + row / 2
+            parts.append(
+                f'<path d="M{lo:.1f},{ym - 5} v10 M{lo:.1f},{ym} H{hi_:.1f} M{hi_:.1f},{ym - 5} v10" '
+                'stroke="#222" fill="none"/>'
+            )
+        parts.append(
+            f'<text x="{left + mean * scale + 6 + (e.get("half_width") or 0) * scale:.1f}" y="{y + 18}">'
+            f"{fmt_num(mean, _digits(kpi))}</text>"
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+# ---- pages ------------------------------------------------------------------------------------------------------
+def _tx(page: Page) -> dict[str, str]:
+    return i18n.js_catalogue(page.lang, ("twin.",))
+
+
+def _twin_crumb(page: Page, company_id: str, tx: Mapping[str, str], here: str | None = None) -> None:
+    page.crumbs.append((tx["twin.title"], f"/companies/{company_id}/twin" if here else None))
+    if here:
+        page.crumbs.append((here, None))
+
+
+@router.get("/companies/{company_id}/twin", response_class=HTMLResponse)
+def twin_home(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    tx = _tx(page)
+    _twin_crumb(page, company.id, tx)
+    jobs = [j for j in jobs_of(page.request).list(company.id) if j.kind in KINDS][:10]
+    return page.render(
+        "twin_home.html",
+        company=company,
+        tx=tx,
+        lines=service.list_lines(page.settings.data_dir, company.id),
+        store_lines=page.store.list_lines(company.id),
+        jobs=jobs,
+        can_write=page.principal.user.role.can_write,
+    )
+
+
+def _editor(
+    page: Page,
+    company,
+    text: str,
+    *,
+    data: Any = None,
+    error: SandanError | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    tx = _tx(page)
+    _twin_crumb(page, company.id, tx, tx["twin.editor"])
+    if data is None:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            data = None
+    issues = []
+    if error is not None:
+        issues = error.where.get("errors") or [
+            {
+                "field": error.where.get("field", ""),
+                "label": error.where.get("field", ""),
+                "en": error.en,
+                "ko": error.ko,
+            }
+        ]
+    by_field: dict[str, str] = {}
+    for issue in issues:
+        by_field.setdefault(issue["field"], issue[page.lang if page.lang == "en" else "ko"])
+    summary = None
+    if error is None:
+        try:
+            summary = service.line_summary(service.parse_line(text))
+        except SandanError:
+            summary = None
+    return page.render(
+        "twin_edit.html",
+        status_code=status_code,
+        company=company,
+        tx=tx,
+        text=text,
+        rows=form_rows(data),
+        issues=issues,
+        field_error=by_field,
+        error=error.message(page.lang) if error is not None else None,
+        notice=notice,
+        summary=summary,
+        fmt_num=fmt_num,
+        can_write=page.principal.user.role.can_write,
+    )
+
+
+@router.get("/companies/{company_id}/twin/edit", response_class=HTMLResponse)
+def edit_page(
+    page: UserPage, company_id: str, line_id: str | None = None, from_line: str | None = None
+) -> Response:
+    company = company_of(page, company_id)
+    if line_id:
+        text = service.line_text(page.settings.data_dir, company.id, line_id)
+    elif from_line:
+        end = datetime.now(UTC)
+        line = line_from_store(page.store, company.id, from_line, start=end - timedelta(days=30), end=end)
+        text = line.to_yaml()
+    else:
+        text = EXAMPLE_LINE
+    return _editor(page, company, text)
+
+
+@router.post("/companies/{company_id}/twin/edit", response_class=HTMLResponse)
+async def edit_submit(page: UserPage, company_id: str) -> Response:
+    """One form, four buttons: take the form into the YAML, take the YAML into the form, check, save, run."""
+    company = company_of(page, company_id)
+    form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
+    action = form.get("action", "validate")
+    text = form.get("yaml", "")
+    # Save, check and run take whichever side was edited last (the page script sets `source`); the two arrow
+    # buttons say it explicitly.
+    source = (
+        "form" if action == "from_form" else ("yaml" if action == "from_yaml" else form.get("source", "yaml"))
+    )
+    if source == "form":
+        try:
+            base = yaml.safe_load(form.get("base", "") or "") or {}
+        except yaml.YAMLError:
+            base = {}
+        try:
+            data = data_from_form(form, base)
+        except SandanError as exc:
+            return _editor(page, company, text, error=exc, status_code=422)
+        text = _dump(data)
+    try:
+        line = service.parse_line(text)
+    except SandanError as exc:
+        return _editor(page, company, text, error=exc, status_code=422)
+    tx = _tx(page)
+    if action == "save":
+        page.principal.require_write(company.id)
+        service.save_line(page.settings.data_dir, company.id, text)
+        return RedirectResponse(f"/companies/{company.id}/twin/lines/{line.id}?saved=1", status_code=303)
+    if action == "run":
+        return _start_run(page, company.id, line, form)
+    return _editor(page, company, text, notice=tx["twin.valid"] if action == "validate" else None)
+
+
+@router.get("/companies/{company_id}/twin/lines/{line_id}", response_class=HTMLResponse)
+def line_page(page: UserPage, company_id: str, line_id: str, saved: bool = False) -> Response:
+    company = company_of(page, company_id)
+    tx = _tx(page)
+    got = service.get_line(page.settings.data_dir, company.id, line_id)
+    line = service.parse_line(got["yaml"])
+    _twin_crumb(page, company.id, tx, line.name or line.id)
+    return page.render(
+        "twin_line.html",
+        company=company,
+        tx=tx,
+        line=line,
+        summary=got["summary"],
+        sketch=Markup(layout_svg(line, lang=page.lang)),
+        saved=saved,
+        fmt_num=fmt_num,
+        fmt_pct=fmt_pct,
+        can_write=page.principal.user.role.can_write,
+    )
+
+
+def _run_options(form: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "replications": _number(form.get("replications", ""), "replications", int) or 10,
+        "hours": _number(form.get("hours", ""), "hours") or 8.0,
+        "warmup_hours": _number(form.get("warmup_hours", ""), "warmup_hours") or 0.0,
+        "seed": _number(form.get("seed", ""), "seed", int) or 0,
+    }
+
+
+def _start_run(page: Page, company_id: str, line, form: Mapping[str, str]) -> Response:
+    opts = _run_options(form)
+    service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
+    job = jobs_of(page.request).submit(
+        company_id,
+        "twin.run",
+        service.simulate_line,
+        line,
+        **opts,
+        user_id=page.principal.user.id,
+        label=line.id,
+    )
+    return RedirectResponse(f"/companies/{company_id}/twin/jobs/{job.id}", status_code=303)
+
+
+@router.post("/companies/{company_id}/twin/lines/{line_id}/run")
+async def run_saved(page: UserPage, company_id: str, line_id: str) -> Response:
+    company = company_of(page, company_id)
+    form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
+    line = service.load_line(page.settings.data_dir, company.id, line_id)
+    return _start_run(page, company.id, line, form)
+
+
+def parse_scenarios(text: str) -> list[dict[str, Any]]:
+    """One variant a line: `name: path=value, path=value` (the name is optional)."""
+    out = []
+    for n, raw in enumerate((text or "").splitlines()):
+        if not raw.strip():
+            continue
+        name, sep, rest = raw.partition(":")
+        if not sep or "=" in name:
+            name, rest = f"#{n + 1}", raw
+        out.append({"name": name.strip(), "changes": service.parse_changes(rest)})
+    return out
+
+
+@router.post("/companies/{company_id}/twin/lines/{line_id}/compare")
+async def compare_saved(page: UserPage, company_id: str, line_id: str) -> Response:
+    company = company_of(page, company_id)
+    form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
+    base = service.load_line(page.settings.data_dir, company.id, line_id)
+    opts = _run_options(form)
+    service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
+    lines = service.scenario_lines(base, parse_scenarios(form.get("scenarios", "")))
+    job = jobs_of(page.request).submit(
+        company.id,
+        "twin.compare",
+        service.compare_lines,
+        lines,
+        **opts,
+        user_id=page.principal.user.id,
+        label=base.id,
+    )
+    return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
+
+
+@router.get("/companies/{company_id}/twin/schedule", response_class=HTMLResponse)
+def schedule_page(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    tx = _tx(page)
+    _twin_crumb(page, company.id, tx, tx["twin.schedule"])
+    return page.render(
+        "twin_schedule.html",
+        company=company,
+        tx=tx,
+        text=EXAMPLE_ORDERS,
+        fmt="auto",
+        objective="makespan",
+        time_limit="5",
+        error=None,
+    )
+
+
+@router.post("/companies/{company_id}/twin/schedule", response_class=HTMLResponse)
+async def schedule_submit(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
+    text, fmt = form.get("text", ""), form.get("format", "auto")
+    objective, limit = form.get("objective", "makespan"), form.get("time_limit_s", "5")
+    try:
+        instance = service.parse_shop(text, fmt, "orders")
+        seconds = _number(limit, "time_limit_s") or 5.0
+        job = jobs_of(page.request).submit(
+            company.id,
+            "twin.schedule",
+            service.schedule_shop,
+            instance,
+            objective=objective,
+            time_limit_s=seconds,
+            user_id=page.principal.user.id,
+            label=instance.name,
+        )
+    except SandanError as exc:
+        tx = _tx(page)
+        _twin_crumb(page, company.id, tx, tx["twin.schedule"])
+        return page.render(
+            "twin_schedule.html",
+            status_code=422,
+            company=company,
+            tx=tx,
+            text=text,
+            fmt=fmt,
+            objective=objective,
+            time_limit=limit,
+            error=exc.message(page.lang),
+        )
+    return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
+
+
+@router.get("/companies/{company_id}/twin/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
+    """Progress while the job runs; then the KPI dashboard, the comparison or the Gantt chart."""
+    company = company_of(page, company_id)
+    tx = _tx(page)
+    job = jobs_of(page.request).get(company.id, job_id)
+    _twin_crumb(page, company.id, tx, f"{tx['twin.kind.' + job.kind.removeprefix('twin.')]} · {job.label}")
+    # One reading of the state: the job thread may finish while this page renders.
+    state = job.state.value
+    result = job.result if state == "done" else None
+    percent = job.percent if state != "done" else 100.0
+    context: dict[str, Any] = {}
+    if result and result.get("kind") == "run":
+        line = service.parse_line(result["yaml"])
+        context = {
+            "sketch": Markup(layout_svg(line, result, lang=page.lang)),
+            "states": states_svg(result, tx),
+            "kpis": [k for k in LINE_KPIS if k in result["line"]],
+        }
+    elif result and result.get("kind") == "compare":
+        kpi_title = result["labels"]["throughput_per_h"]["en" if page.lang == "en" else "ko"]
+        names = {result["baseline"]: tx["twin.baseline"]}
+        context = {"chart": compare_svg(result["table"], "throughput_per_h", kpi_title, names)}
+    elif result and result.get("kind") == "schedule":
+        context = {"gantt": Markup(gantt_svg(service.gantt_of(result), lang=page.lang))}
+    script = {"api": f"/api/v1/companies/{company.id}/jobs/{job.id}", "text": tx}
+    return page.render(
+        "twin_job.html",
+        company=company,
+        tx=tx,
+        job=job,
+        state=state,
+        finished=state in ("done", "failed"),
+        percent=percent,
+        result=result,
+        script=script,
+        fmt_num=fmt_num,
+        fmt_pct=fmt_pct,
+        digits=_digits,
+        label=lambda key: (
+            (result or {}).get("labels", {}).get(key, {}).get("en" if page.lang == "en" else "ko", key)
+        ),
+        **context,
+    )

@@ -1,0 +1,96 @@
+"""Registering a company's sites, lines, machines and signals; a child must name a parent that exists."""
+
+from __future__ import annotations
+
+from tests.api.world import assert_error
+
+BASE = "/api/v1/companies/acme"
+
+
+def test_build_a_plant_from_site_to_signals(world):
+    assert (
+        world.put("a-eng", f"{BASE}/sites/s2", json={"name": "Plant 2", "timezone": "Asia/Seoul"}).status_code
+        == 200
+    )
+    assert world.put("a-eng", f"{BASE}/lines/l2", json={"site_id": "s2", "name": "Line 2"}).status_code == 200
+    r = world.put(
+        "a-eng",
+        f"{BASE}/machines/inj-7",
+        json={"line_id": "l2", "name": "사출기 7", "family": "injection", "ideal_cycle_time_s": 32.5},
+    )
+    assert r.status_code == 200, r.text
+    assert r.json() == {
+        "id": "inj-7",
+        "company_id": "acme",
+        "line_id": "l2",
+        "name": "사출기 7",
+        "family": "injection",
+        "model": "",
+        "ideal_cycle_time_s": 32.5,
+    }
+    signals = [
+        {"name": "melt_temp", "unit": "degC", "min_value": 150, "max_value": 350},
+        {"name": "pressure", "unit": "bar"},
+    ]
+    r = world.put("a-eng", f"{BASE}/machines/inj-7/signals", json=signals)
+    assert [s["name"] for s in r.json()] == ["melt_temp", "pressure"]
+    assert [line["id"] for line in world.get("a-view", f"{BASE}/lines", params={"site_id": "s2"}).json()] == [
+        "l2"
+    ]
+    assert [m["id"] for m in world.get("a-view", f"{BASE}/machines", params={"line_id": "l2"}).json()] == [
+        "inj-7"
+    ]
+    assert world.get("a-view", f"{BASE}/sites/s2").json()["name"] == "Plant 2"
+    assert world.get("a-view", f"{BASE}/machines/inj-7/signals").json()[0]["max_value"] == 350
+
+
+def test_put_replaces_an_existing_machine(world):
+    world.put("a-eng", f"{BASE}/machines/m1", json={"line_id": "l1", "name": "Renamed"})
+    assert world.get("a-view", f"{BASE}/machines/m1").json()["name"] == "Renamed"
+    assert len(world.get("a-view", f"{BASE}/machines").json()) == 1
+
+
+def test_line_on_an_unknown_site_is_refused_with_the_site_named(world):
+    err = assert_error(
+        world.put("a-eng", f"{BASE}/lines/l9", json={"site_id": "s9", "name": "L"}), 422, "unknown_site"
+    )
+    assert err["where"] == {"field": "site_id"} and "'s9'" in err["message"]["en"]
+    assert_error(world.get("a-view", f"{BASE}/lines/l9"), 404)
+
+
+def test_machine_on_an_unknown_line_is_refused(world):
+    err = assert_error(
+        world.put("a-eng", f"{BASE}/machines/m9", json={"line_id": "l9", "name": "M"}), 422, "unknown_line"
+    )
+    assert "라인 'l9'" in err["message"]["ko"]
+
+
+def test_a_line_of_another_company_does_not_count_as_a_parent(world):
+    world.put("b-eng", "/api/v1/companies/bravo/lines/only-b", json={"site_id": "s1", "name": "B line"})
+    assert_error(
+        world.put("a-eng", f"{BASE}/machines/m9", json={"line_id": "only-b", "name": "M"}),
+        422,
+        "unknown_line",
+    )
+
+
+def test_signals_of_an_unknown_machine_are_404(world):
+    assert_error(
+        world.put("a-eng", f"{BASE}/machines/nope/signals", json=[{"name": "x"}]), 404, "unknown_machine"
+    )
+    assert_error(world.get("a-eng", f"{BASE}/machines/nope/signals"), 404)
+
+
+def test_signal_range_upside_down_is_422(world):
+    r = world.put(
+        "a-eng", f"{BASE}/machines/m1/signals", json=[{"name": "x", "min_value": 5, "max_value": 1}]
+    )
+    err = assert_error(r, 422)
+    assert "min_value" in err["message"]["en"]
+
+
+def test_unknown_time_zone_of_a_site_is_422(world):
+    err = assert_error(
+        world.put("a-eng", f"{BASE}/sites/s3", json={"name": "S", "timezone": "Mars/Base"}), 422
+    )
+    assert err["where"]["field"] == "body.timezone" and "Mars/Base" in err["message"]["ko"]

@@ -1,0 +1,91 @@
+"""Logging in and out, API tokens, and the web session cookie."""
+
+from __future__ import annotations
+
+from tests.api.world import PASSWORD, assert_error
+
+
+def test_login_returns_a_session_token_that_authenticates(world):
+    r = world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["user"] == {
+        "id": "a-eng",
+        "name": "a-eng",
+        "role": "engineer",
+        "company_id": "acme",
+        "lang": "ko",
+        "created_at": body["user"]["created_at"],
+    }
+    me = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
+    assert me.status_code == 200 and me.json()["id"] == "a-eng"
+
+
+def test_login_with_a_wrong_password_is_401_in_both_languages(world):
+    r = world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": "wrong-password"})
+    err = assert_error(r, 401, "bad_credentials")
+    assert "비밀번호" in err["message"]["ko"]
+    assert r.headers["www-authenticate"] == "Bearer"
+
+
+def test_failed_login_is_in_the_audit_log(world):
+    world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": "wrong-password"})
+    actions = [a["action"] for a in world.get("a-admin", "/api/v1/companies/acme/audit").json()]
+    assert "login.failed" in actions
+
+
+def test_logout_revokes_the_token(world):
+    headers = world.auth("a-eng")
+    assert world.client.post("/api/v1/auth/logout", headers=headers).json() == {"ok": True}
+    assert_error(world.client.get("/api/v1/me", headers=headers), 401, "not_authenticated")
+
+
+def test_api_token_is_shown_once_and_acts_as_its_creator(world):
+    r = world.post("a-eng", "/api/v1/auth/tokens", json={"name": "gateway", "days": 30})
+    assert r.status_code == 201, r.text
+    token = r.json()["token"]
+    assert token.startswith("sdn_") and r.json()["expires_at"]
+    me = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["id"] == "a-eng"
+    actions = [a["action"] for a in world.get("a-admin", "/api/v1/companies/acme/audit").json()]
+    assert "token.create" in actions
+
+
+def test_garbage_token_is_401(world):
+    r = world.client.get("/api/v1/me", headers={"Authorization": "Bearer sdn_nope"})
+    assert_error(r, 401, "not_authenticated")
+
+
+def test_session_cookie_authenticates_reads_and_same_site_writes(world):
+    token = world.auth("a-eng")["Authorization"].removeprefix("Bearer ")
+    world.client.cookies.set("sandan_session", token)
+    assert world.client.get("/api/v1/me").json()["id"] == "a-eng"
+    same = world.client.put(
+        "/api/v1/companies/acme/sites/s2", json={"name": "Plant 2"}, headers={"Origin": "http://testserver"}
+    )
+    assert same.status_code == 200, same.text
+
+
+def test_session_cookie_is_refused_for_a_cross_site_write(world):
+    token = world.auth("a-eng")["Authorization"].removeprefix("Bearer ")
+    world.client.cookies.set("sandan_session", token)
+    r = world.client.put(
+        "/api/v1/companies/acme/sites/s2",
+        json={"name": "Plant 2"},
+        headers={"Origin": "https://evil.example"},
+    )
+    assert_error(r, 403, "cross_site")
+    assert [s["id"] for s in world.get("a-eng", "/api/v1/companies/acme/sites").json()] == ["s1"]
+
+
+def test_logout_with_the_cookie_clears_it(world):
+    token = world.auth("a-eng")["Authorization"].removeprefix("Bearer ")
+    world.client.cookies.set("sandan_session", token)
+    r = world.client.post("/api/v1/auth/logout", headers={"Origin": "http://testserver"})
+    assert r.status_code == 200
+    assert "sandan_session" in r.headers.get("set-cookie", "")
+    assert_error(world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}), 401)
+
+
+def test_health_needs_no_login(world):
+    assert world.client.get("/api/v1/health").json()["status"] == "ok"

@@ -1,0 +1,72 @@
+"""A company's own shift calendar decides its planned time: a plant that works Sundays gets OEE on a Sunday."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sandan.collect import ingest_events, ingest_parts
+from sandan.domain import Machine
+from sandan.monitor.calendar import ShiftCalendar, save_company_calendar
+
+SUNDAY = datetime(2026, 11, 22, 0, 0, tzinfo=UTC)  # 09:00 in Seoul, a Sunday
+
+
+def _sunday_production(store) -> None:
+    store.upsert_machine(
+        "acme", Machine(id="m1", company_id="acme", line_id="l1", name="Press 1", ideal_cycle_time_s=60)
+    )
+    ingest_events(
+        store,
+        "acme",
+        [
+            {
+                "machine_id": "m1",
+                "start": SUNDAY.isoformat(),
+                "end": (SUNDAY + timedelta(hours=2)).isoformat(),
+                "state": "running",
+            }
+        ],
+    )
+    ingest_parts(
+        store,
+        "acme",
+        [
+            {
+                "time": (SUNDAY + timedelta(minutes=2 * i + 1)).isoformat(),
+                "machine_id": "m1",
+                "part_id": f"p{i}",
+                "result": "ok",
+            }
+            for i in range(60)
+        ],
+    )
+
+
+def _oee(world) -> dict:
+    r = world.get(
+        "a-admin",
+        "/api/v1/companies/acme/oee",
+        params={"start": SUNDAY.isoformat(), "end": (SUNDAY + timedelta(hours=2)).isoformat()},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_the_default_calendar_plans_no_time_on_a_sunday(world):
+    _sunday_production(world.store)
+    row = _oee(world)["rows"][0]
+    assert row["oee_status"] == "no_planned_time" and row["oee"] is None
+
+
+def test_a_saved_seven_day_calendar_gives_the_sunday_its_oee(world):
+    _sunday_production(world.store)
+    settings = world.client.app.state.settings
+    save_company_calendar(
+        settings.data_dir,
+        "acme",
+        ShiftCalendar.two_shifts(working_weekdays=list(range(7)), korean_public_holidays=False),
+    )
+    body = str(_oee(world))
+    assert (
+        "no_planned_time" not in body and "0.5" in body
+    )  # 60 parts × 60 s in 2 h running → effectiveness 0.5

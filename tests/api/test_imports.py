@@ -1,0 +1,95 @@
+"""File import over HTTP: upload and preview, import as a background job, poll its progress and receipt."""
+
+from __future__ import annotations
+
+import time
+
+from tests.api.world import World, assert_error
+
+BASE = "/api/v1/companies/acme"
+CSV = "시각,설비,온도\n2026-03-02 08:00:00,m1,20.5\n2026-03-02 08:00:10,m1,21\n2026-03-02 08:00:20,m1,\n"
+
+
+def _upload(world: World, content: bytes, name: str = "라인1 온도.csv", user: str = "a-eng"):
+    return world.post(user, f"{BASE}/imports/preview", files={"file": (name, content, "text/csv")})
+
+
+def _finished(world: World, job_id: str, timeout: float = 20) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = world.get("a-view", f"{BASE}/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.05)
+
+
+def test_preview_keeps_the_file_and_proposes_a_mapping(world):
+    r = _upload(world, CSV.encode("cp949"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["columns"] == ["시각", "설비", "온도"] and body["encoding"].lower() in ("cp949", "euc-kr")
+    assert body["needs_timezone"] is True
+    assert body["mapping"]["columns"]["시각"] == "time"
+    folder = world.client.app.state.settings.data_dir / "uploads" / "acme" / body["upload_id"]
+    assert [p.name for p in folder.iterdir()] == [body["filename"]]
+
+
+def test_import_runs_as_a_job_and_returns_the_receipt(world):
+    preview = _upload(world, CSV.encode()).json()
+    mapping = {**preview["mapping"], "timezone": "Asia/Seoul"}
+    r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": mapping})
+    assert r.status_code == 202, r.text
+    assert r.json()["state"] in ("queued", "running", "done")
+    job = _finished(world, r.json()["id"])
+    assert job["state"] == "done", job
+    assert job["progress"]["percent"] == 100.0
+    receipt = job["result"]
+    assert receipt["accepted"] == 2 and receipt["received"] >= 2
+    rows = world.get(
+        "a-view",
+        f"{BASE}/machines/m1/readings",
+        params={"start": "2026-03-01T00:00:00Z", "end": "2026-03-03T00:00:00Z"},
+    ).json()["rows"]
+    assert rows[0] == {"time": "2026-03-01T23:00:00Z", "signal": "온도", "value": 20.5}
+    assert [j["id"] for j in world.get("a-view", f"{BASE}/jobs").json()] == [job["id"]]
+
+
+def test_a_whole_file_problem_fails_the_job_with_a_bilingual_error(world):
+    preview = _upload(world, CSV.encode()).json()
+    mapping = {
+        **preview["mapping"],
+        "timezone": "Asia/Seoul",
+        "columns": {"시각": "time", "설비": "machine_id", "습도": "signal:습도"},
+    }
+    r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": mapping})
+    job = _finished(world, r.json()["id"])
+    assert job["state"] == "failed" and job["result"] is None
+    assert "습도" in job["error"]["message"]["en"] and "습도" in job["error"]["message"]["ko"]
+
+
+def test_a_bad_mapping_is_refused_before_any_job_starts(world):
+    preview = _upload(world, CSV.encode()).json()
+    r = world.post(
+        "a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": {"kind": "weather"}}
+    )
+    assert_error(r, 422)
+    assert world.get("a-view", f"{BASE}/jobs").json() == []
+
+
+def test_an_unknown_upload_is_404(world):
+    r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": "0123456789abcdef", "mapping": {}})
+    assert_error(r, 404, "upload_not_found")
+
+
+def test_an_upload_id_cannot_walk_the_file_system(world):
+    assert_error(
+        world.post("a-eng", f"{BASE}/imports", json={"upload_id": "../../bravo/x", "mapping": {}}), 422
+    )
+
+
+def test_an_empty_file_is_refused(world):
+    assert_error(_upload(world, b""), 422, "empty_file")
+
+
+def test_a_viewer_cannot_upload(world):
+    assert_error(_upload(world, CSV.encode(), user="a-view"), 403)

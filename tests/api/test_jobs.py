@@ -1,0 +1,91 @@
+"""The background job registry: states, progress, bilingual failures, and tenant-scoped look-ups."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from sandan.domain import InvalidInput, NotFound
+from sandan.jobs import JobRegistry, JobState
+
+
+@pytest.fixture
+def jobs():
+    registry = JobRegistry(max_workers=1)
+    yield registry
+    registry.shutdown()
+
+
+def test_a_job_reports_progress_then_its_result(jobs):
+    halfway, release = threading.Event(), threading.Event()
+
+    def work(progress, n):
+        progress(0, n)
+        progress(n // 2)
+        halfway.set()
+        release.wait(5)
+        progress(n, n)
+        return {"rows": n}
+
+    job = jobs.submit("acme", "import", work, 10, user_id="kim", label="a.csv")
+    assert halfway.wait(5)
+    seen = jobs.get("acme", job.id).to_dict()
+    assert seen["state"] == "running"
+    assert seen["progress"] == {"done": 5, "total": 10, "percent": 50.0}
+    release.set()
+    done = jobs.wait("acme", job.id, timeout=5)
+    assert done.state is JobState.done and done.result == {"rows": 10}
+    assert done.to_dict()["progress"]["percent"] == 100.0 and done.finished_at is not None
+
+
+def test_jobs_queue_behind_a_busy_worker(jobs):
+    release = threading.Event()
+    first = jobs.submit("acme", "slow", lambda progress: release.wait(5))
+    second = jobs.submit("acme", "next", lambda progress: "ok")
+    assert jobs.get("acme", second.id).state is JobState.queued
+    release.set()
+    assert jobs.wait("acme", second.id, timeout=5).result == "ok"
+    assert jobs.get("acme", first.id).state is JobState.done
+
+
+def test_a_user_error_fails_the_job_with_the_bilingual_message(jobs):
+    def work(progress):
+        raise InvalidInput(
+            "column 온도 is missing", "온도 열이 없습니다", code="missing_column", column="온도"
+        )
+
+    job = jobs.wait("acme", jobs.submit("acme", "import", work).id, timeout=5)
+    assert job.state is JobState.failed
+    assert job.error == {
+        "code": "missing_column",
+        "message": {"en": "column 온도 is missing", "ko": "온도 열이 없습니다"},
+        "where": {"column": "온도"},
+    }
+
+
+def test_an_unexpected_error_fails_the_job_generically_and_is_logged(jobs, caplog):
+    def work(progress):
+        raise ZeroDivisionError("secret internals")
+
+    job = jobs.wait("acme", jobs.submit("acme", "import", work).id, timeout=5)
+    assert job.state is JobState.failed and job.error["code"] == "internal_error"
+    assert "secret" not in str(job.error) and job.error["message"]["ko"]
+    assert any("secret internals" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+def test_another_companys_job_is_not_found(jobs):
+    job = jobs.submit("bravo", "import", lambda progress: None)
+    with pytest.raises(NotFound):
+        jobs.get("acme", job.id)
+    assert jobs.list("acme") == [] and [j.id for j in jobs.list("bravo")] == [job.id]
+
+
+def test_old_finished_jobs_are_forgotten_beyond_the_limit():
+    registry = JobRegistry(max_workers=1, keep=3)
+    ids = [registry.submit("acme", "x", lambda progress: None).id for _ in range(3)]
+    for job_id in ids:
+        registry.wait("acme", job_id, timeout=5)
+    newest = registry.submit("acme", "x", lambda progress: None)
+    registry.shutdown()
+    assert [j.id for j in registry.list("acme")] == [newest.id, ids[2], ids[1]]

@@ -1,0 +1,269 @@
+"""Monitoring routes: the numbers are the monitor functions' own, labels are stored and audited, rules and the
+inbox are tenant-scoped, benchmarks stay anonymous, and the alert evaluator lives and dies with the app."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sandan.api import create_app
+from sandan.collect import ingest_events, ingest_parts, ingest_readings
+from sandan.domain import Machine
+from sandan.monitor import evaluate_alerts, oee_report, open_alert_store
+from sandan.settings import Settings
+from tests.api.world import assert_error
+
+SEOUL = ZoneInfo("Asia/Seoul")
+START = datetime(2025, 3, 10, 8, tzinfo=SEOUL)
+END = datetime(2025, 3, 10, 10, tzinfo=SEOUL)
+BASE = "/api/v1/companies/acme"
+WINDOW = {"start": START.isoformat(), "end": END.isoformat()}
+
+
+@pytest.fixture
+def plant(world):
+    """acme: machine m2 (ideal 60 s) on line l1 running 08:00-09:00, down 09:00-09:30 without a reason, running
+    again; 100 parts of which 5 are scrap; a measured bore with one outlier at the end."""
+    s = world.store
+    s.upsert_machine(
+        "acme", Machine(id="m2", company_id="acme", line_id="l1", name="CNC 2", ideal_cycle_time_s=60)
+    )
+    t = START.isoformat
+    ev = [
+        {
+            "machine_id": "m2",
+            "start": t(),
+            "end": (START + timedelta(hours=1)).isoformat(),
+            "state": "running",
+        },
+        {
+            "machine_id": "m2",
+            "start": (START + timedelta(hours=1)).isoformat(),
+            "end": (START + timedelta(hours=1, minutes=30)).isoformat(),
+            "state": "down",
+        },
+        {
+            "machine_id": "m2",
+            "start": (START + timedelta(hours=1, minutes=30)).isoformat(),
+            "end": END.isoformat(),
+            "state": "running",
+        },
+    ]
+    assert ingest_events(s, "acme", ev).rejected == 0
+    parts = []
+    for i in range(100):
+        at = (
+            START + timedelta(seconds=65 * i + 30)
+            if i < 55
+            else START + timedelta(minutes=90, seconds=30 * (i - 55))
+        )
+        bore = 10.0 + 0.01 * ((i * 7) % 5 - 2) if i < 99 else 11.0
+        parts.append(
+            {
+                "time": at.isoformat(),
+                "machine_id": "m2",
+                "part_id": f"p{i}",
+                "product": "shaft",
+                "result": "ng" if i % 20 == 0 else "ok",
+                "defect_type": "burr" if i % 40 == 0 else ("crack" if i % 20 == 0 else None),
+                "measures": {"bore_mm": bore},
+            }
+        )
+    assert ingest_parts(s, "acme", parts).rejected == 0
+    return world
+
+
+def test_dashboard_returns_the_oee_functions_numbers(plant):
+    r = plant.get("a-view", f"{BASE}/oee/dashboard", params=WINDOW)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    report = oee_report(plant.store, "acme", START, END)
+    assert body["overall"]["oee"] == pytest.approx(report.overall()["oee"])
+    by_machine = {row["machine_id"]: row for row in body["by_machine"]}
+    assert by_machine["m2"]["availability"] == pytest.approx(
+        report.table("machine").set_index("machine_id").loc["m2", "availability"]
+    )
+    assert by_machine["m1"]["oee"] == 0.0  # planned time, nothing recorded, nothing produced
+    assert body["losses"]["breakdowns_s"] == pytest.approx(1800)
+    assert body["unexplained"]["count"] == 1
+    assert [m["id"] for m in body["machines"]] == ["m1", "m2"]
+
+
+def test_dashboard_drills_down_to_one_machine(plant):
+    body = plant.get("a-view", f"{BASE}/oee/dashboard", params={**WINDOW, "machine_id": "m2"}).json()
+    assert [row["machine_id"] for row in body["by_machine"]] == ["m2"]
+    assert body["overall"]["oee"] == pytest.approx(
+        oee_report(plant.store, "acme", START, END, machine_ids=["m2"]).overall()["oee"]
+    )
+
+
+def test_oee_grouping_is_validated(plant):
+    r = plant.get("a-view", f"{BASE}/oee", params={**WINDOW, "by": ["line", "day"]})
+    assert r.status_code == 200 and {"line_id", "production_day", "oee"} <= set(r.json()["rows"][0])
+    assert_error(plant.get("a-view", f"{BASE}/oee", params={**WINDOW, "by": "planet"}), 422)
+    assert_error(plant.get("a-view", f"{BASE}/oee/dashboard", params={**WINDOW, "machine_id": "zz"}), 404)
+
+
+def test_labelling_unexplained_downtime_moves_it_into_the_pareto_under_its_reason(plant):
+    rows = plant.get("a-view", f"{BASE}/oee/unexplained", params=WINDOW).json()["rows"]
+    assert [(r["machine_id"], r["down_time_s"]) for r in rows] == [("m2", 1800.0)]
+    pareto = plant.get("a-view", f"{BASE}/oee/downtime-pareto", params=WINDOW).json()["rows"]
+    assert [(p["reason_code"], p["label_en"], p["down_time_s"]) for p in pareto] == [
+        (None, "(no reason code)", 1800.0)
+    ]
+    label = {"machine_id": "m2", "start": rows[0]["event_start"], "reason_code": "spindle"}
+    assert_error(plant.post("a-view", f"{BASE}/oee/unexplained/label", json=label), 403)
+    assert_error(plant.post("b-eng", f"{BASE}/oee/unexplained/label", json=label), 404)
+
+    r = plant.post("a-eng", f"{BASE}/oee/unexplained/label", json=label)
+    assert r.status_code == 200, r.text
+    event = r.json()["event"]
+    assert (event["machine_id"], event["state"], event["reason_code"], event["labelled_by"]) == (
+        "m2",
+        "down",
+        "spindle",
+        "a-eng",
+    )
+
+    assert plant.get("a-view", f"{BASE}/oee/unexplained", params=WINDOW).json()["rows"] == []
+    pareto = plant.get("a-view", f"{BASE}/oee/downtime-pareto", params=WINDOW).json()["rows"]
+    assert [(p["reason_code"], p["label_en"], p["down_time_s"], p["share"]) for p in pareto] == [
+        ("spindle", "spindle", 1800.0, 1.0)
+    ]
+    dashboard = plant.get("a-view", f"{BASE}/oee/dashboard", params=WINDOW).json()
+    assert dashboard["unexplained"] == {"count": 0, "down_time_s": 0.0}
+    assert [p["reason_code"] for p in dashboard["downtime_pareto"]] == ["spindle"]
+    # a label moves down time between bars; it does not add any
+    assert dashboard["losses"]["breakdowns_s"] == pytest.approx(1800)
+    audit = [a for a in plant.store.list_audit("acme") if a["action"] == "event.label"]
+    assert [(a["user_id"], a["target"]) for a in audit] == [
+        ("a-eng", f"m2@{(START + timedelta(hours=1)).astimezone(UTC).isoformat()}")
+    ]
+    assert "spindle" in audit[0]["detail"]
+
+
+def test_a_label_must_name_a_stored_event_and_a_reason(plant):
+    rows = plant.get("a-view", f"{BASE}/oee/unexplained", params=WINDOW).json()["rows"]
+    label = {"machine_id": "m2", "start": rows[0]["event_start"], "reason_code": "spindle"}
+    missing = {**label, "start": (START + timedelta(minutes=5)).isoformat()}
+    assert_error(plant.post("a-eng", f"{BASE}/oee/unexplained/label", json=missing), 404, "unknown_event")
+    assert_error(
+        plant.post("a-eng", f"{BASE}/oee/unexplained/label", json={**label, "machine_id": "zz"}), 404
+    )
+    assert_error(
+        plant.post("a-eng", f"{BASE}/oee/unexplained/label", json={**label, "reason_code": "  "}), 422
+    )
+    assert_error(plant.post("a-eng", f"{BASE}/oee/unexplained/label", json={**label, "reason_code": ""}), 422)
+    assert len(plant.get("a-view", f"{BASE}/oee/unexplained", params=WINDOW).json()["rows"]) == 1
+    assert not [a for a in plant.store.list_audit("acme") if a["action"] == "event.label"]
+
+
+def test_quality_table_and_pareto(plant):
+    q = plant.get("a-view", f"{BASE}/quality", params=WINDOW).json()["rows"]
+    assert (
+        q == [pytest.approx(q[0])]
+        and q[0]["product"] == "shaft"
+        and q[0]["defect_rate"] == pytest.approx(0.05)
+    )
+    pareto = plant.get("a-view", f"{BASE}/quality/pareto", params=WINDOW).json()["rows"]
+    assert [(p["defect_type"], p["scrap_qty"]) for p in pareto] == [("burr", 3), ("crack", 2)]
+
+
+def test_control_chart_marks_the_outlier(plant):
+    r = plant.get("a-view", f"{BASE}/spc/measurement", params={**WINDOW, "characteristic": "bore_mm"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    individuals = body["series"][0]
+    assert len(individuals["values"]) == 100 and len(body["labels"]) == 100
+    assert ("WE1", 99) in {(v["rule"], v["index"]) for v in individuals["violations"]}
+    assert not body["in_control"]
+    p = plant.get("a-view", f"{BASE}/spc/attribute", params={**WINDOW, "chart": "p"}).json()
+    assert p["kind"] and len(p["series"][0]["values"]) == 2
+    assert_error(
+        plant.get("a-view", f"{BASE}/spc/measurement", params={**WINDOW, "characteristic": "nope"}), 422
+    )
+
+
+RULE = {"id": "hot", "name": "과열", "kind": "threshold", "signal": "temp", "threshold": 80, "hold_s": 0}
+
+
+def test_rule_crud_follows_roles(plant):
+    assert_error(plant.post("a-view", f"{BASE}/alerts/rules", json=RULE), 403)
+    r = plant.post("a-eng", f"{BASE}/alerts/rules", json=RULE)
+    assert r.status_code == 201, r.text
+    assert_error(plant.post("a-eng", f"{BASE}/alerts/rules", json=RULE), 409, "rule_exists")
+    assert [x["id"] for x in plant.get("a-view", f"{BASE}/alerts/rules").json()] == ["hot"]
+    changed = plant.put("a-eng", f"{BASE}/alerts/rules/hot", json={**RULE, "threshold": 90})
+    assert (
+        changed.status_code == 200
+        and plant.get("a-view", f"{BASE}/alerts/rules/hot").json()["threshold"] == 90
+    )
+    assert_error(plant.put("a-eng", f"{BASE}/alerts/rules/other", json=RULE), 422, "id_mismatch")
+    err = assert_error(
+        plant.post("a-eng", f"{BASE}/alerts/rules", json={"id": "x", "kind": "threshold"}), 422
+    )
+    assert "signal" in err["message"]["en"]
+    assert_error(
+        plant.post("a-eng", f"{BASE}/alerts/rules", json={**RULE, "id": "y", "machine_ids": ["zz"]}), 404
+    )
+    assert plant.client.delete(f"{BASE}/alerts/rules/hot", headers=plant.auth("a-eng")).status_code == 204
+    assert_error(plant.get("a-view", f"{BASE}/alerts/rules/hot"), 404)
+    assert plant.get("b-eng", "/api/v1/companies/bravo/alerts/rules").json() == []
+
+
+def test_inbox_lists_alerts_and_acknowledgement_records_who_and_why(plant):
+    assert plant.post("a-eng", f"{BASE}/alerts/rules", json=RULE).status_code == 201
+    now = datetime.now(SEOUL) - timedelta(minutes=1)
+    row = {"time": now.isoformat(), "machine_id": "m1", "signal": "temp", "value": 120}
+    assert ingest_readings(plant.store, "acme", [row]).rejected == 0
+    alerts = open_alert_store(plant.client.app.state.settings.data_dir)
+    (change,) = evaluate_alerts(plant.store, "acme", now + timedelta(seconds=1), alerts=alerts)
+    inbox = plant.get("a-view", f"{BASE}/alerts", params={"status": "open"}).json()
+    assert (inbox["open"], inbox["unacknowledged"]) == (1, 1)
+    item = inbox["items"][0]
+    assert item["id"] == change.alert_id and "120" in item["message"]["en"] and item["message"]["ko"]
+    path = f"{BASE}/alerts/{item['id']}/acknowledge"
+    assert_error(plant.post("a-view", path, json={"comment": "x"}), 403)
+    r = plant.post("a-eng", path, json={"comment": "냉각 팬 교체 예정"})
+    assert r.status_code == 200, r.text
+    assert (r.json()["acked_by"], r.json()["ack_comment"]) == ("a-eng", "냉각 팬 교체 예정")
+    assert_error(plant.post("a-admin", path, json={"comment": "again"}), 409, "already_acknowledged")
+    assert plant.get("a-view", f"{BASE}/alerts").json()["unacknowledged"] == 0
+    assert any(a["action"] == "alert.acknowledge" for a in plant.get("a-admin", f"{BASE}/audit").json())
+    assert plant.get("b-eng", "/api/v1/companies/bravo/alerts").json()["total"] == 0
+
+
+def test_a_posted_prediction_opens_an_alert(plant):
+    rule = {"id": "risk", "kind": "prediction", "threshold": 0.5}
+    assert plant.post("a-eng", f"{BASE}/alerts/rules", json=rule).status_code == 201
+    r = plant.post("a-eng", f"{BASE}/alerts/predictions", json={"machine_id": "m2", "probability": 0.7})
+    assert r.status_code == 200 and r.json()["changes"][0]["event"] == "opened"
+    assert_error(
+        plant.post("a-eng", f"{BASE}/alerts/predictions", json={"machine_id": "m2", "probability": 2}), 422
+    )
+
+
+def test_benchmark_with_two_companies_shows_nothing(plant):
+    body = plant.get("a-view", f"{BASE}/peers", params=WINDOW).json()
+    assert body["family"] == "forging"
+    for m in body["metrics"].values():
+        assert not m["shown"] and m["quantiles"] is None and m["mine"] is None and m["companies"] is None
+    assert_error(plant.get("a-eng", "/api/v1/monitor/peers"), 403)
+    ops = plant.get("ops", "/api/v1/monitor/peers", params=WINDOW)
+    assert ops.status_code == 200 and [f["family"] for f in ops.json()["families"]] == ["forging"]
+
+
+def test_the_alert_evaluator_starts_and_stops_with_the_app(world, tmp_path):
+    app = create_app(Settings(data_dir=tmp_path / "d"), store=world.store)
+    app.state.alert_interval_s = 0.05
+    with TestClient(app):
+        evaluator = app.state.alert_evaluator
+        assert evaluator.running
+    assert not evaluator.running
+    off = create_app(Settings(data_dir=tmp_path / "d"), store=world.store)
+    off.state.alert_interval_s = 0
+    with TestClient(off):
+        assert off.state.alert_evaluator is None

@@ -1,0 +1,76 @@
+"""What each role may do through the API: viewers read, engineers write data, admins manage users, the operator all."""
+
+from __future__ import annotations
+
+from tests.api.world import PASSWORD, assert_error
+
+MACHINE = {"line_id": "l1", "name": "Press 2", "family": "press"}
+
+
+def test_viewer_reads_but_cannot_write(world):
+    assert world.get("a-view", "/api/v1/companies/acme/machines").status_code == 200
+    err = assert_error(
+        world.put("a-view", "/api/v1/companies/acme/machines/m2", json=MACHINE), 403, "forbidden"
+    )
+    assert "viewer" in err["message"]["en"] and "조회자" in err["message"]["ko"]
+    reading = [{"time": "2026-01-01T00:00:00Z", "machine_id": "m1", "signal": "temp", "value": 20}]
+    assert_error(world.post("a-view", "/api/v1/companies/acme/ingest/readings", json=reading), 403)
+    assert world.store.count_rows("acme", "readings") == 0
+
+
+def test_engineer_writes_data_but_cannot_create_users(world):
+    assert world.put("a-eng", "/api/v1/companies/acme/machines/m2", json=MACHINE).status_code == 200
+    new = {"user_id": "kim", "password": PASSWORD, "role": "viewer"}
+    assert_error(world.post("a-eng", "/api/v1/companies/acme/users", json=new), 403, "forbidden")
+    assert_error(world.get("a-eng", "/api/v1/companies/acme/users"), 403)
+    assert_error(world.get("a-eng", "/api/v1/companies/acme/audit"), 403)
+    assert world.store.user_for_login("kim") is None
+
+
+def test_company_admin_creates_a_user_who_can_log_in(world):
+    new = {"user_id": "kim", "password": "kim-password-1", "role": "engineer", "name": "김철수"}
+    r = world.post("a-admin", "/api/v1/companies/acme/users", json=new)
+    assert r.status_code == 201, r.text
+    assert r.json()["company_id"] == "acme" and r.json()["role"] == "engineer"
+    assert [u["id"] for u in world.get("a-admin", "/api/v1/companies/acme/users").json()] == [
+        "a-admin",
+        "a-eng",
+        "a-view",
+        "kim",
+    ]
+    login = world.client.post("/api/v1/auth/login", json={"user_id": "kim", "password": "kim-password-1"})
+    assert login.status_code == 200
+    assert any(
+        a["action"] == "user.create" for a in world.get("a-admin", "/api/v1/companies/acme/audit").json()
+    )
+
+
+def test_company_admin_cannot_create_an_operator(world):
+    new = {"user_id": "boss", "password": PASSWORD, "role": "operator"}
+    assert_error(world.post("a-admin", "/api/v1/companies/acme/users", json=new), 403)
+
+
+def test_weak_password_is_refused_with_the_rule(world):
+    new = {"user_id": "kim", "password": "short", "role": "viewer"}
+    err = assert_error(world.post("a-admin", "/api/v1/companies/acme/users", json=new), 422, "weak_password")
+    assert "8" in err["message"]["en"] and "8자" in err["message"]["ko"]
+
+
+def test_only_the_operator_registers_companies(world):
+    company = {"id": "charlie", "name": "Charlie CNC", "family": "cnc"}
+    assert_error(world.post("a-admin", "/api/v1/companies", json=company), 403)
+    r = world.post("ops", "/api/v1/companies", json=company)
+    assert r.status_code == 201, r.text
+    assert_error(world.post("ops", "/api/v1/companies", json=company), 409, "conflict")
+
+
+def test_operator_acts_in_any_company(world):
+    assert world.put("ops", "/api/v1/companies/bravo/machines/m9", json=MACHINE).status_code == 200
+    new = {"user_id": "lee", "password": PASSWORD, "role": "company_admin"}
+    assert world.post("ops", "/api/v1/companies/bravo/users", json=new).status_code == 201
+    assert world.get("ops", "/api/v1/companies/bravo/audit").status_code == 200
+    assert world.get("ops", "/api/v1/companies/acme").json()["name"] == "Acme Forging"
+
+
+def test_operator_gets_404_for_a_company_that_does_not_exist(world):
+    assert_error(world.get("ops", "/api/v1/companies/nowhere/machines"), 404, "not_found")

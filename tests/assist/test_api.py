@@ -1,0 +1,141 @@
+"""The assistant's API and pages over the real app: ask (JSON and SSE), documents, flows, and tenant isolation."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sandan.accounts import issue_token
+from sandan.api import create_app
+from sandan.web.shell import SESSION_COOKIE
+
+D = "daesung-plastics"
+
+
+@pytest.fixture(scope="module")
+def client(world):
+    app = create_app(world.settings, store=world.store)
+    with TestClient(app) as c:
+        yield c
+
+
+def _auth(world, user: str) -> dict[str, str]:
+    found = world.store.user_for_login(user)
+    return {"Authorization": f"Bearer {issue_token(world.store, found[0])}"}
+
+
+def test_ask_returns_a_cited_answer(world, client):
+    r = client.post(
+        f"/api/v1/companies/{D}/assist/ask",
+        json={"question": "불량 파레토 보여줘", "lang": "ko"},
+        headers=_auth(world, "daesung"),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["mode"] == "no_llm" and body["citations"] and body["steps"][0]["tool"] == "defect_pareto"
+
+
+def test_ask_streams_server_sent_events_ending_with_the_answer(world, client):
+    with client.stream(
+        "POST",
+        f"/api/v1/companies/{D}/assist/ask/stream",
+        json={"question": "What is the OEE of IMM 2?", "lang": "en"},
+        headers=_auth(world, "daesung"),
+    ) as r:
+        assert r.headers["content-type"].startswith("text/event-stream")
+        text = "".join(r.iter_text())
+    events = [block.split("\n")[0].removeprefix("event: ") for block in text.strip().split("\n\n")]
+    assert events[0] == "status" and events[-1] == "answer"
+    last = json.loads(text.strip().split("\n\n")[-1].split("\n", 1)[1].removeprefix("data: "))
+    assert last["answer"]["steps"][0]["tool"] == "oee"
+
+
+def test_an_empty_question_is_a_clear_422(world, client):
+    r = client.post(
+        f"/api/v1/companies/{D}/assist/ask", json={"question": ""}, headers=_auth(world, "daesung")
+    )
+    assert r.status_code == 422
+
+
+def test_documents_upload_list_delete_and_another_company_cannot_see_them(world, client):
+    head = _auth(world, "daesung")
+    r = client.post(
+        f"/api/v1/companies/{D}/assist/documents",
+        headers=head,
+        files={"file": ("kaizen.md", "# 개선 제안\n금형 냉각수 유량 점검".encode(), "text/markdown")},
+    )
+    assert r.status_code == 201, r.text
+    doc_id = r.json()["id"]
+    names = [d["name"] for d in client.get(f"/api/v1/companies/{D}/assist/documents", headers=head).json()]
+    assert "kaizen.md" in names
+    other = _auth(world, "sejin")
+    assert client.get(f"/api/v1/companies/{D}/assist/documents", headers=other).status_code in (403, 404)
+    assert client.delete(f"/api/v1/companies/{D}/assist/documents/{doc_id}", headers=other).status_code in (
+        403,
+        404,
+    )
+    assert client.post(
+        f"/api/v1/companies/{D}/assist/ask", json={"question": "개선 제안"}, headers=other
+    ).status_code in (403, 404)
+    sejin_docs = client.get("/api/v1/companies/sejin-press/assist/documents", headers=other).json()
+    assert all(d["name"] != "kaizen.md" for d in sejin_docs)
+    assert client.delete(f"/api/v1/companies/{D}/assist/documents/{doc_id}", headers=head).status_code == 204
+
+
+def test_a_bad_upload_is_refused_with_a_bilingual_message(world, client):
+    r = client.post(
+        f"/api/v1/companies/{D}/assist/documents",
+        headers=_auth(world, "daesung"),
+        files={"file": ("plan.xlsx", b"PK...", "application/octet-stream")},
+    )
+    assert r.status_code == 422 and r.json()["error"]["code"] == "unsupported_document"
+    assert r.json()["error"]["message"]["ko"]
+
+
+def test_the_quality_flow_answers_every_step_with_sources(world, client):
+    r = client.post(
+        f"/api/v1/companies/{D}/assist/flows/quality",
+        json={"machine_id": "imm-02", "period": "last_24h", "lang": "en"},
+        headers=_auth(world, "daesung"),
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [s["key"] for s in body["sections"]] == [
+        "trend",
+        "why",
+        "machines",
+        "pareto",
+        "lots",
+        "drivers",
+        "spc",
+        "settings",
+        "standard",
+    ]
+    assert body["answer"]["citations"] and body["answer"]["safety"]["ok"]
+
+
+def test_the_pages_render_for_the_companys_user(world, client):
+    token = issue_token(world.store, world.store.user_for_login("daesung")[0], kind="session")
+    client.cookies.set(SESSION_COOKIE, token)
+    try:
+        page = client.get(f"/companies/{D}/assist", params={"q": "로트별 불량률 보여줘"})
+        assert (
+            page.status_code == 200
+            and 'id="citations"' in page.text
+            and "sandan.monitor.quality_table" in page.text
+        )
+        flow = client.get(f"/companies/{D}/assist/flows/production", params={"line_id": "inj-a"})
+        assert flow.status_code == 200 and 'data-step="bottleneck"' in flow.text
+        docs = client.get(f"/companies/{D}/assist/documents")
+        assert docs.status_code == 200 and "사출_작업표준서.md" in docs.text
+        assert client.get("/companies/sejin-press/assist/documents").status_code in (403, 404)
+    finally:
+        client.cookies.clear()
+
+
+def test_fixture_documents_exist_in_both_languages():
+    names = [p.name for p in (Path(__file__).parent / "docs").iterdir()]
+    assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".docx") for n in names)

@@ -1,0 +1,142 @@
+"""The tool registry's contract, the SQL last resort, write tools that wait for a person, and the safety check."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandan.assist.assistant import Assistant, PendingActions
+from sandan.assist.registry import ToolRegistry, check_arguments, default_registry, tool
+from sandan.assist.safety import company_limits, violations
+from sandan.domain import InvalidInput, NotFound
+
+D = "daesung-plastics"
+
+
+def test_every_tool_has_a_name_a_json_schema_a_bilingual_description_and_a_cited_function():
+    registry = default_registry()
+    assert {
+        "oee",
+        "defect_rate",
+        "defect_pareto",
+        "spc_status",
+        "readings",
+        "list_machines",
+        "recent_quarantine",
+        "sql_query",
+        "search_documents",
+    } <= set(registry.names())
+    for t in registry:
+        assert t.parameters["type"] == "object" and "properties" in t.parameters
+        assert t.description["en"] and t.description["ko"] and t.calls
+        assert t.schema()["function"]["name"] == t.name
+
+
+def test_a_new_tool_is_one_registered_function():
+    registry = ToolRegistry()
+
+    @tool(
+        "echo",
+        en="Echo",
+        ko="메아리",
+        parameters={"properties": {"x": {"type": "integer"}}},
+        calls="none",
+        registry=registry,
+    )
+    def echo(ctx, x: int = 0):
+        raise AssertionError("not called here")
+
+    assert registry.names() == ["echo"]
+    with pytest.raises(InvalidInput, match="must be a integer|must be an integer|'x' must be"):
+        check_arguments(registry.get("echo"), {"x": "seven"})
+    with pytest.raises(InvalidInput, match="unknown argument"):
+        check_arguments(registry.get("echo"), {"y": 1})
+
+
+def _assistant(world, company=D):
+    return Assistant(
+        world.store, company, world.settings, now=world.now, use_llm=False, pending=PendingActions()
+    )
+
+
+def test_sql_reads_only_this_companys_rows_within_the_row_limit(world):
+    a = _assistant(world)
+    step = a.run_tool("sql_query", {"sql": "select distinct machine_id from part_records order by 1"}, "en")
+    assert [r["machine_id"] for r in step["table"]] == ["imm-01", "imm-02", "imm-03", "imm-04", "imm-05"]
+    big = a.run_tool("sql_query", {"sql": "select * from readings"}, "en")
+    assert len(big["table"]) == 200 and big["facts"]["truncated"]
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "delete from part_records",
+        "select 1; drop table machines",
+        "select * from read_csv('/etc/passwd')",
+        "attach '/tmp/x.db'",
+        "select * from duckdb_settings() where name = 'x'; set threads = 1",
+    ],
+)
+def test_sql_refuses_anything_but_one_read_only_query(world, sql):
+    step = _assistant(world).run_tool("sql_query", {"sql": sql}, "en")
+    assert step["error"]["code"] in ("sql_refused", "sql_error")
+
+
+def test_a_tool_never_reaches_another_companys_machine(world):
+    step = _assistant(world).run_tool("oee", {"machine_id": "prs-02"}, "en")
+    assert step["error"]["code"] == "unknown_machine"
+
+
+def test_a_write_tool_only_creates_a_pending_confirmation_until_a_person_confirms(world):
+    a = _assistant(world)
+    before = len(world.store.list_audit(D))
+    step = a.run_tool(
+        "request_setting_change",
+        {"machine_id": "imm-02", "parameter": "holding_pressure_bar", "value": 600},
+        "ko",
+    )
+    assert step["pending"]["tool"] == "request_setting_change"
+    assert len(world.store.list_audit(D)) == before  # nothing happened yet
+    with pytest.raises(NotFound):
+        _assistant(world, "sejin-press").confirm(step["pending"]["id"], "someone")  # not another company's
+    result = a.confirm(step["pending"]["id"], "a-engineer")
+    assert result["applied"] and len(world.store.list_audit(D)) == before + 1
+    with pytest.raises(NotFound):
+        a.confirm(step["pending"]["id"], "a-engineer")  # once only
+
+
+def test_a_setting_outside_the_machine_limits_is_refused(world):
+    step = _assistant(world).run_tool(
+        "request_setting_change", {"machine_id": "imm-02", "parameter": "melt_temp_c", "value": 420}, "en"
+    )
+    assert step["error"]["code"] == "setting_out_of_limits"
+
+
+def test_recommended_settings_stay_inside_the_machine_limits(world):
+    answer = _assistant(world).ask("사출기 2호기 공정 조건 무엇을 바꿔야 해?", "ko")
+    assert answer.recommendations and answer.safety["ok"]
+
+
+def test_the_safety_check_catches_a_written_setting_outside_the_limits(world):
+    limits = company_limits(world.store, D)
+    assert violations({"text": "Raise the melt temperature to 390 °C."}, limits)
+    assert not violations({"text": "Raise the melt temperature to 245 °C."}, limits)
+    assert violations(
+        {"recommendations": [{"machine_id": "imm-01", "parameter": "melt_temp_c", "value": 10}]}, limits
+    )
+
+
+def test_the_no_llm_answer_says_so_and_is_not_prose(world):
+    answer = _assistant(world).ask("What is the OEE of IMM 2?", "en")
+    assert answer.mode == "no_llm" and answer.notices[0]["code"] == "no_llm"
+    assert answer.text.startswith("OEE of imm-02") and answer.steps[0]["table"]
+
+
+def test_the_quality_flow_runs_its_steps_and_says_what_is_not_installed(world):
+    from sandan.assist.flows import run_flow
+
+    result = run_flow(_assistant(world), "production", line_id="inj-a", period="last_24h", lang="en")
+    keys = [s["key"] for s in result["sections"]]
+    assert keys == ["bottleneck", "losses", "what_if", "what_if_shift", "maintenance", "manual"]
+    what_if = next(s for s in result["sections"] if s["key"] == "what_if")
+    assert what_if["step"]["facts"]["change_per_h"] is not None  # the twin simulated one more machine
+    assert result["answer"]["citations"]

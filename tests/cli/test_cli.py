@@ -1,0 +1,137 @@
+"""The command line: set-up and accounts, run as a user would (a real subprocess, real files)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sandan.accounts import authenticate
+from sandan.store import open_store
+
+
+def sandan(data_dir: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SANDAN_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-c", "from sandan.cli.main import run; run()", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+    )
+
+
+def test_init_creates_store_and_operator_who_can_log_in(tmp_path):
+    done = sandan(tmp_path, "init", "--operator", "ops", "--password", "s3cret-pass")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "sandan.duckdb").exists()
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        assert authenticate(store, "ops", "s3cret-pass").role.value == "operator"
+
+
+def test_init_twice_keeps_the_existing_operator(tmp_path):
+    assert sandan(tmp_path, "init", "--operator", "ops", "--password", "s3cret-pass").returncode == 0
+    again = sandan(tmp_path, "init", "--operator", "ops", "--password", "other-pass")
+    assert again.returncode == 0
+    assert "exists" in again.stdout
+
+
+def test_user_add_rejects_a_short_password_with_a_bilingual_message(tmp_path):
+    done = sandan(
+        tmp_path, "user", "add", "kim", "--company", "acme", "--create-company", "Acme", "--password", "short"
+    )
+    assert done.returncode == 2
+    assert "at least 8 characters" in done.stderr and "8자 이상" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_user_add_for_a_missing_company_says_so(tmp_path):
+    done = sandan(tmp_path, "user", "add", "kim", "--company", "nope", "--password", "long-enough")
+    assert done.returncode == 2
+    assert "company 'nope' does not exist" in done.stderr
+
+
+def test_schedule_solves_ft06_to_its_optimum_and_writes_a_gantt_chart(tmp_path):
+    from tests.conftest import require_dataset
+
+    ft06 = require_dataset("jsplib") / "instances" / "ft06"
+    if not ft06.exists():
+        ft06 = next((require_dataset("jsplib")).rglob("ft06*"))
+    done = sandan(tmp_path, "schedule", str(ft06), "--time-limit", "20", "--gantt", str(tmp_path / "g.svg"))
+    assert done.returncode == 0, done.stderr
+    assert "makespan 55" in done.stdout and "checked" in done.stdout
+    assert (tmp_path / "g.svg").read_text(encoding="utf-8").startswith("<svg")
+
+
+def test_balance_reads_a_yaml_line_and_reports_stations(tmp_path):
+    line = tmp_path / "line.yaml"
+    line.write_text(
+        "tasks:\n  - {name: a, time: 5}\n  - {name: b, time: 4, after: [a]}\n  - {name: c, time: 3, after: [a]}\n"
+        "  - {name: d, time: 6, after: [b, c]}\n",
+        encoding="utf-8",
+    )
+    done = sandan(tmp_path, "balance", str(line), "--cycle-time", "9")
+    assert done.returncode == 0, done.stderr
+    assert "optimal" in done.stdout and "2 stations" in done.stdout
+
+
+def test_balance_asks_for_exactly_one_of_cycle_time_or_stations(tmp_path):
+    line = tmp_path / "line.yaml"
+    line.write_text("tasks:\n  - {name: a, time: 5}\n", encoding="utf-8")
+    done = sandan(tmp_path, "balance", str(line))
+    assert done.returncode == 2 and "exactly one" in done.stderr
+
+
+LINE = """
+id: demo
+name: 시연 라인 Demo line
+stations:
+  - {id: cut, process_time: 20, buffer: 4, machine_cost: 100}
+  - {id: drill, process_time: 45, buffer: 4, machine_cost: 300}
+  - {id: pack, process_time: 15, buffer: 4, machine_cost: 50}
+products:
+  - {id: A, routing: [cut, drill, pack]}
+release: {policy: conwip, wip: 12}
+"""
+
+
+def test_twin_run_reports_throughput_and_names_the_bottleneck(tmp_path):
+    (tmp_path / "line.yaml").write_text(LINE, encoding="utf-8")
+    done = sandan(
+        tmp_path,
+        "twin",
+        "run",
+        str(tmp_path / "line.yaml"),
+        "--replications",
+        "3",
+        "--hours",
+        "2",
+        "--warmup-hours",
+        "0.5",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "bottleneck / 병목: drill" in done.stdout
+
+
+def test_twin_optimize_adds_the_drill_that_the_target_needs(tmp_path):
+    (tmp_path / "line.yaml").write_text(LINE, encoding="utf-8")
+    (tmp_path / "space.yaml").write_text("machines: {drill: [1, 3]}\n", encoding="utf-8")
+    # one drill makes 80 parts/h (45 s each); 120/h needs two
+    done = sandan(
+        tmp_path,
+        "twin",
+        "optimize",
+        str(tmp_path / "line.yaml"),
+        str(tmp_path / "space.yaml"),
+        "--target",
+        "110",
+        "--replications",
+        "2",
+        "--hours",
+        "2",
+    )
+    assert done.returncode == 0, done.stderr
+    best = next(line for line in done.stdout.splitlines() if "drill.machines=" in line)  # the first row: best
+    assert "drill.machines=2" in best and "750" in best

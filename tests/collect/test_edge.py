@@ -1,0 +1,205 @@
+"""Edge store-and-forward: a disk queue that survives restarts, and a platform that is down, killed or slow.
+
+The platform is a real `sandan serve` process over a DuckDB file; the source is a real Modbus server.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+
+from sandan.accounts import create_user, issue_token
+from sandan.collect.connector import Batch
+from sandan.collect.edge import Backpressure, DiskQueue, EdgeAgent
+from sandan.collect.site import SiteConfig
+from sandan.domain import Company, Line, Machine, Signal, Site
+from sandan.store import open_store
+from tests.collect.test_modbus_collector import PressPlc
+
+OUTAGE_S = 60  # the issue's bar: the platform unreachable for 60 s while the edge agent buffers
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Platform:
+    """`sandan serve` in its own process, so it can be killed with SIGKILL and started again."""
+
+    def __init__(self, data_dir, port: int) -> None:
+        self.data_dir, self.port = data_dir, port
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+        with open_store(f"duckdb:///{data_dir / 'sandan.duckdb'}") as store:
+            store.upsert_company(Company(id="acme", name="Acme Press"))
+            store.upsert_site("acme", Site(id="s1", company_id="acme", name="Plant 1"))
+            store.upsert_line("acme", Line(id="l1", company_id="acme", site_id="s1", name="Press line"))
+            store.upsert_machine(
+                "acme", Machine(id="prs-01", company_id="acme", line_id="l1", name="Press 1")
+            )
+            store.upsert_signals(
+                "acme",
+                [
+                    Signal(company_id="acme", machine_id="prs-01", name=n)
+                    for n in ("tonnage_kn", "spm", "stroke_count")
+                ],
+            )
+            user = create_user(store, "edge", "edge-password", "engineer", "acme")
+            self.token = issue_token(store, user, name="edge agent")
+
+    def start(self) -> None:
+        env = {**os.environ, "SANDAN_DATA_DIR": str(self.data_dir), "SANDAN_PORT": str(self.port)}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from sandan.cli.main import run; run()", "serve"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(self.url + "/openapi.json", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise AssertionError("platform did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+
+    def readings(self) -> list[dict]:
+        now = datetime.now(UTC)
+        r = httpx.get(
+            f"{self.url}/api/v1/companies/acme/machines/prs-01/readings",
+            params={
+                "start": (now - timedelta(hours=1)).isoformat(),
+                "end": (now + timedelta(minutes=1)).isoformat(),
+                "limit": 100_000,
+            },
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=10,
+        )
+        assert r.status_code == 200, r.text
+        body = r.json()
+        return body["items"] if "items" in body else body["rows"]
+
+
+def site_config(tmp_path, platform: Platform, plc: PressPlc) -> SiteConfig:
+    return SiteConfig.model_validate(
+        {
+            "company": "acme",
+            "platform": {"url": platform.url, "token": platform.token},
+            "buffer": {"path": str(tmp_path / "edge.sqlite")},
+            "connectors": [
+                {
+                    "type": "modbus",
+                    "name": "press-01",
+                    "host": "127.0.0.1",
+                    "port": plc.port,
+                    "machine_id": "prs-01",
+                    "poll_interval_s": 0.1,
+                    "registers": [
+                        {"signal": "tonnage_kn", "address": 0, "type": "float32"},
+                        {"signal": "spm", "address": 10, "type": "int16", "scale": 0.1},
+                        {"signal": "stroke_count", "address": 20, "type": "uint32"},
+                    ],
+                }
+            ],
+        }
+    )
+
+
+def wait_for(predicate, timeout=60.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_disk_queue_keeps_batches_in_order_across_a_reopen(tmp_path):
+    queue = DiskQueue(tmp_path / "q.sqlite")
+    for i in range(3):
+        queue.put(Batch("acme", "reading", [{"i": i}], "test"))
+    queue.close()
+    again = DiskQueue(tmp_path / "q.sqlite")
+    seen = []
+    while (item := again.oldest()) is not None:
+        seen.append(item[4])
+        again.delete(item[0])
+    assert seen == ['[{"i": 0}]', '[{"i": 1}]', '[{"i": 2}]']
+
+
+def test_a_full_disk_queue_pushes_back_instead_of_dropping(tmp_path):
+    queue = DiskQueue(tmp_path / "q.sqlite", max_bytes=200)
+    queue.put(Batch("acme", "reading", [{"v": "x" * 100}], "test"))
+    with pytest.raises(Backpressure):
+        queue.put(Batch("acme", "reading", [{"v": "y" * 150}], "test"))
+    assert queue.depth() == 1
+
+
+def test_platform_unreachable_for_a_minute_then_back_loses_and_duplicates_nothing(tmp_path):
+    plc = PressPlc(free_port()).start()
+    platform = Platform(tmp_path, free_port())
+    agent = EdgeAgent(site_config(tmp_path, platform, plc))
+    agent.start()  # the platform is not running yet: everything buffers on disk
+    try:
+        time.sleep(OUTAGE_S)
+        assert agent.queue.depth() > 0
+        assert agent.forwarder.health().state == "disconnected"
+        platform.start()
+        for c in agent.connectors:
+            c.stop()  # stop producing so the totals are final
+        collected = agent.connectors[0].health().records
+        assert agent.forwarder.drain(timeout_s=120)
+        rows = platform.readings()
+        assert len(rows) == collected > 0
+        keys = {(r["signal"], r["time"]) for r in rows}
+        assert len(keys) == len(rows)
+    finally:
+        agent.forwarder.stop()
+        platform.stop()
+        plc.stop()
+
+
+def test_platform_killed_with_sigkill_and_restarted_loses_and_duplicates_nothing(tmp_path):
+    plc = PressPlc(free_port()).start()
+    platform = Platform(tmp_path, free_port())
+    platform.start()
+    agent = EdgeAgent(site_config(tmp_path, platform, plc))
+    agent.start()
+    try:
+        assert wait_for(lambda: len(agent.forwarder.receipts) >= 3)
+        platform.kill()
+        time.sleep(3)
+        platform.start()
+        time.sleep(2)
+        for c in agent.connectors:
+            c.stop()
+        collected = agent.connectors[0].health().records
+        assert agent.forwarder.drain(timeout_s=120)
+        rows = platform.readings()
+        assert len(rows) == collected
+        assert len({(r["signal"], r["time"]) for r in rows}) == len(rows)
+    finally:
+        agent.forwarder.stop()
+        platform.stop()
+        plc.stop()

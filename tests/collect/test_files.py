@@ -1,0 +1,474 @@
+"""File import as a factory engineer does it: Excel-made CSVs, workbooks, Parquet — and every bad input they bring."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from sandan.collect.files import Mapping, import_file, read_preview
+from sandan.domain import InvalidInput
+from tests.conftest import require_dataset
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+END = datetime(2026, 12, 31, tzinfo=UTC)
+
+LONG = Mapping(
+    kind="reading",
+    layout="long",
+    columns={"시간": "time", "설비": "machine_id", "항목": "signal", "측정값": "value"},
+)
+
+
+def write_csv(path, lines, encoding="utf-8"):
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    return path
+
+
+def quarantine(store, kind=None):
+    items = sorted(store.list_quarantine("acme", limit=10_000), key=lambda q: q["id"])
+    return [q for q in items if kind is None or q["kind"] == kind]
+
+
+def readings(store):
+    return store.query_readings("acme", START, END).to_pylist()
+
+
+# ---- rows a user got wrong: the good rows stay, each bad one is quarantined with where and why ---------------
+
+
+def test_a_value_that_is_not_a_number_is_quarantined_with_file_row_and_column(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "온도.csv",
+        [
+            "시간,설비,항목,측정값",
+            "2026-05-01T08:00:00+09:00,CNC-01,spindle_temp,41.5",
+            "2026-05-01T08:00:01+09:00,CNC-01,spindle_temp,높음",
+            '2026-05-01T08:00:02+09:00,CNC-01,spindle_temp,"1,02"',
+        ],
+    )
+    receipt = import_file(plant, "acme", f, LONG)
+    assert (receipt.accepted, receipt.rejected) == (2, 1)
+    [q] = quarantine(plant)
+    assert q["location"] == {"file": "온도.csv", "row": 3, "column": "측정값"}
+    assert q["reason_code"] == "bad_number"
+    assert "'높음' is not a number" in q["reason_en"] and "숫자가 아닙니다" in q["reason_ko"]
+    assert json.loads(q["raw"])["value"] == "높음"
+    assert q["batch_id"] == receipt.batch_id and q["source"] == "file:온도.csv"
+    assert sorted(r["value"] for r in readings(plant)) == [41.5, 102.0]
+
+
+def test_an_unknown_machine_is_quarantined_and_the_message_says_how_to_register_it(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "m.csv",
+        [
+            "시간,설비,항목,측정값",
+            "2026-05-01T08:00:00Z,CNC-01,spindle_temp,40",
+            "2026-05-01T08:00:00Z,CNC-99,spindle_temp,40",
+        ],
+    )
+    receipt = import_file(plant, "acme", f, LONG)
+    assert (receipt.accepted, receipt.rejected, receipt.reasons) == (1, 1, {"unknown_machine": 1})
+    [q] = quarantine(plant)
+    assert q["location"] == {"file": "m.csv", "row": 3, "column": "설비"}
+    assert (
+        "machine 'CNC-99' is not registered" in q["reason_en"] and "등록되어 있지 않습니다" in q["reason_ko"]
+    )
+
+
+def test_identical_repeated_rows_count_as_duplicates_and_conflicting_ones_are_quarantined(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "dup.csv",
+        [
+            "시간,설비,항목,측정값",
+            "2026-05-01T08:00:00Z,CNC-01,spindle_temp,40",
+            "2026-05-01T08:00:00Z,CNC-01,spindle_temp,40",
+            "2026-05-01T08:00:00Z,CNC-01,spindle_temp,55",
+            "2026-05-01T08:00:01Z,CNC-01,spindle_temp,41",
+        ],
+    )
+    receipt = import_file(plant, "acme", f, LONG)
+    assert (receipt.accepted, receipt.duplicates, receipt.rejected) == (2, 1, 1)
+    [q] = quarantine(plant)
+    assert q["reason_code"] == "conflicting_duplicate"
+    assert q["location"]["row"] == 4 and "row 2" in q["reason_en"]
+    assert [r["value"] for r in readings(plant)] == [40.0, 41.0]
+
+
+def test_a_value_outside_the_signal_range_is_quarantined_with_the_range(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "r.csv",
+        [
+            "시간,설비,항목,측정값",
+            "2026-05-01T08:00:00Z,CNC-01,spindle_temp,250",
+            "2026-05-01T08:00:01Z,CNC-01,spindle_temp,199",
+        ],
+    )
+    receipt = import_file(plant, "acme", f, LONG)
+    assert (receipt.accepted, receipt.reasons) == (1, {"out_of_range": 1})
+    [q] = quarantine(plant)
+    assert q["location"] == {"file": "r.csv", "row": 2, "column": "측정값"}
+    assert "outside its valid range [0.0, 200.0]" in q["reason_en"] and "유효 범위" in q["reason_ko"]
+
+
+def test_times_without_zone_are_rejected_unless_the_import_names_a_timezone(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "naive.csv",
+        [
+            "시간,설비,항목,측정값",
+            "2026-05-01 08:00:00,CNC-01,spindle_temp,40",
+            "2026-05-01 오후 3:20:00,CNC-01,spindle_temp,41",
+        ],
+    )
+    receipt = import_file(plant, "acme", f, LONG)
+    assert (receipt.accepted, receipt.reasons) == (0, {"naive_time": 2})
+    q = quarantine(plant)[0]
+    assert q["location"] == {"file": "naive.csv", "row": 2, "column": "시간"}
+    assert (
+        "has no time zone" in q["reason_en"] and "Asia/Seoul" in q["reason_en"] and "시간대" in q["reason_ko"]
+    )
+
+    seoul = LONG.model_copy(update={"timezone": "Asia/Seoul"})
+    receipt = import_file(plant, "acme", f, seoul)
+    assert receipt.accepted == 2
+    times = [r["time"] for r in readings(plant)]
+    assert times == [datetime(2026, 4, 30, 23, 0, tzinfo=UTC), datetime(2026, 5, 1, 6, 20, tzinfo=UTC)]
+
+
+# ---- whole-file problems: an error that says what and where, and a file reject in quarantine ------------------
+
+
+def test_a_cp949_file_read_as_utf8_fails_with_a_hint_and_is_quarantined(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "설비.csv", ["시간,설비,항목,측정값", "2026-05-01T08:00:00Z,CNC-01,온도,40"], "cp949"
+    )
+    forced = LONG.model_copy(update={"encoding": "utf-8"})
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", f, forced)
+    assert err.value.code == "bad_encoding" and err.value.where["file"] == "설비.csv"
+    assert "cannot be read as utf-8" in err.value.en and "cp949" in err.value.en and "cp949" in err.value.ko
+    [q] = quarantine(plant, "file")
+    raw = json.loads(q["raw"])
+    assert raw["file"] == "설비.csv" and raw["size"] == f.stat().st_size and len(raw["sha256"]) == 64
+    assert q["location"]["file"] == "설비.csv" and q["reason_code"] == "bad_encoding"
+
+
+def test_a_binary_file_uploaded_as_csv_is_refused(plant, tmp_path):
+    f = tmp_path / "photo.csv"
+    f.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", f, LONG)
+    assert err.value.code == "bad_encoding" and "photo.csv" in err.value.en
+    assert len(quarantine(plant, "file")) == 1
+
+
+def test_an_empty_file_is_refused_and_quarantined(plant, tmp_path):
+    f = tmp_path / "empty.csv"
+    f.write_bytes(b"")
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", f, LONG)
+    assert (
+        err.value.code == "empty_file"
+        and "empty.csv is empty" in err.value.en
+        and "비어 있습니다" in err.value.ko
+    )
+    [q] = quarantine(plant, "file")
+    assert json.loads(q["raw"])["size"] == 0
+
+
+def test_a_header_without_data_rows_is_refused(plant, tmp_path):
+    f = write_csv(tmp_path / "header.csv", ["시간,설비,항목,측정값"])
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", f, LONG)
+    assert err.value.code == "empty_file" and "no data rows" in err.value.en
+
+
+def test_a_missing_required_column_names_the_column_and_the_file(plant, tmp_path):
+    f = write_csv(tmp_path / "nocol.csv", ["시간,설비,측정값", "2026-05-01T08:00:00Z,CNC-01,40"])
+    mapping = Mapping(
+        kind="reading", layout="long", columns={"시간": "time", "설비": "machine_id", "측정값": "value"}
+    )
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", f, mapping)
+    assert err.value.code == "missing_column" and err.value.where == {"file": "nocol.csv", "column": "signal"}
+    assert "required column missing in nocol.csv" in err.value.en and "필수 열" in err.value.ko
+    assert quarantine(plant, "file")[0]["location"] == {"file": "nocol.csv", "column": "signal"}
+
+
+def test_a_mapping_naming_a_column_the_file_lacks_is_refused(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "x.csv", ["time,machine,signal,value", "2026-05-01T08:00:00Z,CNC-01,spindle_temp,1"]
+    )
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", f, LONG)
+    assert (
+        "'시간'" in err.value.en and "x.csv" in err.value.en and err.value.where["column"].startswith("시간")
+    )
+
+
+def test_a_corrupt_workbook_is_refused(plant, tmp_path):
+    f = tmp_path / "broken.xlsx"
+    f.write_bytes(b"PK\x03\x04 this is not really a zip")
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", f, LONG)
+    assert err.value.code == "unreadable_file" and "broken.xlsx" in err.value.en and "엑셀" in err.value.ko
+    assert len(quarantine(plant, "file")) == 1
+
+
+def test_a_line_with_too_many_cells_is_quarantined_and_the_rest_imported(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "ragged.csv",
+        [
+            "시간,설비,항목,측정값",
+            "2026-05-01T08:00:00Z,CNC-01,spindle_temp,40,extra",
+            "2026-05-01T08:00:01Z,CNC-01,spindle_temp,41",
+        ],
+    )
+    receipt = import_file(plant, "acme", f, LONG)
+    assert (receipt.accepted, receipt.reasons) == (1, {"bad_record": 1})
+    assert "extra" in quarantine(plant)[0]["raw"]
+
+
+# ---- formats, encodings and layouts ----------------------------------------------------------------------------
+
+
+def test_a_cp949_csv_with_korean_headers_is_detected_and_imported(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "생산실적.csv",
+        [
+            "일시,설비,품번,로트,판정,불량유형,주축속도",
+            "2026-05-01 08:00:00,CNC-01,A-100,L01,양품,,1200",
+            "2026-05-01 08:01:00,CNC-01,A-100,L01,불량,치수불량,1250",
+        ],
+        "cp949",
+    )
+    preview = read_preview(f)
+    assert preview.encoding == "cp949" and preview.delimiter == ","
+    assert preview.kind == "part" and preview.naive_time and preview.needs_timezone
+    assert preview.roles == {
+        "일시": "time",
+        "설비": "machine_id",
+        "품번": "product",
+        "로트": "lot_id",
+        "판정": "result",
+        "불량유형": "defect_type",
+        "주축속도": "param:주축속도",
+    }
+    assert json.loads(json.dumps(preview.to_dict()))["rows"][1][4] == "불량"
+    mapping = preview.mapping.model_copy(update={"timezone": "Asia/Seoul"})
+    receipt = import_file(plant, "acme", f, mapping)
+    assert (receipt.accepted, receipt.rejected) == (2, 0)
+    parts = plant.query_parts("acme", START, END).to_pylist()
+    assert [(p["result"], p["defect_type"], p["lot_id"]) for p in parts] == [
+        ("ok", None, "L01"),
+        ("ng", "치수불량", "L01"),
+    ]
+    assert json.loads(parts[1]["params"]) == {"주축속도": 1250.0}
+    assert parts[0]["time"] == datetime(2026, 4, 30, 23, 0, tzinfo=UTC)
+
+
+def test_an_english_tab_separated_file_with_bom_is_previewed(tmp_path):
+    f = tmp_path / "log.tsv"
+    f.write_bytes(
+        "\ufefftimestamp\tmachine\tsignal\tvalue\n2026-05-01T08:00:00Z\tCNC-01\tspindle_temp\t40\n".encode()
+    )
+    preview = read_preview(f)
+    assert (preview.encoding, preview.delimiter, preview.kind, preview.layout) == (
+        "utf-8-sig",
+        "\t",
+        "reading",
+        "long",
+    )
+    assert preview.roles == {
+        "timestamp": "time",
+        "machine": "machine_id",
+        "signal": "signal",
+        "value": "value",
+    }
+    assert not preview.naive_time
+
+
+def test_an_xlsx_workbook_imports_from_the_chosen_sheet(plant, tmp_path):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.title = "표지"
+    ws = wb.create_sheet("데이터")
+    ws.append(["측정일시", "설비", "spindle_temp", "spindle_speed"])
+    ws.append([datetime(2026, 5, 1, 8, 0), "CNC-01", 40.5, 1200])
+    ws.append([datetime(2026, 5, 1, 8, 1), "CNC-01", 41.0, None])
+    wb.save(tmp_path / "일보.xlsx")
+    preview = read_preview(tmp_path / "일보.xlsx", sheet="데이터")
+    assert preview.format == "xlsx" and preview.sheets == ["표지", "데이터"]
+    assert (preview.kind, preview.layout, preview.naive_time) == ("reading", "wide", True)
+    assert preview.roles["spindle_temp"] == "signal:spindle_temp"
+    mapping = preview.mapping.model_copy(update={"timezone": "Asia/Seoul"})
+    receipt = import_file(plant, "acme", tmp_path / "일보.xlsx", mapping)
+    assert (receipt.accepted, receipt.rejected) == (3, 0)
+    got = sorted((r["signal"], r["value"]) for r in readings(plant))
+    assert got == [("spindle_speed", 1200.0), ("spindle_temp", 40.5), ("spindle_temp", 41.0)]
+
+
+def test_a_wide_file_becomes_long_readings_and_rejects_keep_their_excel_row(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "wide.csv",
+        [
+            "time,temp,speed",
+            "2026-05-01T08:00:00Z,40,1200",
+            "2026-05-01T08:00:01Z,,1210",
+            "2026-05-01T08:00:02Z,999,1220",
+        ],
+    )
+    mapping = Mapping(
+        kind="reading",
+        layout="wide",
+        machine_id="CNC-01",
+        columns={"time": "time", "temp": "signal:spindle_temp", "speed": "signal:spindle_speed"},
+    )
+    receipt = import_file(plant, "acme", f, mapping)
+    assert (receipt.received, receipt.accepted, receipt.rejected) == (5, 4, 1)
+    [q] = quarantine(plant)
+    assert q["location"] == {"file": "wide.csv", "row": 4, "column": "temp"}
+    assert len([r for r in readings(plant) if r["signal"] == "spindle_speed"]) == 3
+
+
+def test_a_parquet_file_imports_in_streamed_chunks_with_progress(plant, tmp_path):
+    n = 5_000
+    base = int(datetime(2026, 5, 1, tzinfo=UTC).timestamp() * 1e6)
+    table = pa.table(
+        {
+            "ts": pa.array([base + i * 1_000_000 for i in range(n)], pa.timestamp("us", tz="UTC")),
+            "machine": ["CNC-01"] * n,
+            "tag": ["spindle_temp"] * n,
+            "val": [20.0 + i % 50 for i in range(n)],
+        }
+    )
+    pq.write_table(table, tmp_path / "hist.parquet", row_group_size=1_000)
+    preview = read_preview(tmp_path / "hist.parquet")
+    assert preview.format == "parquet" and preview.roles == {
+        "ts": "time",
+        "machine": "machine_id",
+        "tag": "signal",
+        "val": "value",
+    }
+    calls = []
+    receipt = import_file(
+        plant,
+        "acme",
+        tmp_path / "hist.parquet",
+        preview.mapping,
+        chunk_rows=700,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert receipt.accepted == n
+    assert len(calls) >= n // 700 and calls[-1] == (n, n)
+    assert plant.count_rows("acme", "readings") == n
+
+
+def test_a_csv_streams_in_small_chunks_and_row_numbers_stay_exact(plant, tmp_path):
+    lines = ["시간,설비,항목,측정값"]
+    for i in range(3_000):
+        value = "x" if i == 2_500 else str(20 + i % 30)
+        lines.append(f"2026-05-01T08:{i // 60 % 60:02d}:{i % 60:02d}+09:00,CNC-01,spindle_temp,{value}")
+    f = write_csv(tmp_path / "big.csv", lines)
+    calls = []
+    receipt = import_file(plant, "acme", f, LONG, chunk_rows=200, progress=lambda d, t: calls.append((d, t)))
+    assert (receipt.accepted, receipt.rejected) == (2_999, 1)
+    assert len(calls) > 5 and calls[-1] == (f.stat().st_size, f.stat().st_size)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert quarantine(plant)[0]["location"]["row"] == 2_502
+
+
+def test_reimporting_the_same_file_adds_nothing(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "again.csv",
+        [
+            "시간,설비,항목,측정값",
+            "2026-05-01T08:00:00Z,CNC-01,spindle_temp,40",
+            "2026-05-01T08:00:01Z,CNC-02,spindle_temp,41",
+        ],
+    )
+    first = import_file(plant, "acme", f, LONG)
+    second = import_file(plant, "acme", f, LONG)
+    assert (first.accepted, second.accepted, second.duplicates) == (2, 0, 2)
+    assert plant.count_rows("acme", "readings") == 2
+
+
+# ---- the mapping file ----------------------------------------------------------------------------------------------
+
+
+def test_a_mapping_survives_a_yaml_round_trip(tmp_path):
+    mapping = Mapping(
+        kind="part",
+        columns={
+            "일시": "time",
+            "판정": "result",
+            "온도": "param:온도",
+            "지름": "measure:지름",
+            "비고": "ignore",
+        },
+        machine_id="CNC-01",
+        timezone="Asia/Seoul",
+        encoding="cp949",
+        result_values={"0": "ok", "1": "ng"},
+    )
+    (tmp_path / "m.yaml").write_text(mapping.to_yaml(), encoding="utf-8")
+    assert "판정: result" in mapping.to_yaml()
+    assert Mapping.from_yaml(tmp_path / "m.yaml") == mapping
+
+
+def test_a_mapping_with_an_unknown_role_says_which_column_and_what_is_allowed(tmp_path):
+    (tmp_path / "m.yaml").write_text("kind: reading\ncolumns:\n  온도: temperature\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        Mapping.from_yaml(tmp_path / "m.yaml")
+    assert "m.yaml" in err.value.en and "'온도'" in err.value.en and "'temperature'" in err.value.en
+    assert "param:<name>" in err.value.en and "역할" in err.value.ko
+
+
+def test_a_mapping_file_that_is_not_yaml_names_the_line(tmp_path):
+    (tmp_path / "m.yaml").write_text("kind: reading\ncolumns: [시간: time\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as err:
+        Mapping.from_yaml(tmp_path / "m.yaml")
+    assert "m.yaml" in err.value.en and "line" in err.value.en and "YAML" in err.value.ko
+
+
+# ---- real data ---------------------------------------------------------------------------------------------------------
+
+
+def test_ai4i_2020_imports_as_10000_part_records_with_339_failures(plant, tmp_path):
+    data = require_dataset("ai4i2020") / "ai4i2020.csv"
+    preview = read_preview(data)
+    assert preview.encoding == "utf-8-sig" and preview.columns[0] == "UDI"
+    mapping = Mapping(
+        kind="part",
+        machine_id="CNC-01",
+        start_time=datetime(2026, 1, 1, tzinfo=UTC),
+        interval_s=60,
+        result_values={"0": "ok", "1": "ng"},
+        columns={
+            "UDI": "part_id",
+            "Product ID": "lot_id",
+            "Type": "product",
+            "Air temperature [K]": "param:air_temperature_k",
+            "Process temperature [K]": "param:process_temperature_k",
+            "Rotational speed [rpm]": "param:rotational_speed_rpm",
+            "Torque [Nm]": "param:torque_nm",
+            "Tool wear [min]": "param:tool_wear_min",
+            "Machine failure": "result",
+            "TWF": "measure:TWF",
+            "HDF": "measure:HDF",
+            "PWF": "measure:PWF",
+            "OSF": "measure:OSF",
+            "RNF": "measure:RNF",
+        },
+    )
+    receipt = import_file(plant, "acme", data, mapping, chunk_rows=3_000)
+    assert (receipt.received, receipt.accepted, receipt.rejected) == (10_000, 10_000, 0)
+    frame = plant.training_frame("acme", START, END)
+    assert len(frame) == 10_000 and (frame["result"] == "ng").sum() == 339
+    assert frame["product"].value_counts().to_dict() == {"L": 6000, "M": 2997, "H": 1003}
+    assert set(frame.attrs["params"]) >= {"torque_nm", "tool_wear_min"}
+    assert import_file(plant, "acme", data, mapping).duplicates == 10_000

@@ -1,0 +1,179 @@
+"""The one ingestion path, fed as connectors and the API feed it: JSON rows, DataFrames and Arrow tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from sandan.collect import Origin, ingest_events, ingest_parts, ingest_readings
+from sandan.domain import InvalidInput
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+END = datetime(2026, 12, 31, tzinfo=UTC)
+
+
+def test_a_value_in_another_unit_is_converted_to_the_signals_unit(plant):
+    rows = [
+        {
+            "time": "2026-05-01T08:00:00Z",
+            "machine_id": "CNC-01",
+            "signal": "spindle_temp",
+            "value": 212,
+            "unit": "°F",
+        },
+        {
+            "time": "2026-05-01T08:00:01Z",
+            "machine_id": "CNC-01",
+            "signal": "spindle_temp",
+            "value": 50,
+            "unit": "℃",
+        },
+        {
+            "time": "2026-05-01T08:00:02Z",
+            "machine_id": "CNC-01",
+            "signal": "spindle_temp",
+            "value": 5,
+            "unit": "bar",
+        },
+    ]
+    receipt = ingest_readings(plant, "acme", rows)
+    assert (receipt.accepted, receipt.reasons) == (2, {"bad_unit": 1})
+    values = [r["value"] for r in plant.query_readings("acme", START, END).to_pylist()]
+    assert values == pytest.approx([100.0, 50.0])
+    assert "'bar' cannot be converted to the signal's unit '°C'" in receipt.issues[0]["message"]["en"]
+
+
+def test_signal_registration_defines_new_signals_of_known_machines_only(plant):
+    rows = [
+        {
+            "time": "2026-05-01T08:00:00Z",
+            "machine_id": "CNC-02",
+            "signal": "vibration",
+            "value": 1.5,
+            "unit": "mm/s",
+        },
+        {
+            "time": "2026-05-01T08:00:00Z",
+            "machine_id": "CNC-77",
+            "signal": "vibration",
+            "value": 1.5,
+            "unit": "mm/s",
+        },
+    ]
+    receipt = ingest_readings(plant, "acme", rows, register_signals=True)
+    assert (receipt.accepted, receipt.reasons) == (1, {"unknown_machine": 1})
+    assert receipt.signals_registered == ["CNC-02/vibration"]
+    [signal] = plant.list_signals("acme", "CNC-02")[1:]
+    assert (signal.name, signal.unit) == ("vibration", "mm/s")
+
+
+def test_a_dataframe_with_nanosecond_times_and_padded_names_is_accepted(plant):
+    frame = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2026-05-01 08:00:00.123456789+09:00"] * 2),
+            "machine_id": [" CNC-01", "CNC-01 "],
+            "signal": ["spindle_temp", "spindle_speed"],
+            "value": [40.0, 1200.0],
+        }
+    )
+    receipt = ingest_readings(plant, "acme", frame)
+    assert receipt.accepted == 2
+    stored = plant.query_readings("acme", START, END).to_pylist()
+    assert {r["machine_id"] for r in stored} == {"CNC-01"}
+    assert stored[0]["time"] == datetime(2026, 4, 30, 23, 0, 0, 123456, tzinfo=UTC)
+
+
+def test_epoch_seconds_and_milliseconds_are_both_read_as_utc(plant):
+    table = pa.table(
+        {
+            "time": [1_777_622_400, 1_777_622_401_000],
+            "machine_id": ["CNC-01", "CNC-01"],
+            "signal": ["spindle_temp", "spindle_temp"],
+            "value": [1.0, 2.0],
+        }
+    )
+    assert ingest_readings(plant, "acme", table).accepted == 2
+    times = [r["time"] for r in plant.query_readings("acme", START, END).to_pylist()]
+    assert times == [datetime(2026, 5, 1, 8, 0, 0, tzinfo=UTC), datetime(2026, 5, 1, 8, 0, 1, tzinfo=UTC)]
+
+
+def test_a_time_far_in_the_future_is_quarantined(plant):
+    rows = [{"time": "2099-01-01T00:00:00Z", "machine_id": "CNC-01", "signal": "spindle_temp", "value": 1}]
+    receipt = ingest_readings(plant, "acme", rows, Origin(source="opcua:cnc01"))
+    assert receipt.reasons == {"future_time": 1}
+    [q] = plant.list_quarantine("acme")
+    assert q["source"] == "opcua:cnc01" and "check the machine's clock" in q["reason_en"]
+
+
+def test_an_unknown_timezone_is_refused_with_a_hint(plant):
+    rows = [{"time": "2026-05-01 08:00:00", "machine_id": "CNC-01", "signal": "spindle_temp", "value": 1}]
+    with pytest.raises(InvalidInput) as err:
+        ingest_readings(plant, "acme", rows, Origin(source="api", timezone="Seoul"))
+    assert "Asia/Seoul" in err.value.en and "시간대" in err.value.ko
+
+
+def test_part_records_take_parameters_as_json_or_as_number_columns(plant):
+    rows = [
+        {
+            "time": "2026-05-01T08:00:00Z",
+            "machine_id": "CNC-01",
+            "part_id": "P1",
+            "result": "OK",
+            "params": '{"feed": 0.2}',
+            "param:speed": "1,200",
+        },
+        {
+            "time": "2026-05-01T08:00:01Z",
+            "machine_id": "CNC-01",
+            "part_id": "P2",
+            "result": "불량",
+            "defect_type": "burr",
+            "measure:diameter": 10.02,
+        },
+        {"time": "2026-05-01T08:00:02Z", "machine_id": "CNC-01", "part_id": "P3", "result": "maybe"},
+        {
+            "time": "2026-05-01T08:00:03Z",
+            "machine_id": "CNC-01",
+            "part_id": "P4",
+            "result": "ok",
+            "params": "[1]",
+        },
+    ]
+    receipt = ingest_parts(plant, "acme", rows)
+    assert (receipt.accepted, receipt.reasons) == (2, {"bad_result": 1, "bad_number": 1})
+    parts = plant.query_parts("acme", START, END).to_pylist()
+    assert json.loads(parts[0]["params"]) == {"feed": 0.2, "speed": 1200.0}
+    assert (parts[1]["result"], parts[1]["defect_type"], json.loads(parts[1]["measures"])) == (
+        "ng",
+        "burr",
+        {"diameter": 10.02},
+    )
+
+
+def test_events_accept_open_intervals_and_refuse_ends_before_starts(plant):
+    rows = [
+        {"machine_id": "CNC-01", "start": "2026-05-01T08:00:00Z", "end": "", "state": "가동"},
+        {
+            "machine_id": "CNC-01",
+            "start": "2026-05-01T09:00:00Z",
+            "end": "2026-05-01T08:30:00Z",
+            "state": "고장",
+        },
+        {"machine_id": "CNC-01", "start": "2026-05-01T10:00:00Z", "end": "soon", "state": "down"},
+        {"machine_id": "CNC-01", "start": "2026-05-01T11:00:00Z", "end": None, "state": "coffee"},
+    ]
+    receipt = ingest_events(plant, "acme", rows)
+    assert receipt.accepted == 1
+    assert receipt.reasons == {"end_before_start": 1, "bad_time": 1, "bad_state": 1}
+    [event] = plant.query_events("acme", START, END).to_pylist()
+    assert (event["state"], event["end"]) == ("running", None)
+
+
+def test_a_batch_without_a_required_column_is_refused_whole(plant):
+    with pytest.raises(InvalidInput) as err:
+        ingest_readings(plant, "acme", [{"time": "2026-05-01T08:00:00Z", "machine_id": "CNC-01", "value": 1}])
+    assert err.value.code == "missing_column" and err.value.where["column"] == "signal"

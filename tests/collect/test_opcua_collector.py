@@ -1,0 +1,143 @@
+"""OPC UA collector against a real asyncua server on loopback: subscribe, store, survive the server going away."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+from asyncua import Server
+
+from sandan.collect.connector import StoreSink
+from sandan.collect.opcua import OpcUaCollector, OpcUaConfig, OpcUaMachine
+from sandan.domain import Company, Machine, Signal
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class MachineServer:
+    """An OPC UA server with Objects/Machines/IMM-01 whose variables change every 50 ms."""
+
+    def __init__(self, port: int) -> None:
+        self.endpoint = f"opc.tcp://127.0.0.1:{port}/sandan/"
+        self._stop = threading.Event()
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._serve()), daemon=True)
+
+    async def _serve(self) -> None:
+        server = Server()
+        await server.init()
+        server.set_endpoint(self.endpoint)
+        idx = await server.register_namespace("urn:sandan:test")
+        machines = await server.nodes.objects.add_folder(idx, "Machines")
+        imm = await machines.add_object(idx, "IMM-01")
+        melt = await imm.add_variable(idx, "MeltTemperature", 230.0)
+        pressure = await imm.add_variable(idx, "InjectionPressure", 800.0)
+        await imm.add_variable(idx, "MouldName", "cap-32")  # text: not a signal
+        async with server:
+            self._ready.set()
+            i = 0
+            while not self._stop.is_set():
+                i += 1
+                await melt.write_value(230.0 + (i % 10))
+                await pressure.write_value(800.0 + (i % 7))
+                await asyncio.sleep(0.05)
+
+    def start(self) -> MachineServer:
+        self._thread.start()
+        assert self._ready.wait(20), "OPC UA server did not start"
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=20)
+
+
+@pytest.fixture
+def plant(duck_store):
+    company = f"c{uuid.uuid4().hex[:6]}"
+    duck_store.upsert_company(Company(id=company, name="OPC UA test"))
+    duck_store.upsert_machine(company, Machine(id="imm-01", company_id=company, line_id="l1", name="IMM 1"))
+    duck_store.upsert_signals(
+        company,
+        [
+            Signal(
+                company_id=company,
+                machine_id="imm-01",
+                name="melt_temp_c",
+                unit="degC",
+                min_value=0,
+                max_value=400,
+            ),
+            Signal(company_id=company, machine_id="imm-01", name="InjectionPressure", unit="bar"),
+        ],
+    )
+    return duck_store, company
+
+
+def wait_for(predicate, timeout=20.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def collector_for(endpoint: str, company: str) -> OpcUaCollector:
+    machine = OpcUaMachine(
+        "imm-01",
+        ["2:Machines", "2:IMM-01"],
+        {"MeltTemperature": "melt_temp_c", "InjectionPressure": "InjectionPressure"},
+    )
+    return OpcUaCollector(OpcUaConfig(endpoint, company, [machine], sampling_ms=50, reconnect_s=0.5))
+
+
+def test_subscribed_variables_arrive_as_readings_of_their_signals(plant):
+    store, company = plant
+    server = MachineServer(free_port()).start()
+    collector = collector_for(server.endpoint, company)
+    collector.start(StoreSink(store))
+    try:
+        assert wait_for(lambda: store.count_rows(company, "readings") >= 20)
+        assert collector.health().state == "connected"
+        assert store.count_quarantine(company) == 0
+        signals = {r["signal"] for r in store.query_readings(company, *_window()).to_pylist()}
+        assert signals == {"melt_temp_c", "InjectionPressure"}
+    finally:
+        collector.stop()
+        server.stop()
+
+
+def test_a_server_that_disappears_is_reported_and_reconnected_when_it_returns(plant):
+    store, company = plant
+    port = free_port()
+    server = MachineServer(port).start()
+    collector = collector_for(server.endpoint, company)
+    collector.start(StoreSink(store))
+    try:
+        assert wait_for(lambda: store.count_rows(company, "readings") >= 5)
+        server.stop()
+        assert wait_for(lambda: collector.health().state == "disconnected")
+        assert "OPC UA" in collector.health().last_error["en"]
+        before = store.count_rows(company, "readings")
+        server = MachineServer(port).start()
+        assert wait_for(lambda: collector.health().state == "connected", timeout=30)
+        assert wait_for(lambda: store.count_rows(company, "readings") > before)
+    finally:
+        collector.stop()
+        server.stop()
+
+
+def _window():
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    return now - timedelta(hours=1), now + timedelta(hours=1)

@@ -1,0 +1,83 @@
+"""Profiles and matching over the real API: own profile, matches with reasons, outcomes; no company reads
+another's profile details."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandan.connect.demo import DEMO_SUPPLIERS
+from sandan.connect.profile_store import ProfileStore
+from sandan.store import open_store
+from tests.api.world import make_world
+
+
+@pytest.fixture
+def world(tmp_path):
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    w = make_world(store, tmp_path)
+    ps = ProfileStore.in_data_dir(tmp_path / "data")
+    for s in DEMO_SUPPLIERS:
+        ps.put(s.company_id, s)
+    with w.client:
+        yield w
+    store.close()
+
+
+PROFILE = {
+    "name": "Acme Forging",
+    "role": "demand",
+    "region": "창원",
+    "processes": ["forging"],
+    "capacity": "night shift free",
+    "needs": [{"id": "n1", "text": "단조 다이 수명이 짧아 교체가 잦다"}],
+    "listed": True,
+    "share_measured": False,
+}
+
+
+def test_a_company_saves_its_profile_and_gets_suppliers_with_reasons(world):
+    r = world.put("a-admin", "/api/v1/companies/acme/connect/profile", json=PROFILE)
+    assert r.status_code == 200, r.text
+    assert (
+        world.get("a-eng", "/api/v1/companies/acme/connect/profile").json()["capacity"] == "night shift free"
+    )
+    matches = world.get("a-eng", "/api/v1/companies/acme/connect/matches").json()
+    top = matches[0]["suppliers"][0]
+    assert top["company_id"] == "diecare" and top["reasons"]
+    # Bravo has no profile: an ad-hoc need is matched on its words alone.
+    adhoc = world.post(
+        "b-eng", "/api/v1/companies/bravo/connect/matches", json={"text": "cut press scrap"}
+    ).json()
+    assert adhoc[0]["company_id"] == "pressai"
+
+
+def test_outcomes_are_recorded_for_the_companys_own_needs(world):
+    world.put("a-admin", "/api/v1/companies/acme/connect/profile", json=PROFILE)
+    r = world.post(
+        "a-eng",
+        "/api/v1/companies/acme/connect/outcomes",
+        json={"supplier_id": "diecare", "need_id": "n1", "outcome": "success"},
+    )
+    assert r.status_code == 201, r.text
+    bad = world.post(
+        "a-eng",
+        "/api/v1/companies/acme/connect/outcomes",
+        json={"supplier_id": "diecare", "need_id": "nope", "outcome": "success"},
+    )
+    assert bad.status_code == 404
+
+
+def test_another_company_cannot_read_or_write_the_profile(world):
+    world.put("a-admin", "/api/v1/companies/acme/connect/profile", json=PROFILE)
+    assert world.get("b-eng", "/api/v1/companies/acme/connect/profile").status_code in (403, 404)
+    assert world.put("b-eng", "/api/v1/companies/acme/connect/profile", json=PROFILE).status_code in (
+        403,
+        404,
+    )
+    assert world.get("b-eng", "/api/v1/companies/bravo/connect/profile").status_code == 404  # none of its own
+
+
+def test_a_viewer_cannot_change_the_profile_and_bad_fields_are_explained(world):
+    assert world.put("a-view", "/api/v1/companies/acme/connect/profile", json=PROFILE).status_code == 403
+    r = world.put("a-admin", "/api/v1/companies/acme/connect/profile", json={**PROFILE, "role": "buyer"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "bad_profile"

@@ -1,0 +1,71 @@
+"""Partner matching: the labelled set, reasons, outcomes that move the ranking, consent and privacy of profiles."""
+
+from __future__ import annotations
+
+import pytest
+from benchmarks.matching import LABELLED, evaluate
+
+from sandan.connect.demo import DEMO_SUPPLIERS, demo_company_profiles
+from sandan.connect.matching import need_categories, rank_companies, rank_suppliers
+from sandan.connect.profile import Need, Profile
+from sandan.connect.profile_store import ProfileStore
+from sandan.domain import Conflict, InvalidInput, ProcessFamily
+
+
+def test_the_right_supplier_is_in_the_top_three_for_at_least_80_percent_of_the_labelled_needs():
+    result = evaluate()
+    assert len(LABELLED) >= 30
+    assert result["top3_rate"] >= 0.8, result["misses"]
+
+
+def test_a_match_says_why():
+    demand = Profile(company_id="x", name="x", region="반월", processes=[ProcessFamily.press])
+    best = rank_suppliers(Need(text="cut press scrap"), demand, DEMO_SUPPLIERS)[0]
+    assert best.company_id == "pressai"
+    assert any("Quality AI" in r["en"] for r in best.reasons) and all(r["ko"] for r in best.reasons)
+
+
+def test_recorded_outcomes_change_the_ranking(tmp_path):
+    ps = ProfileStore(tmp_path / "p.sqlite")
+    demand = Profile(company_id="d", name="d", processes=[ProcessFamily.injection])
+    need = Need(id="n1", text="사출 외관 불량을 줄이고 싶다", families=[ProcessFamily.injection])
+    before = rank_suppliers(need, demand, DEMO_SUPPLIERS, ps.cross_tenant_outcome_stats())
+    first, second = before[0].company_id, before[1].company_id
+    category = need_categories(need)[0]
+    for _ in range(5):
+        ps.record_outcome("d", first, "n1", category, "failure")
+        ps.record_outcome("other", second, "n9", category, "success")
+    after = rank_suppliers(need, demand, DEMO_SUPPLIERS, ps.cross_tenant_outcome_stats())
+    assert [m.company_id for m in after][:2] == [second, first]
+    assert any("succeeded" in r["en"] for r in after[0].reasons)
+
+
+def test_profiles_are_kept_per_company_and_only_listed_ones_reach_the_directory(tmp_path):
+    ps = ProfileStore(tmp_path / "p.sqlite")
+    hidden = Profile(company_id="a", name="A", capacity="secret spare capacity", listed=False)
+    ps.put("a", hidden)
+    with pytest.raises(Conflict):
+        ps.put("b", hidden)
+    assert ps.get("b") is None and ps.get("a").capacity == "secret spare capacity"
+    assert ps.cross_tenant_listed() == []
+    with pytest.raises(InvalidInput):
+        ps.record_outcome("a", "s", "n", "c", "great")
+
+
+def test_the_public_card_leaves_out_capacity_machines_and_needs():
+    profile = demo_company_profiles()[0]
+    card = profile.public_card()
+    assert "capacity" not in card and "machines" not in card and "needs" not in card
+
+
+def test_measured_figures_are_shown_only_with_consent():
+    companies = demo_company_profiles()
+    consenting = companies[2].model_copy(update={"share_measured": True})
+    refusing = companies[1].model_copy(update={"share_measured": False})
+    supplier = next(s for s in DEMO_SUPPLIERS if s.company_id == "pressai")
+    measured = {c.company_id: {"defect_rate": 0.2, "oee": 0.5} for c in companies}
+    ranked = rank_companies(supplier.offerings[0], supplier, [consenting, refusing], None, measured)
+    by_id = {m.company_id: m for m in ranked}
+    assert by_id["sejin-press"].measured is not None
+    assert "daesung-plastics" not in by_id or by_id["daesung-plastics"].measured is None
+    assert ranked[0].company_id == "sejin-press"

@@ -1,0 +1,131 @@
+"""Federations over the API: the operator creates one per process family; a company joins with its key and sees
+its own gain and the aggregate, never another member's gain; another family does not see it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+from sandan.learn.federated import service
+from sandan.learn.federated.flower import generate_key
+from tests.api.conftest import *  # noqa: F403 - the API world fixture
+from tests.api.world import assert_error
+
+SCHEMA = {"target": "result", "positive": "ng", "numeric": ["melt_temp_c"], "categorical": {}}
+
+
+def _gain(company: str, fed: float, local: float) -> SimpleNamespace:
+    metrics = {"federated": {"f1": fed}, "local": {"f1": local}, "pooled": {"f1": 0.9}}
+    return SimpleNamespace(
+        company=company,
+        to_dict=lambda: {
+            "company": company,
+            "metrics": metrics,
+            "gain_f1": fed - local,
+            "adopt": fed > local,
+        },
+    )
+
+
+def test_a_company_sees_its_own_gain_and_the_aggregate_only(world):
+    created = world.post(
+        "ops", "/api/v1/federations", json={"name": "단조 불량", "family": "forging", "schema": SCHEMA}
+    )
+    assert created.status_code == 201, created.text
+    fid = created.json()["id"]
+    assert_error(
+        world.post(
+            "a-admin", "/api/v1/federations", json={"name": "x", "family": "forging", "schema": SCHEMA}
+        ),
+        403,
+    )
+    for user, company in (("a-admin", "acme"), ("b-eng", "bravo")):
+        r = world.post(
+            user,
+            f"/api/v1/companies/{company}/federations/join",
+            json={"federation_id": fid, "public_key": generate_key()[1].decode()},
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["member"] and r.json()["participants"] >= 1
+    data_dir = world.client.app.state.settings.data_dir
+    comparison = SimpleNamespace(
+        strategy="TreeBagging",
+        scheme_en="held-out",
+        scheme_ko="보류",
+        rounds=[12],
+        privacy=None,
+        overall={"federated": {"f1": 0.8}, "local": {"f1": 0.7}},
+        companies=[_gain("acme", 0.8, 0.6), _gain("bravo", 0.7, 0.75)],
+    )
+    service.record_run(data_dir, fid, comparison)
+    mine = world.get("a-view", f"/api/v1/companies/acme/federations/status?federation_id={fid}").json()
+    assert mine["last_run"]["mine"]["company"] == "acme" and mine["last_run"]["mine"]["adopt"] is True
+    assert mine["last_run"]["aggregate"]["federated"]["f1"] == 0.8
+    assert "bravo" not in str(mine)
+    everything = world.get("ops", "/api/v1/federations").json()
+    assert set(everything[0]["last_run"]["companies"]) == {"acme", "bravo"}
+    assert_error(world.get("a-admin", "/api/v1/federations"), 403)
+
+
+def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score(tmp_path, companies):
+    """A run records the model trained on every member's rows in the family's catalogue; each member that adopted
+    it (its federated F1 beat its local one) sees its own score there; a non-adopter sees none, and the entry
+    cannot be copied through the catalogue's adopt step (it is a federation's model)."""
+    import pytest
+
+    from sandan.domain import Company, Conflict
+    from sandan.learn import catalogue
+    from sandan.learn.federated import (
+        CompanyClient,
+        CompanyGain,
+        Comparison,
+        FederatedModel,
+        InProcessTransport,
+        TreeBagging,
+    )
+    from sandan.store import open_store
+    from tests.learn.federated.conftest import SCHEMA as AI4I
+
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    for c in (*companies, "outsider"):
+        store.upsert_company(Company(id=c, name=c, family="cnc"))
+    fed = service.create_federation("밀링 고장", "cnc", AI4I, data_dir=tmp_path)
+    for c in companies:
+        service.join_federation(store, c, fed["id"], generate_key()[1].decode(), data_dir=tmp_path)
+    transport = InProcessTransport([CompanyClient(c, f, AI4I) for c, f in companies.items()])
+    model = TreeBagging(rounds=3, local_rounds=3).run(transport, AI4I)
+    transport.close()
+    scores = {"alpha": (0.71, 0.64), "beta": (0.66, 0.58), "gamma": (0.40, 0.52)}  # federated, local F1
+    gains = []
+    for c, (f, lo) in scores.items():
+        m = {"federated": {"f1": f}, "local": {"f1": lo}, "pooled": {"f1": 0.75}}
+        g = CompanyGain(c, len(companies[c]), 9, m, {k: {"f1": (f - 0.1, f + 0.1)} for k in m})
+        g.adopt = g.metrics["federated"]["f1"] > g.metrics["local"]["f1"]
+        gains.append(g)
+    overall = {"federated": {"f1": 0.68}, "local": {"f1": 0.6}, "pooled": {"f1": 0.75}}
+    comparison = Comparison("TreeBagging", "held-out", "보류", gains, overall, {}, rounds=[3])
+    run = service.record_run(tmp_path, fed["id"], comparison, store=store, model=model)
+
+    for c, (f, lo) in scores.items():
+        (entry,) = [
+            e for e in catalogue.cross_tenant_catalogue(store, c) if e["id"] == run["catalogue_entry"]
+        ]
+        assert entry["publisher_score"]["metrics"]["f1"] == 0.68 and entry["evaluations"] == 2
+        if f > lo:
+            assert entry["my_score"]["action"] == "adopted"
+            assert entry["my_score"]["metrics"]["metrics"]["f1"] == f
+            assert entry["my_score"]["metrics"]["local"]["f1"] == lo
+        else:
+            assert entry["my_score"] is None
+    assert catalogue.cross_tenant_catalogue(store, "outsider")[0]["my_score"] is None
+    with pytest.raises(Conflict, match="trained by a federation"):
+        catalogue.adopt_entry(store, "alpha", run["catalogue_entry"], name="milling", data_dir=tmp_path)
+    # The catalogue's artifact is the federated model itself: it predicts as the trained one.
+    entry = catalogue.cross_tenant_entry(store, "alpha", run["catalogue_entry"])
+    again = FederatedModel.from_dict(json.loads((Path(entry.artifact) / "federated.json").read_text()))
+    frame = companies["alpha"]
+    assert np.allclose(again.predict_proba(frame), model.predict_proba(frame))
+    store.close()

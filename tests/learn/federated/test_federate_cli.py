@@ -1,0 +1,57 @@
+"""`sandan federate`: the operator creates a federation, a company of its family joins with a fresh key (the
+private key stays in its file), status shows the members to the operator; a company of another family is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sandan.domain import Company
+from sandan.store import open_store
+
+
+def _cli(data_dir, *args):
+    env = {**os.environ, "SANDAN_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "sandan"), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_create_join_status(tmp_path):
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    store.upsert_company(Company(id="moulder", name="Moulder", family="injection"))
+    store.upsert_company(Company(id="smith", name="Smith", family="forging"))
+    store.close()
+    r = _cli(
+        tmp_path, "federate", "create", "--name", "사출", "--family", "injection", "--feature", "melt_temp_c"
+    )
+    assert r.returncode == 0, r.stderr
+    fid = r.stdout.split("federation ")[1].split()[0]
+    key = tmp_path / "moulder.pem"
+    r = _cli(
+        tmp_path, "federate", "join", "--company", "moulder", "--federation", fid, "--key-file", str(key)
+    )
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert key.read_bytes().startswith(b"-----BEGIN PRIVATE KEY")
+    r = _cli(
+        tmp_path,
+        "federate",
+        "join",
+        "--company",
+        "smith",
+        "--federation",
+        fid,
+        "--key-file",
+        str(tmp_path / "s.pem"),
+    )
+    assert r.returncode == 2 and "forging" in r.stderr
+    r = _cli(tmp_path, "federate", "status", "--federation", fid)
+    assert r.returncode == 0, r.stderr
+    assert list(json.loads(r.stdout)["members"]) == ["moulder"]

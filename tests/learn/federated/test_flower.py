@@ -1,0 +1,159 @@
+"""Real mode: companies join the operator's Flower gRPC server on a loopback port over TLS (a throwaway CA made
+here), each proving its registered key; what crosses the wire is model updates and summed counts only; a client
+that drops, sends garbage or is slow costs only its own reply, with the reason recorded."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from sandan.learn.federated import CompanyClient, FedAvg, FederationFailed, TreeBagging
+from sandan.learn.federated.client import candidate_pairs
+from sandan.learn.federated.flower import FlowerServer, _flower_client, generate_key, join
+from sandan.learn.federated.protocol import decode
+from sandan.learn.federated.tls import make_certificates
+from tests.learn.federated.conftest import ROW_VALUED, SCHEMA, free_port
+
+
+class Federation:
+    def __init__(self, companies, *, record=None):
+        self.address = f"127.0.0.1:{free_port()}"
+        self.ca, cert, key = make_certificates(["127.0.0.1", "localhost"])
+        self.keys = {c: generate_key() for c in companies}
+        self.server = FlowerServer(
+            self.address, (self.ca, cert, key), {c: k[1] for c, k in self.keys.items()}, record=record
+        ).start()
+        self.threads: list[threading.Thread] = []
+
+    def join(self, company, client, private=None):
+        t = threading.Thread(
+            target=join,
+            args=(self.address, company, client, private or self.keys[company][0], self.ca),
+            kwargs={"max_wait_s": 10},
+            daemon=True,
+        )
+        t.start()
+        self.threads.append(t)
+
+    def stop(self):
+        self.server.stop()
+        for t in self.threads:
+            t.join(5)
+
+
+@pytest.fixture
+def fed(companies):
+    wire: list[tuple[str, str, str, bytes]] = []
+    f = Federation(companies, record=lambda *a: wire.append(a))
+    f.wire = wire
+    yield f
+    f.stop()
+
+
+def test_a_federation_trains_over_tls_and_only_model_updates_cross_the_wire(fed, companies):
+    clients = {c: CompanyClient(c, frame, SCHEMA) for c, frame in companies.items()}
+    for c, client in clients.items():
+        fed.join(c, client)
+    assert fed.server.wait_for(3, 20) == sorted(companies)
+    model = TreeBagging(rounds=3, local_rounds=3).run(fed.server, SCHEMA)
+    linear = FedAvg(rounds=3).run(fed.server, SCHEMA)
+    assert model.participants.keys() == companies.keys() and linear.arrays["w"].size > 0
+    for _, __, ___, data in fed.wire:  # every payload is a sandan payload: named numeric arrays
+        decode(data)
+    ups = [(c, task, decode(data)) for d, c, task, data in fed.wire if d == "up"]
+    assert {task for _, task, _ in ups} == {"pairs", "size", "trees", "validate", "moments", "linear"}
+    # The measurements each company trained on (its training part: the columns of ROW_VALUED).
+    row_values = {c: set(np.round(cl.X_fit[:, : len(ROW_VALUED)].ravel(), 6)) for c, cl in clients.items()}
+    for company, task, payload in ups:
+        n_rows = len(companies[company])
+        for name, a in payload.arrays.items():
+            # No array is per row: none has a dimension of the company's row count (or its training part).
+            assert not any(0.5 * n_rows <= d <= n_rows for d in a.shape), (task, name, a.shape)
+            if task == "trees" and name == "leaf_value":
+                # Leaves carry fitted scores, not measurements. (Split thresholds are bin edges of a feature
+                # and can equal a recorded value: trees reveal where they split, as any shipped tree does.)
+                assert not set(np.round(a.astype(float), 6)) & row_values[company], (task, name)
+            if task == "trees":  # the package grows with the trees asked for, not with the company's rows
+                assert payload.arrays["tree_nodes"].size == 3 and a.size <= 3 * 15
+        if task == "pairs":  # one vote per candidate product/difference of the declared columns
+            assert payload.arrays["votes"].shape == (len(candidate_pairs(SCHEMA)),)
+            assert set(payload.arrays["votes"]) <= {0.0, 1.0}
+        if task == "validate":  # summed counts on a fixed threshold grid, whatever the company's size
+            assert payload.arrays["tp"].shape == (99,)
+
+
+def test_a_company_without_its_registered_key_is_refused_and_never_gets_a_task(fed, companies):
+    names = list(companies)
+    for c in names[:2]:
+        fed.join(c, CompanyClient(c, companies[c], SCHEMA))
+    impostor_key, _ = generate_key()  # claims to be the third company with a key it never registered
+    fed.join(names[2], CompanyClient(names[2], companies[names[2]], SCHEMA), private=impostor_key)
+    deadline = time.monotonic() + 15
+    while not fed.server.rejected and time.monotonic() < deadline:
+        fed.server.wait_for(3, 0.5)
+    assert fed.server.participants() == sorted(names[:2])
+    assert "could not prove a registered key" in fed.server.rejected[0]["reason"]
+    FedAvg(rounds=1).run(fed.server, SCHEMA)
+    assert {c for d, c, *_ in fed.wire} == set(names[:2])
+
+
+class _Misbehaving(CompanyClient):
+    def __init__(self, *a, mode: str, **kw):
+        super().__init__(*a, **kw)
+        self.mode = mode
+
+    def handle(self, task, request):
+        if task == "trees" and self.mode == "garbage":
+            from sandan.learn.federated.protocol import Payload
+
+            return Payload({"rows": np.full(7, np.nan)})  # well-formed bytes, junk inside: wrong names, NaNs
+        if task == "trees" and self.mode == "slow":
+            time.sleep(2.0)
+        if task == "trees" and self.mode == "drop" and int(request.config.get("round", 0)) >= 2:
+            raise SystemExit  # the company's process ends mid-round: its connection goes away
+        return super().handle(task, request)
+
+
+def test_drop_garbage_and_slow_clients_cost_only_their_replies(fed, companies):
+    names = list(companies)
+    fed.join(names[0], CompanyClient(names[0], companies[names[0]], SCHEMA))
+    fed.join(names[1], _Misbehaving(names[1], companies[names[1]], SCHEMA, mode="garbage"))
+    fed.join(names[2], _Misbehaving(names[2], companies[names[2]], SCHEMA, mode="slow"))
+    assert len(fed.server.wait_for(3, 20)) == 3
+    t0 = time.perf_counter()
+    model = TreeBagging(rounds=2, local_rounds=2, min_clients=1, timeout_s=0.5).run(fed.server, SCHEMA)
+    assert time.perf_counter() - t0 < 15
+    trees = [r for r in model.rounds if r.task == "trees"]
+    reasons = {f["company"]: f["en"] for f in trees[0].failures}
+    assert "invalid reply" in reasons[names[1]]
+    assert "no reply within 0.5 s" in reasons[names[2]]
+    assert "rows" in reasons[names[1]]
+    assert trees[0].participants == [names[0]]
+
+
+def test_a_client_that_drops_mid_round_fails_the_round_cleanly_when_too_few_remain(fed, companies):
+    names = list(companies)
+    fed.join(names[0], CompanyClient(names[0], companies[names[0]], SCHEMA))
+    fed.join(names[1], _Misbehaving(names[1], companies[names[1]], SCHEMA, mode="drop"))
+    assert len(fed.server.wait_for(2, 20)) == 2
+    with pytest.raises(FederationFailed) as err:
+        TreeBagging(rounds=3, local_rounds=2, min_clients=2, timeout_s=5).run(fed.server, SCHEMA)
+    assert "round 2 (trees) failed" in err.value.en
+    assert names[1] in err.value.en
+
+
+def test_the_flower_client_signs_challenges_with_its_own_key(companies):
+    from flwr.common import FitIns, Parameters
+
+    from sandan.learn.federated.flower import verify
+
+    private, public = generate_key()
+    c = next(iter(companies))
+    client = _flower_client(c, CompanyClient(c, companies[c], SCHEMA), private)
+    res = client.fit(FitIns(Parameters([], "sandan"), {"task": "hello", "challenge": "ab" * 32}))
+    assert res.metrics["company"] == c
+    assert verify(public, bytes.fromhex("ab" * 32), bytes.fromhex(res.metrics["signature"]))
+    assert not verify(generate_key()[1], bytes.fromhex("ab" * 32), bytes.fromhex(res.metrics["signature"]))

@@ -1,0 +1,100 @@
+"""The shared catalogue: a model (never data) is published to its process family; another member of the family
+evaluates it on its own data and adopts it; other families do not see it; scores stay separate.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sandan.domain import Conflict, InvalidInput, NotFound
+from sandan.learn import catalogue, registry
+from tests.learn.demo_plant import ADOPTER, NOW, OTHER_FAMILY, PUBLISHER, START
+
+
+@pytest.fixture
+def published(plant, trained, tmp_path):
+    return catalogue.publish_model(plant, PUBLISHER, "defects", 1, description="사출 불량", data_dir=tmp_path)
+
+
+def test_publishing_copies_the_model_and_its_fingerprint_but_no_data(plant, published):
+    files = sorted(p.name for p in Path(published.artifact).iterdir())
+    assert files == ["metadata.json", "model.txt"]
+    assert PUBLISHER not in published.artifact
+    meta = json.loads((Path(published.artifact) / "metadata.json").read_text())
+    assert set(meta["training_data"]) == {"fingerprint_sha256", "rows"}
+    assert published.family == "injection" and published.mine
+
+
+def test_the_publisher_is_anonymous_unless_it_consents(plant, trained, published, tmp_path):
+    seen = catalogue.cross_tenant_catalogue(plant, ADOPTER)
+    assert [e["id"] for e in seen] == [published.id]
+    assert seen[0]["publisher"] == {"id": None, "en": "a member company", "ko": "한 회원사"}
+    named = catalogue.publish_model(plant, PUBLISHER, "defects", 1, name_publisher=True, data_dir=tmp_path)
+    seen = {e["id"]: e for e in catalogue.cross_tenant_catalogue(plant, ADOPTER)}
+    assert seen[named.id]["publisher"]["id"] == PUBLISHER
+
+
+def test_another_process_family_does_not_see_the_model(plant, published):
+    assert catalogue.cross_tenant_catalogue(plant, OTHER_FAMILY) == []
+    with pytest.raises(NotFound):
+        catalogue.evaluate_entry(plant, OTHER_FAMILY, published.id, start=START, end=NOW)
+    with pytest.raises(NotFound):
+        catalogue.adopt_entry(plant, OTHER_FAMILY, published.id)
+
+
+def test_evaluate_then_adopt_keeps_the_publishers_and_the_adopters_scores_apart(plant, published, tmp_path):
+    with pytest.raises(Conflict):
+        catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path)
+    seen = catalogue.evaluate_entry(
+        plant, ADOPTER, published.id, start=START, end=NOW, machine_ids=["imm-11"]
+    )
+    mine = seen["my_score"]
+    assert mine["action"] == "evaluated" and mine["n_rows"] < 1000
+    assert mine["metrics"]["n_rows"] == mine["n_rows"] != seen["publisher_score"]["n_rows"]
+    assert "ko" in mine["metrics"]["report"]
+    adopted = catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path)
+    assert adopted.stage == "candidate" and adopted.origin == f"catalogue:{published.id}"
+    assert adopted.metrics["metrics"] == mine["metrics"]["metrics"]
+    assert adopted.metrics["publisher_score"]["metrics"] == seen["publisher_score"]["metrics"]
+    assert adopted.scope == {"machine_ids": ["imm-11"], "product": None}
+    assert registry.get_version(plant, ADOPTER, "defects", 1).artifact == adopted.artifact
+    # The publisher sees its own score and a count, never the adopter's score.
+    own = catalogue.cross_tenant_catalogue(plant, PUBLISHER)[0]
+    assert own["my_score"] is None and own["evaluations"] == 1
+    assert own["publisher_score"]["metrics"] == seen["publisher_score"]["metrics"]
+    after = catalogue.cross_tenant_catalogue(plant, ADOPTER)[0]
+    assert after["my_score"]["action"] == "adopted"
+    # The adopted copy predicts the adopter's parts with the publisher's model.
+    loaded = registry.load_version(adopted)
+    frame = plant.training_frame(ADOPTER, START, NOW, ["imm-11"])
+    assert len(loaded.predict(frame)) == len(frame)
+    with pytest.raises(Conflict):  # an adopted copy is not the adopter's to publish
+        catalogue.publish_model(plant, ADOPTER, adopted.name, adopted.version, data_dir=tmp_path)
+
+
+def test_missing_features_are_named_in_both_languages(plant, published):
+    with pytest.raises(InvalidInput) as err:
+        catalogue.evaluate_entry(plant, ADOPTER, published.id, start=START, end=NOW, machine_ids=["cnc-11"])
+    assert (
+        err.value.code == "missing_features"
+        and "melt_temp_c" in err.value.en
+        and "melt_temp_c" in err.value.ko
+    )
+
+
+def test_fine_tuning_on_too_few_defects_is_refused_in_words(plant, published, tmp_path):
+    with pytest.raises(InvalidInput) as err:
+        catalogue.fine_tune_entry(
+            plant,
+            ADOPTER,
+            published.id,
+            start=START,
+            end=NOW,
+            machine_ids=["imm-11"],
+            budget_s=2,
+            data_dir=tmp_path,
+        )
+    assert err.value.code == "too_few_of_a_class" and "'ng'" in err.value.en and err.value.ko

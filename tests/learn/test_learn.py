@@ -1,0 +1,241 @@
+"""Specifications of sandan.learn: the leakage guard, honest splits, cost-driven thresholds, explanations,
+artifacts, and a small real-data check on AI4I 2020."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sandan.domain import InvalidInput
+from sandan.learn import (
+    AnomalyDetector,
+    Classifier,
+    Regressor,
+    cross_validate,
+    grouped_splits,
+    load_model,
+    nasa_score,
+    save_model,
+    screen_columns,
+    time_ordered_splits,
+)
+from sandan.learn.automl import cost_threshold
+from tests.conftest import require_dataset
+
+
+@pytest.fixture(scope="module")
+def ai4i() -> pd.DataFrame:
+    path = require_dataset("ai4i2020") / "ai4i2020.csv"
+    return pd.read_csv(path)
+
+
+@pytest.fixture(scope="module")
+def ai4i_model(ai4i):
+    return Classifier(time_budget_s=3).fit(ai4i.iloc[:4000], "Machine failure")
+
+
+def test_guard_refuses_identifiers_and_failure_mode_flags(ai4i):
+    features, refused = screen_columns(ai4i, "Machine failure")
+    kinds = {r.column: r.kind for r in refused}
+    assert kinds["UDI"] == "identifier" and kinds["Product ID"] == "identifier"
+    for flag in ("TWF", "HDF", "PWF", "OSF", "RNF"):
+        assert kinds[flag] in ("outcome", "outcome_sibling"), flag
+    assert set(features) == {
+        "Type",
+        "Air temperature [K]",
+        "Process temperature [K]",
+        "Rotational speed [rpm]",
+        "Torque [Nm]",
+        "Tool wear [min]",
+    }
+    message = next(r for r in refused if r.column == "TWF")
+    assert "TWF" in message.en and "TWF" in message.ko
+
+
+def test_guard_refuses_defect_type_when_learning_ok_ng():
+    rng = np.random.default_rng(0)
+    n = 600
+    temp = rng.normal(200, 5, n)
+    ng = temp + rng.normal(0, 3, n) > 205
+    defect = np.where(ng, rng.choice(["burr", "crack"], n), None)
+    frame = pd.DataFrame({"temp": temp, "defect_type": defect, "result": np.where(ng, "ng", "ok")})
+    features, refused = screen_columns(frame, "result")
+    assert features == ["temp"]
+    assert refused[0].column == "defect_type" and refused[0].kind == "outcome"
+
+
+def test_guard_refuses_a_copy_and_a_class_of_a_numeric_target():
+    rng = np.random.default_rng(1)
+    rul = rng.uniform(0, 200, 500)
+    frame = pd.DataFrame(
+        {
+            "vibration": rul * -0.1 + rng.normal(0, 5, 500),
+            "rul_hours": rul * 24,
+            "near_end": (rul < 30).astype(int),
+            "rul": rul,
+        }
+    )
+    features, refused = screen_columns(frame, "rul", task="regression")
+    assert features == ["vibration"]
+    assert {r.column for r in refused} == {"rul_hours", "near_end"}
+
+
+def test_asking_for_a_refused_column_raises_with_its_name(ai4i):
+    with pytest.raises(InvalidInput) as err:
+        Classifier(time_budget_s=1, features=["Torque [Nm]", "HDF"]).fit(ai4i.iloc[:2000], "Machine failure")
+    assert "HDF" in err.value.en and "HDF" in err.value.ko
+
+
+def test_grouped_splits_never_put_one_group_on_both_sides():
+    groups = np.repeat(np.arange(40), 7)
+    for few in (groups[:70], groups):  # leave-one-group-out and group k-fold
+        splits, _, _ = grouped_splits(few, n_splits=5)
+        for train, test in splits:
+            assert not set(few[train]) & set(few[test])
+
+
+def test_time_ordered_splits_test_only_after_training():
+    order = np.random.default_rng(2).permutation(300)
+    for train, test in time_ordered_splits(order, n_splits=4)[0]:
+        assert order[train].max() < order[test].min()
+
+
+def test_threshold_falls_as_a_missed_defect_costs_more():
+    rng = np.random.default_rng(3)
+    y = (rng.random(4000) < 0.1).astype(int)
+    prob = np.clip(0.1 + 0.5 * y + rng.normal(0, 0.2, 4000), 0, 1)
+    even = cost_threshold(prob, y, cost_miss=1, cost_false_alarm=1)
+    costly_miss = cost_threshold(prob, y, cost_miss=20, cost_false_alarm=1)
+    costly_alarm = cost_threshold(prob, y, cost_miss=1, cost_false_alarm=20)
+    assert costly_miss < even < costly_alarm
+
+
+def test_classifier_threshold_follows_the_cost_ratio(ai4i):
+    data = ai4i.iloc[:3000]
+    cheap = Classifier(time_budget_s=2, cost_miss=1).fit(data, "Machine failure")
+    dear = Classifier(time_budget_s=2, cost_miss=30).fit(data, "Machine failure")
+    assert dear.threshold_ < cheap.threshold_
+    assert (dear.predict(data) == 1).sum() > (cheap.predict(data) == 1).sum()
+
+
+def test_contributions_sum_to_the_raw_score(ai4i, ai4i_model):
+    rows = ai4i.iloc[4000:4300]
+    explanation = ai4i_model.explain(rows)
+    np.testing.assert_allclose(explanation.raw(), ai4i_model.decision_function(rows), atol=1e-8)
+    sentences = explanation.sentences(int(np.argmax(ai4i_model.predict_proba(rows)[:, 1])))
+    assert sentences and "odds of Machine failure" in sentences[0]
+    assert explanation.summary("ko")[0].startswith("예측을")
+
+
+def test_linear_model_contributions_sum_to_the_raw_score():
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"a": rng.normal(size=300), "kind": rng.choice(["x", "y", "z"], 300)})
+    y = 2 * X["a"] + (X["kind"] == "y") + rng.normal(0, 0.1, 300)
+    model = Regressor(time_budget_s=1, generate_features=False).fit(X, y)
+    assert model.model_kind_ == "linear"  # a linear truth: the baseline wins
+    np.testing.assert_allclose(model.explain(X).raw(), model.predict(X), atol=1e-8)
+
+
+def test_save_and_load_predict_identically(ai4i, ai4i_model, tmp_path):
+    save_model(ai4i_model, tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    rows = ai4i.iloc[4000:5000]
+    np.testing.assert_array_equal(again.predict_proba(rows), ai4i_model.predict_proba(rows))
+    np.testing.assert_array_equal(again.predict(rows), ai4i_model.predict(rows))
+    meta = (tmp_path / "m" / "metadata.json").read_text(encoding="utf-8")
+    assert ai4i_model.fingerprint_ in meta and '"lightgbm"' in meta
+
+
+def test_ai4i_subset_reaches_a_sane_score(ai4i):
+    evaluation = cross_validate(Classifier(time_budget_s=6), ai4i.iloc[:5000], "Machine failure", n_splits=3)
+    assert evaluation.metrics["roc_auc"] > 0.93
+    assert evaluation.metrics["f1"] > 0.6
+    lo, hi = evaluation.intervals["f1"]
+    assert lo <= evaluation.metrics["f1"] <= hi
+    assert "UDI" in evaluation.report("en") and "UDI" in evaluation.report("ko")
+
+
+def test_binary_metrics_equal_scikit_learns_including_ties():
+    from sklearn.metrics import (
+        average_precision_score,
+        f1_score,
+        precision_score,
+        recall_score,
+        roc_auc_score,
+    )
+
+    from sandan.learn.evaluate import metric_set
+
+    rng = np.random.default_rng(8)
+    for n, decimals in ((7, 1), (60, 1), (3000, 1), (3000, 6)):
+        y = (rng.random(n) < 0.2).astype(int)
+        y[:2] = [0, 1]
+        prob = np.round(np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1), decimals)
+        pred = (prob >= 0.5).astype(int)
+        ours = metric_set("binary", y, pred, prob)
+        theirs = {
+            "f1": f1_score(y, pred, zero_division=0),
+            "precision": precision_score(y, pred, zero_division=0),
+            "recall": recall_score(y, pred, zero_division=0),
+            "roc_auc": roc_auc_score(y, prob),
+            "pr_auc": average_precision_score(y, prob),
+        }
+        for key, value in theirs.items():
+            assert ours[key] == pytest.approx(value, abs=1e-12), (n, decimals, key)
+    nothing_flagged = metric_set("binary", np.array([0, 1, 0]), np.zeros(3, int), np.array([0.1, 0.2, 0.3]))
+    assert nothing_flagged["precision"] == nothing_flagged["f1"] == 0.0
+
+
+def test_an_ensemble_of_seeds_predicts_the_mean_and_survives_saving(ai4i, tmp_path):
+    model = Classifier(time_budget_s=60, max_trials=1, ensemble=3).fit(ai4i.iloc[:2000], "Machine failure")
+    assert len(model.members_) == 3 and model.search_["members"] == 3
+    rows = ai4i.iloc[2000:2300]
+    M = model.space_.transform(rows)
+    mean_raw = np.mean([b.predict(M, raw_score=True) for b in model.members_], axis=0)
+    np.testing.assert_allclose(model.decision_function(rows), mean_raw)
+    np.testing.assert_allclose(model.explain(rows).raw(), mean_raw, atol=1e-8)
+    save_model(model, tmp_path / "m")
+    again = load_model(tmp_path / "m")
+    assert len(again.members_) == 3
+    np.testing.assert_array_equal(again.predict_proba(rows), model.predict_proba(rows))
+
+
+def test_rolling_slopes_recover_a_linear_trend_and_never_look_ahead():
+    from sandan.learn import rolling_features
+
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "unit": np.repeat([1, 2], n),
+            "cycle": np.tile(np.arange(n), 2),
+            "x": np.concatenate([5 + 0.5 * np.arange(n), 3 - 2.0 * np.arange(n)]),
+        }
+    )
+    feats = rolling_features(frame, "unit", "cycle", ["x"], slopes=(10, 0), ewm_alphas=(0.1, 0.3))
+    np.testing.assert_allclose(feats["x slope10"].iloc[5:n], 0.5)
+    np.testing.assert_allclose(feats["x slope"].iloc[n + 5 :], -2.0)
+    assert {"x ewm", "x ewm0.3", "x since start", "age"} <= set(feats.columns)
+    # Features of a row do not change when the unit's later rows are removed (valid on a stream).
+    early = rolling_features(
+        frame[frame["cycle"] < 30], "unit", "cycle", ["x"], slopes=(10, 0), ewm_alphas=(0.1, 0.3)
+    )
+    pd.testing.assert_frame_equal(early, feats.loc[early.index])
+
+
+def test_nasa_score_penalises_late_more_than_early():
+    assert nasa_score([50], [60]) > nasa_score([50], [40]) > 0
+    assert nasa_score([50], [50]) == 0
+
+
+def test_anomaly_detector_flags_an_injected_fault_and_splits_its_score():
+    rng = np.random.default_rng(5)
+    normal = pd.DataFrame(rng.normal(size=(1000, 4)), columns=list("abcd"))
+    normal["b"] = normal["a"] * 2 + rng.normal(0, 0.1, 1000)
+    detector = AnomalyDetector().fit(normal)
+    fault = normal[normal["a"].abs() > 1].iloc[:5].copy()
+    fault["b"] = -fault["a"] * 2  # breaks the a–b relation without leaving the normal range of b
+    assert detector.predict(fault).all()
+    parts = detector.explain(fault)
+    np.testing.assert_allclose(parts.sum(axis=1), detector.score_samples(fault))
+    assert (parts.idxmax(axis=1).isin(["a", "b"])).all()

@@ -1,0 +1,98 @@
+"""The model registry: training from the store registers a candidate; promotion, loading and explanations.
+
+Data: three demo companies of the virtual complex (sandan.twin.virtual), backfilled once per session.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sandan.domain import InvalidInput, NotFound
+from sandan.learn import registry
+from sandan.learn.train import train_model
+from tests.learn.demo_plant import NOW, PUBLISHER, START
+
+
+def test_training_registers_a_candidate_with_its_evaluation_and_fingerprint(plant, trained):
+    mv = registry.get_version(plant, PUBLISHER, "defects", 1)
+    assert mv.stage == "candidate" and mv.task == "Classifier" and mv.target == "result"
+    assert mv.trained_by == "daesung-plastics-admin" and mv.trained_at is not None
+    assert {"melt_temp_c", "holding_pressure_bar"} & set(mv.features)
+    assert not {"machine_id", "part_id", "lot_id", "time", "defect_type"} & set(mv.features)
+    assert mv.metrics["metrics"]["roc_auc"] > 0.7  # the poor-settings machine's defects are learnable
+    assert mv.metrics["report"]["ko"] and mv.metrics["report"]["en"] != mv.metrics["report"]["ko"]
+    meta = json.loads((Path(mv.artifact) / "metadata.json").read_text())
+    assert meta["training_data"]["fingerprint_sha256"] == mv.fingerprint == trained.model.fingerprint
+    assert Path(mv.artifact).parts[-3:] == (PUBLISHER, "defects", "1")
+
+
+def test_a_registry_round_trip_predicts_identically(plant, trained):
+    registry.promote(plant, PUBLISHER, "defects", 1, user_id="kim")
+    mv = registry.production_model(plant, PUBLISHER, "defects")
+    loaded = registry.load_version(mv)
+    frame = plant.training_frame(PUBLISHER, START, NOW)
+    np.testing.assert_array_equal(loaded.predict_proba(frame), trained.task.predict_proba(frame))
+    np.testing.assert_array_equal(loaded.predict(frame), trained.task.predict(frame))
+    assert registry.load_version(mv) is loaded  # cached
+    assert plant.list_audit(PUBLISHER)[0]["action"] == "model.production"
+
+
+def test_promoting_a_new_version_retires_the_old_one(plant, trained):
+    registry.promote(plant, PUBLISHER, "defects", 1)
+    v1 = registry.get_version(plant, PUBLISHER, "defects", 1)
+    v2 = replace(v1, version=plant.next_model_version(PUBLISHER, "defects"), stage="candidate")
+    plant.add_model_version(PUBLISHER, v2)
+    registry.promote(plant, PUBLISHER, "defects", v2.version)
+    stages = {m.version: m.stage for m in registry.list_models(plant, PUBLISHER, "defects")}
+    assert stages == {1: "retired", 2: "production"}
+    registry.set_stage(plant, PUBLISHER, "defects", 2, "retired")
+    assert registry.production_models(plant, PUBLISHER) == []
+
+
+def test_an_unknown_version_is_not_found_and_a_bad_name_is_refused(plant, tmp_path):
+    with pytest.raises(NotFound):
+        registry.promote(plant, PUBLISHER, "defects", 9)
+    with pytest.raises(InvalidInput) as err:
+        train_model(plant, PUBLISHER, name="../x", start=START, end=NOW, data_dir=tmp_path)
+    assert err.value.ko
+
+
+def test_too_few_rows_is_a_clear_error(plant, tmp_path):
+    with pytest.raises(InvalidInput) as err:
+        train_model(plant, PUBLISHER, name="d", start=NOW, end=NOW + (NOW - START), data_dir=tmp_path)
+    assert "at least 30" in err.value.en and err.value.code == "too_few_rows"
+
+
+def test_explanations_give_importance_and_sentences_in_both_languages(plant):
+    en = registry.explain_version(plant, PUBLISHER, "defects", 1, START, NOW, lang="en", rows=3)
+    ko = registry.explain_version(plant, PUBLISHER, "defects", 1, START, NOW, lang="ko", rows=3)
+    assert en["importance"][0]["share"] >= en["importance"][-1]["share"] >= 0 < en["importance"][0]["share"]
+    assert abs(sum(i["share"] for i in en["importance"]) - 1) < 0.2
+    assert len(en["recent"]) == 3 and all(r["sentences"] for r in en["recent"])
+    assert en["summary"][0].startswith("The features") and ko["summary"][0].startswith("예측을")
+
+
+def test_the_cli_lists_and_promotes_versions_and_refuses_bad_training(demo_template, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from sandan.cli.main import app
+    from tests.learn.demo_plant import open_copy
+
+    open_copy(demo_template[0], tmp_path).close()
+    monkeypatch.setenv("SANDAN_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "200")
+    runner = CliRunner()
+    listed = runner.invoke(app, ["models", "list", "--company", PUBLISHER])
+    assert listed.exit_code == 0 and "defects" in listed.stdout and "candidate" in listed.stdout
+    promoted = runner.invoke(
+        app, ["models", "promote", "--company", PUBLISHER, "--name", "defects", "--version", "1"]
+    )
+    assert promoted.exit_code == 0 and "운영" in promoted.stdout
+    assert "production" in runner.invoke(app, ["models", "list", "--company", PUBLISHER]).stdout
+    refused = runner.invoke(app, ["train", "--company", PUBLISHER, "--name", "d", "--days", "0.001"])
+    assert refused.exit_code == 2 and "at least 30" in refused.output

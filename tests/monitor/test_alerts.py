@@ -1,0 +1,354 @@
+"""Alert rules: each kind fires on its pattern, opens once, closes with hysteresis; webhook and e-mail delivery
+to real local servers; acknowledgement; the evaluator thread starts and stops."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from sandan.collect import ingest_parts, ingest_readings
+from sandan.domain import Company, Conflict, InvalidInput, NotFound
+from sandan.monitor.alert_store import AlertStore
+from sandan.monitor.alerts import (
+    AlertEvaluator,
+    AlertRule,
+    Delivery,
+    acknowledge_alert,
+    evaluate_alerts,
+    report_prediction,
+)
+from tests.monitor.conftest import COMPANY, add_events, add_parts, kst, spread
+
+T0 = kst("2025-03-10", "09:00")
+QUIET = Delivery(backoff_s=0.0)
+
+
+@pytest.fixture
+def alerts(tmp_path):
+    a = AlertStore(tmp_path / "alerts.sqlite")
+    yield a
+    a.close()
+
+
+def readings(store, machine: str, signal: str, points: list[tuple[float, float]]) -> None:
+    """points: (minutes after T0, value)."""
+    rows = [
+        {"time": (T0 + timedelta(minutes=m)).isoformat(), "machine_id": machine, "signal": signal, "value": v}
+        for m, v in points
+    ]
+    receipt = ingest_readings(store, COMPANY, rows, register_signals=True)
+    assert receipt.rejected == 0, receipt.issues
+
+
+def rule(alerts, **fields) -> AlertRule:
+    r = AlertRule(**fields)
+    alerts.put_rule(COMPANY, r.id, r.model_dump(), "kim")
+    return r
+
+
+def run(store, alerts, minutes: float, **kw):
+    return evaluate_alerts(
+        store, COMPANY, T0 + timedelta(minutes=minutes), alerts=alerts, delivery=QUIET, **kw
+    )
+
+
+def events(changes) -> list[tuple[str, str]]:
+    return [(c.event, c.subject) for c in changes]
+
+
+# ---- each kind fires on its pattern ---------------------------------------------------------------------
+def test_threshold_opens_once_and_does_not_refire_while_the_value_stays_high(plant, alerts):
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80, hold_s=120)
+    readings(plant, "M1", "temp", [(0, 70), (1, 85), (2, 90)])
+    readings(plant, "M2", "temp", [(0, 60), (2, 61)])
+    assert events(run(plant, alerts, 1)) == [("opened", "M1/temp")]
+    assert run(plant, alerts, 2) == []
+    assert alerts.count_alerts(COMPANY, "open") == 1
+    assert alerts.list_alerts(COMPANY)[0]["value"] == 90
+
+
+def test_an_alert_closes_only_after_the_condition_stays_clear_for_the_hold_time(plant, alerts):
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80, hold_s=120, window_s=60)
+    readings(plant, "M1", "temp", [(0, 85), (1, 70), (2, 86), (3, 70), (4, 70), (5, 70)])
+    assert events(run(plant, alerts, 0)) == [("opened", "M1/temp")]
+    assert run(plant, alerts, 1) == []  # clear for 0 s
+    assert run(plant, alerts, 2) == []  # back above: the clear time starts again, no second alert
+    assert run(plant, alerts, 3) == []  # clear since minute 3
+    assert run(plant, alerts, 4) == []  # 60 s < 120 s hold
+    assert events(run(plant, alerts, 5)) == [("closed", "M1/temp")]
+    assert alerts.count_alerts(COMPANY) == 1
+    closed = alerts.list_alerts(COMPANY)[0]
+    assert closed["status"] == "closed" and closed["closed_at"] == T0 + timedelta(minutes=5)
+
+
+def test_after_closing_a_new_alert_opens_when_the_condition_returns(plant, alerts):
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80, hold_s=0, window_s=60)
+    readings(plant, "M1", "temp", [(0, 85), (1, 70), (2, 90)])
+    assert events(run(plant, alerts, 0)) == [("opened", "M1/temp")]
+    assert events(run(plant, alerts, 1)) == [("closed", "M1/temp")]
+    assert events(run(plant, alerts, 2)) == [("opened", "M1/temp")]
+    assert alerts.count_alerts(COMPANY) == 2
+
+
+def test_below_threshold_fires_on_low_values(plant, alerts):
+    rule(alerts, id="cold", kind="threshold", signal="pressure", threshold=5, direction="below")
+    readings(plant, "M1", "pressure", [(0, 4.2)])
+    readings(plant, "M2", "pressure", [(0, 6.0)])
+    assert events(run(plant, alerts, 0)) == [("opened", "M1/pressure")]
+
+
+def test_rate_of_change_fires_on_a_fast_rise_but_not_on_a_steady_signal(plant, alerts):
+    rule(alerts, id="ramp", kind="rate_of_change", signal="temp", threshold=2.0, window_s=600)
+    readings(plant, "M1", "temp", [(0, 50), (2, 54), (4, 60)])  # 2.5 per minute
+    readings(plant, "M2", "temp", [(0, 50), (2, 50.5), (4, 51)])  # 0.25 per minute
+    changes = run(plant, alerts, 4)
+    assert events(changes) == [("opened", "M1/temp")]
+    assert alerts.get_alert(COMPANY, changes[0].alert_id)["value"] == pytest.approx(2.5)
+
+
+def test_no_data_fires_for_a_silent_machine_only(plant, alerts):
+    rule(alerts, id="silent", kind="no_data", line_id="L1", window_s=600)
+    readings(plant, "M1", "temp", [(0, 50), (9, 51)])
+    readings(plant, "M2", "temp", [(-30, 50)])  # last heard 30 minutes before T0
+    assert events(run(plant, alerts, 9)) == [("opened", "M2")]
+    readings(plant, "M2", "temp", [(10, 50)])
+    rule(alerts, id="silent", kind="no_data", line_id="L1", window_s=600, hold_s=0)
+    assert events(run(plant, alerts, 10)) == [("closed", "M2")]
+
+
+def test_spc_rule_fires_when_the_latest_point_breaks_a_run_rule(plant, alerts):
+    rule(alerts, id="bore", kind="spc", characteristic="bore_mm", chart="imr", window_s=86_400)
+    base = [10.0 + 0.01 * ((i * 7) % 5 - 2) for i in range(30)]
+    rows = [
+        {
+            "time": (T0 + timedelta(minutes=i)).isoformat(),
+            "machine_id": "M1",
+            "part_id": f"p{i}",
+            "result": "ok",
+            "measures": {"bore_mm": v},
+        }
+        for i, v in enumerate(base)
+    ]
+    assert ingest_parts(plant, COMPANY, rows).rejected == 0
+    assert run(plant, alerts, 30) == []  # in control
+    out = {"time": (T0 + timedelta(minutes=31)).isoformat(), "machine_id": "M1", "part_id": "p31"}
+    assert (
+        ingest_parts(plant, COMPANY, [{**out, "result": "ok", "measures": {"bore_mm": 11.0}}]).rejected == 0
+    )
+    changes = run(plant, alerts, 32)
+    assert events(changes) == [("opened", "bore_mm")]
+    alert = alerts.get_alert(COMPANY, changes[0].alert_id)
+    assert "3σ" in alert["message_en"] and "관리한계" in alert["message_ko"]
+
+
+def test_oee_drop_fires_for_the_machine_below_target(plant, alerts):
+    start, end = kst("2025-03-10", "08:00"), kst("2025-03-10", "10:00")
+    add_events(plant, [("M1", start, end, "running", None), ("M2", start, end, "down", "spindle")])
+    add_parts(plant, "M1", spread(start, end, 110))  # ideal 60 s: 110 parts in 2 h ≈ 92 %
+    rule(alerts, id="oee", kind="oee_drop", threshold=0.6, line_id="L1", window_s=7200)
+    changes = evaluate_alerts(plant, COMPANY, end, alerts=alerts, delivery=QUIET)
+    assert events(changes) == [("opened", "M2")]
+    assert alerts.get_alert(COMPANY, changes[0].alert_id)["value"] == 0.0
+
+
+def test_a_reported_prediction_above_the_limit_opens_an_alert_at_once(plant, alerts):
+    rule(alerts, id="ng-risk", kind="prediction", threshold=0.5, hold_s=0)
+    changes = report_prediction(
+        plant, COMPANY, "M1", 0.82, model="lgbm", at=T0, alerts=alerts, delivery=QUIET
+    )
+    assert events(changes) == [("opened", "M1/lgbm")]
+    assert report_prediction(plant, COMPANY, "M1", 0.9, model="lgbm", at=T0, alerts=alerts) == []
+    later = T0 + timedelta(minutes=1)
+    changes = report_prediction(
+        plant, COMPANY, "M1", 0.1, model="lgbm", at=later, alerts=alerts, delivery=QUIET
+    )
+    assert events(changes) == [("closed", "M1/lgbm")]
+
+
+def test_a_stale_prediction_does_not_hold_an_alert_open(plant, alerts):
+    rule(alerts, id="ng-risk", kind="prediction", threshold=0.5, hold_s=0, window_s=600)
+    report_prediction(plant, COMPANY, "M1", 0.9, at=T0, alerts=alerts, delivery=QUIET)
+    assert events(run(plant, alerts, 11)) == [("closed", "M1/default")]
+
+
+def test_predictions_for_unknown_machines_or_impossible_probabilities_are_refused(plant, alerts):
+    with pytest.raises(NotFound):
+        report_prediction(plant, COMPANY, "nope", 0.5, at=T0, alerts=alerts)
+    with pytest.raises(InvalidInput):
+        report_prediction(plant, COMPANY, "M1", 1.5, at=T0, alerts=alerts)
+
+
+def test_rules_say_what_they_miss():
+    with pytest.raises(ValueError, match="signal, threshold"):
+        AlertRule(id="x", kind="threshold")
+    with pytest.raises(ValueError, match="fraction"):
+        AlertRule(id="x", kind="oee_drop", threshold=60)
+    with pytest.raises(ValueError, match="http"):
+        AlertRule(id="x", kind="no_data", webhook_url="file:///etc/passwd")
+
+
+def test_rules_and_alerts_of_one_company_are_invisible_to_another(plant, alerts):
+    plant.upsert_company(Company(id="bravo", name="브라보"))
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80)
+    readings(plant, "M1", "temp", [(0, 99)])
+    run(plant, alerts, 0)
+    assert alerts.list_rules("bravo") == [] and alerts.list_alerts("bravo") == []
+    assert evaluate_alerts(plant, "bravo", T0, alerts=alerts, delivery=QUIET) == []
+    alert_id = alerts.list_alerts(COMPANY)[0]["id"]
+    assert alerts.get_alert("bravo", alert_id) is None
+    with pytest.raises(NotFound):
+        acknowledge_alert(alerts, "bravo", alert_id, "lee", "not mine")
+
+
+# ---- acknowledgement ------------------------------------------------------------------------------------
+def test_acknowledge_records_who_when_and_the_comment_once(plant, alerts):
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80)
+    readings(plant, "M1", "temp", [(0, 99)])
+    alert_id = run(plant, alerts, 0)[0].alert_id
+    acked = acknowledge_alert(alerts, COMPANY, alert_id, "kim", " 냉각수 밸브 점검 중 ", T0)
+    assert (acked["acked_by"], acked["ack_comment"], acked["acked_at"]) == ("kim", "냉각수 밸브 점검 중", T0)
+    assert acked["status"] == "open"  # acknowledging does not close: the condition still holds
+    with pytest.raises(Conflict):
+        acknowledge_alert(alerts, COMPANY, alert_id, "park", "again")
+
+
+# ---- delivery to real servers ---------------------------------------------------------------------------
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict] = []
+    fail_first = 0
+
+    def do_POST(self):  # noqa: N802 - the http.server API
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        cls = type(self)
+        if cls.fail_first > 0:
+            cls.fail_first -= 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        cls.received.append(body)
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def webhook():
+    class Hook(_Hook):
+        received = []
+        fail_first = 0
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", Hook
+    server.shutdown()
+    server.server_close()
+
+
+def test_webhook_receives_the_opening_and_closing_as_json(plant, alerts, webhook):
+    url, hook = webhook
+    rule(alerts, id="hot", name="주축 과열", kind="threshold", signal="temp", threshold=80, hold_s=0,
+         window_s=60, webhook_url=url, severity="critical")  # fmt: skip
+    readings(plant, "M1", "temp", [(0, 95), (1, 60)])
+    alert_id = run(plant, alerts, 0)[0].alert_id
+    run(plant, alerts, 1)
+    assert [b["event"] for b in hook.received] == ["opened", "closed"]
+    first = hook.received[0]
+    assert first["alert"]["id"] == alert_id and first["alert"]["company_id"] == COMPANY
+    assert first["alert"]["severity"] == "critical" and first["rule"]["name"] == "주축 과열"
+    assert "95" in first["alert"]["message"]["en"] and "한계" in first["alert"]["message"]["ko"]
+    assert [(d["event"], d["ok"]) for d in alerts.list_deliveries(COMPANY, alert_id)] == [
+        ("opened", True),
+        ("closed", True),
+    ]
+
+
+def test_webhook_is_retried_after_a_server_error(plant, alerts, webhook):
+    url, hook = webhook
+    hook.fail_first = 2
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80, webhook_url=url)
+    readings(plant, "M1", "temp", [(0, 95)])
+    alert_id = run(plant, alerts, 0)[0].alert_id
+    assert len(hook.received) == 1
+    (d,) = alerts.list_deliveries(COMPANY, alert_id)
+    assert d["ok"] and d["attempts"] == 3
+
+
+def _dead_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_an_unreachable_webhook_is_recorded_as_failed_and_the_alert_still_opens(plant, alerts):
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80,
+         webhook_url=f"http://127.0.0.1:{_dead_port()}/hook")  # fmt: skip
+    readings(plant, "M1", "temp", [(0, 95)])
+    t = time.perf_counter()
+    alert_id = run(plant, alerts, 0)[0].alert_id
+    assert time.perf_counter() - t < 5
+    (d,) = alerts.list_deliveries(COMPANY, alert_id)
+    assert not d["ok"] and d["attempts"] == QUIET.retries and d["error"]
+    assert alerts.get_alert(COMPANY, alert_id)["status"] == "open"
+
+
+@pytest.fixture
+def smtp_server():
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's handler API
+            self.messages.append(envelope)
+            return "250 Message accepted for delivery"
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=_dead_port())
+    controller.start()
+    yield controller, inbox
+    controller.stop()
+
+
+def test_email_is_delivered_in_korean_and_english(plant, alerts, smtp_server):
+    import email
+
+    controller, inbox = smtp_server
+    delivery = Delivery(smtp_host="127.0.0.1", smtp_port=controller.port, smtp_from="alerts@sandan.test")
+    rule(alerts, id="hot", name="주축 과열", kind="threshold", signal="temp", threshold=80,
+         email_to=["kim@acme.test", "line-lead@acme.test"])  # fmt: skip
+    readings(plant, "M1", "temp", [(0, 95)])
+    changes = evaluate_alerts(plant, COMPANY, T0, alerts=alerts, delivery=delivery)
+    (envelope,) = inbox.messages
+    assert envelope.mail_from == "alerts@sandan.test"
+    assert sorted(envelope.rcpt_tos) == ["kim@acme.test", "line-lead@acme.test"]
+    msg = email.message_from_bytes(envelope.content, policy=email.policy.default)
+    assert "주축 과열" in msg["Subject"] and "ALERT" in msg["Subject"]
+    body = msg.get_content()
+    assert "M1 temp = 95" in body and "한계 80 초과" in body
+    (d,) = alerts.list_deliveries(COMPANY, changes[0].alert_id)
+    assert d["channel"] == "email" and d["ok"]
+
+
+# ---- the background evaluator ---------------------------------------------------------------------------
+def test_the_evaluator_thread_runs_rounds_and_stops(plant, alerts):
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80, window_s=3600)
+    just_now = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+    row = {"time": just_now, "machine_id": "M1", "signal": "temp", "value": 95}
+    assert ingest_readings(plant, COMPANY, [row], register_signals=True).rejected == 0
+    ev = AlertEvaluator(plant, alerts, interval_s=0.05, delivery=QUIET).start()
+    deadline = time.monotonic() + 5
+    while alerts.count_alerts(COMPANY) == 0 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    ev.stop()
+    assert not ev.running and ev.rounds >= 1
+    assert alerts.count_alerts(COMPANY, "open") == 1

@@ -1,0 +1,266 @@
+"""OEE (ISO 22400-2:2014) against hand-computed shifts, with data ingested the way a user sends it.
+
+Calendar: the default two 12-h shifts in Asia/Seoul — day 08:00-20:00 with lunch 12:00-13:00 (planned operation
+time 11 h = 39 600 s), night 20:00-08:00 with a meal break 00:00-01:00. 2025-03-10 is a Monday.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sandan.domain import InvalidInput, NotFound
+from sandan.monitor import (
+    ShiftCalendar,
+    downtime_pareto,
+    oee,
+    oee_report,
+    oee_trend,
+    six_big_losses,
+    unexplained_downtime,
+)
+
+from .conftest import COMPANY, add_events, add_parts, kst, spread
+
+DAY = "2025-03-10"
+
+
+def _standard_day_shift(store):
+    """M1 (ideal 60 s) in the day shift of 2025-03-10:
+    08-10 running | 10:00-10:30 down 'spindle' | 10:30-11:00 setup | 11-15 running (lunch 12-13 is no plan)
+    | 15:00-15:30 planned_stop | 15:30-16:00 down, no reason | 16-20 running.
+    450 parts, 10 scrap, two of them within 10 minutes after the setup ended at 11:00."""
+    t = lambda c: kst(DAY, c)  # noqa: E731
+    add_events(
+        store,
+        [
+            ("M1", t("08:00"), t("10:00"), "running", None),
+            ("M1", t("10:00"), t("10:30"), "down", "spindle"),
+            ("M1", t("10:30"), t("11:00"), "setup", "changeover"),
+            ("M1", t("11:00"), t("15:00"), "running", None),
+            ("M1", t("15:00"), t("15:30"), "planned_stop", "pm"),
+            ("M1", t("15:30"), t("16:00"), "down", None),
+            ("M1", t("16:00"), t("20:00"), "running", None),
+        ],
+    )
+    first = spread(t("08:00"), t("10:00"), 100)
+    second = spread(t("11:00"), t("12:00"), 50)
+    third = spread(t("13:00"), t("15:00"), 100)
+    fourth = spread(t("16:00"), t("20:00"), 200)
+    ng = {second[0], second[1], *fourth[10:18]}
+    add_parts(store, "M1", first + second + third + fourth, ng_times=ng, product="shaft")
+
+
+def _row(frame, **where):
+    sel = frame
+    for k, v in where.items():
+        sel = sel[sel[k] == v]
+    assert len(sel) == 1, sel
+    return sel.iloc[0]
+
+
+def test_hand_computed_day_shift(plant):
+    _standard_day_shift(plant)
+    table = oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), by="machine", machine_ids=["M1"])
+    r = _row(table, machine_id="M1")
+    assert r.planned_operation_time_s == 39_600  # 12 h less 1 h lunch
+    assert r.planned_down_time_s == 1_800  # planned_stop event
+    assert r.planned_busy_time_s == 37_800
+    assert r.run_time_s == 32_400  # 2 h + (4 h − 1 h lunch) + 4 h
+    assert r.down_time_s == 3_600 and r.setup_time_s == 1_800 and r.no_data_time_s == 0
+    assert (r.produced_qty, r.good_qty, r.scrap_qty) == (450, 440, 10)
+    assert r.availability == pytest.approx(32_400 / 37_800)
+    assert r.effectiveness == pytest.approx(450 * 60 / 32_400)
+    assert r.quality == pytest.approx(440 / 450)
+    assert r.oee == pytest.approx(440 * 60 / 37_800)  # = ideal time of good parts / planned busy time
+    assert not r.effectiveness_capped and r.oee_status == "ok"
+
+
+def test_six_big_losses_add_up_to_planned_busy_time(plant):
+    _standard_day_shift(plant)
+    losses = six_big_losses(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), machine_ids=["M1"]).iloc[0]
+    assert losses.breakdowns_s == 3_600
+    assert losses.setup_adjustment_s == 1_800
+    assert losses.idling_minor_stops_s == 0
+    assert losses.reduced_speed_s == pytest.approx(32_400 - 450 * 60)
+    assert losses.reduced_yield_s == pytest.approx(2 * 60)  # the two scrap parts right after the setup
+    assert losses.process_defects_s == pytest.approx(8 * 60)
+    assert losses.fully_productive_time_s == pytest.approx(440 * 60)
+    parts = [
+        "breakdowns_s",
+        "setup_adjustment_s",
+        "idling_minor_stops_s",
+        "reduced_speed_s",
+        "process_defects_s",
+        "reduced_yield_s",
+        "unrecorded_s",
+        "fully_productive_time_s",
+    ]
+    assert sum(losses[p] for p in parts) == pytest.approx(losses.planned_busy_time_s)
+
+
+def test_downtime_pareto_and_unexplained_downtime(plant):
+    _standard_day_shift(plant)
+    args = (plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"))
+    pareto = downtime_pareto(*args)
+    assert list(pareto["down_time_s"]) == [1_800, 1_800]
+    assert set(pareto["reason_code"].fillna("-")) == {"spindle", "-"}
+    assert pareto["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    assert "사유" in pareto[pareto["reason_code"].isna()]["label_ko"].iloc[0]
+    todo = unexplained_downtime(*args)
+    assert len(todo) == 1
+    row = todo.iloc[0]
+    assert row.machine_id == "M1" and row.down_time_s == 1_800
+    assert row.event_start == kst(DAY, "15:30")  # the store's key of the event to label
+    assert row.shift_ids == f"{DAY}/day"
+
+
+def test_no_planned_time_leaves_oee_undefined_not_divided_by_zero(plant):
+    # 2025-03-15 is a Saturday, 2025-03-03 the substitute holiday for 3·1절: no shift is planned on either.
+    for day in ("2025-03-15", "2025-03-03"):
+        add_events(plant, [("M1", kst(day, "09:00"), kst(day, "11:00"), "running", None)])
+        add_parts(plant, "M1", spread(kst(day, "09:00"), kst(day, "11:00"), 10))
+        # 08-20 only: Friday's night shift legitimately reaches into Saturday until 08:00.
+        report = oee_report(plant, COMPANY, kst(day, "08:00"), kst(day, "20:00"), machine_ids=["M1"])
+        r = _row(report.table("machine"), machine_id="M1")
+        assert r.planned_busy_time_s == 0
+        assert r.oee_status == "no_planned_time"
+        assert all(math.isnan(r[k]) for k in ("availability", "effectiveness", "quality", "oee"))
+        assert report.produced_outside_shifts == {"M1": 10}
+        assert report.notes and report.notes[0]["code"] == "produced_outside_shifts"
+
+
+def test_down_the_whole_shift(plant):
+    add_events(plant, [("M1", kst(DAY, "08:00"), kst(DAY, "20:00"), "down", "hydraulic")])
+    r = _row(oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), machine_ids=["M1"]), machine_id="M1")
+    assert r.planned_busy_time_s == 39_600 and r.down_time_s == 39_600
+    assert r.availability == 0 and r.oee == 0 and r.oee_status == "ok"
+    assert math.isnan(r.effectiveness) and math.isnan(r.quality)  # nothing ran, nothing was made
+    pareto = downtime_pareto(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"))
+    assert pareto.iloc[0].reason_code == "hydraulic" and pareto.iloc[0].down_time_s == 39_600
+
+
+def test_cycle_spanning_a_shift_boundary_counts_where_it_completes(plant):
+    # Running 19:00-21:00 crosses the 20:00 day→night boundary; run time splits exactly at it.
+    add_events(plant, [("M1", kst(DAY, "19:00"), kst(DAY, "21:00"), "running", None)])
+    # A cycle started 19:59:40 completes 20:00:30 → night; one completing exactly at 20:00:00 → night too.
+    add_parts(plant, "M1", [kst(DAY, "19:30"), kst(DAY, "20:00:00"), kst(DAY, "20:00:30")])
+    table = oee(plant, COMPANY, kst(DAY, "19:00"), kst(DAY, "21:00"), by="shift", machine_ids=["M1"])
+    day, night = _row(table, shift_name="day"), _row(table, shift_name="night")
+    assert day.run_time_s == 3_600 and night.run_time_s == 3_600
+    assert day.produced_qty == 1 and night.produced_qty == 2
+    assert day.shift_id == f"{DAY}/day" and night.shift_id == f"{DAY}/night"
+
+
+def test_faster_than_ideal_cycle_is_capped_and_flagged(plant):
+    add_events(plant, [("M1", kst(DAY, "08:00"), kst(DAY, "09:00"), "running", None)])
+    add_parts(plant, "M1", spread(kst(DAY, "08:00"), kst(DAY, "09:00"), 70))  # 70 × 60 s in 3 600 s
+    r = _row(oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), machine_ids=["M1"]), machine_id="M1")
+    assert r.effectiveness_raw == pytest.approx(70 * 60 / 3_600)
+    assert r.effectiveness == 1.0 and r.effectiveness_capped
+    assert r.oee == pytest.approx(1.0 * 1.0 * 1.0)
+
+
+def test_open_interval_ends_at_next_event_or_query_end(plant):
+    add_events(
+        plant,
+        [
+            ("M1", kst(DAY, "08:00"), None, "running", None),  # open, cut by the next event
+            ("M1", kst(DAY, "09:00"), kst(DAY, "09:30"), "down", None),
+            ("M2", kst(DAY, "08:00"), None, "running", None),  # open, ends at the query end
+        ],
+    )
+    table = oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "10:00"), machine_ids=["M1", "M2"])
+    m1, m2 = _row(table, machine_id="M1"), _row(table, machine_id="M2")
+    assert (m1.run_time_s, m1.down_time_s, m1.no_data_time_s) == (3_600, 1_800, 1_800)
+    assert m2.run_time_s == 7_200
+
+
+def test_open_event_started_before_the_window_is_found(plant):
+    add_events(plant, [("M1", kst(DAY, "19:00"), None, "down", None)])  # still down next morning
+    nxt = "2025-03-11"
+    report = oee_report(plant, COMPANY, kst(nxt, "08:00"), kst(nxt, "10:00"), machine_ids=["M1"])
+    assert _row(report.table("machine"), machine_id="M1").down_time_s == 7_200
+    assert report.unexplained_downtime().iloc[0].event_start == kst(DAY, "19:00")
+
+
+def test_line_oee_sums_elements_not_ratios(plant):
+    add_events(
+        plant,
+        [
+            ("M1", kst(DAY, "08:00"), kst(DAY, "09:00"), "running", None),
+            ("M2", kst(DAY, "08:00"), kst(DAY, "08:30"), "running", None),
+            ("M2", kst(DAY, "08:30"), kst(DAY, "09:00"), "idle", None),
+        ],
+    )
+    add_parts(plant, "M1", spread(kst(DAY, "08:00"), kst(DAY, "09:00"), 30))  # 1 800 s ideal
+    add_parts(plant, "M2", spread(kst(DAY, "08:00"), kst(DAY, "08:30"), 50))  # 1 500 s ideal
+    line = _row(
+        oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), by="line", line_id="L1"), line_id="L1"
+    )
+    assert line.availability == pytest.approx((3_600 + 1_800) / 7_200)
+    assert line.effectiveness == pytest.approx((1_800 + 1_500) / 5_400)
+    assert line.oee == pytest.approx((1_800 + 1_500) / 7_200)
+
+
+def test_machine_without_ideal_cycle_time_says_so(plant):
+    add_events(plant, [("M3", kst(DAY, "08:00"), kst(DAY, "09:00"), "running", None)])
+    add_parts(plant, "M3", spread(kst(DAY, "08:00"), kst(DAY, "09:00"), 10))
+    r = _row(oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), line_id="L2"), machine_id="M3")
+    assert r.availability == 1.0 and r.quality == 1.0
+    assert math.isnan(r.effectiveness) and math.isnan(r.oee) and r.oee_status == "no_ideal_cycle_time"
+    given = oee(
+        plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), line_id="L2", ideal_cycle_time_s={"M3": 300}
+    )
+    assert _row(given, machine_id="M3").oee == pytest.approx(10 * 300 / 3_600)
+
+
+def test_trend_per_production_day_counts_night_shift_on_its_start_day(plant):
+    nxt = "2025-03-11"
+    add_events(plant, [("M1", kst(DAY, "08:00"), kst(nxt, "20:00"), "running", None)])
+    trend = oee_trend(plant, COMPANY, kst(DAY, "08:00"), kst(nxt, "20:00"), machine_ids=["M1"])
+    assert [str(d) for d in trend["production_day"]] == [DAY, nxt]
+    # 03-10: day 11 h + night 11 h (20-08 less the 00-01 meal); 03-11: only its day shift (night is outside).
+    assert list(trend["planned_busy_time_s"]) == [79_200, 39_600]
+    assert list(trend["availability"]) == [1.0, 1.0]
+
+
+def test_three_shift_calendar_from_yaml_with_a_planned_stop(plant):
+    cal = ShiftCalendar.three_shifts()
+    text = cal.to_yaml() + "planned_stops:\n- {start: '2025-03-10T07:00:00', end: '2025-03-10T08:00:00'}\n"
+    cal = ShiftCalendar.from_yaml(text)
+    add_events(plant, [("M1", kst(DAY, "06:00"), kst(DAY, "14:00"), "running", None)])
+    r = _row(
+        oee(
+            plant, COMPANY, kst(DAY, "06:00"), kst(DAY, "14:00"), by="shift", machine_ids=["M1"], calendar=cal
+        ),
+        shift_name="A",
+    )
+    assert r.planned_operation_time_s == 8 * 3600 - 1800 - 3600  # meal break and the calendar stop
+    assert r.availability == 1.0
+
+
+def test_korean_holidays_and_overrides():
+    cal = ShiftCalendar.two_shifts()
+    assert not cal.is_working_day(kst("2025-10-06", "00:00").date())  # 추석
+    assert cal.is_working_day(kst("2025-10-10", "00:00").date())
+    worked = ShiftCalendar.two_shifts(extra_working_days=["2025-10-06"], holidays=["2025-10-10"])
+    assert worked.is_working_day(kst("2025-10-06", "00:00").date())
+    assert not worked.is_working_day(kst("2025-10-10", "00:00").date())
+
+
+def test_bad_inputs_raise_user_errors(plant):
+    with pytest.raises(NotFound) as err:
+        oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), machine_ids=["nope"])
+    assert "nope" in err.value.ko
+    with pytest.raises(InvalidInput):
+        oee(plant, COMPANY, kst(DAY, "09:00"), kst(DAY, "08:00"))
+    with pytest.raises(InvalidInput):
+        oee(plant, COMPANY, kst(DAY, "08:00").replace(tzinfo=None), kst(DAY, "09:00"))
+    with pytest.raises(InvalidInput):
+        oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), by="weekday")
+    with pytest.raises(InvalidInput):
+        ShiftCalendar.from_yaml(
+            "shifts: [{name: a, start: '08:00', end: '20:00'}, {name: b, start: '19:00', end: '23:00'}]"
+        )

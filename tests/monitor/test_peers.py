@@ -1,0 +1,120 @@
+"""Peer benchmarks: shown only from five contributing companies of a family, as quantiles and my position."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sandan.collect import ingest_events, ingest_parts
+from sandan.domain import Company, Line, Machine, NotFound, Site
+from sandan.monitor import oee
+from sandan.monitor.peers import cross_tenant_peer_benchmark, cross_tenant_peer_benchmarks
+from tests.monitor.conftest import kst, spread
+
+START, END = kst("2025-03-10", "08:00"), kst("2025-03-10", "10:00")
+
+
+def member(store, cid: str, parts: int, scrap: int, family: str = "cnc") -> None:
+    """A company with one machine running the whole window, `parts` parts of which `scrap` are ng."""
+    store.upsert_company(Company(id=cid, name=f"회사 {cid}", family=family))
+    store.upsert_site(cid, Site(id="s1", company_id=cid, name="공장"))
+    store.upsert_line(cid, Line(id="L1", company_id=cid, site_id="s1", name="라인"))
+    store.upsert_machine(cid, Machine(id="M1", company_id=cid, line_id="L1", name="M", ideal_cycle_time_s=60))
+    ev = [{"machine_id": "M1", "start": START.isoformat(), "end": END.isoformat(), "state": "running"}]
+    assert ingest_events(store, cid, ev).rejected == 0
+    times = spread(START, END, parts)
+    rows = [
+        {"time": t.isoformat(), "machine_id": "M1", "part_id": f"p{i}", "result": "ng" if i < scrap else "ok"}
+        for i, t in enumerate(times)
+    ]
+    assert ingest_parts(store, cid, rows).rejected == 0
+
+
+# (company, parts in 2 h at an ideal 60 s, scrap)
+CNC = [("c1", 60, 6), ("c2", 80, 4), ("c3", 100, 2), ("c4", 110, 1), ("c5", 90, 9)]
+
+
+@pytest.fixture
+def complex_of(duck_store):
+    def build(members):
+        for cid, parts, scrap in members:
+            member(duck_store, cid, parts, scrap)
+        member(duck_store, "f1", 120, 0, family="forging")
+        return duck_store
+
+    return build
+
+
+def _walk(value):
+    """Every number anywhere in an answer."""
+    if isinstance(value, dict):
+        for v in value.values():
+            yield from _walk(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk(v)
+    elif isinstance(value, float | int) and not isinstance(value, bool):
+        yield float(value)
+
+
+def test_with_four_companies_no_figure_is_shown(complex_of):
+    store = complex_of(CNC[:4])
+    out = cross_tenant_peer_benchmark(store, "c1", START, END)
+    for metric in ("oee", "defect_rate"):
+        m = out["metrics"][metric]
+        assert not m["shown"] and m["quantiles"] is None and m["mine"] is None and m["companies"] is None
+        assert m["needed"] == 5
+
+
+def test_with_five_companies_quantiles_and_my_position_are_shown(complex_of):
+    store = complex_of(CNC)
+    out = cross_tenant_peer_benchmark(store, "c3", START, END)
+    oees = np.array([oee(store, c, START, END, by=()).iloc[0]["oee"] for c, _, _ in CNC])
+    m = out["metrics"]["oee"]
+    assert m["shown"] and m["companies"] == 5
+    assert list(m["quantiles"]) == ["p10", "p25", "p50", "p75", "p90"]
+    assert m["quantiles"]["p50"] == pytest.approx(np.median(oees))
+    assert m["mine"] == pytest.approx(oees[2])
+    assert m["better_than_share"] == pytest.approx(3 / 4)  # c3 beats c1, c2, c5 and trails c4
+    d = out["metrics"]["defect_rate"]
+    assert d["mine"] == pytest.approx(2 / 100) and not d["higher_is_better"]
+    assert d["better_than_share"] == pytest.approx(3 / 4)  # lower is better: c4 has 1 %
+
+
+def test_the_answer_holds_quantiles_a_count_and_my_own_figures_only(complex_of):
+    store = complex_of(CNC)
+    out = cross_tenant_peer_benchmark(store, "c3", START, END)
+    for m in out["metrics"].values():
+        assert set(m) == {
+            "shown", "companies", "needed", "higher_is_better", "quantiles", "mine", "better_than_share"
+        }  # fmt: skip
+        allowed = {*m["quantiles"].values(), m["mine"], m["better_than_share"], 5.0}
+        assert set(_walk(m)) <= allowed
+    text = str(out)
+    assert not any(f"'{cid}'" in text for cid, _, _ in CNC if cid != "c3") and "회사" not in text
+
+
+def test_a_company_of_another_family_is_not_a_peer(complex_of):
+    store = complex_of(CNC[:4])
+    out = cross_tenant_peer_benchmark(store, "f1", START, END)
+    assert out["family"] == "forging" and not out["metrics"]["oee"]["shown"]
+
+
+def test_the_threshold_cannot_be_lowered_below_five(complex_of):
+    store = complex_of(CNC[:4])
+    out = cross_tenant_peer_benchmark(store, "c1", START, END, min_companies=2)
+    assert out["min_companies"] == 5 and not out["metrics"]["oee"]["shown"]
+
+
+def test_the_operator_sees_every_family_without_a_position(complex_of):
+    store = complex_of(CNC)
+    out = {b["family"]: b for b in cross_tenant_peer_benchmarks(store, START, END)}
+    assert set(out) == {"cnc", "forging"}
+    assert out["cnc"]["metrics"]["oee"]["shown"] and out["cnc"]["metrics"]["oee"]["mine"] is None
+    assert not out["forging"]["metrics"]["oee"]["shown"]
+
+
+def test_an_unknown_company_is_not_found(complex_of):
+    store = complex_of(CNC[:1])
+    with pytest.raises(NotFound):
+        cross_tenant_peer_benchmark(store, "nobody", START, END)

@@ -1,0 +1,84 @@
+"""Defect rate, first-pass yield, defect Pareto and scrap cost from part records sent through ingestion."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from sandan.collect import ingest_parts
+from sandan.domain import InvalidInput
+from sandan.monitor import defect_pareto, quality_table
+
+from .conftest import COMPANY, kst
+
+DAY = "2025-03-10"
+
+
+def _parts(store):
+    """M1 day shift: shaft lot A — 6 parts, 2 scrapped (burr, burr); part s5 reworked (ng then ok).
+    M2 night shift: flange lot B — 4 parts, 1 scrapped without a defect type."""
+    t = lambda c: kst(DAY, c).isoformat()  # noqa: E731
+    rows = [
+        ("M1", t("09:00"), "s1", "A", "shaft", "ok", ""),
+        ("M1", t("09:10"), "s2", "A", "shaft", "ng", "burr"),
+        ("M1", t("09:20"), "s3", "A", "shaft", "ok", ""),
+        ("M1", t("09:30"), "s4", "A", "shaft", "ng", "burr"),
+        ("M1", t("09:40"), "s5", "A", "shaft", "ng", "dimension"),
+        ("M1", t("10:40"), "s5", "A", "shaft", "ok", ""),  # the rework of s5
+        ("M2", t("21:00"), "f1", "B", "flange", "ok", ""),
+        ("M2", t("21:10"), "f2", "B", "flange", "ok", ""),
+        ("M2", t("21:20"), "f3", "B", "flange", "ng", ""),
+        ("M2", t("21:30"), "f4", "B", "flange", "ok", ""),
+    ]
+    payload = [
+        dict(
+            zip(
+                ("machine_id", "time", "part_id", "lot_id", "product", "result", "defect_type"),
+                r,
+                strict=True,
+            )
+        )
+        for r in rows
+    ]
+    assert ingest_parts(store, COMPANY, payload).rejected == 0
+
+
+WINDOW = (kst(DAY, "08:00"), kst(DAY, "23:00"))
+
+
+def test_defect_rate_and_first_pass_yield_by_product(plant):
+    _parts(plant)
+    q = quality_table(plant, COMPANY, *WINDOW, by="product", cost_per_part={"shaft": 12_000, "flange": 5_000})
+    shaft = q[q["product"] == "shaft"].iloc[0]
+    assert (shaft.produced_qty, shaft.scrap_qty) == (6, 3)
+    assert shaft.defect_rate == pytest.approx(3 / 6)
+    assert shaft.units == 5 and shaft.first_pass_yield == pytest.approx(2 / 5)  # s1, s3 first time right
+    assert shaft.scrap_cost == 36_000
+    flange = q[q["product"] == "flange"].iloc[0]
+    assert flange.defect_rate == pytest.approx(1 / 4) and flange.first_pass_yield == pytest.approx(3 / 4)
+    assert flange.scrap_cost == 5_000
+
+
+def test_quality_by_shift_machine_and_lot(plant):
+    _parts(plant)
+    by_shift = quality_table(plant, COMPANY, *WINDOW, by="shift_name")
+    assert dict(zip(by_shift["shift_name"], by_shift["scrap_qty"], strict=True)) == {"day": 3, "night": 1}
+    by_lot = quality_table(plant, COMPANY, *WINDOW, by=["machine", "lot"])
+    assert list(by_lot["lot_id"]) == ["A", "B"] and list(by_lot["line_id"]) == ["L1", "L1"]
+    assert math.isnan(by_lot["scrap_cost"].iloc[0])  # no cost given: unknown, not zero
+
+
+def test_defect_pareto_with_unclassified_scrap(plant):
+    _parts(plant)
+    pareto = defect_pareto(plant, COMPANY, *WINDOW, cost_per_part=1_000)
+    assert list(pareto["defect_type"].fillna("-")) == ["burr", "-", "dimension"]
+    assert list(pareto["scrap_qty"]) == [2, 1, 1]
+    assert pareto["cumulative_share"].iloc[-1] == pytest.approx(1.0)
+    assert pareto.iloc[1].label_en == "(no defect type)" and pareto.iloc[0].scrap_cost == 2_000
+    assert list(defect_pareto(plant, COMPANY, *WINDOW, product="flange")["defect_type"].fillna("-")) == ["-"]
+
+
+def test_unknown_group_is_a_user_error(plant):
+    with pytest.raises(InvalidInput):
+        quality_table(plant, COMPANY, *WINDOW, by="colour")

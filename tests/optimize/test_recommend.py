@@ -1,0 +1,117 @@
+"""Recommendations stay inside machine limits, keep fixed parameters, flag extrapolation and cut twin defects."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sandan.domain import InvalidInput
+from sandan.optimize import QualityModel, TrustRegion, recommend
+from sandan.optimize.closedloop import (
+    compare_defect_rates,
+    cycle_time_objective,
+    designed_experiment,
+    machine_limits,
+)
+from sandan.twin.process import CncTurningModel
+
+PARAMS = [p.name for p in CncTurningModel.PARAMETERS]
+LIMITS = machine_limits(CncTurningModel)
+
+
+@pytest.fixture(scope="module")
+def trained() -> QualityModel:
+    machine = CncTurningModel()
+    parts, _ = designed_experiment(
+        machine, CncTurningModel.poor_settings(), n_runs=12, parts_per_run=100, seed=3
+    )
+    return QualityModel.fit(parts, PARAMS, n_members=4, n_rounds=60, seed=0)
+
+
+def _settings_within_limits():
+    return st.fixed_dictionaries(
+        {p.name: st.floats(p.machine_min, p.machine_max) for p in CncTurningModel.PARAMETERS}
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    current=_settings_within_limits(),
+    fixed=st.lists(st.sampled_from(PARAMS), unique=True, max_size=3),
+    extrapolate=st.booleans(),
+    one=st.booleans(),
+)
+def test_recommendation_never_leaves_machine_limits(trained, current, fixed, extrapolate, one):
+    rec = recommend(
+        trained,
+        current,
+        LIMITS,
+        fixed=fixed,
+        allow_extrapolation=extrapolate,
+        max_changed=1 if one else None,
+        n_candidates=128,
+        n_trials=8,
+    )
+    for c in rec.parameters:
+        lo, hi = LIMITS[c.name]
+        assert lo <= rec.recommended[c.name] <= hi
+        if c.name in fixed:
+            assert rec.recommended[c.name] == pytest.approx(current[c.name])
+    if one:
+        assert len(rec.changed) <= 1
+    observed = trained.observed[PARAMS]
+    for p in PARAMS:
+        v = rec.recommended[p]
+        if v < np.quantile(observed[p], 0.005) or v > np.quantile(observed[p], 0.995):
+            assert p in rec.extrapolation
+    assert rec.text["en"] and rec.text["ko"]
+
+
+def test_inside_trust_region_unless_extrapolation_is_allowed(trained):
+    current = CncTurningModel.poor_settings()
+    rec = recommend(trained, current, LIMITS, n_candidates=256, n_trials=10)
+    assert not rec.outside_trust_region
+    region = TrustRegion.fit(trained.observed, PARAMS)
+    assert region.excess(np.array([[rec.recommended[p] for p in PARAMS]]))[0] == 0.0
+
+
+def test_far_setting_is_flagged_as_extrapolation(trained):
+    current = {**CncTurningModel.poor_settings(), "spindle_speed_rpm": 4400.0}
+    rec = recommend(trained, current, LIMITS, fixed=["spindle_speed_rpm"], n_candidates=128, n_trials=5)
+    assert "spindle_speed_rpm" in rec.extrapolation and rec.outside_trust_region
+    assert any("extrapolat" in line for line in rec.text["en"])
+
+
+def test_recommendation_cuts_predicted_defects_with_an_interval(trained):
+    rec = recommend(trained, CncTurningModel.poor_settings(), LIMITS, n_candidates=512, n_trials=20)
+    assert rec.expected_defect_rate < rec.current_defect_rate
+    lo, hi = rec.expected_interval
+    assert lo <= rec.expected_defect_rate <= hi
+    assert rec.effect_interval[0] <= rec.effect_interval[1]
+
+
+def test_cycle_time_objective_gives_a_pareto_front(trained):
+    rec = recommend(
+        trained,
+        CncTurningModel.poor_settings(),
+        LIMITS,
+        objectives=[cycle_time_objective(CncTurningModel())],
+        n_candidates=256,
+        n_trials=24,
+    )
+    assert len(rec.pareto) >= 2 and sum(r["recommended"] for r in rec.pareto) == 1
+    rates = [r["defect_rate"] for r in rec.pareto]
+    assert rates == sorted(rates)
+    assert "cycle_time_s" in rec.expected_objectives
+
+
+def test_fixed_parameter_outside_limits_is_refused(trained):
+    with pytest.raises(InvalidInput):
+        recommend(trained, CncTurningModel.poor_settings(), LIMITS, fixed={"feed_mm_per_rev": 5.0})
+
+
+def test_two_proportion_test_detects_a_real_drop():
+    out = compare_defect_rates(200, 1000, 50, 1000)
+    assert out["reduction"] == pytest.approx(0.75) and out["p_z"] < 1e-10 and out["p_fisher"] < 1e-10

@@ -1,0 +1,73 @@
+"""Contract: users, hashed tokens and the audit log."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sandan.domain import Conflict, Role, User
+
+
+def test_a_user_is_found_for_login_with_its_hash(two):
+    two.add_user(
+        User(id="kim", name="김철수", role=Role.engineer, company_id="acme", lang="ko"), "argon-hash"
+    )
+    user, password_hash = two.user_for_login("kim")
+    assert (user.name, user.role, user.company_id, password_hash) == (
+        "김철수",
+        Role.engineer,
+        "acme",
+        "argon-hash",
+    )
+    assert user.created_at.tzinfo is not None
+
+
+def test_an_unknown_user_is_none(two):
+    assert two.user_for_login("nobody") is None
+
+
+def test_a_duplicate_user_id_is_a_conflict(two):
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h1")
+    with pytest.raises(Conflict):
+        two.add_user(User(id="kim", role=Role.viewer, company_id="beta"), "h2")
+    assert two.user_for_login("kim")[1] == "h1"
+
+
+def test_a_password_hash_is_replaced(two):
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "old")
+    two.set_password_hash("kim", "new")
+    assert two.user_for_login("kim")[1] == "new"
+
+
+def test_operators_belong_to_no_company_and_are_listed_apart(two):
+    two.add_user(User(id="ops", role=Role.operator), "h")
+    two.add_user(User(id="lee", role=Role.company_admin, company_id="acme"), "h")
+    assert [u.id for u in two.cross_tenant_operators()] == ["ops"]
+    assert [u.id for u in two.list_users("acme")] == ["lee"]
+
+
+def test_a_token_is_found_by_its_hash_until_revoked(two):
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h")
+    expires = datetime(2027, 1, 1, 9, 30, tzinfo=UTC)
+    two.add_token("t1", "kim", "sha-abc", "api", "plc gateway", expires)
+    record = two.token_for_hash("sha-abc")
+    assert (record.token_id, record.user_id, record.kind, record.name) == ("t1", "kim", "api", "plc gateway")
+    assert record.expires_at == expires and record.revoked is False
+    two.revoke_token("t1")
+    assert two.token_for_hash("sha-abc").revoked is True
+    assert two.token_for_hash("sha-other") is None
+
+
+def test_a_token_without_expiry_has_none(two):
+    two.add_token("t1", "kim", "sha-abc", "session", "", None)
+    assert two.token_for_hash("sha-abc").expires_at is None
+
+
+def test_audit_entries_are_listed_newest_first_and_limited(two):
+    for n in range(5):
+        two.add_audit("acme", "kim", "import", f"file{n}.csv", f"{n} rows")
+    two.add_audit(None, None, "login.failed", "ghost", "")
+    entries = two.list_audit("acme", limit=3)
+    assert [e["target"] for e in entries] == ["file4.csv", "file3.csv", "file2.csv"]
+    assert entries[0]["user_id"] == "kim" and entries[0]["time"] <= datetime.now(UTC) + timedelta(seconds=5)

@@ -1,0 +1,88 @@
+"""Contract: companies, sites, lines, machines and signals are upserted and listed per company."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandan.domain import Company, Conflict, Line, Machine, Signal, Site
+
+
+def test_a_company_is_stored_and_read_back(store):
+    store.upsert_company(Company(id="acme", name="에이크미 정밀", family="cnc", region="Changwon"))
+    assert store.get_company("acme") == Company(
+        id="acme", name="에이크미 정밀", family="cnc", region="Changwon"
+    )
+
+
+def test_an_unknown_company_is_none(store):
+    assert store.get_company("nobody") is None
+
+
+def test_upserting_a_company_again_updates_it(store):
+    store.upsert_company(Company(id="acme", name="Acme", family="cnc"))
+    store.upsert_company(Company(id="acme", name="Acme Forging", family="forging"))
+    assert store.get_company("acme").name == "Acme Forging"
+    assert [c.id for c in store.cross_tenant_companies()] == ["acme"]
+
+
+def test_cross_tenant_companies_lists_all_in_id_order(store):
+    for cid in ("beta", "Zeta", "acme"):
+        store.upsert_company(Company(id=cid, name=cid))
+    assert [c.id for c in store.cross_tenant_companies()] == ["Zeta", "acme", "beta"]  # bytewise order
+
+
+def test_sites_lines_and_machines_are_listed_in_id_order(plant):
+    plant.upsert_line("acme", Line(id="L0", company_id="acme", site_id="S2", name="Press line"))
+    plant.upsert_site("acme", Site(id="S2", company_id="acme", name="Plant 2", timezone="UTC"))
+    assert [s.id for s in plant.list_sites("acme")] == ["S1", "S2"]
+    assert [line.id for line in plant.list_lines("acme")] == ["L0", "L1"]
+    assert [line.id for line in plant.list_lines("acme", site_id="S2")] == ["L0"]
+    assert [m.id for m in plant.list_machines("acme")] == ["M1", "M2"]
+
+
+def test_upserting_a_machine_updates_its_fields(plant):
+    plant.upsert_machine(
+        "acme",
+        Machine(
+            id="M1", company_id="acme", line_id="L1", name="Lathe 1", model="PUMA", ideal_cycle_time_s=42.5
+        ),
+    )
+    m = plant.get_machine("acme", "M1")
+    assert (m.name, m.model, m.ideal_cycle_time_s) == ("Lathe 1", "PUMA", 42.5)
+    assert len(plant.list_machines("acme")) == 2
+
+
+def test_machines_are_filtered_by_line(plant):
+    plant.upsert_machine("acme", Machine(id="M9", company_id="acme", line_id="L2", name="M9"))
+    assert [m.id for m in plant.list_machines("acme", line_id="L2")] == ["M9"]
+
+
+def test_an_asset_naming_another_company_is_refused(plant):
+    with pytest.raises(Conflict):
+        plant.upsert_machine("acme", Machine(id="M3", company_id="beta", line_id="L1", name="M3"))
+    assert plant.get_machine("beta", "M3") is None and plant.get_machine("acme", "M3") is None
+
+
+def test_signals_are_upserted_and_listed_per_machine(plant):
+    plant.upsert_signals(
+        "acme",
+        [
+            Signal(
+                company_id="acme",
+                machine_id="M1",
+                name="spindle_temp",
+                unit="degC",
+                min_value=0,
+                max_value=150,
+            ),
+            Signal(company_id="acme", machine_id="M2", name="load", unit="%"),
+        ],
+    )
+    plant.upsert_signals("acme", [Signal(company_id="acme", machine_id="M1", name="spindle_temp", unit="K")])
+    signals = plant.list_signals("acme")
+    assert [(s.machine_id, s.name, s.unit) for s in signals] == [
+        ("M1", "spindle_temp", "K"),
+        ("M2", "load", "%"),
+    ]
+    assert [s.name for s in plant.list_signals("acme", machine_id="M2")] == ["load"]
+    assert signals[0].min_value is None  # an upsert replaces the whole definition

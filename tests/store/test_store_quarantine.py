@@ -1,0 +1,63 @@
+"""Contract: rejected records are kept with their reason, listed newest first, and resolved by a user."""
+
+from __future__ import annotations
+
+from sandan.store import QuarantineItem
+
+
+def _item(n: int, kind: str = "reading") -> QuarantineItem:
+    return QuarantineItem(
+        source="upload:line1.csv",
+        kind=kind,
+        raw=f'{{"row": {n}, "온도": "abc"}}',
+        reason_code="bad_number",
+        reason_en="value 'abc' is not a number",
+        reason_ko="값 'abc'은(는) 숫자가 아닙니다",
+        location={"file": "line1.csv", "row": n, "column": "온도"},
+        batch_id="b-1",
+    )
+
+
+def test_quarantined_items_are_listed_newest_first_with_their_reason_and_location(two):
+    two.add_quarantine("acme", [_item(1), _item(2)])
+    listed = two.list_quarantine("acme")
+    assert [q["location"]["row"] for q in listed] == [2, 1]
+    first = listed[-1]
+    assert first["reason_code"] == "bad_number" and first["reason_ko"] == "값 'abc'은(는) 숫자가 아닙니다"
+    assert first["raw"] == '{"row": 1, "온도": "abc"}'
+    assert first["status"] == "open" and first["resolved_by"] is None and first["batch_id"] == "b-1"
+    assert first["received_at"].tzinfo is not None
+
+
+def test_adding_no_items_stores_nothing(two):
+    two.add_quarantine("acme", [])
+    assert two.count_quarantine("acme", status=None) == 0
+
+
+def test_a_quarantined_item_is_read_by_id(two):
+    two.add_quarantine("acme", [_item(1)])
+    item_id = two.list_quarantine("acme")[0]["id"]
+    assert two.get_quarantine("acme", item_id)["location"] == {
+        "file": "line1.csv",
+        "row": 1,
+        "column": "온도",
+    }
+    assert two.get_quarantine("acme", item_id + 1000) is None
+
+
+def test_resolving_an_item_records_who_and_when_and_takes_it_off_the_open_list(two):
+    two.add_quarantine("acme", [_item(1), _item(2), _item(3)])
+    item_id = two.list_quarantine("acme")[0]["id"]
+    two.set_quarantine_status("acme", item_id, "dismissed", "kim")
+    item = two.get_quarantine("acme", item_id)
+    assert (item["status"], item["resolved_by"]) == ("dismissed", "kim") and item["resolved_at"] is not None
+    assert two.count_quarantine("acme") == 2
+    assert two.count_quarantine("acme", status="dismissed") == 1
+    assert two.count_quarantine("acme", status=None) == 3
+    assert item_id not in [q["id"] for q in two.list_quarantine("acme")]
+
+
+def test_quarantine_pages_with_limit_and_offset(two):
+    two.add_quarantine("acme", [_item(n) for n in range(10)])
+    rows = [q["location"]["row"] for q in two.list_quarantine("acme", limit=3, offset=2)]
+    assert rows == [7, 6, 5]

@@ -1,0 +1,170 @@
+"""Specification of `sandan.twin.balance`: SALBP-1/2 and worker assignment against brute force, the `.IN2` reader."""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+
+import pytest
+
+from sandan.domain import InvalidInput
+from sandan.twin.balance import (
+    LineProblem,
+    Worker,
+    assignment_of,
+    balance_line,
+    check_balance,
+    cycle_time_lower_bound,
+    parse_in2,
+    parse_line_problem,
+    read_in2,
+    stations_lower_bound,
+)
+
+
+def random_line(seed: int, n: int = 7) -> LineProblem:
+    """Random times 1–9 and a random acyclic precedence graph (edges only from lower to higher task numbers)."""
+    rng = random.Random(seed)
+    times = {str(i + 1): rng.randint(1, 9) for i in range(n)}
+    pairs = tuple((str(a + 1), str(b + 1)) for a in range(n) for b in range(a + 1, n) if rng.random() < 0.3)
+    return LineProblem(f"random{seed}", times, pairs)
+
+
+def feasible_orders(problem: LineProblem, stations: int):
+    """Every assignment of tasks to stations 1..stations that respects precedence."""
+    tasks = list(problem.task_times)
+    for combo in itertools.product(range(1, stations + 1), repeat=len(tasks)):
+        assignment = dict(zip(tasks, combo, strict=True))
+        if all(assignment[a] <= assignment[b] for a, b in problem.precedences):
+            yield assignment
+
+
+def loads(problem: LineProblem, assignment: dict[str, int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for t, s in assignment.items():
+        out[s] = out.get(s, 0) + problem.task_times[t]
+    return out
+
+
+def brute_salbp1(problem: LineProblem, cycle_time: int) -> int:
+    for m in range(1, len(problem.task_times) + 1):
+        if any(max(loads(problem, a).values()) <= cycle_time for a in feasible_orders(problem, m)):
+            return m
+    raise AssertionError("no line")
+
+
+def brute_salbp2(problem: LineProblem, stations: int) -> int:
+    return min(max(loads(problem, a).values()) for a in feasible_orders(problem, stations))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_salbp1_fewest_stations_match_brute_force(seed):
+    problem = random_line(seed)
+    cycle_time = max(problem.task_times.values()) + seed
+    result = balance_line(problem, "salbp1", cycle_time=cycle_time, time_limit_s=10)
+    assert result.status == "optimal" and result.violations == []
+    assert result.num_stations == brute_salbp1(problem, cycle_time)
+    assert stations_lower_bound(problem, cycle_time) <= result.num_stations
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_salbp2_shortest_cycle_time_matches_brute_force(seed):
+    problem = random_line(100 + seed)
+    stations = 2 + seed % 3
+    started = time.perf_counter()
+    result = balance_line(problem, "salbp2", stations=stations, time_limit_s=10)
+    assert time.perf_counter() - started < 5
+    assert result.status == "optimal" and result.violations == []
+    assert result.cycle_time == brute_salbp2(problem, stations)
+    assert cycle_time_lower_bound(problem, stations) <= result.cycle_time
+
+
+def skilled_line() -> LineProblem:
+    base = random_line(7, n=6)
+    return LineProblem(
+        "skills",
+        base.task_times,
+        base.precedences,
+        task_skills={"1": "weld", "4": "weld", "6": "paint"},
+        workers=(
+            Worker("김", frozenset({"weld"})),
+            Worker("이", frozenset({"paint"}), task_times={"2": 1}),
+            Worker("박", frozenset()),
+        ),
+    )
+
+
+def brute_with_workers(problem: LineProblem, stations: int) -> int:
+    """Shortest cycle time over every assignment and every way to seat distinct workers who have the skills."""
+    best = 10**9
+    for assignment in feasible_orders(problem, stations):
+        for seating in itertools.permutations(problem.workers, stations):
+            if all(problem.can_do(seating[s - 1], t) for t, s in assignment.items()):
+                load = {s: 0 for s in range(1, stations + 1)}
+                for t, s in assignment.items():
+                    load[s] += problem.time_of(t, seating[s - 1])
+                best = min(best, max(load.values()))
+    return best
+
+
+def test_worker_assignment_respects_skills_and_matches_brute_force():
+    problem = skilled_line()
+    result = balance_line(problem, "salbp2", stations=3, time_limit_s=10)
+    assert result.status == "optimal" and result.violations == []
+    workers = {w.name: w for w in problem.workers}
+    for station in result.stations:
+        assert all(problem.can_do(workers[station.worker], t) for t in station.tasks)
+    assert len({s.worker for s in result.stations}) == 3
+    assert result.cycle_time == brute_with_workers(problem, 3)
+
+
+def test_salbp1_with_workers_uses_no_more_stations_than_workers():
+    problem = skilled_line()
+    cycle_time = brute_with_workers(problem, 3)
+    result = balance_line(problem, "salbp1", cycle_time=cycle_time, time_limit_s=10)
+    assert result.status == "optimal" and result.violations == [] and result.num_stations <= 3
+
+
+def test_checker_reports_precedence_overload_and_skill():
+    problem = skilled_line()
+    a, b = problem.precedences[0]
+    assignment = dict.fromkeys(problem.task_times, 1) | {a: 2}
+    found = check_balance(problem, assignment, cycle_time=5, staffing={1: "박", 2: "박"})
+    assert {"precedence", "overload", "skill", "worker"} <= {v.kind for v in found}
+    assert all(v.ko for v in found)
+
+
+def test_reads_a_scholl_in2_file(tmp_path):
+    path = tmp_path / "MERTENS.IN2"
+    path.write_text("7\n6\n2\n5\n7\n1\n2\n3\n1,2\n1,5\n2,3\n3,4\n5,6\n4,7\n6,7\n-1,-1\n")
+    problem = read_in2(path)
+    assert problem.name == "MERTENS" and problem.total_time == 26 and len(problem.precedences) == 7
+    result = balance_line(problem, "salbp1", cycle_time=10)
+    assert result.num_stations == brute_salbp1(problem, 10)
+    assert check_balance(problem, assignment_of(result), 10) == []
+
+
+def test_in2_without_terminator_is_rejected():
+    with pytest.raises(InvalidInput) as err:
+        parse_in2("2\n3\n4\n1,2\n")
+    assert "-1,-1" in err.value.en and "-1,-1" in err.value.ko
+
+
+def test_task_longer_than_cycle_time_is_a_user_error():
+    with pytest.raises(InvalidInput):
+        balance_line(random_line(1), "salbp1", cycle_time=1)
+
+
+def test_line_problem_from_a_mapping_and_to_dict():
+    problem = parse_line_problem(
+        {
+            "tasks": [
+                {"name": "하우징", "time": 4},
+                {"name": "배선", "time": 3, "after": ["하우징"], "skill": "electric"},
+            ],
+            "workers": [{"name": "김", "skills": ["electric"]}],
+        }
+    )
+    data = balance_line(problem, "salbp1", cycle_time=7).to_dict()
+    assert data["num_stations"] == 1 and data["stations"][0]["worker"] == "김"

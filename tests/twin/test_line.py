@@ -1,0 +1,290 @@
+"""The line model: YAML in, validated objects out, analytic figures, and a line built from a real line's records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from sandan.collect import Origin, ingest_events, ingest_parts
+from sandan.domain import Company, InvalidInput, Line, Machine, NotFound, ProcessFamily, Site
+from sandan.twin.line import Dist, LineModel, line_from_store, load_line
+from sandan.twin.process import CncTurningModel
+from sandan.twin.sim import run_line
+
+LINE_YAML = """
+id: bracket
+name: 브래킷 라인 Bracket line
+stations:
+  - id: cut
+    process_time: 20
+    buffer: 4
+    machine_cost: 100
+  - id: drill
+    machines: 2
+    process_time: {kind: lognormal, mean: 45, sd: 10}
+    setup_time: {kind: triangular, low: 60, mode: 90, high: 180}
+    failure: {mtbf: 7200, mttr: 600}
+    scrap_rate: 0.02
+    buffer: 6
+    worker: drilling
+    machine_cost: 300
+  - id: pack
+    process_time: {kind: empirical, values: [12, 14, 15, 19]}
+    buffer: 3
+products:
+  - {id: A, mix: 3, routing: [cut, drill, pack]}
+  - {id: B, mix: 1, routing: [cut, {station: drill, process_time: 60}, pack]}
+workers:
+  - {id: day, count: 2, skills: [drilling], shift: [[6, 18]], cost: 50}
+transports:
+  - {from: cut, to: drill, time: {kind: uniform, low: 5, high: 15}}
+release: {policy: push, interarrival: {kind: exponential, mean: 30}}
+calendar: {windows: [[6, 18]]}
+buffer_cost: 2
+"""
+
+
+def test_yaml_becomes_a_validated_line_with_every_element():
+    line = LineModel.from_yaml(LINE_YAML)
+    assert [s.id for s in line.stations] == ["cut", "drill", "pack"]
+    drill = line.station("drill")
+    assert drill.machines == 2 and drill.failure.mtbf.kind == "exponential"
+    assert drill.failure.availability == pytest.approx(7200 / 7800)
+    assert line.products[1].routing[1].process_time.mean == 60
+    assert line.workers[0].serves(drill) and not line.workers[0].serves(line.station("cut"))
+    assert line.transports[0].from_ == "cut"
+    assert line.calendar.working_fraction == pytest.approx(0.5)
+    assert LineModel.from_yaml(line.to_yaml()) == line
+
+
+def test_a_yaml_file_path_loads_the_same_line(tmp_path):
+    path = tmp_path / "line.yaml"
+    path.write_text(LINE_YAML, encoding="utf-8")
+    assert load_line(str(path)) == load_line(path) == LineModel.from_yaml(LINE_YAML)
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ("stations: [{id: a, process_time: -1}]", "stations.0.process_time"),
+        ("stations: [{id: a, process_time: 1}, {id: a, process_time: 1}]", "unique"),
+        ("stations: [{id: a, process_time: 1}]\nproducts: [{id: p, routing: [b]}]", "unknown station"),
+        ("stations: [{id: a, process_time: 1, worker: weld}]", "skill"),
+        ("stations: [{id: a, process_time: 1}]\nrelease: {policy: conwip}", "wip"),
+        (
+            "stations: [{id: a, process_time: 1}, {id: b, process_time: 1}]\nrelease: {policy: kanban}",
+            "finite buffers",
+        ),
+        ("stations: [{id: a, process_time: {kind: triangular, low: 3, mode: 1, high: 2}}]", "low ≤ mode"),
+    ],
+)
+def test_a_bad_line_is_refused_in_both_languages(change, fragment):
+    with pytest.raises(InvalidInput) as err:
+        LineModel.from_yaml(change)
+    assert fragment in err.value.en
+    assert "라인 모델" in err.value.ko
+    assert err.value.code == "bad_line_model"
+
+
+def test_unparseable_yaml_and_missing_files_are_user_errors():
+    with pytest.raises(InvalidInput):
+        LineModel.from_yaml("stations: [")
+    with pytest.raises(NotFound):
+        LineModel.from_yaml("/nonexistent/line.yaml")
+
+
+@pytest.mark.parametrize(
+    "d",
+    [
+        Dist(kind="exponential", mean=5),
+        Dist(kind="normal", mean=10, sd=2),
+        Dist(kind="lognormal", mean=8, sd=4),
+        Dist(kind="triangular", low=1, mode=2, high=6),
+        Dist(kind="uniform", low=2, high=4),
+        Dist(kind="empirical", values=(1, 2, 3, 10)),
+    ],
+)
+def test_distributions_draw_with_their_stated_mean_and_variability(d):
+    x = d.sample(np.random.default_rng(1), 200_000)
+    assert x.mean() == pytest.approx(d.expected, rel=0.01)
+    assert x.var() / x.mean() ** 2 == pytest.approx(d.scv, rel=0.05)
+    assert (x >= 0).all()
+
+
+def test_a_trace_is_replayed_in_order():
+    assert Dist(kind="trace", values=(3, 0, 1)).sample(np.random.default_rng(), 5).tolist() == [3, 0, 1, 3, 0]
+
+
+def test_changes_by_dotted_path_give_a_validated_copy():
+    line = LineModel.from_yaml(LINE_YAML)
+    changed = line.with_changes(
+        {"stations.drill.machines": 3, "workers.day.count": 4, "release.interarrival": 20}
+    )
+    assert changed.station("drill").machines == 3 and changed.workers[0].count == 4
+    assert changed.release.interarrival.kind == "deterministic"
+    assert line.station("drill").machines == 2
+    with pytest.raises(InvalidInput):
+        line.with_changes({"stations.nope.machines": 3})
+
+
+def test_analytic_figures_follow_factory_physics():
+    line = LineModel.from_yaml(LINE_YAML)
+    a = 7200 / 7800
+    drill_load = (0.75 * 45 + 0.25 * 60) / a
+    assert line.visit_loads()["drill"] == pytest.approx(drill_load)
+    assert line.raw_process_time() == pytest.approx(20 + drill_load + 15)
+    assert line.yield_per_release() == pytest.approx(0.98)
+    # arrivals (1/30 per s) bind before the drill (2/48.75…), the calendar halves it, scrap takes 2 %
+    assert line.bottleneck_rate() == pytest.approx(1 / 30 * 0.5 * 0.98)
+    assert line.cost() == pytest.approx(100 + 2 * 300 + 2 * 50 + 13 * 2)
+
+
+def test_scrap_can_come_from_a_process_model_at_given_settings():
+    poor = CncTurningModel.poor_settings()
+    line = LineModel.from_dict(
+        {
+            "stations": [
+                {
+                    "id": "turn",
+                    "process_time": 30,
+                    "scrap_from": {"family": "cnc", "settings": poor, "n_parts": 2000},
+                }
+            ]
+        }
+    )
+    expected = CncTurningModel().expected_defect_rate(poor, n_parts=2000, seed=0)
+    assert line.station("turn").scrap == pytest.approx(expected)
+    assert 0.05 < expected < 0.5
+    with pytest.raises(InvalidInput):
+        _ = (
+            LineModel.from_dict(
+                {"stations": [{"id": "x", "process_time": 1, "scrap_from": {"family": "other"}}]}
+            )
+            .station("x")
+            .scrap
+        )
+
+
+def test_the_full_example_line_simulates():
+    res = run_line(LineModel.from_yaml(LINE_YAML), replications=2, horizon=2 * 86_400, warmup=3_600, seed=3)
+    assert 0 < res["throughput_per_h"].mean <= LineModel.from_yaml(LINE_YAML).bottleneck_rate() * 3600 * 1.05
+    assert set(res.stations) == {"cut", "drill", "pack"}
+    assert 0 < res.workers["day"]["utilisation"].mean <= 1.05  # a job begun before the shift ends is finished
+
+
+# ---- a line from the store ----------------------------------------------------------------------------------
+
+
+def _plant(store, company="twin-co", machines=("m1", "m2")):
+    store.upsert_company(Company(id=company, name="트윈 공장 Twin plant"))
+    store.upsert_site(company, Site(id="s1", company_id=company, name="1공장"))
+    store.upsert_line(
+        company, Line(id="l1", company_id=company, site_id="s1", name="가공 라인 Machining line")
+    )
+    for m in machines:
+        store.upsert_machine(
+            company, Machine(id=m, company_id=company, line_id="l1", name=f"설비 {m}", ideal_cycle_time_s=25)
+        )
+    return company
+
+
+def _history(machine, start, n_parts, cycle_s, mtbf_s, mttr_s, scrap, rng):
+    """Parts every ~cycle_s while running; exponential failures in operating time with exponential repairs."""
+    t, ttf = start, rng.exponential(mtbf_s)
+    parts, events, up = [], [], 0.0
+    for i in range(n_parts):
+        ct = rng.normal(cycle_s, 0.1 * cycle_s)
+        if ct > ttf:
+            t += ttf
+            up += ttf
+            ct -= ttf
+            rep = rng.exponential(mttr_s)
+            events.append(
+                {"machine_id": machine, "start": t, "end": t + rep, "state": "down", "reason_code": "E1"}
+            )
+            t += rep
+            ttf = rng.exponential(mtbf_s)
+        ttf -= ct
+        t += ct
+        up += ct
+        parts.append(
+            {
+                "time": t,
+                "machine_id": machine,
+                "part_id": f"{machine}-{i}",
+                "product": "P1",
+                "result": "ng" if rng.random() < scrap else "ok",
+            }
+        )
+    return parts, events, up
+
+
+def _to_table(rows, time_cols, t0):
+    data = {k: [r[k] for r in rows] for k in rows[0]}
+    for c in time_cols:
+        data[c] = [t0 + timedelta(seconds=float(x)) for x in data[c]]
+    return pa.table(data)
+
+
+def test_line_from_store_estimates_cycle_time_failures_and_scrap_from_ingested_records(duck_store):
+    company = _plant(duck_store)
+    rng = np.random.default_rng(7)
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(days=8)
+    truth = {"m1": (30.0, 3 * 3600.0, 600.0, 0.03), "m2": (40.0, 6 * 3600.0, 900.0, 0.01)}
+    for m, (ct, mtbf, mttr, scrap) in truth.items():
+        parts, events, _ = _history(m, 0.0, 15_000, ct, mtbf, mttr, scrap, rng)
+        rp = ingest_parts(duck_store, company, _to_table(parts, ["time"], t0), Origin(source="test"))
+        re = ingest_events(
+            duck_store, company, _to_table(events, ["start", "end"], t0), Origin(source="test")
+        )
+        assert rp.rejected == 0 and re.rejected == 0
+    line = line_from_store(duck_store, company, "l1", start=t0 - timedelta(hours=1), end=datetime.now(UTC))
+    assert [s.id for s in line.stations] == ["m1", "m2"]
+    for s in line.stations:
+        ct, mtbf, mttr, scrap = truth[s.id]
+        assert s.process_time.kind == "empirical"
+        assert s.process_time.expected == pytest.approx(ct, rel=0.03)
+        assert s.failure.mtbf.expected == pytest.approx(mtbf, rel=0.3)
+        assert s.failure.mttr.expected == pytest.approx(mttr, rel=0.3)
+        assert s.scrap_rate == pytest.approx(scrap, abs=0.01)
+    assert line.release.policy == "kanban" and line.products[0].id == "P1"
+    res = run_line(line, replications=2, horizon=86_400, warmup=3_600, seed=1)
+    assert res.bottleneck == "m2"
+
+
+def test_line_from_store_groups_parallel_machines_and_works_on_process_model_data(duck_store):
+    company = _plant(duck_store, "cnc-co", ("t1", "t2"))
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    model = CncTurningModel(mtbf_h=3.0)
+    for i, m in enumerate(("t1", "t2")):
+        batch = model.simulate(None, 3000, start, seed=10 + i)
+        assert ingest_parts(duck_store, company, batch.to_part_table(m), Origin(source="twin")).rejected == 0
+        assert (
+            ingest_events(duck_store, company, batch.to_event_table(m), Origin(source="twin")).rejected == 0
+        )
+    line = line_from_store(
+        duck_store, company, "l1", start=start, end=datetime.now(UTC), stations=[["t1", "t2"]]
+    )
+    (station,) = line.stations
+    assert station.machines == 2 and station.failure is not None
+    nominal = {k: np.asarray([v]) for k, v in model.nominal_settings().items()}
+    assert station.process_time.expected == pytest.approx(float(model.cycle_time_s(nominal)[0]), rel=0.15)
+    assert station.scrap_rate == pytest.approx(model.expected_defect_rate(None, 3000, seed=10), abs=0.03)
+
+
+def test_line_from_store_refuses_unknown_lines_and_machines(duck_store):
+    company = _plant(duck_store)
+    with pytest.raises(NotFound):
+        line_from_store(duck_store, company, "nope")
+    with pytest.raises(NotFound):
+        line_from_store(duck_store, company, "l1", stations=[["m1", "zz"]])
+
+
+def test_a_process_family_enum_is_accepted_for_scrap():
+    s = LineModel.from_dict(
+        {"stations": [{"id": "x", "process_time": 1, "scrap_from": {"family": ProcessFamily.press}}]}
+    )
+    assert s.stations[0].scrap_from.family is ProcessFamily.press

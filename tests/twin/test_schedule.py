@@ -1,0 +1,286 @@
+"""Specification of `sandan.twin.schedule`: the checker, the readers, and CP-SAT against known optima."""
+
+from __future__ import annotations
+
+import itertools
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from sandan.domain import InvalidInput
+from sandan.twin.schedule import (
+    Job,
+    Operation,
+    ScheduledOp,
+    ShopInstance,
+    check_schedule,
+    dispatch_schedule,
+    gantt,
+    gantt_svg,
+    makespan_lower_bound,
+    parse_jsplib,
+    parse_shop_orders,
+    read_jsplib,
+    read_shop_orders,
+    schedule_makespan,
+    solve_jobshop,
+)
+from tests.conftest import require_dataset
+
+
+def two_job_shop() -> ShopInstance:
+    """J0: M0 (3) then M1 (2); J1: M1 (4) then M0 or M2 (1 / 2); a setup of 5 on M0 from family a to b."""
+    return ShopInstance(
+        name="tiny",
+        jobs=(
+            Job("J0", (Operation((("M0", 3),)), Operation((("M1", 2),))), release=0, family="a"),
+            Job("J1", (Operation((("M1", 4),)), Operation((("M0", 1), ("M2", 2)))), release=1, family="b"),
+        ),
+        machines=("M0", "M1", "M2"),
+        setup_times={"M0": {("a", "b"): 5}},
+    )
+
+
+GOOD = [
+    ScheduledOp("J0", 0, "M0", 0, 3),
+    ScheduledOp("J1", 0, "M1", 1, 5),
+    ScheduledOp("J0", 1, "M1", 5, 7),
+    ScheduledOp("J1", 1, "M2", 5, 7),
+]
+
+
+def kinds(schedule: list[ScheduledOp]) -> set[str]:
+    return {v.kind for v in check_schedule(two_job_shop(), schedule)}
+
+
+def test_checker_accepts_a_feasible_schedule():
+    assert check_schedule(two_job_shop(), GOOD) == []
+
+
+@pytest.mark.parametrize(
+    ("broken", "kind"),
+    [
+        (GOOD[:3], "missing"),
+        ([*GOOD, ScheduledOp("J0", 1, "M1", 9, 11)], "duplicate"),
+        ([*GOOD, ScheduledOp("J9", 0, "M0", 0, 1)], "unknown"),
+        ([*GOOD[:3], ScheduledOp("J1", 1, "M1", 7, 8)], "eligibility"),
+        ([*GOOD[:3], ScheduledOp("J1", 1, "M2", 5, 6)], "duration"),
+        ([GOOD[0], ScheduledOp("J1", 0, "M1", 0, 4), ScheduledOp("J0", 1, "M1", 5, 7), GOOD[3]], "release"),
+        (
+            [GOOD[0], GOOD[1], ScheduledOp("J0", 1, "M1", 5, 7), ScheduledOp("J1", 1, "M2", 4, 6)],
+            "precedence",
+        ),
+        ([GOOD[0], GOOD[1], ScheduledOp("J0", 1, "M1", 4, 6), ScheduledOp("J1", 1, "M2", 5, 7)], "capacity"),
+        ([*GOOD[:3], ScheduledOp("J1", 1, "M0", 6, 7)], "setup"),
+    ],
+)
+def test_checker_names_each_kind_of_violation(broken, kind):
+    found = check_schedule(two_job_shop(), broken)
+    assert kind in {v.kind for v in found}
+    assert all(v.en and v.ko for v in found)
+
+
+def test_checker_finds_an_overlap_hidden_behind_a_neighbour():
+    shop = ShopInstance(
+        "one", tuple(Job(f"J{i}", (Operation((("M", d),)),)) for i, d in enumerate((10, 2, 2))), ("M",)
+    )
+    schedule = [
+        ScheduledOp("J0", 0, "M", 0, 10),
+        ScheduledOp("J1", 0, "M", 1, 3),
+        ScheduledOp("J2", 0, "M", 5, 7),
+    ]
+    assert sum(v.kind == "capacity" for v in check_schedule(shop, schedule)) == 2
+
+
+def test_setup_after_enough_gap_is_accepted():
+    assert check_schedule(two_job_shop(), [*GOOD[:3], ScheduledOp("J1", 1, "M0", 8, 9)]) == []
+
+
+def test_jsplib_reader_skips_comments_and_numbers_machines_from_zero():
+    shop = parse_jsplib("# c\n# another\n2 2\n0 3 1 2\n1 4 0 1\n", name="t")
+    assert [len(j.operations) for j in shop.jobs] == [2, 2]
+    assert shop.jobs[1].operations[0].alternatives == (("M1", 4),)
+    assert shop.machines == ("M0", "M1")
+
+
+def test_jsplib_reader_explains_a_short_line():
+    with pytest.raises(InvalidInput) as err:
+        parse_jsplib("2 2\n0 3 1 2\n1 4 0\n", name="t")
+    assert "job line 2" in err.value.en and "작업 2" in err.value.ko
+
+
+def test_ft06_reaches_its_optimum_55_and_the_checker_confirms_it():
+    shop = read_jsplib(require_dataset("jsplib") / "instances" / "ft06")
+    seen = []
+    result = solve_jobshop(shop, time_limit_s=20, workers=2, progress=seen.append)
+    assert result.makespan == 55 and result.status == "optimal"
+    assert result.wall_time_s < 10
+    assert check_schedule(shop, result.schedule) == []
+    assert seen and seen[-1].incumbent == 55
+    assert makespan_lower_bound(shop) <= 55
+
+
+def test_dispatching_rules_give_feasible_schedules():
+    shop = read_jsplib(require_dataset("jsplib") / "instances" / "la01")
+    for rule in ("spt", "mwkr", "mor", "lpt", "edd"):
+        assert check_schedule(shop, dispatch_schedule(shop, rule)) == []
+
+
+def brute_force_makespan(shop: ShopInstance) -> int:
+    """Best semi-active schedule over every machine choice and every order on every machine."""
+    ops = [(j, k) for j, job in enumerate(shop.jobs) for k in range(len(job.operations))]
+    best = 10**9
+    for choice in itertools.product(*(shop.jobs[j].operations[k].alternatives for j, k in ops)):
+        chosen = dict(zip(ops, choice, strict=True))
+        groups = {m: [o for o in ops if chosen[o][0] == m] for m in shop.machines}
+        for orders in itertools.product(*(itertools.permutations(g) for g in groups.values())):
+            start: dict[tuple[int, int], int] = {}
+            pending = {o for o in ops}
+            previous = {o: None for o in ops}
+            for order in orders:
+                for a, b in itertools.pairwise(order):
+                    previous[b] = a
+            progress = True
+            while pending and progress:
+                progress = False
+                for o in sorted(pending):
+                    j, k = o
+                    before, p = (j, k - 1), previous[o]
+                    if (k and before not in start) or (p is not None and p not in start):
+                        continue
+                    t = shop.jobs[j].release
+                    if k:
+                        t = max(t, start[before] + chosen[before][1])
+                    if p is not None:
+                        setup = shop.setup(
+                            chosen[o][0], shop.jobs[p[0]].setup_family, shop.jobs[j].setup_family
+                        )
+                        t = max(t, start[p] + chosen[p][1] + setup)
+                    start[o] = t
+                    pending.discard(o)
+                    progress = True
+            if not pending:
+                best = min(best, max(start[o] + chosen[o][1] for o in ops))
+    return best
+
+
+def flexible_shop_with_setups() -> ShopInstance:
+    return parse_shop_orders(
+        {
+            "name": "flex",
+            "jobs": [
+                {
+                    "name": "A",
+                    "family": "red",
+                    "operations": [{"alternatives": {"M1": 3, "M2": 5}}, {"machine": "M3", "duration": 2}],
+                },
+                {
+                    "name": "B",
+                    "family": "blue",
+                    "operations": [
+                        {"alternatives": {"M1": 4, "M2": 2}},
+                        {"alternatives": {"M3": 3, "M1": 2}},
+                    ],
+                },
+                {
+                    "name": "C",
+                    "family": "red",
+                    "operations": [{"machine": "M2", "duration": 2}, {"alternatives": {"M1": 1, "M3": 4}}],
+                },
+            ],
+            "setups": [
+                {"from": "red", "to": "blue", "time": 3},
+                {"from": "blue", "to": "red", "time": 2},
+                {"machine": "M1", "from": "red", "to": "red", "time": 1},
+            ],
+        }
+    )
+
+
+def test_flexible_shop_with_setups_matches_brute_force():
+    shop = flexible_shop_with_setups()
+    result = solve_jobshop(shop, time_limit_s=20)
+    assert result.status == "optimal" and result.violations == []
+    assert result.makespan == brute_force_makespan(shop)
+    assert makespan_lower_bound(shop) <= result.makespan
+
+
+def test_tardiness_objective_matches_brute_force_on_one_machine():
+    durations, dues, weights = (4, 2, 6, 3), (5, 3, 15, 6), (1, 3, 2, 2)
+    shop = ShopInstance(
+        "due",
+        tuple(
+            Job(f"J{i}", (Operation((("M", d),)),), due=due, weight=w)
+            for i, (d, due, w) in enumerate(zip(durations, dues, weights, strict=True))
+        ),
+        ("M",),
+    )
+    best = min(
+        sum(
+            weights[i] * max(0, end - dues[i])
+            for i, end in zip(order, itertools.accumulate(durations[i] for i in order), strict=True)
+        )
+        for order in itertools.permutations(range(4))
+    )
+    result = solve_jobshop(shop, objective="tardiness", time_limit_s=10)
+    assert result.status == "optimal" and result.violations == []
+    assert result.objective_value == result.total_tardiness == best > 0
+
+
+def test_weighted_objective_combines_makespan_and_tardiness():
+    shop = flexible_shop_with_setups()
+    shop = ShopInstance(
+        shop.name,
+        tuple(Job(j.name, j.operations, due=4, family=j.family) for j in shop.jobs),
+        shop.machines,
+        shop.setup_times,
+    )
+    result = solve_jobshop(shop, objective="weighted", weights=(1, 2), time_limit_s=10)
+    assert result.status == "optimal"
+    assert result.objective_value == result.makespan + 2 * result.total_tardiness
+
+
+def test_shop_orders_read_from_yaml(tmp_path):
+    path = tmp_path / "orders.yaml"
+    path.write_text(
+        "name: 주문\ntime_unit: min\njobs:\n"
+        "  - {name: ORD-1, due: 10, operations: [{machine: 선반, duration: 3}, {alternatives: {MCT1: 4, MCT2: 5}}]}\n"
+        "  - {name: ORD-2, operations: [{machine: MCT1, duration: 2}]}\n",
+        encoding="utf-8",
+    )
+    shop = read_shop_orders(path)
+    assert shop.machines == ("선반", "MCT1", "MCT2") and shop.is_flexible
+    result = solve_jobshop(shop, time_limit_s=5)
+    assert result.feasible and result.makespan == 7
+
+
+def test_shop_orders_reject_a_negative_duration_in_both_languages():
+    with pytest.raises(InvalidInput) as err:
+        parse_shop_orders({"jobs": [{"name": "X", "operations": [{"machine": "M", "duration": -1}]}]})
+    assert "duration" in err.value.en and "시간" in err.value.ko
+
+
+def test_gantt_lists_setups_and_renders_svg_in_korean_and_english():
+    shop = two_job_shop()
+    schedule = [*GOOD[:3], ScheduledOp("J1", 1, "M0", 8, 9)]
+    chart = gantt(shop, schedule)
+    assert [(b.job, b.setup) for b in chart.machines["M0"]] == [("J0", 0), ("J1", 5)]
+    assert chart.to_dict()["makespan"] == schedule_makespan(schedule) == 9
+    for lang, word in (("ko", "설비"), ("en", "Machine")):
+        svg = gantt_svg(chart, lang=lang)
+        ET.fromstring(svg)  # well-formed
+        assert word in svg and 'fill="url(#setup)"' in svg
+
+
+def test_result_serialises_to_plain_data():
+    result = solve_jobshop(two_job_shop(), time_limit_s=5)
+    data = result.to_dict()
+    assert data["status"] == "optimal" and len(data["schedule"]) == 4 and data["violations"] == []
+
+
+def test_a_given_warm_start_is_used_and_a_broken_one_ignored():
+    shop = flexible_shop_with_setups()
+    given = dispatch_schedule(shop, "spt")
+    assert solve_jobshop(shop, warm_start=given, time_limit_s=5).warm_start["source"] == "given"
+    broken = solve_jobshop(shop, warm_start=given[1:], time_limit_s=5)
+    assert broken.warm_start == {} and broken.status == "optimal"

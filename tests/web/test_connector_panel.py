@@ -1,0 +1,70 @@
+"""The company page shows the health of the collectors carrying the company's machine data."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from sandan.collect.connector import StoreSink
+from sandan.collect.modbus import ModbusCollector, ModbusConfig, Register
+from sandan.domain import Machine, Signal
+from tests.collect.test_modbus_collector import PressPlc, free_port
+
+
+def wait_for(predicate, timeout=15.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.browser
+def test_company_page_lists_its_collectors_with_state_and_counts(server, page, login):
+    # A machine of its own, so the readings this collector writes stay out of the other pages' charts.
+    server.store.upsert_machine(
+        "acme", Machine(id="plc-test", company_id="acme", line_id="L1", name="PLC 시험기", family="press")
+    )
+    server.store.upsert_signals(
+        "acme",
+        [
+            Signal(
+                company_id="acme",
+                machine_id="plc-test",
+                name="strokes_per_min",
+                unit="kN",
+                min_value=0,
+                max_value=3000,
+            )
+        ],
+    )
+    plc = PressPlc(free_port()).start()
+    collector = ModbusCollector(
+        ModbusConfig(
+            "127.0.0.1",
+            "acme",
+            "plc-test",
+            [Register("strokes_per_min", 10, "int16", scale=0.1)],
+            port=plc.port,
+            poll_interval_s=0.05,
+            flush_every=2,
+        ),
+        name="cnc-plc",
+    )
+    collector.start(StoreSink(server.store))
+    server.app.state.connectors.register(collector, {"acme"}, site="plant1")
+    try:
+        assert wait_for(lambda: collector.health().records > 0)
+        login("kim")
+        page.goto("/companies/acme")
+        row = page.locator("#connectors tr[data-state=connected]")
+        assert "cnc-plc" in row.inner_text() and "modbus" in row.inner_text()
+        page.context.clear_cookies()
+        login("lee")
+        page.goto("/companies/bravo")
+        assert "cnc-plc" not in page.locator("#connectors").inner_text()
+    finally:
+        collector.stop()
+        plc.stop()

@@ -1,0 +1,204 @@
+"""Importing a spreadsheet through the pages, seeing its rows on the machine page, and fixing a rejected row."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import expect
+
+from sandan.collect import ingest_readings
+
+pytestmark = pytest.mark.browser
+
+SEOUL = ZoneInfo("Asia/Seoul")
+
+
+def _excel_csv(path, rows):
+    """A part-record export as a Korean Excel saves it: CP949 text, Korean headers, local times without a zone."""
+    header = "생산일시,설비,부품번호,판정,불량유형,온도,외경\n"
+    path.write_bytes((header + "".join(",".join(r) + "\n" for r in rows)).encode("cp949"))
+    return path
+
+
+def _local(minutes_ago: int) -> str:
+    return (datetime.now(SEOUL) - timedelta(minutes=minutes_ago)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _upload(page, path):
+    page.goto("/companies/acme/import")
+    page.set_input_files("input[type=file]", str(path))
+    page.click("#upload-form button[type=submit]")
+    expect(page.locator("#mapping-form")).to_be_visible()
+
+
+def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_path):
+    csv = _excel_csv(
+        tmp_path / "생산실적.csv",
+        [
+            [_local(50), "cnc-01", "P-1001", "양품", "", "61.5", "24.98"],
+            [_local(40), "cnc-01", "P-1002", "양품", "", "62.0", "25.01"],
+            [_local(30), "cnc-01", "P-1003", "불량", "버", "66.4", "25.12"],
+            [_local(20), "cnc-01", "P-1004", "OK", "", "61.8", "24.99"],
+            [_local(10), "cnc-01", "P-1005", "NG", "치수", "63.1", "25.20"],
+            [_local(5), "cnc-01", "P-1006", "몰라", "", "62.2", "25.00"],
+        ],
+    )
+    login("kim")
+    _upload(page, csv)
+
+    # preview: encoding, detected roles, a warning about times without zone, sample rows
+    expect(page.locator("#detected-encoding")).to_contain_text(re.compile("cp949|euc", re.I))
+    expect(page.locator("#preview-warnings")).to_contain_text("시간대")
+    expect(page.locator("select[data-column='판정']")).to_have_value("result")
+    expect(page.locator("select[data-column='온도']")).to_have_value("param:온도")
+    expect(page.locator("#columns tbody tr")).to_have_count(6)
+    expect(page.locator("#timezone")).to_have_value("Asia/Seoul")
+    # mapping: the outer diameter is a measured characteristic, not a process setting
+    page.select_option("select[data-column='외경']", "measure:외경")
+    shot("import_preview")
+
+    page.click("#run-import")
+    expect(page.locator("#receipt")).to_be_visible()
+    expect(page.locator("#n-received")).to_have_text("6")
+    expect(page.locator("#n-accepted")).to_have_text("5")
+    expect(page.locator("#n-rejected")).to_have_text("1")
+    issue = page.locator("#issues tbody tr")
+    expect(issue).to_have_count(1)
+    expect(issue).to_contain_text("7")  # Excel row: header is row 1, the sixth data row is row 7
+    expect(issue).to_contain_text("판정")
+    expect(page.locator("#to-quarantine")).to_be_visible()
+    shot("import_receipt")
+
+    page.click("a.chip:has-text('CNC 1호기')")
+    parts = page.locator("#parts")
+    for part_id in ("P-1001", "P-1003", "P-1005"):
+        expect(parts).to_contain_text(part_id)
+    expect(parts).not_to_contain_text("P-1006")
+    # newest first, NG rows highlighted, parameters and measures in their own columns
+    expect(parts.locator("tbody tr").first).to_contain_text("P-1005")
+    expect(parts.locator("tbody tr.result-ng")).to_have_count(2)
+    expect(parts.locator("thead")).to_contain_text("온도")
+    expect(parts.locator("thead")).to_contain_text("외경")
+    expect(parts.locator("tbody tr", has_text="P-1003")).to_contain_text("66.4")
+    # shown in Seoul time, exactly as typed in the spreadsheet
+    first_time = csv.read_bytes().decode("cp949").splitlines()[1].split(",")[0]
+    expect(parts).to_contain_text(first_time)
+    shot("machine_parts")
+
+
+def test_rejected_row_shows_its_reason_and_fix_and_replay_accepts_it(page, login, shot, tmp_path):
+    csv = _excel_csv(
+        tmp_path / "불량행.csv",
+        [
+            [_local(45), "cnc-01", "Q-1", "양품", "", "60.1", "25.00"],
+            [_local(44), "cnc-01", "Q-2", "글쎄", "", "60.2", "25.01"],
+        ],
+    )
+    login("kim")
+    _upload(page, csv)
+    page.click("#run-import")
+    expect(page.locator("#n-rejected")).to_have_text("1")
+    page.click("#to-quarantine")
+
+    row = page.locator("#quarantine tbody tr", has_text="Q-2")
+    expect(row).to_contain_text("판정 '글쎄'은(는) ok / ng 가 아닙니다")
+    expect(row).to_contain_text("3행, 판정 열")
+    expect(row).to_contain_text("불량행.csv")
+    shot("quarantine_list")
+    row.locator("a", has_text="보기").click()
+
+    # a fix that is still wrong is rejected again, with the new reason
+    raw = json.loads(page.locator("#q-raw").input_value())
+    raw["result"] = "아마도"
+    page.fill("#q-raw", json.dumps(raw, ensure_ascii=False))
+    page.click("#replay")
+    expect(page.locator("#replay-result")).to_contain_text("'아마도'")
+    shot("quarantine_item")
+
+    raw["result"] = "양품"
+    page.fill("#q-raw", json.dumps(raw, ensure_ascii=False))
+    page.click("#replay")
+    expect(page.locator("#q-result")).to_have_text("저장되었습니다. 레코드를 재처리됨으로 표시했습니다.")
+    expect(page.locator("#q-status")).to_contain_text("재처리됨")
+
+    page.goto("/companies/acme/machines/cnc-01")
+    expect(page.locator("#parts tbody tr", has_text="Q-2")).to_contain_text("양품")
+    page.goto("/companies/acme/quarantine")
+    expect(page.locator("#quarantine")).not_to_contain_text("Q-2")
+
+
+def test_discard_needs_a_comment_and_closes_the_record(page, login, tmp_path):
+    csv = _excel_csv(tmp_path / "폐기.csv", [[_local(43), "no-such-machine", "D-1", "양품", "", "1", "2"]])
+    login("kim")
+    _upload(page, csv)
+    page.click("#run-import")
+    expect(page.locator("#n-rejected")).to_have_text("1")
+    page.click("#to-quarantine")
+    page.locator("#quarantine tbody tr", has_text="D-1").locator("a", has_text="보기").click()
+    page.click("#discard")
+    expect(page.locator("#discard-result")).to_have_text("폐기하려면 의견을 적으세요.")
+    page.fill("#q-comment", "시험 설비 데이터")
+    page.click("#discard")
+    expect(page.locator("#q-result")).to_have_text("폐기했습니다.")
+    expect(page.locator("#q-status")).to_contain_text("폐기됨")
+
+
+def test_live_chart_draws_recent_readings_and_picks_up_new_ones(page, login, server):
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "time": (now - timedelta(minutes=m)).isoformat(),
+            "machine_id": "cnc-01",
+            "signal": "spindle_temp",
+            "value": 40 + m,
+        }
+        for m in range(30, 0, -1)
+    ]
+    ingest_readings(server.store, "acme", rows)
+    login("kim")
+    page.goto("/companies/acme/machines/cnc-01")
+    page.select_option("#chart-range", "1h")
+    chart = page.locator("#chart")
+    expect(chart).to_have_attribute("data-points", "30")
+    expect(chart.locator("canvas")).to_have_count(1)
+    expect(page.locator("#chart-status")).to_contain_text("30개 점")
+
+    ingest_readings(
+        server.store,
+        "acme",
+        [{"time": now.isoformat(), "machine_id": "cnc-01", "signal": "spindle_temp", "value": 39}],
+    )
+    expect(chart).to_have_attribute("data-points", "31", timeout=12_000)
+
+
+def test_import_progress_moves_and_turns_into_the_receipt(page, login, server):
+    from sandan.collect import Receipt
+
+    release = threading.Event()
+
+    def slow_import(progress):
+        progress(40, 100)
+        release.wait(20)
+        progress(100, 100)
+        return Receipt(batch_id="b1", source="web:kim:big.csv", kind="part", received=100, accepted=100)
+
+    job = server.app.state.jobs.submit("acme", "import", slow_import, user_id="kim", label="big.csv")
+    login("kim")
+    page.goto(f"/companies/acme/import/jobs/{job.id}")
+    expect(page.locator("#progress")).to_have_attribute("aria-valuenow", "40.0")
+    expect(page.locator("#progress-text")).to_have_text("100행 중 40행")
+    release.set()
+    expect(page.locator("#n-accepted")).to_have_text("100")
+
+
+def test_another_companys_import_job_is_not_found(page, login, server):
+    job = server.app.state.jobs.submit("bravo", "import", lambda progress: None, label="secret.csv")
+    login("kim")
+    response = page.goto(f"/companies/acme/import/jobs/{job.id}")
+    assert response.status == 404
+    expect(page.locator("body")).not_to_contain_text("secret.csv")

@@ -1,0 +1,72 @@
+"""Federation pages in a real browser: a company's engineer sees the federation's status, rounds, participants, the
+aggregate and its own gain — never another member's; the operator sees every member's gain."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandan.learn.federated import CompanyGain, Comparison, Schema, service
+from sandan.learn.federated.flower import generate_key
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
+
+SCHEMA = Schema("result", "ng", ["spindle_temp"])
+
+
+def _gain(company: str, rows: int, fed: float, local: float) -> CompanyGain:
+    metrics = {"federated": {"f1": fed}, "local": {"f1": local}, "pooled": {"f1": 0.9}}
+    g = CompanyGain(company, rows, rows // 20, metrics, {m: {} for m in metrics})
+    g.adopt = fed > local
+    return g
+
+
+@pytest.fixture(scope="module")
+def federation(server):
+    data_dir = server.settings.data_dir
+    fed = service.create_federation("CNC 불량 연합", "cnc", SCHEMA, data_dir=data_dir)
+    for company in ("acme", "bravo"):
+        service.join_federation(
+            server.store, company, fed["id"], generate_key()[1].decode(), data_dir=data_dir
+        )
+    comparison = Comparison(
+        "TreeBagging",
+        "held-out",
+        "보류",
+        [_gain("acme", 800, 0.712, 0.634), _gain("bravo", 300, 0.587, 0.655)],
+        {"federated": {"f1": 0.688}, "local": {"f1": 0.641}, "pooled": {"f1": 0.7}},
+        {},
+        rounds=[14, 17],
+    )
+    service.record_run(data_dir, fed["id"], comparison)
+    return fed["id"]
+
+
+def test_a_company_sees_its_own_gain_and_the_aggregate_not_another_members(page, login, federation):
+    login("kim")  # acme's engineer
+    page.goto("/companies/acme")
+    page.locator("nav.mainnav a[data-nav=federations]").click()
+    card = page.locator(f"section[data-federation='{federation}']")
+    expect(card.locator("[data-col=status]")).to_have_text("학습 완료")
+    expect(card.locator("[data-col=participants]")).to_have_text("2")
+    expect(card.locator("[data-col=rounds]")).to_have_text("14, 17")
+    expect(card.locator("tr[data-row=aggregate] [data-col=federated]")).to_have_text("0.688")
+    mine = card.locator("tr[data-company=acme]")
+    expect(mine.locator("[data-col=federated]")).to_have_text("0.712")
+    expect(mine.locator("[data-col=gain]")).to_have_text("+0.078")
+    expect(mine.locator("[data-col=adopt]")).to_contain_text("채택")
+    expect(card.locator("tr[data-company=bravo]")).to_have_count(0)
+    body = page.locator("main").inner_text()
+    assert "bravo" not in body and "0.587" not in body and "0.655" not in body
+    # Another company's page is not found, not shown.
+    page.goto("/companies/bravo/federations")
+    expect(page.locator("main")).not_to_contain_text("0.587")
+
+
+def test_the_operator_sees_every_members_gain(page, login, federation):
+    login("admin")
+    page.goto("/federations")
+    card = page.locator(f"section[data-federation='{federation}']")
+    expect(card.locator("tr[data-company=acme] [data-col=gain]")).to_have_text("+0.078")
+    expect(card.locator("tr[data-company=bravo] [data-col=gain]")).to_have_text("-0.068")
+    expect(card.locator("tr[data-company=bravo] [data-col=adopt]")).to_contain_text("미채택")

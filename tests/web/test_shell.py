@@ -1,0 +1,91 @@
+"""Login, language, navigation and tenancy as a user sees them in the browser."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+def test_wrong_password_shows_a_message_and_no_session(page, login):
+    login("kim", "not-the-password")
+    expect(page.locator("#login-error")).to_have_text("아이디 또는 비밀번호가 틀렸습니다.")
+    assert not [c for c in page.context.cookies() if c["name"] == "sandan_session"]
+
+
+def test_pages_need_login_and_return_to_the_asked_page(page, login):
+    page.goto("/companies/acme/machines/cnc-01")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    page.fill("input[name=user_id]", "kim")
+    page.fill("input[name=password]", "correct-horse-1")
+    page.click("button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/companies/acme/machines/cnc-01$"))
+    cookie = next(c for c in page.context.cookies() if c["name"] == "sandan_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+
+
+def test_company_user_goes_straight_to_their_company_and_walks_down_to_a_machine(page, login, shot):
+    login("kim")
+    expect(page).to_have_url(re.compile(r"/companies/acme$"))
+    expect(page.locator("h1")).to_contain_text("에이스정밀")
+    page.click("text=가공 라인")
+    expect(page.locator("h1")).to_contain_text("가공 라인")
+    page.click("a:has-text('CNC 1호기')")
+    expect(page.locator("h1")).to_contain_text("CNC 1호기")
+    crumbs = page.locator("nav.crumbs")
+    expect(crumbs).to_contain_text("에이스정밀")
+    expect(crumbs).to_contain_text("제1공장")
+    expect(crumbs).to_contain_text("가공 라인")
+    expect(page.locator("#signals")).to_contain_text("spindle_temp")
+    shot("machine_ko")
+
+
+def test_operator_sees_every_company_of_the_complex(page, login):
+    login("admin")
+    rows = page.locator("table.grid tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.locator("table.grid")).to_contain_text("브라보단조")
+    page.click("text=브라보단조")
+    expect(page.locator("nav.crumbs")).to_contain_text("산업단지")
+
+
+def test_language_switch_shows_english_and_back_to_korean(page, login, shot):
+    login("kim")
+    expect(page.locator("header")).to_contain_text("가져오기")
+    page.click("#lang-switch")
+    expect(page.locator("header")).to_contain_text("Import")
+    expect(page.locator("header")).to_contain_text("Quarantine")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    # the choice sticks on the next page
+    page.goto("/companies/acme/machines/cnc-01")
+    expect(page.locator("h2").first).to_have_text("Machine")
+    shot("machine_en")
+    page.click("#lang-switch")
+    expect(page.locator("h2").first).to_have_text("설비 정보")
+
+
+def test_a_user_of_one_company_cannot_open_another_companys_machine(page, login):
+    login("kim")
+    response = page.goto("/companies/bravo/machines/press-01")
+    assert response.status == 404
+    expect(page.locator(".notice.error")).to_contain_text("찾을 수 없습니다")
+    expect(page.locator("body")).not_to_contain_text("프레스 1호기")
+    expect(page.locator("body")).not_to_contain_text("브라보단조")
+
+
+def test_unknown_page_is_a_page_not_a_traceback(page, login):
+    login("kim")
+    response = page.goto("/no/such/page")
+    assert response.status == 404
+    expect(page.locator(".notice.error")).to_have_text("없는 페이지입니다.")
+
+
+def test_logout_ends_the_session(page, login):
+    login("kim", fresh=True)
+    page.click("text=로그아웃")
+    expect(page.locator(".notice.info")).to_have_text("로그아웃했습니다.")
+    page.goto("/companies/acme")
+    expect(page).to_have_url(re.compile(r"/login"))

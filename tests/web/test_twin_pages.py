@@ -1,0 +1,230 @@
+"""The digital-twin pages in a real browser: the line editor's form and YAML round-trip, field-level messages, a run
+with progress whose KPIs are the simulation function's, the bottleneck, layout sketch, comparison and Gantt chart."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sandan.domain import Line, Machine
+from sandan.twin import service
+from sandan.twin.line import LineModel
+from sandan.twin.sim import run_line
+
+pytestmark = pytest.mark.browser
+
+LINE = """id: web-bracket
+name: 브래킷 라인
+stations:
+  - {id: cut, process_time: 20, buffer: 4}
+  - id: drill
+    machines: 2
+    process_time: {kind: exponential, mean: 45}
+    failure: {mtbf: 7200, mttr: 600}
+    buffer: 4
+  - {id: pack, process_time: 18, buffer: 3}
+"""
+
+
+@pytest.fixture
+def saved_line(server):
+    service.save_line(server.settings.data_dir, "acme", LINE)
+    return "web-bracket"
+
+
+def _run(page, replications: int, hours: float, warmup: float, seed: int) -> None:
+    form = page.locator("#twin-run-form")
+    form.locator("input[name=replications]").fill(str(replications))
+    form.locator("input[name=hours]").fill(str(hours))
+    form.locator("input[name=warmup_hours]").fill(str(warmup))
+    form.locator("input[name=seed]").fill(str(seed))
+    page.click("#twin-run")
+
+
+def test_the_nav_leads_to_the_twin(page, login):
+    login("kim")
+    page.goto("/companies/acme/monitor")
+    page.click("nav.mainnav a[data-nav=twin]")
+    assert page.locator("h1").inner_text().startswith("디지털 트윈")
+
+
+def test_an_invalid_line_shows_the_message_at_the_field(page, login):
+    login("kim")
+    page.goto("/companies/acme/twin/edit")
+    page.fill(
+        "#twin-yaml",
+        "stations:\n  - {id: cut, process_time: 20, machines: 0}\n  - {id: pack, process_time: 5}\n",
+    )
+    page.click("#twin-validate")
+    errors = page.locator("#twin-errors")
+    assert "stations[cut].machines" in errors.inner_text()
+    assert "1 이상" in errors.inner_text()
+    cell = page.locator("input[name='st0.machines']")
+    assert "invalid" in cell.get_attribute("class")
+    assert "1 이상" in page.locator(".field-error[data-for='stations.0.machines']").inner_text()
+
+
+def test_form_and_yaml_round_trip(page, login):
+    login("kim")
+    page.goto("/companies/acme/twin/edit")
+    page.fill("#twin-yaml", LINE)
+    page.click("#twin-to-form")
+    assert page.input_value("input[name='st1.id']") == "drill"
+    assert page.input_value("input[name='st1.process_time']") == "exponential 45"
+    assert page.input_value("input[name='st1.mtbf']") == "7200"
+    page.fill("input[name='st1.machines']", "3")
+    page.fill("input[name='st3.id']", "test")  # the empty row adds a station
+    page.fill("input[name='st3.process_time']", "lognormal 30 5")
+    page.fill("input[name='st3.buffer']", "2")
+    page.click("#twin-to-yaml")
+    line = LineModel.from_yaml(page.input_value("#twin-yaml"))
+    assert [s.id for s in line.stations] == ["cut", "drill", "pack", "test"]
+    assert line.station("drill").machines == 3 and line.station("drill").failure.mttr.expected == 600
+    assert line.station("test").process_time.kind == "lognormal" and line.station("test").buffer == 2
+
+
+def test_a_form_edit_is_what_gets_saved(page, login, server):
+    login("kim")
+    page.goto("/companies/acme/twin/edit")
+    page.fill("#twin-yaml", LINE.replace("web-bracket", "web-saved"))
+    page.click("#twin-to-form")
+    page.fill("input[name='st0.buffer']", "9")
+    page.click("#twin-save")
+    page.wait_for_selector("#twin-saved")
+    saved = service.load_line(server.settings.data_dir, "acme", "web-saved")
+    assert saved.station("cut").buffer == 9
+    assert page.locator("#twin-sketch svg .station[data-station=drill]").count() == 1
+
+
+def test_the_kpis_shown_are_the_simulation_functions_for_the_same_seed(page, login, saved_line):
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    _run(page, 3, 2, 0.5, 7)
+    expect(page.locator("#twin-kpis")).to_be_visible()
+    expected = run_line(LineModel.from_yaml(LINE), replications=3, horizon=7200, warmup=1800, seed=7)
+    th = expected.line["throughput_per_h"]
+    shown = page.locator("#kpi-throughput_per_h")
+    assert shown.locator(".mean").inner_text() == f"{th.mean:,.1f}"
+    assert f"± {th.half_width:,.1f}" in shown.locator(".hw").inner_text()
+    assert page.locator("#kpi-lead_time_s .mean").inner_text() == f"{expected.line['lead_time_s'].mean:,.0f}"
+    assert page.inner_text("#twin-bottleneck-name") == expected.bottleneck
+    row = page.locator(f"#twin-stations-kpi tr[data-station={expected.bottleneck}]")
+    assert "bn-row" in row.get_attribute("class")
+    util = expected.stations[expected.bottleneck]["utilisation"].mean
+    assert row.locator("td").nth(1).inner_text().startswith(f"{100 * util:.1f}%")
+    assert page.locator(f"#twin-sketch .station.bottleneck[data-station={expected.bottleneck}]").count() == 1
+    assert page.locator("#twin-states rect").count() >= 3
+
+
+def test_a_longer_run_shows_its_progress_bar_first(page, login, saved_line):
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    _run(page, 4, 150, 1, 1)
+    assert page.locator("#progress").is_visible()
+    expect(page.locator("#twin-kpis")).to_be_visible(timeout=60_000)
+    assert re.match(r"^[\d,]+\.\d$", page.locator("#kpi-throughput_per_h .mean").inner_text())
+
+
+def test_scenarios_are_compared_in_a_table_and_a_chart(page, login, saved_line):
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    form = page.locator("#twin-compare-form")
+    form.locator("textarea").fill("3 drills: stations.drill.machines=3\nbig buffers: stations.pack.buffer=10")
+    form.locator("input[name=replications]").fill("3")
+    form.locator("input[name=hours]").fill("2")
+    form.locator("input[name=warmup_hours]").fill("0.5")
+    page.click("#twin-compare")
+    expect(page.locator("#twin-compare-table")).to_be_visible()
+    rows = page.locator("#twin-compare-table tbody tr")
+    assert rows.count() == 3
+    assert page.locator("#twin-compare-table tr[data-scenario='3 drills']").count() == 1
+    assert page.locator("#twin-compare-chart rect").count() == 3
+
+
+def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
+    login("kim")
+    page.goto("/companies/acme/twin/schedule")
+    page.fill("input[name=time_limit_s]", "3")
+    page.click("#twin-solve")
+    expect(page.locator("#twin-gantt svg")).to_be_visible(timeout=30_000)
+    assert page.locator("#twin-checked").is_visible()
+    assert page.locator("#twin-gantt svg rect").count() >= 6
+
+
+def test_bad_shop_orders_show_a_message(page, login):
+    login("kim")
+    page.goto("/companies/acme/twin/schedule")
+    page.fill("#twin-orders", "jobs:\n  - name: A\n    operations: [{machine: M1}]\n")
+    page.click("#twin-solve")
+    assert "operations" in page.inner_text("#twin-schedule-error") or "공정" in page.inner_text(
+        "#twin-schedule-error"
+    )
+
+
+def test_a_bravo_user_cannot_see_acmes_lines(page, login, saved_line):
+    login("lee")
+    page.goto("/companies/bravo/twin")
+    assert saved_line not in page.content()
+    response = page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    assert response.status in (403, 404)
+    assert saved_line not in page.inner_text("main") or "찾을 수 없" in page.inner_text("main")
+    response = page.goto(f"/companies/bravo/twin/lines/{saved_line}")
+    assert response.status == 404
+
+
+def test_a_line_is_built_from_what_the_store_knows(page, login, server):
+    server.store.upsert_line("acme", Line(id="twin-L", company_id="acme", site_id="plant1", name="트윈 라인"))
+    server.store.upsert_machine(
+        "acme",
+        Machine(
+            id="saw-01", company_id="acme", line_id="twin-L", name="톱", family="cnc", ideal_cycle_time_s=42
+        ),
+    )
+    login("kim")
+    page.goto("/companies/acme/twin")
+    page.select_option("#twin-from-store select[name=from_line]", "twin-L")
+    page.click("#twin-from-store button[type=submit]")
+    assert page.locator("#twin-yaml").count() == 1, page.inner_text("main")
+    line = LineModel.from_yaml(page.input_value("#twin-yaml"))
+    assert [s.id for s in line.stations] == ["saw-01"]
+    assert line.stations[0].process_time.expected == 42  # the machine's ideal cycle time: it has no parts
+    assert page.input_value("input[name='st0.id']") == "saw-01"
+
+
+def test_a_line_the_store_cannot_model_gets_a_clear_message(page, login, server):
+    server.store.upsert_line("acme", Line(id="twin-E", company_id="acme", site_id="plant1", name="빈 라인"))
+    server.store.upsert_machine(
+        "acme", Machine(id="new-01", company_id="acme", line_id="twin-E", name="신규")
+    )
+    login("kim")
+    response = page.goto("/companies/acme/twin/edit?from_line=twin-E")
+    assert response.status == 422
+    assert "new-01" in page.inner_text("main") and "사이클 타임" in page.inner_text("main")
+
+
+def test_the_editor_speaks_english_too(page, login):
+    login("kim")
+    page.goto("/lang/en?next=/companies/acme/twin/edit")
+    assert page.locator("h1").inner_text().startswith("Line editor")
+    page.fill("#twin-yaml", "stations:\n  - {id: cut, process_time: -5}\n")
+    page.click("#twin-validate")
+    assert "stations[cut].process_time.mean" in page.inner_text("#twin-errors")
+    assert "greater than or equal to 0" in page.inner_text("#twin-errors")
+
+
+def test_the_editor_runs_the_yaml_as_typed_without_saving(page, login, server):
+    login("kim")
+    page.goto("/companies/acme/twin/edit")
+    text = LINE.replace("web-bracket", "web-unsaved")
+    page.fill("#twin-yaml", text)
+    page.fill("#twin-editor input[name=replications]", "2")
+    page.fill("#twin-editor input[name=hours]", "1")
+    page.fill("#twin-editor input[name=warmup_hours]", "0.2")
+    page.fill("#twin-editor input[name=seed]", "3")
+    page.click("#twin-run")
+    expect(page.locator("#twin-kpis")).to_be_visible()
+    expected = run_line(LineModel.from_yaml(text), replications=2, horizon=3600, warmup=720, seed=3)
+    assert page.inner_text("#kpi-wip .mean") == f"{expected.line['wip'].mean:,.2f}"
+    assert "web-unsaved" not in [x["id"] for x in service.list_lines(server.settings.data_dir, "acme")]
