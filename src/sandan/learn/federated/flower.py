@@ -8,7 +8,11 @@ sandan payload (`protocol.encode`: named numeric arrays, no pickles) and is chec
 Node authentication: each company registers an elliptic-curve public key (P-384) when it joins. Before a
 connected client takes part, the server sends it a fresh random challenge; the client signs it with its private
 key (ECDSA-SHA256) and the server checks the signature against the registered key of the company it claims to be.
-A client that cannot prove a registered key is told to disconnect and never receives a task. (Flower 1.41 ties its
+A client that cannot prove a registered key is told to disconnect and never receives a task.
+
+Secure aggregation (`secagg.py`): wrap the server in `secagg.SecureTransport` and a model-update round runs as
+Flower's SecAgg+ over this same authenticated channel — each stage message goes to its own company (`ask_each`),
+and every client answers the stages (`secagg.handle`), so the server only ever holds masked updates. (Flower 1.41 ties its
 own SuperNode authentication to its SuperLink deployment runtime; this transport uses its gRPC fleet server.)
 """
 
@@ -26,6 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from sandan.learn.federated import secagg
 from sandan.learn.federated.client import CompanyClient
 from sandan.learn.federated.protocol import Failure, Payload, Reply, check_reply, decode, encode
 from sandan.learn.federated.trees import checked_arrays
@@ -197,9 +202,26 @@ class FlowerServer:
         self._refresh()
         wire = encode(request)
         with self._lock:
-            targets = list(self._companies.items())
-        futures = [self._pool.submit(self._one, c, p, task, wire, timeout_s) for c, p in targets]
-        out = [f.result() for f in futures]
+            targets = {c: (p, wire) for c, p in self._companies.items()}
+        return self._send(task, targets, [], timeout_s)
+
+    def ask_each(
+        self, task: str, requests: dict[str, Payload], timeout_s: float
+    ) -> tuple[list[Reply], list[Failure]]:
+        """Each company its own request (secure aggregation's stages); a company not connected is a failure."""
+        self._refresh()
+        with self._lock:
+            targets = {
+                c: (self._companies[c], encode(r)) for c, r in requests.items() if c in self._companies
+            }
+        gone = [Failure(c, "not connected", "연결되어 있지 않습니다") for c in requests if c not in targets]
+        return self._send(task, targets, gone, timeout_s)
+
+    def _send(self, task: str, targets, gone: list[Failure], timeout_s: float):
+        futures = [
+            self._pool.submit(self._one, c, p, task, wire, timeout_s) for c, (p, wire) in targets.items()
+        ]
+        out = [f.result() for f in futures] + gone
         replies = [r for r in out if isinstance(r, Reply)]
         failures = [r for r in out if isinstance(r, Failure)]
         with self._lock:  # a company that lost its connection is out until it reconnects
@@ -226,7 +248,7 @@ def _flower_client(company: str, client: CompanyClient, private_pem: bytes):
                     {"company": company, "signature": signature.hex()},
                 )
             try:
-                reply = client.handle(task, decode(ins.parameters.tensors[0]))
+                reply = secagg.handle(client, task, decode(ins.parameters.tensors[0]))
             except Exception as exc:  # noqa: BLE001 - report, do not crash the connection
                 return FitRes(
                     Status(Code.FIT_NOT_IMPLEMENTED, str(exc)[:300]), Parameters([], "sandan"), 0, {}

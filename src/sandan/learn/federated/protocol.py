@@ -24,6 +24,7 @@ TASKS = {
     "trees": None,  # a tree package (see trees.TREE_ARRAYS)
     "linear": {"delta"},
     "validate": {"tp", "fp", "fn", "logloss", "n"},
+    "secagg": {"message"},  # one SecAgg+ stage message (secagg.py), Flower's record serialised to bytes
 }
 MAX_ARRAY_VALUES = 5_000_000
 Config = dict[str, int | float | str]
