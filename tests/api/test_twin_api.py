@@ -193,3 +193,165 @@ def test_a_line_is_built_from_what_the_store_knows(world):
     line = service.parse_line(r.json()["yaml"])
     assert [s.id for s in line.stations] == ["m1"] and line.stations[0].process_time.expected == 30
     assert_error(world.post("b-eng", f"{B}/lines/l1/twin", json={}), 422, "no_cycle_time")
+
+
+def _keys(value) -> set[str]:
+    """Every mapping key anywhere in a JSON value."""
+    if isinstance(value, dict):
+        return set(value) | set().union(*(_keys(v) for v in value.values()))
+    if isinstance(value, list):
+        return set().union(*(_keys(v) for v in value)) if value else set()
+    return set()
+
+
+def test_a_run_result_shows_no_internal_bookkeeping(world):
+    r = world.post("a-view", f"{A}/twin/runs", json={"yaml": LINE, **SHORT, "replications": 2})
+    done = wait(world, "a-view", A, r.json())
+    assert done["state"] == "done", done["error"]
+    assert not [k for k in _keys(done["result"]) if k.startswith("_")]
+    # the engine's work is reported under public names
+    assert done["result"]["operations"] > 0 and done["result"]["wall_s"] > 0
+    assert "_operations" not in done["result"]["line"]
+
+
+def test_broken_shop_orders_give_line_and_column(world):
+    text = "jobs:\n  - name: A\n    operations: [{machine: M1, duration: 3}\n"
+    for fmt in ("auto", "orders"):
+        err = assert_error(
+            world.post("a-eng", f"{A}/twin/schedule", json={"text": text, "format": fmt}), 422, "bad_yaml"
+        )
+        assert (err["where"]["line"], err["where"]["column"]) == (4, 1)
+        assert err["where"]["field"] == "text" and "line 4, column 1" in err["message"]["en"]
+
+
+def test_shop_orders_with_a_word_for_a_number_are_refused(world):
+    text = "jobs:\n  - {name: A, due: soon, operations: [{machine: M, duration: 3}]}\n"
+    err = assert_error(world.post("a-eng", f"{A}/twin/schedule", json={"text": text}), 422, "bad_number")
+    assert "A due" in err["message"]["en"] and err["where"]["field"] == "jobs[0]"
+
+
+DESIGN_LINE = """
+id: design-line
+stations:
+  - {id: cut, process_time: 20, buffer: 4, machine_cost: 100}
+  - {id: drill, process_time: 45, buffer: 4, machine_cost: 300}
+release: {policy: conwip, wip: 8}
+"""
+DESIGN = {
+    "yaml": DESIGN_LINE,
+    "space": {"machines": {"drill": [1, 3]}},
+    "target": 120,
+    "replications": 2,
+    "hours": 1.0,
+    "warmup_hours": 0.2,
+    "trials": 10,
+}
+
+
+def test_a_design_is_chosen_in_a_job_as_the_design_function_chooses_it(world):
+    from sandan.twin.design import optimize_design
+
+    r = world.post("a-view", f"{A}/twin/design", json=DESIGN)
+    assert r.status_code == 202, r.text
+    done = wait(world, "a-view", A, r.json())
+    assert done["state"] == "done", done["error"]
+    assert done["progress"]["done"] == done["progress"]["total"] == 3
+    got = done["result"]
+    expected = optimize_design(
+        LineModel.from_yaml(DESIGN_LINE),
+        DESIGN["space"],
+        target=120,
+        replications=2,
+        horizon=3600,
+        warmup=720,
+        n_trials=10,
+        backend="serial",
+    )
+    assert got["kind"] == "design" and got["best"]["changes"] == expected.best.changes
+    assert got["best"]["throughput_per_h"]["mean"] == pytest.approx(expected.best.throughput.mean)
+    assert got["best"]["cost"] == expected.best.cost and got["best"]["feasible"]
+    assert (
+        LineModel.from_yaml(got["yaml"]).station("drill").machines
+        == expected.best.changes["stations.drill.machines"]
+    )
+    assert not [k for k in _keys(got) if k.startswith("_")]
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "field"),
+    [
+        ({"space": {"machines": {"weld": [1, 2]}}}, "bad_design_space", "space.machines.weld"),
+        ({"space": {"machines": {"drill": 3}}}, "bad_design_space", "space.machines.drill"),
+        ({"space": "machines: {drill: [1, 3]"}, "bad_yaml", "space"),
+        ({"space": {"furnaces": {"drill": [1, 2]}}}, "bad_design_space", "space.furnaces"),
+        ({"budget": 1000}, "bad_design_goal", "target"),
+        ({"warmup_hours": 2.0}, "bad_run_length", "warmup_hours"),
+    ],
+)
+def test_a_design_request_that_cannot_work_is_refused_before_it_starts(world, change, code, field):
+    err = assert_error(world.post("a-eng", f"{A}/twin/design", json={**DESIGN, **change}), 422, code)
+    if field:
+        assert err["where"]["field"] == field
+
+
+def test_a_design_needs_a_line_the_company_has(world):
+    body = {k: v for k, v in DESIGN.items() if k != "yaml"}
+    assert_error(world.post("a-eng", f"{A}/twin/design", json={**body, "line_id": "nope"}), 404)
+    assert_error(world.post("a-eng", f"{A}/twin/design", json=body), 422, "no_line")
+
+
+BALANCE = """
+tasks:
+  - {name: a, time: 5}
+  - {name: b, time: 4, after: [a]}
+  - {name: c, time: 3, after: [a]}
+  - {name: d, time: 6, after: [b, c]}
+"""
+IN2 = "4\n5\n4\n3\n6\n1,2\n1,3\n2,4\n3,4\n-1,-1\n"
+
+
+def test_a_line_is_balanced_in_a_job_and_the_plan_is_checked(world):
+    from sandan.twin.balance import check_balance, parse_line_problem
+
+    r = world.post("a-eng", f"{A}/twin/balance", json={"text": BALANCE, "cycle_time": 9, "time_limit_s": 5})
+    assert r.status_code == 202, r.text
+    done = wait(world, "a-eng", A, r.json())
+    assert done["state"] == "done", done["error"]
+    got = done["result"]
+    assert got["kind"] == "balance" and got["salbp"] == "salbp1" and got["status"] == "optimal"
+    assert got["num_stations"] == 2 and got["checked"]  # Σt = 18 = 2 × 9: two full stations
+    assignment = {t: s["index"] for s in got["stations"] for t in s["tasks"]}
+    import yaml
+
+    assert check_balance(parse_line_problem(yaml.safe_load(BALANCE)), assignment, 9) == []
+
+
+def test_an_in2_graph_is_balanced_for_a_number_of_stations(world):
+    body = {"text": IN2, "stations": 3, "time_limit_s": 5}
+    done = wait(world, "a-view", A, world.post("a-view", f"{A}/twin/balance", json=body).json())
+    assert done["state"] == "done", done["error"]
+    # 3 stations: {1}, {2,3} and {4} give 7 — and no split does better (5+4 > 7 or 6 alone with 3+… ).
+    assert done["result"]["cycle_time"] == 7 and done["result"]["status"] == "optimal"
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "field"),
+    [
+        ({"text": "tasks:\n  - {name: a, time: 5\n", "cycle_time": 9}, "bad_yaml", "text"),
+        ({"text": BALANCE}, "bad_balance_goal", "cycle_time"),
+        ({"text": BALANCE, "cycle_time": 9, "stations": 2}, "bad_balance_goal", "cycle_time"),
+        ({"text": BALANCE, "cycle_time": 4}, "bad_cycle_time", "cycle_time"),
+        ({"text": "tasks:\n  - {name: a, time: five}\n", "cycle_time": 9}, "bad_number", "tasks[0].time"),
+        ({"text": "", "cycle_time": 9}, "empty_line_problem", "text"),
+    ],
+)
+def test_a_balancing_request_that_cannot_work_says_why(world, body, code, field):
+    err = assert_error(world.post("a-eng", f"{A}/twin/balance", json=body), 422, code)
+    assert err["where"]["field"] == field
+
+
+def test_another_company_cannot_read_a_design_or_balance_job(world):
+    r = world.post("a-eng", f"{A}/twin/balance", json={"text": BALANCE, "cycle_time": 9, "time_limit_s": 5})
+    job = r.json()
+    assert_error(world.get("b-eng", f"{B}/jobs/{job['id']}"), 404)
+    assert_error(world.get("b-eng", f"{A}/jobs/{job['id']}"), 404)

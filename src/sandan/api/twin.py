@@ -1,5 +1,6 @@
 """Digital-twin routes: check and keep line models, build one from a real line's records, simulate and compare
-scenarios as background jobs with progress, and schedule a job shop. Thin: each body checks, calls `sandan.twin`.
+scenarios, choose a design (machines, staff, buffers), balance a line and schedule a job shop — the long ones as
+background jobs with progress. Thin: each body checks, calls `sandan.twin`.
 
 Jobs are polled at GET …/jobs/{job_id}; their result is what `sandan.twin.service` returned.
 """
@@ -67,6 +68,37 @@ class ScheduleIn(BaseModel):
     objective: Literal["makespan", "tardiness", "weighted"] = "makespan"
     time_limit_s: float = Field(default=10.0, gt=0, le=service.MAX_SCHEDULE_S)
     name: str = Field(default="orders", max_length=100)
+
+
+class DesignIn(LineSource):
+    space: dict[str, Any] | str = Field(
+        description="what may change, as a mapping or YAML text: machines: {station: [min, max]}, "
+        "workers: {group: [min, max]}, buffers: {station: [sizes to try]}"
+    )
+    target: float | None = Field(default=None, description="good parts per hour to reach at least cost …")
+    budget: float | None = Field(default=None, description="… or the best throughput within this cost")
+    replications: int = Field(default=5, ge=2, le=service.MAX_REPLICATIONS, description="per design")
+    hours: float = Field(
+        default=8.0, gt=0, le=service.MAX_HOURS, description="simulated hours per replication"
+    )
+    warmup_hours: float = Field(default=1.0, ge=0, description="hours left out of the statistics")
+    seed: int = Field(default=0, ge=0, description="same seed, same answer")
+    trials: int = Field(default=60, ge=1, le=service.MAX_DESIGN_TRIALS, description="designs to try at most")
+
+
+class BalanceIn(BaseModel):
+    text: str = Field(
+        description="tasks as YAML/JSON (tasks: [{name, time, after, skill}], workers) or .IN2 text"
+    )
+    format: Literal["auto", "yaml", "in2"] = "auto"
+    cycle_time: int | None = Field(
+        default=None, gt=0, description="SALBP-1: fewest stations for this cycle time …"
+    )
+    stations: int | None = Field(
+        default=None, gt=0, description="… or SALBP-2: shortest cycle time for these"
+    )
+    time_limit_s: float = Field(default=10.0, gt=0, le=service.MAX_BALANCE_S)
+    name: str = Field(default="line", max_length=100)
 
 
 class LineEntry(BaseModel):
@@ -191,5 +223,62 @@ def start_schedule(body: ScheduleIn, t: ReadTenant, jobs: JobsDep) -> dict[str, 
         time_limit_s=body.time_limit_s,
         user_id=t.user_id,
         label=instance.name,
+    )
+    return job.to_dict()
+
+
+@router.post("/twin/design", response_model=JobOut, status_code=202)
+def start_design(body: DesignIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
+    """Choose machine counts, staffing and buffer sizes by simulation in the background: the cheapest design that
+    reaches `target`, or the best throughput within `budget`; the result has the design's 95 % interval and the
+    runners-up."""
+    line = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
+    space = service.check_design(
+        line,
+        body.space,
+        target=body.target,
+        budget=body.budget,
+        replications=body.replications,
+        hours=body.hours,
+        warmup_hours=body.warmup_hours,
+        trials=body.trials,
+    )
+    job = jobs.submit(
+        t.company_id,
+        "twin.design",
+        service.optimize_line,
+        line,
+        space,
+        target=body.target,
+        budget=body.budget,
+        replications=body.replications,
+        hours=body.hours,
+        warmup_hours=body.warmup_hours,
+        seed=body.seed,
+        trials=body.trials,
+        user_id=t.user_id,
+        label=line.id,
+    )
+    return job.to_dict()
+
+
+@router.post("/twin/balance", response_model=JobOut, status_code=202)
+def start_balance(body: BalanceIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
+    """Balance an assembly line on CP-SAT in the background: fewest stations for `cycle_time` (SALBP-1) or the
+    shortest cycle time for `stations` (SALBP-2), with workers when the line lists them; the plan is checked."""
+    problem = service.parse_balance(body.text, body.format, body.name or "line")
+    service.check_balance(
+        problem, cycle_time=body.cycle_time, stations=body.stations, time_limit_s=body.time_limit_s
+    )
+    job = jobs.submit(
+        t.company_id,
+        "twin.balance",
+        service.balance_problem,
+        problem,
+        cycle_time=body.cycle_time,
+        stations=body.stations,
+        time_limit_s=body.time_limit_s,
+        user_id=t.user_id,
+        label=problem.name,
     )
     return job.to_dict()

@@ -400,6 +400,17 @@ def edge_run(
         agent.stop()
 
 
+def _twin_fail(exc: SandanError) -> None:
+    """`_fail` for the twin commands, whose messages name fields like stations[cut] and quote YAML ([a, b]):
+    printed as plain text, not as console markup."""
+    from rich.markup import escape
+
+    err.print(f"[bold red]✗[/] {escape(exc.en)}\n  {escape(exc.ko)}")
+    if exc.where:
+        err.print("  " + escape(", ".join(f"{k}={v}" for k, v in exc.where.items())))
+    raise typer.Exit(2)
+
+
 def _solver_progress(bar_text: str):
     """A rich status line fed from solver threads (incumbent and bound), safe to call often."""
     from rich.status import Status
@@ -446,7 +457,7 @@ def schedule(
                 instance, objective=objective, time_limit_s=time_limit, workers=workers, progress=update
             )
     except SandanError as exc:
-        _fail(exc)
+        _twin_fail(exc)
     gap = result.gap()
     console.print(
         f"{result.instance}: {result.status} · {result.objective} {result.objective_value} "
@@ -483,7 +494,6 @@ def balance(
     time_limit: Annotated[float, typer.Option(help="Seconds for the solver.")] = 30.0,
 ) -> None:
     """Balance an assembly line (SALBP-1 or SALBP-2) on CP-SAT. 라인 밸런싱."""
-    import yaml
     from rich.table import Table
 
     from sandan.twin import balance as bal
@@ -499,17 +509,14 @@ def balance(
             raise SandanError(
                 f"file {file} does not exist", f"파일 {file}이(가) 없습니다", code="file_not_found"
             )
-        if file.suffix.lower() in (".yaml", ".yml", ".json"):
-            problem = bal.parse_line_problem(yaml.safe_load(file.read_text(encoding="utf-8")), name=file.stem)
-        else:
-            problem = bal.read_in2(file)
+        problem = bal.read_line_problem(file)
         kind = "salbp1" if cycle_time is not None else "salbp2"
         with console.status(f"balancing {file.name} / 계산 중"):
             result = bal.balance_line(
                 problem, kind, cycle_time=cycle_time, stations=stations, time_limit_s=time_limit
             )
     except SandanError as exc:
-        _fail(exc)
+        _twin_fail(exc)
     eff = result.efficiency
     console.print(
         f"{result.problem}: {result.kind} {result.status} · {result.num_stations} stations · cycle time "
@@ -548,7 +555,8 @@ def twin_run(
     from rich.progress import Progress
     from rich.table import Table
 
-    from sandan.twin.line import load_line
+    from sandan.twin.inputs import read_text
+    from sandan.twin.service import parse_line
     from sandan.twin.sim import run_line
 
     try:
@@ -556,7 +564,7 @@ def twin_run(
             raise SandanError(
                 f"file {line_file} does not exist", f"파일 {line_file}이(가) 없습니다", code="file_not_found"
             )
-        line = load_line(line_file)
+        line = parse_line(read_text(line_file))
         with Progress(console=console) as bar:
             task = bar.add_task("simulating / 시뮬레이션 중", total=replications)
             result = run_line(
@@ -568,7 +576,7 @@ def twin_run(
                 progress=lambda done, total, *_: bar.update(task, completed=done, total=total),
             )
     except SandanError as exc:
-        _fail(exc)
+        _twin_fail(exc)
     console.print(
         f"{line.name or line.id}: {replications} × {_hours(hours * 3600)} (warm-up {_hours(warmup_hours * 3600)})"
     )
@@ -594,11 +602,11 @@ def twin_optimize(
     trials: Annotated[int, typer.Option(help="Designs to try at most.")] = 60,
 ) -> None:
     """Choose machines, staffing and buffers for a target throughput or a budget. 설비·인원·버퍼 설계."""
-    import yaml
     from rich.table import Table
 
     from sandan.twin.design import optimize_design
-    from sandan.twin.line import load_line
+    from sandan.twin.inputs import read_data_file, read_text
+    from sandan.twin.service import parse_line
 
     try:
         for f in (line_file, space_file):
@@ -606,10 +614,10 @@ def twin_optimize(
                 raise SandanError(
                     f"file {f} does not exist", f"파일 {f}이(가) 없습니다", code="file_not_found"
                 )
-        space = yaml.safe_load(space_file.read_text(encoding="utf-8")) or {}
+        space = read_data_file(space_file, "the design space", "설계 범위") or {}
         with console.status("searching designs / 설계 탐색 중"):
             result = optimize_design(
-                load_line(line_file),
+                parse_line(read_text(line_file)),
                 space,
                 target=target,
                 budget=budget,
@@ -618,7 +626,7 @@ def twin_optimize(
                 n_trials=trials,
             )
     except SandanError as exc:
-        _fail(exc)
+        _twin_fail(exc)
     info = result.to_dict()
     console.print(f"{info['message']['en']}\n{info['message']['ko']}")
     console.print(f"simulated {info['simulated']} designs, pruned {info['pruned']} by analytic bounds")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -15,6 +15,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput
+from sandan.twin.inputs import read_data_file, read_text, whole
 
 Kind = Literal["salbp1", "salbp2"]
 
@@ -125,6 +126,12 @@ def parse_in2(text: str, name: str = "line") -> LineProblem:
             f"{name}: 작업 수와 그 뒤에 한 줄에 하나씩 작업 시간이 있어야 합니다 ({exc})",
             file=name,
         ) from exc
+    if n < 1:
+        raise InvalidInput(
+            f"{name}: the first line is the number of tasks and must be at least 1, got {n}",
+            f"{name}: 첫 줄은 작업 수이며 1 이상이어야 합니다 (값: {n})",
+            file=name,
+        )
     pairs = []
     for number, line in enumerate(lines[1 + n :], start=2 + n):
         try:
@@ -157,14 +164,27 @@ def parse_in2(text: str, name: str = "line") -> LineProblem:
 
 def read_in2(path: str | Path) -> LineProblem:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc}", f"{path} 파일을 읽을 수 없습니다: {exc}") from exc
-    return parse_in2(text, name=path.stem)
+    return parse_in2(read_text(path), name=path.stem)
 
 
-def parse_line_problem(data: Mapping[str, Any], name: str = "line") -> LineProblem:
+def _names_list(value: Any, where: str, name: str) -> list[str]:
+    """A list of names from YAML: a list, or one name on its own."""
+    if value is None:
+        return []
+    if isinstance(value, str | int):
+        return [str(value)]
+    if isinstance(value, list) and all(isinstance(v, str | int) and not isinstance(v, bool) for v in value):
+        return [str(v) for v in value]
+    raise InvalidInput(
+        f"{where} must be a list of names, e.g. [a, b], got {value!r}",
+        f"{where}은(는) 이름 목록이어야 합니다 (예: [a, b]) (값: {value!r})",
+        code="bad_line_problem",
+        file=name,
+        field=where,
+    )
+
+
+def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
     """Build a problem from a mapping (YAML/JSON):
 
     ```yaml
@@ -178,42 +198,95 @@ def parse_line_problem(data: Mapping[str, Any], name: str = "line") -> LineProbl
       - {name: 이, skills: [], task_times: {하우징: 15}}
     ```
     """
+
+    def bad(en: str, ko: str, field: str) -> InvalidInput:
+        return InvalidInput(en, ko, code="bad_line_problem", file=name, field=field)
+
     tasks = data.get("tasks") if isinstance(data, Mapping) else None
     if not isinstance(tasks, list) or not tasks:
-        raise InvalidInput(
-            "the line needs a non-empty 'tasks' list", "'tasks' 목록이 비어 있거나 없습니다", file=name
+        raise bad(
+            "the line needs a non-empty 'tasks' list, e.g. tasks: [{name: a, time: 12}]",
+            "'tasks' 목록이 비어 있거나 없습니다 (예: tasks: [{name: a, time: 12}])",
+            "tasks",
         )
     times: dict[str, int] = {}
     pairs: list[tuple[str, str]] = []
     skills: dict[str, str] = {}
     for i, raw in enumerate(tasks):
         if not isinstance(raw, Mapping) or "name" not in raw or "time" not in raw:
-            raise InvalidInput(
+            raise bad(
                 f"tasks[{i}] needs 'name' and 'time'",
                 f"tasks[{i}]에는 'name'과 'time'이 필요합니다",
-                file=name,
+                f"tasks[{i}]",
             )
         task = str(raw["name"])
-        times[task] = raw["time"]
-        pairs += [(str(a), task) for a in raw.get("after") or []]
+        if task in times:
+            raise bad(
+                f"tasks[{i}]: task name {task!r} is used twice; give each task its own name",
+                f"tasks[{i}]: 작업 이름 {task!r}이(가) 중복됩니다. 작업마다 다른 이름을 주세요",
+                f"tasks[{i}].name",
+            )
+        times[task] = whole(raw["time"], f"task {task!r} time", file=name, field=f"tasks[{i}].time")
+        pairs += [(a, task) for a in _names_list(raw.get("after"), f"tasks[{i}].after", name)]
         if raw.get("skill") is not None:
             skills[task] = str(raw["skill"])
-    workers = tuple(
-        Worker(
-            name=str(w["name"]),
-            skills=frozenset(str(s) for s in w.get("skills") or []),
-            task_times={str(k): int(v) for k, v in (w.get("task_times") or {}).items()},
+    raw_workers = data.get("workers") or []
+    if not isinstance(raw_workers, list):
+        raise bad(
+            "'workers' must be a list of {name, skills, task_times}",
+            "'workers'는 {name, skills, task_times} 항목의 목록이어야 합니다",
+            "workers",
         )
-        for w in data.get("workers") or []
-    )
+    workers = []
+    for i, w in enumerate(raw_workers):
+        if not isinstance(w, Mapping) or w.get("name") is None:
+            raise bad(
+                f"workers[{i}] needs a 'name'", f"workers[{i}]에는 'name'이 필요합니다", f"workers[{i}]"
+            )
+        own = w.get("task_times") or {}
+        if not isinstance(own, Mapping):
+            raise bad(
+                f"workers[{i}].task_times must map task names to times, e.g. {{a: 15}}",
+                f"workers[{i}].task_times는 작업 이름: 시간 매핑이어야 합니다 (예: {{a: 15}})",
+                f"workers[{i}].task_times",
+            )
+        for task in own:
+            if str(task) not in times:
+                raise bad(
+                    f"workers[{i}].task_times names the unknown task {task!r}",
+                    f"workers[{i}].task_times에 없는 작업 {task!r}이(가) 있습니다",
+                    f"workers[{i}].task_times",
+                )
+        workers.append(
+            Worker(
+                name=str(w["name"]),
+                skills=frozenset(_names_list(w.get("skills"), f"workers[{i}].skills", name)),
+                task_times={
+                    str(k): whole(
+                        v, f"workers[{i}].task_times.{k}", file=name, field=f"workers[{i}].task_times"
+                    )
+                    for k, v in own.items()
+                },
+            )
+        )
+    if len({w.name for w in workers}) < len(workers):
+        raise bad("worker names must be unique", "작업자 이름이 중복됩니다", "workers")
     return LineProblem(
         name=str(data.get("name", name)),
         task_times=times,
         precedences=tuple(pairs),
         task_skills=skills,
-        workers=workers,
+        workers=tuple(workers),
         time_unit=str(data.get("time_unit", "")),
     )
+
+
+def read_line_problem(path: str | Path) -> LineProblem:
+    """A problem from a file: `.yaml`/`.yml`/`.json` in the form of `parse_line_problem`, anything else `.IN2`."""
+    path = Path(path)
+    if path.suffix.lower() in (".yaml", ".yml", ".json"):
+        return parse_line_problem(read_data_file(path, "the line", "라인"), name=path.stem)
+    return read_in2(path)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -426,13 +499,22 @@ def balance_line(
     time_limit_s: float = 30.0,
     solver_workers: int = 2,
     seed: int = 0,
+    progress: Callable[[float, float], None] | None = None,
 ) -> BalanceResult:
     """Balance the line on CP-SAT and confirm the plan with `check_balance`.
 
     salbp1: fewest stations for `cycle_time`; salbp2: shortest cycle time for `stations` stations (Baybars 1986;
     Scholl 1999). With `problem.workers`, each station gets one worker who has the skills of its tasks, and
-    station loads use that worker's times.
+    station loads use that worker's times. `progress(elapsed_s, objective)` is called from the solver on every
+    better plan (objective: stations for salbp1, cycle time for salbp2), so it must return quickly.
     """
+    if not time_limit_s > 0 or solver_workers < 1:
+        raise InvalidInput(
+            "the time limit must be > 0 s and the solver workers ≥ 1",
+            "계산 시간은 0초보다 길고, 솔버 작업자 수는 1 이상이어야 합니다",
+            code="bad_time_limit",
+            field="time_limit_s",
+        )
     started = time.perf_counter()
     times = problem.task_times
     tasks = list(times)
@@ -554,7 +636,7 @@ def balance_line(
     solver.parameters.max_time_in_seconds = time_limit_s
     solver.parameters.num_workers = solver_workers
     solver.parameters.random_seed = seed
-    code = solver.solve(m)
+    code = solver.solve(m, _Improved(progress, started) if progress else None)
     status = {
         cp_model.OPTIMAL: "optimal",
         cp_model.FEASIBLE: "feasible",
@@ -584,6 +666,17 @@ def balance_line(
         wall_time_s=time.perf_counter() - started,
         time_unit=problem.time_unit,
     )
+
+
+class _Improved(cp_model.CpSolverSolutionCallback):
+    """Tells `progress` about each better plan the solver finds."""
+
+    def __init__(self, report: Callable[[float, float], None], started: float) -> None:
+        super().__init__()
+        self._report, self._started = report, started
+
+    def on_solution_callback(self) -> None:
+        self._report(time.perf_counter() - self._started, self.objective_value)
 
 
 def assignment_of(result: BalanceResult) -> dict[str, int]:

@@ -17,6 +17,7 @@ import numpy as np
 import optuna
 
 from sandan.domain import InvalidInput
+from sandan.twin.inputs import whole
 from sandan.twin.line import LineModel, load_line
 from sandan.twin.sim import Estimate, Progress, replicate, summarise
 
@@ -31,36 +32,106 @@ class DesignSpace:
     buffers: Mapping[str, Sequence[int]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, space: DesignSpace | Mapping[str, Any]) -> DesignSpace:
-        return space if isinstance(space, DesignSpace) else cls(**space)
+    def of(cls, space: DesignSpace | Mapping[str, Any] | Any) -> DesignSpace:
+        """A space from its YAML/JSON form, checked for shape (what a value means is checked by `check`):
+
+        ```yaml
+        machines: {drill: [1, 3]}       # station: [min, max]
+        workers: {operators: [2, 4]}    # worker group: [min, max]
+        buffers: {pack: [2, 5, 10]}     # station: the sizes to try
+        ```
+        """
+        if isinstance(space, DesignSpace):
+            return space
+        if not isinstance(space, Mapping):
+            raise _bad(
+                "the design space must be a mapping with 'machines', 'workers' and/or 'buffers', "
+                "e.g. machines: {drill: [1, 3]}",
+                "설계 범위는 'machines', 'workers', 'buffers' 중 하나 이상을 가진 매핑이어야 합니다 "
+                "(예: machines: {drill: [1, 3]})",
+                field="space",
+            )
+        unknown = sorted(str(k) for k in space if k not in ("machines", "workers", "buffers"))
+        if unknown:
+            raise _bad(
+                f"unknown key(s) in the design space: {', '.join(unknown)}; use machines, workers, buffers",
+                f"설계 범위에 알 수 없는 항목이 있습니다: {', '.join(unknown)}. machines, workers, buffers를 쓰세요",
+                field=f"space.{unknown[0]}",
+            )
+        parts: dict[str, dict[str, Any]] = {}
+        for key in ("machines", "workers", "buffers"):
+            value = space.get(key) or {}
+            if not isinstance(value, Mapping):
+                raise _bad(
+                    f"{key} must map ids to {'sizes' if key == 'buffers' else '[min, max]'}, "
+                    f"e.g. {key}: {{{'pack: [2, 5]' if key == 'buffers' else 'drill: [1, 3]'}}}",
+                    f"{key}는 id: {'크기 목록' if key == 'buffers' else '[최소, 최대]'} 매핑이어야 합니다",
+                    field=f"space.{key}",
+                )
+            parts[key] = {}
+            for ident, given in value.items():
+                field_ = f"space.{key}.{ident}"
+                name = f"{key} of {ident!r}"
+                if key == "buffers":
+                    sizes = given if isinstance(given, list) else [given]
+                    parts[key][str(ident)] = tuple(whole(v, name, field=field_) for v in sizes)
+                    continue
+                if not (isinstance(given, list) and len(given) == 2):
+                    raise _bad(
+                        f"{name}: give [min, max], e.g. [1, 3], got {given!r}",
+                        f"{ident!r} {key}: [최소, 최대] 형식으로 주세요 (예: [1, 3]) (값: {given!r})",
+                        field=field_,
+                    )
+                parts[key][str(ident)] = (
+                    whole(given[0], name, field=field_),
+                    whole(given[1], name, field=field_),
+                )
+        return cls(**parts)
 
     def check(self, line: LineModel) -> None:
         groups = {g.id for g in line.workers}
+        stations = [s.id for s in line.stations]
+        for key in ("machines", "buffers"):
+            for sid in getattr(self, key):
+                if sid not in stations:
+                    raise _bad(
+                        f"{key}: the line has no station {sid!r}; its stations are {', '.join(stations)}",
+                        f"{key}: 라인에 {sid!r} 공정이 없습니다. 공정: {', '.join(stations)}",
+                        field=f"space.{key}.{sid}",
+                    )
         for sid, (lo, hi) in self.machines.items():
-            line.station(sid)
             if not 1 <= lo <= hi:
                 raise _bad(
                     f"machines of {sid!r}: need 1 ≤ min ≤ max",
                     f"{sid!r} 설비 대수: 1 ≤ 최소 ≤ 최대여야 합니다",
+                    field=f"space.machines.{sid}",
                 )
         for gid, (lo, hi) in self.workers.items():
             if gid not in groups:
                 raise _bad(
-                    f"no worker group {gid!r} in the line", f"라인에 작업자 그룹 {gid!r}이(가) 없습니다"
+                    f"no worker group {gid!r} in the line",
+                    f"라인에 작업자 그룹 {gid!r}이(가) 없습니다",
+                    field=f"space.workers.{gid}",
                 )
             if not 0 <= lo <= hi:
                 raise _bad(
-                    f"people of {gid!r}: need 0 ≤ min ≤ max", f"{gid!r} 인원: 0 ≤ 최소 ≤ 최대여야 합니다"
+                    f"people of {gid!r}: need 0 ≤ min ≤ max",
+                    f"{gid!r} 인원: 0 ≤ 최소 ≤ 최대여야 합니다",
+                    field=f"space.workers.{gid}",
                 )
         for sid, sizes in self.buffers.items():
-            line.station(sid)
             if not sizes or min(sizes) < 0:
                 raise _bad(
                     f"buffer sizes of {sid!r}: give a list of places ≥ 0",
                     f"{sid!r} 버퍼 크기: 0 이상의 값 목록을 주세요",
+                    field=f"space.buffers.{sid}",
                 )
         if not (self.machines or self.workers or self.buffers):
-            raise _bad("the design space is empty", "설계 변수가 없습니다")
+            raise _bad(
+                "the design space is empty; give machines, workers or buffers to vary",
+                "설계 변수가 없습니다. machines, workers, buffers 중 바꿀 것을 주세요",
+                field="space",
+            )
 
     def size(self) -> int:
         n = 1
@@ -84,8 +155,8 @@ class DesignSpace:
         return out
 
 
-def _bad(en: str, ko: str) -> InvalidInput:
-    return InvalidInput(en, ko, code="bad_design_space")
+def _bad(en: str, ko: str, **where: Any) -> InvalidInput:
+    return InvalidInput(en, ko, code="bad_design_space", **where)
 
 
 @dataclass
@@ -219,6 +290,21 @@ def optimize_design(
             "need at least 2 replications per design for a confidence interval",
             "신뢰구간을 구하려면 설계마다 2회 이상 반복 실행해야 합니다",
             code="bad_replications",
+            field="replications",
+        )
+    if not (horizon > 0 and 0 <= warmup < horizon):
+        raise InvalidInput(
+            f"need a run length > 0 and 0 ≤ warm-up < run length (got {horizon:g} s and {warmup:g} s)",
+            f"실행 시간은 0보다 크고, 워밍업은 0 이상 실행 시간 미만이어야 합니다 ({horizon:g}초, {warmup:g}초)",
+            code="bad_run_length",
+            field="hours",
+        )
+    if n_trials < 1:
+        raise InvalidInput(
+            "try at least 1 design (trials ≥ 1)",
+            "설계를 1개 이상 시도하세요 (trials ≥ 1)",
+            code="bad_trials",
+            field="trials",
         )
     mode: Literal["target", "budget"] = "target" if target is not None else "budget"
     size = space.size()

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from sandan.domain import InvalidInput, NotFound, ProcessFamily
+from sandan.twin.inputs import load_yaml, read_text
 
 # ---- distributions ---------------------------------------------------------------------------------------
 
@@ -401,15 +402,8 @@ class LineModel(_Part):
                 raise NotFound(
                     f"line file {path} does not exist", f"라인 파일 {path}이(가) 없습니다", code="no_file"
                 )
-            text = path.read_text(encoding="utf-8")
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise InvalidInput(
-                f"line model is not valid YAML: {exc}",
-                f"라인 모델이 올바른 YAML이 아닙니다: {exc}",
-                code="bad_yaml",
-            ) from None
+            text = read_text(path)
+        data = load_yaml(text, "the line model", "라인 모델", field="yaml")
         if not isinstance(data, Mapping):
             raise InvalidInput(
                 "line model YAML must be a mapping with 'stations'",

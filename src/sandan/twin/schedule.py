@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import heapq
 import html
-import json
 import math
 import threading
 import time
@@ -19,6 +18,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput
+from sandan.twin.inputs import load_json, load_yaml, read_text, whole
 
 Objective = Literal["makespan", "tardiness", "weighted"]
 
@@ -163,6 +163,12 @@ def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
             f"{name}: 정수가 아닌 값이 있습니다 ({exc})",
             file=name,
         ) from exc
+    if n < 1 or m < 1:
+        raise _bad(
+            f"{name}: the first line says {n} jobs and {m} machines; both must be at least 1",
+            f"{name}: 첫 줄의 작업 수 {n}, 기계 수 {m}은(는) 모두 1 이상이어야 합니다",
+            file=name,
+        )
     if len(numbers) < n:
         raise _bad(
             f"{name}: expected {n} job lines, found {len(numbers)}",
@@ -195,13 +201,7 @@ def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
 
 def read_jsplib(path: str | Path) -> ShopInstance:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise _bad(
-            f"cannot read {path}: {exc}", f"{path} 파일을 읽을 수 없습니다: {exc}", file=str(path)
-        ) from exc
-    return parse_jsplib(text, name=path.stem)
+    return parse_jsplib(read_text(path), name=path.stem)
 
 
 def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInstance:
@@ -236,6 +236,13 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
             "shop orders need a non-empty 'jobs' list", "'jobs' 목록이 비어 있거나 없습니다", file=name
         )
     declared = data.get("machines")
+    if declared is not None and not isinstance(declared, list):
+        raise _bad(
+            "'machines' must be a list of machine names, e.g. [CNC1, CNC2]",
+            "'machines'는 기계 이름 목록이어야 합니다 (예: [CNC1, CNC2])",
+            file=name,
+            field="machines",
+        )
     machines: list[str] = [str(m) for m in declared] if isinstance(declared, list) else []
     jobs: list[Job] = []
     seen: set[str] = set()
@@ -265,6 +272,12 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
                 and isinstance(raw_op["alternatives"], Mapping)
             ):
                 alts = [(str(m), raw_op["alternatives"][m]) for m in raw_op["alternatives"]]
+                if not alts:
+                    raise _bad(
+                        f"{job_name} operation {k + 1}: 'alternatives' is empty; list at least one machine: time",
+                        f"{job_name} 공정 {k + 1}: 'alternatives'가 비어 있습니다. '기계: 시간'을 하나 이상 쓰세요",
+                        **where,
+                    )
             elif isinstance(raw_op, Mapping) and "machine" in raw_op and "duration" in raw_op:
                 alts = [(str(raw_op["machine"]), raw_op["duration"])]
             else:
@@ -294,14 +307,22 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
             Job(
                 name=job_name,
                 operations=tuple(ops),
-                release=int(raw.get("release", 0) or 0),
-                due=None if due is None else int(due),
-                weight=int(raw.get("weight", 1)),
+                release=whole(raw.get("release", 0) or 0, f"{job_name} release", **where),
+                due=None if due is None else whole(due, f"{job_name} due", **where),
+                weight=whole(raw.get("weight", 1), f"{job_name} weight", **where),
                 family=None if raw.get("family") is None else str(raw["family"]),
             )
         )
     setups: dict[str, dict[tuple[str, str], int]] = {}
-    for s, raw in enumerate(data.get("setups") or []):
+    raw_setups = data.get("setups") or []
+    if not isinstance(raw_setups, list):
+        raise _bad(
+            "'setups' must be a list of {machine, from, to, time}",
+            "'setups'는 {machine, from, to, time} 항목의 목록이어야 합니다",
+            file=name,
+            field="setups",
+        )
+    for s, raw in enumerate(raw_setups):
         if not isinstance(raw, Mapping) or not {"from", "to", "time"} <= set(raw):
             raise _bad(
                 f"setups[{s}] needs 'from', 'to' and 'time'",
@@ -318,7 +339,9 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
                     file=name,
                     field=f"setups[{s}]",
                 )
-            setups.setdefault(machine, {})[(str(raw["from"]), str(raw["to"]))] = int(raw["time"])
+            setups.setdefault(machine, {})[(str(raw["from"]), str(raw["to"]))] = whole(
+                raw["time"], f"setups[{s}] time", file=name, field=f"setups[{s}]"
+            )
     return ShopInstance(
         name=str(data.get("name", name)),
         jobs=tuple(jobs),
@@ -331,24 +354,11 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
 def read_shop_orders(path: str | Path) -> ShopInstance:
     """Read shop orders from a `.yaml`/`.yml` or `.json` file (see `parse_shop_orders` for the form)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise _bad(
-            f"cannot read {path}: {exc}", f"{path} 파일을 읽을 수 없습니다: {exc}", file=str(path)
-        ) from exc
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            import yaml
-
-            data = yaml.safe_load(text)
-    except (ValueError, ImportError) as exc:
-        raise _bad(
-            f"{path.name} is not valid YAML/JSON: {exc}",
-            f"{path.name}은(는) 올바른 YAML/JSON이 아닙니다: {exc}",
-        ) from exc
+    text = read_text(path)
+    if path.suffix.lower() == ".json":
+        data = load_json(text, f"the shop orders {path.name}", f"작업 지시 {path.name}", file=str(path))
+    else:
+        data = load_yaml(text, f"the shop orders {path.name}", f"작업 지시 {path.name}", file=str(path))
     return parse_shop_orders(data, name=path.stem)
 
 

@@ -17,8 +17,11 @@ import yaml
 from pydantic import ValidationError
 
 from sandan.domain import InvalidInput, NotFound
+from sandan.twin import balance as bal
 from sandan.twin import schedule as sched
+from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.experiments import compare
+from sandan.twin.inputs import load_yaml
 from sandan.twin.line import LineModel
 from sandan.twin.sim import LABELS, run_line
 
@@ -27,6 +30,8 @@ _LINE_ID = re.compile(r"^[\w][\w.\-]{0,63}$")
 MAX_REPLICATIONS = 100
 MAX_HOURS = 24 * 31
 MAX_SCHEDULE_S = 120.0
+MAX_DESIGN_TRIALS = 200
+MAX_BALANCE_S = 120.0
 
 # What a job function is handed by `sandan.jobs` (done, total, message).
 JobProgress = Callable[..., None]
@@ -174,22 +179,7 @@ def parse_line(text: str) -> LineModel:
             code="bad_line_model",
             field="yaml",
         )
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-        problem = getattr(exc, "problem", None) or "syntax error"
-        at_en = f" at line {line}, column {column}" if line else ""
-        at_ko = f" ({line}행 {column}열)" if line else ""
-        raise InvalidInput(
-            f"the line model is not valid YAML{at_en}: {problem}",
-            f"라인 모델이 올바른 YAML이 아닙니다{at_ko}: {problem}",
-            code="bad_yaml",
-            field="yaml",
-            line=line,
-            column=column,
-        ) from None
+    data = load_yaml(text, "the line model", "라인 모델", field="yaml")
     if not isinstance(data, Mapping):
         raise InvalidInput(
             "the line model must be a mapping with 'stations' (e.g. 'stations: [...]')",
@@ -498,6 +488,245 @@ def compare_lines(
     return out
 
 
+# ---- design optimisation --------------------------------------------------------------------------------------
+
+
+def check_design(
+    line: LineModel,
+    space: Any,
+    *,
+    target: float | None,
+    budget: float | None,
+    replications: int,
+    hours: float,
+    warmup_hours: float,
+    trials: int,
+) -> DesignSpace:
+    """Everything `optimize_line` would refuse, refused before a job starts; the space in its checked form."""
+    if isinstance(space, str):
+        space = load_yaml(space, "the design space", "설계 범위", field="space") or {}
+    design = DesignSpace.of(space)
+    design.check(line)
+    if (target is None) == (budget is None):
+        raise InvalidInput(
+            "give exactly one of 'target' (good parts per hour to reach at least cost) or 'budget' "
+            "(best throughput within this cost)",
+            "'target'(최소 비용으로 도달할 시간당 양품 수) 또는 'budget'(이 비용 안에서 최대 처리량) 중 하나만 주세요",
+            code="bad_design_goal",
+            field="target",
+        )
+    if (target is not None and not target > 0) or (budget is not None and not budget >= 0):
+        raise InvalidInput(
+            "target must be > 0 and budget ≥ 0",
+            "목표는 0보다, 예산은 0 이상이어야 합니다",
+            code="bad_design_goal",
+            field="target" if target is not None else "budget",
+        )
+    check_run(replications, hours, warmup_hours)
+    if not (1 <= trials <= MAX_DESIGN_TRIALS):
+        raise InvalidInput(
+            f"trials must be between 1 and {MAX_DESIGN_TRIALS}",
+            f"시도할 설계 수는 1~{MAX_DESIGN_TRIALS} 사이여야 합니다",
+            code="bad_trials",
+            field="trials",
+        )
+    return design
+
+
+def optimize_line(
+    progress: JobProgress | None,
+    line: LineModel,
+    space: DesignSpace | Mapping[str, Any],
+    *,
+    target: float | None = None,
+    budget: float | None = None,
+    replications: int = 5,
+    hours: float = 8.0,
+    warmup_hours: float = 1.0,
+    seed: int = 0,
+    trials: int = 60,
+) -> dict[str, Any]:
+    """Machines, staffing and buffers for a target throughput at least cost or the best throughput within a budget
+    (`sandan.twin.design.optimize_design`, serial: the server's job threads must not fork): the chosen design
+    with its 95 % interval, the runners-up with their paired difference, and the chosen line as YAML."""
+    design = check_design(
+        line,
+        space,
+        target=target,
+        budget=budget,
+        replications=replications,
+        hours=hours,
+        warmup_hours=warmup_hours,
+        trials=trials,
+    )
+    total = min(trials, design.size())
+    if progress:
+        progress(0, total, "starting · 시작")
+
+    def on(done: int, total: int, *_: Any) -> None:
+        if progress:
+            progress(done, total, f"design {done}/{total} · 설계 {done}/{total}")
+
+    result = optimize_design(
+        line,
+        design,
+        target=target,
+        budget=budget,
+        replications=replications,
+        horizon=hours * 3600.0,
+        warmup=warmup_hours * 3600.0,
+        seed=seed,
+        n_trials=trials,
+        backend="serial",
+        progress=on,
+    )
+    out = _plain(result.to_dict())
+    out["kind"] = "design"
+    out["line_id"] = line.id
+    out["line_name"] = line.name
+    out["replications"] = replications
+    out["hours"] = hours
+    out["warmup_hours"] = warmup_hours
+    out["seed"] = seed
+    out["space_size"] = design.size()
+    out["base"] = {"cost": line.cost(), "bound_per_h": _finite(line.bottleneck_rate() * 3600.0)}
+    out["yaml"] = result.line.to_yaml() if result.line is not None else None
+    return out
+
+
+# ---- line balancing -----------------------------------------------------------------------------------------------
+
+BALANCE_FORMATS = ("auto", "yaml", "in2")
+
+
+def parse_balance(text: str, fmt: str = "auto", name: str = "line") -> bal.LineProblem:
+    """A line-balancing problem from text: tasks as YAML/JSON (`sandan.twin.balance.parse_line_problem`) or Scholl's
+    `.IN2` precedence-graph format; `auto` takes YAML when the text is a mapping."""
+    if fmt not in BALANCE_FORMATS:
+        raise InvalidInput(
+            f"unknown format {fmt!r}; use one of {', '.join(BALANCE_FORMATS)}",
+            f"알 수 없는 형식 {fmt!r}입니다. {', '.join(BALANCE_FORMATS)} 중 하나를 쓰세요",
+            code="bad_format",
+            field="format",
+        )
+    if not (text or "").strip():
+        raise InvalidInput(
+            "the line is empty; paste tasks (YAML) or a precedence graph in the .IN2 format",
+            "라인이 비어 있습니다. 작업 목록(YAML)이나 .IN2 형식의 선후관계 그래프를 붙여 넣으세요",
+            code="empty_line_problem",
+            field="text",
+        )
+    data: Any = None
+    if fmt in ("auto", "yaml"):
+        try:
+            data = load_yaml(text, "the line", "라인", field="text")
+        except InvalidInput:
+            if fmt == "yaml" or ":" in text:
+                raise
+    if fmt == "yaml" or isinstance(data, Mapping):
+        return bal.parse_line_problem(data, name=name)
+    return bal.parse_in2(text, name=name)
+
+
+def check_balance(
+    problem: bal.LineProblem, *, cycle_time: int | None, stations: int | None, time_limit_s: float
+) -> str:
+    """The kind of balancing a request means (salbp1 with a cycle time, salbp2 with a number of stations), after
+    refusing what cannot work before a job starts."""
+    if (cycle_time is None) == (stations is None):
+        raise InvalidInput(
+            "give exactly one of 'cycle_time' (fewest stations, SALBP-1) or 'stations' (shortest cycle time, SALBP-2)",
+            "'cycle_time'(공정 수 최소, SALBP-1) 또는 'stations'(사이클타임 최소, SALBP-2) 중 하나만 주세요",
+            code="bad_balance_goal",
+            field="cycle_time",
+        )
+    if not (0 < time_limit_s <= MAX_BALANCE_S):
+        raise InvalidInput(
+            f"the time limit must be between 0 and {MAX_BALANCE_S:g} s",
+            f"계산 시간은 0초 초과 {MAX_BALANCE_S:g}초 이하여야 합니다",
+            code="bad_time_limit",
+            field="time_limit_s",
+        )
+    if cycle_time is not None:
+        if cycle_time <= 0:
+            raise InvalidInput(
+                "the cycle time must be > 0",
+                "사이클타임은 0보다 커야 합니다",
+                code="bad_cycle_time",
+                field="cycle_time",
+            )
+        if not problem.workers:
+            task, longest = max(problem.task_times.items(), key=lambda kv: kv[1])
+            if longest > cycle_time:
+                raise InvalidInput(
+                    f"task {task} takes {longest}, longer than the cycle time {cycle_time}; "
+                    f"give a cycle time of at least {longest}",
+                    f"작업 {task}의 시간 {longest}이(가) 사이클타임 {cycle_time}보다 깁니다. "
+                    f"사이클타임을 {longest} 이상으로 주세요",
+                    code="bad_cycle_time",
+                    field="cycle_time",
+                )
+        return "salbp1"
+    if stations is None or stations <= 0:
+        raise InvalidInput(
+            "the number of stations must be ≥ 1",
+            "공정 수는 1 이상이어야 합니다",
+            code="bad_stations",
+            field="stations",
+        )
+    if problem.workers and stations > len(problem.workers):
+        raise InvalidInput(
+            f"{stations} stations need at least {stations} workers, the line lists {len(problem.workers)}",
+            f"공정 {stations}개에는 작업자가 {stations}명 이상 필요한데 {len(problem.workers)}명입니다",
+            code="bad_stations",
+            field="stations",
+        )
+    return "salbp2"
+
+
+def balance_problem(
+    progress: JobProgress | None,
+    problem: bal.LineProblem,
+    *,
+    cycle_time: int | None = None,
+    stations: int | None = None,
+    time_limit_s: float = 10.0,
+    workers: int = 2,
+) -> dict[str, Any]:
+    """Balance a line on CP-SAT (`sandan.twin.balance.balance_line`), the plan confirmed by its checker: stations with
+    their tasks, loads and workers, the cycle time, the lower bound and the line efficiency."""
+    kind = check_balance(problem, cycle_time=cycle_time, stations=stations, time_limit_s=time_limit_s)
+    budget = max(1, math.ceil(time_limit_s))
+    what = ("stations", "공정") if kind == "salbp1" else ("cycle time", "사이클타임")
+
+    def on(elapsed: float, objective: float) -> None:
+        if progress:
+            progress(
+                min(int(elapsed), budget),
+                budget,
+                f"best {what[0]} {objective:g} · 최선 {what[1]} {objective:g}",
+            )
+
+    if progress:
+        progress(0, budget, "solving · 계산 중")
+    result = bal.balance_line(
+        problem,
+        kind,
+        cycle_time=cycle_time,
+        stations=stations,
+        time_limit_s=time_limit_s,
+        solver_workers=workers,
+        progress=on,
+    )
+    out = _plain(result.to_dict())
+    out["kind"] = "balance"
+    out["salbp"] = kind
+    out["checked"] = bool(result.stations) and not result.violations
+    out["tasks"] = len(problem.task_times)
+    out["total_time"] = problem.total_time
+    return out
+
+
 # ---- scheduling ---------------------------------------------------------------------------------------------------
 
 SHOP_FORMATS = ("auto", "orders", "jsplib")
@@ -523,15 +752,11 @@ def parse_shop(text: str, fmt: str = "auto", name: str = "orders") -> sched.Shop
     data: Any = None
     if fmt in ("auto", "orders"):
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            if fmt == "orders":
-                raise InvalidInput(
-                    f"the shop orders are not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                    f"작업 지시가 올바른 YAML이 아닙니다: {getattr(exc, 'problem', None) or exc}",
-                    code="bad_yaml",
-                    field="text",
-                ) from None
+            data = load_yaml(text, "the shop orders", "작업 지시", field="text")
+        except InvalidInput:
+            # `auto`: a job-shop instance is plain numbers; text with "key:" was meant as shop orders.
+            if fmt == "orders" or ":" in text:
+                raise
     if fmt == "orders" or isinstance(data, Mapping):
         return sched.parse_shop_orders(data, name=name)
     return sched.parse_jsplib(text, name=name)
@@ -595,11 +820,12 @@ def gantt_of(result: Mapping[str, Any]) -> sched.Gantt:
 
 
 def _plain(value: Any) -> Any:
-    """JSON-safe: NaN and infinities become None (a KPI with no observation, a half-width of one replication)."""
+    """JSON-safe and public: NaN and infinities become None (a KPI with no observation, a half-width of one
+    replication), and keys starting with "_" (an engine's internal bookkeeping) are left out."""
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: _plain(v) for k, v in value.items() if not (isinstance(k, str) and k.startswith("_"))}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     return value

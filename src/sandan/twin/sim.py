@@ -942,8 +942,11 @@ class SimResult:
 def summarise(
     line: LineModel, reps: list[dict[str, Any]], horizon: float, warmup: float, seed: int
 ) -> SimResult:
-    """Combine replication KPIs (as returned by `replicate`) into estimates with confidence intervals."""
-    scalar = [k for k, v in reps[0].items() if isinstance(v, int | float)]
+    """Combine replication KPIs (as returned by `replicate`) into estimates with confidence intervals.
+
+    Bookkeeping a replication carries under names starting with "_" (operations, wall time) is not a KPI: it is
+    summed into `operations` and `wall_s` and kept out of `line`."""
+    scalar = [k for k, v in reps[0].items() if isinstance(v, int | float) and not k.startswith("_")]
     est_line = {k: Estimate.of([r[k] for r in reps]) for k in scalar}
     est_st = {
         s.id: {k: Estimate.of([r["stations"][s.id][k] for r in reps]) for k in reps[0]["stations"][s.id]}

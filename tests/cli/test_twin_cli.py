@@ -1,0 +1,141 @@
+"""Bad input to the twin commands (`sandan schedule`, `sandan balance`, `sandan twin run|optimize`): a clear message
+in both languages that says what was wrong and where, exit code 2 — never a traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sandan.cli.main import app
+
+LINE = "id: l\nstations:\n  - {id: cut, process_time: 20, buffer: 4}\n  - {id: drill, process_time: 30, buffer: 4}\n"
+
+
+def sandan(*args: str) -> tuple[int, str]:
+    """Run a command in-process; the output (stdout and stderr) with its line wrapping undone."""
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    # An uncaught exception would end with exit code 1 and `result.exception` set to it.
+    assert result.exit_code in (0, 2), (result.exit_code, result.exception, result.output)
+    text = " ".join(result.output.split())
+    assert "Traceback" not in result.output
+    return result.exit_code, text
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_malformed_shop_orders_name_the_line_and_column(tmp_path):
+    orders = write(
+        tmp_path, "orders.yaml", "jobs:\n  - name: A\n    operations: [{machine: M1, duration: 3}\n"
+    )
+    code, out = sandan("schedule", orders)
+    assert code == 2
+    assert "not valid YAML at line 4, column 1" in out and "4행 1열" in out
+
+
+def test_malformed_json_orders_name_the_line_and_column(tmp_path):
+    orders = write(tmp_path, "orders.json", '{"jobs": [\n  {"name": "A",, }\n]}')
+    code, out = sandan("schedule", orders)
+    assert code == 2 and "not valid JSON at line 2, column 16" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "jobs:\n  - {name: A, due: soon, operations: [{machine: M, duration: 3}]}\n",
+            "A due must be a whole number",
+        ),
+        ("jobs:\n  - {name: A, operations: [{alternatives: {}}]}\n", "'alternatives' is empty"),
+        (
+            "jobs:\n  - {name: A, operations: [{machine: M, duration: 3}]}\nsetups: 5\n",
+            "'setups' must be a list",
+        ),
+        (
+            "jobs:\n  - {name: A, operations: [{machine: M, duration: 3}]}\nmachines: M\n",
+            "'machines' must be a list",
+        ),
+    ],
+)
+def test_shop_orders_with_wrong_values_say_which(tmp_path, text, said):
+    code, out = sandan("schedule", write(tmp_path, "o.yaml", text), "--time-limit", "1")
+    assert code == 2 and said in out
+
+
+def test_a_job_shop_file_that_is_not_utf8_text_says_so(tmp_path):
+    path = tmp_path / "ft.txt"
+    path.write_bytes(b"\xff\xfe 3 3\n")
+    code, out = sandan("schedule", path)
+    assert code == 2 and "not UTF-8 text" in out
+
+
+def test_malformed_balancing_yaml_names_the_line_and_column(tmp_path):
+    line = write(tmp_path, "line.yaml", "tasks:\n  - {name: a, time: 5\n  - {name: b, time: 4}\n")
+    code, out = sandan("balance", line, "--cycle-time", "9")
+    assert code == 2 and "not valid YAML at line 3" in out and "3행" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("tasks:\n  - {name: a, time: five}\n", "task 'a' time must be a whole number"),
+        ("tasks:\n  - {name: a, time: 5, after: 7}\n", "unknown task"),
+        ("tasks:\n  - {name: a, time: 5}\nworkers: [{skills: []}]\n", "workers[0] needs a 'name'"),
+        (
+            "tasks:\n  - {name: a, time: 5}\nworkers: [{name: w, task_times: {a: x}}]\n",
+            "workers[0].task_times.a",
+        ),
+        ("tasks:\n  - {name: a, time: 5}\n  - {name: a, time: 3}\n", "is used twice"),
+    ],
+)
+def test_a_balancing_problem_with_wrong_values_says_which(tmp_path, text, said):
+    code, out = sandan("balance", write(tmp_path, "line.yaml", text), "--cycle-time", "9")
+    assert code == 2 and said in out
+
+
+def test_an_in2_file_with_a_bad_pair_names_its_line(tmp_path):
+    code, out = sandan("balance", write(tmp_path, "p.IN2", "2\n3\n4\n1;x\n-1,-1\n"), "--stations", "1")
+    assert code == 2 and "line 4 is not a pair" in out
+
+
+def test_a_broken_line_model_names_line_column_and_field(tmp_path):
+    code, out = sandan("twin", "run", write(tmp_path, "line.yaml", "stations: [a: b: c]\n"))
+    assert code == 2 and "line 1, column 16" in out
+    code, out = sandan(
+        "twin", "run", write(tmp_path, "line2.yaml", LINE.replace("buffer: 4}", "machines: 0}", 1))
+    )
+    assert code == 2 and "stations[cut].machines" in out and "1 이상" in out
+
+
+@pytest.mark.parametrize(
+    ("space", "said"),
+    [
+        ("machines: {cut: [1, 2]\n", "not valid YAML at line 2"),
+        ("machines: {cut: 3}\n", "give [min, max]"),
+        ("machines: {cut: [one, 2]}\n", "must be a whole number"),
+        ("furnaces: {cut: [1, 2]}\n", "unknown key(s) in the design space: furnaces"),
+        ("- 1\n- 2\n", "must be a mapping"),
+        ("machines: {weld: [1, 2]}\n", "weld"),
+    ],
+)
+def test_a_bad_design_space_says_what_to_write(tmp_path, space, said):
+    line = write(tmp_path, "line.yaml", LINE)
+    code, out = sandan("twin", "optimize", line, write(tmp_path, "space.yaml", space), "--target", "100")
+    assert code == 2 and said in out
+
+
+def test_a_design_run_length_that_cannot_work_is_refused_before_searching(tmp_path):
+    line = write(tmp_path, "line.yaml", LINE)
+    space = write(tmp_path, "space.yaml", "machines: {drill: [1, 2]}\n")
+    code, out = sandan("twin", "optimize", line, space, "--target", "100", "--hours", "0")
+    assert code == 2 and "run length" in out and "Trial" not in out
+
+
+def test_a_missing_file_is_named(tmp_path):
+    code, out = sandan("balance", tmp_path / "nope.yaml", "--cycle-time", "5")
+    assert code == 2 and "nope.yaml" in out
