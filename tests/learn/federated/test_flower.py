@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from sandan.learn.federated import CompanyClient, FedAvg, FederationFailed, TreeBagging
+from sandan.learn.federated import CompanyClient, FedAvg, FederationFailed, TreeBagging, secagg
 from sandan.learn.federated.client import candidate_pairs
 from sandan.learn.federated.flower import FlowerServer, _flower_client, generate_key, join
 from sandan.learn.federated.protocol import decode
@@ -157,3 +157,43 @@ def test_the_flower_client_signs_challenges_with_its_own_key(companies):
     assert res.metrics["company"] == c
     assert verify(public, bytes.fromhex("ab" * 32), bytes.fromhex(res.metrics["signature"]))
     assert not verify(generate_key()[1], bytes.fromhex("ab" * 32), bytes.fromhex(res.metrics["signature"]))
+
+
+def test_secure_aggregation_over_tls_sends_only_masked_updates_and_matches_plain_fedavg(fed, companies):
+    for c, frame in companies.items():
+        fed.join(c, CompanyClient(c, frame, SCHEMA))
+    assert fed.server.wait_for(3, 20) == sorted(companies)
+    secure = secagg.SecureTransport(fed.server)
+    a = FedAvg(rounds=2, patience=5, derive=False).run(secure, SCHEMA)
+    seen = list(fed.wire)
+    b = FedAvg(rounds=2, patience=5, derive=False).run(fed.server, SCHEMA)
+    assert np.abs(a.arrays["w"] - b.arrays["w"]).max() < 1e-4 < np.abs(b.arrays["w"]).max()
+    assert [r.summed for r in secure.rounds] == [sorted(companies)] * 2
+    assert not [w for w in seen if w[2] == "linear"]  # no update in the clear
+    ups = {c for d, c, task, _ in seen if d == "up" and task == secagg.TASK}
+    assert ups == set(companies)
+    # Each company got its own stage messages only (one record each), not the others'.
+    downs = [decode(data) for d, _, task, data in seen if d == "down" and task == secagg.TASK]
+    assert len(downs) == 2 * 4 * 3 and all(set(p.arrays) == {"message"} for p in downs)
+
+
+class _EndsWhileMasking(CompanyClient):
+    def handle(self, task, request):
+        if task == "linear":
+            raise SystemExit  # the company's process ends inside the masked-vector stage
+        return super().handle(task, request)
+
+
+def test_a_company_lost_during_secure_aggregation_leaves_the_survivors_sum(fed, companies):
+    names = list(companies)
+    for c in names[:2]:
+        fed.join(c, CompanyClient(c, companies[c], SCHEMA))
+    fed.join(names[2], _EndsWhileMasking(names[2], companies[names[2]], SCHEMA))
+    assert len(fed.server.wait_for(3, 20)) == 3
+    secure = secagg.SecureTransport(fed.server)
+    model = FedAvg(rounds=1, derive=False, timeout_s=10).run(secure, SCHEMA)
+    assert secure.rounds[0].summed == sorted(names[:2])
+    linear = next(r for r in model.rounds if r.task == "linear")
+    assert linear.participants == sorted(names[:2])
+    reason = {f["company"]: f["en"] for f in linear.failures}[names[2]]
+    assert "collect_masked_vectors" in reason and "connection lost" in reason
