@@ -6,6 +6,7 @@ registry (the one the API uses), so the progress and receipt are the same whiche
 
 from __future__ import annotations
 
+import copy
 import typing
 from pathlib import Path
 from typing import Annotated, Any
@@ -214,7 +215,9 @@ async def start_import(request: Request, page: UserPage, company_id: str, upload
 @router.get("/companies/{company_id}/import/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
     company = company_of(page, company_id)
-    job = jobs_of(page.request).get(company.id, job_id)
+    # One snapshot: the worker thread may finish the job while the page renders, and the page must not
+    # show "finished" from one read with the receipt of an earlier one.
+    job = copy.copy(jobs_of(page.request).get(company.id, job_id))
     _crumbs(page, company.id, (job.label or job.id, None))
     receipt = job.result.to_dict() if job.state is JobState.done and job.result is not None else None
     # The receipt names no machines, so the receipt links to the company's machines to see the rows.
