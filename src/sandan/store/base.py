@@ -250,8 +250,11 @@ class Store(abc.ABC):
         newest_first: bool = False,
         columns: list[str] | None = None,
         result: str | None = None,
+        ordered: bool = True,
     ) -> pa.Table:
-        """Part records with start <= time < end (PART_SCHEMA), ordered by time.
+        """Part records with start <= time < end (PART_SCHEMA), ordered by time (then machine_id, part_id), or in
+        no particular order with `ordered=False` (for callers that only count or re-sort: sorting can cost as
+        much as the scan).
 
         `columns` picks a subset of PART_SCHEMA (e.g. time, machine_id, result for counts): much less to read and
         convert than the JSON parameter columns. `result` keeps only records with that result ("ng": the scrap,
@@ -276,9 +279,15 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def query_events(
-        self, company_id: str, start: datetime, end: datetime, machine_ids: list[str] | None = None
+        self,
+        company_id: str,
+        start: datetime,
+        end: datetime,
+        machine_ids: list[str] | None = None,
+        ordered: bool = True,
     ) -> pa.Table:
-        """Machine events overlapping [start, end) (EVENT_SCHEMA), ordered by start."""
+        """Machine events overlapping [start, end) (EVENT_SCHEMA), ordered by start (then machine_id), or in no
+        particular order with `ordered=False`."""
 
     @abc.abstractmethod
     def set_event_reason(

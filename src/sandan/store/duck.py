@@ -152,7 +152,23 @@ MIGRATIONS: list[tuple[int, str]] = [
             FROM part_records GROUP BY ALL;
         """,
     ),
+    (
+        6,
+        # The scrap records (result 'ng') again, without their parameter columns: OEE reads the scrap part by part
+        # (start-up losses) and quality its defect types, and DuckDB has no partial index to find 2 % of a table
+        # without scanning all of it. Kept in step with `part_records` by every append. (PostgreSQL serves the
+        # same reads from its partial index `part_records_scrap`.)
+        """
+        CREATE TABLE part_scrap (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL, time TIMESTAMPTZ NOT NULL,
+            part_id VARCHAR NOT NULL, lot_id VARCHAR, product VARCHAR, defect_type VARCHAR);
+        INSERT INTO part_scrap SELECT company_id, machine_id, time, part_id, lot_id, product, defect_type
+            FROM part_records WHERE result = 'ng' ORDER BY company_id, time;
+        """,
+    ),
 ]
+
+#: The part columns `part_scrap` holds: a scrap read wanting only these need not scan the good parts.
+_SCRAP_COLUMNS = {"time", "machine_id", "part_id", "lot_id", "product", "result", "defect_type"}
 
 _ROW_TABLES = {"readings", "part_records", "machine_events"}
 
@@ -402,6 +418,11 @@ class DuckDBStore(Store):
                         self._roll_up(company_id, source)
                     if table == "part_records" and inserted:
                         self._count_up(company_id, source)
+                        con.execute(
+                            "INSERT INTO part_scrap SELECT ?, machine_id, time, part_id, lot_id, product, defect_type "
+                            f"FROM {source} WHERE result = 'ng'",
+                            [company_id],
+                        )
                     con.execute("COMMIT")
                 except Exception:
                     con.execute("ROLLBACK")
@@ -512,33 +533,36 @@ class DuckDBStore(Store):
         newest_first=False,
         columns=None,
         result=None,
+        ordered=True,
     ):
         params: list[Any] = [company_id, start, end]
         schema = part_columns(columns)
         cols = ", ".join(f'"{c}"' for c in schema.names)
-        sql = f"SELECT {cols} FROM part_records WHERE company_id = ? AND time >= ? AND time < ?"
+        table = "part_records"
+        if result == "ng" and set(schema.names) <= _SCRAP_COLUMNS:
+            table, cols = "part_scrap", cols.replace('"result"', "'ng' AS result")
+        sql = f"SELECT {cols} FROM {table} WHERE company_id = ? AND time >= ? AND time < ?"
         sql += _in_list("machine_id", machine_ids, params)
-        if result is not None:
+        if result is not None and table == "part_records":
             sql += " AND result = ?"
             params.append(result)
-            if limit is None and not offset:
-                # A few records of many: sorting them here is several times faster than DuckDB's ORDER BY, which
-                # costs as much as the scan itself when part_id is a sort key.
-                keys = ["time", "machine_id", "part_id"]
-                extra = [k for k in keys if k not in schema.names]
-                found = self._arrow(
-                    sql.replace(f"SELECT {cols}", f"SELECT {cols}{''.join(f', {k}' for k in extra)}"), params
-                )
-                order = "descending" if newest_first else "ascending"
-                found = found.sort_by(
-                    [("time", order), ("machine_id", "ascending"), ("part_id", "ascending")]
-                )
-                return found.select(schema.names).cast(schema)
-        sql += (
-            " ORDER BY time DESC, machine_id, part_id"
-            if newest_first
-            else " ORDER BY time, machine_id, part_id"
-        )
+        if result is not None and ordered and limit is None and not offset:
+            # A few records of many: sorting them here is several times faster than DuckDB's ORDER BY, which
+            # costs as much as the scan itself when part_id is a sort key.
+            keys = ["time", "machine_id", "part_id"]
+            extra = [k for k in keys if k not in schema.names]
+            found = self._arrow(
+                sql.replace(f"SELECT {cols}", f"SELECT {cols}{''.join(f', {k}' for k in extra)}"), params
+            )
+            order = "descending" if newest_first else "ascending"
+            found = found.sort_by([("time", order), ("machine_id", "ascending"), ("part_id", "ascending")])
+            return found.select(schema.names).cast(schema)
+        if ordered or limit is not None or offset:
+            sql += (
+                " ORDER BY time DESC, machine_id, part_id"
+                if newest_first
+                else " ORDER BY time, machine_id, part_id"
+            )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         if offset:
@@ -559,24 +583,21 @@ class DuckDBStore(Store):
             "FROM part_records WHERE company_id = ?"
         )
         if bucket_us % hour_us == 0 and whole_from < whole_to:
-            # Whole hours come from the rollup; the partial hours at either edge from the records.
+            # Whole hours come from the rollup; the partial hours at either edge from the records. An edge that is
+            # itself on the hour has no partial hour: leaving it out spares a scan of every record (DuckDB has
+            # no index on time to make an empty range cheap).
             sql = (
                 "WITH c AS (SELECT bucket AS t, machine_id, product, n, n_ok FROM part_counts_1h "
-                f"WHERE company_id = ? AND bucket >= ? AND bucket < ?{where} "
-                f"UNION ALL {raw} AND ((time >= ? AND time < ?) OR (time >= ? AND time < ?)){where}) "
+                f"WHERE company_id = ? AND bucket >= ? AND bucket < ?{where}"
             )
-            params = [
-                company_id,
-                _from_us(whole_from),
-                _from_us(whole_to),
-                *filters,
-                company_id,
-                start,
-                _from_us(whole_from),
-                _from_us(whole_to),
-                end,
-                *filters,
-            ]
+            params = [company_id, _from_us(whole_from), _from_us(whole_to), *filters]
+            edges = [(a, b) for a, b in ((start_us, whole_from), (whole_to, end_us)) if a < b]
+            if edges:
+                sql += (
+                    f" UNION ALL {raw} AND ({' OR '.join(['(time >= ? AND time < ?)'] * len(edges))}){where}"
+                )
+                params += [company_id, *(_from_us(t) for edge in edges for t in edge), *filters]
+            sql += ") "
         else:
             sql = f"WITH c AS ({raw} AND time >= ? AND time < ?{where}) "
             params = [company_id, start, end, *filters]
@@ -587,7 +608,7 @@ class DuckDBStore(Store):
         )
         return self._arrow(sql, params).cast(PART_COUNT_SCHEMA)
 
-    def query_events(self, company_id, start, end, machine_ids=None) -> pa.Table:
+    def query_events(self, company_id, start, end, machine_ids=None, ordered=True) -> pa.Table:
         params: list[Any] = [company_id, end, start, start]
         cols = ", ".join(f'"{c}"' for c in EVENT_SCHEMA.names)
         # Overlap with [start, end): begins before the window ends, and begins inside it, is still open (no end
@@ -596,7 +617,9 @@ class DuckDBStore(Store):
             f"SELECT {cols} FROM machine_events WHERE company_id = ? AND start < ? "
             'AND (start >= ? OR "end" IS NULL OR "end" > ?)'
         )
-        sql += _in_list("machine_id", machine_ids, params) + " ORDER BY start, machine_id"
+        sql += _in_list("machine_id", machine_ids, params) + (
+            " ORDER BY start, machine_id" if ordered else ""
+        )
         return self._arrow(sql, params).cast(EVENT_SCHEMA)
 
     def set_event_reason(self, company_id, machine_id, start, reason_code, user_id, note=None):

@@ -622,6 +622,7 @@ class PostgresStore(Store):
         newest_first=False,
         columns=None,
         result=None,
+        ordered=True,
     ):
         params: list[Any] = [company_id, start, end]
         schema = part_columns(columns)
@@ -631,11 +632,12 @@ class PostgresStore(Store):
         if result is not None:
             sql += " AND result = %s"
             params.append(result)
-        sql += (
-            " ORDER BY time DESC, machine_id, part_id"
-            if newest_first
-            else " ORDER BY time, machine_id, part_id"
-        )
+        if ordered or limit is not None or offset:
+            sql += (
+                " ORDER BY time DESC, machine_id, part_id"
+                if newest_first
+                else " ORDER BY time, machine_id, part_id"
+            )
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         if offset:
@@ -685,7 +687,7 @@ class PostgresStore(Store):
         )
         return self._arrow(sql, [bucket_s, start, *params], PART_COUNT_SCHEMA, ("time",))
 
-    def query_events(self, company_id, start, end, machine_ids=None) -> pa.Table:
+    def query_events(self, company_id, start, end, machine_ids=None, ordered=True) -> pa.Table:
         params: list[Any] = [company_id, end, start, start]
         cols = ", ".join(_time_sql(c) if c in ("start", "end") else f'"{c}"' for c in EVENT_SCHEMA.names)
         # Overlap with [start, end): begins before the window ends, and begins inside it, is still open, or
@@ -694,7 +696,9 @@ class PostgresStore(Store):
             f"SELECT {cols} FROM machine_events WHERE company_id = %s AND start < %s "
             'AND (start >= %s OR "end" IS NULL OR "end" > %s)'
         )
-        sql += _in_list("machine_id", machine_ids, params) + " ORDER BY start, machine_id"
+        sql += _in_list("machine_id", machine_ids, params) + (
+            " ORDER BY start, machine_id" if ordered else ""
+        )
         return self._arrow(sql, params, EVENT_SCHEMA, ("start", "end"))
 
     def set_event_reason(self, company_id, machine_id, start, reason_code, user_id, note=None):
