@@ -157,6 +157,12 @@ def test_a_label_must_name_a_stored_event_and_a_reason(plant):
         plant.post("a-eng", f"{BASE}/oee/unexplained/label", json={**label, "reason_code": "  "}), 422
     )
     assert_error(plant.post("a-eng", f"{BASE}/oee/unexplained/label", json={**label, "reason_code": ""}), 422)
+    # A start without a zone is refused as everywhere in the API, not read as UTC (where it would name the event)
+    # nor as local time: the down event starts at 09:00 in Seoul, 00:00 UTC.
+    for naive in ("2025-03-10T00:00:00", "2025-03-10T09:00:00"):
+        r = plant.post("a-eng", f"{BASE}/oee/unexplained/label", json={**label, "start": naive})
+        assert_error(r, 422, "naive_time")
+        assert "time zone" in r.json()["error"]["message"]["en"]
     assert len(plant.get("a-view", f"{BASE}/oee/unexplained", params=WINDOW).json()["rows"]) == 1
     assert not [a for a in plant.store.list_audit("acme") if a["action"] == "event.label"]
 

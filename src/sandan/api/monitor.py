@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -143,27 +143,7 @@ def oee_dashboard(
     figures, per line, per machine, per shift, daily trend, six big losses, downtime Pareto and the
     unexplained down time. Drill down with `line_id` or `machine_id`."""
     r = _report(t, w, line_id, machine_ids)
-    unexplained = r.unexplained_downtime()
-    return _json(
-        {
-            **_window(w),
-            "line_id": line_id,
-            "machine_ids": machine_ids,
-            "overall": _rows(r.table(()))[0],
-            "by_line": _rows(r.table("line")),
-            "by_machine": _rows(r.table("machine")),
-            "by_shift": _rows(r.table("shift")),
-            "trend": _rows(r.trend()),
-            "losses": _rows(r.six_big_losses())[0],
-            "downtime_pareto": _rows(r.downtime_pareto()),
-            "unexplained": {
-                "count": len(unexplained),
-                "down_time_s": float(unexplained["down_time_s"].sum()) if len(unexplained) else 0.0,
-            },
-            "machines": [{"id": m.id, "name": m.name, "line_id": m.line_id} for m in r.machines],
-            "notes": r.notes,
-        }
-    )
+    return _json({**_window(w), "line_id": line_id, "machine_ids": machine_ids, **r.dashboard()})
 
 
 @company.get("/oee")
@@ -217,7 +197,10 @@ def oee_unexplained(
 
 class LabelIn(BaseModel):
     machine_id: str
-    start: datetime = Field(description="the event's start, as stored (its key with machine_id)")
+    start: datetime = Field(
+        description="the event's start with its time zone, as the unexplained list gives it (its key with "
+        "machine_id); a time without a zone is refused (422 naive_time)"
+    )
     reason_code: str = Field(min_length=1, max_length=64)
     note: str | None = Field(default=None, max_length=1000)
 
@@ -227,10 +210,19 @@ def label_downtime(body: LabelIn, t: WriteTenant) -> Response:
     """Give a stored event (key: machine_id, start — the `event_start` of an unexplained row) a reason code. The
     store records who labelled it and when, and audits it; the downtime Pareto then counts the event under the
     reason and the unexplained list drops it. 404 `unknown_event` when no event has that key."""
+    if body.start.tzinfo is None:
+        # As every time the API takes: a time without a zone is refused, never guessed (UTC or local).
+        raise InvalidInput(
+            f"start={body.start.isoformat()!r} has no time zone; add one such as Z or +09:00 (send the "
+            "event_start of the unexplained list as it is)",
+            f"start={body.start.isoformat()!r}에 시간대가 없습니다. Z 또는 +09:00 처럼 붙이세요(미입력 정지 목록의 "
+            "event_start를 그대로 보내세요)",
+            code="naive_time",
+            field="start",
+        )
     machine_or_404(t, body.machine_id)
-    start = body.start if body.start.tzinfo else body.start.replace(tzinfo=UTC)
     event = monitor_label_downtime(
-        t.store, t.company_id, body.machine_id, start, body.reason_code, t.user_id, body.note
+        t.store, t.company_id, body.machine_id, body.start, body.reason_code, t.user_id, body.note
     )
     return _json({"applied": True, "event": event})
 

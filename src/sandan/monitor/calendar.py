@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -221,12 +222,19 @@ class ShiftCalendar(BaseModel):
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         off: set[date] = set(self.holidays)
         if self.korean_public_holidays:
-            import holidays as holidays_lib
-
-            off |= set(holidays_lib.country_holidays("KR", years=range(first.year, last.year + 1)).keys())
+            off |= korean_public_holidays(first.year, last.year)
         extra = set(self.extra_working_days)
         weekdays = set(self.working_weekdays)
         return np.array([d in extra or (d.weekday() in weekdays and d not in off) for d in days], dtype=bool)
+
+
+@lru_cache(maxsize=64)
+def korean_public_holidays(first_year: int, last_year: int) -> frozenset[date]:
+    """Korean public holidays of the years from `first_year` to `last_year` (the `holidays` package computes the
+    lunar ones on every call, which would cost each OEE request milliseconds; the answer never changes)."""
+    import holidays as holidays_lib
+
+    return frozenset(holidays_lib.country_holidays("KR", years=range(first_year, last_year + 1)).keys())
 
 
 @dataclass
@@ -337,15 +345,21 @@ def shift_windows(calendar: ShiftCalendar, start: datetime, end: datetime) -> Sh
                 seg0.append(p0)
                 seg1.append(p1)
                 segs.append(k)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    s0 = np.array(columns[5], dtype=np.int64)
+    s1 = np.array(columns[6], dtype=np.int64)
     shifts = pd.DataFrame(
-        rows,
-        columns=["shift_id", "shift_name", "shift_label_ko", "shift_label_en", "production_day", "s0", "s1"],
+        {
+            "shift_id": np.array(columns[0], dtype=object),
+            "shift_name": np.array(columns[1], dtype=object),
+            "shift_label_ko": np.array(columns[2], dtype=object),
+            "shift_label_en": np.array(columns[3], dtype=object),
+            "production_day": np.array(columns[4], dtype=object),
+            "shift_start": pd.to_datetime(s0, unit="us", utc=True),
+            "shift_end": pd.to_datetime(s1, unit="us", utc=True),
+        },
+        index=pd.RangeIndex(len(rows)),
     )
-    s0 = shifts["s0"].to_numpy(dtype=np.int64)
-    s1 = shifts["s1"].to_numpy(dtype=np.int64)
-    shifts["shift_start"] = pd.to_datetime(s0, unit="us", utc=True)
-    shifts["shift_end"] = pd.to_datetime(s1, unit="us", utc=True)
-    shifts = shifts.drop(columns=["s0", "s1"])
     return ShiftWindows(
         shifts=shifts,
         shift_start_us=s0,

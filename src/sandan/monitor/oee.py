@@ -135,8 +135,11 @@ class EventPieces:
     end_us: np.ndarray
 
 
-def normalise_events(events: pa.Table, machine_ids: Sequence[str], lo: int, hi: int) -> pd.DataFrame:
-    """One state per machine at a time, inside [lo, hi): open ends and overlaps resolved (see module rules)."""
+def normalise_events(events: pa.Table, machine_ids: Sequence[str], lo: int, hi: int) -> dict[str, np.ndarray]:
+    """One state per machine at a time, inside [lo, hi): open ends and overlaps resolved (see module rules).
+
+    Returns numpy columns machine (index into `machine_ids`), state (index into STATES), event_start_us, start_us,
+    end_us (clipped to the window) and row (the event's row in `events`, to fetch its reason code)."""
     mcode = _codes(events["machine_id"], machine_ids)
     state = _codes(events["state"], STATES)
     ev0 = _ts_us(events["start"])
@@ -150,23 +153,20 @@ def normalise_events(events: pa.Table, machine_ids: Sequence[str], lo: int, hi: 
     s1 = np.where(same_next, np.minimum(s1, next_start), s1)
     c0, c1 = np.maximum(s0, lo), np.minimum(s1, hi)
     live = c1 > c0
-    reason = events["reason_code"].to_numpy(zero_copy_only=False)[order]
-    return pd.DataFrame(
-        {
-            "machine": m[live],
-            "state": st[live],
-            "event_start_us": s0[live],
-            "start_us": c0[live],
-            "end_us": c1[live],
-            "reason_code": reason[live],
-        }
-    )
+    return {
+        "machine": m[live],
+        "state": st[live],
+        "event_start_us": s0[live],
+        "start_us": c0[live],
+        "end_us": c1[live],
+        "row": order[live],
+    }
 
 
-def cut_by_segments(ev: pd.DataFrame, windows: ShiftWindows) -> EventPieces:
+def cut_by_segments(ev: Mapping[str, np.ndarray], windows: ShiftWindows) -> EventPieces:
     """Intersect every event interval with every planned-busy segment it overlaps (vectorised, exact)."""
-    e0 = ev["start_us"].to_numpy(dtype=np.int64)
-    e1 = ev["end_us"].to_numpy(dtype=np.int64)
+    e0 = np.asarray(ev["start_us"], dtype=np.int64)
+    e1 = np.asarray(ev["end_us"], dtype=np.int64)
     g0, g1 = windows.seg_start_us, windows.seg_end_us
     first = np.searchsorted(g1, e0, side="right")  # first segment ending after the event starts
     last = np.searchsorted(g0, e1, side="left")  # segments starting before the event ends
@@ -179,23 +179,30 @@ def cut_by_segments(ev: pd.DataFrame, windows: ShiftWindows) -> EventPieces:
     ok = p1 > p0
     ev_idx, seg, p0, p1 = ev_idx[ok], seg[ok], p0[ok], p1[ok]
     return EventPieces(
-        machine=ev["machine"].to_numpy(dtype=np.int64)[ev_idx],
+        machine=np.asarray(ev["machine"], dtype=np.int64)[ev_idx],
         shift=windows.seg_shift[seg],
-        state=ev["state"].to_numpy(dtype=np.int64)[ev_idx],
+        state=np.asarray(ev["state"], dtype=np.int64)[ev_idx],
         event=ev_idx,
         start_us=p0,
         end_us=p1,
     )
 
 
-def _ideal_per_part(
-    parts: pd.DataFrame, machines: list[Machine], overrides: Mapping[Any, float] | None
-) -> np.ndarray:
-    """Ideal cycle time of each part: (machine, product) override, else machine override, else the machine's."""
+@dataclass
+class _IdealCycleTimes:
+    """Ideal cycle time per machine (overrides applied) and per (machine id, product)."""
+
+    per_machine: np.ndarray
+    by_product: dict[tuple[str, str], float]
+    ids: np.ndarray
+
+
+def _ideal_cycle_times(machines: list[Machine], overrides: Mapping[Any, float] | None) -> _IdealCycleTimes:
     per_machine = np.array(
         [np.nan if m.ideal_cycle_time_s is None else float(m.ideal_cycle_time_s) for m in machines],
         dtype=float,
     )
+    ids = [m.id for m in machines]
     by_product: dict[tuple[str, str], float] = {}
     for key, value in (overrides or {}).items():
         if value is None or not np.isfinite(value) or value <= 0:
@@ -206,58 +213,186 @@ def _ideal_per_part(
             )
         if isinstance(key, tuple):
             by_product[(str(key[0]), str(key[1]))] = float(value)
-        else:
-            ids = [m.id for m in machines]
-            if key in ids:
-                per_machine[ids.index(key)] = float(value)
-    ideal = per_machine[parts["machine"].to_numpy()]
-    if by_product and len(parts):
-        ids = np.array([m.id for m in machines], dtype=object)
-        keys = pd.Series(
-            list(zip(ids[parts["machine"].to_numpy()], parts["product"].fillna(""), strict=True))
+        elif key in ids:
+            per_machine[ids.index(key)] = float(value)
+    return _IdealCycleTimes(per_machine, by_product, np.array(ids, dtype=object))
+
+
+def _ideal_per_part(parts: Mapping[str, Any], ideal: _IdealCycleTimes) -> np.ndarray:
+    """Ideal cycle time of each part: (machine, product) override, else machine override, else the machine's."""
+    machine = parts["machine"]
+    out = ideal.per_machine[machine]
+    if ideal.by_product and len(machine):
+        product = parts["product"]
+        product = pc.fill_null(product, "").to_pylist() if product is not None else [""] * len(machine)
+        mapped = np.array(
+            [ideal.by_product.get(k, np.nan) for k in zip(ideal.ids[machine].tolist(), product, strict=True)],
+            dtype=float,
         )
-        mapped = keys.map(by_product).to_numpy(dtype=float)
-        ideal = np.where(np.isnan(mapped), ideal, mapped)
-    return ideal
+        out = np.where(np.isnan(mapped), out, mapped)
+    return out
+
+
+#: How the additive elements are kept per (machine, shift instance) cell: times as exact integer microseconds
+#: and quantities as integers (summed exactly, then times divided into seconds), ideal times as float seconds.
+_INT_ELEMENTS = [
+    "planned_operation_time_s",
+    "planned_down_time_s",
+    "planned_busy_time_s",
+    "run_time_s",
+    "down_time_s",
+    "setup_time_s",
+    "idle_time_s",
+    "no_data_time_s",
+    "produced_qty",
+    "good_qty",
+    "scrap_qty",
+    "startup_scrap_qty",
+    "parts_without_ideal_qty",
+]
+_N_TIMES = 8  # the first _N_TIMES integer elements are microseconds
+_FLOAT_ELEMENTS = ["ideal_production_time_s", "ideal_good_time_s", "ideal_startup_scrap_time_s"]
+_MACHINE_KEYS = ("machine_id", "line_id")
+_DOWN_STATES = (DOWN, SETUP, IDLE)
+_PARETO_COLUMNS = [
+    "reason_code",
+    "label_ko",
+    "label_en",
+    "down_time_s",
+    "events",
+    "machines",
+    "share",
+    "cumulative_share",
+]
 
 
 @dataclass
+class DownPieces:
+    """Down, setup and idle event pieces inside planned busy time (numpy columns), for Pareto and labelling."""
+
+    machine: np.ndarray
+    state: np.ndarray
+    event: np.ndarray  # index into the normalised events: one event may be cut into several pieces
+    event_start_us: np.ndarray
+    start_us: np.ndarray
+    end_us: np.ndarray
+    shift: np.ndarray
+    reason: np.ndarray  # object: the reason code, or None when the event has none
+
+
+Columns = dict[str, np.ndarray]
+
+
+def _records(cols: Columns) -> list[dict[str, Any]]:
+    """Columns as JSON-ready rows (Python scalars; NaN stays a float, which orjson writes as null)."""
+    names = list(cols)
+    values = [np.asarray(v).tolist() for v in cols.values()]
+    return [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _frame(cols: Columns, n: int | None = None) -> pd.DataFrame:
+    frame = pd.DataFrame(cols, index=None if n is None else pd.RangeIndex(n))
+    return _plain_strings(frame)
+
+
+def _sorted_codes(values: Sequence[Any]) -> tuple[list[Any], np.ndarray]:
+    """Sorted distinct values and each value's index among them (a few hundred values: plain Python is fastest)."""
+    uniq = sorted(set(values))
+    index = {v: i for i, v in enumerate(uniq)}
+    return uniq, np.fromiter((index[v] for v in values), dtype=np.int64, count=len(values))
+
+
+@dataclass(eq=False)
 class OeeReport:
     """Everything the OEE dashboard shows for one window, computed from one read of the data.
 
-    `basis` has one row per (machine, shift instance) with the additive time and quantity elements; every other
-    table is aggregated from it by summing elements and then forming ratios (ISO 22400-2 KPIs are formed from
-    their elements, so a line's availability is Σ APT / Σ PBT, not a mean of machine ratios)."""
+    The additive time and quantity elements are kept per (machine, shift instance) — `basis` shows them as a
+    frame; every other table is aggregated from them by summing elements and then forming ratios (ISO 22400-2
+    KPIs are formed from their elements, so a line's availability is Σ APT / Σ PBT, not a mean of machine
+    ratios). Group-bys are numpy sums over integer group codes: the dashboard's tables cost microseconds each."""
 
     company_id: str
     start: datetime
     end: datetime
     calendar: ShiftCalendar
-    basis: pd.DataFrame
-    down_events: pd.DataFrame  # one row per down/setup/idle event piece inside planned busy time
-    machines: list[Machine] = field(default_factory=list)
+    machines: list[Machine]
+    windows: ShiftWindows
+    cell_ints: np.ndarray  # (machines × shifts, len(_INT_ELEMENTS)) int64, times in µs
+    cell_floats: np.ndarray  # (machines × shifts, len(_FLOAT_ELEMENTS)) float seconds
+    down: DownPieces
     produced_outside_shifts: dict[str, int] = field(default_factory=dict)
     notes: list[dict[str, str]] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._codes: dict[str, tuple[list[Any], np.ndarray]] = {}
+        self._basis: pd.DataFrame | None = None
+        self._down_events: pd.DataFrame | None = None
+
+    # ---- grouping ------------------------------------------------------------------------------------------
+    def _key_values(self, column: str) -> list[Any]:
+        if column == "machine_id":
+            return [m.id for m in self.machines]
+        if column == "line_id":
+            return [m.line_id for m in self.machines]
+        return self.windows.shifts[column].tolist()
+
+    def _key_codes(self, column: str) -> tuple[list[Any], np.ndarray]:
+        if column not in self._codes:
+            self._codes[column] = _sorted_codes(self._key_values(column))
+        return self._codes[column]
+
+    def _aggregate(self, keys: list[str]) -> Columns:
+        """Key columns and summed elements per group, sorted by the keys (as pandas' sorted group-by)."""
+        n_m, n_s = len(self.machines), len(self.windows.shifts)
+        if not keys:
+            return self._sums(np.zeros(n_m * n_s, dtype=np.int64), 1)
+        machine_only = set(keys) <= set(_MACHINE_KEYS)
+        combined = np.zeros(n_m if machine_only else n_m * n_s, dtype=np.int64)
+        sizes = []
+        for k in keys:
+            uniq, codes = self._key_codes(k)
+            if not machine_only:
+                codes = np.repeat(codes, n_s) if k in _MACHINE_KEYS else np.tile(codes, n_m)
+            combined = combined * len(uniq) + codes
+            sizes.append(len(uniq))
+        groups, inverse = np.unique(combined, return_inverse=True)
+        if machine_only:
+            # Every selected machine or line gets a row, also when no shift was planned in the window.
+            inverse = np.repeat(inverse, n_s)
+        out: Columns = {}
+        for k, pos in zip(keys, np.unravel_index(groups, sizes) if sizes else (), strict=True):
+            out[k] = np.array(self._key_codes(k)[0], dtype=object)[pos]
+        out.update(self._sums(inverse.ravel(), len(groups)))
+        return out
+
+    def _sums(self, inverse: np.ndarray, n_groups: int) -> Columns:
+        ints = np.zeros((n_groups, len(_INT_ELEMENTS)), dtype=np.int64)
+        floats = np.zeros((n_groups, len(_FLOAT_ELEMENTS)), dtype=float)
+        if len(inverse):
+            order = np.argsort(inverse, kind="stable")
+            sorted_inv = inverse[order]
+            first = np.flatnonzero(np.r_[True, sorted_inv[1:] != sorted_inv[:-1]])
+            ints[sorted_inv[first]] = np.add.reduceat(self.cell_ints[order], first, axis=0)
+            floats[sorted_inv[first]] = np.add.reduceat(self.cell_floats[order], first, axis=0)
+        sums: Columns = {}
+        for j, name in enumerate(_INT_ELEMENTS):
+            sums[name] = ints[:, j] / US if j < _N_TIMES else ints[:, j]
+        for j, name in enumerate(_FLOAT_ELEMENTS):
+            sums[name] = floats[:, j]
+        return {name: sums[name] for name in ADDITIVE}
+
+    def _table_columns(self, by: Sequence[str] | str) -> Columns:
+        cols = self._aggregate(_dimension_columns(by))
+        return {**cols, **_kpis(cols)}
+
+    # ---- tables --------------------------------------------------------------------------------------------
     def table(self, by: Sequence[str] | str = ("machine",)) -> pd.DataFrame:
         """OEE and its elements grouped by any of machine, line, day, shift (instance), shift_name."""
-        keys = _dimension_columns(by)
-        if not keys:
-            frame = self.basis[ADDITIVE].sum().to_frame().T
-        else:
-            frame = self.basis.groupby(keys, sort=True, dropna=False)[ADDITIVE].sum().reset_index()
-            if set(keys) <= {"machine_id", "line_id"}:
-                # Every selected machine or line gets a row, also when no shift was planned in the window.
-                every = pd.DataFrame(
-                    {
-                        "machine_id": [m.id for m in self.machines],
-                        "line_id": [m.line_id for m in self.machines],
-                    }
-                )[keys].drop_duplicates()
-                frame = every.merge(frame, on=keys, how="left").sort_values(keys, kind="stable")
-                frame[ADDITIVE] = frame[ADDITIVE].fillna(0)
-                frame = frame.reset_index(drop=True)
-        return add_kpis(frame)
+        return _frame(self._table_columns(by))
+
+    def rows(self, by: Sequence[str] | str = ("machine",)) -> list[dict[str, Any]]:
+        """`table(by)` as JSON-ready rows (what the API sends), without building a frame."""
+        return _records(self._table_columns(by))
 
     def overall(self) -> dict[str, Any]:
         """The window's single figures (all selected machines together)."""
@@ -265,24 +400,16 @@ class OeeReport:
 
     def trend(self, by: Sequence[str] | str = ()) -> pd.DataFrame:
         """OEE per production day (optionally per line or machine as well), oldest first."""
-        extra = [by] if isinstance(by, str) else list(by)
-        return self.table(["day", *[d for d in extra if d != "day"]])
+        return self.table(_trend_dims(by))
 
-    def six_big_losses(self, by: Sequence[str] | str = ()) -> pd.DataFrame:
-        """Planned busy time split into Nakajima's six big losses (Introduction to TPM, 1988, ch. 2) plus
-        unrecorded time and the fully productive time, in seconds. The parts add up to planned busy time,
-        except that reduced speed is floored at 0 when effectiveness is capped.
-
-        breakdowns = down time; setup and adjustment = setup time; idling and minor stops = idle time;
-        reduced speed = run time − ideal cycle time × produced quantity; process defects = ideal time of scrap
-        outside start-up; reduced yield = ideal time of scrap in the start-up window after a setup."""
-        t = self.table(by)
-        out = t[[c for c in _dimension_columns(by)]].copy()
+    def _losses_columns(self, by: Sequence[str] | str) -> Columns:
+        t = self._table_columns(by)
+        out: Columns = {c: t[c] for c in _dimension_columns(by)}
         out["planned_busy_time_s"] = t["planned_busy_time_s"]
         out["breakdowns_s"] = t["down_time_s"]
         out["setup_adjustment_s"] = t["setup_time_s"]
         out["idling_minor_stops_s"] = t["idle_time_s"]
-        out["reduced_speed_s"] = (t["run_time_s"] - t["ideal_production_time_s"]).clip(lower=0)
+        out["reduced_speed_s"] = np.clip(t["run_time_s"] - t["ideal_production_time_s"], 0, None)
         out["process_defects_s"] = (
             t["ideal_production_time_s"] - t["ideal_good_time_s"] - t["ideal_startup_scrap_time_s"]
         )
@@ -292,53 +419,51 @@ class OeeReport:
         out["effectiveness_capped"] = t["effectiveness_capped"]
         return out
 
+    def six_big_losses(self, by: Sequence[str] | str = ()) -> pd.DataFrame:
+        """Planned busy time split into Nakajima's six big losses (Introduction to TPM, 1988, ch. 2) plus
+        unrecorded time and the fully productive time, in seconds. The parts add up to planned busy time,
+        except that reduced speed is floored at 0 when effectiveness is capped.
+
+        breakdowns = down time; setup and adjustment = setup time; idling and minor stops = idle time;
+        reduced speed = run time − ideal cycle time × produced quantity; process defects = ideal time of scrap
+        outside start-up; reduced yield = ideal time of scrap in the start-up window after a setup."""
+        return _frame(self._losses_columns(by))
+
+    def _pareto_columns(self, states: Sequence[str]) -> Columns:
+        wanted = [STATES.index(s) for s in states if s in STATES]
+        d = self.down
+        mask = np.isin(d.state, wanted)
+        if not mask.any():
+            return {c: np.array([], dtype=object) for c in _PARETO_COLUMNS}
+        # A missing reason code groups under "" (stored "" already reads as None, so no real code is "").
+        keys, code = _sorted_codes(["" if r is None else r for r in d.reason[mask].tolist()])
+        dur_us = (d.end_us[mask] - d.start_us[mask]).astype(float)
+        n = len(keys)
+        down_s = np.bincount(code, weights=dur_us, minlength=n) / US
+        n_ev = int(d.event.max()) + 1
+        events = np.bincount(np.unique(code * n_ev + d.event[mask]) // n_ev, minlength=n)
+        n_m = len(self.machines) + 1
+        machines = np.bincount(np.unique(code * n_m + d.machine[mask]) // n_m, minlength=n)
+        order = np.lexsort((np.arange(n), -down_s))
+        reason = np.array([k or None for k in keys], dtype=object)[order]
+        unexplained = LABELS["unexplained"]
+        down_s = down_s[order]
+        share = down_s / down_s.sum()
+        return {
+            "reason_code": reason,
+            "label_ko": np.array([r if r is not None else unexplained["ko"] for r in reason], dtype=object),
+            "label_en": np.array([r if r is not None else unexplained["en"] for r in reason], dtype=object),
+            "down_time_s": down_s,
+            "events": events[order],
+            "machines": machines[order],
+            "share": share,
+            "cumulative_share": np.cumsum(share),
+        }
+
     def downtime_pareto(self, states: Sequence[str] = ("down",)) -> pd.DataFrame:
         """Downtime inside planned busy time by reason code, largest first, with share and cumulative share
         (Pareto analysis, Juran). Down time without a reason code is one bar, `reason_code` None."""
-        d = self.down_events[self.down_events["state"].isin(list(states))]
-        if d.empty:
-            return pd.DataFrame(
-                columns=[
-                    "reason_code",
-                    "label_ko",
-                    "label_en",
-                    "down_time_s",
-                    "events",
-                    "machines",
-                    "share",
-                    "cumulative_share",
-                ]
-            )
-        # "" stands for "no reason code" while grouping (`_down_pieces` turns stored "" into None, so no real code
-        # is ""). Not "\x00": pandas 3 turns a NUL filled into an object column into "", which lost the label.
-        d = d.assign(reason_key=d["reason_code"].fillna(""))
-        g = (
-            d.groupby("reason_key")
-            .agg(
-                down_time_s=("duration_s", "sum"),
-                events=("event_key", "nunique"),
-                machines=("machine_id", "nunique"),
-            )
-            .reset_index()
-            .sort_values(["down_time_s", "reason_key"], ascending=[False, True], kind="stable")
-        )
-        g["reason_code"] = g["reason_key"].where(g["reason_key"] != "", None)
-        g["label_ko"] = g["reason_code"].fillna(LABELS["unexplained"]["ko"])
-        g["label_en"] = g["reason_code"].fillna(LABELS["unexplained"]["en"])
-        total = g["down_time_s"].sum()
-        g["share"] = g["down_time_s"] / total
-        g["cumulative_share"] = g["share"].cumsum()
-        cols = [
-            "reason_code",
-            "label_ko",
-            "label_en",
-            "down_time_s",
-            "events",
-            "machines",
-            "share",
-            "cumulative_share",
-        ]
-        return g[cols].reset_index(drop=True)
+        return _frame(self._pareto_columns(states))
 
     def unexplained_downtime(self) -> pd.DataFrame:
         """Down events without a reason code, for an operator to label: one row per event, keyed as the store
@@ -360,6 +485,82 @@ class OeeReport:
         )
         return g[cols].reset_index(drop=True)
 
+    def unexplained_summary(self) -> dict[str, Any]:
+        """How many down events lack a reason code and their down time inside planned busy time (the totals of
+        `unexplained_downtime()`)."""
+        d = self.down
+        mask = (d.state == DOWN) & np.array([r is None for r in d.reason.tolist()], dtype=bool)
+        return {
+            "count": int(len(np.unique(d.event[mask]))),
+            "down_time_s": float((d.end_us[mask] - d.start_us[mask]).sum() / US),
+        }
+
+    def dashboard(self) -> dict[str, Any]:
+        """Everything the OEE dashboard shows, as JSON-ready values: the same figures as `table`, `trend`,
+        `six_big_losses` and `downtime_pareto`, computed once from the report's elements."""
+        return {
+            "overall": self.rows(())[0],
+            "by_line": self.rows("line"),
+            "by_machine": self.rows("machine"),
+            "by_shift": self.rows("shift"),
+            "trend": self.rows(_trend_dims(())),
+            "losses": _records(self._losses_columns(()))[0],
+            "downtime_pareto": _records(self._pareto_columns(("down",))),
+            "unexplained": self.unexplained_summary(),
+            "machines": [{"id": m.id, "name": m.name, "line_id": m.line_id} for m in self.machines],
+            "notes": self.notes,
+        }
+
+    # ---- frames for callers that want every row ----------------------------------------------------------
+    @property
+    def basis(self) -> pd.DataFrame:
+        """One row per (machine, shift instance) with the additive time and quantity elements."""
+        if self._basis is None:
+            n_m, n_s = len(self.machines), len(self.windows.shifts)
+            cols: Columns = {
+                "machine_id": np.repeat(np.array([m.id for m in self.machines], dtype=object), n_s),
+                "line_id": np.repeat(np.array([m.line_id for m in self.machines], dtype=object), n_s),
+            }
+            shift_cols = self.windows.shifts.iloc[np.tile(np.arange(n_s), n_m)].reset_index(drop=True)
+            elements: Columns = {}
+            for j, name in enumerate(_INT_ELEMENTS):
+                elements[name] = self.cell_ints[:, j] / US if j < _N_TIMES else self.cell_ints[:, j]
+            for j, name in enumerate(_FLOAT_ELEMENTS):
+                elements[name] = self.cell_floats[:, j]
+            head = pd.DataFrame(cols, index=pd.RangeIndex(n_m * n_s))
+            tail = pd.DataFrame({c: elements[c] for c in ADDITIVE}, index=pd.RangeIndex(n_m * n_s))
+            self._basis = _plain_strings(pd.concat([head, shift_cols, tail], axis=1))
+        return self._basis
+
+    @property
+    def down_events(self) -> pd.DataFrame:
+        """One row per down/setup/idle event piece inside planned busy time."""
+        if self._down_events is None:
+            d = self.down
+            ids = np.array([m.id for m in self.machines], dtype=object)
+            lines = np.array([m.line_id for m in self.machines], dtype=object)
+            frame = pd.DataFrame(
+                {
+                    "machine_id": ids[d.machine],
+                    "line_id": lines[d.machine],
+                    "state": np.array(STATES, dtype=object)[d.state],
+                    "reason_code": d.reason,
+                    "event_key": d.machine * (1 << 20) + d.event,
+                    "event_start": pd.to_datetime(d.event_start_us, unit="us", utc=True),
+                    "start": pd.to_datetime(d.start_us, unit="us", utc=True),
+                    "end": pd.to_datetime(d.end_us, unit="us", utc=True),
+                    "duration_s": (d.end_us - d.start_us) / US,
+                    "shift_id": self.windows.shifts["shift_id"].to_numpy(dtype=object)[d.shift],
+                }
+            )
+            self._down_events = _plain_strings(frame)
+        return self._down_events
+
+
+def _trend_dims(by: Sequence[str] | str) -> list[str]:
+    extra = [by] if isinstance(by, str) else list(by)
+    return ["day", *[d for d in extra if d != "day"]]
+
 
 def _dimension_columns(by: Sequence[str] | str) -> list[str]:
     dims = [by] if isinstance(by, str) else list(by)
@@ -375,16 +576,15 @@ def _dimension_columns(by: Sequence[str] | str) -> list[str]:
     return cols
 
 
-def add_kpis(frame: pd.DataFrame) -> pd.DataFrame:
+def _kpis(cols: Mapping[str, Any]) -> Columns:
     """Availability, effectiveness, quality ratio and OEE from summed elements (ISO 22400-2:2014 KPIs:
     Availability = APT/PBT, Effectiveness = PRI×PQ/APT, Quality ratio = GQ/PQ, OEE index = A×E×Q)."""
-    f = frame.copy()
-    pbt = f["planned_busy_time_s"].to_numpy(dtype=float)
-    run = f["run_time_s"].to_numpy(dtype=float)
-    produced = f["produced_qty"].to_numpy(dtype=float)
-    good = f["good_qty"].to_numpy(dtype=float)
-    ideal = f["ideal_production_time_s"].to_numpy(dtype=float)
-    no_ideal = f["parts_without_ideal_qty"].to_numpy(dtype=float) > 0
+    pbt = np.asarray(cols["planned_busy_time_s"], dtype=float)
+    run = np.asarray(cols["run_time_s"], dtype=float)
+    produced = np.asarray(cols["produced_qty"], dtype=float)
+    good = np.asarray(cols["good_qty"], dtype=float)
+    ideal = np.asarray(cols["ideal_production_time_s"], dtype=float)
+    no_ideal = np.asarray(cols["parts_without_ideal_qty"], dtype=float) > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         availability = np.where(pbt > 0, run / pbt, np.nan)
         eff_raw = np.where(
@@ -403,17 +603,22 @@ def add_kpis(frame: pd.DataFrame) -> pd.DataFrame:
         pbt <= 0, "no_planned_time", np.where(no_ideal & ~no_output, "no_ideal_cycle_time", "ok")
     )
     oee = np.where(status == "ok", oee, np.nan)
-    availability = np.where(pbt > 0, availability, np.nan)
-    eff = np.where(pbt > 0, eff, np.nan)
-    eff_raw = np.where(pbt > 0, eff_raw, np.nan)
-    quality = np.where(pbt > 0, quality, np.nan)
-    f["availability"] = availability
-    f["effectiveness"] = eff
-    f["effectiveness_raw"] = eff_raw
-    f["effectiveness_capped"] = capped & (pbt > 0)
-    f["quality"] = quality
-    f["oee"] = oee
-    f["oee_status"] = status
+    return {
+        "availability": np.where(pbt > 0, availability, np.nan),
+        "effectiveness": np.where(pbt > 0, eff, np.nan),
+        "effectiveness_raw": np.where(pbt > 0, eff_raw, np.nan),
+        "effectiveness_capped": capped & (pbt > 0),
+        "quality": np.where(pbt > 0, quality, np.nan),
+        "oee": oee,
+        "oee_status": status.astype(object),
+    }
+
+
+def add_kpis(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (summed elements) with the ISO 22400-2 KPIs added (see `_kpis`)."""
+    f = frame.copy()
+    for name, values in _kpis({c: f[c].to_numpy() for c in ADDITIVE}).items():
+        f[name] = values
     return f
 
 
@@ -430,7 +635,7 @@ def oee_report(
     startup_window_s: float = DEFAULT_STARTUP_WINDOW_S,
     open_event_lookback: timedelta = DEFAULT_OPEN_EVENT_LOOKBACK,
 ) -> OeeReport:
-    """Read events and parts of [start, end) once and compute the OEE basis per (machine, shift instance).
+    """Read events and parts of [start, end) once and compute the OEE elements per (machine, shift instance).
 
     `calendar` defaults to two 12-h shifts in Asia/Seoul (`ShiftCalendar.two_shifts()`); `ideal_cycle_time_s`
     overrides the machines' ideal cycle times, keyed by machine id or (machine id, product). Scrap completed
@@ -440,45 +645,44 @@ def oee_report(
     lo, hi = _check_window(start, end)
     calendar = calendar or ShiftCalendar.two_shifts()
     machines = select_machines(store, company_id, machine_ids, line_id)
+    ideal_times = _ideal_cycle_times(machines, ideal_cycle_time_s)
     ids = [m.id for m in machines]
     windows = shift_windows(calendar, start, end)
     n_m, n_s = len(machines), len(windows.shifts)
+    size = n_m * n_s
 
-    # ---- events → time elements -----------------------------------------------------------
-    if ids:
-        events = store.query_events(company_id, start - open_event_lookback, end, ids)
-    else:
-        events = pa.table({c: [] for c in ("machine_id", "start", "end", "state", "reason_code")})
-    ev = (
-        normalise_events(events, ids, lo, hi)
-        if events.num_rows
-        else normalise_events(_empty_events(), ids, lo, hi)
+    # ---- events → time elements (µs) ------------------------------------------------------------------
+    events = (
+        store.query_events(company_id, start - open_event_lookback, end, ids, ordered=False)
+        if ids
+        else _empty_events()
     )
+    ev = normalise_events(events, ids, lo, hi)
     pieces = cut_by_segments(ev, windows)
-    dur = (pieces.end_us - pieces.start_us).astype(np.float64)
-    state_time = (
+    cell_of_piece = pieces.machine * n_s + pieces.shift
+    state_us = np.rint(
         np.bincount(
-            (pieces.machine * n_s + pieces.shift) * len(STATES) + pieces.state,
-            weights=dur,
-            minlength=n_m * n_s * len(STATES),
-        ).reshape(n_m, n_s, len(STATES))
-        / US
-    )
+            cell_of_piece * len(STATES) + pieces.state,
+            weights=(pieces.end_us - pieces.start_us).astype(np.float64),
+            minlength=size * len(STATES),
+        )
+    ).astype(np.int64)
+    state_us = state_us.reshape(size, len(STATES))
 
     # ---- parts → quantities -----------------------------------------------------------------
     # Counted per time bucket by the store (from its hourly rollup) whenever no shift boundary falls inside a
     # bucket, so every bucket lies in one shift or outside all; part by part otherwise. Scrap is read part by part
     # either way, since start-up losses depend on each scrap part's time after a setup.
     bucket_s = count_bucket_s(windows, lo, hi)
-    setups = ev[ev["state"] == SETUP]
-    want_scrap = bool(ids) and startup_window_s > 0 and not setups.empty
+    setup = ev["state"] == SETUP
+    want_scrap = bool(ids) and startup_window_s > 0 and bool(setup.any())
     if not ids:
-        parts, scrap = _parts_frame(None, ids), _parts_frame(None, ids)
+        parts, scrap = _parts_columns(None, ids), _parts_columns(None, ids)
     elif bucket_s is not None:
-        parts = _counts_frame(store.count_parts(company_id, start, end, bucket_s, ids), ids)
+        parts = _counts_columns(store.count_parts(company_id, start, end, bucket_s, ids), ids)
         scrap_cols = ["time", "machine_id", "result", "product"]
-        scrap = _parts_frame(
-            store.query_parts(company_id, start, end, ids, columns=scrap_cols, result="ng")
+        scrap = _parts_columns(
+            store.query_parts(company_id, start, end, ids, columns=scrap_cols, result="ng", ordered=False)
             if want_scrap
             else None,
             ids,
@@ -486,71 +690,81 @@ def oee_report(
     else:
         # only what OEE counts: reading the JSON parameter columns of a million parts would dominate the report
         wanted = ["time", "machine_id", "result", "product"]
-        parts = _parts_frame(store.query_parts(company_id, start, end, ids, columns=wanted), ids)
-        scrap = parts[parts["good"] == 0].reset_index(drop=True) if want_scrap else _parts_frame(None, ids)
-    parts["shift"] = assign_shift(windows, parts["time_us"].to_numpy(dtype=np.int64))
-    parts["ideal_s"] = _ideal_per_part(parts, machines, ideal_cycle_time_s)
-    scrap["shift"] = assign_shift(windows, scrap["time_us"].to_numpy(dtype=np.int64))
-    scrap["ideal_s"] = _ideal_per_part(scrap, machines, ideal_cycle_time_s)
-    scrap = scrap[_startup_flags(scrap, setups, startup_window_s) & (scrap["shift"].to_numpy() >= 0)]
-    inside = parts[parts["shift"] >= 0]
-    key = inside["machine"].to_numpy() * n_s + inside["shift"].to_numpy()
-    size = n_m * n_s
-    n = inside["produced"].to_numpy(dtype=float)
-    n_ok = inside["good"].to_numpy(dtype=float)
-    ideal = inside["ideal_s"].to_numpy()
+        parts = _parts_columns(
+            store.query_parts(company_id, start, end, ids, columns=wanted, ordered=False), ids
+        )
+        scrap = _select(parts, parts["good"] == 0) if want_scrap else _parts_columns(None, ids)
+    part_shift = assign_shift(windows, parts["time_us"])
+    part_ideal = _ideal_per_part(parts, ideal_times)
+    scrap_shift = assign_shift(windows, scrap["time_us"])
+    startup = _startup_flags(scrap, ev["machine"][setup], ev["end_us"][setup], startup_window_s)
+    startup &= scrap_shift >= 0
+    startup_ideal = _ideal_per_part(scrap, ideal_times)[startup]
+    startup_key = scrap["machine"][startup] * n_s + scrap_shift[startup]
+
+    inside = part_shift >= 0
+    key = parts["machine"][inside] * n_s + part_shift[inside]
+    n = parts["produced"][inside].astype(float)
+    n_ok = parts["good"][inside].astype(float)
+    ideal = part_ideal[inside]
     has_ideal = ~np.isnan(ideal)
     ideal0 = np.where(has_ideal, ideal, 0.0)
 
-    def per_cell(weights: np.ndarray | None = None, at: np.ndarray = key) -> np.ndarray:
-        return np.bincount(at, weights=weights, minlength=size).reshape(n_m, n_s)
+    def per_cell(weights: np.ndarray | None, at: np.ndarray = key) -> np.ndarray:
+        return np.bincount(at, weights=weights, minlength=size)
 
-    produced = per_cell(n)
-    good = per_cell(n_ok)
-    ideal_all = per_cell(ideal0 * n)
-    ideal_good = per_cell(ideal0 * n_ok)
-    startup_key = scrap["machine"].to_numpy() * n_s + scrap["shift"].to_numpy()
-    startup_ideal = scrap["ideal_s"].to_numpy()
-    startup_qty = per_cell(None, startup_key)
-    ideal_startup = per_cell(np.where(np.isnan(startup_ideal), 0.0, startup_ideal), startup_key)
+    def count(weights: np.ndarray | None, at: np.ndarray = key) -> np.ndarray:
+        return np.rint(per_cell(weights, at)).astype(np.int64)
 
-    outside = parts[parts["shift"] < 0]
+    produced = count(n)
+    good = count(n_ok)
+    outside = ~inside
     outside_qty = np.bincount(
-        outside["machine"].to_numpy(), weights=outside["produced"].to_numpy(dtype=float), minlength=n_m
+        parts["machine"][outside], weights=parts["produced"][outside].astype(float), minlength=n_m
     )
     produced_outside = {ids[m]: int(c) for m, c in enumerate(outside_qty) if c > 0}
 
-    # ---- basis frame: every machine × every shift instance --------------------------------
-    pot = np.broadcast_to(windows.planned_operation_time_s, (n_m, n_s))
-    pdt = state_time[:, :, PLANNED_STOP]
+    # ---- the elements of every machine × shift instance cell --------------------------------------------
+    pot = np.rint(
+        np.bincount(
+            windows.seg_shift,
+            weights=(windows.seg_end_us - windows.seg_start_us).astype(float),
+            minlength=n_s,
+        )
+    ).astype(np.int64)
+    pot = np.tile(pot, n_m)
+    pdt = state_us[:, PLANNED_STOP]
     pbt = pot - pdt
-    run, idle, down, setup = (state_time[:, :, s] for s in (RUNNING, IDLE, DOWN, SETUP))
-    basis = pd.DataFrame(
-        {
-            "machine_id": np.repeat(np.array(ids, dtype=object), n_s),
-            "line_id": np.repeat(np.array([m.line_id for m in machines], dtype=object), n_s),
-            "planned_operation_time_s": pot.ravel(),
-            "planned_down_time_s": pdt.ravel(),
-            "planned_busy_time_s": pbt.ravel(),
-            "run_time_s": run.ravel(),
-            "down_time_s": down.ravel(),
-            "setup_time_s": setup.ravel(),
-            "idle_time_s": idle.ravel(),
-            "no_data_time_s": (pbt - run - idle - down - setup).ravel(),
-            "produced_qty": produced.ravel().astype(np.int64),
-            "good_qty": good.ravel().astype(np.int64),
-            "scrap_qty": (produced - good).ravel().astype(np.int64),
-            "startup_scrap_qty": startup_qty.ravel().astype(np.int64),
-            "ideal_production_time_s": ideal_all.ravel(),
-            "ideal_good_time_s": ideal_good.ravel(),
-            "ideal_startup_scrap_time_s": ideal_startup.ravel(),
-            "parts_without_ideal_qty": per_cell(n * ~has_ideal).ravel().astype(np.int64),
-        }
+    run, idle, down, setup_t = (state_us[:, s] for s in (RUNNING, IDLE, DOWN, SETUP))
+    cell_ints = (
+        np.column_stack(
+            [
+                pot,
+                pdt,
+                pbt,
+                run,
+                down,
+                setup_t,
+                idle,
+                pbt - run - idle - down - setup_t,
+                produced,
+                good,
+                produced - good,
+                count(None, startup_key),
+                count(n * ~has_ideal),
+            ]
+        )
+        .astype(np.int64)
+        .reshape(size, len(_INT_ELEMENTS))
     )
-    shift_cols = windows.shifts.iloc[np.tile(np.arange(n_s), n_m)].reset_index(drop=True)
-    basis = _plain_strings(pd.concat([basis.iloc[:, :2], shift_cols, basis.iloc[:, 2:]], axis=1))
+    cell_floats = np.column_stack(
+        [
+            per_cell(ideal0 * n),
+            per_cell(ideal0 * n_ok),
+            per_cell(np.where(np.isnan(startup_ideal), 0.0, startup_ideal), startup_key),
+        ]
+    ).reshape(size, len(_FLOAT_ELEMENTS))
 
-    down_events = _down_pieces(pieces, ev, windows, machines)
     notes = []
     if produced_outside:
         notes.append(
@@ -565,9 +779,11 @@ def oee_report(
         start=start,
         end=end,
         calendar=calendar,
-        basis=basis,
-        down_events=down_events,
         machines=machines,
+        windows=windows,
+        cell_ints=cell_ints,
+        cell_floats=cell_floats,
+        down=_down_pieces(pieces, ev, events),
         produced_outside_shifts=produced_outside,
         notes=notes,
     )
@@ -591,105 +807,96 @@ def count_bucket_s(windows: ShiftWindows, lo: int, hi: int) -> int | None:
     return None
 
 
-def _parts_frame(parts: pa.Table | None, ids: Sequence[str]) -> pd.DataFrame:
-    """One row per part record: machine code, time, produced (1), good (1 or 0) and product. String columns are
-    the slow part of a million-row read, so only the product leaves Arrow, as objects."""
+def _parts_columns(parts: pa.Table | None, ids: Sequence[str]) -> dict[str, Any]:
+    """One row per part record: machine code, time, produced (1), good (1 or 0), and the product as Arrow
+    (converted only when per-product ideal cycle times ask for it)."""
     if parts is None or parts.num_rows == 0:
-        return pd.DataFrame(
-            {
-                "machine": np.array([], dtype=np.int64),
-                "time_us": np.array([], dtype=np.int64),
-                "produced": np.array([], dtype=np.int64),
-                "good": np.array([], dtype=np.int64),
-                "product": np.array([], dtype=object),
-            }
-        )
+        empty = np.array([], dtype=np.int64)
+        return {"machine": empty, "time_us": empty, "produced": empty, "good": empty, "product": None}
     machine = _codes(parts["machine_id"], ids)
     ok = pc.fill_null(pc.equal(parts["result"], "ok"), False)
-    frame = pd.DataFrame(
-        {
-            "machine": machine,
-            "time_us": _ts_us(parts["time"]),
-            "produced": np.ones(len(machine), dtype=np.int64),
-            "good": np.asarray(ok.to_numpy(zero_copy_only=False), dtype=np.int64),
-            "product": parts["product"].to_numpy(zero_copy_only=False),
-        }
-    )
-    keep = machine >= 0
-    return frame if keep.all() else frame[keep].reset_index(drop=True)
+    cols = {
+        "machine": machine,
+        "time_us": _ts_us(parts["time"]),
+        "produced": np.ones(len(machine), dtype=np.int64),
+        "good": np.asarray(ok.to_numpy(zero_copy_only=False), dtype=np.int64),
+        "product": parts["product"],
+    }
+    return _select(cols, machine >= 0)
 
 
-def _counts_frame(counts: pa.Table, ids: Sequence[str]) -> pd.DataFrame:
-    """`Store.count_parts` rows in the shape of `_parts_frame`: one row per (bucket, machine, product)."""
+def _counts_columns(counts: pa.Table, ids: Sequence[str]) -> dict[str, Any]:
+    """`Store.count_parts` rows in the shape of `_parts_columns`: one row per (bucket, machine, product)."""
     if counts.num_rows == 0:
-        return _parts_frame(None, ids)
+        return _parts_columns(None, ids)
     machine = _codes(counts["machine_id"], ids)
-    frame = pd.DataFrame(
-        {
-            "machine": machine,
-            "time_us": _ts_us(counts["time"]),
-            "produced": counts["produced"].to_numpy(),
-            "good": counts["good"].to_numpy(),
-            "product": counts["product"].to_numpy(zero_copy_only=False),
-        }
-    )
-    keep = machine >= 0
-    return frame if keep.all() else frame[keep].reset_index(drop=True)
+    cols = {
+        "machine": machine,
+        "time_us": _ts_us(counts["time"]),
+        "produced": np.asarray(counts["produced"].to_numpy(), dtype=np.int64),
+        "good": np.asarray(counts["good"].to_numpy(), dtype=np.int64),
+        "product": counts["product"],
+    }
+    return _select(cols, machine >= 0)
 
 
-def _startup_flags(scrap: pd.DataFrame, setups: pd.DataFrame, window_s: float) -> np.ndarray:
-    """True for scrap parts completed within `window_s` after the end of a setup on their machine."""
-    flags = np.zeros(len(scrap), dtype=bool)
-    if not len(scrap) or window_s <= 0 or setups.empty:
+def _select(cols: dict[str, Any], keep: np.ndarray) -> dict[str, Any]:
+    if keep.all():
+        return cols
+    out = {k: v[keep] for k, v in cols.items() if k != "product"}
+    out["product"] = None if cols["product"] is None else cols["product"].filter(pa.array(keep))
+    return out
+
+
+def _startup_flags(
+    scrap: Mapping[str, Any], setup_machine: np.ndarray, setup_end_us: np.ndarray, window_s: float
+) -> np.ndarray:
+    """True for scrap parts completed within `window_s` after the end of a setup on their machine (the latest
+    setup ending at or before the part's time)."""
+    n = len(scrap["machine"])
+    flags = np.zeros(n, dtype=bool)
+    if not n or window_s <= 0 or not len(setup_machine):
         return flags
-    right = pd.DataFrame(
-        {"machine": setups["machine"].to_numpy(), "setup_end_us": setups["end_us"].to_numpy()}
-    )
-    right = right.sort_values("setup_end_us", kind="stable")
-    left = pd.DataFrame(
-        {
-            "machine": scrap["machine"].to_numpy(),
-            "time_us": scrap["time_us"].to_numpy(),
-            "row": np.arange(len(scrap)),
-        }
-    ).sort_values("time_us", kind="stable")
-    merged = pd.merge_asof(
-        left, right, left_on="time_us", right_on="setup_end_us", by="machine", direction="backward"
-    )
-    age = merged["time_us"].to_numpy() - merged["setup_end_us"].to_numpy(dtype=float)
-    flags[merged["row"].to_numpy()] = (age >= 0) & (age <= window_s * US)
+    k = len(setup_machine)
+    machine = np.r_[setup_machine, scrap["machine"]]
+    time_us = np.r_[setup_end_us, scrap["time_us"]]
+    is_part = np.r_[np.zeros(k, dtype=bool), np.ones(n, dtype=bool)]
+    order = np.lexsort((is_part, time_us, machine))  # a setup ending at a part's time comes first
+    position = np.where(is_part[order], -1, np.arange(len(order)))
+    last_setup = np.maximum.accumulate(position)
+    parts_at = np.flatnonzero(is_part[order])
+    found = last_setup[parts_at]
+    same = (found >= 0) & (machine[order][np.clip(found, 0, None)] == machine[order][parts_at])
+    age = time_us[order][parts_at] - time_us[order][np.clip(found, 0, None)]
+    flags[order[parts_at] - k] = same & (age >= 0) & (age <= window_s * US)
     return flags
 
 
-def _down_pieces(pieces: EventPieces, ev: pd.DataFrame, windows: ShiftWindows, machines: list[Machine]):
-    """Non-running, non-planned pieces (down, setup, idle) with their reason codes, for Pareto and labelling."""
-    mask = np.isin(pieces.state, [DOWN, SETUP, IDLE])
+def _down_pieces(pieces: EventPieces, ev: Mapping[str, np.ndarray], events: pa.Table) -> DownPieces:
+    """Non-running, non-planned pieces (down, setup, idle) with their events' reason codes."""
+    mask = np.isin(pieces.state, _DOWN_STATES)
     e = pieces.event[mask]
-    ids = np.array([m.id for m in machines], dtype=object)
-    lines = np.array([m.line_id for m in machines], dtype=object)
-    reason = ev["reason_code"].to_numpy(dtype=object)[e]
-    reason = np.where(pd.isna(reason) | (reason == ""), None, reason)
-    m = pieces.machine[mask]
-    frame = pd.DataFrame(
-        {
-            "machine_id": ids[m],
-            "line_id": lines[m],
-            "state": np.array(STATES, dtype=object)[pieces.state[mask]],
-            "reason_code": reason,
-            "event_key": m * (1 << 20) + e,
-            "event_start": pd.to_datetime(ev["event_start_us"].to_numpy()[e], unit="us", utc=True),
-            "start": pd.to_datetime(pieces.start_us[mask], unit="us", utc=True),
-            "end": pd.to_datetime(pieces.end_us[mask], unit="us", utc=True),
-            "duration_s": (pieces.end_us[mask] - pieces.start_us[mask]) / US,
-            "shift_id": windows.shifts["shift_id"].to_numpy(dtype=object)[pieces.shift[mask]],
-        }
+    rows = ev["row"][e]
+    if len(rows):
+        reason = events["reason_code"].take(pa.array(rows, type=pa.int64())).to_pylist()
+        reason = np.array([r or None for r in reason], dtype=object)
+    else:
+        reason = np.array([], dtype=object)
+    return DownPieces(
+        machine=pieces.machine[mask],
+        state=pieces.state[mask],
+        event=e,
+        event_start_us=ev["event_start_us"][e],
+        start_us=pieces.start_us[mask],
+        end_us=pieces.end_us[mask],
+        shift=pieces.shift[mask],
+        reason=reason,
     )
-    return _plain_strings(frame)
 
 
 def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
     """Text columns as Python objects. pandas 3 infers Arrow-backed strings, whose takes and group-bys cost
-    milliseconds each on a few hundred rows — most of a dashboard's time once the reads are fast."""
+    milliseconds each on a few hundred rows."""
     text = [
         c for c in frame.columns if pd.api.types.is_string_dtype(frame[c].dtype) and frame[c].dtype != object
     ]
