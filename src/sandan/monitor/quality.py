@@ -73,11 +73,10 @@ def part_frame(
     frame["production_day"] = np.where(
         inside, shifts["production_day"].to_numpy(dtype=object)[np.clip(idx, 0, None)], local_day.to_numpy()
     )
-    # A unit is (machine, part id); rows come ordered by time, so the first row of a unit is its first pass.
-    unit = frame["machine_id"] + "\x1f" + frame["part_id"].fillna("")
-    unit = unit.where(frame["part_id"].fillna("") != "", "\x1e" + frame.index.astype(str))
-    frame["unit"] = unit
-    frame["first_record"] = ~unit.duplicated()
+    # A unit is (machine, part id); rows come ordered by time, so the first row of a unit is its first pass. A
+    # record without a part id is a unit of its own.
+    no_id = frame["part_id"].isna() | (frame["part_id"] == "")
+    frame["first_record"] = no_id.to_numpy() | ~frame.duplicated(["machine_id", "part_id"]).to_numpy()
     return frame
 
 
@@ -124,17 +123,32 @@ def defect_pareto(
         frame = frame[frame["product"] == product]
     ng = frame[frame["result"] == "ng"].copy()
     ng["scrap_cost"] = _cost(ng, cost_per_part)
-    ng["key"] = ng["defect_type"].fillna("\x00")
     cols = ["defect_type", "label_ko", "label_en", "scrap_qty", "share", "cumulative_share", "scrap_cost"]
     if ng.empty:
         return pd.DataFrame(columns=cols)
+    # Scrap without a defect type is one bar of its own, listed before typed bars of the same count.
+    unclassified = ng["defect_type"].isna().to_numpy()
+    typed = ng[~unclassified]
     g = (
-        ng.groupby("key")
-        .agg(scrap_qty=("key", "size"), scrap_cost=("scrap_cost", lambda s: s.sum(min_count=1)))
+        typed.groupby("defect_type", sort=True)
+        .agg(scrap_qty=("defect_type", "size"), scrap_cost=("scrap_cost", lambda s: s.sum(min_count=1)))
         .reset_index()
-        .sort_values(["scrap_qty", "key"], ascending=[False, True], kind="stable")
     )
-    g["defect_type"] = g["key"].where(g["key"] != "\x00", None)
+    g["defect_type"] = g["defect_type"].astype(object)
+    if unclassified.any():
+        rest = ng.loc[unclassified, "scrap_cost"]
+        untyped = pd.DataFrame(
+            {
+                "defect_type": np.array([None], dtype=object),
+                "scrap_qty": [int(unclassified.sum())],
+                "scrap_cost": [rest.sum(min_count=1)],
+            }
+        )
+        g = pd.concat([untyped, g], ignore_index=True) if len(g) else untyped
+    g["_unclassified"] = g["defect_type"].isna()
+    g = g.sort_values(
+        ["scrap_qty", "_unclassified", "defect_type"], ascending=[False, False, True], kind="stable"
+    )
     g["label_ko"] = g["defect_type"].fillna(LABELS["unclassified"]["ko"])
     g["label_en"] = g["defect_type"].fillna(LABELS["unclassified"]["en"])
     g["share"] = g["scrap_qty"] / g["scrap_qty"].sum()
