@@ -77,7 +77,10 @@ def read_text(path: str | Path) -> str:
         )
     if path.is_dir():
         raise InvalidInput(
-            f"{path} is a folder; give a file", f"{path}은(는) 폴더입니다. 파일을 주세요", code="not_a_file", file=str(path)
+            f"{path} is a folder; give a file",
+            f"{path}은(는) 폴더입니다. 파일을 주세요",
+            code="not_a_file",
+            file=str(path),
         )
     try:
         return path.read_text(encoding="utf-8")

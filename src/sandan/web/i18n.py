@@ -709,6 +709,74 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.start": ("Start", "시작"),
     "twin.end": ("End", "끝"),
     "twin.setup": ("Setup", "셋업"),
+    "twin.kind.design": ("Design optimisation", "설계 최적화"),
+    "twin.kind.balance": ("Line balancing", "라인 밸런싱"),
+    "twin.design": ("Design: machines, staff and buffers", "설계: 설비, 인원, 버퍼"),
+    "twin.design_help": (
+        "Say what may change (machines per station as [min, max], people per worker group as [min, max], "
+        "buffer sizes to try) and the goal. Every design is simulated with the same random numbers; designs the "
+        "bottleneck rate already rules out are skipped.",
+        "바꿀 수 있는 것(공정별 설비 대수 [최소, 최대], 작업자 그룹별 인원 [최소, 최대], 시도할 버퍼 크기)과 목표를 "
+        "적으세요. 모든 설계를 같은 난수로 시뮬레이션하며, 병목 능력으로 이미 안 되는 설계는 건너뜁니다.",
+    ),
+    "twin.design_space": ("What may change (YAML)", "바꿀 수 있는 것 (YAML)"),
+    "twin.goal": ("Goal", "목표"),
+    "twin.goal.target": ("reach good parts/h at least cost", "최소 비용으로 시간당 양품 달성"),
+    "twin.goal.budget": ("most good parts/h within a cost", "비용 안에서 시간당 양품 최대"),
+    "twin.goal_value": ("Good parts/h or cost", "시간당 양품 또는 비용"),
+    "twin.trials": ("Designs to try", "시도할 설계 수"),
+    "twin.design_run": ("Find the design", "설계 찾기"),
+    "twin.design_best": ("Chosen design", "선택된 설계"),
+    "twin.design_none": (
+        "No design in the space meets the goal.",
+        "설계 범위 안에 목표를 만족하는 설계가 없습니다.",
+    ),
+    "twin.design_runners_up": ("Runners-up", "차점 설계"),
+    "twin.design_change": ("Changes to the line", "라인 변경"),
+    "twin.design_unchanged": ("as the line is", "현재 라인 그대로"),
+    "twin.cost": ("Cost", "비용"),
+    "twin.good_per_h": ("Good parts/h (95%)", "시간당 양품 (95%)"),
+    "twin.vs_best": ("vs chosen", "선택 설계 대비"),
+    "twin.design_meta": (
+        "{simulated} designs simulated, {pruned} ruled out by the bottleneck bound, of {size} in the space; "
+        "{reps} replications × {hours} h each.",
+        "설계 범위 {size}개 중 {simulated}개를 시뮬레이션하고 {pruned}개는 병목 한계로 제외했습니다. "
+        "설계마다 {reps}회 × {hours}시간.",
+    ),
+    "twin.design_base": (
+        "Line as it is: cost {cost}, bottleneck bound {bound} parts/h",
+        "현재 라인: 비용 {cost}, 병목 한계 시간당 {bound}개",
+    ),
+    "twin.balance": ("Line balancing", "라인 밸런싱"),
+    "twin.balance_help": (
+        "Paste the tasks with their times and predecessors (YAML) or a precedence graph in Scholl's .IN2 format. "
+        "Give a cycle time to get the fewest stations (SALBP-1), or a number of stations to get the shortest cycle "
+        "time (SALBP-2).",
+        "작업과 작업 시간, 선행 작업을 YAML로 붙여 넣거나 Scholl의 .IN2 형식 선후관계 그래프를 붙여 넣으세요. "
+        "사이클타임을 주면 공정 수를 최소로(SALBP-1), 공정 수를 주면 사이클타임을 최소로(SALBP-2) 나눕니다.",
+    ),
+    "twin.balance_format.auto": ("detect", "자동 인식"),
+    "twin.balance_format.yaml": ("tasks (YAML/JSON)", "작업 목록 (YAML/JSON)"),
+    "twin.balance_format.in2": ("precedence graph (.IN2)", "선후관계 그래프 (.IN2)"),
+    "twin.balance_goal.cycle_time": ("fewest stations for cycle time", "사이클타임에 맞춰 공정 수 최소"),
+    "twin.balance_goal.stations": ("shortest cycle time for stations", "공정 수에 맞춰 사이클타임 최소"),
+    "twin.balance_value": ("Cycle time or stations", "사이클타임 또는 공정 수"),
+    "twin.balance_run": ("Balance", "밸런싱 계산"),
+    "twin.cycle_time": ("Cycle time", "사이클타임"),
+    "twin.num_stations": ("Stations", "공정 수"),
+    "twin.efficiency": ("Line efficiency", "라인 효율"),
+    "twin.tasks": ("Tasks", "작업"),
+    "twin.load": ("Load", "부하"),
+    "twin.worker": ("Worker", "작업자"),
+    "twin.balance_checked": (
+        "Checked independently: every task once, precedences and the cycle time hold.",
+        "별도 검사 완료: 모든 작업이 한 번씩 배정되고 선후관계와 사이클타임이 지켜집니다.",
+    ),
+    "twin.no_balance": (
+        "No plan was found within the time limit.",
+        "시간 제한 안에 배치안을 찾지 못했습니다.",
+    ),
+    "twin.loads_chart": ("Station loads against the cycle time", "사이클타임 대비 공정 부하"),
     # errors
     "error.title": ("Something needs attention", "확인이 필요합니다"),
     "error.not_found": ("Not found", "찾을 수 없음"),

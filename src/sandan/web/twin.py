@@ -1,5 +1,6 @@
 """Digital-twin pages: saved line models, the line editor (a form and YAML that round-trip), runs with progress, the
-KPI dashboard with confidence intervals, the bottleneck view, a layout sketch, scenario comparison and a Gantt chart.
+KPI dashboard with confidence intervals, the bottleneck view, a layout sketch, scenario comparison, design
+optimisation (machines, staff, buffers), line balancing and a Gantt chart.
 
 Every figure comes from `sandan.twin.service` (the API's functions and job functions); this module only reads forms,
 starts jobs on the server's registry and draws.
@@ -29,7 +30,7 @@ from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-KINDS = ("twin.run", "twin.compare", "twin.schedule")
+KINDS = ("twin.run", "twin.compare", "twin.schedule", "twin.design", "twin.balance")
 LINE_KPIS = ("throughput_per_h", "lead_time_s", "wip", "output_per_h", "scrap_per_h", "lost_per_h")
 STATE_KEYS = ("working", "setup", "down", "waiting_worker", "blocked", "starved", "off_shift")
 STATE_COLOURS = {
@@ -74,6 +75,18 @@ jobs:
     operations:
       - {alternatives: {CNC1: 30, CNC2: 30}}
       - {machine: LATHE, duration: 15}
+"""
+
+
+EXAMPLE_BALANCE = """name: assembly 2
+time_unit: s
+tasks:
+  - {name: housing, time: 12}
+  - {name: board, time: 20, after: [housing]}
+  - {name: wiring, time: 15, after: [housing]}
+  - {name: cover, time: 9, after: [board, wiring]}
+  - {name: test, time: 18, after: [cover]}
+  - {name: label, time: 6, after: [test]}
 """
 
 
@@ -425,6 +438,36 @@ def compare_svg(
     return Markup("".join(parts))
 
 
+def loads_svg(result: Mapping[str, Any], title: str, width: int = 560) -> Markup:
+    """One bar per station of a balanced line: its load against the cycle time (the dashed line)."""
+    stations = result.get("stations") or []
+    cycle = result.get("cycle_time") or max([s["load"] for s in stations] + [1])
+    row, left, top = 24, 70, 24
+    scale = (width - left - 60) / max([cycle, *(s["load"] for s in stations)] + [1])
+    height = top + row * len(stations) + 12
+    esc = html.escape
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="twin-loads-chart" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="11" role="img" aria-label="{esc(title)}">',
+        f'<text x="4" y="14" font-weight="bold">{esc(title)}</text>',
+    ]
+    for r, st in enumerate(stations):
+        y = top + r * row
+        parts.append(f'<text x="4" y="{y + 15}">#{st["index"]}</text>')
+        parts.append(
+            f'<rect class="load" data-station="{st["index"]}" x="{left}" y="{y + 4}" '
+            f'width="{st["load"] * scale:.1f}" height="{row - 8}" fill="#5c7fa3">'
+            f"<title>#{st['index']}: {st['load']:g} / {cycle:g}</title></rect>"
+        )
+        parts.append(f'<text x="{left + st["load"] * scale + 6:.1f}" y="{y + 15}">{st["load"]:g}</text>')
+    x = left + cycle * scale
+    parts.append(
+        f'<path d="M{x:.1f},{top - 4} V{top + row * len(stations)}" stroke="#c62828" stroke-dasharray="4 3"/>'
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
 # ---- pages ------------------------------------------------------------------------------------------------------
 def _tx(page: Page) -> dict[str, str]:
     return i18n.js_catalogue(page.lang, ("twin.",))
@@ -558,25 +601,112 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
     return _editor(page, company, text, notice=tx["twin.valid"] if action == "validate" else None)
 
 
-@router.get("/companies/{company_id}/twin/lines/{line_id}", response_class=HTMLResponse)
-def line_page(page: UserPage, company_id: str, line_id: str, saved: bool = False) -> Response:
-    company = company_of(page, company_id)
+def design_defaults(line, summary: Mapping[str, Any]) -> dict[str, str]:
+    """The design form as first shown: one to two more machines at the analytic bottleneck, a wider buffer before
+    it, and a target a fifth above the line's bottleneck rate."""
+    neck = line.station(summary["analytic_bottleneck"])
+    space = {"machines": {neck.id: [neck.machines, neck.machines + 2]}}
+    if neck.buffer is not None:
+        space["buffers"] = {neck.id: sorted({neck.buffer, neck.buffer + 2, neck.buffer * 2 or 4})}
+    rate = summary.get("bottleneck_rate_per_h") or 0.0
+    return {
+        "space": _dump(space),
+        "goal": "target",
+        "value": f"{math.ceil(rate * 1.2):g}" if rate else "",
+        "replications": "5",
+        "hours": "8",
+        "warmup_hours": "1",
+        "trials": "30",
+        "seed": "0",
+    }
+
+
+def _line_page(
+    page: Page,
+    company,
+    line_id: str,
+    *,
+    saved: bool = False,
+    design: Mapping[str, str] | None = None,
+    design_error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     tx = _tx(page)
     got = service.get_line(page.settings.data_dir, company.id, line_id)
     line = service.parse_line(got["yaml"])
     _twin_crumb(page, company.id, tx, line.name or line.id)
     return page.render(
         "twin_line.html",
+        status_code=status_code,
         company=company,
         tx=tx,
         line=line,
         summary=got["summary"],
         sketch=Markup(layout_svg(line, lang=page.lang)),
         saved=saved,
+        design={**design_defaults(line, got["summary"]), **(design or {})},
+        design_error=design_error,
         fmt_num=fmt_num,
         fmt_pct=fmt_pct,
         can_write=page.principal.user.role.can_write,
     )
+
+
+@router.get("/companies/{company_id}/twin/lines/{line_id}", response_class=HTMLResponse)
+def line_page(page: UserPage, company_id: str, line_id: str, saved: bool = False) -> Response:
+    company = company_of(page, company_id)
+    return _line_page(page, company, line_id, saved=saved)
+
+
+@router.post("/companies/{company_id}/twin/lines/{line_id}/design")
+async def design_saved(page: UserPage, company_id: str, line_id: str) -> Response:
+    """Start a design search on a saved line; a mistake in the form comes back on the line page at the form."""
+    company = company_of(page, company_id)
+    form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
+    line = service.load_line(page.settings.data_dir, company.id, line_id)
+    try:
+        goal = form.get("goal", "target")
+        if goal not in ("target", "budget"):
+            raise InvalidInput(
+                f"unknown goal {goal!r}; use target or budget",
+                f"알 수 없는 목표 {goal!r}입니다. target 또는 budget을 쓰세요",
+                code="bad_design_goal",
+                field="goal",
+            )
+        value = _number(form.get("value", ""), "value")
+        opts = {
+            "target": value if goal == "target" else None,
+            "budget": value if goal == "budget" else None,
+            "replications": _number(form.get("replications", ""), "replications", int) or 5,
+            "hours": _number(form.get("hours", ""), "hours") or 8.0,
+            "warmup_hours": _number(form.get("warmup_hours", ""), "warmup_hours") or 0.0,
+            "trials": _number(form.get("trials", ""), "trials", int) or 30,
+        }
+        if value is None:
+            raise InvalidInput(
+                "give the good parts per hour to reach, or the budget",
+                "도달할 시간당 양품 수나 예산을 주세요",
+                code="bad_design_goal",
+                field="value",
+            )
+        space = service.check_design(line, form.get("space", ""), **opts)
+        seed = _number(form.get("seed", ""), "seed", int) or 0
+    except SandanError as exc:
+        return _line_page(
+            page, company, line_id, design=form, design_error=exc.message(page.lang), status_code=422
+        )
+    job = jobs_of(page.request).submit(
+        company.id,
+        "twin.design",
+        service.optimize_line,
+        line,
+        space,
+        seed=seed,
+        **opts,
+        user_id=page.principal.user.id,
+        label=line.id,
+    )
+    return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
 
 
 def _run_options(form: Mapping[str, str]) -> dict[str, Any]:
@@ -697,6 +827,69 @@ async def schedule_submit(page: UserPage, company_id: str) -> Response:
     return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
 
 
+def _balance_page(
+    page: Page, company, form: Mapping[str, str], error: str | None, status_code: int
+) -> HTMLResponse:
+    tx = _tx(page)
+    _twin_crumb(page, company.id, tx, tx["twin.balance"])
+    return page.render(
+        "twin_balance.html",
+        status_code=status_code,
+        company=company,
+        tx=tx,
+        form={
+            "text": EXAMPLE_BALANCE,
+            "format": "auto",
+            "goal": "cycle_time",
+            "value": "40",
+            "time_limit_s": "5",
+            **form,
+        },
+        error=error,
+    )
+
+
+@router.get("/companies/{company_id}/twin/balance", response_class=HTMLResponse)
+def balance_page(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    return _balance_page(page, company, {}, None, 200)
+
+
+@router.post("/companies/{company_id}/twin/balance", response_class=HTMLResponse)
+async def balance_submit(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
+    try:
+        problem = service.parse_balance(form.get("text", ""), form.get("format", "auto"), "line")
+        goal = form.get("goal", "cycle_time")
+        value = _number(form.get("value", ""), goal if goal in ("cycle_time", "stations") else "value", int)
+        if value is None:
+            raise InvalidInput(
+                "give the cycle time (fewest stations) or the number of stations (shortest cycle time)",
+                "사이클타임(공정 수 최소)이나 공정 수(사이클타임 최소)를 주세요",
+                code="bad_balance_goal",
+                field="value",
+            )
+        opts = {
+            "cycle_time": value if goal == "cycle_time" else None,
+            "stations": value if goal == "stations" else None,
+            "time_limit_s": _number(form.get("time_limit_s", ""), "time_limit_s") or 5.0,
+        }
+        service.check_balance(problem, **opts)
+    except SandanError as exc:
+        return _balance_page(page, company, form, exc.message(page.lang), 422)
+    job = jobs_of(page.request).submit(
+        company.id,
+        "twin.balance",
+        service.balance_problem,
+        problem,
+        **opts,
+        user_id=page.principal.user.id,
+        label=problem.name,
+    )
+    return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
+
+
 @router.get("/companies/{company_id}/twin/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
     """Progress while the job runs; then the KPI dashboard, the comparison or the Gantt chart."""
@@ -722,6 +915,8 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
         context = {"chart": compare_svg(result["table"], "throughput_per_h", kpi_title, names)}
     elif result and result.get("kind") == "schedule":
         context = {"gantt": Markup(gantt_svg(service.gantt_of(result), lang=page.lang))}
+    elif result and result.get("kind") == "balance":
+        context = {"loads": loads_svg(result, tx["twin.loads_chart"])}
     script = {"api": f"/api/v1/companies/{company.id}/jobs/{job.id}", "text": tx}
     return page.render(
         "twin_job.html",

@@ -1,0 +1,130 @@
+"""Design optimisation and line balancing in a real browser: the forms on the line page and the balancing page start
+jobs whose results are the capability functions' (same seed, same answer), and a mistake shows at the form."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from playwright.sync_api import expect
+
+from sandan.twin import service
+from sandan.twin.balance import balance_line, check_balance, parse_line_problem
+from sandan.twin.design import optimize_design
+from sandan.twin.line import LineModel
+
+pytestmark = pytest.mark.browser
+
+LINE = """id: web-design
+name: 설계 라인
+stations:
+  - {id: cut, process_time: 20, buffer: 4, machine_cost: 100}
+  - {id: drill, process_time: 45, buffer: 4, machine_cost: 300}
+release: {policy: conwip, wip: 8}
+"""
+TASKS = """name: web-assembly
+tasks:
+  - {name: a, time: 5}
+  - {name: b, time: 4, after: [a]}
+  - {name: c, time: 3, after: [a]}
+  - {name: d, time: 6, after: [b, c]}
+"""
+
+
+@pytest.fixture
+def design_line(server):
+    service.save_line(server.settings.data_dir, "acme", LINE)
+    return "web-design"
+
+
+def _design(page, space: str, target: str) -> None:
+    form = page.locator("#twin-design-form")
+    form.locator("textarea[name=space]").fill(space)
+    form.locator("select[name=goal]").select_option("target")
+    form.locator("input[name=value]").fill(target)
+    form.locator("input[name=replications]").fill("2")
+    form.locator("input[name=hours]").fill("1")
+    form.locator("input[name=warmup_hours]").fill("0.2")
+    form.locator("input[name=trials]").fill("10")
+    form.locator("input[name=seed]").fill("0")
+    page.click("#twin-design-run")
+
+
+def test_the_chosen_design_shown_is_the_design_functions(page, login, design_line, shot):
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{design_line}")
+    # the form starts from the analytic bottleneck
+    assert "drill" in page.input_value("#twin-design-space")
+    _design(page, "machines: {drill: [1, 3]}", "120")
+    expect(page.locator("#twin-design-best")).to_be_visible(timeout=60_000)
+    expected = optimize_design(
+        LineModel.from_yaml(LINE),
+        {"machines": {"drill": [1, 3]}},
+        target=120,
+        replications=2,
+        horizon=3600,
+        warmup=720,
+        n_trials=10,
+        backend="serial",
+    )
+    changes = page.inner_text("#twin-design-changes")
+    assert changes == ", ".join(f"{k}={v}" for k, v in expected.best.changes.items())
+    assert page.inner_text("#twin-design-cost") == f"{expected.best.cost:,.0f}"
+    th = expected.best.throughput
+    assert page.inner_text("#twin-design-throughput .mean") == f"{th.mean:,.1f}"
+    assert f"± {th.half_width:,.1f}" in page.inner_text("#twin-design-throughput .hw")
+    assert page.locator("#twin-design-runners-up tbody tr").count() == len(expected.runners_up)
+    shot("twin-design-result")
+
+
+def test_a_bad_design_space_is_named_at_the_form(page, login, design_line, shot):
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{design_line}")
+    _design(page, "machines: {weld: [1, 3]}", "120")
+    error = page.locator("#twin-design-error")
+    expect(error).to_be_visible()
+    assert "weld" in error.inner_text() and "공정" in error.inner_text()
+    # what was typed stays in the form
+    assert "weld" in page.input_value("#twin-design-space")
+    shot("twin-design-error")
+    _design(page, "machines: {drill: [1, 3]", "120")
+    assert "YAML" in page.inner_text("#twin-design-error") and "행" in page.inner_text("#twin-design-error")
+
+
+def test_a_line_is_balanced_and_its_plan_checked(page, login, shot):
+    login("kim")
+    page.goto("/companies/acme/twin")
+    page.click("#twin-balance-link")
+    page.fill("#twin-tasks", TASKS)
+    page.select_option("#twin-balance-form select[name=goal]", "cycle_time")
+    page.fill("#twin-balance-form input[name=value]", "9")
+    page.fill("#twin-balance-form input[name=time_limit_s]", "5")
+    page.click("#twin-balance-run")
+    expect(page.locator("#twin-balance-stations")).to_be_visible(timeout=30_000)
+    problem = parse_line_problem(yaml.safe_load(TASKS))
+    expected = balance_line(problem, "salbp1", cycle_time=9, time_limit_s=5)
+    assert page.inner_text("#twin-num-stations") == str(expected.num_stations)
+    assert page.locator("#twin-balance-checked").is_visible()
+    shown = {}
+    for row in page.locator("#twin-balance-stations tbody tr").all():
+        index = int(row.get_attribute("data-station"))
+        for task in row.locator("td").nth(1).inner_text().split(", "):
+            shown[task] = index
+    assert check_balance(problem, shown, 9) == []
+    assert page.locator("#twin-loads-chart rect.load").count() == expected.num_stations
+    shot("twin-balance-result")
+
+
+def test_a_balancing_mistake_shows_a_message_in_english_too(page, login):
+    login("kim")
+    page.goto("/lang/en?next=/companies/acme/twin/balance")
+    page.fill("#twin-tasks", TASKS)
+    page.fill("#twin-balance-form input[name=value]", "4")
+    page.click("#twin-balance-run")
+    error = page.locator("#twin-balance-error")
+    expect(error).to_be_visible()
+    assert "longer than the cycle time 4" in error.inner_text()
+    page.fill("#twin-tasks", "tasks:\n  - {name: a, time: 5\n")
+    page.fill("#twin-balance-form input[name=value]", "9")
+    page.click("#twin-balance-run")
+    assert "line 3" in page.inner_text("#twin-balance-error")
+    page.goto("/lang/ko?next=/companies/acme/twin")
