@@ -10,7 +10,7 @@ import pyarrow as pa
 import pytest
 
 from sandan.collect import Origin, ingest_events, ingest_parts, ingest_readings
-from sandan.domain import InvalidInput
+from sandan.domain import Company, InvalidInput
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2026, 12, 31, tzinfo=UTC)
@@ -177,3 +177,68 @@ def test_a_batch_without_a_required_column_is_refused_whole(plant):
     with pytest.raises(InvalidInput) as err:
         ingest_readings(plant, "acme", [{"time": "2026-05-01T08:00:00Z", "machine_id": "CNC-01", "value": 1}])
     assert err.value.code == "missing_column" and err.value.where["column"] == "signal"
+
+
+def _coded(table: pa.Table, names: list[str]) -> pa.Table:
+    return pa.table(
+        {
+            n: table[n].combine_chunks().dictionary_encode() if n in names else table[n]
+            for n in table.column_names
+        }
+    )
+
+
+def test_dictionary_encoded_columns_give_the_same_receipt_as_plain_ones(plant):
+    """Connectors hand over time, machine and signal dictionary-encoded (each time stamp parsed once); every row
+    must still get exactly the reason it gets as plain text."""
+    plant.upsert_company(Company(id="acme2", name="Acme 2"))
+    for machine in plant.list_machines("acme"):
+        plant.upsert_machine("acme2", machine.model_copy(update={"company_id": "acme2"}))
+    plant.upsert_signals(
+        "acme2", [s.model_copy(update={"company_id": "acme2"}) for s in plant.list_signals("acme")]
+    )
+    times = [
+        "2026-05-01T08:00:00+09:00",
+        "2026-05-01T08:00:01Z",
+        "2026-05-01 08:00:02",  # no zone: rejected
+        "",
+        "soon",
+        None,
+        "2099-01-01T00:00:00Z",  # future
+        "2026-05-01T08:00:00+09:00",  # repeats the first: identical duplicate for one signal, conflict for another
+    ]
+    n = len(times)
+    table = pa.table(
+        {
+            "time": times * 2,
+            "machine_id": ["CNC-01"] * n
+            + [" CNC-01", "CNC-01", "CNC-01", "CNC-01", "CNC-09", "CNC-01", None, "CNC-01"],
+            "signal": ["spindle_temp"] * n + ["spindle_speed"] * (n - 1) + ["spindle_temp"],
+            "value": [20.0, 21.0, 22.0, 23.0, 24.0, 25.0, 26.0, 20.0] + [900.0] * (n - 1) + [99.0],
+        }
+    )
+    plain = ingest_readings(plant, "acme", table, Origin(source="t", batch_id="b"))
+    coded = ingest_readings(
+        plant, "acme2", _coded(table, ["time", "machine_id", "signal"]), Origin(source="t", batch_id="b")
+    )
+    assert plain.rejected > 4 and plain.duplicates == 1
+    assert coded.to_dict() == plain.to_dict()
+    assert plant.query_readings("acme2", START, END) == plant.query_readings("acme", START, END)
+    assert [q["reason_code"] for q in plant.list_quarantine("acme2")] == [
+        q["reason_code"] for q in plant.list_quarantine("acme")
+    ]
+
+
+def test_a_dictionary_with_repeated_entries_still_finds_in_batch_duplicates(plant):
+    """Two dictionary entries spelling the same signal are one signal: the repeated reading is a duplicate."""
+    signal = pa.DictionaryArray.from_arrays(pa.array([0, 1], pa.int32()), pa.array(["spindle_temp"] * 2))
+    table = pa.table(
+        {
+            "time": ["2026-05-01T08:00:00Z"] * 2,
+            "machine_id": ["CNC-01"] * 2,
+            "signal": signal,
+            "value": [20.0, 20.0],
+        }
+    )
+    receipt = ingest_readings(plant, "acme", table)
+    assert (receipt.accepted, receipt.duplicates, receipt.rejected) == (1, 1, 0)

@@ -139,3 +139,106 @@ def test_messages_published_while_the_collector_is_down_arrive_after_restart(pla
     assert wait_for(lambda: store.count_rows(company, "readings") == 10)
     second.stop()
     pub.loop_stop()
+
+
+def test_a_batch_of_mixed_payload_forms_is_stored_whole(plant):
+    """Columnar messages (text and epoch times), compact samples and canonical records, queued together, become one
+    batch; every reading arrives once with its value."""
+    require_service("Mosquitto", "127.0.0.1", 1883)
+    store, company = plant
+    config = MqttConfig(
+        topic=f"sandan/v1/{company}/+/+", client_id=f"col4-{company}", flush_interval_s=3.0, quiet_s=2.0
+    )
+    collector = MqttCollector(config)
+    collector.start(StoreSink(store))
+    assert wait_for(lambda: collector.health().state == "connected")
+    t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=10)
+    iso = [(t0 + timedelta(seconds=i)).isoformat() for i in range(3)]
+    epoch_ms = [int((t0 + timedelta(seconds=10 + i)).timestamp() * 1000) for i in range(3)]
+    bodies = [
+        {"time": iso, "values": {"melt_temp_c": [230.0, 231.0, 232.0], "inj_pressure_bar": [800, 801, 802]}},
+        {"time": epoch_ms, "values": {"melt_temp_c": [240.0, 241.0, 242.0]}},
+        {"time": (t0 + timedelta(seconds=20)).isoformat(), "values": {"melt_temp_c": 250.0}},
+        [{"time": (t0 + timedelta(seconds=21)).isoformat(), "signal": "inj_pressure_bar", "value": 850}],
+        {"time": iso[:2], "values": {"melt_temp_c": [260.0, 261.0]}},  # conflicts with the first message
+    ]
+    pub = publisher()
+    for body in bodies:
+        pub.publish(f"sandan/v1/{company}/inj-01/readings", json.dumps(body), qos=1).wait_for_publish()
+    assert wait_for(lambda: store.count_rows(company, "readings") == 11), store.count_rows(
+        company, "readings"
+    )
+    assert store.count_quarantine(company) == 2
+    rows = store.query_readings(company, t0 - timedelta(hours=1), t0 + timedelta(hours=1)).to_pylist()
+    melt = [r["value"] for r in rows if r["signal"] == "melt_temp_c"]
+    assert melt == [230.0, 231.0, 232.0, 240.0, 241.0, 242.0, 250.0]
+    reasons = {q["reason_code"] for q in store.list_quarantine(company)}
+    assert reasons == {"conflicting_duplicate"}
+    collector.stop()
+    pub.loop_stop()
+
+
+class FlakySink(StoreSink):
+    """A store that refuses the first `failures` writes, as a store that is briefly down does."""
+
+    def __init__(self, store, failures: int) -> None:
+        super().__init__(store)
+        self.failures = failures
+
+    def __call__(self, batch):
+        if self.failures > 0:
+            self.failures -= 1
+            raise ConnectionError("store is down")
+        return super().__call__(batch)
+
+
+def test_a_batch_the_store_refuses_is_written_again_and_not_acknowledged_before(plant):
+    require_service("Mosquitto", "127.0.0.1", 1883)
+    store, company = plant
+    config = MqttConfig(topic=f"sandan/v1/{company}/+/+", client_id=f"col5-{company}", retry_s=0.2)
+    collector = MqttCollector(config)
+    collector.start(FlakySink(store, failures=3))
+    assert wait_for(lambda: collector.health().state == "connected")
+    pub = publisher()
+    t0 = datetime.now(UTC) - timedelta(minutes=5)
+    for i in range(20):
+        body = {"time": (t0 + timedelta(seconds=i)).isoformat(), "values": {"melt_temp_c": 200 + i}}
+        pub.publish(f"sandan/v1/{company}/inj-01/readings", json.dumps(body), qos=1).wait_for_publish()
+    assert wait_for(lambda: store.count_rows(company, "readings") == 20)
+    assert collector.health().errors == 3 and "retrying" in collector.health().last_error["en"]
+    collector.stop()
+    # everything was acknowledged once stored: a new session of the same client gets nothing again
+    again = MqttCollector(config)
+    again.start(StoreSink(store))
+    assert wait_for(lambda: again.health().state == "connected")
+    time.sleep(1.0)
+    assert again.health().messages == 0 and store.count_rows(company, "readings") == 20
+    again.stop()
+    pub.loop_stop()
+
+
+def test_records_unusable_as_a_whole_are_quarantined_per_message_and_the_stream_goes_on(plant):
+    """Part records without a result column make ingestion refuse the batch: the collector finds the message that
+    caused it, quarantines it with the reason, and stores the rest."""
+    require_service("Mosquitto", "127.0.0.1", 1883)
+    store, company = plant
+    config = MqttConfig(topic=f"sandan/v1/{company}/+/+", client_id=f"col6-{company}", flush_interval_s=1.0)
+    collector = MqttCollector(config)
+    collector.start(StoreSink(store))
+    assert wait_for(lambda: collector.health().state == "connected")
+    pub = publisher()
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    bad = [{"time": now.isoformat(), "part_id": "p1"}]
+    good = [{"time": (now + timedelta(seconds=1)).isoformat(), "part_id": "p2", "result": "ok"}]
+    pub.publish(f"sandan/v1/{company}/inj-01/parts", json.dumps(bad), qos=1).wait_for_publish()
+    sample = {"time": now.isoformat(), "values": {"melt_temp_c": 231.0}}
+    pub.publish(f"sandan/v1/{company}/inj-01/readings", json.dumps(sample), qos=1).wait_for_publish()
+    assert wait_for(lambda: store.count_quarantine(company) == 1)
+    item = store.list_quarantine(company)[0]
+    assert item["reason_code"] == "missing_column" and "result" in item["reason_en"]
+    assert json.loads(item["raw"]) == bad
+    pub.publish(f"sandan/v1/{company}/inj-01/parts", json.dumps(good), qos=1).wait_for_publish()
+    assert wait_for(lambda: store.count_rows(company, "part_records") == 1)
+    assert store.count_rows(company, "readings") == 1
+    collector.stop()
+    pub.loop_stop()

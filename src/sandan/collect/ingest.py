@@ -234,6 +234,8 @@ def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) 
     """Timestamps to UTC. Zone-aware values convert; naive ones take the origin's timezone or are rejected."""
     col = _array(col)
     typ = col.type
+    if pa.types.is_dictionary(typ):
+        return _parse_coded_time(col, name, origin, rej)
     if col.null_count:
         rej.mark(pc.is_null(col), "missing_field", name)
     if pa.types.is_timestamp(typ) and typ.tz is not None:
@@ -285,6 +287,29 @@ def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) 
         result[naive] = local[naive]
     rej.mark(result.isna().to_numpy() & ~empty, "bad_time", name, _values(series.to_numpy()))
     return pa.array(result, type=TIME)
+
+
+def _parse_coded_time(col: pa.DictionaryArray, name: str, origin: Origin, rej: _Rejects) -> pa.Array:
+    """A dictionary-encoded time column (e.g. several signals sharing each time stamp): every distinct entry is
+    parsed once and the result spread over the rows, with the same reasons per row as the plain column."""
+    entries = _Rejects(len(col.dictionary))
+    parsed = _parse_time(col.dictionary, name, origin, entries)
+    indices = col.indices
+    if indices.null_count:
+        rej.mark(pc.is_null(indices), "missing_field", name)
+    at = pc.fill_null(indices, 0) if indices.null_count else indices
+    at = at.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    if entries.any:
+        row_code = entries.code[at]
+        for number, (code, field_name) in enumerate(entries.kinds):
+            if number:
+                rej.mark(
+                    row_code == number,
+                    code,
+                    field_name,
+                    lambda idx: (entries.detail.get(j, {}) for j in at[idx].tolist()),
+                )
+    return _array(pc.take(parsed, indices))
 
 
 def _check_future(times: pa.Array, name: str, rej: _Rejects) -> None:
@@ -371,9 +396,16 @@ class _Labels:
             if name in table.column_names
             else pa.nulls(table.num_rows, pa.string())
         )
+        enc = None
+        if pa.types.is_dictionary(col.type) and pa.types.is_string(col.type.value_type):
+            # already coded (MQTT batches): usable as is when its entries are distinct and not null
+            entries = col.dictionary
+            if not entries.null_count and len(pc.unique(entries)) == len(entries):
+                enc = col
         if not pa.types.is_string(col.type):
             col = pc.cast(col, pa.string())
-        enc = pc.dictionary_encode(col)
+        if enc is None:
+            enc = pc.dictionary_encode(col)
         values = enc.dictionary.to_pylist()
         trimmed = [v.strip() for v in values]
         indices = pc.fill_null(enc.indices, -1) if enc.indices.null_count else enc.indices

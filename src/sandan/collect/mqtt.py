@@ -6,9 +6,18 @@ Topics: ``sandan/v1/<company_id>/<machine_id>/<kind>`` with kind ``readings``, `
 Payloads (UTF-8 JSON):
 - a list of canonical records (``machine_id`` may be left out: the topic names it);
 - for readings, the compact form of one or more samples ``{"time": "...+09:00", "values": {"temp_c": 231.5, ...}}``
-  — put ≥ 100 readings in a message: the Python client, not the broker, limits the message rate.
+  or the columnar form ``{"time": [...], "values": {"temp_c": [...], ...}}`` — put ≥ 100 readings in a message:
+  the Python client, not the broker, limits the message rate.
 A message is acknowledged (PUBACK) only after its records were written or quarantined, so nothing acknowledged is
 lost if the collector dies; a redelivered message creates no duplicates because ingestion is idempotent.
+
+Two threads share the work. paho's network thread decodes each message as it arrives (JSON to columns; Sparkplug
+in arrival order, which its sequence numbers need) and queues it. A writer thread takes what has queued — up to
+`max_batch_messages` / `max_batch_records`, waiting at most `flush_interval_s` for a batch to fill, less when the
+stream pauses — validates and stores it as one batch per company and kind, and then acknowledges those messages.
+While one batch is written (DuckDB and PostgreSQL release the GIL), the next one is received and decoded. The broker
+sends no more than its in-flight limit of unacknowledged messages (Mosquitto: `max_inflight_messages`, 20 by
+default): keep that limit at least twice `max_batch_messages`, or batches shrink to what the window allows.
 """
 
 from __future__ import annotations
@@ -16,15 +25,19 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
+import numpy as np
 import orjson
 import paho.mqtt.client as mqtt
 import pyarrow as pa
 
 from sandan.collect.connector import Batch, Connector, Health, StoreSink
 from sandan.collect.sparkplug import SparkplugDecoder
+from sandan.domain import InvalidInput
 
 KINDS = {"readings": "reading", "parts": "part", "events": "event"}
 
@@ -39,8 +52,11 @@ class MqttConfig:
     qos: int = 1
     username: str | None = None
     password: str | None = None
-    flush_interval_s: float = 0.2
+    flush_interval_s: float = 0.2  # the longest a message waits for others to share its store write
     max_batch_messages: int = 500
+    max_batch_records: int = 250_000  # readings (or records) per store write
+    quiet_s: float = 0.005  # a pause this long in the stream ends the wait (the broker may wait for our acks)
+    retry_s: float = 1.0  # wait before writing a batch again that the store refused
     keepalive_s: int = 30
     sparkplug: bool = False  # Sparkplug B (spBv1.0/#) instead of sandan's JSON topics
     group_to_company: dict[str, str] | None = None  # Sparkplug group id -> company id (default: the same)
@@ -50,12 +66,18 @@ def _bad(en: str, ko: str) -> ValueError:
     return ValueError(en, ko)
 
 
-def decode(topic: str, payload: bytes) -> tuple[str, str, Any]:
-    """(company_id, kind, records) of a message; raises ValueError(en, ko) with the reason.
+@dataclass
+class _Columnar:
+    """One message in the columnar form: its time stamps once, its series back to back (float64)."""
 
-    Readings come back as columns (dict of lists: time, machine_id, signal, value[, unit]) so that a flush hands
-    one Arrow table to ingestion; parts and events as a list of JSON objects.
-    """
+    machine_id: str
+    time: pa.Array
+    names: list[str]
+    values: pa.Array
+
+
+def _decode(topic: str, payload: bytes) -> tuple[str, str, Any]:
+    """(company_id, kind, records) with columnar readings kept as `_Columnar` until a batch joins them."""
     parts = topic.split("/")
     if len(parts) != 5 or parts[0] != "sandan" or parts[1] != "v1" or parts[4] not in KINDS:
         raise _bad(
@@ -73,7 +95,7 @@ def decode(topic: str, payload: bytes) -> tuple[str, str, Any]:
     if kind_name != "readings":
         return company_id, KINDS[kind_name], [{"machine_id": machine_id, **item} for item in items]
     if len(items) == 1:
-        fast = _columnar_table(items[0], machine_id)
+        fast = _columnar(items[0], machine_id)
         if fast is not None:
             return company_id, "reading", fast
     cols: dict[str, list] = {"time": [], "machine_id": [], "signal": [], "value": [], "unit": []}
@@ -115,53 +137,113 @@ def decode(topic: str, payload: bytes) -> tuple[str, str, Any]:
     return company_id, "reading", cols
 
 
-def _columnar_table(item: dict[str, Any], machine_id: str) -> pa.Table | None:
-    """The common high-rate form {"time": [...], "values": {"sig": [...]}} straight to Arrow, or None when the
-    message needs the general path (units, other machine, ragged or non-numeric series)."""
+def decode(topic: str, payload: bytes) -> tuple[str, str, Any]:
+    """(company_id, kind, records) of a message; raises ValueError(en, ko) with the reason.
+
+    Readings come back as columns (an Arrow table, or a dict of lists: time, machine_id, signal, value[, unit]) so
+    that a flush hands one Arrow table to ingestion; parts and events as a list of JSON objects.
+    """
+    company_id, kind, records = _decode(topic, payload)
+    if isinstance(records, _Columnar):
+        records = _columnar_table([records])
+    return company_id, kind, records
+
+
+def _columnar(item: dict[str, Any], machine_id: str) -> _Columnar | None:
+    """The common high-rate form {"time": [...], "values": {"sig": [...]}}, or None when the message needs the
+    general path (units, another machine, ragged or non-numeric series, mixed time types)."""
     times, values = item.get("time"), item.get("values")
-    if (
-        not isinstance(times, list)
-        or not isinstance(values, dict)
-        or not values
-        or set(item) - {"time", "values"}
-    ):
+    if not isinstance(times, list) or not isinstance(values, dict) or not values or len(item) != 2:
         return None
     n = len(times)
-    if any(not isinstance(v, list) or len(v) != n for v in values.values()):
-        return None
+    flat: list[Any] = []
+    for series in values.values():
+        if not isinstance(series, list) or len(series) != n:
+            return None
+        flat += series
     try:
         time_col = pa.array(times)
-        value_col = pa.array([x for series in values.values() for x in series], pa.float64())
+        value_col = pa.array(flat, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
         return None
-    k = len(values)
+    return _Columnar(machine_id, time_col, [str(name) for name in values], value_col)
+
+
+def _columnar_table(group: list[_Columnar]) -> pa.Table:
+    """Columnar messages whose times share one type as one table, series after series within each message.
+
+    Time, machine and signal are dictionary-encoded: each time stamp is stored once however many signals share it,
+    so ingestion parses it once, and the labels need no hashing.
+    """
+    machines: dict[str, int] = {}
+    names: dict[str, int] = {}
+    seg_len: list[int] = []  # one segment per (message, signal)
+    seg_time: list[int] = []  # where the segment's message's times start in the joined time array
+    seg_signal: list[int] = []
+    seg_machine: list[int] = []
+    offset = 0
+    for c in group:
+        n = len(c.time)
+        machine = machines.setdefault(c.machine_id, len(machines))
+        for name in c.names:
+            seg_len.append(n)
+            seg_time.append(offset)
+            seg_signal.append(names.setdefault(name, len(names)))
+            seg_machine.append(machine)
+        offset += n
+    lengths = np.array(seg_len, dtype=np.int64)
+    row_start = np.cumsum(lengths) - lengths
+    time_index = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(
+        row_start - np.array(seg_time, dtype=np.int64), lengths
+    )
+    times = pa.concat_arrays([c.time for c in group]) if len(group) > 1 else group[0].time
+
+    def coded(codes: list[int], dictionary: pa.Array) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(
+            pa.array(np.repeat(np.array(codes, dtype=np.int32), lengths)), dictionary
+        )
+
     return pa.table(
         {
-            "time": pa.concat_arrays([time_col] * k),
-            "machine_id": pa.repeat(pa.scalar(machine_id, pa.string()), n * k),
-            "signal": pa.concat_arrays([pa.repeat(pa.scalar(str(name), pa.string()), n) for name in values]),
-            "value": value_col,
+            "time": pa.DictionaryArray.from_arrays(pa.array(time_index.astype(np.int32)), times),
+            "machine_id": coded(seg_machine, pa.array(list(machines), pa.string())),
+            "signal": coded(seg_signal, pa.array(list(names), pa.string())),
+            "value": pa.concat_arrays([c.values for c in group]) if len(group) > 1 else group[0].values,
         }
     )
 
 
-def _merge(chunks: list[Any]) -> Any:
-    """One batch out of several messages' records: Arrow columns for readings, a list for the rest."""
+def _plain(table: pa.Table) -> pa.Table:
+    """Dictionary columns decoded, so that the table concatenates with tables of plain columns."""
+    fields = [
+        pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in table.schema
+    ]
+    return table.cast(pa.schema(fields))
+
+
+def _merge(chunks: list[Any]) -> list[Any]:
+    """Several messages' records as few batches as their types allow: one list for parts and events; for readings
+    one Arrow table, or one per column layout when layouts cannot share a table (text times from one publisher,
+    epoch numbers from another), so that no message's rows are judged by another's types."""
     if isinstance(chunks[0], list):
-        return [r for chunk in chunks for r in chunk]
+        return [[r for chunk in chunks for r in chunk]]
+    by_time: dict[pa.DataType, list[_Columnar]] = {}
+    tables: list[pa.Table] = []
+    for c in chunks:
+        if isinstance(c, _Columnar):
+            by_time.setdefault(c.time.type, []).append(c)
+        else:
+            tables.append(c if isinstance(c, pa.Table) else pa.table(c))
+    tables = [_columnar_table(group) for group in by_time.values()] + tables
+    if len(tables) == 1:
+        return tables
     try:
-        tables = [c if isinstance(c, pa.Table) else pa.table(c) for c in chunks]
-        return pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+        return [pa.concat_tables([_plain(t) for t in tables], promote_options="permissive")]
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        # mixed types in a column (text and numeric times from different publishers, a text value): hand the rows
-        # over as they are and let ingestion reject exactly the bad ones
-        rows: list[dict[str, Any]] = []
-        for c in chunks:
-            if isinstance(c, pa.Table):
-                rows.extend(c.to_pylist())
-            else:
-                rows.extend(dict(zip(c, row, strict=True)) for row in zip(*c.values(), strict=True))
-        return rows
+        by_layout: dict[pa.Schema, list[pa.Table]] = {}
+        for t in tables:
+            by_layout.setdefault(_plain(t).schema, []).append(_plain(t))
+        return [pa.concat_tables(group) if len(group) > 1 else group[0] for group in by_layout.values()]
 
 
 def _company_of(topic: str, config: MqttConfig) -> str:
@@ -173,6 +255,31 @@ def _company_of(topic: str, config: MqttConfig) -> str:
     return parts[2] if len(parts) > 2 else "_unknown"
 
 
+def _count(records: Any) -> int:
+    if isinstance(records, _Columnar):
+        return len(records.values)
+    if isinstance(records, pa.Table):
+        return records.num_rows
+    if isinstance(records, dict):
+        return len(records["time"])
+    return len(records)
+
+
+class _Message(NamedTuple):
+    """A received message, decoded, waiting to be stored and acknowledged."""
+
+    mid: int
+    qos: int
+    topic: str
+    arrived: float
+    company_id: str
+    kind: str
+    records: Any  # None when the payload could not be decoded
+    n: int
+    error: tuple[str, str, str] | None = None  # (code, en, ko)
+    raw: bytes = b""  # the payload, for quarantine should its records turn out unusable
+
+
 class MqttCollector(Connector):
     kind = "mqtt"
 
@@ -180,10 +287,12 @@ class MqttCollector(Connector):
         self.config = config
         self.name = name
         self._health = Health(name=name, kind=self.kind)
-        self._pending: list[tuple[int, int, str, bytes]] = []  # mid, qos, topic, payload
+        self._pending: deque[_Message] = deque()
+        self._pending_records = 0
+        self._last_arrival = 0.0
         self._cond = threading.Condition()
         self._stop = threading.Event()
-        self._flusher: threading.Thread | None = None
+        self._writer: threading.Thread | None = None
         self._client: mqtt.Client | None = None
         self._sink: StoreSink | None = None
         self._sparkplug = SparkplugDecoder(config.group_to_company) if config.sparkplug else None
@@ -212,23 +321,24 @@ class MqttCollector(Connector):
         self._client = client
         self._health.state = "starting"
         self._stop.clear()
-        self._flusher = threading.Thread(target=self._flush_loop, name=f"{self.name}-flush", daemon=True)
-        self._flusher.start()
+        self._writer = threading.Thread(target=self._write_loop, name=f"{self.name}-writer", daemon=True)
+        self._writer.start()
         client.connect_async(cfg.host, cfg.port, keepalive=cfg.keepalive_s)
         client.loop_start()
 
     def stop(self) -> None:
+        """Store and acknowledge what was received, then disconnect; later messages stay with the broker."""
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
-        if self._flusher:
-            self._flusher.join(timeout=10)
+        if self._writer:
+            self._writer.join(timeout=30)
         if self._client:
             self._client.disconnect()
             self._client.loop_stop()
         self._health.state = "stopped"
 
-    # paho callbacks run on the network thread: keep them short.
+    # paho callbacks run on the network thread: they decode and queue, nothing more.
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
         if reason_code.is_failure:
             self._health.state = "error"
@@ -251,61 +361,146 @@ class MqttCollector(Connector):
             )
 
     def _on_message(self, client, userdata, message) -> None:
+        if self._stop.is_set():
+            return  # not acknowledged: the broker keeps it for the next session
+        item = self._decoded(message)
+        cfg = self.config
         with self._cond:
-            self._pending.append((message.mid, message.qos, message.topic, message.payload))
-            if len(self._pending) >= self.config.max_batch_messages:
+            self._pending.append(item)
+            self._pending_records += item.n
+            self._last_arrival = item.arrived
+            if len(self._pending) >= cfg.max_batch_messages or self._pending_records >= cfg.max_batch_records:
                 self._cond.notify()
 
-    def _flush_loop(self) -> None:
-        while not self._stop.is_set():
-            with self._cond:
-                self._cond.wait(timeout=self.config.flush_interval_s)
-                taken, self._pending = self._pending, []
-            if taken:
-                self._deliver(taken)
-        with self._cond:
-            taken, self._pending = self._pending, []
-        if taken:
-            self._deliver(taken)
-
-    def _deliver(self, taken: list[tuple[int, int, str, bytes]]) -> None:
-        assert self._sink is not None and self._client is not None
-        grouped: dict[tuple[str, str], list[Any]] = {}
-        for _mid, _qos, topic, payload in taken:
-            try:
-                if self._sparkplug is not None:
-                    kind = "reading"
-                    company_id, records = self._sparkplug.decode(topic, payload)
-                    self._health.gaps = len(self._sparkplug.gaps)
-                else:
-                    company_id, kind, records = decode(topic, payload)
-            except ValueError as exc:
-                en, ko = exc.args if len(exc.args) == 2 else (str(exc), str(exc))
-                raw = payload.decode("utf-8", "replace")[:10_000]
-                self._sink.reject(
-                    _company_of(topic, self.config), f"mqtt:{topic}", "message", raw, "bad_payload", en, ko
-                )
-                self._health.note_error(en, ko)
-                continue
-            n = (
-                records.num_rows
-                if isinstance(records, pa.Table)
-                else len(records["time"])
-                if isinstance(records, dict)
-                else len(records)
-            )
-            if n:
-                grouped.setdefault((company_id, kind), []).append(records)
-            self._health.note_message(n)
+    def _decoded(self, message) -> _Message:
+        topic, payload = message.topic, message.payload
+        now = time.monotonic()
         try:
-            for (company_id, kind), chunks in grouped.items():
-                self._sink(Batch(company_id, kind, _merge(chunks), source=f"mqtt:{self.name}"))
-        except Exception as exc:  # store down: do not acknowledge; the broker redelivers after reconnect
-            self._health.note_error(f"could not store a batch: {exc}", f"배치를 저장하지 못했습니다: {exc}")
-            self._client.disconnect()
-            time.sleep(1.0)
-            self._client.reconnect()
-            return
-        for mid, qos, _topic, _payload in taken:
-            if qos > 0:  # a QoS 0 message (Sparkplug data) has nothing to acknowledge
-                self._client.ack(mid, qos)
+            if self._sparkplug is not None:
+                kind = "reading"
+                company_id, records = self._sparkplug.decode(topic, payload)
+                self._health.gaps = len(self._sparkplug.gaps)
+            else:
+                company_id, kind, records = _decode(topic, payload)
+        except (
+            Exception
+        ) as exc:  # ValueError(en, ko) for what we recognise; anything else is kept the same way
+            if isinstance(exc, ValueError) and len(exc.args) == 2:
+                en, ko = exc.args
+            else:
+                en = ko = f"could not decode the payload: {type(exc).__name__}: {exc}"
+            self._health.note_error(en, ko)
+            company_id = _company_of(topic, self.config)
+            return _Message(
+                message.mid,
+                message.qos,
+                topic,
+                now,
+                company_id,
+                "",
+                None,
+                0,
+                ("bad_payload", en, ko),
+                payload,
+            )
+        n = _count(records)
+        self._health.note_message(n)
+        return _Message(message.mid, message.qos, topic, now, company_id, kind, records, n, None, payload)
+
+    # the writer thread
+    def _write_loop(self) -> None:
+        while (taken := self._next_batch()) is not None:
+            if self._deliver(taken):
+                self._acknowledge(taken)
+
+    def _next_batch(self) -> list[_Message] | None:
+        """The next messages to store: when the batch is full, its oldest message has waited `flush_interval_s`,
+        the stream paused for `quiet_s`, or the collector stops. None when stopped and nothing is left."""
+        cfg = self.config
+        with self._cond:
+            while True:
+                if self._pending:
+                    now = time.monotonic()
+                    full = (
+                        len(self._pending) >= cfg.max_batch_messages
+                        or self._pending_records >= cfg.max_batch_records
+                    )
+                    due = min(
+                        self._pending[0].arrived + cfg.flush_interval_s, self._last_arrival + cfg.quiet_s
+                    )
+                    if full or now >= due or self._stop.is_set():
+                        return self._take()
+                    self._cond.wait(due - now)
+                elif self._stop.is_set():
+                    return None
+                else:
+                    self._cond.wait(cfg.flush_interval_s)
+
+    def _take(self) -> list[_Message]:
+        cfg = self.config
+        taken: list[_Message] = []
+        records = 0
+        while self._pending and (
+            not taken
+            or (len(taken) < cfg.max_batch_messages and records + self._pending[0].n <= cfg.max_batch_records)
+        ):
+            item = self._pending.popleft()
+            taken.append(item)
+            records += item.n
+        self._pending_records -= records
+        return taken
+
+    def _deliver(self, taken: list[_Message]) -> bool:
+        """Write or quarantine every message of `taken`. A store that fails is tried again every `retry_s` (the
+        messages stay unacknowledged meanwhile); False when the collector stops first."""
+        steps: deque[tuple[Callable[[], Any], list[_Message] | None]] = deque()
+        grouped: dict[tuple[str, str], list[_Message]] = {}
+        for m in taken:
+            if m.error is not None:
+                steps.append((self._rejecter(m, *m.error), None))
+            elif m.n:
+                grouped.setdefault((m.company_id, m.kind), []).append(m)
+        for (company_id, kind), messages in grouped.items():
+            for records in _merge([m.records for m in messages]):
+                steps.append((self._writer_of(company_id, kind, records), messages))
+        while steps:
+            step, messages = steps[0]
+            try:
+                step()
+                steps.popleft()
+            except InvalidInput as exc:
+                # the records themselves are unusable (e.g. part records without a result): find the messages
+                steps.popleft()
+                assert messages is not None
+                if len(messages) > 1:
+                    for m in reversed(messages):
+                        for records in reversed(_merge([m.records])):
+                            steps.appendleft((self._writer_of(m.company_id, m.kind, records), [m]))
+                else:
+                    self._health.note_error(exc.en, exc.ko)
+                    steps.appendleft((self._rejecter(messages[0], exc.code, exc.en, exc.ko), None))
+            except Exception as exc:  # the store is down or refused the write: keep the batch and try again
+                self._health.note_error(
+                    f"could not store a batch, retrying: {exc}",
+                    f"배치를 저장하지 못해 다시 시도합니다: {exc}",
+                )
+                if self._stop.wait(self.config.retry_s):
+                    return False
+        return True
+
+    def _writer_of(self, company_id: str, kind: str, records: Any) -> Callable[[], Any]:
+        assert self._sink is not None
+        sink, source = self._sink, f"mqtt:{self.name}"
+        return lambda: sink(Batch(company_id, kind, records, source=source))
+
+    def _rejecter(self, m: _Message, code: str, en: str, ko: str) -> Callable[[], None]:
+        assert self._sink is not None
+        sink = self._sink
+        raw = m.raw.decode("utf-8", "replace")[:10_000]
+        return lambda: sink.reject(m.company_id, f"mqtt:{m.topic}", "message", raw, code, en, ko)
+
+    def _acknowledge(self, taken: list[_Message]) -> None:
+        assert self._client is not None
+        for m in taken:
+            if m.qos > 0:  # a QoS 0 message (Sparkplug data) has nothing to acknowledge
+                self._client.ack(m.mid, m.qos)
