@@ -355,3 +355,9 @@ def test_another_company_cannot_read_a_design_or_balance_job(world):
     job = r.json()
     assert_error(world.get("b-eng", f"{B}/jobs/{job['id']}"), 404)
     assert_error(world.get("b-eng", f"{A}/jobs/{job['id']}"), 404)
+
+
+def test_a_broken_scenario_line_points_at_the_scenario(world):
+    body = {"yaml": LINE, **SHORT, "scenarios": [{"name": "x", "yaml": "stations: [a: b: c]"}]}
+    err = assert_error(world.post("a-eng", f"{A}/twin/compare", json=body), 422, "bad_yaml")
+    assert err["where"]["field"] == "scenarios.0.yaml" and err["where"]["line"] == 1

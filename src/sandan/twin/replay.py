@@ -58,13 +58,35 @@ class Ai4iReplay:
     def __init__(self, path: Path, *, cycle_s: float = 60.0, repair_s: float = 900.0) -> None:
         if not path.exists():
             raise InvalidInput(f"AI4I file {path} not found", f"AI4I 파일 {path}을(를) 찾을 수 없습니다")
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            self.rows = list(csv.DictReader(f))
-        if not self.rows or "Machine failure" not in self.rows[0]:
+        try:
+            with path.open(encoding="utf-8-sig", newline="") as f:
+                self.rows = list(csv.DictReader(f))
+        except (OSError, UnicodeDecodeError, csv.Error) as exc:
             raise InvalidInput(
-                f"{path} does not look like the AI4I 2020 file (no 'Machine failure' column)",
-                f"{path}은(는) AI4I 2020 파일이 아닌 것 같습니다 ('Machine failure' 열이 없음)",
+                f"cannot read {path} as a CSV file: {exc}; give the AI4I 2020 CSV",
+                f"{path}을(를) CSV 파일로 읽을 수 없습니다: {exc}. AI4I 2020 CSV 파일을 주세요",
+                file=str(path),
+            ) from None
+        needed = ["Product ID", "Type", "Machine failure", *_AI4I_SIGNALS, *_AI4I_MODES]
+        missing = [c for c in needed if not self.rows or c not in self.rows[0]]
+        if missing:
+            raise InvalidInput(
+                f"{path} does not look like the AI4I 2020 file (no column {', '.join(repr(c) for c in missing)})",
+                f"{path}은(는) AI4I 2020 파일이 아닌 것 같습니다 ({', '.join(repr(c) for c in missing)} 열이 없음)",
+                file=str(path),
             )
+        for number, row in enumerate(self.rows, start=2):
+            for col in _AI4I_SIGNALS:
+                try:
+                    float(row[col])
+                except (TypeError, ValueError):
+                    raise InvalidInput(
+                        f"{path} row {number}: {col} is {row[col]!r}, not a number",
+                        f"{path} {number}행: {col} 값 {row[col]!r}이(가) 숫자가 아닙니다",
+                        file=str(path),
+                        row=number,
+                        column=col,
+                    ) from None
         self.cycle_s = cycle_s
         self.repair_s = repair_s
         self._next = 0

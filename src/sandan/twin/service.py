@@ -414,7 +414,11 @@ def scenario_lines(base: LineModel, scenarios: Sequence[Mapping[str, Any]]) -> d
                 field=f"scenarios.{i}.name",
             )
         if sc.get("yaml"):
-            lines[name] = parse_line(str(sc["yaml"]))
+            try:
+                lines[name] = parse_line(str(sc["yaml"]))
+            except InvalidInput as exc:  # point at the scenario's YAML, not the request's line
+                exc.where["field"] = f"scenarios.{i}.{exc.where.get('field', 'yaml')}"
+                raise
         elif sc.get("changes"):
             lines[name] = base.with_changes(dict(sc["changes"]))
         else:
