@@ -105,3 +105,12 @@ def test_unordered_event_reads_hold_the_same_events(two):
         assert ordered.schema == unordered.schema
         assert _rows(unordered) == _rows(ordered)
         assert ordered["start"].to_pylist() == sorted(ordered["start"].to_pylist())
+
+
+def test_unordered_part_counts_hold_the_same_rows(two):
+    two.append_parts("acme", parts(_records(800)))
+    for start, end, bucket_s in [(T0, at(4 * 3600), 3600), (at(1000.5), at(3 * 3600 + 17), 900)]:
+        ordered = two.count_parts("acme", start, end, bucket_s)
+        unordered = two.count_parts("acme", start, end, bucket_s, ordered=False)
+        assert ordered.schema == unordered.schema and ordered.num_rows > 0
+        assert _rows(unordered) == _rows(ordered)

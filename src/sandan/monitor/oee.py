@@ -146,7 +146,7 @@ def normalise_events(events: pa.Table, machine_ids: Sequence[str], lo: int, hi: 
     raw_end = _ts_us(events["end"], fill=hi)
     keep = (mcode >= 0) & (state >= 0)
     order = np.flatnonzero(keep)
-    order = order[np.lexsort((ev0[order], mcode[order]))]
+    order = order[_sort_by_group_then_time(mcode[order], ev0[order])]
     m, s0, s1, st = mcode[order], ev0[order], raw_end[order], state[order]
     same_next = np.r_[m[1:] == m[:-1], False]
     next_start = np.r_[s0[1:], hi]
@@ -161,6 +161,18 @@ def normalise_events(events: pa.Table, machine_ids: Sequence[str], lo: int, hi: 
         "end_us": c1[live],
         "row": order[live],
     }
+
+
+def _sort_by_group_then_time(group: np.ndarray, time_us: np.ndarray) -> np.ndarray:
+    """The stable order by (group, time) of non-negative group codes and int64 times: one stable sort of a
+    combined int64 key when it cannot overflow (several times faster than np.lexsort on 10⁵ rows), else lexsort."""
+    if not len(group):
+        return np.zeros(0, dtype=np.int64)
+    t0 = int(time_us.min())
+    span = int(time_us.max()) - t0 + 1
+    if (int(group.max()) + 1) * span < 2**62:
+        return np.argsort(group * span + (time_us - t0), kind="stable")
+    return np.lexsort((time_us, group))
 
 
 def cut_by_segments(ev: Mapping[str, np.ndarray], windows: ShiftWindows) -> EventPieces:
@@ -679,7 +691,7 @@ def oee_report(
     if not ids:
         parts, scrap = _parts_columns(None, ids), _parts_columns(None, ids)
     elif bucket_s is not None:
-        parts = _counts_columns(store.count_parts(company_id, start, end, bucket_s, ids), ids)
+        parts = _counts_columns(store.count_parts(company_id, start, end, bucket_s, ids, ordered=False), ids)
         scrap_cols = ["time", "machine_id", "result", "product"]
         scrap = _parts_columns(
             store.query_parts(company_id, start, end, ids, columns=scrap_cols, result="ng", ordered=False)
@@ -861,7 +873,8 @@ def _startup_flags(
     machine = np.r_[setup_machine, scrap["machine"]]
     time_us = np.r_[setup_end_us, scrap["time_us"]]
     is_part = np.r_[np.zeros(k, dtype=bool), np.ones(n, dtype=bool)]
-    order = np.lexsort((is_part, time_us, machine))  # a setup ending at a part's time comes first
+    # by machine, then time, a setup ending at a part's time first
+    order = _sort_by_group_then_time(machine, time_us * 2 + is_part)
     position = np.where(is_part[order], -1, np.arange(len(order)))
     last_setup = np.maximum.accumulate(position)
     parts_at = np.flatnonzero(is_part[order])

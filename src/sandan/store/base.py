@@ -268,9 +268,11 @@ class Store(abc.ABC):
         end: datetime,
         bucket_s: int = PART_ROLLUP_S,
         machine_ids: list[str] | None = None,
+        ordered: bool = True,
     ) -> pa.Table:
         """Produced and good quantities of the part records with start <= time < end, per (bucket, machine_id,
-        product) (PART_COUNT_SCHEMA), ordered by time, machine_id, product. Buckets are aligned to the Unix epoch
+        product) (PART_COUNT_SCHEMA), ordered by time, machine_id, product (in no particular order with
+        `ordered=False`). Buckets are aligned to the Unix epoch
         and clipped to the window: `time` is the later of the bucket's start and `start`, so every part counted
         in a row completed in [time, next bucket start) ∩ [start, end). A missing product is None.
 

@@ -569,7 +569,9 @@ class DuckDBStore(Store):
             sql += f" OFFSET {int(offset)}"
         return self._arrow(sql, params).cast(schema)
 
-    def count_parts(self, company_id, start, end, bucket_s=PART_ROLLUP_S, machine_ids=None) -> pa.Table:
+    def count_parts(
+        self, company_id, start, end, bucket_s=PART_ROLLUP_S, machine_ids=None, ordered=True
+    ) -> pa.Table:
         bucket_us = bucket_seconds(bucket_s) * 1_000_000
         hour_us = PART_ROLLUP_S * 1_000_000
         start_us, end_us = _epoch_us(start), _epoch_us(end)
@@ -587,9 +589,10 @@ class DuckDBStore(Store):
             # hour by its key), with no regrouping — a third of the time of the general query below.
             sql = (
                 "SELECT bucket AS time, machine_id, nullif(product, '') AS product, n AS produced, n_ok AS good "
-                f"FROM part_counts_1h WHERE company_id = ? AND bucket >= ? AND bucket < ?{where} "
-                "ORDER BY time, machine_id, product NULLS FIRST"
+                f"FROM part_counts_1h WHERE company_id = ? AND bucket >= ? AND bucket < ?{where}"
             )
+            if ordered:
+                sql += " ORDER BY time, machine_id, product NULLS FIRST"
             return self._arrow(sql, [company_id, start, end, *filters]).cast(PART_COUNT_SCHEMA)
         if bucket_us % hour_us == 0 and whole_from < whole_to:
             # Whole hours come from the rollup; the partial hours at either edge from the records. An edge that is
@@ -613,8 +616,10 @@ class DuckDBStore(Store):
         params.append(start)  # the clip of the first bucket, in the SELECT below
         sql += (
             f"SELECT {bucket} AS time, machine_id, nullif(product, '') AS product, sum(n) AS produced, "
-            "sum(n_ok) AS good FROM c GROUP BY ALL ORDER BY time, machine_id, product NULLS FIRST"
+            "sum(n_ok) AS good FROM c GROUP BY ALL"
         )
+        if ordered:
+            sql += " ORDER BY time, machine_id, product NULLS FIRST"
         return self._arrow(sql, params).cast(PART_COUNT_SCHEMA)
 
     def query_events(self, company_id, start, end, machine_ids=None, ordered=True) -> pa.Table:

@@ -644,7 +644,9 @@ class PostgresStore(Store):
             sql += f" OFFSET {int(offset)}"
         return self._arrow(sql, params, schema, tuple(c for c in ("time",) if c in schema.names))
 
-    def count_parts(self, company_id, start, end, bucket_s=PART_ROLLUP_S, machine_ids=None) -> pa.Table:
+    def count_parts(
+        self, company_id, start, end, bucket_s=PART_ROLLUP_S, machine_ids=None, ordered=True
+    ) -> pa.Table:
         bucket_s = bucket_seconds(bucket_s)
         hour_us = PART_ROLLUP_S * 1_000_000
         start_us = (start - _EPOCH) // timedelta(microseconds=1)
@@ -683,7 +685,7 @@ class PostgresStore(Store):
         bucket = "greatest(date_bin(make_interval(secs => %s), t, TIMESTAMPTZ '1970-01-01 00:00:00+00'), %s)"
         sql = (
             f"SELECT {_EPOCH_US.format(bucket)}, machine_id, nullif(product, ''), sum(n)::int8, sum(n_ok)::int8 "
-            f"FROM ({source}) c GROUP BY 1, 2, 3 ORDER BY 1, 2, 3 NULLS FIRST"
+            f"FROM ({source}) c GROUP BY 1, 2, 3{' ORDER BY 1, 2, 3 NULLS FIRST' if ordered else ''}"
         )
         return self._arrow(sql, [bucket_s, start, *params], PART_COUNT_SCHEMA, ("time",))
 
