@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sandan import __version__
 from sandan.domain import Company, Role, SandanError
@@ -30,9 +31,11 @@ err = Console(stderr=True)
 
 
 def _fail(exc: SandanError) -> None:
-    err.print(f"[bold red]✗[/] {exc.en}\n  {exc.ko}")
+    """Print a user error and exit 2. Messages name fields like stations[cut] and quote YAML ([a, b]): they are
+    printed as plain text, never read as console markup."""
+    err.print(f"[bold red]✗[/] {escape(exc.en)}\n  {escape(exc.ko)}")
     if exc.where:
-        err.print("  " + ", ".join(f"{k}={v}" for k, v in exc.where.items()))
+        err.print("  " + escape(", ".join(f"{k}={v}" for k, v in exc.where.items())))
     raise typer.Exit(2)
 
 
@@ -400,17 +403,6 @@ def edge_run(
         agent.stop()
 
 
-def _twin_fail(exc: SandanError) -> None:
-    """`_fail` for the twin commands, whose messages name fields like stations[cut] and quote YAML ([a, b]):
-    printed as plain text, not as console markup."""
-    from rich.markup import escape
-
-    err.print(f"[bold red]✗[/] {escape(exc.en)}\n  {escape(exc.ko)}")
-    if exc.where:
-        err.print("  " + escape(", ".join(f"{k}={v}" for k, v in exc.where.items())))
-    raise typer.Exit(2)
-
-
 def _solver_progress(bar_text: str):
     """A rich status line fed from solver threads (incumbent and bound), safe to call often."""
     from rich.status import Status
@@ -457,7 +449,7 @@ def schedule(
                 instance, objective=objective, time_limit_s=time_limit, workers=workers, progress=update
             )
     except SandanError as exc:
-        _twin_fail(exc)
+        _fail(exc)
     gap = result.gap()
     console.print(
         f"{result.instance}: {result.status} · {result.objective} {result.objective_value} "
@@ -516,7 +508,7 @@ def balance(
                 problem, kind, cycle_time=cycle_time, stations=stations, time_limit_s=time_limit
             )
     except SandanError as exc:
-        _twin_fail(exc)
+        _fail(exc)
     eff = result.efficiency
     console.print(
         f"{result.problem}: {result.kind} {result.status} · {result.num_stations} stations · cycle time "
@@ -576,7 +568,7 @@ def twin_run(
                 progress=lambda done, total, *_: bar.update(task, completed=done, total=total),
             )
     except SandanError as exc:
-        _twin_fail(exc)
+        _fail(exc)
     console.print(
         f"{line.name or line.id}: {replications} × {_hours(hours * 3600)} (warm-up {_hours(warmup_hours * 3600)})"
     )
@@ -626,7 +618,7 @@ def twin_optimize(
                 n_trials=trials,
             )
     except SandanError as exc:
-        _twin_fail(exc)
+        _fail(exc)
     info = result.to_dict()
     console.print(f"{info['message']['en']}\n{info['message']['ko']}")
     console.print(f"simulated {info['simulated']} designs, pruned {info['pruned']} by analytic bounds")
