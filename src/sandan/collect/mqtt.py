@@ -277,6 +277,7 @@ class _Message(NamedTuple):
     records: Any  # None when the payload could not be decoded
     n: int
     error: tuple[str, str, str] | None = None  # (code, en, ko)
+    session: int = 0  # which connection delivered it: a packet id means nothing on a later connection
     raw: bytes = b""  # the payload, for quarantine should its records turn out unusable
 
 
@@ -290,6 +291,7 @@ class MqttCollector(Connector):
         self._pending: deque[_Message] = deque()
         self._pending_records = 0
         self._last_arrival = 0.0
+        self._session = 0  # counts connections
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._writer: threading.Thread | None = None
@@ -350,6 +352,7 @@ class MqttCollector(Connector):
         topic = self.config.topic
         if self.config.shared_group:
             topic = f"$share/{self.config.shared_group}/{topic}"
+        self._session += 1
         client.subscribe(topic, qos=self.config.qos)
         self._health.state = "connected"
 
@@ -374,7 +377,8 @@ class MqttCollector(Connector):
 
     def _decoded(self, message) -> _Message:
         topic, payload = message.topic, message.payload
-        now = time.monotonic()
+        seen = {"mid": message.mid, "qos": message.qos, "topic": topic, "arrived": time.monotonic()}
+        seen.update(session=self._session, raw=payload)
         try:
             if self._sparkplug is not None:
                 kind = "reading"
@@ -382,30 +386,20 @@ class MqttCollector(Connector):
                 self._health.gaps = len(self._sparkplug.gaps)
             else:
                 company_id, kind, records = _decode(topic, payload)
-        except (
-            Exception
-        ) as exc:  # ValueError(en, ko) for what we recognise; anything else is kept the same way
+        except Exception as exc:  # a payload must never stop the network thread
+            # ValueError(en, ko) is a reason we recognise; anything else is kept in quarantine the same way
             if isinstance(exc, ValueError) and len(exc.args) == 2:
                 en, ko = exc.args
             else:
                 en = ko = f"could not decode the payload: {type(exc).__name__}: {exc}"
             self._health.note_error(en, ko)
-            company_id = _company_of(topic, self.config)
+            error = ("bad_payload", en, ko)
             return _Message(
-                message.mid,
-                message.qos,
-                topic,
-                now,
-                company_id,
-                "",
-                None,
-                0,
-                ("bad_payload", en, ko),
-                payload,
+                **seen, company_id=_company_of(topic, self.config), kind="", records=None, n=0, error=error
             )
         n = _count(records)
         self._health.note_message(n)
-        return _Message(message.mid, message.qos, topic, now, company_id, kind, records, n, None, payload)
+        return _Message(**seen, company_id=company_id, kind=kind, records=records, n=n)
 
     # the writer thread
     def _write_loop(self) -> None:
@@ -502,5 +496,8 @@ class MqttCollector(Connector):
     def _acknowledge(self, taken: list[_Message]) -> None:
         assert self._client is not None
         for m in taken:
-            if m.qos > 0:  # a QoS 0 message (Sparkplug data) has nothing to acknowledge
+            # A QoS 0 message (Sparkplug data) has nothing to acknowledge. One from an earlier connection is not
+            # acknowledged either: its packet id may now name another message; the broker sends it again (persistent
+            # session) and that copy, stored again without duplicates, is acknowledged.
+            if m.qos > 0 and m.session == self._session:
                 self._client.ack(m.mid, m.qos)
