@@ -2,7 +2,9 @@
 
 The issue's goal is p95 ≤ 100 ms *through the API*: GET …/oee/dashboard?line_id=… served by uvicorn in a thread,
 called with httpx. The OEE function is also timed directly, and the store reads alone (all columns vs the three
-the OEE needs), so the report can say where the time goes.
+the OEE needs), so the report can say where the time goes. Nothing is cached between requests: every request
+reads the store and computes the report again (only the Korean public holidays of a year are memoised). The load
+average is printed next to each figure: on a shared machine it moves the absolute times several-fold.
 """
 
 from __future__ import annotations
@@ -98,13 +100,8 @@ def build(
 
 
 def dashboard(store, start, end, line_id=None):
-    report = oee_report(store, COMPANY, start, end, line_id=line_id)
-    report.table("machine")
-    report.table("line")
-    report.trend()
-    report.six_big_losses()
-    report.downtime_pareto()
-    return report
+    """What GET …/oee/dashboard computes, without HTTP: the report and its JSON-ready tables."""
+    return oee_report(store, COMPANY, start, end, line_id=line_id).dashboard()
 
 
 def main() -> None:
@@ -113,7 +110,7 @@ def main() -> None:
     ap.add_argument("--machines", type=int, default=50)
     ap.add_argument("--lines", type=int, default=5)
     ap.add_argument("--cycle-s", type=float, default=60.0)
-    ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--repeat", type=int, default=50)
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         store = open_store(f"duckdb:///{Path(tmp) / 'bench.duckdb'}")
@@ -136,8 +133,9 @@ def main() -> None:
             p50, p95 = np.percentile(times, [50, 95])
             print(
                 f"{label:12s}: p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  goal {GOAL_P95_MS:.0f} ms  "
-                f"ratio p95/goal {p95 / GOAL_P95_MS:.2f}"
+                f"ratio p95/goal {p95 / GOAL_P95_MS:.2f}  (load average {_load()})"
             )
+        where_the_time_goes(store, start, end, "L0")
         # where the time goes, for the whole plant
         t = time.perf_counter()
         store.query_parts(COMPANY, start, end)
@@ -159,19 +157,51 @@ def main() -> None:
             )
         except TypeError:
             print("this store has no query_parts(columns=…); OEE reads every column")
-        if hasattr(store, "count_parts"):
-            t = time.perf_counter()
-            counts = store.count_parts(COMPANY, start, end)
-            q_counts = (time.perf_counter() - t) * 1000
-            t = time.perf_counter()
-            scrap = store.query_parts(COMPANY, start, end, columns=[*needed, "product"], result="ng")
-            q_scrap = (time.perf_counter() - t) * 1000
-            print(
-                f"what OEE reads now: count_parts (hourly rollup) {q_counts:.1f} ms for {counts.num_rows:,} rows, "
-                f"scrap part by part {q_scrap:.1f} ms for {scrap.num_rows:,} rows"
-            )
         through_api(store, start, end, args.repeat, Path(tmp))
         store.close()
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def _interleaved_medians(parts: dict, repeat: int = 15) -> dict[str, float]:
+    """Median ms of each callable, run round-robin so a change of load hits them all alike."""
+    times: dict[str, list[float]] = {name: [] for name in parts}
+    for fn in parts.values():
+        fn()
+    for _ in range(repeat):
+        for name, fn in parts.items():
+            t = time.perf_counter()
+            fn()
+            times[name].append((time.perf_counter() - t) * 1000)
+    return {name: float(np.median(v)) for name, v in times.items()}
+
+
+def where_the_time_goes(store, start: datetime, end: datetime, line_id: str) -> None:
+    """Medians of the parts of one line's dashboard: the store reads OEE makes, then the whole computation."""
+    from sandan.monitor.oee import DEFAULT_OPEN_EVENT_LOOKBACK
+
+    ids = [m.id for m in store.list_machines(COMPANY, line_id)]
+    cols = ["time", "machine_id", "result", "product"]
+    parts = {
+        "list_machines": lambda: store.list_machines(COMPANY, line_id),
+        "query_events": lambda: store.query_events(
+            COMPANY, start - DEFAULT_OPEN_EVENT_LOOKBACK, end, ids, ordered=False
+        ),
+        "count_parts (rollup)": lambda: store.count_parts(COMPANY, start, end, 3600, ids, ordered=False),
+        "scrap part by part": lambda: store.query_parts(
+            COMPANY, start, end, ids, columns=cols, result="ng", ordered=False
+        ),
+        "oee_report": lambda: oee_report(store, COMPANY, start, end, line_id=line_id),
+        "oee_report + dashboard()": lambda: dashboard(store, start, end, line_id),
+    }
+    found = _interleaved_medians(parts)
+    print(
+        f"one line ({len(ids)} machines), medians: "
+        + ", ".join(f"{name} {ms:.1f} ms" for name, ms in found.items())
+        + f"  (load average {_load()})"
+    )
 
 
 def _free_port() -> int:
@@ -216,7 +246,8 @@ def through_api(store, start: datetime, end: datetime, repeat: int, data_dir: Pa
                 p50, p95 = np.percentile(times, [50, 95])
                 print(
                     f"{label:12s}: p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  goal {GOAL_P95_MS:.0f} ms  "
-                    f"ratio p95/goal {p95 / GOAL_P95_MS:.2f}  ({len(r.content) / 1024:.0f} KiB answer)"
+                    f"ratio p95/goal {p95 / GOAL_P95_MS:.2f}  ({len(r.content) / 1024:.0f} KiB answer; "
+                    f"load average {_load()})"
                 )
     finally:
         server.should_exit = True
