@@ -2,7 +2,11 @@
 every model scored on each company's own held-out rows (stratified folds within each company).
 
 Bars (issue 8): federated F1 ≥ 0.95 × pooled F1 over all companies' held-out rows, and federated ≥ local-only for
-the smallest companies; every company is reported. Run: .venv/bin/python benchmarks/federated.py [ai4i] [injection]
+the smallest companies; every company is reported. "federated" is, for each company, the federated model as that
+company uses it: the shared trees plus the few trees its fine-tune on its own training part added (0 when its own
+validation part prefers the shared model as it is); "shared" is the federation's model without them.
+Run: .venv/bin/python benchmarks/federated.py [ai4i] [injection] [trees|fedavg|...] [--seed N]
+(the seed deals the AI4I rows / simulates the moulders and draws the folds).
 """
 
 from __future__ import annotations
@@ -72,7 +76,9 @@ def _iv(iv: dict, key: str) -> str:
 def report(title: str, cmp, smallest: int = 2) -> None:
     o, oi = cmp.overall, cmp.overall_intervals
     print(f"== {title} — {cmp.strategy}; {cmp.scheme_en}")
-    for m in ("federated", "pooled", "local"):
+    for m in ("federated", "shared", "pooled", "local"):
+        if m not in o:
+            continue
         print(
             f"  {m:9s} F1 {o[m]['f1']:.3f} {_iv(oi[m], 'f1')}  ROC-AUC {o[m].get('roc_auc', float('nan')):.3f}  "
             f"precision {o[m]['precision']:.3f} recall {o[m]['recall']:.3f}  (all companies' held-out rows)"
@@ -85,13 +91,16 @@ def report(title: str, cmp, smallest: int = 2) -> None:
             f"  DP: ε = {p['epsilon']} at δ = {p['delta']} (clip {p['clip']}, σ {p['noise_multiplier']}, {p['rounds']} rounds)"
         )
     print(
-        f"  {'company':18s} {'rows':>5s} {'pos':>4s}  {'federated F1':>22s}  {'local F1':>22s}  {'pooled F1':>6s}  adopt"
+        f"  {'company':18s} {'rows':>5s} {'pos':>4s}  {'federated F1':>22s}  {'local F1':>22s}  {'pooled F1':>6s}"
+        f"  {'shared F1':>6s}  adopt  local trees per fold"
     )
     for g in sorted(cmp.companies, key=lambda g: -g.n_rows):
         f, lo, po = g.metrics["federated"]["f1"], g.metrics["local"]["f1"], g.metrics["pooled"]["f1"]
+        sh = g.metrics.get("shared", g.metrics["federated"])["f1"]
         print(
             f"  {g.company:18s} {g.n_rows:5d} {g.positives:4d}  {f:.3f} {_iv(g.intervals['federated'], 'f1'):>16s}  "
-            f"{lo:.3f} {_iv(g.intervals['local'], 'f1'):>16s}  {po:.3f}  {'yes' if g.adopt else 'no'}"
+            f"{lo:.3f} {_iv(g.intervals['local'], 'f1'):>16s}  {po:.3f}   {sh:.3f}  {'yes' if g.adopt else 'no ':3s}"
+            f"    {g.local_trees}"
         )
     small = sorted(cmp.companies, key=lambda g: g.n_rows)[:smallest]
     ok = all(g.metrics["federated"]["f1"] >= g.metrics["local"]["f1"] for g in small)
@@ -99,27 +108,27 @@ def report(title: str, cmp, smallest: int = 2) -> None:
     print(f"  rounds kept per fold {cmp.rounds}; wall time {cmp.seconds:.0f} s")
 
 
-def ai4i(strategies: list[str]) -> None:
+def ai4i(strategies: list[str], seed: int) -> None:
     frame = pd.read_csv(DATA / "ai4i2020" / "ai4i2020.csv")
-    frames = split_non_iid(frame, "Type", AI4I_PLAN, seed=0)
+    frames = split_non_iid(frame, "Type", AI4I_PLAN, seed=seed)
     mix = ", ".join(
         f"{c} {len(f)} ({'/'.join(str(int((f['Type'] == t).sum())) for t in 'LMH')} L/M/H)"
         for c, f in frames.items()
     )
-    print(f"AI4I 2020 over {len(frames)} virtual companies: {mix}")
+    print(f"AI4I 2020 over {len(frames)} virtual companies (seed {seed}): {mix}")
     for s in strategies:
-        report("AI4I 2020 machine failure", compare(frames, AI4I_SCHEMA, STRATEGIES[s], progress=_progress))
+        cmp = compare(frames, AI4I_SCHEMA, STRATEGIES[s], seed=seed, progress=_progress)
+        report("AI4I 2020 machine failure", cmp)
         sys.stdout.flush()
 
 
-def injection(strategies: list[str]) -> None:
-    frames = injection_federation(scale=1.0, seed=0)
+def injection(strategies: list[str], seed: int) -> None:
+    frames = injection_federation(scale=1.0, seed=seed)
     mix = ", ".join(f"{c} {len(f)} ({(f['result'] == 'ng').mean():.0%} ng)" for c, f in frames.items())
-    print(f"Virtual injection moulders (sandan.twin process model, 6 machines): {mix}")
+    print(f"Virtual injection moulders (sandan.twin process model, 6 machines, seed {seed}): {mix}")
     for s in strategies:
-        report(
-            "injection moulding ok/ng", compare(frames, INJECTION_SCHEMA, STRATEGIES[s], progress=_progress)
-        )
+        cmp = compare(frames, INJECTION_SCHEMA, STRATEGIES[s], seed=seed, progress=_progress)
+        report("injection moulding ok/ng", cmp)
         sys.stdout.flush()
 
 
@@ -136,11 +145,24 @@ STRATEGIES = {
 
 
 def main(argv: list[str]) -> None:
+    seed = 0
+    if "--seed" in argv:
+        at = argv.index("--seed")
+        try:
+            seed = int(argv[at + 1])
+        except (IndexError, ValueError):
+            sys.exit("--seed needs a whole number, e.g. --seed 1")
+        argv = argv[:at] + argv[at + 2 :]
+    unknown = [a for a in argv if a not in ("ai4i", "injection", *STRATEGIES)]
+    if unknown:
+        sys.exit(
+            f"unknown argument(s) {' '.join(unknown)}; use ai4i, injection, {', '.join(STRATEGIES)}, --seed N"
+        )
     sets = [a for a in argv if a in ("ai4i", "injection")] or ["ai4i", "injection"]
     strategies = [a for a in argv if a in STRATEGIES] or ["trees", "fedavg"]
     t0 = time.perf_counter()
     for name in sets:
-        {"ai4i": ai4i, "injection": injection}[name](strategies)
+        {"ai4i": ai4i, "injection": injection}[name](strategies, seed)
     print(f"total wall time {time.perf_counter() - t0:.0f} s")
 
 

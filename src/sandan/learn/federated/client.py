@@ -27,6 +27,9 @@ from sandan.learn.splits import stratified_splits
 
 THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2)  # the grid validation counts are reported on
 MIN_ROWS = 20
+FINE_TUNE_TREES = 40  # at most this many local trees a company boosts on top of the federated model
+FINE_TUNE_BLENDS = (1.0, 0.5)  # weights of the federated trees a company's fine-tune tries
+FINE_TUNE_Z = 1.645  # its validation gain must be this many standard errors above zero (one-sided 95 %)
 
 
 @dataclass
@@ -171,6 +174,11 @@ class CompanyClient:
         self._fit_rows, self._val_rows = frame.iloc[fit], frame.iloc[val]
         self.y_fit, self.y_val = y[fit], y[val]
         self.delay_s = 0.0
+        self._tree_params: dict[str, Any] | None = None  # the federation's tree settings (last "trees" task)
+        self._validated: dict[str, np.ndarray] | None = None  # the last tree model validated: the chosen one
+        self.local_trees = 0  # trees the last fine-tune added
+        self.blend = 1.0  # the weight the last fine-tune gave the federated trees
+        self._pairs_found: list[list[str]] | None = None
         self._use(schema.derived)
 
     def _use(self, derived: list[list[str]]) -> None:
@@ -207,12 +215,21 @@ class CompanyClient:
     def _pairs(self, request: Payload) -> Payload:
         """A vote (1 or 0 per candidate) for the products/differences sandan's own feature search keeps on this
         company's training rows — the same search its local model runs."""
+        chosen = {tuple(d) for d in self._own_pairs()}
         base = Schema(self.schema.target, self.schema.positive, self.schema.numeric, self.schema.categorical)
-        space = FeatureSpace().fit(
-            self._fit_rows[base.features], base.features, self.y_fit, classification=True, seed=self.seed
-        )
-        chosen = {(d.op, d.left, d.right) for d in space.derived}
         return Payload({"votes": np.array([float(tuple(c) in chosen) for c in candidate_pairs(base)])})
+
+    def _own_pairs(self) -> list[list[str]]:
+        """The products/differences sandan's feature search keeps on this company's training rows."""
+        if self._pairs_found is None:
+            base = Schema(
+                self.schema.target, self.schema.positive, self.schema.numeric, self.schema.categorical
+            )
+            space = FeatureSpace().fit(
+                self._fit_rows[base.features], base.features, self.y_fit, classification=True, seed=self.seed
+            )
+            self._pairs_found = [[d.op, d.left, d.right] for d in space.derived]
+        return self._pairs_found
 
     def _size(self, request: Payload) -> Payload:
         return Payload({"n": np.array([len(self.y_fit)]), "positives": np.array([int(self.y_fit.sum())])})
@@ -246,6 +263,7 @@ class CompanyClient:
             "force_col_wise": True,
             "seed": self.seed + int(c.get("round", 0)),
         }
+        self._tree_params = params
         data = lgb.Dataset(X, y, init_score=init, free_raw_data=True)
         booster = lgb.train(params, data, num_boost_round=int(c.get("local_rounds", 5)))
         return Payload(pack_booster(booster).arrays)
@@ -271,13 +289,132 @@ class CompanyClient:
         return Payload({"delta": delta})
 
     def _validate(self, request: Payload) -> Payload:
-        raw = model_raw(self.schema, self.X_val, request.arrays, self._cache["val"])
-        p = expit(raw)
-        y = self.y_val
-        pred = p[None, :] >= THRESHOLDS[:, None]
-        tp = (pred & (y == 1)).sum(axis=1)
-        fp = (pred & (y == 0)).sum(axis=1)
-        fn = ((~pred) & (y == 1)).sum(axis=1)
-        eps = 1e-12
-        ll = -np.sum(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
-        return Payload({"tp": tp, "fp": fp, "fn": fn, "logloss": np.array([ll]), "n": np.array([len(y)])})
+        if request.config.get("over") == "current":
+            # A candidate's trees scored on this company's training rows on top of the model its last tree round
+            # started from (TreeBagging's "select": the server compares the companies' candidates).
+            every = request.config.get("rows") == "all"
+            X = np.vstack([self.X_fit, self.X_val]) if every else self.X_fit
+            y = np.concatenate([self.y_fit, self.y_val]) if every else self.y_fit
+            cache = self._cache["all" if every else "fit"]
+            if "raw" not in cache:
+                raise ValueError("no tree round to score candidates against")
+            base = float(np.asarray(request.arrays.get("base", 0.0)).reshape(-1)[0])
+            trees = TreePack(
+                checked_arrays({k: v for k, v in request.arrays.items() if k != "base"}, X.shape[1])
+            )
+            raw = base + cache["raw"] + trees.raw(X)
+        else:
+            y = self.y_val
+            raw = model_raw(self.schema, self.X_val, request.arrays, self._cache["val"])
+            if "w" not in request.arrays:
+                # The strategy validates the model it keeps last: fine-tuning starts from it (see `fine_tune`).
+                self._validated = dict(request.arrays)
+        tp, fp, fn = _counts(y, expit(raw))
+        return Payload(
+            {
+                "tp": tp,
+                "fp": fp,
+                "fn": fn,
+                "logloss": np.array([_logloss(y, raw)]),
+                "n": np.array([len(raw)]),
+            }
+        )
+
+    # ---- after the federation: the company's own version, on its side only ---------------------------------
+    def fine_tune(
+        self, model, max_trees: int = FINE_TUNE_TREES, blends: tuple[float, ...] = FINE_TUNE_BLENDS
+    ):
+        """This company's version of a federated tree model (nothing crosses the wire).
+
+        The company weighs the federated trees by a blend weight from `blends` (1 = as they are) and boosts up to
+        `max_trees` trees of its own on top, with the federation's settings, on its training part — starting from
+        the model the federation chose (the one it validated last, before its refit on all rows). It keeps the blend
+        weight and number of trees with the lowest log loss on its own validation part, but only when that beats
+        the federated model as it is (weight 1, no trees) clearly: the per-row log-loss drop must exceed
+        `FINE_TUNE_Z` standard errors. Its threshold is then the best F1 on its validation counts with the
+        federation's summed counts as a prior (`company_thresholds`), and the trees are boosted again on all its
+        rows on top of the federation's final model. Linear models (and a client that never saw a tree round) are
+        returned as they are."""
+        from sandan.learn.federated.strategies import FederatedModel, company_thresholds
+
+        self.local_trees = 0
+        self.blend = 1.0
+        chosen = self._validated
+        if model.kind != "trees" or chosen is None or self._tree_params is None:
+            return model
+        if model.schema.derived != self.schema.derived:
+            self._use(model.schema.derived)
+        params = {**self._tree_params, "seed": self.seed}
+        base = float(np.asarray(model.arrays["base"]).reshape(-1)[0])
+        fit_shared = model_raw(self.schema, self.X_fit, chosen) - base
+        val_shared = model_raw(self.schema, self.X_val, chosen) - base
+        # The company's own trees may also read the products/differences its own feature search keeps (they
+        # never leave it); they come after the federation's columns, so the federated trees read the same.
+        mine_only = [d for d in self._own_pairs() if d not in model.schema.derived]
+        schema = model.schema.with_derived([*model.schema.derived, *mine_only])
+        X_fit, X_val = schema.matrix(self._fit_rows), schema.matrix(self._val_rows)
+        plain = base + val_shared
+        best = (_logloss(self.y_val, plain), 1.0, 0, plain)
+        for a in blends:
+            raws = [base + a * val_shared]
+            if max_trees > 0:
+                data = lgb.Dataset(X_fit, self.y_fit, init_score=base + a * fit_shared)
+                booster = lgb.train(params, data, num_boost_round=max_trees)
+                raws += [
+                    raws[0] + booster.predict(X_val, raw_score=True, num_iteration=k)
+                    for k in range(1, booster.num_trees() + 1)
+                ]
+            for k, r in enumerate(raws):
+                loss = _logloss(self.y_val, r)
+                if loss < best[0] - 1e-9:
+                    best = (loss, a, k, r)
+        _, a, k, raw = best
+        # Adopted only on a clear gain (a handful of validation failures cannot talk a company into noise).
+        drop = _row_loss(self.y_val, plain) - _row_loss(self.y_val, raw)
+        if (a == 1.0 and k == 0) or drop.sum() <= max(FINE_TUNE_Z * np.sqrt(len(drop)) * drop.std(), 0.0):
+            return model
+        tp, fp, fn = _counts(self.y_val, expit(raw))
+        own = {"tp": tp.astype(float), "fp": fp.astype(float), "fn": fn.astype(float)}
+        tot = {key: np.asarray(v, float) for key, v in model.counts.items()} or own
+        threshold = company_thresholds({self.company: own}, tot)[self.company]
+        pack = TreePack(checked_arrays({key: v for key, v in model.arrays.items() if key != "base"}))
+        pack.arrays["tree_weight"] = pack.arrays["tree_weight"] * a
+        if k:
+            X = np.vstack([X_fit, X_val])
+            y = np.concatenate([self.y_fit, self.y_val])
+            init = base + pack.raw(X)
+            mine = lgb.train(params, lgb.Dataset(X, y, init_score=init), num_boost_round=k)
+            pack.extend(pack_booster(mine), 1.0)
+        else:
+            schema = model.schema
+        self.local_trees, self.blend = k, a
+        return FederatedModel(
+            model.kind,
+            schema,
+            {**pack.arrays, "base": model.arrays["base"]},
+            threshold,
+            model.rounds,
+            model.privacy,
+            model.participants,
+            {self.company: threshold},
+            model.counts,
+        )
+
+
+def _counts(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """True positives, false positives and false negatives at every threshold of the grid."""
+    pred = p[None, :] >= THRESHOLDS[:, None]
+    tp = (pred & (y == 1)).sum(axis=1)
+    fp = (pred & (y == 0)).sum(axis=1)
+    fn = ((~pred) & (y == 1)).sum(axis=1)
+    return tp, fp, fn
+
+
+def _row_loss(y: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    p = expit(raw)
+    eps = 1e-12
+    return -(y * np.log(p + eps) + (1 - y) * np.log(1 - p + eps))
+
+
+def _logloss(y: np.ndarray, raw: np.ndarray) -> float:
+    return float(_row_loss(y, raw).sum())

@@ -26,6 +26,7 @@ from sandan.learn.splits import stratified_splits
 from sandan.learn.tasks import Classifier
 
 MODELS = ("federated", "local", "pooled")
+SHARED = "shared"  # the federated model as the federation made it, before the company's fine-tune
 
 
 @dataclass
@@ -36,6 +37,7 @@ class CompanyGain:
     metrics: dict[str, dict[str, float]]  # model -> metrics
     intervals: dict[str, dict[str, tuple[float, float]]]  # model -> metric -> (lo, hi)
     adopt: bool = False
+    local_trees: list[int] = field(default_factory=list)  # trees the company's fine-tune added, per fold
 
     @property
     def gain_f1(self) -> float:
@@ -50,6 +52,7 @@ class CompanyGain:
             "intervals": {m: {k: list(v) for k, v in iv.items()} for m, iv in self.intervals.items()},
             "gain_f1": self.gain_f1,
             "adopt": self.adopt,
+            "local_trees": self.local_trees,
         }
 
 
@@ -138,6 +141,7 @@ def compare(
     pooled_budget_s: float = 20.0,
     seed: int = 0,
     n_boot: int = 1000,
+    fine_tune: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> Comparison:
     """Federated vs local-only vs pooled on each company's own held-out rows (see the module doc)."""
@@ -145,27 +149,37 @@ def compare(
     y_all = {c: schema.labels(f) for c, f in frames.items()}
     splits = {c: stratified_splits(y, n_splits, seed)[0] for c, y in y_all.items()}
     folds = min(len(s) for s in splits.values())
-    preds = {m: {c: np.zeros(len(f), int) for c, f in frames.items()} for m in MODELS}
-    probs = {m: {c: np.zeros(len(f)) for c, f in frames.items()} for m in MODELS}
+    kinds = (*MODELS, SHARED) if fine_tune else MODELS
+    preds = {m: {c: np.zeros(len(f), int) for c, f in frames.items()} for m in kinds}
+    probs = {m: {c: np.zeros(len(f)) for c, f in frames.items()} for m in kinds}
+    local_trees: dict[str, list[int]] = {c: [] for c in frames}
     privacy, rounds, name = None, [], ""
     for i in range(folds):
         train = {c: frames[c].iloc[splits[c][i][0]].reset_index(drop=True) for c in frames}
         test = {c: frames[c].iloc[splits[c][i][1]].reset_index(drop=True) for c in frames}
         strategy = make_strategy()
         name = type(strategy).__name__ + (f"(mu={strategy.mu})" if getattr(strategy, "mu", 0) else "")
-        transport = InProcessTransport([CompanyClient(c, f, schema, seed=seed + i) for c, f in train.items()])
+        clients = {c: CompanyClient(c, f, schema, seed=seed + i) for c, f in train.items()}
+        transport = InProcessTransport(list(clients.values()))
         try:
             model = strategy.run(transport, schema)
         finally:
             transport.close()
+        # Each company's own version of the federated model, made on its side from its own training part.
+        own = {c: clients[c].fine_tune(model) if fine_tune else model for c in frames}
+        for c in frames:
+            local_trees[c].append(clients[c].local_trees if fine_tune else 0)
         privacy = model.privacy
         scored = [r for r in model.rounds if r.validation_loss is not None]
         rounds.append(min(scored, key=lambda r: r.validation_loss).round if scored else 0)  # the round kept
         pooled = _classifier(pd.concat(train.values(), ignore_index=True), schema, pooled_budget_s, seed)
         for c in frames:
             te = splits[c][i][1]
-            probs["federated"][c][te] = model.predict_proba(test[c])
-            preds["federated"][c][te] = (probs["federated"][c][te] >= model.threshold_for(c)).astype(int)
+            probs["federated"][c][te] = own[c].predict_proba(test[c])
+            preds["federated"][c][te] = (probs["federated"][c][te] >= own[c].threshold_for(c)).astype(int)
+            if fine_tune:
+                probs[SHARED][c][te] = model.predict_proba(test[c])
+                preds[SHARED][c][te] = (probs[SHARED][c][te] >= model.threshold_for(c)).astype(int)
             local = _classifier(train[c], schema, local_budget_s, seed)
             preds["local"][c][te], probs["local"][c][te] = _classifier_scores(local, test[c], schema)
             preds["pooled"][c][te], probs["pooled"][c][te] = _classifier_scores(pooled, test[c], schema)
@@ -174,14 +188,14 @@ def compare(
     gains = []
     for c in frames:
         ms, ivs = {}, {}
-        for m in MODELS:
+        for m in kinds:
             ms[m], ivs[m] = _scored(y_all[c], preds[m][c], probs[m][c], seed, n_boot)
-        g = CompanyGain(c, len(frames[c]), int(y_all[c].sum()), ms, ivs)
+        g = CompanyGain(c, len(frames[c]), int(y_all[c].sum()), ms, ivs, local_trees=local_trees[c])
         g.adopt = g.metrics["federated"]["f1"] > g.metrics["local"]["f1"]
         gains.append(g)
     overall, overall_iv = {}, {}
     y_cat = np.concatenate([y_all[c] for c in frames])
-    for m in MODELS:
+    for m in kinds:
         overall[m], overall_iv[m] = _scored(
             y_cat,
             np.concatenate([preds[m][c] for c in frames]),

@@ -65,6 +65,9 @@ class FederatedModel:
     privacy: dict[str, float] | None = None
     participants: dict[str, int] = field(default_factory=dict)  # company -> training rows (counts only)
     thresholds: dict[str, float] = field(default_factory=dict)  # company -> its own decision threshold
+    # The federation's summed validation counts per threshold ("tp", "fp", "fn"; aggregates, no company's own):
+    # the prior a company's own threshold is chosen with when it fine-tunes (`CompanyClient.fine_tune`).
+    counts: dict[str, np.ndarray] = field(default_factory=dict)
 
     def threshold_for(self, company: str | None) -> float:
         return self.thresholds.get(company, self.threshold) if company else self.threshold
@@ -90,6 +93,7 @@ class FederatedModel:
             "privacy": self.privacy,
             "participants": self.participants,
             "thresholds": self.thresholds,
+            "counts": {k: np.asarray(v).tolist() for k, v in self.counts.items()},
         }
 
     @classmethod
@@ -103,6 +107,7 @@ class FederatedModel:
             d.get("privacy"),
             dict(d.get("participants", {})),
             {str(k): float(v) for k, v in d.get("thresholds", {}).items()},
+            {str(k): np.asarray(v, float) for k, v in d.get("counts", {}).items()},
         )
 
 
@@ -236,6 +241,10 @@ class TreeBagging:
     min_clients: int = 2
     timeout_s: float = 60.0
     derive: bool = True  # choose products/differences of columns by vote first
+    weight_by: str = "rows"
+    # "average": every company's trees, scaled by its share of the rows; "select": the one company's trees that
+    # help the other companies' training rows most (each scores every candidate; falls back to the average)
+    aggregate: str = "select"
 
     kind = "trees"
 
@@ -269,7 +278,15 @@ class TreeBagging:
                 model = self._round(server, transport, schema, sizes, model, base, rnd, {"rows": "all"})
             arrays = {**model.arrays, "base": base}
         return FederatedModel(
-            "trees", schema, arrays, threshold, server.log, None, {c: n for c, (n, _) in sizes.items()}, own
+            "trees",
+            schema,
+            arrays,
+            threshold,
+            server.log,
+            None,
+            {c: n for c, (n, _) in sizes.items()},
+            own,
+            {k: tot[k] for k in ("tp", "fp", "fn")},
         )
 
     def _round(self, server, transport, schema, sizes, model: TreePack, base, rnd: int, extra) -> TreePack:
@@ -303,10 +320,43 @@ class TreeBagging:
                 f"{rnd}번째 라운드: 유효한 트리 묶음이 {len(got)}개뿐입니다",
                 code="round_failed",
             )
-        n_round = sum(sizes.get(c, (0, 0))[0] for c, _ in got) or len(got)
+        if self.aggregate == "select":
+            pick = self._select(server, transport, got, base, rnd, extra)
+            if pick is not None:
+                model.extend(pick, 1.0)
+                return model
+        share = {c: self._weight(*sizes.get(c, (1, 0))) for c, _ in got}
+        total = sum(share.values()) or 1.0
         for company, pack in got:
-            model.extend(pack, sizes.get(company, (1, 0))[0] / n_round)
+            model.extend(pack, share[company] / total)
         return model
+
+    def _select(self, server, transport, got, base, rnd: int, extra) -> TreePack | None:
+        """The candidate whose trees lower the log loss most on the other companies' training rows (per row),
+        or None when none lowers it. Each company scores every candidate on its own rows and returns summed log
+        losses; a company's own trees are never judged on the rows they were grown on."""
+        config = {**extra, "over": "current", "round": rnd}
+        empty = TreePack()
+        losses: dict[str, dict[str, float]] = {}  # candidate ("" = none) -> company -> summed log loss
+        rows: dict[str, float] = {}
+        for name, pack in [("", empty), *got]:
+            for r in server.ask(transport, "validate", Payload({**pack.arrays, "base": base}, config), rnd):
+                losses.setdefault(name, {})[r.company] = float(r.payload.arrays["logloss"][0])
+                rows[r.company] = float(r.payload.arrays["n"][0])
+        best, gain = None, 0.0
+        for name, pack in got:
+            others = [c for c in losses.get(name, {}) if c != name and c in losses.get("", {})]
+            n = sum(rows[c] for c in others)
+            if not n:
+                continue
+            g = sum(losses[""][c] - losses[name][c] for c in others) / n
+            if g > gain:
+                best, gain = pack, g
+        return best
+
+    def _weight(self, n: int, positives: int) -> float:
+        """How much a company's trees count: its rows, or (`weight_by="minority"`) its rows of the rarer class."""
+        return float(min(positives, n - positives) if self.weight_by == "minority" else n) or 1e-9
 
 
 @dataclass
