@@ -21,9 +21,11 @@ def published(plant, trained, tmp_path):
 
 def test_publishing_copies_the_model_and_its_fingerprint_but_no_data(plant, published):
     files = sorted(p.name for p in Path(published.artifact).iterdir())
-    assert files == ["metadata.json", "model.txt"]
-    assert PUBLISHER not in published.artifact
     meta = json.loads((Path(published.artifact) / "metadata.json").read_text())
+    # The model and its ensemble members (as many as the time budget allowed), nothing else.
+    members = [f"model_{k}.txt" for k in range(1, int(meta.get("members", 1)))]
+    assert files == sorted(["metadata.json", "model.txt", *members])
+    assert PUBLISHER not in published.artifact
     assert set(meta["training_data"]) == {"fingerprint_sha256", "rows"}
     assert published.family == "injection" and published.mine
 

@@ -12,6 +12,7 @@ from sandan.learn import (
     AnomalyDetector,
     Classifier,
     Regressor,
+    automl,
     cross_validate,
     grouped_splits,
     load_model,
@@ -109,6 +110,48 @@ def test_threshold_falls_as_a_missed_defect_costs_more():
     costly_miss = cost_threshold(prob, y, cost_miss=20, cost_false_alarm=1)
     costly_alarm = cost_threshold(prob, y, cost_miss=1, cost_false_alarm=20)
     assert costly_miss < even < costly_alarm
+
+
+def test_a_lone_row_does_not_drag_the_threshold_away_from_the_bayes_rule():
+    # Clean classes, and one negative scored 0.85: the strict minimiser cuts above it (cost 0), far from 0.5.
+    prob = np.r_[np.full(200, 0.1), np.full(20, 0.9), 0.85]
+    y = np.r_[np.zeros(200), np.ones(20), 0]
+    t = cost_threshold(prob, y, cost_miss=1, cost_false_alarm=1)
+    assert 0.1 < t < 0.85
+    # Where a whole block of rows says so, the threshold still moves.
+    prob2 = np.r_[np.full(200, 0.1), np.full(20, 0.9), np.full(10, 0.7)]
+    y2 = np.r_[np.zeros(200), np.ones(20), np.zeros(10)]
+    assert cost_threshold(prob2, y2, cost_miss=1, cost_false_alarm=1) > 0.7
+
+
+def test_time_cap_ends_boosting_at_its_time():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 20))
+    y = X[:, 0] + rng.normal(0, 0.1, 3000)
+    cap = automl.TimeCap(0.0)  # already past: one round, then stop
+    booster = automl.fit_lightgbm(X, y, "regression", 1, {}, [], 500, 1, 0, cap=cap)
+    assert cap.hit and booster.current_iteration() == 1
+    free = automl.fit_lightgbm(X, y, "regression", 1, {}, [], 5, 1, 0, cap=automl.TimeCap(float("inf")))
+    assert free.current_iteration() == 5
+
+
+def test_fit_honours_its_time_budget_including_the_final_models():
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame(rng.normal(size=(4000, 12)), columns=[f"x{i}" for i in range(12)])
+    y = X["x0"] * X["x1"] + np.sin(X["x2"]) + rng.normal(0, 0.1, 4000)
+    model = Regressor(time_budget_s=2.5).fit(X, y.to_numpy())
+    assert model.search_["seconds"] <= 2.5
+    assert model.model_kind_ == "lightgbm" and model.search_["members"] >= 1
+
+
+def test_exact_bins_split_between_neighbouring_values_in_a_tail():
+    # The limit sits among the top 1 % of 5000 values, 1 apart: 255 quantile bins cannot place it exactly.
+    x = np.arange(5000, dtype=float)
+    y = (x >= 4975).astype(float)
+    params = {"num_leaves": 2, "learning_rate": 1.0, "min_child_samples": 1, "max_bin": automl.EXACT_BINS}
+    booster = automl.fit_lightgbm(x[:, None], y, "binary", 2, params, [], 1, 1, 0)
+    cut = booster.dump_model()["tree_info"][0]["tree_structure"]["threshold"]
+    assert 4974 <= cut < 4975
 
 
 def test_classifier_threshold_follows_the_cost_ratio(ai4i):

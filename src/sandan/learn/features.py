@@ -19,6 +19,7 @@ _UNIT = re.compile(r"^(.*?)\s*\[(.+?)\]\s*$")
 MAX_CATEGORIES = 50
 MAX_PAIR_PARENTS = 12
 MAX_PAIRS = 8
+PAIR_CELLS = 1_000_000
 
 
 def name_unit(name: str) -> tuple[str, str]:
@@ -110,7 +111,10 @@ class FeatureSpace:
         classification: bool,
         generate_pairs: bool = True,
         seed: int = 0,
+        deadline: float | None = None,
     ) -> FeatureSpace:
+        """Learn the feature space from the training rows; with `deadline` (a `time.perf_counter()` value) the
+        ranking model of the derived pairs stops boosting at that time and ranks with the rounds it made."""
         self.numeric, self.categorical, self.derived = [], {}, []
         for col in columns:
             s = frame[col]
@@ -120,7 +124,7 @@ class FeatureSpace:
                 counts = s.astype("object").dropna().astype(str).value_counts()
                 self.categorical[col] = [str(v) for v in counts.index[:MAX_CATEGORIES]]
         if generate_pairs and y is not None and len(self.numeric) >= 2:
-            self.derived = self._choose_pairs(frame, y, classification, seed)
+            self.derived = self._choose_pairs(frame, y, classification, seed, deadline)
         matrix = self.transform(frame)
         for j, name in enumerate(self.names):
             if j in self.categorical_index:
@@ -132,7 +136,12 @@ class FeatureSpace:
         return self
 
     def _choose_pairs(
-        self, frame: pd.DataFrame, y: np.ndarray, classification: bool, seed: int
+        self,
+        frame: pd.DataFrame,
+        y: np.ndarray,
+        classification: bool,
+        seed: int,
+        deadline: float | None = None,
     ) -> list[Derived]:
         """Candidates: products of numeric columns and differences of like quantities. A quick LightGBM on the
         training rows with the columns and all candidates ranks them by split gain; a candidate is kept when it
@@ -141,8 +150,10 @@ class FeatureSpace:
 
         rng = np.random.default_rng(seed)
         idx = np.arange(len(frame))
-        if len(idx) > 6000:
-            idx = np.sort(rng.choice(idx, 6000, replace=False))
+        # A sample of rows for the quick ranking model; fewer on wide tables, whose cost grows with the cells.
+        n_rows = max(2000, min(6000, PAIR_CELLS // max(len(self.numeric), 1)))
+        if len(idx) > n_rows:
+            idx = np.sort(rng.choice(idx, n_rows, replace=False))
         sub = frame.iloc[idx]
         ys = np.asarray(y)[idx]
         # Only columns with enough distinct values to carry a physical quantity take part.
@@ -176,7 +187,11 @@ class FeatureSpace:
         }
         if params["objective"] == "multiclass":
             params["num_class"] = n_classes
-        booster = lgb.train(params, lgb.Dataset(np.hstack([base, extra]), ys), num_boost_round=100)
+        from sandan.learn.automl import TimeCap
+
+        callbacks = [] if deadline is None else [TimeCap(deadline)]
+        data = lgb.Dataset(np.hstack([base, extra]), ys)
+        booster = lgb.train(params, data, num_boost_round=100, callbacks=callbacks)
         gain = booster.feature_importance(importance_type="gain")
         original, derived = gain[: base.shape[1]], gain[base.shape[1] :]
         bar = 0.5 * original.mean()

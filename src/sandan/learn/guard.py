@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 
 from sandan.domain import InvalidInput
 
@@ -151,7 +152,10 @@ def _outcome_for_number(col: str, s: pd.Series, y: pd.Series, target: str) -> Re
         return None
     sv, yv = s[ok], y[ok].astype(float)
     if pd.api.types.is_numeric_dtype(sv):
-        rho = pd.Series(sv.to_numpy(float)).rank().corr(pd.Series(yv.to_numpy()).rank())
+        # Spearman's rho: Pearson's correlation of the average ranks (numpy: wide tables have hundreds of columns).
+        rx, ry = rankdata(sv.to_numpy(float)), rankdata(yv.to_numpy())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rho = float(np.corrcoef(rx, ry)[0, 1])
         if abs(rho) >= 0.995:
             return Refusal(
                 col,

@@ -25,6 +25,9 @@ from sandan.learn.guard import Refusal, check_requested, screen_columns
 from sandan.learn.progress import ProgressCallback, report, scaled
 from sandan.learn.splits import choose_splits
 
+# Share of the time budget by which the derived pairs must be chosen (their ranking model stops then).
+FEATURE_SHARE = 0.25
+
 
 def _column_or_array(X: pd.DataFrame, value: Any, what: str) -> tuple[np.ndarray | None, str | None]:
     if value is None:
@@ -123,12 +126,15 @@ class _Supervised(BaseEstimator):
             classification=self._classification,
             generate_pairs=self.generate_features,
             seed=self.random_state,
+            deadline=t0 + FEATURE_SHARE * float(self.time_budget_s),
         )
         M = self.space_.transform(frame)
         report(progress, 0.05, "features built", "특징 생성 완료")
         splits = self._inner_splits(y_model, group_values, order_values)
-        t_search = time.perf_counter()
+        # The time budget covers the whole fit: feature space, search and final models.
         budget = float(self.time_budget_s)
+        end = t0 + budget
+        left = max(end - time.perf_counter(), 0.0)
         choice = automl.search(
             M,
             y_model,
@@ -136,13 +142,13 @@ class _Supervised(BaseEstimator):
             n_classes,
             self.space_.categorical_index,
             splits,
-            budget * (1 - automl.FINAL_SHARE),
+            left * (1 - automl.FINAL_SHARE),
             n_jobs=self.n_jobs,
             seed=self.random_state,
             progress=scaled(progress, 0.05, 0.9),
             max_trials=self.max_trials,
             final_rows=len(M),
-            final_budget_s=budget * automl.FINAL_SHARE,
+            final_budget_s=left * automl.FINAL_SHARE,
         )
         self.model_kind_ = choice.model
         self.booster_: lgb.Booster | None = None
@@ -153,13 +159,15 @@ class _Supervised(BaseEstimator):
             # Slightly more rounds than the inner folds needed: the final model sees all rows.
             rounds = max(1, int(round(choice.n_rounds * 1.1)))
             # An ensemble of the chosen model fitted with different seeds (row and column subsamples differ), its
-            # raw scores averaged: as many members as the rest of the budget allows, judged by the trial fold
-            # time, at least one and at most `ensemble`.
-            trial_rows = np.mean([min(len(tr), automl.TRIAL_ROWS) for tr, _ in splits])
-            per_member = max(choice.fold_seconds, 1e-3) * len(M) / max(trial_rows, 1) * 1.1
-            left = t_search + budget - time.perf_counter()
-            n_members = int(max(1, min(int(self.ensemble), left // per_member)))
+            # raw scores averaged: as many members as the rest of the budget allows, judged by the time per round
+            # and row measured in the search, at least one and at most `ensemble`. Every member stops at the end
+            # of the budget (the first keeps the rounds it made), so the budget holds whatever the estimate.
+            per_member = max(choice.round_row_seconds * len(M) * rounds * 1.1, 1e-3)
+            n_members = int(max(1, min(int(self.ensemble), (end - time.perf_counter()) // per_member)))
+            # The cap sits a little before the end: the last round and the booster's hand-over take time too.
+            stop = end - min(0.1 * budget, 0.3 + 2 * per_member / max(rounds, 1))
             for k in range(n_members):
+                cap = automl.TimeCap(stop)
                 self.members_.append(
                     automl.fit_lightgbm(
                         M,
@@ -172,9 +180,12 @@ class _Supervised(BaseEstimator):
                         self.n_jobs,
                         self.random_state + k,
                         w,
+                        cap=cap,
                     )
                 )
-                if t_search + budget - time.perf_counter() < per_member:
+                if k > 0 and cap.hit:  # a member cut short would tilt the average: leave it out
+                    self.members_.pop()
+                if cap.hit or stop - time.perf_counter() < per_member:
                     break
             self.booster_ = self.members_[0]
         else:
@@ -190,8 +201,8 @@ class _Supervised(BaseEstimator):
             "trials": choice.trials,
             "pruned": choice.pruned,
             "members": len(self.members_) if choice.model == "lightgbm" else 1,
-            # Search and final models together: what the time budget covers.
-            "seconds": round(time.perf_counter() - t_search, 2),
+            # Feature space, search and final models together: what the time budget covers.
+            "seconds": round(time.perf_counter() - t0, 2),
             "search_seconds": round(choice.seconds, 2),
             "score_name": "log loss" if self._classification else "RMSE",
         }
