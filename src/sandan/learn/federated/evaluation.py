@@ -7,6 +7,10 @@ splits, threshold and its own search for derived features — the federation vot
 simulation). All three predict each company's held-out rows; metrics come from `evaluate.metric_set` with 95 %
 bootstrap intervals (`evaluate.bootstrap_intervals`). A company adopts the federated model only where its F1 on
 its own rows beats its local model's.
+
+"federated" is the federated model as each company uses it: with `fine_tune` (the default) each company's own
+version (`CompanyClient.fine_tune`: blend weight and local trees chosen on its own validation part of the training
+fold, never on the held-out fold); "shared" is the federation's model as it is, scored the same way.
 """
 
 from __future__ import annotations

@@ -1,9 +1,13 @@
 """The server's side: strategies that drive rounds over any transport (in-process simulation or Flower's gRPC).
 
 - `TreeBagging`: each round every company boosts a few LightGBM trees on its own rows, starting from the current
-  global model; the server appends each company's trees scaled by its share of the federation's rows (shrinkage
-  scaled by data size), so one round adds the row-weighted average of the companies' boosting steps. Trees cross
-  stripped of per-node statistics (`trees.py`).
+  global model. By default (`aggregate="select"`) every company then scores every company's candidate trees on its
+  own training rows (one summed log loss each) and the round keeps the candidate that lowers the *other*
+  companies' loss most per row — a company's trees are never judged on the rows they grew on; when none helps, or
+  with `aggregate="average"`, the server appends each company's trees scaled by its share of the federation's
+  rows (shrinkage scaled by data size). Averaging blurs the split thresholds the companies found each at slightly
+  different places; selecting keeps them sharp. Trees cross stripped of per-node statistics (`trees.py`). After
+  the federation each company may fine-tune the model on its own side (`CompanyClient.fine_tune`).
 - `FedAvg` (McMahan et al., AISTATS 2017) and `FedProx` (Li et al., MLSys 2020: a proximal term μ/2‖w − w_global‖²
   in each local objective) for a logistic model on federated standardisation; optional DP (`privacy.py`).
 
@@ -224,7 +228,8 @@ class _Server:
 
 @dataclass
 class TreeBagging:
-    """Federated gradient boosting by bagging per-company trees, shrinkage scaled by each company's rows.
+    """Federated gradient boosting from per-company trees: each round keeps the company's trees that help the
+    others most (`aggregate="select"`) or all of them with shrinkage scaled by each company's rows ("average").
 
     The number of rounds and the decision threshold are chosen on the companies' validation parts (summed
     counts); with `refit` the chosen rounds are then trained again from the start on all of each company's rows."""
@@ -241,7 +246,6 @@ class TreeBagging:
     min_clients: int = 2
     timeout_s: float = 60.0
     derive: bool = True  # choose products/differences of columns by vote first
-    weight_by: str = "rows"
     # "average": every company's trees, scaled by its share of the rows; "select": the one company's trees that
     # help the other companies' training rows most (each scores every candidate; falls back to the average)
     aggregate: str = "select"
@@ -325,10 +329,9 @@ class TreeBagging:
             if pick is not None:
                 model.extend(pick, 1.0)
                 return model
-        share = {c: self._weight(*sizes.get(c, (1, 0))) for c, _ in got}
-        total = sum(share.values()) or 1.0
+        n_round = sum(sizes.get(c, (0, 0))[0] for c, _ in got) or len(got)
         for company, pack in got:
-            model.extend(pack, share[company] / total)
+            model.extend(pack, sizes.get(company, (1, 0))[0] / n_round)
         return model
 
     def _select(self, server, transport, got, base, rnd: int, extra) -> TreePack | None:
@@ -353,10 +356,6 @@ class TreeBagging:
             if g > gain:
                 best, gain = pack, g
         return best
-
-    def _weight(self, n: int, positives: int) -> float:
-        """How much a company's trees count: its rows, or (`weight_by="minority"`) its rows of the rarer class."""
-        return float(min(positives, n - positives) if self.weight_by == "minority" else n) or 1e-9
 
 
 @dataclass
