@@ -32,6 +32,14 @@ class CreateIn(BaseModel):
     family: Literal["cnc", "forging", "injection", "press", "assembly", "other"]
     strategy: Literal["trees", "fedavg", "fedprox"] = "trees"
     address: str = Field(default="", description="host:port of the operator's Flower server")
+    secure_aggregation: bool = Field(
+        default=False,
+        description="fedavg/fedprox: run every update round as SecAgg+ (the server sees only the mean)",
+    )
+    dp_noise_multiplier: float | None = Field(
+        default=None,
+        description="fedavg/fedprox: differential privacy noise σ (clip C = 1); the run reports ε",
+    )
     schema_: SchemaIn = Field(alias="schema")
 
 
@@ -60,6 +68,8 @@ def create(body: CreateIn, principal: PrincipalDep, settings: SettingsDep) -> di
         Schema(s.target, s.positive, s.numeric, s.categorical),
         strategy=body.strategy,
         address=body.address,
+        secure_aggregation=body.secure_aggregation,
+        dp_noise_multiplier=body.dp_noise_multiplier,
         data_dir=settings.data_dir,
     )
 

@@ -772,6 +772,13 @@ def federate_create(
     positive: Annotated[str, typer.Option(help="positive class / 양성 값")] = "ng",
     feature: Annotated[list[str], typer.Option(help="numeric feature (repeat) / 특징 열")] = [],  # noqa: B006
     strategy: Annotated[str, typer.Option(help="trees | fedavg | fedprox")] = "trees",
+    secure_aggregation: Annotated[
+        bool, typer.Option(help="fedavg/fedprox: SecAgg+, the server sees only the mean / 보안 집계")
+    ] = False,
+    dp_noise: Annotated[
+        float | None,
+        typer.Option(help="fedavg/fedprox: DP noise multiplier σ, ε is reported / 차분 프라이버시 잡음"),
+    ] = None,
 ) -> None:
     """Operator: create a federation. 운영자: 연합 만들기."""
     from sandan.learn.federated import service
@@ -783,6 +790,8 @@ def federate_create(
             family,
             Schema(target, positive, list(feature)),
             strategy=strategy,
+            secure_aggregation=secure_aggregation,
+            dp_noise_multiplier=dp_noise,
             data_dir=load_settings().data_dir,
         )
     except SandanError as exc:

@@ -129,3 +129,23 @@ def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score
     frame = companies["alpha"]
     assert np.allclose(again.predict_proba(frame), model.predict_proba(frame))
     store.close()
+
+
+def test_the_operator_turns_on_secure_aggregation_and_dp_for_a_linear_federation(world):
+    """Privacy settings are part of the federation: refused with a reason for tree bagging (nothing summable) and
+    for a meaningless noise level; kept for fedavg, and the strategy the federation runs carries them."""
+    body = {"name": "사출 불량", "family": "injection", "schema": SCHEMA, "secure_aggregation": True}
+    assert_error(world.post("ops", "/api/v1/federations", json=body), 422, "privacy_needs_linear")
+    bad = {**body, "strategy": "fedavg", "dp_noise_multiplier": -1}
+    assert_error(world.post("ops", "/api/v1/federations", json=bad), 422, "bad_noise_multiplier")
+    created = world.post(
+        "ops", "/api/v1/federations", json={**body, "strategy": "fedprox", "dp_noise_multiplier": 1.2}
+    )
+    assert created.status_code == 201, created.text
+    fed = created.json()
+    assert fed["secure_aggregation"] is True and fed["dp_noise_multiplier"] == 1.2
+    strategy = service.strategy_of(fed)()
+    assert strategy.secure_aggregation is True and strategy.mu == 0.1
+    assert strategy.dp is not None and strategy.dp.noise_multiplier == 1.2
+    plain = service.strategy_of({**fed, "secure_aggregation": False, "dp_noise_multiplier": None})()
+    assert plain.secure_aggregation is False and plain.dp is None

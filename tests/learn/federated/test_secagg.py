@@ -228,3 +228,23 @@ def test_masks_use_the_whole_seed():
         assert importlib.import_module(name).pseudo_rand_gen is secagg.mask_stream
     with pytest.raises(ValueError, match="power of two"):
         secagg.mask_stream(a, 1000, [(3,)])
+
+
+def test_the_fedavg_option_runs_secure_aggregation_with_plain_company_clients_and_reports_it(companies):
+    """`FedAvg(secure_aggregation=True)` over ordinary company clients: every update round goes through SecAgg+ (no
+    `linear` upload in the clear), the model is plain FedAvg's, and the result records the protocol's properties."""
+    wire: list = []
+    plain_clients = [CompanyClient(c, frame, SCHEMA) for c, frame in companies.items()]
+    secure = InProcessTransport(plain_clients, record=lambda *a: wire.append(a))
+    plain = InProcessTransport([CompanyClient(c, frame, SCHEMA) for c, frame in companies.items()])
+    try:
+        a = FedAvg(rounds=3, patience=10, secure_aggregation=True).run(secure, SCHEMA)
+        b = FedAvg(rounds=3, patience=10).run(plain, SCHEMA)
+    finally:
+        secure.close()
+        plain.close()
+    assert np.abs(a.arrays["w"] - b.arrays["w"]).max() < 1e-4 < np.abs(b.arrays["w"]).max()
+    assert not [w for w in wire if w[0] == "up" and w[2] == "linear"]
+    assert [w for w in wire if w[0] == "up" and w[2] == secagg.TASK]
+    assert a.privacy["secure_aggregation"]["threshold"] == 2
+    assert "secure_aggregation" not in (b.privacy or {})

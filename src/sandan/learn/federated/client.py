@@ -19,7 +19,7 @@ from scipy.special import expit
 from sandan.domain import InvalidInput
 from sandan.learn.automl import LinearModel
 from sandan.learn.features import Derived, FeatureSpace
-from sandan.learn.federated import privacy
+from sandan.learn.federated import privacy, secagg
 from sandan.learn.federated.protocol import Payload
 from sandan.learn.federated.trees import TreePack, checked_arrays, pack_booster
 from sandan.learn.guard import check_requested, screen_columns
@@ -207,6 +207,7 @@ class CompanyClient:
             "trees": self._trees,
             "linear": self._linear,
             "validate": self._validate,
+            "secagg": lambda r: secagg.answer(self, r),
         }.get(task)
         if handler is None:
             raise ValueError(f"unknown task {task!r}")

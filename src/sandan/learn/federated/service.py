@@ -58,14 +58,38 @@ def _save(data_dir, fed: dict[str, Any]) -> None:
 
 
 def create_federation(
-    name: str, family: str, schema: Schema, *, strategy: str = "trees", address: str = "", data_dir=None
+    name: str,
+    family: str,
+    schema: Schema,
+    *,
+    strategy: str = "trees",
+    address: str = "",
+    secure_aggregation: bool = False,
+    dp_noise_multiplier: float | None = None,
+    data_dir=None,
 ) -> dict[str, Any]:
-    """The operator's new federation for one process family: what it learns (target, features) and how."""
+    """The operator's new federation for one process family: what it learns (target, features) and how.
+    `secure_aggregation` runs every FedAvg/FedProx update round as SecAgg+ (the server learns only the mean);
+    `dp_noise_multiplier` (σ, in units of the clip C = 1) adds differential privacy and reports ε."""
     if strategy not in STRATEGIES:
         raise InvalidInput(
             f"strategy must be one of {', '.join(STRATEGIES)}",
             f"전략은 {', '.join(STRATEGIES)} 중 하나여야 합니다",
             code="bad_strategy",
+        )
+    if strategy == "trees" and (secure_aggregation or dp_noise_multiplier is not None):
+        raise InvalidInput(
+            "secure aggregation and differential privacy apply to the fedavg and fedprox strategies "
+            "(tree bagging sends trees, not summable updates): choose --strategy fedavg or fedprox",
+            "보안 집계와 차분 프라이버시는 fedavg, fedprox 전략에만 적용됩니다(트리 배깅은 합산할 수 있는 갱신이 아니라 "
+            "트리를 보냅니다): fedavg 또는 fedprox 전략을 고르세요",
+            code="privacy_needs_linear",
+        )
+    if dp_noise_multiplier is not None and not 0 < dp_noise_multiplier <= 100:
+        raise InvalidInput(
+            f"the DP noise multiplier must be in (0, 100], got {dp_noise_multiplier}",
+            f"차분 프라이버시 잡음 배수는 0 초과 100 이하여야 합니다(입력 {dp_noise_multiplier})",
+            code="bad_noise_multiplier",
         )
     if not schema.features:
         raise InvalidInput(
@@ -80,6 +104,8 @@ def create_federation(
         "schema": schema.to_dict(),
         "strategy": strategy,
         "address": address,
+        "secure_aggregation": bool(secure_aggregation),
+        "dp_noise_multiplier": dp_noise_multiplier,
         "status": "open",
         "created_at": datetime.now(UTC).isoformat(),
         "members": {},
@@ -293,6 +319,23 @@ def schema_of(federation_id: str, *, data_dir=None) -> Schema:
     return Schema.from_dict(_load(data_dir, federation_id)["schema"])
 
 
+def strategy_of(fed: dict[str, Any]):
+    """A factory of the federation's strategy with its privacy settings (older federation files have none)."""
+    from sandan.learn.federated.privacy import DPConfig
+    from sandan.learn.federated.strategies import FedAvg, FedProx, TreeBagging
+
+    if fed["strategy"] == "trees":
+        return TreeBagging
+    noise = fed.get("dp_noise_multiplier")
+    options = {
+        "secure_aggregation": bool(fed.get("secure_aggregation")),
+        "dp": DPConfig(noise_multiplier=noise) if noise is not None else None,
+    }
+    if fed["strategy"] == "fedprox":
+        return lambda: FedProx(mu=0.1, **options)
+    return lambda: FedAvg(**options)
+
+
 def run_simulation(
     store: Store, federation_id: str, start: datetime, end: datetime, *, data_dir=None, **kw: Any
 ) -> dict[str, Any]:
@@ -301,7 +344,6 @@ def run_simulation(
     from sandan.learn.federated.client import CompanyClient
     from sandan.learn.federated.evaluation import compare
     from sandan.learn.federated.simulation import InProcessTransport
-    from sandan.learn.federated.strategies import FedAvg, FedProx, TreeBagging
     from sandan.learn.train import learning_frame
 
     fed = _load(data_dir, federation_id)
@@ -313,7 +355,7 @@ def run_simulation(
             code="too_few_members",
         )
     frames = {c: learning_frame(store, c, schema.target, start, end, None, None) for c in fed["members"]}
-    make = {"trees": TreeBagging, "fedavg": FedAvg, "fedprox": lambda: FedProx(mu=0.1)}[fed["strategy"]]
+    make = strategy_of(fed)
     comparison = compare(frames, schema, make, **kw)
     # The model members adopt: trained on every member's rows (the comparison's models each left a fold out).
     transport = InProcessTransport([CompanyClient(c, f, schema) for c, f in frames.items()])

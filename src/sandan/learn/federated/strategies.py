@@ -31,7 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 from scipy.special import expit
 
-from sandan.learn.federated import privacy
+from sandan.learn.federated import privacy, secagg
 from sandan.learn.federated.client import THRESHOLDS, Schema, candidate_pairs, linear_design
 from sandan.learn.federated.protocol import Failure, FederationFailed, Payload, Reply
 from sandan.learn.federated.trees import TreePack, checked_arrays
@@ -360,7 +360,9 @@ class TreeBagging:
 
 @dataclass
 class FedAvg:
-    """Federated averaging of a logistic model; `mu` > 0 makes it FedProx; `dp` clips and adds noise."""
+    """Federated averaging of a logistic model; `mu` > 0 makes it FedProx; `dp` clips and adds noise;
+    `secure_aggregation` (True or `secagg.SecureAggregation` settings) runs every update round as SecAgg+, so the
+    server learns only the mean of the companies' updates (`secagg.py`)."""
 
     rounds: int = 40
     epochs: int = 10
@@ -373,10 +375,16 @@ class FedAvg:
     timeout_s: float = 60.0
     derive: bool = True  # choose products/differences of columns by vote first
     seed: int = 0
+    secure_aggregation: bool | secagg.SecureAggregation = False
 
     kind = "linear"
 
     def run(self, transport: Transport, schema: Schema) -> FederatedModel:
+        if self.secure_aggregation and not isinstance(transport, secagg.SecureTransport):
+            settings = self.secure_aggregation
+            transport = secagg.SecureTransport(
+                transport, settings if isinstance(settings, secagg.SecureAggregation) else None
+            )
         server = _Server(self.min_clients, self.timeout_s)
         sizes = server.sizes(transport)
         if self.derive:
@@ -446,6 +454,8 @@ class FedAvg:
                 "clip": self.dp.clip,
                 "noise_multiplier": self.dp.noise_multiplier,
             }
+        if isinstance(transport, secagg.SecureTransport) and transport.properties():
+            priv = {**(priv or {}), "secure_aggregation": transport.properties()}
         return FederatedModel(
             "linear", schema, arrays, threshold, server.log, priv, {c: n for c, (n, _) in sizes.items()}, own
         )
