@@ -166,6 +166,9 @@ class _Supervised(BaseEstimator):
             n_members = int(max(1, min(int(self.ensemble), (end - time.perf_counter()) // per_member)))
             # The cap sits a little before the end: the last round and the booster's hand-over take time too.
             stop = end - min(0.1 * budget, 0.3 + 2 * per_member / max(rounds, 1))
+            # The final fits run with the threads the trials ran with, so the time measured in the search holds.
+            trial_rows = min(automl.trial_row_cap(M.shape[1]), max(len(tr) for tr, _ in splits))
+            jobs = self.n_jobs if trial_rows * M.shape[1] >= automl.THREAD_CELLS else 1
             for k in range(n_members):
                 cap = automl.TimeCap(stop)
                 self.members_.append(
@@ -177,7 +180,7 @@ class _Supervised(BaseEstimator):
                         choice.params,
                         self.space_.categorical_index,
                         rounds,
-                        self.n_jobs,
+                        jobs,
                         self.random_state + k,
                         w,
                         cap=cap,
@@ -201,6 +204,8 @@ class _Supervised(BaseEstimator):
             "trials": choice.trials,
             "pruned": choice.pruned,
             "members": len(self.members_) if choice.model == "lightgbm" else 1,
+            # Rounds of the first final model: fewer than `n_rounds` · 1.1 when the budget cut it short.
+            "final_rounds": self.members_[0].current_iteration() if self.members_ else 0,
             # Feature space, search and final models together: what the time budget covers.
             "seconds": round(time.perf_counter() - t0, 2),
             "search_seconds": round(choice.seconds, 2),
