@@ -242,3 +242,29 @@ def test_a_dictionary_with_repeated_entries_still_finds_in_batch_duplicates(plan
     )
     receipt = ingest_readings(plant, "acme", table)
     assert (receipt.accepted, receipt.duplicates, receipt.rejected) == (1, 1, 0)
+
+
+def test_a_large_batch_is_checked_row_by_row_like_a_small_one(plant):
+    """Batches past 100 k rows code their label columns in parallel: every row still meets its own machine and
+    signal, so the bad ones (and only they) are rejected, whatever their position."""
+    import numpy as np
+
+    n = 150_000
+    t = np.datetime64("2026-05-01T00:00:00", "us") + np.arange(n).astype("timedelta64[ms]") * 10
+    machines = np.array(["CNC-01", "CNC-02"], dtype=object)[np.arange(n) % 2]
+    signals = np.where(np.arange(n) % 2 == 0, "spindle_speed", "spindle_temp").astype(object)
+    machines[[7, 99_999, n - 1]] = "CNC-09"  # unknown machine
+    signals[[11, 120_001]] = "spindle_speed"  # odd rows are CNC-02, which has no spindle_speed
+    table = pa.table(
+        {
+            "time": pa.array(t, pa.timestamp("us", tz="UTC")),
+            "machine_id": pa.array(machines, pa.string()),
+            "signal": pa.array(signals, pa.string()),
+            "value": np.full(n, 50.0),
+        }
+    )
+    receipt = ingest_readings(plant, "acme", table)
+    assert receipt.rejected == 5 and receipt.accepted == n - 5
+    assert receipt.reasons == {"unknown_machine": 3, "unknown_signal": 2}, receipt.reasons
+    stored = plant.query_readings("acme", START, END)
+    assert stored.num_rows == n - 5 and set(stored["machine_id"].to_pylist()) == {"CNC-01", "CNC-02"}

@@ -86,3 +86,28 @@ def test_signals_are_upserted_and_listed_per_machine(plant):
     ]
     assert [s.name for s in plant.list_signals("acme", machine_id="M2")] == ["load"]
     assert signals[0].min_value is None  # an upsert replaces the whole definition
+
+
+def test_listed_assets_follow_every_change_also_through_a_second_duckdb_store_on_the_file(tmp_path):
+    """DuckDB keeps machine and signal lists between ingested batches: a change made through any store on the same
+    file shows in the next list, and a caller changing its list changes nothing for the next caller."""
+    from sandan.store.duck import DuckDBStore
+    from tests.store.data import add_company
+
+    url = f"duckdb:///{tmp_path / 'plant.duckdb'}"
+    one, two = DuckDBStore(url), DuckDBStore(url)
+    one.migrate()
+    add_company(one, "acme", ("M1",))
+    assert [m.id for m in two.list_machines("acme")] == ["M1"] and two.list_signals("acme") == []
+    one.upsert_machine("acme", Machine(id="M2", company_id="acme", line_id="L1", name="M2"))
+    one.upsert_signals("acme", [Signal(company_id="acme", machine_id="M2", name="load", unit="%")])
+    assert [m.id for m in two.list_machines("acme")] == ["M1", "M2"]
+    assert [s.name for s in two.list_signals("acme")] == ["load"]
+    two.list_signals("acme").append("junk")
+    assert [s.name for s in one.list_signals("acme")] == ["load"]
+    two.upsert_machine("acme", Machine(id="M2", company_id="acme", line_id="L1", name="프레스 2"))
+    assert (
+        one.get_machine("acme", "M2").name == "프레스 2" and one.list_machines("acme")[1].name == "프레스 2"
+    )
+    one.close()
+    two.close()

@@ -105,6 +105,23 @@ def test_resent_and_overlapping_batches_are_not_counted_twice_in_aggregates(two)
     assert got["avg"].to_pylist() == [29.5, 89.5, 149.5]
 
 
+def test_minutes_split_between_batches_aggregate_as_one_minute(two):
+    # Batch edges fall inside minutes, as a connector's batches do; each minute's figures cover both halves.
+    rng = np.random.default_rng(5)
+    times_s = np.arange(0.0, 600.0, 0.5)
+    values = rng.normal(50, 10, len(times_s))
+    for lo, hi in ((0, 95), (95, 130), (130, 131), (131, 600)):
+        part = (times_s >= lo) & (times_s < hi)
+        two.append_readings("acme", readings(times_s[part], values=values[part]))
+    for window, bucket_s in (((0, 600), 60), ((0, 600), 300), ((20.5, 400), 60)):
+        got = two.aggregate_readings("acme", at(window[0]), at(window[1]), bucket_s)
+        inside = (times_s >= window[0]) & (times_s < window[1])
+        expected = _expected_aggregates(times_s[inside], values[inside], bucket_s)
+        assert got["count"].to_pylist() == [e[4] for e in expected]
+        for name, i in (("avg", 1), ("min", 2), ("max", 3)):
+            np.testing.assert_allclose(got[name].to_numpy(), [e[i] for e in expected], rtol=1e-12)
+
+
 def test_aggregate_buckets_start_on_multiples_of_the_bucket_since_the_unix_epoch(two):
     two.append_readings("acme", readings([0.5, 3]))  # T0 is 08:00 UTC; 7 s buckets do not start there
     got = two.aggregate_readings("acme", T0, at(10), 7)

@@ -83,9 +83,9 @@ def test_duckdb_migration_fills_the_scrap_table_from_stored_records(tmp_path):
     records = _records(600)
     add_company(store, "acme")
     store.append_parts("acme", parts(records))
-    # back to the schema before the scrap table, with the records in place
-    store._con.execute("DROP TABLE part_scrap")
-    store._con.execute("DELETE FROM schema_migrations WHERE version = 6")
+    # back to the schema before the scrap table (version 5), with the records in place
+    store._con.execute("DROP TABLE part_scrap; DROP TABLE rollup_pending")
+    store._con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     version = store.migrate()
     assert version >= 6
     got = store.query_parts("acme", T0, at(4 * 3600), columns=SCRAP_COLUMNS, result="ng")
@@ -114,3 +114,32 @@ def test_unordered_part_counts_hold_the_same_rows(two):
         unordered = two.count_parts("acme", start, end, bucket_s, ordered=False)
         assert ordered.schema == unordered.schema and ordered.num_rows > 0
         assert _rows(unordered) == _rows(ordered)
+
+
+def test_duckdb_migration_keeps_the_minute_rollup_when_it_drops_its_unique_key(tmp_path):
+    """Migration 7 turns the per-minute rollup into append-only partial rows; the rows already there carry over."""
+    import numpy as np
+
+    from tests.store.data import readings
+
+    path = tmp_path / "old.duckdb"
+    store = DuckDBStore(f"duckdb:///{path}")
+    store.migrate()
+    add_company(store, "acme")
+    times_s = np.arange(0.0, 900.0, 1.0)
+    store.append_readings("acme", readings(times_s, values=np.sin(times_s)))
+    before = store.aggregate_readings("acme", T0, at(900), 60)
+    # back to the version-6 table (with its unique key), holding the same rows
+    store._con.execute("CREATE TABLE r6 AS SELECT * FROM readings_1m; DROP TABLE readings_1m")
+    store._con.execute(
+        "CREATE TABLE readings_1m (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL, signal VARCHAR NOT NULL, "
+        "bucket TIMESTAMPTZ NOT NULL, n BIGINT NOT NULL, total DOUBLE NOT NULL, lo DOUBLE NOT NULL, hi DOUBLE NOT NULL, "
+        "PRIMARY KEY (company_id, machine_id, signal, bucket)); INSERT INTO readings_1m SELECT * FROM r6; DROP TABLE r6"
+    )
+    store._con.execute("DROP TABLE rollup_pending; DELETE FROM schema_migrations WHERE version = 7")
+    assert store.migrate() >= 7
+    assert store.aggregate_readings("acme", T0, at(900), 60).equals(before)
+    store.append_readings("acme", readings(times_s[:30] + 900.5, values=times_s[:30]))  # shares minute 15
+    after = store.aggregate_readings("acme", T0, at(960), 60)
+    assert after["count"].to_pylist() == [60] * 15 + [30]
+    store.close()

@@ -165,6 +165,23 @@ MIGRATIONS: list[tuple[int, str]] = [
             FROM part_records WHERE result = 'ng' ORDER BY company_id, time;
         """,
     ),
+    (
+        7,
+        # The per-minute rollup is brought up to date when it is read, not on every append: an append records
+        # the time span it wrote in `rollup_pending` (one row), and the next aggregate read recomputes the
+        # minutes of the pending spans from the readings (exactly, in one transaction). Ingestion keeps the raw
+        # insert's pace; a reader pays only for the minutes written since the last read. The rollup drops its
+        # unique key: rows are replaced by minute range, never looked up one by one.
+        """
+        CREATE TABLE readings_1m_new (company_id VARCHAR NOT NULL, machine_id VARCHAR NOT NULL,
+            signal VARCHAR NOT NULL, bucket TIMESTAMPTZ NOT NULL, n BIGINT NOT NULL, total DOUBLE NOT NULL,
+            lo DOUBLE NOT NULL, hi DOUBLE NOT NULL);
+        INSERT INTO readings_1m_new SELECT * FROM readings_1m ORDER BY company_id, bucket;
+        DROP TABLE readings_1m;
+        ALTER TABLE readings_1m_new RENAME TO readings_1m;
+        CREATE TABLE rollup_pending (company_id VARCHAR NOT NULL, lo TIMESTAMPTZ NOT NULL, hi TIMESTAMPTZ NOT NULL);
+        """,
+    ),
 ]
 
 #: The part columns `part_scrap` holds: a scrap read wanting only these need not scan the good parts.
@@ -174,6 +191,42 @@ _ROW_TABLES = {"readings", "part_records", "machine_events"}
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class _AssetCache:
+    """Lists of machines and signals by (kind, company, filter), shared by the stores of one database file.
+
+    A generation number guards the race between a read that started before a write and the write's clear: a
+    result is kept only if no write happened while it was read. Callers get a copy of the list."""
+
+    _by_path: dict[str, _AssetCache] = {}
+    _registry_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, list] = {}
+        self._generation = 0
+
+    @classmethod
+    def of(cls, path: str) -> _AssetCache:
+        with cls._registry_lock:
+            return cls._by_path.setdefault(path, cls())
+
+    def get(self, key: tuple, load) -> list:
+        with self._lock:
+            hit, generation = self._entries.get(key), self._generation
+        if hit is not None:
+            return list(hit)
+        rows = load()
+        with self._lock:
+            if generation == self._generation:
+                self._entries[key] = rows
+        return list(rows)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
 
 
 def _epoch_us(t: datetime) -> int:
@@ -212,6 +265,10 @@ class DuckDBStore(Store):
             ) from exc
         self._con.execute("SET TimeZone = 'UTC'")
         self._lock = threading.RLock()
+        # Machines and signals are read by every ingested batch and change rarely: kept per database file (so
+        # two stores on one file in this process see each other's changes), dropped by every write to them.
+        self._assets = _AssetCache.of(path if path != ":memory:" else f":memory:{id(self)}")
+        self._assets.clear()  # the file may have been replaced since a store on it last read it
 
     # A cursor per call lets reads from several threads run concurrently on one connection.
     def _cur(self) -> duckdb.DuckDBPyConnection:
@@ -252,6 +309,7 @@ class DuckDBStore(Store):
                 except Exception:
                     self._con.execute("ROLLBACK")
                     raise
+            self._assets.clear()
             return self.schema_version()
 
     # ---- assets ---------------------------------------------------------------------------
@@ -267,6 +325,8 @@ class DuckDBStore(Store):
         )
         with self._lock:
             self._con.execute(sql, list(row.values()))
+            if table in ("machines", "signals"):
+                self._assets.clear()
 
     def upsert_company(self, company: Company) -> None:
         self._upsert("companies", company.model_dump(mode="json"), ("id",))
@@ -324,6 +384,11 @@ class DuckDBStore(Store):
         )
 
     def list_machines(self, company_id: str, line_id: str | None = None) -> list[Machine]:
+        return self._assets.get(
+            ("machines", company_id, line_id), lambda: self._list_machines(company_id, line_id)
+        )
+
+    def _list_machines(self, company_id: str, line_id: str | None) -> list[Machine]:
         sql = "SELECT id, company_id, line_id, name, family, model, ideal_cycle_time_s FROM machines WHERE company_id = ?"
         params: list[Any] = [company_id]
         if line_id is not None:
@@ -352,6 +417,11 @@ class DuckDBStore(Store):
             )
 
     def list_signals(self, company_id: str, machine_id: str | None = None) -> list[Signal]:
+        return self._assets.get(
+            ("signals", company_id, machine_id), lambda: self._list_signals(company_id, machine_id)
+        )
+
+    def _list_signals(self, company_id: str, machine_id: str | None) -> list[Signal]:
         sql = (
             "SELECT company_id, machine_id, name, unit, min_value, max_value, description FROM signals "
             "WHERE company_id = ?"
@@ -415,7 +485,10 @@ class DuckDBStore(Store):
                         ).fetchone()[0]
                         source = "_new"
                     if table == "readings" and inserted:
-                        self._roll_up(company_id, source)
+                        con.execute(
+                            "INSERT INTO rollup_pending VALUES (?, ?, ?)",
+                            [company_id, lo.as_py(), hi.as_py()],
+                        )
                     if table == "part_records" and inserted:
                         self._count_up(company_id, source)
                         con.execute(
@@ -433,17 +506,51 @@ class DuckDBStore(Store):
             finally:
                 con.unregister("_batch")
 
-    def _roll_up(self, company_id: str, source: str) -> None:
-        """Fold newly inserted readings into the per-minute rollup (same transaction as the insert)."""
-        # Group on the integer minute and make the timestamp afterwards: a third cheaper than bucketing timestamps.
-        self._con.execute(
-            "INSERT INTO readings_1m SELECT ?, machine_id, signal, make_timestamptz(m * 60000000), n, total, lo, hi "
-            "FROM (SELECT machine_id, signal, epoch_us(time) // 60000000 AS m, count(*) AS n, sum(value) AS total, "
-            f"min(value) AS lo, max(value) AS hi FROM {source} GROUP BY ALL) "
-            "ON CONFLICT (company_id, machine_id, signal, bucket) DO UPDATE SET n = n + excluded.n, "
-            "total = total + excluded.total, lo = least(lo, excluded.lo), hi = greatest(hi, excluded.hi)",
-            [company_id],
-        )
+    def _roll_up(self, company_id: str) -> None:
+        """Bring the company's per-minute rollup up to date: recompute every minute that an append since the last
+        read touched, from the stored readings (so resent and overlapping batches count once), and clear the
+        pending spans — all in one transaction."""
+        cur = self._cur()
+        if not cur.execute(
+            "SELECT count(*) FROM rollup_pending WHERE company_id = ?", [company_id]
+        ).fetchone()[0]:
+            return
+        with self._lock:
+            con = self._con
+            spans = con.execute(
+                "SELECT epoch_us(lo) // 60000000, epoch_us(hi) // 60000000 + 1 FROM rollup_pending "
+                "WHERE company_id = ? ORDER BY 1",
+                [company_id],
+            ).fetchall()
+            if not spans:  # another thread caught up first
+                return
+            merged: list[list[int]] = []
+            for a, b in spans:  # minute ranges [a, b), overlapping or touching ones as one
+                if merged and a <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], b)
+                else:
+                    merged.append([a, b])
+            con.execute("BEGIN")
+            try:
+                for a, b in merged:
+                    lo, hi = _from_us(a * 60_000_000), _from_us(b * 60_000_000)
+                    con.execute(
+                        "DELETE FROM readings_1m WHERE company_id = ? AND bucket >= ? AND bucket < ?",
+                        [company_id, lo, hi],
+                    )
+                    # Group on the integer minute and make the timestamp afterwards: cheaper than bucketing times.
+                    con.execute(
+                        "INSERT INTO readings_1m SELECT ?, machine_id, signal, make_timestamptz(m * 60000000), n, "
+                        "total, lo, hi FROM (SELECT machine_id, signal, epoch_us(time) // 60000000 AS m, count(*) AS n, "
+                        "sum(value) AS total, min(value) AS lo, max(value) AS hi FROM readings "
+                        "WHERE company_id = ? AND time >= ? AND time < ? GROUP BY ALL)",
+                        [company_id, company_id, lo, hi],
+                    )
+                con.execute("DELETE FROM rollup_pending WHERE company_id = ?", [company_id])
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
 
     def _count_up(self, company_id: str, source: str) -> None:
         """Fold newly inserted part records into the hourly part-count rollup (same transaction as the insert)."""
@@ -492,6 +599,7 @@ class DuckDBStore(Store):
         bucket = f"make_timestamptz(epoch_us(t) // {bucket_us} * {bucket_us})"
         if bucket_us % 60_000_000 == 0 and whole_from < whole_to:
             # Whole minutes come from the rollup; the partial minutes at either edge from the raw readings.
+            self._roll_up(company_id)
             sql = (
                 "WITH parts AS ("
                 "SELECT machine_id, signal, bucket AS t, n, total, lo, hi FROM readings_1m "
