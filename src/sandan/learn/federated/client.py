@@ -115,6 +115,26 @@ def derived_of(config: dict[str, Any]) -> list[list[str]]:
     return [list(map(str, d)) for d in json.loads(raw)] if raw else []
 
 
+GRID_ARRAYS = ("grid_centre", "grid_step")  # the federation's value grid (see `on_grid`)
+
+
+def on_grid(X: np.ndarray, grid: dict[str, np.ndarray]) -> np.ndarray:
+    """Each column's values moved to the nearest point of the federation's grid `centre + k × step` (columns with
+    step 0 — categories — as they are). LightGBM splits half-way between neighbouring values, so a shipped
+    threshold lies on the federation's grid at half its step, never at one of the company's own values; and its own
+    rows lie on the same side of its thresholds as their grid points, so it scores raw rows (as everyone does)."""
+    if not grid:
+        return X
+    centre = np.asarray(grid["grid_centre"], float).reshape(-1)
+    step = np.asarray(grid["grid_step"], float).reshape(-1)
+    if centre.shape != (X.shape[1],) or step.shape != (X.shape[1],):
+        raise ValueError(f"value grid for {len(centre)} columns, the model matrix has {X.shape[1]}")
+    on = step > 0
+    out = X.copy()
+    out[:, on] = centre[on] + np.round((X[:, on] - centre[on]) / step[on]) * step[on]
+    return out
+
+
 def linear_design(schema: Schema, X: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
     """The logistic model's inputs (standardised numbers, one-hot categories — `LinearModel.design`) plus a 1."""
     Z, _ = LinearModel.design(X, schema.cat_index, schema.n_levels, mean, scale)
@@ -250,7 +270,9 @@ class CompanyClient:
         every = c.get("rows") == "all"
         X = np.vstack([self.X_fit, self.X_val]) if every else self.X_fit
         y = np.concatenate([self.y_fit, self.y_val]) if every else self.y_fit
-        init = model_raw(self.schema, X, request.arrays, self._cache["all" if every else "fit"])
+        grid = {k: request.arrays[k] for k in GRID_ARRAYS if k in request.arrays}
+        model = {k: v for k, v in request.arrays.items() if k not in GRID_ARRAYS}
+        init = model_raw(self.schema, X, model, self._cache["all" if every else "fit"])
         params = {
             "objective": "binary",
             "learning_rate": float(c.get("learning_rate", 0.1)),
@@ -258,6 +280,7 @@ class CompanyClient:
             "min_child_samples": int(c.get("min_child_samples", 5)),
             "lambda_l2": float(c.get("lambda_l2", 1.0)),
             "max_bin": int(c.get("max_bin", 1023)),
+            "min_data_in_bin": int(c.get("min_data_in_bin", 3)),
             "verbosity": -1,
             "num_threads": 1,
             "deterministic": True,
@@ -265,7 +288,7 @@ class CompanyClient:
             "seed": self.seed + int(c.get("round", 0)),
         }
         self._tree_params = params
-        data = lgb.Dataset(X, y, init_score=init, free_raw_data=True)
+        data = lgb.Dataset(on_grid(X, grid), y, init_score=init, free_raw_data=True)
         booster = lgb.train(params, data, num_boost_round=int(c.get("local_rounds", 5)))
         return Payload(pack_booster(booster).arrays)
 

@@ -139,6 +139,7 @@ def f1_threshold(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> float:
     return float(THRESHOLDS[best[np.argmin(np.abs(THRESHOLDS[best] - 0.5))]])
 
 
+MOMENTS = ("sum", "sumsq", "count")
 MAX_DERIVED = 8  # as many products/differences as a local model's feature search keeps at most
 
 
@@ -249,6 +250,12 @@ class TreeBagging:
     # "average": every company's trees, scaled by its share of the rows; "select": the one company's trees that
     # help the other companies' training rows most (each scores every candidate; falls back to the average)
     aggregate: str = "select"
+    # > 0: the companies split on the federation's value grid, this many points per standard deviation (`_grid`,
+    # `client.on_grid`), so no shipped threshold is a company's own value. Off by default: at 64 points it cost
+    # 0.005-0.03 F1 in the benchmark (benchmarks/README.md); without it a threshold lies half-way between two
+    # neighbouring values of the company that grew the tree.
+    grid_per_sd: float = 0.0
+    min_data_in_bin: int = 3  # LightGBM's; 1 gives one bin per distinct value where max_bin allows
 
     kind = "trees"
 
@@ -261,10 +268,11 @@ class TreeBagging:
         pos_all = sum(p for _, p in sizes.values())
         prior = min(max(pos_all / max(n_all, 1), 1e-4), 1 - 1e-4)
         base = np.array([np.log(prior / (1 - prior))])
+        grid = self._grid(server, transport, schema) if self.grid_per_sd > 0 else {}
         model = TreePack()
         best = (np.inf, 0, model.arrays)
         for rnd in range(1, self.rounds + 1):
-            model = self._round(server, transport, schema, sizes, model, base, rnd, {})
+            model = self._round(server, transport, schema, sizes, model, base, rnd, {}, grid)
             loss, _ = server.validate(transport, {**model.arrays, "base": base}, rnd)
             if loss < best[0] - 1e-6:
                 best = (loss, rnd, {k: v.copy() for k, v in model.arrays.items()})
@@ -279,7 +287,7 @@ class TreeBagging:
             # included); the threshold stays the one chosen on the validation counts above.
             model = TreePack()
             for rnd in range(1, best[1] + 1):
-                model = self._round(server, transport, schema, sizes, model, base, rnd, {"rows": "all"})
+                model = self._round(server, transport, schema, sizes, model, base, rnd, {"rows": "all"}, grid)
             arrays = {**model.arrays, "base": base}
         return FederatedModel(
             "trees",
@@ -293,11 +301,33 @@ class TreeBagging:
             {k: tot[k] for k in ("tp", "fp", "fn")},
         )
 
-    def _round(self, server, transport, schema, sizes, model: TreePack, base, rnd: int, extra) -> TreePack:
+    def _grid(self, server, transport, schema: Schema) -> dict[str, np.ndarray]:
+        """The federation's value grid: centred on each numeric column's mean, `grid_per_sd` points per standard
+        deviation — from the companies' summed moments (sums only, no company's own); categories are left off."""
+        replies = server.ask(transport, "moments", Payload(), 0)
+        tot = {k: np.sum([np.asarray(r.payload.arrays[k], float) for r in replies], axis=0) for k in MOMENTS}
+        count = np.maximum(tot["count"], 1.0)
+        mean = tot["sum"] / count
+        sd = np.sqrt(np.maximum(tot["sumsq"] / count - mean**2, 0.0))
+        numeric = [j for j in range(schema.n_inputs) if j not in schema.cat_index]
+        centre, step = np.zeros(schema.n_inputs), np.zeros(schema.n_inputs)
+        if len(mean) != len(numeric):
+            raise FederationFailed(
+                f"moments for {len(mean)} columns, the federation has {len(numeric)} numeric ones",
+                f"적률의 열 수({len(mean)})가 연합의 수치 열 수({len(numeric)})와 다릅니다",
+                code="round_failed",
+            )
+        centre[numeric] = mean
+        step[numeric] = np.where(sd > 0, sd / self.grid_per_sd, 0.0)
+        return {"grid_centre": centre, "grid_step": step}
+
+    def _round(
+        self, server, transport, schema, sizes, model: TreePack, base, rnd: int, extra, grid=None
+    ) -> TreePack:
         """One round: every company boosts `local_rounds` trees from the current model on its rows; the server
         appends each company's trees scaled by its share of the round's rows."""
         request = Payload(
-            {**model.arrays, "base": base},
+            {**model.arrays, "base": base, **(grid or {})},
             {
                 **extra,
                 "round": rnd,
@@ -307,6 +337,7 @@ class TreeBagging:
                 "min_child_samples": self.min_child_samples,
                 "lambda_l2": self.lambda_l2,
                 "max_bin": self.max_bin,
+                "min_data_in_bin": self.min_data_in_bin,
             },
         )
         replies = server.ask(transport, "trees", request, rnd)
