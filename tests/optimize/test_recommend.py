@@ -61,6 +61,8 @@ def test_recommendation_never_leaves_machine_limits(trained, current, fixed, ext
             assert rec.recommended[c.name] == pytest.approx(current[c.name])
     if one:
         assert len(rec.changed) <= 1
+    if rec.changed:  # only a change the members agree improves, and that beats the current prediction
+        assert rec.effect_interval[1] < 0 and rec.expected_defect_rate < rec.current_defect_rate
     observed = trained.observed[PARAMS]
     for p in PARAMS:
         v = rec.recommended[p]
@@ -115,3 +117,34 @@ def test_fixed_parameter_outside_limits_is_refused(trained):
 def test_two_proportion_test_detects_a_real_drop():
     out = compare_defect_rates(200, 1000, 50, 1000)
     assert out["reduction"] == pytest.approx(0.75) and out["p_z"] < 1e-10 and out["p_fisher"] < 1e-10
+
+
+def test_run_bootstrap_reports_held_out_skill():
+    machine = CncTurningModel()
+    parts, _ = designed_experiment(
+        machine, CncTurningModel.poor_settings(), n_runs=12, parts_per_run=100, seed=5
+    )
+    model = QualityModel.fit(parts, PARAMS, groups="run", n_members=4, n_rounds=60, seed=0)
+    assert np.isfinite(model.oob_skill) and model.oob_skill <= 1.0
+    # outcomes shuffled across parts: the settings carry no information, held-out runs are not predicted
+    parts["result"] = parts["result"].sample(frac=1.0, random_state=1).to_numpy()
+    noise = QualityModel.fit(parts, PARAMS, groups="run", n_members=4, n_rounds=60, seed=0)
+    assert noise.oob_skill < 0.02 < model.oob_skill
+
+
+def test_observed_rate_near_the_current_settings(trained):
+    n, ng = trained.observed_near(np.array([CncTurningModel.poor_settings()[p] for p in PARAMS]))
+    assert n >= 50 and 0 <= ng <= n  # the current settings are run 0 of the experiment (100 parts)
+
+
+def test_bad_groups_and_confidence_are_refused(trained):
+    machine = CncTurningModel()
+    parts, _ = designed_experiment(
+        machine, CncTurningModel.poor_settings(), n_runs=4, parts_per_run=50, seed=2
+    )
+    with pytest.raises(InvalidInput):
+        QualityModel.fit(parts, PARAMS, groups="no_such_column")
+    with pytest.raises(InvalidInput):
+        QualityModel.fit(parts, PARAMS, groups=[1, 2, 3])
+    with pytest.raises(InvalidInput):
+        recommend(trained, CncTurningModel.poor_settings(), LIMITS, confidence=1.5)

@@ -105,6 +105,7 @@ class ClosedLoopResult:
     test: dict[str, float]
     n_training_parts: int
     n_check_parts: int
+    oob_skill: float = float("nan")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +113,7 @@ class ClosedLoopResult:
             "test": self.test,
             "n_training_parts": self.n_training_parts,
             "n_check_parts": self.n_check_parts,
+            "oob_skill": self.oob_skill,
             "recommendation": self.recommendation.to_dict(),
         }
 
@@ -127,6 +129,7 @@ def closed_loop(
     max_changed: int | None = None,
     objectives: Sequence[str] = (),
     n_trials: int = 120,
+    n_members: int = 16,
 ) -> ClosedLoopResult:
     """Start a virtual machine at `poor_settings()`, run a designed experiment, learn, recommend, apply the set points
     to the twin and measure fresh parts before and after (same start, different random streams from training)."""
@@ -137,7 +140,10 @@ def closed_loop(
     parts, _ = designed_experiment(
         machine, current, n_runs=n_runs, parts_per_run=parts_per_run, spread=spread, seed=seed
     )
-    quality = QualityModel.fit(parts, cls.PARAMETERS and [p.name for p in cls.PARAMETERS], seed=seed)
+    # runs, not parts, are the independent units of a designed experiment: the bootstrap draws whole runs
+    quality = QualityModel.fit(
+        parts, [p.name for p in cls.PARAMETERS], groups="run", n_members=n_members, seed=seed
+    )
     objs = [cycle_time_objective(machine)] if "cycle_time_s" in objectives else []
     rec = recommend(
         quality,
@@ -154,4 +160,4 @@ def closed_loop(
     after = check.simulate(rec.recommended, n_check_parts, seed=20_000 + seed)
     ng_b, ng_a = int((~before.ok).sum()), int((~after.ok).sum())
     test = compare_defect_rates(ng_b, before.n_parts, ng_a, after.n_parts)
-    return ClosedLoopResult(family.value, rec, test, len(parts), n_check_parts)
+    return ClosedLoopResult(family.value, rec, test, len(parts), n_check_parts, quality.oob_skill)

@@ -43,6 +43,34 @@ def _is_ng(values: pd.Series, positive: str) -> np.ndarray:
     return (values.astype(str) == positive).to_numpy()
 
 
+def _group_rows(
+    frame: pd.DataFrame, groups: str | Sequence[Any] | None, keep: np.ndarray
+) -> list[np.ndarray] | None:
+    """Row indices (after dropping incomplete rows) of each group for the cluster bootstrap, or None."""
+    if groups is None:
+        return None
+    if isinstance(groups, str):
+        if groups not in frame.columns:
+            raise InvalidInput(
+                f"the table has no group column '{groups}'",
+                f"표에 그룹 열 '{groups}'이(가) 없습니다",
+                code="unknown_column",
+                column=groups,
+            )
+        labels = frame[groups].to_numpy()
+    else:
+        labels = np.asarray(groups)
+        if len(labels) != len(frame):
+            raise InvalidInput(
+                f"groups has {len(labels)} labels for {len(frame)} rows",
+                f"그룹 레이블 {len(labels)}개가 행 {len(frame)}개와 맞지 않습니다",
+                code="bad_setting",
+            )
+    codes = pd.factorize(pd.Series(labels[keep]).astype(str))[0]
+    rows = [np.flatnonzero(codes == g) for g in range(codes.max() + 1)] if len(codes) else []
+    return rows if len(rows) >= 2 else None
+
+
 # ---- the quality model ------------------------------------------------------------------------------------------
 
 
@@ -51,7 +79,10 @@ class QualityModel:
     """Bootstrap ensemble of LightGBM classifiers of P(ng | set points) over the process parameters.
 
     Uncertainty is the spread across members, each trained on a bootstrap resample of the parts (Efron &
-    Tibshirani, *An Introduction to the Bootstrap*, 1993, ch. 6; bagging, Breiman 1996). When a trained
+    Tibshirani, *An Introduction to the Bootstrap*, 1993, ch. 6; bagging, Breiman 1996) — or, given `groups`
+    (e.g. the runs of a designed experiment), of whole groups: parts of one set point are not independent, and
+    resampling them one by one hides how little a few set points say about the response surface (cluster
+    bootstrap, Davison & Hinkley, *Bootstrap Methods and their Application*, 1997, §3.8). When a trained
     `sandan.learn.Classifier` is given, its chosen LightGBM hyper-parameters and round count are reused (it
     learned them leak-free); its own predictions stay the place for explanations of single parts.
     """
@@ -61,6 +92,9 @@ class QualityModel:
     observed: pd.DataFrame  # the parameter values the model was trained on (for the trust region)
     base_rate: float
     classifier: Any = None
+    outcomes: np.ndarray | None = None  # 1 = defective, per row of `observed`
+    # out-of-bag Brier skill against a constant rate (1 perfect, ≤ 0 no better than the mean; NaN unknown)
+    oob_skill: float = float("nan")
 
     @classmethod
     def fit(
@@ -73,6 +107,7 @@ class QualityModel:
         n_members: int = 8,
         n_rounds: int = 250,
         classifier: Any = None,
+        groups: str | Sequence[Any] | None = None,
         seed: int = 0,
     ) -> QualityModel:
         params = list(parameters or frame.attrs.get("params") or [])
@@ -113,12 +148,38 @@ class QualityModel:
             n_rounds = max(20, int(classifier.search_["n_rounds"]))
         X = data.to_numpy(dtype="float64")
         rng = np.random.default_rng(seed)
+        group_rows = _group_rows(frame, groups, keep)
         members = []
+        sse_model = sse_const = 0.0
         for b in range(n_members):
-            idx = rng.integers(0, len(y), len(y))
+            if group_rows is None:
+                idx = rng.integers(0, len(y), len(y))
+            else:  # cluster bootstrap: whole runs (set points) are drawn, not single parts
+                idx = np.concatenate(
+                    [group_rows[g] for g in rng.integers(0, len(group_rows), len(group_rows))]
+                )
             ds = lgb.Dataset(X[idx], y[idx], feature_name=params, free_raw_data=True)
             members.append(lgb.train({**lgb_params, "seed": seed + b}, ds, num_boost_round=n_rounds))
-        return cls(params, members, data, float(y.mean()), classifier)
+            oob = np.ones(len(y), dtype=bool)
+            oob[idx] = False
+            if (
+                oob.any()
+            ):  # held-out quality: the member against the in-bag defect rate on the parts it never saw
+                sse_model += float(((members[-1].predict(X[oob]) - y[oob]) ** 2).sum())
+                sse_const += float(((y[idx].mean() - y[oob]) ** 2).sum())
+        skill = 1.0 - sse_model / sse_const if sse_const > 0 else float("nan")
+        return cls(params, members, data, float(y.mean()), classifier, y, skill)
+
+    def observed_near(self, x: np.ndarray, tolerance: float = 0.1) -> tuple[int, int]:
+        """(parts, defective) observed within ± `tolerance` × the observed span of every parameter around `x` —
+        what the data itself says about a setting, e.g. the current one."""
+        if self.outcomes is None:
+            return 0, 0
+        X = self.observed[self.parameters].to_numpy(dtype="float64")
+        lo, hi = np.quantile(X, 0.005, axis=0), np.quantile(X, 0.995, axis=0)
+        span = np.where(hi > lo, hi - lo, np.maximum(np.abs(hi), 1.0) * 1e-3)
+        near = np.all(np.abs(X - np.asarray(x, dtype="float64")) <= tolerance * span, axis=1)
+        return int(near.sum()), int(self.outcomes[near].sum())
 
     def member_predictions(self, X: pd.DataFrame | np.ndarray) -> np.ndarray:
         """P(ng) from every member: members × rows."""
@@ -387,6 +448,7 @@ def recommend(
     allow_extrapolation: bool = False,
     max_changed: int | None = None,
     risk_aversion: float = 1.0,
+    confidence: float = 0.9,
     n_candidates: int = 4096,
     n_trials: int = 120,
     labels: Mapping[str, tuple[str, str]] | None = None,
@@ -398,7 +460,10 @@ def recommend(
     with the trust region (`TrustRegion`, points outside it are infeasible); `fixed` parameters stay at the given
     (or current) value; `max_changed=1` changes one parameter only. The score to minimise is the ensemble mean plus
     `risk_aversion` × its standard deviation (a lower-confidence-bound rule guards against chasing model noise,
-    Srinivas et al. 2010). A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
+    Srinivas et al. 2010). With one parameter, each line is scored by the `confidence` quantile of the members'
+    paired differences to the current point; the change chosen is the largest mean effect among those whose
+    quantile is below zero (the effect holds up under the ensemble's uncertainty). A change is only recommended when that quantile is below zero and — where parts were
+    made at the current settings — the expected rate beats their observed rate; otherwise nothing changes. A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
     (Bergstra et al. 2011), NSGA-II for several (Deb et al., *IEEE TEVC* 6(2), 2002). From the Pareto front the
     recommendation is the point with the least further objectives among those within 10 % (relative) of the
     lowest defect score.
@@ -459,6 +524,10 @@ def recommend(
 
     penalty_scale = 1.0
     free_idx = np.flatnonzero(free & (hi > lo))
+    if not 0.5 <= confidence < 1.0:
+        raise InvalidInput(
+            "confidence must be in [0.5, 1)", "confidence는 0.5 이상 1 미만이어야 합니다", code="bad_setting"
+        )
     if max_changed is not None and max_changed < 1:
         raise InvalidInput("max_changed must be ≥ 1", "max_changed는 1 이상이어야 합니다", code="bad_setting")
 
@@ -478,7 +547,14 @@ def recommend(
     C = np.vstack(cands)
     ex = np.zeros(len(C)) if allow_extrapolation else region.excess(C)
     ex[0] = 0.0  # the current settings are always a feasible answer ("change nothing")
-    s, _ = scores(C)
+    s, P_c = scores(C)
+    if max_changed == 1:
+        # one parameter: the largest mean predicted effect among the changes whose improvement holds up under the
+        # ensemble — the `confidence` quantile of the members' paired differences to the current point below zero
+        D = P_c - P_c[:, :1]
+        q = np.quantile(D, confidence, axis=0)
+        s = np.where(q < 0.0, D.mean(axis=0), 1.0 + q)
+        s[0] = 0.0
     F = np.column_stack([s + penalty_scale * ex, further(C)])
     trials_done = 0
 
@@ -525,7 +601,15 @@ def recommend(
     # 3. Pareto front of the feasible points, and the pick
     feasible = ex <= 1e-12
     Cf, Ff = C[feasible], F[feasible]
-    front = _non_dominated(Ff) if objectives else np.array([int(np.argmin(Ff[:, 0]))])
+    if objectives:
+        front = _non_dominated(Ff)
+    else:
+        # the best score among the points whose improvement over the current one holds up under the ensemble
+        # (`confidence` quantile of the members' paired differences below zero); the current point always does
+        Pf = model.member_predictions(Cf)
+        holds = np.quantile(Pf - Pf[:, :1], confidence, axis=0) < 0.0
+        holds[0] = True
+        front = np.array([int(np.argmin(np.where(holds, Ff[:, 0], np.inf)))])
     best_defect = Ff[front, 0].min()
     if objectives:
         ok = front[Ff[front, 0] <= best_defect * 1.10 + 1e-9]
@@ -538,10 +622,16 @@ def recommend(
         model.member_predictions(x_base[None, :])[:, 0],
         model.member_predictions(x_rec[None, :])[:, 0],
     )
-    if (
-        P_rec.mean() + risk_aversion * P_rec.std() >= P_cur.mean() + risk_aversion * P_cur.std()
-        and not objectives
-    ):
+    # ...nor one whose improvement is not significant: the members' paired differences must agree on a drop
+    # (their `confidence` quantile below zero), else "keep the current settings" is the answer.
+    not_better = P_rec.mean() + risk_aversion * P_rec.std() >= P_cur.mean() + risk_aversion * P_cur.std()
+    not_sure = np.quantile(P_rec - P_cur, confidence) >= 0.0
+    # ...nor one the model only believes because it misjudges the present: where parts were made at the current
+    # settings, the expected rate at the recommendation must beat their observed rate.
+    n_near, ng_near = model.observed_near(x_base)
+    if n_near >= 30:
+        not_sure = not_sure or P_rec.mean() >= ng_near / n_near
+    if (not_better or not_sure) and not objectives:
         x_rec = x_base.copy()
         P_rec = P_cur
     diff = P_rec - P_cur
