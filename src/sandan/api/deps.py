@@ -163,14 +163,20 @@ def parse_time(value: str, name: str) -> datetime:
             code="bad_time",
             field=name,
         ) from exc
-    if parsed.tzinfo is None:
+    return require_zone(parsed, name, value)
+
+
+def require_zone(value: datetime, name: str, shown: str | None = None) -> datetime:
+    """The time in UTC; a time without a zone is refused, never guessed (UTC or local)."""
+    if value.tzinfo is None:
+        shown = value.isoformat() if shown is None else shown
         raise InvalidInput(
-            f"{name}={value!r} has no time zone; add one such as Z or +09:00",
-            f"{name}={value!r}에 시간대가 없습니다. Z 또는 +09:00 처럼 붙이세요",
+            f"{name}={shown!r} has no time zone; add one such as Z or +09:00",
+            f"{name}={shown!r}에 시간대가 없습니다. Z 또는 +09:00 처럼 붙이세요",
             code="naive_time",
             field=name,
         )
-    return parsed.astimezone(UTC)
+    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from sandan.api.deps import (
     WriteTenant,
     company_router,
     machine_or_404,
+    require_zone,
     window,
 )
 from sandan.api.errors import ERROR_RESPONSES
@@ -210,19 +211,10 @@ def label_downtime(body: LabelIn, t: WriteTenant) -> Response:
     """Give a stored event (key: machine_id, start — the `event_start` of an unexplained row) a reason code. The
     store records who labelled it and when, and audits it; the downtime Pareto then counts the event under the
     reason and the unexplained list drops it. 404 `unknown_event` when no event has that key."""
-    if body.start.tzinfo is None:
-        # As every time the API takes: a time without a zone is refused, never guessed (UTC or local).
-        raise InvalidInput(
-            f"start={body.start.isoformat()!r} has no time zone; add one such as Z or +09:00 (send the "
-            "event_start of the unexplained list as it is)",
-            f"start={body.start.isoformat()!r}에 시간대가 없습니다. Z 또는 +09:00 처럼 붙이세요(미입력 정지 목록의 "
-            "event_start를 그대로 보내세요)",
-            code="naive_time",
-            field="start",
-        )
+    start = require_zone(body.start, "start")
     machine_or_404(t, body.machine_id)
     event = monitor_label_downtime(
-        t.store, t.company_id, body.machine_id, body.start, body.reason_code, t.user_id, body.note
+        t.store, t.company_id, body.machine_id, start, body.reason_code, t.user_id, body.note
     )
     return _json({"applied": True, "event": event})
 

@@ -247,23 +247,11 @@ def _ideal_per_part(parts: Mapping[str, Any], ideal: _IdealCycleTimes) -> np.nda
 
 #: How the additive elements are kept per (machine, shift instance) cell: times as exact integer microseconds
 #: and quantities as integers (summed exactly, then times divided into seconds), ideal times as float seconds.
-_INT_ELEMENTS = [
-    "planned_operation_time_s",
-    "planned_down_time_s",
-    "planned_busy_time_s",
-    "run_time_s",
-    "down_time_s",
-    "setup_time_s",
-    "idle_time_s",
-    "no_data_time_s",
-    "produced_qty",
-    "good_qty",
-    "scrap_qty",
-    "startup_scrap_qty",
-    "parts_without_ideal_qty",
-]
-_N_TIMES = 8  # the first _N_TIMES integer elements are microseconds
-_FLOAT_ELEMENTS = ["ideal_production_time_s", "ideal_good_time_s", "ideal_startup_scrap_time_s"]
+_INT_ELEMENTS = [c for c in ADDITIVE if not c.startswith("ideal_")]
+_N_TIMES = sum(c.endswith("_time_s") for c in _INT_ELEMENTS)  # the first _N_TIMES are microseconds
+
+
+_FLOAT_ELEMENTS = [c for c in ADDITIVE if c.startswith("ideal_")]
 _MACHINE_KEYS = ("machine_id", "line_id")
 _DOWN_STATES = (DOWN, SETUP, IDLE)
 _PARETO_COLUMNS = [
@@ -276,6 +264,15 @@ _PARETO_COLUMNS = [
     "share",
     "cumulative_share",
 ]
+
+
+def _elements(ints: np.ndarray, floats: np.ndarray) -> Columns:
+    """Named element columns from the integer (times in µs → seconds) and float element arrays."""
+    out: Columns = {
+        name: ints[:, j] / US if j < _N_TIMES else ints[:, j] for j, name in enumerate(_INT_ELEMENTS)
+    }
+    out.update((name, floats[:, j]) for j, name in enumerate(_FLOAT_ELEMENTS))
+    return out
 
 
 @dataclass
@@ -386,11 +383,7 @@ class OeeReport:
             first = np.flatnonzero(np.r_[True, sorted_inv[1:] != sorted_inv[:-1]])
             ints[sorted_inv[first]] = np.add.reduceat(self.cell_ints[order], first, axis=0)
             floats[sorted_inv[first]] = np.add.reduceat(self.cell_floats[order], first, axis=0)
-        sums: Columns = {}
-        for j, name in enumerate(_INT_ELEMENTS):
-            sums[name] = ints[:, j] / US if j < _N_TIMES else ints[:, j]
-        for j, name in enumerate(_FLOAT_ELEMENTS):
-            sums[name] = floats[:, j]
+        sums = _elements(ints, floats)
         return {name: sums[name] for name in ADDITIVE}
 
     def _table_columns(self, by: Sequence[str] | str) -> Columns:
@@ -534,11 +527,7 @@ class OeeReport:
                 "line_id": np.repeat(np.array([m.line_id for m in self.machines], dtype=object), n_s),
             }
             shift_cols = self.windows.shifts.iloc[np.tile(np.arange(n_s), n_m)].reset_index(drop=True)
-            elements: Columns = {}
-            for j, name in enumerate(_INT_ELEMENTS):
-                elements[name] = self.cell_ints[:, j] / US if j < _N_TIMES else self.cell_ints[:, j]
-            for j, name in enumerate(_FLOAT_ELEMENTS):
-                elements[name] = self.cell_floats[:, j]
+            elements = _elements(self.cell_ints, self.cell_floats)
             head = pd.DataFrame(cols, index=pd.RangeIndex(n_m * n_s))
             tail = pd.DataFrame({c: elements[c] for c in ADDITIVE}, index=pd.RangeIndex(n_m * n_s))
             self._basis = _plain_strings(pd.concat([head, shift_cols, tail], axis=1))

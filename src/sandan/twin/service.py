@@ -598,6 +598,36 @@ def optimize_line(
     return out
 
 
+def _mapping_or_text(
+    text: str,
+    fmt: str,
+    formats: tuple[str, ...],
+    yaml_fmt: str,
+    what: tuple[str, str],
+    empty: tuple[str, str, str],
+) -> Any:
+    """Check `fmt` and that `text` is not empty; the parsed YAML/JSON when `fmt` is `yaml_fmt` or `auto` (None when
+    `auto` text is not YAML: a plain-number format). `auto` text with "key:" was meant as YAML, so its YAML error
+    stands."""
+    if fmt not in formats:
+        raise InvalidInput(
+            f"unknown format {fmt!r}; use one of {', '.join(formats)}",
+            f"알 수 없는 형식 {fmt!r}입니다. {', '.join(formats)} 중 하나를 쓰세요",
+            code="bad_format",
+            field="format",
+        )
+    if not (text or "").strip():
+        raise InvalidInput(empty[0], empty[1], code=empty[2], field="text")
+    if fmt not in ("auto", yaml_fmt):
+        return None
+    try:
+        return load_yaml(text, what[0], what[1], field="text")
+    except InvalidInput:
+        if fmt == yaml_fmt or ":" in text:
+            raise
+        return None
+
+
 # ---- line balancing -----------------------------------------------------------------------------------------------
 
 BALANCE_FORMATS = ("auto", "yaml", "in2")
@@ -606,27 +636,18 @@ BALANCE_FORMATS = ("auto", "yaml", "in2")
 def parse_balance(text: str, fmt: str = "auto", name: str = "line") -> bal.LineProblem:
     """A line-balancing problem from text: tasks as YAML/JSON (`sandan.twin.balance.parse_line_problem`) or Scholl's
     `.IN2` precedence-graph format; `auto` takes YAML when the text is a mapping."""
-    if fmt not in BALANCE_FORMATS:
-        raise InvalidInput(
-            f"unknown format {fmt!r}; use one of {', '.join(BALANCE_FORMATS)}",
-            f"알 수 없는 형식 {fmt!r}입니다. {', '.join(BALANCE_FORMATS)} 중 하나를 쓰세요",
-            code="bad_format",
-            field="format",
-        )
-    if not (text or "").strip():
-        raise InvalidInput(
+    data = _mapping_or_text(
+        text,
+        fmt,
+        BALANCE_FORMATS,
+        "yaml",
+        ("the line", "라인"),
+        (
             "the line is empty; paste tasks (YAML) or a precedence graph in the .IN2 format",
             "라인이 비어 있습니다. 작업 목록(YAML)이나 .IN2 형식의 선후관계 그래프를 붙여 넣으세요",
-            code="empty_line_problem",
-            field="text",
-        )
-    data: Any = None
-    if fmt in ("auto", "yaml"):
-        try:
-            data = load_yaml(text, "the line", "라인", field="text")
-        except InvalidInput:
-            if fmt == "yaml" or ":" in text:
-                raise
+            "empty_line_problem",
+        ),
+    )
     if fmt == "yaml" or isinstance(data, Mapping):
         return bal.parse_line_problem(data, name=name)
     return bal.parse_in2(text, name=name)
@@ -739,28 +760,18 @@ SHOP_FORMATS = ("auto", "orders", "jsplib")
 def parse_shop(text: str, fmt: str = "auto", name: str = "orders") -> sched.ShopInstance:
     """A shop from text: shop orders as YAML/JSON (`sandan.twin.schedule.parse_shop_orders`) or the standard
     job-shop format (`parse_jsplib`); `auto` takes YAML when the text is a mapping."""
-    if fmt not in SHOP_FORMATS:
-        raise InvalidInput(
-            f"unknown format {fmt!r}; use one of {', '.join(SHOP_FORMATS)}",
-            f"알 수 없는 형식 {fmt!r}입니다. {', '.join(SHOP_FORMATS)} 중 하나를 쓰세요",
-            code="bad_format",
-            field="format",
-        )
-    if not (text or "").strip():
-        raise InvalidInput(
+    data = _mapping_or_text(
+        text,
+        fmt,
+        SHOP_FORMATS,
+        "orders",
+        ("the shop orders", "작업 지시"),
+        (
             "the shop is empty; paste shop orders (YAML) or a job-shop instance",
             "작업 지시가 비어 있습니다. 작업 지시(YAML)나 잡숍 인스턴스를 붙여 넣으세요",
-            code="empty_shop",
-            field="text",
-        )
-    data: Any = None
-    if fmt in ("auto", "orders"):
-        try:
-            data = load_yaml(text, "the shop orders", "작업 지시", field="text")
-        except InvalidInput:
-            # `auto`: a job-shop instance is plain numbers; text with "key:" was meant as shop orders.
-            if fmt == "orders" or ":" in text:
-                raise
+            "empty_shop",
+        ),
+    )
     if fmt == "orders" or isinstance(data, Mapping):
         return sched.parse_shop_orders(data, name=name)
     return sched.parse_jsplib(text, name=name)
