@@ -82,6 +82,26 @@ def test_guard_refuses_a_copy_and_a_class_of_a_numeric_target():
     assert {r.column for r in refused} == {"rul_hours", "near_end"}
 
 
+def test_guard_keeps_a_sensor_with_a_few_odd_rows_next_to_a_numeric_target():
+    # A near-constant sensor (or its rolling mean) with one or two odd readings, or a setting changed once while
+    # the target has long ties in file order, is not a class cut of the target: it must stay a feature.
+    rng = np.random.default_rng(2)
+    n = 600
+    rul = np.repeat(np.arange(12.0), 50)  # long ties, in file order
+    frame = pd.DataFrame(
+        {
+            "vibration": rng.normal(0, 1, n),
+            "odd_once": np.r_[np.full(n - 1, 1.3), [1.4]],
+            "odd_twice": np.r_[np.full(n - 2, 518.67), [518.7, 518.7]],
+            "setting": np.r_[np.full(n - 37, 100.0), np.full(37, 60.0)],  # changed inside the last tie
+            "rul": rul,
+        }
+    )
+    features, refused = screen_columns(frame, "rul", task="regression")
+    assert not refused, [r.en for r in refused]
+    assert features == ["vibration", "odd_once", "odd_twice", "setting"]
+
+
 def test_asking_for_a_refused_column_raises_with_its_name(ai4i):
     with pytest.raises(InvalidInput) as err:
         Classifier(time_budget_s=1, features=["Torque [Nm]", "HDF"]).fit(ai4i.iloc[:2000], "Machine failure")

@@ -19,6 +19,8 @@ TEXT_ID_UNIQUE_RATIO = 0.5
 # A flag whose raised rows are this pure in one class was written down after the outcome was known.
 OUTCOME_PURITY = 0.98
 FLAG_RARE = 0.05
+# Rows each value of a candidate class cut must hold before contiguity along the target counts as evidence.
+CLASS_CUT_MIN_ROWS = 5
 
 
 @dataclass(frozen=True)
@@ -166,9 +168,13 @@ def _outcome_for_number(col: str, s: pd.Series, y: pd.Series, target: str) -> Re
                 f"결과를 다른 단위나 식으로 옮긴 열입니다",
             )
     k = sv.nunique()
-    if k <= 10:
+    if k <= 10 and sv.value_counts().min() >= CLASS_CUT_MIN_ROWS:
         # A class cut from the target changes value only at the cut points when rows are sorted by the target.
-        order = np.argsort(yv.to_numpy(), kind="stable")
+        # Ties of the target are broken at random: a value a class cut takes is the same across a tie, while a
+        # column written in file order (a setting changed once, a sensor's few odd rows) must not look contiguous.
+        # A value held by a handful of rows is contiguous by chance too often to prove anything.
+        tie_break = np.random.default_rng(0).random(len(yv))
+        order = np.lexsort((tie_break, yv.to_numpy()))
         codes = _codes(sv.reset_index(drop=True))[order]
         changes = int(np.count_nonzero(np.diff(codes)))
         if changes <= 2 * (k - 1):
