@@ -254,7 +254,10 @@ def _print_receipt(receipt) -> None:
 def demo(
     port: Annotated[int, typer.Option(help="Web UI port. 웹 포트.")] = 8600,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    history_hours: Annotated[float, typer.Option(help="Hours of history generated at start.")] = 8.0,
+    history_hours: Annotated[
+        float,
+        typer.Option(help="Hours of history generated at start (24 fills the monitoring pages' day view)."),
+    ] = 24.0,
     ai4i: Annotated[Path | None, typer.Option(help="AI4I 2020 CSV to replay on the milling machine.")] = None,
     duration: Annotated[
         float | None, typer.Option(help="Stop after this many seconds (default: run until Ctrl-C).")
