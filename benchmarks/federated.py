@@ -22,6 +22,7 @@ from sandan.learn.federated import (
     DPConfig,
     FedAvg,
     FedProx,
+    HistBoost,
     Schema,
     TreeBagging,
     compare,
@@ -137,6 +138,7 @@ def _progress(msg: str) -> None:
 
 
 STRATEGIES = {
+    "histboost": lambda: HistBoost(),
     "trees": lambda: TreeBagging(),
     "fedavg": lambda: FedAvg(),
     "fedprox": lambda: FedProx(mu=0.1),

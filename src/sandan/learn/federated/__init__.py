@@ -5,6 +5,7 @@ real mode runs them over Flower's gRPC transport with TLS and node authenticatio
 
 from sandan.learn.federated.client import CompanyClient, Schema
 from sandan.learn.federated.evaluation import CompanyGain, Comparison, compare
+from sandan.learn.federated.histboost import HistBoost
 from sandan.learn.federated.privacy import DPConfig, epsilon
 from sandan.learn.federated.protocol import FederationFailed, Payload
 from sandan.learn.federated.simulation import InProcessTransport, injection_federation, split_non_iid
@@ -26,5 +27,6 @@ __all__ = [
     "FedAvg",
     "FedProx",
     "FederatedModel",
+    "HistBoost",
     "TreeBagging",
 ]

@@ -21,7 +21,7 @@ from sandan.learn.automl import LinearModel
 from sandan.learn.features import Derived, FeatureSpace
 from sandan.learn.federated import privacy, secagg
 from sandan.learn.federated.protocol import Payload
-from sandan.learn.federated.trees import TreePack, checked_arrays, pack_booster
+from sandan.learn.federated.trees import TREE_ARRAYS, TreePack, checked_arrays, pack_booster
 from sandan.learn.guard import check_requested, screen_columns
 from sandan.learn.splits import stratified_splits
 
@@ -227,6 +227,8 @@ class CompanyClient:
             "trees": self._trees,
             "linear": self._linear,
             "validate": self._validate,
+            "sketch": self._sketch,
+            "hist": self._hist,
             "secagg": lambda r: secagg.answer(self, r),
         }.get(task)
         if handler is None:
@@ -291,6 +293,96 @@ class CompanyClient:
         data = lgb.Dataset(on_grid(X, grid), y, init_score=init, free_raw_data=True)
         booster = lgb.train(params, data, num_boost_round=int(c.get("local_rounds", 5)))
         return Payload(pack_booster(booster).arrays)
+
+    def _sketch(self, request: Payload) -> Payload:
+        """Counts of this company's training values of each numeric column in the federation's fine grid
+        (`lo` + k × `step`, values outside at its ends), scaled by the request's `scale` (HistBoost's bin grid)."""
+        c = request.config
+        k = int(c.get("sketch_bins", 1024))
+        num = [j for j in range(self.X_fit.shape[1]) if j not in self.schema.cat_index]
+        lo = np.asarray(request.arrays["lo"], float).reshape(-1)
+        step = np.asarray(request.arrays["step"], float).reshape(-1)
+        if lo.shape != (len(num),) or step.shape != (len(num),) or not (step > 0).all():
+            raise ValueError(f"fine grid for {lo.shape} columns, this company has {len(num)} numeric ones")
+        V = self.X_fit[:, num]
+        at = np.clip(np.floor((V - lo) / step), 0, k - 1)
+        ok = np.isfinite(V)
+        key = (np.arange(len(num))[None, :] * k + np.where(ok, at, 0).astype(np.int64))[ok]
+        counts = np.bincount(key, minlength=len(num) * k).reshape(len(num), k)
+        return Payload({"counts": counts * float(c.get("scale", 1.0))})
+
+    def _hist(self, request: Payload) -> Payload:
+        """Per open node, column and bin of the federation's grid: the sums of the log-loss gradient, hessian and
+        row count of this company's rows under the current model, scaled by `scale` (one HistBoost level).
+
+        `part_*` are the splits the server chose so far in the tree being grown (heap order: node k's children
+        are 2k + 1 and 2k + 2; feature −1: a leaf); `want` the heap indices of the nodes to sum for."""
+        c, a = request.config, request.arrays
+        every = c.get("rows") == "all"
+        key = "all" if every else "fit"
+        X = np.vstack([self.X_fit, self.X_val]) if every else self.X_fit
+        y = np.concatenate([self.y_fit, self.y_val]) if every else self.y_fit
+        edges = np.asarray(a["edges"], float)
+        if edges.ndim != 2 or edges.shape[0] != X.shape[1]:
+            raise ValueError(f"bin edges of shape {edges.shape} for {X.shape[1]} columns")
+        B = edges.shape[1] + 1
+        tag = hash(edges.tobytes())
+        cache = self._cache[key]
+        if cache.get("edges") != tag:
+            bins = np.empty(X.shape, np.int64)
+            for j in range(X.shape[1]):
+                bins[:, j] = np.searchsorted(edges[j], X[:, j], side="left")
+            bins[np.isnan(X)] = B  # missing values: the last bin
+            cache["edges"], cache["bins"] = tag, bins
+        bins = cache["bins"]
+        model = {k: v for k, v in a.items() if k in TREE_ARRAYS or k == "base"}
+        p = expit(model_raw(self.schema, X, model, cache))
+        g, h = p - y, p * (1 - p)
+        feature = np.asarray(a["part_feature"]).astype(np.int64)
+        thr = np.asarray(a["part_threshold"], float)
+        dleft = np.asarray(a["part_default_left"]).astype(bool)
+        level = int(c.get("level", 0))
+        if not len(feature) == len(thr) == len(dleft) == 2**level - 1:
+            raise ValueError("the partial tree does not match its level")
+        if len(feature) and (feature.max() >= X.shape[1]):
+            raise ValueError("a split refers to a column this company does not have")
+        node = np.zeros(len(X), np.int64)
+        alive = np.ones(len(X), bool)
+        rows = np.arange(len(X))
+        for _ in range(level):
+            f = feature[node]
+            alive &= f >= 0
+            v = X[rows, np.maximum(f, 0)]
+            left = np.where(np.isnan(v), dleft[node], v <= thr[node])
+            node = np.where(alive, 2 * node + 1 + (~left), node)
+        want = np.asarray(a["want"]).astype(np.int64)
+        slot = np.full(2 ** (level + 1), -1, np.int64)
+        if len(want) and (want.min() < 2**level - 1 or want.max() >= 2 ** (level + 1) - 1):
+            raise ValueError("asked for nodes outside the level")
+        slot[want] = np.arange(len(want))
+        s = np.where(alive, slot[np.minimum(node, len(slot) - 1)], -1)
+        keep = s >= 0
+        F = X.shape[1]
+        idx = ((s[keep, None] * F + np.arange(F)[None, :]) * (B + 1) + bins[keep]).ravel()
+        size = len(want) * F * (B + 1)
+        scale = float(c.get("scale", 1.0))
+        out = {}
+        for name, w in (("g", g[keep]), ("h", h[keep]), ("n", np.ones(int(keep.sum())))):
+            out[name] = np.bincount(idx, np.repeat(w, F), minlength=size).reshape(len(want), F, B + 1) * scale
+        self._tree_params = {
+            "objective": "binary",
+            "learning_rate": float(c.get("learning_rate", 0.1)),
+            "num_leaves": int(c.get("num_leaves", 31)),
+            "min_child_samples": int(c.get("min_child_samples", 5)),
+            "lambda_l2": float(c.get("lambda_l2", 1.0)),
+            "max_bin": int(c.get("max_bin", 255)),
+            "verbosity": -1,
+            "num_threads": 1,
+            "deterministic": True,
+            "force_col_wise": True,
+            "seed": self.seed,
+        }
+        return Payload(out)
 
     def _linear(self, request: Payload) -> Payload:
         c, a = request.config, request.arrays

@@ -24,6 +24,8 @@ TASKS = {
     "trees": None,  # a tree package (see trees.TREE_ARRAYS)
     "linear": {"delta"},
     "validate": {"tp", "fp", "fn", "logloss", "n"},
+    "sketch": {"counts"},  # value counts on the federation's fine grid (HistBoost's bin edges)
+    "hist": {"g", "h", "n"},  # per node, column and bin: sums of gradient, hessian and rows (HistBoost)
     "secagg": {"message"},  # one SecAgg+ stage message (secagg.py), Flower's record serialised to bytes
 }
 MAX_ARRAY_VALUES = 5_000_000

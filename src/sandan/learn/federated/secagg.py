@@ -179,9 +179,13 @@ class SecureTransport:
     Weights: each company's training rows (the `size` replies seen passing through), or 1 each when the request
     carries a DP `clip`."""
 
-    def __init__(self, inner, settings: SecureAggregation | None = None, *, task: str = "linear") -> None:
+    def __init__(
+        self, inner, settings: SecureAggregation | None = None, *, task: str | tuple[str, ...] = "linear"
+    ) -> None:
         _install_prg()
-        self.inner, self.settings, self.task = inner, settings or SecureAggregation(), task
+        self.inner, self.settings = inner, settings or SecureAggregation()
+        self.tasks = (task,) if isinstance(task, str) else tuple(task)
+        self.task = self.tasks[0]
         self.sizes: dict[str, int] = {}
         self.rounds: list[SecureRound] = []
 
@@ -192,16 +196,16 @@ class SecureTransport:
         return self.rounds[-1].properties if self.rounds else None
 
     def ask(self, task: str, request: Payload, timeout_s: float) -> tuple[list[Reply], list[Failure]]:
-        if task != self.task:
+        if task not in self.tasks:
             replies, failures = self.inner.ask(task, request, timeout_s)
             if task == "size":
                 for r in replies:
                     n = np.asarray(r.payload.arrays.get("n", [0])).reshape(-1)
                     self.sizes[r.company] = int(n[0]) if n.size else 0
             return replies, failures
-        return self._secure(request, timeout_s)
+        return self._secure(task, request, timeout_s)
 
-    def _secure(self, request: Payload, timeout_s: float) -> tuple[list[Reply], list[Failure]]:
+    def _secure(self, task: str, request: Payload, timeout_s: float) -> tuple[list[Reply], list[Failure]]:
         from flwr.app import ArrayRecord, ConfigRecord, Context, RecordDict
         from flwr.common import FitIns, Parameters
         from flwr.server.compat.legacy_context import LegacyContext
@@ -238,7 +242,7 @@ class SecureTransport:
         fit_ins = {
             c: FitIns(
                 Parameters([encode(request)], "sandan"),
-                {"task": self.task, "weight": int(max(weights[c], 1))},
+                {"task": task, "weight": int(max(weights[c], 1))},
             )
             for c in companies
         }
@@ -331,7 +335,10 @@ def _node_ids(companies: list[str]) -> dict[str, int]:
 
 def _expected_shapes(request: Payload) -> list[tuple[int, ...]] | None:
     """Shapes of the masked vector a company must send: Flower's weight factor (1,) then the update's arrays —
-    for the `linear` task one `delta` the shape of `w`."""
+    for the `linear` task one `delta` the shape of `w`; for other tasks the request's config `shapes` (a JSON list,
+    the arrays in the order of their names)."""
+    if "shapes" in request.config:
+        return [(1,), *(tuple(int(d) for d in s) for s in json.loads(str(request.config["shapes"])))]
     if "w" in request.arrays:
         return [(1,), tuple(np.asarray(request.arrays["w"]).shape)]
     return None
