@@ -8,8 +8,9 @@ histograms the server only ever sees summed.
    categories (codes 0 … k−1) are cut between codes.
 2. A tree grows level by level. Each level is one round: the server sends the current model and the splits chosen
    so far in this tree; every company computes the binary log-loss gradient g = p − y and hessian h = p(1 − p) of
-   its rows under the current model, follows each row down the partial tree, and returns for every open node,
-   column and bin the sums of g, h and the row count (`hist`). With secure aggregation (the default) the `hist`
+   its rows under the current model, follows each row down the partial tree, and returns for every node asked,
+   column and bin the sums of g, h and the row count (`hist`). Only left children are asked for: a right
+   child's histogram is its parent's minus its sibling's (both summed over the same companies). With secure aggregation (the default) the `hist`
    and `sketch` tasks run as SecAgg+ rounds (`secagg.SecureTransport`): the server learns the sum over the
    companies, never one company's histogram.
 3. The server picks each node's split from the summed histograms — gain G_L²/(H_L+λ) + G_R²/(H_R+λ) − G²/(H+λ),
@@ -19,7 +20,8 @@ histograms the server only ever sees summed.
    companies' own thresholds, fine-tuning, evaluation and the catalogue read them unchanged.
 
 The number of trees is chosen on the companies' validation parts (summed log loss, as TreeBagging); the decision
-threshold on the summed validation counts. Rounds: `depth` per tree, plus one validation round per tree.
+threshold on the summed validation counts. Rounds: `depth` per tree (one more where a company dropped between a
+parent's and its children's round), plus one validation round per tree.
 """
 
 from __future__ import annotations
@@ -154,9 +156,8 @@ class HistBoost:
         step = 2 * SKETCH_SDS * sd / self.sketch_bins
         config = {"sketch_bins": self.sketch_bins, "scale": scale, "clip": CLIP}
         config["shapes"] = json.dumps([[len(numeric), self.sketch_bins]])
-        counts = self._sum(server, transport, "sketch", Payload({"lo": lo, "step": step}, config), 0, scale)[
-            "counts"
-        ]
+        sums, _ = self._sum(server, transport, "sketch", Payload({"lo": lo, "step": step}, config), 0, scale)
+        counts = sums["counts"]
         if counts.shape != (len(numeric), self.sketch_bins):
             raise FederationFailed(
                 f"value counts of shape {counts.shape}, expected {(len(numeric), self.sketch_bins)}",
@@ -183,48 +184,41 @@ class HistBoost:
 
     # ---- one tree -----------------------------------------------------------------------------------------
     def _tree(self, server, transport, model: TreePack, base, edges, scale, t: int, extra) -> TreePack:
-        """Grow one tree level by level, one summed-histogram round per level, and return it as a TreePack."""
+        """Grow one tree level by level and return it as a TreePack. Each level is one summed-histogram round for
+        the left children only: a right child's histogram is its parent's minus its sibling's, when both were summed
+        over the same companies (else one more round sums the right children afresh)."""
         n_heap = 2 ** (self.depth + 1) - 1
         feature = np.full(n_heap, -1, np.int32)
         threshold = np.zeros(n_heap)
         default_left = np.zeros(n_heap, np.int8)
         value: dict[int, float] = {}  # leaf heap index -> leaf value
+        hist: dict[int, tuple[np.ndarray, frozenset]] = {}  # node -> (G, H, N stacked, companies summed)
         open_nodes = [0]
-        F, B = edges.shape[0], edges.shape[1] + 1
         for level in range(self.depth):
             if not open_nodes:
                 break
-            want = np.asarray(open_nodes, np.int64)
-            request = Payload(
-                {
-                    **model.arrays,
-                    "base": base,
-                    "edges": edges,
-                    "part_feature": feature[: 2**level - 1],
-                    "part_threshold": threshold[: 2**level - 1],
-                    "part_default_left": default_left[: 2**level - 1],
-                    "want": want,
-                },
-                {
-                    **extra,
-                    "round": t,
-                    "level": level,
-                    "scale": scale,
-                    "clip": CLIP,
-                    "shapes": json.dumps([[len(want), F, B + 1]] * 3),
-                    **self._lgb_settings(),
-                },
-            )
-            sums = self._sum(server, transport, "hist", request, t, scale)
-            G, H, N = sums["g"], sums["h"], sums["n"]
-            if G.shape != (len(want), F, B + 1) or H.shape != G.shape or N.shape != G.shape:
-                raise FederationFailed(
-                    f"tree {t} level {level}: histograms of shape {G.shape}, expected {(len(want), F, B + 1)}",
-                    f"{t}번째 트리 {level}단계: 히스토그램 크기가 다릅니다",
-                    code="round_failed",
+            parts = (feature[: 2**level - 1], threshold[: 2**level - 1], default_left[: 2**level - 1])
+            ask = [n for n in open_nodes if n == 0 or n % 2 == 1]  # the root, or left children
+            got, who = self._hist(server, transport, model, base, edges, scale, t, level, parts, ask, extra)
+            for n, h in zip(ask, got, strict=True):
+                hist[n] = (h, who)
+            fresh = []
+            for n in open_nodes:
+                if n in hist:
+                    continue
+                parent, sibling = hist[(n - 1) // 2], hist[n - 1]
+                if parent[1] == sibling[1]:
+                    hist[n] = (parent[0] - sibling[0], sibling[1])
+                else:
+                    fresh.append(n)
+            if fresh:
+                got, who = self._hist(
+                    server, transport, model, base, edges, scale, t, level, parts, fresh, extra
                 )
-            H = np.maximum(H, 0.0)
-            N = np.maximum(np.round(N), 0.0)
+                for n, h in zip(fresh, got, strict=True):
+                    hist[n] = (h, who)
+            stacked = np.stack([hist[n][0] for n in open_nodes])
+            G, H, N = stacked[:, 0], np.maximum(stacked[:, 1], 0.0), np.maximum(np.round(stacked[:, 2]), 0.0)
             split = best_splits(
                 G,
                 H,
@@ -254,6 +248,41 @@ class HistBoost:
             open_nodes = nxt
         return _pack(feature, threshold, default_left, value)
 
+    def _hist(self, server, transport, model, base, edges, scale, t, level, parts, nodes, extra):
+        """One round: the companies' histograms of these nodes, summed — (nodes, 3, columns, bins + 1) with
+        gradient, hessian and rows — and the companies summed."""
+        F, B = edges.shape[0], edges.shape[1] + 1
+        want = np.asarray(nodes, np.int64)
+        request = Payload(
+            {
+                **model.arrays,
+                "base": base,
+                "edges": edges,
+                "part_feature": parts[0],
+                "part_threshold": parts[1],
+                "part_default_left": parts[2],
+                "want": want,
+            },
+            {
+                **extra,
+                "round": t,
+                "level": level,
+                "scale": scale,
+                "clip": CLIP,
+                "shapes": json.dumps([[len(want), F, B + 1]] * 3),
+                **self._lgb_settings(),
+            },
+        )
+        sums, who = self._sum(server, transport, "hist", request, t, scale)
+        shape = (len(want), F, B + 1)
+        if any(np.shape(sums.get(k)) != shape for k in ("g", "h", "n")):
+            raise FederationFailed(
+                f"tree {t} level {level}: histograms of shape {np.shape(sums.get('g'))}, expected {shape}",
+                f"{t}번째 트리 {level}단계: 히스토그램 크기가 다릅니다",
+                code="round_failed",
+            )
+        return np.stack([sums["g"], sums["h"], sums["n"]], axis=1), who
+
     def _leaf(self, g: float, h: float) -> float:
         return float(-self.learning_rate * g / (max(h, 0.0) + self.lambda_l2))
 
@@ -273,7 +302,8 @@ class HistBoost:
         replies = server.ask(transport, task, request, rnd)
         if isinstance(transport, secagg.SecureTransport):
             first = replies[0].payload.arrays
-            return {k: np.asarray(v, float) * len(replies) / scale for k, v in first.items()}
+            who = frozenset(r.company for r in replies)
+            return {k: np.asarray(v, float) * len(replies) / scale for k, v in first.items()}, who
         shapes = [tuple(s) for s in json.loads(str(request.config["shapes"]))]
         names = sorted(replies[0].payload.arrays)
         kept = []
@@ -296,9 +326,10 @@ class HistBoost:
                 f"{rnd}번째 라운드({task}): 유효한 응답이 {len(kept)}개뿐입니다",
                 code="round_failed",
             )
-        return {
+        sums = {
             k: np.sum([np.asarray(r.payload.arrays[k], float) for r in kept], axis=0) / scale for k in names
         }
+        return sums, frozenset(r.company for r in kept)
 
 
 def best_splits(G, H, N, edges, lam, min_rows, min_hess, min_gain) -> dict[str, np.ndarray]:
