@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from sandan.learn.federated import CompanyClient, FedAvg, FederationFailed, TreeBagging, secagg
+from sandan.learn.federated import CompanyClient, FedAvg, FederationFailed, HistBoost, TreeBagging, secagg
 from sandan.learn.federated.client import candidate_pairs
 from sandan.learn.federated.flower import FlowerServer, _flower_client, generate_key, join
 from sandan.learn.federated.protocol import decode
@@ -83,6 +83,42 @@ def test_a_federation_trains_over_tls_and_only_model_updates_cross_the_wire(fed,
             assert set(payload.arrays["votes"]) <= {0.0, 1.0}
         if task == "validate":  # summed counts on a fixed threshold grid, whatever the company's size
             assert payload.arrays["tp"].shape == (99,)
+
+
+def test_histogram_boosting_over_tls_sends_only_masked_sums_of_histograms(fed, companies):
+    from flwr.common import bytes_to_ndarray
+
+    clients = {c: CompanyClient(c, frame, SCHEMA) for c, frame in companies.items()}
+    for c, client in clients.items():
+        fed.join(c, client)
+    assert fed.server.wait_for(3, 20) == sorted(companies)
+    model = HistBoost(trees=2, depth=3, bins=32, sketch_bins=256, patience=9).run(fed.server, SCHEMA)
+    assert model.arrays["tree_nodes"].sum() > 0 and model.privacy["secure_aggregation"]["companies"] == 3
+    ups = [(c, task, decode(data)) for d, c, task, data in fed.wire if d == "up"]
+    # Histograms and value counts never cross in the clear: only SecAgg+ stage messages carry them.
+    assert {task for _, task, _ in ups} == {"pairs", "size", "moments", "validate", secagg.TASK}
+    F = model.schema.n_inputs
+    masked = []
+    for company, task, payload in ups:
+        n_rows = len(companies[company])
+        for name, a in payload.arrays.items():
+            if task != secagg.TASK:  # no array is per row
+                assert not any(0.5 * n_rows <= d <= n_rows for d in a.shape), (task, name, a.shape)
+        if task == secagg.TASK and payload.arrays["message"].size:
+            cfg = secagg._unpack(payload.arrays["message"]).config_records["secaggplus_configs"]
+            if "masked_params" in cfg:
+                masked.append([bytes_to_ndarray(b) for b in cfg["masked_params"]])
+    # Each masked vector: Flower's weight factor, then the summed-to-be arrays — value counts per column and fine
+    # bin, or gradient, hessian and row sums per node, column and bin; nothing has a row dimension.
+    assert masked
+    for factor, *arrays in masked:
+        assert factor.shape == (1,)
+        shapes = {a.shape for a in arrays}
+        assert len(shapes) == 1
+        shape = shapes.pop()
+        assert shape[-1] == 256 or shape[1:] == (F, 33), shape
+        # Masked: spread over the modulus, not the quantised values of [0, 2^22].
+        assert (np.concatenate([a.ravel() for a in arrays]) > 2**22).mean() > 0.75
 
 
 def test_a_company_without_its_registered_key_is_refused_and_never_gets_a_task(fed, companies):
