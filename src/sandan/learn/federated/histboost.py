@@ -20,7 +20,8 @@ histograms the server only ever sees summed.
    companies' own thresholds, fine-tuning, evaluation and the catalogue read them unchanged.
 
 The number of trees is chosen on the companies' validation parts (summed log loss, as TreeBagging); the decision
-threshold on the summed validation counts. Rounds: `depth` per tree (one more where a company dropped between a
+threshold on the summed validation counts; then (`refit`) that many trees are grown again from the start on all of
+each company's rows. Rounds: `depth` per tree (one more where a company dropped between a
 parent's and its children's round), plus one validation round per tree.
 """
 
@@ -67,7 +68,7 @@ class HistBoost:
     )
     sketch_bins: int = 8192
     patience: int = 20
-    refit: bool = False  # after choosing the trees, grow them again on all rows (validation part included)
+    refit: bool = True  # after choosing the trees, grow them again on all rows (validation part included)
     min_clients: int = 2
     timeout_s: float = 60.0
     derive: bool = True  # choose products/differences of columns by vote first
