@@ -18,6 +18,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput
+from sandan.twin import tabu
 from sandan.twin.inputs import load_json, load_yaml, read_text, whole
 
 Objective = Literal["makespan", "tardiness", "weighted"]
@@ -870,14 +871,17 @@ def solve_jobshop(
     seed: int = 0,
     log: bool = False,
     parameters: Mapping[str, Any] | None = None,
+    local_search_s: float | None = None,
 ) -> ScheduleResult:
     """Schedule `instance` on CP-SAT and confirm the result with `check_schedule`.
 
     objective: "makespan", "tardiness" (total weighted tardiness of jobs with a due date) or "weighted"
     (`weights[0]` × makespan + `weights[1]` × tardiness). `warm_start=True` hints the best dispatching-rule
-    schedule; a schedule may be given instead. `progress` is called from the solver's threads on every new
-    incumbent and bound, so it must return quickly. `parameters` sets further CP-SAT parameters by name
-    (SatParameters fields), for experiments.
+    schedule; a schedule may be given instead. For the makespan of a classic job shop (one machine per operation,
+    no setups) a tabu search (`sandan.twin.tabu`) first shortens the dispatching schedule for up to
+    `local_search_s` seconds (default: a tenth of the time limit, at most 5 s; 0 turns it off), all within
+    `time_limit_s`. `progress` is called from the solver's threads on every new incumbent and bound, so it must
+    return quickly. `parameters` sets further CP-SAT parameters by name (SatParameters fields), for experiments.
     """
     if objective not in OBJECTIVES:
         raise _bad(
@@ -898,6 +902,16 @@ def solve_jobshop(
             candidates.items(), key=lambda kv: _objective_value(instance, kv[1], objective, weights)
         )
         warm = {"source": rule, "objective_value": _objective_value(instance, hint, objective, weights)}
+        budget = min(time_limit_s / 10, 5.0) if local_search_s is None else local_search_s
+        if objective == "makespan" and budget > 0 and tabu.applies_to(instance):
+            improved = tabu.improve_makespan(
+                instance, hint, time_limit_s=budget, lower_bound=makespan_lower_bound(instance), seed=seed
+            )
+            if schedule_makespan(improved) < schedule_makespan(hint) and not check_schedule(
+                instance, improved
+            ):
+                hint = improved
+                warm = {"source": f"{rule}+tabu", "objective_value": schedule_makespan(hint)}
     elif warm_start:
         hint = list(warm_start)
         if check_schedule(instance, hint):

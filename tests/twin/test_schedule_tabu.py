@@ -1,0 +1,91 @@
+"""Specification of `sandan.twin.tabu`: the tabu search that shortens the warm start of a classic job shop."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandan.twin import tabu
+from sandan.twin.schedule import (
+    DISPATCH_RULES,
+    Job,
+    Operation,
+    ShopInstance,
+    check_schedule,
+    dispatch_schedule,
+    makespan_lower_bound,
+    read_jsplib,
+    schedule_makespan,
+    solve_jobshop,
+)
+from tests.conftest import require_dataset
+from tests.twin.test_schedule import brute_force_makespan, flexible_shop_with_setups
+
+
+def jsplib(name: str) -> ShopInstance:
+    return read_jsplib(require_dataset("jsplib") / "instances" / name)
+
+
+def best_dispatch(shop: ShopInstance):
+    return min((dispatch_schedule(shop, rule) for rule in DISPATCH_RULES), key=schedule_makespan)
+
+
+@pytest.mark.parametrize("name", ["ft10", "la21"])
+def test_tabu_search_shortens_the_dispatching_schedule_and_the_checker_confirms_it(name):
+    shop = jsplib(name)
+    start = best_dispatch(shop)
+    found = tabu.improve_makespan(shop, start, time_limit_s=2, lower_bound=makespan_lower_bound(shop))
+    assert check_schedule(shop, found) == []
+    assert schedule_makespan(found) < 0.95 * schedule_makespan(start)
+    assert schedule_makespan(found) >= makespan_lower_bound(shop)
+
+
+def test_tabu_search_never_returns_a_longer_schedule_than_its_start():
+    shop = jsplib("ft06")
+    optimal = solve_jobshop(shop, time_limit_s=10, local_search_s=0)
+    assert optimal.status == "optimal"
+    for seed in range(3):
+        found = tabu.improve_makespan(shop, optimal.schedule, time_limit_s=0.5, seed=seed)
+        assert check_schedule(shop, found) == []
+        assert schedule_makespan(found) == 55
+
+
+def shop_with_releases() -> ShopInstance:
+    def job(name, release, *steps):
+        return Job(name, tuple(Operation(((m, d),)) for m, d in steps), release=release)
+
+    return ShopInstance(
+        name="releases",
+        jobs=(
+            job("A", 0, ("M0", 3), ("M1", 2), ("M2", 2)),
+            job("B", 2, ("M1", 4), ("M0", 1), ("M2", 3)),
+            job("C", 1, ("M2", 2), ("M1", 3), ("M0", 4)),
+            job("D", 5, ("M0", 2), ("M2", 1), ("M1", 2)),
+        ),
+        machines=("M0", "M1", "M2"),
+    )
+
+
+def test_tabu_search_respects_release_times_and_finds_the_optimum_of_a_small_shop():
+    shop = shop_with_releases()
+    found = tabu.improve_makespan(shop, best_dispatch(shop), time_limit_s=2)
+    assert check_schedule(shop, found) == []
+    assert schedule_makespan(found) == brute_force_makespan(shop)
+
+
+def test_tabu_search_leaves_flexible_shops_with_setups_alone():
+    shop = flexible_shop_with_setups()
+    assert not tabu.applies_to(shop)
+    with pytest.raises(ValueError):
+        tabu.improve_makespan(shop, dispatch_schedule(shop, "spt"))
+    # the solver still schedules it, without the tabu search
+    assert "tabu" not in solve_jobshop(shop, time_limit_s=5).warm_start["source"]
+
+
+def test_solver_hints_the_tabu_schedule_and_can_be_told_not_to():
+    shop = jsplib("ft10")
+    on = solve_jobshop(shop, time_limit_s=3, local_search_s=1)
+    off = solve_jobshop(shop, time_limit_s=3, local_search_s=0)
+    assert on.warm_start["source"].endswith("+tabu") and "tabu" not in off.warm_start["source"]
+    assert on.warm_start["objective_value"] < off.warm_start["objective_value"]
+    assert on.feasible and on.makespan <= on.warm_start["objective_value"]
+    assert on.wall_time_s < 5
