@@ -5,7 +5,10 @@ Bars (issue 8): federated F1 ≥ 0.95 × pooled F1 over all companies' held-out 
 the smallest companies; every company is reported. "federated" is, for each company, the federated model as that
 company uses it: the shared trees plus the few trees its fine-tune on its own training part added (0 when its own
 validation part prefers the shared model as it is); "shared" is the federation's model without them.
-Run: .venv/bin/python benchmarks/federated.py [ai4i] [injection] [trees|fedavg|...] [--seed N]
+The default tree strategy is "histboost" (`HistBoost`: trees grown on the companies' summed gradient histograms over
+a shared bin grid, sums through SecAgg+); "histboost-plain" sums the same histograms in the clear (faster, the same
+model up to SecAgg+'s quantisation); "trees" is `TreeBagging` (per-company trees).
+Run: .venv/bin/python benchmarks/federated.py [ai4i] [injection] [histboost|histboost-plain|trees|fedavg|...] [--seed N]
 (the seed deals the AI4I rows / simulates the moulders and draws the folds).
 """
 
@@ -162,7 +165,7 @@ def main(argv: list[str]) -> None:
             f"unknown argument(s) {' '.join(unknown)}; use ai4i, injection, {', '.join(STRATEGIES)}, --seed N"
         )
     sets = [a for a in argv if a in ("ai4i", "injection")] or ["ai4i", "injection"]
-    strategies = [a for a in argv if a in STRATEGIES] or ["trees", "fedavg"]
+    strategies = [a for a in argv if a in STRATEGIES] or ["histboost", "fedavg"]
     t0 = time.perf_counter()
     for name in sets:
         {"ai4i": ai4i, "injection": injection}[name](strategies, seed)

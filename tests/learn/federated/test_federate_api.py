@@ -132,10 +132,19 @@ def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score
 
 
 def test_the_operator_turns_on_secure_aggregation_and_dp_for_a_linear_federation(world):
-    """Privacy settings are part of the federation: refused with a reason for tree bagging (nothing summable) and
-    for a meaningless noise level; kept for fedavg, and the strategy the federation runs carries them."""
+    """Privacy settings are part of the federation: DP refused with a reason for trees (histograms are summed
+    securely, not noised) and a meaningless noise level refused; kept for fedavg, and the strategy the federation
+    runs carries them. A trees federation runs histogram boosting with secure aggregation."""
     body = {"name": "사출 불량", "family": "injection", "schema": SCHEMA, "secure_aggregation": True}
-    assert_error(world.post("ops", "/api/v1/federations", json=body), 422, "privacy_needs_linear")
+    assert_error(
+        world.post("ops", "/api/v1/federations", json={**body, "dp_noise_multiplier": 1.0}),
+        422,
+        "privacy_needs_linear",
+    )
+    trees = world.post("ops", "/api/v1/federations", json=body)
+    assert trees.status_code == 201, trees.text
+    histboost = service.strategy_of(trees.json())()
+    assert type(histboost).__name__ == "HistBoost" and histboost.secure_aggregation is True
     bad = {**body, "strategy": "fedavg", "dp_noise_multiplier": -1}
     assert_error(world.post("ops", "/api/v1/federations", json=bad), 422, "bad_noise_multiplier")
     created = world.post(

@@ -21,7 +21,9 @@ from sandan.learn.registry import data_folder, plain
 from sandan.store import Store
 from sandan.store.base import CatalogueEntry, CatalogueScore
 
-STRATEGIES = ("trees", "fedavg", "fedprox")
+# "trees": federated histogram gradient boosting (`HistBoost`, histograms always summed through SecAgg+);
+# "tree-bagging": per-company trees (`TreeBagging`); "fedavg"/"fedprox": a logistic model.
+STRATEGIES = ("trees", "tree-bagging", "fedavg", "fedprox")
 
 
 def _folder(data_dir) -> Path:
@@ -69,20 +71,24 @@ def create_federation(
     data_dir=None,
 ) -> dict[str, Any]:
     """The operator's new federation for one process family: what it learns (target, features) and how.
-    `secure_aggregation` runs every FedAvg/FedProx update round as SecAgg+ (the server learns only the mean);
-    `dp_noise_multiplier` (σ, in units of the clip C = 1) adds differential privacy and reports ε."""
+    `secure_aggregation` runs every FedAvg/FedProx update round as SecAgg+ (the server learns only the mean; the
+    "trees" strategy sums its histograms that way always); `dp_noise_multiplier` (σ, in units of the clip C = 1)
+    adds differential privacy to FedAvg/FedProx and reports ε."""
     if strategy not in STRATEGIES:
         raise InvalidInput(
             f"strategy must be one of {', '.join(STRATEGIES)}",
             f"전략은 {', '.join(STRATEGIES)} 중 하나여야 합니다",
             code="bad_strategy",
         )
-    if strategy == "trees" and (secure_aggregation or dp_noise_multiplier is not None):
+    if (strategy == "tree-bagging" and secure_aggregation) or (
+        strategy in ("trees", "tree-bagging") and dp_noise_multiplier is not None
+    ):
         raise InvalidInput(
-            "secure aggregation and differential privacy apply to the fedavg and fedprox strategies "
-            "(tree bagging sends trees, not summable updates): choose --strategy fedavg or fedprox",
-            "보안 집계와 차분 프라이버시는 fedavg, fedprox 전략에만 적용됩니다(트리 배깅은 합산할 수 있는 갱신이 아니라 "
-            "트리를 보냅니다): fedavg 또는 fedprox 전략을 고르세요",
+            "differential privacy applies to the fedavg and fedprox strategies, and secure aggregation to them and "
+            "to trees (always on there; tree bagging sends trees, not summable updates): choose --strategy fedavg "
+            "or fedprox",
+            "차분 프라이버시는 fedavg, fedprox 전략에만, 보안 집계는 그 두 전략과 trees(항상 켜짐)에만 적용됩니다(트리 "
+            "배깅은 합산할 수 있는 갱신이 아니라 트리를 보냅니다): fedavg 또는 fedprox 전략을 고르세요",
             code="privacy_needs_linear",
         )
     if dp_noise_multiplier is not None and not 0 < dp_noise_multiplier <= 100:
@@ -321,10 +327,13 @@ def schema_of(federation_id: str, *, data_dir=None) -> Schema:
 
 def strategy_of(fed: dict[str, Any]):
     """A factory of the federation's strategy with its privacy settings (older federation files have none)."""
+    from sandan.learn.federated.histboost import HistBoost
     from sandan.learn.federated.privacy import DPConfig
     from sandan.learn.federated.strategies import FedAvg, FedProx, TreeBagging
 
     if fed["strategy"] == "trees":
+        return HistBoost  # histograms summed through SecAgg+
+    if fed["strategy"] == "tree-bagging":
         return TreeBagging
     noise = fed.get("dp_noise_multiplier")
     options = {
