@@ -1,5 +1,6 @@
 """Federated training across companies of one process family: each company's rows stay with it; only model
-updates (stripped trees, averaged weights) and summed counts cross. Simulation runs every client in one process;
+updates (stripped trees, averaged weights), summed counts and — for `HistBoost`, the default tree strategy —
+gradient histograms the server sees only summed (SecAgg+) cross. Simulation runs every client in one process;
 real mode runs them over Flower's gRPC transport with TLS and node authentication (`flower.py`).
 """
 
