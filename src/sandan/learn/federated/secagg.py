@@ -171,7 +171,9 @@ class SecureRound:
 
 # ---- the server's side ----------------------------------------------------------------------------------------
 class SecureTransport:
-    """A `Transport` whose `linear` task (a model update) runs as a SecAgg+ round; every other task passes through.
+    """A `Transport` whose `linear` task (a model update) — or the tasks named in `task`, e.g. HistBoost's `sketch`
+    and `hist` (arrays of the shapes the request's config `shapes` names) — runs as a SecAgg+ round; every other
+    task passes through.
 
     Like Flower's own compatibility path (`SecAggPlusWorkflow` hands every result the aggregate), each company whose
     masked update was summed gets a reply carrying the securely computed weighted mean — so FedAvg/FedProx average
