@@ -10,11 +10,14 @@ from hypothesis import strategies as st
 from sandan.domain import InvalidInput
 from sandan.optimize import QualityModel, TrustRegion, recommend
 from sandan.optimize.closedloop import (
+    closed_loop,
     compare_defect_rates,
     cycle_time_objective,
     designed_experiment,
     machine_limits,
+    trial_points,
 )
+from sandan.optimize.recommend import parameter_lines
 from sandan.twin.process import CncTurningModel
 
 PARAMS = [p.name for p in CncTurningModel.PARAMETERS]
@@ -148,3 +151,56 @@ def test_bad_groups_and_confidence_are_refused(trained):
         QualityModel.fit(parts, PARAMS, groups=[1, 2, 3])
     with pytest.raises(InvalidInput):
         recommend(trained, CncTurningModel.poor_settings(), LIMITS, confidence=1.5)
+
+
+def test_trial_points_follow_the_path_inside_window_and_limits():
+    current = CncTurningModel.poor_settings()
+    target = {"feed_mm_per_rev": 0.05}  # far enough that 1.5 × the way leaves the process window
+    pts = trial_points(CncTurningModel, current, [target], steps=(0.5, 1.0, 1.5))
+    j = PARAMS.index("feed_mm_per_rev")
+    window = CncTurningModel.parameter("feed_mm_per_rev")
+    x_cur = np.array([current[p] for p in PARAMS])
+    assert any(np.allclose(row, x_cur) for row in pts)  # the current settings are run again
+    others = np.delete(pts, j, axis=1)
+    assert np.allclose(others, np.delete(x_cur, j))  # only the path's parameter moves
+    assert pts[:, j].min() == pytest.approx(max(window.min, window.machine_min))  # clipped, not beyond
+    assert pytest.approx(current["feed_mm_per_rev"] + 0.5 * (0.05 - current["feed_mm_per_rev"])) in list(
+        pts[:, j]
+    )
+    for p, (lo, hi) in LIMITS.items():
+        k = PARAMS.index(p)
+        assert np.all((pts[:, k] >= lo) & (pts[:, k] <= hi))
+
+
+def test_parameter_lines_stay_where_the_data_reaches(trained):
+    lines = parameter_lines(trained, CncTurningModel.poor_settings(), LIMITS)
+    assert set(lines["parameter"]) <= set(PARAMS) and len(lines) >= 1
+    assert lines["line_optimistic"].is_monotonic_increasing
+    region = TrustRegion.fit(trained.observed, PARAMS)
+    base = CncTurningModel.poor_settings()
+    for r in lines.itertuples():
+        x = np.array([[r.value if p == r.parameter else base[p] for p in PARAMS]])
+        assert region.excess(x)[0] == 0.0
+        lo, hi = LIMITS[r.parameter]
+        assert lo <= r.value <= hi
+        assert r.optimistic <= r.cautious and r.line_optimistic <= r.optimistic
+
+
+def test_one_parameter_closed_loop_with_trials_changes_at_most_one_setting():
+    r = closed_loop(
+        "cnc",
+        seed=1,
+        n_runs=12,
+        parts_per_run=100,
+        n_check_parts=500,
+        max_changed=1,
+        n_members=4,
+        trial_paths=2,
+    )
+    rec = r.recommendation
+    assert len(rec.changed) <= 1 and set(rec.recommended) == set(PARAMS)
+    assert r.n_training_parts > 12 * 100  # the follow-up trials were run and used for training
+    for p, (lo, hi) in LIMITS.items():
+        assert lo <= rec.recommended[p] <= hi
+    if rec.changed:
+        assert rec.effect_interval[1] < 0 and rec.expected_defect_rate < rec.current_defect_rate
