@@ -89,7 +89,10 @@ def report(title: str, cmp, smallest: int = 2) -> None:
         )
     ratio = o["federated"]["f1"] / max(o["pooled"]["f1"], 1e-9)
     print(f"  federated / pooled F1 = {ratio:.3f}  → {'MEETS' if ratio >= 0.95 else 'MISSES'} the ≥ 0.95 bar")
-    if cmp.privacy:
+    if cmp.privacy and "secure_aggregation" in cmp.privacy:
+        sa = cmp.privacy["secure_aggregation"]
+        print(f"  secure aggregation: {sa['protocol']}, threshold {sa['threshold']} of {sa['companies']}")
+    if cmp.privacy and "epsilon" in cmp.privacy:
         p = cmp.privacy
         print(
             f"  DP: ε = {p['epsilon']} at δ = {p['delta']} (clip {p['clip']}, σ {p['noise_multiplier']}, {p['rounds']} rounds)"

@@ -28,6 +28,7 @@ parent's and its children's round), plus one validation round per tree.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,11 +80,14 @@ class HistBoost:
     def run(self, transport: Transport, schema) -> FederatedModel:
         if self.secure_aggregation and not isinstance(transport, secagg.SecureTransport):
             settings = self.secure_aggregation
-            transport = secagg.SecureTransport(
-                transport,
-                settings if isinstance(settings, secagg.SecureAggregation) else None,
-                task=SECURE_TASKS,
-            )
+            if not isinstance(settings, secagg.SecureAggregation):
+                # Histogram sums cumulate over many bins: quantise as finely as the 32-bit modulus allows for the
+                # federation's companies (n · 2^bits < 2^32), at most 2^28 levels.
+                n = max(len(transport.participants()), 2)
+                settings = secagg.SecureAggregation(
+                    quantization_bits=min(28, 32 - math.ceil(math.log2(n + 1)))
+                )
+            transport = secagg.SecureTransport(transport, settings, task=SECURE_TASKS)
         server = _Server(self.min_clients, self.timeout_s)
         sizes = server.sizes(transport)
         if len(sizes) < self.min_clients:
