@@ -506,6 +506,7 @@ def recommend(
     n_candidates: int = 4096,
     n_trials: int = 120,
     labels: Mapping[str, tuple[str, str]] | None = None,
+    resolution: Mapping[str, float] | None = None,
     seed: int = 0,
 ) -> Recommendation:
     """Set points that minimise the predicted defect rate (and, as further objectives, e.g. cycle time or energy).
@@ -517,7 +518,10 @@ def recommend(
     Srinivas et al. 2010). With one parameter, each line is scored by the `confidence` quantile of the members'
     paired differences to the current point; the change chosen is the largest mean effect among those whose
     quantile is below zero (the effect holds up under the ensemble's uncertainty). A change is only recommended when that quantile is below zero and — where parts were
-    made at the current settings — the expected rate beats their observed rate; otherwise nothing changes. A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
+    made at the current settings — the expected rate beats their observed rate; otherwise nothing changes.
+    `resolution` (parameter → smallest change that means anything, e.g. twice the scatter of the logged value
+    around its set point) keeps a parameter at its current value when the search moves it by less: a model fitted
+    to that scatter finds 'effects' in it that no controller can set. A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
     (Bergstra et al. 2011), NSGA-II for several (Deb et al., *IEEE TEVC* 6(2), 2002). From the Pareto front the
     recommendation is the point with the least further objectives among those within 10 % (relative) of the
     lowest defect score.
@@ -671,6 +675,9 @@ def recommend(
     else:
         pick = front[0]
     x_rec = np.clip(Cf[pick], mach_lo, mach_hi)  # hard limits, whatever the search did
+    if resolution:
+        res = np.array([max(float(resolution.get(p, 0.0)), 0.0) for p in params])
+        x_rec = np.where(np.abs(x_rec - x_base) < res, x_base, x_rec)
     # Do not recommend a change the ensemble cannot tell from the current point.
     P_cur, P_rec = (
         model.member_predictions(x_base[None, :])[:, 0],

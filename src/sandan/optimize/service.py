@@ -49,6 +49,18 @@ def cycle_time_from_timestamps(frame: pd.DataFrame, parameters: list[str]) -> Ob
     )
 
 
+def setting_resolution(frame: pd.DataFrame, parameters: list[str]) -> dict[str, float]:
+    """The smallest meaningful change of each parameter: twice the scatter of its logged value around the set
+    point, estimated from successive parts (median |difference| / 0.954 is σ for independent normal scatter and
+    ignores the rare set-point steps)."""
+    out = {}
+    for p in parameters:
+        steps = np.abs(np.diff(frame[p].to_numpy(dtype="float64")))
+        steps = steps[np.isfinite(steps)]
+        out[p] = 2.0 * float(np.median(steps)) / 0.954 if len(steps) else 0.0
+    return out
+
+
 def recommend_for_machine(
     store: Any,
     company_id: str,
@@ -65,7 +77,8 @@ def recommend_for_machine(
 
     Machine limits are the process family's defaults (twin parameter catalogue) until machines carry their own;
     parameters the family does not know are limited to the observed range. Current settings: the median of the
-    last 50 parts' logged values (the controller scatters around the set point).
+    last 50 parts' logged values (the controller scatters around the set point); a change within twice that
+    scatter is no change (`setting_resolution`).
     """
     machine = store.get_machine(company_id, machine_id)
     if machine is None:
@@ -95,7 +108,10 @@ def recommend_for_machine(
         for p in params
     }
     labels = {p: (known[p].label_en, known[p].label_ko) if p in known else (p, p) for p in params}
-    model = QualityModel.fit(frame, params, n_members=6, seed=seed)
+    # Parts of one hour share their set points, tool and material lot: the bootstrap draws whole hours
+    # (cluster bootstrap), so that a pocket of the controller's scatter does not look like a sure effect.
+    hours = pd.to_datetime(frame["time"], utc=True).dt.floor("1h").astype("int64").to_numpy()
+    model = QualityModel.fit(frame, params, n_members=6, groups=hours, seed=seed)
     current = frame[params].tail(50).median().to_dict()
     objs = []
     if "cycle_time_s" in objectives:
@@ -110,6 +126,7 @@ def recommend_for_machine(
         objectives=objs,
         allow_extrapolation=allow_extrapolation,
         labels=labels,
+        resolution=setting_resolution(frame, params),
         n_trials=60,
         seed=seed,
     )

@@ -1,0 +1,65 @@
+"""Recommendations from a stored machine's part records (the service the page, the API and the assistant share)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from sandan.collect.ingest import ingest_parts
+from sandan.domain import Company, Line, Machine, Site
+from sandan.optimize.service import recommend_for_machine, setting_resolution
+
+END = datetime(2026, 11, 2, 6, tzinfo=UTC)
+
+
+def _machine_with_parts(store, temp: np.ndarray, ng: np.ndarray, rng) -> None:
+    store.upsert_company(Company(id="c1", name="Test Works"))
+    store.upsert_site("c1", Site(id="s1", company_id="c1", name="Plant 1"))
+    store.upsert_line("c1", Line(id="l1", company_id="c1", site_id="s1", name="Line 1"))
+    store.upsert_machine("c1", Machine(id="m1", company_id="c1", line_id="l1", name="Machine 1"))
+    n = len(temp)
+    times = [END - timedelta(hours=24) + timedelta(seconds=86_400 * i / n) for i in range(n)]
+    parts = pd.DataFrame(
+        {
+            "time": [t.isoformat() for t in times],
+            "machine_id": "m1",
+            "part_id": [f"p{i}" for i in range(n)],
+            "result": np.where(ng, "ng", "ok"),
+            "param:temp_c": temp,
+            "param:speed_mm_s": 50 + rng.normal(0, 0.2, n),
+        }
+    )
+    receipt = ingest_parts(store, "c1", parts)
+    assert receipt.accepted == n
+
+
+def test_a_change_within_the_controllers_scatter_is_no_recommendation(duck_store):
+    # Settings held at one set point, defects unrelated to them: nothing to change, however the model wobbles.
+    rng = np.random.default_rng(3)
+    n = 3000
+    _machine_with_parts(duck_store, 200 + rng.normal(0, 0.5, n), rng.random(n) < 0.05, rng)
+    rec = recommend_for_machine(duck_store, "c1", "m1", end=END + timedelta(minutes=1))
+    assert rec.changed == []
+    assert rec.expected_defect_rate == rec.current_defect_rate
+
+
+def test_a_set_point_with_fewer_defects_in_the_history_is_recommended(duck_store):
+    # The first half of the day ran at 190 °C with 2 % defects, the second (current) at 210 °C with 20 %.
+    rng = np.random.default_rng(4)
+    n = 3000
+    temp = np.r_[np.full(n // 2, 190.0), np.full(n - n // 2, 210.0)] + rng.normal(0, 0.5, n)
+    ng = rng.random(n) < np.where(temp < 200, 0.02, 0.20)
+    _machine_with_parts(duck_store, temp, ng, rng)
+    rec = recommend_for_machine(duck_store, "c1", "m1", end=END + timedelta(minutes=1))
+    moved = {c.name: c for c in rec.changed}
+    assert "temp_c" in moved and moved["temp_c"].recommended < 200
+    assert rec.expected_defect_rate < 0.5 * rec.current_defect_rate
+
+
+def test_setting_resolution_is_twice_the_scatter_and_ignores_set_point_steps():
+    rng = np.random.default_rng(5)
+    x = np.r_[np.full(5000, 100.0), np.full(5000, 140.0)] + rng.normal(0, 1.0, 10_000)
+    res = setting_resolution(pd.DataFrame({"x": x}), ["x"])["x"]
+    assert 1.8 < res < 2.2
