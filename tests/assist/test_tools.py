@@ -111,9 +111,13 @@ def test_a_setting_outside_the_machine_limits_is_refused(world):
     assert step["error"]["code"] == "setting_out_of_limits"
 
 
-def test_recommended_settings_stay_inside_the_machine_limits(world):
+def test_settings_held_steady_get_no_recommendation_but_a_trial(world):
+    # IMM 2 runs at poor settings that only scatter around their set points: its records cannot show what a change
+    # would do, so the assistant recommends nothing and says to run a trial, citing the optimizer.
     answer = _assistant(world).ask("사출기 2호기 공정 조건 무엇을 바꿔야 해?", "ko")
-    assert answer.recommendations and answer.safety["ok"]
+    assert answer.safety["ok"] and not answer.recommendations
+    assert "시험 생산" in answer.text
+    assert any("recommend_for_machine" in str(c) for c in answer.citations)
 
 
 def test_the_safety_check_catches_a_written_setting_outside_the_limits(world):

@@ -97,6 +97,21 @@ def test_recommendation_cuts_predicted_defects_with_an_interval(trained):
     assert rec.effect_interval[0] <= rec.effect_interval[1]
 
 
+def test_a_move_smaller_than_a_parameters_resolution_is_no_move(trained):
+    current = CncTurningModel.poor_settings()
+    free = recommend(trained, current, LIMITS, n_candidates=512, n_trials=20)
+    moved = {c.name: abs(c.change) for c in free.changed}
+    assert moved
+    # a resolution just above each move of the free recommendation keeps that parameter where it is
+    res = {name: 1.01 * step for name, step in moved.items()}
+    held = recommend(trained, current, LIMITS, n_candidates=512, n_trials=20, resolution=res)
+    for c in held.changed:
+        assert abs(c.change) >= res.get(c.name, 0.0)
+    everything = {p: 1e9 for p in PARAMS}
+    still = recommend(trained, current, LIMITS, n_candidates=512, n_trials=20, resolution=everything)
+    assert still.changed == [] and still.expected_defect_rate == still.current_defect_rate
+
+
 def test_cycle_time_objective_gives_a_pareto_front(trained):
     rec = recommend(
         trained,

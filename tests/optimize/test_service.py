@@ -43,6 +43,7 @@ def test_a_change_within_the_controllers_scatter_is_no_recommendation(duck_store
     rec = recommend_for_machine(duck_store, "c1", "m1", end=END + timedelta(minutes=1))
     assert rec.changed == []
     assert rec.expected_defect_rate == rec.current_defect_rate
+    assert any("trial" in line for line in rec.text["en"]) and any("시험" in line for line in rec.text["ko"])
 
 
 def test_a_set_point_with_fewer_defects_in_the_history_is_recommended(duck_store):

@@ -118,11 +118,15 @@ def recommend_for_machine(
         ct = cycle_time_from_timestamps(frame, params)
         if ct is not None:
             objs.append(ct)
-    return recommend(
+    # Production data is observational: set points drift with wear, lots and shifts that also move the defect
+    # rate. A model that cannot predict the defects of hours it never saw (out-of-bag Brier skill ≤ 0) has found
+    # no effect of the settings, however sure its members are; it recommends nothing and says why.
+    no_skill = not model.oob_skill > 0.0
+    rec = recommend(
         model,
         current,
         limits,
-        fixed=fixed or {},
+        fixed=list(params) if no_skill else (fixed or {}),
         objectives=objs,
         allow_extrapolation=allow_extrapolation,
         labels=labels,
@@ -130,6 +134,21 @@ def recommend_for_machine(
         n_trials=60,
         seed=seed,
     )
+    if no_skill:
+        skill = "n/a" if np.isnan(model.oob_skill) else f"{model.oob_skill:.2f}"
+        rec.text["en"].insert(
+            1,
+            f"The recorded settings do not predict this machine's defects on hours left out of training (skill "
+            f"{skill}; above 0 is needed), so the data cannot tell what a change would do. Run a small trial: a "
+            "few runs at deliberately different settings, then ask again.",
+        )
+        rec.text["ko"].insert(
+            1,
+            f"기록된 설정값으로는 학습에서 뺀 시간대의 불량을 예측하지 못합니다(기술 점수 {skill}, 0보다 커야 함). "
+            "설정을 바꾸면 어떻게 될지 데이터로는 알 수 없습니다. 설정을 일부러 달리한 소규모 시험 생산을 한 뒤 "
+            "다시 요청하세요.",
+        )
+    return rec
 
 
 # ---- recipes --------------------------------------------------------------------------------------------------------

@@ -67,6 +67,8 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
     now_rate, expected = rec.current_defect_rate, rec.expected_defect_rate
     lo, hi = rec.expected_interval
     args = {"machine_id": machine_id, "days": days, "end": ctx.now, "seed": 0}
+    # when nothing changes, the recommendation's own lines say why (e.g. the settings never varied enough)
+    why = {lang: "" if changed else " " + " ".join(rec.text[lang][1:]) for lang in ("en", "ko")}
     return ToolOutput(
         facts={
             "current_defect_rate": now_rate,
@@ -77,9 +79,9 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
         },
         summary={
             "en": f"Recommended for {machine_id}: {moves}. Predicted defect rate {pct(now_rate)} → {pct(expected)} "
-            f"(likely {pct(lo)}–{pct(hi)}). Apply only after a person confirms.",
+            f"(likely {pct(lo)}–{pct(hi)}).{why['en']} Apply only after a person confirms.",
             "ko": f"{machine_id} 권장 조건: {moves}. 예측 불량률 {pct(now_rate)} → {pct(expected)} "
-            f"(범위 {pct(lo)}–{pct(hi)}). 담당자가 확인한 뒤에만 적용하세요.",
+            f"(범위 {pct(lo)}–{pct(hi)}).{why['ko']} 담당자가 확인한 뒤에만 적용하세요.",
         },
         table=rows,
         columns=list(rows[0]) if rows else [],
