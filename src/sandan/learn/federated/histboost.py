@@ -41,8 +41,8 @@ from sandan.learn.federated.strategies import (
     FederatedModel,
     Transport,
     _Server,
-    company_thresholds,
-    f1_threshold,
+    boost,
+    prior_score,
 )
 from sandan.learn.federated.trees import TreePack, empty_arrays
 
@@ -98,33 +98,19 @@ class HistBoost:
             )
         if self.derive:
             schema = server.derive(transport, schema, sizes)
-        n_all = sum(n for n, _ in sizes.values())
-        pos_all = sum(p for _, p in sizes.values())
-        prior = min(max(pos_all / max(n_all, 1), 1e-4), 1 - 1e-4)
-        base = np.array([np.log(prior / (1 - prior))])
+        base = prior_score(sizes)
         # Each company scales what it sends by 1 / (the largest company's rows, validation part included), so every
         # summed value fits SecAgg+'s clipping range; the server scales the sums back.
         scale = 1.0 / max(max(n for n, _ in sizes.values()) * 2.0, 1.0)
         edges = self._edges(server, transport, schema, scale)
-        model = TreePack()
-        best = (np.inf, 0, model.arrays)
-        for t in range(1, self.trees + 1):
-            model.extend(self._tree(server, transport, model, base, edges, scale, t, {}), 1.0)
-            loss, _ = server.validate(transport, {**model.arrays, "base": base}, t)
-            if loss < best[0] - 1e-6:
-                best = (loss, t, {k: v.copy() for k, v in model.arrays.items()})
-            elif t - best[1] >= self.patience:
-                break
-        arrays = {**best[2], "base": base}
-        _, tot = server.validate(transport, arrays, best[1])
-        threshold = f1_threshold(tot["tp"], tot["fp"], tot["fn"])
-        own = company_thresholds(server.counts, tot)
-        if self.refit and best[1] > 0:
-            model = TreePack()
-            for t in range(1, best[1] + 1):
-                tree = self._tree(server, transport, model, base, edges, scale, t, {"rows": "all"})
-                model.extend(tree, 1.0)
-            arrays = {**model.arrays, "base": base}
+
+        def step(model: TreePack, t: int, extra: dict[str, Any]) -> TreePack:
+            model.extend(self._tree(server, transport, model, base, edges, scale, t, extra), 1.0)
+            return model
+
+        arrays, threshold, own, tot = boost(
+            server, transport, base, self.trees, self.patience, self.refit, step
+        )
         priv = None
         if isinstance(transport, secagg.SecureTransport) and transport.properties():
             priv = {"secure_aggregation": transport.properties()}

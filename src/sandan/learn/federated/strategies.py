@@ -25,6 +25,7 @@ threshold from its own validation counts with the federation's as a prior (`comp
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -227,6 +228,48 @@ class _Server:
         return out
 
 
+def prior_score(sizes: dict[str, tuple[int, int]]) -> np.ndarray:
+    """The raw score every company starts from: the log-odds of the federation's summed positive rate."""
+    n_all = sum(n for n, _ in sizes.values())
+    pos_all = sum(p for _, p in sizes.values())
+    prior = min(max(pos_all / max(n_all, 1), 1e-4), 1 - 1e-4)
+    return np.array([np.log(prior / (1 - prior))])
+
+
+def boost(
+    server: _Server,
+    transport: Transport,
+    base: np.ndarray,
+    rounds: int,
+    patience: int,
+    refit: bool,
+    step: Callable[[TreePack, int, dict[str, Any]], TreePack],
+) -> tuple[dict[str, np.ndarray], float, dict[str, float], dict[str, np.ndarray]]:
+    """Rounds of `step` (the model so far, the round, extra request fields → the longer model) stopped early on
+    the companies' summed validation loss; the decision threshold and each company's own from the validation
+    counts of the best round; with `refit`, that many rounds again from the start on all rows (validation part
+    included; the thresholds stay). Returns (arrays with "base", threshold, company thresholds, summed counts)."""
+    model = TreePack()
+    best = (np.inf, 0, model.arrays)
+    for rnd in range(1, rounds + 1):
+        model = step(model, rnd, {})
+        loss, _ = server.validate(transport, {**model.arrays, "base": base}, rnd)
+        if loss < best[0] - 1e-6:
+            best = (loss, rnd, {k: v.copy() for k, v in model.arrays.items()})
+        elif rnd - best[1] >= patience:
+            break
+    arrays = {**best[2], "base": base}
+    _, tot = server.validate(transport, arrays, best[1])
+    threshold = f1_threshold(tot["tp"], tot["fp"], tot["fn"])
+    own = company_thresholds(server.counts, tot)
+    if refit and best[1] > 0:
+        model = TreePack()
+        for rnd in range(1, best[1] + 1):
+            model = step(model, rnd, {"rows": "all"})
+        arrays = {**model.arrays, "base": base}
+    return arrays, threshold, own, tot
+
+
 @dataclass
 class TreeBagging:
     """Federated gradient boosting from per-company trees: each round keeps the company's trees that help the
@@ -264,31 +307,15 @@ class TreeBagging:
         sizes = server.sizes(transport)
         if self.derive:
             schema = server.derive(transport, schema, sizes)
-        n_all = sum(n for n, _ in sizes.values())
-        pos_all = sum(p for _, p in sizes.values())
-        prior = min(max(pos_all / max(n_all, 1), 1e-4), 1 - 1e-4)
-        base = np.array([np.log(prior / (1 - prior))])
+        base = prior_score(sizes)
         grid = self._grid(server, transport, schema) if self.grid_per_sd > 0 else {}
-        model = TreePack()
-        best = (np.inf, 0, model.arrays)
-        for rnd in range(1, self.rounds + 1):
-            model = self._round(server, transport, schema, sizes, model, base, rnd, {}, grid)
-            loss, _ = server.validate(transport, {**model.arrays, "base": base}, rnd)
-            if loss < best[0] - 1e-6:
-                best = (loss, rnd, {k: v.copy() for k, v in model.arrays.items()})
-            elif rnd - best[1] >= self.patience:
-                break
-        arrays = {**best[2], "base": base}
-        _, tot = server.validate(transport, arrays, best[1])
-        threshold = f1_threshold(tot["tp"], tot["fp"], tot["fn"])
-        own = company_thresholds(server.counts, tot)
-        if self.refit and best[1] > 0:
-            # The chosen number of rounds again from the start, each company on all its rows (validation part
-            # included); the threshold stays the one chosen on the validation counts above.
-            model = TreePack()
-            for rnd in range(1, best[1] + 1):
-                model = self._round(server, transport, schema, sizes, model, base, rnd, {"rows": "all"}, grid)
-            arrays = {**model.arrays, "base": base}
+
+        def step(model: TreePack, rnd: int, extra: dict[str, Any]) -> TreePack:
+            return self._round(server, transport, schema, sizes, model, base, rnd, extra, grid)
+
+        arrays, threshold, own, tot = boost(
+            server, transport, base, self.rounds, self.patience, self.refit, step
+        )
         return FederatedModel(
             "trees",
             schema,
