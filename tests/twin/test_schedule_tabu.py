@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import time
+
 import pytest
 
 from sandan.twin import tabu
@@ -19,6 +22,13 @@ from sandan.twin.schedule import (
 )
 from tests.conftest import require_dataset
 from tests.twin.test_schedule import brute_force_makespan, flexible_shop_with_setups
+
+
+@pytest.fixture(autouse=True, scope="module")
+def compiled_search():
+    """The first search after an install or a change compiles its core for several seconds; do it once here."""
+    shop = shop_with_releases()
+    tabu.improve_makespan(shop, best_dispatch(shop), time_limit_s=0.01)
 
 
 def jsplib(name: str) -> ShopInstance:
@@ -89,3 +99,61 @@ def test_solver_hints_the_tabu_schedule_and_can_be_told_not_to():
     assert on.warm_start["objective_value"] < off.warm_start["objective_value"]
     assert on.feasible and on.makespan <= on.warm_start["objective_value"]
     assert on.wall_time_s < 5
+
+
+def random_shop(seed: int) -> ShopInstance:
+    """3 jobs through 3 machines in random orders, durations 0–6 (zero-length operations too), releases 0–4."""
+    rng = random.Random(seed)
+    machines = ("M0", "M1", "M2")
+    jobs = []
+    for j in range(3):
+        route = rng.sample(machines, 3)
+        jobs.append(
+            Job(
+                f"J{j}", tuple(Operation(((m, rng.randint(0, 6)),)) for m in route), release=rng.randint(0, 4)
+            )
+        )
+    return ShopInstance(name=f"random{seed}", jobs=tuple(jobs), machines=machines)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_tabu_search_finds_the_optimum_of_small_random_shops(seed):
+    shop = random_shop(seed)
+    start = best_dispatch(shop)
+    found = tabu.improve_makespan(
+        shop, start, time_limit_s=0.5, lower_bound=brute_force_makespan(shop), seed=seed
+    )
+    assert check_schedule(shop, found) == []
+    assert schedule_makespan(found) == brute_force_makespan(shop)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_tabu_search_reaches_the_optimum_of_ft06_from_the_dispatching_schedule(seed):
+    shop = jsplib("ft06")
+    start = best_dispatch(shop)
+    assert schedule_makespan(start) > 55
+    found = tabu.improve_makespan(shop, start, time_limit_s=2, lower_bound=55, seed=seed)
+    assert check_schedule(shop, found) == []
+    assert schedule_makespan(found) == 55
+
+
+def test_tabu_search_comes_within_two_percent_of_an_optimum_that_cp_sat_proves():
+    shop = jsplib("ft10")
+    optimal = solve_jobshop(shop, time_limit_s=60, local_search_s=0)
+    assert optimal.status == "optimal"
+    start = best_dispatch(shop)
+    found = tabu.improve_makespan(shop, start, time_limit_s=3, lower_bound=optimal.makespan)
+    assert check_schedule(shop, found) == []
+    assert optimal.makespan <= schedule_makespan(found) <= 1.02 * optimal.makespan
+
+
+@pytest.mark.parametrize("name", ["la29", "orb01", "la38"])
+def test_tabu_search_stays_feasible_and_keeps_its_deadline(name):
+    shop = jsplib(name)
+    start = best_dispatch(shop)
+    tabu.improve_makespan(shop, start, time_limit_s=0.01)  # the first call may load the compiled search
+    began = time.perf_counter()
+    found = tabu.improve_makespan(shop, start, time_limit_s=1, seed=7)
+    assert time.perf_counter() - began < 1.5
+    assert check_schedule(shop, found) == []
+    assert makespan_lower_bound(shop) <= schedule_makespan(found) <= schedule_makespan(start)

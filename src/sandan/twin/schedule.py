@@ -879,7 +879,7 @@ def solve_jobshop(
     (`weights[0]` × makespan + `weights[1]` × tardiness). `warm_start=True` hints the best dispatching-rule
     schedule; a schedule may be given instead. For the makespan of a classic job shop (one machine per operation,
     no setups) a tabu search (`sandan.twin.tabu`) first shortens the dispatching schedule for up to
-    `local_search_s` seconds (default: a tenth of the time limit, at most 5 s; 0 turns it off), all within
+    `local_search_s` seconds (default: a quarter of the time limit, at most 15 s; 0 turns it off), all within
     `time_limit_s`. `progress` is called from the solver's threads on every new incumbent and bound, so it must
     return quickly. `parameters` sets further CP-SAT parameters by name (SatParameters fields), for experiments.
     """
@@ -902,7 +902,7 @@ def solve_jobshop(
             candidates.items(), key=lambda kv: _objective_value(instance, kv[1], objective, weights)
         )
         warm = {"source": rule, "objective_value": _objective_value(instance, hint, objective, weights)}
-        budget = min(time_limit_s / 10, 5.0) if local_search_s is None else local_search_s
+        budget = min(time_limit_s / 4, 15.0) if local_search_s is None else local_search_s
         if objective == "makespan" and budget > 0 and tabu.applies_to(instance):
             improved = tabu.improve_makespan(
                 instance, hint, time_limit_s=budget, lower_bound=makespan_lower_bound(instance), seed=seed

@@ -4,9 +4,22 @@ A schedule is one operation order per machine; its start times are the heads (lo
 graph. Each step moves one operation of a block of a critical path (a run of operations on one machine) to the
 front or the back of its block, or the block's first or last operation inside it (the neighbourhoods N5 of
 Nowicki & Smutnicki 1996 and N6/N7 of Balas & Vazacopoulos 1998 and Zhang et al. 2007), chosen by the estimate of
-the longest path through the moved stretch. Moves that could close a cycle are skipped, and a schedule is only
-taken after an exact evaluation. A move that restores a recently reversed pair is tabu unless it promises to beat
-the best makespan; when the search stalls it restarts from the best order with a few random critical swaps.
+the longest path through the moved stretch with all other heads and tails kept. Moves that could close a cycle
+are skipped (the conditions of Balas & Vazacopoulos), and the chosen move is evaluated exactly. A move that
+restores an order of operations reversed in the last 10 + jobs/machines steps (or up to half as many again, at
+random) is tabu unless it promises to beat the best makespan.
+
+The search runs in stretches ("runs"): when a run has found nothing better than its own best for `max_stall`
+steps, that best joins a small elite set (best first, no duplicates), and the next run starts either between two
+elite schedules (machine orders by a weighted mean of their start times, which cannot close a cycle, in the
+spirit of the path relinking of i-TSAB, Nowicki & Smutnicki 2005) or from an elite schedule shaken by a few random
+swaps on a critical path (a back jump, as in TSAB). After `max_restarts` runs in a row without a new overall
+best it stops (with `_STARTS` above 1 it first starts afresh from the given schedule, keeping the best).
+
+The core is compiled with numba (`cache=True`: the first call after an install or a change compiles for 10–15 s,
+later processes load it in well under a second) and works on flat integer arrays: machine sequences,
+positions, job and machine neighbours, heads and tails, recomputed in one O(n) topological pass per exact
+evaluation. It runs in chunks of iterations between which the Python side looks at the clock.
 
 It handles one machine per operation, release times and no setups (`applies_to`); the flexible shop with setups
 stays with CP-SAT alone.
@@ -14,13 +27,24 @@ stays with CP-SAT alone.
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+from numba import njit
+
 if TYPE_CHECKING:
     from sandan.twin.schedule import ScheduledOp, ShopInstance
+
+_ELITE = 8  # schedules kept for back jumps
+_TENURE = 10  # tabu tenure: this plus jobs per machine, up to half as much again (Zhang et al. 2007)
+_NEAR = 0.0  # elite schedules differ in at least this share of machine positions
+_STARTS = 1  # independent searches from the given schedule, each until it stalls
+_RELINK = 0.5  # share of the runs that start between two elite schedules rather than from a shaken one
+# positions of the search's counters in its state array
+_ITER, _STALL, _BEST, _CUR, _IDLE, _RESTARTS, _RUN = range(7)
+_last_run: dict[str, int] = {}  # counters of the latest search, for benchmarks
 
 
 def applies_to(instance: ShopInstance) -> bool:
@@ -29,16 +53,16 @@ def applies_to(instance: ShopInstance) -> bool:
 
 
 class _Shop:
-    """The disjunctive graph of an order: flat operation numbers, job and machine neighbours, heads and tails."""
+    """Flat operation numbers of a classic job shop: durations, machines, releases, job neighbours."""
 
     def __init__(self, instance: ShopInstance) -> None:
         self.instance = instance
         self.key: list[tuple[int, int]] = []
-        self.dur: list[int] = []
-        self.machine: list[int] = []
-        self.release: list[int] = []
-        self.job_prev: list[int] = []
-        self.job_next: list[int] = []
+        dur: list[int] = []
+        machine: list[int] = []
+        release: list[int] = []
+        job_prev: list[int] = []
+        job_next: list[int] = []
         machine_index = {name: i for i, name in enumerate(instance.machines)}
         self.index: dict[tuple[int, int], int] = {}
         for j, job in enumerate(instance.jobs):
@@ -47,132 +71,600 @@ class _Shop:
                 self.index[(j, k)] = o
                 self.key.append((j, k))
                 name, duration = op.alternatives[0]
-                self.dur.append(duration)
-                self.machine.append(machine_index[name])
-                self.release.append(job.release if k == 0 else 0)
-                self.job_prev.append(o - 1 if k > 0 else -1)
-                self.job_next.append(o + 1 if k + 1 < len(job.operations) else -1)
+                dur.append(duration)
+                machine.append(machine_index[name])
+                release.append(job.release if k == 0 else 0)
+                job_prev.append(o - 1 if k > 0 else -1)
+                job_next.append(o + 1 if k + 1 < len(job.operations) else -1)
         self.n = len(self.key)
         self.num_machines = len(instance.machines)
+        self.dur = np.array(dur, dtype=np.int64)
+        self.machine = np.array(machine, dtype=np.int64)
+        self.release = np.array(release, dtype=np.int64)
+        self.job_prev = np.array(job_prev, dtype=np.int64)
+        self.job_next = np.array(job_next, dtype=np.int64)
 
-    def sequences_of(self, schedule: Sequence[ScheduledOp]) -> list[list[int]]:
-        """Machine orders of a schedule, by start time (ties by end time, so zero-length operations go first)."""
+    def sequences_of(self, schedule: Sequence[ScheduledOp]) -> tuple[np.ndarray, np.ndarray]:
+        """Machine orders of a schedule by start time (ties by end time, so zero-length operations go first),
+        as a machines × longest-order array and the length of each order."""
         jobs = {job.name: j for j, job in enumerate(self.instance.jobs)}
         seqs: list[list[tuple[int, int, int]]] = [[] for _ in range(self.num_machines)]
         for s in schedule:
             o = self.index[(jobs[s.job], s.op)]
-            seqs[self.machine[o]].append((s.start, s.end, o))
-        return [[o for _, _, o in sorted(seq)] for seq in seqs]
+            seqs[int(self.machine[o])].append((s.start, s.end, o))
+        count = np.array([len(seq) for seq in seqs], dtype=np.int64)
+        table = np.full((self.num_machines, max(int(count.max()), 1)), -1, dtype=np.int64)
+        for m, seq in enumerate(seqs):
+            for i, (_, _, o) in enumerate(sorted(seq)):
+                table[m, i] = o
+        return table, count
 
-    def evaluate(self, seqs: list[list[int]]) -> tuple[list[int], list[int], list[int], list[int], int]:
-        """Machine neighbours, heads (earliest starts), tails (longest path after the end) and the makespan."""
-        n, dur, job_prev, job_next = self.n, self.dur, self.job_prev, self.job_next
-        mprev = [-1] * n
-        mnext = [-1] * n
-        for seq in seqs:
-            for a, b in zip(seq, seq[1:], strict=False):
-                mnext[a] = b
-                mprev[b] = a
-        indeg = [(job_prev[o] >= 0) + (mprev[o] >= 0) for o in range(n)]
-        order = [o for o in range(n) if indeg[o] == 0]
-        head = list(self.release)
-        i = 0
-        while i < len(order):
-            o = order[i]
-            i += 1
-            end = head[o] + dur[o]
-            for s in (job_next[o], mnext[o]):
-                if s >= 0:
-                    if end > head[s]:
-                        head[s] = end
-                    indeg[s] -= 1
-                    if indeg[s] == 0:
-                        order.append(s)
-        if len(order) != n:
-            raise ValueError("the machine orders contain a cycle")
-        tail = [0] * n
-        for o in reversed(order):
-            best = 0
-            for s in (job_next[o], mnext[o]):
-                if s >= 0:
-                    t = tail[s] + dur[s]
-                    if t > best:
-                        best = t
-            tail[o] = best
-        makespan = max(head[o] + dur[o] for o in range(n))
-        return mprev, mnext, head, tail, makespan
-
-    def critical_path(
-        self,
-        mprev: list[int],
-        head: list[int],
-        tail: list[int],
-        makespan: int,
-        rng: random.Random,
-    ) -> list[int]:
-        """One longest path, from its last operation back to its first, ties broken at random."""
-        dur, job_prev = self.dur, self.job_prev
-        ends = [o for o in range(self.n) if tail[o] == 0 and head[o] + dur[o] == makespan]
-        o = rng.choice(ends)
-        path = [o]
-        while True:
-            options = [p for p in (job_prev[o], mprev[o]) if p >= 0 and head[p] + dur[p] == head[o]]
-            if not options:
-                break
-            o = options[0] if len(options) == 1 else rng.choice(options)
-            path.append(o)
-        path.reverse()
-        return path
-
-    def schedule(self, head: list[int]) -> list[ScheduledOp]:
+    def schedule(self, head: np.ndarray) -> list[ScheduledOp]:
         from sandan.twin.schedule import ScheduledOp
 
         out = []
         for o, (j, k) in enumerate(self.key):
             job = self.instance.jobs[j]
+            start = int(head[o])
             out.append(
-                ScheduledOp(job.name, k, job.operations[k].alternatives[0][0], head[o], head[o] + self.dur[o])
+                ScheduledOp(
+                    job.name, k, job.operations[k].alternatives[0][0], start, start + int(self.dur[o])
+                )
             )
         return out
 
 
-def _blocks(path: list[int], mnext: list[int]) -> list[list[int]]:
-    """A critical path cut into blocks: maximal runs of operations that follow each other on one machine."""
-    blocks: list[list[int]] = [[path[0]]]
-    for a, b in zip(path, path[1:], strict=False):
-        if mnext[a] == b:
-            blocks[-1].append(b)
+@njit(cache=True)
+def _seed(seed):
+    np.random.seed(seed)
+
+
+@njit(cache=True)
+def _links(seq, count, pos, mprev, mnext):
+    """Positions and machine neighbours from the machine orders."""
+    for m in range(seq.shape[0]):
+        for i in range(count[m]):
+            o = seq[m, i]
+            pos[o] = i
+            mprev[o] = seq[m, i - 1] if i > 0 else -1
+            mnext[o] = seq[m, i + 1] if i + 1 < count[m] else -1
+
+
+@njit(cache=True)
+def _evaluate(dur, release, jprev, jnext, mprev, mnext, head, tail, order, indeg):
+    """Heads and tails of the disjunctive graph in one topological pass; the makespan, or -1 on a cycle."""
+    n = dur.shape[0]
+    top = 0
+    for o in range(n):
+        d = 0
+        if jprev[o] >= 0:
+            d += 1
+        if mprev[o] >= 0:
+            d += 1
+        indeg[o] = d
+        head[o] = release[o]
+        if d == 0:
+            order[top] = o
+            top += 1
+    i = 0
+    while i < top:
+        o = order[i]
+        i += 1
+        end = head[o] + dur[o]
+        s = jnext[o]
+        if s >= 0:
+            if end > head[s]:
+                head[s] = end
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                order[top] = s
+                top += 1
+        s = mnext[o]
+        if s >= 0:
+            if end > head[s]:
+                head[s] = end
+            indeg[s] -= 1
+            if indeg[s] == 0:
+                order[top] = s
+                top += 1
+    if top < n:
+        return -1
+    makespan = 0
+    for k in range(n - 1, -1, -1):
+        o = order[k]
+        t = 0
+        s = jnext[o]
+        if s >= 0:
+            t = tail[s] + dur[s]
+        s = mnext[o]
+        if s >= 0 and tail[s] + dur[s] > t:
+            t = tail[s] + dur[s]
+        tail[o] = t
+        if head[o] + dur[o] > makespan:
+            makespan = head[o] + dur[o]
+    return makespan
+
+
+@njit(cache=True)
+def _critical_path(dur, jprev, mprev, head, makespan, path):
+    """One longest path into `path` from its first operation on, ties broken at random; returns its length."""
+    n = dur.shape[0]
+    o = -1
+    seen = 0
+    for x in range(n):
+        if head[x] + dur[x] == makespan:
+            seen += 1
+            if np.random.randint(seen) == 0:
+                o = x
+    length = 0
+    while o >= 0:
+        path[length] = o
+        length += 1
+        jp = jprev[o]
+        mp = mprev[o]
+        by_job = jp >= 0 and head[jp] + dur[jp] == head[o]
+        by_machine = mp >= 0 and head[mp] + dur[mp] == head[o]
+        if by_job and by_machine:
+            o = jp if np.random.random() < 0.5 else mp
+        elif by_job:
+            o = jp
+        elif by_machine:
+            o = mp
         else:
-            blocks.append([b])
-    return blocks
+            o = -1
+    for i in range(length // 2):
+        path[i], path[length - 1 - i] = path[length - 1 - i], path[i]
+    return length
 
 
-def _moves(blocks: list[list[int]]) -> set[tuple[int, int, bool]]:
-    """Moves (u, v, before): put operation u directly before (or after) v, both in one critical block.
+@njit(cache=True)
+def _shift(seq, m, a, b, pos, mprev, mnext, count):
+    """Move the operation at position a of machine m to position b (the others in between shift by one)."""
+    u = seq[m, a]
+    if a < b:
+        for i in range(a, b):
+            seq[m, i] = seq[m, i + 1]
+    else:
+        for i in range(a, b, -1):
+            seq[m, i] = seq[m, i - 1]
+    seq[m, b] = u
+    lo = min(a, b)
+    hi = max(a, b)
+    for i in range(max(lo - 1, 0), min(hi + 2, count[m])):
+        o = seq[m, i]
+        pos[o] = i
+        mprev[o] = seq[m, i - 1] if i > 0 else -1
+        mnext[o] = seq[m, i + 1] if i + 1 < count[m] else -1
 
-    Only moves that can shorten the path are listed (Nowicki & Smutnicki 1996; Balas & Vazacopoulos 1998; the
-    extension of Zhang et al. 2007): an inner operation goes to the front or the back of its block, or the
-    first or last operation goes inside; the front of the first block and the back of the last are left alone,
-    as reordering there keeps the path's length.
-    """
-    moves: set[tuple[int, int, bool]] = set()
-    last = len(blocks) - 1
-    for i, block in enumerate(blocks):
-        k = len(block)
-        if k < 2:
+
+@njit(cache=True)
+def _stretch(seq, m, a, b, k):
+    """The k-th operation of positions min(a,b)..max(a,b) of machine m after moving position a to b."""
+    if a < b:  # forward: a+1..b, then the moved one
+        return seq[m, a + 1 + k] if a + 1 + k <= b else seq[m, a]
+    return seq[m, a] if k == 0 else seq[m, b + k - 1]  # backward: the moved one, then b..a-1
+
+
+@njit(cache=True)
+def _estimate(seq, count, m, a, b, head, tail, dur, jprev, jnext, release, work):
+    """The longest path through the moved stretch, with the heads and tails of all other operations kept."""
+    lo = min(a, b)
+    hi = max(a, b)
+    size = hi - lo + 1
+    ready = 0
+    if lo > 0:
+        p = seq[m, lo - 1]
+        ready = head[p] + dur[p]
+    for k in range(size):
+        x = _stretch(seq, m, a, b, k)
+        jp = jprev[x]
+        r = head[jp] + dur[jp] if jp >= 0 else release[x]
+        if ready > r:
+            r = ready
+        work[k] = r
+        ready = r + dur[x]
+    after = 0
+    if hi + 1 < count[m]:
+        s = seq[m, hi + 1]
+        after = tail[s] + dur[s]
+    value = 0
+    for k in range(size - 1, -1, -1):
+        x = _stretch(seq, m, a, b, k)
+        js = jnext[x]
+        q = tail[js] + dur[js] if js >= 0 else 0
+        if after > q:
+            q = after
+        after = q + dur[x]
+        if work[k] + after > value:
+            value = work[k] + after
+    return value
+
+
+@njit(cache=True)
+def _tabu_until(seq, m, a, b, tabu, n):
+    """The iteration until which the move is tabu: the latest expiry among the orders it creates."""
+    u = seq[m, a]
+    size = tabu.shape[0]
+    until = 0
+    if a < b:  # u goes after a+1..b: creates (x, u)
+        for i in range(a + 1, b + 1):
+            t = tabu[(seq[m, i] * n + u) % size]
+            if t > until:
+                until = t
+    else:  # u goes before b..a-1: creates (u, x)
+        for i in range(b, a):
+            t = tabu[(u * n + seq[m, i]) % size]
+            if t > until:
+                until = t
+    return until
+
+
+@njit(cache=True)
+def _forbid(seq, m, a, b, tabu, n, until, created, pairs):
+    """After the move of position a to b: forbid restoring the old orders (created=False) or, for a move found
+    to close a cycle, forbid the orders it would create (created=True), until iteration `until`; only the
+    `pairs` orders nearest the moved operation's old place."""
+    size = tabu.shape[0]
+    u = seq[m, b]
+    if a < b:  # the moved one now sits at b, after a..b-1
+        for i in range(a, min(b, a + pairs)):
+            x = seq[m, i]
+            tabu[((x * n + u) if created else (u * n + x)) % size] = until
+    else:  # the moved one now sits at b, before b+1..a
+        for i in range(a, max(b, a - pairs), -1):
+            x = seq[m, i]
+            tabu[((u * n + x) if created else (x * n + u)) % size] = until
+
+
+@njit(cache=True)
+def _moves(path, length, mnext, machine, pos, head, tail, dur, jprev, jnext, seq, mv):
+    """Moves (machine, from, to) of the critical blocks that can shorten the path and cannot close a cycle."""
+    count = 0
+    start = 0
+    block = 0
+    last_block = 0
+    for i in range(length - 1):
+        if mnext[path[i]] != path[i + 1]:
+            last_block += 1
+    for i in range(length):
+        if i + 1 < length and mnext[path[i]] == path[i + 1]:
             continue
-        first, final = block[0], block[-1]
-        if i > 0:  # the front of the block may change
-            for u in block[1:]:
-                moves.add((u, first, True))  # u to the front
-            for v in block[2:]:
-                moves.add((first, v, False))  # the first operation goes after v (v = block[1]: a swap)
-        if i < last:  # the back of the block may change
-            for u in block[:-1]:
-                moves.add((u, final, False))  # u to the back
-            for v in block[:-2]:
-                moves.add((final, v, True))  # the last operation goes before v
-    return moves
+        p0 = pos[path[start]]
+        p1 = pos[path[i]]
+        m = machine[path[i]]
+        if p1 > p0:
+            if block > 0:  # the front of the block may change
+                for p in range(p0 + 1, p1 + 1):
+                    count = _add(mv, count, seq, m, p, p0, head, tail, dur, jprev, jnext)
+                for p in range(p0 + 2, p1 + 1):
+                    count = _add(mv, count, seq, m, p0, p, head, tail, dur, jprev, jnext)
+            if block < last_block:  # the back of the block may change
+                for p in range(p0 + (1 if block > 0 else 0), p1):
+                    count = _add(mv, count, seq, m, p, p1, head, tail, dur, jprev, jnext)
+                for p in range(p0 + (1 if block > 0 else 0), p1 - 1):
+                    count = _add(mv, count, seq, m, p1, p, head, tail, dur, jprev, jnext)
+        start = i + 1
+        block += 1
+    return count
+
+
+@njit(cache=True)
+def _add(mv, count, seq, m, a, b, head, tail, dur, jprev, jnext):
+    """Append the move of position a to b unless a path outside the machine could make it close a cycle."""
+    if count >= mv.shape[0]:
+        return count
+    u = seq[m, a]
+    v = seq[m, b]
+    if a > b:  # u goes before v: unsafe if u's job predecessor may come after v
+        jp = jprev[u]
+        if jp >= 0 and head[jp] >= head[v] + dur[v]:
+            return count
+    else:  # u goes after v: unsafe if u's job successor may come before v
+        js = jnext[u]
+        if js >= 0 and tail[js] >= tail[v] + dur[v]:
+            return count
+    mv[count, 0] = m
+    mv[count, 1] = a
+    mv[count, 2] = b
+    return count + 1
+
+
+@njit(cache=True)
+def _load(src, seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg):
+    seq[:, :] = src
+    _links(seq, count, pos, mprev, mnext)
+    return _evaluate(dur, release, jprev, jnext, mprev, mnext, head, tail, order, indeg)
+
+
+@njit(cache=True)
+def _search(
+    dur,
+    machine,
+    release,
+    jprev,
+    jnext,
+    seq,
+    count,
+    pos,
+    mprev,
+    mnext,
+    head,
+    tail,
+    best_seq,
+    run_seq,
+    elite,
+    elite_value,
+    tabu,
+    state,
+    iterations,
+    lower_bound,
+    max_stall,
+    max_restarts,
+    exact,
+    tenure,
+    relink,
+    near,
+):
+    """Run up to `iterations` steps; returns 1 at the lower bound, 2 after too many idle restarts, else 0."""
+    n = dur.shape[0]
+    order = np.empty(n, dtype=np.int64)
+    indeg = np.empty(n, dtype=np.int64)
+    path = np.empty(n, dtype=np.int64)
+    work = np.empty(n + 1, dtype=np.int64)
+    mv = np.empty((8 * n + 8, 3), dtype=np.int64)
+    value = np.empty(8 * n + 8, dtype=np.int64)
+    until = np.empty(8 * n + 8, dtype=np.int64)
+    pick = np.empty(max(exact, 1), dtype=np.int64)
+    for _ in range(iterations):
+        if state[_BEST] <= lower_bound:
+            return 1
+        if state[_IDLE] > max_restarts:
+            return 2
+        state[_ITER] += 1
+        it = state[_ITER]
+        makespan = state[_CUR]
+        length = _critical_path(dur, jprev, mprev, head, makespan, path)
+        moves = _moves(path, length, mnext, machine, pos, head, tail, dur, jprev, jnext, seq, mv)
+        chosen = 0
+        if state[_STALL] < max_stall:
+            # the `exact` allowed moves with the best estimates (ties at random); if every move is tabu and none
+            # promises a new best, the one whose tabu ends first
+            for k in range(moves):
+                value[k] = _estimate(
+                    seq, count, mv[k, 0], mv[k, 1], mv[k, 2], head, tail, dur, jprev, jnext, release, work
+                )
+                until[k] = _tabu_until(seq, mv[k, 0], mv[k, 1], mv[k, 2], tabu, n)
+            for _ in range(exact):
+                best_k = -1
+                best_v = 0
+                ties = 0
+                for k in range(moves):
+                    if until[k] > it and value[k] >= state[_BEST]:
+                        continue
+                    taken = False
+                    for c in range(chosen):
+                        if pick[c] == k:
+                            taken = True
+                    if taken:
+                        continue
+                    if best_k < 0 or value[k] < best_v:
+                        best_k, best_v, ties = k, value[k], 1
+                    elif value[k] == best_v:
+                        ties += 1
+                        if np.random.randint(ties) == 0:
+                            best_k = k
+                if best_k < 0:
+                    break
+                pick[chosen] = best_k
+                chosen += 1
+            if chosen == 0 and moves > 0:
+                best_k = 0
+                for k in range(1, moves):
+                    if until[k] < until[best_k]:
+                        best_k = k
+                pick[0] = best_k
+                chosen = 1
+        done = -1
+        if chosen > 0:
+            # evaluate the picks exactly and keep the shortest
+            best_value = -1
+            for c in range(chosen):
+                k = pick[c]
+                m, a, b = mv[k, 0], mv[k, 1], mv[k, 2]
+                _shift(seq, m, a, b, pos, mprev, mnext, count)
+                result = _evaluate(dur, release, jprev, jnext, mprev, mnext, head, tail, order, indeg)
+                if result < 0:
+                    _forbid(seq, m, a, b, tabu, n, it + tenure, True, n)
+                elif best_value < 0 or result < best_value:
+                    best_value = result
+                    done = k
+                _shift(seq, m, b, a, pos, mprev, mnext, count)
+            if done >= 0:
+                m, a, b = mv[done, 0], mv[done, 1], mv[done, 2]
+                _shift(seq, m, a, b, pos, mprev, mnext, count)
+                makespan = _evaluate(dur, release, jprev, jnext, mprev, mnext, head, tail, order, indeg)
+                _forbid(seq, m, a, b, tabu, n, it + tenure + np.random.randint(tenure // 2 + 1), False, n)
+                state[_CUR] = makespan
+                if makespan < state[_RUN]:
+                    state[_RUN] = makespan
+                    run_seq[:, :] = seq
+                    state[_STALL] = 0
+                    if makespan < state[_BEST]:
+                        state[_BEST] = makespan
+                        best_seq[:, :] = seq
+                        state[_IDLE] = 0
+                else:
+                    state[_STALL] += 1
+            else:
+                _evaluate(dur, release, jprev, jnext, mprev, mnext, head, tail, order, indeg)
+                state[_STALL] += 1
+        if done < 0 and (chosen == 0 or state[_STALL] >= max_stall):
+            # no move left on the path, or a long stall: the run's best joins the elite set, and the next run
+            # starts between two elite schedules or from a shaken elite schedule
+            _offer(run_seq, state[_RUN], elite, elite_value, count, near)
+            kept = 0
+            for e in range(elite_value.shape[0]):
+                if elite_value[e] >= 0:
+                    kept += 1
+            if kept >= 2 and np.random.random() < relink:
+                a = np.random.randint(kept)
+                b = (a + 1 + np.random.randint(kept - 1)) % kept
+                _between(
+                    elite[a],
+                    elite[b],
+                    30 + np.random.randint(41),
+                    seq,
+                    count,
+                    pos,
+                    mprev,
+                    mnext,
+                    dur,
+                    release,
+                    jprev,
+                    jnext,
+                    head,
+                    tail,
+                    order,
+                    indeg,
+                    path,
+                )
+                makespan = _load(
+                    seq.copy(),
+                    seq,
+                    count,
+                    pos,
+                    mprev,
+                    mnext,
+                    dur,
+                    release,
+                    jprev,
+                    jnext,
+                    head,
+                    tail,
+                    order,
+                    indeg,
+                )
+            else:
+                e = 0 if np.random.random() < 0.5 else np.random.randint(kept)
+                makespan = _load(
+                    elite[e],
+                    seq,
+                    count,
+                    pos,
+                    mprev,
+                    mnext,
+                    dur,
+                    release,
+                    jprev,
+                    jnext,
+                    head,
+                    tail,
+                    order,
+                    indeg,
+                )
+                for _ in range(2 + np.random.randint(5)):
+                    length = _critical_path(dur, jprev, mprev, head, makespan, path)
+                    swaps = 0
+                    for i in range(length - 1):
+                        if mnext[path[i]] == path[i + 1]:
+                            swaps += 1
+                    if swaps == 0:
+                        break
+                    r = np.random.randint(swaps)
+                    for i in range(length - 1):
+                        if mnext[path[i]] == path[i + 1]:
+                            if r == 0:
+                                o = path[i]
+                                _shift(seq, machine[o], pos[o], pos[o] + 1, pos, mprev, mnext, count)
+                                break
+                            r -= 1
+                    makespan = _evaluate(dur, release, jprev, jnext, mprev, mnext, head, tail, order, indeg)
+            state[_CUR] = makespan
+            state[_RUN] = makespan
+            run_seq[:, :] = seq
+            if makespan < state[_BEST]:
+                state[_BEST] = makespan
+                best_seq[:, :] = seq
+            state[_ITER] += 2 * tenure + 2  # every tabu entry expires
+            state[_STALL] = 0
+            state[_IDLE] += 1
+            state[_RESTARTS] += 1
+    return 0
+
+
+@njit(cache=True)
+def _offer(seq, makespan, elite, elite_value, count, near):
+    """Keep a schedule in the elite set (best first) if it beats the worst kept; a schedule that differs from a
+    kept one in fewer than `near` machine positions replaces that one instead, if it is shorter, so the set
+    stays spread out."""
+    size = elite_value.shape[0]
+    worst = -1
+    for e in range(size):
+        if elite_value[e] < 0:  # a free slot (they come last)
+            worst = e
+            break
+        d = 0
+        for m in range(seq.shape[0]):
+            for i in range(count[m]):
+                if elite[e, m, i] != seq[m, i]:
+                    d += 1
+        if d < near:
+            if makespan >= elite_value[e]:
+                return
+            worst = e
+            break
+        if worst < 0 or elite_value[e] > elite_value[worst]:
+            worst = e
+    if elite_value[worst] >= 0 and elite_value[worst] <= makespan:
+        return
+    elite[worst, :, :] = seq
+    elite_value[worst] = makespan
+    for e in range(worst, 0, -1):  # keep the set sorted, free slots last
+        if elite_value[e - 1] >= 0 and elite_value[e - 1] <= elite_value[e]:
+            break
+        elite_value[e - 1], elite_value[e] = elite_value[e], elite_value[e - 1]
+        keep = elite[e - 1].copy()
+        elite[e - 1, :, :] = elite[e]
+        elite[e, :, :] = keep
+
+
+@njit(cache=True)
+def _between(
+    first,
+    second,
+    percent,
+    seq,
+    count,
+    pos,
+    mprev,
+    mnext,
+    dur,
+    release,
+    jprev,
+    jnext,
+    head,
+    tail,
+    order,
+    indeg,
+    key,
+):
+    """Machine orders by a weighted mean of the start times of two schedules (`percent` % of the first's).
+
+    Every arc of either schedule goes forward in both, so it goes forward in the mean too (ties by operation
+    number, which grows along each job): the result has no cycle and lies between the two.
+    """
+    n = dur.shape[0]
+    _load(first, seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg)
+    for o in range(n):
+        key[o] = percent * head[o]
+    _load(second, seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg)
+    for o in range(n):
+        key[o] = (key[o] + (100 - percent) * head[o]) * n + o
+    for m in range(seq.shape[0]):
+        ops = seq[m, : count[m]].copy()
+        ranks = np.argsort(key[ops])
+        for i in range(count[m]):
+            seq[m, i] = ops[ranks[i]]
 
 
 def improve_makespan(
@@ -182,167 +674,100 @@ def improve_makespan(
     time_limit_s: float = 5.0,
     lower_bound: int = 0,
     seed: int = 0,
-    max_stall: int = 300,
-    max_restarts: int = 8,
+    max_stall: int = 3000,
+    max_restarts: int = 200,
     exact: int = 1,
 ) -> list[ScheduledOp]:
     """The best schedule a tabu search finds from `schedule` within `time_limit_s`; never a longer one.
 
-    After `max_stall` moves without a better makespan it restarts from the best order, slightly shaken; it stops
-    early at `lower_bound` (no schedule can be shorter) or after `max_restarts` restarts in a row that found
-    nothing better. `exact` is how many of the moves with the best estimates are evaluated exactly. `schedule`
-    must be feasible (`check_schedule`) and the instance a classic job shop (`applies_to`).
+    After `max_stall` moves without a better makespan of its run it starts a new run between two elite schedules
+    or from a shaken one (see the module's description); it stops early at `lower_bound` (no schedule can be
+    shorter) or when `max_restarts` runs in a row found nothing better. `exact` is how many of the moves with the best estimates are evaluated exactly.
+    `schedule` must be feasible (`check_schedule`) and the instance a classic job shop (`applies_to`). The same
+    seed gives the same sequence of moves; where the time limit cuts it depends on the machine's speed.
     """
     if not applies_to(instance):
         raise ValueError("the tabu search handles one machine per operation and no setups")
     deadline = time.perf_counter() + time_limit_s
-    rng = random.Random(seed)
     shop = _Shop(instance)
-    dur, job_prev, job_next, release, machine_of = (
-        shop.dur,
-        shop.job_prev,
-        shop.job_next,
-        shop.release,
-        shop.machine,
+    n = shop.n
+    dur, machine, release, jprev, jnext = shop.dur, shop.machine, shop.release, shop.job_prev, shop.job_next
+    start, count = shop.sequences_of(schedule)
+    seq = start.copy()
+    pos = np.empty(n, dtype=np.int64)
+    mprev = np.empty(n, dtype=np.int64)
+    mnext = np.empty(n, dtype=np.int64)
+    head = np.empty(n, dtype=np.int64)
+    tail = np.empty(n, dtype=np.int64)
+    order = np.empty(n, dtype=np.int64)
+    indeg = np.empty(n, dtype=np.int64)
+    makespan = _load(
+        start, seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg
     )
-    seqs = shop.sequences_of(schedule)
-    mprev, mnext, head, tail, makespan = shop.evaluate(seqs)
-    best_seqs = [list(s) for s in seqs]
-    best_head, best = head, makespan
-    pos = _positions(seqs, shop.n)
-    base = 10 + len(instance.jobs) // max(len(instance.machines), 1)
-    tabu: dict[tuple[int, int], int] = {}  # (a, b): until this iteration no move may put a before b
-    iteration = stall = restarts = 0
-    while best > lower_bound and restarts <= max_restarts and time.perf_counter() < deadline:
-        iteration += 1
-        blocks = _blocks(shop.critical_path(mprev, head, tail, makespan, rng), mnext)
-        candidates = []
-        moves = _moves(blocks)
-        for u, v, before in moves:
-            seq = seqs[machine_of[u]]
-            pu, pv = pos[u], pos[v]
-            if before:  # u (after v) goes directly before v
-                lo, hi = pv, pu
-                segment = seq[pv:pu]
-                new = [u, *segment]
-                created = [(u, x) for x in segment]
-                jp = job_prev[u]
-                if jp >= 0 and head[jp] >= head[v] + dur[v]:
-                    continue  # a path from the block to u's job predecessor might close a cycle
-            else:  # u (before v) goes directly after v
-                if pv == pu + 1 and (v, u, True) in moves:
-                    continue  # the same swap as "v directly before u"
-                lo, hi = pu, pv
-                segment = seq[pu + 1 : pv + 1]
-                new = [*segment, u]
-                created = [(x, u) for x in segment]
-                js = job_next[u]
-                if js >= 0 and tail[js] >= tail[v] + dur[v]:
-                    continue  # a path from u's job successor into the block might close a cycle
-            value = _estimate(new, seq, lo, hi, head, tail, dur, job_prev, job_next, release)
-            expiry = max((tabu.get(pair, 0) for pair in created), default=0)
-            candidates.append((value, expiry, u, v, before, lo, hi, new, created))
-        allowed = [c for c in candidates if c[1] <= iteration or c[0] < best]
-        if not allowed and candidates:
-            allowed = [min(candidates, key=lambda c: c[1])]  # all tabu: the one whose tabu ends first
-        chosen = result = None
-        if allowed and stall < max_stall:
-            # the estimate ignores knock-on effects, so the few best estimates are evaluated exactly
-            allowed.sort(key=lambda c: (c[0], rng.random()))
-            for c in allowed[:exact]:
-                seq = seqs[machine_of[c[2]]]
-                old = seq[c[5] : c[6] + 1]
-                seq[c[5] : c[6] + 1] = c[7]
-                try:
-                    trial = shop.evaluate(seqs)
-                except ValueError:  # a cycle after all: forbid the move for a while
-                    trial = None
-                    for pair in c[8]:
-                        tabu[pair] = iteration + base
-                seq[c[5] : c[6] + 1] = old
-                if trial is not None and (result is None or trial[4] < result[4]):
-                    chosen, result = c, trial
-        if chosen is None or result is None:
-            # no move left on the path, or a long stall: restart near the best order
-            seqs = [list(s) for s in best_seqs]
-            pos = _positions(seqs, shop.n)
-            mprev, mnext, head, tail, makespan = shop.evaluate(seqs)
-            for _ in range(rng.randint(2, 6)):
-                path = shop.critical_path(mprev, head, tail, makespan, rng)
-                pairs = [(a, b) for a, b in zip(path, path[1:], strict=False) if mnext[a] == b]
-                if not pairs:
-                    break
-                u, v = rng.choice(pairs)
-                seq = seqs[machine_of[u]]
-                seq[pos[u]], seq[pos[v]] = v, u
-                pos[u], pos[v] = pos[v], pos[u]
-                mprev, mnext, head, tail, makespan = shop.evaluate(seqs)
-            tabu.clear()
-            stall = 0
-            restarts += 1
+    if makespan < 0:
+        raise ValueError("the machine orders contain a cycle")
+    best_seq = seq.copy()
+    run_seq = seq.copy()
+    elite = np.repeat(seq[None, :, :], _ELITE, axis=0)
+    elite_value = np.full(_ELITE, -1, dtype=np.int64)
+    elite_value[0] = makespan
+    tabu = np.zeros(min(n * n, 1 << 22), dtype=np.int64)  # (a * n + b) -> until when a may not precede b
+    state = np.zeros(7, dtype=np.int64)
+    state[_BEST] = state[_CUR] = state[_RUN] = makespan
+    tenure = _TENURE + len(instance.jobs) // max(len(instance.machines), 1)
+    _seed(seed)
+    chunk = 64
+    starts = 1
+    first = True  # one chunk at least, even when loading or compiling the search took the whole time
+    while first or time.perf_counter() < deadline:
+        first = False
+        began = time.perf_counter()
+        status = _search(
+            dur,
+            machine,
+            release,
+            jprev,
+            jnext,
+            seq,
+            count,
+            pos,
+            mprev,
+            mnext,
+            head,
+            tail,
+            best_seq,
+            run_seq,
+            elite,
+            elite_value,
+            tabu,
+            state,
+            chunk,
+            lower_bound,
+            max_stall,
+            max_restarts,
+            max(exact, 1),
+            tenure,
+            _RELINK,
+            max(1, int(_NEAR * n)),
+        )
+        if status == 2 and starts < _STARTS:
+            # a stall: one more independent search from the given schedule (the best so far is kept)
+            starts += 1
+            _load(start, seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg)
+            run_seq[:, :] = start
+            elite[:, :, :] = start
+            elite_value[:] = -1
+            elite_value[0] = makespan
+            state[_CUR] = state[_RUN] = makespan
+            state[_STALL] = state[_IDLE] = 0
+            state[_ITER] += 2 * tenure + 2
             continue
-        _, _, u, v, before, lo, hi, new, created = chosen
-        seq = seqs[machine_of[u]]
-        seq[lo : hi + 1] = new
-        for i in range(lo, hi + 1):
-            pos[seq[i]] = i
-        tenure = iteration + rng.randint(base, base + base // 2)
-        for a, b in created:
-            tabu[(b, a)] = tenure  # forbid restoring the old order of the pair
-        mprev, mnext, head, tail, makespan = result
-        if makespan < best:
-            best, best_head = makespan, head
-            best_seqs = [list(s) for s in seqs]
-            stall = restarts = 0
-        else:
-            stall += 1
-    return shop.schedule(best_head)
-
-
-def _positions(seqs: list[list[int]], n: int) -> list[int]:
-    pos = [0] * n
-    for seq in seqs:
-        for i, o in enumerate(seq):
-            pos[o] = i
-    return pos
-
-
-def _estimate(
-    new: list[int],
-    seq: list[int],
-    lo: int,
-    hi: int,
-    head: list[int],
-    tail: list[int],
-    dur: list[int],
-    job_prev: list[int],
-    job_next: list[int],
-    release: list[int],
-) -> int:
-    """The longest path through the reordered stretch `seq[lo..hi]` = `new`, with the heads and tails of all
-    other operations as they are (the usual estimate of a move; exact for the stretch itself)."""
-    if lo > 0:
-        p = seq[lo - 1]
-        ready = head[p] + dur[p]
-    else:
-        ready = 0
-    heads = []
-    for x in new:
-        jp = job_prev[x]
-        r = max(ready, head[jp] + dur[jp] if jp >= 0 else release[x])
-        heads.append(r)
-        ready = r + dur[x]
-    if hi + 1 < len(seq):
-        s = seq[hi + 1]
-        after = tail[s] + dur[s]
-    else:
-        after = 0
-    value = 0
-    for i in range(len(new) - 1, -1, -1):
-        x = new[i]
-        js = job_next[x]
-        q = max(after, tail[js] + dur[js] if js >= 0 else 0)
-        after = q + dur[x]
-        if heads[i] + after > value:
-            value = heads[i] + after
-    return value
+        if status:
+            break
+        spent = time.perf_counter() - began
+        if spent < 0.01:  # chunks of about 20 ms between looks at the clock
+            chunk *= 2
+    _last_run.update(iterations=int(state[_ITER]), restarts=int(state[_RESTARTS]), best=int(state[_BEST]))
+    seq = start.copy() if state[_BEST] >= makespan else best_seq
+    _load(seq.copy(), seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg)
+    return shop.schedule(head)
