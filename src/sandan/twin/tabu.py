@@ -14,7 +14,7 @@ steps, that best joins a small elite set (best first, no duplicates), and the ne
 elite schedules (machine orders by a weighted mean of their start times, which cannot close a cycle, in the
 spirit of the path relinking of i-TSAB, Nowicki & Smutnicki 2005) or from an elite schedule shaken by a few random
 swaps on a critical path (a back jump, as in TSAB). After `max_restarts` runs in a row without a new overall
-best it stops (with `_STARTS` above 1 it first starts afresh from the given schedule, keeping the best).
+best it stops.
 
 The core is compiled with numba (`cache=True`: the first call after an install or a change compiles for 10–15 s,
 later processes load it in well under a second) and works on flat integer arrays: machine sequences,
@@ -40,11 +40,9 @@ if TYPE_CHECKING:
 _ELITE = 8  # schedules kept for back jumps
 _TENURE = 10  # tabu tenure: this plus jobs per machine, up to half as much again (Zhang et al. 2007)
 _NEAR = 0.0  # elite schedules differ in at least this share of machine positions
-_STARTS = 1  # independent searches from the given schedule, each until it stalls
 _RELINK = 0.5  # share of the runs that start between two elite schedules rather than from a shaken one
 # positions of the search's counters in its state array
 _ITER, _STALL, _BEST, _CUR, _IDLE, _RESTARTS, _RUN = range(7)
-_last_run: dict[str, int] = {}  # counters of the latest search, for benchmarks
 
 
 def applies_to(instance: ShopInstance) -> bool:
@@ -717,7 +715,6 @@ def improve_makespan(
     tenure = _TENURE + len(instance.jobs) // max(len(instance.machines), 1)
     _seed(seed)
     chunk = 64
-    starts = 1
     first = True  # one chunk at least, even when loading or compiling the search took the whole time
     while first or time.perf_counter() < deadline:
         first = False
@@ -750,24 +747,11 @@ def improve_makespan(
             _RELINK,
             max(1, int(_NEAR * n)),
         )
-        if status == 2 and starts < _STARTS:
-            # a stall: one more independent search from the given schedule (the best so far is kept)
-            starts += 1
-            _load(start, seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg)
-            run_seq[:, :] = start
-            elite[:, :, :] = start
-            elite_value[:] = -1
-            elite_value[0] = makespan
-            state[_CUR] = state[_RUN] = makespan
-            state[_STALL] = state[_IDLE] = 0
-            state[_ITER] += 2 * tenure + 2
-            continue
         if status:
             break
         spent = time.perf_counter() - began
         if spent < 0.01:  # chunks of about 20 ms between looks at the clock
             chunk *= 2
-    _last_run.update(iterations=int(state[_ITER]), restarts=int(state[_RESTARTS]), best=int(state[_BEST]))
     seq = start.copy() if state[_BEST] >= makespan else best_seq
     _load(seq.copy(), seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg)
     return shop.schedule(head)
