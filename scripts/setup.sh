@@ -31,6 +31,8 @@ if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
   .venv/bin/python -m pip install -q -e ".$extras"
   echo "$want" > "$stamp"
 fi
+# The job-shop search is compiled by numba once and cached; doing it here keeps it out of the first schedule's time.
+.venv/bin/python -c 'from sandan.twin.tabu import compile_ahead; t = compile_ahead(); t > 2 and print(f"• compiled the job-shop search ({t:.0f} s, once)")'
 
 if [[ ${1:-} == test ]]; then
   # Browser tests drive Debian's chromium through Playwright; a browser download by Playwright is not used.

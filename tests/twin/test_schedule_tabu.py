@@ -27,8 +27,7 @@ from tests.twin.test_schedule import brute_force_makespan, flexible_shop_with_se
 @pytest.fixture(autouse=True, scope="module")
 def compiled_search():
     """The first search after an install or a change compiles its core for several seconds; do it once here."""
-    shop = shop_with_releases()
-    tabu.improve_makespan(shop, best_dispatch(shop), time_limit_s=0.01)
+    tabu.compile_ahead()
 
 
 def jsplib(name: str) -> ShopInstance:
@@ -157,3 +156,34 @@ def test_tabu_search_stays_feasible_and_keeps_its_deadline(name):
     assert time.perf_counter() - began < 1.5
     assert check_schedule(shop, found) == []
     assert makespan_lower_bound(shop) <= schedule_makespan(found) <= schedule_makespan(start)
+
+
+def test_parallel_searches_return_the_best_of_their_seeds():
+    shop = jsplib("la21")
+    start = best_dispatch(shop)
+    # few restarts, so every search ends by itself long before the time limit and each seed's result is fixed
+    settings = {"time_limit_s": 60, "max_stall": 400, "max_restarts": 3}
+    alone = [schedule_makespan(tabu.improve_makespan(shop, start, seed=s, **settings)) for s in (4, 5)]
+    both = tabu.improve_makespan(shop, start, seed=4, threads=2, **settings)
+    assert check_schedule(shop, both) == []
+    assert schedule_makespan(both) == min(alone)
+
+
+def test_parallel_searches_stop_at_the_lower_bound():
+    shop = jsplib("ft06")
+    began = time.perf_counter()
+    found = tabu.improve_makespan(
+        shop, best_dispatch(shop), time_limit_s=30, lower_bound=55, max_restarts=10**9, threads=2
+    )
+    assert schedule_makespan(found) == 55 and check_schedule(shop, found) == []
+    assert time.perf_counter() - began < 10  # neither search runs on to the 30 s limit once 55 is found
+
+
+def test_parallel_searches_keep_the_deadline():
+    shop = jsplib("la29")
+    start = best_dispatch(shop)
+    began = time.perf_counter()
+    found = tabu.improve_makespan(shop, start, time_limit_s=1, seed=3, threads=2)
+    assert time.perf_counter() - began < 1.5
+    assert check_schedule(shop, found) == []
+    assert schedule_makespan(found) <= schedule_makespan(start)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import heapq
 import html
 import math
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -880,7 +881,7 @@ def solve_jobshop(
     schedule; a schedule may be given instead. For the makespan of a classic job shop (one machine per operation,
     no setups) a tabu search (`sandan.twin.tabu`) first shortens the dispatching schedule for up to
     `local_search_s` seconds (default: a quarter of the time limit, at most 15 s; 0 turns it off), all within
-    `time_limit_s`. `progress` is called from the solver's threads on every new incumbent and bound, so it must
+    `time_limit_s`; it runs `workers` independent searches at once (at most one per core) and hints the best. `progress` is called from the solver's threads on every new incumbent and bound, so it must
     return quickly. `parameters` sets further CP-SAT parameters by name (SatParameters fields), for experiments.
     """
     if objective not in OBJECTIVES:
@@ -905,7 +906,12 @@ def solve_jobshop(
         budget = min(time_limit_s / 4, 15.0) if local_search_s is None else local_search_s
         if objective == "makespan" and budget > 0 and tabu.applies_to(instance):
             improved = tabu.improve_makespan(
-                instance, hint, time_limit_s=budget, lower_bound=makespan_lower_bound(instance), seed=seed
+                instance,
+                hint,
+                time_limit_s=budget,
+                lower_bound=makespan_lower_bound(instance),
+                seed=seed,
+                threads=min(workers, os.cpu_count() or 1),
             )
             if schedule_makespan(improved) < schedule_makespan(hint) and not check_schedule(
                 instance, improved

@@ -19,7 +19,8 @@ best it stops.
 The core is compiled with numba (`cache=True`: the first call after an install or a change compiles for 10–15 s,
 later processes load it in well under a second) and works on flat integer arrays: machine sequences,
 positions, job and machine neighbours, heads and tails, recomputed in one O(n) topological pass per exact
-evaluation. It runs in chunks of iterations between which the Python side looks at the clock.
+evaluation. It runs in chunks of iterations between which the Python side looks at the clock; the compiled
+search releases the GIL, so several independent searches (other seeds) can run at once in threads.
 
 It handles one machine per operation, release times and no setups (`applies_to`); the flexible shop with setups
 stays with CP-SAT alone.
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -81,6 +83,10 @@ class _Shop:
         self.release = np.array(release, dtype=np.int64)
         self.job_prev = np.array(job_prev, dtype=np.int64)
         self.job_next = np.array(job_next, dtype=np.int64)
+
+    def flat(self) -> tuple[np.ndarray, ...]:
+        """Durations, releases and job neighbours, in the order the compiled functions take them."""
+        return self.dur, self.release, self.job_prev, self.job_next
 
     def sequences_of(self, schedule: Sequence[ScheduledOp]) -> tuple[np.ndarray, np.ndarray]:
         """Machine orders of a schedule by start time (ties by end time, so zero-length operations go first),
@@ -374,7 +380,7 @@ def _load(src, seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, 
     return _evaluate(dur, release, jprev, jnext, mprev, mnext, head, tail, order, indeg)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)  # nogil: parallel searches run in threads (`improve_makespan`'s `threads`)
 def _search(
     dur,
     machine,
@@ -675,12 +681,15 @@ def improve_makespan(
     max_stall: int = 3000,
     max_restarts: int = 200,
     exact: int = 1,
+    threads: int = 1,
 ) -> list[ScheduledOp]:
     """The best schedule a tabu search finds from `schedule` within `time_limit_s`; never a longer one.
 
     After `max_stall` moves without a better makespan of its run it starts a new run between two elite schedules
     or from a shaken one (see the module's description); it stops early at `lower_bound` (no schedule can be
     shorter) or when `max_restarts` runs in a row found nothing better. `exact` is how many of the moves with the best estimates are evaluated exactly.
+    `threads` > 1 runs that many independent searches at once (seeds `seed`, `seed` + 1, …; the compiled search
+    releases the GIL, so each gets a core) and keeps the best; they stop together when one reaches the lower bound.
     `schedule` must be feasible (`check_schedule`) and the instance a classic job shop (`applies_to`). The same
     seed gives the same sequence of moves; where the time limit cuts it depends on the machine's speed.
     """
@@ -688,22 +697,67 @@ def improve_makespan(
         raise ValueError("the tabu search handles one machine per operation and no setups")
     deadline = time.perf_counter() + time_limit_s
     shop = _Shop(instance)
-    n = shop.n
-    dur, machine, release, jprev, jnext = shop.dur, shop.machine, shop.release, shop.job_prev, shop.job_next
     start, count = shop.sequences_of(schedule)
-    seq = start.copy()
-    pos = np.empty(n, dtype=np.int64)
-    mprev = np.empty(n, dtype=np.int64)
-    mnext = np.empty(n, dtype=np.int64)
-    head = np.empty(n, dtype=np.int64)
-    tail = np.empty(n, dtype=np.int64)
-    order = np.empty(n, dtype=np.int64)
-    indeg = np.empty(n, dtype=np.int64)
-    makespan = _load(
-        start, seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg
-    )
+    n = shop.n
+    arrays = _Arrays(n)
+    makespan = _load(start, arrays.seq(start), count, *arrays.links(), *shop.flat(), *arrays.times())
     if makespan < 0:
         raise ValueError("the machine orders contain a cycle")
+    settings = (lower_bound, max_stall, max_restarts, max(exact, 1))
+    tenure = _TENURE + len(instance.jobs) // max(len(instance.machines), 1)
+    stop = np.zeros(1, dtype=np.int64)  # set by a search that reached the lower bound: the others stop too
+    if threads <= 1:
+        found = [_run(shop, start, count, makespan, deadline, seed, tenure, settings, stop)]
+    else:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            runs = [
+                pool.submit(_run, shop, start, count, makespan, deadline, seed + t, tenure, settings, stop)
+                for t in range(threads)
+            ]
+            found = [r.result() for r in runs]
+    value, best_seq = min(found, key=lambda f: f[0])
+    seq = start if value >= makespan else best_seq
+    _load(seq, arrays.seq(seq), count, *arrays.links(), *shop.flat(), *arrays.times())
+    return shop.schedule(arrays.head)
+
+
+class _Arrays:
+    """A search's working arrays over `n` operations (machine links, heads and tails)."""
+
+    def __init__(self, n: int) -> None:
+        self.pos, self.mprev, self.mnext = (np.empty(n, dtype=np.int64) for _ in range(3))
+        self.head, self.tail, self.order, self.indeg = (np.empty(n, dtype=np.int64) for _ in range(4))
+        self._seq: np.ndarray | None = None
+
+    def seq(self, like: np.ndarray) -> np.ndarray:
+        if self._seq is None:
+            self._seq = like.copy()
+        return self._seq
+
+    def links(self) -> tuple[np.ndarray, ...]:
+        return self.pos, self.mprev, self.mnext
+
+    def times(self) -> tuple[np.ndarray, ...]:
+        return self.head, self.tail, self.order, self.indeg
+
+
+def _run(
+    shop: _Shop,
+    start: np.ndarray,
+    count: np.ndarray,
+    makespan: int,
+    deadline: float,
+    seed: int,
+    tenure: int,
+    settings: tuple[int, int, int, int],
+    stop: np.ndarray,
+) -> tuple[int, np.ndarray]:
+    """One search from `start` until `deadline` (or a stop): (its best makespan, its best machine orders)."""
+    lower_bound, max_stall, max_restarts, exact = settings
+    n = shop.n
+    a = _Arrays(n)
+    seq = a.seq(start)
+    _load(start, seq, count, *a.links(), *shop.flat(), *a.times())
     best_seq = seq.copy()
     run_seq = seq.copy()
     elite = np.repeat(seq[None, :, :], _ELITE, axis=0)
@@ -712,26 +766,23 @@ def improve_makespan(
     tabu = np.zeros(min(n * n, 1 << 22), dtype=np.int64)  # (a * n + b) -> until when a may not precede b
     state = np.zeros(7, dtype=np.int64)
     state[_BEST] = state[_CUR] = state[_RUN] = makespan
-    tenure = _TENURE + len(instance.jobs) // max(len(instance.machines), 1)
-    _seed(seed)
+    _seed(seed)  # numba keeps one random state per thread
     chunk = 64
     first = True  # one chunk at least, even when loading or compiling the search took the whole time
-    while first or time.perf_counter() < deadline:
+    while (first or time.perf_counter() < deadline) and not stop[0]:
         first = False
         began = time.perf_counter()
         status = _search(
-            dur,
-            machine,
-            release,
-            jprev,
-            jnext,
+            shop.dur,
+            shop.machine,
+            shop.release,
+            shop.job_prev,
+            shop.job_next,
             seq,
             count,
-            pos,
-            mprev,
-            mnext,
-            head,
-            tail,
+            *a.links(),
+            a.head,
+            a.tail,
             best_seq,
             run_seq,
             elite,
@@ -742,16 +793,27 @@ def improve_makespan(
             lower_bound,
             max_stall,
             max_restarts,
-            max(exact, 1),
+            exact,
             tenure,
             _RELINK,
             max(1, int(_NEAR * n)),
         )
+        if status == 1:
+            stop[0] = 1
         if status:
             break
-        spent = time.perf_counter() - began
-        if spent < 0.01:  # chunks of about 20 ms between looks at the clock
+        if time.perf_counter() - began < 0.01:  # chunks of about 20 ms between looks at the clock
             chunk *= 2
-    seq = start.copy() if state[_BEST] >= makespan else best_seq
-    _load(seq.copy(), seq, count, pos, mprev, mnext, dur, release, jprev, jnext, head, tail, order, indeg)
-    return shop.schedule(head)
+    return int(state[_BEST]), best_seq
+
+
+def compile_ahead() -> float:
+    """Compile (or load from numba's cache) the search by running it once on a tiny shop; returns the seconds it
+    took. The setup script calls it, so the first `sandan schedule` after an install does not spend its time limit
+    compiling."""
+    from sandan.twin.schedule import dispatch_schedule, parse_jsplib
+
+    began = time.perf_counter()
+    shop = parse_jsplib("3 3\n0 3 1 2 2 2\n0 2 2 1 1 4\n1 4 2 3 0 1\n", "warm-up")
+    improve_makespan(shop, dispatch_schedule(shop), time_limit_s=0.01, threads=2)
+    return time.perf_counter() - began
