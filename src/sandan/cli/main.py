@@ -6,6 +6,7 @@ Errors a user can cause are shown as a one-line message in Korean and English, n
 from __future__ import annotations
 
 import getpass
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sandan import __version__
-from sandan.domain import Company, Role, SandanError
+from sandan.domain import Company, InvalidInput, Role, SandanError
 from sandan.settings import Settings, load_settings
 from sandan.store import Store, open_store
 
@@ -782,6 +783,9 @@ def federate_create(
         float | None,
         typer.Option(help="fedavg/fedprox: DP noise multiplier σ, ε is reported / 차분 프라이버시 잡음"),
     ] = None,
+    address: Annotated[
+        str, typer.Option(help="host:port members connect to (real mode) / 회원사가 접속할 서버 주소")
+    ] = "",
 ) -> None:
     """Operator: create a federation. 운영자: 연합 만들기."""
     from sandan.learn.federated import service
@@ -793,6 +797,7 @@ def federate_create(
             family,
             Schema(target, positive, list(feature)),
             strategy=strategy,
+            address=address,
             secure_aggregation=secure_aggregation,
             dp_noise_multiplier=dp_noise,
             data_dir=load_settings().data_dir,
@@ -818,12 +823,119 @@ def federate_join(
             view = service.join_federation(
                 store, company, federation, public.decode(), data_dir=load_settings().data_dir
             )
+            ticket = service.ticket(store, company, federation, data_dir=load_settings().data_dir)
     except SandanError as exc:
         _fail(exc)
     key_file.write_bytes(private)
     key_file.chmod(0o600)
+    _ticket_path(key_file).write_text(json.dumps(ticket, ensure_ascii=False, indent=1), encoding="utf-8")
     console.print(
         f"✓ {company} joined {federation} ({view['participants']} members) / 참여 완료; key: {key_file}"
+    )
+
+
+def _ticket_path(key_file: Path) -> Path:
+    """The federation's ticket (id, schema, server address; no secret) kept beside a member's private key."""
+    return key_file.with_name(key_file.stem + ".federation.json")
+
+
+@federate_app.command("serve")
+def federate_serve(
+    federation: Annotated[str, typer.Option(help="federation id / 연합 ID")],
+    address: Annotated[
+        str | None, typer.Option(help="host:port to listen on (default: the federation's) / 대기 주소")
+    ] = None,
+    wait: Annotated[float, typer.Option(help="seconds to wait for the members / 회원사 대기 시간(초)")] = 300,
+    min_members: Annotated[
+        int | None, typer.Option(help="start with this many (default: all) / 최소 참여사 수")
+    ] = None,
+) -> None:
+    """Operator: run the federation over the network (Flower, TLS, member keys). 운영자: 네트워크 연합 학습 실행."""
+    from sandan.learn.federated import service
+
+    settings = load_settings()
+    try:
+        where = address or service.cross_tenant_federation(federation, data_dir=settings.data_dir)["address"]
+        if ":" not in (where or ""):
+            raise InvalidInput(
+                "give --address host:port to listen on (or create the federation with --address)",
+                "대기할 --address host:port를 주세요 (또는 연합을 --address로 만드세요)",
+                code="bad_address",
+            )
+        run = service.serve(
+            federation,
+            where,
+            wait_s=wait,
+            min_members=min_members,
+            data_dir=settings.data_dir,
+            progress=lambda m: console.print(f"  … {escape(m)}", soft_wrap=True),
+        )
+    except SandanError as exc:
+        _fail(exc)
+    console.print(
+        f"✓ trained with {', '.join(run['participants'])} ({run['strategy']}, kept round "
+        f"{', '.join(map(str, run['rounds'])) or '—'}) / 학습 완료; "
+        f"model: {run['model']}",
+        soft_wrap=True,
+    )
+    for f in run["failures"]:
+        console.print(f"  ! {escape(f['company'])}: {escape(f['en'])} / {escape(f['ko'])}", soft_wrap=True)
+
+
+@federate_app.command("connect")
+def federate_connect(
+    key_file: Annotated[Path, typer.Option(help="the private key `join` wrote / join이 만든 개인키")],
+    ca: Annotated[Path, typer.Option(help="the federation's ca.pem from the operator / 운영자의 CA 인증서")],
+    server: Annotated[
+        str | None,
+        typer.Option(help="host:port of the operator's server (default: the ticket's) / 서버 주소"),
+    ] = None,
+    days: Annotated[float, typer.Option(help="part records of the last N days / 최근 N일")] = 30,
+    wait: Annotated[
+        float, typer.Option(help="seconds to keep trying to connect / 접속 재시도 시간(초)")
+    ] = 30,
+) -> None:
+    """Member: take part from this host with its own store; rows never leave it. 회원사: 자기 데이터로 연합 학습 참여."""
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.learn.federated import service
+
+    ticket_path = _ticket_path(key_file)
+    for needed, what in (
+        (key_file, "private key"),
+        (ticket_path, "federation ticket"),
+        (ca, "CA certificate"),
+    ):
+        if not needed.is_file():
+            _fail(
+                InvalidInput(
+                    f"no {what} at {needed}: run `sandan federate join` first (it writes the key and the ticket) "
+                    "and ask the operator for ca.pem",
+                    f"{needed}에 {what}이(가) 없습니다: 먼저 `sandan federate join`을 실행하고(키와 티켓을 만듭니다) "
+                    "운영자에게 ca.pem을 받으세요",
+                    code="missing_file",
+                )
+            )
+    settings = load_settings()
+    end = datetime.now(UTC)
+    try:
+        ticket = json.loads(ticket_path.read_text(encoding="utf-8"))
+        with _open(settings) as store:
+            console.print(f"  … {ticket['company']} connecting to federation {ticket['federation']}")
+            rows = service.connect(
+                store,
+                ticket,
+                key_file.read_bytes(),
+                ca.read_bytes(),
+                end - timedelta(days=days),
+                end,
+                address=server,
+                max_wait_s=wait,
+            )
+    except SandanError as exc:
+        _fail(exc)
+    console.print(
+        f"✓ {ticket['company']}: done, trained on {rows} own rows (none left this host) / 참여 완료"
     )
 
 
@@ -833,8 +945,6 @@ def federate_status(
     company: Annotated[str | None, typer.Option(help="as this company (default: operator) / 회사 ID")] = None,
 ) -> None:
     """Status, rounds, participants and gains. 상태, 라운드, 참여사, 성능 향상."""
-    import json
-
     from sandan.learn.federated import service
 
     data_dir = load_settings().data_dir

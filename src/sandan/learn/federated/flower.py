@@ -267,8 +267,14 @@ def join(
     *,
     max_wait_s: float = 30.0,
 ) -> None:
-    """Connect a company's client to the federation server and answer tasks until the server says goodbye."""
+    """Connect a company's client to the federation server and answer tasks until the server says goodbye.
+    Flower's own log lines (one per message, and a notice that this API is deprecated in the pinned version in
+    favour of its SuperNode command) are turned down to errors."""
+    import logging
+
     from flwr.client import start_client
+
+    logging.getLogger("flwr").setLevel(logging.ERROR)
 
     start_client(
         server_address=address,

@@ -17,6 +17,7 @@ from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound
 from sandan.learn import catalogue
 from sandan.learn.catalogue import family_of
 from sandan.learn.federated.client import Schema
+from sandan.learn.federated.protocol import FederationFailed
 from sandan.learn.registry import data_folder, plain
 from sandan.store import Store
 from sandan.store.base import CatalogueEntry, CatalogueScore
@@ -375,6 +376,161 @@ def run_simulation(
     return record_run(data_dir, federation_id, comparison, store=store, model=model)
 
 
+# ---- real mode: the operator's Flower server and a member's client, on different hosts ---------------------------
+
+
+def tls_files(federation_id: str, hosts: list[str] | None = None, *, data_dir=None) -> dict[str, Path]:
+    """The federation's TLS files (`ca.pem`, `server.pem`, `server.key`), made on first use with a certificate that
+    names `hosts` (default: the host of the federation's address, and localhost). Members need only `ca.pem`."""
+    from sandan.learn.federated.tls import make_certificates
+
+    fed = _load(data_dir, federation_id)
+    folder = _folder(data_dir) / f"{fed['id']}-tls"
+    files = {"ca": folder / "ca.pem", "cert": folder / "server.pem", "key": folder / "server.key"}
+    if not all(f.exists() for f in files.values()):
+        names = hosts or [
+            h for h in (fed.get("address", "").rpartition(":")[0], "localhost", "127.0.0.1") if h
+        ]
+        ca, cert, key = make_certificates(list(dict.fromkeys(names)))
+        folder.mkdir(parents=True, exist_ok=True)
+        files["ca"].write_bytes(ca)
+        files["cert"].write_bytes(cert)
+        files["key"].write_bytes(key)
+        files["key"].chmod(0o600)
+    return files
+
+
+def ticket(store: Store, company_id: str, federation_id: str, *, data_dir=None) -> dict[str, Any]:
+    """What a member's client needs to take part from its own host (no secret in it): the federation, what it
+    learns and where its server listens. `sandan federate join` keeps it beside the private key."""
+    view = federation_for_company(store, company_id, federation_id, data_dir=data_dir)
+    fed = _load(data_dir, federation_id)
+    return {
+        "federation": fed["id"],
+        "name": view["name"],
+        "company": company_id,
+        "schema": fed["schema"],
+        "address": fed.get("address", ""),
+    }
+
+
+def serve(
+    federation_id: str,
+    address: str,
+    *,
+    wait_s: float = 300.0,
+    min_members: int | None = None,
+    data_dir=None,
+    progress=None,
+) -> dict[str, Any]:
+    """Operator: run the federation's strategy over Flower's gRPC server at `address`, with TLS (`tls_files`) and
+    every connecting member proving its registered key; waits up to `wait_s` for `min_members` (default: all
+    members). Records a run in mode "real" (rounds, participants, privacy) and keeps the model beside the
+    federation. Per-member gains need each member's held-out rows and local model, which stay on its host:
+    they come from simulation runs, not from this one."""
+    from sandan.learn.federated.flower import FlowerServer
+
+    fed = _load(data_dir, federation_id)
+    keys = member_keys(federation_id, data_dir=data_dir)
+    need = min_members or len(keys)
+    if len(keys) < 2 or need < 2:
+        raise Conflict(
+            "a federation needs at least two members to run",
+            "연합 학습에는 회원사가 둘 이상 필요합니다",
+            code="too_few_members",
+        )
+    files = tls_files(federation_id, data_dir=data_dir)
+    certificates = (files["ca"].read_bytes(), files["cert"].read_bytes(), files["key"].read_bytes())
+    say = progress or (lambda _m: None)
+    server = FlowerServer(address, certificates, keys)
+    try:
+        server.start()
+    except Exception as exc:  # noqa: BLE001 - gRPC reports a port in use or a bad address as a RuntimeError
+        raise InvalidInput(
+            f"cannot listen on {address}: {exc}; choose a free host:port",
+            f"{address}에서 대기할 수 없습니다: {exc}; 비어 있는 host:port를 고르세요",
+            code="bad_address",
+        ) from exc
+    try:
+        say(
+            f"listening on {address}; CA for members: {files['ca']}; waiting for {need} of {len(keys)} members"
+        )
+        joined = server.wait_for(need, wait_s)
+        if len(joined) < need:
+            raise FederationFailed(
+                f"only {len(joined)} of {need} members connected within {wait_s:g} s ({', '.join(joined) or 'none'}); "
+                "start `sandan federate connect` at each member",
+                f"{wait_s:g}초 안에 회원사 {need}곳 중 {len(joined)}곳만 연결했습니다; 각 회원사에서 "
+                "`sandan federate connect`를 실행하세요",
+                code="too_few_connected",
+            )
+        say(f"training with {', '.join(joined)}")
+        model = strategy_of(fed)().run(server, Schema.from_dict(fed["schema"]))
+    finally:
+        server.stop()
+    folder = _folder(data_dir) / f"{fed['id']}-models"
+    folder.mkdir(parents=True, exist_ok=True)
+    artifact = folder / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+    artifact.write_text(json.dumps(model.to_dict(), default=str), encoding="utf-8")
+    scored = [r for r in model.rounds if r.validation_loss is not None]
+    run = {
+        "at": datetime.now(UTC).isoformat(),
+        "mode": "real",
+        "strategy": model.kind,
+        "rounds": [min(scored, key=lambda r: r.validation_loss).round] if scored else [],
+        "privacy": model.privacy,
+        "participants": sorted(model.participants),
+        "failures": [f for r in model.rounds for f in r.failures],
+        "model": str(artifact),
+        "aggregate": {},
+        "companies": {},
+    }
+    fed = _load(data_dir, federation_id)  # members may have joined meanwhile
+    fed["runs"].append(run)
+    fed["status"] = "trained"
+    _save(data_dir, fed)
+    return run
+
+
+def connect(
+    store: Store,
+    ticket_: dict[str, Any],
+    private_pem: bytes,
+    ca_pem: bytes,
+    start: datetime,
+    end: datetime,
+    *,
+    address: str | None = None,
+    max_wait_s: float = 30.0,
+) -> int:
+    """Member: answer the federation's tasks from this company's own part records in `store` (start–end) until
+    the server says goodbye; rows never leave. Returns the number of rows its client trained on."""
+    from sandan.learn.federated.client import CompanyClient
+    from sandan.learn.federated.flower import join
+    from sandan.learn.train import learning_frame
+
+    schema = Schema.from_dict(ticket_["schema"])
+    company = ticket_["company"]
+    where = address or ticket_.get("address") or ""
+    if ":" not in where:
+        raise InvalidInput(
+            "the federation's server address is unknown: give --server host:port (the operator's)",
+            "연합 서버 주소를 알 수 없습니다: --server host:port(운영자의 주소)를 주세요",
+            code="bad_address",
+        )
+    frame = learning_frame(store, company, schema.target, start, end, None, None)
+    client = CompanyClient(company, frame, schema)
+    try:
+        join(where, company, client, private_pem, ca_pem, max_wait_s=max_wait_s)
+    except Exception as exc:  # noqa: BLE001 - gRPC's errors: server unreachable, TLS refused, stream ended
+        raise FederationFailed(
+            f"the connection to {where} ended: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
+            f"{where} 연결이 끊겼습니다: {type(exc).__name__}",
+            code="connection_failed",
+        ) from exc
+    return len(frame)
+
+
 __all__ = [
     "create_federation",
     "join_federation",
@@ -386,4 +542,8 @@ __all__ = [
     "member_keys",
     "schema_of",
     "run_simulation",
+    "tls_files",
+    "ticket",
+    "serve",
+    "connect",
 ]
