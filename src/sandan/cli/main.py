@@ -862,14 +862,16 @@ def federate_serve(
                 "대기할 --address host:port를 주세요 (또는 연합을 --address로 만드세요)",
                 code="bad_address",
             )
-        run = service.serve(
-            federation,
-            where,
-            wait_s=wait,
-            min_members=min_members,
-            data_dir=settings.data_dir,
-            progress=lambda m: console.print(f"  … {escape(m)}", soft_wrap=True),
-        )
+        with _open(settings) as store:
+            run = service.serve(
+                store,
+                federation,
+                where,
+                wait_s=wait,
+                min_members=min_members,
+                data_dir=settings.data_dir,
+                progress=lambda m: console.print(f"  … {escape(m)}", soft_wrap=True),
+            )
     except SandanError as exc:
         _fail(exc)
     console.print(
@@ -878,6 +880,12 @@ def federate_serve(
         f"model: {run['model']}",
         soft_wrap=True,
     )
+    for company, g in run["companies"].items():
+        console.print(
+            f"  {company}: federated F1 {g['metrics']['federated']['f1']:.3f} vs own model "
+            f"{g['metrics']['local']['f1']:.3f} on {g['n_rows']} held-out rows → "
+            f"{'adopt / 채택' if g['adopt'] else 'keep its own / 자체 유지'}"
+        )
     for f in run["failures"]:
         console.print(f"  ! {escape(f['company'])}: {escape(f['en'])} / {escape(f['ko'])}", soft_wrap=True)
 
@@ -922,7 +930,7 @@ def federate_connect(
         ticket = json.loads(ticket_path.read_text(encoding="utf-8"))
         with _open(settings) as store:
             console.print(f"  … {ticket['company']} connecting to federation {ticket['federation']}")
-            rows = service.connect(
+            rows, held_out = service.connect(
                 store,
                 ticket,
                 key_file.read_bytes(),
@@ -935,7 +943,8 @@ def federate_connect(
     except SandanError as exc:
         _fail(exc)
     console.print(
-        f"✓ {ticket['company']}: done, trained on {rows} own rows (none left this host) / 참여 완료"
+        f"✓ {ticket['company']}: done, trained on {rows} own rows and compared on {held_out} held out "
+        "(none left this host) / 참여 완료"
     )
 
 

@@ -129,12 +129,22 @@ def test_members_train_from_their_own_hosts_over_tls(federation):
         for m, c in zip(members, MEMBERS, strict=True):
             m_out, m_err = m.communicate(timeout=60)
             assert m.returncode == 0, m_err + m_out
-            assert f"{c}: done, trained on 600 own rows" in m_out
+            # a fifth of its rows stay out of training, for the comparison with its own model afterwards
+            assert f"{c}: done, trained on 480 own rows and compared on 120 held out" in m_out
     finally:
         serve.kill()
     r = _sandan(f["operator"], "federate", "status", "--federation", f["id"])
     run = json.loads(r.stdout)["runs"][-1]
     assert run["mode"] == "real" and run["participants"] == list(MEMBERS) and run["rounds"][0] >= 1
+    # every member's gain, from counts on its own held-out rows; it adopts only where the federated model wins
+    assert set(run["companies"]) == set(MEMBERS) and run["failures"] == []
+    for c, g in run["companies"].items():
+        assert g["n_rows"] == 120 and 0 < g["positives"] < 120
+        fed_f1, own_f1 = g["metrics"]["federated"]["f1"], g["metrics"]["local"]["f1"]
+        assert 0 <= fed_f1 <= 1 and 0 <= own_f1 <= 1 and g["adopt"] == (fed_f1 > own_f1)
+        assert f"{c}: federated F1 {fed_f1:.3f} vs own model {own_f1:.3f}" in out
+    assert set(run["aggregate"]) == {"federated", "local"}
+    assert ("catalogue_entry" in run) == any(g["adopt"] for g in run["companies"].values())
     model = json.loads(Path(run["model"]).read_text())
     assert model["kind"] == "linear" and len(model["arrays"]["w"]) > len(FEATURES)
 

@@ -166,7 +166,14 @@ class CompanyClient:
     """Answers the server's tasks from one company's rows. `delay_s` makes it slow (tests, demos)."""
 
     def __init__(
-        self, company: str, frame: pd.DataFrame, schema: Schema, *, validation: float = 0.2, seed: int = 0
+        self,
+        company: str,
+        frame: pd.DataFrame,
+        schema: Schema,
+        *,
+        validation: float = 0.2,
+        holdout: float = 0.0,
+        seed: int = 0,
     ) -> None:
         missing = [c for c in [*schema.features, schema.target] if c not in frame.columns]
         if missing:
@@ -182,6 +189,13 @@ class CompanyClient:
         )
         check_requested(schema.features, refused)
         y = schema.labels(frame)
+        # `holdout` > 0 (real mode): a stratified part kept out of all training, on which the company compares the
+        # federated model with its own local one after the run (the `evaluate` task)
+        self._test_rows = frame.iloc[:0]
+        if holdout > 0 and len(frame) >= 2 * MIN_ROWS and y.sum() >= 4:
+            keep, test = stratified_splits(y, max(2, int(round(1 / holdout))), seed + 1)[0][0]
+            self._test_rows = frame.iloc[test].reset_index(drop=True)
+            frame, y = frame.iloc[keep].reset_index(drop=True), y[keep]
         if len(frame) < MIN_ROWS or y.sum() < 2:
             raise InvalidInput(
                 f"{company}: {len(frame)} rows with {int(y.sum())} '{schema.positive}' — too few to take part",
@@ -200,6 +214,11 @@ class CompanyClient:
         self.blend = 1.0  # the weight the last fine-tune gave the federated trees
         self._pairs_found: list[list[str]] | None = None
         self._use(schema.derived)
+
+    @property
+    def held_out(self) -> int:
+        """Rows kept out of all training (`holdout`), for the comparison after a real-mode run."""
+        return len(self._test_rows)
 
     def _use(self, derived: list[list[str]]) -> None:
         """Build the model matrices with these derived features (the ones the server's request names)."""
@@ -229,6 +248,7 @@ class CompanyClient:
             "validate": self._validate,
             "sketch": self._sketch,
             "hist": self._hist,
+            "evaluate": self._evaluate,
             "secagg": lambda r: secagg.answer(self, r),
         }.get(task)
         if handler is None:
@@ -434,6 +454,51 @@ class CompanyClient:
                 "logloss": np.array([_logloss(y, raw)]),
                 "n": np.array([len(raw)]),
             }
+        )
+
+    def _evaluate(self, request: Payload) -> Payload:
+        """After a real-mode run: the federated model as this company would use it (its `fine_tune`) against its
+        own local model (sandan's AutoML on the same training rows), both on its held-out rows, which no training
+        saw. Only counts go back. The request carries the model's arrays and, in `model` (JSON), its kind, schema,
+        the federation's threshold and summed validation counts, and this company's own threshold."""
+        import json
+
+        from sandan.learn.federated.evaluation import automl_classifier, classifier_scores
+        from sandan.learn.federated.strategies import FederatedModel
+
+        test = self._test_rows
+        if test.empty:
+            raise ValueError("this client keeps no held-out rows (it was not started with a hold-out part)")
+        meta = json.loads(str(request.config.get("model", "{}")))
+        model = FederatedModel(
+            meta["kind"],
+            Schema.from_dict(meta["schema"]),
+            dict(request.arrays),
+            float(meta["threshold"]),
+            [],
+            None,
+            {},
+            {self.company: float(meta.get("own_threshold", meta["threshold"]))},
+            {k: np.asarray(v, float) for k, v in meta.get("counts", {}).items()},
+        )
+        own = self.fine_tune(model)
+        y = self.schema.labels(test)
+        federated = own.predict(test, self.company)
+        rows = pd.concat([self._fit_rows, self._val_rows], ignore_index=True)
+        local, _ = classifier_scores(automl_classifier(rows, self.schema, 5.0, self.seed), test, self.schema)
+
+        def counts(pred: np.ndarray) -> np.ndarray:
+            return np.array(
+                [
+                    ((pred == 1) & (y == 1)).sum(),
+                    ((pred == 1) & (y == 0)).sum(),
+                    ((pred == 0) & (y == 1)).sum(),
+                ],
+                float,
+            )
+
+        return Payload(
+            {"federated": counts(federated), "local": counts(local), "n": np.array([len(y), y.sum()], float)}
         )
 
     # ---- after the federation: the company's own version, on its side only ---------------------------------

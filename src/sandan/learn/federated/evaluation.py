@@ -88,10 +88,16 @@ class Comparison:
 
 
 def _counts(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
-    """F1, precision and recall from counts (the same definitions as `metric_set`, fast enough to bootstrap)."""
-    tp = float(np.sum((pred == 1) & (y == 1)))
-    fp = float(np.sum((pred == 1) & (y == 0)))
-    fn = float(np.sum((pred == 0) & (y == 1)))
+    """F1, precision and recall of predictions (the same definitions as `metric_set`, fast enough to bootstrap)."""
+    return from_counts(
+        float(np.sum((pred == 1) & (y == 1))),
+        float(np.sum((pred == 1) & (y == 0))),
+        float(np.sum((pred == 0) & (y == 1))),
+    )
+
+
+def from_counts(tp: float, fp: float, fn: float) -> dict[str, float]:
+    """F1, precision and recall from true positives, false positives and false negatives."""
     return {
         "f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
         "precision": tp / (tp + fp) if tp else 0.0,
@@ -107,7 +113,7 @@ def _scored(
     return m, iv
 
 
-def _classifier(frame: pd.DataFrame, schema: Schema, budget_s: float, seed: int) -> Classifier:
+def automl_classifier(frame: pd.DataFrame, schema: Schema, budget_s: float, seed: int) -> Classifier:
     model = Classifier(
         time_budget_s=budget_s,
         features=schema.features,
@@ -126,7 +132,7 @@ def _positive_value(column: pd.Series, positive: str) -> Any:
     return positive
 
 
-def _classifier_scores(
+def classifier_scores(
     model: Classifier, frame: pd.DataFrame, schema: Schema
 ) -> tuple[np.ndarray, np.ndarray]:
     prob = model.predict_proba(frame[schema.features])
@@ -176,7 +182,9 @@ def compare(
         privacy = model.privacy
         scored = [r for r in model.rounds if r.validation_loss is not None]
         rounds.append(min(scored, key=lambda r: r.validation_loss).round if scored else 0)  # the round kept
-        pooled = _classifier(pd.concat(train.values(), ignore_index=True), schema, pooled_budget_s, seed)
+        pooled = automl_classifier(
+            pd.concat(train.values(), ignore_index=True), schema, pooled_budget_s, seed
+        )
         for c in frames:
             te = splits[c][i][1]
             probs["federated"][c][te] = own[c].predict_proba(test[c])
@@ -184,9 +192,9 @@ def compare(
             if fine_tune:
                 probs[SHARED][c][te] = model.predict_proba(test[c])
                 preds[SHARED][c][te] = (probs[SHARED][c][te] >= model.threshold_for(c)).astype(int)
-            local = _classifier(train[c], schema, local_budget_s, seed)
-            preds["local"][c][te], probs["local"][c][te] = _classifier_scores(local, test[c], schema)
-            preds["pooled"][c][te], probs["pooled"][c][te] = _classifier_scores(pooled, test[c], schema)
+            local = automl_classifier(train[c], schema, local_budget_s, seed)
+            preds["local"][c][te], probs["local"][c][te] = classifier_scores(local, test[c], schema)
+            preds["pooled"][c][te], probs["pooled"][c][te] = classifier_scores(pooled, test[c], schema)
         if progress:
             progress(f"fold {i + 1}/{folds} done ({time.perf_counter() - t0:.0f} s)")
     gains = []

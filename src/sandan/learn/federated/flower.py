@@ -92,7 +92,12 @@ class FlowerServer:
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="fed-server")
 
     def start(self) -> FlowerServer:
+        """Listen; Flower's own log lines (several per secure-aggregation round) are turned down to errors."""
+        import logging
+
         from flwr.server.superlink.fleet.grpc_bidi.grpc_server import start_grpc_server
+
+        logging.getLogger("flwr").setLevel(logging.ERROR)
 
         self._grpc = start_grpc_server(
             client_manager=self._manager, server_address=self.address, certificates=self.certificates

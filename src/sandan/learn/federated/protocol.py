@@ -27,6 +27,9 @@ TASKS = {
     "sketch": {"counts"},  # value counts on the federation's fine grid (HistBoost's bin edges)
     "hist": {"g", "h", "n"},  # per node, column and bin: sums of gradient, hessian and rows (HistBoost)
     "secagg": {"message"},  # one SecAgg+ stage message (secagg.py), Flower's record serialised to bytes
+    # after a real-mode run: counts (tp, fp, fn) of the federated and the company's own model on its held-out
+    # rows, and (rows, positives) of those rows
+    "evaluate": {"federated", "local", "n"},
 }
 MAX_ARRAY_VALUES = 5_000_000
 Config = dict[str, int | float | str]

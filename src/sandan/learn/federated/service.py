@@ -13,6 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound
 from sandan.learn import catalogue
 from sandan.learn.catalogue import family_of
@@ -25,6 +27,7 @@ from sandan.store.base import CatalogueEntry, CatalogueScore
 # "trees": federated histogram gradient boosting (`HistBoost`, histograms always summed through SecAgg+);
 # "tree-bagging": per-company trees (`TreeBagging`); "fedavg"/"fedprox": a logistic model.
 STRATEGIES = ("trees", "tree-bagging", "fedavg", "fedprox")
+HOLDOUT = 0.2  # real mode: the share of a member's rows kept out of training to compare models on
 
 
 def _folder(data_dir) -> Path:
@@ -159,6 +162,7 @@ def record_run(
     mode: str = "simulation",
     store: Store | None = None,
     model=None,
+    extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Keep a run's rounds and every member's gain (federated vs its local model on its own held-out rows);
     a member adopts the federated model only where it beats its local one. With the `model` trained on every
@@ -171,8 +175,9 @@ def record_run(
         "scheme": {"en": comparison.scheme_en, "ko": comparison.scheme_ko},
         "rounds": comparison.rounds,
         "privacy": comparison.privacy,
-        "aggregate": {m: comparison.overall[m] for m in ("federated", "local")},
+        "aggregate": {m: comparison.overall[m] for m in ("federated", "local") if m in comparison.overall},
         "companies": {g.company: g.to_dict() for g in comparison.companies},
+        **(extra or {}),
     }
     if store is not None and model is not None:
         run["catalogue_entry"] = _to_catalogue(store, data_dir, fed, comparison, model)
@@ -415,6 +420,7 @@ def ticket(store: Store, company_id: str, federation_id: str, *, data_dir=None) 
 
 
 def serve(
+    store: Store,
     federation_id: str,
     address: str,
     *,
@@ -425,9 +431,11 @@ def serve(
 ) -> dict[str, Any]:
     """Operator: run the federation's strategy over Flower's gRPC server at `address`, with TLS (`tls_files`) and
     every connecting member proving its registered key; waits up to `wait_s` for `min_members` (default: all
-    members). Records a run in mode "real" (rounds, participants, privacy) and keeps the model beside the
-    federation. Per-member gains need each member's held-out rows and local model, which stay on its host:
-    they come from simulation runs, not from this one."""
+    members). Afterwards each member scores the model as it would use it and its own local model on the part of its
+    rows it kept out of training (`CompanyClient(holdout=…)`), and sends back counts only; the run is recorded in
+    mode "real" with every member's gain, the model is kept beside the federation and, where members adopt it,
+    in the family's catalogue with each adopter's score (`record_run`)."""
+    from sandan.learn.federated.evaluation import Comparison, from_counts
     from sandan.learn.federated.flower import FlowerServer
 
     fed = _load(data_dir, federation_id)
@@ -466,6 +474,8 @@ def serve(
             )
         say(f"training with {', '.join(joined)}")
         model = strategy_of(fed)().run(server, Schema.from_dict(fed["schema"]))
+        say("each member compares the model with its own on its held-out rows")
+        gains, counts, failures = _member_gains(server, model)
     finally:
         server.stop()
     folder = _folder(data_dir) / f"{fed['id']}-models"
@@ -473,23 +483,61 @@ def serve(
     artifact = folder / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
     artifact.write_text(json.dumps(model.to_dict(), default=str), encoding="utf-8")
     scored = [r for r in model.rounds if r.validation_loss is not None]
-    run = {
-        "at": datetime.now(UTC).isoformat(),
-        "mode": "real",
-        "strategy": model.kind,
-        "rounds": [min(scored, key=lambda r: r.validation_loss).round] if scored else [],
-        "privacy": model.privacy,
+    comparison = Comparison(
+        model.kind,
+        "each member's held-out part (20 %, stratified), kept out of training; its own model trained on the rest",
+        "회원사별 보류 데이터(20 %, 층화)로 평가, 학습에는 쓰지 않음; 자체 모델은 나머지로 학습",
+        gains,
+        {m: from_counts(*np.sum([c[m] for c in counts.values()], axis=0)) for m in ("federated", "local")}
+        if gains
+        else {},
+        {},
+        model.privacy,
+        rounds=[min(scored, key=lambda r: r.validation_loss).round] if scored else [],
+    )
+    extra = {
         "participants": sorted(model.participants),
-        "failures": [f for r in model.rounds for f in r.failures],
+        "failures": [f for r in model.rounds for f in r.failures] + failures,
         "model": str(artifact),
-        "aggregate": {},
-        "companies": {},
     }
-    fed = _load(data_dir, federation_id)  # members may have joined meanwhile
-    fed["runs"].append(run)
-    fed["status"] = "trained"
-    _save(data_dir, fed)
-    return run
+    # the catalogue keeps the model with each adopter's score; without any member's figures there is nothing to adopt
+    kept = model if gains else None
+    return record_run(data_dir, federation_id, comparison, mode="real", store=store, model=kept, extra=extra)
+
+
+def _member_gains(server, model):
+    """Ask every member to score the federated model (as it would use it) and its own model on its held-out
+    rows; counts come back. A member adopts the federated model only where its F1 beats its own model's.
+    Returns (gains, each member's counts per model, failures)."""
+    from sandan.learn.federated.evaluation import CompanyGain, from_counts
+    from sandan.learn.federated.protocol import Payload
+
+    meta = {
+        "kind": model.kind,
+        "schema": model.schema.to_dict(),
+        "threshold": model.threshold,
+        "counts": {k: np.asarray(v).tolist() for k, v in model.counts.items()},
+    }
+    requests = {
+        c: Payload(
+            dict(model.arrays),
+            {
+                "model": json.dumps({**meta, "own_threshold": model.threshold_for(c)}),
+                "derived": json.dumps(model.schema.derived),
+            },
+        )
+        for c in server.participants()
+    }
+    replies, failed = server.ask_each("evaluate", requests, 300.0)
+    gains, counts = [], {}
+    for r in replies:
+        a = r.payload.arrays
+        counts[r.company] = {m: np.asarray(a[m], float) for m in ("federated", "local")}
+        metrics = {m: from_counts(*counts[r.company][m]) for m in ("federated", "local")}
+        g = CompanyGain(r.company, int(a["n"][0]), int(a["n"][1]), metrics, {})
+        g.adopt = bool(g.gain_f1 > 0)
+        gains.append(g)
+    return gains, counts, [{"company": f.company, "en": f.reason_en, "ko": f.reason_ko} for f in failed]
 
 
 def connect(
@@ -502,9 +550,10 @@ def connect(
     *,
     address: str | None = None,
     max_wait_s: float = 30.0,
-) -> int:
+) -> tuple[int, int]:
     """Member: answer the federation's tasks from this company's own part records in `store` (start–end) until
-    the server says goodbye; rows never leave. Returns the number of rows its client trained on."""
+    the server says goodbye; rows never leave. A stratified `HOLDOUT` share of them stays out of training, for the
+    comparison with its own model after the run. Returns (rows trained on, rows held out)."""
     from sandan.learn.federated.client import CompanyClient
     from sandan.learn.federated.flower import join
     from sandan.learn.train import learning_frame
@@ -519,7 +568,7 @@ def connect(
             code="bad_address",
         )
     frame = learning_frame(store, company, schema.target, start, end, None, None)
-    client = CompanyClient(company, frame, schema)
+    client = CompanyClient(company, frame, schema, holdout=HOLDOUT)
     try:
         join(where, company, client, private_pem, ca_pem, max_wait_s=max_wait_s)
     except Exception as exc:  # noqa: BLE001 - gRPC's errors: server unreachable, TLS refused, stream ended
@@ -528,7 +577,7 @@ def connect(
             f"{where} 연결이 끊겼습니다: {type(exc).__name__}",
             code="connection_failed",
         ) from exc
-    return len(frame)
+    return len(frame) - client.held_out, client.held_out
 
 
 __all__ = [
