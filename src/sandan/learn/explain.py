@@ -19,11 +19,10 @@ def nice(x: float) -> str:
     """A number rounded to two significant digits, written without exponent (203.7 → 200, 0.01234 → 0.012)."""
     if not math.isfinite(x):
         return str(x)
-    if x == 0:
+    r = float(f"{x:.2g}")  # two significant digits by the decimal formatter: no power of ten that can underflow
+    if r == 0:
         return "0"
-    mag = 10 ** (math.floor(math.log10(abs(x))) - 1)
-    r = round(x / mag) * mag
-    decimals = max(0, -int(math.floor(math.log10(mag))))
+    decimals = max(0, 1 - math.floor(math.log10(abs(r))))
     return f"{r:,.{decimals}f}"
 
 

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.stats import qmc
 
 from sandan.domain import InvalidInput, ProcessFamily
 from sandan.optimize.recommend import (
@@ -64,15 +63,9 @@ def designed_experiment(
     settings only scatter by controller repeatability and no model can tell which direction helps.
     The machine runs on between runs (wear, lots and clock carry over). Returns (parts, set points per run).
     """
-    pars = model.PARAMETERS
-    lo = np.array([max(p.min, p.machine_min, centre[p.name] - spread * (p.max - p.min)) for p in pars])
-    hi = np.array([min(p.max, p.machine_max, centre[p.name] + spread * (p.max - p.min)) for p in pars])
-    lo, hi = np.minimum(lo, [centre[p.name] for p in pars]), np.maximum(hi, [centre[p.name] for p in pars])
-    u = qmc.LatinHypercube(d=len(pars), seed=seed).random(n_runs)
-    points = lo + u * (hi - lo)
-    points[0] = [centre[p.name] for p in pars]  # the current settings are one of the runs
+    points = model.trial_settings(centre, n_runs, spread=spread, seed=seed)  # the centre is the first run
     parts, _ = run_set_points(model, points, parts_per_run, rng=np.random.default_rng(seed))
-    return parts, pd.DataFrame(points, columns=[p.name for p in pars])
+    return parts, pd.DataFrame(points, columns=[p.name for p in model.PARAMETERS])
 
 
 def run_set_points(

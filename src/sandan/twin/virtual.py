@@ -130,7 +130,14 @@ class ProcessModelSource:
     """A machine driven by a family's process model, simulated ahead in chunks and released as time passes."""
 
     def __init__(
-        self, model: ProcessModel, settings: dict[str, float], seed: int, chunk_parts: int = 200
+        self,
+        model: ProcessModel,
+        settings: dict[str, float],
+        seed: int,
+        chunk_parts: int = 200,
+        *,
+        trial: np.ndarray | None = None,
+        trial_parts: int = 60,
     ) -> None:
         self.model = model
         self.family = next(f for f, cls in MODELS.items() if isinstance(model, cls))
@@ -139,6 +146,13 @@ class ProcessModelSource:
         self.chunk_parts = chunk_parts
         self.condition: MachineCondition | None = None
         self._ahead: list[Produced] = []
+        # set points (rows in the order of the model's PARAMETERS) the machine runs first, `trial_parts` each — a
+        # trial an engineer ran — before it settles at `settings`
+        names = [p.name for p in model.PARAMETERS]
+        self._trial = [
+            dict(zip(names, map(float, row), strict=True)) for row in (trial if trial is not None else [])
+        ]
+        self.trial_parts = trial_parts
 
     def signals(self, company_id: str, machine_id: str) -> list[Signal]:
         return self.model.signals(company_id, machine_id)
@@ -149,8 +163,11 @@ class ProcessModelSource:
 
     def produce(self, machine_id: str, t_from: datetime, t_to: datetime) -> Produced:
         while self.condition is None or self.condition.time < t_to:
+            settings, n = (
+                (self._trial.pop(0), self.trial_parts) if self._trial else (self.settings, self.chunk_parts)
+            )
             batch = self.model.simulate(
-                self.settings, self.chunk_parts, start_time=t_from, rng=self.rng, condition=self.condition
+                settings, n, start_time=t_from, rng=self.rng, condition=self.condition
             )
             self.condition = batch.end_condition
             self._ahead.append(
@@ -323,12 +340,17 @@ def demo_calendar():
     return ShiftCalendar.two_shifts(working_weekdays=[0, 1, 2, 3, 4, 5, 6], korean_public_holidays=False)
 
 
+TRIAL_RUNS = 12  # set points of the trial a demo machine at poor settings starts with (60 parts each)
+
+
 def build_demo_complex(
     store: Store, *, ai4i: Path | None = None, password: str = DEMO_PASSWORD
 ) -> VirtualComplex:
     """Create the demo companies, their assets and users, and return the complex that feeds them.
 
-    Every machine runs its family's process model (some at poor settings, so there is something to improve);
+    Every machine runs its family's process model (some at poor settings, so there is something to improve; those
+    begin with a trial of `TRIAL_RUNS` set points around their settings, as an engineer would run before asking
+    what to change);
     with `ai4i`, Hanil Precision also has a milling machine replaying the AI4I 2020 data set.
     """
     from sandan.accounts import create_user
@@ -350,7 +372,10 @@ def build_demo_complex(
                 seed += 1
                 model = MODELS[machine_family](material_seed=seed)
                 settings = model.poor_settings() if setting == "poor" else model.nominal_settings()
-                source = ProcessModelSource(model, settings, seed=seed)
+                # a machine at poor settings begins its history with a small trial around them (runs at
+                # deliberately different set points), so "what should I change?" has data that can answer it
+                trial = model.trial_settings(settings, TRIAL_RUNS, seed=seed) if setting == "poor" else None
+                source = ProcessModelSource(model, settings, seed=seed, trial=trial)
                 machine = Machine(
                     id=machine_id,
                     company_id=company_id,

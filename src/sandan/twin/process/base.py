@@ -448,6 +448,28 @@ class ProcessModel(abc.ABC):
         return {p.name: (p.min, p.max) for p in cls.PARAMETERS}
 
     @classmethod
+    def trial_settings(
+        cls, centre: Mapping[str, float], n_runs: int, *, spread: float = 0.25, seed: int = 0
+    ) -> np.ndarray:
+        """Set points of a space-filling trial around `centre`: a Latin hypercube (McKay, Beckman & Conover 1979)
+        within ± `spread` × the process window of each parameter, kept inside the window and the machine limits;
+        the first run is the centre itself. Rows in the order of `PARAMETERS`."""
+        from scipy.stats import qmc
+
+        pars = cls.PARAMETERS
+        mid = np.array([float(centre[p.name]) for p in pars])
+        lo = np.array(
+            [max(p.min, p.machine_min, c - spread * (p.max - p.min)) for p, c in zip(pars, mid, strict=True)]
+        )
+        hi = np.array(
+            [min(p.max, p.machine_max, c + spread * (p.max - p.min)) for p, c in zip(pars, mid, strict=True)]
+        )
+        lo, hi = np.minimum(lo, mid), np.maximum(hi, mid)
+        points = lo + qmc.LatinHypercube(d=len(pars), seed=seed).random(n_runs) * (hi - lo)
+        points[0] = mid
+        return points
+
+    @classmethod
     def check_settings(cls, settings: Mapping[str, float] | None) -> dict[str, float]:
         """All parameters as floats: missing ones take their nominal; unknown, non-numeric or out-of-limit refused."""
         out = cls.nominal_settings()
