@@ -19,7 +19,9 @@ def nice(x: float) -> str:
     """A number rounded to two significant digits, written without exponent (203.7 → 200, 0.01234 → 0.012)."""
     if not math.isfinite(x):
         return str(x)
-    r = float(f"{x:.2g}")  # two significant digits by the decimal formatter: no power of ten that can underflow
+    r = float(
+        f"{x:.2g}"
+    )  # two significant digits by the decimal formatter: no power of ten that can underflow
     if r == 0:
         return "0"
     decimals = max(0, 1 - math.floor(math.log10(abs(r))))
