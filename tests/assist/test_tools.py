@@ -112,9 +112,10 @@ def test_a_setting_outside_the_machine_limits_is_refused(world):
 
 
 def test_settings_held_steady_get_no_recommendation_but_a_trial(world):
-    # IMM 2 runs at poor settings that only scatter around their set points: its records cannot show what a change
-    # would do, so the assistant recommends nothing and says to run a trial, citing the optimizer.
-    answer = _assistant(world).ask("사출기 2호기 공정 조건 무엇을 바꿔야 해?", "ko")
+    # IMM 1 runs at settings that only scatter around their set points (unlike IMM 2, which began with a trial):
+    # its records cannot show what a change would do, so the assistant recommends nothing and says to run a
+    # trial, citing the optimizer.
+    answer = _assistant(world).ask("사출기 1호기 공정 조건 무엇을 바꿔야 해?", "ko")
     assert answer.safety["ok"] and not answer.recommendations
     assert "시험 생산" in answer.text
     assert any("recommend_for_machine" in str(c) for c in answer.citations)

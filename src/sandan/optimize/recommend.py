@@ -507,6 +507,7 @@ def recommend(
     n_trials: int = 120,
     labels: Mapping[str, tuple[str, str]] | None = None,
     resolution: Mapping[str, float] | None = None,
+    near_observed: float | None = None,
     seed: int = 0,
 ) -> Recommendation:
     """Set points that minimise the predicted defect rate (and, as further objectives, e.g. cycle time or energy).
@@ -521,7 +522,10 @@ def recommend(
     made at the current settings — the expected rate beats their observed rate; otherwise nothing changes.
     `resolution` (parameter → smallest change that means anything, e.g. twice the scatter of the logged value
     around its set point) keeps a parameter at its current value when the search moves it by less: a model fitted
-    to that scatter finds 'effects' in it that no controller can set. A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
+    to that scatter finds 'effects' in it that no controller can set. `near_observed` (e.g. 3) narrows the trust
+    region to points whose k-NN distance to the observed settings is at most that many times the typical one
+    (`TrustRegion.knn_typical`), and makes the observed settings candidates: with few distinct set points in many
+    dimensions (production data plus a small trial) the ellipsoid holds wide corners no run ever visited. A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
     (Bergstra et al. 2011), NSGA-II for several (Deb et al., *IEEE TEVC* 6(2), 2002). From the Pareto front the
     recommendation is the point with the least further objectives among those within 10 % (relative) of the
     lowest defect score.
@@ -589,8 +593,23 @@ def recommend(
     if max_changed is not None and max_changed < 1:
         raise InvalidInput("max_changed must be ≥ 1", "max_changed는 1 이상이어야 합니다", code="bad_setting")
 
+    def outside(X: np.ndarray) -> np.ndarray:
+        """How far outside the trust region (0 inside); nothing is outside when extrapolation is allowed."""
+        if allow_extrapolation:
+            return np.zeros(len(np.atleast_2d(X)))
+        out = region.excess(X)
+        if near_observed is not None:
+            limit = max(near_observed * region.knn_typical, 1e-12)
+            out = out + np.maximum(region.knn_distance(X) / limit - 1.0, 0.0)
+        return out
+
     # 1. candidates: the current point, and a Sobol sample of the box (or one-parameter lines)
     cands = [x_base[None, :]]
+    if near_observed is not None and max_changed != 1 and len(free_idx):
+        seen = np.unique(model.observed[params].to_numpy(dtype="float64"), axis=0)
+        seen = seen[np.random.default_rng(seed).permutation(len(seen))[:1024]]
+        seen[:, ~free] = x_base[~free]
+        cands.append(np.clip(seen, lo, hi))
     if max_changed == 1:
         for j in free_idx:
             line = np.repeat(x_base[None, :], 256, axis=0)
@@ -603,7 +622,7 @@ def recommend(
         X[:, free_idx] = lo[free_idx] + u * (hi[free_idx] - lo[free_idx])
         cands.append(X)
     C = np.vstack(cands)
-    ex = np.zeros(len(C)) if allow_extrapolation else region.excess(C)
+    ex = outside(C)
     ex[0] = 0.0  # the current settings are always a feasible answer ("change nothing")
     s, P_c = scores(C)
     if max_changed == 1:
@@ -630,7 +649,7 @@ def recommend(
 
         def objective(trial: optuna.Trial):
             x = to_x({n: trial.suggest_float(n, lo[j], hi[j]) for j, n in zip(free_idx, names, strict=True)})
-            e = 0.0 if allow_extrapolation else float(region.excess(x[None, :])[0])
+            e = float(outside(x[None, :])[0])
             trial.set_constraint("trust_region", e)
             sc, _ = scores(x[None, :])
             if multi:
@@ -650,7 +669,7 @@ def recommend(
         study.optimize(objective, n_trials=n_trials)
         trials_done = len(study.trials)
         T = np.vstack([to_x(t.params) for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
-        ex_t = np.zeros(len(T)) if allow_extrapolation else region.excess(T)
+        ex_t = outside(T)
         s_t, _ = scores(T)
         C = np.vstack([C, T])
         ex = np.concatenate([ex, ex_t])

@@ -22,6 +22,9 @@ from sandan.optimize.recommend import Objective, QualityModel, Recommendation, r
 from sandan.twin.process import MODELS
 
 RECIPE_FILE = "optimize_recipes.json"
+# Production data: recommend only within this many typical k-NN distances of settings the machine actually ran
+# (`recommend(near_observed=…)`): its few distinct set points leave wide unvisited corners in the trust ellipsoid.
+NEAR_OBSERVED = 3.0
 _lock = threading.Lock()
 
 
@@ -131,6 +134,7 @@ def recommend_for_machine(
         allow_extrapolation=allow_extrapolation,
         labels=labels,
         resolution=setting_resolution(frame, params),
+        near_observed=NEAR_OBSERVED,
         n_trials=60,
         seed=seed,
     )

@@ -158,8 +158,10 @@ class ProcessModelSource:
         return self.model.signals(company_id, machine_id)
 
     def ideal_cycle_time_s(self) -> float:
-        nominal = {k: np.asarray([v]) for k, v in self.model.nominal_settings().items()}
-        return float(self.model.cycle_time_s(nominal)[0])
+        return self.cycle_time_s(self.model.nominal_settings())
+
+    def cycle_time_s(self, settings: dict[str, float]) -> float:
+        return float(self.model.cycle_time_s({k: np.asarray([v]) for k, v in settings.items()})[0])
 
     def produce(self, machine_id: str, t_from: datetime, t_to: datetime) -> Produced:
         while self.condition is None or self.condition.time < t_to:
@@ -340,7 +342,22 @@ def demo_calendar():
     return ShiftCalendar.two_shifts(working_weekdays=[0, 1, 2, 3, 4, 5, 6], korean_public_holidays=False)
 
 
-TRIAL_RUNS = 12  # set points of the trial a demo machine at poor settings starts with (60 parts each)
+TRIAL_RUNS = 24  # set points of the trial a demo machine at poor settings starts with
+TRIAL_RUN_S = 1800.0  # production time of each trial run
+
+
+def demo_source(model: ProcessModel, setting: str, seed: int) -> ProcessModelSource:
+    """A demo machine: at nominal settings, or at poor ones ("poor") after a trial around them — `TRIAL_RUNS`
+    set points at deliberately different settings, about an hour of production each (the unit the recommendation
+    resamples) — so that "what should I change?" has data that can answer it."""
+    if setting != "poor":
+        return ProcessModelSource(model, model.nominal_settings(), seed=seed)
+    settings = model.poor_settings()
+    source = ProcessModelSource(
+        model, settings, seed=seed, trial=model.trial_settings(settings, TRIAL_RUNS, seed=seed)
+    )
+    source.trial_parts = max(20, round(TRIAL_RUN_S / source.cycle_time_s(settings)))
+    return source
 
 
 def build_demo_complex(
@@ -349,8 +366,8 @@ def build_demo_complex(
     """Create the demo companies, their assets and users, and return the complex that feeds them.
 
     Every machine runs its family's process model (some at poor settings, so there is something to improve; those
-    begin with a trial of `TRIAL_RUNS` set points around their settings, as an engineer would run before asking
-    what to change);
+    begin with a trial of `TRIAL_RUNS` set points around their settings, about an hour of production each
+    (`TRIAL_RUN_S`), as an engineer would run before asking what to change);
     with `ai4i`, Hanil Precision also has a milling machine replaying the AI4I 2020 data set.
     """
     from sandan.accounts import create_user
@@ -371,11 +388,7 @@ def build_demo_complex(
             for machine_id, machine_name, machine_family, setting in line_machines:
                 seed += 1
                 model = MODELS[machine_family](material_seed=seed)
-                settings = model.poor_settings() if setting == "poor" else model.nominal_settings()
-                # a machine at poor settings begins its history with a small trial around them (runs at
-                # deliberately different set points), so "what should I change?" has data that can answer it
-                trial = model.trial_settings(settings, TRIAL_RUNS, seed=seed) if setting == "poor" else None
-                source = ProcessModelSource(model, settings, seed=seed, trial=trial)
+                source = demo_source(model, setting, seed)
                 machine = Machine(
                     id=machine_id,
                     company_id=company_id,
