@@ -219,3 +219,12 @@ def test_one_parameter_closed_loop_with_trials_changes_at_most_one_setting():
         assert lo <= rec.recommended[p] <= hi
     if rec.changed:
         assert rec.effect_interval[1] < 0 and rec.expected_defect_rate < rec.current_defect_rate
+
+
+def test_the_advice_never_shows_a_change_as_the_same_number():
+    from sandan.optimize.recommend import _apart
+
+    # two significant digits would say "from 1,200 to 1,200" for a billet temperature of 1181.6 → 1221.7 °C
+    assert _apart(1181.55, 1221.66) == ("1,180", "1,220")
+    assert _apart(400.12, 400.04) == ("400.1", "400.0")
+    assert _apart(0.15, 0.095) == ("0.15", "0.095")

@@ -15,16 +15,15 @@ import pandas as pd
 from sandan.learn.features import QUANTILES, FeatureSpace, name_unit
 
 
-def nice(x: float) -> str:
-    """A number rounded to two significant digits, written without exponent (203.7 → 200, 0.01234 → 0.012)."""
+def nice(x: float, digits: int = 2) -> str:
+    """A number rounded to `digits` significant digits, written without exponent (203.7 → 200, 0.01234 → 0.012)."""
     if not math.isfinite(x):
         return str(x)
-    r = float(
-        f"{x:.2g}"
-    )  # two significant digits by the decimal formatter: no power of ten that can underflow
+    # rounded by the decimal formatter: no power of ten is computed that could underflow (x = 5e-324)
+    r = float(f"{x:.{digits}g}")
     if r == 0:
         return "0"
-    decimals = max(0, 1 - math.floor(math.log10(abs(r))))
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(r))))
     return f"{r:,.{decimals}f}"
 
 

@@ -396,6 +396,16 @@ def _non_dominated(F: np.ndarray) -> np.ndarray:
     return np.array(keep, dtype=int)
 
 
+def _apart(current: float, recommended: float) -> tuple[str, str]:
+    """Both values with the fewest significant digits (2 to 6) that still tell them apart (1,182 → 1,222, not
+    1,200 → 1,200)."""
+    for digits in range(2, 7):
+        a, b = nice(current, digits), nice(recommended, digits)
+        if a != b:
+            break
+    return a, b
+
+
 def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[str, list[str]]:
     en, ko = [], []
     lo, hi = rec.expected_interval
@@ -410,8 +420,9 @@ def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[st
         name_en, name_ko = labels.get(c.name, (c.name, c.name))
         verb_en = "Raise" if c.change > 0 else "Lower"
         verb_ko = "올리세요" if c.change > 0 else "내리세요"
-        en.append(f"{verb_en} {name_en} from {nice(c.current)} to {nice(c.recommended)}.")
-        ko.append(f"{name_ko}을(를) {nice(c.current)}에서 {nice(c.recommended)}(으)로 {verb_ko}.")
+        now, then = _apart(c.current, c.recommended)
+        en.append(f"{verb_en} {name_en} from {now} to {then}.")
+        ko.append(f"{name_ko}을(를) {now}에서 {then}(으)로 {verb_ko}.")
     if not rec.changed:
         en.append("Keep the current settings: the data shows no clearly better point.")
         ko.append("현재 설정을 유지하세요: 데이터에서 뚜렷이 더 나은 설정을 찾지 못했습니다.")
