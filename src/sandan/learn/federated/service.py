@@ -386,16 +386,16 @@ def run_simulation(
 
 def tls_files(federation_id: str, hosts: list[str] | None = None, *, data_dir=None) -> dict[str, Path]:
     """The federation's TLS files (`ca.pem`, `server.pem`, `server.key`), made on first use with a certificate that
-    names `hosts` (default: the host of the federation's address, and localhost). Members need only `ca.pem`."""
+    names `hosts` (besides the host of the federation's address, and localhost). Members need only `ca.pem`."""
     from sandan.learn.federated.tls import make_certificates
 
     fed = _load(data_dir, federation_id)
     folder = _folder(data_dir) / f"{fed['id']}-tls"
     files = {"ca": folder / "ca.pem", "cert": folder / "server.pem", "key": folder / "server.key"}
     if not all(f.exists() for f in files.values()):
-        names = hosts or [
-            h for h in (fed.get("address", "").rpartition(":")[0], "localhost", "127.0.0.1") if h
-        ]
+        wildcard = ("", "0.0.0.0", "[::]", "::")
+        given = [fed.get("address", "").rpartition(":")[0], *(hosts or []), "localhost", "127.0.0.1"]
+        names = [h for h in given if h not in wildcard]
         ca, cert, key = make_certificates(list(dict.fromkeys(names)))
         folder.mkdir(parents=True, exist_ok=True)
         files["ca"].write_bytes(ca)
@@ -447,7 +447,8 @@ def serve(
             "연합 학습에는 회원사가 둘 이상 필요합니다",
             code="too_few_members",
         )
-    files = tls_files(federation_id, data_dir=data_dir)
+    # the certificate also names the host the server listens on, when that is a name or an address of its own
+    files = tls_files(federation_id, [address.rpartition(":")[0]], data_dir=data_dir)
     certificates = (files["ca"].read_bytes(), files["cert"].read_bytes(), files["key"].read_bytes())
     say = progress or (lambda _m: None)
     server = FlowerServer(address, certificates, keys)
