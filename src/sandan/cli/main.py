@@ -855,18 +855,11 @@ def federate_serve(
 
     settings = load_settings()
     try:
-        where = address or service.cross_tenant_federation(federation, data_dir=settings.data_dir)["address"]
-        if ":" not in (where or ""):
-            raise InvalidInput(
-                "give --address host:port to listen on (or create the federation with --address)",
-                "대기할 --address host:port를 주세요 (또는 연합을 --address로 만드세요)",
-                code="bad_address",
-            )
         with _open(settings) as store:
             run = service.serve(
                 store,
                 federation,
-                where,
+                address,
                 wait_s=wait,
                 min_members=min_members,
                 data_dir=settings.data_dir,

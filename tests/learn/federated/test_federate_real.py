@@ -178,3 +178,20 @@ def test_a_member_with_the_wrong_ca_is_told_so_and_a_lonely_server_gives_up(fede
         f["root"], "federate", "connect", "--key-file", str(f["root"] / "nokey.pem"), "--ca", str(stranger_ca)
     )
     assert r.returncode == 2 and "sandan federate join" in r.stderr
+
+
+def test_serving_a_federation_without_an_address_asks_for_one(tmp_path):
+    _registry(tmp_path, *MEMBERS)
+    args = ["federate", "create", "--name", "no address", "--family", "injection", "--strategy", "fedavg"]
+    for f in FEATURES:
+        args += ["--feature", f]
+    r = _sandan(tmp_path, *args)
+    assert r.returncode == 0, r.stderr
+    fid = r.stdout.split("federation ")[1].split()[0]
+    for c in MEMBERS:
+        key = str(tmp_path / f"{c}.pem")
+        r = _sandan(tmp_path, "federate", "join", "--company", c, "--federation", fid, "--key-file", key)
+        assert r.returncode == 0, r.stderr + r.stdout
+    r = _sandan(tmp_path, "federate", "serve", "--federation", fid, "--wait", "1")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "--address" in r.stderr and "host:port" in r.stderr and "Traceback" not in r.stderr

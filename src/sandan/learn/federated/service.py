@@ -422,14 +422,15 @@ def ticket(store: Store, company_id: str, federation_id: str, *, data_dir=None) 
 def serve(
     store: Store,
     federation_id: str,
-    address: str,
+    address: str | None = None,
     *,
     wait_s: float = 300.0,
     min_members: int | None = None,
     data_dir=None,
     progress=None,
 ) -> dict[str, Any]:
-    """Operator: run the federation's strategy over Flower's gRPC server at `address`, with TLS (`tls_files`) and
+    """Operator: run the federation's strategy over Flower's gRPC server at `address` (default: the address the
+    federation was created with), with TLS (`tls_files`) and
     every connecting member proving its registered key; waits up to `wait_s` for `min_members` (default: all
     members). Afterwards each member scores the model as it would use it and its own local model on the part of its
     rows it kept out of training (`CompanyClient(holdout=…)`), and sends back counts only; the run is recorded in
@@ -439,6 +440,13 @@ def serve(
     from sandan.learn.federated.flower import FlowerServer
 
     fed = _load(data_dir, federation_id)
+    address = address or fed.get("address")
+    if ":" not in (address or ""):
+        raise InvalidInput(
+            "give the host:port to listen on (--address), or create the federation with --address",
+            "대기할 host:port를 주세요(--address). 또는 연합을 --address로 만드세요",
+            code="bad_address",
+        )
     keys = member_keys(federation_id, data_dir=data_dir)
     need = min_members or len(keys)
     if len(keys) < 2 or need < 2:
