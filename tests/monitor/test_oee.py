@@ -116,6 +116,19 @@ def test_downtime_pareto_and_unexplained_downtime(plant):
     assert row.shift_ids == f"{DAY}/day"
 
 
+def test_a_machine_that_runs_through_lunch_is_not_faster_than_its_ideal_cycle(plant):
+    # running 08-20 at exactly the ideal 60 s: 720 parts, 60 of them completed in the lunch break (12-13), which
+    # is not planned time — so neither its hour of running nor its 60 parts count, and effectiveness stays 1
+    add_events(plant, [("M1", kst(DAY, "08:00"), kst(DAY, "20:00"), "running", None)])
+    add_parts(plant, "M1", spread(kst(DAY, "08:00"), kst(DAY, "20:00"), 720))
+    report = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), machine_ids=["M1"])
+    r = _row(report.table("machine"), machine_id="M1")
+    assert r.run_time_s == 39_600 and r.produced_qty == 660
+    assert r.effectiveness_raw == pytest.approx(1.0) and not r.effectiveness_capped
+    assert report.produced_outside_planned_time == {"M1": 60}
+    assert "break" in report.notes[0]["en"] and "휴식" in report.notes[0]["ko"]
+
+
 def test_no_planned_time_leaves_oee_undefined_not_divided_by_zero(plant):
     # 2025-03-15 is a Saturday, 2025-03-03 the substitute holiday for 3·1절: no shift is planned on either.
     for day in ("2025-03-15", "2025-03-03"):
@@ -127,8 +140,8 @@ def test_no_planned_time_leaves_oee_undefined_not_divided_by_zero(plant):
         assert r.planned_busy_time_s == 0
         assert r.oee_status == "no_planned_time"
         assert all(math.isnan(r[k]) for k in ("availability", "effectiveness", "quality", "oee"))
-        assert report.produced_outside_shifts == {"M1": 10}
-        assert report.notes and report.notes[0]["code"] == "produced_outside_shifts"
+        assert report.produced_outside_planned_time == {"M1": 10}
+        assert report.notes and report.notes[0]["code"] == "produced_outside_planned_time"
 
 
 def test_down_the_whole_shift(plant):
@@ -160,6 +173,8 @@ def test_faster_than_ideal_cycle_is_capped_and_flagged(plant):
     assert r.effectiveness_raw == pytest.approx(70 * 60 / 3_600)
     assert r.effectiveness == 1.0 and r.effectiveness_capped
     assert r.oee == pytest.approx(1.0 * 1.0 * 1.0)
+    notes = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00")).dashboard()["notes"]
+    assert [n["code"] for n in notes] == ["effectiveness_above_ideal"] and "CNC 1" in notes[0]["en"]
 
 
 def test_open_interval_ends_at_next_event_or_query_end(plant):

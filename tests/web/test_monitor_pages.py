@@ -156,6 +156,22 @@ def stopped_press(server):
         {"machine_id": PRESS2, "start": h(2 - 1 / 6), "end": now.isoformat(), "state": "running"},
     ]
     assert ingest_events(store, COMPANY, events).rejected == 0
+    # a part every 40 s while running, against an ideal cycle of 50 s: the ideal time is wrong, and the page says so
+    parts = [
+        {
+            "time": (datetime.fromisoformat(e["start"]) + timedelta(seconds=s)).isoformat(),
+            "machine_id": PRESS2,
+            "result": "ok",
+        }
+        for e in events
+        if e["state"] == "running"
+        for s in range(
+            40,
+            int((datetime.fromisoformat(e["end"]) - datetime.fromisoformat(e["start"])).total_seconds()),
+            40,
+        )
+    ]
+    assert ingest_parts(store, COMPANY, parts).rejected == 0
     yield now - timedelta(hours=4)
     path.unlink()
 
@@ -168,6 +184,10 @@ def test_an_operator_labels_unexplained_downtime_and_the_pareto_shows_the_reason
     expect(page.locator("body")).to_have_attribute("data-loaded", "1")
     todo = page.locator("#unexplained tbody tr")
     expect(todo.locator("form")).to_have_count(2)
+    note = page.locator("#mon-notes [data-note='effectiveness_above_ideal']")
+    expect(note).to_contain_text("프레스 2호기")
+    expect(note).to_contain_text("이상 사이클 타임을 확인하세요")
+    expect(page.locator("#kpis [data-kpi='effectiveness'] .kpi-value")).to_have_text("100.0%")
     pareto = page.locator("#pareto tbody")
     expect(pareto.locator("tr")).to_have_count(1)
     expect(pareto).to_contain_text("(사유 미입력)")

@@ -382,6 +382,17 @@ def assign_shift(windows: ShiftWindows, times_us: np.ndarray) -> np.ndarray:
     return np.where(ok, idx, -1)
 
 
+def assign_planned(windows: ShiftWindows, times_us: np.ndarray) -> np.ndarray:
+    """Index of the shift instance whose planned operation time (its segments: shift time less breaks and
+    calendar planned stops) holds each time, or -1 (outside every shift, in a break or in a planned stop).
+    Half-open segments, as in `assign_shift`."""
+    if not len(windows.seg_start_us):
+        return np.full(len(times_us), -1, dtype=np.int64)
+    idx = np.searchsorted(windows.seg_start_us, times_us, side="right") - 1
+    ok = (idx >= 0) & (times_us < windows.seg_end_us[np.clip(idx, 0, None)])
+    return np.where(ok, windows.seg_shift[np.clip(idx, 0, None)], -1)
+
+
 def calendar_path(data_dir: Path, company_id: str) -> Path:
     """Where a company's shift calendar is kept: `<data folder>/calendars/<company>.yaml` (until the Store has it)."""
     return Path(data_dir) / "calendars" / f"{company_id}.yaml"

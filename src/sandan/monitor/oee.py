@@ -18,8 +18,10 @@ Rules that make the arithmetic exact and unambiguous:
   * An event with no end lasts until the same machine's next event starts, or else until the query end; an
     event overlapping the next one of its machine is cut at that next start (one state at a time).
   * A part (cycle) counts in the shift in which it completes — its record's time — even when the cycle started
-    in the previous shift; shift windows are half-open [start, end). Parts completed in a break count in that
-    shift; parts completed outside every shift are reported as `produced_outside_shifts`, not in OEE.
+    in the previous shift; shift windows are half-open [start, end). Quantities follow the same planned time as
+    the time elements: parts completed outside planned operation time (outside every shift, in a break or in a
+    calendar planned stop) are reported as `produced_outside_planned_time`, not in OEE — counting them against
+    run time that excludes the break would push effectiveness above 1 for a machine that runs through lunch.
   * Effectiveness above 1 (faster than the ideal cycle time, or parts counted across a boundary) is capped at 1
     for OEE and flagged in `effectiveness_capped`; `effectiveness_raw` keeps the uncapped value.
   * No planned busy time: availability, effectiveness, quality and OEE are NaN with `oee_status`
@@ -40,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandan.domain import InvalidInput, Machine, NotFound
-from sandan.monitor.calendar import US, ShiftCalendar, ShiftWindows, assign_shift, shift_windows, to_us
+from sandan.monitor.calendar import US, ShiftCalendar, ShiftWindows, assign_planned, shift_windows, to_us
 from sandan.monitor.labels import LABELS
 from sandan.store import Store
 
@@ -78,6 +80,7 @@ DIMENSIONS: dict[str, list[str]] = {
 
 DEFAULT_OPEN_EVENT_LOOKBACK = timedelta(days=7)
 DEFAULT_STARTUP_WINDOW_S = 600.0
+CAPPED_NOTE_MARGIN = 0.02  # effectiveness this far above 1 earns the dashboard a note
 
 
 def _check_window(start: datetime, end: datetime) -> tuple[int, int]:
@@ -329,7 +332,7 @@ class OeeReport:
     cell_ints: np.ndarray  # (machines × shifts, len(_INT_ELEMENTS)) int64, times in µs
     cell_floats: np.ndarray  # (machines × shifts, len(_FLOAT_ELEMENTS)) float seconds
     down: DownPieces
-    produced_outside_shifts: dict[str, int] = field(default_factory=dict)
+    produced_outside_planned_time: dict[str, int] = field(default_factory=dict)
     notes: list[dict[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -503,17 +506,19 @@ class OeeReport:
     def dashboard(self) -> dict[str, Any]:
         """Everything the OEE dashboard shows, as JSON-ready values: the same figures as `table`, `trend`,
         `six_big_losses` and `downtime_pareto`, computed once from the report's elements."""
+        by_machine = self.rows("machine")
+        names = {m.id: m.name for m in self.machines}
         return {
             "overall": self.rows(())[0],
             "by_line": self.rows("line"),
-            "by_machine": self.rows("machine"),
+            "by_machine": by_machine,
             "by_shift": self.rows("shift"),
             "trend": self.rows(_trend_dims(())),
             "losses": _records(self._losses_columns(()))[0],
             "downtime_pareto": _records(self._pareto_columns(("down",))),
             "unexplained": self.unexplained_summary(),
             "machines": [{"id": m.id, "name": m.name, "line_id": m.line_id} for m in self.machines],
-            "notes": self.notes,
+            "notes": self.notes + _capped_notes(by_machine, names),
         }
 
     # ---- frames for callers that want every row ----------------------------------------------------------
@@ -556,6 +561,28 @@ class OeeReport:
             )
             self._down_events = _plain_strings(frame)
         return self._down_events
+
+
+def _capped_notes(machines: list[dict[str, Any]], names: Mapping[str, str]) -> list[dict[str, str]]:
+    """A note naming the machines whose effectiveness came out more than `CAPPED_NOTE_MARGIN` above 1 (a wrong
+    ideal cycle time, most often); a few parts counted across a boundary do not earn one."""
+    fast = [
+        names.get(r["machine_id"], r["machine_id"])
+        for r in machines
+        if r["effectiveness_raw"] is not None and r["effectiveness_raw"] > 1 + CAPPED_NOTE_MARGIN
+    ]
+    if not fast:
+        return []
+    names = ", ".join(fast)
+    return [
+        {
+            "code": "effectiveness_above_ideal",
+            "en": f"More parts than the ideal cycle time allows in the run time on {names}: effectiveness is "
+            "shown capped at 100 %; check these machines' ideal cycle times",
+            "ko": f"{names}: 가동 시간에 이상 사이클 타임으로 가능한 것보다 많이 생산되어 성능 가동률을 100 %로 "
+            "제한해 표시합니다. 이 설비들의 이상 사이클 타임을 확인하세요",
+        }
+    ]
 
 
 def _trend_dims(by: Sequence[str] | str) -> list[str]:
@@ -671,8 +698,8 @@ def oee_report(
     state_us = state_us.reshape(size, len(STATES))
 
     # ---- parts → quantities -----------------------------------------------------------------
-    # Counted per time bucket by the store (from its hourly rollup) whenever no shift boundary falls inside a
-    # bucket, so every bucket lies in one shift or outside all; part by part otherwise. Scrap is read part by part
+    # Counted per time bucket by the store (from its hourly rollup) whenever no boundary of planned time falls
+    # inside a bucket, so every bucket lies in one shift's planned time or outside all; part by part otherwise. Scrap is read part by part
     # either way, since start-up losses depend on each scrap part's time after a setup.
     bucket_s = count_bucket_s(windows, lo, hi)
     setup = ev["state"] == SETUP
@@ -695,9 +722,9 @@ def oee_report(
             store.query_parts(company_id, start, end, ids, columns=wanted, ordered=False), ids
         )
         scrap = _select(parts, parts["good"] == 0) if want_scrap else _parts_columns(None, ids)
-    part_shift = assign_shift(windows, parts["time_us"])
+    part_shift = assign_planned(windows, parts["time_us"])
     part_ideal = _ideal_per_part(parts, ideal_times)
-    scrap_shift = assign_shift(windows, scrap["time_us"])
+    scrap_shift = assign_planned(windows, scrap["time_us"])
     startup = _startup_flags(scrap, ev["machine"][setup], ev["end_us"][setup], startup_window_s)
     startup &= scrap_shift >= 0
     startup_ideal = _ideal_per_part(scrap, ideal_times)[startup]
@@ -770,9 +797,12 @@ def oee_report(
     if produced_outside:
         notes.append(
             {
-                "code": "produced_outside_shifts",
-                "en": f"{sum(produced_outside.values())} part(s) completed outside planned shifts are not in OEE",
-                "ko": f"계획 근무 시간 밖에서 완료된 {sum(produced_outside.values())}개 부품은 OEE에서 제외했습니다",
+                "code": "produced_outside_planned_time",
+                "en": f"{sum(produced_outside.values())} part(s) completed outside planned operation time (outside "
+                "the shifts, in breaks or planned stops) are not in OEE; if machines run through breaks, take the "
+                "breaks out of their calendar",
+                "ko": f"계획 운영 시간 밖(근무 외, 휴식·계획 정지 중)에 완료된 {sum(produced_outside.values())}개 "
+                "부품은 OEE에서 제외했습니다. 설비가 휴식 시간에도 가동한다면 근무 달력에서 휴식을 빼세요",
             }
         )
     return OeeReport(
@@ -785,7 +815,7 @@ def oee_report(
         cell_ints=cell_ints,
         cell_floats=cell_floats,
         down=_down_pieces(pieces, ev, events),
-        produced_outside_shifts=produced_outside,
+        produced_outside_planned_time=produced_outside,
         notes=notes,
     )
 
@@ -797,10 +827,13 @@ def _empty_events() -> pa.Table:
 
 
 def count_bucket_s(windows: ShiftWindows, lo: int, hi: int) -> int | None:
-    """The widest bucket (1 h down to 1 min, aligned to the epoch) that no shift boundary cuts, so each bucket of
-    part counts lies in one shift instance or outside all; None when boundaries are not on whole minutes. The
-    window's own edges do not count: the store clips the first and last bucket to them."""
-    cuts = np.concatenate([windows.shift_start_us, windows.shift_end_us])
+    """The widest bucket (1 h down to 1 min, aligned to the epoch) that no boundary of a shift, a break or a
+    planned stop cuts, so each bucket of part counts lies in one shift's planned operation time or outside all;
+    None when boundaries are not on whole minutes. The window's own edges do not count: the store clips the first
+    and last bucket to them."""
+    cuts = np.concatenate(
+        [windows.shift_start_us, windows.shift_end_us, windows.seg_start_us, windows.seg_end_us]
+    )
     cuts = cuts[(cuts != lo) & (cuts != hi)]
     for seconds in (3600, 1800, 900, 600, 300, 60):
         if not (cuts % (seconds * US)).any():

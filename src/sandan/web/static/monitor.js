@@ -47,6 +47,14 @@
     });
   }
 
+  // What the figures leave out or cap, said once above them (the report's notes).
+  function notes(list) {
+    var box = document.getElementById("mon-notes");
+    if (!box) return;
+    box.innerHTML = "";
+    (list || []).forEach(function (n) { box.appendChild(el("p", { class: "notice info", "data-note": n.code }, say(n))); });
+  }
+
   // One table for the level below: companies, lines, machines or shifts.
   function children(rows, nameOf, hrefOf) {
     var table = document.getElementById("children");
@@ -203,6 +211,7 @@
       if (cfg.machineId) url += "&machine_id=" + encodeURIComponent(cfg.machineId);
       job = getJSON(url).then(function (d) {
         kpis(d.overall);
+        notes(d.notes);
         var names = {};
         d.machines.forEach(function (m) { names[m.id] = m.name; });
         var lineNames = {};
