@@ -564,8 +564,9 @@ class OeeReport:
 
 
 def _capped_notes(machines: list[dict[str, Any]], names: Mapping[str, str]) -> list[dict[str, str]]:
-    """A note naming the machines whose effectiveness came out more than `CAPPED_NOTE_MARGIN` above 1 (a wrong
-    ideal cycle time, most often); a few parts counted across a boundary do not earn one."""
+    """A note naming the machines whose effectiveness came out more than `CAPPED_NOTE_MARGIN` above 1 (an ideal
+    cycle time set too long, or a machine run faster than its standard); a few parts counted across a boundary do
+    not earn one."""
     fast = [
         names.get(r["machine_id"], r["machine_id"])
         for r in machines
@@ -577,10 +578,11 @@ def _capped_notes(machines: list[dict[str, Any]], names: Mapping[str, str]) -> l
     return [
         {
             "code": "effectiveness_above_ideal",
-            "en": f"More parts than the ideal cycle time allows in the run time on {names}: effectiveness is "
-            "shown capped at 100 %; check these machines' ideal cycle times",
-            "ko": f"{names}: 가동 시간에 이상 사이클 타임으로 가능한 것보다 많이 생산되어 성능 가동률을 100 %로 "
-            "제한해 표시합니다. 이 설비들의 이상 사이클 타임을 확인하세요",
+            "en": f"{names} made more parts than the ideal cycle time allows in the run time (effectiveness shown "
+            "capped at 100 %): either the ideal cycle time is set too long, or the machine runs faster than its "
+            "standard",
+            "ko": f"{names}: 가동 시간에 이상 사이클 타임으로 가능한 것보다 많이 생산했습니다(성능 가동률은 100 %로 "
+            "제한해 표시). 이상 사이클 타임이 너무 길게 설정되었거나, 설비가 표준보다 빠르게 돌고 있습니다",
         }
     ]
 

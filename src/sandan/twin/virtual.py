@@ -336,10 +336,15 @@ DEMO_COMPANIES = [
 
 
 def demo_calendar():
-    """The virtual plants run around the clock, every day: two 12-h shifts, seven days, no holidays."""
+    """The virtual plants run around the clock, every day: two 12-h shifts, seven days, no holidays. Their crews
+    take meals in turns, so the machines have no breaks (a break in the calendar would leave the parts made during
+    it out of OEE)."""
     from sandan.monitor.calendar import ShiftCalendar
 
-    return ShiftCalendar.two_shifts(working_weekdays=[0, 1, 2, 3, 4, 5, 6], korean_public_holidays=False)
+    calendar = ShiftCalendar.two_shifts(working_weekdays=[0, 1, 2, 3, 4, 5, 6], korean_public_holidays=False)
+    return calendar.model_copy(
+        update={"shifts": [s.model_copy(update={"breaks": []}) for s in calendar.shifts]}
+    )
 
 
 TRIAL_RUNS = 24  # set points of the trial a demo machine at poor settings starts with
@@ -348,8 +353,7 @@ TRIAL_RUN_S = 1800.0  # production time of each trial run
 
 def demo_source(model: ProcessModel, setting: str, seed: int) -> ProcessModelSource:
     """A demo machine: at nominal settings, or at poor ones ("poor") after a trial around them — `TRIAL_RUNS`
-    set points at deliberately different settings, about an hour of production each (the unit the recommendation
-    resamples) — so that "what should I change?" has data that can answer it."""
+    set points at deliberately different settings, `TRIAL_RUN_S` of production each — so that "what should I change?" has data that can answer it."""
     if setting != "poor":
         return ProcessModelSource(model, model.nominal_settings(), seed=seed)
     settings = model.poor_settings()
