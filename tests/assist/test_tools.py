@@ -145,3 +145,24 @@ def test_the_quality_flow_runs_its_steps_and_says_what_is_not_installed(world):
     what_if = next(s for s in result["sections"] if s["key"] == "what_if")
     assert what_if["step"]["facts"]["change_per_h"] is not None  # the twin simulated one more machine
     assert result["answer"]["citations"]
+
+
+def test_the_oee_tool_counts_with_the_companys_own_calendar(world):
+    # the last six hours include the default calendar's lunch break; this company's calendar has none, so the
+    # assistant must count the lunch-hour parts exactly as the company's dashboard does
+    from sandan import monitor
+    from sandan.assist.registry import resolve_period
+    from sandan.monitor.calendar import calendar_path, save_company_calendar
+    from sandan.twin.virtual import demo_calendar
+
+    w = resolve_period("today", world.now)
+    default = monitor.oee(world.store, D, w.start, w.end, by=()).iloc[0]
+    save_company_calendar(world.settings.data_dir, D, demo_calendar())
+    try:
+        step = _assistant(world).run_tool("oee", {"period": "today"}, "en")
+        own = monitor.oee(world.store, D, w.start, w.end, by=(), calendar=demo_calendar()).iloc[0]
+    finally:
+        calendar_path(world.settings.data_dir, D).unlink()
+    assert own.produced_qty > default.produced_qty  # the lunch hour's parts: the two calendars do differ here
+    assert step["facts"]["produced_qty"] == own.produced_qty
+    assert step["facts"]["oee"] == pytest.approx(own.oee)

@@ -118,3 +118,20 @@ def test_an_unknown_company_is_not_found(complex_of):
     store = complex_of(CNC[:1])
     with pytest.raises(NotFound):
         cross_tenant_peer_benchmark(store, "nobody", START, END)
+
+
+def test_each_company_is_measured_with_its_own_calendar(complex_of, tmp_path):
+    # c3 plans only 08:00-09:00 that Monday: its figure among the peers is the one its own dashboard shows
+    from datetime import time
+
+    from sandan.monitor import Shift, ShiftCalendar
+    from sandan.monitor.calendar import save_company_calendar
+
+    store = complex_of(CNC)
+    short = ShiftCalendar(shifts=[Shift(name="early", start=time(8), end=time(9))])
+    save_company_calendar(tmp_path, "c3", short)
+    out = cross_tenant_peer_benchmark(store, "c3", START, END, data_dir=tmp_path)
+    own = oee(store, "c3", START, END, by=(), calendar=short).iloc[0]["oee"]
+    default = oee(store, "c3", START, END, by=()).iloc[0]["oee"]
+    assert own != pytest.approx(default)  # the two calendars do give different figures here
+    assert out["metrics"]["oee"]["mine"] == pytest.approx(own)

@@ -55,7 +55,7 @@ def match_text(body: NeedIn, t: ReadTenant) -> list[dict[str, Any]]:
 def leads(t: ReadTenant) -> list[dict[str, Any]]:
     """Listed companies ranked for each of the company's offerings, with the reasons (measured figures only of
     companies that consented)."""
-    return service.leads_for_offerings(_store(t), t.store, t.company_id)
+    return service.leads_for_offerings(_store(t), t.store, t.company_id, data_dir=t.settings.data_dir)
 
 
 class OutcomeIn(BaseModel):
@@ -79,4 +79,4 @@ def list_outcomes(t: ReadTenant) -> list[dict[str, Any]]:
 @router.get("/connect/measured")
 def measured(t: ReadTenant) -> dict[str, Any]:
     """The company's capability as measured on the platform (what partners see if it consents)."""
-    return service.own_measured(t.store, t.company_id)
+    return service.own_measured(t.store, t.company_id, t.settings.data_dir)

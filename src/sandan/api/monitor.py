@@ -23,6 +23,7 @@ from sandan.api.deps import (
     LastDay,
     PrincipalDep,
     ReadTenant,
+    SettingsDep,
     StoreDep,
     Tenant,
     Window,
@@ -547,14 +548,17 @@ LastWeek = Annotated[Window, Depends(_last_week)]
 def peers(t: ReadTenant, w: LastWeek) -> Response:
     """Where this company's OEE and defect rate stand among companies of its process family: quantiles and
     its own position, only when at least five companies contribute (default window: the last 7 days)."""
-    return _json(cross_tenant_peer_benchmark(t.store, t.company_id, w.start, w.end))
+    return _json(
+        cross_tenant_peer_benchmark(t.store, t.company_id, w.start, w.end, data_dir=t.settings.data_dir)
+    )
 
 
 @operator.get("/peers")
-def operator_peers(principal: PrincipalDep, store: StoreDep, w: LastWeek) -> Response:
+def operator_peers(principal: PrincipalDep, store: StoreDep, settings: SettingsDep, w: LastWeek) -> Response:
     """The operator's view: the anonymised benchmark of every process family."""
     principal.require_operator()
-    return _json({**_window(w), "families": cross_tenant_peer_benchmarks(store, w.start, w.end)})
+    families = cross_tenant_peer_benchmarks(store, w.start, w.end, data_dir=settings.data_dir)
+    return _json({**_window(w), "families": families})
 
 
 router.include_router(company)

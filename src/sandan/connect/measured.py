@@ -11,13 +11,20 @@ from typing import Any
 
 from sandan import monitor
 from sandan.domain import SandanError
+from sandan.monitor.calendar import ShiftCalendar
 from sandan.store import Store
 
 
 def measured_capability(
-    store: Store, company_id: str, *, now: datetime | None = None, days: int = 7
+    store: Store,
+    company_id: str,
+    *,
+    now: datetime | None = None,
+    days: int = 7,
+    calendar: ShiftCalendar | None = None,
 ) -> dict[str, Any]:
-    """Machine counts per process family, OEE and defect rate of the last `days` days."""
+    """Machine counts per process family, OEE and defect rate of the last `days` days (with the company's shift
+    `calendar`, as its dashboard shows them)."""
     now = now or datetime.now(UTC)
     start = now - timedelta(days=days)
     machines = store.list_machines(company_id)
@@ -31,9 +38,9 @@ def measured_capability(
     if not machines:
         return out
     try:
-        overall = monitor.oee(store, company_id, start, now, by=()).iloc[0]
+        overall = monitor.oee(store, company_id, start, now, by=(), calendar=calendar).iloc[0]
         out["oee"] = None if overall["oee"] != overall["oee"] else float(overall["oee"])
-        quality = monitor.quality_table(store, company_id, start, now, by=())
+        quality = monitor.quality_table(store, company_id, start, now, by=(), calendar=calendar)
         if len(quality):
             q = quality.iloc[0]
             out["defect_rate"] = None if q["defect_rate"] != q["defect_rate"] else float(q["defect_rate"])

@@ -15,6 +15,7 @@ from sandan.connect.measured import measured_capability
 from sandan.connect.profile import Need, Profile
 from sandan.connect.profile_store import ProfileStore
 from sandan.domain import InvalidInput, NotFound
+from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.store import Store
 
 
@@ -67,20 +68,23 @@ def match_text(ps: ProfileStore, company_id: str, text: str, k: int = 5) -> list
     return [m.to_dict() for m in rank_suppliers(need, me, _directory(ps), ps.cross_tenant_outcome_stats(), k)]
 
 
-def cross_tenant_measured(store: Store, profiles_: list[Profile]) -> dict[str, dict[str, Any]]:
-    """Measured capability of the listed companies that consented, for matched partners to see."""
+def cross_tenant_measured(store: Store, profiles_: list[Profile], data_dir=None) -> dict[str, dict[str, Any]]:
+    """Measured capability of the listed companies that consented, for matched partners to see (each with its
+    own shift calendar from `data_dir`)."""
     return {
-        p.company_id: measured_capability(store, p.company_id)
+        p.company_id: measured_capability(store, p.company_id, calendar=_calendar(data_dir, p.company_id))
         for p in profiles_
         if p.share_measured and store.get_company(p.company_id)
     }
 
 
-def leads_for_offerings(ps: ProfileStore, store: Store, company_id: str, k: int = 10) -> list[dict[str, Any]]:
+def leads_for_offerings(
+    ps: ProfileStore, store: Store, company_id: str, k: int = 10, data_dir=None
+) -> list[dict[str, Any]]:
     me = own_profile(ps, company_id)
     directory = _directory(ps)
     measured = (
-        cross_tenant_measured(store, [p for p in directory if p.company_id != company_id])
+        cross_tenant_measured(store, [p for p in directory if p.company_id != company_id], data_dir)
         if me.offerings
         else {}
     )
@@ -110,5 +114,10 @@ def record_outcome(
     return {"id": row, "supplier_id": supplier_id, "need_id": need_id, "outcome": outcome}
 
 
-def own_measured(store: Store, company_id: str) -> dict[str, Any]:
-    return measured_capability(store, company_id)
+def own_measured(store: Store, company_id: str, data_dir=None) -> dict[str, Any]:
+    return measured_capability(store, company_id, calendar=_calendar(data_dir, company_id))
+
+
+def _calendar(data_dir, company_id: str) -> ShiftCalendar | None:
+    """The company's shift calendar (what its dashboard uses), or None for the default without a data folder."""
+    return company_calendar(data_dir, company_id) if data_dir is not None else None

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sandan.domain import NotFound
-from sandan.monitor.calendar import ShiftCalendar
+from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.monitor.oee import oee_report
 from sandan.monitor.quality import quality_table
 from sandan.store import Store
@@ -37,6 +38,10 @@ def company_figures(
     quality = quality_table(store, company_id, start, end, by=(), calendar=calendar)
     rate = float(quality["defect_rate"].iloc[0]) if len(quality) else np.nan
     return {"oee": float(overall["oee"]), "defect_rate": rate}
+
+
+def _calendar(data_dir: Path | None, company_id: str) -> ShiftCalendar | None:
+    return company_calendar(data_dir, company_id) if data_dir is not None else None
 
 
 def _summary(values: np.ndarray, mine: float | None, higher_is_better: bool, k: int) -> dict[str, Any]:
@@ -72,14 +77,15 @@ def cross_tenant_peer_benchmark(
     *,
     family: str | None = None,
     min_companies: int = MIN_COMPANIES,
-    calendar: ShiftCalendar | None = None,
+    data_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Quantiles of OEE and defect rate across the companies of one process family over [start, end), and
     where `company_id` stands (its own figure and the share of peers it does better than). With
     `company_id` None (the platform operator) `family` must be given and there is no "mine".
 
     Cross-tenant by design (DESIGN.md): it reads every company of the family, and returns aggregates only.
-    `min_companies` cannot go below 5."""
+    `min_companies` cannot go below 5. Each company's figures use its own shift calendar from `data_dir` (the
+    one its dashboard uses); without `data_dir`, the default two shifts."""
     k = max(int(min_companies), MIN_COMPANIES)
     companies = store.cross_tenant_companies()
     me = next((c for c in companies if c.id == company_id), None) if company_id else None
@@ -91,7 +97,7 @@ def cross_tenant_peer_benchmark(
             "name a process family to benchmark", "비교할 공정 유형을 지정하세요", code="no_family"
         )
     peers = [c for c in companies if c.family.value == fam]
-    figures = {c.id: company_figures(store, c.id, start, end, calendar) for c in peers}
+    figures = {c.id: company_figures(store, c.id, start, end, _calendar(data_dir, c.id)) for c in peers}
     metrics = {}
     for metric, higher in METRICS.items():
         values = np.array([f[metric] for f in figures.values()], dtype=float)
@@ -114,14 +120,14 @@ def cross_tenant_peer_benchmarks(
     *,
     families: Sequence[str] | None = None,
     min_companies: int = MIN_COMPANIES,
-    calendar: ShiftCalendar | None = None,
+    data_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
     """The operator's view: one anonymised benchmark per process family that has member companies."""
     present = sorted({c.family.value for c in store.cross_tenant_companies()})
     wanted = [f for f in present if families is None or f in families]
     return [
         cross_tenant_peer_benchmark(
-            store, None, start, end, family=f, min_companies=min_companies, calendar=calendar
+            store, None, start, end, family=f, min_companies=min_companies, data_dir=data_dir
         )
         for f in wanted
     ]

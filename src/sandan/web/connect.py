@@ -30,7 +30,11 @@ def connect_page(page: UserPage, company_id: str, done: str = "") -> Response:
     ps = service.profiles(page.settings.data_dir)
     profile = ps.get(company.id)
     matches = service.matches_for_needs(ps, company.id) if profile and profile.needs else []
-    leads = service.leads_for_offerings(ps, page.store, company.id) if profile and profile.offerings else []
+    leads = (
+        service.leads_for_offerings(ps, page.store, company.id, data_dir=page.settings.data_dir)
+        if profile and profile.offerings
+        else []
+    )
     return page.render(
         "connect.html",
         company=company,
@@ -39,7 +43,9 @@ def connect_page(page: UserPage, company_id: str, done: str = "") -> Response:
         leads=leads,
         categories=CATEGORIES,
         done=done,
-        measured=service.own_measured(page.store, company.id) if profile and profile.share_measured else None,
+        measured=service.own_measured(page.store, company.id, page.settings.data_dir)
+        if profile and profile.share_measured
+        else None,
         can_write=page.principal.user.role.can_write,
     )
 

@@ -168,7 +168,9 @@ def benchmark_page(
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.benchmark"), None))
     end = datetime.now(UTC)
-    result = cross_tenant_peer_benchmark(page.store, company.id, end - timedelta(days=BENCH_DAYS[span]), end)
+    result = cross_tenant_peer_benchmark(
+        page.store, company.id, end - timedelta(days=BENCH_DAYS[span]), end, data_dir=page.settings.data_dir
+    )
     return page.render(
         "monitor_benchmark.html",
         company=company,
@@ -188,7 +190,9 @@ def operator_benchmark(
     page.crumbs.append((page.t("nav.complex"), "/"))
     page.crumbs.append((page.t("mon.benchmark"), None))
     end = datetime.now(UTC)
-    results = cross_tenant_peer_benchmarks(page.store, end - timedelta(days=BENCH_DAYS[span]), end)
+    results = cross_tenant_peer_benchmarks(
+        page.store, end - timedelta(days=BENCH_DAYS[span]), end, data_dir=page.settings.data_dir
+    )
     return page.render(
         "monitor_benchmark.html", benchmarks=results, span=span, spans=list(BENCH_DAYS), mine=False, tabs=None
     )

@@ -23,18 +23,21 @@ from sandan.assist.registry import (
     tool,
 )
 from sandan.domain import InvalidInput, SandanError
+from sandan.monitor.calendar import company_calendar
 
 _SCOPE = {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
 
 
 def _scope(ctx: ToolContext, machine_id: str | None, line_id: str | None) -> dict[str, Any]:
+    """The machines asked about, and the company's shift calendar (the one its dashboard uses)."""
     machine_id, line_id = id_arg(machine_id, "machine"), id_arg(line_id, "line")
+    calendar = company_calendar(ctx.settings.data_dir, ctx.company_id)
     if machine_id:
         ctx.machine(machine_id)
-        return {"machine_ids": [machine_id]}
+        return {"machine_ids": [machine_id], "calendar": calendar}
     if line_id:
-        return {"line_id": ctx.line(line_id)}
-    return {}
+        return {"line_id": ctx.line(line_id), "calendar": calendar}
+    return {"calendar": calendar}
 
 
 def _where(machine_id: str | None, line_id: str | None, lang: str) -> str:
