@@ -23,21 +23,24 @@ from sandan.assist.registry import (
     tool,
 )
 from sandan.domain import InvalidInput, SandanError
-from sandan.monitor.calendar import company_calendar
+from sandan.monitor.calendar import ShiftCalendar, company_calendar
 
 _SCOPE = {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
 
 
 def _scope(ctx: ToolContext, machine_id: str | None, line_id: str | None) -> dict[str, Any]:
-    """The machines asked about, and the company's shift calendar (the one its dashboard uses)."""
     machine_id, line_id = id_arg(machine_id, "machine"), id_arg(line_id, "line")
-    calendar = company_calendar(ctx.settings.data_dir, ctx.company_id)
     if machine_id:
         ctx.machine(machine_id)
-        return {"machine_ids": [machine_id], "calendar": calendar}
+        return {"machine_ids": [machine_id]}
     if line_id:
-        return {"line_id": ctx.line(line_id), "calendar": calendar}
-    return {"calendar": calendar}
+        return {"line_id": ctx.line(line_id)}
+    return {}
+
+
+def _calendar(ctx: ToolContext) -> ShiftCalendar:
+    """The company's shift calendar: the one its dashboard counts with."""
+    return company_calendar(ctx.settings.data_dir, ctx.company_id)
 
 
 def _where(machine_id: str | None, line_id: str | None, lang: str) -> str:
@@ -86,8 +89,12 @@ def oee_tool(
 ) -> ToolOutput:
     w = ctx.window(period)
     scope = _scope(ctx, machine_id, line_id)
-    table = monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=by, **scope)
-    overall = monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=(), **scope).iloc[0].to_dict()
+    table = monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=_calendar(ctx), **scope)
+    overall = (
+        monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=(), calendar=_calendar(ctx), **scope)
+        .iloc[0]
+        .to_dict()
+    )
     cols, rows = frame_rows(table, OEE_COLUMNS)
     facts = {
         k: plain(overall.get(k)) for k in ("oee", "availability", "effectiveness", "quality", "produced_qty")
@@ -141,8 +148,12 @@ def defect_rate_tool(
 ) -> ToolOutput:
     w = ctx.window(period)
     scope = _scope(ctx, machine_id, line_id)
-    table = monitor.quality_table(ctx.store, ctx.company_id, w.start, w.end, by=by, **scope)
-    overall = monitor.quality_table(ctx.store, ctx.company_id, w.start, w.end, by=(), **scope)
+    table = monitor.quality_table(
+        ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=_calendar(ctx), **scope
+    )
+    overall = monitor.quality_table(
+        ctx.store, ctx.company_id, w.start, w.end, by=(), calendar=_calendar(ctx), **scope
+    )
     total = overall.iloc[0].to_dict() if len(overall) else {}
     if by == "lot":  # the worst lots first: that is what a lot question is after
         table = table.sort_values(["defect_rate", "scrap_qty"], ascending=False, kind="stable")
@@ -190,7 +201,9 @@ def defect_pareto_tool(
 ) -> ToolOutput:
     w = ctx.window(period)
     scope = _scope(ctx, machine_id, line_id)
-    table = monitor.defect_pareto(ctx.store, ctx.company_id, w.start, w.end, product=product, **scope)
+    table = monitor.defect_pareto(
+        ctx.store, ctx.company_id, w.start, w.end, product=product, calendar=_calendar(ctx), **scope
+    )
     cols, rows = frame_rows(table)
     top = rows[0] if rows else {}
     facts = {
@@ -253,7 +266,9 @@ def downtime_pareto_tool(
     w = ctx.window(period)
     scope = _scope(ctx, machine_id, line_id)
     states = states or ["down"]
-    table = monitor.downtime_pareto(ctx.store, ctx.company_id, w.start, w.end, states=states, **scope)
+    table = monitor.downtime_pareto(
+        ctx.store, ctx.company_id, w.start, w.end, states=states, calendar=_calendar(ctx), **scope
+    )
     cols, rows = frame_rows(table)
     top = rows[0] if rows else {}
     reason = top.get("reason_code") or ("unrecorded" if top else None)
