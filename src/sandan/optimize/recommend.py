@@ -346,6 +346,11 @@ class Recommendation:
     knn_typical: float
     n_trials: int
     text: dict[str, list[str]] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # parameter → {"en": …, "ko": …}
+
+    def label(self, name: str, lang: str) -> str:
+        """A parameter's name for people (the machine's own label where known)."""
+        return self.labels.get(name, {}).get(lang, name)
 
     @property
     def changed(self) -> list[ParameterChange]:
@@ -375,6 +380,7 @@ class Recommendation:
             "knn_typical": self.knn_typical,
             "n_trials": self.n_trials,
             "text": self.text,
+            "labels": self.labels,
         }
 
 
@@ -780,4 +786,5 @@ def recommend(
         n_trials=trials_done,
     )
     rec.text = _text(rec, labels)
+    rec.labels = {name: {"en": en, "ko": ko} for name, (en, ko) in labels.items()}
     return rec

@@ -19,6 +19,7 @@ import pandas as pd
 
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.optimize.recommend import Objective, QualityModel, Recommendation, recommend
+from sandan.store import Store
 from sandan.twin.process import MODELS
 
 RECIPE_FILE = "optimize_recipes.json"
@@ -156,6 +157,37 @@ def recommend_for_machine(
 
 
 # ---- recipes --------------------------------------------------------------------------------------------------------
+
+
+def machines_by_defect_rate(
+    store: Store, company_id: str, data_dir: Path, *, now: datetime | None = None, hours: float = 24.0
+) -> list[dict[str, Any]]:
+    """The company's machines, those with the highest defect rate over the last `hours` first (the quality page's
+    figures: `monitor.quality_table` with the company's calendar); machines without parts come last, rate None."""
+    from sandan.monitor.calendar import company_calendar
+    from sandan.monitor.quality import quality_table
+
+    end = now or datetime.now(UTC)
+    machines = store.list_machines(company_id)
+    table = quality_table(
+        store,
+        company_id,
+        end - timedelta(hours=hours),
+        end,
+        by="machine",
+        calendar=company_calendar(data_dir, company_id),
+    )
+    rates = {r["machine_id"]: (r["defect_rate"], r["produced_qty"]) for r in table.to_dict("records")}
+    out = [
+        {
+            "id": m.id,
+            "name": m.name or m.id,
+            "defect_rate": None if m.id not in rates else float(rates[m.id][0]),
+            "produced_qty": 0 if m.id not in rates else int(rates[m.id][1]),
+        }
+        for m in machines
+    ]
+    return sorted(out, key=lambda r: (r["defect_rate"] is None, -(r["defect_rate"] or 0.0)))
 
 
 def _path(data_dir: Path) -> Path:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.domain import SandanError
-from sandan.optimize.service import list_recipes, recommend_for_machine, save_recipe
+from sandan.optimize.service import list_recipes, machines_by_defect_rate, recommend_for_machine, save_recipe
 from sandan.web.shell import UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -46,7 +46,7 @@ def optimize_page(
 ) -> Response:
     company = company_of(page, company_id)
     page.crumbs.append((page.t("opt.title"), None))
-    machines = page.store.list_machines(company.id)
+    machines = machines_by_defect_rate(page.store, company.id, page.settings.data_dir)
     rec, error = None, None
     if machine_id:
         try:

@@ -1,0 +1,87 @@
+"""The "what should I change?" page in a real browser: the machine with the most defects is offered first, with its
+defect rate from the quality figures; asking for a recommendation shows the expected effect and the settings by their
+names; saving it as a recipe lists it. Company charlie's two moulding machines are used (20 hours of virtual
+production, one at poor settings after the demo's trial), so other page tests' data stays untouched."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sandan.accounts import create_user
+from sandan.domain import Company, Line, Machine, ProcessFamily, Role, Site
+from sandan.monitor.calendar import company_calendar
+from sandan.monitor.quality import quality_table
+from sandan.twin.process import MODELS
+from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_source
+from tests.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
+
+COMPANY = "charlie"
+
+
+@pytest.fixture(scope="module")
+def moulder(server):
+    store = server.store
+    family = ProcessFamily("injection")
+    store.upsert_company(Company(id=COMPANY, name="찰리사출", family=family))
+    store.upsert_site(COMPANY, Site(id="s1", company_id=COMPANY, name="1공장"))
+    store.upsert_line(COMPANY, Line(id="l1", company_id=COMPANY, site_id="s1", name="사출 라인"))
+    create_user(store, "choi", PASSWORD, Role.engineer, COMPANY, name="최엔지니어")
+    machines = []
+    for mid, name, setting, seed in (
+        ("imm-01", "사출기 1호기", "nominal", 3),
+        ("imm-02", "사출기 2호기", "poor", 2),
+    ):
+        source = demo_source(
+            MODELS[family](material_seed=seed), setting, seed
+        )  # as `sandan demo` builds them
+        machine = Machine(id=mid, company_id=COMPANY, line_id="l1", name=name, family=family)
+        store.upsert_machine(COMPANY, machine)
+        store.upsert_signals(COMPANY, source.signals(COMPANY, mid))
+        machines.append(VirtualMachine(COMPANY, machine, source))
+    # a fixed position against the clock's hours (the recommendation resamples whole hours of production); 20 h,
+    # so no part leaves the page's 24-hour window while the test runs
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(minutes=40)
+    complex_ = VirtualComplex(store, machines)
+    complex_.backfill(20, now)
+    assert complex_.totals.rejected == 0
+    return now
+
+
+def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page, login, server, moulder):
+    rates = quality_table(
+        server.store,
+        COMPANY,
+        datetime.now(UTC) - timedelta(hours=24),
+        datetime.now(UTC),
+        by="machine",
+        calendar=company_calendar(server.settings.data_dir, COMPANY),
+    ).set_index("machine_id")["defect_rate"]
+    assert rates["imm-02"] > 2 * rates["imm-01"]  # the poor machine is the one to look at
+
+    login("choi")
+    page.goto(f"/companies/{COMPANY}/optimize")
+    options = page.locator("select[name=machine_id] option")
+    expect(options).to_have_count(2)
+    expect(options.nth(0)).to_have_attribute("value", "imm-02")
+    expect(options.nth(0)).to_contain_text(f"24시간 불량률 {100 * rates['imm-02']:.1f} %")
+    expect(page.locator("select[name=machine_id]")).to_have_value("imm-02")  # offered without a click
+
+    page.get_by_role("button", name="설정 추천").click()
+    effect = page.locator("#opt-effect")
+    expect(effect).to_be_visible(timeout=120_000)
+    expect(effect).to_contain_text("현재")
+    settings = page.locator("#opt-settings tbody tr")
+    expect(settings).to_have_count(len(MODELS[ProcessFamily("injection")].PARAMETERS))
+    # parameters by the machine's own names, not column names
+    expect(page.locator("#opt-settings")).to_contain_text("보압")
+    expect(page.locator("#opt-settings")).not_to_contain_text("holding_pressure_bar")
+
+    page.locator("input[name=name]").fill("2호기 개선안")
+    page.get_by_role("button", name="레시피로 저장").click()
+    expect(page.locator("p[role=status]")).to_contain_text("레시피를 저장했습니다")
+    expect(page.locator("body")).to_contain_text("2호기 개선안 — imm-02")
