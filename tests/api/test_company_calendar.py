@@ -70,3 +70,33 @@ def test_a_saved_seven_day_calendar_gives_the_sunday_its_oee(world):
     assert (
         "no_planned_time" not in body and "0.5" in body
     )  # 60 parts × 60 s in 2 h running → effectiveness 0.5
+
+
+def test_an_engineer_sets_the_calendar_through_the_api_and_a_viewer_cannot(world):
+    _sunday_production(world.store)
+    seven_days = ShiftCalendar.two_shifts(working_weekdays=list(range(7)), korean_public_holidays=False)
+    body = seven_days.model_dump(mode="json")
+    r = world.put("a-view", "/api/v1/companies/acme/calendar", json=body)
+    assert r.status_code == 403
+    assert world.get("a-eng", "/api/v1/companies/acme/calendar").json()["working_weekdays"] == [0, 1, 2, 3, 4]
+    r = world.put("a-eng", "/api/v1/companies/acme/calendar", json=body)
+    assert r.status_code == 200, r.text
+    assert world.get("a-view", "/api/v1/companies/acme/calendar").json() == r.json()
+    row = _oee(world)["rows"][0]
+    assert row["oee_status"] == "ok" and row["effectiveness"] == 0.5  # the Sunday is planned now
+    assert any(a["action"] == "calendar.put" for a in world.store.list_audit("acme"))
+    # the other company's calendar is untouched
+    assert world.get("b-eng", "/api/v1/companies/bravo/calendar").json()["working_weekdays"] == [
+        0,
+        1,
+        2,
+        3,
+        4,
+    ]
+
+
+def test_a_calendar_with_a_bad_time_is_refused_with_the_field_named(world):
+    bad = {"shifts": [{"name": "day", "start": "25:00", "end": "20:00"}]}
+    r = world.put("a-eng", "/api/v1/companies/acme/calendar", json=bad)
+    assert r.status_code == 422
+    assert "start" in r.text

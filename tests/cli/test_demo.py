@@ -92,3 +92,9 @@ def test_demo_company_user_sees_recent_part_records_and_the_login_page_renders(d
     assert len(rows) == 5 and {row["machine_id"] for row in rows} <= {"cnc-01", "cnc-02", "cnc-03", "cnc-04"}
     page = httpx.get(demo_server + "/login", timeout=10)
     assert page.status_code == 200 and "password" in page.text and "로그인" in page.text
+    # the demo's code table names every defect the machines report (Korean names, not codes)
+    r = httpx.get(
+        f"{demo_server}/api/v1/companies/hanil-precision/quality/pareto", headers=headers, timeout=30
+    )
+    typed = [d for d in r.json()["rows"] if d["defect_type"]]
+    assert typed and all(d["label_ko"] != d["defect_type"] for d in typed), typed

@@ -53,7 +53,8 @@ from sandan.monitor import (
     label_downtime as monitor_label_downtime,
 )
 from sandan.monitor.alert_store import AlertStore
-from sandan.monitor.calendar import company_calendar
+from sandan.monitor.calendar import ShiftCalendar, company_calendar, save_company_calendar
+from sandan.monitor.codes import CodeTable, company_codes, save_company_codes
 from sandan.monitor.oee import DIMENSIONS
 from sandan.monitor.quality import QUALITY_DIMENSIONS
 
@@ -130,6 +131,7 @@ def _report(t: Tenant, w: Window, line_id: str | None, machine_ids: list[str] | 
         machine_ids=machine_ids,
         line_id=line_id,
         calendar=company_calendar(t.settings.data_dir, t.company_id),
+        codes=company_codes(t.settings.data_dir, t.company_id),
     )
 
 
@@ -255,7 +257,15 @@ def quality_pareto(
 ) -> Response:
     """Scrap by defect type, most frequent first, with share and cumulative share."""
     frame = defect_pareto(
-        t.store, t.company_id, w.start, w.end, machine_ids=machine_ids, line_id=line_id, product=product
+        t.store,
+        t.company_id,
+        w.start,
+        w.end,
+        machine_ids=machine_ids,
+        line_id=line_id,
+        product=product,
+        calendar=company_calendar(t.settings.data_dir, t.company_id),
+        codes=company_codes(t.settings.data_dir, t.company_id),
     )
     return _json({**_window(w), "rows": _rows(frame)})
 
@@ -391,6 +401,43 @@ def create_rule(rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
 def get_rule(item_id: str, t: ReadTenant) -> dict[str, Any]:
     """One rule (`item_id` is the rule's id)."""
     return _rule_or_404(t, item_id)
+
+
+@company.get("/codes", response_model=CodeTable)
+def get_codes(t: ReadTenant) -> CodeTable:
+    """The company's code table: names (ko/en) of its stop-reason codes and defect codes, as the monitoring pages
+    show them."""
+    return company_codes(t.settings.data_dir, t.company_id)
+
+
+@company.put("/codes", response_model=CodeTable)
+def put_codes(table: CodeTable, t: WriteTenant) -> CodeTable:
+    """Replace the company's code table (`reasons` and `defects`: code → {ko, en})."""
+    save_company_codes(t.settings.data_dir, t.company_id, table)
+    audit(
+        t.store,
+        t.principal,
+        t.company_id,
+        "codes.put",
+        "codes",
+        f"{len(table.reasons)} reasons, {len(table.defects)} defects",
+    )
+    return table
+
+
+@company.get("/calendar", response_model=ShiftCalendar)
+def get_calendar(t: ReadTenant) -> ShiftCalendar:
+    """The company's shift calendar (shifts, breaks, working days, holidays, planned stops): the planned time of
+    its OEE."""
+    return company_calendar(t.settings.data_dir, t.company_id)
+
+
+@company.put("/calendar", response_model=ShiftCalendar)
+def put_calendar(calendar: ShiftCalendar, t: WriteTenant) -> ShiftCalendar:
+    """Replace the company's shift calendar; OEE of every period is counted with it from now on."""
+    save_company_calendar(t.settings.data_dir, t.company_id, calendar)
+    audit(t.store, t.principal, t.company_id, "calendar.put", "calendar", f"{len(calendar.shifts)} shifts")
+    return calendar
 
 
 @company.put("/alerts/rules/{item_id}", response_model=AlertRule)

@@ -287,10 +287,12 @@ def demo(
         store = _open(settings)
         complex_ = build_demo_complex(store, ai4i=ai4i)
         from sandan.monitor.calendar import save_company_calendar
-        from sandan.twin.virtual import demo_calendar
+        from sandan.monitor.codes import save_company_codes
+        from sandan.twin.virtual import demo_calendar, demo_codes
 
         for company_id, *_ in DEMO_COMPANIES:
             save_company_calendar(settings.data_dir, company_id, demo_calendar())
+            save_company_codes(settings.data_dir, company_id, demo_codes())
     except SandanError as exc:
         _fail(exc)
     with console.status(f"generating {history_hours:g} h of history / {history_hours:g}시간 이력 생성 중"):

@@ -14,6 +14,7 @@ from sandan.monitor.alerts import (
     report_prediction,
 )
 from sandan.monitor.calendar import Break, PlannedStop, Shift, ShiftCalendar, shift_windows
+from sandan.monitor.codes import CodeName, CodeTable, company_codes, save_company_codes
 from sandan.monitor.downtime import label_downtime
 from sandan.monitor.labels import LABELS, OEE_STATUS, RULE_LABELS, label
 from sandan.monitor.oee import (
@@ -49,6 +50,10 @@ from sandan.monitor.spc import (
 )
 
 __all__ = [
+    "CodeName",
+    "CodeTable",
+    "company_codes",
+    "save_company_codes",
     "AlertStore",
     "open_alert_store",
     "AlertChange",

@@ -43,6 +43,7 @@ import pyarrow.compute as pc
 
 from sandan.domain import InvalidInput, Machine, NotFound
 from sandan.monitor.calendar import US, ShiftCalendar, ShiftWindows, assign_planned, shift_windows, to_us
+from sandan.monitor.codes import CodeTable
 from sandan.monitor.labels import LABELS
 from sandan.store import Store
 
@@ -334,6 +335,7 @@ class OeeReport:
     down: DownPieces
     produced_outside_planned_time: dict[str, int] = field(default_factory=dict)
     notes: list[dict[str, str]] = field(default_factory=list)
+    codes: CodeTable = field(default_factory=CodeTable)  # names of the reason codes
 
     def __post_init__(self) -> None:
         self._codes: dict[str, tuple[list[Any], np.ndarray]] = {}
@@ -457,10 +459,14 @@ class OeeReport:
         unexplained = LABELS["unexplained"]
         down_s = down_s[order]
         share = down_s / down_s.sum()
+
+        def label(r: str | None, lang: str) -> str:
+            return unexplained[lang] if r is None else self.codes.name("reasons", r, lang) or r
+
         return {
             "reason_code": reason,
-            "label_ko": np.array([r if r is not None else unexplained["ko"] for r in reason], dtype=object),
-            "label_en": np.array([r if r is not None else unexplained["en"] for r in reason], dtype=object),
+            "label_ko": np.array([label(r, "ko") for r in reason], dtype=object),
+            "label_en": np.array([label(r, "en") for r in reason], dtype=object),
             "down_time_s": down_s,
             "events": events[order],
             "machines": machines[order],
@@ -664,6 +670,7 @@ def oee_report(
     ideal_cycle_time_s: Mapping[Any, float] | None = None,
     startup_window_s: float = DEFAULT_STARTUP_WINDOW_S,
     open_event_lookback: timedelta = DEFAULT_OPEN_EVENT_LOOKBACK,
+    codes: CodeTable | None = None,
 ) -> OeeReport:
     """Read events and parts of [start, end) once and compute the OEE elements per (machine, shift instance).
 
@@ -671,7 +678,7 @@ def oee_report(
     overrides the machines' ideal cycle times, keyed by machine id or (machine id, product). Scrap completed
     within `startup_window_s` after a setup ends counts as start-up (reduced yield) loss. Open events that
     started up to `open_event_lookback` before `start` are found (the store returns open events only from their
-    start). Formulas and counting rules: see the module docstring."""
+    start). Reason codes are named from `codes` (the company's code table) where it has them. Formulas and counting rules: see the module docstring."""
     lo, hi = _check_window(start, end)
     calendar = calendar or ShiftCalendar.two_shifts()
     machines = select_machines(store, company_id, machine_ids, line_id)
@@ -819,6 +826,7 @@ def oee_report(
         down=_down_pieces(pieces, ev, events),
         produced_outside_planned_time=produced_outside,
         notes=notes,
+        codes=codes or CodeTable(),
     )
 
 
@@ -1020,10 +1028,19 @@ def downtime_pareto(
     line_id: str | None = None,
     calendar: ShiftCalendar | None = None,
     states: Sequence[str] = ("down",),
+    codes: CodeTable | None = None,
 ) -> pd.DataFrame:
-    """Down time inside planned busy time by reason code, largest first (see `OeeReport.downtime_pareto`)."""
+    """Down time inside planned busy time by reason code, largest first (see `OeeReport.downtime_pareto`); each
+    code named from the company's code table `codes` where it has the code."""
     return oee_report(
-        store, company_id, start, end, machine_ids=machine_ids, line_id=line_id, calendar=calendar
+        store,
+        company_id,
+        start,
+        end,
+        machine_ids=machine_ids,
+        line_id=line_id,
+        calendar=calendar,
+        codes=codes,
     ).downtime_pareto(states)
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from sandan.domain import InvalidInput
 from sandan.monitor.calendar import ShiftCalendar, assign_shift, shift_windows
+from sandan.monitor.codes import CodeTable
 from sandan.monitor.labels import LABELS
 from sandan.monitor.oee import _check_window, _ts_us, select_machines
 from sandan.store import Store
@@ -113,9 +114,11 @@ def defect_pareto(
     product: str | None = None,
     calendar: ShiftCalendar | None = None,
     cost_per_part: Mapping[str, float] | float | None = None,
+    codes: CodeTable | None = None,
 ) -> pd.DataFrame:
     """Scrap by defect type, most frequent first, with share, cumulative share and scrap cost. Scrap records
-    without a defect type form one bar with `defect_type` None."""
+    without a defect type form one bar with `defect_type` None. Defect types are named from the company's code
+    table `codes` where it has them."""
     frame = part_frame(
         store, company_id, start, end, machine_ids=machine_ids, line_id=line_id, calendar=calendar
     )
@@ -149,8 +152,12 @@ def defect_pareto(
     g = g.sort_values(
         ["scrap_qty", "_unclassified", "defect_type"], ascending=[False, False, True], kind="stable"
     )
-    g["label_ko"] = g["defect_type"].fillna(LABELS["unclassified"]["ko"])
-    g["label_en"] = g["defect_type"].fillna(LABELS["unclassified"]["en"])
+    table = codes or CodeTable()
+    for lang in ("ko", "en"):
+        g[f"label_{lang}"] = [
+            LABELS["unclassified"][lang] if pd.isna(d) else table.name("defects", d, lang) or d
+            for d in g["defect_type"]
+        ]
     g["share"] = g["scrap_qty"] / g["scrap_qty"].sum()
     g["cumulative_share"] = g["share"].cumsum()
     return g[cols].reset_index(drop=True)

@@ -347,6 +347,25 @@ def demo_calendar():
     )
 
 
+def demo_codes():
+    """The names of every stop-reason and defect code the process models use, as a code table (what a plant's own
+    code tables would give its pages)."""
+    from sandan.monitor.codes import CodeName, CodeTable
+    from sandan.twin.process.base import CHANGEOVER, MINOR_STOP_REASONS
+
+    reasons, defects = {}, {}
+    for model in MODELS.values():
+        for r in (*model.BREAKDOWNS, model.MAINTENANCE, *MINOR_STOP_REASONS, CHANGEOVER):
+            reasons[r.code] = CodeName(ko=r.label_ko, en=r.label_en)
+        for d in model.DEFECTS:
+            defects[d.code] = CodeName(ko=d.label_ko, en=d.label_en)
+        if model.FAILURE is not None:
+            reason, defect = model.FAILURE
+            reasons[reason.code] = CodeName(ko=reason.label_ko, en=reason.label_en)
+            defects.setdefault(defect, CodeName(ko=reason.label_ko, en=reason.label_en))
+    return CodeTable(reasons=reasons, defects=defects)
+
+
 TRIAL_RUNS = 24  # set points of the trial a demo machine at poor settings starts with
 TRIAL_RUN_S = 1800.0  # production time of each trial run
 

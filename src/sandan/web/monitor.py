@@ -14,7 +14,12 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.domain import NotFound
-from sandan.monitor import cross_tenant_peer_benchmark, cross_tenant_peer_benchmarks, open_alert_store
+from sandan.monitor import (
+    company_codes,
+    cross_tenant_peer_benchmark,
+    cross_tenant_peer_benchmarks,
+    open_alert_store,
+)
 from sandan.monitor.labels import LABELS
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
@@ -114,6 +119,11 @@ def machine_dashboard(page: UserPage, company_id: str, machine_id: str) -> Respo
         companyId=company.id,
         machineId=machine.id,
         canWrite=page.principal.user.role.can_write,
+        # the company's reason codes, offered while labelling a stop
+        reasons=[
+            {"code": code, "name": name.en if page.lang == "en" else name.ko}
+            for code, name in sorted(company_codes(page.settings.data_dir, company.id).reasons.items())
+        ],
     )
     return page.render(
         "monitor_dashboard.html",

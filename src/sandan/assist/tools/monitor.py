@@ -24,6 +24,7 @@ from sandan.assist.registry import (
 )
 from sandan.domain import InvalidInput, SandanError
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
+from sandan.monitor.codes import CodeTable, company_codes
 
 _SCOPE = {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
 
@@ -41,6 +42,11 @@ def _scope(ctx: ToolContext, machine_id: str | None, line_id: str | None) -> dic
 def _calendar(ctx: ToolContext) -> ShiftCalendar:
     """The company's shift calendar: the one its dashboard counts with."""
     return company_calendar(ctx.settings.data_dir, ctx.company_id)
+
+
+def _codes(ctx: ToolContext) -> CodeTable:
+    """The company's code table: the names its pages give reason and defect codes."""
+    return company_codes(ctx.settings.data_dir, ctx.company_id)
 
 
 def _where(machine_id: str | None, line_id: str | None, lang: str) -> str:
@@ -202,7 +208,14 @@ def defect_pareto_tool(
     w = ctx.window(period)
     scope = _scope(ctx, machine_id, line_id)
     table = monitor.defect_pareto(
-        ctx.store, ctx.company_id, w.start, w.end, product=product, calendar=_calendar(ctx), **scope
+        ctx.store,
+        ctx.company_id,
+        w.start,
+        w.end,
+        product=product,
+        calendar=_calendar(ctx),
+        codes=_codes(ctx),
+        **scope,
     )
     cols, rows = frame_rows(table)
     top = rows[0] if rows else {}
@@ -267,7 +280,14 @@ def downtime_pareto_tool(
     scope = _scope(ctx, machine_id, line_id)
     states = states or ["down"]
     table = monitor.downtime_pareto(
-        ctx.store, ctx.company_id, w.start, w.end, states=states, calendar=_calendar(ctx), **scope
+        ctx.store,
+        ctx.company_id,
+        w.start,
+        w.end,
+        states=states,
+        calendar=_calendar(ctx),
+        codes=_codes(ctx),
+        **scope,
     )
     cols, rows = frame_rows(table)
     top = rows[0] if rows else {}

@@ -151,7 +151,7 @@
           var cell = el("td");
           if (cfg.canWrite) {
             var form = el("form", { class: "ack-form" });
-            var input = el("input", { name: "reason", required: "required", placeholder: text("mon.reason_placeholder"), maxlength: "64" });
+            var input = el("input", { name: "reason", required: "required", placeholder: text("mon.reason_placeholder"), maxlength: "64", list: "reason-codes" });
             form.appendChild(input);
             form.appendChild(el("button", { type: "submit" }, text("mon.label")));
             form.addEventListener("submit", function (ev) { ev.preventDefault(); label_(r, input.value.trim(), form); });

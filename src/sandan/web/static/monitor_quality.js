@@ -15,6 +15,10 @@
   }
   function pct(v) { return v == null ? "–" : (v * 100).toFixed(2) + "%"; }
   function say(m) { return m ? (m[cfg.lang] || m.en) : ""; }
+  function fmtTime(iso) {
+    return new Intl.DateTimeFormat("sv-SE", { timeZone: cfg.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
+  }
   function td(v, cls) { var e = document.createElement("td"); if (cls) e.className = cls; e.textContent = v; return e; }
   function q() {
     var end = new Date(), start = new Date(end.getTime() - cfg.ranges[pickRange.value] * 1000);
@@ -53,13 +57,17 @@
       var s = c.series[0];
       var xs = c.labels.map(function (l) { return Date.parse(l) / 1000; });
       var marks = s.values.map(function () { return null; });
-      var rows = [];
+      // one row per point and series, its rules together, the latest point first
+      var rows = [], byPoint = {};
       c.series.forEach(function (ser) {
         ser.violations.forEach(function (v) {
           if (ser === s) marks[v.index] = s.values[v.index];
-          rows.push({ at: c.labels[v.index], series: ser.name, rule: v.rule + " · " + (cfg.lang === "en" ? v.en : v.ko) });
+          var key = ser.name + "@" + v.index;
+          if (!byPoint[key]) { byPoint[key] = { index: v.index, at: c.labels[v.index], series: ser.name, rules: [] }; rows.push(byPoint[key]); }
+          byPoint[key].rules.push(v.rule + " · " + (cfg.lang === "en" ? v.en : v.ko));
         });
       });
+      rows.sort(function (a, b) { return b.index - a.index || (a.series < b.series ? -1 : 1); });
       var box = document.getElementById("spc");
       if (plot) plot.destroy();
       plot = new uPlot({
@@ -69,13 +77,13 @@
                  { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }]
       }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);
       box.dataset.violations = String(rows.length);
-      fill("violations", rows, function (r) { return [td(r.at), td(r.series), td(r.rule, "violation")]; }, text("mon.in_control"));
+      fill("violations", rows, function (r) { return [td(fmtTime(r.at), "mono"), td(r.series), td(r.rules.join("; "), "violation")]; }, text("mon.in_control"));
     });
   }
 
   function refresh() {
     Promise.all([tables(), chart().catch(function (e) { document.getElementById("spc").textContent = e.message; })])
-      .then(function () { status.textContent = text("mon.updated", { time: new Date().toLocaleTimeString() }); status.classList.remove("error"); })
+      .then(function () { status.textContent = text("mon.updated", { time: new Date().toLocaleTimeString(cfg.lang === "en" ? "en-GB" : "ko-KR", { timeZone: cfg.timezone, hour12: false }) }); status.classList.remove("error"); })
       .catch(function (e) { status.textContent = text("mon.error", { message: e.message }); status.classList.add("error"); });
   }
   document.getElementById("chart-form").addEventListener("submit", function (ev) { ev.preventDefault(); refresh(); });

@@ -1,20 +1,24 @@
-"""The "what should I change?" page in a real browser: the machine with the most defects is offered first, with its
-defect rate from the quality figures; asking for a recommendation shows the expected effect and the settings by their
-names; saving it as a recipe lists it. Company charlie's two moulding machines are used (20 hours of virtual
-production, one at poor settings after the demo's trial), so other page tests' data stays untouched."""
+"""A moulder's quality and "what should I change?" pages in a real browser. Quality: defects by the names of the
+company's code table, control-chart violations one row per point in the plant's time. Settings advice: the machine
+with the most defects is offered first, with its defect rate from the quality figures; asking for a recommendation
+shows the expected effect and the settings by their names; saving it as a recipe lists it. Company charlie's two
+moulding machines are used (20 hours of virtual production, one at poor settings after the demo's trial), so other
+page tests' data stays untouched."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from sandan.accounts import create_user
 from sandan.domain import Company, Line, Machine, ProcessFamily, Role, Site
 from sandan.monitor.calendar import company_calendar
+from sandan.monitor.codes import save_company_codes
 from sandan.monitor.quality import quality_table
 from sandan.twin.process import MODELS
-from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_source
+from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_codes, demo_source
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -49,6 +53,7 @@ def moulder(server):
     complex_ = VirtualComplex(store, machines)
     complex_.backfill(20, now)
     assert complex_.totals.rejected == 0
+    save_company_codes(server.settings.data_dir, COMPANY, demo_codes())
     return now
 
 
@@ -85,3 +90,25 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     page.get_by_role("button", name="레시피로 저장").click()
     expect(page.locator("p[role=status]")).to_contain_text("레시피를 저장했습니다")
     expect(page.locator("body")).to_contain_text("2호기 개선안 — imm-02")
+
+
+def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page, login, server, moulder):
+    login("choi")
+    page.goto(f"/companies/{COMPANY}/quality")
+    defects = page.locator("#defects tbody")
+    expect(defects).to_contain_text("미성형")  # short_shot, by the code table's name
+    expect(defects).not_to_contain_text("short_shot")
+    expect(page.locator("#mon-status")).to_contain_text("갱신")
+    rows = page.locator("#violations tbody tr")
+    expect(rows.first).to_be_visible()
+    points = [r.locator("td").nth(0).inner_text() for r in rows.all()]
+    # the poor machine's trial puts hours out of control; each hour is listed once, the latest first, in KST
+    assert len(points) > 1 and len(set(points)) == len(points)
+    assert points == sorted(points, reverse=True)
+    assert all(len(p) == 16 and p[10] == " " for p in points)  # "2026-12-04 18:00"
+    latest = datetime.fromisoformat(points[0]).replace(tzinfo=ZoneInfo("Asia/Seoul"))
+    assert latest <= datetime.now(UTC) and datetime.now(UTC) - latest < timedelta(hours=24)
+    # labelling a stop offers the code table's reasons
+    page.goto(f"/companies/{COMPANY}/monitor/machines/imm-02")
+    option = page.locator("#reason-codes option[value='heater_band_failure']")
+    expect(option).to_have_text("히터 밴드 고장")

@@ -1,0 +1,121 @@
+"""A company's code table: the names of its stop-reason codes (비가동 사유 코드) and defect codes (불량 코드), in
+Korean and English.
+
+Machines and MES send codes (`tool_breakage`, `SS-01`); people read names. Every plant keeps its own table, so the
+monitor shows a code's name where the company's table has one and the code itself where it does not. The table is
+kept as YAML under the data folder, beside the company's shift calendar.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sandan.domain import InvalidInput
+
+KINDS = ("reasons", "defects")
+
+
+class CodeName(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ko: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+
+
+class CodeTable(BaseModel):
+    """Names by code: `reasons` for machine stops (event reason codes), `defects` for scrap (defect types)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reasons: dict[str, CodeName] = Field(default_factory=dict)
+    defects: dict[str, CodeName] = Field(default_factory=dict)
+
+    @field_validator("reasons", "defects")
+    @classmethod
+    def _codes(cls, table: dict[str, CodeName]) -> dict[str, CodeName]:
+        for code in table:
+            if not code.strip() or len(code) > 64:
+                raise ValueError(f"code {code!r} must be 1-64 characters")
+        return table
+
+    def name(self, kind: str, code: str | None, lang: str) -> str | None:
+        """The code's name in `lang` ("ko" or "en"), or None when the table does not have it."""
+        found = getattr(self, kind).get(code) if code else None
+        return None if found is None else (found.ko if lang == "ko" else found.en)
+
+    def merged(self, other: CodeTable) -> CodeTable:
+        """This table with `other`'s names added (`other` wins where both name a code)."""
+        return CodeTable(reasons={**self.reasons, **other.reasons}, defects={**self.defects, **other.defects})
+
+    @classmethod
+    def parse(cls, text: str, filename: str = "codes.yaml") -> CodeTable:
+        """A table from YAML (`reasons:` / `defects:` mappings of code → {ko, en}) or CSV with the columns kind, code,
+        ko, en (kind is `reason` or `defect`; UTF-8 or CP949, as Excel saves it). Errors say what is wrong, in ko/en."""
+        if filename.lower().endswith(".csv"):
+            return cls._from_csv(text)
+        try:
+            data = yaml.safe_load(text) or {}
+            return cls.model_validate(data)
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise InvalidInput(
+                f"invalid code table: {exc}; expected `reasons:` and `defects:`, each code with `ko:` and `en:`",
+                f"코드표가 올바르지 않습니다: {exc}; `reasons:`와 `defects:` 아래 코드마다 `ko:`, `en:`이 필요합니다",
+                code="bad_code_table",
+            ) from exc
+
+    @classmethod
+    def _from_csv(cls, text: str) -> CodeTable:
+        rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+        need = {"kind", "code", "ko", "en"}
+        have = {(h or "").strip().lower() for h in (rows[0].keys() if rows else [])}
+        if not rows or not need <= have:
+            raise InvalidInput(
+                f"a code table CSV needs the columns kind, code, ko, en (found: {', '.join(sorted(have)) or 'none'})",
+                f"코드표 CSV에는 kind, code, ko, en 열이 필요합니다 (있는 열: {', '.join(sorted(have)) or '없음'})",
+                code="bad_code_table",
+            )
+        table: dict[str, dict[str, dict[str, str]]] = {"reasons": {}, "defects": {}}
+        for line, row in enumerate(rows, start=2):
+            r = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
+            kind = {"reason": "reasons", "reasons": "reasons", "defect": "defects", "defects": "defects"}.get(
+                r["kind"].lower()
+            )
+            if kind is None:
+                raise InvalidInput(
+                    f"line {line}: kind {r['kind']!r} must be `reason` or `defect`",
+                    f"{line}행: kind {r['kind']!r}은(는) `reason` 또는 `defect`여야 합니다",
+                    code="bad_code_table",
+                )
+            table[kind][r["code"]] = {"ko": r["ko"], "en": r["en"]}
+        try:
+            return cls.model_validate(table)
+        except ValidationError as exc:
+            raise InvalidInput(
+                f"invalid code table: {exc}", f"코드표가 올바르지 않습니다: {exc}", code="bad_code_table"
+            ) from exc
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=True)
+
+
+def codes_path(data_dir: Path, company_id: str) -> Path:
+    """Where a company's code table is kept: `<data folder>/codes/<company>.yaml`."""
+    return Path(data_dir) / "codes" / f"{company_id}.yaml"
+
+
+def company_codes(data_dir: Path, company_id: str) -> CodeTable:
+    """The company's code table, empty when none was saved."""
+    path = codes_path(data_dir, company_id)
+    return CodeTable.parse(path.read_text(encoding="utf-8")) if path.exists() else CodeTable()
+
+
+def save_company_codes(data_dir: Path, company_id: str, table: CodeTable) -> Path:
+    path = codes_path(data_dir, company_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(table.to_yaml(), encoding="utf-8")
+    return path
