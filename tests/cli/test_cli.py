@@ -135,3 +135,32 @@ def test_twin_optimize_adds_the_drill_that_the_target_needs(tmp_path):
     assert done.returncode == 0, done.stderr
     best = next(line for line in done.stdout.splitlines() if "drill.machines=" in line)  # the first row: best
     assert "drill.machines=2" in best and "750" in best
+
+
+def test_a_company_code_table_from_an_excel_csv_and_a_calendar_from_yaml(tmp_path):
+    assert sandan(tmp_path, "user", "add", "kim", "--company", "acme", "--create-company", "Acme",
+                  "--password", "long-enough").returncode == 0  # fmt: skip
+    codes = tmp_path / "codes.csv"
+    codes.write_bytes(
+        "kind,code,ko,en\nreason,SP-01,주축 과열,spindle overheating\ndefect,BR,버,burr\n".encode("cp949")
+    )
+    done = sandan(tmp_path, "company", "codes", "acme", str(codes))
+    assert done.returncode == 0, done.stderr
+    assert "1 reason code(s), 1 defect code(s)" in done.stdout
+    shown = sandan(tmp_path, "company", "codes", "acme")
+    assert "주축 과열" in shown.stdout and "spindle overheating" in shown.stdout
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("kind,code,ko,en\nstop,SP-01,a,b\n", encoding="utf-8")
+    done = sandan(tmp_path, "company", "codes", "acme", str(bad))
+    assert done.returncode == 2 and "line 2" in done.stderr and "Traceback" not in done.stderr
+
+    calendar = tmp_path / "calendar.yaml"
+    calendar.write_text(
+        "shifts:\n- {name: day, start: '07:00', end: '19:00'}\nworking_weekdays: [0, 1, 2, 3, 4, 5]\n"
+    )
+    done = sandan(tmp_path, "company", "calendar", "acme", str(calendar))
+    assert done.returncode == 0, done.stderr
+    assert "working_weekdays:\n- 0" in sandan(tmp_path, "company", "calendar", "acme").stdout
+    done = sandan(tmp_path, "company", "calendar", "nope", str(calendar))
+    assert done.returncode == 2 and "company 'nope' not found" in done.stderr

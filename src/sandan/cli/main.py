@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sandan import __version__
-from sandan.domain import Company, InvalidInput, Role, SandanError
+from sandan.domain import Company, InvalidInput, NotFound, Role, SandanError
 from sandan.settings import Settings, load_settings
 from sandan.store import Store, open_store
 
@@ -27,6 +27,10 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage users. 사용자 관리.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+company_app = typer.Typer(
+    help="A company's shift calendar and code tables. 기업의 근무 달력과 코드표.", no_args_is_help=True
+)
+app.add_typer(company_app, name="company")
 console = Console()
 err = Console(stderr=True)
 
@@ -116,6 +120,79 @@ def user_add(
     except ValueError as exc:
         err.print(f"[bold red]✗[/] {exc}")
         raise typer.Exit(2) from exc
+
+
+def _text_file(path: Path) -> str:
+    """A small text file as Excel or an editor saved it: UTF-8 (with or without BOM) or CP949."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}", f"{path}을(를) 읽을 수 없습니다: {exc}") from exc
+    for encoding in ("utf-8-sig", "cp949"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(
+        f"{path} is neither UTF-8 nor CP949 text; save it as 'CSV UTF-8' or YAML",
+        f"{path}은(는) UTF-8이나 CP949 텍스트가 아닙니다. 'CSV UTF-8' 또는 YAML로 저장하세요",
+    )
+
+
+def _company_or_fail(store: Store, company: str) -> None:
+    if store.get_company(company) is None:
+        raise NotFound(f"company {company!r} not found", f"회사 {company!r}을(를) 찾을 수 없습니다")
+
+
+@company_app.command("calendar")
+def company_calendar_cmd(
+    company: Annotated[str, typer.Argument(help="Company id. 회사 아이디.")],
+    file: Annotated[Path | None, typer.Argument(help="YAML calendar to set (omit to show). 달력 YAML.")] = None,
+) -> None:
+    """Show or set the company's shift calendar (its OEE's planned time). 근무 달력 보기/설정."""
+    from sandan.monitor.calendar import ShiftCalendar, company_calendar, save_company_calendar
+
+    settings = load_settings()
+    try:
+        with _open(settings) as store:
+            _company_or_fail(store, company)
+        if file is None:
+            console.print(company_calendar(settings.data_dir, company).to_yaml(), markup=False, end="")
+            return
+        calendar = ShiftCalendar.from_yaml(_text_file(file))
+        path = save_company_calendar(settings.data_dir, company, calendar)
+    except SandanError as exc:
+        _fail(exc)
+    console.print(f"✓ {len(calendar.shifts)} shift(s) saved to {path} / 근무 달력을 저장했습니다", soft_wrap=True)
+
+
+@company_app.command("codes")
+def company_codes_cmd(
+    company: Annotated[str, typer.Argument(help="Company id. 회사 아이디.")],
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="YAML, or CSV with kind,code,ko,en (omit to show). 코드표 YAML 또는 CSV."),
+    ] = None,
+) -> None:
+    """Show or set the names of the company's stop-reason and defect codes. 비가동 사유·불량 코드표 보기/설정."""
+    from sandan.monitor.codes import CodeTable, company_codes, save_company_codes
+
+    settings = load_settings()
+    try:
+        with _open(settings) as store:
+            _company_or_fail(store, company)
+        if file is None:
+            console.print(company_codes(settings.data_dir, company).to_yaml(), markup=False, end="")
+            return
+        table = CodeTable.parse(_text_file(file), file.name)
+        path = save_company_codes(settings.data_dir, company, table)
+    except SandanError as exc:
+        _fail(exc)
+    console.print(
+        f"✓ {len(table.reasons)} reason code(s), {len(table.defects)} defect code(s) saved to {path} / "
+        "코드표를 저장했습니다",
+        soft_wrap=True,
+    )
 
 
 def _serve(settings: Settings, store: Store, *, quiet: bool = False, connectors=None) -> None:
