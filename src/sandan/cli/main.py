@@ -147,7 +147,9 @@ def _company_or_fail(store: Store, company: str) -> None:
 @company_app.command("calendar")
 def company_calendar_cmd(
     company: Annotated[str, typer.Argument(help="Company id. 회사 아이디.")],
-    file: Annotated[Path | None, typer.Argument(help="YAML calendar to set (omit to show). 달력 YAML.")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="YAML calendar to set (omit to show). 달력 YAML.")
+    ] = None,
 ) -> None:
     """Show or set the company's shift calendar (its OEE's planned time). 근무 달력 보기/설정."""
     from sandan.monitor.calendar import ShiftCalendar, company_calendar, save_company_calendar
@@ -163,7 +165,9 @@ def company_calendar_cmd(
         path = save_company_calendar(settings.data_dir, company, calendar)
     except SandanError as exc:
         _fail(exc)
-    console.print(f"✓ {len(calendar.shifts)} shift(s) saved to {path} / 근무 달력을 저장했습니다", soft_wrap=True)
+    console.print(
+        f"✓ {len(calendar.shifts)} shift(s) saved to {path} / 근무 달력을 저장했습니다", soft_wrap=True
+    )
 
 
 @company_app.command("codes")

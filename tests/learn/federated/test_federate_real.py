@@ -195,3 +195,21 @@ def test_serving_a_federation_without_an_address_asks_for_one(tmp_path):
     r = _sandan(tmp_path, "federate", "serve", "--federation", fid, "--wait", "1")
     assert r.returncode == 2, r.stdout + r.stderr
     assert "--address" in r.stderr and "host:port" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_grpcs_closed_channel_thread_error_is_not_printed_but_others_are():
+    # grpc/grpc#18995: the connectivity-polling thread of a channel closed while subscribed raises this; the member
+    # has already been told the connection ended, so it must not also see a traceback
+    import threading
+
+    from sandan.learn.federated.flower import _quiet_closed_channel
+
+    seen = []
+    hook = _quiet_closed_channel(seen.append)
+
+    def args(exc):
+        return threading.ExceptHookArgs((type(exc), exc, None, None))
+
+    hook(args(ValueError("Cannot monitor channel state: Channel closed!")))
+    hook(args(ValueError("something else")))
+    assert [str(a.exc_value) for a in seen] == ["something else"]

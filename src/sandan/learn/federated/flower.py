@@ -281,10 +281,28 @@ def join(
 
     logging.getLogger("flwr").setLevel(logging.ERROR)
 
-    start_client(
-        server_address=address,
-        client=_flower_client(company, client, private_pem),
-        root_certificates=ca_pem,
-        insecure=False,
-        max_wait_time=max_wait_s,
-    )
+    previous = threading.excepthook
+    threading.excepthook = _quiet_closed_channel(previous)
+    try:
+        start_client(
+            server_address=address,
+            client=_flower_client(company, client, private_pem),
+            root_certificates=ca_pem,
+            insecure=False,
+            max_wait_time=max_wait_s,
+        )
+    finally:
+        threading.excepthook = previous
+
+
+def _quiet_closed_channel(fallback):
+    """A thread exception hook that drops gRPC's "Cannot monitor channel state: Channel closed!" from the channel's
+    connectivity-polling thread, raised when a channel closes while subscribed (grpc/grpc#18995): the connection
+    has already ended, and the member is told so; it must not print a traceback as well. Others go to `fallback`."""
+
+    def hook(args) -> None:
+        if isinstance(args.exc_value, ValueError) and "Channel closed" in str(args.exc_value):
+            return
+        fallback(args)
+
+    return hook
