@@ -210,3 +210,43 @@ def test_an_operator_labels_unexplained_downtime_and_the_pareto_shows_the_reason
     assert (event["state"], event["reason_code"]) == ("down", "spindle")
     audit = [a for a in server.store.list_audit(COMPANY) if a["action"] == "event.label"]
     assert [(a["user_id"], a["target"]) for a in audit] == [("lee", f"{PRESS2}@{stopped_press.isoformat()}")]
+
+
+def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login, server, shot):
+    login("lee")
+    page.goto(f"/companies/{COMPANY}/alerts")
+    form = page.locator("#rule-form")
+    form.locator("input[name=name]").fill("스핀들 과열")
+    form.locator("select[name=machine]").select_option(MACHINE)
+    form.locator("select[name=signal]").select_option("spindle_temp")
+    expect(form.locator("input[name=oee_target]")).to_be_hidden()  # only what this kind needs
+    form.get_by_role("button", name="규칙 추가").click()
+    # no limit given: the API's own check answers, on the page
+    expect(page.locator("#rule-result [role=alert]")).to_contain_text("threshold")
+
+    form.locator("input[name=threshold]").fill("120")
+    form.locator("button[type=submit]").click()
+    row = page.locator("#rules tr", has_text="스핀들 과열")
+    expect(row).to_be_visible()
+    shot("alert_rules")
+    expect(row).to_contain_text("spindle_temp > 120")
+    expect(row).to_contain_text(MACHINE)
+    rule_id = row.get_attribute("data-rule")
+    rules = {r["id"]: r for r in open_alert_store(server.settings.data_dir).list_rules(COMPANY)}
+    made = rules[rule_id]
+    assert (made["kind"], made["signal"], made["direction"], made["threshold"]) == (
+        "threshold", "spindle_temp", "above", 120
+    )  # fmt: skip
+    assert made["machine_ids"] == [MACHINE]
+    assert any(a["action"] == "alert_rule.create" for a in server.store.list_audit(COMPANY))
+
+    row.locator("button.rule-delete").click()
+    expect(page.locator(f"#rules tr[data-rule='{rule_id}']")).to_have_count(0)
+    assert rule_id not in {r["id"] for r in open_alert_store(server.settings.data_dir).list_rules(COMPANY)}
+
+
+def test_a_viewer_sees_the_rules_but_no_form(page, login):
+    login("park")
+    page.goto("/companies/acme/alerts")
+    expect(page.locator("h1")).to_contain_text("경보")
+    expect(page.locator("#rule-form")).to_have_count(0)

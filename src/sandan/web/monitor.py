@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.domain import NotFound
 from sandan.monitor import (
+    AlertRule,
     company_codes,
     cross_tenant_peer_benchmark,
     cross_tenant_peer_benchmarks,
@@ -157,14 +158,20 @@ def alert_inbox(
     script = {
         "api": f"/api/v1/companies/{company.id}/alerts",
         "lang": page.lang,
-        "text": i18n.js_catalogue(page.lang, ("mon.ack",)),
+        "text": i18n.js_catalogue(page.lang, ("mon.ack", "mon.rule_")),
     }
+    signals = sorted({(s.name, s.unit or "") for s in page.store.list_signals(company.id)})
     return page.render(
         "monitor_alerts.html",
         company=company,
         items=items,
         status=status,
-        rules=alerts.list_rules(company.id),
+        machines=page.store.list_machines(company.id),
+        signals=[{"name": n, "unit": u} for n, u in signals],
+        rules=[
+            {**r, "window_min": AlertRule.model_validate(r).window.total_seconds() / 60}
+            for r in alerts.list_rules(company.id)
+        ],
         script=script,
         can_write=page.principal.user.role.can_write,
         tabs=_tabs(company.id, "alerts"),

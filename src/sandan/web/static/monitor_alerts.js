@@ -1,4 +1,5 @@
-// Alert inbox: acknowledge with a comment through the API (who and when are recorded there), then reload.
+// Alert inbox: acknowledge with a comment through the API (who and when are recorded there), then reload; add and
+// delete rules through the same API (it validates them and keeps the audit trail).
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("ack-config").textContent);
@@ -25,6 +26,65 @@
         box.appendChild(p);
         button.disabled = false;
       });
+    });
+  });
+
+  var ruleBox = document.getElementById("rule-result");
+  function fail(err, button) {
+    ruleBox.innerHTML = "";
+    var p = document.createElement("p");
+    p.className = "notice error"; p.setAttribute("role", "alert"); p.textContent = err.message;
+    ruleBox.appendChild(p);
+    if (button) button.disabled = false;
+  }
+  function send(method, url, body) {
+    return fetch(url, {
+      method: method, credentials: "same-origin",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: body ? JSON.stringify(body) : undefined
+    }).then(function (r) {
+      if (r.status === 204) return {};
+      return r.json().catch(function () { return {}; }).then(function (b) {
+        if (!r.ok) throw new Error(say(b.error && b.error.message) || String(r.status));
+        return b;
+      });
+    });
+  }
+
+  var form = document.getElementById("rule-form");
+  if (form) {
+    var showFields = function () {
+      var kind = form.elements.kind.value;
+      form.querySelectorAll("[data-kinds]").forEach(function (label) {
+        label.hidden = label.dataset.kinds.split(" ").indexOf(kind) < 0;
+      });
+    };
+    form.elements.kind.addEventListener("change", showFields);
+    showFields();
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var f = form.elements, kind = f.kind.value;
+      var num = function (el) { return el.value.trim() === "" ? null : Number(el.value); };
+      var rule = {
+        id: kind.replace(/_/g, "-") + "-" + Date.now().toString(36),
+        name: f.name.value.trim(), kind: kind, severity: f.severity.value,
+        machine_ids: f.machine.value ? [f.machine.value] : null,
+        email_to: f.email_to.value.split(",").map(function (x) { return x.trim(); }).filter(Boolean)
+      };
+      if (kind === "threshold") { rule.signal = f.signal.value; rule.direction = f.direction.value; rule.threshold = num(f.threshold); }
+      if (kind === "no_data") { rule.signal = f.signal.value; var m = num(f.silent_min); if (m != null) rule.window_s = m * 60; }
+      if (kind === "oee_drop") { var t = num(f.oee_target); rule.threshold = t == null ? null : t / 100; }
+      if (kind === "spc") { rule.characteristic = f.characteristic.value.trim() || null; }
+      var button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      send("POST", cfg.api + "/rules", rule).then(function () { window.location.reload(); }, function (err) { fail(err, button); });
+    });
+  }
+  document.querySelectorAll("button.rule-delete").forEach(function (button) {
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      send("DELETE", cfg.api + "/rules/" + encodeURIComponent(button.dataset.rule)).then(function () { window.location.reload(); },
+        function (err) { fail(err, button); });
     });
   });
 })();
