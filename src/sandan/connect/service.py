@@ -15,7 +15,7 @@ from sandan.connect.measured import measured_capability
 from sandan.connect.profile import Need, Profile
 from sandan.connect.profile_store import ProfileStore
 from sandan.domain import InvalidInput, NotFound
-from sandan.monitor.calendar import ShiftCalendar, company_calendar
+from sandan.monitor.calendar import company_calendar
 from sandan.store import Store
 
 
@@ -72,7 +72,9 @@ def cross_tenant_measured(store: Store, profiles_: list[Profile], data_dir=None)
     """Measured capability of the listed companies that consented, for matched partners to see (each with its
     own shift calendar from `data_dir`)."""
     return {
-        p.company_id: measured_capability(store, p.company_id, calendar=_calendar(data_dir, p.company_id))
+        p.company_id: measured_capability(
+            store, p.company_id, calendar=company_calendar(data_dir, p.company_id)
+        )
         for p in profiles_
         if p.share_measured and store.get_company(p.company_id)
     }
@@ -115,9 +117,4 @@ def record_outcome(
 
 
 def own_measured(store: Store, company_id: str, data_dir=None) -> dict[str, Any]:
-    return measured_capability(store, company_id, calendar=_calendar(data_dir, company_id))
-
-
-def _calendar(data_dir, company_id: str) -> ShiftCalendar | None:
-    """The company's shift calendar (what its dashboard uses), or None for the default without a data folder."""
-    return company_calendar(data_dir, company_id) if data_dir is not None else None
+    return measured_capability(store, company_id, calendar=company_calendar(data_dir, company_id))

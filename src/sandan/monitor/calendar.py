@@ -398,8 +398,11 @@ def calendar_path(data_dir: Path, company_id: str) -> Path:
     return Path(data_dir) / "calendars" / f"{company_id}.yaml"
 
 
-def company_calendar(data_dir: Path, company_id: str) -> ShiftCalendar:
-    """The company's own calendar when one was saved, else two 12-h shifts Monday to Friday in Asia/Seoul."""
+def company_calendar(data_dir: Path | None, company_id: str) -> ShiftCalendar:
+    """The company's own calendar when one was saved (none without a data folder), else two 12-h shifts Monday to
+    Friday in Asia/Seoul."""
+    if data_dir is None:
+        return ShiftCalendar.two_shifts()
     path = calendar_path(data_dir, company_id)
     return ShiftCalendar.from_yaml(path) if path.exists() else ShiftCalendar.two_shifts()
 

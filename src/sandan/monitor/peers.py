@@ -40,10 +40,6 @@ def company_figures(
     return {"oee": float(overall["oee"]), "defect_rate": rate}
 
 
-def _calendar(data_dir: Path | None, company_id: str) -> ShiftCalendar | None:
-    return company_calendar(data_dir, company_id) if data_dir is not None else None
-
-
 def _summary(values: np.ndarray, mine: float | None, higher_is_better: bool, k: int) -> dict[str, Any]:
     finite = values[np.isfinite(values)]
     n = int(len(finite))
@@ -97,7 +93,9 @@ def cross_tenant_peer_benchmark(
             "name a process family to benchmark", "비교할 공정 유형을 지정하세요", code="no_family"
         )
     peers = [c for c in companies if c.family.value == fam]
-    figures = {c.id: company_figures(store, c.id, start, end, _calendar(data_dir, c.id)) for c in peers}
+    figures = {
+        c.id: company_figures(store, c.id, start, end, company_calendar(data_dir, c.id)) for c in peers
+    }
     metrics = {}
     for metric, higher in METRICS.items():
         values = np.array([f[metric] for f in figures.values()], dtype=float)

@@ -156,9 +156,6 @@ def recommend_for_machine(
     return rec
 
 
-# ---- recipes --------------------------------------------------------------------------------------------------------
-
-
 def machines_by_defect_rate(
     store: Store, company_id: str, data_dir: Path, *, now: datetime | None = None, hours: float = 24.0
 ) -> list[dict[str, Any]]:
@@ -188,6 +185,9 @@ def machines_by_defect_rate(
         for m in machines
     ]
     return sorted(out, key=lambda r: (r["defect_rate"] is None, -(r["defect_rate"] or 0.0)))
+
+
+# ---- recipes --------------------------------------------------------------------------------------------------------
 
 
 def _path(data_dir: Path) -> Path:
