@@ -362,6 +362,10 @@ class ProcessModel(abc.ABC):
     FAILURE_REPAIR_MIN: ClassVar[float] = 15.0  # replacing a broken tool/insert and re-measuring
     MINOR_STOPS_PER_H: ClassVar[float] = 1.0
     MINOR_STOP_MIN: ClassVar[float] = 3.0
+    # Minor stops shorter than this are not logged as stop events: the machine's log, like most OEE registrations,
+    # only records stops above a threshold (usually 5 minutes, between 1 and 10: A. Koch, OEE Academy, "What are
+    # minor stops?"), so the shorter ones stay inside the running time and show as speed loss.
+    STOP_LOG_MIN: ClassVar[float] = 5.0
     LOT_SIZE_PARTS: ClassVar[int] = 2000
     WARMUP_PARTS: ClassVar[float] = 10.0
 
@@ -789,9 +793,14 @@ class ProcessModel(abc.ABC):
         restart_before = np.zeros(n + 1, dtype=bool)  # entry n: a restart after the last cycle
         starts, ends, states, reasons, notes = [], [], [], [], []
         cursor = t0
+        unlogged_until = t0  # the end of the last minor stop too short to be logged (it stays "running")
+        log_us = int(self.STOP_LOG_MIN * 60 * _US)
         for (k, _, state, reason), d in zip(gaps, dur_us, strict=True):
             # a stop starts when cycle k completes, or when the stop before it (after the same cycle) ends
-            g_start = max(cursor, t0 if k < 0 else int(time_us[k]))
+            g_start = max(cursor, unlogged_until, t0 if k < 0 else int(time_us[k]))
+            if state == MachineState.idle and d < log_us:
+                unlogged_until = g_start + int(d)
+                continue
             if g_start > cursor:
                 starts.append(cursor)
                 ends.append(g_start)
@@ -806,7 +815,7 @@ class ProcessModel(abc.ABC):
             cursor = g_start + int(d)
             if state in (MachineState.down, MachineState.setup):
                 restart_before[k + 1] = True
-        end_us = int(time_us[-1]) if n else t0
+        end_us = max(int(time_us[-1]) if n else t0, unlogged_until)
         if end_us > cursor:
             starts.append(cursor)
             ends.append(end_us)
