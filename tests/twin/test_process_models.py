@@ -113,6 +113,23 @@ def test_timeline_has_setups_breakdowns_and_idle_with_reason_codes(family, cls):
     assert set(batch.shift) <= {1, 2, 3}
 
 
+@pytest.mark.parametrize(("family", "cls"), ALL)
+def test_minor_stops_under_five_minutes_stay_in_running_time_as_speed_loss(family, cls):
+    # as most OEE registrations do: only stops above a threshold are logged, so the short ones lower performance
+    model = cls(minor_stops_per_h=6.0)
+    settings = model.nominal_settings()
+    batch = model.simulate(settings, 3000, seed=11)
+    events = batch.to_event_table("m1").to_pandas().sort_values("start")
+    minutes = (events.end - events.start).dt.total_seconds() / 60
+    assert (minutes[events.state == "idle"] >= cls.STOP_LOG_MIN).all()
+    assert (
+        events.start.iloc[1:].to_numpy() == events.end.iloc[:-1].to_numpy()
+    ).all()  # no holes, no overlaps
+    run_s = (minutes[events.state == "running"] * 60).sum()
+    ideal_s = float(model.cycle_time_s({k: np.asarray([v]) for k, v in settings.items()})[0]) * batch.n_parts
+    assert 0.75 < ideal_s / run_s < 0.99  # a few percent of speed loss, not a perfect 100 %
+
+
 def test_ingestion_accepts_every_family_unchanged(duck_store):
     company = "virtual-co"
     duck_store.upsert_company(Company(id=company, name="가상 공장 Virtual plant"))
