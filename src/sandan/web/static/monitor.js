@@ -90,6 +90,8 @@
     plot = new uPlot({
       width: Math.max(280, box.clientWidth), height: 220,
       scales: { x: { time: true }, y: { range: [0, 100] } },
+      // production days are placed at 00:00 UTC of their date: read them in UTC, whatever the browser's zone
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "UTC"); },
       series: [{ label: text("mon.day") }, { label: text("mon.kpi_oee") + " (%)", stroke: "#1f6feb", width: 2, points: { show: true } }],
       axes: [{ grid: { stroke: "#e3e7ec" } }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
     }, [xs, ys], box);
