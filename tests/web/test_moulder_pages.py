@@ -108,6 +108,17 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     assert all(len(p) == 16 and p[10] == " " for p in points)  # "2026-12-04 18:00"
     latest = datetime.fromisoformat(points[0]).replace(tzinfo=ZoneInfo("Asia/Seoul"))
     assert latest <= datetime.now(UTC) and datetime.now(UTC) - latest < timedelta(hours=24)
+    # a variables chart of a characteristic the parts are measured on, offered from the part records
+    assert set(page.locator("#characteristics option").evaluate_all("os => os.map(o => o.value)")) == {
+        "part_weight_g", "sink_depth_um", "warpage_mm"
+    }  # fmt: skip
+    page.locator("#chart-kind").select_option("imr")
+    page.locator("#chart-characteristic").fill("part_weight_g")
+    page.locator("#chart-form button[type=submit]").click()
+    expect(page.locator("#spc canvas")).to_have_count(1)
+    # the legend names the individuals series now, not the p chart's
+    expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("i--")
+
     # labelling a stop offers the code table's reasons
     page.goto(f"/companies/{COMPANY}/monitor/machines/imm-02")
     option = page.locator("#reason-codes option[value='heater_band_failure']")

@@ -43,6 +43,7 @@ from sandan.monitor import (
     cross_tenant_peer_benchmark,
     cross_tenant_peer_benchmarks,
     defect_pareto,
+    measured_characteristics,
     measurement_chart,
     oee_report,
     open_alert_store,
@@ -303,6 +304,14 @@ def _chart(chart) -> dict[str, Any]:
 
 
 Rules = Annotated[Literal["western_electric", "nelson", "limits"], Query()]
+
+
+@company.get("/spc/characteristics")
+def spc_characteristics(t: ReadTenant, w: LastDay) -> Response:
+    """The measured characteristics of the company's recent part records, most often measured first."""
+    return _json(
+        {**_window(w), "characteristics": measured_characteristics(t.store, t.company_id, w.start, w.end)}
+    )
 
 
 @company.get("/spc/measurement")

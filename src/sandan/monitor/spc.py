@@ -559,6 +559,22 @@ def measurements(
     return parts[["time", "machine_id", "part_id", "lot_id", "product", "value"]].reset_index(drop=True)
 
 
+def measured_characteristics(
+    store: Store, company_id: str, start: datetime, end: datetime, *, sample: int = 2000
+) -> list[str]:
+    """The measured characteristics (numeric `measures` keys) of the newest `sample` part records in the window,
+    most often measured first: what a variables chart can be drawn of."""
+    parts = store.query_parts(company_id, start, end, limit=sample, newest_first=True, columns=["measures"])
+    counts: dict[str, int] = {}
+    for m in parts["measures"].to_pylist():
+        if not m:
+            continue
+        for key, value in json.loads(m).items():
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                counts[key] = counts.get(key, 0) + 1
+    return sorted(counts, key=lambda k: (-counts[k], k))
+
+
 def measurement_chart(
     store: Store,
     company_id: str,

@@ -19,6 +19,7 @@ from sandan.monitor import (
     company_codes,
     cross_tenant_peer_benchmark,
     cross_tenant_peer_benchmarks,
+    measured_characteristics,
     open_alert_store,
 )
 from sandan.monitor.labels import LABELS
@@ -139,7 +140,13 @@ def machine_dashboard(page: UserPage, company_id: str, machine_id: str) -> Respo
 def quality_page(page: UserPage, company_id: str) -> Response:
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.quality"), None))
-    config = _config(page, "quality", companyId=company.id)
+    end = datetime.now(UTC)
+    config = _config(
+        page,
+        "quality",
+        companyId=company.id,
+        characteristics=measured_characteristics(page.store, company.id, end - timedelta(days=1), end),
+    )
     return page.render(
         "monitor_quality.html", company=company, config=config, tabs=_tabs(company.id, "quality")
     )
