@@ -273,3 +273,30 @@ def test_the_alert_evaluator_starts_and_stops_with_the_app(world, tmp_path):
     off.state.alert_interval_s = 0
     with TestClient(off):
         assert off.state.alert_evaluator is None
+
+
+def test_the_operator_sees_the_complex_oee_from_summed_elements(plant):
+    # bravo runs its press all of the first hour at exactly its ideal cycle, then nothing: a different mix from acme
+    s = plant.store
+    s.upsert_machine(
+        "bravo", Machine(id="p1", company_id="bravo", line_id="l1", name="P1", ideal_cycle_time_s=30)
+    )
+    end_run = START + timedelta(hours=1)
+    assert ingest_events(
+        s, "bravo", [{"machine_id": "p1", "start": START.isoformat(), "end": end_run.isoformat(), "state": "running"}]
+    ).rejected == 0  # fmt: skip
+    parts = [
+        {"time": (START + timedelta(seconds=30 * (i + 1))).isoformat(), "machine_id": "p1", "result": "ok"}
+        for i in range(119)
+    ]
+    assert ingest_parts(s, "bravo", parts).rejected == 0
+    assert plant.get("a-admin", "/api/v1/monitor/oee", params=WINDOW).status_code == 403
+    body = plant.get("ops", "/api/v1/monitor/oee", params=WINDOW).json()
+    rows = {r["company_id"]: r for r in body["companies"]}
+    assert rows["acme"]["oee"] == pytest.approx(oee_report(s, "acme", START, END).overall()["oee"])
+    overall = body["overall"]
+    assert overall["produced_qty"] == rows["acme"]["produced_qty"] + rows["bravo"]["produced_qty"] == 219
+    run = rows["acme"]["run_time_s"] + rows["bravo"]["run_time_s"]
+    busy = rows["acme"]["planned_busy_time_s"] + rows["bravo"]["planned_busy_time_s"]
+    assert overall["availability"] == pytest.approx(run / busy)  # a ratio of sums, not a mean of ratios
+    assert overall["quality"] == pytest.approx(214 / 219)  # good over produced of both: not (0.95 + 1) / 2

@@ -54,6 +54,15 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     page.goto("/monitor")
     companies = page.locator("#children tbody")
     expect(companies).to_contain_text("브라보단조")
+    # the complex's own figures: the API's, from the companies' summed elements
+    end = page.evaluate("() => new Date().toISOString()")
+    start = (datetime.fromisoformat(end.replace("Z", "+00:00")) - timedelta(days=1)).isoformat()
+    complex_oee = page.request.get("/api/v1/monitor/oee", params={"start": start, "end": end}).json()[
+        "overall"
+    ]
+    expect(page.locator("#kpis [data-kpi='availability'] .kpi-value")).to_have_text(
+        _pct(complex_oee["availability"])
+    )
     companies.locator("a", has_text="브라보단조").click()
 
     expect(page).to_have_url(f"{server.url}/companies/{COMPANY}/monitor")

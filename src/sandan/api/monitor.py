@@ -40,6 +40,7 @@ from sandan.monitor import (
     AlertRule,
     acknowledge_alert,
     attribute_chart,
+    cross_tenant_complex_oee,
     cross_tenant_peer_benchmark,
     cross_tenant_peer_benchmarks,
     defect_pareto,
@@ -606,6 +607,15 @@ def peers(t: ReadTenant, w: LastWeek) -> Response:
     its own position, only when at least five companies contribute (default window: the last 7 days)."""
     return _json(
         cross_tenant_peer_benchmark(t.store, t.company_id, w.start, w.end, data_dir=t.settings.data_dir)
+    )
+
+
+@operator.get("/oee")
+def operator_oee(principal: PrincipalDep, store: StoreDep, settings: SettingsDep, w: LastDay) -> Response:
+    """The operator's view: every company's OEE (its own calendar) and the complex's, from summed elements."""
+    principal.require_operator()
+    return _json(
+        {**_window(w), **cross_tenant_complex_oee(store, w.start, w.end, data_dir=settings.data_dir)}
     )
 
 

@@ -19,6 +19,7 @@ from sandan.monitor.downtime import label_downtime
 from sandan.monitor.labels import LABELS, OEE_STATUS, RULE_LABELS, label
 from sandan.monitor.oee import (
     OeeReport,
+    cross_tenant_complex_oee,
     downtime_pareto,
     oee,
     oee_report,
@@ -64,6 +65,7 @@ __all__ = [
     "acknowledge_alert",
     "evaluate_alerts",
     "report_prediction",
+    "cross_tenant_complex_oee",
     "cross_tenant_peer_benchmark",
     "cross_tenant_peer_benchmarks",
     "Break",

@@ -34,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -42,7 +43,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandan.domain import InvalidInput, Machine, NotFound
-from sandan.monitor.calendar import US, ShiftCalendar, ShiftWindows, assign_planned, shift_windows, to_us
+from sandan.monitor.calendar import (
+    US,
+    ShiftCalendar,
+    ShiftWindows,
+    assign_planned,
+    company_calendar,
+    shift_windows,
+    to_us,
+)
 from sandan.monitor.codes import CodeTable
 from sandan.monitor.labels import LABELS
 from sandan.store import Store
@@ -949,6 +958,26 @@ def _plain_strings(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---- the single functions the API, web and assistant call --------------------------------------------
+def cross_tenant_complex_oee(
+    store: Store, start: datetime, end: datetime, *, data_dir: Path | None = None
+) -> dict[str, Any]:
+    """The operator's view of the complex over [start, end): each company's overall OEE row (with its own shift
+    calendar from `data_dir`, as its dashboard shows it) and the complex's, from the companies' summed time and
+    quantity elements (ratios of sums, never averages of ratios). Cross-tenant by design: the operator's page."""
+    companies, frames = [], []
+    for c in store.cross_tenant_companies():
+        report = oee_report(store, c.id, start, end, calendar=company_calendar(data_dir, c.id))
+        if not report.machines:
+            continue
+        frames.append(report.table(()))
+        companies.append({"company_id": c.id, "name": c.name, **report.rows(())[0]})
+    overall = None
+    if frames:
+        totals = add_kpis(pd.concat(frames, ignore_index=True)[ADDITIVE].sum().to_frame().T)
+        overall = _records({k: totals[k].to_numpy() for k in totals.columns})[0]
+    return {"overall": overall, "companies": companies}
+
+
 def oee(
     store: Store,
     company_id: str,

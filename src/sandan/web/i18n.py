@@ -821,6 +821,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "산업단지의 모든 연합과 회원사, 회원사별 자체 보류 데이터 기준 성능 변화입니다.",
     ),
     "fed.none": ("No federation for your process family yet.", "귀사 공정 계열의 연합이 아직 없습니다."),
+    "fed.none_operator": (
+        "No federation yet: create one with `sandan federate create` or POST /api/v1/federations.",
+        "연합이 아직 없습니다: `sandan federate create` 또는 POST /api/v1/federations로 만드세요.",
+    ),
     "fed.family": ("Process family", "공정 계열"),
     "fed.status": ("Status", "상태"),
     "fed.status.open": ("open — waiting for a run", "모집 중 — 학습 전"),

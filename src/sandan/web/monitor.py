@@ -64,10 +64,9 @@ def complex_dashboard(page: UserPage) -> Response:
     """The operator's entry: every company's OEE; a company user goes straight to their own."""
     if not page.principal.is_operator:
         return RedirectResponse(f"/companies/{page.principal.user.company_id}/monitor", status_code=303)
-    companies = page.store.cross_tenant_companies()
     page.crumbs.append((page.t("nav.complex"), "/"))
     page.crumbs.append((page.t("mon.title"), None))
-    config = _config(page, "complex", companies=[{"id": c.id, "name": c.name} for c in companies])
+    config = _config(page, "complex")
     return page.render("monitor_dashboard.html", title=page.t("mon.complex_title"), config=config, tabs=None)
 
 

@@ -200,12 +200,10 @@
     var q = windowQuery();
     var job;
     if (cfg.level === "complex") {
-      job = Promise.all(cfg.companies.map(function (c) {
-        return getJSON(api(c.id) + "/oee/dashboard?" + q).then(function (d) { return Object.assign({ _key: c.id, _name: c.name }, d.overall); },
-          function () { return { _key: c.id, _name: c.name }; });
-      })).then(function (rows) {
+      job = getJSON("/api/v1/monitor/oee?" + q).then(function (d) {
+        var rows = d.companies.map(function (r) { return Object.assign({ _key: r.company_id, _name: r.name }, r); });
         children(rows, function (r) { return r._name; }, function (r) { return "/companies/" + encodeURIComponent(r._key) + "/monitor"; });
-        kpis(null);
+        kpis(d.overall);
       });
     } else {
       var url = api(cfg.companyId) + "/oee/dashboard?" + q;
