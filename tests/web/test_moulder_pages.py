@@ -86,6 +86,12 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     expect(page.locator("#opt-settings")).to_contain_text("보압")
     expect(page.locator("#opt-settings")).not_to_contain_text("holding_pressure_bar")
 
+    # the machine's own page leads to the same advice
+    page.goto(f"/companies/{COMPANY}/machines/imm-02")
+    page.locator("#machine-actions a", has_text="무엇을 바꿔야").click()
+    expect(page).to_have_url(f"{server.url}/companies/{COMPANY}/optimize?machine_id=imm-02")
+    expect(page.locator("#opt-effect")).to_be_visible(timeout=120_000)
+
     page.locator("input[name=name]").fill("2호기 개선안")
     page.get_by_role("button", name="레시피로 저장").click()
     expect(page.locator("p[role=status]")).to_contain_text("레시피를 저장했습니다")

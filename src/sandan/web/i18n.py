@@ -155,6 +155,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "line.no_machines": ("No machines on this line yet.", "이 라인에는 아직 설비가 없습니다."),
     # machine
     "machine.facts": ("Machine", "설비 정보"),
+    "machine.oee": ("OEE and stops of this machine", "이 설비의 OEE와 정지"),
+    "machine.advice": ("What should I change on it?", "이 설비에서 무엇을 바꿔야 할까요?"),
     "machine.signals": ("Signals", "신호"),
     "machine.no_signals": (
         "No signals defined. Import readings with signal registration on to define them.",
