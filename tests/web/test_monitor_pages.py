@@ -51,7 +51,9 @@ def _pct(v) -> str:
 
 def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, server, running_press, shot):
     login("admin")
-    page.goto("/monitor")
+    page.goto("/")
+    page.locator("header a[data-nav='monitor-all']").click()  # the operator's menu leads to the complex's OEE
+    expect(page).to_have_url(f"{server.url}/monitor")
     companies = page.locator("#children tbody")
     expect(companies).to_contain_text("브라보단조")
     # the complex's own figures: the API's, from the companies' summed elements
