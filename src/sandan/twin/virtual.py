@@ -6,6 +6,7 @@ Machines only produce canonical batches; they reach the store through the same i
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -535,13 +536,16 @@ def start_network(
                 f"127.0.0.1:1883 에 MQTT 브로커가 없어 내장 브로커를 {mqtt_port} 포트에 띄웠습니다",
             )
         )
+    # Each network has its own edge-node id and listens only to it, so two demos (or a demo and the tests) on one
+    # broker neither take each other's client ids nor read each other's messages.
+    node_id = f"gateway-{secrets.token_hex(3)}"
     collector = MqttCollector(
         MqttConfig(
             host=mqtt_host,
             port=mqtt_port,
-            topic="spBv1.0/#",
+            topic=f"spBv1.0/+/+/{node_id}/#",
             sparkplug=True,
-            client_id="sandan-demo-platform",
+            client_id=f"sandan-demo-platform-{node_id}",
         ),
         name="sparkplug",
     )
@@ -556,7 +560,7 @@ def start_network(
     net.served.append((collector, set(SPARKPLUG_COMPANIES)))
     for company_id in SPARKPLUG_COMPANIES:
         vms = machines_of(company_id)
-        gateway = SparkplugGateway(mqtt_host, mqtt_port, company_id, "gateway-1", gateway_machines(vms))
+        gateway = SparkplugGateway(mqtt_host, mqtt_port, company_id, node_id, gateway_machines(vms))
         net.gateways.append(gateway)
         for vm in vms:
             complex_.routes[(company_id, vm.machine.id)] = gateway
