@@ -90,6 +90,11 @@ def test_dashboard_returns_the_oee_functions_numbers(plant):
     assert body["losses"]["breakdowns_s"] == pytest.approx(1800)
     assert body["unexplained"]["count"] == 1
     assert [m["id"] for m in body["machines"]] == ["m1", "m2"]
+    # hour by hour: the two hours of the window, all 100 parts and their 5 scrap
+    assert [h["produced_qty"] for h in body["hourly"]] == [55, 45]
+    assert sum(h["scrap_qty"] for h in body["hourly"]) == 5
+    week = {"start": (END - timedelta(days=7)).isoformat(), "end": END.isoformat()}
+    assert plant.get("a-view", f"{BASE}/oee/dashboard", params=week).json()["hourly"] is None
 
 
 def test_dashboard_drills_down_to_one_machine(plant):

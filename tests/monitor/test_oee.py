@@ -14,6 +14,7 @@ from sandan.domain import InvalidInput, NotFound
 from sandan.monitor import (
     ShiftCalendar,
     downtime_pareto,
+    hourly_output,
     oee,
     oee_report,
     oee_trend,
@@ -279,3 +280,19 @@ def test_bad_inputs_raise_user_errors(plant):
         ShiftCalendar.from_yaml(
             "shifts: [{name: a, start: '08:00', end: '20:00'}, {name: b, start: '19:00', end: '23:00'}]"
         )
+
+
+def test_hour_by_hour_output_lists_every_hour_with_its_scrap(plant):
+    # parts only between 08:00 and 10:00; the window starts at 07:30 and ends at 11:00
+    first = spread(kst(DAY, "08:00"), kst(DAY, "09:00"), 30)
+    second = spread(kst(DAY, "09:00"), kst(DAY, "10:00"), 50)
+    add_parts(plant, "M1", first + second, ng_times=set(second[:4]))
+    rows = hourly_output(plant, COMPANY, kst(DAY, "07:30"), kst(DAY, "11:00"), machine_ids=["M1"])
+    assert [(r["start"], r["produced_qty"], r["scrap_qty"]) for r in rows] == [
+        (kst(DAY, "07:30"), 0, 0),  # the first hour starts with the window
+        (kst(DAY, "08:00"), 30, 0),
+        (kst(DAY, "09:00"), 50, 4),
+        (kst(DAY, "10:00"), 0, 0),
+    ]
+    with pytest.raises(InvalidInput, match="48 hours"):
+        hourly_output(plant, COMPANY, kst(DAY, "07:30"), kst("2025-03-13", "07:30"))

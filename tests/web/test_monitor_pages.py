@@ -106,6 +106,8 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     else:
         expect(page.locator("#unexplained")).to_contain_text("모든 정지에 사유가 있습니다")
     expect(page.locator("#trend canvas")).to_have_count(1)
+    expect(page.locator("#hourly-panel")).to_be_visible()  # 24 hours: the hour-by-hour output too
+    expect(page.locator("#hourly canvas")).to_have_count(1)
     shot("oee_machine")
 
 

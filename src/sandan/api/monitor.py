@@ -36,6 +36,7 @@ from sandan.api.deps import (
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.monitor import (
+    HOURLY_MAX,
     AlertEvaluator,
     AlertRule,
     acknowledge_alert,
@@ -44,6 +45,7 @@ from sandan.monitor import (
     cross_tenant_peer_benchmark,
     cross_tenant_peer_benchmarks,
     defect_pareto,
+    hourly_output,
     measured_characteristics,
     measurement_chart,
     oee_report,
@@ -147,9 +149,17 @@ def oee_dashboard(
 ) -> Response:
     """Everything the OEE dashboard shows, from one read of the data (default window: the last 24 h): overall
     figures, per line, per machine, per shift, daily trend, six big losses, downtime Pareto and the
-    unexplained down time. Drill down with `line_id` or `machine_id`."""
+    unexplained down time; for windows up to 48 h also the output of every hour. Drill down with `line_id` or
+    `machine_id`."""
     r = _report(t, w, line_id, machine_ids)
-    return _json({**_window(w), "line_id": line_id, "machine_ids": machine_ids, **r.dashboard()})
+    hourly = (
+        hourly_output(t.store, t.company_id, w.start, w.end, machine_ids=machine_ids, line_id=line_id)
+        if w.end - w.start <= HOURLY_MAX
+        else None
+    )
+    return _json(
+        {**_window(w), "line_id": line_id, "machine_ids": machine_ids, **r.dashboard(), "hourly": hourly}
+    )
 
 
 @company.get("/oee")

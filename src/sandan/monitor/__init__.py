@@ -18,9 +18,11 @@ from sandan.monitor.codes import CodeName, CodeTable, company_codes, save_compan
 from sandan.monitor.downtime import label_downtime
 from sandan.monitor.labels import LABELS, OEE_STATUS, RULE_LABELS, label
 from sandan.monitor.oee import (
+    HOURLY_MAX,
     OeeReport,
     cross_tenant_complex_oee,
     downtime_pareto,
+    hourly_output,
     oee,
     oee_report,
     oee_trend,
@@ -66,6 +68,8 @@ __all__ = [
     "evaluate_alerts",
     "report_prediction",
     "cross_tenant_complex_oee",
+    "hourly_output",
+    "HOURLY_MAX",
     "cross_tenant_peer_benchmark",
     "cross_tenant_peer_benchmarks",
     "Break",

@@ -97,6 +97,28 @@
     }, [xs, ys], box);
   }
 
+  // Output per hour (windows up to 48 h): produced as bars with the scrap part drawn over their foot.
+  var hourlyPlot = null;
+  function hourly(rows) {
+    var panel = document.getElementById("hourly-panel");
+    if (!panel) return;
+    panel.hidden = !rows;
+    if (!rows) { if (hourlyPlot) { hourlyPlot.destroy(); hourlyPlot = null; } return; }
+    var xs = rows.map(function (r) { return Date.parse(r.start) / 1000; });
+    var data = [xs, rows.map(function (r) { return r.produced_qty; }), rows.map(function (r) { return r.scrap_qty; })];
+    if (hourlyPlot) { hourlyPlot.setData(data); return; }
+    var box = document.getElementById("hourly");
+    var bars = uPlot.paths.bars({ size: [0.7, 40] });
+    hourlyPlot = new uPlot({
+      width: Math.max(280, box.clientWidth), height: 200,
+      scales: { x: { time: true }, y: { range: function (u, lo, hi) { return [0, Math.max(1, hi)]; } } },
+      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), cfg.timezone); },
+      series: [{}, { label: text("mon.produced"), fill: "#9ec5fe", stroke: "#1f6feb", paths: bars, points: { show: false } },
+               { label: text("mon.scrap"), fill: "#f5a3a3", stroke: "#c62828", paths: bars, points: { show: false } }],
+      axes: [{ grid: { stroke: "#e3e7ec" } }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
+    }, data, box);
+  }
+
   function losses(l) {
     var table = document.getElementById("losses");
     if (!table || !l) return;
@@ -230,6 +252,7 @@
             function (r) { return r.production_day + " " + (cfg.lang === "en" ? r.shift_label_en : r.shift_label_ko); }, null);
         }
         trend(d.trend);
+        hourly(d.hourly);
         losses(d.losses);
         pareto(d.downtime_pareto);
         return unexplained();
@@ -248,7 +271,11 @@
     });
   }
 
-  pickRange.addEventListener("change", function () { if (plot) { plot.destroy(); plot = null; } refresh(true); });
+  pickRange.addEventListener("change", function () {
+    if (plot) { plot.destroy(); plot = null; }
+    if (hourlyPlot) { hourlyPlot.destroy(); hourlyPlot = null; }
+    refresh(true);
+  });
   refresh();
   setInterval(function () { if (!document.hidden) refresh(); }, cfg.pollSeconds * 1000);
 })();
