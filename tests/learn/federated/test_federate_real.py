@@ -144,7 +144,18 @@ def test_members_train_from_their_own_hosts_over_tls(federation):
         assert 0 <= fed_f1 <= 1 and 0 <= own_f1 <= 1 and g["adopt"] == (fed_f1 > own_f1)
         assert f"{c}: federated F1 {fed_f1:.3f} vs own model {own_f1:.3f}" in out
     assert set(run["aggregate"]) == {"federated", "local"}
-    assert ("catalogue_entry" in run) == any(g["adopt"] for g in run["companies"].values())
+    # the federated model is in the family's catalogue either way; a member's score is there only where it adopts
+    from sandan.learn import catalogue
+
+    store = open_store(f"duckdb:///{f['operator'] / 'sandan.duckdb'}")
+    try:
+        for c, g in run["companies"].items():
+            (entry,) = [
+                e for e in catalogue.cross_tenant_catalogue(store, c) if e["id"] == run["catalogue_entry"]
+            ]
+            assert (entry["my_score"] is not None) == g["adopt"], (c, g["adopt"], entry["my_score"])
+    finally:
+        store.close()
     model = json.loads(Path(run["model"]).read_text())
     assert model["kind"] == "linear" and len(model["arrays"]["w"]) > len(FEATURES)
 
