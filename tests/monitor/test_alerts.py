@@ -352,3 +352,19 @@ def test_the_evaluator_thread_runs_rounds_and_stops(plant, alerts):
     ev.stop()
     assert not ev.running and ev.rounds >= 1
     assert alerts.count_alerts(COMPANY, "open") == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "shown"),
+    [
+        ({"kind": "threshold", "signal": "spindle_temp", "threshold": 120.0}, "spindle_temp > 120"),
+        ({"kind": "threshold", "signal": "oil_bar", "direction": "below", "threshold": 2.5}, "oil_bar < 2.5"),
+        ({"kind": "oee_drop", "threshold": 0.6}, "OEE < 60 %"),
+        ({"kind": "no_data", "signal": "melt_temp_c"}, "melt_temp_c: 10 min"),  # the kind's default window
+        ({"kind": "no_data", "window_s": 1800}, "*: 30 min"),
+        ({"kind": "spc", "characteristic": "bore_mm"}, "imr bore_mm"),
+        ({"kind": "prediction", "threshold": 0.3}, "P(ng) > 0.3"),
+    ],
+)
+def test_a_rule_says_its_condition_in_a_few_symbols(fields, shown):
+    assert AlertRule(id="r1", **fields).condition == shown

@@ -144,6 +144,22 @@ def _company_or_fail(store: Store, company: str) -> None:
         raise NotFound(f"company {company!r} not found", f"회사 {company!r}을(를) 찾을 수 없습니다")
 
 
+def _company_setting(company: str, file: Path | None, show, read, save, saved) -> None:
+    """Show a company's setting (no file) or read `file`, save it and say what was saved; user errors exit 2."""
+    settings = load_settings()
+    try:
+        with _open(settings) as store:
+            _company_or_fail(store, company)
+        if file is None:
+            console.print(show(settings.data_dir, company).to_yaml(), markup=False, end="")
+            return
+        value = read(_text_file(file), file.name)
+        path = save(settings.data_dir, company, value)
+    except SandanError as exc:
+        _fail(exc)
+    console.print(f"✓ {saved(value)} saved to {path} / 저장했습니다", soft_wrap=True)
+
+
 @company_app.command("calendar")
 def company_calendar_cmd(
     company: Annotated[str, typer.Argument(help="Company id. 회사 아이디.")],
@@ -154,19 +170,13 @@ def company_calendar_cmd(
     """Show or set the company's shift calendar (its OEE's planned time). 근무 달력 보기/설정."""
     from sandan.monitor.calendar import ShiftCalendar, company_calendar, save_company_calendar
 
-    settings = load_settings()
-    try:
-        with _open(settings) as store:
-            _company_or_fail(store, company)
-        if file is None:
-            console.print(company_calendar(settings.data_dir, company).to_yaml(), markup=False, end="")
-            return
-        calendar = ShiftCalendar.from_yaml(_text_file(file))
-        path = save_company_calendar(settings.data_dir, company, calendar)
-    except SandanError as exc:
-        _fail(exc)
-    console.print(
-        f"✓ {len(calendar.shifts)} shift(s) saved to {path} / 근무 달력을 저장했습니다", soft_wrap=True
+    _company_setting(
+        company,
+        file,
+        company_calendar,
+        lambda text, _name: ShiftCalendar.from_yaml(text),
+        save_company_calendar,
+        lambda calendar: f"shift calendar with {len(calendar.shifts)} shift(s)",
     )
 
 
@@ -181,21 +191,13 @@ def company_codes_cmd(
     """Show or set the names of the company's stop-reason and defect codes. 비가동 사유·불량 코드표 보기/설정."""
     from sandan.monitor.codes import CodeTable, company_codes, save_company_codes
 
-    settings = load_settings()
-    try:
-        with _open(settings) as store:
-            _company_or_fail(store, company)
-        if file is None:
-            console.print(company_codes(settings.data_dir, company).to_yaml(), markup=False, end="")
-            return
-        table = CodeTable.parse(_text_file(file), file.name)
-        path = save_company_codes(settings.data_dir, company, table)
-    except SandanError as exc:
-        _fail(exc)
-    console.print(
-        f"✓ {len(table.reasons)} reason code(s), {len(table.defects)} defect code(s) saved to {path} / "
-        "코드표를 저장했습니다",
-        soft_wrap=True,
+    _company_setting(
+        company,
+        file,
+        company_codes,
+        CodeTable.parse,
+        save_company_codes,
+        lambda table: f"{len(table.reasons)} reason code(s), {len(table.defects)} defect code(s)",
     )
 
 

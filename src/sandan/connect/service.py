@@ -68,7 +68,9 @@ def match_text(ps: ProfileStore, company_id: str, text: str, k: int = 5) -> list
     return [m.to_dict() for m in rank_suppliers(need, me, _directory(ps), ps.cross_tenant_outcome_stats(), k)]
 
 
-def cross_tenant_measured(store: Store, profiles_: list[Profile], data_dir=None) -> dict[str, dict[str, Any]]:
+def cross_tenant_measured(
+    store: Store, profiles_: list[Profile], data_dir: Path | None = None
+) -> dict[str, dict[str, Any]]:
     """Measured capability of the listed companies that consented, for matched partners to see (each with its
     own shift calendar from `data_dir`)."""
     return {
@@ -81,7 +83,7 @@ def cross_tenant_measured(store: Store, profiles_: list[Profile], data_dir=None)
 
 
 def leads_for_offerings(
-    ps: ProfileStore, store: Store, company_id: str, k: int = 10, data_dir=None
+    ps: ProfileStore, store: Store, company_id: str, k: int = 10, data_dir: Path | None = None
 ) -> list[dict[str, Any]]:
     me = own_profile(ps, company_id)
     directory = _directory(ps)
@@ -116,5 +118,5 @@ def record_outcome(
     return {"id": row, "supplier_id": supplier_id, "need_id": need_id, "outcome": outcome}
 
 
-def own_measured(store: Store, company_id: str, data_dir=None) -> dict[str, Any]:
+def own_measured(store: Store, company_id: str, data_dir: Path | None = None) -> dict[str, Any]:
     return measured_capability(store, company_id, calendar=company_calendar(data_dir, company_id))

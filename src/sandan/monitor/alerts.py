@@ -131,6 +131,22 @@ class AlertRule(BaseModel):
     def window(self) -> timedelta:
         return timedelta(seconds=self.window_s or DEFAULT_WINDOW_S[self.kind])
 
+    @property
+    def condition(self) -> str:
+        """The rule's condition in a few symbols, for a list of rules: "spindle_temp > 120", "OEE < 60 %"."""
+        sign = ">" if self.direction == "above" else "<"
+        if self.kind == "threshold":
+            return f"{self.signal} {sign} {self.threshold:g}"
+        if self.kind == "rate_of_change":
+            return f"|Δ {self.signal}| > {self.threshold:g}/min"
+        if self.kind == "oee_drop":
+            return f"OEE < {100 * self.threshold:g} %"
+        if self.kind == "prediction":
+            return f"P(ng) > {self.threshold:g}"
+        if self.kind == "no_data":
+            return f"{self.signal or '*'}: {self.window.total_seconds() / 60:g} min"
+        return f"{self.chart} {self.characteristic or ''}".strip()  # spc
+
 
 @dataclass
 class Finding:

@@ -54,8 +54,9 @@ class CodeTable(BaseModel):
 
     @classmethod
     def parse(cls, text: str, filename: str = "codes.yaml") -> CodeTable:
-        """A table from YAML (`reasons:` / `defects:` mappings of code → {ko, en}) or CSV with the columns kind, code,
-        ko, en (kind is `reason` or `defect`; UTF-8 or CP949, as Excel saves it). Errors say what is wrong, in ko/en."""
+        """A table from YAML text (`reasons:` / `defects:` mappings of code → {ko, en}) or, when `filename` ends in
+        .csv, CSV text with the columns kind, code, ko, en (kind is `reason` or `defect`). The text is already decoded
+        (`sandan company codes` reads UTF-8 or CP949, as Excel saves it). Errors say what is wrong, in ko/en."""
         if filename.lower().endswith(".csv"):
             return cls._from_csv(text)
         try:

@@ -589,14 +589,14 @@ def _capped_notes(machines: list[dict[str, Any]], names: Mapping[str, str]) -> l
     ]
     if not fast:
         return []
-    names = ", ".join(fast)
+    listed = ", ".join(fast)
     return [
         {
             "code": "effectiveness_above_ideal",
-            "en": f"{names} made more parts than the ideal cycle time allows in the run time (effectiveness shown "
+            "en": f"{listed} made more parts than the ideal cycle time allows in the run time (effectiveness shown "
             "capped at 100 %): either the ideal cycle time is set too long, or the machine runs faster than its "
             "standard",
-            "ko": f"{names}: 가동 시간에 이상 사이클 타임으로 가능한 것보다 많이 생산했습니다(성능 가동률은 100 %로 "
+            "ko": f"{listed}: 가동 시간에 이상 사이클 타임으로 가능한 것보다 많이 생산했습니다(성능 가동률은 100 %로 "
             "제한해 표시). 이상 사이클 타임이 너무 길게 설정되었거나, 설비가 표준보다 빠르게 돌고 있습니다",
         }
     ]
@@ -687,7 +687,8 @@ def oee_report(
     overrides the machines' ideal cycle times, keyed by machine id or (machine id, product). Scrap completed
     within `startup_window_s` after a setup ends counts as start-up (reduced yield) loss. Open events that
     started up to `open_event_lookback` before `start` are found (the store returns open events only from their
-    start). Reason codes are named from `codes` (the company's code table) where it has them. Formulas and counting rules: see the module docstring."""
+    start). Reason codes are named from `codes` (the company's code table) where it has them. Formulas and
+    counting rules: see the module docstring."""
     lo, hi = _check_window(start, end)
     calendar = calendar or ShiftCalendar.two_shifts()
     machines = select_machines(store, company_id, machine_ids, line_id)
@@ -717,8 +718,8 @@ def oee_report(
 
     # ---- parts → quantities -----------------------------------------------------------------
     # Counted per time bucket by the store (from its hourly rollup) whenever no boundary of planned time falls
-    # inside a bucket, so every bucket lies in one shift's planned time or outside all; part by part otherwise. Scrap is read part by part
-    # either way, since start-up losses depend on each scrap part's time after a setup.
+    # inside a bucket, so every bucket lies in one shift's planned time or outside all; part by part otherwise.
+    # Scrap is read part by part either way, since start-up losses depend on each scrap part's time after a setup.
     bucket_s = count_bucket_s(windows, lo, hi)
     setup = ev["state"] == SETUP
     want_scrap = bool(ids) and startup_window_s > 0 and bool(setup.any())

@@ -455,7 +455,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.email_to": ("E-mail to", "이메일 받는 사람"),
     "mon.rule_create": ("Add rule", "규칙 추가"),
     "mon.rule_delete": ("Delete", "삭제"),
-    "mon.rule_saved": ("Rule added.", "규칙을 추가했습니다."),
     "mon.kind": ("Kind", "종류"),
     "mon.kind_threshold": ("Reading beyond a limit", "측정값 한계 초과"),
     "mon.kind_rate_of_change": ("Reading changing too fast", "측정값 급변"),

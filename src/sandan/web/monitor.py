@@ -175,8 +175,7 @@ def alert_inbox(
         machines=page.store.list_machines(company.id),
         signals=[{"name": n, "unit": u} for n, u in signals],
         rules=[
-            {**r, "window_min": AlertRule.model_validate(r).window.total_seconds() / 60}
-            for r in alerts.list_rules(company.id)
+            {**r, "condition": AlertRule.model_validate(r).condition} for r in alerts.list_rules(company.id)
         ],
         script=script,
         can_write=page.principal.user.role.can_write,
