@@ -7,6 +7,8 @@ page tests' data stays untouched."""
 
 from __future__ import annotations
 
+import re
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -76,10 +78,16 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     expect(options.nth(0)).to_contain_text(f"24시간 불량률 {100 * rates['imm-02']:.1f} %")
     expect(page.locator("select[name=machine_id]")).to_have_value("imm-02")  # offered without a click
 
+    # the recommendation is a job: the page answers at once, follows its progress and then shows the result
     page.get_by_role("button", name="설정 추천").click()
+    expect(page).to_have_url(re.compile(r"/optimize\?machine_id=imm-02&job=[0-9a-f]+$"))
     effect = page.locator("#opt-effect")
     expect(effect).to_be_visible(timeout=120_000)
     expect(effect).to_contain_text("현재")
+    job = page.request.get(f"/api/v1/companies/{COMPANY}/jobs/{page.url.rsplit('=', 1)[1]}").json()
+    assert job["kind"] == "optimize.recommend" and job["state"] == "done"
+    assert job["progress"]["done"] == job["progress"]["total"] > 1  # every step it announced was reported
+    assert job["result"]["expected_defect_rate"] < job["result"]["current_defect_rate"]
     settings = page.locator("#opt-settings tbody tr")
     expect(settings).to_have_count(len(MODELS[ProcessFamily("injection")].PARAMETERS))
     # parameters by the machine's own names, not column names
@@ -89,13 +97,22 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     # the machine's own page leads to the same advice
     page.goto(f"/companies/{COMPANY}/machines/imm-02")
     page.locator("#machine-actions a", has_text="무엇을 바꿔야").click()
-    expect(page).to_have_url(f"{server.url}/companies/{COMPANY}/optimize?machine_id=imm-02")
+    expect(page).to_have_url(
+        re.compile(rf"{server.url}/companies/{COMPANY}/optimize\?machine_id=imm-02&job=")
+    )
     expect(page.locator("#opt-effect")).to_be_visible(timeout=120_000)
+    advice = page.url
 
     page.locator("input[name=name]").fill("2호기 개선안")
     page.get_by_role("button", name="레시피로 저장").click()
     expect(page.locator("p[role=status]")).to_contain_text("레시피를 저장했습니다")
     expect(page.locator("body")).to_contain_text("2호기 개선안 — imm-02")
+    assert page.url == advice + "&saved=1"  # back to the same recommendation, not a new computation
+
+    # a machine the company does not have: the job fails and the page says why
+    page.goto(f"/companies/{COMPANY}/optimize?machine_id=imm-99")
+    expect(page.locator("#opt-error")).to_contain_text("imm-99", timeout=60_000)
+    expect(page.locator("#opt-effect")).to_have_count(0)
 
 
 def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page, login, server, moulder):
@@ -129,3 +146,24 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.goto(f"/companies/{COMPANY}/monitor/machines/imm-02")
     option = page.locator("#reason-codes option[value='heater_band_failure']")
     expect(option).to_have_text("히터 밴드 고장")
+
+
+def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, server, moulder, monkeypatch):
+    import sandan.web.optimize as web_optimize
+
+    real = web_optimize.recommend_for_machine
+
+    def slowed(*args, progress, **kwargs):  # the real recommendation, each step 50 ms slower (a busy server)
+        def step(*a, **k):
+            time.sleep(0.05)
+            progress(*a, **k)
+
+        return real(*args, progress=step, **kwargs)
+
+    monkeypatch.setattr(web_optimize, "recommend_for_machine", slowed)
+    login("choi")
+    page.goto(f"/companies/{COMPANY}/optimize?machine_id=imm-02")
+    expect(page.locator("#opt-progress")).to_contain_text("imm-02")
+    expect(page.locator("#progress-text")).to_contain_text("설정 탐색", timeout=30_000)  # the job's own steps
+    expect(page.locator("#opt-effect")).to_be_visible(timeout=120_000)  # and the page turns into the result
+    expect(page.locator("#opt-progress")).to_have_count(0)

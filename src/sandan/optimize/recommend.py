@@ -109,7 +109,9 @@ class QualityModel:
         classifier: Any = None,
         groups: str | Sequence[Any] | None = None,
         seed: int = 0,
+        progress: Callable[[int], None] | None = None,
     ) -> QualityModel:
+        """`progress`, when given, is called with the number of members trained so far."""
         params = list(parameters or frame.attrs.get("params") or [])
         missing = [p for p in params if p not in frame.columns]
         if not params or missing:
@@ -167,6 +169,8 @@ class QualityModel:
             ):  # held-out quality: the member against the in-bag defect rate on the parts it never saw
                 sse_model += float(((members[-1].predict(X[oob]) - y[oob]) ** 2).sum())
                 sse_const += float(((y[idx].mean() - y[oob]) ** 2).sum())
+            if progress is not None:
+                progress(b + 1)
         skill = 1.0 - sse_model / sse_const if sse_const > 0 else float("nan")
         return cls(params, members, data, float(y.mean()), classifier, y, skill)
 
@@ -526,6 +530,7 @@ def recommend(
     resolution: Mapping[str, float] | None = None,
     near_observed: float | None = None,
     seed: int = 0,
+    progress: Callable[[int], None] | None = None,
 ) -> Recommendation:
     """Set points that minimise the predicted defect rate (and, as further objectives, e.g. cycle time or energy).
 
@@ -545,7 +550,7 @@ def recommend(
     dimensions (production data plus a small trial) the ellipsoid holds wide corners no run ever visited. A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
     (Bergstra et al. 2011), NSGA-II for several (Deb et al., *IEEE TEVC* 6(2), 2002). From the Pareto front the
     recommendation is the point with the least further objectives among those within 10 % (relative) of the
-    lowest defect score.
+    lowest defect score. `progress`, when given, is called with the number of Optuna trials done so far.
     """
     params = model.parameters
     labels = dict(labels or {})
@@ -683,7 +688,8 @@ def recommend(
             study.enqueue_trial(
                 {n: float(np.clip(C[i, j], lo[j], hi[j])) for j, n in zip(free_idx, names, strict=True)}
             )
-        study.optimize(objective, n_trials=n_trials)
+        callbacks = [] if progress is None else [lambda study, _trial: progress(len(study.trials))]
+        study.optimize(objective, n_trials=n_trials, callbacks=callbacks)
         trials_done = len(study.trials)
         T = np.vstack([to_x(t.params) for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
         ex_t = outside(T)

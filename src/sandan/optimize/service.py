@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,11 @@ RECIPE_FILE = "optimize_recipes.json"
 # Production data: recommend only within this many typical k-NN distances of settings the machine actually ran
 # (`recommend(near_observed=…)`): its few distinct set points leave wide unvisited corners in the trust ellipsoid.
 NEAR_OBSERVED = 3.0
+N_MEMBERS = 6  # ensemble members (whole hours bootstrapped)
+N_TRIALS = 60  # Optuna trials after the Sobol candidates
 _lock = threading.Lock()
+# A job's progress callback (`sandan.jobs`): work done, total, message.
+Progress = Callable[..., None]
 
 
 def cycle_time_from_timestamps(frame: pd.DataFrame, parameters: list[str]) -> Objective | None:
@@ -76,14 +81,23 @@ def recommend_for_machine(
     allow_extrapolation: bool = False,
     end: datetime | None = None,
     seed: int = 0,
+    progress: Progress | None = None,
 ) -> Recommendation:
     """Learn P(ng | parameters) from the machine's recent part records and recommend set points.
 
     Machine limits are the process family's defaults (twin parameter catalogue) until machines carry their own;
     parameters the family does not know are limited to the observed range. Current settings: the median of the
     last 50 parts' logged values (the controller scatters around the set point); a change within twice that
-    scatter is no change (`setting_resolution`).
+    scatter is no change (`setting_resolution`). `progress` (a job's) hears of each step: reading the records,
+    each ensemble member trained, each search trial.
     """
+    total = 1 + N_MEMBERS + N_TRIALS
+
+    def step(done: int, en: str, ko: str) -> None:
+        if progress is not None:
+            progress(done, total, f"{en} · {ko}")
+
+    step(0, "reading part records", "부품 기록 읽는 중")
     machine = store.get_machine(company_id, machine_id)
     if machine is None:
         raise NotFound(
@@ -115,7 +129,14 @@ def recommend_for_machine(
     # Parts of one hour share their set points, tool and material lot: the bootstrap draws whole hours
     # (cluster bootstrap), so that a pocket of the controller's scatter does not look like a sure effect.
     hours = pd.to_datetime(frame["time"], utc=True).dt.floor("1h").astype("int64").to_numpy()
-    model = QualityModel.fit(frame, params, n_members=6, groups=hours, seed=seed)
+    model = QualityModel.fit(
+        frame,
+        params,
+        n_members=N_MEMBERS,
+        groups=hours,
+        seed=seed,
+        progress=lambda b: step(1 + b, f"model {b}/{N_MEMBERS} trained", f"모델 {b}/{N_MEMBERS} 학습"),
+    )
     current = frame[params].tail(50).median().to_dict()
     objs = []
     if "cycle_time_s" in objectives:
@@ -136,8 +157,11 @@ def recommend_for_machine(
         labels=labels,
         resolution=setting_resolution(frame, params),
         near_observed=NEAR_OBSERVED,
-        n_trials=60,
+        n_trials=N_TRIALS,
         seed=seed,
+        progress=lambda k: step(
+            1 + N_MEMBERS + k, f"searching settings {k}/{N_TRIALS}", f"설정 탐색 {k}/{N_TRIALS}"
+        ),
     )
     if no_skill:
         skill = "n/a" if np.isnan(model.oob_skill) else f"{model.oob_skill:.2f}"

@@ -224,9 +224,11 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
     machines = page.store.list_machines(company.id) if receipt is not None else []
     script = {
         "api": f"/api/v1/companies/{company.id}/jobs/{job.id}",
-        "lang": page.lang,
-        "text": {k: page.t(k) for k in ("import.progress", "import.queued")}
-        | {"import.progress_rows": page.t("import.progress_rows", done="{done}", total="{total}")},
+        "text": {
+            "queued": page.t("import.queued"),
+            "running": page.t("import.progress"),
+            "counted": page.t("import.progress_rows", done="{done}", total="{total}"),
+        },
     }
     return page.render(
         "import_job.html",

@@ -5,13 +5,15 @@ and saving a recommendation as a recipe. It calls `sandan.optimize.service`; not
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.domain import SandanError
+from sandan.domain import NotFound
+from sandan.jobs import Job, JobState
 from sandan.optimize.service import list_recipes, machines_by_defect_rate, recommend_for_machine, save_recipe
-from sandan.web.shell import UserPage, WebRoute, company_of
+from sandan.web.shell import UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -36,6 +38,44 @@ def _pareto_svg(points: list[dict], width: int = 420, height: int = 240) -> list
     ]
 
 
+KIND = "optimize.recommend"
+
+
+def _query(machine_id: str, job: str, cycle: bool, saved: bool) -> dict[str, str]:
+    """The page's address for a machine's recommendation job."""
+    return (
+        {"machine_id": machine_id, "job": job}
+        | ({"cycle": "true"} if cycle else {})
+        | ({"saved": "1"} if saved else {})
+    )
+
+
+def _recommendation_job(
+    page: UserPage, company_id: str, machine_id: str, cycle: bool, job_id: str | None
+) -> Job:
+    """The job computing this recommendation: the one the page's address names, or a new one when it names none,
+    another machine's, or one the server no longer keeps (jobs live while it runs)."""
+    jobs = jobs_of(page.request)
+    label = f"{machine_id} · cycle" if cycle else machine_id
+    if job_id:
+        try:
+            job = jobs.get(company_id, job_id)
+        except NotFound:
+            job = None
+        if job is not None and job.kind == KIND and job.label == label:
+            return job
+    objectives = ("cycle_time_s",) if cycle else ()
+    return jobs.submit(
+        company_id,
+        KIND,
+        lambda progress: recommend_for_machine(
+            page.store, company_id, machine_id, objectives=objectives, progress=progress
+        ),
+        user_id=page.principal.user.id,
+        label=label,
+    )
+
+
 @router.get("/companies/{company_id}/optimize", response_class=HTMLResponse)
 def optimize_page(
     page: UserPage,
@@ -43,27 +83,40 @@ def optimize_page(
     machine_id: Annotated[str | None, Query()] = None,
     cycle: Annotated[bool, Query()] = False,
     saved: Annotated[bool, Query()] = False,
+    job: Annotated[str | None, Query()] = None,
 ) -> Response:
+    """Pick a machine; its recommendation is computed as a job (training and search take seconds to a minute), the
+    page shows its progress and then the result. The address names the job, so reloading follows the same one."""
     company = company_of(page, company_id)
     page.crumbs.append((page.t("opt.title"), None))
-    machines = machines_by_defect_rate(page.store, company.id, page.settings.data_dir)
-    rec, error = None, None
+    rec, error, running = None, None, None
     if machine_id:
-        try:
-            rec = recommend_for_machine(
-                page.store, company.id, machine_id, objectives=("cycle_time_s",) if cycle else ()
-            )
-        except SandanError as exc:
-            error = exc.message(page.lang)
+        found = _recommendation_job(page, company.id, machine_id, cycle, job)
+        if found.id != job:
+            query = urlencode(_query(machine_id, found.id, cycle, saved))
+            return RedirectResponse(f"/companies/{company.id}/optimize?{query}", status_code=303)
+        state = found.state  # one reading: the job thread may finish while this page renders
+        if state is JobState.done:
+            rec = found.result
+        elif state is JobState.failed:
+            error = (found.error or {}).get("message", {}).get(page.lang, "")
+        else:
+            running = found
     return page.render(
         "optimize.html",
         company=company,
-        machines=machines,
+        machines=machines_by_defect_rate(page.store, company.id, page.settings.data_dir),
         machine_id=machine_id,
         cycle=cycle,
         rec=rec,
         error=error,
         saved=saved,
+        job=running,
+        job_id=job,
+        progress_config={
+            "api": f"/api/v1/companies/{company.id}/jobs/{job}",
+            "text": {"queued": page.t("opt.queued"), "running": page.t("opt.running")},
+        },
         pareto=_pareto_svg(rec.pareto) if rec and rec.pareto else [],
         recipes=list_recipes(page.settings.data_dir, company.id, machine_id),
     )
@@ -71,13 +124,17 @@ def optimize_page(
 
 @router.post("/companies/{company_id}/optimize/recipes")
 async def save_recipe_form(
-    page: UserPage, company_id: str, machine_id: Annotated[str, Form()], name: Annotated[str, Form()]
+    page: UserPage,
+    company_id: str,
+    machine_id: Annotated[str, Form()],
+    name: Annotated[str, Form()],
+    job: Annotated[str, Form()] = "",
+    cycle: Annotated[bool, Form()] = False,
 ) -> Response:
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     form = await page.request.form()
     settings = {k[4:]: float(v) for k, v in form.items() if k.startswith("set_")}
     save_recipe(page.settings.data_dir, company.id, machine_id, name, settings, page.principal.user.id)
-    return RedirectResponse(
-        f"/companies/{company.id}/optimize?machine_id={machine_id}&saved=1", status_code=303
-    )
+    query = urlencode(_query(machine_id, job, cycle, saved=True))
+    return RedirectResponse(f"/companies/{company.id}/optimize?{query}", status_code=303)

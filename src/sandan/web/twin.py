@@ -917,7 +917,10 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
         context = {"gantt": Markup(gantt_svg(service.gantt_of(result), lang=page.lang))}
     elif result and result.get("kind") == "balance":
         context = {"loads": loads_svg(result, tx["twin.loads_chart"])}
-    script = {"api": f"/api/v1/companies/{company.id}/jobs/{job.id}", "text": tx}
+    script = {
+        "api": f"/api/v1/companies/{company.id}/jobs/{job.id}",
+        "text": {"queued": tx["twin.state_queued"], "running": tx["twin.state_running"]},
+    }
     return page.render(
         "twin_job.html",
         company=company,

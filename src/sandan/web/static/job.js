@@ -1,13 +1,23 @@
-// Import progress: polls the API's job endpoint, moves the bar, and reloads into the receipt when the job ends.
+// A running job's page: polls the API's job endpoint, moves the progress bar, says what the job is doing (its own
+// message, else "done of total" when the page gave that text, else the page's text for the state) and reloads
+// into the result when the job ends. Config (#job-config): {api, text: {queued, running, counted}}.
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("job-config").textContent);
+  var text = cfg.text || {};
   var bar = document.getElementById("progress");
   var label = document.getElementById("progress-text");
 
+  function describe(job) {
+    var p = job.progress || {};
+    if (job.message) { return job.message; }
+    if (p.total && text.counted) { return text.counted.replace("{done}", p.done).replace("{total}", p.total); }
+    return text[job.state] || "";
+  }
+
   function poll() {
     fetch(cfg.api, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (resp) { return resp.ok ? resp.json() : null; })
+      .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (job) {
         if (!job) { setTimeout(poll, 2000); return; }
         if (job.state === "done" || job.state === "failed") { window.location.reload(); return; }
@@ -17,14 +27,10 @@
           bar.firstElementChild.style.width = p.percent + "%";
           bar.setAttribute("aria-valuenow", String(p.percent));
         }
-        if (p.total) {
-          label.textContent = cfg.text["import.progress_rows"].replace("{done}", p.done).replace("{total}", p.total);
-        } else {
-          label.textContent = cfg.text[job.state === "queued" ? "import.queued" : "import.progress"];
-        }
-        setTimeout(poll, 700);
+        label.textContent = describe(job);
+        setTimeout(poll, 500);
       })
       .catch(function () { setTimeout(poll, 2000); });
   }
-  setTimeout(poll, 300);
+  setTimeout(poll, 200);
 })();
