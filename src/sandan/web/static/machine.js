@@ -11,6 +11,7 @@
   var TARGET_POINTS = 300;
   var plot = null;
   var busy = false;
+  var again = false;  // a change of signal or range while a request is out: fetch once more when it is back
 
   function text(key, fields) {
     var s = cfg.text[key] || key;
@@ -88,7 +89,8 @@
 
   function refresh() {
     var signal = pickSignal.value;
-    if (!signal || busy) return;
+    if (!signal) return;
+    if (busy) { again = true; return; }
     busy = true;
     var span = cfg.ranges[pickRange.value];
     var end = new Date(Date.now() + 60 * 1000);
@@ -131,7 +133,10 @@
         status.textContent = text("machine.chart_error", { message: err.message });
         status.classList.add("error");
       })
-      .then(function () { busy = false; });
+      .then(function () {
+        busy = false;
+        if (again) { again = false; refresh(); }
+      });
   }
 
   if (!cfg.signals.length) return;
