@@ -264,7 +264,10 @@ def test_benchmark_with_two_companies_shows_nothing(plant):
         assert not m["shown"] and m["quantiles"] is None and m["mine"] is None and m["companies"] is None
     assert_error(plant.get("a-eng", "/api/v1/monitor/peers"), 403)
     ops = plant.get("ops", "/api/v1/monitor/peers", params=WINDOW)
-    assert ops.status_code == 200 and [f["family"] for f in ops.json()["families"]] == ["forging"]
+    assert ops.status_code == 200 and [f["family"] for f in ops.json()["families"]] == ["forging", "complex"]
+    body = plant.get("a-view", f"{BASE}/peers", params={**WINDOW, "scope": "complex"}).json()
+    assert body["family"] == "complex" and not body["metrics"]["oee"]["shown"]  # two companies in the complex
+    assert_error(plant.get("a-view", f"{BASE}/peers", params={**WINDOW, "scope": "world"}), 422)
 
 
 def test_the_alert_evaluator_starts_and_stops_with_the_app(world, tmp_path):

@@ -8,7 +8,7 @@ import pytest
 from sandan.collect import ingest_events, ingest_parts
 from sandan.domain import Company, Line, Machine, NotFound, Site
 from sandan.monitor import oee
-from sandan.monitor.peers import cross_tenant_peer_benchmark, cross_tenant_peer_benchmarks
+from sandan.monitor.peers import COMPLEX, cross_tenant_peer_benchmark, cross_tenant_peer_benchmarks
 from tests.monitor.conftest import kst, spread
 
 START, END = kst("2025-03-10", "08:00"), kst("2025-03-10", "10:00")
@@ -109,9 +109,25 @@ def test_the_threshold_cannot_be_lowered_below_five(complex_of):
 def test_the_operator_sees_every_family_without_a_position(complex_of):
     store = complex_of(CNC)
     out = {b["family"]: b for b in cross_tenant_peer_benchmarks(store, START, END)}
-    assert set(out) == {"cnc", "forging"}
+    assert set(out) == {"cnc", "forging", COMPLEX}
     assert out["cnc"]["metrics"]["oee"]["shown"] and out["cnc"]["metrics"]["oee"]["mine"] is None
     assert not out["forging"]["metrics"]["oee"]["shown"]
+    assert out[COMPLEX]["metrics"]["oee"]["companies"] == 6 and out[COMPLEX]["metrics"]["oee"]["mine"] is None
+
+
+def test_a_company_without_five_of_its_process_is_placed_in_the_whole_complex(complex_of):
+    # four CNC shops and a forge: too few forges (and too few CNC shops) for a family benchmark, enough companies
+    store = complex_of(CNC[:4] + [("c6", 70, 7)])
+    assert not cross_tenant_peer_benchmark(store, "f1", START, END)["metrics"]["oee"]["shown"]
+    out = cross_tenant_peer_benchmark(store, "f1", START, END, family=COMPLEX)
+    assert out["family"] == COMPLEX
+    rates = [0.06, 0.05, 0.02, 1 / 110, 0.1, 0.0]  # c1, c2, c3, c4, c6 and the forge f1 (120 parts, no scrap)
+    d = out["metrics"]["defect_rate"]
+    assert d["shown"] and d["companies"] == 6
+    assert d["quantiles"]["p50"] == pytest.approx(np.median(rates))
+    assert (
+        d["mine"] == 0.0 and d["better_than_share"] == 1.0
+    )  # the forge makes no scrap: better than all five
 
 
 def test_an_unknown_company_is_not_found(complex_of):

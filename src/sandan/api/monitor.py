@@ -60,6 +60,7 @@ from sandan.monitor.alert_store import AlertStore
 from sandan.monitor.calendar import ShiftCalendar, company_calendar, save_company_calendar
 from sandan.monitor.codes import CodeTable, company_codes, save_company_codes
 from sandan.monitor.oee import DIMENSIONS
+from sandan.monitor.peers import COMPLEX
 from sandan.monitor.quality import QUALITY_DIMENSIONS
 
 DEFAULT_ALERT_INTERVAL_S = 60.0
@@ -612,11 +613,22 @@ LastWeek = Annotated[Window, Depends(_last_week)]
 
 
 @company.get("/peers")
-def peers(t: ReadTenant, w: LastWeek) -> Response:
-    """Where this company's OEE and defect rate stand among companies of its process family: quantiles and
-    its own position, only when at least five companies contribute (default window: the last 7 days)."""
+def peers(
+    t: ReadTenant,
+    w: LastWeek,
+    scope: Annotated[
+        Literal["family", "complex"],
+        Query(description="compare with the companies of this one's process family, or of the whole complex"),
+    ] = "family",
+) -> Response:
+    """Where this company's OEE and defect rate stand among companies of its process family (or of the whole
+    complex): quantiles and its own position, only when at least five companies contribute (default window: the
+    last 7 days)."""
+    family = COMPLEX if scope == "complex" else None
     return _json(
-        cross_tenant_peer_benchmark(t.store, t.company_id, w.start, w.end, data_dir=t.settings.data_dir)
+        cross_tenant_peer_benchmark(
+            t.store, t.company_id, w.start, w.end, family=family, data_dir=t.settings.data_dir
+        )
     )
 
 

@@ -1,4 +1,6 @@
-"""Anonymised peer benchmarks: where a company's OEE and defect rate stand among companies of its process family.
+"""Anonymised peer benchmarks: where a company's OEE and defect rate stand among companies of its process family,
+and among all companies of the complex (`family=COMPLEX`: a complex seldom has five members of one process, and the
+complex-wide figures are still worth a look, across processes whose rates differ by nature).
 
 Only quantiles over at least `MIN_COMPANIES` contributors leave this module — never one company's figure, name or id.
 
@@ -26,6 +28,8 @@ MIN_COMPANIES = 5
 QUANTILES: tuple[float, ...] = (0.10, 0.25, 0.50, 0.75, 0.90)
 #: Metric → whether a higher value is better (for "my position").
 METRICS: dict[str, bool] = {"oee": True, "defect_rate": False}
+#: `family=COMPLEX` compares with every company of the complex, whatever its process.
+COMPLEX = "complex"
 
 
 def company_figures(
@@ -77,7 +81,8 @@ def cross_tenant_peer_benchmark(
 ) -> dict[str, Any]:
     """Quantiles of OEE and defect rate across the companies of one process family over [start, end), and
     where `company_id` stands (its own figure and the share of peers it does better than). With
-    `company_id` None (the platform operator) `family` must be given and there is no "mine".
+    `company_id` None (the platform operator) `family` must be given and there is no "mine". `family=COMPLEX`
+    compares with every company of the complex.
 
     Cross-tenant by design (DESIGN.md): it reads every company of the family, and returns aggregates only.
     `min_companies` cannot go below 5. Each company's figures use its own shift calendar from `data_dir` (the
@@ -92,14 +97,14 @@ def cross_tenant_peer_benchmark(
         raise NotFound(
             "name a process family to benchmark", "비교할 공정 유형을 지정하세요", code="no_family"
         )
-    peers = [c for c in companies if c.family.value == fam]
+    peers = [c for c in companies if fam == COMPLEX or c.family.value == fam]
     figures = {
         c.id: company_figures(store, c.id, start, end, company_calendar(data_dir, c.id)) for c in peers
     }
     metrics = {}
     for metric, higher in METRICS.items():
         values = np.array([f[metric] for f in figures.values()], dtype=float)
-        mine = figures[company_id][metric] if me is not None and me.family.value == fam else None
+        mine = figures[company_id][metric] if me is not None and company_id in figures else None
         metrics[metric] = _summary(values, mine, higher, k)
     return {
         "family": fam,
@@ -120,8 +125,10 @@ def cross_tenant_peer_benchmarks(
     min_companies: int = MIN_COMPANIES,
     data_dir: Path | None = None,
 ) -> list[dict[str, Any]]:
-    """The operator's view: one anonymised benchmark per process family that has member companies."""
+    """The operator's view: one anonymised benchmark per process family that has member companies, then the whole
+    complex's (unless `families` leaves `COMPLEX` out)."""
     present = sorted({c.family.value for c in store.cross_tenant_companies()})
+    present += [COMPLEX] if present else []
     wanted = [f for f in present if families is None or f in families]
     return [
         cross_tenant_peer_benchmark(

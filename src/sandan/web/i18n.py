@@ -82,6 +82,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "family.press": ("Press", "프레스"),
     "family.assembly": ("Assembly", "조립"),
     "family.other": ("Other", "기타"),
+    "family.complex": ("The whole complex (all processes)", "산단 전체 (모든 공정)"),
     # levels
     "level.company": ("Company", "회사"),
     "level.companies": ("Companies", "입주 기업"),
@@ -473,17 +474,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.last_30d": ("Last 30 days", "최근 30일"),
     "mon.last_90d": ("Last 90 days", "최근 90일"),
     "mon.bench_help": (
-        "Anonymous: only quantiles across at least {k} companies of the same process are shown, never one company's figures.",
-        "익명 비교: 같은 공정의 {k}개 이상 회사가 있을 때 분위수만 보여 주며, 개별 회사의 수치는 보여 주지 않습니다.",
+        "Anonymous: only quantiles across at least {k} companies (of the same process, then of the whole complex) are "
+        "shown, never one company's figures. Rates differ by process, so read the whole complex's as a rough guide.",
+        "익명 비교: {k}개 이상 회사(같은 공정, 그리고 산단 전체)가 있을 때 분위수만 보여 주며, 개별 회사의 수치는 "
+        "보여 주지 않습니다. 공정마다 수치의 수준이 다르므로 산단 전체 비교는 대략적인 참고로 보세요.",
     ),
     "mon.higher_better": ("higher is better", "높을수록 좋음"),
     "mon.lower_better": ("lower is better", "낮을수록 좋음"),
     "mon.contributors": ("{n} companies contribute", "{n}개 회사 참여"),
     "mon.mine": ("Yours", "우리 회사"),
-    "mon.better_than": ("better than {share}% of peers", "동종 업체의 {share}%보다 좋음"),
+    "mon.better_than": ("better than {share}% of the others", "다른 회사의 {share}%보다 좋음"),
     "mon.too_few": (
-        "Not shown: fewer than {k} companies of this process contribute data.",
-        "표시하지 않음: 이 공정의 참여 회사가 {k}개 미만입니다.",
+        "Not shown: fewer than {k} companies contribute data.",
+        "표시하지 않음: 참여 회사가 {k}개 미만입니다.",
     ),
     "mon.no_families": ("No companies yet.", "회사가 아직 없습니다."),
     # assistant (sandan.assist)

@@ -23,6 +23,7 @@ from sandan.monitor import (
     open_alert_store,
 )
 from sandan.monitor.labels import LABELS
+from sandan.monitor.peers import COMPLEX
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
@@ -190,13 +191,21 @@ def benchmark_page(
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.benchmark"), None))
     end = datetime.now(UTC)
-    result = cross_tenant_peer_benchmark(
-        page.store, company.id, end - timedelta(days=BENCH_DAYS[span]), end, data_dir=page.settings.data_dir
-    )
+    results = [
+        cross_tenant_peer_benchmark(
+            page.store,
+            company.id,
+            end - timedelta(days=BENCH_DAYS[span]),
+            end,
+            family=family,
+            data_dir=page.settings.data_dir,
+        )
+        for family in (None, COMPLEX)  # its process family's, then the whole complex's
+    ]
     return page.render(
         "monitor_benchmark.html",
         company=company,
-        benchmarks=[result],
+        benchmarks=results,
         span=span,
         spans=list(BENCH_DAYS),
         mine=True,
