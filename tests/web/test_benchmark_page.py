@@ -86,3 +86,12 @@ def test_the_family_is_too_small_so_the_whole_complex_places_the_company(client)
     defects = whole.split('data-metric="defect_rate"')[1]
     assert "우리 회사: 0.0%" in defects and "다른 회사의 100%보다 좋음" in defects
     assert "회사 c1" not in html and "회사 p2" not in html  # never another company's name
+
+
+def test_a_window_mostly_without_records_says_so_beside_the_companys_oee(client):
+    # two hours of records in a plant planned around the clock: the rest of the window counts as a loss
+    week = _section(client.get("/companies/f1/benchmark").text, "complex")
+    assert "계획 시간의 99%에 기록이 없어" in week  # 166 of 168 hours
+    day = _section(client.get("/companies/f1/benchmark?span=1d").text, "complex")
+    assert "계획 시간의 92%에 기록이 없어" in day  # 22 of 24 hours
+    assert client.get("/companies/f1/benchmark?span=2d").status_code == 400  # a clear page, not a trace

@@ -36,12 +36,14 @@ def company_figures(
     store: Store, company_id: str, start: datetime, end: datetime, calendar: ShiftCalendar | None = None
 ) -> dict[str, float]:
     """One company's own OEE (all its machines) and defect rate over the window — the same numbers its OEE
-    dashboard and quality page show."""
+    dashboard and quality page show — and the share of its planned busy time without records."""
     report = oee_report(store, company_id, start, end, calendar=calendar)
     overall = report.overall() if report.machines else {"oee": np.nan}
     quality = quality_table(store, company_id, start, end, by=(), calendar=calendar)
     rate = float(quality["defect_rate"].iloc[0]) if len(quality) else np.nan
-    return {"oee": float(overall["oee"]), "defect_rate": rate}
+    planned = float(overall.get("planned_busy_time_s", 0.0))
+    unrecorded = float(overall["no_data_time_s"]) / planned if planned > 0 else np.nan
+    return {"oee": float(overall["oee"]), "defect_rate": rate, "unrecorded_share": unrecorded}
 
 
 def _summary(values: np.ndarray, mine: float | None, higher_is_better: bool, k: int) -> dict[str, Any]:
@@ -106,11 +108,16 @@ def cross_tenant_peer_benchmark(
         values = np.array([f[metric] for f in figures.values()], dtype=float)
         mine = figures[company_id][metric] if me is not None and company_id in figures else None
         metrics[metric] = _summary(values, mine, higher, k)
+    # the company's own share of planned time without records (counted as a loss in its OEE): a figure far below
+    # the others' because its data begins inside the window, or its collector was down, should say so
+    own = figures.get(company_id) if company_id else None
+    unrecorded = own["unrecorded_share"] if own is not None and np.isfinite(own["unrecorded_share"]) else None
     return {
         "family": fam,
         "start": start,
         "end": end,
         "min_companies": k,
+        "mine_unrecorded_share": unrecorded,
         "quantile_levels": [f"p{round(q * 100)}" for q in QUANTILES],
         "metrics": metrics,
     }

@@ -470,6 +470,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.yes": ("yes", "예"),
     "mon.no": ("no", "아니요"),
     "mon.benchmark": ("Peer benchmark", "동종 업체 비교"),
+    "mon.last_1d": ("Last 24 hours", "최근 24시간"),
     "mon.last_7d": ("Last 7 days", "최근 7일"),
     "mon.last_30d": ("Last 30 days", "최근 30일"),
     "mon.last_90d": ("Last 90 days", "최근 90일"),
@@ -483,6 +484,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.lower_better": ("lower is better", "낮을수록 좋음"),
     "mon.contributors": ("{n} companies contribute", "{n}개 회사 참여"),
     "mon.mine": ("Yours", "우리 회사"),
+    "mon.unrecorded_note": (
+        "{share}% of your planned time in this period has no records, and counts as a loss in your OEE (data that "
+        "begins inside the period, or a collector that was down); a shorter period may compare better.",
+        "이 기간 계획 시간의 {share}%에 기록이 없어 OEE에서 손실로 계산되었습니다(기간 중간부터 시작된 데이터 또는 "
+        "수집 중단). 더 짧은 기간으로 보면 비교가 정확해질 수 있습니다.",
+    ),
     "mon.better_than": ("better than {share}% of the others", "다른 회사의 {share}%보다 좋음"),
     "mon.too_few": (
         "Not shown: fewer than {k} companies contribute data.",

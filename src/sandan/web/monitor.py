@@ -31,7 +31,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 POLL_S = 30
 RANGES = {"24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
-BENCH_DAYS = {"7d": 7, "30d": 30, "90d": 90}
+BENCH_DAYS = {"1d": 1, "7d": 7, "30d": 30, "90d": 90}
 
 
 def _config(page: Page, level: str, **extra) -> dict:
@@ -186,7 +186,7 @@ def alert_inbox(
 
 @router.get("/companies/{company_id}/benchmark", response_class=HTMLResponse)
 def benchmark_page(
-    page: UserPage, company_id: str, span: Annotated[Literal["7d", "30d", "90d"], Query()] = "7d"
+    page: UserPage, company_id: str, span: Annotated[Literal["1d", "7d", "30d", "90d"], Query()] = "7d"
 ) -> Response:
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.benchmark"), None))
@@ -215,7 +215,7 @@ def benchmark_page(
 
 @router.get("/monitor/benchmark", response_class=HTMLResponse)
 def operator_benchmark(
-    page: UserPage, span: Annotated[Literal["7d", "30d", "90d"], Query()] = "7d"
+    page: UserPage, span: Annotated[Literal["1d", "7d", "30d", "90d"], Query()] = "7d"
 ) -> Response:
     page.principal.require_operator()
     page.crumbs.append((page.t("nav.complex"), "/"))
