@@ -145,7 +145,8 @@ def quality_page(page: UserPage, company_id: str) -> Response:
         page,
         "quality",
         companyId=company.id,
-        characteristics=measured_characteristics(page.store, company.id, end - timedelta(days=1), end),
+        # what the newest parts of the last 30 days are measured on (a plant idle since Friday still has a list)
+        characteristics=measured_characteristics(page.store, company.id, end - timedelta(days=30), end),
     )
     return page.render(
         "monitor_quality.html", company=company, config=config, tabs=_tabs(company.id, "quality")
