@@ -149,9 +149,9 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
 
 
 def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, server, moulder, monkeypatch):
-    import sandan.web.optimize as web_optimize
+    import sandan.optimize.service as service
 
-    real = web_optimize.recommend_for_machine
+    real = service.recommend_for_machine
 
     def slowed(*args, progress, **kwargs):  # the real recommendation, each step 50 ms slower (a busy server)
         def step(*a, **k):
@@ -160,7 +160,7 @@ def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, 
 
         return real(*args, progress=step, **kwargs)
 
-    monkeypatch.setattr(web_optimize, "recommend_for_machine", slowed)
+    monkeypatch.setattr(service, "recommend_for_machine", slowed)
     login("choi")
     page.goto(f"/companies/{COMPANY}/optimize?machine_id=imm-02")
     expect(page.locator("#opt-progress")).to_contain_text("imm-02")

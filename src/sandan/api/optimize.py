@@ -9,8 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from sandan.api.deps import ReadTenant, WriteTenant, company_router
-from sandan.optimize.service import apply_recipe, list_recipes, recommend_for_machine, save_recipe
+from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router
+from sandan.api.models import JobOut
+from sandan.optimize.service import (
+    RECOMMEND_JOB,
+    apply_recipe,
+    list_recipes,
+    recommend_for_machine,
+    recommendation_job,
+    save_recipe,
+)
 
 router = company_router("optimize")
 
@@ -46,6 +54,29 @@ def recommendation(t: ReadTenant, machine_id: str, body: RecommendRequest) -> di
         allow_extrapolation=body.allow_extrapolation,
     )
     return rec.to_dict()
+
+
+@router.post("/machines/{machine_id}/optimize/recommendation/jobs", response_model=JobOut, status_code=202)
+def start_recommendation(
+    t: ReadTenant, machine_id: str, body: RecommendRequest, jobs: JobsDep
+) -> dict[str, Any]:
+    """The same recommendation in the background (training and search take seconds to a minute): poll
+    GET …/jobs/{job_id} for its steps; the result is what the synchronous route returns."""
+    job = jobs.submit(
+        t.company_id,
+        RECOMMEND_JOB,
+        recommendation_job,
+        t.store,
+        t.company_id,
+        machine_id,
+        days=body.days,
+        fixed=body.fixed,
+        objectives=tuple(body.objectives),
+        allow_extrapolation=body.allow_extrapolation,
+        user_id=t.user_id,
+        label=machine_id,
+    )
+    return job.to_dict()
 
 
 @router.get("/optimize/recipes")

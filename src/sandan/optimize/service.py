@@ -180,6 +180,16 @@ def recommend_for_machine(
     return rec
 
 
+RECOMMEND_JOB = "optimize.recommend"  # the kind of a recommendation's background job
+
+
+def recommendation_job(
+    progress: Progress, store: Any, company_id: str, machine_id: str, **options: Any
+) -> Recommendation:
+    """`recommend_for_machine` as a background job's function (a job registry passes its progress first)."""
+    return recommend_for_machine(store, company_id, machine_id, progress=progress, **options)
+
+
 def machines_by_defect_rate(
     store: Store, company_id: str, data_dir: Path, *, now: datetime | None = None, hours: float = 24.0
 ) -> list[dict[str, Any]]:

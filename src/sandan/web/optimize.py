@@ -12,7 +12,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.domain import NotFound
 from sandan.jobs import Job, JobState
-from sandan.optimize.service import list_recipes, machines_by_defect_rate, recommend_for_machine, save_recipe
+from sandan.optimize.service import (
+    RECOMMEND_JOB,
+    list_recipes,
+    machines_by_defect_rate,
+    recommendation_job,
+    save_recipe,
+)
 from sandan.web.shell import UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -38,9 +44,6 @@ def _pareto_svg(points: list[dict], width: int = 420, height: int = 240) -> list
     ]
 
 
-KIND = "optimize.recommend"
-
-
 def _query(machine_id: str, job: str, cycle: bool, saved: bool) -> dict[str, str]:
     """The page's address for a machine's recommendation job."""
     return (
@@ -62,15 +65,16 @@ def _recommendation_job(
             job = jobs.get(company_id, job_id)
         except NotFound:
             job = None
-        if job is not None and job.kind == KIND and job.label == label:
+        if job is not None and job.kind == RECOMMEND_JOB and job.label == label:
             return job
-    objectives = ("cycle_time_s",) if cycle else ()
     return jobs.submit(
         company_id,
-        KIND,
-        lambda progress: recommend_for_machine(
-            page.store, company_id, machine_id, objectives=objectives, progress=progress
-        ),
+        RECOMMEND_JOB,
+        recommendation_job,
+        page.store,
+        company_id,
+        machine_id,
+        objectives=("cycle_time_s",) if cycle else (),
         user_id=page.principal.user.id,
         label=label,
     )

@@ -1,0 +1,95 @@
+"""Settings advice over HTTP: a recommendation for a moulder at poor settings, at once or as a job whose result is
+the same recommendation; a failure named in both languages; another company neither sees the job nor the machine;
+recipes are saved, listed, and never applied without a write-enabled connector."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sandan.domain import Line, Machine, ProcessFamily, Site
+from sandan.twin.process import MODELS
+from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_source
+from tests.api.world import assert_error
+
+A, B = "/api/v1/companies/acme", "/api/v1/companies/bravo"
+FAMILY = ProcessFamily("injection")
+
+
+@pytest.fixture
+def moulder(world):
+    """acme's moulding machine at poor settings after the demo's trial, 20 hours of virtual production."""
+    world.store.upsert_site("acme", Site(id="s2", company_id="acme", name="사출공장"))
+    world.store.upsert_line("acme", Line(id="l2", company_id="acme", site_id="s2", name="사출 라인"))
+    source = demo_source(MODELS[FAMILY](material_seed=2), "poor", 2)
+    machine = Machine(id="imm-02", company_id="acme", line_id="l2", name="사출기 2호기", family=FAMILY)
+    world.store.upsert_machine("acme", machine)
+    world.store.upsert_signals("acme", source.signals("acme", "imm-02"))
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(minutes=40)
+    VirtualComplex(world.store, [VirtualMachine("acme", machine, source)]).backfill(20, now)
+    return world
+
+
+def wait(world, user: str, job: dict, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        got = world.get(user, f"{A}/jobs/{job['id']}").json()
+        if got["state"] in ("done", "failed"):
+            return got
+        time.sleep(0.1)
+    raise AssertionError(f"job {job['id']} did not finish")
+
+
+def test_the_job_returns_the_recommendation_the_direct_route_gives(moulder):
+    direct = moulder.post("a-view", f"{A}/machines/imm-02/optimize/recommendation", json={})
+    assert direct.status_code == 200, direct.text
+    rec = direct.json()
+    assert rec["expected_defect_rate"] < rec["current_defect_rate"]
+    names = {p["name"] for p in rec["parameters"]}
+    assert names == {p.name for p in MODELS[FAMILY].PARAMETERS}
+
+    started = moulder.post("a-view", f"{A}/machines/imm-02/optimize/recommendation/jobs", json={})
+    assert started.status_code == 202, started.text
+    assert started.json()["kind"] == "optimize.recommend" and started.json()["label"] == "imm-02"
+    job = wait(moulder, "a-view", started.json())
+    assert job["state"] == "done", job["error"]
+    assert job["progress"]["done"] == job["progress"]["total"]
+    got = job["result"]
+    assert got["expected_defect_rate"] == pytest.approx(rec["expected_defect_rate"])
+    assert {p["name"]: p["recommended"] for p in got["parameters"]} == pytest.approx(
+        {p["name"]: p["recommended"] for p in rec["parameters"]}
+    )
+    # the job is acme's: bravo's engineer neither reads it nor asks about acme's machine
+    assert_error(moulder.get("b-eng", f"{B}/jobs/{job['id']}"), 404)
+    assert_error(moulder.post("b-eng", f"{A}/machines/imm-02/optimize/recommendation/jobs", json={}), 404)
+
+
+def test_a_machine_without_records_fails_the_job_with_a_reason_in_both_languages(moulder):
+    started = moulder.post("a-eng", f"{A}/machines/m1/optimize/recommendation/jobs", json={"days": 7})
+    job = wait(moulder, "a-eng", started.json())
+    assert job["state"] == "failed" and job["error"]["code"] == "too_few_rows"
+    assert "m1" in job["error"]["message"]["en"] and "m1" in job["error"]["message"]["ko"]
+    bad = moulder.post("a-eng", f"{A}/machines/m1/optimize/recommendation/jobs", json={"days": 0})
+    assert_error(bad, 422)
+
+
+def test_a_recipe_is_saved_listed_and_not_applied_without_a_write_connector(moulder):
+    settings = {"melt_temp_c": 235.0, "holding_pressure_bar": 600.0}
+    assert_error(
+        moulder.post(
+            "a-view", f"{A}/machines/imm-02/optimize/recipes", json={"name": "x", "settings": settings}
+        ),
+        403,
+    )
+    saved = moulder.post(
+        "a-eng", f"{A}/machines/imm-02/optimize/recipes", json={"name": "개선안", "settings": settings}
+    )
+    assert saved.status_code == 201, saved.text
+    listed = moulder.get("a-view", f"{A}/optimize/recipes", params={"machine_id": "imm-02"}).json()
+    assert [(r["name"], r["settings"]) for r in listed] == [("개선안", settings)]
+    apply = moulder.post(
+        "a-eng", f"{A}/optimize/recipes/apply", json={"recipe_id": saved.json()["id"], "confirmed": True}
+    )
+    assert_error(apply, 409)
