@@ -93,3 +93,28 @@ def test_a_recipe_is_saved_listed_and_not_applied_without_a_write_connector(moul
         "a-eng", f"{A}/optimize/recipes/apply", json={"recipe_id": saved.json()["id"], "confirmed": True}
     )
     assert_error(apply, 409)
+
+
+def test_root_cause_of_a_period_against_the_hours_before_it(moulder):
+    end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(minutes=40)
+    window = {"start": (end - timedelta(hours=8)).isoformat(), "end": end.isoformat(), "baseline_days": 0.5}
+    r = moulder.get("a-view", f"{A}/optimize/root-cause", params={**window, "machine_id": "imm-02"})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["n_bad"] > 0 and body["n_good"] > 0 and 0 <= body["rate_bad"] <= 1
+    names = [f["name"] for f in body["factors"]]
+    assert set(names) >= {p.name for p in MODELS[FAMILY].PARAMETERS} - {"cycle_time_s"}
+    ps = [f["p_adjusted"] for f in body["factors"]]
+    assert all(0 <= p <= 1 for p in ps)
+    assert body["labels"]["holding_pressure_bar"]["ko"] == "보압"
+    # acme's press m1 has no parts: asking about it alone is refused with the reason
+    err = assert_error(
+        moulder.get("a-view", f"{A}/optimize/root-cause", params={**window, "machine_id": "m1"}), 422
+    )
+    assert err["code"] == "too_few_rows"
+    assert_error(
+        moulder.get("a-view", f"{A}/optimize/root-cause", params={**window, "machine_id": "nope"}), 404
+    )
+    assert_error(
+        moulder.get("a-view", f"{A}/optimize/root-cause", params={**window, "baseline_days": 0}), 422
+    )

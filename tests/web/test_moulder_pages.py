@@ -167,3 +167,43 @@ def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, 
     expect(page.locator("#progress-text")).to_contain_text("설정 탐색", timeout=30_000)  # the job's own steps
     expect(page.locator("#opt-effect")).to_be_visible(timeout=120_000)  # and the page turns into the result
     expect(page.locator("#opt-progress")).to_have_count(0)
+
+
+def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page, login, server, moulder):
+    from sandan.optimize.service import root_cause_for
+
+    login("choi")
+    page.goto(f"/companies/{COMPANY}/quality")
+    page.locator("#why-link").click()
+    expect(page.locator("#why-form")).to_be_visible()
+    # the default: the last 24 hours against the 7 days before, which hold no parts here — said, not a trace
+    expect(page.locator("#why-error")).to_contain_text("부품이 10개 이상 필요합니다")
+
+    # the last 8 hours against the 12 before (the poor machine's trial and the nominal machine's production)
+    seoul = ZoneInfo("Asia/Seoul")
+    end = moulder.astimezone(seoul)
+    start = end - timedelta(hours=8)
+    form = page.locator("#why-form")
+    form.locator("input[name=start]").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=end]").fill(end.strftime("%Y-%m-%dT%H:%M"))
+    form.locator("input[name=baseline_days]").fill("0.5")
+    form.get_by_role("button", name="분석").click()
+    found = root_cause_for(server.store, COMPANY, start, end, baseline_days=0.5)
+    rates = page.locator("#why-rates")
+    expect(rates).to_contain_text(f"이 기간 {100 * found.rate_bad:.1f}% (부품 {found.n_bad}개)")
+    expect(rates).to_contain_text(f"그 전 0.5일 {100 * found.rate_good:.1f}% (부품 {found.n_good}개)")
+    rows = page.locator("#why-factors tbody tr")
+    expect(rows).to_have_count(len(found.factors))
+    # the machine at poor settings is among the strongest associations, named as people know it
+    machine = page.locator("#why-factors tr[data-factor=machine_id]")
+    expect(machine).to_have_class("significant")
+    expect(machine).to_contain_text("사출기 2호기: 불량률")
+    assert [f.name for f in found.factors][:4].count(
+        "machine_id"
+    ) == 1  # its settings differ with it, so they rank near
+    # settings by the machine's own names; the raw column name only as a tooltip
+    expect(page.locator("#why-factors")).to_contain_text("보압")
+    expect(page.locator("#why-factors")).not_to_contain_text("holding_pressure_bar")
+
+    page.goto(f"/companies/{COMPANY}/quality/why?start=yesterday")
+    expect(page.locator("#why-error")).to_contain_text("2026-12-04T08:00 같은 날짜와 시각")

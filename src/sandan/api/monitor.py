@@ -9,11 +9,9 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
-import numpy as np
-import orjson
 import pandas as pd
 from fastapi import APIRouter, Depends, FastAPI, Query, Response
 from pydantic import BaseModel, Field
@@ -33,6 +31,7 @@ from sandan.api.deps import (
     require_zone,
     window,
 )
+from sandan.api.encode import json_response as _json
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.monitor import (
@@ -96,23 +95,6 @@ operator = APIRouter(prefix="/api/v1/monitor", tags=["monitor"], responses=ERROR
 
 
 # ---- serialisation --------------------------------------------------------------------------------------
-def _default(value: Any) -> Any:
-    if isinstance(value, pd.Timestamp):
-        return None if pd.isna(value) else value.isoformat()
-    if value is pd.NaT:
-        return None
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(type(value).__name__)
-
-
-def _json(body: Any, status_code: int = 200) -> Response:
-    data = orjson.dumps(body, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
-    return Response(data, media_type="application/json", status_code=status_code)
-
-
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """A frame as JSON-ready rows; orjson writes NaN as null and `_default` handles timestamps and NaT."""
     return frame.to_dict(orient="records")

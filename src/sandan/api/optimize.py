@@ -1,15 +1,18 @@
-"""Optimisation over HTTP: setting recommendations for a machine, root cause is in-process only for now, recipes.
+"""Optimisation over HTTP: setting recommendations for a machine (at once or as a job), root cause of a defect
+rise, recipes.
 
 Routes check, call `sandan.optimize` and serialise; nothing is written to a machine (no write-enabled connector).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Query, Response
 from pydantic import BaseModel, Field
 
-from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router
+from sandan.api.deps import JobsDep, LastDay, ReadTenant, WriteTenant, company_router
+from sandan.api.encode import json_response
 from sandan.api.models import JobOut
 from sandan.optimize.service import (
     RECOMMEND_JOB,
@@ -17,6 +20,7 @@ from sandan.optimize.service import (
     list_recipes,
     recommend_for_machine,
     recommendation_job,
+    root_cause_for,
     save_recipe,
 )
 
@@ -77,6 +81,31 @@ def start_recommendation(
         label=machine_id,
     )
     return job.to_dict()
+
+
+@router.get("/optimize/root-cause")
+def root_cause(
+    t: ReadTenant,
+    w: LastDay,
+    machine_id: Annotated[list[str] | None, Query(description="machines to look at (default: all)")] = None,
+    line_id: Annotated[str | None, Query(description="or a line's machines")] = None,
+    baseline_days: Annotated[
+        float, Query(gt=0, le=90, description="compare with this many days before")
+    ] = 7.0,
+) -> Response:
+    """Why defects rose in the window (default: the last 24 h) against the days before it: machines, lots, products
+    and process parameters ranked by association with defects, each with its test, effect size and Holm-adjusted
+    p-value, and what changed between the periods."""
+    found = root_cause_for(
+        t.store,
+        t.company_id,
+        w.start,
+        w.end,
+        machine_ids=machine_id,
+        line_id=line_id,
+        baseline_days=baseline_days,
+    )
+    return json_response({"start": w.start, "end": w.end, **found.to_dict()})
 
 
 @router.get("/optimize/recipes")

@@ -45,6 +45,11 @@ class RootCause:
     rate_bad: float
     alpha: float
     text: dict[str, list[str]] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # factor → {"en": …, "ko": …}
+
+    def label(self, name: str, lang: str) -> str:
+        """A factor's name for people (the process model's parameter label where known)."""
+        return self.labels.get(name, {}).get(lang, name)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +60,7 @@ class RootCause:
             "rate_bad": self.rate_bad,
             "alpha": self.alpha,
             "text": self.text,
+            "labels": self.labels,
         }
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.optimize.recommend import Objective, QualityModel, Recommendation, recommend
+from sandan.optimize.rootcause import RootCause, root_cause
 from sandan.store import Store
 from sandan.twin.process import MODELS
 
@@ -178,6 +179,71 @@ def recommend_for_machine(
             "다시 요청하세요.",
         )
     return rec
+
+
+# What a factor is called when it is not a process parameter (root cause's categorical columns)
+FACTOR_LABELS = {
+    "machine_id": {"en": "machine", "ko": "설비"},
+    "lot_id": {"en": "material lot", "ko": "자재 로트"},
+    "product": {"en": "product", "ko": "제품"},
+}
+ROOT_CAUSE_BASELINE_DAYS = 7.0
+
+
+def root_cause_for(
+    store: Store,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    machine_ids: list[str] | None = None,
+    line_id: str | None = None,
+    baseline_days: float = ROOT_CAUSE_BASELINE_DAYS,
+) -> RootCause:
+    """Why defects rose in [start, end): its parts against those of the `baseline_days` before it, on the company's
+    machines (or those given, or a line's) — machines, material lots, products and process parameters ranked by
+    their association with defects (`rootcause.root_cause`). Parameters carry their process model's names."""
+    if not end > start:
+        raise InvalidInput(
+            "the period to explain must end after it starts",
+            "분석할 기간의 끝이 시작보다 뒤여야 합니다",
+            code="bad_window",
+        )
+    if not 0 < baseline_days <= 90:
+        raise InvalidInput(
+            f"the comparison period is 0–90 days before (got {baseline_days:g})",
+            f"비교 기간은 0~90일이어야 합니다 (입력 {baseline_days:g})",
+            code="bad_window",
+        )
+    machines = store.list_machines(company_id, line_id)
+    if machine_ids:
+        known = {m.id for m in machines}
+        missing = [m for m in machine_ids if m not in known]
+        if missing:
+            raise NotFound(
+                f"machine(s) {', '.join(missing)} not found",
+                f"설비 {', '.join(missing)}을(를) 찾을 수 없습니다",
+                code="unknown_machine",
+            )
+        machines = [m for m in machines if m.id in machine_ids]
+    ids = [m.id for m in machines]
+    before = start - timedelta(days=baseline_days)
+    frame = store.training_frame(company_id, before, end, ids) if ids else pd.DataFrame()
+    if frame.empty:
+        raise InvalidInput(
+            "no part records in the period or the days before it",
+            "해당 기간과 그 전 기간에 부품 기록이 없습니다",
+            code="too_few_rows",
+        )
+    parameters = [p for p in frame.attrs.get("params", []) if pd.api.types.is_numeric_dtype(frame[p])]
+    categorical = [c for c in FACTOR_LABELS if c in frame and frame[c].nunique() > 1]
+    found = root_cause(frame, (start, end), (before, start), parameters=parameters, categorical=categorical)
+    labels = dict(FACTOR_LABELS)
+    for m in machines:
+        for p in MODELS[m.family].PARAMETERS if m.family in MODELS else ():
+            labels.setdefault(p.name, {"en": p.label_en, "ko": p.label_ko})
+    found.labels = {f.name: labels[f.name] for f in found.factors if f.name in labels}
+    return found
 
 
 RECOMMEND_JOB = "optimize.recommend"  # the kind of a recommendation's background job

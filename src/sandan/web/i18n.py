@@ -44,6 +44,54 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "쓰기가 허용된 커넥터가 없습니다: 설비로 아무것도 보내지 않습니다. 설정값은 제어기에 직접 입력하세요.",
     ),
     "opt.saved": ("Recipe saved.", "레시피를 저장했습니다."),
+    # why did defects rise? (root cause)
+    "why.title": ("Why did defects rise?", "불량이 왜 늘었나?"),
+    "why.link": ("Why did defects rise? →", "불량이 왜 늘었나? →"),
+    "why.help": (
+        "The parts of the period are compared with those of the days before it: machines, material lots, products "
+        "and process settings are ranked by how strongly they go with defects.",
+        "이 기간의 부품을 그 전 며칠의 부품과 비교해, 설비·자재 로트·제품·공정 조건을 불량과의 관련성이 큰 순서로 "
+        "보여 줍니다.",
+    ),
+    "why.start": ("From", "시작"),
+    "why.end": ("To", "끝"),
+    "why.machine": ("Machine", "설비"),
+    "why.all_machines": ("All machines", "전체 설비"),
+    "why.baseline": ("Compare with the days before", "비교할 이전 기간(일)"),
+    "why.run": ("Analyse", "분석"),
+    "why.rates": (
+        "Defect rate {bad} in this period ({n_bad} parts) against {good} in the {days} days before ({n_good} parts).",
+        "불량률: 이 기간 {bad} (부품 {n_bad}개), 그 전 {days}일 {good} (부품 {n_good}개).",
+    ),
+    "why.none_significant": (
+        "No factor goes with the defects beyond chance; more data, or a factor not recorded here, is needed.",
+        "우연 이상으로 불량과 관련된 요인이 없습니다. 데이터를 더 모으거나 여기 기록되지 않은 요인을 확인하세요.",
+    ),
+    "why.factor": ("Factor", "요인"),
+    "why.differs": ("What differed", "무엇이 달랐나"),
+    "why.effect": ("Effect size", "효과 크기"),
+    "why.p": ("Adjusted p", "보정 p"),
+    "why.cat_detail": (
+        "{level}: {rate} defective against {elsewhere} elsewhere; {share_bad} of this period's parts, {share_good} before",
+        "{level}: 불량률 {rate} (그 외 {elsewhere}); 이 기간 부품의 {share_bad}, 이전 {share_good}",
+    ),
+    "why.param_higher": (
+        "defective parts ran higher (median {ng} against {ok}); mean {bad} in this period, {good} before",
+        "불량 부품에서 높음 (중앙값 {ng} 대 {ok}); 평균 이 기간 {bad}, 이전 {good}",
+    ),
+    "why.param_lower": (
+        "defective parts ran lower (median {ng} against {ok}); mean {bad} in this period, {good} before",
+        "불량 부품에서 낮음 (중앙값 {ng} 대 {ok}); 평균 이 기간 {bad}, 이전 {good}",
+    ),
+    "why.method": (
+        "Tests: chi-square for machines, lots and products (effect: bias-corrected Cramér's V), Mann-Whitney U for "
+        "settings (effect: rank-biserial |r|); p-values Holm-adjusted over all factors; rows in bold are significant "
+        "at {alpha}. Association, not proof: check the top factor on the shop floor.",
+        "검정: 설비·로트·제품은 카이제곱(효과 크기: 편향 보정 Cramér's V), 공정 조건은 만-위트니 U(효과 크기: "
+        "순위 양분 상관 |r|); p값은 전체 요인에 홀름 보정; 굵은 행은 유의수준 {alpha}에서 유의합니다. 관련성이지 "
+        "인과의 증명은 아니므로 현장에서 상위 요인을 확인하세요.",
+    ),
+    "why.to_advice": ("What should I change on this machine? →", "이 설비에서 무엇을 바꿔야 할까요? →"),
     "opt.computing": ("Learning from {machine}'s part records…", "{machine}의 부품 기록으로 학습하는 중…"),
     "opt.queued": ("Waiting to start…", "시작 대기 중…"),
     "opt.running": ("Working…", "계산 중…"),

@@ -1,22 +1,27 @@
 """The "what should I change?" page: current against recommended settings, expected effect, Pareto chart, warnings,
-and saving a recommendation as a recipe. It calls `sandan.optimize.service`; nothing is computed or written here.
+and saving a recommendation as a recipe; and the "why did defects rise?" page (root cause). It calls
+`sandan.optimize.service`; nothing is computed or written here.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.domain import NotFound
+from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.jobs import Job, JobState
 from sandan.optimize.service import (
     RECOMMEND_JOB,
+    ROOT_CAUSE_BASELINE_DAYS,
     list_recipes,
     machines_by_defect_rate,
     recommendation_job,
+    root_cause_for,
     save_recipe,
 )
 from sandan.web.shell import UserPage, WebRoute, company_of, jobs_of
@@ -123,6 +128,70 @@ def optimize_page(
         },
         pareto=_pareto_svg(rec.pareto) if rec and rec.pareto else [],
         recipes=list_recipes(page.settings.data_dir, company.id, machine_id),
+    )
+
+
+def _local_time(text: str, zone: str, field: str) -> datetime:
+    """A `datetime-local` form value (plant time) as UTC; a clear message when it is not one."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{field} must be a date and time such as 2026-12-04T08:00 (got {text!r})",
+            f"{field}은(는) 2026-12-04T08:00 같은 날짜와 시각이어야 합니다 (입력 {text!r})",
+            code="bad_time",
+        ) from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value.astimezone(UTC)
+
+
+@router.get("/companies/{company_id}/quality/why", response_class=HTMLResponse)
+def root_cause_page(
+    page: UserPage,
+    company_id: str,
+    start: Annotated[str | None, Query()] = None,
+    end: Annotated[str | None, Query()] = None,
+    machine_id: Annotated[str, Query()] = "",
+    baseline_days: Annotated[float, Query()] = ROOT_CAUSE_BASELINE_DAYS,
+) -> Response:
+    """Why did defects rise: a period (default: the last 24 hours) against the days before it, the factors ranked
+    by `optimize.service.root_cause_for`."""
+    company = company_of(page, company_id)
+    page.crumbs.append((page.t("mon.quality"), f"/companies/{company.id}/quality"))
+    page.crumbs.append((page.t("why.title"), None))
+    zone = page.settings.display_timezone
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    end_t, start_t = now, now - timedelta(days=1)
+    found, error = None, None
+    try:
+        if end:
+            end_t = _local_time(end, zone, "end")
+        start_t = _local_time(start, zone, "start") if start else end_t - timedelta(days=1)
+        found = root_cause_for(
+            page.store,
+            company.id,
+            start_t,
+            end_t,
+            machine_ids=[machine_id] if machine_id else None,
+            baseline_days=baseline_days,
+        )
+    except SandanError as exc:
+        error = exc.message(page.lang)
+    local = ZoneInfo(zone)
+    machines = page.store.list_machines(company.id)
+    return page.render(
+        "quality_why.html",
+        company=company,
+        machines=machines,
+        level_names={m.id: m.name for m in machines},
+        machine_id=machine_id,
+        start=start_t.astimezone(local).strftime("%Y-%m-%dT%H:%M"),
+        end=end_t.astimezone(local).strftime("%Y-%m-%dT%H:%M"),
+        baseline_days=baseline_days,
+        found=found,
+        significant=[f for f in found.factors if f.p_adjusted < found.alpha] if found else [],
+        error=error,
     )
 
 

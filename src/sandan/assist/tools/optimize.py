@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pandas as pd
-
 from sandan.assist.registry import (
     LINE_SCHEMA,
     MACHINE_SCHEMA,
@@ -20,8 +18,7 @@ from sandan.assist.registry import (
     plain,
     tool,
 )
-from sandan.optimize.rootcause import root_cause
-from sandan.optimize.service import recommend_for_machine
+from sandan.optimize.service import ROOT_CAUSE_BASELINE_DAYS, recommend_for_machine, root_cause_for
 
 _DAYS = {
     "last_hour": 1 / 24,
@@ -97,7 +94,7 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
 __all__ = ["recommend_settings_tool"]
 
 
-BASELINE_DAYS = 7
+BASELINE_DAYS = ROOT_CAUSE_BASELINE_DAYS
 
 
 @tool(
@@ -109,28 +106,29 @@ BASELINE_DAYS = 7
     parameters={
         "properties": {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
     },
-    calls="Store.training_frame, sandan.optimize.rootcause.root_cause",
+    calls="sandan.optimize.service.root_cause_for",
 )
 def root_cause_tool(
     ctx: ToolContext, machine_id: str | None = None, line_id: str | None = None, period: str | None = None
 ) -> ToolOutput:
     w = ctx.window(period)
-    if machine_id:
-        ids = [ctx.machine(id_arg(machine_id, "machine")).id]
-    else:
-        ids = [m.id for m in ctx.store.list_machines(ctx.company_id, ctx.line(line_id) if line_id else None)]
-    start = w.start - timedelta(days=BASELINE_DAYS)
-    frame = ctx.store.training_frame(ctx.company_id, start, w.end, ids)
-    parameters = [p for p in frame.attrs.get("params", []) if pd.api.types.is_numeric_dtype(frame[p])]
-    categorical = [c for c in ("machine_id", "lot_id", "product") if c in frame and frame[c].nunique() > 1]
-    found = root_cause(
-        frame, (w.start, w.end), (start, w.start), parameters=parameters, categorical=categorical
+    ids = [ctx.machine(id_arg(machine_id, "machine")).id] if machine_id else None
+    line = ctx.line(line_id) if line_id and not machine_id else None
+    found = root_cause_for(
+        ctx.store, ctx.company_id, w.start, w.end, machine_ids=ids, line_id=line, baseline_days=BASELINE_DAYS
     )
+    start = w.start - timedelta(days=BASELINE_DAYS)
     rows = [plain(f.to_dict()) for f in found.factors]
     for r in rows:
         r.pop("detail", None)
     top = [r["name"] for r in rows[:3]]
-    args = {"start": start, "bad": [w.start, w.end], "good": [start, w.start], "machine_ids": ids}
+    args = {
+        "start": start,
+        "bad": [w.start, w.end],
+        "good": [start, w.start],
+        "machine_ids": ids,
+        "line_id": line,
+    }
     where = machine_id or line_id or ("전체 설비" if ctx.lang == "ko" else "all machines")
     return ToolOutput(
         facts={"top_factors": top, "rate_bad": found.rate_bad, "rate_good": found.rate_good},
@@ -142,5 +140,9 @@ def root_cause_tool(
         },
         table=rows,
         columns=list(rows[0]) if rows else [],
-        citations=[call_citation("root_cause", "sandan.optimize.rootcause.root_cause", args, len(frame))],
+        citations=[
+            call_citation(
+                "root_cause", "sandan.optimize.service.root_cause_for", args, found.n_good + found.n_bad
+            )
+        ],
     )

@@ -1,0 +1,29 @@
+"""JSON for answers holding numpy numbers, NaN (written as null), timestamps and NaT: what analysis results are
+made of, and what the standard encoder refuses (NaN) or cannot write (numpy types)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+from fastapi import Response
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.isoformat()
+    if value is pd.NaT:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value).__name__)
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    data = orjson.dumps(body, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
+    return Response(data, media_type="application/json", status_code=status_code)
