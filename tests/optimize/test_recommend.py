@@ -224,7 +224,10 @@ def test_one_parameter_closed_loop_with_trials_changes_at_most_one_setting():
 def test_the_advice_never_shows_a_change_as_the_same_number():
     from sandan.optimize.recommend import _apart
 
-    # two significant digits would say "from 1,200 to 1,200" for a billet temperature of 1181.6 → 1221.7 °C
-    assert _apart(1181.55, 1221.66) == ("1,180", "1,220")
-    assert _apart(400.12, 400.04) == ("400.1", "400.0")
+    # the sentence gives what the table gives (4 significant digits): two would say "from 1,100 to 1,300" for an
+    # injection pressure of 1101 → 1348 bar, a value to set that is 48 bar off
+    assert _apart(1101.2, 1348.4) == ("1,101", "1,348")
+    assert _apart(1181.55, 1221.66) == ("1,182", "1,222")
+    assert _apart(234.31, 234.33) == ("234.31", "234.33")  # more digits only where four do not tell them apart
+    assert _apart(400.12, 400.04) == ("400.1", "400")
     assert _apart(0.15, 0.095) == ("0.15", "0.095")
