@@ -409,6 +409,7 @@ def _non_dominated(F: np.ndarray) -> np.ndarray:
 def _apart(current: float, recommended: float) -> tuple[str, str]:
     """Both values with at least the four significant digits the settings table shows (so the sentence and the table
     give the number to set alone), more (up to 6) where four do not tell them apart."""
+
     def short(x: float, digits: int) -> str:  # 0.1500 → 0.15, as the table's %.4g writes it
         text = nice(x, digits)
         return text.rstrip("0").rstrip(".") if "." in text else text
