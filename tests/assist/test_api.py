@@ -129,6 +129,9 @@ def test_the_pages_render_for_the_companys_user(world, client):
         )
         flow = client.get(f"/companies/{D}/assist/flows/production", params={"line_id": "inj-a"})
         assert flow.status_code == 200 and 'data-step="bottleneck"' in flow.text
+        # the whole plant: the twin's steps ask for a line instead of failing on a missing argument
+        plant = client.get(f"/companies/{D}/assist/flows/production").text
+        assert "라인(또는 설비)을 고르세요" in plant and "missing required" not in plant
         docs = client.get(f"/companies/{D}/assist/documents")
         assert docs.status_code == 200 and "사출_작업표준서.md" in docs.text
         assert client.get("/companies/sejin-press/assist/documents").status_code in (403, 404)

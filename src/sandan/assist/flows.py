@@ -180,6 +180,18 @@ def run_flow(
                 step.key, step.title_en, step.title_ko, "process_settings", {"machine_id": machine_id}
             )
         title = step.title_ko if lang == "ko" else step.title_en
+        if step.tool == "twin_what_if" and not step.arguments.get("line_id"):  # the twin simulates one line
+            sections.append(
+                {
+                    "key": step.key,
+                    "title": title,
+                    "unavailable": {
+                        "en": "Choose a line (or a machine) to try this change on the digital twin of that line.",
+                        "ko": "이 변경을 디지털 트윈으로 시험하려면 라인(또는 설비)을 고르세요.",
+                    },
+                }
+            )
+            continue
         if step.tool not in assistant.registry:
             sections.append(
                 {
