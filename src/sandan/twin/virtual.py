@@ -159,7 +159,10 @@ class ProcessModelSource:
         return self.model.signals(company_id, machine_id)
 
     def ideal_cycle_time_s(self) -> float:
-        return self.cycle_time_s(self.model.nominal_settings())
+        """The machine's standard cycle: the faster of its process's nominal settings and the settings it runs (a
+        machine set to cool or hold for less than nominal runs faster than the nominal cycle, and a standard it
+        beats every cycle would hide its speed losses behind effectiveness above 100 %)."""
+        return min(self.cycle_time_s(self.model.nominal_settings()), self.cycle_time_s(self.settings))
 
     def cycle_time_s(self, settings: dict[str, float]) -> float:
         return float(self.model.cycle_time_s({k: np.asarray([v]) for k, v in settings.items()})[0])
