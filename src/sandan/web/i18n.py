@@ -887,8 +887,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "fed.none": ("No federation for your process family yet.", "귀사 공정 계열의 연합이 아직 없습니다."),
     "fed.none_operator": (
-        "No federation yet: create one with `sandan federate create` or POST /api/v1/federations.",
-        "연합이 아직 없습니다: `sandan federate create` 또는 POST /api/v1/federations로 만드세요.",
+        "No federation yet: create one on the server with the command sandan federate create, or through the API "
+        "(POST /api/v1/federations).",
+        "연합이 아직 없습니다: 서버에서 sandan federate create 명령으로, 또는 API(POST /api/v1/federations)로 만드세요.",
     ),
     "fed.family": ("Process family", "공정 계열"),
     "fed.status": ("Status", "상태"),
