@@ -4,7 +4,6 @@ recipes are saved, listed, and never applied without a write-enabled connector."
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from sandan.domain import Line, Machine, ProcessFamily, Site
 from sandan.twin.process import MODELS
 from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_source
+from tests.api.test_twin_api import wait
 from tests.api.world import assert_error
 
 A, B = "/api/v1/companies/acme", "/api/v1/companies/bravo"
@@ -32,16 +32,6 @@ def moulder(world):
     return world
 
 
-def wait(world, user: str, job: dict, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        got = world.get(user, f"{A}/jobs/{job['id']}").json()
-        if got["state"] in ("done", "failed"):
-            return got
-        time.sleep(0.1)
-    raise AssertionError(f"job {job['id']} did not finish")
-
-
 def test_the_job_returns_the_recommendation_the_direct_route_gives(moulder):
     direct = moulder.post("a-view", f"{A}/machines/imm-02/optimize/recommendation", json={})
     assert direct.status_code == 200, direct.text
@@ -53,7 +43,7 @@ def test_the_job_returns_the_recommendation_the_direct_route_gives(moulder):
     started = moulder.post("a-view", f"{A}/machines/imm-02/optimize/recommendation/jobs", json={})
     assert started.status_code == 202, started.text
     assert started.json()["kind"] == "optimize.recommend" and started.json()["label"] == "imm-02"
-    job = wait(moulder, "a-view", started.json())
+    job = wait(moulder, "a-view", A, started.json(), timeout=120)
     assert job["state"] == "done", job["error"]
     assert job["progress"]["done"] == job["progress"]["total"]
     got = job["result"]
@@ -68,7 +58,7 @@ def test_the_job_returns_the_recommendation_the_direct_route_gives(moulder):
 
 def test_a_machine_without_records_fails_the_job_with_a_reason_in_both_languages(moulder):
     started = moulder.post("a-eng", f"{A}/machines/m1/optimize/recommendation/jobs", json={"days": 7})
-    job = wait(moulder, "a-eng", started.json())
+    job = wait(moulder, "a-eng", A, started.json(), timeout=120)
     assert job["state"] == "failed" and job["error"]["code"] == "too_few_rows"
     assert "m1" in job["error"]["message"]["en"] and "m1" in job["error"]["message"]["ko"]
     bad = moulder.post("a-eng", f"{A}/machines/m1/optimize/recommendation/jobs", json={"days": 0})

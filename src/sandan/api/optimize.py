@@ -33,6 +33,15 @@ class RecommendRequest(BaseModel):
     objectives: list[str] = Field(default_factory=list, description="further objectives: 'cycle_time_s'")
     allow_extrapolation: bool = False
 
+    def options(self) -> dict[str, Any]:
+        """The request as `recommend_for_machine`'s keyword arguments."""
+        return {
+            "days": self.days,
+            "fixed": self.fixed,
+            "objectives": tuple(self.objectives),
+            "allow_extrapolation": self.allow_extrapolation,
+        }
+
 
 class RecipeRequest(BaseModel):
     name: str = Field(min_length=1, max_length=100)
@@ -48,16 +57,7 @@ class ApplyRequest(BaseModel):
 @router.post("/machines/{machine_id}/optimize/recommendation")
 def recommendation(t: ReadTenant, machine_id: str, body: RecommendRequest) -> dict[str, Any]:
     """Set points that cut the predicted defect rate, inside the region the data supports (flags extrapolation)."""
-    rec = recommend_for_machine(
-        t.store,
-        t.company_id,
-        machine_id,
-        days=body.days,
-        fixed=body.fixed,
-        objectives=tuple(body.objectives),
-        allow_extrapolation=body.allow_extrapolation,
-    )
-    return rec.to_dict()
+    return recommend_for_machine(t.store, t.company_id, machine_id, **body.options()).to_dict()
 
 
 @router.post("/machines/{machine_id}/optimize/recommendation/jobs", response_model=JobOut, status_code=202)
@@ -73,10 +73,7 @@ def start_recommendation(
         t.store,
         t.company_id,
         machine_id,
-        days=body.days,
-        fixed=body.fixed,
-        objectives=tuple(body.objectives),
-        allow_extrapolation=body.allow_extrapolation,
+        **body.options(),
         user_id=t.user_id,
         label=machine_id,
     )

@@ -47,6 +47,11 @@ class RootCause:
     text: dict[str, list[str]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # factor → {"en": …, "ko": …}
 
+    @property
+    def significant(self) -> list[Factor]:
+        """The factors associated with defects at `alpha` (Holm-adjusted), strongest first."""
+        return [f for f in self.factors if f.p_adjusted < self.alpha]
+
     def label(self, name: str, lang: str) -> str:
         """A factor's name for people (the process model's parameter label where known)."""
         return self.labels.get(name, {}).get(lang, name)
@@ -242,7 +247,7 @@ def root_cause(
 def _text(rc: RootCause) -> dict[str, list[str]]:
     en = [f"Defect rate {rc.rate_bad:.1%} in the bad period against {rc.rate_good:.1%} in the good one."]
     ko = [f"불량 기간 불량률 {rc.rate_bad:.1%}, 정상 기간 {rc.rate_good:.1%}."]
-    for i, f in enumerate([f for f in rc.factors if f.p_adjusted < rc.alpha][:3], start=1):
+    for i, f in enumerate(rc.significant[:3], start=1):
         if f.kind == "categorical":
             d = f.detail
             en.append(

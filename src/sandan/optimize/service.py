@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sandan.domain import Conflict, InvalidInput, NotFound
+from sandan.monitor.oee import select_machines
 from sandan.optimize.recommend import Objective, QualityModel, Recommendation, recommend
 from sandan.optimize.rootcause import RootCause, root_cause
 from sandan.store import Store
@@ -215,17 +216,7 @@ def root_cause_for(
             f"비교 기간은 0~90일이어야 합니다 (입력 {baseline_days:g})",
             code="bad_window",
         )
-    machines = store.list_machines(company_id, line_id)
-    if machine_ids:
-        known = {m.id for m in machines}
-        missing = [m for m in machine_ids if m not in known]
-        if missing:
-            raise NotFound(
-                f"machine(s) {', '.join(missing)} not found",
-                f"설비 {', '.join(missing)}을(를) 찾을 수 없습니다",
-                code="unknown_machine",
-            )
-        machines = [m for m in machines if m.id in machine_ids]
+    machines = select_machines(store, company_id, machine_ids or None, line_id)
     ids = [m.id for m in machines]
     before = start - timedelta(days=baseline_days)
     frame = store.training_frame(company_id, before, end, ids) if ids else pd.DataFrame()

@@ -123,9 +123,11 @@ def optimize_page(
         job=running,
         job_id=job,
         progress_config={
-            "api": f"/api/v1/companies/{company.id}/jobs/{job}",
+            "api": f"/api/v1/companies/{company.id}/jobs/{running.id}",
             "text": {"queued": page.t("opt.queued"), "running": page.t("opt.running")},
-        },
+        }
+        if running
+        else None,
         pareto=_pareto_svg(rec.pareto) if rec and rec.pareto else [],
         recipes=list_recipes(page.settings.data_dir, company.id, machine_id),
     )
@@ -190,7 +192,7 @@ def root_cause_page(
         end=end_t.astimezone(local).strftime("%Y-%m-%dT%H:%M"),
         baseline_days=baseline_days,
         found=found,
-        significant=[f for f in found.factors if f.p_adjusted < found.alpha] if found else [],
+        significant=found.significant if found else [],
         error=error,
     )
 
