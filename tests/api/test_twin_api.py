@@ -193,6 +193,8 @@ def test_a_line_is_built_from_what_the_store_knows(world):
     line = service.parse_line(r.json()["yaml"])
     assert [s.id for s in line.stations] == ["m1"] and line.stations[0].process_time.expected == 30
     assert_error(world.post("b-eng", f"{B}/lines/l1/twin", json={}), 422, "no_cycle_time")
+    err = assert_error(world.post("a-eng", f"{A}/lines/l1/twin", json={"layout": "diagonal"}), 422)
+    assert "layout" in str(err)
 
 
 def _keys(value) -> set[str]:

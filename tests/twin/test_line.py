@@ -11,7 +11,7 @@ import pytest
 from sandan.collect import Origin, ingest_events, ingest_parts
 from sandan.domain import Company, InvalidInput, Line, Machine, NotFound, ProcessFamily, Site
 from sandan.twin.line import Dist, LineModel, line_from_store, load_line
-from sandan.twin.process import CncTurningModel
+from sandan.twin.process import CncTurningModel, InjectionMouldingModel
 from sandan.twin.sim import run_line
 
 LINE_YAML = """
@@ -273,6 +273,49 @@ def test_line_from_store_groups_parallel_machines_and_works_on_process_model_dat
     nominal = {k: np.asarray([v]) for k, v in model.nominal_settings().items()}
     assert station.process_time.expected == pytest.approx(float(model.cycle_time_s(nominal)[0]), rel=0.15)
     assert station.scrap_rate == pytest.approx(model.expected_defect_rate(None, 3000, seed=10), abs=0.03)
+
+
+def _moulding_cell(store, machines=("imm-1", "imm-2", "imm-3", "asm-1")):
+    """Three moulding machines side by side feeding one assembly station, with three days of process-model data."""
+    company = "cell-co"
+    store.upsert_company(Company(id=company, name="사출 공장 Moulder"))
+    store.upsert_site(company, Site(id="s1", company_id=company, name="1공장"))
+    store.upsert_line(company, Line(id="l1", company_id=company, site_id="s1", name="사출 셀 Moulding cell"))
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
+    made = {}
+    for i, m in enumerate(machines):
+        family = ProcessFamily.assembly if m.startswith("asm") else ProcessFamily.injection
+        store.upsert_machine(
+            company,
+            Machine(
+                id=m, company_id=company, line_id="l1", name=f"설비 {m}", family=family, ideal_cycle_time_s=5
+            ),
+        )
+        if family is ProcessFamily.injection:
+            batch = InjectionMouldingModel(mtbf_h=4.0).simulate(None, 3000, start, seed=20 + i)
+            assert ingest_parts(store, company, batch.to_part_table(m), Origin(source="twin")).rejected == 0
+            assert ingest_events(store, company, batch.to_event_table(m), Origin(source="twin")).rejected == 0
+            made[m] = batch
+    return company, start, made
+
+
+def test_line_from_store_puts_machines_of_one_process_side_by_side(duck_store):
+    company, start, made = _moulding_cell(duck_store)
+    line = line_from_store(duck_store, company, "l1", start=start, end=datetime.now(UTC))
+    assert [(s.id, s.machines, s.from_machines) for s in line.stations] == [
+        ("injection", 3, ["imm-1", "imm-2", "imm-3"]),
+        ("asm-1", 1, ["asm-1"]),
+    ]
+    # The cell's twin makes what the three machines made together (good parts per hour), not what one of them
+    # made: the assembly station has no records and runs at its 5 s ideal cycle time, far from binding.
+    sim = run_line(line, replications=3, horizon=3 * 86_400, warmup=3_600, seed=2)
+    real = sum(float(b.ok.sum()) / ((b.time_us[-1] - b.time_us[0]) / 1e6) * 3600 for b in made.values())
+    assert sim.throughput_per_h.mean == pytest.approx(real, rel=0.1)
+    series = line_from_store(duck_store, company, "l1", start=start, end=datetime.now(UTC), layout="series")
+    assert [s.id for s in series.stations] == ["asm-1", "imm-1", "imm-2", "imm-3"]
+    assert all(s.machines == 1 for s in series.stations)
+    with pytest.raises(InvalidInput, match="layout"):
+        line_from_store(duck_store, company, "l1", layout="diagonal")
 
 
 def test_line_from_store_refuses_unknown_lines_and_machines(duck_store):

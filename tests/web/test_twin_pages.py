@@ -191,6 +191,31 @@ def test_a_line_is_built_from_what_the_store_knows(page, login, server):
     assert [s.id for s in line.stations] == ["saw-01"]
     assert line.stations[0].process_time.expected == 42  # the machine's ideal cycle time: it has no parts
     assert page.input_value("input[name='st0.id']") == "saw-01"
+    assert page.locator("#twin-notice").count() == 0
+
+
+def test_machines_of_one_process_become_one_station_unless_the_engineer_says_series(page, login, server):
+    server.store.upsert_line("acme", Line(id="twin-P", company_id="acme", site_id="plant1", name="선반 셀"))
+    for m in ("lathe-1", "lathe-2"):
+        server.store.upsert_machine(
+            "acme",
+            Machine(id=m, company_id="acme", line_id="twin-P", name=m, family="cnc", ideal_cycle_time_s=30),
+        )
+    login("kim")
+    page.goto("/companies/acme/twin")
+    page.select_option("#twin-from-store select[name=from_line]", "twin-P")
+    page.click("#twin-from-store button[type=submit]")
+    line = LineModel.from_yaml(page.input_value("#twin-yaml"))
+    assert [(s.id, s.machines) for s in line.stations] == [("cnc", 2)]
+    assert "cnc (설비 2대)" in page.inner_text("#twin-notice")
+    assert page.input_value("input[name='st0.machines']") == "2"
+    page.goto("/companies/acme/twin")
+    page.select_option("#twin-from-store select[name=from_line]", "twin-P")
+    page.select_option("#twin-from-store select[name=layout]", "series")
+    page.click("#twin-from-store button[type=submit]")
+    line = LineModel.from_yaml(page.input_value("#twin-yaml"))
+    assert [(s.id, s.machines) for s in line.stations] == [("lathe-1", 1), ("lathe-2", 1)]
+    assert page.locator("#twin-notice").count() == 0
 
 
 def test_a_line_the_store_cannot_model_gets_a_clear_message(page, login, server):

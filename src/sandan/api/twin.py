@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router, window
 from sandan.api.models import JobOut, Ok
 from sandan.twin import service
-from sandan.twin.line import line_from_store
+from sandan.twin.line import Layout, line_from_store
 
 router = company_router("twin")
 
@@ -58,7 +58,12 @@ class FromStoreIn(BaseModel):
         default=10, ge=0, description="buffer places before each station (unknown to the store)"
     )
     stations: list[list[str]] | None = Field(
-        default=None, description="machine ids grouped into stations in flow order (default: one per machine)"
+        default=None, description="machine ids grouped into stations in flow order (default: by `layout`)"
+    )
+    layout: Layout = Field(
+        default="by_process",
+        description="without `stations`: by_process = machines of one process are parallel machines of one "
+        "station; series = each machine is its own station",
     )
 
 
@@ -163,7 +168,14 @@ def line_from_records(line_id: str, body: FromStoreIn, t: ReadTenant) -> dict[st
     """A line model built from a real line's machines, measured cycle times, failures and scrap (not saved)."""
     w = window(body.start, body.end, timedelta(days=30))
     line = line_from_store(
-        t.store, t.company_id, line_id, start=w.start, end=w.end, stations=body.stations, buffer=body.buffer
+        t.store,
+        t.company_id,
+        line_id,
+        start=w.start,
+        end=w.end,
+        stations=body.stations,
+        layout=body.layout,
+        buffer=body.buffer,
     )
     return {"ok": True, "summary": service.line_summary(line), "yaml": line.to_yaml()}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,7 +16,7 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from sandan.domain import InvalidInput, NotFound, ProcessFamily
+from sandan.domain import InvalidInput, Machine, NotFound, ProcessFamily
 from sandan.twin.inputs import load_yaml, read_text
 
 # ---- distributions ---------------------------------------------------------------------------------------
@@ -235,6 +235,9 @@ class Station(_Part):
     worker_during: Literal["process", "setup"] = "process"
     ideal_cycle_time_s: float | None = Field(default=None, gt=0)
     machine_cost: float = Field(default=0.0, ge=0)
+    from_machines: list[str] | None = (
+        None  # the store's machines this station was built from (information only)
+    )
 
     @property
     def scrap(self) -> float:
@@ -583,6 +586,49 @@ def _repair_dist(durations: np.ndarray) -> Dist:
     return Dist(kind="exponential", mean=m)
 
 
+Layout = Literal["by_process", "series"]
+LAYOUTS: tuple[Layout, ...] = ("by_process", "series")
+# Upstream first: a part is forged or pressed, then machined or moulded, then assembled.
+_PROCESS_ORDER = (
+    ProcessFamily.forging,
+    ProcessFamily.press,
+    ProcessFamily.cnc,
+    ProcessFamily.injection,
+    ProcessFamily.other,
+    ProcessFamily.assembly,
+)
+_SIDE_BY_SIDE = frozenset(_PROCESS_ORDER) - {ProcessFamily.other, ProcessFamily.assembly}
+
+
+def station_groups(machines: Iterable[Machine], layout: Layout = "by_process") -> list[list[str]]:
+    """Machine ids grouped into stations in flow order, for a line whose flow the store does not record.
+
+    - ``by_process``: the machines of one process (moulding, machining, forging, press) work side by side as one
+      station of parallel machines — a cell of five moulding machines makes five times one machine's output, not
+      one machine's. Stations follow the usual process order (forging, press, machining, moulding, assembly).
+      Assembly and unclassified machines stay one station each, in id order: they are usually steps of one flow.
+    - ``series``: every machine is its own station, in id order — each part passes every machine.
+    """
+    if layout not in LAYOUTS:
+        raise InvalidInput(
+            f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}",
+            f"배치는 {', '.join(LAYOUTS)} 중 하나여야 합니다 ({layout!r}은(는) 없습니다)",
+            field="layout",
+            code="bad_layout",
+        )
+    ordered = sorted(machines, key=lambda m: (_PROCESS_ORDER.index(m.family), m.id))
+    if layout == "series":
+        return [[m.id] for m in sorted(ordered, key=lambda m: m.id)]
+    groups: list[list[str]] = []
+    for family in _PROCESS_ORDER:
+        ids = [m.id for m in ordered if m.family is family]
+        if family in _SIDE_BY_SIDE and ids:
+            groups.append(ids)
+        else:
+            groups.extend([i] for i in ids)
+    return groups
+
+
 def line_from_store(
     store: Any,
     company_id: str,
@@ -591,13 +637,14 @@ def line_from_store(
     start: datetime | None = None,
     end: datetime | None = None,
     stations: Sequence[Sequence[str]] | None = None,
+    layout: Layout = "by_process",
     buffer: int | None = 10,
     release: Release | None = None,
 ) -> LineModel:
     """Build a line from the store's record of a real line between `start` and `end` (default: the last 30 days).
 
     - Stations: `stations` groups machine ids into stations in flow order (the machines of a group run in
-      parallel); by default every machine is its own station, in id order — the store does not know the flow.
+      parallel). Without it, `layout` decides, since the store does not know the flow (`station_groups`).
     - Process time: gaps between consecutive part records of a machine while it was running (gaps that overlap a
       recorded stop, or exceed 3 × the median gap, are idle time and left out), as an empirical distribution; the
       machine's `ideal_cycle_time_s` when it has no parts.
@@ -624,7 +671,7 @@ def line_from_store(
             f"라인 {line_id!r}에 등록된 설비가 없습니다. 트윈을 만들기 전에 설비를 등록하세요",
             code="empty_line",
         )
-    groups = [list(g) for g in stations] if stations else [[m] for m in sorted(machines)]
+    groups = [list(g) for g in stations] if stations else station_groups(machines.values(), layout)
     for g in groups:
         for mid in g:
             if mid not in machines:
@@ -707,9 +754,16 @@ def line_from_store(
                 mtbf=Dist(kind="exponential", mean=uptime / n_fail), mttr=_repair_dist(down_all)
             )
         setup_all = np.concatenate(setups)
+        family = {machines[m].family for m in g}
+        if len(g) == 1:
+            sid = g[0]
+        elif not stations and len(family) == 1:
+            sid = family.pop().value
+        else:
+            sid = "+".join(g)[:64]
         built.append(
             Station(
-                id=g[0] if len(g) == 1 else "+".join(g)[:64],
+                id=sid,
                 name=" / ".join(machines[m].name for m in g)[:200],
                 machines=len(g),
                 process_time=pt,
@@ -722,6 +776,7 @@ def line_from_store(
                 scrap_rate=min(n_ng / n_parts, 0.99) if n_parts else 0.0,
                 buffer=buffer,
                 ideal_cycle_time_s=first.ideal_cycle_time_s,
+                from_machines=list(g),
             )
         )
     counts = parts["product"].fillna("part").value_counts()

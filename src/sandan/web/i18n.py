@@ -657,6 +657,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "최근 30일의 설비, 측정 사이클 타임, 고장, 불량으로 편집할 수 있는 라인 모델을 만듭니다.",
     ),
     "twin.real_line": ("Line", "라인"),
+    "twin.from_layout": ("Layout", "배치"),
+    "twin.layout.by_process": (
+        "machines of one process side by side",
+        "같은 공정 설비는 나란히(병렬)",
+    ),
+    "twin.layout.series": ("each machine one step in series", "설비마다 차례로(직렬)"),
+    "twin.from_store_grouped": (
+        "Machines of one process became one station of parallel machines: {groups}. If they work one after "
+        "another, build the line again with the layout “each machine one step in series”.",
+        "같은 공정의 설비를 병렬 설비 한 공정으로 묶었습니다: {groups}. 설비들이 차례로 작업한다면 배치를 "
+        "“설비마다 차례로(직렬)”로 하여 다시 만드세요.",
+    ),
+    "twin.from_store_group": ("{station} ({n} machines)", "{station} (설비 {n}대)"),
     "twin.build": ("Build", "만들기"),
     "twin.recent": ("Recent runs", "최근 실행"),
     "twin.kind.run": ("Simulation", "시뮬레이션"),

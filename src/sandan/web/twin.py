@@ -551,15 +551,28 @@ def _editor(
 
 @router.get("/companies/{company_id}/twin/edit", response_class=HTMLResponse)
 def edit_page(
-    page: UserPage, company_id: str, line_id: str | None = None, from_line: str | None = None
+    page: UserPage,
+    company_id: str,
+    line_id: str | None = None,
+    from_line: str | None = None,
+    layout: str = "by_process",
 ) -> Response:
     company = company_of(page, company_id)
     if line_id:
         text = service.line_text(page.settings.data_dir, company.id, line_id)
     elif from_line:
         end = datetime.now(UTC)
-        line = line_from_store(page.store, company.id, from_line, start=end - timedelta(days=30), end=end)
-        text = line.to_yaml()
+        line = line_from_store(
+            page.store, company.id, from_line, start=end - timedelta(days=30), end=end, layout=layout
+        )
+        tx = _tx(page)
+        grouped = [
+            tx["twin.from_store_group"].format(station=s.id, n=len(s.from_machines))
+            for s in line.stations
+            if s.from_machines and len(s.from_machines) > 1
+        ]
+        notice = tx["twin.from_store_grouped"].format(groups="; ".join(grouped)) if grouped else None
+        return _editor(page, company, line.to_yaml(), notice=notice)
     else:
         text = EXAMPLE_LINE
     return _editor(page, company, text)

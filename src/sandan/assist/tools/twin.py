@@ -57,7 +57,10 @@ def twin_what_if_tool(
     if change == "add_machine":
         capacities = base.station_capacities()
         target = id_arg(machine_id, "machine") or min(capacities, key=capacities.get)
-        station = next((s for s in data["stations"] if s["id"] == target), None)
+        station = next(
+            (s for s in data["stations"] if s["id"] == target or target in (s.get("from_machines") or ())),
+            None,
+        )
         if station is None:
             raise NotFound(
                 f"line {line_id} has no station {target!r}",
@@ -65,7 +68,8 @@ def twin_what_if_tool(
                 code="unknown_station",
             )
         station["machines"] += 1
-        label = {"en": f"one more machine at {target}", "ko": f"{target} 공정에 설비 1대 추가"}
+        at = station["id"]
+        label = {"en": f"one more machine at {at}", "ko": f"{at} 공정에 설비 1대 추가"}
     else:
         calendar = data.get("calendar")
         if calendar is None:
