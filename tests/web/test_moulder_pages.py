@@ -141,6 +141,16 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(page.locator("#spc canvas")).to_have_count(1)
     # the legend names the individuals series now, not the p chart's
     expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("i--")
+    # chart times read in plant time and ISO order, not uPlot's US style in the browser's zone
+    page.locator("#spc .u-over").hover()
+    expect(page.locator("#spc .u-legend .u-series").first.locator(".u-value")).to_have_text(
+        re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
+    )
+    ticks = page.evaluate(
+        """() => sandanChartTime("Asia/Seoul").axis({ scales: { x: { min: 0, max: 7200 } } },
+                                                [Date.UTC(2026, 11, 3, 14, 30) / 1000, Date.UTC(2026, 11, 3, 15, 30) / 1000])"""
+    )
+    assert ticks == ["12-03 23:30", "12-04 00:30"]  # the day where it changes, at Seoul's midnight
 
     # labelling a stop offers the code table's reasons
     page.goto(f"/companies/{COMPANY}/monitor/machines/imm-02")

@@ -51,19 +51,7 @@
     return m || String(resp.status);
   }
 
-  // Axis and legend times in the plant's zone, 24-hour, ISO order: the same in both languages.
-  var fmtFull = new Intl.DateTimeFormat("sv-SE", { timeZone: cfg.timezone, year: "numeric", month: "2-digit",
-    day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
-  var fmtClock = new Intl.DateTimeFormat("sv-SE", { timeZone: cfg.timezone, hour: "2-digit", minute: "2-digit", hour12: false });
-  var fmtDay = new Intl.DateTimeFormat("sv-SE", { timeZone: cfg.timezone, month: "2-digit", day: "2-digit" });
-
-  function axisTimes(u, splits) {
-    var span = u.scales.x.max - u.scales.x.min;
-    return splits.map(function (ts) {
-      var d = new Date(ts * 1000);
-      return span > 2 * 86400 ? fmtDay.format(d) : fmtClock.format(d);
-    });
-  }
+  var times = sandanChartTime(cfg.timezone, { seconds: true });
 
   function size() { return { width: Math.max(280, box.clientWidth), height: 260 }; }
 
@@ -73,14 +61,14 @@
     if (plot && plot._signal === signal) { plot.setData(data); return; }
     if (plot) plot.destroy();
     var opts = Object.assign(size(), {
-      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), cfg.timezone); },
+      tzDate: times.tzDate,
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },
-      axes: [{ stroke: "#4a5563", grid: { stroke: "#e3e7ec" }, values: axisTimes },
+      axes: [{ stroke: "#4a5563", grid: { stroke: "#e3e7ec" }, values: times.axis },
              { stroke: "#4a5563", grid: { stroke: "#e3e7ec" }, size: 60 }],
       series: [{ label: text("machine.chart_time"),
-                  value: function (u, v) { return v == null ? "--" : fmtFull.format(new Date(v * 1000)); } }, { label: signal + (unit ? " (" + unit + ")" : ""), stroke: "#1f6feb", width: 1.5,
+                  value: times.legend }, { label: signal + (unit ? " (" + unit + ")" : ""), stroke: "#1f6feb", width: 1.5,
                      points: { show: xs.length < 60 } }]
     });
     plot = new uPlot(opts, data, box);

@@ -3,6 +3,8 @@
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("mon-config").textContent);
+  var times = sandanChartTime(cfg.timezone);
+  var days = sandanChartTime("UTC", { days: true });
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
   var plot = null;
@@ -91,9 +93,10 @@
       width: Math.max(280, box.clientWidth), height: 220,
       scales: { x: { time: true }, y: { range: [0, 100] } },
       // production days are placed at 00:00 UTC of their date: read them in UTC, whatever the browser's zone
-      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), "UTC"); },
-      series: [{ label: text("mon.day") }, { label: text("mon.kpi_oee") + " (%)", stroke: "#1f6feb", width: 2, points: { show: true } }],
-      axes: [{ grid: { stroke: "#e3e7ec" } }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
+      tzDate: days.tzDate,
+      series: [{ label: text("mon.day"), value: days.legend },
+               { label: text("mon.kpi_oee") + " (%)", stroke: "#1f6feb", width: 2, points: { show: true } }],
+      axes: [{ grid: { stroke: "#e3e7ec" }, values: days.axis }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
     }, [xs, ys], box);
   }
 
@@ -112,10 +115,10 @@
     hourlyPlot = new uPlot({
       width: Math.max(280, box.clientWidth), height: 200,
       scales: { x: { time: true }, y: { range: function (u, lo, hi) { return [0, Math.max(1, hi)]; } } },
-      tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), cfg.timezone); },
-      series: [{}, { label: text("mon.produced"), fill: "#9ec5fe", stroke: "#1f6feb", paths: bars, points: { show: false } },
+      tzDate: times.tzDate,
+      series: [{ value: times.legend }, { label: text("mon.produced"), fill: "#9ec5fe", stroke: "#1f6feb", paths: bars, points: { show: false } },
                { label: text("mon.scrap"), fill: "#f5a3a3", stroke: "#c62828", paths: bars, points: { show: false } }],
-      axes: [{ grid: { stroke: "#e3e7ec" } }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
+      axes: [{ grid: { stroke: "#e3e7ec" }, values: times.axis }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
     }, data, box);
   }
 

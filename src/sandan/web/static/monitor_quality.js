@@ -3,6 +3,7 @@
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("mon-config").textContent);
+  var times = sandanChartTime(cfg.timezone);
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
   var base = "/api/v1/companies/" + encodeURIComponent(cfg.companyId);
@@ -72,8 +73,9 @@
       if (plot) plot.destroy();
       plot = new uPlot({
         width: Math.max(300, box.clientWidth), height: 260, scales: { x: { time: true } },
-        tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), cfg.timezone); },
-        series: [{}, { label: s.name, stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
+        tzDate: times.tzDate,
+        axes: [{ values: times.axis }, {}],
+        series: [{ value: times.legend }, { label: s.name, stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
                  { label: "CL", stroke: "#1a7f37" }, { label: "LCL", stroke: "#c62828", dash: [6, 4] },
                  { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }]
       }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);

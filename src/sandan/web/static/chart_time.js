@@ -1,0 +1,35 @@
+// Chart times in the plant's zone, 24-hour and in ISO order (2026-12-03 14:00), the same in both languages and
+// whatever the browser's locale; uPlot's own defaults are US-style ("12am 12/3/26") in the browser's zone.
+// The pieces are put together here: locales disagree on the order of a month and a day on their own.
+window.sandanChartTime = function (timezone, opts) {
+  opts = opts || {};
+  var parts = new Intl.DateTimeFormat("en-US", { timeZone: timezone, hourCycle: "h23", year: "numeric",
+    month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  function pieces(ts) {
+    var p = {};
+    parts.formatToParts(new Date(ts * 1000)).forEach(function (x) { p[x.type] = x.value; });
+    return p;
+  }
+  function day(p) { return p.month + "-" + p.day; }
+  function clock(p) { return p.hour + ":" + p.minute; }
+  return {
+    tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), timezone); },
+    // ticks: the day over spans of more than two days; otherwise the clock, with the day where it changes
+    axis: function (u, splits) {
+      var byDay = opts.days || u.scales.x.max - u.scales.x.min > 2 * 86400;
+      var last = null;
+      return splits.map(function (ts) {
+        var p = pieces(ts), date = day(p);
+        if (byDay) return date;
+        var label = last === date ? clock(p) : date + " " + clock(p);
+        last = date;
+        return label;
+      });
+    },
+    legend: function (u, v) {
+      if (v == null) return "--";
+      var p = pieces(v), date = p.year + "-" + day(p);
+      return opts.days ? date : date + " " + clock(p) + (opts.seconds ? ":" + p.second : "");
+    }
+  };
+};
