@@ -156,6 +156,14 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.goto(f"/companies/{COMPANY}/monitor/machines/imm-02")
     option = page.locator("#reason-codes option[value='heater_band_failure']")
     expect(option).to_have_text("히터 밴드 고장")
+    # the machine's signals by their names in words, the id beside them
+    page.goto(f"/companies/{COMPANY}/machines/imm-02")
+    expect(page.locator("#signals")).to_contain_text(
+        "노즐 수지 온도 / melt temperature at nozzle melt_temp_c"
+    )
+    expect(page.locator("#chart-signal option[value=melt_temp_c]")).to_have_text(
+        "노즐 수지 온도 / melt temperature at nozzle (°C)"
+    )
 
 
 def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, server, moulder, monkeypatch):

@@ -422,7 +422,7 @@ def build_demo_complex(
                     line_id=line_id,
                     name=machine_name,
                     family=machine_family,
-                    model=type(model).__name__,
+                    model=f"가상 {model.label_ko} · virtual {model.label_en}",
                     ideal_cycle_time_s=round(source.ideal_cycle_time_s(), 3),
                 )
                 store.upsert_machine(company_id, machine)

@@ -234,7 +234,7 @@ def machine_page(
     chart = {
         "companyId": company.id,
         "machineId": machine.id,
-        "signals": [{"name": s.name, "unit": s.unit} for s in signals],
+        "signals": [{"name": s.name, "unit": s.unit, "label": s.description or s.name} for s in signals],
         "ranges": {k: v for k, v in CHART_RANGES.items()},
         "pollSeconds": CHART_POLL_S,
         "timezone": page.settings.display_timezone,

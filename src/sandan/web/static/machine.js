@@ -56,7 +56,8 @@
   function size() { return { width: Math.max(280, box.clientWidth), height: 260 }; }
 
   function draw(xs, ys, signal) {
-    var unit = (cfg.signals.find(function (s) { return s.name === signal; }) || {}).unit || "";
+    var spec = cfg.signals.find(function (s) { return s.name === signal; }) || {};
+    var unit = spec.unit || "";
     var data = [xs, ys];
     if (plot && plot._signal === signal) { plot.setData(data); return; }
     if (plot) plot.destroy();
@@ -68,7 +69,7 @@
       axes: [{ stroke: "#4a5563", grid: { stroke: "#e3e7ec" }, values: times.axis },
              { stroke: "#4a5563", grid: { stroke: "#e3e7ec" }, size: 60 }],
       series: [{ label: text("machine.chart_time"),
-                  value: times.legend }, { label: signal + (unit ? " (" + unit + ")" : ""), stroke: "#1f6feb", width: 1.5,
+                  value: times.legend }, { label: (spec.label || signal) + (unit ? " (" + unit + ")" : ""), stroke: "#1f6feb", width: 1.5,
                      points: { show: xs.length < 60 } }]
     });
     plot = new uPlot(opts, data, box);
