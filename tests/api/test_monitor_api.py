@@ -217,6 +217,8 @@ def test_rule_crud_follows_roles(plant):
         plant.post("a-eng", f"{BASE}/alerts/rules", json={"id": "x", "kind": "threshold"}), 422
     )
     assert "signal" in err["message"]["en"]
+    # the Korean message is Korean throughout (it used to carry the English sentence after a Korean prefix)
+    assert "신호, 임계값이(가) 필요합니다" in err["message"]["ko"] and "needs" not in err["message"]["ko"]
     assert_error(
         plant.post("a-eng", f"{BASE}/alerts/rules", json={**RULE, "id": "y", "machine_ids": ["zz"]}), 404
     )

@@ -98,7 +98,9 @@ def _describe(errors: list[dict[str, Any]], prefix: tuple = ()) -> tuple[str, st
         field = _field((*prefix, *err.get("loc", ())))
         en = str(err.get("msg", "invalid value"))
         ko = _KO.get(err.get("type", ""), "값이 올바르지 않습니다")
-        if err.get("type") in ("value_error", "assertion_error"):
+        if "ko" in (err.get("ctx") or {}):  # a validator that said it in both languages (domain.value_error)
+            ko = str(err["ctx"]["ko"])
+        elif err.get("type") in ("value_error", "assertion_error"):
             ko = f"{ko}: {en.removeprefix('Value error, ')}"
         elif err.get("type") in ("enum", "literal_error") and "expected" in err.get("ctx", {}):
             ko = f"{ko}: {err['ctx']['expected']}"

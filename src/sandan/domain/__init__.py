@@ -11,6 +11,7 @@ from sandan.domain.errors import (
     NotFound,
     SandanError,
     StoreUnavailable,
+    value_error,
 )
 from sandan.domain.model import (
     EVENT_SCHEMA,
@@ -49,4 +50,5 @@ __all__ = [
     "Forbidden",
     "NotAuthenticated",
     "StoreUnavailable",
+    "value_error",
 ]

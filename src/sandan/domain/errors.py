@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 
 class SandanError(Exception):
     """An error a user can fix: what was wrong, where, and how to fix it — in English and Korean.
@@ -66,3 +68,9 @@ class ConfigError(SandanError):
 class StoreUnavailable(SandanError):
     code = "store_unavailable"
     status = 503
+
+
+def value_error(en: str, ko: str) -> PydanticCustomError:
+    """A pydantic validator's refusal in both languages (raise it where a validator would raise ValueError):
+    the error's message is `en`, its context carries `ko` for the interfaces to show."""
+    return PydanticCustomError("value_error", "{en}", {"en": en, "ko": ko})

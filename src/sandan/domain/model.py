@@ -13,6 +13,8 @@ from enum import StrEnum
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from sandan.domain.errors import value_error
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TIME = pa.timestamp("us", tz="UTC")
 
@@ -56,10 +58,15 @@ class Role(StrEnum):
         return self in (Role.operator, Role.company_admin)
 
 
+_ASSET_KO = {"company": "회사", "site": "사업장", "line": "라인", "machine": "설비", "user": "사용자"}
+
+
 def _check_id(value: str, what: str) -> str:
     if not ID_PATTERN.match(value or ""):
-        raise ValueError(
-            f"{what} id {value!r} must be 1-64 letters, digits, '.', '_' or '-' and start with a letter or digit"
+        raise value_error(
+            f"{what} id {value!r} must be 1-64 letters, digits, '.', '_' or '-' and start with a letter or digit",
+            f"{_ASSET_KO.get(what, what)} ID {value!r}은(는) 영문자·숫자·'.'·'_'·'-' 1-64자로, 영문자나 숫자로 "
+            "시작해야 합니다",
         )
     return value
 
@@ -135,9 +142,14 @@ class Signal(_Asset):
         lo, hi = self.min_value, self.max_value
         for v in (lo, hi):
             if v is not None and not math.isfinite(v):
-                raise ValueError("signal range limits must be finite numbers")
+                raise value_error(
+                    "signal range limits must be finite numbers", "신호 범위의 한계는 유한한 숫자여야 합니다"
+                )
         if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"signal {self.name!r}: min_value {lo} is above max_value {hi}")
+            raise value_error(
+                f"signal {self.name!r}: min_value {lo} is above max_value {hi}",
+                f"신호 {self.name!r}: 최솟값 {lo}이(가) 최댓값 {hi}보다 큽니다",
+            )
         return self
 
 
@@ -157,9 +169,12 @@ class User(_Asset):
     @model_validator(mode="after")
     def _tenant(self) -> User:
         if self.role is Role.operator and self.company_id:
-            raise ValueError("an operator belongs to no company")
+            raise value_error("an operator belongs to no company", "운영자는 회사에 속하지 않습니다")
         if self.role is not Role.operator and not self.company_id:
-            raise ValueError(f"a {self.role.value} must belong to a company")
+            raise value_error(
+                f"a {self.role.value} must belong to a company",
+                f"{self.role.value} 사용자는 회사에 속해야 합니다",
+            )
         return self
 
 

@@ -27,7 +27,7 @@ import httpx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sandan.domain import Conflict, InvalidInput, NotFound, SandanError
+from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, value_error
 from sandan.monitor.alert_store import AlertStore, open_alert_store
 from sandan.monitor.labels import RULE_LABELS
 from sandan.monitor.oee import oee, select_machines
@@ -57,6 +57,8 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "oee_drop": {"en": "OEE below target", "ko": "OEE 목표 미달"},
     "prediction": {"en": "Predicted defect probability high", "ko": "불량 예측 확률 높음"},
 }
+
+_NEED_KO = {"signal": "신호", "threshold": "임계값", "characteristic": "품질 특성"}
 
 
 class AlertRule(BaseModel):
@@ -95,7 +97,10 @@ class AlertRule(BaseModel):
     @classmethod
     def _http(cls, v: str | None) -> str | None:
         if v and not v.startswith(("http://", "https://")):
-            raise ValueError("webhook_url must start with http:// or https://")
+            raise value_error(
+                "webhook_url must start with http:// or https://",
+                "웹훅 주소는 http:// 또는 https://로 시작해야 합니다",
+            )
         return v or None
 
     @field_validator("email_to")
@@ -103,7 +108,7 @@ class AlertRule(BaseModel):
     def _emails(cls, v: list[str]) -> list[str]:
         for a in v:
             if "@" not in a or any(c.isspace() for c in a):
-                raise ValueError(f"{a!r} is not an e-mail address")
+                raise value_error(f"{a!r} is not an e-mail address", f"{a!r}은(는) 이메일 주소가 아닙니다")
         return v
 
     @model_validator(mode="after")
@@ -116,15 +121,27 @@ class AlertRule(BaseModel):
         elif self.kind == "spc" and self.chart in ("imr", "xbar_r", "xbar_s") and not self.characteristic:
             need = ["characteristic"]
         if need:
-            raise ValueError(f"a {self.kind} rule needs {', '.join(need)}")
+            raise value_error(
+                f"a {self.kind} rule needs {', '.join(need)}",
+                f"‘{KIND_LABELS[self.kind]['ko']}’ 규칙에는 {', '.join(_NEED_KO[f] for f in need)}이(가) 필요합니다",
+            )
         if self.threshold is not None and not math.isfinite(self.threshold):
-            raise ValueError("threshold must be a finite number")
+            raise value_error("threshold must be a finite number", "임계값은 유한한 숫자여야 합니다")
         if self.kind == "oee_drop" and not 0 < self.threshold <= 1:
-            raise ValueError("an oee_drop threshold is a fraction in (0, 1], e.g. 0.6 for 60 %")
+            raise value_error(
+                "an oee_drop threshold is a fraction in (0, 1], e.g. 0.6 for 60 %",
+                "oee_drop 임계값은 (0, 1] 범위의 비율입니다. 예: 60 %는 0.6",
+            )
         if self.kind == "prediction" and not 0 <= self.threshold < 1:
-            raise ValueError("a prediction threshold is a probability in [0, 1)")
+            raise value_error(
+                "a prediction threshold is a probability in [0, 1)",
+                "prediction 임계값은 [0, 1) 범위의 확률입니다",
+            )
         if self.kind == "rate_of_change" and self.threshold <= 0:
-            raise ValueError("a rate_of_change threshold is a positive rate per minute")
+            raise value_error(
+                "a rate_of_change threshold is a positive rate per minute",
+                "rate_of_change 임계값은 분당 변화율로 0보다 커야 합니다",
+            )
         return self
 
     @property
