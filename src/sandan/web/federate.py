@@ -1,20 +1,41 @@
 """Federation pages: a company sees the federations of its process family — status, rounds, participants, the
-federation's aggregate and its own gain only; the operator sees every federation and every member's gain.
-Both read through `sandan.learn.federated.service`, the functions the API answers from.
+federation's aggregate and its own gain only; the operator sees every federation and every member's gain, and
+creates federations with a form. All go through `sandan.learn.federated.service`, the functions the API and the CLI
+call; the form only turns the typed text into that call's arguments, and the service judges them.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sandan.domain import InvalidInput, ProcessFamily, SandanError
 from sandan.learn.federated import service
-from sandan.web.shell import UserPage, WebRoute, company_of
+from sandan.learn.federated.client import Schema
+from sandan.web import i18n
+from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+# The strategies the API offers too: tree bagging sends whole trees, which secure aggregation cannot protect.
+FORM_STRATEGIES = tuple(s for s in service.STRATEGIES if s != "tree-bagging")
+# What the operator's form shows before anything is typed (the CLI's defaults).
+NEW_FORM: dict[str, Any] = {
+    "name": "",
+    "family": "",
+    "target": "result",
+    "positive": "ng",
+    "features": "",
+    "categorical": "",
+    "strategy": "trees",
+    "secure_aggregation": False,
+    "dp_noise": "",
+    "address": "",
+}
 
 
 def _f1(metrics: dict[str, Any] | None, model: str) -> float | None:
@@ -61,8 +82,9 @@ def company_federations(page: UserPage, company_id: str) -> Response:
     return page.render("federate.html", company=company, federations=rows, operator_view=False)
 
 
-@router.get("/federations", response_class=HTMLResponse)
-def all_federations(page: UserPage) -> Response:
+def _operator_page(
+    page: Page, form: dict[str, Any], *, error: str = "", created: str = "", status_code: int = 200
+) -> Response:
     page.principal.require_operator()
     page.crumbs.append((page.t("nav.complex"), "/"))
     page.crumbs.append((page.t("fed.title"), None))
@@ -71,4 +93,102 @@ def all_federations(page: UserPage) -> Response:
         last = v.get("last_run")
         gains = [_gain_row(c, g) for c, g in sorted(((last or {}).get("companies") or {}).items())]
         rows.append({**v, "run": _run_view(last), "gains": gains})
-    return page.render("federate.html", company=None, federations=rows, operator_view=True)
+    return page.render(
+        "federate.html",
+        status_code,
+        company=None,
+        federations=rows,
+        operator_view=True,
+        form=form,
+        error=error,
+        created=next((r for r in rows if r["id"] == created), None),
+        families=list(ProcessFamily),
+        strategies=FORM_STRATEGIES,
+    )
+
+
+@router.get("/federations", response_class=HTMLResponse)
+def all_federations(page: UserPage, created: str = "") -> Response:
+    return _operator_page(page, NEW_FORM, created=created)
+
+
+def _invalid(key: str, code: str, **fields: Any) -> InvalidInput:
+    """A message about the form, in both languages of the catalogue."""
+    return InvalidInput(i18n.t(key, "en", **fields), i18n.t(key, "ko", **fields), code=code, field=key)
+
+
+def _names(text: str) -> list[str]:
+    """Column names separated by commas or lines, each once, in the order typed."""
+    return list(dict.fromkeys(n.strip() for n in re.split(r"[,\n]", text) if n.strip()))
+
+
+def _categorical(text: str) -> dict[str, list[str]]:
+    """`column: level, level` per line."""
+    columns: dict[str, list[str]] = {}
+    for line in filter(str.strip, text.splitlines()):
+        column, colon, levels = line.partition(":")
+        if not colon or not column.strip() or not _names(levels):
+            raise _invalid("fed.error.categorical", "bad_categorical", line=line.strip())
+        columns[column.strip()] = _names(levels)
+    return columns
+
+
+def _noise(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise _invalid("fed.error.noise", "bad_noise_multiplier", value=text) from None
+
+
+def _create(form: dict[str, Any], data_dir) -> dict[str, Any]:
+    """The service's create call with what the operator typed (the API's body, the CLI's options)."""
+    schema = Schema(
+        form["target"], form["positive"], _names(form["features"]), _categorical(form["categorical"])
+    )
+    return service.create_federation(
+        form["name"],
+        form["family"],
+        schema,
+        strategy=form["strategy"],
+        address=form["address"],
+        secure_aggregation=form["secure_aggregation"],
+        dp_noise_multiplier=_noise(form["dp_noise"]),
+        data_dir=data_dir,
+    )
+
+
+@router.post("/federations", response_class=HTMLResponse)
+def create_federation(
+    page: UserPage,
+    name: Annotated[str, Form()] = "",
+    family: Annotated[str, Form()] = "",
+    target: Annotated[str, Form()] = "",
+    positive: Annotated[str, Form()] = "",
+    features: Annotated[str, Form()] = "",
+    categorical: Annotated[str, Form()] = "",
+    strategy: Annotated[str, Form()] = "trees",
+    secure_aggregation: Annotated[bool, Form()] = False,
+    dp_noise: Annotated[str, Form()] = "",
+    address: Annotated[str, Form()] = "",
+) -> Response:
+    """Operator: create a federation; a refused form comes back with its message and what was typed."""
+    page.principal.require_operator()
+    form = {
+        "name": name.strip(),
+        "family": family,
+        "target": target.strip(),
+        "positive": positive.strip(),
+        "features": features,
+        "categorical": categorical,
+        "strategy": strategy,
+        "secure_aggregation": secure_aggregation,
+        "dp_noise": dp_noise.strip(),
+        "address": address.strip(),
+    }
+    try:
+        fed = _create(form, page.settings.data_dir)
+    except SandanError as exc:
+        return _operator_page(page, form, error=exc.message(page.lang), status_code=exc.status)
+    return RedirectResponse(f"/federations?created={fed['id']}#federation-{fed['id']}", status_code=303)

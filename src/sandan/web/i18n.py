@@ -900,9 +900,73 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "fed.none": ("No federation for your process family yet.", "귀사 공정 계열의 연합이 아직 없습니다."),
     "fed.none_operator": (
-        "No federation yet: create one on the server with the command sandan federate create, or through the API "
-        "(POST /api/v1/federations).",
-        "연합이 아직 없습니다: 서버에서 sandan federate create 명령으로, 또는 API(POST /api/v1/federations)로 만드세요.",
+        "No federation yet: create the first one with the form “New federation” above (the command sandan "
+        "federate create and the API POST /api/v1/federations do the same).",
+        "연합이 아직 없습니다: 위의 ‘새 연합 만들기’ 양식으로 첫 연합을 만드세요(sandan federate create 명령이나 "
+        "API POST /api/v1/federations로도 만들 수 있습니다).",
+    ),
+    "fed.new": ("New federation", "새 연합 만들기"),
+    "fed.new_intro": (
+        "One federation per process family: companies of that family join it with their own key and train one "
+        "model together; their rows never leave them.",
+        "연합은 공정 계열별로 만듭니다. 그 계열의 회원사가 자기 키로 참여해 하나의 모델을 함께 학습하며, 데이터는 "
+        "각 회사 밖으로 나가지 않습니다.",
+    ),
+    "fed.name": ("Name", "이름"),
+    "fed.family_choose": ("— choose a family —", "— 공정 계열 선택 —"),
+    "fed.target_field": ("Target (the column learned)", "예측 대상 (학습할 열)"),
+    "fed.positive": ("Its positive class", "양성 값"),
+    "fed.target_hint": (
+        "Usually result with positive class ng (a defective part); a measured characteristic or defect_type works "
+        "too.",
+        "보통 result와 양성 값 ng(불량품)입니다. 측정 항목이나 defect_type도 쓸 수 있습니다.",
+    ),
+    "fed.features": ("Features (the model's inputs)", "특징 열 (모델 입력)"),
+    "fed.features_hint": (
+        "Numeric process parameters as they are named in the members' part records, separated by commas, e.g. "
+        "melt_temp, hold_pressure, cycle_time. Every member must record them.",
+        "회원사 생산 실적에 기록된 이름 그대로의 수치 공정 변수를 쉼표로 구분해 적으세요. 예: melt_temp, "
+        "hold_pressure, cycle_time. 모든 회원사가 기록하고 있어야 합니다.",
+    ),
+    "fed.categorical": ("Categorical features (optional)", "범주형 특징 열 (선택)"),
+    "fed.categorical_hint": (
+        "One column per line with its values: material: PP, ABS",
+        "한 줄에 열 하나와 그 값들: material: PP, ABS",
+    ),
+    "fed.more": ("Strategy, privacy and server address", "학습 방식, 프라이버시, 서버 주소"),
+    "fed.strategy.tree-bagging": ("tree bagging (each company's trees)", "트리 배깅 (회원사별 트리)"),
+    "fed.secure_aggregation": (
+        "Secure aggregation for FedAvg/FedProx (the server sees only the mean update; always on for trees)",
+        "FedAvg/FedProx 보안 집계 (서버는 평균 갱신만 봄; 트리 방식은 항상 켜짐)",
+    ),
+    "fed.dp_noise": (
+        "Differential privacy noise σ (FedAvg/FedProx, optional)",
+        "차분 프라이버시 잡음 σ (FedAvg/FedProx, 선택)",
+    ),
+    "fed.dp_hint": (
+        "A number above 0 up to 100, e.g. 1.0; the run reports ε. Leave empty for none.",
+        "0 초과 100 이하의 수, 예: 1.0. 학습 결과에 ε가 표시됩니다. 쓰지 않으려면 비워 두세요.",
+    ),
+    "fed.address": (
+        "Server address for members (host:port, optional)",
+        "회원사가 접속할 서버 주소 (host:port, 선택)",
+    ),
+    "fed.address_hint": (
+        "Only for training over the network (sandan federate serve); simulation needs none.",
+        "네트워크 학습(sandan federate serve)에만 필요합니다. 시뮬레이션에는 필요 없습니다.",
+    ),
+    "fed.create": ("Create federation", "연합 만들기"),
+    "fed.created": (
+        "Federation {name} created. Companies of its process family can now join it (sandan federate join).",
+        "연합 {name}을(를) 만들었습니다. 해당 공정 계열 회원사가 이제 참여할 수 있습니다(sandan federate join).",
+    ),
+    "fed.error.categorical": (
+        "Categorical features: write each line as column: value, value (this line is not: {line}).",
+        "범주형 특징 열은 줄마다 열: 값, 값 형식으로 적어 주세요(이 줄이 맞지 않습니다: {line}).",
+    ),
+    "fed.error.noise": (
+        "The differential privacy noise must be a number, e.g. 1.0, or empty (got {value}).",
+        "차분 프라이버시 잡음은 1.0 같은 수이거나 비어 있어야 합니다(입력: {value}).",
     ),
     "fed.family": ("Process family", "공정 계열"),
     "fed.status": ("Status", "상태"),
@@ -910,8 +974,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.status.trained": ("trained", "학습 완료"),
     "fed.strategy": ("Strategy", "학습 방식"),
     "fed.strategy.trees": (
-        "federated gradient boosting (tree bagging)",
-        "연합 그래디언트 부스팅 (트리 배깅)",
+        "federated gradient boosting (trees grown on histograms summed across companies)",
+        "연합 그래디언트 부스팅 (회원사 히스토그램 합으로 트리 생성)",
     ),
     "fed.strategy.fedavg": ("FedAvg (logistic model)", "FedAvg (로지스틱 모델)"),
     "fed.strategy.fedprox": ("FedProx (logistic model)", "FedProx (로지스틱 모델)"),

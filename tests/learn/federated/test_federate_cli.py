@@ -55,3 +55,11 @@ def test_create_join_status(tmp_path):
     r = _cli(tmp_path, "federate", "status", "--federation", fid)
     assert r.returncode == 0, r.stderr
     assert list(json.loads(r.stdout)["members"]) == ["moulder"]
+
+
+def test_a_federation_for_an_unknown_family_is_refused_with_the_families_named(tmp_path):
+    r = _cli(
+        tmp_path, "federate", "create", "--name", "용접", "--family", "welding", "--feature", "current_a"
+    )
+    assert r.returncode == 2 and "welding" in r.stderr and "injection" in r.stderr, r.stderr
+    assert "Traceback" not in r.stderr

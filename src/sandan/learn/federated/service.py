@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound
+from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFamily
 from sandan.learn import catalogue
 from sandan.learn.catalogue import family_of
 from sandan.learn.federated.client import Schema
@@ -78,6 +78,28 @@ def create_federation(
     `secure_aggregation` runs every FedAvg/FedProx update round as SecAgg+ (the server learns only the mean; the
     "trees" strategy sums its histograms that way always); `dp_noise_multiplier` (σ, in units of the clip C = 1)
     adds differential privacy to FedAvg/FedProx and reports ε."""
+    if not name.strip() or len(name) > 80:
+        raise InvalidInput(
+            "give the federation a name of 1-80 characters",
+            "연합 이름을 1-80자로 적어 주세요",
+            code="bad_name",
+            field="name",
+        )
+    families = [f.value for f in ProcessFamily]
+    if family not in families:
+        raise InvalidInput(
+            f"family must be one of {', '.join(families)}, not {family!r}",
+            f"공정 계열은 {', '.join(families)} 중 하나여야 합니다 ({family!r}은(는) 없습니다)",
+            code="bad_family",
+            field="family",
+        )
+    if not schema.target.strip() or not schema.positive.strip():
+        raise InvalidInput(
+            "name the target column the federation learns and its positive class, e.g. result and ng",
+            "연합이 학습할 예측 대상 열과 그 양성 값을 적어 주세요. 예: result, ng",
+            code="no_target",
+            field="target",
+        )
     if strategy not in STRATEGIES:
         raise InvalidInput(
             f"strategy must be one of {', '.join(STRATEGIES)}",
