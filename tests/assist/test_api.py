@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
 from sandan.accounts import issue_token
 from sandan.api import create_app
-from sandan.web.shell import SESSION_COOKIE
+from sandan.web.shell import LANG_COOKIE, SESSION_COOKIE
 
 D = "daesung-plastics"
 
@@ -142,3 +144,34 @@ def test_the_pages_render_for_the_companys_user(world, client):
 def test_fixture_documents_exist_in_both_languages():
     names = [p.name for p in (Path(__file__).parent / "docs").iterdir()]
     assert any(n.endswith(".pdf") for n in names) and any(n.endswith(".docx") for n in names)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "header"),
+    [
+        ("ko", "오늘 설비별 OEE 알려줘", "시간 가동률"),
+        ("en", "What is the OEE of each machine today?", "Availability"),
+    ],
+)
+def test_the_answer_page_shows_labelled_percentages_and_plant_local_times(
+    world, client, monkeypatch, lang, question, header
+):
+    from sandan.assist.assistant import Assistant
+    from sandan.web import assist as assist_pages
+
+    # the page's own assistant, on the clock of the world's history (so the window has data to show)
+    monkeypatch.setattr(
+        assist_pages, "_assistant", lambda page, cid: Assistant(page.store, cid, page.settings, now=world.now)
+    )
+    token = issue_token(world.store, world.store.user_for_login("daesung")[0], kind="session")
+    client.cookies.set(SESSION_COOKIE, token)
+    client.cookies.set(LANG_COOKIE, lang)
+    try:
+        page = client.get(f"/companies/{D}/assist", params={"q": question}).text
+    finally:
+        client.cookies.clear()
+    assert f'<th data-key="availability">{header}</th>' in page and ">effectiveness<" not in page
+    assert re.search(r'<td class="num">[1-9]\d?\.\d %</td>', page)  # a ratio reads as a percentage
+    citations = page[page.index('id="citations"') :]
+    plant_now = world.now.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M")  # the site's zone
+    assert f"end={plant_now} KST" in citations and "+00:00" not in citations

@@ -17,6 +17,7 @@ from typing import Any
 from sandan.assist import safety
 from sandan.assist.intent import FALLBACK, AssetNames, route
 from sandan.assist.llm import ChatBackend, LlmUnavailable
+from sandan.assist.present import local_time, present_chart, present_citation, present_table
 from sandan.assist.registry import (
     ToolContext,
     ToolOutput,
@@ -141,7 +142,11 @@ def _system_prompt(ctx: ToolContext, names: AssetNames, lang: str) -> str:
     return (
         "You are sandan's manufacturing assistant for one factory (company "
         f"{ctx.company_id}). Answer in {language}, briefly, for a plant engineer. Current time (UTC): "
-        f"{ctx.now.isoformat(timespec='minutes')}. Machines: {machines}.\n"
+        f"{ctx.now.isoformat(timespec='minutes')}; at the plant: {local_time(ctx.now, ctx.zone)} "
+        f"({ctx.zone}). Machines: {machines}.\n"
+        "Tool results are exact raw values: ratios are fractions (0.153), fields ending in _s are seconds, times are "
+        "UTC. Write them for people: ratios as percentages (15.3 %), seconds as hours and minutes, times on the "
+        "plant's clock with its zone, names instead of column ids.\n"
         "Rules: take every number from a tool result and never invent one; cite the tools and documents you used "
         "as [tool name] or [file p.N]; for questions about standards or procedures call search_documents; "
         "never suggest a process setting outside the machine limits that process_settings reports; a change to a "
@@ -199,15 +204,18 @@ class Assistant:
         except SandanError as exc:
             step["error"] = {"code": exc.code, "en": exc.en, "ko": exc.ko}
             # The refusal is an answer too: cite what was called, with which arguments.
-            step["citations"] = [
-                {
-                    "kind": "tool",
-                    "label": name,
-                    "function": t.calls,
-                    "arguments": plain(arguments),
-                    "refused": exc.code,
-                }
-            ]
+            step["citations"] = self._shown(
+                [
+                    {
+                        "kind": "tool",
+                        "label": name,
+                        "function": t.calls,
+                        "arguments": plain(arguments),
+                        "refused": exc.code,
+                    }
+                ],
+                lang,
+            )
             return step
         step.update(
             summary=out.summary.get(lang, out.summary.get("en", "")),
@@ -218,15 +226,28 @@ class Assistant:
             chart=plain(out.chart),
             passages=out.passages,
             recommendations=plain(out.recommendations),
-            citations=[c.to_dict() for c in out.citations],
+            citations=self._shown([c.to_dict() for c in out.citations], lang),
             writes=t.writes,
             for_model=out.for_model(),
+            # what a person reads: labels, percentages, durations, local times (the raw values stay above)
+            display={
+                "table": present_table(
+                    out.table, out.columns, lang, self.ctx.zone, labels=out.labels, names=out.names
+                ),
+                "chart": present_chart(
+                    out.chart, out.table, lang, self.ctx.zone, labels=out.labels, names=out.names
+                ),
+            },
         )
         if t.writes and out.pending:
             step["pending"] = self.pending.add(
                 self.ctx.company_id, out.pending["tool"], out.pending["arguments"]
             )
         return step
+
+    def _shown(self, citations: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+        """Citations with the line a person reads (times on the plant's clock) next to their raw arguments."""
+        return [{**c, "text": present_citation(c, lang, self.ctx.zone)} for c in citations]
 
     def confirm(self, action_id: str, user_id: str) -> dict[str, Any]:
         """A person accepts a pending action: only now does the write tool's effect happen."""

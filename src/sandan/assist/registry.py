@@ -95,6 +95,15 @@ class ToolContext:
     settings: Settings
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     lang: str = "ko"
+    _zone: str | None = field(default=None, repr=False)
+
+    @property
+    def zone(self) -> str:
+        """The plant's time zone (its site's; the platform's display zone when no site names one)."""
+        if self._zone is None:
+            sites = self.store.list_sites(self.company_id)
+            self._zone = next((s.timezone for s in sites if s.timezone), self.settings.display_timezone)
+        return self._zone
 
     def window(self, period: str | None) -> Window:
         return resolve_period(period, self.now)
@@ -156,6 +165,8 @@ class ToolOutput:
     recommendations: list[dict[str, Any]] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     pending: dict[str, Any] | None = None
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # column → {"en": …, "ko": …}
+    names: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # column → code → {"en", "ko"}
 
     def for_model(self, max_rows: int = 30) -> str:
         """A compact JSON text of the result for a language model (tables cut to `max_rows`)."""
@@ -349,12 +360,6 @@ def frame_rows(frame: pd.DataFrame, columns: list[str] | None = None, limit: int
 
 def call_citation(t_name: str, function: str, arguments: dict[str, Any], rows: int | None = None) -> Citation:
     return Citation(kind="tool", label=t_name, function=function, arguments=plain(arguments), rows=rows)
-
-
-def pct(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{100 * float(value):.1f} %"
 
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")

@@ -15,10 +15,16 @@ from sandan.assist.registry import (
     id_arg,
     tool,
 )
+from sandan.assist.tools.process import parameter_names
 from sandan.domain import InvalidInput
 from sandan.learn import Classifier
 
 TIME_BUDGET_S = 4.0
+LABELS = {
+    "feature": {"en": "Process parameter", "ko": "공정 변수"},
+    "mean_abs_contribution": {"en": "Mean |SHAP|", "ko": "평균 |SHAP|"},
+    "share": {"en": "Share of importance", "ko": "중요도 비율"},
+}
 MAX_ROWS = 4000
 
 
@@ -55,6 +61,8 @@ def defect_drivers_tool(ctx: ToolContext, machine_id: str, period: str | None = 
     importance = model.explain(sample).importance()
     cols, rows = frame_rows(importance)
     top = [r["feature"] for r in rows[:3]]
+    names = parameter_names(ctx, machine_id)
+    named = {lang: ", ".join(names.get(f, {}).get(lang, f) for f in top) for lang in ("en", "ko")}
     args = {
         "start": w.start,
         "end": w.end,
@@ -65,11 +73,13 @@ def defect_drivers_tool(ctx: ToolContext, machine_id: str, period: str | None = 
     return ToolOutput(
         facts={"top_parameters": top},
         summary={
-            "en": f"Parameters that drive scrap on {machine_id}, {w.label('en')}: {', '.join(top)}",
-            "ko": f"{machine_id} 불량에 영향이 큰 공정 변수, {w.label('ko')}: {', '.join(top)}",
+            "en": f"Parameters that drive scrap on {machine_id}, {w.label('en')}: {named['en']}",
+            "ko": f"{machine_id} 불량에 영향이 큰 공정 변수, {w.label('ko')}: {named['ko']}",
         },
         table=rows,
         columns=cols,
+        labels=LABELS,
+        names={"feature": names},
         chart={
             "kind": "bar",
             "x": [r["feature"] for r in rows],

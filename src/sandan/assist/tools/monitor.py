@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from sandan import monitor
+from sandan.assist.present import duration, number, pct
 from sandan.assist.registry import (
     LINE_SCHEMA,
     MACHINE_SCHEMA,
@@ -18,13 +19,13 @@ from sandan.assist.registry import (
     call_citation,
     frame_rows,
     id_arg,
-    pct,
     plain,
     tool,
 )
 from sandan.domain import InvalidInput, SandanError
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.monitor.codes import CodeTable, company_codes
+from sandan.monitor.labels import OEE_STATUS
 
 _SCOPE = {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
 
@@ -121,11 +122,13 @@ def oee_tool(
             "en": f"OEE of {where}, {w.label('en')}: {pct(facts['oee'])} (availability {pct(facts['availability'])}, "
             f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])})",
             "ko": f"{_where(machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
-            f"(가동률 {pct(facts['availability'])}, 성능 {pct(facts['effectiveness'])}, 품질 {pct(facts['quality'])})",
+            f"(시간 가동률 {pct(facts['availability'])}, 성능 가동률 {pct(facts['effectiveness'])}, "
+            f"양품률 {pct(facts['quality'])})",
         },
         table=rows,
         columns=cols,
         chart=chart,
+        names={"oee_status": OEE_STATUS},
         citations=[call_citation("oee", "sandan.monitor.oee", args, len(rows))],
     )
 
@@ -180,9 +183,9 @@ def defect_rate_tool(
         facts=facts,
         summary={
             "en": f"Defect rate of {_where(machine_id, line_id, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
-            f"({facts['scrap_qty'] or 0:.0f} scrap of {facts['produced_qty'] or 0:.0f} produced)",
+            f"({number(facts['scrap_qty'] or 0)} scrap of {number(facts['produced_qty'] or 0)} produced)",
             "ko": f"{_where(machine_id, line_id, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
-            f"(생산 {facts['produced_qty'] or 0:.0f}개 중 불량 {facts['scrap_qty'] or 0:.0f}개)",
+            f"(생산 {number(facts['produced_qty'] or 0)}개 중 불량 {number(facts['scrap_qty'] or 0)}개)",
         },
         table=rows,
         columns=cols,
@@ -242,9 +245,13 @@ def defect_pareto_tool(
         facts=facts,
         summary={
             "en": f"Top defect of {_where(machine_id, line_id, 'en')}, {w.label('en')}: "
-            + (f"{top['label_en']} ({top['scrap_qty']:.0f}, {pct(top['share'])})" if top else none["en"]),
+            + (f"{top['label_en']} ({number(top['scrap_qty'])}, {pct(top['share'])})" if top else none["en"]),
             "ko": f"{_where(machine_id, line_id, 'ko')} 주요 불량, {w.label('ko')}: "
-            + (f"{top['label_ko']} ({top['scrap_qty']:.0f}개, {pct(top['share'])})" if top else none["ko"]),
+            + (
+                f"{top['label_ko']} ({number(top['scrap_qty'])}개, {pct(top['share'])})"
+                if top
+                else none["ko"]
+            ),
         },
         table=rows,
         columns=cols,
@@ -297,13 +304,18 @@ def downtime_pareto_tool(
         if k in top:
             facts["top_time_s"] = top[k]
     args = {"start": w.start, "end": w.end, "states": states, **scope}
+
+    def largest(lang: str) -> str:
+        name = top.get(f"label_{lang}") or reason
+        return f"{name} ({duration(facts.get('top_time_s'), lang)}, {pct(top.get('share'))})"
+
     return ToolOutput(
         facts=facts,
         summary={
             "en": f"Largest downtime reason of {_where(machine_id, line_id, 'en')}, {w.label('en')}: "
-            + (f"{reason} ({pct(top.get('share'))})" if top else "no downtime recorded"),
+            + (largest("en") if top else "no downtime recorded"),
             "ko": f"{_where(machine_id, line_id, 'ko')} 최대 비가동 사유, {w.label('ko')}: "
-            + (f"{reason} ({pct(top.get('share'))})" if top else "기록된 비가동이 없습니다"),
+            + (largest("ko") if top else "기록된 비가동이 없습니다"),
         },
         table=rows,
         columns=cols,
@@ -317,6 +329,20 @@ def _characteristics(ctx: ToolContext, machine_id: str, w) -> list[str]:
         return []
     raw = recent.column("measures")[0].as_py()
     return sorted(json.loads(raw)) if raw else []
+
+
+#: The SPC table's columns as people call them (the monitor names none of these).
+SPC_LABELS = {
+    "characteristic": {"en": "Characteristic", "ko": "측정 특성"},
+    "in_control": {"en": "In control", "ko": "관리 상태 정상"},
+    "violations": {"en": "Rule violations", "ko": "규칙 위반 수"},
+    "rules": {"en": "Rules broken", "ko": "위반 규칙"},
+    "center": {"en": "Centre line", "ko": "중심선"},
+    "lcl": {"en": "Lower control limit", "ko": "관리 하한(LCL)"},
+    "ucl": {"en": "Upper control limit", "ko": "관리 상한(UCL)"},
+    "last_value": {"en": "Last value", "ko": "최근 값"},
+    "points": {"en": "Points", "ko": "점 수"},
+}
 
 
 @tool(
@@ -389,17 +415,8 @@ def spc_status_tool(
             + (f" ({', '.join(out)})" if out else ""),
         },
         table=rows,
-        columns=[
-            "characteristic",
-            "in_control",
-            "violations",
-            "rules",
-            "center",
-            "lcl",
-            "ucl",
-            "last_value",
-            "points",
-        ],
+        columns=list(SPC_LABELS),
+        labels=SPC_LABELS,
         citations=citations
         or [call_citation("spc_status", "sandan.monitor.measurement_chart", {"machine_ids": [machine_id]})],
     )

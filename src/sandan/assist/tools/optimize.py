@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sandan.assist.present import pct
 from sandan.assist.registry import (
     LINE_SCHEMA,
     MACHINE_SCHEMA,
@@ -14,11 +15,27 @@ from sandan.assist.registry import (
     ToolOutput,
     call_citation,
     id_arg,
-    pct,
     plain,
     tool,
 )
 from sandan.optimize.service import ROOT_CAUSE_BASELINE_DAYS, recommend_for_machine, root_cause_for
+
+#: Column names of the recommendation's and the root cause's tables as people call them.
+LABELS = {
+    "name": {"en": "Setting / factor", "ko": "조건 / 요인"},
+    "recommended": {"en": "Recommended", "ko": "권장"},
+    "change": {"en": "Change", "ko": "변화량"},
+    "fixed": {"en": "Held", "ko": "고정"},
+    "observed_min": {"en": "Observed min", "ko": "관측 최소"},
+    "observed_max": {"en": "Observed max", "ko": "관측 최대"},
+    "extrapolated": {"en": "Beyond the data", "ko": "데이터 밖"},
+    "kind": {"en": "Kind", "ko": "종류"},
+    "test": {"en": "Test", "ko": "검정"},
+    "p_value": {"en": "p-value", "ko": "p값"},
+    "p_adjusted": {"en": "p (Holm-adjusted)", "ko": "p (홀름 보정)"},
+    "effect": {"en": "Effect size", "ko": "효과 크기"},
+    "effect_name": {"en": "Effect measure", "ko": "효과 지표"},
+}
 
 _DAYS = {
     "last_hour": 1 / 24,
@@ -60,7 +77,13 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
         }
         for c in changed
     ]
-    moves = ", ".join(f"{c['name']} {c['current']:.4g}→{c['recommended']:.4g}" for c in changed) or "—"
+    moves = {
+        lang: ", ".join(
+            f"{rec.label(c['name'], lang)} {c['current']:.4g}→{c['recommended']:.4g}" for c in changed
+        )
+        or "—"
+        for lang in ("en", "ko")
+    }
     now_rate, expected = rec.current_defect_rate, rec.expected_defect_rate
     lo, hi = rec.expected_interval
     args = {"machine_id": machine_id, "days": days, "end": ctx.now, "seed": 0}
@@ -75,13 +98,15 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
             "extrapolation": rec.extrapolation,
         },
         summary={
-            "en": f"Recommended for {machine_id}: {moves}. Predicted defect rate {pct(now_rate)} → {pct(expected)} "
+            "en": f"Recommended for {machine_id}: {moves['en']}. Predicted defect rate {pct(now_rate)} → {pct(expected)} "
             f"(likely {pct(lo)}–{pct(hi)}).{why['en']} Apply only after a person confirms.",
-            "ko": f"{machine_id} 권장 조건: {moves}. 예측 불량률 {pct(now_rate)} → {pct(expected)} "
+            "ko": f"{machine_id} 권장 조건: {moves['ko']}. 예측 불량률 {pct(now_rate)} → {pct(expected)} "
             f"(범위 {pct(lo)}–{pct(hi)}).{why['ko']} 담당자가 확인한 뒤에만 적용하세요.",
         },
         table=rows,
         columns=list(rows[0]) if rows else [],
+        labels=LABELS,
+        names={"name": rec.labels},
         recommendations=recs,
         citations=[
             call_citation(
@@ -122,6 +147,7 @@ def root_cause_tool(
     for r in rows:
         r.pop("detail", None)
     top = [r["name"] for r in rows[:3]]
+    named = {lang: ", ".join(found.label(n, lang) for n in top) or "—" for lang in ("en", "ko")}
     args = {
         "start": start,
         "bad": [w.start, w.end],
@@ -134,12 +160,14 @@ def root_cause_tool(
         facts={"top_factors": top, "rate_bad": found.rate_bad, "rate_good": found.rate_good},
         summary={
             "en": f"Scrap of {where}: {pct(found.rate_bad)} in the {w.label('en')} against {pct(found.rate_good)} in "
-            f"the week before; most associated: {', '.join(top) or '—'}",
+            f"the week before; most associated: {named['en']}",
             "ko": f"{where} 불량률: {w.label('ko')} {pct(found.rate_bad)}, 그 전 일주일 {pct(found.rate_good)}; "
-            f"연관성이 큰 요인: {', '.join(top) or '—'}",
+            f"연관성이 큰 요인: {named['ko']}",
         },
         table=rows,
         columns=list(rows[0]) if rows else [],
+        labels=LABELS,
+        names={"name": found.labels},
         citations=[
             call_citation(
                 "root_cause", "sandan.optimize.service.root_cause_for", args, found.n_good + found.n_bad

@@ -36,6 +36,25 @@ def machine_limits(ctx: ToolContext, machine_id: str) -> dict[str, tuple[float, 
         return {}
 
 
+def parameter_names(ctx: ToolContext, machine_id: str) -> dict[str, dict[str, str]]:
+    """A machine's process parameters as people call them (its process model's labels; none without a model)."""
+    try:
+        model = model_of(ctx, machine_id)
+    except InvalidInput:
+        return {}
+    return {p.name: {"en": p.label_en, "ko": p.label_ko} for p in model.PARAMETERS}
+
+
+#: The settings table's columns as people call them.
+LABELS = {
+    "parameter": {"en": "Setting", "ko": "공정 조건"},
+    "nominal": {"en": "Nominal", "ko": "기준"},
+    "window_min": {"en": "Process window min", "ko": "공정 범위 하한"},
+    "window_max": {"en": "Process window max", "ko": "공정 범위 상한"},
+    "away_from_nominal": {"en": "Away from nominal", "ko": "기준 이탈"},
+}
+
+
 @tool(
     "process_settings",
     en="A machine's current process settings (latest part record) against the process window, the nominal "
@@ -86,17 +105,25 @@ def process_settings_tool(ctx: ToolContext, machine_id: str) -> ToolOutput:
                     "source": "process model nominal / 공정 모델 기준 조건",
                 }
             )
-    listed = ", ".join(f"{r['parameter']} {r['current']}→{r['value']} {r['unit']}" for r in recs) or "—"
+    names = parameter_names(ctx, machine_id)
+    listed = {
+        lang: ", ".join(
+            f"{names[r['parameter']][lang]} {r['current']}→{r['value']} {r['unit']}" for r in recs
+        )
+        or "—"
+        for lang in ("en", "ko")
+    }
     return ToolOutput(
         facts={"away_from_nominal": [r["parameter"] for r in recs], "model": model.__name__},
         summary={
-            "en": f"Settings of {machine_id} away from the process model's nominal: {listed}. "
+            "en": f"Settings of {machine_id} away from the process model's nominal: {listed['en']}. "
             "Change them only after checking the work standard; a change needs a person's confirmation.",
-            "ko": f"{machine_id}의 공정 모델 기준 조건에서 벗어난 설정: {listed}. "
+            "ko": f"{machine_id}의 공정 모델 기준 조건에서 벗어난 설정: {listed['ko']}. "
             "작업표준을 확인한 뒤에만 바꾸세요. 변경은 담당자 확인이 필요합니다.",
         },
         table=[plain(r) for r in rows],
         columns=list(rows[0]) if rows else [],
+        labels=LABELS,
         recommendations=recs,
         citations=[
             call_citation(

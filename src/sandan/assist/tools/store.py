@@ -18,6 +18,25 @@ from sandan.assist.registry import (
 )
 from sandan.domain import NotFound
 
+#: Column names of these tools' tables as people call them.
+LABELS = {
+    "family": {"en": "Process", "ko": "공정"},
+    "model": {"en": "Model", "ko": "모델"},
+    "ideal_cycle_time_s": {"en": "Ideal cycle time", "ko": "이론 사이클 타임"},
+    "bucket": {"en": "From", "ko": "구간 시작"},
+    "avg": {"en": "Average", "ko": "평균"},
+    "min": {"en": "Minimum", "ko": "최소"},
+    "max": {"en": "Maximum", "ko": "최대"},
+    "count": {"en": "Readings", "ko": "측정 수"},
+    "id": {"en": "Record", "ko": "레코드"},
+    "received_at": {"en": "Received", "ko": "수신 시각"},
+    "source": {"en": "Source", "ko": "출처"},
+    "kind": {"en": "Kind", "ko": "종류"},
+    "reason_code": {"en": "Reason code", "ko": "사유 코드"},
+    "reason_en": {"en": "Reason", "ko": "사유"},
+    "reason_ko": {"en": "Reason", "ko": "사유"},
+}
+
 
 @tool(
     "list_machines",
@@ -48,6 +67,7 @@ def list_machines_tool(ctx: ToolContext, line_id: str | None = None) -> ToolOutp
         summary={"en": f"{len(machines)} machines: {ids}", "ko": f"설비 {len(machines)}대: {ids}"},
         table=rows,
         columns=list(rows[0]) if rows else [],
+        labels=LABELS,
         citations=[call_citation("list_machines", "Store.list_machines", {"line_id": line_id}, len(rows))],
     )
 
@@ -112,6 +132,7 @@ def readings_tool(
         },
         table=rows,
         columns=["bucket", "signal", "avg", "min", "max", "count"],
+        labels=LABELS,
         chart={"kind": "line", "x": sorted({r["bucket"] for r in rows}), "series": series} if rows else None,
         citations=[call_citation("readings", "Store.aggregate_readings", args, len(rows))],
     )
@@ -145,6 +166,7 @@ def recent_quarantine_tool(ctx: ToolContext, limit: int = 20) -> ToolOutput:
         summary={"en": f"{total} records open in quarantine", "ko": f"격리함에 미처리 레코드 {total}건"},
         table=rows,
         columns=list(rows[0]) if rows else [],
+        labels=LABELS,
         citations=[
             call_citation(
                 "recent_quarantine", "Store.list_quarantine", {"status": "open", "limit": limit}, len(rows)

@@ -20,11 +20,26 @@ from sandan.assist.registry import (
 from sandan.domain import InvalidInput, NotFound
 from sandan.twin.experiments import compare
 from sandan.twin.line import line_from_store, load_line
+from sandan.twin.sim import LABELS as KPI_LABELS
 
 REPLICATIONS = 5
 HORIZON_S = 8 * 3600.0
 WARMUP_S = 1800.0
 SHIFT_H = 8.0
+KPIS = ("throughput_per_h", "lead_time_s", "wip")  # the columns of Comparison.table()
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """The comparison's columns as people call them: the twin's own KPI labels, and each one's difference."""
+    out = {
+        "scenario": {"en": "Scenario", "ko": "시나리오"},
+        "bottleneck": {"en": "Bottleneck", "ko": "병목"},
+    }
+    for k in KPIS:
+        en, ko = KPI_LABELS[k]
+        out[k] = {"en": en, "ko": ko}
+        out[f"{k}_vs_baseline"] = {"en": f"{en} — change", "ko": f"{ko} — 변화"}
+    return out
 
 
 @tool(
@@ -96,13 +111,11 @@ def twin_what_if_tool(
         seed=0,
         backend="serial",
     )
-    rows = [
-        {
-            k: (f"{v['mean']:.1f} ± {v['half_width']:.1f}" if isinstance(v, dict) and "mean" in v else v)
-            for k, v in r.items()
-        }
-        for r in plain(result.table())
-    ]
+    # each KPI stays its estimate (mean, 95 % half width, …): a page shows 'mean ± half width'
+    rows = plain(result.table(KPIS))
+    columns = ["scenario", "bottleneck"]
+    for k in KPIS:
+        columns += [k] + ([f"{k}_vs_baseline"] if any(f"{k}_vs_baseline" in r for r in rows) else [])
     diff = result.difference(change, "throughput_per_h").to_dict()
     before = result.results["baseline"].line["throughput_per_h"].to_dict()
     args = {
@@ -128,6 +141,8 @@ def twin_what_if_tool(
             f"(트윈, 반복 {REPLICATIONS}회)",
         },
         table=rows,
-        columns=list(rows[0]) if rows else [],
+        columns=columns,
+        labels=_labels(),
+        names={"scenario": {"baseline": {"en": "as recorded", "ko": "현재 (기록 기준)"}, change: label}},
         citations=[call_citation("twin_what_if", "sandan.twin.experiments.compare", args, len(rows))],
     )

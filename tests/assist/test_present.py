@@ -1,0 +1,104 @@
+"""What a factory engineer reads in an answer: labelled columns, percentages, durations in hours and minutes,
+thousands separators and times on the plant's clock — while the language model still gets the exact raw values."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from sandan.assist.assistant import Assistant, PendingActions
+from sandan.assist.llm import ChatBackend
+from sandan.assist.present import duration, local_time, number, pct
+from sandan.domain import Company, Site
+from sandan.settings import Settings
+from sandan.store import open_store
+from tests.assist.scripted_llm import Turn
+
+D = "daesung-plastics"
+PERCENT = re.compile(r"^-?[\d,]+\.\d{1,2} %$")
+
+
+def _assistant(world, **kw) -> Assistant:
+    return Assistant(world.store, D, world.settings, now=world.now, pending=PendingActions(), **kw)
+
+
+def _column(step, key):
+    """The header and the shown cells of one column of a step's table."""
+    table = step["display"]["table"]
+    i = [h["key"] for h in table["headers"]].index(key)
+    return table["headers"][i]["label"], [row[i]["text"] for row in table["rows"]]
+
+
+def _plant_time(when: datetime) -> str:
+    return when.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M") + " KST"
+
+
+@pytest.mark.parametrize(
+    ("lang", "availability", "run_time"),
+    [("ko", "시간 가동률", "가동 시간"), ("en", "Availability", "Run time")],
+)
+def test_an_oee_answer_from_the_model_shows_labels_and_percentages_and_the_model_reads_raw_values(
+    world, llm, lang, availability, run_time
+):
+    llm.script = [Turn(tool_calls=[("oee", json.dumps({"by": "machine"}))]), Turn(content="OEE [oee].")]
+    backend = ChatBackend(llm.base_url, "scripted", "", timeout_s=10.0, max_retries=0)
+    answer = _assistant(world, backend=backend).ask("설비별 OEE", lang)
+    step = answer.steps[0]
+    header, cells = _column(step, "availability")
+    assert header == availability and all(PERCENT.match(c) for c in cells)
+    raw = [r["availability"] for r in step["table"][: len(cells)]]
+    assert cells == [pct(v) for v in raw] and all(0 <= v <= 1 for v in raw)  # the facts stay ratios
+    header, cells = _column(step, "run_time_s")
+    assert header == run_time and all("e+" not in c for c in cells)
+    assert "effectiveness" not in [h["label"] for h in step["display"]["table"]["headers"]]
+    # the model is handed the exact numbers, not the rounded text
+    sent = json.loads(llm.requests[1]["messages"][-1]["content"])
+    assert [r["availability"] for r in sent["rows"][: len(raw)]] == raw
+    assert "KST" in llm.requests[0]["messages"][0]["content"]
+    # the citation names the window on the plant's clock; the raw arguments stay UTC
+    cite = answer.citations[0]
+    assert cite["arguments"]["end"] == world.now.isoformat()
+    assert f"end={_plant_time(world.now)}" in cite["text"] and "+00:00" not in cite["text"]
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_downtime_reads_in_hours_and_minutes(world, lang):
+    step = _assistant(world).run_tool("downtime_pareto", {"period": "last_24h"}, lang)
+    header, cells = _column(step, "down_time_s")
+    raw = [r["down_time_s"] for r in step["table"]]
+    assert header == ("고장 정지 시간" if lang == "ko" else "Down time")  # the monitor's name, without '(s)'
+    long = [(v, c) for v, c in zip(raw, cells, strict=True) if v >= 3600]
+    assert long, "the world has an hour-long stop to show"
+    hours_minutes = r"^\d+시간 \d+분$" if lang == "ko" else r"^\d+ h \d+ min$"
+    assert all(re.match(hours_minutes, c) for _, c in long)
+    assert duration(long[0][0], lang) in step["summary"]  # the answer line says it the same way
+
+
+def test_durations_numbers_and_percentages_read_as_people_write_them():
+    assert duration(73_020, "ko") == "20시간 17분" and duration(73_020, "en") == "20 h 17 min"
+    assert duration(725, "ko") == "12분 5초" and duration(26.357, "en") == "26.4 s"
+    assert duration(-0.01, "en") == "0 s"
+    assert number(3231) == "3,231" and number(1178.0) == "1,178" and number(0.82371) == "0.8237"
+    assert number(73_000.5) == "73,000" and "e" not in number(1.23e-9)
+    assert pct(0.153) == "15.3 %" and pct(0.0004) == "0.04 %" and pct(None) == "—"
+
+
+def test_times_are_shown_in_the_zone_of_the_companys_site(tmp_path):
+    store = open_store("duckdb://:memory:")
+    try:
+        store.upsert_company(Company(id="berlin-parts", name="Berlin Parts"))
+        store.upsert_site(
+            "berlin-parts", Site(id="p1", company_id="berlin-parts", name="P1", timezone="Europe/Berlin")
+        )
+        now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+        a = Assistant(store, "berlin-parts", Settings(data_dir=tmp_path), now=now, use_llm=False)
+        step = a.run_tool("sql_query", {"sql": "SELECT 1 AS x", "period": "last_hour"}, "en")
+        assert "end=2026-01-15 13:00 CET" in step["citations"][0]["text"]
+        assert step["citations"][0]["arguments"]["end"] == now.isoformat()
+    finally:
+        store.close()
+    assert local_time("2026-07-01T00:00:00+00:00", "Asia/Ho_Chi_Minh") == "2026-07-01 07:00 UTC+07"
