@@ -93,4 +93,4 @@ def test_unknown_time_zone_of_a_site_is_422(world):
     err = assert_error(
         world.put("a-eng", f"{BASE}/sites/s3", json={"name": "S", "timezone": "Mars/Base"}), 422
     )
-    assert err["where"]["field"] == "body.timezone" and "Mars/Base" in err["message"]["ko"]
+    assert err["where"]["field"] == "timezone" and "Mars/Base" in err["message"]["ko"]

@@ -164,3 +164,15 @@ def test_a_company_code_table_from_an_excel_csv_and_a_calendar_from_yaml(tmp_pat
     assert "working_weekdays:\n- 0" in sandan(tmp_path, "company", "calendar", "acme").stdout
     done = sandan(tmp_path, "company", "calendar", "nope", str(calendar))
     assert done.returncode == 2 and "company 'nope' not found" in done.stderr
+
+
+def test_company_add_registers_a_member_and_refuses_the_same_id_twice(tmp_path):
+    r = sandan(tmp_path, "company", "add", "hanul-press", "--name", "한울프레스", "--family", "press")
+    assert r.returncode == 0, r.stderr
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        company = store.get_company("hanul-press")
+        assert (company.name, company.family.value) == ("한울프레스", "press")
+    r = sandan(tmp_path, "company", "add", "hanul-press", "--name", "다른 이름")
+    assert r.returncode == 2 and "already exists" in r.stderr and "이미 있습니다" in r.stderr
+    r = sandan(tmp_path, "company", "add", "bad id", "--name", "X")
+    assert r.returncode == 2 and "company id 'bad id'" in r.stderr and "Traceback" not in r.stderr

@@ -5,13 +5,12 @@ A child names its parent (a line its site, a machine its line); an unknown paren
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from sandan.accounts import audit
 from sandan.api.deps import ReadTenant, Tenant, WriteTenant, company_router, machine_or_404
+from sandan.collect import assets
 from sandan.domain import InvalidInput, Line, Machine, NotFound, ProcessFamily, Signal, Site
 
 router: APIRouter = company_router("assets")
@@ -24,15 +23,6 @@ class _In(BaseModel):
 class SiteIn(_In):
     name: str = Field(min_length=1, max_length=200)
     timezone: str = Field(default="Asia/Seoul", description="IANA time zone of the site")
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Seoul") from exc
-        return v
 
 
 class LineIn(_In):
@@ -81,10 +71,7 @@ def get_site(site_id: str, t: ReadTenant) -> Site:
 @router.put("/sites/{site_id}", response_model=Site)
 def put_site(site_id: str, body: SiteIn, t: WriteTenant) -> Site:
     """Create the site or replace its name and time zone."""
-    site = Site(id=site_id, company_id=t.company_id, **body.model_dump())
-    t.store.upsert_site(t.company_id, site)
-    audit(t.store, t.principal, t.company_id, "site.put", site_id, site.name)
-    return site
+    return assets.put_site(t.store, t.principal, t.company_id, site_id, body.name, body.timezone)
 
 
 # ---- lines --------------------------------------------------------------------------------------
@@ -104,17 +91,7 @@ def get_line(line_id: str, t: ReadTenant) -> Line:
 @router.put("/lines/{line_id}", response_model=Line)
 def put_line(line_id: str, body: LineIn, t: WriteTenant) -> Line:
     """Create the line or replace it; its site must exist."""
-    if _site(t, body.site_id) is None:
-        raise InvalidInput(
-            f"site {body.site_id!r} does not exist; create it first with PUT …/sites/{body.site_id}",
-            f"사업장 {body.site_id!r}이(가) 없습니다. 먼저 사업장을 만드세요",
-            code="unknown_site",
-            field="site_id",
-        )
-    line = Line(id=line_id, company_id=t.company_id, **body.model_dump())
-    t.store.upsert_line(t.company_id, line)
-    audit(t.store, t.principal, t.company_id, "line.put", line_id, line.name)
-    return line
+    return assets.put_line(t.store, t.principal, t.company_id, line_id, body.site_id, body.name)
 
 
 # ---- machines -----------------------------------------------------------------------------------
@@ -131,17 +108,7 @@ def get_machine(machine_id: str, t: ReadTenant) -> Machine:
 @router.put("/machines/{machine_id}", response_model=Machine)
 def put_machine(machine_id: str, body: MachineIn, t: WriteTenant) -> Machine:
     """Create the machine or replace it; its line must exist."""
-    if _line(t, body.line_id) is None:
-        raise InvalidInput(
-            f"line {body.line_id!r} does not exist; create it first with PUT …/lines/{body.line_id}",
-            f"라인 {body.line_id!r}이(가) 없습니다. 먼저 라인을 만드세요",
-            code="unknown_line",
-            field="line_id",
-        )
-    machine = Machine(id=machine_id, company_id=t.company_id, **body.model_dump())
-    t.store.upsert_machine(t.company_id, machine)
-    audit(t.store, t.principal, t.company_id, "machine.put", machine_id, machine.name)
-    return machine
+    return assets.put_machine(t.store, t.principal, t.company_id, machine_id, **body.model_dump())
 
 
 # ---- signals ------------------------------------------------------------------------------------

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sandan.accounts import audit
 from sandan.api.deps import PrincipalDep, ReadTenant, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
-from sandan.domain import Company, Conflict
+from sandan.collect.assets import register_company
+from sandan.domain import Company
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"], responses=ERROR_RESPONSES)
 
@@ -27,12 +27,7 @@ def list_companies(principal: PrincipalDep, store: StoreDep) -> list[Company]:
 @router.post("", response_model=Company, status_code=201)
 def create_company(body: Company, principal: PrincipalDep, store: StoreDep) -> Company:
     """Register a member company (platform operator only)."""
-    principal.require_operator()
-    if store.get_company(body.id) is not None:
-        raise Conflict(f"company {body.id!r} already exists", f"회사 {body.id!r}이(가) 이미 있습니다")
-    store.upsert_company(body)
-    audit(store, principal, body.id, "company.create", body.id, body.name)
-    return body
+    return register_company(store, principal, body.id, body.name, body.family, body.region)
 
 
 @router.get("/{company_id}", response_model=Company)

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from sandan import __version__
-from sandan.domain import Company, InvalidInput, NotFound, Role, SandanError
+from sandan.domain import Company, InvalidInput, NotFound, ProcessFamily, Role, SandanError
 from sandan.settings import Settings, load_settings
 from sandan.store import Store, open_store
 
@@ -158,6 +158,28 @@ def _company_setting(company: str, file: Path | None, show, read, save, saved) -
     except SandanError as exc:
         _fail(exc)
     console.print(f"✓ {saved(value)} saved to {path} / 저장했습니다", soft_wrap=True)
+
+
+@company_app.command("add")
+def company_add(
+    company_id: Annotated[str, typer.Argument(help="Company id, e.g. daesung-plastics. 회사 아이디.")],
+    name: Annotated[str, typer.Option(help="Company name. 회사 이름.")],
+    family: Annotated[
+        ProcessFamily, typer.Option(help="Main process family. 주 공정.")
+    ] = ProcessFamily.other,
+    region: Annotated[str, typer.Option(help="Region. 지역.")] = "",
+) -> None:
+    """Register a member company (its sites, lines and machines are added on its page or through the API).
+    입주 기업을 등록합니다."""
+    from sandan.collect.assets import register_company
+
+    settings = load_settings()
+    try:
+        with _open(settings) as store:
+            company = register_company(store, None, company_id, name, family.value, region)
+    except SandanError as exc:
+        _fail(exc)
+    console.print(f"✓ company {company.id!r} registered / 회사를 등록했습니다")
 
 
 @company_app.command("calendar")

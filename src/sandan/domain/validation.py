@@ -26,8 +26,8 @@ REASONS: dict[str, tuple[str, str]] = {
         "시각 {value!r}이(가) 하루 이상 미래입니다. 설비 시계를 확인하세요",
     ),
     "unknown_machine": (
-        "machine {value!r} is not registered for this company; register it first (web: 설비 추가, API: PUT /machines/{value})",
-        "설비 {value!r}은(는) 이 회사에 등록되어 있지 않습니다. 먼저 설비를 등록하세요",
+        "machine {value!r} is not registered for this company; register it first (web: its line's page, Add a machine; API: PUT /machines/{value})",
+        "설비 {value!r}은(는) 이 회사에 등록되어 있지 않습니다. 먼저 등록하세요 (웹: 라인 화면의 '설비 추가', API: PUT /machines/{value})",
     ),
     "unknown_signal": (
         "signal {value!r} is not defined for machine {machine!r}; define the signal or import with signal registration on",

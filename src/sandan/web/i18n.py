@@ -167,12 +167,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # complex / company
     "complex.title": ("Industrial complex", "산업단지"),
     "complex.no_companies": (
-        "No companies yet. Add one with the command line: sandan company add",
-        "아직 등록된 회사가 없습니다. 명령줄에서 추가하세요: sandan company add",
+        "No companies yet. Add the first one below (or: sandan company add, POST /api/v1/companies).",
+        "아직 등록된 회사가 없습니다. 아래에서 첫 회사를 추가하세요 (또는 sandan company add, POST /api/v1/companies).",
     ),
     "company.no_sites": (
-        "This company has no sites yet. Register sites, lines and machines through the API or command line.",
-        "이 회사에는 아직 사업장이 없습니다. API나 명령줄로 사업장·라인·설비를 등록하세요.",
+        "This company has no sites yet. Add a site, then its lines and their machines.",
+        "이 회사에는 아직 사업장이 없습니다. 사업장을 추가한 뒤 라인과 설비를 추가하세요.",
+    ),
+    "assets.add_company": ("Add a company", "회사 추가"),
+    "assets.add_site": ("Add a site", "사업장 추가"),
+    "assets.add_line": ("Add a line", "라인 추가"),
+    "assets.add_machine": ("Add a machine", "설비 추가"),
+    "assets.edit_machine": ("Change this machine", "설비 정보 고치기"),
+    "assets.add": ("Add", "추가"),
+    "assets.save": ("Save", "저장"),
+    "assets.saved": ("Saved.", "저장했습니다."),
+    "assets.ideal_cycle_s": ("Ideal cycle time (s)", "이상 사이클 타임 (초)"),
+    "assets.id_hint": (
+        "ID: letters, digits, '.', '_' or '-', e.g. imm-01; data refers to it and it cannot be changed later.",
+        "ID: 영문자·숫자·'.'·'_'·'-' (예: imm-01). 데이터가 이 ID로 설비를 찾으므로 나중에 바꿀 수 없습니다.",
+    ),
+    "assets.cycle_hint": (
+        "Seconds per part at the standard speed: OEE's performance compares each machine with it.",
+        "표준 속도에서 부품 1개에 걸리는 초. OEE 성능 가동률이 이 값과 비교합니다.",
     ),
     "company.actions": ("Data", "데이터"),
     "company.import_hint": (

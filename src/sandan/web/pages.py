@@ -7,14 +7,25 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandan.accounts import authenticate, issue_token, revoke_token
-from sandan.domain import Company, Line, Machine, NotAuthenticated, NotFound, Site
+from sandan.collect import assets
+from sandan.domain import (
+    Company,
+    InvalidInput,
+    Line,
+    Machine,
+    NotAuthenticated,
+    NotFound,
+    ProcessFamily,
+    SandanError,
+    Site,
+)
 from sandan.web import i18n
 from sandan.web.shell import (
     LANG_COOKIE,
@@ -103,7 +114,17 @@ def switch_language(code: str, next: str = "/") -> Response:
     return response
 
 
-# ---- asset navigation ----------------------------------------------------------------------------
+# ---- asset navigation and registration ------------------------------------------------------------
+FAMILIES = tuple(f.value for f in ProcessFamily)
+_FORM_FIELDS = ("id", "name", "family", "region", "timezone", "model", "ideal_cycle_time_s")
+
+
+async def _form(page: Page) -> dict[str, str]:
+    """An asset form's fields, trimmed; the ones a form does not have are empty."""
+    data = await page.request.form()
+    return {k: str(data.get(k) or "").strip() for k in _FORM_FIELDS}
+
+
 def _site(page: Page, company: Company, site_id: str) -> Site:
     site = next((s for s in page.store.list_sites(company.id) if s.id == site_id), None)
     if site is None:
@@ -127,6 +148,12 @@ def _line(page: Page, company: Company, line_id: str) -> Line:
 def complex_home(page: UserPage) -> Response:
     if not page.principal.is_operator:
         return RedirectResponse(f"/companies/{page.principal.user.company_id}", status_code=303)
+    return _complex_view(page)
+
+
+def _complex_view(
+    page: Page, form: dict[str, Any] | None = None, error: str | None = None, status: int = 200
+):
     rows = []
     for company in page.store.cross_tenant_companies():
         rows.append(
@@ -137,12 +164,37 @@ def complex_home(page: UserPage) -> Response:
             }
         )
     page.crumbs.append((page.t("nav.complex"), None))
-    return page.render("complex.html", rows=rows)
+    return page.render(
+        "complex.html", status, rows=rows, form=form or {"family": "other"}, error=error, families=FAMILIES
+    )
+
+
+@router.post("/companies", response_class=HTMLResponse)
+async def add_company(page: UserPage) -> Response:
+    """Operator: register a member company."""
+    page.principal.require_operator()
+    form = await _form(page)
+    try:
+        company = assets.register_company(
+            page.store, page.principal, form["id"], form["name"], form["family"], form["region"]
+        )
+    except SandanError as exc:
+        return _complex_view(page, form, exc.message(page.lang), exc.status)
+    return RedirectResponse(f"/companies/{company.id}", status_code=303)
 
 
 @router.get("/companies/{company_id}", response_class=HTMLResponse)
 def company_page(page: UserPage, company_id: str) -> Response:
-    company = company_of(page, company_id)
+    return _company_view(page, company_of(page, company_id))
+
+
+def _company_view(
+    page: Page,
+    company: Company,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     page.crumbs[-1] = (company.name, None)
     lines = page.store.list_lines(company.id)
     machines = page.store.list_machines(company.id)
@@ -164,33 +216,151 @@ def company_page(page: UserPage, company_id: str) -> Response:
             c["last_message_at"] = datetime.fromisoformat(c["last_message_at"])
     return page.render(
         "company.html",
+        status,
         company=company,
         sites=sites,
         open_quarantine=page.store.count_quarantine(company.id),
         connectors=connectors,
+        form=form or {"timezone": "Asia/Seoul"},
+        error=error,
     )
+
+
+@router.post("/companies/{company_id}/sites", response_class=HTMLResponse)
+async def add_site(page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    form = await _form(page)
+    try:
+        site = assets.put_site(
+            page.store, page.principal, company.id, form["id"], form["name"], form["timezone"], replace=False
+        )
+    except SandanError as exc:
+        return _company_view(page, company, form, exc.message(page.lang), exc.status)
+    return RedirectResponse(f"/companies/{company.id}/sites/{site.id}", status_code=303)
 
 
 @router.get("/companies/{company_id}/sites/{site_id}", response_class=HTMLResponse)
 def site_page(page: UserPage, company_id: str, site_id: str) -> Response:
     company = company_of(page, company_id)
-    site = _site(page, company, site_id)
+    return _site_view(page, company, _site(page, company, site_id))
+
+
+def _site_view(
+    page: Page,
+    company: Company,
+    site: Site,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     page.crumbs[-1] = (site.name, None)
     machines = page.store.list_machines(company.id)
     lines = [
         {"line": ln, "machines": [m for m in machines if m.line_id == ln.id]}
         for ln in page.store.list_lines(company.id, site.id)
     ]
-    return page.render("site.html", company=company, site=site, lines=lines)
+    return page.render(
+        "site.html", status, company=company, site=site, lines=lines, form=form or {}, error=error
+    )
+
+
+@router.post("/companies/{company_id}/sites/{site_id}/lines", response_class=HTMLResponse)
+async def add_line(page: UserPage, company_id: str, site_id: str) -> Response:
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    site = _site(page, company, site_id)
+    form = await _form(page)
+    try:
+        line = assets.put_line(
+            page.store, page.principal, company.id, form["id"], site.id, form["name"], replace=False
+        )
+    except SandanError as exc:
+        return _site_view(page, company, site, form, exc.message(page.lang), exc.status)
+    return RedirectResponse(f"/companies/{company.id}/lines/{line.id}", status_code=303)
 
 
 @router.get("/companies/{company_id}/lines/{line_id}", response_class=HTMLResponse)
 def line_page(page: UserPage, company_id: str, line_id: str) -> Response:
     company = company_of(page, company_id)
-    line = _line(page, company, line_id)
+    return _line_view(page, company, _line(page, company, line_id))
+
+
+def _line_view(
+    page: Page,
+    company: Company,
+    line: Line,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
     page.crumbs[-1] = (line.name, None)
     machines = page.store.list_machines(company.id, line.id)
-    return page.render("line.html", company=company, line=line, machines=machines)
+    return page.render(
+        "line.html",
+        status,
+        company=company,
+        line=line,
+        machines=machines,
+        form=form or {"family": company.family.value},
+        error=error,
+        families=FAMILIES,
+    )
+
+
+@router.post("/companies/{company_id}/lines/{line_id}/machines", response_class=HTMLResponse)
+async def add_machine(page: UserPage, company_id: str, line_id: str) -> Response:
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    line = _line(page, company, line_id)
+    form = await _form(page)
+    try:
+        machine = _put_machine(page, company, form["id"], line.id, form, replace=False)
+    except SandanError as exc:
+        return _line_view(page, company, line, form, exc.message(page.lang), exc.status)
+    return RedirectResponse(f"/companies/{company.id}/machines/{machine.id}", status_code=303)
+
+
+def _put_machine(
+    page: Page, company: Company, machine_id: str, line_id: str, form: dict[str, str], replace: bool
+):
+    text = form["ideal_cycle_time_s"]
+    try:
+        cycle = float(text) if text else None
+    except ValueError:
+        raise InvalidInput(
+            f"the ideal cycle time must be a number of seconds, e.g. 26.5 (got {text!r})",
+            f"이상 사이클 타임은 26.5 같은 초 단위 숫자여야 합니다 (입력: {text!r})",
+            field="ideal_cycle_time_s",
+        ) from None
+    return assets.put_machine(
+        page.store,
+        page.principal,
+        company.id,
+        machine_id,
+        line_id,
+        form["name"],
+        form["family"],
+        form["model"],
+        cycle,
+        replace=replace,
+    )
+
+
+@router.post("/companies/{company_id}/machines/{machine_id}", response_class=HTMLResponse)
+async def change_machine(page: UserPage, company_id: str, machine_id: str) -> Response:
+    """Change a machine's name, process, model or ideal cycle time (its id and line stay)."""
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    machine = page.store.get_machine(company.id, machine_id)
+    if machine is None:
+        raise NotFound(f"machine {machine_id!r} not found", f"설비 {machine_id!r}을(를) 찾을 수 없습니다")
+    form = await _form(page)
+    try:
+        _put_machine(page, company, machine.id, machine.line_id, form, replace=True)
+    except SandanError as exc:
+        return _machine_view(page, company, machine.id, 0, form, exc.message(page.lang), exc.status)
+    return RedirectResponse(f"/companies/{company.id}/machines/{machine.id}?saved=1", status_code=303)
 
 
 def _machine(page: Page, company: Company, machine_id: str) -> Machine:
@@ -208,9 +378,21 @@ def _numbers(text: str | None) -> dict[str, float]:
 
 @router.get("/companies/{company_id}/machines/{machine_id}", response_class=HTMLResponse)
 def machine_page(
-    page: UserPage, company_id: str, machine_id: str, p: Annotated[int, Query(ge=0)] = 0
+    page: UserPage, company_id: str, machine_id: str, p: Annotated[int, Query(ge=0)] = 0, saved: int = 0
 ) -> Response:
-    company = company_of(page, company_id)
+    return _machine_view(page, company_of(page, company_id), machine_id, p, saved=bool(saved))
+
+
+def _machine_view(
+    page: Page,
+    company: Company,
+    machine_id: str,
+    p: int = 0,
+    form: dict[str, Any] | None = None,
+    error: str | None = None,
+    status: int = 200,
+    saved: bool = False,
+) -> Response:
     machine = _machine(page, company, machine_id)
     signals = page.store.list_signals(company.id, machine.id)
     # One more row than shown tells whether an older page exists without counting the whole table.
@@ -243,6 +425,11 @@ def machine_page(
     }
     return page.render(
         "machine.html",
+        status,
+        form=form or {**machine.model_dump(), "family": machine.family.value},
+        error=error,
+        saved=saved,
+        families=FAMILIES,
         company=company,
         machine=machine,
         signals=signals,

@@ -1,0 +1,167 @@
+"""Registering what data belongs to: member companies, and a company's sites, lines and machines.
+
+The API (PUT, create-or-replace), the web forms (add, refused when the id is taken) and the CLI all call these; each
+checks that the parent exists, that ids and names are valid, and writes an audit entry. Errors say what was wrong in
+English and Korean.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ValidationError
+
+from sandan.accounts import Principal, audit
+from sandan.domain import Company, Conflict, InvalidInput, Line, Machine, Site
+from sandan.store import Store
+
+T = TypeVar("T", bound=BaseModel)
+
+_FIELD_KO = {
+    "id": "ID",
+    "name": "이름",
+    "family": "공정 계열",
+    "region": "지역",
+    "timezone": "시간대",
+    "model": "모델",
+    "ideal_cycle_time_s": "이상 사이클 타임",
+}
+
+
+def _build(cls: type[T], **fields: Any) -> T:
+    """The domain object, or the first thing wrong with the values as an error in both languages."""
+    try:
+        return cls(**fields)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err.get("loc", ())) or "value"
+        ctx = err.get("ctx") or {}
+        en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        ko = str(ctx["ko"]) if "ko" in ctx else f"{_FIELD_KO.get(field, field)} 값이 올바르지 않습니다 ({en})"
+        raise InvalidInput(f"{field}: {en}", ko, field=field) from None
+
+
+def _taken(kind_en: str, kind_ko: str, asset_id: str) -> Conflict:
+    return Conflict(
+        f"{kind_en} {asset_id!r} already exists; choose another id",
+        f"{kind_ko} {asset_id!r}이(가) 이미 있습니다. 다른 ID를 쓰세요",
+        field="id",
+    )
+
+
+def check_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(
+            f"unknown time zone {name!r}; use an IANA name such as Asia/Seoul",
+            f"알 수 없는 시간대 {name!r}입니다. Asia/Seoul 같은 IANA 이름을 쓰세요",
+            code="unknown_timezone",
+            field="timezone",
+        ) from None
+    return name
+
+
+def register_company(
+    store: Store,
+    principal: Principal | None,
+    company_id: str,
+    name: str,
+    family: str = "other",
+    region: str = "",
+) -> Company:
+    """A new member company (the platform operator's job; `principal` None is the server's own command line); an
+    existing id is refused."""
+    if principal is not None:
+        principal.require_operator()
+    company = _build(Company, id=company_id, name=name, family=family, region=region)
+    if store.get_company(company.id) is not None:
+        raise _taken("company", "회사", company.id)
+    store.upsert_company(company)
+    audit(store, principal, company.id, "company.create", company.id, company.name)
+    return company
+
+
+def put_site(
+    store: Store,
+    principal: Principal | None,
+    company_id: str,
+    site_id: str,
+    name: str,
+    timezone: str = "Asia/Seoul",
+    *,
+    replace: bool = True,
+) -> Site:
+    """Create the site, or replace its name and time zone (`replace=False`: refuse an existing id)."""
+    site = _build(Site, id=site_id, company_id=company_id, name=name, timezone=check_timezone(timezone))
+    if not replace and any(s.id == site.id for s in store.list_sites(company_id)):
+        raise _taken("site", "사업장", site.id)
+    store.upsert_site(company_id, site)
+    audit(store, principal, company_id, "site.put", site.id, site.name)
+    return site
+
+
+def put_line(
+    store: Store,
+    principal: Principal | None,
+    company_id: str,
+    line_id: str,
+    site_id: str,
+    name: str,
+    *,
+    replace: bool = True,
+) -> Line:
+    """Create the line or replace it; its site must exist."""
+    if not any(s.id == site_id for s in store.list_sites(company_id)):
+        raise InvalidInput(
+            f"site {site_id!r} does not exist; create the site first",
+            f"사업장 {site_id!r}이(가) 없습니다. 먼저 사업장을 만드세요",
+            code="unknown_site",
+            field="site_id",
+        )
+    line = _build(Line, id=line_id, company_id=company_id, site_id=site_id, name=name)
+    if not replace and any(ln.id == line.id for ln in store.list_lines(company_id)):
+        raise _taken("line", "라인", line.id)
+    store.upsert_line(company_id, line)
+    audit(store, principal, company_id, "line.put", line.id, line.name)
+    return line
+
+
+def put_machine(
+    store: Store,
+    principal: Principal | None,
+    company_id: str,
+    machine_id: str,
+    line_id: str,
+    name: str,
+    family: str = "other",
+    model: str = "",
+    ideal_cycle_time_s: float | None = None,
+    *,
+    replace: bool = True,
+) -> Machine:
+    """Create the machine or replace it; its line must exist. The ideal cycle time is what OEE's performance
+    compares with."""
+    if not any(ln.id == line_id for ln in store.list_lines(company_id)):
+        raise InvalidInput(
+            f"line {line_id!r} does not exist; create the line first",
+            f"라인 {line_id!r}이(가) 없습니다. 먼저 라인을 만드세요",
+            code="unknown_line",
+            field="line_id",
+        )
+    machine = _build(
+        Machine,
+        id=machine_id,
+        company_id=company_id,
+        line_id=line_id,
+        name=name,
+        family=family,
+        model=model,
+        ideal_cycle_time_s=ideal_cycle_time_s,
+    )
+    if not replace and store.get_machine(company_id, machine.id) is not None:
+        raise _taken("machine", "설비", machine.id)
+    store.upsert_machine(company_id, machine)
+    audit(store, principal, company_id, "machine.put", machine.id, machine.name)
+    return machine

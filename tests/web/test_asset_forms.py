@@ -1,0 +1,103 @@
+"""Registering a plant on the web: the operator adds a company; its engineer adds a site, a line and a machine and
+later corrects the machine's ideal cycle time; a wrong id is refused with the reason and keeps what was typed; a
+viewer gets no forms."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from sandan.domain import ProcessFamily
+
+
+def test_the_operator_registers_a_company_and_its_engineer_builds_the_plant(page, login, server):
+    store = server.store
+    login("admin")
+    page.goto("/")
+    form = page.locator("#add-company")
+    form.locator("summary").click()
+    form.locator("input[name=id]").fill("delta-mould")
+    form.locator("input[name=name]").fill("델타몰드")
+    form.locator("select[name=family]").select_option("injection")
+    form.locator("input[name=region]").fill("시화")
+    form.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{server.url}/companies/delta-mould")
+    company = store.get_company("delta-mould")
+    assert (company.name, company.family, company.region) == ("델타몰드", ProcessFamily.injection, "시화")
+
+    # the same id again is refused and the form keeps what was typed
+    page.goto("/")
+    form.locator("summary").click()
+    form.locator("input[name=id]").fill("delta-mould")
+    form.locator("input[name=name]").fill("두 번째")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".notice.error")).to_contain_text("'delta-mould'이(가) 이미 있습니다")
+    expect(form.locator("input[name=name]")).to_have_value("두 번째")
+
+    # a new company's page opens on the site form; site → line → machine, each page leading to the next
+    page.goto("/companies/delta-mould")
+    site_form = page.locator("#add-site")
+    expect(site_form).to_have_attribute("open", "")
+    site_form.locator("input[name=id]").fill("siheung-1")
+    site_form.locator("input[name=name]").fill("시흥 1공장")
+    site_form.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{server.url}/companies/delta-mould/sites/siheung-1")
+    line_form = page.locator("#add-line")
+    line_form.locator("input[name=id]").fill("inj-a")
+    line_form.locator("input[name=name]").fill("사출 A라인")
+    line_form.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{server.url}/companies/delta-mould/lines/inj-a")
+    machine_form = page.locator("#add-machine")
+    # the process defaults to the company's; a cycle time that is not a number is refused, fields kept
+    expect(machine_form.locator("select[name=family]")).to_have_value("injection")
+    machine_form.locator("input[name=id]").fill("imm-01")
+    machine_form.locator("input[name=name]").fill("사출기 1호기")
+    machine_form.locator("input[name=ideal_cycle_time_s]").fill("26,5초")
+    machine_form.locator("button[type=submit]").click()
+    expect(machine_form.locator(".notice.error")).to_contain_text("초 단위 숫자")
+    expect(machine_form.locator("input[name=name]")).to_have_value("사출기 1호기")
+    assert store.get_machine("delta-mould", "imm-01") is None
+    machine_form.locator("input[name=ideal_cycle_time_s]").fill("26.5")
+    machine_form.locator("input[name=model]").fill("LS 150t")
+    machine_form.locator("button[type=submit]").click()
+    expect(page).to_have_url(f"{server.url}/companies/delta-mould/machines/imm-01")
+    machine = store.get_machine("delta-mould", "imm-01")
+    assert (machine.line_id, machine.family, machine.model, machine.ideal_cycle_time_s) == (
+        "inj-a",
+        ProcessFamily.injection,
+        "LS 150t",
+        26.5,
+    )
+
+    # the machine page corrects the ideal cycle time; the id stays
+    edit = page.locator("#edit-machine")
+    edit.locator("summary").click()
+    expect(edit.locator("input[name=id]")).to_have_attribute("readonly", "")
+    edit.locator("input[name=ideal_cycle_time_s]").fill("24")
+    edit.locator("button[type=submit]").click()
+    expect(page.locator("#machine-saved")).to_be_visible()
+    assert store.get_machine("delta-mould", "imm-01").ideal_cycle_time_s == 24
+    assert any(a["action"] == "machine.put" for a in store.list_audit("delta-mould"))
+
+
+def test_a_bad_id_says_what_an_id_may_hold(page, login):
+    login("kim")
+    page.goto("/companies/acme/lines/L1")
+    form = page.locator("#add-machine")
+    form.locator("summary").click()
+    form.locator("input[name=id]").evaluate("e => e.removeAttribute('pattern')")  # as a script or old browser
+    form.locator("input[name=id]").fill("사출 1")
+    form.locator("input[name=name]").fill("사출기")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".notice.error")).to_contain_text("설비 ID '사출 1'은(는) 영문자·숫자")
+
+
+def test_a_viewer_sees_no_forms_and_cannot_post(page, login, server):
+    login("park")
+    page.goto("/companies/acme/lines/L1")
+    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("#add-machine")).to_have_count(0)
+    response = page.request.post(
+        "/companies/acme/lines/L1/machines", form={"id": "x-1", "name": "x", "family": "cnc"}
+    )
+    assert response.status == 403
+    assert server.store.get_machine("acme", "x-1") is None
