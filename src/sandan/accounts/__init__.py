@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import ValidationError
 
-from sandan.domain import Forbidden, InvalidInput, NotAuthenticated, NotFound, Role, User
+from sandan.domain import Forbidden, InvalidInput, NotAuthenticated, NotFound, Role, User, invalid_input_from
 from sandan.store import Store
 
 _HASHER = PasswordHasher()  # Argon2id with the library's RFC 9106 low-memory defaults
@@ -93,8 +94,8 @@ def create_user(
             by.require_admin(company_id)
     try:
         user = User(id=user_id, name=name, role=role, company_id=company_id, lang=lang)
-    except ValueError as exc:
-        raise InvalidInput(f"invalid user: {exc}", f"사용자 정보가 올바르지 않습니다: {exc}") from exc
+    except ValidationError as exc:
+        raise invalid_input_from(exc) from None
     if company_id is not None and store.get_company(company_id) is None:
         raise NotFound(f"company {company_id!r} does not exist", f"회사 {company_id!r}이(가) 없습니다")
     store.add_user(user, hash_password(password))

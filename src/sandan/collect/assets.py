@@ -13,20 +13,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ValidationError
 
 from sandan.accounts import Principal, audit
-from sandan.domain import Company, Conflict, InvalidInput, Line, Machine, Site
+from sandan.domain import Company, Conflict, InvalidInput, Line, Machine, Site, invalid_input_from
 from sandan.store import Store
 
 T = TypeVar("T", bound=BaseModel)
-
-_FIELD_KO = {
-    "id": "ID",
-    "name": "이름",
-    "family": "공정 계열",
-    "region": "지역",
-    "timezone": "시간대",
-    "model": "모델",
-    "ideal_cycle_time_s": "이상 사이클 타임",
-}
 
 
 def _build(cls: type[T], **fields: Any) -> T:
@@ -34,12 +24,7 @@ def _build(cls: type[T], **fields: Any) -> T:
     try:
         return cls(**fields)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err.get("loc", ())) or "value"
-        ctx = err.get("ctx") or {}
-        en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-        ko = str(ctx["ko"]) if "ko" in ctx else f"{_FIELD_KO.get(field, field)} 값이 올바르지 않습니다 ({en})"
-        raise InvalidInput(f"{field}: {en}", ko, field=field) from None
+        raise invalid_input_from(exc) from None
 
 
 def _taken(kind_en: str, kind_ko: str, asset_id: str) -> Conflict:

@@ -11,6 +11,7 @@ from sandan.domain.errors import (
     NotFound,
     SandanError,
     StoreUnavailable,
+    invalid_input_from,
     value_error,
 )
 from sandan.domain.model import (
@@ -51,4 +52,5 @@ __all__ = [
     "NotAuthenticated",
     "StoreUnavailable",
     "value_error",
+    "invalid_input_from",
 ]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
 
@@ -74,3 +75,27 @@ def value_error(en: str, ko: str) -> PydanticCustomError:
     """A pydantic validator's refusal in both languages (raise it where a validator would raise ValueError):
     the error's message is `en`, its context carries `ko` for the interfaces to show."""
     return PydanticCustomError("value_error", "{en}", {"en": en, "ko": ko})
+
+
+# Korean names of the fields people type when they register something (companies, assets, users).
+_FIELD_KO = {
+    "id": "ID",
+    "name": "이름",
+    "family": "공정 계열",
+    "region": "지역",
+    "timezone": "시간대",
+    "model": "모델",
+    "ideal_cycle_time_s": "이상 사이클 타임",
+    "role": "역할",
+    "lang": "언어",
+}
+
+
+def invalid_input_from(exc: ValidationError) -> InvalidInput:
+    """The first thing pydantic refused, as an error in both languages naming the field."""
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err.get("loc", ())) or "value"
+    ctx = err.get("ctx") or {}
+    en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    ko = str(ctx["ko"]) if "ko" in ctx else f"{_FIELD_KO.get(field, field)} 값이 올바르지 않습니다 ({en})"
+    return InvalidInput(f"{field}: {en}", ko, field=field)

@@ -42,4 +42,7 @@ def mount(app: FastAPI) -> None:
     from sandan.web import twin as twin_pages
 
     app.include_router(twin_pages.router)
+    from sandan.web import users as user_pages
+
+    app.include_router(user_pages.router)
     app.include_router(pages.fallback)

@@ -1,0 +1,83 @@
+"""A company's people and its audit log, for the company admin and the platform operator.
+
+Who may create whom is decided by `sandan.accounts.create_user`, the function the API and the CLI call.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sandan.accounts import create_user
+from sandan.domain import Company, Role, SandanError
+from sandan.web.shell import Page, UserPage, WebRoute, company_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+ROLES = (
+    Role.engineer,
+    Role.viewer,
+    Role.company_admin,
+)  # an operator account is not made on a company's page
+AUDIT_ROWS = 50
+
+
+def _view(
+    page: Page, company: Company, form: dict[str, str], error: str | None = None, status: int = 200
+) -> Response:
+    page.principal.require_admin(company.id)
+    page.crumbs.append((page.t("users.title"), None))
+    return page.render(
+        "users.html",
+        status,
+        company=company,
+        users=page.store.list_users(company.id),
+        audit=page.store.list_audit(company.id, AUDIT_ROWS),
+        roles=ROLES,
+        form=form,
+        error=error,
+        created=page.request.query_params.get("created"),
+    )
+
+
+@router.get("/companies/{company_id}/users", response_class=HTMLResponse)
+def users_page(page: UserPage, company_id: str) -> Response:
+    return _view(page, company_of(page, company_id), {"role": Role.engineer.value, "lang": page.lang})
+
+
+@router.post("/companies/{company_id}/users", response_class=HTMLResponse)
+def add_user(
+    page: UserPage,
+    company_id: str,
+    user_id: Annotated[str, Form()] = "",
+    name: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = Role.engineer.value,
+    lang: Annotated[str, Form()] = "ko",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    company = company_of(page, company_id)
+    page.principal.require_admin(company.id)
+    form = {
+        "user_id": user_id.strip(),
+        "name": name.strip(),
+        "role": role,
+        "lang": lang,
+    }  # never the password
+    try:
+        if role not in {r.value for r in ROLES}:
+            role = Role.engineer.value
+        create_user(
+            page.store,
+            form["user_id"],
+            password,
+            role,
+            company.id,
+            name=form["name"],
+            lang=lang,
+            by=page.principal,
+        )
+    except SandanError as exc:
+        return _view(page, company, form, exc.message(page.lang), exc.status)
+    return RedirectResponse(f"/companies/{company.id}/users?created={form['user_id']}", status_code=303)

@@ -1,0 +1,50 @@
+"""A company's users on the web: the operator (or the company's admin) adds a person who can then sign in; a weak
+password is refused without echoing it; an engineer cannot reach the page."""
+
+from __future__ import annotations
+
+from playwright.sync_api import expect
+
+from sandan.accounts import authenticate
+from sandan.domain import Role
+
+
+def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page, login, server):
+    login("admin")
+    page.goto("/companies/acme")
+    page.locator("#users-link").click()
+    expect(page.locator("h1")).to_contain_text("사용자와 작업 기록")
+    expect(page.locator("#users tr[data-user=kim]")).to_contain_text("엔지니어")
+    form = page.locator("#add-user")
+    form.locator("summary").click()
+    form.locator("input[name=user_id]").fill("choi-qa")
+    form.locator("input[name=name]").fill("최품질")
+    form.locator("select[name=role]").select_option("viewer")
+    form.locator("input[name=password]").fill("short")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".notice.error")).to_contain_text("비밀번호")
+    expect(form.locator("input[name=user_id]")).to_have_value("choi-qa")
+    expect(form.locator("select[name=role]")).to_have_value("viewer")
+    expect(form.locator("input[name=password]")).to_have_value("")  # a password is never sent back
+    assert server.store.user_for_login("choi-qa") is None
+
+    form.locator("input[name=password]").fill("quality-first-2026")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#user-created")).to_contain_text("choi-qa")
+    expect(page.locator("#users tr[data-user=choi-qa]")).to_contain_text("조회자")
+    expect(page.locator("#audit")).to_contain_text("user.create")
+    user = authenticate(server.store, "choi-qa", "quality-first-2026")
+    assert (user.company_id, user.role, user.name) == ("acme", Role.viewer, "최품질")
+
+
+def test_an_engineer_neither_sees_nor_reaches_the_users_page(page, login):
+    login("kim")
+    page.goto("/companies/acme")
+    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("#users-link")).to_have_count(0)
+    assert page.goto("/companies/acme/users").status == 403
+    response = page.request.post(
+        "/companies/acme/users",
+        form={"user_id": "sneaky", "password": "long-enough-pass", "role": "company_admin"},
+    )
+    assert response.status == 403
