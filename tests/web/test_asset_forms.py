@@ -53,7 +53,7 @@ def test_the_operator_registers_a_company_and_its_engineer_builds_the_plant(page
     machine_form.locator("input[name=name]").fill("사출기 1호기")
     machine_form.locator("input[name=ideal_cycle_time_s]").fill("26,5초")
     machine_form.locator("button[type=submit]").click()
-    expect(machine_form.locator(".notice.error")).to_contain_text("초 단위 숫자")
+    expect(machine_form.locator(".notice.error")).to_contain_text("이상 사이클 타임(초)은(는) 26.5 같은 숫자")
     expect(machine_form.locator("input[name=name]")).to_have_value("사출기 1호기")
     assert store.get_machine("delta-mould", "imm-01") is None
     machine_form.locator("input[name=ideal_cycle_time_s]").fill("26.5")
@@ -77,6 +77,28 @@ def test_the_operator_registers_a_company_and_its_engineer_builds_the_plant(page
     expect(page.locator("#machine-saved")).to_be_visible()
     assert store.get_machine("delta-mould", "imm-01").ideal_cycle_time_s == 24
     assert any(a["action"] == "machine.put" for a in store.list_audit("delta-mould"))
+
+    # its signals: a range upside down is refused in Korean, then the signal is defined and listed
+    signal = page.locator("#add-signal")
+    signal.locator("summary").click()
+    signal.locator("input[name=name]").fill("melt_temp_c")
+    signal.locator("input[name=unit]").fill("°C")
+    signal.locator("input[name=min_value]").fill("350")
+    signal.locator("input[name=max_value]").fill("150")
+    signal.locator("input[name=description]").fill("수지 온도")
+    signal.locator("button[type=submit]").click()
+    expect(signal.locator(".notice.error")).to_contain_text("최솟값 350.0이(가) 최댓값 150.0보다 큽니다")
+    expect(signal.locator("input[name=description]")).to_have_value("수지 온도")
+    signal.locator("input[name=min_value]").fill("150")
+    signal.locator("input[name=max_value]").fill("350")
+    signal.locator("button[type=submit]").click()
+    expect(page.locator("#signals")).to_contain_text("수지 온도 melt_temp_c")
+    (defined,) = store.list_signals("delta-mould", "imm-01")
+    assert (defined.unit, defined.min_value, defined.max_value) == ("°C", 150, 350)
+    signal.locator("summary").click()
+    signal.locator("input[name=name]").fill("melt_temp_c")
+    signal.locator("button[type=submit]").click()
+    expect(signal.locator(".notice.error")).to_contain_text("신호 'melt_temp_c'이(가) 이미 있습니다")
 
 
 def test_a_bad_id_says_what_an_id_may_hold(page, login):

@@ -8,10 +8,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandan.accounts import audit
 from sandan.api.deps import ReadTenant, Tenant, WriteTenant, company_router, machine_or_404
 from sandan.collect import assets
-from sandan.domain import InvalidInput, Line, Machine, NotFound, ProcessFamily, Signal, Site
+from sandan.domain import Line, Machine, NotFound, ProcessFamily, Signal, Site
 
 router: APIRouter = company_router("assets")
 
@@ -122,12 +121,4 @@ def list_signals(machine_id: str, t: ReadTenant) -> list[Signal]:
 def put_signals(machine_id: str, body: list[SignalIn], t: WriteTenant) -> list[Signal]:
     """Create or replace the listed signals of a machine (signals not listed are kept)."""
     machine_or_404(t, machine_id)
-    names = [s.name for s in body]
-    if len(set(names)) != len(names):
-        raise InvalidInput(
-            "a signal name appears twice in the list", "신호 이름이 목록에 두 번 나옵니다", field="name"
-        )
-    signals = [Signal(company_id=t.company_id, machine_id=machine_id, **s.model_dump()) for s in body]
-    t.store.upsert_signals(t.company_id, signals)
-    audit(t.store, t.principal, t.company_id, "signals.put", machine_id, ", ".join(names))
-    return t.store.list_signals(t.company_id, machine_id)
+    return assets.put_signals(t.store, t.principal, t.company_id, machine_id, [s.model_dump() for s in body])

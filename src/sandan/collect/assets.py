@@ -13,7 +13,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ValidationError
 
 from sandan.accounts import Principal, audit
-from sandan.domain import Company, Conflict, InvalidInput, Line, Machine, Site, invalid_input_from
+from sandan.domain import (
+    Company,
+    Conflict,
+    InvalidInput,
+    Line,
+    Machine,
+    NotFound,
+    Signal,
+    Site,
+    invalid_input_from,
+)
 from sandan.store import Store
 
 T = TypeVar("T", bound=BaseModel)
@@ -150,3 +160,36 @@ def put_machine(
     store.upsert_machine(company_id, machine)
     audit(store, principal, company_id, "machine.put", machine.id, machine.name)
     return machine
+
+
+def put_signals(
+    store: Store,
+    principal: Principal | None,
+    company_id: str,
+    machine_id: str,
+    signals: list[dict[str, Any]],
+    *,
+    replace: bool = True,
+) -> list[Signal]:
+    """Create or replace the listed signals of a machine (signals not listed are kept; `replace=False`: refuse a
+    name the machine already has). Readings of a signal outside its [min_value, max_value] go to quarantine."""
+    if store.get_machine(company_id, machine_id) is None:
+        raise NotFound(
+            f"machine {machine_id!r} not found",
+            f"설비 {machine_id!r}을(를) 찾을 수 없습니다",
+            code="unknown_machine",
+        )
+    names = [str(s.get("name", "")) for s in signals]
+    if len(set(names)) != len(names):
+        raise InvalidInput(
+            "a signal name appears twice in the list", "신호 이름이 목록에 두 번 나옵니다", field="name"
+        )
+    built = [_build(Signal, company_id=company_id, machine_id=machine_id, **s) for s in signals]
+    if not replace:
+        have = {s.name for s in store.list_signals(company_id, machine_id)}
+        for s in built:
+            if s.name in have:
+                raise _taken("signal", "신호", s.name)
+    store.upsert_signals(company_id, built)
+    audit(store, principal, company_id, "signals.put", machine_id, ", ".join(names))
+    return store.list_signals(company_id, machine_id)

@@ -88,6 +88,10 @@ _FIELD_KO = {
     "ideal_cycle_time_s": "이상 사이클 타임",
     "role": "역할",
     "lang": "언어",
+    "unit": "단위",
+    "min_value": "최솟값",
+    "max_value": "최댓값",
+    "description": "설명",
 }
 
 

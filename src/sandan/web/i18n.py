@@ -207,6 +207,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "assets.add_machine": ("Add a machine", "설비 추가"),
     "assets.edit_machine": ("Change this machine", "설비 정보 고치기"),
     "assets.add": ("Add", "추가"),
+    "assets.add_signal": ("Add a signal", "신호 추가"),
+    "assets.signal_name": ("Name in the data", "데이터 속 이름"),
+    "assets.min": ("Lowest valid", "유효 최솟값"),
+    "assets.max": ("Highest valid", "유효 최댓값"),
+    "assets.signal_hint": (
+        "The name exactly as the machine, gateway or file sends it (e.g. melt_temp_c). Readings outside the valid "
+        "range go to quarantine; leave a limit empty for none.",
+        "설비·게이트웨이·파일이 보내는 이름 그대로 적으세요(예: melt_temp_c). 유효 범위를 벗어난 값은 격리함으로 갑니다. "
+        "한계가 없으면 비워 두세요.",
+    ),
     "assets.save": ("Save", "저장"),
     "assets.saved": ("Saved.", "저장했습니다."),
     "assets.ideal_cycle_s": ("Ideal cycle time (s)", "이상 사이클 타임 (초)"),

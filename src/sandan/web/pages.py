@@ -116,13 +116,29 @@ def switch_language(code: str, next: str = "/") -> Response:
 
 # ---- asset navigation and registration ------------------------------------------------------------
 FAMILIES = tuple(f.value for f in ProcessFamily)
-_FORM_FIELDS = ("id", "name", "family", "region", "timezone", "model", "ideal_cycle_time_s")
+_FORM_FIELDS = (
+    *("id", "name", "family", "region", "timezone", "model", "ideal_cycle_time_s"),
+    *("unit", "min_value", "max_value", "description"),
+)
 
 
 async def _form(page: Page) -> dict[str, str]:
     """An asset form's fields, trimmed; the ones a form does not have are empty."""
     data = await page.request.form()
     return {k: str(data.get(k) or "").strip() for k in _FORM_FIELDS}
+
+
+def _number(form: dict[str, str], key: str, what_en: str, what_ko: str) -> float | None:
+    """A typed number (empty: none), or an error that names the field and shows what was typed."""
+    text = form[key]
+    try:
+        return float(text) if text else None
+    except ValueError:
+        raise InvalidInput(
+            f"{what_en} must be a number such as 26.5 (got {text!r})",
+            f"{what_ko}은(는) 26.5 같은 숫자여야 합니다 (입력: {text!r})",
+            field=key,
+        ) from None
 
 
 def _site(page: Page, company: Company, site_id: str) -> Site:
@@ -324,15 +340,7 @@ async def add_machine(page: UserPage, company_id: str, line_id: str) -> Response
 def _put_machine(
     page: Page, company: Company, machine_id: str, line_id: str, form: dict[str, str], replace: bool
 ):
-    text = form["ideal_cycle_time_s"]
-    try:
-        cycle = float(text) if text else None
-    except ValueError:
-        raise InvalidInput(
-            f"the ideal cycle time must be a number of seconds, e.g. 26.5 (got {text!r})",
-            f"이상 사이클 타임은 26.5 같은 초 단위 숫자여야 합니다 (입력: {text!r})",
-            field="ideal_cycle_time_s",
-        ) from None
+    cycle = _number(form, "ideal_cycle_time_s", "the ideal cycle time in seconds", "이상 사이클 타임(초)")
     return assets.put_machine(
         page.store,
         page.principal,
@@ -345,6 +353,33 @@ def _put_machine(
         cycle,
         replace=replace,
     )
+
+
+@router.post("/companies/{company_id}/machines/{machine_id}/signals", response_class=HTMLResponse)
+async def add_signal(page: UserPage, company_id: str, machine_id: str) -> Response:
+    """Define one more signal of the machine: its name as the data names it, unit, valid range, description."""
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    form = await _form(page)
+    try:
+        signal = {
+            "name": form["name"],
+            "unit": form["unit"],
+            "min_value": _number(form, "min_value", "the lowest valid value", "최솟값"),
+            "max_value": _number(form, "max_value", "the highest valid value", "최댓값"),
+            "description": form["description"],
+        }
+        assets.put_signals(page.store, page.principal, company.id, machine_id, [signal], replace=False)
+    except SandanError as exc:
+        return _machine_view(
+            page,
+            company,
+            machine_id,
+            signal_form=form,
+            signal_error=exc.message(page.lang),
+            status=exc.status,
+        )
+    return RedirectResponse(f"/companies/{company.id}/machines/{machine_id}#signals", status_code=303)
 
 
 @router.post("/companies/{company_id}/machines/{machine_id}", response_class=HTMLResponse)
@@ -392,6 +427,8 @@ def _machine_view(
     error: str | None = None,
     status: int = 200,
     saved: bool = False,
+    signal_form: dict[str, Any] | None = None,
+    signal_error: str | None = None,
 ) -> Response:
     machine = _machine(page, company, machine_id)
     signals = page.store.list_signals(company.id, machine.id)
@@ -429,6 +466,8 @@ def _machine_view(
         form=form or {**machine.model_dump(), "family": machine.family.value},
         error=error,
         saved=saved,
+        signal_form=signal_form or {},
+        signal_error=signal_error,
         families=FAMILIES,
         company=company,
         machine=machine,
