@@ -21,6 +21,7 @@ from sandan.monitor import (
     six_big_losses,
     unexplained_downtime,
 )
+from sandan.monitor.codes import CodeName, CodeTable
 
 from .conftest import COMPANY, add_events, add_parts, kst, spread
 
@@ -115,6 +116,19 @@ def test_downtime_pareto_and_unexplained_downtime(plant):
     assert row.machine_id == "M1" and row.down_time_s == 1_800
     assert row.event_start == kst(DAY, "15:30")  # the store's key of the event to label
     assert row.shift_ids == f"{DAY}/day"
+
+
+def test_a_stop_reason_written_by_its_name_counts_under_its_code(plant):
+    _standard_day_shift(plant)  # M1: spindle 10:00-10:30, an unexplained stop 15:30-16:00
+    add_events(plant, [("M2", kst(DAY, "10:00"), kst(DAY, "10:20"), "down", "주축 고장")])
+    codes = CodeTable(reasons={"spindle": CodeName(ko="주축 고장", en="Spindle failure")})
+    args = (plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"))
+    pareto = downtime_pareto(*args, codes=codes)
+    assert dict(zip(pareto["reason_code"].fillna("-"), pareto["down_time_s"], strict=True)) == {
+        "spindle": 3_000,
+        "-": 1_800,
+    }
+    assert pareto.iloc[0].label_en == "Spindle failure"
 
 
 def test_a_machine_that_runs_through_lunch_is_not_faster_than_its_ideal_cycle(plant):

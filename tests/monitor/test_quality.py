@@ -6,9 +6,10 @@ import math
 
 import pytest
 
-from sandan.collect import ingest_parts
+from sandan.collect import Origin, ingest_parts
 from sandan.domain import InvalidInput
 from sandan.monitor import defect_pareto, quality_table
+from sandan.monitor.codes import CodeName, CodeTable
 
 from .conftest import COMPANY, kst
 
@@ -77,6 +78,24 @@ def test_defect_pareto_with_unclassified_scrap(plant):
     assert pareto["cumulative_share"].iloc[-1] == pytest.approx(1.0)
     assert pareto.iloc[1].label_en == "(no defect type)" and pareto.iloc[0].scrap_cost == 2_000
     assert list(defect_pareto(plant, COMPANY, *WINDOW, product="flange")["defect_type"].fillna("-")) == ["-"]
+
+
+def test_a_defect_written_by_its_name_counts_under_its_code(plant):
+    _parts(plant)
+    rows = [
+        {"machine_id": "M2", "time": kst(DAY, c).isoformat(), "part_id": p, "product": "flange", "result": "ng",
+         "defect_type": d}
+        for c, p, d in (("22:00", "f5", "버"), ("22:10", "f6", " Burr "), ("22:20", "f7", "찍힘"))
+    ]  # fmt: skip
+    assert ingest_parts(plant, COMPANY, rows, Origin(source="test")).rejected == 0
+    table = CodeTable(defects={"burr": CodeName(ko="버", en="Burr"), "dent": CodeName(ko="찍힘", en="Dent")})
+    pareto = defect_pareto(plant, COMPANY, *WINDOW, codes=table)
+    got = dict(zip(pareto["defect_type"].fillna("-"), pareto["scrap_qty"], strict=True))
+    assert got == {"burr": 4, "dent": 1, "-": 1, "dimension": 1}
+    assert pareto.iloc[0].label_ko == "버"
+    # without a table the values stay as recorded
+    plain = defect_pareto(plant, COMPANY, *WINDOW)
+    assert set(plain["defect_type"].fillna("-")) == {"burr", "버", "Burr", "찍힘", "-", "dimension"}
 
 
 def test_unknown_group_is_a_user_error(plant):

@@ -48,6 +48,21 @@ class CodeTable(BaseModel):
         found = getattr(self, kind).get(code) if code else None
         return None if found is None else (found.ko if lang == "ko" else found.en)
 
+    def canonical(self, kind: str, value: str | None) -> str | None:
+        """The code a recorded value stands for: the value itself when it is a code or not in the table, the code
+        when the value is one of the code's names (a file that wrote "균열" or "Crack" for `crack`), case and
+        surrounding spaces aside."""
+        if value is None or value in getattr(self, kind):
+            return value
+        return self._by_name(kind).get(value.strip().casefold(), value)
+
+    def _by_name(self, kind: str) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for code, name in sorted(getattr(self, kind).items()):
+            for text in (code, name.ko, name.en):
+                names.setdefault(text.strip().casefold(), code)
+        return names
+
     def merged(self, other: CodeTable) -> CodeTable:
         """This table with `other`'s names added (`other` wins where both name a code)."""
         return CodeTable(reasons={**self.reasons, **other.reasons}, defects={**self.defects, **other.defects})

@@ -455,7 +455,10 @@ class OeeReport:
         if not mask.any():
             return {c: np.array([], dtype=object) for c in _PARETO_COLUMNS}
         # A missing reason code groups under "" (stored "" already reads as None, so no real code is "").
-        keys, code = _sorted_codes(["" if r is None else r for r in d.reason[mask].tolist()])
+        # A reason written by its name ("공구 파손") counts under its code (`tool_breakage`) when the table has it.
+        keys, code = _sorted_codes(
+            ["" if r is None else self.codes.canonical("reasons", r) for r in d.reason[mask].tolist()]
+        )
         dur_us = (d.end_us[mask] - d.start_us[mask]).astype(float)
         n = len(keys)
         down_s = np.bincount(code, weights=dur_us, minlength=n) / US

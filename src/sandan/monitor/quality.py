@@ -126,6 +126,11 @@ def defect_pareto(
         frame = frame[frame["product"] == product]
     ng = frame[frame["result"] == "ng"].copy()
     ng["scrap_cost"] = _cost(ng, cost_per_part)
+    table = codes or CodeTable()
+    if len(ng) and table.defects:  # "균열" and "crack" are one bar when the table names `crack` 균열
+        ng["defect_type"] = [
+            table.canonical("defects", d) if isinstance(d, str) else d for d in ng["defect_type"]
+        ]
     cols = ["defect_type", "label_ko", "label_en", "scrap_qty", "share", "cumulative_share", "scrap_cost"]
     if ng.empty:
         return pd.DataFrame(columns=cols)
@@ -152,7 +157,6 @@ def defect_pareto(
     g = g.sort_values(
         ["scrap_qty", "_unclassified", "defect_type"], ascending=[False, False, True], kind="stable"
     )
-    table = codes or CodeTable()
     for lang in ("ko", "en"):
         g[f"label_{lang}"] = [
             LABELS["unclassified"][lang] if pd.isna(d) else table.name("defects", d, lang) or d
