@@ -27,7 +27,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "opt.run": ("Recommend settings", "설정 추천"),
     "opt.with_cycle": ("Also shorten cycle time (Pareto)", "사이클 타임도 줄이기 (파레토)"),
     "opt.parameter": ("Parameter", "공정 변수"),
-    "opt.current": ("Current", "현재"),
+    "opt.current": ("Current setting", "현재 설정"),
+    "opt.current_expected": (
+        "predicted at the current settings (the 24-hour figure above is measured, over whatever settings ran)",
+        "현재 설정에서의 예측 (위 24시간 불량률은 그동안 돌린 여러 설정의 실측치)",
+    ),
     "opt.recommended": ("Recommended", "추천"),
     "opt.change": ("Change", "변경"),
     "opt.limits": ("Machine limits", "설비 한계"),
