@@ -42,7 +42,8 @@ class Job:
     state: JobState = JobState.queued
     done: int = 0
     total: int | None = None
-    message: str = ""
+    message: str = ""  # English and Korean together, "reading records · 기록 읽는 중"
+    messages: dict[str, str] | None = None  # the same per language, when the job gave both apart
     result: Any = None
     error: dict[str, Any] | None = None  # SandanError.to_dict() shape: code, message {en, ko}, where
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
@@ -57,6 +58,10 @@ class Job:
         if not self.total:
             return None
         return round(min(100.0, 100.0 * self.done / self.total), 1)
+
+    def message_in(self, lang: str) -> str:
+        """What the job is doing, in `lang` where the job said it in both languages."""
+        return (self.messages or {}).get(lang) or self.message
 
     @property
     def finished(self) -> bool:
@@ -73,6 +78,7 @@ class Job:
             "state": self.state.value,
             "progress": {"done": self.done, "total": self.total, "percent": self.percent},
             "message": self.message,
+            "messages": self.messages,
             "result": result,
             "error": self.error,
             "created_at": self.created_at,
@@ -158,12 +164,16 @@ class JobRegistry:
         job.state = JobState.running
         job.started_at = datetime.now(UTC)
 
-        def progress(done: int, total: int | None = None, message: str = "") -> None:
+        def progress(done: int, total: int | None = None, message: str | tuple[str, str] = "") -> None:
+            """`message`: one text, or (English, Korean) for pages to show in their language."""
             job.done = int(done)
             if total is not None:
                 job.total = int(total)
-            if message:
-                job.message = message
+            if isinstance(message, tuple):
+                en, ko = message
+                job.message, job.messages = f"{en} · {ko}", {"en": en, "ko": ko}
+            elif message:
+                job.message, job.messages = message, None
 
         try:
             job.result = fn(progress, *args, **kwargs)

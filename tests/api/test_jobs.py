@@ -89,3 +89,21 @@ def test_old_finished_jobs_are_forgotten_beyond_the_limit():
     newest = registry.submit("acme", "x", lambda progress: None)
     registry.shutdown()
     assert [j.id for j in registry.list("acme")] == [newest.id, ids[2], ids[1]]
+
+
+def test_a_job_that_says_what_it_does_in_both_languages_is_read_in_each(jobs):
+    def work(progress):
+        progress(1, 3, ("fold 1/3 done", "1/3번째 폴드 완료"))
+        return None
+
+    done = jobs.wait("acme", jobs.submit("acme", "learn.train", work).id, timeout=5)
+    assert done.message_in("ko") == "1/3번째 폴드 완료" and done.message_in("en") == "fold 1/3 done"
+    # API clients that read one message still get both
+    assert done.to_dict()["message"] == "fold 1/3 done · 1/3번째 폴드 완료"
+    assert done.to_dict()["messages"] == {"en": "fold 1/3 done", "ko": "1/3번째 폴드 완료"}
+
+    def plain(progress):
+        progress(1, 1, "reading")
+
+    done = jobs.wait("acme", jobs.submit("acme", "import", plain).id, timeout=5)
+    assert done.message_in("ko") == "reading" and done.to_dict()["messages"] is None

@@ -187,6 +187,7 @@ def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, 
     page.goto(f"/companies/{COMPANY}/optimize?machine_id=imm-02")
     expect(page.locator("#opt-progress")).to_contain_text("imm-02")
     expect(page.locator("#progress-text")).to_contain_text("설정 탐색", timeout=30_000)  # the job's own steps
+    expect(page.locator("#progress-text")).not_to_contain_text("searching")  # in the page's language only
     expect(page.locator("#opt-effect")).to_be_visible(timeout=120_000)  # and the page turns into the result
     expect(page.locator("#opt-progress")).to_have_count(0)
 

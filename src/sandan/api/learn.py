@@ -136,7 +136,7 @@ def _job_progress(progress):
     """A sandan.learn Progress callback that feeds a job's progress (percent, with both languages)."""
 
     def on(p: Progress) -> None:
-        progress(int(round(p.fraction * 100)), 100, f"{p.en} · {p.ko}")
+        progress(int(round(p.fraction * 100)), 100, (p.en, p.ko))
 
     return on
 
@@ -260,7 +260,7 @@ def publish(body: PublishIn, t: WriteTenant) -> dict[str, Any]:
 
 
 def _evaluate(progress, t: Tenant, body: EvaluateIn, start, end) -> dict[str, Any]:
-    progress(0, 1, "evaluating on your data · 자사 데이터로 평가 중")
+    progress(0, 1, ("evaluating on your data", "자사 데이터로 평가 중"))
     return catalogue.evaluate_entry(
         t.store,
         t.company_id,

@@ -62,7 +62,10 @@ class JobOut(BaseModel):
     user_id: str | None
     state: str = Field(description="queued | running | done | failed")
     progress: Progress
-    message: str
+    message: str = Field(description="what the job is doing, English and Korean together")
+    messages: dict[str, str] | None = Field(
+        default=None, description="the same per language ({en, ko}) when the job gave both apart"
+    )
     result: Any = Field(description="the receipt (or other result) once done")
     error: JobError | None
     created_at: datetime

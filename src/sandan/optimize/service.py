@@ -97,7 +97,7 @@ def recommend_for_machine(
 
     def step(done: int, en: str, ko: str) -> None:
         if progress is not None:
-            progress(done, total, f"{en} · {ko}")
+            progress(done, total, (en, ko))
 
     step(0, "reading part records", "부품 기록 읽는 중")
     machine = store.get_machine(company_id, machine_id)

@@ -365,7 +365,7 @@ def _sim_progress(progress: JobProgress | None) -> Callable[..., None] | None:
         return None
 
     def on(done: int, total: int, *_: Any) -> None:
-        progress(done, total, f"replication {done}/{total} · 반복 {done}/{total}")
+        progress(done, total, (f"replication {done}/{total}", f"반복 {done}/{total}"))
 
     return on
 
@@ -383,7 +383,7 @@ def simulate_line(
     KPIs with 95 % confidence intervals, the bottleneck by the active-period method and the analytic summary."""
     check_run(replications, hours, warmup_hours)
     if progress:
-        progress(0, replications, "starting · 시작")
+        progress(0, replications, ("starting", "시작"))
     result = run_line(
         line,
         replications=replications,
@@ -473,7 +473,7 @@ def compare_lines(
     `scenario_lines` (the first is the baseline)."""
     check_run(replications, hours, warmup_hours)
     if progress:
-        progress(0, replications * len(lines), "starting · 시작")
+        progress(0, replications * len(lines), ("starting", "시작"))
     result = compare(
         lines,
         replications=replications,
@@ -565,11 +565,11 @@ def optimize_line(
     )
     total = min(trials, design.size())
     if progress:
-        progress(0, total, "starting · 시작")
+        progress(0, total, ("starting", "시작"))
 
     def on(done: int, total: int, *_: Any) -> None:
         if progress:
-            progress(done, total, f"design {done}/{total} · 설계 {done}/{total}")
+            progress(done, total, (f"design {done}/{total}", f"설계 {done}/{total}"))
 
     result = optimize_design(
         line,
@@ -733,7 +733,7 @@ def balance_problem(
             )
 
     if progress:
-        progress(0, budget, "solving · 계산 중")
+        progress(0, budget, ("solving", "계산 중"))
     result = bal.balance_line(
         problem,
         kind,
@@ -807,7 +807,7 @@ def schedule_shop(
             )
 
     if progress:
-        progress(0, budget, "solving · 계산 중")
+        progress(0, budget, ("solving", "계산 중"))
     result = sched.solve_jobshop(
         instance, objective=objective, time_limit_s=time_limit_s, workers=workers, progress=on
     )

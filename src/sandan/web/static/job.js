@@ -1,6 +1,6 @@
 // A running job's page: polls the API's job endpoint, moves the progress bar, says what the job is doing (its own
 // message, else "done of total" when the page gave that text, else the page's text for the state) and reloads
-// into the result when the job ends. Config (#job-config): {api, text: {queued, running, counted}}.
+// into the result when the job ends. Config (#job-config): {api, lang, text: {queued, running, counted}}.
 (function () {
   "use strict";
   var cfg = JSON.parse(document.getElementById("job-config").textContent);
@@ -10,6 +10,7 @@
 
   function describe(job) {
     var p = job.progress || {};
+    if (job.messages && job.messages[cfg.lang]) { return job.messages[cfg.lang]; }
     if (job.message) { return job.message; }
     if (p.total && text.counted) { return text.counted.replace("{done}", p.done).replace("{total}", p.total); }
     return text[job.state] || "";
