@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sandan.domain import plant_clock
 from sandan.monitor.labels import label as monitor_label
 
 DISPLAY_ROWS = 25  # what a page shows of a table; the tool keeps (and the model reads) more
@@ -117,10 +118,7 @@ def local_time(value: Any, zone: str) -> str:
     if _missing(value) or value == "":
         return "—"
     when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if when.tzinfo is None:  # the store's times are UTC; a naive one is UTC by convention
-        when = when.replace(tzinfo=UTC)
-    local = when.astimezone(ZoneInfo(zone))
-    return f"{local.strftime('%Y-%m-%d %H:%M')} {zone_name(zone, local)}"
+    return f"{plant_clock(when, zone)} {zone_name(zone, when)}"
 
 
 def yes_no(value: bool, lang: str) -> str:

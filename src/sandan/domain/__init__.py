@@ -28,6 +28,7 @@ from sandan.domain.model import (
     Signal,
     Site,
     User,
+    plant_clock,
 )
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "Machine",
     "Signal",
     "User",
+    "plant_clock",
     "Role",
     "ProcessFamily",
     "MachineState",

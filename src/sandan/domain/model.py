@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sandan.domain.errors import value_error
+
+
+def plant_clock(value: datetime, zone: str, *, seconds: bool = False) -> str:
+    """A UTC time on a plant's clock, ISO order (2026-05-01 08:00), which reads the same in Korean and English.
+    A naive value is UTC, as the store keeps every time."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TIME = pa.timestamp("us", tz="UTC")

@@ -5,9 +5,10 @@ Templates and JS read only this catalogue; messages of `SandanError`s carry thei
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from sandan.domain import plant_clock
 
 LANGS = ("ko", "en")
 
@@ -1084,9 +1085,4 @@ def js_catalogue(lang: str, prefix: tuple[str, ...]) -> dict[str, str]:
 
 def format_time(value: datetime | None, zone: str, *, seconds: bool = True) -> str:
     """A UTC time shown in the display zone as 2026-05-01 08:00:00 (ISO order reads the same in both languages)."""
-    if value is None:
-        return ""
-    if value.tzinfo is None:  # the store returns UTC; a naive value is UTC by convention
-        value = value.replace(tzinfo=UTC)
-    local = value.astimezone(ZoneInfo(zone))
-    return local.strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+    return "" if value is None else plant_clock(value, zone, seconds=seconds)
