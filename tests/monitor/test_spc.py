@@ -16,6 +16,7 @@ from sandan.monitor import (
     capability_from_store,
     control_constants,
     imr_chart,
+    laney_p_chart,
     measurement_chart,
     np_chart,
     p_chart,
@@ -110,6 +111,31 @@ def test_p_chart_matches_nist_6_3_3_2_wafer_example():
     assert p.lcl[0] == pytest.approx(0.0524, abs=5e-5)
     # Hand check: 22/50 = 0.44 and 24/50 = 0.48 lie above 0.4102 — rule 1 fires on exactly those wafers.
     assert sorted(v.index for v in p.violations if v.rule == "WE1") == [14, 22]
+
+
+def test_laney_p_chart_measures_the_overdispersion_it_corrects():
+    rng = np.random.default_rng(3)
+    m, n, p = 3000, 400, 0.05
+    # Binomial subgroups: σz ≈ 1 and p′ is the p chart
+    binomial = rng.binomial(n, p, m)
+    laney, plain = laney_p_chart(binomial, n), p_chart(binomial, n)
+    assert laney.sigma_z == pytest.approx(1.0, abs=0.05)
+    assert laney.series[0].ucl[0] == pytest.approx(plain.series[0].ucl[0], rel=0.01)
+    # Each subgroup's own rate varies (sd τ, e.g. machines or lots): Var(z) = 1 + n τ² / (p (1 − p)), so σz is its
+    # square root; the p chart flags a large share of in-control subgroups, p′ about the 0.27 % of 3-sigma limits.
+    tau = 0.02
+    rates = np.clip(rng.normal(p, tau, m), 0, 1)
+    spread = rng.binomial(n, rates)
+    laney, plain = laney_p_chart(spread, n), p_chart(spread, n)
+    expected = np.sqrt(1 + n * tau**2 / (p * (1 - p)))
+    assert laney.sigma_z == pytest.approx(expected, rel=0.05)
+    beyond = lambda c: sum(v.rule == "WE1" for v in c.series[0].violations) / m  # noqa: E731
+    assert beyond(plain) > 0.1 and beyond(laney) < 0.01
+    # limits are p̄ ± 3 σz √(p̄(1 − p̄)/n), per subgroup size
+    sizes = rng.integers(200, 600, m)
+    varied = laney_p_chart(rng.binomial(sizes, rates), sizes)
+    s = varied.series[0]
+    assert np.allclose(s.ucl - s.center, 3 * varied.sigma_z * np.sqrt(s.center * (1 - s.center) / sizes))
 
 
 def test_np_chart_is_the_p_chart_times_n():

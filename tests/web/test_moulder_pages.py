@@ -135,6 +135,14 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     assert all(len(p) == 16 and p[10] == " " for p in points)  # "2026-12-04 18:00"
     latest = datetime.fromisoformat(points[0]).replace(tzinfo=ZoneInfo("Asia/Seoul"))
     assert latest <= datetime.now(UTC) and datetime.now(UTC) - latest < timedelta(hours=24)
+    # Laney's p′ over the same hours: it names the spread between hours and flags no more hours than p does
+    page.locator("#chart-kind").select_option("laney_p")
+    page.locator("#chart-form button[type=submit]").click()
+    expect(page.locator("#spc-note")).to_contain_text("σz =")
+    laney = page.locator("#violations tbody tr td.violation")
+    # the trial's hours are real changes of settings: still out of control
+    expect(laney.first).to_be_visible()
+    assert 0 < laney.count() <= len(points)
     # a variables chart of a characteristic the parts are measured on, offered from the part records
     assert set(page.locator("#characteristics option").evaluate_all("os => os.map(o => o.value)")) == {
         "part_weight_g", "sink_depth_um", "warpage_mm"
@@ -143,6 +151,7 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.locator("#chart-characteristic").fill("part_weight_g")
     page.locator("#chart-form button[type=submit]").click()
     expect(page.locator("#spc canvas")).to_have_count(1)
+    expect(page.locator("#spc-note")).to_be_hidden()
     # the legend names the individuals series now, not the p chart's
     expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("i--")
     # chart times read in plant time and ISO order, not uPlot's US style in the browser's zone

@@ -272,6 +272,7 @@ def _chart(chart) -> dict[str, Any]:
         "in_control": chart.in_control,
         "baseline_points": chart.baseline_points,
         "sigma_within": chart.sigma_within,
+        "sigma_z": chart.sigma_z,
         "labels": labels,
         "series": [
             {
@@ -339,7 +340,7 @@ def spc_measurement(
 def spc_attribute(
     t: ReadTenant,
     w: LastDay,
-    chart: Annotated[Literal["p", "np", "c", "u"], Query()] = "p",
+    chart: Annotated[Literal["p", "laney_p", "np", "c", "u"], Query()] = "p",
     subgroup: Annotated[Literal["h", "2h", "4h", "8h", "D"], Query()] = "h",
     machine_ids: MachineIds = None,
     product: str | None = None,

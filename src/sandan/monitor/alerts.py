@@ -82,7 +82,7 @@ class AlertRule(BaseModel):
     window_s: float | None = Field(default=None, gt=0, le=90 * 86_400)
     hold_s: float = Field(default=300, ge=0, le=7 * 86_400)
     characteristic: str | None = Field(default=None, description="spc on a measured characteristic")
-    chart: Literal["imr", "xbar_r", "xbar_s", "p", "np", "c", "u"] = "imr"
+    chart: Literal["imr", "xbar_r", "xbar_s", "p", "laney_p", "np", "c", "u"] = "imr"
     subgroup_size: int = Field(default=5, ge=2, le=50)
     subgroup: str = Field(default="h", description="attribute charts: pandas frequency of a subgroup")
     rules: Literal["western_electric", "nelson", "limits"] = "western_electric"

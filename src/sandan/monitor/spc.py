@@ -241,6 +241,9 @@ class ControlChart:
     series: list[ChartSeries]
     baseline_points: int
     sigma_within: float | None = None  # process σ estimated from the baseline (variables charts)
+    sigma_z: float | None = (
+        None  # Laney p′: spread of the standardised fractions (1 = binomial, > 1 overdispersed)
+    )
     labels: list[Any] | None = None  # subgroup labels (times, shift ids) when built from the store
 
     @property
@@ -356,6 +359,35 @@ def p_chart(
     return ControlChart(
         "p", [_series("p", d / n, pbar, np.maximum(pbar - 3 * sig, 0), pbar + 3 * sig, sig, phase, rules)], b
     )
+
+
+def laney_p_chart(
+    defectives: Sequence[int],
+    sizes: Sequence[int] | int,
+    baseline: int | None = None,
+    rules: Sequence[str] | str = "western_electric",
+) -> ControlChart:
+    """Laney's p′ chart (Laney 2002, Quality Engineering 14(4), 531–537): a p chart whose limits are widened (or
+    narrowed) by σ_z, the within-process spread of the standardised fractions zᵢ = (pᵢ − p̄)/σ_pᵢ, estimated as the
+    mean moving range of the baseline's z over d₂ = 1.128. Limits p̄ ± 3·σ_pᵢ·σ_z. With large subgroups, real
+    variation between them (several machines, material lots) makes an ordinary p chart flag nearly every point;
+    σ_z ≈ 1 means the data are binomial and p′ equals p."""
+    d = np.asarray(defectives, dtype=float)
+    n = np.broadcast_to(np.asarray(sizes, dtype=float), d.shape)
+    _check_counts(d, n)
+    b, phase = _baseline(len(d), baseline)
+    pbar = d[:b].sum() / n[:b].sum()
+    sig_p = np.sqrt(pbar * (1 - pbar) / n)
+    if pbar in (0.0, 1.0) or b < 2:
+        sigma_z = 1.0  # no spread to measure: every part good (or every part scrap) in the baseline
+    else:
+        z = (d[:b] / n[:b] - pbar) / sig_p[:b]
+        sigma_z = float(np.abs(np.diff(z)).mean() / 1.128)
+    sig = sig_p * sigma_z
+    series = _series(
+        "p′", d / n, pbar, np.maximum(pbar - 3 * sig, 0), np.minimum(pbar + 3 * sig, 1), sig, phase, rules
+    )
+    return ControlChart("laney_p", [series], b, sigma_z=sigma_z)
 
 
 def np_chart(
@@ -635,7 +667,7 @@ def attribute_chart(
     rules: Sequence[str] | str = "western_electric",
     timezone: str = "Asia/Seoul",
 ) -> ControlChart:
-    """p, np, c or u chart of scrap (result = ng) per time subgroup (`subgroup` is a pandas frequency in local
+    """p, Laney p′ (`laney_p`), np, c or u chart of scrap (result = ng) per time subgroup (`subgroup` is a pandas frequency in local
     time: "D" per day, "h" per hour, "8h"…). p and u use the parts produced as subgroup size; np needs equal
     sizes; c counts scrap per subgroup as if each were one inspection unit."""
     parts = store.query_parts(company_id, start, end, list(machine_ids) if machine_ids else None)
@@ -653,6 +685,8 @@ def attribute_chart(
     b = None if baseline_end is None else int((g.index < pd.Timestamp(baseline_end)).sum())
     if chart == "p":
         out = p_chart(g["ng"], g["n"], b, rules)
+    elif chart == "laney_p":
+        out = laney_p_chart(g["ng"], g["n"], b, rules)
     elif chart == "np":
         if g["n"].nunique() != 1:
             raise InvalidInput(
@@ -667,8 +701,8 @@ def attribute_chart(
         out = u_chart(g["ng"], g["n"], b, rules)
     else:
         raise InvalidInput(
-            f"unknown attributes chart {chart!r}; use p, np, c or u",
-            f"알 수 없는 계수형 관리도 {chart!r}입니다. p, np, c, u 중에서 고르세요",
+            f"unknown attributes chart {chart!r}; use p, laney_p, np, c or u",
+            f"알 수 없는 계수형 관리도 {chart!r}입니다. p, laney_p, np, c, u 중에서 고르세요",
             code="bad_chart",
         )
     out.labels = list(g.index)

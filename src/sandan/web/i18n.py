@@ -515,6 +515,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.control_chart": ("Control chart", "관리도"),
     "mon.chart_kind": ("Chart", "관리도 종류"),
     "mon.chart_p": ("p (scrap share per hour)", "p (시간별 불량률)"),
+    "mon.chart_laney_p": (
+        "p′ Laney (scrap share per hour; limits allow for variation between machines or lots)",
+        "p′ Laney (시간별 불량률; 설비·로트 사이 변동을 반영한 한계)",
+    ),
+    "mon.sigma_z": (
+        "σz = {value}: the hours spread {value} times as much as chance alone would make them; the p′ limits allow "
+        "for that, an ordinary p chart's do not.",
+        "σz = {value}: 시간별 불량률이 우연만으로 생길 변동의 {value}배로 흩어집니다. p′ 한계는 이를 반영하고, 일반 p 관리도의 "
+        "한계는 반영하지 않습니다.",
+    ),
     "mon.chart_u": ("u (scrap per part per hour)", "u (시간별 단위당 불량)"),
     "mon.chart_c": ("c (scrap count per hour)", "c (시간별 불량 수)"),
     "mon.chart_imr": ("I-MR (individual values)", "I-MR (개별값)"),

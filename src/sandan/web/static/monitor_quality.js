@@ -52,7 +52,7 @@
   function chart() {
     var kind = document.getElementById("chart-kind").value;
     var url;
-    if (["p", "np", "c", "u"].indexOf(kind) >= 0) url = base + "/spc/attribute?" + q() + "&chart=" + kind + "&subgroup=h";
+    if (["p", "laney_p", "np", "c", "u"].indexOf(kind) >= 0) url = base + "/spc/attribute?" + q() + "&chart=" + kind + "&subgroup=h";
     else url = base + "/spc/measurement?" + q() + "&chart=" + kind + "&characteristic=" + encodeURIComponent(document.getElementById("chart-characteristic").value.trim());
     return get(url).then(function (c) {
       var s = c.series[0];
@@ -69,6 +69,9 @@
         });
       });
       rows.sort(function (a, b) { return b.index - a.index || (a.series < b.series ? -1 : 1); });
+      var note = document.getElementById("spc-note");
+      note.hidden = c.sigma_z == null;
+      note.textContent = c.sigma_z == null ? "" : text("mon.sigma_z", { value: c.sigma_z.toFixed(2) });
       var box = document.getElementById("spc");
       if (plot) plot.destroy();
       plot = new uPlot({
