@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -10,6 +10,7 @@ import pytest
 
 from sandan.collect import Origin, ingest_events, ingest_parts
 from sandan.domain import Company, InvalidInput, Line, Machine, NotFound, ProcessFamily, Site
+from sandan.monitor.calendar import Break, Shift, ShiftCalendar, working_day_windows
 from sandan.twin.line import Dist, LineModel, line_from_store, load_line
 from sandan.twin.process import CncTurningModel, InjectionMouldingModel
 from sandan.twin.sim import run_line
@@ -275,6 +276,23 @@ def test_line_from_store_groups_parallel_machines_and_works_on_process_model_dat
     assert station.scrap_rate == pytest.approx(model.expected_defect_rate(None, 3000, seed=10), abs=0.03)
 
 
+TWO_SHIFTS = ShiftCalendar.two_shifts()
+
+
+def test_a_working_day_is_its_shifts_less_their_breaks():
+    assert working_day_windows(TWO_SHIFTS) == [(1.0, 12.0), (13.0, 24.0)]  # the night's meal 00-01 folds in
+    day_only = ShiftCalendar(
+        shifts=[
+            Shift(
+                name="day", start=time(8, 30), end=time(17, 30), breaks=[Break(start=time(12), end=time(13))]
+            )
+        ]
+    )
+    assert working_day_windows(day_only) == [(8.5, 12.0), (13.0, 17.5)]
+    no_breaks = ShiftCalendar(shifts=[Shift(name="all", start=time(6), end=time(6))])  # one 24-h shift
+    assert working_day_windows(no_breaks) == [(0.0, 24.0)]
+
+
 def _moulding_cell(store, machines=("imm-1", "imm-2", "imm-3", "asm-1")):
     """Three moulding machines side by side feeding one assembly station, with three days of process-model data."""
     company = "cell-co"
@@ -311,6 +329,14 @@ def test_line_from_store_puts_machines_of_one_process_side_by_side(duck_store):
     sim = run_line(line, replications=3, horizon=3 * 86_400, warmup=3_600, seed=2)
     real = sum(float(b.ok.sum()) / ((b.time_us[-1] - b.time_us[0]) / 1e6) * 3600 for b in made.values())
     assert sim.throughput_per_h.mean == pytest.approx(real, rel=0.1)
+    # with the company's shift calendar the twin works the hours the plant plans (two 12-h shifts less their
+    # meal hours: 22 of 24), and makes that share of the around-the-clock output
+    planned = line_from_store(
+        duck_store, company, "l1", start=start, end=datetime.now(UTC), shifts=TWO_SHIFTS
+    )
+    assert planned.calendar.windows == [(1.0, 12.0), (13.0, 24.0)]
+    sim_planned = run_line(planned, replications=3, horizon=3 * 86_400, warmup=3_600, seed=2)
+    assert sim_planned.throughput_per_h.mean == pytest.approx(sim.throughput_per_h.mean * 22 / 24, rel=0.05)
     series = line_from_store(duck_store, company, "l1", start=start, end=datetime.now(UTC), layout="series")
     assert [s.id for s in series.stations] == ["asm-1", "imm-1", "imm-2", "imm-3"]
     assert all(s.machines == 1 for s in series.stations)

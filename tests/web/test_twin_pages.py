@@ -191,7 +191,7 @@ def test_a_line_is_built_from_what_the_store_knows(page, login, server):
     assert [s.id for s in line.stations] == ["saw-01"]
     assert line.stations[0].process_time.expected == 42  # the machine's ideal cycle time: it has no parts
     assert page.input_value("input[name='st0.id']") == "saw-01"
-    assert page.locator("#twin-notice").count() == 0
+    assert "(설비" not in page.inner_text("#twin-notice")  # nothing grouped
 
 
 def test_machines_of_one_process_become_one_station_unless_the_engineer_says_series(page, login, server):
@@ -208,6 +208,9 @@ def test_machines_of_one_process_become_one_station_unless_the_engineer_says_ser
     line = LineModel.from_yaml(page.input_value("#twin-yaml"))
     assert [(s.id, s.machines) for s in line.stations] == [("cnc", 2)]
     assert "cnc (설비 2대)" in page.inner_text("#twin-notice")
+    # the default calendar's two 12-h shifts less their meal hours
+    assert "01:00–12:00, 13:00–24:00" in page.inner_text("#twin-notice")
+    assert line.calendar.windows == [(1.0, 12.0), (13.0, 24.0)]
     assert page.input_value("input[name='st0.machines']") == "2"
     page.goto("/companies/acme/twin")
     page.select_option("#twin-from-store select[name=from_line]", "twin-P")
@@ -215,7 +218,7 @@ def test_machines_of_one_process_become_one_station_unless_the_engineer_says_ser
     page.click("#twin-from-store button[type=submit]")
     line = LineModel.from_yaml(page.input_value("#twin-yaml"))
     assert [(s.id, s.machines) for s in line.stations] == [("lathe-1", 1), ("lathe-2", 1)]
-    assert page.locator("#twin-notice").count() == 0
+    assert "cnc (" not in page.inner_text("#twin-notice")
 
 
 def test_a_line_the_store_cannot_model_gets_a_clear_message(page, login, server):

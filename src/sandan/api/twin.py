@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router, window
 from sandan.api.models import JobOut, Ok
+from sandan.monitor.calendar import company_calendar
 from sandan.twin import service
 from sandan.twin.line import Layout, line_from_store
 
@@ -176,6 +177,7 @@ def line_from_records(line_id: str, body: FromStoreIn, t: ReadTenant) -> dict[st
         stations=body.stations,
         layout=body.layout,
         buffer=body.buffer,
+        shifts=company_calendar(t.settings.data_dir, t.company_id),
     )
     return {"ok": True, "summary": service.line_summary(line), "yaml": line.to_yaml()}
 

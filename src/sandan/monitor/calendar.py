@@ -398,6 +398,25 @@ def calendar_path(data_dir: Path, company_id: str) -> Path:
     return Path(data_dir) / "calendars" / f"{company_id}.yaml"
 
 
+def working_day_windows(calendar: ShiftCalendar) -> list[tuple[float, float]]:
+    """The hours of a working day in which the calendar plans production, on the local clock within [0, 24): every
+    shift less its breaks, a night shift's hours after midnight folded onto the same day, adjoining hours joined.
+    Which days are worked, and dated planned stops, are not in it."""
+    day = 24 * 60
+    planned = np.zeros(day, dtype=bool)
+    for shift in calendar.shifts:
+        start = _minutes(shift.start)
+        on = np.zeros(2 * day, dtype=bool)
+        on[start : start + shift.length_min] = True
+        for b in shift.breaks:
+            offset = (_minutes(b.start) - start) % day
+            length = (_minutes(b.end) - _minutes(b.start)) % day
+            on[start + offset : start + offset + length] = False
+        planned |= on[:day] | on[day:]
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], planned.astype(np.int8), [0]))))
+    return [(float(a) / 60, float(b) / 60) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
 def company_calendar(data_dir: Path | None, company_id: str) -> ShiftCalendar:
     """The company's own calendar when one was saved (none without a data folder), else two 12-h shifts Monday to
     Friday in Asia/Seoul."""

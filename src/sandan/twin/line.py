@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from sandan.domain import InvalidInput, Machine, NotFound, ProcessFamily
+from sandan.monitor.calendar import ShiftCalendar, working_day_windows
 from sandan.twin.inputs import load_yaml, read_text
 
 # ---- distributions ---------------------------------------------------------------------------------------
@@ -640,6 +641,7 @@ def line_from_store(
     layout: Layout = "by_process",
     buffer: int | None = 10,
     release: Release | None = None,
+    shifts: ShiftCalendar | None = None,
 ) -> LineModel:
     """Build a line from the store's record of a real line between `start` and `end` (default: the last 30 days).
 
@@ -654,6 +656,8 @@ def line_from_store(
     - Scrap: share of `ng` parts; setup: mean `setup` event duration, applied on a change of product.
     - Products: the products seen, in proportion to their counts, all through every station.
     Buffers get `buffer` places (unknown to the store) and release defaults to kanban, i.e. the line's capacity.
+    With the company's shift calendar `shifts`, the line works the hours of its working day (shifts less breaks,
+    `monitor.calendar.working_day_windows`); without it, or when the shifts cover the day, around the clock.
     """
     end = end or datetime.now(UTC)
     start = start or end - timedelta(days=30)
@@ -785,10 +789,12 @@ def line_from_store(
         for name, n in counts.items()
     ] or [Product(id="part", routing=[Step(station=s.id) for s in built])]
     line_name = next(ln.name for ln in store.list_lines(company_id) if ln.id == line_id)
+    windows = working_day_windows(shifts) if shifts is not None else []
     return LineModel(
         id=line_id,
         name=line_name,
         stations=built,
         products=products,
         release=release or Release(policy="kanban"),
+        calendar=Calendar(windows=windows) if windows and windows != [(0.0, 24.0)] else None,
     )

@@ -739,6 +739,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "“설비마다 차례로(직렬)”로 하여 다시 만드세요.",
     ),
     "twin.from_store_group": ("{station} ({n} machines)", "{station} (설비 {n}대)"),
+    "twin.from_store_calendar": (
+        "The line works the hours of the company's shift calendar, less breaks: {hours}.",
+        "라인은 회사 교대 달력의 근무 시간(휴식 제외)에만 일합니다: {hours}.",
+    ),
     "twin.build": ("Build", "만들기"),
     "twin.recent": ("Recent runs", "최근 실행"),
     "twin.kind.run": ("Simulation", "시뮬레이션"),

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from sandan.domain import InvalidInput, SandanError
+from sandan.monitor.calendar import company_calendar
 from sandan.twin import service
 from sandan.twin.layout import layout_svg
 from sandan.twin.line import line_from_store
@@ -549,6 +550,10 @@ def _editor(
     )
 
 
+def _clock(hour: float) -> str:
+    return f"{int(hour):02d}:{round(hour % 1 * 60):02d}"
+
+
 @router.get("/companies/{company_id}/twin/edit", response_class=HTMLResponse)
 def edit_page(
     page: UserPage,
@@ -563,7 +568,13 @@ def edit_page(
     elif from_line:
         end = datetime.now(UTC)
         line = line_from_store(
-            page.store, company.id, from_line, start=end - timedelta(days=30), end=end, layout=layout
+            page.store,
+            company.id,
+            from_line,
+            start=end - timedelta(days=30),
+            end=end,
+            layout=layout,
+            shifts=company_calendar(page.settings.data_dir, company.id),
         )
         tx = _tx(page)
         grouped = [
@@ -571,8 +582,11 @@ def edit_page(
             for s in line.stations
             if s.from_machines and len(s.from_machines) > 1
         ]
-        notice = tx["twin.from_store_grouped"].format(groups="; ".join(grouped)) if grouped else None
-        return _editor(page, company, line.to_yaml(), notice=notice)
+        notes = [tx["twin.from_store_grouped"].format(groups="; ".join(grouped))] if grouped else []
+        if line.calendar is not None:
+            hours = ", ".join(f"{_clock(a)}–{_clock(b)}" for a, b in line.calendar.windows)
+            notes.append(tx["twin.from_store_calendar"].format(hours=hours))
+        return _editor(page, company, line.to_yaml(), notice=" ".join(notes) or None)
     else:
         text = EXAMPLE_LINE
     return _editor(page, company, text)

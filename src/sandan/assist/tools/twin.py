@@ -18,6 +18,7 @@ from sandan.assist.registry import (
     tool,
 )
 from sandan.domain import InvalidInput, NotFound
+from sandan.monitor.calendar import company_calendar
 from sandan.twin.experiments import compare
 from sandan.twin.line import line_from_store, load_line
 from sandan.twin.sim import LABELS as KPI_LABELS
@@ -67,7 +68,14 @@ def twin_what_if_tool(
 ) -> ToolOutput:
     line_id = ctx.line(id_arg(line_id, "line"))
     w = ctx.window(period or "last_7d")
-    base = line_from_store(ctx.store, ctx.company_id, line_id, start=w.start, end=w.end)
+    base = line_from_store(
+        ctx.store,
+        ctx.company_id,
+        line_id,
+        start=w.start,
+        end=w.end,
+        shifts=company_calendar(ctx.settings.data_dir, ctx.company_id),
+    )
     data = base.model_dump(mode="json", by_alias=True)
     if change == "add_machine":
         capacities = base.station_capacities()
