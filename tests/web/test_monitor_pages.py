@@ -235,7 +235,7 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     expect(form.locator("input[name=oee_target]")).to_be_hidden()  # only what this kind needs
     form.get_by_role("button", name="규칙 추가").click()
     # no limit given: the API's own check answers, on the page
-    expect(page.locator("#rule-result [role=alert]")).to_contain_text("threshold")
+    expect(page.locator("#rule-result [role=alert]")).to_contain_text("임계값이(가) 필요합니다")
 
     form.locator("input[name=threshold]").fill("120")
     form.locator("button[type=submit]").click()
@@ -256,6 +256,22 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     row.locator("button.rule-delete").click()
     expect(page.locator(f"#rules tr[data-rule='{rule_id}']")).to_have_count(0)
     assert rule_id not in {r["id"] for r in open_alert_store(server.settings.data_dir).list_rules(COMPANY)}
+
+    # a control-chart rule on the scrap share: the chart is chosen, a characteristic is asked only for variables
+    form.locator("input[name=name]").fill("불량률 관리도")
+    form.locator("select[name=kind]").select_option("spc")
+    form.locator("select[name=chart]").select_option("laney_p")
+    expect(form.locator("input[name=characteristic]")).to_be_hidden()
+    form.locator("select[name=chart]").select_option("imr")
+    expect(form.locator("input[name=characteristic]")).to_be_visible()
+    form.locator("select[name=chart]").select_option("laney_p")
+    form.locator("button[type=submit]").click()
+    row = page.locator("#rules tr", has_text="불량률 관리도")
+    expect(row).to_be_visible()
+    made = {r["id"]: r for r in open_alert_store(server.settings.data_dir).list_rules(COMPANY)}[
+        row.get_attribute("data-rule")
+    ]
+    assert (made["kind"], made["chart"], made["characteristic"]) == ("spc", "laney_p", None)
 
 
 def test_a_viewer_sees_the_rules_but_no_form(page, login):

@@ -54,12 +54,14 @@
   var form = document.getElementById("rule-form");
   if (form) {
     var showFields = function () {
-      var kind = form.elements.kind.value;
+      var kind = form.elements.kind.value, chart = form.elements.chart.value;
       form.querySelectorAll("[data-kinds]").forEach(function (label) {
-        label.hidden = label.dataset.kinds.split(" ").indexOf(kind) < 0;
+        label.hidden = label.dataset.kinds.split(" ").indexOf(kind) < 0 ||
+          (label.dataset.charts !== undefined && label.dataset.charts.split(" ").indexOf(chart) < 0);
       });
     };
     form.elements.kind.addEventListener("change", showFields);
+    form.elements.chart.addEventListener("change", showFields);
     showFields();
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
@@ -74,7 +76,10 @@
       if (kind === "threshold") { rule.signal = f.signal.value; rule.direction = f.direction.value; rule.threshold = num(f.threshold); }
       if (kind === "no_data") { rule.signal = f.signal.value; var m = num(f.silent_min); if (m != null) rule.window_s = m * 60; }
       if (kind === "oee_drop") { var t = num(f.oee_target); rule.threshold = t == null ? null : t / 100; }
-      if (kind === "spc") { rule.characteristic = f.characteristic.value.trim() || null; }
+      if (kind === "spc") {
+        rule.chart = f.chart.value;
+        if (["imr", "xbar_r", "xbar_s"].indexOf(rule.chart) >= 0) rule.characteristic = f.characteristic.value.trim() || null;
+      }
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;
       send("POST", cfg.api + "/rules", rule).then(function () { window.location.reload(); }, function (err) { fail(err, button); });
