@@ -14,9 +14,8 @@ from pydantic import BaseModel, Field
 
 from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router, window
 from sandan.api.models import JobOut, Ok
-from sandan.monitor.calendar import company_calendar
 from sandan.twin import service
-from sandan.twin.line import Layout, line_from_store
+from sandan.twin.line import Layout
 
 router = company_router("twin")
 
@@ -168,8 +167,9 @@ def delete_line(line_id: str, t: WriteTenant) -> dict[str, Any]:
 def line_from_records(line_id: str, body: FromStoreIn, t: ReadTenant) -> dict[str, Any]:
     """A line model built from a real line's machines, measured cycle times, failures and scrap (not saved)."""
     w = window(body.start, body.end, timedelta(days=30))
-    line = line_from_store(
+    line = service.line_of_record(
         t.store,
+        t.settings.data_dir,
         t.company_id,
         line_id,
         start=w.start,
@@ -177,7 +177,6 @@ def line_from_records(line_id: str, body: FromStoreIn, t: ReadTenant) -> dict[st
         stations=body.stations,
         layout=body.layout,
         buffer=body.buffer,
-        shifts=company_calendar(t.settings.data_dir, t.company_id),
     )
     return {"ok": True, "summary": service.line_summary(line), "yaml": line.to_yaml()}
 

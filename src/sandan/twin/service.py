@@ -17,12 +17,13 @@ import yaml
 from pydantic import ValidationError
 
 from sandan.domain import InvalidInput, NotFound
+from sandan.monitor.calendar import company_calendar
 from sandan.twin import balance as bal
 from sandan.twin import schedule as sched
 from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.experiments import compare
 from sandan.twin.inputs import load_yaml
-from sandan.twin.line import LineModel
+from sandan.twin.line import LineModel, line_from_store
 from sandan.twin.sim import LABELS, run_line
 
 LINE_FOLDER = "twin_lines"
@@ -203,6 +204,16 @@ def parse_line(text: str) -> LineModel:
 
 def _finite(x: float) -> float | None:
     return float(x) if math.isfinite(x) else None
+
+
+def line_of_record(
+    store: Any, data_dir: Path | None, company_id: str, line_id: str, **options: Any
+) -> LineModel:
+    """A company's real line as a twin (`line.line_from_store`), working the company's own shift calendar — what the
+    page, the API and the assistant build."""
+    return line_from_store(
+        store, company_id, line_id, shifts=company_calendar(data_dir, company_id), **options
+    )
 
 
 def line_summary(line: LineModel) -> dict[str, Any]:

@@ -21,10 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from sandan.domain import InvalidInput, SandanError
-from sandan.monitor.calendar import company_calendar
 from sandan.twin import service
 from sandan.twin.layout import layout_svg
-from sandan.twin.line import line_from_store
 from sandan.twin.schedule import gantt_svg
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
@@ -567,14 +565,14 @@ def edit_page(
         text = service.line_text(page.settings.data_dir, company.id, line_id)
     elif from_line:
         end = datetime.now(UTC)
-        line = line_from_store(
+        line = service.line_of_record(
             page.store,
+            page.settings.data_dir,
             company.id,
             from_line,
             start=end - timedelta(days=30),
             end=end,
             layout=layout,
-            shifts=company_calendar(page.settings.data_dir, company.id),
         )
         tx = _tx(page)
         grouped = [

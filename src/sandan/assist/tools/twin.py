@@ -1,7 +1,7 @@
 """Tool over the digital twin: what if a line gets one more machine at its bottleneck (or a named station), or
 one more shift — the line is built from its recorded history and both versions are simulated side by side.
 
-It calls sandan.twin.line_from_store and sandan.twin.experiments.compare; nothing is simulated here.
+It calls sandan.twin.service.line_of_record and sandan.twin.experiments.compare; nothing is simulated here.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sandan.assist.registry import (
     tool,
 )
 from sandan.domain import InvalidInput, NotFound
-from sandan.monitor.calendar import company_calendar
 from sandan.twin.experiments import compare
-from sandan.twin.line import line_from_store, load_line
+from sandan.twin.line import load_line
+from sandan.twin.service import line_of_record
 from sandan.twin.sim import LABELS as KPI_LABELS
 
 REPLICATIONS = 5
@@ -61,21 +61,14 @@ def _labels() -> dict[str, dict[str, str]]:
         },
         "required": ["line_id", "change"],
     },
-    calls="sandan.twin.line.line_from_store, sandan.twin.experiments.compare",
+    calls="sandan.twin.service.line_of_record, sandan.twin.experiments.compare",
 )
 def twin_what_if_tool(
     ctx: ToolContext, line_id: str, change: str, machine_id: str | None = None, period: str | None = None
 ) -> ToolOutput:
     line_id = ctx.line(id_arg(line_id, "line"))
     w = ctx.window(period or "last_7d")
-    base = line_from_store(
-        ctx.store,
-        ctx.company_id,
-        line_id,
-        start=w.start,
-        end=w.end,
-        shifts=company_calendar(ctx.settings.data_dir, ctx.company_id),
-    )
+    base = line_of_record(ctx.store, ctx.settings.data_dir, ctx.company_id, line_id, start=w.start, end=w.end)
     data = base.model_dump(mode="json", by_alias=True)
     if change == "add_machine":
         capacities = base.station_capacities()
