@@ -235,7 +235,9 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     expect(form.locator("input[name=oee_target]")).to_be_hidden()  # only what this kind needs
     form.get_by_role("button", name="규칙 추가").click()
     # no limit given: the API's own check answers, on the page
-    expect(page.locator("#rule-result [role=alert]")).to_contain_text("임계값이(가) 필요합니다")
+    expect(page.locator("#rule-result [role=alert]")).to_have_text(
+        "‘측정값 한계 초과’ 규칙에는 임계값이(가) 필요합니다"
+    )
 
     form.locator("input[name=threshold]").fill("120")
     form.locator("button[type=submit]").click()

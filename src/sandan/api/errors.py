@@ -109,8 +109,10 @@ def _describe(errors: list[dict[str, Any]], prefix: tuple = ()) -> tuple[str, st
         return "the request is not valid", "요청이 올바르지 않습니다", {}
     first = listed[0]
     more = len(errors) - 1
-    en = f"{first['field']}: {first['message']['en']}" + (f" (and {more} more problem(s))" if more else "")
-    ko = f"{first['field']}: {first['message']['ko']}" + (f" (그 밖에 {more}개 문제)" if more else "")
+    # a rule over the whole body (a model validator) is about no one field: no "body: " before it
+    at = "" if first["field"] == "body" else f"{first['field']}: "
+    en = f"{at}{first['message']['en']}" + (f" (and {more} more problem(s))" if more else "")
+    ko = f"{at}{first['message']['ko']}" + (f" (그 밖에 {more}개 문제)" if more else "")
     return en, ko, {"field": first["field"], "errors": listed}
 
 
