@@ -128,7 +128,7 @@ def test_laney_p_chart_measures_the_overdispersion_it_corrects():
     spread = rng.binomial(n, rates)
     laney, plain = laney_p_chart(spread, n), p_chart(spread, n)
     expected = np.sqrt(1 + n * tau**2 / (p * (1 - p)))
-    assert laney.sigma_z == pytest.approx(expected, rel=0.05)
+    assert laney.sigma_z == pytest.approx(expected, rel=0.05) and plain.sigma_z == laney.sigma_z
     beyond = lambda c: sum(v.rule == "WE1" for v in c.series[0].violations) / m  # noqa: E731
     assert beyond(plain) > 0.1 and beyond(laney) < 0.01
     # limits are p̄ ± 3 σz √(p̄(1 − p̄)/n), per subgroup size

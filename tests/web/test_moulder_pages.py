@@ -135,6 +135,8 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     assert all(len(p) == 16 and p[10] == " " for p in points)  # "2026-12-04 18:00"
     latest = datetime.fromisoformat(points[0]).replace(tzinfo=ZoneInfo("Asia/Seoul"))
     assert latest <= datetime.now(UTC) and datetime.now(UTC) - latest < timedelta(hours=24)
+    # the p chart says its hours vary beyond chance (the poor machine's trial next to a nominal one) and names p′
+    expect(page.locator("#spc-note")).to_contain_text("p′ Laney")
     # Laney's p′ over the same hours: it names the spread between hours and flags no more hours than p does
     page.locator("#chart-kind").select_option("laney_p")
     page.locator("#chart-form button[type=submit]").click()

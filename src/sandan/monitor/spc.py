@@ -349,16 +349,24 @@ def p_chart(
     rules: Sequence[str] | str = "western_electric",
 ) -> ControlChart:
     """Fraction nonconforming (NIST §6.3.3.2): p̄ = Σd/Σn over the baseline, limits p̄ ± 3√(p̄(1−p̄)/nᵢ) per
-    subgroup, the lower limit floored at 0."""
+    subgroup, the lower limit floored at 0. `sigma_z` reports Laney's overdispersion measure alongside."""
     d = np.asarray(defectives, dtype=float)
     n = np.broadcast_to(np.asarray(sizes, dtype=float), d.shape)
     _check_counts(d, n)
     b, phase = _baseline(len(d), baseline)
     pbar = d[:b].sum() / n[:b].sum()
     sig = np.sqrt(pbar * (1 - pbar) / n)
-    return ControlChart(
-        "p", [_series("p", d / n, pbar, np.maximum(pbar - 3 * sig, 0), pbar + 3 * sig, sig, phase, rules)], b
-    )
+    series = _series("p", d / n, pbar, np.maximum(pbar - 3 * sig, 0), pbar + 3 * sig, sig, phase, rules)
+    # σz tells whether the subgroups vary more than binomial chance (then Laney's p′ is the chart to read)
+    return ControlChart("p", [series], b, sigma_z=_sigma_z(d[:b], n[:b], pbar))
+
+
+def _sigma_z(d: np.ndarray, n: np.ndarray, pbar: float) -> float:
+    """Laney's σ_z: the mean moving range of zᵢ = (pᵢ − p̄)/√(p̄(1 − p̄)/nᵢ) over d₂ = 1.128 (1 when nothing varies)."""
+    if pbar in (0.0, 1.0) or len(d) < 2:
+        return 1.0  # no spread to measure: every part good (or every part scrap)
+    z = (d / n - pbar) / np.sqrt(pbar * (1 - pbar) / n)
+    return float(np.abs(np.diff(z)).mean() / 1.128)
 
 
 def laney_p_chart(
@@ -378,11 +386,7 @@ def laney_p_chart(
     b, phase = _baseline(len(d), baseline)
     pbar = d[:b].sum() / n[:b].sum()
     sig_p = np.sqrt(pbar * (1 - pbar) / n)
-    if pbar in (0.0, 1.0) or b < 2:
-        sigma_z = 1.0  # no spread to measure: every part good (or every part scrap) in the baseline
-    else:
-        z = (d[:b] / n[:b] - pbar) / sig_p[:b]
-        sigma_z = float(np.abs(np.diff(z)).mean() / 1.128)
+    sigma_z = _sigma_z(d[:b], n[:b], pbar)
     sig = sig_p * sigma_z
     series = _series(
         "p′", d / n, pbar, np.maximum(pbar - 3 * sig, 0), np.minimum(pbar + 3 * sig, 1), sig, phase, rules

@@ -519,6 +519,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "p′ Laney (scrap share per hour; limits allow for variation between machines or lots)",
         "p′ Laney (시간별 불량률; 설비·로트 사이 변동을 반영한 한계)",
     ),
+    "mon.sigma_z_p": (
+        "σz = {value}: the hours spread {value} times as much as chance alone would make them (several machines, "
+        "lots or settings), so these limits flag ordinary hours too; p′ Laney allows for that spread.",
+        "σz = {value}: 시간별 불량률이 우연만으로 생길 변동의 {value}배로 흩어집니다(여러 설비·로트·조건). 그래서 이 한계는 "
+        "평범한 시간도 이상으로 표시합니다. p′ Laney는 이 변동을 반영합니다.",
+    ),
     "mon.sigma_z": (
         "σz = {value}: the hours spread {value} times as much as chance alone would make them; the p′ limits allow "
         "for that, an ordinary p chart's do not.",

@@ -70,8 +70,10 @@
       });
       rows.sort(function (a, b) { return b.index - a.index || (a.series < b.series ? -1 : 1); });
       var note = document.getElementById("spc-note");
-      note.hidden = c.sigma_z == null;
-      note.textContent = c.sigma_z == null ? "" : text("mon.sigma_z", { value: c.sigma_z.toFixed(2) });
+      // p′ always says its σz; a p chart says it only when the hours vary well beyond chance (Laney's σz > 1.5)
+      var key = c.kind === "laney_p" ? "mon.sigma_z" : (c.kind === "p" && c.sigma_z > 1.5 ? "mon.sigma_z_p" : null);
+      note.hidden = key === null;
+      note.textContent = key === null ? "" : text(key, { value: c.sigma_z.toFixed(2) });
       var box = document.getElementById("spc");
       if (plot) plot.destroy();
       plot = new uPlot({
