@@ -89,3 +89,20 @@ def test_logout_with_the_cookie_clears_it(world):
 
 def test_health_needs_no_login(world):
     assert world.client.get("/api/v1/health").json()["status"] == "ok"
+
+
+def test_a_user_changes_their_own_password_after_proving_the_current_one(world):
+    path = "/api/v1/auth/password"
+    err = assert_error(world.post("a-view", path, json={"current": "wrong-one", "new": "a-new-secret"}), 422)
+    assert err["code"] == "bad_password" and "현재 비밀번호" in err["message"]["ko"]
+    assert_error(world.post("a-view", path, json={"current": PASSWORD, "new": "short"}), 422, "weak_password")
+    assert_error(
+        world.post("a-view", path, json={"current": PASSWORD, "new": PASSWORD}), 422, "same_password"
+    )
+    assert world.post("a-view", path, json={"current": PASSWORD, "new": "a-new-secret"}).status_code == 200
+    login = world.client.post("/api/v1/auth/login", json={"user_id": "a-view", "password": PASSWORD})
+    assert_error(login, 401, "bad_credentials")
+    login = world.client.post("/api/v1/auth/login", json={"user_id": "a-view", "password": "a-new-secret"})
+    assert login.status_code == 200
+    assert any(a["action"] == "user.password" for a in world.store.list_audit("acme"))
+    assert world.client.post(path, json={"current": "x", "new": "yyyyyyyyy"}).status_code == 401  # no session

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from sandan.accounts import authenticate
+from sandan.accounts import authenticate, create_user
 from sandan.domain import Role
+
+from .conftest import PASSWORD
 
 
 def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page, login, server):
@@ -48,3 +50,27 @@ def test_an_engineer_neither_sees_nor_reaches_the_users_page(page, login):
         form={"user_id": "sneaky", "password": "long-enough-pass", "role": "company_admin"},
     )
     assert response.status == 403
+
+
+def test_a_user_changes_their_password_on_their_account_page(page, login, server):
+    create_user(server.store, "jung", PASSWORD, Role.engineer, "acme", name="정엔지니어")
+    login("jung", fresh=True)
+    page.locator("#account-link").click()
+    expect(page.locator("h1")).to_contain_text("내 계정")
+    form = page.locator("#password form")
+    form.locator("input[name=current]").fill("not-my-password")
+    form.locator("input[name=new]").fill("a-longer-secret")
+    form.locator("input[name=again]").fill("a-longer-secret")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#password-error")).to_have_text("현재 비밀번호가 틀렸습니다")
+    form.locator("input[name=current]").fill(PASSWORD)
+    form.locator("input[name=new]").fill("a-longer-secret")
+    form.locator("input[name=again]").fill("a-longer-secreT")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#password-error")).to_have_text("새 비밀번호와 확인 입력이 다릅니다")
+    form.locator("input[name=current]").fill(PASSWORD)
+    form.locator("input[name=new]").fill("a-longer-secret")
+    form.locator("input[name=again]").fill("a-longer-secret")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#password-changed")).to_be_visible()
+    assert authenticate(server.store, "jung", "a-longer-secret").id == "jung"

@@ -124,6 +124,29 @@ def authenticate(store: Store, user_id: str, password: str) -> User:
     return found[0]
 
 
+def change_password(store: Store, principal: Principal, current: str, new: str) -> None:
+    """A user changes their own password: the current one must be right (a left-open session is not enough), the new
+    one long enough and different. Recorded in the audit log."""
+    try:
+        authenticate(store, principal.user.id, current)
+    except NotAuthenticated:
+        raise InvalidInput(
+            "the current password is wrong",
+            "현재 비밀번호가 틀렸습니다",
+            code="bad_password",
+            field="current",
+        ) from None
+    if new == current:
+        raise InvalidInput(
+            "the new password is the same as the current one",
+            "새 비밀번호가 현재 비밀번호와 같습니다",
+            code="same_password",
+            field="new",
+        )
+    store.set_password_hash(principal.user.id, hash_password(new))
+    store.add_audit(principal.user.company_id, principal.user.id, "user.password", principal.user.id, "")
+
+
 def _digest(token: str) -> str:
     # API tokens carry 256 random bits, so a fast hash is enough (unlike passwords).
     return hashlib.sha256(token.encode()).hexdigest()
@@ -177,6 +200,7 @@ __all__ = [
     "Principal",
     "hash_password",
     "create_user",
+    "change_password",
     "authenticate",
     "issue_token",
     "resolve_token",

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from sandan.accounts import authenticate, issue_token, revoke_token
+from sandan.accounts import authenticate, change_password, issue_token, revoke_token
 from sandan.api.deps import SESSION_COOKIE, PrincipalDep, SettingsDep, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.api.models import Ok, UserOut
@@ -59,6 +59,18 @@ def logout(request: Request, response: Response, principal: PrincipalDep, store:
     revoke_token(store, principal)
     if SESSION_COOKIE in request.cookies:
         response.delete_cookie(SESSION_COOKIE)
+    return Ok()
+
+
+class PasswordIn(BaseModel):
+    current: str = Field(min_length=1, max_length=1024)
+    new: str = Field(min_length=1, max_length=1024)
+
+
+@router.post("/auth/password", response_model=Ok)
+def new_password(body: PasswordIn, principal: PrincipalDep, store: StoreDep) -> Ok:
+    """Change your own password; the current one is asked again."""
+    change_password(store, principal, body.current, body.new)
     return Ok()
 
 

@@ -179,6 +179,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This company has no sites yet. Add a site, then its lines and their machines.",
         "이 회사에는 아직 사업장이 없습니다. 사업장을 추가한 뒤 라인과 설비를 추가하세요.",
     ),
+    "account.title": ("My account", "내 계정"),
+    "account.password": ("Change password", "비밀번호 바꾸기"),
+    "account.current": ("Current password", "현재 비밀번호"),
+    "account.new": ("New password (8 characters or more)", "새 비밀번호 (8자 이상)"),
+    "account.again": ("New password again", "새 비밀번호 확인"),
+    "account.change": ("Change", "바꾸기"),
+    "account.changed": (
+        "Password changed. Use it next time you sign in.",
+        "비밀번호를 바꿨습니다. 다음 로그인부터 쓰세요.",
+    ),
     "users.title": ("Users and audit log", "사용자와 작업 기록"),
     "users.link_hint": (
         "Who may sign in, and who changed what.",

@@ -10,8 +10,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.accounts import create_user
-from sandan.domain import Company, Role, SandanError
+from sandan.accounts import change_password, create_user
+from sandan.domain import Company, InvalidInput, Role, SandanError
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -81,3 +81,39 @@ def add_user(
     except SandanError as exc:
         return _view(page, company, form, exc.message(page.lang), exc.status)
     return RedirectResponse(f"/companies/{company.id}/users?created={form['user_id']}", status_code=303)
+
+
+# ---- one's own account ----------------------------------------------------------------------------------------
+@router.get("/account", response_class=HTMLResponse)
+def account_page(page: UserPage, changed: int = 0) -> Response:
+    return _account(page, changed=bool(changed))
+
+
+def _account(page: Page, error: str | None = None, status: int = 200, changed: bool = False) -> Response:
+    page.crumbs.append((page.t("account.title"), None))
+    company = (
+        page.store.get_company(page.principal.user.company_id) if page.principal.user.company_id else None
+    )
+    return page.render(
+        "account.html", status, account=page.principal.user, company=company, error=error, changed=changed
+    )
+
+
+@router.post("/account/password", response_class=HTMLResponse)
+def account_password(
+    page: UserPage,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    again: Annotated[str, Form()] = "",
+) -> Response:
+    try:
+        if new != again:
+            raise InvalidInput(
+                "the new password and its repetition differ",
+                "새 비밀번호와 확인 입력이 다릅니다",
+                field="again",
+            )
+        change_password(page.store, page.principal, current, new)
+    except SandanError as exc:
+        return _account(page, exc.message(page.lang), exc.status)
+    return RedirectResponse("/account?changed=1", status_code=303)
