@@ -106,3 +106,20 @@ def test_a_user_changes_their_own_password_after_proving_the_current_one(world):
     assert login.status_code == 200
     assert any(a["action"] == "user.password" for a in world.store.list_audit("acme"))
     assert world.client.post(path, json={"current": "x", "new": "yyyyyyyyy"}).status_code == 401  # no session
+
+
+def test_a_company_admin_gives_a_forgotten_password_a_new_one(world):
+    path = "/api/v1/companies/acme/users/a-eng/password"
+    assert_error(world.put("a-eng", path, json={"password": "by-myself-123"}), 403)
+    assert world.put("a-admin", path, json={"password": "given-by-admin"}).status_code == 200
+    login = world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": "given-by-admin"})
+    assert login.status_code == 200
+    # another company's user is not found from here, and an admin of bravo cannot reach acme
+    assert_error(
+        world.put("a-admin", "/api/v1/companies/acme/users/b-eng/password", json={"password": "xxxxxxxxxx"}),
+        404,
+    )
+    assert_error(world.put("b-eng", path, json={"password": "xxxxxxxxxx"}), 404)
+    assert [a["target"] for a in world.store.list_audit("acme") if a["action"] == "user.password_reset"] == [
+        "a-eng"
+    ]

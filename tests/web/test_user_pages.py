@@ -38,6 +38,16 @@ def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page,
     user = authenticate(server.store, "choi-qa", "quality-first-2026")
     assert (user.company_id, user.role, user.name) == ("acme", Role.viewer, "최품질")
 
+    # forgotten: the admin gives a new one
+    reset = page.locator("#reset-password")
+    reset.locator("summary").click()
+    reset.locator("select[name=user_id]").select_option("choi-qa")
+    reset.locator("input[name=password]").fill("second-try-2026")
+    reset.locator("button[type=submit]").click()
+    expect(page.locator("#user-reset")).to_contain_text("choi-qa")
+    assert authenticate(server.store, "choi-qa", "second-try-2026").id == "choi-qa"
+    expect(page.locator("#audit")).to_contain_text("user.password_reset")
+
 
 def test_an_engineer_neither_sees_nor_reaches_the_users_page(page, login):
     login("kim")

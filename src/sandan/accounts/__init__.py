@@ -147,6 +147,22 @@ def change_password(store: Store, principal: Principal, current: str, new: str) 
     store.add_audit(principal.user.company_id, principal.user.id, "user.password", principal.user.id, "")
 
 
+def reset_password(store: Store, by: Principal, company_id: str, user_id: str, new: str) -> User:
+    """A company admin (or the operator) gives a user of that company a new password, e.g. after it was forgotten;
+    the user then changes it on their account page. Recorded in the audit log."""
+    by.require_admin(company_id)
+    found = store.user_for_login(user_id)
+    if found is None or found[0].company_id != company_id:
+        raise NotFound(
+            f"company {company_id!r} has no user {user_id!r}",
+            f"회사 {company_id!r}에 사용자 {user_id!r}이(가) 없습니다",
+            code="unknown_user",
+        )
+    store.set_password_hash(user_id, hash_password(new))
+    store.add_audit(company_id, by.user.id, "user.password_reset", user_id, "")
+    return found[0]
+
+
 def _digest(token: str) -> str:
     # API tokens carry 256 random bits, so a fast hash is enough (unlike passwords).
     return hashlib.sha256(token.encode()).hexdigest()
@@ -201,6 +217,7 @@ __all__ = [
     "hash_password",
     "create_user",
     "change_password",
+    "reset_password",
     "authenticate",
     "issue_token",
     "resolve_token",

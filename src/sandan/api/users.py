@@ -11,9 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from sandan.accounts import create_user
+from sandan.accounts import create_user, reset_password
 from sandan.api.deps import AdminTenant, ReadTenant, company_router
-from sandan.api.models import UserOut
+from sandan.api.models import Ok, UserOut
 from sandan.domain import Role
 
 router: APIRouter = company_router("users")
@@ -55,6 +55,17 @@ def add_user(body: UserIn, t: ReadTenant) -> UserOut:
         by=t.principal,
     )
     return UserOut.model_validate(user.model_dump())
+
+
+class PasswordResetIn(BaseModel):
+    password: str = Field(min_length=1, max_length=1024)
+
+
+@router.put("/users/{user_id}/password", response_model=Ok)
+def reset_user_password(user_id: str, body: PasswordResetIn, t: AdminTenant) -> Ok:
+    """Give a user of this company a new password (company admin or operator); they change it afterwards."""
+    reset_password(t.store, t.principal, t.company_id, user_id, body.password)
+    return Ok()
 
 
 @router.get("/audit", response_model=list[AuditOut])

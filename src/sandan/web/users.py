@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.accounts import change_password, create_user
+from sandan.accounts import change_password, create_user, reset_password
 from sandan.domain import Company, InvalidInput, Role, SandanError
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
@@ -25,7 +25,12 @@ AUDIT_ROWS = 50
 
 
 def _view(
-    page: Page, company: Company, form: dict[str, str], error: str | None = None, status: int = 200
+    page: Page,
+    company: Company,
+    form: dict[str, str],
+    error: str | None = None,
+    status: int = 200,
+    reset_error: str | None = None,
 ) -> Response:
     page.principal.require_admin(company.id)
     page.crumbs.append((page.t("users.title"), None))
@@ -39,6 +44,8 @@ def _view(
         form=form,
         error=error,
         created=page.request.query_params.get("created"),
+        reset=page.request.query_params.get("reset"),
+        reset_error=reset_error,
     )
 
 
@@ -81,6 +88,24 @@ def add_user(
     except SandanError as exc:
         return _view(page, company, form, exc.message(page.lang), exc.status)
     return RedirectResponse(f"/companies/{company.id}/users?created={form['user_id']}", status_code=303)
+
+
+@router.post("/companies/{company_id}/users/password", response_class=HTMLResponse)
+def reset_user_password(
+    page: UserPage,
+    company_id: str,
+    user_id: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+) -> Response:
+    """Give a user of the company a new password (company admin or operator)."""
+    company = company_of(page, company_id)
+    page.principal.require_admin(company.id)
+    try:
+        reset_password(page.store, page.principal, company.id, user_id, password)
+    except SandanError as exc:
+        form = {"role": Role.engineer.value, "lang": page.lang, "reset_user": user_id}
+        return _view(page, company, form, reset_error=exc.message(page.lang), status=exc.status)
+    return RedirectResponse(f"/companies/{company.id}/users?reset={user_id}", status_code=303)
 
 
 # ---- one's own account ----------------------------------------------------------------------------------------
