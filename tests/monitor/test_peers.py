@@ -130,6 +130,21 @@ def test_a_company_without_five_of_its_process_is_placed_in_the_whole_complex(co
     )  # the forge makes no scrap: better than all five
 
 
+def test_a_member_without_machines_or_records_is_left_out_not_an_error(complex_of):
+    store = complex_of(CNC)
+    store.upsert_company(Company(id="new-co", name="갓 가입한 회사", family="cnc"))  # registered, nothing yet
+    store.upsert_company(Company(id="idle-co", name="기록 없는 회사", family="cnc"))
+    store.upsert_site("idle-co", Site(id="s1", company_id="idle-co", name="공장"))
+    store.upsert_line("idle-co", Line(id="L1", company_id="idle-co", site_id="s1", name="라인"))
+    store.upsert_machine("idle-co", Machine(id="M1", company_id="idle-co", line_id="L1", name="M"))
+    out = cross_tenant_peer_benchmark(store, "c1", START, END)
+    assert out["metrics"]["defect_rate"]["companies"] == 5 and out["metrics"]["oee"]["companies"] == 5
+    # its own page opens, with nothing of its own
+    mine = cross_tenant_peer_benchmark(store, "new-co", START, END)
+    assert mine["metrics"]["defect_rate"]["mine"] is None and mine["metrics"]["defect_rate"]["shown"]
+    assert {b["family"] for b in cross_tenant_peer_benchmarks(store, START, END)} >= {"cnc"}
+
+
 def test_an_unknown_company_is_not_found(complex_of):
     store = complex_of(CNC[:1])
     with pytest.raises(NotFound):

@@ -43,7 +43,10 @@ def company_figures(
     rate = float(quality["defect_rate"].iloc[0]) if len(quality) else np.nan
     planned = float(overall.get("planned_busy_time_s", 0.0))
     unrecorded = float(overall["no_data_time_s"]) / planned if planned > 0 else np.nan
-    return {"oee": float(overall["oee"]), "defect_rate": rate, "unrecorded_share": unrecorded}
+    # nothing recorded in the planned time (a member that has just joined, machines not yet connected): no OEE to
+    # compare, rather than an OEE of 0 that would drag the quantiles down
+    value = float(overall["oee"]) if not (unrecorded >= 1.0) else np.nan
+    return {"oee": value, "defect_rate": rate, "unrecorded_share": unrecorded}
 
 
 def _summary(values: np.ndarray, mine: float | None, higher_is_better: bool, k: int) -> dict[str, Any]:

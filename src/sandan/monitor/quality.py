@@ -56,7 +56,7 @@ def part_frame(
     cols = ["time", "machine_id", "part_id", "lot_id", "product", "result", "defect_type"]
     if not ids:
         return pd.DataFrame(
-            columns=[*cols, "line_id", "shift_id", "shift_name", "production_day", "first_pass"]
+            columns=[*cols, "line_id", "shift_id", "shift_name", "production_day", "first_record"]
         )
     table = store.query_parts(company_id, start, end, ids, columns=cols)
     frame = table.to_pandas()
