@@ -1,0 +1,58 @@
+"""A member that has just joined — no machines yet, or machines with no records — gets working pages, not server
+errors: every company page and every API call those pages make answer below 500, and no script fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandan.domain import Company, Line, Machine, Site
+
+PAGES = (
+    "",
+    "/monitor",
+    "/quality",
+    "/quality/why",
+    "/alerts",
+    "/benchmark",
+    "/optimize",
+    "/models",
+    "/catalogue",
+    "/twin",
+    "/twin/edit?from_line=L1",
+    "/federations",
+    "/assist",
+    "/connect",
+    "/import",
+    "/quarantine",
+    "/users",
+)
+
+
+@pytest.fixture(scope="module")
+def newcomers(server):
+    store = server.store
+    store.upsert_company(Company(id="bare-co", name="빈 회사", family="press"))
+    store.upsert_company(Company(id="quiet-co", name="조용한 회사", family="press"))
+    store.upsert_site("quiet-co", Site(id="s1", company_id="quiet-co", name="1공장"))
+    store.upsert_line("quiet-co", Line(id="L1", company_id="quiet-co", site_id="s1", name="프레스 라인"))
+    store.upsert_machine(
+        "quiet-co",
+        Machine(id="p1", company_id="quiet-co", line_id="L1", name="프레스 1", ideal_cycle_time_s=6),
+    )
+
+
+@pytest.mark.parametrize("company", ["bare-co", "quiet-co"])
+def test_every_page_of_a_company_without_data_opens(page, login, newcomers, company):
+    broken: list[str] = []
+    page.on("response", lambda r: broken.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+    page.on("pageerror", lambda e: broken.append(f"script: {e}"))
+    login("admin")
+    for path in PAGES:
+        response = page.goto(f"/companies/{company}{path}")
+        assert response.status < 500, (path, page.inner_text("main")[:300])
+        page.wait_for_timeout(300)  # the page's own API calls
+    pages = ["/", "/monitor", "/monitor/benchmark", "/federations"]
+    for path in pages:
+        assert page.goto(path).status < 500, path
+        page.wait_for_timeout(300)
+    assert broken == []
