@@ -44,6 +44,7 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
         {"line_id": "inj-a", "period": "today", "by": "machine"},
     ),
     ("ko", D, "라인별 OEE 비교해줘", "oee", {"by": "line"}),
+    ("ko", D, "지난 24시간 OEE는?", "oee", {"period": "last_24h", "by": "machine"}),  # a particle on "OEE"
     ("ko", D, "imm-03 가동률 어때?", "oee", {"machine_id": "imm-03", "by": "machine"}),
     (
         "ko",
@@ -65,6 +66,7 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
     ("ko", D, "사출기 2호기에서 가장 많은 불량은?", "defect_pareto", {"machine_id": "imm-02"}),
     ("ko", D, "비가동 원인이 뭐야?", "downtime_pareto", {}),
     ("ko", D, "사출기 4호기 고장 정지 시간", "downtime_pareto", {"machine_id": "imm-04"}),
+    ("ko", D, "사출기 2호기 정지 이력", "downtime_pareto", {"machine_id": "imm-02"}),
     ("ko", D, "imm-01 관리도 상태 알려줘", "spc_status", {"machine_id": "imm-01"}),
     (
         "ko",

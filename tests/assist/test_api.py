@@ -147,14 +147,14 @@ def test_fixture_documents_exist_in_both_languages():
 
 
 @pytest.mark.parametrize(
-    ("lang", "question", "header"),
+    ("lang", "question", "header", "machine"),
     [
-        ("ko", "오늘 설비별 OEE 알려줘", "시간 가동률"),
-        ("en", "What is the OEE of each machine today?", "Availability"),
+        ("ko", "오늘 설비별 OEE 알려줘", "시간 가동률", "사출기 2호기"),
+        ("en", "What is the OEE of each machine today?", "Availability", "IMM 2"),
     ],
 )
 def test_the_answer_page_shows_labelled_percentages_and_plant_local_times(
-    world, client, monkeypatch, lang, question, header
+    world, client, monkeypatch, lang, question, header, machine
 ):
     from sandan.assist.assistant import Assistant
     from sandan.web import assist as assist_pages
@@ -172,6 +172,7 @@ def test_the_answer_page_shows_labelled_percentages_and_plant_local_times(
         client.cookies.clear()
     assert f'<th data-key="availability">{header}</th>' in page and ">effectiveness<" not in page
     assert re.search(r'<td class="num">[1-9]\d?\.\d %</td>', page)  # a ratio reads as a percentage
+    assert f">{machine}<" in page  # machines by their name in the page's language, the id beside it
     citations = page[page.index('id="citations"') :]
     plant_now = world.now.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M")  # the site's zone
     assert f"end={plant_now} KST" in citations and "+00:00" not in citations

@@ -217,6 +217,7 @@ class Assistant:
                 lang,
             )
             return step
+        shown_names = {**self.names.display(), **out.names}  # machines and lines by name, not id
         step.update(
             summary=out.summary.get(lang, out.summary.get("en", "")),
             summary_i18n=out.summary,
@@ -232,10 +233,10 @@ class Assistant:
             # what a person reads: labels, percentages, durations, local times (the raw values stay above)
             display={
                 "table": present_table(
-                    out.table, out.columns, lang, self.ctx.zone, labels=out.labels, names=out.names
+                    out.table, out.columns, lang, self.ctx.zone, labels=out.labels, names=shown_names
                 ),
                 "chart": present_chart(
-                    out.chart, out.table, lang, self.ctx.zone, labels=out.labels, names=out.names
+                    out.chart, out.table, lang, self.ctx.zone, labels=out.labels, names=shown_names
                 ),
             },
         )

@@ -47,7 +47,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "downtime_pareto": [
         (
-            r"비가동|정지\s*(원인|사유|시간)|멈[추춘췄춰]|고장|다운\s*타임|downtime|down\s*time|breakdowns?|stoppages?|stops?\b|why .*\bstop",
+            r"비가동|정지|멈[추춘췄춰]|고장|다운\s*타임|downtime|down\s*time|breakdowns?|stoppages?|stops?\b|why .*\bstop",
             4,
         ),
         (r"정비|보전|유지\s*보수|maintenance|수리|repair", 3),
@@ -176,7 +176,10 @@ class Intent:
 
 
 def _norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text.lower()).strip()
+    """Lower case, single spaces, and a space between a Latin word and the Korean particle stuck to it ("OEE는" →
+    "oee 는"): Hangul counts as a word character, so `\\boee\\b` would not see the word otherwise."""
+    text = re.sub(r"([a-z])([가-힣])", r"\1 \2", text.lower())
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -197,8 +200,22 @@ def _english_part(name: str) -> str:
     return _split_name(name)[1]
 
 
+def shown_name(name: str) -> dict[str, str]:
+    """A bilingual asset name ("사출기 1호기 IMM 1 (150 t)") as each language reads it; the whole name where it has
+    no part in that language."""
+    ko, en = _split_name(name)
+    return {"ko": ko or name, "en": en or name}
+
+
 class AssetNames:
     """Every way a question may name one of the company's machines, lines, signals and characteristics."""
+
+    def display(self) -> dict[str, dict[str, dict[str, str]]]:
+        """Machine and line ids → their names, for answer tables (column → id → {en, ko})."""
+        return {
+            "machine_id": {m.id: shown_name(m.name) for m in self.machines},
+            "line_id": {ln.id: shown_name(ln.name) for ln in self.lines},
+        }
 
     def __init__(self, store: Store, company_id: str) -> None:
         self.machines: list[Machine] = store.list_machines(company_id)
