@@ -148,11 +148,11 @@ def dist_text(value: Any, bare: str = "deterministic") -> str:
             return _g(value["mean"])
         if kind in _PARAMS and all(value.get(p) is not None for p in _PARAMS[kind]):
             if set(value) - {"kind", *_PARAMS[kind]} - {k for k, v in value.items() if v is None}:
-                return yaml.safe_dump(dict(value), default_flow_style=True).strip()
+                return yaml.safe_dump(dict(value), default_flow_style=True, allow_unicode=True).strip()
             return " ".join([kind, *(_g(value[p]) for p in _PARAMS[kind])])
         if kind in ("empirical", "trace") and isinstance(value.get("values"), list | tuple):
             return " ".join([kind, *(_g(v) for v in value["values"])])
-    return yaml.safe_dump(value, default_flow_style=True).strip()
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
 
 
 def parse_dist(text: str, field: str, bare: str = "deterministic") -> Any:
