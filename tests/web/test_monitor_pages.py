@@ -245,7 +245,8 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     expect(row).to_be_visible()
     shot("alert_rules")
     expect(row).to_contain_text("spindle_temp > 120")
-    expect(row).to_contain_text(MACHINE)
+    expect(row).to_contain_text("프레스 1호기")  # the machine by its name, not its id
+    expect(row).not_to_contain_text(MACHINE)
     rule_id = row.get_attribute("data-rule")
     rules = {r["id"]: r for r in open_alert_store(server.settings.data_dir).list_rules(COMPANY)}
     made = rules[rule_id]
@@ -269,7 +270,7 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     form.locator("select[name=chart]").select_option("laney_p")
     form.locator("button[type=submit]").click()
     row = page.locator("#rules tr", has_text="불량률 관리도")
-    expect(row).to_be_visible()
+    expect(row).to_contain_text("p′ Laney")  # the chart by its name
     made = {r["id"]: r for r in open_alert_store(server.settings.data_dir).list_rules(COMPANY)}[
         row.get_attribute("data-rule")
     ]

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, value_error
 from sandan.monitor.alert_store import AlertStore, open_alert_store
-from sandan.monitor.labels import RULE_LABELS
+from sandan.monitor.labels import CHART_LABELS, RULE_LABELS
 from sandan.monitor.oee import oee, select_machines
 from sandan.monitor.spc import attribute_chart, measurement_chart
 from sandan.store import Store
@@ -324,8 +324,8 @@ def _spc(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[
             subject,
             bool(recent),
             last,
-            f"{subject} ({rule.chart} chart): {en or 'in control'}",
-            f"{subject} ({rule.chart} 관리도): {ko or '관리 상태'}",
+            f"{rule.characteristic or 'scrap share'} ({CHART_LABELS[rule.chart]['en']}): {en or 'in control'}",
+            f"{rule.characteristic or '불량률'} ({CHART_LABELS[rule.chart]['ko']}): {ko or '관리 상태'}",
         )
     ]
 

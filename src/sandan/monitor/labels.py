@@ -76,6 +76,19 @@ RULE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+#: Control charts by their names, for alert messages (the quality page has its own longer catalogue entries).
+CHART_LABELS: dict[str, dict[str, str]] = {
+    "p": {"en": "p chart", "ko": "p 관리도"},
+    "laney_p": {"en": "Laney p′ chart", "ko": "Laney p′ 관리도"},
+    "np": {"en": "np chart", "ko": "np 관리도"},
+    "c": {"en": "c chart", "ko": "c 관리도"},
+    "u": {"en": "u chart", "ko": "u 관리도"},
+    "imr": {"en": "I-MR chart", "ko": "I-MR 관리도"},
+    "xbar_r": {"en": "X̄-R chart", "ko": "X̄-R 관리도"},
+    "xbar_s": {"en": "X̄-S chart", "ko": "X̄-S 관리도"},
+}
+
+
 def label(key: str, lang: str = "ko") -> str:
     """The user-visible name of a column or code; the key itself when none is defined."""
     for table in (LABELS, OEE_STATUS, RULE_LABELS):

@@ -169,16 +169,26 @@ def alert_inbox(
         "text": i18n.js_catalogue(page.lang, ("mon.ack", "mon.rule_")),
     }
     signals = sorted({(s.name, s.unit or "") for s in page.store.list_signals(company.id)})
+    machines = page.store.list_machines(company.id)
+    rules = alerts.list_rules(company.id)
+    # what people read: rule names, machine names (an OEE rule's subject is a machine), the scrap share in words
+    names = {m.id: m.name for m in machines} | {ln.id: ln.name for ln in page.store.list_lines(company.id)}
+    rule_names = {r["id"]: r.get("name") or r["id"] for r in rules}
+    for a in items:
+        a["rule_name"] = rule_names.get(a["rule_id"], a["rule_id"])
+        subject = a["subject"]
+        a["subject_name"] = (
+            page.t("mon.scrap_share") if subject.startswith("scrap/") else names.get(subject, subject)
+        )
     return page.render(
         "monitor_alerts.html",
         company=company,
         items=items,
         status=status,
-        machines=page.store.list_machines(company.id),
+        machines=machines,
+        names=names,
         signals=[{"name": n, "unit": u} for n, u in signals],
-        rules=[
-            {**r, "condition": AlertRule.model_validate(r).condition} for r in alerts.list_rules(company.id)
-        ],
+        rules=[{**r, "condition": AlertRule.model_validate(r).condition} for r in rules],
         script=script,
         can_write=page.principal.user.role.can_write,
         tabs=_tabs(company.id, "alerts"),
