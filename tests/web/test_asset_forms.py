@@ -53,7 +53,7 @@ def test_the_operator_registers_a_company_and_its_engineer_builds_the_plant(page
     machine_form.locator("input[name=name]").fill("사출기 1호기")
     machine_form.locator("input[name=ideal_cycle_time_s]").fill("26,5초")
     machine_form.locator("button[type=submit]").click()
-    expect(machine_form.locator(".notice.error")).to_contain_text("이상 사이클 타임(초)은(는) 26.5 같은 숫자")
+    expect(machine_form.locator(".notice.error")).to_contain_text("이론 사이클 타임(초)은(는) 26.5 같은 숫자")
     expect(machine_form.locator("input[name=name]")).to_have_value("사출기 1호기")
     assert store.get_machine("delta-mould", "imm-01") is None
     machine_form.locator("input[name=ideal_cycle_time_s]").fill("26.5")
@@ -111,6 +111,11 @@ def test_a_bad_id_says_what_an_id_may_hold(page, login):
     form.locator("input[name=name]").fill("사출기")
     form.locator("button[type=submit]").click()
     expect(form.locator(".notice.error")).to_contain_text("설비 ID '사출 1'은(는) 영문자·숫자")
+    # pydantic's own refusals read in Korean too, with the field's name and the bound
+    form.locator("input[name=id]").fill("imm-09")
+    form.locator("input[name=ideal_cycle_time_s]").fill("0")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".notice.error")).to_have_text("이론 사이클 타임: 0보다 커야 합니다")
 
 
 def test_a_viewer_sees_no_forms_and_cannot_post(page, login, server):

@@ -199,7 +199,7 @@ def test_an_operator_labels_unexplained_downtime_and_the_pareto_shows_the_reason
     expect(todo.locator("form")).to_have_count(2)
     note = page.locator("#mon-notes [data-note='effectiveness_above_ideal']")
     expect(note).to_contain_text("프레스 2호기")
-    expect(note).to_contain_text("이상 사이클 타임이 너무 길게 설정되었거나")
+    expect(note).to_contain_text("이론 사이클 타임이 너무 길게 설정되었거나")
     expect(page.locator("#kpis [data-kpi='effectiveness'] .kpi-value")).to_have_text("100.0%")
     pareto = page.locator("#pareto tbody")
     expect(pareto.locator("tr")).to_have_count(1)

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandan.domain import NotAuthenticated, SandanError
+from sandan.domain.errors import korean_reason
 
 log = logging.getLogger("sandan.api")
 
@@ -50,43 +51,6 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-# Korean for pydantic's error types; the English comes from pydantic itself.
-_KO = {
-    "missing": "필수 항목이 없습니다",
-    "extra_forbidden": "알 수 없는 항목입니다",
-    "string_type": "문자열이어야 합니다",
-    "string_too_short": "너무 짧습니다",
-    "string_too_long": "너무 깁니다",
-    "string_pattern_mismatch": "형식이 맞지 않습니다",
-    "int_type": "정수여야 합니다",
-    "int_parsing": "정수가 아닙니다",
-    "int_from_float": "소수점 없는 정수여야 합니다",
-    "float_type": "숫자여야 합니다",
-    "float_parsing": "숫자가 아닙니다",
-    "bool_type": "true 또는 false 여야 합니다",
-    "bool_parsing": "true 또는 false 여야 합니다",
-    "datetime_type": "시각이어야 합니다",
-    "datetime_parsing": "시각으로 읽을 수 없습니다. 2026-05-01T08:00:00+09:00 같은 ISO 8601 형식을 쓰세요",
-    "datetime_from_date_parsing": "시각으로 읽을 수 없습니다. 2026-05-01T08:00:00+09:00 같은 ISO 8601 형식을 쓰세요",
-    "enum": "허용된 값 중 하나가 아닙니다",
-    "literal_error": "허용된 값 중 하나가 아닙니다",
-    "greater_than": "값이 너무 작습니다",
-    "greater_than_equal": "값이 너무 작습니다",
-    "less_than": "값이 너무 큽니다",
-    "less_than_equal": "값이 너무 큽니다",
-    "too_short": "항목이 너무 적습니다",
-    "too_long": "항목이 너무 많습니다",
-    "list_type": "목록(JSON 배열)이어야 합니다",
-    "dict_type": "JSON 객체여야 합니다",
-    "model_type": "JSON 객체여야 합니다",
-    "model_attributes_type": "JSON 객체여야 합니다",
-    "json_invalid": "올바른 JSON이 아닙니다",
-    "json_type": "올바른 JSON이 아닙니다",
-    "value_error": "값이 올바르지 않습니다",
-    "assertion_error": "값이 올바르지 않습니다",
-}
-
-
 def _field(loc: tuple | list) -> str:
     return ".".join(str(p) for p in loc) or "request"
 
@@ -97,10 +61,8 @@ def _describe(errors: list[dict[str, Any]], prefix: tuple = ()) -> tuple[str, st
     for err in errors[:MAX_LISTED]:
         field = _field((*prefix, *err.get("loc", ())))
         en = str(err.get("msg", "invalid value"))
-        ko = _KO.get(err.get("type", ""), "값이 올바르지 않습니다")
-        if "ko" in (err.get("ctx") or {}):  # a validator that said it in both languages (domain.value_error)
-            ko = str(err["ctx"]["ko"])
-        elif err.get("type") in ("value_error", "assertion_error"):
+        ko = korean_reason(err)
+        if err.get("type") in ("value_error", "assertion_error") and "ko" not in (err.get("ctx") or {}):
             ko = f"{ko}: {en.removeprefix('Value error, ')}"
         elif err.get("type") in ("enum", "literal_error") and "expected" in err.get("ctx", {}):
             ko = f"{ko}: {err['ctx']['expected']}"

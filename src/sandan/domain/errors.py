@@ -77,6 +77,69 @@ def value_error(en: str, ko: str) -> PydanticCustomError:
     return PydanticCustomError("value_error", "{en}", {"en": en, "ko": ko})
 
 
+# Korean for pydantic's error types; the English comes from pydantic itself.
+PYDANTIC_KO = {
+    "missing": "필수 항목이 없습니다",
+    "extra_forbidden": "알 수 없는 항목입니다",
+    "string_type": "문자열이어야 합니다",
+    "string_too_short": "너무 짧습니다",
+    "string_too_long": "너무 깁니다",
+    "string_pattern_mismatch": "형식이 맞지 않습니다",
+    "int_type": "정수여야 합니다",
+    "int_parsing": "정수가 아닙니다",
+    "int_from_float": "소수점 없는 정수여야 합니다",
+    "float_type": "숫자여야 합니다",
+    "float_parsing": "숫자가 아닙니다",
+    "bool_type": "true 또는 false 여야 합니다",
+    "bool_parsing": "true 또는 false 여야 합니다",
+    "datetime_type": "시각이어야 합니다",
+    "datetime_parsing": "시각으로 읽을 수 없습니다. 2026-05-01T08:00:00+09:00 같은 ISO 8601 형식을 쓰세요",
+    "datetime_from_date_parsing": "시각으로 읽을 수 없습니다. 2026-05-01T08:00:00+09:00 같은 ISO 8601 형식을 쓰세요",
+    "enum": "허용된 값 중 하나가 아닙니다",
+    "literal_error": "허용된 값 중 하나가 아닙니다",
+    "greater_than": "값이 너무 작습니다",
+    "greater_than_equal": "값이 너무 작습니다",
+    "less_than": "값이 너무 큽니다",
+    "less_than_equal": "값이 너무 큽니다",
+    "too_short": "항목이 너무 적습니다",
+    "too_long": "항목이 너무 많습니다",
+    "list_type": "목록(JSON 배열)이어야 합니다",
+    "dict_type": "JSON 객체여야 합니다",
+    "model_type": "JSON 객체여야 합니다",
+    "model_attributes_type": "JSON 객체여야 합니다",
+    "json_invalid": "올바른 JSON이 아닙니다",
+    "json_type": "올바른 JSON이 아닙니다",
+    "value_error": "값이 올바르지 않습니다",
+    "assertion_error": "값이 올바르지 않습니다",
+}
+
+
+def korean_reason(err: dict[str, Any]) -> str:
+    """Why pydantic refused a value, in Korean: the validator's own Korean (`value_error`), else the error type's,
+    with its bound where it has one ("0보다 커야 합니다")."""
+    ctx = err.get("ctx") or {}
+    if "ko" in ctx:
+        return str(ctx["ko"])
+    bounds = {
+        "gt": "{}보다 커야 합니다",
+        "ge": "{} 이상이어야 합니다",
+        "lt": "{}보다 작아야 합니다",
+        "le": "{} 이하여야 합니다",
+    }
+    for key, text in bounds.items():
+        if key in ctx:
+            bound = ctx[key]
+            return text.format(f"{bound:g}" if isinstance(bound, int | float) else bound)
+    if err.get("type") == "string_too_short" and ctx.get("min_length") == 1:
+        return "비어 있으면 안 됩니다"
+    if err.get("type") in ("string_too_short", "string_too_long") and (
+        "min_length" in ctx or "max_length" in ctx
+    ):
+        n = ctx.get("min_length", ctx.get("max_length"))
+        return f"{n}자 이상이어야 합니다" if err["type"] == "string_too_short" else f"{n}자 이하여야 합니다"
+    return PYDANTIC_KO.get(str(err.get("type", "")), "값이 올바르지 않습니다")
+
+
 # Korean names of the fields people type when they register something (companies, assets, users).
 _FIELD_KO = {
     "id": "ID",
@@ -85,7 +148,7 @@ _FIELD_KO = {
     "region": "지역",
     "timezone": "시간대",
     "model": "모델",
-    "ideal_cycle_time_s": "이상 사이클 타임",
+    "ideal_cycle_time_s": "이론 사이클 타임",
     "role": "역할",
     "lang": "언어",
     "unit": "단위",
@@ -101,5 +164,5 @@ def invalid_input_from(exc: ValidationError) -> InvalidInput:
     field = ".".join(str(p) for p in err.get("loc", ())) or "value"
     ctx = err.get("ctx") or {}
     en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    ko = str(ctx["ko"]) if "ko" in ctx else f"{_FIELD_KO.get(field, field)} 값이 올바르지 않습니다 ({en})"
+    ko = str(ctx["ko"]) if "ko" in ctx else f"{_FIELD_KO.get(field, field)}: {korean_reason(err)}"
     return InvalidInput(f"{field}: {en}", ko, field=field)

@@ -751,7 +751,7 @@ def line_from_store(
         else:
             raise InvalidInput(
                 f"machine {g[0]!r} has no part records in the period and no ideal cycle time; cannot model its station",
-                f"설비 {g[0]!r}은(는) 해당 기간 생산 기록도 이상 사이클 타임도 없어 공정을 모델링할 수 없습니다",
+                f"설비 {g[0]!r}은(는) 해당 기간 생산 기록도 이론 사이클 타임도 없어 공정을 모델링할 수 없습니다",
                 code="no_cycle_time",
             )
         down_all = np.concatenate(downs)

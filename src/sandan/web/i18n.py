@@ -152,7 +152,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.region": ("Region", "지역"),
     "field.timezone": ("Time zone", "시간대"),
     "field.model": ("Model", "모델"),
-    "field.ideal_cycle": ("Ideal cycle time", "이상 사이클 타임"),
+    "field.ideal_cycle": ("Ideal cycle time", "이론 사이클 타임"),
     "field.seconds": ("{value} s", "{value}초"),
     "field.unit": ("Unit", "단위"),
     "field.range": ("Valid range", "유효 범위"),
@@ -242,10 +242,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "assets.save": ("Save", "저장"),
     "assets.saved": ("Saved.", "저장했습니다."),
-    "assets.ideal_cycle_s": ("Ideal cycle time (s)", "이상 사이클 타임 (초)"),
+    "assets.ideal_cycle_s": ("Ideal cycle time (s)", "이론 사이클 타임 (초)"),
     "assets.id_hint": (
-        "ID: letters, digits, '.', '_' or '-', e.g. imm-01; data refers to it and it cannot be changed later.",
-        "ID: 영문자·숫자·'.'·'_'·'-' (예: imm-01). 데이터가 이 ID로 설비를 찾으므로 나중에 바꿀 수 없습니다.",
+        "ID: letters, digits, '.', '_' or '-', e.g. {example}; data and addresses refer to it, so it cannot be "
+        "changed later.",
+        "ID: 영문자·숫자·'.'·'_'·'-' (예: {example}). 데이터와 주소가 이 ID를 쓰므로 나중에 바꿀 수 없습니다.",
     ),
     "assets.cycle_hint": (
         "Seconds per part at the standard speed: OEE's performance compares each machine with it.",

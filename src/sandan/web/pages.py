@@ -340,7 +340,7 @@ async def add_machine(page: UserPage, company_id: str, line_id: str) -> Response
 def _put_machine(
     page: Page, company: Company, machine_id: str, line_id: str, form: dict[str, str], replace: bool
 ):
-    cycle = _number(form, "ideal_cycle_time_s", "the ideal cycle time in seconds", "이상 사이클 타임(초)")
+    cycle = _number(form, "ideal_cycle_time_s", "the ideal cycle time in seconds", "이론 사이클 타임(초)")
     return assets.put_machine(
         page.store,
         page.principal,

@@ -41,7 +41,7 @@ LABELS = {
 @tool(
     "list_machines",
     en="The company's machines with their line, process family, model and ideal cycle time",
-    ko="회사의 설비 목록: 라인, 공정, 모델, 이상 사이클 타임",
+    ko="회사의 설비 목록: 라인, 공정, 모델, 이론 사이클 타임",
     parameters={"properties": {"line_id": LINE_SCHEMA}},
     calls="Store.list_machines",
 )
