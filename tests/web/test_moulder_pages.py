@@ -95,7 +95,7 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     settings = page.locator("#opt-settings tbody tr")
     expect(settings).to_have_count(len(MODELS[ProcessFamily("injection")].PARAMETERS))
     # parameters by the machine's own names, not column names
-    expect(page.locator("#opt-settings")).to_contain_text("보압")
+    expect(page.locator("#opt-settings")).to_contain_text("보압 (bar)")  # with its unit
     expect(page.locator("#opt-settings")).not_to_contain_text("holding_pressure_bar")
 
     # the machine's own page leads to the same advice
@@ -173,6 +173,9 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(option).to_have_text("히터 밴드 고장")
     # the machine's signals by their names in words, the id beside them
     page.goto(f"/companies/{COMPANY}/machines/imm-02")
+    # its part records' columns by the process's names for them, with units
+    expect(page.locator("#parts thead")).to_contain_text("용융 수지 온도 (°C)")
+    expect(page.locator("#parts thead")).not_to_contain_text("melt_temp_c")
     expect(page.locator("#signals")).to_contain_text(
         "노즐 수지 온도 / melt temperature at nozzle melt_temp_c"
     )

@@ -24,6 +24,7 @@ from sandan.optimize.service import (
     root_cause_for,
     save_recipe,
 )
+from sandan.twin.process import MODELS
 from sandan.web.shell import UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -111,9 +112,13 @@ def optimize_page(
             error = (found.error or {}).get("message", {}).get(page.lang, "")
         else:
             running = found
+    machine = page.store.get_machine(company.id, machine_id) if machine_id else None
+    model = MODELS.get(machine.family) if machine is not None else None
+    units = {k: v["unit"] for k, v in model.column_labels().items()} if model is not None else {}
     return page.render(
         "optimize.html",
         company=company,
+        units=units,
         machines=machines_by_defect_rate(page.store, company.id, page.settings.data_dir),
         machine_id=machine_id,
         cycle=cycle,

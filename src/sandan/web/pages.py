@@ -26,6 +26,7 @@ from sandan.domain import (
     SandanError,
     Site,
 )
+from sandan.twin.process import MODELS
 from sandan.web import i18n
 from sandan.web.shell import (
     LANG_COOKIE,
@@ -448,6 +449,8 @@ def _machine_view(
     for r in rows:
         r["params"] = _numbers(r["params"])
         r["measures"] = _numbers(r["measures"])
+    model = MODELS.get(machine.family)
+    column_labels = model.column_labels() if model is not None else {}  # the family's names for its columns
     param_cols = list(dict.fromkeys(k for r in rows for k in r["params"]))[:MAX_PART_COLUMNS]
     measure_cols = list(dict.fromkeys(k for r in rows for k in r["measures"]))[:MAX_PART_COLUMNS]
     chart = {
@@ -475,6 +478,7 @@ def _machine_view(
         rows=rows,
         param_cols=param_cols,
         measure_cols=measure_cols,
+        column_labels=column_labels,
         page_no=p,
         has_older=has_older,
         chart=chart,

@@ -511,6 +511,13 @@ class ProcessModel(abc.ABC):
     def defect_labels(cls) -> dict[str, tuple[str, str]]:
         return {d.code: (d.label_en, d.label_ko) for d in cls.DEFECTS}
 
+    @classmethod
+    def column_labels(cls) -> dict[str, dict[str, str]]:
+        """The family's settings, measured characteristics and sensors by name → {"en", "ko", "unit"}: what a
+        page shows for a column the machine's records carry (`melt_temp_c` → "용융 수지 온도", °C)."""
+        items = (*cls.SIGNALS, *cls.MEASURES, *cls.PARAMETERS)  # a setting's own name wins over a sensor's
+        return {i.name: {"en": i.label_en, "ko": i.label_ko, "unit": i.unit} for i in items}
+
     # ---- simulation --------------------------------------------------------------------------------------
     def simulate(
         self,
