@@ -3,6 +3,8 @@ artifacts, and a small real-data check on AI4I 2020."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -189,6 +191,11 @@ def test_contributions_sum_to_the_raw_score(ai4i, ai4i_model):
     sentences = explanation.sentences(int(np.argmax(ai4i_model.predict_proba(rows)[:, 1])))
     assert sentences and "odds of Machine failure" in sentences[0]
     assert explanation.summary("ko")[0].startswith("예측을")
+    # a push too small to matter is said so, never "multiplies the odds by 1.0" (a sentence's effect phrase)
+    assert explanation._effect(0.02, "en") == "barely changes the odds of Machine failure"
+    assert explanation._effect(-0.02, "ko") == "Machine failure의 가능성(오즈)을 거의 바꾸지 않습니다"
+    assert explanation._effect(math.log(2), "ko").endswith("2.0배로 높입니다")
+    assert explanation._effect(-math.log(1.2), "en") == "divides the odds of Machine failure by 1.2"
 
 
 def test_linear_model_contributions_sum_to_the_raw_score():

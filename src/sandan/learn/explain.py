@@ -121,6 +121,12 @@ class Explanation:
         outcome = self._outcome()[0]
         if getattr(self.task, "kind_", "") in ("binary", "multiclass"):
             factor = math.exp(total)
+            if nice(max(factor, 1 / factor)) in ("1", "1.0"):  # "multiplies the odds by 1.0" says nothing
+                return (
+                    f"barely changes the odds of {outcome}"
+                    if lang == "en"
+                    else f"{outcome}의 가능성(오즈)을 거의 바꾸지 않습니다"
+                )
             if factor >= 1:
                 return (
                     f"multiplies the odds of {outcome} by {nice(factor)}"
