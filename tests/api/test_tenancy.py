@@ -47,6 +47,7 @@ def _b_ids(world: World) -> dict[str, str]:
         "machine_id": "m1",
         "item_id": str(item_id),
         "job_id": job.id,
+        "user_id": "b-eng",
     }
 
 
@@ -58,6 +59,7 @@ def _ids(world: World, company: str) -> dict[str, str]:
         "machine_id": "m1",
         "item_id": "1",
         "job_id": "0000000000000000",
+        "user_id": {"acme": "a-eng", "bravo": "b-eng"}.get(company, "nobody"),
     }
 
 
