@@ -125,6 +125,7 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     defects = page.locator("#defects tbody")
     expect(defects).to_contain_text("미성형")  # short_shot, by the code table's name
     expect(defects).not_to_contain_text("short_shot")
+    expect(defects.locator("tr").last).to_contain_text("100.00%")  # the Pareto's cumulative share, in figures
     expect(page.locator("#mon-status")).to_contain_text("갱신")
     rows = page.locator("#violations tbody tr")
     expect(rows.first).to_be_visible()
@@ -156,6 +157,7 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(page.locator("#spc-note")).to_be_hidden()
     # the legend names the individuals series now, not the p chart's
     expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("i--")
+    expect(page.locator("#spc .u-legend .u-series").first.locator(".u-label")).to_have_text("시각")
     # chart times read in plant time and ISO order, not uPlot's US style in the browser's zone
     page.locator("#spc .u-over").hover()
     expect(page.locator("#spc .u-legend .u-series").first.locator(".u-value")).to_have_text(

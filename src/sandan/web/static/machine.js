@@ -66,7 +66,7 @@
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },
-      axes: [{ stroke: "#4a5563", grid: { stroke: "#e3e7ec" }, values: times.axis },
+      axes: [{ stroke: "#4a5563", grid: { stroke: "#e3e7ec" }, values: times.axis, space: 90 },
              { stroke: "#4a5563", grid: { stroke: "#e3e7ec" }, size: 60 }],
       series: [{ label: text("machine.chart_time"),
                   value: times.legend }, { label: (spec.label || signal) + (unit ? " (" + unit + ")" : ""), stroke: "#1f6feb", width: 1.5,

@@ -116,9 +116,9 @@
       width: Math.max(280, box.clientWidth), height: 200,
       scales: { x: { time: true }, y: { range: function (u, lo, hi) { return [0, Math.max(1, hi)]; } } },
       tzDate: times.tzDate,
-      series: [{ value: times.legend }, { label: text("mon.produced"), fill: "#9ec5fe", stroke: "#1f6feb", paths: bars, points: { show: false } },
+      series: [{ label: text("mon.time"), value: times.legend }, { label: text("mon.produced"), fill: "#9ec5fe", stroke: "#1f6feb", paths: bars, points: { show: false } },
                { label: text("mon.scrap"), fill: "#f5a3a3", stroke: "#c62828", paths: bars, points: { show: false } }],
-      axes: [{ grid: { stroke: "#e3e7ec" }, values: times.axis }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
+      axes: [{ grid: { stroke: "#e3e7ec" }, values: times.axis, space: 90 }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
     }, data, box);
   }
 

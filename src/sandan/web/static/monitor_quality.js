@@ -43,7 +43,7 @@
         return [td(r.product || "–"), td(String(r.produced_qty), "num"), td(String(r.scrap_qty), "num"), td(pct(r.defect_rate), "num"), td(pct(r.first_pass_yield), "num")];
       });
       fill("defects", res[1].rows, function (r) {
-        var bar = td(""); var s = document.createElement("span"); s.className = "bar loss"; s.style.width = Math.round(160 * r.cumulative_share) + "px"; bar.appendChild(s);
+        var bar = td(""); var s = document.createElement("span"); s.className = "bar loss"; s.style.width = Math.round(160 * r.cumulative_share) + "px"; bar.appendChild(s); bar.appendChild(document.createTextNode(" " + pct(r.cumulative_share)));
         return [td(cfg.lang === "en" ? r.label_en : r.label_ko), td(String(r.scrap_qty), "num"), td(pct(r.share), "num"), bar];
       });
     });
@@ -79,8 +79,8 @@
       plot = new uPlot({
         width: Math.max(300, box.clientWidth), height: 260, scales: { x: { time: true } },
         tzDate: times.tzDate,
-        axes: [{ values: times.axis }, {}],
-        series: [{ value: times.legend }, { label: s.name, stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
+        axes: [{ values: times.axis, space: 90 }, {}],
+        series: [{ label: text("mon.time"), value: times.legend }, { label: s.name, stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
                  { label: "CL", stroke: "#1a7f37" }, { label: "LCL", stroke: "#c62828", dash: [6, 4] },
                  { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }]
       }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);
