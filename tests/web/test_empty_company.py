@@ -4,6 +4,7 @@ errors: every company page and every API call those pages make answer below 500,
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from sandan.domain import Company, Line, Machine, Site
 
@@ -56,3 +57,26 @@ def test_every_page_of_a_company_without_data_opens(page, login, newcomers, comp
         assert page.goto(path).status < 500, path
         page.wait_for_timeout(300)
     assert broken == []
+
+
+def test_the_complex_view_lists_a_silent_member_without_figures_and_outside_the_sums(
+    page, login, server, newcomers
+):
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.monitor import cross_tenant_complex_oee
+
+    login("admin")
+    page.goto("/monitor")
+    row = page.locator("#children tr[data-row=quiet-co]")
+    expect(row).to_contain_text("이 기간 기록 없음")
+    expect(row.locator("[data-col=oee]")).to_have_text("–")
+    end = datetime.now(UTC)
+    view = cross_tenant_complex_oee(
+        server.store, end - timedelta(days=1), end, data_dir=server.settings.data_dir
+    )
+    quiet = next(c for c in view["companies"] if c["company_id"] == "quiet-co")
+    assert quiet["recorded"] is False
+    assert all(
+        c["recorded"] for c in view["companies"] if c["company_id"] != "quiet-co" and c["produced_qty"]
+    )

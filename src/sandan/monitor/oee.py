@@ -1010,14 +1010,21 @@ def cross_tenant_complex_oee(
 ) -> dict[str, Any]:
     """The operator's view of the complex over [start, end): each company's overall OEE row (with its own shift
     calendar from `data_dir`, as its dashboard shows it) and the complex's, from the companies' summed time and
-    quantity elements (ratios of sums, never averages of ratios). Cross-tenant by design: the operator's page."""
+    quantity elements (ratios of sums, never averages of ratios). A company with no record in its planned time
+    is listed with `recorded` False and left out of the complex's sums. Cross-tenant by design: the operator's
+    page."""
     companies, frames = [], []
     for c in store.cross_tenant_companies():
         report = oee_report(store, c.id, start, end, calendar=company_calendar(data_dir, c.id))
         if not report.machines:
             continue
-        frames.append(report.table(()))
-        companies.append({"company_id": c.id, "name": c.name, **report.rows(())[0]})
+        row = report.rows(())[0]
+        # a member with nothing recorded in its planned time (just joined, not yet connected) is listed as such
+        # and left out of the complex's sums, where its planned hours would count as the complex's loss
+        recorded = bool(row.get("planned_busy_time_s")) and row["no_data_time_s"] < row["planned_busy_time_s"]
+        if recorded:
+            frames.append(report.table(()))
+        companies.append({"company_id": c.id, "name": c.name, **row, "recorded": recorded})
     overall = None
     if frames:
         totals = add_kpis(pd.concat(frames, ignore_index=True)[ADDITIVE].sum().to_frame().T)

@@ -536,6 +536,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.chart_p": ("p (scrap share per hour)", "p (시간별 불량률)"),
     "mon.scrap_share": ("scrap share", "불량률"),
     "mon.time": ("Time", "시각"),
+    "mon.no_records": ("nothing recorded in this period", "이 기간 기록 없음"),
     "mon.chart_laney_p": (
         "p′ Laney (scrap share per hour; limits allow for variation between machines or lots)",
         "p′ Laney (시간별 불량률; 설비·로트 사이 변동을 반영한 한계)",

@@ -71,7 +71,12 @@
     rows.forEach(function (r) {
       var row = el("tr", { "data-row": r._key || "" });
       var name = hrefOf ? el("a", { href: hrefOf(r) }, nameOf(r)) : el("span", {}, nameOf(r));
-      row.appendChild(el("td", {}, name));
+      var cell = el("td", {}, name);
+      if (r.recorded === false) {  // a member with nothing recorded yet: no figures rather than 0 %
+        cell.appendChild(el("span", { class: "muted", "data-note": "no-records" }, " · " + text("mon.no_records")));
+        r = { _key: r._key };
+      }
+      row.appendChild(cell);
       [["oee", pct], ["availability", pct], ["effectiveness", pct], ["quality", pct]].forEach(function (c) {
         var td = el("td", { class: "num" + (c[0] === "oee" && r.oee != null && r.oee < 0.6 ? " low" : ""), "data-col": c[0] }, c[1](r[c[0]]));
         row.appendChild(td);
