@@ -216,7 +216,10 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     page.locator("#why-link").click()
     expect(page.locator("#why-form")).to_be_visible()
     # the default: the last 24 hours against the 7 days before, which hold no parts here — said, not a trace
-    expect(page.locator("#why-error")).to_contain_text("부품이 10개 이상 필요합니다")
+    expect(page.locator("#why-error")).to_contain_text("그 전 7일에도 10개 이상 있어야 합니다")
+    expect(page.locator("#why-error")).to_contain_text(
+        "그 전 0개). 시작을 늦추거나 비교 일수를 줄여"
+    )  # what to do
 
     # the last 8 hours against the 12 before (the poor machine's trial and the nominal machine's production)
     seoul = ZoneInfo("Asia/Seoul")

@@ -226,6 +226,27 @@ def root_cause_for(
             "해당 기간과 그 전 기간에 부품 기록이 없습니다",
             code="too_few_rows",
         )
+    t = pd.to_datetime(frame["time"], utc=True)
+    n_period = int(((t >= pd.Timestamp(start)) & (t < pd.Timestamp(end))).sum())
+    n_before = int(((t >= pd.Timestamp(before)) & (t < pd.Timestamp(start))).sum())
+    if min(n_period, n_before) < 10:
+        raise InvalidInput(
+            f"the comparison needs at least 10 parts in the period and 10 in the {baseline_days:g} days before it "
+            f"(period {n_period:,}, before {n_before:,}); "
+            + (
+                "choose a later start or fewer comparison days, so the days before hold records"
+                if n_before < 10
+                else "choose a longer period"
+            ),
+            f"비교하려면 기간에 부품이 10개 이상, 그 전 {baseline_days:g}일에도 10개 이상 있어야 합니다 "
+            f"(기간 {n_period:,}개, 그 전 {n_before:,}개). "
+            + (
+                "시작을 늦추거나 비교 일수를 줄여 그 전 기간에 기록이 들어오게 하세요"
+                if n_before < 10
+                else "기간을 더 길게 잡으세요"
+            ),
+            code="too_few_rows",
+        )
     parameters = [p for p in frame.attrs.get("params", []) if pd.api.types.is_numeric_dtype(frame[p])]
     categorical = [c for c in FACTOR_LABELS if c in frame and frame[c].nunique() > 1]
     found = root_cause(frame, (start, end), (before, start), parameters=parameters, categorical=categorical)
