@@ -17,6 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from sandan.domain import InvalidInput, NotFound
+from sandan.domain.errors import PYDANTIC_KO
 from sandan.monitor.calendar import company_calendar
 from sandan.twin import balance as bal
 from sandan.twin import schedule as sched
@@ -40,26 +41,12 @@ JobProgress = Callable[..., None]
 
 # ---- checking a line --------------------------------------------------------------------------------------------
 
-# Korean for the pydantic error types a line model meets; the English comes from pydantic itself.
+# Korean for the pydantic error types a line model meets (the English comes from pydantic itself): the shared
+# table, worded for a YAML file where it differs.
 _KO_TYPES = {
-    "missing": "필수 항목이 없습니다",
+    **PYDANTIC_KO,
     "extra_forbidden": "알 수 없는 항목입니다 (철자를 확인하세요)",
-    "string_type": "문자열이어야 합니다",
     "string_too_short": "비어 있으면 안 됩니다",
-    "string_too_long": "너무 깁니다",
-    "int_type": "정수여야 합니다",
-    "int_parsing": "정수가 아닙니다",
-    "int_from_float": "소수점 없는 정수여야 합니다",
-    "float_type": "숫자여야 합니다",
-    "float_parsing": "숫자가 아닙니다",
-    "bool_type": "true 또는 false 여야 합니다",
-    "literal_error": "허용된 값 중 하나가 아닙니다",
-    "greater_than": "값이 너무 작습니다",
-    "greater_than_equal": "값이 너무 작습니다",
-    "less_than": "값이 너무 큽니다",
-    "less_than_equal": "값이 너무 큽니다",
-    "too_short": "항목이 너무 적습니다",
-    "too_long": "항목이 너무 많습니다",
     "list_type": "목록이어야 합니다",
     "tuple_type": "목록이어야 합니다",
     "dict_type": "매핑(키: 값)이어야 합니다",
