@@ -254,3 +254,15 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
 
     page.goto(f"/companies/{COMPANY}/quality/why?start=yesterday")
     expect(page.locator("#why-error")).to_contain_text("2026-12-04T08:00 같은 날짜와 시각")
+
+
+def test_the_cycle_time_trade_off_is_drawn_with_its_axes(page, login, moulder):
+    login("choi")
+    page.goto(f"/companies/{COMPANY}/optimize?machine_id=imm-02&cycle=true")
+    chart = page.locator("#opt-pareto")
+    expect(chart).to_be_visible(timeout=120_000)
+    expect(chart).to_contain_text("예상 불량률")
+    expect(chart).to_contain_text("사이클 타임 (초)")
+    ticks = chart.locator("text.tick").all_text_contents()
+    assert len(ticks) == 6 and all(t.endswith("%") for t in ticks[:3])  # three on each axis
+    assert chart.locator("circle[r='6']").count() == 1  # the recommended point

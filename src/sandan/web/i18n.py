@@ -40,6 +40,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "opt.effect": ("Expected defect rate", "예상 불량률"),
     "opt.interval": ("likely range", "예상 범위"),
     "opt.pareto": ("Defect rate against cycle time", "불량률 대 사이클 타임"),
+    "opt.axis_defect": ("expected defect rate", "예상 불량률"),
+    "opt.axis_cycle": ("cycle time (s)", "사이클 타임 (초)"),
     "opt.extrapolation": ("Beyond the data — the model is extrapolating", "데이터 범위 밖 — 모델이 외삽 중"),
     "opt.save": ("Save as recipe", "레시피로 저장"),
     "opt.recipe_name": ("Recipe name", "레시피 이름"),

@@ -6,7 +6,7 @@ and saving a recommendation as a recipe; and the "why did defects rise?" page (r
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -30,24 +30,36 @@ from sandan.web.shell import UserPage, WebRoute, company_of, jobs_of
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 
-def _pareto_svg(points: list[dict], width: int = 420, height: int = 240) -> list[dict]:
-    """Pixel positions for the Pareto chart (defect rate on x, cycle time on y)."""
+def _pareto_svg(points: list[dict], width: int = 420, height: int = 240) -> dict[str, Any] | None:
+    """Pixel positions for the Pareto chart (expected defect rate on x, cycle time on y) and the axes' end and
+    middle values."""
     if len(points) < 2:
-        return []
+        return None
     xs = [p["defect_rate"] for p in points]
     ys = [p["cycle_time_s"] for p in points]
     x0, x1, y0, y1 = min(xs), max(xs) or 1, min(ys), max(ys)
-    sx = (width - 60) / ((x1 - x0) or 1)
-    sy = (height - 40) / ((y1 - y0) or 1)
-    return [
-        {
-            "x": 40 + (p["defect_rate"] - x0) * sx,
-            "y": height - 20 - (p["cycle_time_s"] - y0) * sy,
-            "label": f"{p['defect_rate']:.1%} / {p['cycle_time_s']:.1f} s",
-            "recommended": p["recommended"],
-        }
-        for p in points
-    ]
+    sx = (width - 80) / ((x1 - x0) or 1)
+    sy = (height - 50) / ((y1 - y0) or 1)
+
+    def px(x: float) -> float:
+        return 60 + (x - x0) * sx
+
+    def py(y: float) -> float:
+        return height - 30 - (y - y0) * sy
+
+    return {
+        "points": [
+            {
+                "x": px(p["defect_rate"]),
+                "y": py(p["cycle_time_s"]),
+                "label": f"{p['defect_rate']:.1%} / {p['cycle_time_s']:.1f} s",
+                "recommended": p["recommended"],
+            }
+            for p in points
+        ],
+        "x_ticks": [(px(v), f"{v:.1%}") for v in (x0, (x0 + x1) / 2, x1)],
+        "y_ticks": [(py(v), f"{v:.1f}") for v in (y0, (y0 + y1) / 2, y1)],
+    }
 
 
 def _query(machine_id: str, job: str, cycle: bool, saved: bool) -> dict[str, str]:
@@ -133,7 +145,7 @@ def optimize_page(
         }
         if running
         else None,
-        pareto=_pareto_svg(rec.pareto) if rec and rec.pareto else [],
+        pareto=_pareto_svg(rec.pareto) if rec and rec.pareto else None,
         recipes=list_recipes(page.settings.data_dir, company.id, machine_id),
     )
 
