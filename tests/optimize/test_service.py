@@ -9,7 +9,7 @@ import pandas as pd
 
 from sandan.collect.ingest import ingest_parts
 from sandan.domain import Company, Line, Machine, Site
-from sandan.optimize.service import recommend_for_machine, setting_resolution
+from sandan.optimize.service import recommend_for_machine, root_cause_window, setting_resolution
 
 END = datetime(2026, 11, 2, 6, tzinfo=UTC)
 
@@ -64,3 +64,24 @@ def test_setting_resolution_is_twice_the_scatter_and_ignores_set_point_steps():
     x = np.r_[np.full(5000, 100.0), np.full(5000, 140.0)] + rng.normal(0, 1.0, 10_000)
     res = setting_resolution(pd.DataFrame({"x": x}), ["x"])["x"]
     assert 1.8 < res < 2.2
+
+
+def test_the_first_root_cause_question_fits_the_records_there_are(duck_store):
+    rng = np.random.default_rng(2)
+    _machine_with_parts(duck_store, 220 + rng.normal(0, 1, 480), rng.random(480) < 0.1, rng)  # 24 h of parts
+    start, end, days = root_cause_window(duck_store, "c1", END)
+    assert end == END and end - start == timedelta(hours=6) and days == 0.75  # the last quarter vs the rest
+    # with a week of history before the day, the usual question: the last 24 hours against the 7 days before
+    older = pd.DataFrame(
+        {
+            "time": [(END - timedelta(days=d)).isoformat() for d in (2, 4, 6, 7.5)],
+            "machine_id": "m1",
+            "part_id": [f"old{d}" for d in range(4)],
+            "result": "ok",
+        }
+    )
+    assert ingest_parts(duck_store, "c1", older).accepted == 4
+    assert root_cause_window(duck_store, "c1", END) == (END - timedelta(days=1), END, 7.0)
+    # a company without machines or parts keeps the usual question (its page says why it has no answer)
+    duck_store.upsert_company(Company(id="c2", name="Empty Works"))
+    assert root_cause_window(duck_store, "c2", END) == (END - timedelta(days=1), END, 7.0)

@@ -215,11 +215,20 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     page.goto(f"/companies/{COMPANY}/quality")
     page.locator("#why-link").click()
     expect(page.locator("#why-form")).to_be_visible()
-    # the default: the last 24 hours against the 7 days before, which hold no parts here — said, not a trace
+    # the first question is fitted to the 20 hours of records: the last quarter against the rest before it
+    expect(page.locator("#why-adapted")).to_contain_text(
+        re.compile(r"마지막 5시간을 그 전 1[56]시간과 비교합니다")
+    )
+    expect(page.locator("#why-rates")).to_be_visible()
+    expect(page.locator("#why-error")).to_have_count(0)
+    # asked for the last 24 hours against the 7 days before, which hold no parts here: said, with what to do
+    end_default = moulder.astimezone(ZoneInfo("Asia/Seoul"))
+    page.goto(
+        f"/companies/{COMPANY}/quality/why?end={end_default:%Y-%m-%dT%H:%M}"
+        f"&start={end_default - timedelta(days=1):%Y-%m-%dT%H:%M}&baseline_days=7"
+    )
     expect(page.locator("#why-error")).to_contain_text("그 전 7일에도 10개 이상 있어야 합니다")
-    expect(page.locator("#why-error")).to_contain_text(
-        "그 전 0개). 시작을 늦추거나 비교 일수를 줄여"
-    )  # what to do
+    expect(page.locator("#why-error")).to_contain_text("그 전 0개). 시작을 늦추거나 비교 일수를 줄여")
 
     # the last 8 hours against the 12 before (the poor machine's trial and the nominal machine's production)
     seoul = ZoneInfo("Asia/Seoul")

@@ -17,6 +17,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.monitor.oee import select_machines
@@ -189,6 +190,35 @@ FACTOR_LABELS = {
     "product": {"en": "product", "ko": "제품"},
 }
 ROOT_CAUSE_BASELINE_DAYS = 7.0
+
+
+def root_cause_window(
+    store: Store,
+    company_id: str,
+    now: datetime,
+    *,
+    machine_ids: list[str] | None = None,
+    baseline_days: float = ROOT_CAUSE_BASELINE_DAYS,
+) -> tuple[datetime, datetime, float]:
+    """The default question for `root_cause_for`: the last 24 hours against the `baseline_days` before them. When
+    the records are younger than that (a plant connected since yesterday, the demo), the last quarter of what
+    there is — at least an hour — against everything before it, so the first question asked has an answer."""
+    start = now - timedelta(days=1)
+    machines = select_machines(store, company_id, machine_ids or None, None)
+    ids = [m.id for m in machines]
+    if not ids:
+        return start, now, baseline_days
+    times = store.query_parts(company_id, start - timedelta(days=baseline_days), now, ids).column("time")
+    if len(times) == 0:
+        return start, now, baseline_days
+    first = pd.Timestamp(pc.min(times).as_py()).to_pydatetime()
+    if first < start - timedelta(days=baseline_days / 2):
+        return start, now, baseline_days  # enough history before the day: the usual question
+    span = now - first
+    period = max(span / 4, timedelta(hours=1))
+    if span <= period:
+        return start, now, baseline_days
+    return now - period, now, (span - period).total_seconds() / 86_400
 
 
 def root_cause_for(

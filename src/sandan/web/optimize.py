@@ -22,6 +22,7 @@ from sandan.optimize.service import (
     machines_by_defect_rate,
     recommendation_job,
     root_cause_for,
+    root_cause_window,
     save_recipe,
 )
 from sandan.twin.process import MODELS
@@ -172,7 +173,7 @@ def root_cause_page(
     start: Annotated[str | None, Query()] = None,
     end: Annotated[str | None, Query()] = None,
     machine_id: Annotated[str, Query()] = "",
-    baseline_days: Annotated[float, Query()] = ROOT_CAUSE_BASELINE_DAYS,
+    baseline_days: Annotated[float | None, Query()] = None,
 ) -> Response:
     """Why did defects rise: a period (default: the last 24 hours) against the days before it, the factors ranked
     by `optimize.service.root_cause_for`."""
@@ -182,17 +183,30 @@ def root_cause_page(
     zone = page.settings.display_timezone
     now = datetime.now(UTC).replace(second=0, microsecond=0)
     end_t, start_t = now, now - timedelta(days=1)
-    found, error = None, None
+    found, error, adapted = None, None, None
+    machine_ids = [machine_id] if machine_id else None
+    if not (start or end or baseline_days):  # the first question: fitted to the records there are
+        start_t, end_t, baseline_days = root_cause_window(
+            page.store, company.id, now, machine_ids=machine_ids
+        )
+        if baseline_days != ROOT_CAUSE_BASELINE_DAYS:
+            adapted = page.t(
+                "why.adapted",
+                period=f"{(end_t - start_t).total_seconds() / 3600:.0f}",
+                before=f"{baseline_days * 24:.0f}",
+            )
+    baseline_days = baseline_days or ROOT_CAUSE_BASELINE_DAYS
     try:
         if end:
             end_t = _local_time(end, zone, "end")
-        start_t = _local_time(start, zone, "start") if start else end_t - timedelta(days=1)
+        if start or end:
+            start_t = _local_time(start, zone, "start") if start else end_t - timedelta(days=1)
         found = root_cause_for(
             page.store,
             company.id,
             start_t,
             end_t,
-            machine_ids=[machine_id] if machine_id else None,
+            machine_ids=machine_ids,
             baseline_days=baseline_days,
         )
     except SandanError as exc:
@@ -211,6 +225,7 @@ def root_cause_page(
         found=found,
         significant=found.significant if found else [],
         error=error,
+        adapted=adapted,
     )
 
 
