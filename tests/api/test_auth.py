@@ -93,8 +93,13 @@ def test_health_needs_no_login(world):
 
 def test_a_user_changes_their_own_password_after_proving_the_current_one(world):
     path = "/api/v1/auth/password"
+    other = world.client.post("/api/v1/auth/login", json={"user_id": "a-view", "password": PASSWORD}).json()
     err = assert_error(world.post("a-view", path, json={"current": "wrong-one", "new": "a-new-secret"}), 422)
     assert err["code"] == "bad_password" and "현재 비밀번호" in err["message"]["ko"]
+    # a wrong current password is a refused change, not a failed login
+    assert "login.failed" not in [
+        a["action"] for a in world.store.list_audit("acme") if a["target"] == "a-view"
+    ]
     assert_error(world.post("a-view", path, json={"current": PASSWORD, "new": "short"}), 422, "weak_password")
     assert_error(
         world.post("a-view", path, json={"current": PASSWORD, "new": PASSWORD}), 422, "same_password"
@@ -104,22 +109,37 @@ def test_a_user_changes_their_own_password_after_proving_the_current_one(world):
     assert_error(login, 401, "bad_credentials")
     login = world.client.post("/api/v1/auth/login", json={"user_id": "a-view", "password": "a-new-secret"})
     assert login.status_code == 200
-    assert any(a["action"] == "user.password" for a in world.store.list_audit("acme"))
+    audit = [a["action"] for a in world.store.list_audit("acme") if a["target"] == "a-view"]
+    assert "user.password" in audit and "user.password_refused" in audit
+    # the session that changed it goes on; every other session of the user ends
+    assert world.get("a-view", "/api/v1/me").status_code == 200
+    me = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {other['token']}"})
+    assert me.status_code == 401
     assert world.client.post(path, json={"current": "x", "new": "yyyyyyyyy"}).status_code == 401  # no session
 
 
 def test_a_company_admin_gives_a_forgotten_password_a_new_one(world):
     path = "/api/v1/companies/acme/users/a-eng/password"
     assert_error(world.put("a-eng", path, json={"password": "by-myself-123"}), 403)
+    session = world.auth("a-eng")
     assert world.put("a-admin", path, json={"password": "given-by-admin"}).status_code == 200
+    assert world.client.get("/api/v1/me", headers=session).status_code == 401  # the user's sessions ended
     login = world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": "given-by-admin"})
     assert login.status_code == 200
-    # another company's user is not found from here, and an admin of bravo cannot reach acme
+    # another company's user is not found from here, and bravo's engineer cannot reach acme
     assert_error(
         world.put("a-admin", "/api/v1/companies/acme/users/b-eng/password", json={"password": "xxxxxxxxxx"}),
         404,
     )
     assert_error(world.put("b-eng", path, json={"password": "xxxxxxxxxx"}), 404)
-    assert [a["target"] for a in world.store.list_audit("acme") if a["action"] == "user.password_reset"] == [
-        "a-eng"
-    ]
+    # a company admin's password only the operator resets: another admin would take over a peer's account
+    from sandan.domain import Role, User
+    from tests.api.world import password_hash
+
+    world.store.add_user(User(id="a-admin2", role=Role.company_admin, company_id="acme"), password_hash())
+    peer = "/api/v1/companies/acme/users/a-admin2/password"
+    assert_error(world.put("a-admin", peer, json={"password": "taken-over-1"}), 403)
+    admin_path = "/api/v1/companies/acme/users/a-admin/password"
+    assert world.put("ops", admin_path, json={"password": "operator-set-1"}).status_code == 200
+    resets = [a["target"] for a in world.store.list_audit("acme") if a["action"] == "user.password_reset"]
+    assert sorted(resets) == ["a-admin", "a-eng"]

@@ -59,6 +59,22 @@ def test_a_token_is_found_by_its_hash_until_revoked(two):
     assert two.token_for_hash("sha-other") is None
 
 
+def test_all_of_a_users_tokens_but_one_are_revoked_together(two):
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h")
+    two.add_user(User(id="lee", role=Role.engineer, company_id="acme"), "h")
+    for token_id, user in (("k1", "kim"), ("k2", "kim"), ("k3", "kim"), ("l1", "lee")):
+        two.add_token(token_id, user, f"sha-{token_id}", "session", "", None)
+    two.revoke_user_tokens("kim", keep="k2")
+    assert [two.token_for_hash(f"sha-{t}").revoked for t in ("k1", "k2", "k3", "l1")] == [
+        True,
+        False,
+        True,
+        False,
+    ]
+    two.revoke_user_tokens("kim")
+    assert two.token_for_hash("sha-k2").revoked is True and two.token_for_hash("sha-l1").revoked is False
+
+
 def test_a_token_without_expiry_has_none(two):
     two.add_token("t1", "kim", "sha-abc", "session", "", None)
     assert two.token_for_hash("sha-abc").expires_at is None

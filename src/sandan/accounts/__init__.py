@@ -127,15 +127,21 @@ def authenticate(store: Store, user_id: str, password: str) -> User:
 def change_password(store: Store, principal: Principal, current: str, new: str) -> None:
     """A user changes their own password: the current one must be right (a left-open session is not enough), the new
     one long enough and different. Recorded in the audit log."""
+    found = store.user_for_login(principal.user.id)
     try:
-        authenticate(store, principal.user.id, current)
-    except NotAuthenticated:
+        right = found is not None and _HASHER.verify(found[1], current)
+    except (VerificationError, InvalidHashError):
+        right = False
+    if not right:
+        store.add_audit(
+            principal.user.company_id, principal.user.id, "user.password_refused", principal.user.id, ""
+        )
         raise InvalidInput(
             "the current password is wrong",
             "현재 비밀번호가 틀렸습니다",
             code="bad_password",
             field="current",
-        ) from None
+        )
     if new == current:
         raise InvalidInput(
             "the new password is the same as the current one",
@@ -144,12 +150,16 @@ def change_password(store: Store, principal: Principal, current: str, new: str) 
             field="new",
         )
     store.set_password_hash(principal.user.id, hash_password(new))
+    store.revoke_user_tokens(
+        principal.user.id, keep=principal.token_id
+    )  # other sessions end: this one goes on
     store.add_audit(principal.user.company_id, principal.user.id, "user.password", principal.user.id, "")
 
 
 def reset_password(store: Store, by: Principal, company_id: str, user_id: str, new: str) -> User:
     """A company admin (or the operator) gives a user of that company a new password, e.g. after it was forgotten;
-    the user then changes it on their account page. Recorded in the audit log."""
+    the user then changes it on their account page. Another company admin's password only the operator resets (an
+    admin would otherwise take over a peer's account). Every session of the user ends. Recorded in the audit log."""
     by.require_admin(company_id)
     found = store.user_for_login(user_id)
     if found is None or found[0].company_id != company_id:
@@ -158,7 +168,13 @@ def reset_password(store: Store, by: Principal, company_id: str, user_id: str, n
             f"회사 {company_id!r}에 사용자 {user_id!r}이(가) 없습니다",
             code="unknown_user",
         )
+    if found[0].role is Role.company_admin and user_id != by.user.id and not by.is_operator:
+        raise Forbidden(
+            "only the platform operator resets another company admin's password",
+            "다른 회사 관리자의 비밀번호는 플랫폼 운영자만 새로 정할 수 있습니다",
+        )
     store.set_password_hash(user_id, hash_password(new))
+    store.revoke_user_tokens(user_id)
     store.add_audit(company_id, by.user.id, "user.password_reset", user_id, "")
     return found[0]
 

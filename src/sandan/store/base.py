@@ -373,6 +373,10 @@ class Store(abc.ABC):
     def revoke_token(self, token_id: str) -> None: ...
 
     @abc.abstractmethod
+    def revoke_user_tokens(self, user_id: str, keep: str | None = None) -> None:
+        """Revoke every session and API token of a user but `keep` (after a password change or reset)."""
+
+    @abc.abstractmethod
     def add_audit(
         self, company_id: str | None, user_id: str | None, action: str, target: str, detail: str
     ) -> None: ...

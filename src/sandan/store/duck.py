@@ -929,6 +929,13 @@ class DuckDBStore(Store):
         with self._lock:
             self._con.execute("UPDATE api_tokens SET revoked = true WHERE id = ?", [token_id])
 
+    def revoke_user_tokens(self, user_id: str, keep: str | None = None) -> None:
+        with self._lock:
+            self._con.execute(
+                "UPDATE api_tokens SET revoked = true WHERE user_id = ? AND id IS DISTINCT FROM ?",
+                [user_id, keep],
+            )
+
     def add_audit(self, company_id, user_id, action, target, detail) -> None:
         with self._lock:
             self._con.execute(

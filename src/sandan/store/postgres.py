@@ -850,6 +850,12 @@ class PostgresStore(Store):
     def revoke_token(self, token_id: str) -> None:
         self._run("UPDATE api_tokens SET revoked = true WHERE id = %s", [token_id])
 
+    def revoke_user_tokens(self, user_id: str, keep: str | None = None) -> None:
+        self._run(
+            "UPDATE api_tokens SET revoked = true WHERE user_id = %s AND id IS DISTINCT FROM %s",
+            [user_id, keep],
+        )
+
     def add_audit(self, company_id, user_id, action, target, detail) -> None:
         self._run(
             "INSERT INTO audit_log (company_id, user_id, action, target, detail) VALUES (%s, %s, %s, %s, %s)",

@@ -74,7 +74,11 @@ def add_user(
     }  # never the password
     try:
         if role not in {r.value for r in ROLES}:
-            role = Role.engineer.value
+            raise InvalidInput(
+                f"role must be one of {', '.join(r.value for r in ROLES)}, not {role!r}",
+                f"역할은 {', '.join(r.value for r in ROLES)} 중 하나여야 합니다 ({role!r}은(는) 안 됩니다)",
+                field="role",
+            )
         create_user(
             page.store,
             form["user_id"],
