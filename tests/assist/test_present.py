@@ -102,3 +102,11 @@ def test_times_are_shown_in_the_zone_of_the_companys_site(tmp_path):
     finally:
         store.close()
     assert local_time("2026-07-01T00:00:00+00:00", "Asia/Ho_Chi_Minh") == "2026-07-01 07:00 UTC+07"
+
+
+def test_text_that_only_begins_like_a_time_is_shown_as_written():
+    from sandan.assist.present import value_text
+
+    assert value_text("lot", "2026-05-01 08:00 lot A", "ko", "Asia/Seoul") == "2026-05-01 08:00 lot A"
+    assert value_text("serial", "2026-05-01T08:00:01-0001", "en", "Asia/Seoul") == "2026-05-01T08:00:01-0001"
+    assert value_text("time", "2026-05-01T08:00:00+00:00", "en", "Asia/Seoul") == "2026-05-01 17:00 KST"

@@ -344,3 +344,8 @@ def test_charts_and_capability_from_ingested_part_records(plant):
     # parts every 10 min from 08:10 to 18:00, scrap on every tenth: 2-h buckets from 08:00 hold 11, 12×4 and 1.
     assert len(p.series[0].values) == 6
     assert p.series[0].values[0] == pytest.approx(2 / 11) and p.series[0].values[1] == pytest.approx(1 / 12)
+
+
+def test_laney_p_keeps_the_binomial_limits_when_every_subgroup_is_the_same():
+    chart = laney_p_chart([5] * 10, 100)
+    assert chart.sigma_z == 1.0 and chart.series[0].ucl[0] > chart.series[0].center[0]

@@ -261,6 +261,9 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     page.locator("#machine-actions a", has_text="불량이 왜 늘었나").click()
     expect(page.locator("#why-form select[name=machine_id]")).to_have_value("imm-02")
 
+    page.goto(f"/companies/{COMPANY}/quality/why?machine_id=nope")  # the form stays, with the reason
+    expect(page.locator("#why-error")).to_contain_text("nope")
+    expect(page.locator("#why-form")).to_be_visible()
     page.goto(f"/companies/{COMPANY}/quality/why?start=yesterday")
     expect(page.locator("#why-error")).to_contain_text("2026-12-04T08:00 같은 날짜와 시각")
 

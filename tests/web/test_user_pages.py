@@ -84,3 +84,27 @@ def test_a_user_changes_their_password_on_their_account_page(page, login, server
     form.locator("button[type=submit]").click()
     expect(page.locator("#password-changed")).to_be_visible()
     assert authenticate(server.store, "jung", "a-longer-secret").id == "jung"
+
+
+def test_company_a_cannot_post_to_company_bs_forms(page, login, server):
+    store = server.store
+    before = (store.list_sites("bravo"), store.list_machines("bravo"), store.list_signals("bravo"))
+    users_before = store.list_users("bravo")
+    login("kim")  # an engineer of acme
+    posts = {
+        "/companies/bravo/sites": {"id": "x-site", "name": "x"},
+        "/companies/bravo/sites/plant1/lines": {"id": "x-line", "name": "x"},
+        "/companies/bravo/lines/L1/machines": {"id": "x-m", "name": "x", "family": "press"},
+        "/companies/bravo/machines/press-01": {"name": "taken", "family": "press"},
+        "/companies/bravo/machines/press-01/signals": {"name": "x_sig"},
+        "/companies/bravo/users": {"user_id": "x-user", "password": "long-enough-1", "role": "viewer"},
+        "/companies/bravo/users/password": {"user_id": "lee", "password": "long-enough-1"},
+        "/companies": {"id": "x-co", "name": "x"},
+        "/federations": {"name": "x", "family": "press", "features": "a"},
+    }
+    for path, form in posts.items():
+        assert page.request.post(path, form=form).status in (403, 404), path
+    assert page.goto("/companies/bravo/users").status in (403, 404)
+    assert (store.list_sites("bravo"), store.list_machines("bravo"), store.list_signals("bravo")) == before
+    assert store.list_users("bravo") == users_before and store.get_company("x-co") is None
+    assert authenticate(server.store, "lee", PASSWORD).id == "lee"  # bravo's password untouched

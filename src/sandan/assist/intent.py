@@ -176,10 +176,14 @@ class Intent:
 
 
 def _norm(text: str) -> str:
-    """Lower case, single spaces, and a space between a Latin word and the Korean particle stuck to it ("OEE는" →
-    "oee 는"): Hangul counts as a word character, so `\\boee\\b` would not see the word otherwise."""
-    text = re.sub(r"([a-z])([가-힣])", r"\1 \2", text.lower())
-    return re.sub(r"\s+", " ", text).strip()
+    return re.sub(r"\s+", " ", text.lower()).strip()
+
+
+def _words(text: str) -> str:
+    """The question for the keyword rules: a space between a Latin word and the Korean particle stuck to it ("oee는"
+    → "oee 는"), since Hangul counts as a word character and `\\boee\\b` would not see the word otherwise. Names are
+    matched on the text as written ("CNC가공기")."""
+    return re.sub(r"([a-z])([가-힣])", r"\1 \2", text)
 
 
 def _split_name(name: str) -> tuple[str, str]:
@@ -303,7 +307,8 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
     text = _norm(question)
     if text.startswith(("sql:", "sql ")):
         return Intent("sql_query", {"sql": question.strip()[4:].strip()}, 10.0)
-    scores = {t: sum(w for p, w in rules if re.search(p, text, re.IGNORECASE)) for t, rules in RULES.items()}
+    words = _words(text)
+    scores = {t: sum(w for p, w in rules if re.search(p, words, re.IGNORECASE)) for t, rules in RULES.items()}
     for missing, instead in FALLBACK.items():
         if available is not None and missing not in available:
             scores[instead] = max(scores.get(instead, 0), scores.pop(missing, 0))
@@ -313,8 +318,8 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
         best = "search_documents"
     machine_id = names.machine(text)
     line_id = None if machine_id else names.line(text)
-    period = next((p for pat, p in PERIOD_RULES if re.search(pat, text, re.IGNORECASE)), None)
-    by = next((b for pat, b in BY_RULES if re.search(pat, text, re.IGNORECASE)), None)
+    period = next((p for pat, p in PERIOD_RULES if re.search(pat, words, re.IGNORECASE)), None)
+    by = next((b for pat, b in BY_RULES if re.search(pat, words, re.IGNORECASE)), None)
     args: dict[str, Any] = {}
     if best in ("oee", "defect_rate", "defect_pareto", "downtime_pareto"):
         args = {"machine_id": machine_id, "line_id": line_id, "period": period}

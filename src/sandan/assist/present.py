@@ -52,7 +52,8 @@ _RATIO_NAMES = {"availability", "effectiveness", "quality", "oee", "performance"
 _RATIO_ENDINGS = ("_rate", "_share", "_yield", "_ratio")
 _SPEED_ENDINGS = ("_mm_s", "_m_s", "per_s")  # mm/s is a speed, not seconds
 _UNIT_IN_LABEL = re.compile(r"\s*\((s|초)\)")
-_ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+# the whole value an ISO time: 2026-05-01T08:00[:00[.000]][Z|+09:00] (a serial that begins like one is not)
+_ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?")
 _LABEL_COLUMNS = ("label_en", "label_ko")
 
 
@@ -117,8 +118,12 @@ def local_time(value: Any, zone: str) -> str:
     """A UTC time (datetime or ISO text) on the plant's clock with its zone: 2026-03-05 18:00 KST."""
     if _missing(value) or value == "":
         return "—"
-    when = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return f"{plant_clock(when, zone)} {zone_name(zone, when)}"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value  # text that only starts like a time ("2026-05-01 08:00 lot A") is shown as written
+    return f"{plant_clock(value, zone)} {zone_name(zone, value)}"
 
 
 def yes_no(value: bool, lang: str) -> str:
@@ -132,7 +137,7 @@ def kind_of(column: str, value: Any) -> str:
         return "flag"
     if column.endswith("_vs_baseline"):  # a difference to the baseline has its KPI's kind
         column = column.removesuffix("_vs_baseline")
-    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_TIME.match(value)):
+    if isinstance(value, datetime) or (isinstance(value, str) and _ISO_TIME.fullmatch(value)):
         return "time"
     if column in _RATIO_NAMES or column.endswith(_RATIO_ENDINGS):
         return "ratio"

@@ -1005,6 +1005,13 @@ def hourly_output(
     ]
 
 
+def nothing_recorded(row: Mapping[str, Any]) -> bool:
+    """No record at all in the planned busy time of an OEE row (a member that has just joined, machines not yet
+    connected): there is no OEE to show or compare, rather than an OEE of 0."""
+    planned = float(row.get("planned_busy_time_s") or 0.0)
+    return planned <= 0 or float(row.get("no_data_time_s") or 0.0) >= planned
+
+
 def cross_tenant_complex_oee(
     store: Store, start: datetime, end: datetime, *, data_dir: Path | None = None
 ) -> dict[str, Any]:
@@ -1021,7 +1028,7 @@ def cross_tenant_complex_oee(
         row = report.rows(())[0]
         # a member with nothing recorded in its planned time (just joined, not yet connected) is listed as such
         # and left out of the complex's sums, where its planned hours would count as the complex's loss
-        recorded = bool(row.get("planned_busy_time_s")) and row["no_data_time_s"] < row["planned_busy_time_s"]
+        recorded = not nothing_recorded(row)
         if recorded:
             frames.append(report.table(()))
         companies.append({"company_id": c.id, "name": c.name, **row, "recorded": recorded})

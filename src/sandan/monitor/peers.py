@@ -20,7 +20,7 @@ import numpy as np
 
 from sandan.domain import NotFound
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
-from sandan.monitor.oee import oee_report
+from sandan.monitor.oee import nothing_recorded, oee_report
 from sandan.monitor.quality import quality_table
 from sandan.store import Store
 
@@ -45,7 +45,7 @@ def company_figures(
     unrecorded = float(overall["no_data_time_s"]) / planned if planned > 0 else np.nan
     # nothing recorded in the planned time (a member that has just joined, machines not yet connected): no OEE to
     # compare, rather than an OEE of 0 that would drag the quantiles down
-    value = float(overall["oee"]) if not (unrecorded >= 1.0) else np.nan
+    value = np.nan if nothing_recorded(overall) else float(overall["oee"])
     return {"oee": value, "defect_rate": rate, "unrecorded_share": unrecorded}
 
 

@@ -366,7 +366,10 @@ def _sigma_z(d: np.ndarray, n: np.ndarray, pbar: float) -> float:
     if pbar in (0.0, 1.0) or len(d) < 2:
         return 1.0  # no spread to measure: every part good (or every part scrap)
     z = (d / n - pbar) / np.sqrt(pbar * (1 - pbar) / n)
-    return float(np.abs(np.diff(z)).mean() / 1.128)
+    sigma_z = float(np.abs(np.diff(z)).mean() / 1.128)
+    return (
+        sigma_z if sigma_z > 0 else 1.0
+    )  # identical fractions: no spread measured, keep the binomial limits
 
 
 def laney_p_chart(

@@ -764,8 +764,8 @@ def line_from_store(
         family = {machines[m].family for m in g}
         if len(g) == 1:
             sid = g[0]
-        elif not stations and len(family) == 1:
-            sid = family.pop().value
+        elif not stations and len(family) == 1 and next(iter(family)).value not in machines:
+            sid = family.pop().value  # a station of one process is named for it, unless a machine has that id
         else:
             sid = "+".join(g)[:64]
         built.append(

@@ -185,18 +185,18 @@ def root_cause_page(
     end_t, start_t = now, now - timedelta(days=1)
     found, error, adapted = None, None, None
     machine_ids = [machine_id] if machine_id else None
-    if not (start or end or baseline_days):  # the first question: fitted to the records there are
-        start_t, end_t, baseline_days = root_cause_window(
-            page.store, company.id, now, machine_ids=machine_ids
-        )
-        if baseline_days != ROOT_CAUSE_BASELINE_DAYS:
-            adapted = page.t(
-                "why.adapted",
-                period=f"{(end_t - start_t).total_seconds() / 3600:.0f}",
-                before=f"{baseline_days * 24:.0f}",
-            )
-    baseline_days = baseline_days or ROOT_CAUSE_BASELINE_DAYS
     try:
+        if not (start or end or baseline_days):  # the first question: fitted to the records there are
+            start_t, end_t, baseline_days = root_cause_window(
+                page.store, company.id, now, machine_ids=machine_ids
+            )
+            if baseline_days != ROOT_CAUSE_BASELINE_DAYS:
+                adapted = page.t(
+                    "why.adapted",
+                    period=f"{(end_t - start_t).total_seconds() / 3600:.0f}",
+                    before=f"{baseline_days * 24:.0f}",
+                )
+        baseline_days = baseline_days or ROOT_CAUSE_BASELINE_DAYS
         if end:
             end_t = _local_time(end, zone, "end")
         if start or end:
@@ -211,6 +211,7 @@ def root_cause_page(
         )
     except SandanError as exc:
         error = exc.message(page.lang)
+    baseline_days = baseline_days or ROOT_CAUSE_BASELINE_DAYS
     local = ZoneInfo(zone)
     machines = page.store.list_machines(company.id)
     return page.render(

@@ -1,0 +1,20 @@
+"""Routing questions: keywords with Korean particles attached, and names written with Latin and Hangul together."""
+
+from __future__ import annotations
+
+from sandan.assist.intent import AssetNames, route
+from sandan.domain import Company, Line, Machine, ProcessFamily, Site
+
+
+def test_a_particle_on_a_keyword_and_a_latin_hangul_name_are_both_understood(duck_store):
+    duck_store.upsert_company(Company(id="c1", name="가공 회사"))
+    duck_store.upsert_site("c1", Site(id="s1", company_id="c1", name="1공장"))
+    duck_store.upsert_line("c1", Line(id="l1", company_id="c1", site_id="s1", name="CNC라인"))
+    duck_store.upsert_machine(
+        "c1",
+        Machine(id="m7", company_id="c1", line_id="l1", name="CNC가공기 7호기", family=ProcessFamily.cnc),
+    )
+    names = AssetNames(duck_store, "c1")
+    asked = route("CNC가공기 7호기 OEE는?", names)
+    assert (asked.tool, asked.arguments.get("machine_id")) == ("oee", "m7")
+    assert route("지난 24시간 OEE가 어때?", names).arguments.get("period") == "last_24h"
