@@ -53,7 +53,9 @@ def test_the_operator_registers_a_company_and_its_engineer_builds_the_plant(page
     machine_form.locator("input[name=name]").fill("사출기 1호기")
     machine_form.locator("input[name=ideal_cycle_time_s]").fill("26,5초")
     machine_form.locator("button[type=submit]").click()
-    expect(machine_form.locator(".notice.error")).to_contain_text("이론 사이클 타임(초)은(는) 26.5 같은 숫자")
+    expect(machine_form.locator(".notice.error")).to_have_text(
+        "이론 사이클 타임(초): '26,5초'은(는) 숫자가 아닙니다"
+    )
     expect(machine_form.locator("input[name=name]")).to_have_value("사출기 1호기")
     assert store.get_machine("delta-mould", "imm-01") is None
     machine_form.locator("input[name=ideal_cycle_time_s]").fill("26.5")

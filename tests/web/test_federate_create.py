@@ -88,7 +88,9 @@ def test_a_refused_form_says_why_and_keeps_what_was_typed(page, login, server, s
 
     # fixed in the same form, but the noise is not a number: refused again, still keeping every field
     assert _submit(page, {"features": "tonnage", "dp_noise": "abc"}, reload=False) == 422
-    expect(page.locator("#federation-error")).to_contain_text("차분 프라이버시 잡음은 1.0 같은 수")
+    expect(page.locator("#federation-error")).to_have_text(
+        "차분 프라이버시 잡음: 'abc'은(는) 숫자가 아닙니다"
+    )
     expect(form.locator("input[name=name]")).to_have_value("특징 없는 연합")
     expect(form.locator("input[name=features]")).to_have_value("tonnage")
     expect(form.locator("input[name=dp_noise]")).to_have_value("abc")

@@ -17,7 +17,7 @@ from sandan.domain import InvalidInput, ProcessFamily, SandanError
 from sandan.learn.federated import service
 from sandan.learn.federated.client import Schema
 from sandan.web import i18n
-from sandan.web.shell import Page, UserPage, WebRoute, company_of
+from sandan.web.shell import Page, UserPage, WebRoute, company_of, form_number
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -133,15 +133,6 @@ def _categorical(text: str) -> dict[str, list[str]]:
     return columns
 
 
-def _noise(text: str) -> float | None:
-    if not text:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        raise _invalid("fed.error.noise", "bad_noise_multiplier", value=text) from None
-
-
 def _create(form: dict[str, Any], data_dir) -> dict[str, Any]:
     """The service's create call with what the operator typed (the API's body, the CLI's options)."""
     schema = Schema(
@@ -154,7 +145,12 @@ def _create(form: dict[str, Any], data_dir) -> dict[str, Any]:
         strategy=form["strategy"],
         address=form["address"],
         secure_aggregation=form["secure_aggregation"],
-        dp_noise_multiplier=_noise(form["dp_noise"]),
+        dp_noise_multiplier=form_number(
+            form["dp_noise"],
+            "dp_noise",
+            ("differential privacy noise", "차분 프라이버시 잡음"),
+            code="bad_noise_multiplier",
+        ),
         data_dir=data_dir,
     )
 

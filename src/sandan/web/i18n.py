@@ -1071,10 +1071,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Categorical features: write each line as column: value, value (this line is not: {line}).",
         "범주형 특징 열은 줄마다 열: 값, 값 형식으로 적어 주세요(이 줄이 맞지 않습니다: {line}).",
     ),
-    "fed.error.noise": (
-        "The differential privacy noise must be a number, e.g. 1.0, or empty (got {value}).",
-        "차분 프라이버시 잡음은 1.0 같은 수이거나 비어 있어야 합니다(입력: {value}).",
-    ),
     "fed.family": ("Process family", "공정 계열"),
     "fed.status": ("Status", "상태"),
     "fed.status.open": ("open — waiting for a run", "모집 중 — 학습 전"),

@@ -17,7 +17,6 @@ from sandan.accounts import authenticate, issue_token, revoke_token
 from sandan.collect import assets
 from sandan.domain import (
     Company,
-    InvalidInput,
     Line,
     Machine,
     NotAuthenticated,
@@ -36,6 +35,7 @@ from sandan.web.shell import (
     UserPage,
     WebRoute,
     company_of,
+    form_number,
     safe_next,
 )
 
@@ -127,19 +127,6 @@ async def _form(page: Page) -> dict[str, str]:
     """An asset form's fields, trimmed; the ones a form does not have are empty."""
     data = await page.request.form()
     return {k: str(data.get(k) or "").strip() for k in _FORM_FIELDS}
-
-
-def _number(form: dict[str, str], key: str, what_en: str, what_ko: str) -> float | None:
-    """A typed number (empty: none), or an error that names the field and shows what was typed."""
-    text = form[key]
-    try:
-        return float(text) if text else None
-    except ValueError:
-        raise InvalidInput(
-            f"{what_en} must be a number such as 26.5 (got {text!r})",
-            f"{what_ko}은(는) 26.5 같은 숫자여야 합니다 (입력: {text!r})",
-            field=key,
-        ) from None
 
 
 def _site(page: Page, company: Company, site_id: str) -> Site:
@@ -341,7 +328,8 @@ async def add_machine(page: UserPage, company_id: str, line_id: str) -> Response
 def _put_machine(
     page: Page, company: Company, machine_id: str, line_id: str, form: dict[str, str], replace: bool
 ):
-    cycle = _number(form, "ideal_cycle_time_s", "the ideal cycle time in seconds", "이론 사이클 타임(초)")
+    what = ("ideal cycle time (s)", "이론 사이클 타임(초)")
+    cycle = form_number(form["ideal_cycle_time_s"], "ideal_cycle_time_s", what)
     return assets.put_machine(
         page.store,
         page.principal,
@@ -366,8 +354,8 @@ async def add_signal(page: UserPage, company_id: str, machine_id: str) -> Respon
         signal = {
             "name": form["name"],
             "unit": form["unit"],
-            "min_value": _number(form, "min_value", "the lowest valid value", "최솟값"),
-            "max_value": _number(form, "max_value", "the highest valid value", "최댓값"),
+            "min_value": form_number(form["min_value"], "min_value", ("lowest valid value", "유효 최솟값")),
+            "max_value": form_number(form["max_value"], "max_value", ("highest valid value", "유효 최댓값")),
             "description": form["description"],
         }
         assets.put_signals(page.store, page.principal, company.id, machine_id, [signal], replace=False)

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandan.accounts import Principal, resolve_token
-from sandan.domain import Company, Forbidden, NotAuthenticated, NotFound, SandanError
+from sandan.domain import Company, Forbidden, InvalidInput, NotAuthenticated, NotFound, SandanError
 from sandan.jobs import JobRegistry
 from sandan.settings import Settings, load_settings
 from sandan.store import Store
@@ -131,6 +131,32 @@ def user_page(request: Request) -> Page:
             "cross-site form refused", "다른 사이트에서 보낸 요청은 거부합니다", code="cross_site"
         )
     return page
+
+
+def form_number(
+    text: str | None,
+    field: str,
+    what: tuple[str, str] | None = None,
+    *,
+    kind: type = float,
+    code: str = "invalid_input",
+) -> Any:
+    """A number typed into a form (empty: None), or a bilingual error naming the field (or `what`, English and
+    Korean) and what was typed."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return kind(text)
+    except ValueError:
+        en, ko = what or (field, field)
+        whole = kind is int
+        raise InvalidInput(
+            f"{en}: {text!r} is not a {'whole ' if whole else ''}number",
+            f"{ko}: {text!r}은(는) {'정수' if whole else '숫자'}가 아닙니다",
+            code=code,
+            field=field,
+        ) from None
 
 
 def company_of(page: Page, company_id: str) -> Company:

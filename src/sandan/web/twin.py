@@ -25,7 +25,7 @@ from sandan.twin import service
 from sandan.twin.layout import layout_svg
 from sandan.twin.schedule import gantt_svg
 from sandan.web import i18n
-from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
+from sandan.web.shell import Page, UserPage, WebRoute, company_of, form_number, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -189,19 +189,7 @@ def parse_dist(text: str, field: str, bare: str = "deterministic") -> Any:
 
 
 def _number(text: str, field: str, kind: type = float) -> Any:
-    text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        value = kind(text)
-    except ValueError:
-        raise InvalidInput(
-            f"{field}: {text!r} is not a {'whole ' if kind is int else ''}number",
-            f"{field}: {text!r}은(는) {'정수' if kind is int else '숫자'}가 아닙니다",
-            code="bad_line_model",
-            field=field,
-        ) from None
-    return value
+    return form_number(text, field, kind=kind, code="bad_line_model")
 
 
 def _names(text: str) -> list[str]:
