@@ -166,3 +166,24 @@ def test_the_oee_tool_counts_with_the_companys_own_calendar(world):
     assert own.produced_qty > default.produced_qty  # the lunch hour's parts: the two calendars do differ here
     assert step["facts"]["produced_qty"] == own.produced_qty
     assert step["facts"]["oee"] == pytest.approx(own.oee)
+
+
+def test_why_did_defects_rise_asks_the_web_pages_first_question(world):
+    # six hours of records, none a week old: with no period the assistant compares what the web page compares
+    # (the latest quarter of the records against the rest) instead of answering that the week before is empty
+    from sandan.optimize.service import root_cause_for, root_cause_window
+
+    start, end, days = root_cause_window(world.store, D, world.now)
+    assert days < 1  # the records are younger than the usual week
+    expected = root_cause_for(world.store, D, start, end, baseline_days=days)
+    step = _assistant(world).run_tool("root_cause", {}, "en")
+    assert "error" not in step, step
+    assert step["facts"]["rate_bad"] == pytest.approx(expected.rate_bad)
+    assert step["facts"]["rate_good"] == pytest.approx(expected.rate_good)
+    hours = (end - start).total_seconds() / 3600
+    assert f"in the last {int(hours)} h" in step["summary"] and "week" not in step["summary"]
+    assert f"최근 {int(hours)}시간" in _assistant(world).run_tool("root_cause", {}, "ko")["summary"]
+    # a period the question names is taken as asked, against the week before it
+    named = _assistant(world).run_tool("root_cause", {"period": "last_hour"}, "en")
+    assert "error" not in named, named
+    assert "in the last hour against" in named["summary"] and "week before" in named["summary"]

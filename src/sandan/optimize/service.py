@@ -198,13 +198,15 @@ def root_cause_window(
     now: datetime,
     *,
     machine_ids: list[str] | None = None,
+    line_id: str | None = None,
     baseline_days: float = ROOT_CAUSE_BASELINE_DAYS,
 ) -> tuple[datetime, datetime, float]:
     """The default question for `root_cause_for`: the last 24 hours against the `baseline_days` before them. When
     the records are younger than that (a plant connected since yesterday, the demo), the last quarter of what
-    there is — at least an hour — against everything before it, so the first question asked has an answer."""
+    there is — at least an hour — against everything before it, so the first question asked has an answer.
+    The web page and the assistant both ask it when no period is given."""
     start = now - timedelta(days=1)
-    machines = select_machines(store, company_id, machine_ids or None, None)
+    machines = select_machines(store, company_id, machine_ids or None, line_id)
     ids = [m.id for m in machines]
     if not ids:
         return start, now, baseline_days

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sandan.assist.present import pct
+from sandan.assist.present import duration, pct
 from sandan.assist.registry import (
     LINE_SCHEMA,
     MACHINE_SCHEMA,
@@ -18,7 +18,12 @@ from sandan.assist.registry import (
     plain,
     tool,
 )
-from sandan.optimize.service import ROOT_CAUSE_BASELINE_DAYS, recommend_for_machine, root_cause_for
+from sandan.optimize.service import (
+    ROOT_CAUSE_BASELINE_DAYS,
+    recommend_for_machine,
+    root_cause_for,
+    root_cause_window,
+)
 
 #: Column names of the recommendation's and the root cause's tables as people call them.
 LABELS = {
@@ -119,15 +124,13 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
 __all__ = ["recommend_settings_tool"]
 
 
-BASELINE_DAYS = ROOT_CAUSE_BASELINE_DAYS
-
-
 @tool(
     "root_cause",
-    en="Why did scrap rise: the period asked about against the week before it — machines, lots, products and "
+    en="Why did scrap rise: the period asked about against the week before it (without a period: the last 24 hours, "
+    "or the latest quarter of the records when they are younger than a week) — machines, lots, products and "
     "process parameters ranked by their association with defects (chi-square / Mann-Whitney, Holm-adjusted)",
-    ko="불량이 왜 늘었나: 물어본 기간과 그 전 일주일을 비교해 설비, 로트, 제품, 공정 변수를 불량과의 연관성 순으로 "
-    "(카이제곱 / 만-위트니, 홀름 보정)",
+    ko="불량이 왜 늘었나: 물어본 기간과 그 전 일주일을 비교해 (기간이 없으면 최근 24시간, 기록이 일주일이 안 되면 기록의 "
+    "마지막 4분의 1) 설비, 로트, 제품, 공정 변수를 불량과의 연관성 순으로 (카이제곱 / 만-위트니, 홀름 보정)",
     parameters={
         "properties": {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
     },
@@ -136,13 +139,29 @@ BASELINE_DAYS = ROOT_CAUSE_BASELINE_DAYS
 def root_cause_tool(
     ctx: ToolContext, machine_id: str | None = None, line_id: str | None = None, period: str | None = None
 ) -> ToolOutput:
-    w = ctx.window(period)
     ids = [ctx.machine(id_arg(machine_id, "machine")).id] if machine_id else None
     line = ctx.line(line_id) if line_id and not machine_id else None
+    if period:
+        w = ctx.window(period)
+        bad_start, bad_end, days = w.start, w.end, ROOT_CAUSE_BASELINE_DAYS
+        asked = {"en": f"the {w.label('en')}", "ko": w.label("ko")}
+    else:  # the same first question as the web page's, fitted to the records there are
+        bad_start, bad_end, days = root_cause_window(
+            ctx.store, ctx.company_id, ctx.now, machine_ids=ids, line_id=line
+        )
+        span = (bad_end - bad_start).total_seconds()
+        asked = {"en": f"the last {duration(span, 'en')}", "ko": f"최근 {duration(span, 'ko')}"}
     found = root_cause_for(
-        ctx.store, ctx.company_id, w.start, w.end, machine_ids=ids, line_id=line, baseline_days=BASELINE_DAYS
+        ctx.store, ctx.company_id, bad_start, bad_end, machine_ids=ids, line_id=line, baseline_days=days
     )
-    start = w.start - timedelta(days=BASELINE_DAYS)
+    start = bad_start - timedelta(days=days)
+    if days == ROOT_CAUSE_BASELINE_DAYS:
+        before = {"en": "the week before", "ko": "그 전 일주일"}
+    else:
+        before = {
+            "en": f"the {duration(days * 86_400, 'en')} before",
+            "ko": f"그 전 {duration(days * 86_400, 'ko')}",
+        }
     rows = [plain(f.to_dict()) for f in found.factors]
     for r in rows:
         r.pop("detail", None)
@@ -150,8 +169,8 @@ def root_cause_tool(
     named = {lang: ", ".join(found.label(n, lang) for n in top) or "—" for lang in ("en", "ko")}
     args = {
         "start": start,
-        "bad": [w.start, w.end],
-        "good": [start, w.start],
+        "bad": [bad_start, bad_end],
+        "good": [start, bad_start],
         "machine_ids": ids,
         "line_id": line,
     }
@@ -159,9 +178,9 @@ def root_cause_tool(
     return ToolOutput(
         facts={"top_factors": top, "rate_bad": found.rate_bad, "rate_good": found.rate_good},
         summary={
-            "en": f"Scrap of {where}: {pct(found.rate_bad)} in the {w.label('en')} against {pct(found.rate_good)} in "
-            f"the week before; most associated: {named['en']}",
-            "ko": f"{where} 불량률: {w.label('ko')} {pct(found.rate_bad)}, 그 전 일주일 {pct(found.rate_good)}; "
+            "en": f"Scrap of {where}: {pct(found.rate_bad)} in {asked['en']} against {pct(found.rate_good)} in "
+            f"{before['en']}; most associated: {named['en']}",
+            "ko": f"{where} 불량률: {asked['ko']} {pct(found.rate_bad)}, {before['ko']} {pct(found.rate_good)}; "
             f"연관성이 큰 요인: {named['ko']}",
         },
         table=rows,
