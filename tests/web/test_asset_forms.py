@@ -102,6 +102,38 @@ def test_the_operator_registers_a_company_and_its_engineer_builds_the_plant(page
     signal.locator("button[type=submit]").click()
     expect(signal.locator(".notice.error")).to_contain_text("신호 'melt_temp_c'이(가) 이미 있습니다")
 
+    # a signal's unit, range and description are corrected on the page; its name (the readings' key) stays
+    page.goto("/companies/delta-mould/machines/imm-01")
+    page.locator("#signals a.edit-signal").click()
+    expect(signal).to_have_attribute("open", "")
+    expect(signal.locator("summary")).to_contain_text("신호 melt_temp_c 고치기")
+    expect(signal.locator("input[name=name]")).to_have_attribute("readonly", "")
+    expect(signal.locator("input[name=min_value]")).to_have_value("150")
+    signal.locator("input[name=min_value]").fill("0")
+    signal.locator("input[name=max_value]").fill("330.5")
+    signal.locator("input[name=description]").fill("용융 수지 온도")
+    signal.locator("button[type=submit]").click()
+    expect(page.locator("#signals")).to_contain_text("용융 수지 온도 melt_temp_c")
+    (changed,) = store.list_signals("delta-mould", "imm-01")
+    assert (changed.unit, changed.min_value, changed.max_value) == ("°C", 0, 330.5)
+    page.goto("/companies/delta-mould/machines/imm-01?signal=melt_temp_c")
+    expect(signal.locator("input[name=min_value]")).to_have_value("0")  # a limit of zero is a limit
+    expect(signal.locator("input[name=max_value]")).to_have_value("330.5")
+    # changing a signal the machine does not have is refused, not turned into a new one
+    response = page.request.post(
+        "/companies/delta-mould/machines/imm-01/signals",
+        form={
+            "edit": "1",
+            "name": "no_such",
+            "unit": "",
+            "min_value": "",
+            "max_value": "",
+            "description": "",
+        },
+    )
+    assert response.status == 404 and "고칠 신호" in response.text() and "no_such" in response.text()
+    assert [s.name for s in store.list_signals("delta-mould", "imm-01")] == ["melt_temp_c"]
+
 
 def test_a_bad_id_says_what_an_id_may_hold(page, login):
     login("kim")

@@ -237,6 +237,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "assets.edit_machine": ("Change this machine", "설비 정보 고치기"),
     "assets.add": ("Add", "추가"),
     "assets.add_signal": ("Add a signal", "신호 추가"),
+    "assets.edit_signal": ("Change signal {name} (its name stays)", "신호 {name} 고치기 (이름은 그대로)"),
+    "assets.edit": ("Change", "고치기"),
     "assets.signal_name": ("Name in the data", "데이터 속 이름"),
     "assets.min": ("Lowest valid", "유효 최솟값"),
     "assets.max": ("Highest valid", "유효 최댓값"),

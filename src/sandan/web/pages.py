@@ -119,7 +119,7 @@ def switch_language(code: str, next: str = "/") -> Response:
 FAMILIES = tuple(f.value for f in ProcessFamily)
 _FORM_FIELDS = (
     *("id", "name", "family", "region", "timezone", "model", "ideal_cycle_time_s"),
-    *("unit", "min_value", "max_value", "description"),
+    *("unit", "min_value", "max_value", "description", "edit"),
 )
 
 
@@ -346,11 +346,19 @@ def _put_machine(
 
 @router.post("/companies/{company_id}/machines/{machine_id}/signals", response_class=HTMLResponse)
 async def add_signal(page: UserPage, company_id: str, machine_id: str) -> Response:
-    """Define one more signal of the machine: its name as the data names it, unit, valid range, description."""
+    """Define one more signal of the machine (its name as the data names it, unit, valid range, description), or,
+    with `edit`, change the unit, range or description of one it has (the name stays: readings are kept under it)."""
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     form = await _form(page)
+    editing = bool(form.get("edit"))
     try:
+        if editing and form["name"] not in {s.name for s in page.store.list_signals(company.id, machine_id)}:
+            raise NotFound(
+                f"machine {machine_id!r} has no signal {form['name']!r} to change; add it instead",
+                f"설비 {machine_id!r}에 고칠 신호 {form['name']!r}이(가) 없습니다. 새로 추가하세요",
+                code="unknown_signal",
+            )
         signal = {
             "name": form["name"],
             "unit": form["unit"],
@@ -358,7 +366,7 @@ async def add_signal(page: UserPage, company_id: str, machine_id: str) -> Respon
             "max_value": form_number(form["max_value"], "max_value", ("highest valid value", "유효 최댓값")),
             "description": form["description"],
         }
-        assets.put_signals(page.store, page.principal, company.id, machine_id, [signal], replace=False)
+        assets.put_signals(page.store, page.principal, company.id, machine_id, [signal], replace=editing)
     except SandanError as exc:
         return _machine_view(
             page,
@@ -396,15 +404,40 @@ def _machine(page: Page, company: Company, machine_id: str) -> Machine:
     return machine
 
 
+def _as_typed(value: float | None) -> str:
+    """A stored number as a person would type it back into a form (150, not 150.0; empty for none)."""
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else repr(float(value))
+
+
 def _numbers(text: str | None) -> dict[str, float]:
     return json.loads(text) if text else {}
 
 
 @router.get("/companies/{company_id}/machines/{machine_id}", response_class=HTMLResponse)
 def machine_page(
-    page: UserPage, company_id: str, machine_id: str, p: Annotated[int, Query(ge=0)] = 0, saved: int = 0
+    page: UserPage,
+    company_id: str,
+    machine_id: str,
+    p: Annotated[int, Query(ge=0)] = 0,
+    saved: int = 0,
+    signal: Annotated[str, Query(description="a signal to change: its form opens filled in")] = "",
 ) -> Response:
-    return _machine_view(page, company_of(page, company_id), machine_id, p, saved=bool(saved))
+    company = company_of(page, company_id)
+    signal_form = None
+    if signal and page.principal.user.role.can_write:
+        found = next((s for s in page.store.list_signals(company.id, machine_id) if s.name == signal), None)
+        if found is not None:
+            signal_form = {
+                "name": found.name,
+                "unit": found.unit or "",
+                "min_value": _as_typed(found.min_value),
+                "max_value": _as_typed(found.max_value),
+                "description": found.description or "",
+                "edit": "1",
+            }
+    return _machine_view(page, company, machine_id, p, saved=bool(saved), signal_form=signal_form)
 
 
 def _machine_view(
