@@ -357,3 +357,44 @@ def test_a_process_family_enum_is_accepted_for_scrap():
         {"stations": [{"id": "x", "process_time": 1, "scrap_from": {"family": ProcessFamily.press}}]}
     )
     assert s.stations[0].scrap_from.family is ProcessFamily.press
+
+
+def test_one_more_shift_goes_where_the_day_is_idle():
+    from sandan.twin.line import Calendar
+
+    day = Calendar(windows=[(8.5, 12.0), (13.0, 17.5)])
+    # the evening after the last shift, wrapping past midnight; the windows stay ordered and merged
+    assert day.with_shift(8).windows == [(0.0, 1.5), (8.5, 12.0), (13.0, 24.0)]
+    # a day and a night shift: the afternoon is the idle stretch, and filling it makes the day full
+    two = Calendar(windows=[(0.0, 6.0), (6.5, 14.0), (22.0, 24.0)])
+    full = two.with_shift(8)
+    assert full.windows == [(0.0, 6.0), (6.5, 24.0)]
+    assert full.with_shift(8).windows == [(0.0, 24.0)]  # only the half hour was left
+    with pytest.raises(ValueError, match="full"):
+        Calendar(windows=[(0.0, 24.0)]).with_shift(8)
+
+
+def test_the_assistants_what_if_simulates_the_day_a_day_shift_plant_works(duck_store, tmp_path):
+    # A plant that works 08:30-17:30: simulation time 0 is midnight, so a run of the morning's first hours used to
+    # make nothing at all, with and without one more shift.
+    from sandan.assist.registry import ToolContext, default_registry
+    from sandan.monitor.calendar import save_company_calendar
+    from sandan.settings import Settings
+
+    company, _, _ = _moulding_cell(duck_store)
+    day_only = ShiftCalendar(
+        shifts=[
+            Shift(
+                name="day", start=time(8, 30), end=time(17, 30), breaks=[Break(start=time(12), end=time(13))]
+            )
+        ]
+    )
+    save_company_calendar(tmp_path, company, day_only)
+    ctx = ToolContext(duck_store, company, Settings(data_dir=tmp_path), lang="en")
+    tool = default_registry().get("twin_what_if")
+    out = tool.function(ctx, line_id="l1", change="add_shift")
+    per_h, gain = out.facts["throughput_per_h"], out.facts["change_per_h"]
+    # 8 working hours a day against 8 more: the day's output roughly doubles (per hour of the whole day)
+    assert per_h > 0 and out.facts["change_ci"][0] > 0
+    assert gain == pytest.approx(per_h, rel=0.25)
+    assert "24 h" in out.summary["en"]

@@ -32,8 +32,12 @@ class LineSource(BaseModel):
 
 class RunIn(LineSource):
     replications: int = Field(default=10, ge=2, le=service.MAX_REPLICATIONS)
-    hours: float = Field(
-        default=8.0, gt=0, le=service.MAX_HOURS, description="simulated hours per replication"
+    hours: float | None = Field(
+        default=None,
+        gt=0,
+        le=service.MAX_HOURS,
+        description="simulated hours per replication (default: the line's run_hours — 8, or a whole day for a "
+        "line that follows a calendar, since simulation time 0 is midnight)",
     )
     warmup_hours: float = Field(default=1.0, ge=0, description="hours left out of the statistics")
     seed: int = Field(default=0, ge=0, description="same seed, same answer")
@@ -83,8 +87,12 @@ class DesignIn(LineSource):
     target: float | None = Field(default=None, description="good parts per hour to reach at least cost …")
     budget: float | None = Field(default=None, description="… or the best throughput within this cost")
     replications: int = Field(default=5, ge=2, le=service.MAX_REPLICATIONS, description="per design")
-    hours: float = Field(
-        default=8.0, gt=0, le=service.MAX_HOURS, description="simulated hours per replication"
+    hours: float | None = Field(
+        default=None,
+        gt=0,
+        le=service.MAX_HOURS,
+        description="simulated hours per replication (default: the line's run_hours — 8, or a whole day for a "
+        "line that follows a calendar, since simulation time 0 is midnight)",
     )
     warmup_hours: float = Field(default=1.0, ge=0, description="hours left out of the statistics")
     seed: int = Field(default=0, ge=0, description="same seed, same answer")
@@ -186,14 +194,15 @@ def line_from_records(line_id: str, body: FromStoreIn, t: ReadTenant) -> dict[st
 def start_run(body: RunIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
     """Simulate a line in the background; the job's result holds KPIs with 95 % intervals and the bottleneck."""
     line = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
-    service.check_run(body.replications, body.hours, body.warmup_hours)
+    hours = body.hours or line.run_hours
+    service.check_run(body.replications, hours, body.warmup_hours)
     job = jobs.submit(
         t.company_id,
         "twin.run",
         service.simulate_line,
         line,
         replications=body.replications,
-        hours=body.hours,
+        hours=hours,
         warmup_hours=body.warmup_hours,
         seed=body.seed,
         user_id=t.user_id,
@@ -206,7 +215,8 @@ def start_run(body: RunIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
 def start_compare(body: CompareIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
     """Simulate the line and its variants side by side with common random numbers, in the background."""
     base = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
-    service.check_run(body.replications, body.hours, body.warmup_hours)
+    hours = body.hours or base.run_hours
+    service.check_run(body.replications, hours, body.warmup_hours)
     lines = service.scenario_lines(base, [s.model_dump() for s in body.scenarios])
     job = jobs.submit(
         t.company_id,
@@ -214,7 +224,7 @@ def start_compare(body: CompareIn, t: ReadTenant, jobs: JobsDep) -> dict[str, An
         service.compare_lines,
         lines,
         replications=body.replications,
-        hours=body.hours,
+        hours=hours,
         warmup_hours=body.warmup_hours,
         seed=body.seed,
         user_id=t.user_id,
@@ -246,13 +256,14 @@ def start_design(body: DesignIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]
     reaches `target`, or the best throughput within `budget`; the result has the design's 95 % interval and the
     runners-up."""
     line = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
+    hours = body.hours or line.run_hours
     space = service.check_design(
         line,
         body.space,
         target=body.target,
         budget=body.budget,
         replications=body.replications,
-        hours=body.hours,
+        hours=hours,
         warmup_hours=body.warmup_hours,
         trials=body.trials,
     )
@@ -265,7 +276,7 @@ def start_design(body: DesignIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]
         target=body.target,
         budget=body.budget,
         replications=body.replications,
-        hours=body.hours,
+        hours=hours,
         warmup_hours=body.warmup_hours,
         seed=body.seed,
         trials=body.trials,

@@ -327,6 +327,27 @@ class Calendar(_Part):
     def working_fraction(self) -> float:
         return sum(b - a for a, b in self.windows) / self.day_h
 
+    def with_shift(self, hours: float) -> Calendar:
+        """This calendar with one more working window of up to `hours`, starting where the longest idle stretch
+        of the day begins (after the last shift, wrapping past midnight) — where a plant adds a shift."""
+        ws = sorted(self.windows)
+        gaps = []  # (length, start) of each idle stretch, the one across midnight included
+        for (_, b), (a2, _) in zip(ws, ws[1:] + [(ws[0][0] + self.day_h, 0.0)], strict=True):
+            if a2 - b > 1e-9:
+                gaps.append((a2 - b, b))
+        if not gaps:
+            raise ValueError("the working day is already full")
+        length, start = max(gaps)
+        end = start + min(hours, length)
+        added = [(start, min(end, self.day_h))] + ([(0.0, end - self.day_h)] if end > self.day_h else [])
+        merged: list[list[float]] = []
+        for a, b in sorted([*ws, *[w for w in added if w[1] > w[0]]]):
+            if merged and a <= merged[-1][1] + 1e-9:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        return Calendar(windows=[(a, b) for a, b in merged], day_h=self.day_h)
+
 
 class LineModel(_Part):
     """A production line as data. All times are seconds; simulation time 0 is the start of a day (00:00)."""
@@ -340,6 +361,12 @@ class LineModel(_Part):
     release: Release = Field(default_factory=lambda: Release(policy="kanban"))
     calendar: Calendar | None = None
     buffer_cost: float = Field(default=0.0, ge=0)  # per buffer place
+
+    @property
+    def run_hours(self) -> float:
+        """How long a run of this line lasts unless told otherwise: a shift (8 h) around the clock; a whole day
+        when it follows a calendar, since simulation time 0 is midnight and its working hours may start late."""
+        return self.calendar.day_h if self.calendar is not None else 8.0
 
     @model_validator(mode="after")
     def _consistent(self) -> LineModel:

@@ -235,6 +235,7 @@ def line_summary(line: LineModel) -> dict[str, Any]:
         "raw_process_time_s": line.raw_process_time(),
         "yield": line.yield_per_release(),
         "cost": line.cost(),
+        "run_hours": line.run_hours,
     }
 
 

@@ -627,7 +627,7 @@ def design_defaults(line, summary: Mapping[str, Any]) -> dict[str, str]:
         "goal": "target",
         "value": f"{math.ceil(rate * 1.2):g}" if rate else "",
         "replications": "5",
-        "hours": "8",
+        "hours": f"{line.run_hours:g}",
         "warmup_hours": "1",
         "trials": "30",
         "seed": "0",
@@ -691,7 +691,7 @@ async def design_saved(page: UserPage, company_id: str, line_id: str) -> Respons
             "target": value if goal == "target" else None,
             "budget": value if goal == "budget" else None,
             "replications": _number(form.get("replications", ""), "replications", int) or 5,
-            "hours": _number(form.get("hours", ""), "hours") or 8.0,
+            "hours": _number(form.get("hours", ""), "hours") or line.run_hours,
             "warmup_hours": _number(form.get("warmup_hours", ""), "warmup_hours") or 0.0,
             "trials": _number(form.get("trials", ""), "trials", int) or 30,
         }
@@ -722,17 +722,17 @@ async def design_saved(page: UserPage, company_id: str, line_id: str) -> Respons
     return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
 
 
-def _run_options(form: Mapping[str, str]) -> dict[str, Any]:
+def _run_options(form: Mapping[str, str], line) -> dict[str, Any]:
     return {
         "replications": _number(form.get("replications", ""), "replications", int) or 10,
-        "hours": _number(form.get("hours", ""), "hours") or 8.0,
+        "hours": _number(form.get("hours", ""), "hours") or line.run_hours,
         "warmup_hours": _number(form.get("warmup_hours", ""), "warmup_hours") or 0.0,
         "seed": _number(form.get("seed", ""), "seed", int) or 0,
     }
 
 
 def _start_run(page: Page, company_id: str, line, form: Mapping[str, str]) -> Response:
-    opts = _run_options(form)
+    opts = _run_options(form, line)
     service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
     job = jobs_of(page.request).submit(
         company_id,
@@ -772,7 +772,7 @@ async def compare_saved(page: UserPage, company_id: str, line_id: str) -> Respon
     company = company_of(page, company_id)
     form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
     base = service.load_line(page.settings.data_dir, company.id, line_id)
-    opts = _run_options(form)
+    opts = _run_options(form, base)
     service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
     lines = service.scenario_lines(base, parse_scenarios(form.get("scenarios", "")))
     job = jobs_of(page.request).submit(

@@ -24,7 +24,6 @@ from sandan.twin.service import line_of_record
 from sandan.twin.sim import LABELS as KPI_LABELS
 
 REPLICATIONS = 5
-HORIZON_S = 8 * 3600.0
 WARMUP_S = 1800.0
 SHIFT_H = 8.0
 KPIS = ("throughput_per_h", "lead_time_s", "wip")  # the columns of Comparison.table()
@@ -87,27 +86,27 @@ def twin_what_if_tool(
         at = station["id"]
         label = {"en": f"one more machine at {at}", "ko": f"{at} 공정에 설비 1대 추가"}
     else:
-        calendar = data.get("calendar")
-        if calendar is None:
+        if base.calendar is None:
             raise InvalidInput(
                 f"the twin of {line_id} already runs around the clock; there is no shift to add",
                 f"{line_id} 트윈은 이미 24시간 가동으로 되어 있어 더할 교대가 없습니다",
                 code="no_room_for_shift",
             )
-        last_end = max(b for _, b in calendar["windows"])
-        if last_end >= calendar["day_h"]:
+        try:
+            data["calendar"] = base.calendar.with_shift(SHIFT_H).model_dump(mode="json")
+        except ValueError:
             raise InvalidInput(
                 f"the working day of {line_id} is already full",
                 f"{line_id}의 작업 시간이 이미 꽉 찼습니다",
                 code="no_room_for_shift",
-            )
-        calendar["windows"].append([last_end, min(last_end + SHIFT_H, calendar["day_h"])])
+            ) from None
         label = {"en": "one more shift", "ko": "교대 1개 추가"}
     scenario = load_line(data)
+    horizon_s = base.run_hours * 3600.0  # a whole day when the line follows the plant's hours
     result = compare(
         {"baseline": base, change: scenario},
         replications=REPLICATIONS,
-        horizon=HORIZON_S,
+        horizon=horizon_s,
         warmup=WARMUP_S,
         seed=0,
         backend="serial",
@@ -125,7 +124,7 @@ def twin_what_if_tool(
         "end": w.end,
         "change": change,
         "replications": REPLICATIONS,
-        "horizon_s": HORIZON_S,
+        "horizon_s": horizon_s,
     }
     gain = diff.get("mean")
     return ToolOutput(
@@ -137,9 +136,9 @@ def twin_what_if_tool(
         },
         summary={
             "en": f"{line_id}, {label['en']}: throughput {before.get('mean', 0):.1f}/h → change {gain:+.1f}/h "
-            f"(twin, {REPLICATIONS} replications)",
+            f"(twin, {REPLICATIONS} replications of {base.run_hours:g} h)",
             "ko": f"{line_id}, {label['ko']}: 시간당 생산량 {before.get('mean', 0):.1f} → 변화 {gain:+.1f}/h "
-            f"(트윈, 반복 {REPLICATIONS}회)",
+            f"(트윈, {base.run_hours:g}시간 × 반복 {REPLICATIONS}회)",
         },
         table=rows,
         columns=columns,
