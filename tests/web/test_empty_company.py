@@ -81,3 +81,40 @@ def test_the_complex_view_lists_a_silent_member_without_figures_and_outside_the_
     recorded = [c for c in view["companies"] if c["recorded"]]
     planned = sum(c["planned_busy_time_s"] for c in recorded)
     assert (view["overall"] or {}).get("planned_busy_time_s", 0) == pytest.approx(planned)
+
+
+def test_a_member_that_imports_only_part_records_shows_its_output_but_no_oee(page, login, server):
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.collect import ingest_parts
+    from sandan.monitor import cross_tenant_complex_oee
+
+    store = server.store
+    store.upsert_company(Company(id="excel-co", name="엑셀 회사", family="cnc"))
+    store.upsert_site("excel-co", Site(id="s1", company_id="excel-co", name="1공장"))
+    store.upsert_line("excel-co", Line(id="L1", company_id="excel-co", site_id="s1", name="가공 라인"))
+    store.upsert_machine(
+        "excel-co",
+        Machine(id="c1", company_id="excel-co", line_id="L1", name="CNC 1", ideal_cycle_time_s=30),
+    )
+    end = datetime.now(UTC)
+    parts = [
+        {
+            "machine_id": "c1",
+            "time": (end - timedelta(minutes=3 * i + 1)).isoformat(),
+            "part_id": f"p{i}",
+            "result": "ng" if i % 10 == 0 else "ok",
+        }
+        for i in range(400)
+    ]
+    assert ingest_parts(store, "excel-co", parts).rejected == 0
+    view = cross_tenant_complex_oee(store, end - timedelta(days=1), end, data_dir=server.settings.data_dir)
+    mine = next(c for c in view["companies"] if c["company_id"] == "excel-co")
+    assert mine["recorded"] is False and mine["parts_only"] is True and mine["produced_qty"] > 0
+    login("admin")
+    page.goto("/monitor")
+    row = page.locator("#children tr[data-row=excel-co]")
+    expect(row).to_contain_text("설비 상태 기록이 없어 OEE 없음")
+    expect(row.locator("[data-col=oee]")).to_have_text("–")
+    expect(row.locator("[data-col=quality]")).not_to_have_text("–")
+    expect(row).to_contain_text(str(mine["produced_qty"]))

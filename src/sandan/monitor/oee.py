@@ -1006,8 +1006,9 @@ def hourly_output(
 
 
 def nothing_recorded(row: Mapping[str, Any]) -> bool:
-    """No record at all in the planned busy time of an OEE row (a member that has just joined, machines not yet
-    connected): there is no OEE to show or compare, rather than an OEE of 0."""
+    """No machine-state record in the planned busy time of an OEE row (a member that has just joined, machines not
+    yet connected, or one that imports only its part records): there is no availability, hence no OEE, to show or
+    compare, rather than an OEE of 0. Its parts may still have been counted (`produced_qty`)."""
     planned = float(row.get("planned_busy_time_s") or 0.0)
     return planned <= 0 or float(row.get("no_data_time_s") or 0.0) >= planned
 
@@ -1017,8 +1018,9 @@ def cross_tenant_complex_oee(
 ) -> dict[str, Any]:
     """The operator's view of the complex over [start, end): each company's overall OEE row (with its own shift
     calendar from `data_dir`, as its dashboard shows it) and the complex's, from the companies' summed time and
-    quantity elements (ratios of sums, never averages of ratios). A company with no record in its planned time
-    is listed with `recorded` False and left out of the complex's sums. Cross-tenant by design: the operator's
+    quantity elements (ratios of sums, never averages of ratios). A company with no machine-state record in its
+    planned time is listed with `recorded` False (and `parts_only` True when it has part records) and left out of
+    the complex's sums. Cross-tenant by design: the operator's
     page."""
     companies, frames = [], []
     for c in store.cross_tenant_companies():
@@ -1031,7 +1033,11 @@ def cross_tenant_complex_oee(
         recorded = not nothing_recorded(row)
         if recorded:
             frames.append(report.table(()))
-        companies.append({"company_id": c.id, "name": c.name, **row, "recorded": recorded})
+        # parts without machine states (a plant that imports only its part records): output and quality, no OEE
+        parts_only = not recorded and float(row.get("produced_qty") or 0) > 0
+        companies.append(
+            {"company_id": c.id, "name": c.name, **row, "recorded": recorded, "parts_only": parts_only}
+        )
     overall = None
     if frames:
         totals = add_kpis(pd.concat(frames, ignore_index=True)[ADDITIVE].sum().to_frame().T)

@@ -72,7 +72,10 @@
       var row = el("tr", { "data-row": r._key || "" });
       var name = hrefOf ? el("a", { href: hrefOf(r) }, nameOf(r)) : el("span", {}, nameOf(r));
       var cell = el("td", {}, name);
-      if (r.recorded === false) {  // a member with nothing recorded yet: no figures rather than 0 %
+      if (r.recorded === false && r.parts_only) {  // part records without machine states: no OEE, but output
+        cell.appendChild(el("span", { class: "muted", "data-note": "parts-only" }, " · " + text("mon.parts_only")));
+        r = { _key: r._key, quality: r.quality, produced_qty: r.produced_qty, scrap_qty: r.scrap_qty };
+      } else if (r.recorded === false) {  // a member with nothing recorded yet: no figures rather than 0 %
         cell.appendChild(el("span", { class: "muted", "data-note": "no-records" }, " · " + text("mon.no_records")));
         r = { _key: r._key };
       }
