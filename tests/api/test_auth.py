@@ -139,6 +139,16 @@ def test_a_company_admin_gives_a_forgotten_password_a_new_one(world):
     world.store.add_user(User(id="a-admin2", role=Role.company_admin, company_id="acme"), password_hash())
     peer = "/api/v1/companies/acme/users/a-admin2/password"
     assert_error(world.put("a-admin", peer, json={"password": "taken-over-1"}), 403)
+    # nor an admin their own: an unattended session must not hand over the account (the account page asks for
+    # the current password)
+    own = assert_error(
+        world.put(
+            "a-admin", "/api/v1/companies/acme/users/a-admin/password", json={"password": "taken-over-2"}
+        ),
+        403,
+        "own_password",
+    )
+    assert "/account" in own["message"]["en"]
     admin_path = "/api/v1/companies/acme/users/a-admin/password"
     assert world.put("ops", admin_path, json={"password": "operator-set-1"}).status_code == 200
     resets = [a["target"] for a in world.store.list_audit("acme") if a["action"] == "user.password_reset"]

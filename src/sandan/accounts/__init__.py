@@ -159,7 +159,8 @@ def change_password(store: Store, principal: Principal, current: str, new: str) 
 def reset_password(store: Store, by: Principal, company_id: str, user_id: str, new: str) -> User:
     """A company admin (or the operator) gives a user of that company a new password, e.g. after it was forgotten;
     the user then changes it on their account page. Another company admin's password only the operator resets (an
-    admin would otherwise take over a peer's account). Every session of the user ends. Recorded in the audit log."""
+    admin would otherwise take over a peer's account); one's own is changed with `change_password`, which asks
+    for the current one. Every session of the user ends. Recorded in the audit log."""
     by.require_admin(company_id)
     found = store.user_for_login(user_id)
     if found is None or found[0].company_id != company_id:
@@ -168,7 +169,13 @@ def reset_password(store: Store, by: Principal, company_id: str, user_id: str, n
             f"회사 {company_id!r}에 사용자 {user_id!r}이(가) 없습니다",
             code="unknown_user",
         )
-    if found[0].role is Role.company_admin and user_id != by.user.id and not by.is_operator:
+    if user_id == by.user.id:  # an open session alone must not set a new password: the current one is asked
+        raise Forbidden(
+            "your own password is changed on your account page (/account), which asks for the current one",
+            "자신의 비밀번호는 현재 비밀번호를 확인하는 내 계정 페이지(/account)에서 바꾸세요",
+            code="own_password",
+        )
+    if found[0].role is Role.company_admin and not by.is_operator:
         raise Forbidden(
             "only the platform operator resets another company admin's password",
             "다른 회사 관리자의 비밀번호는 플랫폼 운영자만 새로 정할 수 있습니다",
