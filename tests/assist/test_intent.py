@@ -18,3 +18,7 @@ def test_a_particle_on_a_keyword_and_a_latin_hangul_name_are_both_understood(duc
     asked = route("CNC가공기 7호기 OEE는?", names)
     assert (asked.tool, asked.arguments.get("machine_id")) == ("oee", "m7")
     assert route("지난 24시간 OEE가 어때?", names).arguments.get("period") == "last_24h"
+    # 정지 (stop) is a stop, but not inside 측정지점 (measuring point) or 공정지표 (process indicator)
+    assert route("CNC가공기 7호기 정지 이력", names).tool == "downtime_pareto"
+    assert route("CNC가공기 7호기 측정지점별 온도 추이 보여줘", names).tool != "downtime_pareto"
+    assert route("공정지표 알려줘", names).tool != "downtime_pareto"

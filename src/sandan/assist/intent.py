@@ -47,7 +47,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "downtime_pareto": [
         (
-            r"비가동|정지|멈[추춘췄춰]|고장|다운\s*타임|downtime|down\s*time|breakdowns?|stoppages?|stops?\b|why .*\bstop",
+            r"비가동|(?<![측공])정지(?![점표])|멈[추춘췄춰]|고장|다운\s*타임|downtime|down\s*time|breakdowns?|stoppages?|stops?\b|why .*\bstop",
             4,
         ),
         (r"정비|보전|유지\s*보수|maintenance|수리|repair", 3),
