@@ -94,3 +94,15 @@ def test_unknown_time_zone_of_a_site_is_422(world):
         world.put("a-eng", f"{BASE}/sites/s3", json={"name": "S", "timezone": "Mars/Base"}), 422
     )
     assert err["where"]["field"] == "timezone" and "Mars/Base" in err["message"]["ko"]
+
+
+def test_an_infinite_ideal_cycle_time_is_refused_and_the_machine_list_keeps_working(world):
+    # JSON parsers read 1e999 as infinity; kept, it made every later machine listing fail to encode
+    r = world.client.put(
+        f"{BASE}/machines/m9",
+        content=b'{"line_id": "l1", "name": "M9", "ideal_cycle_time_s": 1e999}',
+        headers={**world.auth("a-eng"), "Content-Type": "application/json"},
+    )
+    err = assert_error(r, 422)
+    assert "유한한 숫자" in err["message"]["ko"]
+    assert world.get("a-view", f"{BASE}/machines").status_code == 200

@@ -150,6 +150,9 @@ def test_a_bad_id_says_what_an_id_may_hold(page, login):
     form.locator("input[name=ideal_cycle_time_s]").fill("0")
     form.locator("button[type=submit]").click()
     expect(form.locator(".notice.error")).to_have_text("이론 사이클 타임: 0보다 커야 합니다")
+    form.locator("input[name=ideal_cycle_time_s]").fill("inf")  # Python reads it as a number; no machine is
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".notice.error")).to_have_text("이론 사이클 타임(초): 'inf'은(는) 숫자가 아닙니다")
 
 
 def test_a_viewer_sees_no_forms_and_cannot_post(page, login, server):

@@ -34,6 +34,13 @@ def test_every_catalogue_key_used_by_templates_exists():
         )
     assert used - set(CATALOGUE) == set()
     assert all(en and ko for en, ko in CATALOGUE.values())
+    # keys built in templates ("mon.chart_" ~ rule.chart): every chart an alert rule may name has its label
+    from typing import get_args
+
+    from sandan.monitor.alerts import AlertRule
+
+    charts = get_args(AlertRule.model_fields["chart"].annotation)
+    assert {f"mon.chart_{c}" for c in charts} - set(CATALOGUE) == set()
 
 
 def test_session_cookie_is_http_only_and_same_site_lax(client):

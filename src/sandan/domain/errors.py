@@ -90,6 +90,7 @@ PYDANTIC_KO = {
     "int_from_float": "소수점 없는 정수여야 합니다",
     "float_type": "숫자여야 합니다",
     "float_parsing": "숫자가 아닙니다",
+    "finite_number": "유한한 숫자여야 합니다 (inf, nan은 안 됩니다)",
     "bool_type": "true 또는 false 여야 합니다",
     "bool_parsing": "true 또는 false 여야 합니다",
     "datetime_type": "시각이어야 합니다",

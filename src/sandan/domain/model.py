@@ -128,7 +128,7 @@ class Machine(_Asset):
     name: str = Field(min_length=1, max_length=200)
     family: ProcessFamily = ProcessFamily.other
     model: str = ""
-    ideal_cycle_time_s: float | None = Field(default=None, gt=0)
+    ideal_cycle_time_s: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
     @field_validator("id")
     @classmethod

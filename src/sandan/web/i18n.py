@@ -545,6 +545,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.scrap_share": ("scrap share", "불량률"),
     "mon.time": ("Time", "시각"),
     "mon.no_records": ("nothing recorded in this period", "이 기간 기록 없음"),
+    "mon.parts_only": (
+        "part records only, no machine states: no OEE",
+        "부품 기록만 있고 설비 상태 기록이 없어 OEE 없음",
+    ),
     "mon.chart_laney_p": (
         "p′ Laney (scrap share per hour; limits allow for variation between machines or lots)",
         "p′ Laney (시간별 불량률; 설비·로트 사이 변동을 반영한 한계)",
@@ -563,6 +567,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "mon.chart_u": ("u (scrap per part per hour)", "u (시간별 단위당 불량)"),
     "mon.chart_c": ("c (scrap count per hour)", "c (시간별 불량 수)"),
+    "mon.chart_np": ("np (scrap count per hour, equal hours)", "np (시간별 불량 수, 같은 부분군 크기)"),
     "mon.chart_imr": ("I-MR (individual values)", "I-MR (개별값)"),
     "mon.chart_xbar_r": ("X̄-R (subgroups of 5)", "X̄-R (부분군 5)"),
     "mon.chart_xbar_s": ("X̄-S (subgroups of 5)", "X̄-S (부분군 5)"),
@@ -776,8 +781,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "twin.from_store_group": ("{station} ({n} machines)", "{station} (설비 {n}대)"),
     "twin.from_store_calendar": (
-        "The line works the hours of the company's shift calendar, less breaks: {hours}.",
-        "라인은 회사 교대 달력의 근무 시간(휴식 제외)에만 일합니다: {hours}.",
+        "The line works the hours of the company's shift calendar, less breaks: {hours}. Runs cover a whole day "
+        "(from 00:00), so output per hour counts the hours off too.",
+        "라인은 회사 교대 달력의 근무 시간(휴식 제외)에만 일합니다: {hours}. 실행은 하루 전체(00:00부터)를 "
+        "시뮬레이션하므로 시간당 생산량에는 쉬는 시간도 들어갑니다.",
     ),
     "twin.build": ("Build", "만들기"),
     "twin.recent": ("Recent runs", "최근 실행"),

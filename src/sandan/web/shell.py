@@ -6,6 +6,7 @@ It decides nothing about data; tenancy is checked by `Principal`, everything els
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,7 +148,10 @@ def form_number(
     if not text:
         return None
     try:
-        return kind(text)
+        value = kind(text)
+        if not math.isfinite(value):  # 'inf', 'nan', 1e999: no machine or limit is that
+            raise ValueError(text)
+        return value
     except ValueError:
         en, ko = what or (field, field)
         whole = kind is int
