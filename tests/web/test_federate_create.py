@@ -104,7 +104,7 @@ def test_the_message_follows_the_language(page, login, server):
     # the default strategy, trees, takes no differential privacy: the service says which strategies do
     fields = {"name": "Trees with noise", "family": "cnc", "features": "spindle_temp", "dp_noise": "1.0"}
     assert _submit(page, fields) == 422
-    expect(page.locator("#federation-error")).to_contain_text("choose --strategy fedavg or fedprox")
+    expect(page.locator("#federation-error")).to_contain_text("choose the strategy fedavg or fedprox")
     assert _named(server, "Trees with noise") == []
 
 

@@ -217,7 +217,7 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     expect(page.locator("#why-form")).to_be_visible()
     # the first question is fitted to the 20 hours of records: the last quarter against the rest before it
     expect(page.locator("#why-adapted")).to_contain_text(
-        re.compile(r"마지막 5시간을 그 전 1[56]시간과 비교합니다")
+        re.compile(r"마지막 [45]시간 \d+분을 그 전 1[45]시간 \d+분과 비교합니다")
     )
     expect(page.locator("#why-rates")).to_be_visible()
     expect(page.locator("#why-error")).to_have_count(0)

@@ -17,7 +17,6 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.monitor.oee import select_machines
@@ -210,10 +209,12 @@ def root_cause_window(
     ids = [m.id for m in machines]
     if not ids:
         return start, now, baseline_days
-    times = store.query_parts(company_id, start - timedelta(days=baseline_days), now, ids).column("time")
+    times = store.query_parts(
+        company_id, start - timedelta(days=baseline_days), now, ids, limit=1, columns=["time"]
+    ).column("time")  # the earliest record in reach: one row of one column
     if len(times) == 0:
         return start, now, baseline_days
-    first = pd.Timestamp(pc.min(times).as_py()).to_pydatetime()
+    first = pd.Timestamp(times[0].as_py()).to_pydatetime()
     if first < start - timedelta(days=baseline_days / 2):
         return start, now, baseline_days  # enough history before the day: the usual question
     span = now - first

@@ -55,8 +55,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "why.title": ("Why did defects rise?", "불량이 왜 늘었나?"),
     "why.link": ("Why did defects rise? →", "불량이 왜 늘었나? →"),
     "why.adapted": (
-        "The records do not reach a week back, so the last {period} h are compared with the {before} h before them.",
-        "기록이 일주일 전까지 있지 않아, 마지막 {period}시간을 그 전 {before}시간과 비교합니다.",
+        "The records do not reach a week back, so the last {period} are compared with the {before} before them.",
+        "기록이 일주일 전까지 있지 않아, 마지막 {period}을 그 전 {before}과 비교합니다.",
     ),
     "why.help": (
         "The parts of the period are compared with those of the days before it: machines, material lots, products "

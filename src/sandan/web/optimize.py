@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sandan.assist.present import duration
 from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.jobs import Job, JobState
 from sandan.optimize.service import (
@@ -193,8 +194,8 @@ def root_cause_page(
             if baseline_days != ROOT_CAUSE_BASELINE_DAYS:
                 adapted = page.t(
                     "why.adapted",
-                    period=f"{(end_t - start_t).total_seconds() / 3600:.0f}",
-                    before=f"{baseline_days * 24:.0f}",
+                    period=duration((end_t - start_t).total_seconds(), page.lang),
+                    before=duration(baseline_days * 86_400, page.lang),
                 )
         baseline_days = baseline_days or ROOT_CAUSE_BASELINE_DAYS
         if end:

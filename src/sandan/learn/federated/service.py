@@ -111,7 +111,7 @@ def create_federation(
     ):
         raise InvalidInput(
             "differential privacy applies to the fedavg and fedprox strategies, and secure aggregation to them and "
-            "to trees (always on there; tree bagging sends trees, not summable updates): choose --strategy fedavg "
+            "to trees (always on there; tree bagging sends trees, not summable updates): choose the strategy fedavg "
             "or fedprox",
             "차분 프라이버시는 fedavg, fedprox 전략에만, 보안 집계는 그 두 전략과 trees(항상 켜짐)에만 적용됩니다(트리 "
             "배깅은 합산할 수 있는 갱신이 아니라 트리를 보냅니다): fedavg 또는 fedprox 전략을 고르세요",
