@@ -5,9 +5,12 @@ acme data other page tests rely on stays untouched."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from sandan.collect import ingest_events, ingest_parts, ingest_readings
 from sandan.domain import Machine
@@ -86,6 +89,15 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     expected = next(r for r in api["by_machine"] if r["machine_id"] == MACHINE)
     expect(row.locator("td[data-col='oee']")).to_have_text(_pct(expected["oee"]))
     shot("oee_line")
+    # the table goes to Excel from the page: a real download in the browser's session, the same rows
+    with page.expect_download() as download:
+        page.locator("#oee-export-xlsx").click()
+    assert download.value.suggested_filename.startswith("oee-machine-")
+    sheet = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))["data"]
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, [c.value for c in r], strict=True)) for r in sheet.iter_rows(min_row=2)]
+    exported = next(r for r in rows if r["설비"] == MACHINE)
+    assert exported["설비명"] and exported["설비종합효율(OEE)"] == pytest.approx(expected["oee"], abs=0.01)
 
     row.locator("a").click()
     expect(page).to_have_url(f"{server.url}/companies/{COMPANY}/monitor/machines/{MACHINE}")

@@ -7,12 +7,15 @@ page tests' data stays untouched."""
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 
 from sandan.accounts import create_user
 from sandan.domain import Company, Line, Machine, ProcessFamily, Role, Site
@@ -184,6 +187,17 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(page.locator("#chart-signal option[value=melt_temp_c]")).to_have_text(
         "노즐 수지 온도 / melt temperature at nozzle (°C)"
     )
+    # the part records go to Excel from the page, every record of the chosen days, the columns explained
+    with page.expect_download() as download:
+        page.locator("#parts-export a[data-range='7d']").click()
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    header = [c.value for c in book["data"][1]]
+    assert header[:2] == ["시각 (Asia/Seoul)", "설비"] and "param:melt_temp_c" in header
+    end = datetime.now(UTC) + timedelta(minutes=1)
+    week = server.store.query_parts(COMPANY, end - timedelta(days=7, minutes=2), end, ["imm-02"]).num_rows
+    assert week - 5 <= book["data"].max_row - 1 <= week  # the machine runs on while the test reads
+    legend = {r[0]: r[1:] for r in book["열 설명"].iter_rows(min_row=2, values_only=True)}
+    assert legend["param:melt_temp_c"] == ("용융 수지 온도", "°C")
 
 
 def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, server, moulder, monkeypatch):

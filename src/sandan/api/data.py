@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import orjson
@@ -16,6 +16,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from sandan.api.deps import LastDay, LastHour, ReadTenant, company_router, machine_or_404
+from sandan.api.encode import file_response
+from sandan.collect.export import MEDIA_TYPES, parts_file
+from sandan.twin.process import MODELS
 
 router: APIRouter = company_router("data")
 
@@ -142,6 +145,42 @@ class PartsOut(BaseModel):
     end: datetime
     offset: int
     rows: list[PartOut]
+
+
+@router.get(
+    "/parts/export",
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}, MEDIA_TYPES["csv"]: {}}}},
+)
+def parts_export(
+    t: ReadTenant,
+    w: LastDay,
+    machine_id: Annotated[list[str] | None, Query(description="repeat for several machines")] = None,
+    format: Annotated[
+        str, Query(description="xlsx (Excel) or csv (UTF-8 with BOM, as Excel reads it)")
+    ] = "xlsx",
+    lang: Annotated[Literal["ko", "en"], Query(description="language of the headers")] = "ko",
+) -> Response:
+    """Part records in [start, end) as a file to open in Excel (default window: the last day): one column per
+    process parameter (`param:<name>`) and measurement (`measure:<name>`), times on the plant's clock. The file
+    imports back as the same records (`collect.files`)."""
+    ids = [machine_or_404(t, m).id for m in machine_id] if machine_id else None
+    labels: dict[str, dict[str, str]] = {}
+    for m in t.store.list_machines(t.company_id):
+        if m.family in MODELS and (ids is None or m.id in ids):
+            labels.update(MODELS[m.family].column_labels())
+    found = parts_file(
+        t.store,
+        t.company_id,
+        w.start,
+        w.end,
+        format,
+        machine_ids=ids,
+        lang=lang,
+        zone=t.settings.display_timezone,
+        column_labels=labels,
+    )
+    return file_response(found)
 
 
 @router.get("/parts", response_model=PartsOut)

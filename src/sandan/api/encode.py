@@ -27,3 +27,12 @@ def _default(value: Any) -> Any:
 def json_response(body: Any, status_code: int = 200) -> Response:
     data = orjson.dumps(body, default=_default, option=orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS)
     return Response(data, media_type="application/json", status_code=status_code)
+
+
+def file_response(found: Any) -> Response:
+    """A file to download (`collect.export.ExportFile`): its bytes with a name browsers keep."""
+    return Response(
+        found.content,
+        media_type=found.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
+    )

@@ -31,8 +31,10 @@ from sandan.api.deps import (
     require_zone,
     window,
 )
+from sandan.api.encode import file_response
 from sandan.api.encode import json_response as _json
 from sandan.api.errors import ERROR_RESPONSES
+from sandan.collect.export import MEDIA_TYPES, table_file
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.monitor import (
     HOURLY_MAX,
@@ -58,6 +60,7 @@ from sandan.monitor import (
 from sandan.monitor.alert_store import AlertStore
 from sandan.monitor.calendar import ShiftCalendar, company_calendar, save_company_calendar
 from sandan.monitor.codes import CodeTable, company_codes, save_company_codes
+from sandan.monitor.labels import LABELS
 from sandan.monitor.oee import DIMENSIONS
 from sandan.monitor.peers import COMPLEX
 from sandan.monitor.quality import QUALITY_DIMENSIONS
@@ -143,6 +146,45 @@ def oee_dashboard(
     return _json(
         {**_window(w), "line_id": line_id, "machine_ids": machine_ids, **r.dashboard(), "hourly": hourly}
     )
+
+
+@company.get(
+    "/oee/export",
+    response_class=Response,
+    responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}, MEDIA_TYPES["csv"]: {}}}},
+)
+def oee_export(
+    t: ReadTenant,
+    w: LastDay,
+    by: OeeBy = None,
+    line_id: LineId = None,
+    machine_ids: MachineIds = None,
+    format: Annotated[
+        str, Query(description="xlsx (Excel) or csv (UTF-8 with BOM, as Excel reads it)")
+    ] = "xlsx",
+    lang: Annotated[Literal["ko", "en"], Query(description="language of the headers")] = "ko",
+) -> Response:
+    """The OEE table of `GET …/oee` as a file to open in Excel: the same rows, headed in `lang`, with the machines'
+    and lines' names beside their ids and the ratios formatted as percentages."""
+    by = by or ["machine"]
+    frame = _report(t, w, line_id, machine_ids).table(by)
+    names = {
+        "machine_id": ("machine_name", {m.id: m.name for m in t.store.list_machines(t.company_id)}),
+        "line_id": ("line_name", {ln.id: ln.name for ln in t.store.list_lines(t.company_id)}),
+    }
+    for column, (name_column, known) in names.items():
+        if column in frame:
+            frame.insert(frame.columns.get_loc(column) + 1, name_column, frame[column].map(known))
+    found = table_file(
+        frame,
+        format,
+        name=f"oee-{'-'.join(by)}",
+        labels=LABELS,
+        lang=lang,
+        zone=t.settings.display_timezone,
+        percent=("availability", "effectiveness", "quality", "oee"),
+    )
+    return file_response(found)
 
 
 @company.get("/oee")

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pyarrow as pa
@@ -116,6 +117,18 @@ HEADER_ROLES: dict[str, tuple[str, ...]] = {
 }
 # fmt: on
 _HEADER_INDEX = {spelling: role for role, spellings in HEADER_ROLES.items() for spelling in spellings}
+
+
+def _header_zone(name: str) -> str | None:
+    """The IANA time zone a header names in brackets ('시각 (Asia/Seoul)'), if it names a real one."""
+    found = re.search(r"[\[(（]\s*([A-Za-z_]+(?:/[A-Za-z0-9_+\-]+)+|UTC)\s*[\])）]", name)
+    if not found:
+        return None
+    try:
+        ZoneInfo(found.group(1))
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return found.group(1)
 
 
 def _header_key(name: str) -> str:
@@ -485,6 +498,10 @@ def guess_mapping(columns: list[str], rows: list[list[Any]]) -> tuple[dict[str, 
     roles: dict[str, str] = {}
     taken: set[str] = set()
     for c in columns:
+        named = next((p for p in NAMED_ROLES if c.startswith(p) and c[len(p) :].strip()), None)
+        if named:  # 'param:melt_temp_c': the header says its role (as sandan's own exports write it)
+            roles[c] = named + c[len(named) :].strip()
+            continue
         role = _HEADER_INDEX.get(_header_key(c))
         if role and role not in taken:
             roles[c] = role
@@ -787,10 +804,21 @@ def read_preview(
                 "ko": "시간 열이 없습니다. 시간 열을 지정하거나 첫 행의 시각과 행 간격을 입력하세요",
             }
         )
+    zone = _header_zone(time_col) if naive and time_col else None
+    if zone:  # '시각 (Asia/Seoul)', as sandan's exports name the clock their times are on
+        notices = [n for n in notices if n["code"] != "naive_time"]
+        notices.append(
+            {
+                "code": "zone_from_header",
+                "en": f"times in column {time_col!r} are read on the clock its header names ({zone})",
+                "ko": f"{time_col!r} 열의 시각은 머리글에 적힌 시간대({zone})로 읽습니다",
+            }
+        )
     mapping = Mapping(
         kind=kind,
         layout=layout,
         columns=roles,
+        timezone=zone,
         encoding=src.encoding,
         sheet=src.sheet,
         delimiter=src.delimiter,

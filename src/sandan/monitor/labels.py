@@ -6,6 +6,16 @@ Interfaces look labels up here so a page, the API and the assistant name a numbe
 from __future__ import annotations
 
 LABELS: dict[str, dict[str, str]] = {
+    # what an OEE row is of (its grouping columns)
+    "machine_id": {"ko": "설비", "en": "Machine"},
+    "machine_name": {"ko": "설비명", "en": "Machine name"},
+    "line_id": {"ko": "라인", "en": "Line"},
+    "line_name": {"ko": "라인명", "en": "Line name"},
+    "production_day": {"ko": "생산일", "en": "Production day"},
+    "shift_id": {"ko": "교대 ID", "en": "Shift id"},
+    "shift_name": {"ko": "교대", "en": "Shift"},
+    "shift_label_ko": {"ko": "교대 (한국어)", "en": "Shift (Korean)"},
+    "shift_label_en": {"ko": "교대 (영어)", "en": "Shift (English)"},
     # OEE time and quantity elements (ISO 22400-2:2014)
     "planned_operation_time_s": {"ko": "계획 운영 시간(초)", "en": "Planned operation time (s)"},
     "planned_down_time_s": {"ko": "계획 정지 시간(초)", "en": "Planned down time (s)"},

@@ -313,6 +313,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "machine.chart_error": ("Could not load readings: {message}", "측정값을 불러오지 못했습니다: {message}"),
     "machine.chart_points": ("{count} points", "{count}개 점"),
     "machine.chart_avg": ("average per {bucket}", "{bucket} 평균"),
+    "export.parts": ("Download part records", "부품 기록 내려받기"),
+    "export.table": ("Download this table", "이 표 내려받기"),
     "range.1h": ("1 hour", "1시간"),
     "range.6h": ("6 hours", "6시간"),
     "range.24h": ("24 hours", "24시간"),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -474,6 +475,23 @@ def _machine_view(
     column_labels = model.column_labels() if model is not None else {}  # the family's names for its columns
     param_cols = list(dict.fromkeys(k for r in rows for k in r["params"]))[:MAX_PART_COLUMNS]
     measure_cols = list(dict.fromkeys(k for r in rows for k in r["measures"]))[:MAX_PART_COLUMNS]
+    now = datetime.now(UTC).replace(microsecond=0)
+    exports = [
+        (
+            key,
+            f"/api/v1/companies/{quote(company.id)}/parts/export?"
+            + urlencode(
+                {
+                    "machine_id": machine.id,
+                    "start": (now - span).isoformat(),
+                    "end": (now + timedelta(minutes=1)).isoformat(),
+                    "lang": page.lang,
+                    "format": "xlsx",
+                }
+            ),
+        )
+        for key, span in (("24h", timedelta(days=1)), ("7d", timedelta(days=7)), ("30d", timedelta(days=30)))
+    ]
     chart = {
         "companyId": company.id,
         "machineId": machine.id,
@@ -503,6 +521,7 @@ def _machine_view(
         page_no=p,
         has_older=has_older,
         chart=chart,
+        exports=exports,
     )
 
 

@@ -239,9 +239,16 @@
         kpis(d.overall);
       });
     } else {
-      var url = api(cfg.companyId) + "/oee/dashboard?" + q;
-      if (cfg.lineId) url += "&line_id=" + encodeURIComponent(cfg.lineId);
-      if (cfg.machineId) url += "&machine_id=" + encodeURIComponent(cfg.machineId);
+      var scope = "";
+      if (cfg.lineId) scope += "&line_id=" + encodeURIComponent(cfg.lineId);
+      if (cfg.machineId) scope += "&machine_id=" + encodeURIComponent(cfg.machineId);
+      var url = api(cfg.companyId) + "/oee/dashboard?" + q + scope;
+      // the table below as a file: the same rows from GET …/oee/export (per line, machine or shift)
+      var by = { company: "line", line: "machine", machine: "shift" }[cfg.level];
+      ["xlsx", "csv"].forEach(function (f) {
+        var a = document.getElementById("oee-export-" + f);
+        if (a) a.href = api(cfg.companyId) + "/oee/export?" + q + scope + "&by=" + by + "&lang=" + cfg.lang + "&format=" + f;
+      });
       job = getJSON(url).then(function (d) {
         kpis(d.overall);
         notes(d.notes);

@@ -1,0 +1,223 @@
+"""Tables out to the files engineers open: Excel .xlsx and CSV that Excel reads (UTF-8 with BOM), times on the
+plant's clock.
+
+The other direction of `collect.files`: a part-record export uses the column names the importer recognises
+(`시각`, `설비`, `param:<name>`, …), so a file taken out, corrected in Excel and brought back in is read as the
+same records. Interfaces hand over a frame computed by a capability function; nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+
+from sandan.collect.ingest import MEASURE_PREFIX, PARAM_PREFIX
+from sandan.domain import InvalidInput
+from sandan.store import Store
+
+Format = Literal["xlsx", "csv"]
+FORMATS: tuple[Format, ...] = ("xlsx", "csv")
+MAX_ROWS = 500_000  # well inside Excel's 1,048,576 rows, and a file a browser downloads in seconds
+MEDIA_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+Labels = Mapping[str, Mapping[str, str]]  # column -> {"en": …, "ko": …}
+
+# The part record's own columns, named as the importer's header list knows them (collect.files.HEADER_ROLES).
+PART_HEADERS = {
+    "time": {"en": "time", "ko": "시각"},
+    "machine_id": {"en": "machine", "ko": "설비"},
+    "part_id": {"en": "part_id", "ko": "부품번호"},
+    "lot_id": {"en": "lot", "ko": "로트번호"},
+    "product": {"en": "product", "ko": "제품"},
+    "result": {"en": "result", "ko": "판정"},
+    "defect_type": {"en": "defect_type", "ko": "불량유형"},
+}
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """A file ready to send: its bytes, media type and a file name (ASCII-safe stem + extension)."""
+
+    content: bytes
+    media_type: str
+    filename: str
+
+
+def check_format(fmt: str) -> Format:
+    if fmt not in FORMATS:
+        raise InvalidInput(
+            f"unknown file format {fmt!r}; use xlsx (Excel) or csv",
+            f"알 수 없는 파일 형식 {fmt!r}입니다. xlsx(엑셀) 또는 csv를 쓰세요",
+            code="bad_format",
+            field="format",
+        )
+    return fmt  # type: ignore[return-value]
+
+
+def _too_many(n: int) -> InvalidInput:
+    return InvalidInput(
+        f"{n:,} rows are more than one file holds ({MAX_ROWS:,}); choose a shorter period or fewer machines",
+        f"{n:,}행은 파일 하나에 담을 수 있는 {MAX_ROWS:,}행보다 많습니다. 기간을 줄이거나 설비를 줄여 주세요",
+        code="too_many_rows",
+    )
+
+
+def _local(frame: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """Time columns on the plant's clock without a zone (Excel has none; the header names it)."""
+    out = frame.copy()
+    for c in out.columns:
+        if isinstance(out[c].dtype, pd.DatetimeTZDtype):
+            out[c] = out[c].dt.tz_convert(ZoneInfo(zone)).dt.tz_localize(None)
+    return out
+
+
+def _header(column: str, frame: pd.DataFrame, labels: Labels, lang: str, zone: str) -> str:
+    name = labels.get(column, {}).get("ko" if lang == "ko" else "en", column)
+    if isinstance(frame[column].dtype, pd.DatetimeTZDtype):
+        name = f"{name} ({zone})"
+    return name
+
+
+def table_file(
+    frame: pd.DataFrame,
+    fmt: str,
+    *,
+    name: str,
+    labels: Labels | None = None,
+    lang: str = "ko",
+    zone: str = "Asia/Seoul",
+    percent: Sequence[str] = (),
+    legend: Sequence[tuple[str, str, str]] = (),
+) -> ExportFile:
+    """`frame` as an .xlsx workbook or a CSV file.
+
+    Headers are the columns' `labels` in `lang` (the column name where none is given); zone-aware times are
+    written on `zone`'s clock, which their header names. In .xlsx, `percent` columns (ratios 0–1) get a percent
+    format, the header row stays in view, and `legend` rows (column, label, unit) fill a second sheet."""
+    fmt = check_format(fmt)
+    if len(frame) > MAX_ROWS:
+        raise _too_many(len(frame))
+    labels = labels or {}
+    headers = [_header(c, frame, labels, lang, zone) for c in frame.columns]
+    local = _local(frame, zone)
+    stamp = datetime.now(ZoneInfo(zone)).strftime("%Y%m%d-%H%M")
+    filename = f"{name}-{stamp}.{fmt}"
+    if fmt == "csv":
+        text = local.to_csv(
+            index=False, header=headers, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\r\n"
+        )
+        return ExportFile(text.encode("utf-8-sig"), MEDIA_TYPES["csv"], filename)
+    return ExportFile(_xlsx(local, headers, set(percent), legend, lang), MEDIA_TYPES["xlsx"], filename)
+
+
+def _cell(value: Any) -> Any:
+    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def _xlsx(
+    frame: pd.DataFrame,
+    headers: list[str],
+    percent: set[str],
+    legend: Sequence[tuple[str, str, str]],
+    lang: str,
+) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "data"
+    sheet.append(headers)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    columns = list(frame.columns)
+    formats = {}
+    for i, c in enumerate(columns, start=1):
+        if c in percent:
+            formats[i] = "0.0%"
+        elif pd.api.types.is_datetime64_any_dtype(frame[c]):
+            formats[i] = "yyyy-mm-dd hh:mm:ss"
+    for row in frame.itertuples(index=False, name=None):
+        sheet.append([_cell(v) for v in row])
+    for i, fmt in formats.items():
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+            cell.number_format = fmt
+    for i, h in enumerate(headers, start=1):
+        width = max([len(str(h))] + [len(str(v)) for v in frame.iloc[:200, i - 1].tolist()])
+        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = min(max(width + 2, 10), 40)
+    if legend:
+        notes = book.create_sheet("columns" if lang != "ko" else "열 설명")
+        notes.append(["column", "label", "unit"] if lang != "ko" else ["열", "이름", "단위"])
+        for cell in notes[1]:
+            cell.font = Font(bold=True)
+        for row in legend:
+            notes.append(list(row))
+        for letter, width in (("A", 28), ("B", 36), ("C", 10)):
+            notes.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def parts_frame(
+    store: Store, company_id: str, start: datetime, end: datetime, machine_ids: list[str] | None = None
+) -> pd.DataFrame:
+    """Part records in [start, end), oldest first, one column per process parameter (`param:<name>`) and measured
+    characteristic (`measure:<name>`) — the layout `collect.files` imports."""
+    n = store.query_parts(company_id, start, end, machine_ids, columns=["time"], ordered=False).num_rows
+    if n > MAX_ROWS:
+        raise _too_many(n)
+    table = store.query_parts(company_id, start, end, machine_ids)
+    frame = table.select([c for c in PART_HEADERS]).to_pandas()
+    for column, prefix in (("params", PARAM_PREFIX), ("measures", MEASURE_PREFIX)):
+        values = [json.loads(v) if v else {} for v in table.column(column).to_pylist()]
+        names = list(dict.fromkeys(k for v in values for k in v))
+        for k in names:
+            frame[prefix + k] = np.array([v.get(k, np.nan) for v in values], dtype=float)
+    return frame
+
+
+def parts_file(
+    store: Store,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    fmt: str,
+    *,
+    machine_ids: list[str] | None = None,
+    lang: str = "ko",
+    zone: str = "Asia/Seoul",
+    column_labels: Labels | None = None,
+) -> ExportFile:
+    """Part records as a file (`parts_frame`); `column_labels` (a parameter's or measurement's name → {"en", "ko",
+    "unit"}, e.g. a process model's `column_labels()`) describe those columns on the workbook's second sheet."""
+    frame = parts_frame(store, company_id, start, end, machine_ids)
+    labels = column_labels or {}
+    legend = []
+    for c in frame.columns:
+        if c in PART_HEADERS:
+            continue
+        bare = c.split(":", 1)[-1]
+        found = labels.get(bare, {})
+        legend.append((c, found.get("ko" if lang == "ko" else "en", bare), found.get("unit", "")))
+    stem = machine_ids[0] if machine_ids and len(machine_ids) == 1 else company_id
+    return table_file(
+        frame, fmt, name=f"parts-{stem}", labels=PART_HEADERS, lang=lang, zone=zone, legend=legend
+    )

@@ -1,0 +1,145 @@
+"""Taking data out to Excel: part records and the OEE table as .xlsx and as CSV that Excel reads, times on the
+plant's clock, headers in the user's language — and a part-record file brought back in is the same records."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from openpyxl import load_workbook
+
+from sandan.collect import ingest_events, ingest_parts
+from sandan.collect.files import import_file, read_preview
+from tests.api.world import assert_error
+
+BASE = "/api/v1/companies/acme"
+START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
+KST = ZoneInfo("Asia/Seoul")
+
+
+@pytest.fixture
+def parts(world):
+    rows = [
+        {
+            "time": (START + timedelta(minutes=i)).isoformat(),
+            "machine_id": "m1",
+            "part_id": f"P{i:03d}",
+            "lot_id": "L7" if i < 30 else "L8",
+            "product": "브래킷",
+            "result": "ng" if i % 7 == 0 else "ok",
+            "defect_type": "균열" if i % 7 == 0 else None,
+            "param:billet_temp_c": 1150.0 + i,
+            **({"measure:height_mm": 20.0 + i / 100} if i % 2 == 0 else {}),
+        }
+        for i in range(60)
+    ]
+    assert ingest_parts(world.store, "acme", rows).rejected == 0
+    return rows
+
+
+def _window() -> dict[str, str]:
+    return {"start": (START - timedelta(minutes=1)).isoformat(), "end": datetime.now(UTC).isoformat()}
+
+
+def test_part_records_go_to_excel_on_the_plants_clock(world, parts):
+    r = world.get("a-view", f"{BASE}/parts/export", params={**_window(), "machine_id": "m1"})
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert r.headers["content-disposition"].startswith('attachment; filename="parts-m1-')
+    book = load_workbook(io.BytesIO(r.content))
+    sheet = book["data"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:7] == ("시각 (Asia/Seoul)", "설비", "부품번호", "로트번호", "제품", "판정", "불량유형")
+    assert set(rows[0][7:]) == {"param:billet_temp_c", "measure:height_mm"}
+    assert len(rows) == 61
+    first = dict(zip(rows[0], rows[1], strict=True))
+    # 09:00 Seoul is written as 09:00 (Excel has no zones; the header names the clock)
+    assert first["시각 (Asia/Seoul)"] == START.astimezone(KST).replace(tzinfo=None)
+    assert (first["부품번호"], first["판정"], first["불량유형"], first["param:billet_temp_c"]) == (
+        "P000",
+        "ng",
+        "균열",
+        1150,
+    )
+    second = dict(zip(rows[0], rows[2], strict=True))
+    assert second["measure:height_mm"] is None  # not measured on that part: an empty cell, not 0
+    # the second sheet says what the columns are, in the header's language
+    legend = {row[0]: row[1:] for row in book["열 설명"].iter_rows(min_row=2, values_only=True)}
+    assert set(legend) == {"param:billet_temp_c", "measure:height_mm"}
+
+
+def test_a_csv_export_opens_in_excel_and_imports_back_as_the_same_records(world, parts, tmp_path):
+    r = world.get("a-eng", f"{BASE}/parts/export", params={**_window(), "format": "csv", "lang": "en"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert r.content.startswith(b"\xef\xbb\xbf")  # the BOM that makes Excel read UTF-8 Korean text
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert table[0][:2] == ["time (Asia/Seoul)", "machine"] and len(table) == 61
+    # corrected in Excel and brought back to a second company: the importer reads every column's role and the
+    # clock from the headers, and the records are the same
+    path = tmp_path / "parts.csv"
+    path.write_bytes(r.content)
+    preview = read_preview(path)
+    assert preview.kind == "part" and preview.mapping.timezone == "Asia/Seoul" and not preview.needs_timezone
+    assert preview.roles["param:billet_temp_c"] == "param:billet_temp_c"
+    assert preview.roles["measure:height_mm"] == "measure:height_mm"
+    receipt = import_file(world.store, "bravo", path, preview.mapping)
+    assert (receipt.accepted, receipt.rejected) == (60, 0)
+    start, end = START - timedelta(minutes=1), datetime.now(UTC)
+    mine = world.store.query_parts("acme", start, end).to_pylist()
+    theirs = world.store.query_parts("bravo", start, end).to_pylist()
+    for a, b in zip(mine, theirs, strict=True):
+        for k in ("time", "machine_id", "part_id", "lot_id", "product", "result", "defect_type"):
+            assert a[k] == b[k], k
+        assert json.loads(a["params"]) == json.loads(b["params"])
+        assert json.loads(a["measures"] or "{}") == json.loads(b["measures"] or "{}")
+
+
+def test_the_oee_table_goes_to_excel_with_names_and_percentages(world, parts):
+    events = [
+        {
+            "machine_id": "m1",
+            "start": START.isoformat(),
+            "end": (START + timedelta(hours=2)).isoformat(),
+            "state": "running",
+        },
+        {
+            "machine_id": "m1",
+            "start": (START + timedelta(hours=2)).isoformat(),
+            "end": (START + timedelta(hours=3)).isoformat(),
+            "state": "down",
+            "reason_code": "E1",
+        },
+    ]
+    assert ingest_events(world.store, "acme", events).rejected == 0
+    window = {"start": START.isoformat(), "end": (START + timedelta(hours=3)).isoformat()}
+    shown = world.get("a-view", f"{BASE}/oee", params=window).json()["rows"][0]
+    r = world.get("a-view", f"{BASE}/oee/export", params=window)
+    assert r.status_code == 200, r.text
+    sheet = load_workbook(io.BytesIO(r.content))["data"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["설비", "설비명"] and "설비종합효율(OEE)" in header and "시간 가동률" in header
+    row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
+    assert row["설비명"] == "Press 1"
+    # the same numbers as the API's table: one function computes them
+    assert row["시간 가동률"] == pytest.approx(shown["availability"])
+    assert row["생산 수량"] == shown["produced_qty"]
+    availability = sheet.cell(row=2, column=header.index("시간 가동률") + 1)
+    assert availability.number_format == "0.0%"
+
+
+def test_export_refusals_say_what_to_change(world, parts):
+    err = assert_error(
+        world.get("a-view", f"{BASE}/parts/export", params={"format": "pdf"}), 422, "bad_format"
+    )
+    assert "xlsx" in err["message"]["en"] and "엑셀" in err["message"]["ko"]
+    assert_error(
+        world.get("a-view", f"{BASE}/parts/export", params={"machine_id": "nope"}), 404, "unknown_machine"
+    )
+    # another company's records stay theirs
+    r = world.get("b-eng", "/api/v1/companies/bravo/parts/export", params={**_window(), "format": "csv"})
+    assert len(list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))) == 1  # the header only
+    assert_error(world.get("b-eng", f"{BASE}/parts/export"), 404)
