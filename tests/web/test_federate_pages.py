@@ -70,3 +70,19 @@ def test_the_operator_sees_every_members_gain(page, login, federation):
     expect(card.locator("tr[data-company=acme] [data-col=gain]")).to_have_text("+0.078")
     expect(card.locator("tr[data-company=bravo] [data-col=gain]")).to_have_text("-0.068")
     expect(card.locator("tr[data-company=bravo] [data-col=adopt]")).to_contain_text("미채택")
+
+
+def test_a_company_not_yet_in_a_federation_is_told_how_to_join(page, login, server, federation):
+    fed = service.create_federation("CNC 공구 마모 연합", "cnc", SCHEMA, data_dir=server.settings.data_dir)
+    login("kim")
+    page.goto("/companies/acme/federations")
+    expect(page.locator(f"section[data-federation='{federation}'] .join-how")).to_have_count(0)  # a member
+    how = page.locator(f"section[data-federation='{fed['id']}'] .join-how")
+    expect(how).to_contain_text("개인키는 귀사에만 남습니다")
+    expect(how.locator("code")).to_have_text(
+        f"sandan federate join --company acme --federation {fed['id']} --key-file acme.key"
+    )
+    page.context.clear_cookies()
+    login("park")  # a viewer cannot join
+    page.goto("/companies/acme/federations")
+    expect(page.locator(".join-how")).to_have_count(0)

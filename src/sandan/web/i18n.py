@@ -1097,6 +1097,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.participants": ("Participants", "참여사 수"),
     "fed.members": ("Members", "회원사"),
     "fed.member": ("Your company takes part", "귀사 참여 여부"),
+    "fed.join_how": (
+        "To take part, run this on the computer beside your data (it makes your key; the private key stays with you):",
+        "참여하려면 데이터가 있는 컴퓨터에서 다음을 실행하세요(키를 만들며, 개인키는 귀사에만 남습니다):",
+    ),
     "fed.yes": ("yes", "예"),
     "fed.no": ("no", "아니오"),
     "fed.runs": ("Runs", "학습 횟수"),
