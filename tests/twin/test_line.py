@@ -398,3 +398,5 @@ def test_the_assistants_what_if_simulates_the_day_a_day_shift_plant_works(duck_s
     assert per_h > 0 and out.facts["change_ci"][0] > 0
     assert gain == pytest.approx(per_h, rel=0.25)
     assert "24 h" in out.summary["en"]
+    # the store does not know the flow: the answer says the three moulding machines were taken as parallel
+    assert "injection ×3" in out.summary["en"] and "병렬" in out.summary["ko"]

@@ -127,6 +127,15 @@ def twin_what_if_tool(
         "horizon_s": horizon_s,
     }
     gain = diff.get("mean")
+    grouped = [f"{s.id} ×{s.machines}" for s in base.stations if len(s.from_machines or ()) > 1]
+    assumed = {"en": "", "ko": ""}
+    if grouped:  # say what the twin assumed about the flow, which the store does not know
+        assumed = {
+            "en": f" Machines of one process count as parallel machines of one station ({', '.join(grouped)}); "
+            "if they do successive operations, build the line as a series on the twin page.",
+            "ko": f" 같은 공정의 설비는 한 공정의 병렬 설비로 보았습니다({', '.join(grouped)}). 차례로 다른 작업을 한다면 "
+            "트윈 화면에서 직렬 배치로 만드세요.",
+        }
     return ToolOutput(
         facts={
             "throughput_per_h": before.get("mean"),
@@ -136,9 +145,9 @@ def twin_what_if_tool(
         },
         summary={
             "en": f"{line_id}, {label['en']}: throughput {before.get('mean', 0):.1f}/h → change {gain:+.1f}/h "
-            f"(twin, {REPLICATIONS} replications of {base.run_hours:g} h)",
+            f"(twin, {REPLICATIONS} replications of {base.run_hours:g} h).{assumed['en']}",
             "ko": f"{line_id}, {label['ko']}: 시간당 생산량 {before.get('mean', 0):.1f} → 변화 {gain:+.1f}/h "
-            f"(트윈, {base.run_hours:g}시간 × 반복 {REPLICATIONS}회)",
+            f"(트윈, {base.run_hours:g}시간 × 반복 {REPLICATIONS}회).{assumed['ko']}",
         },
         table=rows,
         columns=columns,
