@@ -143,3 +143,52 @@ def test_export_refusals_say_what_to_change(world, parts):
     r = world.get("b-eng", "/api/v1/companies/bravo/parts/export", params={**_window(), "format": "csv"})
     assert len(list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))) == 1  # the header only
     assert_error(world.get("b-eng", f"{BASE}/parts/export"), 404)
+
+
+def test_the_production_report_is_one_workbook_of_the_dashboards_numbers(world, parts):
+    events = [
+        {
+            "machine_id": "m1",
+            "start": START.isoformat(),
+            "end": (START + timedelta(hours=2)).isoformat(),
+            "state": "running",
+        },
+        {
+            "machine_id": "m1",
+            "start": (START + timedelta(hours=2)).isoformat(),
+            "end": (START + timedelta(hours=3)).isoformat(),
+            "state": "down",
+            "reason_code": "E1",
+        },
+    ]
+    assert ingest_events(world.store, "acme", events).rejected == 0
+    window = {"start": START.isoformat(), "end": (START + timedelta(hours=3)).isoformat()}
+    dashboard = world.get("a-view", f"{BASE}/oee/dashboard", params=window).json()
+    r = world.get("a-view", f"{BASE}/reports/production", params=window)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-disposition"].startswith('attachment; filename="production-acme-')
+    book = load_workbook(io.BytesIO(r.content))
+    assert book.sheetnames == ["요약", "설비별", "설비·교대별", "정지 사유", "불량 유형"]
+
+    def rows(title):
+        values = list(book[title].iter_rows(values_only=True))
+        return [dict(zip(values[0], v, strict=True)) for v in values[1:]]
+
+    (summary,) = rows("요약")
+    assert summary["설비종합효율(OEE)"] == pytest.approx(dashboard["overall"]["oee"])
+    assert summary["생산 수량"] == dashboard["overall"]["produced_qty"]
+    (machine,) = rows("설비별")
+    assert (machine["설비"], machine["설비명"], machine["라인명"]) == ("m1", "Press 1", "Line 1")
+    shifts = rows("설비·교대별")
+    assert shifts and "교대" in shifts[0] and "교대 (영어)" not in shifts[0]  # one language per file
+    assert sum(s["생산 수량"] for s in shifts) == machine["생산 수량"]
+    down = rows("정지 사유")
+    expected = dashboard["downtime_pareto"]
+    assert [d["정지 사유 코드"] for d in down] == [d["reason_code"] for d in expected]
+    assert down[0]["고장 정지 시간(초)"] == pytest.approx(expected[0]["down_time_s"])
+    (crack,) = rows("불량 유형")
+    assert crack["불량 코드"] == "균열" and crack["불량 수량"] > 0
+    english = load_workbook(
+        io.BytesIO(world.get("a-view", f"{BASE}/reports/production", params={**window, "lang": "en"}).content)
+    )
+    assert english.sheetnames[0] == "Summary" and "OEE" in [c.value for c in english["Summary"][1]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -88,6 +88,16 @@ def _header(column: str, frame: pd.DataFrame, labels: Labels, lang: str, zone: s
     return name
 
 
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of a workbook: a frame, its columns' `labels` and the `percent` columns (ratios 0–1)."""
+
+    title: str
+    frame: pd.DataFrame
+    labels: Labels = field(default_factory=dict)
+    percent: Sequence[str] = ()
+
+
 def table_file(
     frame: pd.DataFrame,
     fmt: str,
@@ -108,16 +118,49 @@ def table_file(
     if len(frame) > MAX_ROWS:
         raise _too_many(len(frame))
     labels = labels or {}
-    headers = [_header(c, frame, labels, lang, zone) for c in frame.columns]
-    local = _local(frame, zone)
-    stamp = datetime.now(ZoneInfo(zone)).strftime("%Y%m%d-%H%M")
-    filename = f"{name}-{stamp}.{fmt}"
     if fmt == "csv":
-        text = local.to_csv(
+        headers = [_header(c, frame, labels, lang, zone) for c in frame.columns]
+        text = _local(frame, zone).to_csv(
             index=False, header=headers, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\r\n"
         )
-        return ExportFile(text.encode("utf-8-sig"), MEDIA_TYPES["csv"], filename)
-    return ExportFile(_xlsx(local, headers, set(percent), legend, lang), MEDIA_TYPES["xlsx"], filename)
+        return ExportFile(text.encode("utf-8-sig"), MEDIA_TYPES["csv"], _filename(name, "csv", zone))
+    sheets = [Sheet("data", frame, labels, percent)]
+    if legend:
+        ko = lang == "ko"
+        sheets.append(
+            Sheet(
+                "열 설명" if ko else "columns",
+                pd.DataFrame(list(legend), columns=["column", "label", "unit"]),
+                {
+                    "column": {"ko": "열", "en": "column"},
+                    "label": {"ko": "이름", "en": "label"},
+                    "unit": {"ko": "단위", "en": "unit"},
+                },
+            )
+        )
+    return workbook_file(sheets, name=name, lang=lang, zone=zone)
+
+
+def workbook_file(
+    sheets: Sequence[Sheet], *, name: str, lang: str = "ko", zone: str = "Asia/Seoul"
+) -> ExportFile:
+    """Several tables as one .xlsx workbook, a sheet each (headers, times and percentages as in `table_file`)."""
+    from openpyxl import Workbook
+
+    total = sum(len(s.frame) for s in sheets)
+    if total > MAX_ROWS:
+        raise _too_many(total)
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        _write_sheet(book, sheet, lang, zone)
+    out = io.BytesIO()
+    book.save(out)
+    return ExportFile(out.getvalue(), MEDIA_TYPES["xlsx"], _filename(name, "xlsx", zone))
+
+
+def _filename(name: str, ext: str, zone: str) -> str:
+    return f"{name}-{datetime.now(ZoneInfo(zone)).strftime('%Y%m%d-%H%M')}.{ext}"
 
 
 def _cell(value: Any) -> Any:
@@ -130,50 +173,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _xlsx(
-    frame: pd.DataFrame,
-    headers: list[str],
-    percent: set[str],
-    legend: Sequence[tuple[str, str, str]],
-    lang: str,
-) -> bytes:
-    from openpyxl import Workbook
+def _write_sheet(book: Any, sheet: Sheet, lang: str, zone: str) -> None:
     from openpyxl.styles import Font
 
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "data"
-    sheet.append(headers)
-    for cell in sheet[1]:
+    headers = [_header(c, sheet.frame, sheet.labels, lang, zone) for c in sheet.frame.columns]
+    frame = _local(sheet.frame, zone)
+    ws = book.create_sheet(sheet.title[:31])  # Excel's limit for a sheet name
+    ws.append(headers)
+    for cell in ws[1]:
         cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    columns = list(frame.columns)
+    ws.freeze_panes = "A2"
     formats = {}
-    for i, c in enumerate(columns, start=1):
-        if c in percent:
+    for i, c in enumerate(frame.columns, start=1):
+        if c in sheet.percent:
             formats[i] = "0.0%"
         elif pd.api.types.is_datetime64_any_dtype(frame[c]):
             formats[i] = "yyyy-mm-dd hh:mm:ss"
     for row in frame.itertuples(index=False, name=None):
-        sheet.append([_cell(v) for v in row])
+        ws.append([_cell(v) for v in row])
     for i, fmt in formats.items():
-        for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
             cell.number_format = fmt
     for i, h in enumerate(headers, start=1):
         width = max([len(str(h))] + [len(str(v)) for v in frame.iloc[:200, i - 1].tolist()])
-        sheet.column_dimensions[sheet.cell(row=1, column=i).column_letter].width = min(max(width + 2, 10), 40)
-    if legend:
-        notes = book.create_sheet("columns" if lang != "ko" else "열 설명")
-        notes.append(["column", "label", "unit"] if lang != "ko" else ["열", "이름", "단위"])
-        for cell in notes[1]:
-            cell.font = Font(bold=True)
-        for row in legend:
-            notes.append(list(row))
-        for letter, width in (("A", 28), ("B", 36), ("C", 10)):
-            notes.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(max(width + 2, 10), 40)
 
 
 def parts_frame(

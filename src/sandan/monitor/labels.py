@@ -16,6 +16,12 @@ LABELS: dict[str, dict[str, str]] = {
     "shift_name": {"ko": "교대", "en": "Shift"},
     "shift_label_ko": {"ko": "교대 (한국어)", "en": "Shift (Korean)"},
     "shift_label_en": {"ko": "교대 (영어)", "en": "Shift (English)"},
+    "shift_label": {"ko": "교대", "en": "Shift"},
+    "label": {"ko": "이름", "en": "Name"},
+    "reason_code": {"ko": "정지 사유 코드", "en": "Reason code"},
+    "defect_type": {"ko": "불량 코드", "en": "Defect code"},
+    "events": {"ko": "건수", "en": "Events"},
+    "machines": {"ko": "설비 수", "en": "Machines"},
     # OEE time and quantity elements (ISO 22400-2:2014)
     "planned_operation_time_s": {"ko": "계획 운영 시간(초)", "en": "Planned operation time (s)"},
     "planned_down_time_s": {"ko": "계획 정지 시간(초)", "en": "Planned down time (s)"},

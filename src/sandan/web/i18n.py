@@ -314,6 +314,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "machine.chart_points": ("{count} points", "{count}개 점"),
     "machine.chart_avg": ("average per {bucket}", "{bucket} 평균"),
     "export.parts": ("Download part records", "부품 기록 내려받기"),
+    "report.production": (
+        "Production report (Excel: OEE, by machine and shift, stops, defects)",
+        "생산 일보 (엑셀: OEE, 설비·교대별, 정지, 불량)",
+    ),
+    "report.yesterday": ("yesterday", "어제"),
+    "report.today": ("today so far", "오늘 지금까지"),
     "export.table": ("Download this table", "이 표 내려받기"),
     "range.1h": ("1 hour", "1시간"),
     "range.6h": ("6 hours", "6시간"),

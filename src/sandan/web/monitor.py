@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -83,7 +85,25 @@ def company_dashboard(page: UserPage, company_id: str) -> Response:
         title=company.name,
         config=config,
         tabs=_tabs(company.id, "oee"),
+        reports=_report_links(page, company.id),
     )
+
+
+def _report_links(page: Page, company_id: str) -> list[tuple[str, str]]:
+    """The production report (GET …/reports/production) of yesterday and of today so far, days on the plant's
+    clock."""
+    zone = ZoneInfo(page.settings.display_timezone)
+    now = datetime.now(zone).replace(microsecond=0)
+    midnight = now.replace(hour=0, minute=0, second=0)
+    spans = (
+        ("report.yesterday", midnight - timedelta(days=1), midnight),
+        ("report.today", midnight, now + timedelta(minutes=1)),
+    )
+    base = f"/api/v1/companies/{quote(company_id)}/reports/production?"
+    return [
+        (key, base + urlencode({"start": a.isoformat(), "end": b.isoformat(), "lang": page.lang}))
+        for key, a, b in spans
+    ]
 
 
 @router.get("/companies/{company_id}/monitor/lines/{line_id}", response_class=HTMLResponse)
