@@ -176,3 +176,41 @@ def test_company_add_registers_a_member_and_refuses_the_same_id_twice(tmp_path):
     assert r.returncode == 2 and "already exists" in r.stderr and "이미 있습니다" in r.stderr
     r = sandan(tmp_path, "company", "add", "bad id", "--name", "X")
     assert r.returncode == 2 and "company id 'bad id'" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_report_writes_a_days_production_workbook(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from openpyxl import load_workbook
+
+    from sandan.collect import ingest_parts
+    from sandan.domain import Company, Line, Machine, Site
+
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        store.upsert_company(Company(id="hanul", name="한울프레스", family="press"))
+        store.upsert_site("hanul", Site(id="s1", company_id="hanul", name="1공장"))
+        store.upsert_line("hanul", Line(id="l1", company_id="hanul", site_id="s1", name="프레스 라인"))
+        store.upsert_machine("hanul", Machine(id="p1", company_id="hanul", line_id="l1", name="프레스 1"))
+        day = datetime(2026, 12, 2, 1, tzinfo=UTC)  # 10:00 in Seoul on 2 December
+        parts = [
+            {
+                "time": (day + timedelta(minutes=i)).isoformat(),
+                "machine_id": "p1",
+                "part_id": f"x{i}",
+                "result": "ng" if i % 5 == 0 else "ok",
+                "defect_type": "burr" if i % 5 == 0 else None,
+            }
+            for i in range(50)
+        ]
+        assert ingest_parts(store, "hanul", parts).rejected == 0
+    out = tmp_path / "report.xlsx"
+    r = sandan(tmp_path, "report", "--company", "hanul", "--day", "2026-12-02", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    book = load_workbook(out)
+    assert book.sheetnames[0] == "요약"
+    (defects,) = list(book["불량 유형"].iter_rows(min_row=2, values_only=True))
+    assert defects[0] == "burr" and 10 in defects  # 10 of the day's 50 parts were scrap
+    r = sandan(tmp_path, "report", "--company", "hanul", "--day", "2 December")
+    assert r.returncode == 2 and "2026-12-03" in r.stderr and "Traceback" not in r.stderr
+    r = sandan(tmp_path, "report", "--company", "nobody")
+    assert r.returncode == 2 and "nobody" in r.stderr

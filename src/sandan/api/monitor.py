@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from fastapi import APIRouter, Depends, FastAPI, Query, Response
@@ -35,7 +34,7 @@ from sandan.api.deps import (
 from sandan.api.encode import file_response
 from sandan.api.encode import json_response as _json
 from sandan.api.errors import ERROR_RESPONSES
-from sandan.collect.export import MEDIA_TYPES, Sheet, table_file, workbook_file
+from sandan.collect.export import MEDIA_TYPES, table_file
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.monitor import (
     HOURLY_MAX,
@@ -65,9 +64,7 @@ from sandan.monitor.labels import LABELS
 from sandan.monitor.oee import DIMENSIONS
 from sandan.monitor.peers import COMPLEX
 from sandan.monitor.quality import QUALITY_DIMENSIONS
-from sandan.monitor.report import RATIOS as REPORT_RATIOS
-from sandan.monitor.report import SHEETS as REPORT_SHEETS
-from sandan.monitor.report import production_report
+from sandan.monitor.report import production_report_file
 
 DEFAULT_ALERT_INTERVAL_S = 60.0
 
@@ -196,7 +193,7 @@ def oee_export(
     response_class=Response,
     responses={200: {"content": {MEDIA_TYPES["xlsx"]: {}}}},
 )
-def production_report_file(
+def production_report_download(
     t: ReadTenant,
     w: LastDay,
     lang: Annotated[Literal["ko", "en"], Query(description="language of the sheets and headers")] = "ko",
@@ -204,24 +201,17 @@ def production_report_file(
     """The production report of the window (default: the last 24 h) as an Excel workbook: OEE overall, per machine
     and per machine and shift, down time by reason and scrap by defect type — the dashboard's and the quality
     page's numbers, from the same functions (`monitor.report.production_report`)."""
-    report = production_report(
+    found = production_report_file(
         t.store,
         t.company_id,
         w.start,
         w.end,
         calendar=company_calendar(t.settings.data_dir, t.company_id),
         codes=company_codes(t.settings.data_dir, t.company_id),
+        lang=lang,
+        zone=t.settings.display_timezone,
     )
-    sheets = [
-        Sheet(REPORT_SHEETS[key][lang], frame, LABELS, REPORT_RATIOS)
-        for key, frame in report.for_language(lang).items()
-    ]
-    day = w.start.astimezone(ZoneInfo(t.settings.display_timezone)).strftime("%Y%m%d")
-    return file_response(
-        workbook_file(
-            sheets, name=f"production-{t.company_id}-{day}", lang=lang, zone=t.settings.display_timezone
-        )
-    )
+    return file_response(found)
 
 
 @company.get("/oee")

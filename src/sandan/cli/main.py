@@ -527,6 +527,63 @@ def _solver_progress(bar_text: str):
 
 
 @app.command()
+def report(
+    company: Annotated[str, typer.Option(help="Company id. 회사 아이디.")],
+    day: Annotated[
+        str | None,
+        typer.Option(help="Production day YYYY-MM-DD on the plant's clock (default: yesterday). 날짜."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Workbook to write (default: its own name here). 저장할 파일.")
+    ] = None,
+    lang: Annotated[str, typer.Option(help="ko | en")] = "ko",
+) -> None:
+    """Write a day's production report as an Excel workbook (OEE, by machine and shift, stops, defects).
+    하루 생산 일보를 엑셀 파일로 저장합니다."""
+    from datetime import date, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sandan.monitor.calendar import company_calendar
+    from sandan.monitor.codes import company_codes
+    from sandan.monitor.report import production_report_file
+
+    settings = load_settings()
+    zone = ZoneInfo(settings.display_timezone)
+    try:
+        if lang not in ("ko", "en"):
+            raise InvalidInput(
+                f"--lang must be ko or en, not {lang!r}", f"--lang은 ko 또는 en이어야 합니다 ({lang!r})"
+            )
+        try:
+            when = date.fromisoformat(day) if day else datetime.now(zone).date() - timedelta(days=1)
+        except ValueError:
+            raise InvalidInput(
+                f"--day must be a date such as 2026-12-03, not {day!r}",
+                f"--day는 2026-12-03 같은 날짜여야 합니다 ({day!r})",
+                code="bad_day",
+            ) from None
+        start = datetime.combine(when, datetime.min.time(), zone)
+        with _open(settings) as store:
+            if store.get_company(company) is None:
+                raise NotFound(f"company {company!r} not found", f"회사 {company!r}이(가) 없습니다")
+            found = production_report_file(
+                store,
+                company,
+                start,
+                start + timedelta(days=1),
+                calendar=company_calendar(settings.data_dir, company),
+                codes=company_codes(settings.data_dir, company),
+                lang=lang,
+                zone=settings.display_timezone,
+            )
+    except SandanError as exc:
+        _fail(exc)
+    target = out or Path(found.filename)
+    target.write_bytes(found.content)
+    console.print(f"✓ {company} {when}: production report → {target} / 생산 일보 저장")
+
+
+@app.command()
 def schedule(
     file: Annotated[
         Path, typer.Argument(help="Job-shop instance (jsplib format) or shop orders (.yaml/.json).")

@@ -1,16 +1,19 @@
 """The production report of a period (생산 일보 for a day): the tables a plant prints or mails every morning, from
 the same functions as the dashboard — OEE overall, per machine and per machine and shift, down time by reason and
-scrap by defect type. Frames only; turning them into a workbook is `collect.export`'s job."""
+scrap by defect type; `production_report_file` makes it one Excel workbook (`collect.export`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from sandan.collect.export import ExportFile, Sheet, workbook_file
 from sandan.monitor.calendar import ShiftCalendar
 from sandan.monitor.codes import CodeTable
+from sandan.monitor.labels import LABELS
 from sandan.monitor.oee import oee_report
 from sandan.monitor.quality import defect_pareto
 from sandan.store import Store
@@ -118,3 +121,24 @@ def production_report(
         "defects": defect_pareto(store, company_id, start, end, calendar=calendar, codes=codes),
     }
     return ProductionReport(start, end, tables)
+
+
+def production_report_file(
+    store: Store,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    calendar: ShiftCalendar | None = None,
+    codes: CodeTable | None = None,
+    lang: str = "ko",
+    zone: str = "Asia/Seoul",
+) -> ExportFile:
+    """`production_report` as an Excel workbook, a sheet per table, headed in `lang`, times on `zone`'s clock."""
+    report = production_report(store, company_id, start, end, calendar=calendar, codes=codes)
+    lang = "en" if lang == "en" else "ko"
+    sheets = [
+        Sheet(SHEETS[key][lang], frame, LABELS, RATIOS) for key, frame in report.for_language(lang).items()
+    ]
+    day = start.astimezone(ZoneInfo(zone)).strftime("%Y%m%d")
+    return workbook_file(sheets, name=f"production-{company_id}-{day}", lang=lang, zone=zone)
