@@ -41,6 +41,23 @@ def parts(world):
     return rows
 
 
+def _two_hours_running_then_an_hour_down(world) -> dict[str, str]:
+    """Machine states for the parts' three hours; returns that window."""
+    events = [
+        {"machine_id": "m1", "start": START, "end": START + timedelta(hours=2), "state": "running"},
+        {
+            "machine_id": "m1",
+            "start": START + timedelta(hours=2),
+            "end": START + timedelta(hours=3),
+            "state": "down",
+            "reason_code": "E1",
+        },
+    ]
+    rows = [{k: v.isoformat() if isinstance(v, datetime) else v for k, v in e.items()} for e in events]
+    assert ingest_events(world.store, "acme", rows).rejected == 0
+    return {"start": START.isoformat(), "end": (START + timedelta(hours=3)).isoformat()}
+
+
 def _window() -> dict[str, str]:
     return {"start": (START - timedelta(minutes=1)).isoformat(), "end": datetime.now(UTC).isoformat()}
 
@@ -99,23 +116,7 @@ def test_a_csv_export_opens_in_excel_and_imports_back_as_the_same_records(world,
 
 
 def test_the_oee_table_goes_to_excel_with_names_and_percentages(world, parts):
-    events = [
-        {
-            "machine_id": "m1",
-            "start": START.isoformat(),
-            "end": (START + timedelta(hours=2)).isoformat(),
-            "state": "running",
-        },
-        {
-            "machine_id": "m1",
-            "start": (START + timedelta(hours=2)).isoformat(),
-            "end": (START + timedelta(hours=3)).isoformat(),
-            "state": "down",
-            "reason_code": "E1",
-        },
-    ]
-    assert ingest_events(world.store, "acme", events).rejected == 0
-    window = {"start": START.isoformat(), "end": (START + timedelta(hours=3)).isoformat()}
+    window = _two_hours_running_then_an_hour_down(world)
     shown = world.get("a-view", f"{BASE}/oee", params=window).json()["rows"][0]
     r = world.get("a-view", f"{BASE}/oee/export", params=window)
     assert r.status_code == 200, r.text
@@ -146,23 +147,7 @@ def test_export_refusals_say_what_to_change(world, parts):
 
 
 def test_the_production_report_is_one_workbook_of_the_dashboards_numbers(world, parts):
-    events = [
-        {
-            "machine_id": "m1",
-            "start": START.isoformat(),
-            "end": (START + timedelta(hours=2)).isoformat(),
-            "state": "running",
-        },
-        {
-            "machine_id": "m1",
-            "start": (START + timedelta(hours=2)).isoformat(),
-            "end": (START + timedelta(hours=3)).isoformat(),
-            "state": "down",
-            "reason_code": "E1",
-        },
-    ]
-    assert ingest_events(world.store, "acme", events).rejected == 0
-    window = {"start": START.isoformat(), "end": (START + timedelta(hours=3)).isoformat()}
+    window = _two_hours_running_then_an_hour_down(world)
     dashboard = world.get("a-view", f"{BASE}/oee/dashboard", params=window).json()
     r = world.get("a-view", f"{BASE}/reports/production", params=window)
     assert r.status_code == 200, r.text

@@ -8,7 +8,7 @@ Jobs are polled at GET …/jobs/{job_id}; their result is what `sandan.twin.serv
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,15 +30,20 @@ class LineSource(BaseModel):
     line_id: str | None = Field(default=None, description="… or the id of a saved line model")
 
 
-class RunIn(LineSource):
-    replications: int = Field(default=10, ge=2, le=service.MAX_REPLICATIONS)
-    hours: float | None = Field(
-        default=None,
+RunHours = Annotated[
+    float | None,
+    Field(
         gt=0,
         le=service.MAX_HOURS,
         description="simulated hours per replication (default: the line's run_hours — 8, or a whole day for a "
         "line that follows a calendar, since simulation time 0 is midnight)",
-    )
+    ),
+]
+
+
+class RunIn(LineSource):
+    replications: int = Field(default=10, ge=2, le=service.MAX_REPLICATIONS)
+    hours: RunHours = None
     warmup_hours: float = Field(default=1.0, ge=0, description="hours left out of the statistics")
     seed: int = Field(default=0, ge=0, description="same seed, same answer")
 
@@ -87,13 +92,7 @@ class DesignIn(LineSource):
     target: float | None = Field(default=None, description="good parts per hour to reach at least cost …")
     budget: float | None = Field(default=None, description="… or the best throughput within this cost")
     replications: int = Field(default=5, ge=2, le=service.MAX_REPLICATIONS, description="per design")
-    hours: float | None = Field(
-        default=None,
-        gt=0,
-        le=service.MAX_HOURS,
-        description="simulated hours per replication (default: the line's run_hours — 8, or a whole day for a "
-        "line that follows a calendar, since simulation time 0 is midnight)",
-    )
+    hours: RunHours = None
     warmup_hours: float = Field(default=1.0, ge=0, description="hours left out of the statistics")
     seed: int = Field(default=0, ge=0, description="same seed, same answer")
     trials: int = Field(default=60, ge=1, le=service.MAX_DESIGN_TRIALS, description="designs to try at most")
