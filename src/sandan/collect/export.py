@@ -150,8 +150,7 @@ def workbook_file(
     total = sum(len(s.frame) for s in sheets)
     if total > MAX_ROWS:
         raise _too_many(total)
-    book = Workbook()
-    book.remove(book.active)
+    book = Workbook(write_only=True)
     for sheet in sheets:
         _write_sheet(book, sheet, lang, zone)
     out = io.BytesIO()
@@ -163,40 +162,49 @@ def _filename(name: str, ext: str, zone: str) -> str:
     return f"{name}-{datetime.now(ZoneInfo(zone)).strftime('%Y%m%d-%H%M')}.{ext}"
 
 
-def _cell(value: Any) -> Any:
-    if value is None or value is pd.NaT or (isinstance(value, float) and np.isnan(value)):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+def _column(values: pd.Series) -> list[Any]:
+    """A column's values as openpyxl writes them: Python numbers, text and datetimes; None for missing."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return [None if pd.isna(v) else v.to_pydatetime() for v in values]
+    out = values.astype(object).where(values.notna(), None).tolist()
+    return [v.item() if isinstance(v, np.generic) else v for v in out]
 
 
 def _write_sheet(book: Any, sheet: Sheet, lang: str, zone: str) -> None:
+    """One sheet in openpyxl's write-only mode (rows streamed out; several times faster than cell by cell)."""
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     headers = [_header(c, sheet.frame, sheet.labels, lang, zone) for c in sheet.frame.columns]
     frame = _local(sheet.frame, zone)
     ws = book.create_sheet(sheet.title[:31])  # Excel's limit for a sheet name
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
     ws.freeze_panes = "A2"
+    for i, h in enumerate(headers, start=1):
+        width = max([len(str(h))] + [len(str(v)) for v in frame.iloc[:200, i - 1].tolist()])
+        ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 10), 40)
+    bold = Font(bold=True)
+    head = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font = bold
+        head.append(cell)
+    ws.append(head)
     formats = {}
-    for i, c in enumerate(frame.columns, start=1):
+    for i, c in enumerate(frame.columns):
         if c in sheet.percent:
             formats[i] = "0.0%"
         elif pd.api.types.is_datetime64_any_dtype(frame[c]):
             formats[i] = "yyyy-mm-dd hh:mm:ss"
-    for row in frame.itertuples(index=False, name=None):
-        ws.append([_cell(v) for v in row])
-    for i, fmt in formats.items():
-        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-            cell.number_format = fmt
-    for i, h in enumerate(headers, start=1):
-        width = max([len(str(h))] + [len(str(v)) for v in frame.iloc[:200, i - 1].tolist()])
-        ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = min(max(width + 2, 10), 40)
+    columns = [_column(frame[c]) for c in frame.columns]
+    for row in zip(*columns, strict=True) if columns else ():
+        if formats:
+            row = list(row)
+            for i, fmt in formats.items():
+                cell = WriteOnlyCell(ws, value=row[i])
+                cell.number_format = fmt
+                row[i] = cell
+        ws.append(row)
 
 
 def parts_frame(
