@@ -49,6 +49,21 @@ def test_report_has_rates_effects_and_bilingual_text():
     frame, spike, lot = _spike(0)
     result = root_cause(frame, spike, parameters=PARAMS)
     assert result.rate_bad > result.rate_good
+    # the counts belong to their periods: 400 parts since the jump, 600 before (they were once swapped)
+    assert (result.n_bad, result.n_good) == (400, 600)
+    ng = frame["result"].eq("ng").to_numpy()
+    assert (result.rate_bad, result.rate_good) == (
+        pytest.approx(ng[spike].mean()),
+        pytest.approx(ng[~spike].mean()),
+    )
+    assert result.rose and "did not rise" not in result.text["en"][0]
+    # asked about the quiet period instead: the answer says defects did not rise there
+    quiet = root_cause(frame, ~spike, parameters=PARAMS)
+    assert (
+        not quiet.rose
+        and "did not rise" in quiet.text["en"][0]
+        and "오르지 않았습니다" in quiet.text["ko"][0]
+    )
     assert all(0.0 <= f.effect <= 1.0 and f.p_value <= f.p_adjusted + 1e-12 for f in result.factors)
     assert lot in result.text["en"][1] and lot in result.text["ko"][1]
 

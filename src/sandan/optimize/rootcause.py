@@ -48,6 +48,11 @@ class RootCause:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # factor → {"en": …, "ko": …}
 
     @property
+    def rose(self) -> bool:
+        """Whether the period asked about had more defects than the one before it (the question's premise)."""
+        return self.rate_bad > self.rate_good
+
+    @property
     def significant(self) -> list[Factor]:
         """The factors associated with defects at `alpha` (Holm-adjusted), strongest first."""
         return [f for f in self.factors if f.p_adjusted < self.alpha]
@@ -63,6 +68,7 @@ class RootCause:
             "n_bad": self.n_bad,
             "rate_good": self.rate_good,
             "rate_bad": self.rate_bad,
+            "rose": self.rose,
             "alpha": self.alpha,
             "text": self.text,
             "labels": self.labels,
@@ -234,11 +240,11 @@ def root_cause(
     factors.sort(key=lambda f: (f.p_adjusted >= alpha, -f.effect))
     result = RootCause(
         factors,
-        int(in_bad.sum()),
-        int((~in_bad).sum()),
-        float(ng[~in_bad].mean()),
-        float(ng[in_bad].mean()),
-        alpha,
+        n_good=int((~in_bad).sum()),
+        n_bad=int(in_bad.sum()),
+        rate_good=float(ng[~in_bad].mean()),
+        rate_bad=float(ng[in_bad].mean()),
+        alpha=alpha,
     )
     result.text = _text(result)
     return result
@@ -247,6 +253,9 @@ def root_cause(
 def _text(rc: RootCause) -> dict[str, list[str]]:
     en = [f"Defect rate {rc.rate_bad:.1%} in the bad period against {rc.rate_good:.1%} in the good one."]
     ko = [f"불량 기간 불량률 {rc.rate_bad:.1%}, 정상 기간 {rc.rate_good:.1%}."]
+    if not rc.rose:
+        en[0] += " Defects did not rise; the factors below go with the difference between the periods."
+        ko[0] += " 불량률이 오르지 않았습니다. 아래 요인은 두 기간의 차이와 연관된 것입니다."
     for i, f in enumerate(rc.significant[:3], start=1):
         if f.kind == "categorical":
             d = f.detail

@@ -70,9 +70,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "why.all_machines": ("All machines", "전체 설비"),
     "why.baseline": ("Compare with the days before", "비교할 이전 기간(일)"),
     "why.run": ("Analyse", "분석"),
+    "why.fell": (
+        "Defects did not rise in this period: the factors below go with the difference between the periods.",
+        "이 기간에 불량률이 오르지 않았습니다. 아래 요인은 두 기간의 차이와 연관된 것입니다.",
+    ),
     "why.rates": (
-        "Defect rate {bad} in this period ({n_bad} parts) against {good} in the {days} days before ({n_good} parts).",
-        "불량률: 이 기간 {bad} (부품 {n_bad}개), 그 전 {days}일 {good} (부품 {n_good}개).",
+        "Defect rate {bad} in this period ({n_bad} parts) against {good} in the {days} before ({n_good} parts).",
+        "불량률: 이 기간 {bad} (부품 {n_bad}개), 그 전 {days} {good} (부품 {n_good}개).",
     ),
     "why.none_significant": (
         "No factor goes with the defects beyond chance; more data, or a factor not recorded here, is needed.",

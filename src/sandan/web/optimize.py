@@ -167,6 +167,13 @@ def _local_time(text: str, zone: str, field: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def _days(days: float, lang: str) -> str:
+    """A comparison span as people say it: 7일 / 7 days, or 17시간 34분 when it is not whole days."""
+    if days >= 1 and float(days).is_integer():
+        return f"{int(days)}일" if lang == "ko" else f"{int(days)} days"
+    return duration(days * 86_400, lang)
+
+
 @router.get("/companies/{company_id}/quality/why", response_class=HTMLResponse)
 def root_cause_page(
     page: UserPage,
@@ -228,6 +235,7 @@ def root_cause_page(
         significant=found.significant if found else [],
         error=error,
         adapted=adapted,
+        baseline_text=_days(baseline_days, page.lang),
     )
 
 

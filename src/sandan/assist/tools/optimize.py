@@ -176,12 +176,18 @@ def root_cause_tool(
     }
     where = machine_id or line_id or ("전체 설비" if ctx.lang == "ko" else "all machines")
     return ToolOutput(
-        facts={"top_factors": top, "rate_bad": found.rate_bad, "rate_good": found.rate_good},
+        facts={
+            "top_factors": top,
+            "rate_bad": found.rate_bad,
+            "rate_good": found.rate_good,
+            "rose": found.rose,
+        },
         summary={
             "en": f"Scrap of {where}: {pct(found.rate_bad)} in {asked['en']} against {pct(found.rate_good)} in "
-            f"{before['en']}; most associated: {named['en']}",
-            "ko": f"{where} 불량률: {asked['ko']} {pct(found.rate_bad)}, {before['ko']} {pct(found.rate_good)}; "
-            f"연관성이 큰 요인: {named['ko']}",
+            f"{before['en']}{'' if found.rose else ', so it did not rise'}; most associated with the difference: "
+            f"{named['en']}",
+            "ko": f"{where} 불량률: {asked['ko']} {pct(found.rate_bad)}, {before['ko']} {pct(found.rate_good)}"
+            f"{'' if found.rose else '로 오르지 않았습니다'}; 차이와 연관성이 큰 요인: {named['ko']}",
         },
         table=rows,
         columns=list(rows[0]) if rows else [],
