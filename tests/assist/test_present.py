@@ -70,7 +70,9 @@ def test_downtime_reads_in_hours_and_minutes(world, lang):
     step = _assistant(world).run_tool("downtime_pareto", {"period": "last_24h"}, lang)
     header, cells = _column(step, "down_time_s")
     raw = [r["down_time_s"] for r in step["table"]]
-    assert header == ("고장 정지 시간" if lang == "ko" else "Down time")  # the monitor's name, without '(s)'
+    # a stop is a breakdown, a setup or waiting: all three by default, and the column says so
+    assert header == ("비가동 시간" if lang == "ko" else "Stopped time")
+    assert step["citations"][0]["arguments"]["states"] == ["down", "setup", "idle"]
     long = [(v, c) for v, c in zip(raw, cells, strict=True) if v >= 3600]
     assert long, "the world has an hour-long stop to show"
     hours_minutes = r"^\d+시간 \d+분$" if lang == "ko" else r"^\d+ h \d+ min$"

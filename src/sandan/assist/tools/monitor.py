@@ -260,17 +260,26 @@ def defect_pareto_tool(
     )
 
 
+#: The machine states a stop may be in, as people call them.
+STOP_STATES = {
+    "down": {"en": "breakdowns", "ko": "고장"},
+    "setup": {"en": "setups", "ko": "작업준비"},
+    "idle": {"en": "waiting", "ko": "대기"},
+}
+
+
 @tool(
     "downtime_pareto",
-    en="Downtime by reason code inside planned time, largest first (breakdowns, stops; maintenance hints)",
-    ko="계획 시간 안의 비가동(고장·정지) 시간을 사유 코드별로, 큰 순서 (보전 참고)",
+    en="Stopped time by reason code inside planned time, largest first: breakdowns, setups and waiting (or only "
+    "the states asked for; maintenance hints)",
+    ko="계획 시간 안의 비가동 시간(고장, 작업준비, 대기)을 사유 코드별로, 큰 순서 (요청한 상태만도 가능; 보전 참고)",
     parameters={
         "properties": {
             **_SCOPE,
             "states": {
                 "type": "array",
                 "items": {"type": "string", "enum": ["down", "setup", "idle"]},
-                "description": "machine states / 설비 상태 (default down)",
+                "description": "machine states / 설비 상태 (default all three)",
             },
         }
     },
@@ -285,7 +294,7 @@ def downtime_pareto_tool(
 ) -> ToolOutput:
     w = ctx.window(period)
     scope = _scope(ctx, machine_id, line_id)
-    states = states or ["down"]
+    states = states or list(STOP_STATES)
     table = monitor.downtime_pareto(
         ctx.store,
         ctx.company_id,
@@ -305,6 +314,8 @@ def downtime_pareto_tool(
             facts["top_time_s"] = top[k]
     args = {"start": w.start, "end": w.end, "states": states, **scope}
 
+    kinds = {lang: ", ".join(STOP_STATES[st][lang] for st in states) for lang in ("en", "ko")}
+
     def largest(lang: str) -> str:
         name = top.get(f"label_{lang}") or reason
         return f"{name} ({duration(facts.get('top_time_s'), lang)}, {pct(top.get('share'))})"
@@ -312,13 +323,14 @@ def downtime_pareto_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Largest downtime reason of {_where(machine_id, line_id, 'en')}, {w.label('en')}: "
-            + (largest("en") if top else "no downtime recorded"),
-            "ko": f"{_where(machine_id, line_id, 'ko')} 최대 비가동 사유, {w.label('ko')}: "
+            "en": f"Largest stop reason of {_where(machine_id, line_id, 'en')} ({kinds['en']}), {w.label('en')}: "
+            + (largest("en") if top else "no stop recorded"),
+            "ko": f"{_where(machine_id, line_id, 'ko')} 최대 비가동 사유 ({kinds['ko']}), {w.label('ko')}: "
             + (largest("ko") if top else "기록된 비가동이 없습니다"),
         },
         table=rows,
         columns=cols,
+        labels={"down_time_s": {"en": "Stopped time", "ko": "비가동 시간"}},
         citations=[call_citation("downtime_pareto", "sandan.monitor.downtime_pareto", args, len(rows))],
     )
 
