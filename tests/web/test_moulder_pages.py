@@ -114,6 +114,11 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     page.get_by_role("button", name="레시피로 저장").click()
     expect(page.locator("p[role=status]")).to_contain_text("레시피를 저장했습니다")
     expect(page.locator("body")).to_contain_text("2호기 개선안 — imm-02")
+    # saved at the plant's time, as every other time on the site (it showed UTC in ISO form)
+    saved = datetime.now(ZoneInfo("Asia/Seoul"))
+    expect(page.locator("body")).to_contain_text(
+        re.compile(rf"2호기 개선안 — imm-02 \({saved:%Y-%m-%d} \d\d:\d\d\)")
+    )
     assert page.url == advice + "&saved=1"  # back to the same recommendation, not a new computation
 
     # a machine the company does not have: the job fails and the page says why

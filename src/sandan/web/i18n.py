@@ -1152,6 +1152,12 @@ def js_catalogue(lang: str, prefix: tuple[str, ...]) -> dict[str, str]:
     return {k: (v[0] if lang == "en" else v[1]) for k, v in CATALOGUE.items() if k.startswith(prefix)}
 
 
-def format_time(value: datetime | None, zone: str, *, seconds: bool = True) -> str:
-    """A UTC time shown in the display zone as 2026-05-01 08:00:00 (ISO order reads the same in both languages)."""
+def format_time(value: datetime | str | None, zone: str, *, seconds: bool = True) -> str:
+    """A UTC time (or its ISO text, as files keep it) shown in the display zone as 2026-05-01 08:00:00 (ISO order
+    reads the same in both languages)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
     return "" if value is None else plant_clock(value, zone, seconds=seconds)
