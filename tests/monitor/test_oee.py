@@ -188,7 +188,9 @@ def test_faster_than_ideal_cycle_is_capped_and_flagged(plant):
     assert r.effectiveness_raw == pytest.approx(70 * 60 / 3_600)
     assert r.effectiveness == 1.0 and r.effectiveness_capped
     assert r.oee == pytest.approx(1.0 * 1.0 * 1.0)
-    notes = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00")).dashboard()["notes"]
+    notes = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), machine_ids=["M1"]).dashboard()[
+        "notes"
+    ]
     assert [n["code"] for n in notes] == ["effectiveness_above_ideal"] and "CNC 1" in notes[0]["en"]
 
 
@@ -310,3 +312,15 @@ def test_hour_by_hour_output_lists_every_hour_with_its_scrap(plant):
     ]
     with pytest.raises(InvalidInput, match="48 hours"):
         hourly_output(plant, COMPANY, kst(DAY, "07:30"), kst("2025-03-13", "07:30"))
+
+
+def test_a_period_mostly_without_records_says_its_oee_counts_that_as_loss(plant):
+    # one hour recorded in a day shift: the other hours count as unrecorded loss, and the dashboard says so
+    add_events(plant, [("M1", kst(DAY, "08:00"), kst(DAY, "09:00"), "running", None)])
+    add_parts(plant, "M1", spread(kst(DAY, "08:00"), kst(DAY, "09:00"), 50))
+    day = oee_report(plant, COMPANY, kst(DAY, "00:00"), kst(DAY, "23:59"), machine_ids=["M1"]).dashboard()
+    (note,) = [n for n in day["notes"] if n["code"] == "unrecorded_time"]
+    share = day["overall"]["no_data_time_s"] / day["overall"]["planned_busy_time_s"]
+    assert share > 0.5 and f"{share:.0%}" in note["en"] and "손실" in note["ko"]
+    hour = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), machine_ids=["M1"]).dashboard()
+    assert "unrecorded_time" not in [n["code"] for n in hour["notes"]]  # the recorded hour alone: no note

@@ -536,7 +536,7 @@ class OeeReport:
             "downtime_pareto": _records(self._pareto_columns(("down",))),
             "unexplained": self.unexplained_summary(),
             "machines": [{"id": m.id, "name": m.name, "line_id": m.line_id} for m in self.machines],
-            "notes": self.notes + _capped_notes(by_machine, names),
+            "notes": self.notes + _capped_notes(by_machine, names) + _unrecorded_notes(self.rows(())[0]),
         }
 
     # ---- frames for callers that want every row ----------------------------------------------------------
@@ -601,6 +601,31 @@ def _capped_notes(machines: list[dict[str, Any]], names: Mapping[str, str]) -> l
             "standard",
             "ko": f"{listed}: 가동 시간에 이론 사이클 타임으로 가능한 것보다 많이 생산했습니다(성능 가동률은 100 %로 "
             "제한해 표시). 이론 사이클 타임이 너무 길게 설정되었거나, 설비가 표준보다 빠르게 돌고 있습니다",
+        }
+    ]
+
+
+#: Share of planned busy time without any record above which the dashboard says so.
+UNRECORDED_NOTE_SHARE = 0.05
+
+
+def _unrecorded_notes(overall: Mapping[str, Any]) -> list[dict[str, str]]:
+    """A note when much of the planned time has no record: it counts as a loss (ISO 22400 has no 'unknown'), so
+    a 7-day OEE over a plant connected yesterday reads low for want of data, not of output."""
+    planned = float(overall.get("planned_busy_time_s") or 0.0)
+    if planned <= 0 or nothing_recorded(overall):
+        return []
+    share = float(overall.get("no_data_time_s") or 0.0) / planned
+    if share <= UNRECORDED_NOTE_SHARE:
+        return []
+    return [
+        {
+            "code": "unrecorded_time",
+            "en": f"{share:.0%} of the planned time in this period has no record and counts as a loss in OEE (data "
+            "that begins inside the period, or a collector that was down); a shorter period shows the recorded "
+            "hours alone",
+            "ko": f"이 기간 계획 시간의 {share:.0%}에 기록이 없어 OEE에서 손실로 계산됩니다(기간 중간부터 시작된 데이터 "
+            "또는 수집 중단). 더 짧은 기간을 고르면 기록된 시간만 볼 수 있습니다",
         }
     ]
 
