@@ -176,6 +176,13 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
                                                 [Date.UTC(2026, 11, 3, 14, 30) / 1000, Date.UTC(2026, 11, 3, 15, 30) / 1000])"""
     )
     assert ticks == ["12-03 23:30", "12-04 00:30"]  # the day where it changes, at Seoul's midnight
+    # a chart of days names each day once, however many ticks fall inside it (the trend repeated '12-03')
+    hours = [f"Date.UTC(2026, 11, 3, {h}, 0) / 1000" for h in (0, 6, 12, 16, 22)]
+    days = page.evaluate(
+        f"""() => sandanChartTime("Asia/Seoul", {{ days: true }}).axis({{ scales: {{ x: {{ min: 0, max: 86400 }} }} }},
+                                                [{", ".join(hours)}])"""
+    )
+    assert days == ["12-03", "", "", "12-04", ""]
 
     # labelling a stop offers the code table's reasons
     page.goto(f"/companies/{COMPANY}/monitor/machines/imm-02")

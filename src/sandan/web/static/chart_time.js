@@ -14,13 +14,18 @@ window.sandanChartTime = function (timezone, opts) {
   function clock(p) { return p.hour + ":" + p.minute; }
   return {
     tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), timezone); },
-    // ticks: the day over spans of more than two days; otherwise the clock, with the day where it changes
+    // ticks: the day over spans of more than two days (once per day); otherwise the clock, with the day where it
+    // changes
     axis: function (u, splits) {
       var byDay = opts.days || u.scales.x.max - u.scales.x.min > 2 * 86400;
       var last = null;
       return splits.map(function (ts) {
         var p = pieces(ts), date = day(p);
-        if (byDay) return date;
+        if (byDay) {  // a day is named once, however many ticks uPlot puts inside it
+          var named = last === date ? "" : date;
+          last = date;
+          return named;
+        }
         var label = last === date ? clock(p) : date + " " + clock(p);
         last = date;
         return label;
