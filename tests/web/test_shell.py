@@ -89,3 +89,17 @@ def test_logout_ends_the_session(page, login):
     expect(page.locator(".notice.info")).to_have_text("로그아웃했습니다.")
     page.goto("/companies/acme")
     expect(page).to_have_url(re.compile(r"/login"))
+
+
+def test_a_model_may_be_named_in_korean_and_the_form_says_what_a_name_may_hold(page, login):
+    login("kim")
+    page.goto("/companies/acme/models")
+    name = page.locator("#train-form input[name=name]")
+
+    def valid(text: str) -> bool:
+        name.fill(text)
+        return name.evaluate("e => e.checkValidity()")
+
+    assert valid("불량예측") and valid("defects_v2.1")  # the server takes letters of any script
+    assert not valid("불량 예측") and not valid("-x")
+    expect(page.locator("#name-rule")).to_contain_text("한글 포함")

@@ -27,6 +27,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "train": ("Train a model", "모델 학습"),
     "name": ("Name", "이름"),
+    "name_rule": (
+        "letters (Korean too), digits, _ - . ; no spaces; at most 64",
+        "글자(한글 포함), 숫자, _ - . 만 (띄어쓰기 없이, 64자까지)",
+    ),
     "days": ("Days of history", "학습 기간(일)"),
     "budget": ("Time budget (s)", "시간 예산(초)"),
     "start": ("Start training", "학습 시작"),
