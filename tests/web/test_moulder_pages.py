@@ -104,6 +104,10 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     # the machine's own page leads to the same advice
     page.goto(f"/companies/{COMPANY}/machines/imm-02")
     page.locator("#machine-actions a", has_text="무엇을 바꿔야").click()
+    # opening the page starts nothing (a link, a bookmark, the back button); the machine is chosen, one click runs
+    expect(page.locator("select[name=machine_id]")).to_have_value("imm-02")
+    expect(page.locator("#opt-progress")).to_have_count(0)
+    page.locator("#opt-run").click()
     expect(page).to_have_url(
         re.compile(rf"{server.url}/companies/{COMPANY}/optimize\?machine_id=imm-02&job=")
     )
@@ -122,7 +126,11 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     assert page.url == advice + "&saved=1"  # back to the same recommendation, not a new computation
 
     # a machine the company does not have: the job fails and the page says why
-    page.goto(f"/companies/{COMPANY}/optimize?machine_id=imm-99")
+    page.goto(f"/companies/{COMPANY}/optimize")
+    page.locator("#opt-form select").evaluate(
+        "s => { s.add(new Option('imm-99', 'imm-99')); s.value = 'imm-99'; }"
+    )
+    page.locator("#opt-run").click()
     expect(page.locator("#opt-error")).to_contain_text("imm-99", timeout=60_000)
     expect(page.locator("#opt-effect")).to_have_count(0)
 
@@ -227,6 +235,7 @@ def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, 
     monkeypatch.setattr(service, "recommend_for_machine", slowed)
     login("choi")
     page.goto(f"/companies/{COMPANY}/optimize?machine_id=imm-02")
+    page.locator("#opt-run").click()
     expect(page.locator("#opt-progress")).to_contain_text("imm-02")
     expect(page.locator("#progress-text")).to_contain_text("설정 탐색", timeout=30_000)  # the job's own steps
     expect(page.locator("#progress-text")).not_to_contain_text("searching")  # in the page's language only
@@ -297,6 +306,8 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
 def test_the_cycle_time_trade_off_is_drawn_with_its_axes(page, login, moulder):
     login("choi")
     page.goto(f"/companies/{COMPANY}/optimize?machine_id=imm-02&cycle=true")
+    expect(page.locator("#opt-form input[name=cycle]")).to_be_checked()
+    page.locator("#opt-run").click()
     chart = page.locator("#opt-pareto")
     expect(chart).to_be_visible(timeout=120_000)
     expect(chart).to_contain_text("예상 불량률")

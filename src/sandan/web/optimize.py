@@ -110,11 +110,13 @@ def optimize_page(
     job: Annotated[str | None, Query()] = None,
 ) -> Response:
     """Pick a machine; its recommendation is computed as a job (training and search take seconds to a minute), the
-    page shows its progress and then the result. The address names the job, so reloading follows the same one."""
+    page shows its progress and then the result. The address names the job, so reloading follows the same one.
+    Opening the page never starts a computation (a link, a bookmark or the back button would): the form's POST
+    does, or an address naming a job the server no longer keeps."""
     company = company_of(page, company_id)
     page.crumbs.append((page.t("opt.title"), None))
     rec, error, running = None, None, None
-    if machine_id:
+    if machine_id and job:
         found = _recommendation_job(page, company.id, machine_id, cycle, job)
         if found.id != job:
             query = urlencode(_query(machine_id, found.id, cycle, saved))
@@ -150,6 +152,20 @@ def optimize_page(
         pareto=_pareto_svg(rec.pareto) if rec and rec.pareto else None,
         recipes=list_recipes(page.settings.data_dir, company.id, machine_id),
     )
+
+
+@router.post("/companies/{company_id}/optimize")
+async def start_recommendation(
+    page: UserPage,
+    company_id: str,
+    machine_id: Annotated[str, Form()],
+    cycle: Annotated[bool, Form()] = False,
+) -> Response:
+    """Start computing a machine's recommendation; the page then follows the job."""
+    company = company_of(page, company_id)
+    found = _recommendation_job(page, company.id, machine_id, cycle, None)
+    query = urlencode(_query(machine_id, found.id, cycle, False))
+    return RedirectResponse(f"/companies/{company.id}/optimize?{query}", status_code=303)
 
 
 def _local_time(text: str, zone: str, field: str) -> datetime:
