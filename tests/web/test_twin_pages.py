@@ -131,6 +131,15 @@ def test_scenarios_are_compared_in_a_table_and_a_chart(page, login, saved_line):
     login("kim")
     page.goto(f"/companies/acme/twin/lines/{saved_line}")
     form = page.locator("#twin-compare-form")
+    # a path the line does not have is refused on the same page, with what was typed kept
+    form.locator("textarea").fill("3 drills: stations.drill.machines=3\nwide: stations.nosuch.buffer=6")
+    form.locator("input[name=replications]").fill("3")
+    page.click("#twin-compare")
+    expect(page.locator("#twin-compare-error")).to_contain_text("nosuch")
+    expect(form.locator("textarea")).to_have_value(
+        "3 drills: stations.drill.machines=3\nwide: stations.nosuch.buffer=6"
+    )
+    expect(form.locator("input[name=replications]")).to_have_value("3")
     form.locator("textarea").fill("3 drills: stations.drill.machines=3\nbig buffers: stations.pack.buffer=10")
     form.locator("input[name=replications]").fill("3")
     form.locator("input[name=hours]").fill("2")

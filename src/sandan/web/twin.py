@@ -642,6 +642,8 @@ def _line_page(
     saved: bool = False,
     design: Mapping[str, str] | None = None,
     design_error: str | None = None,
+    compare: Mapping[str, str] | None = None,
+    compare_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     tx = _tx(page)
@@ -659,6 +661,8 @@ def _line_page(
         saved=saved,
         design={**design_defaults(line, got["summary"]), **(design or {})},
         design_error=design_error,
+        compare=compare or {},
+        compare_error=compare_error,
         fmt_num=fmt_num,
         fmt_pct=fmt_pct,
         can_write=page.principal.user.role.can_write,
@@ -772,9 +776,14 @@ async def compare_saved(page: UserPage, company_id: str, line_id: str) -> Respon
     company = company_of(page, company_id)
     form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
     base = service.load_line(page.settings.data_dir, company.id, line_id)
-    opts = _run_options(form, base)
-    service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
-    lines = service.scenario_lines(base, parse_scenarios(form.get("scenarios", "")))
+    try:
+        opts = _run_options(form, base)
+        service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
+        lines = service.scenario_lines(base, parse_scenarios(form.get("scenarios", "")))
+    except SandanError as exc:  # back to the form, with what was typed and why it was refused
+        return _line_page(
+            page, company, line_id, compare=form, compare_error=exc.message(page.lang), status_code=422
+        )
     job = jobs_of(page.request).submit(
         company.id,
         "twin.compare",
