@@ -122,3 +122,27 @@ def test_bad_goals_and_spaces_are_user_errors():
         optimize_design(LINE, {"machines": {"mill": (0, 2)}}, target=1.0, **RUN)
     with pytest.raises(InvalidInput):
         optimize_design(LINE, {"workers": {"nobody": (1, 2)}}, target=1.0, **RUN)
+
+
+def test_without_costs_the_smallest_design_that_reaches_the_target_is_chosen(exhaustive):
+    # a twin built from a real line knows no prices: every design costs 0, and the search used to return the
+    # largest, fastest one; it must return the fewest machines, workers and buffer places that do the job
+    from sandan.twin.design import _size
+
+    free = LineModel.from_dict(
+        {
+            **LINE.model_dump(mode="json", by_alias=True),
+            "stations": [
+                {**s, "machine_cost": 0} for s in LINE.model_dump(mode="json", by_alias=True)["stations"]
+            ],
+            "workers": [{**w, "cost": 0} for w in LINE.model_dump(mode="json", by_alias=True)["workers"]],
+            "buffer_cost": 0,
+        }
+    )
+    target = 120.0
+    feasible = [(c, _size(free.with_changes(c)), th) for c, _, th in exhaustive if th >= target]
+    want = min(feasible, key=lambda x: (x[1], -x[2]))
+    got = optimize_design(free, SPACE, target=target, backend="serial", **RUN)
+    assert got.best.cost == 0 and got.best.changes == want[0] and got.best.size == want[1]
+    message = got.to_dict()["message"]
+    assert "fewest machines" in message["en"] and "가장 적은" in message["ko"]

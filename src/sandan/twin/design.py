@@ -173,6 +173,7 @@ class DesignPoint:
     feasible: bool = False
     pruned: str | None = None  # why it was not simulated
     replication_throughput: list[float] = field(default_factory=list, repr=False)
+    size: int = 0  # machines + workers + buffer places: between designs of equal cost, the smaller one wins
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -184,6 +185,7 @@ class DesignPoint:
             "bottleneck": self.bottleneck,
             "feasible": self.feasible,
             "pruned": self.pruned,
+            "size": self.size,
         }
 
 
@@ -220,6 +222,15 @@ class DesignResult:
         }
 
 
+def _size(line: LineModel) -> int:
+    """How much a design puts on the floor: machines, workers and buffer places."""
+    return (
+        sum(s.machines for s in line.stations)
+        + sum(g.count for g in line.workers)
+        + sum(s.buffer or 0 for s in line.stations)
+    )
+
+
 def _message(r: DesignResult) -> dict[str, str]:
     if r.best is None:
         if r.mode == "target":
@@ -232,10 +243,20 @@ def _message(r: DesignResult) -> dict[str, str]:
             "ko": f"설계 범위 안에서 예산 {r.budget:g}에 맞는 설계가 없습니다",
         }
     th = r.best.throughput
-    return {
+    out = {
         "en": f"best design: cost {r.best.cost:g}, {th.mean:.1f} ± {th.half_width:.1f} good parts/h (95 % CI)",
         "ko": f"최적 설계: 비용 {r.best.cost:g}, 시간당 양품 {th.mean:.1f} ± {th.half_width:.1f}개 (95% 신뢰구간)",
     }
+    if r.best.cost == 0 and all(p.cost == 0 for p in r.runners_up):
+        out["en"] += (
+            "; the line names no costs, so of the designs that qualify the one with the fewest machines, workers "
+            "and buffer places is chosen — give machine_cost, the workers' cost and buffer_cost to weigh them"
+        )
+        out["ko"] += (
+            "; 라인에 비용이 없어, 조건을 만족하는 설계 중 설비·작업자·버퍼 자리가 가장 적은 것을 골랐습니다 — 비교하려면 "
+            "machine_cost, 작업자 cost, buffer_cost를 넣으세요"
+        )
+    return out
 
 
 def optimize_design(
@@ -345,8 +366,8 @@ def optimize_design(
         if not done:
             return None
         if mode == "target":
-            return min(done, key=lambda p: (p.cost, -p.throughput.mean))
-        return max(done, key=lambda p: (p.throughput.mean, -p.cost))
+            return min(done, key=lambda p: (p.cost, p.size, -p.throughput.mean))
+        return max(done, key=lambda p: (p.throughput.mean, -p.cost, -p.size))
 
     def objective(trial: optuna.Trial) -> float:
         changes = space.suggest(trial)
@@ -356,12 +377,12 @@ def optimize_design(
             candidate = base.with_changes(changes)
             cost = candidate.cost()
             bound = candidate.bottleneck_rate() * 3600.0
-            point = DesignPoint(changes, cost, bound)
+            point = DesignPoint(changes, cost, bound, size=_size(candidate))
             best = best_so_far()
             if mode == "target":
                 if bound * (1 + bound_slack) < target:
                     point.pruned = "bound below target"
-                elif best is not None and cost > best.cost:
+                elif best is not None and (cost, point.size) > (best.cost, best.size):
                     point.pruned = "dearer than a feasible design"
             else:
                 if cost > budget:
@@ -402,7 +423,8 @@ def optimize_design(
     simulated = [p for p in points.values() if p.throughput is not None]
     if mode == "target":
         ranked = sorted(
-            simulated, key=lambda p: (not p.feasible, p.cost if p.feasible else 0.0, -p.throughput.mean)
+            simulated,
+            key=lambda p: (not p.feasible, p.cost if p.feasible else 0.0, p.size, -p.throughput.mean),
         )
     else:
         ranked = sorted(simulated, key=lambda p: (-p.throughput.mean, p.cost))
