@@ -105,3 +105,13 @@ def test_a_file_that_cannot_be_read_is_reported_on_the_upload_step(client):
     page = client.get(r.headers["location"])
     assert page.status_code >= 400
     assert 'id="upload-form"' in page.text and 'class="notice error"' in page.text
+
+
+def test_every_audited_action_has_a_name_on_the_users_page():
+    src = WEB.parent
+    actions = set()
+    for path in src.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        actions |= set(re.findall(r"""(?:add_audit|audit)\([^)]*?["']([a-z_]+\.[a-z_]+)["']""", text, re.S))
+    assert {"login.ok", "user.create", "quarantine.discard"} <= actions  # the scan finds them
+    assert {f"audit.{a}" for a in actions} - set(CATALOGUE) == set()

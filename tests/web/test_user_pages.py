@@ -46,7 +46,7 @@ def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page,
     reset.locator("button[type=submit]").click()
     expect(page.locator("#user-reset")).to_contain_text("choi-qa")
     assert authenticate(server.store, "choi-qa", "second-try-2026").id == "choi-qa"
-    expect(page.locator("#audit")).to_contain_text("user.password_reset")
+    expect(page.locator("#audit")).to_contain_text("관리자가 비밀번호 재설정 user.password_reset")  # in words
 
 
 def test_an_engineer_neither_sees_nor_reaches_the_users_page(page, login):
