@@ -50,6 +50,12 @@ def test_operator_sees_every_company_of_the_complex(page, login, server):
     expect(page.locator("table.grid")).to_contain_text("브라보단조")
     page.click("text=브라보단조")
     expect(page.locator("nav.crumbs")).to_contain_text("산업단지")
+    # on a company's pages the menu is that company's, once: no second 'OEE' or 'federations' for the complex
+    menu = page.locator("nav.mainnav")
+    expect(menu.locator("a[data-nav=monitor]")).to_have_attribute("href", "/companies/bravo/monitor")
+    expect(menu.locator("a[data-nav^=monitor]")).to_have_count(1)
+    expect(menu.locator("a[data-nav^=federations]")).to_have_count(1)
+    expect(menu.locator("a", has_text="산업단지")).to_have_count(1)  # the way back to the complex
 
 
 def test_language_switch_shows_english_and_back_to_korean(page, login, shot):
