@@ -57,6 +57,8 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
     expect(page.locator("select[data-column='판정']")).to_have_value("result")
     expect(page.locator("select[data-column='온도']")).to_have_value("param:온도")
     expect(page.locator("#columns tbody tr")).to_have_count(6)
+    # the sample numbers rows as Excel, the receipt and the quarantine do (header = row 1)
+    expect(page.locator("#columns tbody tr", has_text="P-1006").locator("td").first).to_have_text("7")
     expect(page.locator("#timezone")).to_have_value("Asia/Seoul")
     # mapping: the outer diameter is a measured characteristic, not a process setting
     page.select_option("select[data-column='외경']", "measure:외경")

@@ -438,6 +438,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "import.reasons": ("Reasons for rejects", "거부 사유"),
     "import.issues": ("First rejected rows", "처음 거부된 행"),
     "import.row": ("Row", "행"),
+    "import.row_as_excel": (
+        "row number as in Excel (the header is row 1), as the receipt and quarantine count",
+        "엑셀과 같은 행 번호(머리글이 1행) — 영수증과 격리함도 이렇게 셉니다",
+    ),
     "import.reason": ("Reason", "사유"),
     "import.signals_registered": ("Signals defined", "등록된 신호"),
     "import.to_quarantine": ("Open the quarantine to fix rejected rows", "격리함에서 거부된 행 고치기"),
