@@ -73,6 +73,12 @@ def test_the_operator_creates_a_federation_with_the_form(page, login, server, sh
     card = page.locator(f"section[data-federation='{fed['id']}']")
     expect(card).to_contain_text("사출 불량 연합")
     expect(card.locator("[data-col=status]")).to_have_text("모집 중 — 학습 전")
+    expect(card.locator("tr", has_text="공정 계열")).to_contain_text(
+        "사출"
+    )  # the family in words, not its code
+    expect(card.locator("tr", has_text="공정 계열")).not_to_contain_text("injection")
+    # the form names what each family's machines record, so features are typed as the data names them
+    expect(page.locator("#family-columns li[data-family=injection]")).to_contain_text("melt_temp_c")
     shot("federations_created")
 
 

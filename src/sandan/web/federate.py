@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandan.domain import InvalidInput, ProcessFamily, SandanError
 from sandan.learn.federated import service
 from sandan.learn.federated.client import Schema
+from sandan.twin.process import MODELS
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of, form_number
 
@@ -104,6 +105,9 @@ def _operator_page(
         created=next((r for r in rows if r["id"] == created), None),
         families=list(ProcessFamily),
         strategies=FORM_STRATEGIES,
+        family_columns={
+            f.value: [p.name for p in MODELS[f].PARAMETERS] for f in ProcessFamily if f in MODELS
+        },
     )
 
 

@@ -1087,10 +1087,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "fed.features": ("Features (the model's inputs)", "특징 열 (모델 입력)"),
     "fed.features_hint": (
-        "Numeric process parameters as they are named in the members' part records, separated by commas, e.g. "
-        "melt_temp, hold_pressure, cycle_time. Every member must record them.",
-        "회원사 생산 실적에 기록된 이름 그대로의 수치 공정 변수를 쉼표로 구분해 적으세요. 예: melt_temp, "
-        "hold_pressure, cycle_time. 모든 회원사가 기록하고 있어야 합니다.",
+        "Numeric process parameters as they are named in the members' part records, separated by commas. Every "
+        "member must record them; what sandan's process models record for each family:",
+        "회원사 생산 실적에 기록된 이름 그대로의 수치 공정 변수를 쉼표로 구분해 적으세요. 모든 회원사가 기록하고 "
+        "있어야 합니다. 공정 계열별로 sandan 공정 모델이 기록하는 이름:",
     ),
     "fed.categorical": ("Categorical features (optional)", "범주형 특징 열 (선택)"),
     "fed.categorical_hint": (
