@@ -154,7 +154,10 @@ def test_oee_drop_fires_for_the_machine_below_target(plant, alerts):
     rule(alerts, id="oee", kind="oee_drop", threshold=0.6, line_id="L1", window_s=7200)
     changes = evaluate_alerts(plant, COMPANY, end, alerts=alerts, delivery=QUIET)
     assert events(changes) == [("opened", "M2")]
-    assert alerts.get_alert(COMPANY, changes[0].alert_id)["value"] == 0.0
+    opened = alerts.get_alert(COMPANY, changes[0].alert_id)
+    assert opened["value"] == 0.0
+    # the message says which window the figure is of (a dashboard's 24 h OEE of the same machine differs)
+    assert "over the last 2 h" in opened["message_en"] and "최근 2시간" in opened["message_ko"]
 
 
 def test_a_reported_prediction_above_the_limit_opens_an_alert_at_once(plant, alerts):

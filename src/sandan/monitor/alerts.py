@@ -336,6 +336,9 @@ def _oee_drop(store: Store, company_id: str, rule: AlertRule, now: datetime) -> 
         return []
     table = oee(store, company_id, now - rule.window, now, by=rule.group, machine_ids=ids)
     key = "machine_id" if rule.group == "machine" else "line_id"
+    hours = round(
+        rule.window.total_seconds() / 3600, 1
+    )  # the figure is of this window, not of the dashboard's
     out = []
     for subject, value in zip(table[key], table["oee"], strict=True):
         if not np.isfinite(value):
@@ -345,8 +348,8 @@ def _oee_drop(store: Store, company_id: str, rule: AlertRule, now: datetime) -> 
                 str(subject),
                 bool(value < rule.threshold),
                 float(value),
-                f"OEE of {subject} is {value:.1%} (target {rule.threshold:.0%})",
-                f"{subject}의 OEE {value:.1%} (목표 {rule.threshold:.0%})",
+                f"OEE of {subject} over the last {hours:g} h is {value:.1%} (target {rule.threshold:.0%})",
+                f"최근 {hours:g}시간 {subject}의 OEE {value:.1%} (목표 {rule.threshold:.0%})",
             )
         )
     return out
