@@ -6,6 +6,7 @@ acme data other page tests rely on stays untouched."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -128,6 +129,20 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     expect(page.locator("#hourly-panel")).to_be_visible()  # 24 hours: the hour-by-hour output too
     expect(page.locator("#hourly canvas")).to_have_count(1)
     shot("oee_machine")
+
+
+def test_the_chosen_period_stays_in_the_address_through_drill_down_and_language(page, login, running_press):
+    login("lee")
+    page.goto(f"/companies/{COMPANY}/monitor?range=7d")
+    expect(page.locator("#mon-range")).to_have_value("7d")
+    page.locator("#mon-range").select_option("30d")
+    expect(page).to_have_url(re.compile(r"[?&]range=30d"))
+    expect(page.locator("#lang-switch")).to_have_attribute("href", re.compile(r"range%3D30d|range=30d"))
+    page.locator("#children a", has_text="가공 라인").click()
+    expect(page).to_have_url(re.compile(r"/monitor/lines/L1\?range=30d$"))
+    expect(page.locator("#mon-range")).to_have_value("30d")
+    page.locator("#lang-switch").click()
+    expect(page.locator("#mon-range")).to_have_value("30d")  # the English page, the same period
 
 
 def test_an_alert_is_acknowledged_with_a_comment_in_the_inbox(page, login, server):

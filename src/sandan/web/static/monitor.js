@@ -7,6 +7,12 @@
   var days = sandanChartTime("UTC", { days: true });
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
+  // the chosen period lives in the address (?range=7d), so a reload, the language switch and the drill-down keep it
+  var asked = new URLSearchParams(window.location.search).get("range");
+  if (asked && Object.prototype.hasOwnProperty.call(cfg.ranges, asked)) pickRange.value = asked;
+  function keepRange(href) {
+    return pickRange.value === Object.keys(cfg.ranges)[0] ? href : href + "?range=" + encodeURIComponent(pickRange.value);
+  }
   var plot = null;
   var busy = false;
 
@@ -235,7 +241,7 @@
     if (cfg.level === "complex") {
       job = getJSON("/api/v1/monitor/oee?" + q).then(function (d) {
         var rows = d.companies.map(function (r) { return Object.assign({ _key: r.company_id, _name: r.name }, r); });
-        children(rows, function (r) { return r._name; }, function (r) { return "/companies/" + encodeURIComponent(r._key) + "/monitor"; });
+        children(rows, function (r) { return r._name; }, function (r) { return keepRange("/companies/" + encodeURIComponent(r._key) + "/monitor"); });
         kpis(d.overall);
       });
     } else {
@@ -260,11 +266,11 @@
         if (cfg.level === "company") {
           children(d.by_line.map(function (r) { return Object.assign({ _key: r.line_id }, r); }),
             function (r) { return lineNames[r.line_id] || r.line_id; },
-            function (r) { return base + "/lines/" + encodeURIComponent(r.line_id); });
+            function (r) { return keepRange(base + "/lines/" + encodeURIComponent(r.line_id)); });
         } else if (cfg.level === "line") {
           children(d.by_machine.map(function (r) { return Object.assign({ _key: r.machine_id }, r); }),
             function (r) { return names[r.machine_id] || r.machine_id; },
-            function (r) { return base + "/machines/" + encodeURIComponent(r.machine_id); });
+            function (r) { return keepRange(base + "/machines/" + encodeURIComponent(r.machine_id)); });
         } else {
           children(d.by_shift.map(function (r) { return Object.assign({ _key: r.shift_id }, r); }),
             function (r) { return r.production_day + " " + (cfg.lang === "en" ? r.shift_label_en : r.shift_label_ko); }, null);
@@ -290,6 +296,14 @@
   }
 
   pickRange.addEventListener("change", function () {
+    var url = new URL(window.location.href);
+    url.searchParams.set("range", pickRange.value);
+    window.history.replaceState(null, "", url);
+    document.querySelectorAll("a[hreflang]").forEach(function (a) {  // the language switch keeps the period
+      var other = new URL(a.href, window.location.href);
+      var next = other.searchParams.get("next");
+      if (next !== null) { other.searchParams.set("next", url.pathname + url.search); a.href = other.toString(); }
+    });
     if (plot) { plot.destroy(); plot = null; }
     if (hourlyPlot) { hourlyPlot.destroy(); hourlyPlot = null; }
     refresh(true);
