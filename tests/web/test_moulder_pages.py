@@ -174,11 +174,27 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     # the legend names the individuals series now, not the p chart's
     expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("i--")
     expect(page.locator("#spc .u-legend .u-series").first.locator(".u-label")).to_have_text("시각")
+    # the latest 50 rule-breaking points are listed, the rest counted (a day of individuals broke thousands)
+    found = int(page.locator("#spc").get_attribute("data-violations"))
+    listed = page.locator("#violations tbody tr td.violation").count()
+    assert listed == min(found, 50)
+    if found > 50:
+        expect(page.locator("#violations tr[data-more]")).to_contain_text(f"{found - 50}개")
     # chart times read in plant time and ISO order, not uPlot's US style in the browser's zone
     page.locator("#spc .u-over").hover()
     expect(page.locator("#spc .u-legend .u-series").first.locator(".u-value")).to_have_text(
         re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d$")
     )
+    # a characteristic the parts do not have: the reason, and nothing of the previous chart left standing
+    page.locator("#chart-characteristic").fill("nonexistent_col")
+    page.locator("#chart-form button[type=submit]").click()
+    expect(page.locator("#spc canvas")).to_have_count(0)
+    expect(page.locator("#spc")).to_contain_text("'nonexistent_col'을(를) 측정한 부품이 없습니다")
+    expect(page.locator("#spc")).to_contain_text("part_weight_g")  # what the parts are measured on
+    expect(page.locator("#violations tbody td.violation")).to_have_count(0)
+    page.locator("#chart-characteristic").fill("part_weight_g")
+    page.locator("#chart-form button[type=submit]").click()
+    expect(page.locator("#spc canvas")).to_have_count(1)
     ticks = page.evaluate(
         """() => sandanChartTime("Asia/Seoul").axis({ scales: { x: { min: 0, max: 7200 } } },
                                                 [Date.UTC(2026, 11, 3, 14, 30) / 1000, Date.UTC(2026, 11, 3, 15, 30) / 1000])"""

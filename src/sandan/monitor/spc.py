@@ -634,6 +634,14 @@ def measurement_chart(
         store, company_id, start, end, characteristic, machine_ids=machine_ids, product=product
     )
     if len(data) < 2:
+        if data.empty:  # a name the parts are not measured on: say which they are
+            known = measured_characteristics(store, company_id, start, end)
+            raise InvalidInput(
+                f"no part in the window was measured for {characteristic!r}; measured: {', '.join(known) or 'none'}",
+                f"기간 안에 {characteristic!r}을(를) 측정한 부품이 없습니다. 측정 항목: {', '.join(known) or '없음'}",
+                code="unknown_characteristic",
+                field="characteristic",
+            )
         raise InvalidInput(
             f"fewer than two measurements of {characteristic!r} in the window",
             f"기간 안에 {characteristic!r} 측정값이 두 개 미만입니다",

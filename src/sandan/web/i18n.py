@@ -593,6 +593,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.scrap_share": ("scrap share", "불량률"),
     "mon.time": ("Time", "시각"),
     "mon.no_records": ("nothing recorded in this period", "이 기간 기록 없음"),
+    "mon.more_violations": (
+        "… and {n} earlier points that break a rule (marked in red on the chart)",
+        "… 그 전에도 규칙을 벗어난 점 {n}개 (차트에 빨간 점으로 표시)",
+    ),
     "mon.parts_only": (
         "part records only, no machine states: no OEE",
         "부품 기록만 있고 설비 상태 기록이 없어 OEE 없음",

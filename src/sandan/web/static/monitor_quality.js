@@ -30,6 +30,7 @@
       return r.json().then(function (b) { if (!r.ok) throw new Error(say(b.error && b.error.message)); return b; });
     });
   }
+  var MAX_VIOLATIONS = 50;
   function fill(id, rows, cells, empty) {
     var body = document.querySelector("#" + id + " tbody");
     body.innerHTML = "";
@@ -85,12 +86,26 @@
                  { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }]
       }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);
       box.dataset.violations = String(rows.length);
-      fill("violations", rows, function (r) { return [td(fmtTime(r.at), "mono"), td(r.series), td(r.rules.join("; "), "violation")]; }, text("mon.in_control"));
+      // the latest points only: a day of individual values can break the rules thousands of times
+      fill("violations", rows.slice(0, MAX_VIOLATIONS), function (r) { return [td(fmtTime(r.at), "mono"), td(r.series), td(r.rules.join("; "), "violation")]; }, text("mon.in_control"));
+      if (rows.length > MAX_VIOLATIONS) {
+        var more = document.createElement("tr"), cell = td(text("mon.more_violations", { n: rows.length - MAX_VIOLATIONS }), "muted");
+        cell.colSpan = 3; more.dataset.more = String(rows.length - MAX_VIOLATIONS); more.appendChild(cell);
+        document.querySelector("#violations tbody").appendChild(more);
+      }
     });
   }
 
   function refresh() {
-    Promise.all([tables(), chart().catch(function (e) { document.getElementById("spc").textContent = e.message; })])
+    Promise.all([tables(), chart().catch(function (e) {
+      // the chart asked for cannot be drawn: say why, and leave nothing of the previous chart standing
+      if (plot) { plot.destroy(); plot = null; }
+      var box = document.getElementById("spc");
+      box.textContent = e.message;
+      box.dataset.violations = "";
+      document.getElementById("spc-note").hidden = true;
+      fill("violations", [], function () { return []; }, "–");
+    })])
       .then(function () { status.textContent = text("mon.updated", { time: new Date().toLocaleTimeString(cfg.lang === "en" ? "en-GB" : "ko-KR", { timeZone: cfg.timezone, hour12: false }) }); status.classList.remove("error"); })
       .catch(function (e) { status.textContent = text("mon.error", { message: e.message }); status.classList.add("error"); });
   }
