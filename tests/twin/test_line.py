@@ -400,3 +400,37 @@ def test_the_assistants_what_if_simulates_the_day_a_day_shift_plant_works(duck_s
     assert "24 h" in out.summary["en"]
     # the store does not know the flow: the answer says the three moulding machines were taken as parallel
     assert "injection ×3" in out.summary["en"] and "병렬" in out.summary["ko"]
+
+
+def test_a_one_product_line_sets_up_as_often_as_its_machines_did(duck_store):
+    # One product, yet the machine stopped for a 30-minute mould change after every 600 parts. Setups used to
+    # apply only on a change of product, so the twin never set up and made 360/h where the machine made 277/h.
+    company = _plant(duck_store, machines=("m1",))
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=14)
+    t, parts, events = start, [], []
+    for block in range(6):
+        for i in range(600):
+            t += timedelta(seconds=10)
+            parts.append(
+                {"time": t.isoformat(), "machine_id": "m1", "part_id": f"b{block}-{i}", "result": "ok"}
+            )
+        events.append(
+            {
+                "machine_id": "m1",
+                "start": t.isoformat(),
+                "end": (t + timedelta(minutes=30)).isoformat(),
+                "state": "setup",
+                "reason_code": "mould_change",
+            }
+        )
+        t += timedelta(minutes=30)
+    assert ingest_parts(duck_store, company, parts).rejected == 0
+    assert ingest_events(duck_store, company, events).rejected == 0
+    line = line_from_store(duck_store, company, "l1", start=start, end=t)
+    (station,) = line.stations
+    assert station.setup_every == 600 and station.setup_time.expected == pytest.approx(1800, rel=0.01)
+    real = 3600 / ((t - start).total_seconds() / 3600)  # good parts per hour, setups included
+    sim = run_line(line, replications=3, horizon=2 * 86_400, warmup=3_600, seed=1)
+    assert sim.throughput_per_h.mean == pytest.approx(real, rel=0.05)
+    with pytest.raises(InvalidInput, match="setup_every needs a setup_time"):
+        LineModel.from_dict({"stations": [{"id": "x", "process_time": 1, "setup_every": 10}]})

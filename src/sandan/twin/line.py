@@ -227,7 +227,10 @@ class Station(_Part):
     name: str = ""
     machines: int = Field(default=1, ge=1, le=1000)
     process_time: DistLike
-    setup_time: DistLike | None = None  # on a change of product at a machine
+    setup_time: DistLike | None = None  # on a change of product at a machine (and every `setup_every` parts)
+    # a machine also sets up after this many parts of one product (a mould, die or tool change): what a line
+    # built from the store's records does when it makes one product but its machines did set up
+    setup_every: int | None = Field(default=None, ge=1)
     failure: Failure | None = None
     scrap_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
     scrap_from: ProcessScrap | None = None
@@ -239,6 +242,12 @@ class Station(_Part):
     from_machines: list[str] | None = (
         None  # the store's machines this station was built from (information only)
     )
+
+    @model_validator(mode="after")
+    def _setup_needs_a_time(self) -> Station:
+        if self.setup_every is not None and self.setup_time is None:
+            raise ValueError(f"station {self.id}: setup_every needs a setup_time")
+        return self
 
     @property
     def scrap(self) -> float:
@@ -683,7 +692,9 @@ def line_from_store(
     - Failures: `down` events; MTTR = mean repair time (lognormal with the measured sd), MTBF = operating time
       (observed span minus every recorded stop) / number of failures, exponential (Ebeling, 2nd ed., §3.3 — the
       maximum-likelihood estimate of an exponential mean from time-truncated data).
-    - Scrap: share of `ng` parts; setup: mean `setup` event duration, applied on a change of product.
+    - Scrap: share of `ng` parts; setup: `setup` event durations (lognormal), applied on a change of product —
+      and, when the line makes one product, every so many parts (its parts / its setups: mould, die or tool
+      changes).
     - Products: the products seen, in proportion to their counts, all through every station.
     Buffers get `buffer` places (unknown to the store) and release defaults to kanban, i.e. the line's capacity.
     With the company's shift calendar `shifts`, the line works the hours of its working day (shifts less breaks,
@@ -726,6 +737,7 @@ def line_from_store(
         .to_pandas()
     )
     span_s = (end - start).total_seconds()
+    one_product = parts["product"].fillna("part").nunique() <= 1
     built: list[Station] = []
     for g in groups:
         gaps, downs, setups, uptime, n_fail, n_parts, n_ng = [], [], [], 0.0, 0, 0, 0
@@ -788,6 +800,12 @@ def line_from_store(
                 mtbf=Dist(kind="exponential", mean=uptime / n_fail), mttr=_repair_dist(down_all)
             )
         setup_all = np.concatenate(setups)
+        # One product: its setups are mould, die or tool changes, not product changes — one every so many parts.
+        setup_every = (
+            max(1, round(n_parts / setup_all.size))
+            if one_product and setup_all.size >= 2 and n_parts
+            else None
+        )
         family = {machines[m].family for m in g}
         if len(g) == 1:
             sid = g[0]
@@ -806,6 +824,7 @@ def line_from_store(
                 )
                 if setup_all.size >= 2
                 else None,
+                setup_every=setup_every,
                 failure=failure,
                 scrap_rate=min(n_ng / n_parts, 0.99) if n_parts else 0.0,
                 buffer=buffer,

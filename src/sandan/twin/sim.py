@@ -462,6 +462,7 @@ def simulate(
                     route_len,
                     times,
                     _stream(s.setup_time, _rng(seed, replication, i, m, 1)) if s.setup_time else None,
+                    s.setup_every or 0,
                     _stream(s.failure.mtbf, _rng(seed, replication, i, m, 2)) if s.failure else None,
                     _stream(s.failure.mttr, _rng(seed, replication, i, m, 3)) if s.failure else None,
                     s.scrap,
@@ -556,6 +557,7 @@ def _machine(
     route_len,
     times,
     setup_times,
+    setup_every: int,
     ttf_draw,
     ttr_draw,
     scrap: float,
@@ -571,9 +573,9 @@ def _machine(
     calendar,
     leave,
 ):
-    """One machine: take the next part, (wait for its transport, the shift, a worker), set up on a product change,
-    process — failing in operating time and resuming after repair — then scrap it or pass it on, blocking while
-    the next buffer is full."""
+    """One machine: take the next part, (wait for its transport, the shift, a worker), set up on a product change
+    (or after `setup_every` parts), process — failing in operating time and resuming after repair — then scrap it
+    or pass it on, blocking while the next buffer is full."""
     take, wait_get = inbuf.take, inbuf.wait_get
     timeout = env.timeout
     write = log.ops.extend
@@ -581,6 +583,7 @@ def _machine(
     nan = math.nan
     ttf = next(ttf_draw) if ttf_draw is not None else math.inf
     last_product = -1
+    since_setup = 0  # parts since this machine last set up (for `setup_every`)
     single = len(times) == 1
     time0 = times[0]
     has_transport = bool(transport)
@@ -610,10 +613,14 @@ def _machine(
             hold = [g, now, nan]
             log.open_holds[machine] = hold
         product = p_prod[p]
-        if setup_times is not None and product != last_product and last_product >= 0:
+        if setup_times is not None and (
+            (product != last_product and last_product >= 0) or (setup_every and since_setup >= setup_every)
+        ):
             yield timeout(next(setup_times))
             now = env.now
+            since_setup = 0
         last_product = product
+        since_setup += 1
         if g >= 0 and worker_setup_only:
             hold[2] = now
             log.holds.extend(hold)
