@@ -775,7 +775,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Show partners our measured machine types, OEE and defect rate",
         "협력사에 측정된 설비 종류, OEE, 불량률을 보여 줌",
     ),
-    "connect.measured": ("Measured on the platform (7 days)", "플랫폼 측정값 (7일)"),
+    "connect.measured": ("Measured on the platform ({days} days)", "플랫폼 측정값 ({days}일)"),
     "connect.defect_rate": ("defect rate", "불량률"),
     "connect.certifications": ("Certifications (comma-separated)", "인증 (쉼표로 구분)"),
     "connect.capacity": ("Capacity", "생산 여력"),
