@@ -130,6 +130,12 @@ def test_the_oee_table_goes_to_excel_with_names_and_percentages(world, parts):
     assert row["생산 수량"] == shown["produced_qty"]
     availability = sheet.cell(row=2, column=header.index("시간 가동률") + 1)
     assert availability.number_format == "0.0%"
+    # per shift: the shift's name in the file's language only, once
+    shifts = world.get("a-view", f"{BASE}/oee/export", params={**window, "by": "shift"})
+    shift_header = [c.value for c in load_workbook(io.BytesIO(shifts.content))["data"][1]]
+    assert (
+        "교대" in shift_header and "교대 (영어)" not in shift_header and "교대 (한국어)" not in shift_header
+    )
 
 
 def test_export_refusals_say_what_to_change(world, parts):

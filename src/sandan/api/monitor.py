@@ -64,7 +64,7 @@ from sandan.monitor.labels import LABELS
 from sandan.monitor.oee import DIMENSIONS
 from sandan.monitor.peers import COMPLEX
 from sandan.monitor.quality import QUALITY_DIMENSIONS
-from sandan.monitor.report import production_report_file
+from sandan.monitor.report import one_language, production_report_file, with_names
 
 DEFAULT_ALERT_INTERVAL_S = 60.0
 
@@ -168,16 +168,9 @@ def oee_export(
     """The OEE table of `GET …/oee` as a file to open in Excel: the same rows, headed in `lang`, with the machines'
     and lines' names beside their ids and the ratios formatted as percentages."""
     by = by or ["machine"]
-    frame = _report(t, w, line_id, machine_ids).table(by)
-    names = {
-        "machine_id": ("machine_name", {m.id: m.name for m in t.store.list_machines(t.company_id)}),
-        "line_id": ("line_name", {ln.id: ln.name for ln in t.store.list_lines(t.company_id)}),
-    }
-    for column, (name_column, known) in names.items():
-        if column in frame:
-            frame.insert(frame.columns.get_loc(column) + 1, name_column, frame[column].map(known))
+    frame = with_names(t.store, t.company_id, _report(t, w, line_id, machine_ids).table(by))
     found = table_file(
-        frame,
+        one_language(frame, lang),
         format,
         name=f"oee-{'-'.join(by)}",
         labels=LABELS,

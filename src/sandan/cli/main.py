@@ -531,7 +531,9 @@ def report(
     company: Annotated[str, typer.Option(help="Company id. 회사 아이디.")],
     day: Annotated[
         str | None,
-        typer.Option(help="Production day YYYY-MM-DD on the plant's clock (default: yesterday). 날짜."),
+        typer.Option(
+            help="Day YYYY-MM-DD, 00:00-24:00 on the plant's clock (default: yesterday). 날짜(공장 시각 0시~24시)."
+        ),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(help="Workbook to write (default: its own name here). 저장할 파일.")

@@ -336,9 +336,8 @@ def _oee_drop(store: Store, company_id: str, rule: AlertRule, now: datetime) -> 
         return []
     table = oee(store, company_id, now - rule.window, now, by=rule.group, machine_ids=ids)
     key = "machine_id" if rule.group == "machine" else "line_id"
-    hours = round(
-        rule.window.total_seconds() / 3600, 1
-    )  # the figure is of this window, not of the dashboard's
+    # the figure is of the rule's window, not of the dashboard's: the message names it
+    hours = round(rule.window.total_seconds() / 3600, 1)
     out = []
     for subject, value in zip(table[key], table["oee"], strict=True):
         if not np.isfinite(value):

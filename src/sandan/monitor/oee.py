@@ -526,8 +526,9 @@ class OeeReport:
         `six_big_losses` and `downtime_pareto`, computed once from the report's elements."""
         by_machine = self.rows("machine")
         names = {m.id: m.name for m in self.machines}
+        overall = self.rows(())[0]
         return {
-            "overall": self.rows(())[0],
+            "overall": overall,
             "by_line": self.rows("line"),
             "by_machine": by_machine,
             "by_shift": self.rows("shift"),
@@ -536,7 +537,7 @@ class OeeReport:
             "downtime_pareto": _records(self._pareto_columns(("down",))),
             "unexplained": self.unexplained_summary(),
             "machines": [{"id": m.id, "name": m.name, "line_id": m.line_id} for m in self.machines],
-            "notes": self.notes + _capped_notes(by_machine, names) + _unrecorded_notes(self.rows(())[0]),
+            "notes": self.notes + _capped_notes(by_machine, names) + _unrecorded_notes(overall),
         }
 
     # ---- frames for callers that want every row ----------------------------------------------------------
@@ -1045,8 +1046,7 @@ def cross_tenant_complex_oee(
     calendar from `data_dir`, as its dashboard shows it) and the complex's, from the companies' summed time and
     quantity elements (ratios of sums, never averages of ratios). A company with no machine-state record in its
     planned time is listed with `recorded` False (and `parts_only` True when it has part records) and left out of
-    the complex's sums. Cross-tenant by design: the operator's
-    page."""
+    the complex's sums. Cross-tenant by design: the operator's page."""
     companies, frames = [], []
     for c in store.cross_tenant_companies():
         report = oee_report(store, c.id, start, end, calendar=company_calendar(data_dir, c.id))

@@ -54,18 +54,30 @@ class ProductionReport:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def for_language(self, lang: str) -> dict[str, pd.DataFrame]:
-        """The tables with only `lang`'s names: of each pair `x_ko`/`x_en` the one in `lang`, called `x`."""
-        mine, other = ("_ko", "_en") if lang == "ko" else ("_en", "_ko")
-        out = {}
-        for key, frame in self.tables.items():
-            pairs = [
-                c[: -len(mine)]
-                for c in frame.columns
-                if c.endswith(mine) and c[: -len(mine)] + other in frame
-            ]
-            frame = frame.drop(columns=[p + other for p in pairs])
-            out[key] = frame.rename(columns={p + mine: p for p in pairs})
-        return out
+        """The tables with only `lang`'s names (`one_language`)."""
+        return {key: one_language(frame, lang) for key, frame in self.tables.items()}
+
+
+def one_language(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """`frame` with only `lang`'s names: of each column pair `x_ko`/`x_en` the one in `lang`, called `x`."""
+    mine, other = ("_ko", "_en") if lang == "ko" else ("_en", "_ko")
+    pairs = [c[: -len(mine)] for c in frame.columns if c.endswith(mine) and c[: -len(mine)] + other in frame]
+    return frame.drop(columns=[p + other for p in pairs]).rename(columns={p + mine: p for p in pairs})
+
+
+def with_names(store: Store, company_id: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each machine's and line's name beside its id (`machine_name`, `line_name`), as people read a
+    table they take away."""
+    frame = frame.copy()
+    machines = {m.id: m.name for m in store.list_machines(company_id)}
+    lines = {ln.id: ln.name for ln in store.list_lines(company_id)}
+    for column, name_column, known in (
+        ("machine_id", "machine_name", machines),
+        ("line_id", "line_name", lines),
+    ):
+        if column in frame:
+            frame.insert(frame.columns.get_loc(column) + 1, name_column, frame[column].map(known))
+    return frame
 
 
 def _ordered(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -86,25 +98,8 @@ def production_report(
     reason (`downtime_pareto`) and scrap by defect type (`defect_pareto`) over [start, end), with the company's
     calendar and code table — the numbers its dashboard and quality page show for the same window."""
     report = oee_report(store, company_id, start, end, calendar=calendar, codes=codes)
-    machines = {m.id: m for m in store.list_machines(company_id)}
-    lines = {ln.id: ln.name for ln in store.list_lines(company_id)}
-
-    def named(frame: pd.DataFrame) -> pd.DataFrame:
-        frame = frame.copy()
-        if "machine_id" in frame:
-            at = frame.columns.get_loc("machine_id") + 1
-            frame.insert(at, "machine_name", frame["machine_id"].map(lambda m: machines[m].name))
-        if "line_id" in frame:
-            at = frame.columns.get_loc("line_id") + 1
-            frame.insert(at, "line_name", frame["line_id"].map(lines))
-        return frame
-
-    by_machine = named(report.table("machine"))
-    if "line_id" not in by_machine:
-        at = by_machine.columns.get_loc("machine_name") + 1
-        by_machine.insert(at, "line_id", by_machine["machine_id"].map(lambda m: machines[m].line_id))
-        by_machine.insert(at + 1, "line_name", by_machine["line_id"].map(lines))
-    shifts = named(report.table(("machine", "shift")))
+    by_machine = with_names(store, company_id, report.table("machine"))  # its rows carry their line
+    shifts = with_names(store, company_id, report.table(("machine", "shift")))
     shift_keys = [
         "machine_id",
         "machine_name",
