@@ -158,6 +158,7 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.locator("#chart-kind").select_option("laney_p")
     page.locator("#chart-form button[type=submit]").click()
     expect(page.locator("#spc-note")).to_contain_text("σz =")
+    expect(page.locator("#spc-dispersion")).to_be_hidden()  # an attributes chart is one chart
     laney = page.locator("#violations tbody tr td.violation")
     # the trial's hours are real changes of settings: still out of control
     expect(laney.first).to_be_visible()
@@ -171,8 +172,10 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.locator("#chart-form button[type=submit]").click()
     expect(page.locator("#spc canvas")).to_have_count(1)
     expect(page.locator("#spc-note")).to_be_hidden()
-    # the legend names the individuals series now, not the p chart's
-    expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("i--")
+    # the legend names the individuals series now, not the p chart's; the moving-range chart stands below it
+    expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("I (개별값)--")
+    expect(page.locator("#spc-dispersion canvas")).to_have_count(1)
+    expect(page.locator("#spc-dispersion .u-legend .u-series").nth(1)).to_have_text("MR (이동범위)--")
     expect(page.locator("#spc .u-legend .u-series").first.locator(".u-label")).to_have_text("시각")
     # the latest 50 rule-breaking points are listed, the rest counted (a day of individuals broke thousands)
     found = int(page.locator("#spc").get_attribute("data-violations"))
@@ -189,12 +192,16 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.locator("#chart-characteristic").fill("nonexistent_col")
     page.locator("#chart-form button[type=submit]").click()
     expect(page.locator("#spc canvas")).to_have_count(0)
+    expect(page.locator("#spc-dispersion")).to_be_hidden()
     expect(page.locator("#spc")).to_contain_text("'nonexistent_col'을(를) 측정한 부품이 없습니다")
     expect(page.locator("#spc")).to_contain_text("part_weight_g")  # what the parts are measured on
     expect(page.locator("#violations tbody td.violation")).to_have_count(0)
     page.locator("#chart-characteristic").fill("part_weight_g")
+    page.locator("#chart-kind").select_option("xbar_r")
     page.locator("#chart-form button[type=submit]").click()
     expect(page.locator("#spc canvas")).to_have_count(1)
+    expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("X̄ (부분군 평균)--")
+    expect(page.locator("#spc-dispersion .u-legend .u-series").nth(1)).to_have_text("R (부분군 범위)--")
     ticks = page.evaluate(
         """() => sandanChartTime("Asia/Seoul").axis({ scales: { x: { min: 0, max: 7200 } } },
                                                 [Date.UTC(2026, 11, 3, 14, 30) / 1000, Date.UTC(2026, 11, 3, 15, 30) / 1000])"""

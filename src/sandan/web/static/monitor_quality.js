@@ -7,7 +7,7 @@
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
   var base = "/api/v1/companies/" + encodeURIComponent(cfg.companyId);
-  var plot = null;
+  var plots = [];  // the location chart, then the dispersion chart (MR, R or S) of a variables chart
 
   function text(key, f) {
     var s = cfg.text[key] || key;
@@ -56,16 +56,15 @@
     if (["p", "laney_p", "np", "c", "u"].indexOf(kind) >= 0) url = base + "/spc/attribute?" + q() + "&chart=" + kind + "&subgroup=h";
     else url = base + "/spc/measurement?" + q() + "&chart=" + kind + "&characteristic=" + encodeURIComponent(document.getElementById("chart-characteristic").value.trim());
     return get(url).then(function (c) {
-      var s = c.series[0];
       var xs = c.labels.map(function (l) { return Date.parse(l) / 1000; });
-      var marks = s.values.map(function () { return null; });
+      var marks = c.series.map(function (ser) { return ser.values.map(function () { return null; }); });
       // one row per point and series, its rules together, the latest point first
       var rows = [], byPoint = {};
-      c.series.forEach(function (ser) {
+      c.series.forEach(function (ser, k) {
         ser.violations.forEach(function (v) {
-          if (ser === s) marks[v.index] = s.values[v.index];
+          marks[k][v.index] = ser.values[v.index];
           var key = ser.name + "@" + v.index;
-          if (!byPoint[key]) { byPoint[key] = { index: v.index, at: c.labels[v.index], series: ser.name, rules: [] }; rows.push(byPoint[key]); }
+          if (!byPoint[key]) { byPoint[key] = { index: v.index, at: c.labels[v.index], series: seriesName(ser.name), rules: [] }; rows.push(byPoint[key]); }
           byPoint[key].rules.push(v.rule + " · " + (cfg.lang === "en" ? v.en : v.ko));
         });
       });
@@ -75,16 +74,13 @@
       var key = c.kind === "laney_p" ? "mon.sigma_z" : (c.kind === "p" && c.sigma_z > 1.5 ? "mon.sigma_z_p" : null);
       note.hidden = key === null;
       note.textContent = key === null ? "" : text(key, { value: c.sigma_z.toFixed(2) });
-      var box = document.getElementById("spc");
-      if (plot) plot.destroy();
-      plot = new uPlot({
-        width: Math.max(300, box.clientWidth), height: 260, scales: { x: { time: true } },
-        tzDate: times.tzDate,
-        axes: [{ values: times.axis, space: 90 }, {}],
-        series: [{ label: text("mon.time"), value: times.legend }, { label: s.name, stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
-                 { label: "CL", stroke: "#1a7f37" }, { label: "LCL", stroke: "#c62828", dash: [6, 4] },
-                 { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }]
-      }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);
+      clearPlots();
+      var box = document.getElementById("spc"), second = document.getElementById("spc-dispersion");
+      box.textContent = "";
+      plots.push(draw(box, c.series[0], xs, marks[0], 260));
+      // a variables chart is read in pairs: the spread chart below the one of means or values, on the same times
+      second.hidden = c.series.length < 2;
+      if (c.series.length > 1) plots.push(draw(second, c.series[1], xs, marks[1], 160));
       box.dataset.violations = String(rows.length);
       // the latest points only: a day of individual values can break the rules thousands of times
       fill("violations", rows.slice(0, MAX_VIOLATIONS), function (r) { return [td(fmtTime(r.at), "mono"), td(r.series), td(r.rules.join("; "), "violation")]; }, text("mon.in_control"));
@@ -96,10 +92,24 @@
     });
   }
 
+  function seriesName(name) { return cfg.text["mon.series_" + name] || name; }
+  function clearPlots() { plots.forEach(function (p) { p.destroy(); }); plots = []; }
+  function draw(box, s, xs, marks, height) {
+    return new uPlot({
+      width: Math.max(300, box.clientWidth), height: height, scales: { x: { time: true } },
+      tzDate: times.tzDate,
+      axes: [{ values: times.axis, space: 90 }, {}],
+      series: [{ label: text("mon.time"), value: times.legend }, { label: seriesName(s.name), stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
+               { label: "CL", stroke: "#1a7f37" }, { label: "LCL", stroke: "#c62828", dash: [6, 4] },
+               { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }]
+    }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);
+  }
+
   function refresh() {
     Promise.all([tables(), chart().catch(function (e) {
       // the chart asked for cannot be drawn: say why, and leave nothing of the previous chart standing
-      if (plot) { plot.destroy(); plot = null; }
+      clearPlots();
+      document.getElementById("spc-dispersion").hidden = true;
       var box = document.getElementById("spc");
       box.textContent = e.message;
       box.dataset.violations = "";
