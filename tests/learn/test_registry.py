@@ -24,6 +24,11 @@ def test_training_registers_a_candidate_with_its_evaluation_and_fingerprint(plan
     assert mv.trained_by == "daesung-plastics-admin" and mv.trained_at is not None
     assert {"melt_temp_c", "holding_pressure_bar"} & set(mv.features)
     assert not {"machine_id", "part_id", "lot_id", "time", "defect_type"} & set(mv.features)
+    # measured at inspection with the result (a part with warpage_mm > 0.4 is scrap by definition): not inputs
+    measured = {"part_weight_g", "sink_depth_um", "warpage_mm"}
+    assert not measured & set(mv.features)
+    assert {r["column"] for r in mv.metrics["refused"] if r["kind"] == "inspection"} == measured
+    assert "warpage_mm" in mv.metrics["report"]["en"] and "검사" in mv.metrics["report"]["ko"]
     assert mv.metrics["metrics"]["roc_auc"] > 0.7  # the poor-settings machine's defects are learnable
     assert mv.metrics["report"]["ko"] and mv.metrics["report"]["en"] != mv.metrics["report"]["ko"]
     meta = json.loads((Path(mv.artifact) / "metadata.json").read_text())

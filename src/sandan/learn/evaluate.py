@@ -229,6 +229,15 @@ class Evaluation:
             if r.kind in ("identifier", "outcome", "outcome_sibling"):
                 en.append(f"Left out: {r.en}.")
                 ko.append(f"제외: {r.ko}.")
+        inspected = ", ".join(r.column for r in self.refused if r.kind == "inspection")
+        if inspected:
+            en.append(
+                f"Left out: {inspected}, measured on the finished part at inspection together with the result; "
+                "the model predicts from the settings, before a part is inspected."
+            )
+            ko.append(
+                f"제외: {inspected} — 완성된 부품을 검사할 때 결과와 함께 재는 값입니다. 모델은 검사 전에 설정값으로 예측합니다."
+            )
         en.append(f"Search budget {self.budget_s:.0f} s; the whole evaluation took {self.seconds:.0f} s.")
         ko.append(f"탐색 예산 {self.budget_s:.0f}초; 전체 평가에 {self.seconds:.0f}초가 걸렸습니다.")
         return "\n".join(en if lang == "en" else ko)

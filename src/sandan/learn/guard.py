@@ -28,7 +28,7 @@ class Refusal:
     """A column refused as a feature: which, what kind of leak, and the reason in English and Korean."""
 
     column: str
-    kind: str  # identifier | outcome | outcome_sibling | group | time | constant | target
+    kind: str  # identifier | outcome | outcome_sibling | group | time | constant | target | inspection
     en: str
     ko: str
 

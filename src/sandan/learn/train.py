@@ -16,6 +16,7 @@ import pandas as pd
 
 from sandan.domain import InvalidInput
 from sandan.learn.evaluate import Evaluation, cross_validate
+from sandan.learn.guard import Refusal
 from sandan.learn.persist import save_model
 from sandan.learn.progress import ProgressCallback, report, scaled
 from sandan.learn.registry import check_name, model_folder, plain
@@ -51,10 +52,32 @@ class TrainingResult:
 
 
 def feature_columns(frame: pd.DataFrame, target: str) -> list[str]:
-    """The columns a model may learn from: process parameters and measured characteristics, not ids or outcomes."""
-    named = list(frame.attrs.get("params", [])) + list(frame.attrs.get("measures", []))
-    candidates = named or [c for c in frame.columns if c not in IDENTITY + OUTCOMES]
+    """The columns a model may learn from: process parameters, not ids or outcomes.
+
+    Of part records (`frame.attrs` names their parameters and measurements) the measured characteristics are left
+    out: they are read at inspection together with the result, so a defect model that reads them learns the
+    inspection's own limits, scores nearly perfectly, and cannot warn before a part is made or say which setting
+    to change. A plain table without those names offers every column but ids and outcomes."""
+    if "params" in frame.attrs or "measures" in frame.attrs:
+        candidates = list(frame.attrs.get("params", []))
+    else:
+        candidates = [c for c in frame.columns if c not in IDENTITY + OUTCOMES]
     return [c for c in candidates if c != target and c in frame.columns]
+
+
+def inspection_refusals(frame: pd.DataFrame, target: str, used: list[str]) -> list[Refusal]:
+    """Why each measured characteristic of the part records is not an input (see `feature_columns`)."""
+    return [
+        Refusal(
+            m,
+            "inspection",
+            f"column '{m}' is measured on the finished part, at inspection together with the result, so it is not "
+            f"known before the part is made",
+            f"'{m}' 열은 완성된 부품을 검사할 때 결과와 함께 재는 값이라 부품을 만들기 전에는 알 수 없습니다",
+        )
+        for m in frame.attrs.get("measures", [])
+        if m != target and m not in used and m in frame.columns
+    ]
 
 
 def split_plan(
@@ -212,9 +235,22 @@ def train_model(
     frame = learning_frame(store, company_id, target, start, end, machine_ids, product)
     cols = features or feature_columns(frame, target)
     if not cols:
+        measured = ", ".join(m for m in frame.attrs.get("measures", []) if m != target)
         raise InvalidInput(
-            "the part records carry no process parameters or measurements to learn from",
-            "생산 실적에 학습할 공정 조건이나 측정값이 없습니다",
+            "the part records carry no process parameters to learn from"
+            + (
+                f"; their measurements ({measured}) are read at inspection with the result, not before"
+                if measured
+                else ""
+            )
+            + ": record the machine's settings with each part (param: columns in an import)",
+            "생산 실적에 학습할 공정 조건이 없습니다"
+            + (
+                f". 측정값({measured})은 검사 때 결과와 함께 읽는 값이라 입력이 될 수 없습니다"
+                if measured
+                else ""
+            )
+            + ". 부품마다 설비 설정값을 기록하세요(가져오기 파일에서는 param: 열)",
             code="no_features",
         )
     _enough_of_each_class(frame, target, folds)
@@ -235,6 +271,7 @@ def train_model(
     model = task.set_params(progress=scaled(progress, 0.6, 0.95))
     model.fit(table, target, groups=groups, order=order)
     model.set_params(progress=None)
+    evaluation.refused = [*evaluation.refused, *inspection_refusals(frame, target, cols)]
     record = evaluation_record(evaluation)
     record["grouped_by"] = grouped_by
     version = store.next_model_version(company_id, name)
