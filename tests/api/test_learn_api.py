@@ -104,6 +104,12 @@ def test_catalogue_publish_evaluate_adopt_across_one_family_only(api):
     assert r.status_code == 200, r.text
     entry = r.json()
     assert entry["mine"] and entry["publisher_score"]["metrics"]["roc_auc"] > 0.5
+    # once: publishing the same version again would list it twice; the models page names the entry instead
+    again = api.post("daesung", f"/{PUB}/catalogue/publish", json={"name": "defects", "version": 1})
+    assert_error(again, 409, "already_published")
+    api.client.cookies.set("sandan_session", api._auth("daesung")["Authorization"].removeprefix("Bearer "))
+    listing = api.client.get(f"/companies/{PUB}/models").text
+    assert f'data-published="{entry["id"]}"' in listing and 'data-action="publish"' not in listing
     seen = api.get("dongyang", f"/{ADO}/catalogue").json()
     assert [e["id"] for e in seen] == [entry["id"]] and seen[0]["publisher"]["id"] is None
     assert api.get("hanil", f"/{OTHER}/catalogue").json() == []

@@ -30,13 +30,25 @@ def test_publishing_copies_the_model_and_its_fingerprint_but_no_data(plant, publ
     assert published.family == "injection" and published.mine
 
 
-def test_the_publisher_is_anonymous_unless_it_consents(plant, trained, published, tmp_path):
+def test_the_publisher_is_anonymous_unless_it_consents(plant, trained, published):
     seen = catalogue.cross_tenant_catalogue(plant, ADOPTER)
     assert [e["id"] for e in seen] == [published.id]
     assert seen[0]["publisher"] == {"id": None, "en": "a member company", "ko": "한 회원사"}
+
+
+def test_a_publisher_that_consents_is_named(plant, trained, tmp_path):
     named = catalogue.publish_model(plant, PUBLISHER, "defects", 1, name_publisher=True, data_dir=tmp_path)
     seen = {e["id"]: e for e in catalogue.cross_tenant_catalogue(plant, ADOPTER)}
     assert seen[named.id]["publisher"]["id"] == PUBLISHER
+
+
+def test_a_version_is_published_once(plant, published, tmp_path):
+    assert catalogue.published_versions(plant, PUBLISHER) == {("defects", 1): published.id}
+    assert catalogue.published_versions(plant, ADOPTER) == {}
+    with pytest.raises(Conflict) as refused:
+        catalogue.publish_model(plant, PUBLISHER, "defects", 1, name_publisher=True, data_dir=tmp_path)
+    assert refused.value.code == "already_published" and f"항목 {published.id}" in refused.value.ko
+    assert [e["id"] for e in catalogue.cross_tenant_catalogue(plant, ADOPTER)] == [published.id]
 
 
 def test_another_process_family_does_not_see_the_model(plant, published):

@@ -37,6 +37,26 @@ def family_of(store: Store, company_id: str) -> str:
     return getattr(company.family, "value", company.family)
 
 
+def _same_artifact(a: str | Path, b: str | Path) -> bool:
+    """Whether two artifact folders hold the same trained model: its self-description names the training data's
+    fingerprint and the moment it was trained, and publishing copies it unchanged."""
+    pa, pb = Path(a) / "metadata.json", Path(b) / "metadata.json"
+    return pa.exists() and pb.exists() and pa.read_bytes() == pb.read_bytes()
+
+
+def published_versions(store: Store, company_id: str) -> dict[tuple[str, int], int]:
+    """The company's registered versions that are in its family's catalogue: (name, version) → entry id."""
+    mine = [e for e in store.cross_tenant_catalogue(family_of(store, company_id), company_id) if e.mine]
+    if not mine:
+        return {}
+    out: dict[tuple[str, int], int] = {}
+    for mv in store.list_model_versions(company_id, None):
+        for e in mine:
+            if e.name == mv.name and _same_artifact(e.artifact, mv.artifact):
+                out[(mv.name, mv.version)] = e.id
+    return out
+
+
 def publish_model(
     store: Store,
     company_id: str,
@@ -57,6 +77,16 @@ def publish_model(
             f"{name} version {version} was adopted from the catalogue; only models trained here can be published",
             f"{name} 버전 {version}은(는) 카탈로그에서 가져온 모델입니다. 여기서 학습한 모델만 공개할 수 있습니다",
             code="not_own_model",
+        )
+    entry_id = published_versions(store, company_id).get((mv.name, mv.version))
+    if entry_id is not None:
+        raise Conflict(
+            f"{name} version {version} is already in the catalogue as entry {entry_id}; train a new version to "
+            f"publish again",
+            f"{name} 버전 {version}은(는) 이미 카탈로그 항목 {entry_id}(으)로 공개되어 있습니다. 다시 공개하려면 새 버전을 "
+            f"학습하세요",
+            code="already_published",
+            entry_id=entry_id,
         )
     family = family_of(store, company_id)
     # A random folder name: the path must not reveal the publisher.

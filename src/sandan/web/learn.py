@@ -48,6 +48,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "retire": ("Retire", "폐기"),
     "publish": ("Publish to catalogue", "카탈로그에 공개"),
     "publish.named": ("show our company name", "회사 이름 공개"),
+    "published": ("in the catalogue (entry {id})", "카탈로그에 공개됨 (항목 {id})"),
     "open": ("Open", "보기"),
     "none": ("No models yet.", "아직 모델이 없습니다."),
     "report": ("How good is it?", "얼마나 잘 맞나요?"),
@@ -105,6 +106,7 @@ def models_page(page: UserPage, company_id: str) -> Response:
         score=_score,
         script=script,
         can_write=page.principal.user.role.can_write,
+        published=catalogue.published_versions(page.store, company.id),
     )
 
 
@@ -153,4 +155,5 @@ def catalogue_page(page: UserPage, company_id: str) -> Response:
         score=_score,
         script=script,
         can_write=page.principal.user.role.can_write,
+        published=catalogue.published_versions(page.store, company.id),
     )

@@ -59,7 +59,7 @@
         } else if (action === "publish") {
           const named = row.querySelector("input[data-named]");
           await call("POST", "/catalogue/publish", { name: row.dataset.name, version: Number(row.dataset.version), name_publisher: !!(named && named.checked) });
-          say(status, tx.done);
+          location.reload();  // the row now names its catalogue entry instead of offering to publish
         } else if (action === "evaluate") {
           const job = await call("POST", "/catalogue/evaluate", { entry_id: Number(row.dataset.entry) });
           await follow(job, document.getElementById("learn-progress"), status);
