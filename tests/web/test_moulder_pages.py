@@ -224,6 +224,12 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     # its part records' columns by the process's names for them, with units
     expect(page.locator("#parts thead")).to_contain_text("용융 수지 온도 (°C)")
     expect(page.locator("#parts thead")).not_to_contain_text("melt_temp_c")
+    # scrap by the code table's name for its defect, as on the Pareto, the recorded code in the tooltip
+    typed = page.locator("#parts tbody td[title]")
+    expect(typed.first).to_be_visible()
+    codes = set(typed.evaluate_all("cs => cs.map(c => c.title)"))
+    names = set(typed.evaluate_all("cs => cs.map(c => c.textContent)"))
+    assert codes and not codes & names and all(re.search("[가-힣]", n) for n in names), (codes, names)
     expect(page.locator("#signals")).to_contain_text(
         "노즐 수지 온도 / melt temperature at nozzle melt_temp_c"
     )

@@ -48,6 +48,10 @@ class CodeTable(BaseModel):
         found = getattr(self, kind).get(code) if code else None
         return None if found is None else (found.ko if lang == "ko" else found.en)
 
+    def label(self, kind: str, value: str, lang: str) -> str:
+        """What a person reads for a recorded value: its code's name in `lang`, or the value as recorded."""
+        return self.name(kind, self.canonical(kind, value), lang) or value
+
     def canonical(self, kind: str, value: str | None) -> str | None:
         """The code a recorded value stands for: the value itself when it is a code or not in the table, the code
         when the value is one of the code's names (a file that wrote "균열" or "Crack" for `crack`), case and

@@ -159,7 +159,7 @@ def defect_pareto(
     )
     for lang in ("ko", "en"):
         g[f"label_{lang}"] = [
-            LABELS["unclassified"][lang] if pd.isna(d) else table.name("defects", d, lang) or d
+            LABELS["unclassified"][lang] if pd.isna(d) else table.label("defects", d, lang)
             for d in g["defect_type"]
         ]
     g["share"] = g["scrap_qty"] / g["scrap_qty"].sum()

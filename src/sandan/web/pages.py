@@ -26,6 +26,7 @@ from sandan.domain import (
     SandanError,
     Site,
 )
+from sandan.monitor.codes import company_codes
 from sandan.twin.process import MODELS
 from sandan.web import i18n
 from sandan.web.shell import (
@@ -468,9 +469,12 @@ def _machine_view(
     rows = table.to_pylist()
     has_older = len(rows) > PARTS_PER_PAGE
     rows = rows[:PARTS_PER_PAGE]
+    codes = company_codes(page.settings.data_dir, company.id)
     for r in rows:
         r["params"] = _numbers(r["params"])
         r["measures"] = _numbers(r["measures"])
+        # the defect by the name the Pareto gives it ("휨 (변형)"), the recorded code in its tooltip
+        r["defect_name"] = codes.label("defects", r["defect_type"], page.lang) if r["defect_type"] else ""
     model = MODELS.get(machine.family)
     column_labels = model.column_labels() if model is not None else {}  # the family's names for its columns
     param_cols = list(dict.fromkeys(k for r in rows for k in r["params"]))[:MAX_PART_COLUMNS]
