@@ -274,6 +274,14 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     )
 
     form.locator("input[name=threshold]").fill("120")
+    # a refused field is named by its label on the form and marked, not by its place in the request
+    form.locator("input[name=email_to]").fill("kim-at-plant")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#rule-result [role=alert]")).to_have_text(
+        "이메일 받는 사람: 'kim-at-plant'은(는) 이메일 주소가 아닙니다"
+    )
+    expect(form.locator("input[name=email_to]")).to_have_attribute("aria-invalid", "true")
+    form.locator("input[name=email_to]").fill("")
     form.locator("button[type=submit]").click()
     row = page.locator("#rules tr", has_text="스핀들 과열")
     expect(row).to_be_visible()

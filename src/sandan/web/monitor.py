@@ -188,7 +188,10 @@ def alert_inbox(
         "lang": page.lang,
         "text": i18n.js_catalogue(page.lang, ("mon.ack", "mon.rule_")),
     }
-    signals = sorted({(s.name, s.unit or "") for s in page.store.list_signals(company.id)})
+    # a signal name once per company (machines of one kind share it), with its description where one has it
+    signals: dict[str, dict[str, str]] = {}
+    for s in sorted(page.store.list_signals(company.id), key=lambda s: (s.name, not s.description)):
+        signals.setdefault(s.name, {"name": s.name, "unit": s.unit or "", "description": s.description or ""})
     machines = page.store.list_machines(company.id)
     rules = alerts.list_rules(company.id)
     # what people read: rule names, machine names (an OEE rule's subject is a machine), the scrap share in words
@@ -207,7 +210,7 @@ def alert_inbox(
         status=status,
         machines=machines,
         names=names,
-        signals=[{"name": n, "unit": u} for n, u in signals],
+        signals=list(signals.values()),
         rules=[{**r, "condition": AlertRule.model_validate(r).condition} for r in rules],
         script=script,
         can_write=page.principal.user.role.can_write,

@@ -37,6 +37,22 @@
     ruleBox.appendChild(p);
     if (button) button.disabled = false;
   }
+  // The API names a refused field by its place in the request ("body.email_to.0"); the form names it by its label,
+  // and marks the input.
+  var FORM_FIELD = { machine_ids: "machine", window_s: "silent_min" };
+  function fieldError(error) {
+    var message = say(error && error.message), field = String((error && error.where && error.where.field) || "");
+    var path = field.split(".");
+    if (!form || path[0] !== "body" || path.length < 2) return message;
+    var name = FORM_FIELD[path[1]] || path[1];
+    if (name === "threshold" && form.elements.kind.value === "oee_drop") name = "oee_target";
+    var input = form.elements[name], label = input && input.closest("label");
+    if (!label) return message;
+    input.setAttribute("aria-invalid", "true");
+    input.focus();
+    var prefix = field + ": ";
+    return label.firstChild.textContent.trim() + ": " + (message.indexOf(prefix) === 0 ? message.slice(prefix.length) : message);
+  }
   function send(method, url, body) {
     return fetch(url, {
       method: method, credentials: "same-origin",
@@ -45,7 +61,7 @@
     }).then(function (r) {
       if (r.status === 204) return {};
       return r.json().catch(function () { return {}; }).then(function (b) {
-        if (!r.ok) throw new Error(say(b.error && b.error.message) || String(r.status));
+        if (!r.ok) throw new Error(fieldError(b.error) || String(r.status));
         return b;
       });
     });
@@ -65,6 +81,7 @@
     showFields();
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
+      form.querySelectorAll("[aria-invalid]").forEach(function (el) { el.removeAttribute("aria-invalid"); });
       var f = form.elements, kind = f.kind.value;
       var num = function (el) { return el.value.trim() === "" ? null : Number(el.value); };
       var rule = {
