@@ -222,6 +222,7 @@ def test_dictionary_encoded_columns_give_the_same_receipt_as_plain_ones(plant):
         plant, "acme2", _coded(table, ["time", "machine_id", "signal"]), Origin(source="t", batch_id="b")
     )
     assert plain.rejected > 4 and plain.duplicates == 1
+    assert plain.machines == ["CNC-01"]  # the unknown CNC-09's row was refused: its machine is not named
     assert coded.to_dict() == plain.to_dict()
     assert plant.query_readings("acme2", START, END) == plant.query_readings("acme", START, END)
     assert [q["reason_code"] for q in plant.list_quarantine("acme2")] == [

@@ -76,6 +76,7 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
     expect(page.locator("#to-quarantine")).to_be_visible()
     shot("import_receipt")
 
+    expect(page.locator("#import-machines a.chip")).to_have_text(["CNC 1호기"])  # the file's machines
     page.click("a.chip:has-text('CNC 1호기')")
     parts = page.locator("#parts")
     for part_id in ("P-1001", "P-1003", "P-1005"):

@@ -46,6 +46,7 @@ class Receipt:
     reasons: dict[str, int] = field(default_factory=dict)
     issues: list[dict[str, Any]] = field(default_factory=list)
     signals_registered: list[str] = field(default_factory=list)
+    machines: list[str] = field(default_factory=list)  # the machines the accepted rows belong to
 
     def merge(self, other: Receipt) -> Receipt:
         self.received += other.received
@@ -58,6 +59,7 @@ class Receipt:
         self.signals_registered.extend(
             s for s in other.signals_registered if s not in self.signals_registered
         )
+        self.machines.extend(m for m in other.machines if m not in self.machines)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -72,6 +74,7 @@ class Receipt:
             "reasons": dict(self.reasons),
             "issues": list(self.issues),
             "signals_registered": list(self.signals_registered),
+            "machines": list(self.machines),
         }
 
 
@@ -533,6 +536,8 @@ def _finish(
                 receipt.reasons[code] = receipt.reasons.get(code, 0) + int(counts[number])
     inserted = append(company_id, good) if good.num_rows else 0
     receipt.accepted = inserted
+    if good.num_rows and "machine_id" in good.column_names:
+        receipt.machines = sorted(pc.unique(good["machine_id"]).drop_null().to_pylist())
     receipt.duplicates += good.num_rows - inserted
     return receipt
 

@@ -220,8 +220,9 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
     job = copy.copy(jobs_of(page.request).get(company.id, job_id))
     _crumbs(page, company.id, (job.label or job.id, None))
     receipt = job.result.to_dict() if job.state is JobState.done and job.result is not None else None
-    # The receipt names no machines, so the receipt links to the company's machines to see the rows.
-    machines = page.store.list_machines(company.id) if receipt is not None else []
+    # the machines whose rows the file held, to see them there
+    seen = set(receipt["machines"]) if receipt is not None else set()
+    machines = [m for m in page.store.list_machines(company.id) if m.id in seen]
     script = {
         "api": f"/api/v1/companies/{company.id}/jobs/{job.id}",
         "text": {

@@ -22,7 +22,7 @@
     for (;;) {
       const j = await call("GET", "/jobs/" + job.id);
       if (bar && j.progress.percent !== null) { bar.value = j.progress.percent; }
-      say(where, j.message || tx.working);
+      say(where, (j.messages && j.messages[cfg.lang]) || j.message || tx.working);
       if (j.state === "done") { say(where, tx.done); location.reload(); return; }
       if (j.state === "failed") { say(where, tx.failed + ": " + j.error.message[cfg.lang]); return; }
       await new Promise((ok) => setTimeout(ok, 1000));
