@@ -33,6 +33,8 @@ def test_fixed_record_replays_and_the_item_is_marked_replayed(world):
     assert body["replayed"] is True and body["reason"] is None
     assert body["receipt"]["accepted"] == 1
     assert body["item"]["status"] == "replayed" and body["item"]["resolved_by"] == "a-eng"
+    # the item keeps both: what came in, and what was stored
+    assert body["item"]["record"]["value"] == "12,5°" and body["item"]["stored"] == {**BAD, "value": 12.5}
     assert world.store.count_rows("acme", "readings") == 1
     assert world.get("a-view", f"{BASE}/quarantine").json()["total"] == 0
     audit = world.get("a-admin", f"{BASE}/audit").json()

@@ -84,7 +84,9 @@ def test_duckdb_migration_fills_the_scrap_table_from_stored_records(tmp_path):
     add_company(store, "acme")
     store.append_parts("acme", parts(records))
     # back to the schema before the scrap table (version 5), with the records in place
-    store._con.execute("DROP TABLE part_scrap; DROP TABLE rollup_pending")
+    store._con.execute(
+        "DROP TABLE part_scrap; DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored"
+    )
     store._con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     version = store.migrate()
     assert version >= 6
@@ -136,7 +138,10 @@ def test_duckdb_migration_keeps_the_minute_rollup_when_it_drops_its_unique_key(t
         "bucket TIMESTAMPTZ NOT NULL, n BIGINT NOT NULL, total DOUBLE NOT NULL, lo DOUBLE NOT NULL, hi DOUBLE NOT NULL, "
         "PRIMARY KEY (company_id, machine_id, signal, bucket)); INSERT INTO readings_1m SELECT * FROM r6; DROP TABLE r6"
     )
-    store._con.execute("DROP TABLE rollup_pending; DELETE FROM schema_migrations WHERE version = 7")
+    store._con.execute(
+        "DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored; "
+        "DELETE FROM schema_migrations WHERE version >= 7"
+    )
     assert store.migrate() >= 7
     assert store.aggregate_readings("acme", T0, at(900), 60).equals(before)
     store.append_readings("acme", readings(times_s[:30] + 900.5, values=times_s[:30]))  # shares minute 15

@@ -128,6 +128,9 @@ def test_rejected_row_shows_its_reason_and_fix_and_replay_accepts_it(page, login
     page.click("#replay")
     expect(page.locator("#q-result")).to_have_text("저장되었습니다. 레코드를 재처리됨으로 표시했습니다.")
     expect(page.locator("#q-status")).to_contain_text("재처리됨")
+    # the closed record shows what was stored, as corrected, above what was received
+    expect(page.locator("#q-stored")).to_contain_text('"result": "양품"')
+    expect(page.locator("#q-original")).to_contain_text('"result": "글쎄"')
 
     page.goto("/companies/acme/machines/cnc-01")
     expect(page.locator("#parts tbody tr", has_text="Q-2")).to_contain_text("양품")

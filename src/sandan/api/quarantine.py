@@ -36,6 +36,9 @@ class QuarantineOut(BaseModel):
     status: str = Field(description="open | replayed | discarded")
     resolved_by: str | None
     resolved_at: datetime | None
+    stored: Any = Field(
+        None, description="the record as it was stored when it was replayed (corrected or not)"
+    )
 
 
 class QuarantinePage(BaseModel):
@@ -51,6 +54,7 @@ def _out(item: dict[str, Any]) -> dict[str, Any]:
     return {
         **item,
         "record": record,
+        "stored": json.loads(item["stored"]) if item.get("stored") else None,
         "reason": {
             "code": item["reason_code"],
             "message": {"en": item["reason_en"], "ko": item["reason_ko"]},

@@ -74,14 +74,15 @@ def replay_quarantined(
     replayed = receipt.rejected == 0
     reason = None
     if replayed:
-        store.set_quarantine_status(company_id, item_id, "replayed", principal.user.id)
+        stored = json.dumps(record, ensure_ascii=False, default=str)
+        store.set_quarantine_status(company_id, item_id, "replayed", principal.user.id, stored)
         audit(
             store,
             principal,
             company_id,
             "quarantine.replay",
             str(item_id),
-            json.dumps(record, default=str)[:500],
+            stored[:500],
         )
     elif receipt.issues:
         reason = {"code": receipt.issues[0]["code"], "message": receipt.issues[0]["message"]}

@@ -339,7 +339,10 @@ class Store(abc.ABC):
     def get_quarantine(self, company_id: str, item_id: int) -> dict[str, Any] | None: ...
 
     @abc.abstractmethod
-    def set_quarantine_status(self, company_id: str, item_id: int, status: str, user_id: str) -> None: ...
+    def set_quarantine_status(
+        self, company_id: str, item_id: int, status: str, user_id: str, stored: str | None = None
+    ) -> None:
+        """Close an item; `stored` is the record as it went into the store when it was replayed (JSON)."""
 
     @abc.abstractmethod
     def count_quarantine(self, company_id: str, status: str | None = "open") -> int: ...

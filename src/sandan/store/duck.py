@@ -182,6 +182,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE TABLE rollup_pending (company_id VARCHAR NOT NULL, lo TIMESTAMPTZ NOT NULL, hi TIMESTAMPTZ NOT NULL);
         """,
     ),
+    (
+        8,
+        # The record as it was stored when a person replayed a quarantined one (corrected, or as it came).
+        """
+        ALTER TABLE quarantine ADD COLUMN stored VARCHAR;
+        """,
+    ),
 ]
 
 #: The part columns `part_scrap` holds: a scrap read wanting only these need not scan the good parts.
@@ -811,7 +818,7 @@ class DuckDBStore(Store):
 
     _Q_COLS = (
         "id, received_at, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, location, status, "
-        "resolved_by, resolved_at"
+        "resolved_by, resolved_at, stored"
     )
 
     def _q_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
@@ -843,11 +850,12 @@ class DuckDBStore(Store):
         )
         return self._q_rows(rows)[0] if rows else None
 
-    def set_quarantine_status(self, company_id, item_id, status, user_id):
+    def set_quarantine_status(self, company_id, item_id, status, user_id, stored=None):
         with self._lock:
             self._con.execute(
-                "UPDATE quarantine SET status = ?, resolved_by = ?, resolved_at = ? WHERE company_id = ? AND id = ?",
-                [status, user_id, datetime.now(UTC), company_id, item_id],
+                "UPDATE quarantine SET status = ?, resolved_by = ?, resolved_at = ?, stored = ? "
+                "WHERE company_id = ? AND id = ?",
+                [status, user_id, datetime.now(UTC), stored, company_id, item_id],
             )
 
     def count_quarantine(self, company_id, status="open"):

@@ -175,6 +175,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX part_records_scrap ON part_records (company_id, time) WHERE result = 'ng';
         """,
     ),
+    (
+        5,
+        # The record as it was stored when a person replayed a quarantined one (corrected, or as it came).
+        """
+        ALTER TABLE quarantine ADD COLUMN stored text;
+        """,
+    ),
 ]
 
 # Adds the part records a CTE named {source} returns (machine_id, product, time, result) to the hourly rollup.
@@ -754,7 +761,7 @@ class PostgresStore(Store):
 
     _Q_COLS = (
         "id, received_at, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, location, status, "
-        "resolved_by, resolved_at"
+        "resolved_by, resolved_at, stored"
     )
 
     def _q_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
@@ -781,11 +788,11 @@ class PostgresStore(Store):
         )
         return self._q_rows(rows)[0] if rows else None
 
-    def set_quarantine_status(self, company_id, item_id, status, user_id):
+    def set_quarantine_status(self, company_id, item_id, status, user_id, stored=None):
         self._run(
-            "UPDATE quarantine SET status = %s, resolved_by = %s, resolved_at = %s "
+            "UPDATE quarantine SET status = %s, resolved_by = %s, resolved_at = %s, stored = %s "
             "WHERE company_id = %s AND id = %s",
-            [status, user_id, datetime.now(UTC), company_id, item_id],
+            [status, user_id, datetime.now(UTC), stored, company_id, item_id],
         )
 
     def count_quarantine(self, company_id, status="open"):

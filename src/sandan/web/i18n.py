@@ -502,6 +502,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "q.reason": ("Reason", "사유"),
     "q.status": ("Status", "상태"),
     "q.raw": ("Record", "레코드"),
+    "q.stored": ("Stored, as corrected", "고쳐서 저장한 레코드"),
+    "q.received_as": ("As received", "받은 그대로"),
     "q.open": ("Inspect", "보기"),
     "q.edit_hint": (
         "Edit the record (JSON) and replay it through the same checks as the original import.",

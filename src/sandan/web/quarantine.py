@@ -22,6 +22,13 @@ PER_PAGE = 50
 Status = Literal["open", "replayed", "discarded", "all"]
 
 
+def _parsed(raw: str) -> object:
+    try:
+        return json.loads(raw)
+    except (TypeError, ValueError):
+        return raw
+
+
 def _pretty(raw: str) -> str:
     try:
         return json.dumps(json.loads(raw), ensure_ascii=False, indent=2)
@@ -43,6 +50,9 @@ def quarantine_list(
     total = page.store.count_quarantine(company.id, wanted)
     for item in items:
         item["pretty"] = _pretty(item["raw"])
+    # what went into the store, where the person corrected the record before replaying it
+    corrected = item.get("stored") and json.loads(item["stored"]) != _parsed(item["raw"])
+    item["stored_pretty"] = _pretty(item["stored"]) if corrected else None
     return page.render(
         "quarantine.html",
         company=company,
@@ -65,6 +75,9 @@ def quarantine_item(page: UserPage, company_id: str, item_id: int, done: str = "
         )
     page.crumbs.append((page.t("q.item", id=item_id), None))
     item["pretty"] = _pretty(item["raw"])
+    # what went into the store, where the person corrected the record before replaying it
+    corrected = item.get("stored") and json.loads(item["stored"]) != _parsed(item["raw"])
+    item["stored_pretty"] = _pretty(item["stored"]) if corrected else None
     script = {
         "api": f"/api/v1/companies/{company.id}/quarantine/{item_id}",
         "back": f"/companies/{company.id}/quarantine/{item_id}",
