@@ -434,3 +434,57 @@ def test_a_one_product_line_sets_up_as_often_as_its_machines_did(duck_store):
     assert sim.throughput_per_h.mean == pytest.approx(real, rel=0.05)
     with pytest.raises(InvalidInput, match="setup_every needs a setup_time"):
         LineModel.from_dict({"stations": [{"id": "x", "process_time": 1, "setup_every": 10}]})
+
+
+def test_a_line_waits_for_material_as_often_and_as_long_as_its_machines_did(duck_store):
+    # 300 parts at 10 s, then 10 minutes waiting for material, eleven times over; twice the machine also stood
+    # idle without a reason, which may be starving in a line of several stations and is not taken as a wait.
+    company = _plant(duck_store, machines=("m1",))
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=14)
+    t, parts, events = start, [], []
+
+    def stop(minutes: int, reason: str | None) -> None:
+        nonlocal t
+        end = t + timedelta(minutes=minutes)
+        events.append(
+            {
+                "machine_id": "m1",
+                "start": t.isoformat(),
+                "end": end.isoformat(),
+                "state": "idle",
+                "reason_code": reason,
+            }
+        )
+        t = end
+
+    for block in range(12):
+        for i in range(300):
+            t += timedelta(seconds=10)
+            parts.append(
+                {"time": t.isoformat(), "machine_id": "m1", "part_id": f"b{block}-{i}", "result": "ok"}
+            )
+        if block < 11:
+            stop(10, "waiting_material")
+        if block in (3, 7):
+            stop(5, None)
+    assert ingest_parts(duck_store, company, parts).rejected == 0
+    assert ingest_events(duck_store, company, events).rejected == 0
+    line = line_from_store(duck_store, company, "l1", start=start, end=t)
+    (station,) = line.stations
+    assert station.failure is None and station.waits is not None
+    assert station.waits.lasting.expected == pytest.approx(600, rel=0.01)
+    assert station.waits.every.expected == pytest.approx(36_000 / 11, rel=0.01)  # operating time per wait
+    assert station.availability == pytest.approx(1 / (1 + 600 / (36_000 / 11)), rel=0.01)
+    # the machine's pace while it was not standing for lack of a reason: 3600 parts over the rest of the time
+    real = 3600 / ((t - start).total_seconds() - 2 * 300) * 3600
+    sim = run_line(line, replications=3, horizon=2 * 86_400, warmup=3_600, seed=1)
+    assert sim.throughput_per_h.mean == pytest.approx(real, rel=0.05)
+    assert sim.stations["m1"]["idle"].mean == pytest.approx(600 / (600 + 36_000 / 11), rel=0.15)
+    assert sim.stations["m1"]["down"].mean == 0
+    # written by hand, a bare number is an exponential mean
+    hand = LineModel.from_dict(
+        {"stations": [{"id": "x", "process_time": 10, "waits": {"every": 3000, "lasting": 600}}]}
+    )
+    assert hand.stations[0].waits.every.kind == "exponential" and hand.stations[
+        0
+    ].availability == pytest.approx(3000 / 3600)

@@ -191,6 +191,27 @@ class Failure(_Part):
         return f / (f + r) if f + r > 0 else 1.0
 
 
+class Waits(_Part):
+    """Stops for reasons outside the machine — waiting for material or an operator, a quality check — counted in
+    operating time like failures: time between `every`, duration `lasting` (a bare number: exponential with that
+    mean). The machine finishes its part first and waits before it takes the next one, so its queue grows
+    meanwhile; the time is its own state (`idle`), not a repair."""
+
+    every: DistLike
+    lasting: DistLike
+
+    @model_validator(mode="before")
+    @classmethod
+    def _numbers_are_exponential(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            data = dict(data)
+            for key in ("every", "lasting"):
+                v = data.get(key)
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    data[key] = {"kind": "exponential", "mean": float(v)}
+        return data
+
+
 class ProcessScrap(_Part):
     """Scrap rate taken from a family process model at given settings (its Monte-Carlo `expected_defect_rate`)."""
 
@@ -232,6 +253,7 @@ class Station(_Part):
     # built from the store's records does when it makes one product but its machines did set up
     setup_every: int | None = Field(default=None, ge=1)
     failure: Failure | None = None
+    waits: Waits | None = None  # stops not of the machine: material, operator, checks
     scrap_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
     scrap_from: ProcessScrap | None = None
     buffer: int | None = Field(default=None, ge=0)
@@ -255,7 +277,16 @@ class Station(_Part):
 
     @property
     def availability(self) -> float:
-        return self.failure.availability if self.failure else 1.0
+        """The share of time a machine can work: 1 / (1 + MTTR/MTBF + wait/between), both in operating time (for
+        failures alone MTBF / (MTBF + MTTR), Hopp & Spearman §8.4.2, eq. 8.5)."""
+        lost = 0.0
+        if self.failure is not None:
+            f, r = self.failure.mtbf.expected, self.failure.mttr.expected
+            lost += r / f if f > 0 else math.inf
+        if self.waits is not None:
+            e, w = self.waits.every.expected, self.waits.lasting.expected
+            lost += w / e if e > 0 else math.inf
+        return 1.0 / (1.0 + lost)
 
 
 class Step(_Part):
@@ -692,6 +723,8 @@ def line_from_store(
     - Failures: `down` events; MTTR = mean repair time (lognormal with the measured sd), MTBF = operating time
       (observed span minus every recorded stop) / number of failures, exponential (Ebeling, 2nd ed., §3.3 — the
       maximum-likelihood estimate of an exponential mean from time-truncated data).
+    - Outside waits: `idle` events that carry a reason (material, operator, a check), estimated as failures are;
+      idle without a reason is left out, since it may be the starving the twin reproduces itself.
     - Scrap: share of `ng` parts; setup: `setup` event durations (lognormal), applied on a change of product —
       and, when the line makes one product, every so many parts (its parts / its setups: mould, die or tool
       changes).
@@ -733,14 +766,14 @@ def line_from_store(
     )
     events = (
         store.query_events(company_id, start, end, ids)
-        .select(["machine_id", "start", "end", "state"])
+        .select(["machine_id", "start", "end", "state", "reason_code"])
         .to_pandas()
     )
     span_s = (end - start).total_seconds()
     one_product = parts["product"].fillna("part").nunique() <= 1
     built: list[Station] = []
     for g in groups:
-        gaps, downs, setups, uptime, n_fail, n_parts, n_ng = [], [], [], 0.0, 0, 0, 0
+        gaps, downs, setups, waits, uptime, n_fail, n_parts, n_ng = [], [], [], [], 0.0, 0, 0, 0
         for mid in g:
             p = parts[parts.machine_id == mid]
             e = events[events.machine_id == mid]
@@ -768,6 +801,12 @@ def line_from_store(
             ss = stops[stops.state == "setup"]
             sd = (ss.end - ss.start).dt.total_seconds().to_numpy()
             setups.append(sd[np.isfinite(sd) & (sd > 0)])
+            # idle with a reason (material, operator, a check) is an outside wait; idle without one may be the
+            # starving the twin makes itself when machines stand in series
+            reason = stops.reason_code.fillna("").astype(str).str.strip()
+            idle = stops[(stops.state == "idle") & (reason != "")]
+            wd = (idle.end - idle.start).dt.total_seconds().to_numpy()
+            waits.append(wd[np.isfinite(wd) & (wd > 0)])
             if t.size:
                 first, last = max(t[0], start.timestamp()), min(t[-1], end.timestamp())
                 observed = max(last - first, 0.0)
@@ -799,6 +838,12 @@ def line_from_store(
             failure = Failure(
                 mtbf=Dist(kind="exponential", mean=uptime / n_fail), mttr=_repair_dist(down_all)
             )
+        wait_all = np.concatenate(waits)
+        outside = (
+            Waits(every=Dist(kind="exponential", mean=uptime / wait_all.size), lasting=_repair_dist(wait_all))
+            if wait_all.size and uptime > 0
+            else None
+        )
         setup_all = np.concatenate(setups)
         # One product: its setups are mould, die or tool changes, not product changes — one every so many parts.
         setup_every = (
@@ -826,6 +871,7 @@ def line_from_store(
                 else None,
                 setup_every=setup_every,
                 failure=failure,
+                waits=outside,
                 scrap_rate=min(n_ng / n_parts, 0.99) if n_parts else 0.0,
                 buffer=buffer,
                 ideal_cycle_time_s=first.ideal_cycle_time_s,

@@ -37,6 +37,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "setup": ("Setup share", "준비교체 비율"),
     "down": ("Down (repair) share", "고장 수리 비율"),
     "waiting_worker": ("Waiting for a worker share", "작업자 대기 비율"),
+    "idle": ("Waits for material, an operator or a check (share)", "외부 대기(자재·작업자·검사) 비율"),
     "blocked": ("Blocked share", "막힘(블로킹) 비율"),
     "starved": ("Starved share", "자재 대기(기아) 비율"),
     "off_shift": ("Off-shift share", "비근무 시간 비율"),
@@ -283,18 +284,21 @@ class _Log:
 
     OPS = ("station", "machine", "part", "in", "get", "wk", "ps", "pe", "out")
     DOWNS = ("machine", "start", "end")
+    IDLES = ("machine", "start", "end")
     HOLDS = ("group", "start", "end")
 
     def __init__(self, n_machines: int) -> None:
         self.ops = array("d")
         self.downs = array("d")
+        self.idles = array("d")
         self.holds = array("d")
         self.open_ops: list[list[float] | None] = [None] * n_machines
         self.open_downs: list[list[float] | None] = [None] * n_machines
+        self.open_idles: list[list[float] | None] = [None] * n_machines
         self.open_holds: list[list[float] | None] = [None] * n_machines
 
     def table(self, which: str) -> dict[str, np.ndarray]:
-        names = {"ops": self.OPS, "downs": self.DOWNS, "holds": self.HOLDS}[which]
+        names = {"ops": self.OPS, "downs": self.DOWNS, "idles": self.IDLES, "holds": self.HOLDS}[which]
         flat = getattr(self, which)
         for row in getattr(self, "open_" + which):
             if row is not None:
@@ -325,6 +329,7 @@ class Run:
     wall_s: float
     queued_station: np.ndarray  # parts still in an input buffer at the end: their station …
     queued_since: np.ndarray  # … and since when
+    idles: dict[str, np.ndarray] = field(default_factory=lambda: {k: np.empty(0) for k in _Log.IDLES})
 
     @property
     def n_operations(self) -> int:
@@ -465,6 +470,8 @@ def simulate(
                     s.setup_every or 0,
                     _stream(s.failure.mtbf, _rng(seed, replication, i, m, 2)) if s.failure else None,
                     _stream(s.failure.mttr, _rng(seed, replication, i, m, 3)) if s.failure else None,
+                    _stream(s.waits.every, _rng(seed, replication, i, m, 5)) if s.waits else None,
+                    _stream(s.waits.lasting, _rng(seed, replication, i, m, 6)) if s.waits else None,
                     s.scrap,
                     _uniforms(_rng(seed, replication, i, m, 4)),
                     groups if s.worker else None,
@@ -510,6 +517,7 @@ def simulate(
         ops=ops,
         downs=log.table("downs"),
         holds=log.table("holds"),
+        idles=log.table("idles"),
         machine_station=np.asarray(machine_station, dtype="int64"),
         lost=lost[0],
         wall_s=time.perf_counter() - wall0,
@@ -560,6 +568,8 @@ def _machine(
     setup_every: int,
     ttf_draw,
     ttr_draw,
+    tti_draw,
+    til_draw,
     scrap: float,
     uniforms,
     groups,
@@ -573,21 +583,32 @@ def _machine(
     calendar,
     leave,
 ):
-    """One machine: take the next part, (wait for its transport, the shift, a worker), set up on a product change
-    (or after `setup_every` parts), process — failing in operating time and resuming after repair — then scrap it
-    or pass it on, blocking while the next buffer is full."""
+    """One machine: (wait for material or an operator when such a wait has come due in operating time), take the
+    next part, (wait for its transport, the shift, a worker), set up on a product change (or after `setup_every`
+    parts), process — failing in operating time and resuming after repair — then scrap it or pass it on, blocking
+    while the next buffer is full."""
     take, wait_get = inbuf.take, inbuf.wait_get
     timeout = env.timeout
     write = log.ops.extend
     open_ops = log.open_ops
     nan = math.nan
     ttf = next(ttf_draw) if ttf_draw is not None else math.inf
+    tti = next(tti_draw) if tti_draw is not None else math.inf  # operating time to the next outside wait
+    open_idles = log.open_idles
     last_product = -1
     since_setup = 0  # parts since this machine last set up (for `setup_every`)
     single = len(times) == 1
     time0 = times[0]
     has_transport = bool(transport)
     while True:
+        if tti <= 0:  # an outside wait came due during the last part: it begins before the next one
+            idle = [machine, env.now, nan]
+            open_idles[machine] = idle
+            yield timeout(next(til_draw))
+            idle[2] = env.now
+            log.idles.extend(idle)
+            open_idles[machine] = None
+            tti = next(tti_draw)
         p = take()
         if p is None:
             p = yield wait_get()
@@ -629,6 +650,7 @@ def _machine(
             g = -1
         op[6] = now
         pt = next(time0) if single else next(times[product])
+        tti -= pt
         while pt >= ttf:  # a failure in operating time falls inside this part: work up to it, repair, resume
             yield timeout(ttf)
             pt -= ttf
@@ -789,9 +811,9 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
 
     Line: throughput (good parts/h), lead time of good parts (exit − release), time-average WIP (∫ parts in line
     dt / T), scrap and lost rates. Stations: shares of machine time working / setup / down / waiting for a
-    worker / blocked / starved / off-shift, mean wait and length of the input buffer, OEE = availability ×
-    performance × quality (ISO 22400-2:2014, §5.3.1–5.3.4: availability = (planned time − down − setup) / planned
-    time, performance = ideal cycle time × parts / working time, quality = good / produced), mean active period and
+    worker / waiting for material, an operator or a check (idle) / blocked / starved / off-shift, mean wait and
+    length of the input buffer, OEE = availability × performance × quality (ISO 22400-2:2014, §5.3.1–5.3.4:
+    availability = (planned time − down − setup − idle) / planned time, performance = ideal cycle time × parts / working time, quality = good / produced), mean active period and
     sole/shifting bottleneck shares (Roser et al. 2001, 2002). Workers: utilisation of each group over its shift
     time (a job begun before the shift ends is finished, so overtime can take it slightly above 1)."""
     lo, hi = run.warmup, run.horizon
@@ -817,6 +839,12 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
     stations: dict[str, dict[str, float]] = {}
     periods = []
     dn_station = run.machine_station[downs["machine"]] if downs["machine"].size else np.array([], dtype=int)
+    idles = run.idles
+    id_station = (
+        run.machine_station[idles["machine"].astype("int64")]
+        if idles["machine"].size
+        else np.array([], dtype=int)
+    )
     for i, s in enumerate(line.stations):
         sel = ops["station"] == i
         c = s.machines
@@ -824,13 +852,15 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
         get, wk, ps, pe, out, tin = (ops[k][sel] for k in ("get", "wk", "ps", "pe", "out", "in"))
         dsel = dn_station == i
         down = _clipped(downs["start"][dsel], downs["end"][dsel], lo, hi).sum()
+        isel = id_station == i
+        idle = _clipped(idles["start"][isel], idles["end"][isel], lo, hi).sum()
         processing = _clipped(ps, pe, lo, hi).sum()
         working = processing - down
         setup = _clipped(wk, ps, lo, hi).sum()
         waiting = _clipped(get, wk, lo, hi).sum()
         blocked = _clipped(pe, out, lo, hi).sum()
         off = off_one * c
-        starved = max(cap - working - down - setup - waiting - blocked - off, 0.0)
+        starved = max(cap - working - down - setup - waiting - idle - blocked - off, 0.0)
         done = np.isfinite(pe) & (pe >= lo) & (pe <= hi)
         produced = int(done.sum())
         # good at this station = finished and not scrapped here (scrapped parts leave with out == pe)
@@ -848,7 +878,7 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
                 weights=line.mix(),
             )
         )
-        avail = (planned - down - setup) / planned if planned > 0 else math.nan
+        avail = (planned - down - setup - idle) / planned if planned > 0 else math.nan
         perf = produced * ideal / working if working > 0 else math.nan
         qual = (produced - scrapped_here) / produced if produced else math.nan
         # queue: waits of parts taken in the window; length from the in-buffer intervals
@@ -865,6 +895,7 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
             "setup": setup / cap,
             "down": down / cap,
             "waiting_worker": waiting / cap,
+            "idle": idle / cap,
             "blocked": blocked / cap,
             "starved": starved / cap,
             "off_shift": off / cap,

@@ -939,6 +939,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.state.setup": ("setup", "준비교체"),
     "twin.state.down": ("down", "고장"),
     "twin.state.waiting_worker": ("waiting for worker", "작업자 대기"),
+    "twin.state.idle": ("waiting for material, operator or check", "자재·작업자·검사 대기"),
     "twin.state.blocked": ("blocked", "막힘"),
     "twin.state.starved": ("starved", "기아"),
     "twin.state.off_shift": ("off shift", "비근무"),

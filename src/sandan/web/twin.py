@@ -31,12 +31,13 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 KINDS = ("twin.run", "twin.compare", "twin.schedule", "twin.design", "twin.balance")
 LINE_KPIS = ("throughput_per_h", "lead_time_s", "wip", "output_per_h", "scrap_per_h", "lost_per_h")
-STATE_KEYS = ("working", "setup", "down", "waiting_worker", "blocked", "starved", "off_shift")
+STATE_KEYS = ("working", "setup", "down", "waiting_worker", "idle", "blocked", "starved", "off_shift")
 STATE_COLOURS = {
     "working": "#2e7d32",
     "setup": "#8e24aa",
     "down": "#c62828",
     "waiting_worker": "#ef6c00",
+    "idle": "#6d4c41",
     "blocked": "#f9a825",
     "starved": "#90a4ae",
     "off_shift": "#e0e0e0",
