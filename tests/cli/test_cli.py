@@ -202,14 +202,31 @@ def test_report_writes_a_days_production_workbook(tmp_path):
             }
             for i in range(50)
         ]
+        # scrap of the night shifts (20:00-08:00 by the default calendar): of 2 December at 02:00 on the 3rd,
+        # which is the 2nd's production day, and of 1 December at 07:00 on the 2nd, which is not
+        for at, tag in (
+            (datetime(2026, 12, 2, 17, tzinfo=UTC), "n2"),
+            (datetime(2026, 12, 1, 22, tzinfo=UTC), "n1"),
+        ):
+            parts += [
+                {
+                    "time": (at + timedelta(minutes=i)).isoformat(),
+                    "machine_id": "p1",
+                    "part_id": f"{tag}-{i}",
+                    "result": "ng",
+                    "defect_type": "burr",
+                }
+                for i in range(5)
+            ]
         assert ingest_parts(store, "hanul", parts).rejected == 0
     out = tmp_path / "report.xlsx"
     r = sandan(tmp_path, "report", "--company", "hanul", "--day", "2026-12-02", "--out", str(out))
     assert r.returncode == 0, r.stderr
+    assert "12-02 08:00–12-03 08:00" in r.stdout  # the production day, first shift start to the next day's
     book = load_workbook(out)
     assert book.sheetnames[0] == "요약"
     (defects,) = list(book["불량 유형"].iter_rows(min_row=2, values_only=True))
-    assert defects[0] == "burr" and 10 in defects  # 10 of the day's 50 parts were scrap
+    assert defects[0] == "burr" and 15 in defects  # the day shift's 10 and its night shift's 5
     r = sandan(tmp_path, "report", "--company", "hanul", "--day", "2 December")
     assert r.returncode == 2 and "2026-12-03" in r.stderr and "Traceback" not in r.stderr
     r = sandan(tmp_path, "report", "--company", "nobody")

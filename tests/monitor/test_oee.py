@@ -258,6 +258,27 @@ def test_trend_per_production_day_counts_night_shift_on_its_start_day(plant):
     assert list(trend["availability"]) == [1.0, 1.0]
 
 
+def test_a_production_day_runs_from_the_first_shift_start_to_the_next_days(plant):
+    from datetime import date
+
+    two, three = ShiftCalendar.two_shifts(), ShiftCalendar.three_shifts()
+    # the night shift of 03-10 (20:00-08:00) is 03-10's, to its end at 08:00 on 03-11
+    assert two.production_day(kst(DAY, "07:59")) == date(2025, 3, 9)
+    assert (
+        two.production_day(kst(DAY, "08:00"))
+        == two.production_day(kst("2025-03-11", "07:59"))
+        == date(2025, 3, 10)
+    )
+    assert two.production_day_span(date(2025, 3, 10)) == (kst(DAY, "08:00"), kst("2025-03-11", "08:00"))
+    assert three.production_day_span(date(2025, 3, 10)) == (kst(DAY, "06:00"), kst("2025-03-11", "06:00"))
+    # the span holds exactly the shifts that count on that day
+    add_events(plant, [("M1", kst(DAY, "00:00"), kst("2025-03-12", "00:00"), "running", None)])
+    trend = oee_trend(plant, COMPANY, *two.production_day_span(date(2025, 3, 10)), machine_ids=["M1"])
+    assert [str(d) for d in trend["production_day"]] == [DAY] and list(trend["planned_busy_time_s"]) == [
+        79_200
+    ]
+
+
 def test_three_shift_calendar_from_yaml_with_a_planned_stop(plant):
     cal = ShiftCalendar.three_shifts()
     text = cal.to_yaml() + "planned_stops:\n- {start: '2025-03-10T07:00:00', end: '2025-03-10T08:00:00'}\n"

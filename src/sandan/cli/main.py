@@ -532,7 +532,8 @@ def report(
     day: Annotated[
         str | None,
         typer.Option(
-            help="Day YYYY-MM-DD, 00:00-24:00 on the plant's clock (default: yesterday). 날짜(공장 시각 0시~24시)."
+            help="Production day YYYY-MM-DD, from the first shift's start to the next day's, so a night shift is "
+            "not cut at midnight (default: the last whole one). 생산일(첫 교대 시작부터 다음 날 첫 교대 시작까지)."
         ),
     ] = None,
     out: Annotated[
@@ -542,29 +543,32 @@ def report(
 ) -> None:
     """Write a day's production report as an Excel workbook (OEE, by machine and shift, stops, defects).
     하루 생산 일보를 엑셀 파일로 저장합니다."""
-    from datetime import date, datetime, timedelta
-    from zoneinfo import ZoneInfo
+    from datetime import UTC, date, datetime, timedelta
 
     from sandan.monitor.calendar import company_calendar
     from sandan.monitor.codes import company_codes
     from sandan.monitor.report import production_report_file
 
     settings = load_settings()
-    zone = ZoneInfo(settings.display_timezone)
+    calendar = company_calendar(settings.data_dir, company)
     try:
         if lang not in ("ko", "en"):
             raise InvalidInput(
                 f"--lang must be ko or en, not {lang!r}", f"--lang은 ko 또는 en이어야 합니다 ({lang!r})"
             )
         try:
-            when = date.fromisoformat(day) if day else datetime.now(zone).date() - timedelta(days=1)
+            when = (
+                date.fromisoformat(day)
+                if day
+                else calendar.production_day(datetime.now(UTC)) - timedelta(days=1)
+            )
         except ValueError:
             raise InvalidInput(
                 f"--day must be a date such as 2026-12-03, not {day!r}",
                 f"--day는 2026-12-03 같은 날짜여야 합니다 ({day!r})",
                 code="bad_day",
             ) from None
-        start = datetime.combine(when, datetime.min.time(), zone)
+        start, end = calendar.production_day_span(when)
         with _open(settings) as store:
             if store.get_company(company) is None:
                 raise NotFound(f"company {company!r} not found", f"회사 {company!r}이(가) 없습니다")
@@ -572,8 +576,8 @@ def report(
                 store,
                 company,
                 start,
-                start + timedelta(days=1),
-                calendar=company_calendar(settings.data_dir, company),
+                end,
+                calendar=calendar,
                 codes=company_codes(settings.data_dir, company),
                 lang=lang,
                 zone=settings.display_timezone,
@@ -582,7 +586,8 @@ def report(
         _fail(exc)
     target = out or Path(found.filename)
     target.write_bytes(found.content)
-    console.print(f"✓ {company} {when}: production report → {target} / 생산 일보 저장")
+    span = f"{start:%m-%d %H:%M}–{end:%m-%d %H:%M} {calendar.timezone}"
+    console.print(f"✓ {company} {when} ({span}): production report → {target} / 생산 일보 저장")
 
 
 @app.command()

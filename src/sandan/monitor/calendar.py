@@ -214,6 +214,24 @@ class ShiftCalendar(BaseModel):
         return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
 
     # ---- days -----------------------------------------------------------------------------
+    def production_day(self, at: datetime) -> date:
+        """The production day `at` falls in: a day runs from its earliest shift start to the next day's, so a night
+        shift that crosses midnight belongs wholly to the day it started on (as `shift_windows` counts it)."""
+        local = at.astimezone(ZoneInfo(self.timezone))
+        first = min(_minutes(s.start) for s in self.shifts)
+        return (local - timedelta(minutes=first)).date()
+
+    def production_day_span(self, day: date) -> tuple[datetime, datetime]:
+        """[start, end) of production day `day` on the plant's clock: from its earliest shift start to the next
+        day's (around a change to or from summer time the span is 23 or 25 hours)."""
+        first = min(_minutes(s.start) for s in self.shifts)
+        clock = time(first // 60, first % 60)
+        zone = ZoneInfo(self.timezone)
+        return (
+            datetime.combine(day, clock, zone),
+            datetime.combine(day + timedelta(days=1), clock, zone),
+        )
+
     def is_working_day(self, day: date) -> bool:
         return bool(self.working_days(day, day)[0])
 

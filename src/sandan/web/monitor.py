@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -24,6 +23,7 @@ from sandan.monitor import (
     measured_characteristics,
     open_alert_store,
 )
+from sandan.monitor.calendar import company_calendar
 from sandan.monitor.labels import LABELS
 from sandan.monitor.peers import COMPLEX
 from sandan.web import i18n
@@ -90,14 +90,15 @@ def company_dashboard(page: UserPage, company_id: str) -> Response:
 
 
 def _report_links(page: Page, company_id: str) -> list[tuple[str, str]]:
-    """The production report (GET …/reports/production) of yesterday and of today so far, days on the plant's
-    clock."""
-    zone = ZoneInfo(page.settings.display_timezone)
-    now = datetime.now(zone).replace(microsecond=0)
-    midnight = now.replace(hour=0, minute=0, second=0)
+    """The production report (GET …/reports/production) of the last whole production day and of the current one
+    so far; a production day runs from the company's first shift start to the next day's, so a night shift is not
+    cut at midnight."""
+    calendar = company_calendar(page.settings.data_dir, company_id)
+    now = datetime.now(UTC).replace(microsecond=0)
+    today = calendar.production_day(now)
     spans = (
-        ("report.yesterday", midnight - timedelta(days=1), midnight),
-        ("report.today", midnight, now + timedelta(minutes=1)),
+        ("report.yesterday", *calendar.production_day_span(today - timedelta(days=1))),
+        ("report.today", calendar.production_day_span(today)[0], now + timedelta(minutes=1)),
     )
     base = f"/api/v1/companies/{quote(company_id)}/reports/production?"
     return [
