@@ -198,6 +198,40 @@ def test_control_chart_marks_the_outlier(plant):
     )
 
 
+def test_process_capability_of_a_characteristic(plant):
+    import numpy as np
+    from scipy.stats import norm
+
+    bores = np.array([10.0 + 0.01 * ((i * 7) % 5 - 2) for i in range(99)] + [11.0])
+    params = {**WINDOW, "characteristic": "bore_mm", "lsl": 9.95, "usl": 10.05}
+    c = plant.get("a-view", f"{BASE}/spc/capability", params=params).json()
+    # by hand: σ within = mean moving range / d2(2) = MR̄ / (2/√π) ≈ MR̄ / 1.128, σ overall = sample s.d. (NIST §6.1.6)
+    within, overall, mean = (
+        np.abs(np.diff(bores)).mean() / (2 / np.sqrt(np.pi)),
+        bores.std(ddof=1),
+        bores.mean(),
+    )
+    assert c["n"] == 100 and c["mean"] == pytest.approx(mean)
+    assert c["cp"] == pytest.approx(0.1 / (6 * within)) and c["pp"] == pytest.approx(0.1 / (6 * overall))
+    assert c["cpk"] == pytest.approx(min(10.05 - mean, mean - 9.95) / (3 * within))
+    assert c["cpk_ci"][0] < c["cpk"] < c["cpk_ci"][1]
+    assert c["out_of_spec"] == 1  # the 11.0 mm outlier
+    expected = (norm.cdf((9.95 - mean) / overall) + norm.sf((10.05 - mean) / overall)) * 1e6
+    assert c["expected_ppm"] == pytest.approx(expected) and c["spec_source"] == "given"
+    assert c["verdict"] == ("capable" if c["cpk"] >= 1.33 else "marginal" if c["cpk"] >= 1 else "not_capable")
+    # a characteristic without a drawing needs a limit; a name nothing was measured on is named
+    missing = plant.get("a-view", f"{BASE}/spc/capability", params={**WINDOW, "characteristic": "bore_mm"})
+    assert_error(missing, 422, "no_spec")
+    assert_error(
+        plant.get("a-view", f"{BASE}/spc/capability", params={**params, "characteristic": "nope"}),
+        422,
+        "unknown_characteristic",
+    )
+    assert_error(
+        plant.get("a-view", f"{BASE}/spc/capability", params={**params, "lsl": 10.1}), 422, "bad_spec"
+    )
+
+
 RULE = {"id": "hot", "name": "과열", "kind": "threshold", "signal": "temp", "threshold": 80, "hold_s": 0}
 
 

@@ -215,6 +215,35 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     )
     assert days == ["12-03", "", "", "12-04", ""]
 
+    # process capability: the limits start from the drawing (part weight ≥ 84 g), the figures are the API's
+    page.locator("#cap-characteristic").fill("part_weight_g")
+    page.locator("#cap-characteristic").dispatch_event("change")
+    expect(page.locator("#cap-lsl")).to_have_value("84")
+    expect(page.locator("#cap-usl")).to_have_value("")
+    page.locator("#cap-form button[type=submit]").click()
+    expect(page.locator("#cap-spec-note")).to_be_visible()
+    verdict = page.locator("#cap-verdict")
+    expect(verdict).to_be_visible()
+    end = datetime.now(UTC)
+    api = page.request.get(
+        f"/api/v1/companies/{COMPANY}/spc/capability",
+        params={
+            "characteristic": "part_weight_g",
+            "start": (end - timedelta(days=1)).isoformat(),
+            "end": end.isoformat(),
+        },
+    ).json()
+    assert api["lsl"] == 84 and api["usl"] is None and api["cp"] is None  # one-sided: Cpk only
+    assert verdict.get_attribute("data-verdict") == api["verdict"]
+    cpk = page.locator("#cap-table tbody tr", has_text="Cpk").locator("td").nth(1).inner_text()
+    assert float(cpk) == pytest.approx(api["cpk"], abs=0.011)
+    expect(page.locator("#cap-summary")).to_contain_text(f"규격을 벗어난 측정: {api['out_of_spec']}개")
+    # the plant's own drawing: a tighter limit the parts do not meet
+    page.locator("#cap-lsl").fill("85.5")
+    page.locator("#cap-form button[type=submit]").click()
+    expect(page.locator("#cap-spec-note")).to_be_hidden()
+    expect(verdict).to_have_attribute("data-verdict", "not_capable")
+
     # labelling a stop offers the code table's reasons
     page.goto(f"/companies/{COMPANY}/monitor/machines/imm-02")
     option = page.locator("#reason-codes option[value='heater_band_failure']")

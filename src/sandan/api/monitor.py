@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -42,6 +43,7 @@ from sandan.monitor import (
     AlertRule,
     acknowledge_alert,
     attribute_chart,
+    capability_from_store,
     cross_tenant_complex_oee,
     cross_tenant_peer_benchmark,
     cross_tenant_peer_benchmarks,
@@ -65,6 +67,7 @@ from sandan.monitor.oee import DIMENSIONS
 from sandan.monitor.peers import COMPLEX
 from sandan.monitor.quality import QUALITY_DIMENSIONS
 from sandan.monitor.report import one_language, production_report_file, with_names
+from sandan.twin.process import spec_limits
 
 DEFAULT_ALERT_INTERVAL_S = 60.0
 
@@ -396,6 +399,37 @@ def spc_measurement(
         rules=rules,
     )
     return _json({**_window(w), "characteristic": characteristic, **_chart(out)})
+
+
+@company.get("/spc/capability")
+def spc_capability(
+    t: ReadTenant,
+    w: LastDay,
+    characteristic: str,
+    lsl: Annotated[float | None, Query(allow_inf_nan=False, description="lower specification limit")] = None,
+    usl: Annotated[float | None, Query(allow_inf_nan=False, description="upper specification limit")] = None,
+    subgroup_size: Annotated[int, Query(ge=1, le=50, description="1: σ within from moving ranges")] = 1,
+    machine_ids: MachineIds = None,
+    product: str | None = None,
+) -> Response:
+    """Process capability of one measured characteristic: Cp, Cpk (σ within), Pp, Ppk (σ overall) with 95 %
+    intervals, measurements out of specification, the ppm a normal distribution expects, and a verdict against
+    Cpk 1.33 / 1.00. Without `lsl` and `usl` the limits of the process family's drawing are used where known."""
+    families = {m.family for m in t.store.list_machines(t.company_id)}
+    found = capability_from_store(
+        t.store,
+        t.company_id,
+        w.start,
+        w.end,
+        characteristic,
+        lsl=lsl,
+        usl=usl,
+        machine_ids=machine_ids,
+        product=product,
+        subgroup_size=subgroup_size,
+        specs=spec_limits(families),
+    )
+    return _json({**_window(w), "characteristic": characteristic, **asdict(found), "verdict": found.verdict})
 
 
 @company.get("/spc/attribute")

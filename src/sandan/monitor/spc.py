@@ -13,7 +13,8 @@ Applied Statistics 39(3):331-340.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -478,6 +479,18 @@ class Capability:
     pp_ci: tuple[float, float] | None
     ppk_ci: tuple[float, float] | None
     confidence: float
+    out_of_spec: int = 0  # measurements outside the limits, counted
+    expected_ppm: float = (
+        0.0  # parts per million outside the limits a normal of the overall mean and σ expects
+    )
+    spec_source: str = "given"  # "given" (typed) or "process" (the family's drawing, `spec_limits`)
+
+    @property
+    def verdict(self) -> str:
+        """capable (Cpk ≥ 1.33), marginal (1.00–1.33) or not_capable (< 1.00): the thresholds customers ask of
+        an ongoing process (AIAG, *Statistical Process Control*, 2nd ed., 2005, ch. IV)."""
+        cpk = self.cpk if self.cpk is not None else -math.inf
+        return "capable" if cpk >= 1.33 else "marginal" if cpk >= 1.0 else "not_capable"
 
 
 def _indices(mean, sigma, lsl, usl):
@@ -540,6 +553,11 @@ def capability(
             sigma_within = float(np.ptp(groups, axis=1).mean() / control_constants(subgroup_size)["d2"])
     cp, cpk = _indices(mean, sigma_within, lsl, usl)
     pp, ppk = _indices(mean, overall, lsl, usl)
+    out_of_spec = int((x < lsl).sum() if lsl is not None else 0) + int(
+        (x > usl).sum() if usl is not None else 0
+    )
+    below = stats.norm.cdf((lsl - mean) / overall) if lsl is not None and overall > 0 else 0.0
+    above = stats.norm.sf((usl - mean) / overall) if usl is not None and overall > 0 else 0.0
     alpha = 1.0 - confidence
     nu = n - 1
     lo_f = np.sqrt(stats.chi2.ppf(alpha / 2, nu) / nu)
@@ -569,6 +587,8 @@ def capability(
         pp_ci=ratio_ci(pp),
         ppk_ci=bissell(ppk),
         confidence=confidence,
+        out_of_spec=out_of_spec,
+        expected_ppm=float((below + above) * 1e6),
     )
 
 
@@ -614,6 +634,19 @@ def measured_characteristics(
     return sorted(counts, key=lambda k: (-counts[k], k))
 
 
+def _not_measured(
+    store: Store, company_id: str, start: datetime, end: datetime, characteristic: str
+) -> InvalidInput:
+    """A name the window's parts are not measured on: say which they are measured on."""
+    known = measured_characteristics(store, company_id, start, end)
+    return InvalidInput(
+        f"no part in the window was measured for {characteristic!r}; measured: {', '.join(known) or 'none'}",
+        f"기간 안에 {characteristic!r}을(를) 측정한 부품이 없습니다. 측정 항목: {', '.join(known) or '없음'}",
+        code="unknown_characteristic",
+        field="characteristic",
+    )
+
+
 def measurement_chart(
     store: Store,
     company_id: str,
@@ -634,14 +667,8 @@ def measurement_chart(
         store, company_id, start, end, characteristic, machine_ids=machine_ids, product=product
     )
     if len(data) < 2:
-        if data.empty:  # a name the parts are not measured on: say which they are
-            known = measured_characteristics(store, company_id, start, end)
-            raise InvalidInput(
-                f"no part in the window was measured for {characteristic!r}; measured: {', '.join(known) or 'none'}",
-                f"기간 안에 {characteristic!r}을(를) 측정한 부품이 없습니다. 측정 항목: {', '.join(known) or '없음'}",
-                code="unknown_characteristic",
-                field="characteristic",
-            )
+        if data.empty:
+            raise _not_measured(store, company_id, start, end, characteristic)
         raise InvalidInput(
             f"fewer than two measurements of {characteristic!r} in the window",
             f"기간 안에 {characteristic!r} 측정값이 두 개 미만입니다",
@@ -737,9 +764,18 @@ def capability_from_store(
     product: str | None = None,
     subgroup_size: int = 1,
     confidence: float = 0.95,
+    specs: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> Capability:
-    """Cp/Cpk/Pp/Ppk of one measured characteristic over the window (see `capability`)."""
+    """Cp/Cpk/Pp/Ppk of one measured characteristic over the window (see `capability`). Without `lsl` and `usl`
+    the limits come from `specs` (the process family's drawing), and the result says so."""
+    source = "given"
+    if lsl is None and usl is None and specs and characteristic in specs:
+        (lsl, usl), source = specs[characteristic], "process"
     data = measurements(
         store, company_id, start, end, characteristic, machine_ids=machine_ids, product=product
     )
-    return capability(data["value"].to_numpy(), lsl, usl, subgroup_size=subgroup_size, confidence=confidence)
+    if data.empty:
+        raise _not_measured(store, company_id, start, end, characteristic)
+    found = capability(data["value"].to_numpy(), lsl, usl, subgroup_size=subgroup_size, confidence=confidence)
+    found.spec_source = source
+    return found

@@ -629,6 +629,34 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.show": ("Show", "보기"),
     "mon.point": ("Point", "시점"),
     "mon.series": ("Chart", "도표"),
+    "mon.capability": ("Process capability (Cp, Cpk)", "공정능력 (Cp, Cpk)"),
+    "mon.lsl": ("LSL", "규격 하한"),
+    "mon.usl": ("USL", "규격 상한"),
+    "mon.cap_index": ("Index", "지수"),
+    "mon.cap_value": ("Value", "값"),
+    "mon.cap_ci": ("95 % interval", "95% 신뢰구간"),
+    "mon.cap_sigma": ("Spread used", "사용한 산포"),
+    "mon.cap_within": ("σ within (short term)", "군내 σ (단기)"),
+    "mon.cap_overall": ("σ overall (long term)", "전체 σ (장기)"),
+    "mon.cap_summary": (
+        "{n} measurements, mean {mean}, σ within {sw}, σ overall {so}. Outside the limits: {out} ({share}); a normal "
+        "distribution of this mean and σ overall expects {ppm} ppm.",
+        "측정 {n}개, 평균 {mean}, 군내 σ {sw}, 전체 σ {so}. 규격을 벗어난 측정: {out}개 ({share}); 이 평균과 전체 σ의 "
+        "정규분포라면 {ppm} ppm이 벗어납니다.",
+    ),
+    "mon.cap_capable": ("Capable: Cpk {cpk} ≥ 1.33.", "공정능력 충분: Cpk {cpk} ≥ 1.33."),
+    "mon.cap_marginal": (
+        "Marginal: Cpk {cpk} is between 1.00 and 1.33; most customers ask for 1.33.",
+        "공정능력 부족 우려: Cpk {cpk}는 1.00~1.33 사이입니다. 대부분의 고객사는 1.33 이상을 요구합니다.",
+    ),
+    "mon.cap_not_capable": (
+        "Not capable: Cpk {cpk} < 1.00; the process makes parts outside the limits.",
+        "공정능력 부족: Cpk {cpk} < 1.00. 규격을 벗어나는 부품이 나오는 공정입니다.",
+    ),
+    "mon.cap_spec_process": (
+        "Limits from the process drawing; type your own drawing's limits to use them.",
+        "공정 도면의 규격 한계입니다. 자사 도면의 한계를 입력하면 그 값으로 계산합니다.",
+    ),
     "mon.series_i": ("I (individual values)", "I (개별값)"),
     "mon.series_mr": ("MR (moving range)", "MR (이동범위)"),
     "mon.series_xbar": ("X̄ (subgroup mean)", "X̄ (부분군 평균)"),

@@ -26,6 +26,7 @@ from sandan.monitor import (
 from sandan.monitor.calendar import company_calendar
 from sandan.monitor.labels import LABELS
 from sandan.monitor.peers import COMPLEX
+from sandan.twin.process import spec_limits
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
@@ -168,6 +169,8 @@ def quality_page(page: UserPage, company_id: str) -> Response:
         companyId=company.id,
         # what the newest parts of the last 30 days are measured on (a plant idle since Friday still has a list)
         characteristics=measured_characteristics(page.store, company.id, end - timedelta(days=30), end),
+        # the specification limits of the process families' drawings, to start the capability form from
+        specs=spec_limits({m.family for m in page.store.list_machines(company.id)}),
     )
     return page.render(
         "monitor_quality.html", company=company, config=config, tabs=_tabs(company.id, "quality")

@@ -30,6 +30,18 @@ MODELS: dict[ProcessFamily, type[ProcessModel]] = {
     ProcessFamily.assembly: AssemblyModel,
 }
 
+
+
+def spec_limits(families) -> dict[str, tuple[float | None, float | None]]:
+    """Specification limits of the measured characteristics of these process families' parts (the virtual
+    factory's drawings): name → (lower, upper); a plant's own drawing may differ and is typed on the page."""
+    out: dict[str, tuple[float | None, float | None]] = {}
+    for family in families:
+        if family in MODELS:
+            out.update(MODELS[family].spec_limits())
+    return out
+
+
 __all__ = [
     "MODELS",
     "AssemblyModel",
@@ -47,4 +59,5 @@ __all__ = [
     "ProcessModel",
     "Reason",
     "SensorSpec",
+    "spec_limits",
 ]

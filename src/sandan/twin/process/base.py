@@ -518,6 +518,15 @@ class ProcessModel(abc.ABC):
         items = (*cls.SIGNALS, *cls.MEASURES, *cls.PARAMETERS)  # a setting's own name wins over a sensor's
         return {i.name: {"en": i.label_en, "ko": i.label_ko, "unit": i.unit} for i in items}
 
+    @classmethod
+    def spec_limits(cls) -> dict[str, tuple[float | None, float | None]]:
+        """The family's measured characteristics that have specification limits: name → (lower, upper)."""
+        return {
+            m.name: (m.lower_spec, m.upper_spec)
+            for m in cls.MEASURES
+            if m.lower_spec is not None or m.upper_spec is not None
+        }
+
     # ---- simulation --------------------------------------------------------------------------------------
     def simulate(
         self,

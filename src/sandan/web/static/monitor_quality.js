@@ -105,7 +105,53 @@
     }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);
   }
 
+  // Process capability of one characteristic: the limits start from the process drawing (cfg.specs) and can be
+  // typed over; every figure is the API's (sandan.monitor.spc.capability).
+  var capChar = document.getElementById("cap-characteristic"), capLsl = document.getElementById("cap-lsl"),
+      capUsl = document.getElementById("cap-usl"), capNote = document.getElementById("cap-spec-note");
+  function specsFor(name) {
+    var spec = (cfg.specs || {})[name] || [null, null];
+    capLsl.value = spec[0] == null ? "" : spec[0];
+    capUsl.value = spec[1] == null ? "" : spec[1];
+  }
+  function num(v, digits) { return v == null ? "–" : Number(v).toFixed(digits); }
+  function capability() {
+    var name = capChar.value.trim();
+    var url = base + "/spc/capability?" + q() + "&characteristic=" + encodeURIComponent(name);
+    var spec = (cfg.specs || {})[name], typed = [capLsl.value.trim(), capUsl.value.trim()];
+    var drawing = spec && typed[0] === (spec[0] == null ? "" : String(spec[0])) && typed[1] === (spec[1] == null ? "" : String(spec[1]));
+    // the drawing's own limits go unsaid, so the answer says where they came from
+    if (!drawing && typed[0] !== "") url += "&lsl=" + encodeURIComponent(typed[0]);
+    if (!drawing && typed[1] !== "") url += "&usl=" + encodeURIComponent(typed[1]);
+    var verdict = document.getElementById("cap-verdict"), summary = document.getElementById("cap-summary");
+    return get(url).then(function (c) {
+      var within = text("mon.cap_within"), overall = text("mon.cap_overall");
+      fill("cap-table", [["Cp", c.cp, c.cp_ci, within], ["Cpk", c.cpk, c.cpk_ci, within], ["Pp", c.pp, c.pp_ci, overall],
+                         ["Ppk", c.ppk, c.ppk_ci, overall]], function (r) {
+        return [td(r[0]), td(num(r[1], 2), "num"), td(r[2] ? num(r[2][0], 2) + " – " + num(r[2][1], 2) : "–", "num"), td(r[3])];
+      });
+      var digits = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(c.mean) || 1)));
+      summary.textContent = text("mon.cap_summary", { n: c.n, mean: num(c.mean, digits), sw: num(c.sigma_within, digits + 1),
+        so: num(c.sigma_overall, digits + 1), out: c.out_of_spec, share: pct(c.out_of_spec / c.n), ppm: Math.round(c.expected_ppm).toLocaleString() });
+      verdict.hidden = false;
+      verdict.className = "notice " + (c.verdict === "capable" ? "ok" : c.verdict === "marginal" ? "warn" : "error");
+      verdict.dataset.verdict = c.verdict;
+      verdict.textContent = text("mon.cap_" + c.verdict, { cpk: num(c.cpk, 2) });
+      capNote.hidden = c.spec_source !== "process";
+      if (c.spec_source === "process") { capLsl.value = c.lsl == null ? "" : c.lsl; capUsl.value = c.usl == null ? "" : c.usl; }
+    }, function (e) {
+      fill("cap-table", [], function () { return []; }, "–");
+      summary.textContent = e.message;
+      verdict.hidden = true;
+      capNote.hidden = true;
+    });
+  }
+  capChar.addEventListener("change", function () { specsFor(capChar.value.trim()); });
+  document.getElementById("cap-form").addEventListener("submit", function (ev) { ev.preventDefault(); capability(); });
+  specsFor(capChar.value.trim());
+
   function refresh() {
+    if (capChar.value.trim()) capability();
     Promise.all([tables(), chart().catch(function (e) {
       // the chart asked for cannot be drawn: say why, and leave nothing of the previous chart standing
       clearPlots();
