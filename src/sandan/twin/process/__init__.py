@@ -31,7 +31,6 @@ MODELS: dict[ProcessFamily, type[ProcessModel]] = {
 }
 
 
-
 def spec_limits(families) -> dict[str, tuple[float | None, float | None]]:
     """Specification limits of the measured characteristics of these process families' parts (the virtual
     factory's drawings): name → (lower, upper); a plant's own drawing may differ and is typed on the page."""
