@@ -25,7 +25,7 @@ from sandan.assist.registry import resolve_period
 from sandan.domain import SandanError
 from sandan.settings import Settings
 from sandan.store import Store, open_store
-from sandan.twin.process import MODELS
+from sandan.twin.process import MODELS, spec_limits
 from sandan.twin.virtual import VirtualComplex, build_demo_complex
 
 DOCS = Path(__file__).resolve().parents[1] / "tests" / "assist" / "docs"
@@ -74,6 +74,14 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
         "사출기 3호기 제품 중량 관리 이탈 있어?",
         "spc_status",
         {"machine_id": "imm-03", "characteristic": "part_weight_g"},
+    ),
+    ("ko", D, "사출기 2호기 공정능력 어때?", "process_capability", {"machine_id": "imm-02"}),
+    (
+        "ko",
+        D,
+        "사출기 5호기 휨량 Cpk 알려줘",
+        "process_capability",
+        {"machine_id": "imm-05", "characteristic": "warpage_mm"},
     ),
     ("ko", D, "사출기 1호기 금형 온도 추이", "readings", {"machine_id": "imm-01", "signal": "mould_temp_c"}),
     ("ko", D, "imm-05 센서 값 최근 1시간", "readings", {"machine_id": "imm-05", "period": "last_hour"}),
@@ -151,6 +159,14 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
         {"machine_id": "imm-04", "period": "this_week"},
     ),
     ("en", D, "Is imm-01 in control? SPC please", "spc_status", {"machine_id": "imm-01"}),
+    ("en", D, "What is the Cpk of imm-04?", "process_capability", {"machine_id": "imm-04"}),
+    (
+        "en",
+        D,
+        "Is IMM 3 capable on part weight?",
+        "process_capability",
+        {"machine_id": "imm-03", "characteristic": "part_weight_g"},
+    ),
     (
         "en",
         D,
@@ -441,6 +457,17 @@ def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) 
             if not chart.in_control:
                 out.append(n)
         return {"out_of_control": out}
+    if tool == "process_capability":
+        specs = spec_limits({s.get_machine(company, args["machine_id"]).family})
+        names = [args["characteristic"]] if "characteristic" in args else sorted(specs)
+        return {
+            "cpk": {
+                n: monitor.capability_from_store(
+                    s, company, w.start, w.end, n, machine_ids=[args["machine_id"]], specs=specs
+                ).cpk
+                for n in names
+            }
+        }
     if tool == "readings":
         t = s.aggregate_readings(
             company,

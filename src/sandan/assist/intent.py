@@ -52,6 +52,9 @@ RULES: dict[str, list[tuple[str, float]]] = {
         ),
         (r"정비|보전|유지\s*보수|maintenance|수리|repair", 3),
     ],
+    "process_capability": [
+        (r"공정\s*능력|\bcpk\b|\bppk\b|\bcp\b|\bpp\b|capab(le|ility)|규격\s*(만족|충족|이탈|대비)|ppm", 6),
+    ],
     "spc_status": [
         (
             r"\bspc\b|관리도|관리\s*상태|관리\s*이탈|관리\s*한계|control\s*charts?|in control|out[- ]of[- ]control|run rules?|이상\s*패턴|공정\s*안정",
@@ -131,6 +134,7 @@ PRIORITY = [
     "defect_drivers",
     "process_settings",
     "defect_pareto",
+    "process_capability",
     "spc_status",
     "downtime_pareto",
     "recent_quarantine",
@@ -296,7 +300,9 @@ def _characteristic(text: str, family: str | None) -> str | None:
         if family and fam.value != family:
             continue
         for m in model.MEASURES:
-            for n in (m.name.lower(), m.label_en.lower(), m.label_ko):
+            # the name, the labels, and the labels without their parenthesis ("휨량" of "휨량 (평면도)")
+            labels = (m.label_en.lower(), m.label_ko)
+            for n in (m.name.lower(), *labels, *(x.split(" (")[0].strip() for x in labels)):
                 if n and n in low:
                     return m.name
     return None
@@ -327,10 +333,10 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
             args["by"] = by if by in ("machine", "line", "day") else "machine"
         elif best == "defect_rate":
             args["by"] = by or "machine"
-    elif best in ("spc_status", "readings", "defect_drivers"):
+    elif best in ("spc_status", "process_capability", "readings", "defect_drivers"):
         args = {"machine_id": machine_id, "period": period}
         family = next((m.family.value for m in names.machines if m.id == machine_id), None)
-        if best == "spc_status":
+        if best in ("spc_status", "process_capability"):
             args["characteristic"] = _characteristic(text, family)
         if best == "readings":
             without_period = text

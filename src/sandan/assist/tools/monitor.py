@@ -1,4 +1,4 @@
-"""Tools over sandan.monitor: OEE, defect rate, defect and downtime Pareto, SPC status.
+"""Tools over sandan.monitor: OEE, defect rate, defect and downtime Pareto, SPC status, process capability.
 
 Every figure is the monitor function's own; these functions only pick arguments and shape the result.
 """
@@ -26,6 +26,7 @@ from sandan.domain import InvalidInput, SandanError
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.monitor.codes import CodeTable, company_codes
 from sandan.monitor.labels import OEE_STATUS
+from sandan.twin.process import spec_limits
 
 _SCOPE = {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
 
@@ -431,4 +432,122 @@ def spc_status_tool(
         labels=SPC_LABELS,
         citations=citations
         or [call_citation("spc_status", "sandan.monitor.measurement_chart", {"machine_ids": [machine_id]})],
+    )
+
+
+CAPABILITY_LABELS = {
+    "characteristic": {"en": "Characteristic", "ko": "측정 특성"},
+    "lsl": {"en": "Lower spec limit", "ko": "규격 하한"},
+    "usl": {"en": "Upper spec limit", "ko": "규격 상한"},
+    "n": {"en": "Measurements", "ko": "측정 수"},
+    "cpk": {"en": "Cpk", "ko": "Cpk"},
+    "ppk": {"en": "Ppk", "ko": "Ppk"},
+    "out_of_spec": {"en": "Out of spec", "ko": "규격 이탈 수"},
+    "expected_ppm": {"en": "Expected ppm", "ko": "예상 ppm"},
+    "verdict": {"en": "Verdict", "ko": "판정"},
+}
+VERDICTS = {
+    "capable": {"en": "capable (Cpk ≥ 1.33)", "ko": "충분 (Cpk ≥ 1.33)"},
+    "marginal": {"en": "marginal (1.00–1.33)", "ko": "부족 우려 (1.00~1.33)"},
+    "not_capable": {"en": "not capable (< 1.00)", "ko": "부족 (< 1.00)"},
+}
+
+
+@tool(
+    "process_capability",
+    en="Process capability (Cp, Cpk, Pp, Ppk) of a machine's measured characteristics against their specification "
+    "limits (the process drawing's unless given)",
+    ko="설비 측정 특성의 공정능력(Cp, Cpk, Pp, Ppk): 규격 한계(주지 않으면 공정 도면 값) 기준",
+    parameters={
+        "properties": {
+            "machine_id": MACHINE_SCHEMA,
+            "characteristic": {"type": "string", "description": "measured characteristic / 측정 특성"},
+            "lsl": {"type": "number", "description": "lower specification limit / 규격 하한"},
+            "usl": {"type": "number", "description": "upper specification limit / 규격 상한"},
+            "period": PERIOD_SCHEMA,
+        },
+        "required": ["machine_id"],
+    },
+    calls="sandan.monitor.capability_from_store",
+)
+def capability_tool(
+    ctx: ToolContext,
+    machine_id: str,
+    characteristic: str | None = None,
+    lsl: float | None = None,
+    usl: float | None = None,
+    period: str | None = None,
+) -> ToolOutput:
+    w = ctx.window(period)
+    machine = ctx.machine(id_arg(machine_id, "machine"))
+    specs = spec_limits({machine.family})
+    names = (
+        [characteristic]
+        if characteristic
+        else [n for n in _characteristics(ctx, machine_id, w) if n in specs]
+    )
+    if not names:
+        raise InvalidInput(
+            f"machine {machine_id} has no measured characteristic with known specification limits in the window; "
+            "name one and give its limits",
+            f"설비 {machine_id}에 기간 안의 규격 한계가 알려진 측정 특성이 없습니다. 측정 특성과 규격 한계를 알려 주세요",
+            code="no_spec",
+        )
+    rows, citations, cpk, weak = [], [], {}, []
+    for name in names:
+        args = {"start": w.start, "end": w.end, "characteristic": name, "machine_ids": [machine_id]}
+        try:
+            c = monitor.capability_from_store(
+                ctx.store,
+                ctx.company_id,
+                w.start,
+                w.end,
+                name,
+                lsl=lsl,
+                usl=usl,
+                machine_ids=[machine_id],
+                specs=specs,
+            )
+        except SandanError as exc:
+            if characteristic:
+                raise
+            rows.append({"characteristic": name, "verdict": exc.message(ctx.lang)})
+            continue
+        cpk[name] = plain(c.cpk)
+        if c.verdict != "capable":
+            weak.append(name)
+        rows.append(
+            {
+                "characteristic": name,
+                "lsl": c.lsl,
+                "usl": c.usl,
+                "n": c.n,
+                "cpk": plain(c.cpk),
+                "ppk": plain(c.ppk),
+                "out_of_spec": c.out_of_spec,
+                "expected_ppm": plain(round(c.expected_ppm, 1)),
+                "verdict": VERDICTS[c.verdict][ctx.lang],
+            }
+        )
+        citations.append(
+            call_citation("process_capability", "sandan.monitor.capability_from_store", args, c.n)
+        )
+    shown = ", ".join(f"{n} Cpk {'—' if v is None else f'{v:.2f}'}" for n, v in cpk.items())
+    return ToolOutput(
+        facts={"cpk": cpk, "not_capable": weak},
+        summary={
+            "en": f"Capability of {machine_id}, {w.label('en')}: {shown or 'none computed'}"
+            + (f"; below Cpk 1.33: {', '.join(weak)}" if weak else ""),
+            "ko": f"{machine_id} 공정능력, {w.label('ko')}: {shown or '계산 없음'}"
+            + (f"; Cpk 1.33 미만: {', '.join(weak)}" if weak else ""),
+        },
+        table=rows,
+        columns=list(CAPABILITY_LABELS),
+        labels=CAPABILITY_LABELS,
+        citations=citations
+        or [
+            call_citation(
+                "process_capability", "sandan.monitor.capability_from_store", {"machine_ids": [machine_id]}
+            )
+        ],
     )
