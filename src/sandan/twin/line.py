@@ -164,6 +164,17 @@ def _check_windows(windows: Sequence[Window], day_h: float) -> None:
         last = b
 
 
+def _exponential_numbers(data: Any, keys: tuple[str, ...]) -> Any:
+    """A bare number under one of `keys` is the mean of an exponential time (a constant rate)."""
+    if isinstance(data, Mapping):
+        data = dict(data)
+        for key in keys:
+            v = data.get(key)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                data[key] = {"kind": "exponential", "mean": float(v)}
+    return data
+
+
 class Failure(_Part):
     """Breakdowns counted in operating time: time between failures `mtbf` and repair time `mttr` (a bare number
     means an exponential time with that mean — constant hazard, Ebeling, *Reliability and Maintainability
@@ -176,13 +187,7 @@ class Failure(_Part):
     @model_validator(mode="before")
     @classmethod
     def _numbers_are_exponential(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            data = dict(data)
-            for key in ("mtbf", "mttr"):
-                v = data.get(key)
-                if isinstance(v, int | float) and not isinstance(v, bool):
-                    data[key] = {"kind": "exponential", "mean": float(v)}
-        return data
+        return _exponential_numbers(data, ("mtbf", "mttr"))
 
     @property
     def availability(self) -> float:
@@ -203,13 +208,7 @@ class Waits(_Part):
     @model_validator(mode="before")
     @classmethod
     def _numbers_are_exponential(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            data = dict(data)
-            for key in ("every", "lasting"):
-                v = data.get(key)
-                if isinstance(v, int | float) and not isinstance(v, bool):
-                    data[key] = {"kind": "exponential", "mean": float(v)}
-        return data
+        return _exponential_numbers(data, ("every", "lasting"))
 
 
 class ProcessScrap(_Part):
