@@ -115,6 +115,20 @@ def test_a_csv_export_opens_in_excel_and_imports_back_as_the_same_records(world,
         assert json.loads(a["measures"] or "{}") == json.loads(b["measures"] or "{}")
 
 
+def test_text_that_looks_like_a_formula_or_a_link_stays_text():
+    import pandas as pd
+
+    from sandan.collect.export import table_file
+
+    frame = pd.DataFrame(
+        {"part_id": ['=HYPERLINK("http://x","y")', "http://example.com", "+1-2"], "n": [1, 2, 3]}
+    )
+    book = load_workbook(io.BytesIO(table_file(frame, "xlsx", name="t").content))
+    cells = [row[0] for row in book["data"].iter_rows(min_row=2)]
+    assert [c.value for c in cells] == list(frame["part_id"]) and {c.data_type for c in cells} == {"s"}
+    assert not any(c.hyperlink for c in cells)
+
+
 def test_the_oee_table_goes_to_excel_with_names_and_percentages(world, parts):
     window = _two_hours_running_then_an_hour_down(world)
     shown = world.get("a-view", f"{BASE}/oee", params=window).json()["rows"][0]
