@@ -78,10 +78,18 @@ def test_form_and_yaml_round_trip(page, login):
     page.fill("input[name='st3.id']", "test")  # the empty row adds a station
     page.fill("input[name='st3.process_time']", "lognormal 30 5")
     page.fill("input[name='st3.buffer']", "2")
+    # outside waits (material, an operator): a bare number is an exponential mean, as for failures
+    page.fill("input[name='st1.wait_every']", "3600")
+    page.fill("input[name='st1.wait_lasting']", "lognormal 300 60")
     page.click("#twin-to-yaml")
     line = LineModel.from_yaml(page.input_value("#twin-yaml"))
     assert [s.id for s in line.stations] == ["cut", "drill", "pack", "test"]
     assert line.station("drill").machines == 3 and line.station("drill").failure.mttr.expected == 600
+    waits = line.station("drill").waits
+    assert (waits.every.kind, waits.every.expected, waits.lasting.kind) == ("exponential", 3600, "lognormal")
+    assert line.station("cut").waits is None
+    page.click("#twin-to-form")
+    assert page.input_value("input[name='st1.wait_lasting']") == "lognormal 300 60"
     assert line.station("test").process_time.kind == "lognormal" and line.station("test").buffer == 2
 
 

@@ -899,6 +899,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.process_time": ("Process time", "가공 시간"),
     "twin.buffer": ("Buffer", "버퍼"),
     "twin.scrap": ("Scrap rate", "불량률"),
+    "twin.wait_every": ("Wait every (s)", "대기 간격 (초)"),
+    "twin.wait_lasting": ("Wait lasts (s)", "대기 시간 (초)"),
+    "twin.waits_help": (
+        "Waits for material, an operator or a check: operating time between them and how long one lasts",
+        "자재·작업자·검사 대기: 대기 사이의 가동 시간과 한 번의 대기 시간",
+    ),
     "twin.worker_skill": ("Worker skill", "필요 기술"),
     "twin.workers": ("Workers", "작업자"),
     "twin.count": ("People", "인원"),

@@ -204,6 +204,7 @@ def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
     for s in data.get("stations") or []:
         s = s if isinstance(s, Mapping) else {}
         fail = s.get("failure") if isinstance(s.get("failure"), Mapping) else {}
+        waits = s.get("waits") if isinstance(s.get("waits"), Mapping) else {}
         stations.append(
             {
                 "id": str(s.get("id", "")),
@@ -213,6 +214,8 @@ def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
                 "buffer": "" if s.get("buffer") is None else _g(s.get("buffer")),
                 "mtbf": dist_text(fail.get("mtbf"), "exponential"),
                 "mttr": dist_text(fail.get("mttr"), "exponential"),
+                "wait_every": dist_text(waits.get("every"), "exponential"),
+                "wait_lasting": dist_text(waits.get("lasting"), "exponential"),
                 "scrap_rate": "" if not s.get("scrap_rate") else _g(s.get("scrap_rate")),
                 "worker": str(s.get("worker") or ""),
             }
@@ -243,6 +246,23 @@ def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def _pair(
+    st: dict[str, Any],
+    form: Mapping[str, str],
+    f: str,
+    field: str,
+    key: str,
+    names: tuple[tuple[str, str], ...],
+) -> None:
+    """A station's failure or waits from its two form cells (a bare number: an exponential mean); both empty
+    removes it."""
+    values = {k: parse_dist(form.get(f + cell, ""), f"{field}.{key}.{k}", "exponential") for k, cell in names}
+    if all(v is None for v in values.values()):
+        st.pop(key, None)
+    else:
+        st[key] = {k: v for k, v in values.items() if v is not None}
+
+
 def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> dict[str, Any]:
     """The line as data from the editor form, on top of `base` (the YAML the form was made from), so what the form
     does not show — products, transports, calendar, setups, costs — is kept. A row with an empty id is removed."""
@@ -269,12 +289,8 @@ def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> d
         if st["process_time"] is None:
             st.pop("process_time")
         st["buffer"] = _number(form.get(f + "buffer", ""), f"{field}.buffer", int)
-        mtbf = parse_dist(form.get(f + "mtbf", ""), f"{field}.failure.mtbf", "exponential")
-        mttr = parse_dist(form.get(f + "mttr", ""), f"{field}.failure.mttr", "exponential")
-        if mtbf is None and mttr is None:
-            st.pop("failure", None)
-        else:
-            st["failure"] = {k: v for k, v in (("mtbf", mtbf), ("mttr", mttr)) if v is not None}
+        _pair(st, form, f, field, "failure", (("mtbf", "mtbf"), ("mttr", "mttr")))
+        _pair(st, form, f, field, "waits", (("every", "wait_every"), ("lasting", "wait_lasting")))
         scrap = _number(form.get(f + "scrap_rate", ""), f"{field}.scrap_rate")
         if scrap:
             st["scrap_rate"] = scrap
