@@ -50,9 +50,6 @@ def quarantine_list(
     total = page.store.count_quarantine(company.id, wanted)
     for item in items:
         item["pretty"] = _pretty(item["raw"])
-    # what went into the store, where the person corrected the record before replaying it
-    corrected = item.get("stored") and json.loads(item["stored"]) != _parsed(item["raw"])
-    item["stored_pretty"] = _pretty(item["stored"]) if corrected else None
     return page.render(
         "quarantine.html",
         company=company,
