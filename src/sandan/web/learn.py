@@ -155,5 +155,4 @@ def catalogue_page(page: UserPage, company_id: str) -> Response:
         score=_score,
         script=script,
         can_write=page.principal.user.role.can_write,
-        published=catalogue.published_versions(page.store, company.id),
     )
