@@ -77,3 +77,14 @@ def test_empty_period_is_refused():
     frame, _, _ = _spike(1)
     with pytest.raises(InvalidInput):
         root_cause(frame, np.zeros(len(frame), dtype=bool))
+
+
+def test_records_without_a_lot_are_a_level_of_their_own():
+    # an import without lot or product columns leaves them empty next to records that have them
+    frame, spike, lot = _spike(2)
+    frame["lot_id"] = frame["lot_id"].astype(object)
+    frame.loc[:99, "lot_id"] = None
+    frame.loc[:99, "product"] = np.nan
+    result = root_cause(frame, spike, parameters=PARAMS)
+    lots = next(f for f in result.factors if f.name == "lot_id")
+    assert lots.detail["worst_level"] == lot and lots.detail["levels"] >= 2

@@ -168,7 +168,8 @@ def root_cause(
         contrib = model.contributions(data[model.parameters])
 
     for c in cats:
-        values = data[c].astype(str).to_numpy()
+        # a record without a lot or product (an import without those columns) is a level of its own
+        values = data[c].astype(object).where(data[c].notna(), "(none)").astype(str).to_numpy(dtype=object)
         levels, counts = np.unique(values, return_counts=True)
         small = set(levels[counts < min_level])
         values = np.where(np.isin(values, list(small)), "(other)", values)
