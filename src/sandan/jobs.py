@@ -186,5 +186,11 @@ class JobRegistry:
             job.error = dict(_UNEXPECTED)
             job.state = JobState.failed
         finally:
+            if job.state is JobState.failed:  # the last progress line ("model trained") is not what happened
+                msg = job.error.get("message", {}) if job.error else {}
+                job.message, job.messages = (
+                    msg.get("en", ""),
+                    {"en": msg.get("en", ""), "ko": msg.get("ko", "")},
+                )
             job.finished_at = datetime.now(UTC)
             job._finished.set()

@@ -51,6 +51,7 @@ def test_jobs_queue_behind_a_busy_worker(jobs):
 
 def test_a_user_error_fails_the_job_with_the_bilingual_message(jobs):
     def work(progress):
+        progress(1, 1, ("model trained", "모델 학습 완료"))  # the last step said it was done, then it failed
         raise InvalidInput(
             "column 온도 is missing", "온도 열이 없습니다", code="missing_column", column="온도"
         )
@@ -62,6 +63,7 @@ def test_a_user_error_fails_the_job_with_the_bilingual_message(jobs):
         "message": {"en": "column 온도 is missing", "ko": "온도 열이 없습니다"},
         "where": {"column": "온도"},
     }
+    assert job.message_in("ko") == "온도 열이 없습니다" and "trained" not in job.message
 
 
 def test_an_unexpected_error_fails_the_job_generically_and_is_logged(jobs, caplog):

@@ -309,3 +309,16 @@ def test_anomaly_detector_flags_an_injected_fault_and_splits_its_score():
     parts = detector.explain(fault)
     np.testing.assert_allclose(parts.sum(axis=1), detector.score_samples(fault))
     assert (parts.idxmax(axis=1).isin(["a", "b"])).all()
+
+
+def test_a_fold_without_both_classes_still_gets_a_report():
+    # a time-ordered fold may hold only good parts: it has an F1 but no ROC-AUC, and training must not fail on it
+    from sandan.learn.evaluate import Evaluation
+
+    folds = [{"f1": 0.5, "roc_auc": 0.7}, {"f1": 0.3}, {"f1": 0.4, "roc_auc": float("nan")}]
+    pooled = {"f1": 0.4, "recall": 0.5, "precision": 0.33, "roc_auc": 0.7}
+    ev = Evaluation("binary", "time", "시간", 300, pooled, {}, folds, [], 4.0, 5.0)
+    spread = ev.fold_spread()
+    assert spread["f1"] == pytest.approx((0.4, np.std([0.5, 0.3, 0.4])))
+    assert spread["roc_auc"] == (0.7, 0.0)  # over the one fold that has it
+    assert "3개 평가 구간의 f1: 0.4" in ev.report("ko") and "folds f1 was 0.4" in ev.report("en")

@@ -148,11 +148,15 @@ class Evaluation:
     positive: Any = None
 
     def fold_spread(self) -> dict[str, tuple[float, float]]:
-        keys = self.folds[0].keys() if self.folds else []
-        return {
-            k: (float(np.mean([f[k] for f in self.folds])), float(np.std([f[k] for f in self.folds])))
-            for k in keys
-        }
+        """Mean and standard deviation of each metric over the folds that have it: a time-ordered fold holding
+        one class only has no ROC-AUC, for one."""
+        keys = list(dict.fromkeys(k for f in self.folds for k in f))
+        out = {}
+        for k in keys:
+            values = [f[k] for f in self.folds if k in f and f[k] is not None and np.isfinite(f[k])]
+            if values:
+                out[k] = (float(np.mean(values)), float(np.std(values)))
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -222,9 +226,10 @@ class Evaluation:
         if len(self.folds) > 1:
             spread = self.fold_spread()
             key = "f1" if self.kind == "binary" else "accuracy" if self.kind == "multiclass" else "rmse"
-            mu, sd = spread[key]
-            en.append(f"Across the {len(self.folds)} folds {key} was {mu:.3g} ± {sd:.2g}.")
-            ko.append(f"{len(self.folds)}개 평가 구간에서 {key}는 {mu:.3g} ± {sd:.2g}였습니다.")
+            if key in spread:
+                mu, sd = spread[key]
+                en.append(f"Across the {len(self.folds)} folds {key} was {mu:.3g} ± {sd:.2g}.")
+                ko.append(f"{len(self.folds)}개 평가 구간의 {key}: {mu:.3g} ± {sd:.2g}.")
         for r in self.refused:
             if r.kind in ("identifier", "outcome", "outcome_sibling"):
                 en.append(f"Left out: {r.en}.")
