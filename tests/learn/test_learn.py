@@ -322,3 +322,18 @@ def test_a_fold_without_both_classes_still_gets_a_report():
     assert spread["f1"] == pytest.approx((0.4, np.std([0.5, 0.3, 0.4])))
     assert spread["roc_auc"] == (0.7, 0.0)  # over the one fold that has it
     assert "3개 평가 구간의 f1: 0.4" in ev.report("ko") and "folds f1 was 0.4" in ev.report("en")
+
+
+def test_a_summary_over_rows_that_do_not_vary_says_no_nan(ai4i, ai4i_model):
+    rows = ai4i.iloc[4000:4300].copy()
+    for c in (
+        "Air temperature [K]",
+        "Process temperature [K]",
+        "Rotational speed [rpm]",
+        "Torque [Nm]",
+        "Tool wear [min]",
+    ):
+        rows[c] = rows[c].median()
+    for lang in ("en", "ko"):
+        text = " ".join(ai4i_model.explain(rows).summary(lang))
+        assert "nan" not in text and text

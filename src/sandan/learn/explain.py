@@ -48,6 +48,11 @@ def _split_point(v: np.ndarray, positive: np.ndarray) -> tuple[float, bool]:
     return float(0.5 * (vs[k - 1] + vs[k])), up
 
 
+def _capitalised(subject: str) -> str:
+    """A sentence's first letter in capitals, unless it starts with a column id, which keeps its case."""
+    return subject if "_" in subject.split(" ")[0] else subject[:1].upper() + subject[1:]
+
+
 @dataclass
 class Explanation:
     """Contributions of each feature to each row's raw score; values[:, k, j] + ... + base[:, k] = raw score k."""
@@ -178,7 +183,7 @@ class Explanation:
             subject = joiner.join(phrases)
             if lang == "en":
                 together = " together" if len(group) > 1 else ""
-                out.append(f"{subject[0].upper() + subject[1:]}{together} {self._effect(total, 'en')}.")
+                out.append(f"{_capitalised(subject)}{together} {self._effect(total, 'en')}.")
             else:
                 together = "이(가) 함께 " if len(group) > 1 else "이(가) "
                 out.append(f"{subject}{together}{self._effect(total, 'ko')}.")
@@ -213,19 +218,23 @@ class Explanation:
             if lang == "en"
             else f"예측을 가장 많이 움직이는 특징: {names}."
         )
-        if not masks:
+        # the rows where the strongest features all point the same way; else where the first one that holds any does
+        region = np.logical_and.reduce(masks) if masks else None
+        if region is not None and region.sum() == 0:
+            first = next((i for i, m in enumerate(masks) if m.any()), None)
+            region, phrases = (None, []) if first is None else (masks[first], phrases[first : first + 1])
+        if region is None:
             return out
-        region = np.logical_and.reduce(masks)
-        if region.sum() == 0:
-            region, phrases = masks[0], phrases[:1]
         subject = (" with " if lang == "en" else ", ").join(p[0 if lang == "en" else 1] for p in phrases)
+        if lang == "en":
+            subject = _capitalised(subject)
         pred = self._prediction()
         outcome = self._outcome()[0]
         frac = region.mean()
         if getattr(self.task, "kind_", "") == "binary":
             ratio = pred[region].mean() / max(pred.mean(), 1e-12)
             out.append(
-                f"{subject[0].upper() + subject[1:]} multiplies the predicted risk of {outcome} by {nice(ratio)} "
+                f"{subject} multiplies the predicted risk of {outcome} by {nice(ratio)} "
                 f"({frac:.0%} of the rows examined)."
                 if lang == "en"
                 else f"{subject}이면 예측된 {outcome} 위험이 평균의 {nice(ratio)}배입니다 (살펴본 행의 {frac:.0%})."
@@ -233,7 +242,7 @@ class Explanation:
         elif getattr(self.task, "kind_", "") == "regression":
             diff = pred[region].mean() - pred.mean()
             out.append(
-                f"{subject[0].upper() + subject[1:]} {'raises' if diff >= 0 else 'lowers'} the predicted {outcome} "
+                f"{subject} {'raises' if diff >= 0 else 'lowers'} the predicted {outcome} "
                 f"by {nice(abs(diff))} on average ({frac:.0%} of the rows examined)."
                 if lang == "en"
                 else f"{subject}이면 예측 {outcome} 값이 평균보다 {nice(abs(diff))} "
