@@ -40,6 +40,8 @@ def test_a_publisher_that_consents_is_named(plant, trained, tmp_path):
     named = catalogue.publish_model(plant, PUBLISHER, "defects", 1, name_publisher=True, data_dir=tmp_path)
     seen = {e["id"]: e for e in catalogue.cross_tenant_catalogue(plant, ADOPTER)}
     assert seen[named.id]["publisher"]["id"] == PUBLISHER
+    # by its company name, not its id
+    assert seen[named.id]["publisher"]["ko"] == plant.get_company(PUBLISHER).name != PUBLISHER
 
 
 def test_a_version_is_published_once(plant, published, tmp_path):
@@ -87,6 +89,12 @@ def test_evaluate_then_adopt_keeps_the_publishers_and_the_adopters_scores_apart(
     assert len(loaded.predict(frame)) == len(frame)
     with pytest.raises(Conflict):  # an adopted copy is not the adopter's to publish
         catalogue.publish_model(plant, ADOPTER, adopted.name, adopted.version, data_dir=tmp_path)
+    # once: a second click would add the same model as another version; retired, it may be adopted again
+    with pytest.raises(Conflict) as again:
+        catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path)
+    assert again.value.code == "already_adopted" and f"{adopted.name} 버전 {adopted.version}" in again.value.ko
+    registry.set_stage(plant, ADOPTER, adopted.name, adopted.version, "retired")
+    assert catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path).version == adopted.version + 1
 
 
 def test_missing_features_are_named_in_both_languages(plant, published):

@@ -130,9 +130,12 @@ def cross_tenant_entry(store: Store, company_id: str, entry_id: int) -> Catalogu
     return entry
 
 
-def _view(entry: CatalogueEntry, own: CatalogueScore | None) -> dict[str, Any]:
+def _view(store: Store, entry: CatalogueEntry, own: CatalogueScore | None) -> dict[str, Any]:
+    # a publisher that consented to be named is shown by its company name
+    company = store.get_company(entry.publisher_company_id) if entry.publisher_company_id else None
+    name = company.name if company is not None else entry.publisher_company_id
     publisher = (
-        {"id": entry.publisher_company_id, "en": entry.publisher_company_id, "ko": entry.publisher_company_id}
+        {"id": entry.publisher_company_id, "en": name, "ko": name}
         if entry.publisher_company_id
         else {"id": None, **ANONYMOUS}
     )
@@ -162,13 +165,13 @@ def cross_tenant_catalogue(store: Store, company_id: str) -> list[dict[str, Any]
     company's own score on its own data (other companies' scores are only counted)."""
     family = family_of(store, company_id)
     own = {s.entry_id: s for s in store.list_catalogue_scores(company_id)}
-    return [_view(e, own.get(e.id)) for e in store.cross_tenant_catalogue(family, company_id)]
+    return [_view(store, e, own.get(e.id)) for e in store.cross_tenant_catalogue(family, company_id)]
 
 
 def cross_tenant_catalogue_entry(store: Store, company_id: str, entry_id: int) -> dict[str, Any]:
     entry = cross_tenant_entry(store, company_id, entry_id)
     own = store.list_catalogue_scores(company_id, entry.id)
-    return _view(entry, own[0] if own else None)
+    return _view(store, entry, own[0] if own else None)
 
 
 def _load(entry: CatalogueEntry):
@@ -260,6 +263,19 @@ def adopt_entry(
     company's own evaluation (the publisher's are kept beside them)."""
     entry = cross_tenant_entry(store, company_id, entry_id)
     own = _own_score(store, company_id, entry)
+    held = [
+        v
+        for v in store.list_model_versions(company_id, None)
+        if v.origin == f"catalogue:{entry.id}" and v.stage != "retired"
+    ]
+    if held:
+        raise Conflict(
+            f"catalogue entry {entry.id} is already in your registry as {held[0].name} version {held[0].version}; "
+            f"retire that version to adopt it again",
+            f"카탈로그 항목 {entry.id}은(는) 이미 {held[0].name} 버전 {held[0].version}(으)로 등록되어 있습니다. 다시 "
+            f"가져오려면 그 버전을 폐기하세요",
+            code="already_adopted",
+        )
     name = name or entry.name
     version = store.next_model_version(company_id, name)
     folder = model_folder(data_dir, company_id, name, version)

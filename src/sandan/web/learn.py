@@ -68,6 +68,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "evaluations": ("Evaluated by", "평가한 회원사"),
     "evaluate": ("Evaluate on my data", "자사 데이터로 평가"),
     "adopt": ("Adopt", "가져오기"),
+    "adopted": ("adopted", "가져옴"),
+    "finds_none": (
+        "finds none of your defects: adopting it would miss them all",
+        "자사 데이터의 불량을 하나도 찾지 못합니다. 가져오면 모든 불량을 놓칩니다",
+    ),
     "fine_tune": ("Fine-tune", "재학습"),
     "catalogue.none": (
         "Nothing published in your process family yet.",

@@ -68,7 +68,7 @@
           await follow(job, document.getElementById("learn-progress"), status);
         } else if (action === "adopt") {
           await call("POST", "/catalogue/adopt", { entry_id: Number(row.dataset.entry) });
-          say(status, tx.done);
+          location.reload();  // the row now says it was adopted
         }
       } catch (e) { say(status, e.message); }
     });
