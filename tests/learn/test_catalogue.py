@@ -92,9 +92,13 @@ def test_evaluate_then_adopt_keeps_the_publishers_and_the_adopters_scores_apart(
     # once: a second click would add the same model as another version; retired, it may be adopted again
     with pytest.raises(Conflict) as again:
         catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path)
-    assert again.value.code == "already_adopted" and f"{adopted.name} 버전 {adopted.version}" in again.value.ko
+    assert (
+        again.value.code == "already_adopted" and f"{adopted.name} 버전 {adopted.version}" in again.value.ko
+    )
     registry.set_stage(plant, ADOPTER, adopted.name, adopted.version, "retired")
-    assert catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path).version == adopted.version + 1
+    assert (
+        catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path).version == adopted.version + 1
+    )
 
 
 def test_missing_features_are_named_in_both_languages(plant, published):
