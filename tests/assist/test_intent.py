@@ -22,3 +22,9 @@ def test_a_particle_on_a_keyword_and_a_latin_hangul_name_are_both_understood(duc
     assert route("CNC가공기 7호기 정지 이력", names).tool == "downtime_pareto"
     assert route("CNC가공기 7호기 측정지점별 온도 추이 보여줘", names).tool != "downtime_pareto"
     assert route("공정지표 알려줘", names).tool != "downtime_pareto"
+    # a Pareto of stops is the downtime Pareto; the word alone is the defects'
+    assert route("비가동 파레토 보여줘", names).tool == "downtime_pareto"
+    assert route("Show me the downtime Pareto for last 7 days", names).tool == "downtime_pareto"
+    assert route("불량 파레토", names).tool == "defect_pareto"
+    # capability questions go to process capability
+    assert route("CNC가공기 7호기 Cpk 어때?", names).tool == "process_capability"

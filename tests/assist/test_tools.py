@@ -187,3 +187,16 @@ def test_why_did_defects_rise_asks_the_web_pages_first_question(world):
     named = _assistant(world).run_tool("root_cause", {"period": "last_hour"}, "en")
     assert "error" not in named, named
     assert "in the last hour against" in named["summary"] and "week before" in named["summary"]
+
+
+def test_a_question_that_names_no_machine_is_answered_with_the_choice(world):
+    # the tool needs one machine (or line): the answer lists them instead of "missing required 'machine_id'"
+    a = _assistant(world)
+    answer = a.ask("공정능력 Cpk 어때?", "ko")
+    step = answer.steps[0]
+    assert step["tool"] == "process_capability" and step["error"]["code"] == "which_machine"
+    assert "imm-02" in answer.text and "missing" not in answer.text
+    line = a.ask("What if we add a shift?", "en")
+    assert line.steps[0]["error"]["code"] == "which_line" and "inj-a" in line.text
+    named = a.ask("사출기 2호기 Cpk 어때?", "ko").steps[0]
+    assert named["arguments"]["machine_id"] == "imm-02" and "error" not in named

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandan.assist import safety
-from sandan.assist.intent import FALLBACK, AssetNames, route
+from sandan.assist.intent import FALLBACK, AssetNames, route, shown_name
 from sandan.assist.llm import ChatBackend, LlmUnavailable
 from sandan.assist.present import local_time, present_chart, present_citation, present_table
 from sandan.assist.registry import (
@@ -309,10 +309,40 @@ class Assistant:
         intent = route(question, self.names, set(self.registry.names()))
         return intent.tool, intent.arguments
 
+    def _which(self, tool_name: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
+        """A tool needs a machine or a line the question did not name: the company's only one, or a question back
+        listing them (an error step the answer shows instead of 'missing required machine_id')."""
+        t = self.registry.get(tool_name)
+        required = set(t.parameters.get("required", [])) if t is not None else set()
+        for key, assets, kind in (
+            ("machine_id", self.names.machines, ("machine", "설비")),
+            ("line_id", self.names.lines, ("line", "라인")),
+        ):
+            if key not in required or arguments.get(key):
+                continue
+            if len(assets) == 1:
+                arguments[key] = assets[0].id
+                continue
+            listed = ", ".join(f"{shown_name(a.name)['ko']} ({a.id})" for a in assets[:12])
+            listed_en = ", ".join(f"{shown_name(a.name)['en']} ({a.id})" for a in assets[:12])
+            more = f" … (+{len(assets) - 12})" if len(assets) > 12 else ""
+            return {
+                "tool": tool_name,
+                "arguments": plain(arguments),
+                "error": {
+                    "code": f"which_{kind[0]}",
+                    "en": f"Which {kind[0]}? Name one in the question: {listed_en}{more}",
+                    "ko": f"어느 {kind[1]}인지 질문에 적어 주세요: {listed}{more}",
+                },
+            }
+        return None
+
     def _no_llm(self, question: str, lang: str, notices: list[dict[str, Any]], mode: str):
         intent = route(question, self.names, set(self.registry.names()))
         yield {"event": "status", "tool": intent.tool, "arguments": intent.arguments}
-        step = self.run_tool(intent.tool, intent.arguments, lang)
+        step = self._which(intent.tool, intent.arguments) or self.run_tool(
+            intent.tool, intent.arguments, lang
+        )
         yield {"event": "step", "step": _public(step)}
         steps = [_public(step)]
         instead = FALLBACK.get(intent.tool)

@@ -51,6 +51,11 @@ RULES: dict[str, list[tuple[str, float]]] = {
             4,
         ),
         (r"정비|보전|유지\s*보수|maintenance|수리|repair", 3),
+        # "비가동 파레토": a Pareto of stops, not of defects (the bare word Pareto leans to defects)
+        (
+            r"(비가동|정지|고장|다운\s*타임|downtime|down\s*time|stops?|stoppages?)\W*(\w+\W+){0,3}(파레토|pareto)|(파레토|pareto)\W*(\w+\W+){0,3}(비가동|정지|고장|downtime|stops?)",
+            4,
+        ),
     ],
     "process_capability": [
         (r"공정\s*능력|\bcpk\b|\bppk\b|\bcp\b|\bpp\b|capab(le|ility)|규격\s*(만족|충족|이탈|대비)|ppm", 6),
