@@ -273,3 +273,18 @@ def test_the_editor_runs_the_yaml_as_typed_without_saving(page, login, server):
     expected = run_line(LineModel.from_yaml(text), replications=2, horizon=3600, warmup=720, seed=3)
     assert page.inner_text("#kpi-wip .mean") == f"{expected.line['wip'].mean:,.2f}"
     assert "web-unsaved" not in [x["id"] for x in service.list_lines(server.settings.data_dir, "acme")]
+
+
+def test_a_run_of_zero_hours_is_refused_on_the_page_not_run_for_the_default(page, login, saved_line):
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    form = page.locator("#twin-run-form")
+    form.locator("input[name=hours]").evaluate(
+        "e => e.removeAttribute('min')"
+    )  # as a script or old browser sends it
+    form.locator("input[name=hours]").fill("0")
+    form.locator("input[name=replications]").fill("3")
+    page.click("#twin-run")
+    expect(page.locator("#twin-run-error")).to_contain_text("시간은 0 초과")
+    expect(form.locator("input[name=hours]")).to_have_value("0")
+    expect(form.locator("input[name=replications]")).to_have_value("3")

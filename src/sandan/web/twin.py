@@ -661,6 +661,8 @@ def _line_page(
     design_error: str | None = None,
     compare: Mapping[str, str] | None = None,
     compare_error: str | None = None,
+    run: Mapping[str, str] | None = None,
+    run_error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     tx = _tx(page)
@@ -680,6 +682,8 @@ def _line_page(
         design_error=design_error,
         compare=compare or {},
         compare_error=compare_error,
+        run=run or {},
+        run_error=run_error,
         fmt_num=fmt_num,
         fmt_pct=fmt_pct,
         can_write=page.principal.user.role.can_write,
@@ -744,11 +748,18 @@ async def design_saved(page: UserPage, company_id: str, line_id: str) -> Respons
 
 
 def _run_options(form: Mapping[str, str], line) -> dict[str, Any]:
+    """The run's settings as typed; an empty field takes its default, a typed 0 stays 0 (and `check_run` says
+    what is wrong with it) instead of quietly becoming the default."""
+
+    def typed(key: str, default: Any, kind: type = float) -> Any:
+        value = _number(form.get(key, ""), key, kind)
+        return default if value is None else value
+
     return {
-        "replications": _number(form.get("replications", ""), "replications", int) or 10,
-        "hours": _number(form.get("hours", ""), "hours") or line.run_hours,
-        "warmup_hours": _number(form.get("warmup_hours", ""), "warmup_hours") or 0.0,
-        "seed": _number(form.get("seed", ""), "seed", int) or 0,
+        "replications": typed("replications", 10, int),
+        "hours": typed("hours", line.run_hours),
+        "warmup_hours": typed("warmup_hours", 0.0),
+        "seed": typed("seed", 0, int),
     }
 
 
@@ -772,7 +783,10 @@ async def run_saved(page: UserPage, company_id: str, line_id: str) -> Response:
     company = company_of(page, company_id)
     form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
     line = service.load_line(page.settings.data_dir, company.id, line_id)
-    return _start_run(page, company.id, line, form)
+    try:
+        return _start_run(page, company.id, line, form)
+    except SandanError as exc:  # back to the form, with what was typed and why it was refused
+        return _line_page(page, company, line_id, run=form, run_error=exc.message(page.lang), status_code=422)
 
 
 def parse_scenarios(text: str) -> list[dict[str, Any]]:
