@@ -122,6 +122,10 @@ def test_the_kpis_shown_are_the_simulation_functions_for_the_same_seed(page, log
     assert "bn-row" in row.get_attribute("class")
     util = expected.stations[expected.bottleneck]["utilisation"].mean
     assert row.locator("td").nth(1).inner_text().startswith(f"{100 * util:.1f}%")
+    # every state has its column: setups and outside waits too (this line has neither)
+    setup = expected.stations[expected.bottleneck]["setup"].mean
+    assert row.locator("td[data-state=setup]").inner_text().startswith(f"{100 * setup:.1f}%")
+    assert row.locator("td[data-state=idle]").inner_text().startswith("0.0%")
     assert page.locator(f"#twin-sketch .station.bottleneck[data-station={expected.bottleneck}]").count() == 1
     assert page.locator("#twin-states rect").count() >= 3
 
