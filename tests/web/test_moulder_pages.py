@@ -243,6 +243,28 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.locator("#cap-form button[type=submit]").click()
     expect(page.locator("#cap-spec-note")).to_be_hidden()
     expect(verdict).to_have_attribute("data-verdict", "not_capable")
+    # one machine's parts: the charts and the capability read only those, and the mixed-machines note goes
+    expect(page.locator("#spc-mixed")).to_be_visible()
+    page.locator("#chart-machine").select_option("imm-02")
+    expect(page.locator("#spc-mixed")).to_be_hidden()
+    page.locator("#cap-form button[type=submit]").click()
+    end = datetime.now(UTC)
+    one = page.request.get(
+        f"/api/v1/companies/{COMPANY}/spc/capability",
+        params={
+            "characteristic": "part_weight_g",
+            "lsl": 85.5,
+            "machine_id": "imm-02",
+            "start": (end - timedelta(days=1)).isoformat(),
+            "end": end.isoformat(),
+        },
+    ).json()
+    assert one["n"] < api["n"]
+    expect(page.locator("#cap-summary")).to_contain_text(f"측정 {one['n']}개")
+    page.locator("#chart-kind").select_option("p")
+    expect(
+        page.locator("#chart-characteristic-label")
+    ).to_be_hidden()  # a count of scrap has no characteristic
 
     # labelling a stop offers the code table's reasons
     page.goto(f"/companies/{COMPANY}/monitor/machines/imm-02")

@@ -630,6 +630,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.point": ("Point", "시점"),
     "mon.series": ("Chart", "도표"),
     "mon.capability": ("Process capability (Cp, Cpk)", "공정능력 (Cp, Cpk)"),
+    "mon.machine": ("Machine", "설비"),
+    "mon.all_machines": ("all machines", "전체 설비"),
+    "mon.spc_mixed": (
+        "The parts of several machines in one chart: their differences show as rule violations. Pick a machine to "
+        "see one process.",
+        "여러 설비의 부품이 한 관리도에 섞여 있어 설비 사이의 차이가 규칙 위반으로 나타납니다. 한 공정을 보려면 설비를 "
+        "고르세요.",
+    ),
     "mon.lsl": ("LSL", "규격 하한"),
     "mon.usl": ("USL", "규격 상한"),
     "mon.cap_index": ("Index", "지수"),

@@ -163,6 +163,7 @@ def quality_page(page: UserPage, company_id: str) -> Response:
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.quality"), None))
     end = datetime.now(UTC)
+    machines = page.store.list_machines(company.id)
     config = _config(
         page,
         "quality",
@@ -170,10 +171,14 @@ def quality_page(page: UserPage, company_id: str) -> Response:
         # what the newest parts of the last 30 days are measured on (a plant idle since Friday still has a list)
         characteristics=measured_characteristics(page.store, company.id, end - timedelta(days=30), end),
         # the specification limits of the process families' drawings, to start the capability form from
-        specs=spec_limits({m.family for m in page.store.list_machines(company.id)}),
+        specs=spec_limits({m.family for m in machines}),
     )
     return page.render(
-        "monitor_quality.html", company=company, config=config, tabs=_tabs(company.id, "quality")
+        "monitor_quality.html",
+        company=company,
+        config=config,
+        machines=machines,
+        tabs=_tabs(company.id, "quality"),
     )
 
 

@@ -50,11 +50,25 @@
     });
   }
 
+  var pickMachine = document.getElementById("chart-machine");
+  var ATTRIBUTE = ["p", "laney_p", "np", "c", "u"];
+  // the charts and the capability of one machine's parts, or of all machines' together
+  function machineQuery() { return pickMachine.value ? "&machine_id=" + encodeURIComponent(pickMachine.value) : ""; }
+  function showKind() {
+    var attribute = ATTRIBUTE.indexOf(document.getElementById("chart-kind").value) >= 0;
+    // a count of scrap has no characteristic (style, not `hidden`: the form's labels are flex boxes)
+    document.getElementById("chart-characteristic-label").style.display = attribute ? "none" : "";
+    document.getElementById("spc-mixed").hidden = !!pickMachine.value || pickMachine.options.length <= 2;
+  }
+  document.getElementById("chart-kind").addEventListener("change", showKind);
+  pickMachine.addEventListener("change", showKind);
+  showKind();
+
   function chart() {
     var kind = document.getElementById("chart-kind").value;
     var url;
-    if (["p", "laney_p", "np", "c", "u"].indexOf(kind) >= 0) url = base + "/spc/attribute?" + q() + "&chart=" + kind + "&subgroup=h";
-    else url = base + "/spc/measurement?" + q() + "&chart=" + kind + "&characteristic=" + encodeURIComponent(document.getElementById("chart-characteristic").value.trim());
+    if (ATTRIBUTE.indexOf(kind) >= 0) url = base + "/spc/attribute?" + q() + "&chart=" + kind + "&subgroup=h" + machineQuery();
+    else url = base + "/spc/measurement?" + q() + "&chart=" + kind + "&characteristic=" + encodeURIComponent(document.getElementById("chart-characteristic").value.trim()) + machineQuery();
     return get(url).then(function (c) {
       var xs = c.labels.map(function (l) { return Date.parse(l) / 1000; });
       var marks = c.series.map(function (ser) { return ser.values.map(function () { return null; }); });
@@ -117,7 +131,7 @@
   function num(v, digits) { return v == null ? "–" : Number(v).toFixed(digits); }
   function capability() {
     var name = capChar.value.trim();
-    var url = base + "/spc/capability?" + q() + "&characteristic=" + encodeURIComponent(name);
+    var url = base + "/spc/capability?" + q() + "&characteristic=" + encodeURIComponent(name) + machineQuery();
     var spec = (cfg.specs || {})[name], typed = [capLsl.value.trim(), capUsl.value.trim()];
     var drawing = spec && typed[0] === (spec[0] == null ? "" : String(spec[0])) && typed[1] === (spec[1] == null ? "" : String(spec[1]));
     // the drawing's own limits go unsaid, so the answer says where they came from
