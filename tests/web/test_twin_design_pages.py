@@ -128,3 +128,25 @@ def test_a_balancing_mistake_shows_a_message_in_english_too(page, login):
     page.click("#twin-balance-run")
     assert "line 3" in page.inner_text("#twin-balance-error")
     page.goto("/lang/ko?next=/companies/acme/twin")
+
+
+def test_the_design_form_starts_with_a_space_that_can_reach_its_target():
+    from sandan.web.twin import design_defaults
+
+    # two assembly stations nearly as slow: relieving the first alone caps the line at the second's 128/h
+    line = LineModel.from_dict(
+        {
+            "id": "asm",
+            "stations": [
+                {"id": "a1", "process_time": 30.5, "buffer": 4},
+                {"id": "a2", "process_time": 28.1, "buffer": 4},
+            ],
+        }
+    )
+    summary = service.line_summary(line)
+    form = design_defaults(line, summary)
+    space = yaml.safe_load(form["space"])
+    assert set(space["machines"]) == {"a1", "a2"}
+    target = float(form["value"])
+    assert target > summary["bottleneck_rate_per_h"]
+    assert all(3600 / t * 3 >= target for t in (30.5, 28.1))  # the largest design of each station can
