@@ -488,3 +488,14 @@ def test_a_line_waits_for_material_as_often_and_as_long_as_its_machines_did(duck
     assert hand.stations[0].waits.every.kind == "exponential" and hand.stations[
         0
     ].availability == pytest.approx(3000 / 3600)
+
+
+def test_the_layout_sketch_cuts_a_long_station_name_and_keeps_it_whole_on_hover():
+    from sandan.twin.layout import layout_svg
+
+    name = "사출기 1호기 IMM 1 (150 t) / 사출기 2호기 IMM 2 (150 t) / 사출기 3호기 IMM 3 (220 t)"
+    line = LineModel.from_dict(
+        {"id": "l", "stations": [{"id": "injection", "name": name, "machines": 3, "process_time": 30}]}
+    )
+    svg = layout_svg(line, lang="ko")
+    assert f"<title>{name}</title>{name[:21]}…</text>" in svg

@@ -86,9 +86,11 @@ def layout_svg(line: LineModel, result: Mapping[str, Any] | None = None, *, lang
             f'<text x="{x + box_w / 2}" y="{y + 17}" text-anchor="middle" font-weight="bold">{esc(s.id)}</text>'
         )
         if s.name:
+            # a long name (a station of several machines lists them all) is cut with an ellipsis, whole on hover
+            short = s.name if len(s.name) <= 22 else s.name[:21] + "…"
             parts.append(
                 f'<text x="{x + box_w / 2}" y="{y + 31}" text-anchor="middle" font-size="10" fill="#5b6875">'
-                f"{esc(s.name[:22])}</text>"
+                f"<title>{esc(s.name)}</title>{esc(short)}</text>"
             )
         # parallel machines as small squares (at most 8 drawn)
         shown = min(s.machines, 8)
