@@ -70,7 +70,7 @@ def test_a_yaml_file_path_loads_the_same_line(tmp_path):
 @pytest.mark.parametrize(
     ("change", "fragment"),
     [
-        ("stations: [{id: a, process_time: -1}]", "stations.0.process_time"),
+        ("stations: [{id: a, process_time: -1}]", "stations[a].process_time"),
         ("stations: [{id: a, process_time: 1}, {id: a, process_time: 1}]", "unique"),
         ("stations: [{id: a, process_time: 1}]\nproducts: [{id: p, routing: [b]}]", "unknown station"),
         ("stations: [{id: a, process_time: 1, worker: weld}]", "skill"),
@@ -88,6 +88,16 @@ def test_a_bad_line_is_refused_in_both_languages(change, fragment):
     assert fragment in err.value.en
     assert "라인 모델" in err.value.ko
     assert err.value.code == "bad_line_model"
+
+
+def test_a_refused_line_names_the_station_by_its_id_and_says_why_in_korean():
+    with pytest.raises(InvalidInput) as err:
+        LineModel.from_yaml(
+            "stations: [{id: cut, process_time: 1, buffer: 2}, {id: asm-01, machines: 0, process_time: 1}]"
+        )
+    assert "stations[asm-01].machines" in err.value.ko and "1 이상이어야 합니다" in err.value.ko
+    assert "Input should" not in err.value.ko
+    assert err.value.where["field"] == "stations.1.machines"  # the place a form marks
 
 
 def test_unparseable_yaml_and_missing_files_are_user_errors():
@@ -499,3 +509,19 @@ def test_the_layout_sketch_cuts_a_long_station_name_and_keeps_it_whole_on_hover(
     )
     svg = layout_svg(line, lang="ko")
     assert f"<title>{name}</title>{name[:21]}…</text>" in svg
+
+
+def test_instance_files_with_a_word_for_a_number_say_which_word():
+    from sandan.twin.balance import parse_in2
+    from sandan.twin.schedule import parse_jsplib
+
+    for parse, text in (
+        (parse_jsplib, "2 2\n0 3 1 garbage\n1 2 0 4\n"),
+        (parse_in2, "2\n5\ngarbage\n1,2\n-1,-1\n"),
+    ):
+        with pytest.raises(InvalidInput) as err:
+            parse(text, "x.txt")
+        assert (
+            "'garbage'은(는) 정수가 아닙니다" in err.value.ko
+            and "invalid literal" not in err.value.en + err.value.ko
+        )

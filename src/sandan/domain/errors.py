@@ -5,6 +5,7 @@ Interfaces turn these into a CLI message, an HTTP 4xx JSON body or a web notice;
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -167,3 +168,14 @@ def invalid_input_from(exc: ValidationError) -> InvalidInput:
     en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     ko = str(ctx["ko"]) if "ko" in ctx else f"{_FIELD_KO.get(field, field)}: {korean_reason(err)}"
     return InvalidInput(f"{field}: {en}", ko, field=field)
+
+
+def not_a_number(exc: Exception) -> tuple[str, str]:
+    """What a failed int()/float() or a missing row says, in words a person reads: "'garbage' is not a whole
+    number" instead of Python's "invalid literal for int() with base 10: 'garbage'"."""
+    if isinstance(exc, IndexError):
+        return "a line is missing", "줄이 모자랍니다"
+    text = str(exc)
+    found = re.search(r"(?:for int\(\) with base \d+|to float): (.*)$", text)
+    value = found.group(1) if found else repr(text)
+    return f"{value} is not a whole number", f"{value}은(는) 정수가 아닙니다"

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput
+from sandan.domain.errors import not_a_number
 from sandan.twin.inputs import read_data_file, read_text, whole
 
 Kind = Literal["salbp1", "salbp2"]
@@ -121,9 +122,10 @@ def parse_in2(text: str, name: str = "line") -> LineProblem:
         n = int(lines[0])
         times = {str(i + 1): int(lines[1 + i]) for i in range(n)}
     except (IndexError, ValueError) as exc:
+        en, ko = not_a_number(exc)
         raise InvalidInput(
-            f"{name}: expected the number of tasks and then one task time a line ({exc})",
-            f"{name}: 작업 수와 그 뒤에 한 줄에 하나씩 작업 시간이 있어야 합니다 ({exc})",
+            f"{name}: expected the number of tasks and then one task time a line ({en})",
+            f"{name}: 작업 수와 그 뒤에 한 줄에 하나씩 작업 시간이 있어야 합니다 ({ko})",
             file=name,
         ) from exc
     if n < 1:

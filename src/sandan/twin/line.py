@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from sandan.domain import InvalidInput, Machine, NotFound, ProcessFamily
+from sandan.domain.errors import korean_reason
 from sandan.monitor.calendar import ShiftCalendar, working_day_windows
 from sandan.twin.inputs import load_yaml, read_text
 
@@ -452,10 +453,23 @@ class LineModel(_Part):
             return cls.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
-            where = ".".join(str(x) for x in first["loc"])
+            loc = list(first["loc"])
+            # a station by its id, as the line names it, not by its place in the list ("stations[asm-01]")
+            stations = data.get("stations") if isinstance(data, Mapping) else None
+            if (
+                len(loc) > 1
+                and loc[0] == "stations"
+                and isinstance(loc[1], int)
+                and isinstance(stations, list)
+            ):
+                st = stations[loc[1]] if loc[1] < len(stations) else None
+                if isinstance(st, Mapping) and st.get("id"):
+                    loc[:2] = [f"stations[{st['id']}]"]
+            shown = ".".join(str(x) for x in loc)
+            where = ".".join(str(x) for x in first["loc"])  # the field's place, which forms mark
             raise InvalidInput(
-                f"line model: {where}: {first['msg']} ({exc.error_count()} problem(s))",
-                f"라인 모델 오류: {where}: {first['msg']} (문제 {exc.error_count()}건)",
+                f"line model: {shown}: {first['msg']} ({exc.error_count()} problem(s))",
+                f"라인 모델 오류: {shown}: {korean_reason(first)} (문제 {exc.error_count()}건)",
                 code="bad_line_model",
                 field=where or None,
             ) from None

@@ -19,6 +19,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput
+from sandan.domain.errors import not_a_number
 from sandan.twin import tabu
 from sandan.twin.inputs import load_json, load_yaml, read_text, whole
 
@@ -160,11 +161,8 @@ def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
         n, m = int(rows[0][0]), int(rows[0][1])
         numbers = [[int(v) for v in row] for row in rows[1 : 1 + n]]
     except ValueError as exc:
-        raise _bad(
-            f"{name}: a value is not an integer ({exc})",
-            f"{name}: 정수가 아닌 값이 있습니다 ({exc})",
-            file=name,
-        ) from exc
+        en, ko = not_a_number(exc)
+        raise _bad(f"{name}: {en}", f"{name}: {ko}", file=name) from exc
     if n < 1 or m < 1:
         raise _bad(
             f"{name}: the first line says {n} jobs and {m} machines; both must be at least 1",
