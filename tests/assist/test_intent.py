@@ -28,3 +28,16 @@ def test_a_particle_on_a_keyword_and_a_latin_hangul_name_are_both_understood(duc
     assert route("불량 파레토", names).tool == "defect_pareto"
     # capability questions go to process capability
     assert route("CNC가공기 7호기 Cpk 어때?", names).tool == "process_capability"
+    # this month is the month so far, not the last 24 hours
+    assert route("이번 달 불량률 추이", names).arguments.get("period") == "this_month"
+
+
+def test_this_month_starts_on_the_first_at_midnight_in_korea():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sandan.assist.registry import resolve_period
+
+    w = resolve_period("this_month", datetime(2026, 12, 4, 20, 0, tzinfo=UTC))  # 5 Dec 05:00 in Seoul
+    assert w.start.astimezone(ZoneInfo("Asia/Seoul")) == datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Seoul"))
+    assert w.label("ko") == "이번 달"

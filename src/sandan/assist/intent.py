@@ -159,6 +159,7 @@ PERIOD_RULES: list[tuple[str, str]] = [
         r"(지난|최근)\s*(7|칠)\s*일|지난\s*주|지난\s*일주일|최근\s*일주일|일주일|last 7 days|past 7 days|past week|last week|a week",
         "last_7d",
     ),
+    (r"이번\s*달|이달|금월|this month", "this_month"),
     (r"(지난|최근)\s*(30|한)\s*(일|달)|지난달|한\s*달|last 30 days|past month|last month", "last_30d"),
     (r"(지난|최근)\s*24\s*시간|하루|last 24 hours|past 24 hours|past day|last day", "last_24h"),
 ]

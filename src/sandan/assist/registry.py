@@ -37,6 +37,7 @@ PERIODS: dict[str, tuple[str, str]] = {
     "last_7d": ("last 7 days", "최근 7일"),
     "this_week": ("this week", "이번 주"),
     "last_30d": ("last 30 days", "최근 30일"),
+    "this_month": ("this month", "이번 달"),
 }
 
 PERIOD_SCHEMA = {
@@ -73,6 +74,7 @@ def resolve_period(period: str | None, now: datetime) -> Window:
         "last_7d": (now - timedelta(days=7), now),
         "this_week": (midnight - timedelta(days=local_now.weekday()), now),
         "last_30d": (now - timedelta(days=30), now),
+        "this_month": (midnight - timedelta(days=local_now.day - 1), now),
     }
     if name not in spans:
         raise InvalidInput(
