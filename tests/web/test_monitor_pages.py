@@ -165,6 +165,9 @@ def test_an_alert_is_acknowledged_with_a_comment_in_the_inbox(page, login, serve
     page.goto(f"/companies/{COMPANY}/alerts")
     line = page.locator(f"#alerts tr[data-alert='{change.alert_id}']")
     expect(line).to_contain_text("press-01 spindle_temp = 131, 한계 100 초과")
+    expect(line).to_contain_text(
+        "프레스 1호기 · spindle_temp"
+    )  # where: the machine by its name, then the signal
     expect(line).to_contain_text("발생 중")
     line.locator("input[name=comment]").fill("금형 냉각수 확인 중")
     line.locator("button[type=submit]").click()
@@ -324,3 +327,15 @@ def test_a_viewer_sees_the_rules_but_no_form(page, login):
     page.goto("/companies/acme/alerts")
     expect(page.locator("h1")).to_contain_text("경보")
     expect(page.locator("#rule-form")).to_have_count(0)
+
+
+def test_a_description_in_both_languages_is_shown_in_the_pages():
+    from sandan.web.monitor import _in_language
+
+    both = "최대 캐비티 압력 / peak cavity pressure"
+    assert (_in_language(both, "ko"), _in_language(both, "en")) == (
+        "최대 캐비티 압력",
+        "peak cavity pressure",
+    )
+    assert _in_language("spindle temperature", "ko") == "spindle temperature"  # one language: as written
+    assert _in_language("A / B", "ko") == "A / B"

@@ -7,6 +7,7 @@ same monitor functions the API calls); nothing is computed here.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
@@ -182,6 +183,17 @@ def quality_page(page: UserPage, company_id: str) -> Response:
     )
 
 
+def _in_language(text: str, lang: str) -> str:
+    """A description written in both languages ("최대 캐비티 압력 / peak cavity pressure"): the page language's half."""
+    halves = [h.strip() for h in text.split(" / ", 1)]
+    if len(halves) < 2 or not all(halves):
+        return text
+    korean = [bool(re.search(r"[가-힣]", h)) for h in halves]
+    if korean[0] == korean[1]:
+        return text
+    return halves[korean.index(lang == "ko")]
+
+
 @router.get("/companies/{company_id}/alerts", response_class=HTMLResponse)
 def alert_inbox(
     page: UserPage,
@@ -200,7 +212,8 @@ def alert_inbox(
     # a signal name once per company (machines of one kind share it), with its description where one has it
     signals: dict[str, dict[str, str]] = {}
     for s in sorted(page.store.list_signals(company.id), key=lambda s: (s.name, not s.description)):
-        signals.setdefault(s.name, {"name": s.name, "unit": s.unit or "", "description": s.description or ""})
+        described = _in_language(s.description or "", page.lang)
+        signals.setdefault(s.name, {"name": s.name, "unit": s.unit or "", "description": described})
     machines = page.store.list_machines(company.id)
     rules = alerts.list_rules(company.id)
     # what people read: rule names, machine names (an OEE rule's subject is a machine), the scrap share in words
@@ -209,9 +222,14 @@ def alert_inbox(
     for a in items:
         a["rule_name"] = rule_names.get(a["rule_id"], a["rule_id"])
         subject = a["subject"]
-        a["subject_name"] = (
-            page.t("mon.scrap_share") if subject.startswith("scrap/") else names.get(subject, subject)
-        )
+        machine, _, signal = subject.partition("/")
+        if subject.startswith("scrap/"):
+            a["subject_name"] = page.t("mon.scrap_share")
+        elif signal and machine in names:  # a machine's signal: "사출기 5호기 · 최대 캐비티 압력"
+            described = signals.get(signal, {}).get("description") or signal
+            a["subject_name"] = f"{names[machine]} · {described}"
+        else:
+            a["subject_name"] = names.get(subject, subject)
     return page.render(
         "monitor_alerts.html",
         company=company,
