@@ -200,3 +200,11 @@ def test_a_question_that_names_no_machine_is_answered_with_the_choice(world):
     assert line.steps[0]["error"]["code"] == "which_line" and "inj-a" in line.text
     named = a.ask("사출기 2호기 Cpk 어때?", "ko").steps[0]
     assert named["arguments"]["machine_id"] == "imm-02" and "error" not in named
+
+
+def test_an_oee_over_days_before_the_data_began_says_the_unrecorded_time_counts_as_a_loss(world):
+    a = _assistant(world)
+    week = a.ask("사출기 2호기 지난 7일 OEE", "ko")
+    assert week.steps[0]["tool"] == "oee" and "기록이 없어 OEE에서 손실로 계산됩니다" in week.text
+    hour = a.ask("사출기 2호기 최근 1시간 OEE", "ko")
+    assert "손실로 계산" not in hour.text

@@ -28,6 +28,7 @@ from sandan.monitor.oee import (
     oee_trend,
     six_big_losses,
     unexplained_downtime,
+    unrecorded_notes,
 )
 from sandan.monitor.peers import cross_tenant_peer_benchmark, cross_tenant_peer_benchmarks
 from sandan.monitor.quality import defect_pareto, part_frame, quality_table
@@ -84,6 +85,7 @@ __all__ = [
     "label",
     "OeeReport",
     "oee",
+    "unrecorded_notes",
     "oee_report",
     "oee_trend",
     "six_big_losses",

@@ -537,7 +537,7 @@ class OeeReport:
             "downtime_pareto": _records(self._pareto_columns(("down",))),
             "unexplained": self.unexplained_summary(),
             "machines": [{"id": m.id, "name": m.name, "line_id": m.line_id} for m in self.machines],
-            "notes": self.notes + _capped_notes(by_machine, names) + _unrecorded_notes(overall),
+            "notes": self.notes + _capped_notes(by_machine, names) + unrecorded_notes(overall),
         }
 
     # ---- frames for callers that want every row ----------------------------------------------------------
@@ -610,7 +610,7 @@ def _capped_notes(machines: list[dict[str, Any]], names: Mapping[str, str]) -> l
 UNRECORDED_NOTE_SHARE = 0.05
 
 
-def _unrecorded_notes(overall: Mapping[str, Any]) -> list[dict[str, str]]:
+def unrecorded_notes(overall: Mapping[str, Any]) -> list[dict[str, str]]:
     """A note when much of the planned time has no record: it counts as a loss (ISO 22400 has no 'unknown'), so
     a 7-day OEE over a plant connected yesterday reads low for want of data, not of output."""
     planned = float(overall.get("planned_busy_time_s") or 0.0)

@@ -117,14 +117,17 @@ def oee_tool(
             "x": [r.get(x) for r in rows],
             "series": {"oee": [r.get("oee") for r in rows]},
         }
+    # much planned time without any record reads as a loss: say so, as the dashboard does
+    notes = monitor.unrecorded_notes(overall)
     return ToolOutput(
         facts=facts,
         summary={
             "en": f"OEE of {where}, {w.label('en')}: {pct(facts['oee'])} (availability {pct(facts['availability'])}, "
-            f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])})",
+            f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])})"
+            + "".join(f". Note: {n['en']}" for n in notes),
             "ko": f"{_where(machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
             f"(시간 가동률 {pct(facts['availability'])}, 성능 가동률 {pct(facts['effectiveness'])}, "
-            f"양품률 {pct(facts['quality'])})",
+            f"양품률 {pct(facts['quality'])})" + "".join(f". 참고: {n['ko']}" for n in notes),
         },
         table=rows,
         columns=cols,
