@@ -208,3 +208,13 @@ def test_an_oee_over_days_before_the_data_began_says_the_unrecorded_time_counts_
     assert week.steps[0]["tool"] == "oee" and "기록이 없어 OEE에서 손실로 계산됩니다" in week.text
     hour = a.ask("사출기 2호기 최근 1시간 OEE", "ko")
     assert "손실로 계산" not in hour.text
+
+
+def test_root_cause_rows_name_their_kind_in_words(world):
+    answer = _assistant(world).ask("사출기 2호기 왜 불량이 늘었어?", "ko")
+    step = answer.steps[0]
+    assert step["tool"] == "root_cause" and "error" not in step, step.get("error")
+    shown = step["display"]["table"]
+    k = [h["key"] for h in shown["headers"]].index("kind")
+    kinds = {row[k]["text"] for row in shown["rows"]}
+    assert kinds and kinds <= {"공정 변수", "구분 (로트, 설비, 교대…)"}, kinds

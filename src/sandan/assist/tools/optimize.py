@@ -42,6 +42,12 @@ LABELS = {
     "effect_name": {"en": "Effect measure", "ko": "효과 지표"},
 }
 
+#: What kind of factor a root-cause row is, in words.
+FACTOR_KINDS = {
+    "parameter": {"en": "process parameter", "ko": "공정 변수"},
+    "categorical": {"en": "group (lot, machine, shift…)", "ko": "구분 (로트, 설비, 교대…)"},
+}
+
 _DAYS = {
     "last_hour": 1 / 24,
     "last_8h": 1 / 3,
@@ -192,7 +198,7 @@ def root_cause_tool(
         table=rows,
         columns=list(rows[0]) if rows else [],
         labels=LABELS,
-        names={"name": found.labels},
+        names={"name": found.labels, "kind": FACTOR_KINDS},
         citations=[
             call_citation(
                 "root_cause", "sandan.optimize.service.root_cause_for", args, found.n_good + found.n_bad
