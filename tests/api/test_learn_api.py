@@ -154,4 +154,7 @@ def test_the_web_pages_show_registry_report_explanations_and_catalogue(api):
     api.client.cookies.set("lang", "ko")
     shared = api.client.get(f"/companies/{PUB}/catalogue")
     assert shared.status_code == 200 and "공유 모델" in shared.text
+    # a value out of range is named with its reason, not as an incomplete form
+    bad = api.client.get(f"/companies/{PUB}/models/view", params={"name": "defects", "version": 0})
+    assert bad.status_code == 400 and "version: 1 이상이어야 합니다" in bad.text
     assert api.client.get(f"/companies/{ADO}/models").status_code in (403, 404)

@@ -72,8 +72,10 @@ def get_version(store: Store, company_id: str, name: str, version: int) -> Model
     found = store.get_model_version(company_id, name, int(version))
     if found is None:
         raise NotFound(
-            f"model {name!r} version {version} not found; `sandan models list` shows the registered versions",
-            f"모델 {name!r} 버전 {version}을(를) 찾을 수 없습니다. 등록된 버전은 `sandan models list`로 보세요",
+            f"model {name!r} version {version} not found; the models page (or `sandan models list`) shows the "
+            "registered versions",
+            f"모델 {name!r} 버전 {version}을(를) 찾을 수 없습니다. 등록된 버전은 AI 모델 화면(또는 `sandan models list`)에서 "
+            "보세요",
             code="model_not_found",
             name=name,
             version=version,

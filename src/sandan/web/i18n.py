@@ -1106,7 +1106,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Something went wrong on the server. The error was logged; please try again or tell your operator.",
         "서버에서 문제가 생겼습니다. 기록해 두었으니 다시 시도하거나 운영자에게 알려 주세요.",
     ),
-    "error.bad_request": ("The form was incomplete: {detail}", "입력이 완전하지 않습니다: {detail}"),
+    "error.bad_request": (
+        "A value in the request was not accepted: {detail}",
+        "요청의 값이 올바르지 않습니다: {detail}",
+    ),
     "error.home": ("Go to the start page", "처음 화면으로"),
     # federated training (shared models without shared data)
     "fed.title": ("Federated models", "연합 학습 모델"),

@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandan.accounts import Principal, resolve_token
 from sandan.domain import Company, Forbidden, InvalidInput, NotAuthenticated, NotFound, SandanError
+from sandan.domain.errors import korean_reason
 from sandan.jobs import JobRegistry
 from sandan.settings import Settings, load_settings
 from sandan.store import Store
@@ -211,7 +212,13 @@ class WebRoute(APIRoute):
                 return page.notice(exc.message(page.lang), exc.status, key)
             except RequestValidationError as exc:
                 page = public_page(request)
-                detail = ", ".join(".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors())
+                # each field with why it was refused ("version: 1 이상이어야 합니다"), not only its name
+                detail = "; ".join(
+                    ".".join(str(p) for p in e.get("loc", ())[1:])
+                    + ": "
+                    + (korean_reason(e) if page.lang == "ko" else str(e.get("msg", "")))
+                    for e in exc.errors()
+                )
                 return page.notice(page.t("error.bad_request", detail=detail), 400)
             except StarletteHTTPException:
                 raise
