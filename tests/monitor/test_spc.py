@@ -349,3 +349,11 @@ def test_charts_and_capability_from_ingested_part_records(plant):
 def test_laney_p_keeps_the_binomial_limits_when_every_subgroup_is_the_same():
     chart = laney_p_chart([5] * 10, 100)
     assert chart.sigma_z == 1.0 and chart.series[0].ucl[0] > chart.series[0].center[0]
+
+
+def test_capability_says_when_the_measurements_are_not_normal():
+    rng = np.random.default_rng(3)
+    normal = capability(rng.normal(10, 0.1, 500), 9.5, 10.5)
+    two_modes = capability(np.r_[rng.normal(9.8, 0.03, 250), rng.normal(10.2, 0.03, 250)], 9.5, 10.5)
+    assert normal.normal_p > 0.01 and two_modes.normal_p < 1e-6
+    assert capability([1.0, 1.1, 0.9, 1.0], 0.5, 1.5).normal_p is None  # too few to test

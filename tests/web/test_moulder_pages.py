@@ -238,6 +238,12 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     cpk = page.locator("#cap-table tbody tr", has_text="Cpk").locator("td").nth(1).inner_text()
     assert float(cpk) == pytest.approx(api["cpk"], abs=0.011)
     expect(page.locator("#cap-summary")).to_contain_text(f"규격을 벗어난 측정: {api['out_of_spec']}개")
+    # the indices assume a normal distribution: the page says when the measurements are not (the API's test)
+    normal = page.locator("#cap-normal")
+    if api["normal_p"] < 0.01:
+        expect(normal).to_contain_text("정규분포를 따르지 않습니다")
+    else:
+        expect(normal).to_be_hidden()
     # the plant's own drawing: a tighter limit the parts do not meet
     page.locator("#cap-lsl").fill("85.5")
     page.locator("#cap-form button[type=submit]").click()

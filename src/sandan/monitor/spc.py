@@ -484,6 +484,9 @@ class Capability:
         0.0  # parts per million outside the limits a normal of the overall mean and σ expects
     )
     spec_source: str = "given"  # "given" (typed) or "process" (the family's drawing, `spec_limits`)
+    # D'Agostino–Pearson test of normality (scipy.stats.normaltest; n ≥ 20): a small p says the indices and the
+    # expected ppm, which assume a normal distribution, are approximations — the counted out-of-spec holds
+    normal_p: float | None = None
 
     @property
     def verdict(self) -> str:
@@ -589,6 +592,7 @@ def capability(
         confidence=confidence,
         out_of_spec=out_of_spec,
         expected_ppm=float((below + above) * 1e6),
+        normal_p=float(stats.normaltest(x).pvalue) if n >= 20 and overall > 0 else None,
     )
 
 

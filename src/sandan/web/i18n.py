@@ -661,6 +661,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Not capable: Cpk {cpk} < 1.00; the process makes parts outside the limits.",
         "공정능력 부족: Cpk {cpk} < 1.00. 규격을 벗어나는 부품이 나오는 공정입니다.",
     ),
+    "mon.cap_not_normal": (
+        "The measurements are not normally distributed (normality test p = {p}): Cp, Cpk and the expected ppm assume "
+        "they are and are approximations here; the counted measurements outside the limits hold.",
+        "측정값이 정규분포를 따르지 않습니다(정규성 검정 p = {p}). Cp, Cpk와 예상 ppm은 정규분포를 가정하므로 여기서는 "
+        "근사값입니다. 규격을 벗어난 측정 수는 그대로 믿을 수 있습니다.",
+    ),
     "mon.cap_spec_process": (
         "Limits from the process drawing; type your own drawing's limits to use them.",
         "공정 도면의 규격 한계입니다. 자사 도면의 한계를 입력하면 그 값으로 계산합니다.",

@@ -151,6 +151,9 @@
       verdict.className = "notice " + (c.verdict === "capable" ? "ok" : c.verdict === "marginal" ? "warn" : "error");
       verdict.dataset.verdict = c.verdict;
       verdict.textContent = text("mon.cap_" + c.verdict, { cpk: num(c.cpk, 2) });
+      var normal = document.getElementById("cap-normal"), skewed = c.normal_p != null && c.normal_p < 0.01;
+      normal.hidden = !skewed;
+      normal.textContent = skewed ? text("mon.cap_not_normal", { p: c.normal_p < 0.001 ? "< 0.001" : c.normal_p.toFixed(3) }) : "";
       capNote.hidden = c.spec_source !== "process";
       if (c.spec_source === "process") { capLsl.value = c.lsl == null ? "" : c.lsl; capUsl.value = c.usl == null ? "" : c.usl; }
     }, function (e) {
@@ -158,6 +161,7 @@
       summary.textContent = e.message;
       verdict.hidden = true;
       capNote.hidden = true;
+      document.getElementById("cap-normal").hidden = true;
     });
   }
   capChar.addEventListener("change", function () { specsFor(capChar.value.trim()); });
