@@ -19,6 +19,7 @@ from sandan.collect.files import PLAIN_ROLES
 from sandan.collect.uploads import save_upload, uploaded_file
 from sandan.domain import SandanError
 from sandan.jobs import JobState
+from sandan.twin.process import MODELS
 from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -49,11 +50,33 @@ def _choices(field: str) -> list[str]:
     return []
 
 
-def _role_options(column: str, current: str) -> list[str]:
+def _role_options(column: str, current: str, known: list[str] = ()) -> list[str]:
+    """The roles a column may take: the fixed ones, a parameter / measurement / signal of its own name, and the
+    parameters and measurements the company's machines already record under their names ("주축회전수" in a file
+    can join the machines' `spindle_speed_rpm` instead of starting a key of its own)."""
     options = BASE_ROLES + [f"{prefix}:{column}" for prefix in NAMED_ROLES]
+    options += [k for k in known if k not in options]
     if current and current not in options:
         options.insert(1, current)
     return options
+
+
+def _known_roles(machines) -> tuple[list[str], dict[str, dict[str, str]]]:
+    """The parameters and measurements of the company's process families as roles, and their names in words."""
+    roles: list[str] = []
+    names: dict[str, dict[str, str]] = {}
+    for family in dict.fromkeys(m.family for m in machines):
+        model = MODELS.get(family)
+        if model is None:
+            continue
+        labels = model.column_labels()
+        for prefix, items in (("param", model.PARAMETERS), ("measure", model.MEASURES)):
+            for item in items:
+                role = f"{prefix}:{item.name}"
+                if role not in names:
+                    roles.append(role)
+                    names[role] = labels.get(item.name, {})
+    return roles, names
 
 
 def _crumbs(page: Page, company_id: str, *more: tuple[str, str | None]) -> None:
@@ -122,11 +145,13 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
         )
     data = shown.to_dict()
     mapping = shown.mapping
+    machines = page.store.list_machines(company.id)
+    known, known_names = _known_roles(machines)
     columns = [
         {
             "name": name,
             "role": mapping.columns.get(name, "ignore"),
-            "options": _role_options(name, mapping.columns.get(name, "")),
+            "options": _role_options(name, mapping.columns.get(name, ""), known),
         }
         for name in data["columns"]
     ]
@@ -143,20 +168,22 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
         has_time=any(r in ("time", "start") for r in mapping.columns.values()),
         kinds=_choices("kind") or [mapping.kind],
         layouts=_choices("layout") or [mapping.layout],
-        machines=page.store.list_machines(company.id),
+        machines=machines,
         encodings=ENCODINGS,
-        role_label=lambda role: _role_label(page, role),
+        role_label=lambda role: _role_label(page, role, known_names),
     )
 
 
-def _role_label(page: Page, role: str) -> str:
+def _role_label(page: Page, role: str, known: dict[str, dict[str, str]] | None = None) -> str:
     for prefix, key in (
         ("param:", "colrole.param"),
         ("measure:", "colrole.measure"),
         ("signal:", "colrole.signal_named"),
     ):
         if role.startswith(prefix):
-            return page.t(key, name=role[len(prefix) :])
+            name = role[len(prefix) :]
+            words = (known or {}).get(role, {}).get(page.lang)
+            return page.t(key, name=f"{words} ({name})" if words else name)
     return page.t(f"colrole.{role}")
 
 
