@@ -147,10 +147,15 @@ class _Misbehaving(CompanyClient):
 
             return Payload({"rows": np.full(7, np.nan)})  # well-formed bytes, junk inside: wrong names, NaNs
         if task == "trees" and self.mode == "slow":
-            time.sleep(2.0)
+            time.sleep(SLOW_S)
         if task == "trees" and self.mode == "drop" and int(request.config.get("round", 0)) >= 2:
             raise SystemExit  # the company's process ends mid-round: its connection goes away
         return super().handle(task, request)
+
+
+# The round waits ROUND_S for replies; the slow client answers well after. The margin is wide on purpose: a
+# loaded machine (two cores, a browser test beside it) once kept the good client past a 0.5 s round.
+ROUND_S, SLOW_S = 3.0, 8.0
 
 
 def test_drop_garbage_and_slow_clients_cost_only_their_replies(fed, companies):
@@ -160,12 +165,12 @@ def test_drop_garbage_and_slow_clients_cost_only_their_replies(fed, companies):
     fed.join(names[2], _Misbehaving(names[2], companies[names[2]], SCHEMA, mode="slow"))
     assert len(fed.server.wait_for(3, 20)) == 3
     t0 = time.perf_counter()
-    model = TreeBagging(rounds=2, local_rounds=2, min_clients=1, timeout_s=0.5).run(fed.server, SCHEMA)
-    assert time.perf_counter() - t0 < 15
+    model = TreeBagging(rounds=2, local_rounds=2, min_clients=1, timeout_s=ROUND_S).run(fed.server, SCHEMA)
+    assert time.perf_counter() - t0 < 60  # the slow client's rounds end at their timeout, not when it answers
     trees = [r for r in model.rounds if r.task == "trees"]
     reasons = {f["company"]: f["en"] for f in trees[0].failures}
     assert "invalid reply" in reasons[names[1]]
-    assert "no reply within 0.5 s" in reasons[names[2]]
+    assert f"no reply within {ROUND_S:g} s" in reasons[names[2]]
     assert "rows" in reasons[names[1]]
     assert trees[0].participants == [names[0]]
 
