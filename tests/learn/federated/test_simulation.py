@@ -134,15 +134,17 @@ def test_too_few_valid_replies_fail_the_round_cleanly_with_the_reason(companies)
 
 def test_a_slow_client_is_left_behind_after_the_timeout(companies):
     clients = _clients(companies)
-    clients[2].delay_s = 1.0
+    clients[
+        2
+    ].delay_s = 3.5  # well past the round's 1.2 s, which a loaded machine's other clients stay within
     transport = InProcessTransport(clients)
     t0 = time.perf_counter()
-    model = FedAvg(rounds=2, timeout_s=0.3).run(transport, SCHEMA)
+    model = FedAvg(rounds=2, timeout_s=1.2).run(transport, SCHEMA)
     transport.close()
-    assert time.perf_counter() - t0 < 8
+    assert time.perf_counter() - t0 < 30
     first = model.rounds[0]
     assert first.participants == ["alpha", "beta"]
-    assert first.failures[0]["company"] == "gamma" and "no reply within 0.3 s" in first.failures[0]["en"]
+    assert first.failures[0]["company"] == "gamma" and "no reply within 1.2 s" in first.failures[0]["en"]
 
 
 def test_garbage_payloads_never_decode_into_a_model():
