@@ -30,6 +30,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from sandan.domain import Conflict
 from sandan.learn.federated import secagg
 from sandan.learn.federated.client import CompanyClient
 from sandan.learn.federated.protocol import Failure, Payload, Reply, check_reply, decode, encode
@@ -99,9 +100,18 @@ class FlowerServer:
 
         logging.getLogger("flwr").setLevel(logging.ERROR)
 
-        self._grpc = start_grpc_server(
-            client_manager=self._manager, server_address=self.address, certificates=self.certificates
-        )
+        try:
+            self._grpc = start_grpc_server(
+                client_manager=self._manager, server_address=self.address, certificates=self.certificates
+            )
+        except SystemExit as exc:  # Flower ends the process when it cannot bind; the operator gets a reason
+            raise Conflict(
+                f"the federation server cannot listen on {self.address}: {exc}; stop what uses that port or give "
+                "another address",
+                f"연합 서버가 {self.address}에서 대기할 수 없습니다: {exc}. 그 포트를 쓰는 프로그램을 멈추거나 다른 주소를 "
+                "지정하세요",
+                code="address_in_use",
+            ) from None
         return self
 
     def stop(self) -> None:
