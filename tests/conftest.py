@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import socket
 import uuid
 from pathlib import Path
@@ -10,6 +11,23 @@ from pathlib import Path
 import pytest
 
 from sandan.store import open_store
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on, taken from below the kernel's ephemeral range (32768–60999 on Linux): a
+    port from that range, released by a test bind, can be handed to an outgoing connection (a gRPC channel, a
+    database client) before the test's server binds it — 'address already in use' once in a while."""
+    rng = random.Random()
+    for _ in range(500):
+        port = rng.randrange(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port between 20000 and 32000")
+
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASETS = ROOT.parent / "shared" / "datasets"

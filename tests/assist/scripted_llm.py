@@ -5,7 +5,6 @@ tool calls — well-formed or not), streamed or not, optionally slowly. It says 
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,18 +14,14 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
+from tests.conftest import free_port
+
 
 @dataclass
 class Turn:
     content: str = ""
     tool_calls: list[tuple[str, str]] = field(default_factory=list)  # (name, raw argument text)
     delay_s: float = 0.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _chunk(delta: dict[str, Any], finish: str | None = None) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,14 +22,9 @@ from sandan.collect.site import SiteConfig
 from sandan.domain import Company, Line, Machine, Signal, Site
 from sandan.store import open_store
 from tests.collect.test_modbus_collector import PressPlc
+from tests.conftest import free_port
 
 OUTAGE_S = 60  # the bar: the platform unreachable for 60 s while the edge agent buffers
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Platform:

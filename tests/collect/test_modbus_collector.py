@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -16,14 +15,9 @@ from pymodbus.server import ModbusTcpServer
 from sandan.collect.connector import StoreSink
 from sandan.collect.modbus import ModbusCollector, ModbusConfig, Register, read_blocks
 from sandan.domain import Company, Machine, Signal
+from tests.conftest import free_port
 
 DT = ModbusTcpClient.DATATYPE
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PressPlc:

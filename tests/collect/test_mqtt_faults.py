@@ -24,15 +24,9 @@ from sandan.collect.connector import StoreSink
 from sandan.collect.mqtt import MqttCollector, MqttConfig
 from sandan.domain import Company, Machine, Signal
 from sandan.store import open_store
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, free_port
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Broker:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 import uuid
@@ -14,12 +13,7 @@ from asyncua import Server
 from sandan.collect.connector import StoreSink
 from sandan.collect.opcua import OpcUaCollector, OpcUaConfig, OpcUaMachine
 from sandan.domain import Company, Machine, Signal
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port
 
 
 class MachineServer:

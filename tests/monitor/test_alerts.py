@@ -4,7 +4,6 @@ to real local servers; acknowledgement; the evaluator thread starts and stops.""
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from sandan.monitor.alerts import (
     evaluate_alerts,
     report_prediction,
 )
+from tests.conftest import free_port as _dead_port
 from tests.monitor.conftest import COMPANY, add_events, add_parts, kst, spread
 
 T0 = kst("2025-03-10", "09:00")
@@ -283,12 +283,6 @@ def test_webhook_is_retried_after_a_server_error(plant, alerts, webhook):
     assert len(hook.received) == 1
     (d,) = alerts.list_deliveries(COMPANY, alert_id)
     assert d["ok"] and d["attempts"] == 3
-
-
-def _dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_an_unreachable_webhook_is_recorded_as_failed_and_the_alert_still_opens(plant, alerts):

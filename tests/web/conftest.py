@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import threading
 import time
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from sandan.accounts import create_user
 from sandan.domain import Company, Line, Machine, Role, Signal, Site
 from sandan.settings import Settings
 from sandan.store import Store, open_store
+from tests.conftest import free_port as _free_port
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,12 +39,6 @@ class Server:
     store: Store
     settings: Settings
     app: object
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _app(settings: Settings, store: Store):

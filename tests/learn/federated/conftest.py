@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 import pandas as pd
 import pytest
 
@@ -45,9 +43,3 @@ def companies(ai4i) -> dict[str, pd.DataFrame]:
         "gamma": {"L": 100, "M": 100, "H": 50},
     }
     return split_non_iid(ai4i, "Type", plan, seed=1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

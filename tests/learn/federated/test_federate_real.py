@@ -21,7 +21,7 @@ from sandan.domain import Company, Line, Machine, ProcessFamily, Site
 from sandan.learn.federated.tls import make_certificates
 from sandan.store import open_store
 from sandan.twin.process.injection import InjectionMouldingModel
-from tests.learn.federated.conftest import free_port
+from tests.conftest import free_port
 
 FEATURES = ["melt_temp_c", "injection_pressure_bar", "holding_time_s", "cooling_time_s"]
 MEMBERS = ("moulder-a", "moulder-b")

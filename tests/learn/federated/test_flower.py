@@ -15,7 +15,8 @@ from sandan.learn.federated.client import candidate_pairs
 from sandan.learn.federated.flower import FlowerServer, _flower_client, generate_key, join
 from sandan.learn.federated.protocol import decode
 from sandan.learn.federated.tls import make_certificates
-from tests.learn.federated.conftest import ROW_VALUED, SCHEMA, free_port
+from tests.conftest import free_port
+from tests.learn.federated.conftest import ROW_VALUED, SCHEMA
 
 
 class Federation:
@@ -238,3 +239,16 @@ def test_a_company_lost_during_secure_aggregation_leaves_the_survivors_sum(fed, 
     assert linear.participants == sorted(names[:2])
     reason = {f["company"]: f["en"] for f in linear.failures}[names[2]]
     assert "collect_masked_vectors" in reason and "connection lost" in reason
+
+
+def test_a_server_whose_port_is_taken_says_so_instead_of_ending_the_process(companies):
+    from sandan.domain import Conflict
+
+    first = Federation(companies)
+    try:
+        ca, cert, key = make_certificates(["127.0.0.1"])
+        with pytest.raises(Conflict) as err:
+            FlowerServer(first.address, (ca, cert, key), {}).start()
+        assert err.value.code == "address_in_use" and first.address in err.value.ko
+    finally:
+        first.stop()
