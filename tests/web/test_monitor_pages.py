@@ -72,7 +72,14 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     companies.locator("a", has_text="브라보단조").click()
 
     expect(page).to_have_url(f"{server.url}/companies/{COMPANY}/monitor")
-    # the day's production report, one workbook from the company's dashboard
+    # the day's production report, one workbook from the company's dashboard, named by its production day (before
+    # the first shift starts that is still yesterday's date)
+    from sandan.monitor.calendar import company_calendar
+
+    day = company_calendar(server.settings.data_dir, COMPANY).production_day(datetime.now(UTC))
+    expect(page.locator("#production-report a[data-report='report.today']")).to_have_text(
+        f"생산일 {day:%m-%d} (지금까지)"
+    )
     with page.expect_download() as report:
         page.locator("#production-report a[data-report='report.today']").click()
     assert report.value.suggested_filename.startswith(f"production-{COMPANY}-")

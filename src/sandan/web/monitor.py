@@ -91,7 +91,7 @@ def company_dashboard(page: UserPage, company_id: str) -> Response:
     )
 
 
-def _report_links(page: Page, company_id: str) -> list[tuple[str, str]]:
+def _report_links(page: Page, company_id: str) -> list[tuple[str, str, str]]:
     """The production report (GET …/reports/production) of the last whole production day and of the current one
     so far; a production day runs from the company's first shift start to the next day's, so a night shift is not
     cut at midnight."""
@@ -99,13 +99,22 @@ def _report_links(page: Page, company_id: str) -> list[tuple[str, str]]:
     now = datetime.now(UTC).replace(microsecond=0)
     today = calendar.production_day(now)
     spans = (
-        ("report.yesterday", *calendar.production_day_span(today - timedelta(days=1))),
-        ("report.today", calendar.production_day_span(today)[0], now + timedelta(minutes=1)),
+        (
+            "report.yesterday",
+            today - timedelta(days=1),
+            *calendar.production_day_span(today - timedelta(days=1)),
+        ),
+        ("report.today", today, calendar.production_day_span(today)[0], now + timedelta(minutes=1)),
     )
     base = f"/api/v1/companies/{quote(company_id)}/reports/production?"
+    # named by their day: before the first shift starts, "today's" production day is still yesterday's date
     return [
-        (key, base + urlencode({"start": a.isoformat(), "end": b.isoformat(), "lang": page.lang}))
-        for key, a, b in spans
+        (
+            key,
+            page.t(key, day=f"{day:%m-%d}"),
+            base + urlencode({"start": a.isoformat(), "end": b.isoformat(), "lang": page.lang}),
+        )
+        for key, day, a, b in spans
     ]
 
 
