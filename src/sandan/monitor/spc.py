@@ -480,9 +480,8 @@ class Capability:
     ppk_ci: tuple[float, float] | None
     confidence: float
     out_of_spec: int = 0  # measurements outside the limits, counted
-    expected_ppm: float = (
-        0.0  # parts per million outside the limits a normal of the overall mean and σ expects
-    )
+    # parts per million outside the limits that a normal distribution of the overall mean and σ expects
+    expected_ppm: float = 0.0
     spec_source: str = "given"  # "given" (typed) or "process" (the family's drawing, `spec_limits`)
     # D'Agostino–Pearson test of normality (scipy.stats.normaltest; n ≥ 20): a small p says the indices and the
     # expected ppm, which assume a normal distribution, are approximations — the counted out-of-spec holds
