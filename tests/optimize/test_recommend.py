@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -153,6 +155,29 @@ def test_run_bootstrap_reports_held_out_skill():
 def test_observed_rate_near_the_current_settings(trained):
     n, ng = trained.observed_near(np.array([CncTurningModel.poor_settings()[p] for p in PARAMS]))
     assert n >= 50 and 0 <= ng <= n  # the current settings are run 0 of the experiment (100 parts)
+
+
+def test_the_advice_says_what_was_observed_and_warns_when_the_model_misjudges_it(trained):
+    poor = CncTurningModel.poor_settings()
+    rec = recommend(trained, poor, LIMITS, n_candidates=128, n_trials=5)
+    n, ng = trained.observed_near(np.array([poor[p] for p in PARAMS]))
+    assert (rec.observed_parts, rec.observed_defective) == (n, ng)
+    assert not rec.misjudges_present
+    assert f"{100 * ng / n:.1f}% of {n:,} parts" in " ".join(rec.text["en"])
+    # Something the settings do not record makes every part near the current settings defective: the model,
+    # trained on the same settings, cannot see it, and the advice must say so instead of trusting its baseline.
+    near = np.all(
+        np.abs(trained.observed[PARAMS].to_numpy() - np.array([poor[p] for p in PARAMS]))
+        <= 0.1
+        * (trained.observed[PARAMS].quantile(0.995) - trained.observed[PARAMS].quantile(0.005)).to_numpy(),
+        axis=1,
+    )
+    blind = dataclasses.replace(trained, outcomes=np.where(near, 1, trained.outcomes))
+    warned = recommend(blind, poor, LIMITS, n_candidates=128, n_trials=5)
+    assert warned.observed_rate == 1.0 and warned.current_interval[1] < 0.9
+    assert warned.misjudges_present and warned.to_dict()["misjudges_present"]
+    assert any(line.startswith("Caution: 100.0% of the") for line in warned.text["en"])
+    assert any(line.startswith("주의: 현재 설정에서 만든 부품") for line in warned.text["ko"])
 
 
 def test_bad_groups_and_confidence_are_refused(trained):

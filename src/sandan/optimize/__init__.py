@@ -9,7 +9,16 @@ from sandan.optimize.recommend import (
     QualityModel,
     Recommendation,
     TrustRegion,
+    observed_sentence,
     recommend,
 )
 
-__all__ = ["Objective", "ParameterChange", "QualityModel", "Recommendation", "TrustRegion", "recommend"]
+__all__ = [
+    "Objective",
+    "ParameterChange",
+    "QualityModel",
+    "Recommendation",
+    "TrustRegion",
+    "observed_sentence",
+    "recommend",
+]

@@ -15,9 +15,10 @@ import lightgbm as lgb
 import numpy as np
 import optuna
 import pandas as pd
-from scipy.stats import qmc
+from scipy.stats import binomtest, qmc
 
 from sandan.domain import InvalidInput
+from sandan.domain.korean import particle
 from sandan.learn.explain import nice
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -349,12 +350,32 @@ class Recommendation:
     knn_distance: float
     knn_typical: float
     n_trials: int
+    # parts made near the current settings (± 10 % of each parameter's observed span) and how many were defective:
+    # what the data itself says about the present, against which the model's `current_defect_rate` is checked
+    observed_parts: int = 0
+    observed_defective: int = 0
     text: dict[str, list[str]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # parameter → {"en": …, "ko": …}
 
     def label(self, name: str, lang: str) -> str:
         """A parameter's name for people (the machine's own label where known)."""
         return self.labels.get(name, {}).get(lang, name)
+
+    @property
+    def observed_rate(self) -> float | None:
+        """The defect rate of the parts made near the current settings (None under 30 parts)."""
+        return self.observed_defective / self.observed_parts if self.observed_parts >= 30 else None
+
+    @property
+    def misjudges_present(self) -> bool:
+        """True when the model's rate at the current settings (members' 10–90 % range) and the rate observed there
+        (Wilson 95 % interval) do not overlap: something the recorded settings do not capture — material, tool wear,
+        a setting nobody logs — also drives the defects, so the expected effect is less certain than its range says."""
+        if self.observed_rate is None:
+            return False
+        ci = binomtest(self.observed_defective, self.observed_parts).proportion_ci(0.95, method="wilson")
+        lo, hi = self.current_interval
+        return bool(ci.low > hi or ci.high < lo)
 
     @property
     def changed(self) -> list[ParameterChange]:
@@ -383,6 +404,10 @@ class Recommendation:
             "knn_distance": self.knn_distance,
             "knn_typical": self.knn_typical,
             "n_trials": self.n_trials,
+            "observed_parts": self.observed_parts,
+            "observed_defective": self.observed_defective,
+            "observed_rate": self.observed_rate,
+            "misjudges_present": self.misjudges_present,
             "text": self.text,
             "labels": self.labels,
         }
@@ -421,6 +446,30 @@ def _apart(current: float, recommended: float) -> tuple[str, str]:
     return a, b
 
 
+def observed_sentence(rec: Recommendation) -> dict[str, str] | None:
+    """What the parts made at the current settings show, in words — a caution when the model misjudges the present
+    (`Recommendation.misjudges_present`); None when too few parts were made there."""
+    if rec.observed_rate is None:
+        return None
+    seen, n = _pct(rec.observed_rate), f"{rec.observed_parts:,}"
+    if rec.misjudges_present:
+        en = (
+            f"Caution: {seen} of the {n} parts made at the current settings were defective, against the "
+            f"{_pct(rec.current_defect_rate)} the model expects there. Something the recorded settings do not "
+            "capture (material, tool wear, a setting nobody logs) also drives the defects, so the expected "
+            "effect is less certain than its range says: try the change on a few parts first."
+        )
+        ko = (
+            f"주의: 현재 설정에서 만든 부품 {n}개 중 {seen}가 불량으로, 모델이 예상한 "
+            f"{_pct(rec.current_defect_rate)}와 다릅니다. 기록된 설정값이 담지 못한 원인(소재, 공구 마모, 기록하지 "
+            "않는 설정)도 불량에 작용하므로 예상 효과는 표시된 범위보다 불확실합니다. 먼저 소량으로 시험하세요."
+        )
+    else:
+        en = f"Observed at the current settings: {seen} of {n} parts defective."
+        ko = f"현재 설정의 실측: 부품 {n}개 중 {seen} 불량."
+    return {"en": en, "ko": ko}
+
+
 def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[str, list[str]]:
     en, ko = [], []
     lo, hi = rec.expected_interval
@@ -431,13 +480,17 @@ def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[st
     ko.append(
         f"예상 불량률 {_pct(rec.expected_defect_rate)} (범위 {_pct(lo)}–{_pct(hi)}), 현재 {_pct(rec.current_defect_rate)}."
     )
+    said = observed_sentence(rec)
+    if said:
+        en.append(said["en"])
+        ko.append(said["ko"])
     for c in sorted(rec.changed, key=lambda c: -abs(c.change) / max(c.observed_max - c.observed_min, 1e-12)):
         name_en, name_ko = labels.get(c.name, (c.name, c.name))
         verb_en = "Raise" if c.change > 0 else "Lower"
         verb_ko = "올리세요" if c.change > 0 else "내리세요"
         now, then = _apart(c.current, c.recommended)
         en.append(f"{verb_en} {name_en} from {now} to {then}.")
-        ko.append(f"{name_ko}을(를) {now}에서 {then}(으)로 {verb_ko}.")
+        ko.append(f"{particle(name_ko, '을/를')} {now}에서 {particle(then, '으로/로')} {verb_ko}.")
     if not rec.changed:
         en.append("Keep the current settings: the data shows no clearly better point.")
         ko.append("현재 설정을 유지하세요: 데이터에서 뚜렷이 더 나은 설정을 찾지 못했습니다.")
@@ -450,7 +503,7 @@ def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[st
                 "it on a few parts first."
             )
             ko.append(
-                f"주의: {names_ko}이(가) 데이터에 없는 범위입니다. 모델이 외삽하고 있으니 먼저 소량으로 시험하세요."
+                f"주의: {particle(names_ko, '이/가')} 데이터에 없는 범위입니다. 모델이 외삽하고 있으니 먼저 소량으로 시험하세요."
             )
         else:
             en.append(
@@ -458,7 +511,7 @@ def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[st
                 "check the first parts."
             )
             ko.append(
-                f"참고: {names_ko}이(가) 데이터 범위를 약간(허용 여유 안에서) 벗어납니다. 첫 부품을 확인하세요."
+                f"참고: {particle(names_ko, '이/가')} 데이터 범위를 약간(허용 여유 안에서) 벗어납니다. 첫 부품을 확인하세요."
             )
     return {"en": en, "ko": ko}
 
@@ -582,7 +635,7 @@ def recommend(
         if not mach_lo[j] <= v <= mach_hi[j]:
             raise InvalidInput(
                 f"fixed {p}={v} is outside the machine limits {mach_lo[j]}–{mach_hi[j]}",
-                f"고정값 {p}={v}이(가) 설비 한계 {mach_lo[j]}–{mach_hi[j]}를 벗어납니다",
+                f"고정값 {particle(f'{p}={v}', '이/가')} 설비 한계 {mach_lo[j]}–{mach_hi[j]}를 벗어납니다",
                 code="bad_setting",
                 field=p,
             )
@@ -795,6 +848,8 @@ def recommend(
         knn_distance=float(region.knn_distance(x_rec[None, :])[0]),
         knn_typical=region.knn_typical,
         n_trials=trials_done,
+        observed_parts=n_near,
+        observed_defective=ng_near,
     )
     rec.text = _text(rec, labels)
     rec.labels = {name: {"en": en, "ko": ko} for name, (en, ko) in labels.items()}

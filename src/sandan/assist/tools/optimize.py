@@ -18,6 +18,7 @@ from sandan.assist.registry import (
     plain,
     tool,
 )
+from sandan.optimize import observed_sentence
 from sandan.optimize.service import (
     ROOT_CAUSE_BASELINE_DAYS,
     recommend_for_machine,
@@ -100,6 +101,9 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
     args = {"machine_id": machine_id, "days": days, "end": ctx.now, "seed": 0}
     # when nothing changes, the recommendation's own lines say why (e.g. the settings never varied enough)
     why = {lang: "" if changed else " " + " ".join(rec.text[lang][1:]) for lang in ("en", "ko")}
+    said = observed_sentence(rec)
+    if said and changed:  # (unchanged, the recommendation's lines above already hold it)
+        why = {lang: " " + said[lang] for lang in ("en", "ko")}
     return ToolOutput(
         facts={
             "current_defect_rate": now_rate,
@@ -107,6 +111,9 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
             "expected_interval": [lo, hi],
             "changed": [c["name"] for c in changed],
             "extrapolation": rec.extrapolation,
+            "observed_rate": rec.observed_rate,
+            "observed_parts": rec.observed_parts,
+            "misjudges_present": rec.misjudges_present,
         },
         summary={
             "en": f"Recommended for {machine_id}: {moves['en']}. Predicted defect rate {pct(now_rate)} → {pct(expected)} "

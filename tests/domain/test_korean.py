@@ -1,0 +1,29 @@
+"""Korean particles follow the sound of the word before them."""
+
+import pytest
+
+from sandan.domain.korean import particle
+
+
+@pytest.mark.parametrize(
+    ("word", "pair", "expected"),
+    [
+        ("절삭 깊이", "을/를", "절삭 깊이를"),
+        ("사출 압력", "을/를", "사출 압력을"),
+        ("주축 회전수", "이/가", "주축 회전수가"),
+        ("금형 온도", "은/는", "금형 온도는"),
+        ("보압", "과/와", "보압과"),
+        ("0.5", "으로/로", "0.5로"),
+        ("1,241", "으로/로", "1,241로"),  # 일: ㄹ takes 로
+        ("1,600", "으로/로", "1,600으로"),  # 백: ㄱ
+        ("13", "으로/로", "13으로"),  # 삼: ㅁ
+        ("냉각수 유량", "으로/로", "냉각수 유량으로"),
+        ("이송 거리", "으로/로", "이송 거리로"),
+        ("레일", "으로/로", "레일로"),
+        ("spindle_speed_rpm", "을/를", "spindle_speed_rpm을(를)"),
+        ("rpm", "으로/로", "rpm(으)로"),
+        ("", "이/가", "이(가)"),
+    ],
+)
+def test_particle(word: str, pair: str, expected: str) -> None:
+    assert particle(word, pair) == expected
