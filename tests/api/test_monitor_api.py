@@ -252,9 +252,23 @@ def test_rule_crud_follows_roles(plant):
     )
     assert "signal" in err["message"]["en"]
     # the Korean message is Korean throughout (it used to carry the English sentence after a Korean prefix)
-    assert "신호, 임계값이(가) 필요합니다" in err["message"]["ko"] and "needs" not in err["message"]["ko"]
+    assert "신호, 임계값이 필요합니다" in err["message"]["ko"] and "needs" not in err["message"]["ko"]
     assert_error(
         plant.post("a-eng", f"{BASE}/alerts/rules", json={**RULE, "id": "y", "machine_ids": ["zz"]}), 404
+    )
+    # a rule on a name no data carries would never fire: refused, naming what there is
+    err = assert_error(
+        plant.post("a-eng", f"{BASE}/alerts/rules", json={**RULE, "id": "y", "signal": "tmep"}),
+        422,
+        "unknown_signal",
+    )
+    assert "signals: temp" in err["message"]["en"] and "신호: temp" in err["message"]["ko"]
+    spc = {"id": "z", "kind": "spc", "chart": "imr", "characteristic": "bore_mn"}
+    err = assert_error(plant.post("a-eng", f"{BASE}/alerts/rules", json=spc), 422, "unknown_characteristic")
+    assert "bore_mm" in err["message"]["en"]
+    assert (
+        plant.post("a-eng", f"{BASE}/alerts/rules", json={**spc, "characteristic": "bore_mm"}).status_code
+        == 201
     )
     assert plant.client.delete(f"{BASE}/alerts/rules/hot", headers=plant.auth("a-eng")).status_code == 204
     assert_error(plant.get("a-view", f"{BASE}/alerts/rules/hot"), 404)

@@ -280,10 +280,16 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     form.get_by_role("button", name="규칙 추가").click()
     # no limit given: the API's own check answers, on the page
     expect(page.locator("#rule-result [role=alert]")).to_have_text(
-        "‘측정값 한계 초과’ 규칙에는 임계값이(가) 필요합니다"
+        "‘측정값 한계 초과’ 규칙에는 임계값이 필요합니다"
     )
 
     form.locator("input[name=threshold]").fill("120")
+    # a name of spaces passes the browser's own check; the form asks for a name
+    form.locator("input[name=name]").fill("   ")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#rule-result [role=alert]")).to_have_text("규칙 이름을 입력하세요.")
+    expect(form.locator("input[name=name]")).to_have_attribute("aria-invalid", "true")
+    form.locator("input[name=name]").fill("스핀들 과열")
     # a refused field is named by its label on the form and marked, not by its place in the request
     form.locator("input[name=email_to]").fill("kim-at-plant")
     form.locator("button[type=submit]").click()
@@ -308,6 +314,14 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     assert made["machine_ids"] == [MACHINE]
     assert any(a["action"] == "alert_rule.create" for a in server.store.list_audit(COMPANY))
 
+    # deleting asks first, naming the rule; saying no keeps it
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    row.locator("button.rule-delete").click()
+    expect(row.locator("button.rule-delete")).to_be_enabled()
+    assert asked == ["규칙 “스핀들 과열”을(를) 삭제할까요? 이 규칙의 경보는 목록에 남습니다."]
+    assert rule_id in {r["id"] for r in open_alert_store(server.settings.data_dir).list_rules(COMPANY)}
+    page.once("dialog", lambda d: d.accept())
     row.locator("button.rule-delete").click()
     expect(page.locator(f"#rules tr[data-rule='{rule_id}']")).to_have_count(0)
     assert rule_id not in {r["id"] for r in open_alert_store(server.settings.data_dir).list_rules(COMPANY)}

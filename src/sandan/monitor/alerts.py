@@ -28,6 +28,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, value_error
+from sandan.domain.korean import particle
 from sandan.monitor.alert_store import AlertStore, open_alert_store
 from sandan.monitor.labels import CHART_LABELS, RULE_LABELS
 from sandan.monitor.oee import oee, select_machines
@@ -123,7 +124,7 @@ class AlertRule(BaseModel):
         if need:
             raise value_error(
                 f"a {self.kind} rule needs {', '.join(need)}",
-                f"‘{KIND_LABELS[self.kind]['ko']}’ 규칙에는 {', '.join(_NEED_KO[f] for f in need)}이(가) 필요합니다",
+                f"‘{KIND_LABELS[self.kind]['ko']}’ 규칙에는 {particle(', '.join(_NEED_KO[f] for f in need), '이/가')} 필요합니다",
             )
         if self.threshold is not None and not math.isfinite(self.threshold):
             raise value_error("threshold must be a finite number", "임계값은 유한한 숫자여야 합니다")

@@ -726,6 +726,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.email_to": ("E-mail to", "이메일 받는 사람"),
     "mon.rule_create": ("Add rule", "규칙 추가"),
     "mon.rule_delete": ("Delete", "삭제"),
+    "mon.rule_delete_confirm": (
+        "Delete the rule “{name}”? Its alerts stay in the inbox.",
+        "규칙 “{name}”을(를) 삭제할까요? 이 규칙의 경보는 목록에 남습니다.",
+    ),
+    "mon.rule_name_needed": ("Give the rule a name.", "규칙 이름을 입력하세요."),
     "mon.kind": ("Kind", "종류"),
     "mon.kind_threshold": ("Reading beyond a limit", "측정값 한계 초과"),
     "mon.kind_rate_of_change": ("Reading changing too fast", "측정값 급변"),

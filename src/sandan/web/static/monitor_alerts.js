@@ -98,12 +98,19 @@
         if (["imr", "xbar_r", "xbar_s"].indexOf(rule.chart) >= 0) rule.characteristic = f.characteristic.value.trim() || null;
       }
       var button = form.querySelector("button[type=submit]");
+      if (!rule.name) {  // a name of spaces passes the browser's "required"
+        f.name.setAttribute("aria-invalid", "true");
+        f.name.focus();
+        return fail(new Error(cfg.text["mon.rule_name_needed"]));
+      }
       button.disabled = true;
       send("POST", cfg.api + "/rules", rule).then(function () { window.location.reload(); }, function (err) { fail(err, button); });
     });
   }
   document.querySelectorAll("button.rule-delete").forEach(function (button) {
     button.addEventListener("click", function () {
+      var name = button.closest("tr").querySelector("td").textContent.trim();
+      if (!window.confirm(cfg.text["mon.rule_delete_confirm"].replace("{name}", name))) return;
       button.disabled = true;
       send("DELETE", cfg.api + "/rules/" + encodeURIComponent(button.dataset.rule)).then(function () { window.location.reload(); },
         function (err) { fail(err, button); });
