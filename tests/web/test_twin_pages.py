@@ -292,3 +292,17 @@ def test_a_run_of_zero_hours_is_refused_on_the_page_not_run_for_the_default(page
     expect(page.locator("#twin-run-error")).to_contain_text("시간은 0 초과")
     expect(form.locator("input[name=hours]")).to_have_value("0")
     expect(form.locator("input[name=replications]")).to_have_value("3")
+
+
+def test_a_run_the_editor_cannot_start_is_refused_in_the_editor_with_what_was_typed(page, login):
+    login("kim")
+    page.goto("/companies/acme/twin/edit")
+    page.fill("#twin-yaml", LINE.replace("web-bracket", "web-warm"))
+    page.fill("#twin-editor input[name=replications]", "3")
+    page.fill("#twin-editor input[name=hours]", "1")
+    page.fill("#twin-editor input[name=warmup_hours]", "2")  # the warm-up would take the whole run
+    page.click("#twin-run")
+    expect(page.locator("#twin-errors")).to_contain_text("워밍업은 0 이상 시간 미만")
+    expect(page.locator("#twin-editor input[name=warmup_hours]")).to_have_value("2")
+    expect(page.locator("#twin-editor input[name=replications]")).to_have_value("3")
+    expect(page.locator("#twin-yaml")).to_contain_text("web-warm")

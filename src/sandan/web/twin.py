@@ -508,6 +508,7 @@ def _editor(
     data: Any = None,
     error: SandanError | None = None,
     notice: str | None = None,
+    run: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     tx = _tx(page)
@@ -548,6 +549,7 @@ def _editor(
         error=error.message(page.lang) if error is not None else None,
         notice=notice,
         summary=summary,
+        run=run or {},
         fmt_num=fmt_num,
         can_write=page.principal.user.role.can_write,
     )
@@ -615,20 +617,23 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
         try:
             data = data_from_form(form, base)
         except SandanError as exc:
-            return _editor(page, company, text, error=exc, status_code=422)
+            return _editor(page, company, text, error=exc, run=form, status_code=422)
         text = _dump(data)
     try:
         line = service.parse_line(text)
     except SandanError as exc:
-        return _editor(page, company, text, error=exc, status_code=422)
+        return _editor(page, company, text, error=exc, run=form, status_code=422)
     tx = _tx(page)
     if action == "save":
         page.principal.require_write(company.id)
         service.save_line(page.settings.data_dir, company.id, text)
         return RedirectResponse(f"/companies/{company.id}/twin/lines/{line.id}?saved=1", status_code=303)
     if action == "run":
-        return _start_run(page, company.id, line, form)
-    return _editor(page, company, text, notice=tx["twin.valid"] if action == "validate" else None)
+        try:
+            return _start_run(page, company.id, line, form)
+        except SandanError as exc:  # back to the editor, with what was typed and why the run was refused
+            return _editor(page, company, text, error=exc, run=form, status_code=422)
+    return _editor(page, company, text, notice=tx["twin.valid"] if action == "validate" else None, run=form)
 
 
 def design_defaults(line, summary: Mapping[str, Any]) -> dict[str, str]:
