@@ -62,6 +62,21 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
         {"line_id": "inj-b", "period": "last_8h", "by": "machine"},
     ),
     ("ko", D, "이번 주 일별 불량률 추이", "defect_rate", {"period": "this_week", "by": "day"}),
+    (
+        "ko",
+        D,
+        "오늘 사출 A라인 생산량은?",
+        "production",
+        {"line_id": "inj-a", "period": "today", "by": "machine"},
+    ),
+    (
+        "ko",
+        D,
+        "사출기 2호기 어제 몇 개 만들었어?",
+        "production",
+        {"machine_id": "imm-02", "period": "yesterday", "by": "machine"},
+    ),
+    ("ko", D, "이번 주 교대별 생산 실적", "production", {"period": "this_week", "by": "shift_name"}),
     ("ko", D, "불량 유형 파레토 보여줘", "defect_pareto", {}),
     ("ko", D, "사출기 2호기에서 가장 많은 불량은?", "defect_pareto", {"machine_id": "imm-02"}),
     ("ko", D, "비가동 원인이 뭐야?", "downtime_pareto", {}),
@@ -201,6 +216,14 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
         "twin_what_if",
         {"line_id": "inj-b", "change": "add_machine"},
     ),
+    (
+        "en",
+        S,
+        "How many parts did servo press 2 make today?",
+        "production",
+        {"machine_id": "prs-02", "period": "today", "by": "machine"},
+    ),
+    ("en", D, "Production by line this week", "production", {"period": "this_week", "by": "line"}),
     ("en", S, "OEE of servo press 2", "oee", {"machine_id": "prs-02", "by": "machine"}),
     ("en", S, "Defect pareto of press line A", "defect_pareto", {"line_id": "prs-a"}),
     (
@@ -436,6 +459,9 @@ def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) 
     if tool == "defect_rate":
         t = monitor.quality_table(s, company, w.start, w.end, by=(), **scope)
         return {"defect_rate": _num(t.iloc[0]["defect_rate"]) if len(t) else None}
+    if tool == "production":
+        t = monitor.quality_table(s, company, w.start, w.end, by=(), **scope)
+        return {"produced_qty": _num(t.iloc[0]["produced_qty"]) if len(t) else 0}
     if tool == "defect_pareto":
         t = monitor.defect_pareto(s, company, w.start, w.end, **scope)
         return {"top_defect": t.iloc[0]["defect_type"] if len(t) else None}

@@ -218,3 +218,24 @@ def test_root_cause_rows_name_their_kind_in_words(world):
     k = [h["key"] for h in shown["headers"]].index("kind")
     kinds = {row[k]["text"] for row in shown["rows"]}
     assert kinds and kinds <= {"공정 변수", "구분 (로트, 설비, 교대…)"}, kinds
+
+
+def test_a_production_question_gets_the_counts_the_quality_table_has(world):
+    from sandan import monitor
+    from sandan.assist.registry import resolve_period
+
+    answer = _assistant(world).ask("오늘 교대별 사출 A라인 생산량은?", "ko")
+    step = answer.steps[0]
+    assert step["tool"] == "production" and "error" not in step, step
+    assert step["arguments"] == {"line_id": "inj-a", "period": "today", "by": "shift_name"}
+    w = resolve_period("today", world.now)
+    table = monitor.quality_table(world.store, D, w.start, w.end, by=(), line_id="inj-a").iloc[0]
+    facts = step["facts"]
+    assert (facts["produced_qty"], facts["good_qty"], facts["scrap_qty"]) == (
+        table.produced_qty, table.good_qty, table.scrap_qty
+    )  # fmt: skip
+    assert facts["produced_qty"] > 0 and facts["good_qty"] + facts["scrap_qty"] == facts["produced_qty"]
+    assert (
+        f"{facts['produced_qty']:,}개 (양품 {facts['good_qty']:,}개, 불량 {facts['scrap_qty']:,}개)"
+        in answer.text
+    )

@@ -38,6 +38,13 @@ RULES: dict[str, list[tuple[str, float]]] = {
         (r"불량|\bscrap\b|\bdefects?\b|\bng\b|\brejects?\b", 1),
         (r"로트|\blots?\b|직행률|first[- ]pass", 1.5),
     ],
+    "production": [
+        (
+            r"생산량|생산\s*(수량|실적|현황|개수)|몇\s*개(나|를|가)?\s*(만들|생산|찍|뽑|나왔)|만든\s*(개수|수량|게|것)|"
+            r"\bproduction\b|\boutput\b|\bproduced\b|how many (parts|pieces|units)|(parts|pieces|units) (made|produced)",
+            4,
+        ),
+    ],
     "defect_pareto": [
         (r"파레토|pareto", 5),
         (
@@ -145,6 +152,7 @@ PRIORITY = [
     "recent_quarantine",
     "oee",
     "defect_rate",
+    "production",
     "readings",
     "list_machines",
 ]
@@ -333,12 +341,14 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
     period = next((p for pat, p in PERIOD_RULES if re.search(pat, words, re.IGNORECASE)), None)
     by = next((b for pat, b in BY_RULES if re.search(pat, words, re.IGNORECASE)), None)
     args: dict[str, Any] = {}
-    if best in ("oee", "defect_rate", "defect_pareto", "downtime_pareto"):
+    if best in ("oee", "defect_rate", "production", "defect_pareto", "downtime_pareto"):
         args = {"machine_id": machine_id, "line_id": line_id, "period": period}
         if best == "oee":
             args["by"] = by if by in ("machine", "line", "day") else "machine"
         elif best == "defect_rate":
             args["by"] = by or "machine"
+        elif best == "production":
+            args["by"] = by if by in ("machine", "line", "product", "shift_name", "day") else "machine"
     elif best in ("spc_status", "process_capability", "readings", "defect_drivers"):
         args = {"machine_id": machine_id, "period": period}
         family = next((m.family.value for m in names.machines if m.id == machine_id), None)

@@ -1,4 +1,4 @@
-"""Tools over sandan.monitor: OEE, defect rate, defect and downtime Pareto, SPC status, process capability.
+"""Tools over sandan.monitor: OEE, production, defect rate, defect and downtime Pareto, SPC status, process capability.
 
 Every figure is the monitor function's own; these functions only pick arguments and shape the result.
 """
@@ -195,6 +195,85 @@ def defect_rate_tool(
         columns=cols,
         chart=chart,
         citations=[call_citation("defect_rate", "sandan.monitor.quality_table", args, len(rows))],
+    )
+
+
+PRODUCTION_BY = ["machine", "line", "product", "shift_name", "day"]
+PRODUCTION_COLUMNS = [
+    "machine_id",
+    "line_id",
+    "product",
+    "shift_name",
+    "production_day",
+    "produced_qty",
+    "good_qty",
+    "scrap_qty",
+    "defect_rate",
+]
+
+
+@tool(
+    "production",
+    en="Parts produced, good and scrap, per machine, line, product, shift or production day",
+    ko="생산 수량(양품, 불량)을 설비, 라인, 제품, 교대, 생산일별로",
+    parameters={
+        "properties": {
+            **_SCOPE,
+            "by": {"type": "string", "enum": PRODUCTION_BY, "description": "grouping / 묶음"},
+        }
+    },
+    calls="sandan.monitor.quality_table",
+)
+def production_tool(
+    ctx: ToolContext,
+    machine_id: str | None = None,
+    line_id: str | None = None,
+    period: str | None = None,
+    by: str = "machine",
+) -> ToolOutput:
+    w = ctx.window(period)
+    scope = _scope(ctx, machine_id, line_id)
+    table = monitor.quality_table(
+        ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=_calendar(ctx), **scope
+    )
+    overall = monitor.quality_table(
+        ctx.store, ctx.company_id, w.start, w.end, by=(), calendar=_calendar(ctx), **scope
+    )
+    total = overall.iloc[0].to_dict() if len(overall) else {}
+    facts = {k: int(plain(total.get(k)) or 0) for k in ("produced_qty", "good_qty", "scrap_qty")}
+    cols, rows = frame_rows(table, PRODUCTION_COLUMNS)
+    key = {"machine": "machine_id", "line": "line_id", "day": "production_day"}.get(by, by)
+    chart = (
+        {
+            "kind": "bar",
+            "x": [r.get(key) for r in rows[:30]],
+            "series": {
+                "good_qty": [r.get("good_qty") for r in rows[:30]],
+                "scrap_qty": [r.get("scrap_qty") for r in rows[:30]],
+            },
+        }
+        if rows
+        else None
+    )
+    made, good, scrap = (number(facts[k]) for k in ("produced_qty", "good_qty", "scrap_qty"))
+    return ToolOutput(
+        facts=facts,
+        summary={
+            "en": f"Produced by {_where(machine_id, line_id, 'en')}, {w.label('en')}: {made} parts "
+            f"({good} good, {scrap} scrap)",
+            "ko": f"{_where(machine_id, line_id, 'ko')} 생산량, {w.label('ko')}: {made}개 (양품 {good}개, 불량 {scrap}개)",
+        },
+        table=rows,
+        columns=cols,
+        chart=chart,
+        citations=[
+            call_citation(
+                "production",
+                "sandan.monitor.quality_table",
+                {"start": w.start, "end": w.end, "by": by, **scope},
+                len(rows),
+            )
+        ],
     )
 
 
