@@ -51,11 +51,14 @@ def _codes(ctx: ToolContext) -> CodeTable:
     return company_codes(ctx.settings.data_dir, ctx.company_id)
 
 
-def _where(machine_id: str | None, line_id: str | None, lang: str) -> str:
+def _where(ctx: ToolContext, machine_id: str | None, line_id: str | None, lang: str) -> str:
+    """The subject of an answer as the plant names it ("사출기 2호기 IMM 2 (150 t)"), its id where it has no name."""
     if machine_id:
-        return machine_id
+        return ctx.machine(machine_id).name or machine_id
     if line_id:
-        return line_id
+        return next(
+            (ln.name for ln in ctx.store.list_lines(ctx.company_id) if ln.id == line_id and ln.name), line_id
+        )
     return "전체 설비" if lang == "ko" else "all machines"
 
 
@@ -107,7 +110,7 @@ def oee_tool(
     facts = {
         k: plain(overall.get(k)) for k in ("oee", "availability", "effectiveness", "quality", "produced_qty")
     }
-    where = _where(machine_id, line_id, "en")
+    where = _where(ctx, machine_id, line_id, "en")
     args = {"start": w.start, "end": w.end, "by": by, **scope}
     chart = None
     if rows and by in ("machine", "line", "day"):
@@ -125,7 +128,7 @@ def oee_tool(
             "en": f"OEE of {where}, {w.label('en')}: {pct(facts['oee'])} (availability {pct(facts['availability'])}, "
             f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])})"
             + "".join(f". Note: {n['en']}" for n in notes),
-            "ko": f"{_where(machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
+            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
             f"(시간 가동률 {pct(facts['availability'])}, 성능 가동률 {pct(facts['effectiveness'])}, "
             f"양품률 {pct(facts['quality'])})" + "".join(f". 참고: {n['ko']}" for n in notes),
         },
@@ -186,9 +189,9 @@ def defect_rate_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Defect rate of {_where(machine_id, line_id, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
+            "en": f"Defect rate of {_where(ctx, machine_id, line_id, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
             f"({number(facts['scrap_qty'] or 0)} scrap of {number(facts['produced_qty'] or 0)} produced)",
-            "ko": f"{_where(machine_id, line_id, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
+            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
             f"(생산 {number(facts['produced_qty'] or 0)}개 중 불량 {number(facts['scrap_qty'] or 0)}개)",
         },
         table=rows,
@@ -259,9 +262,9 @@ def production_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Produced by {_where(machine_id, line_id, 'en')}, {w.label('en')}: {made} parts "
+            "en": f"Produced by {_where(ctx, machine_id, line_id, 'en')}, {w.label('en')}: {made} parts "
             f"({good} good, {scrap} scrap)",
-            "ko": f"{_where(machine_id, line_id, 'ko')} 생산량, {w.label('ko')}: {made}개 (양품 {good}개, 불량 {scrap}개)",
+            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} 생산량, {w.label('ko')}: {made}개 (양품 {good}개, 불량 {scrap}개)",
         },
         table=rows,
         columns=cols,
@@ -327,9 +330,9 @@ def defect_pareto_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Top defect of {_where(machine_id, line_id, 'en')}, {w.label('en')}: "
+            "en": f"Top defect of {_where(ctx, machine_id, line_id, 'en')}, {w.label('en')}: "
             + (f"{top['label_en']} ({number(top['scrap_qty'])}, {pct(top['share'])})" if top else none["en"]),
-            "ko": f"{_where(machine_id, line_id, 'ko')} 주요 불량, {w.label('ko')}: "
+            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} 주요 불량, {w.label('ko')}: "
             + (
                 f"{top['label_ko']} ({number(top['scrap_qty'])}개, {pct(top['share'])})"
                 if top
@@ -406,9 +409,9 @@ def downtime_pareto_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Largest stop reason of {_where(machine_id, line_id, 'en')} ({kinds['en']}), {w.label('en')}: "
+            "en": f"Largest stop reason of {_where(ctx, machine_id, line_id, 'en')} ({kinds['en']}), {w.label('en')}: "
             + (largest("en") if top else "no stop recorded"),
-            "ko": f"{_where(machine_id, line_id, 'ko')} 최대 비가동 사유 ({kinds['ko']}), {w.label('ko')}: "
+            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} 최대 비가동 사유 ({kinds['ko']}), {w.label('ko')}: "
             + (largest("ko") if top else "기록된 비가동이 없습니다"),
         },
         table=rows,
