@@ -224,6 +224,10 @@ def test_ai4i_subset_reaches_a_sane_score(ai4i):
     lo, hi = evaluation.intervals["f1"]
     assert lo <= evaluation.metrics["f1"] <= hi
     assert "UDI" in evaluation.report("en") and "UDI" in evaluation.report("ko")
+    # the report names the budget asked for, and how much of it the model search used
+    assert evaluation.time_budget_s == 6 and 0 < evaluation.budget_s <= 6 * 1.1
+    assert f"Time budget 6 s: the model search used {evaluation.budget_s:.0f} s" in evaluation.report("en")
+    assert f"시간 예산 6초 중 모델 탐색에 {evaluation.budget_s:.0f}초를 썼고" in evaluation.report("ko")
 
 
 def test_binary_metrics_equal_scikit_learns_including_ties():

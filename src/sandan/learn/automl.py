@@ -403,6 +403,9 @@ def _search(
     small = X.shape[0] * X.shape[1] <= EXACT_BIN_CELLS
     bin_choices = [255, 1023, 4095, EXACT_BINS] if small else [255, 1023, 4095]
 
+    # the search's score as the progress line names it: the loss it minimises (`loss`), not the F1 reported later
+    metric_en, metric_ko = ("RMSE", "RMSE") if kind == "regression" else ("log loss", "로그 손실")
+
     def objective(trial: optuna.Trial) -> float:
         params = {
             "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
@@ -480,8 +483,8 @@ def _search(
         report(
             progress,
             0.1 + 0.85 * min(1.0, elapsed / max(budget_s, 1e-9)),
-            f"LightGBM trial {trial.number + 1}: score {value:.4g}",
-            f"LightGBM 시도 {trial.number + 1}: 점수 {value:.4g}",
+            f"LightGBM trial {trial.number + 1}: held-out {metric_en} {value:.4g} (lower is better)",
+            f"LightGBM 시도 {trial.number + 1}: 검증 {metric_ko} {value:.4g} (낮을수록 좋음)",
         )
         return value
 

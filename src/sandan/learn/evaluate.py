@@ -146,6 +146,7 @@ class Evaluation:
     predictions: pd.DataFrame | None = None
     target: str = "target"
     positive: Any = None
+    time_budget_s: float | None = None  # the budget asked for; `budget_s` is what the model search used of it
 
     def fold_spread(self) -> dict[str, tuple[float, float]]:
         """Mean and standard deviation of each metric over the folds that have it: a time-ordered fold holding
@@ -168,6 +169,7 @@ class Evaluation:
             "folds": self.folds,
             "refused": [r.to_dict() for r in self.refused],
             "budget_s": self.budget_s,
+            "time_budget_s": self.time_budget_s,
             "seconds": self.seconds,
         }
 
@@ -243,8 +245,18 @@ class Evaluation:
             ko.append(
                 f"제외: {inspected} — 완성된 부품을 검사할 때 결과와 함께 재는 값입니다. 모델은 검사 전에 설정값으로 예측합니다."
             )
-        en.append(f"Search budget {self.budget_s:.0f} s; the whole evaluation took {self.seconds:.0f} s.")
-        ko.append(f"탐색 예산 {self.budget_s:.0f}초; 전체 평가에 {self.seconds:.0f}초가 걸렸습니다.")
+        if self.time_budget_s:
+            en.append(
+                f"Time budget {self.time_budget_s:.0f} s: the model search used {self.budget_s:.0f} s of it, the "
+                f"rest went to the features and the final models; the whole evaluation took {self.seconds:.0f} s."
+            )
+            ko.append(
+                f"시간 예산 {self.time_budget_s:.0f}초 중 모델 탐색에 {self.budget_s:.0f}초를 썼고, 나머지는 특징 생성과 "
+                f"최종 모델 학습에 썼습니다. 전체 평가에 {self.seconds:.0f}초가 걸렸습니다."
+            )
+        else:
+            en.append(f"Model search {self.budget_s:.0f} s; the whole evaluation took {self.seconds:.0f} s.")
+            ko.append(f"모델 탐색 {self.budget_s:.0f}초; 전체 평가에 {self.seconds:.0f}초가 걸렸습니다.")
         return "\n".join(en if lang == "en" else ko)
 
 
@@ -347,6 +359,7 @@ def cross_validate(
         folds=folds,
         refused=refused,
         budget_s=sum(s["seconds"] for s in searches),
+        time_budget_s=budget,
         seconds=round(time.perf_counter() - t0, 1),
         search=searches,
         predictions=frame,
@@ -398,6 +411,7 @@ def evaluate_holdout(
         folds=[metrics],
         refused=model.refused_,
         budget_s=model.search_["seconds"],
+        time_budget_s=getattr(model, "time_budget_s", None),
         seconds=model.fit_seconds_,
         search=[model.search_],
         predictions=pd.DataFrame({"truth": y_all, "prediction": pred}),
