@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sandan.collect.files import Mapping, import_file, read_preview
+from sandan.collect.files import Mapping, import_file, match_known_roles, read_preview
 from sandan.domain import InvalidInput
 from tests.conftest import require_dataset
 
@@ -472,3 +472,26 @@ def test_ai4i_2020_imports_as_10000_part_records_with_339_failures(plant, tmp_pa
     assert frame["product"].value_counts().to_dict() == {"L": 6000, "M": 2997, "H": 1003}
     assert set(frame.attrs["params"]) >= {"torque_nm", "tool_wear_min"}
     assert import_file(plant, "acme", data, mapping).duplicates == 10_000
+
+
+def test_a_header_in_words_takes_the_known_role_it_names():
+    known = {
+        "param:spindle_speed_rpm": ["spindle_speed_rpm", "spindle speed", "주축 회전수"],
+        "measure:warpage_mm": ["warpage_mm", "warpage (flatness)", "휨량 (평면도)"],
+        "param:die_temp_c": ["die_temp_c", "die temperature", "금형 온도"],
+        "param:mould_temp_c": ["mould_temp_c", "mould temperature", "금형 온도"],
+    }
+    roles = {
+        "시각": "time",
+        "주축회전수": "param:주축회전수",
+        "Spindle Speed [rpm]": "param:Spindle Speed [rpm]",
+        "휨량": "param:휨량",
+        "금형 온도": "param:금형 온도",
+        "비고": "ignore",
+    }
+    got = match_known_roles(roles, known)
+    assert got["주축회전수"] == "param:spindle_speed_rpm"
+    assert got["Spindle Speed [rpm]"] == "param:Spindle Speed [rpm]"  # the role is taken by the column before
+    assert got["휨량"] == "measure:warpage_mm"  # an inspection result, not a setting
+    assert got["금형 온도"] == "param:금형 온도"  # two families name it: not guessed
+    assert (got["시각"], got["비고"]) == ("time", "ignore")

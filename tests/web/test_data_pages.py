@@ -96,21 +96,26 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
 
 def test_a_korean_column_joins_the_parameter_the_machines_already_record(page, login, server, tmp_path):
     path = tmp_path / "주축.csv"
-    rows = [f"{_local(33 - i)},cnc-01,S-{i},양품,{2400 + 10 * i}" for i in range(3)]
-    path.write_bytes(("생산일시,설비,부품번호,판정,주축회전수\n" + "\n".join(rows) + "\n").encode("cp949"))
+    rows = [f"{_local(33 - i)},cnc-01,S-{i},양품,{2400 + 10 * i},{60 + i / 10}" for i in range(3)]
+    header = "생산일시,설비,부품번호,판정,주축회전수,외경 (mm)\n"
+    path.write_bytes((header + "\n".join(rows) + "\n").encode("cp949"))
     login("kim")
     _upload(page, path)
     select = page.locator("select[data-column='주축회전수']")
     # offered by its name in words, beside a parameter of the column's own name
     expect(select.locator("option[value='param:spindle_speed_rpm']")).to_contain_text("spindle_speed_rpm")
-    select.select_option("param:spindle_speed_rpm")
+    # and already chosen, since the header is that parameter's Korean name; "외경" is the measured diameter (an
+    # inspection result, which must not become a setting the defect models read)
+    expect(select).to_have_value("param:spindle_speed_rpm")
+    expect(page.locator("select[data-column='외경 (mm)']")).to_have_value("measure:diameter_mm")
     page.click("#run-import")
     expect(page.locator("#n-accepted")).to_have_text("3")
     stored = server.store.query_parts(
         "acme", datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC)
     ).to_pylist()
-    mine = {r["part_id"]: json.loads(r["params"]) for r in stored if r["part_id"].startswith("S-")}
-    assert mine["S-1"] == {"spindle_speed_rpm": 2410}
+    mine = {r["part_id"]: r for r in stored if r["part_id"].startswith("S-")}
+    assert json.loads(mine["S-1"]["params"]) == {"spindle_speed_rpm": 2410}
+    assert json.loads(mine["S-1"]["measures"]) == {"diameter_mm": 60.1}
 
 
 def test_rejected_row_shows_its_reason_and_fix_and_replay_accepts_it(page, login, shot, tmp_path):

@@ -533,6 +533,30 @@ def guess_mapping(columns: list[str], rows: list[list[Any]]) -> tuple[dict[str, 
     return roles, kind, layout
 
 
+def match_known_roles(roles: dict[str, str], known: dict[str, list[str]]) -> dict[str, str]:
+    """`roles` (from `guess_mapping`) with every column that was guessed a parameter of its own name moved to a
+    known role (`known`: role → the names people give it, e.g. "measure:warpage_mm" → ["warpage_mm", "휨량 (평면도)",
+    "warpage (flatness)"]) whose name the header is, spacing, case and units in brackets aside. So "주축 회전수" joins
+    the machines' `param:spindle_speed_rpm`, and "휨량" is taken as the measurement `measure:warpage_mm` — an
+    inspection result, which defect models must not read as a setting. A header that two known roles share, or a
+    role another column already has, stays as guessed."""
+    index: dict[str, set[str]] = {}
+    for role, names in known.items():
+        for name in names:
+            if name:
+                index.setdefault(_header_key(name), set()).add(role)
+    out = dict(roles)
+    taken = set(roles.values())
+    for column, role in roles.items():
+        if role != PARAM_PREFIX + column:
+            continue
+        hits = index.get(_header_key(column), set())
+        if len(hits) == 1 and (hit := next(iter(hits))) not in taken:
+            out[column] = hit
+            taken.add(hit)
+    return out
+
+
 # ---- readers --------------------------------------------------------------------------------------------------
 
 

@@ -122,7 +122,7 @@ def upload(
 
 @router.get("/companies/{company_id}/import/{upload_id}", response_class=HTMLResponse)
 def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "", sheet: str = "") -> Response:
-    from sandan.collect.files import read_preview
+    from sandan.collect.files import match_known_roles, read_preview
 
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
@@ -147,6 +147,11 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
     mapping = shown.mapping
     machines = page.store.list_machines(company.id)
     known, known_names = _known_roles(machines)
+    # a header that names a parameter or measurement the machines record, in words, takes that role
+    mapping.columns = match_known_roles(
+        mapping.columns,
+        {r: [r.split(":", 1)[1], known_names[r].get("en", ""), known_names[r].get("ko", "")] for r in known},
+    )
     columns = [
         {
             "name": name,
