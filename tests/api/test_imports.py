@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from sandan.domain import Machine
 from tests.api.world import World, assert_error
 
 BASE = "/api/v1/companies/acme"
@@ -93,3 +94,13 @@ def test_an_empty_file_is_refused(world):
 
 def test_a_viewer_cannot_upload(world):
     assert_error(_upload(world, CSV.encode(), user="a-view"), 403)
+
+
+def test_preview_takes_a_header_in_words_as_the_parameter_or_measurement_it_names(world):
+    world.store.upsert_machine(
+        "acme", Machine(id="f1", company_id="acme", line_id="l1", name="단조 1", family="forging")
+    )
+    csv = "시각,설비,결과,소재 가열 온도,단조품 높이 (mm)\n2026-03-02 08:00:00,f1,ok,1180,42.1\n"
+    mapping = _upload(world, csv.encode()).json()["mapping"]["columns"]
+    assert mapping["소재 가열 온도"] == "param:billet_temp_c"
+    assert mapping["단조품 높이 (mm)"] == "measure:forging_height_mm"

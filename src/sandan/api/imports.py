@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 from sandan.accounts import audit
 from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router
 from sandan.api.models import JobOut
-from sandan.collect.files import Mapping, import_file, read_preview
+from sandan.collect.files import Mapping, import_file, match_known_roles, read_preview
 from sandan.collect.uploads import UPLOAD_ID, save_upload, uploaded_file
 from sandan.store import Store
+from sandan.twin.process import known_roles_by_name
 
 router: APIRouter = company_router("imports")
 
@@ -43,6 +44,9 @@ def preview(
     shown = read_preview(
         path, filename=file.filename, encoding=encoding or None, sheet=sheet or None, rows=rows
     )
+    # a header that names a parameter or measurement the company's machines record takes that role
+    families = [m.family for m in t.store.list_machines(t.company_id)]
+    shown.mapping.columns = match_known_roles(shown.mapping.columns, known_roles_by_name(families))
     return {**shown.to_dict(), "upload_id": upload_id, "filename": path.name}
 
 

@@ -19,7 +19,7 @@ from sandan.collect.files import PLAIN_ROLES
 from sandan.collect.uploads import save_upload, uploaded_file
 from sandan.domain import SandanError
 from sandan.jobs import JobState
-from sandan.twin.process import MODELS
+from sandan.twin.process import column_roles, known_roles_by_name
 from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -59,24 +59,6 @@ def _role_options(column: str, current: str, known: list[str] = ()) -> list[str]
     if current and current not in options:
         options.insert(1, current)
     return options
-
-
-def _known_roles(machines) -> tuple[list[str], dict[str, dict[str, str]]]:
-    """The parameters and measurements of the company's process families as roles, and their names in words."""
-    roles: list[str] = []
-    names: dict[str, dict[str, str]] = {}
-    for family in dict.fromkeys(m.family for m in machines):
-        model = MODELS.get(family)
-        if model is None:
-            continue
-        labels = model.column_labels()
-        for prefix, items in (("param", model.PARAMETERS), ("measure", model.MEASURES)):
-            for item in items:
-                role = f"{prefix}:{item.name}"
-                if role not in names:
-                    roles.append(role)
-                    names[role] = labels.get(item.name, {})
-    return roles, names
 
 
 def _crumbs(page: Page, company_id: str, *more: tuple[str, str | None]) -> None:
@@ -146,12 +128,11 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
     data = shown.to_dict()
     mapping = shown.mapping
     machines = page.store.list_machines(company.id)
-    known, known_names = _known_roles(machines)
+    families = [m.family for m in machines]
+    known_names = column_roles(families)
+    known = list(known_names)
     # a header that names a parameter or measurement the machines record, in words, takes that role
-    mapping.columns = match_known_roles(
-        mapping.columns,
-        {r: [r.split(":", 1)[1], known_names[r].get("en", ""), known_names[r].get("ko", "")] for r in known},
-    )
+    mapping.columns = match_known_roles(mapping.columns, known_roles_by_name(families))
     columns = [
         {
             "name": name,

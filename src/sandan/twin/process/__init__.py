@@ -41,6 +41,28 @@ def spec_limits(families) -> dict[str, tuple[float | None, float | None]]:
     return out
 
 
+def column_roles(families) -> dict[str, dict[str, str]]:
+    """The parameters and measurements of these process families as import roles ("param:melt_temp_c",
+    "measure:warpage_mm"), in the families' order, each with its name in words ({"en": …, "ko": …})."""
+    roles: dict[str, dict[str, str]] = {}
+    for family in dict.fromkeys(families):
+        model = MODELS.get(family)
+        if model is None:
+            continue
+        labels = model.column_labels()
+        for prefix, items in (("param", model.PARAMETERS), ("measure", model.MEASURES)):
+            for item in items:
+                words = labels.get(item.name, {})
+                roles.setdefault(f"{prefix}:{item.name}", {k: words[k] for k in ("en", "ko") if k in words})
+    return roles
+
+
+def known_roles_by_name(families) -> dict[str, list[str]]:
+    """Role → the names people give that column (its key and its words in both languages), for
+    `sandan.collect.files.match_known_roles`."""
+    return {role: [role.split(":", 1)[1], *words.values()] for role, words in column_roles(families).items()}
+
+
 __all__ = [
     "MODELS",
     "AssemblyModel",
@@ -58,5 +80,7 @@ __all__ = [
     "ProcessModel",
     "Reason",
     "SensorSpec",
+    "column_roles",
+    "known_roles_by_name",
     "spec_limits",
 ]
