@@ -4,6 +4,7 @@ and the shared catalogue across companies of one process family — on the demo 
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import timedelta
 
@@ -110,6 +111,11 @@ def test_catalogue_publish_evaluate_adopt_across_one_family_only(api):
     api.client.cookies.set("sandan_session", api._auth("daesung")["Authorization"].removeprefix("Bearer "))
     listing = api.client.get(f"/companies/{PUB}/models").text
     assert f'data-published="{entry["id"]}"' in listing and 'data-action="publish"' not in listing
+    # the catalogue page names the publisher's own entry by the version it came from, and when it was published
+    own = api.client.get(f"/companies/{PUB}/catalogue").text
+    assert re.search(
+        r'class="nowrap published">20\d\d-\d\d-\d\d \d\d:\d\d<br><span class="muted">우리 버전 1<', own
+    )
     seen = api.get("dongyang", f"/{ADO}/catalogue").json()
     assert [e["id"] for e in seen] == [entry["id"]] and seen[0]["publisher"]["id"] is None
     assert api.get("hanil", f"/{OTHER}/catalogue").json() == []

@@ -64,6 +64,8 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "publisher": ("Publisher", "공개한 곳"),
     "publisher_score": ("Publisher's score", "공개사 성능"),
+    "published_at": ("Published", "공개일"),
+    "my_version": ("our version {version}", "우리 버전 {version}"),
     "my_score": ("Your score on your data", "자사 데이터 성능"),
     "evaluations": ("Evaluated by", "평가한 회원사"),
     "evaluate": ("Evaluate on my data", "자사 데이터로 평가"),
@@ -151,12 +153,18 @@ def catalogue_page(page: UserPage, company_id: str) -> Response:
     tx = texts(page.lang)
     page.crumbs.append((tx["catalogue"], None))
     entries = catalogue.cross_tenant_catalogue(page.store, company.id)
+    # the company's own entries name the registered version they came from
+    versions = {
+        entry: version
+        for (_name, version), entry in catalogue.published_versions(page.store, company.id).items()
+    }
     script = {"api": f"/api/v1/companies/{company.id}", "lang": page.lang, "text": tx}
     return page.render(
         "learn_catalogue.html",
         company=company,
         tx=tx,
         entries=entries,
+        versions=versions,
         score=_score,
         script=script,
         can_write=page.principal.user.role.can_write,
