@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sandan.api.deps import LastDay, LastHour, ReadTenant, company_router, machine_or_404
 from sandan.api.encode import file_response
 from sandan.collect.export import MEDIA_TYPES, parts_file
-from sandan.twin.process import MODELS
+from sandan.twin.process import column_labels
 
 router: APIRouter = company_router("data")
 
@@ -165,10 +165,9 @@ def parts_export(
     process parameter (`param:<name>`) and measurement (`measure:<name>`), times on the plant's clock. The file
     imports back as the same records (`collect.files`)."""
     ids = [machine_or_404(t, m).id for m in machine_id] if machine_id else None
-    labels: dict[str, dict[str, str]] = {}
-    for m in t.store.list_machines(t.company_id):
-        if m.family in MODELS and (ids is None or m.id in ids):
-            labels.update(MODELS[m.family].column_labels())
+    labels = column_labels(
+        m.family for m in t.store.list_machines(t.company_id) if ids is None or m.id in ids
+    )
     found = parts_file(
         t.store,
         t.company_id,

@@ -41,6 +41,17 @@ def spec_limits(families) -> dict[str, tuple[float | None, float | None]]:
     return out
 
 
+def column_labels(families) -> dict[str, dict[str, str]]:
+    """The names in words and units of these process families' parameters and measurements: column →
+    {"en", "ko", "unit"} (the first family that names a column wins)."""
+    out: dict[str, dict[str, str]] = {}
+    for family in dict.fromkeys(families):
+        if family in MODELS:
+            for name, words in MODELS[family].column_labels().items():
+                out.setdefault(name, words)
+    return out
+
+
 def column_roles(families) -> dict[str, dict[str, str]]:
     """The parameters and measurements of these process families as import roles ("param:melt_temp_c",
     "measure:warpage_mm"), in the families' order, each with its name in words ({"en": …, "ko": …})."""
@@ -80,6 +91,7 @@ __all__ = [
     "ProcessModel",
     "Reason",
     "SensorSpec",
+    "column_labels",
     "column_roles",
     "known_roles_by_name",
     "spec_limits",
