@@ -23,6 +23,7 @@ from sandan.assist.assistant import Answer, Assistant
 from sandan.assist.documents import DocumentLibrary
 from sandan.assist.registry import resolve_period
 from sandan.domain import SandanError
+from sandan.monitor.calendar import company_calendar
 from sandan.settings import Settings
 from sandan.store import Store, open_store
 from sandan.twin.process import MODELS, spec_limits
@@ -448,7 +449,7 @@ def _num(v: Any) -> float | None:
 def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) -> dict[str, Any] | None:
     """The figure the answer must carry, computed straight from the capability with the expected arguments."""
     s = world.store
-    w = resolve_period(args.get("period"), world.now)
+    w = resolve_period(args.get("period"), world.now, company_calendar(world.settings.data_dir, company))
     scope: dict[str, Any] = {}
     if "machine_id" in args:
         scope["machine_ids"] = [args["machine_id"]]
@@ -537,7 +538,9 @@ def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) 
         from sandan.twin.experiments import compare
         from sandan.twin.line import line_from_store, load_line
 
-        w = resolve_period(args.get("period", "last_7d"), world.now)
+        w = resolve_period(
+            args.get("period", "last_7d"), world.now, company_calendar(world.settings.data_dir, company)
+        )
         base = line_from_store(s, company, args["line_id"], start=w.start, end=w.end)
         caps = base.station_capacities()
         data = base.model_dump(mode="json", by_alias=True)

@@ -41,3 +41,28 @@ def test_this_month_starts_on_the_first_at_midnight_in_korea():
     w = resolve_period("this_month", datetime(2026, 12, 4, 20, 0, tzinfo=UTC))  # 5 Dec 05:00 in Seoul
     assert w.start.astimezone(ZoneInfo("Asia/Seoul")) == datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Seoul"))
     assert w.label("ko") == "이번 달"
+
+
+def test_a_day_is_the_companys_production_day_when_its_calendar_is_given():
+    # two 12-h shifts from 08:00: at 07:00 in Seoul the production day is still yesterday's, as the dashboard and
+    # the daily report count it; without a calendar, days are calendar days in Seoul
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from sandan.assist.registry import resolve_period
+    from sandan.monitor.calendar import ShiftCalendar
+
+    seoul = ZoneInfo("Asia/Seoul")
+    now = datetime(2026, 12, 4, 22, 0, tzinfo=UTC)  # 5 Dec 07:00 in Seoul
+    calendar = ShiftCalendar.two_shifts()
+    today = resolve_period("today", now, calendar)
+    assert today.start.astimezone(seoul) == datetime(2026, 12, 4, 8, tzinfo=seoul) and today.end == now
+    yesterday = resolve_period("yesterday", now, calendar)
+    assert (yesterday.start.astimezone(seoul), yesterday.end.astimezone(seoul)) == (
+        datetime(2026, 12, 3, 8, tzinfo=seoul),
+        datetime(2026, 12, 4, 8, tzinfo=seoul),
+    )
+    assert resolve_period("this_month", now, calendar).start.astimezone(seoul) == datetime(
+        2026, 12, 1, 8, tzinfo=seoul
+    )
+    assert resolve_period("today", now).start.astimezone(seoul) == datetime(2026, 12, 5, tzinfo=seoul)

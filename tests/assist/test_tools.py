@@ -152,10 +152,10 @@ def test_the_oee_tool_counts_with_the_companys_own_calendar(world):
     # assistant must count the lunch-hour parts exactly as the company's dashboard does
     from sandan import monitor
     from sandan.assist.registry import resolve_period
-    from sandan.monitor.calendar import calendar_path, save_company_calendar
+    from sandan.monitor.calendar import calendar_path, company_calendar, save_company_calendar
     from sandan.twin.virtual import demo_calendar
 
-    w = resolve_period("today", world.now)
+    w = resolve_period("today", world.now, company_calendar(world.settings.data_dir, D))
     default = monitor.oee(world.store, D, w.start, w.end, by=()).iloc[0]
     save_company_calendar(world.settings.data_dir, D, demo_calendar())
     try:
@@ -223,12 +223,13 @@ def test_root_cause_rows_name_their_kind_in_words(world):
 def test_a_production_question_gets_the_counts_the_quality_table_has(world):
     from sandan import monitor
     from sandan.assist.registry import resolve_period
+    from sandan.monitor.calendar import company_calendar
 
     answer = _assistant(world).ask("오늘 교대별 사출 A라인 생산량은?", "ko")
     step = answer.steps[0]
     assert step["tool"] == "production" and "error" not in step, step
     assert step["arguments"] == {"line_id": "inj-a", "period": "today", "by": "shift_name"}
-    w = resolve_period("today", world.now)
+    w = resolve_period("today", world.now, company_calendar(world.settings.data_dir, D))
     table = monitor.quality_table(world.store, D, w.start, w.end, by=(), line_id="inj-a").iloc[0]
     facts = step["facts"]
     assert (facts["produced_qty"], facts["good_qty"], facts["scrap_qty"]) == (

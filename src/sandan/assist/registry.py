@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sandan.domain import InvalidInput, Machine, NotFound
+from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.settings import Settings
 from sandan.store import Store
 
@@ -60,21 +61,33 @@ class Window:
         return ko if lang == "ko" else en
 
 
-def resolve_period(period: str | None, now: datetime) -> Window:
-    """[start, end) of a named period, days counted in Korean local time (KST)."""
+def resolve_period(period: str | None, now: datetime, calendar: ShiftCalendar | None = None) -> Window:
+    """[start, end) of a named period. Days are the company's production days when its shift `calendar` is given
+    (from the first shift's start to the next day's, on the plant's clock: what its dashboard and daily report
+    call a day), else calendar days in Korean local time (KST)."""
     name = period or "last_24h"
-    local_now = now.astimezone(SEOUL)
-    midnight = datetime.combine(local_now.date(), time(0), SEOUL)
+    if calendar is not None:
+        today = calendar.production_day(now)
+
+        def begins(day: date) -> datetime:
+            return calendar.production_day_span(day)[0]
+    else:
+        today = now.astimezone(SEOUL).date()
+
+        def begins(day: date) -> datetime:
+            return datetime.combine(day, time(0), SEOUL)
+
+    start_today = begins(today)
     spans: dict[str, tuple[datetime, datetime]] = {
         "last_hour": (now - timedelta(hours=1), now),
         "last_8h": (now - timedelta(hours=8), now),
         "last_24h": (now - timedelta(hours=24), now),
-        "today": (midnight, now),
-        "yesterday": (midnight - timedelta(days=1), midnight),
+        "today": (start_today, now),
+        "yesterday": (begins(today - timedelta(days=1)), start_today),
         "last_7d": (now - timedelta(days=7), now),
-        "this_week": (midnight - timedelta(days=local_now.weekday()), now),
+        "this_week": (begins(today - timedelta(days=today.weekday())), now),
         "last_30d": (now - timedelta(days=30), now),
-        "this_month": (midnight - timedelta(days=local_now.day - 1), now),
+        "this_month": (begins(today.replace(day=1)), now),
     }
     if name not in spans:
         raise InvalidInput(
@@ -108,7 +121,8 @@ class ToolContext:
         return self._zone
 
     def window(self, period: str | None) -> Window:
-        return resolve_period(period, self.now)
+        """A named period, its days the company's production days (as its dashboard counts them)."""
+        return resolve_period(period, self.now, company_calendar(self.settings.data_dir, self.company_id))
 
     def machine(self, machine_id: str) -> Machine:
         found = self.store.get_machine(self.company_id, machine_id)
