@@ -10,7 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from sandan.api.deps import PrincipalDep, ReadTenant, SettingsDep, WriteTenant, company_router
+from sandan.api.deps import PrincipalDep, ReadTenant, SettingsDep, StoreDep, WriteTenant, company_router
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.learn.federated import service
 from sandan.learn.federated.client import Schema
@@ -58,7 +58,7 @@ def list_all(principal: PrincipalDep, settings: SettingsDep) -> list[dict[str, A
 
 
 @operator.post("", status_code=201)
-def create(body: CreateIn, principal: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
+def create(body: CreateIn, principal: PrincipalDep, settings: SettingsDep, store: StoreDep) -> dict[str, Any]:
     """Operator: create a federation for one process family."""
     principal.require_operator()
     s = body.schema_
@@ -71,6 +71,7 @@ def create(body: CreateIn, principal: PrincipalDep, settings: SettingsDep) -> di
         secure_aggregation=body.secure_aggregation,
         dp_noise_multiplier=body.dp_noise_multiplier,
         data_dir=settings.data_dir,
+        store=store,
     )
 
 

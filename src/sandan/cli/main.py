@@ -968,17 +968,20 @@ def federate_create(
     from sandan.learn.federated import service
     from sandan.learn.federated.client import Schema
 
+    settings = load_settings()
     try:
-        fed = service.create_federation(
-            name,
-            family,
-            Schema(target, positive, list(feature)),
-            strategy=strategy,
-            address=address,
-            secure_aggregation=secure_aggregation,
-            dp_noise_multiplier=dp_noise,
-            data_dir=load_settings().data_dir,
-        )
+        with _open(settings) as store:
+            fed = service.create_federation(
+                name,
+                family,
+                Schema(target, positive, list(feature)),
+                strategy=strategy,
+                address=address,
+                secure_aggregation=secure_aggregation,
+                dp_noise_multiplier=dp_noise,
+                data_dir=settings.data_dir,
+                store=store,
+            )
     except SandanError as exc:
         _fail(exc)
     console.print(f"✓ federation {fed['id']} ({family}) created / 연합 생성")

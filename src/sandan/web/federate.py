@@ -137,7 +137,7 @@ def _categorical(text: str) -> dict[str, list[str]]:
     return columns
 
 
-def _create(form: dict[str, Any], data_dir) -> dict[str, Any]:
+def _create(form: dict[str, Any], data_dir, store) -> dict[str, Any]:
     """The service's create call with what the operator typed (the API's body, the CLI's options)."""
     schema = Schema(
         form["target"], form["positive"], _names(form["features"]), _categorical(form["categorical"])
@@ -156,6 +156,7 @@ def _create(form: dict[str, Any], data_dir) -> dict[str, Any]:
             code="bad_noise_multiplier",
         ),
         data_dir=data_dir,
+        store=store,
     )
 
 
@@ -188,7 +189,7 @@ def create_federation(
         "address": address.strip(),
     }
     try:
-        fed = _create(form, page.settings.data_dir)
+        fed = _create(form, page.settings.data_dir, page.store)
     except SandanError as exc:
         return _operator_page(page, form, error=exc.message(page.lang), status_code=exc.status)
     return RedirectResponse(f"/federations?created={fed['id']}#federation-{fed['id']}", status_code=303)

@@ -158,3 +158,22 @@ def test_the_operator_turns_on_secure_aggregation_and_dp_for_a_linear_federation
     assert strategy.dp is not None and strategy.dp.noise_multiplier == 1.2
     plain = service.strategy_of({**fed, "secure_aggregation": False, "dp_noise_multiplier": None})()
     assert plain.secure_aggregation is False and plain.dp is None
+
+
+def test_a_feature_no_company_of_the_family_records_is_refused_naming_the_recorded_ones(world):
+    from datetime import UTC, datetime
+
+    from sandan.collect import ingest_parts
+
+    row = {"machine_id": "m1", "part_id": "f-1", "result": "ok", "params": {"billet_temp_c": 1180.0}}
+    assert ingest_parts(world.store, "acme", [{**row, "time": datetime.now(UTC).isoformat()}]).rejected == 0
+    schema = {"target": "result", "positive": "ng", "numeric": ["billet_temp"], "categorical": {}}
+    body = {"name": "단조 불량", "family": "forging", "schema": schema}
+    err = assert_error(world.post("ops", "/api/v1/federations", json=body), 422, "not_recorded")
+    assert "billet_temp" in err["message"]["en"] and "recorded: billet_temp_c" in err["message"]["en"]
+    assert "기록하는 곳이 없습니다" in err["message"]["ko"]
+    fixed = {**body, "schema": {**schema, "numeric": ["billet_temp_c"]}}
+    assert world.post("ops", "/api/v1/federations", json=fixed).status_code == 201
+    # a family none of whose companies has records yet takes the columns as typed (they may come later)
+    early = {**body, "family": "press", "schema": {**schema, "numeric": ["tonnage_kn"]}}
+    assert world.post("ops", "/api/v1/federations", json=early).status_code == 201

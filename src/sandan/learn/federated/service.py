@@ -63,6 +63,29 @@ def _save(data_dir, fed: dict[str, Any]) -> None:
     tmp.replace(folder / f"{fed['id']}.json")
 
 
+# columns every part record has besides its parameters and measurements (as `Store.training_frame` names them)
+PART_COLUMNS = ("time", "machine_id", "part_id", "lot_id", "product", "result", "defect_type")
+
+
+def recorded_columns(store: Store, family: str, sample: int = 2000) -> set[str]:
+    """The column names the part records of the family's companies carry: the part table's own columns and the
+    parameter and measurement keys of each company's newest `sample` records. Names only, never values; empty
+    when no company of the family has a record yet."""
+    out: set[str] = set()
+    now = datetime.now(UTC)
+    for company in store.cross_tenant_companies():
+        if company.family != family:
+            continue
+        parts = store.query_parts(
+            company.id, datetime(2000, 1, 1, tzinfo=UTC), now, limit=sample, newest_first=True,
+            columns=["params", "measures"],
+        )  # fmt: skip
+        for column in ("params", "measures"):
+            for text in parts[column].to_pylist():
+                out.update(json.loads(text) if text else {})
+    return out | set(PART_COLUMNS) if out else set()
+
+
 def create_federation(
     name: str,
     family: str,
@@ -73,11 +96,13 @@ def create_federation(
     secure_aggregation: bool = False,
     dp_noise_multiplier: float | None = None,
     data_dir=None,
+    store: Store | None = None,
 ) -> dict[str, Any]:
     """The operator's new federation for one process family: what it learns (target, features) and how.
     `secure_aggregation` runs every FedAvg/FedProx update round as SecAgg+ (the server learns only the mean; the
     "trees" strategy sums its histograms that way always); `dp_noise_multiplier` (σ, in units of the clip C = 1)
-    adds differential privacy to FedAvg/FedProx and reports ε."""
+    adds differential privacy to FedAvg/FedProx and reports ε. Given the `store`, a target or feature that no
+    company of the family records (`recorded_columns`) is refused: every member's client would refuse to train."""
     if not name.strip() or len(name) > 80:
         raise InvalidInput(
             "give the federation a name of 1-80 characters",
@@ -128,6 +153,16 @@ def create_federation(
             "a federation needs at least one feature",
             "연합 학습에는 특징 열이 하나 이상 필요합니다",
             code="no_features",
+        )
+    recorded = recorded_columns(store, family) if store is not None else set()
+    unknown = [c for c in [schema.target, *schema.features] if recorded and c not in recorded]
+    if unknown:
+        raise InvalidInput(
+            f"no {family} company records {', '.join(unknown)}; recorded: {', '.join(sorted(recorded))}",
+            f"{family} 계열 회원사 중 {', '.join(unknown)} 열을 기록하는 곳이 없습니다. 기록된 열: "
+            f"{', '.join(sorted(recorded))}",
+            code="not_recorded",
+            field="target" if schema.target in unknown else "features",
         )
     fed = {
         "id": secrets.token_hex(6),
