@@ -141,6 +141,35 @@ def oee_tool(
 
 
 QUALITY_BY = ["product", "machine", "line", "lot", "shift_name", "day"]
+_GROUP_KEY = {"machine": "machine_id", "line": "line_id", "lot": "lot_id", "day": "production_day"}
+
+
+def _quality(ctx: ToolContext, machine_id: str | None, line_id: str | None, period: str | None, by: str):
+    """The window, the scope's arguments, `monitor.quality_table` by `by` and its total row: what the defect-rate
+    and production answers are both read from."""
+    w = ctx.window(period)
+    scope = _scope(ctx, machine_id, line_id)
+    calendar = _calendar(ctx)
+    table = monitor.quality_table(
+        ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=calendar, **scope
+    )
+    overall = monitor.quality_table(
+        ctx.store, ctx.company_id, w.start, w.end, by=(), calendar=calendar, **scope
+    )
+    total = overall.iloc[0].to_dict() if len(overall) else {}
+    return w, {"start": w.start, "end": w.end, "by": by, **scope}, table, total
+
+
+def _bars(rows: list[dict[str, Any]], by: str, series: list[str]) -> dict[str, Any] | None:
+    """A bar chart of the first 30 groups."""
+    if not rows:
+        return None
+    key = _GROUP_KEY.get(by, by)
+    return {
+        "kind": "bar",
+        "x": [r.get(key) for r in rows[:30]],
+        "series": {name: [r.get(name) for r in rows[:30]] for name in series},
+    }
 
 
 @tool(
@@ -162,30 +191,12 @@ def defect_rate_tool(
     period: str | None = None,
     by: str = "machine",
 ) -> ToolOutput:
-    w = ctx.window(period)
-    scope = _scope(ctx, machine_id, line_id)
-    table = monitor.quality_table(
-        ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=_calendar(ctx), **scope
-    )
-    overall = monitor.quality_table(
-        ctx.store, ctx.company_id, w.start, w.end, by=(), calendar=_calendar(ctx), **scope
-    )
-    total = overall.iloc[0].to_dict() if len(overall) else {}
+    w, args, table, total = _quality(ctx, machine_id, line_id, period, by)
     if by == "lot":  # the worst lots first: that is what a lot question is after
         table = table.sort_values(["defect_rate", "scrap_qty"], ascending=False, kind="stable")
     cols, rows = frame_rows(table)
     facts = {k: plain(total.get(k)) for k in ("defect_rate", "scrap_qty", "produced_qty", "first_pass_yield")}
-    args = {"start": w.start, "end": w.end, "by": by, **scope}
-    key = {"machine": "machine_id", "line": "line_id", "lot": "lot_id", "day": "production_day"}.get(by, by)
-    chart = (
-        {
-            "kind": "bar",
-            "x": [r.get(key) for r in rows[:30]],
-            "series": {"defect_rate": [r.get("defect_rate") for r in rows[:30]]},
-        }
-        if rows
-        else None
-    )
+    chart = _bars(rows, by, ["defect_rate"])
     return ToolOutput(
         facts=facts,
         summary={
@@ -234,30 +245,10 @@ def production_tool(
     period: str | None = None,
     by: str = "machine",
 ) -> ToolOutput:
-    w = ctx.window(period)
-    scope = _scope(ctx, machine_id, line_id)
-    table = monitor.quality_table(
-        ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=_calendar(ctx), **scope
-    )
-    overall = monitor.quality_table(
-        ctx.store, ctx.company_id, w.start, w.end, by=(), calendar=_calendar(ctx), **scope
-    )
-    total = overall.iloc[0].to_dict() if len(overall) else {}
+    w, args, table, total = _quality(ctx, machine_id, line_id, period, by)
     facts = {k: int(plain(total.get(k)) or 0) for k in ("produced_qty", "good_qty", "scrap_qty")}
     cols, rows = frame_rows(table, PRODUCTION_COLUMNS)
-    key = {"machine": "machine_id", "line": "line_id", "day": "production_day"}.get(by, by)
-    chart = (
-        {
-            "kind": "bar",
-            "x": [r.get(key) for r in rows[:30]],
-            "series": {
-                "good_qty": [r.get("good_qty") for r in rows[:30]],
-                "scrap_qty": [r.get("scrap_qty") for r in rows[:30]],
-            },
-        }
-        if rows
-        else None
-    )
+    chart = _bars(rows, by, ["good_qty", "scrap_qty"])
     made, good, scrap = (number(facts[k]) for k in ("produced_qty", "good_qty", "scrap_qty"))
     return ToolOutput(
         facts=facts,
@@ -269,14 +260,7 @@ def production_tool(
         table=rows,
         columns=cols,
         chart=chart,
-        citations=[
-            call_citation(
-                "production",
-                "sandan.monitor.quality_table",
-                {"start": w.start, "end": w.end, "by": by, **scope},
-                len(rows),
-            )
-        ],
+        citations=[call_citation("production", "sandan.monitor.quality_table", args, len(rows))],
     )
 
 
