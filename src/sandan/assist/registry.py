@@ -124,6 +124,18 @@ class ToolContext:
         """A named period, its days the company's production days (as its dashboard counts them)."""
         return resolve_period(period, self.now, company_calendar(self.settings.data_dir, self.company_id))
 
+    def name_of(self, machine_id: str | None, line_id: str | None, lang: str) -> str:
+        """The subject of an answer as the plant names it, in `lang` ("사출기 2호기" / "IMM 2 (150 t)" of
+        "사출기 2호기 IMM 2 (150 t)"), its id where it has no name; every machine without either."""
+        from sandan.assist.intent import shown_name
+
+        if machine_id:
+            return shown_name(self.machine(machine_id).name or machine_id)[lang]
+        if line_id:
+            lines = self.store.list_lines(self.company_id)
+            return shown_name(next((ln.name for ln in lines if ln.id == line_id and ln.name), line_id))[lang]
+        return "전체 설비" if lang == "ko" else "all machines"
+
     def machine(self, machine_id: str) -> Machine:
         found = self.store.get_machine(self.company_id, machine_id)
         if found is None:

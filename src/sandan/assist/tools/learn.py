@@ -73,8 +73,8 @@ def defect_drivers_tool(ctx: ToolContext, machine_id: str, period: str | None = 
     return ToolOutput(
         facts={"top_parameters": top},
         summary={
-            "en": f"Parameters that drive scrap on {machine_id}, {w.label('en')}: {named['en']}",
-            "ko": f"{machine_id} 불량에 영향이 큰 공정 변수, {w.label('ko')}: {named['ko']}",
+            "en": f"Parameters that drive scrap on {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: {named['en']}",
+            "ko": f"{ctx.name_of(machine_id, None, 'ko')} 불량에 영향이 큰 공정 변수, {w.label('ko')}: {named['ko']}",
         },
         table=rows,
         columns=cols,

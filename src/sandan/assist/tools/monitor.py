@@ -51,17 +51,6 @@ def _codes(ctx: ToolContext) -> CodeTable:
     return company_codes(ctx.settings.data_dir, ctx.company_id)
 
 
-def _where(ctx: ToolContext, machine_id: str | None, line_id: str | None, lang: str) -> str:
-    """The subject of an answer as the plant names it ("사출기 2호기 IMM 2 (150 t)"), its id where it has no name."""
-    if machine_id:
-        return ctx.machine(machine_id).name or machine_id
-    if line_id:
-        return next(
-            (ln.name for ln in ctx.store.list_lines(ctx.company_id) if ln.id == line_id and ln.name), line_id
-        )
-    return "전체 설비" if lang == "ko" else "all machines"
-
-
 OEE_COLUMNS = [
     "machine_id",
     "line_id",
@@ -110,7 +99,7 @@ def oee_tool(
     facts = {
         k: plain(overall.get(k)) for k in ("oee", "availability", "effectiveness", "quality", "produced_qty")
     }
-    where = _where(ctx, machine_id, line_id, "en")
+    where = ctx.name_of(machine_id, line_id, "en")
     args = {"start": w.start, "end": w.end, "by": by, **scope}
     chart = None
     if rows and by in ("machine", "line", "day"):
@@ -128,7 +117,7 @@ def oee_tool(
             "en": f"OEE of {where}, {w.label('en')}: {pct(facts['oee'])} (availability {pct(facts['availability'])}, "
             f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])})"
             + "".join(f". Note: {n['en']}" for n in notes),
-            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
+            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
             f"(시간 가동률 {pct(facts['availability'])}, 성능 가동률 {pct(facts['effectiveness'])}, "
             f"양품률 {pct(facts['quality'])})" + "".join(f". 참고: {n['ko']}" for n in notes),
         },
@@ -200,9 +189,9 @@ def defect_rate_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Defect rate of {_where(ctx, machine_id, line_id, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
+            "en": f"Defect rate of {ctx.name_of(machine_id, line_id, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
             f"({number(facts['scrap_qty'] or 0)} scrap of {number(facts['produced_qty'] or 0)} produced)",
-            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
+            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
             f"(생산 {number(facts['produced_qty'] or 0)}개 중 불량 {number(facts['scrap_qty'] or 0)}개)",
         },
         table=rows,
@@ -253,9 +242,9 @@ def production_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Produced by {_where(ctx, machine_id, line_id, 'en')}, {w.label('en')}: {made} parts "
+            "en": f"Produced by {ctx.name_of(machine_id, line_id, 'en')}, {w.label('en')}: {made} parts "
             f"({good} good, {scrap} scrap)",
-            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} 생산량, {w.label('ko')}: {made}개 (양품 {good}개, 불량 {scrap}개)",
+            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} 생산량, {w.label('ko')}: {made}개 (양품 {good}개, 불량 {scrap}개)",
         },
         table=rows,
         columns=cols,
@@ -314,9 +303,9 @@ def defect_pareto_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Top defect of {_where(ctx, machine_id, line_id, 'en')}, {w.label('en')}: "
+            "en": f"Top defect of {ctx.name_of(machine_id, line_id, 'en')}, {w.label('en')}: "
             + (f"{top['label_en']} ({number(top['scrap_qty'])}, {pct(top['share'])})" if top else none["en"]),
-            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} 주요 불량, {w.label('ko')}: "
+            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} 주요 불량, {w.label('ko')}: "
             + (
                 f"{top['label_ko']} ({number(top['scrap_qty'])}개, {pct(top['share'])})"
                 if top
@@ -393,9 +382,9 @@ def downtime_pareto_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Largest stop reason of {_where(ctx, machine_id, line_id, 'en')} ({kinds['en']}), {w.label('en')}: "
+            "en": f"Largest stop reason of {ctx.name_of(machine_id, line_id, 'en')} ({kinds['en']}), {w.label('en')}: "
             + (largest("en") if top else "no stop recorded"),
-            "ko": f"{_where(ctx, machine_id, line_id, 'ko')} 최대 비가동 사유 ({kinds['ko']}), {w.label('ko')}: "
+            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} 최대 비가동 사유 ({kinds['ko']}), {w.label('ko')}: "
             + (largest("ko") if top else "기록된 비가동이 없습니다"),
         },
         table=rows,
@@ -491,9 +480,9 @@ def spc_status_tool(
     return ToolOutput(
         facts={"out_of_control": out, "checked": len(rows)},
         summary={
-            "en": f"SPC of {machine_id}, {w.label('en')}: {len(out)} of {len(rows)} characteristics out of control"
+            "en": f"SPC of {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: {len(out)} of {len(rows)} characteristics out of control"
             + (f" ({', '.join(out)})" if out else ""),
-            "ko": f"{machine_id} SPC, {w.label('ko')}: 측정 특성 {len(rows)}개 중 {len(out)}개 관리 이탈"
+            "ko": f"{ctx.name_of(machine_id, None, 'ko')} SPC, {w.label('ko')}: 측정 특성 {len(rows)}개 중 {len(out)}개 관리 이탈"
             + (f" ({', '.join(out)})" if out else ""),
         },
         table=rows,
@@ -605,9 +594,9 @@ def capability_tool(
     return ToolOutput(
         facts={"cpk": cpk, "not_capable": weak},
         summary={
-            "en": f"Capability of {machine_id}, {w.label('en')}: {shown or 'none computed'}"
+            "en": f"Capability of {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: {shown or 'none computed'}"
             + (f"; below Cpk 1.33: {', '.join(weak)}" if weak else ""),
-            "ko": f"{machine_id} 공정능력, {w.label('ko')}: {shown or '계산 없음'}"
+            "ko": f"{ctx.name_of(machine_id, None, 'ko')} 공정능력, {w.label('ko')}: {shown or '계산 없음'}"
             + (f"; Cpk 1.33 미만: {', '.join(weak)}" if weak else ""),
         },
         table=rows,

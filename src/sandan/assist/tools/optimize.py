@@ -116,9 +116,9 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
             "misjudges_present": rec.misjudges_present,
         },
         summary={
-            "en": f"Recommended for {machine_id}: {moves['en']}. Predicted defect rate {pct(now_rate)} → {pct(expected)} "
+            "en": f"Recommended for {ctx.name_of(machine_id, None, 'en')}: {moves['en']}. Predicted defect rate {pct(now_rate)} → {pct(expected)} "
             f"(likely {pct(lo)}–{pct(hi)}).{why['en']} Apply only after a person confirms.",
-            "ko": f"{machine_id} 권장 조건: {moves['ko']}. 예측 불량률 {pct(now_rate)} → {pct(expected)} "
+            "ko": f"{ctx.name_of(machine_id, None, 'ko')} 권장 조건: {moves['ko']}. 예측 불량률 {pct(now_rate)} → {pct(expected)} "
             f"(범위 {pct(lo)}–{pct(hi)}).{why['ko']} 담당자가 확인한 뒤에만 적용하세요.",
         },
         table=rows,
@@ -187,7 +187,7 @@ def root_cause_tool(
         "machine_ids": ids,
         "line_id": line,
     }
-    where = machine_id or line_id or ("전체 설비" if ctx.lang == "ko" else "all machines")
+    where = {lang: ctx.name_of(machine_id, line_id, lang) for lang in ("en", "ko")}
     return ToolOutput(
         facts={
             "top_factors": top,
@@ -196,10 +196,10 @@ def root_cause_tool(
             "rose": found.rose,
         },
         summary={
-            "en": f"Scrap of {where}: {pct(found.rate_bad)} in {asked['en']} against {pct(found.rate_good)} in "
+            "en": f"Scrap of {where['en']}: {pct(found.rate_bad)} in {asked['en']} against {pct(found.rate_good)} in "
             f"{before['en']}{'' if found.rose else ', so it did not rise'}; most associated with the difference: "
             f"{named['en']}",
-            "ko": f"{where} 불량률: {asked['ko']} {pct(found.rate_bad)}, {before['ko']} {pct(found.rate_good)}"
+            "ko": f"{where['ko']} 불량률: {asked['ko']} {pct(found.rate_bad)}, {before['ko']} {pct(found.rate_good)}"
             f"{'' if found.rose else '로 오르지 않았습니다'}; 차이와 연관성이 큰 요인: {named['ko']}",
         },
         table=rows,
