@@ -360,3 +360,15 @@ def test_a_description_in_both_languages_is_shown_in_the_pages():
     )
     assert _in_language("spindle temperature", "ko") == "spindle temperature"  # one language: as written
     assert _in_language("A / B", "ko") == "A / B"
+
+
+def test_the_assistants_bar_chart_draws_its_bars(page, login, running_press):
+    # the bars' look lives in the shared style sheet: the assistant's page loads no monitoring styles
+    login("lee")
+    page.goto(f"/companies/{COMPANY}/assist?q=지난 24시간 설비별 생산량")
+    bars = page.locator(".bars .bar")
+    expect(bars.first).to_be_visible()
+    assert bars.first.bounding_box()["width"] > 20
+    row = page.locator(".bars .bar-row").first
+    expect(row).to_contain_text("프레스 1호기")
+    expect(page.locator(".bars")).to_have_attribute("aria-label", "생산 수량")

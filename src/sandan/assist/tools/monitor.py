@@ -237,7 +237,7 @@ def production_tool(
     w, args, table, total = _quality(ctx, machine_id, line_id, period, by)
     facts = {k: int(plain(total.get(k)) or 0) for k in ("produced_qty", "good_qty", "scrap_qty")}
     cols, rows = frame_rows(table, PRODUCTION_COLUMNS)
-    chart = _bars(rows, by, ["good_qty", "scrap_qty"])
+    chart = _bars(rows, by, ["produced_qty", "good_qty", "scrap_qty"])
     made, good, scrap = (number(facts[k]) for k in ("produced_qty", "good_qty", "scrap_qty"))
     return ToolOutput(
         facts=facts,
