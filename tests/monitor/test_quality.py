@@ -101,3 +101,19 @@ def test_a_defect_written_by_its_name_counts_under_its_code(plant):
 def test_unknown_group_is_a_user_error(plant):
     with pytest.raises(InvalidInput):
         quality_table(plant, COMPANY, *WINDOW, by="colour")
+
+
+def test_parts_made_on_a_day_without_shifts_are_counted_outside_every_shift(plant):
+    # 2025-03-15 is a Saturday: the default calendar plans no shift, yet parts made then still count (the
+    # production report of 'today so far' on a weekend failed on them)
+    sat = "2025-03-15"
+    rows = [
+        {"machine_id": "M1", "time": kst(sat, "09:00").isoformat(), "part_id": "w1", "result": "ok"},
+        {"machine_id": "M1", "time": kst(sat, "09:05").isoformat(), "part_id": "w2", "result": "ng"},
+    ]
+    assert ingest_parts(plant, COMPANY, rows).rejected == 0
+    q = quality_table(plant, COMPANY, kst(sat, "08:00"), kst(sat, "10:00"), by="shift_name")
+    assert list(q["shift_name"]) == [""] and (q.iloc[0].produced_qty, q.iloc[0].scrap_qty) == (2, 1)
+    by_day = quality_table(plant, COMPANY, kst(sat, "08:00"), kst(sat, "10:00"), by="day")
+    assert [str(d) for d in by_day["production_day"]] == [sat]
+    assert defect_pareto(plant, COMPANY, kst(sat, "08:00"), kst(sat, "10:00")).iloc[0]["scrap_qty"] == 1

@@ -66,14 +66,18 @@ def part_frame(
     idx = assign_shift(windows, _ts_us(table["time"]))
     inside = idx >= 0
     shifts = windows.shifts
-    frame["shift_id"] = np.where(inside, shifts["shift_id"].to_numpy(dtype=object)[np.clip(idx, 0, None)], "")
-    frame["shift_name"] = np.where(
-        inside, shifts["shift_name"].to_numpy(dtype=object)[np.clip(idx, 0, None)], ""
-    )
+
+    def of_shift(
+        column: str,
+    ) -> np.ndarray:  # the column of each part's shift (a window without shifts has none)
+        if not len(shifts):
+            return np.full(len(idx), None, dtype=object)
+        return shifts[column].to_numpy(dtype=object)[np.clip(idx, 0, None)]
+
+    frame["shift_id"] = np.where(inside, of_shift("shift_id"), "")
+    frame["shift_name"] = np.where(inside, of_shift("shift_name"), "")
     local_day = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(calendar.timezone).dt.date
-    frame["production_day"] = np.where(
-        inside, shifts["production_day"].to_numpy(dtype=object)[np.clip(idx, 0, None)], local_day.to_numpy()
-    )
+    frame["production_day"] = np.where(inside, of_shift("production_day"), local_day.to_numpy())
     # A unit is (machine, part id); rows come ordered by time, so the first row of a unit is its first pass. A
     # record without a part id is a unit of its own.
     no_id = frame["part_id"].isna() | (frame["part_id"] == "")
