@@ -66,3 +66,35 @@ def test_a_day_is_the_companys_production_day_when_its_calendar_is_given():
         2026, 12, 1, 8, tzinfo=seoul
     )
     assert resolve_period("today", now).start.astimezone(seoul) == datetime(2026, 12, 5, tzinfo=seoul)
+
+
+def test_comparisons_worst_machines_and_settings_in_plain_words_reach_their_tools(duck_store):
+    duck_store.upsert_company(Company(id="c2", name="프레스 회사"))
+    duck_store.upsert_site("c2", Site(id="s1", company_id="c2", name="1공장"))
+    duck_store.upsert_line(
+        "c2", Line(id="l1", company_id="c2", site_id="s1", name="프레스 A라인 Press line A")
+    )
+    for n in (1, 2):
+        machine = Machine(
+            id=f"p{n}", company_id="c2", line_id="l1", name=f"서보프레스 {n}호기 Servo press {n}"
+        )
+        duck_store.upsert_machine("c2", machine)
+    names = AssetNames(duck_store, "c2")
+    # two machines compared: every machine side by side, not the first one named alone
+    for question in (
+        "서보프레스 1호기랑 서보프레스 2호기 비교해줘",
+        "Compare Servo press 1 and Servo press 2",
+    ):
+        asked = route(question, names)
+        assert (asked.tool, asked.arguments) == ("oee", {"by": "machine"}), question
+    assert route("서보프레스 1호기와 2호기 불량률 비교", names).tool == "defect_rate"
+    # the worst machine asked for: every machine, by machine ("스크랩률" is the scrap rate)
+    worst = route("오늘 스크랩률 제일 높은 설비는?", names)
+    assert (worst.tool, worst.arguments) == ("defect_rate", {"period": "today", "by": "machine"})
+    # the settings to change, however the question is put
+    for question in (
+        "What settings should I change on Servo press 2?",
+        "How should I change the settings of Servo press 2?",
+    ):
+        asked = route(question, names, {"recommend_settings", "search_documents", "oee"})
+        assert (asked.tool, asked.arguments) == ("recommend_settings", {"machine_id": "p2"}), question

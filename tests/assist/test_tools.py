@@ -240,3 +240,16 @@ def test_a_production_question_gets_the_counts_the_quality_table_has(world):
         f"{facts['produced_qty']:,}개 (양품 {facts['good_qty']:,}개, 불량 {facts['scrap_qty']:,}개)"
         in answer.text
     )
+
+
+def test_the_worst_machine_is_named_and_a_question_nothing_answers_says_what_can_be_asked(world):
+    a = _assistant(world)
+    worst = a.ask("오늘 스크랩률 제일 높은 설비는?", "ko")
+    rows = worst.steps[0]["table"]
+    top = max(rows, key=lambda r: r["defect_rate"])
+    name = {"imm-02": "사출기 2호기"}.get(top["machine_id"], top["machine_id"])
+    assert f"가장 높은 설비: {name} ({top['defect_rate'] * 100:.1f} %)" in worst.text
+    lost = a.ask("qwzx plorb?", "en")
+    assert lost.steps[0]["tool"] == "search_documents"
+    assert any(n["code"] == "not_understood" for n in lost.notices)
+    assert not any(n["code"] == "not_understood" for n in worst.notices)

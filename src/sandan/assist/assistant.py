@@ -58,6 +58,15 @@ NOTICES = {
         "The language model did not finish within the allowed number of steps, so here is the answer without it.",
         "언어 모델이 허용된 단계 안에 끝내지 못해 언어 모델 없이 답합니다.",
     ),
+    "not_understood": (
+        "No data question was recognised and no document shares a word with it. Ask, for example: OEE, defect rate or production "
+        "of a machine or line (today, yesterday, this week), the top defects or stop reasons, control charts or "
+        "capability of a characteristic, why scrap rose, which settings to change, or what adding a machine "
+        "would do.",
+        "데이터 질문으로 알아듣지 못했고 같은 낱말이 든 문서도 없습니다. 예를 들어 이렇게 물어보세요: 설비나 라인의 OEE, 불량률, "
+        "생산량(오늘, 어제, 이번 주), 주요 불량·비가동 사유, 측정 항목의 관리도·공정능력, 불량이 늘어난 원인, 바꿀 "
+        "설정, 설비를 한 대 더 두면 어떻게 되는지.",
+    ),
     "unsafe": (
         "The language model's answer suggested a setting outside the machine's limits and was withheld.",
         "언어 모델의 답이 설비 한계를 벗어난 설정을 제안하여 보여 드리지 않습니다.",
@@ -351,6 +360,12 @@ class Assistant:
             extra = self.run_tool(instead, {"machine_id": intent.arguments["machine_id"]}, lang)
             yield {"event": "step", "step": _public(extra)}
             steps.append(_public(extra))
+        if (
+            intent.tool == "search_documents"
+            and intent.score <= 0
+            and not step.get("facts", {}).get("word_matches")
+        ):
+            notices = [*notices, notice("not_understood")]
         lines = [s.get("summary") or s.get("error", {}).get(lang, "") for s in steps]
         answer = Answer(
             question,

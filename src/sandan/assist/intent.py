@@ -32,10 +32,10 @@ RULES: dict[str, list[tuple[str, float]]] = {
     ],
     "defect_rate": [
         (
-            r"불량률|불량\s*비율|폐기율|\bdefect\s*rates?\b|\bscrap\s*rates?\b|\breject\s*rates?\b|수율|\byield\b",
+            r"불량률|불량\s*비율|폐기율|스크랩\s*(률|율|비율)|\bdefect\s*rates?\b|\bscrap\s*rates?\b|\breject\s*rates?\b|수율|\byield\b",
             4,
         ),
-        (r"불량|\bscrap\b|\bdefects?\b|\bng\b|\brejects?\b", 1),
+        (r"불량|스크랩|\bscrap\b|\bdefects?\b|\bng\b|\brejects?\b", 1),
         (r"로트|\blots?\b|직행률|first[- ]pass", 1.5),
     ],
     "production": [
@@ -131,7 +131,7 @@ RULES: dict[str, list[tuple[str, float]]] = {
     # Changing something is asked of the optimiser; without it these questions fall back to process_settings.
     "recommend_settings": [
         (
-            r"(settings?|parameters?)\s+should\s+(we\s+)?(change|adjust)|should\s+we\s+(change|adjust)|무엇을\s*바꿔|뭘\s*바꿔|어떻게\s*바꿔|무엇을\s*조정|조건을?\s*(바꾸|조정|변경)|권장\s*조건|추천\s*조건|최적\s*조건|최적화|what (should|to) (we )?change|what to adjust|(what|which)\s+(should|can|do)\s+(i|we)\s+(adjust|change|tune)|recommend(ed|ation)?s?|optimi[sz]",
+            r"(settings?|parameters?)\s+should\s+(i\s+|we\s+)?(change|adjust)|(change|adjust|tune)\s+(the\s+)?(settings?|parameters?|set ?points?)|should\s+we\s+(change|adjust)|무엇을\s*바꿔|뭘\s*바꿔|어떻게\s*바꿔|무엇을\s*조정|조건을?\s*(바꾸|조정|변경)|권장\s*조건|추천\s*조건|최적\s*조건|최적화|what (should|to) (we )?change|what to adjust|(what|which)\s+(should|can|do)\s+(i|we)\s+(adjust|change|tune)|recommend(ed|ation)?s?|optimi[sz]",
             6,
         ),
     ],
@@ -171,6 +171,13 @@ PERIOD_RULES: list[tuple[str, str]] = [
     (r"(지난|최근)\s*(30|한)\s*(일|달)|지난달|한\s*달|last 30 days|past month|last month", "last_30d"),
     (r"(지난|최근)\s*24\s*시간|하루|last 24 hours|past 24 hours|past day|last day", "last_24h"),
 ]
+
+# "선반 1호기랑 3호기 비교해줘", "compare press 1 and press 2": the machines side by side, by machine
+COMPARE = r"비교|대비|\bcompare[ds]?\b|\bcomparison\b|\bversus\b|\bvs\.?(?!\w)"
+# "제일 높은 설비", "which machine … highest": every machine, so the answer can name the worst
+WHICH_MACHINE = (
+    r"(제일|가장)\s*\S*\s*(설비|기계|호기)|어느\s*(설비|기계)|어떤\s*(설비|기계)|which\s+machines?"
+)
 
 BY_RULES: list[tuple[str, str]] = [
     (r"로트|\blots?\b", "lot"),
@@ -334,12 +341,21 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
             scores[instead] = max(scores.get(instead, 0), scores.pop(missing, 0))
     candidates = [t for t in PRIORITY if available is None or t in available]
     best = max(candidates, key=lambda t: (scores.get(t, 0), -PRIORITY.index(t)))
-    if scores.get(best, 0) <= 0:
+    compare = bool(re.search(COMPARE, words, re.IGNORECASE))
+    if scores.get(best, 0) <= 0 and compare and (available is None or "oee" in available):
+        best = "oee"  # machines compared with nothing more said: their OEE side by side
+    if scores.get(best, 0) <= 0 and best != "oee":
         best = "search_documents"
     machine_id = names.machine(text)
     line_id = None if machine_id else names.line(text)
     period = next((p for pat, p in PERIOD_RULES if re.search(pat, words, re.IGNORECASE)), None)
     by = next((b for pat, b in BY_RULES if re.search(pat, words, re.IGNORECASE)), None)
+    if best in ("oee", "defect_rate", "production") and (
+        compare or re.search(WHICH_MACHINE, words, re.IGNORECASE)
+    ):
+        # two machines compared, or the worst one asked for: every machine (of the line), by machine
+        machine_id, by = None, by or "machine"
+        line_id = names.line(text)
     args: dict[str, Any] = {}
     if best in ("oee", "defect_rate", "production", "defect_pareto", "downtime_pareto"):
         args = {"machine_id": machine_id, "line_id": line_id, "period": period}

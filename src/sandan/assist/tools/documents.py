@@ -47,7 +47,12 @@ def search_documents_tool(ctx: ToolContext, query: str, k: int = 5) -> ToolOutpu
         else ""
     )
     return ToolOutput(
-        facts={"files": sorted({h.file for h in hits}), "passages": len(hits)},
+        # passages that share a word with the question (the embedding side ranks every passage, however far)
+        facts={
+            "files": sorted({h.file for h in hits}),
+            "passages": len(hits),
+            "word_matches": sum(h.bm25_rank is not None for h in hits),
+        },
         summary={
             "en": f"{len(hits)} passages found; best: {where}"
             if hits

@@ -111,15 +111,16 @@ def oee_tool(
         }
     # much planned time without any record reads as a loss: say so, as the dashboard does
     notes = monitor.unrecorded_notes(overall)
+    low = _extreme(ctx, table, by, "oee", highest=False)
     return ToolOutput(
         facts=facts,
         summary={
             "en": f"OEE of {where}, {w.label('en')}: {pct(facts['oee'])} (availability {pct(facts['availability'])}, "
-            f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])})"
+            f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])}){low['en']}"
             + "".join(f". Note: {n['en']}" for n in notes),
             "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
             f"(시간 가동률 {pct(facts['availability'])}, 성능 가동률 {pct(facts['effectiveness'])}, "
-            f"양품률 {pct(facts['quality'])})" + "".join(f". 참고: {n['ko']}" for n in notes),
+            f"양품률 {pct(facts['quality'])}){low['ko']}" + "".join(f". 참고: {n['ko']}" for n in notes),
         },
         table=rows,
         columns=cols,
@@ -147,6 +148,22 @@ def _quality(ctx: ToolContext, machine_id: str | None, line_id: str | None, peri
     )
     total = overall.iloc[0].to_dict() if len(overall) else {}
     return w, {"start": w.start, "end": w.end, "by": by, **scope}, table, total
+
+
+def _extreme(ctx: ToolContext, table, by: str, column: str, highest: bool) -> dict[str, str]:
+    """The machine or line with the highest (or lowest) `column`, as a clause for the answer ('' for one group):
+    a question like "which machine had the most scrap?" is answered by name, not only by the table."""
+    key = _GROUP_KEY.get(by)
+    if by not in ("machine", "line") or key not in table or table[column].notna().sum() < 2:
+        return {"en": "", "ko": ""}
+    row = table.loc[table[column].idxmax() if highest else table[column].idxmin()]
+    ids = {"machine_id": row[key]} if by == "machine" else {"line_id": row[key]}
+    name = {lang: ctx.name_of(ids.get("machine_id"), ids.get("line_id"), lang) for lang in ("en", "ko")}
+    value = pct(row[column])
+    return {
+        "en": f"; {'highest' if highest else 'lowest'}: {name['en']} ({value})",
+        "ko": f"; 가장 {'높은' if highest else '낮은'} {'설비' if by == 'machine' else '라인'}: {name['ko']} ({value})",
+    }
 
 
 def _bars(rows: list[dict[str, Any]], by: str, series: list[str]) -> dict[str, Any] | None:
@@ -186,13 +203,14 @@ def defect_rate_tool(
     cols, rows = frame_rows(table)
     facts = {k: plain(total.get(k)) for k in ("defect_rate", "scrap_qty", "produced_qty", "first_pass_yield")}
     chart = _bars(rows, by, ["defect_rate"])
+    worst = _extreme(ctx, table, by, "defect_rate", highest=True)
     return ToolOutput(
         facts=facts,
         summary={
             "en": f"Defect rate of {ctx.name_of(machine_id, line_id, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
-            f"({number(facts['scrap_qty'] or 0)} scrap of {number(facts['produced_qty'] or 0)} produced)",
+            f"({number(facts['scrap_qty'] or 0)} scrap of {number(facts['produced_qty'] or 0)} produced){worst['en']}",
             "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
-            f"(생산 {number(facts['produced_qty'] or 0)}개 중 불량 {number(facts['scrap_qty'] or 0)}개)",
+            f"(생산 {number(facts['produced_qty'] or 0)}개 중 불량 {number(facts['scrap_qty'] or 0)}개){worst['ko']}",
         },
         table=rows,
         columns=cols,
