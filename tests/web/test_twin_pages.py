@@ -306,3 +306,31 @@ def test_a_run_the_editor_cannot_start_is_refused_in_the_editor_with_what_was_ty
     expect(page.locator("#twin-editor input[name=warmup_hours]")).to_have_value("2")
     expect(page.locator("#twin-editor input[name=replications]")).to_have_value("3")
     expect(page.locator("#twin-yaml")).to_contain_text("web-warm")
+
+
+def test_saving_asks_for_an_id_and_before_replacing_another_saved_model(page, login, server, saved_line):
+    login("kim")
+    page.goto("/companies/acme/twin/edit")
+    # no id: refused at the id, nothing saved under a made-up one
+    page.fill("#twin-yaml", LINE.replace("id: web-bracket\n", ""))
+    page.click("#twin-save")
+    expect(page.locator("#twin-errors")).to_contain_text("저장할 라인 id를 적어 주세요")
+    assert "line" not in [x["id"] for x in service.list_lines(server.settings.data_dir, "acme")]
+    # an id no file may carry: the editor keeps what was typed
+    page.fill("#twin-yaml", LINE.replace("web-bracket", "../x y"))
+    page.click("#twin-save")
+    expect(page.locator("#twin-errors")).to_contain_text("저장할 수 없습니다")
+    expect(page.locator("#twin-yaml")).to_contain_text("../x y")
+    # another saved model's id: asked first, replaced once allowed
+    page.fill("#twin-yaml", LINE.replace("name: 브래킷 라인", "name: 다른 모델"))
+    page.click("#twin-save")
+    expect(page.locator("#twin-errors")).to_contain_text("이미 저장되어 있습니다")
+    assert service.load_line(server.settings.data_dir, "acme", saved_line).name != "다른 모델"
+    page.check("#twin-replace")
+    page.click("#twin-save")
+    page.wait_for_selector("#twin-saved")
+    assert service.load_line(server.settings.data_dir, "acme", saved_line).name == "다른 모델"
+    # the model being edited is saved over without asking
+    page.goto(f"/companies/acme/twin/edit?line_id={saved_line}")
+    page.click("#twin-save")
+    page.wait_for_selector("#twin-saved")

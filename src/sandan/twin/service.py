@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sandan.domain import InvalidInput, NotFound
+from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.domain.errors import PYDANTIC_KO
 from sandan.monitor.calendar import company_calendar
 from sandan.twin import balance as bal
@@ -263,10 +263,18 @@ def line_path(data_dir: str | Path, company_id: str, line_id: str) -> Path:
     return _folder(data_dir, company_id) / f"{check_line_id(line_id)}.yaml"
 
 
-def save_line(data_dir: str | Path, company_id: str, text: str) -> dict[str, Any]:
-    """Check YAML text and keep it (as written, comments included) under the line's id; replaces a saved line."""
+def save_line(data_dir: str | Path, company_id: str, text: str, *, replace: bool = True) -> dict[str, Any]:
+    """Check YAML text and keep it (as written, comments included) under the line's id. A saved line of that id is
+    replaced, unless `replace` is false: then it is a Conflict (`line_exists`) that names it."""
     line = parse_line(text)
     path = line_path(data_dir, company_id, line.id)
+    if not replace and path.exists():
+        raise Conflict(
+            f"a line model {line.id!r} is saved already; allow replacing it, or give this one another id",
+            f"라인 모델 {line.id!r}이(가) 이미 저장되어 있습니다. 덮어쓰기를 허락하거나 다른 id를 적으세요",
+            code="line_exists",
+            field="id",
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".yaml.tmp")
     tmp.write_text(text, encoding="utf-8")

@@ -942,6 +942,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.to_form": ("YAML to form", "YAML을 양식으로"),
     "twin.validate": ("Check", "검사"),
     "twin.save": ("Save", "저장"),
+    "twin.replace": ("Replace the saved model of this id", "이 id로 저장된 모델 바꾸기"),
     "twin.valid": ("The line model is valid.", "라인 모델이 올바릅니다."),
     "twin.invalid": ("The line model has problems:", "라인 모델에 문제가 있습니다:"),
     "twin.saved": ("Line model saved.", "라인 모델을 저장했습니다."),

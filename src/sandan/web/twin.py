@@ -509,6 +509,7 @@ def _editor(
     error: SandanError | None = None,
     notice: str | None = None,
     run: Mapping[str, str] | None = None,
+    loaded_id: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     tx = _tx(page)
@@ -550,6 +551,8 @@ def _editor(
         notice=notice,
         summary=summary,
         run=run or {},
+        loaded_id=loaded_id,
+        offer_replace=error is not None and error.code == "line_exists",
         fmt_num=fmt_num,
         can_write=page.principal.user.role.can_write,
     )
@@ -594,7 +597,7 @@ def edit_page(
         return _editor(page, company, line.to_yaml(), notice=" ".join(notes) or None)
     else:
         text = EXAMPLE_LINE
-    return _editor(page, company, text)
+    return _editor(page, company, text, loaded_id=line_id)
 
 
 @router.post("/companies/{company_id}/twin/edit", response_class=HTMLResponse)
@@ -624,16 +627,37 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
     except SandanError as exc:
         return _editor(page, company, text, error=exc, run=form, status_code=422)
     tx = _tx(page)
+    loaded = form.get("loaded_id") or None
     if action == "save":
         page.principal.require_write(company.id)
-        service.save_line(page.settings.data_dir, company.id, text)
+        try:
+            raw = yaml.safe_load(text)
+            if not (isinstance(raw, dict) and str(raw.get("id") or "").strip()):
+                raise InvalidInput(
+                    "give the line an id to save it under",
+                    "저장할 라인 id를 적어 주세요",
+                    code="no_line_id",
+                    field="id",
+                )
+            # the line being edited is replaced; another saved line of the id only when the user allows it
+            replace = line.id == loaded or form.get("replace") == "1"
+            service.save_line(page.settings.data_dir, company.id, text, replace=replace)
+        except SandanError as exc:  # back to the editor, with what was typed and why it was not saved
+            return _editor(page, company, text, error=exc, run=form, loaded_id=loaded, status_code=exc.status)
         return RedirectResponse(f"/companies/{company.id}/twin/lines/{line.id}?saved=1", status_code=303)
     if action == "run":
         try:
             return _start_run(page, company.id, line, form)
         except SandanError as exc:  # back to the editor, with what was typed and why the run was refused
-            return _editor(page, company, text, error=exc, run=form, status_code=422)
-    return _editor(page, company, text, notice=tx["twin.valid"] if action == "validate" else None, run=form)
+            return _editor(page, company, text, error=exc, run=form, loaded_id=loaded, status_code=422)
+    return _editor(
+        page,
+        company,
+        text,
+        notice=tx["twin.valid"] if action == "validate" else None,
+        run=form,
+        loaded_id=loaded,
+    )
 
 
 def design_defaults(line, summary: Mapping[str, Any]) -> dict[str, str]:
