@@ -93,3 +93,12 @@ def test_demo_company_user_sees_recent_part_records_and_the_login_page_renders(d
     )
     typed = [d for d in r.json()["rows"] if d["defect_type"]]
     assert typed and all(d["label_ko"] != d["defect_type"] for d in typed), typed
+
+
+def test_demo_factories_have_needs_that_the_listed_suppliers_match(demo_server):
+    headers = login(demo_server, "sejin")
+    base = f"{demo_server}/api/v1/companies/sejin-press/connect"
+    profile = httpx.get(f"{base}/profile", headers=headers, timeout=10).json()
+    assert profile["needs"], profile
+    matches = httpx.get(f"{base}/matches", headers=headers, timeout=30).json()
+    assert any(m["suppliers"] for m in matches), matches

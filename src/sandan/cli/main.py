@@ -404,6 +404,9 @@ def demo(
         for company_id, *_ in DEMO_COMPANIES:
             save_company_calendar(settings.data_dir, company_id, demo_calendar())
             save_company_codes(settings.data_dir, company_id, demo_codes())
+        from sandan.connect.demo import install_demo_profiles
+
+        install_demo_profiles(settings.data_dir)  # suppliers and the factories' needs, for partner matching
     except SandanError as exc:
         _fail(exc)
     with console.status(f"generating {history_hours:g} h of history / {history_hours:g}시간 이력 생성 중"):

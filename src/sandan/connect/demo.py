@@ -4,7 +4,10 @@ factories' own profiles with their needs. Used by the demo, the matching benchma
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sandan.connect.profile import MachineEntry, Need, Offering, Profile, Reference
+from sandan.connect.profile_store import ProfileStore
 from sandan.domain import ProcessFamily as F
 
 
@@ -419,3 +422,15 @@ def demo_company_profiles() -> list[Profile]:
             ["connect our injection machines", "생산 계획을 엑셀 대신 시스템으로 관리하고 싶다"],
         ),
     ]
+
+
+def install_demo_profiles(data_dir: Path) -> int:
+    """Put the demo suppliers' and factories' profiles into the profile store of `data_dir`, leaving any profile
+    already there (one a user edited in an earlier run) as it is; returns how many were added."""
+    store = ProfileStore.in_data_dir(data_dir)
+    added = 0
+    for profile in [*DEMO_SUPPLIERS, *demo_company_profiles()]:
+        if store.get(profile.company_id) is None:
+            store.put(profile.company_id, profile)
+            added += 1
+    return added
