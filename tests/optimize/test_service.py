@@ -85,3 +85,35 @@ def test_the_first_root_cause_question_fits_the_records_there_are(duck_store):
     # a company without machines or parts keeps the usual question (its page says why it has no answer)
     duck_store.upsert_company(Company(id="c2", name="Empty Works"))
     assert root_cause_window(duck_store, "c2", END) == (END - timedelta(days=1), END, 7.0)
+
+
+def test_a_property_of_the_material_is_kept_as_delivered(duck_store):
+    # A press whose scrap follows the sheet's thickness (thin sheet tears): the advice may not "raise the blank
+    # thickness" — nobody sets it at the press — and says it kept it.
+    rng = np.random.default_rng(5)
+    n = 3000
+    duck_store.upsert_company(Company(id="c1", name="Test Works"))
+    duck_store.upsert_site("c1", Site(id="s1", company_id="c1", name="Plant 1"))
+    duck_store.upsert_line("c1", Line(id="l1", company_id="c1", site_id="s1", name="Line 1"))
+    duck_store.upsert_machine(
+        "c1", Machine(id="m1", company_id="c1", line_id="l1", name="Press 1", family="press")
+    )
+    thickness = np.r_[np.full(n // 2, 1.30), np.full(n - n // 2, 1.10)] + rng.normal(0, 0.006, n)
+    ng = rng.random(n) < np.where(thickness > 1.2, 0.02, 0.25)
+    times = [END - timedelta(hours=24) + timedelta(seconds=86_400 * i / n) for i in range(n)]
+    parts = pd.DataFrame(
+        {
+            "time": [t.isoformat() for t in times],
+            "machine_id": "m1",
+            "part_id": [f"p{i}" for i in range(n)],
+            "result": np.where(ng, "ng", "ok"),
+            "param:blank_thickness_mm": thickness,
+            "param:tonnage_kn": 420 + rng.normal(0, 3, n),
+        }
+    )
+    assert ingest_parts(duck_store, "c1", parts).accepted == n
+    rec = recommend_for_machine(duck_store, "c1", "m1", end=END + timedelta(minutes=1))
+    kept = next(c for c in rec.parameters if c.name == "blank_thickness_mm")
+    assert kept.fixed and kept.recommended == kept.current
+    assert any(line.startswith("Kept as delivered: blank thickness") for line in rec.text["en"])
+    assert any(line.startswith("그대로 둠: 소재 두께") for line in rec.text["ko"])

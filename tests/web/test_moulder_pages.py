@@ -100,6 +100,11 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     # parameters by the machine's own names, not column names
     expect(page.locator("#opt-settings")).to_contain_text("보압 (bar)")  # with its unit
     expect(page.locator("#opt-settings")).not_to_contain_text("holding_pressure_bar")
+    # a changed setting never reads as the same number twice (400.12 → 400.07, not 400.1 → 400.1)
+    for i, c in enumerate(job["result"]["parameters"]):
+        cells = settings.nth(i).locator("td")
+        if c["recommended"] != c["current"]:
+            assert cells.nth(1).inner_text() != cells.nth(2).inner_text(), c
 
     # the machine's own page leads to the same advice
     page.goto(f"/companies/{COMPANY}/machines/imm-02")

@@ -324,6 +324,10 @@ class ParameterChange:
     def change(self) -> float:
         return self.recommended - self.current
 
+    def shown(self) -> tuple[str, str]:
+        """Current and recommended value as the advice writes them: digits enough to tell them apart."""
+        return _apart(self.current, self.recommended)
+
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "change": self.change}
 

@@ -149,11 +149,13 @@ def recommend_for_machine(
     # rate. A model that cannot predict the defects of hours it never saw (out-of-bag Brier skill ≤ 0) has found
     # no effect of the settings, however sure its members are; it recommends nothing and says why.
     no_skill = not model.oob_skill > 0.0
+    # a property of the incoming material (a sheet's thickness) is kept: nobody sets it at the machine
+    material = [p for p in params if p in known and not known[p].settable and p not in (fixed or {})]
     rec = recommend(
         model,
         current,
         limits,
-        fixed=list(params) if no_skill else (fixed or {}),
+        fixed=list(params) if no_skill else {**{p: current[p] for p in material}, **(fixed or {})},
         objectives=objs,
         allow_extrapolation=allow_extrapolation,
         labels=labels,
@@ -165,6 +167,15 @@ def recommend_for_machine(
             1 + N_MEMBERS + k, f"searching settings {k}/{N_TRIALS}", f"설정 탐색 {k}/{N_TRIALS}"
         ),
     )
+    if material and not no_skill:
+        rec.text["en"].append(
+            f"Kept as delivered: {', '.join(labels[p][0] for p in material)} — a property of the material, changed "
+            "by ordering another one, not at the machine."
+        )
+        rec.text["ko"].append(
+            f"그대로 둠: {', '.join(labels[p][1] for p in material)} — 소재의 특성이라 설비에서가 아니라 다른 소재를 "
+            "주문해서 바꿉니다."
+        )
     if no_skill:
         skill = "n/a" if np.isnan(model.oob_skill) else f"{model.oob_skill:.2f}"
         rec.text["en"].insert(

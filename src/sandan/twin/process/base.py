@@ -46,7 +46,9 @@ class Parameter:
     `min`..`max` is the realistic process window (what a process engineer would consider trying); `nominal` is a
     good setting; `machine_min`..`machine_max` are hard machine limits — a setting outside them is refused.
     `noise_sd` is the cycle-to-cycle scatter of the actual value around the set value (controller repeatability);
-    part records carry the actual value, as machine controllers log it.
+    part records carry the actual value, as machine controllers log it. `settable` is false for a property of the
+    incoming material recorded like a setting (a sheet's thickness): it moves the outcome, but nobody sets it at the
+    machine, so advice keeps it as it is.
     """
 
     name: str
@@ -60,6 +62,7 @@ class Parameter:
     label_ko: str
     noise_sd: float = 0.0
     decimals: int = 2
+    settable: bool = True
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,18 @@ class PressModel(ProcessModel):
             "shut_height_mm", "mm", 399.7, 400.3, 400.0, 380, 420, "shut height", "다이 하이트", 0.005, 3
         ),
         Parameter(
-            "blank_thickness_mm", "mm", 1.0, 1.4, 1.2, 0.3, 3.0, "blank thickness", "소재 두께", 0.006, 3
+            "blank_thickness_mm",
+            "mm",
+            1.0,
+            1.4,
+            1.2,
+            0.3,
+            3.0,
+            "blank thickness",
+            "소재 두께",
+            0.006,
+            3,
+            settable=False,  # the sheet as delivered: changed by ordering another gauge, not at the press
         ),
         Parameter("lubricant_g_m2", "g/m²", 0.3, 3.0, 1.5, 0, 6, "lubricant film", "윤활유 도포량", 0.08, 2),
         Parameter(
