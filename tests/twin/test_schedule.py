@@ -109,6 +109,12 @@ def test_jsplib_reader_explains_a_short_line():
     assert "job line 2" in err.value.en and "작업 2" in err.value.ko
 
 
+def test_an_order_step_of_no_time_is_refused():
+    with pytest.raises(InvalidInput) as err:
+        parse_shop_orders({"jobs": [{"name": "A", "operations": [{"machine": "LATHE", "duration": 0}]}]})
+    assert "≥ 1" in err.value.en and "1 이상의 정수" in err.value.ko
+
+
 def test_ft06_reaches_its_optimum_55_and_the_checker_confirms_it():
     shop = read_jsplib(require_dataset("jsplib") / "instances" / "ft06")
     seen = []

@@ -287,10 +287,11 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
                     **where,
                 )
             for machine, duration in alts:
-                if not isinstance(duration, int) or isinstance(duration, bool) or duration < 0:
+                # (an order's step takes time: a 0 made a schedule of makespan 0 look 'optimal')
+                if not isinstance(duration, int) or isinstance(duration, bool) or duration < 1:
                     raise _bad(
-                        f"{job_name} operation {k + 1}: duration on {machine} must be a whole number ≥ 0, got {duration!r}",
-                        f"{job_name} 공정 {k + 1}: {machine}의 시간은 0 이상의 정수여야 합니다 (값: {duration!r})",
+                        f"{job_name} operation {k + 1}: duration on {machine} must be a whole number ≥ 1, got {duration!r}",
+                        f"{job_name} 공정 {k + 1}: {machine}의 시간은 1 이상의 정수여야 합니다 (값: {duration!r})",
                         **where,
                     )
                 if machine not in machines:
