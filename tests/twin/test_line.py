@@ -528,3 +528,18 @@ def test_instance_files_with_a_word_for_a_number_say_which_word():
             "'garbage'은(는) 정수가 아닙니다" in err.value.ko
             and "invalid literal" not in err.value.en + err.value.ko
         )
+
+
+def test_the_yaml_a_person_edits_has_no_float_tails_and_no_empty_names():
+    line = LineModel.from_dict(
+        {
+            "id": "l1",
+            "stations": [
+                {"id": "s1", "process_time": {"kind": "lognormal", "mean": 352.3294618095238, "sd": 12.5}}
+            ],
+            "products": [{"id": "p", "name": "", "routing": ["s1"]}],
+        }
+    )
+    text = line.to_yaml()
+    assert "mean: 352.329" in text and "3294618" not in text and "name: ''" not in text
+    assert LineModel.from_yaml(text).stations[0].process_time.expected == pytest.approx(352.329)

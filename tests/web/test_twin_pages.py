@@ -64,6 +64,12 @@ def test_an_invalid_line_shows_the_message_at_the_field(page, login):
     cell = page.locator("input[name='st0.machines']")
     assert "invalid" in cell.get_attribute("class")
     assert "1 이상" in page.locator(".field-error[data-for='stations.0.machines']").inner_text()
+    # a time the form cannot read: named once, with what to write instead
+    page.click("#twin-to-form")
+    page.fill("input[name='st1.process_time']", "abc")
+    page.click("#twin-validate")
+    text = page.locator("#twin-errors li").first.inner_text()
+    assert text.count("stations.1.process_time") == 1 and "'abc'을(를) 시간으로 읽을 수 없습니다" in text
 
 
 def test_form_and_yaml_round_trip(page, login):

@@ -497,7 +497,19 @@ class LineModel(_Part):
         return cls.from_dict(data)
 
     def to_yaml(self) -> str:
-        data = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The model as YAML a person edits: numbers to six significant digits (estimates from a plant's records
+        carry float tails: 352.3294618095238 s reads 352.329), empty names left out."""
+
+        def tidy(node: Any) -> Any:
+            if isinstance(node, float):
+                return float(f"{node:.6g}")
+            if isinstance(node, list):
+                return [tidy(x) for x in node]
+            if isinstance(node, dict):
+                return {k: tidy(v) for k, v in node.items() if not (k == "name" and v == "")}
+            return node
+
+        data = tidy(self.model_dump(mode="json", by_alias=True, exclude_none=True))
         return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
     def with_changes(self, changes: Mapping[str, Any]) -> LineModel:

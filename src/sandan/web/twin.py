@@ -180,9 +180,9 @@ def parse_dist(text: str, field: str, bare: str = "deterministic") -> Any:
     if kind in _PARAMS and len(numbers) == len(_PARAMS[kind]):
         return {"kind": kind, **dict(zip(_PARAMS[kind], numbers, strict=True))}
     raise InvalidInput(
-        f"{field}: cannot read {text!r} as a time; write a number of seconds (30) or a distribution such as "
+        f"cannot read {text!r} as a time; write a number of seconds (30) or a distribution such as "
         "'exponential 30', 'normal 30 3', 'lognormal 45 10', 'triangular 20 30 45', 'uniform 20 40'",
-        f"{field}: {text!r}을(를) 시간으로 읽을 수 없습니다. 초 단위 숫자(30)나 'exponential 30', 'normal 30 3', "
+        f"{text!r}을(를) 시간으로 읽을 수 없습니다. 초 단위 숫자(30)나 'exponential 30', 'normal 30 3', "
         "'lognormal 45 10', 'triangular 20 30 45', 'uniform 20 40' 같은 분포로 쓰세요",
         code="bad_line_model",
         field=field,
@@ -521,13 +521,14 @@ def _editor(
             data = None
     issues = []
     if error is not None:
+        field = error.where.get("field", "")
+        named = f"{field}: "  # the list names the field before the message: not twice
+
+        def bare(text: str) -> str:
+            return text[len(named) :] if field and text.startswith(named) else text
+
         issues = error.where.get("errors") or [
-            {
-                "field": error.where.get("field", ""),
-                "label": error.where.get("field", ""),
-                "en": error.en,
-                "ko": error.ko,
-            }
+            {"field": field, "label": field, "en": bare(error.en), "ko": bare(error.ko)}
         ]
     by_field: dict[str, str] = {}
     for issue in issues:
