@@ -99,6 +99,28 @@ def test_form_and_yaml_round_trip(page, login):
     assert line.station("test").process_time.kind == "lognormal" and line.station("test").buffer == 2
 
 
+def test_the_scrap_rate_is_typed_as_a_percentage(page, login, server):
+    login("kim")
+    page.goto("/companies/acme/twin/edit")
+    page.fill(
+        "#twin-yaml",
+        LINE.replace("web-bracket", "web-scrap").replace("buffer: 4}", "buffer: 4, scrap_rate: 0.05}", 1),
+    )
+    page.click("#twin-to-form")
+    expect(page.locator("input[name='st0.scrap_rate']")).to_have_value(
+        "5"
+    )  # 5 %, as the other pages write it
+    page.fill("input[name='st0.scrap_rate']", "15")
+    page.click("#twin-save")
+    page.wait_for_selector("#twin-saved")
+    assert service.load_line(server.settings.data_dir, "acme", "web-scrap").station("cut").scrap_rate == 0.15
+    page.goto("/companies/acme/twin/edit?line_id=web-scrap")
+    page.click("#twin-to-form")
+    page.fill("input[name='st0.scrap_rate']", "150")
+    page.click("#twin-validate")
+    expect(page.locator("#twin-errors")).to_contain_text("0 이상 100 미만의 백분율")
+
+
 def test_a_form_edit_is_what_gets_saved(page, login, server):
     login("kim")
     page.goto("/companies/acme/twin/edit")

@@ -922,6 +922,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.process_time": ("Process time", "가공 시간"),
     "twin.buffer": ("Buffer", "버퍼"),
     "twin.scrap": ("Scrap rate", "불량률"),
+    "twin.scrap_pct": ("Scrap rate (%)", "불량률 (%)"),
     "twin.wait_every": ("Wait every (s)", "대기 간격 (초)"),
     "twin.wait_lasting": ("Wait lasts (s)", "대기 시간 (초)"),
     "twin.waits_help": (

@@ -216,7 +216,8 @@ def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
                 "mttr": dist_text(fail.get("mttr"), "exponential"),
                 "wait_every": dist_text(waits.get("every"), "exponential"),
                 "wait_lasting": dist_text(waits.get("lasting"), "exponential"),
-                "scrap_rate": "" if not s.get("scrap_rate") else _g(s.get("scrap_rate")),
+                # as a percentage, as every other page shows a scrap rate (the model keeps the fraction)
+                "scrap_rate": "" if not s.get("scrap_rate") else _g(round(100 * float(s["scrap_rate"]), 6)),
                 "worker": str(s.get("worker") or ""),
             }
         )
@@ -292,8 +293,15 @@ def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> d
         _pair(st, form, f, field, "failure", (("mtbf", "mtbf"), ("mttr", "mttr")))
         _pair(st, form, f, field, "waits", (("every", "wait_every"), ("lasting", "wait_lasting")))
         scrap = _number(form.get(f + "scrap_rate", ""), f"{field}.scrap_rate")
+        if scrap is not None and not 0 <= scrap < 100:
+            raise InvalidInput(
+                f"the scrap rate is a percentage from 0 to under 100, got {scrap:g}",
+                f"불량률은 0 이상 100 미만의 백분율입니다 (입력 {scrap:g})",
+                code="bad_line_model",
+                field=f"{field}.scrap_rate",
+            )
         if scrap:
-            st["scrap_rate"] = scrap
+            st["scrap_rate"] = scrap / 100
         else:
             st.pop("scrap_rate", None)
         worker = (form.get(f + "worker") or "").strip()
