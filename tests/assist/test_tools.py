@@ -253,3 +253,12 @@ def test_the_worst_machine_is_named_and_a_question_nothing_answers_says_what_can
     assert lost.steps[0]["tool"] == "search_documents"
     assert any(n["code"] == "not_understood" for n in lost.notices)
     assert not any(n["code"] == "not_understood" for n in worst.notices)
+
+
+def test_capability_of_a_setting_says_it_is_not_measured_instead_of_answering_for_another(world):
+    answer = _assistant(world).ask("Cpk of holding pressure on IMM 2", "en")
+    step = answer.steps[0]
+    assert (
+        step["tool"] == "process_capability" and step["arguments"]["characteristic"] == "holding_pressure_bar"
+    )
+    assert step["error"]["code"] == "unknown_characteristic" and "warpage_mm" in answer.text

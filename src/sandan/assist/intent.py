@@ -320,7 +320,9 @@ def _characteristic(text: str, family: str | None) -> str | None:
     for fam, model in MODELS.items():
         if family and fam.value != family:
             continue
-        for m in model.MEASURES:
+        # measured characteristics first; then settings, so that "Cpk of blank thickness" is answered with
+        # "not measured; measured are …" instead of the capability of something else
+        for m in (*model.MEASURES, *model.PARAMETERS):
             # the name, the labels, and the labels without their parenthesis ("휨량" of "휨량 (평면도)")
             labels = (m.label_en.lower(), m.label_ko)
             for n in (m.name.lower(), *labels, *(x.split(" (")[0].strip() for x in labels)):
