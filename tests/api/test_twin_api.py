@@ -160,6 +160,9 @@ def test_an_unknown_change_in_a_scenario_names_it(world):
     body = {"yaml": LINE, **SHORT, "scenarios": [{"name": "x", "changes": {"stations.weld.machines": 2}}]}
     err = assert_error(world.post("a-eng", f"{A}/twin/compare", json=body), 422, "bad_change")
     assert err["where"]["field"] == "stations.weld.machines"
+    assert err["message"]["en"].startswith("scenario 'x': ") and err["message"]["ko"].startswith(
+        "시나리오 'x': "
+    )
 
 
 def test_a_schedule_comes_back_checked_with_its_gantt(world):

@@ -427,7 +427,15 @@ def scenario_lines(base: LineModel, scenarios: Sequence[Mapping[str, Any]]) -> d
                 exc.where["field"] = f"scenarios.{i}.{exc.where.get('field', 'yaml')}"
                 raise
         elif sc.get("changes"):
-            lines[name] = base.with_changes(dict(sc["changes"]))
+            try:
+                lines[name] = base.with_changes(dict(sc["changes"]))
+            except InvalidInput as exc:  # say which variant: several may change the same station
+                raise InvalidInput(
+                    f"scenario {name!r}: {exc.en}",
+                    f"시나리오 {name!r}: {exc.ko}",
+                    code=exc.code,
+                    **exc.where,
+                ) from None
         else:
             raise InvalidInput(
                 f"scenario {name!r} needs 'changes' (e.g. stations.drill.machines: 2) or a full 'yaml'",
