@@ -1076,10 +1076,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.good_per_h": ("Good parts/h (95%)", "시간당 양품 (95%)"),
     "twin.vs_best": ("vs chosen", "선택 설계 대비"),
     "twin.design_meta": (
-        "{simulated} designs simulated, {pruned} ruled out by the bottleneck bound, of {size} in the space; "
-        "{reps} replications × {hours} h each.",
-        "설계 범위 {size}개 중 {simulated}개를 시뮬레이션하고 {pruned}개는 병목 한계로 제외했습니다. "
-        "설계마다 {reps}회 × {hours}시간.",
+        "{simulated} designs simulated, {pruned} settled without simulating (bottleneck bound below the target, "
+        "dearer than a design already feasible, or over budget), of {size} in the space; {reps} replications × "
+        "{hours} h each.",
+        "설계 범위 {size}개 중 {simulated}개를 시뮬레이션하고 {pruned}개는 시뮬레이션 없이 제외했습니다(병목 한계가 "
+        "목표 미달, 이미 가능한 설계보다 비쌈, 또는 예산 초과). 설계마다 {reps}회 × {hours}시간.",
     ),
     "twin.design_base": (
         "Line as it is: cost {cost}, bottleneck bound {bound} parts/h",
