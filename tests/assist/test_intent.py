@@ -80,13 +80,13 @@ def test_comparisons_worst_machines_and_settings_in_plain_words_reach_their_tool
         )
         duck_store.upsert_machine("c2", machine)
     names = AssetNames(duck_store, "c2")
-    # two machines compared: every machine side by side, not the first one named alone
-    for question in (
-        "서보프레스 1호기랑 서보프레스 2호기 비교해줘",
-        "Compare Servo press 1 and Servo press 2",
+    # two machines compared: those two side by side, in the order named, not the first one alone
+    for question, ids in (
+        ("서보프레스 1호기랑 서보프레스 2호기 비교해줘", ["p1", "p2"]),
+        ("Compare Servo press 2 and Servo press 1", ["p2", "p1"]),
     ):
         asked = route(question, names)
-        assert (asked.tool, asked.arguments) == ("oee", {"by": "machine"}), question
+        assert (asked.tool, asked.arguments) == ("oee", {"machine_ids": ids, "by": "machine"}), question
     assert route("서보프레스 1호기와 2호기 불량률 비교", names).tool == "defect_rate"
     # the worst machine asked for: every machine, by machine ("스크랩률" is the scrap rate)
     worst = route("오늘 스크랩률 제일 높은 설비는?", names)

@@ -262,3 +262,20 @@ def test_capability_of_a_setting_says_it_is_not_measured_instead_of_answering_fo
         step["tool"] == "process_capability" and step["arguments"]["characteristic"] == "holding_pressure_bar"
     )
     assert step["error"]["code"] == "unknown_characteristic" and "warpage_mm" in answer.text
+
+
+def test_two_machines_compared_are_shown_side_by_side(world):
+    from sandan import monitor
+    from sandan.assist.registry import resolve_period
+    from sandan.monitor.calendar import company_calendar
+
+    answer = _assistant(world).ask("사출기 1호기랑 사출기 3호기 불량률 비교해줘", "ko")
+    step = answer.steps[0]
+    assert step["tool"] == "defect_rate" and step["arguments"]["machine_ids"] == ["imm-01", "imm-03"]
+    assert {r["machine_id"] for r in step["table"]} == {"imm-01", "imm-03"}
+    w = resolve_period(None, world.now, company_calendar(world.settings.data_dir, D))
+    both = monitor.quality_table(
+        world.store, D, w.start, w.end, by=(), machine_ids=["imm-01", "imm-03"]
+    ).iloc[0]
+    assert step["facts"]["defect_rate"] == pytest.approx(both.defect_rate)
+    assert answer.text.startswith("사출기 1호기 · 사출기 3호기 불량률")

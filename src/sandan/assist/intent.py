@@ -288,6 +288,17 @@ class AssetNames:
             return self.unique_numbers.get(str(int(m.group(1) or m.group(2))))
         return None
 
+    def machines_in(self, text: str) -> list[str]:
+        """Every machine the text names, in the order it names them ("선반 1호기랑 선반 3호기", "press 1 and 2")."""
+        found: list[tuple[int, str]] = []
+        for pattern, machine_id in self.machine_aliases:
+            found += [(m.start(), machine_id) for m in pattern.finditer(text)]
+        for m in re.finditer(r"(\d+)\s*호기|\b(?:machine|no\.?|#)\s*(\d+)\b", text, re.IGNORECASE):
+            machine_id = self.unique_numbers.get(str(int(m.group(1) or m.group(2))))
+            if machine_id:
+                found.append((m.start(), machine_id))
+        return list(dict.fromkeys(machine_id for _, machine_id in sorted(found)))
+
     def line(self, text: str) -> str | None:
         for pattern, line_id in self.line_aliases:
             if pattern.search(text):
@@ -352,15 +363,21 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
     line_id = None if machine_id else names.line(text)
     period = next((p for pat, p in PERIOD_RULES if re.search(pat, words, re.IGNORECASE)), None)
     by = next((b for pat, b in BY_RULES if re.search(pat, words, re.IGNORECASE)), None)
+    compared: list[str] = []
     if best in ("oee", "defect_rate", "production") and (
         compare or re.search(WHICH_MACHINE, words, re.IGNORECASE)
     ):
-        # two machines compared, or the worst one asked for: every machine (of the line), by machine
+        # machines compared: those named, side by side; the worst one asked for: every machine (of the line)
         machine_id, by = None, by or "machine"
         line_id = names.line(text)
+        compared = names.machines_in(text) if compare else []
+        if len(compared) < 2:
+            compared = []
     args: dict[str, Any] = {}
     if best in ("oee", "defect_rate", "production", "defect_pareto", "downtime_pareto"):
         args = {"machine_id": machine_id, "line_id": line_id, "period": period}
+        if compared:
+            args = {"machine_ids": compared, "period": period}
         if best == "oee":
             args["by"] = by if by in ("machine", "line", "day") else "machine"
         elif best == "defect_rate":

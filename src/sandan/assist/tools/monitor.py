@@ -29,9 +29,25 @@ from sandan.monitor.labels import OEE_STATUS
 from sandan.twin.process import spec_limits
 
 _SCOPE = {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
+# the tools that compare machines also take several ("compare lathe 1 and lathe 3")
+_COMPARE_SCOPE = {
+    **_SCOPE,
+    "machine_ids": {
+        "type": "array",
+        "items": MACHINE_SCHEMA,
+        "description": "machines compared / 비교할 설비들",
+    },
+}
 
 
-def _scope(ctx: ToolContext, machine_id: str | None, line_id: str | None) -> dict[str, Any]:
+def _scope(
+    ctx: ToolContext, machine_id: str | None, line_id: str | None, machine_ids: list[str] | None = None
+) -> dict[str, Any]:
+    if machine_ids:
+        ids = [id_arg(m, "machine") for m in machine_ids]
+        for m in ids:
+            ctx.machine(m)
+        return {"machine_ids": list(dict.fromkeys(ids))}
     machine_id, line_id = id_arg(machine_id, "machine"), id_arg(line_id, "line")
     if machine_id:
         ctx.machine(machine_id)
@@ -39,6 +55,13 @@ def _scope(ctx: ToolContext, machine_id: str | None, line_id: str | None) -> dic
     if line_id:
         return {"line_id": ctx.line(line_id)}
     return {}
+
+
+def _subject(ctx: ToolContext, machine_id, line_id, machine_ids, lang: str) -> str:
+    """What an answer is about: one machine or line by name, or the machines compared."""
+    if machine_ids:
+        return " · ".join(ctx.name_of(m, None, lang) for m in dict.fromkeys(machine_ids))
+    return ctx.name_of(machine_id, line_id, lang)
 
 
 def _calendar(ctx: ToolContext) -> ShiftCalendar:
@@ -74,7 +97,7 @@ OEE_COLUMNS = [
     ko="설비종합효율(OEE, ISO 22400)과 가동률·성능·품질을 설비, 라인, 일자별로",
     parameters={
         "properties": {
-            **_SCOPE,
+            **_COMPARE_SCOPE,
             "by": {"type": "string", "enum": ["machine", "line", "day"], "description": "grouping / 묶음"},
         }
     },
@@ -86,9 +109,10 @@ def oee_tool(
     line_id: str | None = None,
     period: str | None = None,
     by: str = "machine",
+    machine_ids: list[str] | None = None,
 ) -> ToolOutput:
     w = ctx.window(period)
-    scope = _scope(ctx, machine_id, line_id)
+    scope = _scope(ctx, machine_id, line_id, machine_ids)
     table = monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=_calendar(ctx), **scope)
     overall = (
         monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=(), calendar=_calendar(ctx), **scope)
@@ -99,7 +123,7 @@ def oee_tool(
     facts = {
         k: plain(overall.get(k)) for k in ("oee", "availability", "effectiveness", "quality", "produced_qty")
     }
-    where = ctx.name_of(machine_id, line_id, "en")
+    where = _subject(ctx, machine_id, line_id, machine_ids, "en")
     args = {"start": w.start, "end": w.end, "by": by, **scope}
     chart = None
     if rows and by in ("machine", "line", "day"):
@@ -118,7 +142,7 @@ def oee_tool(
             "en": f"OEE of {where}, {w.label('en')}: {pct(facts['oee'])} (availability {pct(facts['availability'])}, "
             f"performance {pct(facts['effectiveness'])}, quality {pct(facts['quality'])}){low['en']}"
             + "".join(f". Note: {n['en']}" for n in notes),
-            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
+            "ko": f"{_subject(ctx, machine_id, line_id, machine_ids, 'ko')} OEE, {w.label('ko')}: {pct(facts['oee'])} "
             f"(시간 가동률 {pct(facts['availability'])}, 성능 가동률 {pct(facts['effectiveness'])}, "
             f"양품률 {pct(facts['quality'])}){low['ko']}" + "".join(f". 참고: {n['ko']}" for n in notes),
         },
@@ -134,11 +158,18 @@ QUALITY_BY = ["product", "machine", "line", "lot", "shift_name", "day"]
 _GROUP_KEY = {"machine": "machine_id", "line": "line_id", "lot": "lot_id", "day": "production_day"}
 
 
-def _quality(ctx: ToolContext, machine_id: str | None, line_id: str | None, period: str | None, by: str):
+def _quality(
+    ctx: ToolContext,
+    machine_id: str | None,
+    line_id: str | None,
+    period: str | None,
+    by: str,
+    machine_ids: list[str] | None = None,
+):
     """The window, the scope's arguments, `monitor.quality_table` by `by` and its total row: what the defect-rate
     and production answers are both read from."""
     w = ctx.window(period)
-    scope = _scope(ctx, machine_id, line_id)
+    scope = _scope(ctx, machine_id, line_id, machine_ids)
     calendar = _calendar(ctx)
     table = monitor.quality_table(
         ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=calendar, **scope
@@ -184,7 +215,7 @@ def _bars(rows: list[dict[str, Any]], by: str, series: list[str]) -> dict[str, A
     ko="불량률(폐기율)과 직행률을 제품, 설비, 라인, 로트, 교대, 일자별로",
     parameters={
         "properties": {
-            **_SCOPE,
+            **_COMPARE_SCOPE,
             "by": {"type": "string", "enum": QUALITY_BY, "description": "grouping / 묶음"},
         }
     },
@@ -196,8 +227,9 @@ def defect_rate_tool(
     line_id: str | None = None,
     period: str | None = None,
     by: str = "machine",
+    machine_ids: list[str] | None = None,
 ) -> ToolOutput:
-    w, args, table, total = _quality(ctx, machine_id, line_id, period, by)
+    w, args, table, total = _quality(ctx, machine_id, line_id, period, by, machine_ids)
     if by == "lot":  # the worst lots first: that is what a lot question is after
         table = table.sort_values(["defect_rate", "scrap_qty"], ascending=False, kind="stable")
     cols, rows = frame_rows(table)
@@ -207,9 +239,9 @@ def defect_rate_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Defect rate of {ctx.name_of(machine_id, line_id, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
+            "en": f"Defect rate of {_subject(ctx, machine_id, line_id, machine_ids, 'en')}, {w.label('en')}: {pct(facts['defect_rate'])} "
             f"({number(facts['scrap_qty'] or 0)} scrap of {number(facts['produced_qty'] or 0)} produced){worst['en']}",
-            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
+            "ko": f"{_subject(ctx, machine_id, line_id, machine_ids, 'ko')} 불량률, {w.label('ko')}: {pct(facts['defect_rate'])} "
             f"(생산 {number(facts['produced_qty'] or 0)}개 중 불량 {number(facts['scrap_qty'] or 0)}개){worst['ko']}",
         },
         table=rows,
@@ -239,7 +271,7 @@ PRODUCTION_COLUMNS = [
     ko="생산 수량(양품, 불량)을 설비, 라인, 제품, 교대, 생산일별로",
     parameters={
         "properties": {
-            **_SCOPE,
+            **_COMPARE_SCOPE,
             "by": {"type": "string", "enum": PRODUCTION_BY, "description": "grouping / 묶음"},
         }
     },
@@ -251,8 +283,9 @@ def production_tool(
     line_id: str | None = None,
     period: str | None = None,
     by: str = "machine",
+    machine_ids: list[str] | None = None,
 ) -> ToolOutput:
-    w, args, table, total = _quality(ctx, machine_id, line_id, period, by)
+    w, args, table, total = _quality(ctx, machine_id, line_id, period, by, machine_ids)
     facts = {k: int(plain(total.get(k)) or 0) for k in ("produced_qty", "good_qty", "scrap_qty")}
     cols, rows = frame_rows(table, PRODUCTION_COLUMNS)
     chart = _bars(rows, by, ["produced_qty", "good_qty", "scrap_qty"])
@@ -260,9 +293,9 @@ def production_tool(
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Produced by {ctx.name_of(machine_id, line_id, 'en')}, {w.label('en')}: {made} parts "
+            "en": f"Produced by {_subject(ctx, machine_id, line_id, machine_ids, 'en')}, {w.label('en')}: {made} parts "
             f"({good} good, {scrap} scrap)",
-            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} 생산량, {w.label('ko')}: {made}개 (양품 {good}개, 불량 {scrap}개)",
+            "ko": f"{_subject(ctx, machine_id, line_id, machine_ids, 'ko')} 생산량, {w.label('ko')}: {made}개 (양품 {good}개, 불량 {scrap}개)",
         },
         table=rows,
         columns=cols,
