@@ -372,3 +372,33 @@ def test_the_assistants_bar_chart_draws_its_bars(page, login, running_press):
     row = page.locator(".bars .bar-row").first
     expect(row).to_contain_text("프레스 1호기")
     expect(page.locator(".bars")).to_have_attribute("aria-label", "생산 수량")
+
+
+def test_capability_without_known_limits_asks_for_them_instead_of_failing(page, login, server):
+    # bravo's parts measured on a characteristic no drawing gives limits for: the page asks for the limits and
+    # sends no request the API must refuse (a 422 in the console on every visit)
+    now = datetime.now(UTC).replace(microsecond=0)
+    parts = [
+        {
+            "time": (now - timedelta(minutes=m)).isoformat(),
+            "machine_id": MACHINE,
+            "part_id": f"F-{m}",
+            "result": "ok",
+            "measures": {"flatness_mm": 0.05 + 0.001 * (m % 7)},
+        }
+        for m in range(1, 40)
+    ]
+    assert ingest_parts(server.store, COMPANY, parts).rejected == 0
+    refused = []
+    page.on("response", lambda r: refused.append(r.url) if r.status == 422 else None)
+    login("lee")
+    page.goto(f"/companies/{COMPANY}/quality")
+    expect(page.locator("#cap-characteristic")).to_have_value("flatness_mm")
+    expect(page.locator("#cap-summary")).to_have_text(
+        "이 측정 항목의 도면 규격을 모릅니다: 규격 하한이나 상한을 입력하세요."
+    )
+    page.wait_for_load_state("networkidle")
+    assert not [u for u in refused if "/spc/capability" in u]
+    page.locator("#cap-usl").fill("0.1")
+    page.locator("#cap-form button[type=submit]").click()
+    expect(page.locator("#cap-verdict")).to_be_visible()

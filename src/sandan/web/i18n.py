@@ -645,6 +645,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.lsl": ("LSL", "규격 하한"),
     "mon.usl": ("USL", "규격 상한"),
     "mon.cap_index": ("Index", "지수"),
+    "mon.cap_need_limits": (
+        "No drawing limits are known for this characteristic: type its lower or upper specification limit.",
+        "이 측정 항목의 도면 규격을 모릅니다: 규격 하한이나 상한을 입력하세요.",
+    ),
     "mon.cap_value": ("Value", "값"),
     "mon.cap_ci": ("95 % interval", "95% 신뢰구간"),
     "mon.cap_sigma": ("Spread used", "사용한 산포"),

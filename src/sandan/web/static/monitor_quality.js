@@ -169,7 +169,9 @@
   specsFor(capChar.value.trim());
 
   function refresh() {
-    if (capChar.value.trim()) capability();
+    // without a drawing's limits or typed ones there is nothing to compute yet: say what to type, ask nothing
+    if (capChar.value.trim() && (capLsl.value.trim() || capUsl.value.trim())) capability();
+    else if (capChar.value.trim()) document.getElementById("cap-summary").textContent = text("mon.cap_need_limits");
     Promise.all([tables(), chart().catch(function (e) {
       // the chart asked for cannot be drawn: say why, and leave nothing of the previous chart standing
       clearPlots();
