@@ -1035,6 +1035,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.status.model_invalid": ("model invalid", "모델 오류"),
     "twin.makespan": ("Makespan", "전체 완료 시각"),
     "twin.bound": ("Lower bound", "하한"),
+    "twin.bound_help_balance": (
+        "Lower bound: no line can do with fewer stations (or a shorter cycle time) than this quick estimate from the "
+        "task times alone; 'optimal' means the solver proved the result best, even where it is above the bound.",
+        "하한: 작업 시간만으로 구한 빠른 추정으로, 어떤 라인도 이보다 적은 공정(또는 짧은 사이클타임)으로는 안 됩니다. "
+        "'최적'은 결과가 하한보다 크더라도 솔버가 가장 좋음을 증명했다는 뜻입니다.",
+    ),
+    "twin.bound_help_schedule": (
+        "Lower bound: no schedule can finish sooner than this (the longest job, or the busiest machine's work); "
+        "times are in the unit the orders were written in.",
+        "하한: 어떤 일정도 이보다 일찍 끝날 수 없습니다(가장 긴 작업, 또는 가장 바쁜 설비의 일). 시간 단위는 주문에 "
+        "적은 단위와 같습니다.",
+    ),
     "twin.tardiness": ("Weighted tardiness", "가중 납기 지연"),
     "twin.checked": (
         "Checked independently: order of operations, machine capacity and setups hold.",
