@@ -467,7 +467,8 @@ def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) 
         t = monitor.defect_pareto(s, company, w.start, w.end, **scope)
         return {"top_defect": t.iloc[0]["defect_type"] if len(t) else None}
     if tool == "downtime_pareto":
-        t = monitor.downtime_pareto(s, company, w.start, w.end, states=["down"], **scope)
+        # stops of every kind the tool counts: breakdowns, setups and waiting
+        t = monitor.downtime_pareto(s, company, w.start, w.end, states=["down", "setup", "idle"], **scope)
         return {"top_reason": (t.iloc[0]["reason_code"] or "unrecorded") if len(t) else None}
     if tool == "spc_status":
         family = s.get_machine(company, args["machine_id"]).family
@@ -530,25 +531,28 @@ def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) 
         from sandan.optimize.service import recommend_for_machine
 
         rec = recommend_for_machine(s, company, args["machine_id"], days=7.0, end=world.now, seed=0)
-        return {"recommended": rec.recommended}
+        return {"recommended": rec.recommended, "changed": [c.name for c in rec.changed]}
     if tool == "process_settings":
         model = MODELS[s.get_machine(company, args["machine_id"]).family]
         return {"nominal": model.nominal_settings()}
     if tool == "twin_what_if":
         from sandan.twin.experiments import compare
-        from sandan.twin.line import line_from_store, load_line
+        from sandan.twin.line import load_line
+        from sandan.twin.service import line_of_record
 
         w = resolve_period(
             args.get("period", "last_7d"), world.now, company_calendar(world.settings.data_dir, company)
         )
-        base = line_from_store(s, company, args["line_id"], start=w.start, end=w.end)
+        # the line of record (the plant's hours and its machines grouped by process), simulated for its working
+        # day, as the twin pages and the assistant's tool run it
+        base = line_of_record(s, world.settings.data_dir, company, args["line_id"], start=w.start, end=w.end)
         caps = base.station_capacities()
         data = base.model_dump(mode="json", by_alias=True)
         next(st for st in data["stations"] if st["id"] == min(caps, key=caps.get))["machines"] += 1
         result = compare(
             {"baseline": base, "add_machine": load_line(data)},
             replications=5,
-            horizon=8 * 3600.0,
+            horizon=base.run_hours * 3600.0,
             warmup=1800.0,
             seed=0,
             backend="serial",
@@ -571,7 +575,9 @@ def _executed(world: World, company: str, tool: str, args: dict[str, Any], answe
     if tool == "process_settings":
         return all(_same(r["value"], want["nominal"][r["parameter"]]) for r in answer.recommendations)
     if tool == "recommend_settings":
-        return bool(answer.recommendations) and all(
+        if not want["changed"]:  # the right answer is to keep the settings: nothing to apply
+            return not answer.recommendations
+        return {r["parameter"] for r in answer.recommendations} == set(want["changed"]) and all(
             _same(r["value"], want["recommended"][r["parameter"]]) for r in answer.recommendations
         )
     if tool == "readings":

@@ -36,6 +36,11 @@ RULES: dict[str, list[tuple[str, float]]] = {
             4,
         ),
         (r"불량|스크랩|\bscrap\b|\bdefects?\b|\bng\b|\brejects?\b", 1),
+        # "how many parts did … scrap", "불량 몇 개": a count of scrap, not of production
+        (
+            r"how many\b.*\b(scrap(ped)?|defect(s|ive)?|reject(s|ed)?)\b|불량\S*\s*(이|가)?\s*몇\s*개|몇\s*개\S*\s*불량",
+            3,
+        ),
         (r"로트|\blots?\b|직행률|first[- ]pass", 1.5),
     ],
     "production": [
