@@ -14,12 +14,17 @@ from sandan.optimize.service import recommend_for_machine, root_cause_window, se
 END = datetime(2026, 11, 2, 6, tzinfo=UTC)
 
 
-def _machine_with_parts(store, temp: np.ndarray, ng: np.ndarray, rng) -> None:
+def _machine_with_settings(
+    store, ng: np.ndarray, settings: dict[str, np.ndarray], family: str = "other"
+) -> None:
+    """Machine m1 of company c1 with a day of part records: their results and the logged settings."""
     store.upsert_company(Company(id="c1", name="Test Works"))
     store.upsert_site("c1", Site(id="s1", company_id="c1", name="Plant 1"))
     store.upsert_line("c1", Line(id="l1", company_id="c1", site_id="s1", name="Line 1"))
-    store.upsert_machine("c1", Machine(id="m1", company_id="c1", line_id="l1", name="Machine 1"))
-    n = len(temp)
+    store.upsert_machine(
+        "c1", Machine(id="m1", company_id="c1", line_id="l1", name="Machine 1", family=family)
+    )
+    n = len(ng)
     times = [END - timedelta(hours=24) + timedelta(seconds=86_400 * i / n) for i in range(n)]
     parts = pd.DataFrame(
         {
@@ -27,12 +32,15 @@ def _machine_with_parts(store, temp: np.ndarray, ng: np.ndarray, rng) -> None:
             "machine_id": "m1",
             "part_id": [f"p{i}" for i in range(n)],
             "result": np.where(ng, "ng", "ok"),
-            "param:temp_c": temp,
-            "param:speed_mm_s": 50 + rng.normal(0, 0.2, n),
+            **{f"param:{k}": v for k, v in settings.items()},
         }
     )
     receipt = ingest_parts(store, "c1", parts)
     assert receipt.accepted == n
+
+
+def _machine_with_parts(store, temp: np.ndarray, ng: np.ndarray, rng) -> None:
+    _machine_with_settings(store, ng, {"temp_c": temp, "speed_mm_s": 50 + rng.normal(0, 0.2, len(temp))})
 
 
 def test_a_change_within_the_controllers_scatter_is_no_recommendation(duck_store):
@@ -92,26 +100,10 @@ def test_a_property_of_the_material_is_kept_as_delivered(duck_store):
     # thickness" — nobody sets it at the press — and says it kept it.
     rng = np.random.default_rng(5)
     n = 3000
-    duck_store.upsert_company(Company(id="c1", name="Test Works"))
-    duck_store.upsert_site("c1", Site(id="s1", company_id="c1", name="Plant 1"))
-    duck_store.upsert_line("c1", Line(id="l1", company_id="c1", site_id="s1", name="Line 1"))
-    duck_store.upsert_machine(
-        "c1", Machine(id="m1", company_id="c1", line_id="l1", name="Press 1", family="press")
-    )
     thickness = np.r_[np.full(n // 2, 1.30), np.full(n - n // 2, 1.10)] + rng.normal(0, 0.006, n)
     ng = rng.random(n) < np.where(thickness > 1.2, 0.02, 0.25)
-    times = [END - timedelta(hours=24) + timedelta(seconds=86_400 * i / n) for i in range(n)]
-    parts = pd.DataFrame(
-        {
-            "time": [t.isoformat() for t in times],
-            "machine_id": "m1",
-            "part_id": [f"p{i}" for i in range(n)],
-            "result": np.where(ng, "ng", "ok"),
-            "param:blank_thickness_mm": thickness,
-            "param:tonnage_kn": 420 + rng.normal(0, 3, n),
-        }
-    )
-    assert ingest_parts(duck_store, "c1", parts).accepted == n
+    settings = {"blank_thickness_mm": thickness, "tonnage_kn": 420 + rng.normal(0, 3, n)}
+    _machine_with_settings(duck_store, ng, settings, family="press")
     rec = recommend_for_machine(duck_store, "c1", "m1", end=END + timedelta(minutes=1))
     kept = next(c for c in rec.parameters if c.name == "blank_thickness_mm")
     assert kept.fixed and kept.recommended == kept.current
