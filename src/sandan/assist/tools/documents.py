@@ -46,21 +46,23 @@ def search_documents_tool(ctx: ToolContext, query: str, k: int = 5) -> ToolOutpu
         if top
         else ""
     )
+    # passages that share a word with the question (the embedding side ranks every passage, however far)
+    word_matches = sum(h.bm25_rank is not None for h in hits)
+    if not hits:
+        summary = {"en": "no document matches the question", "ko": "질문에 맞는 문서가 없습니다"}
+    elif not word_matches:  # only nearness in meaning: say so, it may be far
+        summary = {
+            "en": f"no passage shares a word with the question; the nearest in meaning: {where}",
+            "ko": f"질문과 같은 낱말이 든 문단이 없습니다. 뜻이 가장 가까운 곳: {where}",
+        }
+    else:
+        summary = {
+            "en": f"{len(hits)} passages found; best: {where}",
+            "ko": f"관련 문단 {len(hits)}개; 가장 가까운 곳: {where}",
+        }
     return ToolOutput(
-        # passages that share a word with the question (the embedding side ranks every passage, however far)
-        facts={
-            "files": sorted({h.file for h in hits}),
-            "passages": len(hits),
-            "word_matches": sum(h.bm25_rank is not None for h in hits),
-        },
-        summary={
-            "en": f"{len(hits)} passages found; best: {where}"
-            if hits
-            else "no document matches the question",
-            "ko": f"관련 문단 {len(hits)}개; 가장 가까운 곳: {where}"
-            if hits
-            else "질문에 맞는 문서가 없습니다",
-        },
+        facts={"files": sorted({h.file for h in hits}), "passages": len(hits), "word_matches": word_matches},
+        summary=summary,
         passages=passages,
         citations=cites,
     )
