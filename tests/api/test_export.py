@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,8 @@ from openpyxl import load_workbook
 
 from sandan.collect import ingest_events, ingest_parts
 from sandan.collect.files import import_file, read_preview
+from sandan.monitor import Shift, ShiftCalendar
+from sandan.monitor.calendar import save_company_calendar
 from tests.api.world import assert_error
 
 BASE = "/api/v1/companies/acme"
@@ -42,7 +44,12 @@ def parts(world):
 
 
 def _two_hours_running_then_an_hour_down(world) -> dict[str, str]:
-    """Machine states for the parts' three hours; returns that window."""
+    """Machine states for the parts' three hours; returns that window. The plant works every hour of every day, so
+    the window is planned time whenever the test runs (with the default Monday-to-Friday calendar a Saturday
+    morning's hour down fell outside every shift and the downtime sheet was empty)."""
+    all_day = Shift(name="all", label_ko="종일", label_en="All day", start=time(0), end=time(0))
+    calendar = ShiftCalendar(shifts=[all_day], working_weekdays=list(range(7)), korean_public_holidays=False)
+    save_company_calendar(world.client.app.state.settings.data_dir, "acme", calendar)
     events = [
         {"machine_id": "m1", "start": START, "end": START + timedelta(hours=2), "state": "running"},
         {
@@ -189,6 +196,7 @@ def test_the_production_report_is_one_workbook_of_the_dashboards_numbers(world, 
     assert sum(s["생산 수량"] for s in shifts) == machine["생산 수량"]
     down = rows("정지 사유")
     expected = dashboard["downtime_pareto"]
+    assert down and expected  # the hour down is in the report
     assert [d["정지 사유 코드"] for d in down] == [d["reason_code"] for d in expected]
     assert down[0]["고장 정지 시간(초)"] == pytest.approx(expected[0]["down_time_s"])
     (crack,) = rows("불량 유형")
