@@ -95,6 +95,9 @@ def test_a_viewer_cannot_save_a_line(world):
 def test_a_line_id_that_is_not_a_safe_file_name_is_refused(world):
     bad = LINE.replace("id: bracket", "id: ../../etc")
     assert_error(world.post("a-eng", f"{A}/twin/lines", json={"yaml": bad}), 422, "bad_line_id")
+    # without an id it would be kept under the default 'line', over any other model saved without one
+    unnamed = LINE.replace("id: bracket\n", "")
+    assert_error(world.post("a-eng", f"{A}/twin/lines", json={"yaml": unnamed}), 422, "no_line_id")
 
 
 def test_bravo_cannot_see_or_use_acmes_lines(world):

@@ -10,7 +10,7 @@ import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import pandas as pd
@@ -44,6 +44,7 @@ from sandan.monitor import (
     acknowledge_alert,
     attribute_chart,
     capability_from_store,
+    check_rule_subject,
     cross_tenant_complex_oee,
     cross_tenant_peer_benchmark,
     cross_tenant_peer_benchmarks,
@@ -476,52 +477,10 @@ def list_rules(t: ReadTenant) -> list[dict[str, Any]]:
     return alerts_of(t).list_rules(t.company_id)
 
 
-def _check_subject(t: Tenant, rule: AlertRule) -> None:
-    """The rule's machines and line exist, its signal is one those machines have, and its characteristic is one
-    the company's parts are measured on: a rule on a name no data carries would never fire, silently."""
-    for mid in rule.machine_ids or []:
-        machine_or_404(t, mid)
-    if rule.line_id and rule.line_id not in {ln.id for ln in t.store.list_lines(t.company_id)}:
-        raise NotFound(f"line {rule.line_id!r} not found", f"라인 {rule.line_id!r}을(를) 찾을 수 없습니다")
-    if rule.signal and rule.kind in ("threshold", "rate_of_change", "no_data"):
-        machines = set(rule.machine_ids or [])
-        if rule.line_id and not machines:
-            machines = {m.id for m in t.store.list_machines(t.company_id, rule.line_id)}
-        signals = {
-            s.name for s in t.store.list_signals(t.company_id) if not machines or s.machine_id in machines
-        }
-        if rule.signal not in signals:
-            en, ko = (
-                ("the chosen machines have no", "선택한 설비에")
-                if machines
-                else ("no machine has a", "어느 설비에도")
-            )
-            raise InvalidInput(
-                f"{en} signal {rule.signal!r}; signals: {', '.join(sorted(signals)) or 'none'} "
-                "(define a signal on the machine's page first)",
-                f"{ko} 신호 {rule.signal!r}이(가) 없습니다. 신호: {', '.join(sorted(signals)) or '없음'} "
-                "(설비 화면에서 신호를 먼저 정의하세요)",
-                code="unknown_signal",
-                field="signal",
-            )
-    if rule.kind == "spc" and rule.characteristic:
-        # the newest part records, however old (a company with none yet may set its rules up before the data)
-        known = measured_characteristics(
-            t.store, t.company_id, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC)
-        )
-        if known and rule.characteristic not in known:
-            raise InvalidInput(
-                f"the newest part records are not measured for {rule.characteristic!r}; measured: {', '.join(known)}",
-                f"최근 부품 기록에 {rule.characteristic!r} 측정값이 없습니다. 측정 항목: {', '.join(known)}",
-                code="unknown_characteristic",
-                field="characteristic",
-            )
-
-
 @company.post("/alerts/rules", response_model=AlertRule, status_code=201)
 def create_rule(rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
     """Add a rule; 409 when its id is taken (use PUT to change a rule)."""
-    _check_subject(t, rule)
+    check_rule_subject(t.store, t.company_id, rule)
     store = alerts_of(t)
     if store.get_rule(t.company_id, rule.id) is not None:
         raise Conflict(
@@ -584,7 +543,7 @@ def put_rule(item_id: str, rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
             f"규칙 id {rule.id!r}이(가) 경로의 {item_id!r}와(과) 다릅니다",
             code="id_mismatch",
         )
-    _check_subject(t, rule)
+    check_rule_subject(t.store, t.company_id, rule)
     alerts_of(t).put_rule(t.company_id, rule.id, rule.model_dump(), t.user_id)
     audit(t.store, t.principal, t.company_id, "alert_rule.put", rule.id, rule.kind)
     return rule.model_dump()

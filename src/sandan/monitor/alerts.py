@@ -32,7 +32,7 @@ from sandan.domain.korean import particle
 from sandan.monitor.alert_store import AlertStore, open_alert_store
 from sandan.monitor.labels import CHART_LABELS, RULE_LABELS
 from sandan.monitor.oee import oee, select_machines
-from sandan.monitor.spc import attribute_chart, measurement_chart
+from sandan.monitor.spc import attribute_chart, measured_characteristics, measurement_chart
 from sandan.store import Store
 
 log = logging.getLogger("sandan.monitor.alerts")
@@ -164,6 +164,49 @@ class AlertRule(BaseModel):
         if self.kind == "no_data":
             return f"{self.signal or '*'}: {self.window.total_seconds() / 60:g} min"
         return f"{self.chart} {self.characteristic or ''}".strip()  # spc
+
+
+def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
+    """The rule's machines and line exist, its signal is one those machines have, and its characteristic is one
+    the company's parts are measured on: a rule on a name no data carries would never fire, silently."""
+    for mid in rule.machine_ids or []:
+        if store.get_machine(company_id, mid) is None:
+            raise NotFound(
+                f"machine {mid!r} not found", f"설비 {mid!r}을(를) 찾을 수 없습니다", code="unknown_machine"
+            )
+    if rule.line_id and rule.line_id not in {ln.id for ln in store.list_lines(company_id)}:
+        raise NotFound(f"line {rule.line_id!r} not found", f"라인 {rule.line_id!r}을(를) 찾을 수 없습니다")
+    if rule.signal and rule.kind in ("threshold", "rate_of_change", "no_data"):
+        machines = set(rule.machine_ids or [])
+        if rule.line_id and not machines:
+            machines = {m.id for m in store.list_machines(company_id, rule.line_id)}
+        signals = {s.name for s in store.list_signals(company_id) if not machines or s.machine_id in machines}
+        if rule.signal not in signals:
+            en, ko = (
+                ("the chosen machines have no", "선택한 설비에")
+                if machines
+                else ("no machine has a", "어느 설비에도")
+            )
+            raise InvalidInput(
+                f"{en} signal {rule.signal!r}; signals: {', '.join(sorted(signals)) or 'none'} "
+                "(define a signal on the machine's page first)",
+                f"{ko} 신호 {rule.signal!r}이(가) 없습니다. 신호: {', '.join(sorted(signals)) or '없음'} "
+                "(설비 화면에서 신호를 먼저 정의하세요)",
+                code="unknown_signal",
+                field="signal",
+            )
+    if rule.kind == "spc" and rule.characteristic:
+        # the newest part records, however old (a company with none yet may set its rules up before the data)
+        known = measured_characteristics(
+            store, company_id, datetime(2000, 1, 1, tzinfo=UTC), datetime.now(UTC)
+        )
+        if known and rule.characteristic not in known:
+            raise InvalidInput(
+                f"the newest part records are not measured for {rule.characteristic!r}; measured: {', '.join(known)}",
+                f"최근 부품 기록에 {rule.characteristic!r} 측정값이 없습니다. 측정 항목: {', '.join(known)}",
+                code="unknown_characteristic",
+                field="characteristic",
+            )
 
 
 @dataclass

@@ -67,9 +67,8 @@ def part_frame(
     inside = idx >= 0
     shifts = windows.shifts
 
-    def of_shift(
-        column: str,
-    ) -> np.ndarray:  # the column of each part's shift (a window without shifts has none)
+    def of_shift(column: str) -> np.ndarray:
+        """`column` of each part's shift; a window without any shift (a weekend) has none."""
         if not len(shifts):
             return np.full(len(idx), None, dtype=object)
         return shifts[column].to_numpy(dtype=object)[np.clip(idx, 0, None)]

@@ -265,8 +265,17 @@ def line_path(data_dir: str | Path, company_id: str, line_id: str) -> Path:
 
 def save_line(data_dir: str | Path, company_id: str, text: str, *, replace: bool = True) -> dict[str, Any]:
     """Check YAML text and keep it (as written, comments included) under the line's id. A saved line of that id is
-    replaced, unless `replace` is false: then it is a Conflict (`line_exists`) that names it."""
+    replaced, unless `replace` is false: then it is a Conflict (`line_exists`) that names it. The text must name
+    the id: a model without one would be kept under the default id 'line', over another model without one."""
     line = parse_line(text)
+    raw = yaml.safe_load(text)  # parse_line has read it already, so it is YAML
+    if not (isinstance(raw, dict) and str(raw.get("id") or "").strip()):
+        raise InvalidInput(
+            "give the line an id to save it under",
+            "저장할 라인 id를 적어 주세요",
+            code="no_line_id",
+            field="id",
+        )
     path = line_path(data_dir, company_id, line.id)
     if not replace and path.exists():
         raise Conflict(

@@ -615,6 +615,7 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
     company = company_of(page, company_id)
     form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
     action = form.get("action", "validate")
+    loaded = form.get("loaded_id") or None  # the saved line the editor was opened on, if any
     text = form.get("yaml", "")
     # Save, check and run take whichever side was edited last (the page script sets `source`); the two arrow
     # buttons say it explicitly.
@@ -629,25 +630,16 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
         try:
             data = data_from_form(form, base)
         except SandanError as exc:
-            return _editor(page, company, text, error=exc, run=form, status_code=422)
+            return _editor(page, company, text, error=exc, run=form, loaded_id=loaded, status_code=422)
         text = _dump(data)
     try:
         line = service.parse_line(text)
     except SandanError as exc:
-        return _editor(page, company, text, error=exc, run=form, status_code=422)
+        return _editor(page, company, text, error=exc, run=form, loaded_id=loaded, status_code=422)
     tx = _tx(page)
-    loaded = form.get("loaded_id") or None
     if action == "save":
         page.principal.require_write(company.id)
         try:
-            raw = yaml.safe_load(text)
-            if not (isinstance(raw, dict) and str(raw.get("id") or "").strip()):
-                raise InvalidInput(
-                    "give the line an id to save it under",
-                    "저장할 라인 id를 적어 주세요",
-                    code="no_line_id",
-                    field="id",
-                )
             # the line being edited is replaced; another saved line of the id only when the user allows it
             replace = line.id == loaded or form.get("replace") == "1"
             service.save_line(page.settings.data_dir, company.id, text, replace=replace)

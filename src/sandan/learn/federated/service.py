@@ -67,8 +67,8 @@ def _save(data_dir, fed: dict[str, Any]) -> None:
 PART_COLUMNS = ("time", "machine_id", "part_id", "lot_id", "product", "result", "defect_type")
 
 
-def recorded_columns(store: Store, family: str, sample: int = 2000) -> set[str]:
-    """The column names the part records of the family's companies carry: the part table's own columns and the
+def cross_tenant_recorded_columns(store: Store, family: str, sample: int = 2000) -> set[str]:
+    """Operator, across tenants: the column names the part records of the family's companies carry: the part table's own columns and the
     parameter and measurement keys of each company's newest `sample` records. Names only, never values; empty
     when no company of the family has a record yet."""
     out: set[str] = set()
@@ -102,7 +102,7 @@ def create_federation(
     `secure_aggregation` runs every FedAvg/FedProx update round as SecAgg+ (the server learns only the mean; the
     "trees" strategy sums its histograms that way always); `dp_noise_multiplier` (σ, in units of the clip C = 1)
     adds differential privacy to FedAvg/FedProx and reports ε. Given the `store`, a target or feature that no
-    company of the family records (`recorded_columns`) is refused: every member's client would refuse to train."""
+    company of the family records (`cross_tenant_recorded_columns`) is refused: every member's client would refuse to train."""
     if not name.strip() or len(name) > 80:
         raise InvalidInput(
             "give the federation a name of 1-80 characters",
@@ -154,7 +154,7 @@ def create_federation(
             "연합 학습에는 특징 열이 하나 이상 필요합니다",
             code="no_features",
         )
-    recorded = recorded_columns(store, family) if store is not None else set()
+    recorded = cross_tenant_recorded_columns(store, family) if store is not None else set()
     unknown = [c for c in [schema.target, *schema.features] if recorded and c not in recorded]
     if unknown:
         raise InvalidInput(
