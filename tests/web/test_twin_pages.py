@@ -362,3 +362,12 @@ def test_saving_asks_for_an_id_and_before_replacing_another_saved_model(page, lo
     page.goto(f"/companies/acme/twin/edit?line_id={saved_line}")
     page.click("#twin-save")
     page.wait_for_selector("#twin-saved")
+    # ...also after a refused attempt on the way (the editor keeps which model it was opened on)
+    page.goto(f"/companies/acme/twin/edit?line_id={saved_line}")
+    page.fill("#twin-yaml", LINE.replace("buffer: 4}", "buffer: -1}", 1))
+    page.click("#twin-save")
+    expect(page.locator("#twin-errors")).to_be_visible()
+    page.fill("#twin-yaml", LINE.replace("buffer: 4}", "buffer: 5}", 1))
+    page.click("#twin-save")
+    page.wait_for_selector("#twin-saved")
+    assert service.load_line(server.settings.data_dir, "acme", saved_line).station("cut").buffer == 5
