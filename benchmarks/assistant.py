@@ -530,7 +530,7 @@ def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) 
     if tool == "recommend_settings":
         from sandan.optimize.service import recommend_for_machine
 
-        rec = recommend_for_machine(s, company, args["machine_id"], days=7.0, end=world.now, seed=0)
+        rec = recommend_for_machine(s, company, args["machine_id"], end=world.now, seed=0)
         return {"recommended": rec.recommended, "changed": [c.name for c in rec.changed]}
     if tool == "process_settings":
         model = MODELS[s.get_machine(company, args["machine_id"]).family]

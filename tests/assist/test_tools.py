@@ -121,6 +121,21 @@ def test_settings_held_steady_get_no_recommendation_but_a_trial(world):
     assert any("recommend_for_machine" in str(c) for c in answer.citations)
 
 
+def test_the_recommended_settings_are_the_settings_pages(world):
+    # asked without a period, the assistant learns from the records the settings page learns from, so both give
+    # the same set points (it used to take a week against the page's 30 days)
+    from sandan.optimize.service import RECOMMEND_DAYS, recommend_for_machine
+
+    step = _assistant(world).run_tool("recommend_settings", {"machine_id": "imm-02"}, "en")
+    assert "error" not in step, step
+    (citation,) = step["citations"]
+    assert citation["arguments"]["days"] == RECOMMEND_DAYS == 30
+    page = recommend_for_machine(world.store, D, "imm-02", end=world.now)
+    assert {r["name"]: r["recommended"] for r in step["table"]} == pytest.approx(page.recommended)
+    asked = _assistant(world).run_tool("recommend_settings", {"machine_id": "imm-02", "period": "last_7d"}, "en")
+    assert asked["citations"][0]["arguments"]["days"] == 7
+
+
 def test_the_safety_check_catches_a_written_setting_outside_the_limits(world):
     limits = company_limits(world.store, D)
     assert violations({"text": "Raise the melt temperature to 390 °C."}, limits)

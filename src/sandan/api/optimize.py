@@ -15,6 +15,7 @@ from sandan.api.deps import JobsDep, LastDay, ReadTenant, WriteTenant, company_r
 from sandan.api.encode import json_response
 from sandan.api.models import JobOut
 from sandan.optimize.service import (
+    RECOMMEND_DAYS,
     RECOMMEND_JOB,
     apply_recipe,
     list_recipes,
@@ -28,7 +29,9 @@ router = company_router("optimize")
 
 
 class RecommendRequest(BaseModel):
-    days: float = Field(30.0, gt=0, le=365, description="learn from the last N days of part records")
+    days: float = Field(
+        RECOMMEND_DAYS, gt=0, le=365, description="learn from the last N days of part records"
+    )
     fixed: dict[str, float] = Field(default_factory=dict, description="parameters held at a value")
     objectives: list[str] = Field(default_factory=list, description="further objectives: 'cycle_time_s'")
     allow_extrapolation: bool = False

@@ -72,12 +72,16 @@ def setting_resolution(frame: pd.DataFrame, parameters: list[str]) -> dict[str, 
     return out
 
 
+#: The part records a recommendation learns from unless asked otherwise: the page, the API and the assistant alike.
+RECOMMEND_DAYS = 30.0
+
+
 def recommend_for_machine(
     store: Any,
     company_id: str,
     machine_id: str,
     *,
-    days: float = 30.0,
+    days: float = RECOMMEND_DAYS,
     fixed: dict[str, float] | None = None,
     objectives: tuple[str, ...] = (),
     allow_extrapolation: bool = False,

@@ -20,6 +20,7 @@ from sandan.assist.registry import (
 )
 from sandan.optimize import observed_sentence
 from sandan.optimize.service import (
+    RECOMMEND_DAYS,
     ROOT_CAUSE_BASELINE_DAYS,
     recommend_for_machine,
     root_cause_for,
@@ -75,7 +76,7 @@ _DAYS = {
 def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | None = None) -> ToolOutput:
     machine_id = id_arg(machine_id, "machine")
     ctx.machine(machine_id)
-    days = _DAYS.get(period or "last_7d", 7.0)
+    days = _DAYS.get(period, RECOMMEND_DAYS) if period else RECOMMEND_DAYS  # as the settings page learns
     rec = recommend_for_machine(ctx.store, ctx.company_id, machine_id, days=days, end=ctx.now, seed=0)
     rows = [plain(c.to_dict()) for c in rec.parameters]
     changed = [c for c in rows if abs((c["recommended"] or 0) - (c["current"] or 0)) > 1e-9]
