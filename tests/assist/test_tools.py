@@ -132,7 +132,9 @@ def test_the_recommended_settings_are_the_settings_pages(world):
     assert citation["arguments"]["days"] == RECOMMEND_DAYS == 30
     page = recommend_for_machine(world.store, D, "imm-02", end=world.now)
     assert {r["name"]: r["recommended"] for r in step["table"]} == pytest.approx(page.recommended)
-    asked = _assistant(world).run_tool("recommend_settings", {"machine_id": "imm-02", "period": "last_7d"}, "en")
+    asked = _assistant(world).run_tool(
+        "recommend_settings", {"machine_id": "imm-02", "period": "last_7d"}, "en"
+    )
     assert asked["citations"][0]["arguments"]["days"] == 7
 
 

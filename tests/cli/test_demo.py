@@ -62,7 +62,7 @@ def login(base: str, user: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {r.json()['token']}"}
 
 
-def test_demo_serves_a_complex_whose_companies_have_live_machines(demo_server):
+def test_demo_serves_a_complex_whose_companies_have_live_machines_and_a_federation(demo_server):
     headers = login(demo_server, "admin")
     companies = httpx.get(demo_server + "/api/v1/companies", headers=headers, timeout=10).json()
     ids = [c["id"] for c in companies]
@@ -72,6 +72,11 @@ def test_demo_serves_a_complex_whose_companies_have_live_machines(demo_server):
         assert r.status_code == 200, r.text
         machines_seen += len(r.json())
     assert len(ids) >= 6 and machines_seen >= 12
+    # the moulders' federation is there to look at, training in the background on the history just made
+    (fed,) = httpx.get(demo_server + "/api/v1/federations", headers=headers, timeout=10).json()
+    assert fed["members"] == ["daesung-plastics", "dongyang-tech"] and fed["strategy"] == "trees"
+    run = httpx.get(f"{demo_server}/api/v1/federations/{fed['id']}/run", headers=headers, timeout=10).json()
+    assert run["state"] in ("running", "done"), run
 
 
 def test_demo_company_user_sees_recent_part_records_and_the_login_page_renders(demo_server):

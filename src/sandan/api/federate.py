@@ -75,6 +75,43 @@ def create(body: CreateIn, principal: PrincipalDep, settings: SettingsDep, store
     )
 
 
+class RunIn(BaseModel):
+    days: float = Field(default=30, gt=0, le=3650, description="the members' part records of the last N days")
+    folds: int = Field(
+        default=5, ge=2, le=10, description="folds of every member's rows the models are compared on"
+    )
+    search_s: float = Field(
+        default=5,
+        ge=1,
+        le=600,
+        description="AutoML search seconds of each member's own model per fold (pooled: ×4)",
+    )
+
+
+@operator.post("/{federation_id}/run", status_code=202)
+def run(
+    federation_id: str,
+    principal: PrincipalDep,
+    settings: SettingsDep,
+    store: StoreDep,
+    body: RunIn | None = None,
+) -> dict[str, Any]:
+    """Operator: train the federation in simulation over the members' own records here, in the background (one run
+    at a time); poll `GET …/run` for its progress. The run records every member's gain against its own model."""
+    principal.require_operator()
+    body = body or RunIn()
+    return service.start_simulation(
+        store, federation_id, body.days, folds=body.folds, search_s=body.search_s, data_dir=settings.data_dir
+    )
+
+
+@operator.get("/{federation_id}/run")
+def run_state(federation_id: str, principal: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
+    """Operator: the federation's background simulation run — state, progress and what it is doing."""
+    principal.require_operator()
+    return service.simulation_state(federation_id, data_dir=settings.data_dir)
+
+
 @company.get("/federations")
 def federations(t: ReadTenant) -> list[dict[str, Any]]:
     """Federations of your process family: status, rounds, participants, the aggregate and your own gain."""
@@ -85,6 +122,16 @@ def federations(t: ReadTenant) -> list[dict[str, Any]]:
 def status(t: ReadTenant, federation_id: str = Query(min_length=1, max_length=32)) -> dict[str, Any]:
     """One federation as your company sees it (never another member's gain)."""
     return service.federation_for_company(t.store, t.company_id, federation_id, data_dir=t.settings.data_dir)
+
+
+@company.get("/federations/run")
+def member_run_state(
+    t: ReadTenant, federation_id: str = Query(min_length=1, max_length=32)
+) -> dict[str, Any]:
+    """The background simulation run of a federation of your process family: state and progress."""
+    return service.federation_for_company(t.store, t.company_id, federation_id, data_dir=t.settings.data_dir)[
+        "simulation"
+    ]
 
 
 @company.post("/federations/join")

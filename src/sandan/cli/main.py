@@ -416,6 +416,7 @@ def demo(
         f"✓ virtual complex: {len({m.company_id for m in complex_.machines})} companies, "
         f"{len(complex_.machines)} machines, {t.parts:,} parts, {t.readings:,} readings"
     )
+    _start_demo_federation(store, settings.data_dir)
     console.print(f"→ http://{host}:{port}")
     console.print(f"  operator / 운영자: admin · {DEMO_PASSWORD}")
     users = ", ".join(company_id.split("-")[0] for company_id, *_ in DEMO_COMPANIES)
@@ -458,6 +459,28 @@ def demo(
         if transport is not None:
             transport.stop()
         store.close()
+
+
+def _start_demo_federation(store: Store, data_dir: Path) -> None:
+    """The moulders' federation, trained in simulation in the background on the history just made (3 folds, 3 s
+    of model search per member), unless an earlier run of a kept demo trained it already."""
+    from sandan.learn.federated import service
+    from sandan.learn.federated.demo import install_demo_federation
+    from sandan.twin.process import MODELS
+
+    features = [p.name for p in MODELS[ProcessFamily.injection].PARAMETERS]
+    try:
+        fid = install_demo_federation(store, data_dir, features)
+        if fid is None or service.cross_tenant_federation(fid, data_dir=data_dir)["runs"]:
+            return
+        service.start_simulation(store, fid, days=2, folds=3, search_s=3, data_dir=data_dir)
+    except SandanError as exc:
+        console.print(f"[yellow]! demo federation not started: {exc.message('en')}[/]\n  {exc.message('ko')}")
+        return
+    console.print(
+        "  • the moulders' federation trains in simulation in the background (a few minutes): /federations\n"
+        "    사출 회원사 연합이 백그라운드에서 시뮬레이션 학습 중입니다(몇 분): /federations"
+    )
 
 
 def _stop_server(stop) -> None:

@@ -44,16 +44,33 @@ def _f1(metrics: dict[str, Any] | None, model: str) -> float | None:
     return None if value is None else float(value)
 
 
-def _gain_row(company: str, gain: dict[str, Any]) -> dict[str, Any]:
+def _gain_row(company: str, gain: dict[str, Any], name: str = "") -> dict[str, Any]:
     m = gain.get("metrics", {})
     return {
         "company": company,
+        "name": name or company,
         "n_rows": gain.get("n_rows"),
+        "positives": gain.get("positives"),
         "federated": _f1(m, "federated"),
         "local": _f1(m, "local"),
+        "pooled": _f1(m, "pooled"),
         "gain": gain.get("gain_f1"),
         "adopt": bool(gain.get("adopt")),
     }
+
+
+def _progress(company_id: str | None, federation: dict[str, Any]) -> dict[str, Any] | None:
+    """A running simulation's panel: the job-shaped state and the API route job.js polls."""
+    sim = federation.get("simulation") or {}
+    if sim.get("state") != "running":
+        return None
+    fid = federation["id"]
+    api = (
+        f"/api/v1/companies/{company_id}/federations/run?federation_id={fid}"
+        if company_id
+        else f"/api/v1/federations/{fid}/run"
+    )
+    return {"percent": sim["progress"]["percent"], "messages": sim.get("messages") or {}, "api": api}
 
 
 def _run_view(run: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -79,21 +96,46 @@ def company_federations(page: UserPage, company_id: str) -> Response:
     for v in views:
         last = v.get("last_run")
         mine = (last or {}).get("mine")
-        rows.append({**v, "run": _run_view(last), "mine": _gain_row(company.id, mine) if mine else None})
+        rows.append(
+            {
+                **v,
+                "run": _run_view(last),
+                "mine": _gain_row(company.id, mine, company.name) if mine else None,
+                "progress": _progress(company.id, v),
+            }
+        )
     return page.render("federate.html", company=company, federations=rows, operator_view=False)
 
 
 def _operator_page(
-    page: Page, form: dict[str, Any], *, error: str = "", created: str = "", status_code: int = 200
+    page: Page,
+    form: dict[str, Any],
+    *,
+    error: str = "",
+    created: str = "",
+    run_error: tuple[str, str] | None = None,
+    status_code: int = 200,
 ) -> Response:
     page.principal.require_operator()
     page.crumbs.append((page.t("nav.complex"), "/"))
     page.crumbs.append((page.t("fed.title"), None))
+    names = {c.id: c.name for c in page.store.cross_tenant_companies()}
     rows = []
     for v in service.cross_tenant_federations(data_dir=page.settings.data_dir):
         last = v.get("last_run")
-        gains = [_gain_row(c, g) for c, g in sorted(((last or {}).get("companies") or {}).items())]
-        rows.append({**v, "run": _run_view(last), "gains": gains})
+        gains = [
+            _gain_row(c, g, names.get(c, ""))
+            for c, g in sorted(((last or {}).get("companies") or {}).items())
+        ]
+        rows.append(
+            {
+                **v,
+                "run": _run_view(last),
+                "gains": gains,
+                "member_names": [names.get(c, c) for c in v["members"]],
+                "progress": _progress(None, v),
+            }
+        )
     return page.render(
         "federate.html",
         status_code,
@@ -102,6 +144,7 @@ def _operator_page(
         operator_view=True,
         form=form,
         error=error,
+        run_error=run_error,
         created=next((r for r in rows if r["id"] == created), None),
         families=list(ProcessFamily),
         strategies=FORM_STRATEGIES,
@@ -158,6 +201,38 @@ def _create(form: dict[str, Any], data_dir, store) -> dict[str, Any]:
         data_dir=data_dir,
         store=store,
     )
+
+
+@router.post("/federations/{federation_id}/run", response_class=HTMLResponse)
+def run_federation(
+    page: UserPage,
+    federation_id: str,
+    days: Annotated[str, Form()] = "",
+    folds: Annotated[str, Form()] = "",
+    search_s: Annotated[str, Form()] = "",
+) -> Response:
+    """Operator: train the federation in simulation over the members' records of the last `days`, in the
+    background; the card shows its progress. A refused start comes back on the card with its reason."""
+    page.principal.require_operator()
+    try:
+        typed = {
+            "days": form_number(days, "days", ("days", "일수"), code="bad_days"),
+            "folds": form_number(folds, "folds", ("folds", "평가 겹 수"), kind=int, code="bad_folds"),
+            "search_s": form_number(
+                search_s, "search_s", ("search time", "모델 탐색 시간"), code="bad_search_s"
+            ),
+        }
+        service.start_simulation(
+            page.store,
+            federation_id,
+            **{k: v for k, v in typed.items() if v is not None},
+            data_dir=page.settings.data_dir,
+        )
+    except SandanError as exc:
+        return _operator_page(
+            page, NEW_FORM, run_error=(federation_id, exc.message(page.lang)), status_code=exc.status
+        )
+    return RedirectResponse(f"/federations#federation-{federation_id}", status_code=303)
 
 
 @router.post("/federations", response_class=HTMLResponse)

@@ -1262,6 +1262,35 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.adopt.no": ("not adopted — your own model is as good or better", "미채택 — 자체 모델이 같거나 우수"),
     "fed.no_gain": ("Your company was not part of the last run.", "귀사는 최근 학습에 참여하지 않았습니다."),
     "fed.no_run": ("Not trained yet.", "아직 학습하지 않았습니다."),
+    "fed.status.running": ("training", "학습 중"),
+    "fed.running": ("Training in simulation", "시뮬레이션 학습 중"),
+    "fed.run": ("Train in simulation", "시뮬레이션으로 학습"),
+    "fed.run_days": ("Members' records of the last … days", "회원사 기록: 최근 … 일"),
+    "fed.run_folds": ("folds", "평가 겹 수"),
+    "fed.run_search": ("model search per member, s", "회원사 모델 탐색 시간(초)"),
+    "fed.run_help": (
+        "Each member's rows go only to its own client on this platform; the run compares the federated model with "
+        "each member's own model and a pooled one, fold by fold, on the member's held-out rows. One run at a time.",
+        "회원사별 데이터는 이 플랫폼 안의 자기 클라이언트에만 갑니다. 연합 모델을 각 회원사의 자체 모델, 통합 모델과 "
+        "회원사 보류 데이터로 겹마다 비교합니다. 한 번에 하나씩 실행됩니다.",
+    ),
+    "fed.secagg_used": (
+        "sums through secure aggregation (SecAgg+, {n} companies): the server saw totals only",
+        "보안 집계(SecAgg+, {n}개사)로 합산: 서버는 합계만 봤습니다",
+    ),
+    "fed.last_failure": ("The last run failed ({at})", "최근 학습 실패 ({at})"),
+    "fed.positives": ("Defective (positive)", "불량 (양성)"),
+    "fed.pooled_f1": ("Pooled F1", "통합 모델 F1"),
+    "fed.pooled_help": (
+        "Pooled: one model trained on every member's rows together — possible only in simulation, shown as the "
+        "ceiling a federation aims at. Every F1 is on the member's own held-out rows.",
+        "통합 모델: 모든 회원사 데이터를 한데 모아 학습한 모델로, 시뮬레이션에서만 가능한 상한 기준입니다. 모든 F1은 "
+        "해당 회원사의 보류 데이터로 계산했습니다.",
+    ),
+    "fed.none_found": (
+        "neither model finds this member's defective parts",
+        "어느 모델도 이 회원사의 불량을 찾지 못합니다",
+    ),
 }
 
 

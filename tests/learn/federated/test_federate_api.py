@@ -177,3 +177,37 @@ def test_a_feature_no_company_of_the_family_records_is_refused_naming_the_record
     # a family none of whose companies has records yet takes the columns as typed (they may come later)
     early = {**body, "family": "press", "schema": {**schema, "numeric": ["tonnage_kn"]}}
     assert world.post("ops", "/api/v1/federations", json=early).status_code == 201
+
+
+def test_the_operator_starts_a_simulation_run_and_a_member_follows_it(world):
+    """POST …/run starts the background run (operator only, settings checked, two members needed); its state reads
+    like a job for the operator and for a member; a member without records fails the run, named in the error."""
+    import time
+
+    created = world.post(
+        "ops",
+        "/api/v1/federations",
+        json={"name": "단조", "family": "forging", "strategy": "fedavg", "schema": SCHEMA},
+    )
+    fid = created.json()["id"]
+    run = f"/api/v1/federations/{fid}/run"
+    assert_error(world.post("a-admin", run, json={}), 403)
+    assert_error(world.post("ops", run, json={}), 409, "too_few_members")
+    for user, company in (("a-admin", "acme"), ("b-eng", "bravo")):
+        join = {"federation_id": fid, "public_key": generate_key()[1].decode()}
+        assert world.post(user, f"/api/v1/companies/{company}/federations/join", json=join).status_code == 200
+    assert_error(world.post("ops", run, json={"folds": 1}), 422)
+    assert world.get("ops", run).json()["state"] == "idle"
+    started = world.post("ops", run, json={"days": 7, "folds": 2, "search_s": 1})
+    assert started.status_code == 202, started.text
+    assert started.json()["state"] == "running"
+    member = f"/api/v1/companies/acme/federations/run?federation_id={fid}"
+    deadline = time.monotonic() + 60
+    while (state := world.get("a-view", member).json())["state"] == "running":
+        assert time.monotonic() < deadline, state
+        time.sleep(0.2)
+    assert state["state"] == "failed" and state["error"]["code"] == "too_few_rows", state
+    assert state["error"]["message"]["en"].startswith("member acme: only 0 part records")
+    assert world.get("ops", run).json() == state
+    view = world.get("a-view", f"/api/v1/companies/acme/federations/status?federation_id={fid}").json()
+    assert view["last_failure"]["message"]["ko"].startswith("회원사 acme:")

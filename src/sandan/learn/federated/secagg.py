@@ -185,6 +185,7 @@ class SecureTransport:
         self, inner, settings: SecureAggregation | None = None, *, task: str | tuple[str, ...] = "linear"
     ) -> None:
         _install_prg()
+        logging.getLogger("flwr").setLevel(logging.ERROR)  # its lines, several per secure round, are not ours
         self.inner, self.settings = inner, settings or SecureAggregation()
         self.tasks = (task,) if isinstance(task, str) else tuple(task)
         self.task = self.tasks[0]

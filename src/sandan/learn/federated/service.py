@@ -8,14 +8,18 @@ Kept as one JSON file per federation in the data folder (no rows, only settings,
 from __future__ import annotations
 
 import json
+import logging
 import secrets
-from datetime import UTC, datetime
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFamily
+from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFamily, SandanError
+from sandan.jobs import Job, JobState
 from sandan.learn import catalogue
 from sandan.learn.catalogue import family_of
 from sandan.learn.federated.client import Schema
@@ -27,6 +31,7 @@ from sandan.store.base import CatalogueEntry, CatalogueScore
 # "trees": federated histogram gradient boosting (`HistBoost`, histograms always summed through SecAgg+);
 # "tree-bagging": per-company trees (`TreeBagging`); "fedavg"/"fedprox": a logistic model.
 STRATEGIES = ("trees", "tree-bagging", "fedavg", "fedprox")
+log = logging.getLogger(__name__)
 HOLDOUT = 0.2  # real mode: the share of a member's rows kept out of training to compare models on
 
 
@@ -312,6 +317,8 @@ def _aggregate_view(fed: dict[str, Any]) -> dict[str, Any]:
         "features": Schema.from_dict(fed["schema"]).features,
         "participants": len(fed["members"]),
         "runs": len(fed["runs"]),
+        "simulation": _simulation_of(fed["id"]),
+        "last_failure": fed.get("last_failure"),
     }
 
 
@@ -408,27 +415,77 @@ def strategy_of(fed: dict[str, Any]):
     return lambda: FedAvg(**options)
 
 
-def run_simulation(
-    store: Store, federation_id: str, start: datetime, end: datetime, *, data_dir=None, **kw: Any
-) -> dict[str, Any]:
-    """Run the federation in simulation over the members' own part records in this platform's store (each
-    member's rows go only to its own client) and record every member's gain."""
-    from sandan.learn.federated.client import CompanyClient
-    from sandan.learn.federated.evaluation import compare
-    from sandan.learn.federated.simulation import InProcessTransport
-    from sandan.learn.train import learning_frame
-
-    fed = _load(data_dir, federation_id)
-    schema = Schema.from_dict(fed["schema"])
+def _check_runnable(fed: dict[str, Any]) -> None:
     if len(fed["members"]) < 2:
         raise Conflict(
             "a federation needs at least two members to run",
             "연합 학습에는 회원사가 둘 이상 필요합니다",
             code="too_few_members",
         )
-    frames = {c: learning_frame(store, c, schema.target, start, end, None, None) for c in fed["members"]}
+
+
+def _member_frames(store: Store, fed: dict[str, Any], schema: Schema, start: datetime, end: datetime):
+    """Each member's own part records of the window; a member without usable records is named."""
+    from sandan.learn.train import learning_frame
+
+    frames = {}
+    for company in sorted(fed["members"]):
+        try:
+            frames[company] = learning_frame(store, company, schema.target, start, end, None, None)
+        except SandanError as exc:
+            raise InvalidInput(
+                f"member {company}: {exc.message('en')}",
+                f"회원사 {company}: {exc.message('ko')}",
+                code=exc.code,
+            ) from exc
+    return frames
+
+
+def run_simulation(
+    store: Store,
+    federation_id: str,
+    start: datetime,
+    end: datetime,
+    *,
+    data_dir=None,
+    steps: Callable[[int, int, str, str], None] | None = None,
+    **kw: Any,
+) -> dict[str, Any]:
+    """Run the federation in simulation over the members' own part records in this platform's store (each
+    member's rows go only to its own client) and record every member's gain. `steps(done, total, en, ko)` hears
+    each fold of the comparison and the final training; `kw` goes to `evaluation.compare` (folds, budgets)."""
+    from sandan.learn.federated.client import CompanyClient
+    from sandan.learn.federated.evaluation import compare
+    from sandan.learn.federated.simulation import InProcessTransport
+
+    fed = _load(data_dir, federation_id)
+    _check_runnable(fed)
+    schema = Schema.from_dict(fed["schema"])
+    frames = _member_frames(store, fed, schema, start, end)
     make = strategy_of(fed)
+    if steps is not None:
+        total = kw.get("n_splits", 5) + 1
+        folds = iter(range(1, total))
+        steps(
+            0,
+            total,
+            "comparing federated, local and pooled models fold by fold",
+            "연합·자체·통합 모델을 겹마다 비교하는 중",
+        )
+
+        def fold_done(_message: str) -> None:
+            i = next(folds, total - 1)
+            steps(i, total, f"fold {i} of {total - 1} compared", f"{total - 1}겹 중 {i}겹 비교 완료")
+
+        kw["progress"] = fold_done
     comparison = compare(frames, schema, make, **kw)
+    if steps is not None:
+        steps(
+            total - 1,
+            total,
+            "training the model members adopt, on all their rows",
+            "회원사가 채택할 모델을 모든 행으로 학습하는 중",
+        )
     # The model members adopt: trained on every member's rows (the comparison's models each left a fold out).
     transport = InProcessTransport([CompanyClient(c, f, schema) for c, f in frames.items()])
     try:
@@ -436,6 +493,124 @@ def run_simulation(
     finally:
         transport.close()
     return record_run(data_dir, federation_id, comparison, store=store, model=model)
+
+
+# ---- one simulation run at a time, in the background (the web's and the demo's) -----------------------------------
+
+_sim_lock = threading.Lock()
+_sim_jobs: dict[str, Job] = {}  # federation id -> its latest background run in this process
+
+
+def simulation_state(federation_id: str, *, data_dir=None) -> dict[str, Any]:
+    """The federation's background simulation run in the shape of a job (`sandan.jobs.Job.to_dict`): state
+    (idle when none ran since the platform started, running, done, failed), progress, what it is doing in both
+    languages, and the error of a failed run."""
+    _load(data_dir, federation_id)
+    return _simulation_of(federation_id)
+
+
+def _simulation_of(federation_id: str) -> dict[str, Any]:
+    with _sim_lock:
+        job = _sim_jobs.get(federation_id)
+        if job is None:
+            return {
+                "state": "idle",
+                "progress": {"done": 0, "total": None, "percent": None},
+                "messages": None,
+            }
+        return job.to_dict()
+
+
+def start_simulation(
+    store: Store,
+    federation_id: str,
+    days: float = 30.0,
+    *,
+    folds: int = 5,
+    search_s: float = 5.0,
+    data_dir=None,
+) -> dict[str, Any]:
+    """Start `run_simulation` over the members' records of the last `days` in a background thread: `folds`
+    folds of every member's rows; each member's own model gets `search_s` seconds of AutoML search per fold and
+    the pooled one four times that. One run at a time on this platform (each trains every member's models on this
+    machine). Returns `simulation_state`."""
+    fed = _load(data_dir, federation_id)
+    _check_runnable(fed)
+    for ok, field, en, ko in (
+        (
+            0 < days <= 3650,
+            "days",
+            f"the window must be 1 day to 10 years, got {days:g} days",
+            f"기간은 1일에서 10년 사이여야 합니다(입력 {days:g}일)",
+        ),
+        (
+            2 <= folds <= 10,
+            "folds",
+            f"folds must be 2 to 10, got {folds}",
+            f"평가 겹 수는 2에서 10 사이여야 합니다(입력 {folds})",
+        ),
+        (
+            1 <= search_s <= 600,
+            "search_s",
+            f"the search time must be 1 to 600 s, got {search_s:g}",
+            f"모델 탐색 시간은 1-600초여야 합니다(입력 {search_s:g})",
+        ),
+    ):
+        if not ok:
+            raise InvalidInput(en, ko, code=f"bad_{field}", field=field)
+    kw = {"n_splits": folds, "local_budget_s": search_s, "pooled_budget_s": 4 * search_s}
+    with _sim_lock:
+        busy = next((f for f, j in _sim_jobs.items() if j.state is JobState.running), None)
+        if busy:
+            raise Conflict(
+                f"federation {busy} is training in simulation; one run at a time — start again when it has finished",
+                f"연합 {busy}이(가) 시뮬레이션 학습 중입니다. 한 번에 하나만 실행하니 끝난 뒤 다시 시작하세요",
+                code="run_in_progress",
+            )
+        job = Job(id=secrets.token_hex(8), company_id="", kind="federate.simulation", label=federation_id)
+        job.state, job.started_at = JobState.running, datetime.now(UTC)
+        job.messages = {"en": "reading the members' records", "ko": "회원사 기록을 읽는 중"}
+        _sim_jobs[federation_id] = job
+
+    def steps(done: int, total: int, en: str, ko: str) -> None:
+        with _sim_lock:
+            job.done, job.total, job.messages = done, total, {"en": en, "ko": ko}
+
+    def work() -> None:
+        end = datetime.now(UTC)
+        try:
+            run = run_simulation(
+                store, federation_id, end - timedelta(days=days), end, data_dir=data_dir, steps=steps, **kw
+            )
+            _forget_failure(data_dir, federation_id)
+            state, result, error = JobState.done, {"run_at": run["at"]}, None
+        except Exception as exc:  # noqa: BLE001 - the run is in a thread: its end is kept for the pages
+            if not isinstance(exc, SandanError):
+                log.exception("federation %s: simulation run failed", federation_id)
+                exc = FederationFailed(
+                    f"the run failed: {type(exc).__name__}: {exc}",
+                    f"실행이 실패했습니다: {type(exc).__name__}: {exc}",
+                    code="run_failed",
+                )
+            _remember_failure(data_dir, federation_id, exc)
+            state, result, error = JobState.failed, None, exc.to_dict()
+        with _sim_lock:
+            job.state, job.result, job.error, job.finished_at = state, result, error, datetime.now(UTC)
+
+    threading.Thread(target=work, name=f"federation-{federation_id}", daemon=True).start()
+    return simulation_state(federation_id, data_dir=data_dir)
+
+
+def _remember_failure(data_dir, federation_id: str, exc: SandanError) -> None:
+    fed = _load(data_dir, federation_id)
+    fed["last_failure"] = {"at": datetime.now(UTC).isoformat(), "message": exc.to_dict()["message"]}
+    _save(data_dir, fed)
+
+
+def _forget_failure(data_dir, federation_id: str) -> None:
+    fed = _load(data_dir, federation_id)
+    if fed.pop("last_failure", None) is not None:
+        _save(data_dir, fed)
 
 
 # ---- real mode: the operator's Flower server and a member's client, on different hosts ---------------------------
@@ -657,6 +832,8 @@ __all__ = [
     "member_keys",
     "schema_of",
     "run_simulation",
+    "start_simulation",
+    "simulation_state",
     "tls_files",
     "ticket",
     "serve",

@@ -1,0 +1,141 @@
+"""Training a federation in simulation from the operator's page, in a real browser: the card shows the run's
+progress, then every member's gain with its rows and defective parts, as the run recorded it; a member's engineer
+sees only its own row. One run at a time; a member without records fails the run with its name on the card.
+Two forging companies of their own (6 hours of virtual production each, one press at poor settings), so other
+page tests' data stays untouched."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sandan.accounts import create_user
+from sandan.domain import Company, Conflict, Line, Machine, ProcessFamily, Role, Site
+from sandan.learn.federated import Schema, service
+from sandan.learn.federated.flower import generate_key
+from sandan.twin.process import MODELS
+from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_source
+from tests.web.conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+expect = pytest.importorskip("playwright.sync_api").expect
+
+FAMILY = ProcessFamily("forging")
+COMPANIES = {"hotforge": ("핫포지", "poor", 11), "coldforge": ("콜드포지", "nominal", 12)}
+
+
+def _company(store, cid: str, name: str) -> None:
+    store.upsert_company(Company(id=cid, name=name, family=FAMILY))
+    store.upsert_site(cid, Site(id="s1", company_id=cid, name="1공장"))
+    store.upsert_line(cid, Line(id="l1", company_id=cid, site_id="s1", name="단조 라인"))
+
+
+@pytest.fixture(scope="module")
+def forges(server):
+    store = server.store
+    machines = []
+    for cid, (name, setting, seed) in COMPANIES.items():
+        _company(store, cid, name)
+        source = demo_source(MODELS[FAMILY](material_seed=seed), setting, seed)
+        machine = Machine(id="frg-01", company_id=cid, line_id="l1", name="단조프레스 1호기", family=FAMILY)
+        store.upsert_machine(cid, machine)
+        store.upsert_signals(cid, source.signals(cid, "frg-01"))
+        machines.append(VirtualMachine(cid, machine, source))
+    create_user(store, "hot-eng", PASSWORD, Role.engineer, "hotforge", name="핫엔지니어")
+    _company(store, "emptyforge", "빈포지")  # a member with no part records
+    complex_ = VirtualComplex(store, machines)
+    complex_.backfill(6, datetime.now(UTC) - timedelta(minutes=5))
+    assert complex_.totals.rejected == 0
+    features = [p.name for p in MODELS[FAMILY].PARAMETERS]
+    ids = {}
+    for key, members in (("good", list(COMPANIES)), ("broken", ["hotforge", "emptyforge"])):
+        fed = service.create_federation(  # FedAvg: the run's machinery, not the trees' secure sums (slow)
+            f"단조 불량 {key}",
+            FAMILY.value,
+            Schema("result", "ng", features),
+            strategy="fedavg",
+            data_dir=server.settings.data_dir,
+        )
+        for cid in members:
+            service.join_federation(
+                store, cid, fed["id"], generate_key()[1].decode(), data_dir=server.settings.data_dir
+            )
+        ids[key] = fed["id"]
+    return ids
+
+
+def _wait_until_finished(fid: str, data_dir, timeout_s: float = 240) -> dict:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        state = service.simulation_state(fid, data_dir=data_dir)
+        if state["state"] in ("done", "failed"):
+            return state
+        time.sleep(0.5)
+    raise AssertionError(f"the simulation run of {fid} did not finish in {timeout_s} s: {state}")
+
+
+def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, login, server, forges):
+    fid, data_dir = forges["good"], server.settings.data_dir
+    login("admin")
+    page.goto("/federations")
+    card = page.locator(f"section[data-federation='{fid}']")
+    expect(card.locator("[data-col=members]")).to_have_text("콜드포지, 핫포지")  # by id
+    form = card.locator("form.federation-run")
+    form.locator("input[name=days]").fill("1")
+    form.locator("input[name=folds]").fill("2")
+    form.locator("input[name=search_s]").fill("1")
+    form.locator("button[type=submit]").click()
+    expect(card.locator("[data-col=status]")).to_have_text("학습 중")
+    expect(page.locator("#progress-text")).not_to_be_empty()
+    with pytest.raises(Conflict, match="one run at a time"):  # another federation must wait
+        service.start_simulation(server.store, forges["broken"], data_dir=data_dir)
+    assert _wait_until_finished(fid, data_dir)["state"] == "done"
+
+    # job.js reloads the page when the run ends: the card now holds the recorded run
+    expect(card.locator("[data-col=status]")).to_have_text("학습 완료", timeout=15_000)
+    run = service.cross_tenant_federation(fid, data_dir=data_dir)["runs"][-1]
+    since = datetime.now(UTC) - timedelta(days=1, minutes=10)
+    for cid, (name, *_) in COMPANIES.items():
+        row = card.locator(f"table.gains tr[data-company='{cid}']")
+        expect(row.locator("td").first).to_have_text(name)
+        parts = server.store.training_frame(cid, since, datetime.now(UTC))
+        gain = run["companies"][cid]
+        assert gain["n_rows"] == len(parts) and gain["positives"] == int((parts["result"] == "ng").sum())
+        expect(row.locator("[data-col=positives]")).to_have_text(str(gain["positives"]))
+        expect(row.locator("[data-col=federated]")).to_have_text(f"{gain['metrics']['federated']['f1']:.3f}")
+        expect(row.locator("[data-col=pooled]")).to_have_text(f"{gain['metrics']['pooled']['f1']:.3f}")
+    assert run["companies"]["hotforge"]["positives"] > 10  # the poor press makes defects to learn from
+    assert len(run["rounds"]) == 2 and run["catalogue_entry"]
+
+    # a member's engineer sees its own row only
+    page.context.clear_cookies()
+    login("hot-eng")
+    page.goto("/companies/hotforge/federations")
+    mine = page.locator(f"section[data-federation='{fid}']")
+    expect(mine.locator("table.gains tbody tr")).to_have_count(1)
+    expect(mine.locator("table.gains tr[data-company='hotforge'] td").first).to_have_text("핫포지")
+    assert "콜드포지" not in mine.inner_text()
+
+
+def test_a_run_over_a_member_without_records_fails_naming_it_on_the_card(page, login, server, forges):
+    fid, data_dir = forges["broken"], server.settings.data_dir
+    _wait_until_finished(forges["good"], data_dir)  # one run at a time
+    login("admin")
+    page.goto("/federations")
+    card = page.locator(f"section[data-federation='{fid}']")
+    form = card.locator("form.federation-run")
+    form.locator("input[name=folds]").fill("1")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#federation-run-error")).to_contain_text("평가 겹 수는 2에서 10 사이")
+    card = page.locator(f"section[data-federation='{fid}']")
+    card.locator("form.federation-run input[name=folds]").fill("2")
+    card.locator("form.federation-run input[name=search_s]").fill("1")
+    card.locator("form.federation-run button[type=submit]").click()
+    state = _wait_until_finished(fid, data_dir)
+    assert state["state"] == "failed" and "emptyforge" in state["error"]["message"]["en"]
+    page.goto("/federations")
+    notice = page.locator(f"section[data-federation='{fid}'] [data-col=last-failure]")
+    expect(notice).to_contain_text("회원사 emptyforge")
+    expect(notice).to_contain_text("최근 학습 실패")
