@@ -290,3 +290,33 @@ def test_a_given_warm_start_is_used_and_a_broken_one_ignored():
     assert solve_jobshop(shop, warm_start=given, time_limit_s=5).warm_start["source"] == "given"
     broken = solve_jobshop(shop, warm_start=given[1:], time_limit_s=5)
     assert broken.warm_start == {} and broken.status == "optimal"
+
+
+def test_the_sample_orders_run_on_the_companys_own_machines(tmp_path):
+    """The scheduling page's first orders: each on a line of the company's (any of its machines), for as long as
+    the batch takes at the machine's ideal cycle time; they parse, solve and pass the checker. A company with no
+    machine gets none (the page then shows a generic sample)."""
+    from sandan.domain import Company, Line, Machine, Site
+    from sandan.store import open_store
+    from sandan.twin import service
+
+    store = open_store(f"duckdb:///{tmp_path / 's.duckdb'}")
+    store.upsert_company(Company(id="acme", name="Acme", family="injection"))
+    store.upsert_company(Company(id="empty", name="Empty", family="injection"))
+    store.upsert_site("acme", Site(id="p1", company_id="acme", name="Plant"))
+    for line, machines in (("A", {"m1": 30.0, "m2": 45.0}), ("B", {"m3": None})):
+        store.upsert_line("acme", Line(id=line, company_id="acme", site_id="p1", name=line))
+        for mid, cycle in machines.items():
+            store.upsert_machine(
+                "acme", Machine(id=mid, company_id="acme", line_id=line, name=mid, ideal_cycle_time_s=cycle)
+            )
+    assert service.example_orders(store, "empty") is None
+    text = service.example_orders(store, "acme")
+    instance = service.parse_shop(text)
+    assert sorted(instance.machines) == ["m1", "m2", "m3"]
+    first, second = instance.jobs[0].operations[0], instance.jobs[1].operations[0]
+    assert dict(first.alternatives) == {"m1": 150, "m2": 225}  # 300 parts at 30 s and 45 s
+    assert dict(second.alternatives) == {"m3": 200}  # 200 parts at the 60 s assumed without an ideal time
+    result = service.schedule_shop(None, instance, objective="tardiness", time_limit_s=5)
+    assert result["checked"] is True and result["total_tardiness"] == 0  # the due times leave slack
+    store.close()

@@ -195,6 +195,7 @@ def test_scenarios_are_compared_in_a_table_and_a_chart(page, login, saved_line):
 def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
     login("kim")
     page.goto("/companies/acme/twin/schedule")
+    assert "cnc-01" in page.input_value("#twin-orders")  # the sample orders run on acme's own machines
     page.fill("input[name=time_limit_s]", "3")
     page.click("#twin-solve")
     expect(page.locator("#twin-gantt svg")).to_be_visible(timeout=30_000)

@@ -203,6 +203,50 @@ def line_of_record(
     )
 
 
+#: The sample orders' batches (parts per order), their products and the tool change between two products (min).
+SAMPLE_BATCHES = ((300, "A"), (200, "B"), (400, "A"), (250, "C"), (150, "B"), (350, "C"))
+SAMPLE_CHANGE_MIN = 30
+
+
+def example_orders(store: Any, company_id: str) -> str | None:
+    """Sample shop orders on the company's own machines, as the scheduling page first shows them: six orders of
+    three products, each on any machine of one of its lines (the lines take turns), for as long as the batch takes
+    at the machine's ideal cycle time (60 s where none is known), a 30-minute tool change between products, and
+    due times that leave slack: the line's earlier orders spread over its machines (a quarter longer), the order's
+    own time and two tool changes; None when the company has no machine on a line."""
+    lines = [ms for line in store.list_lines(company_id) if (ms := store.list_machines(company_id, line.id))]
+    if not lines:
+        return None
+    jobs, load = [], [0] * len(lines)
+    for j, (batch, product) in enumerate(SAMPLE_BATCHES):
+        machines = lines[j % len(lines)]
+        minutes = {m.id: max(1, round(batch * (m.ideal_cycle_time_s or 60.0) / 60)) for m in machines}
+        shortest = min(minutes.values())
+        ahead = load[j % len(lines)] / len(machines)  # the line's earlier orders, spread over its machines
+        load[j % len(lines)] += shortest
+        if len(minutes) == 1:
+            ((machine, duration),) = minutes.items()
+            operation: dict[str, Any] = {"machine": machine, "duration": duration}
+        else:
+            operation = {"alternatives": minutes}
+        jobs.append(
+            {
+                "name": f"ORD-{j + 1:03d}",
+                "family": product,
+                "due": 10 * math.ceil((1.25 * ahead + shortest + 2 * SAMPLE_CHANGE_MIN) / 10),
+                "operations": [operation],
+            }
+        )
+    data = {
+        "name": "sample orders / 예시 작업 지시",
+        "time_unit": "min",
+        "machines": [m.id for ms in lines for m in ms],
+        "jobs": jobs,
+        "setups": [{"from": a, "to": b, "time": SAMPLE_CHANGE_MIN} for a in "ABC" for b in "ABC" if a != b],
+    }
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, default_flow_style=None, width=110)
+
+
 def line_summary(line: LineModel) -> dict[str, Any]:
     """The analytic figures of a line (no simulation): per-station capacity, the bottleneck rate r_b and raw process
     time T₀ (Hopp & Spearman, *Factory Physics*, 3rd ed., §7.2), yield and the investment figure."""

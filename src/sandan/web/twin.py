@@ -870,7 +870,7 @@ def schedule_page(page: UserPage, company_id: str) -> Response:
         "twin_schedule.html",
         company=company,
         tx=tx,
-        text=EXAMPLE_ORDERS,
+        text=service.example_orders(page.store, company.id) or EXAMPLE_ORDERS,
         fmt="auto",
         objective="makespan",
         time_limit="5",
