@@ -103,6 +103,11 @@ def test_a_line_is_balanced_and_its_plan_checked(page, login, shot):
     problem = parse_line_problem(yaml.safe_load(TASKS))
     expected = balance_line(problem, "salbp1", cycle_time=9, time_limit_s=5)
     assert page.inner_text("#twin-num-stations") == str(expected.num_stations)
+    unit = f" {expected.time_unit}" if expected.time_unit else ""
+    assert page.inner_text("#twin-cycle-time") == f"9{unit}"  # the cycle time in the tasks' own unit
+    assert (
+        page.inner_text("#twin-balance-bound") == f"{expected.lower_bound} 개 공정"
+    )  # SALBP-1 bounds stations
     assert page.locator("#twin-balance-checked").is_visible()
     shown = {}
     for row in page.locator("#twin-balance-stations tbody tr").all():
