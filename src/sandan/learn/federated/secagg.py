@@ -143,7 +143,8 @@ class SecureAggregation:
             "quantization_range": 2**self.quantization_bits,
             "modulus_range": 2**self.modulus_bits,
             "quantization_step": 2 * c / 2**self.quantization_bits,
-            "weights": "1 per company (DP)" if clip else "training rows",
+            # a request with its own clip sums as sent (DP updates, histogram sums), else a mean weighted by rows
+            "weights": "1 per company" if clip else "training rows",
         }
 
 
