@@ -59,6 +59,7 @@ def _ids(world: World, company: str) -> dict[str, str]:
         "machine_id": "m1",
         "item_id": "1",
         "job_id": "0000000000000000",
+        "federation_id": "000000000000",  # operator routes: no company's
         "user_id": {"acme": "a-eng", "bravo": "b-eng"}.get(company, "nobody"),
     }
 
