@@ -15,7 +15,7 @@ import pytest
 from sandan.domain import InvalidInput, NotFound
 from sandan.learn import registry
 from sandan.learn.train import train_model
-from tests.learn.demo_plant import NOW, PUBLISHER, START
+from tests.learn.demo_plant import BUDGET_S, NOW, PUBLISHER, START
 
 
 def test_training_registers_a_candidate_with_its_evaluation_and_fingerprint(plant, trained):
@@ -31,6 +31,12 @@ def test_training_registers_a_candidate_with_its_evaluation_and_fingerprint(plan
     assert "warpage_mm" in mv.metrics["report"]["en"] and "검사" in mv.metrics["report"]["ko"]
     assert mv.metrics["metrics"]["roc_auc"] > 0.7  # the poor-settings machine's defects are learnable
     assert mv.metrics["report"]["ko"] and mv.metrics["report"]["en"] != mv.metrics["report"]["ko"]
+    # the report names the budget the user gave: half of it went to this evaluation, half to the final model
+    assert (
+        f"Time budget {BUDGET_S:.0f} s: {BUDGET_S / 2:.0f} s for this evaluation"
+        in mv.metrics["report"]["en"]
+    )
+    assert f"시간 예산 {BUDGET_S:.0f}초: 이 평가에 {BUDGET_S / 2:.0f}초" in mv.metrics["report"]["ko"]
     meta = json.loads((Path(mv.artifact) / "metadata.json").read_text())
     assert meta["training_data"]["fingerprint_sha256"] == mv.fingerprint == trained.model.fingerprint
     assert Path(mv.artifact).parts[-3:] == (PUBLISHER, "defects", "1")

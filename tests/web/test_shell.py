@@ -109,3 +109,20 @@ def test_a_model_may_be_named_in_korean_and_the_form_says_what_a_name_may_hold(p
     assert valid("불량예측") and valid("defects_v2.1")  # the server takes letters of any script
     assert not valid("불량 예측") and not valid("-x")
     expect(page.locator("#name-rule")).to_contain_text("한글 포함")
+
+
+def test_the_training_form_refuses_an_empty_window_or_budget_before_sending(page, login):
+    # an empty number field used to reach the API as 0 and come back as "body.budget_s: …" or "end (…) must be
+    # after start (…)"; the browser now asks for the field and nothing is sent
+    login("kim")
+    page.goto("/companies/acme/models")
+    sent = []
+    page.on("request", lambda r: sent.append(r.url) if r.method == "POST" else None)
+    for field in ("days", "budget_s"):
+        box = page.locator(f"#train-form input[name={field}]")
+        kept = box.input_value()
+        box.fill("")
+        page.click("#train-form button[type=submit]")
+        assert not box.evaluate("e => e.checkValidity()") and box.evaluate("e => e.validity.valueMissing")
+        box.fill(kept)
+    assert sent == [] and page.inner_text("#train-status") == ""

@@ -147,6 +147,9 @@ class Evaluation:
     target: str = "target"
     positive: Any = None
     time_budget_s: float | None = None  # the budget asked for; `budget_s` is what the model search used of it
+    # the whole training's budget when this evaluation was given a share of it (`train_model`: half; the other half
+    # trains the final model)
+    training_budget_s: float | None = None
 
     def fold_spread(self) -> dict[str, tuple[float, float]]:
         """Mean and standard deviation of each metric over the folds that have it: a time-ordered fold holding
@@ -170,6 +173,7 @@ class Evaluation:
             "refused": [r.to_dict() for r in self.refused],
             "budget_s": self.budget_s,
             "time_budget_s": self.time_budget_s,
+            "training_budget_s": self.training_budget_s,
             "seconds": self.seconds,
         }
 
@@ -245,7 +249,18 @@ class Evaluation:
             ko.append(
                 f"제외: {inspected} — 완성된 부품을 검사할 때 결과와 함께 재는 값입니다. 모델은 검사 전에 설정값으로 예측합니다."
             )
-        if self.time_budget_s:
+        if self.time_budget_s and self.training_budget_s:
+            en.append(
+                f"Time budget {self.training_budget_s:.0f} s: {self.time_budget_s:.0f} s for this evaluation, of "
+                f"which the model search used {self.budget_s:.0f} s (the rest went to the features and fitting), and "
+                f"the rest for the final model; the whole evaluation took {self.seconds:.0f} s."
+            )
+            ko.append(
+                f"시간 예산 {self.training_budget_s:.0f}초: 이 평가에 {self.time_budget_s:.0f}초(그중 모델 탐색 "
+                f"{self.budget_s:.0f}초, 나머지는 특징 생성과 학습), 나머지는 최종 모델 학습에 썼습니다. 전체 평가에 "
+                f"{self.seconds:.0f}초가 걸렸습니다."
+            )
+        elif self.time_budget_s:
             en.append(
                 f"Time budget {self.time_budget_s:.0f} s: the model search used {self.budget_s:.0f} s of it, the "
                 f"rest went to the features and the final models; the whole evaluation took {self.seconds:.0f} s."

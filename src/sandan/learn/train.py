@@ -272,6 +272,7 @@ def train_model(
     model.fit(table, target, groups=groups, order=order)
     model.set_params(progress=None)
     evaluation.refused = [*evaluation.refused, *inspection_refusals(frame, target, cols)]
+    evaluation.training_budget_s = budget_s
     record = evaluation_record(evaluation)
     record["grouped_by"] = grouped_by
     version = store.next_model_version(company_id, name)
