@@ -392,6 +392,17 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     expect(page.locator("#why-form")).to_be_visible()
     page.goto(f"/companies/{COMPANY}/quality/why?start=yesterday")
     expect(page.locator("#why-error")).to_contain_text("2026-12-04T08:00 같은 날짜와 시각")
+    # an emptied "days before" is the usual week; a word there is said on the page, the window typed kept
+    # (both used to end on a bare 400 page that lost the form)
+    page.goto(f"/companies/{COMPANY}/quality/why")
+    window = page.locator("#why-form input[name=start]").input_value()
+    page.locator("#why-form input[name=baseline_days]").fill("")
+    page.locator("#why-form button[type=submit]").click()
+    expect(page.locator("#why-form input[name=baseline_days]")).to_have_value("7")
+    expect(page.locator("#why-error")).to_have_count(0)
+    page.goto(f"/companies/{COMPANY}/quality/why?start={window}&baseline_days=week")
+    expect(page.locator("#why-error")).to_contain_text("비교할 이전 일수")
+    expect(page.locator("#why-form input[name=start]")).to_have_value(window)
 
 
 def test_the_cycle_time_trade_off_is_drawn_with_its_axes(page, login, moulder):

@@ -27,7 +27,7 @@ from sandan.optimize.service import (
     save_recipe,
 )
 from sandan.twin.process import MODELS
-from sandan.web.shell import UserPage, WebRoute, company_of, jobs_of
+from sandan.web.shell import UserPage, WebRoute, company_of, form_number, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -190,6 +190,9 @@ def _days(days: float, lang: str) -> str:
     return duration(days * 86_400, lang)
 
 
+WHY_BASELINE = ("days before to compare with", "비교할 이전 일수")
+
+
 @router.get("/companies/{company_id}/quality/why", response_class=HTMLResponse)
 def root_cause_page(
     page: UserPage,
@@ -197,10 +200,11 @@ def root_cause_page(
     start: Annotated[str | None, Query()] = None,
     end: Annotated[str | None, Query()] = None,
     machine_id: Annotated[str, Query()] = "",
-    baseline_days: Annotated[float | None, Query()] = None,
+    baseline_days: Annotated[str, Query()] = "",
 ) -> Response:
     """Why did defects rise: a period (default: the last 24 hours) against the days before it, the factors ranked
-    by `optimize.service.root_cause_for`."""
+    by `optimize.service.root_cause_for`. An empty "days before" is the usual week; one that is not a number is
+    said on the page, with what was typed kept."""
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.quality"), f"/companies/{company.id}/quality"))
     page.crumbs.append((page.t("why.title"), None))
@@ -209,33 +213,31 @@ def root_cause_page(
     end_t, start_t = now, now - timedelta(days=1)
     found, error, adapted = None, None, None
     machine_ids = [machine_id] if machine_id else None
+    days = None
     try:
-        if not (start or end or baseline_days):  # the first question: fitted to the records there are
-            start_t, end_t, baseline_days = root_cause_window(
-                page.store, company.id, now, machine_ids=machine_ids
-            )
-            if baseline_days != ROOT_CAUSE_BASELINE_DAYS:
-                adapted = page.t(
-                    "why.adapted",
-                    period=duration((end_t - start_t).total_seconds(), page.lang),
-                    before=duration(baseline_days * 86_400, page.lang),
-                )
-        baseline_days = baseline_days or ROOT_CAUSE_BASELINE_DAYS
         if end:
             end_t = _local_time(end, zone, "end")
         if start or end:
             start_t = _local_time(start, zone, "start") if start else end_t - timedelta(days=1)
+        days = form_number(baseline_days, "baseline_days", WHY_BASELINE, code="bad_window")
+        if not (start or end or days):  # the first question: fitted to the records there are
+            start_t, end_t, days = root_cause_window(page.store, company.id, now, machine_ids=machine_ids)
+            if days != ROOT_CAUSE_BASELINE_DAYS:
+                adapted = page.t(
+                    "why.adapted",
+                    period=duration((end_t - start_t).total_seconds(), page.lang),
+                    before=duration(days * 86_400, page.lang),
+                )
         found = root_cause_for(
             page.store,
             company.id,
             start_t,
             end_t,
             machine_ids=machine_ids,
-            baseline_days=baseline_days,
+            baseline_days=days or ROOT_CAUSE_BASELINE_DAYS,
         )
     except SandanError as exc:
         error = exc.message(page.lang)
-    baseline_days = baseline_days or ROOT_CAUSE_BASELINE_DAYS
     local = ZoneInfo(zone)
     machines = page.store.list_machines(company.id)
     return page.render(
@@ -246,12 +248,14 @@ def root_cause_page(
         machine_id=machine_id,
         start=start_t.astimezone(local).strftime("%Y-%m-%dT%H:%M"),
         end=end_t.astimezone(local).strftime("%Y-%m-%dT%H:%M"),
-        baseline_days=baseline_days,
+        baseline_days=baseline_days.strip()
+        if error and baseline_days.strip()
+        else days or ROOT_CAUSE_BASELINE_DAYS,
         found=found,
         significant=found.significant if found else [],
         error=error,
         adapted=adapted,
-        baseline_text=_days(baseline_days, page.lang),
+        baseline_text=_days(days or ROOT_CAUSE_BASELINE_DAYS, page.lang),
     )
 
 
