@@ -277,6 +277,10 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     form.locator("select[name=machine]").select_option(MACHINE)
     form.locator("select[name=signal]").select_option("spindle_temp")
     expect(form.locator("input[name=oee_target]")).to_be_hidden()  # only what this kind needs
+    # a field of another kind, typed and left out of range, does not hold the form back unseen
+    form.locator("select[name=kind]").select_option("oee_drop")
+    form.locator("input[name=oee_target]").fill("0.5")
+    form.locator("select[name=kind]").select_option("threshold")
     form.get_by_role("button", name="규칙 추가").click()
     # no limit given: the API's own check answers, on the page
     expect(page.locator("#rule-result [role=alert]")).to_have_text(

@@ -74,6 +74,9 @@
       form.querySelectorAll("[data-kinds]").forEach(function (label) {
         label.hidden = label.dataset.kinds.split(" ").indexOf(kind) < 0 ||
           (label.dataset.charts !== undefined && label.dataset.charts.split(" ").indexOf(chart) < 0);
+        // a hidden field is not this kind's: disabled, the browser's checks skip it (it used to block the send
+        // with a message no one could see)
+        label.querySelectorAll("input, select, textarea").forEach(function (el) { el.disabled = label.hidden; });
       });
     };
     form.elements.kind.addEventListener("change", showFields);
