@@ -116,6 +116,28 @@ def test_an_unknown_timezone_is_refused_with_a_hint(plant):
     assert "Asia/Seoul" in err.value.en and "시간대" in err.value.ko
 
 
+def test_a_part_value_outside_its_machines_signal_range_is_quarantined(plant):
+    # a part's parameter named like a signal of its machine is that quantity: 99999999999 °C used to be stored
+    base = {"machine_id": "CNC-01", "result": "ok"}
+    rows = [
+        {**base, "time": "2026-05-01T08:00:00Z", "part_id": "P1", "param:spindle_temp": 180},
+        {**base, "time": "2026-05-01T08:00:01Z", "part_id": "P2", "param:spindle_temp": 99999999999},
+        {**base, "time": "2026-05-01T08:00:02Z", "part_id": "P3", "params": '{"spindle_temp": -5}'},
+        {**base, "time": "2026-05-01T08:00:03Z", "part_id": "P4", "measure:spindle_speed": -1},
+        # no machine of the company has a signal named like this one: no range to hold it to
+        {**base, "time": "2026-05-01T08:00:04Z", "part_id": "P5", "param:feed": 1e9},
+    ]
+    receipt = ingest_parts(plant, "acme", rows)
+    assert (receipt.accepted, receipt.reasons) == (2, {"out_of_range": 3})
+    first = receipt.issues[0]
+    assert first["column"] == "param:spindle_temp" and "[0.0, 200.0]" in first["message"]["en"]
+    fields = {i["column"] for i in receipt.issues}
+    assert fields == {"param:spindle_temp", "params.spindle_temp", "measure:spindle_speed"}
+    kept = plant.list_quarantine("acme")
+    assert len(kept) == 3 and {q["reason_code"] for q in kept} == {"out_of_range"}
+    assert [p["part_id"] for p in plant.query_parts("acme", START, END).to_pylist()] == ["P1", "P5"]
+
+
 def test_part_records_take_parameters_as_json_or_as_number_columns(plant):
     rows = [
         {

@@ -815,8 +815,52 @@ def _json_numbers(col: pa.Array, field_name: str, rej: _Rejects) -> list[dict[st
     return out
 
 
-def _named_numbers(table: pa.Table, prefix: str, field_name: str, rej: _Rejects) -> pa.Array:
-    """One JSON object text per row from a JSON column `field_name` and/or number columns `<prefix><name>`.
+class _SignalLimits:
+    """Each row's valid range of a named quantity: the range of the row's machine's signal of that name (a part's
+    parameter or measurement named like one of its machine's signals is that quantity, with its limits)."""
+
+    def __init__(self, store: Store, company_id: str, machines: _Labels) -> None:
+        self.ranges = {
+            (s.machine_id, s.name): (s.min_value, s.max_value)
+            for s in store.list_signals(company_id)
+            if s.min_value is not None or s.max_value is not None
+        }
+        self.names = {name for _, name in self.ranges}
+        self.machines = machines
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def rows(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Per row (lowest, highest) of `name`, open where the row's machine has no such signal; None when none
+        of the company's machines has."""
+        if name not in self.names:
+            return None
+        if name not in self._rows:
+            bounds = [self.ranges.get((m, name), (None, None)) for m in self.machines.values]
+            lo = np.array([-np.inf if a is None else a for a, _ in bounds] + [-np.inf])
+            hi = np.array([np.inf if b is None else b for _, b in bounds] + [np.inf])
+            codes = self.machines.codes  # -1 (no machine) picks the open range appended last
+            self._rows[name] = (lo[codes], hi[codes])
+        return self._rows[name]
+
+
+def _out_of_range(number: np.ndarray, name: str, limits: _SignalLimits | None) -> tuple[np.ndarray, Details]:
+    """Rows whose `name` lies outside its machine's signal range, and how to describe them."""
+    found = limits.rows(name) if limits is not None else None
+    if found is None:
+        return np.zeros(len(number), dtype=bool), None
+    lo, hi = found
+    with np.errstate(invalid="ignore"):
+        out = (number < lo) | (number > hi)
+    return out, lambda idx: (
+        {"value": number[i], "signal": name, "min": lo[i], "max": hi[i]} for i in idx.tolist()
+    )
+
+
+def _named_numbers(
+    table: pa.Table, prefix: str, field_name: str, rej: _Rejects, limits: _SignalLimits | None = None
+) -> pa.Array:
+    """One JSON object text per row from a JSON column `field_name` and/or number columns `<prefix><name>`; a
+    value outside the range of its machine's signal of the same name (`limits`) is rejected.
 
     Number columns are joined into JSON text with Arrow string kernels, so wide part files need no row loop.
     """
@@ -836,6 +880,8 @@ def _named_numbers(table: pa.Table, prefix: str, field_name: str, rej: _Rejects)
             else:
                 given = np.isinf(number)
             rej.mark(bad & given, "bad_number", column, _values(text, field=column))
+            out, details = _out_of_range(number, name, limits)
+            rej.mark(out, "out_of_range", column, details)
             as_text = pc.cast(pa.array(number, mask=bad), pa.string())
             key = ", " + json.dumps(name, ensure_ascii=False) + ": "
             pieces.append(pc.fill_null(pc.binary_join_element_wise(key, as_text, ""), ""))
@@ -848,6 +894,10 @@ def _named_numbers(table: pa.Table, prefix: str, field_name: str, rej: _Rejects)
     if field_name not in table.column_names:
         return columns_json
     parsed = _json_numbers(table[field_name].combine_chunks(), field_name, rej)
+    for name in sorted({k for obj in parsed if obj for k in obj} & (limits.names if limits else set())):
+        number = np.array([np.nan if not obj or name not in obj else obj[name] for obj in parsed])
+        out, details = _out_of_range(number, name, limits)
+        rej.mark(out, "out_of_range", f"{field_name}.{name}", details)
     merged = []
     for given, extra in zip(parsed, columns_json.to_pylist(), strict=True):
         obj = {**(given or {}), **(json.loads(extra) if extra else {})}
@@ -871,7 +921,8 @@ def ingest_parts(store: Store, company_id: str, data: Any, origin: Origin | None
     """Validate and store part records; key (machine_id, time, part_id).
 
     Process parameters and measured characteristics come as JSON objects (`params`, `measures`: name → number)
-    or as number columns `param:<name>` and `measure:<name>`.
+    or as number columns `param:<name>` and `measure:<name>`; one named like a signal of its machine must lie in
+    that signal's valid range.
     """
     origin = origin or Origin(source="api")
     table = _to_table(data, "part records")
@@ -883,8 +934,9 @@ def ingest_parts(store: Store, company_id: str, data: Any, origin: Origin | None
     _check_machines(store, company_id, machines, rej)
     _check_future(times, "time", rej)
     result = _synonyms(_Labels.of(table, "result"), table, "result", RESULT_SYNONYMS, "bad_result", rej)
-    params = _named_numbers(table, PARAM_PREFIX, "params", rej)
-    measures = _named_numbers(table, MEASURE_PREFIX, "measures", rej)
+    limits = _SignalLimits(store, company_id, machines)
+    params = _named_numbers(table, PARAM_PREFIX, "params", rej, limits)
+    measures = _named_numbers(table, MEASURE_PREFIX, "measures", rej, limits)
     defect = _strings(table, "defect_type")
     defect = pc.if_else(pc.fill_null(pc.equal(defect, ""), True), pa.scalar(None, pa.string()), defect)
     valid = pa.Table.from_arrays(
