@@ -112,3 +112,10 @@ def test_text_that_only_begins_like_a_time_is_shown_as_written():
     assert value_text("lot", "2026-05-01 08:00 lot A", "ko", "Asia/Seoul") == "2026-05-01 08:00 lot A"
     assert value_text("serial", "2026-05-01T08:00:01-0001", "en", "Asia/Seoul") == "2026-05-01T08:00:01-0001"
     assert value_text("time", "2026-05-01T08:00:00+00:00", "en", "Asia/Seoul") == "2026-05-01 17:00 KST"
+
+
+def test_a_span_of_days_is_said_in_whole_days_or_hours():
+    from sandan.assist.present import span_of_days
+
+    assert [span_of_days(d, "en") for d in (1, 7, 0.5)] == ["1 day", "7 days", "12 h 0 min"]
+    assert [span_of_days(d, "ko") for d in (1, 7, 1.5)] == ["1일", "7일", "36시간 0분"]

@@ -108,6 +108,14 @@ def duration(seconds: Any, lang: str = "ko") -> str:
     return f"{sign}{m}분 {sec}초" if ko else f"{sign}{m} min {sec} s"
 
 
+def span_of_days(days: float, lang: str = "ko") -> str:
+    """A span of days as people say it: 1 day / 7 days / 7일, or 17 h 34 min when it is not whole days."""
+    if days >= 1 and float(days).is_integer():
+        n = int(days)
+        return f"{n}일" if lang == "ko" else f"{n} day" + ("" if n == 1 else "s")
+    return duration(days * 86_400, lang)
+
+
 def zone_name(zone: str, when: datetime | None = None) -> str:
     """The zone as people name it where possible (KST), otherwise its offset (UTC+07) — never left unsaid."""
     abbreviation = (when or datetime.now(UTC)).astimezone(ZoneInfo(zone)).tzname() or zone

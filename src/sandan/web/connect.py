@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sandan.assist.present import span_of_days
 from sandan.connect import service
 from sandan.connect.profile import CATEGORIES, Profile
 from sandan.domain import Forbidden, ProcessFamily
@@ -35,6 +36,11 @@ def connect_page(page: UserPage, company_id: str, done: str = "") -> Response:
         if profile and profile.offerings
         else []
     )
+    measured = (
+        service.own_measured(page.store, company.id, page.settings.data_dir)
+        if profile and profile.share_measured
+        else None
+    )
     return page.render(
         "connect.html",
         company=company,
@@ -43,9 +49,8 @@ def connect_page(page: UserPage, company_id: str, done: str = "") -> Response:
         leads=leads,
         categories=CATEGORIES,
         done=done,
-        measured=service.own_measured(page.store, company.id, page.settings.data_dir)
-        if profile and profile.share_measured
-        else None,
+        measured=measured,
+        measured_span=span_of_days(measured["window_days"], page.lang) if measured else "",
         can_write=page.principal.user.role.can_write,
     )
 

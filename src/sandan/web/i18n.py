@@ -841,7 +841,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Show partners our measured machine types, OEE and defect rate",
         "협력사에 측정된 설비 종류, OEE, 불량률을 보여 줌",
     ),
-    "connect.measured": ("Measured on the platform ({days} days)", "플랫폼 측정값 ({days}일)"),
+    "connect.measured": ("Measured on the platform over the last {span}", "플랫폼 측정값 (최근 {span})"),
     "connect.defect_rate": ("defect rate", "불량률"),
     "connect.certifications": ("Certifications (comma-separated)", "인증 (쉼표로 구분)"),
     "connect.capacity": ("Capacity", "생산 여력"),

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.assist.present import duration
+from sandan.assist.present import duration, span_of_days
 from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.jobs import Job, JobState
 from sandan.optimize.service import (
@@ -183,13 +183,6 @@ def _local_time(text: str, zone: str, field: str) -> datetime:
     return value.astimezone(UTC)
 
 
-def _days(days: float, lang: str) -> str:
-    """A comparison span as people say it: 7일 / 7 days, or 17시간 34분 when it is not whole days."""
-    if days >= 1 and float(days).is_integer():
-        return f"{int(days)}일" if lang == "ko" else f"{int(days)} days"
-    return duration(days * 86_400, lang)
-
-
 WHY_BASELINE = ("days before to compare with", "비교할 이전 일수")
 
 
@@ -255,7 +248,7 @@ def root_cause_page(
         significant=found.significant if found else [],
         error=error,
         adapted=adapted,
-        baseline_text=_days(days or ROOT_CAUSE_BASELINE_DAYS, page.lang),
+        baseline_text=span_of_days(days or ROOT_CAUSE_BASELINE_DAYS, page.lang),
     )
 
 
