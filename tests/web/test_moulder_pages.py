@@ -119,6 +119,13 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     expect(page.locator("#opt-effect")).to_be_visible(timeout=120_000)
     advice = page.url
 
+    # a name of spaces passes the browser's check: the reason comes back beside the name, the advice kept
+    page.locator("input[name=name]").fill("   ")
+    page.get_by_role("button", name="레시피로 저장").click()
+    expect(page.locator("#opt-recipe-error")).to_contain_text("레시피에는 이름과")
+    expect(page.locator("#opt-settings tbody tr")).to_have_count(
+        len(MODELS[ProcessFamily("injection")].PARAMETERS)
+    )
     page.locator("input[name=name]").fill("2호기 개선안")
     page.get_by_role("button", name="레시피로 저장").click()
     expect(page.locator("p[role=status]")).to_contain_text("레시피를 저장했습니다")
@@ -129,6 +136,9 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
         re.compile(rf"2호기 개선안 — imm-02 \({saved:%Y-%m-%d} \d\d:\d\d\)")
     )
     assert page.url == advice + "&saved=1"  # back to the same recommendation, not a new computation
+    # the saved recipe lists its settings by name, with units
+    expect(page.locator("#opt-recipes li").first).to_contain_text("보압")
+    expect(page.locator("#opt-recipes li").first).to_contain_text(" bar")
 
     # a machine the company does not have: the job fails and the page says why
     page.goto(f"/companies/{COMPANY}/optimize")

@@ -27,7 +27,7 @@ from sandan.optimize.service import (
     save_recipe,
 )
 from sandan.twin.process import MODELS
-from sandan.web.shell import UserPage, WebRoute, company_of, form_number, jobs_of
+from sandan.web.shell import Page, UserPage, WebRoute, company_of, form_number, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -113,6 +113,20 @@ def optimize_page(
     page shows its progress and then the result. The address names the job, so reloading follows the same one.
     Opening the page never starts a computation (a link, a bookmark or the back button would): the form's POST
     does, or an address naming a job the server no longer keeps."""
+    return _optimize_page(page, company_id, machine_id, cycle, saved, job)
+
+
+def _optimize_page(
+    page: Page,
+    company_id: str,
+    machine_id: str | None,
+    cycle: bool,
+    saved: bool,
+    job: str | None,
+    *,
+    recipe_error: str = "",
+    status_code: int = 200,
+) -> Response:
     company = company_of(page, company_id)
     page.crumbs.append((page.t("opt.title"), None))
     rec, error, running = None, None, None
@@ -133,8 +147,11 @@ def optimize_page(
     units = {k: v["unit"] for k, v in model.column_labels().items()} if model is not None else {}
     return page.render(
         "optimize.html",
+        status_code,
         company=company,
         units=units,
+        labels=model.column_labels() if model is not None else {},
+        recipe_error=recipe_error,
         machines=machines_by_defect_rate(page.store, company.id, page.settings.data_dir),
         machine_id=machine_id,
         cycle=cycle,
@@ -265,6 +282,18 @@ async def save_recipe_form(
     page.principal.require_write(company.id)
     form = await page.request.form()
     settings = {k[4:]: float(v) for k, v in form.items() if k.startswith("set_")}
-    save_recipe(page.settings.data_dir, company.id, machine_id, name, settings, page.principal.user.id)
+    try:
+        save_recipe(page.settings.data_dir, company.id, machine_id, name, settings, page.principal.user.id)
+    except SandanError as exc:  # back to the recommendation, with the reason beside the name
+        return _optimize_page(
+            page,
+            company.id,
+            machine_id,
+            cycle,
+            False,
+            job or None,
+            recipe_error=exc.message(page.lang),
+            status_code=exc.status,
+        )
     query = urlencode(_query(machine_id, job, cycle, saved=True))
     return RedirectResponse(f"/companies/{company.id}/optimize?{query}", status_code=303)
