@@ -495,3 +495,22 @@ def test_a_header_in_words_takes_the_known_role_it_names():
     assert got["휨량"] == "measure:warpage_mm"  # an inspection result, not a setting
     assert got["금형 온도"] == "param:금형 온도"  # two families name it: not guessed
     assert (got["시각"], got["비고"]) == ("time", "ignore")
+
+
+def test_a_shortened_header_takes_the_known_role_it_stands_for():
+    known = {
+        "param:melt_temp_c": ["melt_temp_c", "melt temperature", "용융 수지 온도"],
+        "param:mould_temp_c": ["mould_temp_c", "mould temperature", "금형 온도"],
+        "param:cooling_time_s": ["cooling_time_s", "cooling time", "냉각 시간"],
+        "measure:part_weight_g": ["part_weight_g", "part weight", "제품 중량"],
+    }
+    columns = ["Melt temp (°C)", "Mould temp", "중량", "냉각시간", "온도", "t", "Cycle"]
+    got = match_known_roles({c: f"param:{c}" for c in columns}, known)
+    assert got["Melt temp (°C)"] == "param:melt_temp_c" and got["Mould temp"] == "param:mould_temp_c"
+    assert got["중량"] == "measure:part_weight_g"  # the head noun: an inspection result, not a setting
+    assert got["냉각시간"] == "param:cooling_time_s"
+    # "온도" ends two known names; a letter or an unrelated word shortens none: left as guessed
+    assert (got["온도"], got["t"], got["Cycle"]) == ("param:온도", "param:t", "param:Cycle")
+    # the melt temperature already taken, a second header for it stays as guessed
+    again = match_known_roles({"Melt temp": "param:Melt temp", "용융온도": "param:용융온도"}, known)
+    assert again == {"Melt temp": "param:melt_temp_c", "용융온도": "param:용융온도"}

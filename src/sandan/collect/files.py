@@ -551,10 +551,34 @@ def match_known_roles(roles: dict[str, str], known: dict[str, list[str]]) -> dic
         if role != PARAM_PREFIX + column:
             continue
         hits = index.get(_header_key(column), set())
+        if not hits:  # "Melt temp (°C)" for melt temperature, "중량" for 제품 중량
+            hits = {r for r, names in known.items() if any(_short_for(column, n) for n in names if n)}
         if len(hits) == 1 and (hit := next(iter(hits))) not in taken:
             out[column] = hit
             taken.add(hit)
     return out
+
+
+def _short_for(header: str, name: str) -> bool:
+    """Whether a header is a shortened form of a known column name, units in brackets aside: word by word the
+    start of each of the name's words ("melt temp" → "melt temperature", two letters at least), or — for Korean,
+    whose nouns end in their head — the name's letters in order ending as it ends ("용융온도" → "용융 수지 온도",
+    "중량" → "제품 중량"; two letters at least)."""
+    strip = re.compile(r"[\[(（].*?[\])）]")
+    h, n = strip.sub("", header).lower().strip(), strip.sub("", name).lower().strip()
+    if not h or not n or _header_key(h) == _header_key(n):
+        return False
+    if h.isascii() and n.isascii():
+        words = re.compile(r"[a-z0-9]+")
+        hw, nw = words.findall(h), words.findall(n)
+        return len(hw) == len(nw) and all(
+            len(a) >= 2 and b.startswith(a) for a, b in zip(hw, nw, strict=True)
+        )
+    hs, ns = re.sub(r"\s+", "", h), re.sub(r"\s+", "", n)
+    if len(hs) < 2 or hs[-1] != ns[-1]:
+        return False
+    rest = iter(ns)
+    return all(c in rest for c in hs)
 
 
 # ---- readers --------------------------------------------------------------------------------------------------
