@@ -88,3 +88,19 @@ def test_records_without_a_lot_are_a_level_of_their_own():
     result = root_cause(frame, spike, parameters=PARAMS)
     lots = next(f for f in result.factors if f.name == "lot_id")
     assert lots.detail["worst_level"] == lot and lots.detail["levels"] >= 2
+
+
+def test_a_setting_held_at_one_value_is_compared_by_its_means_not_equal_medians():
+    # a holding time set to 3 s with some defective parts made at 2.5 s: both medians are 3, so "median 3 vs 3"
+    # said nothing; the means tell the two apart
+    from sandan.optimize.rootcause import central
+
+    detail = {"median_ng": 3.0, "median_ok": 3.0, "mean_ng": 2.9, "mean_ok": 2.999}
+    assert central(detail) == (("mean", "평균"), "2.9", "2.999")
+    close = {"median_ng": 3.0, "median_ok": 3.0, "mean_ng": 2.99991, "mean_ok": 2.99992}
+    assert central(close)[1:] == ("2.99991", "2.99992")  # digits enough to differ
+    assert central({"median_ng": 2.5, "median_ok": 3.0, "mean_ng": 2.6, "mean_ok": 3.0}) == (
+        ("median", "중앙값"),
+        "2.5",
+        "3",
+    )

@@ -203,6 +203,8 @@ def root_cause(
             "direction": "higher" if r > 0 else "lower",
             "median_ng": float(np.median(ng_x)),
             "median_ok": float(np.median(ok_x)),
+            "mean_ng": float(np.mean(ng_x)),
+            "mean_ok": float(np.mean(ok_x)),
             "mean_bad_period": float(np.nanmean(xb)),
             "mean_good_period": float(np.nanmean(xg)),
             "smd_periods": float((np.nanmean(xb) - np.nanmean(xg)) / pooled),
@@ -251,6 +253,20 @@ def root_cause(
     return result
 
 
+def central(detail: dict[str, Any]) -> tuple[tuple[str, str], str, str]:
+    """How a parameter's defective and good parts compare, as shown: their medians, or their means when the
+    medians read the same (a setting held at one value with a few parts off it: "median 3 vs 3" said nothing)."""
+    ng, ok = f"{detail['median_ng']:.4g}", f"{detail['median_ok']:.4g}"
+    if ng != ok or "mean_ng" not in detail:
+        return ("median", "중앙값"), ng, ok
+    ng, ok = f"{detail['mean_ng']:.4g}", f"{detail['mean_ok']:.4g}"
+    digits = 4
+    while ng == ok and digits < 8:  # enough digits to tell them apart
+        digits += 1
+        ng, ok = f"{detail['mean_ng']:.{digits}g}", f"{detail['mean_ok']:.{digits}g}"
+    return ("mean", "평균"), ng, ok
+
+
 def _text(rc: RootCause) -> dict[str, list[str]]:
     en = [f"Defect rate {rc.rate_bad:.1%} in the bad period against {rc.rate_good:.1%} in the good one."]
     ko = [f"불량 기간 불량률 {rc.rate_bad:.1%}, 정상 기간 {rc.rate_good:.1%}."]
@@ -271,13 +287,14 @@ def _text(rc: RootCause) -> dict[str, list[str]]:
         else:
             word_en = "higher" if f.detail["direction"] == "higher" else "lower"
             word_ko = "높을" if f.detail["direction"] == "higher" else "낮을"
+            (what_en, what_ko), ng_v, ok_v = central(f.detail)
             en.append(
-                f"{i}. {f.name}: defective parts ran {word_en} (median {f.detail['median_ng']:.4g} vs "
-                f"{f.detail['median_ok']:.4g}; {f.effect_name} {f.effect:.2f}, adjusted p = {f.p_adjusted:.1e})."
+                f"{i}. {f.name}: defective parts ran {word_en} ({what_en} {ng_v} vs {ok_v}; {f.effect_name} "
+                f"{f.effect:.2f}, adjusted p = {f.p_adjusted:.1e})."
             )
             ko.append(
-                f"{i}. {f.name}: 값이 {word_ko} 때 불량 (중앙값 {f.detail['median_ng']:.4g} 대 "
-                f"{f.detail['median_ok']:.4g}; 효과 크기 {f.effect:.2f}, 보정 p = {f.p_adjusted:.1e})."
+                f"{i}. {f.name}: 값이 {word_ko} 때 불량 ({what_ko} {ng_v} 대 {ok_v}; 효과 크기 {f.effect:.2f}, "
+                f"보정 p = {f.p_adjusted:.1e})."
             )
     if len(en) == 1:
         en.append(

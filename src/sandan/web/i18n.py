@@ -91,12 +91,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{level}: 불량률 {rate} (그 외 {elsewhere}); 이 기간 부품의 {share_bad}, 이전 {share_good}",
     ),
     "why.param_higher": (
-        "defective parts ran higher (median {ng} against {ok}); mean {bad} in this period, {good} before",
-        "불량 부품에서 높음 (중앙값 {ng} 대 {ok}); 평균 이 기간 {bad}, 이전 {good}",
+        "defective parts ran higher ({what} {ng} against {ok}); mean {bad} in this period, {good} before",
+        "불량 부품에서 높음 ({what} {ng} 대 {ok}); 평균 이 기간 {bad}, 이전 {good}",
     ),
     "why.param_lower": (
-        "defective parts ran lower (median {ng} against {ok}); mean {bad} in this period, {good} before",
-        "불량 부품에서 낮음 (중앙값 {ng} 대 {ok}); 평균 이 기간 {bad}, 이전 {good}",
+        "defective parts ran lower ({what} {ng} against {ok}); mean {bad} in this period, {good} before",
+        "불량 부품에서 낮음 ({what} {ng} 대 {ok}); 평균 이 기간 {bad}, 이전 {good}",
     ),
     "why.method": (
         "Tests: chi-square for machines, lots and products (effect: bias-corrected Cramér's V), Mann-Whitney U for "

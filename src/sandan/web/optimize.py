@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandan.assist.present import duration, span_of_days
 from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.jobs import Job, JobState
+from sandan.optimize.rootcause import central
 from sandan.optimize.service import (
     RECOMMEND_JOB,
     ROOT_CAUSE_BASELINE_DAYS,
@@ -265,6 +266,7 @@ def root_cause_page(
         significant=found.significant if found else [],
         error=error,
         adapted=adapted,
+        central=central,
         baseline_text=span_of_days(days or ROOT_CAUSE_BASELINE_DAYS, page.lang),
     )
 
