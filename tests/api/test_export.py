@@ -205,3 +205,12 @@ def test_the_production_report_is_one_workbook_of_the_dashboards_numbers(world, 
         io.BytesIO(world.get("a-view", f"{BASE}/reports/production", params={**window, "lang": "en"}).content)
     )
     assert english.sheetnames[0] == "Summary" and "OEE" in [c.value for c in english["Summary"][1]]
+    # every column is headed in words, once per sheet (start-up scrap and the shift's key came out as raw names,
+    # the shift twice), and durations are shown to the tenth of a second
+    for workbook in (book, english):
+        for sheet in workbook.worksheets:
+            headers = [c.value for c in sheet[1]]
+            assert len(set(headers)) == len(headers), (sheet.title, headers)
+            assert not [h for h in headers if "_" in h], (sheet.title, headers)
+    down_column = [c.column_letter for c in book["설비별"][1] if c.value == "고장 정지 시간(초)"][0]
+    assert book["설비별"].column_dimensions[down_column].number_format == "#,##0.0"

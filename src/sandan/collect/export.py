@@ -184,18 +184,24 @@ def _column(values: pd.Series) -> list[Any]:
 
 
 def _write_sheet(book: Any, sheet: Sheet, lang: str, zone: str) -> None:
-    """One sheet: a bold header row kept in view, columns sized to their first 200 values, ratios as percentages;
-    cells carry no format of their own, so they take their column's."""
+    """One sheet: a bold header row kept in view, columns sized to their first 200 values, ratios as percentages,
+    durations (`*_s`) to the tenth of a second; cells carry no format of their own, so they take their column's."""
     headers = [_header(c, sheet.frame, sheet.labels, lang, zone) for c in sheet.frame.columns]
     frame = _local(sheet.frame, zone)
     ws = book.add_worksheet(sheet.title[:31])  # Excel's limit for a sheet name
     ws.freeze_panes(1, 0)
     percent = book.add_format({"num_format": "0.0%"})
+    seconds = book.add_format({"num_format": "#,##0.0"})  # durations: to the tenth of a second, as the pages
+
+    def look(column: str) -> Any:
+        if column in sheet.percent:
+            return percent
+        numeric = pd.api.types.is_float_dtype(sheet.frame[column])
+        return seconds if numeric and str(column).endswith("_s") else None
+
     for i, h in enumerate(headers):
         width = max([len(str(h))] + [len(str(v)) for v in frame.iloc[:200, i].tolist()])
-        ws.set_column(
-            i, i, min(max(width + 2, 10), 40), percent if frame.columns[i] in sheet.percent else None
-        )
+        ws.set_column(i, i, min(max(width + 2, 10), 40), look(frame.columns[i]))
     ws.write_row(0, 0, headers, book.add_format({"bold": True}))
     columns = [_column(frame[c]) for c in frame.columns]
     write = ws.write_row

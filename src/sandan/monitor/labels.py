@@ -35,6 +35,17 @@ LABELS: dict[str, dict[str, str]] = {
     "good_qty": {"ko": "양품 수량", "en": "Good quantity"},
     "scrap_qty": {"ko": "불량 수량", "en": "Scrap quantity"},
     "ideal_production_time_s": {"ko": "이론 생산 시간(초)", "en": "Ideal production time (s)"},
+    "startup_scrap_qty": {"ko": "초기 불량 수량", "en": "Start-up scrap quantity"},
+    "ideal_good_time_s": {"ko": "양품 이론 시간(초)", "en": "Ideal time of the good parts (s)"},
+    "ideal_startup_scrap_time_s": {
+        "ko": "초기 불량 이론 시간(초)",
+        "en": "Ideal time of the start-up scrap (s)",
+    },
+    "parts_without_ideal_qty": {
+        "ko": "이론 사이클 타임 없는 설비의 생산 수량",
+        "en": "Parts of machines without an ideal cycle time",
+    },
+    "effectiveness_raw": {"ko": "성능 가동률(상한 적용 전)", "en": "Effectiveness before the cap"},
     "availability": {"ko": "시간 가동률", "en": "Availability"},
     "effectiveness": {"ko": "성능 가동률", "en": "Effectiveness (performance)"},
     "effectiveness_capped": {

@@ -99,15 +99,11 @@ def production_report(
     calendar and code table — the numbers its dashboard and quality page show for the same window."""
     report = oee_report(store, company_id, start, end, calendar=calendar, codes=codes)
     by_machine = with_names(store, company_id, report.table("machine"))  # its rows carry their line
-    shifts = with_names(store, company_id, report.table(("machine", "shift")))
-    shift_keys = [
-        "machine_id",
-        "machine_name",
-        "production_day",
-        "shift_name",
-        "shift_label_ko",
-        "shift_label_en",
-    ]
+    # the shift by its name in the reader's language; its calendar key would be a second "Shift" column
+    shifts = with_names(store, company_id, report.table(("machine", "shift"))).drop(
+        columns="shift_name", errors="ignore"
+    )
+    shift_keys = ["machine_id", "machine_name", "production_day", "shift_label_ko", "shift_label_en"]
     tables = {
         "overall": _ordered(report.table(()), []),
         "machines": _ordered(by_machine, ["machine_id", "machine_name", "line_id", "line_name"]),
