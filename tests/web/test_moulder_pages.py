@@ -259,6 +259,10 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
         expect(normal).to_contain_text("정규분포를 따르지 않습니다")
     else:
         expect(normal).to_be_hidden()
+    # a limit typed absurdly far from every part gives an absurd index: shown in three digits, not in seventeen
+    page.locator("#cap-lsl").fill("-1e30")
+    page.locator("#cap-form button[type=submit]").click()
+    expect(page.locator("#cap-verdict")).to_contain_text(re.compile(r"Cpk \d\.\d\de\+\d+ ≥ 1\.33"))
     # the plant's own drawing: a tighter limit the parts do not meet
     page.locator("#cap-lsl").fill("85.5")
     page.locator("#cap-form button[type=submit]").click()

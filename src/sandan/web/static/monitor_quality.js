@@ -128,7 +128,12 @@
     capLsl.value = spec[0] == null ? "" : spec[0];
     capUsl.value = spec[1] == null ? "" : spec[1];
   }
-  function num(v, digits) { return v == null ? "–" : Number(v).toFixed(digits); }
+  // a figure to `digits` decimals; one of a million or more (limits typed far from any part) in three digits
+  function num(v, digits) {
+    if (v == null) { return "–"; }
+    var x = Number(v);
+    return Math.abs(x) >= 1e6 ? x.toExponential(2) : x.toFixed(digits);
+  }
   function capability() {
     var name = capChar.value.trim();
     var url = base + "/spc/capability?" + q() + "&characteristic=" + encodeURIComponent(name) + machineQuery();
