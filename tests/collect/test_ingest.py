@@ -291,3 +291,30 @@ def test_a_large_batch_is_checked_row_by_row_like_a_small_one(plant):
     assert receipt.reasons == {"unknown_machine": 3, "unknown_signal": 2}, receipt.reasons
     stored = plant.query_readings("acme", START, END)
     assert stored.num_rows == n - 5 and set(stored["machine_id"].to_pylist()) == {"CNC-01", "CNC-02"}
+
+
+def test_a_date_that_reads_both_ways_is_quarantined_unless_the_file_says_which(plant):
+    # 5/12/2025 is 5 December or 12 May: read month-first without a word, it landed seven months off
+    base = {"machine_id": "CNC-01", "result": "ok"}
+    origin = Origin(source="file", timezone="Asia/Seoul")
+    rows = [
+        {**base, "time": "2025-12-05 08:00", "part_id": "A1"},
+        {**base, "time": "5/12/2025 09:03", "part_id": "A2"},
+        {**base, "time": "7/7/2025 09:04", "part_id": "A3"},  # the same either way
+    ]
+    receipt = ingest_parts(plant, "acme", rows, origin)
+    assert (receipt.accepted, receipt.reasons) == (2, {"ambiguous_date": 1})
+    assert (
+        "5/12/2025" in receipt.issues[0]["message"]["en"] and "연-월-일" in receipt.issues[0]["message"]["ko"]
+    )
+    # another date of the file with a day above 12 in front settles it: day first
+    rows = [
+        {**base, "time": "25/11/2025 08:00", "part_id": "B1"},
+        {**base, "time": "5/12/2025 09:03", "part_id": "B2"},
+    ]
+    assert ingest_parts(plant, "acme", rows, origin).accepted == 2
+    times = {
+        p["part_id"]: p["time"] for p in plant.query_parts("acme", START.replace(year=2025), END).to_pylist()
+    }
+    assert times["B2"] == datetime(2025, 12, 5, 0, 3, tzinfo=UTC)  # 09:03 in Seoul
+    assert times["B1"] == datetime(2025, 11, 24, 23, 0, tzinfo=UTC)

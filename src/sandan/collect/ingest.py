@@ -285,13 +285,35 @@ def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) 
             again = series[naive][retry].astype(str)
             for pattern, repl in _KOREAN_HALF_DAY:
                 again = again.str.replace(pattern, repl, regex=True)
-            parsed[retry] = pd.to_datetime(again, errors="coerce", format="mixed")
+            dayfirst, ambiguous = _day_or_month_first(again)
+            parsed[retry] = pd.to_datetime(again, errors="coerce", format="mixed", dayfirst=dayfirst)
+            if ambiguous.any():
+                parsed[ambiguous[ambiguous].index] = pd.NaT
+                mask = np.zeros(len(series), dtype=bool)
+                mask[ambiguous[ambiguous].index.to_numpy()] = True
+                rej.mark(mask, "ambiguous_date", name, _values(series.to_numpy()))
         full = pd.Series(pd.NaT, index=series.index, dtype="datetime64[us]")
         full[naive] = parsed.astype("datetime64[us]")
         local = _localize(full, _zone(origin), name, series, rej)
         result[naive] = local[naive]
     rej.mark(result.isna().to_numpy() & ~empty, "bad_time", name, _values(series.to_numpy()))
     return pa.array(result, type=TIME)
+
+
+_NUMERIC_DATE = r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b"
+
+
+def _day_or_month_first(text: pd.Series) -> tuple[bool, pd.Series]:
+    """How to read dates such as 5/12/2026 in one column: day first when some date of that form has a day above 12
+    in front (25/12/2026) and none behind, else month first; with neither, a date whose two numbers could each be
+    the month (5/12/2026, not 5/5/2026) is ambiguous and marked, never guessed."""
+    parts = text.str.extract(_NUMERIC_DATE)
+    first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
+    day_first = bool(((first > 12) & (second <= 12)).any())
+    month_first = bool(((second > 12) & (first <= 12)).any())
+    if day_first != month_first:
+        return day_first, pd.Series(False, index=text.index)
+    return False, (first <= 12) & (second <= 12) & (first != second)
 
 
 def _parse_coded_time(col: pa.DictionaryArray, name: str, origin: Origin, rej: _Rejects) -> pa.Array:

@@ -21,6 +21,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "time {value!r} has no time zone; add one (e.g. +09:00) or give the import a timezone such as Asia/Seoul",
         "시각 {value!r}에 시간대가 없습니다. +09:00 처럼 시간대를 붙이거나 가져오기에 시간대(예: Asia/Seoul)를 지정하세요",
     ),
+    "ambiguous_date": (
+        "date {value!r} reads as day/month or month/day and nothing else in the file tells which; write it as "
+        "year-month-day, e.g. 2026-12-05",
+        "날짜 {value!r}은(는) 일/월인지 월/일인지 파일의 다른 날짜로도 알 수 없습니다. 2026-12-05 처럼 연-월-일로 적어 주세요",
+    ),
     "future_time": (
         "time {value!r} is more than a day in the future; check the machine's clock",
         "시각 {value!r}이(가) 하루 이상 미래입니다. 설비 시계를 확인하세요",
