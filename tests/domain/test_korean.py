@@ -20,6 +20,8 @@ from sandan.domain.korean import particle
         ("냉각수 유량", "으로/로", "냉각수 유량으로"),
         ("이송 거리", "으로/로", "이송 거리로"),
         ("레일", "으로/로", "레일로"),
+        ("가압력 (톤수)", "을/를", "가압력 (톤수)를"),  # read through the bracket: 톤수
+        ("휨량 (평면도)", "이/가", "휨량 (평면도)가"),
         ("spindle_speed_rpm", "을/를", "spindle_speed_rpm을(를)"),
         ("rpm", "으로/로", "rpm(으)로"),
         ("", "이/가", "이(가)"),

@@ -109,3 +109,22 @@ def test_a_property_of_the_material_is_kept_as_delivered(duck_store):
     assert kept.fixed and kept.recommended == kept.current
     assert any(line.startswith("Kept as delivered: blank thickness") for line in rec.text["en"])
     assert any(line.startswith("그대로 둠: 소재 두께") for line in rec.text["ko"])
+
+
+def test_the_advice_says_each_change_with_its_unit(duck_store):
+    # "Raise cooling time from 11 to 18.49." left the engineer to guess the unit the table below it showed
+    from sandan.domain.korean import particle
+
+    rng = np.random.default_rng(7)
+    n = 3000
+    tonnage = np.r_[np.full(n // 2, 470.0), np.full(n - n // 2, 430.0)] + rng.normal(0, 4, n)
+    ng = rng.random(n) < np.where(tonnage > 450, 0.02, 0.25)
+    _machine_with_settings(duck_store, ng, {"tonnage_kn": tonnage}, family="press")
+    rec = recommend_for_machine(duck_store, "c1", "m1", end=END + timedelta(minutes=1))
+    (changed,) = rec.changed
+    assert changed.name == "tonnage_kn" and changed.recommended > changed.current
+    now, then = changed.shown()
+    en = [line for line in rec.text["en"] if line.startswith("Raise")]
+    ko = [line for line in rec.text["ko"] if "올리세요" in line]
+    assert en == [f"Raise {rec.labels['tonnage_kn']['en']} from {now} to {then} kN."]
+    assert ko == [f"가압력 (톤수)를 {now}에서 {particle(then, '으로/로')} 올리세요 (단위 kN)."]

@@ -26,8 +26,9 @@ _RIEUL = 8  # index of ㄹ among the final consonants of a Hangul syllable
 
 
 def _final(word: str) -> str | None:
-    """'' (ends in a vowel), 'l' (ends in ㄹ), 'c' (another consonant), None (cannot tell)."""
-    text = word.rstrip()
+    """'' (ends in a vowel), 'l' (ends in ㄹ), 'c' (another consonant), None (cannot tell). A closing bracket is
+    read through: "가압력 (톤수)" ends as its last word inside, 톤수."""
+    text = word.rstrip().rstrip(")]）").rstrip()
     if not text:
         return None
     last = text[-1]

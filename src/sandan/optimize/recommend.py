@@ -474,7 +474,10 @@ def observed_sentence(rec: Recommendation) -> dict[str, str] | None:
     return {"en": en, "ko": ko}
 
 
-def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[str, list[str]]:
+def _text(
+    rec: Recommendation, labels: Mapping[str, tuple[str, str]], units: Mapping[str, str] | None = None
+) -> dict[str, list[str]]:
+    units = units or {}
     en, ko = [], []
     lo, hi = rec.expected_interval
     en.append(
@@ -493,8 +496,12 @@ def _text(rec: Recommendation, labels: Mapping[str, tuple[str, str]]) -> dict[st
         verb_en = "Raise" if c.change > 0 else "Lower"
         verb_ko = "올리세요" if c.change > 0 else "내리세요"
         now, then = _apart(c.current, c.recommended)
-        en.append(f"{verb_en} {name_en} from {now} to {then}.")
-        ko.append(f"{particle(name_ko, '을/를')} {now}에서 {particle(then, '으로/로')} {verb_ko}.")
+        unit = units.get(c.name, "")
+        en.append(f"{verb_en} {name_en} from {now} to {then}{' ' + unit if unit else ''}.")
+        ko.append(
+            f"{particle(name_ko, '을/를')} {now}에서 {particle(then, '으로/로')} {verb_ko}"
+            + (f" (단위 {unit})." if unit else ".")
+        )
     if not rec.changed:
         en.append("Keep the current settings: the data shows no clearly better point.")
         ko.append("현재 설정을 유지하세요: 데이터에서 뚜렷이 더 나은 설정을 찾지 못했습니다.")
@@ -593,6 +600,7 @@ def recommend(
     near_observed: float | None = None,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
+    units: Mapping[str, str] | None = None,
 ) -> Recommendation:
     """Set points that minimise the predicted defect rate (and, as further objectives, e.g. cycle time or energy).
 
@@ -855,6 +863,6 @@ def recommend(
         observed_parts=n_near,
         observed_defective=ng_near,
     )
-    rec.text = _text(rec, labels)
+    rec.text = _text(rec, labels, units)
     rec.labels = {name: {"en": en, "ko": ko} for name, (en, ko) in labels.items()}
     return rec

@@ -163,6 +163,7 @@ def recommend_for_machine(
         objectives=objs,
         allow_extrapolation=allow_extrapolation,
         labels=labels,
+        units={p: known[p].unit for p in params if p in known},
         resolution=setting_resolution(frame, params),
         near_observed=NEAR_OBSERVED,
         n_trials=N_TRIALS,
