@@ -197,7 +197,11 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     listed = page.locator("#violations tbody tr td.violation").count()
     assert listed == min(found, 50)
     if found > 50:
-        expect(page.locator("#violations tr[data-more]")).to_contain_text(f"{found - 50}개")
+        expect(page.locator("#violations tr[data-more]")).to_contain_text(f"{found - 50:,}개")
+    # each point of individual parts by its second and its value: parts a few seconds apart read as one minute
+    first = page.locator("#violations tbody tr").first.locator("td")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", first.nth(0).inner_text())
+    assert float(first.nth(2).inner_text().replace(",", "")) > 0  # a part weight in grams
     # chart times read in plant time and ISO order, not uPlot's US style in the browser's zone
     page.locator("#spc .u-over").hover()
     expect(page.locator("#spc .u-legend .u-series").first.locator(".u-value")).to_have_text(

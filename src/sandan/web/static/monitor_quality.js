@@ -16,9 +16,10 @@
   }
   function pct(v) { return v == null ? "–" : (v * 100).toFixed(2) + "%"; }
   function say(m) { return m ? (m[cfg.lang] || m.en) : ""; }
-  function fmtTime(iso) {
-    return new Intl.DateTimeFormat("sv-SE", { timeZone: cfg.timezone, year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
+  function fmtTime(iso, seconds) {
+    var parts = { timeZone: cfg.timezone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false };
+    if (seconds) { parts.second = "2-digit"; }
+    return new Intl.DateTimeFormat("sv-SE", parts).format(new Date(iso));
   }
   function td(v, cls) { var e = document.createElement("td"); if (cls) e.className = cls; e.textContent = v; return e; }
   function q() {
@@ -78,7 +79,7 @@
         ser.violations.forEach(function (v) {
           marks[k][v.index] = ser.values[v.index];
           var key = ser.name + "@" + v.index;
-          if (!byPoint[key]) { byPoint[key] = { index: v.index, at: c.labels[v.index], series: seriesName(ser.name), rules: [] }; rows.push(byPoint[key]); }
+          if (!byPoint[key]) { byPoint[key] = { index: v.index, at: c.labels[v.index], series: seriesName(ser.name), value: ser.values[v.index], rules: [] }; rows.push(byPoint[key]); }
           byPoint[key].rules.push(v.rule + " · " + (cfg.lang === "en" ? v.en : v.ko));
         });
       });
@@ -97,10 +98,15 @@
       if (c.series.length > 1) plots.push(draw(second, c.series[1], xs, marks[1], 160));
       box.dataset.violations = String(rows.length);
       // the latest points only: a day of individual values can break the rules thousands of times
-      fill("violations", rows.slice(0, MAX_VIOLATIONS), function (r) { return [td(fmtTime(r.at), "mono"), td(r.series), td(r.rules.join("; "), "violation")]; }, text("mon.in_control"));
+      // points of individual parts come seconds apart: their time to the second, and each its value
+      var individual = ATTRIBUTE.indexOf(kind) < 0;
+      fill("violations", rows.slice(0, MAX_VIOLATIONS), function (r) {
+        return [td(fmtTime(r.at, individual), "mono"), td(r.series), td(r.value == null ? "–" : Number(r.value.toPrecision(6)).toLocaleString(), "num"),
+                td(r.rules.join("; "), "violation")];
+      }, text("mon.in_control"));
       if (rows.length > MAX_VIOLATIONS) {
-        var more = document.createElement("tr"), cell = td(text("mon.more_violations", { n: rows.length - MAX_VIOLATIONS }), "muted");
-        cell.colSpan = 3; more.dataset.more = String(rows.length - MAX_VIOLATIONS); more.appendChild(cell);
+        var more = document.createElement("tr"), cell = td(text("mon.more_violations", { n: (rows.length - MAX_VIOLATIONS).toLocaleString() }), "muted");
+        cell.colSpan = 4; more.dataset.more = String(rows.length - MAX_VIOLATIONS); more.appendChild(cell);
         document.querySelector("#violations tbody").appendChild(more);
       }
     });
