@@ -60,6 +60,10 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
     # the sample numbers rows as Excel, the receipt and the quarantine do (header = row 1)
     expect(page.locator("#columns tbody tr", has_text="P-1006").locator("td").first).to_have_text("7")
     expect(page.locator("#timezone")).to_have_value("Asia/Seoul")
+    # a role list is as wide as a column needs, not as its longest option: the table stays readable
+    widths = page.locator("#columns select.role-select").evaluate_all("ss => ss.map(s => s.offsetWidth)")
+    rem = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    assert max(widths) <= 13 * rem + 1, widths
     # mapping: the outer diameter is a measured characteristic, not a process setting
     page.select_option("select[data-column='외경']", "measure:외경")
     shot("import_preview")

@@ -832,8 +832,10 @@ def read_preview(
         notices.append(
             {
                 "code": "naive_time",
-                "en": f"times in column {time_col!r} carry no time zone; choose one (e.g. Asia/Seoul) before importing",
-                "ko": f"{time_col!r} 열의 시각에 시간대가 없습니다. 가져오기 전에 시간대(예: Asia/Seoul)를 고르세요",
+                "en": f"times in column {time_col!r} carry no time zone: they are read in the time zone the import "
+                "gives, so check that it is the plant's (e.g. Asia/Seoul)",
+                "ko": f"{time_col!r} 열의 시각에 시간대가 없습니다. 가져오기에 지정한 시간대로 읽으니 공장의 시간대(예: "
+                "Asia/Seoul)인지 확인하세요",
             }
         )
     if "machine_id" not in roles.values():
