@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -136,6 +137,37 @@ def test_times_without_zone_are_rejected_unless_the_import_names_a_timezone(plan
     assert receipt.accepted == 2
     times = [r["time"] for r in readings(plant)]
     assert times == [datetime(2026, 4, 30, 23, 0, tzinfo=UTC), datetime(2026, 5, 1, 6, 20, tzinfo=UTC)]
+
+
+def test_a_files_date_order_settled_in_one_chunk_holds_for_the_chunks_after_it(plant, tmp_path):
+    # day-first dates, read two rows at a time: the first chunk's 25/04 settles it, so the second chunk's 5/05
+    # (either way on its own) is 5 May, not quarantined; a two-digit year and dashes are read the same way
+    f = write_csv(
+        tmp_path / "dmy.csv",
+        [
+            "시간,설비,항목,측정값",
+            "25/04/2026 08:00,CNC-01,spindle_temp,40",
+            "30-04-26 08:00,CNC-01,spindle_temp,41",
+            "5/05/2026 08:00,CNC-01,spindle_temp,42",
+            "6.05.26 08:00,CNC-01,spindle_temp,43",
+        ],
+    )
+    seoul = LONG.model_copy(update={"timezone": "Asia/Seoul"})
+    receipt = import_file(plant, "acme", f, seoul, chunk_rows=2)
+    assert (receipt.accepted, receipt.reasons) == (4, {})
+    days = [r["time"].astimezone(ZoneInfo("Asia/Seoul")).date() for r in readings(plant)]
+    assert [(d.month, d.day) for d in days] == [(4, 25), (4, 30), (5, 5), (5, 6)]
+    # nothing in the file says which: each date that reads both ways is quarantined, the rest kept
+    g = write_csv(
+        tmp_path / "unsure.csv",
+        [
+            "시간,설비,항목,측정값",
+            "5/06/26 08:00,CNC-01,spindle_temp,44",
+            "7-07-2026 08:00,CNC-01,spindle_temp,45",
+        ],
+    )
+    receipt = import_file(plant, "acme", g, seoul)
+    assert (receipt.accepted, receipt.reasons) == (1, {"ambiguous_date": 1})
 
 
 # ---- whole-file problems: an error that says what and where, and a file reject in quarantine ------------------

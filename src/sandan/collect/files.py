@@ -1018,10 +1018,13 @@ def import_file(
         src = _open(path, name, mapping.encoding, mapping.delimiter, mapping.sheet, chunk_rows)
         _check_columns(mapping, src.columns, name)
         row = 0
+        order: list[str | None] = [None]  # the date order a chunk settles, for the chunks after it
         for chunk, done in src.chunks:
             if chunk.num_rows:
                 receipt.merge(
-                    _ingest_chunk(store, company_id, chunk, mapping, name, source, row, receipt.batch_id)
+                    _ingest_chunk(
+                        store, company_id, chunk, mapping, name, source, row, receipt.batch_id, order
+                    )
                 )
                 row += chunk.num_rows
             if progress is not None:
@@ -1048,7 +1051,10 @@ def _ingest_chunk(
     source: str,
     row: int,
     batch_id: str,
+    order: list[str | None],
 ) -> Receipt:
+    """One chunk of a file through the ingestion path; `order` carries the date order (`Origin.date_order`) from
+    the chunks before it and takes what this one settles."""
     table, names = _canonical(chunk, mapping, row)
     first_row = row + 2  # the header is row 1 in Excel
     if mapping.kind == "reading" and mapping.layout == "wide":
@@ -1074,7 +1080,7 @@ def _ingest_chunk(
                 "signal", pa.array([signal] * chunk.num_rows, pa.string())
             )
             origin = Origin(source, name, first_row, {**names, "value": column}, mapping.timezone, batch_id)
-            origin.rows = rows + first_row
+            origin.rows, origin.date_order = rows + first_row, order[0]
             got = ingest_readings(
                 store,
                 company_id,
@@ -1082,12 +1088,17 @@ def _ingest_chunk(
                 origin,
                 register_signals=mapping.register_signals,
             )
+            order[0] = origin.date_order
             merged = got if merged is None else merged.merge(got)
         return merged or Receipt(batch_id=batch_id, source=source, kind="reading")
     origin = Origin(source, name, first_row, names, mapping.timezone, batch_id)
+    origin.date_order = order[0]
     if mapping.kind == "reading":
-        return ingest_readings(store, company_id, table, origin, register_signals=mapping.register_signals)
-    return INGESTERS[mapping.kind](store, company_id, table, origin)
+        got = ingest_readings(store, company_id, table, origin, register_signals=mapping.register_signals)
+    else:
+        got = INGESTERS[mapping.kind](store, company_id, table, origin)
+    order[0] = origin.date_order
+    return got
 
 
 def _quarantine_bad_lines(

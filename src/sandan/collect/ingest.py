@@ -91,6 +91,9 @@ class Origin:
     # each record's row number, when the records are not consecutive rows (e.g. a wide sheet)
     rows: Any = None
     quarantine: bool = True  # False when replaying a quarantined record: a new reject stays in its old item
+    # how dates such as 5/12/2025 are written: "dmy" or "mdy"; None until a date of the batch settles it (25/11/2025),
+    # which then sets it here, so a file's later chunks are read the same way
+    date_order: str | None = None
 
     def row_of(self, i: int) -> int:
         return int(self.rows[i]) if self.rows is not None else self.first_row + i
@@ -285,7 +288,7 @@ def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) 
             again = series[naive][retry].astype(str)
             for pattern, repl in _KOREAN_HALF_DAY:
                 again = again.str.replace(pattern, repl, regex=True)
-            dayfirst, ambiguous = _day_or_month_first(again)
+            dayfirst, ambiguous = _day_or_month_first(again, origin)
             parsed[retry] = pd.to_datetime(again, errors="coerce", format="mixed", dayfirst=dayfirst)
             if ambiguous.any():
                 parsed[ambiguous[ambiguous].index] = pd.NaT
@@ -300,19 +303,23 @@ def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) 
     return pa.array(result, type=TIME)
 
 
-_NUMERIC_DATE = r"^\s*(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b"
+_NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})\b"
 
 
-def _day_or_month_first(text: pd.Series) -> tuple[bool, pd.Series]:
-    """How to read dates such as 5/12/2026 in one column: day first when some date of that form has a day above 12
-    in front (25/12/2026) and none behind, else month first; with neither, a date whose two numbers could each be
-    the month (5/12/2026, not 5/5/2026) is ambiguous and marked, never guessed."""
+def _day_or_month_first(text: pd.Series, origin: Origin) -> tuple[bool, pd.Series]:
+    """How to read dates such as 5/12/2026, 5.12.26 or 5-12-2026 in one column: as the origin's `date_order` says,
+    else day first when some date of that form has a day above 12 in front (25/12/2026) and none behind, month
+    first for the opposite — and the origin keeps what the batch settled for the batches after it. With neither, a
+    date whose two numbers could each be the month (5/12/2026, not 5/5/2026) is ambiguous and marked, never
+    guessed."""
     parts = text.str.extract(_NUMERIC_DATE)
     first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
-    day_first = bool(((first > 12) & (second <= 12)).any())
-    month_first = bool(((second > 12) & (first <= 12)).any())
-    if day_first != month_first:
-        return day_first, pd.Series(False, index=text.index)
+    if origin.date_order is None:
+        day_first = bool(((first > 12) & (second <= 12)).any())
+        if day_first != bool(((second > 12) & (first <= 12)).any()):
+            origin.date_order = "dmy" if day_first else "mdy"
+    if origin.date_order is not None:
+        return origin.date_order == "dmy", pd.Series(False, index=text.index)
     return False, (first <= 12) & (second <= 12) & (first != second)
 
 
