@@ -392,8 +392,13 @@ def demo(
     settings = load_settings(data_dir=base.data_dir / "demo", host=host, port=port, store_url="")
     db = settings.data_dir / "sandan.duckdb"
     if not keep:
+        import shutil
+
         for leftover in (db, db.with_suffix(".duckdb.wal")):
             leftover.unlink(missing_ok=True)
+        # an earlier demo's federation (its runs' catalogue entries were in that database) and its members' keys
+        for folder in ("federations", "federation-keys"):
+            shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
     try:
         store = _open(settings)
         complex_ = build_demo_complex(store, ai4i=ai4i)

@@ -206,8 +206,15 @@ def test_the_operator_starts_a_simulation_run_and_a_member_follows_it(world):
     while (state := world.get("a-view", member).json())["state"] == "running":
         assert time.monotonic() < deadline, state
         time.sleep(0.2)
-    assert state["state"] == "failed" and state["error"]["code"] == "too_few_rows", state
-    assert state["error"]["message"]["en"].startswith("member acme: only 0 part records")
-    assert world.get("ops", run).json() == state
-    view = world.get("a-view", f"/api/v1/companies/acme/federations/status?federation_id={fid}").json()
-    assert view["last_failure"]["message"]["ko"].startswith("회원사 acme:")
+    # the operator reads why, naming the member; a member only that it failed (the reason may name another)
+    operator = world.get("ops", run).json()
+    assert operator["state"] == "failed" and operator["error"]["code"] == "too_few_rows", operator
+    assert operator["error"]["message"]["en"].startswith("member acme: only 0 part records")
+    assert operator["messages"] == operator["error"]["message"]  # not the last step's text
+    assert state["state"] == "failed" and "acme" not in str(state) and "operator has the reason" in str(state)
+    for user, company in (("a-view", "acme"), ("b-eng", "bravo")):
+        view = world.get(user, f"/api/v1/companies/{company}/federations/status?federation_id={fid}").json()
+        assert view["last_failure"]["message"]["ko"].startswith("최근 학습이 실패했습니다")
+        assert "acme" not in str(view["last_failure"]) and "part records" not in str(view)
+    kept = service.cross_tenant_federation(fid, data_dir=world.client.app.state.settings.data_dir)
+    assert kept["last_failure"]["message"]["en"].startswith("member acme:")

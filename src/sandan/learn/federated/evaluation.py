@@ -153,8 +153,11 @@ def compare(
     n_boot: int = 1000,
     fine_tune: bool = True,
     progress: Callable[[str], None] | None = None,
+    on_fold: Callable[[int, int], None] | None = None,
 ) -> Comparison:
-    """Federated vs local-only vs pooled on each company's own held-out rows (see the module doc)."""
+    """Federated vs local-only vs pooled on each company's own held-out rows (see the module doc). `progress`
+    hears a line per fold; `on_fold(done, folds)` the count (fewer folds than `n_splits` when a company has fewer
+    rows of a class)."""
     t0 = time.perf_counter()
     y_all = {c: schema.labels(f) for c, f in frames.items()}
     splits = {c: stratified_splits(y, n_splits, seed)[0] for c, y in y_all.items()}
@@ -197,6 +200,8 @@ def compare(
             preds["pooled"][c][te], probs["pooled"][c][te] = classifier_scores(pooled, test[c], schema)
         if progress:
             progress(f"fold {i + 1}/{folds} done ({time.perf_counter() - t0:.0f} s)")
+        if on_fold:
+            on_fold(i + 1, folds)
     gains = []
     for c in frames:
         ms, ivs = {}, {}

@@ -60,10 +60,15 @@ def _load(data_dir, federation_id: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+# Every load-change-save of a federation's file holds this lock: a background run records its result while a
+# member joins from a request thread.
+_file_lock = threading.RLock()
+
+
 def _save(data_dir, fed: dict[str, Any]) -> None:
     folder = _folder(data_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".{fed['id']}.tmp"
+    tmp = folder / f".{fed['id']}.{secrets.token_hex(4)}.tmp"
     tmp.write_text(json.dumps(fed, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     tmp.replace(folder / f"{fed['id']}.json")
 
@@ -191,6 +196,12 @@ def join_federation(
     store: Store, company_id: str, federation_id: str, public_key_pem: str, *, data_dir=None
 ) -> dict[str, Any]:
     """Register the company (of the federation's process family) with the public key its client will prove."""
+    with _file_lock:
+        _join(store, company_id, federation_id, public_key_pem, data_dir)
+    return federation_for_company(store, company_id, federation_id, data_dir=data_dir)
+
+
+def _join(store: Store, company_id: str, federation_id: str, public_key_pem: str, data_dir) -> None:
     fed = _load(data_dir, federation_id)
     family = family_of(store, company_id)
     if family != fed["family"]:
@@ -213,7 +224,6 @@ def join_federation(
         )
     fed["members"][company_id] = {"joined_at": datetime.now(UTC).isoformat(), "public_key": public_key_pem}
     _save(data_dir, fed)
-    return federation_for_company(store, company_id, federation_id, data_dir=data_dir)
 
 
 def record_run(
@@ -229,6 +239,11 @@ def record_run(
     """Keep a run's rounds and every member's gain (federated vs its local model on its own held-out rows);
     a member adopts the federated model only where it beats its local one. With the `model` trained on every
     member's rows and a `store`, the model goes to the family's catalogue with each adopter's own score."""
+    with _file_lock:
+        return _record(data_dir, federation_id, comparison, mode, store, model, extra)
+
+
+def _record(data_dir, federation_id: str, comparison, mode: str, store, model, extra) -> dict[str, Any]:
     fed = _load(data_dir, federation_id)
     run = {
         "at": datetime.now(UTC).isoformat(),
@@ -334,6 +349,11 @@ def federation_for_company(
             code="federation_not_found",
         )
     view = _aggregate_view(fed)
+    if view["last_failure"]:  # its reason may name another member: the company learns only that it failed
+        view["last_failure"] = {**view["last_failure"], "message": dict(FAILED_FOR_MEMBERS)}
+    if view["simulation"].get("error"):
+        failed = {**view["simulation"]["error"], "message": dict(FAILED_FOR_MEMBERS), "where": {}}
+        view["simulation"] = {**view["simulation"], "error": failed, "messages": dict(FAILED_FOR_MEMBERS)}
     view["member"] = company_id in fed["members"]
     last = fed["runs"][-1] if fed["runs"] else None
     view["last_run"] = None
@@ -464,25 +484,24 @@ def run_simulation(
     frames = _member_frames(store, fed, schema, start, end)
     make = strategy_of(fed)
     if steps is not None:
-        total = kw.get("n_splits", 5) + 1
-        folds = iter(range(1, total))
+        # the folds asked for, until the comparison says how many it could make (fewer for a rare class)
         steps(
             0,
-            total,
+            kw.get("n_splits", 5) + 1,
             "comparing federated, local and pooled models fold by fold",
             "연합·자체·통합 모델을 겹마다 비교하는 중",
         )
 
-        def fold_done(_message: str) -> None:
-            i = next(folds, total - 1)
-            steps(i, total, f"fold {i} of {total - 1} compared", f"{total - 1}겹 중 {i}겹 비교 완료")
+        def fold_done(i: int, folds: int) -> None:
+            steps(i, folds + 1, f"fold {i} of {folds} compared", f"{folds}겹 중 {i}겹 비교 완료")
 
-        kw["progress"] = fold_done
+        kw["on_fold"] = fold_done
     comparison = compare(frames, schema, make, **kw)
     if steps is not None:
+        folds = len(comparison.rounds)
         steps(
-            total - 1,
-            total,
+            folds,
+            folds + 1,
             "training the model members adopt, on all their rows",
             "회원사가 채택할 모델을 모든 행으로 학습하는 중",
         )
@@ -498,6 +517,19 @@ def run_simulation(
 # ---- one simulation run at a time, in the background (the web's and the demo's) -----------------------------------
 
 _sim_lock = threading.Lock()
+RUN_FAILED = {
+    "code": "run_failed",
+    "message": {
+        "en": "the run failed because of an unexpected error; the server log has the details",
+        "ko": "예상하지 못한 오류로 학습이 실패했습니다. 자세한 내용은 서버 로그에 있습니다",
+    },
+    "where": {},
+}
+# what a company sees of a failed run: its reason may name another member
+FAILED_FOR_MEMBERS = {
+    "en": "the last run failed; the platform operator has the reason",
+    "ko": "최근 학습이 실패했습니다. 이유는 플랫폼 운영자가 볼 수 있습니다",
+}
 _sim_jobs: dict[str, Job] = {}  # federation id -> its latest background run in this process
 
 
@@ -540,8 +572,8 @@ def start_simulation(
         (
             0 < days <= 3650,
             "days",
-            f"the window must be 1 day to 10 years, got {days:g} days",
-            f"기간은 1일에서 10년 사이여야 합니다(입력 {days:g}일)",
+            f"the window must be more than 0 days and at most 10 years, got {days:g} days",
+            f"기간은 0일보다 길고 10년 이하여야 합니다(입력 {days:g}일)",
         ),
         (
             2 <= folds <= 10,
@@ -578,39 +610,44 @@ def start_simulation(
 
     def work() -> None:
         end = datetime.now(UTC)
+        state, result, error = JobState.failed, None, dict(RUN_FAILED)
         try:
             run = run_simulation(
                 store, federation_id, end - timedelta(days=days), end, data_dir=data_dir, steps=steps, **kw
             )
-            _forget_failure(data_dir, federation_id)
             state, result, error = JobState.done, {"run_at": run["at"]}, None
-        except Exception as exc:  # noqa: BLE001 - the run is in a thread: its end is kept for the pages
-            if not isinstance(exc, SandanError):
-                log.exception("federation %s: simulation run failed", federation_id)
-                exc = FederationFailed(
-                    f"the run failed: {type(exc).__name__}: {exc}",
-                    f"실행이 실패했습니다: {type(exc).__name__}: {exc}",
-                    code="run_failed",
-                )
-            _remember_failure(data_dir, federation_id, exc)
-            state, result, error = JobState.failed, None, exc.to_dict()
-        with _sim_lock:
-            job.state, job.result, job.error, job.finished_at = state, result, error, datetime.now(UTC)
+            _forget_failure(data_dir, federation_id)
+        except SandanError as exc:  # the run is in a thread: its end is kept for the pages
+            error = exc.to_dict()
+        except Exception:  # noqa: BLE001 - the details go to the log, the pages say the run failed
+            log.exception("federation %s: simulation run failed", federation_id)
+        finally:
+            if state is JobState.failed:
+                try:
+                    _remember_failure(data_dir, federation_id, error["message"])
+                except Exception:  # noqa: BLE001 - the job's own state below must still end
+                    log.exception("federation %s: the failure could not be kept", federation_id)
+            with _sim_lock:
+                job.state, job.result, job.error, job.finished_at = state, result, error, datetime.now(UTC)
+                if error is not None:
+                    job.messages = dict(error["message"])
 
     threading.Thread(target=work, name=f"federation-{federation_id}", daemon=True).start()
     return simulation_state(federation_id, data_dir=data_dir)
 
 
-def _remember_failure(data_dir, federation_id: str, exc: SandanError) -> None:
-    fed = _load(data_dir, federation_id)
-    fed["last_failure"] = {"at": datetime.now(UTC).isoformat(), "message": exc.to_dict()["message"]}
-    _save(data_dir, fed)
+def _remember_failure(data_dir, federation_id: str, message: dict[str, str]) -> None:
+    with _file_lock:
+        fed = _load(data_dir, federation_id)
+        fed["last_failure"] = {"at": datetime.now(UTC).isoformat(), "message": message}
+        _save(data_dir, fed)
 
 
 def _forget_failure(data_dir, federation_id: str) -> None:
-    fed = _load(data_dir, federation_id)
-    if fed.pop("last_failure", None) is not None:
-        _save(data_dir, fed)
+    with _file_lock:
+        fed = _load(data_dir, federation_id)
+        if fed.pop("last_failure", None) is not None:
+            _save(data_dir, fed)
 
 
 # ---- real mode: the operator's Flower server and a member's client, on different hosts ---------------------------

@@ -21,7 +21,8 @@
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (job) {
         if (!job) { setTimeout(poll, 2000); return; }
-        if (job.state === "done" || job.state === "failed") { window.location.reload(); return; }
+        // idle: no such run any more (the server restarted under it): the page shows what is kept
+        if (job.state === "done" || job.state === "failed" || job.state === "idle") { window.location.reload(); return; }
         var p = job.progress || {};
         if (p.percent !== null && p.percent !== undefined) {
           bar.classList.remove("indeterminate");
