@@ -864,5 +864,12 @@ def recommend(
         observed_defective=ng_near,
     )
     rec.text = _text(rec, labels, units)
+    for o in objectives:  # a further objective is said with its figures, now and at the recommendation
+        now, then = _apart(rec.current_objectives[o.name], rec.expected_objectives[o.name])
+        unit = f" {o.unit}" if o.unit else ""
+        rec.text["en"].append(
+            f"{o.label_en[:1].upper()}{o.label_en[1:]}: {now}{unit} now, {then}{unit} at these settings."
+        )
+        rec.text["ko"].append(f"{o.label_ko}: 현재 {now}{unit}, 권장 설정에서 {then}{unit}.")
     rec.labels = {name: {"en": en, "ko": ko} for name, (en, ko) in labels.items()}
     return rec
