@@ -128,9 +128,6 @@ def test_cycle_time_objective_gives_a_pareto_front(trained):
     assert rates == sorted(rates)
     assert "cycle_time_s" in rec.expected_objectives
     # the advice says the cycle time it trades against, now and at the recommended settings
-    now, then = (
-        f"{v:.4g}" for v in (rec.current_objectives["cycle_time_s"], rec.expected_objectives["cycle_time_s"])
-    )
     said = [line for line in rec.text["en"] if line.startswith("Cycle time:")]
     assert len(said) == 1 and " s now, " in said[0] and said[0].endswith(" s at these settings.")
     assert any(line.startswith("사이클 타임: 현재 ") for line in rec.text["ko"])
