@@ -83,6 +83,16 @@ def test_a_recipe_is_saved_listed_and_not_applied_without_a_write_connector(moul
         "a-eng", f"{A}/optimize/recipes/apply", json={"recipe_id": saved.json()["id"], "confirmed": True}
     )
     assert_error(apply, 409)
+    # a second recipe of the same name for the machine is refused, naming it; deleting frees the name
+    again = moulder.post(
+        "a-eng", f"{A}/machines/imm-02/optimize/recipes", json={"name": " 개선안 ", "settings": settings}
+    )
+    assert "개선안" in assert_error(again, 409, "recipe_exists")["message"]["ko"]
+    recipe = f"{A}/optimize/recipes/{saved.json()['id']}"
+    assert_error(moulder.client.delete(recipe, headers=moulder.auth("a-view")), 403)
+    assert moulder.client.delete(recipe, headers=moulder.auth("a-eng")).status_code == 204
+    assert moulder.get("a-view", f"{A}/optimize/recipes", params={"machine_id": "imm-02"}).json() == []
+    assert_error(moulder.client.delete(recipe, headers=moulder.auth("a-eng")), 404, "no_recipe")
 
 
 def test_root_cause_of_a_period_against_the_hours_before_it(moulder):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sandan.optimize.service import list_recipes
 from tests.api.world import World, assert_error
 
 AUTH_FREE = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/health")}
@@ -40,7 +41,12 @@ def _b_ids(world: World) -> dict[str, str]:
     assert receipt.rejected == 1
     item_id = store.list_quarantine("bravo")[0]["id"]
     job = world.client.app.state.jobs.submit("bravo", "test", lambda progress: {"ok": True})
+    from sandan.optimize.service import save_recipe
+
+    data_dir = world.client.app.state.settings.data_dir
+    recipe = save_recipe(data_dir, "bravo", "m1", f"r-{job.id}", {"temp": 1.0}, "b-eng")
     return {
+        "recipe_id": recipe["id"],
         "company_id": "bravo",
         "site_id": "s1",
         "line_id": "l1",
@@ -60,6 +66,7 @@ def _ids(world: World, company: str) -> dict[str, str]:
         "item_id": "1",
         "job_id": "0000000000000000",
         "federation_id": "000000000000",  # operator routes: no company's
+        "recipe_id": "000000000000",
         "user_id": {"acme": "a-eng", "bravo": "b-eng"}.get(company, "nobody"),
     }
 
@@ -95,6 +102,7 @@ def _snapshot(world: World) -> dict[str, Any]:
         "parts": s.count_rows("bravo", "part_records"),
         "events": s.count_rows("bravo", "machine_events"),
         "uploads": sorted(p.name for p in (world.client.app.state.settings.data_dir / "uploads").rglob("*")),
+        "recipes": list_recipes(world.client.app.state.settings.data_dir, "bravo"),
     }
 
 

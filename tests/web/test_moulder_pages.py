@@ -139,6 +139,16 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     # the saved recipe lists its settings by name, with units
     expect(page.locator("#opt-recipes li").first).to_contain_text("보압")
     expect(page.locator("#opt-recipes li").first).to_contain_text(" bar")
+    # the same name again is refused beside the name; the recipe is deleted after a question, the advice kept
+    page.locator("input[name=name]").fill("2호기 개선안")
+    page.get_by_role("button", name="레시피로 저장").click()
+    expect(page.locator("#opt-recipe-error")).to_contain_text("이미 있습니다")
+    asked = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.accept()))
+    page.locator("#opt-recipes li", has_text="2호기 개선안").get_by_role("button", name="삭제").click()
+    expect(page.locator("#opt-recipes")).to_have_count(0)
+    assert asked == ["'2호기 개선안' 레시피를 삭제할까요?"]
+    expect(page.locator("#opt-effect")).to_be_visible()
 
     # a machine the company does not have: the job fails and the page says why
     page.goto(f"/companies/{COMPANY}/optimize")

@@ -18,6 +18,7 @@ from sandan.optimize.service import (
     RECOMMEND_DAYS,
     RECOMMEND_JOB,
     apply_recipe,
+    delete_recipe,
     list_recipes,
     recommend_for_machine,
     recommendation_job,
@@ -118,6 +119,13 @@ def new_recipe(t: WriteTenant, machine_id: str, body: RecipeRequest) -> dict[str
     return save_recipe(
         t.settings.data_dir, t.company_id, machine_id, body.name, body.settings, t.user_id, body.note
     )
+
+
+@router.delete("/optimize/recipes/{recipe_id}", status_code=204)
+def remove_recipe(t: WriteTenant, recipe_id: str) -> Response:
+    """Delete one of your company's recipes."""
+    delete_recipe(t.settings.data_dir, t.company_id, recipe_id)
+    return Response(status_code=204)
 
 
 @router.post("/optimize/recipes/apply")

@@ -387,12 +387,41 @@ def save_recipe(
     }
     with _lock:
         data = _load(data_dir)
-        data.setdefault(company_id, []).append(recipe)
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-        tmp = _path(data_dir).with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        tmp.replace(_path(data_dir))
+        mine = data.setdefault(company_id, [])
+        if any(r["machine_id"] == machine_id and r["name"] == recipe["name"] for r in mine):
+            raise Conflict(
+                f"machine {machine_id} has a recipe named {recipe['name']!r} already; choose another name or "
+                "delete that one first",
+                f"설비 {machine_id}에 {recipe['name']!r} 레시피가 이미 있습니다. 다른 이름을 쓰거나 그 레시피를 먼저 "
+                "지우세요",
+                code="recipe_exists",
+                field="name",
+            )
+        mine.append(recipe)
+        _write(data_dir, data)
     return recipe
+
+
+def _write(data_dir: Path, data: dict[str, list[dict[str, Any]]]) -> None:
+    Path(data_dir).mkdir(parents=True, exist_ok=True)
+    tmp = _path(data_dir).with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    tmp.replace(_path(data_dir))
+
+
+def delete_recipe(data_dir: Path, company_id: str, recipe_id: str) -> None:
+    """Remove one of the company's recipes; another company's is not found."""
+    with _lock:
+        data = _load(data_dir)
+        kept = [r for r in data.get(company_id, []) if r["id"] != recipe_id]
+        if len(kept) == len(data.get(company_id, [])):
+            raise NotFound(
+                f"recipe {recipe_id!r} not found",
+                f"레시피 {recipe_id!r}을(를) 찾을 수 없습니다",
+                code="no_recipe",
+            )
+        data[company_id] = kept
+        _write(data_dir, data)
 
 
 def list_recipes(data_dir: Path, company_id: str, machine_id: str | None = None) -> list[dict[str, Any]]:

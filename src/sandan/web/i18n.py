@@ -26,6 +26,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "opt.machine": ("Machine", "설비"),
     "opt.run": ("Recommend settings", "설정 추천"),
+    "opt.recipe_delete": ("delete", "삭제"),
+    "opt.recipe_delete_confirm": ("Delete the recipe '{name}'?", "'{name}' 레시피를 삭제할까요?"),
     "opt.with_cycle": ("Also shorten cycle time (Pareto)", "사이클 타임도 줄이기 (파레토)"),
     "opt.parameter": ("Parameter", "공정 변수"),
     "opt.current": ("Current setting", "현재 설정"),

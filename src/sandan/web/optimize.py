@@ -20,6 +20,7 @@ from sandan.optimize.rootcause import central
 from sandan.optimize.service import (
     RECOMMEND_JOB,
     ROOT_CAUSE_BASELINE_DAYS,
+    delete_recipe,
     list_recipes,
     machines_by_defect_rate,
     recommendation_job,
@@ -202,6 +203,23 @@ def _local_time(text: str, zone: str, field: str) -> datetime:
 
 
 WHY_BASELINE = ("days before to compare with", "비교할 이전 일수")
+
+
+@router.post("/companies/{company_id}/optimize/recipes/{recipe_id}/delete")
+def delete_recipe_form(
+    page: UserPage,
+    company_id: str,
+    recipe_id: str,
+    machine_id: Annotated[str, Form()] = "",
+    job: Annotated[str, Form()] = "",
+    cycle: Annotated[bool, Form()] = False,
+) -> Response:
+    """Delete a saved recipe and come back to the same page."""
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    delete_recipe(page.settings.data_dir, company.id, recipe_id)
+    query = urlencode(_query(machine_id, job, cycle, False)) if machine_id else ""
+    return RedirectResponse(f"/companies/{company.id}/optimize?{query}#opt-recipes", status_code=303)
 
 
 @router.get("/companies/{company_id}/quality/why", response_class=HTMLResponse)
