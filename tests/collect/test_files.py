@@ -54,7 +54,7 @@ def test_a_value_that_is_not_a_number_is_quarantined_with_file_row_and_column(pl
     receipt = import_file(plant, "acme", f, LONG)
     assert (receipt.accepted, receipt.rejected) == (2, 1)
     [q] = quarantine(plant)
-    assert q["location"] == {"file": "온도.csv", "row": 3, "column": "측정값"}
+    assert q["location"] == {"file": "온도.csv", "row": 3, "column": "측정값", "field": "value"}
     assert q["reason_code"] == "bad_number"
     assert "'높음' is not a number" in q["reason_en"] and "숫자가 아닙니다" in q["reason_ko"]
     assert json.loads(q["raw"])["value"] == "높음"
@@ -74,7 +74,7 @@ def test_an_unknown_machine_is_quarantined_and_the_message_says_how_to_register_
     receipt = import_file(plant, "acme", f, LONG)
     assert (receipt.accepted, receipt.rejected, receipt.reasons) == (1, 1, {"unknown_machine": 1})
     [q] = quarantine(plant)
-    assert q["location"] == {"file": "m.csv", "row": 3, "column": "설비"}
+    assert q["location"] == {"file": "m.csv", "row": 3, "column": "설비", "field": "machine_id"}
     assert (
         "machine 'CNC-99' is not registered" in q["reason_en"] and "등록되어 있지 않습니다" in q["reason_ko"]
     )
@@ -111,7 +111,7 @@ def test_a_value_outside_the_signal_range_is_quarantined_with_the_range(plant, t
     receipt = import_file(plant, "acme", f, LONG)
     assert (receipt.accepted, receipt.reasons) == (1, {"out_of_range": 1})
     [q] = quarantine(plant)
-    assert q["location"] == {"file": "r.csv", "row": 2, "column": "측정값"}
+    assert q["location"] == {"file": "r.csv", "row": 2, "column": "측정값", "field": "value"}
     assert "outside its valid range [0.0, 200.0]" in q["reason_en"] and "유효 범위" in q["reason_ko"]
 
 
@@ -127,7 +127,7 @@ def test_times_without_zone_are_rejected_unless_the_import_names_a_timezone(plan
     receipt = import_file(plant, "acme", f, LONG)
     assert (receipt.accepted, receipt.reasons) == (0, {"naive_time": 2})
     q = quarantine(plant)[0]
-    assert q["location"] == {"file": "naive.csv", "row": 2, "column": "시간"}
+    assert q["location"] == {"file": "naive.csv", "row": 2, "column": "시간", "field": "time"}
     assert (
         "has no time zone" in q["reason_en"] and "Asia/Seoul" in q["reason_en"] and "시간대" in q["reason_ko"]
     )
@@ -363,7 +363,7 @@ def test_a_wide_file_becomes_long_readings_and_rejects_keep_their_excel_row(plan
     receipt = import_file(plant, "acme", f, mapping)
     assert (receipt.received, receipt.accepted, receipt.rejected) == (5, 4, 1)
     [q] = quarantine(plant)
-    assert q["location"] == {"file": "wide.csv", "row": 4, "column": "temp"}
+    assert q["location"] == {"file": "wide.csv", "row": 4, "column": "temp", "field": "value"}
     assert len([r for r in readings(plant) if r["signal"] == "spindle_speed"]) == 3
 
 

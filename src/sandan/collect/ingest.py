@@ -549,6 +549,8 @@ def _finish(
             column = origin.columns.get(fname, fname)
             en, ko = reason_text(code, **{"field": column, **rej.detail.get(i, {})})
             location: dict[str, Any] = {"row": origin.row_of(i), "column": column}
+            if column != fname:
+                location["field"] = fname  # the record's own key, for a fix on the quarantine page
             if origin.file:
                 location["file"] = origin.file
             if origin.timezone:

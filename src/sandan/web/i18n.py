@@ -515,6 +515,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Edit the record (JSON) and replay it through the same checks as the original import.",
         "레코드(JSON)를 고친 뒤 처음 가져올 때와 같은 검사로 다시 넣습니다.",
     ),
+    "q.fields_hint": (
+        "Correct the marked value and replay the record through the same checks as the original import. An "
+        "empty box is sent as no value.",
+        "표시된 값을 고친 뒤 처음 가져올 때와 같은 검사로 다시 넣습니다. 빈 칸은 값이 없는 것으로 넣습니다.",
+    ),
+    "q.field": ("Field", "항목"),
+    "q.value": ("Value", "값"),
+    "q.faulty": ("rejected", "거부된 값"),
+    "q.edit_json": ("Edit as JSON", "JSON으로 고치기"),
     "q.timezone": ("Time zone of times without one", "시간대가 없는 시각의 시간대"),
     "q.replay": ("Fix and replay", "고쳐서 다시 넣기"),
     "q.replayed_ok": (

@@ -156,11 +156,11 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
         layouts=_choices("layout") or [mapping.layout],
         machines=machines,
         encodings=ENCODINGS,
-        role_label=lambda role: _role_label(page, role, known_names),
+        role_label=lambda role: role_label(page, role, known_names),
     )
 
 
-def _role_label(page: Page, role: str, known: dict[str, dict[str, str]] | None = None) -> str:
+def role_label(page: Page, role: str, known: dict[str, dict[str, str]] | None = None) -> str:
     for prefix, key in (
         ("param:", "colrole.param"),
         ("measure:", "colrole.measure"),

@@ -13,7 +13,9 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
 from sandan.domain import NotFound
+from sandan.twin.process import column_roles
 from sandan.web import i18n
+from sandan.web.imports import role_label
 from sandan.web.shell import UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -27,6 +29,50 @@ def _parsed(raw: str) -> object:
         return json.loads(raw)
     except (TypeError, ValueError):
         return raw
+
+
+# nested objects of a record whose entries are labelled like the import's column roles
+_NESTED_ROLES = {"params": "param:", "measures": "measure:"}
+# the record keys the import maps columns to, labelled with the import's role names
+_PLAIN_KEYS = {"time", "machine_id", "part_id", "lot_id", "product", "result", "defect_type", "start", "end"}
+_PLAIN_KEYS |= {"state", "reason_code", "note", "signal", "value", "unit"}
+
+
+def _fields(page: UserPage, company_id: str, kind: str, record: object, location: dict) -> list[dict]:
+    """The record as labelled fields for the fix form: top-level values and the entries of `params` /
+    `measures`; none when the record holds anything else (lists, deeper objects), which only JSON can edit."""
+    if kind not in ("part", "reading", "event") or not isinstance(record, dict):
+        return []
+    known = column_roles(m.family for m in page.store.list_machines(company_id))
+    faulty = location.get("field") or location.get("column")
+
+    def field(path: list[str], role: str, value: object) -> dict | None:
+        if isinstance(value, dict | list):
+            return None
+        shown = role if role.split(":", 1)[0] in ("param", "measure") or role in _PLAIN_KEYS else None
+        return {
+            "path": path,
+            "label": role_label(page, shown, known) if shown else role,
+            "key": ".".join(path),
+            "value": "" if value is None else str(value).lower() if isinstance(value, bool) else str(value),
+            "number": isinstance(value, int | float) and not isinstance(value, bool),
+            "faulty": faulty in (role, path[0]),
+        }
+
+    out: list[dict] = []
+    for key, value in record.items():
+        prefix = _NESTED_ROLES.get(key)
+        items = (
+            [([key, k], f"{prefix}{k}", v) for k, v in value.items()]
+            if prefix and isinstance(value, dict)
+            else [([key], key, value)]
+        )
+        for path, role, v in items:
+            made = field(path, role, v)
+            if made is None:
+                return []
+            out.append(made)
+    return out
 
 
 def _pretty(raw: str) -> str:
@@ -72,6 +118,7 @@ def quarantine_item(page: UserPage, company_id: str, item_id: int, done: str = "
         )
     page.crumbs.append((page.t("q.item", id=item_id), None))
     item["pretty"] = _pretty(item["raw"])
+    fields = _fields(page, company.id, item["kind"], _parsed(item["raw"]), item.get("location") or {})
     # what went into the store, where the person corrected the record before replaying it
     corrected = item.get("stored") and json.loads(item["stored"]) != _parsed(item["raw"])
     item["stored_pretty"] = _pretty(item["stored"]) if corrected else None
@@ -85,6 +132,7 @@ def quarantine_item(page: UserPage, company_id: str, item_id: int, done: str = "
         "quarantine_item.html",
         company=company,
         item=item,
+        fields=fields,
         script=script,
         done=done,
         can_write=page.principal.user.role.can_write,

@@ -35,13 +35,60 @@
     });
   }
 
+  // The labelled fields and the JSON box edit the same record: each rewrites the other as the user types, and a
+  // replay sends the JSON box.
+  var rawBox = document.getElementById("q-raw");
+  var fieldInputs = Array.prototype.slice.call(document.querySelectorAll("#q-fields input[data-path]"));
+
+  function typed(input) {
+    var v = input.value.trim();
+    if (v === "") return null;
+    if (input.dataset.number === "1" && isFinite(Number(v))) return Number(v);
+    return v; // the checks say what is wrong with a text where a number belongs
+  }
+
+  function readRecord() {
+    try {
+      var record = JSON.parse(rawBox.value);
+      return record && typeof record === "object" && !Array.isArray(record) ? record : null;
+    } catch (err) {
+      return null;
+    }
+  }
+
+  fieldInputs.forEach(function (input) {
+    input.addEventListener("input", function () {
+      var record = readRecord();
+      if (!record) return; // the JSON box holds a broken edit: leave it for the user to see
+      var path = JSON.parse(input.dataset.path);
+      var holder = record;
+      for (var i = 0; i < path.length - 1; i++) {
+        if (!holder[path[i]] || typeof holder[path[i]] !== "object") holder[path[i]] = {};
+        holder = holder[path[i]];
+      }
+      holder[path[path.length - 1]] = typed(input);
+      rawBox.value = JSON.stringify(record, null, 2);
+    });
+  });
+
+  rawBox.addEventListener("input", function () {
+    var record = readRecord();
+    if (!record) return;
+    fieldInputs.forEach(function (input) {
+      var value = JSON.parse(input.dataset.path).reduce(function (at, key) {
+        return at && typeof at === "object" ? at[key] : undefined;
+      }, record);
+      input.value = value === null || value === undefined ? "" : String(value);
+    });
+  });
+
   var replayForm = document.getElementById("replay-form");
   var replayBox = document.getElementById("replay-result");
   replayForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var record;
     try {
-      record = JSON.parse(document.getElementById("q-raw").value);
+      record = JSON.parse(rawBox.value);
     } catch (err) {
       show(replayBox, "error", text("q.bad_json", { error: err.message }));
       return;
