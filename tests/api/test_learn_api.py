@@ -89,6 +89,10 @@ def test_promote_explain_and_score_through_the_registry(api):
     assert r.status_code == 200 and r.json()["stage"] == "production"
     exp = api.get("daesung", f"/{PUB}/models/explanation", params={"name": "defects", "version": 1, **WINDOW})
     assert exp.status_code == 200 and exp.json()["importance"] and exp.json()["recent"][0]["sentences"]
+    # each feature keeps its column name and says it in words
+    labelled = {i["feature"]: i["label"] for i in exp.json()["importance"]}
+    assert labelled.get("melt_temp_c", "용융 수지 온도") == "용융 수지 온도"
+    assert any("온도" in v for v in labelled.values()) and "_c" not in str(labelled.values())
     scored = api.post("daesung", f"/{PUB}/models/score", json=WINDOW).json()
     assert scored["stored"] == scored["scored"] > 0
     rows = api.get("daesung", f"/{PUB}/models/predictions", params={**WINDOW, "limit": 5}).json()["rows"]
@@ -157,6 +161,8 @@ def test_the_web_pages_show_registry_report_explanations_and_catalogue(api):
     assert (
         view.status_code == 200 and "How good is it?" in view.text and "What the model looks at" in view.text
     )
+    # the moulders' columns in words, the verdict as a defect
+    assert "melt temperature" in view.text and "odds of a defective part" in view.text
     api.client.cookies.set("lang", "ko")
     shared = api.client.get(f"/companies/{PUB}/catalogue")
     assert shared.status_code == 200 and "공유 모델" in shared.text

@@ -15,6 +15,7 @@ import pytest
 from sandan.domain import InvalidInput, NotFound
 from sandan.learn import registry
 from sandan.learn.train import train_model
+from sandan.twin.process import column_labels
 from tests.learn.demo_plant import BUDGET_S, NOW, PUBLISHER, START
 
 
@@ -86,6 +87,31 @@ def test_explanations_give_importance_and_sentences_in_both_languages(plant):
     assert abs(sum(i["share"] for i in en["importance"]) - 1) < 0.2
     assert len(en["recent"]) == 3 and all(r["sentences"] for r in en["recent"])
     assert en["summary"][0].startswith("The features") and ko["summary"][0].startswith("예측을")
+
+
+def test_explanations_name_the_columns_in_words_where_labels_are_given(plant):
+    labels = column_labels(["injection"])
+    ko = registry.explain_version(
+        plant, PUBLISHER, "defects", 1, START, NOW, lang="ko", rows=3, labels=labels
+    )
+    en = registry.explain_version(
+        plant, PUBLISHER, "defects", 1, START, NOW, lang="en", rows=3, labels=labels
+    )
+    raw = [i["feature"] for i in ko["importance"]]
+    for i in ko["importance"]:
+        if i["feature"] in labels:  # a column of the process, in Korean
+            assert i["label"] == labels[i["feature"]]["ko"]
+        # inside a derived feature ("holding_time_s × cooling_time_s") no labelled column stays raw
+        assert not any(name in i["label"] for name in labels), i
+    top = ko["importance"][0]
+    assert top["label"] in ko["summary"][0] and top["feature"] not in ko["summary"][0]
+    assert en["importance"][0]["label"] in en["summary"][0]
+    text = " ".join(s for r in ko["recent"] for s in r["sentences"])
+    assert not any(name in text for name in raw if name in labels)
+    # the unit comes from the label: "용융 수지 온도 231.5 °C 초과"
+    units = {labels[f]["unit"] for f in raw if f in labels and labels[f]["unit"]}
+    assert any(f" {u} " in text for u in units), text
+    assert "불량의 가능성" in text or "불량 위험" in ko["summary"][-1]
 
 
 def test_the_cli_lists_and_promotes_versions_and_refuses_bad_training(demo_template, tmp_path, monkeypatch):

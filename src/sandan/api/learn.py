@@ -22,6 +22,7 @@ from sandan.learn.serving import ServingWorker, score_batch
 from sandan.learn.train import train_model
 from sandan.monitor import open_alert_store
 from sandan.store.base import ModelVersion
+from sandan.twin.process import column_labels
 
 DEFAULT_SERVING_INTERVAL_S = 10.0
 
@@ -208,8 +209,9 @@ def explain(
 ) -> dict[str, Any]:
     """Global importance (chart data) with summary sentences, and the drivers of the latest predictions."""
     w = window(start, end, timedelta(days=7))
+    labels = column_labels(m.family for m in t.store.list_machines(t.company_id))
     return registry.explain_version(
-        t.store, t.company_id, name, version, w.start, w.end, lang=lang, rows=rows
+        t.store, t.company_id, name, version, w.start, w.end, lang=lang, rows=rows, labels=labels
     )
 
 

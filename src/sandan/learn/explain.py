@@ -6,7 +6,9 @@ It reads a trained task's contributions (LightGBM pred_contrib = TreeSHAP, Lundb
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -63,6 +65,32 @@ class Explanation:
     data: np.ndarray  # (rows, features) model matrix
     space: FeatureSpace
     task: Any
+    # a column's name in words and its unit ({"en", "ko", "unit"}), e.g. a process model's `column_labels()`: the
+    # sentences then say "용융 수지 온도 231.5 °C 초과" rather than "melt_temp_c 231.5 초과"
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def words(self, name: str) -> tuple[str, str, str]:
+        """A feature in words (English, Korean) and its unit. A labelled column reads as its label; in a derived
+        feature's name ("holding_time_s × cooling_time_s") each labelled column is replaced by its label."""
+        label = self.labels.get(name)
+        if label:
+            en = label.get("en") or name
+            return en, label.get("ko") or en, label.get("unit", "")
+        base, unit = name_unit(name)
+        en = ko = base
+        for key in sorted(self.labels, key=len, reverse=True):
+            pattern = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
+            words = self.labels[key]
+            if words.get("en"):
+                en = pattern.sub(words["en"], en)
+            if words.get("ko") or words.get("en"):
+                ko = pattern.sub(words.get("ko") or words["en"], ko)
+        return en, ko, unit
+
+    def word(self, name: str, lang: str) -> str:
+        """`words` in one language, without the unit."""
+        en, ko, _unit = self.words(name)
+        return en if lang == "en" else ko
 
     # ---- numbers ---------------------------------------------------------------------------------------------
     def raw(self) -> np.ndarray:
@@ -94,36 +122,38 @@ class Explanation:
         return frame.sort_values("mean_abs_contribution", ascending=False, ignore_index=True)
 
     # ---- words -----------------------------------------------------------------------------------------------
-    def _outcome(self) -> tuple[str, str]:
+    def _outcome(self, lang: str) -> str:
         task = self.task
         target = getattr(task, "target_name_", "target")
         if getattr(task, "kind_", "") == "binary":
             pos = task.classes_[1]
-            label = target if str(pos) in ("1", "1.0", "True") else f"{target} = {pos}"
-            return label, label
-        return target, target
+            if target == "result" and str(pos) == "ng":  # the part records' own verdict
+                return "a defective part" if lang == "en" else "불량"
+            return target if str(pos) in ("1", "1.0", "True") else f"{target} = {pos}"
+        return self.word(target, lang)
 
     def _value_phrase(self, j: int, v: float) -> tuple[str, str]:
         name = self.names[j]
         if j in self.space.categorical_index:
             cats = self.space.categorical[name]
             shown = cats[int(v)] if math.isfinite(v) and 0 <= int(v) < len(cats) else "?"
-            return f"{name} = {shown}", f"{name} = {shown}"
-        base, unit = name_unit(name)
+            en, ko, _unit = self.words(name)
+            return f"{en} = {shown}", f"{ko} = {shown}"
+        en, ko, unit = self.words(name)
         u = f" {unit}" if unit else ""
         if not math.isfinite(v):
-            return f"{base} missing", f"{base} 값 없음"
+            return f"{en} missing", f"{ko} 값 없음"
         q = dict(zip(QUANTILES, self.space.quantiles.get(name, [v] * len(QUANTILES)), strict=True))
         for p in (99, 95, 90, 75):
             if v >= q[p] and v > q[50]:
-                return f"{base} above {nice(q[p])}{u}", f"{base} {nice(q[p])}{u} 초과"
+                return f"{en} above {nice(q[p])}{u}", f"{ko} {nice(q[p])}{u} 초과"
         for p in (1, 5, 10, 25):
             if v <= q[p] and v < q[50]:
-                return f"{base} below {nice(q[p])}{u}", f"{base} {nice(q[p])}{u} 미만"
-        return f"{base} at a typical {nice(v)}{u}", f"{base} 보통 수준({nice(v)}{u})"
+                return f"{en} below {nice(q[p])}{u}", f"{ko} {nice(q[p])}{u} 미만"
+        return f"{en} at a typical {nice(v)}{u}", f"{ko} 보통 수준({nice(v)}{u})"
 
     def _effect(self, total: float, lang: str) -> str:
-        outcome = self._outcome()[0]
+        outcome = self._outcome(lang)
         if getattr(self.task, "kind_", "") in ("binary", "multiclass"):
             factor = math.exp(total)
             if nice(max(factor, 1 / factor)) in ("1", "1.0"):  # "multiplies the odds by 1.0" says nothing
@@ -201,18 +231,20 @@ class Explanation:
             if j in self.space.categorical_index or ok.sum() < 5:
                 continue
             cut, up = _split_point(v[ok], phi[ok] > 0)
-            base, unit = name_unit(self.names[j])
+            en, ko, unit = self.words(self.names[j])
             u = f" {unit}" if unit else ""
             phrases.append(
                 (
-                    f"{base} {'above' if up else 'below'} {nice(cut)}{u}",
-                    f"{base} {nice(cut)}{u} {'초과' if up else '미만'}",
+                    f"{en} {'above' if up else 'below'} {nice(cut)}{u}",
+                    f"{ko} {nice(cut)}{u} {'초과' if up else '미만'}",
                 )
             )
             masks.append(ok & ((v > cut) if up else (v < cut)))
         out = []
         share = imp["share"].to_numpy()
-        names = ", ".join(f"{f} ({s:.0%})" for f, s in zip(imp["feature"][:5], share[:5], strict=True))
+        names = ", ".join(
+            f"{self.word(f, lang)} ({s:.0%})" for f, s in zip(imp["feature"][:5], share[:5], strict=True)
+        )
         out.append(
             f"The features that move the predictions most: {names}."
             if lang == "en"
@@ -229,7 +261,7 @@ class Explanation:
         if lang == "en":
             subject = _capitalised(subject)
         pred = self._prediction()
-        outcome = self._outcome()[0]
+        outcome = self._outcome(lang)
         frac = region.mean()
         if getattr(self.task, "kind_", "") == "binary":
             ratio = pred[region].mean() / max(pred.mean(), 1e-12)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -165,9 +166,12 @@ def explain_version(
     lang: str = "en",
     rows: int = 5,
     max_rows: int = 2000,
+    labels: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Explanations of a version over the company's part records in [start, end): global importance (chart data)
-    with summary sentences, and plain-words drivers of the most recent `rows` predictions."""
+    with summary sentences, and plain-words drivers of the most recent `rows` predictions. `labels` names columns
+    in words (column → {"en", "ko", "unit"}, e.g. a process model's `column_labels()`); each importance entry
+    carries its feature's `label` in `lang`."""
     mv = get_version(store, company_id, name, version)
     model = load_version(mv)
     frame = store.training_frame(company_id, start, end, mv.scope.get("machine_ids") or None)
@@ -180,6 +184,7 @@ def explain_version(
         )
     require_features(mv.features, frame, "this model", "이 모델")
     exp = model.explain(frame)
+    exp.labels = labels or {}
     imp = exp.importance().head(15)
     pred = model.predict(frame)
     recent = []
@@ -198,7 +203,8 @@ def explain_version(
         "version": int(version),
         "rows": len(frame),
         "importance": [
-            {"feature": f, "share": float(s)} for f, s in zip(imp["feature"], imp["share"], strict=True)
+            {"feature": f, "label": exp.word(f, lang), "share": float(s)}
+            for f, s in zip(imp["feature"], imp["share"], strict=True)
         ],
         "summary": exp.summary(lang),
         "recent": recent,

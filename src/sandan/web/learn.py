@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from sandan.domain import SandanError
 from sandan.learn import catalogue, registry
+from sandan.twin.process import column_labels
 from sandan.web.shell import UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -129,8 +130,16 @@ def model_page(
     end = datetime.now(UTC)
     explanation, problem = None, None
     try:
+        labels = column_labels(m.family for m in page.store.list_machines(company.id))
         explanation = registry.explain_version(
-            page.store, company.id, name, version, end - timedelta(days=days), end, lang=page.lang
+            page.store,
+            company.id,
+            name,
+            version,
+            end - timedelta(days=days),
+            end,
+            lang=page.lang,
+            labels=labels,
         )
     except SandanError as exc:  # no recent parts, say: the report still shows
         problem = exc.message(page.lang)
