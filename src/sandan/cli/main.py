@@ -755,7 +755,8 @@ def twin_run(
     warmup_hours: Annotated[float, typer.Option(help="Warm-up hours left out of the statistics.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same answer).")] = 0,
 ) -> None:
-    """Simulate a line: throughput, lead time, WIP, utilisation and the bottleneck, with 95 % intervals."""
+    """Simulate a line: throughput, lead time, WIP, utilisation and the bottleneck, with 95 % intervals.
+    라인 시뮬레이션."""
     from rich.progress import Progress
     from rich.table import Table
 
