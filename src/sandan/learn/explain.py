@@ -55,6 +55,26 @@ def _capitalised(subject: str) -> str:
     return subject if "_" in subject.split(" ")[0] else subject[:1].upper() + subject[1:]
 
 
+def feature_words(name: str, labels: Mapping[str, Mapping[str, str]]) -> tuple[str, str, str]:
+    """A feature in words (English, Korean) and its unit. A labelled column (`labels`: column → {"en", "ko",
+    "unit"}) reads as its label; in a derived feature's name ("holding_time_s × cooling_time_s") each labelled
+    column is replaced by its label."""
+    label = labels.get(name)
+    if label:
+        en = label.get("en") or name
+        return en, label.get("ko") or en, label.get("unit", "")
+    base, unit = name_unit(name)
+    en = ko = base
+    for key in sorted(labels, key=len, reverse=True):
+        pattern = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
+        words = labels[key]
+        if words.get("en"):
+            en = pattern.sub(words["en"], en)
+        if words.get("ko") or words.get("en"):
+            ko = pattern.sub(words.get("ko") or words["en"], ko)
+    return en, ko, unit
+
+
 @dataclass
 class Explanation:
     """Contributions of each feature to each row's raw score; values[:, k, j] + ... + base[:, k] = raw score k."""
@@ -70,22 +90,8 @@ class Explanation:
     labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     def words(self, name: str) -> tuple[str, str, str]:
-        """A feature in words (English, Korean) and its unit. A labelled column reads as its label; in a derived
-        feature's name ("holding_time_s × cooling_time_s") each labelled column is replaced by its label."""
-        label = self.labels.get(name)
-        if label:
-            en = label.get("en") or name
-            return en, label.get("ko") or en, label.get("unit", "")
-        base, unit = name_unit(name)
-        en = ko = base
-        for key in sorted(self.labels, key=len, reverse=True):
-            pattern = re.compile(rf"(?<!\w){re.escape(key)}(?!\w)")
-            words = self.labels[key]
-            if words.get("en"):
-                en = pattern.sub(words["en"], en)
-            if words.get("ko") or words.get("en"):
-                ko = pattern.sub(words.get("ko") or words["en"], ko)
-        return en, ko, unit
+        """A feature in words (English, Korean) and its unit (`feature_words` with this explanation's labels)."""
+        return feature_words(name, self.labels)
 
     def word(self, name: str, lang: str) -> str:
         """`words` in one language, without the unit."""

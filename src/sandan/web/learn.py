@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from sandan.domain import SandanError
 from sandan.learn import catalogue, registry
+from sandan.learn.explain import feature_words
 from sandan.twin.process import column_labels
 from sandan.web.shell import UserPage, WebRoute, company_of
 
@@ -129,8 +130,8 @@ def model_page(
     page.crumbs.append((f"{name} v{version}", None))
     end = datetime.now(UTC)
     explanation, problem = None, None
+    labels = column_labels(m.family for m in page.store.list_machines(company.id))
     try:
-        labels = column_labels(m.family for m in page.store.list_machines(company.id))
         explanation = registry.explain_version(
             page.store,
             company.id,
@@ -150,6 +151,7 @@ def model_page(
         tx=tx,
         mv=mv,
         report=report.splitlines(),
+        features=[feature_words(f, labels)[0 if page.lang == "en" else 1] for f in mv.features],
         explanation=explanation,
         problem=problem,
         score=_score,
