@@ -108,6 +108,16 @@ def brute_with_workers(problem: LineProblem, stations: int) -> int:
     return best
 
 
+def test_more_stations_than_tasks_can_fill_leaves_no_gap_in_the_numbering():
+    problem = LineProblem("six", {str(i): t for i, t in enumerate([4, 7, 3, 5, 6, 2], 1)}, (("1", "2"),))
+    result = balance_line(problem, "salbp2", stations=9, time_limit_s=10)
+    assert result.status == "optimal" and result.violations == [] and result.cycle_time == 7
+    # at most one station per task holds work; the plan numbers the ones that do 1, 2, … in line order
+    assert [s.index for s in result.stations] == list(range(1, len(result.stations) + 1))
+    assert len(result.stations) <= 6 and all(s.tasks for s in result.stations)
+    assert check_balance(problem, assignment_of(result), 7) == []
+
+
 def test_worker_assignment_respects_skills_and_matches_brute_force():
     problem = skilled_line()
     result = balance_line(problem, "salbp2", stations=3, time_limit_s=10)

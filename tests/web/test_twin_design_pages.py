@@ -132,6 +132,17 @@ def test_a_balancing_mistake_shows_a_message_in_english_too(page, login):
     page.fill("#twin-balance-form input[name=value]", "9")
     page.click("#twin-balance-run")
     assert "line 3" in page.inner_text("#twin-balance-error")
+
+    # more stations than four tasks can fill: the plan numbers the stations that work 1…4 and says why
+    page.fill("#twin-tasks", TASKS)
+    page.select_option("#twin-balance-form select[name=goal]", "stations")
+    page.fill("#twin-balance-form input[name=value]", "7")
+    page.click("#twin-balance-run")
+    expect(page.locator("#twin-balance-stations")).to_be_visible(timeout=30_000)
+    rows = page.locator("#twin-balance-stations tbody tr")
+    assert [r.get_attribute("data-station") for r in rows.all()] == ["1", "2", "3", "4"]
+    expect(page.locator("#twin-fewer-stations")).to_contain_text("7 stations were asked for")
+    expect(page.locator("#twin-fewer-stations")).to_contain_text("needs only 4")
     page.goto("/lang/ko?next=/companies/acme/twin")
 
 

@@ -649,8 +649,14 @@ def balance_line(
     violations: list[Violation] = []
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         final_c = solver.value(c) if kind == "salbp2" else cycle_time
-        assignment = {t: k + 1 for (t, k), var in x.items() if solver.boolean_value(var)}
-        staffing = {k + 1: name for (name, k), var in y.items() if solver.boolean_value(var)}
+        chosen = {t: k for (t, k), var in x.items() if solver.boolean_value(var)}
+        # stations numbered 1… in line order; a station left empty (more stations asked for than tasks can fill)
+        # is no station at all
+        number = {k: i + 1 for i, k in enumerate(sorted(set(chosen.values())))}
+        assignment = {t: number[k] for t, k in chosen.items()}
+        staffing = {
+            number[k]: name for (name, k), var in y.items() if k in number and solver.boolean_value(var)
+        }
         workers = {w.name: w for w in staff}
         for k in sorted(set(assignment.values())):
             on = tuple(t for t in tasks if assignment[t] == k)

@@ -817,6 +817,7 @@ def balance_problem(
     out["checked"] = bool(result.stations) and not result.violations
     out["tasks"] = len(problem.task_times)
     out["total_time"] = problem.total_time
+    out["asked_stations"] = stations
     return out
 
 

@@ -1139,6 +1139,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Checked independently: every task once, precedences and the cycle time hold.",
         "별도 검사 완료: 모든 작업이 한 번씩 배정되고 선후관계와 사이클타임이 지켜집니다.",
     ),
+    "twin.fewer_stations": (
+        "{asked} stations were asked for; the shortest cycle time needs only {used}, so the others would stand empty "
+        "and are left out.",
+        "공정 {asked}개를 요청했지만 가장 짧은 사이클타임에는 {used}개면 충분합니다. 나머지는 빈 공정이라 뺐습니다.",
+    ),
     "twin.no_balance": (
         "No plan was found within the time limit.",
         "시간 제한 안에 배치안을 찾지 못했습니다.",
