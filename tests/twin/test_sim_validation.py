@@ -167,6 +167,36 @@ def test_saturated_deterministic_line_runs_at_the_bottleneck_rate_and_names_the_
     assert line.bottleneck_rate() == pytest.approx(0.8)
 
 
+def test_a_saturated_station_with_periodic_setups_and_outside_waits_runs_at_its_bound_in_short_runs_too():
+    # three moulding machines as `LineModel.from_store` builds them: a long setup every 100 parts, outside waits
+    # that accrue in processing time (not during setups), scrap
+    line = LineModel.from_dict(
+        {
+            "stations": [
+                {
+                    "id": "mould",
+                    "machines": 3,
+                    "process_time": {"kind": "uniform", "low": 20, "high": 30},
+                    "setup_time": {"kind": "lognormal", "mean": 600, "sd": 120},
+                    "setup_every": 100,
+                    "waits": {"every": exp(2000), "lasting": exp(200)},
+                    "scrap_rate": 0.1,
+                    "buffer": 10,
+                }
+            ],
+            "release": {"policy": "kanban"},
+        }
+    )
+    # (25 / (1 + 200/2000) + 600/100) s of machine time per part: 33.5 s; 3 machines, 90 % good
+    assert line.bottleneck_rate() == pytest.approx(3 / 33.5 * 0.9)
+    long = run_line(line, replications=4, horizon=200 * 3600, warmup=3600, seed=21)["throughput_per_h"]
+    assert long.covers(line.bottleneck_rate() * 3600)
+    # a machine's setup count starts part-way through its cycle, as in a line that has been running: 2-hour
+    # runs show the same rate rather than one from machines that all set up only after 100 parts
+    short = run_line(line, replications=40, horizon=2 * 3600, warmup=0, seed=22)["throughput_per_h"]
+    assert short.covers(long.mean), (short, long)
+
+
 def test_active_period_method_finds_the_bottleneck_of_a_random_line():
     stations = [
         {"id": s, "process_time": exp(t), "buffer": 3}

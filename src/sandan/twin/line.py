@@ -557,20 +557,22 @@ class LineModel(_Part):
     # ---- analytic figures -----------------------------------------------------------------------------------
     def visit_loads(self) -> dict[str, float]:
         """Expected effective machine time each station spends per released part:
-        Σ_products mix · P(part reaches the step) · t / A (effective process time t_e = t₀/A for preemptive
-        outages, Hopp & Spearman §8.4.2, eq. 8.6), plus a periodic setup's share (`setup_time` / `setup_every`:
-        every setup restarts the count, so a machine sets up at least that often). Setups on a change of product
-        depend on the sequence and are left out, so capacities derived from it stay upper bounds."""
+        Σ_products mix · P(part reaches the step) · (t / A + a periodic setup's share), with the effective process
+        time t_e = t₀/A for preemptive outages (Hopp & Spearman §8.4.2, eq. 8.6) — failures and outside waits
+        accrue in processing time, not during setups — and the setup's share `setup_time` / `setup_every` (every
+        setup restarts the count, so a machine sets up at least that often).
+        Setups on a change of product depend on the sequence and are left out, so capacities derived from it stay
+        upper bounds."""
         load = {s.id: 0.0 for s in self.stations}
         by_id = {s.id: s for s in self.stations}
         for share, p in zip(self.mix(), self.products, strict=True):
             alive = 1.0
             for step in p.routing:
                 s = by_id[step.station]
-                t = (step.process_time or s.process_time).expected
+                t = (step.process_time or s.process_time).expected / s.availability
                 if s.setup_every and s.setup_time is not None:
                     t += s.setup_time.expected / s.setup_every
-                load[s.id] += share * alive * t / s.availability
+                load[s.id] += share * alive * t
                 alive *= 1.0 - s.scrap
         return load
 

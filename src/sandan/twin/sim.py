@@ -468,6 +468,10 @@ def simulate(
                     times,
                     _stream(s.setup_time, _rng(seed, replication, i, m, 1)) if s.setup_time else None,
                     s.setup_every or 0,
+                    # parts since the last periodic setup at time 0: uniform over the cycle, as in a line that has
+                    # run for a while; a count starting at 0 puts the first setup a whole cycle away and makes
+                    # short runs look faster than the line is
+                    int(_rng(seed, replication, i, m, 7).integers(s.setup_every)) if s.setup_every else 0,
                     _stream(s.failure.mtbf, _rng(seed, replication, i, m, 2)) if s.failure else None,
                     _stream(s.failure.mttr, _rng(seed, replication, i, m, 3)) if s.failure else None,
                     _stream(s.waits.every, _rng(seed, replication, i, m, 5)) if s.waits else None,
@@ -566,6 +570,7 @@ def _machine(
     times,
     setup_times,
     setup_every: int,
+    setup_phase: int,
     ttf_draw,
     ttr_draw,
     tti_draw,
@@ -596,7 +601,7 @@ def _machine(
     tti = next(tti_draw) if tti_draw is not None else math.inf  # operating time to the next outside wait
     open_idles = log.open_idles
     last_product = -1
-    since_setup = 0  # parts since this machine last set up (for `setup_every`)
+    since_setup = setup_phase  # parts since this machine last set up (for `setup_every`)
     single = len(times) == 1
     time0 = times[0]
     has_transport = bool(transport)
