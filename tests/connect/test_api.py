@@ -81,3 +81,33 @@ def test_a_viewer_cannot_change_the_profile_and_bad_fields_are_explained(world):
     assert world.put("a-view", "/api/v1/companies/acme/connect/profile", json=PROFILE).status_code == 403
     r = world.put("a-admin", "/api/v1/companies/acme/connect/profile", json={**PROFILE, "role": "buyer"})
     assert r.status_code == 422 and r.json()["error"]["code"] == "bad_profile"
+
+
+def test_a_refused_value_names_its_line_and_the_form_comes_back_as_typed(world):
+    long_need = {**PROFILE, "needs": [{"text": "짧은 요구"}, {"text": "x" * 1001}]}
+    r = world.put("a-admin", "/api/v1/companies/acme/connect/profile", json=long_need)
+    assert r.status_code == 422
+    message = r.json()["error"]["message"]
+    assert "needs, line 2: String should have at most 1000 characters" in message["en"]
+    assert "요구 사항 2번째 줄: 1000자 이하여야 합니다" in message["ko"]
+
+    token = world.auth("a-admin")["Authorization"].removeprefix("Bearer ")
+    world.client.cookies.set("sandan_session", token)
+    form = {
+        "name": "",
+        "role": "demand",
+        "region": "창원",
+        "processes": ["forging"],
+        "needs": "단조 다이 수명이 짧다\n",
+        "offerings": "금형 수리: 야간 가능\n",
+        "listed": "true",
+    }
+    page = world.client.post(
+        "/companies/acme/connect/edit", data=form, headers={"Origin": "http://testserver"}
+    )
+    # the form again with what was typed and the reason, in Korean, not an error page
+    assert page.status_code == 422 and 'id="profile-error"' in page.text
+    assert "이름: 비어 있으면 안 됩니다" in page.text
+    assert "단조 다이 수명이 짧다" in page.text and "금형 수리: 야간 가능" in page.text
+    assert 'value="창원"' in page.text and 'value="forging" checked' in page.text
+    assert world.get("a-admin", "/api/v1/companies/acme/connect/profile").status_code == 404  # nothing saved

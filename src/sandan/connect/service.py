@@ -15,6 +15,7 @@ from sandan.connect.measured import measured_capability
 from sandan.connect.profile import Need, Profile
 from sandan.connect.profile_store import ProfileStore
 from sandan.domain import InvalidInput, NotFound
+from sandan.domain.errors import korean_reason
 from sandan.monitor.calendar import company_calendar
 from sandan.store import Store
 
@@ -34,13 +35,39 @@ def own_profile(ps: ProfileStore, company_id: str) -> Profile:
     return found
 
 
+# a profile's fields in words, for what validation refused; a list's entries by their line on the form
+_PROFILE_FIELDS = {
+    "name": ("name", "이름"),
+    "role": ("role", "역할"),
+    "region": ("region", "지역"),
+    "processes": ("processes", "공정"),
+    "certifications": ("certifications", "인증"),
+    "capacity": ("capacity", "생산 여력"),
+    "needs": ("needs, line {n}", "요구 사항 {n}번째 줄"),
+    "offerings": ("offerings, line {n}", "제안 {n}번째 줄"),
+    "references": ("references, entry {n}", "실적 {n}번째"),
+    "machines": ("machines, entry {n}", "설비 {n}번째"),
+}
+
+
+def _profile_problem(err: dict[str, Any]) -> tuple[str, str]:
+    """One refused value of a profile, in words: "needs, line 2: String should have at most 1000 characters"."""
+    loc = err.get("loc", ())
+    en, ko = _PROFILE_FIELDS.get(str(loc[0]) if loc else "", (".".join(map(str, loc)),) * 2)
+    n = loc[1] + 1 if len(loc) > 1 and isinstance(loc[1], int) else ""
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{en.format(n=n)}: {msg}", f"{ko.format(n=n)}: {korean_reason(err)}"
+
+
 def save_profile(ps: ProfileStore, company_id: str, fields: dict[str, Any]) -> Profile:
     try:
         profile = Profile.model_validate({**fields, "company_id": company_id})
     except ValidationError as exc:
-        detail = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        problems = [_profile_problem(e) for e in exc.errors()]
         raise InvalidInput(
-            f"the profile is not valid: {detail}", f"프로필이 올바르지 않습니다: {detail}", code="bad_profile"
+            f"the profile is not valid: {'; '.join(p[0] for p in problems)}",
+            f"프로필이 올바르지 않습니다: {'; '.join(p[1] for p in problems)}",
+            code="bad_profile",
         ) from exc
     return ps.put(company_id, profile)
 

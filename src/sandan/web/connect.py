@@ -4,6 +4,7 @@ offerings, with the reasons, and recording what came of a match. Pages call sand
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Annotated
 
 from fastapi import APIRouter, Form
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandan.assist.present import span_of_days
 from sandan.connect import service
 from sandan.connect.profile import CATEGORIES, Profile
-from sandan.domain import Forbidden, ProcessFamily
+from sandan.domain import Forbidden, InvalidInput, ProcessFamily
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -74,7 +75,7 @@ def _lines(text: str) -> list[str]:
 def save(
     page: UserPage,
     company_id: str,
-    name: Annotated[str, Form()],
+    name: Annotated[str, Form()] = "",
     role: Annotated[str, Form()] = "demand",
     region: Annotated[str, Form()] = "",
     processes: Annotated[list[str] | None, Form()] = None,
@@ -116,7 +117,26 @@ def save(
         "listed": listed,
         "share_measured": share_measured,
     }
-    service.save_profile(ps, company.id, fields)
+    try:
+        service.save_profile(ps, company.id, fields)
+    except InvalidInput as exc:  # the form again, as typed, with the reason above it
+        page.crumbs.append((page.t("connect.title"), f"/companies/{company.id}/connect"))
+        page.crumbs.append((page.t("connect.edit"), None))
+        typed = SimpleNamespace(
+            **{
+                **fields,
+                "needs": [SimpleNamespace(**n) for n in fields["needs"]],
+                "offerings": [SimpleNamespace(**o) for o in offers],
+            }
+        )
+        return page.render(
+            "connect_edit.html",
+            422,
+            company=company,
+            profile=typed,
+            families=list(ProcessFamily),
+            error=exc.message(page.lang),
+        )
     return RedirectResponse(f"/companies/{company.id}/connect?done=saved", status_code=303)
 
 
