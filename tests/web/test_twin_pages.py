@@ -70,6 +70,13 @@ def test_an_invalid_line_shows_the_message_at_the_field(page, login):
     page.click("#twin-validate")
     text = page.locator("#twin-errors li").first.inner_text()
     assert text.count("stations.1.process_time") == 1 and "'abc'을(를) 시간으로 읽을 수 없습니다" in text
+    # the refused form comes back as typed, for the user to correct, not with the value before the edit
+    assert page.input_value("input[name='st1.process_time']") == "abc"
+    page.fill("input[name='st1.process_time']", "6")
+    page.fill("input[name='st0.machines']", "0")  # a typed 0 is refused, not turned into 1
+    page.click("#twin-validate")
+    assert "1 이상" in page.locator("#twin-errors").inner_text()
+    assert page.input_value("input[name='st1.process_time']") == "6"
 
 
 def test_form_and_yaml_round_trip(page, login):
@@ -211,6 +218,15 @@ def test_bad_shop_orders_show_a_message(page, login):
     assert "operations" in page.inner_text("#twin-schedule-error") or "공정" in page.inner_text(
         "#twin-schedule-error"
     )
+    # a time limit past the form's own bounds (typed around the browser's check) is refused on the form, before
+    # a job is queued for it
+    page.goto("/companies/acme/twin/schedule")
+    page.eval_on_selector(
+        "input[name=time_limit_s]", "e => { e.removeAttribute('max'); e.value = '100000'; }"
+    )
+    page.click("#twin-solve")
+    assert "120" in page.inner_text("#twin-schedule-error")
+    assert "/twin/jobs/" not in page.url
 
 
 def test_a_bravo_user_cannot_see_acmes_lines(page, login, saved_line):

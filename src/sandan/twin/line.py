@@ -21,6 +21,8 @@ from sandan.domain.errors import korean_reason
 from sandan.monitor.calendar import ShiftCalendar, working_day_windows
 from sandan.twin.inputs import load_yaml, read_text
 
+MAX_MACHINES = 1000  # parallel machines of one station
+
 # ---- distributions ---------------------------------------------------------------------------------------
 
 DistKind = Literal[
@@ -246,7 +248,7 @@ class Station(_Part):
 
     id: str = Field(min_length=1, max_length=64)
     name: str = ""
-    machines: int = Field(default=1, ge=1, le=1000)
+    machines: int = Field(default=1, ge=1, le=MAX_MACHINES)
     process_time: DistLike
     setup_time: DistLike | None = None  # on a change of product at a machine (and every `setup_every` parts)
     # a machine also sets up after this many parts of one product (a mould, die or tool change): what a line

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -193,6 +193,11 @@ def _number(text: str, field: str, kind: type = float) -> Any:
     return form_number(text, field, kind=kind, code="bad_line_model")
 
 
+def _or(value: Any, default: Any) -> Any:
+    """An empty field's default; a typed value, 0 included, is kept for the checks to judge."""
+    return default if value is None else value
+
+
 def _names(text: str) -> list[str]:
     return [w.strip() for w in re.split(r"[,\s]+", text or "") if w.strip()]
 
@@ -247,6 +252,28 @@ def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def typed_rows(form: Mapping[str, str]) -> dict[str, Any]:
+    """The editor form's rows exactly as submitted, for showing a refused form again with what was typed (the
+    YAML it came from holds the values before the edit)."""
+    shape = form_rows({"stations": [{}]})
+
+    def rows(prefix: str, count: str, keys: Sequence[str]) -> list[dict[str, str]]:
+        out = []
+        for i in range(int(form.get(count, 0) or 0)):
+            row = {k: form.get(f"{prefix}{i}.{k}", "") for k in keys}
+            row["orig"] = form.get(f"{prefix}{i}.orig", "")
+            out.append(row)
+        return out
+
+    return {
+        "id": form.get("id", ""),
+        "name": form.get("name", ""),
+        "stations": rows("st", "n_stations", list(shape["stations"][0])),
+        "workers": rows("wk", "n_workers", list(shape["workers"][0])),
+        "release": {k: form.get(f"release.{k}", v) for k, v in shape["release"].items()},
+    }
+
+
 def _pair(
     st: dict[str, Any],
     form: Mapping[str, str],
@@ -285,7 +312,7 @@ def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> d
         st["name"] = (form.get(f + "name") or "").strip()
         if not st["name"]:
             st.pop("name")
-        st["machines"] = _number(form.get(f + "machines", ""), f"{field}.machines", int) or 1
+        st["machines"] = _or(_number(form.get(f + "machines", ""), f"{field}.machines", int), 1)
         st["process_time"] = parse_dist(form.get(f + "process_time", ""), f"{field}.process_time")
         if st["process_time"] is None:
             st.pop("process_time")
@@ -519,6 +546,7 @@ def _editor(
     run: Mapping[str, str] | None = None,
     loaded_id: str | None = None,
     status_code: int = 200,
+    rows: Mapping[str, Any] | None = None,
 ) -> HTMLResponse:
     tx = _tx(page)
     _twin_crumb(page, company.id, tx, tx["twin.editor"])
@@ -553,7 +581,7 @@ def _editor(
         company=company,
         tx=tx,
         text=text,
-        rows=form_rows(data),
+        rows=rows or form_rows(data),
         issues=issues,
         field_error=by_field,
         error=error.message(page.lang) if error is not None else None,
@@ -629,8 +657,17 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
             base = {}
         try:
             data = data_from_form(form, base)
-        except SandanError as exc:
-            return _editor(page, company, text, error=exc, run=form, loaded_id=loaded, status_code=422)
+        except SandanError as exc:  # the form as typed, the refused cell marked; the YAML as it was
+            return _editor(
+                page,
+                company,
+                text,
+                error=exc,
+                run=form,
+                loaded_id=loaded,
+                status_code=422,
+                rows=typed_rows(form),
+            )
         text = _dump(data)
     try:
         line = service.parse_line(text)
@@ -749,10 +786,10 @@ async def design_saved(page: UserPage, company_id: str, line_id: str) -> Respons
         opts = {
             "target": value if goal == "target" else None,
             "budget": value if goal == "budget" else None,
-            "replications": _number(form.get("replications", ""), "replications", int) or 5,
-            "hours": _number(form.get("hours", ""), "hours") or line.run_hours,
+            "replications": _or(_number(form.get("replications", ""), "replications", int), 5),
+            "hours": _or(_number(form.get("hours", ""), "hours"), line.run_hours),
             "warmup_hours": _number(form.get("warmup_hours", ""), "warmup_hours") or 0.0,
-            "trials": _number(form.get("trials", ""), "trials", int) or 30,
+            "trials": _or(_number(form.get("trials", ""), "trials", int), 30),
         }
         if value is None:
             raise InvalidInput(
@@ -786,8 +823,7 @@ def _run_options(form: Mapping[str, str], line) -> dict[str, Any]:
     what is wrong with it) instead of quietly becoming the default."""
 
     def typed(key: str, default: Any, kind: type = float) -> Any:
-        value = _number(form.get(key, ""), key, kind)
-        return default if value is None else value
+        return _or(_number(form.get(key, ""), key, kind), default)
 
     return {
         "replications": typed("replications", 10, int),
@@ -886,7 +922,8 @@ async def schedule_submit(page: UserPage, company_id: str) -> Response:
     objective, limit = form.get("objective", "makespan"), form.get("time_limit_s", "5")
     try:
         instance = service.parse_shop(text, fmt, "orders")
-        seconds = _number(limit, "time_limit_s") or 5.0
+        seconds = _or(_number(limit, "time_limit_s"), 5.0)
+        service.check_schedule_limit(seconds)
         job = jobs_of(page.request).submit(
             company.id,
             "twin.schedule",
@@ -960,7 +997,7 @@ async def balance_submit(page: UserPage, company_id: str) -> Response:
         opts = {
             "cycle_time": value if goal == "cycle_time" else None,
             "stations": value if goal == "stations" else None,
-            "time_limit_s": _number(form.get("time_limit_s", ""), "time_limit_s") or 5.0,
+            "time_limit_s": _or(_number(form.get("time_limit_s", ""), "time_limit_s"), 5.0),
         }
         service.check_balance(problem, **opts)
     except SandanError as exc:
