@@ -208,6 +208,10 @@ def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
     expect(page.locator("#twin-gantt svg")).to_be_visible(timeout=30_000)
     assert page.locator("#twin-checked").is_visible()
     assert page.locator("#twin-gantt svg rect").count() >= 6
+    # the figures in the orders' time unit, the bound named for the goal it bounds
+    for figure in ("#twin-makespan", "#twin-schedule-bound", "#twin-tardiness"):
+        assert page.inner_text(figure).endswith(" min"), figure
+    assert "전체 완료 시각" in page.inner_text("#twin-schedule-stats")
 
 
 def test_bad_shop_orders_show_a_message(page, login):

@@ -1052,11 +1052,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "하한: 작업 시간만으로 구한 빠른 추정으로, 어떤 라인도 이보다 적은 공정(또는 짧은 사이클타임)으로는 안 됩니다. "
         "'최적'은 결과가 하한보다 크더라도 솔버가 가장 좋음을 증명했다는 뜻입니다.",
     ),
-    "twin.bound_help_schedule": (
-        "Lower bound: no schedule can finish sooner than this (the longest job, or the busiest machine's work); "
-        "times are in the unit the orders were written in.",
-        "하한: 어떤 일정도 이보다 일찍 끝날 수 없습니다(가장 긴 작업, 또는 가장 바쁜 설비의 일). 시간 단위는 주문에 "
-        "적은 단위와 같습니다.",
+    "twin.bound_of.makespan": ("Lower bound (makespan)", "하한 (전체 완료 시각)"),
+    "twin.bound_of.tardiness": ("Lower bound (tardiness)", "하한 (납기 지연)"),
+    "twin.bound_of.weighted": ("Lower bound (makespan + tardiness)", "하한 (완료 시각 + 납기 지연)"),
+    "twin.bound_help_schedule.makespan": (
+        "Lower bound: no schedule can finish sooner than this (the solver's proof; at least the longest job or the "
+        "busiest machine's work). Times are in the unit the orders were written in.",
+        "하한: 어떤 일정도 이보다 일찍 끝날 수 없습니다(계산기가 증명한 값으로, 가장 긴 작업이나 가장 바쁜 설비의 일 "
+        "이상). 시간 단위는 주문에 적은 단위와 같습니다.",
+    ),
+    "twin.bound_help_schedule.tardiness": (
+        "Lower bound: no schedule can have less weighted tardiness than this. This goal does not seek the "
+        "shortest makespan. Times are in the unit the orders were written in.",
+        "하한: 어떤 일정도 가중 납기 지연이 이보다 작을 수 없습니다. 이 목표는 가장 짧은 완료 시각을 찾지 않습니다. "
+        "시간 단위는 주문에 적은 단위와 같습니다.",
+    ),
+    "twin.bound_help_schedule.weighted": (
+        "Lower bound: no schedule can have a smaller makespan plus weighted tardiness, the sum the solver "
+        "minimised. Times are in the unit the orders were written in.",
+        "하한: 어떤 일정도 완료 시각과 가중 납기 지연의 합(계산기가 줄인 값)이 이보다 작을 수 없습니다. 시간 단위는 "
+        "주문에 적은 단위와 같습니다.",
     ),
     "twin.tardiness": ("Weighted tardiness", "가중 납기 지연"),
     "twin.checked": (
