@@ -233,6 +233,23 @@ def test_tardiness_objective_matches_brute_force_on_one_machine():
     assert result.objective_value == result.total_tardiness == best > 0
 
 
+def test_of_the_shortest_schedules_the_least_late_one_is_given():
+    # every order of the one machine's four jobs ends at 15; only the order by due time makes no job late, and the
+    # first dispatching rule's hint (shortest first) is late
+    durations, dues = (6, 4, 3, 2), (6, 10, 13, 15)
+    shop = ShopInstance(
+        "slack",
+        tuple(
+            Job(f"J{i}", (Operation((("M", d),)),), due=due)
+            for i, (d, due) in enumerate(zip(durations, dues, strict=True))
+        ),
+        ("M",),
+    )
+    result = solve_jobshop(shop, time_limit_s=5)
+    assert result.status == "optimal" and result.violations == []
+    assert result.makespan == result.objective_value == 15 and result.total_tardiness == 0
+
+
 def test_weighted_objective_combines_makespan_and_tardiness():
     shop = flexible_shop_with_setups()
     shop = ShopInstance(

@@ -876,7 +876,8 @@ def solve_jobshop(
     """Schedule `instance` on CP-SAT and confirm the result with `check_schedule`.
 
     objective: "makespan", "tardiness" (total weighted tardiness of jobs with a due date) or "weighted"
-    (`weights[0]` × makespan + `weights[1]` × tardiness). `warm_start=True` hints the best dispatching-rule
+    (`weights[0]` × makespan + `weights[1]` × tardiness); for "makespan" with due dates, the time left after the
+    shortest schedule is found goes to the least late of the schedules as short (`_least_tardy`). `warm_start=True` hints the best dispatching-rule
     schedule; a schedule may be given instead. For the makespan of a classic job shop (one machine per operation,
     no setups) a tabu search (`sandan.twin.tabu`) first shortens the dispatching schedule for up to
     `local_search_s` seconds (default: a quarter of the time limit, at most 15 s; 0 turns it off), all within
@@ -963,6 +964,10 @@ def solve_jobshop(
         schedule = _with_setups(instance, hint)
         status = "feasible"
         value = _objective_value(instance, schedule, objective, weights)
+    if objective == "makespan" and schedule and not check_schedule(instance, schedule):
+        schedule = _least_tardy(
+            instance, schedule, time_limit_s - (time.perf_counter() - started), workers, seed
+        )
     violations = check_schedule(instance, schedule) if schedule else []
     return ScheduleResult(
         instance=instance.name,
@@ -979,6 +984,29 @@ def solve_jobshop(
         lower_bound=lower,
         time_unit=instance.time_unit,
     )
+
+
+def _least_tardy(
+    instance: ShopInstance, schedule: list[ScheduledOp], seconds: float, workers: int, seed: int
+) -> list[ScheduledOp]:
+    """Of the schedules as short as `schedule`, one with the least weighted tardiness, searched for in the time
+    left: a shortest schedule may still finish an order late that another equally short one finishes in time."""
+    if seconds < 0.1 or schedule_tardiness(instance, schedule) == 0:
+        return schedule
+    model = _ShopModel(instance, "tardiness", (1, 1), schedule, 0)
+    model.model.add(model.makespan <= schedule_makespan(schedule))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    if solver.solve(model.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return schedule
+    better = _with_setups(instance, model.read(solver))
+    if check_schedule(instance, better) or schedule_tardiness(instance, better) >= schedule_tardiness(
+        instance, schedule
+    ):
+        return schedule
+    return better
 
 
 class _ShopModel:
@@ -1048,7 +1076,7 @@ class _ShopModel:
             for j, job in enumerate(instance.jobs)
             if job.operations
         }
-        makespan = m.new_int_var(min(lower, horizon), horizon, "makespan")
+        makespan = self.makespan = m.new_int_var(min(lower, horizon), horizon, "makespan")
         m.add_max_equality(makespan, list(last_ends.values()))
         tardy = []
         self._tardy_vars: list[cp_model.IntVar] = []
