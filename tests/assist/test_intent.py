@@ -98,3 +98,19 @@ def test_comparisons_worst_machines_and_settings_in_plain_words_reach_their_tool
     ):
         asked = route(question, names, {"recommend_settings", "search_documents", "oee"})
         assert (asked.tool, asked.arguments) == ("recommend_settings", {"machine_id": "p2"}), question
+
+
+def test_a_line_named_by_a_number_the_company_does_not_have_is_not_dropped(duck_store):
+    duck_store.upsert_company(Company(id="c3", name="사출 회사"))
+    duck_store.upsert_site("c3", Site(id="s1", company_id="c3", name="1공장"))
+    duck_store.upsert_line(
+        "c3", Line(id="inj-a", company_id="c3", site_id="s1", name="사출 A라인 Injection line A")
+    )
+    names = AssetNames(duck_store, "c3")
+    assert route("A라인 어제 OEE", names).arguments.get("line_id") == "inj-a"
+    assert route("OEE of line A yesterday", names).arguments.get("line_id") == "inj-a"
+    # "line 1" is none of its lines: passed on, so the answer says so instead of answering for every line
+    assert route("OEE of line 1 yesterday", names).arguments.get("line_id") == "line-1"
+    assert route("1라인 어제 OEE", names).arguments.get("line_id") == "line-1"
+    assert route("어제 라인별 OEE", names).arguments.get("line_id") is None
+    assert route("OEE by line yesterday", names).arguments.get("line_id") is None

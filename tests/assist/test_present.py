@@ -119,3 +119,15 @@ def test_a_span_of_days_is_said_in_whole_days_or_hours():
 
     assert [span_of_days(d, "en") for d in (1, 7, 0.5)] == ["1 day", "7 days", "12 h 0 min"]
     assert [span_of_days(d, "ko") for d in (1, 7, 1.5)] == ["1일", "7일", "36시간 0분"]
+
+
+@pytest.mark.parametrize(("lang", "words"), [("en", "not found"), ("ko", "없습니다")])
+def test_a_line_the_company_does_not_have_is_named_with_the_lines_it_has(world, lang, words):
+    answer = _assistant(world).ask("OEE of line 1 yesterday" if lang == "en" else "1라인 어제 OEE", lang)
+    step = answer.steps[0]
+    said = step["error"][lang]
+    assert words in said and "'line-1'" in said
+    # the company's own lines, by name, so the next question can use one
+    for line in world.store.list_lines(D):
+        assert line.name in said
+    assert "table" not in step or not step.get("table")  # no answer for every machine in its place

@@ -178,6 +178,10 @@ PERIOD_RULES: list[tuple[str, str]] = [
 ]
 
 # "선반 1호기랑 3호기 비교해줘", "compare press 1 and press 2": the machines side by side, by machine
+# a line named by a number or a letter: "1라인", "2 라인", "line 3", "line B"
+_LINE_MENTION = re.compile(
+    r"(?<![0-9A-Za-z가-힣])(\d+|[A-Za-z])\s*라인|\bline\s*(\d+|[A-Za-z])\b", re.IGNORECASE
+)
 COMPARE = r"비교|대비|\bcompare[ds]?\b|\bcomparison\b|\bversus\b|\bvs\.?(?!\w)"
 # "제일 높은 설비", "which machine … highest": every machine, so the answer can name the worst
 WHICH_MACHINE = (
@@ -310,6 +314,14 @@ class AssetNames:
                 return line_id
         return None
 
+    def unknown_line(self, text: str) -> str | None:
+        """A line the text names by number or letter ("1라인", "line 2") that is none of the company's lines, as
+        an id ("line-1"), so the answer can say so rather than answer for every line."""
+        if self.line(text):
+            return None
+        m = _LINE_MENTION.search(text)
+        return f"line-{m.group(1) or m.group(2)}" if m else None
+
     def signal(self, text: str, machine_id: str | None) -> str | None:
         """The signal whose name or description shares the most words with the question."""
         low = text.lower()
@@ -365,7 +377,7 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
     if scores.get(best, 0) <= 0 and best != "oee":
         best = "search_documents"
     machine_id = names.machine(text)
-    line_id = None if machine_id else names.line(text)
+    line_id = None if machine_id else names.line(text) or names.unknown_line(text)
     period = next((p for pat, p in PERIOD_RULES if re.search(pat, words, re.IGNORECASE)), None)
     by = next((b for pat, b in BY_RULES if re.search(pat, words, re.IGNORECASE)), None)
     compared: list[str] = []
@@ -374,7 +386,7 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
     ):
         # machines compared: those named, side by side; the worst one asked for: every machine (of the line)
         machine_id, by = None, by or "machine"
-        line_id = names.line(text)
+        line_id = names.line(text) or names.unknown_line(text)
         compared = names.machines_in(text) if compare else []
         if len(compared) < 2:
             compared = []

@@ -148,10 +148,12 @@ class ToolContext:
         return found
 
     def line(self, line_id: str) -> str:
-        if line_id not in {ln.id for ln in self.store.list_lines(self.company_id)}:
+        lines = self.store.list_lines(self.company_id)
+        if line_id not in {ln.id for ln in lines}:
+            known = ", ".join(f"{ln.name} ({ln.id})" for ln in lines) or "—"
             raise NotFound(
-                f"line {line_id!r} not found in this company",
-                f"이 회사에 라인 {line_id!r}이(가) 없습니다",
+                f"line {line_id!r} not found in this company; its lines: {known}",
+                f"이 회사에 라인 {line_id!r}이(가) 없습니다. 이 회사의 라인: {known}",
                 code="unknown_line",
                 line_id=line_id,
             )
