@@ -129,6 +129,11 @@ def test_the_pages_render_for_the_companys_user(world, client):
             and 'id="citations"' in page.text
             and "sandan.monitor.quality_table" in page.text
         )
+        # an answer that rests on nothing has no empty "sources" heading
+        chat = client.get(
+            f"/companies/{D}/assist", params={"q": "What should I change on the worst machine?"}
+        )
+        assert chat.status_code == 200 and 'id="citations"' not in chat.text
         flow = client.get(f"/companies/{D}/assist/flows/production", params={"line_id": "inj-a"})
         assert flow.status_code == 200 and 'data-step="bottleneck"' in flow.text
         # the whole plant: the twin's steps ask for a line instead of failing on a missing argument
