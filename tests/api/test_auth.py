@@ -101,6 +101,10 @@ def test_a_user_changes_their_own_password_after_proving_the_current_one(world):
         a["action"] for a in world.store.list_audit("acme") if a["target"] == "a-view"
     ]
     assert_error(world.post("a-view", path, json={"current": PASSWORD, "new": "short"}), 422, "weak_password")
+    spaces = assert_error(
+        world.post("a-view", path, json={"current": PASSWORD, "new": " " * 12}), 422, "weak_password"
+    )
+    assert "spaces" in spaces["message"]["en"] and "공백" in spaces["message"]["ko"]
     assert_error(
         world.post("a-view", path, json={"current": PASSWORD, "new": PASSWORD}), 422, "same_password"
     )

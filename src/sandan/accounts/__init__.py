@@ -71,6 +71,12 @@ def hash_password(password: str) -> str:
             f"비밀번호는 {MIN_PASSWORD}자 이상이어야 합니다",
             code="weak_password",
         )
+    if not password.strip():
+        raise InvalidInput(
+            "a password of spaces alone is too easy to guess; use letters, digits or signs",
+            "공백만으로 된 비밀번호는 추측하기 쉽습니다. 글자, 숫자, 기호를 쓰세요",
+            code="weak_password",
+        )
     return _HASHER.hash(password)
 
 
