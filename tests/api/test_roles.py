@@ -74,3 +74,26 @@ def test_operator_acts_in_any_company(world):
 
 def test_operator_gets_404_for_a_company_that_does_not_exist(world):
     assert_error(world.get("ops", "/api/v1/companies/nowhere/machines"), 404, "not_found")
+
+
+def test_a_company_admin_changes_roles_within_the_rules(world):
+    path = "/api/v1/companies/acme/users/{}/role"
+    # an engineer who only looks: now a viewer, who can no longer write, and the audit log says so
+    r = world.put("a-admin", path.format("a-eng"), json={"role": "viewer"})
+    assert r.status_code == 200 and r.json()["role"] == "viewer"
+    assert_error(world.put("a-eng", "/api/v1/companies/acme/machines/m2", json=MACHINE), 403)
+    audit = world.get("a-admin", "/api/v1/companies/acme/audit").json()[0]
+    assert (audit["action"], audit["target"], audit["detail"]) == ("user.role", "a-eng", "engineer → viewer")
+    # nobody is made operator here, nor changes their own role, nor reaches another company's user
+    assert_error(world.put("a-admin", path.format("a-view"), json={"role": "operator"}), 422, "bad_role")
+    assert_error(world.put("a-admin", path.format("a-admin"), json={"role": "viewer"}), 403, "own_role")
+    assert_error(world.put("a-admin", path.format("b-eng"), json={"role": "viewer"}), 404, "unknown_user")
+    assert_error(world.put("a-eng", path.format("a-view"), json={"role": "engineer"}), 403)
+    # the one admin stays one: the operator is refused too, until another user is admin
+    assert_error(world.put("ops", path.format("a-admin"), json={"role": "engineer"}), 409, "last_admin")
+    assert world.put("a-admin", path.format("a-view"), json={"role": "company_admin"}).status_code == 200
+    # another admin's role is the operator's to change
+    assert_error(world.put("a-view", path.format("a-admin"), json={"role": "engineer"}), 403)
+    assert world.put("ops", path.format("a-admin"), json={"role": "engineer"}).json()["role"] == "engineer"
+    roles = {u["id"]: u["role"] for u in world.get("a-view", "/api/v1/companies/acme/users").json()}
+    assert roles == {"a-admin": "engineer", "a-eng": "viewer", "a-view": "company_admin"}

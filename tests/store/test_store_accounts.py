@@ -40,6 +40,13 @@ def test_a_password_hash_is_replaced(two):
     assert two.user_for_login("kim")[1] == "new"
 
 
+def test_a_role_is_replaced(two):
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h")
+    two.set_user_role("kim", Role.viewer)
+    assert two.user_for_login("kim")[0].role is Role.viewer
+    assert [u.role for u in two.list_users("acme")] == [Role.viewer]
+
+
 def test_operators_belong_to_no_company_and_are_listed_apart(two):
     two.add_user(User(id="ops", role=Role.operator), "h")
     two.add_user(User(id="lee", role=Role.company_admin, company_id="acme"), "h")

@@ -48,6 +48,17 @@ def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page,
     assert authenticate(server.store, "choi-qa", "second-try-2026").id == "choi-qa"
     expect(page.locator("#audit")).to_contain_text("관리자가 비밀번호 재설정 user.password_reset")  # in words
 
+    # a new job: another role, in the list and the audit log with what it was before
+    change = page.locator("#change-role")
+    change.locator("summary").click()
+    change.locator("select[name=user_id]").select_option("choi-qa")
+    change.locator("select[name=role]").select_option("engineer")
+    change.locator("button[type=submit]").click()
+    expect(page.locator("#user-role-changed")).to_contain_text("choi-qa")
+    expect(page.locator("#users tr[data-user=choi-qa]")).to_contain_text("엔지니어")
+    expect(page.locator("#audit tbody tr").first).to_contain_text("viewer → engineer")
+    assert server.store.user_for_login("choi-qa")[0].role is Role.engineer
+
 
 def test_an_engineer_neither_sees_nor_reaches_the_users_page(page, login):
     login("kim")
@@ -99,6 +110,7 @@ def test_company_a_cannot_post_to_company_bs_forms(page, login, server):
         "/companies/bravo/machines/press-01/signals": {"name": "x_sig"},
         "/companies/bravo/users": {"user_id": "x-user", "password": "long-enough-1", "role": "viewer"},
         "/companies/bravo/users/password": {"user_id": "lee", "password": "long-enough-1"},
+        "/companies/bravo/users/role": {"user_id": "lee", "role": "viewer"},
         "/companies": {"id": "x-co", "name": "x"},
         "/federations": {"name": "x", "family": "press", "features": "a"},
     }

@@ -14,7 +14,16 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import ValidationError
 
-from sandan.domain import Forbidden, InvalidInput, NotAuthenticated, NotFound, Role, User, invalid_input_from
+from sandan.domain import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    Role,
+    User,
+    invalid_input_from,
+)
 from sandan.store import Store
 
 _HASHER = PasswordHasher()  # Argon2id with the library's RFC 9106 low-memory defaults
@@ -192,6 +201,56 @@ def reset_password(store: Store, by: Principal, company_id: str, user_id: str, n
     return found[0]
 
 
+def change_role(store: Store, by: Principal, company_id: str, user_id: str, role: Role | str) -> User:
+    """A company admin (or the operator) gives a user of that company another role: engineer, viewer or company
+    admin. As for passwords, another company admin's role only the operator changes, and one's own no one changes
+    from an open session; the company keeps at least one admin. Recorded in the audit log."""
+    by.require_admin(company_id)
+    try:
+        new = Role(role)
+    except ValueError:
+        new = None
+    if new is None or new is Role.operator:
+        allowed = ", ".join(r.value for r in Role if r is not Role.operator)
+        raise InvalidInput(
+            f"role must be one of {allowed}, not {role!r}",
+            f"역할은 {allowed} 중 하나여야 합니다 ({role!r}은(는) 안 됩니다)",
+            code="bad_role",
+            field="role",
+        )
+    found = store.user_for_login(user_id)
+    if found is None or found[0].company_id != company_id:
+        raise NotFound(
+            f"company {company_id!r} has no user {user_id!r}",
+            f"회사 {company_id!r}에 사용자 {user_id!r}이(가) 없습니다",
+            code="unknown_user",
+        )
+    user = found[0]
+    if user_id == by.user.id:
+        raise Forbidden(
+            "your own role is changed by another company admin or the platform operator",
+            "자신의 역할은 다른 회사 관리자나 플랫폼 운영자가 바꿉니다",
+            code="own_role",
+        )
+    if user.role is Role.company_admin and not by.is_operator:
+        raise Forbidden(
+            "only the platform operator changes another company admin's role",
+            "다른 회사 관리자의 역할은 플랫폼 운영자만 바꿀 수 있습니다",
+        )
+    if user.role is new:
+        return user
+    admins = [u for u in store.list_users(company_id) if u.role is Role.company_admin]
+    if user.role is Role.company_admin and len(admins) <= 1:
+        raise Conflict(
+            f"{user_id} is the company's only admin; make another user admin first",
+            f"{user_id}은(는) 이 회사의 유일한 관리자입니다. 먼저 다른 사용자를 관리자로 정하세요",
+            code="last_admin",
+        )
+    store.set_user_role(user_id, new)
+    store.add_audit(company_id, by.user.id, "user.role", user_id, f"{user.role.value} → {new.value}")
+    return user.model_copy(update={"role": new})
+
+
 def _digest(token: str) -> str:
     # API tokens carry 256 random bits, so a fast hash is enough (unlike passwords).
     return hashlib.sha256(token.encode()).hexdigest()
@@ -247,6 +306,7 @@ __all__ = [
     "create_user",
     "change_password",
     "reset_password",
+    "change_role",
     "authenticate",
     "issue_token",
     "resolve_token",

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from sandan.accounts import create_user, reset_password
+from sandan.accounts import change_role, create_user, reset_password
 from sandan.api.deps import AdminTenant, ReadTenant, company_router
 from sandan.api.models import Ok, UserOut
 from sandan.domain import Role
@@ -66,6 +66,18 @@ def reset_user_password(user_id: str, body: PasswordResetIn, t: AdminTenant) -> 
     """Give a user of this company a new password (company admin or operator); they change it afterwards."""
     reset_password(t.store, t.principal, t.company_id, user_id, body.password)
     return Ok()
+
+
+class RoleIn(BaseModel):
+    role: Role
+
+
+@router.put("/users/{user_id}/role", response_model=UserOut)
+def set_user_role(user_id: str, body: RoleIn, t: AdminTenant) -> UserOut:
+    """Give a user of this company another role (company admin or operator; another admin's role only the
+    operator changes, one's own no one changes here, and the company keeps one admin)."""
+    user = change_role(t.store, t.principal, t.company_id, user_id, body.role)
+    return UserOut.model_validate(user.model_dump())
 
 
 @router.get("/audit", response_model=list[AuditOut])

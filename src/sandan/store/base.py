@@ -15,7 +15,18 @@ from typing import Any
 import pandas as pd
 import pyarrow as pa
 
-from sandan.domain import PART_SCHEMA, Company, Conflict, InvalidInput, Line, Machine, Signal, Site, User
+from sandan.domain import (
+    PART_SCHEMA,
+    Company,
+    Conflict,
+    InvalidInput,
+    Line,
+    Machine,
+    Role,
+    Signal,
+    Site,
+    User,
+)
 
 # The result of `Store.aggregate_readings`: one row per (bucket, machine_id, signal).
 AGGREGATE_SCHEMA = pa.schema(
@@ -353,6 +364,9 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+
+    @abc.abstractmethod
+    def set_user_role(self, user_id: str, role: Role) -> None: ...
 
     @abc.abstractmethod
     def user_for_login(self, user_id: str) -> tuple[User, str] | None:

@@ -22,6 +22,7 @@ from sandan.domain import (
     Conflict,
     Line,
     Machine,
+    Role,
     Signal,
     Site,
     StoreUnavailable,
@@ -879,6 +880,10 @@ class DuckDBStore(Store):
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         with self._lock:
             self._con.execute("UPDATE users SET password_hash = ? WHERE id = ?", [password_hash, user_id])
+
+    def set_user_role(self, user_id: str, role: Role) -> None:
+        with self._lock:
+            self._con.execute("UPDATE users SET role = ? WHERE id = ?", [role.value, user_id])
 
     def _user(self, r: tuple) -> User:
         return User(id=r[0], company_id=r[1], name=r[2], role=r[3], lang=r[4], created_at=r[5])

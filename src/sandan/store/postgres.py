@@ -29,6 +29,7 @@ from sandan.domain import (
     Conflict,
     Line,
     Machine,
+    Role,
     Signal,
     Site,
     StoreUnavailable,
@@ -816,6 +817,9 @@ class PostgresStore(Store):
 
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         self._run("UPDATE users SET password_hash = %s WHERE id = %s", [password_hash, user_id])
+
+    def set_user_role(self, user_id: str, role: Role) -> None:
+        self._run("UPDATE users SET role = %s WHERE id = %s", [role.value, user_id])
 
     @staticmethod
     def _user(r: tuple) -> User:

@@ -268,6 +268,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "비밀번호 변경 거부 (현재 비밀번호 틀림)",
     ),
     "audit.user.password_reset": ("password reset by an admin", "관리자가 비밀번호 재설정"),
+    "audit.user.role": ("role changed", "역할 변경"),
+    "users.change_role": ("Give a user another role", "사용자 역할 바꾸기"),
+    "users.new_role": ("New role", "새 역할"),
+    "users.change_role_button": ("Change role", "역할 바꾸기"),
+    "users.role_done": ("{user} has the new role.", "{user}의 역할을 바꿨습니다."),
+    "users.role_hint": (
+        "Another company admin's role only the platform operator changes, and your own another admin; the "
+        "company keeps at least one admin.",
+        "다른 회사 관리자의 역할은 플랫폼 운영자만, 자신의 역할은 다른 관리자만 바꿀 수 있습니다. 회사에는 관리자가 "
+        "한 명 이상 있어야 합니다.",
+    ),
     "assets.add_company": ("Add a company", "회사 추가"),
     "assets.add_site": ("Add a site", "사업장 추가"),
     "assets.add_line": ("Add a line", "라인 추가"),

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.accounts import change_password, create_user, reset_password
+from sandan.accounts import change_password, change_role, create_user, reset_password
 from sandan.domain import Company, InvalidInput, Role, SandanError
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
@@ -31,6 +31,7 @@ def _view(
     error: str | None = None,
     status: int = 200,
     reset_error: str | None = None,
+    role_error: str | None = None,
 ) -> Response:
     page.principal.require_admin(company.id)
     page.crumbs.append((page.t("users.title"), None))
@@ -46,6 +47,8 @@ def _view(
         created=page.request.query_params.get("created"),
         reset=page.request.query_params.get("reset"),
         reset_error=reset_error,
+        role_changed=page.request.query_params.get("role"),
+        role_error=role_error,
     )
 
 
@@ -110,6 +113,24 @@ def reset_user_password(
         form = {"role": Role.engineer.value, "lang": page.lang, "reset_user": user_id}
         return _view(page, company, form, reset_error=exc.message(page.lang), status=exc.status)
     return RedirectResponse(f"/companies/{company.id}/users?reset={user_id}", status_code=303)
+
+
+@router.post("/companies/{company_id}/users/role", response_class=HTMLResponse)
+def change_user_role(
+    page: UserPage,
+    company_id: str,
+    user_id: Annotated[str, Form()] = "",
+    role: Annotated[str, Form()] = "",
+) -> Response:
+    """Give a user of the company another role (company admin or operator)."""
+    company = company_of(page, company_id)
+    page.principal.require_admin(company.id)
+    try:
+        change_role(page.store, page.principal, company.id, user_id, role)
+    except SandanError as exc:
+        form = {"role": Role.engineer.value, "lang": page.lang, "role_user": user_id, "new_role": role}
+        return _view(page, company, form, role_error=exc.message(page.lang), status=exc.status)
+    return RedirectResponse(f"/companies/{company.id}/users?role={user_id}", status_code=303)
 
 
 # ---- one's own account ----------------------------------------------------------------------------------------
