@@ -1308,7 +1308,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.status.running": ("training", "학습 중"),
     "fed.running": ("Training in simulation", "시뮬레이션 학습 중"),
     "fed.run": ("Train in simulation", "시뮬레이션으로 학습"),
-    "fed.run_days": ("Members' records of the last … days", "회원사 기록: 최근 … 일"),
+    "fed.run_days": ("Window: days of the members' latest records", "기간: 회원사 최근 기록 일수"),
     "fed.run_folds": ("folds", "평가 겹 수"),
     "fed.run_search": ("model search per member, s", "회원사 모델 탐색 시간(초)"),
     "fed.run_help": (

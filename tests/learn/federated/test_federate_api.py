@@ -8,8 +8,11 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
+from sandan.domain import InvalidInput
 from sandan.learn.federated import service
+from sandan.learn.federated.client import Schema
 from sandan.learn.federated.flower import generate_key
 from tests.api.conftest import *  # noqa: F403 - the API world fixture
 from tests.api.world import assert_error
@@ -131,7 +134,7 @@ def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score
     store.close()
 
 
-def test_the_operator_turns_on_secure_aggregation_and_dp_for_a_linear_federation(world):
+def test_the_operator_turns_on_secure_aggregation_and_dp_for_a_linear_federation(world, tmp_path):
     """Privacy settings are part of the federation: DP refused with a reason for trees (histograms are summed
     securely, not noised) and a meaningless noise level refused; kept for fedavg, and the strategy the federation
     runs carries them. A trees federation runs histogram boosting with secure aggregation."""
@@ -147,6 +150,10 @@ def test_the_operator_turns_on_secure_aggregation_and_dp_for_a_linear_federation
     assert type(histboost).__name__ == "HistBoost" and histboost.secure_aggregation is True
     bad = {**body, "strategy": "fedavg", "dp_noise_multiplier": -1}
     assert_error(world.post("ops", "/api/v1/federations", json=bad), 422, "bad_noise_multiplier")
+    # a family not chosen on the web form is asked for in words, not answered with the list of codes
+    with pytest.raises(InvalidInput) as unchosen:
+        service.create_federation("사출 불량", "", Schema(**SCHEMA), data_dir=tmp_path)
+    assert "choose the process family" in unchosen.value.en and "고르세요" in unchosen.value.ko
     created = world.post(
         "ops", "/api/v1/federations", json={**body, "strategy": "fedprox", "dp_noise_multiplier": 1.2}
     )

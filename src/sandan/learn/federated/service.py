@@ -121,6 +121,13 @@ def create_federation(
             field="name",
         )
     families = [f.value for f in ProcessFamily]
+    if not family:
+        raise InvalidInput(
+            "choose the process family whose companies the federation brings together",
+            "연합에 모일 회사들의 공정 계열을 고르세요",
+            code="bad_family",
+            field="family",
+        )
     if family not in families:
         raise InvalidInput(
             f"family must be one of {', '.join(families)}, not {family!r}",
