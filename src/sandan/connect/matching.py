@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandan.connect.profile import CATEGORIES, Need, Offering, Profile, infer_categories
+from sandan.domain import FAMILY_NAMES, ProcessFamily
 
 W_CATEGORY = 3.0
 W_FAMILY = 1.5
@@ -108,8 +109,11 @@ def _score(
         common = families & set(offering.families)
         if common:
             score += W_FAMILY
-            fam = ", ".join(sorted(f.value for f in common))
-            reasons.append({"en": f"works with your process ({fam})", "ko": f"귀사 공정({fam})에 맞춤"})
+            named = [FAMILY_NAMES[ProcessFamily(f)] for f in sorted(common)]
+            fam_en, fam_ko = (", ".join(n[i] for n in named) for i in (0, 1))
+            reasons.append(
+                {"en": f"works with your process ({fam_en.lower()})", "ko": f"귀사 공정({fam_ko})에 맞춤"}
+            )
         else:
             score += W_FAMILY_MISMATCH
     refs = [

@@ -16,6 +16,7 @@ from sandan.domain.errors import (
 )
 from sandan.domain.model import (
     EVENT_SCHEMA,
+    FAMILY_NAMES,
     PART_SCHEMA,
     READING_SCHEMA,
     Company,
@@ -41,6 +42,7 @@ __all__ = [
     "plant_clock",
     "Role",
     "ProcessFamily",
+    "FAMILY_NAMES",
     "MachineState",
     "PartResult",
     "READING_SCHEMA",

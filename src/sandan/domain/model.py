@@ -38,6 +38,17 @@ class ProcessFamily(StrEnum):
     other = "other"
 
 
+# each process family in words (English, Korean), for pages and the reasons capabilities give
+FAMILY_NAMES: dict[ProcessFamily, tuple[str, str]] = {
+    ProcessFamily.cnc: ("CNC machining", "CNC 가공"),
+    ProcessFamily.forging: ("Forging", "단조"),
+    ProcessFamily.injection: ("Injection moulding", "사출"),
+    ProcessFamily.press: ("Press", "프레스"),
+    ProcessFamily.assembly: ("Assembly", "조립"),
+    ProcessFamily.other: ("Other", "기타"),
+}
+
+
 class MachineState(StrEnum):
     running = "running"
     idle = "idle"

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sandan.domain import plant_clock
+from sandan.domain import FAMILY_NAMES, plant_clock
 
 LANGS = ("ko", "en")
 
@@ -141,12 +141,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "role.engineer": ("Engineer", "엔지니어"),
     "role.viewer": ("Viewer", "조회자"),
     # families
-    "family.cnc": ("CNC machining", "CNC 가공"),
-    "family.forging": ("Forging", "단조"),
-    "family.injection": ("Injection moulding", "사출"),
-    "family.press": ("Press", "프레스"),
-    "family.assembly": ("Assembly", "조립"),
-    "family.other": ("Other", "기타"),
+    **{f"family.{family.value}": names for family, names in FAMILY_NAMES.items()},
     "family.complex": ("The whole complex (all processes)", "산단 전체 (모든 공정)"),
     # levels
     "level.company": ("Company", "회사"),
