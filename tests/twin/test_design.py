@@ -146,3 +146,11 @@ def test_without_costs_the_smallest_design_that_reaches_the_target_is_chosen(exh
     assert got.best.cost == 0 and got.best.changes == want[0] and got.best.size == want[1]
     message = got.to_dict()["message"]
     assert "fewest machines" in message["en"] and "가장 적은" in message["ko"]
+    # with a budget every design fits: the fastest is chosen, and the message says that, not "the fewest"
+    fastest = max(th for _, _, th in exhaustive)
+    budgeted = optimize_design(free, SPACE, budget=0, backend="serial", **RUN)
+    assert budgeted.best.throughput.mean == pytest.approx(fastest, rel=0.02)
+    message = budgeted.to_dict()["message"]
+    assert (
+        "most good parts" in message["en"] and "fewest" not in message["en"] and "가장 많은" in message["ko"]
+    )

@@ -67,7 +67,8 @@ def test_the_chosen_design_shown_is_the_design_functions(page, login, design_lin
         backend="serial",
     )
     changes = page.inner_text("#twin-design-changes")
-    assert changes == ", ".join(f"{k}={v}" for k, v in expected.best.changes.items())
+    # in words: "drill: 설비 3대", the path behind it on hover
+    assert changes == ", ".join(f"{k.split('.')[1]}: 설비 {v}대" for k, v in expected.best.changes.items())
     assert page.inner_text("#twin-design-cost") == f"{expected.best.cost:,.0f}"
     th = expected.best.throughput
     assert page.inner_text("#twin-design-throughput .mean") == f"{th.mean:,.1f}"

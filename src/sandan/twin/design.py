@@ -248,7 +248,16 @@ def _message(r: DesignResult) -> dict[str, str]:
         "en": f"best design: cost {r.best.cost:g}, {th.mean:.1f} ± {th.half_width:.1f} good parts/h (95 % CI)",
         "ko": f"최적 설계: 비용 {r.best.cost:g}, 시간당 양품 {th.mean:.1f} ± {th.half_width:.1f}개 (95% 신뢰구간)",
     }
-    if r.best.cost == 0 and all(p.cost == 0 for p in r.runners_up):
+    if r.best.cost == 0 and all(p.cost == 0 for p in r.runners_up) and r.mode == "budget":
+        out["en"] += (
+            "; the line names no costs, so every design fits the budget and the one with the most good parts per "
+            "hour is chosen — give machine_cost, the workers' cost and buffer_cost to weigh them"
+        )
+        out["ko"] += (
+            "; 라인에 비용이 없어 모든 설계가 예산에 맞으므로 시간당 양품이 가장 많은 설계를 골랐습니다 — 비교하려면 "
+            "machine_cost, 작업자 cost, buffer_cost를 넣으세요"
+        )
+    elif r.best.cost == 0 and all(p.cost == 0 for p in r.runners_up):
         out["en"] += (
             "; the line names no costs, so of the designs that qualify the one with the fewest machines, workers "
             "and buffer places is chosen — give machine_cost, the workers' cost and buffer_cost to weigh them"

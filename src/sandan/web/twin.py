@@ -193,6 +193,23 @@ def _number(text: str, field: str, kind: type = float) -> Any:
     return form_number(text, field, kind=kind, code="bad_line_model")
 
 
+# a design change by what it sets: "stations.drill.machines" = 3 → "drill: 3 machines"
+_CHANGE_WORDS = {
+    "machines": ("{v} machines", "설비 {v}대"),
+    "buffer": ("buffer of {v}", "버퍼 {v}자리"),
+    "count": ("{v} people", "{v}명"),
+}
+
+
+def change_words(key: str, value: Any, lang: str) -> str:
+    """One change of a design in words ("drill: 3 machines", "ops: 2명"); an unknown path as written."""
+    parts = key.split(".")
+    if len(parts) == 3 and parts[2] in _CHANGE_WORDS:
+        en, ko = _CHANGE_WORDS[parts[2]]
+        return f"{parts[1]}: {(en if lang == 'en' else ko).format(v=value)}"
+    return f"{key}={value}"
+
+
 def _or(value: Any, default: Any) -> Any:
     """An empty field's default; a typed value, 0 included, is kept for the checks to judge."""
     return default if value is None else value
@@ -1061,5 +1078,6 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
         label=lambda key: (
             (result or {}).get("labels", {}).get(key, {}).get("en" if page.lang == "en" else "ko", key)
         ),
+        change_words=lambda key, value: change_words(key, value, page.lang),
         **context,
     )
