@@ -141,6 +141,25 @@ def test_changes_by_dotted_path_give_a_validated_copy():
         line.with_changes({"stations.nope.machines": 3})
 
 
+def test_a_scenario_change_reads_a_duration_as_the_line_editor_writes_it():
+    from sandan.twin.service import parse_changes
+
+    changes = parse_changes("stations.drill.process_time=exponential 40, stations.drill.machines=3")
+    assert changes == {
+        "stations.drill.process_time": {"kind": "exponential", "mean": 40.0},
+        "stations.drill.machines": 3,
+    }
+    changed = LineModel.from_yaml(LINE_YAML).with_changes(changes)
+    assert changed.station("drill").process_time.kind == "exponential"
+    assert changed.station("drill").process_time.expected == 40
+    with pytest.raises(InvalidInput) as err:
+        parse_changes("stations.drill.process_time=lognormal 40")  # one number short
+    assert (
+        "lognormal 45 10" in err.value.en
+        and err.value.where["field"] == "changes.stations.drill.process_time"
+    )
+
+
 def test_analytic_figures_follow_factory_physics():
     line = LineModel.from_yaml(LINE_YAML)
     a = 7200 / 7800

@@ -8,6 +8,7 @@ any of them gets the same kind of message and never a traceback.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +126,88 @@ def whole(value: Any, name: str, *, minimum: int | None = 0, field: str | None =
             **where,
         )
     return int(value)
+
+
+# ---- durations as short text: the line editor's cells and scenario changes ---------------------------------
+# the words a duration may start with ("exponential 30", "tri 20 30 45", "empirical 12 14 15")
+_ALIASES = {
+    "exp": "exponential",
+    "exponential": "exponential",
+    "normal": "normal",
+    "lognormal": "lognormal",
+    "tri": "triangular",
+    "triangular": "triangular",
+    "uniform": "uniform",
+    "empirical": "empirical",
+    "trace": "trace",
+    "fixed": "deterministic",
+    "deterministic": "deterministic",
+}
+_PARAMS = {
+    "deterministic": ("mean",),
+    "exponential": ("mean",),
+    "normal": ("mean", "sd"),
+    "lognormal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+    "uniform": ("low", "high"),
+}
+
+
+def short_number(x: Any) -> str:
+    return f"{x:g}" if isinstance(x, int | float) and not isinstance(x, bool) else str(x)
+
+
+def dist_text(value: Any, bare: str = "deterministic") -> str:
+    """A duration as the form shows it: `30`, `exponential 30`, `lognormal 45 10`, `triangular 60 90 180`,
+    `empirical 12 14 15`. `bare` is the kind a plain number means in this field (failures: exponential)."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return short_number(value)
+    if isinstance(value, Mapping):
+        kind = value.get("kind", "deterministic")
+        if kind == bare and set(value) <= {"kind", "mean"} and "mean" in value:
+            return short_number(value["mean"])
+        if kind in _PARAMS and all(value.get(p) is not None for p in _PARAMS[kind]):
+            if set(value) - {"kind", *_PARAMS[kind]} - {k for k, v in value.items() if v is None}:
+                return yaml.safe_dump(dict(value), default_flow_style=True, allow_unicode=True).strip()
+            return " ".join([kind, *(short_number(value[p]) for p in _PARAMS[kind])])
+        if kind in ("empirical", "trace") and isinstance(value.get("values"), list | tuple):
+            return " ".join([kind, *(short_number(v) for v in value["values"])])
+    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
+
+
+def parse_dist(text: str, field: str, bare: str = "deterministic") -> Any:
+    """The form's duration text back to the line model's form; a mistake names the field in both languages."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.startswith("{"):
+        try:
+            return yaml.safe_load(text)
+        except yaml.YAMLError:
+            pass
+    words = text.replace(",", " ").split()
+    try:
+        if len(words) == 1:
+            number = float(words[0])
+            return number if bare == "deterministic" else {"kind": bare, "mean": number}
+        kind = _ALIASES.get(words[0].lower())
+        numbers = [float(w) for w in words[1:]]
+    except ValueError:
+        kind, numbers = None, []
+    if kind in ("empirical", "trace") and numbers:
+        return {"kind": kind, "values": numbers}
+    if kind in _PARAMS and len(numbers) == len(_PARAMS[kind]):
+        return {"kind": kind, **dict(zip(_PARAMS[kind], numbers, strict=True))}
+    raise InvalidInput(
+        f"cannot read {text!r} as a time; write a number of seconds (30) or a distribution such as "
+        "'exponential 30', 'normal 30 3', 'lognormal 45 10', 'triangular 20 30 45', 'uniform 20 40'",
+        f"{text!r}을(를) 시간으로 읽을 수 없습니다. 초 단위 숫자(30)나 'exponential 30', 'normal 30 3', "
+        "'lognormal 45 10', 'triangular 20 30 45', 'uniform 20 40' 같은 분포로 쓰세요",
+        code="bad_line_model",
+        field=field,
+    )
+
+
+DURATION_KINDS = frozenset(_ALIASES)

@@ -23,7 +23,7 @@ from sandan.twin import balance as bal
 from sandan.twin import schedule as sched
 from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.experiments import compare
-from sandan.twin.inputs import load_yaml
+from sandan.twin.inputs import DURATION_KINDS, load_yaml, parse_dist
 from sandan.twin.line import LineModel, line_from_store
 from sandan.twin.sim import LABELS, run_line
 
@@ -507,7 +507,8 @@ def scenario_lines(base: LineModel, scenarios: Sequence[Mapping[str, Any]]) -> d
 
 
 def parse_changes(text: str) -> dict[str, Any]:
-    """`stations.drill.machines=2, release.wip=8` → {path: value}; values are read as YAML scalars."""
+    """`stations.drill.machines=2, release.wip=8` → {path: value}; values are read as YAML scalars, and a
+    duration written as in the line editor (`stations.drill.process_time=exponential 40`) as that distribution."""
     changes: dict[str, Any] = {}
     for part in (p.strip() for p in re.split(r"[,;\n]", text or "")):
         if not part:
@@ -520,6 +521,10 @@ def parse_changes(text: str) -> dict[str, Any]:
                 code="bad_change",
                 field="changes",
             )
+        first = value.strip().split()[0].lower()
+        if first in DURATION_KINDS:
+            changes[key.strip()] = parse_dist(value, f"changes.{key.strip()}")
+            continue
         try:
             changes[key.strip()] = yaml.safe_load(value.strip())
         except yaml.YAMLError:

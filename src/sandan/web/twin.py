@@ -22,6 +22,7 @@ from markupsafe import Markup
 
 from sandan.domain import InvalidInput, SandanError
 from sandan.twin import service
+from sandan.twin.inputs import dist_text, parse_dist, short_number
 from sandan.twin.layout import layout_svg
 from sandan.twin.schedule import gantt_svg
 from sandan.web import i18n
@@ -108,87 +109,6 @@ def _digits(kpi: str) -> int:
     return 0 if kpi.endswith("_s") else (2 if kpi == "wip" else 1)
 
 
-# ---- the line form: compact distribution text ------------------------------------------------------------------
-_ALIASES = {
-    "exp": "exponential",
-    "exponential": "exponential",
-    "normal": "normal",
-    "lognormal": "lognormal",
-    "tri": "triangular",
-    "triangular": "triangular",
-    "uniform": "uniform",
-    "empirical": "empirical",
-    "trace": "trace",
-    "fixed": "deterministic",
-    "deterministic": "deterministic",
-}
-_PARAMS = {
-    "deterministic": ("mean",),
-    "exponential": ("mean",),
-    "normal": ("mean", "sd"),
-    "lognormal": ("mean", "sd"),
-    "triangular": ("low", "mode", "high"),
-    "uniform": ("low", "high"),
-}
-
-
-def _g(x: Any) -> str:
-    return f"{x:g}" if isinstance(x, int | float) and not isinstance(x, bool) else str(x)
-
-
-def dist_text(value: Any, bare: str = "deterministic") -> str:
-    """A duration as the form shows it: `30`, `exponential 30`, `lognormal 45 10`, `triangular 60 90 180`,
-    `empirical 12 14 15`. `bare` is the kind a plain number means in this field (failures: exponential)."""
-    if value is None:
-        return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _g(value)
-    if isinstance(value, Mapping):
-        kind = value.get("kind", "deterministic")
-        if kind == bare and set(value) <= {"kind", "mean"} and "mean" in value:
-            return _g(value["mean"])
-        if kind in _PARAMS and all(value.get(p) is not None for p in _PARAMS[kind]):
-            if set(value) - {"kind", *_PARAMS[kind]} - {k for k, v in value.items() if v is None}:
-                return yaml.safe_dump(dict(value), default_flow_style=True, allow_unicode=True).strip()
-            return " ".join([kind, *(_g(value[p]) for p in _PARAMS[kind])])
-        if kind in ("empirical", "trace") and isinstance(value.get("values"), list | tuple):
-            return " ".join([kind, *(_g(v) for v in value["values"])])
-    return yaml.safe_dump(value, default_flow_style=True, allow_unicode=True).strip()
-
-
-def parse_dist(text: str, field: str, bare: str = "deterministic") -> Any:
-    """The form's duration text back to the line model's form; a mistake names the field in both languages."""
-    text = (text or "").strip()
-    if not text:
-        return None
-    if text.startswith("{"):
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError:
-            pass
-    words = text.replace(",", " ").split()
-    try:
-        if len(words) == 1:
-            number = float(words[0])
-            return number if bare == "deterministic" else {"kind": bare, "mean": number}
-        kind = _ALIASES.get(words[0].lower())
-        numbers = [float(w) for w in words[1:]]
-    except ValueError:
-        kind, numbers = None, []
-    if kind in ("empirical", "trace") and numbers:
-        return {"kind": kind, "values": numbers}
-    if kind in _PARAMS and len(numbers) == len(_PARAMS[kind]):
-        return {"kind": kind, **dict(zip(_PARAMS[kind], numbers, strict=True))}
-    raise InvalidInput(
-        f"cannot read {text!r} as a time; write a number of seconds (30) or a distribution such as "
-        "'exponential 30', 'normal 30 3', 'lognormal 45 10', 'triangular 20 30 45', 'uniform 20 40'",
-        f"{text!r}을(를) 시간으로 읽을 수 없습니다. 초 단위 숫자(30)나 'exponential 30', 'normal 30 3', "
-        "'lognormal 45 10', 'triangular 20 30 45', 'uniform 20 40' 같은 분포로 쓰세요",
-        code="bad_line_model",
-        field=field,
-    )
-
-
 def _number(text: str, field: str, kind: type = float) -> Any:
     return form_number(text, field, kind=kind, code="bad_line_model")
 
@@ -231,15 +151,17 @@ def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
             {
                 "id": str(s.get("id", "")),
                 "name": str(s.get("name", "") or ""),
-                "machines": _g(s.get("machines", 1)),
+                "machines": short_number(s.get("machines", 1)),
                 "process_time": dist_text(s.get("process_time")),
-                "buffer": "" if s.get("buffer") is None else _g(s.get("buffer")),
+                "buffer": "" if s.get("buffer") is None else short_number(s.get("buffer")),
                 "mtbf": dist_text(fail.get("mtbf"), "exponential"),
                 "mttr": dist_text(fail.get("mttr"), "exponential"),
                 "wait_every": dist_text(waits.get("every"), "exponential"),
                 "wait_lasting": dist_text(waits.get("lasting"), "exponential"),
                 # as a percentage, as every other page shows a scrap rate (the model keeps the fraction)
-                "scrap_rate": "" if not s.get("scrap_rate") else _g(round(100 * float(s["scrap_rate"]), 6)),
+                "scrap_rate": ""
+                if not s.get("scrap_rate")
+                else short_number(round(100 * float(s["scrap_rate"]), 6)),
                 "worker": str(s.get("worker") or ""),
             }
         )
@@ -249,7 +171,7 @@ def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
         workers.append(
             {
                 "id": str(g.get("id", "")),
-                "count": _g(g.get("count", 1)),
+                "count": short_number(g.get("count", 1)),
                 "skills": ", ".join(str(x) for x in g.get("skills") or []),
                 "stations": ", ".join(str(x) for x in g.get("stations") or []),
             }
@@ -264,7 +186,7 @@ def form_rows(data: Mapping[str, Any] | None) -> dict[str, Any]:
         "release": {
             "policy": release.get("policy", "kanban"),
             "interarrival": dist_text(release.get("interarrival")),
-            "wip": "" if release.get("wip") is None else _g(release.get("wip")),
+            "wip": "" if release.get("wip") is None else short_number(release.get("wip")),
         },
     }
 
