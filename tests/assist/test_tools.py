@@ -132,6 +132,12 @@ def test_the_recommended_settings_are_the_settings_pages(world):
     assert citation["arguments"]["days"] == RECOMMEND_DAYS == 30
     page = recommend_for_machine(world.store, D, "imm-02", end=world.now)
     assert {r["name"]: r["recommended"] for r in step["table"]} == pytest.approx(page.recommended)
+    # each setting with its unit, in the table and in the sentence ("melt temperature 237.8 → 233.3 °C")
+    units = {r["name"]: r["unit"] for r in step["table"]}
+    assert units["melt_temp_c"] == "°C" and units["holding_pressure_bar"] == "bar"
+    assert page.changed
+    for name in [c.name for c in page.changed]:
+        assert page.move(name, "en") in step["summary"] and page.units[name] in page.move(name, "en")
     asked = _assistant(world).run_tool(
         "recommend_settings", {"machine_id": "imm-02", "period": "last_7d"}, "en"
     )

@@ -360,10 +360,18 @@ class Recommendation:
     observed_defective: int = 0
     text: dict[str, list[str]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # parameter → {"en": …, "ko": …}
+    units: dict[str, str] = field(default_factory=dict)  # parameter → unit ("°C"), where known
 
     def label(self, name: str, lang: str) -> str:
         """A parameter's name for people (the machine's own label where known)."""
         return self.labels.get(name, {}).get(lang, name)
+
+    def move(self, name: str, lang: str) -> str:
+        """One change in words with its unit, as the advice gives it: "melt temperature 237.8 → 233.3 °C"."""
+        change = next(c for c in self.parameters if c.name == name)
+        now, then = _apart(change.current, change.recommended)
+        unit = self.units.get(name, "")
+        return f"{self.label(name, lang)} {now} → {then}{' ' + unit if unit else ''}"
 
     @property
     def observed_rate(self) -> float | None:
@@ -863,6 +871,7 @@ def recommend(
         observed_parts=n_near,
         observed_defective=ng_near,
     )
+    rec.units = dict(units or {})
     rec.text = _text(rec, labels, units)
     for o in objectives:  # a further objective is said with its figures, now and at the recommendation
         now, then = _apart(rec.current_objectives[o.name], rec.expected_objectives[o.name])

@@ -30,6 +30,7 @@ from sandan.optimize.service import (
 #: Column names of the recommendation's and the root cause's tables as people call them.
 LABELS = {
     "name": {"en": "Setting / factor", "ko": "조건 / 요인"},
+    "unit": {"en": "Unit", "ko": "단위"},
     "recommended": {"en": "Recommended", "ko": "권장"},
     "change": {"en": "Change", "ko": "변화량"},
     "fixed": {"en": "Held", "ko": "고정"},
@@ -78,7 +79,7 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
     ctx.machine(machine_id)
     days = _DAYS.get(period, RECOMMEND_DAYS) if period else RECOMMEND_DAYS  # as the settings page learns
     rec = recommend_for_machine(ctx.store, ctx.company_id, machine_id, days=days, end=ctx.now, seed=0)
-    rows = [plain(c.to_dict()) for c in rec.parameters]
+    rows = [{"name": c.name, "unit": rec.units.get(c.name, ""), **plain(c.to_dict())} for c in rec.parameters]
     changed = [c for c in rows if abs((c["recommended"] or 0) - (c["current"] or 0)) > 1e-9]
     recs = [
         {
@@ -90,13 +91,7 @@ def recommend_settings_tool(ctx: ToolContext, machine_id: str, period: str | Non
         }
         for c in changed
     ]
-    moves = {
-        lang: ", ".join(
-            f"{rec.label(c['name'], lang)} {c['current']:.4g}→{c['recommended']:.4g}" for c in changed
-        )
-        or "—"
-        for lang in ("en", "ko")
-    }
+    moves = {lang: ", ".join(rec.move(c["name"], lang) for c in changed) or "—" for lang in ("en", "ko")}
     now_rate, expected = rec.current_defect_rate, rec.expected_defect_rate
     lo, hi = rec.expected_interval
     args = {"machine_id": machine_id, "days": days, "end": ctx.now, "seed": 0}
