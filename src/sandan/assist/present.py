@@ -276,5 +276,5 @@ def present_citation(citation: Mapping[str, Any], lang: str, zone: str) -> str:
     text = f"{citation.get('function', '')}({args})"
     rows = citation.get("rows")
     if rows is not None:
-        text += f" → {number(rows)}행" if lang == "ko" else f" → {number(rows)} rows"
+        text += f" → {number(rows)}행" if lang == "ko" else f" → {number(rows)} row{'' if rows == 1 else 's'}"
     return text

@@ -123,7 +123,8 @@ def _score(
         score += W_REFERENCE * min(len(refs), 2)
         reasons.append(
             {
-                "en": f"{len(refs)} reference(s) in the same process: {refs[0].result or refs[0].customer}",
+                "en": f"{len(refs)} reference{'' if len(refs) == 1 else 's'} in the same process: "
+                f"{refs[0].result or refs[0].customer}",
                 "ko": f"같은 공정 납품 실적 {len(refs)}건: {refs[0].result or refs[0].customer}",
             }
         )

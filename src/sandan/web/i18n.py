@@ -1151,6 +1151,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.balance_run": ("Balance", "밸런싱 계산"),
     "twin.cycle_time": ("Cycle time", "사이클타임"),
     "twin.stations_unit": ("stations", "개 공정"),
+    "twin.station_unit": ("station", "개 공정"),
     "twin.num_stations": ("Stations", "공정 수"),
     "twin.efficiency": ("Line efficiency", "라인 효율"),
     "twin.tasks": ("Tasks", "작업"),

@@ -96,7 +96,8 @@ def fmt_num(value: Any, digits: int = 1) -> str:
     """How a figure is shown on these pages: thousands separators, fixed decimals, '—' for none."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "—"
-    return f"{value:,.{digits}f}"
+    text = f"{value:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # never "-0.0"
 
 
 def fmt_pct(value: Any, digits: int = 1) -> str:
