@@ -103,7 +103,7 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
         parts = server.store.training_frame(cid, since, datetime.now(UTC))
         gain = run["companies"][cid]
         assert gain["n_rows"] == len(parts) and gain["positives"] == int((parts["result"] == "ng").sum())
-        expect(row.locator("[data-col=positives]")).to_have_text(str(gain["positives"]))
+        expect(row.locator("[data-col=positives]")).to_have_text(f"{gain['positives']:,}")
         expect(row.locator("[data-col=federated]")).to_have_text(f"{gain['metrics']['federated']['f1']:.3f}")
         expect(row.locator("[data-col=pooled]")).to_have_text(f"{gain['metrics']['pooled']['f1']:.3f}")
     assert run["companies"]["hotforge"]["positives"] > 10  # the poor press makes defects to learn from
