@@ -56,7 +56,7 @@ def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page,
     change.locator("button[type=submit]").click()
     expect(page.locator("#user-role-changed")).to_contain_text("choi-qa")
     expect(page.locator("#users tr[data-user=choi-qa]")).to_contain_text("엔지니어")
-    expect(page.locator("#audit tbody tr").first).to_contain_text("viewer → engineer")
+    expect(page.locator("#audit tbody tr").first).to_contain_text("조회자 → 엔지니어")  # the roles in words
     assert server.store.user_for_login("choi-qa")[0].role is Role.engineer
 
 

@@ -40,7 +40,7 @@ def _view(
         status,
         company=company,
         users=page.store.list_users(company.id),
-        audit=page.store.list_audit(company.id, AUDIT_ROWS),
+        audit=[_worded(page, a) for a in page.store.list_audit(company.id, AUDIT_ROWS)],
         roles=ROLES,
         form=form,
         error=error,
@@ -50,6 +50,15 @@ def _view(
         role_changed=page.request.query_params.get("role"),
         role_error=role_error,
     )
+
+
+def _worded(page: Page, entry: dict) -> dict:
+    """An audit entry whose detail is a role ("engineer", "engineer → viewer") with the roles in words."""
+    if entry.get("action") in ("user.create", "user.role") and entry.get("detail"):
+        parts = [p.strip() for p in str(entry["detail"]).split("→")]
+        if all(p in {r.value for r in Role} for p in parts):
+            entry = {**entry, "detail": " → ".join(page.t(f"role.{p}") for p in parts)}
+    return entry
 
 
 @router.get("/companies/{company_id}/users", response_class=HTMLResponse)
