@@ -15,7 +15,7 @@ from sandan.accounts import create_user
 from sandan.domain import Company, Conflict, Line, Machine, ProcessFamily, Role, Site
 from sandan.learn.federated import Schema, service
 from sandan.learn.federated.flower import generate_key
-from sandan.twin.process import MODELS
+from sandan.twin.process import MODELS, column_labels
 from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_source
 from tests.web.conftest import PASSWORD
 
@@ -82,6 +82,10 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
     page.goto("/federations")
     card = page.locator(f"section[data-federation='{fid}']")
     expect(card.locator("[data-col=members]")).to_have_text("콜드포지, 핫포지")  # by id
+    # what it learns from, in the forging family's words
+    labels = column_labels([FAMILY])
+    first = MODELS[FAMILY].PARAMETERS[0].name
+    expect(card).to_contain_text(labels[first]["ko"])
     form = card.locator("form.federation-run")
     form.locator("input[name=days]").fill("1")
     form.locator("input[name=folds]").fill("2")

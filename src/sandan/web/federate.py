@@ -14,9 +14,10 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.domain import InvalidInput, ProcessFamily, SandanError
+from sandan.learn.explain import feature_words
 from sandan.learn.federated import service
 from sandan.learn.federated.client import Schema
-from sandan.twin.process import MODELS
+from sandan.twin.process import MODELS, column_labels
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of, form_number
 
@@ -87,6 +88,12 @@ def _run_view(run: dict[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
+def _feature_words(page: Page, federation: dict[str, Any]) -> list[str]:
+    """The columns a federation learns from, in words of its process family ("용융 수지 온도")."""
+    labels = column_labels([federation.get("family")])
+    return [feature_words(f, labels)[0 if page.lang == "en" else 1] for f in federation.get("features") or []]
+
+
 @router.get("/companies/{company_id}/federations", response_class=HTMLResponse)
 def company_federations(page: UserPage, company_id: str) -> Response:
     company = company_of(page, company_id)
@@ -102,6 +109,7 @@ def company_federations(page: UserPage, company_id: str) -> Response:
                 "run": _run_view(last),
                 "mine": _gain_row(company.id, mine, company.name) if mine else None,
                 "progress": _progress(company.id, v),
+                "feature_words": _feature_words(page, v),
             }
         )
     return page.render("federate.html", company=company, federations=rows, operator_view=False)
@@ -134,6 +142,7 @@ def _operator_page(
                 "gains": gains,
                 "member_names": [names.get(c, c) for c in v["members"]],
                 "progress": _progress(None, v),
+                "feature_words": _feature_words(page, v),
             }
         )
     return page.render(
