@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from sandan.assist.assistant import Assistant, PendingActions
@@ -303,3 +305,26 @@ def test_two_machines_compared_are_shown_side_by_side(world):
     ).iloc[0]
     assert step["facts"]["defect_rate"] == pytest.approx(both.defect_rate)
     assert answer.text.startswith("사출기 1호기 · 사출기 3호기 불량률")
+
+
+def test_spc_counts_each_point_that_breaks_a_rule_once(world):
+    from sandan import monitor
+
+    step = _assistant(world).run_tool("spc_status", {"machine_id": "imm-02"}, "en")
+    assert "error" not in step, step
+    checked = [r for r in step["table"] if r.get("points")]
+    assert checked
+    calls = {c["arguments"]["characteristic"]: c["arguments"] for c in step["citations"]}
+    for row in checked:
+        args = calls[row["characteristic"]]
+        chart = monitor.measurement_chart(
+            world.store,
+            D,
+            datetime.fromisoformat(str(args["start"])),
+            datetime.fromisoformat(str(args["end"])),
+            row["characteristic"],
+            chart="imr",
+            machine_ids=["imm-02"],
+        )
+        flagged = {v.index for s in chart.series for v in s.violations}
+        assert row["violations"] <= row["points"] and row["violations"] == len(flagged)

@@ -457,7 +457,7 @@ def _characteristics(ctx: ToolContext, machine_id: str, w) -> list[str]:
 SPC_LABELS = {
     "characteristic": {"en": "Characteristic", "ko": "측정 특성"},
     "in_control": {"en": "In control", "ko": "관리 상태 정상"},
-    "violations": {"en": "Rule violations", "ko": "규칙 위반 수"},
+    "violations": {"en": "Points breaking a rule", "ko": "규칙 위반 점 수"},
     "rules": {"en": "Rules broken", "ko": "위반 규칙"},
     "center": {"en": "Centre line", "ko": "중심선"},
     "lcl": {"en": "Lower control limit", "ko": "관리 하한(LCL)"},
@@ -509,7 +509,8 @@ def spc_status_tool(
             {
                 "characteristic": name,
                 "in_control": chart.in_control,
-                "violations": sum(len(s.violations) for s in chart.series),
+                # each point once, however many rules (on the individuals or the moving-range chart) it breaks
+                "violations": len({v.index for s in chart.series for v in s.violations}),
                 "rules": ",".join(rules),
                 "center": plain(float(series.center[-1])),
                 "lcl": plain(float(series.lcl[-1])),
