@@ -130,9 +130,7 @@ def test_the_pages_render_for_the_companys_user(world, client):
             and "sandan.monitor.quality_table" in page.text
         )
         # an answer that rests on nothing has no empty "sources" heading
-        chat = client.get(
-            f"/companies/{D}/assist", params={"q": "What should I change on the worst machine?"}
-        )
+        chat = client.get(f"/companies/{D}/assist", params={"q": "What settings should I change?"})
         assert chat.status_code == 200 and 'id="citations"' not in chat.text
         flow = client.get(f"/companies/{D}/assist/flows/production", params={"line_id": "inj-a"})
         assert flow.status_code == 200 and 'data-step="bottleneck"' in flow.text

@@ -131,3 +131,20 @@ def test_a_line_the_company_does_not_have_is_named_with_the_lines_it_has(world, 
     for line in world.store.list_lines(D):
         assert line.name in said
     assert "table" not in step or not step.get("table")  # no answer for every machine in its place
+
+
+@pytest.mark.parametrize(
+    ("question", "lang"),
+    [
+        ("What should I change on the worst machine?", "en"),
+        ("불량이 가장 많은 설비의 조건을 어떻게 바꿔야 하나요?", "ko"),
+    ],
+)
+def test_the_worst_machine_asked_for_is_found_before_its_settings_are_advised(world, question, lang):
+    answer = _assistant(world).ask(question, lang)
+    ranking, advice = answer.steps[:2]
+    assert ranking["tool"] == "defect_rate" and advice["tool"] == "recommend_settings"
+    rates = {r["machine_id"]: r["defect_rate"] for r in ranking["table"] if r.get("defect_rate") is not None}
+    worst = max(rates, key=rates.get)
+    assert advice["arguments"]["machine_id"] == worst and "error" not in advice
+    assert any("recommend_for_machine" in str(c) for c in answer.citations)

@@ -349,11 +349,26 @@ class Assistant:
     def _no_llm(self, question: str, lang: str, notices: list[dict[str, Any]], mode: str):
         intent = route(question, self.names, set(self.registry.names()))
         yield {"event": "status", "tool": intent.tool, "arguments": intent.arguments}
+        steps = []
+        if intent.worst and "defect_rate" in self.registry:
+            # "the worst machine": the defect rates by machine first, then the asked tool for the highest
+            ranking = self.run_tool(
+                "defect_rate", {"by": "machine", "period": intent.arguments.get("period")}, lang
+            )
+            yield {"event": "step", "step": _public(ranking)}
+            steps.append(_public(ranking))
+            rated = [
+                r
+                for r in ranking.get("table") or []
+                if r.get("machine_id") and r.get("defect_rate") is not None
+            ]
+            if rated:
+                intent.arguments["machine_id"] = max(rated, key=lambda r: r["defect_rate"])["machine_id"]
         step = self._which(intent.tool, intent.arguments) or self.run_tool(
             intent.tool, intent.arguments, lang
         )
         yield {"event": "step", "step": _public(step)}
-        steps = [_public(step)]
+        steps.append(_public(step))
         instead = FALLBACK.get(intent.tool)
         if step.get("error") and instead in self.registry and intent.arguments.get("machine_id"):
             # e.g. too little data for the optimiser: show the settings against the process model instead

@@ -188,6 +188,9 @@ WHICH_MACHINE = (
     r"(제일|가장)\s*\S*\s*(설비|기계|호기)|어느\s*(설비|기계)|어떤\s*(설비|기계)|which\s+machines?"
 )
 
+# tools about one machine that may be asked about "the worst machine": the one with the highest defect rate
+WORST_MACHINE_TOOLS = frozenset({"recommend_settings", "root_cause", "defect_drivers"})
+
 BY_RULES: list[tuple[str, str]] = [
     (r"로트|\blots?\b", "lot"),
     (
@@ -207,6 +210,8 @@ class Intent:
     arguments: dict[str, Any]
     score: float
     scores: dict[str, float] = field(default_factory=dict)
+    # the question asks about the worst machine without naming one ("what should I change on the worst machine?")
+    worst: bool = False
 
 
 def _norm(text: str) -> str:
@@ -427,4 +432,9 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
         args = {"line_id": line_id}
     elif best == "search_documents":
         args = {"query": question.strip()}
-    return Intent(best, {k: v for k, v in args.items() if v is not None}, scores.get(best, 0), scores)
+    worst = (
+        best in WORST_MACHINE_TOOLS
+        and not args.get("machine_id")
+        and bool(re.search(rf"{WHICH_MACHINE}|\bworst\b", words, re.IGNORECASE))
+    )
+    return Intent(best, {k: v for k, v in args.items() if v is not None}, scores.get(best, 0), scores, worst)
