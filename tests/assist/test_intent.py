@@ -114,3 +114,23 @@ def test_a_line_named_by_a_number_the_company_does_not_have_is_not_dropped(duck_
     assert route("1라인 어제 OEE", names).arguments.get("line_id") == "line-1"
     assert route("어제 라인별 OEE", names).arguments.get("line_id") is None
     assert route("OEE by line yesterday", names).arguments.get("line_id") is None
+
+
+def test_lines_named_by_number_are_found_and_periods_are_not_lines(duck_store):
+    duck_store.upsert_company(Company(id="c4", name="조립 회사"))
+    duck_store.upsert_site("c4", Site(id="s1", company_id="c4", name="1공장"))
+    for lid, name in (("asm2", "조립 2라인 Assembly line 2"), ("L1", "제1라인")):
+        duck_store.upsert_line("c4", Line(id=lid, company_id="c4", site_id="s1", name=name))
+    names = AssetNames(duck_store, "c4")
+    for question, line_id in (
+        ("2라인 어제 OEE", "asm2"),
+        ("2 라인 어제 OEE", "asm2"),
+        ("OEE of line 2 yesterday", "asm2"),
+        ("1라인 어제 OEE", "L1"),
+        ("제1라인 OEE", "L1"),
+        ("OEE of line 5", "line-5"),  # none of its lines: said so in the answer
+        ("OEE by line 7 days", None),  # a period, not line 7
+        ("defect rate per line 30 days", None),
+        ("which line I should check for OEE", None),
+    ):
+        assert route(question, names).arguments.get("line_id") == line_id, question

@@ -179,8 +179,11 @@ PERIOD_RULES: list[tuple[str, str]] = [
 
 # "선반 1호기랑 3호기 비교해줘", "compare press 1 and press 2": the machines side by side, by machine
 # a line named by a number or a letter: "1라인", "2 라인", "line 3", "line B"
+_LINE_MARK = re.compile(r"(?:제\s*)?(\d+|[A-Za-z])\s*라인|\bline\s*(\d+|[A-Za-z])\b", re.IGNORECASE)
+# ... and as a question names one: not "line 7 days" (a period), "line I should…" or "line a" (words)
 _LINE_MENTION = re.compile(
-    r"(?<![0-9A-Za-z가-힣])(\d+|[A-Za-z])\s*라인|\bline\s*(\d+|[A-Za-z])\b", re.IGNORECASE
+    r"(?<![0-9A-Za-z가-힣])(?:제\s*)?(\d+|[A-Za-z])\s*라인"
+    r"|\b[Ll]ine\s*(\d+|[B-HJ-Z])\b(?!\s*(?:days?|hours?|h\b|shifts?|weeks?|months?|일|시간|주|개월))"
 )
 COMPARE = r"비교|대비|\bcompare[ds]?\b|\bcomparison\b|\bversus\b|\bvs\.?(?!\w)"
 # "제일 높은 설비", "which machine … highest": every machine, so the answer can name the worst
@@ -284,10 +287,10 @@ class AssetNames:
         self.line_aliases: list[tuple[re.Pattern[str], str]] = []
         for ln in self.lines:
             pats = [re.escape(ln.id.lower())]
-            letter = re.search(r"([A-Za-z])\s*라인|line\s*([A-Za-z])\b", ln.name)
-            if letter:
-                x = (letter.group(1) or letter.group(2)).lower()
-                pats += [rf"(?<![A-Za-z]){x}\s*라인", rf"\bline\s*{x}\b"]
+            # the number or letter the line goes by ("조립 2라인 Assembly line 2", "제1라인", "사출 A라인")
+            for mark in _LINE_MARK.finditer(ln.name):
+                x = re.escape((mark.group(1) or mark.group(2)).lower())
+                pats += [rf"(?<![0-9A-Za-z])(?:제\s*)?{x}\s*라인", rf"\bline\s*{x}\b"]
             ko = _korean_part(ln.name)
             if ko and re.search(r"[가-힣]", ko):
                 pats.append(re.escape(ko).replace(r"\ ", r"\s*"))
