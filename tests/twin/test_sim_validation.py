@@ -197,6 +197,27 @@ def test_a_saturated_station_with_periodic_setups_and_outside_waits_runs_at_its_
     assert short.covers(long.mean), (short, long)
 
 
+@pytest.mark.parametrize(
+    "station",
+    [
+        # the worker is held for the setup alone: two machines of 100 s parts share one setter (1 s a part)
+        {"machines": 2, "process_time": 100, "setup_time": 1, "setup_every": 1, "worker_during": "setup"},
+        # the worker is not held through outside waits, which come before a part is taken
+        {"machines": 2, "process_time": 10, "waits": {"every": exp(10), "lasting": exp(10)}},
+    ],
+)
+def test_the_bound_with_a_worker_pool_counts_the_time_a_worker_is_held(station):
+    line = LineModel.from_dict(
+        {
+            "stations": [{"id": "a", "worker": "op", **station}],
+            "workers": [{"id": "w", "count": 1, "skills": ["op"]}],
+            "release": {"policy": "kanban"},
+        }
+    )
+    res = run_line(line, replications=3, horizon=2 * 24 * 3600, warmup=3600, seed=31)["throughput_per_h"]
+    assert res.mean <= line.bottleneck_rate() * 3600 * 1.001
+
+
 def test_active_period_method_finds_the_bottleneck_of_a_random_line():
     stations = [
         {"id": s, "process_time": exp(t), "buffer": 3}

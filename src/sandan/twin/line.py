@@ -290,6 +290,14 @@ class Station(_Part):
             lost += w / e if e > 0 else math.inf
         return 1.0 / (1.0 + lost)
 
+    @property
+    def repair_availability(self) -> float:
+        """The share of processing time not lost to repairs: MTBF / (MTBF + MTTR) (outside waits left out)."""
+        if self.failure is None:
+            return 1.0
+        f, r = self.failure.mtbf.expected, self.failure.mttr.expected
+        return f / (f + r) if f + r > 0 else 1.0
+
 
 class Step(_Part):
     station: str
@@ -578,6 +586,26 @@ class LineModel(_Part):
                 alive *= 1.0 - s.scrap
         return load
 
+    def worker_loads(self) -> dict[str, float]:
+        """Expected time a worker is held at each station per released part, as the simulation holds one: through
+        the setup and the processing with its repairs (`worker_during="process"`; not during outside waits, which
+        come before the worker is taken), or through the setup alone (`"setup"`). Setups on a change of product
+        are left out, as in `visit_loads`, so capacities derived from it stay upper bounds."""
+        load = {s.id: 0.0 for s in self.stations}
+        by_id = {s.id: s for s in self.stations}
+        for share, p in zip(self.mix(), self.products, strict=True):
+            alive = 1.0
+            for step in p.routing:
+                s = by_id[step.station]
+                t = 0.0
+                if s.worker_during == "process":
+                    t = (step.process_time or s.process_time).expected / s.repair_availability
+                if s.setup_every and s.setup_time is not None:
+                    t += s.setup_time.expected / s.setup_every
+                load[s.id] += share * alive * t
+                alive *= 1.0 - s.scrap
+        return load
+
     def yield_per_release(self) -> float:
         """Good parts out per part released: Σ mix · Π (1 − scrap) over the routing."""
         by_id = {s.id: s for s in self.stations}
@@ -613,10 +641,12 @@ class LineModel(_Part):
 
     def bottleneck_rate(self) -> float:
         """Upper bound on good parts per second: the bottleneck rate r_b (Hopp & Spearman §7.2) in releases,
-        capped by the worker pools (each skill: people × shift share / its load), the arrival rate of a push
-        release, and scaled by the working share of the calendar and the yield."""
+        capped by the worker pools (each skill: people × shift share / the time a worker is held per part,
+        `worker_loads`), the arrival rate of a push release, and scaled by the working share of the calendar and
+        the yield. The calendar's share holds for operations short against its windows: an operation started before
+        a window closes runs to its end, so a line whose operations last hours can pass the bound."""
         caps = list(self.station_capacities().values())
-        loads = self.visit_loads()
+        loads = self.worker_loads()
         for skill in {s.worker for s in self.stations if s.worker}:
             people = sum(g.count * self._shift_share(g) for g in self.workers if skill in g.skills)
             need = sum(loads[s.id] for s in self.stations if s.worker == skill)
