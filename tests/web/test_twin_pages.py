@@ -392,3 +392,17 @@ def test_saving_asks_for_an_id_and_before_replacing_another_saved_model(page, lo
     page.click("#twin-save")
     page.wait_for_selector("#twin-saved")
     assert service.load_line(server.settings.data_dir, "acme", saved_line).station("cut").buffer == 5
+
+
+def test_a_refused_form_marks_the_row_it_names_after_a_row_was_removed():
+    from sandan.domain import InvalidInput
+    from sandan.web.twin import data_from_form, typed_rows
+
+    form = {"n_stations": "3", "st0.id": "a", "st1.id": "", "st2.id": "c", "st2.machines": "x"}
+    with pytest.raises(InvalidInput) as err:
+        data_from_form(form, {})
+    index = int(err.value.where["field"].split(".")[1])
+    rows = typed_rows(form)["stations"]
+    # the message's row is the typed 'c' (the cleared row is gone), and one empty row follows to add a station
+    assert rows[index]["id"] == "c" and rows[index]["machines"] == "x"
+    assert [r["id"] for r in rows] == ["a", "c", ""]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -197,19 +197,21 @@ def typed_rows(form: Mapping[str, str]) -> dict[str, Any]:
     YAML it came from holds the values before the edit)."""
     shape = form_rows({"stations": [{}]})
 
-    def rows(prefix: str, count: str, keys: Sequence[str]) -> list[dict[str, str]]:
+    def rows(prefix: str, count: str, empty: Mapping[str, str]) -> list[dict[str, str]]:
+        """The rows with an id, in order (a row whose id was cleared is removed, as `data_from_form` removes it,
+        so a message's row number points at the same row), then one empty row to add."""
         out = []
         for i in range(int(form.get(count, 0) or 0)):
-            row = {k: form.get(f"{prefix}{i}.{k}", "") for k in keys}
-            row["orig"] = form.get(f"{prefix}{i}.orig", "")
-            out.append(row)
-        return out
+            row = {k: form.get(f"{prefix}{i}.{k}", "") for k in empty}
+            if row.get("id", "").strip():
+                out.append({**row, "orig": form.get(f"{prefix}{i}.orig", "")})
+        return [*out, dict(empty)]
 
     return {
         "id": form.get("id", ""),
         "name": form.get("name", ""),
-        "stations": rows("st", "n_stations", list(shape["stations"][0])),
-        "workers": rows("wk", "n_workers", list(shape["workers"][0])),
+        "stations": rows("st", "n_stations", shape["stations"][-1]),
+        "workers": rows("wk", "n_workers", shape["workers"][-1]),
         "release": {k: form.get(f"release.{k}", v) for k, v in shape["release"].items()},
     }
 
