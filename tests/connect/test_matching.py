@@ -25,7 +25,7 @@ def test_a_match_says_why():
     assert any("Quality AI" in r["en"] for r in best.reasons) and all(r["ko"] for r in best.reasons)
     # the process in words in both languages, not its code
     process = [r for r in best.reasons if "your process" in r["en"]]
-    assert process and process[0]["en"].endswith("(press)") and process[0]["ko"] == "귀사 공정(프레스)에 맞춤"
+    assert process and process[0]["en"].endswith("(Press)") and process[0]["ko"] == "귀사 공정(프레스)에 맞춤"
 
 
 def test_recorded_outcomes_change_the_ranking(tmp_path):

@@ -122,6 +122,14 @@ def test_bad_goals_and_spaces_are_user_errors():
         optimize_design(LINE, {"machines": {"mill": (0, 2)}}, target=1.0, **RUN)
     with pytest.raises(InvalidInput):
         optimize_design(LINE, {"workers": {"nobody": (1, 2)}}, target=1.0, **RUN)
+    # ranges past what a line model holds are refused before a job would fail on them
+    for space, words in (
+        ({"machines": {"mill": (1, 100_000)}}, "1000"),
+        ({"workers": {"crew": (0, 10**6)}}, "10000"),
+    ):
+        with pytest.raises(InvalidInput) as err:
+            optimize_design(LINE, space, target=1.0, **RUN)
+        assert words in err.value.en
 
 
 def test_without_costs_the_smallest_design_that_reaches_the_target_is_chosen(exhaustive):

@@ -152,6 +152,8 @@ def test_a_scenario_change_reads_a_duration_as_the_line_editor_writes_it():
     changed = LineModel.from_yaml(LINE_YAML).with_changes(changes)
     assert changed.station("drill").process_time.kind == "exponential"
     assert changed.station("drill").process_time.expected == 40
+    # a word that starts like a distribution, in a field that is no duration, stays a word
+    assert parse_changes("stations.drill.name=Normal 2") == {"stations.drill.name": "Normal 2"}
     with pytest.raises(InvalidInput) as err:
         parse_changes("stations.drill.process_time=lognormal 40")  # one number short
     assert (

@@ -111,9 +111,7 @@ def _score(
             score += W_FAMILY
             named = [FAMILY_NAMES[ProcessFamily(f)] for f in sorted(common)]
             fam_en, fam_ko = (", ".join(n[i] for n in named) for i in (0, 1))
-            reasons.append(
-                {"en": f"works with your process ({fam_en.lower()})", "ko": f"귀사 공정({fam_ko})에 맞춤"}
-            )
+            reasons.append({"en": f"works with your process ({fam_en})", "ko": f"귀사 공정({fam_ko})에 맞춤"})
         else:
             score += W_FAMILY_MISMATCH
     refs = [

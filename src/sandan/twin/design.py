@@ -18,7 +18,7 @@ import optuna
 
 from sandan.domain import InvalidInput
 from sandan.twin.inputs import whole
-from sandan.twin.line import MAX_MACHINES, LineModel, load_line
+from sandan.twin.line import MAX_MACHINES, MAX_PEOPLE, LineModel, load_line
 from sandan.twin.sim import Estimate, Progress, replicate, summarise
 
 
@@ -114,10 +114,10 @@ class DesignSpace:
                     f"라인에 작업자 그룹 {gid!r}이(가) 없습니다",
                     field=f"space.workers.{gid}",
                 )
-            if not 0 <= lo <= hi:
+            if not 0 <= lo <= hi <= MAX_PEOPLE:
                 raise _bad(
-                    f"people of {gid!r}: need 0 ≤ min ≤ max",
-                    f"{gid!r} 인원: 0 ≤ 최소 ≤ 최대여야 합니다",
+                    f"people of {gid!r}: need 0 ≤ min ≤ max ≤ {MAX_PEOPLE}",
+                    f"{gid!r} 인원: 0 ≤ 최소 ≤ 최대 ≤ {MAX_PEOPLE}이어야 합니다",
                     field=f"space.workers.{gid}",
                 )
         for sid, sizes in self.buffers.items():

@@ -211,3 +211,7 @@ def parse_dist(text: str, field: str, bare: str = "deterministic") -> Any:
 
 
 DURATION_KINDS = frozenset(_ALIASES)
+# the line model's fields that hold a duration (the last part of a change's path)
+DURATION_FIELDS = frozenset(
+    {"process_time", "setup_time", "mtbf", "mttr", "every", "lasting", "interarrival", "time"}
+)

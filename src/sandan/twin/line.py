@@ -22,6 +22,7 @@ from sandan.monitor.calendar import ShiftCalendar, working_day_windows
 from sandan.twin.inputs import load_yaml, read_text
 
 MAX_MACHINES = 1000  # parallel machines of one station
+MAX_PEOPLE = 10000  # people of one worker group
 
 # ---- distributions ---------------------------------------------------------------------------------------
 
@@ -321,7 +322,7 @@ class WorkerGroup(_Part):
 
     id: str = Field(min_length=1, max_length=64)
     name: str = ""
-    count: int = Field(default=1, ge=0, le=10000)
+    count: int = Field(default=1, ge=0, le=MAX_PEOPLE)
     skills: list[str] = Field(min_length=1)
     stations: list[str] | None = None
     shift: list[Window] | None = None

@@ -23,7 +23,7 @@ from sandan.twin import balance as bal
 from sandan.twin import schedule as sched
 from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.experiments import compare
-from sandan.twin.inputs import DURATION_KINDS, load_yaml, parse_dist
+from sandan.twin.inputs import DURATION_FIELDS, DURATION_KINDS, load_yaml, parse_dist
 from sandan.twin.line import LineModel, line_from_store
 from sandan.twin.sim import LABELS, run_line
 
@@ -522,7 +522,7 @@ def parse_changes(text: str) -> dict[str, Any]:
                 field="changes",
             )
         first = value.strip().split()[0].lower()
-        if first in DURATION_KINDS:
+        if first in DURATION_KINDS and key.strip().rsplit(".", 1)[-1] in DURATION_FIELDS:
             changes[key.strip()] = parse_dist(value, f"changes.{key.strip()}")
             continue
         try:

@@ -468,10 +468,12 @@ def simulate(
                     times,
                     _stream(s.setup_time, _rng(seed, replication, i, m, 1)) if s.setup_time else None,
                     s.setup_every or 0,
-                    # parts since the last periodic setup at time 0: uniform over the cycle, as in a line that has
-                    # run for a while; a count starting at 0 puts the first setup a whole cycle away and makes
-                    # short runs look faster than the line is
-                    int(_rng(seed, replication, i, m, 7).integers(s.setup_every)) if s.setup_every else 0,
+                    # parts since the last periodic setup at time 0: uniform over 1…setup_every, as a machine that
+                    # has run for a while stands before a part; a count starting at 0 puts the first setup a whole
+                    # cycle away and makes short runs look faster than the line is
+                    int(_rng(seed, replication, i, m, 7).integers(1, s.setup_every + 1))
+                    if s.setup_every
+                    else 0,
                     _stream(s.failure.mtbf, _rng(seed, replication, i, m, 2)) if s.failure else None,
                     _stream(s.failure.mttr, _rng(seed, replication, i, m, 3)) if s.failure else None,
                     _stream(s.waits.every, _rng(seed, replication, i, m, 5)) if s.waits else None,

@@ -56,7 +56,9 @@ def _fields(page: UserPage, company_id: str, kind: str, record: object, location
             "key": ".".join(path),
             "value": "" if value is None else str(value).lower() if isinstance(value, bool) else str(value),
             "number": isinstance(value, int | float) and not isinstance(value, bool),
-            "faulty": faulty in (role, path[0]),
+            # the key as the import names it ("param:melt_temp_c"), as the API does ("params.melt_temp_c"), or a
+            # whole object the checks refused ("params": each entry)
+            "faulty": faulty in (role, ".".join(path), path[0]),
         }
 
     out: list[dict] = []
