@@ -876,8 +876,9 @@ def solve_jobshop(
     """Schedule `instance` on CP-SAT and confirm the result with `check_schedule`.
 
     objective: "makespan", "tardiness" (total weighted tardiness of jobs with a due date) or "weighted"
-    (`weights[0]` × makespan + `weights[1]` × tardiness); for "makespan" with due dates, the time left after the
-    shortest schedule is found goes to the least late of the schedules as short (`_least_tardy`). `warm_start=True` hints the best dispatching-rule
+    (`weights[0]` × makespan + `weights[1]` × tardiness); for "makespan" with due dates, up to a fifth of the time limit
+    (at least 1 s, within it) after the shortest schedule is found goes to the least late of the schedules as short
+    (`_least_tardy`). `warm_start=True` hints the best dispatching-rule
     schedule; a schedule may be given instead. For the makespan of a classic job shop (one machine per operation,
     no setups) a tabu search (`sandan.twin.tabu`) first shortens the dispatching schedule for up to
     `local_search_s` seconds (default: a quarter of the time limit, at most 15 s; 0 turns it off), all within
@@ -932,16 +933,9 @@ def solve_jobshop(
     model = _ShopModel(instance, objective, weights, hint, lower)
     if hint is not None and model.model.validate():
         model.model.clear_hints()  # an unusable hint must not cost the whole solve
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit_s - (time.perf_counter() - started), 0.05)
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
-    solver.parameters.log_search_progress = log
-    for key, value in {**SOLVER_DEFAULTS, **(parameters or {})}.items():
-        if isinstance(value, list | tuple):
-            getattr(solver.parameters, key).extend(value)
-        else:
-            setattr(solver.parameters, key, value)
+    solver = _solver(
+        max(time_limit_s - (time.perf_counter() - started), 0.05), workers, seed, log, parameters
+    )
     callback = None
     if progress is not None:
         callback = _Progress(progress, started)
@@ -965,9 +959,9 @@ def solve_jobshop(
         status = "feasible"
         value = _objective_value(instance, schedule, objective, weights)
     if objective == "makespan" and schedule and not check_schedule(instance, schedule):
-        schedule = _least_tardy(
-            instance, schedule, time_limit_s - (time.perf_counter() - started), workers, seed
-        )
+        # at most a fifth of the time limit (at least a second) once the shortest schedule is in hand
+        deadline = min(started + time_limit_s, time.perf_counter() + max(1.0, 0.2 * time_limit_s))
+        schedule = _least_tardy(instance, schedule, deadline, workers, seed, log, parameters)
     violations = check_schedule(instance, schedule) if schedule else []
     return ScheduleResult(
         instance=instance.name,
@@ -986,19 +980,43 @@ def solve_jobshop(
     )
 
 
-def _least_tardy(
-    instance: ShopInstance, schedule: list[ScheduledOp], seconds: float, workers: int, seed: int
-) -> list[ScheduledOp]:
-    """Of the schedules as short as `schedule`, one with the least weighted tardiness, searched for in the time
-    left: a shortest schedule may still finish an order late that another equally short one finishes in time."""
-    if seconds < 0.1 or schedule_tardiness(instance, schedule) == 0:
-        return schedule
-    model = _ShopModel(instance, "tardiness", (1, 1), schedule, 0)
-    model.model.add(model.makespan <= schedule_makespan(schedule))
+def _solver(
+    seconds: float, workers: int, seed: int, log: bool, parameters: Mapping[str, Any] | None
+) -> cp_model.CpSolver:
+    """A CP-SAT solver with sandan's defaults (`SOLVER_DEFAULTS`) and the caller's parameters."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
+    solver.parameters.log_search_progress = log
+    for key, value in {**SOLVER_DEFAULTS, **(parameters or {})}.items():
+        if isinstance(value, list | tuple):
+            getattr(solver.parameters, key).extend(value)
+        else:
+            setattr(solver.parameters, key, value)
+    return solver
+
+
+def _least_tardy(
+    instance: ShopInstance,
+    schedule: list[ScheduledOp],
+    deadline: float,
+    workers: int,
+    seed: int,
+    log: bool,
+    parameters: Mapping[str, Any] | None,
+) -> list[ScheduledOp]:
+    """Of the schedules as short as `schedule`, one with the least weighted tardiness, searched for until
+    `deadline` (a `time.perf_counter()` reading): a shortest schedule may still finish an order late that another
+    equally short one finishes in time."""
+    if deadline - time.perf_counter() < 0.1 or schedule_tardiness(instance, schedule) == 0:
+        return schedule
+    model = _ShopModel(instance, "tardiness", (1, 1), schedule, 0)
+    model.model.add(model.makespan <= schedule_makespan(schedule))
+    seconds = deadline - time.perf_counter()  # the model's building counts against the time
+    if seconds < 0.05:
+        return schedule
+    solver = _solver(seconds, workers, seed, log, parameters)
     if solver.solve(model.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return schedule
     better = _with_setups(instance, model.read(solver))
