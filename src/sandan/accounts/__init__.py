@@ -177,20 +177,14 @@ def reset_password(store: Store, by: Principal, company_id: str, user_id: str, n
     admin would otherwise take over a peer's account); one's own is changed with `change_password`, which asks
     for the current one. Every session of the user ends. Recorded in the audit log."""
     by.require_admin(company_id)
-    found = store.user_for_login(user_id)
-    if found is None or found[0].company_id != company_id:
-        raise NotFound(
-            f"company {company_id!r} has no user {user_id!r}",
-            f"회사 {company_id!r}에 사용자 {user_id!r}이(가) 없습니다",
-            code="unknown_user",
-        )
+    user = _company_user(store, company_id, user_id)
     if user_id == by.user.id:  # an open session alone must not set a new password: the current one is asked
         raise Forbidden(
             "your own password is changed on your account page (/account), which asks for the current one",
             "자신의 비밀번호는 현재 비밀번호를 확인하는 내 계정 페이지(/account)에서 바꾸세요",
             code="own_password",
         )
-    if found[0].role is Role.company_admin and not by.is_operator:
+    if user.role is Role.company_admin and not by.is_operator:
         raise Forbidden(
             "only the platform operator resets another company admin's password",
             "다른 회사 관리자의 비밀번호는 플랫폼 운영자만 새로 정할 수 있습니다",
@@ -198,6 +192,18 @@ def reset_password(store: Store, by: Principal, company_id: str, user_id: str, n
     store.set_password_hash(user_id, hash_password(new))
     store.revoke_user_tokens(user_id)
     store.add_audit(company_id, by.user.id, "user.password_reset", user_id, "")
+    return user
+
+
+def _company_user(store: Store, company_id: str, user_id: str) -> User:
+    """A user of this company, or NotFound (a user of another company is not found here either)."""
+    found = store.user_for_login(user_id)
+    if found is None or found[0].company_id != company_id:
+        raise NotFound(
+            f"company {company_id!r} has no user {user_id!r}",
+            f"회사 {company_id!r}에 사용자 {user_id!r}이(가) 없습니다",
+            code="unknown_user",
+        )
     return found[0]
 
 
@@ -218,14 +224,7 @@ def change_role(store: Store, by: Principal, company_id: str, user_id: str, role
             code="bad_role",
             field="role",
         )
-    found = store.user_for_login(user_id)
-    if found is None or found[0].company_id != company_id:
-        raise NotFound(
-            f"company {company_id!r} has no user {user_id!r}",
-            f"회사 {company_id!r}에 사용자 {user_id!r}이(가) 없습니다",
-            code="unknown_user",
-        )
-    user = found[0]
+    user = _company_user(store, company_id, user_id)
     if user_id == by.user.id:
         raise Forbidden(
             "your own role is changed by another company admin or the platform operator",

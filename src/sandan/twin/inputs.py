@@ -143,14 +143,19 @@ _ALIASES = {
     "fixed": "deterministic",
     "deterministic": "deterministic",
 }
-_PARAMS = {
+# each distribution's fields, as the line model's `Dist` requires them
+DIST_FIELDS: dict[str, tuple[str, ...]] = {
     "deterministic": ("mean",),
     "exponential": ("mean",),
     "normal": ("mean", "sd"),
     "lognormal": ("mean", "sd"),
     "triangular": ("low", "mode", "high"),
     "uniform": ("low", "high"),
+    "empirical": ("values",),
+    "trace": ("values",),
 }
+# ... those given by numbers in the short text ("lognormal 45 10"); a list of values is written out
+_PARAMS = {kind: fields for kind, fields in DIST_FIELDS.items() if fields != ("values",)}
 
 
 def short_number(x: Any) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -19,7 +19,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sandan.domain import InvalidInput, Machine, NotFound, ProcessFamily
 from sandan.domain.errors import korean_reason
 from sandan.monitor.calendar import ShiftCalendar, working_day_windows
-from sandan.twin.inputs import load_yaml, read_text
+from sandan.twin.inputs import DIST_FIELDS, load_yaml, read_text
 
 MAX_MACHINES = 1000  # parallel machines of one station
 MAX_PEOPLE = 10000  # people of one worker group
@@ -53,16 +53,7 @@ class Dist(BaseModel):
 
     @model_validator(mode="after")
     def _complete(self) -> Dist:
-        need = {
-            "deterministic": ("mean",),
-            "exponential": ("mean",),
-            "normal": ("mean", "sd"),
-            "lognormal": ("mean", "sd"),
-            "triangular": ("low", "mode", "high"),
-            "uniform": ("low", "high"),
-            "empirical": ("values",),
-            "trace": ("values",),
-        }[self.kind]
+        need = DIST_FIELDS[self.kind]
         missing = [n for n in need if getattr(self, n) is None]
         if missing:
             raise ValueError(f"a {self.kind} distribution needs {', '.join(missing)}")
@@ -400,6 +391,11 @@ class Calendar(_Part):
         return Calendar(windows=[(a, b) for a, b in merged], day_h=self.day_h)
 
 
+def _setup_share(s: Station) -> float:
+    """A periodic setup's time per part at a station (`setup_time` / `setup_every`; 0 without one)."""
+    return s.setup_time.expected / s.setup_every if s.setup_every and s.setup_time is not None else 0.0
+
+
 class LineModel(_Part):
     """A production line as data. All times are seconds; simulation time 0 is the start of a day (00:00)."""
 
@@ -574,36 +570,36 @@ class LineModel(_Part):
         setup restarts the count, so a machine sets up at least that often).
         Setups on a change of product depend on the sequence and are left out, so capacities derived from it stay
         upper bounds."""
-        load = {s.id: 0.0 for s in self.stations}
-        by_id = {s.id: s for s in self.stations}
-        for share, p in zip(self.mix(), self.products, strict=True):
-            alive = 1.0
-            for step in p.routing:
-                s = by_id[step.station]
-                t = (step.process_time or s.process_time).expected / s.availability
-                if s.setup_every and s.setup_time is not None:
-                    t += s.setup_time.expected / s.setup_every
-                load[s.id] += share * alive * t
-                alive *= 1.0 - s.scrap
-        return load
+
+        def machine_time(s: Station, step: Step) -> float:
+            return (step.process_time or s.process_time).expected / s.availability + _setup_share(s)
+
+        return self._per_release(machine_time)
 
     def worker_loads(self) -> dict[str, float]:
         """Expected time a worker is held at each station per released part, as the simulation holds one: through
         the setup and the processing with its repairs (`worker_during="process"`; not during outside waits, which
         come before the worker is taken), or through the setup alone (`"setup"`). Setups on a change of product
         are left out, as in `visit_loads`, so capacities derived from it stay upper bounds."""
+
+        def held(s: Station, step: Step) -> float:
+            processing = 0.0
+            if s.worker_during == "process":
+                processing = (step.process_time or s.process_time).expected / s.repair_availability
+            return processing + _setup_share(s)
+
+        return self._per_release(held)
+
+    def _per_release(self, time_at: Callable[[Station, Step], float]) -> dict[str, float]:
+        """Σ_products mix · P(part reaches the step) · `time_at(station, step)` for each station, per released
+        part (scrap at a step ends the part's route)."""
         load = {s.id: 0.0 for s in self.stations}
         by_id = {s.id: s for s in self.stations}
         for share, p in zip(self.mix(), self.products, strict=True):
             alive = 1.0
             for step in p.routing:
                 s = by_id[step.station]
-                t = 0.0
-                if s.worker_during == "process":
-                    t = (step.process_time or s.process_time).expected / s.repair_availability
-                if s.setup_every and s.setup_time is not None:
-                    t += s.setup_time.expected / s.setup_every
-                load[s.id] += share * alive * t
+                load[s.id] += share * alive * time_at(s, step)
                 alive *= 1.0 - s.scrap
         return load
 
