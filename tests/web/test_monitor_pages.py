@@ -26,7 +26,11 @@ COMPANY, MACHINE, PRESS2 = "bravo", "press-01", "press-02"
 
 @pytest.fixture(scope="module")
 def running_press(server):
-    """Six hours of bravo's press: running, an hour down without a reason, running again; a part a minute."""
+    """Six hours of bravo's press: running, an hour down without a reason, running again; a part a minute. Bravo
+    plans round the clock, so the figures do not depend on the weekday or the hour the tests run at."""
+    all_day = Shift(name="all", label_ko="종일", label_en="All day", start=time(0), end=time(0))
+    calendar = ShiftCalendar(shifts=[all_day], working_weekdays=list(range(7)), korean_public_holidays=False)
+    save_company_calendar(server.settings.data_dir, COMPANY, calendar)
     now = datetime.now(UTC).replace(microsecond=0)
     t = [now - timedelta(hours=h) for h in (6, 3, 2)]
     events = [
