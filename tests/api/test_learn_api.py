@@ -15,6 +15,7 @@ import tests.learn.demo_plant as demo
 from sandan.accounts import issue_token
 from sandan.api import create_app
 from sandan.settings import Settings
+from sandan.twin.process import column_labels
 from tests.api.world import assert_error
 
 demo_template = demo.demo_template  # the session's backfilled store with the publisher's trained model
@@ -91,8 +92,10 @@ def test_promote_explain_and_score_through_the_registry(api):
     assert exp.status_code == 200 and exp.json()["importance"] and exp.json()["recent"][0]["sentences"]
     # each feature keeps its column name and says it in words
     labelled = {i["feature"]: i["label"] for i in exp.json()["importance"]}
-    assert labelled.get("melt_temp_c", "용융 수지 온도") == "용융 수지 온도"
-    assert any("온도" in v for v in labelled.values()) and "_c" not in str(labelled.values())
+    words = column_labels(["injection"])
+    assert any(f in words for f in labelled)  # a moulding column drives the model
+    assert all(label == words[f]["ko"] for f, label in labelled.items() if f in words)
+    assert "_c" not in str(labelled.values())
     scored = api.post("daesung", f"/{PUB}/models/score", json=WINDOW).json()
     assert scored["stored"] == scored["scored"] > 0
     rows = api.get("daesung", f"/{PUB}/models/predictions", params={**WINDOW, "limit": 5}).json()["rows"]

@@ -134,3 +134,13 @@ def test_lines_named_by_number_are_found_and_periods_are_not_lines(duck_store):
         ("which line I should check for OEE", None),
     ):
         assert route(question, names).arguments.get("line_id") == line_id, question
+
+
+def test_a_letter_inside_a_lines_name_is_not_its_mark(duck_store):
+    # "CNC라인" is not line C: "C라인" names no line of the company
+    duck_store.upsert_company(Company(id="c5", name="가공 회사"))
+    duck_store.upsert_site("c5", Site(id="s1", company_id="c5", name="1공장"))
+    duck_store.upsert_line("c5", Line(id="cnc", company_id="c5", site_id="s1", name="CNC라인"))
+    names = AssetNames(duck_store, "c5")
+    assert route("CNC라인 OEE", names).arguments.get("line_id") == "cnc"
+    assert route("C라인 OEE", names).arguments.get("line_id") == "line-c"

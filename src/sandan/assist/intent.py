@@ -179,7 +179,7 @@ PERIOD_RULES: list[tuple[str, str]] = [
 
 # "선반 1호기랑 3호기 비교해줘", "compare press 1 and press 2": the machines side by side, by machine
 # a line named by a number or a letter: "1라인", "2 라인", "line 3", "line B"
-_LINE_MARK = re.compile(r"(?:제\s*)?(\d+|[A-Za-z])\s*라인|\bline\s*(\d+|[A-Za-z])\b", re.IGNORECASE)
+_LINE_MARK = re.compile(r"(?<![0-9A-Za-z])(\d+|[A-Za-z])\s*라인|\bline\s*(\d+|[A-Za-z])\b", re.IGNORECASE)
 # ... and as a question names one: not "line 7 days" (a period), "line I should…" or "line a" (words)
 _LINE_MENTION = re.compile(
     r"(?<![0-9A-Za-z가-힣])(?:제\s*)?(\d+|[A-Za-z])\s*라인"

@@ -99,12 +99,11 @@ class DesignSpace:
                         f"{key}: 라인에 {sid!r} 공정이 없습니다. 공정: {', '.join(stations)}",
                         field=f"space.{key}.{sid}",
                     )
-        top = MAX_MACHINES
         for sid, (lo, hi) in self.machines.items():
-            if not 1 <= lo <= hi <= top:
+            if not 1 <= lo <= hi <= MAX_MACHINES:
                 raise _bad(
-                    f"machines of {sid!r}: need 1 ≤ min ≤ max ≤ {top}",
-                    f"{sid!r} 설비 대수: 1 ≤ 최소 ≤ 최대 ≤ {top}이어야 합니다",
+                    f"machines of {sid!r}: need 1 ≤ min ≤ max ≤ {MAX_MACHINES}",
+                    f"{sid!r} 설비 대수: 1 ≤ 최소 ≤ 최대 ≤ {MAX_MACHINES}이어야 합니다",
                     field=f"space.machines.{sid}",
                 )
         for gid, (lo, hi) in self.workers.items():

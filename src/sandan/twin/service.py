@@ -738,13 +738,7 @@ def check_balance(
             code="bad_balance_goal",
             field="cycle_time",
         )
-    if not (0 < time_limit_s <= MAX_BALANCE_S):
-        raise InvalidInput(
-            f"the time limit must be between 0 and {MAX_BALANCE_S:g} s",
-            f"계산 시간은 0초 초과 {MAX_BALANCE_S:g}초 이하여야 합니다",
-            code="bad_time_limit",
-            field="time_limit_s",
-        )
+    check_time_limit(time_limit_s, MAX_BALANCE_S)
     if cycle_time is not None:
         if cycle_time <= 0:
             raise InvalidInput(
@@ -851,12 +845,12 @@ def parse_shop(text: str, fmt: str = "auto", name: str = "orders") -> sched.Shop
     return sched.parse_jsplib(text, name=name)
 
 
-def check_schedule_limit(time_limit_s: float) -> None:
-    """Refuse a solver time limit outside (0, `MAX_SCHEDULE_S`] before a job is queued for it."""
-    if not (0 < time_limit_s <= MAX_SCHEDULE_S):
+def check_time_limit(time_limit_s: float, most: float = MAX_SCHEDULE_S) -> None:
+    """Refuse a solver time limit outside (0, `most`] before a job is queued for it."""
+    if not (0 < time_limit_s <= most):
         raise InvalidInput(
-            f"the time limit must be between 0 and {MAX_SCHEDULE_S:g} s",
-            f"계산 시간은 0초 초과 {MAX_SCHEDULE_S:g}초 이하여야 합니다",
+            f"the time limit must be between 0 and {most:g} s",
+            f"계산 시간은 0초 초과 {most:g}초 이하여야 합니다",
             code="bad_time_limit",
             field="time_limit_s",
         )
@@ -871,7 +865,7 @@ def schedule_shop(
     workers: int = 2,
 ) -> dict[str, Any]:
     """Schedule on CP-SAT (`solve_jobshop`), confirmed by the independent checker; with the Gantt chart's data."""
-    check_schedule_limit(time_limit_s)
+    check_time_limit(time_limit_s)
     budget = max(1, math.ceil(time_limit_s))
 
     def on(p: sched.SolveProgress) -> None:

@@ -865,7 +865,7 @@ async def schedule_submit(page: UserPage, company_id: str) -> Response:
     try:
         instance = service.parse_shop(text, fmt, "orders")
         seconds = _or(_number(limit, "time_limit_s"), 5.0)
-        service.check_schedule_limit(seconds)
+        service.check_time_limit(seconds)
         job = jobs_of(page.request).submit(
             company.id,
             "twin.schedule",
