@@ -14,10 +14,9 @@ from pydantic import BaseModel, Field
 from sandan.accounts import audit
 from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router
 from sandan.api.models import JobOut
-from sandan.collect.files import Mapping, import_file, match_known_roles, read_preview
+from sandan.collect.files import Mapping, import_file, preview_for_company
 from sandan.collect.uploads import UPLOAD_ID, save_upload, uploaded_file
 from sandan.store import Store
-from sandan.twin.process import known_roles_by_name
 
 router: APIRouter = company_router("imports")
 
@@ -41,12 +40,15 @@ def preview(
 ) -> dict[str, Any]:
     """Keep the file and show its first rows with the detected layout and a proposed column mapping."""
     upload_id, path = save_upload(t.settings.data_dir, t.company_id, file.filename, file.file)
-    shown = read_preview(
-        path, filename=file.filename, encoding=encoding or None, sheet=sheet or None, rows=rows
+    shown = preview_for_company(
+        t.store,
+        t.company_id,
+        path,
+        filename=file.filename,
+        encoding=encoding or None,
+        sheet=sheet or None,
+        rows=rows,
     )
-    # a header that names a parameter or measurement the company's machines record takes that role
-    families = [m.family for m in t.store.list_machines(t.company_id)]
-    shown.mapping.columns = match_known_roles(shown.mapping.columns, known_roles_by_name(families))
     return {**shown.to_dict(), "upload_id": upload_id, "filename": path.name}
 
 
@@ -56,7 +58,7 @@ class ImportIn(BaseModel):
 
 
 def _import(progress, store: Store, company_id: str, path: Path, mapping: Any, source: str):
-    return import_file(store, company_id, path, mapping, source=source, progress=progress)
+    return import_file(store, company_id, path, mapping, source=source, progress=progress, filename=path.name)
 
 
 @router.post("/imports", response_model=JobOut, status_code=202)

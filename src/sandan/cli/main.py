@@ -279,7 +279,6 @@ def import_(
     from rich.table import Table
 
     from sandan.collect import files
-    from sandan.twin.process import known_roles_by_name
 
     settings = load_settings()
     try:
@@ -294,12 +293,7 @@ def import_(
                     f"회사 {company!r}이(가) 없습니다. 먼저 만드세요",
                     code="not_found",
                 )
-            shown = files.read_preview(file, encoding=encoding)
-            # a header that names a parameter or measurement the company's machines record takes that role
-            families = [m.family for m in store.list_machines(company)]
-            shown.mapping.columns = files.match_known_roles(
-                shown.mapping.columns, known_roles_by_name(families)
-            )
+            shown = files.preview_for_company(store, company, file, encoding=encoding)
             chosen = files.Mapping.from_yaml(mapping) if mapping else shown.mapping
             updates = {
                 k: v

@@ -806,6 +806,26 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
 # ---- preview --------------------------------------------------------------------------------------------------
 
 
+def preview_for_company(
+    store: Store,
+    company_id: str,
+    path: Path,
+    *,
+    filename: str | None = None,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    rows: int = 20,
+) -> Preview:
+    """`read_preview` as the company sees it: a header that names a parameter or measurement its machines record
+    (in the process models' words, e.g. "주축 회전수") takes that role (`match_known_roles`)."""
+    from sandan.twin.process import known_roles_by_name
+
+    shown = read_preview(path, filename=filename, encoding=encoding, sheet=sheet, rows=rows)
+    families = [m.family for m in store.list_machines(company_id)]
+    shown.mapping.columns = match_known_roles(shown.mapping.columns, known_roles_by_name(families))
+    return shown
+
+
 def read_preview(
     path: Path,
     *,

@@ -19,7 +19,7 @@ from sandan.collect.files import PLAIN_ROLES
 from sandan.collect.uploads import save_upload, uploaded_file
 from sandan.domain import SandanError
 from sandan.jobs import JobState
-from sandan.twin.process import column_roles, known_roles_by_name
+from sandan.twin.process import column_roles
 from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -104,15 +104,21 @@ def upload(
 
 @router.get("/companies/{company_id}/import/{upload_id}", response_class=HTMLResponse)
 def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "", sheet: str = "") -> Response:
-    from sandan.collect.files import match_known_roles, read_preview
+    from sandan.collect.files import preview_for_company
 
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     path = _uploaded(page, company.id, upload_id)
     _crumbs(page, company.id, (path.name, None))
     try:
-        shown = read_preview(
-            path, filename=path.name, encoding=encoding or None, sheet=sheet or None, rows=PREVIEW_ROWS
+        shown = preview_for_company(
+            page.store,
+            company.id,
+            path,
+            filename=path.name,
+            encoding=encoding or None,
+            sheet=sheet or None,
+            rows=PREVIEW_ROWS,
         )
     except SandanError as exc:
         # A file sandan cannot read is a message on the upload step, where the user picks another file.
@@ -131,8 +137,6 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
     families = [m.family for m in machines]
     known_names = column_roles(families)
     known = list(known_names)
-    # a header that names a parameter or measurement the machines record, in words, takes that role
-    mapping.columns = match_known_roles(mapping.columns, known_roles_by_name(families))
     columns = [
         {
             "name": name,
