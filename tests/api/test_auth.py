@@ -16,6 +16,7 @@ def test_login_returns_a_session_token_that_authenticates(world):
         "company_id": "acme",
         "lang": "ko",
         "created_at": body["user"]["created_at"],
+        "active": True,
     }
     me = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200 and me.json()["id"] == "a-eng"

@@ -97,3 +97,49 @@ def test_a_company_admin_changes_roles_within_the_rules(world):
     assert world.put("ops", path.format("a-admin"), json={"role": "engineer"}).json()["role"] == "engineer"
     roles = {u["id"]: u["role"] for u in world.get("a-view", "/api/v1/companies/acme/users").json()}
     assert roles == {"a-admin": "engineer", "a-eng": "viewer", "a-view": "company_admin"}
+
+
+def test_a_stopped_account_cannot_sign_in_and_its_sessions_end(world):
+    path = "/api/v1/companies/acme/users/{}/active"
+    assert world.get("a-eng", "/api/v1/companies/acme/machines").status_code == 200  # a session is open
+    r = world.put("a-admin", path.format("a-eng"), json={"active": False})
+    assert r.status_code == 200 and r.json()["active"] is False
+    # the open session ends, and signing in again says why to whoever knows the password, and only to them
+    assert_error(world.get("a-eng", "/api/v1/companies/acme/machines"), 401)
+    login = {"user_id": "a-eng", "password": PASSWORD}
+    err = assert_error(world.client.post("/api/v1/auth/login", json=login), 401, "user_inactive")
+    assert "admin" in err["message"]["en"] and "관리자" in err["message"]["ko"]
+    wrong = {"user_id": "a-eng", "password": "not-the-password"}
+    assert_error(world.client.post("/api/v1/auth/login", json=wrong), 401, "bad_credentials")
+    users = {u["id"]: u["active"] for u in world.get("a-admin", "/api/v1/companies/acme/users").json()}
+    assert users == {"a-admin": True, "a-eng": False, "a-view": True}
+    audit = [(a["action"], a["target"]) for a in world.get("a-admin", "/api/v1/companies/acme/audit").json()]
+    assert ("user.stop", "a-eng") in audit
+    # restored: signs in again
+    assert world.put("a-admin", path.format("a-eng"), json={"active": True}).json()["active"] is True
+    assert world.client.post("/api/v1/auth/login", json=login).status_code == 200
+    assert ("user.activate", "a-eng") in [
+        (a["action"], a["target"]) for a in world.get("a-admin", "/api/v1/companies/acme/audit").json()
+    ]
+
+
+def test_stopping_accounts_follows_the_role_change_rules(world):
+    path = "/api/v1/companies/acme/users/{}/active"
+    stop = {"active": False}
+    assert_error(world.put("a-admin", path.format("a-admin"), json=stop), 403, "own_account")
+    assert_error(world.put("a-admin", path.format("b-eng"), json=stop), 404, "unknown_user")
+    assert_error(world.put("a-eng", path.format("a-view"), json=stop), 403)
+    assert_error(world.put("ops", path.format("a-admin"), json=stop), 409, "last_admin")
+    # with a second admin, another admin's account is the operator's to stop
+    promote = world.put("a-admin", "/api/v1/companies/acme/users/a-view/role", json={"role": "company_admin"})
+    assert promote.status_code == 200
+    assert_error(world.put("a-view", path.format("a-admin"), json=stop), 403)
+    assert world.put("ops", path.format("a-admin"), json=stop).json()["active"] is False
+    # a stopped admin does not count: the one active admin keeps the role
+    err = assert_error(
+        world.put("ops", "/api/v1/companies/acme/users/a-view/role", json={"role": "engineer"}),
+        409,
+        "last_admin",
+    )
+    assert "a-view" in err["message"]["en"]
+    assert_error(world.get("a-admin", "/api/v1/companies/acme/users"), 401)  # its session ended

@@ -53,6 +53,31 @@ def test_user_add_for_a_missing_company_says_so(tmp_path):
     assert "company 'nope' does not exist" in done.stderr
 
 
+def test_user_stop_and_restore_from_the_console(tmp_path):
+    assert sandan(tmp_path, "user", "add", "kim", "--company", "acme", "--create-company", "Acme",
+                  "--role", "company_admin", "--password", "long-enough").returncode == 0  # fmt: skip
+    assert (
+        sandan(tmp_path, "user", "add", "lee", "--company", "acme", "--password", "long-enough").returncode
+        == 0
+    )
+    done = sandan(tmp_path, "user", "stop", "lee")
+    assert done.returncode == 0, done.stderr
+    assert "lee" in done.stdout and "사용 중지" in done.stdout
+    refused = sandan(tmp_path, "user", "stop", "kim")  # the only admin: the company would have none
+    assert (
+        refused.returncode == 2
+        and "only active admin" in refused.stderr
+        and "Traceback" not in refused.stderr
+    )
+    unknown = sandan(tmp_path, "user", "stop", "nobody")
+    assert unknown.returncode == 2 and "no user 'nobody'" in unknown.stderr
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        assert [(u.id, u.active) for u in store.list_users("acme")] == [("kim", True), ("lee", False)]
+    assert sandan(tmp_path, "user", "restore", "lee").returncode == 0
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        assert authenticate(store, "lee", "long-enough").active
+
+
 def test_schedule_solves_ft06_to_its_optimum_and_writes_a_gantt_chart(tmp_path):
     from tests.conftest import require_dataset
 

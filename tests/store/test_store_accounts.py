@@ -47,6 +47,17 @@ def test_a_role_is_replaced(two):
     assert [u.role for u in two.list_users("acme")] == [Role.viewer]
 
 
+def test_an_account_is_stopped_and_restored(two):
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h")
+    two.add_user(User(id="lee", role=Role.engineer, company_id="acme"), "h")
+    assert two.user_for_login("kim")[0].active
+    two.set_user_active("kim", False)
+    assert [(u.id, u.active) for u in two.list_users("acme")] == [("kim", False), ("lee", True)]
+    assert two.user_for_login("kim") == (two.list_users("acme")[0], "h")
+    two.set_user_active("kim", True)
+    assert two.user_for_login("kim")[0].active
+
+
 def test_operators_belong_to_no_company_and_are_listed_apart(two):
     two.add_user(User(id="ops", role=Role.operator), "h")
     two.add_user(User(id="lee", role=Role.company_admin, company_id="acme"), "h")

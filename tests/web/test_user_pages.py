@@ -60,6 +60,45 @@ def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page,
     assert server.store.user_for_login("choi-qa")[0].role is Role.engineer
 
 
+def test_an_admin_stops_the_account_of_someone_who_left_and_restores_it(page, login, server, browser):
+    create_user(server.store, "song", PASSWORD, Role.engineer, "acme", name="송퇴사")
+    other = browser.new_context(base_url=server.url, locale="ko-KR")  # song's own browser, signed in
+    theirs = other.new_page()
+    theirs.goto("/login")
+    theirs.fill("input[name=user_id]", "song")
+    theirs.fill("input[name=password]", PASSWORD)
+    theirs.click("button[type=submit]")
+    expect(theirs.locator("#account-link")).to_be_visible()
+
+    login("admin")
+    page.goto("/companies/acme/users")
+    row = page.locator("#users tr[data-user=song]")
+    expect(row).to_contain_text("가능")
+    page.once("dialog", lambda d: d.dismiss())  # asked first; dismissed, nothing happens
+    row.locator("button").click()
+    expect(row).to_contain_text("가능")
+    assert server.store.user_for_login("song")[0].active
+    page.once("dialog", lambda d: d.accept())
+    row.locator("button").click()
+    expect(page.locator("#user-stopped")).to_contain_text("song")
+    expect(row).to_contain_text("사용 중지")
+    expect(page.locator("#audit tbody tr").first).to_contain_text("계정 사용 중지")
+
+    theirs.reload()  # song's open session has ended
+    expect(theirs.locator("input[name=user_id]")).to_be_visible()
+    theirs.fill("input[name=user_id]", "song")
+    theirs.fill("input[name=password]", PASSWORD)
+    theirs.click("button[type=submit]")
+    expect(theirs.locator("#login-error")).to_contain_text("사용이 중지된 계정")
+
+    row.locator("button").click()  # restoring asks nothing
+    expect(page.locator("#user-restored")).to_contain_text("song")
+    theirs.fill("input[name=password]", PASSWORD)
+    theirs.click("button[type=submit]")
+    expect(theirs.locator("#account-link")).to_be_visible()
+    other.close()
+
+
 def test_an_engineer_neither_sees_nor_reaches_the_users_page(page, login):
     login("kim")
     page.goto("/companies/acme")
@@ -111,6 +150,7 @@ def test_company_a_cannot_post_to_company_bs_forms(page, login, server):
         "/companies/bravo/users": {"user_id": "x-user", "password": "long-enough-1", "role": "viewer"},
         "/companies/bravo/users/password": {"user_id": "lee", "password": "long-enough-1"},
         "/companies/bravo/users/role": {"user_id": "lee", "role": "viewer"},
+        "/companies/bravo/users/active": {"user_id": "lee", "active": "0"},
         "/companies": {"id": "x-co", "name": "x"},
         "/federations": {"name": "x", "family": "press", "features": "a"},
     }
@@ -119,4 +159,4 @@ def test_company_a_cannot_post_to_company_bs_forms(page, login, server):
     assert page.goto("/companies/bravo/users").status in (403, 404)
     assert (store.list_sites("bravo"), store.list_machines("bravo"), store.list_signals("bravo")) == before
     assert store.list_users("bravo") == users_before and store.get_company("x-co") is None
-    assert authenticate(server.store, "lee", PASSWORD).id == "lee"  # bravo's password untouched
+    assert authenticate(server.store, "lee", PASSWORD).id == "lee"  # bravo's password untouched, still active

@@ -131,10 +131,18 @@ def authenticate(store: Store, user_id: str, password: str) -> User:
         if ok and _HASHER.check_needs_rehash(stored):
             store.set_password_hash(user.id, _HASHER.hash(password))
     company = found[0].company_id if found else None
-    store.add_audit(company, user_id if found else None, "login.ok" if ok else "login.failed", user_id, "")
+    stopped = ok and not found[0].active
+    action = "login.failed" if not ok or stopped else "login.ok"
+    store.add_audit(company, user_id if found else None, action, user_id, "inactive" if stopped else "")
     if not ok:
         raise NotAuthenticated(
             "user id or password is wrong", "아이디 또는 비밀번호가 틀렸습니다", code="bad_credentials"
+        )
+    if stopped:  # said only to whoever knows the password, so no one learns it by guessing ids
+        raise NotAuthenticated(
+            "this account has been stopped; ask your company admin to restore it",
+            "사용이 중지된 계정입니다. 회사 관리자에게 다시 사용할 수 있게 해 달라고 요청하세요",
+            code="user_inactive",
         )
     return found[0]
 
@@ -238,16 +246,59 @@ def change_role(store: Store, by: Principal, company_id: str, user_id: str, role
         )
     if user.role is new:
         return user
-    admins = [u for u in store.list_users(company_id) if u.role is Role.company_admin]
-    if user.role is Role.company_admin and len(admins) <= 1:
-        raise Conflict(
-            f"{user_id} is the company's only admin; make another user admin first",
-            f"{user_id}은(는) 이 회사의 유일한 관리자입니다. 먼저 다른 사용자를 관리자로 정하세요",
-            code="last_admin",
-        )
+    _keep_an_admin(store, company_id, user)
     store.set_user_role(user_id, new)
     store.add_audit(company_id, by.user.id, "user.role", user_id, f"{user.role.value} → {new.value}")
     return user.model_copy(update={"role": new})
+
+
+def _keep_an_admin(store: Store, company_id: str, user: User) -> None:
+    """Refuse to take `user` out of the company's active admins when they are the last one."""
+    if user.role is not Role.company_admin or not user.active:
+        return
+    others = [
+        u
+        for u in store.list_users(company_id)
+        if u.role is Role.company_admin and u.active and u.id != user.id
+    ]
+    if not others:
+        raise Conflict(
+            f"{user.id} is the company's only active admin; make another user admin first",
+            f"{user.id}은(는) 이 회사의 유일한 관리자입니다. 먼저 다른 사용자를 관리자로 정하세요",
+            code="last_admin",
+        )
+
+
+def set_active(store: Store, by: Principal | None, company_id: str, user_id: str, active: bool) -> User:
+    """Stop a user's account (someone left the company) or restore it. A stopped account cannot sign in, and every
+    session and API token it had ends; it is kept, so the audit log still names it. The rules are the role
+    change's: a company admin (or the operator) does it, another company admin only the operator, one's own no one,
+    and the company keeps an active admin. `by=None` is the server's console (`sandan user stop`). Audited."""
+    if by is not None:
+        by.require_admin(company_id)
+    user = _company_user(store, company_id, user_id)
+    if by is not None and user_id == by.user.id:
+        raise Forbidden(
+            "you cannot stop your own account; another company admin or the platform operator can",
+            "자신의 계정은 사용 중지할 수 없습니다. 다른 회사 관리자나 플랫폼 운영자가 할 수 있습니다",
+            code="own_account",
+        )
+    if by is not None and user.role is Role.company_admin and not by.is_operator:
+        raise Forbidden(
+            "only the platform operator stops or restores another company admin's account",
+            "다른 회사 관리자의 계정은 플랫폼 운영자만 사용 중지하거나 다시 사용하게 할 수 있습니다",
+        )
+    if user.active is active:
+        return user
+    if not active:
+        _keep_an_admin(store, company_id, user)
+    store.set_user_active(user_id, active)
+    if not active:
+        store.revoke_user_tokens(user_id)
+    store.add_audit(
+        company_id, by.user.id if by else None, "user.activate" if active else "user.stop", user_id, ""
+    )
+    return user.model_copy(update={"active": active})
 
 
 def _digest(token: str) -> str:
@@ -279,6 +330,12 @@ def resolve_token(store: Store, token: str) -> Principal:
     found = store.user_for_login(record.user_id)
     if found is None:
         raise NotAuthenticated("the token's user no longer exists", "토큰의 사용자가 더 이상 없습니다")
+    if not found[0].active:  # its tokens were revoked when it was stopped; this holds should one have escaped
+        raise NotAuthenticated(
+            "this account has been stopped; ask your company admin to restore it",
+            "사용이 중지된 계정입니다. 회사 관리자에게 다시 사용할 수 있게 해 달라고 요청하세요",
+            code="user_inactive",
+        )
     return Principal(user=found[0], token_id=record.token_id)
 
 
@@ -306,6 +363,7 @@ __all__ = [
     "change_password",
     "reset_password",
     "change_role",
+    "set_active",
     "authenticate",
     "issue_token",
     "resolve_token",

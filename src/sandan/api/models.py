@@ -25,6 +25,7 @@ class UserOut(BaseModel):
     company_id: str | None
     lang: str
     created_at: datetime | None = None
+    active: bool = Field(True, description="false once an admin stopped the account: it cannot sign in")
 
 
 class ReceiptOut(BaseModel):

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from sandan.accounts import change_role, create_user, reset_password
+from sandan.accounts import change_role, create_user, reset_password, set_active
 from sandan.api.deps import AdminTenant, ReadTenant, company_router
 from sandan.api.models import Ok, UserOut
 from sandan.domain import Role
@@ -77,6 +77,20 @@ def set_user_role(user_id: str, body: RoleIn, t: AdminTenant) -> UserOut:
     """Give a user of this company another role (company admin or operator; another admin's role only the
     operator changes, one's own no one changes here, and the company keeps one admin)."""
     user = change_role(t.store, t.principal, t.company_id, user_id, body.role)
+    return UserOut.model_validate(user.model_dump())
+
+
+class ActiveIn(BaseModel):
+    active: bool = Field(
+        description="false stops the account (it cannot sign in; its sessions and tokens end)"
+    )
+
+
+@router.put("/users/{user_id}/active", response_model=UserOut)
+def set_user_active(user_id: str, body: ActiveIn, t: AdminTenant) -> UserOut:
+    """Stop a user's account (someone left the company) or restore it. The rules are the role change's: another
+    admin's account only the operator, one's own no one, and the company keeps an active admin."""
+    user = set_active(t.store, t.principal, t.company_id, user_id, body.active)
     return UserOut.model_validate(user.model_dump())
 
 

@@ -122,6 +122,40 @@ def user_add(
         raise typer.Exit(2) from exc
 
 
+def _set_active(user_id: str, active: bool) -> None:
+    from sandan.accounts import set_active
+
+    settings = load_settings()
+    try:
+        with _open(settings) as store:
+            found = store.user_for_login(user_id)
+            if found is None:
+                raise NotFound(
+                    f"there is no user {user_id!r}", f"사용자 {user_id!r}이(가) 없습니다", code="unknown_user"
+                )
+            set_active(store, None, found[0].company_id, user_id, active)
+        if active:
+            console.print(f"✓ {user_id} can sign in again / 다시 로그인할 수 있습니다")
+        else:
+            console.print(
+                f"✓ {user_id} is stopped and signed out everywhere / 사용 중지, 모든 곳에서 로그아웃"
+            )
+    except SandanError as exc:
+        _fail(exc)
+
+
+@user_app.command("stop")
+def user_stop(user_id: Annotated[str, typer.Argument(help="Login id. 로그인 아이디.")]) -> None:
+    """Stop an account (someone left): it cannot sign in, and its sessions and API tokens end. 계정 사용 중지."""
+    _set_active(user_id, False)
+
+
+@user_app.command("restore")
+def user_restore(user_id: Annotated[str, typer.Argument(help="Login id. 로그인 아이디.")]) -> None:
+    """Let a stopped account sign in again. 사용 중지된 계정을 다시 사용합니다."""
+    _set_active(user_id, True)
+
+
 def _text_file(path: Path) -> str:
     """A small text file as Excel or an editor saved it: UTF-8 (with or without BOM) or CP949."""
     try:

@@ -181,6 +181,9 @@ class User(_Asset):
     company_id: str | None = None
     lang: str = "ko"
     created_at: datetime | None = None
+    #: False once an admin has stopped the account (someone left the company): it cannot sign in, and its
+    #: sessions and API tokens are revoked. Kept rather than deleted, so the audit log still names it.
+    active: bool = True
 
     @field_validator("id")
     @classmethod

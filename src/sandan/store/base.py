@@ -369,6 +369,10 @@ class Store(abc.ABC):
     def set_user_role(self, user_id: str, role: Role) -> None: ...
 
     @abc.abstractmethod
+    def set_user_active(self, user_id: str, active: bool) -> None:
+        """Stop an account (False: it may no longer sign in) or restore it."""
+
+    @abc.abstractmethod
     def user_for_login(self, user_id: str) -> tuple[User, str] | None:
         """The user and its password hash, looked up before any tenant is known."""
 
@@ -555,6 +559,16 @@ def check_stage(stage: str) -> str:
             code="bad_stage",
         )
     return stage
+
+
+#: The columns of `users` a `User` is made of, in `user_from_row`'s order.
+USER_COLUMNS = "id, company_id, name, role, lang, created_at, active"
+
+
+def user_from_row(r: tuple) -> User:
+    return User(
+        id=r[0], company_id=r[1], name=r[2], role=r[3], lang=r[4], created_at=r[5], active=r[6] is not False
+    )
 
 
 MODEL_COLUMNS = (

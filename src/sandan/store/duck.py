@@ -37,6 +37,7 @@ from sandan.store.base import (
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
     PREDICTION_SCHEMA,
+    USER_COLUMNS,
     CatalogueEntry,
     CatalogueScore,
     ModelVersion,
@@ -52,6 +53,7 @@ from sandan.store.base import (
     model_from_row,
     model_to_row,
     part_columns,
+    user_from_row,
 )
 
 # Versioned migrations: append, never edit a released one.
@@ -188,6 +190,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         # The record as it was stored when a person replayed a quarantined one (corrected, or as it came).
         """
         ALTER TABLE quarantine ADD COLUMN stored VARCHAR;
+        """,
+    ),
+    (
+        9,
+        # An account an admin has stopped (someone left): kept for the audit log, refused at sign-in.
+        """
+        ALTER TABLE users ADD COLUMN active BOOLEAN DEFAULT true;
         """,
     ),
 ]
@@ -885,27 +894,25 @@ class DuckDBStore(Store):
         with self._lock:
             self._con.execute("UPDATE users SET role = ? WHERE id = ?", [role.value, user_id])
 
+    def set_user_active(self, user_id: str, active: bool) -> None:
+        with self._lock:
+            self._con.execute("UPDATE users SET active = ? WHERE id = ?", [active, user_id])
+
     def _user(self, r: tuple) -> User:
-        return User(id=r[0], company_id=r[1], name=r[2], role=r[3], lang=r[4], created_at=r[5])
+        return user_from_row(r)
 
     def user_for_login(self, user_id: str):
         r = (
             self._cur()
-            .execute(
-                "SELECT id, company_id, name, role, lang, created_at, password_hash FROM users WHERE id = ?",
-                [user_id],
-            )
+            .execute(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE id = ?", [user_id])
             .fetchone()
         )
-        return (self._user(r), r[6]) if r else None
+        return (self._user(r), r[-1]) if r else None
 
     def list_users(self, company_id: str) -> list[User]:
         rows = (
             self._cur()
-            .execute(
-                "SELECT id, company_id, name, role, lang, created_at FROM users WHERE company_id = ? ORDER BY id",
-                [company_id],
-            )
+            .execute(f"SELECT {USER_COLUMNS} FROM users WHERE company_id = ? ORDER BY id", [company_id])
             .fetchall()
         )
         return [self._user(r) for r in rows]
@@ -913,9 +920,7 @@ class DuckDBStore(Store):
     def cross_tenant_operators(self) -> list[User]:
         rows = (
             self._cur()
-            .execute(
-                "SELECT id, company_id, name, role, lang, created_at FROM users WHERE role = 'operator' ORDER BY id"
-            )
+            .execute(f"SELECT {USER_COLUMNS} FROM users WHERE role = 'operator' ORDER BY id")
             .fetchall()
         )
         return [self._user(r) for r in rows]

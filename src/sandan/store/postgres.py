@@ -46,6 +46,7 @@ from sandan.store.base import (
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
     PREDICTION_SCHEMA,
+    USER_COLUMNS,
     CatalogueEntry,
     CatalogueScore,
     ModelVersion,
@@ -61,6 +62,7 @@ from sandan.store.base import (
     model_from_row,
     model_to_row,
     part_columns,
+    user_from_row,
 )
 
 log = logging.getLogger(__name__)
@@ -181,6 +183,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         # The record as it was stored when a person replayed a quarantined one (corrected, or as it came).
         """
         ALTER TABLE quarantine ADD COLUMN stored text;
+        """,
+    ),
+    (
+        6,
+        # An account an admin has stopped (someone left): kept for the audit log, refused at sign-in.
+        """
+        ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true;
         """,
     ),
 ]
@@ -821,28 +830,23 @@ class PostgresStore(Store):
     def set_user_role(self, user_id: str, role: Role) -> None:
         self._run("UPDATE users SET role = %s WHERE id = %s", [role.value, user_id])
 
+    def set_user_active(self, user_id: str, active: bool) -> None:
+        self._run("UPDATE users SET active = %s WHERE id = %s", [active, user_id])
+
     @staticmethod
     def _user(r: tuple) -> User:
-        return User(id=r[0], company_id=r[1], name=r[2], role=r[3], lang=r[4], created_at=r[5])
+        return user_from_row(r)
 
     def user_for_login(self, user_id: str):
-        r = self._one(
-            "SELECT id, company_id, name, role, lang, created_at, password_hash FROM users WHERE id = %s",
-            [user_id],
-        )
-        return (self._user(r), r[6]) if r else None
+        r = self._one(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE id = %s", [user_id])
+        return (self._user(r), r[-1]) if r else None
 
     def list_users(self, company_id: str) -> list[User]:
-        rows = self._rows(
-            "SELECT id, company_id, name, role, lang, created_at FROM users WHERE company_id = %s ORDER BY id",
-            [company_id],
-        )
+        rows = self._rows(f"SELECT {USER_COLUMNS} FROM users WHERE company_id = %s ORDER BY id", [company_id])
         return [self._user(r) for r in rows]
 
     def cross_tenant_operators(self) -> list[User]:
-        rows = self._rows(
-            "SELECT id, company_id, name, role, lang, created_at FROM users WHERE role = 'operator' ORDER BY id"
-        )
+        rows = self._rows(f"SELECT {USER_COLUMNS} FROM users WHERE role = 'operator' ORDER BY id")
         return [self._user(r) for r in rows]
 
     def add_token(self, token_id, user_id, token_hash, kind, name, expires_at) -> None:

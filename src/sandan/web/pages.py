@@ -80,10 +80,9 @@ def login(
         )
     try:
         user = authenticate(page.store, user_id.strip(), password)
-    except NotAuthenticated:
-        return page.render(
-            "login.html", 401, next=safe_next(next), info=None, error=page.t("login.failed"), user_id=user_id
-        )
+    except NotAuthenticated as exc:
+        error = exc.message(page.lang) if exc.code == "user_inactive" else page.t("login.failed")
+        return page.render("login.html", 401, next=safe_next(next), info=None, error=error, user_id=user_id)
     token = issue_token(
         page.store, user, kind="session", name="web", ttl=timedelta(hours=page.settings.session_hours)
     )

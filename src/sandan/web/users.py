@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.accounts import change_password, change_role, create_user, reset_password
+from sandan.accounts import change_password, change_role, create_user, reset_password, set_active
 from sandan.domain import Company, InvalidInput, Role, SandanError
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
@@ -32,6 +32,7 @@ def _view(
     status: int = 200,
     reset_error: str | None = None,
     role_error: str | None = None,
+    active_error: str | None = None,
 ) -> Response:
     page.principal.require_admin(company.id)
     page.crumbs.append((page.t("users.title"), None))
@@ -49,6 +50,9 @@ def _view(
         reset_error=reset_error,
         role_changed=page.request.query_params.get("role"),
         role_error=role_error,
+        stopped=page.request.query_params.get("stopped"),
+        restored=page.request.query_params.get("restored"),
+        active_error=active_error,
     )
 
 
@@ -140,6 +144,31 @@ def change_user_role(
         form = {"role": Role.engineer.value, "lang": page.lang, "role_user": user_id, "new_role": role}
         return _view(page, company, form, role_error=exc.message(page.lang), status=exc.status)
     return RedirectResponse(f"/companies/{company.id}/users?role={user_id}", status_code=303)
+
+
+@router.post("/companies/{company_id}/users/active", response_class=HTMLResponse)
+def set_user_active(
+    page: UserPage,
+    company_id: str,
+    user_id: Annotated[str, Form()] = "",
+    active: Annotated[str, Form()] = "",
+) -> Response:
+    """Stop a user's account (someone left) or restore it (company admin or operator)."""
+    company = company_of(page, company_id)
+    page.principal.require_admin(company.id)
+    if active not in ("0", "1"):
+        raise InvalidInput(
+            f"active must be 0 (stop) or 1 (restore), not {active!r}",
+            f"active는 0(사용 중지) 또는 1(다시 사용)이어야 합니다 ({active!r}은(는) 안 됩니다)",
+            field="active",
+        )
+    try:
+        set_active(page.store, page.principal, company.id, user_id, active == "1")
+    except SandanError as exc:
+        form = {"role": Role.engineer.value, "lang": page.lang}
+        return _view(page, company, form, active_error=exc.message(page.lang), status=exc.status)
+    done = "restored" if active == "1" else "stopped"
+    return RedirectResponse(f"/companies/{company.id}/users?{done}={user_id}", status_code=303)
 
 
 # ---- one's own account ----------------------------------------------------------------------------------------
