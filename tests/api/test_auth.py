@@ -52,6 +52,41 @@ def test_api_token_is_shown_once_and_acts_as_its_creator(world):
     assert "token.create" in actions
 
 
+def test_api_tokens_are_listed_without_their_secret_and_revoked_by_id(world):
+    made = world.post("a-eng", "/api/v1/auth/tokens", json={"name": "line 2 gateway"}).json()
+    world.post("a-eng", "/api/v1/auth/tokens", json={"name": "report script", "days": 7})
+    world.post("a-view", "/api/v1/auth/tokens", json={"name": "viewer's own"})
+    listed = world.get("a-eng", "/api/v1/auth/tokens")
+    assert [(t["name"], t["expires_at"] is None) for t in listed.json()] == [
+        ("report script", False),
+        ("line 2 gateway", True),
+    ]  # newest first, only the caller's
+    assert made["token"] not in listed.text and set(listed.json()[0]) == {
+        "id",
+        "name",
+        "created_at",
+        "expires_at",
+    }
+    gateway = {"Authorization": f"Bearer {made['token']}"}
+    assert world.client.get("/api/v1/me", headers=gateway).status_code == 200
+    # another user's token is not found for them; its owner revokes it, and the gateway is refused
+    assert_error(world.client.delete(f"/api/v1/auth/tokens/{made['id']}", headers=world.auth("a-view")), 404)
+    r = world.client.delete(f"/api/v1/auth/tokens/{made['id']}", headers=world.auth("a-eng"))
+    assert r.status_code == 200, r.text
+    assert_error(world.client.get("/api/v1/me", headers=gateway), 401)
+    assert [t["name"] for t in world.get("a-eng", "/api/v1/auth/tokens").json()] == ["report script"]
+    assert_error(world.client.delete(f"/api/v1/auth/tokens/{made['id']}", headers=world.auth("a-eng")), 404)
+    audit = world.get("a-admin", "/api/v1/companies/acme/audit").json()
+    assert ("token.revoke", made["id"], "line 2 gateway") in [
+        (a["action"], a["target"], a["detail"]) for a in audit
+    ]
+
+
+def test_an_api_token_needs_a_name(world):
+    err = assert_error(world.post("a-eng", "/api/v1/auth/tokens", json={"name": "  "}), 422, "bad_token_name")
+    assert "gateway" in err["message"]["en"]
+
+
 def test_garbage_token_is_401(world):
     r = world.client.get("/api/v1/me", headers={"Authorization": "Bearer sdn_nope"})
     assert_error(r, 401, "not_authenticated")

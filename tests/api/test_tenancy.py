@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from sandan.accounts import Principal, create_api_token
 from sandan.optimize.service import list_recipes
 from tests.api.world import World, assert_error
 
@@ -45,7 +46,10 @@ def _b_ids(world: World) -> dict[str, str]:
 
     data_dir = world.client.app.state.settings.data_dir
     recipe = save_recipe(data_dir, "bravo", "m1", f"r-{job.id}", {"temp": 1.0}, "b-eng")
+    b_eng = Principal(user=store.user_for_login("b-eng")[0])
+    _, b_token = create_api_token(store, b_eng, f"bravo gateway {job.id}")
     return {
+        "token_id": b_token.token_id,
         "recipe_id": recipe["id"],
         "company_id": "bravo",
         "site_id": "s1",
@@ -67,6 +71,7 @@ def _ids(world: World, company: str) -> dict[str, str]:
         "job_id": "0000000000000000",
         "federation_id": "000000000000",  # operator routes: no company's
         "recipe_id": "000000000000",
+        "token_id": "0000000000000000",
         "user_id": {"acme": "a-eng", "bravo": "b-eng"}.get(company, "nobody"),
     }
 

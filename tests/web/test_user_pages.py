@@ -136,6 +136,34 @@ def test_a_user_changes_their_password_on_their_account_page(page, login, server
     assert authenticate(server.store, "jung", "a-longer-secret").id == "jung"
 
 
+def test_an_engineer_makes_an_api_token_for_a_gateway_and_revokes_it(page, login, server):
+    create_user(server.store, "cho", PASSWORD, Role.engineer, "acme", name="조게이트웨이")
+    login("cho", fresh=True)
+    page.goto("/account")
+    tokens = page.locator("#tokens")
+    expect(tokens.locator("#token-list")).to_contain_text("API 토큰이 없습니다")
+    tokens.locator("input[name=name]").fill("2라인 게이트웨이")
+    tokens.locator("input[name=days]").fill("1년")
+    tokens.locator("button[type=submit]").last.click()
+    expect(page.locator("#token-error")).to_contain_text("일 수")
+    expect(tokens.locator("input[name=name]")).to_have_value("2라인 게이트웨이")  # kept as typed
+    tokens.locator("input[name=days]").fill("365")
+    tokens.locator("button[type=submit]").last.click()
+    expect(page.locator("#token-new")).to_contain_text("한 번만")
+    token = page.locator("#token-value").inner_text()
+    assert page.request.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["id"] == "cho"
+    row = page.locator("#token-list tbody tr").first
+    expect(row).to_contain_text("2라인 게이트웨이")
+    page.reload()  # shown once: a reload no longer holds it
+    expect(page.locator("#token-value")).to_have_count(0)
+    expect(page.locator("#token-list tbody tr[data-token]")).to_have_count(1)  # and makes no second token
+    page.once("dialog", lambda d: d.accept())
+    page.locator("#token-list tbody tr").first.locator("button").click()
+    expect(page.locator("#token-revoked")).to_contain_text("2라인 게이트웨이")
+    expect(page.locator("#token-list")).to_contain_text("API 토큰이 없습니다")
+    assert page.request.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status == 401
+
+
 def test_company_a_cannot_post_to_company_bs_forms(page, login, server):
     store = server.store
     before = (store.list_sites("bravo"), store.list_machines("bravo"), store.list_signals("bravo"))

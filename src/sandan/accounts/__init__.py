@@ -24,7 +24,7 @@ from sandan.domain import (
     User,
     invalid_input_from,
 )
-from sandan.store import Store
+from sandan.store import Store, TokenRecord
 
 _HASHER = PasswordHasher()  # Argon2id with the library's RFC 9106 low-memory defaults
 MIN_PASSWORD = 8
@@ -310,13 +310,40 @@ def issue_token(
     store: Store, user: User, *, kind: str = "api", name: str = "", ttl: timedelta | None = None
 ) -> str:
     """A new bearer token for `user`; only its hash is stored, so the plain token is shown once."""
+    return _issue(store, user, kind, name, ttl)[0]
+
+
+def _issue(store: Store, user: User, kind: str, name: str, ttl: timedelta | None) -> tuple[str, TokenRecord]:
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    expires = datetime.now(UTC) + ttl if ttl else None
-    token_id = secrets.token_hex(8)
-    store.add_token(token_id, user.id, _digest(token), kind, name, expires)
+    now = datetime.now(UTC)
+    record = TokenRecord(secrets.token_hex(8), user.id, kind, name, now + ttl if ttl else None, False, now)
+    store.add_token(record.token_id, user.id, _digest(token), kind, name, record.expires_at)
     if kind == "api":
-        store.add_audit(user.company_id, user.id, "token.create", token_id, name)
-    return token
+        store.add_audit(user.company_id, user.id, "token.create", record.token_id, name)
+    return token, record
+
+
+def create_api_token(
+    store: Store, principal: Principal, name: str, days: int | None = None
+) -> tuple[str, TokenRecord]:
+    """A new API token acting as the caller, for a script or a gateway, valid `days` (None: until revoked).
+    Returns the plain token, shown this once, and its record (its id revokes it)."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput(
+            "name the token by what uses it (1 to 100 characters), e.g. 'line 2 gateway'",
+            "토큰을 쓰는 곳으로 이름을 붙이세요 (1~100자, 예: '2라인 게이트웨이')",
+            code="bad_token_name",
+            field="name",
+        )
+    if days is not None and not 1 <= days <= 3650:
+        raise InvalidInput(
+            f"a token lasts 1 to 3650 days, not {days}; leave it empty for no expiry",
+            f"토큰 유효 기간은 1~3650일입니다 ({days}일은 안 됩니다). 만료 없이 쓰려면 비워 두세요",
+            code="bad_token_days",
+            field="days",
+        )
+    return _issue(store, principal.user, "api", name, timedelta(days=days) if days else None)
 
 
 def resolve_token(store: Store, token: str) -> Principal:
@@ -344,6 +371,26 @@ def revoke_token(store: Store, principal: Principal) -> None:
         store.revoke_token(principal.token_id)
 
 
+def api_tokens(store: Store, principal: Principal) -> list[TokenRecord]:
+    """The caller's own API tokens that are not revoked, newest first (an expired one shows until revoked)."""
+    return store.list_tokens(principal.user.id, "api")
+
+
+def revoke_api_token(store: Store, principal: Principal, token_id: str) -> TokenRecord:
+    """Revoke one of the caller's own API tokens (a gateway replaced, a token leaked); another user's token,
+    or a revoked one, is not found. Recorded in the audit log."""
+    found = next((t for t in api_tokens(store, principal) if t.token_id == token_id), None)
+    if found is None:
+        raise NotFound(
+            f"you have no API token {token_id!r}; the account page lists yours",
+            f"API 토큰 {token_id!r}이(가) 없습니다. 내 계정 페이지에서 토큰 목록을 보세요",
+            code="unknown_token",
+        )
+    store.revoke_token(token_id)
+    store.add_audit(principal.user.company_id, principal.user.id, "token.revoke", token_id, found.name)
+    return found
+
+
 def audit(
     store: Store,
     principal: Principal | None,
@@ -368,6 +415,9 @@ __all__ = [
     "issue_token",
     "resolve_token",
     "revoke_token",
+    "api_tokens",
+    "create_api_token",
+    "revoke_api_token",
     "audit",
     "MIN_PASSWORD",
 ]

@@ -10,7 +10,15 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from sandan.accounts import authenticate, change_password, issue_token, revoke_token
+from sandan.accounts import (
+    api_tokens,
+    authenticate,
+    change_password,
+    create_api_token,
+    issue_token,
+    revoke_api_token,
+    revoke_token,
+)
 from sandan.api.deps import SESSION_COOKIE, PrincipalDep, SettingsDep, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.api.models import Ok, UserOut
@@ -30,14 +38,28 @@ class LoginOut(BaseModel):
 
 
 class TokenIn(BaseModel):
-    name: str = Field(default="", max_length=100, description="what the token is for, e.g. 'line 2 gateway'")
+    name: str = Field(max_length=100, description="what uses the token, e.g. 'line 2 gateway'")
     days: int | None = Field(default=None, ge=1, le=3650, description="lifetime in days; none = no expiry")
 
 
-class TokenOut(BaseModel):
-    token: str = Field(description="shown only this once; store it safely")
+class TokenInfo(BaseModel):
+    id: str = Field(description="revokes it: DELETE /api/v1/auth/tokens/{id}")
     name: str
+    created_at: datetime | None
     expires_at: datetime | None
+
+
+class TokenOut(TokenInfo):
+    token: str = Field(description="shown only this once; store it safely")
+
+
+def _info(record) -> dict:
+    return {
+        "id": record.token_id,
+        "name": record.name,
+        "created_at": record.created_at,
+        "expires_at": record.expires_at,
+    }
 
 
 def _user(user) -> UserOut:
@@ -82,6 +104,18 @@ def me(principal: PrincipalDep) -> UserOut:
 @router.post("/auth/tokens", response_model=TokenOut, status_code=201)
 def create_token(body: TokenIn, principal: PrincipalDep, store: StoreDep) -> TokenOut:
     """A new API token acting as yourself, for scripts and gateways."""
-    ttl = timedelta(days=body.days) if body.days else None
-    token = issue_token(store, principal.user, kind="api", name=body.name, ttl=ttl)
-    return TokenOut(token=token, name=body.name, expires_at=datetime.now(UTC) + ttl if ttl else None)
+    token, record = create_api_token(store, principal, body.name, body.days)
+    return TokenOut(token=token, **_info(record))
+
+
+@router.get("/auth/tokens", response_model=list[TokenInfo])
+def list_tokens(principal: PrincipalDep, store: StoreDep) -> list[TokenInfo]:
+    """Your API tokens that are not revoked, newest first (never the tokens themselves)."""
+    return [TokenInfo(**_info(r)) for r in api_tokens(store, principal)]
+
+
+@router.delete("/auth/tokens/{token_id}", response_model=Ok)
+def delete_token(token_id: str, principal: PrincipalDep, store: StoreDep) -> Ok:
+    """Revoke one of your API tokens: whatever uses it is refused from now on."""
+    revoke_api_token(store, principal, token_id)
+    return Ok()

@@ -64,6 +64,7 @@ class TokenRecord:
     name: str
     expires_at: datetime | None
     revoked: bool
+    created_at: datetime | None = None
 
 
 # The result of `Store.count_parts`: produced and good quantities per (time bucket, machine, product).
@@ -394,6 +395,10 @@ class Store(abc.ABC):
     def revoke_token(self, token_id: str) -> None: ...
 
     @abc.abstractmethod
+    def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:
+        """A user's tokens of one kind that are not revoked, newest first (expired ones included)."""
+
+    @abc.abstractmethod
     def revoke_user_tokens(self, user_id: str, keep: str | None = None) -> None:
         """Revoke every session and API token of a user but `keep` (after a password change or reset)."""
 
@@ -560,6 +565,9 @@ def check_stage(stage: str) -> str:
         )
     return stage
 
+
+#: The columns of `api_tokens` a `TokenRecord` is made of, in its fields' order.
+TOKEN_COLUMNS = "id, user_id, kind, name, expires_at, revoked, created_at"
 
 #: The columns of `users` a `User` is made of, in `user_from_row`'s order.
 USER_COLUMNS = "id, company_id, name, role, lang, created_at, active"

@@ -37,6 +37,7 @@ from sandan.store.base import (
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
     PREDICTION_SCHEMA,
+    TOKEN_COLUMNS,
     USER_COLUMNS,
     CatalogueEntry,
     CatalogueScore,
@@ -936,7 +937,7 @@ class DuckDBStore(Store):
         r = (
             self._cur()
             .execute(
-                "SELECT id, user_id, kind, name, expires_at, revoked FROM api_tokens WHERE token_hash = ?",
+                f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ?",
                 [token_hash],
             )
             .fetchone()
@@ -946,6 +947,18 @@ class DuckDBStore(Store):
     def revoke_token(self, token_id: str) -> None:
         with self._lock:
             self._con.execute("UPDATE api_tokens SET revoked = true WHERE id = ?", [token_id])
+
+    def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:
+        rows = (
+            self._cur()
+            .execute(
+                f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ? AND kind = ? AND NOT revoked "
+                "ORDER BY created_at DESC, id",
+                [user_id, kind],
+            )
+            .fetchall()
+        )
+        return [TokenRecord(*r) for r in rows]
 
     def revoke_user_tokens(self, user_id: str, keep: str | None = None) -> None:
         with self._lock:

@@ -46,6 +46,7 @@ from sandan.store.base import (
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
     PREDICTION_SCHEMA,
+    TOKEN_COLUMNS,
     USER_COLUMNS,
     CatalogueEntry,
     CatalogueScore,
@@ -857,13 +858,21 @@ class PostgresStore(Store):
 
     def token_for_hash(self, token_hash: str) -> TokenRecord | None:
         r = self._one(
-            "SELECT id, user_id, kind, name, expires_at, revoked FROM api_tokens WHERE token_hash = %s",
+            f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = %s",
             [token_hash],
         )
         return TokenRecord(*r) if r else None
 
     def revoke_token(self, token_id: str) -> None:
         self._run("UPDATE api_tokens SET revoked = true WHERE id = %s", [token_id])
+
+    def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:
+        rows = self._rows(
+            f"SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = %s AND kind = %s AND NOT revoked "
+            "ORDER BY created_at DESC, id",
+            [user_id, kind],
+        )
+        return [TokenRecord(*r) for r in rows]
 
     def revoke_user_tokens(self, user_id: str, keep: str | None = None) -> None:
         self._run(

@@ -265,6 +265,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.user.password_reset": ("password reset by an admin", "관리자가 비밀번호 재설정"),
     "audit.user.role": ("role changed", "역할 변경"),
     "audit.user.stop": ("account stopped", "계정 사용 중지"),
+    "audit.token.revoke": ("API token revoked", "API 토큰 폐기"),
+    "account.tokens": ("API tokens", "API 토큰"),
+    "account.tokens_hint": (
+        "A script or an edge gateway signs in with a token that acts as you: send it as "
+        "'Authorization: Bearer <token>'. Revoke a token when what uses it is replaced or the token may have leaked.",
+        "스크립트나 엣지 게이트웨이는 나로서 동작하는 토큰으로 접속합니다. 'Authorization: Bearer <토큰>'으로 보내세요. "
+        "토큰을 쓰는 장비를 바꾸거나 토큰이 새어 나갔을 수 있으면 폐기하세요.",
+    ),
+    "account.tokens_none": ("No API tokens.", "API 토큰이 없습니다."),
+    "account.token_name": ("Used by", "쓰는 곳"),
+    "account.token_name_hint": ("e.g. line 2 gateway", "예: 2라인 게이트웨이"),
+    "account.token_days": ("Days valid (empty: no expiry)", "유효 일수 (비우면 만료 없음)"),
+    "account.token_created": ("Created", "만든 때"),
+    "account.token_expires": ("Expires", "만료"),
+    "account.token_never": ("never", "없음"),
+    "account.token_expired": ("expired", "만료됨"),
+    "account.token_create": ("Create token", "토큰 만들기"),
+    "account.token_revoke": ("Revoke", "폐기"),
+    "account.token_revoke_confirm": (
+        "Revoke the token '{name}'? Whatever uses it is refused from now on.",
+        "'{name}' 토큰을 폐기할까요? 이 토큰을 쓰는 곳은 이제부터 거부됩니다.",
+    ),
+    "account.token_new": (
+        "Token '{name}' created. Copy it now: it is shown only this once.",
+        "'{name}' 토큰을 만들었습니다. 지금 복사하세요. 이번 한 번만 보여 줍니다.",
+    ),
+    "account.token_revoked": ("Token '{name}' revoked.", "'{name}' 토큰을 폐기했습니다."),
     "audit.user.activate": ("account restored", "계정 다시 사용"),
     "users.state": ("Sign-in", "로그인"),
     "users.active": ("allowed", "가능"),

@@ -5,12 +5,23 @@ Who may create whom is decided by `sandan.accounts.create_user`, the function th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.accounts import change_password, change_role, create_user, reset_password, set_active
+from sandan.accounts import (
+    api_tokens,
+    change_password,
+    change_role,
+    create_api_token,
+    create_user,
+    reset_password,
+    revoke_api_token,
+    set_active,
+)
 from sandan.domain import Company, InvalidInput, Role, SandanError
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
@@ -172,19 +183,91 @@ def set_user_active(
 
 
 # ---- one's own account ----------------------------------------------------------------------------------------
+# A new token reaches the page after the redirect in a cookie that lives two minutes and is read once, so a
+# reload neither shows it again nor makes another token.
+_NEW_TOKEN_COOKIE = "sandan_new_token"
+
+
 @router.get("/account", response_class=HTMLResponse)
-def account_page(page: UserPage, changed: int = 0) -> Response:
-    return _account(page, changed=bool(changed))
+def account_page(page: UserPage, changed: int = 0, revoked: str = "") -> Response:
+    name, _, token = unquote(page.request.cookies.get(_NEW_TOKEN_COOKIE, "")).partition("\t")
+    response = _account(
+        page,
+        changed=bool(changed),
+        revoked=revoked,
+        new_token={"token": token, "name": name} if token else None,
+    )
+    if token:
+        response.delete_cookie(_NEW_TOKEN_COOKIE, path="/account")
+    return response
 
 
-def _account(page: Page, error: str | None = None, status: int = 200, changed: bool = False) -> Response:
+def _account(
+    page: Page,
+    error: str | None = None,
+    status: int = 200,
+    changed: bool = False,
+    **tokens: object,
+) -> Response:
+    """The account page; `tokens` holds the token section's state: `new_token`, `token_form`, `token_error`,
+    `revoked`."""
     page.crumbs.append((page.t("account.title"), None))
     company = (
         page.store.get_company(page.principal.user.company_id) if page.principal.user.company_id else None
     )
     return page.render(
-        "account.html", status, account=page.principal.user, company=company, error=error, changed=changed
+        "account.html",
+        status,
+        account=page.principal.user,
+        company=company,
+        error=error,
+        changed=changed,
+        tokens=api_tokens(page.store, page.principal),
+        now=datetime.now(UTC),
+        **{"new_token": None, "token_form": {}, "token_error": None, "revoked": "", **tokens},
     )
+
+
+@router.post("/account/tokens", response_class=HTMLResponse)
+def account_new_token(
+    page: UserPage,
+    name: Annotated[str, Form()] = "",
+    days: Annotated[str, Form()] = "",
+) -> Response:
+    """A new API token, shown once on the account page the browser is sent to."""
+    form = {"name": name.strip(), "days": days.strip()}
+    try:
+        if form["days"] and not form["days"].isdigit():
+            raise InvalidInput(
+                f"days must be a whole number of days, not {form['days']!r}; leave it empty for no expiry",
+                f"기간은 일 수(정수)여야 합니다 ({form['days']!r}은(는) 안 됩니다). 만료 없이 쓰려면 비워 두세요",
+                field="days",
+            )
+        token, record = create_api_token(
+            page.store, page.principal, form["name"], int(form["days"]) if form["days"] else None
+        )
+    except SandanError as exc:
+        return _account(page, status=exc.status, token_form=form, token_error=exc.message(page.lang))
+    response = RedirectResponse("/account", status_code=303)
+    response.set_cookie(
+        _NEW_TOKEN_COOKIE,
+        quote(f"{record.name}\t{token}"),
+        max_age=120,
+        httponly=True,
+        samesite="strict",
+        secure=page.request.url.scheme == "https",
+        path="/account",
+    )
+    return response
+
+
+@router.post("/account/tokens/{token_id}/revoke", response_class=HTMLResponse)
+def account_revoke_token(page: UserPage, token_id: str) -> Response:
+    try:
+        record = revoke_api_token(page.store, page.principal, token_id)
+    except SandanError as exc:
+        return _account(page, status=exc.status, token_error=exc.message(page.lang))
+    return RedirectResponse(f"/account?revoked={quote(record.name)}", status_code=303)
 
 
 @router.post("/account/password", response_class=HTMLResponse)
