@@ -197,3 +197,57 @@ def test_platform_killed_with_sigkill_and_restarted_loses_and_duplicates_nothing
         agent.forwarder.stop()
         platform.stop()
         plc.stop()
+
+
+def test_what_the_platform_cannot_take_is_kept_in_its_quarantine_or_parked_at_the_edge(tmp_path):
+    import paho.mqtt.client as mqtt
+
+    platform = Platform(tmp_path, free_port())
+    platform.start()
+    config = SiteConfig.model_validate(
+        {
+            "company": "acme",
+            "platform": {"url": platform.url, "token": platform.token},
+            "buffer": {"path": str(tmp_path / "edge.sqlite")},
+            "connectors": [{"type": "mqtt", "name": "json", "topic": "sandan/v1/acme/+/+"}],
+        }
+    )
+    agent = EdgeAgent(config)
+    agent.start()
+    publisher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+    try:
+        assert wait_for(lambda: agent.connectors[0].health().state == "connected", timeout=20)
+        publisher.connect("127.0.0.1", 1883)
+        publisher.loop_start()
+        publisher.publish("sandan/v1/acme/prs-01/readings", b"not json", qos=1).wait_for_publish(10)
+        # a batch the platform refuses whole (no time, no signal), and a reject it will not keep either
+        agent.queue.put(Batch("acme", "reading", [{"machine_id": "prs-01", "value": 1.0}], "modbus:press-01"))
+        bad_reject = {
+            "source": "x",
+            "kind": "file",
+            "raw": "r",
+            "reason": {"code": "c", "message": {"en": "e", "ko": "k"}},
+        }
+        agent.queue.put(Batch("acme", "reject", [bad_reject], "x"))
+
+        def quarantined() -> list[dict]:
+            r = httpx.get(
+                f"{platform.url}/api/v1/companies/acme/quarantine",
+                headers={"Authorization": f"Bearer {platform.token}"},
+                timeout=10,
+            )
+            return r.json()["items"]
+
+        assert wait_for(lambda: len(quarantined()) == 2 and agent.queue.depth() == 0, timeout=60)
+        items = {i["kind"]: i for i in quarantined()}
+        message, batch = items["message"], items["batch"]
+        assert message["source"].endswith("mqtt:sandan/v1/acme/prs-01/readings")
+        assert message["record"] == "not json" and "JSON" in message["reason"]["message"]["en"]
+        assert batch["reason"]["code"] == "missing_column" and "time" in batch["reason"]["message"]["en"]
+        assert batch["record"] == [{"machine_id": "prs-01", "value": 1.0}]
+        assert agent.queue.parked() == 1  # refused twice: kept on the edge's disk, never deleted
+        assert "parked" in agent.forwarder.health().last_error["en"]
+    finally:
+        publisher.loop_stop()
+        agent.stop()
+        platform.stop()

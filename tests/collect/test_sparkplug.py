@@ -12,6 +12,7 @@ import pytest
 
 from sandan.collect.connector import StoreSink
 from sandan.collect.mqtt import MqttCollector, MqttConfig
+from sandan.collect.site import SiteConfig
 from sandan.collect.sparkplug import Payload, SparkplugDecoder, SparkplugPublisher, encode, metric_value
 from sandan.domain import Company, Machine, Signal
 from tests.conftest import require_service
@@ -102,3 +103,41 @@ def test_sparkplug_stream_is_stored_and_gaps_and_garbage_are_reported(plant):
     finally:
         collector.stop()
         client.loop_stop()
+
+
+def test_a_site_file_selects_sparkplug_b_and_maps_its_group_to_the_company(plant):
+    require_service("Mosquitto", "127.0.0.1", 1883)
+    store, company = plant
+    group = f"plant-{company}"
+    site = SiteConfig.model_validate(
+        {
+            "company": company,
+            "connectors": [
+                {"type": "mqtt", "name": "spb", "sparkplug": True, "topic": f"spBv1.0/{group}/#",
+                 "group_to_company": {group: company}}
+            ],
+        }
+    )  # fmt: skip
+    (collector,) = site.build_connectors()
+    collector.start(StoreSink(store))
+    assert wait_for(lambda: collector.health().state == "connected")
+    client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"gw2-{company}")
+    client.connect("127.0.0.1", 1883)
+    client.loop_start()
+    try:
+        node = SparkplugPublisher(client, group, "gw1")
+        node.birth_node()
+        node.birth_device("imm-01", {"melt_temp_c": 230.0})
+        node.data("imm-01", {"melt_temp_c": 231.0}, datetime.now(UTC) - timedelta(minutes=1))
+        assert wait_for(lambda: store.count_rows(company, "readings") == 2)
+    finally:
+        collector.stop()
+        client.loop_stop()
+    assert (
+        SiteConfig.model_validate(
+            {"company": "c", "connectors": [{"type": "mqtt", "name": "m", "sparkplug": True}]}
+        )
+        .build_connectors()[0]
+        .config.topic
+        == "spBv1.0/#"
+    )

@@ -197,6 +197,23 @@ def test_discard_needs_a_comment_and_closes_the_record(page, login, tmp_path):
     expect(page.locator("#q-status")).to_contain_text("폐기됨")
 
 
+def test_an_undecodable_message_is_shown_with_its_reason_and_only_discarded(page, login, server):
+    from sandan.collect.quarantine import keep_reject
+
+    keep_reject(server.store, "acme", "mqtt:sandan/v1/acme/cnc-01/readings", "message", "{temp: 21,", "bad_json",
+                "the payload is not JSON", "JSON이 아닙니다")  # fmt: skip
+    item_id = server.store.list_quarantine("acme")[0]["id"]
+    login("kim")
+    page.goto(f"/companies/acme/quarantine/{item_id}")
+    expect(page.locator("#q-not-replayable")).to_contain_text("다시 넣을 수 없습니다")
+    expect(page.locator("main")).to_contain_text("해석할 수 없는 메시지")
+    expect(page.locator("#q-original")).to_contain_text("{temp: 21,")
+    expect(page.locator("#replay")).to_have_count(0)
+    page.fill("#q-comment", "게이트웨이 펌웨어 수정함")
+    page.click("#discard")
+    expect(page.locator("#q-status")).to_contain_text("폐기됨")
+
+
 def test_live_chart_draws_recent_readings_and_picks_up_new_ones(page, login, server):
     now = datetime.now(UTC)
     rows = [

@@ -13,8 +13,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from sandan.api.deps import ReadTenant, WriteTenant, company_router
-from sandan.api.models import ReceiptOut, Text
-from sandan.collect.quarantine import discard_quarantined, quarantined, replay_quarantined
+from sandan.api.models import Ok, ReceiptOut, Text
+from sandan.collect.quarantine import (
+    REJECT_KINDS,
+    discard_quarantined,
+    keep_reject,
+    quarantined,
+    replay_quarantined,
+)
 
 router: APIRouter = company_router("quarantine")
 
@@ -28,7 +34,7 @@ class QuarantineOut(BaseModel):
     id: int
     received_at: datetime
     source: str
-    kind: str = Field(description="reading | part | event | file")
+    kind: str = Field(description="reading | part | event | file | message | batch")
     batch_id: str
     record: Any = Field(description="the record as received")
     reason: Reason
@@ -73,6 +79,34 @@ def list_quarantine(
     wanted = None if status == "all" else status
     items = t.store.list_quarantine(t.company_id, wanted, limit, offset)
     return {"total": t.store.count_quarantine(t.company_id, wanted), "items": [_out(i) for i in items]}
+
+
+class RejectIn(BaseModel):
+    source: str = Field(min_length=1, max_length=500, description="where it came from, e.g. mqtt:<topic>")
+    kind: Literal[REJECT_KINDS] = Field(  # type: ignore[valid-type]
+        description="message: a payload that could not be decoded; batch: a batch the platform refused whole"
+    )
+    raw: str = Field(max_length=16_000_000, description="the payload as received")
+    reason: Reason
+
+
+@router.post("/quarantine", response_model=Ok, status_code=201)
+def keep_rejects(items: Annotated[list[RejectIn], Field(max_length=1000)], t: WriteTenant) -> Ok:
+    """Keep what an edge agent could not deliver as records — an undecodable message, or a batch the platform
+    refused whole — in quarantine with its reason, so nothing is dropped unseen. These cannot be replayed."""
+    for item in items:
+        message = item.reason.message
+        keep_reject(
+            t.store,
+            t.company_id,
+            f"{t.source}/{item.source}",
+            item.kind,
+            item.raw,
+            item.reason.code,
+            message.en,
+            message.ko,
+        )
+    return Ok()
 
 
 @router.get("/quarantine/{item_id}", response_model=QuarantineOut)

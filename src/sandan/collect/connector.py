@@ -14,7 +14,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from sandan.collect.ingest import INGESTERS, Origin, Receipt
-from sandan.store import QuarantineItem, Store
+from sandan.collect.quarantine import keep_reject
+from sandan.store import Store
 
 
 @dataclass
@@ -106,7 +107,7 @@ class StoreSink:
     def reject(self, company_id: str, source: str, kind: str, raw: str, code: str, en: str, ko: str) -> None:
         """Keep a payload that could not even be decoded (bad JSON, bad protobuf) in quarantine."""
         with self._lock:
-            self.store.add_quarantine(company_id, [QuarantineItem(source, kind, raw, code, en, ko)])
+            keep_reject(self.store, company_id, source, kind, raw, code, en, ko)
 
 
 class ConnectorRegistry:

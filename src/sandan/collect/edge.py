@@ -68,6 +68,12 @@ class DiskQueue:
             "kind TEXT NOT NULL, source TEXT NOT NULL, payload TEXT NOT NULL, bytes INTEGER NOT NULL, "
             "attempts INTEGER NOT NULL DEFAULT 0)"
         )
+        # Batches the platform refused whose refusal it would not keep in its quarantine either: kept here, never
+        # deleted by the agent, so a person can look at them (sqlite3 <buffer> 'SELECT * FROM parked').
+        self._con.execute(
+            "CREATE TABLE IF NOT EXISTS parked (seq INTEGER PRIMARY KEY, company_id TEXT NOT NULL, kind TEXT NOT NULL, "
+            "source TEXT NOT NULL, payload TEXT NOT NULL, reason TEXT NOT NULL, parked_at TEXT NOT NULL)"
+        )
         self._bytes = self._con.execute("SELECT coalesce(sum(bytes), 0) FROM batches").fetchone()[0]
 
     def put(self, batch: Batch) -> int:
@@ -98,6 +104,25 @@ class DiskQueue:
             if row:
                 self._bytes -= row[0]
 
+    def park(self, seq: int, reason: str) -> None:
+        """Move a batch out of the queue into `parked`, with why it could be neither delivered nor quarantined."""
+        with self._lock:
+            self._con.execute("BEGIN IMMEDIATE")
+            self._con.execute(
+                "INSERT INTO parked SELECT seq, company_id, kind, source, payload, ?, datetime('now') FROM batches "
+                "WHERE seq = ?",
+                (reason, seq),
+            )
+            row = self._con.execute("SELECT bytes FROM batches WHERE seq = ?", (seq,)).fetchone()
+            self._con.execute("DELETE FROM batches WHERE seq = ?", (seq,))
+            self._con.execute("COMMIT")
+            if row:
+                self._bytes -= row[0]
+
+    def parked(self) -> int:
+        with self._lock:
+            return self._con.execute("SELECT count(*) FROM parked").fetchone()[0]
+
     def depth(self) -> int:
         with self._lock:
             return self._con.execute("SELECT count(*) FROM batches").fetchone()[0]
@@ -123,10 +148,28 @@ class EdgeSink:
         return Receipt(batch_id="queued", source=batch.source, kind=batch.kind, received=n)
 
     def reject(self, company_id: str, source: str, kind: str, raw: str, code: str, en: str, ko: str) -> None:
-        # Undecodable payloads still travel to the platform's quarantine, as a record it will reject with reason.
-        self.queue.put(
-            Batch(company_id, "reading", [{"_raw": raw, "_reason": code, "machine_id": None}], source)
-        )
+        # An undecodable payload travels, in order with the data, to the platform's quarantine with its reason.
+        self.queue.put(Batch(company_id, "reject", [_reject(source, kind, raw, code, en, ko)], source))
+
+
+def _reject(source: str, kind: str, raw: str, code: str, en: str, ko: str) -> dict[str, Any]:
+    """One item of the platform's POST …/quarantine."""
+    return {
+        "source": source,
+        "kind": kind,
+        "raw": raw,
+        "reason": {"code": code, "message": {"en": en, "ko": ko}},
+    }
+
+
+def _refusal(response: httpx.Response) -> tuple[str, str, str]:
+    """The platform's error (code, English, Korean) from a 4xx answer, whatever its body."""
+    try:
+        err = response.json()["error"]
+        return str(err["code"]), str(err["message"]["en"]), str(err["message"]["ko"])
+    except (ValueError, KeyError, TypeError):
+        text = response.text[:300]
+        return f"http_{response.status_code}", text, text
 
 
 @dataclass
@@ -200,19 +243,60 @@ class Forwarder:
                     )
                     self._stop.wait(self.config.retry_max_s)
                     continue
-                # 2xx: stored or quarantined by the platform; other 4xx: the platform will never take this batch as
-                # it is — it was rejected whole with a reason, which we keep in the receipts and health.
+                # 2xx: stored or quarantined by the platform. Another 4xx: the platform will never take this batch
+                # as it is (refused whole, e.g. a required column missing); it goes to the platform's quarantine
+                # with the reason, where people see it, and if even that is refused it is parked on this disk.
                 if response.status_code >= 400:
-                    self.health_.note_error(
-                        f"platform rejected batch {seq}: {response.text[:300]}",
-                        f"플랫폼이 배치 {seq}을(를) 거부했습니다: {response.text[:300]}",
-                    )
+                    if not self._hand_over_refused(http, seq, company_id, kind, _source, payload, response):
+                        self._stop.wait(delay)
+                        delay = min(delay * 2, self.config.retry_max_s)
+                        continue
                 else:
                     self.receipts.append(response.json())
                     self.health_.note_message(int(response.json().get("received", 0)))
-                self.queue.delete(seq)
+                    self.queue.delete(seq)
                 self.health_.state = "connected"
                 delay = self.config.retry_min_s
+
+    def _hand_over_refused(
+        self,
+        http: httpx.Client,
+        seq: int,
+        company_id: str,
+        kind: str,
+        source: str,
+        payload: str,
+        response: httpx.Response,
+    ) -> bool:
+        """Keep a batch the platform refused: in its quarantine (kind "batch"), else parked here. False when the
+        platform could not be reached for it, so the batch stays queued and is tried again."""
+        code, en, ko = _refusal(response)
+        if kind != "reject":
+            reject = [_reject(source, "batch", payload, code, en, ko)]
+            try:
+                kept = http.post(f"/api/v1/companies/{company_id}/{KIND_PATH['reject']}", json=reject)
+            except httpx.HTTPError as exc:
+                self._unreachable(f"{type(exc).__name__}: {exc}")
+                return False
+            if kept.status_code >= 500 or kept.status_code in (401, 403, 408, 429):
+                self._unreachable(f"HTTP {kept.status_code}")
+                return False
+            if kept.status_code < 400:
+                self.queue.delete(seq)
+                self.health_.note_error(
+                    f"the platform refused batch {seq} ({en}); it is kept in the platform's quarantine",
+                    f"플랫폼이 배치 {seq}을(를) 거부했습니다 ({ko}). 플랫폼의 격리 보관함에 보관했습니다",
+                )
+                return True
+            code, en, ko = _refusal(kept)
+        self.queue.park(seq, f"{code}: {en}")
+        self.health_.note_error(
+            f"the platform refused batch {seq} and would not quarantine it ({en}); it is parked in {self.queue.path} "
+            "(table parked)",
+            f"플랫폼이 배치 {seq}을(를) 거부했고 격리 보관도 거부했습니다 ({ko}). {self.queue.path}의 parked 표에 "
+            "보관했습니다",
+        )
+        return True
 
     def _unreachable(self, why: str) -> None:
         self.health_.state = "disconnected"

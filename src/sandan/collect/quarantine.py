@@ -11,7 +11,25 @@ from typing import Any
 from sandan.accounts import Principal, audit
 from sandan.collect.ingest import INGESTERS, Origin, Receipt
 from sandan.domain import Conflict, InvalidInput, NotFound
-from sandan.store import Store
+from sandan.store import QuarantineItem, Store
+
+#: What reaches the platform but is no record: a payload a connector could not decode ("message"), or a batch an
+#: edge agent sent that the platform refused whole ("batch", e.g. a required column missing). Neither can be
+#: replayed; both are kept with their reason, so nothing is dropped unseen.
+REJECT_KINDS = ("message", "batch")
+
+
+def keep_reject(
+    store: Store, company_id: str, source: str, kind: str, raw: str, code: str, en: str, ko: str
+) -> None:
+    """Put a payload that is no record (see `REJECT_KINDS`) into the company's quarantine with its reason."""
+    if kind not in REJECT_KINDS:
+        raise InvalidInput(
+            f"kind must be one of {', '.join(REJECT_KINDS)}, not {kind!r}; send records to the ingest routes",
+            f"kind는 {', '.join(REJECT_KINDS)} 중 하나여야 합니다 ({kind!r}은(는) 안 됩니다). 레코드는 수집 경로로 보내세요",
+            field="kind",
+        )
+    store.add_quarantine(company_id, [QuarantineItem(source, kind, raw, code, en, ko)])
 
 
 def quarantined(store: Store, company_id: str, item_id: int) -> dict[str, Any]:

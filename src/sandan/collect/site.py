@@ -59,11 +59,14 @@ class MqttSpec(_Model):
     name: str
     host: str = "127.0.0.1"
     port: int = 1883
-    topic: str = "sandan/v1/+/+/+"
+    #: sandan's JSON topics by default; with `sparkplug: true`, every Sparkplug B group ("spBv1.0/#")
+    topic: str = ""
     client_id: str = ""
     shared_group: str | None = None
     username: str | None = None
     password: str | None = None
+    sparkplug: bool = False  # Sparkplug B payloads (protobuf, sequence-checked) instead of sandan's JSON
+    group_to_company: dict[str, str] | None = None  # Sparkplug group id -> company id (default: the same)
 
 
 ConnectorSpec = Annotated[OpcUaSpec | ModbusSpec | MqttSpec, Field(discriminator="type")]
@@ -150,11 +153,13 @@ class SiteConfig(_Model):
                         MqttConfig(
                             host=spec.host,
                             port=spec.port,
-                            topic=spec.topic,
+                            topic=spec.topic or ("spBv1.0/#" if spec.sparkplug else "sandan/v1/+/+/+"),
                             client_id=spec.client_id,
                             shared_group=spec.shared_group,
                             username=spec.username,
                             password=spec.password,
+                            sparkplug=spec.sparkplug,
+                            group_to_company=spec.group_to_company,
                         ),
                         spec.name,
                     )

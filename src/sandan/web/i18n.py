@@ -551,6 +551,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "q.kind.part": ("part record", "생산 실적"),
     "q.kind.event": ("machine event", "설비 이벤트"),
     "q.kind.file": ("file", "파일"),
+    "q.kind.message": ("undecodable message", "해석할 수 없는 메시지"),
+    "q.kind.batch": ("batch refused whole", "통째로 거부된 묶음"),
+    "q.not_replayable": (
+        "This is no single record (a whole file, an undecodable message or a batch refused whole), so it cannot be "
+        "replayed here: fix the source and send or import it again, then discard this entry with a comment.",
+        "레코드 하나가 아니어서(파일 전체, 해석할 수 없는 메시지, 통째로 거부된 묶음) 여기서 다시 넣을 수 없습니다. 원본을 "
+        "고쳐 다시 보내거나 가져온 뒤, 이 항목은 의견을 적어 폐기하세요.",
+    ),
     "q.source": ("Source", "출처"),
     "q.where": ("Where", "위치"),
     "q.where_fmt": ("row {row}, column {column}", "{row}행, {column} 열"),

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
+from sandan.collect.ingest import INGESTERS
 from sandan.domain import NotFound
 from sandan.twin.process import column_roles
 from sandan.web import i18n
@@ -138,6 +139,7 @@ def quarantine_item(page: UserPage, company_id: str, item_id: int, done: str = "
         script=script,
         done=done,
         can_write=page.principal.user.role.can_write,
+        replayable=item["kind"] in INGESTERS,
     )
 
 

@@ -71,7 +71,7 @@
     });
   });
 
-  rawBox.addEventListener("input", function () {
+  if (rawBox) rawBox.addEventListener("input", function () {
     var record = readRecord();
     if (!record) return;
     fieldInputs.forEach(function (input) {
@@ -84,7 +84,8 @@
 
   var replayForm = document.getElementById("replay-form");
   var replayBox = document.getElementById("replay-result");
-  replayForm.addEventListener("submit", function (ev) {
+  // a whole file, an undecodable message or a refused batch has no replay form, only the discard one
+  if (replayForm) replayForm.addEventListener("submit", function (ev) {
     ev.preventDefault();
     var record;
     try {
