@@ -69,6 +69,9 @@ def test_user_stop_and_restore_from_the_console(tmp_path):
         and "only active admin" in refused.stderr
         and "Traceback" not in refused.stderr
     )
+    assert sandan(tmp_path, "init", "--operator", "ops", "--password", "s3cret-pass").returncode == 0
+    alone = sandan(tmp_path, "user", "stop", "ops")  # the platform would have no operator left
+    assert alone.returncode == 2 and "only active operator" in alone.stderr
     unknown = sandan(tmp_path, "user", "stop", "nobody")
     assert unknown.returncode == 2 and "no user 'nobody'" in unknown.stderr
     with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:

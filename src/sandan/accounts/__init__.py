@@ -253,7 +253,18 @@ def change_role(store: Store, by: Principal, company_id: str, user_id: str, role
 
 
 def _keep_an_admin(store: Store, company_id: str, user: User) -> None:
-    """Refuse to take `user` out of the company's active admins when they are the last one."""
+    """Refuse to take `user` out of the company's active admins when they are the last one (or out of the
+    platform's active operators: the platform would be left without one)."""
+    if user.role is Role.operator and user.active:
+        if not [u for u in store.cross_tenant_operators() if u.active and u.id != user.id]:
+            raise Conflict(
+                f"{user.id} is the platform's only active operator; add another operator first "
+                "(sandan user add … --role operator)",
+                f"{user.id}은(는) 플랫폼의 유일한 운영자입니다. 먼저 다른 운영자를 추가하세요 "
+                "(sandan user add … --role operator)",
+                code="last_operator",
+            )
+        return
     if user.role is not Role.company_admin or not user.active:
         return
     others = [
