@@ -50,6 +50,7 @@ def _b_ids(world: World) -> dict[str, str]:
     _, b_token = create_api_token(store, b_eng, f"bravo gateway {job.id}")
     return {
         "token_id": b_token.token_id,
+        "agent": "plant-a",
         "recipe_id": recipe["id"],
         "company_id": "bravo",
         "site_id": "s1",
@@ -72,6 +73,7 @@ def _ids(world: World, company: str) -> dict[str, str]:
         "federation_id": "000000000000",  # operator routes: no company's
         "recipe_id": "000000000000",
         "token_id": "0000000000000000",
+        "agent": "plant-a",
         "user_id": {"acme": "a-eng", "bravo": "b-eng"}.get(company, "nobody"),
     }
 

@@ -251,3 +251,34 @@ def test_what_the_platform_cannot_take_is_kept_in_its_quarantine_or_parked_at_th
         publisher.loop_stop()
         agent.stop()
         platform.stop()
+
+
+def test_the_company_page_shows_the_edge_agents_collectors_as_they_report(tmp_path):
+    plc = PressPlc(free_port()).start()
+    platform = Platform(tmp_path, free_port())
+    platform.start()
+    config = site_config(tmp_path, platform, plc).model_copy(update={"site": "plant-a"})
+    agent = EdgeAgent(config)
+    agent.report_s = 0.5
+    agent.start()
+
+    def shown() -> dict[str, dict]:
+        r = httpx.get(
+            f"{platform.url}/api/v1/companies/acme/connectors",
+            headers={"Authorization": f"Bearer {platform.token}"},
+            timeout=10,
+        )
+        assert r.status_code == 200, r.text
+        return {c["name"]: c for c in r.json() if c["edge"]}
+
+    try:
+        assert wait_for(lambda: shown().get("press-01", {}).get("records", 0) > 0, timeout=30)
+        press = shown()["press-01"]
+        assert (press["site"], press["kind"], press["state"]) == ("plant-a", "modbus", "connected")
+        assert wait_for(lambda: shown()["forwarder"]["state"] == "connected", timeout=30)
+    finally:
+        agent.stop()  # its last report says so: stopped, not silent
+        states = {name: c["state"] for name, c in shown().items()}
+        platform.stop()
+        plc.stop()
+    assert states == {"press-01": "stopped", "forwarder": "connected"}

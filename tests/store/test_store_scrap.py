@@ -86,7 +86,7 @@ def test_duckdb_migration_fills_the_scrap_table_from_stored_records(tmp_path):
     # back to the schema before the scrap table (version 5), with the records in place
     store._con.execute(
         "DROP TABLE part_scrap; DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored; "
-        "ALTER TABLE users DROP COLUMN active"
+        "ALTER TABLE users DROP COLUMN active; DROP TABLE edge_status"
     )
     store._con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     version = store.migrate()
@@ -140,7 +140,7 @@ def test_duckdb_migration_keeps_the_minute_rollup_when_it_drops_its_unique_key(t
         "PRIMARY KEY (company_id, machine_id, signal, bucket)); INSERT INTO readings_1m SELECT * FROM r6; DROP TABLE r6"
     )
     store._con.execute(
-        "DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored; ALTER TABLE users DROP COLUMN active; "
+        "DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored; ALTER TABLE users DROP COLUMN active; DROP TABLE edge_status; "
         "DELETE FROM schema_migrations WHERE version >= 7"
     )
     assert store.migrate() >= 7

@@ -68,3 +68,25 @@ def test_company_page_lists_its_collectors_with_state_and_counts(server, page, l
     finally:
         collector.stop()
         plc.stop()
+
+
+@pytest.mark.browser
+def test_company_page_shows_edge_agents_and_says_when_one_went_silent(server, page, login):
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.collect.connector import report_edge_status
+
+    now = datetime.now(UTC)
+    press = {"name": "press-07", "kind": "modbus", "state": "connected", "records": 4200, "rate_per_s": 2.0}
+    report_edge_status(server.store, "acme", "plant-live", [press], now=now)
+    report_edge_status(
+        server.store, "acme", "plant-gone", [{**press, "name": "press-08"}], now=now - timedelta(hours=2)
+    )
+    login("kim")
+    page.goto("/companies/acme")
+    live = page.locator("#connectors tr[data-edge=plant-live]")
+    assert "press-07" in live.inner_text() and "엣지 에이전트 plant-live" in live.inner_text()
+    assert live.get_attribute("data-state") == "connected" and "4,200" in live.inner_text()
+    gone = page.locator("#connectors tr[data-edge=plant-gone]")
+    assert gone.get_attribute("data-state") == "silent"
+    assert "응답 없음" in gone.inner_text() and "마지막 보고" in gone.inner_text()

@@ -1,4 +1,5 @@
-"""Connector health per company: state, last message, rate, errors and buffer depth of the running collectors.
+"""Connector health per company: state, last message, rate, errors and buffer depth of the collectors running in
+this server and of the company's edge agents, which report theirs here.
 
 The registry decides what a company may see of a shared connector; this only lists it.
 """
@@ -6,12 +7,14 @@ The registry decides what a company may see of a shared connector; this only lis
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from sandan.api.deps import ReadTenant, company_router
+from sandan.api.deps import ReadTenant, WriteTenant, company_router
+from sandan.api.models import Ok
+from sandan.collect.connector import connector_health, report_edge_status
 
 router: APIRouter = company_router("connectors")
 
@@ -30,9 +33,34 @@ class ConnectorHealthOut(BaseModel):
     gaps: int | None = None
     buffer_depth: int | None = None
     last_error: dict[str, str] | None = None
+    edge: bool = Field(False, description="reported by an edge agent (`site` names it) rather than run here")
+    reported_at: datetime | None = Field(
+        None, description="when the edge agent last reported; silent after 60 s"
+    )
+
+
+class EdgeHealthIn(BaseModel):
+    name: str = Field(max_length=200)
+    kind: str = Field(max_length=50)
+    state: str = Field(max_length=50)
+    messages: int = 0
+    records: int = 0
+    errors: int = 0
+    gaps: int = 0
+    buffer_depth: int = 0
+    rate_per_s: float = 0.0
+    last_message_at: datetime | None = None
+    last_error: dict[str, str] | None = None
 
 
 @router.get("/connectors", response_model=list[ConnectorHealthOut])
 def connectors(t: ReadTenant, request: Request) -> list[dict[str, Any]]:
-    """Health of the collectors carrying this company's machine data. 설비 연결 상태."""
-    return request.app.state.connectors.for_company(t.company_id)
+    """Health of the collectors carrying this company's machine data, here and at its edge agents. 설비 연결 상태."""
+    return connector_health(t.store, getattr(request.app.state, "connectors", None), t.company_id)
+
+
+@router.put("/edge/{agent}/status", response_model=Ok)
+def edge_status(agent: str, body: Annotated[list[EdgeHealthIn], Field(max_length=100)], t: WriteTenant) -> Ok:
+    """An edge agent's report of its collectors and forwarder (`sandan edge run` sends it every 15 s)."""
+    report_edge_status(t.store, t.company_id, agent, [c.model_dump(mode="json") for c in body])
+    return Ok()

@@ -6,6 +6,8 @@ Connectors speak their protocol and hand over batches; validation and storage st
 from __future__ import annotations
 
 import abc
+import json
+import re
 import threading
 import time
 from collections import deque
@@ -15,7 +17,27 @@ from typing import Any, Protocol
 
 from sandan.collect.ingest import INGESTERS, Origin, Receipt
 from sandan.collect.quarantine import keep_reject
+from sandan.domain import InvalidInput
 from sandan.store import Store
+
+#: An edge agent reports its collectors' health every EDGE_REPORT_S seconds; one not heard from for EDGE_SILENT_S
+#: is shown as "silent" (the agent stopped, or the link to the platform is down).
+EDGE_REPORT_S = 15.0
+EDGE_SILENT_S = 60.0
+_HEALTH_KEYS = (
+    "name",
+    "kind",
+    "state",
+    "messages",
+    "records",
+    "errors",
+    "gaps",
+    "buffer_depth",
+    "rate_per_s",
+    "last_message_at",
+    "last_error",
+)
+_AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
 @dataclass
@@ -145,3 +167,34 @@ class ConnectorRegistry:
             entries, self._entries = self._entries, []
         for connector, _companies, _site in entries:
             connector.stop()
+
+
+def report_edge_status(
+    store: Store, company_id: str, agent: str, connectors: list[dict[str, Any]], now: datetime | None = None
+) -> None:
+    """Keep what an edge agent reports of its collectors (their `Health.to_dict()`), replacing its last report."""
+    if not _AGENT.match(agent):
+        raise InvalidInput(
+            f"edge agent name {agent!r} must be 1-64 letters, digits, '.', '_' or '-' (the site file's 'site')",
+            f"엣지 에이전트 이름 {agent!r}은(는) 영문자·숫자·'.'·'_'·'-' 1~64자여야 합니다 (사이트 설정의 'site')",
+            field="agent",
+        )
+    kept = [{k: c.get(k) for k in _HEALTH_KEYS} for c in connectors[:100]]
+    store.put_edge_status(company_id, agent, now or datetime.now(UTC), json.dumps(kept, default=str))
+
+
+def connector_health(
+    store: Store, registry: ConnectorRegistry | None, company_id: str, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Every collector carrying the company's machine data: those running in this server process, then those of its
+    edge agents as they last reported (`site` names the agent, `reported_at` when; "silent" after EDGE_SILENT_S)."""
+    out = registry.for_company(company_id) if registry is not None else []
+    now = now or datetime.now(UTC)
+    for agent, reported_at, health in store.list_edge_status(company_id):
+        silent = (now - reported_at).total_seconds() > EDGE_SILENT_S
+        for c in json.loads(health):
+            c.update(site=agent, shared=False, edge=True, reported_at=reported_at.isoformat())
+            if silent:
+                c["state"] = "silent"
+            out.append(c)
+    return out

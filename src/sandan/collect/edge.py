@@ -8,6 +8,7 @@ platform's ingestion is idempotent, so a batch resent after a crash between send
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import threading
@@ -21,7 +22,7 @@ import httpx
 import pandas as pd
 import pyarrow as pa
 
-from sandan.collect.connector import Batch, Health
+from sandan.collect.connector import EDGE_REPORT_S, Batch, Health
 from sandan.collect.ingest import Receipt
 
 KIND_PATH = {
@@ -187,7 +188,7 @@ class Forwarder:
     def __init__(self, queue: DiskQueue, config: ForwarderConfig, name: str = "forwarder") -> None:
         self.queue = queue
         self.config = config
-        self.health_ = Health(name=name, kind="forwarder")
+        self.health_ = Health(name=name, kind="forwarder", state="starting")  # "connected" after a first send
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.receipts: list[dict[str, Any]] = []
@@ -330,18 +331,45 @@ class EdgeAgent:
         self.queue = DiskQueue(config.buffer.path, max_bytes=config.buffer.max_mb * 1024 * 1024)
         self.connectors = config.build_connectors()
         self.forwarder = Forwarder(self.queue, ForwarderConfig(config.platform.url, config.platform.token))
+        self.name = config.site or "edge"  # how the platform's company page names this agent
+        self.report_s = EDGE_REPORT_S
+        self._stop = threading.Event()
+        self._reporter: threading.Thread | None = None
 
     def start(self) -> None:
         self.forwarder.start()
         sink = EdgeSink(self.queue)
         for connector in self.connectors:
             connector.start(sink)
+        self._stop.clear()
+        self._reporter = threading.Thread(target=self._report_loop, name="edge-status", daemon=True)
+        self._reporter.start()
 
     def stop(self) -> None:
         for connector in self.connectors:
             connector.stop()
+        self._stop.set()
+        if self._reporter:
+            self._reporter.join(timeout=15)
         self.forwarder.stop()
         self.queue.close()
+
+    def _report_loop(self) -> None:
+        """Tell the platform, every `report_s`, how the collectors and the forwarder are doing (and once more on
+        stopping), so the company page shows the factory's links. A report that does not arrive is not retried:
+        the next one replaces it, and the platform marks an agent it stops hearing from as silent."""
+        platform = self.config.platform
+        url = f"/api/v1/companies/{self.config.company}/edge/{self.name}/status"
+        with httpx.Client(
+            base_url=platform.url, headers={"Authorization": f"Bearer {platform.token}"}, timeout=10
+        ) as http:
+            while True:
+                stopping = self._stop.wait(self.report_s)
+                # a failed report needs no note: the forwarder's health already says the platform is unreachable
+                with contextlib.suppress(httpx.HTTPError):
+                    http.put(url, json=json.loads(json.dumps(self.health(), default=_json_default)))
+                if stopping:
+                    return
 
     def health(self) -> list[dict[str, Any]]:
         return [c.health().to_dict() for c in self.connectors] + [self.forwarder.health().to_dict()]

@@ -395,6 +395,14 @@ class Store(abc.ABC):
     def revoke_token(self, token_id: str) -> None: ...
 
     @abc.abstractmethod
+    def put_edge_status(self, company_id: str, agent: str, reported_at: datetime, health: str) -> None:
+        """Keep what an edge agent last reported of its collectors (`health`: JSON), replacing the one before."""
+
+    @abc.abstractmethod
+    def list_edge_status(self, company_id: str) -> list[tuple[str, datetime, str]]:
+        """(agent, reported_at, health JSON) of every edge agent that has reported for the company."""
+
+    @abc.abstractmethod
     def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:
         """A user's tokens of one kind that are not revoked, newest first (expired ones included)."""
 

@@ -200,6 +200,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE users ADD COLUMN active BOOLEAN DEFAULT true;
         """,
     ),
+    (
+        10,
+        # What each edge agent last reported of its collectors (JSON), so the platform shows a factory's links.
+        """
+        CREATE TABLE edge_status (company_id VARCHAR NOT NULL, agent VARCHAR NOT NULL,
+            reported_at TIMESTAMPTZ NOT NULL, health VARCHAR NOT NULL, PRIMARY KEY (company_id, agent));
+        """,
+    ),
 ]
 
 #: The part columns `part_scrap` holds: a scrap read wanting only these need not scan the good parts.
@@ -947,6 +955,24 @@ class DuckDBStore(Store):
     def revoke_token(self, token_id: str) -> None:
         with self._lock:
             self._con.execute("UPDATE api_tokens SET revoked = true WHERE id = ?", [token_id])
+
+    def put_edge_status(self, company_id: str, agent: str, reported_at: datetime, health: str) -> None:
+        with self._lock:
+            self._con.execute(
+                "INSERT INTO edge_status VALUES (?, ?, ?, ?) ON CONFLICT (company_id, agent) DO UPDATE SET "
+                "reported_at = excluded.reported_at, health = excluded.health",
+                [company_id, agent, reported_at, health],
+            )
+
+    def list_edge_status(self, company_id: str) -> list[tuple[str, datetime, str]]:
+        return (
+            self._cur()
+            .execute(
+                "SELECT agent, reported_at, health FROM edge_status WHERE company_id = ? ORDER BY agent",
+                [company_id],
+            )
+            .fetchall()
+        )
 
     def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:
         rows = (

@@ -193,6 +193,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE users ADD COLUMN active boolean NOT NULL DEFAULT true;
         """,
     ),
+    (
+        7,
+        # What each edge agent last reported of its collectors (JSON), so the platform shows a factory's links.
+        f"""
+        CREATE TABLE edge_status (company_id {_ID} NOT NULL, agent text NOT NULL,
+            reported_at timestamptz NOT NULL, health text NOT NULL, PRIMARY KEY (company_id, agent));
+        """,
+    ),
 ]
 
 # Adds the part records a CTE named {source} returns (machine_id, product, time, result) to the hourly rollup.
@@ -865,6 +873,22 @@ class PostgresStore(Store):
 
     def revoke_token(self, token_id: str) -> None:
         self._run("UPDATE api_tokens SET revoked = true WHERE id = %s", [token_id])
+
+    def put_edge_status(self, company_id: str, agent: str, reported_at: datetime, health: str) -> None:
+        self._run(
+            "INSERT INTO edge_status VALUES (%s, %s, %s, %s) ON CONFLICT (company_id, agent) DO UPDATE SET "
+            "reported_at = excluded.reported_at, health = excluded.health",
+            [company_id, agent, reported_at, health],
+        )
+
+    def list_edge_status(self, company_id: str) -> list[tuple[str, datetime, str]]:
+        return [
+            tuple(r)
+            for r in self._rows(
+                "SELECT agent, reported_at, health FROM edge_status WHERE company_id = %s ORDER BY agent",
+                [company_id],
+            )
+        ]
 
     def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:
         rows = self._rows(

@@ -358,8 +358,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "connectors.title": ("Machine connections", "설비 연결"),
     "connectors.none": (
-        "No collectors run in this server for this company (files and the API still work).",
-        "이 서버에서 이 회사의 수집기가 돌고 있지 않습니다 (파일 가져오기와 API는 쓸 수 있습니다).",
+        "No collectors run in this server for this company, and no edge agent (sandan edge run) has reported "
+        "(files and the API still work).",
+        "이 서버에서 이 회사의 수집기가 돌고 있지 않고, 보고한 엣지 에이전트(sandan edge run)도 없습니다 (파일 가져오기와 "
+        "API는 쓸 수 있습니다).",
     ),
     "connectors.name": ("Connector", "수집기"),
     "connectors.kind": ("Protocol", "프로토콜"),
@@ -376,6 +378,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "connectors.state.starting": ("starting", "시작 중"),
     "connectors.state.error": ("error", "오류"),
     "connectors.state.stopped": ("stopped", "멈춤"),
+    "connectors.state.silent": ("silent", "응답 없음"),
+    "connectors.edge": ("edge agent {agent}", "엣지 에이전트 {agent}"),
+    "connectors.reported": ("last report {time}", "마지막 보고 {time}"),
     "site.no_lines": ("No lines at this site yet.", "이 사업장에는 아직 라인이 없습니다."),
     "line.no_machines": ("No machines on this line yet.", "이 라인에는 아직 설비가 없습니다."),
     # machine

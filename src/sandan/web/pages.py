@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandan.accounts import authenticate, issue_token, revoke_token
 from sandan.collect import assets
+from sandan.collect.connector import connector_health
 from sandan.domain import (
     Company,
     Line,
@@ -215,10 +216,11 @@ def _company_view(
         for site in page.store.list_sites(company.id)
     ]
     registry = getattr(page.request.app.state, "connectors", None)
-    connectors = registry.for_company(company.id) if registry is not None else []
+    connectors = connector_health(page.store, registry, company.id)
     for c in connectors:
-        if c.get("last_message_at"):
-            c["last_message_at"] = datetime.fromisoformat(c["last_message_at"])
+        for key in ("last_message_at", "reported_at"):
+            if c.get(key):
+                c[key] = datetime.fromisoformat(c[key])
     return page.render(
         "company.html",
         status,
