@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up .venv with the test tools and runs the whole test suite (lint, then pytest).
-# Needs the services of docs/testing.md (PostgreSQL, Mosquitto) on 127.0.0.1; with CI=true a missing one fails.
+# Needs the services listed in README.md (the test-suite notes under "Two commands": PostgreSQL, Mosquitto,
+# chromium) on 127.0.0.1; with CI=true a missing one fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test

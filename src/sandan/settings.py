@@ -6,15 +6,16 @@ Defaults work with nothing set: an embedded DuckDB file in the data folder, the 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from sandan.domain.errors import ConfigError
+from sandan.domain.errors import ConfigError, korean_reason
 
 
 def _toml_path() -> Path | None:
@@ -36,19 +37,44 @@ class _TomlSource(PydanticBaseSettingsSource):
         path = _toml_path()
         if path is None:
             return {}
+        named = bool(os.environ.get("SANDAN_CONFIG"))
+        unset_en = ", or unset SANDAN_CONFIG" if named else ""
+        unset_ko = ". 또는 SANDAN_CONFIG를 지우세요" if named else ""
         if not path.exists():
             raise ConfigError(
-                f"settings file {path} named by SANDAN_CONFIG does not exist",
-                f"SANDAN_CONFIG가 가리키는 설정 파일 {path}이(가) 없습니다",
+                f"settings file {path} named by SANDAN_CONFIG does not exist: correct the path in SANDAN_CONFIG, "
+                "or unset SANDAN_CONFIG to use the defaults",
+                f"SANDAN_CONFIG가 가리키는 설정 파일 {path}이(가) 없습니다. SANDAN_CONFIG의 경로를 고치거나, "
+                "기본값을 쓰려면 SANDAN_CONFIG를 지우세요",
+                code="config_file_missing",
             )
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
+            at = re.search(r"at line (\d+), column (\d+)", str(exc))
+            what_ko = f"{path}의 {at.group(1)}행 {at.group(2)}열이" if at else f"{path}이(가)"
             raise ConfigError(
-                f"settings file {path} is not valid TOML: {exc}",
-                f"설정 파일 {path}이(가) 올바른 TOML이 아닙니다: {exc}",
-            ) from exc
-        return data.get("sandan", data)
+                f"settings file {path} is not valid TOML: {exc}. Correct it (lines such as port = 8600, "
+                f"optionally under a [sandan] table){unset_en}",
+                f"설정 파일 {what_ko} 올바른 TOML이 아닙니다. 파일을 고치세요(port = 8600 같은 줄, "
+                f"[sandan] 표 아래에 써도 됩니다){unset_ko}",
+                code="config_file_invalid",
+            ) from None
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "not UTF-8 text"
+            raise ConfigError(
+                f"cannot read settings file {path} ({reason}): make it a readable UTF-8 TOML file{unset_en}",
+                f"설정 파일 {path}을(를) 읽을 수 없습니다({reason}). 읽을 수 있는 UTF-8 TOML 파일로 만드세요{unset_ko}",
+                code="config_file_unreadable",
+            ) from None
+        found = data.get("sandan", data)
+        if not isinstance(found, dict):
+            raise ConfigError(
+                f"settings file {path}: 'sandan' must be a table ([sandan] followed by lines such as port = 8600)",
+                f"설정 파일 {path}: 'sandan'은 표여야 합니다([sandan] 아래에 port = 8600 같은 줄)",
+                code="config_file_invalid",
+            )
+        return found
 
 
 class Settings(BaseSettings):
@@ -101,4 +127,45 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: Any) -> Settings:
-    return Settings(**overrides)
+    """The settings; a value that does not fit (SANDAN_PORT=abc) or a broken settings file is a `ConfigError`
+    naming the setting, where it came from and how to fix it, in both languages."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise _config_error(exc, overrides) from None
+
+
+def _config_error(exc: ValidationError, overrides: dict[str, Any]) -> ConfigError:
+    """Each refused setting with where its value came from: an option, a SANDAN_* variable or the settings file."""
+    env = {k.upper(): v for k, v in os.environ.items()}
+    path = _toml_path()
+    en_parts, ko_parts = [], []
+    for err in exc.errors():
+        field = str(err["loc"][0]) if err.get("loc") else "?"
+        var = f"SANDAN_{field.upper()}"
+        info = Settings.model_fields.get(field)
+        default = f" (default {info.default})" if info is not None and info.default not in ("", None) else ""
+        default_ko = f"(기본값 {info.default})" if default else ""
+        reason_en = str(err.get("msg", "invalid value"))
+        reason_ko = korean_reason(err)
+        shown = repr(err.get("input"))
+        if field in overrides:
+            en_parts.append(f"option {field}={shown}: {reason_en}")
+            ko_parts.append(f"옵션 {field}={shown}: {reason_ko}")
+        elif var in env:
+            en_parts.append(
+                f"environment variable {var}={shown}: {reason_en}. Set {var} to a valid value{default} or unset it"
+            )
+            ko_parts.append(
+                f"환경 변수 {var}={shown}: {reason_ko}. {var}을(를) 올바른 값{default_ko}으로 고치거나 지우세요"
+            )
+        else:
+            source = f"settings file {path}" if path is not None else "the settings"
+            source_ko = f"설정 파일 {path}" if path is not None else "설정"
+            en_parts.append(f"{field} = {shown} in {source}: {reason_en}. Correct it there{default}")
+            ko_parts.append(f"{source_ko}의 {field} = {shown}: {reason_ko}. 그 값을 고치세요{default_ko}")
+    return ConfigError(
+        "invalid setting: " + "; ".join(en_parts),
+        "설정 값이 올바르지 않습니다: " + "; ".join(ko_parts),
+        code="bad_setting",
+    )

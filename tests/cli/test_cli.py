@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -259,3 +260,191 @@ def test_report_writes_a_days_production_workbook(tmp_path):
     assert r.returncode == 2 and "2026-12-03" in r.stderr and "Traceback" not in r.stderr
     r = sandan(tmp_path, "report", "--company", "nobody")
     assert r.returncode == 2 and "nobody" in r.stderr
+
+
+def test_version_prints_the_version_and_exits_0(tmp_path):
+    from sandan import __version__
+
+    done = sandan(tmp_path, "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"sandan {__version__}" and "Missing command" not in done.stderr
+
+
+def settings_failure(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    """`sandan report` (any command reads the settings first) with SANDAN_* variables set."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from sandan.cli.main import run; run()", "report", "--company", "x"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SANDAN_DATA_DIR": str(tmp_path), "COLUMNS": "1000", **env},
+        timeout=120,
+    )
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Traceback" not in done.stderr and "ValidationError" not in done.stderr
+    return done
+
+
+def test_a_missing_settings_file_is_named_with_how_to_fix_it(tmp_path):
+    done = settings_failure(tmp_path, SANDAN_CONFIG="/nonexistent.toml")
+    assert "settings file /nonexistent.toml named by SANDAN_CONFIG does not exist" in done.stderr
+    assert (
+        "unset SANDAN_CONFIG" in done.stderr and "설정 파일 /nonexistent.toml이(가) 없습니다" in done.stderr
+    )
+
+
+def test_a_settings_file_that_is_not_toml_names_its_line(tmp_path):
+    bad = tmp_path / "sandan.toml"
+    bad.write_text('host = "a"\nport = = 3\n', encoding="utf-8")
+    done = settings_failure(tmp_path, SANDAN_CONFIG=str(bad))
+    assert f"settings file {bad} is not valid TOML" in done.stderr and "line 2" in done.stderr
+    assert "2행" in done.stderr and "올바른 TOML이 아닙니다" in done.stderr
+
+
+def test_a_setting_of_the_wrong_type_names_the_variable_and_the_fix(tmp_path):
+    done = settings_failure(tmp_path, SANDAN_PORT="abc")
+    assert "environment variable SANDAN_PORT='abc'" in done.stderr
+    assert "valid integer" in done.stderr and "Set SANDAN_PORT to a valid value (default 8600)" in done.stderr
+    assert "환경 변수 SANDAN_PORT='abc': 정수가 아닙니다" in done.stderr
+    config = tmp_path / "sandan.toml"
+    config.write_text('[sandan]\nport = "high"\n', encoding="utf-8")
+    done = settings_failure(tmp_path, SANDAN_CONFIG=str(config))
+    assert f"port = 'high' in settings file {config}" in done.stderr and "정수가 아닙니다" in done.stderr
+
+
+def test_twin_run_shows_each_stations_utilisation_blocked_and_starved_shares(tmp_path):
+    (tmp_path / "line.yaml").write_text(LINE, encoding="utf-8")
+    done = sandan(tmp_path, "twin", "run", str(tmp_path / "line.yaml"), "--replications", "2", "--hours", "2",
+                  "--warmup-hours", "0.5")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    header = next(line for line in done.stdout.splitlines() if "station / 공정" in line)
+    assert "Utilisation / 가동률" in header and "Blocked share" in header and "Starved share" in header
+    rows = {
+        cells[0]: cells[1:]
+        for line in done.stdout.splitlines()
+        if (cells := [c.strip() for c in line.strip("│ ").split("│")])[0] in ("cut", "drill", "pack")
+    }
+    # fixed process times under CONWIP: the drill (45 s) paces the line; cut (20 s) waits on it, pack (15 s) for it
+    assert rows["drill"][0].startswith("100.0 %")
+    assert rows["cut"][0].startswith("44.4 %") and rows["cut"][1].startswith("55.6 %")
+    assert rows["pack"][0].startswith("33.3 %") and rows["pack"][2].startswith("66.7 %")
+
+
+def test_federate_connect_names_missing_files_in_korean_words(tmp_path):
+    key = tmp_path / "k.pem"
+    done = sandan(tmp_path, "federate", "connect", "--key-file", str(key), "--ca", str(tmp_path / "nope.pem"))
+    assert done.returncode == 2 and f"no private key at {key}" in done.stderr
+    assert f"{key}에 개인 키가 없습니다" in done.stderr and "private key이(가)" not in done.stderr
+    key.write_text("key", encoding="utf-8")
+    done = sandan(tmp_path, "federate", "connect", "--key-file", str(key), "--ca", str(tmp_path / "nope.pem"))
+    assert done.returncode == 2 and "연합 티켓이 없습니다" in done.stderr
+    (tmp_path / "k.federation.json").write_text(
+        '{"company": "nope", "federation": "f", "schema": {}}', encoding="utf-8"
+    )
+    done = sandan(tmp_path, "federate", "connect", "--key-file", str(key), "--ca", str(tmp_path / "nope.pem"))
+    assert done.returncode == 2 and "nope.pem에 CA 인증서가 없습니다" in done.stderr
+    assert "CA certificate이(가)" not in done.stderr
+    (tmp_path / "ca.pem").write_text("ca", encoding="utf-8")
+    done = sandan(tmp_path, "federate", "connect", "--key-file", str(key), "--ca", str(tmp_path / "ca.pem"))
+    assert done.returncode == 2 and "company 'nope' not found" in done.stderr  # not in this host's store
+    (tmp_path / "k.federation.json").write_text("{broken", encoding="utf-8")
+    done = sandan(tmp_path, "federate", "connect", "--key-file", str(key), "--ca", str(tmp_path / "ca.pem"))
+    assert done.returncode == 2 and "ticket" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_model_and_federation_commands_refuse_a_company_that_does_not_exist(tmp_path):
+    for args in (
+        ("models", "list", "--company", "nope"),
+        ("models", "promote", "--company", "nope", "--name", "defects", "--version", "1"),
+        ("federate", "status", "--federation", "f", "--company", "nope"),
+        ("federate", "join", "--company", "nope", "--federation", "f", "--key-file", str(tmp_path / "k.pem")),
+    ):
+        done = sandan(tmp_path, *args)
+        assert done.returncode == 2, (args, done.stdout)
+        assert (
+            "company 'nope' not found" in done.stderr and "회사 'nope'을(를) 찾을 수 없습니다" in done.stderr
+        )
+    assert sandan(tmp_path, "company", "add", "acme", "--name", "Acme").returncode == 0
+    done = sandan(tmp_path, "models", "list", "--company", "acme")
+    assert done.returncode == 0 and "no models yet" in done.stdout
+
+
+def test_the_scripts_refer_only_to_files_that_exist():
+    root = Path(__file__).resolve().parents[2]
+    for script in (root / "scripts").glob("*.sh"):
+        for name in re.findall(r"[\w./-]+\.md\b", script.read_text(encoding="utf-8")):
+            assert (root / name).exists(), f"{script.name} refers to {name}, which does not exist"
+
+
+def test_balance_says_what_its_lower_bound_bounds(tmp_path):
+    line = tmp_path / "line.yaml"
+    line.write_text(
+        "tasks:\n  - {name: a, time: 5}\n  - {name: b, time: 4, after: [a]}\n  - {name: c, time: 3, after: [a]}\n"
+        "  - {name: d, time: 6, after: [b, c]}\n",
+        encoding="utf-8",
+    )
+    done = sandan(tmp_path, "balance", str(line), "--cycle-time", "9")
+    assert done.returncode == 0, done.stderr
+    assert "2 stations (lower bound: 2 stations) · cycle time 9 ·" in done.stdout
+    assert "공정 2개 (하한: 공정 2개) · 사이클타임 9" in done.stdout
+    done = sandan(tmp_path, "balance", str(line), "--stations", "2")
+    assert done.returncode == 0, done.stderr
+    assert "2 stations · cycle time 9 (lower bound: cycle time 9)" in done.stdout
+
+
+def test_schedule_prints_the_makespan_once(tmp_path):
+    orders = tmp_path / "orders.yaml"
+    orders.write_text(
+        "jobs:\n  - {name: A, due: 5, operations: [{machine: M1, duration: 3}, {machine: M2, duration: 4}]}\n"
+        "  - {name: B, operations: [{machine: M2, duration: 3}, {machine: M1, duration: 2}]}\n",
+        encoding="utf-8",
+    )
+    done = sandan(tmp_path, "schedule", str(orders), "--time-limit", "5")
+    assert done.returncode == 0, done.stderr
+    summary = done.stdout.splitlines()[0]
+    assert summary.count("makespan") == 1 and "makespan 7 (bound 7" in summary
+    done = sandan(tmp_path, "schedule", str(orders), "--time-limit", "5", "--objective", "tardiness")
+    summary = done.stdout.splitlines()[0]
+    assert summary.count("makespan") == 1 and "tardiness 2 (bound" in summary and "makespan 7" in summary
+
+
+def test_train_prints_no_numpy_warnings_when_a_fold_lacks_a_machines_parameters(tmp_path):
+    """Two machines with different process parameters, one after the other: the first time-ordered fold trains on
+    the first machine only, so the second's parameters are all missing there."""
+    from datetime import UTC, datetime, timedelta
+
+    import numpy as np
+
+    from sandan.collect import ingest_parts
+    from sandan.domain import Company, Line, Machine, Site
+
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        store.upsert_company(Company(id="acme", name="Acme", family="cnc"))
+        store.upsert_site("acme", Site(id="s1", company_id="acme", name="1공장"))
+        store.upsert_line("acme", Line(id="l1", company_id="acme", site_id="s1", name="라인"))
+        for m in ("m1", "m2"):
+            store.upsert_machine("acme", Machine(id=m, company_id="acme", line_id="l1", name=m))
+        rng = np.random.default_rng(0)
+        parts = []
+        for i in range(600):
+            machine, names = ("m1", ("temp", "speed")) if i < 300 else ("m2", ("feed", "depth"))
+            values = rng.normal(0.0, 1.0, 2)
+            risk = 1 / (1 + np.exp(-2 * (values[0] - 1)))  # more scrap at a high first parameter
+            parts.append(
+                {
+                    "time": (start + timedelta(minutes=i)).isoformat(),
+                    "machine_id": machine,
+                    "part_id": f"p{i}",
+                    "result": "ng" if rng.random() < risk else "ok",
+                    "params": {
+                        name: round(50 + 10 * float(v), 2) for name, v in zip(names, values, strict=True)
+                    },
+                }
+            )
+        assert ingest_parts(store, "acme", parts).rejected == 0
+    done = sandan(tmp_path, "train", "--company", "acme", "--name", "defects", "--budget", "4", "--days", "3")
+    assert done.returncode == 0, done.stderr
+    assert "registered as a candidate" in done.stdout
+    assert (
+        "RuntimeWarning" not in done.stderr + done.stdout and "empty slice" not in done.stderr + done.stdout
+    )

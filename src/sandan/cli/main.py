@@ -11,16 +11,32 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
+from typer.core import TyperGroup
 
 from sandan import __version__
 from sandan.domain import Company, InvalidInput, NotFound, ProcessFamily, Role, SandanError
 from sandan.settings import Settings, load_settings
 from sandan.store import Store, open_store
 
+
+class _Commands(TyperGroup):
+    """The top-level command group: a user error raised anywhere below it — in a command, or reading the settings
+    before a command's own error handling begins (SANDAN_PORT=abc, a missing SANDAN_CONFIG file) — is shown by
+    `_fail`, never as a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except SandanError as exc:
+            _fail(exc)
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="sandan (산단) — data, AI and digital twins for the factories of an industrial complex.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -35,12 +51,17 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _fail(exc: SandanError) -> None:
-    """Print a user error and exit 2. Messages name fields like stations[cut] and quote YAML ([a, b]): they are
-    printed as plain text, never read as console markup."""
+def _show(exc: SandanError) -> None:
+    """Print a user error. Messages name fields like stations[cut] and quote YAML ([a, b]): they are printed as
+    plain text, never read as console markup."""
     err.print(f"[bold red]✗[/] {escape(exc.en)}\n  {escape(exc.ko)}")
     if exc.where:
         err.print("  " + escape(", ".join(f"{k}={v}" for k, v in exc.where.items())))
+
+
+def _fail(exc: SandanError) -> None:
+    """Print a user error and exit 2."""
+    _show(exc)
     raise typer.Exit(2)
 
 
@@ -50,20 +71,34 @@ def _open(settings: Settings) -> Store:
 
 
 def run() -> None:
-    """Entry point that turns user errors into messages."""
+    """Entry point that turns user errors into messages (`_Commands` shows those of the commands; this catches any
+    raised outside them). Outside `app()` a `typer.Exit` would escape as a traceback, so this exits directly."""
     try:
         app()
-    except SandanError as exc:  # pragma: no cover - exercised through the CLI tests
-        _fail(exc)
+    except SandanError as exc:  # pragma: no cover - the command group shows them first
+        _show(exc)
+        sys.exit(2)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        console.print(f"sandan {__version__}")
+        raise typer.Exit()
 
 
 @app.callback()
 def _main(
-    version: Annotated[bool, typer.Option("--version", help="Show the version.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Show the version and exit. 버전을 봅니다.",
+        ),
+    ] = False,
 ) -> None:
-    if version:
-        console.print(f"sandan {__version__}")
-        raise typer.Exit()
+    pass
 
 
 @app.command()
@@ -174,8 +209,14 @@ def _text_file(path: Path) -> str:
 
 
 def _company_or_fail(store: Store, company: str) -> None:
+    """Refuse a company id that is not registered in this store (exit 2), before a command reads or writes for it."""
     if store.get_company(company) is None:
-        raise NotFound(f"company {company!r} not found", f"회사 {company!r}을(를) 찾을 수 없습니다")
+        raise NotFound(
+            f"company {company!r} not found: no company with this id is registered here "
+            "(`sandan company add` registers one)",
+            f"회사 {company!r}을(를) 찾을 수 없습니다: 이 아이디로 등록된 회사가 없습니다(`sandan company add`로 등록하세요)",
+            code="unknown_company",
+        )
 
 
 def _company_setting(company: str, file: Path | None, show, read, save, saved) -> None:
@@ -635,8 +676,7 @@ def report(
             ) from None
         start, end = calendar.production_day_span(when)
         with _open(settings) as store:
-            if store.get_company(company) is None:
-                raise NotFound(f"company {company!r} not found", f"회사 {company!r}이(가) 없습니다")
+            _company_or_fail(store, company)
             found = production_report_file(
                 store,
                 company,
@@ -653,6 +693,21 @@ def report(
     target.write_bytes(found.content)
     span = f"{start:%m-%d %H:%M}–{end:%m-%d %H:%M} {calendar.timezone}"
     console.print(f"✓ {company} {when} ({span}): production report → {target} / 생산 일보 저장")
+
+
+# Korean for the solvers' result status and the scheduling objectives (as the web's twin pages word them).
+_STATUS_KO = {
+    "optimal": "최적",
+    "feasible": "실행 가능 (최적 미증명)",
+    "infeasible": "불가능",
+    "unknown": "시간 내 해 없음",
+    "model_invalid": "모델 오류",
+}
+_OBJECTIVE_KO = {
+    "makespan": "전체 완료 시각",
+    "tardiness": "가중 납기 지연",
+    "weighted": "완료 시각 + 납기 지연",
+}
 
 
 @app.command()
@@ -691,10 +746,17 @@ def schedule(
     except SandanError as exc:
         _fail(exc)
     gap = result.gap()
+    gap_en = f", gap {gap:.1%}" if gap is not None else ""
+    gap_ko = f", 차이 {gap:.1%}" if gap is not None else ""
+    # the makespan once: as the objective, or beside another objective
+    also_en = f" · makespan {result.makespan}" if result.objective != "makespan" else ""
+    also_ko = f" · 전체 완료 시각 {result.makespan}" if result.objective != "makespan" else ""
     console.print(
         f"{result.instance}: {result.status} · {result.objective} {result.objective_value} "
-        f"(bound {result.bound}{f', gap {gap:.1%}' if gap is not None else ''}) · "
-        f"makespan {result.makespan} · {result.wall_time_s:.1f} s"
+        f"(bound {result.bound}{gap_en}){also_en} · {result.wall_time_s:.1f} s\n"
+        f"  {_STATUS_KO.get(result.status, result.status)} · "
+        f"{_OBJECTIVE_KO.get(result.objective, result.objective)} {result.objective_value} "
+        f"(하한 {result.bound}{gap_ko}){also_ko} · {result.wall_time_s:.1f}초"
     )
     if result.violations:
         for v in result.violations:
@@ -750,10 +812,20 @@ def balance(
     except SandanError as exc:
         _fail(exc)
     eff = result.efficiency
+    # the lower bound is on what the problem minimises: stations (SALBP-1) or the cycle time (SALBP-2)
+    lb = result.lower_bound
+    if result.kind == "salbp1":
+        st_en, ct_en = f" (lower bound: {lb} stations)", ""
+        st_ko, ct_ko = f" (하한: 공정 {lb}개)", ""
+    else:
+        st_en, ct_en = "", f" (lower bound: cycle time {lb})"
+        st_ko, ct_ko = "", f" (하한: 사이클타임 {lb})"
     console.print(
-        f"{result.problem}: {result.kind} {result.status} · {result.num_stations} stations · cycle time "
-        f"{result.cycle_time} (lower bound {result.lower_bound})"
-        f"{f' · efficiency {eff:.1%}' if eff is not None else ''} · {result.wall_time_s:.1f} s"
+        f"{result.problem}: {result.kind} {result.status} · {result.num_stations} stations{st_en} · cycle time "
+        f"{result.cycle_time}{ct_en}{f' · efficiency {eff:.1%}' if eff is not None else ''} · "
+        f"{result.wall_time_s:.1f} s\n"
+        f"  {_STATUS_KO.get(result.status, result.status)} · 공정 {result.num_stations}개{st_ko} · 사이클타임 "
+        f"{result.cycle_time}{ct_ko}{f' · 효율 {eff:.1%}' if eff is not None else ''} · {result.wall_time_s:.1f}초"
     )
     if result.violations:
         for v in result.violations:
@@ -815,11 +887,53 @@ def twin_run(
     )
     table = Table("KPI", "mean / 평균", "± 95 %")
     for name, est in result.line.items():
-        table.add_row(name, f"{est.mean:,.3f}", f"{est.half_width:,.3f}")
+        table.add_row(_kpi_label(name), f"{est.mean:,.3f}", f"{est.half_width:,.3f}")
     console.print(table)
+    _print_station_shares(result)
     console.print(
         f"bottleneck / 병목: [bold]{result.bottleneck}[/] (active-period method; votes {result.bottleneck_votes})"
     )
+
+
+# Shares of each station's machine time shown by `sandan twin run` (the web's station table shows these too).
+_STATION_SHARES = ("utilisation", "blocked", "starved")
+
+
+def _kpi_label(name: str) -> str:
+    from sandan.twin.sim import LABELS
+
+    en, ko = LABELS.get(name, (name, name))
+    return escape(f"{en} / {ko}" if en != ko else name)
+
+
+def _share(est) -> str:
+    """A share estimate over the replications as "85.3 % ± 1.2" ("—" where no replication observed it)."""
+    if est.mean != est.mean:  # NaN
+        return "—"
+    hw = f" ± {est.half_width * 100:.1f}" if est.half_width == est.half_width else ""
+    return f"{est.mean * 100:.1f} %{hw}"
+
+
+def _print_station_shares(result) -> None:
+    """Per station the simulation result's utilisation, blocked and starved shares of machine time (those it
+    has), the bottleneck's row in bold; then each worker group's utilisation."""
+    from rich.table import Table
+
+    shown = [k for k in _STATION_SHARES if any(k in kpis for kpis in result.stations.values())]
+    if shown:
+        table = Table("station / 공정", *(_kpi_label(k) + " (± 95 %)" for k in shown))
+        for sid, kpis in result.stations.items():
+            table.add_row(
+                escape(sid),
+                *(_share(kpis[k]) if k in kpis else "—" for k in shown),
+                style="bold" if sid == result.bottleneck else None,
+            )
+        console.print(table)
+    if result.workers:
+        table = Table("workers / 작업자", _kpi_label("utilisation") + " (± 95 %)")
+        for wid, kpis in result.workers.items():
+            table.add_row(escape(wid), _share(kpis["utilisation"]) if "utilisation" in kpis else "—")
+        console.print(table)
 
 
 @twin_app.command("optimize")
@@ -902,12 +1016,7 @@ def train(
     end = datetime.now(UTC)
     try:
         with _open(settings) as store:
-            if store.get_company(company) is None:
-                raise SandanError(
-                    f"company {company!r} not found",
-                    f"회사 {company!r}을(를) 찾을 수 없습니다",
-                    code="not_found",
-                )
+            _company_or_fail(store, company)
             with Progress(
                 TextColumn("{task.description}"),
                 BarColumn(),
@@ -961,6 +1070,7 @@ def models_list(
 
     try:
         with _open(load_settings()) as store:
+            _company_or_fail(store, company)
             versions = list_models(store, company, name)
     except SandanError as exc:
         _fail(exc)
@@ -993,6 +1103,7 @@ def models_promote(
 
     try:
         with _open(load_settings()) as store:
+            _company_or_fail(store, company)
             mv = promote(store, company, name, version, user_id=f"cli:{getpass.getuser()}")
     except SandanError as exc:
         _fail(exc)
@@ -1060,6 +1171,7 @@ def federate_join(
     private, public = generate_key()
     try:
         with _open(load_settings()) as store:
+            _company_or_fail(store, company)
             view = service.join_federation(
                 store, company, federation, public.decode(), data_dir=load_settings().data_dir
             )
@@ -1077,6 +1189,21 @@ def federate_join(
 def _ticket_path(key_file: Path) -> Path:
     """The federation's ticket (id, schema, server address; no secret) kept beside a member's private key."""
     return key_file.with_name(key_file.stem + ".federation.json")
+
+
+def _read_ticket(path: Path) -> dict:
+    """The ticket `sandan federate join` wrote; a damaged one says to join again."""
+    try:
+        ticket = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(ticket, dict) and all(k in ticket for k in ("company", "federation", "schema")):
+            return ticket
+    except (OSError, UnicodeDecodeError, ValueError):
+        pass
+    raise InvalidInput(
+        f"the federation ticket {path} is damaged: run `sandan federate join` again to write a new one",
+        f"연합 티켓 {path}이(가) 손상되었습니다: `sandan federate join`을 다시 실행해 새로 만드세요",
+        code="bad_ticket",
+    )
 
 
 @federate_app.command("serve")
@@ -1142,17 +1269,17 @@ def federate_connect(
     from sandan.learn.federated import service
 
     ticket_path = _ticket_path(key_file)
-    for needed, what in (
-        (key_file, "private key"),
-        (ticket_path, "federation ticket"),
-        (ca, "CA certificate"),
+    for needed, what, what_ko in (  # the Korean names with their subject particle
+        (key_file, "private key", "개인 키가"),
+        (ticket_path, "federation ticket", "연합 티켓이"),
+        (ca, "CA certificate", "CA 인증서가"),
     ):
         if not needed.is_file():
             _fail(
                 InvalidInput(
                     f"no {what} at {needed}: run `sandan federate join` first (it writes the key and the ticket) "
                     "and ask the operator for ca.pem",
-                    f"{needed}에 {what}이(가) 없습니다: 먼저 `sandan federate join`을 실행하고(키와 티켓을 만듭니다) "
+                    f"{needed}에 {what_ko} 없습니다: 먼저 `sandan federate join`을 실행하고(키와 티켓을 만듭니다) "
                     "운영자에게 ca.pem을 받으세요",
                     code="missing_file",
                 )
@@ -1160,8 +1287,9 @@ def federate_connect(
     settings = load_settings()
     end = datetime.now(UTC)
     try:
-        ticket = json.loads(ticket_path.read_text(encoding="utf-8"))
+        ticket = _read_ticket(ticket_path)
         with _open(settings) as store:
+            _company_or_fail(store, ticket["company"])
             console.print(f"  … {ticket['company']} connecting to federation {ticket['federation']}")
             rows, held_out = service.connect(
                 store,
@@ -1193,6 +1321,7 @@ def federate_status(
     try:
         if company:
             with _open(load_settings()) as store:
+                _company_or_fail(store, company)
                 view = service.federation_for_company(store, company, federation, data_dir=data_dir)
         else:
             view = service.cross_tenant_federation(federation, data_dir=data_dir)

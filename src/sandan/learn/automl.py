@@ -75,13 +75,24 @@ class LinearModel:
             owner += [j] * k
         return np.hstack(parts), owner
 
+    @staticmethod
+    def standardise(N: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and spread of each numeric column over its finite values. A column with none in these rows (a
+        parameter recorded only later, a fold's rows all missing it) is skipped: mean 0 and scale 1, so it adds
+        nothing, rather than the mean of an empty slice."""
+        N = np.where(np.isfinite(N), N, np.nan)
+        seen = ~np.isnan(N).all(axis=0)
+        mean, scale = np.zeros(N.shape[1]), np.ones(N.shape[1])
+        if seen.any():
+            mean[seen] = np.nanmean(N[:, seen], axis=0)
+            scale[seen] = np.nanstd(N[:, seen], axis=0)
+        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        return mean, scale
+
     @classmethod
     def fit(cls, X, y, kind: str, cat_index: list[int], weight=None, seed: int = 0) -> LinearModel:
         num = [j for j in range(X.shape[1]) if j not in cat_index]
-        mean = np.nanmean(X[:, num], axis=0) if num else np.zeros(0)
-        mean = np.where(np.isfinite(mean), mean, 0.0)
-        scale = np.nanstd(X[:, num], axis=0) if num else np.zeros(0)
-        scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+        mean, scale = cls.standardise(X[:, num])
         n_levels = [int(np.nanmax(X[:, j]) + 1) if np.isfinite(X[:, j]).any() else 1 for j in cat_index]
         Z, _ = cls.design(X, cat_index, n_levels, mean, scale)
         if kind == "regression":
