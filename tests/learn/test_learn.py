@@ -124,6 +124,24 @@ def test_time_ordered_splits_test_only_after_training():
         assert order[train].max() < order[test].min()
 
 
+def test_a_stream_whose_first_weeks_hold_only_good_parts_still_trains_and_is_evaluated():
+    # ng parts only from the second half on: the first time-ordered folds would train on "ok" alone
+    rng = np.random.default_rng(4)
+    n = 600
+    temp = rng.normal(220, 5, n)
+    ng = (np.arange(n) >= n // 2) & (temp < 216)
+    frame = pd.DataFrame({"t": np.arange(n), "melt_temp_c": temp, "result": np.where(ng, "ng", "ok")})
+    model = Classifier(time_budget_s=2).fit(frame.drop(columns="t"), "result", order=frame["t"].to_numpy())
+    assert set(model.classes_) == {"ok", "ng"}
+    ev = cross_validate(Classifier(time_budget_s=2), frame, "result", order="t", n_splits=5)
+    assert "left out" in ev.scheme_en and "제외" in ev.scheme_ko
+    assert len(ev.folds) < 5 and ev.metrics["f1"] > 0.5
+    # ng only in the last block: no fold can learn, and the message says why
+    late = frame.assign(result=np.where(np.arange(n) >= n - 50, "ng", "ok"))
+    with pytest.raises(InvalidInput, match="one class"):
+        cross_validate(Classifier(time_budget_s=1), late, "result", order="t", n_splits=5)
+
+
 def test_threshold_falls_as_a_missed_defect_costs_more():
     rng = np.random.default_rng(3)
     y = (rng.random(4000) < 0.1).astype(int)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
 
+from sandan.domain import InvalidInput
+
 Splits = list[tuple[np.ndarray, np.ndarray]]
 LEAVE_ONE_OUT_GROUPS = 20
 
@@ -74,11 +76,40 @@ def choose_splits(
     n_splits: int = 5,
     seed: int = 0,
 ) -> tuple[Splits, str, str]:
-    """The default honest scheme: groups first (rows of one group share a tool or a lot), then time, then rows."""
+    """The default honest scheme: groups first (rows of one group share a tool or a lot), then time, then rows.
+
+    For classification, a fold whose training rows hold one class is left out (a model cannot learn from it): with
+    time order, the first weeks may hold only good parts. If every fold is such, the data cannot be evaluated this
+    way and the error says so."""
     if groups is not None:
-        return grouped_splits(groups, n_splits)
-    if order is not None:
-        return time_ordered_splits(order, n_splits)
-    if classification:
+        splits, en, ko = grouped_splits(groups, n_splits)
+    elif order is not None:
+        splits, en, ko = time_ordered_splits(order, n_splits)
+    elif classification:
         return stratified_splits(y, n_splits, seed)
-    return shuffled_splits(len(y), n_splits, seed)
+    else:
+        return shuffled_splits(len(y), n_splits, seed)
+    if not classification:
+        return splits, en, ko
+    kept = two_class_splits(splits, y)
+    if not kept:
+        raise InvalidInput(
+            "every evaluation fold would train on rows of one class only (e.g. all good parts): the other class "
+            f"occurs only in the {'last rows in time' if groups is None else 'same groups'}; collect a longer "
+            "history with both classes before training",
+            "모든 평가 구간의 학습 데이터가 한 등급(예: 양품)뿐입니다. 다른 등급이 "
+            f"{'시간상 마지막 구간' if groups is None else '같은 묶음'}에만 있습니다. 두 등급이 모두 있는 더 긴 이력을 "
+            "모은 뒤 학습하세요",
+            code="one_class_folds",
+        )
+    if len(kept) < len(splits):
+        left = len(splits) - len(kept)
+        en += f"; {left} fold(s) left out, their training rows holding one class"
+        ko += f"; 학습 데이터가 한 등급뿐인 {left}개 구간 제외"
+    return kept, en, ko
+
+
+def two_class_splits(splits: Splits, y: np.ndarray) -> Splits:
+    """The folds whose training rows hold at least two classes."""
+    y = np.asarray(y)
+    return [(tr, te) for tr, te in splits if len(np.unique(y[tr])) >= 2]

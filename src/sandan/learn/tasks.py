@@ -23,7 +23,7 @@ from sandan.learn.explain import Explanation
 from sandan.learn.features import FeatureSpace
 from sandan.learn.guard import Refusal, check_requested, screen_columns
 from sandan.learn.progress import ProgressCallback, report, scaled
-from sandan.learn.splits import choose_splits
+from sandan.learn.splits import choose_splits, stratified_splits, time_ordered_splits, two_class_splits
 
 # Share of the time budget by which the derived pairs must be chosen (their ranking model stops then).
 FEATURE_SHARE = 0.25
@@ -224,12 +224,23 @@ class _Supervised(BaseEstimator):
         pass
 
     def _inner_splits(self, y, groups, order):
+        """Folds for the search only (the model's evaluation has its own, outer ones). For classification, folds
+        that would train on one class are left out, and where all would, the search falls back to stratified folds."""
         if groups is not None and len(np.unique(groups)) >= 2:
             k = min(self.inner_splits, len(np.unique(groups)))
-            return list(GroupKFold(n_splits=k).split(np.zeros(len(y)), groups=groups))
-        splits, _, _ = choose_splits(
-            y, self._classification, order=order, n_splits=self.inner_splits, seed=self.random_state
-        )
+            splits = list(GroupKFold(n_splits=k).split(np.zeros(len(y)), groups=groups))
+        else:
+            splits, _, _ = (
+                time_ordered_splits(order, self.inner_splits)
+                if order is not None
+                else choose_splits(
+                    y, self._classification, n_splits=self.inner_splits, seed=self.random_state
+                )
+            )
+        if self._classification:
+            splits = (
+                two_class_splits(splits, y) or stratified_splits(y, self.inner_splits, self.random_state)[0]
+            )
         return splits
 
     # ---- prediction --------------------------------------------------------------------------------------------
