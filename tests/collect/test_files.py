@@ -302,6 +302,20 @@ def test_a_cp949_csv_with_korean_headers_is_detected_and_imported(plant, tmp_pat
     assert parts[0]["time"] == datetime(2026, 4, 30, 23, 0, tzinfo=UTC)
 
 
+def test_a_csv_with_old_mac_line_ends_is_previewed_and_imported(plant, tmp_path):
+    f = tmp_path / "old-mac.csv"
+    f.write_bytes(
+        "시간,설비,항목,측정값\r2026-05-01T08:00:00+09:00,CNC-01,spindle_temp,41.5\r"
+        "2026-05-01T08:00:01+09:00,CNC-01,spindle_temp,41.7\r".encode()
+    )
+    shown = read_preview(f)
+    assert shown.to_dict()["columns"] == ["시간", "설비", "항목", "측정값"]
+    receipt = import_file(plant, "acme", f, LONG)
+    assert (receipt.accepted, receipt.rejected) == (2, 0)
+    with pytest.raises(InvalidInput, match="unknown text encoding"):
+        read_preview(f, encoding="utf\x00-8")
+
+
 def test_an_english_tab_separated_file_with_bom_is_previewed(tmp_path):
     f = tmp_path / "log.tsv"
     f.write_bytes(

@@ -109,6 +109,17 @@ def test_a_time_far_in_the_future_is_quarantined(plant):
     assert q["source"] == "opcua:cnc01" and "check the machine's clock" in q["reason_en"]
 
 
+def test_a_mistyped_year_is_quarantined_with_the_rest_of_the_batch_stored(plant):
+    rows = [
+        {"time": t, "machine_id": "CNC-01", "signal": "spindle_temp", "value": 1}
+        for t in ("0001-01-01T00:00:00+01:00", "2026-05-01T08:00:00Z", "9999-12-31T23:59:59Z")
+    ]
+    receipt = ingest_readings(plant, "acme", rows)
+    assert (receipt.accepted, receipt.reasons) == (1, {"early_time": 1, "future_time": 1})
+    early = next(q for q in plant.list_quarantine("acme") if q["reason_code"] == "early_time")
+    assert "before 1900" in early["reason_en"] and "1900년 이전" in early["reason_ko"]
+
+
 def test_an_unknown_timezone_is_refused_with_a_hint(plant):
     rows = [{"time": "2026-05-01 08:00:00", "machine_id": "CNC-01", "signal": "spindle_temp", "value": 1}]
     with pytest.raises(InvalidInput) as err:

@@ -81,3 +81,9 @@ def test_bookkeeping_is_not_a_kpi_and_is_reported_under_public_names():
     shown = service.simulate_line(None, service.parse_line(LINE), replications=2, hours=1, warmup_hours=0.1)
     assert not [k for k in shown["line"] if k.startswith("_")]
     assert shown["operations"] > 0
+
+
+def test_yaml_nested_too_deeply_is_refused_in_words():
+    with pytest.raises(InvalidInput, match="too deeply") as err:
+        load_yaml("[" * 5000, "the line", "라인", field="yaml")
+    assert err.value.code == "bad_yaml" and "깊게" in err.value.ko

@@ -109,6 +109,12 @@ def test_jsplib_reader_explains_a_short_line():
     assert "job line 2" in err.value.en and "작업 2" in err.value.ko
 
 
+def test_a_mistyped_huge_duration_is_refused_before_solving():
+    with pytest.raises(InvalidInput, match="mistyped") as err:
+        parse_jsplib("1 1\n0 99999999999999999999\n")
+    assert err.value.code == "too_long"
+
+
 def test_an_order_step_of_no_time_is_refused():
     with pytest.raises(InvalidInput) as err:
         parse_shop_orders({"jobs": [{"name": "A", "operations": [{"machine": "LATHE", "duration": 0}]}]})

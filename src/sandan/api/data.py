@@ -15,7 +15,7 @@ import pyarrow as pa
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from sandan.api.deps import LastDay, LastHour, ReadTenant, company_router, machine_or_404
+from sandan.api.deps import LastDay, LastHour, Offset, ReadTenant, company_router, machine_or_404
 from sandan.api.encode import file_response
 from sandan.collect.export import MEDIA_TYPES, parts_file
 from sandan.twin.process import column_labels
@@ -188,7 +188,7 @@ def parts(
     w: LastDay,
     machine_id: Annotated[list[str] | None, Query(description="repeat for several machines")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PARTS)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Part records in [start, end), oldest first, a page at a time (default window: the last day)."""
     table = t.store.query_parts(t.company_id, w.start, w.end, machine_id or None, limit, offset)

@@ -166,17 +166,34 @@ def parse_time(value: str, name: str) -> datetime:
     return require_zone(parsed, name, value)
 
 
+#: Times a factory's data can carry; outside them a time is a typo (year 1, 9999) that date arithmetic cannot take.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
 def require_zone(value: datetime, name: str, shown: str | None = None) -> datetime:
-    """The time in UTC; a time without a zone is refused, never guessed (UTC or local)."""
+    """The time in UTC; a time without a zone is refused, never guessed (UTC or local), and so is one outside
+    1900–2200."""
+    shown = value.isoformat() if shown is None else shown
     if value.tzinfo is None:
-        shown = value.isoformat() if shown is None else shown
         raise InvalidInput(
             f"{name}={shown!r} has no time zone; add one such as Z or +09:00",
             f"{name}={shown!r}에 시간대가 없습니다. Z 또는 +09:00 처럼 붙이세요",
             code="naive_time",
             field=name,
         )
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc < LATEST:
+        raise InvalidInput(
+            f"{name}={shown!r} lies outside the years 1900 to 2199; check the year",
+            f"{name}={shown!r}이(가) 1900~2199년 밖에 있습니다. 연도를 확인하세요",
+            code="bad_time",
+            field=name,
+        )
+    return utc
 
 
 @dataclass(frozen=True)
@@ -188,7 +205,7 @@ class Window:
 def window(start: str | None, end: str | None, default: timedelta) -> Window:
     """[start, end): end defaults to now, start to `default` before end; an empty or reversed window is refused."""
     end_t = parse_time(end, "end") if end else datetime.now(UTC)
-    start_t = parse_time(start, "start") if start else end_t - default
+    start_t = parse_time(start, "start") if start else max(end_t - default, EARLIEST)
     if end_t <= start_t:
         raise InvalidInput(
             f"end ({end_t.isoformat()}) must be after start ({start_t.isoformat()})",
@@ -210,6 +227,11 @@ def last_hour(start: Annotated[str | None, _START] = None, end: Annotated[str | 
 def last_day(start: Annotated[str | None, _START] = None, end: Annotated[str | None, _END] = None) -> Window:
     return window(start, end, timedelta(days=1))
 
+
+#: A stored row's number in a path (alerts, quarantine), within the databases' 64-bit integers.
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="the item's number")]
+#: How many rows a listing skips.
+Offset = Annotated[int, Query(ge=0, le=10**9, description="rows to skip")]
 
 LastHour = Annotated[Window, Depends(last_hour)]
 LastDay = Annotated[Window, Depends(last_day)]

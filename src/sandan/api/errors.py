@@ -118,8 +118,15 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
             where,
             exc.headers,
         )
+    # e.g. 400 for a body the framework could not read: the framework's words, with a Korean sentence around them
+    detail = str(exc.detail)
     return error_response(
-        exc.status_code, f"http_{exc.status_code}", str(exc.detail), str(exc.detail), where, exc.headers
+        exc.status_code,
+        f"http_{exc.status_code}",
+        f"the request could not be handled (HTTP {exc.status_code}): {detail}",
+        f"요청을 처리할 수 없습니다 (HTTP {exc.status_code}): {detail}",
+        where,
+        exc.headers,
     )
 
 

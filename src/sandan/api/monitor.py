@@ -20,8 +20,10 @@ from pydantic import BaseModel, Field
 from sandan.accounts import audit
 from sandan.api.deps import (
     LastDay,
+    Offset,
     PrincipalDep,
     ReadTenant,
+    RowId,
     SettingsDep,
     StoreDep,
     Tenant,
@@ -597,7 +599,7 @@ def alert_inbox(
     t: ReadTenant,
     status: Annotated[Literal["open", "closed", "all"], Query()] = "all",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """The alert inbox, newest first."""
     store = alerts_of(t)
@@ -633,7 +635,7 @@ def _alert_or_404(t: Tenant, alert_id: int) -> dict[str, Any]:
 
 
 @company.get("/alerts/{item_id}", response_model=AlertDetail)
-def get_alert(item_id: int, t: ReadTenant) -> dict[str, Any]:
+def get_alert(item_id: RowId, t: ReadTenant) -> dict[str, Any]:
     """One alert with its deliveries (`item_id` is the alert's number)."""
     alert = _alert_or_404(t, item_id)
     return {**_alert_out(alert), "deliveries": alerts_of(t).list_deliveries(t.company_id, item_id)}
@@ -644,7 +646,7 @@ class AckIn(BaseModel):
 
 
 @company.post("/alerts/{item_id}/acknowledge", response_model=AlertOut)
-def acknowledge(item_id: int, body: AckIn, t: WriteTenant) -> dict[str, Any]:
+def acknowledge(item_id: RowId, body: AckIn, t: WriteTenant) -> dict[str, Any]:
     """Acknowledge an alert with a comment; who and when are recorded. 409 when already acknowledged."""
     _alert_or_404(t, item_id)
     alert = acknowledge_alert(alerts_of(t), t.company_id, item_id, t.user_id, body.comment)
@@ -668,7 +670,7 @@ def post_prediction(body: PredictionIn, t: WriteTenant) -> Response:
         body.machine_id,
         body.probability,
         model=body.model,
-        at=body.at,
+        at=None if body.at is None else require_zone(body.at, "at"),
         alerts=alerts_of(t),
     )
     return _json({"changes": [c.__dict__ for c in changes]})

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from sandan.api.deps import ReadTenant, WriteTenant, company_router
+from sandan.api.deps import Offset, ReadTenant, RowId, WriteTenant, company_router
 from sandan.api.models import Ok, ReceiptOut, Text
 from sandan.collect.quarantine import (
     REJECT_KINDS,
@@ -73,7 +73,7 @@ def list_quarantine(
     t: ReadTenant,
     status: Annotated[Literal["open", "replayed", "discarded", "all"], Query()] = "open",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Rejected records, newest first, with why each was rejected and where it came from."""
     wanted = None if status == "all" else status
@@ -110,7 +110,7 @@ def keep_rejects(items: Annotated[list[RejectIn], Field(max_length=1000)], t: Wr
 
 
 @router.get("/quarantine/{item_id}", response_model=QuarantineOut)
-def get_quarantine(item_id: int, t: ReadTenant) -> dict[str, Any]:
+def get_quarantine(item_id: RowId, t: ReadTenant) -> dict[str, Any]:
     return _out(quarantined(t.store, t.company_id, item_id))
 
 
@@ -130,7 +130,7 @@ class ReplayOut(BaseModel):
 
 
 @router.post("/quarantine/{item_id}/replay", response_model=ReplayOut)
-def replay(item_id: int, body: ReplayIn, t: WriteTenant) -> dict[str, Any]:
+def replay(item_id: RowId, body: ReplayIn, t: WriteTenant) -> dict[str, Any]:
     """Ingest the (fixed) record again; when it is accepted the item becomes `replayed`, else it stays open."""
     done = replay_quarantined(
         t.store,
@@ -155,6 +155,6 @@ class DiscardIn(BaseModel):
 
 
 @router.post("/quarantine/{item_id}/discard", response_model=QuarantineOut)
-def discard(item_id: int, body: DiscardIn, t: WriteTenant) -> dict[str, Any]:
+def discard(item_id: RowId, body: DiscardIn, t: WriteTenant) -> dict[str, Any]:
     """Mark the record as deliberately dropped; the comment goes to the audit log."""
     return _out(discard_quarantined(t.store, t.company_id, item_id, t.principal, body.comment))

@@ -393,7 +393,7 @@ def _format_of(name: str, head: bytes) -> Literal["csv", "xlsx", "parquet"]:
 def _codec(encoding: str) -> str:
     try:
         return codecs.lookup(encoding).name
-    except LookupError as exc:
+    except (LookupError, ValueError) as exc:  # ValueError: a name with a NUL in it
         raise InvalidInput(
             f"unknown text encoding {encoding!r}; use utf-8, utf-8-sig or cp949",
             f"알 수 없는 인코딩 {encoding!r}입니다. utf-8, utf-8-sig 또는 cp949를 쓰세요",
@@ -650,7 +650,14 @@ def _open_csv(
     if not text.strip():
         raise _empty(name)
     delimiter = delimiter or _detect_delimiter(text, name)
-    header = next(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:  # newline="": a file of old-Mac line ends (CR only) is read as lines, not one unquoted field
+        header = next(
+            (row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row), None
+        )
+    except csv.Error as exc:
+        raise _undecodable(name, encoding, f"its first line cannot be read as CSV ({exc})") from exc
+    if header is None:
+        raise _empty(name)
     columns = _unique_names(header)
     bad_rows: list[str] = []
 

@@ -346,17 +346,22 @@ def _parse_coded_time(col: pa.DictionaryArray, name: str, origin: Origin, rej: _
     return _array(pc.take(parsed, indices))
 
 
+_EARLIEST_US = int(datetime(1900, 1, 1, tzinfo=UTC).timestamp() * 1e6)
+
+
 def _check_future(times: pa.Array, name: str, rej: _Rejects) -> None:
+    """Reject times more than a day ahead (a machine clock set wrong) and before 1900 (a mistyped year, which no
+    date arithmetic downstream could take). The rejected values are shown as text: year 1 is no Python datetime."""
     limit = int((datetime.now(UTC).timestamp() + FUTURE_TOLERANCE_S) * 1e6)
-    latest = pc.max(times).value
-    if latest is None or latest <= limit:
+    latest, earliest = pc.max(times).value, pc.min(times).value
+    if latest is None or (latest <= limit and earliest >= _EARLIEST_US):
         return
     micros = pc.cast(times, pa.int64()).to_numpy(zero_copy_only=False)
     if times.null_count:
-        micros = np.nan_to_num(micros.astype("float64"), nan=0)
-    future = micros > limit
-    if future.any():
-        rej.mark(future, "future_time", name, _values(times))
+        micros = np.nan_to_num(micros.astype("float64"), nan=_EARLIEST_US)
+    shown = _values(pc.cast(times, pa.string()))
+    rej.mark(micros < _EARLIEST_US, "early_time", name, shown)
+    rej.mark(micros > limit, "future_time", name, shown)
 
 
 def _parse_number(col: pa.ChunkedArray | pa.Array, name: str, rej: _Rejects) -> np.ndarray:

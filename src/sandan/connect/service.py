@@ -53,10 +53,13 @@ _PROFILE_FIELDS = {
 def _profile_problem(err: dict[str, Any]) -> tuple[str, str]:
     """One refused value of a profile, in words: "needs, line 2: String should have at most 1000 characters"."""
     loc = err.get("loc", ())
-    en, ko = _PROFILE_FIELDS.get(str(loc[0]) if loc else "", (".".join(map(str, loc)),) * 2)
-    n = loc[1] + 1 if len(loc) > 1 and isinstance(loc[1], int) else ""
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return f"{en.format(n=n)}: {msg}", f"{ko.format(n=n)}: {korean_reason(err)}"
+    known = _PROFILE_FIELDS.get(str(loc[0])) if loc else None
+    if known is None:  # a field the profile does not have: named as sent, never read as a template
+        where = ".".join(map(str, loc))
+        return f"{where}: {msg}", f"{where}: {korean_reason(err)}"
+    n = loc[1] + 1 if len(loc) > 1 and isinstance(loc[1], int) else ""
+    return f"{known[0].format(n=n)}: {msg}", f"{known[1].format(n=n)}: {korean_reason(err)}"
 
 
 def save_profile(ps: ProfileStore, company_id: str, fields: dict[str, Any]) -> Profile:

@@ -26,6 +26,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "year-month-day, e.g. 2026-12-05",
         "날짜 {value!r}은(는) 일/월인지 월/일인지 파일의 다른 날짜로도 알 수 없습니다. 2026-12-05 처럼 연-월-일로 적어 주세요",
     ),
+    "early_time": (
+        "time {value!r} lies before 1900; check the year",
+        "시각 {value!r}이(가) 1900년 이전입니다. 연도를 확인하세요",
+    ),
     "future_time": (
         "time {value!r} is more than a day in the future; check the machine's clock",
         "시각 {value!r}이(가) 하루 이상 미래입니다. 설비 시계를 확인하세요",

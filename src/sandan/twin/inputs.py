@@ -49,6 +49,14 @@ def load_yaml(
             line=line,
             column=column,
         ) from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{what_en} nests brackets or lists too deeply to read; a line, schedule or design needs only a few levels",
+            f"{what_ko}의 괄호나 목록이 너무 깊게 겹쳐 읽을 수 없습니다. 라인·일정·설계에는 몇 단계면 충분합니다",
+            code="bad_yaml",
+            field=field,
+            file=file,
+        ) from None
 
 
 def load_json(text: str, what_en: str, what_ko: str, *, file: str | None = None) -> Any:
@@ -63,6 +71,13 @@ def load_json(text: str, what_en: str, what_ko: str, *, file: str | None = None)
             file=file,
             line=exc.lineno,
             column=exc.colno,
+        ) from None
+    except RecursionError:
+        raise InvalidInput(
+            f"{what_en} nests brackets too deeply to read",
+            f"{what_ko}의 괄호가 너무 깊게 겹쳐 읽을 수 없습니다",
+            code="bad_json",
+            file=file,
         ) from None
 
 

@@ -809,14 +809,30 @@ def line_from_store(
             code="empty_line",
         )
     groups = [list(g) for g in stations] if stations else station_groups(machines.values(), layout)
-    for g in groups:
+    seen: set[str] = set()
+    for i, g in enumerate(groups, 1):
+        if not g:
+            raise InvalidInput(
+                f"station {i} names no machine; give each station the ids of the machines that work in it",
+                f"{i}번째 공정에 설비가 없습니다. 공정마다 그 공정에서 일하는 설비 아이디를 적으세요",
+                field="stations",
+                code="empty_station",
+            )
         for mid in g:
+            if mid in seen:
+                raise InvalidInput(
+                    f"machine {mid!r} is in two stations; a machine works in one station",
+                    f"설비 {mid!r}이(가) 두 공정에 있습니다. 설비 하나는 한 공정에서만 일합니다",
+                    field="stations",
+                    code="machine_twice",
+                )
             if mid not in machines:
                 raise NotFound(
                     f"machine {mid!r} is not on line {line_id!r}",
                     f"설비 {mid!r}은(는) 라인 {line_id!r}에 없습니다",
                     code="unknown_machine",
                 )
+            seen.add(mid)
     ids = [mid for g in groups for mid in g]
     parts = (
         store.query_parts(company_id, start, end, ids)

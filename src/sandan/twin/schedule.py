@@ -99,6 +99,23 @@ class ShopInstance:
     setup_times: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
     time_unit: str = ""
 
+    def __post_init__(self) -> None:
+        # The solver counts time in 64-bit integers: a plan whose every operation back to back would pass 10^12
+        # time units (a typo such as 99999999999999999999) is refused here, before any job starts.
+        max_setup = max((v for table in self.setup_times.values() for v in table.values()), default=0)
+        span = max((job.release for job in self.jobs), default=0) + sum(
+            op.max_duration + max_setup for job in self.jobs for op in job.operations
+        )
+        due = max((job.due or 0 for job in self.jobs), default=0)
+        if max(span, due) > MAX_SPAN:
+            raise _bad(
+                f"{self.name}: the orders' times add up to {max(span, due):,} time units, more than {MAX_SPAN:,}; "
+                "check for a mistyped duration, release or due time",
+                f"{self.name}: 주문의 시간을 모두 더하면 {max(span, due):,}로 {MAX_SPAN:,}보다 큽니다. 작업 시간, "
+                "투입 시각, 납기를 잘못 적지 않았는지 확인하세요",
+                code="too_long",
+            )
+
     def setup(self, machine: str, from_family: str, to_family: str) -> int:
         return self.setup_times.get(machine, {}).get((from_family, to_family), 0)
 
@@ -137,6 +154,10 @@ class ShopInstance:
                 for (a, b), t in table.items()
             ],
         }
+
+
+#: The longest plan, in time units, the solver is given (its integers are 64-bit; a day in seconds is 86,400).
+MAX_SPAN = 10**12
 
 
 def _bad(en: str, ko: str, **where: Any) -> InvalidInput:
