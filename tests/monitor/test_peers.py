@@ -166,3 +166,24 @@ def test_each_company_is_measured_with_its_own_calendar(complex_of, tmp_path):
     default = oee(store, "c3", START, END, by=()).iloc[0]["oee"]
     assert own != pytest.approx(default)  # the two calendars do give different figures here
     assert out["metrics"]["oee"]["mine"] == pytest.approx(own)
+
+
+def test_a_companys_defect_rate_is_its_quality_pages_and_each_company_is_computed_once(complex_of):
+    from datetime import timedelta
+
+    from sandan.monitor import quality_table
+    from sandan.monitor.peers import company_figures
+
+    store = complex_of(CNC)
+    # a window cut inside hours: the hourly counts' edges come from the records, as on the quality page
+    start, end = START + timedelta(minutes=17), END - timedelta(minutes=23)
+    for cid, *_ in CNC:
+        table = quality_table(store, cid, start, end, by=())
+        assert company_figures(store, cid, start, end)["defect_rate"] == pytest.approx(
+            float(table["defect_rate"].iloc[0]), abs=1e-12
+        )
+    # figures already computed for this window are reused, not recomputed (the family, then the complex)
+    known = {"c1": {"oee": np.nan, "defect_rate": 0.5, "unrecorded_share": np.nan}}
+    out = cross_tenant_peer_benchmark(store, None, START, END, family="cnc", figures=known)
+    assert out["metrics"]["defect_rate"]["quantiles"]["p90"] > 0.3  # c1's real rate is 0.1
+    assert set(known) == {"c1", "c2", "c3", "c4", "c5"}  # and the new ones are kept for the next call

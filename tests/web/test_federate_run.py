@@ -50,7 +50,8 @@ def forges(server):
     assert complex_.totals.rejected == 0
     features = [p.name for p in MODELS[FAMILY].PARAMETERS]
     ids = {}
-    for key, members in (("good", list(COMPANIES)), ("broken", ["hotforge", "emptyforge"])):
+    # the good run has a member without records too: it sits the run out; the broken one has one member left
+    for key, members in (("good", [*COMPANIES, "emptyforge"]), ("broken", ["hotforge", "emptyforge"])):
         fed = service.create_federation(  # FedAvg: the run's machinery, not the trees' secure sums (slow)
             f"단조 불량 {key}",
             FAMILY.value,
@@ -81,7 +82,7 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
     login("admin")
     page.goto("/federations")
     card = page.locator(f"section[data-federation='{fid}']")
-    expect(card.locator("[data-col=members]")).to_have_text("콜드포지, 핫포지")  # by id
+    expect(card.locator("[data-col=members]")).to_have_text("콜드포지, 빈포지, 핫포지")  # by id
     # what it learns from, in the forging family's words
     labels = column_labels([FAMILY])
     first = MODELS[FAMILY].PARAMETERS[0].name
@@ -112,6 +113,10 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
         expect(row.locator("[data-col=pooled]")).to_have_text(f"{gain['metrics']['pooled']['f1']:.3f}")
     assert run["companies"]["hotforge"]["positives"] > 10  # the poor press makes defects to learn from
     assert len(run["rounds"]) == 2 and run["catalogue_entry"]
+    # the member without records sat it out, named with why on the operator's card
+    assert set(run["sat_out"]) == {"emptyforge"} and "emptyforge" not in run["companies"]
+    expect(card.locator("[data-col=sat-out]")).to_contain_text("이번 학습에서 빠졌습니다")
+    expect(card.locator("[data-col=sat-out]")).to_contain_text("빈포지")
 
     # a member's engineer sees its own row only
     page.context.clear_cookies()
@@ -120,7 +125,7 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
     mine = page.locator(f"section[data-federation='{fid}']")
     expect(mine.locator("table.gains tbody tr")).to_have_count(1)
     expect(mine.locator("table.gains tr[data-company='hotforge'] td").first).to_have_text("핫포지")
-    assert "콜드포지" not in mine.inner_text()
+    assert "콜드포지" not in mine.inner_text() and "빈포지" not in mine.inner_text()
 
 
 def test_a_run_over_a_member_without_records_fails_naming_it_on_the_card(page, login, server, forges):
@@ -138,8 +143,10 @@ def test_a_run_over_a_member_without_records_fails_naming_it_on_the_card(page, l
     card.locator("form.federation-run input[name=search_s]").fill("1")
     card.locator("form.federation-run button[type=submit]").click()
     state = _wait_until_finished(fid, data_dir)
-    assert state["state"] == "failed" and "emptyforge" in state["error"]["message"]["en"]
+    assert state["state"] == "failed" and state["error"]["code"] == "too_few_with_data"
+    assert "emptyforge: only 0 part records" in state["error"]["message"]["en"]
     page.goto("/federations")
     notice = page.locator(f"section[data-federation='{fid}'] [data-col=last-failure]")
-    expect(notice).to_contain_text("회원사 emptyforge")
+    expect(notice).to_contain_text("회원사가 둘 이상 필요")
+    expect(notice).to_contain_text("emptyforge")
     expect(notice).to_contain_text("최근 학습 실패")

@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow.compute as pc
 
 from sandan.domain import NotFound
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.monitor.oee import nothing_recorded, oee_report
-from sandan.monitor.quality import quality_table
 from sandan.store import Store
 
 MIN_COMPANIES = 5
@@ -36,11 +36,14 @@ def company_figures(
     store: Store, company_id: str, start: datetime, end: datetime, calendar: ShiftCalendar | None = None
 ) -> dict[str, float]:
     """One company's own OEE (all its machines) and defect rate over the window — the same numbers its OEE
-    dashboard and quality page show — and the share of its planned busy time without records."""
+    dashboard and quality page show — and the share of its planned busy time without records. The defect rate is
+    scrap over produced, as `quality_table` has it, from the store's hourly part counts (no records read)."""
     report = oee_report(store, company_id, start, end, calendar=calendar)
     overall = report.overall() if report.machines else {"oee": np.nan}
-    quality = quality_table(store, company_id, start, end, by=(), calendar=calendar)
-    rate = float(quality["defect_rate"].iloc[0]) if len(quality) else np.nan
+    counts = store.count_parts(company_id, start, end, ordered=False)
+    produced = pc.sum(counts["produced"]).as_py() or 0
+    good = pc.sum(counts["good"]).as_py() or 0
+    rate = (produced - good) / produced if produced else np.nan
     planned = float(overall.get("planned_busy_time_s", 0.0))
     unrecorded = float(overall["no_data_time_s"]) / planned if planned > 0 else np.nan
     # nothing recorded in the planned time (a member that has just joined, machines not yet connected): no OEE to
@@ -83,6 +86,7 @@ def cross_tenant_peer_benchmark(
     family: str | None = None,
     min_companies: int = MIN_COMPANIES,
     data_dir: Path | None = None,
+    figures: dict[str, dict[str, float]] | None = None,
 ) -> dict[str, Any]:
     """Quantiles of OEE and defect rate across the companies of one process family over [start, end), and
     where `company_id` stands (its own figure and the share of peers it does better than). With
@@ -91,7 +95,9 @@ def cross_tenant_peer_benchmark(
 
     Cross-tenant by design (DESIGN.md): it reads every company of the family, and returns aggregates only.
     `min_companies` cannot go below 5. Each company's figures use its own shift calendar from `data_dir` (the
-    one its dashboard uses); without `data_dir`, the default two shifts."""
+    one its dashboard uses); without `data_dir`, the default two shifts. `figures`, when given, holds companies'
+    figures for this window already computed (by an earlier call for another family) and receives the new ones, so
+    a page showing the family and the complex computes each company once."""
     k = max(int(min_companies), MIN_COMPANIES)
     companies = store.cross_tenant_companies()
     me = next((c for c in companies if c.id == company_id), None) if company_id else None
@@ -103,9 +109,11 @@ def cross_tenant_peer_benchmark(
             "name a process family to benchmark", "비교할 공정 유형을 지정하세요", code="no_family"
         )
     peers = [c for c in companies if fam == COMPLEX or c.family.value == fam]
-    figures = {
-        c.id: company_figures(store, c.id, start, end, company_calendar(data_dir, c.id)) for c in peers
-    }
+    known = {} if figures is None else figures
+    for c in peers:
+        if c.id not in known:
+            known[c.id] = company_figures(store, c.id, start, end, company_calendar(data_dir, c.id))
+    figures = {c.id: known[c.id] for c in peers}
     metrics = {}
     for metric, higher in METRICS.items():
         values = np.array([f[metric] for f in figures.values()], dtype=float)
@@ -140,9 +148,17 @@ def cross_tenant_peer_benchmarks(
     present = sorted({c.family.value for c in store.cross_tenant_companies()})
     present += [COMPLEX] if present else []
     wanted = [f for f in present if families is None or f in families]
+    figures: dict[str, dict[str, float]] = {}  # each company computed once, for its family and the complex
     return [
         cross_tenant_peer_benchmark(
-            store, None, start, end, family=f, min_companies=min_companies, data_dir=data_dir
+            store,
+            None,
+            start,
+            end,
+            family=f,
+            min_companies=min_companies,
+            data_dir=data_dir,
+            figures=figures,
         )
         for f in wanted
     ]

@@ -108,6 +108,9 @@ def company_federations(page: UserPage, company_id: str) -> Response:
                 **v,
                 "run": _run_view(last),
                 "mine": _gain_row(company.id, mine, company.name) if mine else None,
+                "sat_out": [(company.name, (last or {}).get("sat_out"))]
+                if (last or {}).get("sat_out")
+                else [],
                 "progress": _progress(company.id, v),
                 "feature_words": _feature_words(page, v),
             }
@@ -140,6 +143,9 @@ def _operator_page(
                 **v,
                 "run": _run_view(last),
                 "gains": gains,
+                "sat_out": [
+                    (names.get(c, c), why) for c, why in sorted(((last or {}).get("sat_out") or {}).items())
+                ],
                 "member_names": [names.get(c, c) for c in v["members"]],
                 "progress": _progress(None, v),
                 "feature_words": _feature_words(page, v),

@@ -1376,6 +1376,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.last_failure": ("The last run failed ({at})", "최근 학습 실패 ({at})"),
     "fed.positives": ("Defective (positive)", "불량 (양성)"),
     "fed.pooled_f1": ("Pooled F1", "통합 모델 F1"),
+    "fed.sat_out": (
+        "Sat this run out (too few part records in the window); the others trained without them:",
+        "이번 학습에서 빠졌습니다 (기간 안의 생산 실적이 부족함). 나머지 회원사만으로 학습했습니다:",
+    ),
     "fed.pooled_help": (
         "Pooled: one model trained on every member's rows together — possible only in simulation, shown as the "
         "ceiling a federation aims at. Every F1 is on the member's own held-out rows.",

@@ -261,6 +261,7 @@ def benchmark_page(
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.benchmark"), None))
     end = datetime.now(UTC)
+    figures: dict[str, dict[str, float]] = {}  # each company computed once, for the family and the complex
     results = [
         cross_tenant_peer_benchmark(
             page.store,
@@ -269,6 +270,7 @@ def benchmark_page(
             end,
             family=family,
             data_dir=page.settings.data_dir,
+            figures=figures,
         )
         for family in (None, COMPLEX)  # its process family's, then the whole complex's
     ]

@@ -372,6 +372,8 @@ def federation_for_company(
             "privacy": last["privacy"],
             "aggregate": last["aggregate"],
             "mine": last["companies"].get(company_id),
+            # only its own reason: another member's would say what that one has or lacks
+            "sat_out": (last.get("sat_out") or {}).get(company_id),
         }
     return view
 
@@ -452,20 +454,26 @@ def _check_runnable(fed: dict[str, Any]) -> None:
 
 
 def _member_frames(store: Store, fed: dict[str, Any], schema: Schema, start: datetime, end: datetime):
-    """Each member's own part records of the window; a member without usable records is named."""
+    """Each member's own part records of the window, and the members that sit this run out with why (too few
+    records: a member that has just joined, or whose machines are not yet connected). A run needs two members
+    with data; short of that, every member without is named."""
     from sandan.learn.train import learning_frame
 
-    frames = {}
+    frames, sat_out = {}, {}
     for company in sorted(fed["members"]):
         try:
             frames[company] = learning_frame(store, company, schema.target, start, end, None, None)
         except SandanError as exc:
-            raise InvalidInput(
-                f"member {company}: {exc.message('en')}",
-                f"회원사 {company}: {exc.message('ko')}",
-                code=exc.code,
-            ) from exc
-    return frames
+            sat_out[company] = {"en": exc.message("en"), "ko": exc.message("ko")}
+    if len(frames) < 2:
+        named_en = "; ".join(f"{c}: {m['en']}" for c, m in sat_out.items())
+        named_ko = "; ".join(f"{c}: {m['ko']}" for c, m in sat_out.items())
+        raise InvalidInput(
+            f"a run needs two members with part records in the window, and {len(frames)} have them ({named_en})",
+            f"학습에는 기간 안에 생산 실적이 있는 회원사가 둘 이상 필요한데 {len(frames)}곳뿐입니다 ({named_ko})",
+            code="too_few_with_data",
+        )
+    return frames, sat_out
 
 
 def run_simulation(
@@ -488,7 +496,7 @@ def run_simulation(
     fed = _load(data_dir, federation_id)
     _check_runnable(fed)
     schema = Schema.from_dict(fed["schema"])
-    frames = _member_frames(store, fed, schema, start, end)
+    frames, sat_out = _member_frames(store, fed, schema, start, end)
     make = strategy_of(fed)
     if steps is not None:
         # the folds asked for, until the comparison says how many it could make (fewer for a rare class)
@@ -518,7 +526,9 @@ def run_simulation(
         model = make().run(transport, schema)
     finally:
         transport.close()
-    return record_run(data_dir, federation_id, comparison, store=store, model=model)
+    return record_run(
+        data_dir, federation_id, comparison, store=store, model=model, extra={"sat_out": sat_out}
+    )
 
 
 # ---- one simulation run at a time, in the background (the web's and the demo's) -----------------------------------
