@@ -132,8 +132,11 @@ def authenticate(store: Store, user_id: str, password: str) -> User:
             store.set_password_hash(user.id, _HASHER.hash(password))
     company = found[0].company_id if found else None
     stopped = ok and not found[0].active
-    action = "login.failed" if not ok or stopped else "login.ok"
-    store.add_audit(company, user_id if found else None, action, user_id, "inactive" if stopped else "")
+    signed_in = ok and not stopped
+    detail = "inactive" if stopped else ""
+    store.add_audit(
+        company, user_id if found else None, "login.ok" if signed_in else "login.failed", user_id, detail
+    )
     if not ok:
         raise NotAuthenticated(
             "user id or password is wrong", "아이디 또는 비밀번호가 틀렸습니다", code="bad_credentials"

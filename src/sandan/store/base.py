@@ -185,6 +185,11 @@ class Store(abc.ABC):
         """All companies — operator views only."""
 
     @abc.abstractmethod
+    def cross_tenant_last_records(self) -> dict[str, datetime]:
+        """Each company's latest production record (a part record's time or a machine event's start), for the
+        operator's list of members: who has gone quiet. Companies with none are absent."""
+
+    @abc.abstractmethod
     def upsert_site(self, company_id: str, site: Site) -> None: ...
 
     @abc.abstractmethod

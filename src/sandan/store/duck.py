@@ -369,6 +369,17 @@ class DuckDBStore(Store):
         rows = self._cur().execute("SELECT id, name, family, region FROM companies ORDER BY id").fetchall()
         return [Company(id=r[0], name=r[1], family=r[2], region=r[3]) for r in rows]
 
+    def cross_tenant_last_records(self) -> dict[str, datetime]:
+        rows = (
+            self._cur()
+            .execute(
+                "SELECT company_id, max(t) FROM (SELECT company_id, max(time) AS t FROM part_records GROUP BY 1 "
+                "UNION ALL SELECT company_id, max(start) FROM machine_events GROUP BY 1) GROUP BY 1"
+            )
+            .fetchall()
+        )
+        return {r[0]: r[1] for r in rows}
+
     def _require_company(self, company_id: str, what: dict[str, Any]) -> dict[str, Any]:
         return claim_record(company_id, what)
 

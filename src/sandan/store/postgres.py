@@ -422,6 +422,14 @@ class PostgresStore(Store):
         rows = self._rows("SELECT id, name, family, region FROM companies ORDER BY id")
         return [Company(id=r[0], name=r[1], family=r[2], region=r[3]) for r in rows]
 
+    def cross_tenant_last_records(self) -> dict[str, datetime]:
+        # one index probe per company and table (company_id, time / start), never a scan of the records
+        rows = self._rows(
+            "SELECT c.id, greatest((SELECT max(time) FROM part_records p WHERE p.company_id = c.id), "
+            "(SELECT max(start) FROM machine_events e WHERE e.company_id = c.id)) FROM companies c"
+        )
+        return {r[0]: r[1] for r in rows if r[1] is not None}
+
     def upsert_site(self, company_id: str, site: Site) -> None:
         self._upsert("sites", claim_record(company_id, site.model_dump(mode="json")), ("company_id", "id"))
 

@@ -178,6 +178,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "common.times_in": ("Times in {zone}", "시각 기준: {zone}"),
     # complex / company
     "complex.title": ("Industrial complex", "산업단지"),
+    "complex.find": ("Find", "찾기"),
+    "complex.find_hint": ("name, id or region", "이름, 아이디 또는 지역"),
+    "complex.all_families": ("all", "전체"),
+    "complex.only_quiet": ("only quiet members", "조용한 회사만"),
+    "complex.last_record": ("Last production record", "마지막 생산 기록"),
+    "complex.no_record": ("none yet", "아직 없음"),
+    "complex.quiet_hint": (
+        "Marked: no part record or machine event for a day or more — machines not connected, a collector down, or "
+        "imports stopped. A click on a column's title sorts by it.",
+        "표시된 회사는 하루 넘게 생산 실적도 설비 이벤트도 없습니다 (설비 미연결, 수집기 중단, 가져오기 중단 등). 열 제목을 "
+        "누르면 그 열로 정렬합니다.",
+    ),
     "complex.no_companies": (
         "No companies yet. Add the first one below (or: sandan company add, POST /api/v1/companies).",
         "아직 등록된 회사가 없습니다. 아래에서 첫 회사를 추가하세요 (또는 sandan company add, POST /api/v1/companies).",

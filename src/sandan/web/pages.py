@@ -157,21 +157,38 @@ def complex_home(page: UserPage) -> Response:
     return _complex_view(page)
 
 
+#: A member without a part record or machine event for this long is marked quiet on the operator's list.
+QUIET_AFTER = timedelta(days=1)
+
+
 def _complex_view(
     page: Page, form: dict[str, Any] | None = None, error: str | None = None, status: int = 200
 ):
+    last = page.store.cross_tenant_last_records()
+    now = datetime.now(UTC)
     rows = []
     for company in page.store.cross_tenant_companies():
+        seen = last.get(company.id)
         rows.append(
             {
                 "company": company,
                 "machines": len(page.store.list_machines(company.id)),
                 "open_quarantine": page.store.count_quarantine(company.id),
+                "last_record": seen,
+                # nothing produced for a day (or ever): a member whose machines or imports may have stopped
+                "quiet": seen is None or now - seen > QUIET_AFTER,
             }
         )
     page.crumbs.append((page.t("nav.complex"), None))
+    families_present = sorted({r["company"].family.value for r in rows})
     return page.render(
-        "complex.html", status, rows=rows, form=form or {"family": "other"}, error=error, families=FAMILIES
+        "complex.html",
+        status,
+        rows=rows,
+        form=form or {"family": "other"},
+        error=error,
+        families=FAMILIES,
+        families_present=families_present,
     )
 
 

@@ -1,0 +1,63 @@
+"""The operator's list of members, made for a hundred: find by name, id or region, filter by process and by
+quiet members, sort by any column; each member's last production record, marked when it is a day old or none."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from playwright.sync_api import expect
+
+from sandan.collect import ingest_parts
+from sandan.domain import Company
+
+
+def test_the_operator_finds_filters_and_sorts_members_and_sees_who_went_quiet(page, login, server):
+    store = server.store
+    for i in range(12):
+        store.upsert_company(
+            Company(id=f"zz-member-{i:02d}", name=f"조용한회사 {i:02d}", family="press", region="구미")
+        )
+    now = datetime.now(UTC)
+    part = {
+        "time": (now - timedelta(minutes=5)).isoformat(),
+        "machine_id": "cnc-01",
+        "part_id": "list-1",
+        "result": "ok",
+    }
+    assert ingest_parts(store, "acme", [part]).rejected == 0  # acme produced five minutes ago
+    last = store.cross_tenant_last_records()
+    active = [cid for cid, t in last.items() if now - t < timedelta(days=1)]
+    assert "acme" in active
+    login("admin")
+    page.goto("/")
+    table = page.locator("#companies")
+    total = len(store.cross_tenant_companies())
+    expect(table.locator("tbody tr")).to_have_count(total)
+    expect(page.locator("#companies-shown")).to_have_text(f"{total} / {total}")
+    # a member with no record at all is marked, one with today's records is not
+    expect(table.locator("tr[data-company=zz-member-03]")).to_have_attribute("data-quiet", "1")
+    expect(table.locator("tr[data-company=zz-member-03]")).to_contain_text("아직 없음")
+    expect(table.locator(f"tr[data-company={active[0]}]")).to_have_attribute("data-quiet", "0")
+
+    page.fill("#company-filter", "zz-member-0")
+    expect(page.locator("#companies-shown")).to_have_text(f"10 / {total}")
+    page.fill("#company-filter", "구미 11")
+    expect(table.locator("tbody tr:visible")).to_have_count(1)
+    page.fill("#company-filter", "")
+    page.select_option("#company-family", "press")
+    presses = sum(c.family.value == "press" for c in store.cross_tenant_companies())
+    expect(table.locator("tbody tr:visible")).to_have_count(presses)
+    page.select_option("#company-family", "")
+    page.check("#company-quiet")
+    quiet = total - len(active)
+    expect(table.locator("tbody tr:visible")).to_have_count(quiet)
+    page.uncheck("#company-quiet")
+
+    # sorted by the last record, newest first on the second click: an active plant leads
+    header = table.locator("th", has_text="마지막 생산 기록")
+    header.click()
+    expect(header).to_have_attribute("aria-sort", "ascending")
+    header.click()
+    expect(header).to_have_attribute("aria-sort", "descending")
+    first = table.locator("tbody tr").first.get_attribute("data-company")
+    assert first == max(last, key=last.get)
