@@ -12,6 +12,7 @@ from typing import Any
 from sandan import monitor
 from sandan.domain import SandanError
 from sandan.monitor.calendar import ShiftCalendar
+from sandan.monitor.quality import output_totals
 from sandan.store import Store
 
 
@@ -45,11 +46,9 @@ def measured_capability(
     try:
         overall = monitor.oee(store, company_id, start, now, by=(), calendar=calendar).iloc[0]
         out["oee"] = None if overall["oee"] != overall["oee"] else float(overall["oee"])
-        quality = monitor.quality_table(store, company_id, start, now, by=(), calendar=calendar)
-        if len(quality):
-            q = quality.iloc[0]
-            out["defect_rate"] = None if q["defect_rate"] != q["defect_rate"] else float(q["defect_rate"])
-            out["produced_qty"] = int(q["produced_qty"])
+        produced, rate = output_totals(store, company_id, start, now)
+        if produced:
+            out["defect_rate"], out["produced_qty"] = rate, produced
     except (SandanError, IndexError):  # a window without planned shifts has no figures
         pass
     return out

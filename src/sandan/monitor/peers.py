@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.compute as pc
 
 from sandan.domain import NotFound
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.monitor.oee import nothing_recorded, oee_report
+from sandan.monitor.quality import output_totals
 from sandan.store import Store
 
 MIN_COMPANIES = 5
@@ -36,14 +36,10 @@ def company_figures(
     store: Store, company_id: str, start: datetime, end: datetime, calendar: ShiftCalendar | None = None
 ) -> dict[str, float]:
     """One company's own OEE (all its machines) and defect rate over the window — the same numbers its OEE
-    dashboard and quality page show — and the share of its planned busy time without records. The defect rate is
-    scrap over produced, as `quality_table` has it, from the store's hourly part counts (no records read)."""
+    dashboard and quality page show — and the share of its planned busy time without records."""
     report = oee_report(store, company_id, start, end, calendar=calendar)
     overall = report.overall() if report.machines else {"oee": np.nan}
-    counts = store.count_parts(company_id, start, end, ordered=False)
-    produced = pc.sum(counts["produced"]).as_py() or 0
-    good = pc.sum(counts["good"]).as_py() or 0
-    rate = (produced - good) / produced if produced else np.nan
+    _, rate = output_totals(store, company_id, start, end)
     planned = float(overall.get("planned_busy_time_s", 0.0))
     unrecorded = float(overall["no_data_time_s"]) / planned if planned > 0 else np.nan
     # nothing recorded in the planned time (a member that has just joined, machines not yet connected): no OEE to

@@ -16,6 +16,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from sandan.domain import InvalidInput
 from sandan.monitor.calendar import ShiftCalendar, assign_shift, shift_windows
@@ -104,6 +105,16 @@ def quality_table(
     )
     keys = _keys(by)
     return _summarise(frame, keys, cost_per_part)
+
+
+def output_totals(store: Store, company_id: str, start: datetime, end: datetime) -> tuple[int, float]:
+    """Parts produced over [start, end) and their defect rate (scrap over produced, NaN with none): the figures
+    of `quality_table(by=())`, from the store's hourly part counts instead of every record — for views over many
+    companies (peer benchmarks, partner matching)."""
+    counts = store.count_parts(company_id, start, end, ordered=False)
+    produced = int(pc.sum(counts["produced"]).as_py() or 0)
+    good = int(pc.sum(counts["good"]).as_py() or 0)
+    return produced, ((produced - good) / produced if produced else float("nan"))
 
 
 def defect_pareto(
