@@ -109,3 +109,23 @@ def test_viewer_cannot_replay_or_discard(world):
 
 def test_unknown_item_is_404(world):
     assert_error(world.get("a-view", f"{BASE}/quarantine/999"), 404)
+
+
+def test_the_open_items_of_one_reason_are_discarded_together_with_one_comment(world):
+    bad = [{**BAD, "time": f"2026-03-02T08:00:0{i}Z"} for i in range(3)]
+    unknown = {**BAD, "machine_id": "m404", "value": 1.0}
+    assert world.post("a-eng", f"{BASE}/ingest/readings", json=[*bad, unknown]).json()["rejected"] == 4
+    reasons = world.get("a-view", f"{BASE}/quarantine/reasons").json()
+    assert [(r["reason"]["code"], r["n"]) for r in reasons] == [("bad_number", 3), ("unknown_machine", 1)]
+    listed = world.get("a-view", f"{BASE}/quarantine?reason_code=bad_number").json()
+    assert listed["total"] == 3
+    discard = {"reason_code": "bad_number", "comment": "온도계 고장 기간 / broken thermometer"}
+    assert_error(world.post("a-view", f"{BASE}/quarantine/discard", json=discard), 403)
+    assert_error(world.post("a-eng", f"{BASE}/quarantine/discard", json={"comment": "x"}), 422, "no_filter")
+    r = world.post("a-eng", f"{BASE}/quarantine/discard", json=discard)
+    assert r.status_code == 200 and r.json() == {"discarded": 3}
+    left = world.get("a-view", f"{BASE}/quarantine").json()["items"]
+    assert [i["reason"]["code"] for i in left] == ["unknown_machine"]
+    audit = world.get("a-admin", f"{BASE}/audit").json()[0]
+    assert (audit["action"], audit["target"]) == ("quarantine.discard_many", "reason=bad_number")
+    assert audit["detail"] == "3: 온도계 고장 기간 / broken thermometer"

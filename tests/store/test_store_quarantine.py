@@ -61,3 +61,19 @@ def test_quarantine_pages_with_limit_and_offset(two):
     two.add_quarantine("acme", [_item(n) for n in range(10)])
     rows = [q["location"]["row"] for q in two.list_quarantine("acme", limit=3, offset=2)]
     assert rows == [7, 6, 5]
+
+
+def test_items_are_narrowed_to_one_reason_or_one_batch_and_counted_per_reason(two):
+    other = QuarantineItem(
+        "api:kim", "part", "{}", "unknown_machine", "machine 'x' …", "설비 'x' …", {}, "b-2"
+    )
+    two.add_quarantine("acme", [_item(1), _item(2), other])
+    two.add_quarantine("beta", [_item(3)])
+    assert [q["location"]["row"] for q in two.list_quarantine("acme", reason_code="bad_number")] == [2, 1]
+    assert [q["batch_id"] for q in two.list_quarantine("acme", batch_id="b-2")] == ["b-2"]
+    assert two.count_quarantine("acme", reason_code="bad_number", batch_id="b-2") == 0
+    assert [(r["reason_code"], r["n"]) for r in two.quarantine_reasons("acme")] == [
+        ("bad_number", 2),
+        ("unknown_machine", 1),
+    ]
+    assert two.quarantine_reasons("acme")[1]["reason_ko"] == "설비 'x' …"

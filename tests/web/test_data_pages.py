@@ -214,6 +214,25 @@ def test_an_undecodable_message_is_shown_with_its_reason_and_only_discarded(page
     expect(page.locator("#q-status")).to_contain_text("폐기됨")
 
 
+def test_the_open_items_of_one_import_are_discarded_together_after_a_question(page, login, tmp_path):
+    rows = [[_local(50 + i), "no-such-machine", f"B-{i}", "양품", "", "1", "2"] for i in range(3)]
+    csv = _excel_csv(tmp_path / "시험설비.csv", rows)
+    login("kim")
+    _upload(page, csv)
+    page.click("#run-import")
+    expect(page.locator("#n-rejected")).to_have_text("3")
+    page.click("#to-quarantine")
+    page.locator("#quarantine tbody tr", has_text="B-1").locator("a", has_text="배치").click()
+    expect(page.locator("#quarantine tbody tr")).to_have_count(3)  # this import's open items only
+    bulk = page.locator("#q-bulk")
+    expect(bulk.locator("button")).to_have_text("3건 모두 폐기")
+    bulk.locator("input[name=comment]").fill("시험 설비 데이터")
+    page.once("dialog", lambda d: d.accept())
+    bulk.locator("button").click()
+    expect(page.locator("#q-bulk-done")).to_have_text("3건을 폐기했습니다.")
+    expect(page.locator("#quarantine tbody tr", has_text="B-1")).to_have_count(0)
+
+
 def test_live_chart_draws_recent_readings_and_picks_up_new_ones(page, login, server):
     now = datetime.now(UTC)
     rows = [

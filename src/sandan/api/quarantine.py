@@ -16,6 +16,7 @@ from sandan.api.deps import Offset, ReadTenant, RowId, WriteTenant, company_rout
 from sandan.api.models import Ok, ReceiptOut, Text
 from sandan.collect.quarantine import (
     REJECT_KINDS,
+    discard_matching,
     discard_quarantined,
     keep_reject,
     quarantined,
@@ -74,11 +75,53 @@ def list_quarantine(
     status: Annotated[Literal["open", "replayed", "discarded", "all"], Query()] = "open",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
+    reason_code: Annotated[str | None, Query(max_length=100, description="only items of this reason")] = None,
+    batch_id: Annotated[str | None, Query(max_length=100, description="only items of this import")] = None,
 ) -> dict[str, Any]:
     """Rejected records, newest first, with why each was rejected and where it came from."""
     wanted = None if status == "all" else status
-    items = t.store.list_quarantine(t.company_id, wanted, limit, offset)
-    return {"total": t.store.count_quarantine(t.company_id, wanted), "items": [_out(i) for i in items]}
+    narrow = {"reason_code": reason_code, "batch_id": batch_id}
+    items = t.store.list_quarantine(t.company_id, wanted, limit, offset, **narrow)
+    return {
+        "total": t.store.count_quarantine(t.company_id, wanted, **narrow),
+        "items": [_out(i) for i in items],
+    }
+
+
+class ReasonCount(BaseModel):
+    reason: Reason
+    n: int
+
+
+@router.get("/quarantine/reasons", response_model=list[ReasonCount])
+def quarantine_reasons(t: ReadTenant) -> list[dict[str, Any]]:
+    """Open items per reason, most first: what to fix at the source first."""
+    return [
+        {
+            "reason": {"code": r["reason_code"], "message": {"en": r["reason_en"], "ko": r["reason_ko"]}},
+            "n": r["n"],
+        }
+        for r in t.store.quarantine_reasons(t.company_id)
+    ]
+
+
+class DiscardManyIn(BaseModel):
+    comment: str = Field(min_length=1, max_length=1000, description="why these items are dropped (audit log)")
+    reason_code: str | None = Field(None, max_length=100)
+    batch_id: str | None = Field(None, max_length=100)
+
+
+class DiscardManyOut(BaseModel):
+    discarded: int
+
+
+@router.post("/quarantine/discard", response_model=DiscardManyOut)
+def discard_many(body: DiscardManyIn, t: WriteTenant) -> dict[str, Any]:
+    """Discard every open item of one reason and/or one import at once (at most 10,000 per call)."""
+    n = discard_matching(
+        t.store, t.company_id, t.principal, body.comment, reason_code=body.reason_code, batch_id=body.batch_id
+    )
+    return {"discarded": n}
 
 
 class RejectIn(BaseModel):

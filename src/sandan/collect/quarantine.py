@@ -115,3 +115,42 @@ def discard_quarantined(
     store.set_quarantine_status(company_id, item_id, "discarded", principal.user.id)
     audit(store, principal, company_id, "quarantine.discard", str(item_id), comment)
     return quarantined(store, company_id, item_id)
+
+
+#: The most items one bulk discard closes (a file of 100,000 bad rows is discarded in a few goes).
+MAX_DISCARD = 10_000
+
+
+def discard_matching(
+    store: Store,
+    company_id: str,
+    principal: Principal,
+    comment: str,
+    *,
+    reason_code: str | None = None,
+    batch_id: str | None = None,
+) -> int:
+    """Discard every open item of one reason and/or one import (batch) at once, with one comment: a file imported
+    twice, a test machine's data, a sensor known to have been broken. At least one of `reason_code` and `batch_id`
+    is needed, and a comment; one audit entry records the filter, the count and the comment. Returns the count."""
+    if reason_code is None and batch_id is None:
+        raise InvalidInput(
+            "choose a reason or an import (batch) whose open items to discard",
+            "폐기할 열린 항목의 사유나 가져오기(묶음)를 고르세요",
+            code="no_filter",
+        )
+    if not comment.strip():
+        raise InvalidInput(
+            "write a comment saying why these items are discarded",
+            "이 항목들을 폐기하는 이유를 의견에 적으세요",
+            code="comment_required",
+            field="comment",
+        )
+    items = store.list_quarantine(
+        company_id, "open", MAX_DISCARD, 0, reason_code=reason_code, batch_id=batch_id
+    )
+    for item in items:
+        store.set_quarantine_status(company_id, item["id"], "discarded", principal.user.id)
+    what = ", ".join(f"{k}={v}" for k, v in (("reason", reason_code), ("batch", batch_id)) if v is not None)
+    audit(store, principal, company_id, "quarantine.discard_many", what, f"{len(items)}: {comment.strip()}")
+    return len(items)

@@ -349,8 +349,16 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def list_quarantine(
-        self, company_id: str, status: str | None = "open", limit: int = 100, offset: int = 0
-    ) -> list[dict[str, Any]]: ...
+        self,
+        company_id: str,
+        status: str | None = "open",
+        limit: int = 100,
+        offset: int = 0,
+        *,
+        reason_code: str | None = None,
+        batch_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Items newest first; `reason_code` and `batch_id` narrow them to one reason or one import."""
 
     @abc.abstractmethod
     def get_quarantine(self, company_id: str, item_id: int) -> dict[str, Any] | None: ...
@@ -362,7 +370,18 @@ class Store(abc.ABC):
         """Close an item; `stored` is the record as it went into the store when it was replayed (JSON)."""
 
     @abc.abstractmethod
-    def count_quarantine(self, company_id: str, status: str | None = "open") -> int: ...
+    def count_quarantine(
+        self,
+        company_id: str,
+        status: str | None = "open",
+        *,
+        reason_code: str | None = None,
+        batch_id: str | None = None,
+    ) -> int: ...
+
+    @abc.abstractmethod
+    def quarantine_reasons(self, company_id: str, status: str | None = "open") -> list[dict[str, Any]]:
+        """Items per reason code, most first: reason_code, reason_en and reason_ko (of the newest item), n."""
 
     # ---- accounts -------------------------------------------------------------------------
     @abc.abstractmethod

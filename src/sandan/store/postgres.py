@@ -800,13 +800,19 @@ class PostgresStore(Store):
             out.append(d)
         return out
 
-    def list_quarantine(self, company_id, status="open", limit=100, offset=0):
-        sql = f"SELECT {self._Q_COLS} FROM quarantine WHERE company_id = %s"
-        params: list[Any] = [company_id]
-        if status is not None:
-            sql += " AND status = %s"
-            params.append(status)
-        sql += f" ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
+    def _q_where(self, company_id, status, reason_code=None, batch_id=None) -> tuple[str, list[Any]]:
+        sql, params = " WHERE company_id = %s", [company_id]
+        for column, value in (("status", status), ("reason_code", reason_code), ("batch_id", batch_id)):
+            if value is not None:
+                sql += f" AND {column} = %s"
+                params.append(value)
+        return sql, params
+
+    def list_quarantine(
+        self, company_id, status="open", limit=100, offset=0, *, reason_code=None, batch_id=None
+    ):
+        where, params = self._q_where(company_id, status, reason_code, batch_id)
+        sql = f"SELECT {self._Q_COLS} FROM quarantine{where} ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
         return self._q_rows(self._rows(sql, params))
 
     def get_quarantine(self, company_id, item_id):
@@ -822,12 +828,20 @@ class PostgresStore(Store):
             [status, user_id, datetime.now(UTC), stored, company_id, item_id],
         )
 
-    def count_quarantine(self, company_id, status="open"):
-        sql, params = "SELECT count(*) FROM quarantine WHERE company_id = %s", [company_id]
-        if status is not None:
-            sql += " AND status = %s"
-            params.append(status)
-        return self._one(sql, params)[0]
+    def count_quarantine(self, company_id, status="open", *, reason_code=None, batch_id=None):
+        where, params = self._q_where(company_id, status, reason_code, batch_id)
+        return self._one(f"SELECT count(*) FROM quarantine{where}", params)[0]
+
+    def quarantine_reasons(self, company_id, status="open"):
+        where, params = self._q_where(company_id, status)
+        sql = (
+            "SELECT reason_code, (array_agg(reason_en ORDER BY id DESC))[1], (array_agg(reason_ko ORDER BY id DESC))[1], "
+            f"count(*) AS n FROM quarantine{where} GROUP BY reason_code ORDER BY n DESC, reason_code"
+        )
+        return [
+            dict(zip(("reason_code", "reason_en", "reason_ko", "n"), r, strict=True))
+            for r in self._rows(sql, params)
+        ]
 
     # ---- accounts -------------------------------------------------------------------------
     def add_user(self, user: User, password_hash: str) -> None:

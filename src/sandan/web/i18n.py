@@ -569,6 +569,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "q.kind.event": ("machine event", "설비 이벤트"),
     "q.kind.file": ("file", "파일"),
     "q.kind.message": ("undecodable message", "해석할 수 없는 메시지"),
+    "q.all_reasons": ("all reasons", "모든 사유"),
+    "q.narrow": ("Show", "보기"),
+    "q.same_batch": ("the open items of this import", "이 가져오기의 열린 항목"),
+    "q.bulk_discard": ("Discard all {n}", "{n}건 모두 폐기"),
+    "q.bulk_confirm": (
+        "Discard all {n} open items shown by this filter? They stay in the list as discarded, with your comment.",
+        "이 조건의 열린 항목 {n}건을 모두 폐기할까요? 의견과 함께 폐기됨으로 남습니다.",
+    ),
+    "q.bulk_done": ("{n} items discarded.", "{n}건을 폐기했습니다."),
+    "audit.quarantine.discard_many": ("quarantined items discarded together", "격리 항목 일괄 폐기"),
     "q.kind.batch": ("batch refused whole", "통째로 거부된 묶음"),
     "q.not_replayable": (
         "This is no single record (a whole file, an undecodable message or a batch refused whole), so it cannot be "

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.collect.ingest import INGESTERS
-from sandan.domain import NotFound
+from sandan.collect.quarantine import discard_matching
+from sandan.domain import NotFound, SandanError
 from sandan.twin.process import column_roles
 from sandan.web import i18n
 from sandan.web.imports import role_label
@@ -91,23 +92,74 @@ def quarantine_list(
     company_id: str,
     status: Annotated[Status, Query()] = "open",
     p: Annotated[int, Query(ge=0)] = 0,
+    reason: Annotated[str, Query(max_length=100)] = "",
+    batch: Annotated[str, Query(max_length=100)] = "",
+    discarded: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
-    company = company_of(page, company_id)
+    return _list_view(page, company_of(page, company_id), status, p, reason, batch, discarded)
+
+
+def _list_view(
+    page: UserPage,
+    company,
+    status: str,
+    p: int,
+    reason: str,
+    batch: str,
+    discarded: int | None = None,
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
     page.crumbs.append((page.t("q.title"), None))
     wanted = None if status == "all" else status
-    items = page.store.list_quarantine(company.id, wanted, PER_PAGE, p * PER_PAGE)
-    total = page.store.count_quarantine(company.id, wanted)
+    narrow = {"reason_code": reason or None, "batch_id": batch or None}
+    items = page.store.list_quarantine(company.id, wanted, PER_PAGE, p * PER_PAGE, **narrow)
+    total = page.store.count_quarantine(company.id, wanted, **narrow)
     for item in items:
         item["pretty"] = _pretty(item["raw"])
     return page.render(
         "quarantine.html",
+        status_code,
         company=company,
         items=items,
         total=total,
         status=status,
         page_no=p,
         has_older=(p + 1) * PER_PAGE < total,
+        reasons=page.store.quarantine_reasons(company.id),
+        reason=reason,
+        batch=batch,
+        discarded=discarded,
+        error=error,
+        can_write=page.principal.user.role.can_write,
     )
+
+
+@router.post("/companies/{company_id}/quarantine/discard", response_class=HTMLResponse)
+def quarantine_discard_many(
+    page: UserPage,
+    company_id: str,
+    reason: Annotated[str, Form(max_length=100)] = "",
+    batch: Annotated[str, Form(max_length=100)] = "",
+    comment: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    """Discard every open item of the reason and/or import the list is narrowed to, with one comment."""
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    try:
+        n = discard_matching(
+            page.store,
+            company.id,
+            page.principal,
+            comment,
+            reason_code=reason or None,
+            batch_id=batch or None,
+        )
+    except SandanError as exc:
+        return _list_view(
+            page, company, "open", 0, reason, batch, error=exc.message(page.lang), status_code=exc.status
+        )
+    return RedirectResponse(f"/companies/{company.id}/quarantine?discarded={n}", status_code=303)
 
 
 @router.get("/companies/{company_id}/quarantine/{item_id}", response_class=HTMLResponse)
