@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from playwright.sync_api import expect
 
 from sandan.collect import ingest_parts
-from sandan.domain import Company
+from sandan.domain import Company, Line, Machine, Site
 
 
 def test_the_operator_finds_filters_and_sorts_members_and_sees_who_went_quiet(page, login, server):
@@ -17,17 +17,24 @@ def test_the_operator_finds_filters_and_sorts_members_and_sees_who_went_quiet(pa
         store.upsert_company(
             Company(id=f"zz-member-{i:02d}", name=f"조용한회사 {i:02d}", family="press", region="구미")
         )
+    # a member of its own that produced five minutes ago (the other page tests' companies stay untouched)
+    store.upsert_company(Company(id="yy-active", name="가동회사", family="press", region="구미"))
+    store.upsert_site("yy-active", Site(id="s1", company_id="yy-active", name="1공장"))
+    store.upsert_line("yy-active", Line(id="l1", company_id="yy-active", site_id="s1", name="라인"))
+    store.upsert_machine(
+        "yy-active", Machine(id="prs-01", company_id="yy-active", line_id="l1", name="프레스")
+    )
     now = datetime.now(UTC)
     part = {
         "time": (now - timedelta(minutes=5)).isoformat(),
-        "machine_id": "cnc-01",
-        "part_id": "list-1",
+        "machine_id": "prs-01",
+        "part_id": "p-1",
         "result": "ok",
     }
-    assert ingest_parts(store, "acme", [part]).rejected == 0  # acme produced five minutes ago
+    assert ingest_parts(store, "yy-active", [part]).rejected == 0
     last = store.cross_tenant_last_records()
     active = [cid for cid, t in last.items() if now - t < timedelta(days=1)]
-    assert "acme" in active
+    assert "yy-active" in active
     login("admin")
     page.goto("/")
     table = page.locator("#companies")
