@@ -50,6 +50,7 @@ def _b_ids(world: World) -> dict[str, str]:
     _, b_token = create_api_token(store, b_eng, f"bravo gateway {job.id}")
     return {
         "token_id": b_token.token_id,
+        "federation_id": "000000000000",  # the operator's routes: a company gets 403 whatever the id
         "agent": "plant-a",
         "recipe_id": recipe["id"],
         "company_id": "bravo",

@@ -86,3 +86,25 @@ def test_a_company_not_yet_in_a_federation_is_told_how_to_join(page, login, serv
     login("park")  # a viewer cannot join
     page.goto("/companies/acme/federations")
     expect(page.locator(".join-how")).to_have_count(0)
+
+
+def test_the_operator_takes_a_member_out_after_a_question(page, login, server):
+    data_dir = server.settings.data_dir
+    fed = service.create_federation("CNC 진동 연합", "cnc", SCHEMA, data_dir=data_dir)
+    for company in ("acme", "bravo"):
+        service.join_federation(
+            server.store, company, fed["id"], generate_key()[1].decode(), data_dir=data_dir
+        )
+    login("admin")
+    page.goto("/federations")
+    card = page.locator(f"section[data-federation='{fed['id']}']")
+    manage = card.locator("[data-col=manage-members]")
+    manage.locator("summary").click()
+    page.once("dialog", lambda d: d.dismiss())
+    manage.locator("li[data-member=bravo] button").click()
+    assert set(service.cross_tenant_federation(fed["id"], data_dir=data_dir)["members"]) == {"acme", "bravo"}
+    page.once("dialog", lambda d: d.accept())
+    manage.locator("li[data-member=bravo] button").click()
+    card = page.locator(f"section[data-federation='{fed['id']}']")
+    expect(card.locator("[data-col=members]")).to_have_text("에이스정밀")
+    assert set(service.cross_tenant_federation(fed["id"], data_dir=data_dir)["members"]) == {"acme"}

@@ -10,6 +10,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from sandan.accounts import audit
 from sandan.api.deps import PrincipalDep, ReadTenant, SettingsDep, StoreDep, WriteTenant, company_router
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.learn.federated import service
@@ -41,6 +42,10 @@ class CreateIn(BaseModel):
         description="fedavg/fedprox: differential privacy noise σ (clip C = 1); the run reports ε",
     )
     schema_: SchemaIn = Field(alias="schema")
+
+
+class LeaveIn(BaseModel):
+    federation_id: str = Field(min_length=1, max_length=32)
 
 
 class JoinIn(BaseModel):
@@ -140,6 +145,27 @@ def join(body: JoinIn, t: WriteTenant) -> dict[str, Any]:
     return service.join_federation(
         t.store, t.company_id, body.federation_id, body.public_key, data_dir=t.settings.data_dir
     )
+
+
+@company.post("/federations/leave")
+def leave(body: LeaveIn, t: WriteTenant) -> dict[str, Any]:
+    """Leave a federation: your key is dropped and the next run goes on without your company."""
+    service.leave_federation(t.company_id, body.federation_id, data_dir=t.settings.data_dir)
+    audit(t.store, t.principal, t.company_id, "federation.leave", body.federation_id)
+    return service.federation_for_company(
+        t.store, t.company_id, body.federation_id, data_dir=t.settings.data_dir
+    )
+
+
+@operator.delete("/{federation_id}/members/{company_id}")
+def remove_member(
+    federation_id: str, company_id: str, principal: PrincipalDep, settings: SettingsDep, store: StoreDep
+) -> dict[str, Any]:
+    """Operator: take a member out of the federation (it left the complex, or has no data to bring)."""
+    principal.require_operator()
+    fed = service.leave_federation(company_id, federation_id, data_dir=settings.data_dir)
+    audit(store, principal, company_id, "federation.leave", federation_id, "by the operator")
+    return {"id": fed["id"], "members": sorted(fed["members"])}
 
 
 router.include_router(operator)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from sandan.accounts import audit
 from sandan.domain import InvalidInput, ProcessFamily, SandanError
 from sandan.learn.explain import feature_words
 from sandan.learn.federated import service
@@ -147,6 +148,7 @@ def _operator_page(
                     (names.get(c, c), why) for c, why in sorted(((last or {}).get("sat_out") or {}).items())
                 ],
                 "member_names": [names.get(c, c) for c in v["members"]],
+                "member_ids": [(c, names.get(c, c)) for c in v["members"]],
                 "progress": _progress(None, v),
                 "feature_words": _feature_words(page, v),
             }
@@ -216,6 +218,20 @@ def _create(form: dict[str, Any], data_dir, store) -> dict[str, Any]:
         data_dir=data_dir,
         store=store,
     )
+
+
+@router.post("/federations/{federation_id}/members/{company_id}/remove", response_class=HTMLResponse)
+def remove_member(page: UserPage, federation_id: str, company_id: str) -> Response:
+    """Operator: take a member out of the federation; the card says why when it cannot."""
+    page.principal.require_operator()
+    try:
+        service.leave_federation(company_id, federation_id, data_dir=page.settings.data_dir)
+    except SandanError as exc:
+        return _operator_page(
+            page, NEW_FORM, run_error=(federation_id, exc.message(page.lang)), status_code=exc.status
+        )
+    audit(page.store, page.principal, company_id, "federation.leave", federation_id, "by the operator")
+    return RedirectResponse(f"/federations#federation-{federation_id}", status_code=303)
 
 
 @router.post("/federations/{federation_id}/run", response_class=HTMLResponse)

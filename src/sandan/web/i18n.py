@@ -1398,6 +1398,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.last_failure": ("The last run failed ({at})", "최근 학습 실패 ({at})"),
     "fed.positives": ("Defective (positive)", "불량 (양성)"),
     "fed.pooled_f1": ("Pooled F1", "통합 모델 F1"),
+    "fed.manage_members": ("Manage members", "회원사 관리"),
+    "fed.remove": ("remove", "빼기"),
+    "fed.remove_confirm": (
+        "Take {name} out of this federation? Its key is dropped and the next run goes on without it; past runs keep "
+        "their records.",
+        "{name}을(를) 이 연합에서 뺄까요? 등록된 키가 지워지고 다음 학습부터 빠집니다. 지난 학습 기록은 남습니다.",
+    ),
+    "fed.remove_help": (
+        "For a member that left the complex or has no data to bring; a member leaves on its own with "
+        "POST /api/v1/companies/{company}/federations/leave.",
+        "산업단지를 떠났거나 가져올 데이터가 없는 회원사에 씁니다. 회원사가 스스로 나갈 때는 "
+        "POST /api/v1/companies/{회사}/federations/leave 를 씁니다.",
+    ),
+    "audit.federation.leave": ("left a federation", "연합에서 나감"),
     "fed.sat_out": (
         "Sat this run out (too few part records in the window); the others trained without them:",
         "이번 학습에서 빠졌습니다 (기간 안의 생산 실적이 부족함). 나머지 회원사만으로 학습했습니다:",

@@ -226,3 +226,36 @@ def test_the_operator_starts_a_simulation_run_and_a_member_follows_it(world):
         assert "acme" not in str(view["last_failure"]) and "part records" not in str(view)
     kept = service.cross_tenant_federation(fid, data_dir=world.client.app.state.settings.data_dir)
     assert "acme: only 0 part records" in kept["last_failure"]["message"]["en"]
+
+
+def test_a_member_leaves_or_the_operator_removes_it_and_its_key_goes(world):
+    created = world.post(
+        "ops",
+        "/api/v1/federations",
+        json={"name": "단조", "family": "forging", "strategy": "fedavg", "schema": SCHEMA},
+    )
+    fid = created.json()["id"]
+    for user, company in (("a-eng", "acme"), ("b-eng", "bravo")):
+        join = {"federation_id": fid, "public_key": generate_key()[1].decode()}
+        assert world.post(user, f"/api/v1/companies/{company}/federations/join", json=join).status_code == 200
+    data_dir = world.client.app.state.settings.data_dir
+    # a member leaves on its own; a viewer cannot make it leave, and leaving twice finds nothing
+    leave = {"federation_id": fid}
+    assert_error(world.post("a-view", "/api/v1/companies/acme/federations/leave", json=leave), 403)
+    left = world.post("a-eng", "/api/v1/companies/acme/federations/leave", json=leave)
+    assert left.status_code == 200 and left.json()["member"] is False
+    assert_error(
+        world.post("a-eng", "/api/v1/companies/acme/federations/leave", json=leave), 404, "not_a_member"
+    )
+    assert set(service.cross_tenant_federation(fid, data_dir=data_dir)["members"]) == {"bravo"}
+    # the operator removes another; a company cannot use the operator's route
+    member = f"/api/v1/federations/{fid}/members/bravo"
+    assert_error(world.client.delete(member, headers=world.auth("b-eng")), 403)
+    removed = world.client.delete(member, headers=world.auth("ops"))
+    assert removed.status_code == 200 and removed.json()["members"] == []
+    actions = [
+        (a["action"], a["detail"]) for a in world.get("a-admin", "/api/v1/companies/acme/audit").json()
+    ]
+    assert ("federation.leave", "") in actions
+    bravo = [(a["action"], a["detail"]) for a in world.get("ops", "/api/v1/companies/bravo/audit").json()]
+    assert ("federation.leave", "by the operator") in bravo

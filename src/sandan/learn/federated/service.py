@@ -233,6 +233,23 @@ def _join(store: Store, company_id: str, federation_id: str, public_key_pem: str
     _save(data_dir, fed)
 
 
+def leave_federation(company_id: str, federation_id: str, *, data_dir=None) -> dict[str, Any]:
+    """Take the company out of the federation (it leaves, or the operator removes it: it left the complex, or it
+    has no data to bring): its key is dropped, so its client can no longer connect, and the next run goes on without
+    it. Past runs keep what they recorded. Returns the federation as the operator sees it."""
+    with _file_lock:
+        fed = _load(data_dir, federation_id)
+        if company_id not in fed["members"]:
+            raise NotFound(
+                f"company {company_id!r} is not a member of federation {federation_id}",
+                f"회사 {company_id!r}은(는) 연합 {federation_id}의 회원사가 아닙니다",
+                code="not_a_member",
+            )
+        del fed["members"][company_id]
+        _save(data_dir, fed)
+    return cross_tenant_federation(federation_id, data_dir=data_dir)
+
+
 def record_run(
     data_dir,
     federation_id: str,
