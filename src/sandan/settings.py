@@ -135,6 +135,13 @@ def load_settings(**overrides: Any) -> Settings:
         raise _config_error(exc, overrides) from None
 
 
+def _shown(field: str, value: Any) -> str:
+    """A refused value as a message may show it: never a key or password, nor the password inside a store URL."""
+    if any(word in field for word in ("key", "password", "secret", "token")):
+        return "'***'"
+    return repr(re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", value) if isinstance(value, str) else value)
+
+
 def _config_error(exc: ValidationError, overrides: dict[str, Any]) -> ConfigError:
     """Each refused setting with where its value came from: an option, a SANDAN_* variable or the settings file."""
     env = {k.upper(): v for k, v in os.environ.items()}
@@ -148,7 +155,7 @@ def _config_error(exc: ValidationError, overrides: dict[str, Any]) -> ConfigErro
         default_ko = f"(기본값 {info.default})" if default else ""
         reason_en = str(err.get("msg", "invalid value"))
         reason_ko = korean_reason(err)
-        shown = repr(err.get("input"))
+        shown = _shown(field, err.get("input"))
         if field in overrides:
             en_parts.append(f"option {field}={shown}: {reason_en}")
             ko_parts.append(f"옵션 {field}={shown}: {reason_ko}")

@@ -129,6 +129,8 @@ def test_lines_named_by_number_are_found_and_periods_are_not_lines(duck_store):
         ("1라인 어제 OEE", "L1"),
         ("제1라인 OEE", "L1"),
         ("OEE of line 5", "line-5"),  # none of its lines: said so in the answer
+        ("OEE of line B yesterday", "line-B"),  # the question is read lowercased: a letter still names a line
+        ("B라인 OEE", "line-B"),
         ("OEE by line 7 days", None),  # a period, not line 7
         ("defect rate per line 30 days", None),
         ("which line I should check for OEE", None),
@@ -143,4 +145,4 @@ def test_a_letter_inside_a_lines_name_is_not_its_mark(duck_store):
     duck_store.upsert_line("c5", Line(id="cnc", company_id="c5", site_id="s1", name="CNC라인"))
     names = AssetNames(duck_store, "c5")
     assert route("CNC라인 OEE", names).arguments.get("line_id") == "cnc"
-    assert route("C라인 OEE", names).arguments.get("line_id") == "line-c"
+    assert route("C라인 OEE", names).arguments.get("line_id") == "line-C"

@@ -42,7 +42,9 @@ def test_a_password_hash_is_replaced(two):
 
 def test_a_role_is_replaced(two):
     two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h")
-    two.set_user_role("kim", Role.viewer)
+    two.set_user_role("beta", "kim", Role.viewer)  # another company's: nothing changes
+    assert two.user_for_login("kim")[0].role is Role.engineer
+    two.set_user_role("acme", "kim", Role.viewer)
     assert two.user_for_login("kim")[0].role is Role.viewer
     assert [u.role for u in two.list_users("acme")] == [Role.viewer]
 
@@ -51,10 +53,12 @@ def test_an_account_is_stopped_and_restored(two):
     two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h")
     two.add_user(User(id="lee", role=Role.engineer, company_id="acme"), "h")
     assert two.user_for_login("kim")[0].active
-    two.set_user_active("kim", False)
+    two.set_user_active("beta", "kim", False)  # another company's: nothing changes
+    assert two.user_for_login("kim")[0].active
+    two.set_user_active("acme", "kim", False)
     assert [(u.id, u.active) for u in two.list_users("acme")] == [("kim", False), ("lee", True)]
     assert two.user_for_login("kim") == (two.list_users("acme")[0], "h")
-    two.set_user_active("kim", True)
+    two.set_user_active("acme", "kim", True)
     assert two.user_for_login("kim")[0].active
 
 

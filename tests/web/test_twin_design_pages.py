@@ -167,3 +167,13 @@ def test_the_design_form_starts_with_a_space_that_can_reach_its_target():
     target = float(form["value"])
     assert target > summary["bottleneck_rate_per_h"]
     assert all(3600 / t * 3 >= target for t in (30.5, 28.1))  # the largest design of each station can
+
+
+def test_a_design_change_reads_in_words_with_the_singular_for_one():
+    from sandan.web.twin import change_words
+
+    assert change_words("stations.drill.machines", 1, "en") == "drill: 1 machine"
+    assert change_words("stations.drill.machines", 3, "en") == "drill: 3 machines"
+    assert change_words("workers.ops.count", 1, "en") == "ops: 1 person"
+    assert change_words("stations.drill.machines", 3, "ko") == "drill: 설비 3대"
+    assert change_words("release.wip", 8, "en") == "release.wip=8"  # a path it has no words for, as written

@@ -145,7 +145,7 @@ def test_an_engineer_makes_an_api_token_for_a_gateway_and_revokes_it(page, login
     tokens.locator("input[name=name]").fill("2라인 게이트웨이")
     tokens.locator("input[name=days]").fill("1년")
     tokens.locator("button[type=submit]").last.click()
-    expect(page.locator("#token-error")).to_contain_text("일 수")
+    expect(page.locator("#token-error")).to_contain_text("유효 일수")
     expect(tokens.locator("input[name=name]")).to_have_value("2라인 게이트웨이")  # kept as typed
     tokens.locator("input[name=days]").fill("365")
     tokens.locator("button[type=submit]").last.click()

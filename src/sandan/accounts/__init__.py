@@ -187,22 +187,47 @@ def reset_password(store: Store, by: Principal, company_id: str, user_id: str, n
     the user then changes it on their account page. Another company admin's password only the operator resets (an
     admin would otherwise take over a peer's account); one's own is changed with `change_password`, which asks
     for the current one. Every session of the user ends. Recorded in the audit log."""
-    by.require_admin(company_id)
-    user = _company_user(store, company_id, user_id)
-    if user_id == by.user.id:  # an open session alone must not set a new password: the current one is asked
-        raise Forbidden(
+    user = _managed_user(
+        store,
+        by,
+        company_id,
+        user_id,
+        # an open session alone must not set a new password: the current one is asked
+        own=(
             "your own password is changed on your account page (/account), which asks for the current one",
             "자신의 비밀번호는 현재 비밀번호를 확인하는 내 계정 페이지(/account)에서 바꾸세요",
-            code="own_password",
-        )
-    if user.role is Role.company_admin and not by.is_operator:
-        raise Forbidden(
+            "own_password",
+        ),
+        peer=(
             "only the platform operator resets another company admin's password",
             "다른 회사 관리자의 비밀번호는 플랫폼 운영자만 새로 정할 수 있습니다",
-        )
+        ),
+    )
     store.set_password_hash(user_id, hash_password(new))
     store.revoke_user_tokens(user_id)
     store.add_audit(company_id, by.user.id, "user.password_reset", user_id, "")
+    return user
+
+
+def _managed_user(
+    store: Store,
+    by: Principal | None,
+    company_id: str,
+    user_id: str,
+    *,
+    own: tuple[str, str, str],
+    peer: tuple[str, str],
+) -> User:
+    """The user of this company an admin means to manage (password, role, account): `by` must be a company admin
+    (or the operator), may not act on itself (`own`: English, Korean, code) and, unless the operator, not on
+    another company admin (`peer`). `by=None` is the server's console, which may do all."""
+    if by is not None:
+        by.require_admin(company_id)
+    user = _company_user(store, company_id, user_id)
+    if by is not None and user_id == by.user.id:
+        raise Forbidden(own[0], own[1], code=own[2])
+    if by is not None and user.role is Role.company_admin and not by.is_operator:
+        raise Forbidden(*peer)
     return user
 
 
@@ -235,22 +260,25 @@ def change_role(store: Store, by: Principal, company_id: str, user_id: str, role
             code="bad_role",
             field="role",
         )
-    user = _company_user(store, company_id, user_id)
-    if user_id == by.user.id:
-        raise Forbidden(
-            "your own role is changed by another company admin or the platform operator",
-            "자신의 역할은 다른 회사 관리자나 플랫폼 운영자가 바꿉니다",
-            code="own_role",
-        )
-    if user.role is Role.company_admin and not by.is_operator:
-        raise Forbidden(
+    user = _managed_user(
+        store,
+        by,
+        company_id,
+        user_id,
+        own=(
+            "a company admin's role, your own included, only the platform operator changes",
+            "회사 관리자의 역할은 자신의 것도 플랫폼 운영자만 바꿀 수 있습니다",
+            "own_role",
+        ),
+        peer=(
             "only the platform operator changes another company admin's role",
             "다른 회사 관리자의 역할은 플랫폼 운영자만 바꿀 수 있습니다",
-        )
+        ),
+    )
     if user.role is new:
         return user
     _keep_an_admin(store, company_id, user)
-    store.set_user_role(user_id, new)
+    store.set_user_role(company_id, user_id, new)
     store.add_audit(company_id, by.user.id, "user.role", user_id, f"{user.role.value} → {new.value}")
     return user.model_copy(update={"role": new})
 
@@ -288,25 +316,26 @@ def set_active(store: Store, by: Principal | None, company_id: str, user_id: str
     session and API token it had ends; it is kept, so the audit log still names it. The rules are the role
     change's: a company admin (or the operator) does it, another company admin only the operator, one's own no one,
     and the company keeps an active admin. `by=None` is the server's console (`sandan user stop`). Audited."""
-    if by is not None:
-        by.require_admin(company_id)
-    user = _company_user(store, company_id, user_id)
-    if by is not None and user_id == by.user.id:
-        raise Forbidden(
-            "you cannot stop your own account; another company admin or the platform operator can",
-            "자신의 계정은 사용 중지할 수 없습니다. 다른 회사 관리자나 플랫폼 운영자가 할 수 있습니다",
-            code="own_account",
-        )
-    if by is not None and user.role is Role.company_admin and not by.is_operator:
-        raise Forbidden(
+    user = _managed_user(
+        store,
+        by,
+        company_id,
+        user_id,
+        own=(
+            "you cannot stop your own account; a company admin's account only the platform operator stops",
+            "자신의 계정은 사용 중지할 수 없습니다. 회사 관리자의 계정은 플랫폼 운영자만 사용 중지할 수 있습니다",
+            "own_account",
+        ),
+        peer=(
             "only the platform operator stops or restores another company admin's account",
             "다른 회사 관리자의 계정은 플랫폼 운영자만 사용 중지하거나 다시 사용하게 할 수 있습니다",
-        )
+        ),
+    )
     if user.active is active:
         return user
     if not active:
         _keep_an_admin(store, company_id, user)
-    store.set_user_active(user_id, active)
+    store.set_user_active(company_id, user_id, active)
     if not active:
         store.revoke_user_tokens(user_id)
     store.add_audit(

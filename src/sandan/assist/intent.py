@@ -183,7 +183,7 @@ _LINE_MARK = re.compile(r"(?<![0-9A-Za-z])(\d+|[A-Za-z])\s*라인|\bline\s*(\d+|
 # ... and as a question names one: not "line 7 days" (a period), "line I should…" or "line a" (words)
 _LINE_MENTION = re.compile(
     r"(?<![0-9A-Za-z가-힣])(?:제\s*)?(\d+|[A-Za-z])\s*라인"
-    r"|\b[Ll]ine\s*(\d+|[B-HJ-Z])\b(?!\s*(?:days?|hours?|h\b|shifts?|weeks?|months?|일|시간|주|개월))"
+    r"|\bline\s*(\d+|[b-hj-zB-HJ-Z])\b(?!\s*(?:days?|hours?|h\b|shifts?|weeks?|months?|일|시간|주|개월))"
 )
 COMPARE = r"비교|대비|\bcompare[ds]?\b|\bcomparison\b|\bversus\b|\bvs\.?(?!\w)"
 # "제일 높은 설비", "which machine … highest": every machine, so the answer can name the worst
@@ -328,7 +328,7 @@ class AssetNames:
         if self.line(text):
             return None
         m = _LINE_MENTION.search(text)
-        return f"line-{m.group(1) or m.group(2)}" if m else None
+        return f"line-{(m.group(1) or m.group(2)).upper()}" if m else None  # "line-B", as people write it
 
     def signal(self, text: str, machine_id: str | None) -> str | None:
         """The signal whose name or description shares the most words with the question."""

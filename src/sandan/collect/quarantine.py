@@ -60,6 +60,12 @@ class ReplayResult:
     reason: dict[str, Any] | None = None  # why it was rejected again
 
 
+def replayable(item: dict[str, Any]) -> bool:
+    """Whether an item is one record that can go through ingestion again (not a whole file, an undecodable
+    message or a batch refused whole)."""
+    return item["kind"] in INGESTERS
+
+
 def replay_quarantined(
     store: Store,
     company_id: str,
@@ -77,7 +83,7 @@ def replay_quarantined(
     item = quarantined(store, company_id, item_id)
     _require_open(item)
     ingest = INGESTERS.get(item["kind"])
-    if ingest is None:
+    if not replayable(item):
         raise InvalidInput(
             f"a whole-{item['kind']} reject cannot be replayed; fix the source and send or import it again",
             "파일·메시지 전체가 거부된 항목은 다시 넣을 수 없습니다. 원본을 고쳐 다시 보내거나 가져오세요",

@@ -391,11 +391,12 @@ class Store(abc.ABC):
     def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
 
     @abc.abstractmethod
-    def set_user_role(self, user_id: str, role: Role) -> None: ...
+    def set_user_role(self, company_id: str | None, user_id: str, role: Role) -> None:
+        """Give the company's user another role (`company_id` None: an operator)."""
 
     @abc.abstractmethod
-    def set_user_active(self, user_id: str, active: bool) -> None:
-        """Stop an account (False: it may no longer sign in) or restore it."""
+    def set_user_active(self, company_id: str | None, user_id: str, active: bool) -> None:
+        """Stop the company's user's account (False: it may no longer sign in) or restore it."""
 
     @abc.abstractmethod
     def user_for_login(self, user_id: str) -> tuple[User, str] | None:
@@ -596,6 +597,23 @@ def check_stage(stage: str) -> str:
             code="bad_stage",
         )
     return stage
+
+
+def quarantine_where(
+    mark: str,
+    company_id: str,
+    status: str | None,
+    reason_code: str | None = None,
+    batch_id: str | None = None,
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (with the driver's parameter `mark`, "?" or "%s") and parameters of a quarantine query:
+    the company's items, narrowed to a status, a reason and an import where given."""
+    sql, params = f" WHERE company_id = {mark}", [company_id]
+    for column, value in (("status", status), ("reason_code", reason_code), ("batch_id", batch_id)):
+        if value is not None:
+            sql += f" AND {column} = {mark}"
+            params.append(value)
+    return sql, params
 
 
 #: The columns of `api_tokens` a `TokenRecord` is made of, in its fields' order.

@@ -54,6 +54,7 @@ from sandan.store.base import (
     model_from_row,
     model_to_row,
     part_columns,
+    quarantine_where,
     user_from_row,
 )
 
@@ -860,18 +861,10 @@ class DuckDBStore(Store):
             out.append(d)
         return out
 
-    def _q_where(self, company_id, status, reason_code=None, batch_id=None) -> tuple[str, list[Any]]:
-        sql, params = " WHERE company_id = ?", [company_id]
-        for column, value in (("status", status), ("reason_code", reason_code), ("batch_id", batch_id)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(value)
-        return sql, params
-
     def list_quarantine(
         self, company_id, status="open", limit=100, offset=0, *, reason_code=None, batch_id=None
     ):
-        where, params = self._q_where(company_id, status, reason_code, batch_id)
+        where, params = quarantine_where("?", company_id, status, reason_code, batch_id)
         sql = f"SELECT {self._Q_COLS} FROM quarantine{where} ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
         return self._q_rows(self._cur().execute(sql, params).fetchall())
 
@@ -895,11 +888,11 @@ class DuckDBStore(Store):
             )
 
     def count_quarantine(self, company_id, status="open", *, reason_code=None, batch_id=None):
-        where, params = self._q_where(company_id, status, reason_code, batch_id)
+        where, params = quarantine_where("?", company_id, status, reason_code, batch_id)
         return self._cur().execute(f"SELECT count(*) FROM quarantine{where}", params).fetchone()[0]
 
     def quarantine_reasons(self, company_id, status="open"):
-        where, params = self._q_where(company_id, status)
+        where, params = quarantine_where("?", company_id, status)
         sql = (
             "SELECT reason_code, arg_max(reason_en, id), arg_max(reason_ko, id), count(*) AS n "
             f"FROM quarantine{where} GROUP BY reason_code ORDER BY n DESC, reason_code"
@@ -922,13 +915,19 @@ class DuckDBStore(Store):
         with self._lock:
             self._con.execute("UPDATE users SET password_hash = ? WHERE id = ?", [password_hash, user_id])
 
-    def set_user_role(self, user_id: str, role: Role) -> None:
+    def set_user_role(self, company_id: str | None, user_id: str, role: Role) -> None:
         with self._lock:
-            self._con.execute("UPDATE users SET role = ? WHERE id = ?", [role.value, user_id])
+            self._con.execute(
+                "UPDATE users SET role = ? WHERE company_id IS NOT DISTINCT FROM ? AND id = ?",
+                [role.value, company_id, user_id],
+            )
 
-    def set_user_active(self, user_id: str, active: bool) -> None:
+    def set_user_active(self, company_id: str | None, user_id: str, active: bool) -> None:
         with self._lock:
-            self._con.execute("UPDATE users SET active = ? WHERE id = ?", [active, user_id])
+            self._con.execute(
+                "UPDATE users SET active = ? WHERE company_id IS NOT DISTINCT FROM ? AND id = ?",
+                [active, company_id, user_id],
+            )
 
     def _user(self, r: tuple) -> User:
         return user_from_row(r)

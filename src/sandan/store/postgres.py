@@ -63,6 +63,7 @@ from sandan.store.base import (
     model_from_row,
     model_to_row,
     part_columns,
+    quarantine_where,
     user_from_row,
 )
 
@@ -800,18 +801,10 @@ class PostgresStore(Store):
             out.append(d)
         return out
 
-    def _q_where(self, company_id, status, reason_code=None, batch_id=None) -> tuple[str, list[Any]]:
-        sql, params = " WHERE company_id = %s", [company_id]
-        for column, value in (("status", status), ("reason_code", reason_code), ("batch_id", batch_id)):
-            if value is not None:
-                sql += f" AND {column} = %s"
-                params.append(value)
-        return sql, params
-
     def list_quarantine(
         self, company_id, status="open", limit=100, offset=0, *, reason_code=None, batch_id=None
     ):
-        where, params = self._q_where(company_id, status, reason_code, batch_id)
+        where, params = quarantine_where("%s", company_id, status, reason_code, batch_id)
         sql = f"SELECT {self._Q_COLS} FROM quarantine{where} ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
         return self._q_rows(self._rows(sql, params))
 
@@ -829,11 +822,11 @@ class PostgresStore(Store):
         )
 
     def count_quarantine(self, company_id, status="open", *, reason_code=None, batch_id=None):
-        where, params = self._q_where(company_id, status, reason_code, batch_id)
+        where, params = quarantine_where("%s", company_id, status, reason_code, batch_id)
         return self._one(f"SELECT count(*) FROM quarantine{where}", params)[0]
 
     def quarantine_reasons(self, company_id, status="open"):
-        where, params = self._q_where(company_id, status)
+        where, params = quarantine_where("%s", company_id, status)
         sql = (
             "SELECT reason_code, (array_agg(reason_en ORDER BY id DESC))[1], (array_agg(reason_ko ORDER BY id DESC))[1], "
             f"count(*) AS n FROM quarantine{where} GROUP BY reason_code ORDER BY n DESC, reason_code"
@@ -858,11 +851,17 @@ class PostgresStore(Store):
     def set_password_hash(self, user_id: str, password_hash: str) -> None:
         self._run("UPDATE users SET password_hash = %s WHERE id = %s", [password_hash, user_id])
 
-    def set_user_role(self, user_id: str, role: Role) -> None:
-        self._run("UPDATE users SET role = %s WHERE id = %s", [role.value, user_id])
+    def set_user_role(self, company_id: str | None, user_id: str, role: Role) -> None:
+        self._run(
+            "UPDATE users SET role = %s WHERE company_id IS NOT DISTINCT FROM %s AND id = %s",
+            [role.value, company_id, user_id],
+        )
 
-    def set_user_active(self, user_id: str, active: bool) -> None:
-        self._run("UPDATE users SET active = %s WHERE id = %s", [active, user_id])
+    def set_user_active(self, company_id: str | None, user_id: str, active: bool) -> None:
+        self._run(
+            "UPDATE users SET active = %s WHERE company_id IS NOT DISTINCT FROM %s AND id = %s",
+            [active, company_id, user_id],
+        )
 
     @staticmethod
     def _user(r: tuple) -> User:

@@ -983,6 +983,8 @@ def solve_jobshop(
         # at most a fifth of the time limit (at least a second) once the shortest schedule is in hand
         deadline = min(started + time_limit_s, time.perf_counter() + max(1.0, 0.2 * time_limit_s))
         schedule = _least_tardy(instance, schedule, deadline, workers, seed, log, parameters)
+        # no longer than the first one's; shorter where that solve had stopped short of the optimum
+        value = _objective_value(instance, schedule, objective, weights)
     violations = check_schedule(instance, schedule) if schedule else []
     return ScheduleResult(
         instance=instance.name,

@@ -324,10 +324,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "users.change_role_button": ("Change role", "역할 바꾸기"),
     "users.role_done": ("{user} has the new role.", "{user}의 역할을 바꿨습니다."),
     "users.role_hint": (
-        "Another company admin's role only the platform operator changes, and your own another admin; the "
-        "company keeps at least one admin.",
-        "다른 회사 관리자의 역할은 플랫폼 운영자만, 자신의 역할은 다른 관리자만 바꿀 수 있습니다. 회사에는 관리자가 "
-        "한 명 이상 있어야 합니다.",
+        "A company admin's role, your own included, only the platform operator changes; the company keeps at "
+        "least one admin.",
+        "회사 관리자의 역할은 자신의 것도 플랫폼 운영자만 바꿀 수 있습니다. 회사에는 관리자가 한 명 이상 있어야 "
+        "합니다.",
     ),
     "assets.add_company": ("Add a company", "회사 추가"),
     "assets.add_site": ("Add a site", "사업장 추가"),
@@ -1230,6 +1230,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.cycle_time": ("Cycle time", "사이클타임"),
     "twin.stations_unit": ("stations", "개 공정"),
     "twin.station_unit": ("station", "개 공정"),
+    "twin.change.machines": ("{v} machines", "설비 {v}대"),
+    "twin.change.machines_one": ("{v} machine", "설비 {v}대"),
+    "twin.change.buffer": ("buffer of {v}", "버퍼 {v}자리"),
+    "twin.change.buffer_one": ("buffer of {v}", "버퍼 {v}자리"),
+    "twin.change.count": ("{v} people", "{v}명"),
+    "twin.change.count_one": ("{v} person", "{v}명"),
     "twin.num_stations": ("Stations", "공정 수"),
     "twin.efficiency": ("Line efficiency", "라인 효율"),
     "twin.tasks": ("Tasks", "작업"),

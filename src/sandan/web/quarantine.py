@@ -12,8 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.collect.ingest import INGESTERS
-from sandan.collect.quarantine import discard_matching
+from sandan.collect.quarantine import discard_matching, replayable
 from sandan.domain import NotFound, SandanError
 from sandan.twin.process import column_roles
 from sandan.web import i18n
@@ -191,7 +190,7 @@ def quarantine_item(page: UserPage, company_id: str, item_id: int, done: str = "
         script=script,
         done=done,
         can_write=page.principal.user.role.can_write,
-        replayable=item["kind"] in INGESTERS,
+        replayable=replayable(item),
     )
 
 

@@ -114,20 +114,17 @@ def _number(text: str, field: str, kind: type = float) -> Any:
     return form_number(text, field, kind=kind, code="bad_line_model")
 
 
-# a design change by what it sets: "stations.drill.machines" = 3 → "drill: 3 machines"
-_CHANGE_WORDS = {
-    "machines": ("{v} machines", "설비 {v}대"),
-    "buffer": ("buffer of {v}", "버퍼 {v}자리"),
-    "count": ("{v} people", "{v}명"),
-}
+# a design change by what it sets: "stations.drill.machines" = 3 → "drill: 3 machines" (twin.change.* texts)
+_CHANGE_FIELDS = ("machines", "buffer", "count")
 
 
 def change_words(key: str, value: Any, lang: str) -> str:
-    """One change of a design in words ("drill: 3 machines", "ops: 2명"); an unknown path as written."""
+    """One change of a design in words ("drill: 3 machines", "drill: 1 machine", "ops: 2명"); an unknown path as
+    written."""
     parts = key.split(".")
-    if len(parts) == 3 and parts[2] in _CHANGE_WORDS:
-        en, ko = _CHANGE_WORDS[parts[2]]
-        return f"{parts[1]}: {(en if lang == 'en' else ko).format(v=value)}"
+    if len(parts) == 3 and parts[2] in _CHANGE_FIELDS:
+        one = "_one" if value == 1 else ""
+        return f"{parts[1]}: {i18n.t(f'twin.change.{parts[2]}{one}', lang, v=value)}"
     return f"{key}={value}"
 
 

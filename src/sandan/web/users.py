@@ -23,7 +23,7 @@ from sandan.accounts import (
     set_active,
 )
 from sandan.domain import Company, InvalidInput, Role, SandanError
-from sandan.web.shell import Page, UserPage, WebRoute, company_of
+from sandan.web.shell import Page, UserPage, WebRoute, company_of, form_number
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -237,15 +237,10 @@ def account_new_token(
     """A new API token, shown once on the account page the browser is sent to."""
     form = {"name": name.strip(), "days": days.strip()}
     try:
-        if form["days"] and not form["days"].isdigit():
-            raise InvalidInput(
-                f"days must be a whole number of days, not {form['days']!r}; leave it empty for no expiry",
-                f"기간은 일 수(정수)여야 합니다 ({form['days']!r}은(는) 안 됩니다). 만료 없이 쓰려면 비워 두세요",
-                field="days",
-            )
-        token, record = create_api_token(
-            page.store, page.principal, form["name"], int(form["days"]) if form["days"] else None
+        days_valid = form_number(
+            form["days"], "days", ("days valid", "유효 일수"), kind=int, code="bad_token_days"
         )
+        token, record = create_api_token(page.store, page.principal, form["name"], days_valid)
     except SandanError as exc:
         return _account(page, status=exc.status, token_form=form, token_error=exc.message(page.lang))
     response = RedirectResponse("/account", status_code=303)
