@@ -304,6 +304,10 @@
       var next = other.searchParams.get("next");
       if (next !== null) { other.searchParams.set("next", url.pathname + url.search); a.href = other.toString(); }
     });
+    // the rows below keep their links until the new figures arrive: they take the new period now
+    document.querySelectorAll("#children a").forEach(function (a) {
+      a.href = keepRange(new URL(a.href, window.location.href).pathname);
+    });
     if (plot) { plot.destroy(); plot = null; }
     if (hourlyPlot) { hourlyPlot.destroy(); hourlyPlot = null; }
     refresh(true);
