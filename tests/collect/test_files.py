@@ -443,6 +443,25 @@ def test_reimporting_the_same_file_adds_nothing(plant, tmp_path):
     assert plant.count_rows("acme", "readings") == 2
 
 
+def test_reimporting_a_file_with_bad_rows_keeps_each_reject_once_and_says_so(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "again.csv",
+        [
+            "시간,설비,항목,측정값",
+            "2026-05-01T08:00:00Z,CNC-01,spindle_temp,40",
+            "2026-05-01T08:00:01Z,CNC-01,spindle_temp,높음",
+            "2026-05-01T08:00:02Z,CNC-09,spindle_temp,41",
+            "2026-05-01T08:00:03Z,CNC-01,spindle_temp,42,43",
+        ],
+    )
+    first = import_file(plant, "acme", f, LONG)
+    second = import_file(plant, "acme", f, LONG)
+    assert (first.rejected, first.already_quarantined) == (3, 0)
+    assert (second.rejected, second.already_quarantined, second.duplicates) == (3, 3, 1)
+    assert second.to_dict()["already_quarantined"] == 3
+    assert len(quarantine(plant)) == 3 and {q["batch_id"] for q in quarantine(plant)} == {first.batch_id}
+
+
 # ---- the mapping file ----------------------------------------------------------------------------------------------
 
 

@@ -29,6 +29,23 @@ def test_quarantined_items_are_listed_newest_first_with_their_reason_and_locatio
     assert first["received_at"].tzinfo is not None
 
 
+def test_an_item_already_waiting_is_kept_once_and_comes_back_after_it_was_resolved(two):
+    # a file imported again, a batch an edge agent resent: the same rejects wait in quarantine once
+    assert two.add_quarantine("acme", [_item(1), _item(2), _item(1)]) == 2
+    assert two.add_quarantine("acme", [_item(1), _item(2), _item(3)]) == 1
+    assert sorted(q["location"]["row"] for q in two.list_quarantine("acme")) == [1, 2, 3]
+    moved = QuarantineItem(
+        **{**vars(_item(1)), "location": {"file": "line1.csv", "row": 9, "column": "온도"}}
+    )
+    other_reason = QuarantineItem(**{**vars(_item(1)), "reason_code": "out_of_range"})
+    assert two.add_quarantine("acme", [moved, other_reason]) == 2  # another row, another reason: new items
+    assert two.add_quarantine("other", [_item(1)]) == 1  # each company's quarantine is its own
+    first = min(two.list_quarantine("acme"), key=lambda q: q["id"])
+    two.set_quarantine_status("acme", first["id"], "dismissed", "kim")
+    assert two.add_quarantine("acme", [_item(1)]) == 1  # sent again after a person discarded it: open anew
+    assert two.count_quarantine("acme") == 5
+
+
 def test_adding_no_items_stores_nothing(two):
     two.add_quarantine("acme", [])
     assert two.count_quarantine("acme", status=None) == 0

@@ -97,6 +97,14 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
     expect(parts).to_contain_text(first_time)
     shot("machine_parts")
 
+    # the same file again: its rows are duplicates and its rejected row waits in quarantine once
+    _upload(page, csv)
+    page.select_option("select[data-column='외경']", "measure:외경")
+    page.click("#run-import")
+    expect(page.locator("#n-duplicates")).to_have_text("5")
+    expect(page.locator("#n-rejected")).to_have_text("1")
+    expect(page.locator("#already-quarantined")).to_contain_text("1행은 이전 가져오기에서 이미 격리함에")
+
 
 def test_a_korean_column_joins_the_parameter_the_machines_already_record(page, login, server, tmp_path):
     path = tmp_path / "주축.csv"

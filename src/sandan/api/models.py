@@ -38,6 +38,10 @@ class ReceiptOut(BaseModel):
     accepted: int
     duplicates: int
     rejected: int
+    already_quarantined: int = Field(
+        0,
+        description="rejects identical to items still open in quarantine (a file imported again): kept once",
+    )
     reasons: dict[str, int]
     issues: list[dict[str, Any]]
     signals_registered: list[str]

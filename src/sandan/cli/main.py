@@ -422,6 +422,12 @@ def _print_receipt(receipt) -> None:
         f"✓ accepted {receipt.accepted:,} · duplicates {receipt.duplicates:,} · rejected {receipt.rejected:,}\n"
         f"  저장 {receipt.accepted:,} · 중복 {receipt.duplicates:,} · 거부 {receipt.rejected:,}"
     )
+    if receipt.already_quarantined:
+        n = f"{receipt.already_quarantined:,}"
+        console.print(
+            f"  {n} of the rejected rows were already in quarantine from an earlier import (kept once)\n"
+            f"  거부된 행 중 {n}행은 이전 가져오기에서 이미 격리함에 있습니다 (한 번만 보관)"
+        )
     for issue in receipt.issues[:20]:
         where = ", ".join(f"{k} {issue[k]}" for k in ("file", "row", "column") if issue.get(k) is not None)
         console.print(f"  [red]✗[/] {where}: {issue['message']['en']}\n    {issue['message']['ko']}")

@@ -1146,13 +1146,14 @@ def _quarantine_bad_lines(
         )
         for line in lines
     ]
-    store.add_quarantine(company_id, items)
+    kept = store.add_quarantine(company_id, items)
     return Receipt(
         batch_id=batch_id,
         source=source,
         kind=kind,
         received=len(items),
         rejected=len(items),
+        already_quarantined=len(items) - kept,
         reasons={"bad_record": len(items)},
         issues=[
             {"file": name, "code": "bad_record", "message": {"en": i.reason_en, "ko": i.reason_ko}}

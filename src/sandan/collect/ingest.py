@@ -43,6 +43,9 @@ class Receipt:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    #: rejects identical to ones still waiting in quarantine (the same file imported again, a batch resent):
+    #: counted in `rejected`, kept there once
+    already_quarantined: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
     issues: list[dict[str, Any]] = field(default_factory=list)
     signals_registered: list[str] = field(default_factory=list)
@@ -53,6 +56,7 @@ class Receipt:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejected += other.rejected
+        self.already_quarantined += other.already_quarantined
         for k, v in other.reasons.items():
             self.reasons[k] = self.reasons.get(k, 0) + v
         self.issues.extend(other.issues[: max(0, MAX_ISSUES - len(self.issues))])
@@ -71,6 +75,7 @@ class Receipt:
             "accepted": self.accepted,
             "duplicates": self.duplicates,
             "rejected": self.rejected,
+            "already_quarantined": self.already_quarantined,
             "reasons": dict(self.reasons),
             "issues": list(self.issues),
             "signals_registered": list(self.signals_registered),
@@ -564,7 +569,7 @@ def _finish(
             if len(receipt.issues) < MAX_ISSUES:
                 receipt.issues.append({**location, "code": code, "message": {"en": en, "ko": ko}})
         if origin.quarantine:
-            store.add_quarantine(company_id, items)
+            receipt.already_quarantined = len(items) - store.add_quarantine(company_id, items)
         receipt.rejected = len(items)
         counts = np.bincount(rej.code[bad_idx], minlength=len(rej.kinds))
         for number, (code, _) in enumerate(rej.kinds):

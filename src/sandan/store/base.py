@@ -345,7 +345,10 @@ class Store(abc.ABC):
 
     # ---- quarantine -----------------------------------------------------------------------
     @abc.abstractmethod
-    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> None: ...
+    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
+        """Keep rejected records; return how many were new. An item identical to one still open (same source,
+        kind, reason, payload and location: a file imported again, a batch an edge agent resent, a redelivered
+        message) is already kept and waits there once."""
 
     @abc.abstractmethod
     def list_quarantine(
@@ -597,6 +600,35 @@ def check_stage(stage: str) -> str:
             code="bad_stage",
         )
     return stage
+
+
+def quarantine_table(items: list[QuarantineItem]) -> pa.Table:
+    """The items to keep as columns, each identical item once (see `Store.add_quarantine`)."""
+    seen: dict[tuple[str, ...], QuarantineItem] = {}
+    for i in items:
+        location = json.dumps(i.location, ensure_ascii=False, default=str)
+        seen.setdefault((i.source, i.kind, i.reason_code, i.raw, location), i)
+    keys, kept = list(seen), list(seen.values())
+    return pa.table(
+        {
+            "source": [k[0] for k in keys],
+            "kind": [k[1] for k in keys],
+            "batch_id": [i.batch_id for i in kept],
+            "raw": [k[3] for k in keys],
+            "reason_code": [k[2] for k in keys],
+            "reason_en": [i.reason_en for i in kept],
+            "reason_ko": [i.reason_ko for i in kept],
+            "location": [k[4] for k in keys],
+        }
+    )
+
+
+#: Inserts the staged items `_q` that no open item of the company already holds (`mark`: the company's parameter).
+QUARANTINE_NEW = (
+    "INSERT INTO quarantine (company_id, {cols}) SELECT {mark}, {cols} FROM _q WHERE NOT EXISTS "
+    "(SELECT 1 FROM quarantine q WHERE q.company_id = {mark} AND q.status = 'open' AND q.source = _q.source "
+    "AND q.kind = _q.kind AND q.reason_code = _q.reason_code AND q.raw = _q.raw AND q.location = _q.location)"
+)
 
 
 def quarantine_where(

@@ -37,6 +37,7 @@ from sandan.store.base import (
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
     PREDICTION_SCHEMA,
+    QUARANTINE_NEW,
     TOKEN_COLUMNS,
     USER_COLUMNS,
     CatalogueEntry,
@@ -54,6 +55,7 @@ from sandan.store.base import (
     model_from_row,
     model_to_row,
     part_columns,
+    quarantine_table,
     quarantine_where,
     user_from_row,
 )
@@ -820,30 +822,15 @@ class DuckDBStore(Store):
         )
 
     # ---- quarantine -----------------------------------------------------------------------
-    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> None:
+    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
         if not items:
-            return
-        table = pa.table(
-            {
-                "source": [i.source for i in items],
-                "kind": [i.kind for i in items],
-                "batch_id": [i.batch_id for i in items],
-                "raw": [i.raw for i in items],
-                "reason_code": [i.reason_code for i in items],
-                "reason_en": [i.reason_en for i in items],
-                "reason_ko": [i.reason_ko for i in items],
-                "location": [json.dumps(i.location, ensure_ascii=False, default=str) for i in items],
-            }
-        )
+            return 0
+        table = quarantine_table(items)
+        sql = QUARANTINE_NEW.format(cols=", ".join(table.column_names), mark="?")
         with self._lock:
             self._con.register("_q", table)
             try:
-                self._con.execute(
-                    "INSERT INTO quarantine (company_id, source, kind, batch_id, raw, reason_code, reason_en, "
-                    "reason_ko, location) SELECT ?, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, "
-                    "location FROM _q",
-                    [company_id],
-                )
+                return int(self._con.execute(sql, [company_id, company_id]).fetchone()[0])
             finally:
                 self._con.unregister("_q")
 

@@ -46,6 +46,7 @@ from sandan.store.base import (
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
     PREDICTION_SCHEMA,
+    QUARANTINE_NEW,
     TOKEN_COLUMNS,
     USER_COLUMNS,
     CatalogueEntry,
@@ -63,6 +64,7 @@ from sandan.store.base import (
     model_from_row,
     model_to_row,
     part_columns,
+    quarantine_table,
     quarantine_where,
     user_from_row,
 )
@@ -766,26 +768,21 @@ class PostgresStore(Store):
         return self._one(f"SELECT count(*) FROM {table} WHERE company_id = %s", [company_id])[0]
 
     # ---- quarantine -----------------------------------------------------------------------
-    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> None:
+    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
         if not items:
-            return
-        rows = pa.table(
-            {
-                "company_id": pgcopy.constant_column(company_id, len(items)),
-                "source": [i.source for i in items],
-                "kind": [i.kind for i in items],
-                "batch_id": [i.batch_id for i in items],
-                "raw": [i.raw for i in items],
-                "reason_code": [i.reason_code for i in items],
-                "reason_en": [i.reason_en for i in items],
-                "reason_ko": [i.reason_ko for i in items],
-                "location": [json.dumps(i.location, ensure_ascii=False, default=str) for i in items],
-            }
-        )
+            return 0
+        rows = quarantine_table(items)
+        cols = ", ".join(rows.column_names)
         with self._conn() as conn, conn.transaction():
-            self._copy_in(
-                conn, f"COPY quarantine ({', '.join(rows.column_names)}) FROM STDIN (FORMAT BINARY)", rows
+            # one writer per company here, so two imports of the same file cannot both find the items new
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext('quarantine'), hashtext(%s))", [company_id])
+            conn.execute(
+                f"CREATE TEMPORARY TABLE _q ON COMMIT DROP AS SELECT {cols} FROM quarantine WITH NO DATA"
             )
+            self._copy_in(conn, f"COPY _q ({cols}) FROM STDIN (FORMAT BINARY)", rows)
+            return conn.execute(
+                QUARANTINE_NEW.format(cols=cols, mark="%s"), [company_id, company_id]
+            ).rowcount
 
     _Q_COLS = (
         "id, received_at, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, location, status, "

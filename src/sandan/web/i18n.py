@@ -508,6 +508,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "import.duplicates": ("Duplicates (already stored)", "중복 (이미 저장됨)"),
     "import.rejected": ("Rejected", "거부"),
     "import.reasons": ("Reasons for rejects", "거부 사유"),
+    "import.already_quarantined": (
+        "{n} of the rejected rows were already waiting in quarantine from an earlier import: each is kept there once",
+        "거부된 행 중 {n}행은 이전 가져오기에서 이미 격리함에 있습니다: 한 번만 보관됩니다",
+    ),
     "import.issues": ("First rejected rows", "처음 거부된 행"),
     "import.row": ("Row", "행"),
     "import.row_as_excel": (
