@@ -142,6 +142,36 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     shot("oee_machine")
 
 
+def test_the_operator_sorts_the_members_by_a_figure_and_finds_one_by_name(page, login, running_press):
+    login("admin")
+    page.goto("/monitor")
+    rows = page.locator("#children tbody tr")
+    expect(rows.filter(has_text="브라보단조")).to_have_count(1)
+    total = rows.count()
+    assert total >= 2
+
+    def oee_column():
+        texts = page.locator("#children tbody [data-col=oee]").all_inner_texts()
+        figures = [float(x.rstrip("%")) for x in texts if x != "–"]
+        assert texts[: len(figures)] == [x for x in texts if x != "–"], texts  # members without a figure last
+        return figures
+
+    heading = page.locator("#children th[data-sort=oee]")
+    heading.click()
+    expect(heading).to_have_attribute("aria-sort", "ascending")
+    figures = oee_column()
+    assert figures and figures == sorted(figures)
+    heading.click()
+    expect(heading).to_have_attribute("aria-sort", "descending")
+    figures = oee_column()
+    assert figures == sorted(figures, reverse=True)
+    page.locator("#children-find").fill("브라보")
+    expect(rows).to_have_count(1)
+    expect(page.locator("#children-shown")).to_have_text(f"1 / {total}")
+    page.locator("#children-find").fill("")
+    expect(rows).to_have_count(total)
+
+
 def test_the_chosen_period_stays_in_the_address_through_drill_down_and_language(page, login, running_press):
     login("lee")
     page.goto(f"/companies/{COMPANY}/monitor?range=7d")

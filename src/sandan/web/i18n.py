@@ -654,6 +654,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.kpi_quality": ("Quality ratio", "양품률"),
     "mon.kpi_defect_rate": ("Defect rate", "불량률"),
     "mon.col_name": ("Name", "이름"),
+    "mon.find_member": ("name or id", "이름 또는 아이디"),
     "mon.col_produced": ("Produced", "생산 수량"),
     "mon.col_scrap": ("Scrap", "불량 수량"),
     "mon.col_down_h": ("Down (h)", "고장 정지(시간)"),

@@ -63,18 +63,56 @@
     (list || []).forEach(function (n) { box.appendChild(el("p", { class: "notice info", "data-note": n.code }, say(n))); });
   }
 
-  // One table for the level below: companies, lines, machines or shifts.
+  // One table for the level below: companies, lines, machines or shifts. A click on a heading sorts by it (again:
+  // the other way; no figure sorts last); at the complex level a search keeps the members whose name holds it.
+  var columns = ["name", "oee", "availability", "effectiveness", "quality", "produced_qty", "scrap_qty", "down_time_s"];
+  var order = { key: null, dir: 1 };
+  var shown = null;  // the last rows drawn, redrawn when the order or the search changes
+  var find = document.getElementById("children-find");
+  if (find) find.addEventListener("input", function () { if (shown) children.apply(null, shown); });
+  function sortKey(r, key, nameOf) {
+    if (key === "name") return nameOf(r);
+    return r.recorded === false && !(r.parts_only && ["quality", "produced_qty", "scrap_qty"].indexOf(key) >= 0) ? null : r[key];
+  }
+  function arranged(rows, nameOf) {
+    var words = find ? find.value.toLowerCase().split(/\s+/).filter(Boolean) : [];
+    var out = rows.filter(function (r) {
+      var name = String(nameOf(r)).toLowerCase() + " " + String(r._key || "").toLowerCase();
+      return words.every(function (w) { return name.indexOf(w) >= 0; });
+    });
+    if (order.key) {
+      out.sort(function (a, b) {
+        var x = sortKey(a, order.key, nameOf), y = sortKey(b, order.key, nameOf);
+        if (x == null || y == null) return (x == null) - (y == null);
+        if (order.key === "name") return order.dir * String(x).localeCompare(String(y), cfg.lang);
+        return order.dir * (x - y);
+      });
+    }
+    return out;
+  }
   function children(rows, nameOf, hrefOf) {
+    shown = [rows, nameOf, hrefOf];
     var table = document.getElementById("children");
     var head = ["mon.col_name", "mon.kpi_oee", "mon.kpi_availability", "mon.kpi_effectiveness", "mon.kpi_quality",
                 "mon.col_produced", "mon.col_scrap", "mon.col_down_h"];
     table.tHead.innerHTML = "";
     var tr = el("tr");
-    head.forEach(function (k, i) { tr.appendChild(el("th", i ? { class: "num" } : {}, text(k))); });
+    head.forEach(function (k, i) {
+      var th = el("th", { class: i ? "num sort" : "sort", tabindex: "0", "data-sort": columns[i] }, text(k));
+      if (order.key === columns[i]) th.setAttribute("aria-sort", order.dir === 1 ? "ascending" : "descending");
+      function pick() {
+        order = { key: columns[i], dir: order.key === columns[i] ? -order.dir : 1 };
+        children.apply(null, shown);
+      }
+      th.addEventListener("click", pick);
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter") pick(); });
+      tr.appendChild(th);
+    });
     table.tHead.appendChild(tr);
     var body = table.tBodies[0];
     body.innerHTML = "";
-    rows.forEach(function (r) {
+    var listed = arranged(rows, nameOf);
+    listed.forEach(function (r) {
       var row = el("tr", { "data-row": r._key || "" });
       var name = hrefOf ? el("a", { href: hrefOf(r) }, nameOf(r)) : el("span", {}, nameOf(r));
       var cell = el("td", {}, name);
@@ -95,7 +133,9 @@
       row.appendChild(el("td", { class: "num" }, hours(r.down_time_s)));
       body.appendChild(row);
     });
-    if (!rows.length) body.appendChild(el("tr", {}, el("td", { colspan: "8", class: "empty" }, text("common.empty"))));
+    if (!listed.length) body.appendChild(el("tr", {}, el("td", { colspan: "8", class: "empty" }, text("common.empty"))));
+    var count = document.getElementById("children-shown");
+    if (count) count.textContent = listed.length + " / " + rows.length;
   }
 
   function trend(rows) {
