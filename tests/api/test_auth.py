@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.api.world import PASSWORD, assert_error
 
 
@@ -66,9 +68,20 @@ def test_api_tokens_are_listed_without_their_secret_and_revoked_by_id(world):
         "name",
         "created_at",
         "expires_at",
+        "last_used_at",
     }
+    assert [t["last_used_at"] for t in listed.json()] == [None, None]
     gateway = {"Authorization": f"Bearer {made['token']}"}
+    before = datetime.now(UTC)
     assert world.client.get("/api/v1/me", headers=gateway).status_code == 200
+    # its use shows in the list (kept to a few minutes: a second use soon after writes nothing)
+    used = {t["name"]: t["last_used_at"] for t in world.get("a-eng", "/api/v1/auth/tokens").json()}
+    assert used["report script"] is None
+    first_use = datetime.fromisoformat(used["line 2 gateway"])
+    assert before <= first_use <= datetime.now(UTC)
+    assert world.client.get("/api/v1/me", headers=gateway).status_code == 200
+    again = {t["name"]: t["last_used_at"] for t in world.get("a-eng", "/api/v1/auth/tokens").json()}
+    assert datetime.fromisoformat(again["line 2 gateway"]) == first_use
     # another user's token is not found for them; its owner revokes it, and the gateway is refused
     assert_error(world.client.delete(f"/api/v1/auth/tokens/{made['id']}", headers=world.auth("a-view")), 404)
     r = world.client.delete(f"/api/v1/auth/tokens/{made['id']}", headers=world.auth("a-eng"))

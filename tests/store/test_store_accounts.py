@@ -75,7 +75,11 @@ def test_a_token_is_found_by_its_hash_until_revoked(two):
     two.add_token("t1", "kim", "sha-abc", "api", "plc gateway", expires)
     record = two.token_for_hash("sha-abc")
     assert (record.token_id, record.user_id, record.kind, record.name) == ("t1", "kim", "api", "plc gateway")
-    assert record.expires_at == expires and record.revoked is False
+    assert record.expires_at == expires and record.revoked is False and record.last_used_at is None
+    used = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
+    two.touch_token("t1", used)
+    assert two.token_for_hash("sha-abc").last_used_at == used
+    assert two.list_tokens("kim")[0].last_used_at == used
     two.revoke_token("t1")
     assert two.token_for_hash("sha-abc").revoked is True
     assert two.token_for_hash("sha-other") is None

@@ -157,6 +157,8 @@ def test_an_engineer_makes_an_api_token_for_a_gateway_and_revokes_it(page, login
     page.reload()  # shown once: a reload no longer holds it
     expect(page.locator("#token-value")).to_have_count(0)
     expect(page.locator("#token-list tbody tr[data-token]")).to_have_count(1)  # and makes no second token
+    # the gateway's call above shows as its last use (the page's own session is another token)
+    expect(page.locator("#token-list [data-col=last-used]")).not_to_have_text("아직 없음")
     page.once("dialog", lambda d: d.accept())
     page.locator("#token-list tbody tr").first.locator("button").click()
     expect(page.locator("#token-revoked")).to_contain_text("2라인 게이트웨이")

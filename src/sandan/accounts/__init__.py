@@ -344,6 +344,10 @@ def set_active(store: Store, by: Principal | None, company_id: str, user_id: str
     return user.model_copy(update={"active": active})
 
 
+#: How finely a token's last use is kept: a token used all day is written once in this long.
+TOKEN_TOUCH = timedelta(minutes=5)
+
+
 def _digest(token: str) -> str:
     # API tokens carry 256 random bits, so a fast hash is enough (unlike passwords).
     return hashlib.sha256(token.encode()).hexdigest()
@@ -406,6 +410,8 @@ def resolve_token(store: Store, token: str) -> Principal:
             "사용이 중지된 계정입니다. 회사 관리자에게 다시 사용할 수 있게 해 달라고 요청하세요",
             code="user_inactive",
         )
+    if record.last_used_at is None or now - record.last_used_at >= TOKEN_TOUCH:
+        store.touch_token(record.token_id, now)  # one write per token in a few minutes, not one per request
     return Principal(user=found[0], token_id=record.token_id)
 
 

@@ -47,6 +47,9 @@ class TokenInfo(BaseModel):
     name: str
     created_at: datetime | None
     expires_at: datetime | None
+    last_used_at: datetime | None = Field(
+        default=None, description="when it last authenticated a request, to 5 minutes; null: not yet"
+    )
 
 
 class TokenOut(TokenInfo):
@@ -59,6 +62,7 @@ def _info(record) -> dict:
         "name": record.name,
         "created_at": record.created_at,
         "expires_at": record.expires_at,
+        "last_used_at": record.last_used_at,
     }
 
 

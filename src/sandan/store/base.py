@@ -65,6 +65,7 @@ class TokenRecord:
     expires_at: datetime | None
     revoked: bool
     created_at: datetime | None = None
+    last_used_at: datetime | None = None  # to `sandan.accounts.TOKEN_TOUCH` (None: never used)
 
 
 # The result of `Store.count_parts`: produced and good quantities per (time bucket, machine, product).
@@ -420,6 +421,10 @@ class Store(abc.ABC):
     def token_for_hash(self, token_hash: str) -> TokenRecord | None: ...
 
     @abc.abstractmethod
+    def touch_token(self, token_id: str, at: datetime) -> None:
+        """Record that the token authenticated a request at `at`."""
+
+    @abc.abstractmethod
     def revoke_token(self, token_id: str) -> None: ...
 
     @abc.abstractmethod
@@ -649,7 +654,7 @@ def quarantine_where(
 
 
 #: The columns of `api_tokens` a `TokenRecord` is made of, in its fields' order.
-TOKEN_COLUMNS = "id, user_id, kind, name, expires_at, revoked, created_at"
+TOKEN_COLUMNS = "id, user_id, kind, name, expires_at, revoked, created_at, last_used_at"
 
 #: The columns of `users` a `User` is made of, in `user_from_row`'s order.
 USER_COLUMNS = "id, company_id, name, role, lang, created_at, active"

@@ -211,6 +211,13 @@ MIGRATIONS: list[tuple[int, str]] = [
             reported_at TIMESTAMPTZ NOT NULL, health VARCHAR NOT NULL, PRIMARY KEY (company_id, agent));
         """,
     ),
+    (
+        11,
+        # When a token last authenticated a request (to a few minutes), so an unused or a stolen one shows.
+        """
+        ALTER TABLE api_tokens ADD COLUMN last_used_at TIMESTAMPTZ;
+        """,
+    ),
 ]
 
 #: The part columns `part_scrap` holds: a scrap read wanting only these need not scan the good parts.
@@ -960,6 +967,10 @@ class DuckDBStore(Store):
             .fetchone()
         )
         return TokenRecord(*r) if r else None
+
+    def touch_token(self, token_id: str, at: datetime) -> None:
+        with self._lock:
+            self._con.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [at, token_id])
 
     def revoke_token(self, token_id: str) -> None:
         with self._lock:

@@ -204,6 +204,13 @@ MIGRATIONS: list[tuple[int, str]] = [
             reported_at timestamptz NOT NULL, health text NOT NULL, PRIMARY KEY (company_id, agent));
         """,
     ),
+    (
+        8,
+        # When a token last authenticated a request (to a few minutes), so an unused or a stolen one shows.
+        """
+        ALTER TABLE api_tokens ADD COLUMN last_used_at timestamptz;
+        """,
+    ),
 ]
 
 # Adds the part records a CTE named {source} returns (machine_id, product, time, result) to the hourly rollup.
@@ -888,6 +895,9 @@ class PostgresStore(Store):
             [token_hash],
         )
         return TokenRecord(*r) if r else None
+
+    def touch_token(self, token_id: str, at: datetime) -> None:
+        self._run("UPDATE api_tokens SET last_used_at = %s WHERE id = %s", [at, token_id])
 
     def revoke_token(self, token_id: str) -> None:
         self._run("UPDATE api_tokens SET revoked = true WHERE id = %s", [token_id])

@@ -292,6 +292,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "account.token_created": ("Created", "만든 때"),
     "account.token_expires": ("Expires", "만료"),
     "account.token_never": ("never", "없음"),
+    "account.token_last_used": ("Last used", "마지막 사용"),
+    "account.token_unused": ("not yet", "아직 없음"),
     "account.token_expired": ("expired", "만료됨"),
     "account.token_create": ("Create token", "토큰 만들기"),
     "account.token_revoke": ("Revoke", "폐기"),
