@@ -1,8 +1,9 @@
-"""Contract: each company's latest production record, for the operator's list of members."""
+"""Contract: each company's latest record, for the operator's list of members."""
 
 from __future__ import annotations
 
-from tests.store.data import add_company, at, events, parts
+from sandan.domain import Signal
+from tests.store.data import add_company, at, events, parts, readings
 
 
 def test_the_latest_part_or_event_of_each_company_and_none_for_a_quiet_one(two):
@@ -12,3 +13,13 @@ def test_the_latest_part_or_event_of_each_company_and_none_for_a_quiet_one(two):
     two.append_events("beta", events([("M1", 7200, None, "down")]))
     two.append_parts("beta", parts([{"t": 30, "part_id": "c"}]))
     assert two.cross_tenant_last_records() == {"acme": at(3600), "beta": at(7200)}
+
+
+def test_a_company_that_only_sends_readings_is_not_quiet(two):
+    # sensors alone (no part records or machine states yet) are data arriving too; a reading counts to its minute
+    add_company(two, "delta", machines=("M1",))
+    two.upsert_signals("delta", [Signal(company_id="delta", machine_id="M1", name="temp")])
+    two.append_readings("delta", readings([100.0, 4000.5]))
+    assert two.cross_tenant_last_records()["delta"] == at(4000.5)
+    two.aggregate_readings("delta", at(0), at(7200), 60)  # brings the per-minute rollup up to date
+    assert at(3960) <= two.cross_tenant_last_records()["delta"] <= at(4000.5)

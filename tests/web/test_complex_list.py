@@ -1,5 +1,5 @@
 """The operator's list of members, made for a hundred: find by name, id or region, filter by process and by
-quiet members, sort by any column; each member's last production record, marked when it is a day old or none."""
+quiet members, sort by any column; each member's last record, marked when it is a day old or none."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_the_operator_finds_filters_and_sorts_members_and_sees_who_went_quiet(pa
     page.uncheck("#company-quiet")
 
     # sorted by the last record, newest first on the second click: an active plant leads
-    header = table.locator("th", has_text="마지막 생산 기록")
+    header = table.locator("th", has_text="마지막 데이터")
     header.click()
     expect(header).to_have_attribute("aria-sort", "ascending")
     header.click()

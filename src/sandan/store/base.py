@@ -187,8 +187,9 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def cross_tenant_last_records(self) -> dict[str, datetime]:
-        """Each company's latest production record (a part record's time or a machine event's start), for the
-        operator's list of members: who has gone quiet. Companies with none are absent."""
+        """Each company's latest record — a part record's time, a machine event's start or a reading's time (a
+        reading to its minute on DuckDB, where the per-minute rollup answers) — for the operator's list of
+        members: who has gone quiet. Companies with none are absent."""
 
     @abc.abstractmethod
     def upsert_site(self, company_id: str, site: Site) -> None: ...

@@ -384,7 +384,10 @@ class DuckDBStore(Store):
             self._cur()
             .execute(
                 "SELECT company_id, max(t) FROM (SELECT company_id, max(time) AS t FROM part_records GROUP BY 1 "
-                "UNION ALL SELECT company_id, max(start) FROM machine_events GROUP BY 1) GROUP BY 1"
+                "UNION ALL SELECT company_id, max(start) FROM machine_events GROUP BY 1 "
+                # readings through their minute rollup and the spans not yet rolled up, not a scan of them all
+                "UNION ALL SELECT company_id, max(bucket) FROM readings_1m GROUP BY 1 "
+                "UNION ALL SELECT company_id, max(hi) FROM rollup_pending GROUP BY 1) GROUP BY 1"
             )
             .fetchall()
         )

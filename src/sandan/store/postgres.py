@@ -433,10 +433,14 @@ class PostgresStore(Store):
         return [Company(id=r[0], name=r[1], family=r[2], region=r[3]) for r in rows]
 
     def cross_tenant_last_records(self) -> dict[str, datetime]:
-        # one index probe per company and table (company_id, time / start), never a scan of the records
+        # one index probe per company and table (company_id, time / start), and per signal for the readings
+        # (their key leads with company, machine and signal), never a scan of the records
         rows = self._rows(
             "SELECT c.id, greatest((SELECT max(time) FROM part_records p WHERE p.company_id = c.id), "
-            "(SELECT max(start) FROM machine_events e WHERE e.company_id = c.id)) FROM companies c"
+            "(SELECT max(start) FROM machine_events e WHERE e.company_id = c.id), "
+            "(SELECT max((SELECT max(time) FROM readings r WHERE r.company_id = s.company_id "
+            "AND r.machine_id = s.machine_id AND r.signal = s.name)) FROM signals s WHERE s.company_id = c.id)) "
+            "FROM companies c"
         )
         return {r[0]: r[1] for r in rows if r[1] is not None}
 

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandan.accounts import authenticate, issue_token, revoke_token
 from sandan.collect import assets
+from sandan.collect.activity import member_activity
 from sandan.collect.connector import connector_health
 from sandan.domain import (
     Company,
@@ -157,26 +158,19 @@ def complex_home(page: UserPage) -> Response:
     return _complex_view(page)
 
 
-#: A member without a part record or machine event for this long is marked quiet on the operator's list.
-QUIET_AFTER = timedelta(days=1)
-
-
 def _complex_view(
     page: Page, form: dict[str, Any] | None = None, error: str | None = None, status: int = 200
 ):
-    last = page.store.cross_tenant_last_records()
-    now = datetime.now(UTC)
+    activity = member_activity(page.store)
     rows = []
     for company in page.store.cross_tenant_companies():
-        seen = last.get(company.id)
         rows.append(
             {
                 "company": company,
                 "machines": len(page.store.list_machines(company.id)),
                 "open_quarantine": page.store.count_quarantine(company.id),
-                "last_record": seen,
-                # nothing produced for a day (or ever): a member whose machines or imports may have stopped
-                "quiet": seen is None or now - seen > QUIET_AFTER,
+                "last_record": activity[company.id].last_record,
+                "quiet": activity[company.id].quiet,
             }
         )
     page.crumbs.append((page.t("nav.complex"), None))
