@@ -94,3 +94,20 @@ def test_items_are_narrowed_to_one_reason_or_one_batch_and_counted_per_reason(tw
         ("unknown_machine", 1),
     ]
     assert two.quarantine_reasons("acme")[1]["reason_ko"] == "설비 'x' …"
+
+
+def test_open_items_of_one_reason_or_import_are_discarded_in_one_go(two):
+    other = QuarantineItem(**{**vars(_item(9)), "reason_code": "unknown_machine", "batch_id": "b-2"})
+    two.add_quarantine("acme", [_item(1), _item(2), _item(3), other])
+    two.add_quarantine("beta", [_item(1)])
+    replayed = min(q["id"] for q in two.list_quarantine("acme"))
+    two.set_quarantine_status("acme", replayed, "replayed", "kim")
+    assert two.discard_open_quarantine("acme", "lee", reason_code="bad_number") == 2  # the replayed one stays
+    discarded = two.list_quarantine("acme", status="discarded")
+    assert sorted(q["location"]["row"] for q in discarded) == [2, 3]
+    assert {q["resolved_by"] for q in discarded} == {"lee"} and all(q["resolved_at"] for q in discarded)
+    assert two.get_quarantine("acme", replayed)["status"] == "replayed"
+    assert two.count_quarantine("beta") == 1  # another company's items are its own
+    assert two.discard_open_quarantine("acme", "lee", batch_id="b-2", reason_code="bad_number") == 0
+    assert two.discard_open_quarantine("acme", "lee", batch_id="b-2") == 1
+    assert two.count_quarantine("acme") == 0

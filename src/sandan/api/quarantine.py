@@ -117,7 +117,7 @@ class DiscardManyOut(BaseModel):
 
 @router.post("/quarantine/discard", response_model=DiscardManyOut)
 def discard_many(body: DiscardManyIn, t: WriteTenant) -> dict[str, Any]:
-    """Discard every open item of one reason and/or one import at once (at most 10,000 per call)."""
+    """Discard every open item of one reason and/or one import at once, with one comment (one audit entry)."""
     n = discard_matching(
         t.store, t.company_id, t.principal, body.comment, reason_code=body.reason_code, batch_id=body.batch_id
     )

@@ -123,10 +123,6 @@ def discard_quarantined(
     return quarantined(store, company_id, item_id)
 
 
-#: The most items one bulk discard closes (a file of 100,000 bad rows is discarded in a few goes).
-MAX_DISCARD = 10_000
-
-
 def discard_matching(
     store: Store,
     company_id: str,
@@ -136,8 +132,8 @@ def discard_matching(
     reason_code: str | None = None,
     batch_id: str | None = None,
 ) -> int:
-    """Discard every open item of one reason and/or one import (batch) at once, with one comment: a file imported
-    twice, a test machine's data, a sensor known to have been broken. At least one of `reason_code` and `batch_id`
+    """Discard every open item of one reason and/or one import (batch) at once, with one comment: a test machine's
+    data, a sensor known to have been broken, a file whose rows were entered again by hand. At least one of `reason_code` and `batch_id`
     is needed, and a comment; one audit entry records the filter, the count and the comment. Returns the count."""
     if reason_code is None and batch_id is None:
         raise InvalidInput(
@@ -152,11 +148,9 @@ def discard_matching(
             code="comment_required",
             field="comment",
         )
-    items = store.list_quarantine(
-        company_id, "open", MAX_DISCARD, 0, reason_code=reason_code, batch_id=batch_id
+    n = store.discard_open_quarantine(
+        company_id, principal.user.id, reason_code=reason_code, batch_id=batch_id
     )
-    for item in items:
-        store.set_quarantine_status(company_id, item["id"], "discarded", principal.user.id)
     what = ", ".join(f"{k}={v}" for k, v in (("reason", reason_code), ("batch", batch_id)) if v is not None)
-    audit(store, principal, company_id, "quarantine.discard_many", what, f"{len(items)}: {comment.strip()}")
-    return len(items)
+    audit(store, principal, company_id, "quarantine.discard_many", what, f"{n}: {comment.strip()}")
+    return n

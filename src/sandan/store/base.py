@@ -375,6 +375,12 @@ class Store(abc.ABC):
         """Close an item; `stored` is the record as it went into the store when it was replayed (JSON)."""
 
     @abc.abstractmethod
+    def discard_open_quarantine(
+        self, company_id: str, user_id: str, *, reason_code: str | None = None, batch_id: str | None = None
+    ) -> int:
+        """Discard every open item of the company of one reason and/or one import in one statement; the count."""
+
+    @abc.abstractmethod
     def count_quarantine(
         self,
         company_id: str,

@@ -884,6 +884,14 @@ class DuckDBStore(Store):
                 [status, user_id, datetime.now(UTC), stored, company_id, item_id],
             )
 
+    def discard_open_quarantine(self, company_id, user_id, *, reason_code=None, batch_id=None):
+        where, params = quarantine_where("?", company_id, "open", reason_code, batch_id)
+        with self._lock:
+            return self._con.execute(
+                f"UPDATE quarantine SET status = 'discarded', resolved_by = ?, resolved_at = ?{where}",
+                [user_id, datetime.now(UTC), *params],
+            ).fetchone()[0]
+
     def count_quarantine(self, company_id, status="open", *, reason_code=None, batch_id=None):
         where, params = quarantine_where("?", company_id, status, reason_code, batch_id)
         return self._cur().execute(f"SELECT count(*) FROM quarantine{where}", params).fetchone()[0]

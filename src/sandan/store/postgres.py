@@ -829,6 +829,13 @@ class PostgresStore(Store):
             [status, user_id, datetime.now(UTC), stored, company_id, item_id],
         )
 
+    def discard_open_quarantine(self, company_id, user_id, *, reason_code=None, batch_id=None):
+        where, params = quarantine_where("%s", company_id, "open", reason_code, batch_id)
+        return self._run(
+            f"UPDATE quarantine SET status = 'discarded', resolved_by = %s, resolved_at = %s{where}",
+            [user_id, datetime.now(UTC), *params],
+        )
+
     def count_quarantine(self, company_id, status="open", *, reason_code=None, batch_id=None):
         where, params = quarantine_where("%s", company_id, status, reason_code, batch_id)
         return self._one(f"SELECT count(*) FROM quarantine{where}", params)[0]
