@@ -64,6 +64,20 @@ def test_only_the_operator_registers_companies(world):
     assert_error(world.post("ops", "/api/v1/companies", json=company), 409, "conflict")
 
 
+def test_only_the_operator_lists_every_account_of_the_platform(world):
+    listed = world.get("ops", "/api/v1/users")
+    assert listed.status_code == 200, listed.text
+    assert [(u["company_id"], u["id"]) for u in listed.json()] == [
+        (None, "ops"),
+        ("acme", "a-admin"),
+        ("acme", "a-eng"),
+        ("acme", "a-view"),
+        ("bravo", "b-eng"),
+    ]
+    assert all("password" not in str(u) for u in listed.json())
+    assert_error(world.get("a-admin", "/api/v1/users"), 403)
+
+
 def test_operator_acts_in_any_company(world):
     assert world.put("ops", "/api/v1/companies/bravo/machines/m9", json=MACHINE).status_code == 200
     new = {"user_id": "lee", "password": PASSWORD, "role": "company_admin"}

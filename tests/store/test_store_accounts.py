@@ -65,8 +65,17 @@ def test_an_account_is_stopped_and_restored(two):
 def test_operators_belong_to_no_company_and_are_listed_apart(two):
     two.add_user(User(id="ops", role=Role.operator), "h")
     two.add_user(User(id="lee", role=Role.company_admin, company_id="acme"), "h")
-    assert [u.id for u in two.cross_tenant_operators()] == ["ops"]
-    assert [u.id for u in two.list_users("acme")] == ["lee"]
+    two.add_user(User(id="ahn", role=Role.viewer, company_id="beta"), "h")
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h")
+    assert [u.id for u in two.cross_tenant_users("operator")] == ["ops"]
+    assert [u.id for u in two.list_users("acme")] == ["kim", "lee"]
+    # the operator's list of every account: operators first, then by company and id
+    assert [(u.company_id, u.id) for u in two.cross_tenant_users()] == [
+        (None, "ops"),
+        ("acme", "kim"),
+        ("acme", "lee"),
+        ("beta", "ahn"),
+    ]
 
 
 def test_a_token_is_found_by_its_hash_until_revoked(two):

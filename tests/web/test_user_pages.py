@@ -99,6 +99,39 @@ def test_an_admin_stops_the_account_of_someone_who_left_and_restores_it(page, lo
     other.close()
 
 
+def test_the_operator_finds_any_account_and_sees_the_stopped_ones(page, login, server):
+    create_user(server.store, "yoon", PASSWORD, Role.viewer, "bravo", name="윤조회")
+    server.store.set_user_active("bravo", "yoon", False)
+    login("admin")
+    page.goto("/")
+    page.locator("header a[data-nav=accounts-all]").click()
+    table = page.locator("#accounts")
+    everyone = server.store.cross_tenant_users()
+    expect(table.locator("tbody tr")).to_have_count(len(everyone))
+    expect(table.locator("tbody tr").first).to_contain_text("플랫폼 (운영자)")  # operators first
+    page.fill("#account-filter", "윤조회")
+    expect(table.locator("tbody tr:visible")).to_have_count(1)
+    row = table.locator("tr[data-user=yoon]")
+    expect(row).to_contain_text("브라보단조")
+    expect(row).to_contain_text("사용 중지")
+    page.fill("#account-filter", "")
+    page.check("#account-stopped")
+    stopped = [u.id for u in everyone if not u.active]
+    expect(table.locator("tbody tr:visible")).to_have_count(len(stopped))
+    page.uncheck("#account-stopped")
+    page.select_option("#account-role", "company_admin")
+    admins = [u for u in everyone if u.role == Role.company_admin]
+    expect(table.locator("tbody tr:visible")).to_have_count(len(admins))
+    page.select_option("#account-role", "viewer")
+    row.locator("a").click()  # the company's name leads to the page that manages its users
+    expect(page).to_have_url(f"{server.url}/companies/bravo/users")
+    # only the operator: anyone else is refused, the page and the API alike
+    page.context.clear_cookies()
+    login("lee")
+    assert page.goto("/users").status == 403
+    assert page.request.get("/api/v1/users").status == 403
+
+
 def test_an_engineer_neither_sees_nor_reaches_the_users_page(page, login):
     login("kim")
     page.goto("/companies/acme")

@@ -287,7 +287,7 @@ def _keep_an_admin(store: Store, company_id: str, user: User) -> None:
     """Refuse to take `user` out of the company's active admins when they are the last one (or out of the
     platform's active operators: the platform would be left without one)."""
     if user.role is Role.operator and user.active:
-        if not [u for u in store.cross_tenant_operators() if u.active and u.id != user.id]:
+        if not [u for u in store.cross_tenant_users("operator") if u.active and u.id != user.id]:
             raise Conflict(
                 f"{user.id} is the platform's only active operator; add another operator first "
                 "(sandan user add … --role operator)",
@@ -346,6 +346,12 @@ def set_active(store: Store, by: Principal | None, company_id: str, user_id: str
 
 #: How finely a token's last use is kept: a token used all day is written once in this long.
 TOKEN_TOUCH = timedelta(minutes=5)
+
+
+def platform_users(store: Store, principal: Principal) -> list[User]:
+    """Every account of the platform, for the operator: who is admin where, which accounts are stopped."""
+    principal.require_operator()
+    return store.cross_tenant_users()
 
 
 def _digest(token: str) -> str:

@@ -1,4 +1,5 @@
-"""A company's users and its audit log, for the company admin and the platform operator.
+"""A company's users and its audit log, for the company admin and the platform operator; every account of the
+platform, for the operator.
 
 Who may create whom is decided by `sandan.accounts.create_user`; this passes the caller along.
 """
@@ -11,12 +12,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from sandan.accounts import change_role, create_user, reset_password, set_active
-from sandan.api.deps import AdminTenant, ReadTenant, company_router
+from sandan.accounts import change_role, create_user, platform_users, reset_password, set_active
+from sandan.api.deps import AdminTenant, PrincipalDep, ReadTenant, StoreDep, company_router
+from sandan.api.errors import ERROR_RESPONSES
 from sandan.api.models import Ok, UserOut
 from sandan.domain import Role
 
-router: APIRouter = company_router("users")
+company: APIRouter = company_router("users")
+platform = APIRouter(prefix="/api/v1", tags=["users"], responses=ERROR_RESPONSES)
 
 
 class UserIn(BaseModel):
@@ -36,12 +39,12 @@ class AuditOut(BaseModel):
     detail: str
 
 
-@router.get("/users", response_model=list[UserOut])
+@company.get("/users", response_model=list[UserOut])
 def list_users(t: AdminTenant) -> list[UserOut]:
     return [UserOut.model_validate(u.model_dump()) for u in t.store.list_users(t.company_id)]
 
 
-@router.post("/users", response_model=UserOut, status_code=201)
+@company.post("/users", response_model=UserOut, status_code=201)
 def add_user(body: UserIn, t: ReadTenant) -> UserOut:
     """Create a user of this company (company admin or operator; an operator account cannot be made here)."""
     user = create_user(
@@ -61,7 +64,7 @@ class PasswordResetIn(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
 
 
-@router.put("/users/{user_id}/password", response_model=Ok)
+@company.put("/users/{user_id}/password", response_model=Ok)
 def reset_user_password(user_id: str, body: PasswordResetIn, t: AdminTenant) -> Ok:
     """Give a user of this company a new password (company admin or operator); they change it afterwards."""
     reset_password(t.store, t.principal, t.company_id, user_id, body.password)
@@ -72,7 +75,7 @@ class RoleIn(BaseModel):
     role: Role
 
 
-@router.put("/users/{user_id}/role", response_model=UserOut)
+@company.put("/users/{user_id}/role", response_model=UserOut)
 def set_user_role(user_id: str, body: RoleIn, t: AdminTenant) -> UserOut:
     """Give a user of this company another role (company admin or operator; another admin's role only the
     operator changes, one's own no one changes here, and the company keeps one admin)."""
@@ -86,7 +89,7 @@ class ActiveIn(BaseModel):
     )
 
 
-@router.put("/users/{user_id}/active", response_model=UserOut)
+@company.put("/users/{user_id}/active", response_model=UserOut)
 def set_user_active(user_id: str, body: ActiveIn, t: AdminTenant) -> UserOut:
     """Stop a user's account (someone left the company) or restore it. The rules are the role change's: another
     admin's account only the operator, one's own no one, and the company keeps an active admin."""
@@ -94,7 +97,18 @@ def set_user_active(user_id: str, body: ActiveIn, t: AdminTenant) -> UserOut:
     return UserOut.model_validate(user.model_dump())
 
 
-@router.get("/audit", response_model=list[AuditOut])
+@company.get("/audit", response_model=list[AuditOut])
 def audit_log(t: AdminTenant, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
     """Who did what, newest first."""
     return t.store.list_audit(t.company_id, limit)
+
+
+@platform.get("/users", response_model=list[UserOut])
+def list_platform_users(principal: PrincipalDep, store: StoreDep) -> list[UserOut]:
+    """Every account of the platform, operators first, then by company (platform operator only)."""
+    return [UserOut.model_validate(u.model_dump()) for u in platform_users(store, principal)]
+
+
+router = APIRouter()
+router.include_router(company)
+router.include_router(platform)

@@ -112,7 +112,7 @@ def init(
         with _open(settings) as store:
             version = store.schema_version()
             console.print(f"✓ store {settings.resolved_store_url} (schema v{version})")
-            if any(u.id == operator for u in store.cross_tenant_operators()):
+            if any(u.id == operator for u in store.cross_tenant_users("operator")):
                 console.print(f"✓ operator {operator!r} exists")
                 return
             if password is None:

@@ -417,7 +417,8 @@ class Store(abc.ABC):
     def list_users(self, company_id: str) -> list[User]: ...
 
     @abc.abstractmethod
-    def cross_tenant_operators(self) -> list[User]: ...
+    def cross_tenant_users(self, role: str | None = None) -> list[User]:
+        """Every account of the platform (of one role where given): the operators first, then by company and id."""
 
     @abc.abstractmethod
     def add_token(

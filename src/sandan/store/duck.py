@@ -953,13 +953,10 @@ class DuckDBStore(Store):
         )
         return [self._user(r) for r in rows]
 
-    def cross_tenant_operators(self) -> list[User]:
-        rows = (
-            self._cur()
-            .execute(f"SELECT {USER_COLUMNS} FROM users WHERE role = 'operator' ORDER BY id")
-            .fetchall()
-        )
-        return [self._user(r) for r in rows]
+    def cross_tenant_users(self, role: str | None = None) -> list[User]:
+        where, params = (" WHERE role = ?", [role]) if role else ("", [])
+        sql = f"SELECT {USER_COLUMNS} FROM users{where} ORDER BY company_id NULLS FIRST, id"
+        return [self._user(r) for r in self._cur().execute(sql, params).fetchall()]
 
     def add_token(self, token_id, user_id, token_hash, kind, name, expires_at) -> None:
         with self._lock:

@@ -890,9 +890,10 @@ class PostgresStore(Store):
         rows = self._rows(f"SELECT {USER_COLUMNS} FROM users WHERE company_id = %s ORDER BY id", [company_id])
         return [self._user(r) for r in rows]
 
-    def cross_tenant_operators(self) -> list[User]:
-        rows = self._rows(f"SELECT {USER_COLUMNS} FROM users WHERE role = 'operator' ORDER BY id")
-        return [self._user(r) for r in rows]
+    def cross_tenant_users(self, role: str | None = None) -> list[User]:
+        where, params = (" WHERE role = %s", [role]) if role else ("", [])
+        sql = f"SELECT {USER_COLUMNS} FROM users{where} ORDER BY company_id NULLS FIRST, id"
+        return [self._user(r) for r in self._rows(sql, params)]
 
     def add_token(self, token_id, user_id, token_hash, kind, name, expires_at) -> None:
         self._run(

@@ -400,7 +400,7 @@ def build_demo_complex(
     from sandan.accounts import create_user
 
     machines: list[VirtualMachine] = []
-    existing = {u.id for u in store.cross_tenant_operators()}
+    existing = {u.id for u in store.cross_tenant_users("operator")}
     if "admin" not in existing:
         create_user(store, "admin", password, Role.operator, None, name="운영자 Operator", lang="ko")
     seed = 0

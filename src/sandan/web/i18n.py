@@ -123,6 +123,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nav.import": ("Import", "가져오기"),
     "nav.quarantine": ("Quarantine", "격리함"),
     "nav.logout": ("Log out", "로그아웃"),
+    "nav.accounts": ("Accounts", "계정"),
     "nav.lang_other": ("한국어", "English"),
     "nav.signed_in_as": ("Signed in as {user}", "{user} 로그인 중"),
     "nav.breadcrumb": ("Breadcrumb", "현재 위치"),
@@ -209,6 +210,18 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "비밀번호를 바꿨습니다. 다음 로그인부터 쓰세요.",
     ),
     "users.title": ("Users and audit log", "사용자와 작업 기록"),
+    "accounts.title": ("Every account", "모든 계정"),
+    "accounts.hint": (
+        "The platform's accounts, the operators first. A company's name opens its users page, where its users are "
+        "added, stopped and given roles.",
+        "플랫폼의 모든 계정입니다 (운영자가 먼저). 회사 이름을 누르면 그 회사의 사용자 화면에서 사용자를 추가하고, 사용을 "
+        "중지하고, 역할을 바꿀 수 있습니다.",
+    ),
+    "accounts.find_hint": ("id, name or company", "아이디, 이름 또는 회사"),
+    "accounts.company": ("Company", "회사"),
+    "accounts.platform": ("platform (operator)", "플랫폼 (운영자)"),
+    "accounts.all_roles": ("all", "전체"),
+    "accounts.only_stopped": ("only stopped accounts", "사용 중지된 계정만"),
     "users.link_hint": (
         "Who may sign in, and who changed what.",
         "누가 로그인할 수 있는지, 누가 무엇을 바꿨는지.",

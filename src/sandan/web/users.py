@@ -18,6 +18,7 @@ from sandan.accounts import (
     change_role,
     create_api_token,
     create_user,
+    platform_users,
     reset_password,
     revoke_api_token,
     set_active,
@@ -74,6 +75,16 @@ def _worded(page: Page, entry: dict) -> dict:
         if all(p in {r.value for r in Role} for p in parts):
             entry = {**entry, "detail": " → ".join(page.t(f"role.{p}") for p in parts)}
     return entry
+
+
+@router.get("/users", response_class=HTMLResponse)
+def platform_users_page(page: UserPage) -> Response:
+    """Every account of the platform, for the operator: find one, see who is admin where and who is stopped; each
+    company's own page manages its users."""
+    users = platform_users(page.store, page.principal)
+    page.crumbs.append((page.t("accounts.title"), None))
+    names = {c.id: c.name for c in page.store.cross_tenant_companies()}
+    return page.render("users_all.html", users=users, names=names, roles=list(Role))
 
 
 @router.get("/companies/{company_id}/users", response_class=HTMLResponse)
