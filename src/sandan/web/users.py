@@ -5,6 +5,7 @@ Who may create whom is decided by `sandan.accounts.create_user`, the function th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote, unquote
@@ -132,6 +133,26 @@ def add_user(
     return RedirectResponse(f"/companies/{company.id}/users?created={form['user_id']}", status_code=303)
 
 
+def _act_on_user(
+    page: Page,
+    company_id: str,
+    act: Callable[[Company], None],
+    done: str,
+    error_slot: str,
+    form: dict[str, str],
+) -> Response:
+    """One change to a user of the company (company admin or operator): done, back to the page saying so
+    (`done`, the query the page reads); refused, the page again with the reason beside the form (`error_slot`)."""
+    company = company_of(page, company_id)
+    page.principal.require_admin(company.id)
+    try:
+        act(company)
+    except SandanError as exc:
+        form = {"role": Role.engineer.value, "lang": page.lang, **form}
+        return _view(page, company, form, status=exc.status, **{error_slot: exc.message(page.lang)})
+    return RedirectResponse(f"/companies/{company.id}/users?{done}", status_code=303)
+
+
 @router.post("/companies/{company_id}/users/password", response_class=HTMLResponse)
 def reset_user_password(
     page: UserPage,
@@ -140,14 +161,14 @@ def reset_user_password(
     password: Annotated[str, Form()] = "",
 ) -> Response:
     """Give a user of the company a new password (company admin or operator)."""
-    company = company_of(page, company_id)
-    page.principal.require_admin(company.id)
-    try:
-        reset_password(page.store, page.principal, company.id, user_id, password)
-    except SandanError as exc:
-        form = {"role": Role.engineer.value, "lang": page.lang, "reset_user": user_id}
-        return _view(page, company, form, reset_error=exc.message(page.lang), status=exc.status)
-    return RedirectResponse(f"/companies/{company.id}/users?reset={user_id}", status_code=303)
+    return _act_on_user(
+        page,
+        company_id,
+        lambda company: reset_password(page.store, page.principal, company.id, user_id, password),
+        f"reset={quote(user_id)}",
+        "reset_error",
+        {"reset_user": user_id},
+    )
 
 
 @router.post("/companies/{company_id}/users/role", response_class=HTMLResponse)
@@ -158,14 +179,14 @@ def change_user_role(
     role: Annotated[str, Form()] = "",
 ) -> Response:
     """Give a user of the company another role (company admin or operator)."""
-    company = company_of(page, company_id)
-    page.principal.require_admin(company.id)
-    try:
-        change_role(page.store, page.principal, company.id, user_id, role)
-    except SandanError as exc:
-        form = {"role": Role.engineer.value, "lang": page.lang, "role_user": user_id, "new_role": role}
-        return _view(page, company, form, role_error=exc.message(page.lang), status=exc.status)
-    return RedirectResponse(f"/companies/{company.id}/users?role={user_id}", status_code=303)
+    return _act_on_user(
+        page,
+        company_id,
+        lambda company: change_role(page.store, page.principal, company.id, user_id, role),
+        f"role={quote(user_id)}",
+        "role_error",
+        {"role_user": user_id, "new_role": role},
+    )
 
 
 @router.post("/companies/{company_id}/users/active", response_class=HTMLResponse)
@@ -176,21 +197,18 @@ def set_user_active(
     active: Annotated[str, Form()] = "",
 ) -> Response:
     """Stop a user's account (someone left) or restore it (company admin or operator)."""
-    company = company_of(page, company_id)
-    page.principal.require_admin(company.id)
-    if active not in ("0", "1"):
-        raise InvalidInput(
-            f"active must be 0 (stop) or 1 (restore), not {active!r}",
-            f"active는 0(사용 중지) 또는 1(다시 사용)이어야 합니다 ({active!r}은(는) 안 됩니다)",
-            field="active",
-        )
-    try:
+
+    def act(company: Company) -> None:
+        if active not in ("0", "1"):
+            raise InvalidInput(
+                f"active must be 0 (stop) or 1 (restore), not {active!r}",
+                f"active는 0(사용 중지) 또는 1(다시 사용)이어야 합니다 ({active!r}은(는) 안 됩니다)",
+                field="active",
+            )
         set_active(page.store, page.principal, company.id, user_id, active == "1")
-    except SandanError as exc:
-        form = {"role": Role.engineer.value, "lang": page.lang}
-        return _view(page, company, form, active_error=exc.message(page.lang), status=exc.status)
+
     done = "restored" if active == "1" else "stopped"
-    return RedirectResponse(f"/companies/{company.id}/users?{done}={user_id}", status_code=303)
+    return _act_on_user(page, company_id, act, f"{done}={quote(user_id)}", "active_error", {})
 
 
 # ---- one's own account ----------------------------------------------------------------------------------------
