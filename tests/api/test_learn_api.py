@@ -173,3 +173,31 @@ def test_the_web_pages_show_registry_report_explanations_and_catalogue(api):
     bad = api.client.get(f"/companies/{PUB}/models/view", params={"name": "defects", "version": 0})
     assert bad.status_code == 400 and "version: 1 이상이어야 합니다" in bad.text
     assert api.client.get(f"/companies/{ADO}/models").status_code in (403, 404)
+
+
+def test_a_publisher_withdraws_its_model_and_the_operator_sees_every_family(api):
+    entry = api.post("daesung", f"/{PUB}/catalogue/publish", json={"name": "defects", "version": 1}).json()
+    body = {"entry_id": entry["id"], "reason": "trained before the sensor was recalibrated"}
+    # only the publisher (or the operator): another member of the family cannot take it out
+    assert_error(api.post("dongyang", f"/{ADO}/catalogue/withdraw", json=body), 403)
+    assert_error(
+        api.post("daesung", f"/{PUB}/catalogue/withdraw", json={**body, "reason": " "}),
+        422,
+        "reason_required",
+    )
+    done = api.post("daesung", f"/{PUB}/catalogue/withdraw", json=body)
+    assert done.status_code == 200, done.text
+    assert done.json()["withdrawn"]["reason"] == body["reason"]
+    assert api.get("dongyang", f"/{ADO}/catalogue").json() == []  # never looked at: gone for it
+    assert_error(
+        api.post("dongyang", f"/{ADO}/catalogue/evaluate", json={"entry_id": entry["id"], **WINDOW}),
+        409,
+        "entry_withdrawn",
+    )
+    headers = api._auth("admin")
+    listed = api.client.get("/api/v1/catalogue", headers=headers)
+    assert [(e["id"], e["withdrawn"]["reason"]) for e in listed.json()] == [(entry["id"], body["reason"])]
+    assert_error(
+        api.client.post("/api/v1/catalogue/withdraw", headers=headers, json=body), 409, "already_withdrawn"
+    )
+    assert_error(api.client.get("/api/v1/catalogue", headers=api._auth("daesung")), 403)

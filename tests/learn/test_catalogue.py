@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sandan.domain import Conflict, InvalidInput, NotFound
+from sandan.accounts import Principal
+from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, Role, User
 from sandan.learn import catalogue, registry
 from tests.learn.demo_plant import ADOPTER, NOW, OTHER_FAMILY, PUBLISHER, START
 
@@ -124,3 +125,68 @@ def test_fine_tuning_on_too_few_defects_is_refused_in_words(plant, published, tm
             data_dir=tmp_path,
         )
     assert err.value.code == "too_few_of_a_class" and "'ng'" in err.value.en and err.value.ko
+
+
+def _as(role: Role, company_id: str | None) -> Principal:
+    return Principal(User(id=f"{role.value}-{company_id}", role=role, company_id=company_id))
+
+
+def test_a_withdrawn_model_can_no_longer_be_taken_and_those_who_adopted_it_see_why(
+    plant, published, tmp_path
+):
+    catalogue.evaluate_entry(plant, ADOPTER, published.id, start=START, end=NOW, machine_ids=["imm-11"])
+    adopted = catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path)
+    reason = "라벨 오류: 3월 데이터의 불량 판정이 뒤바뀜"
+    # only its publisher (who may write) or the operator takes it out, and only saying why
+    with pytest.raises(Forbidden):
+        catalogue.withdraw_entry(plant, _as(Role.engineer, ADOPTER), published.id, reason, company_id=ADOPTER)
+    with pytest.raises(Forbidden):
+        catalogue.withdraw_entry(
+            plant, _as(Role.viewer, PUBLISHER), published.id, reason, company_id=PUBLISHER
+        )
+    with pytest.raises(Forbidden):  # without a company, only the operator
+        catalogue.withdraw_entry(plant, _as(Role.company_admin, PUBLISHER), published.id, reason)
+    with pytest.raises(InvalidInput) as blank:
+        catalogue.withdraw_entry(
+            plant, _as(Role.engineer, PUBLISHER), published.id, "  ", company_id=PUBLISHER
+        )
+    assert blank.value.code == "reason_required"
+    catalogue.withdraw_entry(plant, _as(Role.engineer, PUBLISHER), published.id, reason, company_id=PUBLISHER)
+    with pytest.raises(Conflict) as twice:
+        catalogue.withdraw_entry(plant, _as(Role.operator, None), published.id, "again")
+    assert twice.value.code == "already_withdrawn"
+
+    # the adopter still sees it, with the reason; its adopted copy stays in its registry
+    [seen] = catalogue.cross_tenant_catalogue(plant, ADOPTER)
+    assert seen["withdrawn"]["reason"] == reason and seen["my_score"]["action"] == "adopted"
+    assert registry.get_version(plant, ADOPTER, adopted.name, adopted.version).stage == "candidate"
+    # nobody evaluates, adopts or fine-tunes it any more
+    registry.set_stage(plant, ADOPTER, adopted.name, adopted.version, "retired")
+    for attempt in (
+        lambda: catalogue.adopt_entry(plant, ADOPTER, published.id, data_dir=tmp_path),
+        lambda: catalogue.evaluate_entry(plant, ADOPTER, published.id, start=START, end=NOW),
+        lambda: catalogue.fine_tune_entry(
+            plant, ADOPTER, published.id, start=START, end=NOW, data_dir=tmp_path
+        ),
+    ):
+        with pytest.raises(Conflict) as refused:
+            attempt()
+        assert refused.value.code == "entry_withdrawn" and reason in refused.value.ko
+    # the publisher's audit log says who withdrew it and why
+    [logged] = [a for a in plant.list_audit(PUBLISHER, 50) if a["action"] == "catalogue.withdraw"]
+    assert (logged["user_id"], logged["target"], logged["detail"]) == (
+        f"engineer-{PUBLISHER}",
+        f"entry {published.id}",
+        reason,
+    )
+
+
+def test_a_withdrawn_model_disappears_for_members_that_never_looked_at_it(plant, published):
+    catalogue.withdraw_entry(plant, _as(Role.operator, None), published.id, "leaked a customer's part ids")
+    assert catalogue.cross_tenant_catalogue(plant, ADOPTER) == []
+    [own] = catalogue.cross_tenant_catalogue(plant, PUBLISHER)  # the publisher keeps seeing its own
+    assert own["withdrawn"]["reason"] == "leaked a customer's part ids"
+    [listed] = catalogue.operator_catalogue(plant, _as(Role.operator, None))
+    assert listed["id"] == published.id and listed["withdrawn"] is not None
+    with pytest.raises(Forbidden):
+        catalogue.operator_catalogue(plant, _as(Role.company_admin, ADOPTER))

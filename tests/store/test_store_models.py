@@ -159,6 +159,19 @@ def test_the_catalogue_is_per_process_family(two):
     assert two.cross_tenant_catalogue_entry(eid + 1000, "beta") is None
 
 
+def test_a_withdrawn_entry_stays_with_when_and_why(two):
+    eid = two.add_catalogue_entry("acme", entry(), publisher_named=False, published_by="kim")
+    other = two.add_catalogue_entry("beta", entry(name="other"), publisher_named=False, published_by=None)
+    assert two.cross_tenant_catalogue_entry(eid, "beta").withdrawn_at is None
+    # the publisher is returned to the caller (for its audit log) even when the catalogue does not name it
+    assert two.withdraw_catalogue_entry(eid, T0, "trained on a miscalibrated sensor") == "acme"
+    seen = two.cross_tenant_catalogue_entry(eid, "beta")
+    assert seen.withdrawn_at == T0 and seen.withdrawn_reason == "trained on a miscalibrated sensor"
+    assert seen.publisher_company_id is None
+    assert two.cross_tenant_catalogue_entry(other, "acme").withdrawn_at is None
+    assert two.withdraw_catalogue_entry(eid + 1000, T0, "x") is None
+
+
 def test_each_company_keeps_its_own_catalogue_score(two):
     eid = two.add_catalogue_entry("acme", entry(), publisher_named=False, published_by=None)
     two.put_catalogue_score("beta", CatalogueScore(eid, {"f1": 0.6}, 300, "evaluated", T0))

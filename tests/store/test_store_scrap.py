@@ -86,7 +86,8 @@ def test_duckdb_migration_fills_the_scrap_table_from_stored_records(tmp_path):
     # back to the schema before the scrap table (version 5), with the records in place
     store._con.execute(
         "DROP TABLE part_scrap; DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored; "
-        "ALTER TABLE users DROP COLUMN active; DROP TABLE edge_status; ALTER TABLE api_tokens DROP COLUMN last_used_at"
+        "ALTER TABLE users DROP COLUMN active; DROP TABLE edge_status; ALTER TABLE api_tokens DROP COLUMN last_used_at; "
+        "ALTER TABLE catalogue_entries DROP COLUMN withdrawn_at; ALTER TABLE catalogue_entries DROP COLUMN withdrawn_reason"
     )
     store._con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     version = store.migrate()
@@ -141,7 +142,8 @@ def test_duckdb_migration_keeps_the_minute_rollup_when_it_drops_its_unique_key(t
     )
     store._con.execute(
         "DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored; ALTER TABLE users DROP COLUMN active; DROP TABLE edge_status; "
-        "ALTER TABLE api_tokens DROP COLUMN last_used_at; DELETE FROM schema_migrations WHERE version >= 7"
+        "ALTER TABLE api_tokens DROP COLUMN last_used_at; "
+        "ALTER TABLE catalogue_entries DROP COLUMN withdrawn_at; ALTER TABLE catalogue_entries DROP COLUMN withdrawn_reason; DELETE FROM schema_migrations WHERE version >= 7"
     )
     assert store.migrate() >= 7
     assert store.aggregate_readings("acme", T0, at(900), 60).equals(before)

@@ -14,7 +14,17 @@ from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel, Field
 
 from sandan.accounts import audit
-from sandan.api.deps import JobsDep, ReadTenant, Tenant, WriteTenant, company_router, window
+from sandan.api.deps import (
+    JobsDep,
+    PrincipalDep,
+    ReadTenant,
+    StoreDep,
+    Tenant,
+    WriteTenant,
+    company_router,
+    window,
+)
+from sandan.api.errors import ERROR_RESPONSES
 from sandan.api.models import JobOut
 from sandan.learn import catalogue, registry
 from sandan.learn.progress import Progress
@@ -54,6 +64,7 @@ async def serving_worker(app: FastAPI) -> AsyncIterator[None]:
 
 router = APIRouter(lifespan=serving_worker)
 company: APIRouter = company_router("learn")
+operator = APIRouter(prefix="/api/v1/catalogue", tags=["learn"], responses=ERROR_RESPONSES)
 
 
 # ---- shapes ---------------------------------------------------------------------------------------------------
@@ -122,6 +133,13 @@ class EvaluateIn(WindowIn):
 class AdoptIn(BaseModel):
     entry_id: int = Field(ge=1)
     name: str | None = Field(default=None, description="name in your registry (default: the entry's)")
+
+
+class WithdrawIn(BaseModel):
+    entry_id: int = Field(ge=1, le=2**63 - 1)
+    reason: str = Field(
+        max_length=catalogue.MAX_WITHDRAW_REASON, description="why: those who adopted it read it"
+    )
 
 
 class FineTuneIn(EvaluateIn):
@@ -278,7 +296,7 @@ def _evaluate(progress, t: Tenant, body: EvaluateIn, start, end) -> dict[str, An
 @company.post("/catalogue/evaluate", response_model=JobOut, status_code=202)
 def evaluate(body: EvaluateIn, t: WriteTenant, jobs: JobsDep) -> dict[str, Any]:
     """Evaluate a catalogue model on your own part records in the background; the result is your own score."""
-    catalogue.cross_tenant_entry(t.store, t.company_id, body.entry_id)
+    catalogue.usable_entry(t.store, t.company_id, body.entry_id)
     w = _window(body.start, body.end)
     job = jobs.submit(
         t.company_id,
@@ -292,6 +310,28 @@ def evaluate(body: EvaluateIn, t: WriteTenant, jobs: JobsDep) -> dict[str, Any]:
         label=f"entry {body.entry_id}",
     )
     return job.to_dict()
+
+
+@company.post("/catalogue/withdraw")
+def withdraw(body: WithdrawIn, t: WriteTenant) -> dict[str, Any]:
+    """Take your own published model out of the catalogue, saying why; those who adopted it see the reason."""
+    entry = catalogue.withdraw_entry(
+        t.store, t.principal, body.entry_id, body.reason, company_id=t.company_id
+    )
+    return catalogue.cross_tenant_catalogue_entry(t.store, t.company_id, entry.id)
+
+
+@operator.get("")
+def list_all_catalogues(principal: PrincipalDep, store: StoreDep) -> list[dict[str, Any]]:
+    """Every process family's catalogue, withdrawn entries included (platform operator only)."""
+    return catalogue.operator_catalogue(store, principal)
+
+
+@operator.post("/withdraw")
+def withdraw_any(body: WithdrawIn, principal: PrincipalDep, store: StoreDep) -> dict[str, Any]:
+    """Take any entry out of the catalogue, saying why (platform operator only)."""
+    entry = catalogue.withdraw_entry(store, principal, body.entry_id, body.reason)
+    return {"id": entry.id, "withdrawn": {"at": entry.withdrawn_at, "reason": entry.withdrawn_reason}}
 
 
 @company.post("/catalogue/adopt", response_model=ModelOut)
@@ -330,7 +370,7 @@ def _fine_tune(progress, t: Tenant, body: FineTuneIn, start, end) -> dict[str, A
 @company.post("/catalogue/fine-tune", response_model=JobOut, status_code=202)
 def fine_tune(body: FineTuneIn, t: WriteTenant, jobs: JobsDep) -> dict[str, Any]:
     """Retrain a catalogue model's target and features on your own data in the background."""
-    catalogue.cross_tenant_entry(t.store, t.company_id, body.entry_id)
+    catalogue.usable_entry(t.store, t.company_id, body.entry_id)
     w = _window(body.start, body.end)
     job = jobs.submit(
         t.company_id,
@@ -347,3 +387,4 @@ def fine_tune(body: FineTuneIn, t: WriteTenant, jobs: JobsDep) -> dict[str, Any]
 
 
 router.include_router(company)
+router.include_router(operator)

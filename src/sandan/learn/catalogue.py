@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sandan.domain import Conflict, NotFound
+from sandan.accounts import Principal
+from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFamily
 from sandan.learn.evaluate import evaluate_holdout
 from sandan.learn.persist import load_model
 from sandan.learn.progress import ProgressCallback
@@ -156,6 +157,9 @@ def _view(store: Store, entry: CatalogueEntry, own: CatalogueScore | None) -> di
             if own is None
             else {"metrics": own.metrics, "n_rows": own.n_rows, "action": own.action, "at": own.evaluated_at},
             "evaluations": entry.evaluations,
+            "withdrawn": None
+            if entry.withdrawn_at is None
+            else {"at": entry.withdrawn_at, "reason": entry.withdrawn_reason},
         }
     )
 
@@ -165,7 +169,83 @@ def cross_tenant_catalogue(store: Store, company_id: str) -> list[dict[str, Any]
     company's own score on its own data (other companies' scores are only counted)."""
     family = family_of(store, company_id)
     own = {s.entry_id: s for s in store.list_catalogue_scores(company_id)}
-    return [_view(store, e, own.get(e.id)) for e in store.cross_tenant_catalogue(family, company_id)]
+    return [
+        _view(store, e, own.get(e.id))
+        for e in store.cross_tenant_catalogue(family, company_id)
+        # a withdrawn entry stays in view only for its publisher and those who evaluated or adopted it
+        if e.withdrawn_at is None or e.mine or e.id in own
+    ]
+
+
+def operator_catalogue(store: Store, principal: Principal) -> list[dict[str, Any]]:
+    """Every family's catalogue for the operator, withdrawn entries included; publishers named only with their
+    consent, as every member sees them."""
+    principal.require_operator()
+    return [_view(store, e, None) for f in ProcessFamily for e in store.cross_tenant_catalogue(f.value, "")]
+
+
+#: The longest reason a withdrawal keeps.
+MAX_WITHDRAW_REASON = 500
+
+
+def withdraw_entry(
+    store: Store, principal: Principal, entry_id: int, reason: str, *, company_id: str | None = None
+) -> CatalogueEntry:
+    """Take an entry out of the catalogue, saying why: its publisher (a user who may write in the publishing
+    company, `company_id`) or the operator (without a company). It can no longer be evaluated, adopted or
+    fine-tuned; companies that evaluated or adopted it still see it, with the reason, and an adopted copy stays in
+    their registry. Recorded in the publisher's audit log."""
+    reason = reason.strip()
+    if not reason or len(reason) > MAX_WITHDRAW_REASON:
+        raise InvalidInput(
+            f"say why the model is withdrawn (1 to {MAX_WITHDRAW_REASON} characters): those who adopted it read it",
+            f"모델을 내리는 이유를 적으세요 (1~{MAX_WITHDRAW_REASON}자): 가져간 회사가 읽습니다",
+            code="reason_required",
+            field="reason",
+        )
+    if company_id is None:
+        principal.require_operator()
+        entry = store.cross_tenant_catalogue_entry(int(entry_id), "")
+        if entry is None:
+            raise NotFound(
+                f"catalogue entry {entry_id} not found",
+                f"카탈로그 항목 {entry_id}을(를) 찾을 수 없습니다",
+                code="catalogue_entry_not_found",
+            )
+    else:
+        principal.require_write(company_id)
+        entry = cross_tenant_entry(store, company_id, entry_id)
+        if not entry.mine:
+            raise Forbidden(
+                f"catalogue entry {entry.id} is another company's; only its publisher or the platform operator "
+                "withdraws it",
+                f"카탈로그 항목 {entry.id}은(는) 다른 회사의 모델입니다. 공개한 회사나 플랫폼 운영자만 내릴 수 있습니다",
+            )
+    if entry.withdrawn_at is not None:
+        raise Conflict(
+            f"catalogue entry {entry.id} was already withdrawn: {entry.withdrawn_reason}",
+            f"카탈로그 항목 {entry.id}은(는) 이미 내려졌습니다: {entry.withdrawn_reason}",
+            code="already_withdrawn",
+        )
+    at = datetime.now(UTC)
+    publisher = store.withdraw_catalogue_entry(entry.id, at, reason)
+    store.add_audit(publisher, principal.user.id, "catalogue.withdraw", f"entry {entry.id}", reason)
+    entry.withdrawn_at, entry.withdrawn_reason = at, reason
+    return entry
+
+
+def usable_entry(store: Store, company_id: str, entry_id: int) -> CatalogueEntry:
+    """An entry the company may evaluate, adopt or fine-tune: of its process family and not withdrawn."""
+    entry = cross_tenant_entry(store, company_id, entry_id)
+    if entry.withdrawn_at is not None:
+        raise Conflict(
+            f"catalogue entry {entry.id} was withdrawn ({entry.withdrawn_reason}); it can no longer be evaluated, "
+            "adopted or fine-tuned",
+            f"카탈로그 항목 {entry.id}은(는) 내려졌습니다 ({entry.withdrawn_reason}). 더 이상 평가하거나 가져오거나 "
+            "재학습할 수 없습니다",
+            code="entry_withdrawn",
+        )
+    return entry
 
 
 def cross_tenant_catalogue_entry(store: Store, company_id: str, entry_id: int) -> dict[str, Any]:
@@ -220,7 +300,7 @@ def evaluate_entry(
 ) -> dict[str, Any]:
     """Score a catalogue model on the company's own part records (all unseen by it) and keep that score as the
     company's own. Refused, naming them, when the company's data lack any of the model's features."""
-    entry = cross_tenant_entry(store, company_id, entry_id)
+    entry = usable_entry(store, company_id, entry_id)
     frame = learning_frame(store, company_id, entry.target, start, end, machine_ids, product)
     require_features(
         entry.features, frame, f"catalogue model '{entry.name}'", f"카탈로그 모델 '{entry.name}'"
@@ -261,7 +341,7 @@ def adopt_entry(
 ) -> ModelVersion:
     """Copy an evaluated catalogue model into the company's registry as a candidate; its metrics are the
     company's own evaluation (the publisher's are kept beside them)."""
-    entry = cross_tenant_entry(store, company_id, entry_id)
+    entry = usable_entry(store, company_id, entry_id)
     own = _own_score(store, company_id, entry)
     held = [
         v
@@ -324,7 +404,7 @@ def fine_tune_entry(
 ) -> TrainingResult:
     """Retrain a catalogue model on the company's own data: the same target and candidate features (the
     catalogue model's space), searched again within `budget_s`; registered as a candidate of the company."""
-    entry = cross_tenant_entry(store, company_id, entry_id)
+    entry = usable_entry(store, company_id, entry_id)
     frame = learning_frame(store, company_id, entry.target, start, end, machine_ids, product)
     require_features(
         entry.features, frame, f"catalogue model '{entry.name}'", f"카탈로그 모델 '{entry.name}'"

@@ -139,6 +139,10 @@ class CatalogueEntry:
     published_at: datetime | None = None
     mine: bool = False  # the viewing company is the publisher
     evaluations: int = 0  # how many member companies have evaluated it on their own data
+    withdrawn_at: datetime | None = (
+        None  # taken out by its publisher or the operator: no longer evaluated or adopted
+    )
+    withdrawn_reason: str = ""
 
 
 @dataclass
@@ -518,6 +522,10 @@ class Store(abc.ABC):
         )
 
     @abc.abstractmethod
+    def withdraw_catalogue_entry(self, entry_id: int, at: datetime, reason: str) -> str | None:
+        """Mark an entry withdrawn (kept, so those who adopted it can see why); returns its publisher's id."""
+
+    @abc.abstractmethod
     def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:
         """The process family an entry was published to (None when there is no such entry)."""
 
@@ -723,7 +731,7 @@ def model_to_row(company_id: str, m: ModelVersion) -> list[Any]:
 
 CATALOGUE_COLUMNS = (
     "id, family, name, task, target, features, metrics, artifact, description, publisher_company_id, "
-    "publisher_named, published_at"
+    "publisher_named, published_at, withdrawn_at, withdrawn_reason"
 )
 
 
@@ -745,4 +753,6 @@ def catalogue_from_row(r: tuple, viewer_company_id: str, evaluations: int) -> Ca
         published_at=r[11],
         mine=mine,
         evaluations=int(evaluations),
+        withdrawn_at=r[12],
+        withdrawn_reason=r[13] or "",
     )

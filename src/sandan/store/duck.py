@@ -218,6 +218,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE api_tokens ADD COLUMN last_used_at TIMESTAMPTZ;
         """,
     ),
+    (
+        12,
+        # A catalogue entry its publisher or the operator took out, and why (kept for those who adopted it).
+        """
+        ALTER TABLE catalogue_entries ADD COLUMN withdrawn_at TIMESTAMPTZ;
+        ALTER TABLE catalogue_entries ADD COLUMN withdrawn_reason VARCHAR;
+        """,
+    ),
 ]
 
 #: The part columns `part_scrap` holds: a scrap read wanting only these need not scan the good parts.
@@ -1168,6 +1176,15 @@ class DuckDBStore(Store):
             .fetchall()
         )
         return [catalogue_from_row(r[:-1], viewer_company_id, r[-1]) for r in rows]
+
+    def withdraw_catalogue_entry(self, entry_id: int, at: datetime, reason: str) -> str | None:
+        with self._lock:
+            r = self._con.execute(
+                "UPDATE catalogue_entries SET withdrawn_at = ?, withdrawn_reason = ? WHERE id = ? "
+                "RETURNING publisher_company_id",
+                [at, reason, int(entry_id)],
+            ).fetchone()
+        return r[0] if r else None
 
     def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:
         r = (

@@ -211,6 +211,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE api_tokens ADD COLUMN last_used_at timestamptz;
         """,
     ),
+    (
+        9,
+        # A catalogue entry its publisher or the operator took out, and why (kept for those who adopted it).
+        """
+        ALTER TABLE catalogue_entries ADD COLUMN withdrawn_at timestamptz, ADD COLUMN withdrawn_reason text;
+        """,
+    ),
 ]
 
 # Adds the part records a CTE named {source} returns (machine_id, product, time, result) to the hourly rollup.
@@ -1062,6 +1069,14 @@ class PostgresStore(Store):
             [family],
         )
         return [catalogue_from_row(r[:-1], viewer_company_id, r[-1]) for r in rows]
+
+    def withdraw_catalogue_entry(self, entry_id: int, at: datetime, reason: str) -> str | None:
+        r = self._one(
+            "UPDATE catalogue_entries SET withdrawn_at = %s, withdrawn_reason = %s WHERE id = %s "
+            "RETURNING publisher_company_id",
+            [at, reason, int(entry_id)],
+        )
+        return r[0] if r else None
 
     def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:
         r = self._one("SELECT family FROM catalogue_entries WHERE id = %s", [int(entry_id)])

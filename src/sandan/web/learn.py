@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Query
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from sandan.domain import SandanError
+from sandan.domain import InvalidInput, SandanError
 from sandan.learn import catalogue, registry
 from sandan.learn.explain import feature_words
 from sandan.twin.process import column_labels
-from sandan.web.shell import UserPage, WebRoute, company_of
+from sandan.web.shell import UserPage, WebRoute, company_of, form_number
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -82,6 +82,27 @@ TEXT: dict[str, tuple[str, str]] = {
         "Nothing published in your process family yet.",
         "공정 계열에 공개된 모델이 아직 없습니다.",
     ),
+    "withdraw": ("Withdraw", "내리기"),
+    "withdraw.reason": ("why (those who adopted it read this)", "이유 (가져간 회사가 읽습니다)"),
+    "withdraw.confirm": (
+        "Withdraw this model from the catalogue? No one can evaluate or adopt it afterwards.",
+        "이 모델을 카탈로그에서 내릴까요? 이후 아무도 평가하거나 가져갈 수 없습니다.",
+    ),
+    "withdraw.done": ("Entry {id} was withdrawn.", "항목 {id}을(를) 내렸습니다."),
+    "withdrawn": ("withdrawn", "내려짐"),
+    "withdrawn.adopted": (
+        "your adopted copy stays in your registry: retire it there if the reason concerns you",
+        "가져온 사본은 자사 모델 목록에 남아 있습니다. 이유가 해당되면 그곳에서 폐기하세요",
+    ),
+    "catalogue.all": ("Shared models of every process", "모든 공정의 공유 모델"),
+    "catalogue.all_intro": (
+        "Every model members published, by process family. Withdraw one that should no longer be used (a wrong "
+        "label, a leaked field): it stays visible, with the reason, to the companies that evaluated or adopted it.",
+        "회원사가 공개한 모든 모델입니다 (공정 계열별). 더 이상 쓰면 안 되는 모델(잘못된 라벨, 유출된 항목 등)은 "
+        "내리세요. 평가하거나 가져간 회사에는 이유와 함께 계속 보입니다.",
+    ),
+    "family": ("Process", "공정"),
+    "status": ("Status", "상태"),
     "working": ("Working…", "진행 중…"),
     "done": ("Done", "완료"),
     "failed": ("Failed", "실패"),
@@ -160,7 +181,71 @@ def model_page(
 
 @router.get("/companies/{company_id}/catalogue", response_class=HTMLResponse)
 def catalogue_page(page: UserPage, company_id: str) -> Response:
+    return _catalogue_view(page, company_of(page, company_id))
+
+
+@router.post("/companies/{company_id}/catalogue/withdraw", response_class=HTMLResponse)
+def catalogue_withdraw(
+    page: UserPage,
+    company_id: str,
+    entry_id: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """The publisher takes its own model out of the catalogue, saying why."""
     company = company_of(page, company_id)
+    try:
+        entry = catalogue.withdraw_entry(
+            page.store, page.principal, _entry_number(entry_id), reason, company_id=company.id
+        )
+    except SandanError as exc:
+        return _catalogue_view(page, company, exc.message(page.lang), exc.status)
+    return RedirectResponse(f"/companies/{company.id}/catalogue?withdrawn={entry.id}", status_code=303)
+
+
+@router.get("/catalogue", response_class=HTMLResponse)
+def operator_catalogue_page(page: UserPage) -> Response:
+    return _operator_catalogue(page)
+
+
+@router.post("/catalogue/withdraw", response_class=HTMLResponse)
+def operator_catalogue_withdraw(
+    page: UserPage, entry_id: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = ""
+) -> Response:
+    """The operator takes any entry out of the catalogue, saying why."""
+    try:
+        entry = catalogue.withdraw_entry(page.store, page.principal, _entry_number(entry_id), reason)
+    except SandanError as exc:
+        return _operator_catalogue(page, exc.message(page.lang), exc.status)
+    return RedirectResponse(f"/catalogue?withdrawn={entry.id}", status_code=303)
+
+
+def _entry_number(text: str) -> int:
+    number = form_number(text, "entry_id", ("catalogue entry", "카탈로그 항목"), kind=int)
+    if number is None or not 1 <= number < 2**63:
+        raise InvalidInput(
+            f"choose a catalogue entry by its number, not {text!r}",
+            f"카탈로그 항목을 번호로 고르세요 ({text!r}은(는) 안 됩니다)",
+            field="entry_id",
+        )
+    return number
+
+
+def _operator_catalogue(page: UserPage, error: str | None = None, status: int = 200) -> Response:
+    entries = catalogue.operator_catalogue(page.store, page.principal)
+    tx = texts(page.lang)
+    page.crumbs.append((tx["catalogue.all"], None))
+    return page.render(
+        "learn_catalogue_all.html",
+        status,
+        tx=tx,
+        entries=entries,
+        score=_score,
+        error=error,
+        withdrawn=page.request.query_params.get("withdrawn"),
+    )
+
+
+def _catalogue_view(page: UserPage, company, error: str | None = None, status: int = 200) -> Response:
     tx = texts(page.lang)
     page.crumbs.append((tx["catalogue"], None))
     entries = catalogue.cross_tenant_catalogue(page.store, company.id)
@@ -172,6 +257,9 @@ def catalogue_page(page: UserPage, company_id: str) -> Response:
     script = {"api": f"/api/v1/companies/{company.id}", "lang": page.lang, "text": tx}
     return page.render(
         "learn_catalogue.html",
+        status,
+        error=error,
+        withdrawn=page.request.query_params.get("withdrawn"),
         company=company,
         tx=tx,
         entries=entries,
