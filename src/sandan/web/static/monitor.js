@@ -103,6 +103,7 @@
       function pick() {
         order = { key: columns[i], dir: order.key === columns[i] ? -order.dir : 1 };
         children.apply(null, shown);
+        table.querySelector('th[data-sort="' + columns[i] + '"]').focus();  // the heading was drawn again
       }
       th.addEventListener("click", pick);
       th.addEventListener("keydown", function (e) { if (e.key === "Enter") pick(); });
