@@ -438,3 +438,21 @@ def test_train_prints_no_numpy_warnings_when_a_fold_lacks_a_machines_parameters(
     assert (
         "RuntimeWarning" not in done.stderr + done.stdout and "empty slice" not in done.stderr + done.stdout
     )
+
+
+def test_user_list_shows_every_account_and_which_are_stopped(tmp_path):
+    assert sandan(tmp_path, "init", "--operator", "ops", "--password", "s3cret-pass").returncode == 0
+    for user_id, company in (("kim", "acme"), ("lee", "acme"), ("park", "bravo")):
+        made = sandan(tmp_path, "user", "add", user_id, "--company", company, "--create-company", company.title(),
+                      "--password", "long-enough")  # fmt: skip
+        assert made.returncode == 0, made.stderr
+    assert sandan(tmp_path, "user", "stop", "lee").returncode == 0
+    listed = sandan(tmp_path, "user", "list")
+    assert listed.returncode == 0, listed.stderr
+    rows = [line for line in listed.stdout.splitlines() if re.search(r"\b(ops|kim|lee|park)\b", line)]
+    assert [re.search(r"\b(ops|kim|lee|park)\b", r).group(1) for r in rows] == ["ops", "kim", "lee", "park"]
+    assert "사용 중지" in rows[2] and "사용 중지" not in rows[1]
+    only = sandan(tmp_path, "user", "list", "--company", "bravo")
+    assert "park" in only.stdout and "kim" not in only.stdout
+    missing = sandan(tmp_path, "user", "list", "--company", "nope")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr

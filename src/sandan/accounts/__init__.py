@@ -348,9 +348,11 @@ def set_active(store: Store, by: Principal | None, company_id: str, user_id: str
 TOKEN_TOUCH = timedelta(minutes=5)
 
 
-def platform_users(store: Store, principal: Principal) -> list[User]:
-    """Every account of the platform, for the operator: who is admin where, which accounts are stopped."""
-    principal.require_operator()
+def platform_users(store: Store, principal: Principal | None) -> list[User]:
+    """Every account of the platform, for the operator (or the server's console, `principal` None): who is admin
+    where, which accounts are stopped."""
+    if principal is not None:
+        principal.require_operator()
     return store.cross_tenant_users()
 
 

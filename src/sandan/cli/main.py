@@ -179,6 +179,32 @@ def _set_active(user_id: str, active: bool) -> None:
         _fail(exc)
 
 
+@user_app.command("list")
+def user_list(
+    company: Annotated[str | None, typer.Option(help="Only this company's. 이 회사만.")] = None,
+) -> None:
+    """List the accounts: operators first, then by company. 계정 목록."""
+    from rich.table import Table
+
+    from sandan.accounts import platform_users
+
+    settings = load_settings()
+    with _open(settings) as store:
+        if company is not None:
+            _company_or_fail(store, company)
+        users = [u for u in platform_users(store, None) if company is None or u.company_id == company]
+    table = Table("id / 아이디", "name / 이름", "company / 회사", "role / 역할", "sign-in / 로그인")
+    for u in users:
+        table.add_row(
+            u.id,
+            u.name,
+            u.company_id or "(platform / 플랫폼)",
+            u.role.value,
+            "allowed / 가능" if u.active else "[red]stopped / 사용 중지[/]",
+        )
+    console.print(table)
+
+
 @user_app.command("stop")
 def user_stop(user_id: Annotated[str, typer.Argument(help="Login id. 로그인 아이디.")]) -> None:
     """Stop an account (someone left): it cannot sign in, and its sessions and API tokens end. 계정 사용 중지."""
