@@ -177,6 +177,13 @@ def test_the_web_pages_show_registry_report_explanations_and_catalogue(api):
 
 def test_a_publisher_withdraws_its_model_and_the_operator_sees_every_family(api):
     entry = api.post("daesung", f"/{PUB}/catalogue/publish", json={"name": "defects", "version": 1}).json()
+    job = api.post(
+        "dongyang",
+        f"/{ADO}/catalogue/evaluate",
+        json={"entry_id": entry["id"], "machine_ids": ["imm-11"], **WINDOW},
+    )
+    assert api.wait("dongyang", ADO, job.json())["state"] == "done"
+    adopted = api.post("dongyang", f"/{ADO}/catalogue/adopt", json={"entry_id": entry["id"]}).json()
     body = {"entry_id": entry["id"], "reason": "trained before the sensor was recalibrated"}
     # only the publisher (or the operator): another member of the family cannot take it out
     assert_error(api.post("dongyang", f"/{ADO}/catalogue/withdraw", json=body), 403)
@@ -188,7 +195,13 @@ def test_a_publisher_withdraws_its_model_and_the_operator_sees_every_family(api)
     done = api.post("daesung", f"/{PUB}/catalogue/withdraw", json=body)
     assert done.status_code == 200, done.text
     assert done.json()["withdrawn"]["reason"] == body["reason"]
-    assert api.get("dongyang", f"/{ADO}/catalogue").json() == []  # never looked at: gone for it
+    # the adopter still sees it, with the reason, and its models page flags the adopted copy
+    [seen] = api.get("dongyang", f"/{ADO}/catalogue").json()
+    assert seen["withdrawn"]["reason"] == body["reason"] and seen["my_score"]["action"] == "adopted"
+    api.client.cookies.set("sandan_session", api._auth("dongyang")["Authorization"].removeprefix("Bearer "))
+    api.client.cookies.set("lang", "en")
+    models = api.client.get(f"/companies/{ADO}/models").text
+    assert f"its catalogue entry was withdrawn: {body['reason']}" in models and adopted["name"] in models
     assert_error(
         api.post("dongyang", f"/{ADO}/catalogue/evaluate", json={"entry_id": entry["id"], **WINDOW}),
         409,

@@ -160,6 +160,9 @@ def test_a_withdrawn_model_can_no_longer_be_taken_and_those_who_adopted_it_see_w
     [seen] = catalogue.cross_tenant_catalogue(plant, ADOPTER)
     assert seen["withdrawn"]["reason"] == reason and seen["my_score"]["action"] == "adopted"
     assert registry.get_version(plant, ADOPTER, adopted.name, adopted.version).stage == "candidate"
+    assert catalogue.withdrawn_sources(plant, ADOPTER) == {(adopted.name, adopted.version): reason}
+    # the publisher's own trained model is not from the catalogue
+    assert catalogue.withdrawn_sources(plant, PUBLISHER) == {}
     # nobody evaluates, adopts or fine-tunes it any more
     registry.set_stage(plant, ADOPTER, adopted.name, adopted.version, "retired")
     for attempt in (

@@ -234,6 +234,23 @@ def withdraw_entry(
     return entry
 
 
+def withdrawn_sources(store: Store, company_id: str) -> dict[tuple[str, int], str]:
+    """The company's model versions that came from a catalogue entry since withdrawn (adopted or fine-tuned from
+    it), each with the withdrawal's reason: a model still scoring parts may rest on what its publisher took back."""
+    out: dict[tuple[str, int], str] = {}
+    reasons: dict[int, str | None] = {}
+    for mv in store.list_model_versions(company_id, None):
+        if not mv.origin.startswith("catalogue:"):
+            continue
+        entry_id = int(mv.origin.split(":")[1])
+        if entry_id not in reasons:
+            entry = store.cross_tenant_catalogue_entry(entry_id, company_id)
+            reasons[entry_id] = entry.withdrawn_reason if entry and entry.withdrawn_at else None
+        if reasons[entry_id] is not None:
+            out[(mv.name, mv.version)] = reasons[entry_id]
+    return out
+
+
 def usable_entry(store: Store, company_id: str, entry_id: int) -> CatalogueEntry:
     """An entry the company may evaluate, adopt or fine-tune: of its process family and not withdrawn."""
     entry = cross_tenant_entry(store, company_id, entry_id)

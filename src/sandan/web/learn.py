@@ -94,6 +94,10 @@ TEXT: dict[str, tuple[str, str]] = {
         "your adopted copy stays in your registry: retire it there if the reason concerns you",
         "가져온 사본은 자사 모델 목록에 남아 있습니다. 이유가 해당되면 그곳에서 폐기하세요",
     ),
+    "withdrawn.source": (
+        "its catalogue entry was withdrawn: {reason}",
+        "카탈로그에서 내려진 모델입니다: {reason}",
+    ),
     "catalogue.all": ("Shared models of every process", "모든 공정의 공유 모델"),
     "catalogue.all_intro": (
         "Every model members published, by process family. Withdraw one that should no longer be used (a wrong "
@@ -137,6 +141,7 @@ def models_page(page: UserPage, company_id: str) -> Response:
         script=script,
         can_write=page.principal.user.role.can_write,
         published=catalogue.published_versions(page.store, company.id),
+        withdrawn=catalogue.withdrawn_sources(page.store, company.id),
     )
 
 
