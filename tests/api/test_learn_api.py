@@ -202,6 +202,8 @@ def test_a_publisher_withdraws_its_model_and_the_operator_sees_every_family(api)
     api.client.cookies.set("lang", "en")
     models = api.client.get(f"/companies/{ADO}/models").text
     assert f"its catalogue entry was withdrawn: {body['reason']}" in models and adopted["name"] in models
+    [listed_model] = [m for m in api.get("dongyang", f"/{ADO}/models").json() if m["origin"]]
+    assert listed_model["source_withdrawn"] == body["reason"]
     assert_error(
         api.post("dongyang", f"/{ADO}/catalogue/evaluate", json={"entry_id": entry["id"], **WINDOW}),
         409,

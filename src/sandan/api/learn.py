@@ -81,10 +81,14 @@ class ModelOut(BaseModel):
     scope: dict[str, Any]
     fingerprint: str = Field(description="SHA-256 of the training rows (never the rows)")
     metrics: dict[str, Any] = Field(description="the evaluation: metrics, intervals, scheme, report {en, ko}")
+    source_withdrawn: str | None = Field(
+        default=None, description="the reason its catalogue entry was withdrawn, when it came from one"
+    )
 
 
-def _model(m: ModelVersion) -> dict[str, Any]:
-    out = registry.plain({k: getattr(m, k) for k in ModelOut.model_fields})
+def _model(m: ModelVersion, withdrawn: dict[tuple[str, int], str] | None = None) -> dict[str, Any]:
+    out = registry.plain({k: getattr(m, k) for k in ModelOut.model_fields if k != "source_withdrawn"})
+    out["source_withdrawn"] = (withdrawn or {}).get((m.name, m.version))
     return out
 
 
@@ -198,7 +202,8 @@ def start_training(body: TrainIn, t: WriteTenant, jobs: JobsDep) -> dict[str, An
 @company.get("/models", response_model=list[ModelOut])
 def list_models(t: ReadTenant, name: str | None = None) -> list[dict[str, Any]]:
     """Registered versions, by name then newest first."""
-    return [_model(m) for m in registry.list_models(t.store, t.company_id, name)]
+    withdrawn = catalogue.withdrawn_sources(t.store, t.company_id)
+    return [_model(m, withdrawn) for m in registry.list_models(t.store, t.company_id, name)]
 
 
 @company.get("/models/version", response_model=ModelOut)
