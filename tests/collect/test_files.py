@@ -460,6 +460,7 @@ def test_reimporting_a_file_with_bad_rows_keeps_each_reject_once_and_says_so(pla
     assert (second.rejected, second.already_quarantined, second.duplicates) == (3, 3, 1)
     assert second.to_dict()["already_quarantined"] == 3
     assert len(quarantine(plant)) == 3 and {q["batch_id"] for q in quarantine(plant)} == {first.batch_id}
+    assert [q["repeats"] for q in quarantine(plant)] == [1, 1, 1]  # each counted as having come again
 
 
 # ---- the mapping file ----------------------------------------------------------------------------------------------

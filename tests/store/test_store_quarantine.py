@@ -41,6 +41,12 @@ def test_an_item_already_waiting_is_kept_once_and_comes_back_after_it_was_resolv
     assert two.add_quarantine("acme", [moved, other_reason]) == 2  # another row, another reason: new items
     assert two.add_quarantine("other", [_item(1)]) == 1  # each company's quarantine is its own
     first = min(two.list_quarantine("acme"), key=lambda q: q["id"])
+    # each came again is counted on the item that waits: row 1 twice more, row 2 once more, with the last time
+    counted = {
+        q["location"]["row"]: q for q in two.list_quarantine("acme") if q["reason_code"] == "bad_number"
+    }
+    assert {row: q["repeats"] for row, q in counted.items()} == {1: 2, 2: 1, 3: 0, 9: 0}
+    assert counted[1]["last_received_at"] is not None and counted[3]["last_received_at"] is None
     two.set_quarantine_status("acme", first["id"], "dismissed", "kim")
     assert two.add_quarantine("acme", [_item(1)]) == 1  # sent again after a person discarded it: open anew
     assert two.count_quarantine("acme") == 5

@@ -104,6 +104,10 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
     expect(page.locator("#n-duplicates")).to_have_text("5")
     expect(page.locator("#n-rejected")).to_have_text("1")
     expect(page.locator("#already-quarantined")).to_contain_text("1행은 이전 가져오기에서 이미 격리함에")
+    page.click("#to-quarantine")
+    waiting = page.locator("#quarantine tbody tr", has_text="몰라")
+    expect(waiting).to_have_count(1)
+    expect(waiting.locator("[data-repeats]")).to_contain_text("1번 더 들어옴")
 
 
 def test_a_korean_column_joins_the_parameter_the_machines_already_record(page, login, server, tmp_path):

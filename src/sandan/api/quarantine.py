@@ -46,6 +46,8 @@ class QuarantineOut(BaseModel):
     stored: Any = Field(
         None, description="the record as it was stored when it was replayed (corrected or not)"
     )
+    repeats: int = Field(0, description="how often the same record came again while this item waited")
+    last_received_at: datetime | None = Field(None, description="when it last came again")
 
 
 class QuarantinePage(BaseModel):

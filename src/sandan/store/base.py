@@ -353,8 +353,9 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
         """Keep rejected records; return how many were new. An item identical to one still open (same source,
-        kind, reason, payload and location: a file imported again, a batch an edge agent resent, a redelivered
-        message) is already kept and waits there once."""
+        kind, reason, payload and location: a file imported again, a batch an edge agent resent, a sensor sending
+        the same bad message) waits there once, counting how often it came again (`repeats`, with the time of the
+        latest, `last_received_at`)."""
 
     @abc.abstractmethod
     def list_quarantine(
@@ -624,11 +625,22 @@ def check_stage(stage: str) -> str:
 
 
 def quarantine_table(items: list[QuarantineItem]) -> pa.Table:
-    """The items to keep as columns, each identical item once (see `Store.add_quarantine`)."""
+    """The items to keep as columns, each identical item once with how often it came again (`repeats`; see
+    `Store.add_quarantine`)."""
     seen: dict[tuple[str, ...], QuarantineItem] = {}
+    repeats: dict[tuple[str, ...], int] = {}
     for i in items:
-        location = json.dumps(i.location, ensure_ascii=False, default=str)
-        seen.setdefault((i.source, i.kind, i.reason_code, i.raw, location), i)
+        key = (
+            i.source,
+            i.kind,
+            i.reason_code,
+            i.raw,
+            json.dumps(i.location, ensure_ascii=False, default=str),
+        )
+        if key in seen:
+            repeats[key] += 1
+        else:
+            seen[key], repeats[key] = i, 0
     keys, kept = list(seen), list(seen.values())
     return pa.table(
         {
@@ -640,16 +652,45 @@ def quarantine_table(items: list[QuarantineItem]) -> pa.Table:
             "reason_en": [i.reason_en for i in kept],
             "reason_ko": [i.reason_ko for i in kept],
             "location": [k[4] for k in keys],
+            "repeats": pa.array([repeats[k] for k in keys], pa.int64()),
         }
     )
 
 
-#: Inserts the staged items `_q` that no open item of the company already holds (`mark`: the company's parameter).
+# An open item of the company (`mark`: the driver's parameter) identical to the staged item `_q`.
+_SAME_OPEN = (
+    "q.company_id = {mark} AND q.status = 'open' AND q.source = _q.source AND q.kind = _q.kind "
+    "AND q.reason_code = _q.reason_code AND q.raw = _q.raw AND q.location = _q.location"
+)
+
+#: Counts the staged items `_q` that an open item already holds as repeats of it, with the time they came again.
+QUARANTINE_REPEAT = (
+    "UPDATE quarantine AS q SET repeats = q.repeats + _q.repeats + 1, last_received_at = {mark} FROM _q WHERE "
+    + _SAME_OPEN
+)
+
+#: Inserts the staged items `_q` that no open item of the company already holds.
 QUARANTINE_NEW = (
     "INSERT INTO quarantine (company_id, {cols}) SELECT {mark}, {cols} FROM _q WHERE NOT EXISTS "
-    "(SELECT 1 FROM quarantine q WHERE q.company_id = {mark} AND q.status = 'open' AND q.source = _q.source "
-    "AND q.kind = _q.kind AND q.reason_code = _q.reason_code AND q.raw = _q.raw AND q.location = _q.location)"
+    "(SELECT 1 FROM quarantine q WHERE " + _SAME_OPEN + ")"
 )
+
+#: The columns a quarantine item is read with (`quarantine_rows` makes them dicts).
+QUARANTINE_COLUMNS = (
+    "id, received_at, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, location, status, "
+    "resolved_by, resolved_at, stored, repeats, last_received_at"
+)
+
+
+def quarantine_rows(rows: list[tuple]) -> list[dict[str, Any]]:
+    names = [c.strip() for c in QUARANTINE_COLUMNS.split(",")]
+    out = []
+    for r in rows:
+        d = dict(zip(names, r, strict=True))
+        d["location"] = json.loads(d["location"] or "{}")
+        d["repeats"] = int(d["repeats"] or 0)
+        out.append(d)
+    return out
 
 
 def quarantine_where(

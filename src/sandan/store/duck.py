@@ -37,7 +37,9 @@ from sandan.store.base import (
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
     PREDICTION_SCHEMA,
+    QUARANTINE_COLUMNS,
     QUARANTINE_NEW,
+    QUARANTINE_REPEAT,
     TOKEN_COLUMNS,
     USER_COLUMNS,
     CatalogueEntry,
@@ -55,6 +57,7 @@ from sandan.store.base import (
     model_from_row,
     model_to_row,
     part_columns,
+    quarantine_rows,
     quarantine_table,
     quarantine_where,
     user_from_row,
@@ -224,6 +227,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         """
         ALTER TABLE catalogue_entries ADD COLUMN withdrawn_at TIMESTAMPTZ;
         ALTER TABLE catalogue_entries ADD COLUMN withdrawn_reason VARCHAR;
+        """,
+    ),
+    (
+        13,
+        # How often a quarantined item came again while it waited (kept once), and when it last did.
+        """
+        ALTER TABLE quarantine ADD COLUMN repeats BIGINT DEFAULT 0;
+        ALTER TABLE quarantine ADD COLUMN last_received_at TIMESTAMPTZ;
         """,
     ),
 ]
@@ -844,45 +855,38 @@ class DuckDBStore(Store):
         if not items:
             return 0
         table = quarantine_table(items)
-        sql = QUARANTINE_NEW.format(cols=", ".join(table.column_names), mark="?")
         with self._lock:
             self._con.register("_q", table)
             try:
-                return int(self._con.execute(sql, [company_id, company_id]).fetchone()[0])
+                self._con.execute("BEGIN")
+                self._con.execute(QUARANTINE_REPEAT.format(mark="?"), [datetime.now(UTC), company_id])
+                sql = QUARANTINE_NEW.format(cols=", ".join(table.column_names), mark="?")
+                new = int(self._con.execute(sql, [company_id, company_id]).fetchone()[0])
+                self._con.execute("COMMIT")
+                return new
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
             finally:
                 self._con.unregister("_q")
-
-    _Q_COLS = (
-        "id, received_at, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, location, status, "
-        "resolved_by, resolved_at, stored"
-    )
-
-    def _q_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
-        names = [c.strip() for c in self._Q_COLS.split(",")]
-        out = []
-        for r in rows:
-            d = dict(zip(names, r, strict=True))
-            d["location"] = json.loads(d["location"] or "{}")
-            out.append(d)
-        return out
 
     def list_quarantine(
         self, company_id, status="open", limit=100, offset=0, *, reason_code=None, batch_id=None
     ):
         where, params = quarantine_where("?", company_id, status, reason_code, batch_id)
-        sql = f"SELECT {self._Q_COLS} FROM quarantine{where} ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
-        return self._q_rows(self._cur().execute(sql, params).fetchall())
+        sql = f"SELECT {QUARANTINE_COLUMNS} FROM quarantine{where} ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
+        return quarantine_rows(self._cur().execute(sql, params).fetchall())
 
     def get_quarantine(self, company_id, item_id):
         rows = (
             self._cur()
             .execute(
-                f"SELECT {self._Q_COLS} FROM quarantine WHERE company_id = ? AND id = ?",
+                f"SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE company_id = ? AND id = ?",
                 [company_id, item_id],
             )
             .fetchall()
         )
-        return self._q_rows(rows)[0] if rows else None
+        return quarantine_rows(rows)[0] if rows else None
 
     def set_quarantine_status(self, company_id, item_id, status, user_id, stored=None):
         with self._lock:

@@ -46,7 +46,9 @@ from sandan.store.base import (
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
     PREDICTION_SCHEMA,
+    QUARANTINE_COLUMNS,
     QUARANTINE_NEW,
+    QUARANTINE_REPEAT,
     TOKEN_COLUMNS,
     USER_COLUMNS,
     CatalogueEntry,
@@ -64,6 +66,7 @@ from sandan.store.base import (
     model_from_row,
     model_to_row,
     part_columns,
+    quarantine_rows,
     quarantine_table,
     quarantine_where,
     user_from_row,
@@ -216,6 +219,14 @@ MIGRATIONS: list[tuple[int, str]] = [
         # A catalogue entry its publisher or the operator took out, and why (kept for those who adopted it).
         """
         ALTER TABLE catalogue_entries ADD COLUMN withdrawn_at timestamptz, ADD COLUMN withdrawn_reason text;
+        """,
+    ),
+    (
+        10,
+        # How often a quarantined item came again while it waited (kept once), and when it last did.
+        """
+        ALTER TABLE quarantine ADD COLUMN repeats bigint NOT NULL DEFAULT 0,
+            ADD COLUMN last_received_at timestamptz;
         """,
     ),
 ]
@@ -798,36 +809,24 @@ class PostgresStore(Store):
                 f"CREATE TEMPORARY TABLE _q ON COMMIT DROP AS SELECT {cols} FROM quarantine WITH NO DATA"
             )
             self._copy_in(conn, f"COPY _q ({cols}) FROM STDIN (FORMAT BINARY)", rows)
+            conn.execute(QUARANTINE_REPEAT.format(mark="%s"), [datetime.now(UTC), company_id])
             return conn.execute(
                 QUARANTINE_NEW.format(cols=cols, mark="%s"), [company_id, company_id]
             ).rowcount
-
-    _Q_COLS = (
-        "id, received_at, source, kind, batch_id, raw, reason_code, reason_en, reason_ko, location, status, "
-        "resolved_by, resolved_at, stored"
-    )
-
-    def _q_rows(self, rows: list[tuple]) -> list[dict[str, Any]]:
-        names = [c.strip() for c in self._Q_COLS.split(",")]
-        out = []
-        for r in rows:
-            d = dict(zip(names, r, strict=True))
-            d["location"] = json.loads(d["location"] or "{}")
-            out.append(d)
-        return out
 
     def list_quarantine(
         self, company_id, status="open", limit=100, offset=0, *, reason_code=None, batch_id=None
     ):
         where, params = quarantine_where("%s", company_id, status, reason_code, batch_id)
-        sql = f"SELECT {self._Q_COLS} FROM quarantine{where} ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
-        return self._q_rows(self._rows(sql, params))
+        sql = f"SELECT {QUARANTINE_COLUMNS} FROM quarantine{where} ORDER BY id DESC LIMIT {int(limit)} OFFSET {int(offset)}"
+        return quarantine_rows(self._rows(sql, params))
 
     def get_quarantine(self, company_id, item_id):
         rows = self._rows(
-            f"SELECT {self._Q_COLS} FROM quarantine WHERE company_id = %s AND id = %s", [company_id, item_id]
+            f"SELECT {QUARANTINE_COLUMNS} FROM quarantine WHERE company_id = %s AND id = %s",
+            [company_id, item_id],
         )
-        return self._q_rows(rows)[0] if rows else None
+        return quarantine_rows(rows)[0] if rows else None
 
     def set_quarantine_status(self, company_id, item_id, status, user_id, stored=None):
         self._run(

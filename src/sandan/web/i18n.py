@@ -584,6 +584,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "q.empty": ("No records in quarantine.", "격리된 레코드가 없습니다."),
     "q.item": ("Quarantined record #{id}", "격리 레코드 #{id}"),
     "q.received": ("Received", "받은 시각"),
+    "q.repeats": ("came {n} more times, last {last}", "{n}번 더 들어옴, 마지막 {last}"),
+    "q.repeats_hint": (
+        "The same record with the same reason arrived again while this item waited (a file imported again, a "
+        "resent batch, a sensor repeating itself); it is kept once and counted here.",
+        "이 항목이 기다리는 동안 같은 레코드가 같은 사유로 다시 들어왔습니다 (같은 파일 다시 가져오기, 다시 보낸 묶음, "
+        "같은 값을 되풀이하는 센서). 한 번만 보관하고 여기서 셉니다.",
+    ),
     "q.kind": ("Kind", "종류"),
     "q.kind.reading": ("reading", "측정값"),
     "q.kind.part": ("part record", "생산 실적"),
