@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from sandan.learn.federated.protocol import FederationFailed
 from sandan.learn.registry import data_folder, plain
 from sandan.store import Store
 from sandan.store.base import CatalogueEntry, CatalogueScore
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # "trees": federated histogram gradient boosting (`HistBoost`, histograms always summed through SecAgg+);
 # "tree-bagging": per-company trees (`TreeBagging`); "fedavg"/"fedprox": a logistic model.
@@ -77,17 +80,52 @@ def _save(data_dir, fed: dict[str, Any]) -> None:
 PART_COLUMNS = ("time", "machine_id", "part_id", "lot_id", "product", "result", "defect_type")
 
 
+def family_machines(store: Store, company_id: str, family: str) -> list[str] | None:
+    """The company's machines of the process `family`, whose part records a federation of that family learns
+    from: a moulder's lathe is not an injection machine. None: all of them, for a company of the family whose
+    machines are not classified by process. Refused when the company has no machine of the family."""
+    machines = store.list_machines(company_id)
+    mine = [m.id for m in machines if m.family.value == family]
+    if mine:
+        return mine
+    company = store.get_company(company_id)
+    if (
+        company is not None
+        and company.family.value == family
+        and all(m.family.value == "other" for m in machines)
+    ):
+        return None
+    raise InvalidInput(
+        f"company {company_id!r} has no {family} machine: register its machines' process to take part",
+        f"회사 {company_id!r}에 {family} 공정 설비가 없습니다. 참여하려면 설비의 공정을 등록하세요",
+        code="no_family_machines",
+    )
+
+
+def family_frame(
+    store: Store, company_id: str, family: str, target: str, start: datetime, end: datetime
+) -> pd.DataFrame:
+    """A member's own training rows for a federation of `family`: the part records of its machines of that
+    process (`family_machines`) in start–end."""
+    from sandan.learn.train import learning_frame
+
+    machines = family_machines(store, company_id, family)
+    return learning_frame(store, company_id, target, start, end, machines, None)
+
+
 def cross_tenant_recorded_columns(store: Store, family: str, sample: int = 2000) -> set[str]:
-    """Operator, across tenants: the column names the part records of the family's companies carry: the part table's own columns and the
-    parameter and measurement keys of each company's newest `sample` records. Names only, never values; empty
-    when no company of the family has a record yet."""
+    """Operator, across tenants: the column names the part records of the family's machines carry (see
+    `family_machines`): the part table's own columns and the parameter and measurement keys of each company's
+    newest `sample` records. Names only, never values; empty when no company of the family has a record yet."""
     out: set[str] = set()
     now = datetime.now(UTC)
     for company in store.cross_tenant_companies():
-        if company.family != family:
+        try:
+            machines = family_machines(store, company.id, family)
+        except InvalidInput:
             continue
         parts = store.query_parts(
-            company.id, datetime(2000, 1, 1, tzinfo=UTC), now, limit=sample, newest_first=True,
+            company.id, datetime(2000, 1, 1, tzinfo=UTC), now, machines, limit=sample, newest_first=True,
             columns=["params", "measures"],
         )  # fmt: skip
         for column in ("params", "measures"):
@@ -474,12 +512,10 @@ def _member_frames(store: Store, fed: dict[str, Any], schema: Schema, start: dat
     """Each member's own part records of the window, and the members that sit this run out with why (too few
     records: a member that has just joined, or whose machines are not yet connected). A run needs two members
     with data; short of that, every member without is named."""
-    from sandan.learn.train import learning_frame
-
     frames, sat_out = {}, {}
     for company in sorted(fed["members"]):
         try:
-            frames[company] = learning_frame(store, company, schema.target, start, end, None, None)
+            frames[company] = family_frame(store, company, fed["family"], schema.target, start, end)
         except SandanError as exc:
             sat_out[company] = {"en": exc.message("en"), "ko": exc.message("ko")}
     if len(frames) < 2:
@@ -717,6 +753,7 @@ def ticket(store: Store, company_id: str, federation_id: str, *, data_dir=None) 
         "federation": fed["id"],
         "name": view["name"],
         "company": company_id,
+        "family": fed["family"],
         "schema": fed["schema"],
         "address": fed.get("address", ""),
     }
@@ -868,7 +905,6 @@ def connect(
     comparison with its own model after the run. Returns (rows trained on, rows held out)."""
     from sandan.learn.federated.client import CompanyClient
     from sandan.learn.federated.flower import join
-    from sandan.learn.train import learning_frame
 
     schema = Schema.from_dict(ticket_["schema"])
     company = ticket_["company"]
@@ -879,7 +915,9 @@ def connect(
             "연합 서버 주소를 알 수 없습니다: --server host:port(운영자의 주소)를 주세요",
             code="bad_address",
         )
-    frame = learning_frame(store, company, schema.target, start, end, None, None)
+    # a ticket kept from before tickets named the family: the member's own family is the federation's (join checks)
+    family = ticket_.get("family") or family_of(store, company)
+    frame = family_frame(store, company, family, schema.target, start, end)
     client = CompanyClient(company, frame, schema, holdout=HOLDOUT)
     try:
         join(where, company, client, private_pem, ca_pem, max_wait_s=max_wait_s)

@@ -1,0 +1,66 @@
+"""A federation of one process learns from its members' machines of that process only: a moulder's lathe stays out
+of the injection federation, in the rows a member trains on and in the columns the operator may choose from."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from sandan.collect import ingest_parts
+from sandan.domain import Company, InvalidInput, Line, Machine, Site
+from sandan.learn.federated.service import cross_tenant_recorded_columns, family_frame, family_machines
+
+END = datetime.now(UTC).replace(microsecond=0)
+START = END - timedelta(days=1)
+
+
+def _company(store, company_id: str, family: str, machines: dict[str, str]) -> None:
+    store.upsert_company(Company(id=company_id, name=company_id, family=family))
+    store.upsert_site(company_id, Site(id="s1", company_id=company_id, name="1공장"))
+    store.upsert_line(company_id, Line(id="l1", company_id=company_id, site_id="s1", name="라인"))
+    for machine_id, machine_family in machines.items():
+        machine = Machine(
+            id=machine_id, company_id=company_id, line_id="l1", name=machine_id, family=machine_family
+        )
+        store.upsert_machine(company_id, machine)
+
+
+def _parts(store, company_id: str, machine_id: str, params: dict[str, float], n: int = 40) -> None:
+    rows = [
+        {
+            "time": (END - timedelta(minutes=i + 1)).isoformat(),
+            "machine_id": machine_id,
+            "part_id": f"{machine_id}-{i}",
+            "result": "ng" if i % 5 == 0 else "ok",
+            "params": params,
+        }
+        for i in range(n)
+    ]
+    assert ingest_parts(store, company_id, rows).rejected == 0
+
+
+def test_a_moulders_lathe_stays_out_of_the_injection_federation(duck_store):
+    _company(duck_store, "moulder", "injection", {"imm-1": "injection", "lathe-1": "cnc"})
+    _parts(duck_store, "moulder", "imm-1", {"melt_temp_c": 230.0})
+    _parts(duck_store, "moulder", "lathe-1", {"spindle_rpm": 2400.0})
+    assert family_machines(duck_store, "moulder", "injection") == ["imm-1"]
+    frame = family_frame(duck_store, "moulder", "injection", "result", START, END)
+    assert set(frame["machine_id"]) == {"imm-1"} and len(frame) == 40
+    recorded = cross_tenant_recorded_columns(duck_store, "injection")
+    assert "melt_temp_c" in recorded and "spindle_rpm" not in recorded
+
+
+def test_a_member_whose_machines_are_not_classified_takes_part_with_all_of_them(duck_store):
+    _company(duck_store, "plain", "injection", {"m1": "other", "m2": "other"})
+    _parts(duck_store, "plain", "m1", {"melt_temp_c": 231.0})
+    _parts(duck_store, "plain", "m2", {"melt_temp_c": 229.0})
+    assert family_machines(duck_store, "plain", "injection") is None
+    assert len(family_frame(duck_store, "plain", "injection", "result", START, END)) == 80
+
+
+def test_a_company_without_a_machine_of_the_process_is_told_what_to_register(duck_store):
+    _company(duck_store, "turner", "injection", {"lathe-1": "cnc"})
+    with pytest.raises(InvalidInput) as refused:
+        family_machines(duck_store, "turner", "injection")
+    assert refused.value.code == "no_family_machines" and "설비의 공정을 등록하세요" in refused.value.ko
