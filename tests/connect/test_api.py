@@ -111,3 +111,9 @@ def test_a_refused_value_names_its_line_and_the_form_comes_back_as_typed(world):
     assert "단조 다이 수명이 짧다" in page.text and "금형 수리: 야간 가능" in page.text
     assert 'value="창원"' in page.text and 'value="forging" checked' in page.text
     assert world.get("a-admin", "/api/v1/companies/acme/connect/profile").status_code == 404  # nothing saved
+    # a refused line is named by its line in the box, blank lines counted
+    spaced = {**form, "name": "에이스", "needs": "짧은 요구\n\n\n" + "x" * 1001 + "\n"}
+    page = world.client.post(
+        "/companies/acme/connect/edit", data=spaced, headers={"Origin": "http://testserver"}
+    )
+    assert page.status_code == 422 and "요구 사항 4번째 줄: 1000자 이하여야 합니다" in page.text

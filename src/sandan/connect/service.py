@@ -50,23 +50,31 @@ _PROFILE_FIELDS = {
 }
 
 
-def _profile_problem(err: dict[str, Any]) -> tuple[str, str]:
-    """One refused value of a profile, in words: "needs, line 2: String should have at most 1000 characters"."""
+def _profile_problem(err: dict[str, Any], lines: dict[str, list[int]]) -> tuple[str, str]:
+    """One refused value of a profile, in words: "needs, line 2: String should have at most 1000 characters".
+    `lines` gives a list's entries their line on the form where blank lines were left out (else entry i is i + 1)."""
     loc = err.get("loc", ())
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     known = _PROFILE_FIELDS.get(str(loc[0])) if loc else None
     if known is None:  # a field the profile does not have: named as sent, never read as a template
         where = ".".join(map(str, loc))
         return f"{where}: {msg}", f"{where}: {korean_reason(err)}"
-    n = loc[1] + 1 if len(loc) > 1 and isinstance(loc[1], int) else ""
+    n: int | str = ""
+    if len(loc) > 1 and isinstance(loc[1], int):
+        numbers = lines.get(str(loc[0]), [])
+        n = numbers[loc[1]] if loc[1] < len(numbers) else loc[1] + 1
     return f"{known[0].format(n=n)}: {msg}", f"{known[1].format(n=n)}: {korean_reason(err)}"
 
 
-def save_profile(ps: ProfileStore, company_id: str, fields: dict[str, Any]) -> Profile:
+def save_profile(
+    ps: ProfileStore, company_id: str, fields: dict[str, Any], lines: dict[str, list[int]] | None = None
+) -> Profile:
+    """Validate and keep the company's profile; refused values are named by field and, for a list typed one entry
+    per line, by the line on the form (`lines`: each entry's line number, blank lines counted)."""
     try:
         profile = Profile.model_validate({**fields, "company_id": company_id})
     except ValidationError as exc:
-        problems = [_profile_problem(e) for e in exc.errors()]
+        problems = [_profile_problem(e, lines or {}) for e in exc.errors()]
         raise InvalidInput(
             f"the profile is not valid: {'; '.join(p[0] for p in problems)}",
             f"프로필이 올바르지 않습니다: {'; '.join(p[1] for p in problems)}",

@@ -67,8 +67,9 @@ def edit_page(page: UserPage, company_id: str) -> Response:
     return page.render("connect_edit.html", company=company, profile=profile, families=list(ProcessFamily))
 
 
-def _lines(text: str) -> list[str]:
-    return [x.strip() for x in text.splitlines() if x.strip()]
+def _lines(text: str) -> list[tuple[int, str]]:
+    """The box's non-blank lines with their line numbers on the form (blank lines counted)."""
+    return [(n, x.strip()) for n, x in enumerate(text.splitlines(), start=1) if x.strip()]
 
 
 @router.post("/companies/{company_id}/connect/edit")
@@ -93,7 +94,7 @@ def save(
     old_needs = {n.text: n for n in (old.needs if old else [])}
     old_offers = {o.title: o for o in (old.offerings if old else [])}
     offers = []
-    for line in _lines(offerings):
+    for _, line in _lines(offerings):
         title, _, description = line.partition(":")
         kept = old_offers.get(title.strip())
         offers.append(
@@ -109,7 +110,7 @@ def save(
         "certifications": [c.strip() for c in certifications.split(",") if c.strip()],
         "capacity": capacity,
         "needs": [
-            {"id": old_needs[t].id, "text": t} if t in old_needs else {"text": t} for t in _lines(needs)
+            {"id": old_needs[t].id, "text": t} if t in old_needs else {"text": t} for _, t in _lines(needs)
         ],
         "offerings": offers,
         "references": [r.model_dump(mode="json") for r in (old.references if old else [])],
@@ -118,7 +119,8 @@ def save(
         "share_measured": share_measured,
     }
     try:
-        service.save_profile(ps, company.id, fields)
+        numbers = {"needs": [n for n, _ in _lines(needs)], "offerings": [n for n, _ in _lines(offerings)]}
+        service.save_profile(ps, company.id, fields, numbers)
     except InvalidInput as exc:  # the form again, as typed, with the reason above it
         page.crumbs.append((page.t("connect.title"), f"/companies/{company.id}/connect"))
         page.crumbs.append((page.t("connect.edit"), None))
