@@ -88,8 +88,9 @@ def test_malformed_balancing_yaml_names_the_line_and_column(tmp_path):
         ("tasks:\n  - {name: a, time: 5}\nworkers: [{skills: []}]\n", "workers[0] needs a 'name'"),
         (
             "tasks:\n  - {name: a, time: 5}\nworkers: [{name: w, task_times: {a: x}}]\n",
-            "workers[0].task_times.a",
+            "worker 'w''s time for 'a' must be a whole number",
         ),
+        ("tasks:\n  - {name: a, time: five}\n", "작업 'a'의 시간은(는) 0 이상의 정수여야 합니다"),
         ("tasks:\n  - {name: a, time: 5}\n  - {name: a, time: 3}\n", "is used twice"),
     ],
 )

@@ -228,7 +228,9 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
                 f"tasks[{i}]: 작업 이름 {task!r}이(가) 중복됩니다. 작업마다 다른 이름을 주세요",
                 f"tasks[{i}].name",
             )
-        times[task] = whole(raw["time"], f"task {task!r} time", file=name, field=f"tasks[{i}].time")
+        times[task] = whole(
+            raw["time"], (f"task {task!r} time", f"작업 {task!r}의 시간"), file=name, field=f"tasks[{i}].time"
+        )
         pairs += [(a, task) for a in _names_list(raw.get("after"), f"tasks[{i}].after", name)]
         if raw.get("skill") is not None:
             skills[task] = str(raw["skill"])
@@ -265,7 +267,10 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
                 skills=frozenset(_names_list(w.get("skills"), f"workers[{i}].skills", name)),
                 task_times={
                     str(k): whole(
-                        v, f"workers[{i}].task_times.{k}", file=name, field=f"workers[{i}].task_times"
+                        v,
+                        (f"worker {w['name']!r}'s time for {k!r}", f"작업자 {w['name']!r}의 {k!r} 작업 시간"),
+                        file=name,
+                        field=f"workers[{i}].task_times",
                     )
                     for k, v in own.items()
                 },

@@ -71,14 +71,17 @@ class DesignSpace:
             parts[key] = {}
             for ident, given in value.items():
                 field_ = f"space.{key}.{ident}"
-                name = f"{key} of {ident!r}"
+                name = (
+                    f"{key} of {ident!r}",
+                    f"{ident!r}의 {dict(machines='설비 수', workers='작업자 수', buffers='버퍼 크기')[key]}",
+                )
                 if key == "buffers":
                     sizes = given if isinstance(given, list) else [given]
                     parts[key][str(ident)] = tuple(whole(v, name, field=field_) for v in sizes)
                     continue
                 if not (isinstance(given, list) and len(given) == 2):
                     raise _bad(
-                        f"{name}: give [min, max], e.g. [1, 3], got {given!r}",
+                        f"{name[0]}: give [min, max], e.g. [1, 3], got {given!r}",
                         f"{ident!r} {key}: [최소, 최대] 형식으로 주세요 (예: [1, 3]) (값: {given!r})",
                         field=field_,
                     )

@@ -125,8 +125,17 @@ def read_data_file(path: str | Path, what_en: str, what_ko: str) -> Any:
     return load_yaml(text, f"{what_en} {path.name}", f"{what_ko} {path.name}", file=str(path))
 
 
-def whole(value: Any, name: str, *, minimum: int | None = 0, field: str | None = None, **where: Any) -> int:
-    """A whole number (an integral float such as 3.0 counts), else a message naming `name` and the value."""
+def whole(
+    value: Any,
+    name: str | tuple[str, str],
+    *,
+    minimum: int | None = 0,
+    field: str | None = None,
+    **where: Any,
+) -> int:
+    """A whole number (an integral float such as 3.0 counts), else a message naming `name` (English and Korean, or
+    one name for both) and the value."""
+    name_en, name_ko = name if isinstance(name, tuple) else (name, name)
     ok = isinstance(value, int) and not isinstance(value, bool)
     if not ok and isinstance(value, float) and value.is_integer():
         value, ok = int(value), True
@@ -134,8 +143,8 @@ def whole(value: Any, name: str, *, minimum: int | None = 0, field: str | None =
         bound_en = f" ≥ {minimum}" if minimum is not None else ""
         bound_ko = f"{minimum} 이상의 " if minimum is not None else ""
         raise InvalidInput(
-            f"{name} must be a whole number{bound_en}, got {value!r}",
-            f"{name}은(는) {bound_ko}정수여야 합니다 (값: {value!r})",
+            f"{name_en} must be a whole number{bound_en}, got {value!r}",
+            f"{name_ko}은(는) {bound_ko}정수여야 합니다 (값: {value!r})",
             code="bad_number",
             field=field,
             **where,

@@ -329,9 +329,11 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
             Job(
                 name=job_name,
                 operations=tuple(ops),
-                release=whole(raw.get("release", 0) or 0, f"{job_name} release", **where),
-                due=None if due is None else whole(due, f"{job_name} due", **where),
-                weight=whole(raw.get("weight", 1), f"{job_name} weight", **where),
+                release=whole(
+                    raw.get("release", 0) or 0, (f"{job_name} release", f"{job_name}의 투입 시각"), **where
+                ),
+                due=None if due is None else whole(due, (f"{job_name} due", f"{job_name}의 납기"), **where),
+                weight=whole(raw.get("weight", 1), (f"{job_name} weight", f"{job_name}의 가중치"), **where),
                 family=None if raw.get("family") is None else str(raw["family"]),
             )
         )
@@ -362,7 +364,10 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
                     field=f"setups[{s}]",
                 )
             setups.setdefault(machine, {})[(str(raw["from"]), str(raw["to"]))] = whole(
-                raw["time"], f"setups[{s}] time", file=name, field=f"setups[{s}]"
+                raw["time"],
+                (f"setups[{s}] time", f"셋업 {s + 1}번째의 시간"),
+                file=name,
+                field=f"setups[{s}]",
             )
     return ShopInstance(
         name=str(data.get("name", name)),
