@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from sandan.collect import ingest_parts, ingest_readings
-from sandan.collect.activity import QUIET_AFTER, member_activity
+from sandan.collect.activity import QUIET_AFTER, cross_tenant_activity
 from sandan.domain import Company, Line, Machine, Site
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
@@ -32,10 +32,10 @@ def test_sensors_alone_keep_a_member_active_and_a_day_without_data_makes_it_quie
     part = {"time": old.isoformat(), "machine_id": "m1", "part_id": "p1", "result": "ok"}
     assert ingest_parts(duck_store, "parts-old", [part]).rejected == 0
 
-    activity = member_activity(duck_store, NOW)
+    activity = cross_tenant_activity(duck_store, NOW)
     assert activity["sensors"].quiet is False
     assert activity["sensors"].last_record == NOW - timedelta(hours=2)
     assert (activity["parts-old"].last_record, activity["parts-old"].quiet) == (old, True)
     assert (activity["nothing"].last_record, activity["nothing"].quiet) == (None, True)
     # the same part a minute inside the day is not quiet
-    assert member_activity(duck_store, NOW - timedelta(minutes=2))["parts-old"].quiet is False
+    assert cross_tenant_activity(duck_store, NOW - timedelta(minutes=2))["parts-old"].quiet is False

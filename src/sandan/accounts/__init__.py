@@ -348,7 +348,7 @@ def set_active(store: Store, by: Principal | None, company_id: str, user_id: str
 TOKEN_TOUCH = timedelta(minutes=5)
 
 
-def platform_users(store: Store, principal: Principal | None) -> list[User]:
+def cross_tenant_accounts(store: Store, principal: Principal | None) -> list[User]:
     """Every account of the platform, for the operator (or the server's console, `principal` None): who is admin
     where, which accounts are stopped."""
     if principal is not None:

@@ -329,7 +329,7 @@ def withdraw(body: WithdrawIn, t: WriteTenant) -> dict[str, Any]:
 @operator.get("")
 def list_all_catalogues(principal: PrincipalDep, store: StoreDep) -> list[dict[str, Any]]:
     """Every process family's catalogue, withdrawn entries included (platform operator only)."""
-    return catalogue.operator_catalogue(store, principal)
+    return catalogue.cross_tenant_all_catalogues(store, principal)
 
 
 @operator.post("/withdraw")

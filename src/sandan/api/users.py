@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from sandan.accounts import change_role, create_user, platform_users, reset_password, set_active
+from sandan.accounts import change_role, create_user, cross_tenant_accounts, reset_password, set_active
 from sandan.api.deps import AdminTenant, PrincipalDep, ReadTenant, StoreDep, company_router
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.api.models import Ok, UserOut
@@ -106,7 +106,7 @@ def audit_log(t: AdminTenant, limit: Annotated[int, Query(ge=1, le=1000)] = 100)
 @platform.get("/users", response_model=list[UserOut])
 def list_platform_users(principal: PrincipalDep, store: StoreDep) -> list[UserOut]:
     """Every account of the platform, operators first, then by company (platform operator only)."""
-    return [UserOut.model_validate(u.model_dump()) for u in platform_users(store, principal)]
+    return [UserOut.model_validate(u.model_dump()) for u in cross_tenant_accounts(store, principal)]
 
 
 router = APIRouter()

@@ -186,13 +186,13 @@ def user_list(
     """List the accounts: operators first, then by company. 계정 목록."""
     from rich.table import Table
 
-    from sandan.accounts import platform_users
+    from sandan.accounts import cross_tenant_accounts
 
     settings = load_settings()
     with _open(settings) as store:
         if company is not None:
             _company_or_fail(store, company)
-        users = [u for u in platform_users(store, None) if company is None or u.company_id == company]
+        users = [u for u in cross_tenant_accounts(store, None) if company is None or u.company_id == company]
     table = Table("id / 아이디", "name / 이름", "company / 회사", "role / 역할", "sign-in / 로그인")
     for u in users:
         table.add_row(

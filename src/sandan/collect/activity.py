@@ -18,7 +18,7 @@ class Activity:
     quiet: bool
 
 
-def member_activity(store: Store, now: datetime | None = None) -> dict[str, Activity]:
+def cross_tenant_activity(store: Store, now: datetime | None = None) -> dict[str, Activity]:
     """Every member's latest record and whether it is quiet at `now` (default: this moment)."""
     last = store.cross_tenant_last_records()
     now = now or datetime.now(UTC)

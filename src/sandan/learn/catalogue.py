@@ -177,7 +177,7 @@ def cross_tenant_catalogue(store: Store, company_id: str) -> list[dict[str, Any]
     ]
 
 
-def operator_catalogue(store: Store, principal: Principal) -> list[dict[str, Any]]:
+def cross_tenant_all_catalogues(store: Store, principal: Principal) -> list[dict[str, Any]]:
     """Every family's catalogue for the operator, withdrawn entries included; publishers named only with their
     consent, as every member sees them."""
     principal.require_operator()

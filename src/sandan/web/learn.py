@@ -236,7 +236,7 @@ def _entry_number(text: str) -> int:
 
 
 def _operator_catalogue(page: UserPage, error: str | None = None, status: int = 200) -> Response:
-    entries = catalogue.operator_catalogue(page.store, page.principal)
+    entries = catalogue.cross_tenant_all_catalogues(page.store, page.principal)
     tx = texts(page.lang)
     page.crumbs.append((tx["catalogue.all"], None))
     return page.render(

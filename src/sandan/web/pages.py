@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandan.accounts import authenticate, issue_token, revoke_token
 from sandan.collect import assets
-from sandan.collect.activity import member_activity
+from sandan.collect.activity import cross_tenant_activity
 from sandan.collect.connector import connector_health
 from sandan.domain import (
     Company,
@@ -161,7 +161,7 @@ def complex_home(page: UserPage) -> Response:
 def _complex_view(
     page: Page, form: dict[str, Any] | None = None, error: str | None = None, status: int = 200
 ):
-    activity = member_activity(page.store)
+    activity = cross_tenant_activity(page.store)
     rows = []
     for company in page.store.cross_tenant_companies():
         rows.append(

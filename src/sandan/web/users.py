@@ -19,7 +19,7 @@ from sandan.accounts import (
     change_role,
     create_api_token,
     create_user,
-    platform_users,
+    cross_tenant_accounts,
     reset_password,
     revoke_api_token,
     set_active,
@@ -82,7 +82,7 @@ def _worded(page: Page, entry: dict) -> dict:
 def platform_users_page(page: UserPage) -> Response:
     """Every account of the platform, for the operator: find one, see who is admin where and who is stopped; each
     company's own page manages its users."""
-    users = platform_users(page.store, page.principal)
+    users = cross_tenant_accounts(page.store, page.principal)
     page.crumbs.append((page.t("accounts.title"), None))
     names = {c.id: c.name for c in page.store.cross_tenant_companies()}
     return page.render("users_all.html", users=users, names=names, roles=list(Role))
