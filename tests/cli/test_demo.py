@@ -26,7 +26,7 @@ def demo_server(tmp_path):
             "--port",
             str(port),
             "--history-hours",
-            "2",
+            "8",
             "--duration",
             "120",
         ],
@@ -76,7 +76,7 @@ def test_demo_serves_a_complex_whose_companies_have_live_machines_and_a_federati
     (fed,) = httpx.get(demo_server + "/api/v1/federations", headers=headers, timeout=10).json()
     assert fed["members"] == ["daesung-plastics", "dongyang-tech"] and fed["strategy"] == "trees"
     run = httpx.get(f"{demo_server}/api/v1/federations/{fed['id']}/run", headers=headers, timeout=10).json()
-    assert run["state"] in ("running", "done"), run
+    assert run["state"] in ("running", "done"), (run.get("error"), run.get("messages"))
 
 
 def test_demo_company_user_sees_recent_part_records_and_the_login_page_renders(demo_server):

@@ -26,13 +26,15 @@ def _company(store, company_id: str, family: str, machines: dict[str, str]) -> N
         store.upsert_machine(company_id, machine)
 
 
-def _parts(store, company_id: str, machine_id: str, params: dict[str, float], n: int = 40) -> None:
+def _parts(
+    store, company_id: str, machine_id: str, params: dict[str, float], n: int = 40, ng_every: int = 5
+) -> None:
     rows = [
         {
             "time": (END - timedelta(minutes=i + 1)).isoformat(),
             "machine_id": machine_id,
             "part_id": f"{machine_id}-{i}",
-            "result": "ng" if i % 5 == 0 else "ok",
+            "result": "ng" if i % ng_every == 0 else "ok",
             "params": params,
         }
         for i in range(n)
@@ -64,3 +66,23 @@ def test_a_company_without_a_machine_of_the_process_is_told_what_to_register(duc
     with pytest.raises(InvalidInput) as refused:
         family_machines(duck_store, "turner", "injection")
     assert refused.value.code == "no_family_machines" and "설비의 공정을 등록하세요" in refused.value.ko
+
+
+def test_a_member_with_too_few_defects_on_the_process_sits_the_run_out(duck_store):
+    from sandan.learn.federated.client import Schema
+    from sandan.learn.federated.service import _member_frames
+
+    for company in ("moulder-a", "moulder-b"):
+        _company(duck_store, company, "injection", {"imm-1": "injection"})
+        _parts(duck_store, company, "imm-1", {"melt_temp_c": 230.0})
+    _company(duck_store, "moulder-c", "injection", {"imm-1": "injection", "lathe-1": "cnc"})
+    # 40 parts on the moulding machine, one of them bad
+    _parts(duck_store, "moulder-c", "imm-1", {"melt_temp_c": 230.0}, ng_every=100)
+    _parts(duck_store, "moulder-c", "lathe-1", {"spindle_rpm": 2400.0})  # the lathe's defects do not count
+    fed = {"members": {"moulder-a": {}, "moulder-b": {}, "moulder-c": {}}, "family": "injection"}
+    frames, sat_out = _member_frames(duck_store, fed, Schema("result", "ng", ["melt_temp_c"]), START, END)
+    assert sorted(frames) == ["moulder-a", "moulder-b"]
+    assert (
+        "too few to take part" in sat_out["moulder-c"]["en"]
+        and "참여하기에 너무 적습니다" in sat_out["moulder-c"]["ko"]
+    )

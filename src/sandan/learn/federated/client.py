@@ -32,6 +32,16 @@ FINE_TUNE_BLENDS = (1.0, 0.5)  # weights of the federated trees a company's fine
 FINE_TUNE_Z = 1.645  # its validation gain must be this many standard errors above zero (one-sided 95 %)
 
 
+def require_enough(company: str, rows: int, positives: int, positive: str) -> None:
+    """A member takes part with at least MIN_ROWS labelled rows, two of them of the positive class."""
+    if rows < MIN_ROWS or positives < 2:
+        raise InvalidInput(
+            f"{company}: {rows} rows with {positives} '{positive}' — too few to take part",
+            f"{company}: 행 {rows}개, '{positive}' {positives}개 — 참여하기에 너무 적습니다",
+            code="too_few_rows",
+        )
+
+
 @dataclass
 class Schema:
     """What a federation learns: the target, its positive class and the declared features (no data), plus the
@@ -183,11 +193,12 @@ class CompanyClient:
                 code="missing_feature",
             )
         frame = frame[frame[schema.target].notna()].reset_index(drop=True)
-        # The leakage guard runs here, on the company's own rows: a declared feature it refuses is refused.
+        # The leakage guard runs here, on the company's own rows: a declared feature it refuses is refused. One
+        # this company never varied is no leak: its rows still count where the other members' values differ.
         _, refused = screen_columns(
             frame[schema.features], frame[schema.target].astype(str), task="classification"
         )
-        check_requested(schema.features, refused)
+        check_requested(schema.features, [r for r in refused if r.kind != "constant"])
         y = schema.labels(frame)
         # `holdout` > 0 (real mode): a stratified part kept out of all training, on which the company compares the
         # federated model with its own local one after the run (the `evaluate` task)
@@ -196,12 +207,7 @@ class CompanyClient:
             keep, test = stratified_splits(y, max(2, int(round(1 / holdout))), seed + 1)[0][0]
             self._test_rows = frame.iloc[test].reset_index(drop=True)
             frame, y = frame.iloc[keep].reset_index(drop=True), y[keep]
-        if len(frame) < MIN_ROWS or y.sum() < 2:
-            raise InvalidInput(
-                f"{company}: {len(frame)} rows with {int(y.sum())} '{schema.positive}' — too few to take part",
-                f"{company}: 행 {len(frame)}개, '{schema.positive}' {int(y.sum())}개 — 참여하기에 너무 적습니다",
-                code="too_few_rows",
-            )
+        require_enough(company, len(frame), int(y.sum()), schema.positive)
         k = max(2, int(round(1 / validation)))
         fit, val = stratified_splits(y, k, seed)[0][0]
         self.company, self.schema, self.seed = company, schema, seed

@@ -22,7 +22,7 @@ from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFa
 from sandan.jobs import Job, JobState
 from sandan.learn import catalogue
 from sandan.learn.catalogue import family_of
-from sandan.learn.federated.client import Schema
+from sandan.learn.federated.client import Schema, require_enough
 from sandan.learn.federated.protocol import FederationFailed
 from sandan.learn.registry import data_folder, plain
 from sandan.store import Store
@@ -515,7 +515,10 @@ def _member_frames(store: Store, fed: dict[str, Any], schema: Schema, start: dat
     frames, sat_out = {}, {}
     for company in sorted(fed["members"]):
         try:
-            frames[company] = family_frame(store, company, fed["family"], schema.target, start, end)
+            frame = family_frame(store, company, fed["family"], schema.target, start, end)
+            labelled = frame[frame[schema.target].notna()]
+            require_enough(company, len(labelled), int(schema.labels(labelled).sum()), schema.positive)
+            frames[company] = frame
         except SandanError as exc:
             sat_out[company] = {"en": exc.message("en"), "ko": exc.message("ko")}
     if len(frames) < 2:
