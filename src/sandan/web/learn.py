@@ -1,5 +1,6 @@
 """Learn pages: the model registry (train with progress, promote), a version's evaluation and explanations, and the
-process family's shared catalogue. Pages read through sandan.learn; writes go from the page script to the API.
+process family's shared catalogue (and, for the operator, every family's). Pages read through sandan.learn; writes go
+from the page script to the API, except withdrawing a catalogue entry, a plain form (a reason, asked first).
 """
 
 from __future__ import annotations

@@ -161,9 +161,12 @@ def complex_home(page: UserPage) -> Response:
 def _complex_view(
     page: Page, form: dict[str, Any] | None = None, error: str | None = None, status: int = 200
 ):
-    activity = cross_tenant_activity(page.store)
+    companies = page.store.cross_tenant_companies()
+    activity = cross_tenant_activity(
+        page.store, companies=companies
+    )  # the same list: a member added meanwhile
     rows = []
-    for company in page.store.cross_tenant_companies():
+    for company in companies:
         rows.append(
             {
                 "company": company,
