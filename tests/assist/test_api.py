@@ -174,7 +174,7 @@ def test_the_answer_page_shows_labelled_percentages_and_plant_local_times(
     finally:
         client.cookies.clear()
     assert f'<th data-key="availability">{header}</th>' in page and ">effectiveness<" not in page
-    assert re.search(r'<td class="num">[1-9]\d?\.\d %</td>', page)  # a ratio reads as a percentage
+    assert re.search(r'<td class="num">[1-9]\d?\.\d%</td>', page)  # a ratio reads as a percentage
     assert f">{machine}<" in page  # machines by their name in the page's language, the id beside it
     citations = page[page.index('id="citations"') :]
     plant_now = world.now.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M")  # the site's zone

@@ -19,7 +19,7 @@ from sandan.store import open_store
 from tests.assist.scripted_llm import Turn
 
 D = "daesung-plastics"
-PERCENT = re.compile(r"^-?[\d,]+\.\d{1,2} %$")
+PERCENT = re.compile(r"^-?[\d,]+\.\d{1,2}%$")
 
 
 def _assistant(world, **kw) -> Assistant:
@@ -86,7 +86,7 @@ def test_durations_numbers_and_percentages_read_as_people_write_them():
     assert duration(-0.01, "en") == "0 s"
     assert number(3231) == "3,231" and number(1178.0) == "1,178" and number(0.82371) == "0.8237"
     assert number(73_000.5) == "73,000" and "e" not in number(1.23e-9)
-    assert pct(0.153) == "15.3 %" and pct(0.0004) == "0.04 %" and pct(None) == "—"
+    assert pct(0.153) == "15.3%" and pct(0.0004) == "0.04%" and pct(None) == "—"
 
 
 def test_times_are_shown_in_the_zone_of_the_companys_site(tmp_path):

@@ -273,7 +273,7 @@ def test_the_worst_machine_is_named_and_a_question_nothing_answers_says_what_can
     rows = worst.steps[0]["table"]
     top = max(rows, key=lambda r: r["defect_rate"])
     name = {"imm-02": "사출기 2호기"}.get(top["machine_id"], top["machine_id"])
-    assert f"가장 높은 설비: {name} ({top['defect_rate'] * 100:.1f} %)" in worst.text
+    assert f"가장 높은 설비: {name} ({top['defect_rate'] * 100:.1f}%)" in worst.text
     lost = a.ask("qwzx plorb?", "en")
     assert lost.steps[0]["tool"] == "search_documents"
     assert lost.text.startswith("no passage shares a word with the question; the nearest in meaning:")

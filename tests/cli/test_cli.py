@@ -330,9 +330,9 @@ def test_twin_run_shows_each_stations_utilisation_blocked_and_starved_shares(tmp
         if (cells := [c.strip() for c in line.strip("│ ").split("│")])[0] in ("cut", "drill", "pack")
     }
     # fixed process times under CONWIP: the drill (45 s) paces the line; cut (20 s) waits on it, pack (15 s) for it
-    assert rows["drill"][0].startswith("100.0 %")
-    assert rows["cut"][0].startswith("44.4 %") and rows["cut"][1].startswith("55.6 %")
-    assert rows["pack"][0].startswith("33.3 %") and rows["pack"][2].startswith("66.7 %")
+    assert rows["drill"][0].startswith("100.0%")
+    assert rows["cut"][0].startswith("44.4%") and rows["cut"][1].startswith("55.6%")
+    assert rows["pack"][0].startswith("33.3%") and rows["pack"][2].startswith("66.7%")
 
 
 def test_federate_connect_names_missing_files_in_korean_words(tmp_path):

@@ -356,7 +356,7 @@ def test_the_evaluator_thread_runs_rounds_and_stops(plant, alerts):
     [
         ({"kind": "threshold", "signal": "spindle_temp", "threshold": 120.0}, "spindle_temp > 120"),
         ({"kind": "threshold", "signal": "oil_bar", "direction": "below", "threshold": 2.5}, "oil_bar < 2.5"),
-        ({"kind": "oee_drop", "threshold": 0.6}, "OEE < 60 %"),
+        ({"kind": "oee_drop", "threshold": 0.6}, "OEE < 60%"),
         ({"kind": "no_data", "signal": "melt_temp_c"}, "melt_temp_c: 10 min"),  # the kind's default window
         ({"kind": "no_data", "window_s": 1800}, "*: 30 min"),
         ({"kind": "spc", "characteristic": "bore_mm"}, "imr bore_mm"),

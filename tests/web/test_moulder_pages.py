@@ -78,7 +78,7 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     options = page.locator("select[name=machine_id] option")
     expect(options).to_have_count(2)
     expect(options.nth(0)).to_have_attribute("value", "imm-02")
-    expect(options.nth(0)).to_contain_text(f"24시간 불량률 {100 * rates['imm-02']:.1f} %")
+    expect(options.nth(0)).to_contain_text(f"24시간 불량률 {100 * rates['imm-02']:.1f}%")
     expect(page.locator("select[name=machine_id]")).to_have_value("imm-02")  # offered without a click
 
     # the recommendation is a job: the page answers at once, follows its progress and then shows the result

@@ -154,7 +154,7 @@ def _system_prompt(ctx: ToolContext, names: AssetNames, lang: str) -> str:
         f"{ctx.now.isoformat(timespec='minutes')}; at the plant: {local_time(ctx.now, ctx.zone)} "
         f"({ctx.zone}). Machines: {machines}.\n"
         "Tool results are exact raw values: ratios are fractions (0.153), fields ending in _s are seconds, times are "
-        "UTC. Write them for people: ratios as percentages (15.3 %), seconds as hours and minutes, times on the "
+        "UTC. Write them for people: ratios as percentages (15.3%), seconds as hours and minutes, times on the "
         "plant's clock with its zone, names instead of column ids.\n"
         "Rules: take every number from a tool result and never invent one; cite the tools and documents you used "
         "as [tool name] or [file p.N]; for questions about standards or procedures call search_documents; "

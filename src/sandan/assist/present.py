@@ -67,13 +67,13 @@ def _missing(value: Any) -> bool:
 
 # ---- one formatter per kind of value --------------------------------------------------------------------------
 def pct(value: Any, digits: int = 1) -> str:
-    """A ratio (0.153) as a percentage (15.3 %); small non-zero shares keep one more digit (0.04 %)."""
+    """A ratio (0.153) as a percentage (15.3%); small non-zero shares keep one more digit (0.04%)."""
     if _missing(value):
         return "—"
     shown = 100 * float(value)
     if 0 < abs(shown) < 1:
         digits += 1
-    return f"{shown:.{digits}f} %"
+    return f"{shown:.{digits}f}%"
 
 
 def number(value: Any) -> str:

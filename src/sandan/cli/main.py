@@ -917,7 +917,7 @@ def twin_run(
     console.print(
         f"{line.name or line.id}: {replications} × {_hours(hours * 3600)} (warm-up {_hours(warmup_hours * 3600)})"
     )
-    table = Table("KPI", "mean / 평균", "± 95 %")
+    table = Table("KPI", "mean / 평균", "± 95%")
     for name, est in result.line.items():
         table.add_row(_kpi_label(name), f"{est.mean:,.3f}", f"{est.half_width:,.3f}")
     console.print(table)
@@ -939,11 +939,11 @@ def _kpi_label(name: str) -> str:
 
 
 def _share(est) -> str:
-    """A share estimate over the replications as "85.3 % ± 1.2" ("—" where no replication observed it)."""
+    """A share estimate over the replications as "85.3% ± 1.2" ("—" where no replication observed it)."""
     if est.mean != est.mean:  # NaN
         return "—"
     hw = f" ± {est.half_width * 100:.1f}" if est.half_width == est.half_width else ""
-    return f"{est.mean * 100:.1f} %{hw}"
+    return f"{est.mean * 100:.1f}%{hw}"
 
 
 def _print_station_shares(result) -> None:
@@ -953,7 +953,7 @@ def _print_station_shares(result) -> None:
 
     shown = [k for k in _STATION_SHARES if any(k in kpis for kpis in result.stations.values())]
     if shown:
-        table = Table("station / 공정", *(_kpi_label(k) + " (± 95 %)" for k in shown))
+        table = Table("station / 공정", *(_kpi_label(k) + " (± 95%)" for k in shown))
         for sid, kpis in result.stations.items():
             table.add_row(
                 escape(sid),
@@ -962,7 +962,7 @@ def _print_station_shares(result) -> None:
             )
         console.print(table)
     if result.workers:
-        table = Table("workers / 작업자", _kpi_label("utilisation") + " (± 95 %)")
+        table = Table("workers / 작업자", _kpi_label("utilisation") + " (± 95%)")
         for wid, kpis in result.workers.items():
             table.add_row(escape(wid), _share(kpis["utilisation"]) if "utilisation" in kpis else "—")
         console.print(table)
@@ -1015,7 +1015,7 @@ def twin_optimize(
         shown = f"{th.get('mean', float('nan')):,.2f} ± {th.get('half_width', float('nan')):,.2f}"
         return (", ".join(f"{k}={v}" for k, v in point["changes"].items()), f"{point['cost']:,.0f}", shown)
 
-    table = Table("design / 설계", "cost / 비용", "good parts/h (95 %) / 시간당 양품")
+    table = Table("design / 설계", "cost / 비용", "good parts/h (95%) / 시간당 양품")
     if info["best"]:
         table.add_row(*row(info["best"]), style="bold")
     for point in info["runners_up"]:

@@ -208,8 +208,8 @@ def rank_companies(
         if shown and shown.get("defect_rate") is not None and "quality_ai" in offering_categories(offering):
             reasons.append(
                 {
-                    "en": f"measured defect rate {100 * shown['defect_rate']:.1f} %",
-                    "ko": f"측정 불량률 {100 * shown['defect_rate']:.1f} %",
+                    "en": f"measured defect rate {100 * shown['defect_rate']:.1f}%",
+                    "ko": f"측정 불량률 {100 * shown['defect_rate']:.1f}%",
                 }
             )
         out.append(

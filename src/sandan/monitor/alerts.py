@@ -130,8 +130,8 @@ class AlertRule(BaseModel):
             raise value_error("threshold must be a finite number", "임계값은 유한한 숫자여야 합니다")
         if self.kind == "oee_drop" and not 0 < self.threshold <= 1:
             raise value_error(
-                "an oee_drop threshold is a fraction in (0, 1], e.g. 0.6 for 60 %",
-                "oee_drop 임계값은 (0, 1] 범위의 비율입니다. 예: 60 %는 0.6",
+                "an oee_drop threshold is a fraction in (0, 1], e.g. 0.6 for 60%",
+                "oee_drop 임계값은 (0, 1] 범위의 비율입니다. 예: 60%는 0.6",
             )
         if self.kind == "prediction" and not 0 <= self.threshold < 1:
             raise value_error(
@@ -151,14 +151,14 @@ class AlertRule(BaseModel):
 
     @property
     def condition(self) -> str:
-        """The rule's condition in a few symbols, for a list of rules: "spindle_temp > 120", "OEE < 60 %"."""
+        """The rule's condition in a few symbols, for a list of rules: "spindle_temp > 120", "OEE < 60%"."""
         sign = ">" if self.direction == "above" else "<"
         if self.kind == "threshold":
             return f"{self.signal} {sign} {self.threshold:g}"
         if self.kind == "rate_of_change":
             return f"|Δ {self.signal}| > {self.threshold:g}/min"
         if self.kind == "oee_drop":
-            return f"OEE < {100 * self.threshold:g} %"
+            return f"OEE < {100 * self.threshold:g}%"
         if self.kind == "prediction":
             return f"P(ng) > {self.threshold:g}"
         if self.kind == "no_data":

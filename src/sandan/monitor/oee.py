@@ -598,9 +598,9 @@ def _capped_notes(machines: list[dict[str, Any]], names: Mapping[str, str]) -> l
         {
             "code": "effectiveness_above_ideal",
             "en": f"{listed} made more parts than the ideal cycle time allows in the run time (effectiveness shown "
-            "capped at 100 %): either the ideal cycle time is set too long, or the machine runs faster than its "
+            "capped at 100%): either the ideal cycle time is set too long, or the machine runs faster than its "
             "standard",
-            "ko": f"{listed}: 가동 시간에 이론 사이클 타임으로 가능한 것보다 많이 생산했습니다(성능 가동률은 100 %로 "
+            "ko": f"{listed}: 가동 시간에 이론 사이클 타임으로 가능한 것보다 많이 생산했습니다(성능 가동률은 100%로 "
             "제한해 표시). 이론 사이클 타임이 너무 길게 설정되었거나, 설비가 표준보다 빠르게 돌고 있습니다",
         }
     ]

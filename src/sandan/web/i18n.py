@@ -19,7 +19,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "app.tagline": ("Industrial complex data platform", "산업단지 데이터 플랫폼"),
     # optimize (what should I change?)
     "opt.title": ("What should I change?", "무엇을 바꿔야 할까요?"),
-    "opt.defects_24h": ("{rate} % defects in 24 h", "24시간 불량률 {rate} %"),
+    "opt.defects_24h": ("{rate}% defects in 24 h", "24시간 불량률 {rate}%"),
     "opt.pick_help": (
         "Machines with the most defects in the last 24 hours come first.",
         "최근 24시간 불량률이 높은 설비부터 보여 줍니다.",
