@@ -178,4 +178,32 @@ def test_the_answer_page_shows_labelled_percentages_and_plant_local_times(
     assert f">{machine}<" in page  # machines by their name in the page's language, the id beside it
     citations = page[page.index('id="citations"') :]
     plant_now = world.now.astimezone(ZoneInfo("Asia/Seoul")).strftime("%Y-%m-%d %H:%M")  # the site's zone
-    assert f"end={plant_now} KST" in citations and "+00:00" not in citations
+    assert "+00:00" not in citations
+    # the source reads in words; the exact call, times on the plant's clock too, is folded beneath it
+    words, call = ("⚙ 설비종합효율(OEE) · ", "호출 내용") if lang == "ko" else ("⚙ OEE · ", "exact call")
+    assert words in citations and f"– {plant_now} KST ·" in citations
+    folded = citations[citations.index('<details class="call">') :]
+    assert f"<summary>{call}</summary>" in folded and f"end={plant_now} KST" in folded
+
+
+def test_the_quality_flow_page_lists_its_sources_in_words(world, client, monkeypatch):
+    from sandan.assist.assistant import Assistant
+    from sandan.web import assist as assist_pages
+
+    monkeypatch.setattr(
+        assist_pages, "_assistant", lambda page, cid: Assistant(page.store, cid, page.settings, now=world.now)
+    )
+    token = issue_token(world.store, world.store.user_for_login("daesung")[0], kind="session")
+    client.cookies.set(SESSION_COOKIE, token)
+    client.cookies.set(LANG_COOKIE, "ko")
+    try:
+        page = client.get(
+            f"/companies/{D}/assist/flows/quality", params={"machine_id": "imm-01", "period": "last_24h"}
+        ).text
+    finally:
+        client.cookies.clear()
+    sources = page[page.index('class="citations"') :]
+    # each step's source by what it looked up, for which machine, not by the function it called
+    assert "⚙ 불량률 · 사출기 1호기 · " in sources and "⚙ 불량 파레토 · 사출기 1호기 · " in sources
+    assert sources.count('<details class="call">') == sources.count("⚙ ") > 2
+    assert "sandan.monitor.quality_table(" in sources  # the exact call stays one click away

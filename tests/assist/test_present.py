@@ -59,10 +59,22 @@ def test_an_oee_answer_from_the_model_shows_labels_and_percentages_and_the_model
     sent = json.loads(llm.requests[1]["messages"][-1]["content"])
     assert [r["availability"] for r in sent["rows"][: len(raw)]] == raw
     assert "KST" in llm.requests[0]["messages"][0]["content"]
-    # the citation names the window on the plant's clock; the raw arguments stay UTC
+    # the citation says in words what was looked up, over which window on the plant's clock, grouped how and how
+    # many rows came back; its exact call keeps the function; the raw arguments stay UTC
     cite = answer.citations[0]
     assert cite["arguments"]["end"] == world.now.isoformat()
-    assert f"end={_plant_time(world.now)}" in cite["text"] and "+00:00" not in cite["text"]
+    title, per, rows = (
+        ("설비종합효율(OEE)", "설비별", "행") if lang == "ko" else ("OEE", "per machine", "rows")
+    )
+    words = cite["text"].split(" · ")
+    assert (
+        words[0] == title
+        and per in words
+        and words[-1] == f"{len(step['table'])}{'' if lang == 'ko' else ' '}{rows}"
+    )
+    assert f"– {_plant_time(world.now)}" in cite["text"] and "sandan." not in cite["text"]
+    assert cite["call"].startswith("sandan.monitor.oee(") and f"end={_plant_time(world.now)}" in cite["call"]
+    assert "+00:00" not in cite["text"] + cite["call"]
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
@@ -99,7 +111,10 @@ def test_times_are_shown_in_the_zone_of_the_companys_site(tmp_path):
         now = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
         a = Assistant(store, "berlin-parts", Settings(data_dir=tmp_path), now=now, use_llm=False)
         step = a.run_tool("sql_query", {"sql": "SELECT 1 AS x", "period": "last_hour"}, "en")
-        assert "end=2026-01-15 13:00 CET" in step["citations"][0]["text"]
+        assert step["citations"][0]["text"].startswith(
+            "Database query · 2026-01-15 12:00 CET – 2026-01-15 13:00 CET"
+        )
+        assert "end=2026-01-15 13:00 CET" in step["citations"][0]["call"]
         assert step["citations"][0]["arguments"]["end"] == now.isoformat()
     finally:
         store.close()

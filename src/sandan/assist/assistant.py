@@ -17,7 +17,14 @@ from typing import Any
 from sandan.assist import safety
 from sandan.assist.intent import FALLBACK, AssetNames, route, shown_name
 from sandan.assist.llm import ChatBackend, LlmUnavailable
-from sandan.assist.present import local_time, present_chart, present_citation, present_table
+from sandan.assist.present import (
+    citation_call,
+    lang_of,
+    local_time,
+    present_chart,
+    present_citation,
+    present_table,
+)
 from sandan.assist.registry import (
     ToolContext,
     ToolOutput,
@@ -236,7 +243,7 @@ class Assistant:
             chart=plain(out.chart),
             passages=out.passages,
             recommendations=plain(out.recommendations),
-            citations=self._shown([c.to_dict() for c in out.citations], lang),
+            citations=self._shown([c.to_dict() for c in out.citations], lang, shown_names),
             writes=t.writes,
             for_model=out.for_model(),
             # what a person reads: labels, percentages, durations, local times (the raw values stay above)
@@ -255,9 +262,31 @@ class Assistant:
             )
         return step
 
-    def _shown(self, citations: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-        """Citations with the line a person reads (times on the plant's clock) next to their raw arguments."""
-        return [{**c, "text": present_citation(c, lang, self.ctx.zone)} for c in citations]
+    def _shown(
+        self,
+        citations: list[dict[str, Any]],
+        lang: str,
+        names: dict[str, dict[str, dict[str, str]]] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Citations with the line a person reads (what was looked up, for what, over which period on the plant's
+        clock; machines, lines and the tool's codes by name) and, for a tool, its exact call, next to their raw
+        arguments."""
+        names = names or self.names.display()
+        shown = []
+        for c in citations:
+            if c.get("kind") != "tool":
+                shown.append({**c, "text": present_citation(c, lang, self.ctx.zone)})
+                continue
+            t = self.registry.get(str(c.get("label", "")))
+            title = (t.title or {}).get(lang_of(lang)) if t else None
+            shown.append(
+                {
+                    **c,
+                    "text": present_citation(c, lang, self.ctx.zone, title, names),
+                    "call": citation_call(c, lang, self.ctx.zone),
+                }
+            )
+        return shown
 
     def confirm(self, action_id: str, user_id: str) -> dict[str, Any]:
         """A person accepts a pending action: only now does the write tool's effect happen."""

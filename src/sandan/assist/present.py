@@ -263,18 +263,88 @@ def present_chart(
     return {"label": column_label(key, lang, labels), "bars": bars}
 
 
-def present_citation(citation: Mapping[str, Any], lang: str, zone: str) -> str:
-    """A tool citation as one line: the function and its arguments with times on the plant's clock."""
-    if citation.get("kind") == "document":
-        return str(citation.get("label", ""))
+#: A citation's arguments that say what was asked, as its line words them (the rest stay in the exact call).
+CITED_ARGUMENTS: dict[str, dict[str, str]] = {
+    "product": {"en": "product {}", "ko": "제품 {}"},
+    "characteristic": {"en": "characteristic {}", "ko": "특성 {}"},
+    "signals": {"en": "signals {}", "ko": "신호 {}"},
+    "states": {"en": "{}", "ko": "{}"},
+    "parameter": {"en": "setting {}", "ko": "조건 {}"},
+    "value": {"en": "to {}", "ko": "값 {}"},
+    "change": {"en": "change: {}", "ko": "변경: {}"},
+    "days": {"en": "last {} days", "ko": "최근 {}일"},
+}
+#: What a table is grouped by, as a citation says it ("per machine", "설비별").
+_GROUPS = {
+    "machine": "machine_id",
+    "line": "line_id",
+    "lot": "lot_id",
+    "day": "production_day",
+}
+
+
+def citation_call(citation: Mapping[str, Any], lang: str, zone: str) -> str:
+    """A tool citation's exact call: the function and its arguments, times on the plant's clock."""
     lang = lang_of(lang)
     args = ", ".join(
         f"{k}={value_text(k, v, lang, zone)}"
         for k, v in (citation.get("arguments") or {}).items()
         if v not in (None, "", [], {})
     )
-    text = f"{citation.get('function', '')}({args})"
+    return f"{citation.get('function', '')}({args})"
+
+
+def present_citation(
+    citation: Mapping[str, Any],
+    lang: str,
+    zone: str,
+    title: str | None = None,
+    names: Mapping[str, Mapping[str, Mapping[str, str]]] | None = None,
+) -> str:
+    """A citation as a person reads it: for a tool, what was looked up (`title`), for which machines or line,
+    over which period on the plant's clock, grouped how, and how many rows came back — "불량률 · 사출기 1호기 ·
+    2026-11-20 08:00 – 2026-11-21 08:00 KST · 설비별 · 5행". `citation_call` gives the exact call."""
+    if citation.get("kind") == "document":
+        return str(citation.get("label", ""))
+    lang = lang_of(lang)
+    args = citation.get("arguments") or {}
+    shown_names = names or {}
+
+    def named(column: str, ids: Any) -> str:
+        ids = ids if isinstance(ids, list | tuple) else [ids]
+        found = shown_names.get(column, {})
+        return ", ".join((found.get(str(i)) or {}).get(lang) or str(i) for i in ids)
+
+    parts = [title or str(citation.get("label") or citation.get("function", ""))]
+    for key, column in (("machine_ids", "machine_id"), ("machine_id", "machine_id"), ("line_id", "line_id")):
+        if args.get(key) not in (None, "", []):
+            parts.append(named(column, args[key]))
+    if args.get("bad") and args.get("good"):
+        windows = (("bad", "불량 증가", "scrap rise"), ("good", "비교 기간", "compared with"))
+        for key, ko, en in windows:
+            a, b = args[key]
+            parts.append(f"{ko if lang == 'ko' else en} {local_time(a, zone)} – {local_time(b, zone)}")
+    elif args.get("start") and args.get("end"):
+        parts.append(f"{local_time(args['start'], zone)} – {local_time(args['end'], zone)}")
+    elif args.get("end"):
+        parts.append(("~ " if lang == "ko" else "until ") + local_time(args["end"], zone))
+    if args.get("by"):
+        group = column_label(_GROUPS.get(str(args["by"]), str(args["by"])), lang)
+        parts.append(f"{group}별" if lang == "ko" else f"per {group.lower()}")
+    for key, words in CITED_ARGUMENTS.items():
+        value = args.get(key)
+        if value in (None, "", [], {}):
+            continue
+        # codes the tool names for people ("down" → "고장"); anything else as the tables show it
+        codes = shown_names.get(key, {})
+        shown = [
+            (codes.get(str(v)) or {}).get(lang) or value_text(key, v, lang, zone)
+            for v in (value if isinstance(value, list | tuple) else [value])
+        ]
+        parts.append(words[lang].format(", ".join(shown)))
     rows = citation.get("rows")
     if rows is not None:
-        text += f" → {number(rows)}행" if lang == "ko" else f" → {number(rows)} row{'' if rows == 1 else 's'}"
-    return text
+        parts.append(f"{number(rows)}행" if lang == "ko" else f"{number(rows)} row{'' if rows == 1 else 's'}")
+    if citation.get("refused"):
+        parts.append("거절됨" if lang == "ko" else "refused")
+    return " · ".join(parts)

@@ -224,6 +224,7 @@ class Tool:
     calls: str  # the capability function(s) it calls, for citations
     writes: bool = False
     apply: Callable[..., dict[str, Any]] | None = None
+    title: dict[str, str] | None = None  # what it looks up in a few words, for the citation a person reads
 
     def schema(self, lang: str = "en") -> dict[str, Any]:
         """The OpenAI-style tool definition."""
@@ -273,16 +274,27 @@ def tool(
     ko: str,
     parameters: dict[str, Any],
     calls: str,
+    title: tuple[str, str] | None = None,
     writes: bool = False,
     apply: Callable[..., dict[str, Any]] | None = None,
     registry: ToolRegistry | None = None,
 ) -> Callable[[Callable[..., ToolOutput]], Callable[..., ToolOutput]]:
-    """Register `fn(ctx, **arguments) -> ToolOutput` as a tool (in the default registry unless one is given)."""
+    """Register `fn(ctx, **arguments) -> ToolOutput` as a tool (in the default registry unless one is given);
+    `title` (English, Korean) names what it looks up in a few words, for the citations a person reads."""
 
     def wrap(fn: Callable[..., ToolOutput]) -> Callable[..., ToolOutput]:
         schema = {"type": "object", "additionalProperties": False, **parameters}
         (registry or _DEFAULT).add(
-            Tool(name, {"en": en, "ko": ko}, schema, fn, calls, writes=writes, apply=apply)
+            Tool(
+                name,
+                {"en": en, "ko": ko},
+                schema,
+                fn,
+                calls,
+                writes=writes,
+                apply=apply,
+                title={"en": title[0], "ko": title[1]} if title else None,
+            )
         )
         return fn
 

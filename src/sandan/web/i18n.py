@@ -907,6 +907,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "assist.example3": ("Scrap rate by lot", "로트별 불량률 보여줘"),
     "assist.example4": ("What does the inspection standard say?", "검사기준서 내용 알려줘"),
     "assist.sources": ("Sources", "근거"),
+    "assist.call": ("exact call", "호출 내용"),
     "assist.rows_more": ("{n} rows in all; the first 25 are shown.", "전체 {n}행 중 25행만 보여 줍니다."),
     "assist.pending": ("Waiting for your confirmation", "확인을 기다리는 작업"),
     "assist.confirm": ("Confirm", "확인하고 실행"),

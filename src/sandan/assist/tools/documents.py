@@ -11,6 +11,7 @@ from sandan.assist.registry import Citation, ToolContext, ToolOutput, tool
 
 @tool(
     "search_documents",
+    title=("Document search", "문서 검색"),
     en="Search the company's documents (work standards, manuals, inspection standards) for passages",
     ko="회사 문서(작업표준서, 매뉴얼, 검사기준서)에서 관련 내용 찾기",
     parameters={

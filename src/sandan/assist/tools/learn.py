@@ -30,6 +30,7 @@ MAX_ROWS = 4000
 
 @tool(
     "defect_drivers",
+    title=("Defect drivers (classifier)", "불량 요인 (분류 모델)"),
     en="Which process parameters drive scrap on a machine: a defect classifier's importance (mean |SHAP|)",
     ko="설비 불량에 영향을 주는 공정 변수: 불량 분류 모델의 변수 중요도 (평균 |SHAP|)",
     parameters={

@@ -93,6 +93,7 @@ OEE_COLUMNS = [
 
 @tool(
     "oee",
+    title=("OEE", "설비종합효율(OEE)"),
     en="OEE (ISO 22400) with availability, performance and quality, per machine, line or day",
     ko="설비종합효율(OEE, ISO 22400)과 가동률·성능·품질을 설비, 라인, 일자별로",
     parameters={
@@ -211,6 +212,7 @@ def _bars(rows: list[dict[str, Any]], by: str, series: list[str]) -> dict[str, A
 
 @tool(
     "defect_rate",
+    title=("Defect rate", "불량률"),
     en="Defect (scrap) rate and first-pass yield, grouped by product, machine, line, lot, shift or day",
     ko="불량률(폐기율)과 직행률을 제품, 설비, 라인, 로트, 교대, 일자별로",
     parameters={
@@ -267,6 +269,7 @@ PRODUCTION_COLUMNS = [
 
 @tool(
     "production",
+    title=("Production", "생산량"),
     en="Parts produced, good and scrap, per machine, line, product, shift or production day",
     ko="생산 수량(양품, 불량)을 설비, 라인, 제품, 교대, 생산일별로",
     parameters={
@@ -306,6 +309,7 @@ def production_tool(
 
 @tool(
     "defect_pareto",
+    title=("Defect Pareto", "불량 파레토"),
     en="Defect Pareto: scrap by defect type, most frequent first, with share and cumulative share",
     ko="불량 파레토: 불량 유형별 수량, 많은 순, 비율과 누적 비율",
     parameters={"properties": {**_SCOPE, "product": {"type": "string", "description": "product / 제품"}}},
@@ -380,6 +384,7 @@ STOP_STATES = {
 
 @tool(
     "downtime_pareto",
+    title=("Downtime by reason", "사유별 비가동"),
     en="Stopped time by reason code inside planned time, largest first: breakdowns, setups and waiting (or only "
     "the states asked for; maintenance hints)",
     ko="계획 시간 안의 비가동 시간(고장, 작업준비, 대기)을 사유 코드별로, 큰 순서 (요청한 상태만도 가능; 보전 참고)",
@@ -441,6 +446,7 @@ def downtime_pareto_tool(
         table=rows,
         columns=cols,
         labels={"down_time_s": {"en": "Stopped time", "ko": "비가동 시간"}},
+        names={"states": STOP_STATES},  # the citation says which stops were counted in words
         citations=[call_citation("downtime_pareto", "sandan.monitor.downtime_pareto", args, len(rows))],
     )
 
@@ -469,6 +475,7 @@ SPC_LABELS = {
 
 @tool(
     "spc_status",
+    title=("Control chart (I-MR)", "관리도 (I-MR)"),
     en="SPC status of a machine's measured characteristics: individuals (I-MR) charts with Western Electric run rules",
     ko="설비 측정 특성의 SPC 상태: 개별값(I-MR) 관리도와 웨스턴 일렉트릭 판정 규칙",
     parameters={
@@ -565,6 +572,7 @@ VERDICTS = {
 
 @tool(
     "process_capability",
+    title=("Process capability", "공정 능력"),
     en="Process capability (Cp, Cpk, Pp, Ppk) of a machine's measured characteristics against their specification "
     "limits (the process drawing's unless given)",
     ko="설비 측정 특성의 공정능력(Cp, Cpk, Pp, Ppk): 규격 한계(주지 않으면 공정 도면 값) 기준",

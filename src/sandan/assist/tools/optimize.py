@@ -65,6 +65,7 @@ _DAYS = {
 
 @tool(
     "recommend_settings",
+    title=("Recommended settings", "추천 공정 조건"),
     en="Recommended process settings for a machine that cut the predicted defect rate, within machine limits and "
     "the data's trust region (current vs recommended, expected defect rate with its interval)",
     ko="예측 불량률을 낮추는 설비의 권장 공정 조건 (설비 한계와 데이터 신뢰 영역 안, 현재 대비 권장, 예상 불량률과 범위)",
@@ -135,6 +136,7 @@ __all__ = ["recommend_settings_tool"]
 
 @tool(
     "root_cause",
+    title=("Cause of a scrap rise", "불량 증가 원인"),
     en="Why did scrap rise: the period asked about against the week before it (without a period: the last 24 hours, "
     "or the latest quarter of the records when they are younger than a week) — machines, lots, products and "
     "process parameters ranked by their association with defects (chi-square / Mann-Whitney, Holm-adjusted)",

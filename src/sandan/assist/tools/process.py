@@ -57,6 +57,7 @@ LABELS = {
 
 @tool(
     "process_settings",
+    title=("Process settings", "공정 조건"),
     en="A machine's current process settings (latest part record) against the process window, the nominal "
     "setting and the machine limits; settings away from nominal are listed as candidates to change",
     ko="설비의 현재 공정 조건(최근 부품 기록)을 공정 범위, 기준 조건, 설비 한계와 비교; 기준에서 벗어난 조건을 변경 후보로",
@@ -153,6 +154,7 @@ def _apply_setting_change(
 
 @tool(
     "request_setting_change",
+    title=("Setting change request", "조건 변경 요청"),
     en="Request a change of one process setting on a machine; it is only recorded after a person confirms",
     ko="설비 공정 조건 하나의 변경 요청; 담당자가 확인해야만 기록됩니다",
     parameters={

@@ -42,6 +42,7 @@ def check_sql(sql: str) -> str:
 
 @tool(
     "sql_query",
+    title=("Database query", "데이터 조회 (SQL)"),
     en="Last resort: one read-only SELECT over the views machines, part_records, machine_events, readings "
     f"(this company, the chosen period; at most {ROW_LIMIT} rows)",
     ko="최후 수단: machines, part_records, machine_events, readings 뷰에 대한 읽기 전용 SELECT 한 문장 "

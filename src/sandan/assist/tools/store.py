@@ -40,6 +40,7 @@ LABELS = {
 
 @tool(
     "list_machines",
+    title=("Machine list", "설비 목록"),
     en="The company's machines with their line, process family, model and ideal cycle time",
     ko="회사의 설비 목록: 라인, 공정, 모델, 이론 사이클 타임",
     parameters={"properties": {"line_id": LINE_SCHEMA}},
@@ -77,6 +78,7 @@ _BUCKETS = {"last_hour": 60, "last_8h": 600, "last_24h": 1800, "today": 1800, "y
 
 @tool(
     "readings",
+    title=("Sensor readings", "센서 값"),
     en="Sensor readings of a machine over a period, aggregated per time bucket (avg, min, max)",
     ko="설비 센서 값의 기간별 추이 (구간 평균, 최소, 최대)",
     parameters={
@@ -140,6 +142,7 @@ def readings_tool(
 
 @tool(
     "recent_quarantine",
+    title=("Quarantined records", "격리된 기록"),
     en="Recently rejected records (quarantine) with the reason for each",
     ko="최근 거부되어 격리된 레코드와 거부 사유",
     parameters={"properties": {"limit": {"type": "integer", "description": "how many / 개수 (≤ 100)"}}},

@@ -44,6 +44,7 @@ def _labels() -> dict[str, dict[str, str]]:
 
 @tool(
     "twin_what_if",
+    title=("What-if on the line's twin", "라인 가상 실험"),
     en="What if a line gets one more machine (at its bottleneck or a named machine's station) or one more shift: "
     "the line's twin from its recorded history, both versions simulated with common random numbers",
     ko="라인에 설비 1대(병목 또는 지정 설비 공정)나 교대 1개를 더하면? 기록된 이력으로 만든 트윈을 두 가지로 시뮬레이션",
