@@ -396,7 +396,7 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     found = root_cause_for(server.store, COMPANY, start, end, baseline_days=0.5)
     rates = page.locator("#why-rates")
     expect(rates).to_contain_text(f"이 기간 {100 * found.rate_bad:.1f}% (부품 {found.n_bad}개)")
-    expect(rates).to_contain_text(f"그 전 12시간 0분 {100 * found.rate_good:.1f}% (부품 {found.n_good}개)")
+    expect(rates).to_contain_text(f"그 전 12시간 {100 * found.rate_good:.1f}% (부품 {found.n_good}개)")
     rows = page.locator("#why-factors tbody tr")
     expect(rows).to_have_count(len(found.factors))
     # the machine at poor settings is among the strongest associations, named as people know it

@@ -92,7 +92,7 @@ def number(value: Any) -> str:
 
 
 def duration(seconds: Any, lang: str = "ko") -> str:
-    """Seconds as a person reads them: 20 h 17 min / 20시간 17분; 12 min 5 s; 26.4 s."""
+    """Seconds as a person reads them: 20 h 17 min / 20시간 17분; 12 min 5 s; 10 min; 2 h; 26.4 s."""
     if _missing(seconds):
         return "—"
     ko = lang_of(lang) == "ko"
@@ -104,7 +104,11 @@ def duration(seconds: Any, lang: str = "ko") -> str:
     h, rest = divmod(total, 3600)
     m, sec = divmod(rest, 60)
     if h:
+        if not m:
+            return f"{sign}{h:,}시간" if ko else f"{sign}{h:,} h"
         return f"{sign}{h:,}시간 {m}분" if ko else f"{sign}{h:,} h {m} min"
+    if not sec:
+        return f"{sign}{m}분" if ko else f"{sign}{m} min"
     return f"{sign}{m}분 {sec}초" if ko else f"{sign}{m} min {sec} s"
 
 
