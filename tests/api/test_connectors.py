@@ -62,3 +62,22 @@ def test_company_sees_its_collector_health_and_only_the_state_of_a_shared_one(wo
         own.stop()
         shared.stop()
         plc.stop()
+
+
+def test_an_edge_agents_link_changes_are_listed_for_its_company_only(world):
+    press = {"name": "press-01", "kind": "modbus", "state": "connected", "records": 10}
+    error = {"en": "no answer from the PLC", "ko": "PLC 응답 없음"}
+    path = "/api/v1/companies/acme/edge/plant-a/status"
+    assert world.put("a-admin", path, json=[press]).status_code == 200
+    assert (
+        world.put("a-admin", path, json=[{**press, "state": "error", "last_error": error}]).status_code == 200
+    )
+    events = world.get("a-eng", "/api/v1/companies/acme/edge/events").json()
+    assert [(e["agent"], e["connector"], e["state"]) for e in events] == [
+        ("plant-a", "press-01", "error"),
+        ("plant-a", "press-01", "connected"),
+    ]
+    assert events[0]["error"] == error and events[1]["error"] is None
+    assert world.get("a-eng", "/api/v1/companies/acme/edge/events", params={"agent": "other"}).json() == []
+    assert world.get("b-eng", "/api/v1/companies/acme/edge/events").status_code == 404
+    assert world.get("b-eng", "/api/v1/companies/bravo/edge/events").json() == []

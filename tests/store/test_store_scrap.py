@@ -88,7 +88,8 @@ def test_duckdb_migration_fills_the_scrap_table_from_stored_records(tmp_path):
         "DROP TABLE part_scrap; DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored; "
         "ALTER TABLE users DROP COLUMN active; DROP TABLE edge_status; ALTER TABLE api_tokens DROP COLUMN last_used_at; "
         "ALTER TABLE catalogue_entries DROP COLUMN withdrawn_at; ALTER TABLE catalogue_entries DROP COLUMN withdrawn_reason; "
-        "ALTER TABLE quarantine DROP COLUMN repeats; ALTER TABLE quarantine DROP COLUMN last_received_at"
+        "ALTER TABLE quarantine DROP COLUMN repeats; ALTER TABLE quarantine DROP COLUMN last_received_at; "
+        "DROP TABLE edge_events"
     )
     store._con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     version = store.migrate()
@@ -145,7 +146,8 @@ def test_duckdb_migration_keeps_the_minute_rollup_when_it_drops_its_unique_key(t
         "DROP TABLE rollup_pending; ALTER TABLE quarantine DROP COLUMN stored; ALTER TABLE users DROP COLUMN active; DROP TABLE edge_status; "
         "ALTER TABLE api_tokens DROP COLUMN last_used_at; "
         "ALTER TABLE catalogue_entries DROP COLUMN withdrawn_at; ALTER TABLE catalogue_entries DROP COLUMN withdrawn_reason; "
-        "ALTER TABLE quarantine DROP COLUMN repeats; ALTER TABLE quarantine DROP COLUMN last_received_at; DELETE FROM schema_migrations WHERE version >= 7"
+        "ALTER TABLE quarantine DROP COLUMN repeats; ALTER TABLE quarantine DROP COLUMN last_received_at; DROP TABLE edge_events; "
+        "DELETE FROM schema_migrations WHERE version >= 7"
     )
     assert store.migrate() >= 7
     assert store.aggregate_readings("acme", T0, at(900), 60).equals(before)

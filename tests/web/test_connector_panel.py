@@ -78,6 +78,15 @@ def test_company_page_shows_edge_agents_and_says_when_one_went_silent(server, pa
 
     now = datetime.now(UTC)
     press = {"name": "press-07", "kind": "modbus", "state": "connected", "records": 4200, "rate_per_s": 2.0}
+    # ten minutes ago the press's PLC did not answer, then the agent went quiet until now
+    plc_lost = {"en": "no answer from the press PLC", "ko": "프레스 PLC 응답 없음"}
+    report_edge_status(
+        server.store,
+        "acme",
+        "plant-live",
+        [{**press, "state": "error", "last_error": plc_lost}],
+        now=now - timedelta(minutes=10),
+    )
     report_edge_status(server.store, "acme", "plant-live", [press], now=now)
     report_edge_status(
         server.store, "acme", "plant-gone", [{**press, "name": "press-08"}], now=now - timedelta(hours=2)
@@ -90,3 +99,11 @@ def test_company_page_shows_edge_agents_and_says_when_one_went_silent(server, pa
     gone = page.locator("#connectors tr[data-edge=plant-gone]")
     assert gone.get_attribute("data-state") == "silent"
     assert "응답 없음" in gone.inner_text() and "마지막 보고" in gone.inner_text()
+    # the link history says when the press failed, with its error, and how long the agent was silent
+    history = page.locator("#edge-history")
+    history.locator("summary").click()
+    rows = history.locator("tbody tr[data-state]")
+    live = [rows.nth(i).inner_text() for i in range(rows.count()) if "plant-live" in rows.nth(i).inner_text()]
+    assert len(live) == 3 and "상태 → 연결됨" in live[0]
+    assert "10분 동안 보고 없음" in live[1]
+    assert "상태 → 오류" in live[2] and "프레스 PLC 응답 없음" in live[2]

@@ -9,12 +9,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from sandan.api.deps import ReadTenant, WriteTenant, company_router
 from sandan.api.models import Ok
-from sandan.collect.connector import connector_health, report_edge_status
+from sandan.collect.connector import connector_health, edge_history, report_edge_status
 
 router: APIRouter = company_router("connectors")
 
@@ -37,6 +37,20 @@ class ConnectorHealthOut(BaseModel):
     reported_at: datetime | None = Field(
         None, description="when the edge agent last reported; silent after 60 s"
     )
+
+
+class EdgeEventOut(BaseModel):
+    agent: str
+    at: datetime
+    connector: str = Field(description="the collector whose state changed; empty for the agent itself")
+    state: str = Field(
+        description="the new state; 'silent' for a span without reports, 'removed' for a collector gone"
+    )
+    error: dict[str, str] | None = Field(
+        None, description="the collector's last error where it is not connected"
+    )
+    until: datetime | None = Field(None, description="where silent: the report that ended the silence")
+    silent_s: float | None = None
 
 
 class EdgeHealthIn(BaseModel):
@@ -64,3 +78,14 @@ def edge_status(agent: str, body: Annotated[list[EdgeHealthIn], Field(max_length
     """An edge agent's report of its collectors and forwarder (`sandan edge run` sends it every 15 s)."""
     report_edge_status(t.store, t.company_id, agent, [c.model_dump(mode="json") for c in body])
     return Ok()
+
+
+@router.get("/edge/events", response_model=list[EdgeEventOut])
+def edge_events(
+    t: ReadTenant,
+    agent: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 100,
+) -> list[dict[str, Any]]:
+    """What changed in the company's edge links, newest first: a collector's new state (with its error) and the
+    spans an agent was silent. 엣지 연결 이력."""
+    return edge_history(t.store, t.company_id, agent, limit)

@@ -19,6 +19,7 @@ from sandan.collect.ingest import INGESTERS, Origin, Receipt
 from sandan.collect.quarantine import keep_reject
 from sandan.domain import InvalidInput
 from sandan.store import Store
+from sandan.store.base import EdgeEvent
 
 #: An edge agent reports its collectors' health every EDGE_REPORT_S seconds; one not heard from for EDGE_SILENT_S
 #: is shown as "silent" (the agent stopped, or the link to the platform is down).
@@ -38,6 +39,10 @@ _HEALTH_KEYS = (
     "last_error",
 )
 _AGENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+#: Each agent keeps its newest EDGE_EVENTS_KEPT link changes (a collector that flaps every report fills this in
+#: about eight hours; one that changes a few times a day keeps years).
+EDGE_EVENTS_KEPT = 2000
+_TROUBLE = {"disconnected", "error"}
 
 
 @dataclass
@@ -180,7 +185,57 @@ def report_edge_status(
             field="agent",
         )
     kept = [{k: c.get(k) for k in _HEALTH_KEYS} for c in connectors[:100]]
-    store.put_edge_status(company_id, agent, now or datetime.now(UTC), json.dumps(kept, default=str))
+    now = now or datetime.now(UTC)
+    before = next(
+        ((at, json.loads(h)) for a, at, h in store.list_edge_status(company_id) if a == agent), None
+    )
+    store.put_edge_status(company_id, agent, now, json.dumps(kept, default=str))
+    changes = edge_changes(before, kept, now)
+    if changes:
+        store.add_edge_events(company_id, agent, changes, keep=EDGE_EVENTS_KEPT)
+
+
+def edge_changes(
+    before: tuple[datetime, list[dict[str, Any]]] | None, report: list[dict[str, Any]], now: datetime
+) -> list[EdgeEvent]:
+    """What an agent's report changes against its last one: the span it was silent (no report for EDGE_SILENT_S),
+    each collector whose state is new (with its last error where it is not connected), each that is gone."""
+    changes: list[EdgeEvent] = []
+    last: dict[str, str] = {}
+    if before is not None:
+        reported_at, health = before
+        if (now - reported_at).total_seconds() > EDGE_SILENT_S:
+            changes.append((reported_at, "", "silent", None, now))
+        last = {str(c.get("name")): str(c.get("state")) for c in health}
+    for c in report:
+        name, state = str(c.get("name")), str(c.get("state"))
+        if last.get(name) != state:
+            error = c.get("last_error") if state in _TROUBLE else None
+            changes.append((now, name, state, json.dumps(error) if error else None, None))
+    for name in last.keys() - {str(c.get("name")) for c in report}:
+        changes.append((now, name, "removed", None, None))
+    return changes
+
+
+def edge_history(
+    store: Store, company_id: str, agent: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The company's edge link changes, newest first: when a collector's state changed (and the error it gave),
+    and when an agent fell silent and for how long (`until`, `silent_s`)."""
+    out = []
+    for name, at, connector, state, error, until in store.list_edge_events(company_id, agent, limit):
+        out.append(
+            {
+                "agent": name,
+                "at": at,
+                "connector": connector,
+                "state": state,
+                "error": json.loads(error) if error else None,
+                "until": until,
+                "silent_s": (until - at).total_seconds() if until else None,
+            }
+        )
+    return out
 
 
 def connector_health(

@@ -156,6 +156,20 @@ class CatalogueScore:
     evaluated_at: datetime | None = None
 
 
+#: A change to an edge agent's links: (at, connector, state, error JSON or None, until — the end of a silent span).
+EdgeEvent = tuple[datetime, str, str, str | None, datetime | None]
+# Both stores (DuckDB after `%s` → `?`): an agent's newest changes, and dropping all but its newest `keep`.
+EDGE_EVENTS_LIST = (
+    "SELECT agent, changed_at, connector, state, error, silent_until FROM edge_events WHERE company_id = %s "
+    "AND (CAST(%s AS VARCHAR) IS NULL OR agent = %s) ORDER BY changed_at DESC, connector LIMIT %s"
+)
+EDGE_EVENTS_PRUNE = (
+    "DELETE FROM edge_events WHERE company_id = %s AND agent = %s AND changed_at < (SELECT min(changed_at) FROM "
+    "(SELECT changed_at FROM edge_events WHERE company_id = %s AND agent = %s ORDER BY changed_at DESC LIMIT %s) "
+    "AS newest)"
+)
+
+
 class Store(abc.ABC):
     """Persistence behind one interface. Implementations: `DuckDBStore`, `PostgresStore`."""
 
@@ -447,6 +461,16 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_edge_status(self, company_id: str) -> list[tuple[str, datetime, str]]:
         """(agent, reported_at, health JSON) of every edge agent that has reported for the company."""
+
+    @abc.abstractmethod
+    def add_edge_events(self, company_id: str, agent: str, events: list[EdgeEvent], keep: int) -> None:
+        """Append changes to an edge agent's links, (at, connector, state, error JSON, until) each, keeping the
+        agent's newest `keep`."""
+
+    @abc.abstractmethod
+    def list_edge_events(self, company_id: str, agent: str | None = None, limit: int = 100) -> list[tuple]:
+        """(agent, at, connector, state, error JSON, until) of the company's edge link changes (one agent's where
+        given), newest first."""
 
     @abc.abstractmethod
     def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:

@@ -31,6 +31,8 @@ from sandan.domain import (
 from sandan.store.base import (
     AGGREGATE_SCHEMA,
     CATALOGUE_COLUMNS,
+    EDGE_EVENTS_LIST,
+    EDGE_EVENTS_PRUNE,
     EVENT_LABEL_ACTION,
     EVENT_LABEL_COLUMNS,
     MODEL_COLUMNS,
@@ -44,6 +46,7 @@ from sandan.store.base import (
     USER_COLUMNS,
     CatalogueEntry,
     CatalogueScore,
+    EdgeEvent,
     ModelVersion,
     QuarantineItem,
     Store,
@@ -235,6 +238,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         """
         ALTER TABLE quarantine ADD COLUMN repeats BIGINT DEFAULT 0;
         ALTER TABLE quarantine ADD COLUMN last_received_at TIMESTAMPTZ;
+        """,
+    ),
+    (
+        14,
+        # What changed in an edge agent's links and when: a collector's new state, the agent's silent spans.
+        """
+        CREATE TABLE edge_events (company_id VARCHAR NOT NULL, agent VARCHAR NOT NULL, changed_at TIMESTAMPTZ NOT NULL,
+            connector VARCHAR NOT NULL, state VARCHAR NOT NULL, error VARCHAR, silent_until TIMESTAMPTZ);
+        CREATE INDEX edge_events_at ON edge_events (company_id, agent, changed_at);
         """,
     ),
 ]
@@ -1013,6 +1025,20 @@ class DuckDBStore(Store):
             )
             .fetchall()
         )
+
+    def add_edge_events(self, company_id: str, agent: str, events: list[EdgeEvent], keep: int) -> None:
+        with self._lock:
+            self._con.executemany(
+                "INSERT INTO edge_events VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[company_id, agent, *e] for e in events],
+            )
+            self._con.execute(
+                EDGE_EVENTS_PRUNE.replace("%s", "?"), [company_id, agent, company_id, agent, keep]
+            )
+
+    def list_edge_events(self, company_id: str, agent: str | None = None, limit: int = 100) -> list[tuple]:
+        sql, params = EDGE_EVENTS_LIST.replace("%s", "?"), [company_id, agent, agent, limit]
+        return self._cur().execute(sql, params).fetchall()
 
     def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:
         rows = (

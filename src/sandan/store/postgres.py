@@ -40,6 +40,8 @@ from sandan.store import pgcopy
 from sandan.store.base import (
     AGGREGATE_SCHEMA,
     CATALOGUE_COLUMNS,
+    EDGE_EVENTS_LIST,
+    EDGE_EVENTS_PRUNE,
     EVENT_LABEL_ACTION,
     EVENT_LABEL_COLUMNS,
     MODEL_COLUMNS,
@@ -53,6 +55,7 @@ from sandan.store.base import (
     USER_COLUMNS,
     CatalogueEntry,
     CatalogueScore,
+    EdgeEvent,
     ModelVersion,
     QuarantineItem,
     Store,
@@ -227,6 +230,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         """
         ALTER TABLE quarantine ADD COLUMN repeats bigint NOT NULL DEFAULT 0,
             ADD COLUMN last_received_at timestamptz;
+        """,
+    ),
+    (
+        11,
+        # What changed in an edge agent's links and when: a collector's new state, the agent's silent spans.
+        f"""
+        CREATE TABLE edge_events (company_id {_ID} NOT NULL, agent text NOT NULL, changed_at timestamptz NOT NULL,
+            connector text NOT NULL, state text NOT NULL, error text, silent_until timestamptz);
+        CREATE INDEX edge_events_at ON edge_events (company_id, agent, changed_at);
         """,
     ),
 ]
@@ -935,6 +947,17 @@ class PostgresStore(Store):
                 [company_id],
             )
         ]
+
+    def add_edge_events(self, company_id: str, agent: str, events: list[EdgeEvent], keep: int) -> None:
+        with self._conn() as conn, conn.transaction(), conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO edge_events VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [[company_id, agent, *e] for e in events],
+            )
+            cur.execute(EDGE_EVENTS_PRUNE, [company_id, agent, company_id, agent, keep])
+
+    def list_edge_events(self, company_id: str, agent: str | None = None, limit: int = 100) -> list[tuple]:
+        return [tuple(r) for r in self._rows(EDGE_EVENTS_LIST, [company_id, agent, agent, limit])]
 
     def list_tokens(self, user_id: str, kind: str = "api") -> list[TokenRecord]:
         rows = self._rows(

@@ -410,6 +410,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "connectors.state.silent": ("silent", "응답 없음"),
     "connectors.edge": ("edge agent {agent}", "엣지 에이전트 {agent}"),
     "connectors.reported": ("last report {time}", "마지막 보고 {time}"),
+    "connectors.history": ("Edge link history", "엣지 연결 이력"),
+    "connectors.history.shown": ("the latest {n}", "최근 {n}건"),
+    "connectors.history.at": ("When", "시각"),
+    "connectors.history.agent": ("Edge agent", "엣지 에이전트"),
+    "connectors.history.change": ("What changed", "변화"),
+    "connectors.history.silent": (
+        "no report for {span}, until {until}",
+        "{span} 동안 보고 없음 ({until}까지)",
+    ),
+    "connectors.history.removed": ("no longer reported", "더 이상 보고되지 않음"),
+    "connectors.history.became": ("now {state}", "상태 → {state}"),
     "site.no_lines": ("No lines at this site yet.", "이 사업장에는 아직 라인이 없습니다."),
     "line.no_machines": ("No machines on this line yet.", "이 라인에는 아직 설비가 없습니다."),
     # machine

@@ -15,9 +15,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandan.accounts import authenticate, issue_token, revoke_token
+from sandan.assist.present import duration
 from sandan.collect import assets
 from sandan.collect.activity import cross_tenant_activity
-from sandan.collect.connector import connector_health
+from sandan.collect.connector import connector_health, edge_history
 from sandan.domain import (
     Company,
     Line,
@@ -48,6 +49,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 PARTS_PER_PAGE = 50
 MAX_PART_COLUMNS = 12  # beyond this many parameters the table stops being readable; the rest go in a cell
 CHART_POLL_S = 5
+EDGE_EVENTS_SHOWN = 30  # the company page's edge link history; the API gives more
 CHART_RANGES = {
     "1h": 3600,
     "6h": 6 * 3600,
@@ -242,6 +244,8 @@ def _company_view(
         sites=sites,
         open_quarantine=page.store.count_quarantine(company.id),
         connectors=connectors,
+        edge_events=edge_history(page.store, company.id, limit=EDGE_EVENTS_SHOWN),
+        silent_for=lambda seconds: duration(seconds, page.lang),
         form=form or {"timezone": "Asia/Seoul"},
         error=error,
     )
