@@ -456,3 +456,28 @@ def test_user_list_shows_every_account_and_which_are_stopped(tmp_path):
     assert "park" in only.stdout and "kim" not in only.stdout
     missing = sandan(tmp_path, "user", "list", "--company", "nope")
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
+
+
+def test_backup_and_restore_from_the_console(tmp_path):
+    data = tmp_path / "data"
+    assert sandan(data, "init", "--operator", "ops", "--password", "s3cret-pass").returncode == 0
+    done = sandan(data, "backup")
+    assert done.returncode == 0, done.stderr
+    (archive,) = (data / "backups").iterdir()
+    assert (
+        archive.name in done.stdout.replace("\n", "") and "tables" in done.stdout and "테이블" in done.stdout
+    )
+    # the database is open to one process at a time: a running server's store makes the backup say so
+    with open_store(f"duckdb:///{data / 'sandan.duckdb'}"):
+        busy = sandan(data, "backup")
+    assert busy.returncode == 2 and "Another sandan process" in busy.stderr and "Traceback" not in busy.stderr
+    restored = tmp_path / "restored"
+    again = sandan(tmp_path / "elsewhere", "restore", str(archive), "--data-dir", str(restored))
+    assert again.returncode == 0, again.stderr
+    assert "rows checked" in again.stdout and "복원했습니다" in again.stdout
+    with open_store(f"duckdb:///{restored / 'sandan.duckdb'}") as store:
+        assert authenticate(store, "ops", "s3cret-pass").role.value == "operator"
+    refused = sandan(tmp_path / "elsewhere", "restore", str(archive), "--data-dir", str(restored))
+    assert (
+        refused.returncode == 2 and "not empty" in refused.stderr and "비어 있지 않습니다" in refused.stderr
+    )

@@ -10,6 +10,7 @@ import abc
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -461,6 +462,11 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_edge_status(self, company_id: str) -> list[tuple[str, datetime, str]]:
         """(agent, reported_at, health JSON) of every edge agent that has reported for the company."""
+
+    @abc.abstractmethod
+    def export_database(self, folder: Path) -> dict[str, int]:
+        """Write every table to `folder` as one consistent copy (DuckDB: Parquet files and the schema that
+        creates them) and return each table's rows; a store another tool backs up says which."""
 
     @abc.abstractmethod
     def add_edge_events(self, company_id: str, agent: str, events: list[EdgeEvent], keep: int) -> None:

@@ -311,6 +311,26 @@ def _in_list(column: str, values: list[str] | None, params: list[Any]) -> str:
     return f" AND list_contains(?, {column})"
 
 
+def _sql_text(text: str) -> str:
+    """A string literal for a statement that takes no parameters (EXPORT and IMPORT DATABASE)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _table_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+    return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def import_database(path: Path, folder: Path) -> dict[str, int]:
+    """Create the DuckDB file `path` from an `export_database` folder; each table's rows as imported."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(f"IMPORT DATABASE {_sql_text(str(folder))}")
+        return _table_rows(con)
+    finally:
+        con.close()
+
+
 class DuckDBStore(Store):
     def __init__(self, url: str) -> None:
         self.url = url
@@ -1025,6 +1045,13 @@ class DuckDBStore(Store):
             )
             .fetchall()
         )
+
+    def export_database(self, folder: Path) -> dict[str, int]:
+        # under the write lock no batch lands half-way; EXPORT reads one snapshot of every table
+        with self._lock:
+            self._con.execute("CHECKPOINT")
+            self._con.execute(f"EXPORT DATABASE {_sql_text(str(folder))} (FORMAT PARQUET)")
+            return _table_rows(self._con)
 
     def add_edge_events(self, company_id: str, agent: str, events: list[EdgeEvent], keep: int) -> None:
         with self._lock:

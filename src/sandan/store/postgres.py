@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -947,6 +948,14 @@ class PostgresStore(Store):
                 [company_id],
             )
         ]
+
+    def export_database(self, folder: Path) -> dict[str, int]:
+        raise ConfigError(
+            "this instance keeps its data in PostgreSQL: back the database up with PostgreSQL's pg_dump "
+            "(pg_dump -Fc -f sandan.dump <store URL>) and the data folder with `sandan backup --files-only`",
+            "이 인스턴스의 데이터는 PostgreSQL에 있습니다. 데이터베이스는 PostgreSQL의 pg_dump로 "
+            "(pg_dump -Fc -f sandan.dump <저장소 URL>), 데이터 폴더는 `sandan backup --files-only`로 백업하세요",
+        )
 
     def add_edge_events(self, company_id: str, agent: str, events: list[EdgeEvent], keep: int) -> None:
         with self._conn() as conn, conn.transaction(), conn.cursor() as cur:

@@ -1,0 +1,198 @@
+"""Backing up and restoring an instance: its database and the files of its data folder, in one archive.
+
+An archive is a tar file: `manifest.json` (what it holds, each table's row count), `database/` (DuckDB's export, one
+Parquet file per table with the schema that creates them) and `files/` (the data folder: settings, session key,
+saved lines, calendars, uploads, federation keys, …). DuckDB exports through the store's own connection while
+holding its write lock, so the copy is consistent. A PostgreSQL database is backed up with PostgreSQL's own tools
+(pg_dump); for such an instance an archive holds the data folder only.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tarfile
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sandan.domain import InvalidInput
+from sandan.store.base import Store
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+DATABASE = "database"
+FILES = "files"
+DB_FILE = "sandan.duckdb"
+#: What a backup of the data folder leaves out: database files (the database goes in through its export, and a
+#: live file copied mid-write is no copy), earlier backups, and the demo's own instance.
+SKIPPED_DIRS = {"backups", "demo"}
+SKIPPED_SUFFIXES = (".duckdb", ".duckdb.wal", ".tmp")
+
+#: Told (what, done, total) as the work goes: "table", "file", "check".
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Manifest:
+    created_at: str
+    sandan_version: str
+    store: str  # duckdb | none (the data folder only: a PostgreSQL database is backed up with pg_dump)
+    schema_version: int | None
+    tables: dict[str, int] = field(default_factory=dict)
+    files: int = 0
+    file_bytes: int = 0
+    format: int = FORMAT
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _quiet(_what: str, _done: int, _total: int) -> None:
+    pass
+
+
+def _data_files(data_dir: Path) -> list[Path]:
+    found = []
+    for root, dirs, names in os.walk(data_dir):
+        here = Path(root)
+        if here == data_dir:
+            dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
+        dirs.sort()
+        found += [here / n for n in sorted(names) if not n.endswith(SKIPPED_SUFFIXES)]
+    return found
+
+
+def backup_name(now: datetime | None = None) -> str:
+    return f"sandan-backup-{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}.tar"
+
+
+def backup_instance(
+    store: Store | None,
+    data_dir: Path,
+    target: Path,
+    *,
+    version: str = "",
+    progress: Progress = _quiet,
+) -> tuple[Path, Manifest]:
+    """Write the instance's database (through `store`; None for the data folder only) and data folder to one
+    archive at `target` (a folder gets a dated name inside it). The archive appears whole or not at all."""
+    data_dir = Path(data_dir)
+    target = Path(target)
+    if target.is_dir() or not target.suffix:
+        target = target / backup_name()
+    if target.exists():
+        raise InvalidInput(
+            f"{target} already exists; give another file name",
+            f"{target}이(가) 이미 있습니다. 다른 이름을 주세요",
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    kind = "none" if store is None else ("duckdb" if store.url.startswith("duckdb://") else "postgresql")
+    manifest = Manifest(
+        datetime.now(UTC).isoformat(timespec="seconds"),
+        version,
+        kind,
+        store.schema_version() if store is not None else None,
+    )
+    partial = target.with_name(target.name + ".tmp")
+    with tempfile.TemporaryDirectory(prefix="sandan-backup-") as tmp:
+        if store is not None:
+            manifest.tables = store.export_database(Path(tmp) / DATABASE)
+            progress("table", len(manifest.tables), len(manifest.tables))
+        files = _data_files(data_dir)
+        try:
+            with tarfile.open(partial, "w") as tar:
+                if store is not None:
+                    tar.add(Path(tmp) / DATABASE, arcname=DATABASE)
+                for i, path in enumerate(files, 1):
+                    tar.add(path, arcname=str(PurePosixPath(FILES, *path.relative_to(data_dir).parts)))
+                    manifest.files += 1
+                    manifest.file_bytes += path.stat().st_size
+                    progress("file", i, len(files))
+                body = json.dumps(manifest.to_dict(), indent=1).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size = len(body)
+                info.mtime = int(datetime.now(UTC).timestamp())
+                tar.addfile(info, io.BytesIO(body))
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
+    return target, manifest
+
+
+def read_manifest(archive: Path) -> Manifest:
+    """What an archive holds, from its manifest; a file that is no sandan backup is named as such."""
+    try:
+        with tarfile.open(archive, "r") as tar:
+            member = tar.getmember(MANIFEST)
+            raw = json.loads(tar.extractfile(member).read())  # type: ignore[union-attr]
+    except (OSError, KeyError, tarfile.TarError, ValueError) as exc:
+        raise InvalidInput(
+            f"{archive} is not a sandan backup ({exc}); give a file `sandan backup` wrote",
+            f"{archive}은(는) sandan 백업 파일이 아닙니다 ({exc}). `sandan backup`이 만든 파일을 주세요",
+            field="archive",
+        ) from exc
+    if raw.get("format") != FORMAT:
+        raise InvalidInput(
+            f"{archive} is a backup of format {raw.get('format')}; this sandan reads format {FORMAT}",
+            f"{archive}은(는) 형식 {raw.get('format')}의 백업입니다. 이 sandan은 형식 {FORMAT}을(를) 읽습니다",
+            field="archive",
+        )
+    return Manifest(**{k: raw[k] for k in Manifest.__dataclass_fields__ if k in raw})
+
+
+def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
+    """The archive's files and folders, refusing any that would land outside the folder it is unpacked in."""
+    members = []
+    for m in tar.getmembers():
+        path = PurePosixPath(m.name)
+        if path.is_absolute() or ".." in path.parts or not (m.isfile() or m.isdir()):
+            raise InvalidInput(
+                f"the backup holds {m.name!r}, which would be written outside the data folder; it is refused",
+                f"백업에 데이터 폴더 밖에 쓰일 항목 {m.name!r}이(가) 있어 거부합니다",
+                field="archive",
+            )
+        members.append(m)
+    return members
+
+
+def restore_instance(archive: Path, data_dir: Path, *, progress: Progress = _quiet) -> Manifest:
+    """Unpack an archive into `data_dir`, which must hold no instance yet, and rebuild its DuckDB database there;
+    every table's rows are checked against the manifest. (A PostgreSQL instance's archive restores its data
+    folder; its database comes back with pg_restore.)"""
+    manifest = read_manifest(archive)
+    data_dir = Path(data_dir)
+    if data_dir.exists() and any(data_dir.iterdir()):
+        raise InvalidInput(
+            f"{data_dir} is not empty; restore into an empty folder and point SANDAN_DATA_DIR at it",
+            f"{data_dir}이(가) 비어 있지 않습니다. 빈 폴더에 복원한 뒤 SANDAN_DATA_DIR를 그 폴더로 지정하세요",
+            field="data_dir",
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="sandan-restore-") as tmp, tarfile.open(archive, "r") as tar:
+        members = _safe_members(tar)
+        tar.extractall(tmp, members=members)  # noqa: S202 - every member checked above
+        files = Path(tmp) / FILES
+        shipped = [p for p in files.rglob("*") if p.is_file()] if files.exists() else []
+        for i, path in enumerate(shipped, 1):
+            dest = data_dir / path.relative_to(files)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, dest)
+            progress("file", i, len(shipped))
+        if manifest.store == "duckdb":
+            from sandan.store.duck import import_database
+
+            counts = import_database(data_dir / DB_FILE, Path(tmp) / DATABASE)
+            progress("check", len(counts), len(manifest.tables))
+            wrong = {t: (n, counts.get(t)) for t, n in manifest.tables.items() if counts.get(t) != n}
+            if wrong:
+                raise InvalidInput(
+                    f"the restored database does not match the backup (table: backup rows, restored rows): {wrong}",
+                    f"복원한 데이터베이스가 백업과 다릅니다 (테이블: 백업 행 수, 복원 행 수): {wrong}",
+                )
+    return manifest

@@ -1,0 +1,115 @@
+"""Backup and restore of an instance: the database and the data folder come back whole, or the archive is refused."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+
+from sandan.accounts import authenticate, create_user
+from sandan.domain import InvalidInput, Role
+from sandan.domain.errors import ConfigError
+from sandan.store import QuarantineItem, open_store
+from sandan.store.backup import backup_instance as backup
+from sandan.store.backup import read_manifest, restore_instance
+from tests.store.data import T0, add_company, at, parts, readings
+
+
+def _bad(n: int) -> list[QuarantineItem]:
+    return [
+        QuarantineItem("file:a.csv", "part", f'{{"row": {i}}}', "bad_value", "bad", "나쁨", {"row": i})
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def instance(tmp_path):
+    """A data folder with a DuckDB store holding two companies' records, an account and quarantine, and files."""
+    data = tmp_path / "data"
+    data.mkdir()
+    store = open_store(f"duckdb:///{data / 'sandan.duckdb'}")
+    add_company(store, "acme", machines=("M1",))
+    add_company(store, "beta", machines=("M1",))
+    store.append_parts(
+        "acme", parts([{"t": i, "part_id": f"p{i}", "result": "ng" if i % 7 else "ok"} for i in range(500)])
+    )
+    store.append_readings("beta", readings(range(300)))
+    create_user(store, "kim", "long-enough", Role.engineer, "acme")
+    store.add_quarantine("acme", _bad(3))
+    (data / "secret.key").write_text("k" * 64)
+    (data / "lines" / "acme").mkdir(parents=True)
+    (data / "lines" / "acme" / "L1.yaml").write_text("id: L1\nname: 1라인\n", encoding="utf-8")
+    (data / "demo").mkdir()  # the demo's own instance and earlier backups are not part of this one
+    (data / "demo" / "x.txt").write_text("demo")
+    (data / "backups").mkdir()
+    yield store, data
+    store.close()
+
+
+def test_a_restored_instance_holds_the_same_records_accounts_files_and_goes_on_numbering(instance, tmp_path):
+    store, data = instance
+    archive, manifest = backup(store, data, data / "backups", version="test")
+    assert archive.parent == data / "backups" and archive.name.startswith("sandan-backup-")
+    assert manifest.tables["part_records"] == 500 and manifest.tables["quarantine"] == 3
+    assert manifest.files == 2 and read_manifest(archive).tables == manifest.tables
+    before = store.query_parts("acme", T0, at(600))
+
+    restored = tmp_path / "restored"
+    assert restore_instance(archive, restored).tables == manifest.tables
+    assert sorted(p.relative_to(restored).as_posix() for p in restored.rglob("*") if p.is_file()) == [
+        "lines/acme/L1.yaml",
+        "sandan.duckdb",
+        "secret.key",
+    ]
+    assert (restored / "lines" / "acme" / "L1.yaml").read_text(encoding="utf-8") == "id: L1\nname: 1라인\n"
+    with open_store(f"duckdb:///{restored / 'sandan.duckdb'}") as again:
+        assert again.query_parts("acme", T0, at(600)).equals(before)
+        assert again.aggregate_readings("beta", T0, at(300), 60)["count"].to_pylist() == [60] * 5
+        assert authenticate(again, "kim", "long-enough").company_id == "acme"
+        old = {q["id"] for q in again.list_quarantine("acme")}
+        again.add_quarantine("acme", [_bad(4)[3]])  # a new reject takes a number after the restored ones
+        new = {q["id"] for q in again.list_quarantine("acme")} - old
+        assert len(new) == 1 and min(new) > max(old)
+
+
+def test_an_archive_is_written_whole_and_never_over_another(instance):
+    store, data = instance
+    archive, _ = backup(store, data, data / "backups" / "nightly.tar")
+    with pytest.raises(InvalidInput, match="already exists"):
+        backup(store, data, archive)
+    assert [p.name for p in (data / "backups").iterdir()] == ["nightly.tar"]  # no half-written file left
+
+
+def test_restore_refuses_a_folder_in_use_a_foreign_file_and_a_path_outside_the_folder(instance, tmp_path):
+    store, data = instance
+    archive, _ = backup(store, data, tmp_path / "b.tar")
+    with pytest.raises(InvalidInput, match="not empty"):
+        restore_instance(archive, data)
+    (tmp_path / "notes.txt").write_text("not a backup")
+    with pytest.raises(InvalidInput, match="not a sandan backup") as refused:
+        restore_instance(tmp_path / "notes.txt", tmp_path / "r1")
+    assert "sandan backup" in refused.value.ko
+    # an archive whose entry would land outside the folder it is unpacked in
+    evil = tmp_path / "evil.tar"
+    with tarfile.open(archive) as good, tarfile.open(evil, "w") as tar:
+        manifest = good.extractfile("manifest.json").read()
+        for name, body in (("manifest.json", manifest), ("files/../../escaped.txt", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(body)
+            tar.addfile(info, io.BytesIO(body))
+    with pytest.raises(InvalidInput, match="outside the data folder"):
+        restore_instance(evil, tmp_path / "r2")
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_a_postgresql_store_is_backed_up_with_its_own_tools_and_says_so(pg_url, tmp_path):
+    with open_store(pg_url) as store, pytest.raises(ConfigError, match="pg_dump") as refused:
+        backup(store, tmp_path, tmp_path / "b.tar")
+    assert "pg_dump" in refused.value.ko and not (tmp_path / "b.tar").exists()
+    # its data folder alone
+    (tmp_path / "secret.key").write_text("k")
+    archive, manifest = backup(None, tmp_path, tmp_path / "files.tar")
+    assert manifest.store == "none" and manifest.tables == {} and manifest.files == 1
+    assert restore_instance(archive, tmp_path / "again").files == 1
+    assert (tmp_path / "again" / "secret.key").read_text() == "k"
