@@ -28,6 +28,9 @@ class JobState(StrEnum):
     failed = "failed"
 
 
+#: The tenant of jobs on the whole platform (the operator's backups): no company's job list shows them.
+PLATFORM = ""
+
 # What a job function receives: call it with the work done so far and, once known, the total.
 Progress = Callable[..., None]
 

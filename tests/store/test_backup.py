@@ -11,7 +11,7 @@ from sandan.accounts import authenticate, create_user
 from sandan.domain import InvalidInput, Role
 from sandan.domain.errors import ConfigError
 from sandan.store import QuarantineItem, open_store
-from sandan.store.backup import backup_instance as backup
+from sandan.store.backup import cross_tenant_backup as backup
 from sandan.store.backup import read_manifest, restore_instance
 from tests.store.data import T0, add_company, at, parts, readings
 

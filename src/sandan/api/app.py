@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sandan import __version__, web
 from sandan.api import assets, auth, companies, data, errors, imports, ingest, quarantine, users
 from sandan.api import assist as assist_routes
+from sandan.api import backups as backup_routes
 from sandan.api import connect as connect_routes
 from sandan.api import connectors as connector_routes
 from sandan.api import federate as federate_routes
@@ -36,6 +37,7 @@ TAGS = [
     {"name": "quarantine", "description": "Rejected records: review, fix and replay, discard. 격리 데이터"},
     {"name": "users", "description": "Users and the audit log. 사용자, 감사 기록"},
     {"name": "twin", "description": "Line models, simulation, scenarios, scheduling. 디지털 트윈"},
+    {"name": "backups", "description": "Backups of the whole platform (operator). 백업"},
     {"name": "system", "description": "Health. 상태"},
 ]
 
@@ -101,6 +103,7 @@ def create_app(
         learn_routes,
         twin_routes,
         federate_routes,
+        backup_routes,
     ):
         app.include_router(module.router)
     web.mount(app)

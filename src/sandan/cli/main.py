@@ -142,18 +142,19 @@ def backup(
 ) -> None:
     """Back up the database and the data folder into one archive. 데이터베이스와 데이터 폴더를 백업합니다.
 
-    With the embedded DuckDB store, stop `sandan serve` first: the database file is open to one process at a time.
+    With the embedded DuckDB store, stop `sandan serve` first (the database file is open to one process at a time),
+    or back up from the running server: the operator's Backups page, or POST /api/v1/backups.
     """
-    from sandan.store.backup import backup_instance
+    from sandan.store.backup import cross_tenant_backup
 
     settings = load_settings()
     data_dir = settings.ensure_data_dir()
     where = target or data_dir / "backups"
     if files_only:
-        path, manifest = backup_instance(None, data_dir, where, version=__version__)
+        path, manifest = cross_tenant_backup(None, data_dir, where, version=__version__)
     else:
         with _open(settings) as store:
-            path, manifest = backup_instance(store, data_dir, where, version=__version__)
+            path, manifest = cross_tenant_backup(store, data_dir, where, version=__version__)
     rows = sum(manifest.tables.values())
     console.print(
         f"✓ {escape(str(path))}: {len(manifest.tables)} tables, {rows:,} rows (schema v{manifest.schema_version}); "

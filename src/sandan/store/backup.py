@@ -2,9 +2,9 @@
 
 An archive is a tar file: `manifest.json` (what it holds, each table's row count), `database/` (DuckDB's export, one
 Parquet file per table with the schema that creates them) and `files/` (the data folder: settings, session key,
-saved lines, calendars, uploads, federation keys, …). DuckDB exports through the store's own connection while
-holding its write lock, so the copy is consistent. A PostgreSQL database is backed up with PostgreSQL's own tools
-(pg_dump); for such an instance an archive holds the data folder only.
+saved lines, calendars, uploads, federation keys, …). DuckDB exports in one transaction of its own, so the copy is
+one consistent snapshot while a running server goes on ingesting. A PostgreSQL database is backed up with
+PostgreSQL's own tools (pg_dump); for such an instance an archive holds the data folder only.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from sandan.domain import InvalidInput
 from sandan.store.base import Store
 
 FORMAT = 1
+JOB_KIND = "backup"  # a backup running in the server, in the job registry
 MANIFEST = "manifest.json"
 DATABASE = "database"
 FILES = "files"
@@ -72,7 +73,7 @@ def backup_name(now: datetime | None = None) -> str:
     return f"sandan-backup-{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}.tar"
 
 
-def backup_instance(
+def cross_tenant_backup(
     store: Store | None,
     data_dir: Path,
     target: Path,
@@ -196,3 +197,49 @@ def restore_instance(archive: Path, data_dir: Path, *, progress: Progress = _qui
                     f"복원한 데이터베이스가 백업과 다릅니다 (테이블: 백업 행 수, 복원 행 수): {wrong}",
                 )
     return manifest
+
+
+def list_backups(folder: Path) -> list[dict[str, Any]]:
+    """The archives in `folder`, newest first: name, size and what each manifest says it holds; a file there that
+    is no readable archive is listed with the reason."""
+    out = []
+    for path in sorted(Path(folder).glob("*.tar"), key=lambda p: p.stat().st_mtime, reverse=True):
+        entry: dict[str, Any] = {"name": path.name, "bytes": path.stat().st_size}
+        try:
+            m = read_manifest(path)
+        except InvalidInput as exc:
+            entry["error"] = {"en": exc.en, "ko": exc.ko}
+        else:
+            entry.update(
+                created_at=m.created_at,
+                sandan_version=m.sandan_version,
+                store=m.store,
+                schema_version=m.schema_version,
+                tables=len(m.tables),
+                rows=sum(m.tables.values()),
+                files=m.files,
+            )
+        out.append(entry)
+    return out
+
+
+def backup_folder(data_dir: Path) -> Path:
+    """Where a running server writes its backups: the data folder's backups/ (left out of every archive)."""
+    return Path(data_dir) / "backups"
+
+
+def backup_job(
+    progress: Callable[..., None], store: Store, data_dir: Path, version: str = ""
+) -> dict[str, Any]:
+    """A backup as a background job (`progress(done, total, (English, Korean))`, the job registry's call): the
+    archive's name and what it holds."""
+    steps = {"table": ("database exported", "데이터베이스 내보냄"), "file": ("data folder", "데이터 폴더")}
+
+    def told(what: str, done: int, total: int) -> None:
+        en, ko = steps.get(what, (what, what))
+        progress(done, total, (f"{en}: {done}/{total}", f"{ko}: {done}/{total}"))
+
+    path, manifest = cross_tenant_backup(
+        store, data_dir, backup_folder(data_dir), version=version, progress=told
+    )
+    return {"name": path.name, **manifest.to_dict()}

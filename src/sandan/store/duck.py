@@ -1047,11 +1047,16 @@ class DuckDBStore(Store):
         )
 
     def export_database(self, folder: Path) -> dict[str, int]:
-        # under the write lock no batch lands half-way; EXPORT reads one snapshot of every table
-        with self._lock:
-            self._con.execute("CHECKPOINT")
-            self._con.execute(f"EXPORT DATABASE {_sql_text(str(folder))} (FORMAT PARQUET)")
-            return _table_rows(self._con)
+        # One transaction on its own cursor: the export and the row counts read one snapshot of every table, while
+        # batches keep arriving on the store's connection (a server backing itself up does not stop ingesting).
+        cur = self._cur()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            rows = _table_rows(cur)
+            cur.execute(f"EXPORT DATABASE {_sql_text(str(folder))} (FORMAT PARQUET)")
+        finally:
+            cur.execute("COMMIT")
+        return rows
 
     def add_edge_events(self, company_id: str, agent: str, events: list[EdgeEvent], keep: int) -> None:
         with self._lock:

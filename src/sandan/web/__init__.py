@@ -45,4 +45,7 @@ def mount(app: FastAPI) -> None:
     from sandan.web import users as user_pages
 
     app.include_router(user_pages.router)
+    from sandan.web import backups as backup_pages
+
+    app.include_router(backup_pages.router)
     app.include_router(pages.fallback)

@@ -124,6 +124,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "nav.quarantine": ("Quarantine", "격리함"),
     "nav.logout": ("Log out", "로그아웃"),
     "nav.accounts": ("Accounts", "계정"),
+    "nav.backups": ("Backups", "백업"),
     "nav.catalogue": ("Shared models", "공유 모델"),
     "nav.lang_other": ("한국어", "English"),
     "nav.signed_in_as": ("Signed in as {user}", "{user} 로그인 중"),
@@ -212,6 +213,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "users.title": ("Users and audit log", "사용자와 작업 기록"),
     "accounts.title": ("Every account", "모든 계정"),
+    "backups.title": ("Backups", "백업"),
+    "backups.hint": (
+        "One archive holds the database and the data folder, kept in {folder}; copy them elsewhere (another disk, "
+        'a NAS). "sandan restore <file> --data-dir <empty folder>" brings one back. Collecting goes on during a '
+        "backup.",
+        "백업 파일 하나에 데이터베이스와 데이터 폴더가 담기며 {folder}에 보관됩니다. 다른 디스크나 NAS로 복사해 두세요. "
+        '"sandan restore <파일> --data-dir <빈 폴더>"로 복원합니다. 백업하는 동안에도 수집은 계속됩니다.',
+    ),
+    "backups.now": ("Back up now", "지금 백업"),
+    "backups.queued": ("waiting to start", "시작 대기 중"),
+    "backups.running": ("backing up", "백업 중"),
+    "backups.done": ("Backup {name} written.", "백업 {name}을(를) 만들었습니다."),
+    "backups.none": ("No backup in the folder yet.", "아직 백업이 없습니다."),
+    "backups.file": ("File", "파일"),
+    "backups.made": ("Made", "만든 시각"),
+    "backups.size": ("Size", "크기"),
+    "backups.tables": ("Tables", "테이블"),
+    "backups.rows": ("Rows", "행"),
+    "backups.files": ("Files", "파일 수"),
+    "backups.version": ("sandan · schema", "sandan · 스키마"),
     "accounts.hint": (
         "The platform's accounts, the operators first. A company's name opens its users page, where its users are "
         "added, stopped and given roles.",

@@ -1,0 +1,62 @@
+"""The operator's backups page: the archives kept in the data folder, and a backup started while the server runs.
+
+The work is `sandan.store.backup.backup_job` in the job registry, the same the API starts.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sandan import __version__
+from sandan.domain import NotFound
+from sandan.jobs import PLATFORM, JobState
+from sandan.store.backup import JOB_KIND, backup_folder, backup_job, list_backups
+from sandan.web.shell import UserPage, WebRoute, jobs_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+@router.get("/backups", response_class=HTMLResponse)
+def backups_page(page: UserPage, job: Annotated[str | None, Query(max_length=32)] = None) -> Response:
+    page.principal.require_operator()
+    page.crumbs.append((page.t("backups.title"), None))
+    running = None
+    if job:
+        try:  # one snapshot: the worker may finish it while the page renders
+            running = copy.copy(jobs_of(page.request).get(PLATFORM, job))
+        except NotFound:
+            running = None  # the server restarted since: the list shows what was written
+    script = {
+        "api": f"/api/v1/backups/jobs/{running.id}" if running else "",
+        "text": {"queued": page.t("backups.queued"), "running": page.t("backups.running")},
+    }
+    return page.render(
+        "backups.html",
+        archives=list_backups(backup_folder(page.settings.data_dir)),
+        folder=backup_folder(page.settings.data_dir),
+        job=running,
+        done=JobState.done,
+        failed=JobState.failed,
+        script=script,
+    )
+
+
+@router.post("/backups", response_class=HTMLResponse)
+def start_backup(page: UserPage) -> Response:
+    """Start a backup of the whole platform; the page follows it."""
+    page.principal.require_operator()
+    job = jobs_of(page.request).submit(
+        PLATFORM,
+        JOB_KIND,
+        backup_job,
+        page.store,
+        page.settings.ensure_data_dir(),
+        __version__,
+        user_id=page.principal.user.id,
+        label="backup",
+    )
+    return RedirectResponse(f"/backups?job={job.id}", status_code=303)

@@ -1,0 +1,42 @@
+"""The operator backs the platform up while the server runs: a job with progress, then an archive that restores."""
+
+from __future__ import annotations
+
+import time
+
+from sandan.store.backup import restore_instance
+from tests.api.world import assert_error
+
+
+def _finished(world, job_id: str, timeout: float = 60.0) -> dict:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        job = world.get("ops", f"/api/v1/backups/jobs/{job_id}").json()
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"backup job {job_id} did not finish in {timeout} s")
+
+
+def test_the_operator_backs_up_the_running_platform_and_the_archive_restores(world, tmp_path):
+    started = world.post("ops", "/api/v1/backups")
+    assert started.status_code == 202, started.text
+    job = _finished(world, started.json()["id"])
+    assert job["state"] == "done", job["error"]
+    result = job["result"]
+    assert result["store"] == "duckdb" and result["tables"]["users"] == len(world.store.cross_tenant_users())
+    (listed,) = world.get("ops", "/api/v1/backups").json()
+    assert listed["name"] == result["name"] and listed["rows"] == sum(result["tables"].values())
+    archive = tmp_path / "data" / "backups" / result["name"]
+    assert restore_instance(archive, tmp_path / "restored").tables == result["tables"]
+
+
+def test_only_the_operator_sees_or_starts_backups(world):
+    for user in ("a-admin", "b-eng"):
+        assert_error(world.post(user, "/api/v1/backups"), 403)
+        assert_error(world.get(user, "/api/v1/backups"), 403)
+    started = world.post("ops", "/api/v1/backups").json()
+    assert_error(world.get("a-admin", f"/api/v1/backups/jobs/{started['id']}"), 403)
+    assert _finished(world, started["id"])["state"] == "done"
+    # a company's own job list never shows the platform's backup
+    assert all(j["kind"] != "backup" for j in world.get("a-admin", "/api/v1/companies/acme/jobs").json())

@@ -1,0 +1,36 @@
+"""The operator backs the platform up from the web while it runs, and sees the archive in the list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from sandan.store.backup import read_manifest
+
+
+@pytest.mark.browser
+def test_the_operator_backs_up_from_the_web_and_the_archive_is_listed(page, login, server):
+    login("admin")
+    page.goto("/")
+    page.locator("nav a[data-nav=backups]").click()
+    expect(page.locator("h1")).to_have_text("백업")
+    page.locator("#backup-now").click()
+    # the page follows the job and reloads into the result
+    expect(page.locator("#backup-done")).to_be_visible(timeout=60_000)
+    name = re.search(r"sandan-backup-\d{8}T\d{6}Z\.tar", page.locator("#backup-done").inner_text()).group()
+    row = page.locator(f"#archives tr[data-archive='{name}']")
+    expect(row).to_be_visible()
+    kept = read_manifest(server.settings.data_dir / "backups" / name)
+    assert f"{sum(kept.tables.values()):,}" in row.inner_text() and kept.tables["users"] >= 1
+
+
+@pytest.mark.browser
+def test_a_company_user_cannot_reach_the_backups(page, login):
+    login("kim")
+    assert page.locator("nav a[data-nav=backups]").count() == 0
+    assert page.goto("/backups").status == 403
+    assert page.locator("#backup-now").count() == 0
+    assert page.request.post("/backups").status == 403
+    assert page.request.post("/api/v1/backups").status == 403
