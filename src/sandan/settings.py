@@ -101,6 +101,12 @@ class Settings(BaseSettings):
         default=60.0, description="seconds to wait for the server before falling back"
     )
     llm_max_retries: int = Field(default=1, description="retries of a failed request to the server")
+    backup_at: str = Field(
+        default="02:00",
+        pattern=r"^$|^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        description="the server backs up every day at this time of display_timezone (HH:MM); '' = never",
+    )
+    backup_keep: int = Field(default=14, ge=1, description="scheduled backups kept (the newest)")
 
     @classmethod
     def settings_customise_sources(

@@ -40,3 +40,23 @@ def test_only_the_operator_sees_or_starts_backups(world):
     assert _finished(world, started["id"])["state"] == "done"
     # a company's own job list never shows the platform's backup
     assert all(j["kind"] != "backup" for j in world.get("a-admin", "/api/v1/companies/acme/jobs").json())
+
+
+def test_the_daily_backup_runs_with_the_server_and_says_when_next(world):
+    from datetime import UTC, datetime
+
+    schedule = world.get("ops", "/api/v1/backups/schedule").json()
+    assert schedule["at"] == "02:00" and schedule["keep"] == 14 and schedule["zone"] == "Asia/Seoul"
+    assert datetime.fromisoformat(schedule["next_run"]) > datetime.now(UTC)
+    assert world.client.app.state.backup_schedule.running
+    assert_error(world.get("a-admin", "/api/v1/backups/schedule"), 403)
+
+
+def test_a_backup_time_that_is_no_clock_time_is_refused_with_the_setting_named():
+    import pytest
+
+    from sandan.domain.errors import ConfigError
+    from sandan.settings import load_settings
+
+    with pytest.raises(ConfigError, match="backup_at"):
+        load_settings(backup_at="25:00")

@@ -113,3 +113,62 @@ def test_a_postgresql_store_is_backed_up_with_its_own_tools_and_says_so(pg_url, 
     assert manifest.store == "none" and manifest.tables == {} and manifest.files == 1
     assert restore_instance(archive, tmp_path / "again").files == 1
     assert (tmp_path / "again" / "secret.key").read_text() == "k"
+
+
+def test_the_daily_backup_falls_on_the_plants_clock():
+    from datetime import UTC, datetime
+
+    from sandan.store.backup import next_due
+
+    # 02:00 in Seoul is 17:00 UTC the day before
+    assert next_due("02:00", "Asia/Seoul", datetime(2026, 12, 5, 12, 0, tzinfo=UTC)) == datetime(
+        2026, 12, 5, 17, 0, tzinfo=UTC
+    )
+    assert next_due("02:00", "Asia/Seoul", datetime(2026, 12, 5, 17, 0, tzinfo=UTC)) == datetime(
+        2026, 12, 6, 17, 0, tzinfo=UTC
+    )
+    with pytest.raises(InvalidInput, match="HH:MM"):
+        next_due("25:00", "Asia/Seoul", datetime(2026, 12, 5, tzinfo=UTC))
+
+
+def test_a_scheduled_backup_keeps_the_newest_and_never_an_archive_the_operator_named(instance):
+    from sandan.store.backup import BackupSchedule
+
+    store, data = instance
+    for day in (1, 2, 3):
+        (data / "backups" / f"sandan-backup-2026010{day}T020000Z.tar").write_bytes(b"old")
+    (data / "backups" / "before-upgrade.tar").write_bytes(b"mine")
+    schedule = BackupSchedule(store, data, "02:00", "Asia/Seoul", keep=2)
+    schedule.run_once()
+    assert schedule.last_error is None and schedule.last_archive.startswith("sandan-backup-2026")
+    assert sorted(p.name for p in (data / "backups").iterdir()) == sorted(
+        ["before-upgrade.tar", "sandan-backup-20260103T020000Z.tar", schedule.last_archive]
+    )
+    assert read_manifest(data / "backups" / schedule.last_archive).tables["part_records"] == 500
+
+
+def test_a_failed_scheduled_backup_is_kept_for_the_operator_and_the_schedule_goes_on(instance):
+    from sandan.store.backup import BackupSchedule
+
+    store, data = instance
+    (data / "backups").rmdir()
+    (data / "backups").write_text("a file where the folder should be")
+    schedule = BackupSchedule(store, data, "02:00", "Asia/Seoul", keep=2).start()
+    try:
+        schedule.run_once()  # no exception escapes
+        assert schedule.last_error and schedule.last_error["en"].startswith("the backup failed")
+        assert schedule.running
+    finally:
+        schedule.stop()
+    assert not schedule.running
+
+
+def test_a_postgresql_instances_schedule_keeps_its_data_folder(pg_url, tmp_path):
+    from sandan.store.backup import BackupSchedule
+
+    (tmp_path / "secret.key").write_text("k")
+    with open_store(pg_url) as store:
+        schedule = BackupSchedule(store, tmp_path, "02:00", "Asia/Seoul", keep=3)
+        schedule.run_once()
+    assert schedule.files_only and schedule.last_error is None
+    assert read_manifest(tmp_path / "backups" / schedule.last_archive).store == "none"

@@ -5,17 +5,44 @@ Archives are written to the data folder's `backups/`; `sandan restore` brings on
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Request
 
 from sandan import __version__
 from sandan.api.deps import JobsDep, PrincipalDep, SettingsDep, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.jobs import PLATFORM
-from sandan.store.backup import JOB_KIND, backup_folder, backup_job, list_backups
+from sandan.store.backup import JOB_KIND, BackupSchedule, backup_folder, backup_job, list_backups
 
-router = APIRouter(prefix="/api/v1/backups", tags=["backups"], responses=ERROR_RESPONSES)
+
+@asynccontextmanager
+async def backup_schedule(app: FastAPI) -> AsyncIterator[None]:
+    """The daily backup (SANDAN_BACKUP_AT, in the display time zone; '' for none) runs with the server."""
+    settings = app.state.settings
+    schedule = None
+    if settings.backup_at:
+        schedule = BackupSchedule(
+            app.state.store,
+            settings.ensure_data_dir(),
+            settings.backup_at,
+            settings.display_timezone,
+            settings.backup_keep,
+            __version__,
+        ).start()
+    app.state.backup_schedule = schedule
+    try:
+        yield
+    finally:
+        if schedule is not None:
+            schedule.stop()
+
+
+router = APIRouter(
+    prefix="/api/v1/backups", tags=["backups"], responses=ERROR_RESPONSES, lifespan=backup_schedule
+)
 
 
 @router.post("", status_code=202)
@@ -50,3 +77,11 @@ def backups(principal: PrincipalDep, settings: SettingsDep) -> list[dict[str, An
     """The archives in the data folder's backups/, newest first (platform operator only). 백업 목록."""
     principal.require_operator()
     return list_backups(backup_folder(settings.data_dir))
+
+
+@router.get("/schedule")
+def backup_schedule_state(principal: PrincipalDep, request: Request) -> dict[str, Any] | None:
+    """The daily backup: when, how many are kept, the next run, the last one and its error (none when off)."""
+    principal.require_operator()
+    schedule = getattr(request.app.state, "backup_schedule", None)
+    return schedule.to_dict() if schedule is not None else None

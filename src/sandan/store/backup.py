@@ -11,18 +11,23 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import shutil
 import tarfile
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sandan.domain import InvalidInput
+from sandan.domain import InvalidInput, SandanError
 from sandan.store.base import Store
+
+log = logging.getLogger(__name__)
 
 FORMAT = 1
 JOB_KIND = "backup"  # a backup running in the server, in the job registry
@@ -243,3 +248,113 @@ def backup_job(
         store, data_dir, backup_folder(data_dir), version=version, progress=told
     )
     return {"name": path.name, **manifest.to_dict()}
+
+
+def prune_backups(folder: Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` archives this module named (sandan-backup-….tar; files the operator named
+    are never touched); the names deleted."""
+    ours = sorted(Path(folder).glob("sandan-backup-*.tar"), key=lambda p: p.name, reverse=True)
+    for path in ours[keep:]:
+        path.unlink(missing_ok=True)
+    return [p.name for p in ours[keep:]]
+
+
+def next_due(at: str, zone: str, now: datetime) -> datetime:
+    """The next time the clock in `zone` shows `at` ("02:00") after `now` (UTC)."""
+    hour, minute = parse_clock(at)
+    local = now.astimezone(ZoneInfo(zone))
+    due = local.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if due <= local:
+        due = (local + timedelta(days=1)).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    return due.astimezone(UTC)
+
+
+def parse_clock(at: str) -> tuple[int, int]:
+    try:
+        hour, minute = (int(x) for x in at.split(":"))
+        if not (0 <= hour < 24 and 0 <= minute < 60):
+            raise ValueError
+    except ValueError:
+        raise InvalidInput(
+            f"backup time {at!r} is not a clock time; write it as HH:MM, e.g. 02:00 (or empty for no backups)",
+            f"백업 시각 {at!r}이(가) 시각이 아닙니다. 02:00처럼 HH:MM으로 쓰세요 (비우면 자동 백업 없음)",
+            field="backup_at",
+        ) from None
+    return hour, minute
+
+
+class BackupSchedule:
+    """A backup every day when the plant's clock shows `at`, keeping the newest `keep` archives, run in the server.
+
+    A PostgreSQL store's database is pg_dump's job: its schedule backs up the data folder only. A failed backup is
+    logged and kept as `last_error` for the operator's page; the next day's runs as usual.
+    """
+
+    def __init__(
+        self, store: Store, data_dir: Path, at: str, zone: str, keep: int, version: str = ""
+    ) -> None:
+        parse_clock(at)
+        self.store, self.data_dir, self.at, self.zone = store, Path(data_dir), at, zone
+        self.keep, self.version = max(1, keep), version
+        self.files_only = not store.url.startswith("duckdb://")
+        self.last_run: datetime | None = None
+        self.last_archive: str | None = None
+        self.last_error: dict[str, str] | None = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def next_run(self, now: datetime | None = None) -> datetime:
+        return next_due(self.at, self.zone, now or datetime.now(UTC))
+
+    def to_dict(self, now: datetime | None = None) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "zone": self.zone,
+            "keep": self.keep,
+            "files_only": self.files_only,
+            "next_run": self.next_run(now),
+            "last_run": self.last_run,
+            "last_archive": self.last_archive,
+            "last_error": self.last_error,
+        }
+
+    def run_once(self) -> None:
+        self.last_run = datetime.now(UTC)
+        try:
+            path, _ = cross_tenant_backup(
+                None if self.files_only else self.store,
+                self.data_dir,
+                backup_folder(self.data_dir),
+                version=self.version,
+            )
+            self.last_archive, self.last_error = path.name, None
+            prune_backups(backup_folder(self.data_dir), self.keep)
+        except SandanError as exc:
+            log.error("scheduled backup failed: %s", exc.en)
+            self.last_error = {"en": exc.en, "ko": exc.ko}
+        except Exception as exc:  # a full disk must not end the schedule
+            log.exception("scheduled backup failed")
+            self.last_error = {"en": f"the backup failed: {exc}", "ko": f"백업에 실패했습니다: {exc}"}
+
+    def _loop(self) -> None:
+        while True:
+            wait = (self.next_run() - datetime.now(UTC)).total_seconds()
+            if self._stop.wait(max(1.0, wait)):
+                return
+            self.run_once()
+
+    def start(self) -> BackupSchedule:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._loop, name="sandan-backups", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 60.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()

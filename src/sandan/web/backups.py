@@ -37,6 +37,7 @@ def backups_page(page: UserPage, job: Annotated[str | None, Query(max_length=32)
     return page.render(
         "backups.html",
         archives=list_backups(backup_folder(page.settings.data_dir)),
+        schedule=getattr(page.request.app.state, "backup_schedule", None),
         folder=backup_folder(page.settings.data_dir),
         job=running,
         done=JobState.done,

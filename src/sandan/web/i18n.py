@@ -222,6 +222,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         '"sandan restore <파일> --data-dir <빈 폴더>"로 복원합니다. 백업하는 동안에도 수집은 계속됩니다.',
     ),
     "backups.now": ("Back up now", "지금 백업"),
+    "backups.daily": (
+        "Every day at {at} ({zone}) the server backs up by itself and keeps the newest {keep}; next: {next}.",
+        "서버가 매일 {at}({zone})에 스스로 백업하고 최근 {keep}개를 남깁니다. 다음 백업: {next}.",
+    ),
+    "backups.files_only": (
+        "The database is in PostgreSQL: these archives hold the data folder; back the database up with pg_dump.",
+        "데이터베이스가 PostgreSQL에 있어 이 백업에는 데이터 폴더만 담깁니다. 데이터베이스는 pg_dump로 백업하세요.",
+    ),
+    "backups.last": ("Last scheduled backup {time}: {name}.", "최근 자동 백업 {time}: {name}."),
+    "backups.last_failed": ("The scheduled backup of {time} failed", "{time} 자동 백업 실패"),
+    "backups.no_schedule": (
+        "No daily backup is set (SANDAN_BACKUP_AT is empty).",
+        "자동 백업이 설정되어 있지 않습니다 (SANDAN_BACKUP_AT이 비어 있음).",
+    ),
     "backups.queued": ("waiting to start", "시작 대기 중"),
     "backups.running": ("backing up", "백업 중"),
     "backups.done": ("Backup {name} written.", "백업 {name}을(를) 만들었습니다."),
