@@ -471,6 +471,7 @@ def test_backup_and_restore_from_the_console(tmp_path):
     with open_store(f"duckdb:///{data / 'sandan.duckdb'}"):
         busy = sandan(data, "backup")
     assert busy.returncode == 2 and "Another sandan process" in busy.stderr and "Traceback" not in busy.stderr
+    assert "Backups page" in busy.stderr and "백업 화면" in busy.stderr  # the way that works while it runs
     restored = tmp_path / "restored"
     again = sandan(tmp_path / "elsewhere", "restore", str(archive), "--data-dir", str(restored))
     assert again.returncode == 0, again.stderr

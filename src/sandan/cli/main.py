@@ -18,7 +18,15 @@ from rich.markup import escape
 from typer.core import TyperGroup
 
 from sandan import __version__
-from sandan.domain import Company, InvalidInput, NotFound, ProcessFamily, Role, SandanError
+from sandan.domain import (
+    Company,
+    InvalidInput,
+    NotFound,
+    ProcessFamily,
+    Role,
+    SandanError,
+    StoreUnavailable,
+)
 from sandan.settings import Settings, load_settings
 from sandan.store import Store, open_store
 
@@ -153,7 +161,14 @@ def backup(
     if files_only:
         path, manifest = cross_tenant_backup(None, data_dir, where, version=__version__)
     else:
-        with _open(settings) as store:
+        try:
+            store = _open(settings)
+        except StoreUnavailable as exc:  # the server has the DuckDB file: it can back itself up
+            raise StoreUnavailable(
+                f"{exc.en}. A running server backs itself up: the operator's Backups page, or POST /api/v1/backups",
+                f"{exc.ko}. 실행 중인 서버는 스스로 백업합니다: 운영자의 백업 화면 또는 POST /api/v1/backups",
+            ) from exc
+        with store:
             path, manifest = cross_tenant_backup(store, data_dir, where, version=__version__)
     rows = sum(manifest.tables.values())
     console.print(
