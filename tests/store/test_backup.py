@@ -172,3 +172,28 @@ def test_a_postgresql_instances_schedule_keeps_its_data_folder(pg_url, tmp_path)
         schedule.run_once()
     assert schedule.files_only and schedule.last_error is None
     assert read_manifest(tmp_path / "backups" / schedule.last_archive).store == "none"
+
+
+def test_a_restore_that_does_not_match_its_manifest_is_refused_and_leaves_the_folder_empty(
+    instance, tmp_path
+):
+    import json
+
+    store, data = instance
+    archive, _ = backup(store, data, tmp_path / "b.tar")
+    damaged = tmp_path / "damaged.tar"
+    with tarfile.open(archive) as good, tarfile.open(damaged, "w") as tar:
+        for member in good.getmembers():
+            body = good.extractfile(member).read() if member.isfile() else None
+            if member.name == "manifest.json":
+                manifest = json.loads(body)
+                manifest["tables"]["part_records"] += 1  # a part record lost on the way
+                body = json.dumps(manifest).encode()
+                member.size = len(body)
+            tar.addfile(member, io.BytesIO(body) if body is not None else None)
+    target = tmp_path / "restored"
+    with pytest.raises(InvalidInput, match="does not match the backup") as refused:
+        restore_instance(damaged, target)
+    assert "part_records" in refused.value.en
+    assert target.exists() and list(target.iterdir()) == []  # nothing half-restored to trip over
+    assert restore_instance(archive, target).tables["part_records"] == 500  # and the good one goes in

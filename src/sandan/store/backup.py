@@ -125,6 +125,7 @@ def cross_tenant_backup(
                 info.size = len(body)
                 info.mtime = int(datetime.now(UTC).timestamp())
                 tar.addfile(info, io.BytesIO(body))
+            partial.chmod(0o600)  # it holds every company's records and the session key
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)
@@ -180,9 +181,23 @@ def restore_instance(archive: Path, data_dir: Path, *, progress: Progress = _qui
             field="data_dir",
         )
     data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        _unpack(archive, manifest, data_dir, progress)
+    except BaseException:
+        # the folder was empty: leave it so, and the same restore can simply be run again
+        for child in data_dir.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise
+    return manifest
+
+
+def _unpack(archive: Path, manifest: Manifest, data_dir: Path, progress: Progress) -> None:
     with tempfile.TemporaryDirectory(prefix="sandan-restore-") as tmp, tarfile.open(archive, "r") as tar:
         members = _safe_members(tar)
-        tar.extractall(tmp, members=members)  # noqa: S202 - every member checked above
+        # every member is checked above; where Python has it, its own filter checks again
+        tar.extractall(
+            tmp, members=members, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {})
+        )
         files = Path(tmp) / FILES
         shipped = [p for p in files.rglob("*") if p.is_file()] if files.exists() else []
         for i, path in enumerate(shipped, 1):
@@ -201,7 +216,6 @@ def restore_instance(archive: Path, data_dir: Path, *, progress: Progress = _qui
                     f"the restored database does not match the backup (table: backup rows, restored rows): {wrong}",
                     f"복원한 데이터베이스가 백업과 다릅니다 (테이블: 백업 행 수, 복원 행 수): {wrong}",
                 )
-    return manifest
 
 
 def list_backups(folder: Path) -> list[dict[str, Any]]:
