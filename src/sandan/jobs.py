@@ -197,3 +197,40 @@ class JobRegistry:
                 )
             job.finished_at = datetime.now(UTC)
             job._finished.set()
+
+
+class BackgroundLoop:
+    """A daemon thread that calls `tick()` each time `wait_s()` seconds have passed, until `stop()` (the server's
+    alert evaluation, model serving and daily backup). `start()` after `stop()` starts it afresh."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def wait_s(self) -> float:
+        raise NotImplementedError
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.wait_s()):
+            self.tick()
+
+    def start(self) -> Any:
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name=self._name, daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()

@@ -6,7 +6,6 @@ Scoring reads and writes through the Store only; a high predicted defect risk is
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 
 from sandan.domain import SandanError
+from sandan.jobs import BackgroundLoop
 from sandan.learn.registry import load_version, production_models
 from sandan.store import Store, pivot_parts
 from sandan.store.base import PREDICTION_SCHEMA, ModelVersion
@@ -147,7 +147,7 @@ def _report(store: Store, company_id: str, mv: ModelVersion, rows: pd.DataFrame,
     return changes
 
 
-class ServingWorker:
+class ServingWorker(BackgroundLoop):
     """Polls every company's new part records and scores them with its production models.
 
     A model scores parts from its promotion on (at most `lookback` back); each round re-reads `margin` before the
@@ -169,8 +169,7 @@ class ServingWorker:
         self.margin = margin
         self.lookback = lookback
         self._seen: dict[tuple[str, str, int], datetime] = {}
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("sandan-serving")
         self.rounds = 0
 
     def run_once(self, now: datetime | None = None) -> dict[str, Scored]:
@@ -219,25 +218,11 @@ class ServingWorker:
             total.alerts += result.alerts
         return total
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                self.run_once()
-            except Exception:  # keep serving; the next round tries again
-                log.exception("serving round failed")
+    def wait_s(self) -> float:
+        return self.interval_s
 
-    def start(self) -> ServingWorker:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="sandan-serving", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def tick(self) -> None:
+        try:
+            self.run_once()
+        except Exception:  # keep serving; the next round tries again
+            log.exception("serving round failed")

@@ -15,7 +15,6 @@ import logging
 import math
 import os
 import smtplib
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, value_error
 from sandan.domain.korean import particle
+from sandan.jobs import BackgroundLoop
 from sandan.monitor.alert_store import AlertStore, open_alert_store
 from sandan.monitor.labels import CHART_LABELS, RULE_LABELS
 from sandan.monitor.oee import oee, select_machines
@@ -708,7 +708,7 @@ def acknowledge_alert(
     return alerts.get_alert(company_id, alert_id)
 
 
-class AlertEvaluator:
+class AlertEvaluator(BackgroundLoop):
     """Runs `evaluate_alerts` for every company with rules every `interval_s` seconds in a daemon thread."""
 
     def __init__(
@@ -719,8 +719,7 @@ class AlertEvaluator:
         self.interval_s = float(interval_s)
         self.delivery = delivery
         self.rounds = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("sandan-alerts")
 
     def run_once(self, now: datetime | None = None) -> dict[str, list[AlertChange]]:
         out = {}
@@ -734,22 +733,8 @@ class AlertEvaluator:
         self.rounds += 1
         return out
 
-    def _loop(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            self.run_once()
+    def wait_s(self) -> float:
+        return self.interval_s
 
-    def start(self) -> AlertEvaluator:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="sandan-alerts", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def tick(self) -> None:
+        self.run_once()

@@ -16,7 +16,6 @@ import os
 import shutil
 import tarfile
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sandan.domain import InvalidInput, SandanError
+from sandan.jobs import BackgroundLoop
 from sandan.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -297,7 +297,7 @@ def parse_clock(at: str) -> tuple[int, int]:
     return hour, minute
 
 
-class BackupSchedule:
+class BackupSchedule(BackgroundLoop):
     """A backup every day when the plant's clock shows `at`, keeping the newest `keep` archives, run in the server.
 
     A PostgreSQL store's database is pg_dump's job: its schedule backs up the data folder only. A failed backup is
@@ -314,8 +314,7 @@ class BackupSchedule:
         self.last_run: datetime | None = None
         self.last_archive: str | None = None
         self.last_error: dict[str, str] | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        super().__init__("sandan-backups")
 
     def next_run(self, now: datetime | None = None) -> datetime:
         return next_due(self.at, self.zone, now or datetime.now(UTC))
@@ -350,25 +349,8 @@ class BackupSchedule:
             log.exception("scheduled backup failed")
             self.last_error = {"en": f"the backup failed: {exc}", "ko": f"백업에 실패했습니다: {exc}"}
 
-    def _loop(self) -> None:
-        while True:
-            wait = (self.next_run() - datetime.now(UTC)).total_seconds()
-            if self._stop.wait(max(1.0, wait)):
-                return
-            self.run_once()
+    def wait_s(self) -> float:
+        return max(1.0, (self.next_run() - datetime.now(UTC)).total_seconds())
 
-    def start(self) -> BackupSchedule:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="sandan-backups", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 60.0) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+    def tick(self) -> None:
+        self.run_once()
