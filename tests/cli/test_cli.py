@@ -472,6 +472,12 @@ def test_backup_and_restore_from_the_console(tmp_path):
         busy = sandan(data, "backup")
     assert busy.returncode == 2 and "Another sandan process" in busy.stderr and "Traceback" not in busy.stderr
     assert "Backups page" in busy.stderr and "백업 화면" in busy.stderr  # the way that works while it runs
+    checked = sandan(
+        tmp_path / "elsewhere", "restore", "--check", str(archive)
+    )  # a restore test, kept nowhere
+    assert checked.returncode == 0, checked.stderr
+    assert "restores" in checked.stdout and "rows match" in checked.stdout and "복원 확인" in checked.stdout
+    assert not (tmp_path / "elsewhere").exists() or not any((tmp_path / "elsewhere").iterdir())
     restored = tmp_path / "restored"
     again = sandan(tmp_path / "elsewhere", "restore", str(archive), "--data-dir", str(restored))
     assert again.returncode == 0, again.stderr

@@ -191,6 +191,11 @@ def test_a_restore_that_does_not_match_its_manifest_is_refused_and_leaves_the_fo
                 body = json.dumps(manifest).encode()
                 member.size = len(body)
             tar.addfile(member, io.BytesIO(body) if body is not None else None)
+    from sandan.store.backup import check_backup
+
+    assert check_backup(archive)[1] == store.schema_version()  # a restore test says the good one restores
+    with pytest.raises(InvalidInput, match="does not match the backup"):
+        check_backup(damaged)
     target = tmp_path / "restored"
     with pytest.raises(InvalidInput, match="does not match the backup") as refused:
         restore_instance(damaged, target)

@@ -188,10 +188,26 @@ def restore(
             "--data-dir", help="Empty folder to restore into (default: SANDAN_DATA_DIR). 복원할 빈 폴더."
         ),
     ] = None,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check", help="Only prove it restores (into a scratch folder, then deleted). 복원되는지만 확인."
+        ),
+    ] = False,
 ) -> None:
     """Restore a backup into an empty data folder, checking every table's rows. 백업을 빈 데이터 폴더에 복원합니다."""
-    from sandan.store.backup import restore_instance
+    from sandan.store.backup import check_backup, restore_instance
 
+    if check:
+        manifest, version = check_backup(archive)
+        rows = sum(manifest.tables.values())
+        console.print(
+            f"✓ {escape(str(archive))} restores: {len(manifest.tables)} tables, {rows:,} rows match, "
+            f"{manifest.files} files"
+            + (f", schema v{manifest.schema_version} → v{version}" if version is not None else "")
+            + f" / 복원 확인: 테이블 {len(manifest.tables)}개, {rows:,}행 일치, 파일 {manifest.files}개"
+        )
+        return
     target = data_dir or load_settings().data_dir
     manifest = restore_instance(archive, target)
     if manifest.store == "duckdb":

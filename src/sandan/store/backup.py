@@ -218,6 +218,21 @@ def _unpack(archive: Path, manifest: Manifest, data_dir: Path, progress: Progres
                 )
 
 
+def check_backup(archive: Path) -> tuple[Manifest, int | None]:
+    """Prove an archive restores: unpack it into a scratch folder, check every table's rows, open and migrate the
+    database, then delete the folder. The manifest and the schema version it migrates to (None without a
+    database)."""
+    from sandan.store import open_store
+
+    with tempfile.TemporaryDirectory(prefix="sandan-check-") as tmp:
+        folder = Path(tmp) / "data"
+        manifest = restore_instance(archive, folder)
+        if manifest.store != "duckdb":
+            return manifest, None
+        with open_store(f"duckdb:///{(folder / DB_FILE).resolve()}") as store:
+            return manifest, store.schema_version()
+
+
 def list_backups(folder: Path) -> list[dict[str, Any]]:
     """The archives in `folder`, newest first: name, size and what each manifest says it holds; a file there that
     is no readable archive is listed with the reason."""
