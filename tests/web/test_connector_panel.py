@@ -89,7 +89,11 @@ def test_company_page_shows_edge_agents_and_says_when_one_went_silent(server, pa
     )
     report_edge_status(server.store, "acme", "plant-live", [press], now=now)
     report_edge_status(
-        server.store, "acme", "plant-gone", [{**press, "name": "press-08"}], now=now - timedelta(hours=2)
+        server.store,
+        "acme",
+        "plant-gone",
+        [{"name": "press-08", "kind": "modbus", "state": "connected"}],
+        now=now - timedelta(hours=2),
     )
     login("kim")
     page.goto("/companies/acme")
@@ -97,6 +101,8 @@ def test_company_page_shows_edge_agents_and_says_when_one_went_silent(server, pa
     assert "press-07" in live.inner_text() and "엣지 에이전트 plant-live" in live.inner_text()
     assert live.get_attribute("data-state") == "connected" and "4,200" in live.inner_text()
     gone = page.locator("#connectors tr[data-edge=plant-gone]")
+    # the 2-hour-old report named its collector's state only: the counts it left out read "—", not "None"
+    assert "None" not in gone.inner_text() and "—" in gone.inner_text()
     assert gone.get_attribute("data-state") == "silent"
     assert "응답 없음" in gone.inner_text() and "마지막 보고" in gone.inner_text()
     # the link history says when the press failed, with its error, and how long the agent was silent
