@@ -202,3 +202,15 @@ def test_a_restore_that_does_not_match_its_manifest_is_refused_and_leaves_the_fo
     assert "part_records" in refused.value.en
     assert target.exists() and list(target.iterdir()) == []  # nothing half-restored to trip over
     assert restore_instance(archive, target).tables["part_records"] == 500  # and the good one goes in
+
+
+def test_the_backups_disk_says_whether_the_next_archive_fits(instance):
+    from sandan.store.backup import backup_space
+
+    store, data = instance
+    assert backup_space(data / "backups")["last_size"] is None and backup_space(data / "backups")["enough"]
+    archive, _ = backup(store, data, data / "backups")
+    room = backup_space(data / "backups")
+    assert room["last_size"] == archive.stat().st_size and 0 < room["free"] <= room["total"]
+    assert room["enough"] == (room["free"] >= 2 * room["last_size"])
+    assert backup_space(data / "not-yet")["free"] == room["free"]  # a folder not made yet: its disk

@@ -17,6 +17,7 @@ def test_the_operator_backs_up_from_the_web_and_the_archive_is_listed(page, logi
     page.locator("nav a[data-nav=backups]").click()
     expect(page.locator("h1")).to_have_text("백업")
     expect(page.locator("#backup-schedule")).to_contain_text("매일 02:00(Asia/Seoul)")
+    expect(page.locator("#backup-space")).to_contain_text("GB 남음")  # room on the disk for the next one
     page.locator("#backup-now").click()
     # the page follows the job and reloads into the result
     expect(page.locator("#backup-done")).to_be_visible(timeout=60_000)

@@ -257,6 +257,22 @@ def list_backups(folder: Path) -> list[dict[str, Any]]:
     return out
 
 
+def backup_space(folder: Path) -> dict[str, Any]:
+    """Room for the next archive on the backups' disk: free and total bytes, the newest archive's size, and whether
+    twice that is still free (`enough`; the export is written once more into the tar)."""
+    folder = Path(folder)
+    probe = folder if folder.exists() else folder.parent
+    usage = shutil.disk_usage(probe)
+    ours = sorted(folder.glob("sandan-backup-*.tar"), key=lambda p: p.name) if folder.exists() else []
+    last = ours[-1].stat().st_size if ours else None
+    return {
+        "free": usage.free,
+        "total": usage.total,
+        "last_size": last,
+        "enough": last is None or usage.free >= 2 * last,
+    }
+
+
 def backup_folder(data_dir: Path) -> Path:
     """Where a running server writes its backups: the data folder's backups/ (left out of every archive)."""
     return Path(data_dir) / "backups"

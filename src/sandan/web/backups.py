@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandan import __version__
 from sandan.domain import NotFound
 from sandan.jobs import PLATFORM, JobState
-from sandan.store.backup import JOB_KIND, backup_folder, backup_job, list_backups
+from sandan.store.backup import JOB_KIND, backup_folder, backup_job, backup_space, list_backups
 from sandan.web.shell import UserPage, WebRoute, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -38,6 +38,7 @@ def backups_page(page: UserPage, job: Annotated[str | None, Query(max_length=32)
         "backups.html",
         archives=list_backups(backup_folder(page.settings.data_dir)),
         schedule=getattr(page.request.app.state, "backup_schedule", None),
+        space=backup_space(backup_folder(page.settings.data_dir)),
         folder=backup_folder(page.settings.data_dir),
         job=running,
         done=JobState.done,

@@ -222,6 +222,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         '"sandan restore <파일> --data-dir <빈 폴더>"로 복원합니다. 백업하는 동안에도 수집은 계속됩니다.',
     ),
     "backups.now": ("Back up now", "지금 백업"),
+    "backups.space": (
+        "{free} GB free of {total} GB on the backups' disk.",
+        "백업 디스크 {total} GB 중 {free} GB 남음.",
+    ),
+    "backups.space_low": (
+        "The last archive took {last} GB and a backup needs about twice that while it is written: free some room "
+        "or move old archives elsewhere.",
+        "최근 백업이 {last} GB였고, 백업하는 동안 그 두 배쯤이 필요합니다. 공간을 비우거나 오래된 백업을 옮기세요.",
+    ),
     "backups.daily": (
         "Every day at {at} ({zone}) the server backs up by itself and keeps the newest {keep}; next: {next}.",
         "서버가 매일 {at}({zone})에 스스로 백업하고 최근 {keep}개를 남깁니다. 다음 백업: {next}.",
