@@ -28,7 +28,7 @@ def test_the_operator_backs_up_the_running_platform_and_the_archive_restores(wor
     (listed,) = world.get("ops", "/api/v1/backups").json()
     assert listed["name"] == result["name"] and listed["rows"] == sum(result["tables"].values())
     archive = tmp_path / "data" / "backups" / result["name"]
-    assert restore_instance(archive, tmp_path / "restored").tables == result["tables"]
+    assert restore_instance(archive, tmp_path / "restored")[0].tables == result["tables"]
 
 
 def test_only_the_operator_sees_or_starts_backups(world):

@@ -78,6 +78,7 @@ def test_an_edge_agents_link_changes_are_listed_for_its_company_only(world):
         ("plant-a", "press-01", "connected"),
     ]
     assert events[0]["error"] == error and events[1]["error"] is None
+    assert [e["trouble"] for e in events] == [True, False]
     assert world.get("a-eng", "/api/v1/companies/acme/edge/events", params={"agent": "other"}).json() == []
     assert world.get("b-eng", "/api/v1/companies/acme/edge/events").status_code == 404
     assert world.get("b-eng", "/api/v1/companies/bravo/edge/events").json() == []

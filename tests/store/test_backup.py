@@ -56,7 +56,8 @@ def test_a_restored_instance_holds_the_same_records_accounts_files_and_goes_on_n
     before = store.query_parts("acme", T0, at(600))
 
     restored = tmp_path / "restored"
-    assert restore_instance(archive, restored).tables == manifest.tables
+    restored_manifest, version = restore_instance(archive, restored)
+    assert restored_manifest.tables == manifest.tables and version == store.schema_version()
     assert sorted(p.relative_to(restored).as_posix() for p in restored.rglob("*") if p.is_file()) == [
         "lines/acme/L1.yaml",
         "sandan.duckdb",
@@ -111,7 +112,7 @@ def test_a_postgresql_store_is_backed_up_with_its_own_tools_and_says_so(pg_url, 
     (tmp_path / "secret.key").write_text("k")
     archive, manifest = backup(None, tmp_path, tmp_path / "files.tar")
     assert manifest.store == "none" and manifest.tables == {} and manifest.files == 1
-    assert restore_instance(archive, tmp_path / "again").files == 1
+    assert restore_instance(archive, tmp_path / "again") == (read_manifest(archive), None)  # no database
     assert (tmp_path / "again" / "secret.key").read_text() == "k"
 
 
@@ -201,7 +202,7 @@ def test_a_restore_that_does_not_match_its_manifest_is_refused_and_leaves_the_fo
         restore_instance(damaged, target)
     assert "part_records" in refused.value.en
     assert target.exists() and list(target.iterdir()) == []  # nothing half-restored to trip over
-    assert restore_instance(archive, target).tables["part_records"] == 500  # and the good one goes in
+    assert restore_instance(archive, target)[0].tables["part_records"] == 500  # and the good one goes in
 
 
 def test_the_backups_disk_says_whether_the_next_archive_fits(instance):

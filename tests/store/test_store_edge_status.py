@@ -66,6 +66,8 @@ def test_an_agents_link_changes_are_kept_with_its_silent_spans_newest_first(two)
     ]
     assert history[2]["until"] == at[3] and history[2]["silent_s"] == 270
     assert history[3]["error"] == lost and history[1]["error"] is None  # the error where it was not connected
+    # changes for the worse are marked: the silence and the disconnection, not the recoveries or the removal
+    assert [e["trouble"] for e in history] == [False, False, True, True, False, False]
     assert {e["agent"] for e in edge_history(two, "beta")} == {"plant-b"}  # each company its own
     assert edge_history(two, "acme", agent="plant-b") == [] and len(edge_history(two, "acme", limit=2)) == 2
 

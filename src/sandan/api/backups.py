@@ -15,7 +15,7 @@ from sandan import __version__
 from sandan.api.deps import JobsDep, PrincipalDep, SettingsDep, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.jobs import PLATFORM
-from sandan.store.backup import JOB_KIND, BackupSchedule, backup_folder, backup_job, list_backups
+from sandan.store.backup import BackupSchedule, backup_folder, list_backups, submit_backup
 
 
 @asynccontextmanager
@@ -52,17 +52,7 @@ def start_backup(
     """Back up the database and the data folder while the server runs (platform operator only); follow the job
     at `GET /api/v1/backups/jobs/{id}`. 백업 시작."""
     principal.require_operator()
-    job = jobs.submit(
-        PLATFORM,
-        JOB_KIND,
-        backup_job,
-        store,
-        settings.ensure_data_dir(),
-        __version__,
-        user_id=principal.user.id,
-        label="backup",
-    )
-    return job.to_dict()
+    return submit_backup(jobs, store, settings.ensure_data_dir(), principal.user.id, __version__).to_dict()
 
 
 @router.get("/jobs/{job_id}")

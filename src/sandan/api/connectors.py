@@ -51,6 +51,7 @@ class EdgeEventOut(BaseModel):
     )
     until: datetime | None = Field(None, description="where silent: the report that ended the silence")
     silent_s: float | None = None
+    trouble: bool = Field(False, description="a change for the worse: silent, disconnected or error")
 
 
 class EdgeHealthIn(BaseModel):

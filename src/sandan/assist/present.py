@@ -307,7 +307,7 @@ def present_citation(
 ) -> str:
     """A citation as a person reads it: for a tool, what was looked up (`title`), for which machines or line,
     over which period on the plant's clock, grouped how, and how many rows came back — "불량률 · 사출기 1호기 ·
-    2026-11-20 08:00 – 2026-11-21 08:00 KST · 설비별 · 5행". `citation_call` gives the exact call."""
+    2026-11-20 08:00 KST – 2026-11-21 08:00 KST · 설비별 · 5행". `citation_call` gives the exact call."""
     if citation.get("kind") == "document":
         return str(citation.get("label", ""))
     lang = lang_of(lang)

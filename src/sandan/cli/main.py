@@ -153,11 +153,11 @@ def backup(
     With the embedded DuckDB store, stop `sandan serve` first (the database file is open to one process at a time),
     or back up from the running server: the operator's Backups page, or POST /api/v1/backups.
     """
-    from sandan.store.backup import cross_tenant_backup
+    from sandan.store.backup import backup_folder, cross_tenant_backup
 
     settings = load_settings()
     data_dir = settings.ensure_data_dir()
-    where = target or data_dir / "backups"
+    where = target or backup_folder(data_dir)
     if files_only:
         path, manifest = cross_tenant_backup(None, data_dir, where, version=__version__)
     else:
@@ -209,11 +209,8 @@ def restore(
         )
         return
     target = data_dir or load_settings().data_dir
-    manifest = restore_instance(archive, target)
-    if manifest.store == "duckdb":
-        # an archive of an older sandan is brought up to this one's schema
-        with open_store(f"duckdb:///{(target / 'sandan.duckdb').resolve()}") as store:
-            version = store.schema_version()
+    manifest, version = restore_instance(archive, target)
+    if version is not None:
         rows = sum(manifest.tables.values())
         console.print(
             f"✓ restored {manifest.created_at} into {escape(str(target))}: {len(manifest.tables)} tables, {rows:,} "

@@ -221,7 +221,8 @@ def edge_history(
     store: Store, company_id: str, agent: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
     """The company's edge link changes, newest first: when a collector's state changed (and the error it gave),
-    and when an agent fell silent and for how long (`until`, `silent_s`)."""
+    and when an agent fell silent and for how long (`until`, `silent_s`); `trouble` marks a change for the worse
+    (silent, disconnected, error)."""
     out = []
     for name, at, connector, state, error, until in store.list_edge_events(company_id, agent, limit):
         out.append(
@@ -233,6 +234,7 @@ def edge_history(
                 "error": json.loads(error) if error else None,
                 "until": until,
                 "silent_s": (until - at).total_seconds() if until else None,
+                "trouble": state == "silent" or state in _TROUBLE,
             }
         )
     return out

@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sandan.domain import InvalidInput, SandanError
-from sandan.jobs import BackgroundLoop
+from sandan.jobs import PLATFORM, BackgroundLoop, Job, JobRegistry
 from sandan.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,15 @@ def cross_tenant_backup(
             progress("table", len(manifest.tables), len(manifest.tables))
         files = _data_files(data_dir)
         try:
-            with tarfile.open(partial, "w") as tar:
+            # private from its first byte (every company's records and the session key), and one writer only
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise InvalidInput(
+                f"another backup is being written to {target} right now; try again in a minute",
+                f"지금 다른 백업이 {target}에 쓰이고 있습니다. 잠시 뒤 다시 하세요",
+            ) from None
+        try:
+            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
                 if store is not None:
                     tar.add(Path(tmp) / DATABASE, arcname=DATABASE)
                 for i, path in enumerate(files, 1):
@@ -125,7 +133,6 @@ def cross_tenant_backup(
                 info.size = len(body)
                 info.mtime = int(datetime.now(UTC).timestamp())
                 tar.addfile(info, io.BytesIO(body))
-            partial.chmod(0o600)  # it holds every company's records and the session key
             partial.replace(target)
         finally:
             partial.unlink(missing_ok=True)
@@ -168,10 +175,13 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
     return members
 
 
-def restore_instance(archive: Path, data_dir: Path, *, progress: Progress = _quiet) -> Manifest:
-    """Unpack an archive into `data_dir`, which must hold no instance yet, and rebuild its DuckDB database there;
-    every table's rows are checked against the manifest. (A PostgreSQL instance's archive restores its data
-    folder; its database comes back with pg_restore.)"""
+def restore_instance(
+    archive: Path, data_dir: Path, *, progress: Progress = _quiet
+) -> tuple[Manifest, int | None]:
+    """Unpack an archive into `data_dir`, which must hold no instance yet, and rebuild its DuckDB database there:
+    every table's rows are checked against the manifest, then the database is opened and brought up to this
+    sandan's schema. The manifest and that schema version (None for an archive without a database: a PostgreSQL
+    instance's data folder, whose database comes back with pg_restore)."""
     manifest = read_manifest(archive)
     data_dir = Path(data_dir)
     if data_dir.exists() and any(data_dir.iterdir()):
@@ -182,16 +192,16 @@ def restore_instance(archive: Path, data_dir: Path, *, progress: Progress = _qui
         )
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        _unpack(archive, manifest, data_dir, progress)
+        version = _unpack(archive, manifest, data_dir, progress)
     except BaseException:
         # the folder was empty: leave it so, and the same restore can simply be run again
         for child in data_dir.iterdir():
             shutil.rmtree(child) if child.is_dir() else child.unlink()
         raise
-    return manifest
+    return manifest, version
 
 
-def _unpack(archive: Path, manifest: Manifest, data_dir: Path, progress: Progress) -> None:
+def _unpack(archive: Path, manifest: Manifest, data_dir: Path, progress: Progress) -> int | None:
     with tempfile.TemporaryDirectory(prefix="sandan-restore-") as tmp, tarfile.open(archive, "r") as tar:
         members = _safe_members(tar)
         # every member is checked above; where Python has it, its own filter checks again
@@ -216,21 +226,21 @@ def _unpack(archive: Path, manifest: Manifest, data_dir: Path, progress: Progres
                     f"the restored database does not match the backup (table: backup rows, restored rows): {wrong}",
                     f"복원한 데이터베이스가 백업과 다릅니다 (테이블: 백업 행 수, 복원 행 수): {wrong}",
                 )
+    if manifest.store != "duckdb":
+        return None
+    from sandan.store import open_store
+
+    # an archive of an older sandan is brought up to this one's schema
+    with open_store(f"duckdb:///{(data_dir / DB_FILE).resolve()}") as store:
+        return store.schema_version()
 
 
 def check_backup(archive: Path) -> tuple[Manifest, int | None]:
     """Prove an archive restores: unpack it into a scratch folder, check every table's rows, open and migrate the
     database, then delete the folder. The manifest and the schema version it migrates to (None without a
     database)."""
-    from sandan.store import open_store
-
     with tempfile.TemporaryDirectory(prefix="sandan-check-") as tmp:
-        folder = Path(tmp) / "data"
-        manifest = restore_instance(archive, folder)
-        if manifest.store != "duckdb":
-            return manifest, None
-        with open_store(f"duckdb:///{(folder / DB_FILE).resolve()}") as store:
-            return manifest, store.schema_version()
+        return restore_instance(archive, Path(tmp) / "data")
 
 
 def list_backups(folder: Path) -> list[dict[str, Any]]:
@@ -293,6 +303,13 @@ def backup_job(
         store, data_dir, backup_folder(data_dir), version=version, progress=told
     )
     return {"name": path.name, **manifest.to_dict()}
+
+
+def submit_backup(jobs: JobRegistry, store: Store, data_dir: Path, user_id: str, version: str = "") -> Job:
+    """Start `backup_job` in the server's job registry (the platform's, no company's); the job."""
+    return jobs.submit(
+        PLATFORM, JOB_KIND, backup_job, store, data_dir, version, user_id=user_id, label="backup"
+    )
 
 
 def prune_backups(folder: Path, keep: int) -> list[str]:

@@ -1,6 +1,6 @@
 """The operator's backups page: the archives kept in the data folder, and a backup started while the server runs.
 
-The work is `sandan.store.backup.backup_job` in the job registry, the same the API starts.
+The work is `sandan.store.backup.submit_backup`, the same the API starts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandan import __version__
 from sandan.domain import NotFound
 from sandan.jobs import PLATFORM, JobState
-from sandan.store.backup import JOB_KIND, backup_folder, backup_job, backup_space, list_backups
+from sandan.store.backup import backup_folder, backup_space, list_backups, submit_backup
 from sandan.web.shell import UserPage, WebRoute, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -51,14 +51,11 @@ def backups_page(page: UserPage, job: Annotated[str | None, Query(max_length=32)
 def start_backup(page: UserPage) -> Response:
     """Start a backup of the whole platform; the page follows it."""
     page.principal.require_operator()
-    job = jobs_of(page.request).submit(
-        PLATFORM,
-        JOB_KIND,
-        backup_job,
+    job = submit_backup(
+        jobs_of(page.request),
         page.store,
         page.settings.ensure_data_dir(),
+        page.principal.user.id,
         __version__,
-        user_id=page.principal.user.id,
-        label="backup",
     )
     return RedirectResponse(f"/backups?job={job.id}", status_code=303)

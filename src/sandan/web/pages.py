@@ -163,10 +163,9 @@ def complex_home(page: UserPage) -> Response:
 def _complex_view(
     page: Page, form: dict[str, Any] | None = None, error: str | None = None, status: int = 200
 ):
+    # one list for the rows and their activity: a member registered while the page renders is in both or neither
     companies = page.store.cross_tenant_companies()
-    activity = cross_tenant_activity(
-        page.store, companies=companies
-    )  # the same list: a member added meanwhile
+    activity = cross_tenant_activity(page.store, companies=companies)
     rows = []
     for company in companies:
         rows.append(
