@@ -48,7 +48,11 @@ def _b_ids(world: World) -> dict[str, str]:
     recipe = save_recipe(data_dir, "bravo", "m1", f"r-{job.id}", {"temp": 1.0}, "b-eng")
     b_eng = Principal(user=store.user_for_login("b-eng")[0])
     _, b_token = create_api_token(store, b_eng, f"bravo gateway {job.id}")
+    takeout = data_dir / "takeout" / "bravo" / "bravo-takeout-20260101T000000Z.zip"
+    takeout.parent.mkdir(parents=True, exist_ok=True)
+    takeout.write_bytes(b"bravo's records")
     return {
+        "name": takeout.name,
         "token_id": b_token.token_id,
         "federation_id": "000000000000",  # the operator's routes: a company gets 403 whatever the id
         "agent": "plant-a",
@@ -75,6 +79,7 @@ def _ids(world: World, company: str) -> dict[str, str]:
         "recipe_id": "000000000000",
         "token_id": "0000000000000000",
         "agent": "plant-a",
+        "name": f"{company}-takeout-20260101T000000Z.zip",
         "user_id": {"acme": "a-eng", "bravo": "b-eng"}.get(company, "nobody"),
     }
 

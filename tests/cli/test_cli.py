@@ -213,6 +213,35 @@ def test_company_add_registers_a_member_and_refuses_the_same_id_twice(tmp_path):
     assert r.returncode == 2 and "company id 'bad id'" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_company_takeout_writes_the_zip_and_says_what_it_holds(tmp_path):
+    import json
+    import zipfile
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.collect import ingest_parts
+    from sandan.domain import Company, Line, Machine, Site
+
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        store.upsert_company(Company(id="hanul", name="한울프레스", family="press"))
+        store.upsert_site("hanul", Site(id="s1", company_id="hanul", name="1공장"))
+        store.upsert_line("hanul", Line(id="l1", company_id="hanul", site_id="s1", name="프레스 라인"))
+        store.upsert_machine("hanul", Machine(id="p1", company_id="hanul", line_id="l1", name="프레스 1호기"))
+        start = datetime.now(UTC) - timedelta(hours=2)
+        rows = [{"time": start + timedelta(minutes=i), "machine_id": "p1", "part_id": f"P{i}", "result": "ok"}
+                for i in range(40)]  # fmt: skip
+        assert ingest_parts(store, "hanul", rows).rejected == 0
+    target = tmp_path / "out" / "hanul.zip"
+    done = sandan(tmp_path, "company", "takeout", "hanul", str(target))
+    assert done.returncode == 0, done.stderr
+    assert "40 part records" in done.stdout and "생산 기록 40행" in done.stdout
+    with zipfile.ZipFile(target) as zf:
+        assert json.loads(zf.read("manifest.json"))["rows"]["parts"] == 40
+    again = sandan(tmp_path, "company", "takeout", "hanul", str(target))
+    assert again.returncode == 2 and "already exists" in again.stderr and "Traceback" not in again.stderr
+    missing = sandan(tmp_path, "company", "takeout", "nope")
+    assert missing.returncode == 2 and "company 'nope' not found" in missing.stderr
+
+
 def test_report_writes_a_days_production_workbook(tmp_path):
     from datetime import UTC, datetime, timedelta
 

@@ -42,6 +42,8 @@ def instance(tmp_path):
     (data / "lines" / "acme" / "L1.yaml").write_text("id: L1\nname: 1라인\n", encoding="utf-8")
     (data / "demo").mkdir()  # the demo's own instance and earlier backups are not part of this one
     (data / "demo" / "x.txt").write_text("demo")
+    (data / "takeout" / "acme").mkdir(parents=True)  # a company's takeouts copy records the database holds
+    (data / "takeout" / "acme" / "acme-takeout-20260101T000000Z.zip").write_bytes(b"copy")
     (data / "backups").mkdir()
     yield store, data
     store.close()

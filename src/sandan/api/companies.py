@@ -5,11 +5,16 @@ The per-company route goes through the tenant dependency like every other `/comp
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
 
-from sandan.api.deps import PrincipalDep, ReadTenant, StoreDep
+from fastapi import APIRouter, Query
+from fastapi.responses import FileResponse
+
+from sandan import __version__
+from sandan.api.deps import AdminTenant, JobsDep, PrincipalDep, ReadTenant, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.collect.assets import register_company
+from sandan.collect.takeout import list_takeouts, submit_takeout, takeout_file
 from sandan.domain import Company
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"], responses=ERROR_RESPONSES)
@@ -33,3 +38,50 @@ def create_company(body: Company, principal: PrincipalDep, store: StoreDep) -> C
 @router.get("/{company_id}", response_model=Company)
 def get_company(t: ReadTenant) -> Company:
     return t.store.get_company(t.company_id)
+
+
+# ---- takeout: everything the platform holds for the company, as one ZIP ---------------------------------------------
+@router.post("/{company_id}/takeout", status_code=202)
+def start_takeout(
+    t: AdminTenant,
+    jobs: JobsDep,
+    lang: Annotated[Literal["ko", "en"], Query(description="language of the CSV files' headers")] = "ko",
+) -> dict[str, Any]:
+    """Write all of the company's records and files to one ZIP on the server (company admin only): part records
+    and machine events as monthly CSV that Excel opens and sandan imports back, readings as monthly Parquet, the
+    plant, users, quarantine, audit log, models and settings. Follow the job at `GET …/takeout/jobs/{id}`, then
+    download the file at `GET …/takeout/{name}`. 데이터 전체 내려받기."""
+    return submit_takeout(
+        jobs,
+        t.store,
+        t.company_id,
+        t.settings.ensure_data_dir(),
+        t.user_id,
+        zone=t.settings.display_timezone,
+        lang=lang,
+        version=__version__,
+    ).to_dict()
+
+
+@router.get("/{company_id}/takeout/jobs/{job_id}")
+def takeout_job_state(t: AdminTenant, job_id: str, jobs: JobsDep) -> dict[str, Any]:
+    """A takeout's progress (months done of all) and, once done, the file's name, size and rows."""
+    return jobs.get(t.company_id, job_id).to_dict()
+
+
+@router.get("/{company_id}/takeout")
+def takeouts(t: AdminTenant) -> list[dict[str, Any]]:
+    """The company's takeouts on the server, newest first (the newest three are kept)."""
+    return list_takeouts(t.settings.data_dir, t.company_id)
+
+
+@router.get(
+    "/{company_id}/takeout/{name}",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/zip": {}}}},
+)
+def download_takeout(t: AdminTenant, name: str) -> FileResponse:
+    """One takeout file. 내려받기."""
+    path = takeout_file(t.settings.data_dir, t.company_id, name)
+    t.store.add_audit(t.company_id, t.user_id, "company.takeout_download", name, "")
+    return FileResponse(path, media_type="application/zip", filename=name)

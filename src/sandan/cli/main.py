@@ -422,6 +422,57 @@ def company_codes_cmd(
     )
 
 
+@company_app.command("takeout")
+def company_takeout_cmd(
+    company: Annotated[str, typer.Argument(help="Company id. 회사 아이디.")],
+    target: Annotated[
+        Path | None,
+        typer.Argument(
+            help="ZIP file or folder (default: the data folder's takeout/<company>/). ZIP 파일 또는 폴더."
+        ),
+    ] = None,
+    lang: Annotated[str, typer.Option(help="Language of the CSV headers: ko or en. 열 이름 언어.")] = "ko",
+) -> None:
+    """Write everything the platform holds for one company to one ZIP: part records and machine events as monthly
+    CSV (Excel opens them, `sandan import` reads them back), readings as monthly Parquet, the plant, users,
+    quarantine, audit log, models and settings. 회사의 데이터 전체를 ZIP 하나로 내보냅니다."""
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from sandan.collect.takeout import company_takeout
+
+    settings = load_settings()
+    try:
+        with (
+            _open(settings) as store,
+            Progress(TextColumn("{task.description}"), BarColumn(), console=console) as bar,
+        ):
+            _company_or_fail(store, company)
+            task = bar.add_task("takeout / 내보내는 중", total=None)
+
+            def progress(done: int, total: int | None = None, message: tuple[str, str] = ("", "")) -> None:
+                bar.update(task, completed=done, total=total, description=" / ".join(message))
+
+            path, manifest = company_takeout(
+                store,
+                company,
+                settings.ensure_data_dir(),
+                target,
+                zone=settings.display_timezone,
+                lang="en" if lang == "en" else "ko",
+                version=__version__,
+                progress=progress,
+            )
+    except SandanError as exc:
+        _fail(exc)
+    rows = manifest.rows
+    console.print(
+        f"✓ {escape(str(path))}: {rows.get('parts', 0):,} part records, {rows.get('events', 0):,} machine events, "
+        f"{rows.get('readings', 0):,} readings, {len(manifest.files)} files / 생산 기록 {rows.get('parts', 0):,}행, "
+        f"설비 상태 {rows.get('events', 0):,}행, 센서 값 {rows.get('readings', 0):,}행, 파일 {len(manifest.files)}개",
+        soft_wrap=True,
+    )
+
+
 def _serve(settings: Settings, store: Store, *, quiet: bool = False, connectors=None) -> None:
     import uvicorn
 

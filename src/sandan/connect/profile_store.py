@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS outcomes (
 CREATE INDEX IF NOT EXISTS outcomes_company ON outcomes (company_id);
 """
 OUTCOMES = ("contacted", "declined", "success", "failure")
+PROFILES_FILE = "connect/profiles.sqlite"  # in the data folder
 
 
 class ProfileStore:
@@ -48,7 +49,7 @@ class ProfileStore:
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> ProfileStore:
-        return cls(Path(data_dir) / "connect" / "profiles.sqlite")
+        return cls(Path(data_dir) / PROFILES_FILE)
 
     def _connect(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.path, timeout=10)

@@ -37,7 +37,7 @@ FILES = "files"
 DB_FILE = "sandan.duckdb"
 #: What a backup of the data folder leaves out: database files (the database goes in through its export, and a
 #: live file copied mid-write is no copy), earlier backups, and the demo's own instance.
-SKIPPED_DIRS = {"backups", "demo"}
+SKIPPED_DIRS = {"backups", "demo", "takeout"}  # takeouts are copies of records the database holds
 SKIPPED_SUFFIXES = (".duckdb", ".duckdb.wal", ".tmp")
 
 #: Told (what, done, total) as the work goes: "table", "file", "check".

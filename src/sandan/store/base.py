@@ -349,6 +349,12 @@ class Store(abc.ABC):
     def count_rows(self, company_id: str, table: str) -> int:
         """Row count of one of readings | part_records | machine_events for a company."""
 
+    @abc.abstractmethod
+    def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
+        """The first and last time (UTC) in one of readings | part_records | machine_events (events by their
+        start) for a company; None when it has none. For work that goes through all of a company's records a
+        month at a time (the company's takeout)."""
+
     def training_frame(
         self,
         company_id: str,

@@ -882,6 +882,17 @@ class DuckDBStore(Store):
             .fetchone()[0]
         )
 
+    def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
+        if table not in _ROW_TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        column = "start" if table == "machine_events" else "time"
+        row = (
+            self._cur()
+            .execute(f"SELECT min({column}), max({column}) FROM {table} WHERE company_id = ?", [company_id])
+            .fetchone()
+        )
+        return None if row is None or row[0] is None else (row[0], row[1])
+
     # ---- quarantine -----------------------------------------------------------------------
     def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
         if not items:

@@ -809,6 +809,15 @@ class PostgresStore(Store):
             raise ValueError(f"unknown table {table!r}")
         return self._one(f"SELECT count(*) FROM {table} WHERE company_id = %s", [company_id])[0]
 
+    def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
+        if table not in _ROW_TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        column = "start" if table == "machine_events" else "time"
+        row = self._one(
+            f"SELECT min({column}), max({column}) FROM {table} WHERE company_id = %s", [company_id]
+        )
+        return None if row is None or row[0] is None else (row[0], row[1])
+
     # ---- quarantine -----------------------------------------------------------------------
     def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
         if not items:

@@ -48,4 +48,7 @@ def mount(app: FastAPI) -> None:
     from sandan.web import backups as backup_pages
 
     app.include_router(backup_pages.router)
+    from sandan.web import takeout as takeout_pages
+
+    app.include_router(takeout_pages.router)
     app.include_router(pages.fallback)

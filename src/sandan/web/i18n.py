@@ -249,6 +249,50 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "backups.running": ("backing up", "백업 중"),
     "backups.done": ("Backup {name} written.", "백업 {name}을(를) 만들었습니다."),
     "backups.none": ("No backup in the folder yet.", "아직 백업이 없습니다."),
+    "takeout.title": ("Take out all data", "데이터 전체 내려받기"),
+    "takeout.link_hint": (
+        "every record and setting in one ZIP: to keep your own copy or to leave",
+        "모든 기록과 설정을 ZIP 파일 하나로: 보관용 사본이나 이전용",
+    ),
+    "takeout.hint": (
+        "One ZIP file with everything the platform holds for your company. It is made on the server and kept "
+        "for download; it holds all your records, so keep it safe.",
+        "플랫폼이 귀사에 대해 가진 모든 것을 ZIP 파일 하나로 만듭니다. 서버에서 만들어 두었다가 내려받습니다. "
+        "모든 기록이 들어 있으니 안전하게 보관하세요.",
+    ),
+    "takeout.parts": (
+        "Part records and machine events: a CSV file per month that Excel opens, times on the plant's clock; "
+        "sandan's import reads them back as the same records.",
+        "생산 기록과 설비 상태 기록: 달마다 CSV 파일 하나(엑셀에서 열림, 시각은 공장 시계 기준). "
+        "sandan의 가져오기로 다시 넣으면 같은 기록이 됩니다.",
+    ),
+    "takeout.readings": (
+        "Sensor readings: a Parquet file per month (too many rows for a sheet; Power Query, Power BI, pandas or "
+        "DuckDB open it).",
+        "센서 값: 달마다 Parquet 파일 하나(시트에 담기에는 행이 많아 파워 쿼리, Power BI, pandas, DuckDB로 엽니다).",
+    ),
+    "takeout.rest": (
+        "Sites, lines, machines and signals; users (no passwords); quarantined records with their raw payload; "
+        "the audit log; models; codes, calendar, recipes, alert rules, saved lines, documents and uploads. "
+        "README.txt describes every file.",
+        "사업장·라인·설비·신호, 사용자(비밀번호 없음), 격리된 기록과 원본, 감사 기록, 모델, 코드표·달력·레시피·"
+        "알림 규칙·저장한 라인·문서·올린 파일. 파일마다의 설명은 README.txt에 있습니다.",
+    ),
+    "takeout.now": ("Make the file", "파일 만들기"),
+    "takeout.queued": ("waiting to start", "시작을 기다리는 중"),
+    "takeout.running": ("writing the file", "파일을 쓰는 중"),
+    "takeout.done": (
+        "{name} is ready: download it below.",
+        "{name}이(가) 준비되었습니다. 아래에서 내려받으세요.",
+    ),
+    "takeout.part_rows": ("Part records", "생산 기록"),
+    "takeout.event_rows": ("Machine events", "설비 상태 기록"),
+    "takeout.reading_rows": ("Readings", "센서 값"),
+    "takeout.kept": (
+        "The newest {keep} files are kept on the server.",
+        "서버에는 가장 최근 {keep}개가 남습니다.",
+    ),
+    "takeout.none": ("No takeout file yet.", "아직 내려받기 파일이 없습니다."),
     "backups.file": ("File", "파일"),
     "backups.made": ("Made", "만든 시각"),
     "backups.size": ("Size", "크기"),
@@ -316,6 +360,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.catalogue.publish": ("model published", "모델 공개"),
     "audit.catalogue.withdraw": ("shared model withdrawn", "공유 모델 내림"),
     "audit.company.create": ("company registered", "회사 등록"),
+    "audit.company.takeout": ("all data written to a takeout file", "데이터 전체를 내려받기 파일로 만듦"),
+    "audit.company.takeout_download": ("takeout file downloaded", "내려받기 파일을 받음"),
     "audit.import.start": ("file import started", "파일 가져오기 시작"),
     "audit.line.put": ("line saved", "라인 저장"),
     "audit.login.failed": ("failed sign-in", "로그인 실패"),

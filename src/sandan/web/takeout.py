@@ -1,0 +1,68 @@
+"""A company's takeout page, for its admin: make one ZIP of everything the platform holds for the company, follow
+it, and download it.
+
+The work is `sandan.collect.takeout.submit_takeout`, the same the API starts; downloads go through the API route.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from sandan import __version__
+from sandan.collect.takeout import KEEP, list_takeouts, submit_takeout
+from sandan.domain import NotFound
+from sandan.jobs import JobState
+from sandan.web.shell import UserPage, WebRoute, company_of, jobs_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+
+@router.get("/companies/{company_id}/takeout", response_class=HTMLResponse)
+def takeout_page(
+    page: UserPage, company_id: str, job: Annotated[str | None, Query(max_length=32)] = None
+) -> Response:
+    company = company_of(page, company_id)
+    page.principal.require_admin(company.id)
+    page.crumbs.append((page.t("takeout.title"), None))
+    running = None
+    if job:
+        try:  # one snapshot: the worker may finish it while the page renders
+            running = copy.copy(jobs_of(page.request).get(company.id, job))
+        except NotFound:
+            running = None  # the server restarted since: the list shows what was written
+    script = {
+        "api": f"/api/v1/companies/{company.id}/takeout/jobs/{running.id}" if running else "",
+        "text": {"queued": page.t("takeout.queued"), "running": page.t("takeout.running")},
+    }
+    return page.render(
+        "takeout.html",
+        company=company,
+        archives=list_takeouts(page.settings.data_dir, company.id),
+        keep=KEEP,
+        job=running,
+        done=JobState.done,
+        failed=JobState.failed,
+        script=script,
+    )
+
+
+@router.post("/companies/{company_id}/takeout", response_class=HTMLResponse)
+def start_takeout(page: UserPage, company_id: str) -> Response:
+    """Start a takeout of the company's data, headers in the page's language; the page follows it."""
+    company = company_of(page, company_id)
+    page.principal.require_admin(company.id)
+    job = submit_takeout(
+        jobs_of(page.request),
+        page.store,
+        company.id,
+        page.settings.ensure_data_dir(),
+        page.principal.user.id,
+        zone=page.settings.display_timezone,
+        lang=page.lang,
+        version=__version__,
+    )
+    return RedirectResponse(f"/companies/{company.id}/takeout?job={job.id}", status_code=303)
