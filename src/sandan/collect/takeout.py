@@ -23,7 +23,6 @@ import csv
 import hashlib
 import io
 import json
-import os
 import re
 import tempfile
 import zipfile
@@ -37,10 +36,11 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sandan.collect.export import MAX_ROWS, PART_HEADERS, parts_frame, table_file
+from sandan.collect.export import MAX_ROWS, PART_HEADERS, Labels, parts_frame, table_file
 from sandan.domain import InvalidInput, NotFound
 from sandan.jobs import Job, JobRegistry
 from sandan.store import Store
+from sandan.store.backup import archive_target, private_archive
 
 FORMAT = 1
 JOB_KIND = "takeout"
@@ -150,12 +150,18 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, indent=1, default=str).encode("utf-8")
 
 
+@dataclass
 class _Archive:
-    """The ZIP being written: every entry's size, SHA-256 and rows go to the manifest."""
+    """The ZIP being written for one company, and what it is written with; every entry's size, SHA-256 and rows go
+    to the manifest."""
 
-    def __init__(self, zf: zipfile.ZipFile, manifest: TakeoutManifest) -> None:
-        self.zf = zf
-        self.manifest = manifest
+    zf: zipfile.ZipFile
+    manifest: TakeoutManifest
+    store: Store
+    company_id: str
+    zone: str
+    lang: str
+    tmp: Path
 
     def _note(self, path: str, body_hash: str, size: int, rows: int | None) -> None:
         entry: dict[str, Any] = {"path": path, "bytes": size, "sha256": body_hash}
@@ -199,14 +205,7 @@ def company_takeout(
     data_dir = Path(data_dir)
     default_folder = target is None
     target = Path(target) if target is not None else takeout_folder(data_dir, company_id)
-    if target.is_dir() or not target.suffix:
-        target = target / takeout_name(company_id)
-    if target.exists():
-        raise InvalidInput(
-            f"{target} already exists; give another file name",
-            f"{target}이(가) 이미 있습니다. 다른 이름을 주세요",
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = archive_target(target, takeout_name(company_id))
     manifest = TakeoutManifest(
         company_id,
         company.name,
@@ -232,41 +231,32 @@ def company_takeout(
         done += 1
         progress(done, total, (en, ko))
 
-    partial = target.with_name(target.name + ".tmp")
-    try:
-        # private from its first byte (all of one company's records), and one writer only
-        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise InvalidInput(
-            f"a takeout is being written to {target} right now; try again in a minute",
-            f"지금 다른 내려받기 파일이 {target}에 쓰이고 있습니다. 잠시 뒤 다시 하세요",
-        ) from None
-    try:
-        with (
-            os.fdopen(fd, "wb") as raw,
-            zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf,
-            tempfile.TemporaryDirectory(prefix="sandan-takeout-") as tmp,
-        ):
-            out = _Archive(zf, manifest)
-            progress(0, total, ("reading the company's settings", "기업 설정 읽는 중"))
-            _structure(out, store, company_id, data_dir)
-            step("settings and logs", "설정과 기록")
-            for month, start, end in periods["parts"]:
-                _parts(out, store, company_id, month, start, end, zone, lang)
-                step(f"part records {month}", f"생산 기록 {month}")
-            for month, start, end in periods["events"]:
-                _events(out, store, company_id, month, start, end, zone, lang)
-                step(f"machine events {month}", f"설비 상태 기록 {month}")
-            for month, start, end in periods["readings"]:
-                _readings(out, store, company_id, month, start, end, zone, Path(tmp))
-                step(f"sensor readings {month}", f"센서 값 {month}")
-            _files(out, company_id, data_dir)
-            step("files", "파일")
-            out.put("README.txt", _readme(manifest).encode("utf-8-sig"))
-            zf.writestr("manifest.json", _json(manifest.to_dict()))
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
+    busy = (
+        f"a takeout is being written to {target} right now; try again in a minute",
+        f"지금 다른 내려받기 파일이 {target}에 쓰이고 있습니다. 잠시 뒤 다시 하세요",
+    )
+    with (
+        private_archive(target, busy) as raw,  # all of one company's records
+        zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zf,
+        tempfile.TemporaryDirectory(prefix="sandan-takeout-") as tmp,
+    ):
+        out = _Archive(zf, manifest, store, company_id, zone, lang, Path(tmp))
+        progress(0, total, ("reading the company's settings", "기업 설정 읽는 중"))
+        _structure(out, data_dir)
+        step("settings and logs", "설정과 기록")
+        for month, start, end in periods["parts"]:
+            _parts(out, month, start, end)
+            step(f"part records {month}", f"생산 기록 {month}")
+        for month, start, end in periods["events"]:
+            _events(out, month, start, end)
+            step(f"machine events {month}", f"설비 상태 기록 {month}")
+        for month, start, end in periods["readings"]:
+            _readings(out, month, start, end)
+            step(f"sensor readings {month}", f"센서 값 {month}")
+        _files(out, data_dir)
+        step("files", "파일")
+        out.put("README.txt", _readme(manifest).encode("utf-8-sig"))
+        zf.writestr("manifest.json", _json(manifest.to_dict()))
     if default_folder:
         prune_takeouts(target.parent, KEEP)
     store.add_audit(company_id, user_id, "company.takeout", target.name, json.dumps(manifest.rows))
@@ -277,8 +267,9 @@ def _add_rows(manifest: TakeoutManifest, kind: str, n: int) -> None:
     manifest.rows[kind] = manifest.rows.get(kind, 0) + n
 
 
-def _structure(out: _Archive, store: Store, company_id: str, data_dir: Path) -> None:
+def _structure(out: _Archive, data_dir: Path) -> None:
     """The company's plant (sites, lines, machines, signals), people, logs and settings kept outside the records."""
+    store, company_id = out.store, out.company_id
     company = store.get_company(company_id)
     plant = {
         "company": company.model_dump(mode="json") if company else None,
@@ -334,68 +325,41 @@ def _structure(out: _Archive, store: Store, company_id: str, data_dir: Path) -> 
         out.put("settings/partner_profile.json", _json(profile.model_dump(mode="json")))
 
 
-def _parts(
-    out: _Archive,
-    store: Store,
-    company_id: str,
-    month: str,
-    start: datetime,
-    end: datetime,
-    zone: str,
-    lang: str,
-) -> None:
+def _table(out: _Archive, path: str, kind: str, frame: pd.DataFrame, labels: Labels) -> None:
+    """A frame as CSV (headers in the archive's language, times on its clock), counted as `kind`."""
+    if frame.empty:
+        return
+    found = table_file(frame, "csv", name=kind, labels=labels, lang=out.lang, zone=out.zone)
+    out.put(path, found.content, len(frame))
+    _add_rows(out.manifest, kind, len(frame))
+
+
+def _parts(out: _Archive, month: str, start: datetime, end: datetime) -> None:
     """One month of part records as one CSV, or a CSV a day where the month is more than one file holds."""
-    n = store.query_parts(company_id, start, end, columns=["time"], ordered=False).num_rows
+    n = out.store.query_parts(out.company_id, start, end, columns=["time"], ordered=False).num_rows
     pieces = (
         [(f"parts/{month}.csv", start, end)]
         if n <= MAX_ROWS
-        else [(f"parts/{month}/{day}.csv", a, b) for day, a, b in _days(start, end, zone)]
+        else [(f"parts/{month}/{day}.csv", a, b) for day, a, b in _days(start, end, out.zone)]
     )
     for path, a, b in pieces:
-        frame = parts_frame(store, company_id, a, b)
-        if frame.empty:
-            continue
-        found = table_file(frame, "csv", name="parts", labels=PART_HEADERS, lang=lang, zone=zone)
-        out.put(path, found.content, len(frame))
-        _add_rows(out.manifest, "parts", len(frame))
+        _table(out, path, "parts", parts_frame(out.store, out.company_id, a, b), PART_HEADERS)
 
 
-def _events(
-    out: _Archive,
-    store: Store,
-    company_id: str,
-    month: str,
-    start: datetime,
-    end: datetime,
-    zone: str,
-    lang: str,
-) -> None:
-    frame = store.query_events(company_id, start, end).to_pandas()
+def _events(out: _Archive, month: str, start: datetime, end: datetime) -> None:
+    frame = out.store.query_events(out.company_id, start, end).to_pandas()
     frame = frame[frame["start"] >= pd.Timestamp(start)]  # an event across the month's start is last month's
-    if frame.empty:
-        return
-    found = table_file(frame, "csv", name="events", labels=EVENT_HEADERS, lang=lang, zone=zone)
-    out.put(f"events/{month}.csv", found.content, len(frame))
-    _add_rows(out.manifest, "events", len(frame))
+    _table(out, f"events/{month}.csv", "events", frame, EVENT_HEADERS)
 
 
-def _readings(
-    out: _Archive,
-    store: Store,
-    company_id: str,
-    month: str,
-    start: datetime,
-    end: datetime,
-    zone: str,
-    tmp: Path,
-) -> None:
+def _readings(out: _Archive, month: str, start: datetime, end: datetime) -> None:
     """One month of readings as one Parquet file, read and written a day at a time."""
-    path = tmp / f"readings-{month}.parquet"
+    path = out.tmp / f"readings-{month}.parquet"
     writer = None
     rows = 0
     try:
-        for _day, a, b in _days(start, end, zone):
-            batch = store.query_readings(company_id, a, b)
+        for _day, a, b in _days(start, end, out.zone):
+            batch = out.store.query_readings(out.company_id, a, b)
             if batch.num_rows == 0:
                 continue
             if writer is None:
@@ -411,9 +375,9 @@ def _readings(
         _add_rows(out.manifest, "readings", rows)
 
 
-def _files(out: _Archive, company_id: str, data_dir: Path) -> None:
+def _files(out: _Archive, data_dir: Path) -> None:
     for source, dest in COMPANY_FILES:
-        found = data_dir / source.format(c=company_id)
+        found = data_dir / source.format(c=out.company_id)
         if found.is_file():
             out.put_file(dest, found)
         elif found.is_dir():

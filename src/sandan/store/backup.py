@@ -16,11 +16,12 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from sandan.domain import InvalidInput, SandanError
@@ -74,6 +75,39 @@ def _data_files(data_dir: Path) -> list[Path]:
     return found
 
 
+def archive_target(target: Path, default_name: str) -> Path:
+    """Where an archive goes: `target`, or `default_name` inside it when it is a folder (or names none); refused
+    when that file exists, so nothing is ever replaced."""
+    target = Path(target)
+    if target.is_dir() or not target.suffix:
+        target = target / default_name
+    if target.exists():
+        raise InvalidInput(
+            f"{target} already exists; give another file name",
+            f"{target}이(가) 이미 있습니다. 다른 이름을 주세요",
+        )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target
+
+
+@contextmanager
+def private_archive(target: Path, busy: tuple[str, str]) -> Iterator[BinaryIO]:
+    """Write `target` through a `.tmp` file beside it: readable by its owner only from the first byte, created by
+    one writer only (`busy`, English and Korean, is the refusal another one gets), renamed to `target` when the
+    block ends without error and removed when it does not — so the archive appears whole or not at all."""
+    partial = target.with_name(target.name + ".tmp")
+    try:
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InvalidInput(*busy) from None
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            yield raw
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
 def backup_name(now: datetime | None = None) -> str:
     return f"sandan-backup-{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}.tar"
 
@@ -89,15 +123,7 @@ def cross_tenant_backup(
     """Write the instance's database (through `store`; None for the data folder only) and data folder to one
     archive at `target` (a folder gets a dated name inside it). The archive appears whole or not at all."""
     data_dir = Path(data_dir)
-    target = Path(target)
-    if target.is_dir() or not target.suffix:
-        target = target / backup_name()
-    if target.exists():
-        raise InvalidInput(
-            f"{target} already exists; give another file name",
-            f"{target}이(가) 이미 있습니다. 다른 이름을 주세요",
-        )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = archive_target(target, backup_name())
     kind = "none" if store is None else ("duckdb" if store.url.startswith("duckdb://") else "postgresql")
     manifest = Manifest(
         datetime.now(UTC).isoformat(timespec="seconds"),
@@ -105,37 +131,29 @@ def cross_tenant_backup(
         kind,
         store.schema_version() if store is not None else None,
     )
-    partial = target.with_name(target.name + ".tmp")
+    busy = (
+        f"another backup is being written to {target} right now; try again in a minute",
+        f"지금 다른 백업이 {target}에 쓰이고 있습니다. 잠시 뒤 다시 하세요",
+    )
     with tempfile.TemporaryDirectory(prefix="sandan-backup-") as tmp:
         if store is not None:
             manifest.tables = store.export_database(Path(tmp) / DATABASE)
             progress("table", len(manifest.tables), len(manifest.tables))
         files = _data_files(data_dir)
-        try:
-            # private from its first byte (every company's records and the session key), and one writer only
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            raise InvalidInput(
-                f"another backup is being written to {target} right now; try again in a minute",
-                f"지금 다른 백업이 {target}에 쓰이고 있습니다. 잠시 뒤 다시 하세요",
-            ) from None
-        try:
-            with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w") as tar:
-                if store is not None:
-                    tar.add(Path(tmp) / DATABASE, arcname=DATABASE)
-                for i, path in enumerate(files, 1):
-                    tar.add(path, arcname=str(PurePosixPath(FILES, *path.relative_to(data_dir).parts)))
-                    manifest.files += 1
-                    manifest.file_bytes += path.stat().st_size
-                    progress("file", i, len(files))
-                body = json.dumps(manifest.to_dict(), indent=1).encode()
-                info = tarfile.TarInfo(MANIFEST)
-                info.size = len(body)
-                info.mtime = int(datetime.now(UTC).timestamp())
-                tar.addfile(info, io.BytesIO(body))
-            partial.replace(target)
-        finally:
-            partial.unlink(missing_ok=True)
+        # every company's records and the session key
+        with private_archive(target, busy) as raw, tarfile.open(fileobj=raw, mode="w") as tar:
+            if store is not None:
+                tar.add(Path(tmp) / DATABASE, arcname=DATABASE)
+            for i, path in enumerate(files, 1):
+                tar.add(path, arcname=str(PurePosixPath(FILES, *path.relative_to(data_dir).parts)))
+                manifest.files += 1
+                manifest.file_bytes += path.stat().st_size
+                progress("file", i, len(files))
+            body = json.dumps(manifest.to_dict(), indent=1).encode()
+            info = tarfile.TarInfo(MANIFEST)
+            info.size = len(body)
+            info.mtime = int(datetime.now(UTC).timestamp())
+            tar.addfile(info, io.BytesIO(body))
     return target, manifest
 
 
