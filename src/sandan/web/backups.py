@@ -5,17 +5,15 @@ The work is `sandan.store.backup.submit_backup`, the same the API starts.
 
 from __future__ import annotations
 
-import copy
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan import __version__
-from sandan.domain import NotFound
 from sandan.jobs import PLATFORM, JobState
 from sandan.store.backup import backup_folder, backup_space, list_backups, submit_backup
-from sandan.web.shell import UserPage, WebRoute, jobs_of
+from sandan.web.shell import UserPage, WebRoute, job_snapshot, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -24,12 +22,9 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 def backups_page(page: UserPage, job: Annotated[str | None, Query(max_length=32)] = None) -> Response:
     page.principal.require_operator()
     page.crumbs.append((page.t("backups.title"), None))
-    running = None
-    if job:
-        try:  # one snapshot: the worker may finish it while the page renders
-            running = copy.copy(jobs_of(page.request).get(PLATFORM, job))
-        except NotFound:
-            running = None  # the server restarted since: the list shows what was written
+    running = job_snapshot(
+        page.request, PLATFORM, job
+    )  # none after a restart: the list shows what was written
     script = {
         "api": f"/api/v1/backups/jobs/{running.id}" if running else "",
         "text": {"queued": page.t("backups.queued"), "running": page.t("backups.running")},

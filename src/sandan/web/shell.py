@@ -5,6 +5,7 @@ It decides nothing about data; tenancy is checked by `Principal`, everything els
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import threading
@@ -25,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sandan.accounts import Principal, resolve_token
 from sandan.domain import Company, Forbidden, InvalidInput, NotAuthenticated, NotFound, SandanError
 from sandan.domain.errors import korean_reason
-from sandan.jobs import JobRegistry
+from sandan.jobs import Job, JobRegistry
 from sandan.settings import Settings, load_settings
 from sandan.store import Store
 from sandan.web import i18n
@@ -178,6 +179,17 @@ def company_of(page: Page, company_id: str) -> Company:
 
 UserPage = Annotated[Page, Depends(user_page)]
 PublicPage = Annotated[Page, Depends(public_page)]
+
+
+def job_snapshot(request: Request, tenant: str, job_id: str | None) -> Job | None:
+    """A copy of a job as it is now (the worker may finish it while the page renders), or None when there is no
+    such job — also after a restart, when a page shows what the job left instead."""
+    if not job_id:
+        return None
+    try:
+        return copy.copy(jobs_of(request).get(tenant, job_id))
+    except NotFound:
+        return None
 
 
 def jobs_of(request: Request) -> JobRegistry:

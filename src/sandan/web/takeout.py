@@ -6,7 +6,6 @@ The work is `sandan.collect.takeout.submit_takeout`, the same the API starts; do
 
 from __future__ import annotations
 
-import copy
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -14,9 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan import __version__
 from sandan.collect.takeout import KEEP, list_takeouts, submit_takeout
-from sandan.domain import NotFound
 from sandan.jobs import JobState
-from sandan.web.shell import UserPage, WebRoute, company_of, jobs_of
+from sandan.web.shell import UserPage, WebRoute, company_of, job_snapshot, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -28,12 +26,9 @@ def takeout_page(
     company = company_of(page, company_id)
     page.principal.require_admin(company.id)
     page.crumbs.append((page.t("takeout.title"), None))
-    running = None
-    if job:
-        try:  # one snapshot: the worker may finish it while the page renders
-            running = copy.copy(jobs_of(page.request).get(company.id, job))
-        except NotFound:
-            running = None  # the server restarted since: the list shows what was written
+    running = job_snapshot(
+        page.request, company.id, job
+    )  # none after a restart: the list shows what was written
     script = {
         "api": f"/api/v1/companies/{company.id}/takeout/jobs/{running.id}" if running else "",
         "text": {"queued": page.t("takeout.queued"), "running": page.t("takeout.running")},
