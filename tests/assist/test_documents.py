@@ -69,3 +69,17 @@ def test_each_company_has_its_own_documents_and_deleting_removes_them(tmp_path):
         b.delete(info.id)
     a.delete(info.id)
     assert a.list() == [] and not (tmp_path / "assist" / "acme" / "documents" / info.id).exists()
+
+
+def test_a_question_no_document_speaks_to_gets_no_passage_and_a_document_question_its_document(tmp_path):
+    library = DocumentLibrary(tmp_path, "acme")
+    for path in sorted(DOCS.iterdir()):
+        library.add(path.name, path.read_bytes())
+    for question in ("점심 메뉴 추천해줘", "What's the capital of France?", "Tell me a joke", "qwzx plorb"):
+        assert library.search(question) == [], question
+    hits = library.search("프레스 버 높이 검사 기준은?")
+    assert hits[0].file == "프레스_검사기준서.docx" and 1 <= len(hits) <= 5
+    assert (
+        library.search("What coolant concentration does the lathe manual require?")[0].file
+        == "cnc_lathe_manual.md"
+    )
