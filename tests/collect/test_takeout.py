@@ -19,6 +19,7 @@ from sandan.collect import ingest_events, ingest_parts, ingest_readings
 from sandan.collect.files import import_file, read_preview
 from sandan.collect.takeout import company_takeout, list_takeouts, months, prune_takeouts, takeout_file
 from sandan.domain import Company, InvalidInput, Line, Machine, NotFound, Site
+from sandan.store.base import PREDICTION_SCHEMA
 from tests.api.world import seed
 
 # 2025-10-31 23:30 in Seoul is still October on the plant's clock; 00:30 the next day is November.
@@ -77,6 +78,25 @@ def plant(store, tmp_path):
         for i in range(200)  # 58 days, a few readings each
     ]
     assert ingest_readings(store, "acme", readings).rejected == 0
+    scored = [  # a model's scores of two parts, one each side of the month's start
+        (LAST_OF_OCTOBER, "A0000", 0.91, "ng"),
+        (FIRST_OF_NOVEMBER + timedelta(hours=1), "A0011", 0.08, "ok"),
+    ]
+    store.append_predictions(
+        "acme",
+        pa.table(
+            {
+                "time": pa.array([t for t, *_ in scored], PREDICTION_SCHEMA.field("time").type),
+                "machine_id": ["m1", "m1"],
+                "part_id": [p for _, p, *_ in scored],
+                "model_name": ["defects", "defects"],
+                "model_version": [1, 1],
+                "score": [x for *_, x, _ in scored],
+                "label": [lab for *_, lab in scored],
+            },
+            schema=PREDICTION_SCHEMA,
+        ),
+    )
     data = tmp_path / "data"
     for rel, text in (
         ("twin_lines/acme/line-a.yaml", "id: line-a\n"),
@@ -113,6 +133,8 @@ def test_the_takeout_holds_every_record_by_month_on_the_plant_clock_and_nothing_
     assert november[0]["시각 (Asia/Seoul)"] == "2025-11-01 00:30:00"
     assert [r["상태"] for r in _csv_rows(zf.read("events/2025-10.csv"))] == ["down"]
     assert [r["상태"] for r in _csv_rows(zf.read("events/2025-11.csv"))] == ["running"]
+    for month, part in (("2025-10", "A0000"), ("2025-11", "A0011")):
+        assert [r["part_id"] for r in _csv_rows(zf.read(f"predictions/{month}.csv"))] == [part]
 
     (bad,) = _csv_rows(zf.read("quarantine.csv"))
     assert "maybe" in bad["raw"] and bad["reason_en"]

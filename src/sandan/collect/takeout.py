@@ -6,6 +6,8 @@ A member that leaves the complex, or wants its own copy, gets its records in the
   in the columns the importer recognises, so a file taken out imports back as the same records (`collect.files`);
 - `readings/<month>.parquet` — sensor readings in long format (time in UTC, machine, signal, value): too many
   rows for a spreadsheet, read by pandas, DuckDB, Power BI or Excel's Power Query;
+- `predictions/<month>.csv` — the company's models' scores of its parts; `catalogue_scores.json` — shared models
+  scored on its data;
 - `company.json` (sites, lines, machines, signals), `users.csv` (no passwords), `quarantine.csv` (every rejected
   record with its raw payload and reason), `audit.csv`, `edge_events.csv`, `models.json` and the model files,
   the company's stop and defect codes, shift calendar, saved twin lines, recipes, alert rules, partner profile,
@@ -67,6 +69,14 @@ COMPANY_FILES = (
     ("models/{c}", "models"),
     ("assist/{c}/documents", "documents"),
     ("uploads/{c}", "uploads"),
+)
+
+#: What is read a month at a time: (kind in the archive, store table).
+SPANS = (
+    ("parts", "part_records"),
+    ("events", "machine_events"),
+    ("readings", "readings"),
+    ("predictions", "predictions"),
 )
 
 #: Told (done, total, (English, Korean)) as the work goes: the job registry's progress call.
@@ -214,10 +224,7 @@ def company_takeout(
         store.schema_version(),
         zone,
     )
-    spans = {
-        kind: store.record_span(company_id, table)
-        for kind, table in (("parts", "part_records"), ("events", "machine_events"), ("readings", "readings"))
-    }
+    spans = {kind: store.record_span(company_id, table) for kind, table in SPANS}
     periods = {kind: months(*span, zone) if span else [] for kind, span in spans.items()}
     for kind, span in spans.items():
         manifest.rows[kind] = 0
@@ -253,6 +260,10 @@ def company_takeout(
         for month, start, end in periods["readings"]:
             _readings(out, month, start, end)
             step(f"sensor readings {month}", f"센서 값 {month}")
+        for month, start, end in periods["predictions"]:
+            frame = store.query_predictions(company_id, start, end).to_pandas()
+            _table(out, f"predictions/{month}.csv", "predictions", frame, {})
+            step(f"model predictions {month}", f"모델 예측 {month}")
         _files(out, data_dir)
         step("files", "파일")
         out.put("README.txt", _readme(manifest).encode("utf-8-sig"))
@@ -303,6 +314,10 @@ def _structure(out: _Archive, data_dir: Path) -> None:
     ]
     out.put("edge_events.csv", _csv(edge, ["agent", "at", "connector", "state", "error", "until"]), len(edge))
     _add_rows(out.manifest, "edge_events", len(edge))
+
+    scores = [asdict(x) for x in store.list_catalogue_scores(company_id)]
+    out.put("catalogue_scores.json", _json(scores), len(scores))
+    _add_rows(out.manifest, "catalogue_scores", len(scores))
 
     models = [asdict(m) for m in store.list_model_versions(company_id)]
     for (
@@ -397,6 +412,8 @@ def _readme(m: TakeoutManifest) -> str:
 - events/<월>.csv: 설비 상태(가동·정지·작업준비) 기록 {rows.get("events", 0):,}행.
 - readings/<월>.parquet: 센서 값 {rows.get("readings", 0):,}행 (시각은 UTC). 행이 많아 엑셀 대신 파워 쿼리,
   Power BI, pandas, DuckDB로 여세요.
+- predictions/<월>.csv: 모델이 부품마다 낸 예측 {rows.get("predictions", 0):,}행. catalogue_scores.json: 공유 모델을
+  귀사 데이터로 평가한 결과.
 - company.json: 사업장·라인·설비·신호. users.csv: 사용자(비밀번호 없음). quarantine.csv: 거부된 기록과 원본, 사유.
   audit.csv: 감사 기록. edge_events.csv: 수집 연결 이력. models.json과 models/: 학습한 모델.
 - settings/: 정지·불량 코드, 교대 달력, 레시피, 알림 규칙, 파트너 프로필. twin_lines/: 저장한 라인 모델.
@@ -411,6 +428,8 @@ This file holds every record the platform keeps for this company.
 - events/<month>.csv: {rows.get("events", 0):,} machine state records (running, stopped, setup, …).
 - readings/<month>.parquet: {rows.get("readings", 0):,} sensor readings (times in UTC). Too many rows for a sheet:
   open them with Power Query, Power BI, pandas or DuckDB.
+- predictions/<month>.csv: {rows.get("predictions", 0):,} model scores of parts. catalogue_scores.json: how shared
+  models scored on your data.
 - company.json: sites, lines, machines and signals. users.csv: people (no passwords). quarantine.csv: rejected
   records with their raw payload and reason. audit.csv: the audit log. edge_events.csv: the collection links'
   history. models.json and models/: trained models.

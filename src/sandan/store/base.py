@@ -351,8 +351,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
-        """The first and last time (UTC) in one of readings | part_records | machine_events (events by their
-        start) for a company; None when it has none. For work that goes through all of a company's records a
+        """The first and last time (UTC) in one of readings | part_records | machine_events | predictions (events
+        by their start) for a company; None when it has none. For work that goes through all of a company's records a
         month at a time (the company's takeout)."""
 
     def training_frame(

@@ -883,7 +883,7 @@ class DuckDBStore(Store):
         )
 
     def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
-        if table not in _ROW_TABLES:
+        if table not in _ROW_TABLES | {"predictions"}:
             raise ValueError(f"unknown table {table!r}")
         column = "start" if table == "machine_events" else "time"
         row = (

@@ -810,7 +810,7 @@ class PostgresStore(Store):
         return self._one(f"SELECT count(*) FROM {table} WHERE company_id = %s", [company_id])[0]
 
     def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
-        if table not in _ROW_TABLES:
+        if table not in _ROW_TABLES | {"predictions"}:
             raise ValueError(f"unknown table {table!r}")
         column = "start" if table == "machine_events" else "time"
         row = self._one(
