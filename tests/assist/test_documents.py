@@ -83,3 +83,11 @@ def test_a_question_no_document_speaks_to_gets_no_passage_and_a_document_questio
         library.search("What coolant concentration does the lathe manual require?")[0].file
         == "cnc_lathe_manual.md"
     )
+
+
+def test_a_library_of_one_passage_still_answers_from_it(tmp_path):
+    library = DocumentLibrary(tmp_path, "acme")
+    library.add("std.md", "# 기준\n버 높이는 0.1 mm 이하.".encode())
+    (hit,) = library.search("버 높이 기준")  # BM25's weights are below zero in a one-passage library
+    assert hit.file == "std.md" and hit.bm25_rank == 0
+    assert library.search("점심 메뉴 추천해줘") == []

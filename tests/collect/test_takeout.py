@@ -225,3 +225,32 @@ def test_months_follow_the_plant_clock():
     assert [m for m, *_ in found] == ["2025-10", "2025-11", "2025-12"]
     assert found[1][1] == datetime(2025, 10, 31, 15, 0, tzinfo=UTC)  # 1 November 00:00 in Seoul
     assert [m for m, *_ in months(FIRST_OF_NOVEMBER, FIRST_OF_NOVEMBER, "UTC")] == ["2025-10"]
+
+
+def test_every_table_that_holds_company_rows_is_taken_out_or_derived_from_those_that_are(store):
+    from sandan.collect.takeout import TABLES
+    from sandan.store.base import COMPANY_TABLES_SQL
+
+    sql = COMPANY_TABLES_SQL
+    rows = store._rows(sql) if hasattr(store, "_rows") else store._cur().execute(sql).fetchall()
+    found = {r[0] for r in rows}
+    assert found <= set(TABLES)  # a new table: decide where its rows go in the takeout
+    assert {t for t, where in TABLES.items() if where} <= found  # the derived ones differ between the stores
+
+
+def test_a_month_more_than_one_file_holds_is_written_in_files_that_do(plant, monkeypatch):
+    import sandan.collect.takeout as takeout
+
+    store, data, _parts = plant
+    monkeypatch.setattr(takeout, "MAX_ROWS", 4)
+    path, manifest = company_takeout(store, "acme", data)
+    with zipfile.ZipFile(path) as zf:
+        names = sorted(n for n in zf.namelist() if n.startswith("parts/"))
+        assert names == [
+            "parts/2025-10-2.csv",
+            "parts/2025-10.csv",
+            "parts/2025-11-2.csv",
+            "parts/2025-11.csv",
+        ]
+        ids = [r["부품번호"] for n in names for r in _csv_rows(zf.read(n))]
+    assert sorted(ids) == sorted(p["part_id"] for p in _parts) and manifest.rows["parts"] == 12

@@ -348,8 +348,10 @@ class Hit:
 
 
 class _Index:
-    def __init__(self, stamp: float, meta: list[tuple[DocumentInfo, Chunk]], bm25, vectors) -> None:
-        self.stamp, self.meta, self.bm25, self.vectors = stamp, meta, bm25, vectors
+    def __init__(
+        self, stamp: float, meta: list[tuple[DocumentInfo, Chunk]], words: list[set[str]], bm25, vectors
+    ) -> None:
+        self.stamp, self.meta, self.words, self.bm25, self.vectors = stamp, meta, words, bm25, vectors
 
 
 class DocumentLibrary:
@@ -460,9 +462,10 @@ class DocumentLibrary:
             return None
         from rank_bm25 import BM25Okapi
 
-        bm25 = BM25Okapi([tokens(c.text) or ["∅"] for _, c in meta])
+        chunk_tokens = [tokens(c.text) or ["∅"] for _, c in meta]
+        bm25 = BM25Okapi(chunk_tokens)
         vectors = np.concatenate(blocks) if blocks and all(b is not None for b in blocks) else None
-        index = _Index(stamp, meta, bm25, vectors)
+        index = _Index(stamp, meta, [set(t) for t in chunk_tokens], bm25, vectors)
         with self._cache_lock:
             self._cache[self.root] = index
         return index
@@ -480,13 +483,15 @@ class DocumentLibrary:
         query = expand_query(query)
         q_tokens = tokens(query)
         bm = index.bm25.get_scores(q_tokens) if q_tokens else np.zeros(n)
+        # a shared word, not a positive score: in a library of one or two passages BM25's weights are 0 or below
+        asked = set(q_tokens)
+        relevant = np.array([bool(words & asked) for words in index.words], dtype=bool)
         bm_rank = np.full(n, -1)
-        order = [i for i in np.argsort(-bm, kind="stable") if bm[i] > 0]
+        order = [i for i in np.argsort(-bm, kind="stable") if relevant[i]]
         for r, i in enumerate(order):
             bm_rank[i] = r
             fused[i] += 1.0 / (RRF_K + r + 1)
         vec_rank = np.full(n, -1)
-        relevant = bm > 0
         q = Embedder.query(query) if index.vectors is not None else None
         if q is not None:
             cos = index.vectors @ q

@@ -210,13 +210,20 @@ def _write_sheet(book: Any, sheet: Sheet, lang: str, zone: str) -> None:
 
 
 def parts_frame(
-    store: Store, company_id: str, start: datetime, end: datetime, machine_ids: list[str] | None = None
+    store: Store,
+    company_id: str,
+    start: datetime,
+    end: datetime,
+    machine_ids: list[str] | None = None,
+    max_rows: int | None = MAX_ROWS,
 ) -> pd.DataFrame:
     """Part records in [start, end), oldest first, one column per process parameter (`param:<name>`) and measured
-    characteristic (`measure:<name>`) — the layout `collect.files` imports."""
-    n = store.query_parts(company_id, start, end, machine_ids, columns=["time"], ordered=False).num_rows
-    if n > MAX_ROWS:
-        raise _too_many(n)
+    characteristic (`measure:<name>`) — the layout `collect.files` imports. More than `max_rows` (None: any) is
+    refused before they are read."""
+    if max_rows is not None:
+        n = store.query_parts(company_id, start, end, machine_ids, columns=["time"], ordered=False).num_rows
+        if n > max_rows:
+            raise _too_many(n)
     table = store.query_parts(company_id, start, end, machine_ids)
     frame = table.select([c for c in PART_HEADERS]).to_pandas()
     for column, prefix in (("params", PARAM_PREFIX), ("measures", MEASURE_PREFIX)):

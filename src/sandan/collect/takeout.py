@@ -9,13 +9,15 @@ A member that leaves the complex, or wants its own copy, gets its records in the
 - `predictions/<month>.csv` — the company's models' scores of its parts; `catalogue_scores.json` — shared models
   scored on its data;
 - `company.json` (sites, lines, machines, signals), `users.csv` (no passwords), `quarantine.csv` (every rejected
-  record with its raw payload and reason), `audit.csv`, `edge_events.csv`, `models.json` and the model files,
-  the company's stop and defect codes, shift calendar, saved twin lines, recipes, alert rules, partner profile,
-  assistant documents and uploaded files;
+  record with its raw payload and reason), `audit.csv` (with who labelled which stop), `edge_events.csv` and
+  `edge_status.json`, `alerts.json` with their deliveries, `models.json` and the model files,
+  `catalogue_published.json`, the company's stop and defect codes, shift calendar, saved twin lines, recipes, alert
+  rules, partner profile and outcomes, assistant documents and uploaded files;
 - `manifest.json` (what each file holds: rows, bytes, SHA-256) and `README.txt` in Korean and English.
 
-Records are read a month at a time (a day at a time for readings), so a company with years of history is taken out
-in bounded memory. The federation key is left out: it is a credential, not a record. The archive is written to the
+Records are read a day at a time and written a month at a time (a file holds at most `export.MAX_ROWS` rows), so
+a company with years of history is taken out in bounded memory; the quarantine, audit log and alerts are read
+whole. The federation key is left out: it is a credential, not a record. The archive is written to the
 data folder's `takeout/<company>/`, readable by the server's user only, and appears whole or not at all.
 """
 
@@ -48,7 +50,7 @@ FORMAT = 1
 JOB_KIND = "takeout"
 FOLDER = "takeout"
 KEEP = 3  # a company's newest takeouts kept on the server; each holds all its records
-NAME = re.compile(r"^[a-z0-9][a-z0-9-]*-takeout-\d{8}T\d{6}Z\.zip$")
+NAME = re.compile(r"^[A-Za-z0-9._-]+-takeout-\d{8}T\d{6}Z\.zip$")  # any company id; never a path
 
 # Machine events' columns, named as the importer's header list knows them (collect.files.HEADER_ROLES).
 EVENT_HEADERS = {
@@ -70,6 +72,30 @@ COMPANY_FILES = (
     ("assist/{c}/documents", "documents"),
     ("uploads/{c}", "uploads"),
 )
+
+#: Every store table with a company column, and where its rows go in the archive; None: derived from the records
+#: (rollups kept for the dashboards), rebuilt from them on import.
+TABLES: dict[str, str | None] = {
+    "part_records": "parts/",
+    "machine_events": "events/",
+    "readings": "readings/",
+    "predictions": "predictions/",
+    "sites": "company.json",
+    "lines": "company.json",
+    "machines": "company.json",
+    "signals": "company.json",
+    "users": "users.csv",
+    "quarantine": "quarantine.csv",
+    "audit_log": "audit.csv",
+    "edge_events": "edge_events.csv",
+    "edge_status": "edge_status.json",
+    "model_versions": "models.json",
+    "catalogue_scores": "catalogue_scores.json",
+    "part_counts_1h": None,
+    "part_scrap": None,
+    "readings_1m": None,
+    "rollup_pending": None,
+}
 
 #: What is read a month at a time: (kind in the archive, store table).
 SPANS = (
@@ -239,8 +265,8 @@ def company_takeout(
         progress(done, total, (en, ko))
 
     busy = (
-        f"a takeout is being written to {target} right now; try again in a minute",
-        f"지금 다른 내려받기 파일이 {target}에 쓰이고 있습니다. 잠시 뒤 다시 하세요",
+        f"a takeout is being written to {target.name} right now; try again in a minute",
+        f"지금 다른 내려받기 파일이 {target.name}에 쓰이고 있습니다. 잠시 뒤 다시 하세요",
     )
     with (
         private_archive(target, busy) as raw,  # all of one company's records
@@ -252,17 +278,16 @@ def company_takeout(
         _structure(out, data_dir)
         step("settings and logs", "설정과 기록")
         for month, start, end in periods["parts"]:
-            _parts(out, month, start, end)
+            _monthly(out, "parts", month, start, end, _parts_of, PART_HEADERS)
             step(f"part records {month}", f"생산 기록 {month}")
         for month, start, end in periods["events"]:
-            _events(out, month, start, end)
+            _monthly(out, "events", month, start, end, _events_of, EVENT_HEADERS)
             step(f"machine events {month}", f"설비 상태 기록 {month}")
         for month, start, end in periods["readings"]:
             _readings(out, month, start, end)
             step(f"sensor readings {month}", f"센서 값 {month}")
         for month, start, end in periods["predictions"]:
-            frame = store.query_predictions(company_id, start, end).to_pandas()
-            _table(out, f"predictions/{month}.csv", "predictions", frame, {})
+            _monthly(out, "predictions", month, start, end, _predictions_of, {})
             step(f"model predictions {month}", f"모델 예측 {month}")
         _files(out, data_dir)
         step("files", "파일")
@@ -315,14 +340,25 @@ def _structure(out: _Archive, data_dir: Path) -> None:
     out.put("edge_events.csv", _csv(edge, ["agent", "at", "connector", "state", "error", "until"]), len(edge))
     _add_rows(out.manifest, "edge_events", len(edge))
 
+    status = [
+        {"agent": agent, "reported_at": at, "health": json.loads(health)}
+        for agent, at, health in store.list_edge_status(company_id)
+    ]
+    out.put("edge_status.json", _json(status), len(status))
+
     scores = [asdict(x) for x in store.list_catalogue_scores(company_id)]
     out.put("catalogue_scores.json", _json(scores), len(scores))
     _add_rows(out.manifest, "catalogue_scores", len(scores))
+    family = company.family.value if company else "other"
+    published = [asdict(e) for e in store.cross_tenant_catalogue(family, company_id) if e.mine]
+    for e in published:  # the shared copy's place on the server: its files are the model's, under models/
+        e.pop("artifact", None)
+    out.put("catalogue_published.json", _json(published), len(published))
 
     models = [asdict(m) for m in store.list_model_versions(company_id)]
     for (
         m
-    ) in models:  # the server's path means nothing outside it; the files are under models/<name>/<version>
+    ) in models:  # a path on the server means nothing outside it: the files are under models/<name>/<version>
         m["artifact"] = f"models/{m['name']}/{m['version']}"
     out.put("models.json", _json(models), len(models))
     _add_rows(out.manifest, "models", len(models))
@@ -333,38 +369,72 @@ def _structure(out: _Archive, data_dir: Path) -> None:
 
     out.put("settings/recipes.json", _json(list_recipes(data_dir, company_id)))
     if (data_dir / alert_store.FILE_NAME).exists():  # reading must not create the file
-        rules = alert_store.open_alert_store(data_dir).list_rules(company_id)
+        alerts = alert_store.open_alert_store(data_dir)
+        rules = alerts.list_rules(company_id)
         out.put("settings/alert_rules.json", _json(rules), len(rules))
-    exists = (data_dir / PROFILES_FILE).exists()
-    if exists and (profile := ProfileStore.in_data_dir(data_dir).get(company_id)) is not None:
-        out.put("settings/partner_profile.json", _json(profile.model_dump(mode="json")))
+        fired = alerts.list_alerts(company_id, limit=10**9)
+        for a in fired:
+            a["deliveries"] = alerts.list_deliveries(company_id, a["id"])
+        out.put("alerts.json", _json(fired), len(fired))
+        _add_rows(out.manifest, "alerts", len(fired))
+    if (data_dir / PROFILES_FILE).exists():
+        profiles = ProfileStore.in_data_dir(data_dir)
+        if (profile := profiles.get(company_id)) is not None:
+            out.put("settings/partner_profile.json", _json(profile.model_dump(mode="json")))
+        outcomes = profiles.outcomes(company_id)
+        out.put("settings/partner_outcomes.json", _json(outcomes), len(outcomes))
 
 
-def _table(out: _Archive, path: str, kind: str, frame: pd.DataFrame, labels: Labels) -> None:
-    """A frame as CSV (headers in the archive's language, times on its clock), counted as `kind`."""
-    if frame.empty:
-        return
-    found = table_file(frame, "csv", name=kind, labels=labels, lang=out.lang, zone=out.zone)
-    out.put(path, found.content, len(frame))
-    _add_rows(out.manifest, kind, len(frame))
+def _parts_of(out: _Archive, start: datetime, end: datetime) -> pd.DataFrame:
+    return parts_frame(out.store, out.company_id, start, end, max_rows=None)
 
 
-def _parts(out: _Archive, month: str, start: datetime, end: datetime) -> None:
-    """One month of part records as one CSV, or a CSV a day where the month is more than one file holds."""
-    n = out.store.query_parts(out.company_id, start, end, columns=["time"], ordered=False).num_rows
-    pieces = (
-        [(f"parts/{month}.csv", start, end)]
-        if n <= MAX_ROWS
-        else [(f"parts/{month}/{day}.csv", a, b) for day, a, b in _days(start, end, out.zone)]
-    )
-    for path, a, b in pieces:
-        _table(out, path, "parts", parts_frame(out.store, out.company_id, a, b), PART_HEADERS)
-
-
-def _events(out: _Archive, month: str, start: datetime, end: datetime) -> None:
+def _events_of(out: _Archive, start: datetime, end: datetime) -> pd.DataFrame:
     frame = out.store.query_events(out.company_id, start, end).to_pandas()
-    frame = frame[frame["start"] >= pd.Timestamp(start)]  # an event across the month's start is last month's
-    _table(out, f"events/{month}.csv", "events", frame, EVENT_HEADERS)
+    return frame[frame["start"] >= pd.Timestamp(start)]  # an event across the day's start is the day before's
+
+
+def _predictions_of(out: _Archive, start: datetime, end: datetime) -> pd.DataFrame:
+    return out.store.query_predictions(out.company_id, start, end).to_pandas()
+
+
+def _monthly(
+    out: _Archive,
+    kind: str,
+    month: str,
+    start: datetime,
+    end: datetime,
+    read: Callable[[_Archive, datetime, datetime], pd.DataFrame],
+    labels: Labels,
+) -> None:
+    """One month of `kind` as CSV (headers in the archive's language, times on its clock), read a day at a time:
+    `<kind>/<month>.csv`, then `<month>-2.csv`, … where the month holds more rows than one file may
+    (`export.MAX_ROWS`, inside Excel's limit). At most a file's rows and one day's are held at once."""
+    pending: list[pd.DataFrame] = []
+    held = 0
+    pieces = 0
+
+    def write(frame: pd.DataFrame) -> None:
+        nonlocal pieces
+        pieces += 1
+        path = f"{kind}/{month}.csv" if pieces == 1 else f"{kind}/{month}-{pieces}.csv"
+        found = table_file(frame, "csv", name=kind, labels=labels, lang=out.lang, zone=out.zone)
+        out.put(path, found.content, len(frame))
+        _add_rows(out.manifest, kind, len(frame))
+
+    for _day, a, b in _days(start, end, out.zone):
+        frame = read(out, a, b)
+        if frame.empty:
+            continue
+        pending.append(frame)
+        held += len(frame)
+        while held >= MAX_ROWS:
+            together = pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
+            write(together.iloc[:MAX_ROWS])
+            rest = together.iloc[MAX_ROWS:]
+            pending, held = ([rest] if len(rest) else []), len(rest)
+    if held:
+        write(pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0])
 
 
 def _readings(out: _Archive, month: str, start: datetime, end: datetime) -> None:
@@ -408,6 +478,7 @@ def _readme(m: TakeoutManifest) -> str:
 [한국어]
 이 파일에는 플랫폼이 이 기업에 대해 가진 기록이 모두 들어 있습니다.
 - parts/<월>.csv: 생산(부품) 기록 {rows.get("parts", 0):,}행. 엑셀에서 열리며 시각은 {m.timezone} 기준입니다.
+  50만 행이 넘는 달은 <월>-2.csv, <월>-3.csv …로 이어집니다.
   sandan의 가져오기로 다시 넣으면 같은 기록이 됩니다.
 - events/<월>.csv: 설비 상태(가동·정지·작업준비) 기록 {rows.get("events", 0):,}행.
 - readings/<월>.parquet: 센서 값 {rows.get("readings", 0):,}행 (시각은 UTC). 행이 많아 엑셀 대신 파워 쿼리,
@@ -415,8 +486,9 @@ def _readme(m: TakeoutManifest) -> str:
 - predictions/<월>.csv: 모델이 부품마다 낸 예측 {rows.get("predictions", 0):,}행. catalogue_scores.json: 공유 모델을
   귀사 데이터로 평가한 결과.
 - company.json: 사업장·라인·설비·신호. users.csv: 사용자(비밀번호 없음). quarantine.csv: 거부된 기록과 원본, 사유.
-  audit.csv: 감사 기록. edge_events.csv: 수집 연결 이력. models.json과 models/: 학습한 모델.
-- settings/: 정지·불량 코드, 교대 달력, 레시피, 알림 규칙, 파트너 프로필. twin_lines/: 저장한 라인 모델.
+  audit.csv: 감사 기록(정지 사유를 누가 언제 붙였는지 포함). edge_events.csv, edge_status.json: 수집 연결 이력과
+  상태. alerts.json: 경보와 발송 기록. models.json과 models/: 학습한 모델. catalogue_published.json: 공개한 공유 모델.
+- settings/: 정지·불량 코드, 교대 달력, 레시피, 알림 규칙, 파트너 프로필과 결과. twin_lines/: 저장한 라인 모델.
   documents/: 비서용 문서. uploads/: 올린 파일.
 - manifest.json: 파일마다 행 수, 크기, SHA-256.
 연합 학습 키는 들어 있지 않습니다(자격 증명이라서). 이 파일에는 기업의 기록이 모두 있으니 안전하게 보관하세요.
@@ -424,6 +496,7 @@ def _readme(m: TakeoutManifest) -> str:
 [English]
 This file holds every record the platform keeps for this company.
 - parts/<month>.csv: {rows.get("parts", 0):,} part records. Opens in Excel; times on the {m.timezone} clock.
+  A month of more than 500,000 rows goes on in <month>-2.csv, <month>-3.csv, ….
   sandan's import reads them back as the same records.
 - events/<month>.csv: {rows.get("events", 0):,} machine state records (running, stopped, setup, …).
 - readings/<month>.parquet: {rows.get("readings", 0):,} sensor readings (times in UTC). Too many rows for a sheet:
@@ -431,9 +504,10 @@ This file holds every record the platform keeps for this company.
 - predictions/<month>.csv: {rows.get("predictions", 0):,} model scores of parts. catalogue_scores.json: how shared
   models scored on your data.
 - company.json: sites, lines, machines and signals. users.csv: people (no passwords). quarantine.csv: rejected
-  records with their raw payload and reason. audit.csv: the audit log. edge_events.csv: the collection links'
-  history. models.json and models/: trained models.
-- settings/: stop and defect codes, shift calendar, recipes, alert rules, partner profile. twin_lines/: saved
+  records with their raw payload and reason. audit.csv: the audit log (who labelled which stop, too).
+  edge_events.csv, edge_status.json: the collection links' history and state. alerts.json: alerts and their
+  deliveries. models.json and models/: trained models. catalogue_published.json: shared models you published.
+- settings/: stop and defect codes, shift calendar, recipes, alert rules, partner profile and outcomes. twin_lines/: saved
   line models. documents/: the assistant's documents. uploads/: uploaded files.
 - manifest.json: rows, size and SHA-256 of every file.
 The federation key is not included (it is a credential). Keep this file safe: it holds all of the company's records.
@@ -518,7 +592,12 @@ def submit_takeout(
     lang: str,
     version: str = "",
 ) -> Job:
-    """Start `takeout_job` in the server's job registry, under the company; the job."""
+    """Start `takeout_job` in the server's job registry, under the company; the job — or the company's takeout
+    already queued or running (one at a time: a takeout reads all of the company's records, and the registry's few
+    workers serve every company)."""
+    for job in jobs.list(company_id):
+        if job.kind == JOB_KIND and not job.finished:
+            return job
     return jobs.submit(
         company_id,
         JOB_KIND,

@@ -22,9 +22,8 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 def backups_page(page: UserPage, job: Annotated[str | None, Query(max_length=32)] = None) -> Response:
     page.principal.require_operator()
     page.crumbs.append((page.t("backups.title"), None))
-    running = job_snapshot(
-        page.request, PLATFORM, job
-    )  # none after a restart: the list shows what was written
+    # none after a restart: the list shows what was written
+    running = job_snapshot(page.request, PLATFORM, job)
     script = {
         "api": f"/api/v1/backups/jobs/{running.id}" if running else "",
         "text": {"queued": page.t("backups.queued"), "running": page.t("backups.running")},

@@ -272,11 +272,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "센서 값: 달마다 Parquet 파일 하나(시트에 담기에는 행이 많아 파워 쿼리, Power BI, pandas, DuckDB로 엽니다).",
     ),
     "takeout.rest": (
-        "Sites, lines, machines and signals; users (no passwords); quarantined records with their raw payload; "
-        "the audit log; models; codes, calendar, recipes, alert rules, saved lines, documents and uploads. "
-        "README.txt describes every file.",
-        "사업장·라인·설비·신호, 사용자(비밀번호 없음), 격리된 기록과 원본, 감사 기록, 모델, 코드표·달력·레시피·"
-        "알림 규칙·저장한 라인·문서·올린 파일. 파일마다의 설명은 README.txt에 있습니다.",
+        "Model predictions (a CSV a month); sites, lines, machines and signals; users (no passwords); quarantined "
+        "records with their raw payload; the audit log (who labelled a stop, and when, too); alerts and their "
+        "deliveries; models and the shared models you published or scored; codes, calendar, recipes, alert "
+        "rules, partner profile and outcomes, saved lines, documents and uploads. README.txt describes every file.",
+        "모델 예측(달마다 CSV 하나), 사업장·라인·설비·신호, 사용자(비밀번호 없음), 격리된 기록과 원본, 감사 기록(정지 "
+        "사유를 누가 언제 붙였는지도), 경보와 발송 기록, 모델과 공개하거나 평가한 공유 모델, 코드표·달력·레시피·알림 "
+        "규칙·파트너 프로필과 결과·저장한 라인·문서·올린 파일. 파일마다의 설명은 README.txt에 있습니다.",
     ),
     "takeout.now": ("Make the file", "파일 만들기"),
     "takeout.queued": ("waiting to start", "시작을 기다리는 중"),

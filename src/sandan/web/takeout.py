@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan import __version__
-from sandan.collect.takeout import KEEP, list_takeouts, submit_takeout
+from sandan.collect.takeout import JOB_KIND, KEEP, list_takeouts, submit_takeout
 from sandan.jobs import JobState
 from sandan.web.shell import UserPage, WebRoute, company_of, job_snapshot, jobs_of
 
@@ -26,9 +26,11 @@ def takeout_page(
     company = company_of(page, company_id)
     page.principal.require_admin(company.id)
     page.crumbs.append((page.t("takeout.title"), None))
-    running = job_snapshot(
-        page.request, company.id, job
-    )  # none after a restart: the list shows what was written
+    if not job:  # a takeout started earlier (or by someone else) and still going: follow it
+        going = [j for j in jobs_of(page.request).list(company.id) if j.kind == JOB_KIND and not j.finished]
+        job = going[0].id if going else None
+    # none after a restart: the list shows what was written
+    running = job_snapshot(page.request, company.id, job)
     script = {
         "api": f"/api/v1/companies/{company.id}/takeout/jobs/{running.id}" if running else "",
         "text": {"queued": page.t("takeout.queued"), "running": page.t("takeout.running")},
