@@ -70,3 +70,50 @@ def test_only_the_company_admin_and_the_operator_take_data_out(world):
     assert_error(world.get("a-admin", f"{BASE}/..%2Fsandan.duckdb"), 404)  # no route to a path outside
     assert_error(world.get("a-admin", f"{BASE}/sandan.duckdb"), 404, "takeout_not_found")
     assert_error(world.get("a-admin", "/api/v1/companies/bravo/takeout"), 404)
+
+
+def test_the_operator_erases_a_company_that_left_and_nobody_else_can(world):
+    assert_error(
+        world.client.delete(
+            "/api/v1/companies/acme", params={"confirm": "acme"}, headers=world.auth("a-admin")
+        ),
+        403,
+    )
+    assert_error(
+        world.client.delete(
+            "/api/v1/companies/acme", params={"confirm": "acme"}, headers=world.auth("b-eng")
+        ),
+        404,
+    )
+    wrong = world.client.delete(
+        "/api/v1/companies/acme", params={"confirm": "bravo"}, headers=world.auth("ops")
+    )
+    assert_error(wrong, 422, "confirm_mismatch")
+    assert world.store.get_company("acme") is not None
+    done = world.client.delete(
+        "/api/v1/companies/acme", params={"confirm": "acme"}, headers=world.auth("ops")
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["rows"]["users"] == 3 and world.store.get_company("acme") is None
+    assert_error(world.get("a-admin", "/api/v1/companies/acme"), 401)  # its people's sessions ended with it
+    assert [c["id"] for c in world.get("ops", "/api/v1/companies").json()] == ["bravo"]
+
+
+def test_a_second_takeout_asked_for_while_one_runs_is_the_same_job(world):
+    import threading
+
+    from sandan.collect.takeout import JOB_KIND
+
+    jobs = world.client.app.state.jobs
+    gate = threading.Event()
+    # hold the registry's workers, so the first takeout stays queued while the second is asked for
+    held = [jobs.submit("bravo", "hold", lambda progress: gate.wait(30)) for _ in range(2)]
+    try:
+        first = world.post("a-admin", BASE).json()
+        second = world.post("a-admin", BASE).json()
+        assert first["id"] == second["id"] and first["kind"] == JOB_KIND
+    finally:
+        gate.set()
+    assert _finished(world, first["id"])["state"] == "done"
+    assert all(jobs.wait("bravo", h.id, 30).state == "done" for h in held)
+    assert len(world.get("a-admin", BASE).json()) == 1

@@ -241,6 +241,15 @@ def test_company_takeout_writes_the_zip_and_says_what_it_holds(tmp_path):
     missing = sandan(tmp_path, "company", "takeout", "nope")
     assert missing.returncode == 2 and "company 'nope' not found" in missing.stderr
 
+    # then the company leaves: the id typed wrong erases nothing, typed right erases it
+    wrong = sandan(tmp_path, "company", "erase", "hanul", stdin="hanul-press\n")
+    assert wrong.returncode == 2 and "type its id exactly" in wrong.stderr and "hanul.zip" not in wrong.stdout
+    done = sandan(tmp_path, "company", "erase", "hanul", "--confirm", "hanul")
+    assert done.returncode == 0, done.stderr
+    assert "erased: " in done.stdout and "last takeout / 마지막 내려받기: none" in done.stdout
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        assert store.get_company("hanul") is None and store.count_rows("hanul", "part_records") == 0
+
 
 def test_report_writes_a_days_production_workbook(tmp_path):
     from datetime import UTC, datetime, timedelta

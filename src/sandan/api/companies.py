@@ -14,6 +14,7 @@ from sandan import __version__
 from sandan.api.deps import AdminTenant, JobsDep, PrincipalDep, ReadTenant, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.collect.assets import register_company
+from sandan.collect.erase import erase_company
 from sandan.collect.takeout import list_takeouts, submit_takeout, takeout_file
 from sandan.domain import Company
 
@@ -85,3 +86,16 @@ def download_takeout(t: AdminTenant, name: str) -> FileResponse:
     path = takeout_file(t.settings.data_dir, t.company_id, name)
     t.store.add_audit(t.company_id, t.user_id, "company.takeout_download", name, "")
     return FileResponse(path, media_type="application/zip", filename=name)
+
+
+# ---- erasure: a member leaves the complex ---------------------------------------------------------------------------
+@router.delete("/{company_id}")
+def erase(
+    t: ReadTenant,
+    confirm: Annotated[str, Query(description="the company's id again, as confirmation")],
+) -> dict[str, Any]:
+    """Erase everything held for the company (platform operator only): its records, plant, users, models, files and
+    settings; its shared models stay for those who adopted them, withdrawn. Make its takeout first
+    (`POST …/takeout`): the takeout files are erased too. Backups made before still hold its records until pruned.
+    회사 데이터 전체 삭제."""
+    return erase_company(t.store, t.principal, t.company_id, t.settings.data_dir, confirm)

@@ -431,7 +431,12 @@ def company_takeout_cmd(
             help="ZIP file or folder (default: the data folder's takeout/<company>/). ZIP 파일 또는 폴더."
         ),
     ] = None,
-    lang: Annotated[str, typer.Option(help="Language of the CSV headers: ko or en. 열 이름 언어.")] = "ko",
+    lang: Annotated[
+        str,
+        typer.Option(
+            click_type=click.Choice(["ko", "en"]), help="Language of the CSV headers. 열 이름 언어."
+        ),
+    ] = "ko",
 ) -> None:
     """Write everything the platform holds for one company to one ZIP: part records and machine events as monthly
     CSV (Excel opens them, `sandan import` reads them back), readings as monthly Parquet, the plant, users,
@@ -458,7 +463,7 @@ def company_takeout_cmd(
                 settings.ensure_data_dir(),
                 target,
                 zone=settings.display_timezone,
-                lang="en" if lang == "en" else "ko",
+                lang=lang,
                 version=__version__,
                 progress=progress,
             )
@@ -469,6 +474,42 @@ def company_takeout_cmd(
         f"✓ {escape(str(path))}: {rows.get('parts', 0):,} part records, {rows.get('events', 0):,} machine events, "
         f"{rows.get('readings', 0):,} readings, {len(manifest.files)} files / 생산 기록 {rows.get('parts', 0):,}행, "
         f"설비 상태 {rows.get('events', 0):,}행, 센서 값 {rows.get('readings', 0):,}행, 파일 {len(manifest.files)}개",
+        soft_wrap=True,
+    )
+
+
+@company_app.command("erase")
+def company_erase_cmd(
+    company: Annotated[str, typer.Argument(help="Company id. 회사 아이디.")],
+    confirm: Annotated[
+        str | None,
+        typer.Option(help="The company id again, as confirmation (asked when omitted). 확인용 회사 아이디."),
+    ] = None,
+) -> None:
+    """Erase everything held for a company that left the complex: records, plant, users, models, files, settings.
+    Take its data out first (`sandan company takeout`): its takeout files are erased too. 회사 데이터 전체 삭제."""
+    from sandan.collect.erase import erase_check, erase_company
+
+    settings = load_settings()
+    try:
+        with _open(settings) as store:
+            check = erase_check(store, company, settings.data_dir)
+            last = check["last_takeout"]
+            console.print(
+                f"last takeout / 마지막 내려받기: {last['name'] if last else 'none / 없음'}; "
+                f"{check['backups']} backup(s) still hold its records until pruned / 백업 {check['backups']}개에는 "
+                "지워질 때까지 남습니다",
+                soft_wrap=True,
+            )
+            if confirm is None:
+                confirm = typer.prompt(f"type {company} to erase it / 지우려면 {company}을(를) 입력하세요")
+            done = erase_company(store, None, company, settings.data_dir, confirm)
+    except SandanError as exc:
+        _fail(exc)
+    rows = sum(v for k, v in done["rows"].items() if k != "catalogue_entries")
+    console.print(
+        f"✓ company {company!r} erased: {rows:,} rows, {done['files']} files / 회사를 지웠습니다: {rows:,}행, "
+        f"파일 {done['files']}개",
         soft_wrap=True,
     )
 

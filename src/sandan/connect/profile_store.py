@@ -81,6 +81,14 @@ class ProfileStore:
         with self._lock, self._connect() as con:
             con.execute("DELETE FROM profiles WHERE company_id = ?", (company_id,))
 
+    def erase_company(self, company_id: str) -> int:
+        """Delete the company's profile and the outcomes it recorded (it left the complex); the rows deleted."""
+        with self._lock, self._connect() as con:
+            return sum(
+                con.execute(f"DELETE FROM {table} WHERE company_id = ?", (company_id,)).rowcount
+                for table in ("profiles", "outcomes")
+            )
+
     def record_outcome(
         self, company_id: str, supplier_id: str, need_id: str, category: str, outcome: str, note: str = ""
     ) -> int:

@@ -160,6 +160,14 @@ class AlertStore:
         cur = self._exec("DELETE FROM alert_rules WHERE company_id = ? AND id = ?", (company_id, rule_id))
         return cur.rowcount > 0
 
+    def erase_company(self, company_id: str) -> int:
+        """Delete the company's rules, alerts, their deliveries and its latest scores (it left the complex); the
+        rows deleted."""
+        return sum(
+            self._exec(f"DELETE FROM {table} WHERE company_id = ?", (company_id,)).rowcount
+            for table in ("alert_rules", "alerts", "alert_deliveries", "predictions")
+        )
+
     def cross_tenant_companies_with_rules(self) -> list[str]:
         """Which companies have rules — for the evaluator's loop, which then acts per company."""
         return [r[0] for r in self._rows("SELECT DISTINCT company_id FROM alert_rules ORDER BY 1")]

@@ -409,6 +409,16 @@ def _write(data_dir: Path, data: dict[str, list[dict[str, Any]]]) -> None:
     tmp.replace(_path(data_dir))
 
 
+def erase_recipes(data_dir: Path, company_id: str) -> int:
+    """Delete all of the company's recipes (it left the complex); how many there were."""
+    with _lock:
+        data = _load(data_dir)
+        gone = data.pop(company_id, [])
+        if gone:
+            _write(data_dir, data)
+    return len(gone)
+
+
 def delete_recipe(data_dir: Path, company_id: str, recipe_id: str) -> None:
     """Remove one of the company's recipes; another company's is not found."""
     with _lock:

@@ -563,6 +563,13 @@ class Store(abc.ABC):
         """Mark an entry withdrawn (kept, so those who adopted it can see why); returns its publisher's id."""
 
     @abc.abstractmethod
+    def erase_company(self, company_id: str, at: datetime, withdrawn_reason: str) -> dict[str, int]:
+        """Delete everything stored for a company, in one transaction: the rows of every table with a company_id
+        column (records, rollups, assets, users, models, audit log, quarantine, …), its users' API tokens and the
+        company itself. Its shared-catalogue entries stay, withdrawn with `withdrawn_reason` (others adopted them);
+        they no longer name it. Returns the rows deleted per table (`catalogue_entries`: entries withdrawn)."""
+
+    @abc.abstractmethod
     def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:
         """The process family an entry was published to (None when there is no such entry)."""
 
@@ -573,6 +580,21 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_catalogue_scores(self, company_id: str, entry_id: int | None = None) -> list[CatalogueScore]:
         """The company's own scores of catalogue entries, newest first."""
+
+
+#: The tables that hold a company's rows, as both stores' catalogues name them (every table with this column).
+COMPANY_TABLES_SQL = (
+    "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+    "AND column_name = 'company_id' ORDER BY table_name"
+)
+#: Erasing a company: its published catalogue entries withdrawn and no longer naming it, its users' tokens deleted
+#: (before its users), then every company table's rows (`{table}`) and the company (parameters: mark as the driver's).
+ERASE_WITHDRAW_SQL = (
+    "UPDATE catalogue_entries SET withdrawn_at = coalesce(withdrawn_at, {m}), "
+    "withdrawn_reason = coalesce(withdrawn_reason, {m}), publisher_named = false, published_by = NULL "
+    "WHERE publisher_company_id = {m}"
+)
+ERASE_TOKENS_SQL = "DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE company_id = {m})"
 
 
 def part_columns(columns: list[str] | None) -> pa.Schema:

@@ -31,8 +31,11 @@ from sandan.domain import (
 from sandan.store.base import (
     AGGREGATE_SCHEMA,
     CATALOGUE_COLUMNS,
+    COMPANY_TABLES_SQL,
     EDGE_EVENTS_LIST,
     EDGE_EVENTS_PRUNE,
+    ERASE_TOKENS_SQL,
+    ERASE_WITHDRAW_SQL,
     EVENT_LABEL_ACTION,
     EVENT_LABEL_COLUMNS,
     MODEL_COLUMNS,
@@ -1258,6 +1261,31 @@ class DuckDBStore(Store):
                 [at, reason, int(entry_id)],
             ).fetchone()
         return r[0] if r else None
+
+    def erase_company(self, company_id: str, at: datetime, withdrawn_reason: str) -> dict[str, int]:
+        with self._lock:
+            con = self._con
+            tables = [r[0] for r in con.execute(COMPANY_TABLES_SQL).fetchall()]
+            con.execute("BEGIN")
+            try:
+                counts = {
+                    "catalogue_entries": con.execute(
+                        ERASE_WITHDRAW_SQL.format(m="?"), [at, withdrawn_reason, company_id]
+                    ).fetchone()[0],
+                    "api_tokens": con.execute(ERASE_TOKENS_SQL.format(m="?"), [company_id]).fetchone()[0],
+                }
+                for table in tables:
+                    counts[table] = con.execute(
+                        f"DELETE FROM {table} WHERE company_id = ?", [company_id]
+                    ).fetchone()[0]
+                counts["companies"] = con.execute(
+                    "DELETE FROM companies WHERE id = ?", [company_id]
+                ).fetchone()[0]
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        return counts
 
     def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:
         r = (

@@ -41,8 +41,11 @@ from sandan.store import pgcopy
 from sandan.store.base import (
     AGGREGATE_SCHEMA,
     CATALOGUE_COLUMNS,
+    COMPANY_TABLES_SQL,
     EDGE_EVENTS_LIST,
     EDGE_EVENTS_PRUNE,
+    ERASE_TOKENS_SQL,
+    ERASE_WITHDRAW_SQL,
     EVENT_LABEL_ACTION,
     EVENT_LABEL_COLUMNS,
     MODEL_COLUMNS,
@@ -1117,6 +1120,22 @@ class PostgresStore(Store):
             [at, reason, int(entry_id)],
         )
         return r[0] if r else None
+
+    def erase_company(self, company_id: str, at: datetime, withdrawn_reason: str) -> dict[str, int]:
+        with self._conn() as conn, conn.transaction():
+            tables = [r[0] for r in conn.execute(COMPANY_TABLES_SQL).fetchall()]
+            counts = {
+                "catalogue_entries": conn.execute(
+                    ERASE_WITHDRAW_SQL.format(m="%s"), [at, withdrawn_reason, company_id]
+                ).rowcount,
+                "api_tokens": conn.execute(ERASE_TOKENS_SQL.format(m="%s"), [company_id]).rowcount,
+            }
+            for table in tables:
+                counts[table] = conn.execute(
+                    f"DELETE FROM {table} WHERE company_id = %s", [company_id]
+                ).rowcount
+            counts["companies"] = conn.execute("DELETE FROM companies WHERE id = %s", [company_id]).rowcount
+        return counts
 
     def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:
         r = self._one("SELECT family FROM catalogue_entries WHERE id = %s", [int(entry_id)])

@@ -295,6 +295,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "서버에는 가장 최근 {keep}개가 남습니다.",
     ),
     "takeout.none": ("No takeout file yet.", "아직 내려받기 파일이 없습니다."),
+    "erase.title": ("Erase the company", "회사 지우기"),
+    "erase.hint": (
+        "For a member that left the complex: its records, plant, users, models, files and settings are deleted, "
+        "and its takeout files too. Its shared models stay for the companies that adopted them, withdrawn. This "
+        "cannot be undone.",
+        "산업단지를 떠난 회사용: 기록, 설비 정보, 사용자, 모델, 파일, 설정을 지우며 내려받기 파일도 지웁니다. 공유한 "
+        "모델은 가져간 회사를 위해 내려진 채로 남습니다. 되돌릴 수 없습니다.",
+    ),
+    "erase.last_takeout": (
+        "Its newest takeout: {name} ({time}). Make sure the company has it.",
+        "가장 최근 내려받기 파일: {name}({time}). 회사가 받았는지 확인하세요.",
+    ),
+    "erase.no_takeout": (
+        "It has no takeout: make one above first, unless the company does not want its data.",
+        "내려받기 파일이 없습니다. 회사가 데이터를 원하지 않는 경우가 아니면 위에서 먼저 만드세요.",
+    ),
+    "erase.backups": (
+        "{count} backup(s) on the server still hold its records until they are pruned.",
+        "서버의 백업 {count}개에는 지워질 때까지 이 회사의 기록이 남습니다.",
+    ),
+    "erase.confirm": ("Type {id} to confirm", "확인하려면 {id} 입력"),
+    "erase.button": ("Erase for good", "영구히 지우기"),
+    "complex.erased": ("Company {id} was erased.", "회사 {id}을(를) 지웠습니다."),
+    "audit.company.erase": ("company erased", "회사 지움"),
     "backups.file": ("File", "파일"),
     "backups.made": ("Made", "만든 시각"),
     "backups.size": ("Size", "크기"),

@@ -187,6 +187,7 @@ def _complex_view(
         error=error,
         families=FAMILIES,
         families_present=families_present,
+        erased=page.request.query_params.get("erased", "")[:64],
     )
 
 

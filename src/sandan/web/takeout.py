@@ -1,20 +1,24 @@
 """A company's takeout page, for its admin: make one ZIP of everything the platform holds for the company, follow
-it, and download it.
+it, and download it; for the operator, then, erase the company that left the complex.
 
-The work is `sandan.collect.takeout.submit_takeout`, the same the API starts; downloads go through the API route.
+The work is `sandan.collect.takeout.submit_takeout` and `sandan.collect.erase.erase_company`, the same the API
+calls; downloads go through the API route.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan import __version__
+from sandan.collect.erase import erase_check, erase_company
 from sandan.collect.takeout import JOB_KIND, KEEP, list_takeouts, submit_takeout
+from sandan.domain import Company, InvalidInput
 from sandan.jobs import JobState
-from sandan.web.shell import UserPage, WebRoute, company_of, job_snapshot, jobs_of
+from sandan.web.shell import Page, UserPage, WebRoute, company_of, job_snapshot, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -23,7 +27,12 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 def takeout_page(
     page: UserPage, company_id: str, job: Annotated[str | None, Query(max_length=32)] = None
 ) -> Response:
-    company = company_of(page, company_id)
+    return _view(page, company_of(page, company_id), job)
+
+
+def _view(
+    page: Page, company: Company, job: str | None, erase_error: str | None = None, status: int = 200
+) -> Response:
     page.principal.require_admin(company.id)
     page.crumbs.append((page.t("takeout.title"), None))
     if not job:  # a takeout started earlier (or by someone else) and still going: follow it
@@ -37,6 +46,11 @@ def takeout_page(
     }
     return page.render(
         "takeout.html",
+        status,
+        erase=erase_check(page.store, company.id, page.settings.data_dir)
+        if page.principal.is_operator
+        else None,
+        erase_error=erase_error,
         company=company,
         archives=list_takeouts(page.settings.data_dir, company.id),
         keep=KEEP,
@@ -63,3 +77,15 @@ def start_takeout(page: UserPage, company_id: str) -> Response:
         version=__version__,
     )
     return RedirectResponse(f"/companies/{company.id}/takeout?job={job.id}", status_code=303)
+
+
+@router.post("/companies/{company_id}/erase", response_class=HTMLResponse)
+def erase(page: UserPage, company_id: str, confirm: Annotated[str, Form()] = "") -> Response:
+    """Operator: erase the company (its id typed again); back to the complex, which no longer lists it."""
+    company = company_of(page, company_id)
+    page.principal.require_operator()
+    try:
+        erase_company(page.store, page.principal, company.id, page.settings.data_dir, confirm)
+    except InvalidInput as exc:
+        return _view(page, company, None, erase_error=exc.message(page.lang), status=422)
+    return RedirectResponse(f"/?erased={quote(company.id)}", status_code=303)

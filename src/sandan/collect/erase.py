@@ -1,0 +1,107 @@
+"""A member leaves the complex: everything the platform holds for it is erased, after its takeout.
+
+`erase_company` deletes its files in the data folder (the same list the takeout reads, plus its takeouts and its
+federation key), its recipes, alert rules and alerts, partner profile and outcomes, and its federation memberships;
+then, in one transaction, its rows in every table of the store that has a company column (records, rollups, plant,
+users and their tokens, models, predictions, quarantine, audit log, …) and the company itself. Its shared-catalogue entries stay for the companies that adopted them, withdrawn and no longer naming
+it. The erasure is written to the platform's audit log with what was deleted.
+
+Backups made before the erasure still hold the company's records until they are pruned; the result says how many.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sandan.accounts import Principal
+from sandan.collect.takeout import COMPANY_FILES, list_takeouts, takeout_folder
+from sandan.domain import InvalidInput, NotFound, SandanError
+from sandan.store import Store
+from sandan.store.backup import backup_folder, list_backups
+
+#: What adopters of the company's shared models read.
+WITHDRAWN_REASON = "the publisher left the complex · 공개한 회사가 산업단지를 떠났습니다"
+
+
+def erase_check(store: Store, company_id: str, data_dir: Path) -> dict[str, Any]:
+    """What the operator should know before erasing: the company's newest takeout (None when it has made none) and
+    the backups that will still hold its records."""
+    if store.get_company(company_id) is None:
+        raise NotFound(f"company {company_id!r} not found", f"회사 {company_id!r}을(를) 찾을 수 없습니다")
+    takeouts = [t for t in list_takeouts(data_dir, company_id) if "error" not in t]
+    return {
+        "company_id": company_id,
+        "last_takeout": takeouts[0] if takeouts else None,
+        "backups": len([b for b in list_backups(backup_folder(data_dir)) if "error" not in b]),
+    }
+
+
+def erase_company(
+    store: Store, principal: Principal | None, company_id: str, data_dir: Path, confirm: str
+) -> dict[str, Any]:
+    """Erase everything held for `company_id` (platform operator only; `principal` None is the server's command
+    line). `confirm` must repeat the company's id. Returns the rows deleted per table, the files deleted and the
+    backups that still hold its records."""
+    if principal is not None:
+        principal.require_operator()
+    data_dir = Path(data_dir)
+    before = erase_check(store, company_id, data_dir)
+    if (confirm or "").strip() != company_id:
+        raise InvalidInput(
+            f"to erase company {company_id!r}, type its id exactly as confirmation (got {confirm!r}); "
+            "nothing was erased",
+            f"회사 {company_id!r}을(를) 지우려면 확인으로 아이디를 그대로 입력하세요(입력: {confirm!r}). 아무것도 지우지 "
+            "않았습니다",
+            code="confirm_mismatch",
+            field="confirm",
+        )
+    # the files first and the database last: a failure part-way leaves the company there to erase again
+    files = 0
+    for path in _company_paths(data_dir, company_id):
+        if path.is_dir():
+            files += sum(1 for p in path.rglob("*") if p.is_file())
+            shutil.rmtree(path)
+        elif path.exists():
+            files += 1
+            path.unlink()
+    elsewhere = _erase_elsewhere(data_dir, company_id)
+    rows = {**store.erase_company(company_id, datetime.now(UTC), WITHDRAWN_REASON), **elsewhere}
+    user = principal.user.id if principal is not None else None
+    store.add_audit(None, user, "company.erase", company_id, json.dumps({"rows": rows, "files": files}))
+    return {"company_id": company_id, "rows": rows, "files": files, "backups": before["backups"]}
+
+
+def _company_paths(data_dir: Path, company_id: str) -> list[Path]:
+    paths = [data_dir / source.format(c=company_id) for source, _ in COMPANY_FILES]
+    paths.append(data_dir / "assist" / company_id)  # the documents and their search index
+    paths.append(takeout_folder(data_dir, company_id))
+    paths.append(data_dir / "federation-keys" / f"{company_id}.key")
+    return paths
+
+
+def _erase_elsewhere(data_dir: Path, company_id: str) -> dict[str, int]:
+    """The company's entries in the data folder's shared files: recipes, alerts, partner profile, federations."""
+    from sandan.connect.profile_store import PROFILES_FILE, ProfileStore
+    from sandan.learn.federated import service as federations
+    from sandan.monitor import alert_store
+    from sandan.optimize.service import erase_recipes
+
+    out = {"recipes": erase_recipes(data_dir, company_id)}
+    if (data_dir / alert_store.FILE_NAME).exists():
+        out["alerts"] = alert_store.open_alert_store(data_dir).erase_company(company_id)
+    if (data_dir / PROFILES_FILE).exists():
+        out["partner_profile"] = ProfileStore.in_data_dir(data_dir).erase_company(company_id)
+    left = 0
+    for fed in federations.cross_tenant_federations(data_dir=data_dir):
+        if company_id in fed["members"]:
+            try:
+                federations.leave_federation(company_id, fed["id"], data_dir=data_dir)
+                left += 1
+            except SandanError:  # it left meanwhile
+                pass
+    out["federations"] = left
+    return out
