@@ -521,8 +521,8 @@ def read_manifest(archive: Path) -> dict[str, Any]:
             return json.loads(zf.read("manifest.json"))
     except (OSError, KeyError, zipfile.BadZipFile, ValueError) as exc:
         raise InvalidInput(
-            f"{Path(archive).name} is not a whole sandan takeout ({exc}); make a new one",
-            f"{Path(archive).name}은(는) 온전한 sandan 내려받기 파일이 아닙니다({exc}). 새로 만드세요",
+            f"{Path(archive).name} is not a whole sandan takeout ({type(exc).__name__}); make a new one",
+            f"{Path(archive).name}은(는) 온전한 sandan 내려받기 파일이 아닙니다({type(exc).__name__}). 새로 만드세요",
             code="bad_takeout",
         ) from exc
 
