@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -321,12 +322,15 @@ class AlertStore:
         return [{"machine_id": m, "model": md, "at": _time(at), "probability": p} for m, md, at, p in rows]
 
 
-_OPEN: dict[Path, AlertStore] = {}
+# Held weakly: a store closes (its connection with it) once nothing uses it — a server's evaluator holds it for the
+# server's life; a process that makes many apps over many data folders (a test run) does not keep every file open.
+_OPEN: weakref.WeakValueDictionary[Path, AlertStore] = weakref.WeakValueDictionary()
 _OPEN_LOCK = threading.Lock()
 
 
 def open_alert_store(data_dir: str | Path) -> AlertStore:
-    """The alert store of a data folder: one instance per file in a process, shared by API, web and evaluator."""
+    """The alert store of a data folder: one instance per file in a process while in use, shared by API, web and
+    evaluator."""
     path = (Path(data_dir) / FILE_NAME).resolve()
     with _OPEN_LOCK:
         found = _OPEN.get(path)
