@@ -12,7 +12,7 @@ from sandan.collect import ingest_events, ingest_parts, ingest_readings
 from sandan.collect.erase import WITHDRAWN_REASON, erase_check, erase_company
 from sandan.connect.profile import Profile
 from sandan.connect.profile_store import ProfileStore
-from sandan.domain import Forbidden, InvalidInput, NotAuthenticated, NotFound
+from sandan.domain import Company, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sandan.monitor.alert_store import open_alert_store
 from sandan.optimize.service import list_recipes, save_recipe
 from sandan.store.base import COMPANY_TABLES_SQL, CatalogueEntry, CatalogueScore
@@ -37,8 +37,15 @@ def _rows(store, sql: str, params: list) -> list[tuple]:
     return store._cur().execute(sql, params).fetchall()
 
 
+def _execute(store, sql: str) -> None:
+    if hasattr(store, "_run"):  # PostgreSQL
+        store._run(sql)
+    else:
+        store._cur().execute(sql)
+
+
 def _counts(store, company: str) -> dict[str, int]:
-    tables = [r[0] for r in _rows(store, COMPANY_TABLES_SQL, [])]
+    tables = [r[0] for r in _rows(store, COMPANY_TABLES_SQL, []) if r[0] != "other_app"]
     return {
         t: _rows(store, f"SELECT count(*) FROM {t} WHERE company_id = ?", [company])[0][0] for t in tables
     }
@@ -70,9 +77,10 @@ def complex_(store, tmp_path):
         save_recipe(data, c, "m1", "fast", {"temp": 200.0}, f"{c[0]}-eng")
         open_alert_store(data).put_rule(c, "r1", {"kind": "oee_below"}, None)
         ProfileStore.in_data_dir(data).put(c, Profile(company_id=c, name=c))
-    entry = CatalogueEntry(
-        0, "forging", "acme model", "Classifier", "result", ["x"], {}, str(data / "cat"), ""
-    )
+    shared = data / "catalogue" / "forging" / "0123abcd"  # the shared copy of acme's published model
+    shared.mkdir(parents=True)
+    (shared / "model.txt").write_text("trained on acme's parts", encoding="utf-8")
+    entry = CatalogueEntry(0, "forging", "acme model", "Classifier", "result", ["x"], {}, str(shared), "")
     entry_id = store.add_catalogue_entry("acme", entry, publisher_named=True, published_by="a-admin")
     store.put_catalogue_score("bravo", CatalogueScore(entry_id, {"f1": 0.8}, 100, "adopted"))
     store.put_catalogue_score("acme", CatalogueScore(entry_id, {"f1": 0.9}, 100, "evaluated"))
@@ -98,7 +106,8 @@ def test_erasing_a_company_leaves_nothing_of_it_and_everything_of_the_others(com
         and done["rows"]["companies"] == 1
         and done["rows"]["api_tokens"] >= 1
     )
-    assert done["files"] == len(FILES)
+    assert done["files"] == len(FILES) + 1  # and the shared copy of its published model
+    assert not (data / "catalogue" / "forging" / "0123abcd").exists()
 
     for rel in FILES:
         assert not (data / rel.format(c="acme")).exists(), rel
@@ -116,6 +125,43 @@ def test_erasing_a_company_leaves_nothing_of_it_and_everything_of_the_others(com
     erased = _rows(store, "SELECT target, detail FROM audit_log WHERE action = 'company.erase'", [])
     assert erased[0][0] == "acme" and '"part_records": 20' in erased[0][1]
 
+    # a company registered later under the same id claims none of it
+    store.upsert_company(Company(id="acme", name="New Acme", family="forging"))
+    assert not any(e.mine for e in store.cross_tenant_catalogue("forging", "acme"))
+
+
+def test_a_second_erase_sweeps_what_was_written_after_the_first_and_then_finds_nothing(complex_):
+    store, data, _, _ = complex_
+    erase_company(store, None, "acme", data, confirm="acme")
+    store.add_audit("acme", None, "line.put", "l1", "")  # a late write, after the company was gone
+    (data / "codes" / "acme.yaml").write_text("late", encoding="utf-8")
+    again = erase_company(store, None, "acme", data, confirm="acme")
+    assert again["rows"]["audit_log"] == 1 and again["files"] == 1 and again["rows"]["companies"] == 0
+    with pytest.raises(NotFound, match="nothing is held for it"):
+        erase_company(store, None, "acme", data, confirm="acme")
+
+
+def test_a_company_with_a_job_running_is_not_erased_and_another_programs_table_is_left_alone(complex_):
+    import threading
+
+    from sandan.domain import Conflict
+    from sandan.jobs import JobRegistry
+
+    store, data, _, _ = complex_
+    jobs, gate = JobRegistry(), threading.Event()
+    job = jobs.submit("acme", "import", lambda progress: gate.wait(30))
+    try:
+        with pytest.raises(Conflict, match="import"):
+            erase_company(store, None, "acme", data, confirm="acme", jobs=jobs)
+    finally:
+        gate.set()
+    jobs.wait("acme", job.id, 30)
+    _execute(store, "CREATE TABLE other_app (company_id VARCHAR, note VARCHAR)")
+    _execute(store, "INSERT INTO other_app VALUES ('acme', 'not sandan''s')")
+    erase_company(store, None, "acme", data, confirm="acme", jobs=jobs)
+    assert store.get_company("acme") is None
+    assert _rows(store, "SELECT count(*) FROM other_app WHERE company_id = ?", ["acme"])[0][0] == 1
+
 
 def test_nothing_is_erased_without_the_id_typed_or_by_anyone_but_the_operator(complex_):
     store, data, _, _ = complex_
@@ -127,4 +173,7 @@ def test_nothing_is_erased_without_the_id_typed_or_by_anyone_but_the_operator(co
         erase_company(store, engineer, "acme", data, confirm="acme")
     with pytest.raises(NotFound):
         erase_company(store, None, "nobody", data, confirm="nobody")
+    for path in ("..", "../data", "acme/.."):  # it names folders to delete: never a path
+        with pytest.raises(InvalidInput, match="no company id"):
+            erase_company(store, None, path, data, confirm=path)
     assert _counts(store, "acme") == before and (data / "codes" / "acme.yaml").exists()

@@ -92,10 +92,11 @@ def download_takeout(t: AdminTenant, name: str) -> FileResponse:
 @router.delete("/{company_id}")
 def erase(
     t: ReadTenant,
+    jobs: JobsDep,
     confirm: Annotated[str, Query(description="the company's id again, as confirmation")],
 ) -> dict[str, Any]:
     """Erase everything held for the company (platform operator only): its records, plant, users, models, files and
     settings; its shared models stay for those who adopted them, withdrawn. Make its takeout first
-    (`POST …/takeout`): the takeout files are erased too. Backups made before still hold its records until pruned.
-    회사 데이터 전체 삭제."""
-    return erase_company(t.store, t.principal, t.company_id, t.settings.data_dir, confirm)
+    (`POST …/takeout`): the takeout files are erased too. Refused (409) while a job of the company still runs.
+    Backups made before still hold its records until pruned. 회사 데이터 전체 삭제."""
+    return erase_company(t.store, t.principal, t.company_id, t.settings.data_dir, confirm, jobs=jobs)

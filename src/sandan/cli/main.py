@@ -495,6 +495,12 @@ def company_erase_cmd(
         with _open(settings) as store:
             check = erase_check(store, company, settings.data_dir)
             last = check["last_takeout"]
+            if not check["exists"]:
+                console.print(
+                    f"company {company!r} is not registered: what is left under its id is swept / 등록되지 않은 "
+                    "회사입니다. 이 아이디로 남은 것을 지웁니다",
+                    soft_wrap=True,
+                )
             console.print(
                 f"last takeout / 마지막 내려받기: {last['name'] if last else 'none / 없음'}; "
                 f"{check['backups']} backup(s) still hold its records until pruned / 백업 {check['backups']}개에는 "

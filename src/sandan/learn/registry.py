@@ -123,6 +123,17 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 32
 
 
+def forget_loaded(folder: Path) -> int:
+    """Drop the loaded artifacts under `folder` (a company's models, erased: a company registered later under the
+    same id writes its first version to the same folder); how many were dropped."""
+    prefix = str(Path(folder).resolve()) + "/"
+    with _CACHE_LOCK:
+        gone = [k for k in _CACHE if (k + "/").startswith(prefix)]
+        for k in gone:
+            del _CACHE[k]
+    return len(gone)
+
+
 def load_version(model: ModelVersion) -> Any:
     """The trained task of a registered version (cached per artifact folder)."""
     key = str(Path(model.artifact).resolve())

@@ -564,9 +564,9 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def erase_company(self, company_id: str, at: datetime, withdrawn_reason: str) -> dict[str, int]:
-        """Delete everything stored for a company, in one transaction: the rows of every table with a company_id
-        column (records, rollups, assets, users, models, audit log, quarantine, …), its users' API tokens and the
-        company itself. Its shared-catalogue entries stay, withdrawn with `withdrawn_reason` (others adopted them);
+        """Delete everything stored for a company, in one transaction: its rows in each of `COMPANY_TABLES` present
+        (records, rollups, assets, users, models, audit log, quarantine, …; another program's tables in the same
+        schema are left alone), its users' API tokens and the company itself. Its shared-catalogue entries stay, withdrawn with `withdrawn_reason` (others adopted them);
         they no longer name it. Returns the rows deleted per table (`catalogue_entries`: entries withdrawn)."""
 
     @abc.abstractmethod
@@ -582,17 +582,42 @@ class Store(abc.ABC):
         """The company's own scores of catalogue entries, newest first."""
 
 
-#: The tables that hold a company's rows, as both stores' catalogues name them (every table with this column).
+#: sandan's tables that hold a company's rows (a `company_id` column); the derived ones (rollups) exist on DuckDB
+#: only. `collect.takeout.TABLES` says where each goes in a company's takeout, and a test keeps both in step with the
+#: stores' schemas.
+COMPANY_TABLES = (
+    "audit_log",
+    "catalogue_scores",
+    "edge_events",
+    "edge_status",
+    "lines",
+    "machine_events",
+    "machines",
+    "model_versions",
+    "part_counts_1h",
+    "part_records",
+    "part_scrap",
+    "predictions",
+    "quarantine",
+    "readings",
+    "readings_1m",
+    "rollup_pending",
+    "signals",
+    "sites",
+    "users",
+)
+#: The tables of the current schema with a company column, as both stores' catalogues name them.
 COMPANY_TABLES_SQL = (
     "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
     "AND column_name = 'company_id' ORDER BY table_name"
 )
-#: Erasing a company: its published catalogue entries withdrawn and no longer naming it, its users' tokens deleted
-#: (before its users), then every company table's rows (`{table}`) and the company (parameters: mark as the driver's).
+#: Erasing a company: its published catalogue entries withdrawn and no longer naming it — nor claimable by a company
+#: registered later under its id ('' is no company's) —, its users' tokens deleted (before its users), then the rows
+#: of every company table present and the company (`{m}`: the driver's parameter mark).
 ERASE_WITHDRAW_SQL = (
     "UPDATE catalogue_entries SET withdrawn_at = coalesce(withdrawn_at, {m}), "
-    "withdrawn_reason = coalesce(withdrawn_reason, {m}), publisher_named = false, published_by = NULL "
-    "WHERE publisher_company_id = {m}"
+    "withdrawn_reason = coalesce(withdrawn_reason, {m}), publisher_named = false, published_by = NULL, "
+    "publisher_company_id = '' WHERE publisher_company_id = {m}"
 )
 ERASE_TOKENS_SQL = "DELETE FROM api_tokens WHERE user_id IN (SELECT id FROM users WHERE company_id = {m})"
 

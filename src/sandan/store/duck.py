@@ -31,6 +31,7 @@ from sandan.domain import (
 from sandan.store.base import (
     AGGREGATE_SCHEMA,
     CATALOGUE_COLUMNS,
+    COMPANY_TABLES,
     COMPANY_TABLES_SQL,
     EDGE_EVENTS_LIST,
     EDGE_EVENTS_PRUNE,
@@ -1265,7 +1266,8 @@ class DuckDBStore(Store):
     def erase_company(self, company_id: str, at: datetime, withdrawn_reason: str) -> dict[str, int]:
         with self._lock:
             con = self._con
-            tables = [r[0] for r in con.execute(COMPANY_TABLES_SQL).fetchall()]
+            present = {r[0] for r in con.execute(COMPANY_TABLES_SQL).fetchall()}
+            tables = [t for t in COMPANY_TABLES if t in present]
             con.execute("BEGIN")
             try:
                 counts = {
@@ -1276,7 +1278,7 @@ class DuckDBStore(Store):
                 }
                 for table in tables:
                     counts[table] = con.execute(
-                        f"DELETE FROM {table} WHERE company_id = ?", [company_id]
+                        f'DELETE FROM "{table}" WHERE company_id = ?', [company_id]
                     ).fetchone()[0]
                 counts["companies"] = con.execute(
                     "DELETE FROM companies WHERE id = ?", [company_id]

@@ -41,6 +41,7 @@ from sandan.store import pgcopy
 from sandan.store.base import (
     AGGREGATE_SCHEMA,
     CATALOGUE_COLUMNS,
+    COMPANY_TABLES,
     COMPANY_TABLES_SQL,
     EDGE_EVENTS_LIST,
     EDGE_EVENTS_PRUNE,
@@ -1123,7 +1124,8 @@ class PostgresStore(Store):
 
     def erase_company(self, company_id: str, at: datetime, withdrawn_reason: str) -> dict[str, int]:
         with self._conn() as conn, conn.transaction():
-            tables = [r[0] for r in conn.execute(COMPANY_TABLES_SQL).fetchall()]
+            present = {r[0] for r in conn.execute(COMPANY_TABLES_SQL).fetchall()}
+            tables = [t for t in COMPANY_TABLES if t in present]
             counts = {
                 "catalogue_entries": conn.execute(
                     ERASE_WITHDRAW_SQL.format(m="%s"), [at, withdrawn_reason, company_id]
@@ -1132,7 +1134,7 @@ class PostgresStore(Store):
             }
             for table in tables:
                 counts[table] = conn.execute(
-                    f"DELETE FROM {table} WHERE company_id = %s", [company_id]
+                    f'DELETE FROM "{table}" WHERE company_id = %s', [company_id]
                 ).rowcount
             counts["companies"] = conn.execute("DELETE FROM companies WHERE id = %s", [company_id]).rowcount
         return counts

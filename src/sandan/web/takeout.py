@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandan import __version__
 from sandan.collect.erase import erase_check, erase_company
 from sandan.collect.takeout import JOB_KIND, KEEP, list_takeouts, submit_takeout
-from sandan.domain import Company, InvalidInput
+from sandan.domain import Company, Conflict, InvalidInput
 from sandan.jobs import JobState
 from sandan.web.shell import Page, UserPage, WebRoute, company_of, job_snapshot, jobs_of
 
@@ -85,7 +85,14 @@ def erase(page: UserPage, company_id: str, confirm: Annotated[str, Form()] = "")
     company = company_of(page, company_id)
     page.principal.require_operator()
     try:
-        erase_company(page.store, page.principal, company.id, page.settings.data_dir, confirm)
-    except InvalidInput as exc:
+        erase_company(
+            page.store,
+            page.principal,
+            company.id,
+            page.settings.data_dir,
+            confirm,
+            jobs=jobs_of(page.request),
+        )
+    except (InvalidInput, Conflict) as exc:
         return _view(page, company, None, erase_error=exc.message(page.lang), status=422)
     return RedirectResponse(f"/?erased={quote(company.id)}", status_code=303)
