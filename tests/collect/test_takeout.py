@@ -134,7 +134,7 @@ def test_the_takeout_holds_every_record_by_month_on_the_plant_clock_and_nothing_
     assert [r["상태"] for r in _csv_rows(zf.read("events/2025-10.csv"))] == ["down"]
     assert [r["상태"] for r in _csv_rows(zf.read("events/2025-11.csv"))] == ["running"]
     for month, part in (("2025-10", "A0000"), ("2025-11", "A0011")):
-        assert [r["part_id"] for r in _csv_rows(zf.read(f"predictions/{month}.csv"))] == [part]
+        assert [r["부품번호"] for r in _csv_rows(zf.read(f"predictions/{month}.csv"))] == [part]
 
     (bad,) = _csv_rows(zf.read("quarantine.csv"))
     assert "maybe" in bad["raw"] and bad["reason_en"]

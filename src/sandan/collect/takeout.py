@@ -62,6 +62,17 @@ EVENT_HEADERS = {
     "note": {"en": "note", "ko": "메모"},
 }
 
+# Model predictions' columns.
+PREDICTION_HEADERS = {
+    "time": {"en": "time", "ko": "시각"},
+    "machine_id": {"en": "machine", "ko": "설비"},
+    "part_id": {"en": "part_id", "ko": "부품번호"},
+    "model_name": {"en": "model", "ko": "모델"},
+    "model_version": {"en": "version", "ko": "버전"},
+    "score": {"en": "score", "ko": "점수"},
+    "label": {"en": "predicted", "ko": "예측"},
+}
+
 #: The company's files in the data folder, relative to it, and where they go in the archive.
 #: `{c}` is the company's id; a folder is taken whole.
 COMPANY_FILES = (
@@ -97,7 +108,7 @@ TABLES: dict[str, str | None] = {
     "rollup_pending": None,
 }
 
-#: What is read a month at a time: (kind in the archive, store table).
+#: What is written a month at a time (read a day at a time): (kind in the archive, store table).
 SPANS = (
     ("parts", "part_records"),
     ("events", "machine_events"),
@@ -287,7 +298,7 @@ def company_takeout(
             _readings(out, month, start, end)
             step(f"sensor readings {month}", f"센서 값 {month}")
         for month, start, end in periods["predictions"]:
-            _monthly(out, "predictions", month, start, end, _predictions_of, {})
+            _monthly(out, "predictions", month, start, end, _predictions_of, PREDICTION_HEADERS)
             step(f"model predictions {month}", f"모델 예측 {month}")
         _files(out, data_dir)
         step("files", "파일")
@@ -356,9 +367,8 @@ def _structure(out: _Archive, data_dir: Path) -> None:
     out.put("catalogue_published.json", _json(published), len(published))
 
     models = [asdict(m) for m in store.list_model_versions(company_id)]
-    for (
-        m
-    ) in models:  # a path on the server means nothing outside it: the files are under models/<name>/<version>
+    # a path on the server means nothing outside it: the files are under models/<name>/<version>
+    for m in models:
         m["artifact"] = f"models/{m['name']}/{m['version']}"
     out.put("models.json", _json(models), len(models))
     _add_rows(out.manifest, "models", len(models))
@@ -581,6 +591,11 @@ def takeout_job(
     return {"name": path.name, "bytes": path.stat().st_size, "rows": manifest.rows}
 
 
+def running_takeout(jobs: JobRegistry, company_id: str) -> Job | None:
+    """The company's takeout queued or running in the server's job registry, if there is one."""
+    return next((j for j in jobs.list(company_id) if j.kind == JOB_KIND and not j.finished), None)
+
+
 def submit_takeout(
     jobs: JobRegistry,
     store: Store,
@@ -595,9 +610,9 @@ def submit_takeout(
     """Start `takeout_job` in the server's job registry, under the company; the job — or the company's takeout
     already queued or running (one at a time: a takeout reads all of the company's records, and the registry's few
     workers serve every company)."""
-    for job in jobs.list(company_id):
-        if job.kind == JOB_KIND and not job.finished:
-            return job
+    running = running_takeout(jobs, company_id)
+    if running is not None:
+        return running
     return jobs.submit(
         company_id,
         JOB_KIND,

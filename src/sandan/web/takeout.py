@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan import __version__
 from sandan.collect.erase import erase_check, erase_company
-from sandan.collect.takeout import JOB_KIND, KEEP, list_takeouts, submit_takeout
+from sandan.collect.takeout import KEEP, list_takeouts, running_takeout, submit_takeout
 from sandan.domain import Company, Conflict, InvalidInput
 from sandan.jobs import JobState
 from sandan.web.shell import Page, UserPage, WebRoute, company_of, job_snapshot, jobs_of
@@ -36,8 +36,8 @@ def _view(
     page.principal.require_admin(company.id)
     page.crumbs.append((page.t("takeout.title"), None))
     if not job:  # a takeout started earlier (or by someone else) and still going: follow it
-        going = [j for j in jobs_of(page.request).list(company.id) if j.kind == JOB_KIND and not j.finished]
-        job = going[0].id if going else None
+        going = running_takeout(jobs_of(page.request), company.id)
+        job = going.id if going else None
     # none after a restart: the list shows what was written
     running = job_snapshot(page.request, company.id, job)
     script = {
