@@ -191,7 +191,8 @@ def test_an_empty_company_gets_a_takeout_that_says_so(store, tmp_path):
     assert path == tmp_path / "out.zip" and manifest.first["parts"] is None and manifest.rows["parts"] == 0
     with zipfile.ZipFile(path) as zf:
         assert not [n for n in zf.namelist() if n.startswith(("parts/", "events/", "readings/"))]
-        assert "0 part records" in zf.read("README.txt").decode("utf-8-sig")
+        readme = zf.read("README.txt").decode("utf-8-sig")
+        assert "0 part records" in readme and "audit.csv" in readme and "UTC" in readme
 
 
 def test_an_unknown_company_an_existing_file_and_a_name_from_elsewhere_are_refused(store, tmp_path):

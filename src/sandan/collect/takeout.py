@@ -501,6 +501,7 @@ def _readme(m: TakeoutManifest) -> str:
 - settings/: 정지·불량 코드, 교대 달력, 레시피, 알림 규칙, 파트너 프로필과 결과. twin_lines/: 저장한 라인 모델.
   documents/: 비서용 문서. uploads/: 올린 파일.
 - manifest.json: 파일마다 행 수, 크기, SHA-256.
+quarantine.csv, audit.csv, edge_events.csv와 JSON 파일의 시각은 UTC입니다(ISO 8601, +00:00).
 연합 학습 키는 들어 있지 않습니다(자격 증명이라서). 이 파일에는 기업의 기록이 모두 있으니 안전하게 보관하세요.
 
 [English]
@@ -520,6 +521,7 @@ This file holds every record the platform keeps for this company.
 - settings/: stop and defect codes, shift calendar, recipes, alert rules, partner profile and outcomes. twin_lines/: saved
   line models. documents/: the assistant's documents. uploads/: uploaded files.
 - manifest.json: rows, size and SHA-256 of every file.
+Times in quarantine.csv, audit.csv, edge_events.csv and the JSON files are UTC (ISO 8601, +00:00).
 The federation key is not included (it is a credential). Keep this file safe: it holds all of the company's records.
 """
 
