@@ -526,3 +526,28 @@ def test_backup_and_restore_from_the_console(tmp_path):
     assert (
         refused.returncode == 2 and "not empty" in refused.stderr and "비어 있지 않습니다" in refused.stderr
     )
+
+
+def test_a_complex_moves_from_its_duckdb_file_to_postgresql_with_a_backup(tmp_path, pg_url):
+    data = tmp_path / "data"
+    assert sandan(data, "init", "--operator", "ops", "--password", "s3cret-pass").returncode == 0
+    assert sandan(data, "backup").returncode == 0
+    (archive,) = (data / "backups").iterdir()
+    moved = tmp_path / "moved"
+    done = sandan(
+        tmp_path / "elsewhere", "restore", str(archive), "--data-dir", str(moved), "--store", pg_url
+    )
+    assert done.returncode == 0, done.stderr
+    assert "PostgreSQL" in done.stdout and "SANDAN_STORE_URL" in done.stdout and "복원했습니다" in done.stdout
+    assert not (moved / "sandan.duckdb").exists()
+    with open_store(pg_url) as store:
+        assert authenticate(store, "ops", "s3cret-pass").role.value == "operator"
+    # a second move into the same store would mix two instances
+    again = sandan(
+        tmp_path / "elsewhere", "restore", str(archive), "--data-dir", str(tmp_path / "m2"), "--store", pg_url
+    )
+    assert (
+        again.returncode == 2
+        and "already holds sandan data" in again.stderr
+        and "Traceback" not in again.stderr
+    )

@@ -9,7 +9,6 @@ import pytest
 
 from sandan.accounts import authenticate, create_user
 from sandan.domain import InvalidInput, Role
-from sandan.domain.errors import ConfigError
 from sandan.store import QuarantineItem, open_store
 from sandan.store.backup import cross_tenant_backup as backup
 from sandan.store.backup import read_manifest, restore_instance
@@ -106,11 +105,7 @@ def test_restore_refuses_a_folder_in_use_a_foreign_file_and_a_path_outside_the_f
     assert not (tmp_path / "escaped.txt").exists()
 
 
-def test_a_postgresql_store_is_backed_up_with_its_own_tools_and_says_so(pg_url, tmp_path):
-    with open_store(pg_url) as store, pytest.raises(ConfigError, match="pg_dump") as refused:
-        backup(store, tmp_path, tmp_path / "b.tar")
-    assert "pg_dump" in refused.value.ko and not (tmp_path / "b.tar").exists()
-    # its data folder alone
+def test_an_instances_data_folder_is_backed_up_alone_when_asked(tmp_path):
     (tmp_path / "secret.key").write_text("k")
     archive, manifest = backup(None, tmp_path, tmp_path / "files.tar")
     assert manifest.store == "none" and manifest.tables == {} and manifest.files == 1
@@ -166,15 +161,19 @@ def test_a_failed_scheduled_backup_is_kept_for_the_operator_and_the_schedule_goe
     assert not schedule.running
 
 
-def test_a_postgresql_instances_schedule_keeps_its_data_folder(pg_url, tmp_path):
+def test_a_postgresql_instances_schedule_backs_up_its_database_and_data_folder(pg_url, tmp_path):
     from sandan.store.backup import BackupSchedule
 
     (tmp_path / "secret.key").write_text("k")
     with open_store(pg_url) as store:
+        add_company(store, "acme", machines=("M1",))
+        store.append_parts("acme", parts([{"t": i, "part_id": f"p{i}"} for i in range(50)]))
         schedule = BackupSchedule(store, tmp_path, "02:00", "Asia/Seoul", keep=3)
         schedule.run_once()
-    assert schedule.files_only and schedule.last_error is None
-    assert read_manifest(tmp_path / "backups" / schedule.last_archive).store == "none"
+    assert schedule.last_error is None
+    manifest = read_manifest(tmp_path / "backups" / schedule.last_archive)
+    assert (manifest.store, manifest.source, manifest.files) == ("duckdb", "postgresql", 1)
+    assert manifest.tables["part_records"] == 50 and manifest.tables["machines"] == 1
 
 
 def test_a_restore_that_does_not_match_its_manifest_is_refused_and_leaves_the_folder_empty(

@@ -145,12 +145,13 @@ def backup(
     ] = None,
     files_only: Annotated[
         bool,
-        typer.Option("--files-only", help="Only the data folder (for a PostgreSQL store). 데이터 폴더만."),
+        typer.Option("--files-only", help="Only the data folder, not the database. 데이터 폴더만."),
     ] = False,
 ) -> None:
     """Back up the database and the data folder into one archive. 데이터베이스와 데이터 폴더를 백업합니다.
 
-    With the embedded DuckDB store, stop `sandan serve` first (the database file is open to one process at a time),
+    A PostgreSQL store's tables are read from one snapshot while it goes on working; the archive restores into
+    either store. With the embedded DuckDB store, stop `sandan serve` first (the database file is open to one process at a time),
     or back up from the running server: the operator's Backups page, or POST /api/v1/backups.
     """
     from sandan.store.backup import backup_folder, cross_tenant_backup
@@ -194,8 +195,20 @@ def restore(
             "--check", help="Only prove it restores (into a scratch folder, then deleted). 복원되는지만 확인."
         ),
     ] = False,
+    store_url: Annotated[
+        str | None,
+        typer.Option(
+            "--store",
+            help="Restore the database into this PostgreSQL store (an empty database or schema) instead of a DuckDB "
+            "file: how a complex moves to PostgreSQL. 데이터베이스를 이 PostgreSQL 저장소로 복원합니다.",
+        ),
+    ] = None,
 ) -> None:
-    """Restore a backup into an empty data folder, checking every table's rows. 백업을 빈 데이터 폴더에 복원합니다."""
+    """Restore a backup into an empty data folder, checking every table's rows. 백업을 빈 데이터 폴더에 복원합니다.
+
+    With --store postgresql://… the database goes into PostgreSQL (every table copied and counted); then run the
+    server with SANDAN_STORE_URL set to that URL and SANDAN_DATA_DIR to the folder.
+    """
     from sandan.store.backup import check_backup, restore_instance
 
     if check:
@@ -209,19 +222,25 @@ def restore(
         )
         return
     target = data_dir or load_settings().data_dir
-    manifest, version = restore_instance(archive, target)
+    manifest, version = restore_instance(archive, target, store_url=store_url)
     if version is not None:
         rows = sum(manifest.tables.values())
+        where = f"PostgreSQL and {escape(str(target))}" if store_url else escape(str(target))
         console.print(
-            f"✓ restored {manifest.created_at} into {escape(str(target))}: {len(manifest.tables)} tables, {rows:,} "
+            f"✓ restored {manifest.created_at} into {where}: {len(manifest.tables)} tables, {rows:,} "
             f"rows checked (schema v{manifest.schema_version} → v{version}), {manifest.files} files / "
             f"복원했습니다: 테이블 {len(manifest.tables)}개, {rows:,}행 확인, 파일 {manifest.files}개"
         )
+        if store_url:
+            console.print(
+                "  Run it with SANDAN_STORE_URL=<that URL> and SANDAN_DATA_DIR=<that folder> / 실행할 때 "
+                "SANDAN_STORE_URL을 그 URL로, SANDAN_DATA_DIR을 그 폴더로 지정하세요"
+            )
     else:
         console.print(
             f"✓ restored the data folder ({manifest.files} files) into {escape(str(target))}; the archive holds no "
-            "database (a PostgreSQL one comes back with pg_restore) / 데이터 폴더를 복원했습니다. 데이터베이스는 "
-            "들어 있지 않습니다 (PostgreSQL은 pg_restore로 복원하세요)"
+            "database (it was made with --files-only) / 데이터 폴더를 복원했습니다. 데이터베이스는 들어 있지 "
+            "않습니다 (--files-only로 만든 백업)"
         )
 
 

@@ -3,8 +3,9 @@
 An archive is a tar file: `manifest.json` (what it holds, each table's row count), `database/` (DuckDB's export, one
 Parquet file per table with the schema that creates them) and `files/` (the data folder: settings, session key,
 saved lines, calendars, uploads, federation keys, …). DuckDB exports in one transaction of its own, so the copy is
-one consistent snapshot while a running server goes on ingesting. A PostgreSQL database is backed up with
-PostgreSQL's own tools (pg_dump); for such an instance an archive holds the data folder only.
+one consistent snapshot while a running server goes on ingesting. A PostgreSQL database goes into the same export,
+copied table by table from one snapshot through a scratch DuckDB file (`store.transfer`), so every archive restores
+into either store: a complex moves from the DuckDB file to PostgreSQL by restoring a backup there.
 """
 
 from __future__ import annotations
@@ -49,12 +50,13 @@ Progress = Callable[[str, int, int], None]
 class Manifest:
     created_at: str
     sandan_version: str
-    store: str  # duckdb | none (the data folder only: a PostgreSQL database is backed up with pg_dump)
-    schema_version: int | None
+    store: str  # duckdb (database/ holds DuckDB's export) | none (the data folder only)
+    schema_version: int | None  # of the export (DuckDB's schema)
     tables: dict[str, int] = field(default_factory=dict)
     files: int = 0
     file_bytes: int = 0
     format: int = FORMAT
+    source: str = ""  # the store backed up: duckdb | postgresql ("" in archives before it was recorded)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,6 +110,20 @@ def private_archive(target: Path, busy: tuple[str, str]) -> Iterator[BinaryIO]:
         partial.unlink(missing_ok=True)
 
 
+def _kind(store: Store) -> str:
+    return "duckdb" if store.url.startswith("duckdb://") else "postgresql"
+
+
+def _export_version(store: Store) -> int:
+    """The schema version of a store's export: DuckDB's own (a PostgreSQL store exports through a DuckDB file at
+    this sandan's schema)."""
+    if _kind(store) == "duckdb":
+        return store.schema_version()
+    from sandan.store.duck import MIGRATIONS
+
+    return MIGRATIONS[-1][0]
+
+
 def backup_name(now: datetime | None = None) -> str:
     return f"sandan-backup-{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}.tar"
 
@@ -124,12 +140,12 @@ def cross_tenant_backup(
     archive at `target` (a folder gets a dated name inside it). The archive appears whole or not at all."""
     data_dir = Path(data_dir)
     target = archive_target(target, backup_name())
-    kind = "none" if store is None else ("duckdb" if store.url.startswith("duckdb://") else "postgresql")
     manifest = Manifest(
         datetime.now(UTC).isoformat(timespec="seconds"),
         version,
-        kind,
-        store.schema_version() if store is not None else None,
+        "none" if store is None else "duckdb",
+        None,
+        source="" if store is None else _kind(store),
     )
     busy = (
         f"another backup is being written to {target} right now; try again in a minute",
@@ -138,6 +154,7 @@ def cross_tenant_backup(
     with tempfile.TemporaryDirectory(prefix="sandan-backup-") as tmp:
         if store is not None:
             manifest.tables = store.export_database(Path(tmp) / DATABASE)
+            manifest.schema_version = _export_version(store)
             progress("table", len(manifest.tables), len(manifest.tables))
         files = _data_files(data_dir)
         # every company's records and the session key
@@ -194,12 +211,13 @@ def _safe_members(tar: tarfile.TarFile) -> list[tarfile.TarInfo]:
 
 
 def restore_instance(
-    archive: Path, data_dir: Path, *, progress: Progress = _quiet
+    archive: Path, data_dir: Path, *, store_url: str | None = None, progress: Progress = _quiet
 ) -> tuple[Manifest, int | None]:
     """Unpack an archive into `data_dir`, which must hold no instance yet, and rebuild its DuckDB database there:
     every table's rows are checked against the manifest, then the database is opened and brought up to this
-    sandan's schema. The manifest and that schema version (None for an archive without a database: a PostgreSQL
-    instance's data folder, whose database comes back with pg_restore)."""
+    sandan's schema. With `store_url`, a PostgreSQL store whose schema holds no sandan rows, the database goes there
+    instead (every table copied and counted again; no DuckDB file is left): how a complex moves to PostgreSQL. The
+    manifest and the restored database's schema version (None for an archive of the data folder only)."""
     manifest = read_manifest(archive)
     data_dir = Path(data_dir)
     if data_dir.exists() and any(data_dir.iterdir()):
@@ -208,15 +226,55 @@ def restore_instance(
             f"{data_dir}이(가) 비어 있지 않습니다. 빈 폴더에 복원한 뒤 SANDAN_DATA_DIR를 그 폴더로 지정하세요",
             field="data_dir",
         )
-    data_dir.mkdir(parents=True, exist_ok=True)
+    target = _postgres_target(store_url, manifest, archive) if store_url else None
     try:
-        version = _unpack(archive, manifest, data_dir, progress)
-    except BaseException:
-        # the folder was empty: leave it so, and the same restore can simply be run again
-        for child in data_dir.iterdir():
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
-        raise
+        data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            version = _unpack(archive, manifest, data_dir, progress)
+            if target is not None:
+                from sandan.store.transfer import duckdb_to_postgres
+
+                duckdb_to_postgres(data_dir / DB_FILE, target, lambda _t, done, n: progress("copy", done, n))
+                for name in (DB_FILE, DB_FILE + ".wal"):
+                    (data_dir / name).unlink(missing_ok=True)
+                version = target.schema_version()
+        except BaseException:
+            # the folder was empty: leave it so, and the same restore can simply be run again
+            for child in data_dir.iterdir():
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+            raise
+    finally:
+        if target is not None:
+            target.close()
     return manifest, version
+
+
+def _postgres_target(url: str, manifest: Manifest, archive: Path) -> Store:
+    """The PostgreSQL store a restore copies its database into, at this sandan's schema and holding no rows."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise InvalidInput(
+            f"a restore's store must be a PostgreSQL URL (postgresql://user@host/db), not {url.split('://')[0]}://…; "
+            "without one the database is restored into the data folder's DuckDB file",
+            "복원 대상 저장소는 PostgreSQL URL(postgresql://user@host/db)이어야 합니다. 지정하지 않으면 데이터 폴더의 "
+            "DuckDB 파일로 복원합니다",
+            field="store",
+        )
+    if manifest.store != "duckdb":
+        raise InvalidInput(
+            f"{archive.name} holds the data folder only, no database to restore into PostgreSQL",
+            f"{archive.name}에는 데이터 폴더만 있고 PostgreSQL로 복원할 데이터베이스가 없습니다",
+            field="archive",
+        )
+    from sandan.store import open_store
+    from sandan.store.transfer import refuse_held
+
+    store = open_store(url)
+    try:
+        refuse_held(store)  # type: ignore[arg-type]
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 def _unpack(archive: Path, manifest: Manifest, data_dir: Path, progress: Progress) -> int | None:
@@ -366,8 +424,7 @@ def parse_clock(at: str) -> tuple[int, int]:
 class BackupSchedule(BackgroundLoop):
     """A backup every day when the plant's clock shows `at`, keeping the newest `keep` archives, run in the server.
 
-    A PostgreSQL store's database is pg_dump's job: its schedule backs up the data folder only. A failed backup is
-    logged and kept as `last_error` for the operator's page; the next day's runs as usual.
+    A failed backup is logged and kept as `last_error` for the operator's page; the next day's runs as usual.
     """
 
     def __init__(
@@ -376,7 +433,6 @@ class BackupSchedule(BackgroundLoop):
         parse_clock(at)
         self.store, self.data_dir, self.at, self.zone = store, Path(data_dir), at, zone
         self.keep, self.version = max(1, keep), version
-        self.files_only = not store.url.startswith("duckdb://")
         self.last_run: datetime | None = None
         self.last_archive: str | None = None
         self.last_error: dict[str, str] | None = None
@@ -390,7 +446,6 @@ class BackupSchedule(BackgroundLoop):
             "at": self.at,
             "zone": self.zone,
             "keep": self.keep,
-            "files_only": self.files_only,
             "next_run": self.next_run(now),
             "last_run": self.last_run,
             "last_archive": self.last_archive,
@@ -401,7 +456,7 @@ class BackupSchedule(BackgroundLoop):
         self.last_run = datetime.now(UTC)
         try:
             path, _ = cross_tenant_backup(
-                None if self.files_only else self.store,
+                self.store,
                 self.data_dir,
                 backup_folder(self.data_dir),
                 version=self.version,

@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -963,12 +964,16 @@ class PostgresStore(Store):
         ]
 
     def export_database(self, folder: Path) -> dict[str, int]:
-        raise ConfigError(
-            "this instance keeps its data in PostgreSQL: back the database up with PostgreSQL's pg_dump "
-            "(pg_dump -Fc -f sandan.dump <store URL>) and the data folder with `sandan backup --files-only`",
-            "이 인스턴스의 데이터는 PostgreSQL에 있습니다. 데이터베이스는 PostgreSQL의 pg_dump로 "
-            "(pg_dump -Fc -f sandan.dump <저장소 URL>), 데이터 폴더는 `sandan backup --files-only`로 백업하세요",
-        )
+        # The archive holds the same export as a DuckDB instance's: every table copied from one snapshot into a
+        # scratch DuckDB file, exported from there, so it restores into either store.
+        from sandan.store.duck import DuckDBStore
+        from sandan.store.transfer import postgres_to_duckdb
+
+        with tempfile.TemporaryDirectory(prefix="sandan-export-") as tmp:
+            scratch = Path(tmp) / "sandan.duckdb"
+            postgres_to_duckdb(self, scratch)
+            with DuckDBStore(f"duckdb:///{scratch}") as copy:
+                return copy.export_database(folder)
 
     def add_edge_events(self, company_id: str, agent: str, events: list[EdgeEvent], keep: int) -> None:
         with self._conn() as conn, conn.transaction(), conn.cursor() as cur:

@@ -235,10 +235,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Every day at {at} ({zone}) the server backs up by itself and keeps the newest {keep}; next: {next}.",
         "서버가 매일 {at}({zone})에 스스로 백업하고 최근 {keep}개를 남깁니다. 다음 백업: {next}.",
     ),
-    "backups.files_only": (
-        "The database is in PostgreSQL: these archives hold the data folder; back the database up with pg_dump.",
-        "데이터베이스가 PostgreSQL에 있어 이 백업에는 데이터 폴더만 담깁니다. 데이터베이스는 pg_dump로 백업하세요.",
-    ),
     "backups.last": ("Last scheduled backup {time}: {name}.", "최근 자동 백업 {time}: {name}."),
     "backups.last_failed": ("The scheduled backup of {time} failed", "{time} 자동 백업 실패"),
     "backups.no_schedule": (

@@ -1,0 +1,256 @@
+"""An instance's whole database moved between the two stores: a DuckDB file into PostgreSQL, and back.
+
+A complex that began on the embedded DuckDB file moves to PostgreSQL by restoring one of its backups there
+(`sandan restore … --store postgresql://…`), and a PostgreSQL instance is backed up into the same archive as a DuckDB
+one (its `export_database` copies every table into a scratch DuckDB file and exports that), so every archive restores
+into either store.
+
+Both stores hold the same tables with the same columns in the same order (tests/store/test_transfer.py keeps them in
+step). DuckDB keeps more tables that it derives from the records (`DUCKDB_DERIVED`): they are rebuilt from the copied
+records, never copied. Rows travel as CSV files that each database writes and reads itself (COPY on both sides): an
+empty field is NULL and a quoted empty one an empty string, times are written in UTC with their offset, numbers in
+their shortest exact form. Every table's rows are counted on both sides, and a difference fails the move.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+import psycopg
+
+from sandan.domain import InvalidInput
+
+if TYPE_CHECKING:
+    from sandan.store.postgres import PostgresStore
+
+#: DuckDB's own summaries of the records (a per-minute rollup of readings, the scrap index of part records and the
+#: spans still to roll up): PostgreSQL answers the same reads from its indexes, so they are rebuilt, not copied.
+DUCKDB_DERIVED = ("part_scrap", "readings_1m", "rollup_pending")
+#: Each store's own record of its migrations: the target store has its own.
+SKIPPED = ("schema_migrations",)
+CHUNK = 1 << 20
+
+#: Told (table, done, total) as the tables are copied.
+Progress = Callable[[str, int, int], None]
+
+
+def _quiet(_table: str, _done: int, _total: int) -> None:
+    pass
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _duck_columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    rows = con.execute(
+        "SELECT table_name, column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name IN "
+        "(SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main') ORDER BY table_name, column_index"
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, []).append(column)
+    return out
+
+
+def _pg_columns(conn) -> dict[str, list[str]]:
+    rows = conn.execute(
+        "SELECT c.table_name, c.column_name FROM information_schema.columns c JOIN information_schema.tables t "
+        "ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+        "WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' "
+        "ORDER BY c.table_name, c.ordinal_position"
+    ).fetchall()
+    out: dict[str, list[str]] = {}
+    for table, column in rows:
+        out.setdefault(table, []).append(column)
+    return out
+
+
+def _plan(
+    source: dict[str, list[str]],
+    target: dict[str, list[str]],
+    counts: dict[str, int],
+    derived: tuple[str, ...],
+) -> list[tuple[str, list[str]]]:
+    """The tables to copy with the target's columns, each of which the source must have; refused when a source
+    table with rows has no place in the target (its rows would be lost)."""
+    lost = sorted(t for t in source if t not in target and t not in SKIPPED + derived and counts.get(t))
+    if lost:
+        raise InvalidInput(
+            f"the target store has no table {', '.join(lost)}, which holds rows in the source; bring both to the same "
+            "sandan version first",
+            f"대상 저장소에 원본에 행이 있는 테이블 {', '.join(lost)}이(가) 없습니다. 먼저 양쪽을 같은 sandan 버전으로 맞추세요",
+        )
+    plan = []
+    for table in sorted(target):
+        if table in SKIPPED + derived:
+            continue
+        missing = [c for c in target[table] if c not in source.get(table, [])]
+        if table not in source or missing:
+            what = f"table {table}" if table not in source else f"column(s) {', '.join(missing)} of {table}"
+            raise InvalidInput(
+                f"the source store has no {what}; bring both to the same sandan version first",
+                f"원본 저장소에 {what}이(가) 없습니다. 먼저 양쪽을 같은 sandan 버전으로 맞추세요",
+            )
+        plan.append((table, target[table]))
+    return plan
+
+
+def _pg_counts(conn, tables: list[str]) -> dict[str, int]:
+    return {t: conn.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in tables}
+
+
+def _duck_counts(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, int]:
+    return {t: con.execute(f"SELECT count(*) FROM {_quoted(t)}").fetchone()[0] for t in tables}
+
+
+def _check(copied: dict[str, int], expected: dict[str, int]) -> None:
+    wrong = {t: (expected[t], copied.get(t)) for t in expected if copied.get(t) != expected[t]}
+    if wrong:
+        raise InvalidInput(
+            f"the copy does not match its source (table: source rows, copied rows): {wrong}",
+            f"복사한 데이터가 원본과 다릅니다 (테이블: 원본 행 수, 복사한 행 수): {wrong}",
+        )
+
+
+def _refuse_held(conn) -> None:
+    tables = [t for t in _pg_columns(conn) if t not in SKIPPED]
+    held = {t: n for t, n in _pg_counts(conn, tables).items() if n}
+    if held:
+        raise InvalidInput(
+            f"the PostgreSQL store already holds sandan data (rows per table: {held}); restore into an empty "
+            "database or schema (a new one: CREATE SCHEMA …, then options=-csearch_path=… in the store URL)",
+            f"PostgreSQL 저장소에 이미 sandan 데이터가 있습니다 (테이블별 행 수: {held}). 빈 데이터베이스나 스키마에 "
+            "복원하세요 (CREATE SCHEMA … 로 새로 만든 뒤 저장소 URL에 options=-csearch_path=…)",
+        )
+
+
+def refuse_held(store: PostgresStore) -> None:
+    """Refuse a PostgreSQL store that holds any sandan rows already: a move never mixes two instances."""
+    with store._conn() as conn:
+        _refuse_held(conn)
+
+
+def duckdb_to_postgres(duck_path: Path, store: PostgresStore, progress: Progress = _quiet) -> dict[str, int]:
+    """Copy every table of the DuckDB file `duck_path` (at this sandan's schema) into `store`, whose schema must
+    hold no sandan rows yet, in one transaction; each copied table's rows. Identity columns go on numbering after
+    the copied ids."""
+    con = duckdb.connect(str(duck_path), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        source = _duck_columns(con)
+        counts = _duck_counts(con, list(source))
+        with store._conn() as conn:
+            target = _pg_columns(conn)
+            plan = _plan(source, target, counts, DUCKDB_DERIVED)
+            _refuse_held(conn)
+            with tempfile.TemporaryDirectory(prefix="sandan-transfer-") as tmp, conn.transaction():
+                conn.execute("SET LOCAL TimeZone = 'UTC'")
+                for i, (table, columns) in enumerate(plan, 1):
+                    csv = Path(tmp) / f"{table}.csv"
+                    names = ", ".join(_quoted(c) for c in columns)
+                    con.execute(
+                        f"COPY (SELECT {names} FROM {_quoted(table)}) TO {_sql_text(str(csv))} (HEADER false)"
+                    )
+                    with (
+                        conn.cursor() as cur,
+                        cur.copy(f"COPY {_quoted(table)} ({names}) FROM STDIN (FORMAT csv)") as pipe,
+                        csv.open("rb") as f,
+                    ):
+                        while chunk := f.read(CHUNK):
+                            pipe.write(chunk)
+                    csv.unlink()
+                    progress(table, i, len(plan))
+                for table, column in conn.execute(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND is_identity = 'YES'"
+                ).fetchall():
+                    conn.execute(
+                        f"SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max({_quoted(column)}), 1), "
+                        f"max({_quoted(column)}) IS NOT NULL) FROM {_quoted(table)}",
+                        [_quoted(table), column],
+                    )
+                copied = _pg_counts(conn, [t for t, _ in plan])
+                _check(copied, {t: counts[t] for t, _ in plan})
+    finally:
+        con.close()
+    return copied
+
+
+def postgres_to_duckdb(store: PostgresStore, duck_path: Path, progress: Progress = _quiet) -> dict[str, int]:
+    """Copy every table of `store` into a new DuckDB file `duck_path` at this sandan's schema, from one snapshot of
+    the PostgreSQL database (a server writing meanwhile is not stopped), and rebuild DuckDB's derived tables; each
+    table's rows in the new file."""
+    from sandan.store import open_store
+
+    if duck_path.exists():
+        raise InvalidInput(f"{duck_path} already exists", f"{duck_path}이(가) 이미 있습니다")
+    open_store(f"duckdb:///{duck_path}").close()  # this sandan's schema, through the migrations
+    con = duckdb.connect(str(duck_path))
+    try:
+        con.execute("SET TimeZone = 'UTC'")
+        target = _duck_columns(con)
+        with tempfile.TemporaryDirectory(prefix="sandan-transfer-") as tmp, store._conn() as conn:
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            try:
+                with conn.transaction():
+                    conn.execute("SET TRANSACTION READ ONLY")
+                    conn.execute("SET LOCAL TimeZone = 'UTC'")
+                    conn.execute("SET LOCAL DateStyle = 'ISO, YMD'")
+                    source = _pg_columns(conn)
+                    counts = _pg_counts(conn, list(source))
+                    plan = _plan(source, target, counts, DUCKDB_DERIVED)
+                    for i, (table, columns) in enumerate(plan, 1):
+                        progress(table, i - 1, len(plan))
+                        if not counts[table]:
+                            continue
+                        csv = Path(tmp) / f"{table}.csv"
+                        names = ", ".join(_quoted(c) for c in columns)
+                        with (
+                            conn.cursor() as cur,
+                            cur.copy(
+                                f"COPY (SELECT {names} FROM {_quoted(table)}) TO STDOUT (FORMAT csv)"
+                            ) as pipe,
+                            csv.open("wb") as f,
+                        ):
+                            for chunk in pipe:
+                                f.write(chunk)
+                        con.execute(
+                            f"COPY {_quoted(table)} ({names}) FROM {_sql_text(str(csv))} "
+                            "(FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', ESCAPE '\"', "
+                            "allow_quoted_nulls false)"
+                        )
+                        csv.unlink()
+                    progress("", len(plan), len(plan))
+            finally:
+                conn.isolation_level = None
+        _check(_duck_counts(con, [t for t, _ in plan]), {t: counts[t] for t, _ in plan})
+        _rebuild_derived(con)
+        return _duck_counts(con, list(target))
+    finally:
+        con.close()
+
+
+def _rebuild_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """DuckDB's summaries of copied records, and its id sequences moved past the copied ids."""
+    con.execute(
+        "INSERT INTO part_scrap SELECT company_id, machine_id, time, part_id, lot_id, product, defect_type "
+        "FROM part_records WHERE result = 'ng' ORDER BY company_id, time"
+    )
+    # the per-minute rollup is recomputed from the readings on its first read
+    con.execute("INSERT INTO rollup_pending SELECT company_id, min(time), max(time) FROM readings GROUP BY 1")
+    for table, column, default in con.execute(
+        "SELECT table_name, column_name, column_default FROM duckdb_columns() "
+        "WHERE schema_name = 'main' AND column_default LIKE 'nextval(%'"
+    ).fetchall():
+        sequence = default.split("'")[1]
+        top = con.execute(f"SELECT coalesce(max({_quoted(column)}), 0) FROM {_quoted(table)}").fetchone()[0]
+        con.execute(f"SELECT max(nextval({_sql_text(sequence)})) FROM range({int(top)})")
