@@ -16,7 +16,7 @@ from sandan.domain import InvalidInput, Role, Signal
 from sandan.store import QuarantineItem, open_store
 from sandan.store.backup import check_backup, cross_tenant_backup, read_manifest, restore_instance
 from sandan.store.base import CatalogueEntry, CatalogueScore
-from sandan.store.transfer import DUCKDB_DERIVED, SKIPPED
+from sandan.store.transfer import DUCKDB_DERIVED, SKIPPED, sandan_tables
 from tests.store.data import T0, add_company, at, events, parts, readings
 from tests.store.test_store_models import predictions, version
 
@@ -151,12 +151,16 @@ def test_a_duckdb_backup_restores_into_postgresql_and_a_postgresql_backup_back_i
     original = _duck_tables(source)
     assert [t for t, rows in original.items() if not rows] == []  # every table is exercised
 
-    # into PostgreSQL: every table's rows the same, no DuckDB file left, the folder's files there
+    # into PostgreSQL: every table's rows the same, no DuckDB file left, the folder's files there; another
+    # program's table in the same schema is left alone
+    with psycopg.connect(pg_url, autocommit=True) as con:
+        con.execute("CREATE TABLE other_app (x integer); INSERT INTO other_app VALUES (7)")
     moved = tmp_path / "moved"
     manifest, version = restore_instance(archive, moved, store_url=pg_url)
     assert sorted(p.name for p in moved.iterdir()) == ["secret.key"]
     in_pg = _pg_tables(pg_url)
-    for table in set(in_pg) - set(SKIPPED):
+    assert set(in_pg) == {*sandan_tables(), *SKIPPED, "other_app"} and in_pg["other_app"] == [(7,)]
+    for table in sandan_tables():
         assert in_pg[table] == original[table], table
     with open_store(pg_url) as pg:
         assert version == pg.schema_version()
@@ -171,13 +175,14 @@ def test_a_duckdb_backup_restores_into_postgresql_and_a_postgresql_backup_back_i
         # and back: the PostgreSQL instance's backup holds a DuckDB export, which restores into a DuckDB file
         pg_archive, pg_manifest = cross_tenant_backup(pg, moved, tmp_path / "pg.tar")
         assert (pg_manifest.store, pg_manifest.source) == ("duckdb", "postgresql")
+        assert "other_app" not in pg_manifest.tables
         assert read_manifest(pg_archive).tables["part_records"] == 240
         after = _pg_tables(pg_url)
     back = tmp_path / "back"
     restore_instance(pg_archive, back)
     assert check_backup(pg_archive)[1] is not None
     again = _duck_tables(back / "sandan.duckdb")
-    for table in set(after) - set(SKIPPED):
+    for table in sandan_tables():
         assert again[table] == after[table], table
     assert again["part_scrap"] == original["part_scrap"]  # DuckDB's summaries rebuilt from the records
     with open_store(f"duckdb:///{back / 'sandan.duckdb'}") as duck:

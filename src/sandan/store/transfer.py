@@ -14,6 +14,7 @@ their shortest exact form. Every table's rows are counted on both sides, and a d
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -74,34 +75,33 @@ def _pg_columns(conn) -> dict[str, list[str]]:
     return out
 
 
-def _plan(
-    source: dict[str, list[str]],
-    target: dict[str, list[str]],
-    counts: dict[str, int],
-    derived: tuple[str, ...],
-) -> list[tuple[str, list[str]]]:
-    """The tables to copy with the target's columns, each of which the source must have; refused when a source
-    table with rows has no place in the target (its rows would be lost)."""
-    lost = sorted(t for t in source if t not in target and t not in SKIPPED + derived and counts.get(t))
-    if lost:
-        raise InvalidInput(
-            f"the target store has no table {', '.join(lost)}, which holds rows in the source; bring both to the same "
-            "sandan version first",
-            f"대상 저장소에 원본에 행이 있는 테이블 {', '.join(lost)}이(가) 없습니다. 먼저 양쪽을 같은 sandan 버전으로 맞추세요",
-        )
+def _plan(source: dict[str, list[str]], target: dict[str, list[str]]) -> list[tuple[str, list[str]]]:
+    """sandan's tables to copy (`SANDAN_TABLES`; another program's tables in a PostgreSQL schema are left alone),
+    each with the target's columns, all of which the source must have."""
     plan = []
-    for table in sorted(target):
-        if table in SKIPPED + derived:
-            continue
-        missing = [c for c in target[table] if c not in source.get(table, [])]
-        if table not in source or missing:
-            what = f"table {table}" if table not in source else f"column(s) {', '.join(missing)} of {table}"
+    for table in sandan_tables():
+        missing = [c for c in target.get(table, []) if c not in source.get(table, [])]
+        if table not in source or table not in target or missing:
+            side = "target" if table not in target else "source"
+            what = f"table {table}" if not missing else f"column(s) {', '.join(missing)} of {table}"
             raise InvalidInput(
-                f"the source store has no {what}; bring both to the same sandan version first",
-                f"원본 저장소에 {what}이(가) 없습니다. 먼저 양쪽을 같은 sandan 버전으로 맞추세요",
+                f"the {side} store has no {what}; bring both to the same sandan version first",
+                f"{'대상' if side == 'target' else '원본'} 저장소에 {what}이(가) 없습니다. 먼저 양쪽을 같은 sandan "
+                "버전으로 맞추세요",
             )
         plan.append((table, target[table]))
     return plan
+
+
+@functools.cache
+def sandan_tables() -> tuple[str, ...]:
+    """The tables of sandan's schema that a move copies: all of DuckDB's at this version but its derived ones and
+    the record of migrations."""
+    from sandan.store import open_store
+
+    with open_store("duckdb://:memory:") as store:
+        tables = _duck_columns(store._con)  # type: ignore[attr-defined]
+    return tuple(t for t in sorted(tables) if t not in SKIPPED + DUCKDB_DERIVED)
 
 
 def _pg_counts(conn, tables: list[str]) -> dict[str, int]:
@@ -122,7 +122,7 @@ def _check(copied: dict[str, int], expected: dict[str, int]) -> None:
 
 
 def _refuse_held(conn) -> None:
-    tables = [t for t in _pg_columns(conn) if t not in SKIPPED]
+    tables = [t for t in _pg_columns(conn) if t in sandan_tables()]
     held = {t: n for t, n in _pg_counts(conn, tables).items() if n}
     if held:
         raise InvalidInput(
@@ -150,7 +150,7 @@ def duckdb_to_postgres(duck_path: Path, store: PostgresStore, progress: Progress
         counts = _duck_counts(con, list(source))
         with store._conn() as conn:
             target = _pg_columns(conn)
-            plan = _plan(source, target, counts, DUCKDB_DERIVED)
+            plan = _plan(source, target)
             _refuse_held(conn)
             with tempfile.TemporaryDirectory(prefix="sandan-transfer-") as tmp, conn.transaction():
                 conn.execute("SET LOCAL TimeZone = 'UTC'")
@@ -206,8 +206,8 @@ def postgres_to_duckdb(store: PostgresStore, duck_path: Path, progress: Progress
                     conn.execute("SET LOCAL TimeZone = 'UTC'")
                     conn.execute("SET LOCAL DateStyle = 'ISO, YMD'")
                     source = _pg_columns(conn)
-                    counts = _pg_counts(conn, list(source))
-                    plan = _plan(source, target, counts, DUCKDB_DERIVED)
+                    plan = _plan(source, target)
+                    counts = _pg_counts(conn, [t for t, _ in plan])
                     for i, (table, columns) in enumerate(plan, 1):
                         progress(table, i - 1, len(plan))
                         if not counts[table]:
