@@ -56,6 +56,36 @@ def test_naive_times_take_the_timezone_parameter(world):
     assert rows == [{"time": "2026-03-02T08:00:00Z", "signal": "temp", "value": 1.0}]
 
 
+def test_a_gateways_day_month_dates_are_read_as_the_date_order_parameter_says(world):
+    """A small batch cannot settle 05/12/2026 itself: without the order it is quarantined, never guessed."""
+    batch = [{"time": "05/12/2026 17:00", "machine_id": "m1", "signal": "temp", "value": 1}]
+    unsure = world.post(
+        "a-eng", f"{BASE}/ingest/readings", params={"timezone": "Asia/Seoul"}, json=batch
+    ).json()
+    assert unsure["reasons"] == {"ambiguous_date": 1}
+    assert (
+        "date_order" in unsure["issues"][0]["message"]["en"]
+        and "날짜 순서" in unsure["issues"][0]["message"]["ko"]
+    )
+    for order, day in (("dmy", "2026-12-05T08:00:00Z"), ("mdy", "2026-05-12T08:00:00Z")):
+        got = world.post(
+            "a-eng",
+            f"{BASE}/ingest/readings",
+            params={"timezone": "Asia/Seoul", "date_order": order},
+            json=batch,
+        ).json()
+        assert got["accepted"] == 1, got
+        window = {"start": day, "end": day.replace("08:00", "09:00")}
+        rows = world.get("a-view", f"{BASE}/machines/m1/readings", params=window).json()["rows"]
+        assert [r["time"] for r in rows] == [day]
+    err = assert_error(
+        world.post("a-eng", f"{BASE}/ingest/parts", params={"date_order": "ymd"}, json=[]),
+        422,
+        "invalid_request",
+    )
+    assert err["where"]["field"] == "query.date_order"
+
+
 def test_ingest_body_must_be_a_list_of_objects(world):
     err = assert_error(
         world.post("a-eng", f"{BASE}/ingest/parts", json={"time": "x"}), 422, "invalid_request"

@@ -168,6 +168,12 @@ def test_a_files_date_order_settled_in_one_chunk_holds_for_the_chunks_after_it(p
     )
     receipt = import_file(plant, "acme", g, seoul)
     assert (receipt.accepted, receipt.reasons) == (1, {"ambiguous_date": 1})
+    # the mapping states the order: every such date is read that way
+    h = write_csv(tmp_path / "stated.csv", ["시간,설비,항목,측정값", "5/06/26 09:00,CNC-01,spindle_temp,46"])
+    receipt = import_file(plant, "acme", h, seoul.model_copy(update={"date_order": "mdy"}))
+    assert (receipt.accepted, receipt.reasons) == (1, {})
+    (stated,) = [r["time"].astimezone(ZoneInfo("Asia/Seoul")) for r in readings(plant) if r["value"] == 46]
+    assert (stated.month, stated.day, stated.hour) == (5, 6, 9)
 
 
 # ---- whole-file problems: an error that says what and where, and a file reject in quarantine ------------------

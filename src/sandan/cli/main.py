@@ -583,6 +583,12 @@ def import_(
     encoding: Annotated[
         str | None, typer.Option(help="Text encoding (detected when omitted), e.g. cp949.")
     ] = None,
+    date_order: Annotated[
+        str | None,
+        typer.Option(
+            help="How dates such as 5/12/2026 are written: dmy (day/month) or mdy (month/day). 날짜 순서."
+        ),
+    ] = None,
     preview: Annotated[
         bool, typer.Option("--preview", help="Only show detected columns; write nothing.")
     ] = False,
@@ -613,11 +619,16 @@ def import_(
             chosen = files.Mapping.from_yaml(mapping) if mapping else shown.mapping
             updates = {
                 k: v
-                for k, v in {"timezone": timezone, "machine_id": machine, "encoding": encoding}.items()
+                for k, v in {
+                    "timezone": timezone,
+                    "machine_id": machine,
+                    "encoding": encoding,
+                    "date_order": date_order,
+                }.items()
                 if v
             }
-            if updates:
-                chosen = chosen.model_copy(update=updates)
+            if updates:  # checked as a mapping file's own fields are
+                chosen = files.Mapping.from_dict({**chosen.model_dump(), **updates}, where="--date-order")
             info = shown.to_dict()
             table = Table(title=f"{file.name}: {info.get('format', '')} {info.get('encoding') or ''}".strip())
             table.add_column("column / 열")

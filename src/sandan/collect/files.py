@@ -171,6 +171,9 @@ class Mapping(BaseModel):
     layout: Layout = "long"
     columns: dict[str, str] = Field(default_factory=dict)
     timezone: str | None = None
+    # how dates such as 5/12/2026 are written: "dmy" (day/month) or "mdy" (month/day); None: a date of the file
+    # that can only be read one way (25/12/2026) settles it, and without one such dates are quarantined
+    date_order: Literal["dmy", "mdy"] | None = None
     machine_id: str | None = None
     encoding: str | None = None
     sheet: str | None = None
@@ -1045,7 +1048,7 @@ def import_file(
         src = _open(path, name, mapping.encoding, mapping.delimiter, mapping.sheet, chunk_rows)
         _check_columns(mapping, src.columns, name)
         row = 0
-        order: list[str | None] = [None]  # the date order a chunk settles, for the chunks after it
+        order: list[str | None] = [mapping.date_order]  # stated, or settled by a chunk for those after it
         for chunk, done in src.chunks:
             if chunk.num_rows:
                 receipt.merge(

@@ -23,8 +23,10 @@ REASONS: dict[str, tuple[str, str]] = {
     ),
     "ambiguous_date": (
         "date {value!r} reads as day/month or month/day and nothing else in the file tells which; write it as "
-        "year-month-day, e.g. 2026-12-05",
-        "날짜 {value!r}은(는) 일/월인지 월/일인지 파일의 다른 날짜로도 알 수 없습니다. 2026-12-05 처럼 연-월-일로 적어 주세요",
+        "year-month-day, e.g. 2026-12-05, or state the order (the import's date order, date_order: dmy or mdy in a "
+        "mapping, ?date_order= on the API)",
+        "날짜 {value!r}은(는) 일/월인지 월/일인지 파일의 다른 날짜로도 알 수 없습니다. 2026-12-05 처럼 연-월-일로 적거나 "
+        "날짜 순서를 지정하세요 (가져오기의 날짜 순서, 매핑의 date_order: dmy 또는 mdy, API의 ?date_order=)",
     ),
     "early_time": (
         "time {value!r} lies before 1900; check the year",

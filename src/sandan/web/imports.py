@@ -203,6 +203,7 @@ async def start_import(request: Request, page: UserPage, company_id: str, upload
         "layout": form.get("layout"),
         "columns": dict(zip(names, roles, strict=False)),
         "timezone": _text(form, "timezone"),
+        "date_order": _text(form, "date_order"),
         "machine_id": _text(form, "machine_id"),
         "encoding": _text(form, "encoding"),
         "sheet": _text(form, "sheet"),
