@@ -226,9 +226,14 @@ def restore(
     if version is not None:
         rows = sum(manifest.tables.values())
         where = f"PostgreSQL and {escape(str(target))}" if store_url else escape(str(target))
+        schema = (
+            f"PostgreSQL schema v{version}"
+            if store_url
+            else f"schema v{manifest.schema_version} → v{version}"
+        )
         console.print(
             f"✓ restored {manifest.created_at} into {where}: {len(manifest.tables)} tables, {rows:,} "
-            f"rows checked (schema v{manifest.schema_version} → v{version}), {manifest.files} files / "
+            f"rows checked ({schema}), {manifest.files} files / "
             f"복원했습니다: 테이블 {len(manifest.tables)}개, {rows:,}행 확인, 파일 {manifest.files}개"
         )
         if store_url:

@@ -252,8 +252,11 @@ def restore_instance(
 def _postgres_target(url: str, manifest: Manifest, archive: Path) -> Store:
     """The PostgreSQL store a restore copies its database into, at this sandan's schema and holding no rows."""
     if not url.startswith(("postgresql://", "postgres://")):
+        given = (
+            f"not {url.split('://', 1)[0]}://…" if "://" in url else "not what was given"
+        )  # never the password
         raise InvalidInput(
-            f"a restore's store must be a PostgreSQL URL (postgresql://user@host/db), not {url.split('://')[0]}://…; "
+            f"a restore's store must be a PostgreSQL URL (postgresql://user@host/db), {given}; "
             "without one the database is restored into the data folder's DuckDB file",
             "복원 대상 저장소는 PostgreSQL URL(postgresql://user@host/db)이어야 합니다. 지정하지 않으면 데이터 폴더의 "
             "DuckDB 파일로 복원합니다",
@@ -265,10 +268,24 @@ def _postgres_target(url: str, manifest: Manifest, archive: Path) -> Store:
             f"{archive.name}에는 데이터 폴더만 있고 PostgreSQL로 복원할 데이터베이스가 없습니다",
             field="archive",
         )
+    import psycopg
+
     from sandan.store import open_store
     from sandan.store.transfer import refuse_held
 
-    store = open_store(url)
+    try:
+        store = open_store(url)
+    except (
+        psycopg.Error
+    ) as exc:  # a schema holding another program's table of a name sandan's migrations create
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInput(
+            f"the PostgreSQL store cannot take sandan's tables ({reason}); restore into an empty database or a new "
+            "schema (CREATE SCHEMA …, then options=-csearch_path=… in the store URL)",
+            f"PostgreSQL 저장소에 sandan 테이블을 만들 수 없습니다 ({reason}). 빈 데이터베이스나 새 스키마에 복원하세요 "
+            "(CREATE SCHEMA … 로 만든 뒤 저장소 URL에 options=-csearch_path=…)",
+            field="store",
+        ) from exc
     try:
         refuse_held(store)  # type: ignore[arg-type]
     except BaseException:

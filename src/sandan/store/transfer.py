@@ -14,9 +14,11 @@ their shortest exact form. Every table's rows are counted on both sides, and a d
 
 from __future__ import annotations
 
+import errno
 import functools
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,7 @@ DUCKDB_DERIVED = ("part_scrap", "readings_1m", "rollup_pending")
 #: Each store's own record of its migrations: the target store has its own.
 SKIPPED = ("schema_migrations",)
 CHUNK = 1 << 20
+MAX_LINE = 2**31 - 1  # DuckDB's CSV reader refuses longer lines (its default is 2 MB)
 
 #: Told (table, done, total) as the tables are copied.
 Progress = Callable[[str, int, int], None]
@@ -84,9 +87,10 @@ def _plan(source: dict[str, list[str]], target: dict[str, list[str]]) -> list[tu
         if table not in source or table not in target or missing:
             side = "target" if table not in target else "source"
             what = f"table {table}" if not missing else f"column(s) {', '.join(missing)} of {table}"
+            what_ko = f"{table} 테이블" if not missing else f"{table} 테이블의 열 {', '.join(missing)}"
             raise InvalidInput(
                 f"the {side} store has no {what}; bring both to the same sandan version first",
-                f"{'대상' if side == 'target' else '원본'} 저장소에 {what}이(가) 없습니다. 먼저 양쪽을 같은 sandan "
+                f"{'대상' if side == 'target' else '원본'} 저장소에 {what_ko}이(가) 없습니다. 먼저 양쪽을 같은 sandan "
                 "버전으로 맞추세요",
             )
         plan.append((table, target[table]))
@@ -139,6 +143,44 @@ def refuse_held(store: PostgresStore) -> None:
         _refuse_held(conn)
 
 
+@contextmanager
+def _table_step(table: str, folder: str) -> Iterator[None]:
+    """A failure while one table moves, said with the table's name and what to do; a lost connection is left to
+    the store, which says the server is unavailable."""
+    try:
+        yield
+    except psycopg.OperationalError:
+        raise
+    except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter) as exc:
+        raise InvalidInput(
+            f"table {table} holds a text value PostgreSQL cannot store ({_first_line(exc)}): PostgreSQL text "
+            "cannot hold the NUL character (\\x00); the source must be cleaned of it before the move",
+            f"{table} 테이블에 PostgreSQL이 저장할 수 없는 글자가 있습니다 ({_first_line(exc)}). PostgreSQL 텍스트에는 "
+            "NUL 문자(\\x00)가 들어갈 수 없으니 옮기기 전에 원본에서 지워야 합니다",
+            code="bad_value",
+        ) from exc
+    except (psycopg.Error, duckdb.Error) as exc:
+        raise InvalidInput(
+            f"table {table} could not be copied: {_first_line(exc)}",
+            f"{table} 테이블을 복사하지 못했습니다: {_first_line(exc)}",
+        ) from exc
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        raise InvalidInput(
+            f"no room left in the temporary folder {folder} while copying table {table}; point TMPDIR at a folder "
+            "on a disk with room for the largest table and try again",
+            f"{table} 테이블을 복사하는 중 임시 폴더 {folder}에 공간이 없습니다. 가장 큰 테이블이 들어갈 공간이 있는 "
+            "디스크의 폴더를 TMPDIR로 지정하고 다시 하세요",
+            code="no_space",
+        ) from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
 def duckdb_to_postgres(duck_path: Path, store: PostgresStore, progress: Progress = _quiet) -> dict[str, int]:
     """Copy every table of the DuckDB file `duck_path` (at this sandan's schema) into `store`, whose schema must
     hold no sandan rows yet, in one transaction; each copied table's rows. Identity columns go on numbering after
@@ -157,21 +199,24 @@ def duckdb_to_postgres(duck_path: Path, store: PostgresStore, progress: Progress
                 for i, (table, columns) in enumerate(plan, 1):
                     csv = Path(tmp) / f"{table}.csv"
                     names = ", ".join(_quoted(c) for c in columns)
-                    con.execute(
-                        f"COPY (SELECT {names} FROM {_quoted(table)}) TO {_sql_text(str(csv))} (HEADER false)"
-                    )
-                    with (
-                        conn.cursor() as cur,
-                        cur.copy(f"COPY {_quoted(table)} ({names}) FROM STDIN (FORMAT csv)") as pipe,
-                        csv.open("rb") as f,
-                    ):
-                        while chunk := f.read(CHUNK):
-                            pipe.write(chunk)
+                    with _table_step(table, tmp):
+                        con.execute(
+                            f"COPY (SELECT {names} FROM {_quoted(table)}) TO {_sql_text(str(csv))} (HEADER false)"
+                        )
+                        with (
+                            conn.cursor() as cur,
+                            cur.copy(f"COPY {_quoted(table)} ({names}) FROM STDIN (FORMAT csv)") as pipe,
+                            csv.open("rb") as f,
+                        ):
+                            while chunk := f.read(CHUNK):
+                                pipe.write(chunk)
                     csv.unlink()
                     progress(table, i, len(plan))
+                copied_tables = [t for t, _ in plan]  # another program's sequences are not touched
                 for table, column in conn.execute(
                     "SELECT table_name, column_name FROM information_schema.columns "
-                    "WHERE table_schema = current_schema() AND is_identity = 'YES'"
+                    "WHERE table_schema = current_schema() AND is_identity = 'YES' AND table_name = ANY(%s)",
+                    [copied_tables],
                 ).fetchall():
                     conn.execute(
                         f"SELECT setval(pg_get_serial_sequence(%s, %s), coalesce(max({_quoted(column)}), 1), "
@@ -188,11 +233,20 @@ def duckdb_to_postgres(duck_path: Path, store: PostgresStore, progress: Progress
 def postgres_to_duckdb(store: PostgresStore, duck_path: Path, progress: Progress = _quiet) -> dict[str, int]:
     """Copy every table of `store` into a new DuckDB file `duck_path` at this sandan's schema, from one snapshot of
     the PostgreSQL database (a server writing meanwhile is not stopped), and rebuild DuckDB's derived tables; each
-    table's rows in the new file."""
-    from sandan.store import open_store
-
+    table's rows in the new file (none is left when it fails)."""
     if duck_path.exists():
         raise InvalidInput(f"{duck_path} already exists", f"{duck_path}이(가) 이미 있습니다")
+    try:
+        return _postgres_to_duckdb(store, duck_path, progress)
+    except BaseException:
+        for leftover in (duck_path, duck_path.with_name(duck_path.name + ".wal")):
+            leftover.unlink(missing_ok=True)  # a failed copy leaves no half-made file
+        raise
+
+
+def _postgres_to_duckdb(store: PostgresStore, duck_path: Path, progress: Progress) -> dict[str, int]:
+    from sandan.store import open_store
+
     open_store(f"duckdb:///{duck_path}").close()  # this sandan's schema, through the migrations
     con = duckdb.connect(str(duck_path))
     try:
@@ -214,20 +268,22 @@ def postgres_to_duckdb(store: PostgresStore, duck_path: Path, progress: Progress
                             continue
                         csv = Path(tmp) / f"{table}.csv"
                         names = ", ".join(_quoted(c) for c in columns)
-                        with (
-                            conn.cursor() as cur,
-                            cur.copy(
-                                f"COPY (SELECT {names} FROM {_quoted(table)}) TO STDOUT (FORMAT csv)"
-                            ) as pipe,
-                            csv.open("wb") as f,
-                        ):
-                            for chunk in pipe:
-                                f.write(chunk)
-                        con.execute(
-                            f"COPY {_quoted(table)} ({names}) FROM {_sql_text(str(csv))} "
-                            "(FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', ESCAPE '\"', "
-                            "allow_quoted_nulls false)"
-                        )
+                        with _table_step(table, tmp):
+                            with (
+                                conn.cursor() as cur,
+                                cur.copy(
+                                    f"COPY (SELECT {names} FROM {_quoted(table)}) TO STDOUT (FORMAT csv)"
+                                ) as pipe,
+                                csv.open("wb") as f,
+                            ):
+                                for chunk in pipe:
+                                    f.write(chunk)
+                            # a row as long as a text column allows (a quarantined payload of megabytes)
+                            con.execute(
+                                f"COPY {_quoted(table)} ({names}) FROM {_sql_text(str(csv))} "
+                                "(FORMAT csv, HEADER false, DELIMITER ',', QUOTE '\"', ESCAPE '\"', "
+                                f"allow_quoted_nulls false, max_line_size {MAX_LINE})"
+                            )
                         csv.unlink()
                     progress("", len(plan), len(plan))
             finally:
