@@ -178,3 +178,16 @@ def test_comparison_scores_each_company_on_its_own_held_out_rows(companies):
         lo, hi = g.intervals["federated"]["f1"]
         assert lo <= g.metrics["federated"]["f1"] <= hi
     assert cmp.overall["federated"]["roc_auc"] > 0.8
+
+
+def test_a_member_that_kept_a_setting_fixed_is_compared_on_the_settings_it_varied(companies):
+    """The demo's moulders hold most settings fixed: the member's own model leaves such a column out, where it
+    used to fail the whole run ("column 'holding_time_s' has a single value and carries no information")."""
+    fixed = {c: f.copy() for c, f in companies.items()}
+    fixed["gamma"]["Tool wear [min]"] = 100
+    cmp = compare(
+        fixed, SCHEMA, lambda: TreeBagging(rounds=2, local_rounds=2), n_splits=2, local_budget_s=1,
+        pooled_budget_s=1, n_boot=50, fine_tune=False,
+    )  # fmt: skip
+    gamma = next(g for g in cmp.companies if g.company == "gamma")
+    assert gamma.metrics["local"]["f1"] >= 0 and gamma.metrics["federated"]["f1"] >= 0

@@ -114,9 +114,12 @@ def _scored(
 
 
 def automl_classifier(frame: pd.DataFrame, schema: Schema, budget_s: float, seed: int) -> Classifier:
+    # A feature the rows never vary (a member that kept a setting fixed) says nothing to a model of them alone; the
+    # federation still uses it where the members' values differ, as the clients do (`CompanyClient`).
+    varied = [c for c in schema.features if frame[c].nunique(dropna=False) > 1]
     model = Classifier(
         time_budget_s=budget_s,
-        features=schema.features,
+        features=varied or schema.features,
         generate_features=True,
         n_jobs=1,
         random_state=seed,
