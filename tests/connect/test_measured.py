@@ -42,7 +42,7 @@ def test_a_plant_connected_yesterday_is_measured_on_the_day_it_has(duck_store):
         korean_public_holidays=False,
     )
     got = measured_capability(store, "new-co", now=now, days=7, calendar=around_the_clock)
-    start = first + timedelta(minutes=1)  # the first part record
+    start = first  # its first record: the machine event that begins a minute before the first part
     assert got["window_days"] == pytest.approx((now - start).total_seconds() / 86_400, abs=0.05)
     own = monitor.oee(store, "new-co", start, now, by=(), calendar=around_the_clock).iloc[0]
     week = monitor.oee(store, "new-co", now - timedelta(days=7), now, by=(), calendar=around_the_clock).iloc[

@@ -187,3 +187,20 @@ def test_a_companys_defect_rate_is_its_quality_pages_and_each_company_is_compute
     out = cross_tenant_peer_benchmark(store, None, START, END, family="cnc", figures=known)
     assert out["metrics"]["defect_rate"]["quantiles"]["p90"] > 0.3  # c1's real rate is 0.1
     assert set(known) == {"c1", "c2", "c3", "c4", "c5"}  # and the new ones are kept for the next call
+
+
+def test_a_member_connected_inside_the_window_is_compared_on_the_hours_it_has_recorded(complex_of):
+    """A week's benchmark of a plant connected this morning compares its recorded hours, not a week it mostly did
+    not record (which OEE counts as a loss): the figure its dashboard shows for those hours."""
+    from datetime import timedelta
+
+    from sandan.monitor.peers import company_figures, recorded_start
+
+    store = complex_of(CNC)
+    week = START - timedelta(days=6)
+    assert recorded_start(store, "c2", week, END) == START  # the machine's first event
+    assert recorded_start(store, "c2", START + timedelta(hours=1), END) == START + timedelta(hours=1)
+    own = oee(store, "c2", START, END, by=()).iloc[0]["oee"]
+    assert company_figures(store, "c2", week, END)["oee"] == pytest.approx(own)
+    out = cross_tenant_peer_benchmark(store, "c2", week, END)
+    assert out["metrics"]["oee"]["mine"] == pytest.approx(own) and out["mine_unrecorded_share"] < 0.05

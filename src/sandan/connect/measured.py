@@ -12,6 +12,7 @@ from typing import Any
 from sandan import monitor
 from sandan.domain import SandanError
 from sandan.monitor.calendar import ShiftCalendar
+from sandan.monitor.peers import recorded_start
 from sandan.monitor.quality import output_totals
 from sandan.store import Store
 
@@ -25,14 +26,11 @@ def measured_capability(
     calendar: ShiftCalendar | None = None,
 ) -> dict[str, Any]:
     """Machine counts per process family, OEE and defect rate of the last `days` days (with the company's shift
-    `calendar`, as its dashboard shows them) — or of the days since its first part record when it has been on the
-    platform for less: a plant connected yesterday is measured on its day, not on a week mostly unrecorded (which
-    OEE counts as loss). `window_days` says which."""
+    `calendar`, as its dashboard shows them) — or of the days since its first record (`recorded_start`) when it
+    has been on the platform for less: a plant connected yesterday is measured on its day, not on a week mostly
+    unrecorded (which OEE counts as loss). `window_days` says which."""
     now = now or datetime.now(UTC)
-    start = now - timedelta(days=days)
-    first = store.query_parts(company_id, start, now, limit=1, columns=["time"]).column("time")
-    if len(first):
-        start = max(start, first[0].as_py())
+    start = recorded_start(store, company_id, now - timedelta(days=days), now)
     machines = store.list_machines(company_id)
     out: dict[str, Any] = {
         "window_days": round((now - start).total_seconds() / 86_400, 1),

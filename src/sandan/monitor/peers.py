@@ -32,11 +32,24 @@ METRICS: dict[str, bool] = {"oee": True, "defect_rate": False}
 COMPLEX = "complex"
 
 
+def recorded_start(store: Store, company_id: str, start: datetime, end: datetime) -> datetime:
+    """Where a company's figures over [start, end) begin: `start`, or its first part record or machine event when
+    it began recording later (a member connected yesterday is measured on its day, not on a week mostly without
+    records, which OEE counts as a loss). The benchmark and the partner profiles compare companies on this."""
+    firsts = [
+        span[0] for t in ("part_records", "machine_events") if (span := store.record_span(company_id, t))
+    ]
+    first = min(firsts) if firsts else None
+    return max(start, first) if first is not None and first < end else start
+
+
 def company_figures(
     store: Store, company_id: str, start: datetime, end: datetime, calendar: ShiftCalendar | None = None
 ) -> dict[str, float]:
-    """One company's own OEE (all its machines) and defect rate over the window — the same numbers its OEE
-    dashboard and quality page show — and the share of its planned busy time without records."""
+    """One company's own OEE (all its machines) and defect rate over the window from its first record
+    (`recorded_start`) — the numbers its OEE dashboard and quality page show for that period — and the share of
+    its planned busy time without records."""
+    start = recorded_start(store, company_id, start, end)
     report = oee_report(store, company_id, start, end, calendar=calendar)
     overall = report.overall() if report.machines else {"oee": np.nan}
     _, rate = output_totals(store, company_id, start, end)
