@@ -230,6 +230,7 @@ def test_broken_shop_orders_give_line_and_column(world):
         )
         assert (err["where"]["line"], err["where"]["column"]) == (4, 1)
         assert err["where"]["field"] == "text" and "line 4, column 1" in err["message"]["en"]
+        assert err["message"]["en"].startswith("the text of the shop orders is not valid YAML")
 
 
 def test_shop_orders_with_a_word_for_a_number_are_refused(world):

@@ -833,7 +833,7 @@ def parse_shop(text: str, fmt: str = "auto", name: str = "orders") -> sched.Shop
         fmt,
         SHOP_FORMATS,
         "orders",
-        ("the shop orders", "작업 지시"),
+        ("the text of the shop orders", "작업 지시"),
         (
             "the shop is empty; paste shop orders (YAML) or a job-shop instance",
             "작업 지시가 비어 있습니다. 작업 지시(YAML)나 잡숍 인스턴스를 붙여 넣으세요",

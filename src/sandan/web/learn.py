@@ -83,6 +83,7 @@ TEXT: dict[str, tuple[str, str]] = {
         "Nothing published in your process family yet.",
         "공정 계열에 공개된 모델이 아직 없습니다.",
     ),
+    "catalogue.none_all": ("No member has published a model yet.", "공개한 회원사 모델이 아직 없습니다."),
     "withdraw": ("Withdraw", "내리기"),
     "withdraw.reason": ("why (those who adopted it read this)", "이유 (가져간 회사가 읽습니다)"),
     "withdraw.confirm": (
