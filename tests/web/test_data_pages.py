@@ -152,6 +152,14 @@ def test_rejected_row_shows_its_reason_and_fix_and_replay_accepts_it(page, login
     expect(row).to_contain_text("판정 '글쎄'은(는) ok / ng 가 아닙니다")
     expect(row).to_contain_text("3행, 판정 열")
     expect(row).to_contain_text("불량행.csv")
+    # the record reads as its filled fields by the import's names; the JSON as received is one click away
+    record = row.locator(".record")
+    expect(record).to_contain_text("부품 번호 Q-2")
+    expect(record).not_to_contain_text("null")
+    expect(record).not_to_contain_text("불량 유형")  # left empty in the file
+    expect(row.locator("details pre")).to_be_hidden()
+    row.locator("details summary").click()
+    expect(row.locator("details pre")).to_contain_text('"result": "글쎄"')
     shot("quarantine_list")
     row.locator("a", has_text="보기").click()
 
@@ -183,8 +191,11 @@ def test_rejected_row_shows_its_reason_and_fix_and_replay_accepts_it(page, login
     expect(page.locator("#q-result")).to_have_text("저장되었습니다. 레코드를 재처리됨으로 표시했습니다.")
     expect(page.locator("#q-status")).to_contain_text("재처리됨")
     # the closed record shows what was stored, as corrected, above what was received
-    expect(page.locator("#q-stored")).to_contain_text('"result": "양품"')
-    expect(page.locator("#q-original")).to_contain_text('"result": "글쎄"')
+    expect(page.locator("#q-stored [data-changed]")).to_have_text("판정 (양품/불량) 양품")
+    expect(page.locator("#q-original [data-key=result]")).to_contain_text("글쎄")
+    expect(page.locator("#q-stored-raw")).to_be_hidden()
+    page.locator("#q-stored + details summary").click()
+    expect(page.locator("#q-stored-raw")).to_contain_text('"result": "양품"')
 
     page.goto("/companies/acme/machines/cnc-01")
     expect(page.locator("#parts tbody tr", has_text="Q-2")).to_contain_text("양품")

@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -354,9 +355,12 @@ def _parse_coded_time(col: pa.DictionaryArray, name: str, origin: Origin, rej: _
 _EARLIEST_US = int(datetime(1900, 1, 1, tzinfo=UTC).timestamp() * 1e6)
 
 
-def _check_future(times: pa.Array, name: str, rej: _Rejects) -> None:
+def _check_future(
+    times: pa.Array, written: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects
+) -> None:
     """Reject times more than a day ahead (a machine clock set wrong) and before 1900 (a mistyped year, which no
-    date arithmetic downstream could take). The rejected values are shown as text: year 1 is no Python datetime."""
+    date arithmetic downstream could take). A rejected time is quoted as written (`written`, the column as
+    received); a future one also says the instant it was read as, in the zone it was read in."""
     limit = int((datetime.now(UTC).timestamp() + FUTURE_TOLERANCE_S) * 1e6)
     latest, earliest = pc.max(times).value, pc.min(times).value
     if latest is None or (latest <= limit and earliest >= _EARLIEST_US):
@@ -364,9 +368,35 @@ def _check_future(times: pa.Array, name: str, rej: _Rejects) -> None:
     micros = pc.cast(times, pa.int64()).to_numpy(zero_copy_only=False)
     if times.null_count:
         micros = np.nan_to_num(micros.astype("float64"), nan=_EARLIEST_US)
-    shown = _values(pc.cast(times, pa.string()))
-    rej.mark(micros < _EARLIEST_US, "early_time", name, shown)
-    rej.mark(micros > limit, "future_time", name, shown)
+    rej.mark(
+        micros < _EARLIEST_US,
+        "early_time",
+        name,
+        lambda idx: ({"value": _cell(v)} for v in _pick(written, idx)),
+    )
+
+    def future(idx: np.ndarray) -> Iterable[dict[str, Any]]:
+        for v, at in zip(_pick(written, idx), micros[idx].tolist(), strict=True):
+            text = _cell(v)
+            # the zone it was read in: none to name where the text carries its offset, UTC for epoch numbers
+            zone = None if _has_offset(v, text) else "UTC" if isinstance(v, int | float) else origin.timezone
+            instant = datetime.fromtimestamp(0, UTC) + timedelta(microseconds=int(at))
+            yield {"value": text, "instant": instant, "zone": zone}
+
+    rej.mark(micros > limit, "future_time", name, future)
+
+
+def _cell(value: Any) -> Any:
+    """A received time as the user wrote it: text as is, a spreadsheet's date-time as Excel shows it."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _has_offset(value: Any, text: Any) -> bool:
+    if isinstance(value, datetime):
+        return value.tzinfo is not None
+    return isinstance(text, str) and re.search(_OFFSET, text.strip()) is not None
 
 
 def _parse_number(col: pa.ChunkedArray | pa.Array, name: str, rej: _Rejects) -> np.ndarray:
@@ -610,7 +640,7 @@ def ingest_readings(
     times = _parse_time(table["time"], "time", origin, rej)
     values = _parse_number(table["value"], "value", rej)
     _check_machines(store, company_id, machines, rej)
-    _check_future(times, "time", rej)
+    _check_future(times, table["time"], "time", origin, rej)
 
     # Each (machine, signal) pair gets one number; the signal definition is looked up once per pair.
     n_sig = max(len(signals.values), 1)
@@ -973,7 +1003,7 @@ def ingest_parts(store: Store, company_id: str, data: Any, origin: Origin | None
     _required(machines, "machine_id", rej)
     times = _parse_time(table["time"], "time", origin, rej)
     _check_machines(store, company_id, machines, rej)
-    _check_future(times, "time", rej)
+    _check_future(times, table["time"], "time", origin, rej)
     result = _synonyms(_Labels.of(table, "result"), table, "result", RESULT_SYNONYMS, "bad_result", rej)
     limits = _SignalLimits(store, company_id, machines)
     params = _named_numbers(table, PARAM_PREFIX, "params", rej, limits)
@@ -1029,7 +1059,7 @@ def ingest_events(store: Store, company_id: str, data: Any, origin: Origin | Non
     else:
         ends = pa.nulls(table.num_rows, TIME)
     _check_machines(store, company_id, machines, rej)
-    _check_future(starts, "start", rej)
+    _check_future(starts, table["start"], "start", origin, rej)
     state = _synonyms(_Labels.of(table, "state"), table, "state", STATE_SYNONYMS, "bad_state", rej)
     valid = pa.Table.from_arrays(
         [machines.text, starts, ends, state, _strings(table, "reason_code"), _strings(table, "note")],

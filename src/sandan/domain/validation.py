@@ -5,6 +5,11 @@ Checks run over whole Arrow/NumPy columns in `sandan.collect`; this module holds
 
 from __future__ import annotations
 
+import calendar
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from sandan.domain.model import MachineState, PartResult
 
 # reason code -> (English template, Korean template); placeholders are filled from the offending record.
@@ -13,9 +18,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "required field '{field}' is empty",
         "필수 항목 '{field}'이(가) 비어 있습니다",
     ),
+    # {problem}: what is out of range, when the text shows it (see _time_problem)
     "bad_time": (
-        "cannot read {value!r} as a time; use ISO 8601 such as 2026-05-01T08:00:00+09:00",
-        "{value!r}을(를) 시각으로 읽을 수 없습니다. 2026-05-01T08:00:00+09:00 같은 ISO 8601 형식을 쓰세요",
+        "cannot read {value!r} as a time{problem}; write it as Excel shows it, e.g. 2026-05-01 08:00:00, "
+        "or in ISO 8601 such as 2026-05-01T08:00:00+09:00",
+        "{value!r}을(를) 시각으로 읽을 수 없습니다{problem}. 엑셀에 보이는 대로 2026-05-01 08:00:00 처럼 쓰거나 "
+        "2026-05-01T08:00:00+09:00 같은 ISO 8601 형식으로 쓰세요",
     ),
     "naive_time": (
         "time {value!r} has no time zone; add one (e.g. +09:00) or give the import a timezone such as Asia/Seoul",
@@ -32,9 +40,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "time {value!r} lies before 1900; check the year",
         "시각 {value!r}이(가) 1900년 이전입니다. 연도를 확인하세요",
     ),
+    # {value}: the time as written; {read_as}: the instant it was read as, in the zone it was read in (_read_as)
     "future_time": (
-        "time {value!r} is more than a day in the future; check the machine's clock",
-        "시각 {value!r}이(가) 하루 이상 미래입니다. 설비 시계를 확인하세요",
+        "time {value!r}{read_as} is more than a day in the future; check the date, or the clock of the machine or "
+        "PC that recorded it",
+        "시각 {value!r}{read_as}이(가) 하루 이상 미래입니다. 날짜를 확인하거나, 기록한 설비나 PC의 시계를 확인하세요",
     ),
     "unknown_machine": (
         "machine {value!r} is not registered for this company; register it first (web: its line's page, Add a machine; API: PUT /machines/{value})",
@@ -79,16 +89,121 @@ REASONS: dict[str, tuple[str, str]] = {
 }
 
 
+# reason code -> (English, Korean) words for the kind of problem, where a list is narrowed by reason: the codes of
+# REASONS, and those the MQTT collector and the file import give a message or a whole file they keep
+REASON_TITLES: dict[str, tuple[str, str]] = {
+    "missing_field": ("required field empty", "필수 항목 비어 있음"),
+    "bad_time": ("time not readable", "읽을 수 없는 시각"),
+    "naive_time": ("time without a time zone", "시간대 없는 시각"),
+    "ambiguous_date": ("day and month order unclear", "일/월 순서를 알 수 없는 날짜"),
+    "early_time": ("time before 1900", "1900년 이전 시각"),
+    "future_time": ("time in the future", "미래 시각"),
+    "unknown_machine": ("machine not registered", "등록되지 않은 설비"),
+    "unknown_signal": ("signal not defined", "정의되지 않은 신호"),
+    "bad_number": ("not a number", "숫자가 아닌 값"),
+    "out_of_range": ("value outside the valid range", "유효 범위를 벗어난 값"),
+    "bad_unit": ("unit not convertible", "바꿀 수 없는 단위"),
+    "bad_result": ("result not ok / ng", "ok / ng 가 아닌 판정"),
+    "bad_state": ("unknown machine state", "알 수 없는 설비 상태"),
+    "end_before_start": ("event ends before it starts", "시작보다 먼저 끝나는 이벤트"),
+    "conflicting_duplicate": ("same key, different values", "키는 같고 값이 다른 중복"),
+    "bad_record": ("record of an unexpected shape", "형식이 맞지 않는 레코드"),
+    "bad_payload": ("message not decodable", "해석할 수 없는 메시지"),
+    "missing_column": ("file without a required column", "필수 열이 없는 파일"),
+    "missing_sheet": ("sheet not found", "시트를 찾을 수 없음"),
+    "bad_encoding": ("file text not readable", "글자를 읽을 수 없는 파일"),
+    "unreadable_file": ("file not readable", "읽을 수 없는 파일"),
+    "empty_file": ("empty file", "빈 파일"),
+}
+
+
+def reason_title(code: str) -> tuple[str, str] | None:
+    """English and Korean words for a reason code, for a list narrowed by reason; None for a code without."""
+    return REASON_TITLES.get(code)
+
+
 def reason_text(code: str, **fields: object) -> tuple[str, str]:
-    """English and Korean message of a reason code, with its placeholders filled."""
+    """English and Korean message of a reason code, with its placeholders filled.
+
+    Placeholders worded per language are derived here from plain fields, so each message is made in one place:
+    `problem` of bad_time from the text itself, `read_as` of future_time from `instant` (UTC) and `zone` (the
+    zone the text was read in; None when the text names its own offset)."""
     en, ko = REASONS[code]
 
     class _Safe(dict):
         def __missing__(self, key: str) -> str:
             return "?"
 
-    data = _Safe(fields)
-    return en.format_map(data), ko.format_map(data)
+    extra_en, extra_ko = _worded(code, fields)
+    return en.format_map(_Safe({**fields, **extra_en})), ko.format_map(_Safe({**fields, **extra_ko}))
+
+
+def _worded(code: str, fields: dict[str, object]) -> tuple[dict[str, str], dict[str, str]]:
+    if code == "bad_time":
+        en, ko = _time_problem(fields.get("value"))
+        return {"problem": en}, {"problem": ko}
+    if code == "future_time":
+        en, ko = _read_as(fields.get("instant"), fields.get("zone"))
+        return {"read_as": en}, {"read_as": ko}
+    return {}, {}
+
+
+# year-month-day with - / . between, then an optional clock time: the forms Excel and MES exports write
+_DATE_TIME = re.compile(
+    r"^\s*(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\.?"
+    r"(?:(?:\s+|T)(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?(?:[.,]\d+)?)?"
+)
+
+
+def _time_problem(value: object) -> tuple[str, str]:
+    """What is out of range in a date-time text that could not be read ("month 13, day 45"), as a clause that
+    follows 'cannot read … as a time'; empty when the text shows nothing out of range."""
+    if not isinstance(value, str):
+        return "", ""
+    m = _DATE_TIME.match(value)
+    if m is None:
+        return "", ""
+    year, month, day = (int(g) for g in m.groups()[:3])
+    hour, minute, second = (None if g is None else int(g) for g in m.groups()[3:])
+    en: list[str] = []
+    ko: list[str] = []
+    if not 1 <= month <= 12:
+        en.append(f"month {month} (1–12)")
+        ko.append(f"{month}월(1~12월)")
+    if 1 <= month <= 12:
+        last = calendar.monthrange(year, month)[1] if year >= 1 else 31
+        if not 1 <= day <= last:
+            en.append(f"day {day} ({year:04d}-{month:02d} has {last} days)")
+            ko.append(f"{day}일({year}년 {month}월은 {last}일까지)")
+    elif not 1 <= day <= 31:
+        en.append(f"day {day} (1–31)")
+        ko.append(f"{day}일(1~31일)")
+    for number, top, word, unit in (
+        (hour, 23, "hour", "시"),
+        (minute, 59, "minute", "분"),
+        (second, 59, "second", "초"),
+    ):
+        if number is not None and number > top:
+            en.append(f"{word} {number} (0–{top})")
+            ko.append(f"{number}{unit}(0~{top}{unit})")
+    if not en:
+        return "", ""
+    listed = en[0] if len(en) == 1 else f"{', '.join(en[:-1])} and {en[-1]}"
+    verb = "is" if len(en) == 1 else "are"
+    return f": {listed} {verb} out of range", f": {', '.join(ko)}은(는) 있을 수 없는 값입니다"
+
+
+def _read_as(instant: object, zone: object) -> tuple[str, str]:
+    """' (read as 2030-01-01 00:00 Asia/Seoul)': the instant a time without an offset was read as, in the zone it
+    was read in; empty when the written text names its own offset, or the instant has no place in that zone."""
+    if not isinstance(instant, datetime) or not isinstance(zone, str) or not zone:
+        return "", ""
+    try:
+        local = instant.astimezone(ZoneInfo(zone))
+    except (OverflowError, ValueError, ZoneInfoNotFoundError):
+        return "", ""
+    shown = local.strftime("%Y-%m-%d %H:%M:%S" if local.second else "%Y-%m-%d %H:%M")
+    return f" (read as {shown} {zone})", f"({zone} 기준 {shown})"
 
 
 # Spellings seen in Korean factories' spreadsheets and MES exports, mapped to the canonical values.

@@ -749,6 +749,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "q.raw": ("Record", "레코드"),
     "q.stored": ("Stored, as corrected", "고쳐서 저장한 레코드"),
     "q.received_as": ("As received", "받은 그대로"),
+    "q.raw_json": ("raw (JSON)", "원본 (JSON)"),
+    "q.changed": ("corrected before replaying", "다시 넣기 전에 고친 값"),
     "q.open": ("Inspect", "보기"),
     "q.edit_hint": (
         "Edit the record (JSON) and replay it through the same checks as the original import.",
@@ -897,38 +899,54 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.usl": ("USL", "규격 상한"),
     "mon.cap_index": ("Index", "지수"),
     "mon.cap_need_limits": (
-        "No drawing limits are known for this characteristic: type its lower or upper specification limit.",
-        "이 측정 항목의 도면 규격을 모릅니다: 규격 하한이나 상한을 입력하세요.",
+        "No specification limits are known for this characteristic: enter the specification limits (LSL, USL or "
+        "both) from the part's drawing.",
+        "이 측정 항목의 규격 한계를 모릅니다. 도면의 규격 한계(하한, 상한 또는 둘 다)를 입력하세요.",
     ),
     "mon.cap_value": ("Value", "값"),
-    "mon.cap_ci": ("95 % interval", "95% 신뢰구간"),
+    "mon.cap_ci": ("95 % confidence interval", "95% 신뢰구간"),
     "mon.cap_sigma": ("Spread used", "사용한 산포"),
     "mon.cap_within": ("σ within (short term)", "군내 σ (단기)"),
     "mon.cap_overall": ("σ overall (long term)", "전체 σ (장기)"),
     "mon.cap_summary": (
-        "{n} measurements, mean {mean}, σ within {sw}, σ overall {so}. Outside the limits: {out} ({share}); a normal "
-        "distribution of this mean and σ overall expects {ppm} ppm.",
-        "측정 {n}개, 평균 {mean}, 군내 σ {sw}, 전체 σ {so}. 규격을 벗어난 측정: {out}개 ({share}); 이 평균과 전체 σ의 "
-        "정규분포라면 {ppm} ppm이 벗어납니다.",
+        "{n} measurements, mean {mean}, σ within {sw}, σ overall {so}. Outside the limits: {out} ({share}, "
+        "{observed} ppm).",
+        "측정 {n}개, 평균 {mean}, 군내 σ {sw}, 전체 σ {so}. 규격을 벗어난 측정: {out}개 ({share}, {observed} ppm).",
     ),
+    "mon.cap_expected": (
+        "A normal distribution with this mean and σ overall would put {ppm} ppm outside the limits.",
+        "이 평균과 전체 σ의 정규분포라면 {ppm} ppm이 규격을 벗어납니다.",
+    ),
+    "mon.cap_needs_both": ("needs both limits (LSL and USL)", "규격 하한과 상한이 모두 있어야 계산"),
+    "mon.cap_one_sided": ("one-sided: {ratio}", "단측: {ratio}"),
     "mon.cap_capable": ("Capable: Cpk {cpk} ≥ 1.33.", "공정능력 충분: Cpk {cpk} ≥ 1.33."),
     "mon.cap_marginal": (
         "Marginal: Cpk {cpk} is between 1.00 and 1.33; most customers ask for 1.33.",
-        "공정능력 부족 우려: Cpk {cpk}는 1.00~1.33 사이입니다. 대부분의 고객사는 1.33 이상을 요구합니다.",
+        "공정능력 부족 우려: Cpk {cpk} (1.00 이상 1.33 미만). 대부분의 고객사는 1.33 이상을 요구합니다.",
     ),
     "mon.cap_not_capable": (
         "Not capable: Cpk {cpk} < 1.00; the process makes parts outside the limits.",
         "공정능력 부족: Cpk {cpk} < 1.00. 규격을 벗어나는 부품이 나오는 공정입니다.",
     ),
     "mon.cap_not_normal": (
-        "The measurements are not normally distributed (normality test p = {p}): Cp, Cpk and the expected ppm assume "
-        "they are and are approximations here; the counted measurements outside the limits hold.",
-        "측정값이 정규분포를 따르지 않습니다(정규성 검정 p = {p}). Cp, Cpk와 예상 ppm은 정규분포를 가정하므로 여기서는 "
-        "근사값입니다. 규격을 벗어난 측정 수는 그대로 믿을 수 있습니다.",
+        "The measurements are not normally distributed (normality test {p}). Cp, Cpk, Pp and Ppk assume a normal "
+        "distribution and are not reliable here, and the ppm a normal model would expect does not describe these "
+        "data, so it is not shown. The figure to trust is the observed rate outside the limits: {share} "
+        "({observed} ppm).",
+        "측정값이 정규분포를 따르지 않습니다(정규성 검정 {p}). Cp, Cpk, Pp, Ppk는 정규분포를 가정하므로 여기서는 믿을 수 "
+        "없고, 정규분포 모형의 예상 ppm은 이 데이터를 설명하지 못하므로 표시하지 않습니다. 믿을 수치는 실제로 규격을 "
+        "벗어난 비율 {share} ({observed} ppm)입니다.",
+    ),
+    "mon.cap_mixed": (
+        "These measurements mix the parts of {machines} machines; different machines side by side are a likely "
+        "reason the distribution is not normal. Choose one machine in the Machine list above and show again.",
+        "이 측정값에는 설비 {machines}대의 부품이 섞여 있습니다. 설비마다 분포가 다르면 합친 분포가 정규분포를 따르지 "
+        "않는 경우가 많습니다. 위의 설비 목록에서 설비 하나를 골라 다시 보세요.",
     ),
     "mon.cap_spec_process": (
-        "Limits from the process drawing; type your own drawing's limits to use them.",
-        "공정 도면의 규격 한계입니다. 자사 도면의 한계를 입력하면 그 값으로 계산합니다.",
+        "These limits are the process model's drawing limits, not taken from the data; if your part's drawing "
+        "differs, type its limits.",
+        "이 한계는 공정 모델 도면의 규격이며 데이터에서 구한 값이 아닙니다. 자사 도면의 규격이 다르면 그 값을 입력하세요.",
     ),
     "mon.series_i": ("I (individual values)", "I (개별값)"),
     "mon.series_mr": ("MR (moving range)", "MR (이동범위)"),

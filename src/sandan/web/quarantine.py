@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.collect.quarantine import discard_matching, replayable
 from sandan.domain import NotFound, SandanError
+from sandan.domain.validation import reason_title
 from sandan.twin.process import column_roles
 from sandan.web import i18n
 from sandan.web.imports import role_label
@@ -39,12 +40,19 @@ _PLAIN_KEYS = {"time", "machine_id", "part_id", "lot_id", "product", "result", "
 _PLAIN_KEYS |= {"state", "reason_code", "note", "signal", "value", "unit"}
 
 
-def _fields(page: UserPage, company_id: str, kind: str, record: object, location: dict) -> list[dict]:
-    """The record as labelled fields for the fix form: top-level values and the entries of `params` /
-    `measures`; none when the record holds anything else (lists, deeper objects), which only JSON can edit."""
+def _known_roles(page: UserPage, company_id: str) -> dict[str, dict[str, str]]:
+    """The words of the parameter and measure names the company's machines record, for the field labels."""
+    return column_roles(m.family for m in page.store.list_machines(company_id))
+
+
+def _fields(
+    page: UserPage, known: dict[str, dict[str, str]], kind: str, record: object, location: dict
+) -> list[dict]:
+    """The record as labelled fields, for the fix form and for every place a record is shown: top-level values
+    and the entries of `params` / `measures`; none when the record holds anything else (lists, deeper objects),
+    which only JSON can show and edit."""
     if kind not in ("part", "reading", "event") or not isinstance(record, dict):
         return []
-    known = column_roles(m.family for m in page.store.list_machines(company_id))
     faulty = location.get("field") or location.get("column")
 
     def field(path: list[str], role: str, value: object) -> dict | None:
@@ -76,6 +84,26 @@ def _fields(page: UserPage, company_id: str, kind: str, record: object, location
                 return []
             out.append(made)
     return out
+
+
+def _shown(fields: list[dict], before: list[dict] | None = None) -> list[dict]:
+    """The fields worth a reader's eye: those with a value; with `before` (the record as received), each marked
+    `changed` where the value differs from it."""
+    was = {f["key"]: f["value"] for f in before} if before is not None else None
+    return [
+        {**f, "changed": was is not None and was.get(f["key"]) != f["value"]}
+        for f in fields
+        if f["value"] != ""
+    ]
+
+
+def _reason_words(lang: str, reason: dict) -> str:
+    """A reason of the list's filter in the page language: its title, else the latest message under that code
+    (a connector's or a file's own code has no title)."""
+    title = reason_title(reason["reason_code"])
+    if title is not None:
+        return title[1] if lang == "ko" else title[0]
+    return (reason["reason_ko"] if lang == "ko" else reason["reason_en"]) or reason["reason_code"]
 
 
 def _pretty(raw: str) -> str:
@@ -114,8 +142,14 @@ def _list_view(
     narrow = {"reason_code": reason or None, "batch_id": batch or None}
     items = page.store.list_quarantine(company.id, wanted, PER_PAGE, p * PER_PAGE, **narrow)
     total = page.store.count_quarantine(company.id, wanted, **narrow)
+    known = _known_roles(page, company.id) if items else {}
     for item in items:
         item["pretty"] = _pretty(item["raw"])
+        location = item.get("location") or {}
+        item["fields"] = _shown(_fields(page, known, item["kind"], _parsed(item["raw"]), location))
+    reasons = page.store.quarantine_reasons(company.id)
+    for r in reasons:
+        r["words"] = _reason_words(page.lang, r)
     return page.render(
         "quarantine.html",
         status_code,
@@ -125,7 +159,7 @@ def _list_view(
         status=status,
         page_no=p,
         has_older=(p + 1) * PER_PAGE < total,
-        reasons=page.store.quarantine_reasons(company.id),
+        reasons=reasons,
         reason=reason,
         batch=batch,
         discarded=discarded,
@@ -172,10 +206,15 @@ def quarantine_item(page: UserPage, company_id: str, item_id: int, done: str = "
         )
     page.crumbs.append((page.t("q.item", id=item_id), None))
     item["pretty"] = _pretty(item["raw"])
-    fields = _fields(page, company.id, item["kind"], _parsed(item["raw"]), item.get("location") or {})
+    known = _known_roles(page, company.id)
+    fields = _fields(page, known, item["kind"], _parsed(item["raw"]), item.get("location") or {})
+    item["fields"] = _shown(fields)
     # what went into the store, where the person corrected the record before replaying it
     corrected = item.get("stored") and json.loads(item["stored"]) != _parsed(item["raw"])
     item["stored_pretty"] = _pretty(item["stored"]) if corrected else None
+    if corrected:
+        stored = _fields(page, known, item["kind"], json.loads(item["stored"]), {})
+        item["stored_fields"] = _shown(stored, before=fields)
     script = {
         "api": f"/api/v1/companies/{company.id}/quarantine/{item_id}",
         "back": f"/companies/{company.id}/quarantine/{item_id}",
