@@ -252,7 +252,7 @@ def test_rule_crud_follows_roles(plant):
     )
     assert "signal" in err["message"]["en"]
     # the Korean message is Korean throughout (it used to carry the English sentence after a Korean prefix)
-    assert "신호, 임계값이 필요합니다" in err["message"]["ko"] and "needs" not in err["message"]["ko"]
+    assert "신호, 한계값이 필요합니다" in err["message"]["ko"] and "needs" not in err["message"]["ko"]
     assert_error(
         plant.post("a-eng", f"{BASE}/alerts/rules", json={**RULE, "id": "y", "machine_ids": ["zz"]}), 404
     )
@@ -273,6 +273,20 @@ def test_rule_crud_follows_roles(plant):
     assert plant.client.delete(f"{BASE}/alerts/rules/hot", headers=plant.auth("a-eng")).status_code == 204
     assert_error(plant.get("a-view", f"{BASE}/alerts/rules/hot"), 404)
     assert plant.get("b-eng", "/api/v1/companies/bravo/alerts/rules").json() == []
+
+
+def test_a_limit_outside_the_signals_valid_range_is_refused(plant):
+    # m1's temp is valid from 0 to 500 degC: above -99999 would fire on every reading, above 900 never
+    for method, path in (("post", f"{BASE}/alerts/rules"), ("put", f"{BASE}/alerts/rules/hot")):
+        send = getattr(plant.client, method)
+        for limit, fires in ((-99999, "fire on every reading"), (900, "never fire")):
+            r = send(path, json={**RULE, "threshold": limit}, headers=plant.auth("a-eng"))
+            err = assert_error(r, 422, "limit_outside_range")
+            assert err["where"]["field"] == "threshold"
+            assert f"the limit {limit} lies outside" in err["message"]["en"] and fires in err["message"]["en"]
+            assert "0–500 degC" in err["message"]["en"] and "0에서 500 사이의 한계값" in err["message"]["ko"]
+    assert plant.get("a-view", f"{BASE}/alerts/rules").json() == []
+    assert plant.post("a-eng", f"{BASE}/alerts/rules", json={**RULE, "threshold": 450}).status_code == 201
 
 
 def test_inbox_lists_alerts_and_acknowledgement_records_who_and_why(plant):

@@ -12,14 +12,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from sandan.collect import ingest_parts, ingest_readings
-from sandan.domain import Company, Conflict, InvalidInput, NotFound
+from sandan.domain import Company, Conflict, InvalidInput, Line, Machine, NotFound, Signal, Site
 from sandan.monitor.alert_store import AlertStore
 from sandan.monitor.alerts import (
     AlertEvaluator,
     AlertRule,
     Delivery,
+    SignalName,
     acknowledge_alert,
+    check_rule_subject,
     evaluate_alerts,
+    plain_number,
     report_prediction,
 )
 from tests.conftest import free_port as _dead_port
@@ -365,3 +368,131 @@ def test_the_evaluator_thread_runs_rounds_and_stops(plant, alerts):
 )
 def test_a_rule_says_its_condition_in_a_few_symbols(fields, shown):
     assert AlertRule(id="r1", **fields).condition == shown
+
+
+# ---- limits inside the signal's range; numbers and signals as people write them ---------------------------
+@pytest.fixture
+def moulder(store):
+    """Both stores: an injection moulder whose cavity pressure is valid from 0 to 1500 bar, a second moulder
+    whose sensor reads up to 2000 bar, and a press whose force has no range."""
+    store.upsert_company(Company(id=COMPANY, name="에이크미 사출"))
+    store.upsert_site(COMPANY, Site(id="s1", company_id=COMPANY, name="본공장"))
+    store.upsert_line(COMPANY, Line(id="L1", company_id=COMPANY, site_id="s1", name="사출 라인"))
+    for mid, name in (("imm-05", "사출기 5호기"), ("imm-06", "사출기 6호기"), ("press-01", "프레스 1호기")):
+        store.upsert_machine(COMPANY, Machine(id=mid, company_id=COMPANY, line_id="L1", name=name))
+    pressure = {
+        "name": "cavity_pressure_bar",
+        "unit": "bar",
+        "description": "최대 캐비티 압력 / peak cavity pressure",
+    }
+    store.upsert_signals(
+        COMPANY,
+        [
+            Signal(company_id=COMPANY, machine_id="imm-05", min_value=0, max_value=1500, **pressure),
+            Signal(company_id=COMPANY, machine_id="imm-06", min_value=0, max_value=2000, **pressure),
+            Signal(company_id=COMPANY, machine_id="press-01", name="force_kn", unit="kN"),
+        ],
+    )
+    return store
+
+
+def limit_rule(threshold: float, direction: str = "above", **fields) -> AlertRule:
+    return AlertRule(
+        id="r",
+        kind="threshold",
+        signal="cavity_pressure_bar",
+        direction=direction,
+        threshold=threshold,
+        **fields,
+    )
+
+
+def test_a_limit_below_the_signals_range_is_refused_naming_the_range_and_the_fix(moulder):
+    with pytest.raises(InvalidInput) as refused:
+        check_rule_subject(moulder, COMPANY, limit_rule(-99999, machine_ids=["imm-05"]))
+    err = refused.value
+    assert (err.code, err.where["field"]) == ("limit_outside_range", "threshold")
+    assert err.en == (
+        "the limit -99999 lies outside peak cavity pressure's valid range 0–1500 bar, so the rule (above) would "
+        "fire on every reading; give a limit between 0 and 1500"
+    )
+    assert err.ko == (
+        "한계값 -99999는 최대 캐비티 압력의 유효 범위 0–1500 bar 밖에 있어 이 규칙(초과)은 모든 측정값에서 "
+        "울립니다. 0에서 1500 사이의 한계값을 입력하세요"
+    )
+
+
+@pytest.mark.parametrize(
+    ("threshold", "direction", "machines", "fires"),
+    [
+        (1600, "above", ["imm-05"], "never fire"),
+        (-1, "below", ["imm-05"], "never fire"),
+        (1600, "below", ["imm-05"], "fire on every reading"),
+        (2500, "above", None, "never fire"),  # every machine: beyond the widest range of them
+    ],
+)
+def test_a_limit_outside_the_range_is_refused_either_way(moulder, threshold, direction, machines, fires):
+    with pytest.raises(InvalidInput, match=fires) as refused:
+        check_rule_subject(moulder, COMPANY, limit_rule(threshold, direction, machine_ids=machines))
+    assert refused.value.code == "limit_outside_range"
+
+
+def test_a_limit_inside_the_range_or_on_a_signal_without_one_is_accepted(moulder):
+    check_rule_subject(moulder, COMPANY, limit_rule(1200, machine_ids=["imm-05"]))
+    check_rule_subject(moulder, COMPANY, limit_rule(1500, machine_ids=["imm-05"]))  # the edge is inside
+    check_rule_subject(moulder, COMPANY, limit_rule(1800))  # imm-06 reads up to 2000 bar
+    no_range = AlertRule(
+        id="f", kind="threshold", signal="force_kn", threshold=-99999, machine_ids=["press-01"]
+    )
+    check_rule_subject(moulder, COMPANY, no_range)
+
+
+def test_an_alert_names_the_signal_with_its_unit_and_writes_numbers_plainly(moulder, alerts):
+    # a rule stored before limits were checked still runs; its texts write -99999, not -1e+05
+    rule(alerts, id="any", kind="threshold", signal="cavity_pressure_bar", threshold=-99999, hold_s=0)
+    row = {"time": T0.isoformat(), "machine_id": "imm-05", "signal": "cavity_pressure_bar", "value": 1234.567}
+    assert ingest_readings(moulder, COMPANY, [row]).rejected == 0
+    (opened,) = run(moulder, alerts, 1)
+    alert = alerts.get_alert(COMPANY, opened.alert_id)
+    assert alert["subject"] == "imm-05/cavity_pressure_bar"  # the id stays the alert's key
+    assert alert["message_en"] == "imm-05 peak cavity pressure (bar) = 1235, above the limit -99999"
+    assert alert["message_ko"] == "imm-05 최대 캐비티 압력 (bar) = 1235, 한계 -99999 초과"
+
+
+@pytest.mark.parametrize(
+    ("value", "significant", "shown"),
+    [
+        (-99999, None, "-99999"),
+        (1500.0, None, "1500"),
+        (0.0025, None, "0.0025"),
+        (1234567.0, None, "1234567"),
+        (1e-7, None, "0.0000001"),
+        (441.2345, 4, "441.2"),
+        (123456.7, 4, "123457"),  # never rounded left of the point
+        (-99999, 4, "-99999"),
+        (0.000123456, 4, "0.0001235"),
+        (-0.0, None, "0"),
+    ],
+)
+def test_numbers_are_written_plainly(value, significant, shown):
+    assert plain_number(value, significant) == shown
+
+
+def test_a_rule_writes_its_limit_plainly_and_names_the_signal_as_given():
+    assert limit_rule(1234567).condition == "cavity_pressure_bar > 1234567"
+    assert limit_rule(0.0025, "below").condition == "cavity_pressure_bar < 0.0025"
+    assert AlertRule(id="o", kind="oee_drop", threshold=0.07).condition == "OEE < 7%"
+    named = SignalName("cavity_pressure_bar", "peak cavity pressure", "최대 캐비티 압력", "bar")
+    assert limit_rule(1200).condition_naming(named.label("en")) == "peak cavity pressure (bar) > 1200"
+    assert limit_rule(1200).condition_naming(named.label("ko")) == "최대 캐비티 압력 (bar) > 1200"
+
+
+def test_a_missing_limit_is_named_as_the_form_labels_it():
+    with pytest.raises(ValueError) as missing:
+        AlertRule(id="x", kind="threshold", signal="temp")
+    (err,) = missing.value.errors()
+    assert err["ctx"]["en"] == "a ‘Reading beyond a limit’ rule needs “Limit” (threshold)"
+    assert err["ctx"]["ko"] == "‘측정값 한계 초과’ 규칙에는 한계값이 필요합니다 (threshold)"
+    with pytest.raises(ValueError) as missing:
+        AlertRule(id="x", kind="oee_drop")
+    assert "OEE 목표가 필요합니다" in missing.value.errors()[0]["ctx"]["ko"]

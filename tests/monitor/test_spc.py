@@ -357,3 +357,73 @@ def test_capability_says_when_the_measurements_are_not_normal():
     two_modes = capability(np.r_[rng.normal(9.8, 0.03, 250), rng.normal(10.2, 0.03, 250)], 9.5, 10.5)
     assert normal.normal_p > 0.01 and two_modes.normal_p < 1e-6
     assert capability([1.0, 1.1, 0.9, 1.0], 0.5, 1.5).normal_p is None  # too few to test
+
+
+def test_capability_with_one_limit_gives_the_one_sided_ratio_and_no_cp():
+    # Montgomery (2013) §8.3: Cpl = (μ − LSL)/3σ; Cpk = min(Cpu, Cpl) is Cpl when there is no USL; Cp needs both.
+    x = np.array([10.0, 10.2, 9.9, 10.1, 10.0, 9.8, 10.2, 10.1])
+    cap = capability(x, lsl=9.4)
+    sigma_within = np.abs(np.diff(x)).mean() / 1.1284
+    assert cap.cpk == pytest.approx((x.mean() - 9.4) / (3 * sigma_within), rel=1e-4)
+    assert cap.ppk == pytest.approx((x.mean() - 9.4) / (3 * x.std(ddof=1)))
+    assert cap.cp is None and cap.pp is None and cap.cp_ci is None and cap.pp_ci is None
+
+
+def _short_shots(rng, n=4000, share=0.05):
+    """Part weights like a moulder's: 85 g with a 0.085 g spread, and a share of short shots far below."""
+    weights = rng.normal(85.0, 0.085, n)
+    short = rng.random(n) < share
+    weights[short] = rng.uniform(60.0, 83.5, short.sum())
+    return weights
+
+
+def test_capability_of_data_that_fail_normality_gives_the_observed_rate_to_trust():
+    x = _short_shots(np.random.default_rng(11))
+    cap = capability(x, lsl=84.0)
+    assert cap.normal is False and cap.normal_p < 1e-6
+    assert cap.out_of_spec == int((x < 84.0).sum())
+    assert cap.observed_ppm == pytest.approx(cap.out_of_spec / len(x) * 1e6)
+    # the normal model's ppm is far from what was counted: the reason it must not stand beside the count
+    assert cap.expected_ppm > 5 * cap.observed_ppm
+
+
+def test_capability_says_whether_the_normality_test_passed():
+    rng = np.random.default_rng(3)
+    assert capability(rng.normal(10, 0.1, 500), 9.5, 10.5).normal is True
+    assert capability([1.0, 1.1, 0.9, 1.0], 0.5, 1.5).normal is None  # too few to test
+    assert capability(rng.normal(10, 0.1, 500), 9.5, 10.5).machine_count is None  # not from the store
+
+
+def test_capability_from_the_store_counts_the_machines_it_mixes_and_never_takes_limits_from_the_data(store):
+    from sandan.collect import ingest_parts
+    from sandan.domain import Company, Line, Machine, Site
+
+    store.upsert_company(Company(id=COMPANY, name="에이크미 사출"))
+    store.upsert_site(COMPANY, Site(id="s1", company_id=COMPANY, name="본공장"))
+    store.upsert_line(COMPANY, Line(id="L1", company_id=COMPANY, site_id="s1", name="사출 라인"))
+    for mid in ("M1", "M2"):
+        store.upsert_machine(COMPANY, Machine(id=mid, company_id=COMPANY, line_id="L1", name=mid))
+    rng = np.random.default_rng(5)
+    good, poor = rng.normal(85.0, 0.085, 60), _short_shots(rng, 60, share=0.3)
+    t0 = kst("2025-03-10", "08:00")
+    rows = [
+        {
+            "time": (t0 + (2 * i + k) * (kst("2025-03-10", "08:01") - t0)).isoformat(),
+            "machine_id": mid,
+            "part_id": f"{mid}-{i}",
+            "result": "ok",
+            "measures": json.dumps({"part_weight_g": float(w)}),
+        }
+        for k, (mid, weights) in enumerate((("M1", good), ("M2", poor)))
+        for i, w in enumerate(weights)
+    ]
+    assert ingest_parts(store, COMPANY, rows).rejected == 0
+    start, end = kst("2025-03-10", "00:00"), kst("2025-03-11", "00:00")
+    both = capability_from_store(store, COMPANY, start, end, "part_weight_g", lsl=84.0)
+    assert both.n == 120 and both.machine_count == 2 and both.normal is False
+    one = capability_from_store(store, COMPANY, start, end, "part_weight_g", lsl=84.0, machine_ids=["M1"])
+    assert one.n == 60 and one.machine_count == 1 and one.out_of_spec == 0
+    # no limits typed and none known for the characteristic: refused, not filled in from the measurements
+    with pytest.raises(InvalidInput) as refused:
+        capability_from_store(store, COMPANY, start, end, "part_weight_g", specs={"warpage_mm": (None, 0.4)})
+    assert refused.value.code == "no_spec"

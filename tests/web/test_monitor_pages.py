@@ -205,7 +205,9 @@ def test_an_alert_is_acknowledged_with_a_comment_in_the_inbox(page, login, serve
     login("lee")
     page.goto(f"/companies/{COMPANY}/alerts")
     line = page.locator(f"#alerts tr[data-alert='{change.alert_id}']")
-    expect(line).to_contain_text("press-01 spindle_temp = 131, 한계 100 초과")
+    expect(line).to_contain_text(
+        "press-01 spindle_temp (°C) = 131, 한계 100 초과"
+    )  # the signal with its unit
     expect(line).to_contain_text(
         "프레스 1호기 · spindle_temp"
     )  # where: the machine by its name, then the signal
@@ -316,9 +318,17 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     form.locator("input[name=oee_target]").fill("0.5")
     form.locator("select[name=kind]").select_option("threshold")
     form.get_by_role("button", name="규칙 추가").click()
-    # no limit given: the API's own check answers, on the page
+    # no limit given: the API's own check answers, on the page, naming the field by its label
+    expect(form.locator("input[name=threshold]").locator("xpath=..")).to_contain_text("한계값")
     expect(page.locator("#rule-result [role=alert]")).to_have_text(
-        "‘측정값 한계 초과’ 규칙에는 임계값이 필요합니다"
+        "‘측정값 한계 초과’ 규칙에는 한계값이 필요합니다 (threshold)"
+    )
+    # a limit outside the signal's valid range (0–150 °C) would fire on every reading: refused, saying the range
+    form.locator("input[name=threshold]").fill("-99999")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#rule-result [role=alert]")).to_have_text(
+        "한계값 -99999는 spindle_temp의 유효 범위 0–150 °C 밖에 있어 이 규칙(초과)은 모든 측정값에서 울립니다. "
+        "0에서 150 사이의 한계값을 입력하세요"
     )
 
     form.locator("input[name=threshold]").fill("120")
@@ -340,7 +350,10 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
     row = page.locator("#rules tr", has_text="스핀들 과열")
     expect(row).to_be_visible()
     shot("alert_rules")
-    expect(row).to_contain_text("spindle_temp > 120")
+    expect(row).to_contain_text(
+        "spindle_temp (°C) > 120"
+    )  # the signal with its unit; the id in symbols on hover
+    expect(row.locator(".condition")).to_have_attribute("title", "spindle_temp > 120")
     expect(row).to_contain_text("프레스 1호기")  # the machine by its name, not its id
     expect(row).not_to_contain_text(MACHINE)
     rule_id = row.get_attribute("data-rule")
@@ -389,7 +402,7 @@ def test_a_viewer_sees_the_rules_but_no_form(page, login):
 
 
 def test_a_description_in_both_languages_is_shown_in_the_pages():
-    from sandan.web.monitor import _in_language
+    from sandan.monitor.alerts import in_language as _in_language
 
     both = "최대 캐비티 압력 / peak cavity pressure"
     assert (_in_language(both, "ko"), _in_language(both, "en")) == (
@@ -398,6 +411,20 @@ def test_a_description_in_both_languages_is_shown_in_the_pages():
     )
     assert _in_language("spindle temperature", "ko") == "spindle temperature"  # one language: as written
     assert _in_language("A / B", "ko") == "A / B"
+
+
+def test_the_rule_refusals_name_fields_as_the_form_labels_them():
+    from sandan.monitor.alerts import field_label
+    from sandan.web.i18n import CATALOGUE
+
+    for field, kind, key in (
+        ("threshold", "threshold", "mon.limit"),
+        ("signal", "threshold", "mon.signal"),
+        ("characteristic", "spc", "mon.characteristic"),
+    ):
+        assert field_label(field, kind) == CATALOGUE[key]
+    form, said = CATALOGUE["mon.oee_target"], field_label("threshold", "oee_drop")  # the form adds "(%)"
+    assert all(shown.startswith(word) for shown, word in zip(form, said, strict=True))
 
 
 def test_the_assistants_bar_chart_draws_its_bars(page, login, running_press):
@@ -433,8 +460,12 @@ def test_capability_without_known_limits_asks_for_them_instead_of_failing(page, 
     page.goto(f"/companies/{COMPANY}/quality")
     expect(page.locator("#cap-characteristic")).to_have_value("flatness_mm")
     expect(page.locator("#cap-summary")).to_have_text(
-        "이 측정 항목의 도면 규격을 모릅니다: 규격 하한이나 상한을 입력하세요."
+        "이 측정 항목의 규격 한계를 모릅니다. 도면의 규격 한계(하한, 상한 또는 둘 다)를 입력하세요."
     )
+    # nothing pre-filled: no limit is made up from the measurements
+    expect(page.locator("#cap-lsl")).to_have_value("")
+    expect(page.locator("#cap-usl")).to_have_value("")
+    expect(page.locator("#cap-spec-note")).to_be_hidden()
     page.wait_for_load_state("networkidle")
     assert not [u for u in refused if "/spc/capability" in u]
     page.locator("#cap-usl").fill("0.1")

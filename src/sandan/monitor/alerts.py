@@ -14,11 +14,13 @@ from __future__ import annotations
 import logging
 import math
 import os
+import re
 import smtplib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any, Literal
 
@@ -26,7 +28,7 @@ import httpx
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, value_error
+from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, Signal, value_error
 from sandan.domain.korean import particle
 from sandan.jobs import BackgroundLoop
 from sandan.monitor.alert_store import AlertStore, open_alert_store
@@ -59,7 +61,84 @@ KIND_LABELS: dict[str, dict[str, str]] = {
     "prediction": {"en": "Predicted defect probability high", "ko": "불량 예측 확률 높음"},
 }
 
-_NEED_KO = {"signal": "신호", "threshold": "임계값", "characteristic": "품질 특성"}
+#: What the alerts page's form calls a rule's field (en, ko), so a refusal names the box the user typed into; the
+#: same words as the page's catalogue (`mon.signal`, `mon.limit`, `mon.characteristic`, ...). `threshold` means a
+#: different thing for each kind.
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "signal": ("Signal", "신호"),
+    "characteristic": ("Characteristic", "측정 항목"),
+    "threshold": ("Limit", "한계값"),
+    "threshold/rate_of_change": ("Limit per minute", "분당 한계값"),
+    "threshold/oee_drop": ("OEE target", "OEE 목표"),
+    "threshold/prediction": ("Probability limit", "확률 한계값"),
+}
+
+
+def field_label(field_name: str, kind: str) -> tuple[str, str]:
+    """The form's label (en, ko) of a rule's field for a rule of `kind`."""
+    return FIELD_LABELS.get(f"{field_name}/{kind}") or FIELD_LABELS[field_name]
+
+
+def plain_number(value: float, significant: int | None = None) -> str:
+    """A number as people write it — never in scientific notation: -99999, 1500, 0.0025. Without `significant` it
+    is the shortest text that reads back as the same float (a limit as it was typed); with it, rounded to that
+    many significant digits, but never to the left of the decimal point (441.2345 → 441.2, 123456.7 → 123457)."""
+    v = float(value)
+    if not math.isfinite(v):
+        return str(v)
+    if significant is None:
+        text = format(Decimal(repr(v)), "f")
+    else:
+        magnitude = math.floor(math.log10(abs(v))) if v else 0
+        text = f"{v:.{max(0, significant - 1 - magnitude)}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def in_language(text: str, lang: str) -> str:
+    """A description written in both languages ("최대 캐비티 압력 / peak cavity pressure"): the half in `lang`."""
+    halves = [h.strip() for h in text.split(" / ", 1)]
+    if len(halves) < 2 or not all(halves):
+        return text
+    korean = [bool(re.search(r"[가-힣]", h)) for h in halves]
+    if korean[0] == korean[1]:
+        return text
+    return halves[korean.index(lang == "ko")]
+
+
+@dataclass(frozen=True)
+class SignalName:
+    """How people name a signal: its description in each language where it has one, else its id; and its unit."""
+
+    id: str
+    en: str
+    ko: str
+    unit: str = ""
+
+    @classmethod
+    def of(cls, signal: Signal | None, name: str) -> SignalName:
+        if signal is None:
+            return cls(name, name, name)
+        text = signal.description.strip()
+        return cls(name, in_language(text, "en") or name, in_language(text, "ko") or name, signal.unit or "")
+
+    def name(self, lang: str) -> str:
+        """The name in `lang`: "peak cavity pressure" / "최대 캐비티 압력"."""
+        return self.ko if lang == "ko" else self.en
+
+    def label(self, lang: str) -> str:
+        """The name with its unit: "peak cavity pressure (bar)"."""
+        return f"{self.name(lang)} ({self.unit})" if self.unit else self.name(lang)
+
+
+def signal_names(store: Store, company_id: str) -> dict[str, SignalName]:
+    """Each of the company's signal names once (machines of one kind share it), named by a definition that has a
+    description where one has."""
+    out: dict[str, SignalName] = {}
+    for s in sorted(store.list_signals(company_id), key=lambda s: (s.name, not s.description.strip())):
+        out.setdefault(s.name, SignalName.of(s, s.name))
+    return out
 
 
 class AlertRule(BaseModel):
@@ -121,27 +200,37 @@ class AlertRule(BaseModel):
             need = ["threshold"] if self.threshold is None else []
         elif self.kind == "spc" and self.chart in ("imr", "xbar_r", "xbar_s") and not self.characteristic:
             need = ["characteristic"]
+        # the fields by the form's labels (the page shows this message as it is), their API names after them
         if need:
+            labels = [field_label(f, self.kind) for f in need]
             raise value_error(
-                f"a {self.kind} rule needs {', '.join(need)}",
-                f"‘{KIND_LABELS[self.kind]['ko']}’ 규칙에는 {particle(', '.join(_NEED_KO[f] for f in need), '이/가')} 필요합니다",
+                f"a ‘{KIND_LABELS[self.kind]['en']}’ rule needs {' and '.join(f'“{en}”' for en, _ in labels)} "
+                f"({', '.join(need)})",
+                f"‘{KIND_LABELS[self.kind]['ko']}’ 규칙에는 {particle(', '.join(ko for _, ko in labels), '이/가')} "
+                f"필요합니다 ({', '.join(need)})",
             )
-        if self.threshold is not None and not math.isfinite(self.threshold):
-            raise value_error("threshold must be a finite number", "임계값은 유한한 숫자여야 합니다")
+        if self.threshold is None:
+            return self
+        en, ko = field_label("threshold", self.kind)
+        ko = particle(ko, "은/는")
+        if not math.isfinite(self.threshold):
+            raise value_error(
+                f"“{en}” (threshold) must be a finite number", f"{ko} 유한한 숫자여야 합니다 (threshold)"
+            )
         if self.kind == "oee_drop" and not 0 < self.threshold <= 1:
             raise value_error(
-                "an oee_drop threshold is a fraction in (0, 1], e.g. 0.6 for 60%",
-                "oee_drop 임계값은 (0, 1] 범위의 비율입니다. 예: 60%는 0.6",
+                f"“{en}” (threshold) is a fraction in (0, 1], e.g. 0.6 for 60%",
+                f"{ko} (0, 1] 범위의 비율입니다. 예: 60%는 0.6 (threshold)",
             )
         if self.kind == "prediction" and not 0 <= self.threshold < 1:
             raise value_error(
-                "a prediction threshold is a probability in [0, 1)",
-                "prediction 임계값은 [0, 1) 범위의 확률입니다",
+                f"“{en}” (threshold) is a probability in [0, 1)",
+                f"{ko} [0, 1) 범위의 확률입니다 (threshold)",
             )
         if self.kind == "rate_of_change" and self.threshold <= 0:
             raise value_error(
-                "a rate_of_change threshold is a positive rate per minute",
-                "rate_of_change 임계값은 분당 변화율로 0보다 커야 합니다",
+                f"“{en}” (threshold) is a positive rate per minute",
+                f"{ko} 분당 변화율로 0보다 커야 합니다 (threshold)",
             )
         return self
 
@@ -151,24 +240,30 @@ class AlertRule(BaseModel):
 
     @property
     def condition(self) -> str:
-        """The rule's condition in a few symbols, for a list of rules: "spindle_temp > 120", "OEE < 60%"."""
+        """The rule's condition in a few symbols, the signal by its id: "spindle_temp > 120", "OEE < 60%"."""
+        return self.condition_naming(self.signal)
+
+    def condition_naming(self, signal: str | None) -> str:
+        """The condition with the signal named as given, for a list of rules: "peak cavity pressure (bar) > 1200"
+        (see `SignalName.label`); numbers written plainly."""
         sign = ">" if self.direction == "above" else "<"
         if self.kind == "threshold":
-            return f"{self.signal} {sign} {self.threshold:g}"
+            return f"{signal} {sign} {plain_number(self.threshold)}"
         if self.kind == "rate_of_change":
-            return f"|Δ {self.signal}| > {self.threshold:g}/min"
+            return f"|Δ {signal}| > {plain_number(self.threshold)}/min"
         if self.kind == "oee_drop":
-            return f"OEE < {100 * self.threshold:g}%"
+            return f"OEE < {plain_number(100 * self.threshold, 6)}%"  # 6 digits: 0.07 is 7%, not 7.000000000000001%
         if self.kind == "prediction":
-            return f"P(ng) > {self.threshold:g}"
+            return f"P(ng) > {plain_number(self.threshold)}"
         if self.kind == "no_data":
-            return f"{self.signal or '*'}: {self.window.total_seconds() / 60:g} min"
+            return f"{signal or '*'}: {plain_number(self.window.total_seconds() / 60, 6)} min"
         return f"{self.chart} {self.characteristic or ''}".strip()  # spc
 
 
 def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
-    """The rule's machines and line exist, its signal is one those machines have, and its characteristic is one
-    the company's parts are measured on: a rule on a name no data carries would never fire, silently."""
+    """The rule's machines and line exist, its signal is one those machines have, a limit lies inside that
+    signal's valid range, and its characteristic is one the company's parts are measured on: a rule on a name no
+    data carries would never fire, and a limit no reading can reach fires on every reading or never — silently."""
     for mid in rule.machine_ids or []:
         if store.get_machine(company_id, mid) is None:
             raise NotFound(
@@ -180,7 +275,8 @@ def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
         machines = set(rule.machine_ids or [])
         if rule.line_id and not machines:
             machines = {m.id for m in store.list_machines(company_id, rule.line_id)}
-        signals = {s.name for s in store.list_signals(company_id) if not machines or s.machine_id in machines}
+        covered = [s for s in store.list_signals(company_id) if not machines or s.machine_id in machines]
+        signals = {s.name for s in covered}
         if rule.signal not in signals:
             en, ko = (
                 ("the chosen machines have no", "선택한 설비에")
@@ -195,6 +291,8 @@ def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
                 code="unknown_signal",
                 field="signal",
             )
+        if rule.kind == "threshold":
+            _check_limit_in_range(rule, [s for s in covered if s.name == rule.signal])
     if rule.kind == "spc" and rule.characteristic:
         # the newest part records, however old (a company with none yet may set its rules up before the data)
         known = measured_characteristics(
@@ -207,6 +305,47 @@ def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
                 code="unknown_characteristic",
                 field="characteristic",
             )
+
+
+def _check_limit_in_range(rule: AlertRule, definitions: list[Signal]) -> None:
+    """Readings outside a signal's [min_value, max_value] are rejected at ingestion, so a limit outside the range
+    of every machine the rule covers fires on every reading or on none. A side with no bound is not checked."""
+    lows = [s.min_value for s in definitions]
+    highs = [s.max_value for s in definitions]
+    lo = None if None in lows else min(lows)
+    hi = None if None in highs else max(highs)
+    limit = rule.threshold
+    low_side = lo is not None and limit < lo
+    if not low_side and (hi is None or limit <= hi):
+        return
+    every = low_side == (rule.direction == "above")  # above a limit under the range: every reading
+    name = SignalName.of(next((s for s in definitions if s.description.strip()), definitions[0]), rule.signal)
+    unit = f" {name.unit}" if name.unit else ""
+    n = plain_number
+    if lo is not None and hi is not None:
+        span_en, span_ko = f"{n(lo)}–{n(hi)}{unit}", f"{n(lo)}–{n(hi)}{unit}"
+        fix_en, fix_ko = f"between {n(lo)} and {n(hi)}", f"{n(lo)}에서 {n(hi)} 사이의"
+    elif lo is not None:
+        span_en, span_ko = f"{n(lo)}{unit} and more", f"{n(lo)}{unit} 이상"
+        fix_en, fix_ko = f"of {n(lo)} or more", f"{n(lo)} 이상의"
+    else:
+        span_en, span_ko = f"up to {n(hi)}{unit}", f"{n(hi)}{unit} 이하"
+        fix_en, fix_ko = f"of {n(hi)} or less", f"{n(hi)} 이하의"
+    fires_en, fires_ko = (
+        ("fire on every reading", "모든 측정값에서 울립니다")
+        if every
+        else ("never fire", "한 번도 울리지 않습니다")
+    )
+    word_en, word_ko = ("above", "초과") if rule.direction == "above" else ("below", "미만")
+    label_ko = field_label("threshold", rule.kind)[1]
+    raise InvalidInput(
+        f"the limit {n(limit)} lies outside {name.en}'s valid range {span_en}, so the rule ({word_en}) would "
+        f"{fires_en}; give a limit {fix_en}",
+        f"{label_ko} {particle(n(limit), '은/는')} {name.ko}의 유효 범위 {span_ko} 밖에 있어 이 규칙({word_ko})은 "
+        f"{fires_ko}. {fix_ko} {particle(label_ko, '을/를')} 입력하세요",
+        code="limit_outside_range",
+        field="threshold",
+    )
 
 
 @dataclass
@@ -237,7 +376,12 @@ def _machine_ids(store: Store, company_id: str, rule: AlertRule) -> list[str]:
 
 
 def _fmt(v: float) -> str:
-    return f"{v:.4g}"
+    """A reading or a rate in an alert's text: four significant digits, written plainly."""
+    return plain_number(v, 4)
+
+
+def _signal_name(store: Store, company_id: str, rule: AlertRule) -> SignalName:
+    return signal_names(store, company_id).get(rule.signal) or SignalName.of(None, rule.signal)
 
 
 def _threshold(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
@@ -249,17 +393,19 @@ def _threshold(store: Store, company_id: str, rule: AlertRule, now: datetime) ->
         return []
     frame = table.select(["machine_id", "value"]).to_pandas()
     last = frame.groupby("machine_id", sort=True)["value"].last()
+    name = _signal_name(store, company_id, rule)
+    limit = plain_number(rule.threshold)  # as it was typed
+    word_en, word_ko = ("above", "초과") if rule.direction == "above" else ("below", "미만")
     out = []
     for mid, v in last.items():
         active = v > rule.threshold if rule.direction == "above" else v < rule.threshold
-        word_en, word_ko = ("above", "초과") if rule.direction == "above" else ("below", "미만")
         out.append(
             Finding(
                 f"{mid}/{rule.signal}",
                 bool(active),
                 float(v),
-                f"{mid} {rule.signal} = {_fmt(v)}, {word_en} the limit {_fmt(rule.threshold)}",
-                f"{mid} {rule.signal} = {_fmt(v)}, 한계 {_fmt(rule.threshold)} {word_ko}",
+                f"{mid} {name.label('en')} = {_fmt(v)}, {word_en} the limit {limit}",
+                f"{mid} {name.label('ko')} = {_fmt(v)}, 한계 {limit} {word_ko}",
             )
         )
     return out
@@ -275,6 +421,8 @@ def _rate(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list
     if not table.num_rows:
         return []
     frame = table.select(["time", "machine_id", "value"]).to_pandas()
+    name = _signal_name(store, company_id, rule)
+    limit = plain_number(rule.threshold)
     out = []
     for mid, g in frame.groupby("machine_id", sort=True):
         if len(g) < 2:
@@ -289,8 +437,8 @@ def _rate(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list
                 f"{mid}/{rule.signal}",
                 bool(active),
                 rate,
-                f"{mid} {rule.signal} changes by {_fmt(rate)} per minute (limit {_fmt(rule.threshold)})",
-                f"{mid} {rule.signal} 분당 {_fmt(rate)} 변화 (한계 {_fmt(rule.threshold)})",
+                f"{mid} {name.label('en')} changes by {_fmt(rate)} per minute (limit {limit})",
+                f"{mid} {name.label('ko')} 분당 {_fmt(rate)} 변화 (한계 {limit})",
             )
         )
     return out
@@ -310,14 +458,15 @@ def _no_data(store: Store, company_id: str, rule: AlertRule, now: datetime) -> l
         for mid, n in frame.groupby("machine_id")["count"].sum().items():
             counts[mid] = int(n)
     minutes = _fmt(window_s / 60)
-    what = f" {rule.signal}" if rule.signal else ""
+    name = _signal_name(store, company_id, rule) if rule.signal else None
+    what_en, what_ko = (f" {name.name('en')}", f" {name.name('ko')}") if name else ("", "")
     return [
         Finding(
             f"{mid}{'/' + rule.signal if rule.signal else ''}",
             n == 0,
             float(n),
-            f"no{what} reading from {mid} for {minutes} min" if n == 0 else f"{n} reading(s) from {mid}",
-            f"{mid}에서 {minutes}분 동안{what} 데이터가 없습니다" if n == 0 else f"{mid} 데이터 {n}건",
+            f"no{what_en} reading from {mid} for {minutes} min" if n == 0 else f"{n} reading(s) from {mid}",
+            f"{mid}에서 {minutes}분 동안{what_ko} 데이터가 없습니다" if n == 0 else f"{mid} 데이터 {n}건",
         )
         for mid, n in counts.items()
     ]
@@ -381,7 +530,8 @@ def _oee_drop(store: Store, company_id: str, rule: AlertRule, now: datetime) -> 
     table = oee(store, company_id, now - rule.window, now, by=rule.group, machine_ids=ids)
     key = "machine_id" if rule.group == "machine" else "line_id"
     # the figure is of the rule's window, not of the dashboard's: the message names it
-    hours = round(rule.window.total_seconds() / 3600, 1)
+    hours = plain_number(round(rule.window.total_seconds() / 3600, 1))
+    target = plain_number(100 * rule.threshold, 6)  # as the rule's condition writes it
     out = []
     for subject, value in zip(table[key], table["oee"], strict=True):
         if not np.isfinite(value):
@@ -391,8 +541,8 @@ def _oee_drop(store: Store, company_id: str, rule: AlertRule, now: datetime) -> 
                 str(subject),
                 bool(value < rule.threshold),
                 float(value),
-                f"OEE of {subject} over the last {hours:g} h is {value:.1%} (target {rule.threshold:.0%})",
-                f"최근 {hours:g}시간 {subject}의 OEE {value:.1%} (목표 {rule.threshold:.0%})",
+                f"OEE of {subject} over the last {hours} h is {value:.1%} (target {target}%)",
+                f"최근 {hours}시간 {subject}의 OEE {value:.1%} (목표 {target}%)",
             )
         )
     return out

@@ -7,7 +7,8 @@ handbook), §6.3.2.1 (X̄-R and X̄-S charts, c4), §6.3.2.2 (individuals and mo
 §6.3.3.2 (p and np charts), §6.1.6 (capability indices and their confidence intervals); Nelson, L. S. (1984),
 "The Shewhart control chart — tests for special causes", J. Quality Technology 16(4):237-239; Western Electric
 (1956), Statistical Quality Control Handbook; Bissell, A. F. (1990), "How reliable is your capability index?",
-Applied Statistics 39(3):331-340.
+Applied Statistics 39(3):331-340; Montgomery, D. C. (2013), Introduction to Statistical Quality Control, 7th ed.,
+§8.3 (process capability ratios: Cp, the one-sided Cpu and Cpl, Cpk = min(Cpu, Cpl); normality and the ratios).
 """
 
 from __future__ import annotations
@@ -480,12 +481,20 @@ class Capability:
     ppk_ci: tuple[float, float] | None
     confidence: float
     out_of_spec: int = 0  # measurements outside the limits, counted
-    # parts per million outside the limits that a normal distribution of the overall mean and σ expects
+    # the counted share outside the limits in parts per million: the figure that holds whatever the distribution
+    observed_ppm: float = 0.0
+    # parts per million outside the limits that a normal distribution of the overall mean and σ expects; it
+    # describes the process only when `normal` is not False (Montgomery §8.3: the ratios' ppm assume normality)
     expected_ppm: float = 0.0
     spec_source: str = "given"  # "given" (typed) or "process" (the family's drawing, `spec_limits`)
-    # D'Agostino–Pearson test of normality (scipy.stats.normaltest; n ≥ 20): a small p says the indices and the
-    # expected ppm, which assume a normal distribution, are approximations — the counted out-of-spec holds
+    # D'Agostino–Pearson test of normality (scipy.stats.normaltest; n ≥ 20)
     normal_p: float | None = None
+    # False when the test rejects normality at NORMALITY_ALPHA: the indices and `expected_ppm` then do not describe
+    # the data and `observed_ppm` is the figure to trust; None when too few measurements to test (n < 20)
+    normal: bool | None = None
+    # how many machines' parts the measurements mix (from the store; None for values handed in): several
+    # streams side by side (each its own mean and spread) are a common reason for a distribution that is not normal
+    machine_count: int | None = None
 
     @property
     def verdict(self) -> str:
@@ -495,7 +504,15 @@ class Capability:
         return "capable" if cpk >= 1.33 else "marginal" if cpk >= 1.0 else "not_capable"
 
 
+# The D'Agostino–Pearson test rejects normality below this p (1 %: thousands of parts make small departures
+# significant; below 1 % the departure is plain in a histogram too).
+NORMALITY_ALPHA = 0.01
+
+
 def _indices(mean, sigma, lsl, usl):
+    """(Cp, Cpk) for σ within or (Pp, Ppk) for σ overall. Montgomery (2013) §8.3: Cp = (USL − LSL)/6σ needs both
+    limits (None otherwise); the one-sided ratios are Cpu = (USL − μ)/3σ and Cpl = (μ − LSL)/3σ, and
+    Cpk = min(Cpu, Cpl) — so with one limit only Cpk is that limit's one-sided ratio (Cpl or Cpu)."""
     cp = (usl - lsl) / (6 * sigma) if lsl is not None and usl is not None else None
     sides = []
     if usl is not None:
@@ -515,7 +532,8 @@ def capability(
     confidence: float = 0.95,
 ) -> Capability:
     """Cp, Cpk (σ within) and Pp, Ppk (σ overall, the sample standard deviation), NIST §6.1.6:
-    Cp = (USL − LSL)/(6σ), Cpk = min(USL − μ, μ − LSL)/(3σ); one-sided specifications give Cpk only.
+    Cp = (USL − LSL)/(6σ), Cpk = min(USL − μ, μ − LSL)/(3σ); a one-sided specification gives no Cp or Pp, and
+    Cpk, Ppk are then its one-sided ratio (Cpl/Ppl or Cpu/Ppu; Montgomery 2013, §8.3).
     σ within defaults to MR̄/d2(2) for individual values (subgroup_size 1) or R̄/d2(n) for consecutive subgroups
     of `subgroup_size`, as on the matching control chart (NIST §6.3.2.1-2); pass `sigma_within` to override.
 
@@ -573,6 +591,7 @@ def capability(
         half = z * np.sqrt(1.0 / (9 * n) + v * v / (2 * nu))
         return (float(v - half), float(v + half))
 
+    normal_p = float(stats.normaltest(x).pvalue) if n >= 20 and overall > 0 else None
     return Capability(
         n=n,
         mean=mean,
@@ -590,8 +609,10 @@ def capability(
         ppk_ci=bissell(ppk),
         confidence=confidence,
         out_of_spec=out_of_spec,
+        observed_ppm=out_of_spec / n * 1e6,
         expected_ppm=float((below + above) * 1e6),
-        normal_p=float(stats.normaltest(x).pvalue) if n >= 20 and overall > 0 else None,
+        normal_p=normal_p,
+        normal=None if normal_p is None else normal_p >= NORMALITY_ALPHA,
     )
 
 
@@ -770,7 +791,9 @@ def capability_from_store(
     specs: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> Capability:
     """Cp/Cpk/Pp/Ppk of one measured characteristic over the window (see `capability`). Without `lsl` and `usl`
-    the limits come from `specs` (the process family's drawing), and the result says so."""
+    the limits come from `specs` (the process family's drawing), and the result says so; without those either,
+    it refuses (`no_spec`) — a limit is never taken from the data. `machine_count` says how many machines' parts
+    the study mixes."""
     source = "given"
     if lsl is None and usl is None and specs and characteristic in specs:
         (lsl, usl), source = specs[characteristic], "process"
@@ -781,4 +804,5 @@ def capability_from_store(
         raise _not_measured(store, company_id, start, end, characteristic)
     found = capability(data["value"].to_numpy(), lsl, usl, subgroup_size=subgroup_size, confidence=confidence)
     found.spec_source = source
+    found.machine_count = int(data["machine_id"].nunique())
     return found

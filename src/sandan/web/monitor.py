@@ -7,7 +7,6 @@ same monitor functions the API calls); nothing is computed here.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Literal
 from urllib.parse import quote, urlencode
@@ -24,6 +23,8 @@ from sandan.monitor import (
     measured_characteristics,
     open_alert_store,
 )
+from sandan.monitor.alerts import SignalName
+from sandan.monitor.alerts import signal_names as company_signal_names
 from sandan.monitor.calendar import company_calendar
 from sandan.monitor.labels import LABELS
 from sandan.monitor.peers import COMPLEX
@@ -192,15 +193,16 @@ def quality_page(page: UserPage, company_id: str) -> Response:
     )
 
 
-def _in_language(text: str, lang: str) -> str:
-    """A description written in both languages ("최대 캐비티 압력 / peak cavity pressure"): the page language's half."""
-    halves = [h.strip() for h in text.split(" / ", 1)]
-    if len(halves) < 2 or not all(halves):
-        return text
-    korean = [bool(re.search(r"[가-힣]", h)) for h in halves]
-    if korean[0] == korean[1]:
-        return text
-    return halves[korean.index(lang == "ko")]
+def _rule_row(body: dict, signal_names: dict[str, SignalName], lang: str) -> dict:
+    """A stored rule as the rules table lists it: its condition naming the signal as people do ("peak cavity
+    pressure (bar) > 1200"), and in symbols with the signal's id (the cell's title, for searching)."""
+    rule = AlertRule.model_validate(body)
+    named = signal_names.get(rule.signal) if rule.signal else None
+    return {
+        **body,
+        "condition": rule.condition_naming(named.label(lang) if named else rule.signal),
+        "condition_ids": rule.condition,
+    }
 
 
 @router.get("/companies/{company_id}/alerts", response_class=HTMLResponse)
@@ -218,11 +220,12 @@ def alert_inbox(
         "lang": page.lang,
         "text": i18n.js_catalogue(page.lang, ("mon.ack", "mon.rule_")),
     }
-    # a signal name once per company (machines of one kind share it), with its description where one has it
-    signals: dict[str, dict[str, str]] = {}
-    for s in sorted(page.store.list_signals(company.id), key=lambda s: (s.name, not s.description)):
-        described = _in_language(s.description or "", page.lang)
-        signals.setdefault(s.name, {"name": s.name, "unit": s.unit or "", "description": described})
+    # a signal name once per company (machines of one kind share it), named by its description where one has it
+    signal_names = company_signal_names(page.store, company.id)
+    signals = [
+        {"name": n.id, "unit": n.unit, "description": n.name(page.lang) if n.name(page.lang) != n.id else ""}
+        for n in signal_names.values()
+    ]
     machines = page.store.list_machines(company.id)
     rules = alerts.list_rules(company.id)
     # what people read: rule names, machine names (an OEE rule's subject is a machine), the scrap share in words
@@ -235,7 +238,7 @@ def alert_inbox(
         if subject.startswith("scrap/"):
             a["subject_name"] = page.t("mon.scrap_share")
         elif signal and machine in names:  # a machine's signal: "사출기 5호기 · 최대 캐비티 압력"
-            described = signals.get(signal, {}).get("description") or signal
+            described = signal_names[signal].name(page.lang) if signal in signal_names else signal
             a["subject_name"] = f"{names[machine]} · {described}"
         else:
             a["subject_name"] = names.get(subject, subject)
@@ -246,8 +249,8 @@ def alert_inbox(
         status=status,
         machines=machines,
         names=names,
-        signals=list(signals.values()),
-        rules=[{**r, "condition": AlertRule.model_validate(r).condition} for r in rules],
+        signals=signals,
+        rules=[_rule_row(r, signal_names, page.lang) for r in rules],
         script=script,
         can_write=page.principal.user.role.can_write,
         tabs=_tabs(company.id, "alerts"),

@@ -129,10 +129,12 @@
   // typed over; every figure is the API's (sandan.monitor.spc.capability).
   var capChar = document.getElementById("cap-characteristic"), capLsl = document.getElementById("cap-lsl"),
       capUsl = document.getElementById("cap-usl"), capNote = document.getElementById("cap-spec-note");
+  // the limits of the characteristic's drawing where the platform knows them, else empty (never from the data)
   function specsFor(name) {
-    var spec = (cfg.specs || {})[name] || [null, null];
-    capLsl.value = spec[0] == null ? "" : spec[0];
-    capUsl.value = spec[1] == null ? "" : spec[1];
+    var spec = (cfg.specs || {})[name];
+    capLsl.value = spec && spec[0] != null ? spec[0] : "";
+    capUsl.value = spec && spec[1] != null ? spec[1] : "";
+    capNote.hidden = !spec;
   }
   // a figure to `digits` decimals; one of a million or more (limits typed far from any part) in three digits
   function num(v, digits) {
@@ -151,20 +153,28 @@
     var verdict = document.getElementById("cap-verdict"), summary = document.getElementById("cap-summary");
     return get(url).then(function (c) {
       var within = text("mon.cap_within"), overall = text("mon.cap_overall");
-      fill("cap-table", [["Cp", c.cp, c.cp_ci, within], ["Cpk", c.cpk, c.cpk_ci, within], ["Pp", c.pp, c.pp_ci, overall],
-                         ["Ppk", c.ppk, c.ppk_ci, overall]], function (r) {
-        return [td(r[0]), td(num(r[1], 2), "num"), td(r[2] ? num(r[2][0], 2) + " – " + num(r[2][1], 2) : "–", "num"), td(r[3])];
+      // one limit only: Cp and Pp need both and say so; Cpk and Ppk are that limit's one-sided ratio (CPL/CPU)
+      var side = c.usl == null ? "L" : c.lsl == null ? "U" : "";
+      function named(index, ratio) { return side ? index + " (" + text("mon.cap_one_sided", { ratio: ratio + side }) + ")" : index; }
+      fill("cap-table", [["Cp", c.cp, c.cp_ci, within], [named("Cpk", "CP"), c.cpk, c.cpk_ci, within], ["Pp", c.pp, c.pp_ci, overall],
+                         [named("Ppk", "PP"), c.ppk, c.ppk_ci, overall]], function (r) {
+        var interval = r[2] ? td(num(r[2][0], 2) + " – " + num(r[2][1], 2), "num") : r[1] == null && side ? td(text("mon.cap_needs_both"), "muted") : td("–", "num");
+        return [td(r[0]), td(num(r[1], 2), "num"), interval, td(r[3])];
       });
       var digits = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(c.mean) || 1)));
+      var share = pct(c.out_of_spec / c.n), observed = Math.round(c.observed_ppm).toLocaleString();
       summary.textContent = text("mon.cap_summary", { n: c.n, mean: num(c.mean, digits), sw: num(c.sigma_within, digits + 1),
-        so: num(c.sigma_overall, digits + 1), out: c.out_of_spec, share: pct(c.out_of_spec / c.n), ppm: Math.round(c.expected_ppm).toLocaleString() });
+        so: num(c.sigma_overall, digits + 1), out: c.out_of_spec, share: share, observed: observed });
+      // a normal model's ppm only beside data it describes: when the test rejects normality it is not shown at all
+      if (c.normal !== false) summary.textContent += " " + text("mon.cap_expected", { ppm: Math.round(c.expected_ppm).toLocaleString() });
       verdict.hidden = false;
       verdict.className = "notice " + (c.verdict === "capable" ? "ok" : c.verdict === "marginal" ? "warn" : "error");
       verdict.dataset.verdict = c.verdict;
       verdict.textContent = text("mon.cap_" + c.verdict, { cpk: num(c.cpk, 2) });
-      var normal = document.getElementById("cap-normal"), skewed = c.normal_p != null && c.normal_p < 0.01;
+      var normal = document.getElementById("cap-normal"), skewed = c.normal === false;
       normal.hidden = !skewed;
-      normal.textContent = skewed ? text("mon.cap_not_normal", { p: c.normal_p < 0.001 ? "< 0.001" : c.normal_p.toFixed(3) }) : "";
+      normal.textContent = skewed ? text("mon.cap_not_normal", { p: c.normal_p < 0.001 ? "p < 0.001" : "p = " + c.normal_p.toFixed(3), share: share, observed: observed })
+        + (c.machine_count > 1 ? " " + text("mon.cap_mixed", { machines: c.machine_count }) : "") : "";
       capNote.hidden = c.spec_source !== "process";
       if (c.spec_source === "process") { capLsl.value = c.lsl == null ? "" : c.lsl; capUsl.value = c.usl == null ? "" : c.usl; }
     }, function (e) {
