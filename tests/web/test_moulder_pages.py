@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from sandan.accounts import create_user
-from sandan.domain import Company, Line, Machine, ProcessFamily, Role, Site
+from sandan.domain import Company, Line, Machine, ProcessFamily, Role, Signal, Site
 from sandan.monitor.calendar import company_calendar
 from sandan.monitor.codes import save_company_codes
 from sandan.monitor.quality import quality_table
@@ -249,6 +249,8 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.locator("#cap-characteristic").dispatch_event("change")
     expect(page.locator("#cap-lsl")).to_have_value("84")
     expect(page.locator("#cap-usl")).to_have_value("")
+    # where the pre-filled limit comes from is said before anything is computed: the drawing, not the data
+    expect(page.locator("#cap-spec-note")).to_contain_text("데이터에서 구한 값이 아닙니다")
     page.locator("#cap-form button[type=submit]").click()
     expect(page.locator("#cap-spec-note")).to_be_visible()
     verdict = page.locator("#cap-verdict")
@@ -264,15 +266,31 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     ).json()
     assert api["lsl"] == 84 and api["usl"] is None and api["cp"] is None  # one-sided: Cpk only
     assert verdict.get_attribute("data-verdict") == api["verdict"]
-    cpk = page.locator("#cap-table tbody tr", has_text="Cpk").locator("td").nth(1).inner_text()
-    assert float(cpk) == pytest.approx(api["cpk"], abs=0.011)
-    expect(page.locator("#cap-summary")).to_contain_text(f"규격을 벗어난 측정: {api['out_of_spec']}개")
-    # the indices assume a normal distribution: the page says when the measurements are not (the API's test)
+    cpk_row = page.locator("#cap-table tbody tr", has_text="Cpk")
+    expect(cpk_row.locator("td").first).to_have_text("Cpk (단측: CPL)")  # the one-sided ratio, named
+    assert float(cpk_row.locator("td").nth(1).inner_text()) == pytest.approx(api["cpk"], abs=0.011)
+    # Cp and Pp are not computed with one limit, and the row says why
+    for index in ("Cp", "Pp"):
+        cells = page.locator("#cap-table tbody tr").filter(
+            has=page.get_by_role("cell", name=index, exact=True)
+        )
+        expect(cells.locator("td")).to_have_text(
+            [index, "–", "규격 하한과 상한이 모두 있어야 계산", re.compile("σ")]
+        )
+    summary = page.locator("#cap-summary")
+    expect(summary).to_contain_text(f"규격을 벗어난 측정: {api['out_of_spec']}개")
+    expect(summary).to_contain_text(f"{round(api['observed_ppm']):,} ppm")
+    # the parts of two machines, one with short shots: not a normal distribution (the API's test), so the page
+    # gives the counted rate as the figure to trust, no normal-model ppm beside it, and suggests one machine
+    assert api["normal"] is False and api["machine_count"] == 2, api
     normal = page.locator("#cap-normal")
-    if api["normal_p"] < 0.01:
-        expect(normal).to_contain_text("정규분포를 따르지 않습니다")
-    else:
-        expect(normal).to_be_hidden()
+    expect(normal).to_contain_text("측정값이 정규분포를 따르지 않습니다(정규성 검정 p < 0.001)")
+    expect(normal).to_contain_text(
+        f"믿을 수치는 실제로 규격을 벗어난 비율 {api['out_of_spec'] / api['n'] * 100:.2f}%"
+    )
+    expect(normal).to_contain_text("설비 2대의 부품이 섞여 있습니다")
+    expect(page.locator("#capability")).not_to_contain_text("p = <")
+    expect(summary).not_to_contain_text("정규분포라면")
     # a limit typed absurdly far from every part gives an absurd index: shown in three digits, not in seventeen
     page.locator("#cap-lsl").fill("-1e30")
     page.locator("#cap-form button[type=submit]").click()
@@ -310,6 +328,12 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     option = page.locator("#reason-codes option[value='heater_band_failure']")
     expect(option).to_have_text("히터 밴드 고장")
     # the machine's signals by their names in words, the id beside them
+    long = "peak cavity pressure / 최대 캐비티 압력"  # as the demo's moulders name theirs
+    server.store.upsert_signals(
+        COMPANY,
+        [Signal(company_id=COMPANY, machine_id="imm-02", name="cavity_pressure_peak_bar", unit="bar",
+                min_value=0, max_value=1500, description=long)],
+    )  # fmt: skip
     page.goto(f"/companies/{COMPANY}/machines/imm-02")
     # its part records' columns by the process's names for them, with units
     expect(page.locator("#parts thead")).to_contain_text("용융 수지 온도 (°C)")
@@ -323,6 +347,11 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(page.locator("#signals")).to_contain_text(
         "노즐 수지 온도 / melt temperature at nozzle melt_temp_c"
     )
+    # at 1280 px the table fits its panel: every row's "change" link can be clicked (it ran under the chart)
+    overflow = page.locator("#signals").evaluate(
+        "t => t.getBoundingClientRect().right - t.closest('.panel').getBoundingClientRect().right"
+    )
+    assert page.viewport_size["width"] >= 1280 and overflow <= 0, overflow
     expect(page.locator("#chart-signal option[value=melt_temp_c]")).to_have_text(
         "노즐 수지 온도 / melt temperature at nozzle (°C)"
     )
@@ -371,7 +400,7 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     expect(page.locator("#why-form")).to_be_visible()
     # the first question is fitted to the 20 hours of records: the last quarter against the rest before it
     expect(page.locator("#why-adapted")).to_contain_text(
-        re.compile(r"마지막 [45]시간 \d+분을 그 전 1[45]시간 \d+분과 비교합니다")
+        re.compile(r"마지막 [45]시간( \d+분)?을 그 전 1[45]시간( \d+분)?과 비교합니다")  # "5시간" on the hour
     )
     expect(page.locator("#why-rates")).to_be_visible()
     expect(page.locator("#why-error")).to_have_count(0)
