@@ -88,10 +88,18 @@ def test_the_family_is_too_small_so_the_whole_complex_places_the_company(client)
     assert "회사 c1" not in html and "회사 p2" not in html  # never another company's name
 
 
-def test_a_window_mostly_without_records_says_so_beside_the_companys_oee(client):
-    # two hours of records in a plant planned around the clock: the rest of the window counts as a loss
+def test_a_company_is_measured_from_its_first_record_and_the_hours_without_records_after_it_are_said(client):
+    # two hours of records that ended an hour or two ago, in a plant planned around the clock: a week's and a
+    # day's benchmark both measure it from its first record (not 166 hours before it), and the hours since its
+    # last record, which count as a loss, are said beside its OEE
     week = _section(client.get("/companies/f1/benchmark").text, "complex")
-    assert "계획 시간의 99%에 기록이 없어" in week  # 166 of 168 hours
     day = _section(client.get("/companies/f1/benchmark?span=1d").text, "complex")
-    assert "계획 시간의 92%에 기록이 없어" in day  # 22 of 24 hours
+    shares = [re.search(r"계획 시간의 (\d+)%에 기록이 없어", html) for html in (week, day)]
+    assert all(shares), (week, day)
+    assert shares[0].group(1) == shares[1].group(1) and 25 <= int(shares[0].group(1)) <= 50
+    mine = [
+        re.search(r"우리 회사: ([\d.]+)%", html.split('data-metric="oee"')[1]).group(1)
+        for html in (week, day)
+    ]
+    assert mine[0] == mine[1] and float(mine[0]) > 30  # not the week's 1 %
     assert client.get("/companies/f1/benchmark?span=2d").status_code == 400  # a clear page, not a trace
