@@ -90,6 +90,11 @@ def test_demo_company_user_sees_recent_part_records_and_the_login_page_renders(d
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
     assert len(rows) == 5 and {row["machine_id"] for row in rows} <= {"cnc-01", "cnc-02", "cnc-03", "cnc-04"}
+    # it starts with alert rules, as a plant sets its first ones (its alerts page was empty at 40 % scrap)
+    rules = httpx.get(
+        f"{demo_server}/api/v1/companies/hanil-precision/alerts/rules", headers=headers, timeout=10
+    ).json()
+    assert {(r["id"], r["kind"]) for r in rules} == {("scrap-p-chart", "spc"), ("oee-under-60", "oee_drop")}
     page = httpx.get(demo_server + "/login", timeout=10)
     assert page.status_code == 200 and "password" in page.text and "로그인" in page.text
     # the demo's code table names every defect the machines report (Korean names, not codes)

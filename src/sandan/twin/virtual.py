@@ -370,6 +370,30 @@ def demo_codes():
     return CodeTable(reasons=reasons, defects=defects)
 
 
+def demo_alert_rules():
+    """The alert rules every demo company starts with, as a plant would set its first ones: scrap out of control
+    on a p-chart per machine and hour, and a machine's OEE under 60 % over its last 8 hours."""
+    from sandan.monitor.alerts import AlertRule
+
+    return [
+        AlertRule(
+            id="scrap-p-chart",
+            name="불량률 관리도 (p) / scrap rate, p-chart",
+            kind="spc",
+            chart="p",
+            subgroup="h",
+            rules="western_electric",
+        ),
+        AlertRule(
+            id="oee-under-60",
+            name="OEE 60 % 미만 (8시간) / OEE under 60 % (8 h)",
+            kind="oee_drop",
+            threshold=0.6,
+            window_s=8 * 3600,
+        ),
+    ]
+
+
 TRIAL_RUNS = 24  # set points of the trial a demo machine at poor settings starts with
 TRIAL_RUN_S = 1800.0  # production time of each trial run
 
