@@ -96,7 +96,10 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
     expect(page.locator("#progress-text")).not_to_be_empty()
     with pytest.raises(Conflict, match="one run at a time"):  # another federation must wait
         service.start_simulation(server.store, forges["broken"], data_dir=data_dir)
-    assert _wait_until_finished(fid, data_dir)["state"] == "done"
+    finished = _wait_until_finished(fid, data_dir)
+    assert finished["state"] == "done"
+    steps = finished["progress"]
+    assert steps["done"] == steps["total"], steps  # it read 3 of 4 at 100 %
 
     # job.js reloads the page when the run ends: the card now holds the recorded run
     expect(card.locator("[data-col=status]")).to_have_text("학습 완료", timeout=15_000)

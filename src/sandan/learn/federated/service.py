@@ -702,6 +702,8 @@ def start_simulation(
                     log.exception("federation %s: the failure could not be kept", federation_id)
             with _sim_lock:
                 job.state, job.result, job.error, job.finished_at = state, result, error, datetime.now(UTC)
+                if state is JobState.done:  # its last step (training what members adopt) reports no count
+                    job.done = job.total
                 if error is not None:
                     job.messages = dict(error["message"])
 
