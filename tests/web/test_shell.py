@@ -66,7 +66,9 @@ def test_language_switch_shows_english_and_back_to_korean(page, login, shot):
     expect(page.locator("header")).to_contain_text("Quarantine")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     # at 1280 px a company's menu stays on one line in English too (its eleven entries wrapped to two)
-    tops = page.locator("nav.mainnav a").evaluate_all("links => links.map(a => a.getBoundingClientRect().top)")
+    tops = page.locator("nav.mainnav a").evaluate_all(
+        "links => links.map(a => a.getBoundingClientRect().top)"
+    )
     assert page.viewport_size["width"] == 1280 and len(tops) >= 11 and max(tops) - min(tops) < 4, tops
     # the choice sticks on the next page
     page.goto("/companies/acme/machines/cnc-01")
