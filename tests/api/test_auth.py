@@ -37,6 +37,24 @@ def test_failed_login_is_in_the_audit_log(world):
     assert "login.failed" in actions
 
 
+def test_the_audit_log_leaves_out_successful_sign_ins_when_asked_for_changes(world):
+    world.post("a-eng", "/api/v1/auth/tokens", json={"name": "gateway"})
+    for _ in range(3):
+        world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": PASSWORD})
+    world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": "wrong-password"})
+    base = "/api/v1/companies/acme/audit"
+
+    def actions(**params) -> list[str]:
+        r = world.get("a-admin", base, params=params)
+        assert r.status_code == 200, r.text
+        return [a["action"] for a in r.json()]
+
+    assert actions(limit=3) == ["login.failed", "login.ok", "login.ok"]  # everything, as before, by default
+    assert actions(show="changes", limit=2) == ["login.failed", "token.create"]  # the failed one kept
+    assert set(actions(show="sign_ins")) == {"login.ok", "login.failed"}
+    assert_error(world.get("a-admin", base, params={"show": "logins"}), 422)
+
+
 def test_logout_revokes_the_token(world):
     headers = world.auth("a-eng")
     assert world.client.post("/api/v1/auth/logout", headers=headers).json() == {"ok": True}

@@ -122,3 +122,17 @@ def test_audit_entries_are_listed_newest_first_and_limited(two):
     entries = two.list_audit("acme", limit=3)
     assert [e["target"] for e in entries] == ["file4.csv", "file3.csv", "file2.csv"]
     assert entries[0]["user_id"] == "kim" and entries[0]["time"] <= datetime.now(UTC) + timedelta(seconds=5)
+
+
+def test_audit_entries_are_chosen_by_action_in_the_query_so_the_limit_counts_what_is_kept(two):
+    two.add_audit("acme", "kim", "machine.put", "M1", "")
+    for _ in range(4):  # sign-ins after the change push it past a limit of 3 unless the query leaves them out
+        two.add_audit("acme", "kim", "login.ok", "kim", "")
+    two.add_audit("acme", None, "login.failed", "kim", "")
+    two.add_audit("beta", "lee", "machine.put", "M9", "")
+    kept = two.list_audit("acme", limit=3, leave_out=["login.ok"])
+    assert [e["action"] for e in kept] == ["login.failed", "machine.put"]
+    only = two.list_audit("acme", limit=3, only=["login.ok", "login.failed"])
+    assert [e["action"] for e in only] == ["login.failed", "login.ok", "login.ok"]
+    assert two.list_audit("acme", only=[]) == []
+    assert len(two.list_audit("acme")) == 6  # nothing chosen: everything, as the takeout reads it

@@ -11,6 +11,7 @@ import io
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -19,7 +20,8 @@ from openpyxl import load_workbook
 
 from sandan.accounts import create_user
 from sandan.domain import Company, Line, Machine, ProcessFamily, Role, Signal, Site
-from sandan.monitor.calendar import company_calendar
+from sandan.monitor import Shift, ShiftCalendar
+from sandan.monitor.calendar import company_calendar, save_company_calendar
 from sandan.monitor.codes import save_company_codes
 from sandan.monitor.quality import quality_table
 from sandan.twin.process import MODELS
@@ -168,6 +170,17 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(defects).not_to_contain_text("short_shot")
     expect(defects.locator("tr").last).to_contain_text("100.00%")  # the Pareto's cumulative share, in figures
     expect(page.locator("#mon-status")).to_contain_text("갱신")
+    # counts with thousands separators, as every page writes them ("9,592", not "9592")
+    produced = quality_table(
+        server.store,
+        COMPANY,
+        datetime.now(UTC) - timedelta(hours=24),
+        datetime.now(UTC),
+        calendar=company_calendar(server.settings.data_dir, COMPANY),
+    )["produced_qty"]
+    assert produced.max() >= 1000
+    cells = page.locator("#quality tbody tr td:nth-child(2)").all_inner_texts()
+    assert sorted(cells) == sorted(f"{n:,}" for n in produced)
     rows = page.locator("#violations tbody tr")
     expect(rows.first).to_be_visible()
     points = [r.locator("td").nth(0).inner_text() for r in rows.all()]
@@ -278,7 +291,7 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
             [index, "–", "규격 하한과 상한이 모두 있어야 계산", re.compile("σ")]
         )
     summary = page.locator("#cap-summary")
-    expect(summary).to_contain_text(f"규격을 벗어난 측정: {api['out_of_spec']}개")
+    expect(summary).to_contain_text(f"규격을 벗어난 측정: {api['out_of_spec']:,}개")
     expect(summary).to_contain_text(f"{round(api['observed_ppm']):,} ppm")
     # the parts of two machines, one with short shots: not a normal distribution (the API's test), so the page
     # gives the counted rate as the figure to trust, no normal-model ppm beside it, and suggests one machine
@@ -317,7 +330,7 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
         },
     ).json()
     assert one["n"] < api["n"]
-    expect(page.locator("#cap-summary")).to_contain_text(f"측정 {one['n']}개")
+    expect(page.locator("#cap-summary")).to_contain_text(f"측정 {one['n']:,}개")
     page.locator("#chart-kind").select_option("p")
     expect(
         page.locator("#chart-characteristic-label")
@@ -366,6 +379,30 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     assert week - 5 <= book["data"].max_row - 1 <= week  # the machine runs on while the test reads
     legend = {r[0]: r[1:] for r in book["열 설명"].iter_rows(min_row=2, values_only=True)}
     assert legend["param:melt_temp_c"] == ("용융 수지 온도", "°C")
+
+
+def test_the_oee_table_writes_part_counts_with_thousands_separators(page, login, server, moulder):
+    # planned round the clock for this test only, so the 20 hours count whatever the weekday (the default calendar
+    # plans Monday to Friday)
+    all_day = Shift(name="all", label_ko="종일", label_en="All day", start=clock(0), end=clock(0))
+    calendar = ShiftCalendar(shifts=[all_day], working_weekdays=list(range(7)), korean_public_holidays=False)
+    path = save_company_calendar(server.settings.data_dir, COMPANY, calendar)
+    try:
+        login("choi")
+        page.goto(f"/companies/{COMPANY}/monitor/lines/l1")
+        expect(page.locator("body")).to_have_attribute("data-loaded", "1")
+        end = page.evaluate("() => new Date().toISOString()")
+        start = (datetime.fromisoformat(end.replace("Z", "+00:00")) - timedelta(days=1)).isoformat()
+        api = page.request.get(
+            f"/api/v1/companies/{COMPANY}/oee/dashboard", params={"line_id": "l1", "start": start, "end": end}
+        ).json()
+        for r in api["by_machine"]:
+            assert r["produced_qty"] >= 1000
+            row = page.locator(f"#children tr[data-row='{r['machine_id']}']")
+            expect(row.locator("td[data-col=produced_qty]")).to_have_text(f"{r['produced_qty']:,}")  # "2,371"
+            expect(row.locator("td[data-col=scrap_qty]")).to_have_text(f"{r['scrap_qty']:,}")
+    finally:
+        path.unlink()
 
 
 def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, server, moulder, monkeypatch):
@@ -424,8 +461,9 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     form.get_by_role("button", name="분석").click()
     found = root_cause_for(server.store, COMPANY, start, end, baseline_days=0.5)
     rates = page.locator("#why-rates")
-    expect(rates).to_contain_text(f"이 기간 {100 * found.rate_bad:.1f}% (부품 {found.n_bad}개)")
-    expect(rates).to_contain_text(f"그 전 12시간 {100 * found.rate_good:.1f}% (부품 {found.n_good}개)")
+    assert found.n_good >= 1000  # so the count is written with its thousands separator
+    expect(rates).to_contain_text(f"이 기간 {100 * found.rate_bad:.1f}% (부품 {found.n_bad:,}개)")
+    expect(rates).to_contain_text(f"그 전 12시간 {100 * found.rate_good:.1f}% (부품 {found.n_good:,}개)")
     rows = page.locator("#why-factors tbody tr")
     expect(rows).to_have_count(len(found.factors))
     # the machine at poor settings is among the strongest associations, named as people know it

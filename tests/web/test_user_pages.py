@@ -3,6 +3,8 @@ password is refused without echoing it; an engineer cannot reach the page."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from sandan.accounts import authenticate, create_user
@@ -58,6 +60,34 @@ def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page,
     expect(page.locator("#users tr[data-user=choi-qa]")).to_contain_text("엔지니어")
     expect(page.locator("#audit tbody tr").first).to_contain_text("조회자 → 엔지니어")  # the roles in words
     assert server.store.user_for_login("choi-qa")[0].role is Role.engineer
+
+
+def _audit_rows(html: str) -> list[str]:
+    table = html.split('id="audit"', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1], flags=re.S)
+
+
+def test_the_audit_log_shows_changes_first_and_sign_ins_on_asking(client):
+    """A change made before a day of sign-ins stays on the page: the 50 rows are 50 changes, chosen by the query."""
+    store = client.app.state.store
+    store.add_audit("acme", "kim", "machine.put", "cnc-01", "")
+    store.add_audit("acme", None, "login.failed", "kim", "")
+    for _ in range(60):
+        store.add_audit("acme", "kim", "login.ok", "kim", "")
+    assert client.post("/login", data={"user_id": "admin", "password": PASSWORD}).status_code == 303
+
+    page = client.get("/companies/acme/users")
+    rows = _audit_rows(page.text)
+    assert any("machine.put" in r for r in rows) and any("login.failed" in r for r in rows)  # failed: shown
+    assert not any("login.ok" in r for r in rows)
+    assert 'data-show="changes" aria-current="page"' in page.text
+    assert 'href="?show=sign_ins#audit-log"' in page.text and 'href="?show=all#audit-log"' in page.text
+    sign_ins = _audit_rows(client.get("/companies/acme/users?show=sign_ins").text)
+    assert len(sign_ins) == 50 and all("login." in r for r in sign_ins)
+    everything = _audit_rows(client.get("/companies/acme/users?show=all").text)
+    assert len(everything) == 50 and not any("machine.put" in r for r in everything)  # pushed off by sign-ins
+    refused = client.get("/companies/acme/users?show=logins")
+    assert refused.status_code == 422 and "sign_ins" in refused.text
 
 
 def test_an_admin_stops_the_account_of_someone_who_left_and_restores_it(page, login, server, browser):

@@ -460,6 +460,30 @@ def audit(
     store.add_audit(company_id, principal.user.id if principal else None, action, target, detail)
 
 
+# Which entries of the audit log a reader asks for. Every sign-in is recorded, so on a working day the successful
+# ones bury the changes; "changes" leaves them out. A failed sign-in stays among the changes: a run of them is
+# someone guessing a password, which an admin must see without asking for it. Sign-outs are not recorded at all.
+AUDIT_SHOWS = ("changes", "sign_ins", "all")
+SIGN_IN_ACTIONS = ("login.ok", "login.failed")
+_ROUTINE_ACTIONS = ("login.ok",)
+
+
+def audit_entries(store: Store, company_id: str, show: str = "changes", limit: int = 100) -> list[dict]:
+    """The company's audit entries, newest first: `changes` (everything but successful sign-ins), `sign_ins` (sign-in
+    attempts, failed or not) or `all`. Chosen in the store's query, so `limit` counts the entries shown."""
+    if show == "changes":
+        return store.list_audit(company_id, limit, leave_out=_ROUTINE_ACTIONS)
+    if show == "sign_ins":
+        return store.list_audit(company_id, limit, only=SIGN_IN_ACTIONS)
+    if show == "all":
+        return store.list_audit(company_id, limit)
+    raise InvalidInput(
+        f"show must be one of {', '.join(AUDIT_SHOWS)}, not {show!r}",
+        f"show는 {', '.join(AUDIT_SHOWS)} 중 하나여야 합니다 ({show!r}은(는) 안 됩니다)",
+        field="show",
+    )
+
+
 __all__ = [
     "Principal",
     "hash_password",
@@ -476,5 +500,8 @@ __all__ = [
     "create_api_token",
     "revoke_api_token",
     "audit",
+    "audit_entries",
+    "AUDIT_SHOWS",
+    "SIGN_IN_ACTIONS",
     "MIN_PASSWORD",
 ]

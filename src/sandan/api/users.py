@@ -7,12 +7,19 @@ Who may create whom is decided by `sandan.accounts.create_user`; this passes the
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from sandan.accounts import change_role, create_user, cross_tenant_accounts, reset_password, set_active
+from sandan.accounts import (
+    audit_entries,
+    change_role,
+    create_user,
+    cross_tenant_accounts,
+    reset_password,
+    set_active,
+)
 from sandan.api.deps import AdminTenant, PrincipalDep, ReadTenant, StoreDep, company_router
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.api.models import Ok, UserOut
@@ -98,9 +105,19 @@ def set_user_active(user_id: str, body: ActiveIn, t: AdminTenant) -> UserOut:
 
 
 @company.get("/audit", response_model=list[AuditOut])
-def audit_log(t: AdminTenant, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[dict[str, Any]]:
+def audit_log(
+    t: AdminTenant,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    show: Annotated[
+        Literal["all", "changes", "sign_ins"],
+        Query(
+            description="all entries (the default here); changes: all but successful sign-ins (failed ones are "
+            "kept); sign_ins: sign-in attempts only. `limit` counts the entries chosen."
+        ),
+    ] = "all",
+) -> list[dict[str, Any]]:
     """Who did what, newest first."""
-    return t.store.list_audit(t.company_id, limit)
+    return audit_entries(t.store, t.company_id, show, limit)
 
 
 @platform.get("/users", response_model=list[UserOut])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import abc
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -498,7 +499,16 @@ class Store(abc.ABC):
     ) -> None: ...
 
     @abc.abstractmethod
-    def list_audit(self, company_id: str, limit: int = 100) -> list[dict[str, Any]]: ...
+    def list_audit(
+        self,
+        company_id: str,
+        limit: int = 100,
+        *,
+        only: Collection[str] | None = None,
+        leave_out: Collection[str] = (),
+    ) -> list[dict[str, Any]]:
+        """The company's audit entries, newest first: those whose action is in `only` (all where None) and not in
+        `leave_out`. The choice is made in the query, so `limit` counts the entries returned."""
 
     # ---- model registry, predictions and the shared catalogue -----------------------------------------
     @abc.abstractmethod
@@ -683,6 +693,24 @@ def labelled_event(row: tuple) -> dict[str, Any]:
     """An event row of EVENT_LABEL_COLUMNS as a dict (shared by both stores)."""
     names = ("machine_id", "start", "end", "state", "reason_code", "note", "labelled_by", "labelled_at")
     return dict(zip(names, row, strict=True))
+
+
+def audit_where(
+    company_id: str, only: Collection[str] | None, leave_out: Collection[str], mark: str
+) -> tuple[str, list[Any]]:
+    """The WHERE clause of `Store.list_audit` and its parameters, with `mark` the driver's placeholder (`?`, `%s`)."""
+    where, params = ["company_id = " + mark], [company_id]
+    if only is not None:
+        only = sorted(only)
+        if not only:
+            return "false", []
+        where.append(f"action IN ({', '.join([mark] * len(only))})")
+        params += only
+    if leave_out:
+        leave_out = sorted(leave_out)
+        where.append(f"action NOT IN ({', '.join([mark] * len(leave_out))})")
+        params += leave_out
+    return " AND ".join(where), params
 
 
 def bucket_seconds(bucket_s: int) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ from sandan.store.base import (
     QuarantineItem,
     Store,
     TokenRecord,
+    audit_where,
     bucket_seconds,
     catalogue_from_row,
     check_stage,
@@ -1113,13 +1115,21 @@ class DuckDBStore(Store):
                 [company_id, user_id, action, target, detail],
             )
 
-    def list_audit(self, company_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    def list_audit(
+        self,
+        company_id: str,
+        limit: int = 100,
+        *,
+        only: Collection[str] | None = None,
+        leave_out: Collection[str] = (),
+    ) -> list[dict[str, Any]]:
+        where, params = audit_where(company_id, only, leave_out, "?")
         rows = (
             self._cur()
             .execute(
-                "SELECT id, time, user_id, action, target, detail FROM audit_log WHERE company_id = ? "
+                f"SELECT id, time, user_id, action, target, detail FROM audit_log WHERE {where} "
                 f"ORDER BY id DESC LIMIT {int(limit)}",
-                [company_id],
+                params,
             )
             .fetchall()
         )

@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -66,6 +66,7 @@ from sandan.store.base import (
     QuarantineItem,
     Store,
     TokenRecord,
+    audit_where,
     bucket_seconds,
     catalogue_from_row,
     check_stage,
@@ -1006,11 +1007,19 @@ class PostgresStore(Store):
             [company_id, user_id, action, target, detail],
         )
 
-    def list_audit(self, company_id: str, limit: int = 100) -> list[dict[str, Any]]:
+    def list_audit(
+        self,
+        company_id: str,
+        limit: int = 100,
+        *,
+        only: Collection[str] | None = None,
+        leave_out: Collection[str] = (),
+    ) -> list[dict[str, Any]]:
+        where, params = audit_where(company_id, only, leave_out, "%s")
         rows = self._rows(
-            "SELECT id, time, user_id, action, target, detail FROM audit_log WHERE company_id = %s "
+            f"SELECT id, time, user_id, action, target, detail FROM audit_log WHERE {where} "
             f"ORDER BY id DESC LIMIT {int(limit)}",
-            [company_id],
+            params,
         )
         return [
             dict(zip(("id", "time", "user_id", "action", "target", "detail"), r, strict=True)) for r in rows

@@ -46,6 +46,29 @@ _env = Environment(
 templates = Jinja2Templates(env=_env)
 
 
+# ---- numbers as shown -------------------------------------------------------------------------------------------
+# One form in both languages (Korean groups thousands the same way): "9,592", "1,234.5", "79.0%" with no space.
+# static/numbers.js writes numbers the same way in the page scripts.
+def fmt_num(value: Any, digits: int = 1) -> str:
+    """How a figure is shown on the pages: thousands separators, fixed decimals, '—' for none. In templates
+    `{{ n | num(0) }}` for a count."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    text = f"{value:,.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # never "-0.0"
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    """A share (0.79) as a percentage ("79.0%"); `{{ share | pct }}` in templates."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{100 * value:.{digits}f}%"
+
+
+_env.filters["num"] = fmt_num
+_env.filters["pct"] = fmt_pct
+
+
 _jobs_lock = threading.Lock()
 
 

@@ -26,7 +26,16 @@ from sandan.twin.inputs import dist_text, parse_dist, short_number
 from sandan.twin.layout import layout_svg
 from sandan.twin.schedule import gantt_svg
 from sandan.web import i18n
-from sandan.web.shell import Page, UserPage, WebRoute, company_of, form_number, jobs_of
+from sandan.web.shell import (
+    Page,
+    UserPage,
+    WebRoute,
+    company_of,
+    fmt_num,
+    fmt_pct,
+    form_number,
+    jobs_of,
+)
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -89,21 +98,6 @@ tasks:
   - {name: test, time: 18, after: [cover]}
   - {name: label, time: 6, after: [test]}
 """
-
-
-# ---- numbers as shown -------------------------------------------------------------------------------------------
-def fmt_num(value: Any, digits: int = 1) -> str:
-    """How a figure is shown on these pages: thousands separators, fixed decimals, '—' for none."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    text = f"{value:,.{digits}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # never "-0.0"
-
-
-def fmt_pct(value: Any, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{100 * value:.{digits}f}%"
 
 
 def _digits(kpi: str) -> int:

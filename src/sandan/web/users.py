@@ -14,7 +14,9 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.accounts import (
+    AUDIT_SHOWS,
     api_tokens,
+    audit_entries,
     change_password,
     change_role,
     create_api_token,
@@ -49,12 +51,15 @@ def _view(
 ) -> Response:
     page.principal.require_admin(company.id)
     page.crumbs.append((page.t("users.title"), None))
+    show = page.request.query_params.get("show", AUDIT_SHOWS[0])  # changes, unless a link asked for more
     return page.render(
         "users.html",
         status,
         company=company,
         users=page.store.list_users(company.id),
-        audit=[_worded(page, a) for a in page.store.list_audit(company.id, AUDIT_ROWS)],
+        audit=[_worded(page, a) for a in audit_entries(page.store, company.id, show, AUDIT_ROWS)],
+        audit_show=show,
+        audit_shows=AUDIT_SHOWS,
         roles=ROLES,
         form=form,
         error=error,

@@ -112,7 +112,7 @@
         draw(xs, ys, signal);
         box.dataset.points = String(xs.length);
         var now = new Date().toLocaleTimeString(cfg.lang === "en" ? "en-GB" : "ko-KR", { timeZone: cfg.timezone, hour12: false });
-        var parts = [xs.length ? text("machine.chart_points", { count: xs.length }) : text("machine.chart_empty")];
+        var parts = [xs.length ? text("machine.chart_points", { count: sandanNumbers(cfg.lang).count(xs.length) }) : text("machine.chart_empty")];
         if (bucket) parts.push(text("machine.chart_avg", { bucket: bucketLabel(bucket) }));
         parts.push(text("machine.chart_updated", { time: now }));
         status.textContent = parts.join(" · ");

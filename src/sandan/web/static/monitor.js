@@ -4,6 +4,7 @@
   "use strict";
   var cfg = JSON.parse(document.getElementById("mon-config").textContent);
   var times = sandanChartTime(cfg.timezone);
+  var num = sandanNumbers(cfg.lang);
   var days = sandanChartTime("UTC", { days: true });
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
@@ -22,8 +23,8 @@
     return s;
   }
   function label(key) { return cfg.labels[key] || key; }
-  function pct(v) { return v == null ? "–" : (v * 100).toFixed(1) + "%"; }
-  function hours(s) { return s == null ? "–" : (s / 3600).toFixed(1); }
+  function pct(v) { return num.pct(v, 1); }
+  function hours(s) { return s == null ? "–" : num.fixed(s / 3600, 1); }
   function say(msg) { return msg ? (msg[cfg.lang] || msg.en) : ""; }
   function el(tag, attrs, content) {
     var e = document.createElement(tag);
@@ -129,14 +130,14 @@
         var td = el("td", { class: "num" + (c[0] === "oee" && r.oee != null && r.oee < 0.6 ? " low" : ""), "data-col": c[0] }, c[1](r[c[0]]));
         row.appendChild(td);
       });
-      row.appendChild(el("td", { class: "num" }, r.produced_qty == null ? "–" : String(r.produced_qty)));
-      row.appendChild(el("td", { class: "num" }, r.scrap_qty == null ? "–" : String(r.scrap_qty)));
+      row.appendChild(el("td", { class: "num", "data-col": "produced_qty" }, num.count(r.produced_qty)));
+      row.appendChild(el("td", { class: "num", "data-col": "scrap_qty" }, num.count(r.scrap_qty)));
       row.appendChild(el("td", { class: "num" }, hours(r.down_time_s)));
       body.appendChild(row);
     });
     if (!listed.length) body.appendChild(el("tr", {}, el("td", { colspan: "8", class: "empty" }, text("common.empty"))));
     var count = document.getElementById("children-shown");
-    if (count) count.textContent = listed.length + " / " + rows.length;
+    if (count) count.textContent = num.count(listed.length) + " / " + num.count(rows.length);
   }
 
   function trend(rows) {
@@ -204,7 +205,7 @@
       var tr = el("tr");
       tr.appendChild(el("td", {}, cfg.lang === "en" ? r.label_en : r.label_ko));
       tr.appendChild(el("td", { class: "num" }, hours(r.down_time_s)));
-      tr.appendChild(el("td", { class: "num" }, String(r.events)));
+      tr.appendChild(el("td", { class: "num" }, num.count(r.events)));
       tr.appendChild(el("td", { class: "num" }, pct(r.share)));
       tr.appendChild(el("td", {}, el("span", { class: "bar loss", style: "width:" + Math.round(120 * r.cumulative_share) + "px" })));
       body.appendChild(tr);
@@ -229,7 +230,7 @@
           var tr = el("tr");
           tr.appendChild(el("td", { class: "mono" }, fmtTime(r.start)));
           tr.appendChild(el("td", { class: "mono" }, fmtTime(r.end)));
-          tr.appendChild(el("td", { class: "num" }, (r.down_time_s / 60).toFixed(0)));
+          tr.appendChild(el("td", { class: "num" }, num.fixed(r.down_time_s / 60, 0)));
           var cell = el("td");
           if (cfg.canWrite) {
             var form = el("form", { class: "ack-form" });

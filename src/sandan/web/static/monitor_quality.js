@@ -4,6 +4,7 @@
   "use strict";
   var cfg = JSON.parse(document.getElementById("mon-config").textContent);
   var times = sandanChartTime(cfg.timezone);
+  var fmt = sandanNumbers(cfg.lang);
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
   var base = "/api/v1/companies/" + encodeURIComponent(cfg.companyId);
@@ -14,7 +15,7 @@
     Object.keys(f || {}).forEach(function (k) { s = s.split("{" + k + "}").join(f[k]); });
     return s;
   }
-  function pct(v) { return v == null ? "–" : (v * 100).toFixed(2) + "%"; }
+  function pct(v) { return fmt.pct(v, 2); }
   function say(m) { return m ? (m[cfg.lang] || m.en) : ""; }
   function fmtTime(iso, seconds) {
     var parts = { timeZone: cfg.timezone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false };
@@ -42,11 +43,11 @@
   function tables() {
     return Promise.all([get(base + "/quality?" + q()), get(base + "/quality/pareto?" + q())]).then(function (res) {
       fill("quality", res[0].rows, function (r) {
-        return [td(r.product || "–"), td(String(r.produced_qty), "num"), td(String(r.scrap_qty), "num"), td(pct(r.defect_rate), "num"), td(pct(r.first_pass_yield), "num")];
+        return [td(r.product || "–"), td(fmt.count(r.produced_qty), "num"), td(fmt.count(r.scrap_qty), "num"), td(pct(r.defect_rate), "num"), td(pct(r.first_pass_yield), "num")];
       });
       fill("defects", res[1].rows, function (r) {
         var bar = td(""); var s = document.createElement("span"); s.className = "bar loss"; s.style.width = Math.round(160 * r.cumulative_share) + "px"; bar.appendChild(s); bar.appendChild(document.createTextNode(" " + pct(r.cumulative_share)));
-        return [td(cfg.lang === "en" ? r.label_en : r.label_ko), td(String(r.scrap_qty), "num"), td(pct(r.share), "num"), bar];
+        return [td(cfg.lang === "en" ? r.label_en : r.label_ko), td(fmt.count(r.scrap_qty), "num"), td(pct(r.share), "num"), bar];
       });
     });
   }
@@ -101,11 +102,11 @@
       // points of individual parts come seconds apart: their time to the second, and each its value
       var individual = ATTRIBUTE.indexOf(kind) < 0;
       fill("violations", rows.slice(0, MAX_VIOLATIONS), function (r) {
-        return [td(fmtTime(r.at, individual), "mono"), td(r.series), td(r.value == null ? "–" : Number(r.value.toPrecision(6)).toLocaleString(), "num"),
+        return [td(fmtTime(r.at, individual), "mono"), td(r.series), td(fmt.value(r.value), "num"),
                 td(r.rules.join("; "), "violation")];
       }, text("mon.in_control"));
       if (rows.length > MAX_VIOLATIONS) {
-        var more = document.createElement("tr"), cell = td(text("mon.more_violations", { n: (rows.length - MAX_VIOLATIONS).toLocaleString() }), "muted");
+        var more = document.createElement("tr"), cell = td(text("mon.more_violations", { n: fmt.count(rows.length - MAX_VIOLATIONS) }), "muted");
         cell.colSpan = 4; more.dataset.more = String(rows.length - MAX_VIOLATIONS); more.appendChild(cell);
         document.querySelector("#violations tbody").appendChild(more);
       }
@@ -140,7 +141,7 @@
   function num(v, digits) {
     if (v == null) { return "–"; }
     var x = Number(v);
-    return Math.abs(x) >= 1e6 ? x.toExponential(2) : x.toFixed(digits);
+    return Math.abs(x) >= 1e6 ? x.toExponential(2) : fmt.fixed(x, digits);
   }
   function capability() {
     var name = capChar.value.trim();
@@ -162,11 +163,11 @@
         return [td(r[0]), td(num(r[1], 2), "num"), interval, td(r[3])];
       });
       var digits = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(c.mean) || 1)));
-      var share = pct(c.out_of_spec / c.n), observed = Math.round(c.observed_ppm).toLocaleString();
-      summary.textContent = text("mon.cap_summary", { n: c.n, mean: num(c.mean, digits), sw: num(c.sigma_within, digits + 1),
-        so: num(c.sigma_overall, digits + 1), out: c.out_of_spec, share: share, observed: observed });
+      var share = pct(c.out_of_spec / c.n), observed = fmt.count(Math.round(c.observed_ppm));
+      summary.textContent = text("mon.cap_summary", { n: fmt.count(c.n), mean: num(c.mean, digits), sw: num(c.sigma_within, digits + 1),
+        so: num(c.sigma_overall, digits + 1), out: fmt.count(c.out_of_spec), share: share, observed: observed });
       // a normal model's ppm only beside data it describes: when the test rejects normality it is not shown at all
-      if (c.normal !== false) summary.textContent += " " + text("mon.cap_expected", { ppm: Math.round(c.expected_ppm).toLocaleString() });
+      if (c.normal !== false) summary.textContent += " " + text("mon.cap_expected", { ppm: fmt.count(Math.round(c.expected_ppm)) });
       verdict.hidden = false;
       verdict.className = "notice " + (c.verdict === "capable" ? "ok" : c.verdict === "marginal" ? "warn" : "error");
       verdict.dataset.verdict = c.verdict;
