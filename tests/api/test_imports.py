@@ -104,3 +104,39 @@ def test_preview_takes_a_header_in_words_as_the_parameter_or_measurement_it_name
     mapping = _upload(world, csv.encode()).json()["mapping"]["columns"]
     assert mapping["소재 가열 온도"] == "param:billet_temp_c"
     assert mapping["단조품 높이 (mm)"] == "measure:forging_height_mm"
+
+
+PARTS = (
+    "time,machine,part,result,temp\n"
+    "2026-03-02T08:00:00+09:00,m1,P1,ok,200\n"
+    "2026-03-02T08:00:10+09:00,m9,P2,ok,200\n"
+    "2026-03-02T08:00:20+09:00,m1,P3,maybe,200\n"
+    "2026-03-02T08:00:30+09:00,m1,P4,ok,-50\n"
+)
+
+
+def test_preview_says_which_sample_rows_the_import_would_reject_and_stores_nothing(world):
+    body = _upload(world, PARTS.encode(), name="parts.csv").json()
+    assert body["mapping"]["columns"]["temp"] == "param:temp"
+    check = body["check"]
+    assert (check["rows"], check["rejected_rows"]) == (4, 3)
+    assert [(i["row"], i["column"], i["code"]) for i in check["issues"]] == [
+        (3, "machine", "unknown_machine"),
+        (4, "result", "bad_result"),
+        (5, "temp", "out_of_range"),
+    ]
+    assert check["summary"]["en"].startswith("3 of the first 4 rows would be rejected")
+    assert world.get("a-view", f"{BASE}/quarantine").json()["items"] == []
+
+
+def test_an_edited_mapping_is_checked_again_before_importing(world):
+    preview = _upload(world, PARTS.encode(), name="parts.csv").json()
+    mapping = {**preview["mapping"], "result_values": {"maybe": "ng"}}
+    r = world.post(
+        "a-eng", f"{BASE}/imports/check", json={"upload_id": preview["upload_id"], "mapping": mapping}
+    )
+    assert r.status_code == 200, r.text
+    check = r.json()["check"]
+    assert [i["code"] for i in check["issues"]] == ["unknown_machine", "out_of_range"]
+    assert r.json()["mapping"]["result_values"] == {"maybe": "ng"}
+    assert world.get("a-view", f"{BASE}/quarantine").json()["items"] == []

@@ -60,6 +60,16 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
     # the sample numbers rows as Excel, the receipt and the quarantine do (header = row 1)
     expect(page.locator("#columns tbody tr", has_text="P-1006").locator("td").first).to_have_text("7")
     expect(page.locator("#timezone")).to_have_value("Asia/Seoul")
+    # the row the import will reject is marked before importing, with the column and the reason
+    expect(page.locator("#columns tbody tr.would-reject")).to_have_count(1)
+    expect(page.locator("#columns tr.would-reject .reject-reason")).to_contain_text("판정")
+    expect(page.locator("#columns tr.would-reject .reject-reason")).to_contain_text("'몰라'")
+    expect(page.locator("#sample-check")).to_contain_text("처음 6행 중 1행은 가져올 때 거부됩니다")
+    # long or wide is a choice for sensor readings only
+    expect(page.locator("#layout")).to_be_hidden()
+    page.select_option("#kind", "reading")
+    expect(page.locator("#layout")).to_be_visible()
+    page.select_option("#kind", "part")
     # a role list is as wide as a column needs, not as its longest option: the table stays readable
     widths = page.locator("#columns select.role-select").evaluate_all("ss => ss.map(s => s.offsetWidth)")
     rem = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")

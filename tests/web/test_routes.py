@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sandan.web
 from sandan.web.i18n import CATALOGUE
 
 WEB = Path(sandan.web.__file__).parent
+START, END = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
 
 
 def _login(client, user_id="kim"):
@@ -115,3 +117,96 @@ def test_every_audited_action_has_a_name_on_the_users_page():
         actions |= set(re.findall(r"""(?:add_audit|audit)\([^)]*?["']([a-z_]+\.[a-z_]+)["']""", text, re.S))
     assert {"login.ok", "user.create", "quarantine.discard"} <= actions  # the scan finds them
     assert {f"audit.{a}" for a in actions} - set(CATALOGUE) == set()
+
+
+# a part-record export with the rows a demo walk brought: a time that cannot be, a value under its signal's
+# range (spindle_temp is valid from 0 to 150 °C), a machine nobody registered, a result neither ok nor ng, and
+# text in a number column (외경, which the guess leaves unused until the user maps it)
+_BAD_PARTS = [
+    "생산일시,설비,부품번호,판정,spindle_temp,외경",
+    "2026-05-01 08:00:00,cnc-01,W-1,양품,60,25.0",
+    "2026-13-45 25:00:00,cnc-01,W-2,양품,60,25.0",
+    "2026-05-01 08:02:00,cnc-01,W-3,양품,-50,25.0",
+    "2026-05-01 08:03:00,imm-99,W-4,양품,60,25.0",
+    "2026-05-01 08:04:00,cnc-01,W-5,maybe,60,25.0",
+    "2026-05-01 08:05:00,cnc-01,W-6,양품,60,abc",
+]
+
+
+def _preview(client, name: str, lines: list[str]):
+    r = client.post("/companies/acme/import", files={"file": (name, "\n".join(lines).encode("cp949"))})
+    assert r.status_code == 303, r.text
+    page = client.get(r.headers["location"])
+    assert page.status_code == 200, page.text
+    return r.headers["location"], page.text
+
+
+def _marked(html: str) -> dict[int, str]:
+    """Excel row number -> the reasons cell of each row the preview marks as one the import would reject."""
+    rows = re.findall(r'<tr class="result-ng would-reject" data-row="(\d+)">(.*?)</tr>', html, re.S)
+    return {
+        int(n): re.search(r'<td class="reject-reason">(.*?)</td>', body, re.S).group(1) for n, body in rows
+    }
+
+
+def _select(html: str, column: str) -> str:
+    return re.search(rf'<select [^>]*data-column="{re.escape(column)}".*?</select>', html, re.S).group(0)
+
+
+def test_the_preview_marks_the_sample_rows_the_import_would_reject_with_reason_and_column(client):
+    _login(client)
+    store = client.app.state.store
+    quarantined = len(store.list_quarantine("acme", limit=1000))
+    _, html = _preview(client, "walk.csv", _BAD_PARTS)
+    marked = _marked(html)
+    assert sorted(marked) == [3, 4, 5, 6]
+    # each with its column and the reason in the page's language
+    assert "생산일시" in marked[3] and "13월" in marked[3]
+    assert "spindle_temp" in marked[4] and "-50" in marked[4]
+    assert "설비" in marked[5] and "imm-99" in marked[5] and "등록되어 있지 않습니다" in marked[5]
+    assert "판정" in marked[6] and "maybe" in marked[6]
+    assert re.search(r'id="sample-check"[^>]*>처음 6행 중 4행은 가져올 때 거부됩니다', html)
+    assert "격리함에 보관됩니다" in html
+    # the bad cell itself is outlined
+    assert '<td class="mono bad-cell">imm-99</td>' in html
+    # the check wrote nothing: no part, no quarantined row
+    assert len(store.list_quarantine("acme", limit=1000)) == quarantined
+    assert not [p for p in store.query_parts("acme", START, END).to_pylist() if p["part_id"].startswith("W-")]
+
+
+def test_a_changed_mapping_is_checked_again_on_the_preview(client):
+    _login(client)
+    location, html = _preview(client, "walk.csv", _BAD_PARTS)
+    assert 'formaction="' + location + '/check"' in html
+    roles = {
+        "생산일시": "time",
+        "설비": "machine_id",
+        "부품번호": "part_id",
+        "판정": "ignore",  # no result column: the import would stop, and the check says so
+        "spindle_temp": "param:spindle_temp",
+        "외경": "measure:외경",
+    }
+    form = {"kind": "part", "layout": "long", "timezone": "Asia/Seoul", "encoding": "cp949"}
+    for i, (column, role) in enumerate(roles.items()):
+        form |= {f"col_{i}": column, f"role_{i}": role}
+    r = client.post(f"{location}/check", data=form)
+    assert r.status_code == 200, r.text
+    assert 'class="notice error" id="sample-check"' in r.text and "판정" in r.text
+    r = client.post(f"{location}/check", data=form | {"role_3": "result"})
+    marked = _marked(r.text)
+    assert sorted(marked) == [3, 4, 5, 6, 7]  # 외경 now counts: its 'abc' is no number
+    assert "외경" in marked[7] and "abc" in marked[7]
+    assert 'value="measure:외경" selected' in _select(r.text, "외경")  # the page keeps the user's mapping
+
+
+def test_the_preview_offers_sensible_roles_and_shows_each_choice_once(client):
+    _login(client)
+    _, html = _preview(client, "walk.csv", _BAD_PARTS)
+    # a known field is not offered as a number of its own name
+    for column in ("설비", "부품번호", "판정", "생산일시"):
+        assert not re.search(r'value="(param|measure|signal):', _select(html, column)), column
+    assert 'value="param:spindle_temp"' in _select(html, "spindle_temp")
+    # long or wide does not apply to part records
+    assert re.search(r'<label id="layout-choice" hidden>', html)
+    # the encoding is shown once as detected, and the choice to read it otherwise says so
+    assert html.count("감지된 인코딩") == 1 and "파일을 읽을 인코딩" in html

@@ -38,7 +38,8 @@ def preview(
     sheet: Annotated[str | None, Form(description="Excel sheet name; the first when empty")] = None,
     rows: Annotated[int, Form(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
-    """Keep the file and show its first rows with the detected layout and a proposed column mapping."""
+    """Keep the file and show its first rows with the detected layout and a proposed column mapping; `check` says
+    which of those rows the import would reject under that mapping, and why (nothing is stored)."""
     upload_id, path = save_upload(t.settings.data_dir, t.company_id, file.filename, file.file)
     shown = preview_for_company(
         t.store,
@@ -55,6 +56,23 @@ def preview(
 class ImportIn(BaseModel):
     upload_id: str = Field(pattern=_UPLOAD_ID)
     mapping: dict[str, Any] = Field(description="the preview's `mapping`, edited where needed")
+
+
+class CheckIn(BaseModel):
+    upload_id: str = Field(pattern=_UPLOAD_ID)
+    mapping: dict[str, Any] = Field(description="the preview's `mapping`, edited where needed")
+    rows: int = Field(default=20, ge=1, le=200)
+
+
+@router.post("/imports/check", response_model=PreviewOut)
+def check(body: CheckIn, t: WriteTenant) -> dict[str, Any]:
+    """The preview of an uploaded file again, its first rows checked with an edited mapping (nothing is stored)."""
+    path = uploaded_file(t.settings.data_dir, t.company_id, body.upload_id)
+    mapping = Mapping.from_dict(body.mapping, where="mapping")
+    shown = preview_for_company(
+        t.store, t.company_id, path, filename=path.name, rows=body.rows, mapping=mapping
+    )
+    return {**shown.to_dict(), "upload_id": body.upload_id, "filename": path.name}
 
 
 def _import(progress, store: Store, company_id: str, path: Path, mapping: Any, source: str):

@@ -137,6 +137,11 @@ def _header_key(name: str) -> str:
     return re.sub(r"[\s_\-./:#]+", "", base).lower()
 
 
+def field_named(column: str) -> str | None:
+    """The record field a header names ('설비' → machine_id, 'Result' → result, '측정일시' → time), if any."""
+    return _HEADER_INDEX.get(_header_key(column))
+
+
 def _role_error(column: str, role: str) -> InvalidInput:
     allowed = ", ".join(PLAIN_ROLES) + ", param:<name>, measure:<name>, signal:<name>"
     return InvalidInput(
@@ -270,6 +275,10 @@ class Preview:
     naive_time: bool = False
     notices: list[dict[str, str]] = field(default_factory=list)
     mapping: Mapping = field(default_factory=Mapping)
+    #: the sample rows as read (the table `rows` shows), for `check_sample`
+    sample: pa.Table | None = field(default=None, repr=False)
+    #: the sample rows through the import's checks, when a store was at hand (`preview_for_company`)
+    check: SampleCheck | None = None
 
     @property
     def needs_timezone(self) -> bool:
@@ -294,6 +303,62 @@ class Preview:
             "notices": list(self.notices),
             "warnings": [f"{n['en']} / {n['ko']}" for n in self.notices],  # the same notices as plain text
             "mapping": self.mapping.model_dump(mode="json"),
+            "check": self.check.to_dict() if self.check is not None else None,
+        }
+
+
+@dataclass
+class SampleCheck:
+    """A preview's sample rows put through the import's own checks without storing anything: which rows the
+    import would reject and why, or the problem that would stop it (`error`)."""
+
+    rows: int  # sample rows checked
+    issues: list[dict[str, Any]] = field(default_factory=list)  # as a receipt's: row, column, code, message
+    reasons: dict[str, int] = field(default_factory=dict)
+    error: dict[str, str] | None = None  # code, en, ko
+
+    def by_row(self) -> dict[int, list[dict[str, Any]]]:
+        """Excel row number -> its distinct issues (a bad time in a wide sheet is one issue per signal column)."""
+        out: dict[int, list[dict[str, Any]]] = {}
+        for issue in self.issues:
+            if "row" not in issue:
+                continue
+            seen = out.setdefault(issue["row"], [])
+            if all((i["column"], i["code"]) != (issue["column"], issue["code"]) for i in seen):
+                seen.append(issue)
+        return out
+
+    @property
+    def rejected_rows(self) -> int:
+        return len(self.by_row())
+
+    def summary(self) -> dict[str, str]:
+        if self.error is not None:
+            return {
+                "en": f"the import would stop: {self.error['en']}",
+                "ko": f"이대로는 가져오기가 중단됩니다: {self.error['ko']}",
+            }
+        bad, n = self.rejected_rows, self.rows
+        if not bad:
+            return {
+                "en": f"the first {n} rows pass the import's checks",
+                "ko": f"처음 {n}행은 모두 가져오기 검사를 통과합니다",
+            }
+        return {
+            "en": f"{bad} of the first {n} rows would be rejected — fix them in the file or change the mapping; "
+            "the import keeps every rejected row in quarantine",
+            "ko": f"처음 {n}행 중 {bad}행은 가져올 때 거부됩니다 — 파일에서 고치거나 매핑을 바꾸세요. 거부된 행은 "
+            "모두 격리함에 보관됩니다",
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "rejected_rows": self.rejected_rows,
+            "reasons": dict(self.reasons),
+            "issues": list(self.issues),
+            "error": self.error,
+            "summary": self.summary(),
         }
 
 
@@ -825,15 +890,65 @@ def preview_for_company(
     encoding: str | None = None,
     sheet: str | None = None,
     rows: int = 20,
+    mapping: Mapping | None = None,
+    timezone: str | None = None,
 ) -> Preview:
-    """`read_preview` as the company sees it: a header that names a parameter or measurement its machines record
-    (in the process models' words, e.g. "주축 회전수") takes that role (`match_known_roles`)."""
+    """`read_preview` as the company sees it, with its sample rows checked as the import would (`check_sample`).
+
+    Without a `mapping`, a header that names a parameter or measurement the company's machines record (in the
+    process models' words, e.g. "주축 회전수") takes that role (`match_known_roles`), and times without a zone are
+    read in `timezone` (the zone the web form proposes) unless the header names one. With a `mapping` (the
+    user's edit of the proposed one), the file is read and the sample checked as that mapping says.
+    """
     from sandan.twin.process import known_roles_by_name
 
-    shown = read_preview(path, filename=filename, encoding=encoding, sheet=sheet, rows=rows)
-    families = [m.family for m in store.list_machines(company_id)]
-    shown.mapping.columns = match_known_roles(shown.mapping.columns, known_roles_by_name(families))
+    if mapping is not None:
+        shown = read_preview(
+            path,
+            filename=filename,
+            encoding=mapping.encoding or encoding,
+            sheet=mapping.sheet or sheet,
+            delimiter=mapping.delimiter,
+            rows=rows,
+        )
+        shown.roles, shown.kind, shown.layout = dict(mapping.columns), mapping.kind, mapping.layout
+        shown.notices = _notices(shown.columns, shown.rows, mapping)[1]
+        shown.mapping = mapping
+    else:
+        shown = read_preview(path, filename=filename, encoding=encoding, sheet=sheet, rows=rows)
+        families = [m.family for m in store.list_machines(company_id)]
+        shown.mapping.columns = match_known_roles(shown.mapping.columns, known_roles_by_name(families))
+        shown.mapping.timezone = shown.mapping.timezone or timezone
+    shown.check = check_sample(store, company_id, shown)
     return shown
+
+
+def check_sample(
+    store: Store, company_id: str, shown: Preview, mapping: Mapping | None = None
+) -> SampleCheck:
+    """The preview's sample rows through the import's own path (`_ingest_chunk`, hence `collect.ingest`) as a dry
+    run: the reasons and rows are the ones the import would give, and nothing is stored or quarantined. Only the
+    sample is read, so a large file previews as fast as a small one. Repeats of rows already stored are not
+    looked for (that needs the write)."""
+    mapping = mapping or shown.mapping
+    sample = shown.sample if shown.sample is not None else pa.table({})
+    try:
+        _check_columns(mapping, shown.columns, shown.file)
+        got = _ingest_chunk(
+            store,
+            company_id,
+            sample,
+            mapping,
+            shown.file,
+            f"file:{shown.file}",
+            0,
+            "preview",
+            [mapping.date_order],
+            dry_run=True,
+        )
+    except InvalidInput as exc:
+        return SampleCheck(sample.num_rows, error={"code": exc.code, "en": exc.en, "ko": exc.ko})
+    return SampleCheck(sample.num_rows, got.issues, got.reasons)
 
 
 def read_preview(
@@ -843,11 +958,12 @@ def read_preview(
     encoding: str | None = None,
     sheet: str | None = None,
     rows: int = 20,
+    delimiter: str | None = None,
 ) -> Preview:
     """Format, encoding, delimiter, columns, sample rows and the guessed mapping of a file, without storing it."""
     path = Path(path)
     name = filename or path.name
-    src = _open(path, name, encoding, None, sheet, max(rows, 1))
+    src = _open(path, name, encoding, delimiter, sheet, max(rows, 1))
     sample = next(src.chunks, (None, 0))[0]
     src.chunks.close()
     if sample is None or sample.num_rows == 0:
@@ -855,55 +971,16 @@ def read_preview(
     sample = sample.slice(0, rows)
     data = [list(r.values()) for r in sample.to_pylist()]
     roles, kind, layout = guess_mapping(src.columns, data)
-    time_col = next((c for c, r in roles.items() if r in ("time", "start")), None)
-    naive = time_col is not None and _naive([row[src.columns.index(time_col)] for row in data])
-    notices = []
-    if naive:
-        notices.append(
-            {
-                "code": "naive_time",
-                "en": f"times in column {time_col!r} carry no time zone: they are read in the time zone the import "
-                "gives, so check that it is the plant's (e.g. Asia/Seoul)",
-                "ko": f"{time_col!r} 열의 시각에 시간대가 없습니다. 가져오기에 지정한 시간대로 읽으니 공장의 시간대(예: "
-                "Asia/Seoul)인지 확인하세요",
-            }
-        )
-    if "machine_id" not in roles.values():
-        notices.append(
-            {
-                "code": "no_machine_column",
-                "en": "no machine column found; choose the machine these rows belong to",
-                "ko": "설비 열이 없습니다. 이 데이터가 속한 설비를 고르세요",
-            }
-        )
-    if time_col is None:
-        notices.append(
-            {
-                "code": "no_time_column",
-                "en": "no time column found; mark one, or give the time of the first row and the interval between rows",
-                "ko": "시간 열이 없습니다. 시간 열을 지정하거나 첫 행의 시각과 행 간격을 입력하세요",
-            }
-        )
-    zone = _header_zone(time_col) if naive and time_col else None
-    if zone:  # '시각 (Asia/Seoul)', as sandan's exports name the clock their times are on
-        notices = [n for n in notices if n["code"] != "naive_time"]
-        notices.append(
-            {
-                "code": "zone_from_header",
-                "en": f"times in column {time_col!r} are read on the clock its header names ({zone})",
-                "ko": f"{time_col!r} 열의 시각은 머리글에 적힌 시간대({zone})로 읽습니다",
-            }
-        )
     mapping = Mapping(
         kind=kind,
         layout=layout,
         columns=roles,
-        timezone=zone,
         encoding=src.encoding,
         sheet=src.sheet,
         delimiter=src.delimiter,
         register_signals=kind == "reading",
     )
+    naive, notices, mapping.timezone = _notices(src.columns, data, mapping)
     size = path.stat().st_size
     return Preview(
         name,
@@ -921,7 +998,56 @@ def read_preview(
         naive,
         notices,
         mapping,
+        sample,
     )
+
+
+def _notices(
+    columns: list[str], data: list[list[Any]], mapping: Mapping
+) -> tuple[bool, list[dict[str, str]], str | None]:
+    """Whether the sample's times lack a zone, what the user should look at under `mapping`, and the zone a time
+    header names."""
+    roles = mapping.columns
+    time_col = next((c for c, r in roles.items() if r in ("time", "start")), None)
+    naive = time_col is not None and _naive([row[columns.index(time_col)] for row in data])
+    notices = []
+    if naive:
+        notices.append(
+            {
+                "code": "naive_time",
+                "en": f"times in column {time_col!r} carry no time zone: they are read in the time zone the import "
+                "gives, so check that it is the plant's (e.g. Asia/Seoul)",
+                "ko": f"{time_col!r} 열의 시각에 시간대가 없습니다. 가져오기에 지정한 시간대로 읽으니 공장의 시간대(예: "
+                "Asia/Seoul)인지 확인하세요",
+            }
+        )
+    if "machine_id" not in roles.values() and not mapping.machine_id:
+        notices.append(
+            {
+                "code": "no_machine_column",
+                "en": "no machine column found; choose the machine these rows belong to",
+                "ko": "설비 열이 없습니다. 이 데이터가 속한 설비를 고르세요",
+            }
+        )
+    if time_col is None and not (mapping.start_time is not None and mapping.interval_s):
+        notices.append(
+            {
+                "code": "no_time_column",
+                "en": "no time column found; mark one, or give the time of the first row and the interval between rows",
+                "ko": "시간 열이 없습니다. 시간 열을 지정하거나 첫 행의 시각과 행 간격을 입력하세요",
+            }
+        )
+    zone = _header_zone(time_col) if naive and time_col else None
+    if zone:  # '시각 (Asia/Seoul)', as sandan's exports name the clock their times are on
+        notices = [n for n in notices if n["code"] != "naive_time"]
+        notices.append(
+            {
+                "code": "zone_from_header",
+                "en": f"times in column {time_col!r} are read on the clock its header names ({zone})",
+                "ko": f"{time_col!r} 열의 시각은 머리글에 적힌 시간대({zone})로 읽습니다",
+            }
+        )
+    return naive, notices, zone
 
 
 # ---- import ---------------------------------------------------------------------------------------------------
@@ -1082,9 +1208,11 @@ def _ingest_chunk(
     row: int,
     batch_id: str,
     order: list[str | None],
+    *,
+    dry_run: bool = False,
 ) -> Receipt:
     """One chunk of a file through the ingestion path; `order` carries the date order (`Origin.date_order`) from
-    the chunks before it and takes what this one settles."""
+    the chunks before it and takes what this one settles. A `dry_run` checks and stores nothing."""
     table, names = _canonical(chunk, mapping, row)
     first_row = row + 2  # the header is row 1 in Excel
     if mapping.kind == "reading" and mapping.layout == "wide":
@@ -1117,6 +1245,7 @@ def _ingest_chunk(
                 readings.take(pa.array(rows)),
                 origin,
                 register_signals=mapping.register_signals,
+                dry_run=dry_run,
             )
             order[0] = origin.date_order
             merged = got if merged is None else merged.merge(got)
@@ -1124,9 +1253,11 @@ def _ingest_chunk(
     origin = Origin(source, name, first_row, names, mapping.timezone, batch_id)
     origin.date_order = order[0]
     if mapping.kind == "reading":
-        got = ingest_readings(store, company_id, table, origin, register_signals=mapping.register_signals)
+        got = ingest_readings(
+            store, company_id, table, origin, register_signals=mapping.register_signals, dry_run=dry_run
+        )
     else:
-        got = INGESTERS[mapping.kind](store, company_id, table, origin)
+        got = INGESTERS[mapping.kind](store, company_id, table, origin, dry_run=dry_run)
     order[0] = origin.date_order
     return got
 

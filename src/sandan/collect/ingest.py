@@ -10,6 +10,7 @@ import functools
 import json
 import math
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -51,6 +52,8 @@ class Receipt:
     issues: list[dict[str, Any]] = field(default_factory=list)
     signals_registered: list[str] = field(default_factory=list)
     machines: list[str] = field(default_factory=list)  # the machines the accepted rows belong to
+    #: how many issues the receipt keeps; a dry run keeps all (its batch is a few sample rows, by design)
+    issue_limit: int = field(default=MAX_ISSUES, repr=False, compare=False)
 
     def merge(self, other: Receipt) -> Receipt:
         self.received += other.received
@@ -60,7 +63,7 @@ class Receipt:
         self.already_quarantined += other.already_quarantined
         for k, v in other.reasons.items():
             self.reasons[k] = self.reasons.get(k, 0) + v
-        self.issues.extend(other.issues[: max(0, MAX_ISSUES - len(self.issues))])
+        self.issues.extend(other.issues[: max(0, self.issue_limit - len(self.issues))])
         self.signals_registered.extend(
             s for s in other.signals_registered if s not in self.signals_registered
         )
@@ -570,12 +573,17 @@ def _finish(
     keys: list[str],
     append: Callable[[str, pa.Table], int],
     has_repeats: Callable[[np.ndarray | None], bool] | None = None,
+    dry_run: bool = False,
 ) -> Receipt:
     """Drop in-batch repeats, quarantine the rejects with where and why, write the rest, count what happened.
 
     `has_repeats(ok)`, when given, is a fast exact test for repeated keys among the rows `ok` (None: all rows).
+    A `dry_run` writes nothing and quarantines nothing: its receipt has every issue, `accepted` counts the rows
+    that pass the checks, and repeats of rows already stored are not looked for (that needs the write).
     """
     receipt = Receipt(batch_id=origin.batch_id, source=origin.source, kind=kind, received=table.num_rows)
+    if dry_run:
+        receipt.issue_limit = sys.maxsize
     ok = rej.ok if rej.any else None
     good = valid.filter(pa.array(ok)) if ok is not None else valid
     if good.num_rows > 1 and (has_repeats is None or has_repeats(ok)):
@@ -596,16 +604,17 @@ def _finish(
             if origin.timezone:
                 location["timezone"] = origin.timezone  # so a replay reads the times the same way
             items.append(QuarantineItem(origin.source, kind, raw, code, en, ko, location, origin.batch_id))
-            if len(receipt.issues) < MAX_ISSUES:
+            if len(receipt.issues) < receipt.issue_limit:
                 receipt.issues.append({**location, "code": code, "message": {"en": en, "ko": ko}})
-        if origin.quarantine:
+        if origin.quarantine and not dry_run:
             receipt.already_quarantined = len(items) - store.add_quarantine(company_id, items)
         receipt.rejected = len(items)
         counts = np.bincount(rej.code[bad_idx], minlength=len(rej.kinds))
         for number, (code, _) in enumerate(rej.kinds):
             if number and counts[number]:
                 receipt.reasons[code] = receipt.reasons.get(code, 0) + int(counts[number])
-    inserted = append(company_id, good) if good.num_rows else 0
+    write = good.num_rows and not dry_run
+    inserted = append(company_id, good) if write else good.num_rows
     receipt.accepted = inserted
     if good.num_rows and "machine_id" in good.column_names:
         receipt.machines = sorted(pc.unique(good["machine_id"]).drop_null().to_pylist())
@@ -614,13 +623,21 @@ def _finish(
 
 
 def ingest_readings(
-    store: Store, company_id: str, data: Any, origin: Origin | None = None, *, register_signals: bool = False
+    store: Store,
+    company_id: str,
+    data: Any,
+    origin: Origin | None = None,
+    *,
+    register_signals: bool = False,
+    dry_run: bool = False,
 ) -> Receipt:
     """Validate and store sensor readings (time, machine_id, signal, value[, unit]).
 
     Valid rows are written, idempotently on (machine_id, signal, time); each invalid row goes to quarantine with
     its reason. With `register_signals`, a signal seen for the first time on a known machine is defined on the fly.
     A `unit` other than the signal's is converted (pint); an empty unit means the signal's own.
+    A `dry_run` checks the rows the same way and writes nothing: no readings, no quarantine, no new signals (the
+    ones it would define are named in the receipt and used for the checks).
     """
     origin = origin or Origin(source="api")
     table = _to_table(data, "readings")
@@ -662,7 +679,8 @@ def ingest_readings(
                 Signal(company_id=company_id, machine_id=m, name=s, unit=units.get((m, s), ""))
                 for m, s in new
             ]
-            store.upsert_signals(company_id, fresh)
+            if not dry_run:
+                store.upsert_signals(company_id, fresh)
             for s in fresh:
                 index[(s.machine_id, s.name)] = len(defined)
                 defined.append(s)
@@ -727,6 +745,7 @@ def ingest_readings(
         ["machine_id", "signal", "time"],
         store.append_readings,
         _reading_key(pair, times, n_pairs),
+        dry_run,
     )
     receipt.signals_registered = registered
     return receipt
@@ -988,8 +1007,10 @@ def _synonyms(
     return pc.take(dictionary, pa.array(np.where(row < 0, len(canonical), row)))
 
 
-def ingest_parts(store: Store, company_id: str, data: Any, origin: Origin | None = None) -> Receipt:
-    """Validate and store part records; key (machine_id, time, part_id).
+def ingest_parts(
+    store: Store, company_id: str, data: Any, origin: Origin | None = None, *, dry_run: bool = False
+) -> Receipt:
+    """Validate and store part records; key (machine_id, time, part_id); a `dry_run` checks and writes nothing.
 
     Process parameters and measured characteristics come as JSON objects (`params`, `measures`: name → number)
     or as number columns `param:<name>` and `measure:<name>`; one named like a signal of its machine must lie in
@@ -1034,11 +1055,15 @@ def ingest_parts(store: Store, company_id: str, data: Any, origin: Origin | None
         valid,
         ["machine_id", "time", "part_id"],
         store.append_parts,
+        dry_run=dry_run,
     )
 
 
-def ingest_events(store: Store, company_id: str, data: Any, origin: Origin | None = None) -> Receipt:
-    """Validate and store machine state intervals (machine_id, start, end, state, reason_code, note)."""
+def ingest_events(
+    store: Store, company_id: str, data: Any, origin: Origin | None = None, *, dry_run: bool = False
+) -> Receipt:
+    """Validate and store machine state intervals (machine_id, start, end, state, reason_code, note); a `dry_run`
+    checks and writes nothing."""
     origin = origin or Origin(source="api")
     table = _to_table(data, "machine events")
     _require(table, ["machine_id", "start", "state"], origin, "machine events")
@@ -1066,7 +1091,16 @@ def ingest_events(store: Store, company_id: str, data: Any, origin: Origin | Non
         schema=EVENT_SCHEMA,
     )
     return _finish(
-        store, company_id, "event", table, rej, origin, valid, ["machine_id", "start"], store.append_events
+        store,
+        company_id,
+        "event",
+        table,
+        rej,
+        origin,
+        valid,
+        ["machine_id", "start"],
+        store.append_events,
+        dry_run=dry_run,
     )
 
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.accounts import audit
-from sandan.collect.files import PLAIN_ROLES
+from sandan.collect.files import PLAIN_ROLES, field_named
 from sandan.collect.uploads import save_upload, uploaded_file
 from sandan.domain import SandanError
 from sandan.jobs import JobState
@@ -54,8 +54,12 @@ def _role_options(column: str, current: str, known: list[str] = ()) -> list[str]
     """The roles a column may take: the fixed ones, a parameter / measurement / signal of its own name, and the
     parameters and measurements the company's machines already record under their names ("주축회전수" in a file
     can join the machines' `spindle_speed_rpm` instead of starting a key of its own)."""
-    options = BASE_ROLES + [f"{prefix}:{column}" for prefix in NAMED_ROLES]
-    options += [k for k in known if k not in options]
+    options = list(BASE_ROLES)
+    # A column whose header names a record field (설비, 부품번호, 판정, 시간 …) holds that field, not a number:
+    # "parameter: 설비" or "signal: 판정" would only be a wrong click, so it is offered the fixed roles alone.
+    if field_named(column) is None:
+        options += [f"{prefix}:{column}" for prefix in NAMED_ROLES]
+        options += [k for k in known if k not in options]
     if current and current not in options:
         options.insert(1, current)
     return options
@@ -104,11 +108,34 @@ def upload(
 
 @router.get("/companies/{company_id}/import/{upload_id}", response_class=HTMLResponse)
 def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "", sheet: str = "") -> Response:
-    from sandan.collect.files import preview_for_company
-
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     path = _uploaded(page, company.id, upload_id)
+    return _preview_page(page, company, upload_id, path, encoding=encoding or None, sheet=sheet or None)
+
+
+@router.post("/companies/{company_id}/import/{upload_id}/check", response_class=HTMLResponse)
+async def check(request: Request, page: UserPage, company_id: str, upload_id: str) -> Response:
+    """The preview again, its sample rows checked with the mapping as the user has edited it on the page."""
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    path = _uploaded(page, company.id, upload_id)
+    mapping = _mapping_of(await request.form(), path)
+    return _preview_page(page, company, upload_id, path, mapping=mapping)
+
+
+def _preview_page(
+    page: Page,
+    company: Any,
+    upload_id: str,
+    path: Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    mapping: Any = None,
+) -> Response:
+    from sandan.collect.files import preview_for_company
+
     _crumbs(page, company.id, (path.name, None))
     try:
         shown = preview_for_company(
@@ -116,9 +143,11 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
             company.id,
             path,
             filename=path.name,
-            encoding=encoding or None,
-            sheet=sheet or None,
+            encoding=encoding,
+            sheet=sheet,
             rows=PREVIEW_ROWS,
+            mapping=mapping,
+            timezone=page.settings.display_timezone,
         )
     except SandanError as exc:
         # A file sandan cannot read is a message on the upload step, where the user picks another file.
@@ -145,6 +174,12 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
         }
         for name in data["columns"]
     ]
+    check = shown.check
+    # Excel row number -> what the import would say about it, in the page's language
+    rejects = {
+        row: [{"column": i["column"], "text": i["message"][page.lang]} for i in issues]
+        for row, issues in (check.by_row().items() if check is not None else [])
+    }
     return page.render(
         "import_preview.html",
         company=company,
@@ -160,7 +195,10 @@ def preview(page: UserPage, company_id: str, upload_id: str, encoding: str = "",
         layouts=_choices("layout") or [mapping.layout],
         machines=machines,
         encodings=ENCODINGS,
+        encoding_chosen=bool(encoding),
         role_label=lambda role: role_label(page, role, known_names),
+        check=data["check"],
+        rejects=rejects,
     )
 
 
@@ -188,14 +226,10 @@ def _run_import(progress, store, company_id: str, path: Path, mapping, source: s
     return import_file(store, company_id, path, mapping, source=source, progress=progress, filename=path.name)
 
 
-@router.post("/companies/{company_id}/import/{upload_id}", response_class=HTMLResponse)
-async def start_import(request: Request, page: UserPage, company_id: str, upload_id: str) -> Response:
+def _mapping_of(form: Any, path: Path) -> Any:
+    """The mapping form of the preview page as a `Mapping` (checked: a bad role is a clear message)."""
     from sandan.collect.files import Mapping
 
-    company = company_of(page, company_id)
-    page.principal.require_write(company.id)
-    path = _uploaded(page, company.id, upload_id)
-    form = await request.form()
     names = [v for k, v in form.multi_items() if k.startswith("col_")]
     roles = [v for k, v in form.multi_items() if k.startswith("role_")]
     fields: dict[str, Any] = {
@@ -212,7 +246,15 @@ async def start_import(request: Request, page: UserPage, company_id: str, upload
         "start_time": _text(form, "start_time"),
         "interval_s": _text(form, "interval_s"),
     }
-    mapping = Mapping.from_dict({k: v for k, v in fields.items() if v is not None}, where=path.name)
+    return Mapping.from_dict({k: v for k, v in fields.items() if v is not None}, where=path.name)
+
+
+@router.post("/companies/{company_id}/import/{upload_id}", response_class=HTMLResponse)
+async def start_import(request: Request, page: UserPage, company_id: str, upload_id: str) -> Response:
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    path = _uploaded(page, company.id, upload_id)
+    mapping = _mapping_of(await request.form(), path)
     user = page.principal.user.id
     job = jobs_of(request).submit(
         company.id,
