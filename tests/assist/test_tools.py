@@ -329,3 +329,23 @@ def test_spc_counts_each_point_that_breaks_a_rule_once(world):
         )
         flagged = {v.index for s in chart.series for v in s.violations}
         assert row["violations"] <= row["points"] and row["violations"] == len(flagged)
+
+
+def test_capability_gives_the_observed_ppm_and_the_normal_models_only_where_the_data_are_normal(world):
+    from sandan import monitor
+    from sandan.twin.process import spec_limits
+
+    step = _assistant(world).run_tool("process_capability", {"machine_id": "imm-02"}, "en")
+    assert "error" not in step, step
+    calls = {c["arguments"]["characteristic"]: c["arguments"] for c in step["citations"]}
+    rows = [r for r in step["table"] if r.get("n")]
+    assert rows
+    for row in rows:
+        args = calls[row["characteristic"]]
+        study = monitor.capability_from_store(
+            world.store, D, args["start"], args["end"], row["characteristic"],
+            machine_ids=args["machine_ids"], specs=spec_limits({"injection"}),
+        )  # fmt: skip
+        assert row["n"] == study.n and row["observed_ppm"] == pytest.approx(study.observed_ppm, abs=0.1)
+        # the page's rule: where the data fail the normality test the normal model's ppm describes nothing
+        assert (row["expected_ppm"] is None) == (study.normal is False), (row, study.normal)

@@ -560,7 +560,8 @@ CAPABILITY_LABELS = {
     "cpk": {"en": "Cpk", "ko": "Cpk"},
     "ppk": {"en": "Ppk", "ko": "Ppk"},
     "out_of_spec": {"en": "Out of spec", "ko": "규격 이탈 수"},
-    "expected_ppm": {"en": "Expected ppm", "ko": "예상 ppm"},
+    "observed_ppm": {"en": "Observed ppm", "ko": "실측 ppm"},
+    "expected_ppm": {"en": "Expected ppm (normal model)", "ko": "예상 ppm (정규 분포 모형)"},
     "verdict": {"en": "Verdict", "ko": "판정"},
 }
 VERDICTS = {
@@ -643,7 +644,10 @@ def capability_tool(
                 "cpk": plain(c.cpk),
                 "ppk": plain(c.ppk),
                 "out_of_spec": c.out_of_spec,
-                "expected_ppm": plain(round(c.expected_ppm, 1)),
+                "observed_ppm": plain(round(c.observed_ppm, 1)),
+                # the normal model's ppm describes these data only when they pass the normality test; the page
+                # says so, and the assistant leaves it out where they fail (the observed ppm is the figure then)
+                "expected_ppm": None if c.normal is False else plain(round(c.expected_ppm, 1)),
                 "verdict": VERDICTS[c.verdict][ctx.lang],
             }
         )
