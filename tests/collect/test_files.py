@@ -112,7 +112,7 @@ def test_a_value_outside_the_signal_range_is_quarantined_with_the_range(plant, t
     assert (receipt.accepted, receipt.reasons) == (1, {"out_of_range": 1})
     [q] = quarantine(plant)
     assert q["location"] == {"file": "r.csv", "row": 2, "column": "측정값", "field": "value"}
-    assert "outside its valid range [0.0, 200.0]" in q["reason_en"] and "유효 범위" in q["reason_ko"]
+    assert "outside its valid range 0–200" in q["reason_en"] and "유효 범위" in q["reason_ko"]
 
 
 def test_times_without_zone_are_rejected_unless_the_import_names_a_timezone(plant, tmp_path):

@@ -143,7 +143,9 @@ def test_a_part_value_outside_its_machines_signal_range_is_quarantined(plant):
     receipt = ingest_parts(plant, "acme", rows)
     assert (receipt.accepted, receipt.reasons) == (2, {"out_of_range": 3})
     first = receipt.issues[0]
-    assert first["column"] == "param:spindle_temp" and "[0.0, 200.0]" in first["message"]["en"]
+    assert (
+        first["column"] == "param:spindle_temp" and "outside its valid range 0–200;" in first["message"]["en"]
+    )
     fields = {i["column"] for i in receipt.issues}
     assert fields == {"param:spindle_temp", "params.spindle_temp", "measure:spindle_speed"}
     kept = plant.list_quarantine("acme")

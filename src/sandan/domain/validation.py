@@ -59,8 +59,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "{field} 값 {value!r}은(는) 숫자가 아닙니다",
     ),
     "out_of_range": (
-        "value {value} of signal {signal!r} is outside its valid range [{min}, {max}]",
-        "신호 {signal!r}의 값 {value}이(가) 유효 범위 [{min}, {max}]를 벗어났습니다",
+        "value {shown} of signal {signal!r} is outside its valid range {range}; check the value, or the signal's "
+        "range on its machine's page",
+        "신호 {signal!r}의 값 {shown}이(가) 유효 범위 {range}를 벗어났습니다. 값을 확인하거나 설비 화면에서 신호의 "
+        "범위를 고치세요",
     ),
     "bad_unit": (
         "unit {value!r} cannot be converted to the signal's unit {unit!r}",
@@ -145,7 +147,26 @@ def _worded(code: str, fields: dict[str, object]) -> tuple[dict[str, str], dict[
     if code == "future_time":
         en, ko = _read_as(fields.get("instant"), fields.get("zone"))
         return {"read_as": en}, {"read_as": ko}
+    if code == "out_of_range":
+        lo, hi = _plain(fields.get("min")), _plain(fields.get("max"))
+        en = f"{lo}–{hi}" if lo and hi else f"at least {lo}" if lo else f"at most {hi}"
+        ko = f"{lo}–{hi}" if lo and hi else f"{lo} 이상" if lo else f"{hi} 이하"
+        shown = _plain(fields.get("value")) or str(fields.get("value"))
+        return {"range": en, "shown": shown}, {"range": ko, "shown": shown}
     return {}, {}
+
+
+def _plain(value: object) -> str:
+    """A limit or value as people write it: 0, 1500, 0.0025, -50 — not 0.0, 1.5e+03 ('' for none or infinite)."""
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    if v != v or v in (float("inf"), float("-inf")):
+        return ""
+    if v == int(v) and abs(v) < 1e15:
+        return str(int(v))
+    return f"{v:.6f}".rstrip("0").rstrip(".") if abs(v) >= 1e-4 else f"{v:.3g}"
 
 
 # year-month-day with - / . between, then an optional clock time: the forms Excel and MES exports write
