@@ -213,6 +213,29 @@ def test_company_add_registers_a_member_and_refuses_the_same_id_twice(tmp_path):
     assert r.returncode == 2 and "company id 'bad id'" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_import_preview_says_which_sample_rows_the_import_would_reject_and_stores_nothing(tmp_path):
+    assert (
+        sandan(
+            tmp_path, "company", "add", "hanul-press", "--name", "한울프레스", "--family", "press"
+        ).returncode
+        == 0
+    )
+    f = tmp_path / "parts.csv"
+    f.write_text(
+        "시간,설비,판정\n2026-12-01 08:00:00,prs-01,양품\n2026-13-45 25:00:00,prs-01,불량\n", encoding="utf-8"
+    )
+    r = sandan(
+        tmp_path, "import", str(f), "--company", "hanul-press", "--timezone", "Asia/Seoul", "--preview"
+    )
+    out = " ".join(r.stdout.split())
+    assert r.returncode == 0, r.stderr
+    assert "2 of the first 2 rows would be rejected" in out and "처음 2행 중 2행은" in out
+    assert "row 3, 시간: cannot read '2026-13-45 25:00:00' as a time" in out  # the row as Excel numbers it
+    assert "register it first" in out  # prs-01 is not a machine of the company yet
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        assert store.count_quarantine("hanul-press") == 0  # a preview stores nothing
+
+
 def test_company_takeout_writes_the_zip_and_says_what_it_holds(tmp_path):
     import json
     import zipfile

@@ -647,6 +647,16 @@ def import_(
             for warning in info.get("warnings", []):
                 text = warning if isinstance(warning, str) else " / ".join(str(v) for v in warning.values())
                 console.print(f"[yellow]! {text}[/]")
+            # the sample rows through the import's own checks, with the mapping this import will use
+            check = files.check_sample(store, company, shown, chosen)
+            summary = check.summary()
+            console.print(f"{'[yellow]! ' if check.error or check.issues else '✓ '}{escape(summary['en'])}"
+                          f"{'[/]' if check.error or check.issues else ''}\n  {escape(summary['ko'])}")  # fmt: skip
+            for row, issues in list(check.by_row().items())[:10]:
+                for issue in issues:
+                    console.print(
+                        f"  row {row}, {escape(str(issue['column']))}: {escape(issue['message']['en'])}"
+                    )
             if save_mapping:
                 save_mapping.write_text(chosen.to_yaml(), encoding="utf-8")
                 console.print(f"✓ mapping saved to {save_mapping} / 매핑을 저장했습니다")
