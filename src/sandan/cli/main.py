@@ -151,8 +151,8 @@ def backup(
     """Back up the database and the data folder into one archive. 데이터베이스와 데이터 폴더를 백업합니다.
 
     A PostgreSQL store's tables are read from one snapshot while it goes on working; the archive restores into
-    either store. With the embedded DuckDB store, stop `sandan serve` first (the database file is open to one process at a time),
-    or back up from the running server: the operator's Backups page, or POST /api/v1/backups.
+    either store. With the embedded DuckDB store, stop `sandan serve` first (the database file is open to one
+    process at a time), or back up from the running server: the operator's Backups page, or POST /api/v1/backups.
     """
     from sandan.store.backup import backup_folder, cross_tenant_backup
 
@@ -591,7 +591,8 @@ def import_(
     date_order: Annotated[
         str | None,
         typer.Option(
-            help="How dates such as 5/12/2026 are written: dmy (day/month) or mdy (month/day). 날짜 순서."
+            click_type=click.Choice(["dmy", "mdy"]),
+            help="How dates such as 5/12/2026 are written: dmy (day/month) or mdy (month/day). 날짜 순서.",
         ),
     ] = None,
     preview: Annotated[
@@ -632,8 +633,8 @@ def import_(
                 }.items()
                 if v
             }
-            if updates:  # checked as a mapping file's own fields are
-                chosen = files.Mapping.from_dict({**chosen.model_dump(), **updates}, where="--date-order")
+            if updates:
+                chosen = chosen.model_copy(update=updates)
             info = shown.to_dict()
             table = Table(title=f"{file.name}: {info.get('format', '')} {info.get('encoding') or ''}".strip())
             table.add_column("column / 열")
@@ -655,7 +656,8 @@ def import_(
             for row, issues in list(check.by_row().items())[:10]:
                 for issue in issues:
                     console.print(
-                        f"  row {row}, {escape(str(issue['column']))}: {escape(issue['message']['en'])}"
+                        f"  row {row}, {escape(str(issue['column']))}: {escape(issue['message']['en'])}\n"
+                        f"    {escape(issue['message']['ko'])}"
                     )
             if save_mapping:
                 save_mapping.write_text(chosen.to_yaml(), encoding="utf-8")

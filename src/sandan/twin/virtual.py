@@ -371,8 +371,9 @@ def demo_codes():
 
 
 def demo_alert_rules():
-    """The alert rules every demo company starts with, as a plant would set its first ones: scrap out of control
-    on a p-chart per machine and hour, and a machine's OEE under 60 % over its last 8 hours."""
+    """The alert rules every demo company starts with, as a plant would set its first ones: the company's scrap out
+    of control on an hourly p-chart (all its machines together), and any machine's OEE under 60 % over its last 8
+    hours."""
     from sandan.monitor.alerts import AlertRule
 
     return [
