@@ -439,7 +439,11 @@ def test_a_limit_outside_the_range_is_refused_either_way(moulder, threshold, dir
 
 def test_a_limit_inside_the_range_or_on_a_signal_without_one_is_accepted(moulder):
     check_rule_subject(moulder, COMPANY, limit_rule(1200, machine_ids=["imm-05"]))
-    check_rule_subject(moulder, COMPANY, limit_rule(1500, machine_ids=["imm-05"]))  # the edge is inside
+    check_rule_subject(moulder, COMPANY, limit_rule(1499, machine_ids=["imm-05"]))
+    # on the edge it looks beyond, a rule can never fire: no reading above 1500 is ever stored
+    with pytest.raises(InvalidInput, match="would never fire") as edge:
+        check_rule_subject(moulder, COMPANY, limit_rule(1500, machine_ids=["imm-05"]))
+    assert edge.value.code == "limit_outside_range"
     check_rule_subject(moulder, COMPANY, limit_rule(1800))  # imm-06 reads up to 2000 bar
     no_range = AlertRule(
         id="f", kind="threshold", signal="force_kn", threshold=-99999, machine_ids=["press-01"]

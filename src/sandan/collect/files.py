@@ -912,7 +912,7 @@ def preview_for_company(
             rows=rows,
         )
         shown.roles, shown.kind, shown.layout = dict(mapping.columns), mapping.kind, mapping.layout
-        shown.notices = _notices(shown.columns, shown.rows, mapping)[1]
+        shown.naive_time, shown.notices, _zone = _notices(shown.columns, shown.rows, mapping)
         shown.mapping = mapping
     else:
         shown = read_preview(path, filename=filename, encoding=encoding, sheet=sheet, rows=rows)
@@ -1008,7 +1008,8 @@ def _notices(
     """Whether the sample's times lack a zone, what the user should look at under `mapping`, and the zone a time
     header names."""
     roles = mapping.columns
-    time_col = next((c for c, r in roles.items() if r in ("time", "start")), None)
+    # a mapped column the file lacks is not looked at here: the sample check names it (missing_column)
+    time_col = next((c for c, r in roles.items() if r in ("time", "start") and c in columns), None)
     naive = time_col is not None and _naive([row[columns.index(time_col)] for row in data])
     notices = []
     if naive:

@@ -9,11 +9,9 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sandan import monitor
 from sandan.domain import SandanError
 from sandan.monitor.calendar import ShiftCalendar
-from sandan.monitor.peers import recorded_start
-from sandan.monitor.quality import output_totals
+from sandan.monitor.peers import company_figures, recorded_start
 from sandan.store import Store
 
 
@@ -41,12 +39,11 @@ def measured_capability(
     }
     if not machines:
         return out
-    try:
-        overall = monitor.oee(store, company_id, start, now, by=(), calendar=calendar).iloc[0]
-        out["oee"] = None if overall["oee"] != overall["oee"] else float(overall["oee"])
-        produced, rate = output_totals(store, company_id, start, now)
-        if produced:
-            out["defect_rate"], out["produced_qty"] = rate, produced
+    try:  # the figures the peer benchmark compares, from one function
+        figures = company_figures(store, company_id, start, now, calendar)
     except (SandanError, IndexError):  # a window without planned shifts has no figures
-        pass
+        return out
+    out["oee"] = None if figures["oee"] != figures["oee"] else float(figures["oee"])
+    if figures["produced_qty"]:
+        out["defect_rate"], out["produced_qty"] = figures["defect_rate"], figures["produced_qty"]
     return out

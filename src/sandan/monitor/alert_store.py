@@ -164,10 +164,20 @@ class AlertStore:
     def erase_company(self, company_id: str) -> int:
         """Delete the company's rules, alerts, their deliveries and its latest scores (it left the complex); the
         rows deleted."""
-        return sum(
-            self._exec(f"DELETE FROM {table} WHERE company_id = ?", (company_id,)).rowcount
-            for table in ("alert_rules", "alerts", "alert_deliveries", "predictions")
-        )
+        with (
+            self._lock
+        ):  # one transaction: all of it or none (the connection commits each statement otherwise)
+            self._con.execute("BEGIN")
+            try:
+                gone = sum(
+                    self._con.execute(f"DELETE FROM {table} WHERE company_id = ?", (company_id,)).rowcount
+                    for table in ("alert_rules", "alerts", "alert_deliveries", "predictions")
+                )
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            self._con.execute("COMMIT")
+            return gone
 
     def cross_tenant_companies_with_rules(self) -> list[str]:
         """Which companies have rules — for the evaluator's loop, which then acts per company."""

@@ -309,16 +309,17 @@ def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
 
 def _check_limit_in_range(rule: AlertRule, definitions: list[Signal]) -> None:
     """Readings outside a signal's [min_value, max_value] are rejected at ingestion, so a limit outside the range
-    of every machine the rule covers fires on every reading or on none. A side with no bound is not checked."""
+    of every machine the rule covers fires on every reading or on none — as does one on its edge on the side it
+    looks beyond ("above 1500" of a 0–1500 signal). A side with no bound is not checked."""
     lows = [s.min_value for s in definitions]
     highs = [s.max_value for s in definitions]
     lo = None if None in lows else min(lows)
     hi = None if None in highs else max(highs)
-    limit = rule.threshold
-    low_side = lo is not None and limit < lo
-    if not low_side and (hi is None or limit <= hi):
+    limit, above = rule.threshold, rule.direction == "above"
+    every = (above and lo is not None and limit < lo) or (not above and hi is not None and limit > hi)
+    never = (above and hi is not None and limit >= hi) or (not above and lo is not None and limit <= lo)
+    if not (every or never):
         return
-    every = low_side == (rule.direction == "above")  # above a limit under the range: every reading
     name = SignalName.of(next((s for s in definitions if s.description.strip()), definitions[0]), rule.signal)
     unit = f" {name.unit}" if name.unit else ""
     n = plain_number

@@ -52,13 +52,13 @@ def company_figures(
     start = recorded_start(store, company_id, start, end)
     report = oee_report(store, company_id, start, end, calendar=calendar)
     overall = report.overall() if report.machines else {"oee": np.nan}
-    _, rate = output_totals(store, company_id, start, end)
+    produced, rate = output_totals(store, company_id, start, end)
     planned = float(overall.get("planned_busy_time_s", 0.0))
     unrecorded = float(overall["no_data_time_s"]) / planned if planned > 0 else np.nan
     # nothing recorded in the planned time (a member that has just joined, machines not yet connected): no OEE to
     # compare, rather than an OEE of 0 that would drag the quantiles down
     value = np.nan if nothing_recorded(overall) else float(overall["oee"])
-    return {"oee": value, "defect_rate": rate, "unrecorded_share": unrecorded}
+    return {"oee": value, "defect_rate": rate, "unrecorded_share": unrecorded, "produced_qty": produced}
 
 
 def _summary(values: np.ndarray, mine: float | None, higher_is_better: bool, k: int) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 // Numbers as every page shows them, one formatter per language and whatever the browser's locale: counts with
 // thousands separators ("9,592"; Korean groups the same way), figures to fixed decimals ("1,234.5") and shares as
-// "79.0%" (no space before the sign), as the server-drawn pages write them (the `count` filter in web/shell.py).
+// "79.0%" (no space before the sign), as the server-drawn pages write them (the `num` and `pct` filters in
+// web/shell.py; a missing figure is "–" here and "—" there).
 window.sandanNumbers = function (lang) {
   var locale = lang === "en" ? "en-GB" : "ko-KR";
   var fixedBy = {};
