@@ -227,12 +227,26 @@ def test_a_question_that_names_no_machine_is_answered_with_the_choice(world):
     assert named["arguments"]["machine_id"] == "imm-02" and "error" not in named
 
 
-def test_an_oee_over_days_before_the_data_began_says_the_unrecorded_time_counts_as_a_loss(world):
+def test_an_oee_over_days_before_the_data_began_counts_from_the_first_record_and_says_so(world):
+    from sandan import monitor
+    from sandan.assist.registry import resolve_period
+    from sandan.monitor.calendar import company_calendar
+
     a = _assistant(world)
     week = a.ask("사출기 2호기 지난 7일 OEE", "ko")
-    assert week.steps[0]["tool"] == "oee" and "기록이 없어 OEE에서 손실로 계산됩니다" in week.text
+    step = week.steps[0]
+    assert step["tool"] == "oee" and "설비 상태 기록이 시작되었습니다" in week.text, week.text
+    assert "손실로 계산" not in week.text
+    calendar = company_calendar(world.settings.data_dir, D)
+    w = resolve_period("last_7d", world.now, calendar)
+    first = world.store.first_event_starts(D, ["imm-02"])["imm-02"]
+    assert w.start < first < w.end
+    since = monitor.oee(world.store, D, first, w.end, by=(), machine_ids=["imm-02"], calendar=calendar).iloc[
+        0
+    ]
+    assert step["facts"]["oee"] == pytest.approx(since["oee"])
     hour = a.ask("사출기 2호기 최근 1시간 OEE", "ko")
-    assert "손실로 계산" not in hour.text
+    assert "기록이 시작" not in hour.text and "손실로 계산" not in hour.text
 
 
 def test_root_cause_rows_name_their_kind_in_words(world):

@@ -345,3 +345,37 @@ def test_a_period_mostly_without_records_says_its_oee_counts_that_as_loss(plant)
     assert share > 0.5 and f"{share:.0%}" in note["en"] and "손실" in note["ko"]
     hour = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), machine_ids=["M1"]).dashboard()
     assert "unrecorded_time" not in [n["code"] for n in hour["notes"]]  # the recorded hour alone: no note
+
+
+def test_a_machine_counts_its_time_from_its_first_state_record_so_no_window_reads_the_days_before_as_loss(
+    plant,
+):
+    # M1 was connected on Monday at 08:00: a week's window that starts the Friday before reads the same OEE as
+    # Monday's day shift alone, and the parts it reported before its first state record are left out with a note
+    _standard_day_shift(plant)
+    add_parts(plant, "M1", [kst("2025-03-07", "09:00"), kst(DAY, "07:30")])
+    week = oee_report(plant, COMPANY, kst("2025-03-07", "08:00"), kst(DAY, "20:00"), machine_ids=["M1"])
+    shift = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), machine_ids=["M1"])
+    w, d = week.overall(), shift.overall()
+    for k in ("planned_operation_time_s", "planned_busy_time_s", "no_data_time_s", "produced_qty", "oee"):
+        assert w[k] == pytest.approx(d[k]), k
+    assert w["planned_operation_time_s"] == 39_600 and w["no_data_time_s"] == 0
+    board = week.dashboard()
+    (note,) = [n for n in board["notes"] if n["code"] == "records_begin"]
+    assert "CNC 1 2025-03-10 08:00" in note["en"] and "2 part(s)" in note["en"] and "2개" in note["ko"]
+    assert "unrecorded_time" not in [n["code"] for n in board["notes"]]
+    # the days before the first record have no planned time of this machine, hence no OEE (not an OEE of 0)
+    days = {str(r["production_day"]): r for r in week.rows("day")}
+    assert math.isnan(days["2025-03-07"]["oee"]) and days[DAY]["oee"] == pytest.approx(d["oee"]), days
+    assert "records_begin" not in [n["code"] for n in shift.dashboard()["notes"]]
+
+
+def test_a_gap_after_the_first_state_record_still_counts_as_unrecorded_loss(plant):
+    # records began long before the window; a collector that was down for the day's afternoon is a loss, named
+    add_events(plant, [("M1", kst("2025-03-07", "08:00"), kst("2025-03-07", "09:00"), "running", None)])
+    add_events(plant, [("M1", kst(DAY, "08:00"), kst(DAY, "12:00"), "running", None)])
+    report = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), machine_ids=["M1"])
+    overall = report.overall()
+    assert overall["planned_operation_time_s"] == 39_600 and overall["no_data_time_s"] == 39_600 - 4 * 3_600
+    codes = [n["code"] for n in report.dashboard()["notes"]]
+    assert "unrecorded_time" in codes and "records_begin" not in codes

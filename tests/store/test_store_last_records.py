@@ -23,3 +23,14 @@ def test_a_company_that_only_sends_readings_is_not_quiet(two):
     assert two.cross_tenant_last_records()["delta"] == at(4000.5)
     two.aggregate_readings("delta", at(0), at(7200), 60)  # brings the per-minute rollup up to date
     assert at(3960) <= two.cross_tenant_last_records()["delta"] <= at(4000.5)
+
+
+def test_each_machines_first_state_event_of_its_own_company_where_its_oee_begins(two):
+    two.append_events(
+        "acme", events([("M1", 600, 700, "running"), ("M1", 60, 120, "down"), ("M2", 900, None, "idle")])
+    )
+    two.append_events("beta", events([("M1", 30, 40, "running")]))  # another company's earlier event
+    two.append_parts("acme", parts([{"t": 5, "part_id": "a"}]))  # a part is not a state record
+    assert two.first_event_starts("acme", ["M1", "M2", "M3"]) == {"M1": at(60), "M2": at(900)}
+    assert two.first_event_starts("acme", ["M2"]) == {"M2": at(900)}
+    assert two.first_event_starts("acme", []) == {}

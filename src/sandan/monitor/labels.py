@@ -78,8 +78,9 @@ LABELS: dict[str, dict[str, str]] = {
 OEE_STATUS: dict[str, dict[str, str]] = {
     "ok": {"ko": "정상 계산", "en": "computed"},
     "no_planned_time": {
-        "ko": "계획된 부하 시간이 없어 OEE를 정의할 수 없습니다(휴일, 근무 외 시간 또는 계획 정지)",
-        "en": "OEE is undefined: there was no planned busy time (holiday, outside shifts or planned stop)",
+        "ko": "계획된 부하 시간이 없어 OEE를 정의할 수 없습니다(휴일, 근무 외 시간, 계획 정지 또는 설비의 첫 상태 기록 전)",
+        "en": "OEE is undefined: there was no planned busy time (holiday, outside shifts, planned stop, or before the "
+        "machine's first state record)",
     },
     "no_ideal_cycle_time": {
         "ko": "이론 사이클 타임이 없어 성능 가동률과 OEE를 계산할 수 없습니다. 설비에 ideal_cycle_time_s를 입력하세요",

@@ -24,6 +24,11 @@ Rules that make the arithmetic exact and unambiguous:
     run time that excludes the break would push effectiveness above 1 for a machine that runs through lunch.
   * Effectiveness above 1 (faster than the ideal cycle time, or parts counted across a boundary) is capped at 1
     for OEE and flagged in `effectiveness_capped`; `effectiveness_raw` keeps the uncapped value.
+  * A machine's time counts from its first state record on: planned time before the first event it ever sent
+    (a plant connected inside the window) is left out of its POT, with its parts, and a note says where its
+    records begin. Without this a week's OEE of a plant connected yesterday read as six days of loss, and a
+    day's OEE depended on the window it was read in. Gaps after the first record stay in PBT as `no_data_time_s`
+    (a collector that was down is a loss the dashboard names).
   * No planned busy time: availability, effectiveness, quality and OEE are NaN with `oee_status`
     "no_planned_time" — never a division by zero. Planned busy time but nothing produced: OEE is 0 (the time
     was planned and lost); effectiveness and quality are then NaN because their denominators are zero.
@@ -36,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -611,8 +617,8 @@ UNRECORDED_NOTE_SHARE = 0.05
 
 
 def unrecorded_notes(overall: Mapping[str, Any]) -> list[dict[str, str]]:
-    """A note when much of the planned time has no record: it counts as a loss (ISO 22400 has no 'unknown'), so
-    a 7-day OEE over a plant connected yesterday reads low for want of data, not of output."""
+    """A note when much of the planned time has no record after the machines' first records: it counts as a loss
+    (ISO 22400 has no 'unknown'), so a collector that was down reads as lost time, not as missing data."""
     planned = float(overall.get("planned_busy_time_s") or 0.0)
     if planned <= 0 or nothing_recorded(overall):
         return []
@@ -622,11 +628,11 @@ def unrecorded_notes(overall: Mapping[str, Any]) -> list[dict[str, str]]:
     return [
         {
             "code": "unrecorded_time",
-            "en": f"{share:.0%} of the planned time in this period has no record and counts as a loss in OEE (data "
-            "that begins inside the period, or a collector that was down); a shorter period shows the recorded "
-            "hours alone",
-            "ko": f"이 기간 계획 시간의 {share:.0%}에 기록이 없어 OEE에서 손실로 계산됩니다(기간 중간부터 시작된 데이터 "
-            "또는 수집 중단). 더 짧은 기간을 고르면 기록된 시간만 볼 수 있습니다",
+            "en": f"{share:.0%} of the planned time in this period has no machine-state record and counts as a loss "
+            "in OEE: a collector or a machine that stopped sending, or machines whose state is not collected; "
+            "check the connectors' state on the company page",
+            "ko": f"이 기간 계획 시간의 {share:.0%}에 설비 상태 기록이 없어 OEE에서 손실로 계산됩니다. 수집기나 설비가 "
+            "전송을 멈췄거나 설비 상태를 수집하지 않는 경우입니다. 회사 화면에서 연결 상태를 확인하세요",
         }
     ]
 
@@ -734,6 +740,8 @@ def oee_report(
         else _empty_events()
     )
     ev = normalise_events(events, ids, lo, hi)
+    begin_us = _records_begin(store, company_id, ids, lo, hi)
+    late = begin_us > lo
     pieces = cut_by_segments(ev, windows)
     cell_of_piece = pieces.machine * n_s + pieces.shift
     state_us = np.rint(
@@ -749,7 +757,7 @@ def oee_report(
     # Counted per time bucket by the store (from its hourly rollup) whenever no boundary of planned time falls
     # inside a bucket, so every bucket lies in one shift's planned time or outside all; part by part otherwise.
     # Scrap is read part by part either way, since start-up losses depend on each scrap part's time after a setup.
-    bucket_s = count_bucket_s(windows, lo, hi)
+    bucket_s = count_bucket_s(windows, lo, hi, also=begin_us[late])
     setup = ev["state"] == SETUP
     want_scrap = bool(ids) and startup_window_s > 0 and bool(setup.any())
     if not ids:
@@ -773,12 +781,14 @@ def oee_report(
     part_shift = assign_planned(windows, parts["time_us"])
     part_ideal = _ideal_per_part(parts, ideal_times)
     scrap_shift = assign_planned(windows, scrap["time_us"])
+    scrap_shift[scrap["time_us"] < begin_us[scrap["machine"]]] = -1
     startup = _startup_flags(scrap, ev["machine"][setup], ev["end_us"][setup], startup_window_s)
     startup &= scrap_shift >= 0
     startup_ideal = _ideal_per_part(scrap, ideal_times)[startup]
     startup_key = scrap["machine"][startup] * n_s + scrap_shift[startup]
 
-    inside = part_shift >= 0
+    before = parts["time_us"] < begin_us[parts["machine"]]
+    inside = (part_shift >= 0) & ~before
     key = parts["machine"][inside] * n_s + part_shift[inside]
     n = parts["produced"][inside].astype(float)
     n_ok = parts["good"][inside].astype(float)
@@ -794,7 +804,7 @@ def oee_report(
 
     produced = count(n)
     good = count(n_ok)
-    outside = ~inside
+    outside = (part_shift < 0) & ~before
     outside_qty = np.bincount(
         parts["machine"][outside], weights=parts["produced"][outside].astype(float), minlength=n_m
     )
@@ -809,6 +819,11 @@ def oee_report(
         )
     ).astype(np.int64)
     pot = np.tile(pot, n_m)
+    for m in np.flatnonzero(late):
+        unrecorded = np.clip(np.minimum(windows.seg_end_us, begin_us[m]) - windows.seg_start_us, 0, None)
+        pot[m * n_s : (m + 1) * n_s] -= np.rint(
+            np.bincount(windows.seg_shift, weights=unrecorded.astype(float), minlength=n_s)
+        ).astype(np.int64)
     pdt = state_us[:, PLANNED_STOP]
     pbt = pot - pdt
     run, idle, down, setup_t = (state_us[:, s] for s in (RUNNING, IDLE, DOWN, SETUP))
@@ -853,6 +868,7 @@ def oee_report(
                 "부품은 OEE에서 제외했습니다. 설비가 휴식 시간에도 가동한다면 근무 달력에서 휴식을 빼세요",
             }
         )
+    notes += _records_begin_notes(machines, begin_us, late, before, parts, calendar)
     return OeeReport(
         company_id=company_id,
         start=start,
@@ -869,19 +885,69 @@ def oee_report(
     )
 
 
+def _records_begin(store: Store, company_id: str, ids: Sequence[str], lo: int, hi: int) -> np.ndarray:
+    """Per machine, where its OEE time begins in [lo, hi): its first state event ever, when that lies inside the
+    window; else `lo` (recorded from before the window, or never: a machine with no state record at all keeps its
+    whole planned time unrecorded, so it shows no OEE rather than none of its time)."""
+    firsts = store.first_event_starts(company_id, list(ids)) if ids else {}
+    begin = np.full(len(ids), lo, dtype=np.int64)
+    for m, machine_id in enumerate(ids):
+        first = firsts.get(machine_id)
+        if first is not None and lo < (t := to_us(first)) < hi:
+            begin[m] = t
+    return begin
+
+
+def _records_begin_notes(
+    machines: Sequence[Machine],
+    begin_us: np.ndarray,
+    late: np.ndarray,
+    before: np.ndarray,
+    parts: Mapping[str, Any],
+    calendar: ShiftCalendar,
+) -> list[dict[str, str]]:
+    """One note naming the machines whose state records begin inside the window, and where."""
+    if not late.any():
+        return []
+    zone = ZoneInfo(calendar.timezone)
+    where = [
+        f"{machines[m].name} {datetime.fromtimestamp(begin_us[m] / US, zone):%Y-%m-%d %H:%M}"
+        for m in np.flatnonzero(late)
+    ]
+    listed = ", ".join(where[:5]) + (f" (+{len(where) - 5})" if len(where) > 5 else "")
+    earlier = int(parts["produced"][before].sum())
+    en_parts = f"; {earlier:,} part(s) completed before then are not counted either" if earlier else ""
+    ko_parts = f". 그 전에 완료된 부품 {earlier:,}개도 세지 않습니다" if earlier else ""
+    return [
+        {
+            "code": "records_begin",
+            "en": f"State records begin inside this period ({listed}); each machine's OEE counts its time from "
+            f"then, not the planned time before{en_parts}",
+            "ko": f"이 기간 중에 설비 상태 기록이 시작되었습니다({listed}). 각 설비의 OEE는 그때부터의 시간으로 "
+            f"계산하며, 그 전의 계획 시간은 넣지 않습니다{ko_parts}",
+        }
+    ]
+
+
 def _empty_events() -> pa.Table:
     from sandan.domain import EVENT_SCHEMA
 
     return EVENT_SCHEMA.empty_table()
 
 
-def count_bucket_s(windows: ShiftWindows, lo: int, hi: int) -> int | None:
+def count_bucket_s(windows: ShiftWindows, lo: int, hi: int, also: np.ndarray | None = None) -> int | None:
     """The widest bucket (1 h down to 1 min, aligned to the epoch) that no boundary of a shift, a break or a
-    planned stop cuts, so each bucket of part counts lies in one shift's planned operation time or outside all;
-    None when boundaries are not on whole minutes. The window's own edges do not count: the store clips the first
-    and last bucket to them."""
+    planned stop cuts — nor any of the instants `also` (where a machine's records begin) — so each bucket of part
+    counts lies in one shift's planned operation time or outside all; None when boundaries are not on whole
+    minutes. The window's own edges do not count: the store clips the first and last bucket to them."""
     cuts = np.concatenate(
-        [windows.shift_start_us, windows.shift_end_us, windows.seg_start_us, windows.seg_end_us]
+        [
+            windows.shift_start_us,
+            windows.shift_end_us,
+            windows.seg_start_us,
+            windows.seg_end_us,
+            np.asarray([] if also is None else also, dtype=np.int64),
+        ]
     )
     cuts = cuts[(cuts != lo) & (cuts != hi)]
     for seconds in (3600, 1800, 900, 600, 300, 60):

@@ -351,6 +351,11 @@ class Store(abc.ABC):
         """Row count of one of readings | part_records | machine_events for a company."""
 
     @abc.abstractmethod
+    def first_event_starts(self, company_id: str, machine_ids: list[str]) -> dict[str, datetime]:
+        """The start (UTC) of each machine's first state event ever stored; a machine without any is left out.
+        Where a machine's state records begin, its OEE begins (no availability can be measured before)."""
+
+    @abc.abstractmethod
     def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
         """The first and last time (UTC) in one of readings | part_records | machine_events | predictions (events
         by their start) for a company; None when it has none. For work that goes through all of a company's records a

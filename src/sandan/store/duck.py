@@ -888,6 +888,14 @@ class DuckDBStore(Store):
             .fetchone()[0]
         )
 
+    def first_event_starts(self, company_id: str, machine_ids: list[str]) -> dict[str, datetime]:
+        if not machine_ids:
+            return {}
+        params: list[Any] = [company_id]
+        sql = "SELECT machine_id, min(start) FROM machine_events WHERE company_id = ?"
+        sql += _in_list("machine_id", machine_ids, params) + " GROUP BY machine_id"
+        return dict(self._cur().execute(sql, params).fetchall())
+
     def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
         if table not in _ROW_TABLES | {"predictions"}:
             raise ValueError(f"unknown table {table!r}")

@@ -815,6 +815,14 @@ class PostgresStore(Store):
             raise ValueError(f"unknown table {table!r}")
         return self._one(f"SELECT count(*) FROM {table} WHERE company_id = %s", [company_id])[0]
 
+    def first_event_starts(self, company_id: str, machine_ids: list[str]) -> dict[str, datetime]:
+        if not machine_ids:
+            return {}
+        params: list[Any] = [company_id]
+        sql = "SELECT machine_id, min(start) FROM machine_events WHERE company_id = %s"
+        sql += _in_list("machine_id", machine_ids, params) + " GROUP BY machine_id"
+        return dict(self._rows(sql, params))
+
     def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
         if table not in _ROW_TABLES | {"predictions"}:
             raise ValueError(f"unknown table {table!r}")

@@ -1043,10 +1043,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.contributors": ("{n} companies contribute", "{n}개 회사 참여"),
     "mon.mine": ("Yours", "우리 회사"),
     "mon.unrecorded_note": (
-        "{share}% of your planned time in this period has no records, and counts as a loss in your OEE (data that "
-        "begins inside the period, or a collector that was down); a shorter period may compare better.",
-        "이 기간 계획 시간의 {share}%에 기록이 없어 OEE에서 손실로 계산되었습니다(기간 중간부터 시작된 데이터 또는 "
-        "수집 중단). 더 짧은 기간으로 보면 비교가 정확해질 수 있습니다.",
+        "{share}% of your planned time in this period has no records after your first one, and counts as a loss in "
+        "your OEE: a collector or a machine that stopped sending. Check the connectors' state on your company page.",
+        "이 기간 계획 시간의 {share}%에 기록이 없어 OEE에서 손실로 계산되었습니다(첫 기록 이후 수집기나 설비가 "
+        "전송을 멈춘 시간). 회사 화면에서 연결 상태를 확인하세요.",
     ),
     "mon.better_than": ("better than {share}% of the others", "다른 회사의 {share}%보다 좋음"),
     "mon.too_few": (

@@ -114,12 +114,9 @@ def oee_tool(
 ) -> ToolOutput:
     w = ctx.window(period)
     scope = _scope(ctx, machine_id, line_id, machine_ids)
-    table = monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=by, calendar=_calendar(ctx), **scope)
-    overall = (
-        monitor.oee(ctx.store, ctx.company_id, w.start, w.end, by=(), calendar=_calendar(ctx), **scope)
-        .iloc[0]
-        .to_dict()
-    )
+    report = monitor.oee_report(ctx.store, ctx.company_id, w.start, w.end, calendar=_calendar(ctx), **scope)
+    table = report.table(by)
+    overall = report.overall()
     cols, rows = frame_rows(table, OEE_COLUMNS)
     facts = {
         k: plain(overall.get(k)) for k in ("oee", "availability", "effectiveness", "quality", "produced_qty")
@@ -134,8 +131,8 @@ def oee_tool(
             "x": [r.get(x) for r in rows],
             "series": {"oee": [r.get("oee") for r in rows]},
         }
-    # much planned time without any record reads as a loss: say so, as the dashboard does
-    notes = monitor.unrecorded_notes(overall)
+    # where records begin inside the period, and much planned time without any record: say so, as the dashboard does
+    notes = [n for n in report.notes if n["code"] == "records_begin"] + monitor.unrecorded_notes(overall)
     low = _extreme(ctx, table, by, "oee", highest=False)
     return ToolOutput(
         facts=facts,
