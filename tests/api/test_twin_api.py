@@ -182,6 +182,36 @@ def test_a_schedule_comes_back_checked_with_its_gantt(world):
     assert check_schedule(parse_jsplib(JSP), ops) == []
 
 
+def test_the_orders_template_filled_in_is_scheduled_from_the_file(world):
+    r = world.get("a-eng", f"{A}/twin/schedule/orders.xlsx")
+    assert r.status_code == 200 and r.content.startswith(b"PK")
+    import io
+
+    import pandas as pd
+
+    sheets = pd.read_excel(io.BytesIO(r.content), sheet_name=None)
+    assert set(sheets) == {"orders", "setups"} and "job (작업)" in sheets["orders"].columns
+    # a planner keeps two orders and changes a time, as one would in Excel
+    orders = sheets["orders"]
+    orders = orders[orders["job (작업)"].isin(["ORD-001", "ORD-002"])].copy()
+    orders.loc[orders.index[0], "minutes (분)"] = 40
+    out = io.BytesIO()
+    with pd.ExcelWriter(out, engine="xlsxwriter") as w:
+        orders.to_excel(w, sheet_name="orders", index=False)
+    files = {"file": ("week 11.xlsx", out.getvalue(), "application/octet-stream")}
+    r = world.post("a-eng", f"{A}/twin/schedule/file", files=files, data={"time_limit_s": "5"})
+    assert r.status_code == 202, r.text
+    done = wait(world, "a-eng", A, r.json())
+    assert done["state"] == "done", done["error"]
+    res = done["result"]
+    assert res["checked"] and res["jobs"] == 2 and done["label"] == "week 11"
+    first = [o for o in res["schedule"] if o["job"] == "ORD-001" and o["op"] == 0]
+    assert first and first[0]["end"] - first[0]["start"] == 40
+    bad = {"file": ("orders.csv", b"job,machine,minutes\nA,M1,zero\n", "text/csv")}
+    err = assert_error(world.post("a-eng", f"{A}/twin/schedule/file", files=bad), 422, "bad_orders")
+    assert "row 2" in err["message"]["en"] and "2행" in err["message"]["ko"]
+
+
 def test_bad_shop_orders_say_what_is_wrong(world):
     text = "jobs:\n  - name: A\n    operations: [{machine: M1, duration: -3}]\n"
     err = assert_error(world.post("a-eng", f"{A}/twin/schedule", json={"text": text}), 422)

@@ -574,3 +574,27 @@ def test_a_complex_moves_from_its_duckdb_file_to_postgresql_with_a_backup(tmp_pa
         and "already holds sandan data" in again.stderr
         and "Traceback" not in again.stderr
     )
+
+
+def test_schedule_reads_orders_from_an_excel_sheet(tmp_path):
+    import pandas as pd
+
+    orders = pd.DataFrame(
+        {
+            "작업": ["A", "A", "B", "B"],
+            "순서": [1, 2, 1, 2],
+            "설비": ["M1", "M2", "M2", "M1"],
+            "분": [3, 4, 3, 2],
+        }
+    )
+    path = tmp_path / "주문.xlsx"
+    with pd.ExcelWriter(path, engine="xlsxwriter") as w:
+        orders.to_excel(w, sheet_name="작업지시", index=False)
+    done = sandan(tmp_path, "schedule", str(path), "--time-limit", "5")
+    assert done.returncode == 0, done.stderr
+    assert "makespan 7 (bound 7" in done.stdout.splitlines()[0]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("job,machine\nA,M1\n", encoding="utf-8")
+    done = sandan(tmp_path, "schedule", str(bad))
+    assert done.returncode != 0 and "missing duration" in done.stderr + done.stdout
+    assert "Traceback" not in done.stderr

@@ -214,6 +214,32 @@ def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
     assert "전체 완료 시각" in page.inner_text("#twin-schedule-stats")
 
 
+def test_orders_from_the_excel_template_are_scheduled_and_a_bad_sheet_names_its_row(page, login, tmp_path):
+    login("kim")
+    page.goto("/companies/acme/twin/schedule")
+    with page.expect_download() as got:
+        page.click("#twin-orders-template")
+    template = tmp_path / "orders.xlsx"
+    got.value.save_as(template)
+    # the template is the page's sample orders on acme's machines, read back as the same shop
+    from_text = service.parse_shop(page.input_value("#twin-orders"))
+    from_sheet = service.parse_shop_file(template.read_bytes(), "orders.xlsx")
+    assert from_sheet.jobs == from_text.jobs and from_sheet.setup_times == from_text.setup_times
+    page.fill("#twin-orders", "")  # the file replaces the text
+    page.set_input_files("#twin-orders-file", str(template))
+    page.fill("input[name=time_limit_s]", "3")
+    page.click("#twin-solve")
+    expect(page.locator("#twin-gantt svg")).to_be_visible(timeout=30_000)
+    assert page.locator("#twin-checked").is_visible()
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("작업,설비,분\nA,M1,30\nB,M1,삼십\n".encode("cp949"))
+    page.goto("/companies/acme/twin/schedule")
+    page.set_input_files("#twin-orders-file", str(bad))
+    page.click("#twin-solve")
+    message = page.inner_text("#twin-schedule-error")
+    assert "bad.csv" in message and "3행" in message and "삼십" in message, message
+
+
 def test_bad_shop_orders_show_a_message(page, login):
     login("kim")
     page.goto("/companies/acme/twin/schedule")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 
+from fastapi import File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router, window
@@ -247,6 +248,44 @@ def start_schedule(body: ScheduleIn, t: ReadTenant, jobs: JobsDep) -> dict[str, 
         label=instance.name,
     )
     return job.to_dict()
+
+
+@router.post("/twin/schedule/file", response_model=JobOut, status_code=202)
+def start_schedule_file(
+    t: ReadTenant,
+    jobs: JobsDep,
+    file: Annotated[
+        UploadFile, File(description="orders as .xlsx or .csv (one row per operation), or YAML/JSON")
+    ],
+    objective: Annotated[Literal["makespan", "tardiness", "weighted"], Form()] = "makespan",
+    time_limit_s: Annotated[float, Form(gt=0, le=service.MAX_SCHEDULE_S)] = 10.0,
+) -> dict[str, Any]:
+    """Schedule the shop orders of a spreadsheet (the template's sheets: `GET …/twin/schedule/orders.xlsx`) or of a
+    YAML/JSON file, as `POST …/twin/schedule` does with text."""
+    content = file.file.read(service.MAX_SHOP_FILE_BYTES + 1)
+    instance = service.parse_shop_file(content, file.filename or "orders")
+    job = jobs.submit(
+        t.company_id,
+        "twin.schedule",
+        service.schedule_shop,
+        instance,
+        objective=objective,
+        time_limit_s=time_limit_s,
+        user_id=t.user_id,
+        label=instance.name,
+    )
+    return job.to_dict()
+
+
+@router.get("/twin/schedule/orders.xlsx", response_class=Response)
+def schedule_template(t: ReadTenant) -> Response:
+    """A workbook of shop orders to fill in: the company's sample orders, one row per operation, and a setups
+    sheet."""
+    return Response(
+        service.orders_template(t.store, t.company_id),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="orders.xlsx"'},
+    )
 
 
 @router.post("/twin/design", response_model=JobOut, status_code=202)

@@ -1005,7 +1005,11 @@ _OBJECTIVE_KO = {
 @app.command()
 def schedule(
     file: Annotated[
-        Path, typer.Argument(help="Job-shop instance (jsplib format) or shop orders (.yaml/.json).")
+        Path,
+        typer.Argument(
+            help="Job-shop instance (jsplib format) or shop orders (.yaml/.json, or .xlsx/.csv with one row per "
+            "operation: job, step, machine, minutes)."
+        ),
     ],
     objective: Annotated[str, typer.Option(help="makespan | tardiness | weighted")] = "makespan",
     time_limit: Annotated[float, typer.Option(help="Seconds for the solver. 계산 시간(초).")] = 60.0,
@@ -1027,7 +1031,7 @@ def schedule(
             )
         instance = (
             sched.read_shop_orders(file)
-            if file.suffix.lower() in (".yaml", ".yml", ".json")
+            if file.suffix.lower() in (".yaml", ".yml", ".json", *sched.SHEET_SUFFIXES)
             else sched.read_jsplib(file)
         )
         status, update = _solver_progress(f"solving {file.name} / 계산 중")

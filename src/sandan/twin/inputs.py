@@ -81,8 +81,8 @@ def load_json(text: str, what_en: str, what_ko: str, *, file: str | None = None)
         ) from None
 
 
-def read_text(path: str | Path) -> str:
-    """A text file's contents, or a message that it is missing, a folder, unreadable or not UTF-8 text."""
+def read_bytes(path: str | Path) -> bytes:
+    """A file's contents, or a message that it is missing, a folder or unreadable."""
     path = Path(path)
     if not path.exists():
         raise InvalidInput(
@@ -99,14 +99,7 @@ def read_text(path: str | Path) -> str:
             file=str(path),
         )
     try:
-        return path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(
-            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8",
-            f"{path}이(가) UTF-8 텍스트가 아닙니다 ({exc.start}번째 바이트). UTF-8로 저장하세요",
-            code="not_text",
-            file=str(path),
-        ) from None
+        return path.read_bytes()
     except OSError as exc:
         raise InvalidInput(
             f"cannot read {path}: {exc.strerror or exc}",
@@ -114,6 +107,21 @@ def read_text(path: str | Path) -> str:
             code="unreadable_file",
             file=str(path),
         ) from None
+
+
+def read_text(path: str | Path) -> str:
+    """A text file's contents, or a message that it is missing, a folder, unreadable or not UTF-8 text."""
+    content = read_bytes(path)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(
+            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8",
+            f"{path}이(가) UTF-8 텍스트가 아닙니다 ({exc.start}번째 바이트). UTF-8로 저장하세요",
+            code="not_text",
+            file=str(path),
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # as text mode reads a Windows file
 
 
 def read_data_file(path: str | Path, what_en: str, what_ko: str) -> Any:

@@ -21,7 +21,8 @@ from ortools.sat.python import cp_model
 from sandan.domain import InvalidInput
 from sandan.domain.errors import not_a_number
 from sandan.twin import tabu
-from sandan.twin.inputs import load_json, load_yaml, read_text, whole
+from sandan.twin.inputs import load_json, load_yaml, read_bytes, read_text, whole
+from sandan.twin.order_sheets import SHEET_SUFFIXES, read_order_sheets
 
 Objective = Literal["makespan", "tardiness", "weighted"]
 
@@ -379,8 +380,11 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
 
 
 def read_shop_orders(path: str | Path) -> ShopInstance:
-    """Read shop orders from a `.yaml`/`.yml` or `.json` file (see `parse_shop_orders` for the form)."""
+    """Read shop orders from a `.yaml`/`.yml` or `.json` file (see `parse_shop_orders` for the form), or from a
+    spreadsheet (`.csv`, `.xlsx`: one row per operation, see `sandan.twin.order_sheets`)."""
     path = Path(path)
+    if path.suffix.lower() in SHEET_SUFFIXES:
+        return parse_shop_orders(read_order_sheets(read_bytes(path), path.name), name=path.stem)
     text = read_text(path)
     if path.suffix.lower() == ".json":
         data = load_json(text, f"the shop orders {path.name}", f"작업 지시 {path.name}", file=str(path))

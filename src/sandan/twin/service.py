@@ -20,6 +20,7 @@ from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.domain.errors import PYDANTIC_KO
 from sandan.monitor.calendar import company_calendar
 from sandan.twin import balance as bal
+from sandan.twin import order_sheets
 from sandan.twin import schedule as sched
 from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.experiments import compare
@@ -843,6 +844,65 @@ def parse_shop(text: str, fmt: str = "auto", name: str = "orders") -> sched.Shop
     if fmt == "orders" or isinstance(data, Mapping):
         return sched.parse_shop_orders(data, name=name)
     return sched.parse_jsplib(text, name=name)
+
+
+#: Shop orders for a company without machines on a line (the scheduling page's text, the template's rows).
+EXAMPLE_ORDERS = """name: week 10
+time_unit: min
+machines: [LATHE, CNC1, CNC2]
+jobs:
+  - name: ORD-001
+    due: 120
+    operations:
+      - {machine: LATHE, duration: 30}
+      - {alternatives: {CNC1: 45, CNC2: 50}}
+  - name: ORD-002
+    due: 100
+    operations:
+      - {machine: CNC1, duration: 25}
+      - {machine: LATHE, duration: 20}
+  - name: ORD-003
+    operations:
+      - {alternatives: {CNC1: 30, CNC2: 30}}
+      - {machine: LATHE, duration: 15}
+"""
+
+
+#: The largest shop file a page or the API takes (a year of orders as a spreadsheet is well under this).
+MAX_SHOP_FILE_BYTES = 5_000_000
+
+
+def parse_shop_file(content: bytes, filename: str) -> sched.ShopInstance:
+    """A shop from an uploaded file: a spreadsheet of orders (.csv, .xlsx: `sandan.twin.order_sheets`), else shop
+    orders as YAML/JSON or a job-shop instance (`parse_shop`)."""
+    name = Path(filename or "orders").stem or "orders"
+    if len(content) > MAX_SHOP_FILE_BYTES:
+        raise InvalidInput(
+            f"{filename} is {len(content) / 1e6:.1f} MB; a shop file may have at most {MAX_SHOP_FILE_BYTES / 1e6:g} MB",
+            f"{filename}의 크기가 {len(content) / 1e6:.1f} MB입니다. 작업 파일은 {MAX_SHOP_FILE_BYTES / 1e6:g} MB까지 받습니다",
+            code="file_too_large",
+            file=filename,
+        )
+    if Path(filename).suffix.lower() in order_sheets.SHEET_SUFFIXES or content.startswith(b"PK\x03\x04"):
+        return sched.parse_shop_orders(order_sheets.read_order_sheets(content, filename), name=name)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput(
+            f"{filename} is neither a spreadsheet (.csv, .xlsx) nor UTF-8 text (YAML, JSON, a job-shop instance)",
+            f"{filename}은(는) 표(.csv, .xlsx)도 UTF-8 텍스트(YAML, JSON, 잡숍 인스턴스)도 아닙니다",
+            code="bad_orders",
+            file=filename,
+        ) from None
+    return parse_shop(text, "auto", name)
+
+
+def orders_template(store: Any, company_id: str) -> bytes:
+    """An .xlsx workbook of shop orders to fill in: the company's sample orders (`example_orders`, or a generic
+    sample) on an orders sheet and their tool changes on a setups sheet, as `parse_shop_file` reads them back."""
+    data = yaml.safe_load(example_orders(store, company_id) or EXAMPLE_ORDERS)
+    orders, setups = order_sheets.order_sheets(data)
+    return order_sheets.workbook(orders, setups)
 
 
 def check_time_limit(time_limit_s: float, most: float = MAX_SCHEDULE_S) -> None:

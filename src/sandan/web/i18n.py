@@ -1300,6 +1300,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "작업 지시(YAML: 설비, 공정이 있는 작업, 납기·대체 설비·셋업은 선택)나 표준 형식의 잡숍 인스턴스를 붙여 "
         "넣으세요. CP-SAT으로 계산하고 별도 검사기로 확인합니다.",
     ),
+    "twin.orders_file": ("Orders from a file", "파일에서 작업 지시"),
+    "twin.orders_template": ("Excel template (.xlsx)", "엑셀 양식 (.xlsx)"),
+    "twin.orders_file_help": (
+        "An Excel or CSV file with one row per operation: job, step, machine and minutes, and where needed the "
+        "job's due, release, weight and family; rows of one job and step on different machines are alternatives. "
+        "A setups sheet gives tool-change times. A chosen file replaces the text below.",
+        "공정마다 한 행인 엑셀이나 CSV 파일: 작업, 순서, 설비, 분, 필요하면 작업의 납기, 투입, 가중치, 품목군. 같은 작업·순서의 "
+        "행이 설비만 다르면 그중 한 설비에서 합니다(대체 설비). setups 시트에 품목 교체 시간을 씁니다. 파일을 고르면 아래 "
+        "글 대신 그 파일로 계획합니다.",
+    ),
     "twin.format": ("Format", "형식"),
     "twin.format.auto": ("detect", "자동 인식"),
     "twin.format.orders": ("shop orders (YAML/JSON)", "작업 지시 (YAML/JSON)"),

@@ -67,27 +67,6 @@ stations:
 release: {policy: kanban}
 """
 
-EXAMPLE_ORDERS = """name: week 10
-time_unit: min
-machines: [LATHE, CNC1, CNC2]
-jobs:
-  - name: ORD-001
-    due: 120
-    operations:
-      - {machine: LATHE, duration: 30}
-      - {alternatives: {CNC1: 45, CNC2: 50}}
-  - name: ORD-002
-    due: 100
-    operations:
-      - {machine: CNC1, duration: 25}
-      - {machine: LATHE, duration: 20}
-  - name: ORD-003
-    operations:
-      - {alternatives: {CNC1: 30, CNC2: 30}}
-      - {machine: LATHE, duration: 15}
-"""
-
-
 EXAMPLE_BALANCE = """name: assembly 2
 time_unit: s
 tasks:
@@ -839,7 +818,7 @@ def schedule_page(page: UserPage, company_id: str) -> Response:
         "twin_schedule.html",
         company=company,
         tx=tx,
-        text=service.example_orders(page.store, company.id) or EXAMPLE_ORDERS,
+        text=service.example_orders(page.store, company.id) or service.EXAMPLE_ORDERS,
         fmt="auto",
         objective="makespan",
         time_limit="5",
@@ -847,14 +826,32 @@ def schedule_page(page: UserPage, company_id: str) -> Response:
     )
 
 
+@router.get("/companies/{company_id}/twin/schedule/orders.xlsx")
+def schedule_template(page: UserPage, company_id: str) -> Response:
+    """The shop orders as a workbook to fill in (the page's sample orders, one row per operation)."""
+    company = company_of(page, company_id)
+    return Response(
+        service.orders_template(page.store, company.id),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="orders.xlsx"'},
+    )
+
+
 @router.post("/companies/{company_id}/twin/schedule", response_class=HTMLResponse)
 async def schedule_submit(page: UserPage, company_id: str) -> Response:
     company = company_of(page, company_id)
-    form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
+    raw = await page.request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    upload = raw.get("file")
     text, fmt = form.get("text", ""), form.get("format", "auto")
     objective, limit = form.get("objective", "makespan"), form.get("time_limit_s", "5")
     try:
-        instance = service.parse_shop(text, fmt, "orders")
+        if upload is not None and not isinstance(upload, str) and upload.filename:
+            # a spreadsheet (or a YAML/JSON file) of orders replaces the text box
+            content = await upload.read(service.MAX_SHOP_FILE_BYTES + 1)
+            instance = service.parse_shop_file(content, upload.filename)
+        else:
+            instance = service.parse_shop(text, fmt, "orders")
         seconds = _or(_number(limit, "time_limit_s"), 5.0)
         service.check_time_limit(seconds)
         job = jobs_of(page.request).submit(
