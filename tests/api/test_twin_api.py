@@ -199,7 +199,8 @@ def test_the_orders_template_filled_in_is_scheduled_from_the_file(world):
     with pd.ExcelWriter(out, engine="xlsxwriter") as w:
         orders.to_excel(w, sheet_name="orders", index=False)
     files = {"file": ("week 11.xlsx", out.getvalue(), "application/octet-stream")}
-    r = world.post("a-eng", f"{A}/twin/schedule/file", files=files, data={"time_limit_s": "5"})
+    data = {"time_limit_s": "5", "start": "2025-03-10T08:00"}  # a Monday, on the default two shifts
+    r = world.post("a-eng", f"{A}/twin/schedule/file", files=files, data=data)
     assert r.status_code == 202, r.text
     done = wait(world, "a-eng", A, r.json())
     assert done["state"] == "done", done["error"]
@@ -207,6 +208,8 @@ def test_the_orders_template_filled_in_is_scheduled_from_the_file(world):
     assert res["checked"] and res["jobs"] == 2 and done["label"] == "week 11"
     first = [o for o in res["schedule"] if o["job"] == "ORD-001" and o["op"] == 0]
     assert first and first[0]["end"] - first[0]["start"] == 40
+    assert res["clock"]["start"] == "2025-03-10T08:00:00+09:00"
+    assert all(o["start_at"] >= "2025-03-10T08:00" for o in res["schedule"]) and res["makespan_at"]
     bad = {"file": ("orders.csv", b"job,machine,minutes\nA,M1,zero\n", "text/csv")}
     err = assert_error(world.post("a-eng", f"{A}/twin/schedule/file", files=bad), 422, "bad_orders")
     assert "row 2" in err["message"]["en"] and "2행" in err["message"]["ko"]

@@ -593,6 +593,13 @@ def test_schedule_reads_orders_from_an_excel_sheet(tmp_path):
     done = sandan(tmp_path, "schedule", str(path), "--time-limit", "5")
     assert done.returncode == 0, done.stderr
     assert "makespan 7 (bound 7" in done.stdout.splitlines()[0]
+    # from Monday 11:55 on the default shifts: seven minutes of work cross lunch, the list goes to a workbook
+    out = tmp_path / "dispatch.xlsx"
+    done = sandan(tmp_path, "schedule", str(path), "--start", "2025-03-10T11:55", "--dispatch", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "완료 시각 2025-03-10 13:02" in done.stdout
+    rows = pd.read_excel(out)
+    assert len(rows) == 4 and rows["시작 시각"].min() == pd.Timestamp("2025-03-10 11:55")
     bad = tmp_path / "bad.csv"
     bad.write_text("job,machine\nA,M1\n", encoding="utf-8")
     done = sandan(tmp_path, "schedule", str(bad))

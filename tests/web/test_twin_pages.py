@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
@@ -231,6 +232,17 @@ def test_orders_from_the_excel_template_are_scheduled_and_a_bad_sheet_names_its_
     page.click("#twin-solve")
     expect(page.locator("#twin-gantt svg")).to_be_visible(timeout=30_000)
     assert page.locator("#twin-checked").is_visible()
+    # the schedule goes back to the floor as a dispatch list: every operation once, each machine's in its order
+    with page.expect_download() as got:
+        page.click("#twin-dispatch")
+    dispatch = pd.read_excel(got.value.path(), sheet_name=None)
+    ((sheet, rows),) = dispatch.items()
+    assert sheet == "작업순서" and len(rows) == sum(len(j.operations) for j in from_sheet.jobs)
+    # the form's start (the company's next working instant) puts the schedule on the clock
+    assert page.locator("#twin-finish-at").is_visible() and rows["시작 시각"].notna().all()
+    for _, ops in rows.groupby("설비"):
+        assert list(ops["설비 작업 순서"]) == list(range(1, len(ops) + 1))
+        assert (ops["시작 (min)"].to_numpy()[1:] >= ops["종료 (min)"].to_numpy()[:-1]).all()
     bad = tmp_path / "bad.csv"
     bad.write_bytes("작업,설비,분\nA,M1,30\nB,M1,삼십\n".encode("cp949"))
     page.goto("/companies/acme/twin/schedule")

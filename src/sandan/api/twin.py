@@ -7,7 +7,7 @@ Jobs are polled at GET …/jobs/{job_id}; their result is what `sandan.twin.serv
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import File, Form, Response, UploadFile
@@ -15,7 +15,8 @@ from pydantic import BaseModel, Field
 
 from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router, window
 from sandan.api.models import JobOut, Ok
-from sandan.twin import service
+from sandan.monitor.calendar import company_calendar
+from sandan.twin import service, workclock
 from sandan.twin.line import Layout
 
 router = company_router("twin")
@@ -83,6 +84,11 @@ class ScheduleIn(BaseModel):
     objective: Literal["makespan", "tardiness", "weighted"] = "makespan"
     time_limit_s: float = Field(default=10.0, gt=0, le=service.MAX_SCHEDULE_S)
     name: str = Field(default="orders", max_length=100)
+    start: datetime | None = Field(
+        default=None,
+        description="when the schedule begins: operations get their start and end on the clock, counted in working "
+        "time on the company's shift calendar, and due or release dates in the orders are read on it",
+    )
 
 
 class DesignIn(LineSource):
@@ -236,7 +242,11 @@ def start_compare(body: CompareIn, t: ReadTenant, jobs: JobsDep) -> dict[str, An
 @router.post("/twin/schedule", response_model=JobOut, status_code=202)
 def start_schedule(body: ScheduleIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
     """Schedule a job shop on CP-SAT in the background; the result is checked and carries the Gantt data."""
-    instance = service.parse_shop(body.text, body.format, body.name or "orders")
+    calendar = company_calendar(t.settings.data_dir, t.company_id)
+    start = workclock.parse_start(body.start.isoformat() if body.start else None, calendar)
+    instance = service.parse_shop(
+        body.text, body.format, body.name or "orders", start=start, calendar=calendar
+    )
     job = jobs.submit(
         t.company_id,
         "twin.schedule",
@@ -244,6 +254,8 @@ def start_schedule(body: ScheduleIn, t: ReadTenant, jobs: JobsDep) -> dict[str, 
         instance,
         objective=body.objective,
         time_limit_s=body.time_limit_s,
+        start=start,
+        calendar=calendar,
         user_id=t.user_id,
         label=instance.name,
     )
@@ -259,11 +271,14 @@ def start_schedule_file(
     ],
     objective: Annotated[Literal["makespan", "tardiness", "weighted"], Form()] = "makespan",
     time_limit_s: Annotated[float, Form(gt=0, le=service.MAX_SCHEDULE_S)] = 10.0,
+    start: Annotated[str | None, Form(description="when the schedule begins, e.g. 2026-12-07T08:00")] = None,
 ) -> dict[str, Any]:
     """Schedule the shop orders of a spreadsheet (the template's sheets: `GET …/twin/schedule/orders.xlsx`) or of a
     YAML/JSON file, as `POST …/twin/schedule` does with text."""
     content = file.file.read(service.MAX_SHOP_FILE_BYTES + 1)
-    instance = service.parse_shop_file(content, file.filename or "orders")
+    calendar = company_calendar(t.settings.data_dir, t.company_id)
+    begin = workclock.parse_start(start, calendar)
+    instance = service.parse_shop_file(content, file.filename or "orders", start=begin, calendar=calendar)
     job = jobs.submit(
         t.company_id,
         "twin.schedule",
@@ -271,6 +286,8 @@ def start_schedule_file(
         instance,
         objective=objective,
         time_limit_s=time_limit_s,
+        start=begin,
+        calendar=calendar,
         user_id=t.user_id,
         label=instance.name,
     )

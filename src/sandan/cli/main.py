@@ -1018,19 +1018,41 @@ def schedule(
         Path | None, typer.Option("--gantt", help="Write the Gantt chart as SVG here.")
     ] = None,
     lang: Annotated[str, typer.Option(help="ko | en (Gantt labels)")] = "ko",
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help="When the schedule begins (2026-12-07T08:00): times on the clock, in working time on the shift "
+            "calendar; due dates in the orders read on it. 시작 시각."
+        ),
+    ] = None,
+    calendar_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--calendar",
+            help="Shift calendar YAML (as `sandan company calendar`); two 12-h shifts if omitted.",
+        ),
+    ] = None,
+    dispatch: Annotated[
+        Path | None, typer.Option(help="Write the dispatch list (per machine, in order) as .xlsx here.")
+    ] = None,
 ) -> None:
     """Schedule a job shop on CP-SAT and check the result independently. 작업 일정 계획."""
     from rich.table import Table
 
+    from sandan.monitor.calendar import ShiftCalendar
+    from sandan.twin import order_sheets, service, workclock
     from sandan.twin import schedule as sched
+    from sandan.twin.inputs import read_bytes
 
     try:
         if not file.exists():
             raise SandanError(
                 f"file {file} does not exist", f"파일 {file}이(가) 없습니다", code="file_not_found"
             )
+        calendar = ShiftCalendar.from_yaml(calendar_file) if calendar_file else ShiftCalendar.two_shifts()
+        begin = workclock.parse_start(start, calendar)
         instance = (
-            sched.read_shop_orders(file)
+            service.parse_shop_file(read_bytes(file), file.name, start=begin, calendar=calendar)
             if file.suffix.lower() in (".yaml", ".yml", ".json", *sched.SHEET_SUFFIXES)
             else sched.read_jsplib(file)
         )
@@ -1059,10 +1081,27 @@ def schedule(
             err.print(f"[red]✗[/] {v.en}\n  {v.ko}")
         raise typer.Exit(1)
     console.print("✓ checked: precedence, machine capacity and setups hold / 검증 완료")
-    table = Table("machine / 설비", "job / 작업", "op", "start", "end", "setup")
-    for op in sorted(result.schedule, key=lambda o: (o.machine, o.start))[:40]:
-        table.add_row(op.machine, op.job, str(op.op), str(op.start), str(op.end), str(op.setup))
+    try:
+        out = service.on_the_clock(result.to_dict(), instance, begin, calendar)
+    except SandanError as exc:
+        _fail(exc)
+    clock = "start_at" in (out["schedule"] or [{}])[0]
+    if out.get("makespan_at"):
+        console.print(
+            f"finishes at / 완료 시각 {out['makespan_at'][:16].replace('T', ' ')} ({calendar.timezone})"
+        )
+    table = Table(
+        "machine / 설비", "job / 작업", "op", "start", "end", "setup", *(("starts", "ends") if clock else ())
+    )
+    for op in sorted(out["schedule"], key=lambda o: (o["machine"], o["start"]))[:40]:
+        at = (op["start_at"][:16].replace("T", " "), op["end_at"][:16].replace("T", " ")) if clock else ()
+        table.add_row(
+            op["machine"], op["job"], str(op["op"]), str(op["start"]), str(op["end"]), str(op["setup"]), *at
+        )
     console.print(table)
+    if dispatch:
+        dispatch.write_bytes(order_sheets.dispatch_workbook(out["schedule"], out.get("time_unit", ""), lang))
+        console.print(f"✓ dispatch list / 설비별 작업 순서 → {dispatch}")
     if len(result.schedule) > 40:
         console.print(f"… {len(result.schedule) - 40} more operations")
     if gantt_svg:

@@ -10,7 +10,7 @@ header may carry both ("job (작업)"):
 | step | step, seq, operation, 순서, 공정순서 | optional: the operation's place in its job's route; rows of one job and step on different machines are alternatives (any one of them) |
 | machine | machine, 설비, 기계, 장비 | required |
 | duration | minutes / min / 분, hours / 시간(h), seconds / 초, or duration / time / 소요시간 | required; a whole number ≥ 1; the header's unit becomes the schedule's |
-| due, release, weight, family | due / 납기, release / 투입, weight / 가중치, family / product / 품목 | optional, per job (on any of its rows) |
+| due, release, weight, family | due / 납기, release / 투입, weight / 가중치, family / product / 품목 | optional, per job (on any of its rows); due and release are working time from the schedule's start, or dates (`sandan.twin.workclock`) |
 
 Without a step column every row is the next operation of its job. An .xlsx file may add a **setups** sheet ("셋업")
 with machine (optional: every machine), from, to and a duration. Each message names the file, the sheet and the row as
@@ -24,12 +24,17 @@ import io
 import math
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from sandan.domain import InvalidInput
+from sandan.twin.workclock import as_instant
+
+UTC_ZONE = ZoneInfo("UTC")
 
 #: Canonical column → the words a header may use for it (lower case).
 ORDER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -207,9 +212,12 @@ def orders_from_sheets(
             ("weight", ("weight", "가중치")),
         ):
             if key in cells and not _blank(cells[key]):
-                _job_value(
-                    entry, key, _whole(cells[key], what, file, sheet, row, 0), first_row, job, row, file
-                )
+                value = cells[key]
+                if key == "weight" or as_instant(value, UTC_ZONE) is None:
+                    value = _whole(value, what, file, sheet, row, 0)
+                elif not isinstance(value, str):
+                    value = pd.Timestamp(value).to_pydatetime()  # a date cell, counted on the clock later
+                _job_value(entry, key, value, first_row, job, row, file)
         if "family" in cells and not _blank(cells["family"]):
             _job_value(entry, "family", _text(cells["family"]), first_row, job, row, file)
     if not jobs:
@@ -386,4 +394,76 @@ def workbook(orders: pd.DataFrame, setups: pd.DataFrame) -> bytes:
             for i, column in enumerate(frame.columns):
                 ws.set_column(i, i, max(12, len(str(column)) + 4))
             ws.freeze_panes(1, 0)
+    return out.getvalue()
+
+
+#: The dispatch list's headers: (English, Korean).
+DISPATCH_HEADERS = {
+    "machine": ("machine", "설비"),
+    "position": ("order on machine", "설비 작업 순서"),
+    "job": ("job", "작업"),
+    "op": ("step", "순서"),
+    "setup": ("setup before", "앞 셋업"),
+    "start": ("start", "시작"),
+    "end": ("end", "종료"),
+    "duration": ("duration", "시간"),
+    "start_at": ("starts", "시작 시각"),
+    "end_at": ("ends", "종료 시각"),
+}
+
+
+def dispatch_sheet(schedule: list[Mapping[str, Any]], time_unit: str, lang: str = "ko") -> pd.DataFrame:
+    """A schedule as the shop floor reads it: per machine, its operations in the order it runs them, with start,
+    end and the setup before each, in the orders' time unit from the schedule's start."""
+    unit = f" ({time_unit})" if time_unit else ""
+    rows = sorted(schedule, key=lambda o: (str(o["machine"]), o["start"]))
+    position: dict[str, int] = {}
+    out = []
+    for o in rows:
+        position[o["machine"]] = position.get(o["machine"], 0) + 1
+        out.append(
+            {
+                "machine": o["machine"],
+                "position": position[o["machine"]],
+                "job": o["job"],
+                "op": o["op"] + 1,
+                "setup": o.get("setup", 0),
+                "start": o["start"],
+                "end": o["end"],
+                "duration": o["end"] - o["start"],
+                # on the shop's clock where the schedule has a start: local time, as Excel shows dates
+                "start_at": _local(o.get("start_at")),
+                "end_at": _local(o.get("end_at")),
+            }
+        )
+    i = 0 if lang == "en" else 1
+    names = {
+        k: v[i] + (unit if k in ("setup", "start", "end", "duration") else "")
+        for k, v in DISPATCH_HEADERS.items()
+    }
+    frame = pd.DataFrame(out, columns=list(DISPATCH_HEADERS))
+    if frame["start_at"].isna().all():
+        frame = frame.drop(columns=["start_at", "end_at"])
+    return frame.rename(columns=names)
+
+
+def _local(text: str | None) -> datetime | None:
+    return None if not text else datetime.fromisoformat(text).replace(tzinfo=None)
+
+
+def dispatch_workbook(schedule: list[Mapping[str, Any]], time_unit: str, lang: str = "ko") -> bytes:
+    """The dispatch list (`dispatch_sheet`) as an .xlsx workbook: one sheet, columns wide enough to read."""
+    frame = dispatch_sheet(schedule, time_unit, lang)
+    out = io.BytesIO()
+    with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
+        frame.to_excel(writer, sheet_name="dispatch" if lang == "en" else "작업순서", index=False)
+        ws = next(iter(writer.sheets.values()))
+        for k, column in enumerate(frame.columns):
+            ws.set_column(k, k, max(10, len(str(column)) + 4))
+        ws.freeze_panes(1, 0)
+        ws.autofilter(0, 0, len(frame), len(frame.columns) - 1)
+        stamp = writer.book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+        for k, column in enumerate(frame.columns):
+            if pd.api.types.is_datetime64_any_dtype(frame[column]):
+                ws.set_column(k, k, 18, stamp)
     return out.getvalue()

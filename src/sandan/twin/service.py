@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.domain.errors import PYDANTIC_KO
-from sandan.monitor.calendar import company_calendar
+from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.twin import balance as bal
-from sandan.twin import order_sheets
+from sandan.twin import order_sheets, workclock
 from sandan.twin import schedule as sched
 from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.experiments import compare
@@ -826,9 +826,17 @@ def balance_problem(
 SHOP_FORMATS = ("auto", "orders", "jsplib")
 
 
-def parse_shop(text: str, fmt: str = "auto", name: str = "orders") -> sched.ShopInstance:
+def parse_shop(
+    text: str,
+    fmt: str = "auto",
+    name: str = "orders",
+    *,
+    start: datetime | None = None,
+    calendar: ShiftCalendar | None = None,
+) -> sched.ShopInstance:
     """A shop from text: shop orders as YAML/JSON (`sandan.twin.schedule.parse_shop_orders`) or the standard
-    job-shop format (`parse_jsplib`); `auto` takes YAML when the text is a mapping."""
+    job-shop format (`parse_jsplib`); `auto` takes YAML when the text is a mapping. Due and release dates count
+    in working time from `start` on `calendar` (`sandan.twin.workclock.resolve_dates`)."""
     data = _mapping_or_text(
         text,
         fmt,
@@ -842,8 +850,16 @@ def parse_shop(text: str, fmt: str = "auto", name: str = "orders") -> sched.Shop
         ),
     )
     if fmt == "orders" or isinstance(data, Mapping):
-        return sched.parse_shop_orders(data, name=name)
+        return _shop_from_orders(data, name, start, calendar)
     return sched.parse_jsplib(text, name=name)
+
+
+def _shop_from_orders(
+    data: Any, name: str, start: datetime | None, calendar: ShiftCalendar | None
+) -> sched.ShopInstance:
+    if isinstance(data, dict):
+        workclock.resolve_dates(data, start, calendar or ShiftCalendar.two_shifts())
+    return sched.parse_shop_orders(data, name=name)
 
 
 #: Shop orders for a company without machines on a line (the scheduling page's text, the template's rows).
@@ -872,7 +888,13 @@ jobs:
 MAX_SHOP_FILE_BYTES = 5_000_000
 
 
-def parse_shop_file(content: bytes, filename: str) -> sched.ShopInstance:
+def parse_shop_file(
+    content: bytes,
+    filename: str,
+    *,
+    start: datetime | None = None,
+    calendar: ShiftCalendar | None = None,
+) -> sched.ShopInstance:
     """A shop from an uploaded file: a spreadsheet of orders (.csv, .xlsx: `sandan.twin.order_sheets`), else shop
     orders as YAML/JSON or a job-shop instance (`parse_shop`)."""
     name = Path(filename or "orders").stem or "orders"
@@ -884,7 +906,7 @@ def parse_shop_file(content: bytes, filename: str) -> sched.ShopInstance:
             file=filename,
         )
     if Path(filename).suffix.lower() in order_sheets.SHEET_SUFFIXES or content.startswith(b"PK\x03\x04"):
-        return sched.parse_shop_orders(order_sheets.read_order_sheets(content, filename), name=name)
+        return _shop_from_orders(order_sheets.read_order_sheets(content, filename), name, start, calendar)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -894,7 +916,7 @@ def parse_shop_file(content: bytes, filename: str) -> sched.ShopInstance:
             code="bad_orders",
             file=filename,
         ) from None
-    return parse_shop(text, "auto", name)
+    return parse_shop(text, "auto", name, start=start, calendar=calendar)
 
 
 def orders_template(store: Any, company_id: str) -> bytes:
@@ -923,8 +945,12 @@ def schedule_shop(
     objective: str = "makespan",
     time_limit_s: float = 10.0,
     workers: int = 2,
+    start: datetime | None = None,
+    calendar: ShiftCalendar | None = None,
 ) -> dict[str, Any]:
-    """Schedule on CP-SAT (`solve_jobshop`), confirmed by the independent checker; with the Gantt chart's data."""
+    """Schedule on CP-SAT (`solve_jobshop`), confirmed by the independent checker; with the Gantt chart's data.
+    With a `start`, each operation also gets its start and end on the clock (`start_at`, `end_at`), counted in
+    working time on `calendar` (the company's shifts)."""
     check_time_limit(time_limit_s)
     budget = max(1, math.ceil(time_limit_s))
 
@@ -950,6 +976,24 @@ def schedule_shop(
     out["gantt"] = sched.gantt(instance, result.schedule).to_dict()
     out["jobs"] = len(instance.jobs)
     out["machines"] = list(instance.machines)
+    return on_the_clock(out, instance, start, calendar)
+
+
+def on_the_clock(
+    out: dict[str, Any], instance: sched.ShopInstance, start: datetime | None, calendar: ShiftCalendar | None
+) -> dict[str, Any]:
+    """A schedule's result (`ScheduleResult.to_dict`) with each operation's start and end on the clock
+    (`start_at`, `end_at`, ISO in the calendar's zone) and the finish (`makespan_at`), counted in working time from
+    `start` on `calendar`; unchanged without a start or for times in bare units (a job-shop instance)."""
+    if start is None or instance.time_unit not in workclock.UNIT_S:
+        return out
+    clock = workclock.WorkClock(calendar or ShiftCalendar.two_shifts(), start, instance.time_unit)
+    out["clock"] = {"start": clock.start.isoformat(), "timezone": clock.calendar.timezone}
+    for op in out["schedule"]:
+        op["start_at"] = clock.at(op["start"]).isoformat()
+        op["end_at"] = clock.at(op["end"], ending=True).isoformat()
+    if out["schedule"]:
+        out["makespan_at"] = clock.at(max(op["end"] for op in out["schedule"]), ending=True).isoformat()
     return out
 
 

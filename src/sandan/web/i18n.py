@@ -1300,6 +1300,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "작업 지시(YAML: 설비, 공정이 있는 작업, 납기·대체 설비·셋업은 선택)나 표준 형식의 잡숍 인스턴스를 붙여 "
         "넣으세요. CP-SAT으로 계산하고 별도 검사기로 확인합니다.",
     ),
+    "twin.start_field": ("Start", "시작"),
+    "twin.start_help": (
+        "When the schedule begins; times count in working time on your shift calendar from then, and due or "
+        "release dates in the orders are read on it. Empty: times only, from 0.",
+        "일정이 시작하는 시각. 그때부터 근무 달력의 작업 시간으로 세며, 작업 지시의 납기·투입 날짜도 이 달력으로 "
+        "읽습니다. 비우면 0부터의 시간만 보입니다.",
+    ),
+    "twin.finish_at": ("Finished at", "완료 시각"),
+    "twin.start_at": ("Starts", "시작 시각"),
+    "twin.end_at": ("Ends", "종료 시각"),
+    "twin.clock_help": (
+        "From {start} ({zone}), in working time on the company's shift calendar: breaks, nights off, weekends "
+        "and holidays are skipped.",
+        "{start}({zone})부터 회사 근무 달력의 작업 시간으로 셉니다. 휴식, 비근무 시간, 주말과 휴일은 건너뜁니다.",
+    ),
+    "twin.dispatch_xlsx": ("Dispatch list (.xlsx)", "설비별 작업 순서 (.xlsx)"),
     "twin.orders_file": ("Orders from a file", "파일에서 작업 지시"),
     "twin.orders_template": ("Excel template (.xlsx)", "엑셀 양식 (.xlsx)"),
     "twin.orders_file_help": (

@@ -20,8 +20,9 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from sandan.domain import InvalidInput, SandanError
-from sandan.twin import service
+from sandan.domain import InvalidInput, NotFound, SandanError
+from sandan.monitor.calendar import company_calendar
+from sandan.twin import order_sheets, service, workclock
 from sandan.twin.inputs import dist_text, parse_dist, short_number
 from sandan.twin.layout import layout_svg
 from sandan.twin.schedule import gantt_svg
@@ -819,11 +820,18 @@ def schedule_page(page: UserPage, company_id: str) -> Response:
         company=company,
         tx=tx,
         text=service.example_orders(page.store, company.id) or service.EXAMPLE_ORDERS,
+        start=_start_default(page, company.id),
         fmt="auto",
         objective="makespan",
         time_limit="5",
         error=None,
     )
+
+
+def _start_default(page: Page, company_id: str) -> str:
+    """The scheduling form's start: the company's next working instant, as a date-time field writes it."""
+    calendar = company_calendar(page.settings.data_dir, company_id)
+    return f"{workclock.next_working_start(calendar, datetime.now(UTC)):%Y-%m-%dT%H:%M}"
 
 
 @router.get("/companies/{company_id}/twin/schedule/orders.xlsx")
@@ -845,13 +853,15 @@ async def schedule_submit(page: UserPage, company_id: str) -> Response:
     upload = raw.get("file")
     text, fmt = form.get("text", ""), form.get("format", "auto")
     objective, limit = form.get("objective", "makespan"), form.get("time_limit_s", "5")
+    calendar = company_calendar(page.settings.data_dir, company.id)
     try:
+        start = workclock.parse_start(form.get("start"), calendar)
         if upload is not None and not isinstance(upload, str) and upload.filename:
             # a spreadsheet (or a YAML/JSON file) of orders replaces the text box
             content = await upload.read(service.MAX_SHOP_FILE_BYTES + 1)
-            instance = service.parse_shop_file(content, upload.filename)
+            instance = service.parse_shop_file(content, upload.filename, start=start, calendar=calendar)
         else:
-            instance = service.parse_shop(text, fmt, "orders")
+            instance = service.parse_shop(text, fmt, "orders", start=start, calendar=calendar)
         seconds = _or(_number(limit, "time_limit_s"), 5.0)
         service.check_time_limit(seconds)
         job = jobs_of(page.request).submit(
@@ -861,6 +871,8 @@ async def schedule_submit(page: UserPage, company_id: str) -> Response:
             instance,
             objective=objective,
             time_limit_s=seconds,
+            start=start,
+            calendar=calendar,
             user_id=page.principal.user.id,
             label=instance.name,
         )
@@ -873,6 +885,7 @@ async def schedule_submit(page: UserPage, company_id: str) -> Response:
             company=company,
             tx=tx,
             text=text,
+            start=form.get("start", ""),
             fmt=fmt,
             objective=objective,
             time_limit=limit,
@@ -942,6 +955,25 @@ async def balance_submit(page: UserPage, company_id: str) -> Response:
         label=problem.name,
     )
     return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
+
+
+@router.get("/companies/{company_id}/twin/jobs/{job_id}/schedule.xlsx")
+def schedule_download(page: UserPage, company_id: str, job_id: str) -> Response:
+    """A finished schedule's dispatch list as a workbook: per machine, its operations in order."""
+    company = company_of(page, company_id)
+    job = jobs_of(page.request).get(company.id, job_id)
+    result = job.result if job.state.value == "done" else None
+    if not result or result.get("kind") != "schedule" or not result.get("schedule"):
+        raise NotFound(
+            f"job {job_id} has no finished schedule to download",
+            f"작업 {job_id}에는 내려받을 완료된 일정이 없습니다",
+        )
+    name = re.sub(r"[^\w.-]+", "_", job.label or "schedule").strip("_") or "schedule"
+    return Response(
+        order_sheets.dispatch_workbook(result["schedule"], result.get("time_unit", ""), page.lang),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
 
 
 @router.get("/companies/{company_id}/twin/jobs/{job_id}", response_class=HTMLResponse)

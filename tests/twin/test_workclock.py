@@ -1,0 +1,98 @@
+"""Working time on the shift calendar: a schedule's minutes of work from its start ↔ the shop floor's clock.
+
+Calendar: the default two 12-h shifts in Asia/Seoul, Monday to Friday — day 08:00-20:00 with lunch 12:00-13:00,
+night 20:00-08:00 with a meal break 00:00-01:00: 22 working hours a weekday. 2025-03-10 is a Monday."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from sandan.domain import InvalidInput
+from sandan.monitor.calendar import Shift, ShiftCalendar
+from sandan.twin import order_sheets, service
+from sandan.twin import schedule as sched
+from sandan.twin.workclock import WorkClock, next_working_start, parse_start
+
+KST = ZoneInfo("Asia/Seoul")
+CAL = ShiftCalendar.two_shifts()
+
+
+def kst(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2025, 3, day, hour, minute, tzinfo=KST)
+
+
+def test_work_skips_breaks_and_weekends_and_reads_back():
+    clock = WorkClock(CAL, kst(10, 8))
+    assert clock.at(0) == kst(10, 8) and clock.at(300) == kst(10, 14)  # four hours, lunch, one more
+    # at lunch: an operation that ends after 240 minutes ends at 12:00, the next one starts at 13:00
+    assert clock.at(240, ending=True) == kst(10, 12) and clock.at(240) == kst(10, 13)
+    week = 5 * 22 * 60
+    assert clock.at(week, ending=True) == kst(15, 8)  # Friday's night shift ends on Saturday morning
+    assert clock.at(week) == kst(17, 8)  # the next minute of work is Monday's
+    for minutes in (0, 1, 239, 241, 1000, week - 1, week + 30):
+        assert clock.offset(clock.at(minutes)) == pytest.approx(minutes)
+    assert clock.offset(kst(16, 12)) == week  # a Sunday adds no work
+    assert WorkClock(CAL, kst(10, 8), "h").at(5) == kst(10, 14)
+
+
+def test_a_start_in_a_break_or_a_weekend_begins_with_the_next_shift():
+    assert WorkClock(CAL, kst(10, 12, 30)).at(0) == kst(10, 13)
+    assert next_working_start(CAL, kst(15, 9, 17)) == kst(17, 8)  # a Saturday morning → Monday 08:00
+    assert next_working_start(CAL, kst(10, 9, 17)) == kst(10, 9, 20)  # inside a shift: the next 10 minutes
+
+
+def test_a_calendar_without_work_says_so():
+    idle = ShiftCalendar(shifts=[Shift(name="d", start="08:00", end="17:00")], working_weekdays=[])
+    with pytest.raises(InvalidInput, match="plans less than 10 min of work"):
+        WorkClock(idle, kst(10, 8)).at(10)
+    with pytest.raises(InvalidInput, match="2026-12-07T08:00"):
+        parse_start("next monday", CAL)
+    assert parse_start("2025-03-10T08:00", CAL) == kst(10, 8) and parse_start("", CAL) is None
+
+
+def test_due_dates_in_a_sheet_count_in_working_time_and_the_schedule_is_on_the_clock():
+    orders = pd.DataFrame(
+        {
+            "작업": ["A", "A", "B"],
+            "설비": ["M1", "M2", "M1"],
+            "분": [300, 120, 60],
+            "납기": [datetime(2025, 3, 10, 17, 0), None, "2025-03-11"],  # B: by the end of Tuesday
+        }
+    )
+    out = pd.io.common.BytesIO()
+    with pd.ExcelWriter(out, engine="xlsxwriter") as w:
+        orders.to_excel(w, sheet_name="orders", index=False)
+    shop = service.parse_shop_file(out.getvalue(), "o.xlsx", start=kst(10, 8), calendar=CAL)
+    a, b = shop.jobs
+    # A: 08:00-17:00 less lunch; B: to Tuesday's midnight — Monday's 15 hours, Tuesday's 22 (its 00:00-01:00 is
+    # the night shift's break)
+    assert a.due == 480 and b.due == 37 * 60
+    with pytest.raises(InvalidInput, match="A's due is a date") as err:
+        service.parse_shop_file(out.getvalue(), "o.xlsx")
+    assert "시작 시각" in err.value.ko
+    result = service.schedule_shop(None, shop, time_limit_s=5, start=kst(10, 8), calendar=CAL)
+    assert result["checked"]
+    ops = {(o["job"], o["op"]): o for o in result["schedule"]}
+    a0 = ops[("A", 0)]
+    clock = WorkClock(CAL, kst(10, 8))
+    for o in result["schedule"]:
+        assert o["start_at"] == clock.at(o["start"]).isoformat()
+        assert o["end_at"] == clock.at(o["end"], ending=True).isoformat()
+    if a0["start"] == 0:  # A first on M1: 300 minutes from 08:00 cross lunch
+        assert a0["end_at"] == kst(10, 14).isoformat()
+    else:  # B first: A follows it at 09:00 and its 300 minutes end at 15:00
+        assert (a0["start_at"], a0["end_at"]) == (kst(10, 9).isoformat(), kst(10, 15).isoformat())
+    assert result["makespan_at"] == WorkClock(CAL, kst(10, 8)).at(result["makespan"], ending=True).isoformat()
+    # the dispatch list carries the clock too, as dates Excel shows
+    sheet = order_sheets.dispatch_sheet(result["schedule"], "min", "en")
+    assert list(sheet.columns[-2:]) == ["starts", "ends"] and sheet["starts"].notna().all()
+
+
+def test_a_job_shop_instance_in_bare_units_gets_no_clock():
+    shop = sched.parse_jsplib("2 2\n0 3 1 2\n1 2 0 4\n")
+    result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(10, 8), calendar=CAL)
+    assert "clock" not in result and "start_at" not in result["schedule"][0]
