@@ -417,7 +417,10 @@ def spc_capability(
 ) -> Response:
     """Process capability of one measured characteristic: Cp, Cpk (σ within), Pp, Ppk (σ overall) with 95 %
     intervals, measurements out of specification, the ppm a normal distribution expects, and a verdict against
-    Cpk 1.33 / 1.00. Without `lsl` and `usl` the limits of the process family's drawing are used where known."""
+    Cpk 1.33 / 1.00. Without `lsl` and `usl` the limits of the process family's drawing are used where known.
+    When the measurements fail the normality test, `non_normal` holds Pp and Ppk by the percentile method of
+    ISO 22514-2 from the best-fitting distribution (which, its fit p-value, the expected ppm, a bootstrap interval
+    and a verdict on that Ppk), or status `no_fit` and no index when no candidate fits."""
     families = {m.family for m in t.store.list_machines(t.company_id)}
     found = capability_from_store(
         t.store,
@@ -432,7 +435,10 @@ def spc_capability(
         subgroup_size=subgroup_size,
         specs=spec_limits(families),
     )
-    return _json({**_window(w), "characteristic": characteristic, **asdict(found), "verdict": found.verdict})
+    body = {**_window(w), "characteristic": characteristic, **asdict(found), "verdict": found.verdict}
+    if found.non_normal is not None:
+        body["non_normal"]["verdict"] = found.non_normal.verdict
+    return _json(body)
 
 
 @company.get("/spc/attribute")

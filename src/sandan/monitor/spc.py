@@ -9,6 +9,11 @@ handbook), §6.3.2.1 (X̄-R and X̄-S charts, c4), §6.3.2.2 (individuals and mo
 (1956), Statistical Quality Control Handbook; Bissell, A. F. (1990), "How reliable is your capability index?",
 Applied Statistics 39(3):331-340; Montgomery, D. C. (2013), Introduction to Statistical Quality Control, 7th ed.,
 §8.3 (process capability ratios: Cp, the one-sided Cpu and Cpl, Cpk = min(Cpu, Cpl); normality and the ratios).
+Measurements that are not normal: ISO 22514-2:2017 (percentile method: X₀.₀₀₁₃₅, X₀.₅, X₀.₉₉₈₆₅ in place of μ ∓ 3σ,
+μ); Box, G. E. P. and Cox, D. R. (1964), J. Royal Statistical Society B 26(2):211-252; Johnson, N. L. (1949),
+Biometrika 36:149-176; Slifker, J. F. and Shapiro, S. S. (1980), Technometrics 22(2):239-246; D'Agostino, R. B. and
+Stephens, M. A. (1986), Goodness-of-Fit Techniques, §4.8; Efron, B. and Tibshirani, R. J. (1993), An Introduction
+to the Bootstrap, ch. 13.
 """
 
 from __future__ import annotations
@@ -495,6 +500,9 @@ class Capability:
     # how many machines' parts the measurements mix (from the store; None for values handed in): several
     # streams side by side (each its own mean and spread) are a common reason for a distribution that is not normal
     machine_count: int | None = None
+    # when the test rejects normality: Pp and Ppk by the percentile method of ISO 22514-2 from a fitted distribution,
+    # or the plain statement that none fits (`non_normal_capability`); None for data that pass or were not tested
+    non_normal: NonNormalCapability | None = None
 
     @property
     def verdict(self) -> str:
@@ -520,6 +528,429 @@ def _indices(mean, sigma, lsl, usl):
     if lsl is not None:
         sides.append((mean - lsl) / (3 * sigma))
     return cp, min(sides)
+
+
+# ---- capability of measurements that are not normal -------------------------------------------------------
+
+# ISO 22514-2:2017 percentile method: the 0.135 % and 99.865 % points of the process distribution take the place
+# of μ ∓ 3σ (they are μ ∓ 3σ exactly when the distribution is normal), the median the place of μ.
+TAIL = 0.00135
+Z_TAIL = float(stats.norm.isf(TAIL))  # 2.99997…
+# A fitted distribution is used only when the data, transformed by it, pass the Anderson–Darling test of normality
+# at this level: the same 1 % the normal model is held to (NORMALITY_ALPHA), so no fit that fails where the normal
+# model failed is put in its place.
+FIT_ALPHA = 0.01
+# Fewer parts than this say too little about a distribution's shape to carry it out to its 0.135 % tails.
+MIN_FIT_N = 50
+BOX_COX_LAMBDA = (-5.0, 5.0)  # the range searched for λ (Box & Cox 1964), as statistics packages bound it
+BOOTSTRAP_RESAMPLES = 200
+BOOTSTRAP_SEED = 22514
+# Johnson fits are tried at these z (Slifker & Shapiro 1980 use z ≈ 0.5; searching z as Minitab does makes the
+# fit follow the tails better); a z is used only where the sample holds parts out to Φ(−3z) (see _johnson_zs).
+JOHNSON_Z = np.round(np.arange(0.25, 1.2501, 0.05), 2)
+_BOX_COX_GRID = np.round(np.arange(BOX_COX_LAMBDA[0], BOX_COX_LAMBDA[1] + 1e-9, 0.1), 1)
+
+
+@dataclass
+class FitCandidate:
+    """One distribution tried for the measurements and how well it fits: the Anderson–Darling statistic A² of the
+    data transformed to normal scores and its p-value (D'Agostino & Stephens 1986); `fits` when p ≥ FIT_ALPHA."""
+
+    distribution: str  # box_cox, johnson_su, johnson_sb or johnson_sl
+    ad_statistic: float | None
+    fit_p: float | None
+    fits: bool
+    parameters: dict[str, float] = field(default_factory=dict)
+    reason: str | None = None  # why it could not be tried (e.g. "not_positive" for Box-Cox)
+
+
+@dataclass
+class NonNormalCapability:
+    """Performance indices by the percentile method of ISO 22514-2:2017 for measurements that failed the normality
+    test: Pp = (USL − LSL)/(X₀.₉₉₈₆₅ − X₀.₀₀₁₃₅), Ppk = min(Ppu, Ppl), Ppu = (USL − X₀.₅)/(X₀.₉₉₈₆₅ − X₀.₅),
+    Ppl = (X₀.₅ − LSL)/(X₀.₅ − X₀.₀₀₁₃₅), the quantiles those of the best-fitting distribution.
+
+    `status` is "fitted" (the figures hold), "no_fit" (no candidate passed the fit test: no index, no expected ppm;
+    the observed ppm of the study is the only figure) or "too_few" (fewer than MIN_FIT_N measurements)."""
+
+    status: str
+    method: str = "percentile_iso_22514_2"
+    distribution: str | None = None
+    parameters: dict[str, float] = field(default_factory=dict)
+    ad_statistic: float | None = None
+    fit_p: float | None = None
+    candidates: list[FitCandidate] = field(default_factory=list)
+    x_low: float | None = None  # X₀.₀₀₁₃₅ of the fitted distribution
+    x_median: float | None = None  # X₀.₅
+    x_high: float | None = None  # X₀.₉₉₈₆₅
+    pp: float | None = None
+    ppk: float | None = None
+    pp_ci: tuple[float, float] | None = None
+    ppk_ci: tuple[float, float] | None = None
+    confidence: float = 0.95
+    bootstrap_resamples: int = 0
+    # parts per million outside the limits that the fitted distribution expects (beside the study's observed ppm)
+    expected_ppm: float | None = None
+    min_fit_n: int = MIN_FIT_N  # the fewest measurements a fit is tried on
+
+    @property
+    def verdict(self) -> str | None:
+        """The thresholds of `Capability.verdict` applied to the percentile Ppk; None without a fit."""
+        if self.ppk is None:
+            return None
+        return "capable" if self.ppk >= 1.33 else "marginal" if self.ppk >= 1.0 else "not_capable"
+
+
+def anderson_darling_normal(y: np.ndarray) -> tuple[float, float]:
+    """Anderson–Darling test that sorted `y` are normal with mean and σ estimated from them (D'Agostino, R. B. and
+    Stephens, M. A. (1986), Goodness-of-Fit Techniques, §4.8, Table 4.9): with zᵢ = Φ((y₍ᵢ₎ − ȳ)/s),
+    A² = −n − (1/n) Σ (2i − 1)[ln zᵢ + ln(1 − z₍ₙ₊₁₋ᵢ₎)], A*² = A²(1 + 0.75/n + 2.25/n²), and the p-value from
+    A*² by the table's four exponential pieces. Returns (A², p)."""
+    n = len(y)
+    s = float(y.std(ddof=1))
+    if not s > 0:
+        return math.inf, 0.0
+    u = (y - y.mean()) / s
+    i = np.arange(1, n + 1)
+    a2 = float(-n - np.sum((2 * i - 1) * (special.log_ndtr(u) + special.log_ndtr(-u[::-1]))) / n)
+    a = a2 * (1 + 0.75 / n + 2.25 / n**2)
+    if a >= 150:  # past the table's range the quadratic term would turn the curve up; p is below 1e-300 there
+        p = 0.0
+    elif a >= 0.6:
+        p = math.exp(1.2937 - 5.709 * a + 0.0186 * a * a)
+    elif a >= 0.34:
+        p = math.exp(0.9177 - 4.279 * a - 1.38 * a * a)
+    elif a >= 0.2:
+        p = 1 - math.exp(-8.318 + 42.796 * a - 59.938 * a * a)
+    else:
+        p = 1 - math.exp(-13.436 + 101.14 * a - 223.73 * a * a)
+    return a2, min(max(p, 0.0), 1.0)
+
+
+def _box_cox(log_x: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
+    """y = (x^λ − 1)/λ, ln x at λ = 0 (Box, G. E. P. and Cox, D. R. (1964), "An analysis of transformations",
+    J. Royal Statistical Society B 26(2):211-252, eq. 1), from ln x."""
+    lam = np.asarray(lam, dtype=float)
+    safe = np.where(lam == 0, 1.0, lam)
+    return np.where(lam == 0, log_x, np.expm1(lam * log_x) / safe)
+
+
+def _box_cox_inverse(y: np.ndarray, lam: np.ndarray | float) -> np.ndarray:
+    """x = (1 + λy)^(1/λ), eʸ at λ = 0; where 1 + λy ≤ 0 (a normal tail past the transform's bound) the bound:
+    0 for λ > 0, +∞ for λ < 0."""
+    lam = np.asarray(lam, dtype=float)
+    safe = np.where(lam == 0, 1.0, lam)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        base = 1.0 + lam * y
+        inside = np.exp(np.log1p(lam * y) / safe)
+        out = np.where(base > 0, inside, np.where(lam > 0, 0.0, np.inf))
+    return np.where(lam == 0, np.exp(y), out)
+
+
+def _box_cox_lambda(log_x: np.ndarray) -> float:
+    """λ maximising the profile log-likelihood of Box & Cox (1964) §3, ℓ(λ) = (λ − 1) Σ ln x − (n/2) ln σ̂²(λ)
+    with σ̂²(λ) the variance of the transformed values, searched in BOX_COX_LAMBDA."""
+    from scipy import optimize
+
+    total = float(log_x.sum())
+    n = len(log_x)
+
+    def negative(lam: float) -> float:
+        return -((lam - 1) * total - n / 2 * math.log(max(float(_box_cox(log_x, lam).var()), 1e-300)))
+
+    return float(optimize.minimize_scalar(negative, bounds=BOX_COX_LAMBDA, method="bounded").x)
+
+
+def _johnson(q: np.ndarray, z: float) -> dict[str, np.ndarray]:
+    """Johnson's system (Johnson, N. L. (1949), "Systems of frequency curves generated by methods of translation",
+    Biometrika 36:149-176) fitted by the percentile method of Slifker, J. F. and Shapiro, S. S. (1980), "The Johnson
+    system: selection and parameter estimation", Technometrics 22(2):239-246, from the data's quantiles
+    q = (x₋₃z, x₋z, xz, x₃z) at Φ(−3z), Φ(−z), Φ(z), Φ(3z) (last axis; any leading shape).
+
+    m = x₃z − xz, n = x₋z − x₋₃z, p = xz − x₋z; mn/p² > 1 gives SU, < 1 SB, = 1 SL, with normal score
+    SU: γ + η sinh⁻¹((x − ε)/λ);  SB: γ + η ln((x − ε)/(λ + ε − x));  SL: γ + η ln(x − ε).
+    SU: η = 2z / cosh⁻¹(½(m/p + n/p)), γ = η sinh⁻¹((n/p − m/p) / (2√(mn/p² − 1))),
+        λ = 2p√(mn/p² − 1) / ((m/p + n/p − 2)√(m/p + n/p + 2)), ε = (xz + x₋z)/2 + p(n/p − m/p)/(2(m/p + n/p − 2)).
+    SB: η = z / cosh⁻¹(½√((1 + p/m)(1 + p/n))),
+        γ = η sinh⁻¹((p/n − p/m)√((1 + p/m)(1 + p/n) − 4) / (2(p²/mn − 1))),
+        λ = p√(((1 + p/m)(1 + p/n) − 2)² − 4) / (p²/mn − 1), ε = (xz + x₋z)/2 − λ/2 + p(p/n − p/m)/(2(p²/mn − 1)).
+    SL: η = 2z / ln(m/p), γ = η ln((m/p − 1)/(p√(m/p))), ε = (xz + x₋z)/2 − (p/2)(m/p + 1)/(m/p − 1).
+    Returns kind (0 SU, 1 SB, 2 SL) and γ, η, ε, λ as arrays; NaN where the quantiles admit no fit."""
+    q = np.asarray(q, dtype=float)
+    m, nn, p = q[..., 3] - q[..., 2], q[..., 1] - q[..., 0], q[..., 2] - q[..., 1]
+    mid = (q[..., 2] + q[..., 1]) / 2
+    with np.errstate(all="ignore"):
+        ratio = m * nn / (p * p)
+        mp, np_ = m / p, nn / p
+        su_eta = 2 * z / np.arccosh(0.5 * (mp + np_))
+        su = (
+            su_eta * np.arcsinh((np_ - mp) / (2 * np.sqrt(ratio - 1))),
+            su_eta,
+            mid + p * (np_ - mp) / (2 * (mp + np_ - 2)),
+            2 * p * np.sqrt(ratio - 1) / ((mp + np_ - 2) * np.sqrt(mp + np_ + 2)),
+        )
+        pm, pn = p / m, p / nn
+        prod, inv = (1 + pm) * (1 + pn), pm * pn - 1
+        sb_eta = z / np.arccosh(0.5 * np.sqrt(prod))
+        sb_lam = p * np.sqrt((prod - 2) ** 2 - 4) / inv
+        sb = (
+            sb_eta * np.arcsinh((pn - pm) * np.sqrt(prod - 4) / (2 * inv)),
+            sb_eta,
+            mid - sb_lam / 2 + p * (pn - pm) / (2 * inv),
+            sb_lam,
+        )
+        sl_eta = 2 * z / np.log(mp)
+        sl = (
+            sl_eta * np.log((mp - 1) / (p * np.sqrt(mp))),
+            sl_eta,
+            mid - p / 2 * (mp + 1) / (mp - 1),
+            np.ones_like(mp),
+        )
+    # at mn/p² = 1 the SU and SB formulas divide by zero; SL is their common limit
+    kind = np.where(np.abs(ratio - 1) < 1e-6, 2, np.where(ratio > 1, 0, 1))
+    out = {"kind": kind}
+    for k, name in enumerate(("gamma", "eta", "epsilon", "lambda")):
+        value = np.select([kind == 0, kind == 1], [su[k], sb[k]], sl[k])
+        ok = (p > 0) & (m > 0) & (nn > 0) & np.isfinite(value)
+        out[name] = np.where(ok, value, np.nan)
+    return out
+
+
+def _johnson_quantile(fit: Mapping[str, np.ndarray], u: float) -> np.ndarray:
+    """x at normal score u: SU ε + λ sinh((u − γ)/η), SB ε + λ/(1 + e^(−(u − γ)/η)), SL ε + e^((u − γ)/η)."""
+    w = (u - fit["gamma"]) / fit["eta"]
+    with np.errstate(all="ignore"):
+        su = fit["epsilon"] + fit["lambda"] * np.sinh(w)
+        sb = fit["epsilon"] + fit["lambda"] * special.expit(w)
+        sl = fit["epsilon"] + np.exp(w)
+    return np.select([fit["kind"] == 0, fit["kind"] == 1], [su, sb], sl)
+
+
+def _johnson_score(fit: Mapping[str, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """The normal score of x under a Johnson fit (see `_johnson`); ∓∞ beyond an SB or SL bound."""
+    g, e, eps, lam = (float(fit[k]) for k in ("gamma", "eta", "epsilon", "lambda"))
+    kind = int(fit["kind"])
+    with np.errstate(all="ignore"):
+        if kind == 0:
+            return g + e * np.arcsinh((x - eps) / lam)
+        if kind == 1:
+            t = (x - eps) / lam
+            inside = g + e * (np.log(t) - np.log1p(-t))
+            return np.where(t <= 0, -np.inf, np.where(t >= 1, np.inf, inside))
+        return np.where(x <= eps, -np.inf, g + e * np.log(x - eps))
+
+
+def _quantiles_type7(sorted_x: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Sample quantiles by linear interpolation between order statistics, h = (n − 1)p (Hyndman & Fan type 7)."""
+    return np.quantile(sorted_x, probs)
+
+
+def _johnson_zs(n: int) -> np.ndarray:
+    """The z a sample of n supports: the Φ(−3z) quantile must lie at least five parts into the tail."""
+    return JOHNSON_Z[stats.norm.cdf(-3 * JOHNSON_Z) * n >= 5]
+
+
+JOHNSON_NAMES = ("johnson_su", "johnson_sb", "johnson_sl")
+
+
+def _fit_candidates(xs: np.ndarray) -> tuple[list[FitCandidate], dict[str, Any]]:
+    """Box-Cox normal and the best Johnson curve over the z grid, each with its Anderson–Darling fit. Returns the
+    candidates and, per candidate name, what `_percentiles` needs to evaluate it."""
+    candidates: list[FitCandidate] = []
+    models: dict[str, Any] = {}
+    n = len(xs)
+    if xs[0] > 0:
+        scale = float(np.median(xs))
+        log_x = np.log(xs / scale)  # Box-Cox's λ does not depend on the unit; scaled, x^λ stays near 1
+        lam = _box_cox_lambda(log_x)
+        y = _box_cox(log_x, lam)
+        a2, p = anderson_darling_normal(y)
+        mu, sd = float(y.mean()), float(y.std(ddof=1))
+        params = {"lambda": lam, "mean": mu, "sigma": sd, "scale": scale}
+        candidates.append(FitCandidate("box_cox", a2, p, p >= FIT_ALPHA, params))
+        models["box_cox"] = params
+    else:
+        candidates.append(FitCandidate("box_cox", None, None, False, reason="not_positive"))
+    best: tuple[float, float, float, dict[str, Any]] | None = None
+    for z in _johnson_zs(n):
+        probs = stats.norm.cdf([-3 * z, -z, z, 3 * z])
+        fit = _johnson(_quantiles_type7(xs, probs), float(z))
+        if not np.isfinite(fit["gamma"]):
+            continue
+        y = _johnson_score(fit, xs)
+        if not np.all(np.isfinite(y)):  # an SB or SL bound inside the data: not a distribution of these parts
+            continue
+        a2, p = anderson_darling_normal(y)
+        if best is None or a2 < best[0]:
+            best = (a2, p, float(z), fit)
+    if best is None:
+        candidates.append(FitCandidate("johnson", None, None, False, reason="no_curve"))
+    else:
+        a2, p, z, fit = best
+        name = JOHNSON_NAMES[int(fit["kind"])]
+        params = {k: float(fit[k]) for k in ("gamma", "eta", "epsilon", "lambda")} | {"z": z}
+        candidates.append(FitCandidate(name, a2, p, p >= FIT_ALPHA, params))
+        models[name] = fit | {"z": z}
+    return candidates, models
+
+
+def _box_cox_percentiles(params: Mapping[str, Any]) -> tuple[np.ndarray, ...]:
+    """X₀.₀₀₁₃₅, X₀.₅, X₀.₉₉₈₆₅ of a Box-Cox normal: the normal's μ ∓ Z·σ and μ carried back through the inverse
+    transform (the transform is monotone, so quantiles map to quantiles)."""
+    lam, mu, sd, scale = (np.asarray(params[k]) for k in ("lambda", "mean", "sigma", "scale"))
+    return tuple(scale * _box_cox_inverse(mu + u * sd, lam) for u in (-Z_TAIL, 0.0, Z_TAIL))
+
+
+def _percentile_indices(lo, med, hi, lsl, usl) -> tuple[Any, Any]:
+    """(Pp, Ppk) of the percentile method of ISO 22514-2:2017 (the quantile-based performance indices for any
+    distribution; Clements' method in Montgomery (2013) §8.3, normality and the process capability ratio):
+    Pp = (USL − LSL)/(X₀.₉₉₈₆₅ − X₀.₀₀₁₃₅), Ppu = (USL − X₀.₅)/(X₀.₉₉₈₆₅ − X₀.₅), Ppl = (X₀.₅ − LSL)/(X₀.₅ − X₀.₀₀₁₃₅),
+    Ppk = min(Ppu, Ppl). Pp needs both limits; one limit gives Ppk as that limit's one-sided index."""
+    with np.errstate(all="ignore"):
+        pp = (usl - lsl) / (hi - lo) if lsl is not None and usl is not None else None
+        sides = []
+        if usl is not None:
+            sides.append((usl - med) / (hi - med))
+        if lsl is not None:
+            sides.append((med - lsl) / (med - lo))
+    return pp, sides[0] if len(sides) == 1 else np.minimum(*sides)
+
+
+def _resample_counts(n: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+    """How often each of n measurements is drawn in each of `rows` bootstrap resamples of size n."""
+    idx = rng.integers(0, n, size=(rows, n)) + n * np.arange(rows)[:, None]
+    return np.bincount(idx.ravel(), minlength=rows * n).reshape(rows, n).astype(float)
+
+
+def _bootstrap_percentiles(xs: np.ndarray, name: str, model: Mapping[str, Any], w: np.ndarray):
+    """X₀.₀₀₁₃₅, X₀.₅, X₀.₉₉₈₆₅ of the named distribution refitted to each resample (rows of counts `w` over sorted
+    `xs`), the same estimator as the point fit: Box-Cox's λ by its profile likelihood on a 0.1 grid refined by a
+    parabola through the best three points; Johnson's curve by the percentiles at the z chosen for the data."""
+    n = len(xs)
+    if name == "box_cox":
+        log_x = np.log(xs / model["scale"])
+        grid = _box_cox(log_x[None, :], _BOX_COX_GRID[:, None])
+        grid -= grid.mean(axis=1, keepdims=True)  # the variance does not change; the cancellation goes
+        s1, s2 = w @ grid.T / n, w @ (grid * grid).T / n
+        llf = (_BOX_COX_GRID[None, :] - 1) * (w @ log_x)[:, None] - n / 2 * np.log(
+            np.maximum(s2 - s1 * s1, 1e-300)
+        )
+        k = np.clip(np.argmax(llf, axis=1), 1, len(_BOX_COX_GRID) - 2)
+        rows = np.arange(len(w))
+        a, b, c = llf[rows, k - 1], llf[rows, k], llf[rows, k + 1]
+        with np.errstate(all="ignore"):
+            shift = np.where(a - 2 * b + c < 0, 0.5 * (a - c) / (a - 2 * b + c), 0.0)
+        lam = np.clip(_BOX_COX_GRID[k] + 0.1 * np.clip(shift, -1, 1), *BOX_COX_LAMBDA)
+        y = _box_cox(log_x[None, :], lam[:, None])
+        mu = (w * y).sum(axis=1) / n
+        sd = np.sqrt((w * (y - mu[:, None]) ** 2).sum(axis=1) / (n - 1))
+        return _box_cox_percentiles({"lambda": lam, "mean": mu, "sigma": sd, "scale": model["scale"]})
+    z = model["z"]
+    h = (n - 1) * stats.norm.cdf([-3 * z, -z, z, 3 * z])
+    cum = np.cumsum(w, axis=1)
+    q = []
+    for hk in h:
+        lo = int(math.floor(hk))
+        # the k-th order statistic (from 0) of a resample is the first sorted value whose count passes k
+        j0 = np.minimum((cum <= lo).sum(axis=1), n - 1)
+        j1 = np.minimum((cum <= lo + 1).sum(axis=1), n - 1)
+        q.append(xs[j0] + (hk - lo) * (xs[j1] - xs[j0]))
+    fit = _johnson(np.stack(q, axis=-1), z)
+    return tuple(_johnson_quantile(fit, u) for u in (-Z_TAIL, 0.0, Z_TAIL))
+
+
+def non_normal_capability(
+    values: Sequence[float] | np.ndarray,
+    lsl: float | None = None,
+    usl: float | None = None,
+    *,
+    confidence: float = 0.95,
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+) -> NonNormalCapability:
+    """Pp and Ppk by the percentile method of ISO 22514-2:2017 (see `NonNormalCapability`) from a fitted
+    distribution, as Minitab-like tools do for data that are not normal; the quantiles are the fitted
+    distribution's, not the sample's: a few thousand parts hold too few measurements past 0.135 % to read it.
+
+    Candidates: a normal after the Box-Cox transformation (positive data only; Box & Cox 1964) and Johnson's SU, SB
+    or SL curve (Johnson 1949) fitted by Slifker & Shapiro's (1980) percentiles at the z in JOHNSON_Z that fits
+    best. Each is judged by the Anderson–Darling test of its normal scores (D'Agostino & Stephens 1986); the one
+    with the smallest A² among those with p ≥ FIT_ALPHA is used. Its p-value is optimistic (λ or z chosen on the
+    same data), as in the statistics packages that do the same. No candidate passing: status "no_fit" and no index.
+
+    The expected ppm is F(LSL) + 1 − F(USL) of the fitted distribution. The interval for Pp and Ppk is the
+    percentile bootstrap (Efron, B. and Tibshirani, R. J. (1993), An Introduction to the Bootstrap, ch. 13) of
+    `resamples` resamples drawn with a fixed seed (the same data give the same interval), each refitted with the
+    chosen family (the choice itself is not repeated)."""
+    xs = np.sort(np.asarray(values, dtype=float))
+    xs = xs[np.isfinite(xs)]
+    n = len(xs)
+    if n < MIN_FIT_N or not xs[-1] > xs[0]:
+        return NonNormalCapability(status="too_few", confidence=confidence)
+    candidates, models = _fit_candidates(xs)
+    passing = [c for c in candidates if c.fits]
+    if not passing:
+        return NonNormalCapability(status="no_fit", candidates=candidates, confidence=confidence)
+    chosen = min(passing, key=lambda c: c.ad_statistic)
+    model = models[chosen.distribution]
+    if chosen.distribution == "box_cox":
+        lo, med, hi = (float(v) for v in _box_cox_percentiles(model))
+        lam, scale = model["lambda"], model["scale"]
+
+        def score(limit: float) -> float:
+            if limit <= 0:
+                return -math.inf
+            return (float(_box_cox(np.log(limit / scale), lam)) - model["mean"]) / model["sigma"]
+    else:
+        lo, med, hi = (float(_johnson_quantile(model, u)) for u in (-Z_TAIL, 0.0, Z_TAIL))
+
+        def score(limit: float) -> float:
+            return float(_johnson_score(model, np.asarray(limit)))
+
+    pp, ppk = _percentile_indices(lo, med, hi, lsl, usl)
+    below = float(special.ndtr(score(lsl))) if lsl is not None else 0.0
+    above = float(special.ndtr(-score(usl))) if usl is not None else 0.0
+    pp_ci = ppk_ci = None
+    if resamples > 0:
+        rng = np.random.default_rng(seed)
+        chunk = max(1, min(resamples, 1_000_000 // n))  # keeps the count matrices near 8 MB
+        pps, ppks = [], []
+        for start in range(0, resamples, chunk):
+            w = _resample_counts(n, min(chunk, resamples - start), rng)
+            b_pp, b_ppk = _percentile_indices(
+                *_bootstrap_percentiles(xs, chosen.distribution, model, w), lsl, usl
+            )
+            pps.append(b_pp)
+            ppks.append(b_ppk)
+        alpha = 100 * (1 - confidence) / 2
+
+        def interval(draws):
+            draws = np.concatenate(draws)
+            draws = draws[np.isfinite(draws)]
+            if len(draws) < 0.9 * resamples:  # too many resamples without a curve: no interval worth giving
+                return None
+            return (float(np.percentile(draws, alpha)), float(np.percentile(draws, 100 - alpha)))
+
+        ppk_ci = interval(ppks)
+        pp_ci = interval(pps) if pp is not None else None
+    return NonNormalCapability(
+        status="fitted",
+        distribution=chosen.distribution,
+        parameters=chosen.parameters,
+        ad_statistic=chosen.ad_statistic,
+        fit_p=chosen.fit_p,
+        candidates=candidates,
+        x_low=lo,
+        x_median=med,
+        x_high=hi,
+        pp=None if pp is None else float(pp),
+        ppk=float(ppk),
+        pp_ci=pp_ci,
+        ppk_ci=ppk_ci,
+        confidence=confidence,
+        bootstrap_resamples=resamples,
+        expected_ppm=(below + above) * 1e6,
+    )
 
 
 def capability(
@@ -592,6 +1023,7 @@ def capability(
         return (float(v - half), float(v + half))
 
     normal_p = float(stats.normaltest(x).pvalue) if n >= 20 and overall > 0 else None
+    normal = None if normal_p is None else normal_p >= NORMALITY_ALPHA
     return Capability(
         n=n,
         mean=mean,
@@ -612,7 +1044,8 @@ def capability(
         observed_ppm=out_of_spec / n * 1e6,
         expected_ppm=float((below + above) * 1e6),
         normal_p=normal_p,
-        normal=None if normal_p is None else normal_p >= NORMALITY_ALPHA,
+        normal=normal,
+        non_normal=non_normal_capability(x, lsl, usl, confidence=confidence) if normal is False else None,
     )
 
 

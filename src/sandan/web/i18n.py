@@ -961,6 +961,63 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "differs, type its limits.",
         "이 한계는 공정 모델 도면의 규격이며 데이터에서 구한 값이 아닙니다. 자사 도면의 규격이 다르면 그 값을 입력하세요.",
     ),
+    "mon.capnn_title": (
+        "Capability of non-normal data (percentile method, ISO 22514-2)",
+        "정규분포가 아닌 데이터의 공정능력 (백분위수 방법, ISO 22514-2)",
+    ),
+    "mon.capnn_fitted": (
+        "Fitted distribution: {dist} (Anderson–Darling test of the fit: A² = {a2}, {p}). Its 0.135 %, 50 % and "
+        "99.865 % points, {low}, {median} and {high}, take the place of mean ∓ 3σ and the mean in Pp and Ppk.",
+        "적합한 분포: {dist} (적합도 앤더슨-달링 검정: A² = {a2}, {p}). 이 분포의 0.135%, 50%, 99.865% 점 "
+        "{low}, {median}, {high}이(가) Pp와 Ppk에서 평균 ∓ 3σ와 평균을 대신합니다.",
+    ),
+    "mon.capnn_expected": (
+        "The fitted distribution expects {ppm} ppm outside the limits; {observed} ppm were observed.",
+        "적합한 분포로는 {ppm} ppm이 규격을 벗어납니다. 실측은 {observed} ppm입니다.",
+    ),
+    "mon.capnn_basis": (
+        "0.135–99.865 % points of the fitted distribution",
+        "적합 분포의 0.135~99.865% 점",
+    ),
+    "mon.capnn_bootstrap": (
+        "The intervals are a bootstrap of {b} resamples.",
+        "신뢰구간은 재표본 {b}개의 부트스트랩으로 구했습니다.",
+    ),
+    "mon.capnn_no_fit": (
+        "No distribution tried fits these measurements either ({tried}), so no capability index for non-normal "
+        "data is given: the observed rate outside the limits is the only figure.",
+        "시도한 분포 중 이 측정값에 맞는 분포도 없습니다({tried}). 그래서 비정규 데이터용 공정능력 지수도 "
+        "제시하지 않습니다. 실제로 규격을 벗어난 비율만이 믿을 수 있는 수치입니다.",
+    ),
+    "mon.capnn_too_few": (
+        "Fewer than {min} measurements: too few to fit a distribution out to its 0.135 % tails, so no capability "
+        "index for non-normal data is given.",
+        "측정값이 {min}개 미만이라 0.135% 꼬리까지 분포를 맞추기에 부족합니다. 비정규 데이터용 공정능력 지수는 "
+        "제시하지 않습니다.",
+    ),
+    "mon.capnn_capable": (
+        "By the percentile method: capable, Ppk {ppk} ≥ 1.33.",
+        "백분위수 방법으로는 공정능력 충분: Ppk {ppk} ≥ 1.33.",
+    ),
+    "mon.capnn_marginal": (
+        "By the percentile method: marginal, Ppk {ppk} is between 1.00 and 1.33.",
+        "백분위수 방법으로는 공정능력 부족 우려: Ppk {ppk} (1.00 이상 1.33 미만).",
+    ),
+    "mon.capnn_not_capable": (
+        "By the percentile method: not capable, Ppk {ppk} < 1.00.",
+        "백분위수 방법으로는 공정능력 부족: Ppk {ppk} < 1.00.",
+    ),
+    "mon.capnn_dist_box_cox": (
+        "normal after a Box-Cox transformation (λ = {lambda})",
+        "Box-Cox 변환(λ = {lambda}) 후 정규분포",
+    ),
+    "mon.capnn_dist_box_cox_plain": ("normal after a Box-Cox transformation", "Box-Cox 변환 후 정규분포"),
+    "mon.capnn_dist_johnson_su": ("Johnson SU (unbounded)", "존슨 SU (비유계)"),
+    "mon.capnn_dist_johnson_sb": ("Johnson SB (bounded)", "존슨 SB (유계)"),
+    "mon.capnn_dist_johnson_sl": ("Johnson SL (lognormal)", "존슨 SL (로그정규)"),
+    "mon.capnn_dist_johnson": ("Johnson curves", "존슨 분포"),
+    "mon.capnn_not_positive": ("not tried: needs positive values", "양수 값에만 적용 가능"),
+    "mon.capnn_no_curve": ("no curve through the quantiles", "분위수에 맞는 곡선 없음"),
     "mon.series_i": ("I (individual values)", "I (개별값)"),
     "mon.series_mr": ("MR (moving range)", "MR (이동범위)"),
     "mon.series_xbar": ("X̄ (subgroup mean)", "X̄ (부분군 평균)"),

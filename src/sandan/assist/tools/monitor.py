@@ -610,6 +610,15 @@ def capability_tool(
             code="no_spec",
         )
     rows, citations, cpk, weak = [], [], {}, []
+    # measurements that fail the normality test: Pp/Ppk by the percentile method of ISO 22514-2 from a fitted
+    # distribution, or the plain word that none fits (sandan.monitor.spc.non_normal_capability); normal data as before
+    skewed: dict[str, Any] = {}
+    dist_names = {
+        "box_cox": {"en": "normal after Box-Cox", "ko": "Box-Cox 변환 후 정규분포"},
+        "johnson_su": {"en": "Johnson SU", "ko": "존슨 SU"},
+        "johnson_sb": {"en": "Johnson SB", "ko": "존슨 SB"},
+        "johnson_sl": {"en": "Johnson SL", "ko": "존슨 SL"},
+    }
     for name in names:
         args = {"start": w.start, "end": w.end, "characteristic": name, "machine_ids": [machine_id]}
         try:
@@ -630,7 +639,10 @@ def capability_tool(
             rows.append({"characteristic": name, "verdict": exc.message(ctx.lang)})
             continue
         cpk[name] = plain(c.cpk)
-        if c.verdict != "capable":
+        nn = c.non_normal
+        fitted = nn is not None and nn.status == "fitted"
+        # a fitted distribution's Ppk judges the data the normal model does not describe
+        if (nn.verdict if fitted else c.verdict) != "capable":
             weak.append(name)
         rows.append(
             {
@@ -648,21 +660,74 @@ def capability_tool(
                 "verdict": VERDICTS[c.verdict][ctx.lang],
             }
         )
+        if nn is not None:
+            none_fits = {"en": "none fits: observed ppm only", "ko": "맞는 분포 없음: 실측 ppm만 유효"}
+            too_few = {"en": "too few to fit", "ko": "분포 적합에 측정 수 부족"}
+            skewed[name] = {
+                "status": nn.status,
+                "distribution": nn.distribution,
+                "fit_p": plain(nn.fit_p),
+                "pp": plain(nn.pp),
+                "ppk": plain(nn.ppk),
+                "ppk_ci": None if nn.ppk_ci is None else [plain(v) for v in nn.ppk_ci],
+                "expected_ppm": None if nn.expected_ppm is None else plain(round(nn.expected_ppm, 1)),
+            }
+            rows[-1] |= {
+                "nn_distribution": (
+                    f"{dist_names[nn.distribution][ctx.lang]} (p = {nn.fit_p:.3f})"
+                    if fitted
+                    else (none_fits if nn.status == "no_fit" else too_few)[ctx.lang]
+                ),
+                "nn_ppk": plain(nn.ppk) if fitted else None,
+                "nn_ppk_ci": None if nn.ppk_ci is None else f"{nn.ppk_ci[0]:.2f}–{nn.ppk_ci[1]:.2f}",
+                "nn_expected_ppm": plain(round(nn.expected_ppm, 1)) if fitted else None,
+            }
         citations.append(
             call_citation("process_capability", "sandan.monitor.capability_from_store", args, c.n)
         )
     shown = ", ".join(f"{n} Cpk {'—' if v is None else f'{v:.2f}'}" for n, v in cpk.items())
+    said = {"en": shown, "ko": shown}
+    for n, k in skewed.items():  # after the normal figures, what holds for data that are not normal
+        if k["status"] == "fitted":
+            dist = dist_names[k["distribution"]]
+            said["en"] += f"; {n} not normal: Ppk {k['ppk']:.2f} by the percentile method ({dist['en']})"
+            said["ko"] += f"; {n} 비정규: 백분위수 방법 Ppk {k['ppk']:.2f} ({dist['ko']})"
+        elif k["status"] == "no_fit":
+            said["en"] += f"; {n} not normal and no distribution fits: only the observed ppm holds"
+            said["ko"] += f"; {n} 비정규, 맞는 분포 없음: 실측 ppm만 유효"
+        else:
+            said["en"] += (
+                f"; {n} not normal, too few measurements to fit a distribution: only the observed ppm holds"
+            )
+            said["ko"] += f"; {n} 비정규, 분포 적합에 측정 수 부족: 실측 ppm만 유효"
+    labels = CAPABILITY_LABELS
+    if skewed:
+        labels = {
+            **CAPABILITY_LABELS,
+            "nn_distribution": {"en": "Fitted distribution (not normal)", "ko": "적합 분포 (비정규)"},
+            "nn_ppk": {"en": "Ppk (percentile method)", "ko": "Ppk (백분위수 방법)"},
+            "nn_ppk_ci": {"en": "Ppk 95 % interval", "ko": "Ppk 95% 구간"},
+            "nn_expected_ppm": {"en": "Expected ppm (fitted)", "ko": "예상 ppm (적합 분포)"},
+        }
+    below = {"en": "below Cpk 1.33", "ko": "Cpk 1.33 미만"}
+    if skewed:
+        below = {
+            "en": "below 1.33 (Cpk; the percentile Ppk where not normal)",
+            "ko": "1.33 미만 (Cpk, 비정규는 백분위수 방법 Ppk)",
+        }
     return ToolOutput(
-        facts={"cpk": cpk, "not_capable": weak},
+        facts={"cpk": cpk, "not_capable": weak} | ({"non_normal": skewed} if skewed else {}),
         summary={
-            "en": f"Capability of {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: {shown or 'none computed'}"
-            + (f"; below Cpk 1.33: {', '.join(weak)}" if weak else ""),
-            "ko": f"{ctx.name_of(machine_id, None, 'ko')} 공정능력, {w.label('ko')}: {shown or '계산 없음'}"
-            + (f"; Cpk 1.33 미만: {', '.join(weak)}" if weak else ""),
+            "en": f"Capability of {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: "
+            + (said["en"] or "none computed")
+            + (f"; {below['en']}: {', '.join(weak)}" if weak else ""),
+            "ko": f"{ctx.name_of(machine_id, None, 'ko')} 공정능력, {w.label('ko')}: "
+            + (said["ko"] or "계산 없음")
+            + (f"; {below['ko']}: {', '.join(weak)}" if weak else ""),
         },
         table=rows,
-        columns=list(CAPABILITY_LABELS),
-        labels=CAPABILITY_LABELS,
+        columns=list(labels),
+        labels=labels,
         citations=citations
         or [
             call_citation(

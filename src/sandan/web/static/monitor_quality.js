@@ -176,6 +176,7 @@
       normal.hidden = !skewed;
       normal.textContent = skewed ? text("mon.cap_not_normal", { p: c.normal_p < 0.001 ? "p < 0.001" : "p = " + c.normal_p.toFixed(3), share: share, observed: observed })
         + (c.machine_count > 1 ? " " + text("mon.cap_mixed", { machines: c.machine_count }) : "") : "";
+      nonNormal(c, side, observed);
       capNote.hidden = c.spec_source !== "process";
       if (c.spec_source === "process") { capLsl.value = c.lsl == null ? "" : c.lsl; capUsl.value = c.usl == null ? "" : c.usl; }
     }, function (e) {
@@ -184,7 +185,52 @@
       verdict.hidden = true;
       capNote.hidden = true;
       document.getElementById("cap-normal").hidden = true;
+      document.getElementById("cap-nn").hidden = true;
     });
+  }
+  // Data that fail the normality test: Pp and Ppk by the percentile method from the distribution the API fitted
+  // (sandan.monitor.spc.non_normal_capability), or its plain statement that none fits; nothing when they pass.
+  function pValue(p) { return p < 0.001 ? "p < 0.001" : "p = " + p.toFixed(3); }
+  function distName(name, params) {
+    // a Box-Cox fit names its λ; one not tried (values not all positive) has none
+    if (name === "box_cox" && !(params && params.lambda != null)) return text("mon.capnn_dist_box_cox_plain");
+    return text("mon.capnn_dist_" + name, { lambda: params && params.lambda != null ? fmt.fixed(params.lambda, 2) : "" });
+  }
+  function nonNormal(c, side, observed) {
+    var box = document.getElementById("cap-nn"), nn = c.non_normal;
+    var fit = document.getElementById("cap-nn-fit"), ppm = document.getElementById("cap-nn-ppm");
+    var verdict = document.getElementById("cap-nn-verdict"), table = document.getElementById("cap-nn-table");
+    box.hidden = !nn;
+    if (!nn) return;
+    box.dataset.status = nn.status;
+    var fitted = nn.status === "fitted";
+    table.hidden = !fitted;
+    verdict.hidden = !fitted;
+    ppm.hidden = !fitted;
+    if (!fitted) {
+      // never a figure from a poor fit: what was tried and how it fared, and no index
+      var tried = (nn.candidates || []).map(function (k) {
+        return distName(k.distribution, k.parameters) + " " + (k.reason ? text("mon.capnn_" + k.reason) : pValue(k.fit_p));
+      }).join("; ");
+      fit.textContent = nn.status === "too_few" ? text("mon.capnn_too_few", { min: fmt.count(nn.min_fit_n) }) : text("mon.capnn_no_fit", { tried: tried });
+      box.dataset.distribution = "";
+      return;
+    }
+    box.dataset.distribution = nn.distribution;
+    var digits = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(nn.x_median) || 1)));
+    fit.textContent = text("mon.capnn_fitted", { dist: distName(nn.distribution, nn.parameters), a2: fmt.fixed(nn.ad_statistic, 3),
+      p: pValue(nn.fit_p), low: num(nn.x_low, digits), median: num(nn.x_median, digits), high: num(nn.x_high, digits) })
+      + (nn.ppk_ci ? " " + text("mon.capnn_bootstrap", { b: fmt.count(nn.bootstrap_resamples) }) : "");
+    var basis = text("mon.capnn_basis");
+    function named(index, ratio) { return side ? index + " (" + text("mon.cap_one_sided", { ratio: ratio + side }) + ")" : index; }
+    fill("cap-nn-table", [["Pp", nn.pp, nn.pp_ci], [named("Ppk", "PP"), nn.ppk, nn.ppk_ci]], function (r) {
+      var interval = r[2] ? td(num(r[2][0], 2) + " – " + num(r[2][1], 2), "num") : r[1] == null && side ? td(text("mon.cap_needs_both"), "muted") : td("–", "num");
+      return [td(r[0]), td(num(r[1], 2), "num"), interval, td(basis)];
+    });
+    ppm.textContent = text("mon.capnn_expected", { ppm: fmt.count(Math.round(nn.expected_ppm)), observed: observed });
+    verdict.className = "notice " + (nn.verdict === "capable" ? "ok" : nn.verdict === "marginal" ? "warn" : "error");
+    verdict.dataset.verdict = nn.verdict;
+    verdict.textContent = text("mon.capnn_" + nn.verdict, { ppk: num(nn.ppk, 2) });
   }
   capChar.addEventListener("change", function () { specsFor(capChar.value.trim()); });
   document.getElementById("cap-form").addEventListener("submit", function (ev) { ev.preventDefault(); capability(); });
