@@ -757,7 +757,7 @@ def oee_report(
     # Counted per time bucket by the store (from its hourly rollup) whenever no boundary of planned time falls
     # inside a bucket, so every bucket lies in one shift's planned time or outside all; part by part otherwise.
     # Scrap is read part by part either way, since start-up losses depend on each scrap part's time after a setup.
-    bucket_s = count_bucket_s(windows, lo, hi, also=begin_us[late])
+    bucket_s = count_bucket_s(windows, lo, hi)
     setup = ev["state"] == SETUP
     want_scrap = bool(ids) and startup_window_s > 0 and bool(setup.any())
     if not ids:
@@ -787,7 +787,10 @@ def oee_report(
     startup_ideal = _ideal_per_part(scrap, ideal_times)[startup]
     startup_key = scrap["machine"][startup] * n_s + scrap_shift[startup]
 
-    before = parts["time_us"] < begin_us[parts["machine"]]
+    # parts before a machine's records begin are left out; counted per bucket, the bucket in which they begin is
+    # kept whole (a part or two of that hour before the first state record, rather than reading every part)
+    counted_from = begin_us - (begin_us % (bucket_s * US)) * late if bucket_s is not None else begin_us
+    before = parts["time_us"] < counted_from[parts["machine"]]
     inside = (part_shift >= 0) & ~before
     key = parts["machine"][inside] * n_s + part_shift[inside]
     n = parts["produced"][inside].astype(float)
@@ -935,19 +938,13 @@ def _empty_events() -> pa.Table:
     return EVENT_SCHEMA.empty_table()
 
 
-def count_bucket_s(windows: ShiftWindows, lo: int, hi: int, also: np.ndarray | None = None) -> int | None:
+def count_bucket_s(windows: ShiftWindows, lo: int, hi: int) -> int | None:
     """The widest bucket (1 h down to 1 min, aligned to the epoch) that no boundary of a shift, a break or a
-    planned stop cuts — nor any of the instants `also` (where a machine's records begin) — so each bucket of part
-    counts lies in one shift's planned operation time or outside all; None when boundaries are not on whole
-    minutes. The window's own edges do not count: the store clips the first and last bucket to them."""
+    planned stop cuts, so each bucket of part counts lies in one shift's planned operation time or outside all;
+    None when boundaries are not on whole minutes. The window's own edges do not count: the store clips the first
+    and last bucket to them."""
     cuts = np.concatenate(
-        [
-            windows.shift_start_us,
-            windows.shift_end_us,
-            windows.seg_start_us,
-            windows.seg_end_us,
-            np.asarray([] if also is None else also, dtype=np.int64),
-        ]
+        [windows.shift_start_us, windows.shift_end_us, windows.seg_start_us, windows.seg_end_us]
     )
     cuts = cuts[(cuts != lo) & (cuts != hi)]
     for seconds in (3600, 1800, 900, 600, 300, 60):
