@@ -276,6 +276,48 @@ def test_scrap_removes_its_share_of_good_output():
     assert res.stations["m"]["oee"].covers(0.9)
 
 
+def test_oee_counts_blocked_and_starved_time_as_lost_availability():
+    # a (3 s) feeds the bottleneck b (4 s), which feeds c (2 s); kanban keeps a part always waiting at a.
+    # The line makes one part per 4 s: a works 3/4 of the time and is blocked 1/4, c works 2/4 and is starved
+    # 2/4. ISO 22400-2: availability = APT/PBT, so OEE = ideal cycle time × good parts / PBT = 3/4, 1, 2/4.
+    line = LineModel.from_dict(
+        {
+            "stations": [
+                {"id": "a", "process_time": 3.0, "buffer": 2},
+                {"id": "b", "process_time": 4.0, "buffer": 2},
+                {"id": "c", "process_time": 2.0, "buffer": 2},
+            ],
+            "release": {"policy": "kanban"},
+        }
+    )
+    res = run_line(line, replications=2, horizon=10_000, warmup=1_000, seed=24)
+    st = {s: {k: v.mean for k, v in d.items()} for s, d in res.stations.items()}
+    assert st["a"]["blocked"] == pytest.approx(0.25, abs=1e-3)
+    assert st["c"]["starved"] == pytest.approx(0.5, abs=1e-3)
+    for s, expected in {"a": 0.75, "b": 1.0, "c": 0.5}.items():
+        assert st[s]["oee"] == pytest.approx(expected, abs=1e-3)
+        assert st[s]["availability"] == pytest.approx(expected, abs=1e-3)
+        assert st[s]["performance"] == pytest.approx(1.0, abs=1e-3)
+
+
+def test_the_time_shares_of_a_station_add_up_to_its_machine_time():
+    line = LineModel.from_dict(
+        {
+            "stations": [
+                {"id": "a", "process_time": exp(3.0), "buffer": 1, "failure": {"mtbf": 500, "mttr": 50}},
+                {"id": "b", "process_time": exp(4.0), "buffer": 1, "setup_time": 5.0, "setup_every": 10},
+            ],
+            "release": {"policy": "kanban"},
+        }
+    )
+    res = run_line(line, replications=2, horizon=20_000, warmup=1_000, seed=25)
+    shares = ("working", "setup", "down", "waiting_worker", "idle", "blocked", "starved", "off_shift")
+    for d in res.per_replication:
+        for s in d["stations"].values():
+            assert sum(s[k] for k in shares) == pytest.approx(1.0, abs=1e-9)
+            assert s["availability"] == pytest.approx(s["working"] / (1 - s["off_shift"]))
+
+
 def test_a_shared_worker_limits_two_stations_to_his_capacity():
     line = LineModel.from_dict(
         {

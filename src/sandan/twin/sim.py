@@ -820,9 +820,12 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
     dt / T), scrap and lost rates. Stations: shares of machine time working / setup / down / waiting for a
     worker / waiting for material, an operator or a check (idle) / blocked / starved / off-shift, mean wait and
     length of the input buffer, OEE = availability × performance × quality (ISO 22400-2:2014, §5.3.1–5.3.4:
-    availability = (planned time − down − setup − idle) / planned time, performance = ideal cycle time × parts / working time, quality = good / produced), mean active period and
-    sole/shifting bottleneck shares (Roser et al. 2001, 2002). Workers: utilisation of each group over its shift
-    time (a job begun before the shift ends is finished, so overtime can take it slightly above 1)."""
+    availability = APT / PBT with actual production time APT = working time and planned busy time PBT = machine
+    time − off-shift, so down, setup, waits for a worker, outside waits, blocked and starved time are all
+    availability losses, as a machine's idle and waiting states are in `sandan.monitor.oee`; performance = ideal
+    cycle time × parts / working time; quality = good / produced; hence OEE = ideal cycle time × good / PBT), mean
+    active period and sole/shifting bottleneck shares (Roser et al. 2001, 2002). Workers: utilisation of each group
+    over its shift time (a job begun before the shift ends is finished, so overtime can take it slightly above 1)."""
     lo, hi = run.warmup, run.horizon
     T = hi - lo
     ex, rel, scrap = run.part_exit, run.part_release, run.part_scrap
@@ -885,7 +888,8 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
                 weights=line.mix(),
             )
         )
-        avail = (planned - down - setup - idle) / planned if planned > 0 else math.nan
+        # every share above but working and off-shift is lost planned busy time: they add up to `planned`
+        avail = working / planned if planned > 0 else math.nan
         perf = produced * ideal / working if working > 0 else math.nan
         qual = (produced - scrapped_here) / produced if produced else math.nan
         # queue: waits of parts taken in the window; length from the in-buffer intervals
