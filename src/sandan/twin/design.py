@@ -5,10 +5,11 @@ It owns the design space, analytic pruning, the search and its report; simulatio
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -144,6 +145,26 @@ class DesignSpace:
             n *= len(set(sizes))
         return n
 
+    def choices(self) -> dict[str, list[int]]:
+        """Every value each variable may take, keyed by `LineModel.with_changes` paths (and Optuna parameter names)."""
+        out = {f"stations.{sid}.machines": list(range(lo, hi + 1)) for sid, (lo, hi) in self.machines.items()}
+        out |= {f"workers.{gid}.count": list(range(lo, hi + 1)) for gid, (lo, hi) in self.workers.items()}
+        out |= {
+            f"stations.{sid}.buffer": sorted(set(int(s) for s in sizes))
+            for sid, sizes in self.buffers.items()
+        }
+        return out
+
+    def designs(self) -> Iterator[dict[str, int]]:
+        """Every design of the space, in a fixed order."""
+        choices = self.choices()
+        for values in itertools.product(*choices.values()):
+            yield dict(zip(choices, values, strict=True))
+
+    def draw(self, rng: np.random.Generator) -> dict[str, int]:
+        """One design of the space drawn uniformly."""
+        return {path: int(rng.choice(values)) for path, values in self.choices().items()}
+
     def suggest(self, trial: optuna.Trial) -> dict[str, Any]:
         """Optuna suggestions keyed by `LineModel.with_changes` paths."""
         out: dict[str, Any] = {}
@@ -164,8 +185,9 @@ def _bad(en: str, ko: str, **where: Any) -> InvalidInput:
 
 @dataclass
 class DesignPoint:
-    """One evaluated design: its changes to the line, cost, analytic throughput bound and, when simulated, the
-    throughput estimate (good parts/h, 95 % CI) with the replication values for paired comparisons."""
+    """One evaluated design: its changes to the line (only the values that differ from the line as it is),
+    cost, analytic throughput bound and, when simulated, the throughput estimate (good parts/h, 95 % CI) with the
+    replication values for paired comparisons."""
 
     changes: dict[str, Any]
     cost: float
@@ -207,6 +229,11 @@ class DesignResult:
     pruned: int
     trials: int
     line: LineModel | None = field(default=None, repr=False)
+    space_size: int = 0  # designs in the space; those neither simulated nor pruned were not tried
+
+    @property
+    def untried(self) -> int:
+        return max(self.space_size - self.simulated - self.pruned, 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -221,6 +248,8 @@ class DesignResult:
             "simulated": self.simulated,
             "pruned": self.pruned,
             "trials": self.trials,
+            "space_size": self.space_size,
+            "untried": self.untried,
             "message": _message(self),
         }
 
@@ -234,7 +263,35 @@ def _size(line: LineModel) -> int:
     )
 
 
+def _designs(n: int) -> str:
+    return f"{n} design" if n == 1 else f"{n} designs"
+
+
 def _message(r: DesignResult) -> dict[str, str]:
+    if r.best is None and r.untried:
+        # the search stopped before the space was covered: what it tried says nothing about the rest
+        rest = (
+            f"; {r.untried} of the {_designs(r.space_size)} in the space {'was' if r.untried == 1 else 'were'} "
+            "not tried — give more designs to try",
+            f". 설계 범위 {r.space_size}개 중 {r.untried}개는 시도하지 않았습니다 — 시도할 설계 수를 늘리세요",
+        )
+        if r.mode == "target":
+            t = f"{r.target_per_h:g}"
+            en = (
+                f"the 1 design simulated does not reach {t} good parts/h"
+                if r.simulated == 1
+                else f"none of the {_designs(r.simulated)} simulated reaches {t} good parts/h"
+            )
+            ko = f"시뮬레이션한 설계 {r.simulated}개 중 시간당 양품 {t}개에 도달하는 설계가 없습니다"
+            if r.pruned:
+                en += f" and {r.pruned} more {'is' if r.pruned == 1 else 'are'} ruled out by the bottleneck bound"
+                ko += f"(병목 한계로 {r.pruned}개 더 제외)"
+            return {"en": en + rest[0], "ko": ko + rest[1]}
+        tried = r.simulated + r.pruned
+        return {
+            "en": f"none of the {_designs(tried)} tried fits the budget {r.budget:g}" + rest[0],
+            "ko": f"시도한 설계 {tried}개 중 예산 {r.budget:g}에 맞는 설계가 없습니다" + rest[1],
+        }
     if r.best is None:
         if r.mode == "target":
             return {
@@ -250,6 +307,15 @@ def _message(r: DesignResult) -> dict[str, str]:
         "en": f"best design: cost {r.best.cost:g}, {th.mean:.1f} ± {th.half_width:.1f} good parts/h (95 % CI)",
         "ko": f"최적 설계: 비용 {r.best.cost:g}, 시간당 양품 {th.mean:.1f} ± {th.half_width:.1f}개 (95% 신뢰구간)",
     }
+    if r.untried:
+        out["en"] += (
+            f"; {r.untried} of the {_designs(r.space_size)} in the space {'was' if r.untried == 1 else 'were'} not "
+            "tried, so a better one may exist — give more designs to try"
+        )
+        out["ko"] += (
+            f"; 설계 범위 {r.space_size}개 중 {r.untried}개는 시도하지 않았으므로 더 나은 설계가 있을 수 있습니다 — "
+            "시도할 설계 수를 늘리세요"
+        )
     if r.best.cost == 0 and all(p.cost == 0 for p in r.runners_up) and r.mode == "budget":
         out["en"] += (
             "; the line names no costs, so every design fits the budget and the one with the most good parts per "
@@ -302,7 +368,14 @@ def optimize_design(
     `bound_slack`, because a finite run's mean can exceed the long-run rate by chance) misses the target or cannot beat the best throughput found is skipped;
     so is, with a target, a design dearer than the cheapest one already feasible. Every design is simulated with
     the same seeds (common random numbers, Law, *Simulation Modeling and Analysis*, 5th ed., §11.2), so the
-    paired differences between designs are sharp."""
+    paired differences between designs are sharp.
+
+    `n_trials` is the number of designs to simulate: a design settled by its bound costs no simulation and does
+    not count, nor does a design the sampler suggests again (it is answered from memory, and the next trial is
+    steered to a design not yet tried), so the search stops after `n_trials` simulations, when every design of
+    the space is settled, or after 10 × `n_trials` suggestions. Designs still untried then are settled by their
+    bound where it can (up to `SWEEP_UNTRIED` of them); `DesignResult.untried` counts the rest, and the report
+    claims that no design reaches the goal only when none is left untried."""
     base = load_line(line)
     space = DesignSpace.of(space)
     space.check(base)
@@ -357,7 +430,9 @@ def optimize_design(
     study = optuna.create_study(direction=direction, sampler=sampler)
     optuna.logging.set_verbosity(verbosity)
     points: dict[tuple, DesignPoint] = {}
-    trials = min(n_trials, size)
+    trials = min(n_trials, size)  # the progress total: designs to settle (exhaustive) or to simulate (TPE)
+    base_values = base.model_dump(mode="python", by_alias=True)
+    rng = np.random.default_rng(seed)
     pool = (
         ProcessPoolExecutor(max_workers=workers or min(2, os.cpu_count() or 1))
         if backend == "local" and (workers or 2) > 1
@@ -381,26 +456,48 @@ def optimize_design(
             return min(done, key=lambda p: (p.cost, p.size, -p.throughput.mean))
         return max(done, key=lambda p: (p.throughput.mean, -p.cost, -p.size))
 
+    def simulated_count() -> int:
+        return sum(1 for p in points.values() if p.throughput is not None)
+
+    def untried() -> dict[str, int] | None:
+        """A design not yet settled: drawn at random, or from the whole space when draws keep hitting tried ones."""
+        for _ in range(20):
+            design = space.draw(rng)
+            if _key(design) not in points:
+                return design
+        left = [d for d in itertools.islice(space.designs(), 100_000) if _key(d) not in points]
+        return left[int(rng.integers(len(left)))] if left else None
+
+    def settle(changes: dict[str, Any]) -> tuple[DesignPoint, LineModel]:
+        """The design's cost and bound, and whether they settle it without simulating."""
+        candidate = base.with_changes(changes)
+        cost = candidate.cost()
+        bound = candidate.bottleneck_rate() * 3600.0
+        real = {k: v for k, v in changes.items() if _current(base_values, k) != v}
+        point = DesignPoint(real, cost, bound, size=_size(candidate))
+        best = best_so_far()
+        if mode == "target":
+            if bound * (1 + bound_slack) < target:
+                point.pruned = "bound below target"
+            elif best is not None and (cost, point.size) > (best.cost, best.size):
+                point.pruned = "dearer than a feasible design"
+        else:
+            if cost > budget:
+                point.pruned = "over budget"
+            elif best is not None and bound * (1 + bound_slack) < best.throughput.mean:
+                point.pruned = "bound below best throughput"
+        return point, candidate
+
     def objective(trial: optuna.Trial) -> float:
         changes = space.suggest(trial)
-        key = tuple(sorted(changes.items()))
+        key = _key(changes)
         point = points.get(key)
-        if point is None:
-            candidate = base.with_changes(changes)
-            cost = candidate.cost()
-            bound = candidate.bottleneck_rate() * 3600.0
-            point = DesignPoint(changes, cost, bound, size=_size(candidate))
-            best = best_so_far()
-            if mode == "target":
-                if bound * (1 + bound_slack) < target:
-                    point.pruned = "bound below target"
-                elif best is not None and (cost, point.size) > (best.cost, best.size):
-                    point.pruned = "dearer than a feasible design"
-            else:
-                if cost > budget:
-                    point.pruned = "over budget"
-                elif best is not None and bound * (1 + bound_slack) < best.throughput.mean:
-                    point.pruned = "bound below best throughput"
+        if point is not None:  # suggested again: no new design, so no budget spent; steer the next trial
+            nxt = untried()
+            if nxt is not None:
+                study.enqueue_trial(nxt)
+        else:
+            point, candidate = settle(changes)
             if point.pruned is None:
                 reps = simulate_design(candidate)
                 res = summarise(candidate, reps, horizon, warmup, seed)
@@ -411,7 +508,7 @@ def optimize_design(
                 point.feasible = feasible(point.throughput) if mode == "target" else True
             points[key] = point
             if progress:
-                progress(len(points), trials)
+                progress(len(points) if exhaustive else simulated_count(), trials)
         th = point.throughput.mean if point.throughput else point.bound_per_h
         if mode == "target":
             shortfall = max(0.0, target - th) / target
@@ -420,16 +517,28 @@ def optimize_design(
             return -(point.cost - budget)
         return th
 
+    def enough(study: optuna.Study, _trial: optuna.trial.FrozenTrial) -> None:
+        if len(points) >= size or simulated_count() >= n_trials:
+            study.stop()
+
     verbosity = optuna.logging.get_verbosity()
     try:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            study.optimize(objective, n_trials=trials)
+            study.optimize(objective, n_trials=size if exhaustive else 10 * n_trials, callbacks=[enough])
     finally:
         optuna.logging.set_verbosity(verbosity)
         if pool is not None:
             pool.shutdown()
+    if 0 < size - len(points) <= SWEEP_UNTRIED:
+        # the simulations are spent: settle what the bound alone can among the designs not tried (a fraction of
+        # a millisecond each), so the report says whether an untried design could still be the answer
+        for changes in space.designs():
+            if _key(changes) not in points:
+                point, _ = settle(changes)
+                if point.pruned:
+                    points[_key(changes)] = point
 
     best = best_so_far()
     simulated = [p for p in points.values() if p.throughput is not None]
@@ -458,4 +567,25 @@ def optimize_design(
         pruned=sum(1 for p in points.values() if p.pruned),
         trials=len(study.trials),
         line=base.with_changes(best.changes) if best else None,
+        space_size=size,
     )
+
+
+SWEEP_UNTRIED = 10_000  # the most untried designs settled by their bound after the search
+
+
+def _key(changes: Mapping[str, Any]) -> tuple:
+    return tuple(sorted(changes.items()))
+
+
+def _current(data: Mapping[str, Any], path: str) -> Any:
+    """The value a dotted `with_changes` path has in a dumped line (list items by id); None where it is unset."""
+    node: Any = data
+    for key in path.split("."):
+        if isinstance(node, list):
+            node = next((x for x in node if x.get("id") == key), None)
+        elif isinstance(node, Mapping):
+            node = node.get(key)
+        else:
+            return None
+    return node
