@@ -61,6 +61,10 @@ class RootCause:
         """A factor's name for people (the process model's parameter label where known)."""
         return self.labels.get(name, {}).get(lang, name)
 
+    def describe(self, factor: Factor, lang: str) -> str:
+        """What differed for one parameter, in words whose direction the printed figures show (`describe`)."""
+        return describe(factor.detail, lang)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "factors": [f.to_dict() for f in self.factors],
@@ -193,14 +197,23 @@ def root_cause(
         x = pd.to_numeric(data[c], errors="coerce").to_numpy(dtype="float64")
         ok_x, ng_x = x[~ng & np.isfinite(x)], x[ng & np.isfinite(x)]
         if len(ok_x) < 2 or len(ng_x) < 2 or np.nanstd(x) == 0:
-            raws.append((Factor(c, "parameter", "none", 1.0, 1.0, 0.0, "rank-biserial |r|"), 1.0))
+            why = "constant" if len(ok_x) >= 2 and len(ng_x) >= 2 else "few"
+            detail = {"direction": why, "n_ng": int(len(ng_x)), "n_ok": int(len(ok_x))}
+            if len(x[np.isfinite(x)]):
+                detail["value"] = float(x[np.isfinite(x)][0])
+            raws.append((Factor(c, "parameter", "none", 1.0, 1.0, 0.0, "rank-biserial |r|", detail), 1.0))
             continue
         u = stats.mannwhitneyu(ng_x, ok_x, alternative="two-sided")
-        r = 2 * u.statistic / (len(ng_x) * len(ok_x)) - 1  # rank-biserial: >0 when defective parts run higher
+        higher, lower = _pairs(ng_x, ok_x)
+        # rank-biserial r = P(defective > good) − P(defective < good) (Kerby 2014), from the same pair counts the
+        # page prints, so the word and the figures cannot disagree
+        r = (higher - lower) / (len(ng_x) * len(ok_x))
         xb, xg = x[in_bad], x[~in_bad]
         pooled = math.sqrt((np.nanvar(xb) + np.nanvar(xg)) / 2) or 1.0
         detail = {
-            "direction": "higher" if r > 0 else "lower",
+            "direction": "higher" if higher > lower else "lower" if higher < lower else "same",
+            "pairs_higher": higher / (len(ng_x) * len(ok_x)),
+            "pairs_lower": lower / (len(ng_x) * len(ok_x)),
             "median_ng": float(np.median(ng_x)),
             "median_ok": float(np.median(ok_x)),
             "mean_ng": float(np.mean(ng_x)),
@@ -253,18 +266,122 @@ def root_cause(
     return result
 
 
-def central(detail: dict[str, Any]) -> tuple[tuple[str, str], str, str]:
-    """How a parameter's defective and good parts compare, as shown: their medians, or their means when the
-    medians read the same (a setting held at one value with a few parts off it: "median 3 vs 3" said nothing)."""
-    ng, ok = f"{detail['median_ng']:.4g}", f"{detail['median_ok']:.4g}"
-    if ng != ok or "mean_ng" not in detail:
-        return ("median", "중앙값"), ng, ok
-    ng, ok = f"{detail['mean_ng']:.4g}", f"{detail['mean_ok']:.4g}"
-    digits = 4
-    while ng == ok and digits < 8:  # enough digits to tell them apart
+def _pairs(ng_x: np.ndarray, ok_x: np.ndarray) -> tuple[int, int]:
+    """How many (defective, good) pairs have the defective part's value higher, and how many lower (ties in
+    neither): the comparison the Mann-Whitney U test makes."""
+    ok_sorted = np.sort(ok_x)
+    below = np.searchsorted(ok_sorted, ng_x, side="left")  # good parts lower than each defective one
+    above = len(ok_sorted) - np.searchsorted(ok_sorted, ng_x, side="right")  # good parts higher
+    return int(below.sum()), int(above.sum())
+
+
+def _fmt(x: float, sig: int) -> str:
+    """`x` to `sig` significant digits, in plain notation where it is readable (1698, not 1.698e+03)."""
+    if not math.isfinite(x):
+        return "—"
+    if x != 0 and 1e-4 <= abs(x) < 1e15:
+        s = f"{x:.{max(0, sig - 1 - math.floor(math.log10(abs(x))))}f}"
+        return s.rstrip("0").rstrip(".") if "." in s else s
+    return f"{x:.{sig}g}"
+
+
+def two(a: float, b: float, sig: int = 4) -> tuple[str, str]:
+    """`a` and `b` with digits enough that two different values never print the same (3.00001 against 3)."""
+    while True:
+        sa, sb = _fmt(a, sig), _fmt(b, sig)
+        if sa != sb or a == b or sig >= 17:
+            return sa, sb
+        sig += 1
+
+
+def _two_pct(a: float, b: float) -> tuple[str, str]:
+    digits = 1
+    while True:
+        sa, sb = f"{100 * a:.{digits}f}%", f"{100 * b:.{digits}f}%"
+        if sa != sb or a == b or digits >= 12:
+            return sa, sb
         digits += 1
-        ng, ok = f"{detail['mean_ng']:.{digits}g}", f"{detail['mean_ok']:.{digits}g}"
-    return ("mean", "평균"), ng, ok
+
+
+def central(detail: dict[str, Any]) -> tuple[tuple[str, str], str, str] | None:
+    """The defective and good parts' medians — or their means where the medians are equal or point the other way
+    — printed with digits enough to differ, but only a pair that points the way the test found (`direction`):
+    never "higher" beside a smaller number. None when neither does (a setting held at one value with a few parts
+    off it on both sides: the pair shares of `describe` then carry the comparison)."""
+    direction = detail.get("direction")
+    if direction in ("same", "constant", "few"):
+        return None
+    for what, a, b in (
+        (("median", "중앙값"), "median_ng", "median_ok"),
+        (("mean", "평균"), "mean_ng", "mean_ok"),
+    ):
+        if a not in detail or b not in detail:
+            continue
+        x, y = float(detail[a]), float(detail[b])
+        if x == y or not (math.isfinite(x) and math.isfinite(y)):
+            continue
+        if direction in ("higher", "lower") and (x > y) != (direction == "higher"):
+            continue
+        ng, ok = two(x, y)
+        return what, ng, ok
+    return None
+
+
+_WORDS = {
+    "higher": ("defective parts ran higher", "불량 부품에서 높음"),
+    "lower": ("defective parts ran lower", "불량 부품에서 낮음"),
+    "same": ("defective and good parts ran alike", "불량 부품과 양품이 비슷함"),
+}
+
+
+def describe(detail: dict[str, Any], lang: str) -> str:
+    """What differed for one parameter, in `lang` ("en" or "ko"): the direction the Mann-Whitney test found, the
+    share of (defective, good) pairs that go each way — the tested comparison itself — the medians or means where
+    they point the same way, and the means of the two periods. Never empty."""
+    ko = lang == "ko"
+    if "worst_level" in detail:  # a machine, lot, shift…: its worst level against the rest
+        level, rate, rest = detail["worst_level"], detail["worst_rate"], detail["rate_elsewhere"]
+        rest_s = f"{100 * rest:.1f}%" if math.isfinite(rest) else "—"
+        return (
+            f"{level}: 불량률 {100 * rate:.1f}% (그 외 {rest_s})"
+            if ko
+            else f"{level}: {100 * rate:.1f}% defective against {rest_s} elsewhere"
+        )
+    direction = detail.get("direction")
+    if direction == "constant":
+        value = detail.get("value")
+        shown = "" if value is None else f" ({_fmt(float(value), 6)})"
+        return (
+            f"검정하지 않음: 모든 부품에서 같은 값{shown}"
+            if ko
+            else f"not tested: the same value on every part{shown}"
+        )
+    if direction == "few" or direction not in _WORDS:
+        n_ng, n_ok = detail.get("n_ng", 0), detail.get("n_ok", 0)
+        return (
+            f"검정하지 않음: 값이 있는 불량 부품 {n_ng}개, 양품 {n_ok}개 (각 2개 이상 필요)"
+            if ko
+            else f"not tested: {n_ng} defective and {n_ok} good parts with a value (2 of each needed)"
+        )
+    word = _WORDS[direction][1 if ko else 0]
+    parts = []
+    c = central(detail)
+    if c is not None:
+        (what_en, what_ko), ng, ok = c
+        parts.append(f"{what_ko} {ng} 대 {ok}" if ko else f"{what_en} {ng} against {ok}")
+    if "pairs_higher" in detail:
+        hi, lo = _two_pct(detail["pairs_higher"], detail["pairs_lower"])
+        parts.append(
+            f"불량·양품 쌍 중 불량 쪽이 높은 쌍 {hi}, 낮은 쌍 {lo}"
+            if ko
+            else f"a defective part higher than a good one in {hi} of pairs, lower in {lo}"
+        )
+    if "mean_bad_period" in detail:
+        bad, good = two(detail["mean_bad_period"], detail["mean_good_period"])
+        parts.append(
+            f"평균 이 기간 {bad}, 이전 {good}" if ko else f"mean {bad} in this period, {good} before"
+        )
+    return f"{word} ({'; '.join(parts)})" if parts else word
 
 
 def _text(rc: RootCause) -> dict[str, list[str]]:
@@ -285,16 +402,12 @@ def _text(rc: RootCause) -> dict[str, list[str]]:
                 f"효과 크기 {f.effect:.2f}, 보정 p = {f.p_adjusted:.1e}."
             )
         else:
-            word_en = "higher" if f.detail["direction"] == "higher" else "lower"
-            word_ko = "높을" if f.detail["direction"] == "higher" else "낮을"
-            (what_en, what_ko), ng_v, ok_v = central(f.detail)
             en.append(
-                f"{i}. {f.name}: defective parts ran {word_en} ({what_en} {ng_v} vs {ok_v}; {f.effect_name} "
-                f"{f.effect:.2f}, adjusted p = {f.p_adjusted:.1e})."
+                f"{i}. {f.name}: {describe(f.detail, 'en')}; {f.effect_name} {f.effect:.2f}, "
+                f"adjusted p = {f.p_adjusted:.1e}."
             )
             ko.append(
-                f"{i}. {f.name}: 값이 {word_ko} 때 불량 ({what_ko} {ng_v} 대 {ok_v}; 효과 크기 {f.effect:.2f}, "
-                f"보정 p = {f.p_adjusted:.1e})."
+                f"{i}. {f.name}: {describe(f.detail, 'ko')}; 효과 크기 {f.effect:.2f}, 보정 p = {f.p_adjusted:.1e}."
             )
     if len(en) == 1:
         en.append(

@@ -19,6 +19,7 @@ from sandan.assist.registry import (
     tool,
 )
 from sandan.optimize import observed_sentence
+from sandan.optimize.rootcause import describe
 from sandan.optimize.service import (
     RECOMMEND_DAYS,
     ROOT_CAUSE_BASELINE_DAYS,
@@ -43,6 +44,7 @@ LABELS = {
     "p_adjusted": {"en": "p (Holm-adjusted)", "ko": "p (홀름 보정)"},
     "effect": {"en": "Effect size", "ko": "효과 크기"},
     "effect_name": {"en": "Effect measure", "ko": "효과 지표"},
+    "differs": {"en": "What differed", "ko": "무엇이 달랐나"},
 }
 
 #: What kind of factor a root-cause row is, in words.
@@ -174,8 +176,14 @@ def root_cause_tool(
             "ko": f"그 전 {duration(days * 86_400, 'ko')}",
         }
     rows = [plain(f.to_dict()) for f in found.factors]
-    for r in rows:
+    differs: dict[str, dict[str, str]] = {}
+    for f, r in zip(found.factors, rows, strict=True):
         r.pop("detail", None)
+        # what differed, in the words and figures of the web page (the direction the test found, never
+        # "higher" beside a smaller number); the language model reads it in the question's language
+        texts = {lang: describe(f.detail, lang) for lang in ("en", "ko")}
+        r["differs"] = texts["ko" if ctx.lang == "ko" else "en"]
+        differs[r["differs"]] = texts
     top = [r["name"] for r in rows[:3]]
     named = {lang: ", ".join(found.label(n, lang) for n in top) or "—" for lang in ("en", "ko")}
     args = {
@@ -201,9 +209,11 @@ def root_cause_tool(
             f"{'' if found.rose else '로 오르지 않았습니다'}; 차이와 연관성이 큰 요인: {named['ko']}",
         },
         table=rows,
-        columns=list(rows[0]) if rows else [],
+        columns=["name", "kind", "differs", *(c for c in rows[0] if c not in ("name", "kind", "differs"))]
+        if rows
+        else [],
         labels=LABELS,
-        names={"name": found.labels, "kind": FACTOR_KINDS},
+        names={"name": found.labels, "kind": FACTOR_KINDS, "differs": differs},
         citations=[
             call_citation(
                 "root_cause", "sandan.optimize.service.root_cause_for", args, found.n_good + found.n_bad
