@@ -432,6 +432,32 @@ def test_saving_asks_for_an_id_and_before_replacing_another_saved_model(page, lo
     assert service.load_line(server.settings.data_dir, "acme", saved_line).station("cut").buffer == 5
 
 
+def test_check_refuses_the_ids_save_would_refuse(page, login, server):
+    login("kim")
+    page.goto("/companies/acme/twin/edit")
+    # Check used to call these lines valid, and Save then refused them
+    page.fill("#twin-yaml", LINE.replace("id: web-bracket\n", ""))
+    page.click("#twin-validate")
+    expect(page.locator("#twin-errors")).to_contain_text("저장할 라인 id를 적어 주세요")
+    assert page.locator("#twin-notice").count() == 0
+    assert "invalid" in page.locator("input[name='id']").get_attribute("class")
+    page.fill("#twin-yaml", LINE.replace("web-bracket", "my line/../x"))
+    page.click("#twin-validate")
+    expect(page.locator("#twin-errors")).to_contain_text("'my line/../x'(으)로는 저장할 수 없습니다")
+    expect(page.locator("#twin-yaml")).to_contain_text("my line/../x")
+    # the same from the form
+    page.click("#twin-to-form")
+    page.fill("input[name='id']", "a/b")
+    page.click("#twin-validate")
+    expect(page.locator("#twin-errors")).to_contain_text("'a/b'(으)로는 저장할 수 없습니다")
+    # a good id is valid; nothing was saved by checking
+    page.fill("input[name='id']", "web-checked")
+    page.click("#twin-validate")
+    expect(page.locator("#twin-notice")).to_have_text("라인 모델이 올바릅니다.")
+    assert page.locator("#twin-errors").count() == 0
+    assert "web-checked" not in [x["id"] for x in service.list_lines(server.settings.data_dir, "acme")]
+
+
 def test_a_refused_form_marks_the_row_it_names_after_a_row_was_removed():
     from sandan.domain import InvalidInput
     from sandan.web.twin import data_from_form, typed_rows

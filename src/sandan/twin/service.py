@@ -308,10 +308,9 @@ def line_path(data_dir: str | Path, company_id: str, line_id: str) -> Path:
     return _folder(data_dir, company_id) / f"{check_line_id(line_id)}.yaml"
 
 
-def save_line(data_dir: str | Path, company_id: str, text: str, *, replace: bool = True) -> dict[str, Any]:
-    """Check YAML text and keep it (as written, comments included) under the line's id. A saved line of that id is
-    replaced, unless `replace` is false: then it is a Conflict (`line_exists`) that names it. The text must name
-    the id: a model without one would be kept under the default id 'line', over another model without one."""
+def savable_line(text: str) -> LineModel:
+    """The line model of YAML text that `save_line` would keep: valid, naming its id, and an id that is safe as a
+    file name (`check_line_id`) — so the editor's Check says what Save would refuse."""
     line = parse_line(text)
     raw = yaml.safe_load(text)  # parse_line has read it already, so it is YAML
     if not (isinstance(raw, dict) and str(raw.get("id") or "").strip()):
@@ -321,6 +320,15 @@ def save_line(data_dir: str | Path, company_id: str, text: str, *, replace: bool
             code="no_line_id",
             field="id",
         )
+    check_line_id(line.id)
+    return line
+
+
+def save_line(data_dir: str | Path, company_id: str, text: str, *, replace: bool = True) -> dict[str, Any]:
+    """Check YAML text and keep it (as written, comments included) under the line's id. A saved line of that id is
+    replaced, unless `replace` is false: then it is a Conflict (`line_exists`) that names it. The text must name
+    the id: a model without one would be kept under the default id 'line', over another model without one."""
+    line = savable_line(text)
     path = line_path(data_dir, company_id, line.id)
     if not replace and path.exists():
         raise Conflict(

@@ -583,7 +583,8 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
             )
         text = _dump(data)
     try:
-        line = service.parse_line(text)
+        # Check says what Save would refuse (a missing id, or one that cannot be a file name), not only what Run would
+        line = service.savable_line(text) if action == "validate" else service.parse_line(text)
     except SandanError as exc:
         return _editor(page, company, text, error=exc, run=form, loaded_id=loaded, status_code=422)
     tx = _tx(page)
