@@ -131,16 +131,25 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     page.locator("input[name=name]").fill("2호기 개선안")
     page.get_by_role("button", name="레시피로 저장").click()
     expect(page.locator("p[role=status]")).to_contain_text("레시피를 저장했습니다")
-    expect(page.locator("body")).to_contain_text("2호기 개선안 — imm-02")
+    expect(page.locator("body")).to_contain_text("2호기 개선안 — 사출기 2호기")
     # saved at the plant's time, as every other time on the site (it showed UTC in ISO form)
     saved = datetime.now(ZoneInfo("Asia/Seoul"))
     expect(page.locator("body")).to_contain_text(
-        re.compile(rf"2호기 개선안 — imm-02 \({saved:%Y-%m-%d} \d\d:\d\d\)")
+        re.compile(rf"2호기 개선안 — 사출기 2호기 \({saved:%Y-%m-%d} \d\d:\d\d\)")
     )
     assert page.url == advice + "&saved=1"  # back to the same recommendation, not a new computation
     # the saved recipe lists its settings by name, with units
     expect(page.locator("#opt-recipes li").first).to_contain_text("보압")
     expect(page.locator("#opt-recipes li").first).to_contain_text(" bar")
+    # the recipe holds the set points as the table shows them (what is keyed in at the machine), never with
+    # fewer digits or an exponent; opened without a machine, the list still names and measures each one
+    shown = [v.strip() for v in page.locator("#opt-settings tbody tr td:nth-child(3)").all_inner_texts()]
+    recipe = page.locator("#opt-recipes li").first.inner_text()
+    assert shown and all(v in recipe for v in shown) and "e+" not in recipe, (shown, recipe)
+    page.goto(f"/companies/{COMPANY}/optimize")
+    expect(page.locator("#opt-recipes li").first).to_contain_text("보압")
+    expect(page.locator("#opt-recipes li").first).to_contain_text(" bar")
+    page.goto(advice + "&saved=1")
     # the same name again is refused beside the name; the recipe is deleted after a question, the advice kept
     page.locator("input[name=name]").fill("2호기 개선안")
     page.get_by_role("button", name="레시피로 저장").click()

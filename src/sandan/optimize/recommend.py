@@ -443,16 +443,31 @@ def _non_dominated(F: np.ndarray) -> np.ndarray:
     return np.array(keep, dtype=int)
 
 
+def plain(x: float, digits: int = 6) -> str:
+    """A set point as a person keys it in: `digits` significant digits, no exponent, no trailing zeros
+    (13759.8 → 13,759.8; 0.1500 → 0.15)."""
+    text = nice(x, digits)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def signed(x: float, digits: int = 3) -> str:
+    """A change with its sign, written as `plain` writes numbers (+1,270, −0.06)."""
+    return ("+" if x > 0 else "−" if x < 0 else "") + plain(abs(x), digits)
+
+
+def span(lo: float, hi: float, digits: int = 4) -> str:
+    """A range with both ends to the same decimals, the larger end to `digits` significant digits
+    (0.3412 and 1.644 → 0.341–1.644)."""
+    top = max(abs(lo), abs(hi))
+    decimals = 0 if top == 0 or not math.isfinite(top) else max(0, digits - 1 - math.floor(math.log10(top)))
+    return f"{lo:,.{decimals}f}–{hi:,.{decimals}f}"
+
+
 def _apart(current: float, recommended: float) -> tuple[str, str]:
     """Both values with at least the four significant digits the settings table shows (so the sentence and the table
     give the number to set alone), more (up to 6) where four do not tell them apart."""
-
-    def short(x: float, digits: int) -> str:  # 0.1500 → 0.15, as the table's %.4g writes it
-        text = nice(x, digits)
-        return text.rstrip("0").rstrip(".") if "." in text else text
-
     for digits in range(4, 7):
-        a, b = short(current, digits), short(recommended, digits)
+        a, b = plain(current, digits), plain(recommended, digits)
         if a != b:
             break
     return a, b

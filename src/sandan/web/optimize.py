@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandan.assist.present import duration, span_of_days
 from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.jobs import Job, JobState
+from sandan.optimize.recommend import plain, signed, span
 from sandan.optimize.rootcause import central
 from sandan.optimize.service import (
     RECOMMEND_JOB,
@@ -169,8 +170,27 @@ def _optimize_page(
         if running
         else None,
         pareto=_pareto_svg(rec.pareto) if rec and rec.pareto else None,
-        recipes=list_recipes(page.settings.data_dir, company.id, machine_id),
+        recipes=_recipes(page, company.id, machine_id),
+        signed=signed,
+        span=span,
     )
+
+
+def _recipes(page: Page, company_id: str, machine_id: str | None) -> list[dict[str, Any]]:
+    """Saved recipes with their machine's name and each set point as (label, value, unit) in the page's language,
+    named by each recipe's own machine (the list shows every machine's when none is chosen)."""
+    machines = {m.id: m for m in page.store.list_machines(company_id)}
+    out = []
+    for r in list_recipes(page.settings.data_dir, company_id, machine_id):
+        machine = machines.get(r["machine_id"])
+        model = MODELS.get(machine.family) if machine is not None else None
+        labels = model.column_labels() if model is not None else {}
+        shown = [
+            (labels[k][page.lang] if k in labels else k, plain(v), labels.get(k, {}).get("unit", ""))
+            for k, v in r["settings"].items()
+        ]
+        out.append({**r, "shown": shown, "machine_name": machine.name if machine else r["machine_id"]})
+    return out
 
 
 @router.post("/companies/{company_id}/optimize")

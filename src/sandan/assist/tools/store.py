@@ -17,6 +17,7 @@ from sandan.assist.registry import (
     tool,
 )
 from sandan.domain import NotFound
+from sandan.learn.explain import nice
 
 #: Column names of these tools' tables as people call them.
 LABELS = {
@@ -123,7 +124,7 @@ def readings_tool(
     }
     units = {n: s.unit for n, s in known.items()}
     shown = (
-        ", ".join(f"{k} {v:.4g} {units.get(k, '')}".strip() for k, v in latest.items() if v is not None)
+        ", ".join(f"{k} {nice(v, 4)} {units.get(k, '')}".strip() for k, v in latest.items() if v is not None)
         or "—"
     )
     return ToolOutput(
