@@ -200,6 +200,48 @@ def test_scenarios_are_compared_in_a_table_and_a_chart(page, login, saved_line):
     assert page.locator("#twin-compare-chart rect").count() == 3
 
 
+def test_the_comparison_first_offers_a_machine_more_at_the_bottleneck_the_page_names(page, login, saved_line):
+    # cut (20 s, 180/h) comes first, but drill (2 × 45 s at 92 % availability, 148/h) is the bottleneck: a cut
+    # machine more changed nothing ("+0.0"), a drill more raises the rate
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    assert "drill" in page.inner_text("#twin-analytic")
+    form = page.locator("#twin-compare-form")
+    expect(form.locator("textarea")).to_have_value("+1 drill: stations.drill.machines=3")
+    form.locator("input[name=replications]").fill("3")
+    form.locator("input[name=hours]").fill("2")
+    form.locator("input[name=warmup_hours]").fill("0.5")
+    page.click("#twin-compare")
+    expect(page.locator("#twin-compare-table")).to_be_visible(timeout=60_000)
+    gain = page.locator("#twin-compare-table tr[data-scenario='+1 drill'] td").nth(2).inner_text()
+    assert gain.startswith("+") and float(gain[1:].split()[0].replace(",", "")) > 10
+
+
+def test_the_hours_fields_stop_where_the_server_does(page, login, saved_line):
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    hours = page.locator("input[name=hours]")
+    assert hours.count() == 3  # run, comparison, design
+    for i in range(3):
+        assert hours.nth(i).get_attribute("max") == str(service.MAX_HOURS)
+    run_hours = page.locator("#twin-run-form input[name=hours]")
+    run_hours.fill(str(service.MAX_HOURS + 1))
+    assert not run_hours.evaluate("e => e.checkValidity()")
+    run_hours.fill(str(service.MAX_HOURS))
+    assert run_hours.evaluate("e => e.checkValidity()")
+    page.goto("/companies/acme/twin/edit")
+    assert page.get_attribute("#twin-editor input[name=hours]", "max") == str(service.MAX_HOURS)
+
+
+def test_the_first_variant_is_at_the_analytic_bottleneck():
+    from sandan.web.twin import EXAMPLE_LINE, first_scenario
+
+    line = service.parse_line(EXAMPLE_LINE)
+    summary = service.line_summary(line)
+    assert line.stations[0].id == "cut" and summary["analytic_bottleneck"] == "drill"
+    assert first_scenario(line, summary) == "+1 drill: stations.drill.machines=3"
+
+
 def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
     login("kim")
     page.goto("/companies/acme/twin/schedule")

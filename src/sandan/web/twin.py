@@ -503,6 +503,7 @@ def _editor(
         run=run or {},
         loaded_id=loaded_id,
         offer_replace=error is not None and error.code == "line_exists",
+        max_hours=service.MAX_HOURS,
         fmt_num=fmt_num,
         can_write=page.principal.user.role.can_write,
     )
@@ -636,6 +637,13 @@ def design_defaults(line, summary: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
+def first_scenario(line, summary: Mapping[str, Any]) -> str:
+    """The variant the comparison form first offers: one more machine at the bottleneck the page names (a machine
+    more elsewhere leaves the bottleneck rate where it is)."""
+    neck = line.station(summary["analytic_bottleneck"])
+    return f"+1 {neck.id}: stations.{neck.id}.machines={neck.machines + 1}"
+
+
 def _line_page(
     page: Page,
     company,
@@ -667,8 +675,10 @@ def _line_page(
         design_error=design_error,
         compare=compare or {},
         compare_error=compare_error,
+        first_scenario=first_scenario(line, got["summary"]),
         run=run or {},
         run_error=run_error,
+        max_hours=service.MAX_HOURS,
         fmt_num=fmt_num,
         fmt_pct=fmt_pct,
         can_write=page.principal.user.role.can_write,
