@@ -131,8 +131,10 @@ def extract(filename: str, data: bytes) -> list[Section]:
         raise
     except Exception as exc:  # a damaged or encrypted file: tell the user which and why
         raise InvalidInput(
-            f"{filename} could not be read ({type(exc).__name__}: {exc}); save it again and upload it",
-            f"{filename}을(를) 읽을 수 없습니다 ({type(exc).__name__}). 다시 저장한 뒤 올리세요",
+            f"{filename} could not be read: the file is damaged, incomplete or protected by a password; save it "
+            "again (without a password) and upload it",
+            f"{filename}을(를) 읽을 수 없습니다. 파일이 손상되었거나 일부만 있거나 암호가 걸려 있습니다. 암호 없이 다시 "
+            "저장한 뒤 올리세요",
             code="unreadable_document",
         ) from exc
 

@@ -4,7 +4,7 @@ documents. Pages call sandan.assist — the same functions as the API — and on
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -14,7 +14,7 @@ from sandan.assist.assistant import Assistant
 from sandan.assist.documents import DocumentLibrary
 from sandan.assist.flows import run_flow
 from sandan.assist.registry import PERIODS
-from sandan.domain import Forbidden
+from sandan.domain import Forbidden, SandanError
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -83,25 +83,39 @@ def flow_page(
 
 @router.get("/companies/{company_id}/assist/documents", response_class=HTMLResponse)
 def documents_page(page: UserPage, company_id: str, done: str = "") -> Response:
-    company = company_of(page, company_id)
+    return _documents(page, company_of(page, company_id), done)
+
+
+def _documents(page: Page, company: Any, done: str = "", error: str = "", status_code: int = 200) -> Response:
     page.crumbs.append((page.t("assist.title"), f"/companies/{company.id}/assist"))
     page.crumbs.append((page.t("assist.documents"), None))
     return page.render(
         "assist_documents.html",
+        status_code,
         company=company,
         documents=DocumentLibrary(page.settings.data_dir, company.id).list(),
         done=done,
+        error=error,
         can_write=page.principal.user.role.can_write,
     )
 
 
 @router.post("/companies/{company_id}/assist/documents")
-def upload_document(page: UserPage, company_id: str, file: Annotated[UploadFile, File()]) -> Response:
+def upload_document(
+    page: UserPage, company_id: str, file: Annotated[UploadFile | None, File()] = None
+) -> Response:
     company = company_of(page, company_id)
     _require_write(page, company.id)
-    info = DocumentLibrary(page.settings.data_dir, company.id).add(
-        file.filename or "", file.file.read(), page.principal.user.id
-    )
+    if file is None or not file.filename:  # the form's own check bypassed: say what to do, on the same page
+        return _documents(page, company, error=page.t("assist.documents.choose"), status_code=422)
+    try:
+        info = DocumentLibrary(page.settings.data_dir, company.id).add(
+            file.filename, file.file.read(), page.principal.user.id
+        )
+    except (
+        SandanError
+    ) as exc:  # an empty, damaged or unsupported file: the message beside the list, not a dead end
+        return _documents(page, company, error=exc.message(page.lang), status_code=exc.status)
     audit(page.store, page.principal, company.id, "assist.document_add", info.id, info.name)
     return RedirectResponse(f"/companies/{company.id}/assist/documents?done=added", status_code=303)
 
