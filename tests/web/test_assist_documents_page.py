@@ -29,7 +29,9 @@ def test_a_bad_upload_is_refused_beside_the_list_and_times_are_on_the_plant_cloc
         page.get_by_role("button", name="올리기").click()
         message = page.locator("#documents-error").inner_text()
         assert says in message and "Error" not in message, message
-        expect(page.locator("#documents tbody tr", has_text="작업표준.txt")).to_be_visible()  # still on the list
+        expect(
+            page.locator("#documents tbody tr", has_text="작업표준.txt")
+        ).to_be_visible()  # still on the list
     # the form's own check bypassed: no file at all
     page.locator("input[name=file]").evaluate("e => e.removeAttribute('required')")
     page.set_input_files("input[name=file]", [])
