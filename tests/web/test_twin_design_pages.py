@@ -36,7 +36,7 @@ def design_line(server):
     return "web-design"
 
 
-def _design(page, space: str, target: str) -> None:
+def _design(page, space: str, target: str, trials: str = "10") -> None:
     form = page.locator("#twin-design-form")
     form.locator("textarea[name=space]").fill(space)
     form.locator("select[name=goal]").select_option("target")
@@ -44,7 +44,7 @@ def _design(page, space: str, target: str) -> None:
     form.locator("input[name=replications]").fill("2")
     form.locator("input[name=hours]").fill("1")
     form.locator("input[name=warmup_hours]").fill("0.2")
-    form.locator("input[name=trials]").fill("10")
+    form.locator("input[name=trials]").fill(trials)
     form.locator("input[name=seed]").fill("0")
     page.click("#twin-design-run")
 
@@ -75,6 +75,37 @@ def test_the_chosen_design_shown_is_the_design_functions(page, login, design_lin
     assert f"± {th.half_width:,.1f}" in page.inner_text("#twin-design-throughput .hw")
     assert page.locator("#twin-design-runners-up tbody tr").count() == len(expected.runners_up)
     shot("twin-design-result")
+
+
+def test_the_design_lists_only_real_changes_and_says_when_it_left_designs_untried(page, login, design_line):
+    login("kim")
+    space = "machines: {drill: [1, 3]}\nbuffers: {drill: [4, 8]}"
+    page.goto(f"/companies/acme/twin/lines/{design_line}")
+    _design(page, space, "120")
+    expect(page.locator("#twin-design-best")).to_be_visible(timeout=60_000)
+    # two drills reach 120/h; drill's buffer of 4 is the line's own, so it is no change
+    assert page.inner_text("#twin-design-changes") == "drill: 설비 2대"
+    assert "시도하지 않았" not in page.inner_text("#twin-design-message")
+    # one design to try: one is simulated (the bound settles the single-drill designs), and the page says the
+    # others were not tried instead of presenting the first hit as the answer
+    expected = optimize_design(
+        LineModel.from_yaml(LINE),
+        yaml.safe_load(space),
+        target=120,
+        replications=2,
+        horizon=3600,
+        warmup=720,
+        n_trials=1,
+        backend="serial",
+    )
+    assert expected.simulated == 1 and expected.untried > 0
+    page.goto(f"/companies/acme/twin/lines/{design_line}")
+    _design(page, space, "120", trials="1")
+    expect(page.locator("#twin-design-message")).to_be_visible(timeout=60_000)
+    assert page.inner_text("#twin-design-message") == expected.to_dict()["message"]["ko"]
+    assert f"설계 범위 6개 중 {expected.untried}개는 시도하지 않았으므로" in page.inner_text(
+        "#twin-design-message"
+    )
 
 
 def test_a_bad_design_space_is_named_at_the_form(page, login, design_line, shot):
