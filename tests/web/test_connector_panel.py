@@ -87,7 +87,9 @@ def test_company_page_shows_edge_agents_and_says_when_one_went_silent(server, pa
         [{**press, "state": "error", "last_error": plc_lost}],
         now=now - timedelta(minutes=10),
     )
-    report_edge_status(server.store, "acme", "plant-live", [press], now=now)
+    # connected again, still carrying the error it last had
+    earlier = {**plc_lost, "at": (now - timedelta(minutes=10)).isoformat()}
+    report_edge_status(server.store, "acme", "plant-live", [{**press, "last_error": earlier}], now=now)
     report_edge_status(
         server.store,
         "acme",
@@ -100,6 +102,10 @@ def test_company_page_shows_edge_agents_and_says_when_one_went_silent(server, pa
     live = page.locator("#connectors tr[data-edge=plant-live]")
     assert "press-07" in live.inner_text() and "엣지 에이전트 plant-live" in live.inner_text()
     assert live.get_attribute("data-state") == "connected" and "4,200" in live.inner_text()
+    # the old error reads as past, with its time, not as a warning under a working collector
+    past = live.locator("xpath=following-sibling::tr[1]")
+    assert "다시 연결됨" in past.inner_text() and "프레스 PLC 응답 없음" in past.inner_text()
+    assert past.locator("td.warn").count() == 0
     gone = page.locator("#connectors tr[data-edge=plant-gone]")
     # the 2-hour-old report named its collector's state only: the counts it left out read "—", not "None"
     assert "None" not in gone.inner_text() and "—" in gone.inner_text()

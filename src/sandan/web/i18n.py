@@ -529,6 +529,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "connectors.state.error": ("error", "오류"),
     "connectors.state.stopped": ("stopped", "멈춤"),
     "connectors.state.silent": ("silent", "응답 없음"),
+    "connectors.earlier_error": (
+        "Connected again; its last error, at {time}:",
+        "다시 연결됨. 마지막 오류({time}):",
+    ),
     "connectors.edge": ("edge agent {agent}", "엣지 에이전트 {agent}"),
     "connectors.reported": ("last report {time}", "마지막 보고 {time}"),
     "connectors.history": ("Edge link history", "엣지 연결 이력"),
