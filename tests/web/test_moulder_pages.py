@@ -120,6 +120,11 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     )
     expect(page.locator("#opt-effect")).to_be_visible(timeout=120_000)
     advice = page.url
+    # the advice says what it is and leads to the comparison of good and defective parts of the same machine
+    why = page.locator("#opt-why a")
+    assert "예측" in page.inner_text("#opt-why") and why.get_attribute("href").endswith(
+        "/quality/why?machine_id=imm-02"
+    )
 
     # a name of spaces passes the browser's check: the reason comes back beside the name, the advice kept
     page.locator("input[name=name]").fill("   ")

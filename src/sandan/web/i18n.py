@@ -18,6 +18,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "app.name": ("sandan", "산단"),
     "app.tagline": ("Industrial complex data platform", "산업단지 데이터 플랫폼"),
     # optimize (what should I change?)
+    "opt.see_why": (
+        "This advice predicts what a change of settings would do. What differed between this machine's good and "
+        "defective parts — a comparison, which may point elsewhere when a setting only moved with the real "
+        "cause —:",
+        "이 추천은 설정을 바꾸면 어떻게 될지를 예측한 것입니다. 이 설비의 양품과 불량품이 무엇이 달랐는지(비교일 뿐이라, "
+        "어떤 설정이 실제 원인과 함께 움직였을 뿐이면 다른 곳을 가리킬 수 있습니다):",
+    ),
     "opt.title": ("What should I change?", "무엇을 바꿔야 할까요?"),
     "opt.defects_24h": ("{rate}% defects in 24 h", "24시간 불량률 {rate}%"),
     "opt.pick_help": (
