@@ -108,3 +108,27 @@ def test_the_operator_takes_a_member_out_after_a_question(page, login, server):
     card = page.locator(f"section[data-federation='{fed['id']}']")
     expect(card.locator("[data-col=members]")).to_have_text("에이스정밀")
     assert set(service.cross_tenant_federation(fed["id"], data_dir=data_dir)["members"]) == {"acme"}
+
+
+def test_a_member_neither_model_helps_is_not_told_its_own_model_is_better(page, login, server):
+    data_dir = server.settings.data_dir
+    fed = service.create_federation("CNC 버 연합", "cnc", SCHEMA, data_dir=data_dir)
+    for company in ("acme", "bravo"):
+        service.join_federation(
+            server.store, company, fed["id"], generate_key()[1].decode(), data_dir=data_dir
+        )
+    comparison = Comparison(
+        "TreeBagging",
+        "held-out",
+        "보류",
+        [_gain("acme", 800, 0.712, 0.634), _gain("bravo", 300, 0.0, 0.0)],
+        {"federated": {"f1": 0.6}, "local": {"f1": 0.55}, "pooled": {"f1": 0.62}},
+        {},
+        rounds=[9],
+    )
+    service.record_run(data_dir, fed["id"], comparison)
+    login("admin")
+    page.goto("/federations")
+    bravo = page.locator(f"section[data-federation='{fed['id']}'] tr[data-company=bravo] [data-col=adopt]")
+    expect(bravo).to_contain_text("아직 어느 모델도 도움이 되지 않음")
+    expect(bravo).not_to_contain_text("자체 모델이 같거나 우수")

@@ -1665,6 +1665,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.gain": ("Gain (F1)", "변화 (F1)"),
     "fed.adopt": ("Adopted", "채택"),
     "fed.adopt.yes": ("adopted — beats your own model", "채택 — 자체 모델보다 우수"),
+    "fed.adopt.neither": (
+        "not adopted — neither model helps yet",
+        "미채택 — 아직 어느 모델도 도움이 되지 않음",
+    ),
     "fed.adopt.no": ("not adopted — your own model is as good or better", "미채택 — 자체 모델이 같거나 우수"),
     "fed.no_gain": ("Your company was not part of the last run.", "귀사는 최근 학습에 참여하지 않았습니다."),
     "fed.no_run": ("Not trained yet.", "아직 학습하지 않았습니다."),
