@@ -37,3 +37,12 @@ def test_a_bad_upload_is_refused_beside_the_list_and_times_are_on_the_plant_cloc
     page.set_input_files("input[name=file]", [])
     page.get_by_role("button", name="올리기").click()
     expect(page.locator("#documents-error")).to_contain_text("파일을 먼저 고르세요")
+
+
+def test_an_empty_question_asks_for_one(page, login):
+    login("kim")
+    page.goto("/companies/acme/assist?q=%20%20")
+    expect(page.locator("#ask-blank")).to_contain_text("질문을 입력")
+    page.goto("/companies/acme/assist")
+    expect(page.locator("#ask-blank")).to_have_count(0)  # the page opened, nothing asked yet
+    assert page.locator("#q").get_attribute("required") is not None

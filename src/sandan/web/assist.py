@@ -31,15 +31,19 @@ def _require_write(page: Page, company_id: str) -> None:
 
 
 @router.get("/companies/{company_id}/assist", response_class=HTMLResponse)
-def ask_page(page: UserPage, company_id: str, q: Annotated[str, Query(max_length=2000)] = "") -> Response:
+def ask_page(
+    page: UserPage, company_id: str, q: Annotated[str | None, Query(max_length=2000)] = None
+) -> Response:
     company = company_of(page, company_id)
     page.crumbs.append((page.t("assist.title"), None))
-    answer = _assistant(page, company.id).ask(q, page.lang).to_dict() if q.strip() else None
+    text = (q or "").strip()
+    answer = _assistant(page, company.id).ask(text, page.lang).to_dict() if text else None
     return page.render(
         "assist.html",
         company=company,
-        q=q,
+        q=q or "",
         answer=answer,
+        blank=q is not None and not text,  # asked with nothing typed (the browser's own check bypassed)
         examples=[page.t(f"assist.example{i}") for i in range(1, 5)],
         can_write=page.principal.user.role.can_write,
     )

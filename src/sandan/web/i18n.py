@@ -1160,6 +1160,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Work standards, manuals and inspection standards (PDF, DOCX, TXT, MD) the assistant searches and cites.",
         "도우미가 찾아서 근거로 인용하는 작업표준서, 매뉴얼, 검사기준서 (PDF, DOCX, TXT, MD).",
     ),
+    "assist.blank": (
+        "Type a question, or pick one of the examples.",
+        "질문을 입력하거나 예시 중 하나를 고르세요.",
+    ),
     "assist.documents.choose": ("Choose a file to upload first.", "올릴 파일을 먼저 고르세요."),
     "assist.documents.upload": ("Upload", "올리기"),
     "assist.documents.delete": ("Delete", "삭제"),
