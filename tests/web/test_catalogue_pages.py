@@ -57,3 +57,74 @@ def test_the_operator_sees_every_family_and_withdraws_any_entry(page, login, ser
     expect(page.locator("#withdraw-done")).to_contain_text(str(theirs))
     expect(row.locator("[data-withdrawn-reason]")).to_contain_text("고객 부품 번호")
     assert [a["action"] for a in server.store.list_audit("bravo", 5)][0] == "catalogue.withdraw"
+
+
+def test_a_federations_model_says_how_it_is_adopted_instead_of_offering_what_always_fails(
+    page, login, server
+):
+    # "Evaluate on my data" answered "… was trained by a federation" and "Fine-tune" "model name '…' is not
+    # allowed": neither is offered on a federation's entry; the row says how its members adopt it
+    from sandan.learn import catalogue
+
+    entry = CatalogueEntry(
+        id=0,
+        family="cnc",
+        name="가공 불량 예측 연합 Machining defect prediction",
+        task="Classifier",
+        target="result",
+        features=["spindle_temp"],
+        metrics={"metrics": {"f1": 0.66}, "federation": "fed-web"},
+        artifact="/nowhere",
+        description="federation fed-web: 2 members, fedavg",
+    )
+    fed = catalogue.record_federated(server.store, "fed-web", entry, {})
+    login("kim")
+    page.goto("/companies/acme/catalogue")
+    row = page.locator(f"#entry-{fed}")
+    expect(row.locator("[data-federated]")).to_contain_text("연합 학습 결과로")
+    expect(row.locator("a[href='/companies/acme/federations']")).to_be_visible()
+    expect(row.locator("button")).to_have_count(0)
+    # an ordinary entry still offers all three
+    other = _publish(server.store, "bravo", "burr-offered")
+    page.reload()
+    actions = page.locator(f"#entry-{other} button[data-action]")
+    expect(actions).to_have_count(2)  # evaluate and fine-tune; adopt after an evaluation
+
+
+def test_adopting_a_model_that_finds_none_of_the_defects_asks_first(page, login, server):
+    from sandan.store.base import CatalogueScore
+
+    blind = _publish(server.store, "bravo", "blind-web-test")
+    fair = _publish(server.store, "bravo", "fair-web-test")
+    for entry_id, recall in ((blind, 0.0), (fair, 0.5)):
+        metrics = {"metrics": {"f1": recall, "roc_auc": 0.59, "recall": recall}}
+        server.store.put_catalogue_score("acme", CatalogueScore(entry_id, metrics, 15298, "evaluated"))
+    login("kim")
+    page.goto("/companies/acme/catalogue")
+    row = page.locator(f"#entry-{blind}")
+    # the count of parts it was scored on, labelled and grouped: not "(15298)"
+    expect(row.locator("[data-rows]")).to_have_text("(부품 15,298개)")
+    expect(row.locator("[data-finds-none]")).to_be_visible()
+    adopts: list[str] = []
+    page.on("request", lambda r: adopts.append(r.url) if r.url.endswith("/catalogue/adopt") else None)
+    asked: list[str] = []
+
+    def dismiss(d):
+        asked.append(d.message)
+        d.dismiss()
+
+    page.once("dialog", dismiss)
+    row.locator("button[data-action=adopt]").click()
+    expect(row.locator("button[data-action=adopt]")).to_be_visible()
+    assert asked and "하나도 찾지 못했습니다" in asked[0]
+    page.wait_for_timeout(300)
+    assert adopts == []  # declined: nothing sent
+    page.once("dialog", lambda d: d.accept())
+    with page.expect_request(lambda r: r.url.endswith("/catalogue/adopt")):
+        row.locator("button[data-action=adopt]").click()
+    # a model that finds some of them is adopted with one click, as before
+    answered: list[str] = []
+    page.on("dialog", lambda d: (answered.append(d.message), d.dismiss()))
+    with page.expect_request(lambda r: r.url.endswith("/catalogue/adopt")):
+        page.locator(f"#entry-{fair} button[data-action=adopt]").click()
+    assert answered == []

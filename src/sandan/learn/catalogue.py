@@ -4,6 +4,7 @@ family evaluate it on their own data, then adopt it or fine-tune it. Only `cross
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 from datetime import UTC, datetime
@@ -15,7 +16,14 @@ from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFa
 from sandan.learn.evaluate import evaluate_holdout
 from sandan.learn.persist import load_model
 from sandan.learn.progress import ProgressCallback
-from sandan.learn.registry import data_folder, get_version, model_folder, plain, require_features
+from sandan.learn.registry import (
+    check_name,
+    data_folder,
+    get_version,
+    model_folder,
+    plain,
+    require_features,
+)
 from sandan.learn.train import TrainingResult, evaluation_record, learning_frame, train_model
 from sandan.store import Store
 from sandan.store.base import CatalogueEntry, CatalogueScore, ModelVersion
@@ -404,6 +412,18 @@ def adopt_entry(
     return mv
 
 
+def model_name_for(entry: CatalogueEntry) -> str:
+    """A registry name for a model made from a catalogue entry: the entry's name as a slug ('사출 불량 예측 연합
+    Injection defect prediction' → '사출-불량-예측-연합-Injection-defect-prediction'), since a display name may hold
+    spaces a model name may not; 'catalogue-<id>' when nothing of it is usable."""
+    slug = re.sub(r"[^\w.-]+", "-", entry.name)
+    slug = re.sub(r"\.{2,}", ".", slug).strip("-.")[:64].rstrip("-.")
+    try:
+        return check_name(slug)
+    except InvalidInput:
+        return f"catalogue-{entry.id}"
+
+
 def fine_tune_entry(
     store: Store,
     company_id: str,
@@ -420,7 +440,8 @@ def fine_tune_entry(
     data_dir: str | Path | None = None,
 ) -> TrainingResult:
     """Retrain a catalogue model on the company's own data: the same target and candidate features (the
-    catalogue model's space), searched again within `budget_s`; registered as a candidate of the company."""
+    catalogue model's space), searched again within `budget_s`; registered as a candidate of the company, under
+    `name` or else the entry's name made a valid model name (`model_name_for`)."""
     entry = usable_entry(store, company_id, entry_id)
     frame = learning_frame(store, company_id, entry.target, start, end, machine_ids, product)
     require_features(
@@ -429,7 +450,7 @@ def fine_tune_entry(
     result = train_model(
         store,
         company_id,
-        name=name or entry.name,
+        name=name or model_name_for(entry),
         target=entry.target,
         machine_ids=machine_ids,
         product=product,

@@ -79,6 +79,25 @@ TEXT: dict[str, tuple[str, str]] = {
         "자사 데이터의 불량을 하나도 찾지 못합니다. 가져오면 모든 불량을 놓칩니다",
     ),
     "fine_tune": ("Fine-tune", "재학습"),
+    "n_parts": ("{n} parts", "부품 {n}개"),
+    "adopt.confirm_none": (
+        "On your data this model found none of your defects: adopting it would miss them all. Adopt it anyway?",
+        "이 모델은 자사 데이터의 불량을 하나도 찾지 못했습니다. 가져오면 모든 불량을 놓칩니다. 그래도 가져올까요?",
+    ),
+    "federated": (
+        "Trained by a federation, not by one company: it is not evaluated, adopted or fine-tuned from here. Each "
+        "member adopts it through the federation's run, where it beats the member's own model; to take part, ask "
+        "the operator to add your company to the federation.",
+        "한 회사가 아니라 연합이 학습한 모델이라 여기서 평가하거나 가져오거나 재학습하지 않습니다. 연합 회원사는 "
+        "연합 학습 결과로, 자사 모델보다 나을 때 채택합니다. 참여하려면 운영자에게 연합 회원 추가를 요청하세요.",
+    ),
+    "federated.link": ("Federations →", "연합 학습 →"),
+    "invalid.required": ("{field}: enter a value", "{field}: 값을 입력하세요"),
+    "invalid.range": (
+        "{field}: a number from {min} to {max}",
+        "{field}: {min}에서 {max} 사이의 숫자를 입력하세요",
+    ),
+    "invalid.name": ("{field}: {rule}", "{field}: {rule}"),
     "catalogue.none": (
         "Nothing published in your process family yet.",
         "공정 계열에 공개된 모델이 아직 없습니다.",
