@@ -84,6 +84,9 @@ def test_a_federations_model_says_how_it_is_adopted_instead_of_offering_what_alw
     expect(row.locator("[data-federated]")).to_contain_text("연합 학습 결과로")
     expect(row.locator("a[href='/companies/acme/federations']")).to_be_visible()
     expect(row.locator("button")).to_have_count(0)
+    # published by the members together, not under an internal id
+    expect(row).to_contain_text("연합 학습 (회원사 공동)")
+    expect(row).not_to_contain_text("federation:fed-web")
     # an ordinary entry still offers all three
     other = _publish(server.store, "bravo", "burr-offered")
     page.reload()

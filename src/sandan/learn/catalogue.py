@@ -144,7 +144,9 @@ def _view(store: Store, entry: CatalogueEntry, own: CatalogueScore | None) -> di
     company = store.get_company(entry.publisher_company_id) if entry.publisher_company_id else None
     name = company.name if company is not None else entry.publisher_company_id
     publisher = (
-        {"id": entry.publisher_company_id, "en": name, "ko": name}
+        {"id": None, **FEDERATION_PUBLISHER}  # trained by the members together: no one company published it
+        if entry.task == FEDERATED
+        else {"id": entry.publisher_company_id, "en": name, "ko": name}
         if entry.publisher_company_id
         else {"id": None, **ANONYMOUS}
     )
@@ -290,6 +292,7 @@ def _load(entry: CatalogueEntry):
 
 
 FEDERATED = "federated"  # the task of a catalogue entry trained by a federation (sandan.learn.federated)
+FEDERATION_PUBLISHER = {"en": "a federation (its members together)", "ko": "연합 학습 (회원사 공동)"}
 
 
 def record_federated(
@@ -381,7 +384,7 @@ def adopt_entry(
             f"가져오려면 그 버전을 폐기하세요",
             code="already_adopted",
         )
-    name = name or entry.name
+    name = name or model_name_for(entry)
     version = store.next_model_version(company_id, name)
     folder = model_folder(data_dir, company_id, name, version)
     folder.mkdir(parents=True, exist_ok=False)

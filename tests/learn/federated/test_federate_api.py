@@ -150,6 +150,9 @@ def test_the_operator_turns_on_secure_aggregation_and_dp_for_a_linear_federation
     assert type(histboost).__name__ == "HistBoost" and histboost.secure_aggregation is True
     bad = {**body, "strategy": "fedavg", "dp_noise_multiplier": -1}
     assert_error(world.post("ops", "/api/v1/federations", json=bad), 422, "bad_noise_multiplier")
+    # a noise that is wrong in itself is named as such, whatever the strategy
+    bad_trees = {**body, "dp_noise_multiplier": -1}
+    assert_error(world.post("ops", "/api/v1/federations", json=bad_trees), 422, "bad_noise_multiplier")
     # a family not chosen on the web form is asked for in words, not answered with the list of codes
     with pytest.raises(InvalidInput) as unchosen:
         service.create_federation("사출 불량", "", Schema(**SCHEMA), data_dir=tmp_path)

@@ -58,7 +58,7 @@ def search_documents_tool(ctx: ToolContext, query: str, k: int = 5) -> ToolOutpu
         }
     else:
         summary = {
-            "en": f"{len(hits)} passages found; best: {where}",
+            "en": f"{len(hits)} passage{'s' if len(hits) != 1 else ''} found; best: {where}",
             "ko": f"관련 문단 {len(hits)}개; 가장 가까운 곳: {where}",
         }
     return ToolOutput(

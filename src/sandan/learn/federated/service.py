@@ -186,6 +186,12 @@ def create_federation(
             f"전략은 {', '.join(STRATEGIES)} 중 하나여야 합니다",
             code="bad_strategy",
         )
+    if dp_noise_multiplier is not None and not 0 < dp_noise_multiplier <= 100:
+        raise InvalidInput(
+            f"the DP noise multiplier must be in (0, 100], got {dp_noise_multiplier}",
+            f"차분 프라이버시 잡음 배수는 0 초과 100 이하여야 합니다(입력 {dp_noise_multiplier})",
+            code="bad_noise_multiplier",
+        )
     if (strategy == "tree-bagging" and secure_aggregation) or (
         strategy in ("trees", "tree-bagging") and dp_noise_multiplier is not None
     ):
@@ -196,12 +202,6 @@ def create_federation(
             "차분 프라이버시는 fedavg, fedprox 전략에만, 보안 집계는 그 두 전략과 trees(항상 켜짐)에만 적용됩니다(트리 "
             "배깅은 합산할 수 있는 갱신이 아니라 트리를 보냅니다): fedavg 또는 fedprox 전략을 고르세요",
             code="privacy_needs_linear",
-        )
-    if dp_noise_multiplier is not None and not 0 < dp_noise_multiplier <= 100:
-        raise InvalidInput(
-            f"the DP noise multiplier must be in (0, 100], got {dp_noise_multiplier}",
-            f"차분 프라이버시 잡음 배수는 0 초과 100 이하여야 합니다(입력 {dp_noise_multiplier})",
-            code="bad_noise_multiplier",
         )
     if not schema.features:
         raise InvalidInput(
