@@ -81,7 +81,7 @@ UNITS |= {"초": "s"}
 REQUIRED = ("job", "machine", "duration")
 ORDER_SHEETS = ("orders", "order", "작업지시", "작업", "주문")
 SETUP_SHEETS = ("setups", "setup", "셋업", "준비")
-SHEET_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")
+SHEET_SUFFIXES = (".csv", ".tsv", ".xlsx", ".xlsm")  # not .txt: a job-shop instance is often kept as one
 MAX_ROWS = 20_000
 
 

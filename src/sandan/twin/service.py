@@ -24,7 +24,7 @@ from sandan.twin import order_sheets, workclock
 from sandan.twin import schedule as sched
 from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.experiments import compare
-from sandan.twin.inputs import DURATION_FIELDS, DURATION_KINDS, load_yaml, parse_dist
+from sandan.twin.inputs import DURATION_FIELDS, DURATION_KINDS, load_json, load_yaml, parse_dist
 from sandan.twin.line import LineModel, line_from_store
 from sandan.twin.sim import LABELS, run_line
 
@@ -924,6 +924,11 @@ def parse_shop_file(
             code="bad_orders",
             file=filename,
         ) from None
+    suffix, what = Path(filename).suffix.lower(), (f"the shop orders {filename}", f"작업 지시 {filename}")
+    if suffix == ".json":  # a file's messages name the file, and JSON's its own syntax
+        return _shop_from_orders(load_json(text, *what, file=filename), name, start, calendar)
+    if suffix in (".yaml", ".yml"):
+        return _shop_from_orders(load_yaml(text, *what, file=filename), name, start, calendar)
     return parse_shop(text, "auto", name, start=start, calendar=calendar)
 
 
