@@ -421,6 +421,11 @@ def test_a_run_of_zero_hours_is_refused_on_the_page_not_run_for_the_default(page
     expect(page.locator("#twin-run-error")).to_contain_text("시간은 0 초과")
     expect(form.locator("input[name=hours]")).to_have_value("0")
     expect(form.locator("input[name=replications]")).to_have_value("3")
+    # the refusal is in view, wherever the form sits; the address it stays on, opened again, is the line's page
+    expect(page.locator("#twin-run-error")).to_be_in_viewport()
+    assert page.url.endswith(f"/twin/lines/{saved_line}/run")
+    page.goto(page.url)
+    assert page.url.endswith(f"/twin/lines/{saved_line}") and page.locator("#twin-run-form").is_visible()
 
 
 def test_a_run_the_editor_cannot_start_is_refused_in_the_editor_with_what_was_typed(page, login):

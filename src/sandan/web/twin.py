@@ -13,7 +13,8 @@ import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import quote
 
 import yaml
 from fastapi import APIRouter
@@ -689,6 +690,16 @@ def _line_page(
 def line_page(page: UserPage, company_id: str, line_id: str, saved: bool = False) -> Response:
     company = company_of(page, company_id)
     return _line_page(page, company, line_id, saved=saved)
+
+
+@router.get("/companies/{company_id}/twin/lines/{line_id}/{action}")
+def line_action_again(
+    page: UserPage, company_id: str, line_id: str, action: Literal["run", "compare", "design"]
+):
+    """The address a refused run, comparison or design stays on, opened again (a reload, a bookmark): the line's
+    page, where those forms are."""
+    company = company_of(page, company_id)
+    return RedirectResponse(f"/companies/{company.id}/twin/lines/{quote(line_id)}", status_code=303)
 
 
 @router.post("/companies/{company_id}/twin/lines/{line_id}/design")
