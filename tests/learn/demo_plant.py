@@ -47,6 +47,10 @@ FOLDS = 3
 _BUILT: list[tuple[Path, TrainingResult]] = []
 
 
+#: What the template's training reported as it went (sandan.learn.progress.Progress).
+PROGRESS: list = []
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory) -> tuple[Path, TrainingResult]:
     """The backfilled template store, where the publisher has trained candidate 'defects' version 1.
@@ -68,6 +72,7 @@ def demo_template(tmp_path_factory) -> tuple[Path, TrainingResult]:
             folds=FOLDS,
             user_id="daesung-plastics-admin",
             data_dir=folder / "data",
+            progress=PROGRESS.append,
         )
     _BUILT.append((path, result))
     return _BUILT[0]

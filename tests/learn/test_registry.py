@@ -6,6 +6,7 @@ Data: three demo companies of the virtual complex (sandan.twin.virtual), backfil
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from sandan.domain import InvalidInput, NotFound
 from sandan.learn import registry
 from sandan.learn.train import train_model
 from sandan.twin.process import column_labels
-from tests.learn.demo_plant import BUDGET_S, NOW, PUBLISHER, START
+from tests.learn.demo_plant import BUDGET_S, FOLDS, NOW, PROGRESS, PUBLISHER, START
 
 
 def test_training_registers_a_candidate_with_its_evaluation_and_fingerprint(plant, trained):
@@ -133,3 +134,19 @@ def test_the_cli_lists_and_promotes_versions_and_refuses_bad_training(demo_templ
     assert "production" in runner.invoke(app, ["models", "list", "--company", PUBLISHER]).stdout
     refused = runner.invoke(app, ["train", "--company", PUBLISHER, "--name", "d", "--days", "0.001"])
     assert refused.exit_code == 2 and "at least 30" in refused.output
+
+
+def test_training_progress_names_the_phase_each_count_belongs_to(trained):
+    # each evaluation fold and the final model run their own search, whose trials count from 1 again: every
+    # trial message says which part of the work it belongs to, in order, and the bar never goes back
+    trials = [p for p in PROGRESS if "LightGBM trial" in p.en]
+    assert trials and all(
+        re.match(rf"(evaluation \d of {FOLDS}|final model): LightGBM trial \d+", p.en) for p in trials
+    ), [p.en for p in trials[:5]]
+    assert all(p.ko.startswith(("평가 ", "최종 모델: ")) for p in trials)
+    phases = [p.en.split(":")[0] for p in trials]
+    order = [f"evaluation {i} of {FOLDS}" for i in range(1, FOLDS + 1)] + ["final model"]
+    assert sorted(set(phases), key=order.index) == [x for x in order if x in phases]
+    assert [order.index(x) for x in phases] == sorted(order.index(x) for x in phases)
+    fractions = [p.fraction for p in PROGRESS]
+    assert fractions == sorted(fractions)

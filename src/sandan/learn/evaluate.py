@@ -325,7 +325,12 @@ def cross_validate(
     for i, (tr, te) in enumerate(splits):
         model = clone(task).set_params(
             time_budget_s=budget / len(splits),
-            progress=scaled(progress, i / len(splits), (i + 1) / len(splits)),
+            progress=scaled(
+                progress,
+                i / len(splits),
+                (i + 1) / len(splits),
+                (f"evaluation {i + 1} of {len(splits)}", f"평가 {i + 1}/{len(splits)}"),
+            ),
         )
         y_arg = target if isinstance(y, str) else y_all[tr]
         model.fit(

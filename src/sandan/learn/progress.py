@@ -24,8 +24,15 @@ def report(callback: ProgressCallback | None, fraction: float, en: str, ko: str)
         callback(Progress(min(1.0, max(0.0, fraction)), en, ko))
 
 
-def scaled(callback: ProgressCallback | None, lo: float, hi: float) -> ProgressCallback | None:
-    """A callback for a part of the work that maps its own 0 … 1 onto lo … hi of the whole."""
+def scaled(
+    callback: ProgressCallback | None, lo: float, hi: float, phase: tuple[str, str] | None = None
+) -> ProgressCallback | None:
+    """A callback for a part of the work that maps its own 0 … 1 onto lo … hi of the whole; with a `phase`
+    (English, Korean), its messages are prefixed with it ("evaluation, fold 2 of 5: LightGBM trial 3 …"), so a
+    count that starts again in the next part reads as the next part's."""
     if callback is None:
         return None
-    return lambda p: callback(Progress(lo + (hi - lo) * p.fraction, p.en, p.ko))
+    if phase is None:
+        return lambda p: callback(Progress(lo + (hi - lo) * p.fraction, p.en, p.ko))
+    en, ko = phase
+    return lambda p: callback(Progress(lo + (hi - lo) * p.fraction, f"{en}: {p.en}", f"{ko}: {p.ko}"))

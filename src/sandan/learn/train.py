@@ -268,7 +268,7 @@ def train_model(
         progress=scaled(progress, 0.02, 0.6),
     )
     report(progress, 0.6, "training the final model", "최종 모델 학습 중")
-    model = task.set_params(progress=scaled(progress, 0.6, 0.95))
+    model = task.set_params(progress=scaled(progress, 0.6, 0.95, ("final model", "최종 모델")))
     model.fit(table, target, groups=groups, order=order)
     model.set_params(progress=None)
     evaluation.refused = [*evaluation.refused, *inspection_refusals(frame, target, cols)]
