@@ -131,6 +131,10 @@ def test_cycle_time_objective_gives_a_pareto_front(trained):
     said = [line for line in rec.text["en"] if line.startswith("Cycle time:")]
     assert len(said) == 1 and " s now, " in said[0] and said[0].endswith(" s at these settings.")
     assert any(line.startswith("사이클 타임: 현재 ") for line in rec.text["ko"])
+    # a longer cycle at the recommendation is said as the price of fewer defects, never left unremarked
+    longer = rec.expected_objectives["cycle_time_s"] > rec.current_objectives["cycle_time_s"]
+    remark = [line for line in rec.text["en"] if line.startswith("These settings trade a longer cycle time")]
+    assert len(remark) == int(longer)
 
 
 def test_fixed_parameter_outside_limits_is_refused(trained):
