@@ -49,6 +49,8 @@ def connect_page(page: UserPage, company_id: str, done: str = "") -> Response:
         matches=matches,
         leads=leads,
         categories=CATEGORIES,
+        # what the company last recorded with each supplier for each need (outcomes come newest first)
+        last_outcome={(o["need_id"], o["supplier_id"]): o for o in reversed(ps.outcomes(company.id))},
         done=done,
         measured=measured,
         measured_span=span_of_days(measured["window_days"], page.lang) if measured else "",

@@ -1206,6 +1206,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "connect.need": ("Need", "요구"),
     "connect.offering": ("Offering", "제안"),
     "connect.no_match": ("No match yet.", "아직 맞는 곳이 없습니다."),
+    "connect.last_outcome": ("You recorded: {outcome} ({time})", "기록한 결과: {outcome} ({time})"),
     "connect.outcome.contacted": ("Contacted", "연락함"),
     "connect.outcome.success": ("Worked", "성공"),
     "connect.outcome.failure": ("Did not work", "실패"),
