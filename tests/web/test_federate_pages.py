@@ -21,25 +21,28 @@ def _gain(company: str, rows: int, fed: float, local: float) -> CompanyGain:
     return g
 
 
-@pytest.fixture(scope="module")
-def federation(server):
+def _trained(server, name: str, gains: list[CompanyGain], overall: dict, rounds: list[int]) -> str:
+    """A federation of acme and bravo with one recorded run."""
     data_dir = server.settings.data_dir
-    fed = service.create_federation("CNC 불량 연합", "cnc", SCHEMA, data_dir=data_dir)
+    fed = service.create_federation(name, "cnc", SCHEMA, data_dir=data_dir)
     for company in ("acme", "bravo"):
         service.join_federation(
             server.store, company, fed["id"], generate_key()[1].decode(), data_dir=data_dir
         )
-    comparison = Comparison(
-        "TreeBagging",
-        "held-out",
-        "보류",
-        [_gain("acme", 800, 0.712, 0.634), _gain("bravo", 300, 0.587, 0.655)],
-        {"federated": {"f1": 0.688}, "local": {"f1": 0.641}, "pooled": {"f1": 0.7}},
-        {},
-        rounds=[14, 17],
-    )
+    comparison = Comparison("TreeBagging", "held-out", "보류", gains, overall, {}, rounds=rounds)
     service.record_run(data_dir, fed["id"], comparison)
     return fed["id"]
+
+
+@pytest.fixture(scope="module")
+def federation(server):
+    return _trained(
+        server,
+        "CNC 불량 연합",
+        [_gain("acme", 800, 0.712, 0.634), _gain("bravo", 300, 0.587, 0.655)],
+        {"federated": {"f1": 0.688}, "local": {"f1": 0.641}, "pooled": {"f1": 0.7}},
+        [14, 17],
+    )
 
 
 def test_a_company_sees_its_own_gain_and_the_aggregate_not_another_members(page, login, federation):
@@ -111,24 +114,15 @@ def test_the_operator_takes_a_member_out_after_a_question(page, login, server):
 
 
 def test_a_member_neither_model_helps_is_not_told_its_own_model_is_better(page, login, server):
-    data_dir = server.settings.data_dir
-    fed = service.create_federation("CNC 버 연합", "cnc", SCHEMA, data_dir=data_dir)
-    for company in ("acme", "bravo"):
-        service.join_federation(
-            server.store, company, fed["id"], generate_key()[1].decode(), data_dir=data_dir
-        )
-    comparison = Comparison(
-        "TreeBagging",
-        "held-out",
-        "보류",
+    fed_id = _trained(
+        server,
+        "CNC 버 연합",
         [_gain("acme", 800, 0.712, 0.634), _gain("bravo", 300, 0.0, 0.0)],
         {"federated": {"f1": 0.6}, "local": {"f1": 0.55}, "pooled": {"f1": 0.62}},
-        {},
-        rounds=[9],
+        [9],
     )
-    service.record_run(data_dir, fed["id"], comparison)
     login("admin")
     page.goto("/federations")
-    bravo = page.locator(f"section[data-federation='{fed['id']}'] tr[data-company=bravo] [data-col=adopt]")
+    bravo = page.locator(f"section[data-federation='{fed_id}'] tr[data-company=bravo] [data-col=adopt]")
     expect(bravo).to_contain_text("아직 어느 모델도 도움이 되지 않음")
     expect(bravo).not_to_contain_text("자체 모델이 같거나 우수")
