@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sandan.domain import NotFound, SandanError
+from sandan.domain import Cancelled, Conflict, NotFound, SandanError
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,11 @@ class Job:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     _finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    _cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
 
     @property
     def percent(self) -> float | None:
@@ -87,6 +92,7 @@ class Job:
             "created_at": self.created_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,
+            "cancel_requested": self.cancel_requested and not self.finished,
         }
 
 
@@ -142,6 +148,31 @@ class JobRegistry:
             )
         return job
 
+    def cancel(self, company_id: str, job_id: str, user_id: str | None = None) -> Job:
+        """Ask a job to stop. A queued job stops at once; a running one at its next progress report (a simulation
+        after the replications already running, training after its current trial, a schedule when its solver's
+        time limit ends), and then reads as failed with the code `cancelled`. A finished job is left as it is."""
+        job = self.get(company_id, job_id)
+        if job.finished:
+            raise Conflict(
+                f"job {job_id} has already finished; there is nothing to stop",
+                f"작업 {job_id}은(는) 이미 끝났습니다. 멈출 것이 없습니다",
+                code="job_finished",
+            )
+        job._cancel.set()
+        log.info("job %s (%s, company %s): stop asked by %s", job.id, job.kind, company_id, user_id)
+        with self._lock:
+            if job.state is JobState.queued:
+                self._stopped(job)
+                job._finished.set()
+        return job
+
+    @staticmethod
+    def _stopped(job: Job) -> None:
+        exc = cancelled()
+        job.error, job.state = exc.to_dict(), JobState.failed
+        job.finished_at = datetime.now(UTC)
+
     def list(self, company_id: str) -> list[Job]:
         with self._lock:
             return [j for j in reversed(self._jobs.values()) if j.company_id == company_id]
@@ -164,11 +195,17 @@ class JobRegistry:
             del self._jobs[job_id]
 
     def _run(self, job: Job, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> None:
-        job.state = JobState.running
-        job.started_at = datetime.now(UTC)
+        with self._lock:
+            if job.finished:  # stopped while it waited for a worker
+                return
+            job.state = JobState.running
+            job.started_at = datetime.now(UTC)
 
         def progress(done: int, total: int | None = None, message: str | tuple[str, str] = "") -> None:
-            """`message`: one text, or (English, Korean) for pages to show in their language."""
+            """`message`: one text, or (English, Korean) for pages to show in their language. Raises `Cancelled`
+            once someone asked the job to stop."""
+            if job._cancel.is_set():
+                raise cancelled()
             job.done = int(done)
             if total is not None:
                 job.total = int(total)
@@ -234,3 +271,10 @@ class BackgroundLoop:
     @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
+
+
+def cancelled() -> Cancelled:
+    return Cancelled(
+        "stopped on request; what it had done so far is not kept",
+        "요청에 따라 멈췄습니다. 그때까지 한 작업은 남기지 않습니다",
+    )

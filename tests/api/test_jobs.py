@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from sandan.domain import InvalidInput, NotFound
+from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.jobs import JobRegistry, JobState
 
 
@@ -109,3 +109,40 @@ def test_a_job_that_says_what_it_does_in_both_languages_is_read_in_each(jobs):
 
     done = jobs.wait("acme", jobs.submit("acme", "import", plain).id, timeout=5)
     assert done.message_in("ko") == "reading" and done.to_dict()["messages"] is None
+
+
+def test_a_running_job_asked_to_stop_stops_at_its_next_progress_report(jobs):
+    started, steps = threading.Event(), []
+
+    def work(progress):
+        for i in range(1000):
+            progress(i, 1000)
+            steps.append(i)
+            started.set()
+            threading.Event().wait(0.01)
+        return "all"
+
+    job = jobs.submit("acme", "twin.run", work, user_id="kim")
+    assert started.wait(5)
+    asked = jobs.cancel("acme", job.id, "kim")
+    assert asked.to_dict()["cancel_requested"] is True or asked.finished
+    stopped = jobs.wait("acme", job.id, timeout=5)
+    assert stopped.state is JobState.failed and stopped.error["code"] == "cancelled"
+    assert "요청에 따라 멈췄습니다" in stopped.error["message"]["ko"] and stopped.result is None
+    assert len(steps) < 1000 and stopped.to_dict()["cancel_requested"] is False
+    with pytest.raises(Conflict):  # finished: nothing to stop
+        jobs.cancel("acme", job.id)
+
+
+def test_a_queued_job_asked_to_stop_never_runs(jobs):
+    release, ran = threading.Event(), []
+    first = jobs.submit("acme", "slow", lambda progress: release.wait(5))
+    second = jobs.submit("acme", "next", lambda progress: ran.append(1))
+    jobs.cancel("acme", second.id)
+    assert jobs.get("acme", second.id).state is JobState.failed  # at once, not when a worker frees
+    release.set()
+    assert jobs.wait("acme", first.id, timeout=5).state is JobState.done
+    jobs.shutdown()
+    assert ran == [] and jobs.get("acme", second.id).error["code"] == "cancelled"
+    with pytest.raises(NotFound):  # another company's job is not found, not stopped
+        jobs.cancel("bravo", first.id)

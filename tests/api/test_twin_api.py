@@ -403,3 +403,17 @@ def test_a_broken_scenario_line_points_at_the_scenario(world):
     body = {"yaml": LINE, **SHORT, "scenarios": [{"name": "x", "yaml": "stations: [a: b: c]"}]}
     err = assert_error(world.post("a-eng", f"{A}/twin/compare", json=body), 422, "bad_yaml")
     assert err["where"]["field"] == "scenarios.0.yaml" and err["where"]["line"] == 1
+
+
+def test_a_long_run_is_stopped_by_whoever_started_it_or_a_writer_not_another_viewer(world):
+    world.post("a-eng", f"{A}/twin/lines", json={"yaml": LINE})
+    body = {"line_id": "bracket", "replications": 60, "hours": 700, "warmup_hours": 1, "seed": 3}
+    job = world.post("a-eng", f"{A}/twin/runs", json=body).json()
+    # a viewer who did not start it may not stop it
+    assert_error(world.post("a-view", f"{A}/jobs/{job['id']}/cancel"), 403)
+    r = world.post("a-eng", f"{A}/jobs/{job['id']}/cancel")
+    assert r.status_code == 200, r.text
+    assert r.json()["cancel_requested"] or r.json()["state"] == "failed"
+    done = wait(world, "a-eng", A, job)
+    assert done["state"] == "failed" and done["error"]["code"] == "cancelled" and done["result"] is None
+    assert_error(world.post("a-eng", f"{A}/jobs/{job['id']}/cancel"), 409, "job_finished")

@@ -343,3 +343,22 @@ def test_the_sample_orders_run_on_the_companys_own_machines(tmp_path):
     result = service.schedule_shop(None, instance, objective="tardiness", time_limit_s=5)
     assert result["checked"] is True and result["total_tardiness"] == 0  # the due times leave slack
     store.close()
+
+
+def test_a_solve_asked_to_stop_stops_at_its_next_report_instead_of_running_out_its_time():
+    import time
+
+    from sandan.domain import Cancelled
+
+    shop = read_jsplib(require_dataset("jsplib") / "instances" / "la29")  # not proved within a minute
+    reports = []
+
+    def report(p):
+        reports.append(p)
+        raise Cancelled("stopped on request", "요청에 따라 멈췄습니다")
+
+    started = time.perf_counter()
+    with pytest.raises(Cancelled):
+        solve_jobshop(shop, time_limit_s=300, workers=2, progress=report, local_search_s=0)
+    # the solver stopped at the first report, not after its five minutes (a bound far from both)
+    assert len(reports) == 1 and time.perf_counter() - started < 150

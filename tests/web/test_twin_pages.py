@@ -517,3 +517,14 @@ def test_a_refused_form_marks_the_row_it_names_after_a_row_was_removed():
     # the message's row is the typed 'c' (the cleared row is gone), and one empty row follows to add a station
     assert rows[index]["id"] == "c" and rows[index]["machines"] == "x"
     assert [r["id"] for r in rows] == ["a", "c", ""]
+
+
+def test_a_long_simulation_can_be_stopped_from_its_page(page, login, saved_line):
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    _run(page, replications=60, hours=700, warmup=1, seed=5)
+    page.wait_for_url(re.compile(r"/twin/jobs/"))
+    page.click("#twin-stop")
+    expect(page.locator("#job-error")).to_contain_text("멈춤", timeout=60_000)
+    expect(page.locator("#job-error")).to_contain_text("요청에 따라 멈췄습니다")
+    expect(page.locator("#twin-kpis")).to_have_count(0)

@@ -110,3 +110,15 @@ def list_jobs(t: ReadTenant, jobs: JobsDep) -> list[dict[str, Any]]:
 def get_job(job_id: str, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
     """State, progress, and the receipt when done or the error (in both languages) when failed."""
     return jobs.get(t.company_id, job_id).to_dict()
+
+
+@router.post("/jobs/{job_id}/cancel", response_model=JobOut)
+def cancel_job(job_id: str, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
+    """Ask a queued or running job to stop: by whoever started it, or anyone who may write for the company. A
+    running job stops at its next progress report and then reads as failed with the code `cancelled`."""
+    job = jobs.get(t.company_id, job_id)
+    if job.user_id != t.user_id:
+        t.principal.require_write(t.company_id)
+    stopped = jobs.cancel(t.company_id, job_id, t.user_id)
+    audit(t.store, t.principal, t.company_id, "job.cancel", job_id, f"{stopped.kind} {stopped.label}")
+    return stopped.to_dict()

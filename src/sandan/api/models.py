@@ -76,6 +76,9 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    cancel_requested: bool = Field(
+        default=False, description="someone asked it to stop; it stops at its next progress report"
+    )
 
 
 class Ok(BaseModel):

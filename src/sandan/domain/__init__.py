@@ -4,6 +4,7 @@ It imports nothing of sandan; every other package imports from here.
 """
 
 from sandan.domain.errors import (
+    Cancelled,
     Conflict,
     Forbidden,
     InvalidInput,
@@ -52,6 +53,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "Conflict",
+    "Cancelled",
     "Forbidden",
     "NotAuthenticated",
     "StoreUnavailable",

@@ -37,6 +37,13 @@ class SandanError(Exception):
         return {"code": self.code, "message": {"en": self.en, "ko": self.ko}, "where": self.where}
 
 
+class Cancelled(SandanError):
+    """A long job stopped because someone asked it to (`sandan.jobs.JobRegistry.cancel`)."""
+
+    code = "cancelled"
+    status = 409
+
+
 class InvalidInput(SandanError):
     code = "invalid_input"
     status = 422

@@ -71,13 +71,20 @@ def _run_tasks(
         return out  # type: ignore[return-value]
     if backend == "local":
         n = workers or min(2, os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=n) as pool:
+        pool = ProcessPoolExecutor(max_workers=n)
+        try:
             futures = {pool.submit(replicate, *task): i for i, task in enumerate(tasks)}
             for fut in as_completed(futures):
                 out[futures[fut]] = fut.result()
                 done += 1
                 if progress:
                     progress(done, total)
+        except BaseException:
+            # stopped (a job asked to stop raises from `progress`): the replications not yet started are dropped,
+            # the running ones end on their own
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         return out  # type: ignore[return-value]
     ray = _ray()
     remote = ray.remote(replicate)

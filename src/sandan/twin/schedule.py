@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from ortools.sat.python import cp_model
 
-from sandan.domain import InvalidInput
+from sandan.domain import InvalidInput, SandanError
 from sandan.domain.errors import not_a_number
 from sandan.twin import tabu
 from sandan.twin.inputs import load_json, load_yaml, read_bytes, read_text, whole
@@ -864,17 +864,30 @@ class _Progress(cp_model.CpSolverSolutionCallback):
         self._lock = threading.Lock()
         self.incumbent: float | None = None
         self.bound: float | None = None
+        self.stopped: SandanError | None = None  # the reporter asked to stop (a cancelled job): raised after
 
     def on_solution_callback(self) -> None:
         with self._lock:
             self.incumbent = self.objective_value
             self.bound = self.best_objective_bound
-            self._report(SolveProgress(time.perf_counter() - self._started, self.incumbent, self.bound))
+            if self._tell(SolveProgress(time.perf_counter() - self._started, self.incumbent, self.bound)):
+                self.StopSearch()
 
     def on_bound(self, bound: float) -> None:
         with self._lock:
             self.bound = bound
-            self._report(SolveProgress(time.perf_counter() - self._started, self.incumbent, bound))
+            self._tell(SolveProgress(time.perf_counter() - self._started, self.incumbent, bound))
+
+    def _tell(self, p: SolveProgress) -> bool:
+        """Report; True when the reporter raised to stop (never inside the solver's own thread)."""
+        if self.stopped is not None:
+            return True
+        try:
+            self._report(p)
+        except SandanError as exc:
+            self.stopped = exc
+            return True
+        return False
 
 
 def _objective_value(
@@ -971,6 +984,8 @@ def solve_jobshop(
         callback = _Progress(progress, started)
         solver.best_bound_callback = callback.on_bound
     code = solver.solve(model.model, callback)
+    if callback is not None and callback.stopped is not None:
+        raise callback.stopped
     status = {
         cp_model.OPTIMAL: "optimal",
         cp_model.FEASIBLE: "feasible",

@@ -401,6 +401,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.company.takeout": ("all data written to a takeout file", "데이터 전체를 내려받기 파일로 만듦"),
     "audit.company.takeout_download": ("takeout file downloaded", "내려받기 파일을 받음"),
     "audit.import.start": ("file import started", "파일 가져오기 시작"),
+    "audit.job.cancel": ("long job stopped", "긴 작업 멈춤"),
     "audit.line.put": ("line saved", "라인 저장"),
     "audit.login.failed": ("failed sign-in", "로그인 실패"),
     "audit.login.ok": ("signed in", "로그인"),
@@ -1374,6 +1375,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "작업 지시(YAML: 설비, 공정이 있는 작업, 납기·대체 설비·셋업은 선택)나 표준 형식의 잡숍 인스턴스를 붙여 "
         "넣으세요. CP-SAT으로 계산하고 별도 검사기로 확인합니다.",
     ),
+    "twin.stop": ("Stop", "멈추기"),
+    "twin.stop_help": (
+        "it stops at its next step (a simulation after the replications already running)",
+        "다음 단계에서 멈춥니다(시뮬레이션은 이미 돌고 있는 반복이 끝난 뒤)",
+    ),
+    "twin.stopping": ("Stopping at its next step…", "다음 단계에서 멈추는 중…"),
+    "twin.stopped": ("Stopped", "멈춤"),
     "twin.start_field": ("Start", "시작"),
     "twin.start_help": (
         "When the schedule begins; times count in working time on your shift calendar from then, and due or "

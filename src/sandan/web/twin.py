@@ -21,6 +21,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
+from sandan.accounts import audit
 from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.monitor.calendar import company_calendar
 from sandan.twin import order_sheets, service, workclock
@@ -977,6 +978,23 @@ async def balance_submit(page: UserPage, company_id: str) -> Response:
         label=problem.name,
     )
     return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
+
+
+@router.post("/companies/{company_id}/twin/jobs/{job_id}/cancel")
+def job_cancel(page: UserPage, company_id: str, job_id: str) -> Response:
+    """Stop a running simulation, comparison, design search, schedule or balance: by whoever started it or anyone
+    who may write for the company; back to the job's page, which then shows it stopped."""
+    company = company_of(page, company_id)
+    jobs = jobs_of(page.request)
+    job = jobs.get(company.id, job_id)
+    if job.user_id != page.principal.user.id:
+        page.principal.require_write(company.id)
+    if (
+        not job.finished
+    ):  # it may have finished meanwhile: then there is nothing to stop, and its page says so
+        jobs.cancel(company.id, job_id, page.principal.user.id)
+        audit(page.store, page.principal, company.id, "job.cancel", job_id, f"{job.kind} {job.label}")
+    return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job_id}", status_code=303)
 
 
 @router.get("/companies/{company_id}/twin/jobs/{job_id}/schedule.xlsx")
