@@ -373,3 +373,20 @@ def test_mean_queue_length_matches_kleinrock_for_mm1():
     line = push_line([{"id": "m", "process_time": exp(1 / mu)}], 1 / lam)
     res = run_line(line, replications=10, horizon=15_000, warmup=500, seed=11)
     assert res.stations["m"]["queue_length"].covers(lam**2 / (mu * (mu - lam)))  # L_q = ρ²/(1 − ρ)
+
+
+def test_each_station_is_charged_only_with_the_scrap_it_makes():
+    # a scraps nothing, b scraps 40 %: a's quality is 1 (its parts scrapped at b left a as good parts), b's 0.6
+    line = LineModel.from_dict(
+        {
+            "stations": [
+                {"id": "a", "process_time": 1.0, "buffer": 2},
+                {"id": "b", "process_time": 1.0, "buffer": 2, "scrap_rate": 0.4},
+            ],
+            "release": {"policy": "kanban"},
+        }
+    )
+    res = run_line(line, replications=5, horizon=10_000, warmup=500, seed=26)
+    assert res.stations["a"]["quality"].mean == 1.0
+    assert res.stations["b"]["quality"].covers(0.6)
+    assert res.stations["a"]["oee"].mean > 0.95  # it works without pause, and every part it makes is good there

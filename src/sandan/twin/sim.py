@@ -873,8 +873,10 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
         starved = max(cap - working - down - setup - waiting - idle - blocked - off, 0.0)
         done = np.isfinite(pe) & (pe >= lo) & (pe <= hi)
         produced = int(done.sum())
-        # good at this station = finished and not scrapped here (scrapped parts leave with out == pe)
-        scrapped_here = int((done & (out == pe) & np.isin(ops["part"][sel], np.flatnonzero(scrap))).sum())
+        # good at this station = finished and not scrapped here: a part scrapped here leaves the line as it is
+        # finished here (its exit is this operation's end); one scrapped further down left this station earlier
+        part = ops["part"][sel]
+        scrapped_here = int((done & scrap[part] & (pe == ex[part])).sum())
         planned = cap - off
         ideal = s.ideal_cycle_time_s or float(
             np.average(
