@@ -218,7 +218,10 @@ def test_process_capability_of_a_characteristic(plant):
     assert c["out_of_spec"] == 1  # the 11.0 mm outlier
     expected = (norm.cdf((9.95 - mean) / overall) + norm.sf((10.05 - mean) / overall)) * 1e6
     assert c["expected_ppm"] == pytest.approx(expected) and c["spec_source"] == "given"
-    assert c["verdict"] == ("capable" if c["cpk"] >= 1.33 else "marginal" if c["cpk"] >= 1 else "not_capable")
+    # 99 bores on five levels and an outlier are not normal: the normal model's Cpk judges nothing, so the verdict
+    # is the fitted distribution's, or none where nothing fits (as here)
+    assert c["normal"] is False and c["verdict"] == ((c["non_normal"] or {}).get("verdict") or "undetermined")
+    assert c["verdict"] == "undetermined"
     # a characteristic without a drawing needs a limit; a name nothing was measured on is named
     missing = plant.get("a-view", f"{BASE}/spc/capability", params={**WINDOW, "characteristic": "bore_mm"})
     assert_error(missing, 422, "no_spec")

@@ -156,3 +156,16 @@ def test_johnson_percentile_fit_recovers_a_known_curve_from_its_quantiles(family
     assert int(fit["kind"]) == (0 if family == "su" else 1)
     got = [float(fit[k]) for k in ("gamma", "eta", "epsilon", "lambda")]
     assert got == pytest.approx(list(params), rel=1e-6, abs=1e-9)
+
+
+def test_the_verdict_of_data_that_are_not_normal_never_comes_from_the_normal_models_cpk():
+    from sandan.monitor.spc import capability
+
+    rng = np.random.default_rng(31)
+    # burr heights: lognormal, a long upper tail past the limit the normal model's Cpk would call far away
+    x = rng.lognormal(mean=np.log(0.05), sigma=0.6, size=3000)
+    c = capability(x, lsl=None, usl=0.22)
+    assert (
+        c.normal is False and c.cpk is not None and c.cpk >= 1.33
+    )  # the normal model alone would say capable
+    assert c.verdict == (c.non_normal.verdict or "undetermined") and c.verdict != "capable"

@@ -389,4 +389,6 @@ def test_each_station_is_charged_only_with_the_scrap_it_makes():
     res = run_line(line, replications=5, horizon=10_000, warmup=500, seed=26)
     assert res.stations["a"]["quality"].mean == 1.0
     assert res.stations["b"]["quality"].covers(0.6)
-    assert res.stations["a"]["oee"].mean > 0.95  # it works without pause, and every part it makes is good there
+    assert (
+        res.stations["a"]["oee"].mean > 0.95
+    )  # it works without pause, and every part it makes is good there

@@ -507,7 +507,12 @@ class Capability:
     @property
     def verdict(self) -> str:
         """capable (Cpk ≥ 1.33), marginal (1.00–1.33) or not_capable (< 1.00): the thresholds customers ask of
-        an ongoing process (AIAG, *Statistical Process Control*, 2nd ed., 2005, ch. IV)."""
+        an ongoing process (AIAG, *Statistical Process Control*, 2nd ed., 2005, ch. IV). For measurements that
+        fail the normality test the normal model's Cpk judges nothing: the same thresholds on the percentile Ppk
+        of a fitted distribution (`non_normal`), else `undetermined` (judge by the observed share out of limits)."""
+        if self.normal is False:
+            fitted = self.non_normal.verdict if self.non_normal is not None else None
+            return fitted or "undetermined"
         cpk = self.cpk if self.cpk is not None else -math.inf
         return "capable" if cpk >= 1.33 else "marginal" if cpk >= 1.0 else "not_capable"
 

@@ -944,6 +944,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "mon.cap_needs_both": ("needs both limits (LSL and USL)", "규격 하한과 상한이 모두 있어야 계산"),
     "mon.cap_one_sided": ("one-sided: {ratio}", "단측: {ratio}"),
+    "mon.cap_undetermined": (
+        "Not judged: the measurements are not normal and no distribution fits them; judge by the share out of limits.",
+        "판정하지 않음: 측정값이 정규분포가 아니고 맞는 분포도 없습니다. 규격을 벗어난 비율로 판단하세요.",
+    ),
     "mon.cap_capable": ("Capable: Cpk {cpk} ≥ 1.33.", "공정능력 충분: Cpk {cpk} ≥ 1.33."),
     "mon.cap_marginal": (
         "Marginal: Cpk {cpk} is between 1.00 and 1.33; most customers ask for 1.33.",

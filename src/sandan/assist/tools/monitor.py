@@ -565,6 +565,10 @@ VERDICTS = {
     "capable": {"en": "capable (Cpk ≥ 1.33)", "ko": "충분 (Cpk ≥ 1.33)"},
     "marginal": {"en": "marginal (1.00–1.33)", "ko": "부족 우려 (1.00~1.33)"},
     "not_capable": {"en": "not capable (< 1.00)", "ko": "부족 (< 1.00)"},
+    "undetermined": {
+        "en": "not judged: not normal and no distribution fits (see the observed ppm)",
+        "ko": "판정 안 함: 정규분포가 아니고 맞는 분포도 없음 (실측 ppm 참고)",
+    },
 }
 
 
@@ -641,8 +645,8 @@ def capability_tool(
         cpk[name] = plain(c.cpk)
         nn = c.non_normal
         fitted = nn is not None and nn.status == "fitted"
-        # a fitted distribution's Ppk judges the data the normal model does not describe
-        if (nn.verdict if fitted else c.verdict) != "capable":
+        # for data the normal model does not describe, `verdict` is the fitted distribution's Ppk's (or none)
+        if c.verdict != "capable":
             weak.append(name)
         rows.append(
             {
@@ -657,7 +661,9 @@ def capability_tool(
                 # the normal model's ppm describes these data only when they pass the normality test; the page
                 # says so, and the assistant leaves it out where they fail (the observed ppm is the figure then)
                 "expected_ppm": None if c.normal is False else plain(round(c.expected_ppm, 1)),
-                "verdict": VERDICTS[c.verdict][ctx.lang],
+                "verdict": VERDICTS[c.verdict][ctx.lang].replace("Cpk", "Ppk")
+                if fitted
+                else VERDICTS[c.verdict][ctx.lang],
             }
         )
         if nn is not None:

@@ -168,7 +168,9 @@
         so: num(c.sigma_overall, digits + 1), out: fmt.count(c.out_of_spec), share: share, observed: observed });
       // a normal model's ppm only beside data it describes: when the test rejects normality it is not shown at all
       if (c.normal !== false) summary.textContent += " " + text("mon.cap_expected", { ppm: fmt.count(Math.round(c.expected_ppm)) });
-      verdict.hidden = false;
+      // data the normal model does not describe are judged in the block below (a fitted distribution's Ppk, or
+      // none): a Cpk verdict here would contradict it
+      verdict.hidden = c.normal === false;
       verdict.className = "notice " + (c.verdict === "capable" ? "ok" : c.verdict === "marginal" ? "warn" : "error");
       verdict.dataset.verdict = c.verdict;
       verdict.textContent = text("mon.cap_" + c.verdict, { cpk: num(c.cpk, 2) });
@@ -217,7 +219,9 @@
       return;
     }
     box.dataset.distribution = nn.distribution;
-    var digits = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(nn.x_median) || 1)));
+    // decimals enough for three digits of the points' spread, so Pp and Ppk can be checked from them by hand
+    var spread = Math.abs(nn.x_high - nn.x_low) || Math.abs(nn.x_median) || 1;
+    var digits = Math.max(2, 3 - Math.floor(Math.log10(spread)));
     fit.textContent = text("mon.capnn_fitted", { dist: distName(nn.distribution, nn.parameters), a2: fmt.fixed(nn.ad_statistic, 3),
       p: pValue(nn.fit_p), low: num(nn.x_low, digits), median: num(nn.x_median, digits), high: num(nn.x_high, digits) })
       + (nn.ppk_ci ? " " + text("mon.capnn_bootstrap", { b: fmt.count(nn.bootstrap_resamples) }) : "");
