@@ -96,3 +96,20 @@ def test_a_job_shop_instance_in_bare_units_gets_no_clock():
     shop = sched.parse_jsplib("2 2\n0 3 1 2\n1 2 0 4\n")
     result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(10, 8), calendar=CAL)
     assert "clock" not in result and "start_at" not in result["schedule"][0]
+
+
+def test_an_order_already_late_at_the_start_is_said_so():
+    text = (
+        "time_unit: min\njobs:\n"
+        "  - {name: LATE-1, due: 2025-03-07 17:00, operations: [{machine: M1, duration: 30}]}\n"
+        "  - {name: OK-2, due: 2025-03-10 12:00, operations: [{machine: M1, duration: 30}]}\n"
+    )
+    shop = service.parse_shop(text, start=kst(10, 8), calendar=CAL)
+    assert [j.due for j in shop.jobs] == [0, 240]
+    result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(10, 8), calendar=CAL)
+    (note,) = result["notes"]
+    assert (
+        "LATE-1 was due 2025-03-07 17:00, before the schedule's start" in note["en"]
+        and "LATE-1" in note["ko"]
+    )
+    assert "OK-2" not in note["en"]

@@ -1086,6 +1086,8 @@ def schedule(
     except SandanError as exc:
         _fail(exc)
     clock = "start_at" in (out["schedule"] or [{}])[0]
+    for note in instance.notes:
+        console.print(f"[yellow]![/] {note['en']}\n  {note['ko']}")
     if out.get("makespan_at"):
         console.print(
             f"finishes at / 완료 시각 {out['makespan_at'][:16].replace('T', ' ')} ({calendar.timezone})"

@@ -455,7 +455,7 @@ def dispatch_workbook(schedule: list[Mapping[str, Any]], time_unit: str, lang: s
     """The dispatch list (`dispatch_sheet`) as an .xlsx workbook: one sheet, columns wide enough to read."""
     frame = dispatch_sheet(schedule, time_unit, lang)
     out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
+    with pd.ExcelWriter(out, engine="xlsxwriter", datetime_format="yyyy-mm-dd hh:mm") as writer:
         frame.to_excel(writer, sheet_name="dispatch" if lang == "en" else "작업순서", index=False)
         ws = next(iter(writer.sheets.values()))
         for k, column in enumerate(frame.columns):

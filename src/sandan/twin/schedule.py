@@ -99,6 +99,9 @@ class ShopInstance:
     machines: tuple[str, ...]
     setup_times: Mapping[str, Mapping[tuple[str, str], int]] = field(default_factory=dict)
     time_unit: str = ""
+    notes: tuple[
+        Mapping[str, str], ...
+    ] = ()  # remarks on how the orders were read ({"en", "ko"}), shown with the result
 
     def __post_init__(self) -> None:
         # The solver counts time in 64-bit integers: a plan whose every operation back to back would pass 10^12
@@ -376,6 +379,7 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
         machines=tuple(machines),
         setup_times=setups,
         time_unit=str(data.get("time_unit", "")),
+        notes=tuple(n for n in data.get("_notes") or () if isinstance(n, Mapping)),
     )
 
 

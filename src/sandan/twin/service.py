@@ -989,6 +989,7 @@ def schedule_shop(
     out["gantt"] = sched.gantt(instance, result.schedule).to_dict()
     out["jobs"] = len(instance.jobs)
     out["machines"] = list(instance.machines)
+    out["notes"] = [dict(n) for n in instance.notes]
     return on_the_clock(out, instance, start, calendar)
 
 

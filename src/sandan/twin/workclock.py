@@ -158,10 +158,27 @@ def resolve_dates(data: dict[str, Any], start: datetime | None, calendar: ShiftC
     if unit not in UNIT_S and not dated:
         return None  # a job-shop instance in bare units: no clock to read it on
     clock = WorkClock(calendar, start, unit)
+    notes = data.setdefault(NOTES_KEY, [])
     for job, key, at in dated:
         worked = clock.offset(at)
         job[key] = math.floor(worked + 1e-9) if key == "due" else math.ceil(worked - 1e-9)
+        if (
+            key == "due" and at <= clock.start
+        ):  # already late: say so, its lateness counts from the start only
+            name = job.get("name", "?")
+            notes.append(
+                {
+                    "en": f"{name} was due {at:%Y-%m-%d %H:%M}, before the schedule's start: it is counted as due at "
+                    "the start, so its lateness here leaves out the time it is already late",
+                    "ko": f"{name}의 납기 {at:%Y-%m-%d %H:%M}은(는) 일정 시작보다 앞섭니다. 시작 시각을 납기로 보고 "
+                    "계산하므로, 여기의 지연에는 이미 늦은 시간이 들어 있지 않습니다",
+                }
+            )
     return clock
+
+
+#: Where `resolve_dates` leaves its remarks in the orders (read into `ShopInstance.notes`).
+NOTES_KEY = "_notes"
 
 
 def parse_start(text: str | None, calendar: ShiftCalendar) -> datetime | None:
