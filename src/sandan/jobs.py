@@ -148,11 +148,15 @@ class JobRegistry:
             )
         return job
 
-    def cancel(self, company_id: str, job_id: str, user_id: str | None = None) -> Job:
-        """Ask a job to stop. A queued job stops at once; a running one at its next progress report (a simulation
-        after the replications already running, training after its current trial, a schedule when its solver's
-        time limit ends), and then reads as failed with the code `cancelled`. A finished job is left as it is."""
+    def cancel(self, company_id: str, job_id: str, principal: Any = None) -> Job:
+        """Ask a job to stop: `principal` (an `accounts.Principal`; None for the platform itself) must have started
+        it or may write for the company. A queued job stops at once; a running one at its next progress report (a
+        simulation after the replications already running, training after its current trial, a schedule at its
+        solver's next report), and then reads as failed with the code `cancelled`. A finished job is refused."""
         job = self.get(company_id, job_id)
+        user_id = principal.user.id if principal is not None else None
+        if principal is not None and job.user_id != user_id:
+            principal.require_write(company_id)
         if job.finished:
             raise Conflict(
                 f"job {job_id} has already finished; there is nothing to stop",

@@ -214,3 +214,16 @@ def test_the_production_report_is_one_workbook_of_the_dashboards_numbers(world, 
             assert not [h for h in headers if "_" in h], (sheet.title, headers)
     down_column = [c.column_letter for c in book["설비별"][1] if c.value == "고장 정지 시간(초)"][0]
     assert book["설비별"].column_dimensions[down_column].number_format == "#,##0.0"
+
+
+def test_a_file_named_in_korean_downloads_under_its_name():
+    # an HTTP header carries only Latin-1: the name goes as RFC 6266 filename*, an ASCII stand-in beside it
+    from sandan.api.encode import file_response
+    from sandan.collect.export import ExportFile
+
+    r = file_response(ExportFile(b"x", "text/csv", "3월 작업순서.xlsx"))
+    disposition = r.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="3_.xlsx"')
+    assert "filename*=UTF-8''3%EC%9B%94%20%EC%9E%91%EC%97%85%EC%88%9C%EC%84%9C.xlsx" in disposition
+    plain = file_response(ExportFile(b"x", "text/csv", "parts-20261205.csv")).headers["content-disposition"]
+    assert plain == 'attachment; filename="parts-20261205.csv"'

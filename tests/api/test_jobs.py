@@ -124,7 +124,7 @@ def test_a_running_job_asked_to_stop_stops_at_its_next_progress_report(jobs):
 
     job = jobs.submit("acme", "twin.run", work, user_id="kim")
     assert started.wait(5)
-    asked = jobs.cancel("acme", job.id, "kim")
+    asked = jobs.cancel("acme", job.id)
     assert asked.to_dict()["cancel_requested"] is True or asked.finished
     stopped = jobs.wait("acme", job.id, timeout=5)
     assert stopped.state is JobState.failed and stopped.error["code"] == "cancelled"

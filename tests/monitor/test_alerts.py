@@ -444,6 +444,10 @@ def test_a_limit_inside_the_range_or_on_a_signal_without_one_is_accepted(moulder
     with pytest.raises(InvalidInput, match="would never fire") as edge:
         check_rule_subject(moulder, COMPANY, limit_rule(1500, machine_ids=["imm-05"]))
     assert edge.value.code == "limit_outside_range"
+    # said as the edge it is, and the fix a limit inside the range (1500 is "between 0 and 1500" already)
+    assert "is the edge of peak cavity pressure's valid range 0–1500 bar" in edge.value.en
+    assert edge.value.en.endswith("give a limit below 1500 (inside the range)")
+    assert "범위 0–1500 bar의 끝이라" in edge.value.ko and "1500보다 작은" in edge.value.ko
     check_rule_subject(moulder, COMPANY, limit_rule(1800))  # imm-06 reads up to 2000 bar
     no_range = AlertRule(
         id="f", kind="threshold", signal="force_kn", threshold=-99999, machine_ids=["press-01"]

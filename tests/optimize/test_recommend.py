@@ -133,7 +133,7 @@ def test_cycle_time_objective_gives_a_pareto_front(trained):
     assert any(line.startswith("사이클 타임: 현재 ") for line in rec.text["ko"])
     # a longer cycle at the recommendation is said as the price of fewer defects, never left unremarked
     longer = rec.expected_objectives["cycle_time_s"] > rec.current_objectives["cycle_time_s"]
-    remark = [line for line in rec.text["en"] if line.startswith("These settings trade a longer cycle time")]
+    remark = [line for line in rec.text["en"] if line.startswith("These settings trade a higher cycle time")]
     assert len(remark) == int(longer)
 
 

@@ -255,6 +255,10 @@ def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
     for figure in ("#twin-makespan", "#twin-schedule-bound", "#twin-tardiness"):
         assert page.inner_text(figure).endswith(" min"), figure
     assert "전체 완료 시각" in page.inner_text("#twin-schedule-stats")
+    # the sample orders' name is Korean ("예시 작업 지시"): the dispatch list still downloads, under that name
+    with page.expect_download() as got:
+        page.click("#twin-dispatch")
+    assert "예시" in got.value.suggested_filename and got.value.suggested_filename.endswith(".xlsx")
 
 
 def test_orders_from_the_excel_template_are_scheduled_and_a_bad_sheet_names_its_row(page, login, tmp_path):

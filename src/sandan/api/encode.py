@@ -3,8 +3,10 @@ made of, and what the standard encoder refuses (NaN) or cannot write (numpy type
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 import orjson
@@ -30,9 +32,12 @@ def json_response(body: Any, status_code: int = 200) -> Response:
 
 
 def file_response(found: Any) -> Response:
-    """A file to download (`collect.export.ExportFile`): its bytes with a name browsers keep."""
-    return Response(
-        found.content,
-        media_type=found.media_type,
-        headers={"Content-Disposition": f'attachment; filename="{found.filename}"'},
-    )
+    """A file to download (`collect.export.ExportFile`, or anything with `content`, `media_type`, `filename`): its
+    bytes with a name browsers keep. A name beyond ASCII (a Korean order list's) goes as RFC 6266 `filename*`
+    beside an ASCII stand-in: an HTTP header cannot carry it as it is."""
+    name = str(found.filename)
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_") or "download"
+    disposition = f'attachment; filename="{ascii_name}"'
+    if ascii_name != name:
+        disposition += f"; filename*=UTF-8''{quote(name)}"
+    return Response(found.content, media_type=found.media_type, headers={"Content-Disposition": disposition})

@@ -14,7 +14,9 @@ from fastapi import File, Form, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from sandan.api.deps import JobsDep, ReadTenant, WriteTenant, company_router, window
+from sandan.api.encode import file_response
 from sandan.api.models import JobOut, Ok
+from sandan.collect.export import MEDIA_TYPES, ExportFile
 from sandan.monitor.calendar import company_calendar
 from sandan.twin import service, workclock
 from sandan.twin.line import Layout
@@ -298,11 +300,8 @@ def start_schedule_file(
 def schedule_template(t: ReadTenant) -> Response:
     """A workbook of shop orders to fill in: the company's sample orders, one row per operation, and a setups
     sheet."""
-    return Response(
-        service.orders_template(t.store, t.company_id),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="orders.xlsx"'},
-    )
+    template = service.orders_template(t.store, t.company_id)
+    return file_response(ExportFile(template, MEDIA_TYPES["xlsx"], "orders.xlsx"))
 
 
 @router.post("/twin/design", response_model=JobOut, status_code=202)

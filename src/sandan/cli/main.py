@@ -634,7 +634,7 @@ def import_(
                 if v
             }
             if updates:
-                chosen = chosen.model_copy(update=updates)
+                chosen = files.Mapping.from_dict({**chosen.model_dump(), **updates}, where="options")
             info = shown.to_dict()
             table = Table(title=f"{file.name}: {info.get('format', '')} {info.get('encoding') or ''}".strip())
             table.add_column("column / 열")

@@ -339,10 +339,21 @@ def _check_limit_in_range(rule: AlertRule, definitions: list[Signal]) -> None:
     )
     word_en, word_ko = ("above", "초과") if rule.direction == "above" else ("below", "미만")
     label_ko = field_label("threshold", rule.kind)[1]
+    edge = limit == (hi if above else lo)
+    where_en = (
+        f"is the edge of {name.en}'s valid range {span_en}"
+        if edge
+        else f"lies outside {name.en}'s valid range {span_en}"
+    )
+    where_ko = (
+        f"{name.ko}의 유효 범위 {span_ko}의 끝이라" if edge else f"{name.ko}의 유효 범위 {span_ko} 밖에 있어"
+    )
+    if edge:  # nothing is beyond the edge: a limit inside the range, short of it
+        fix_en = f"{'below' if above else 'above'} {n(limit)} (inside the range)"
+        fix_ko = f"{n(limit)}{'보다 작은' if above else '보다 큰'} (범위 안의)"
     raise InvalidInput(
-        f"the limit {n(limit)} lies outside {name.en}'s valid range {span_en}, so the rule ({word_en}) would "
-        f"{fires_en}; give a limit {fix_en}",
-        f"{label_ko} {particle(n(limit), '은/는')} {name.ko}의 유효 범위 {span_ko} 밖에 있어 이 규칙({word_ko})은 "
+        f"the limit {n(limit)} {where_en}, so the rule ({word_en}) would {fires_en}; give a limit {fix_en}",
+        f"{label_ko} {particle(n(limit), '은/는')} {where_ko} 이 규칙({word_ko})은 "
         f"{fires_ko}. {fix_ko} {particle(label_ko, '을/를')} 입력하세요",
         code="limit_outside_range",
         field="threshold",

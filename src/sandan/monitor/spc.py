@@ -913,6 +913,8 @@ def non_normal_capability(
             return float(_johnson_score(model, np.asarray(limit)))
 
     pp, ppk = _percentile_indices(lo, med, hi, lsl, usl)
+    if ppk is None or not math.isfinite(ppk):  # a degenerate fit (points that coincide): no index from it
+        return NonNormalCapability(status="no_fit", candidates=candidates, confidence=confidence)
     below = float(special.ndtr(score(lsl))) if lsl is not None else 0.0
     above = float(special.ndtr(-score(usl))) if usl is not None else 0.0
     pp_ci = ppk_ci = None

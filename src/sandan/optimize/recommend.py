@@ -898,12 +898,12 @@ def recommend(
         if rec.expected_objectives[o.name] > rec.current_objectives[o.name] and pareto:
             # asked to shorten it, the advice lengthens it: fewer defects cost that; the chart has the other trades
             rec.text["en"].append(
-                f"These settings trade a longer {o.label_en} for fewer defects; the points of the chart below "
-                "trade differently (each point shows its defect rate and cycle time)."
+                f"These settings trade a higher {o.label_en} for fewer defects; the points of the chart below "
+                f"trade differently (each point shows its defect rate and {o.label_en})."
             )
             rec.text["ko"].append(
-                f"이 설정은 불량을 줄이는 대신 {o.label_ko}이(가) 길어집니다. 아래 그래프의 다른 점은 달리 절충합니다"
-                "(점마다 불량률과 사이클 타임이 보입니다)."
+                f"이 설정은 불량을 줄이는 대신 {o.label_ko}이(가) 늘어납니다. 아래 그래프의 다른 점은 달리 절충합니다"
+                f"(점마다 불량률과 {o.label_ko}이(가) 보입니다)."
             )
     rec.labels = {name: {"en": en, "ko": ko} for name, (en, ko) in labels.items()}
     return rec

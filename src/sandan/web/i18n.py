@@ -99,14 +99,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{level}: {rate} defective against {elsewhere} elsewhere; {share_bad} of this period's parts, {share_good} before",
         "{level}: 불량률 {rate} (그 외 {elsewhere}); 이 기간 부품의 {share_bad}, 이전 {share_good}",
     ),
-    "why.param_higher": (
-        "defective parts ran higher ({what} {ng} against {ok}); mean {bad} in this period, {good} before",
-        "불량 부품에서 높음 ({what} {ng} 대 {ok}); 평균 이 기간 {bad}, 이전 {good}",
-    ),
-    "why.param_lower": (
-        "defective parts ran lower ({what} {ng} against {ok}); mean {bad} in this period, {good} before",
-        "불량 부품에서 낮음 ({what} {ng} 대 {ok}); 평균 이 기간 {bad}, 이전 {good}",
-    ),
     "why.method": (
         "Tests: chi-square for machines, lots and products (effect: bias-corrected Cramér's V), Mann-Whitney U for "
         "settings (effect: rank-biserial |r|); p-values Holm-adjusted over all factors; rows in bold are significant "

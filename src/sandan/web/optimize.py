@@ -17,7 +17,6 @@ from sandan.assist.present import duration, span_of_days
 from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.jobs import Job, JobState
 from sandan.optimize.recommend import plain, signed, span
-from sandan.optimize.rootcause import central
 from sandan.optimize.service import (
     RECOMMEND_JOB,
     ROOT_CAUSE_BASELINE_DAYS,
@@ -304,7 +303,6 @@ def root_cause_page(
         significant=found.significant if found else [],
         error=error,
         adapted=adapted,
-        central=central,
         baseline_text=span_of_days(days or ROOT_CAUSE_BASELINE_DAYS, page.lang),
     )
 

@@ -22,7 +22,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
 from sandan.accounts import audit
-from sandan.domain import InvalidInput, NotFound, SandanError
+from sandan.api.encode import file_response
+from sandan.collect.export import MEDIA_TYPES, ExportFile
+from sandan.domain import Conflict, InvalidInput, NotFound, SandanError
 from sandan.monitor.calendar import company_calendar
 from sandan.twin import order_sheets, service, workclock
 from sandan.twin.inputs import dist_text, parse_dist, short_number
@@ -69,6 +71,8 @@ stations:
   - {id: pack, name: 포장 Packing, process_time: 18, buffer: 3}
 release: {policy: kanban}
 """
+
+XLSX = MEDIA_TYPES["xlsx"]
 
 EXAMPLE_BALANCE = """name: assembly 2
 time_unit: s
@@ -861,11 +865,7 @@ def _start_default(page: Page, company_id: str) -> str:
 def schedule_template(page: UserPage, company_id: str) -> Response:
     """The shop orders as a workbook to fill in (the page's sample orders, one row per operation)."""
     company = company_of(page, company_id)
-    return Response(
-        service.orders_template(page.store, company.id),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": 'attachment; filename="orders.xlsx"'},
-    )
+    return file_response(ExportFile(service.orders_template(page.store, company.id), XLSX, "orders.xlsx"))
 
 
 @router.post("/companies/{company_id}/twin/schedule", response_class=HTMLResponse)
@@ -985,15 +985,11 @@ def job_cancel(page: UserPage, company_id: str, job_id: str) -> Response:
     """Stop a running simulation, comparison, design search, schedule or balance: by whoever started it or anyone
     who may write for the company; back to the job's page, which then shows it stopped."""
     company = company_of(page, company_id)
-    jobs = jobs_of(page.request)
-    job = jobs.get(company.id, job_id)
-    if job.user_id != page.principal.user.id:
-        page.principal.require_write(company.id)
-    if (
-        not job.finished
-    ):  # it may have finished meanwhile: then there is nothing to stop, and its page says so
-        jobs.cancel(company.id, job_id, page.principal.user.id)
+    try:
+        job = jobs_of(page.request).cancel(company.id, job_id, page.principal)
         audit(page.store, page.principal, company.id, "job.cancel", job_id, f"{job.kind} {job.label}")
+    except Conflict:  # it finished meanwhile: nothing to stop, and its page says how it ended
+        pass
     return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job_id}", status_code=303)
 
 
@@ -1008,12 +1004,9 @@ def schedule_download(page: UserPage, company_id: str, job_id: str) -> Response:
             f"job {job_id} has no finished schedule to download",
             f"작업 {job_id}에는 내려받을 완료된 일정이 없습니다",
         )
-    name = re.sub(r"[^\w.-]+", "_", job.label or "schedule").strip("_") or "schedule"
-    return Response(
-        order_sheets.dispatch_workbook(result["schedule"], result.get("time_unit", ""), page.lang),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
-    )
+    content = order_sheets.dispatch_workbook(result["schedule"], result.get("time_unit", ""), page.lang)
+    name = re.sub(r"[\\/:*?\"<>|\s]+", "_", job.label or "schedule").strip("_") or "schedule"
+    return file_response(ExportFile(content, XLSX, f"{name}.xlsx"))
 
 
 @router.get("/companies/{company_id}/twin/jobs/{job_id}", response_class=HTMLResponse)

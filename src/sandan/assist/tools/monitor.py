@@ -572,6 +572,16 @@ VERDICTS = {
 }
 
 
+# Why data that are not normal got no verdict (`NonNormalCapability.status`).
+UNFITTED = {
+    "no_fit": VERDICTS["undetermined"],
+    "too_few": {
+        "en": "not judged: not normal, too few measurements to fit a distribution (see the observed ppm)",
+        "ko": "판정 안 함: 정규분포가 아니고 분포를 맞추기에 측정 수가 부족함 (실측 ppm 참고)",
+    },
+}
+
+
 @tool(
     "process_capability",
     title=("Process capability", "공정 능력"),
@@ -646,7 +656,7 @@ def capability_tool(
         nn = c.non_normal
         fitted = nn is not None and nn.status == "fitted"
         # for data the normal model does not describe, `verdict` is the fitted distribution's Ppk's (or none)
-        if c.verdict != "capable":
+        if c.verdict in ("marginal", "not_capable"):  # an undetermined one is said apart, below
             weak.append(name)
         rows.append(
             {
@@ -663,6 +673,8 @@ def capability_tool(
                 "expected_ppm": None if c.normal is False else plain(round(c.expected_ppm, 1)),
                 "verdict": VERDICTS[c.verdict][ctx.lang].replace("Cpk", "Ppk")
                 if fitted
+                else UNFITTED[nn.status][ctx.lang]
+                if c.verdict == "undetermined" and nn is not None
                 else VERDICTS[c.verdict][ctx.lang],
             }
         )
