@@ -195,7 +195,7 @@ def _preview_page(
         layouts=_choices("layout") or [mapping.layout],
         machines=machines,
         encodings=ENCODINGS,
-        encoding_chosen=bool(encoding or mapping.encoding),
+        encoding_chosen=bool(encoding),
         role_label=lambda role: role_label(page, role, known_names),
         check=data["check"],
         rejects=rejects,
