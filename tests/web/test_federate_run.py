@@ -129,6 +129,75 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
     expect(mine.locator("table.gains tbody tr")).to_have_count(1)
     expect(mine.locator("table.gains tr[data-company='hotforge'] td").first).to_have_text("핫포지")
     assert "콜드포지" not in mine.inner_text() and "빈포지" not in mine.inner_text()
+    # a member that adopted the model finds it in its registry, linked from its row; one that did not, nothing
+    for cid in COMPANIES:
+        held = [
+            mv
+            for mv in server.store.list_model_versions(cid, None)
+            if mv.origin == f"catalogue:{run['catalogue_entry']}"
+        ]
+        assert len(held) == int(run["companies"][cid]["adopt"]), (cid, held)
+    adopted = run["companies"]["hotforge"]["adopt"]
+    expect(mine.locator("[data-col=adopted-model]")).to_have_count(int(adopted))
+
+
+def test_a_member_that_adopts_the_model_promotes_it_and_its_parts_are_scored_with_it(
+    page, login, server, forges
+):
+    """The run's figures decide adoption (the gains here are given, so the member adopts); the model itself is
+    the federation's, trained on the two presses' records. From its row the member opens the model it adopted,
+    promotes it on the models page, and its parts then get the federation's predictions."""
+    from sandan.learn import serving
+    from sandan.learn.federated import CompanyClient, CompanyGain, Comparison, FedAvg, InProcessTransport
+
+    data_dir, store = server.settings.data_dir, server.store
+    features = [p.name for p in MODELS[FAMILY].PARAMETERS]
+    schema = Schema("result", "ng", features)
+    fed = service.create_federation(
+        "단조 불량 채택", FAMILY.value, schema, strategy="fedavg", data_dir=data_dir
+    )
+    since, now = datetime.now(UTC) - timedelta(hours=7), datetime.now(UTC)
+    frames = {cid: store.training_frame(cid, since, now) for cid in COMPANIES}
+    for cid in COMPANIES:
+        service.join_federation(store, cid, fed["id"], generate_key()[1].decode(), data_dir=data_dir)
+    transport = InProcessTransport([CompanyClient(c, f, schema) for c, f in frames.items()])
+    model = FedAvg(rounds=3).run(transport, schema)
+    transport.close()
+    gains = []
+    for cid, (f1, local) in {"hotforge": (0.62, 0.55), "coldforge": (0.30, 0.41)}.items():
+        g = CompanyGain(cid, len(frames[cid]), 9, {"federated": {"f1": f1}, "local": {"f1": local}}, {})
+        g.adopt = f1 > local
+        gains.append(g)
+    comparison = Comparison("FedAvg", "held-out", "보류", gains, {"federated": {"f1": 0.5}}, {}, rounds=[3])
+    negatives = {c: "ok" for c in COMPANIES}
+    service.record_run(data_dir, fed["id"], comparison, store=store, model=model, negatives=negatives)
+
+    login("hot-eng")
+    page.goto("/companies/hotforge/federations")
+    mine = page.locator(f"section[data-federation='{fed['id']}'] [data-col=adopted-model]")
+    expect(mine).to_contain_text("후보 모델입니다")
+    mine.locator("a").first.click()
+    expect(page.locator("#report")).to_contain_text("F1 0.620, 자사 데이터만으로 학습한 모델은 0.550(+0.070)")
+    expect(page.locator("main")).to_contain_text("연합")  # not explained row by row, and it says why
+    page.goto("/companies/hotforge/models")
+    (mv,) = [v for v in store.list_model_versions("hotforge", None) if v.name.startswith("단조-불량-채택")]
+    row = page.locator(f"tr[data-name='{mv.name}'][data-version='{mv.version}']")
+    row.locator("button[data-action=stage][data-stage=production]").click()
+    expect(row).to_contain_text("운영")
+    assert [v.stage for v in store.list_model_versions("hotforge", mv.name)] == ["production"]
+    page.goto("/companies/hotforge/federations")
+    expect(mine).to_contain_text("운영 중")
+    assert not [v for v in store.list_model_versions("coldforge", None) if v.name == mv.name]
+
+    parts = frames["hotforge"].tail(30)
+    scored = serving.score_batch(
+        store, "hotforge", parts, models=[store.list_model_versions("hotforge", mv.name)[0]]
+    )
+    assert scored.scored == 30
+    got = store.query_predictions(
+        "hotforge", since, now + timedelta(minutes=1), model_name=mv.name
+    ).to_pandas()
+    assert len(got) >= 30 and set(got["label"]) <= {"ng", "ok"}
 
 
 def test_a_run_over_a_member_without_records_fails_naming_it_on_the_card(page, login, server, forges):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -296,11 +297,18 @@ FEDERATION_PUBLISHER = {"en": "a federation (its members together)", "ko": "연�
 
 
 def record_federated(
-    store: Store, federation_id: str, entry: CatalogueEntry, adopters: dict[str, CatalogueScore]
+    store: Store,
+    federation_id: str,
+    entry: CatalogueEntry,
+    adopters: dict[str, CatalogueScore],
+    *,
+    write_artifact: Callable[[str, Path], str] | None = None,
+    data_dir: str | Path | None = None,
 ) -> int:
     """A federation's model in its family's catalogue: one entry published under the federation (no member's data),
     and each adopting member's own score on its own held-out rows (a member adopts only where the federated model
-    beats its own local model)."""
+    beats its own local model). With `write_artifact(company, folder) -> fingerprint`, each adopter also finds the
+    model in its registry as a candidate, to promote to production like any other version."""
     entry.task = FEDERATED
     entry.id = store.add_catalogue_entry(
         f"federation:{federation_id}", entry, publisher_named=True, published_by=None
@@ -309,10 +317,56 @@ def record_federated(
         store.put_catalogue_score(
             company_id, CatalogueScore(entry.id, score.metrics, score.n_rows, "adopted")
         )
-        store.add_audit(
-            company_id, None, "catalogue.adopt", f"entry {entry.id}", f"federation {federation_id}"
-        )
+        detail = f"federation {federation_id}"
+        if write_artifact is not None:
+            mv = _register_federated(store, company_id, entry, score, write_artifact, data_dir)
+            detail += f": {mv.name}/{mv.version}"
+        store.add_audit(company_id, None, "catalogue.adopt", f"entry {entry.id}", detail)
     return entry.id
+
+
+def _register_federated(
+    store: Store,
+    company_id: str,
+    entry: CatalogueEntry,
+    score: CatalogueScore,
+    write_artifact: Callable[[str, Path], str],
+    data_dir: str | Path | None,
+) -> ModelVersion:
+    name = model_name_for(entry)
+    version = store.next_model_version(company_id, name)
+    folder = model_folder(data_dir, company_id, name, version)
+    folder.mkdir(parents=True, exist_ok=False)
+    metrics = score.metrics
+    f1, local = metrics.get("metrics", {}).get("f1"), metrics.get("local", {}).get("f1")
+    if f1 is not None and local is not None:
+        metrics = {
+            **metrics,
+            "report": {
+                "en": f"Trained by the federation '{entry.name}' on its members' rows (none of them left their "
+                f"company). On your own held-out parts it reached F1 {f1:.3f} against {local:.3f} for a model of "
+                f"your own data alone (+{f1 - local:.3f}), so it was adopted.",
+                "ko": f"연합 '{entry.name}'이(가) 회원사들의 데이터로 학습했습니다(데이터는 각 회사를 떠나지 않음). 자사 "
+                f"보류 데이터에서 F1 {f1:.3f}, 자사 데이터만으로 학습한 모델은 {local:.3f}(+{f1 - local:.3f})"
+                "이어서 채택되었습니다.",
+            },
+        }
+    mv = ModelVersion(
+        name=name,
+        version=version,
+        task="Classifier",
+        target=entry.target,
+        features=list(entry.features),
+        metrics=metrics,
+        fingerprint=write_artifact(company_id, folder),
+        artifact=str(folder.resolve()),
+        stage="candidate",
+        trained_by=None,
+        trained_at=datetime.now(UTC),
+        origin=f"catalogue:{entry.id}",
+    )
+    store.add_model_version(company_id, mv)
+    return mv
 
 
 def evaluate_entry(
@@ -370,7 +424,6 @@ def adopt_entry(
     """Copy an evaluated catalogue model into the company's registry as a candidate; its metrics are the
     company's own evaluation (the publisher's are kept beside them)."""
     entry = usable_entry(store, company_id, entry_id)
-    own = _own_score(store, company_id, entry)
     held = [
         v
         for v in store.list_model_versions(company_id, None)
@@ -384,6 +437,9 @@ def adopt_entry(
             f"가져오려면 그 버전을 폐기하세요",
             code="already_adopted",
         )
+    if entry.task == FEDERATED:
+        _load(entry)  # refused: a federation's members adopt its model through its runs
+    own = _own_score(store, company_id, entry)
     name = name or model_name_for(entry)
     version = store.next_model_version(company_id, name)
     folder = model_folder(data_dir, company_id, name, version)

@@ -110,6 +110,10 @@ def load_model(folder: str | Path):
             f"모델 형식 {meta.get('format')}은(는) 지원하지 않습니다 (이 버전은 형식 {FORMAT})",
             code="model_format",
         )
+    if meta["task"] == "Federated":  # a federation's model a member adopted (sandan.learn.federated.adopted)
+        from sandan.learn.federated.adopted import load_adopted
+
+        return load_adopted(folder, meta)
     cls = {"Classifier": Classifier, "Regressor": Regressor}[meta["task"]]
     settings = {k: (tuple(v) if k == "allow_columns" else v) for k, v in meta["settings"].items()}
     model = cls(**settings)

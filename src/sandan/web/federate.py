@@ -100,15 +100,19 @@ def company_federations(page: UserPage, company_id: str) -> Response:
     company = company_of(page, company_id)
     page.crumbs.append((page.t("fed.title"), None))
     views = service.federations_for_company(page.store, company.id, data_dir=page.settings.data_dir)
+    # the model a member adopted, as it sits in its registry (a candidate until someone promotes it)
+    held = {mv.origin: mv for mv in page.store.list_model_versions(company.id, None)}
     rows = []
     for v in views:
         last = v.get("last_run")
         mine = (last or {}).get("mine")
+        entry = (last or {}).get("catalogue_entry")
         rows.append(
             {
                 **v,
                 "run": _run_view(last),
                 "mine": _gain_row(company.id, mine, company.name) if mine else None,
+                "adopted_model": held.get(f"catalogue:{entry}") if entry is not None else None,
                 "sat_out": [(company.name, (last or {}).get("sat_out"))]
                 if (last or {}).get("sat_out")
                 else [],

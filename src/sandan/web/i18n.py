@@ -1678,6 +1678,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "not adopted — neither model helps yet",
         "미채택 — 아직 어느 모델도 도움이 되지 않음",
     ),
+    "fed.adopted_model": ("in your models as {name} v{version}", "자사 모델 목록의 {name} v{version}"),
+    "fed.adopted_stage.candidate": (
+        "a candidate: Promote it on the models page to score your parts with it",
+        "후보 모델입니다. 모델 화면에서 승격하면 자사 부품을 이 모델로 판정합니다",
+    ),
+    "fed.adopted_stage.production": (
+        "in production: it scores your parts",
+        "운영 중: 자사 부품을 판정합니다",
+    ),
+    "fed.adopted_stage.retired": ("retired", "폐기됨"),
     "fed.adopt.no": ("not adopted — your own model is as good or better", "미채택 — 자체 모델이 같거나 우수"),
     "fed.no_gain": ("Your company was not part of the last run.", "귀사는 최근 학습에 참여하지 않았습니다."),
     "fed.no_run": ("Not trained yet.", "아직 학습하지 않았습니다."),

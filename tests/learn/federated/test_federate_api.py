@@ -125,12 +125,76 @@ def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score
             assert entry["my_score"] is None
     assert catalogue.cross_tenant_catalogue(store, "outsider")[0]["my_score"] is None
     with pytest.raises(Conflict, match="trained by a federation"):
+        catalogue.adopt_entry(store, "gamma", run["catalogue_entry"], name="milling", data_dir=tmp_path)
+    with pytest.raises(Conflict, match="already in your registry as 밀링-고장 version 1"):
         catalogue.adopt_entry(store, "alpha", run["catalogue_entry"], name="milling", data_dir=tmp_path)
     # The catalogue's artifact is the federated model itself: it predicts as the trained one.
     entry = catalogue.cross_tenant_entry(store, "alpha", run["catalogue_entry"])
     again = FederatedModel.from_dict(json.loads((Path(entry.artifact) / "federated.json").read_text()))
     frame = companies["alpha"]
     assert np.allclose(again.predict_proba(frame), model.predict_proba(frame))
+    store.close()
+
+
+def test_an_adopter_finds_the_federated_model_in_its_registry_and_scores_its_parts_with_it(
+    tmp_path, companies
+):
+    """Adopting means using: each member whose federated F1 beat its own finds the model in its registry as a
+    candidate (its own score and a report in words), promotes it, and its parts are then scored with the
+    federation's trees at its own threshold, labelled in its own words; a member that did not adopt finds
+    nothing; the model is not explained row by row, and says why."""
+    import pandas as pd
+
+    from sandan.domain import Company
+    from sandan.learn import registry, serving
+    from sandan.learn.federated import CompanyClient, CompanyGain, Comparison, InProcessTransport, TreeBagging
+    from sandan.store import open_store
+    from tests.learn.federated.conftest import SCHEMA as AI4I
+
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    for c in companies:
+        store.upsert_company(Company(id=c, name=c, family="cnc"))
+    fed = service.create_federation("밀링 고장", "cnc", AI4I, data_dir=tmp_path)
+    for c in companies:
+        service.join_federation(store, c, fed["id"], generate_key()[1].decode(), data_dir=tmp_path)
+    transport = InProcessTransport([CompanyClient(c, f, AI4I) for c, f in companies.items()])
+    model = TreeBagging(rounds=3, local_rounds=3).run(transport, AI4I)
+    transport.close()
+    model.thresholds["alpha"] = 0.3
+    gains = []
+    for c, (f, lo) in {"alpha": (0.71, 0.64), "gamma": (0.40, 0.52)}.items():
+        m = {"federated": {"f1": f}, "local": {"f1": lo}}
+        g = CompanyGain(c, len(companies[c]), 9, m, {})
+        g.adopt = f > lo
+        gains.append(g)
+    comparison = Comparison(
+        "TreeBagging", "held-out", "보류", gains, {"federated": {"f1": 0.6}}, {}, rounds=[3]
+    )
+    negatives = {"alpha": "0", "gamma": "0"}
+    run = service.record_run(tmp_path, fed["id"], comparison, store=store, model=model, negatives=negatives)
+
+    assert registry.list_models(store, "gamma") == []
+    (mv,) = registry.list_models(store, "alpha")
+    assert mv.stage == "candidate" and mv.origin == f"catalogue:{run['catalogue_entry']}"
+    assert mv.metrics["metrics"]["f1"] == 0.71 and "0.710 against 0.640" in mv.metrics["report"]["en"]
+    assert mv.features == AI4I.features
+    registry.promote(store, "alpha", mv.name, mv.version)
+
+    parts = companies["alpha"].head(40).copy()
+    parts["time"] = pd.date_range("2026-12-01", periods=len(parts), freq="min", tz="UTC")
+    parts["machine_id"], parts["part_id"] = "mill-1", [f"p{i}" for i in range(len(parts))]
+    scored = serving.score_batch(store, "alpha", parts)
+    assert scored.scored == 40 and scored.models == [f"{mv.name}/{mv.version}"]
+    stored = store.query_predictions(
+        "alpha", parts["time"].iloc[0], parts["time"].iloc[-1] + pd.Timedelta(minutes=1)
+    ).to_pandas()
+    expected = model.predict_proba(parts)
+    assert np.allclose(stored["score"].to_numpy(), expected)
+    assert list(stored["label"]) == ["1" if p >= 0.3 else "0" for p in expected]
+
+    with pytest.raises(InvalidInput, match="trained by federation") as refused:
+        registry.load_version(mv).explain(parts)
+    assert refused.value.code == "no_explanation"
     store.close()
 
 

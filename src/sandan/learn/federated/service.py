@@ -22,6 +22,7 @@ from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFa
 from sandan.jobs import Job, JobState
 from sandan.learn import catalogue
 from sandan.learn.catalogue import family_of
+from sandan.learn.federated import adopted
 from sandan.learn.federated.client import Schema, require_enough
 from sandan.learn.federated.protocol import FederationFailed
 from sandan.learn.registry import data_folder, plain
@@ -297,15 +298,20 @@ def record_run(
     store: Store | None = None,
     model=None,
     extra: dict[str, Any] | None = None,
+    negatives: dict[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """Keep a run's rounds and every member's gain (federated vs its local model on its own held-out rows);
     a member adopts the federated model only where it beats its local one. With the `model` trained on every
-    member's rows and a `store`, the model goes to the family's catalogue with each adopter's own score."""
+    member's rows and a `store`, the model goes to the family's catalogue with each adopter's own score, and into
+    each adopter's registry as a candidate (`negatives`: each member's word for a part that is not the positive
+    class, which its predictions then use)."""
     with _file_lock:
-        return _record(data_dir, federation_id, comparison, mode, store, model, extra)
+        return _record(data_dir, federation_id, comparison, mode, store, model, extra, negatives or {})
 
 
-def _record(data_dir, federation_id: str, comparison, mode: str, store, model, extra) -> dict[str, Any]:
+def _record(
+    data_dir, federation_id: str, comparison, mode: str, store, model, extra, negatives
+) -> dict[str, Any]:
     fed = _load(data_dir, federation_id)
     run = {
         "at": datetime.now(UTC).isoformat(),
@@ -319,14 +325,14 @@ def _record(data_dir, federation_id: str, comparison, mode: str, store, model, e
         **(extra or {}),
     }
     if store is not None and model is not None:
-        run["catalogue_entry"] = _to_catalogue(store, data_dir, fed, comparison, model)
+        run["catalogue_entry"] = _to_catalogue(store, data_dir, fed, comparison, model, negatives)
     fed["runs"].append(run)
     fed["status"] = "trained"
     _save(data_dir, fed)
     return run
 
 
-def _to_catalogue(store: Store, data_dir, fed: dict[str, Any], comparison, model) -> int:
+def _to_catalogue(store: Store, data_dir, fed: dict[str, Any], comparison, model, negatives) -> int:
     """The federated model (trees or weights, threshold, schema — no rows) as a catalogue entry of the family;
     each adopting member's score is its own held-out F1 etc. beside its local model's."""
     folder = data_folder(data_dir) / "catalogue" / fed["family"] / secrets.token_hex(8)
@@ -379,7 +385,15 @@ def _to_catalogue(store: Store, data_dir, fed: dict[str, Any], comparison, model
         for g in comparison.companies
         if g.adopt
     }
-    return catalogue.record_federated(store, fed["id"], entry, adopters)
+
+    def write(company: str, into) -> str:
+        return adopted.write_artifact(
+            into, model, federation_id=fed["id"], company=company, negative=negatives.get(company)
+        )
+
+    return catalogue.record_federated(
+        store, fed["id"], entry, adopters, write_artifact=write, data_dir=data_dir
+    )
 
 
 def _aggregate_view(fed: dict[str, Any]) -> dict[str, Any]:
@@ -427,6 +441,7 @@ def federation_for_company(
             "privacy": last["privacy"],
             "aggregate": last["aggregate"],
             "mine": last["companies"].get(company_id),
+            "catalogue_entry": last.get("catalogue_entry"),
             # only its own reason: another member's would say what that one has or lacks
             "sat_out": (last.get("sat_out") or {}).get(company_id),
         }
@@ -582,8 +597,15 @@ def run_simulation(
         model = make().run(transport, schema)
     finally:
         transport.close()
+    negatives = {c: adopted.negative_label(f, schema.target, schema.positive) for c, f in frames.items()}
     return record_run(
-        data_dir, federation_id, comparison, store=store, model=model, extra={"sat_out": sat_out}
+        data_dir,
+        federation_id,
+        comparison,
+        store=store,
+        model=model,
+        extra={"sat_out": sat_out},
+        negatives=negatives,
     )
 
 
