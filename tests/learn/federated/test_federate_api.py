@@ -73,27 +73,16 @@ def test_a_company_sees_its_own_gain_and_the_aggregate_only(world):
     assert_error(world.get("a-admin", "/api/v1/federations"), 403)
 
 
-def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score(tmp_path, companies):
-    """A run records the model trained on every member's rows in the family's catalogue; each member that adopted
-    it (its federated F1 beat its local one) sees its own score there; a non-adopter sees none, and the entry
-    cannot be copied through the catalogue's adopt step (it is a federation's model)."""
-    import pytest
-
-    from sandan.domain import Company, Conflict
-    from sandan.learn import catalogue
-    from sandan.learn.federated import (
-        CompanyClient,
-        CompanyGain,
-        Comparison,
-        FederatedModel,
-        InProcessTransport,
-        TreeBagging,
-    )
+def _trained_federation(tmp_path, companies, *others: str):
+    """A store with the companies (and `others`, outside the federation), a milling federation of the companies
+    and a small tree model trained over them."""
+    from sandan.domain import Company
+    from sandan.learn.federated import CompanyClient, InProcessTransport, TreeBagging
     from sandan.store import open_store
     from tests.learn.federated.conftest import SCHEMA as AI4I
 
     store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
-    for c in (*companies, "outsider"):
+    for c in (*companies, *others):
         store.upsert_company(Company(id=c, name=c, family="cnc"))
     fed = service.create_federation("밀링 고장", "cnc", AI4I, data_dir=tmp_path)
     for c in companies:
@@ -101,6 +90,24 @@ def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score
     transport = InProcessTransport([CompanyClient(c, f, AI4I) for c, f in companies.items()])
     model = TreeBagging(rounds=3, local_rounds=3).run(transport, AI4I)
     transport.close()
+    return store, fed, model
+
+
+def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score(tmp_path, companies):
+    """A run records the model trained on every member's rows in the family's catalogue; each member that adopted
+    it (its federated F1 beat its local one) sees its own score there; a non-adopter sees none, and the entry
+    cannot be copied through the catalogue's adopt step (it is a federation's model)."""
+    import pytest
+
+    from sandan.domain import Conflict
+    from sandan.learn import catalogue
+    from sandan.learn.federated import (
+        CompanyGain,
+        Comparison,
+        FederatedModel,
+    )
+
+    store, fed, model = _trained_federation(tmp_path, companies, "outsider")
     scores = {"alpha": (0.71, 0.64), "beta": (0.66, 0.58), "gamma": (0.40, 0.52)}  # federated, local F1
     gains = []
     for c, (f, lo) in scores.items():
@@ -145,21 +152,11 @@ def test_an_adopter_finds_the_federated_model_in_its_registry_and_scores_its_par
     nothing; the model is not explained row by row, and says why."""
     import pandas as pd
 
-    from sandan.domain import Company
     from sandan.learn import registry, serving
-    from sandan.learn.federated import CompanyClient, CompanyGain, Comparison, InProcessTransport, TreeBagging
-    from sandan.store import open_store
+    from sandan.learn.federated import CompanyGain, Comparison
     from tests.learn.federated.conftest import SCHEMA as AI4I
 
-    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
-    for c in companies:
-        store.upsert_company(Company(id=c, name=c, family="cnc"))
-    fed = service.create_federation("밀링 고장", "cnc", AI4I, data_dir=tmp_path)
-    for c in companies:
-        service.join_federation(store, c, fed["id"], generate_key()[1].decode(), data_dir=tmp_path)
-    transport = InProcessTransport([CompanyClient(c, f, AI4I) for c, f in companies.items()])
-    model = TreeBagging(rounds=3, local_rounds=3).run(transport, AI4I)
-    transport.close()
+    store, fed, model = _trained_federation(tmp_path, companies)
     model.thresholds["alpha"] = 0.3
     gains = []
     for c, (f, lo) in {"alpha": (0.71, 0.64), "gamma": (0.40, 0.52)}.items():
