@@ -113,3 +113,30 @@ def test_an_order_already_late_at_the_start_is_said_so():
         and "LATE-1" in note["ko"]
     )
     assert "OK-2" not in note["en"]
+
+
+def test_the_gantt_chart_on_the_clock_marks_each_day_and_times_each_bar():
+    """The chart's axis stays working time; a dashed line with the date marks where each day's work begins
+    (Tuesday's after the night shift's 00:00-01:00 break: 15 working hours after Monday 08:00), and each bar's
+    tooltip gives its start and end on the clock."""
+    clock = WorkClock(CAL, kst(10, 8))
+    marks = clock.day_marks(3 * 22 * 60)
+    assert [(o, d.isoformat()) for o, d in marks] == [
+        (0.0, "2025-03-10"),
+        (900.0, "2025-03-11"),
+        (900.0 + 1320, "2025-03-12"),
+        (900.0 + 2 * 1320, "2025-03-13"),
+    ]
+    assert clock.at(900) == kst(11, 1)
+    shop = sched.parse_shop_orders(
+        {"time_unit": "min", "jobs": [{"name": "A", "operations": [{"machine": "M1", "duration": 1000}]}]}
+    )
+    result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(10, 8), calendar=CAL)
+    assert result["gantt"]["days"] == [[0.0, "2025-03-10"], [900.0, "2025-03-11"]]
+    (bar,) = result["gantt"]["machines"]["M1"]
+    assert (bar["start_at"], bar["end_at"]) == (kst(10, 8).isoformat(), kst(11, 2, 40).isoformat())
+    svg = sched.gantt_svg(service.gantt_of(result), lang="ko")
+    assert svg.count("data-day=") == 2 and "3/11 (화)" in svg and "근무 시간" in svg
+    assert "A-1 3/10 08:00–3/11 02:40 [0, 1000)" in svg
+    bare = sched.gantt_svg(sched.gantt(shop, []), lang="en")
+    assert "data-day" not in bare and "Working time" not in bare

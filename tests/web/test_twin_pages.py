@@ -286,6 +286,10 @@ def test_orders_from_the_excel_template_are_scheduled_and_a_bad_sheet_names_its_
     assert sheet == "작업순서" and len(rows) == sum(len(j.operations) for j in from_sheet.jobs)
     # the form's start (the company's next working instant) puts the schedule on the clock
     assert page.locator("#twin-finish-at").is_visible() and rows["시작 시각"].notna().all()
+    # the chart marks where each day's work begins, with its date
+    first_day = rows["시작 시각"].min().date().isoformat()
+    expect(page.locator(f"#twin-gantt svg line[data-day='{first_day}']")).to_have_count(1)
+    expect(page.locator("#twin-gantt svg")).to_contain_text("근무 시간")
     for _, ops in rows.groupby("설비"):
         assert list(ops["설비 작업 순서"]) == list(range(1, len(ops) + 1))
         assert (ops["시작 (min)"].to_numpy()[1:] >= ops["종료 (min)"].to_numpy()[:-1]).all()

@@ -1082,7 +1082,8 @@ def schedule(
         raise typer.Exit(1)
     console.print("✓ checked: precedence, machine capacity and setups hold / 검증 완료")
     try:
-        out = service.on_the_clock(result.to_dict(), instance, begin, calendar)
+        chart = {"gantt": sched.gantt(instance, result.schedule).to_dict()}
+        out = service.on_the_clock({**result.to_dict(), **chart}, instance, begin, calendar)
     except SandanError as exc:
         _fail(exc)
     clock = "start_at" in (out["schedule"] or [{}])[0]
@@ -1107,9 +1108,7 @@ def schedule(
     if len(result.schedule) > 40:
         console.print(f"… {len(result.schedule) - 40} more operations")
     if gantt_svg:
-        gantt_svg.write_text(
-            sched.gantt_svg(sched.gantt(instance, result.schedule), lang=lang), encoding="utf-8"
-        )
+        gantt_svg.write_text(sched.gantt_svg(service.gantt_of(out), lang=lang), encoding="utf-8")
         console.print(f"✓ Gantt chart → {gantt_svg}")
 
 

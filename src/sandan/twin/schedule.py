@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -589,6 +590,8 @@ class GanttBar:
     start: int
     end: int
     setup: int
+    start_at: str = ""  # on the clock (ISO), when the schedule has a start on a shift calendar
+    end_at: str = ""
 
 
 @dataclass(frozen=True)
@@ -599,18 +602,20 @@ class Gantt:
     makespan: int
     title: str = ""
     time_unit: str = ""
+    # on the clock: where each day's work begins, in the chart's working time, with its date (ISO)
+    days: tuple[tuple[float, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        def bar(b: GanttBar) -> dict[str, Any]:
+            out = {"job": b.job, "op": b.op, "start": b.start, "end": b.end, "setup": b.setup}
+            return {**out, "start_at": b.start_at, "end_at": b.end_at} if b.start_at else out
+
         return {
             "title": self.title,
             "time_unit": self.time_unit,
             "makespan": self.makespan,
-            "machines": {
-                m: [
-                    {"job": b.job, "op": b.op, "start": b.start, "end": b.end, "setup": b.setup} for b in bars
-                ]
-                for m, bars in self.machines.items()
-            },
+            "machines": {m: [bar(b) for b in bars] for m, bars in self.machines.items()},
+            **({"days": [list(d) for d in self.days]} if self.days else {}),
         }
 
 
@@ -623,11 +628,14 @@ def gantt(instance: ShopInstance, schedule: Iterable[ScheduledOp]) -> Gantt:
 
 
 def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
-    """A plain, self-contained SVG of the chart: one row per machine, one colour per job, setups hatched grey."""
+    """A plain, self-contained SVG of the chart: one row per machine, one colour per job, setups hatched grey. On
+    the clock (`chart.days`), the axis is working time: a dashed line and the date mark where each day's work
+    begins, and each bar names its start and end time."""
     labels = {
-        "ko": ("설비", "시간", "작업 완료 시각(메이크스팬)", "셋업"),
-        "en": ("Machine", "Time", "Makespan", "Setup"),
+        "ko": ("설비", "시간", "작업 완료 시각(메이크스팬)", "셋업", "근무 시간(휴식·비근무 제외)"),
+        "en": ("Machine", "Time", "Makespan", "Setup", "Working time (breaks and time off left out)"),
     }[lang if lang == "ko" else "en"]
+    weekdays = "월화수목금토일" if lang == "ko" else ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     jobs = sorted({b.job for bars in chart.machines.values() for b in bars})
     # Golden-angle steps keep the hues of many jobs apart.
     hue = {job: (i * 137.508) % 360 for i, job in enumerate(jobs)}
@@ -651,7 +659,22 @@ def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
         x = left + t * scale
         parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 30}" stroke="#e5e5e5"/>')
         parts.append(f'<text x="{x:.1f}" y="{height - 16}" text-anchor="middle">{t}</text>')
-    parts.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end">{labels[1]}{unit}</text>')
+    axis = labels[4] if chart.days else labels[1]
+    parts.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end">{axis}{unit}</text>')
+    shown = -math.inf  # a day's date is written where it does not run into the last one written
+    for offset, iso in chart.days:
+        x = left + offset * scale
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 14}" x2="{x:.1f}" y2="{height - 30}" stroke="#777" '
+            'stroke-dasharray="3,3" data-day="' + esc(iso) + '"/>'
+        )
+        if x - shown >= 64:
+            day = date.fromisoformat(iso)
+            parts.append(
+                f'<text x="{x + 3:.1f}" y="{top - 6}" font-size="10" fill="#444">'
+                f"{day.month}/{day.day} ({weekdays[day.weekday()]})</text>"
+            )
+            shown = x
     for r, (machine, bars) in enumerate(chart.machines.items()):
         y = top + r * row
         parts.append(f'<text x="8" y="{y + row / 2 + 4:.1f}">{esc(machine)}</text>')
@@ -667,7 +690,7 @@ def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
             parts.append(
                 f'<rect x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}" '
                 f'fill="hsl({hue[b.job]:.0f},60%,70%)" stroke="#333" stroke-width="0.5">'
-                f"<title>{esc(tag)} [{b.start}, {b.end})</title></rect>"
+                f"<title>{esc(tag)} {_clock_span(b)}[{b.start}, {b.end})</title></rect>"
             )
             if w > 7 * len(tag):
                 parts.append(
@@ -675,6 +698,15 @@ def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
                 )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _clock_span(b: GanttBar) -> str:
+    """A bar's time on the clock for its tooltip ("12/07 08:30–10:00 "), empty without one."""
+    if not b.start_at:
+        return ""
+    a, z = datetime.fromisoformat(b.start_at), datetime.fromisoformat(b.end_at)
+    end = f"{z:%H:%M}" if z.date() == a.date() else f"{z.month}/{z.day} {z:%H:%M}"
+    return f"{a.month}/{a.day} {a:%H:%M}–{end} "
 
 
 def _tick_step(span: int) -> int:

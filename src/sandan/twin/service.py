@@ -1008,6 +1008,13 @@ def on_the_clock(
         op["end_at"] = clock.at(op["end"], ending=True).isoformat()
     if out["schedule"]:
         out["makespan_at"] = clock.at(max(op["end"] for op in out["schedule"]), ending=True).isoformat()
+    if "gantt" in out:
+        times = {(op["job"], op["op"]): (op["start_at"], op["end_at"]) for op in out["schedule"]}
+        for bars in out["gantt"]["machines"].values():
+            for bar in bars:
+                bar["start_at"], bar["end_at"] = times[(bar["job"], bar["op"])]
+        until = max(out["gantt"]["makespan"], 1)
+        out["gantt"]["days"] = [[offset, day.isoformat()] for offset, day in clock.day_marks(until)]
     return out
 
 
@@ -1016,12 +1023,24 @@ def gantt_of(result: Mapping[str, Any]) -> sched.Gantt:
     g = result["gantt"]
     return sched.Gantt(
         machines={
-            m: [sched.GanttBar(b["job"], b["op"], b["start"], b["end"], b["setup"]) for b in bars]
+            m: [
+                sched.GanttBar(
+                    b["job"],
+                    b["op"],
+                    b["start"],
+                    b["end"],
+                    b["setup"],
+                    b.get("start_at", ""),
+                    b.get("end_at", ""),
+                )
+                for b in bars
+            ]
             for m, bars in g["machines"].items()
         },
         makespan=g["makespan"],
         title=g.get("title", ""),
         time_unit=g.get("time_unit", ""),
+        days=tuple((float(o), str(d)) for o, d in g.get("days", [])),
     )
 
 

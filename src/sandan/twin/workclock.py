@@ -93,6 +93,20 @@ class WorkClock:
         us = self._starts[k] + need - self._before[k]
         return (datetime.fromtimestamp(0, UTC) + timedelta(microseconds=us)).astimezone(self.zone)
 
+    def day_marks(self, until: float) -> list[tuple[float, date]]:
+        """Where each day's work begins before `until`, in units from the start, with that day's date (the
+        schedule's first day at 0): the places a chart in working time marks a new day."""
+        self.at(until, ending=True)  # reads the calendar far enough (refused as `at` is)
+        out: list[tuple[float, date]] = []
+        for a, before in zip(self._starts, self._before, strict=True):
+            offset = before / self._unit_us
+            if offset >= until and out:
+                break
+            day = (datetime.fromtimestamp(0, UTC) + timedelta(microseconds=a)).astimezone(self.zone).date()
+            if not out or day != out[-1][1]:
+                out.append((offset, day))
+        return out
+
     def offset(self, when: datetime) -> float:
         """Units of work between the start and `when` (0 for an instant before the start)."""
         if when.tzinfo is None:
