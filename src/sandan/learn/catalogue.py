@@ -502,6 +502,8 @@ def fine_tune_entry(
     catalogue model's space), searched again within `budget_s`; registered as a candidate of the company, under
     `name` or else the entry's name made a valid model name (`model_name_for`)."""
     entry = usable_entry(store, company_id, entry_id)
+    if entry.task == FEDERATED:
+        _load(entry)  # refused: a federation's model is retrained by the federation's next run
     frame = learning_frame(store, company_id, entry.target, start, end, machine_ids, product)
     require_features(
         entry.features, frame, f"catalogue model '{entry.name}'", f"카탈로그 모델 '{entry.name}'"

@@ -4,6 +4,7 @@ its own gain and the aggregate, never another member's gain; another family does
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -135,6 +136,10 @@ def test_adopters_find_the_federated_model_in_the_catalogue_with_their_own_score
         catalogue.adopt_entry(store, "gamma", run["catalogue_entry"], name="milling", data_dir=tmp_path)
     with pytest.raises(Conflict, match="already in your registry as 밀링-고장 version 1"):
         catalogue.adopt_entry(store, "alpha", run["catalogue_entry"], name="milling", data_dir=tmp_path)
+    with pytest.raises(Conflict, match="trained by a federation"):  # nor retrained from it one company alone
+        catalogue.fine_tune_entry(
+            store, "gamma", run["catalogue_entry"], start=datetime(2026, 1, 1), end=datetime(2026, 2, 1)
+        )
     # The catalogue's artifact is the federated model itself: it predicts as the trained one.
     entry = catalogue.cross_tenant_entry(store, "alpha", run["catalogue_entry"])
     again = FederatedModel.from_dict(json.loads((Path(entry.artifact) / "federated.json").read_text()))
