@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -32,11 +33,21 @@ def test_a_job_reports_progress_then_its_result(jobs):
     assert halfway.wait(5)
     seen = jobs.get("acme", job.id).to_dict()
     assert seen["state"] == "running"
-    assert seen["progress"] == {"done": 5, "total": 10, "percent": 50.0}
+    assert seen["progress"] == {
+        "done": 5,
+        "total": 10,
+        "percent": 50.0,
+        "remaining_s": None,
+    }  # too soon to say
+    # half done after 40 s: about 40 s to go
+    running = jobs.get("acme", job.id)
+    running.started_at -= timedelta(seconds=40)
+    assert running.to_dict()["progress"]["remaining_s"] == pytest.approx(40, abs=1)
     release.set()
     done = jobs.wait("acme", job.id, timeout=5)
     assert done.state is JobState.done and done.result == {"rows": 10}
     assert done.to_dict()["progress"]["percent"] == 100.0 and done.finished_at is not None
+    assert done.to_dict()["progress"]["remaining_s"] is None
 
 
 def test_jobs_queue_behind_a_busy_worker(jobs):

@@ -115,7 +115,7 @@ def test_a_run_reports_progress_and_the_kpis_of_the_simulation_function(world):
     assert r.status_code == 202, r.text
     done = wait(world, "a-view", A, r.json())
     assert done["state"] == "done", done["error"]
-    assert done["progress"] == {"done": 3, "total": 3, "percent": 100.0}
+    assert done["progress"] == {"done": 3, "total": 3, "percent": 100.0, "remaining_s": None}
     assert "3/3" in done["message"]
     expected = run_line(LineModel.from_yaml(LINE), replications=3, horizon=7200, warmup=1800, seed=7)
     got = done["result"]

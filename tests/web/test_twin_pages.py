@@ -532,6 +532,10 @@ def test_a_long_simulation_can_be_stopped_from_its_page(page, login, saved_line)
     page.goto(f"/companies/acme/twin/lines/{saved_line}")
     _run(page, replications=60, hours=700, warmup=1, seed=5)
     page.wait_for_url(re.compile(r"/twin/jobs/"))
+    # a long run says about how long it still takes, from its pace so far
+    expect(page.locator("#progress-text")).to_contain_text(
+        re.compile(r"약 \d+(초|분|시간 \d+분) 남음"), timeout=60_000
+    )
     page.click("#twin-stop")
     expect(page.locator("#job-error")).to_contain_text("멈춤", timeout=60_000)
     expect(page.locator("#job-error")).to_contain_text("요청에 따라 멈췄습니다")

@@ -51,6 +51,10 @@ class Progress(BaseModel):
     done: int
     total: int | None
     percent: float | None = Field(description="null while the total is not yet known")
+    remaining_s: float | None = Field(
+        default=None,
+        description="about how many seconds the job still runs, from its pace so far; null until it can tell",
+    )
 
 
 class JobError(BaseModel):

@@ -16,6 +16,20 @@
     return text[job.state] || "";
   }
 
+  // "about 3 min left" from the job's own estimate (progress.remaining_s), rounded as a person would say it
+  function remaining(job) {
+    var s = (job.progress || {}).remaining_s, w = cfg.left;
+    if (s === null || s === undefined || !w) { return ""; }
+    var time;
+    if (s < 60) { time = w.s.replace("{n}", String(Math.max(5, Math.ceil(s / 5) * 5))); }
+    else if (s < 3600) { time = w.min.replace("{n}", String(Math.ceil(s / 60))); }
+    else {
+      var minutes = Math.ceil(s / 60);
+      time = w.h.replace("{h}", String(Math.floor(minutes / 60))).replace("{m}", String(minutes % 60));
+    }
+    return w.left.replace("{time}", time);
+  }
+
   function poll() {
     fetch(cfg.api, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
@@ -29,7 +43,8 @@
           bar.firstElementChild.style.width = p.percent + "%";
           bar.setAttribute("aria-valuenow", String(p.percent));
         }
-        label.textContent = describe(job);
+        var left = remaining(job);
+        label.textContent = describe(job) + (left ? " · " + left : "");
         setTimeout(poll, 500);
       })
       .catch(function () { setTimeout(poll, 2000); });
