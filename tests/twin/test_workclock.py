@@ -136,7 +136,7 @@ def test_the_gantt_chart_on_the_clock_marks_each_day_and_times_each_bar():
     (bar,) = result["gantt"]["machines"]["M1"]
     assert (bar["start_at"], bar["end_at"]) == (kst(10, 8).isoformat(), kst(11, 2, 40).isoformat())
     svg = sched.gantt_svg(service.gantt_of(result), lang="ko")
-    assert svg.count("data-day=") == 2 and "3/11 (화)" in svg and "근무 시간" in svg
+    assert svg.count("data-day=") == 2 and "3/11 (화)" in svg and "근무 시간(휴식·비근무 제외) [분]" in svg
     assert "A-1 3/10 08:00–3/11 02:40 [0, 1000)" in svg
     bare = sched.gantt_svg(sched.gantt(shop, []), lang="en")
     assert "data-day" not in bare and "Working time" not in bare

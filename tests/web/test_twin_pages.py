@@ -253,7 +253,7 @@ def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
     assert page.locator("#twin-gantt svg rect").count() >= 6
     # the figures in the orders' time unit, the bound named for the goal it bounds
     for figure in ("#twin-makespan", "#twin-schedule-bound", "#twin-tardiness"):
-        assert page.inner_text(figure).endswith(" min"), figure
+        assert page.inner_text(figure).endswith(" 분"), figure
     assert "전체 완료 시각" in page.inner_text("#twin-schedule-stats")
     # the sample orders' name is Korean ("예시 작업 지시"): the dispatch list still downloads, under that name
     with page.expect_download() as got:
@@ -292,7 +292,7 @@ def test_orders_from_the_excel_template_are_scheduled_and_a_bad_sheet_names_its_
     expect(page.locator("#twin-gantt svg")).to_contain_text("근무 시간")
     for _, ops in rows.groupby("설비"):
         assert list(ops["설비 작업 순서"]) == list(range(1, len(ops) + 1))
-        assert (ops["시작 (min)"].to_numpy()[1:] >= ops["종료 (min)"].to_numpy()[:-1]).all()
+        assert (ops["시작 (분)"].to_numpy()[1:] >= ops["종료 (분)"].to_numpy()[:-1]).all()
     bad = tmp_path / "bad.csv"
     bad.write_bytes("작업,설비,분\nA,M1,30\nB,M1,삼십\n".encode("cp949"))
     page.goto("/companies/acme/twin/schedule")

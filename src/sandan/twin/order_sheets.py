@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from sandan.domain import InvalidInput
-from sandan.twin.workclock import as_instant
+from sandan.twin.workclock import as_instant, unit_word
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -415,7 +415,7 @@ DISPATCH_HEADERS = {
 def dispatch_sheet(schedule: list[Mapping[str, Any]], time_unit: str, lang: str = "ko") -> pd.DataFrame:
     """A schedule as the shop floor reads it: per machine, its operations in the order it runs them, with start,
     end and the setup before each, in the orders' time unit from the schedule's start."""
-    unit = f" ({time_unit})" if time_unit else ""
+    unit = f" ({unit_word(time_unit, lang)})" if time_unit else ""
     rows = sorted(schedule, key=lambda o: (str(o["machine"]), o["start"]))
     position: dict[str, int] = {}
     out = []

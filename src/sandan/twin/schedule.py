@@ -24,6 +24,7 @@ from sandan.domain.errors import not_a_number
 from sandan.twin import tabu
 from sandan.twin.inputs import load_json, load_yaml, read_bytes, read_text, whole
 from sandan.twin.order_sheets import SHEET_SUFFIXES, read_order_sheets
+from sandan.twin.workclock import unit_word
 
 Objective = Literal["makespan", "tardiness", "weighted"]
 
@@ -644,7 +645,7 @@ def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
     scale = (width - left - right) / span
     height = top + row * len(chart.machines) + 36
     esc = html.escape
-    unit = f" [{esc(chart.time_unit)}]" if chart.time_unit else ""
+    unit = f" [{esc(unit_word(chart.time_unit, lang))}]" if chart.time_unit else ""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',

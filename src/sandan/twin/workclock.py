@@ -18,6 +18,15 @@ from sandan.domain import InvalidInput
 from sandan.monitor.calendar import US, ShiftCalendar, shift_windows, to_us
 
 UNIT_S = {"min": 60, "h": 3600, "s": 1}
+_UNIT_WORDS = {"min": ("min", "분"), "h": ("h", "시간"), "s": ("s", "초")}
+
+
+def unit_word(unit: str, lang: str) -> str:
+    """A schedule's time unit as a reader of `lang` writes it ("min" → "분" in Korean); any other unit as given."""
+    words = _UNIT_WORDS.get(unit)
+    return (words[1] if lang == "ko" else words[0]) if words else unit
+
+
 #: How far ahead the clock looks for working time before it gives up (a calendar with no shifts plans none).
 HORIZON = timedelta(days=3 * 366)
 _CHUNK = timedelta(days=35)

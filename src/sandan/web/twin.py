@@ -30,6 +30,7 @@ from sandan.twin import order_sheets, service, workclock
 from sandan.twin.inputs import dist_text, parse_dist, short_number
 from sandan.twin.layout import layout_svg
 from sandan.twin.schedule import gantt_svg
+from sandan.twin.workclock import unit_word
 from sandan.web import i18n
 from sandan.web.shell import (
     Page,
@@ -1057,5 +1058,6 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
             (result or {}).get("labels", {}).get(key, {}).get("en" if page.lang == "en" else "ko", key)
         ),
         change_words=lambda key, value: change_words(key, value, page.lang),
+        unit=lambda u: unit_word(u, page.lang) if u else "",
         **context,
     )
