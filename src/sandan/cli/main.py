@@ -728,7 +728,12 @@ def demo(
     import logging
     import threading
 
-    from sandan.twin.virtual import DEMO_COMPANIES, DEMO_PASSWORD, build_demo_complex
+    from sandan.twin.virtual import (
+        DEMO_COMPANIES,
+        DEMO_PASSWORD,
+        build_demo_complex,
+        install_demo_alert_rules,
+    )
 
     logging.getLogger("asyncua").setLevel(logging.ERROR)  # its security notices are for production endpoints
 
@@ -756,7 +761,7 @@ def demo(
         from sandan.connect.demo import install_demo_profiles
 
         install_demo_profiles(settings.data_dir)  # suppliers and the factories' needs, for partner matching
-        _install_demo_alert_rules(store, settings.data_dir)
+        install_demo_alert_rules(store, settings.data_dir)
     except SandanError as exc:
         _fail(exc)
     with console.status(f"generating {history_hours:g} h of history / {history_hours:g}시간 이력 생성 중"):
@@ -809,22 +814,6 @@ def demo(
         if transport is not None:
             transport.stop()
         store.close()
-
-
-def _install_demo_alert_rules(store: Store, data_dir: Path) -> None:
-    """Every demo company's first alert rules (`twin.virtual.demo_alert_rules`), checked as the API checks them;
-    a kept demo's rules, edited or not, stay as they are."""
-    from sandan.monitor import check_rule_subject
-    from sandan.monitor.alert_store import open_alert_store
-    from sandan.twin.virtual import DEMO_COMPANIES, demo_alert_rules
-
-    alerts = open_alert_store(data_dir)
-    for company_id, *_ in DEMO_COMPANIES:
-        have = {r["id"] for r in alerts.list_rules(company_id)}
-        for rule in demo_alert_rules():
-            if rule.id not in have:
-                check_rule_subject(store, company_id, rule)
-                alerts.put_rule(company_id, rule.id, rule.model_dump(), None)
 
 
 def _start_demo_federation(store: Store, data_dir: Path) -> None:

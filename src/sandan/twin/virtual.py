@@ -395,6 +395,21 @@ def demo_alert_rules():
     ]
 
 
+def install_demo_alert_rules(store: Store, data_dir: Path) -> None:
+    """Every demo company's first alert rules (`demo_alert_rules`), checked as the API checks them; a kept demo's
+    rules, edited or not, stay as they are."""
+    from sandan.monitor import check_rule_subject
+    from sandan.monitor.alert_store import open_alert_store
+
+    alerts = open_alert_store(data_dir)
+    for company_id, *_ in DEMO_COMPANIES:
+        have = {r["id"] for r in alerts.list_rules(company_id)}
+        for rule in demo_alert_rules():
+            if rule.id not in have:
+                check_rule_subject(store, company_id, rule)
+                alerts.put_rule(company_id, rule.id, rule.model_dump(), None)
+
+
 TRIAL_RUNS = 24  # set points of the trial a demo machine at poor settings starts with
 TRIAL_RUN_S = 1800.0  # production time of each trial run
 
