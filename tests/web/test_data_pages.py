@@ -120,6 +120,25 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
     expect(waiting.locator("[data-repeats]")).to_contain_text("1번 더 들어옴")
 
 
+def test_the_preview_says_whether_the_encoding_was_detected_or_chosen_also_after_checking_again(
+    page, login, tmp_path
+):
+    csv = _excel_csv(tmp_path / "인코딩.csv", [[_local(5), "cnc-01", "P-9001", "양품", "", "61.5", "24.98"]])
+    login("kim")
+    _upload(page, csv)
+    facts = page.locator("#preview-facts")
+    expect(facts).to_contain_text("감지된 인코딩")
+    page.click("#check-again")
+    expect(facts).to_contain_text("감지된 인코딩")  # nobody chose it: still the detected one
+    page.select_option("#encoding-choice", "cp949")
+    page.click("#reread-form button[type=submit]")
+    expect(facts).not_to_contain_text("감지된")
+    expect(page.locator("#detected-encoding")).to_have_text("cp949")
+    page.click("#check-again")
+    expect(facts).not_to_contain_text("감지된")  # chosen stays chosen
+    expect(page.locator("#detected-encoding")).to_have_text("cp949")
+
+
 def test_a_korean_column_joins_the_parameter_the_machines_already_record(page, login, server, tmp_path):
     path = tmp_path / "주축.csv"
     rows = [f"{_local(33 - i)},cnc-01,S-{i},양품,{2400 + 10 * i},{60 + i / 10}" for i in range(3)]

@@ -120,8 +120,11 @@ async def check(request: Request, page: UserPage, company_id: str, upload_id: st
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     path = _uploaded(page, company.id, upload_id)
-    mapping = _mapping_of(await request.form(), path)
-    return _preview_page(page, company, upload_id, path, mapping=mapping)
+    form = await request.form()
+    chosen = form.get("encoding_chosen") == "1"  # the user picked the encoding on an earlier preview
+    return _preview_page(
+        page, company, upload_id, path, mapping=_mapping_of(form, path), encoding_chosen=chosen
+    )
 
 
 def _preview_page(
@@ -133,6 +136,7 @@ def _preview_page(
     encoding: str | None = None,
     sheet: str | None = None,
     mapping: Any = None,
+    encoding_chosen: bool = False,
 ) -> Response:
     from sandan.collect.files import preview_for_company
 
@@ -195,7 +199,7 @@ def _preview_page(
         layouts=_choices("layout") or [mapping.layout],
         machines=machines,
         encodings=ENCODINGS,
-        encoding_chosen=bool(encoding),
+        encoding_chosen=bool(encoding) or encoding_chosen,
         role_label=lambda role: role_label(page, role, known_names),
         check=data["check"],
         rejects=rejects,
