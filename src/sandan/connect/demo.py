@@ -22,6 +22,7 @@ def _supplier(cid, name, region, processes, offerings, refs, certs=()) -> Profil
         offerings=[Offering(id=f"{cid}-{i}", **o) for i, o in enumerate(offerings, start=1)],
         references=[Reference(**r) for r in refs],
         listed=True,
+        contact=f"영업팀 / sales · sales@{cid}.example",
     )
 
 
@@ -367,6 +368,7 @@ def demo_company_profiles() -> list[Profile]:
             listed=True,
             share_measured=True,
             capacity="2교대 / two shifts",
+            contact=f"생산기술팀 / production engineering · pe@{cid}.example",
         )
 
     return [

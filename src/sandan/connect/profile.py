@@ -142,6 +142,11 @@ class Profile(_Item):
     machines: list[MachineEntry] = Field(default_factory=list)
     certifications: list[str] = Field(default_factory=list)
     capacity: str = Field(default="", max_length=500, description="e.g. 2 shifts, 40 % spare press capacity")
+    contact: str = Field(
+        default="",
+        max_length=300,
+        description="who a matched partner calls or writes to: name, phone, e-mail",
+    )
     needs: list[Need] = Field(default_factory=list)
     offerings: list[Offering] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
@@ -155,6 +160,7 @@ class Profile(_Item):
             "name": self.name,
             "role": self.role,
             "region": self.region,
+            "contact": self.contact,
             "processes": [p.value for p in self.processes],
             "certifications": self.certifications,
             "offerings": [o.model_dump(mode="json") for o in self.offerings],

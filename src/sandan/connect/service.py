@@ -43,6 +43,7 @@ _PROFILE_FIELDS = {
     "processes": ("processes", "공정"),
     "certifications": ("certifications", "인증"),
     "capacity": ("capacity", "생산 여력"),
+    "contact": ("contact", "연락처"),
     "needs": ("needs, line {n}", "요구 사항 {n}번째 줄"),
     "offerings": ("offerings, line {n}", "제안 {n}번째 줄"),
     "references": ("references, entry {n}", "실적 {n}번째"),

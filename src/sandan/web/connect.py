@@ -84,6 +84,7 @@ def save(
     processes: Annotated[list[str] | None, Form()] = None,
     certifications: Annotated[str, Form()] = "",
     capacity: Annotated[str, Form()] = "",
+    contact: Annotated[str, Form()] = "",
     needs: Annotated[str, Form()] = "",
     offerings: Annotated[str, Form()] = "",
     listed: Annotated[bool, Form()] = False,
@@ -111,6 +112,7 @@ def save(
         "processes": processes or [],
         "certifications": [c.strip() for c in certifications.split(",") if c.strip()],
         "capacity": capacity,
+        "contact": contact.strip(),
         "needs": [
             {"id": old_needs[t].id, "text": t} if t in old_needs else {"text": t} for _, t in _lines(needs)
         ],

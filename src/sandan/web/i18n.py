@@ -1202,6 +1202,19 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "connect.defect_rate": ("defect rate", "불량률"),
     "connect.certifications": ("Certifications (comma-separated)", "인증 (쉼표로 구분)"),
     "connect.capacity": ("Capacity", "생산 여력"),
+    "connect.contact": ("Contact", "연락처"),
+    "connect.contact_hint": (
+        "e.g. Kim, production engineering, 010-1234-5678",
+        "예: 생산기술팀 김대리 010-1234-5678",
+    ),
+    "connect.contact_help": (
+        "Shown to the companies matched with you when your profile is listed, so they can get in touch",
+        "프로필을 공개하면 매칭된 회사에 보여 주어 연락할 수 있게 합니다",
+    ),
+    "connect.no_contact": (
+        "none given — ask the complex office to introduce you",
+        "등록되지 않음 — 산업단지 사무국에 소개를 요청하세요",
+    ),
     "connect.needs": ("Needs, one per line", "요구 사항 (한 줄에 하나)"),
     "connect.offerings": ("Offerings, one per line: title: description", "제안 (한 줄에 하나, 제목: 설명)"),
     "connect.need": ("Need", "요구"),
