@@ -105,6 +105,11 @@ class DesignIn(LineSource):
     warmup_hours: float = Field(default=1.0, ge=0, description="hours left out of the statistics")
     seed: int = Field(default=0, ge=0, description="same seed, same answer")
     trials: int = Field(default=60, ge=1, le=service.MAX_DESIGN_TRIALS, description="designs to try at most")
+    confidence: Literal["mean", "lower"] = Field(
+        default="mean",
+        description="with a target: a design reaches it by its mean throughput, or (lower) only when the lower "
+        "end of its 95 % interval does",
+    )
 
 
 class BalanceIn(BaseModel):
@@ -334,6 +339,7 @@ def start_design(body: DesignIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]
         warmup_hours=body.warmup_hours,
         seed=body.seed,
         trials=body.trials,
+        confidence=body.confidence,
         user_id=t.user_id,
         label=line.id,
     )

@@ -1272,6 +1272,9 @@ def twin_optimize(
     replications: Annotated[int, typer.Option()] = 5,
     hours: Annotated[float, typer.Option()] = 8.0,
     trials: Annotated[int, typer.Option(help="Designs to try at most.")] = 60,
+    surely: Annotated[
+        bool, typer.Option(help="With --target: the lower end of a design's 95 % interval must reach it.")
+    ] = False,
 ) -> None:
     """Choose machines, staffing and buffers for a target throughput or a budget. 설비·인원·버퍼 설계."""
     from rich.table import Table
@@ -1296,6 +1299,7 @@ def twin_optimize(
                 replications=replications,
                 horizon=hours * 3600,
                 n_trials=trials,
+                confidence="lower" if surely else "mean",
             )
     except SandanError as exc:
         _fail(exc)

@@ -230,6 +230,9 @@ class DesignResult:
     trials: int
     line: LineModel | None = field(default=None, repr=False)
     space_size: int = 0  # designs in the space; those neither simulated nor pruned were not tried
+    confidence: Literal["mean", "lower"] = (
+        "mean"  # a target reached by the mean, or by the 95 % CI's lower end
+    )
 
     @property
     def untried(self) -> int:
@@ -250,6 +253,7 @@ class DesignResult:
             "trials": self.trials,
             "space_size": self.space_size,
             "untried": self.untried,
+            "confidence": self.confidence,
             "message": _message(self),
         }
 
@@ -307,6 +311,19 @@ def _message(r: DesignResult) -> dict[str, str]:
         "en": f"best design: cost {r.best.cost:g}, {th.mean:.1f} ± {th.half_width:.1f} good parts/h (95 % CI)",
         "ko": f"최적 설계: 비용 {r.best.cost:g}, 시간당 양품 {th.mean:.1f} ± {th.half_width:.1f}개 (95% 신뢰구간)",
     }
+    if r.mode == "target" and r.confidence == "lower":
+        out["en"] += f"; the lower end of its interval reaches the target {r.target_per_h:g}"
+        out["ko"] += f"; 신뢰구간의 하한도 목표 {r.target_per_h:g}개에 도달합니다"
+    elif r.mode == "target" and th.low < r.target_per_h:
+        out["en"] += (
+            f"; it reaches the target {r.target_per_h:g} on average, but its interval reaches down to "
+            f"{th.low:.1f} — to be sure of the target, judge by the interval's lower end or simulate more "
+            "replications"
+        )
+        out["ko"] += (
+            f"; 평균으로는 목표 {r.target_per_h:g}개에 도달하지만 신뢰구간은 {th.low:.1f}개까지 내려갑니다 — 목표를 "
+            "확실히 하려면 신뢰구간 하한으로 판단하거나 반복 수를 늘리세요"
+        )
     if r.untried:
         out["en"] += (
             f"; {r.untried} of the {_designs(r.space_size)} in the space {'was' if r.untried == 1 else 'were'} not "
@@ -568,6 +585,7 @@ def optimize_design(
         trials=len(study.trials),
         line=base.with_changes(best.changes) if best else None,
         space_size=size,
+        confidence=confidence,
     )
 
 

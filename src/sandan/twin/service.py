@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
@@ -631,6 +631,7 @@ def optimize_line(
     warmup_hours: float = 1.0,
     seed: int = 0,
     trials: int = 60,
+    confidence: Literal["mean", "lower"] = "mean",
 ) -> dict[str, Any]:
     """Machines, staffing and buffers for a target throughput at least cost or the best throughput within a budget
     (`sandan.twin.design.optimize_design`, serial: the server's job threads must not fork): the chosen design
@@ -665,6 +666,7 @@ def optimize_line(
         n_trials=trials,
         backend="serial",
         progress=on,
+        confidence=confidence,
     )
     out = _plain(result.to_dict())
     out["kind"] = "design"

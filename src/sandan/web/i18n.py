@@ -1497,6 +1497,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.goal.target": ("reach good parts/h at least cost", "최소 비용으로 시간당 양품 달성"),
     "twin.goal.budget": ("most good parts/h within a cost", "비용 안에서 시간당 양품 최대"),
     "twin.goal_value": ("Good parts/h or cost", "시간당 양품 또는 비용"),
+    "twin.design_surely": (
+        "Target surely: the lower end of the 95 % interval must reach it",
+        "목표 확실히: 95% 신뢰구간 하한이 도달해야 함",
+    ),
     "twin.trials": ("Designs to try", "시도할 설계 수"),
     "twin.design_run": ("Find the design", "설계 찾기"),
     "twin.design_best": ("Chosen design", "선택된 설계"),

@@ -752,6 +752,7 @@ async def design_saved(page: UserPage, company_id: str, line_id: str) -> Respons
         line,
         space,
         seed=seed,
+        confidence="lower" if form.get("surely") == "on" else "mean",
         **opts,
         user_id=page.principal.user.id,
         label=line.id,
