@@ -120,7 +120,7 @@ def test_imported_csv_rows_appear_on_the_machine_page(page, login, shot, tmp_pat
     expect(waiting.locator("[data-repeats]")).to_contain_text("1번 더 들어옴")
 
 
-def test_the_preview_says_whether_the_encoding_was_detected_or_chosen_also_after_checking_again(
+def test_the_preview_says_whether_the_encoding_was_detected_or_chosen_and_imports_after_checking_again(
     page, login, tmp_path
 ):
     csv = _excel_csv(tmp_path / "인코딩.csv", [[_local(5), "cnc-01", "P-9001", "양품", "", "61.5", "24.98"]])
@@ -137,6 +137,10 @@ def test_the_preview_says_whether_the_encoding_was_detected_or_chosen_also_after
     page.click("#check-again")
     expect(facts).not_to_contain_text("감지된")  # chosen stays chosen
     expect(page.locator("#detected-encoding")).to_have_text("cp949")
+    # checked again, the file still imports (the form had posted back to the check's address and only checked)
+    page.click("#run-import")
+    expect(page.locator("#receipt")).to_be_visible()
+    expect(page.locator("#n-accepted")).to_have_text("1")
 
 
 def test_a_korean_column_joins_the_parameter_the_machines_already_record(page, login, server, tmp_path):
