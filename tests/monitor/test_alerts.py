@@ -504,3 +504,8 @@ def test_a_missing_limit_is_named_as_the_form_labels_it():
     with pytest.raises(ValueError) as missing:
         AlertRule(id="x", kind="oee_drop")
     assert "OEE 목표가 필요합니다" in missing.value.errors()[0]["ctx"]["ko"]
+    # the form's empty signal choice names no signal: a limit rule on it would never fire, so it is refused
+    with pytest.raises(ValueError) as missing:
+        AlertRule(id="x", kind="threshold", signal=" ", threshold=2.05)
+    assert missing.value.errors()[0]["ctx"]["en"].startswith("a ‘Reading beyond a limit’ rule needs “")
+    assert "(signal)" in missing.value.errors()[0]["ctx"]["en"]

@@ -193,6 +193,8 @@ class AlertRule(BaseModel):
 
     @model_validator(mode="after")
     def _needs(self) -> AlertRule:
+        if self.signal is not None and not self.signal.strip():
+            self.signal = None  # an empty choice on the form names no signal: such a rule would never fire
         need: list[str] = []
         if self.kind in ("threshold", "rate_of_change"):
             need = [f for f in ("signal", "threshold") if getattr(self, f) is None]
