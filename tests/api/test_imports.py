@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 
 from sandan.domain import Machine
 from tests.api.world import World, assert_error
@@ -140,3 +141,28 @@ def test_an_edited_mapping_is_checked_again_before_importing(world):
     assert [i["code"] for i in check["issues"]] == ["unknown_machine", "out_of_range"]
     assert r.json()["mapping"]["result_values"] == {"maybe": "ng"}
     assert world.get("a-view", f"{BASE}/quarantine").json()["items"] == []
+
+
+def test_a_file_that_names_machines_by_their_registered_name_imports_onto_them(world):
+    """MES and Excel exports carry the machine's name ("Press 1"), spaced or cased their own way; a name that is
+    no machine's is still rejected, and the message says it is neither an id nor a name."""
+    parts = (
+        "time,설비명,part,result\n"
+        "2026-03-02T08:00:00+09:00,Press 1,N1,ok\n"
+        "2026-03-02T08:00:10+09:00, press  1 ,N2,ng\n"
+        "2026-03-02T08:00:20+09:00,Press 9,N3,ok\n"
+    )
+    preview = _upload(world, parts.encode(), name="names.csv").json()
+    assert preview["mapping"]["columns"]["설비명"] == "machine_id"
+    assert [(i["row"], i["code"]) for i in preview["check"]["issues"]] == [(4, "unknown_machine")]
+    r = world.post(
+        "a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": preview["mapping"]}
+    )
+    receipt = _finished(world, r.json()["id"])["result"]
+    assert (receipt["accepted"], receipt["rejected"]) == (2, 1)
+    (issue,) = receipt["issues"]
+    assert "neither the id nor the name" in issue["message"]["en"] and "ID도 이름도" in issue["message"]["ko"]
+    stored = world.store.training_frame(
+        "acme", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC)
+    )
+    assert sorted(stored["part_id"]) == ["N1", "N2"] and set(stored["machine_id"]) == {"m1"}

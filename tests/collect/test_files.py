@@ -76,7 +76,9 @@ def test_an_unknown_machine_is_quarantined_and_the_message_says_how_to_register_
     [q] = quarantine(plant)
     assert q["location"] == {"file": "m.csv", "row": 3, "column": "설비", "field": "machine_id"}
     assert (
-        "machine 'CNC-99' is not registered" in q["reason_en"] and "등록되어 있지 않습니다" in q["reason_ko"]
+        "machine 'CNC-99' is neither the id nor the name of a machine registered" in q["reason_en"]
+        and "register it first" in q["reason_en"]
+        and "ID도 이름도 아닙니다" in q["reason_ko"]
     )
 
 

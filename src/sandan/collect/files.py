@@ -1199,6 +1199,36 @@ def import_file(
     return receipt
 
 
+def _name_key(text: str) -> str:
+    return re.sub(r"\s+", "", text).casefold()
+
+
+def _machine_ids_for_names(store: Store, company_id: str, table: pa.Table) -> pa.Table:
+    """A machine column holding a registered machine's name, as an MES or Excel export writes it ("200톤 프레스 1호",
+    spaces and case aside), reads as that machine's id. An id stays as it is, and a name two machines share is left
+    as written (rejected, named, in quarantine)."""
+    if "machine_id" not in table.column_names:
+        return table
+    machines = store.list_machines(company_id)
+    ids = {m.id for m in machines}
+    named: dict[str, set[str]] = {}
+    for m in machines:
+        named.setdefault(_name_key(m.name), set()).add(m.id)
+    col = pc.cast(table["machine_id"], pa.string())
+    enc = pc.dictionary_encode(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+    values = enc.dictionary.to_pylist()
+    mapped = [
+        v
+        if v is None or v.strip() in ids or len(named.get(_name_key(v), ())) != 1
+        else next(iter(named[_name_key(v)]))
+        for v in values
+    ]
+    if mapped == values:
+        return table
+    column = pc.take(pa.array(mapped, pa.string()), enc.indices)
+    return table.set_column(table.column_names.index("machine_id"), "machine_id", column)
+
+
 def _ingest_chunk(
     store: Store,
     company_id: str,
@@ -1215,6 +1245,7 @@ def _ingest_chunk(
     """One chunk of a file through the ingestion path; `order` carries the date order (`Origin.date_order`) from
     the chunks before it and takes what this one settles. A `dry_run` checks and stores nothing."""
     table, names = _canonical(chunk, mapping, row)
+    table = _machine_ids_for_names(store, company_id, table)
     first_row = row + 2  # the header is row 1 in Excel
     if mapping.kind == "reading" and mapping.layout == "wide":
         merged: Receipt | None = None

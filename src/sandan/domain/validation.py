@@ -47,8 +47,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "시각 {value!r}{read_as}이(가) 하루 이상 미래입니다. 날짜를 확인하거나, 기록한 설비나 PC의 시계를 확인하세요",
     ),
     "unknown_machine": (
-        "machine {value!r} is not registered for this company; register it first (web: its line's page, Add a machine; API: PUT /machines/{value})",
-        "설비 {value!r}은(는) 이 회사에 등록되어 있지 않습니다. 먼저 등록하세요 (웹: 라인 화면의 '설비 추가', API: PUT /machines/{value})",
+        "machine {value!r} is neither the id nor the name of a machine registered for this company; check the "
+        "spelling, or register it first (web: its line's page, Add a machine; API: PUT /machines/<id>)",
+        "설비 {value!r}은(는) 이 회사에 등록된 설비의 ID도 이름도 아닙니다. 철자를 확인하거나 먼저 등록하세요 (웹: 라인 화면의 "
+        "'설비 추가', API: PUT /machines/<ID>)",
     ),
     "unknown_signal": (
         "signal {value!r} is not defined for machine {machine!r}; define the signal or import with signal registration on",
