@@ -163,7 +163,7 @@ def test_the_preview_marks_the_sample_rows_the_import_would_reject_with_reason_a
     # each with its column and the reason in the page's language
     assert "생산일시" in marked[3] and "13월" in marked[3]
     assert "spindle_temp" in marked[4] and "-50" in marked[4]
-    assert "설비" in marked[5] and "imm-99" in marked[5] and "등록되어 있지 않습니다" in marked[5]
+    assert "설비" in marked[5] and "imm-99" in marked[5] and "ID도 이름도 아닙니다" in marked[5]
     assert "판정" in marked[6] and "maybe" in marked[6]
     assert re.search(r'id="sample-check"[^>]*>처음 6행 중 4행은 가져올 때 거부됩니다', html)
     assert "격리함에 보관됩니다" in html
