@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sandan.domain import InvalidInput
+from sandan.domain.errors import value_error
 
 US = 1_000_000  # microseconds per second: all interval arithmetic is on int64 microseconds, exact
 
@@ -64,7 +65,10 @@ class PlannedStop(BaseModel):
     @model_validator(mode="after")
     def _order(self) -> PlannedStop:
         if self.end <= self.start:
-            raise ValueError(f"planned stop ends ({self.end}) at or before it starts ({self.start})")
+            raise value_error(
+                f"planned stop ends ({self.end:%Y-%m-%d %H:%M}) at or before it starts ({self.start:%Y-%m-%d %H:%M})",
+                f"계획 정지의 끝({self.end:%Y-%m-%d %H:%M})이 시작({self.start:%Y-%m-%d %H:%M})보다 늦어야 합니다",
+            )
         return self
 
 
@@ -91,42 +95,81 @@ class ShiftCalendar(BaseModel):
         try:
             ZoneInfo(v)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {v!r}; use an IANA name such as Asia/Seoul") from exc
+            raise value_error(
+                f"unknown time zone {v!r}; use an IANA name such as Asia/Seoul",
+                f"알 수 없는 시간대 {v!r}입니다. Asia/Seoul 같은 IANA 이름을 쓰세요",
+            ) from exc
         return v
 
     @field_validator("working_weekdays")
     @classmethod
     def _weekdays(cls, v: list[int]) -> list[int]:
         if any(d < 0 or d > 6 for d in v):
-            raise ValueError("working_weekdays are 0 (Monday) to 6 (Sunday)")
+            raise value_error(
+                "working_weekdays are 0 (Monday) to 6 (Sunday)", "근무 요일은 0(월요일)에서 6(일요일)입니다"
+            )
         return sorted(set(v))
 
     @model_validator(mode="after")
     def _shifts_fit(self) -> ShiftCalendar:
         if not self.shifts:
-            raise ValueError("a shift calendar needs at least one shift")
+            raise value_error(
+                "a shift calendar needs at least one shift", "근무 달력에는 근무조가 하나 이상 있어야 합니다"
+            )
         names = [s.name for s in self.shifts]
         if len(set(names)) != len(names):
-            raise ValueError(f"shift names must be unique (got {names})")
+            raise value_error(
+                f"shift names must be unique (got {names})", f"근무조 이름이 겹치지 않아야 합니다 ({names})"
+            )
         total = sum(s.length_min for s in self.shifts)
         if total > 24 * 60:
-            raise ValueError(f"shifts add up to {total / 60:g} h, more than a day: they would overlap")
+            raise value_error(
+                f"shifts add up to {total / 60:g} h, more than a day: they would overlap",
+                f"근무조를 합하면 {total / 60:g}시간으로 하루보다 깁니다: 서로 겹칩니다",
+            )
         # Shifts of one day must not overlap each other (measured on a 48-h clock from the first start).
         spans = sorted((_minutes(s.start), _minutes(s.start) + s.length_min, s.name) for s in self.shifts)
         for (_a0, a1, an), (b0, _b1, bn) in zip(spans, spans[1:], strict=False):
             if b0 < a1:
-                raise ValueError(f"shifts {an!r} and {bn!r} overlap")
+                raise value_error(
+                    f"shifts {an!r} and {bn!r} overlap", f"근무조 {an!r}와(과) {bn!r}이(가) 겹칩니다"
+                )
         if spans[-1][1] > spans[0][0] + 24 * 60:
-            raise ValueError(f"shift {spans[-1][2]!r} runs into the next day's {spans[0][2]!r}")
+            raise value_error(
+                f"shift {spans[-1][2]!r} runs into the next day's {spans[0][2]!r}",
+                f"근무조 {spans[-1][2]!r}이(가) 다음 날 {spans[0][2]!r}까지 이어집니다",
+            )
         for s in self.shifts:
             for b in s.breaks:
                 b0 = (_minutes(b.start) - _minutes(s.start)) % (24 * 60)
                 b1 = b0 + ((_minutes(b.end) - _minutes(b.start)) % (24 * 60) or 24 * 60)
                 if b1 > s.length_min:
-                    raise ValueError(f"break {b.start}-{b.end} lies outside shift {s.name!r}")
+                    raise value_error(
+                        f"break {b.start:%H:%M}-{b.end:%H:%M} lies outside shift {s.name!r} "
+                        f"({s.start:%H:%M}-{s.end:%H:%M})",
+                        f"휴식 {b.start:%H:%M}-{b.end:%H:%M}이(가) 근무조 {s.name!r}({s.start:%H:%M}-{s.end:%H:%M}) "
+                        "밖에 있습니다",
+                    )
         return self
 
     # ---- constructors -----------------------------------------------------------------------
+    @classmethod
+    def one_shift(cls, **overrides) -> ShiftCalendar:
+        """One day shift 08-17 with an hour's lunch, Mon-Fri: the plant that works days only."""
+        return cls(
+            shifts=[
+                Shift(
+                    name="day",
+                    label_ko="주간",
+                    label_en="Day",
+                    start=time(8),
+                    end=time(17),
+                    breaks=[Break(start=time(12), end=time(13), name="lunch")],
+                )
+            ],
+            **overrides,
+        )
+
     @classmethod
     def two_shifts(cls, **overrides) -> ShiftCalendar:
         """Default two 12-h shifts (주간 08-20, 야간 20-08) with a one-hour meal break each, Mon-Fri."""
@@ -212,6 +255,42 @@ class ShiftCalendar(BaseModel):
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=False)
+
+    # ---- in words ---------------------------------------------------------------------------
+    def planned_minutes_per_day(self) -> int:
+        """Planned minutes of one working day: every shift's length less its breaks."""
+        total = 0
+        for s in self.shifts:
+            total += s.length_min - sum(
+                (_minutes(b.end) - _minutes(b.start)) % (24 * 60) or 24 * 60 for b in s.breaks
+            )
+        return total
+
+    def describe(self, lang: str = "ko") -> str:
+        """The calendar in one line, as the dashboard names the planned time its OEE counts from: "주간
+        08:00–17:00 (휴식 12:00–13:00) · 월–금 · 공휴일 쉼 · 하루 8시간"."""
+        ko = lang == "ko"
+        names = "월화수목금토일" if ko else ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+        shifts = []
+        for s in self.shifts:
+            label = (s.label_ko if ko else s.label_en) or s.name
+            text = f"{label} {s.start:%H:%M}–{s.end:%H:%M}"
+            if s.breaks:
+                spans = ", ".join(f"{b.start:%H:%M}–{b.end:%H:%M}" for b in s.breaks)
+                text += f" ({'휴식' if ko else 'breaks'} {spans})"
+            shifts.append(text)
+        days = self.working_weekdays
+        if days and days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
+            weekdays = f"{names[days[0]]}–{names[days[-1]]}"
+        else:
+            weekdays = ", ".join(names[d] for d in days) or ("근무일 없음" if ko else "no working days")
+        minutes = self.planned_minutes_per_day()
+        hours = f"{minutes / 60:g}"
+        parts = [" / ".join(shifts), weekdays]
+        if self.korean_public_holidays:
+            parts.append("공휴일 쉼" if ko else "public holidays off")
+        parts.append(f"하루 {hours}시간" if ko else f"{hours} h a day")
+        return " · ".join(parts)
 
     # ---- days -----------------------------------------------------------------------------
     def production_day(self, at: datetime) -> date:
@@ -433,6 +512,11 @@ def working_day_windows(calendar: ShiftCalendar) -> list[tuple[float, float]]:
         planned |= on[:day] | on[day:]
     edges = np.flatnonzero(np.diff(np.concatenate(([0], planned.astype(np.int8), [0]))))
     return [(float(a) / 60, float(b) / 60) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def has_own_calendar(data_dir: Path | None, company_id: str) -> bool:
+    """Whether the company saved a calendar of its own (else its OEE counts on the default two shifts)."""
+    return data_dir is not None and calendar_path(data_dir, company_id).exists()
 
 
 def company_calendar(data_dir: Path | None, company_id: str) -> ShiftCalendar:

@@ -24,6 +24,9 @@ def mount(app: FastAPI) -> None:
     from sandan.web import monitor as monitor_pages
 
     app.include_router(monitor_pages.router)
+    from sandan.web import calendar as calendar_pages
+
+    app.include_router(calendar_pages.router)
     from sandan.web import assist as assist_pages
     from sandan.web import connect as connect_pages
 

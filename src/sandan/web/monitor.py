@@ -25,7 +25,7 @@ from sandan.monitor import (
 )
 from sandan.monitor.alerts import SignalName
 from sandan.monitor.alerts import signal_names as company_signal_names
-from sandan.monitor.calendar import company_calendar
+from sandan.monitor.calendar import company_calendar, has_own_calendar
 from sandan.monitor.labels import LABELS
 from sandan.monitor.peers import COMPLEX
 from sandan.twin.process import spec_limits
@@ -89,6 +89,8 @@ def company_dashboard(page: UserPage, company_id: str) -> Response:
         config=config,
         tabs=_tabs(company.id, "oee"),
         reports=_report_links(page, company.id),
+        planned=company_calendar(page.settings.data_dir, company.id).describe(page.lang),
+        own_calendar=has_own_calendar(page.settings.data_dir, company.id),
     )
 
 

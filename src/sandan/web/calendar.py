@@ -1,0 +1,202 @@
+"""The company's shift calendar on the web: shifts and breaks, working days, holidays and planned stops — the
+planned time every OEE figure counts from (`sandan.monitor.calendar`). Presets fill the form; nothing changes until
+it is saved; a refused calendar comes back as typed with the reason."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from sandan.accounts import audit
+from sandan.domain import InvalidInput
+from sandan.domain.errors import invalid_input_from
+from sandan.monitor.calendar import (
+    ShiftCalendar,
+    company_calendar,
+    has_own_calendar,
+    save_company_calendar,
+)
+from sandan.web.shell import UserPage, WebRoute, company_of
+
+router = APIRouter(route_class=WebRoute, include_in_schema=False)
+
+SHIFT_ROWS = 4  # rows of the shift table on the form
+PRESETS = {
+    "one": ShiftCalendar.one_shift,
+    "two": ShiftCalendar.two_shifts,
+    "three": ShiftCalendar.three_shifts,
+}
+_SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-~–]\s*(\d{1,2}:\d{2})\s*$")
+_STOP = re.compile(
+    r"^\s*(\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2})\s*[~–]\s*(\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2})\s*(.*)$"
+)
+
+
+def _form_of(calendar: ShiftCalendar, lang: str) -> dict[str, Any]:
+    """A calendar as the form's fields (what `_calendar_of` reads back)."""
+    rows = [
+        {
+            "name": (s.label_ko if lang == "ko" else s.label_en) or s.name,
+            "start": f"{s.start:%H:%M}",
+            "end": f"{s.end:%H:%M}",
+            "breaks": ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M}" for b in s.breaks),
+        }
+        for s in calendar.shifts
+    ]
+    rows += [{"name": "", "start": "", "end": "", "breaks": ""}] * (SHIFT_ROWS - len(rows))
+    return {
+        "timezone": calendar.timezone,
+        "weekdays": list(calendar.working_weekdays),
+        "korean_public_holidays": calendar.korean_public_holidays,
+        "shifts": rows,
+        "holidays": "\n".join(d.isoformat() for d in calendar.holidays),
+        "extra_working_days": "\n".join(d.isoformat() for d in calendar.extra_working_days),
+        "planned_stops": "\n".join(
+            f"{p.start:%Y-%m-%d %H:%M} ~ {p.end:%Y-%m-%d %H:%M} {p.note}".rstrip()
+            for p in calendar.planned_stops
+        ),
+    }
+
+
+def _bad(en: str, ko: str, field: str) -> InvalidInput:
+    return InvalidInput(en, ko, code="bad_calendar", field=field)
+
+
+def _dates(text: str, field: str, words: tuple[str, str]) -> list[date]:
+    out = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            out.append(date.fromisoformat(line.strip()))
+        except ValueError:
+            raise _bad(
+                f"{words[0]}, line {n}: {line.strip()!r} is not a date like 2026-12-25",
+                f"{words[1]} {n}번째 줄: {line.strip()!r}은(는) 2026-12-25 같은 날짜가 아닙니다",
+                field,
+            ) from None
+    return out
+
+
+def _calendar_of(form: dict[str, Any]) -> ShiftCalendar:
+    """The form's fields as a calendar, every refusal naming the row or line it is on."""
+    shifts = []
+    for i, row in enumerate(form["shifts"], start=1):
+        if not (row["start"] or row["end"]):
+            continue
+        breaks = []
+        for part in filter(None, (p.strip() for p in row["breaks"].split(","))):
+            span = _SPAN.match(part)
+            if span is None:
+                raise _bad(
+                    f"shift {i}: break {part!r} is not a span like 12:00-13:00",
+                    f"근무조 {i}: 휴식 {part!r}은(는) 12:00-13:00 같은 시간 구간이 아닙니다",
+                    f"shift_breaks_{i}",
+                )
+            breaks.append({"start": span.group(1), "end": span.group(2)})
+        name = row["name"].strip() or f"shift-{i}"
+        shifts.append(
+            {"name": name[:32], "label_ko": name, "label_en": name, "start": row["start"], "end": row["end"]}
+            | {"breaks": breaks}
+        )
+    stops = []
+    for n, line in enumerate(form["planned_stops"].splitlines(), start=1):
+        if not line.strip():
+            continue
+        stop = _STOP.match(line)
+        if stop is None:
+            raise _bad(
+                f"planned stops, line {n}: write it as 2026-12-24 08:00 ~ 2026-12-24 17:00 stock-taking",
+                f"계획 정지 {n}번째 줄: 2026-12-24 08:00 ~ 2026-12-24 17:00 재고 조사 처럼 쓰세요",
+                "planned_stops",
+            )
+        stops.append(
+            {
+                "start": datetime.fromisoformat(stop.group(1).replace(" ", "T")),
+                "end": datetime.fromisoformat(stop.group(2).replace(" ", "T")),
+                "note": stop.group(3).strip(),
+            }
+        )
+    data = {
+        "timezone": form["timezone"].strip() or "Asia/Seoul",
+        "shifts": shifts,
+        "working_weekdays": form["weekdays"],
+        "korean_public_holidays": form["korean_public_holidays"],
+        "holidays": _dates(form["holidays"], "holidays", ("holidays", "쉬는 날")),
+        "extra_working_days": _dates(
+            form["extra_working_days"], "extra_working_days", ("extra working days", "추가 근무일")
+        ),
+        "planned_stops": stops,
+    }
+    try:
+        return ShiftCalendar.model_validate(data)
+    except ValidationError as exc:
+        raise invalid_input_from(exc) from None
+
+
+def _typed(form: Any) -> dict[str, Any]:
+    """The posted form as the template's fields."""
+    return {
+        "timezone": str(form.get("timezone", "")),
+        "weekdays": sorted(int(d) for d in form.getlist("weekday") if str(d).isdigit() and int(d) < 7),
+        "korean_public_holidays": form.get("korean_public_holidays") == "on",
+        "shifts": [
+            {k: str(form.get(f"shift_{k}_{i}", "")).strip() for k in ("name", "start", "end", "breaks")}
+            for i in range(1, SHIFT_ROWS + 1)
+        ],
+        "holidays": str(form.get("holidays", "")),
+        "extra_working_days": str(form.get("extra_working_days", "")),
+        "planned_stops": str(form.get("planned_stops", "")),
+    }
+
+
+def _page(
+    page, company, form: dict[str, Any], *, error: str | None = None, status: int = 200, **more
+) -> Response:
+    page.crumbs.append((page.t("cal.title"), None))
+    data_dir = page.settings.data_dir
+    current = company_calendar(data_dir, company.id)
+    return page.render(
+        "calendar.html",
+        status,
+        company=company,
+        form=form,
+        error=error,
+        own=has_own_calendar(data_dir, company.id),
+        described=current.describe(page.lang),
+        can_write=page.principal.user.role.can_write,
+        presets=list(PRESETS),
+        **more,
+    )
+
+
+@router.get("/companies/{company_id}/calendar", response_class=HTMLResponse)
+def calendar_page(page: UserPage, company_id: str, preset: str = "", saved: str = "") -> Response:
+    company = company_of(page, company_id)
+    chosen = PRESETS.get(preset)
+    calendar = chosen() if chosen else company_calendar(page.settings.data_dir, company.id)
+    return _page(
+        page, company, _form_of(calendar, page.lang), preset=preset if chosen else "", saved=bool(saved)
+    )
+
+
+@router.post("/companies/{company_id}/calendar", response_class=HTMLResponse)
+async def save_calendar(request: Request, page: UserPage, company_id: str) -> Response:
+    company = company_of(page, company_id)
+    page.principal.require_write(company.id)
+    form = _typed(await request.form())
+    try:
+        calendar = _calendar_of(form)
+    except InvalidInput as exc:
+        return _page(page, company, form, error=exc.message(page.lang), status=422)
+    save_company_calendar(page.settings.data_dir, company.id, calendar)
+    audit(page.store, page.principal, company.id, "calendar.put", "calendar", calendar.describe("en"))
+    return RedirectResponse(f"/companies/{company.id}/calendar?saved=1", status_code=303)
+
+
+__all__ = ["router"]

@@ -1,0 +1,77 @@
+"""The shift calendar on the web: the dashboard names the planned time its OEE counts from (the default until the
+company sets one); the calendar page starts from a preset, saves what was typed, and a refused calendar comes back
+as typed with the reason, leaving the saved one as it was."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from sandan.monitor.calendar import calendar_path, company_calendar
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def own_calendar(server):
+    """acme's calendar goes back to the default afterwards (other page tests read acme's OEE)."""
+    path = calendar_path(server.settings.data_dir, "acme")
+    yield path
+    path.unlink(missing_ok=True)
+
+
+def test_a_one_shift_plant_sets_its_calendar_and_the_dashboard_counts_from_it(
+    page, login, server, own_calendar
+):
+    login("kim")
+    page.goto("/companies/acme/monitor")
+    planned = page.locator("#planned-time")
+    expect(planned).to_contain_text("하루 22시간")
+    expect(planned).to_contain_text("기본값")
+    planned.get_by_role("link", name="바꾸기").click()
+    expect(page.locator("#calendar-default")).to_be_visible()
+
+    page.click("[data-preset=one]")
+    expect(page.locator("#calendar-presets")).to_contain_text("아직 저장하지 않았습니다")
+    assert not own_calendar.exists()  # a preset fills the form only
+    expect(page.locator("input[name=shift_start_1]")).to_have_value("08:00")
+    expect(page.locator("input[name=shift_end_1]")).to_have_value("17:00")
+    expect(page.locator("input[name=shift_start_2]")).to_have_value("")
+    page.fill("textarea[name=holidays]", "2026-12-31")
+    page.fill("textarea[name=planned_stops]", "2026-12-24 08:00 ~ 2026-12-24 17:00 재고 조사")
+    page.click("#calendar-save")
+    expect(page.locator("#calendar-saved")).to_be_visible()
+    expect(page.locator("#calendar-now")).to_contain_text(
+        "주간 08:00–17:00 (휴식 12:00–13:00) · 월–금 · 공휴일 쉼 · 하루 8시간"
+    )
+    expect(page.locator("#calendar-default")).to_have_count(0)
+    saved = company_calendar(server.settings.data_dir, "acme")
+    assert [(f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in saved.shifts] == [("08:00", "17:00")]
+    assert [d.isoformat() for d in saved.holidays] == ["2026-12-31"]
+    assert saved.planned_stops[0].note == "재고 조사" and saved.planned_minutes_per_day() == 480
+
+    # the OEE dashboard now names the plant's own calendar
+    page.goto("/companies/acme/monitor")
+    expect(page.locator("#planned-time")).to_contain_text("하루 8시간")
+    expect(page.locator("#planned-time")).not_to_contain_text("기본값")
+
+    # a break outside its shift is refused, as typed, naming it; the saved calendar stays
+    page.goto("/companies/acme/calendar")
+    page.fill("input[name=shift_breaks_1]", "12:00-19:00")
+    page.click("#calendar-save")
+    expect(page.locator("#calendar-error")).to_contain_text("휴식 12:00-19:00")
+    expect(page.locator("#calendar-error")).to_contain_text("밖에 있습니다")
+    expect(page.locator("input[name=shift_breaks_1]")).to_have_value("12:00-19:00")
+    assert company_calendar(server.settings.data_dir, "acme").shifts[0].breaks[0].end.hour == 13
+    page.fill("input[name=shift_breaks_1]", "점심")
+    page.click("#calendar-save")
+    expect(page.locator("#calendar-error")).to_contain_text(
+        "근무조 1: 휴식 '점심'은(는) 12:00-13:00 같은 시간 구간이 아닙니다"
+    )
+
+
+def test_a_viewer_reads_the_calendar_but_has_no_form(page, login):
+    login("park")
+    page.goto("/companies/acme/calendar")
+    expect(page.locator("#calendar-now")).to_contain_text("하루")
+    expect(page.locator("#calendar-form")).to_have_count(0)
