@@ -588,3 +588,20 @@ def test_a_shortened_header_takes_the_known_role_it_stands_for():
     # the melt temperature already taken, a second header for it stays as guessed
     again = match_known_roles({"Melt temp": "param:Melt temp", "용융온도": "param:용융온도"}, known)
     assert again == {"Melt temp": "param:melt_temp_c", "용융온도": "param:용융온도"}
+
+
+def test_a_length_on_a_part_record_is_guessed_a_measurement_and_stays_one():
+    """ "두께(mm)" on a press's part records is what inspection measured: guessed a measurement, it does not move to
+    the press's setting "소재 두께" (blank thickness) by its head noun; a header that is a setting's own name
+    ("shut height (mm)") still takes that setting."""
+    from sandan.collect.files import guess_mapping
+    from sandan.twin.process import known_roles_by_name
+
+    columns = ["일시", "설비", "판정", "두께(mm)", "구멍지름(mm)", "shut height (mm)", "톤수"]
+    rows = [["2026-12-03 08:00", "prs-01", "양품", "2.01", "5.02", "400.1", "200"]]
+    roles, kind, _ = guess_mapping(columns, rows)
+    assert kind == "part"
+    got = match_known_roles(roles, known_roles_by_name(["press"]))
+    assert got["두께(mm)"] == "measure:두께(mm)" and got["구멍지름(mm)"] == "measure:구멍지름(mm)"
+    assert got["shut height (mm)"] == "param:shut_height_mm"
+    assert got["톤수"].startswith("param:")

@@ -593,7 +593,8 @@ def guess_mapping(columns: list[str], rows: list[list[Any]]) -> tuple[dict[str, 
             continue
         numeric = _looks_numeric([r[i] if i < len(r) else None for r in rows])
         if kind == "part" and numeric:
-            roles[c] = PARAM_PREFIX + c
+            # a length in mm or µm on a part record is most often what inspection measured ("두께(mm)")
+            roles[c] = (MEASURE_PREFIX if _LENGTH_UNIT.search(c) else PARAM_PREFIX) + c
         elif kind == "reading" and layout == "wide" and numeric:
             roles[c] = SIGNAL_PREFIX + c
         else:
@@ -601,13 +602,17 @@ def guess_mapping(columns: list[str], rows: list[list[Any]]) -> tuple[dict[str, 
     return roles, kind, layout
 
 
+_LENGTH_UNIT = re.compile(r"[\[(（]\s*(mm|µm|μm|um|㎜|㎛)\s*[\])）]|_(mm|um)$", re.IGNORECASE)
+
+
 def match_known_roles(roles: dict[str, str], known: dict[str, list[str]]) -> dict[str, str]:
     """`roles` (from `guess_mapping`) with every column that was guessed a parameter of its own name moved to a
     known role (`known`: role → the names people give it, e.g. "measure:warpage_mm" → ["warpage_mm", "휨량 (평면도)",
     "warpage (flatness)"]) whose name the header is, spacing, case and units in brackets aside. So "주축 회전수" joins
     the machines' `param:spindle_speed_rpm`, and "휨량" is taken as the measurement `measure:warpage_mm` — an
-    inspection result, which defect models must not read as a setting. A header that two known roles share, or a
-    role another column already has, stays as guessed."""
+    inspection result, which defect models must not read as a setting. A shortened header moves only within its
+    kind: "두께(mm)", guessed a measurement, does not become the setting "소재 두께". A header that two known roles
+    share, or a role another column already has, stays as guessed."""
     index: dict[str, set[str]] = {}
     for role, names in known.items():
         for name in names:
@@ -616,11 +621,17 @@ def match_known_roles(roles: dict[str, str], known: dict[str, list[str]]) -> dic
     out = dict(roles)
     taken = set(roles.values())
     for column, role in roles.items():
-        if role != PARAM_PREFIX + column:
+        if role not in (PARAM_PREFIX + column, MEASURE_PREFIX + column):
             continue
         hits = index.get(_header_key(column), set())
         if not hits:  # "Melt temp (°C)" for melt temperature, "중량" for 제품 중량
-            hits = {r for r, names in known.items() if any(_short_for(column, n) for n in names if n)}
+            prefix = role[: -len(column)]
+            hits = {
+                r
+                for r, names in known.items()
+                if (r.startswith(prefix) or prefix == PARAM_PREFIX)
+                and any(_short_for(column, n) for n in names if n)
+            }
         if len(hits) == 1 and (hit := next(iter(hits))) not in taken:
             out[column] = hit
             taken.add(hit)
