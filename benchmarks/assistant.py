@@ -81,7 +81,7 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
     ("ko", D, "불량 유형 파레토 보여줘", "defect_pareto", {}),
     ("ko", D, "사출기 2호기에서 가장 많은 불량은?", "defect_pareto", {"machine_id": "imm-02"}),
     ("ko", D, "비가동 원인이 뭐야?", "downtime_pareto", {}),
-    ("ko", D, "사출기 4호기 고장 정지 시간", "downtime_pareto", {"machine_id": "imm-04"}),
+    ("ko", D, "사출기 4호기 고장 정지 시간", "downtime_pareto", {"machine_id": "imm-04", "states": ["down"]}),
     ("ko", D, "사출기 2호기 정지 이력", "downtime_pareto", {"machine_id": "imm-02"}),
     ("ko", D, "imm-01 관리도 상태 알려줘", "spc_status", {"machine_id": "imm-01"}),
     (
@@ -172,7 +172,7 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
         D,
         "Breakdowns of imm-04 this week",
         "downtime_pareto",
-        {"machine_id": "imm-04", "period": "this_week"},
+        {"machine_id": "imm-04", "period": "this_week", "states": ["down"]},
     ),
     ("en", D, "Is imm-01 in control? SPC please", "spc_status", {"machine_id": "imm-01"}),
     ("en", D, "What is the Cpk of imm-04?", "process_capability", {"machine_id": "imm-04"}),
@@ -305,7 +305,7 @@ HELDOUT_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
     ("ko", D, "이번 주 설비별 불량률 비교", "defect_rate", {"period": "this_week", "by": "machine"}),
     ("ko", D, "imm-02 불량 수량이 몇 개야?", "defect_rate", {"machine_id": "imm-02", "by": "machine"}),
     ("ko", D, "사출기 3호기 불량 항목별로 정리해줘", "defect_pareto", {"machine_id": "imm-03"}),
-    ("ko", D, "최근 일주일 고장 사유", "downtime_pareto", {"period": "last_7d"}),
+    ("ko", D, "최근 일주일 고장 사유", "downtime_pareto", {"period": "last_7d", "states": ["down"]}),
     (
         "ko",
         D,
@@ -507,8 +507,9 @@ def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) 
         t = monitor.defect_pareto(s, company, w.start, w.end, **scope)
         return {"top_defect": t.iloc[0]["defect_type"] if len(t) else None}
     if tool == "downtime_pareto":
-        # stops of every kind the tool counts: breakdowns, setups and waiting
-        t = monitor.downtime_pareto(s, company, w.start, w.end, states=["down", "setup", "idle"], **scope)
+        # the stops asked about: breakdowns alone when the question says so, else every kind the tool counts
+        states = args.get("states") or ["down", "setup", "idle"]
+        t = monitor.downtime_pareto(s, company, w.start, w.end, states=states, **scope)
         return {"top_reason": (t.iloc[0]["reason_code"] or "unrecorded") if len(t) else None}
     if tool == "spc_status":
         family = s.get_machine(company, args["machine_id"]).family

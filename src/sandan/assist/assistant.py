@@ -159,7 +159,9 @@ def _system_prompt(ctx: ToolContext, names: AssetNames, lang: str) -> str:
         "You are sandan's manufacturing assistant for one factory (company "
         f"{ctx.company_id}). Answer in {language}, briefly, for a plant engineer. Current time (UTC): "
         f"{ctx.now.isoformat(timespec='minutes')}; at the plant: {local_time(ctx.now, ctx.zone)} "
-        f"({ctx.zone}). Machines: {machines}.\n"
+        f"({ctx.zone}); today's production day: {ctx.today().isoformat()}. Machines: {machines}.\n"
+        "A period is a named window, a production day 'YYYY-MM-DD' or days 'YYYY-MM-DD..YYYY-MM-DD': use the dates "
+        "the question states (a date without a year is the latest such date not in the future).\n"
         "Tool results are exact raw values: ratios are fractions (0.153), fields ending in _s are seconds, times are "
         "UTC. Write them for people: ratios as percentages (15.3%), seconds as hours and minutes, times on the "
         "plant's clock with its zone, names instead of column ids.\n"
@@ -344,7 +346,7 @@ class Assistant:
         answer.safety = {"ok": not found, "violations": found}
 
     def route(self, question: str) -> tuple[str, dict[str, Any]]:
-        intent = route(question, self.names, set(self.registry.names()))
+        intent = route(question, self.names, set(self.registry.names()), self.ctx.today())
         return intent.tool, intent.arguments
 
     def _which(self, tool_name: str, arguments: dict[str, Any]) -> dict[str, Any] | None:
@@ -376,7 +378,9 @@ class Assistant:
         return None
 
     def _no_llm(self, question: str, lang: str, notices: list[dict[str, Any]], mode: str):
-        intent = route(question, self.names, set(self.registry.names()))
+        intent = route(question, self.names, set(self.registry.names()), self.ctx.today())
+        # how the question was read where it matters to the answer: a date it could not read, dates left out
+        notices = [*notices, *intent.notes]
         yield {"event": "status", "tool": intent.tool, "arguments": intent.arguments}
         steps = []
         if intent.worst and "defect_rate" in self.registry:

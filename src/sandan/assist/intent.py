@@ -6,10 +6,14 @@ It only chooses a tool and its arguments; the tool computes the answer.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from sandan.assist.dates import find_dates, find_span, with_particle
 from sandan.domain import Machine
 from sandan.store import Store
 
@@ -63,6 +67,12 @@ RULES: dict[str, list[tuple[str, float]]] = {
             4,
         ),
         (r"정비|보전|유지\s*보수|maintenance|수리|repair", 3),
+        # a kind of stop and its time: "작업준비 시간", "대기 시간", "setup time", "changeovers"
+        (
+            r"(작업\s*준비|준비\s*작업|셋업|금형\s*교체|품종\s*교체|대기)\s*(시간|이력|사유|횟수)|"
+            r"\b(set-?up|changeover|idle|waiting)\s*(time|hours|history|reasons?)\b|\bchangeovers\b",
+            4,
+        ),
         # "비가동 파레토": a Pareto of stops, not of defects (the bare word Pareto leans to defects)
         (
             r"(비가동|정지|고장|다운\s*타임|downtime|down\s*time|stops?|stoppages?)\W*(\w+\W+){0,3}(파레토|pareto)|(파레토|pareto)\W*(\w+\W+){0,3}(비가동|정지|고장|downtime|stops?)",
@@ -207,6 +217,63 @@ BY_RULES: list[tuple[str, str]] = [
 ]
 
 
+# what a question about stops counts: breakdowns, setups, waiting (none of these words: all three)
+STOP_KINDS: list[tuple[str, str]] = [
+    (r"고장|breakdowns?|broke(?:n)?\s*down|failures?|faults?|\bfailed\b", "down"),
+    (
+        r"작업\s*준비|준비\s*작업|셋업|세팅|금형\s*교체|품종\s*교체|\bset-?ups?\b|changeovers?|die change",
+        "setup",
+    ),
+    (r"대기|idle|waiting|starv|blocked", "idle"),
+]
+
+# tools that read a period of history; a date in a question to any other tool is not about its answer
+PERIOD_TOOLS = frozenset(
+    {
+        "oee",
+        "defect_rate",
+        "production",
+        "defect_pareto",
+        "downtime_pareto",
+        "spc_status",
+        "process_capability",
+        "readings",
+        "defect_drivers",
+        "root_cause",
+        "twin_what_if",
+        "recommend_settings",
+    }
+)
+# the window a tool answers for when no period is given (the tools' own defaults)
+DEFAULT_PERIOD = {"twin_what_if": "last_7d"}
+
+# measured characteristics as a Korean question names them, and the words their (English) names are made of
+CHARACTERISTIC_WORDS: dict[str, tuple[str, ...]] = {
+    "두께": ("thickness", "thick", "thk"),
+    "높이": ("height",),
+    "외경": ("outer", "od", "diameter", "dia"),
+    "지름": ("diameter", "dia"),
+    "직경": ("diameter", "dia"),
+    "내경": ("inner", "bore", "id"),
+    "길이": ("length", "len"),
+    "폭": ("width",),
+    "너비": ("width",),
+    "무게": ("weight", "mass"),
+    "중량": ("weight", "mass"),
+    "경도": ("hardness",),
+    "거칠기": ("roughness", "ra"),
+    "조도": ("roughness", "ra"),
+    "평면도": ("flatness",),
+    "평탄도": ("flatness",),
+    "휨": ("warpage", "warp"),
+    "진원도": ("roundness",),
+    "토크": ("torque",),
+    "하중": ("force", "load"),
+    "깊이": ("depth",),
+    "버": ("burr",),
+}
+
+
 @dataclass
 class Intent:
     tool: str
@@ -215,6 +282,8 @@ class Intent:
     scores: dict[str, float] = field(default_factory=dict)
     # the question asks about the worst machine without naming one ("what should I change on the worst machine?")
     worst: bool = False
+    # what the answer must say about how the question was read (a date it could not read, dates it left out)
+    notes: list[dict[str, str]] = field(default_factory=list)
 
 
 def _norm(text: str) -> str:
@@ -253,6 +322,25 @@ def shown_name(name: str) -> dict[str, str]:
     return {"ko": ko or name, "en": en or name}
 
 
+# a machine by its number alone: "2호기", "2호" (not "2호선", "2호실"), "machine 2", "#2"
+_NUMBER_MENTION = r"(\d+)\s*호(?:기)?(?![선실점관차])|\b(?:machine|no\.?|#)\s*(\d+)\b"
+# ... and by a kind and a number: "프레스 2호", "사출 3호기", "프레스 2번", "press 2", "press #2"
+_KIND_MENTION = (
+    r"([가-힣]{2,})\s*(\d+)\s*(?:호기|호|번기|번)(?![선실점관차])|\b([a-z]{3,})\s*(?:no\.?\s*|#\s*)?(\d+)\b"
+)
+
+
+def _loose(name: str) -> str:
+    """A Korean name as a question may write it: spaces anywhere or none, "2호" for "2호기" and "2호기" for "2호",
+    "02" for "2" ("서보프레스 2호기" ← "서보 프레스 2호", "서보프레스2호기")."""
+    compact = re.sub(r"\s+", "", name)
+    ho = re.search(r"(\d)호기?$", compact)
+    if ho:
+        compact = compact[: ho.end(1)]
+    parts = [rf"0*{int(p)}(?!\d)" if p.isdigit() else re.escape(p) for p in re.findall(r"\d+|.", compact)]
+    return r"\s*".join(parts) + (r"\s*호(?:기)?" if ho else "")
+
+
 class AssetNames:
     """Every way a question may name one of the company's machines, lines, signals and characteristics."""
 
@@ -264,26 +352,37 @@ class AssetNames:
         }
 
     def __init__(self, store: Store, company_id: str) -> None:
+        self.store, self.company_id = store, company_id
         self.machines: list[Machine] = store.list_machines(company_id)
         self.lines = store.list_lines(company_id)
         self.signals = store.list_signals(company_id)
         self.machine_aliases: list[tuple[re.Pattern[str], str]] = []
+        # (kind, number, id): "서보프레스 2호기 Servo press 2" → ("서보프레스", 2), ("press", 2), for "프레스 2호"
+        self.kinds: list[tuple[str, int, str]] = []
         number_owner: dict[str, list[str]] = {}
         for m in self.machines:
             prefix, _, num = m.id.rpartition("-")
             pats = [re.escape(m.id.lower())]
             if prefix and num.isdigit():
-                pats.append(rf"\b{re.escape(prefix.lower())}\s*-?\s*0*{int(num)}\b")
+                # "prs-02" as "PRS-02", "prs02", "prs_2", "prs 2"
+                pats.append(rf"\b{re.escape(prefix.lower())}\s*[-_]?\s*0*{int(num)}(?!\d)")
                 number_owner.setdefault(str(int(num)), []).append(m.id)
             ko = _korean_part(m.name)
             if ko and re.search(r"[가-힣]", ko):
-                pats.append(re.escape(ko).replace(r"\ ", r"\s*"))
+                pats.append(_loose(ko))
+                kind = re.search(r"([가-힣A-Za-z]+)\s*(\d+)\s*(?:호기|호|번기|번)?(?!\d)", ko)
+                if kind:
+                    self.kinds.append((kind[1].lower(), int(kind[2]), m.id))
             en = _english_part(m.name)
             if en:
                 pats.append(r"\b" + re.escape(en.lower()).replace(r"\ ", r"\s*") + r"\b")
+                kind = re.search(r"([A-Za-z]+)\s*(?:no\.?\s*|#\s*)?(\d+)\b", en)
+                if kind:
+                    self.kinds.append((kind[1].lower(), int(kind[2]), m.id))
             self.machine_aliases.append((re.compile("|".join(pats), re.IGNORECASE), m.id))
         # "2호기" / "machine 2" alone names a machine when only one machine carries that number.
         self.unique_numbers = {n: ids[0] for n, ids in number_owner.items() if len(ids) == 1}
+        self._measures: dict[str, list[str]] = {}
         self.line_aliases: list[tuple[re.Pattern[str], str]] = []
         for ln in self.lines:
             pats = [re.escape(ln.id.lower())]
@@ -296,11 +395,49 @@ class AssetNames:
                 pats.append(re.escape(ko).replace(r"\ ", r"\s*"))
             self.line_aliases.append((re.compile("|".join(pats), re.IGNORECASE), ln.id))
 
+    def _by_kind(self, text: str) -> list[tuple[int, str]]:
+        """Machines named by a kind and a number, as people shorten names: "프레스 2호" of "서보프레스 2호기",
+        "사출 3호기" of "사출기 3호기", "press 2" or "press #2" of "Servo press 2"."""
+        found: list[tuple[int, str]] = []
+        for m in re.finditer(_KIND_MENTION, text, re.IGNORECASE):
+            word, number = (m[1] or m[3]).lower(), int(m[2] or m[4])
+            korean = bool(m[1])
+            ids = {
+                machine_id
+                for kind, n, machine_id in self.kinds
+                if n == number
+                and (
+                    (korean and len(word) >= 2 and (word in kind or kind in word))
+                    or (not korean and word == kind.split()[-1])
+                )
+            }
+            if len(ids) == 1:
+                found.append((m.start(), ids.pop()))
+        return found
+
+    def measures(self, machine_id: str) -> list[str]:
+        """The characteristics a machine's latest part record measures (as the data names them)."""
+        if machine_id not in self._measures:
+            recent = self.store.query_parts(
+                self.company_id,
+                datetime(2000, 1, 1, tzinfo=UTC),
+                datetime(2200, 1, 1, tzinfo=UTC),
+                [machine_id],
+                limit=1,
+                newest_first=True,
+            )
+            raw = recent.column("measures")[0].as_py() if recent.num_rows else None
+            self._measures[machine_id] = sorted(json.loads(raw)) if raw else []
+        return self._measures[machine_id]
+
     def machine(self, text: str) -> str | None:
         for pattern, machine_id in self.machine_aliases:
             if pattern.search(text):
                 return machine_id
-        m = re.search(r"(\d+)\s*호기|\b(?:machine|no\.?|#)\s*(\d+)\b", text, re.IGNORECASE)
+        by_kind = self._by_kind(text)
+        if by_kind:
+            return by_kind[0][1]
+        m = re.search(_NUMBER_MENTION, text, re.IGNORECASE)
         if m:
             return self.unique_numbers.get(str(int(m.group(1) or m.group(2))))
         return None
@@ -310,7 +447,8 @@ class AssetNames:
         found: list[tuple[int, str]] = []
         for pattern, machine_id in self.machine_aliases:
             found += [(m.start(), machine_id) for m in pattern.finditer(text)]
-        for m in re.finditer(r"(\d+)\s*호기|\b(?:machine|no\.?|#)\s*(\d+)\b", text, re.IGNORECASE):
+        found += self._by_kind(text)
+        for m in re.finditer(_NUMBER_MENTION, text, re.IGNORECASE):
             machine_id = self.unique_numbers.get(str(int(m.group(1) or m.group(2))))
             if machine_id:
                 found.append((m.start(), machine_id))
@@ -367,8 +505,119 @@ def _characteristic(text: str, family: str | None) -> str | None:
     return None
 
 
-def route(question: str, names: AssetNames, available: set[str] | None = None) -> Intent:
-    """The tool and arguments for `question` (Korean or English), among the `available` tools."""
+_NUM = r"(-?\d+(?:\.\d+)?)"
+_UNIT = r"(?:\s*(?:mm|㎜|µm|μm|um|nm|n·m|n\.m|kn|kgf|kg|g|%|ppm|°c|℃|bar|mpa|초|s))?"
+_TO = r"\s*(?:~|∼|〜|–|—|-|to|and|부터|에서)\s*"
+_SPEC_WORD = (
+    r"(?:규격|스펙|공차|허용\s*(?:범위|치)|spec(?:ification)?s?(?:\s*limits?)?|tolerances?|limits?)"
+    r"\s*(?:은|는|이|가|을|를|:|=|of|is|are|from|between|범위|범위는)?\s*"
+)
+
+
+def spec_limits_in(text: str) -> tuple[float | None, float | None] | None:
+    """Specification limits a capability question states: "규격 1.95~2.05", "LSL 1.95 USL 2.05", "1.95-2.05 mm",
+    "spec 1.95 to 2.05", "2.00 ± 0.05", "0.1 이하" — (lower, upper), either may be None; None when it states none.
+    `text` is the lowercased question without its dates."""
+
+    def num(x: str | float) -> float:
+        return round(float(x), 10)  # 2.00 - 0.05 is 1.95, not 1.9500000000000002
+
+    lower = re.search(rf"\b(?:lsl|lower\s+spec(?:ification)?\s+limit)\s*[:=]?\s*{_NUM}", text) or re.search(
+        rf"(?:규격\s*)?하한(?:\s*규격|\s*값)?\s*(?:은|는|:|=)?\s*{_NUM}", text
+    )
+    upper = re.search(rf"\b(?:usl|upper\s+spec(?:ification)?\s+limit)\s*[:=]?\s*{_NUM}", text) or re.search(
+        rf"(?:규격\s*)?상한(?:\s*규격|\s*값)?\s*(?:은|는|:|=)?\s*{_NUM}", text
+    )
+    if lower or upper:
+        lo, hi = (num(lower[1]) if lower else None), (num(upper[1]) if upper else None)
+        return (hi, lo) if lo is not None and hi is not None and lo > hi else (lo, hi)
+    pm = re.search(rf"(?<![\w.]){_NUM}{_UNIT}\s*(?:±|\+/-|\+-)\s*(\d+(?:\.\d+)?)", text)
+    if pm:
+        nominal, tol = num(pm[1]), abs(num(pm[2]))
+        return num(nominal - tol), num(nominal + tol)
+    both = re.search(rf"{_SPEC_WORD}{_NUM}{_UNIT}{_TO}{_NUM}", text) or re.search(
+        rf"(?<![\w.-]){_NUM}{_UNIT}\s*(?:~|∼|〜|–|—|-|to)\s*{_NUM}{_UNIT}", text
+    )
+    if both:
+        lo, hi = sorted((num(both[1]), num(both[2])))
+        return lo, hi
+
+    def limit(pattern: str) -> re.Match[str] | None:
+        # not a bound on the index itself: "Cpk 1.33 이상", "Cpk at least 1.33"
+        for m in re.finditer(pattern, text):
+            if not re.search(
+                r"\b(?:cpk|ppk|cp|pp)\b\W*(?:가|이|은|는|값)?\s*$", text[: m.start(1 if m[1] else 2)]
+            ):
+                return m
+        return None
+
+    one_upper = limit(rf"{_NUM}{_UNIT}\s*(?:이하|미만)|(?:≤|<=|<|at most|max(?:imum)?|under)\s*{_NUM}")
+    one_lower = limit(rf"{_NUM}{_UNIT}\s*(?:이상|초과)|(?:≥|>=|>|at least|min(?:imum)?)\s*{_NUM}")
+    if one_upper or one_lower:
+        hi = num(one_upper[1] or one_upper[2]) if one_upper else None
+        lo = num(one_lower[1] or one_lower[2]) if one_lower else None
+        return lo, hi
+    return None
+
+
+def _measured(text: str, names: AssetNames, machine_id: str) -> str | None:
+    """The one characteristic the machine's data measures that the question names ("두께" → "thickness_mm")."""
+    found = []
+    for key in names.measures(machine_id):
+        low = key.lower()
+        words = set(re.split(r"[_\W]+", low)) - {""}
+        said = low in text or low.replace("_", " ") in text
+        said = said or any(re.search(rf"\b{re.escape(w)}\b", text) for w in words if len(w) >= 4)
+        said = said or any(ko in text and words & set(en) for ko, en in CHARACTERISTIC_WORDS.items())
+        said = said or (re.search(r"[가-힣]", low) is not None and low.split("_")[0] in text)
+        if said:
+            found.append(key)
+    return found[0] if len(found) == 1 else None
+
+
+def _period_notes(dates, used: str | None, tool: str) -> list[dict[str, str]]:
+    """What the answer says about dates it did not use: one it could not read, or more than one given."""
+    from sandan.assist.registry import period_label
+
+    if tool not in PERIOD_TOOLS:
+        return []
+    shown = used or DEFAULT_PERIOD.get(tool, "last_24h")
+    label = {lang: period_label(shown, lang) for lang in ("en", "ko")}
+    notes = []
+    if dates.unreadable:
+        said = "', '".join(dates.unreadable)
+        notes.append(
+            {
+                "code": "date_not_understood",
+                "en": f"Could not read the date '{said}', so this answers for {label['en']} instead.",
+                "ko": f"날짜 '{said}'를 이해하지 못해 {with_particle(label['ko'])} 답합니다.",
+                "text": said,
+            }
+        )
+    if dates.ignored:
+        said = "', '".join(dates.ignored)
+        notes.append(
+            {
+                "code": "dates_left_out",
+                "en": f"The question names several dates: this answers for '{dates.first}' ({label['en']}) only, "
+                f"not '{said}'. Ask for a range, e.g. '12/1~12/3', to cover them together.",
+                "ko": f"질문에 날짜가 여럿 있어 '{dates.first}'({label['ko']})만으로 답합니다('{said}' 제외). "
+                "함께 보려면 '12/1~12/3'처럼 기간으로 물어보세요.",
+                "text": said,
+            }
+        )
+    return notes
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo("Asia/Seoul")).date()
+
+
+def route(
+    question: str, names: AssetNames, available: set[str] | None = None, today: date | None = None
+) -> Intent:
+    """The tool and arguments for `question` (Korean or English), among the `available` tools; `today` is the
+    plant's production day, from which a date without a year or a weekday is counted."""
     text = _norm(question)
     if text.startswith(("sql:", "sql ")):
         return Intent("sql_query", {"sql": question.strip()[4:].strip()}, 10.0)
@@ -384,9 +633,21 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
         best = "oee"  # machines compared with nothing more said: their OEE side by side
     if scores.get(best, 0) <= 0 and best != "oee":
         best = "search_documents"
-    machine_id = names.machine(text)
-    line_id = None if machine_id else names.line(text) or names.unknown_line(text)
-    period = next((p for pat, p in PERIOD_RULES if re.search(pat, words, re.IGNORECASE)), None)
+    # a period the question states: its dates first ("12월 3일", "12/1~12/3"), then a span ("최근 3일"), then the
+    # named windows ("어제", "this week")
+    dates = find_dates(text, today or _today())
+    undated = list(text)
+    for a, b in dates.spans:
+        undated[a:b] = " " * (b - a)
+    undated = "".join(undated)  # the question without its dates, for what else it states
+    span = find_span(undated)
+    period = (
+        dates.period
+        or (span[0] if span else None)
+        or next((p for pat, p in PERIOD_RULES if re.search(pat, _words(undated), re.IGNORECASE)), None)
+    )
+    machine_id = names.machine(undated)
+    line_id = None if machine_id else names.line(undated) or names.unknown_line(undated)
     by = next((b for pat, b in BY_RULES if re.search(pat, words, re.IGNORECASE)), None)
     compared: list[str] = []
     if best in ("oee", "defect_rate", "production") and (
@@ -394,8 +655,8 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
     ):
         # machines compared: those named, side by side; the worst one asked for: every machine (of the line)
         machine_id, by = None, by or "machine"
-        line_id = names.line(text) or names.unknown_line(text)
-        compared = names.machines_in(text) if compare else []
+        line_id = names.line(undated) or names.unknown_line(undated)
+        compared = names.machines_in(undated) if compare else []
         if len(compared) < 2:
             compared = []
     args: dict[str, Any] = {}
@@ -403,6 +664,11 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
         args = {"machine_id": machine_id, "line_id": line_id, "period": period}
         if compared:
             args = {"machine_ids": compared, "period": period}
+        if best == "downtime_pareto":
+            # "고장 시간": breakdowns only; "작업준비", "대기": those; none of these words: every kind of stop
+            kinds = [k for pat, k in STOP_KINDS if re.search(pat, words, re.IGNORECASE)]
+            if kinds:
+                args["states"] = kinds
         if best == "oee":
             args["by"] = by if by in ("machine", "line", "day") else "machine"
         elif best == "defect_rate":
@@ -413,9 +679,15 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
         args = {"machine_id": machine_id, "period": period}
         family = next((m.family.value for m in names.machines if m.id == machine_id), None)
         if best in ("spc_status", "process_capability"):
-            args["characteristic"] = _characteristic(text, family)
+            args["characteristic"] = _characteristic(undated, family) or (
+                _measured(undated, names, machine_id) if machine_id else None
+            )
+        if best == "process_capability":
+            limits = spec_limits_in(undated)
+            if limits:
+                args["lsl"], args["usl"] = limits
         if best == "readings":
-            without_period = text
+            without_period = undated
             for pat, _ in PERIOD_RULES:
                 without_period = re.sub(pat, " ", without_period, flags=re.IGNORECASE)
             args["signal"] = names.signal(without_period, machine_id)
@@ -440,4 +712,7 @@ def route(question: str, names: AssetNames, available: set[str] | None = None) -
         and not args.get("machine_id")
         and bool(re.search(rf"{WHICH_MACHINE}|\bworst\b", words, re.IGNORECASE))
     )
-    return Intent(best, {k: v for k, v in args.items() if v is not None}, scores.get(best, 0), scores, worst)
+    notes = _period_notes(dates, args.get("period"), best)
+    return Intent(
+        best, {k: v for k, v in args.items() if v is not None}, scores.get(best, 0), scores, worst, notes
+    )

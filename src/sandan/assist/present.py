@@ -271,6 +271,8 @@ def present_chart(
 CITED_ARGUMENTS: dict[str, dict[str, str]] = {
     "product": {"en": "product {}", "ko": "제품 {}"},
     "characteristic": {"en": "characteristic {}", "ko": "특성 {}"},
+    "lsl": {"en": "LSL {}", "ko": "규격 하한 {}"},
+    "usl": {"en": "USL {}", "ko": "규격 상한 {}"},
     "signals": {"en": "signals {}", "ko": "신호 {}"},
     "states": {"en": "{}", "ko": "{}"},
     "parameter": {"en": "setting {}", "ko": "조건 {}"},

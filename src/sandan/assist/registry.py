@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from sandan.assist.dates import PERIOD_PATTERN, days_label, parse_days, parse_relative, relative_label
 from sandan.domain import InvalidInput, Machine, NotFound
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.settings import Settings
@@ -43,9 +44,16 @@ PERIODS: dict[str, tuple[str, str]] = {
 
 PERIOD_SCHEMA = {
     "type": "string",
-    "enum": list(PERIODS),
-    "description": "time window / 기간 (default last_24h)",
+    # a named window, or days on the plant's clock: "2026-12-03" (one production day), "2026-12-01..2026-12-03"
+    # (both days included), or a span up to now: "last_3d", "last_48h"
+    "pattern": "^(" + "|".join(PERIODS) + ")$|" + PERIOD_PATTERN,
+    "description": "time window / 기간: one of "
+    + ", ".join(PERIODS)
+    + "; or a production day YYYY-MM-DD; or days YYYY-MM-DD..YYYY-MM-DD (both included); or last_<n>d / "
+    "last_<n>h (default last_24h)",
 }
+#: The longest window a question may ask for.
+MAX_PERIOD_DAYS = 400
 MACHINE_SCHEMA = {"type": "string", "description": "machine id, e.g. imm-02 / 설비 ID"}
 LINE_SCHEMA = {"type": "string", "description": "line id, e.g. inj-a / 라인 ID"}
 
@@ -55,16 +63,47 @@ class Window:
     start: datetime
     end: datetime
     period: str
+    so_far: bool = False  # days that reach into today: up to now
 
     def label(self, lang: str) -> str:
-        en, ko = PERIODS.get(self.period, (self.period, self.period))
+        return period_label(self.period, lang) + (
+            (" (지금까지)" if lang == "ko" else " (so far)") if self.so_far else ""
+        )
+
+
+def period_label(period: str | None, lang: str) -> str:
+    """A period in words: "어제" / "yesterday", "2026년 12월 3일(목)" / "Thu 3 Dec 2026", "최근 3일" / "last 3 days"."""
+    name = period or "last_24h"
+    if name in PERIODS:
+        en, ko = PERIODS[name]
         return ko if lang == "ko" else en
+    try:
+        days = parse_days(name)
+    except ValueError:
+        days = None
+    if days:
+        return days_label(*days, lang)
+    relative = parse_relative(name)
+    return relative_label(*relative, lang) if relative else name
+
+
+def _bad_period(name: str, en: str = "", ko: str = "") -> InvalidInput:
+    return InvalidInput(
+        en
+        or f"unknown period {name!r}; use one of {', '.join(PERIODS)}, a day YYYY-MM-DD or days "
+        "YYYY-MM-DD..YYYY-MM-DD",
+        ko
+        or f"알 수 없는 기간 {name!r}입니다. {', '.join(PERIODS)} 중 하나나 날짜 YYYY-MM-DD, 기간 "
+        "YYYY-MM-DD..YYYY-MM-DD를 쓰세요",
+        code="bad_period",
+    )
 
 
 def resolve_period(period: str | None, now: datetime, calendar: ShiftCalendar | None = None) -> Window:
-    """[start, end) of a named period. Days are the company's production days when its shift `calendar` is given
-    (from the first shift's start to the next day's, on the plant's clock: what its dashboard and daily report
-    call a day), else calendar days in Korean local time (KST)."""
+    """[start, end) of a period: a named one, days by date ("2026-12-03", "2026-12-01..2026-12-03"; a day that
+    has not ended yet up to now) or a span up to now ("last_3d"). Days are the company's production days when its
+    shift `calendar` is given (from the first shift's start to the next day's, on the plant's clock: what its
+    dashboard and daily report call a day), else calendar days in Korean local time (KST)."""
     name = period or "last_24h"
     if calendar is not None:
         today = calendar.production_day(now)
@@ -78,6 +117,41 @@ def resolve_period(period: str | None, now: datetime, calendar: ShiftCalendar | 
             return datetime.combine(day, time(0), SEOUL)
 
     start_today = begins(today)
+    try:
+        days = parse_days(name)
+    except ValueError:
+        raise _bad_period(name) from None
+    if days is not None:
+        # days named by date: from the first one's start to the day after the last one's, as "yesterday" is
+        first, last = days
+        if last < first:
+            raise _bad_period(name)
+        if (last - first).days >= MAX_PERIOD_DAYS:
+            raise _bad_period(
+                name,
+                f"the period {name} is longer than {MAX_PERIOD_DAYS} days",
+                f"기간 {name}이(가) {MAX_PERIOD_DAYS}일을 넘습니다",
+            )
+        if first > today:
+            label = {lang: days_label(first, last, lang) for lang in ("en", "ko")}
+            raise InvalidInput(
+                f"{label['en']} is in the future: there is no data for it yet",
+                f"{label['ko']}은(는) 아직 오지 않은 날이라 데이터가 없습니다",
+                code="future_period",
+            )
+        start, end = begins(first), begins(last + timedelta(days=1))
+        so_far = end > now
+        end = min(end, now)
+        if end <= start:
+            start = end - timedelta(minutes=1)
+        return Window(start.astimezone(UTC), end.astimezone(UTC), name, so_far)
+    relative = parse_relative(name)
+    if relative is not None:
+        n, unit = relative
+        span = timedelta(hours=n) if unit == "h" else timedelta(days=n)
+        if n <= 0 or span > timedelta(days=MAX_PERIOD_DAYS):
+            raise _bad_period(name)
+        return Window((now - span).astimezone(UTC), now.astimezone(UTC), name)
     spans: dict[str, tuple[datetime, datetime]] = {
         "last_hour": (now - timedelta(hours=1), now),
         "last_8h": (now - timedelta(hours=8), now),
@@ -90,11 +164,7 @@ def resolve_period(period: str | None, now: datetime, calendar: ShiftCalendar | 
         "this_month": (begins(today.replace(day=1)), now),
     }
     if name not in spans:
-        raise InvalidInput(
-            f"unknown period {name!r}; use one of {', '.join(PERIODS)}",
-            f"알 수 없는 기간 {name!r}입니다. {', '.join(PERIODS)} 중 하나를 쓰세요",
-            code="bad_period",
-        )
+        raise _bad_period(name)
     start, end = spans[name]
     if end <= start:  # 'today' just after midnight: keep a non-empty window
         start = end - timedelta(minutes=1)
@@ -121,8 +191,13 @@ class ToolContext:
         return self._zone
 
     def window(self, period: str | None) -> Window:
-        """A named period, its days the company's production days (as its dashboard counts them)."""
+        """A period (named, or days by date), its days the company's production days (as its dashboard counts
+        them)."""
         return resolve_period(period, self.now, company_calendar(self.settings.data_dir, self.company_id))
+
+    def today(self) -> date:
+        """The plant's production day now: what "today" and a date without a year are counted from."""
+        return company_calendar(self.settings.data_dir, self.company_id).production_day(self.now)
 
     def name_of(self, machine_id: str | None, line_id: str | None, lang: str) -> str:
         """The subject of an answer as the plant names it, in `lang` ("사출기 2호기" / "IMM 2 (150 t)" of
@@ -356,6 +431,8 @@ def check_arguments(t: Tool, arguments: Any) -> dict[str, Any]:
             problems.append(f"'{key}' must be a {spec.get('type')}")
         elif "enum" in spec and value not in spec["enum"]:
             problems.append(f"'{key}' must be one of {spec['enum']}")
+        elif "pattern" in spec and isinstance(value, str) and not re.search(spec["pattern"], value):
+            problems.append(f"'{key}' must be {spec.get('description') or 'of the form ' + spec['pattern']}")
         elif spec.get("type") == "array" and "enum" in spec.get("items", {}):
             bad = [v for v in value if v not in spec["items"]["enum"]]
             if bad:

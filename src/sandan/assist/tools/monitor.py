@@ -424,21 +424,42 @@ def downtime_pareto_tool(
     for k in ("down_time_s", "duration_s"):
         if k in top:
             facts["top_time_s"] = top[k]
+    # the stopped time of the kinds counted, summed over the reasons (the monitor's own figures)
+    time_col = next((k for k in ("down_time_s", "duration_s") if k in table), None)
+    facts["total_time_s"] = plain(float(table[time_col].sum())) if time_col and len(table) else 0.0
+    facts["states"] = list(states)
     args = {"start": w.start, "end": w.end, "states": states, **scope}
 
     kinds = {lang: ", ".join(STOP_STATES[st][lang] for st in states) for lang in ("en", "ko")}
+    # what was counted, said first: breakdowns alone are breakdowns, not "stops"
+    what = (
+        {"en": "Breakdown time", "ko": "고장 시간"}
+        if list(states) == ["down"]
+        else {"en": f"Stopped time ({kinds['en']})", "ko": f"비가동 시간 ({kinds['ko']})"}
+    )
+    none = (
+        {"en": "no breakdown recorded", "ko": "기록된 고장이 없습니다"}
+        if list(states) == ["down"]
+        else {"en": "no stop recorded", "ko": "기록된 비가동이 없습니다"}
+    )
 
     def largest(lang: str) -> str:
         name = top.get(f"label_{lang}") or reason
-        return f"{name} ({duration(facts.get('top_time_s'), lang)}, {pct(top.get('share'))})"
+        total = duration(facts["total_time_s"], lang)
+        share = f"{name} ({duration(facts.get('top_time_s'), lang)}, {pct(top.get('share'))})"
+        return (
+            f"total {total}; largest reason {share}"
+            if lang == "en"
+            else f"합계 {total}; 가장 큰 사유 {share}"
+        )
 
     return ToolOutput(
         facts=facts,
         summary={
-            "en": f"Largest stop reason of {ctx.name_of(machine_id, line_id, 'en')} ({kinds['en']}), {w.label('en')}: "
-            + (largest("en") if top else "no stop recorded"),
-            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} 최대 비가동 사유 ({kinds['ko']}), {w.label('ko')}: "
-            + (largest("ko") if top else "기록된 비가동이 없습니다"),
+            "en": f"{what['en']} of {ctx.name_of(machine_id, line_id, 'en')}, {w.label('en')}: "
+            + (largest("en") if top else none["en"]),
+            "ko": f"{ctx.name_of(machine_id, line_id, 'ko')} {what['ko']}, {w.label('ko')}: "
+            + (largest("ko") if top else none["ko"]),
         },
         table=rows,
         columns=cols,
@@ -446,6 +467,13 @@ def downtime_pareto_tool(
         names={"states": STOP_STATES},  # the citation says which stops were counted in words
         citations=[call_citation("downtime_pareto", "sandan.monitor.downtime_pareto", args, len(rows))],
     )
+
+
+def _limits(lsl: float | None, usl: float | None) -> str:
+    """Specification limits as written: "1.95~2.05", "≥ 84", "≤ 0.1"."""
+    if lsl is not None and usl is not None:
+        return f"{lsl:g}~{usl:g}"
+    return f"≥ {lsl:g}" if lsl is not None else f"≤ {usl:g}"
 
 
 def _characteristics(ctx: ToolContext, machine_id: str, w) -> list[str]:
@@ -611,16 +639,31 @@ def capability_tool(
     w = ctx.window(period)
     machine = ctx.machine(id_arg(machine_id, "machine"))
     specs = spec_limits({machine.family})
-    names = (
-        [characteristic]
-        if characteristic
-        else [n for n in _characteristics(ctx, machine_id, w) if n in specs]
-    )
+    measured = [] if characteristic else _characteristics(ctx, machine_id, w)
+    given = lsl is not None or usl is not None
+    if given and not characteristic:
+        # limits given are one characteristic's: the only one measured, or the question must say which
+        if len(measured) != 1:
+            listed = ", ".join(measured) or "—"
+            raise InvalidInput(
+                f"which characteristic are the limits {_limits(lsl, usl)} for? {machine_id} measures: {listed}",
+                f"규격 {_limits(lsl, usl)}이(가) 어느 측정 특성의 것인지 적어 주세요. {machine_id}의 측정 특성: {listed}",
+                code="which_characteristic",
+            )
+        characteristic = measured[0]
+    names = [characteristic] if characteristic else [n for n in measured if n in specs]
     if not names:
+        listed = ", ".join(measured)
         raise InvalidInput(
             f"machine {machine_id} has no measured characteristic with known specification limits in the window; "
-            "name one and give its limits",
-            f"설비 {machine_id}에 기간 안의 규격 한계가 알려진 측정 특성이 없습니다. 측정 특성과 규격 한계를 알려 주세요",
+            "name one and give its limits"
+            + (
+                f" (it measures {listed}; e.g. '{measured[0]} capability, spec 1.0 to 2.0')"
+                if measured
+                else ""
+            ),
+            f"설비 {machine_id}에 기간 안의 규격 한계가 알려진 측정 특성이 없습니다. 측정 특성과 규격 한계를 알려 주세요"
+            + (f" (측정 특성: {listed}; 예: '{measured[0]} 공정능력 규격 1.0~2.0')" if measured else ""),
             code="no_spec",
         )
     rows, citations, cpk, weak = [], [], {}, []
@@ -635,6 +678,8 @@ def capability_tool(
     }
     for name in names:
         args = {"start": w.start, "end": w.end, "characteristic": name, "machine_ids": [machine_id]}
+        if given:
+            args |= {"lsl": lsl, "usl": usl}
         try:
             c = monitor.capability_from_store(
                 ctx.store,
@@ -733,13 +778,21 @@ def capability_tool(
             "en": "below 1.33 (Cpk; the percentile Ppk where not normal)",
             "ko": "1.33 미만 (Cpk, 비정규는 백분위수 방법 Ppk)",
         }
+    # limits given with the question: said with the figures, so nobody reads them against the drawing's
+    against = (
+        {"en": f" (spec {_limits(lsl, usl)} as given)", "ko": f" (규격 {_limits(lsl, usl)}, 질문에서 준 값)"}
+        if given
+        else {"en": "", "ko": ""}
+    )
     return ToolOutput(
-        facts={"cpk": cpk, "not_capable": weak} | ({"non_normal": skewed} if skewed else {}),
+        facts={"cpk": cpk, "not_capable": weak}
+        | ({"non_normal": skewed} if skewed else {})
+        | ({"lsl": lsl, "usl": usl} if given else {}),
         summary={
-            "en": f"Capability of {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: "
+            "en": f"Capability of {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}{against['en']}: "
             + (said["en"] or "none computed")
             + (f"; {below['en']}: {', '.join(weak)}" if weak else ""),
-            "ko": f"{ctx.name_of(machine_id, None, 'ko')} 공정능력, {w.label('ko')}: "
+            "ko": f"{ctx.name_of(machine_id, None, 'ko')} 공정능력, {w.label('ko')}{against['ko']}: "
             + (said["ko"] or "계산 없음")
             + (f"; {below['ko']}: {', '.join(weak)}" if weak else ""),
         },

@@ -104,7 +104,11 @@ def readings_tool(
             f"설비 {machine_id}에 신호 {signal!r}이(가) 없습니다. 있는 신호: {', '.join(sorted(known))}",
             code="unknown_signal",
         )
-    bucket_s = _BUCKETS.get(w.period, 3 * 3600)
+    # a named period's bucket; for days by date or a span, by its length (a day: half-hour buckets, as yesterday)
+    length = (w.end - w.start).total_seconds()
+    bucket_s = _BUCKETS.get(w.period) or next(
+        (b for most, b in ((3600, 60), (8 * 3600, 600), (26 * 3600, 1800)) if length <= most), 3 * 3600
+    )
     signals = [signal] if signal else None
     table = ctx.store.aggregate_readings(ctx.company_id, w.start, w.end, bucket_s, [machine_id], signals)
     frame = table.to_pandas()
