@@ -101,6 +101,54 @@ def test_identical_repeated_rows_count_as_duplicates_and_conflicting_ones_are_qu
     assert [r["value"] for r in readings(plant)] == [40.0, 41.0]
 
 
+def test_a_corrected_part_record_imported_again_is_kept_naming_what_differs_not_dropped_as_a_repeat(
+    plant, tmp_path
+):
+    """A day exported again after a correction (양품 → 불량): the rows whose key is stored with other values are
+    quarantined naming the change, the stored record stays, and only truly identical rows count as repeats."""
+    parts = Mapping(
+        kind="part",
+        columns={
+            "일시": "time",
+            "설비": "machine_id",
+            "부품": "part_id",
+            "판정": "result",
+            "지름": "measure:지름",
+        },
+    )
+    header = "일시,설비,부품,판정,지름"
+    first = write_csv(
+        tmp_path / "day.csv",
+        [
+            header,
+            "2026-05-01T08:00:00Z,CNC-01,P1,ok,10.01",
+            "2026-05-01T08:00:10Z,CNC-01,P2,ok,10.02",
+            "2026-05-01T08:00:20Z,CNC-01,P3,ok,10.00",
+        ],
+    )
+    assert import_file(plant, "acme", first, parts).accepted == 3
+    again = write_csv(
+        tmp_path / "day-fixed.csv",
+        [
+            header,
+            "2026-05-01T08:00:00Z,CNC-01,P1,ok,10.01",  # identical: a repeat
+            "2026-05-01T08:00:10Z,CNC-01,P2,ng,10.02",  # judged again
+            "2026-05-01T08:00:20Z,CNC-01,P3,ok,10.30",  # measured again
+            "2026-05-01T08:00:30Z,CNC-01,P4,ok,10.01",  # new
+        ],
+    )
+    receipt = import_file(plant, "acme", again, parts)
+    assert (receipt.accepted, receipt.duplicates, receipt.rejected) == (1, 1, 2)
+    assert receipt.reasons == {"differs_from_stored": 2}
+    q2, q3 = quarantine(plant)
+    assert (
+        q2["location"]["row"] == 3 and "result: ok → ng" in q2["reason_en"] and "이미 저장" in q2["reason_ko"]
+    )
+    assert q3["location"]["row"] == 4 and "measures" in q3["reason_en"]
+    stored = plant.query_parts("acme", START, END).to_pandas().set_index("part_id")
+    assert stored.loc["P2", "result"] == "ok" and list(stored.index) == ["P1", "P2", "P3", "P4"]
+
+
 def test_a_value_outside_the_signal_range_is_quarantined_with_the_range(plant, tmp_path):
     f = write_csv(
         tmp_path / "r.csv",

@@ -540,12 +540,13 @@ def _has_duplicates(key: np.ndarray) -> bool:
 
 def _split_duplicates(
     good: pa.Table, ok_idx: np.ndarray, keys: list[str], rej: _Rejects, origin: Origin, receipt: Receipt
-) -> pa.Table:
-    """Repeats of a key inside the batch: identical ones are counted as duplicates, others quarantined."""
+) -> tuple[pa.Table, np.ndarray]:
+    """Repeats of a key inside the batch: identical ones are counted as duplicates, others quarantined. Returns
+    the rows kept and their indices in the batch."""
     frame = good.to_pandas()
     repeat = frame.duplicated(subset=keys, keep="first").to_numpy()
     if not repeat.any():
-        return good
+        return good, ok_idx
     identical = frame.duplicated(keep="first").to_numpy()
     first = pd.Series(ok_idx).groupby([frame[k] for k in keys], sort=False, dropna=False).transform("min")
     receipt.duplicates += int((repeat & identical).sum())
@@ -559,7 +560,69 @@ def _split_duplicates(
         keys[-1],
         lambda idx: ({"value": f"row {origin.row_of(first_row[i])}"} for i in idx.tolist()),
     )
-    return good.filter(pa.array(~repeat))
+    return good.filter(pa.array(~repeat)), ok_idx[~repeat]
+
+
+PART_VALUES = ("result", "defect_type", "lot_id", "product", "params", "measures")
+
+
+def _empty(v: Any) -> bool:
+    return v is None or v == "" or (isinstance(v, float) and math.isnan(v))
+
+
+def _shown(v: Any) -> str:
+    return "—" if _empty(v) else str(v)
+
+
+def _same(a: Any, b: Any, field: str) -> bool:
+    if field in ("params", "measures"):
+        x, y = (json.loads(v) if isinstance(v, str) and v else {} for v in (a, b))
+        return x.keys() == y.keys() and all(
+            x[k] == y[k]
+            or (isinstance(x[k], float | int) and isinstance(y[k], float | int) and math.isclose(x[k], y[k]))
+            for k in x
+        )
+
+    return (_empty(a) and _empty(b)) or a == b
+
+
+def _differing_parts(
+    store: Store, company_id: str, good: pa.Table, idx: np.ndarray, rej: _Rejects
+) -> tuple[pa.Table, np.ndarray]:
+    """Part records whose key (machine, time, part) is stored already with other values — a corrected day
+    exported again — are quarantined naming what differs ("result: ok → ng"), not counted as repeats and dropped;
+    an identical one stays a repeat. Returns the rows left to write and their indices in the batch."""
+    times = pc.min_max(good["time"]).as_py()
+    machines = pc.unique(good["machine_id"]).drop_null().to_pylist()
+    stored = store.query_parts(
+        company_id, times["min"], times["max"] + timedelta(microseconds=1), machines, ordered=False
+    )
+    if not stored.num_rows:
+        return good, idx
+    keys = ["machine_id", "time", "part_id"]
+    mine = good.select([*keys, *PART_VALUES]).to_pandas()
+    mine["_row"] = np.arange(len(mine))
+    both = mine.merge(stored.select([*keys, *PART_VALUES]).to_pandas(), on=keys, suffixes=("", "_stored"))
+    changed: dict[int, str] = {}
+    for rec in both.to_dict("records"):
+        diffs = [f for f in PART_VALUES if not _same(rec[f], rec[f + "_stored"], f)]
+        if diffs:
+            changed[int(rec["_row"])] = ", ".join(
+                f"{f}: {_shown(rec[f + '_stored'])} → {_shown(rec[f])}"
+                if f not in ("params", "measures")
+                else f
+                for f in diffs
+            )
+    if not changed:
+        return good, idx
+    rows = np.array(sorted(changed))
+    mask = np.zeros(rej.n, dtype=bool)
+    mask[idx[rows]] = True
+    by_batch = {int(idx[r]): changed[r] for r in rows.tolist()}
+    rej.mark(mask, "differs_from_stored", "part_id", lambda at: ({"value": by_batch[i]} for i in at.tolist()))
+    keep = np.ones(good.num_rows, dtype=bool)
+    keep[rows] = False
+    return good.filter(pa.array(keep)), idx[keep]
 
 
 def _finish(
@@ -574,6 +637,7 @@ def _finish(
     append: Callable[[str, pa.Table], int],
     has_repeats: Callable[[np.ndarray | None], bool] | None = None,
     dry_run: bool = False,
+    stored_differs: Callable[..., tuple[pa.Table, np.ndarray]] | None = None,
 ) -> Receipt:
     """Drop in-batch repeats, quarantine the rejects with where and why, write the rest, count what happened.
 
@@ -586,9 +650,16 @@ def _finish(
         receipt.issue_limit = sys.maxsize
     ok = rej.ok if rej.any else None
     good = valid.filter(pa.array(ok)) if ok is not None else valid
+    good_idx = np.flatnonzero(ok) if ok is not None else np.arange(table.num_rows)
     if good.num_rows > 1 and (has_repeats is None or has_repeats(ok)):
-        ok_idx = np.flatnonzero(ok) if ok is not None else np.arange(table.num_rows)
-        good = _split_duplicates(good, ok_idx, keys, rej, origin, receipt)
+        good, good_idx = _split_duplicates(good, good_idx, keys, rej, origin, receipt)
+    write = good.num_rows and not dry_run
+    inserted = append(company_id, good) if write else good.num_rows
+    repeats = good.num_rows - inserted
+    if stored_differs is not None and repeats:
+        # rows not written repeat a stored key: those with other values are a correction, not a repeat
+        left, _ = stored_differs(good, good_idx, rej)
+        repeats -= good.num_rows - left.num_rows
     if rej.any:
         bad_idx = np.flatnonzero(~rej.ok)
         items = []
@@ -613,12 +684,10 @@ def _finish(
         for number, (code, _) in enumerate(rej.kinds):
             if number and counts[number]:
                 receipt.reasons[code] = receipt.reasons.get(code, 0) + int(counts[number])
-    write = good.num_rows and not dry_run
-    inserted = append(company_id, good) if write else good.num_rows
     receipt.accepted = inserted
     if good.num_rows and "machine_id" in good.column_names:
         receipt.machines = sorted(pc.unique(good["machine_id"]).drop_null().to_pylist())
-    receipt.duplicates += good.num_rows - inserted
+    receipt.duplicates += repeats
     return receipt
 
 
@@ -1056,6 +1125,7 @@ def ingest_parts(
         ["machine_id", "time", "part_id"],
         store.append_parts,
         dry_run=dry_run,
+        stored_differs=lambda good, idx, rej: _differing_parts(store, company_id, good, idx, rej),
     )
 
 

@@ -86,6 +86,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "same key as another record in this batch but different values: {value}",
         "이 배치의 다른 레코드와 키가 같지만 값이 다릅니다: {value}",
     ),
+    "differs_from_stored": (
+        "a record of this machine, time and part is already stored with other values ({value}); the stored record "
+        "was left as it is — kept here so the correction is not lost",
+        "같은 설비·시각·부품의 기록이 다른 값으로 이미 저장되어 있습니다 ({value}). 저장된 기록은 그대로 두었고, 이 수정은 잃지 "
+        "않도록 여기 보관합니다",
+    ),
     "bad_record": (
         "record is not an object with the expected fields: {value}",
         "레코드가 예상한 항목을 가진 객체가 아닙니다: {value}",
@@ -111,6 +117,7 @@ REASON_TITLES: dict[str, tuple[str, str]] = {
     "bad_state": ("unknown machine state", "알 수 없는 설비 상태"),
     "end_before_start": ("event ends before it starts", "시작보다 먼저 끝나는 이벤트"),
     "conflicting_duplicate": ("same key, different values", "키는 같고 값이 다른 중복"),
+    "differs_from_stored": ("differs from the stored record", "저장된 기록과 다른 값"),
     "bad_record": ("record of an unexpected shape", "형식이 맞지 않는 레코드"),
     "bad_payload": ("message not decodable", "해석할 수 없는 메시지"),
     "missing_column": ("file without a required column", "필수 열이 없는 파일"),
