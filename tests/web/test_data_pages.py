@@ -141,6 +141,12 @@ def test_the_preview_says_whether_the_encoding_was_detected_or_chosen_and_import
     page.click("#run-import")
     expect(page.locator("#receipt")).to_be_visible()
     expect(page.locator("#n-accepted")).to_have_text("1")
+    # the list of recent imports says what each stored, not only that it ran
+    job = page.url.rstrip("/").rsplit("/", 1)[-1]
+    page.goto("/companies/acme/import")
+    row = page.locator(f"tr[data-job='{job}']")
+    expect(row.locator("[data-col=accepted]")).to_have_text("1")
+    expect(row.locator("[data-col=state]")).to_have_text("완료")
 
 
 def test_a_korean_column_joins_the_parameter_the_machines_already_record(page, login, server, tmp_path):

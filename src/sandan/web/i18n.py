@@ -620,6 +620,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "import.preview": ("Preview", "미리 보기"),
     "import.filename": ("File", "파일"),
+    "import.nothing_stored": ("Nothing stored — every row rejected", "저장 없음 — 모든 행 거부"),
+    "import.done_with_rejects": ("Done, with rejected rows", "완료 — 거부된 행 있음"),
     "import.encoding": ("Detected encoding", "감지된 인코딩"),
     "import.encoding_chosen": ("Encoding", "인코딩"),
     "import.encoding_choice": ("Read the file as", "파일을 읽을 인코딩"),
