@@ -653,3 +653,32 @@ def test_a_length_on_a_part_record_is_guessed_a_measurement_and_stays_one():
     assert got["두께(mm)"] == "measure:두께(mm)" and got["구멍지름(mm)"] == "measure:구멍지름(mm)"
     assert got["shut height (mm)"] == "param:shut_height_mm"
     assert got["톤수"].startswith("param:")
+
+
+def test_messages_name_the_files_own_cells_and_columns(plant, tmp_path):
+    """An event that ends before it starts is named by the end the file wrote (its local time, not UTC); a
+    measurement that is not a number is named by the file's column, not the role; a state lists the Korean words."""
+    events = write_csv(
+        tmp_path / "ev.csv",
+        [
+            "설비,시작,종료,상태",
+            "CNC-01,2026-05-01 17:30:00,2026-05-01 17:00:00,가동",
+            "CNC-01,2026-05-01 18:00:00,2026-05-01 18:30:00,점검중",
+        ],
+    )
+    mapping = Mapping(
+        kind="event",
+        columns={"설비": "machine_id", "시작": "start", "종료": "end", "상태": "state"},
+        timezone="Asia/Seoul",
+    )
+    import_file(plant, "acme", events, mapping)
+    late, state = quarantine(plant)
+    assert "(2026-05-01 17:00:00)" in late["reason_ko"] and "+00:00" not in late["reason_ko"]
+    assert "가동, 대기, 고장, 셋업, 계획정지" in state["reason_ko"]
+    parts = write_csv(
+        tmp_path / "p.csv", ["일시,설비,판정,두께(mm)", "2026-05-01T08:00:00Z,CNC-01,ok,측정불가"]
+    )
+    columns = {"일시": "time", "설비": "machine_id", "판정": "result", "두께(mm)": "measure:두께(mm)"}
+    import_file(plant, "acme", parts, Mapping(kind="part", columns=columns))
+    bad = quarantine(plant, "part")[0]
+    assert bad["reason_ko"].startswith("두께(mm) 값 '측정불가'") and "measure:" not in bad["reason_en"]

@@ -666,7 +666,10 @@ def _finish(
         for i, raw in zip(bad_idx.tolist(), _raw_rows(table, bad_idx), strict=True):
             code, fname = rej.kinds[rej.code[i]]
             column = origin.columns.get(fname, fname)
-            en, ko = reason_text(code, **{"field": column, **rej.detail.get(i, {})})
+            detail = dict(rej.detail.get(i, {}))
+            if "field" in detail:  # a parameter's or measurement's role, named by the file's own column
+                detail["field"] = origin.columns.get(str(detail["field"]), detail["field"])
+            en, ko = reason_text(code, **{"field": column, **detail})
             location: dict[str, Any] = {"row": origin.row_of(i), "column": column}
             if column != fname:
                 location["field"] = fname  # the record's own key, for a fix on the quarantine page
@@ -1150,7 +1153,7 @@ def ingest_events(
         unreadable = ~end_rej.ok & ~open_end
         rej.mark(unreadable, "bad_time", "end", _values(table["end"]))
         before = pc.fill_null(pc.less(ends, starts), False).to_numpy(zero_copy_only=False)
-        rej.mark(before, "end_before_start", "end", _values(ends))
+        rej.mark(before, "end_before_start", "end", _values(table["end"]))  # as the file wrote it
     else:
         ends = pa.nulls(table.num_rows, TIME)
     _check_machines(store, company_id, machines, rej)

@@ -75,8 +75,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "판정 {value!r}은(는) ok / ng 가 아닙니다 (OK, NG, 양품, 불량, pass, fail, 1, 0 도 됩니다)",
     ),
     "bad_state": (
-        "state {value!r} is not one of running, idle, down, setup, planned_stop",
-        "상태 {value!r}은(는) running, idle, down, setup, planned_stop 중 하나가 아닙니다",
+        "state {value!r} is not one of running, idle, down, setup, planned_stop (also accepted: 가동, 대기, 고장, "
+        "셋업, 계획정지, stop, changeover)",
+        "상태 {value!r}은(는) 가동, 대기, 고장, 셋업, 계획정지(running, idle, down, setup, planned_stop) 중 하나가 "
+        "아닙니다 (비가동, 준비교체, 휴식도 됩니다)",
     ),
     "end_before_start": (
         "event ends ({value}) before it starts",
