@@ -37,6 +37,39 @@ def test_failed_login_is_in_the_audit_log(world):
     assert "login.failed" in actions
 
 
+def test_repeated_failed_sign_ins_stop_further_tries_for_that_user_even_with_the_right_password(world):
+    """Five wrong passwords for a-eng: the sixth try is refused (429) though its password is right, so guessing
+    learns nothing; another user signs in as usual. A failed attempt is recorded without blaming the account
+    holder, with the address it came from."""
+    from sandan.accounts import FAILED_PER_USER
+
+    for _ in range(FAILED_PER_USER):
+        r = world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": "wrong-password"})
+        assert_error(r, 401, "bad_credentials")
+    r = world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": PASSWORD})
+    err = assert_error(r, 429, "too_many_attempts")
+    assert "15 min" in err["message"]["en"] and "15분 뒤" in err["message"]["ko"]
+    assert (
+        world.client.post("/api/v1/auth/login", json={"user_id": "a-admin", "password": PASSWORD}).status_code
+        == 200
+    )
+    entries = world.get("a-admin", "/api/v1/companies/acme/audit", params={"show": "sign_ins"}).json()
+    failed = [e for e in entries if e["action"] == "login.failed"]
+    assert len(failed) == FAILED_PER_USER
+    assert all(e["user_id"] is None and e["detail"].startswith("from ") for e in failed), failed[0]
+
+
+def test_a_password_a_guesser_tries_first_is_refused(world):
+    for weak in ("11111111", "12345678", "abcdefgh", "Password1", "qwer1234"):
+        r = world.post(
+            "a-admin",
+            "/api/v1/companies/acme/users",
+            json={"user_id": "new-one", "password": weak, "role": "viewer"},
+        )
+        err = assert_error(r, 422, "weak_password")
+        assert "12345678" in err["message"]["en"] and "흔한 비밀번호" in err["message"]["ko"], weak
+
+
 def test_the_audit_log_leaves_out_successful_sign_ins_when_asked_for_changes(world):
     world.post("a-eng", "/api/v1/auth/tokens", json={"name": "gateway"})
     for _ in range(3):

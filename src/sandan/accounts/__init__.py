@@ -6,7 +6,11 @@ It decides who may act for which company; interfaces ask it, they never decide t
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
+import threading
+import weakref
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +25,7 @@ from sandan.domain import (
     NotAuthenticated,
     NotFound,
     Role,
+    TooManyAttempts,
     User,
     invalid_input_from,
 )
@@ -86,7 +91,34 @@ def hash_password(password: str) -> str:
             "공백만으로 된 비밀번호는 추측하기 쉽습니다. 글자, 숫자, 기호를 쓰세요",
             code="weak_password",
         )
+    if _too_easy(password):
+        raise InvalidInput(
+            "this password is among the first a guesser tries (one or two characters repeated, a run such as "
+            "12345678 or abcdefgh, or a common password); use words or characters of your own",
+            "이 비밀번호는 추측하는 사람이 가장 먼저 시도하는 것입니다 (한두 글자 반복, 12345678·abcdefgh 같은 연속, 흔한 "
+            "비밀번호). 자신만의 단어나 글자를 쓰세요",
+            code="weak_password",
+        )
     return _HASHER.hash(password)
+
+
+# The commonest passwords of eight characters or more in published breach lists (with Korean keyboard habits).
+_COMMON_PASSWORDS = frozenset(
+    {
+        "password", "password1", "passw0rd", "qwertyui", "qwerty12", "qwerty123", "1q2w3e4r", "1q2w3e4r5t",
+        "1qaz2wsx", "qwer1234", "asdf1234", "zxcv1234", "abcd1234", "a1b2c3d4", "admin123", "welcome1",
+        "iloveyou", "sunshine", "princess", "football", "baseball", "superman", "trustno1", "11223344",
+        "q1w2e3r4", "asdfghjk", "zxcvbnm1", "letmein1", "changeme",
+    }
+)  # fmt: skip
+
+
+def _too_easy(password: str) -> bool:
+    low = password.lower()
+    if len(set(low)) <= 2 or low in _COMMON_PASSWORDS:
+        return True
+    steps = {ord(b) - ord(a) for a, b in zip(low, low[1:], strict=False)}
+    return steps in ({1}, {-1}) and (low.isdigit() or low.isalpha())
 
 
 def create_user(
@@ -118,8 +150,58 @@ def create_user(
     return user
 
 
-def authenticate(store: Store, user_id: str, password: str) -> User:
-    """Check a password; every attempt, failed or not, is written to the audit log."""
+#: Failed sign-ins, per user id and per address, that stop further tries for a while (OWASP's advice against
+#: password guessing); counted per platform instance (its store), in memory: a restart forgets them.
+FAILED_PER_USER = 5
+FAILED_PER_ADDRESS = 50  # high: users behind one proxy or NAT share an address
+FAILED_WINDOW = timedelta(minutes=15)
+_failures: weakref.WeakKeyDictionary[Store, dict[str, deque[datetime]]] = weakref.WeakKeyDictionary()
+_failures_lock = threading.Lock()
+
+
+def _recent(store: Store, key: str, now: datetime) -> deque[datetime]:
+    seen = _failures.setdefault(store, {}).setdefault(key, deque())
+    while seen and now - seen[0] > FAILED_WINDOW:
+        seen.popleft()
+    return seen
+
+
+def _throttled(store: Store, user_id: str, address: str | None, now: datetime) -> datetime | None:
+    """When the next sign-in of `user_id` (from `address`) may be tried, if it may not be tried now."""
+    with _failures_lock:
+        keys = [(f"user:{user_id}", FAILED_PER_USER)]
+        if address:
+            keys.append((f"address:{address}", FAILED_PER_ADDRESS))
+        until = [
+            seen[0] + FAILED_WINDOW for key, limit in keys if len(seen := _recent(store, key, now)) >= limit
+        ]
+    return max(until) if until else None
+
+
+def _count_failure(store: Store, user_id: str, address: str | None, now: datetime) -> None:
+    with _failures_lock:
+        _recent(store, f"user:{user_id}", now).append(now)
+        if address:
+            _recent(store, f"address:{address}", now).append(now)
+
+
+def authenticate(store: Store, user_id: str, password: str, *, address: str | None = None) -> User:
+    """Check a password; every attempt, failed or not, is written to the audit log with the address it came from.
+    After `FAILED_PER_USER` failures for one user id (or `FAILED_PER_ADDRESS` from one address) within
+    `FAILED_WINDOW`, sign-ins are refused until the oldest of them is that old — even with the right password, so
+    a guesser learns nothing from the answer."""
+    now = datetime.now(UTC)
+    where = f"from {address}" if address else ""
+    until = _throttled(store, user_id, address, now)
+    if until is not None:
+        store.add_audit(None, None, "login.throttled", user_id, where)
+        minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+        raise TooManyAttempts(
+            f"too many failed sign-ins for this user id or from this computer; try again in {minutes} min, or "
+            "ask your company admin to set a new password",
+            f"로그인 실패가 너무 많습니다. {minutes}분 뒤에 다시 하거나, 회사 관리자에게 새 비밀번호를 요청하세요",
+            code="too_many_attempts",
+        )
     found = store.user_for_login(user_id)
     ok = False
     if found is not None:
@@ -133,11 +215,13 @@ def authenticate(store: Store, user_id: str, password: str) -> User:
     company = found[0].company_id if found else None
     stopped = ok and not found[0].active
     signed_in = ok and not stopped
-    detail = "inactive" if stopped else ""
+    detail = " ".join(filter(None, ("inactive" if stopped else "", where)))
+    # a failed attempt is not the account holder's act: who tried is unknown, the address says where from
     store.add_audit(
-        company, user_id if found else None, "login.ok" if signed_in else "login.failed", user_id, detail
+        company, user_id if signed_in else None, "login.ok" if signed_in else "login.failed", user_id, detail
     )
     if not ok:
+        _count_failure(store, user_id, address, now)
         raise NotAuthenticated(
             "user id or password is wrong", "아이디 또는 비밀번호가 틀렸습니다", code="bad_credentials"
         )

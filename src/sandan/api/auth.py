@@ -71,9 +71,11 @@ def _user(user) -> UserOut:
 
 
 @router.post("/auth/login", response_model=LoginOut)
-def login(body: LoginIn, store: StoreDep, settings: SettingsDep) -> LoginOut:
-    """Check the password and return a session token valid for `session_hours`."""
-    user = authenticate(store, body.user_id, body.password)
+def login(body: LoginIn, request: Request, store: StoreDep, settings: SettingsDep) -> LoginOut:
+    """Check the password and return a session token valid for `session_hours`. After repeated failures for a user
+    id (or from one address) sign-ins are refused for a while: 429 `too_many_attempts`."""
+    address = request.client.host if request.client else None
+    user = authenticate(store, body.user_id, body.password, address=address)
     ttl = timedelta(hours=settings.session_hours)
     token = issue_token(store, user, kind="session", name="api login", ttl=ttl)
     return LoginOut(token=token, expires_at=datetime.now(UTC) + ttl, user=_user(user))

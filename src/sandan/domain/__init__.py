@@ -12,6 +12,7 @@ from sandan.domain.errors import (
     NotFound,
     SandanError,
     StoreUnavailable,
+    TooManyAttempts,
     invalid_input_from,
     value_error,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "Forbidden",
     "NotAuthenticated",
     "StoreUnavailable",
+    "TooManyAttempts",
     "value_error",
     "invalid_input_from",
 ]

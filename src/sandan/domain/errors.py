@@ -69,6 +69,11 @@ class Forbidden(SandanError):
     status = 403
 
 
+class TooManyAttempts(SandanError):
+    code = "too_many_attempts"
+    status = 429
+
+
 class ConfigError(SandanError):
     code = "config"
     status = 500

@@ -28,6 +28,7 @@ from sandan.domain import (
     ProcessFamily,
     SandanError,
     Site,
+    TooManyAttempts,
 )
 from sandan.monitor.codes import company_codes
 from sandan.twin.process import MODELS
@@ -82,8 +83,12 @@ def login(
         return page.render(
             "login.html", 400, next=safe_next(next), info=None, error=page.t("login.missing"), user_id=user_id
         )
+    address = request.client.host if request.client else None
     try:
-        user = authenticate(page.store, user_id.strip(), password)
+        user = authenticate(page.store, user_id.strip(), password, address=address)
+    except TooManyAttempts as exc:
+        error = exc.message(page.lang)
+        return page.render("login.html", 429, next=safe_next(next), info=None, error=error, user_id=user_id)
     except NotAuthenticated as exc:
         error = exc.message(page.lang) if exc.code == "user_inactive" else page.t("login.failed")
         return page.render("login.html", 401, next=safe_next(next), info=None, error=error, user_id=user_id)
