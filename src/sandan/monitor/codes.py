@@ -10,12 +10,19 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import pyarrow.compute as pc
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sandan.domain import InvalidInput
+
+if TYPE_CHECKING:
+    from sandan.store import Store
 
 KINDS = ("reasons", "defects")
 
@@ -139,3 +146,23 @@ def save_company_codes(data_dir: Path, company_id: str, table: CodeTable) -> Pat
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(table.to_yaml(), encoding="utf-8")
     return path
+
+
+def unnamed_codes(
+    store: Store, company_id: str, table: CodeTable, start: datetime, end: datetime
+) -> dict[str, list[tuple[str, int]]]:
+    """The codes the company's records of [start, end) carry that `table` does not name, most used first: stop
+    reasons of its machine events (`reasons`) and defect types of its part records (`defects`) — the names a
+    person should give next."""
+    events = store.query_events(company_id, start, end, ordered=False)
+    parts = store.query_parts(company_id, start, end, columns=["defect_type"], ordered=False)
+    out: dict[str, list[tuple[str, int]]] = {}
+    for kind, column in (("reasons", events["reason_code"]), ("defects", parts["defect_type"])):
+        counts = Counter(v for v in pc.drop_null(column).to_pylist() if v and v.strip())
+        named = getattr(table, kind)
+        out[kind] = [
+            (code, n)
+            for code, n in counts.most_common()
+            if code not in named and table.canonical(kind, code) not in named
+        ]
+    return out

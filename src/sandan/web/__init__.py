@@ -27,6 +27,9 @@ def mount(app: FastAPI) -> None:
     from sandan.web import calendar as calendar_pages
 
     app.include_router(calendar_pages.router)
+    from sandan.web import codes as code_pages
+
+    app.include_router(code_pages.router)
     from sandan.web import assist as assist_pages
     from sandan.web import connect as connect_pages
 

@@ -396,6 +396,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.job.cancel": ("long job stopped", "긴 작업 멈춤"),
     "audit.line.put": ("line saved", "라인 저장"),
     "audit.login.failed": ("failed sign-in", "로그인 실패"),
+    "audit.login.throttled": ("sign-in refused after repeated failures", "실패가 잦아 로그인 거부"),
     "audit.login.ok": ("signed in", "로그인"),
     "audit.machine.put": ("machine saved", "설비 저장"),
     "audit.model.train": ("model trained", "모델 학습"),
@@ -1203,6 +1204,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "connect.measured": ("Measured on the platform over the last {span}", "플랫폼 측정값 (최근 {span})"),
     "connect.defect_rate": ("defect rate", "불량률"),
     "connect.certifications": ("Certifications (comma-separated)", "인증 (쉼표로 구분)"),
+    "codes.title": ("Code table", "코드표"),
+    "codes.help": (
+        "The names of your stop-reason and defect codes, as machines and files send them (E01, SS-03): the Paretos, "
+        "the reports and the assistant show the name instead of the code.",
+        "설비와 파일이 보내는 정지 사유 코드와 불량 코드(E01, SS-03)의 이름입니다. 파레토, 보고서, 도우미가 코드 대신 이 "
+        "이름을 보여 줍니다.",
+    ),
+    "codes.saved": ("Saved. Names show from now on.", "저장했습니다. 이제부터 이름으로 보입니다."),
+    "codes.unnamed": (
+        "Codes in your records of the last {days} days without a name (times used):",
+        "최근 {days}일 기록에 있지만 이름이 없는 코드 (쓰인 횟수):",
+    ),
+    "codes.kind.reasons": ("Stop reasons", "정지 사유"),
+    "codes.kind.defects": ("Defects", "불량"),
+    "codes.example.reasons": ("E01, 금형 교체, Mould change", "E01, 금형 교체, Mould change"),
+    "codes.example.defects": ("burr, 버, Burr", "burr, 버, Burr"),
+    "codes.format": (
+        "One code per line: the code, its Korean name, its English name, separated by commas (leave the English "
+        "out and the Korean serves for both).",
+        "한 줄에 코드 하나: 코드, 한국어 이름, 영어 이름을 쉼표로 나눕니다 (영어를 비우면 한국어를 함께 씁니다).",
+    ),
+    "codes.file": (
+        "or add a CSV saved from Excel (columns kind, code, ko, en)",
+        "또는 엑셀에서 저장한 CSV를 더하기 (열: kind, code, ko, en)",
+    ),
+    "codes.save": ("Save code table", "코드표 저장"),
+    "codes.link_hint": ("Names of stop-reason and defect codes", "정지 사유·불량 코드의 이름"),
     "cal.title": ("Shift calendar", "근무 달력"),
     "cal.help": (
         "When the plant plans to produce: every OEE figure counts its planned time from these shifts, breaks and "
