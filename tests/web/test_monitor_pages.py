@@ -186,6 +186,42 @@ def test_the_chosen_period_stays_in_the_address_through_drill_down_and_language(
     expect(page.locator("#mon-range")).to_have_value("30d")  # the English page, the same period
 
 
+def test_one_production_day_is_chosen_from_the_list_and_stays_in_the_address(
+    page, login, server, running_press
+):
+    """A plant that imports yesterday's Excel looks at that day, not the last 24 hours: the day's figures are the
+    API's over the production day's span (bravo plans round the clock from 00:00 Seoul time)."""
+    from sandan.monitor.calendar import company_calendar
+
+    calendar = company_calendar(server.settings.data_dir, COMPANY)
+    today = calendar.production_day(running_press)
+    login("lee")
+    page.goto(f"/companies/{COMPANY}/monitor/machines/{MACHINE}")
+    expect(page.locator("#mon-day-label")).to_be_hidden()
+    page.locator("#mon-range").select_option("day")
+    expect(page.locator("#mon-day")).to_be_visible()
+    expect(page.locator("#mon-day")).to_have_value(today.isoformat())
+    expect(page).to_have_url(re.compile(rf"range=day&day={today.isoformat()}"))
+    start, end = calendar.production_day_span(today)
+    until = min(end, datetime.now(UTC) + timedelta(minutes=1))
+    window = {"machine_id": MACHINE, "start": start.isoformat(), "end": until.isoformat()}
+    mine = page.request.get(f"/api/v1/companies/{COMPANY}/oee/dashboard", params=window).json()
+    expect(page.locator(".kpi[data-kpi='oee'] .kpi-value")).to_have_text(_pct(mine["overall"]["oee"]))
+    # another day: its own figures, and the address says which day
+    day = today - timedelta(days=20)
+    old = day.isoformat()
+    page.locator("#mon-day").select_option(old)
+    expect(page).to_have_url(re.compile(rf"day={old}"))
+    start, end = calendar.production_day_span(day)
+    window = {"machine_id": MACHINE, "start": start.isoformat(), "end": end.isoformat()}
+    then = page.request.get(f"/api/v1/companies/{COMPANY}/oee/dashboard", params=window).json()
+    assert then["overall"]["oee"] != mine["overall"]["oee"]
+    expect(page.locator(".kpi[data-kpi='oee'] .kpi-value")).to_have_text(_pct(then["overall"]["oee"]))
+    page.reload()
+    expect(page.locator("#mon-range")).to_have_value("day")
+    expect(page.locator("#mon-day")).to_have_value(old)
+
+
 def test_an_alert_is_acknowledged_with_a_comment_in_the_inbox(page, login, server):
     alerts = open_alert_store(server.settings.data_dir)
     rule = AlertRule(

@@ -589,6 +589,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "range.7d": ("7 days", "7일"),
     "range.30d": ("30 days", "30일"),
     "range.365d": ("1 year", "1년"),
+    "range.day": ("One production day…", "생산일 하루…"),
     "machine.parts": ("Part records", "생산 실적"),
     "machine.parts_range": ("Newest first · {total} in total", "최신순 · 전체 {total}건"),
     "machine.no_parts": ("No part records yet.", "아직 생산 실적이 없습니다."),

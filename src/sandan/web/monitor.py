@@ -52,6 +52,30 @@ def _config(page: Page, level: str, **extra) -> dict:
     }
 
 
+DAYS_OFFERED = 35  # production days the dashboard offers to look at one by one
+
+
+def _days(page: Page, company_id: str) -> list[dict]:
+    """The company's recent production days, newest first, each with its span on the plant's clock (from the first
+    shift's start to the next day's, as the daily report counts a day): the dashboard's "one day" choice."""
+    calendar = company_calendar(page.settings.data_dir, company_id)
+    today = calendar.production_day(datetime.now(UTC))
+    names = "월화수목금토일" if page.lang == "ko" else ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    out = []
+    for back in range(DAYS_OFFERED):
+        day = today - timedelta(days=back)
+        start, end = calendar.production_day_span(day)
+        out.append(
+            {
+                "key": day.isoformat(),
+                "label": f"{day:%m-%d} ({names[day.weekday()]})",
+                "start": start.astimezone(UTC).isoformat(),
+                "end": end.astimezone(UTC).isoformat(),
+            }
+        )
+    return out
+
+
 def _tabs(company_id: str, active: str) -> list[dict]:
     base = f"/companies/{company_id}"
     return [
@@ -81,7 +105,7 @@ def company_dashboard(page: UserPage, company_id: str) -> Response:
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.title"), None))
     lines = [{"id": ln.id, "name": ln.name} for ln in page.store.list_lines(company.id)]
-    config = _config(page, "company", companyId=company.id, lines=lines)
+    config = _config(page, "company", companyId=company.id, lines=lines, days=_days(page, company.id))
     return page.render(
         "monitor_dashboard.html",
         company=company,
@@ -129,7 +153,7 @@ def line_dashboard(page: UserPage, company_id: str, line_id: str) -> Response:
         raise NotFound(f"line {line_id!r} not found", f"라인 {line_id!r}을(를) 찾을 수 없습니다")
     page.crumbs.append((page.t("mon.title"), f"/companies/{company.id}/monitor"))
     page.crumbs.append((line.name, None))
-    config = _config(page, "line", companyId=company.id, lineId=line.id)
+    config = _config(page, "line", companyId=company.id, lineId=line.id, days=_days(page, company.id))
     return page.render(
         "monitor_dashboard.html",
         company=company,
@@ -155,6 +179,7 @@ def machine_dashboard(page: UserPage, company_id: str, machine_id: str) -> Respo
         "machine",
         companyId=company.id,
         machineId=machine.id,
+        days=_days(page, company.id),
         canWrite=page.principal.user.role.can_write,
         # the company's reason codes, offered while labelling a stop
         reasons=[

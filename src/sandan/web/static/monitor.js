@@ -8,12 +8,25 @@
   var days = sandanChartTime("UTC", { days: true });
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
-  // the chosen period lives in the address (?range=7d), so a reload, the language switch and the drill-down keep it
-  var asked = new URLSearchParams(window.location.search).get("range");
-  if (asked && Object.prototype.hasOwnProperty.call(cfg.ranges, asked)) pickRange.value = asked;
-  function keepRange(href) {
-    return pickRange.value === Object.keys(cfg.ranges)[0] ? href : href + "?range=" + encodeURIComponent(pickRange.value);
+  var pickDay = document.getElementById("mon-day");
+  var days = {};
+  (cfg.days || []).forEach(function (d) { days[d.key] = d; });
+  // the chosen period lives in the address (?range=7d, or ?range=day&day=2026-12-03), so a reload, the language
+  // switch and the drill-down keep it
+  var params = new URLSearchParams(window.location.search);
+  var asked = params.get("range");
+  if (asked && (Object.prototype.hasOwnProperty.call(cfg.ranges, asked) || (asked === "day" && pickDay))) pickRange.value = asked;
+  if (pickDay && days[params.get("day")]) pickDay.value = params.get("day");
+  function showDay() {
+    var label = document.getElementById("mon-day-label");
+    if (label) label.hidden = pickRange.value !== "day";
   }
+  showDay();
+  function periodQuery() {
+    if (pickRange.value === Object.keys(cfg.ranges)[0]) return "";
+    return "?range=" + encodeURIComponent(pickRange.value) + (pickRange.value === "day" ? "&day=" + encodeURIComponent(pickDay.value) : "");
+  }
+  function keepRange(href) { return href + periodQuery(); }
   var plot = null;
   var busy = false;
 
@@ -34,6 +47,11 @@
   }
   function api(company) { return "/api/v1/companies/" + encodeURIComponent(company); }
   function windowQuery() {
+    if (pickRange.value === "day" && days[pickDay.value]) {  // one production day, as the daily report counts it
+      var d = days[pickDay.value];
+      var until = new Date(Math.min(Date.parse(d.end), Date.now() + 60000));
+      return "start=" + encodeURIComponent(d.start) + "&end=" + encodeURIComponent(until.toISOString());
+    }
     var end = new Date();
     var start = new Date(end.getTime() - cfg.ranges[pickRange.value] * 1000);
     return "start=" + encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
@@ -337,9 +355,11 @@
     });
   }
 
-  pickRange.addEventListener("change", function () {
+  function periodChanged() {
+    showDay();
     var url = new URL(window.location.href);
     url.searchParams.set("range", pickRange.value);
+    if (pickRange.value === "day") url.searchParams.set("day", pickDay.value); else url.searchParams.delete("day");
     window.history.replaceState(null, "", url);
     document.querySelectorAll("a[hreflang]").forEach(function (a) {  // the language switch keeps the period
       var other = new URL(a.href, window.location.href);
@@ -353,7 +373,9 @@
     if (plot) { plot.destroy(); plot = null; }
     if (hourlyPlot) { hourlyPlot.destroy(); hourlyPlot = null; }
     refresh(true);
-  });
+  }
+  pickRange.addEventListener("change", periodChanged);
+  if (pickDay) pickDay.addEventListener("change", periodChanged);
   refresh();
   setInterval(function () { if (!document.hidden) refresh(); }, cfg.pollSeconds * 1000);
 })();
