@@ -682,3 +682,11 @@ def test_messages_name_the_files_own_cells_and_columns(plant, tmp_path):
     import_file(plant, "acme", parts, Mapping(kind="part", columns=columns))
     bad = quarantine(plant, "part")[0]
     assert bad["reason_ko"].startswith("두께(mm) 값 '측정불가'") and "measure:" not in bad["reason_en"]
+
+
+def test_production_day_headers_are_read_as_the_time():
+    from sandan.collect.files import guess_mapping
+
+    for header in ("생산일자", "작업일자", "검사일시"):
+        roles, kind, _ = guess_mapping([header, "설비", "판정"], [["2026-12-03", "prs-01", "양품"]])
+        assert roles[header] == "time" and kind == "part", header

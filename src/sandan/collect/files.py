@@ -65,7 +65,8 @@ Layout = Literal["long", "wide"]
 HEADER_ROLES: dict[str, tuple[str, ...]] = {
     "time": (
         "time", "timestamp", "datetime", "date", "ts", "시간", "시각", "일시", "일자", "날짜", "측정시간", "측정시각", "측정일시",
-        "생산일시", "생산시간", "수집시간", "수집일시", "등록일시",
+        "생산일시", "생산시간", "수집시간", "수집일시", "등록일시", "생산일자", "생산일", "작업일시", "작업일자", "검사일시",
+        "검사일자", "발생일시", "timestamputc", "datetimeutc",
     ),
     "machine_id": (
         "machine", "machineid", "machinename", "equipment", "equipmentid", "eqpid", "asset", "assetid",
