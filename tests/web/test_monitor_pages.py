@@ -128,7 +128,7 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     start = (datetime.fromisoformat(end.replace("Z", "+00:00")) - timedelta(days=1)).isoformat()
     window = {"machine_id": MACHINE, "end": end, "start": start}
     mine = page.request.get(f"/api/v1/companies/{COMPANY}/oee/dashboard", params=window).json()
-    down_h = f"{mine['losses']['breakdowns_s'] / 3600:.1f} h"
+    down_h = f"{mine['losses']['breakdowns_s'] / 3600:.1f}시간"  # in Korean words
     expect(page.locator("#losses tr[data-loss='breakdowns_s']")).to_contain_text(down_h)
     expect(page.locator(".kpi[data-kpi='oee'] .kpi-value")).to_have_text(_pct(mine["overall"]["oee"]))
     if mine["unexplained"]["count"]:  # a weekday: the hour of down time waits for a reason

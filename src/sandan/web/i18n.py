@@ -842,6 +842,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.downtime_pareto": ("Down time by reason", "정지 사유별 시간"),
     "mon.reason": ("Reason", "사유"),
     "mon.hours": ("Hours", "시간"),
+    "mon.hours_value": ("{h} h", "{h}시간"),
     "mon.minutes": ("Minutes", "분"),
     "mon.events": ("Events", "건수"),
     "mon.share": ("Share", "비율"),

@@ -208,7 +208,7 @@
       var width = total > 0 ? Math.round(120 * v / total) : 0;
       var tr = el("tr", { "data-loss": k });
       tr.appendChild(el("td", {}, label(k)));
-      tr.appendChild(el("td", { class: "num" }, hours(v) + " h"));
+      tr.appendChild(el("td", { class: "num" }, text("mon.hours_value", { h: hours(v) })));
       tr.appendChild(el("td", {}, el("span", { class: "bar " + (k === "fully_productive_time_s" ? "good" : "loss"), style: "width:" + width + "px" })));
       body.appendChild(tr);
     });
