@@ -202,6 +202,8 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     assert len(points) > 1 and len(set(points)) == len(points)
     assert points == sorted(points, reverse=True)
     assert all(len(p) == 16 and p[10] == " " for p in points)  # "2026-12-04 18:00"
+    # a p chart's point is a share of defective parts, written as one
+    assert all(re.fullmatch(r"\d+\.\d%", r.locator("td").nth(2).inner_text()) for r in rows.all())
     latest = datetime.fromisoformat(points[0]).replace(tzinfo=ZoneInfo("Asia/Seoul"))
     assert latest <= datetime.now(UTC) and datetime.now(UTC) - latest < timedelta(hours=24)
     # the p chart says its hours vary beyond chance (the poor machine's trial next to a nominal one) and names p′

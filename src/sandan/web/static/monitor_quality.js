@@ -102,7 +102,9 @@
       // points of individual parts come seconds apart: their time to the second, and each its value
       var individual = ATTRIBUTE.indexOf(kind) < 0;
       fill("violations", rows.slice(0, MAX_VIOLATIONS), function (r) {
-        return [td(fmtTime(r.at, individual), "mono"), td(r.series), td(fmt.value(r.value), "num"),
+        // a share of defective parts reads as one ("3.6%"), not "0.0357143"
+        var shown = c.kind === "p" || c.kind === "laney_p" ? fmt.pct(r.value, 1) : fmt.value(r.value);
+        return [td(fmtTime(r.at, individual), "mono"), td(r.series), td(shown, "num"),
                 td(r.rules.join("; "), "violation")];
       }, text("mon.in_control"));
       if (rows.length > MAX_VIOLATIONS) {
