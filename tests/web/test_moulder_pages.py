@@ -184,6 +184,11 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(defects).not_to_contain_text("short_shot")
     expect(defects.locator("tr").last).to_contain_text("100.00%")  # the Pareto's cumulative share, in figures
     expect(page.locator("#mon-status")).to_contain_text("갱신")
+    # the period is kept in the address, so a reload or a shared link shows the same
+    page.goto(f"/companies/{COMPANY}/quality?range=7d")
+    expect(page.locator("#mon-range")).to_have_value("7d")
+    page.locator("#mon-range").select_option("24h")
+    expect(page).to_have_url(re.compile(r"[?&]range=24h"))
     # counts with thousands separators, as every page writes them ("9,592", not "9592")
     produced = quality_table(
         server.store,

@@ -7,6 +7,9 @@
   var fmt = sandanNumbers(cfg.lang);
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
+  // the period lives in the address (?range=7d), as on the OEE dashboard: a reload or a shared link keeps it
+  var asked = new URLSearchParams(window.location.search).get("range");
+  if (asked && Object.prototype.hasOwnProperty.call(cfg.ranges, asked)) pickRange.value = asked;
   var base = "/api/v1/companies/" + encodeURIComponent(cfg.companyId);
   var plots = [];  // the location chart, then the dispersion chart (MR, R or S) of a variables chart
 
@@ -260,7 +263,12 @@
       .catch(function (e) { status.textContent = text("mon.error", { message: e.message }); status.classList.add("error"); });
   }
   document.getElementById("chart-form").addEventListener("submit", function (ev) { ev.preventDefault(); refresh(); });
-  pickRange.addEventListener("change", refresh);
+  pickRange.addEventListener("change", function () {
+    var url = new URL(window.location.href);
+    url.searchParams.set("range", pickRange.value);
+    window.history.replaceState(null, "", url);
+    refresh();
+  });
   refresh();
   setInterval(function () { if (!document.hidden) refresh(); }, cfg.pollSeconds * 1000);
 })();
