@@ -26,16 +26,19 @@ from typing import Any, Literal
 
 import httpx
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, Signal, value_error
 from sandan.domain.korean import particle
 from sandan.jobs import BackgroundLoop
 from sandan.monitor.alert_store import AlertStore, open_alert_store
+from sandan.monitor.calendar import ShiftCalendar, company_calendar, in_planned_time, planned_start
 from sandan.monitor.labels import CHART_LABELS, RULE_LABELS
 from sandan.monitor.oee import oee, select_machines
 from sandan.monitor.spc import attribute_chart, measured_characteristics, measurement_chart
 from sandan.store import Store
+from sandan.store.base import PART_ROLLUP_S
 
 log = logging.getLogger("sandan.monitor.alerts")
 
@@ -144,8 +147,8 @@ def signal_names(store: Store, company_id: str) -> dict[str, SignalName]:
 class AlertRule(BaseModel):
     """One rule. `threshold` means: the limit (threshold), units per minute (rate_of_change), an OEE fraction
     (oee_drop, fires below it) or a probability (prediction, fires above it). `window_s` is how far back data
-    is read (for no_data: how long without a reading). `hold_s` is how long the condition must stay clear
-    before the alert closes."""
+    is read (for no_data: how much of the company's planned time may pass without data — see `_no_data`).
+    `hold_s` is how long the condition must stay clear before the alert closes."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -458,32 +461,93 @@ def _rate(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list
     return out
 
 
-def _no_data(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
+def rule_calendar(alerts: AlertStore, company_id: str) -> ShiftCalendar:
+    """The company's shift calendar, from the data folder its alert store is kept in (`open_alert_store`): the
+    calendar its OEE dashboard counts from (two 12-h shifts, Monday to Friday, until it saves one)."""
+    return company_calendar(alerts.path.parent, company_id)
+
+
+#: The kinds whose condition counts the company's planned time.
+_CALENDAR_KINDS = ("no_data", "oee_drop")
+
+#: How far back a no-data rule looks for its window of planned time, in windows (plus a month of holidays): a
+#: one-shift plant plans about a quarter of the week; a calendar that plans less than that is not judged.
+_NO_DATA_REACH = 8
+
+
+def _records(
+    store: Store, company_id: str, ids: list[str], signal: str | None, start: datetime, end: datetime
+) -> dict[str, int]:
+    """Records each machine sent in [start, end): readings of `signal` when one is named; else every reading,
+    part record and state event. An event counts when it starts or ends in the window: one begun before it and
+    still open says nothing new (a collector that died in the middle of a state must not look alive)."""
+    counts = dict.fromkeys(ids, 0)
+
+    def add(frame: pd.DataFrame, column: str) -> None:
+        for mid, n in frame.groupby("machine_id")[column].sum().items():
+            counts[mid] += int(n)
+
+    bucket_s = max(1, math.ceil((end - start).total_seconds()))
+    readings = store.aggregate_readings(company_id, start, end, bucket_s, ids, [signal] if signal else None)
+    if readings.num_rows:
+        add(readings.select(["machine_id", "count"]).to_pandas(), "count")
+    if signal:
+        return counts
+    parts = store.count_parts(company_id, start, end, PART_ROLLUP_S, ids, ordered=False)
+    if parts.num_rows:
+        add(parts.select(["machine_id", "produced"]).to_pandas(), "produced")
+    events = store.query_events(company_id, start, end, ids, ordered=False)
+    if events.num_rows:
+        frame = events.select(["machine_id", "start", "end"]).to_pandas()
+        lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+        sent = frame["start"].between(lo, hi, inclusive="left") | frame["end"].between(
+            lo, hi, inclusive="left"
+        )
+        add(frame.assign(sent=sent.astype(int)), "sent")
+    return counts
+
+
+def _no_data(
+    store: Store,
+    company_id: str,
+    rule: AlertRule,
+    now: datetime,
+    alerts: AlertStore,
+    calendar: ShiftCalendar,
+) -> list[Finding]:
+    """A machine is silent when it sent nothing during the last `window` of the company's planned time (see
+    `_records` for what counts): the window is measured in planned time ending now, so nights off, weekends,
+    holidays, breaks and planned stops neither count towards it nor make a machine look silent. A silence opens
+    an alert only in planned time; outside it an open alert of a still-silent machine is held (the plant going
+    home does not 'clear' it), and one whose machine reports again closes as usual."""
     ids = _machine_ids(store, company_id, rule)
     if not ids:
         return []
-    window_s = max(1, math.ceil(rule.window.total_seconds()))
-    agg = store.aggregate_readings(
-        company_id, now - rule.window, now + _END_PAD, window_s, ids, [rule.signal] if rule.signal else None
-    )
-    counts = dict.fromkeys(ids, 0)
-    if agg.num_rows:
-        frame = agg.select(["machine_id", "count"]).to_pandas()
-        for mid, n in frame.groupby("machine_id")["count"].sum().items():
-            counts[mid] = int(n)
-    minutes = _fmt(window_s / 60)
+    earliest = now - _NO_DATA_REACH * rule.window - timedelta(days=31)
+    start = planned_start(calendar, now, rule.window, earliest)
+    if start is None:
+        return []  # the calendar plans (almost) nothing: no planned time to miss data in
+    counts = _records(store, company_id, ids, rule.signal, start, now + _END_PAD)
+    planned_now = in_planned_time(calendar, now)
+    open_now = set() if planned_now else set(alerts.open_alerts(company_id, rule.id))
+    minutes = _fmt(rule.window.total_seconds() / 60)
     name = _signal_name(store, company_id, rule) if rule.signal else None
-    what_en, what_ko = (f" {name.name('en')}", f" {name.name('ko')}") if name else ("", "")
-    return [
-        Finding(
-            f"{mid}{'/' + rule.signal if rule.signal else ''}",
-            n == 0,
-            float(n),
-            f"no{what_en} reading from {mid} for {minutes} min" if n == 0 else f"{n} reading(s) from {mid}",
-            f"{mid}에서 {minutes}분 동안{what_ko} 데이터가 없습니다" if n == 0 else f"{mid} 데이터 {n}건",
-        )
-        for mid, n in counts.items()
-    ]
+    # the machine by its id and the signal by its name, as the other kinds' findings say them
+    out = []
+    for mid, n in counts.items():
+        subject = f"{mid}{'/' + rule.signal if rule.signal else ''}"
+        if n:
+            en = f"{n} {'reading(s)' if name else 'record(s)'} from {mid} in the last {minutes} min of planned time"
+            ko = f"{mid}에서 최근 계획 시간 {minutes}분 동안 데이터 {n}건"
+        elif name:
+            en = f"no {name.name('en')} reading from {mid} for {minutes} min in planned time"
+            ko = f"{mid}에서 계획 시간 {minutes}분 동안 {name.name('ko')} 데이터가 없습니다"
+        else:
+            en = f"no data (readings, part records or machine events) from {mid} for {minutes} min in planned time"
+            ko = f"{mid}에서 계획 시간 {minutes}분 동안 데이터(측정값, 생산 실적, 설비 이벤트)가 없습니다"
+        active = n == 0 and (planned_now or subject in open_now)
+        out.append(Finding(subject, active, float(n), en, ko))
+    return out
 
 
 def _spc(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
@@ -537,11 +601,14 @@ def _spc(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[
     ]
 
 
-def _oee_drop(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
+def _oee_drop(
+    store: Store, company_id: str, rule: AlertRule, now: datetime, calendar: ShiftCalendar
+) -> list[Finding]:
     ids = _machine_ids(store, company_id, rule)
     if not ids:
         return []
-    table = oee(store, company_id, now - rule.window, now, by=rule.group, machine_ids=ids)
+    # counted from the company's calendar, as its OEE dashboard counts
+    table = oee(store, company_id, now - rule.window, now, by=rule.group, machine_ids=ids, calendar=calendar)
     key = "machine_id" if rule.group == "machine" else "line_id"
     # the figure is of the rule's window, not of the dashboard's: the message names it
     hours = plain_number(round(rule.window.total_seconds() / 3600, 1))
@@ -584,19 +651,27 @@ def _prediction(
 
 
 def findings(
-    store: Store, company_id: str, rule: AlertRule, now: datetime, alerts: AlertStore
+    store: Store,
+    company_id: str,
+    rule: AlertRule,
+    now: datetime,
+    alerts: AlertStore,
+    calendar: ShiftCalendar | None = None,
 ) -> list[Finding]:
-    """The rule's condition for each subject it can judge now."""
+    """The rule's condition for each subject it can judge now. `calendar` (the company's shift calendar) defaults
+    to the one saved in the data folder of `alerts` (`rule_calendar`); no_data and oee_drop count from it."""
+    if rule.kind in _CALENDAR_KINDS and calendar is None:
+        calendar = rule_calendar(alerts, company_id)
     if rule.kind == "threshold":
         return _threshold(store, company_id, rule, now)
     if rule.kind == "rate_of_change":
         return _rate(store, company_id, rule, now)
     if rule.kind == "no_data":
-        return _no_data(store, company_id, rule, now)
+        return _no_data(store, company_id, rule, now, alerts, calendar)
     if rule.kind == "spc":
         return _spc(store, company_id, rule, now)
     if rule.kind == "oee_drop":
-        return _oee_drop(store, company_id, rule, now)
+        return _oee_drop(store, company_id, rule, now, calendar)
     return _prediction(store, company_id, rule, now, alerts)
 
 
@@ -806,9 +881,12 @@ def evaluate_alerts(
         alerts = open_alert_store(load_settings().data_dir)
     delivery = delivery or Delivery.from_env()
     changes: list[AlertChange] = []
+    calendar: ShiftCalendar | None = None  # read once a round, by the first rule that counts planned time
     for rule in _rules(alerts, company_id, kinds):
         try:
-            found = findings(store, company_id, rule, now, alerts)
+            if rule.kind in _CALENDAR_KINDS and calendar is None:
+                calendar = rule_calendar(alerts, company_id)
+            found = findings(store, company_id, rule, now, alerts, calendar)
         except SandanError as exc:
             log.warning("alert rule %s of %s skipped: %s", rule.id, company_id, exc.en)
             continue

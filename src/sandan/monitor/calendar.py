@@ -533,3 +533,39 @@ def save_company_calendar(data_dir: Path, company_id: str, calendar: ShiftCalend
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(calendar.to_yaml(), encoding="utf-8")
     return path
+
+
+# ---- planned time before an instant (alert windows, quiet members) ------------------------------------------
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_WEEK_US = 7 * 86_400 * US
+
+
+def _from_us(us: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=int(us))
+
+
+def planned_start(
+    calendar: ShiftCalendar, end: datetime, planned: timedelta, earliest: datetime
+) -> datetime | None:
+    """Where the last `planned` of the calendar's planned time before `end` begins: the latest `t` such that
+    [t, end) holds exactly `planned` of planned operation time (shifts less breaks and planned stops; nights off,
+    weekends and holidays hold none). None when [earliest, end) plans less than that."""
+    need = round(planned.total_seconds() * US)
+    if need <= 0:
+        return end
+    floor, hi = to_us(earliest), to_us(end)
+    while hi > floor:  # back a week at a time: a short window costs one week's shifts
+        lo = max(floor, hi - _WEEK_US)
+        windows = shift_windows(calendar, _from_us(lo), _from_us(hi))
+        order = np.argsort(windows.seg_start_us, kind="stable")[::-1]
+        for s0, s1 in zip(windows.seg_start_us[order], windows.seg_end_us[order], strict=True):
+            if s1 - s0 >= need:
+                return _from_us(s1 - need)
+            need -= int(s1 - s0)
+        hi = lo
+    return None
+
+
+def in_planned_time(calendar: ShiftCalendar, at: datetime) -> bool:
+    """Whether the calendar plans production at `at` (inside a shift, not in a break or a planned stop)."""
+    return bool(len(shift_windows(calendar, at, at + timedelta(microseconds=1)).seg_start_us))

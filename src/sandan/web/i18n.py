@@ -187,10 +187,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "complex.last_record": ("Last record", "마지막 데이터"),
     "complex.no_record": ("none yet", "아직 없음"),
     "complex.quiet_hint": (
-        "Marked: no part record, machine event or reading for a day or more — machines not connected, a collector "
-        "down, or imports stopped. A click on a column's title sorts by it.",
-        "표시된 회사는 하루 넘게 생산 실적도 설비 이벤트도 측정값도 없습니다 (설비 미연결, 수집기 중단, 가져오기 중단 등). "
-        "열 제목을 누르면 그 열로 정렬합니다.",
+        "Marked: no part record, machine event or reading for more than a working day of its planned time "
+        "(weekends and days off do not count) — machines not connected, a collector down, or imports stopped. A "
+        "click on a column's title sorts by it.",
+        "표시된 회사는 근무 달력의 계획 시간으로 하루 넘게 생산 실적도 설비 이벤트도 측정값도 없습니다 (주말·휴일은 세지 "
+        "않음; 설비 미연결, 수집기 중단, 가져오기 중단 등). 열 제목을 누르면 그 열로 정렬합니다.",
     ),
     "complex.no_companies": (
         "No companies yet. Add the first one below (or: sandan company add, POST /api/v1/companies).",

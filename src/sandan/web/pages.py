@@ -170,7 +170,7 @@ def _complex_view(
 ):
     # one list for the rows and their activity: a member registered while the page renders is in both or neither
     companies = page.store.cross_tenant_companies()
-    activity = cross_tenant_activity(page.store, companies=companies)
+    activity = cross_tenant_activity(page.store, companies=companies, data_dir=page.settings.data_dir)
     rows = []
     for company in companies:
         rows.append(
