@@ -690,3 +690,43 @@ def test_production_day_headers_are_read_as_the_time():
     for header in ("생산일자", "작업일자", "검사일시"):
         roles, kind, _ = guess_mapping([header, "설비", "판정"], [["2026-12-03", "prs-01", "양품"]])
         assert roles[header] == "time" and kind == "part", header
+
+
+def test_a_title_above_the_header_is_skipped_and_rows_keep_their_excel_numbers(plant, tmp_path):
+    """Reports exported from Excel often carry a title (and a blank line) above the header: the header is found
+    below it, the preview says so, and a rejected row is named by its row in the sheet."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["생산 실적 5/1 (가공 라인)"])
+    ws.append([])
+    ws.append(["일시", "설비", "판정"])
+    ws.append(["2026-05-01T08:00:00Z", "CNC-01", "양품"])
+    ws.append(["2026-05-01T08:00:10Z", "CNC-01", "몰라"])
+    wb.save(tmp_path / "titled.xlsx")
+    shown = read_preview(tmp_path / "titled.xlsx")
+    assert shown.columns == ["일시", "설비", "판정"] and shown.header_row == 2
+    assert shown.mapping.columns == {"일시": "time", "설비": "machine_id", "판정": "result"}
+    assert shown.notices[0]["code"] == "header_row" and "머리글은 3행" in shown.notices[0]["ko"]
+    receipt = import_file(plant, "acme", tmp_path / "titled.xlsx", shown.mapping)
+    assert (receipt.accepted, receipt.rejected) == (1, 1)
+    assert quarantine(plant)[0]["location"]["row"] == 5  # the sheet's own row of '몰라'
+
+    csv_file = write_csv(
+        tmp_path / "titled.csv",
+        [
+            "생산 실적 5/1",
+            "",
+            "일시,설비,판정",
+            "2026-05-01T09:00:00Z,CNC-01,양품",
+            "2026-05-01T09:00:10Z,CNC-01,?",
+        ],
+        encoding="cp949",
+    )
+    shown = read_preview(csv_file)
+    assert shown.columns == ["일시", "설비", "판정"] and shown.header_row == 2 and len(shown.rows) == 2
+    receipt = import_file(plant, "acme", csv_file, shown.mapping)
+    assert (receipt.accepted, receipt.rejected) == (1, 1) and receipt.issues[0]["row"] == 5
+    # a plain file keeps its first row as the header
+    assert read_preview(write_csv(tmp_path / "plain.csv", ["a,b", "1,2"])).header_row == 0

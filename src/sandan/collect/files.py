@@ -9,6 +9,7 @@ import codecs
 import csv
 import hashlib
 import io
+import itertools
 import json
 import re
 import uuid
@@ -280,6 +281,8 @@ class Preview:
     sample: pa.Table | None = field(default=None, repr=False)
     #: the sample rows through the import's checks, when a store was at hand (`preview_for_company`)
     check: SampleCheck | None = None
+    #: rows above the header (a title): the first data row is row `header_row + 2` in Excel
+    header_row: int = 0
 
     @property
     def needs_timezone(self) -> bool:
@@ -294,6 +297,7 @@ class Preview:
             "delimiter": self.delimiter,
             "sheet": self.sheet,
             "sheets": list(self.sheets),
+            "header_row": self.header_row,
             "columns": list(self.columns),
             "rows": [[_json_cell(v) for v in row] for row in self.rows],
             "roles": dict(self.roles),
@@ -677,6 +681,26 @@ class _Source:
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
     bad_rows: list[str] = field(default_factory=list)
+    #: rows above the header (a sheet's title, a blank line): the header is row `header_row + 1` in Excel
+    header_row: int = 0
+
+
+#: How far down a sheet its header is looked for, under a title or a note.
+HEADER_SEARCH_ROWS = 10
+
+
+def _header_row(rows: list[list[Any]]) -> int:
+    """Which of a sheet's first rows is its header: the first row, unless it names fewer than two known columns
+    and a row below it names two or more ("생산 실적 12/3 (프레스 A라인)" above "일시, 설비, 판정 …", as reports
+    exported from Excel often have)."""
+
+    def known(row: list[Any]) -> int:
+        cells = [str(v).strip() for v in row if v is not None and str(v).strip()]
+        return sum(1 for c in cells if _HEADER_INDEX.get(_header_key(c))) if len(cells) >= 2 else 0
+
+    if not rows or known(rows[0]) >= 2:
+        return 0
+    return next((i for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]) if known(row) >= 2), 0)
 
 
 def _open(
@@ -731,13 +755,18 @@ def _open_csv(
         raise _empty(name)
     delimiter = delimiter or _detect_delimiter(text, name)
     try:  # newline="": a file of old-Mac line ends (CR only) is read as lines, not one unquoted field
-        header = next(
-            (row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter) if row), None
+        top = list(
+            itertools.islice(
+                csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), HEADER_SEARCH_ROWS
+            )
         )
     except csv.Error as exc:
         raise _undecodable(name, encoding, f"its first line cannot be read as CSV ({exc})") from exc
-    if header is None:
+    first = next((i for i, row in enumerate(top) if row), None)
+    if first is None:
         raise _empty(name)
+    skip = first + _header_row(top[first:])
+    header = top[skip]
     columns = _unique_names(header)
     bad_rows: list[str] = []
 
@@ -755,7 +784,7 @@ def _open_csv(
             f,
             read_options=pacsv.ReadOptions(
                 column_names=columns,
-                skip_rows=1,
+                skip_rows=skip + 1,
                 encoding=_ARROW_UTF8.get(encoding, encoding),
                 block_size=block,
             ),
@@ -785,7 +814,7 @@ def _open_csv(
         finally:
             f.close()
 
-    return _Source("csv", columns, chunks(), size, encoding, delimiter, bad_rows=bad_rows)
+    return _Source("csv", columns, chunks(), size, encoding, delimiter, bad_rows=bad_rows, header_row=skip)
 
 
 def _open_parquet(path: Path, name: str, chunk_rows: int) -> _Source:
@@ -862,12 +891,15 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
         )
     ws = wb[sheet] if sheet else wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
-    header = next(rows, None)
+    top = [list(r) for r in itertools.islice(rows, HEADER_SEARCH_ROWS)]
+    skip = _header_row(top)
+    header = top[skip] if len(top) > skip else None
     if header is None or all(v is None for v in header):
         wb.close()
         raise _empty(name)
     columns = _unique_names(list(header))
-    total = ws.max_row - 1 if ws.max_row else None
+    total = ws.max_row - 1 - skip if ws.max_row else None
+    rows = itertools.chain(top[skip + 1 :], rows)
 
     def chunks() -> Iterator[tuple[pa.Table, int]]:
         done = 0
@@ -887,7 +919,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
         finally:
             wb.close()
 
-    return _Source("xlsx", columns, chunks(), total, sheet=ws.title, sheets=sheets)
+    return _Source("xlsx", columns, chunks(), total, sheet=ws.title, sheets=sheets, header_row=skip)
 
 
 # ---- preview --------------------------------------------------------------------------------------------------
@@ -925,6 +957,7 @@ def preview_for_company(
         )
         shown.roles, shown.kind, shown.layout = dict(mapping.columns), mapping.kind, mapping.layout
         shown.naive_time, shown.notices, _zone = _notices(shown.columns, shown.rows, mapping)
+        shown.notices = _header_notice(shown.header_row) + shown.notices
         shown.mapping = mapping
     else:
         shown = read_preview(path, filename=filename, encoding=encoding, sheet=sheet, rows=rows)
@@ -957,6 +990,7 @@ def check_sample(
             "preview",
             [mapping.date_order],
             dry_run=True,
+            header_row=shown.header_row,
         )
     except InvalidInput as exc:
         return SampleCheck(sample.num_rows, error={"code": exc.code, "en": exc.en, "ko": exc.ko})
@@ -993,6 +1027,7 @@ def read_preview(
         register_signals=kind == "reading",
     )
     naive, notices, mapping.timezone = _notices(src.columns, data, mapping)
+    notices = _header_notice(src.header_row) + notices
     size = path.stat().st_size
     return Preview(
         name,
@@ -1011,7 +1046,21 @@ def read_preview(
         notices,
         mapping,
         sample,
+        header_row=src.header_row,
     )
+
+
+def _header_notice(header_row: int) -> list[dict[str, str]]:
+    """The preview's word on rows above the header, when it found the header lower down."""
+    if not header_row:
+        return []
+    return [
+        {
+            "code": "header_row",
+            "en": f"the header is row {header_row + 1}: the {header_row} row(s) above it (a title) are left out",
+            "ko": f"머리글은 {header_row + 1}행입니다. 그 위 {header_row}행(제목)은 읽지 않습니다",
+        }
+    ]
 
 
 def _notices(
@@ -1192,7 +1241,16 @@ def import_file(
             if chunk.num_rows:
                 receipt.merge(
                     _ingest_chunk(
-                        store, company_id, chunk, mapping, name, source, row, receipt.batch_id, order
+                        store,
+                        company_id,
+                        chunk,
+                        mapping,
+                        name,
+                        source,
+                        row,
+                        receipt.batch_id,
+                        order,
+                        header_row=src.header_row,
                     )
                 )
                 row += chunk.num_rows
@@ -1253,12 +1311,13 @@ def _ingest_chunk(
     order: list[str | None],
     *,
     dry_run: bool = False,
+    header_row: int = 0,
 ) -> Receipt:
     """One chunk of a file through the ingestion path; `order` carries the date order (`Origin.date_order`) from
     the chunks before it and takes what this one settles. A `dry_run` checks and stores nothing."""
     table, names = _canonical(chunk, mapping, row)
     table = _machine_ids_for_names(store, company_id, table)
-    first_row = row + 2  # the header is row 1 in Excel
+    first_row = row + 2 + header_row  # the header is row `header_row + 1` in Excel
     if mapping.kind == "reading" and mapping.layout == "wide":
         merged: Receipt | None = None
         for column, role in mapping.columns.items():
