@@ -303,6 +303,18 @@ def test_korean_holidays_and_overrides():
     assert not worked.is_working_day(kst("2025-10-10", "00:00").date())
 
 
+def test_the_last_production_day_is_the_last_day_worked():
+    from datetime import date
+
+    cal = ShiftCalendar.two_shifts()
+    assert cal.last_working_day(date(2025, 3, 17)) == date(
+        2025, 3, 14
+    )  # a Monday: the Friday, not the Sunday
+    assert cal.last_working_day(date(2025, 3, 5)) == date(2025, 3, 4)
+    # 2025-03-03 is the substitute holiday for 3·1절: the Tuesday's last day worked is the Friday before
+    assert cal.last_working_day(date(2025, 3, 4)) == date(2025, 2, 28)
+
+
 def test_bad_inputs_raise_user_errors(plant):
     with pytest.raises(NotFound) as err:
         oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"), machine_ids=["nope"])

@@ -311,6 +311,14 @@ class ShiftCalendar(BaseModel):
             datetime.combine(day + timedelta(days=1), clock, zone),
         )
 
+    def last_working_day(self, before: date) -> date:
+        """The last working day before `before` (within two weeks; else the day before): the day a "last
+        production day" report means — on a Monday, a Monday-to-Friday plant's Friday, not its Sunday."""
+        for back in range(1, 15):
+            if self.is_working_day(day := before - timedelta(days=back)):
+                return day
+        return before - timedelta(days=1)
+
     def is_working_day(self, day: date) -> bool:
         return bool(self.working_days(day, day)[0])
 

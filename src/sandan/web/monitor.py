@@ -125,12 +125,9 @@ def _report_links(page: Page, company_id: str) -> list[tuple[str, str, str]]:
     calendar = company_calendar(page.settings.data_dir, company_id)
     now = datetime.now(UTC).replace(microsecond=0)
     today = calendar.production_day(now)
+    last = calendar.last_working_day(today)  # on a Monday, a Mon-Fri plant's Friday, not Sunday
     spans = (
-        (
-            "report.yesterday",
-            today - timedelta(days=1),
-            *calendar.production_day_span(today - timedelta(days=1)),
-        ),
+        ("report.yesterday", last, *calendar.production_day_span(last)),
         ("report.today", today, calendar.production_day_span(today)[0], now + timedelta(minutes=1)),
     )
     base = f"/api/v1/companies/{quote(company_id)}/reports/production?"
