@@ -151,6 +151,13 @@ def test_the_oee_table_goes_to_excel_with_names_and_percentages(world, parts):
     assert row["생산 수량"] == shown["produced_qty"]
     availability = sheet.cell(row=2, column=header.index("시간 가동률") + 1)
     assert availability.number_format == "0.0%"
+    # the CSV writes a ratio as a ratio, without binary noise (0.735, not 0.7350000000000001)
+    text = world.get("a-view", f"{BASE}/oee/export", params={**window, "format": "csv"}).content.decode(
+        "utf-8-sig"
+    )
+    table = list(csv.reader(io.StringIO(text)))
+    cell = table[1][table[0].index("시간 가동률")]
+    assert len(cell.split(".")[-1]) <= 6 and float(cell) == pytest.approx(shown["availability"], abs=1e-6)
     # per shift: the shift's name in the file's language only, once
     shifts = world.get("a-view", f"{BASE}/oee/export", params={**window, "by": "shift"})
     shift_header = [c.value for c in load_workbook(io.BytesIO(shifts.content))["data"][1]]

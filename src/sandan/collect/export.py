@@ -120,7 +120,9 @@ def table_file(
     labels = labels or {}
     if fmt == "csv":
         headers = [_header(c, frame, labels, lang, zone) for c in frame.columns]
-        text = _local(frame, zone).to_csv(
+        # a ratio reads 0.735, not 0.7350000000000001 (other numbers stay exact: a file imports back as it was)
+        shown = frame.assign(**{c: frame[c].round(6) for c in percent if c in frame.columns})
+        text = _local(shown, zone).to_csv(
             index=False, header=headers, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\r\n"
         )
         return ExportFile(text.encode("utf-8-sig"), MEDIA_TYPES["csv"], _filename(name, "csv", zone))
