@@ -198,6 +198,30 @@ def test_control_chart_marks_the_outlier(plant):
     )
 
 
+def test_saved_limits_serve_every_later_capability_study(plant):
+    """A characteristic without a drawing in the platform: its limits saved once (checked), a later study without
+    limits uses them and says they are the company's; typed limits still come first; forgotten, it asks again."""
+    assert_error(
+        plant.put("a-eng", f"{BASE}/specs", json={"characteristic": "bore_mm", "lsl": 10.05, "usl": 9.95}),
+        422,
+        "bad_spec",
+    )
+    assert_error(plant.put("a-view", f"{BASE}/specs", json={"characteristic": "bore_mm", "usl": 10.05}), 403)
+    saved = plant.put("a-eng", f"{BASE}/specs", json={"characteristic": "bore_mm", "lsl": 9.95, "usl": 10.05})
+    assert saved.status_code == 200 and saved.json() == {"bore_mm": {"lsl": 9.95, "usl": 10.05}}
+    assert plant.get("a-view", f"{BASE}/specs").json() == saved.json()
+    params = {**WINDOW, "characteristic": "bore_mm"}
+    c = plant.get("a-view", f"{BASE}/spc/capability", params=params).json()
+    assert (c["lsl"], c["usl"], c["spec_source"]) == (9.95, 10.05, "company")
+    typed = plant.get("a-view", f"{BASE}/spc/capability", params={**params, "usl": 10.2}).json()
+    assert (typed["lsl"], typed["usl"], typed["spec_source"]) == (None, 10.2, "given")
+    gone = plant.client.delete(
+        f"{BASE}/specs", params={"characteristic": "bore_mm"}, headers=plant.auth("a-eng")
+    )
+    assert gone.status_code == 200 and gone.json() == {}
+    assert_error(plant.get("a-view", f"{BASE}/spc/capability", params=params), 422, "no_spec")
+
+
 def test_process_capability_of_a_characteristic(plant):
     import numpy as np
     from scipy.stats import norm

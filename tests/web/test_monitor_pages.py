@@ -507,3 +507,13 @@ def test_capability_without_known_limits_asks_for_them_instead_of_failing(page, 
     page.locator("#cap-usl").fill("0.1")
     page.locator("#cap-form button[type=submit]").click()
     expect(page.locator("#cap-verdict")).to_be_visible()
+    # the drawing's limit saved once: the next visit starts from it, and says they are the company's
+    page.locator("#cap-save").click()
+    expect(page.locator("#cap-saved")).to_contain_text("저장했습니다: flatness_mm – – 0.1")
+    from sandan.monitor.specs import company_specs
+
+    assert company_specs(server.settings.data_dir, COMPANY)["flatness_mm"] == (None, 0.1)
+    page.reload()
+    expect(page.locator("#cap-usl")).to_have_value("0.1")
+    expect(page.locator("#cap-spec-note")).to_have_text("이 한계는 회사가 이 측정 특성에 저장한 규격입니다.")
+    expect(page.locator("#cap-verdict")).to_be_visible()

@@ -70,7 +70,7 @@ from sandan.monitor.oee import DIMENSIONS
 from sandan.monitor.peers import COMPLEX
 from sandan.monitor.quality import QUALITY_DIMENSIONS
 from sandan.monitor.report import one_language, production_report_file, with_names
-from sandan.twin.process import spec_limits
+from sandan.monitor.specs import company_specs, delete_spec, limits_for, save_spec
 
 DEFAULT_ALERT_INTERVAL_S = 60.0
 
@@ -422,6 +422,7 @@ def spc_capability(
     ISO 22514-2 from the best-fitting distribution (which, its fit p-value, the expected ppm, a bootstrap interval
     and a verdict on that Ppk), or status `no_fit` and no index when no candidate fits."""
     families = {m.family for m in t.store.list_machines(t.company_id)}
+    specs, sources = limits_for(t.settings.data_dir, t.company_id, families)
     found = capability_from_store(
         t.store,
         t.company_id,
@@ -433,7 +434,8 @@ def spc_capability(
         machine_ids=machine_ids,
         product=product,
         subgroup_size=subgroup_size,
-        specs=spec_limits(families),
+        specs=specs,
+        spec_sources=sources,
     )
     body = {**_window(w), "characteristic": characteristic, **asdict(found), "verdict": found.verdict}
     if found.non_normal is not None:
@@ -503,6 +505,42 @@ def create_rule(rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
 def get_rule(item_id: str, t: ReadTenant) -> dict[str, Any]:
     """One rule (`item_id` is the rule's id)."""
     return _rule_or_404(t, item_id)
+
+
+class SpecIn(BaseModel):
+    characteristic: str = Field(description="the measured characteristic, e.g. thickness_mm or 두께(mm)")
+    lsl: float | None = Field(default=None, description="lower specification limit")
+    usl: float | None = Field(default=None, description="upper specification limit")
+
+
+def _specs_out(specs: dict) -> dict[str, dict[str, float | None]]:
+    return {k: {"lsl": lsl, "usl": usl} for k, (lsl, usl) in specs.items()}
+
+
+@company.get("/specs")
+def get_specs(t: ReadTenant) -> dict[str, dict[str, float | None]]:
+    """The company's saved specification limits per characteristic, used by capability studies (and the
+    assistant) where no limits are typed, before the process family's typical ones."""
+    return _specs_out(company_specs(t.settings.data_dir, t.company_id))
+
+
+@company.put("/specs")
+def put_spec(body: SpecIn, t: WriteTenant) -> dict[str, dict[str, float | None]]:
+    """Save one characteristic's limits (replacing its earlier ones)."""
+    specs = save_spec(t.settings.data_dir, t.company_id, body.characteristic, body.lsl, body.usl)
+    detail = f"{body.characteristic}: {body.lsl} – {body.usl}"
+    audit(t.store, t.principal, t.company_id, "specs.put", body.characteristic, detail)
+    return _specs_out(specs)
+
+
+@company.delete("/specs")
+def delete_specs(
+    t: WriteTenant, characteristic: Annotated[str, Query(min_length=1, max_length=128)]
+) -> dict[str, dict[str, float | None]]:
+    """Forget one characteristic's saved limits."""
+    specs = delete_spec(t.settings.data_dir, t.company_id, characteristic)
+    audit(t.store, t.principal, t.company_id, "specs.delete", characteristic, "")
+    return _specs_out(specs)
 
 
 @company.get("/codes", response_model=CodeTable)

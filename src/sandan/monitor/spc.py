@@ -491,7 +491,8 @@ class Capability:
     # parts per million outside the limits that a normal distribution of the overall mean and σ expects; it
     # describes the process only when `normal` is not False (Montgomery §8.3: the ratios' ppm assume normality)
     expected_ppm: float = 0.0
-    spec_source: str = "given"  # "given" (typed) or "process" (the family's drawing, `spec_limits`)
+    # "given" (typed), "company" (the company's saved limits, `monitor.specs`) or "process" (the family's drawing)
+    spec_source: str = "given"
     # D'Agostino–Pearson test of normality (scipy.stats.normaltest; n ≥ 20)
     normal_p: float | None = None
     # False when the test rejects normality at NORMALITY_ALPHA: the indices and `expected_ppm` then do not describe
@@ -1229,6 +1230,7 @@ def capability_from_store(
     subgroup_size: int = 1,
     confidence: float = 0.95,
     specs: Mapping[str, tuple[float | None, float | None]] | None = None,
+    spec_sources: Mapping[str, str] | None = None,
 ) -> Capability:
     """Cp/Cpk/Pp/Ppk of one measured characteristic over the window (see `capability`). Without `lsl` and `usl`
     the limits come from `specs` (the process family's drawing), and the result says so; without those either,
@@ -1236,7 +1238,7 @@ def capability_from_store(
     the study mixes."""
     source = "given"
     if lsl is None and usl is None and specs and characteristic in specs:
-        (lsl, usl), source = specs[characteristic], "process"
+        (lsl, usl), source = specs[characteristic], (spec_sources or {}).get(characteristic, "process")
     data = measurements(
         store, company_id, start, end, characteristic, machine_ids=machine_ids, product=product
     )

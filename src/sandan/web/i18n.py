@@ -386,6 +386,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.assist.setting_change": ("setting changed by the assistant", "도우미로 설정 변경"),
     "audit.calendar.put": ("shift calendar set", "근무 달력 설정"),
     "audit.codes.put": ("code table set", "코드표 설정"),
+    "audit.specs.put": ("specification limits saved", "규격 한계 저장"),
+    "audit.specs.delete": ("specification limits removed", "규격 한계 삭제"),
     "audit.catalogue.adopt": ("shared model adopted", "공유 모델 채택"),
     "audit.catalogue.evaluate": ("shared model evaluated", "공유 모델 평가"),
     "audit.catalogue.publish": ("model published", "모델 공개"),
@@ -973,6 +975,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "reason the distribution is not normal. Choose one machine in the Machine list above and show again.",
         "이 측정값에는 설비 {machines}대의 부품이 섞여 있습니다. 설비마다 분포가 다르면 합친 분포가 정규분포를 따르지 "
         "않는 경우가 많습니다. 위의 설비 목록에서 설비 하나를 골라 다시 보세요.",
+    ),
+    "mon.cap_spec_company": (
+        "These are the limits your company saved for this characteristic.",
+        "이 한계는 회사가 이 측정 특성에 저장한 규격입니다.",
+    ),
+    "mon.cap_save": ("Save these limits", "이 규격 저장"),
+    "mon.cap_saved": (
+        "Saved: {name} {lsl} – {usl}. Capability studies and the assistant use them from now on.",
+        "저장했습니다: {name} {lsl} – {usl}. 이제 공정능력 분석과 도우미가 이 규격을 씁니다.",
     ),
     "mon.cap_spec_process": (
         "These limits are the process model's drawing limits, not taken from the data; if your part's drawing "

@@ -28,7 +28,7 @@ from sandan.monitor.alerts import signal_names as company_signal_names
 from sandan.monitor.calendar import company_calendar, has_own_calendar
 from sandan.monitor.labels import LABELS
 from sandan.monitor.peers import COMPLEX
-from sandan.twin.process import spec_limits
+from sandan.monitor.specs import limits_for
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
@@ -205,8 +205,15 @@ def quality_page(page: UserPage, company_id: str) -> Response:
         companyId=company.id,
         # what the newest parts of the last 30 days are measured on (a plant idle since Friday still has a list)
         characteristics=measured_characteristics(page.store, company.id, end - timedelta(days=30), end),
-        # the specification limits of the process families' drawings, to start the capability form from
-        specs=spec_limits({m.family for m in machines}),
+        # the company's saved limits, else the process families' typical ones, to start the capability form from
+        **dict(
+            zip(
+                ("specs", "specSources"),
+                limits_for(page.settings.data_dir, company.id, {m.family for m in machines}),
+                strict=True,
+            )
+        ),
+        canWrite=page.principal.user.role.can_write,
     )
     return page.render(
         "monitor_quality.html",

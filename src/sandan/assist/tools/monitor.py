@@ -26,7 +26,7 @@ from sandan.domain import InvalidInput, SandanError
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.monitor.codes import CodeTable, company_codes
 from sandan.monitor.labels import OEE_STATUS
-from sandan.twin.process import spec_limits
+from sandan.monitor.specs import limits_for
 
 _SCOPE = {"machine_id": MACHINE_SCHEMA, "line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}
 # the tools that compare machines also take several ("compare lathe 1 and lathe 3")
@@ -638,7 +638,8 @@ def capability_tool(
 ) -> ToolOutput:
     w = ctx.window(period)
     machine = ctx.machine(id_arg(machine_id, "machine"))
-    specs = spec_limits({machine.family})
+    # the company's saved limits before the process family's typical ones (sandan.monitor.specs)
+    specs, sources = limits_for(ctx.settings.data_dir, ctx.company_id, {machine.family})
     measured = [] if characteristic else _characteristics(ctx, machine_id, w)
     given = lsl is not None or usl is not None
     if given and not characteristic:
@@ -691,6 +692,7 @@ def capability_tool(
                 usl=usl,
                 machine_ids=[machine_id],
                 specs=specs,
+                spec_sources=sources,
             )
         except SandanError as exc:
             if characteristic:
@@ -779,9 +781,15 @@ def capability_tool(
             "ko": "1.33 미만 (Cpk, 비정규는 백분위수 방법 Ppk)",
         }
     # limits given with the question: said with the figures, so nobody reads them against the drawing's
+    saved = [n for n in names if sources.get(n) == "company"]
     against = (
         {"en": f" (spec {_limits(lsl, usl)} as given)", "ko": f" (규격 {_limits(lsl, usl)}, 질문에서 준 값)"}
         if given
+        else {
+            "en": f" (the limits your company saved for {', '.join(saved)})",
+            "ko": f" ({', '.join(saved)}: 회사가 저장한 규격)",
+        }
+        if saved
         else {"en": "", "ko": ""}
     )
     return ToolOutput(

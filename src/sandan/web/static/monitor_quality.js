@@ -136,11 +136,17 @@
   var capChar = document.getElementById("cap-characteristic"), capLsl = document.getElementById("cap-lsl"),
       capUsl = document.getElementById("cap-usl"), capNote = document.getElementById("cap-spec-note");
   // the limits of the characteristic's drawing where the platform knows them, else empty (never from the data)
+  // the note says whose limits these are: the company's saved ones or the process model's typical drawing
+  function noteFor(source) {
+    capNote.hidden = !source || source === "given";
+    capNote.textContent = source === "company" ? capNote.dataset.company : capNote.dataset.process;
+  }
   function specsFor(name) {
     var spec = (cfg.specs || {})[name];
     capLsl.value = spec && spec[0] != null ? spec[0] : "";
     capUsl.value = spec && spec[1] != null ? spec[1] : "";
-    capNote.hidden = !spec;
+    noteFor(spec ? (cfg.specSources || {})[name] || "process" : null);
+    document.getElementById("cap-saved").hidden = true;
   }
   // a figure to `digits` decimals; one of a million or more (limits typed far from any part) in three digits
   function num(v, digits) {
@@ -184,8 +190,8 @@
       normal.textContent = skewed ? text("mon.cap_not_normal", { p: c.normal_p < 0.001 ? "p < 0.001" : "p = " + c.normal_p.toFixed(3), share: share, observed: observed })
         + (c.machine_count > 1 ? " " + text("mon.cap_mixed", { machines: c.machine_count }) : "") : "";
       nonNormal(c, side, observed);
-      capNote.hidden = c.spec_source !== "process";
-      if (c.spec_source === "process") { capLsl.value = c.lsl == null ? "" : c.lsl; capUsl.value = c.usl == null ? "" : c.usl; }
+      noteFor(c.spec_source);
+      if (c.spec_source !== "given") { capLsl.value = c.lsl == null ? "" : c.lsl; capUsl.value = c.usl == null ? "" : c.usl; }
     }, function (e) {
       fill("cap-table", [], function () { return []; }, "–");
       summary.textContent = e.message;
@@ -242,6 +248,22 @@
     verdict.textContent = text("mon.capnn_" + nn.verdict, { ppk: num(nn.ppk, 2) });
   }
   capChar.addEventListener("change", function () { specsFor(capChar.value.trim()); });
+  var capSave = document.getElementById("cap-save");
+  if (capSave) capSave.addEventListener("click", function () {
+    var name = capChar.value.trim(), lsl = capLsl.value.trim(), usl = capUsl.value.trim();
+    var body = { characteristic: name, lsl: lsl === "" ? null : Number(lsl), usl: usl === "" ? null : Number(usl) };
+    var saved = document.getElementById("cap-saved");
+    fetch(base + "/specs", { method: "PUT", credentials: "same-origin", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(body) })
+      .then(function (r) { return r.json().then(function (b) { if (!r.ok) throw new Error(say(b.error && b.error.message)); return b; }); })
+      .then(function (all) {
+        cfg.specs = cfg.specs || {}; cfg.specSources = cfg.specSources || {};
+        cfg.specs[name] = [all[name].lsl, all[name].usl]; cfg.specSources[name] = "company";
+        saved.className = "notice ok";
+        saved.textContent = text("mon.cap_saved", { name: name, lsl: lsl || "–", usl: usl || "–" });
+        saved.hidden = false;
+        noteFor("company");
+      }, function (e) { saved.className = "notice error"; saved.textContent = e.message; saved.hidden = false; });
+  });
   document.getElementById("cap-form").addEventListener("submit", function (ev) { ev.preventDefault(); capability(); });
   specsFor(capChar.value.trim());
 

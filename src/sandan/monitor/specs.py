@@ -1,0 +1,99 @@
+"""A company's own specification limits per measured characteristic: the drawing's limits its quality engineers
+saved once, so the capability study, the assistant and every later visit use them without typing them again.
+
+Kept as YAML under the data folder, beside the company's calendar and code table. A saved limit comes before the
+process family's typical one (`sandan.twin.process.spec_limits`); limits typed for one study come before both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import yaml
+
+from sandan.domain import InvalidInput
+
+Limits = tuple[float | None, float | None]
+
+
+def specs_path(data_dir: Path, company_id: str) -> Path:
+    return Path(data_dir) / "specs" / f"{company_id}.yaml"
+
+
+def company_specs(data_dir: Path | None, company_id: str) -> dict[str, Limits]:
+    """The company's saved limits, characteristic → (LSL, USL); empty without any."""
+    if data_dir is None or not specs_path(data_dir, company_id).exists():
+        return {}
+    data = yaml.safe_load(specs_path(data_dir, company_id).read_text(encoding="utf-8")) or {}
+    return {str(k): (v.get("lsl"), v.get("usl")) for k, v in data.items()}
+
+
+def check_limits(characteristic: str, lsl: float | None, usl: float | None) -> None:
+    """Refused, saying how to fix it: no characteristic, no limit at all, a limit that is not finite, or LSL not
+    below USL."""
+    if not characteristic.strip() or len(characteristic) > 128:
+        raise InvalidInput(
+            "name the measured characteristic the limits are for (1 to 128 characters)",
+            "규격 한계를 정할 측정 특성을 적으세요 (1~128자)",
+            code="bad_spec",
+            field="characteristic",
+        )
+    given = [v for v in (lsl, usl) if v is not None]
+    if not given:
+        raise InvalidInput(
+            "give a lower limit, an upper limit or both",
+            "하한, 상한 또는 둘 다 주세요",
+            code="bad_spec",
+            field="lsl",
+        )
+    if not all(math.isfinite(v) for v in given):
+        raise InvalidInput(
+            "limits must be finite numbers", "규격 한계는 유한한 숫자여야 합니다", code="bad_spec"
+        )
+    if lsl is not None and usl is not None and lsl >= usl:
+        raise InvalidInput(
+            f"the lower limit {lsl:g} must be below the upper limit {usl:g}",
+            f"하한 {lsl:g}이(가) 상한 {usl:g}보다 작아야 합니다",
+            code="bad_spec",
+            field="usl",
+        )
+
+
+def save_spec(
+    data_dir: Path, company_id: str, characteristic: str, lsl: float | None, usl: float | None
+) -> dict[str, Limits]:
+    """Keep the limits of one characteristic (replacing its earlier ones); returns every saved limit."""
+    check_limits(characteristic, lsl, usl)
+    specs = company_specs(data_dir, company_id)
+    specs[characteristic.strip()] = (lsl, usl)
+    _write(data_dir, company_id, specs)
+    return specs
+
+
+def delete_spec(data_dir: Path, company_id: str, characteristic: str) -> dict[str, Limits]:
+    specs = company_specs(data_dir, company_id)
+    specs.pop(characteristic, None)
+    _write(data_dir, company_id, specs)
+    return specs
+
+
+def _write(data_dir: Path, company_id: str, specs: Mapping[str, Limits]) -> None:
+    path = specs_path(data_dir, company_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    plain = {k: {"lsl": lsl, "usl": usl} for k, (lsl, usl) in sorted(specs.items())}
+    path.write_text(yaml.safe_dump(plain, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def limits_for(
+    data_dir: Path | None, company_id: str, families: Iterable[str]
+) -> tuple[dict[str, Limits], dict[str, str]]:
+    """The limits a capability study uses where none are typed, and where each comes from: the company's saved
+    ones ("company") before the process family's typical ones ("process")."""
+    from sandan.twin.process import spec_limits
+
+    process = spec_limits(set(families))
+    own = company_specs(data_dir, company_id)
+    sources = {**dict.fromkeys(process, "process"), **dict.fromkeys(own, "company")}
+    return {**process, **own}, sources
