@@ -78,6 +78,7 @@ PREDICTION_HEADERS = {
 COMPANY_FILES = (
     ("codes/{c}.yaml", "settings/codes.yaml"),
     ("calendars/{c}.yaml", "settings/calendar.yaml"),
+    ("specs/{c}.yaml", "settings/specs.yaml"),
     ("twin_lines/{c}", "twin_lines"),
     ("models/{c}", "models"),
     ("assist/{c}/documents", "documents"),
@@ -518,7 +519,7 @@ This file holds every record the platform keeps for this company.
   records with their raw payload and reason. audit.csv: the audit log (who labelled which stop, too).
   edge_events.csv, edge_status.json: the collection links' history and state. alerts.json: alerts and their
   deliveries. models.json and models/: trained models. catalogue_published.json: shared models you published.
-- settings/: stop and defect codes, shift calendar, recipes, alert rules, partner profile and outcomes. twin_lines/: saved
+- settings/: stop and defect codes, shift calendar, specification limits, recipes, alert rules, partner profile and outcomes. twin_lines/: saved
   line models. documents/: the assistant's documents. uploads/: uploaded files.
 - manifest.json: rows, size and SHA-256 of every file.
 Times in quarantine.csv, audit.csv, edge_events.csv and the JSON files are UTC (ISO 8601, +00:00).
