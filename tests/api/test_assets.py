@@ -106,3 +106,15 @@ def test_an_infinite_ideal_cycle_time_is_refused_and_the_machine_list_keeps_work
     err = assert_error(r, 422)
     assert "유한한 숫자" in err["message"]["ko"]
     assert world.get("a-view", f"{BASE}/machines").status_code == 200
+
+
+def test_the_operator_changes_a_members_details_and_its_id_stays(world):
+    body = {"id": "acme", "name": "에이크미 정밀", "family": "press", "region": "반월"}
+    assert_error(world.put("a-admin", "/api/v1/companies/acme", json=body), 403)
+    r = world.put("ops", "/api/v1/companies/acme", json=body)
+    assert r.status_code == 200, r.text
+    assert world.get("a-view", "/api/v1/companies/acme").json() == body
+    assert_error(
+        world.put("ops", "/api/v1/companies/acme", json={**body, "id": "acme-2"}), 422, "id_mismatch"
+    )
+    assert_error(world.put("ops", "/api/v1/companies/acme", json={**body, "family": "bakery"}), 422)

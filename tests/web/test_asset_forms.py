@@ -165,3 +165,34 @@ def test_a_viewer_sees_no_forms_and_cannot_post(page, login, server):
     )
     assert response.status == 403
     assert server.store.get_machine("acme", "x-1") is None
+
+
+def test_the_operator_changes_a_members_name_and_region_and_its_id_stays(page, login, server):
+    from sandan.domain import Company
+
+    store = server.store
+    store.upsert_company(Company(id="typo-metal", name="화송금속", family="press", region="반월"))
+    login("admin")
+    page.goto("/companies/typo-metal")
+    form = page.locator("#edit-company")
+    form.locator("summary").click()
+    expect(form.locator("input[name=id]")).to_have_attribute("readonly", "")
+    expect(form.locator("select[name=family]")).to_have_value("press")
+    form.locator("input[name=name]").fill("")
+    form.locator("input[name=name]").evaluate("e => e.removeAttribute('required')")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".notice.error")).to_be_visible()  # a name is needed, said at the form
+    form.locator("input[name=name]").fill("화성금속")
+    form.locator("input[name=region]").fill("시화")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("화성금속")
+    company = store.get_company("typo-metal")
+    assert (company.name, company.region, company.family) == ("화성금속", "시화", "press")
+    (entry,) = [e for e in store.list_audit("typo-metal") if e["action"] == "company.put"]
+    assert "name: 화송금속 → 화성금속" in entry["detail"] and "region: 반월 → 시화" in entry["detail"]
+
+
+def test_a_company_user_has_no_company_form(page, login):
+    login("kim")
+    page.goto("/companies/acme")
+    expect(page.locator("#edit-company")).to_have_count(0)

@@ -13,10 +13,10 @@ from fastapi.responses import FileResponse
 from sandan import __version__
 from sandan.api.deps import AdminTenant, JobsDep, PrincipalDep, ReadTenant, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
-from sandan.collect.assets import register_company
+from sandan.collect.assets import register_company, update_company
 from sandan.collect.erase import erase_company
 from sandan.collect.takeout import list_takeouts, submit_takeout, takeout_file
-from sandan.domain import Company
+from sandan.domain import Company, InvalidInput
 
 router = APIRouter(prefix="/api/v1/companies", tags=["companies"], responses=ERROR_RESPONSES)
 
@@ -39,6 +39,18 @@ def create_company(body: Company, principal: PrincipalDep, store: StoreDep) -> C
 @router.get("/{company_id}", response_model=Company)
 def get_company(t: ReadTenant) -> Company:
     return t.store.get_company(t.company_id)
+
+
+@router.put("/{company_id}", response_model=Company)
+def put_company(body: Company, t: ReadTenant) -> Company:
+    """Change a member's name, process family or region (platform operator only); its id stays."""
+    if body.id != t.company_id:
+        raise InvalidInput(
+            f"the company's id {body.id!r} differs from the path's {t.company_id!r}; an id never changes",
+            f"회사 ID {body.id!r}이(가) 경로의 {t.company_id!r}와(과) 다릅니다. ID는 바뀌지 않습니다",
+            code="id_mismatch",
+        )
+    return update_company(t.store, t.principal, t.company_id, body.name, body.family, body.region)
 
 
 # ---- takeout: everything the platform holds for the company, as one ZIP ---------------------------------------------

@@ -78,6 +78,36 @@ def register_company(
     return company
 
 
+def update_company(
+    store: Store,
+    principal: Principal | None,
+    company_id: str,
+    name: str,
+    family: str = "other",
+    region: str = "",
+) -> Company:
+    """The operator changes a member's name, process family or region; its id stays (every record, file and
+    account is filed under it). A new family changes which catalogue and federations it belongs with."""
+    if principal is not None:
+        principal.require_operator()
+    old = store.get_company(company_id)
+    if old is None:
+        raise NotFound(
+            f"company {company_id!r} not found",
+            f"회사 {company_id!r}을(를) 찾을 수 없습니다",
+            code="not_found",
+        )
+    company = _build(Company, id=company_id, name=name, family=family, region=region)
+    store.upsert_company(company)
+    changes = [
+        f"{field}: {getattr(old, field)} → {getattr(company, field)}"
+        for field in ("name", "family", "region")
+        if getattr(old, field) != getattr(company, field)
+    ]
+    audit(store, principal, company_id, "company.put", company_id, "; ".join(map(str, changes)))
+    return company
+
+
 def put_site(
     store: Store,
     principal: Principal | None,

@@ -215,12 +215,32 @@ def company_page(page: UserPage, company_id: str) -> Response:
     return _company_view(page, company_of(page, company_id))
 
 
+@router.post("/companies/{company_id}/edit", response_class=HTMLResponse)
+async def edit_company(page: UserPage, company_id: str) -> Response:
+    """Operator: change a member's name, process family or region (its id stays)."""
+    company = company_of(page, company_id)
+    page.principal.require_operator()
+    form = await _form(page)
+    try:
+        assets.update_company(
+            page.store, page.principal, company.id, form["name"], form["family"], form["region"]
+        )
+    except SandanError as exc:
+        return _company_view(
+            page, company, edit_form=form, edit_error=exc.message(page.lang), status=exc.status
+        )
+    return RedirectResponse(f"/companies/{company.id}", status_code=303)
+
+
 def _company_view(
     page: Page,
     company: Company,
     form: dict[str, Any] | None = None,
     error: str | None = None,
     status: int = 200,
+    *,
+    edit_form: dict[str, Any] | None = None,
+    edit_error: str | None = None,
 ) -> Response:
     page.crumbs[-1] = (company.name, None)
     lines = page.store.list_lines(company.id)
@@ -253,6 +273,9 @@ def _company_view(
         silent_for=lambda seconds: duration(seconds, page.lang),
         form=form or {"timezone": "Asia/Seoul"},
         error=error,
+        edit_form=edit_form or {**company.model_dump(), "family": company.family.value},
+        edit_error=edit_error,
+        families=FAMILIES,
     )
 
 
