@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -141,6 +142,10 @@ def test_the_oee_table_goes_to_excel_with_names_and_percentages(world, parts):
     shown = world.get("a-view", f"{BASE}/oee", params=window).json()["rows"][0]
     r = world.get("a-view", f"{BASE}/oee/export", params=window)
     assert r.status_code == 200, r.text
+    # named by the company and the days it covers, not only by the time it was downloaded
+    assert re.search(
+        r'filename="oee-machine-acme-\d{8}(-\d{8})?-\d{8}-\d{4}\.xlsx"', r.headers["content-disposition"]
+    )
     sheet = load_workbook(io.BytesIO(r.content))["data"]
     header = [c.value for c in sheet[1]]
     assert header[:2] == ["설비", "설비명"] and "설비종합효율(OEE)" in header and "시간 가동률" in header

@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from fastapi import APIRouter, Depends, FastAPI, Query, Response
@@ -175,10 +176,14 @@ def oee_export(
     and lines' names beside their ids and the ratios formatted as percentages."""
     by = by or ["machine"]
     frame = with_names(t.store, t.company_id, _report(t, w, line_id, machine_ids).table(by))
+    # named by the company and the period it covers (on the plant's clock), as the production report is
+    zone = ZoneInfo(t.settings.display_timezone)
+    first, last = w.start.astimezone(zone).date(), (w.end - timedelta(microseconds=1)).astimezone(zone).date()
+    period = f"{first:%Y%m%d}" + (f"-{last:%Y%m%d}" if last != first else "")
     found = table_file(
         one_language(frame, lang),
         format,
-        name=f"oee-{'-'.join(by)}",
+        name=f"oee-{'-'.join(by)}-{t.company_id}-{period}",
         labels=LABELS,
         lang=lang,
         zone=t.settings.display_timezone,
