@@ -72,6 +72,27 @@ class PlannedStop(BaseModel):
         return self
 
 
+def _shift(
+    name: str,
+    ko: str,
+    en: str,
+    start: tuple[int, int],
+    end: tuple[int, int],
+    rest_start: tuple[int, int],
+    rest_end: tuple[int, int],
+    rest: str,
+) -> Shift:
+    """A preset's shift with one break, clock times as (hour, minute)."""
+    return Shift(
+        name=name,
+        label_ko=ko,
+        label_en=en,
+        start=time(*start),
+        end=time(*end),
+        breaks=[Break(start=time(*rest_start), end=time(*rest_end), name=rest)],
+    )
+
+
 class ShiftCalendar(BaseModel):
     """When a factory plans to produce. ISO 22400-2:2014 (time elements): the shift time less breaks and
     calendar planned stops is the planned operation time (POT) from which planned busy time is derived.
@@ -157,17 +178,7 @@ class ShiftCalendar(BaseModel):
     def one_shift(cls, **overrides) -> ShiftCalendar:
         """One day shift 08-17 with an hour's lunch, Mon-Fri: the plant that works days only."""
         return cls(
-            shifts=[
-                Shift(
-                    name="day",
-                    label_ko="주간",
-                    label_en="Day",
-                    start=time(8),
-                    end=time(17),
-                    breaks=[Break(start=time(12), end=time(13), name="lunch")],
-                )
-            ],
-            **overrides,
+            shifts=[_shift("day", "주간", "Day", (8, 0), (17, 0), (12, 0), (13, 0), "lunch")], **overrides
         )
 
     @classmethod
@@ -175,22 +186,8 @@ class ShiftCalendar(BaseModel):
         """Default two 12-h shifts (주간 08-20, 야간 20-08) with a one-hour meal break each, Mon-Fri."""
         return cls(
             shifts=[
-                Shift(
-                    name="day",
-                    label_ko="주간",
-                    label_en="Day",
-                    start=time(8),
-                    end=time(20),
-                    breaks=[Break(start=time(12), end=time(13), name="lunch")],
-                ),
-                Shift(
-                    name="night",
-                    label_ko="야간",
-                    label_en="Night",
-                    start=time(20),
-                    end=time(8),
-                    breaks=[Break(start=time(0), end=time(1), name="meal")],
-                ),
+                _shift("day", "주간", "Day", (8, 0), (20, 0), (12, 0), (13, 0), "lunch"),
+                _shift("night", "야간", "Night", (20, 0), (8, 0), (0, 0), (1, 0), "meal"),
             ],
             **overrides,
         )
@@ -200,30 +197,9 @@ class ShiftCalendar(BaseModel):
         """Three 8-h shifts (06-14, 14-22, 22-06) with a 30-minute meal break each, Mon-Fri."""
         return cls(
             shifts=[
-                Shift(
-                    name="A",
-                    label_ko="1조",
-                    label_en="Shift A",
-                    start=time(6),
-                    end=time(14),
-                    breaks=[Break(start=time(11, 30), end=time(12), name="meal")],
-                ),
-                Shift(
-                    name="B",
-                    label_ko="2조",
-                    label_en="Shift B",
-                    start=time(14),
-                    end=time(22),
-                    breaks=[Break(start=time(18), end=time(18, 30), name="meal")],
-                ),
-                Shift(
-                    name="C",
-                    label_ko="3조",
-                    label_en="Shift C",
-                    start=time(22),
-                    end=time(6),
-                    breaks=[Break(start=time(2), end=time(2, 30), name="meal")],
-                ),
+                _shift("A", "1조", "Shift A", (6, 0), (14, 0), (11, 30), (12, 0), "meal"),
+                _shift("B", "2조", "Shift B", (14, 0), (22, 0), (18, 0), (18, 30), "meal"),
+                _shift("C", "3조", "Shift C", (22, 0), (6, 0), (2, 0), (2, 30), "meal"),
             ],
             **overrides,
         )
