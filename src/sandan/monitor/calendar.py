@@ -253,7 +253,8 @@ class ShiftCalendar(BaseModel):
             text = f"{label} {s.start:%H:%M}–{s.end:%H:%M}"
             if s.breaks:
                 spans = ", ".join(f"{b.start:%H:%M}–{b.end:%H:%M}" for b in s.breaks)
-                text += f" ({'휴식' if ko else 'breaks'} {spans})"
+                word = "휴식" if ko else ("break" if len(s.breaks) == 1 else "breaks")
+                text += f" ({word} {spans})"
             shifts.append(text)
         days = self.working_weekdays
         if days and days == list(range(days[0], days[-1] + 1)) and len(days) > 2:
