@@ -382,6 +382,21 @@ def test_a_machine_counts_its_time_from_its_first_state_record_so_no_window_read
     assert "records_begin" not in [n["code"] for n in shift.dashboard()["notes"]]
 
 
+def test_a_period_wholly_before_a_machines_first_record_has_no_oee_for_it_not_zero(plant):
+    # M1 connected on Monday 08:00: the Friday before, looked at alone, holds no OEE (the walk saw 0.0 % and
+    # "96 h unrecorded" for the day before the demo's history began), and the note says why
+    _standard_day_shift(plant)
+    friday = oee_report(
+        plant, COMPANY, kst("2025-03-07", "08:00"), kst("2025-03-07", "20:00"), machine_ids=["M1"]
+    )
+    overall = friday.overall()
+    assert overall["planned_operation_time_s"] == 0 and overall["no_data_time_s"] == 0
+    assert math.isnan(overall["oee"])
+    notes = {n["code"]: n for n in friday.dashboard()["notes"]}
+    assert "records_begin" not in notes and "unrecorded_time" not in notes
+    assert notes["records_later"]["en"].startswith("CNC 1: state records begin only after this period")
+
+
 def test_a_gap_after_the_first_state_record_still_counts_as_unrecorded_loss(plant):
     # records began long before the window; a collector that was down for the day's afternoon is a loss, named
     add_events(plant, [("M1", kst("2025-03-07", "08:00"), kst("2025-03-07", "09:00"), "running", None)])

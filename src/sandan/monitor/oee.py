@@ -871,7 +871,7 @@ def oee_report(
                 "부품은 OEE에서 제외했습니다. 설비가 휴식 시간에도 가동한다면 근무 달력에서 휴식을 빼세요",
             }
         )
-    notes += _records_begin_notes(machines, begin_us, late, before, parts, calendar)
+    notes += _records_begin_notes(machines, begin_us, late, before, parts, calendar, hi)
     return OeeReport(
         company_id=company_id,
         start=start,
@@ -889,15 +889,16 @@ def oee_report(
 
 
 def _records_begin(store: Store, company_id: str, ids: Sequence[str], lo: int, hi: int) -> np.ndarray:
-    """Per machine, where its OEE time begins in [lo, hi): its first state event ever, when that lies inside the
-    window; else `lo` (recorded from before the window, or never: a machine with no state record at all keeps its
-    whole planned time unrecorded, so it shows no OEE rather than none of its time)."""
+    """Per machine, where its OEE time begins in [lo, hi]: its first state event ever, when that lies inside the
+    window; `hi` when it lies after the window (a day before the plant was connected has no OEE, not 0 %); else
+    `lo` (recorded from before the window, or never: a machine with no state record at all keeps its whole planned
+    time unrecorded, so it shows no OEE rather than none of its time)."""
     firsts = store.first_event_starts(company_id, list(ids)) if ids else {}
     begin = np.full(len(ids), lo, dtype=np.int64)
     for m, machine_id in enumerate(ids):
         first = firsts.get(machine_id)
-        if first is not None and lo < (t := to_us(first)) < hi:
-            begin[m] = t
+        if first is not None and lo < (t := to_us(first)):
+            begin[m] = min(t, hi)
     return begin
 
 
@@ -908,27 +909,43 @@ def _records_begin_notes(
     before: np.ndarray,
     parts: Mapping[str, Any],
     calendar: ShiftCalendar,
+    hi: int,
 ) -> list[dict[str, str]]:
-    """One note naming the machines whose state records begin inside the window, and where."""
-    if not late.any():
-        return []
+    """A note naming the machines whose state records begin inside the window, and where; another naming those
+    whose records begin only after it (the window holds no OEE for them)."""
+    notes: list[dict[str, str]] = []
+    later = late & (begin_us >= hi)
+    if later.any():
+        names = [machines[m].name for m in np.flatnonzero(later)]
+        listed = ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
+        notes.append(
+            {
+                "code": "records_later",
+                "en": f"{listed}: state records begin only after this period, so it holds no OEE for them",
+                "ko": f"{listed}: 설비 상태 기록이 이 기간 뒤에 시작되어 이 기간의 OEE가 없습니다",
+            }
+        )
+    inside = late & ~later
+    if not inside.any():
+        return notes
     zone = ZoneInfo(calendar.timezone)
     where = [
         f"{machines[m].name} {datetime.fromtimestamp(begin_us[m] / US, zone):%Y-%m-%d %H:%M}"
-        for m in np.flatnonzero(late)
+        for m in np.flatnonzero(inside)
     ]
     listed = ", ".join(where[:5]) + (f" (+{len(where) - 5})" if len(where) > 5 else "")
     earlier = int(parts["produced"][before].sum())
     en_parts = f"; {earlier:,} part(s) completed before then are not counted either" if earlier else ""
     ko_parts = f". 그 전에 완료된 부품 {earlier:,}개도 세지 않습니다" if earlier else ""
     return [
+        *notes,
         {
             "code": "records_begin",
             "en": f"State records begin inside this period ({listed}); each machine's OEE counts its time from "
             f"then, not the planned time before{en_parts}",
             "ko": f"이 기간 중에 설비 상태 기록이 시작되었습니다({listed}). 각 설비의 OEE는 그때부터의 시간으로 "
             f"계산하며, 그 전의 계획 시간은 넣지 않습니다{ko_parts}",
-        }
+        },
     ]
 
 
