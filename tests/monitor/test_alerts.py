@@ -495,6 +495,20 @@ def test_a_rule_writes_its_limit_plainly_and_names_the_signal_as_given():
     assert limit_rule(1200).condition_naming(named.label("ko")) == "최대 캐비티 압력 (bar) > 1200"
 
 
+def test_a_rule_stored_before_a_check_it_fails_is_skipped_not_failing_the_companys_other_rules(plant, alerts):
+    # a limit rule saved with an empty signal (allowed before): evaluating the company's rules skips it, the
+    # other rules still run, and the alerts page shows it as no longer valid
+    from sandan.monitor.alerts import stored_rule
+
+    old = {"id": "old", "kind": "threshold", "signal": "", "threshold": 2.05}
+    alerts.put_rule(COMPANY, "old", old, None)
+    kept, why = stored_rule(old)
+    assert kept is None and "Signal" in why
+    rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80, hold_s=120)
+    readings(plant, "M1", "temp", [(0, 70), (1, 85)])
+    assert events(run(plant, alerts, 1)) == [("opened", "M1/temp")]  # the valid rule still fires
+
+
 def test_a_missing_limit_is_named_as_the_form_labels_it():
     with pytest.raises(ValueError) as missing:
         AlertRule(id="x", kind="threshold", signal="temp")

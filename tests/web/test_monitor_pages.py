@@ -517,3 +517,18 @@ def test_capability_without_known_limits_asks_for_them_instead_of_failing(page, 
     expect(page.locator("#cap-usl")).to_have_value("0.1")
     expect(page.locator("#cap-spec-note")).to_have_text("이 한계는 회사가 이 측정 특성에 저장한 규격입니다.")
     expect(page.locator("#cap-verdict")).to_be_visible()
+
+
+def test_a_rule_saved_before_a_check_it_fails_is_listed_as_no_longer_valid(page, login, server):
+    from sandan.monitor import open_alert_store
+
+    store = open_alert_store(server.settings.data_dir)
+    store.put_rule(
+        COMPANY, "old-limit", {"id": "old-limit", "kind": "threshold", "signal": "", "threshold": 2.05}, None
+    )
+    try:
+        login("lee")
+        page.goto(f"/companies/{COMPANY}/alerts")
+        expect(page.locator("tr[data-rule='old-limit']")).to_contain_text("더 이상 올바르지 않은 규칙입니다")
+    finally:
+        store.delete_rule(COMPANY, "old-limit")

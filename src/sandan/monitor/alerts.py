@@ -17,7 +17,7 @@ import os
 import re
 import smtplib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -27,7 +27,7 @@ from typing import Any, Literal
 import httpx
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, Signal, value_error
 from sandan.domain.korean import particle
@@ -853,10 +853,24 @@ def apply_findings(
     return changes
 
 
+def stored_rule(body: Mapping[str, Any]) -> tuple[AlertRule | None, str | None]:
+    """A stored rule, or None with why it no longer holds: a rule saved before a check was added (a limit rule
+    without a signal, say) is shown as such and left out of the evaluation, instead of failing every rule of its
+    company."""
+    try:
+        return AlertRule.model_validate(body), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return None, str((first.get("ctx") or {}).get("en") or first.get("msg", "not valid"))
+
+
 def _rules(alerts: AlertStore, company_id: str, kinds: tuple[str, ...] | None = None) -> list[AlertRule]:
     out = []
     for body in alerts.list_rules(company_id):
-        rule = AlertRule.model_validate(body)
+        rule, why = stored_rule(body)
+        if rule is None:
+            log.warning("alert rule %s of %s is skipped: %s", body.get("id"), company_id, why)
+            continue
         if rule.enabled and (kinds is None or rule.kind in kinds):
             out.append(rule)
     return out

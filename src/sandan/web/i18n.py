@@ -983,6 +983,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "이 한계는 회사가 이 측정 특성에 저장한 규격입니다.",
     ),
     "mon.cap_save": ("Save these limits", "이 규격 저장"),
+    "mon.rule_invalid": (
+        "not valid any more ({why}): it is not evaluated — delete it and add it again",
+        "더 이상 올바르지 않은 규칙입니다 ({why}). 평가하지 않습니다 — 지우고 다시 추가하세요",
+    ),
     "mon.cap_saved": (
         "Saved: {name} {lsl} – {usl}. Capability studies and the assistant use them from now on.",
         "저장했습니다: {name} {lsl} – {usl}. 이제 공정능력 분석과 도우미가 이 규격을 씁니다.",
