@@ -47,6 +47,8 @@ def test_a_one_shift_plant_sets_its_calendar_and_the_dashboard_counts_from_it(
     expect(page.locator("#calendar-default")).to_have_count(0)
     saved = company_calendar(server.settings.data_dir, "acme")
     assert [(f"{s.start:%H:%M}", f"{s.end:%H:%M}") for s in saved.shifts] == [("08:00", "17:00")]
+    # the shift kept its name in English too, though the form was Korean
+    assert (saved.shifts[0].label_ko, saved.shifts[0].label_en) == ("주간", "Day")
     assert [d.isoformat() for d in saved.holidays] == ["2026-12-31"]
     assert saved.planned_stops[0].note == "재고 조사" and saved.planned_minutes_per_day() == 480
 

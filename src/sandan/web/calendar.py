@@ -83,8 +83,14 @@ def _dates(text: str, field: str, words: tuple[str, str]) -> list[date]:
     return out
 
 
-def _calendar_of(form: dict[str, Any]) -> ShiftCalendar:
-    """The form's fields as a calendar, every refusal naming the row or line it is on."""
+def _calendar_of(
+    form: dict[str, Any], lang: str = "ko", before: ShiftCalendar | None = None
+) -> ShiftCalendar:
+    """The form's fields as a calendar, every refusal naming the row or line it is on. A shift's name is typed in
+    the page's language; a row that keeps the saved shift's name keeps its name in the other language too."""
+    old = {
+        (s.label_ko if lang == "ko" else s.label_en) or s.name: s for s in (before.shifts if before else [])
+    }
     shifts = []
     for i, row in enumerate(form["shifts"], start=1):
         if not (row["start"] or row["end"]):
@@ -100,10 +106,13 @@ def _calendar_of(form: dict[str, Any]) -> ShiftCalendar:
                 )
             breaks.append({"start": span.group(1), "end": span.group(2)})
         name = row["name"].strip() or f"shift-{i}"
-        shifts.append(
-            {"name": name[:32], "label_ko": name, "label_en": name, "start": row["start"], "end": row["end"]}
-            | {"breaks": breaks}
+        kept = old.get(name)
+        labels = (
+            {"name": kept.name, "label_ko": kept.label_ko, "label_en": kept.label_en}
+            if kept
+            else {"name": name[:32], "label_ko": name, "label_en": name}
         )
+        shifts.append({**labels, "start": row["start"], "end": row["end"], "breaks": breaks})
     stops = []
     for n, line in enumerate(form["planned_stops"].splitlines(), start=1):
         if not line.strip():
@@ -191,7 +200,7 @@ async def save_calendar(request: Request, page: UserPage, company_id: str) -> Re
     page.principal.require_write(company.id)
     form = _typed(await request.form())
     try:
-        calendar = _calendar_of(form)
+        calendar = _calendar_of(form, page.lang, company_calendar(page.settings.data_dir, company.id))
     except InvalidInput as exc:
         return _page(page, company, form, error=exc.message(page.lang), status=422)
     save_company_calendar(page.settings.data_dir, company.id, calendar)

@@ -165,7 +165,9 @@
     if (plot) { plot.setData([xs, ys]); return; }
     plot = new uPlot({
       width: Math.max(280, box.clientWidth), height: 220,
-      scales: { x: { time: true }, y: { range: [0, 100] } },
+      // a single day (one production day chosen) gets a day either side, not an axis of years
+      scales: { x: { time: true, range: function (u, lo, hi) { return lo === hi ? [lo - 86400, hi + 86400] : [lo, hi]; } },
+                y: { range: [0, 100] } },
       // production days are placed at 00:00 UTC of their date: read them in UTC, whatever the browser's zone
       tzDate: days.tzDate,
       series: [{ label: text("mon.day"), value: days.legend },

@@ -262,6 +262,7 @@
         saved.textContent = text("mon.cap_saved", { name: name, lsl: lsl || "–", usl: usl || "–" });
         saved.hidden = false;
         noteFor("company");
+        capability();  // the figures against the limits just saved
       }, function (e) { saved.className = "notice error"; saved.textContent = e.message; saved.hidden = false; });
   });
   document.getElementById("cap-form").addEventListener("submit", function (ev) { ev.preventDefault(); capability(); });
