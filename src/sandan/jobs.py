@@ -295,6 +295,7 @@ class BackgroundLoop:
 
 def cancelled() -> Cancelled:
     return Cancelled(
-        "stopped on request; what it had done so far is not kept",
-        "요청에 따라 멈췄습니다. 그때까지 한 작업은 남기지 않습니다",
+        "stopped on request; it gives no result (an import keeps the rows it had stored; importing the file "
+        "again adds no duplicates)",
+        "요청에 따라 멈췄습니다. 결과는 없습니다 (가져오기는 그때까지 저장한 행을 남기며, 파일을 다시 가져와도 중복되지 않습니다)",
     )

@@ -503,7 +503,7 @@ def test_a_rule_stored_before_a_check_it_fails_is_skipped_not_failing_the_compan
     old = {"id": "old", "kind": "threshold", "signal": "", "threshold": 2.05}
     alerts.put_rule(COMPANY, "old", old, None)
     kept, why = stored_rule(old)
-    assert kept is None and "Signal" in why
+    assert kept is None and "Signal" in why.en and "신호" in why.ko
     rule(alerts, id="hot", kind="threshold", signal="temp", threshold=80, hold_s=120)
     readings(plant, "M1", "temp", [(0, 70), (1, 85)])
     assert events(run(plant, alerts, 1)) == [("opened", "M1/temp")]  # the valid rule still fires

@@ -70,6 +70,15 @@ def test_a_one_shift_plant_sets_its_calendar_and_the_dashboard_counts_from_it(
     expect(page.locator("#calendar-error")).to_contain_text(
         "근무조 1: 휴식 '점심'은(는) 12:00-13:00 같은 시간 구간이 아닙니다"
     )
+    # a day that does not exist, and a shift with a start but no end, are named, not a server error
+    page.fill("input[name=shift_breaks_1]", "12:00-13:00")
+    page.fill("textarea[name=planned_stops]", "2026-12-32 08:00 ~ 2026-12-32 17:00 정비")
+    page.click("#calendar-save")
+    expect(page.locator("#calendar-error")).to_contain_text("계획 정지 1번째 줄")
+    page.fill("textarea[name=planned_stops]", "")
+    page.fill("input[name=shift_start_2]", "20:00")
+    page.click("#calendar-save")
+    expect(page.locator("#calendar-error")).to_contain_text("근무조 2: 시작과 끝을 모두 주세요")
 
 
 def test_a_viewer_reads_the_calendar_but_has_no_form(page, login):

@@ -53,10 +53,7 @@ def test_a_company_gives_its_contact_and_a_matched_supplier_reads_it(page, login
         ps.put(s.company_id, s)
     login("kim")
     page.goto("/companies/acme/connect/edit")
-    page.fill(
-        "input[name=needs]" if page.locator("input[name=needs]").count() else "textarea[name=needs]",
-        "사출 외관 검사 자동화",
-    )
+    page.fill("textarea[name=needs]", "사출 외관 검사 자동화")
     page.fill("input[name=contact]", "생산팀 김대리 010-1234-5678")
     page.check("input[name=listed]")
     page.click(".profile-form button[type=submit]")

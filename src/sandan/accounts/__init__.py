@@ -159,10 +159,17 @@ _failures: weakref.WeakKeyDictionary[Store, dict[str, deque[datetime]]] = weakre
 _failures_lock = threading.Lock()
 
 
-def _recent(store: Store, key: str, now: datetime) -> deque[datetime]:
-    seen = _failures.setdefault(store, {}).setdefault(key, deque())
+def _recent(store: Store, key: str, now: datetime, *, keep: bool = False) -> deque[datetime]:
+    """The failures of `key` within the window; a key left with none is forgotten unless `keep` (a failure is
+    about to be added), so tries of ids that never fail again do not pile up in memory."""
+    kept = _failures.setdefault(store, {})
+    seen = kept.get(key) or deque()
     while seen and now - seen[0] > FAILED_WINDOW:
         seen.popleft()
+    if seen or keep:
+        kept[key] = seen
+    else:
+        kept.pop(key, None)
     return seen
 
 
@@ -180,9 +187,9 @@ def _throttled(store: Store, user_id: str, address: str | None, now: datetime) -
 
 def _count_failure(store: Store, user_id: str, address: str | None, now: datetime) -> None:
     with _failures_lock:
-        _recent(store, f"user:{user_id}", now).append(now)
+        _recent(store, f"user:{user_id}", now, keep=True).append(now)
         if address:
-            _recent(store, f"address:{address}", now).append(now)
+            _recent(store, f"address:{address}", now, keep=True).append(now)
 
 
 def authenticate(store: Store, user_id: str, password: str, *, address: str | None = None) -> User:

@@ -209,6 +209,8 @@ def _weekday(today: date, weekday: int, which: str) -> date:
 
 def _most_recent(month: int | None, day: int, today: date, year: int | None = None) -> date | None:
     """The latest date with this day (and month, and year where given) not after today; None if there is none."""
+    if not 1 <= day <= 31:  # "0일": no day of any month
+        return None
     if year is not None and month is not None:
         try:
             return date(year, month, day)

@@ -590,7 +590,7 @@ def _period_notes(dates, used: str | None, tool: str) -> list[dict[str, str]]:
             {
                 "code": "date_not_understood",
                 "en": f"Could not read the date '{said}', so this answers for {label['en']} instead.",
-                "ko": f"날짜 '{said}'를 이해하지 못해 {with_particle(label['ko'])} 답합니다.",
+                "ko": f"날짜 '{said}'을(를) 이해하지 못해 {with_particle(label['ko'])} 답합니다.",
                 "text": said,
             }
         )

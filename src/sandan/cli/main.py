@@ -345,15 +345,9 @@ def _text_file(path: Path) -> str:
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc}", f"{path}을(를) 읽을 수 없습니다: {exc}") from exc
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InvalidInput(
-        f"{path} is neither UTF-8 nor CP949 text; save it as 'CSV UTF-8' or YAML",
-        f"{path}은(는) UTF-8이나 CP949 텍스트가 아닙니다. 'CSV UTF-8' 또는 YAML로 저장하세요",
-    )
+    from sandan.domain.text import excel_text
+
+    return excel_text(raw, str(path))
 
 
 def _company_or_fail(store: Store, company: str) -> None:

@@ -29,7 +29,15 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sandan.domain import Conflict, InvalidInput, NotFound, SandanError, Signal, value_error
+from sandan.domain import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    SandanError,
+    Signal,
+    invalid_input_from,
+    value_error,
+)
 from sandan.domain.korean import particle
 from sandan.jobs import BackgroundLoop
 from sandan.monitor.alert_store import AlertStore, open_alert_store
@@ -853,15 +861,14 @@ def apply_findings(
     return changes
 
 
-def stored_rule(body: Mapping[str, Any]) -> tuple[AlertRule | None, str | None]:
-    """A stored rule, or None with why it no longer holds: a rule saved before a check was added (a limit rule
-    without a signal, say) is shown as such and left out of the evaluation, instead of failing every rule of its
-    company."""
+def stored_rule(body: Mapping[str, Any]) -> tuple[AlertRule | None, InvalidInput | None]:
+    """A stored rule, or None with why it no longer holds (in both languages): a rule saved before a check was
+    added (a limit rule without a signal, say) is shown as such and left out of the evaluation, instead of failing
+    every rule of its company."""
     try:
         return AlertRule.model_validate(body), None
     except ValidationError as exc:
-        first = exc.errors()[0]
-        return None, str((first.get("ctx") or {}).get("en") or first.get("msg", "not valid"))
+        return None, invalid_input_from(exc)
 
 
 def _rules(alerts: AlertStore, company_id: str, kinds: tuple[str, ...] | None = None) -> list[AlertRule]:
@@ -869,7 +876,7 @@ def _rules(alerts: AlertStore, company_id: str, kinds: tuple[str, ...] | None = 
     for body in alerts.list_rules(company_id):
         rule, why = stored_rule(body)
         if rule is None:
-            log.warning("alert rule %s of %s is skipped: %s", body.get("id"), company_id, why)
+            log.warning("alert rule %s of %s is skipped: %s", body.get("id"), company_id, why.en)
             continue
         if rule.enabled and (kinds is None or rule.kind in kinds):
             out.append(rule)

@@ -26,7 +26,14 @@ def company_specs(data_dir: Path | None, company_id: str) -> dict[str, Limits]:
     """The company's saved limits, characteristic → (LSL, USL); empty without any."""
     if data_dir is None or not specs_path(data_dir, company_id).exists():
         return {}
-    data = yaml.safe_load(specs_path(data_dir, company_id).read_text(encoding="utf-8")) or {}
+    path = specs_path(data_dir, company_id)
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+        raise InvalidInput(
+            f"{path} is not a table of limits (characteristic: {{lsl: …, usl: …}}); save the limits again",
+            f"{path}이(가) 규격 표(측정 특성: {{lsl: …, usl: …}})가 아닙니다. 규격을 다시 저장하세요",
+            code="bad_spec",
+        )
     return {str(k): (v.get("lsl"), v.get("usl")) for k, v in data.items()}
 
 
@@ -55,7 +62,7 @@ def check_limits(characteristic: str, lsl: float | None, usl: float | None) -> N
     if lsl is not None and usl is not None and lsl >= usl:
         raise InvalidInput(
             f"the lower limit {lsl:g} must be below the upper limit {usl:g}",
-            f"하한 {lsl:g}이(가) 상한 {usl:g}보다 작아야 합니다",
+            f"하한 {lsl:g}은(는) 상한 {usl:g}보다 작아야 합니다",
             code="bad_spec",
             field="usl",
         )
@@ -74,7 +81,7 @@ def save_spec(
 
 def delete_spec(data_dir: Path, company_id: str, characteristic: str) -> dict[str, Limits]:
     specs = company_specs(data_dir, company_id)
-    specs.pop(characteristic, None)
+    specs.pop(characteristic.strip(), None)
     _write(data_dir, company_id, specs)
     return specs
 

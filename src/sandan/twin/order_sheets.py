@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from sandan.domain import InvalidInput
+from sandan.domain.text import excel_text
 from sandan.twin.workclock import as_instant, unit_word
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -321,18 +322,7 @@ def read_order_sheets(content: bytes, filename: str) -> dict[str, Any]:
         orders = next((by_name[s] for s in ORDER_SHEETS if s in by_name), next(iter(sheets.values())))
         setups = next((by_name[s] for s in SETUP_SHEETS if s in by_name), None)
         return orders_from_sheets(orders, setups, name=name, file=file)
-    for encoding in ("utf-8-sig", "cp949"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise _bad(
-            f"{file} is neither UTF-8 nor CP949 text; save it as 'CSV UTF-8' or as .xlsx",
-            f"{file}이(가) UTF-8이나 CP949 텍스트가 아닙니다. 'CSV UTF-8'이나 .xlsx로 저장하세요",
-            file,
-        )
+    text = excel_text(content, file)
     try:
         frame = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=object, skip_blank_lines=True)
     except (pd.errors.ParserError, csv.Error) as exc:

@@ -95,6 +95,12 @@ def _calendar_of(
     for i, row in enumerate(form["shifts"], start=1):
         if not (row["start"] or row["end"]):
             continue
+        if not (row["start"] and row["end"]):
+            raise _bad(
+                f"shift {i}: give both its start and its end",
+                f"근무조 {i}: 시작과 끝을 모두 주세요",
+                f"shift_start_{i}",
+            )
         breaks = []
         for part in filter(None, (p.strip() for p in row["breaks"].split(","))):
             span = _SPAN.match(part)
@@ -104,7 +110,7 @@ def _calendar_of(
                     f"근무조 {i}: 휴식 {part!r}은(는) 12:00-13:00 같은 시간 구간이 아닙니다",
                     f"shift_breaks_{i}",
                 )
-            breaks.append({"start": span.group(1), "end": span.group(2)})
+            breaks.append({"start": span.group(1).zfill(5), "end": span.group(2).zfill(5)})  # 8:00 → 08:00
         name = row["name"].strip() or f"shift-{i}"
         kept = old.get(name)
         labels = (
@@ -124,13 +130,17 @@ def _calendar_of(
                 f"계획 정지 {n}번째 줄: 2026-12-24 08:00 ~ 2026-12-24 17:00 재고 조사 처럼 쓰세요",
                 "planned_stops",
             )
-        stops.append(
-            {
-                "start": datetime.fromisoformat(stop.group(1).replace(" ", "T")),
-                "end": datetime.fromisoformat(stop.group(2).replace(" ", "T")),
-                "note": stop.group(3).strip(),
-            }
-        )
+        try:
+            start, end = (
+                datetime.strptime(stop.group(k).replace("T", " "), "%Y-%m-%d %H:%M") for k in (1, 2)
+            )
+        except ValueError:  # 2026-12-32, 25:00
+            raise _bad(
+                f"planned stops, line {n}: {line.strip()!r} holds a date or time that does not exist",
+                f"계획 정지 {n}번째 줄: {line.strip()!r}에 없는 날짜나 시각이 있습니다",
+                "planned_stops",
+            ) from None
+        stops.append({"start": start, "end": end, "note": stop.group(3).strip()})
     data = {
         "timezone": form["timezone"].strip() or "Asia/Seoul",
         "shifts": shifts,

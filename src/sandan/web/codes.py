@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from sandan.accounts import audit
 from sandan.domain import InvalidInput
 from sandan.domain.errors import invalid_input_from
+from sandan.domain.text import excel_text
 from sandan.monitor.codes import KINDS, CodeTable, company_codes, save_company_codes, unnamed_codes
 from sandan.web.shell import UserPage, WebRoute, company_of
 
@@ -87,11 +88,7 @@ async def save_codes(request: Request, page: UserPage, company_id: str) -> Respo
     try:
         table = CodeTable.model_validate({k: _parse(texts[k], k) for k in KINDS})
         if upload is not None and not isinstance(upload, str) and upload.filename:
-            raw = await upload.read()
-            try:
-                text = raw.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = raw.decode("cp949", errors="replace")  # as Excel saves a Korean CSV
+            text = excel_text(await upload.read(), upload.filename)
             table = table.merged(CodeTable.parse(text, upload.filename))
     except ValidationError as exc:
         return _page(page, company, texts, error=invalid_input_from(exc).message(page.lang), status=422)

@@ -230,7 +230,7 @@ def _rule_row(body: dict, signal_names: dict[str, SignalName], lang: str) -> dic
     if rule is None:  # saved before a check it fails was added: said, and left out of the evaluation
         return {
             **body,
-            "condition": i18n.t("mon.rule_invalid", lang, why=why),
+            "condition": i18n.t("mon.rule_invalid", lang, why=why.message(lang)),
             "condition_ids": "",
             "invalid": True,
         }

@@ -132,7 +132,9 @@ def oee_tool(
             "series": {"oee": [r.get("oee") for r in rows]},
         }
     # where records begin inside the period, and much planned time without any record: say so, as the dashboard does
-    notes = [n for n in report.notes if n["code"] == "records_begin"] + monitor.unrecorded_notes(overall)
+    notes = [
+        n for n in report.notes if n["code"] in ("records_begin", "records_later")
+    ] + monitor.unrecorded_notes(overall)
     low = _extreme(ctx, table, by, "oee", highest=False)
     return ToolOutput(
         facts=facts,

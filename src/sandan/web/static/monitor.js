@@ -9,14 +9,14 @@
   var status = document.getElementById("mon-status");
   var pickRange = document.getElementById("mon-range");
   var pickDay = document.getElementById("mon-day");
-  var days = {};
-  (cfg.days || []).forEach(function (d) { days[d.key] = d; });
+  var dayByKey = {};  // the production days offered one by one (`days` above formats the trend's dates)
+  (cfg.days || []).forEach(function (d) { dayByKey[d.key] = d; });
   // the chosen period lives in the address (?range=7d, or ?range=day&day=2026-12-03), so a reload, the language
   // switch and the drill-down keep it
   var params = new URLSearchParams(window.location.search);
   var asked = params.get("range");
   if (asked && (Object.prototype.hasOwnProperty.call(cfg.ranges, asked) || (asked === "day" && pickDay))) pickRange.value = asked;
-  if (pickDay && days[params.get("day")]) pickDay.value = params.get("day");
+  if (pickDay && dayByKey[params.get("day")]) pickDay.value = params.get("day");
   function showDay() {
     var label = document.getElementById("mon-day-label");
     if (label) label.hidden = pickRange.value !== "day";
@@ -47,8 +47,8 @@
   }
   function api(company) { return "/api/v1/companies/" + encodeURIComponent(company); }
   function windowQuery() {
-    if (pickRange.value === "day" && days[pickDay.value]) {  // one production day, as the daily report counts it
-      var d = days[pickDay.value];
+    if (pickRange.value === "day" && dayByKey[pickDay.value]) {  // one production day, as the daily report counts it
+      var d = dayByKey[pickDay.value];
       var until = new Date(Math.min(Date.parse(d.end), Date.now() + 60000));
       return "start=" + encodeURIComponent(d.start) + "&end=" + encodeURIComponent(until.toISOString());
     }
