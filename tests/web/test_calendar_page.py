@@ -4,10 +4,20 @@ as typed with the reason, leaving the saved one as it was."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 import pytest
 from playwright.sync_api import expect
 
-from sandan.monitor.calendar import calendar_path, company_calendar
+from sandan.monitor.calendar import (
+    Break,
+    PlannedStop,
+    Shift,
+    ShiftCalendar,
+    calendar_path,
+    company_calendar,
+    save_company_calendar,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -86,3 +96,52 @@ def test_a_viewer_reads_the_calendar_but_has_no_form(page, login):
     page.goto("/companies/acme/calendar")
     expect(page.locator("#calendar-now")).to_contain_text("하루")
     expect(page.locator("#calendar-form")).to_have_count(0)
+
+
+def test_saving_the_form_unchanged_keeps_every_shift_break_name_and_stop_code(
+    page, login, server, own_calendar
+):
+    """A calendar saved through the API with five shifts, named breaks and a planned stop's reason code comes back
+    the same when the page saves it with nothing changed (the form had four rows and dropped the rest)."""
+
+    def shift(name: str, start: int, end: int) -> Shift:
+        return Shift(
+            name=name,
+            label_ko=name,
+            label_en=name,
+            start=time(start),
+            end=time(end),
+            breaks=[Break(start=time(start + 2), end=time(start + 2, 10), name=f"{name} 휴식")],
+        )
+
+    before = ShiftCalendar(
+        shifts=[shift(f"s{i}", 2 + 4 * i, 5 + 4 * i) for i in range(5)],
+        planned_stops=[
+            PlannedStop(
+                start=datetime(2026, 12, 24, 8),
+                end=datetime(2026, 12, 24, 17),
+                reason_code="PM",
+                note="금형 정비",
+            ),
+            PlannedStop(start=datetime(2026, 12, 30, 8), end=datetime(2026, 12, 30, 12), note="재고 조사"),
+        ],
+    )
+    save_company_calendar(server.settings.data_dir, "acme", before)
+    login("kim")
+    page.goto("/companies/acme/calendar")
+    expect(page.locator("input[name=shift_start_5]")).to_have_value("18:00")
+    expect(page.locator("input[name=shift_start_6]")).to_have_value("")  # one empty row to add a shift
+    expect(page.locator("input[name=shift_breaks_1]")).to_have_value("04:00-04:10 s0 휴식")
+    expect(page.locator("textarea[name=planned_stops]")).to_have_value(
+        "2026-12-24 08:00 ~ 2026-12-24 17:00 [PM] 금형 정비\n2026-12-30 08:00 ~ 2026-12-30 12:00 재고 조사"
+    )
+    page.click("#calendar-save")
+    expect(page.locator("#calendar-saved")).to_be_visible()
+    assert company_calendar(server.settings.data_dir, "acme") == before
+
+    # a sixth shift typed in the empty row is saved
+    page.fill("input[name=shift_start_6]", "23:00")
+    page.fill("input[name=shift_end_6]", "23:30")
+    page.click("#calendar-save")
+    expect(page.locator("#calendar-saved")).to_be_visible()
+    assert len(company_calendar(server.settings.data_dir, "acme").shifts) == 6

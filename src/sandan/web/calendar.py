@@ -25,16 +25,20 @@ from sandan.web.shell import UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-SHIFT_ROWS = 4  # rows of the shift table on the form
+SHIFT_ROWS = (
+    4  # rows of the shift table on the form, at the least (a saved calendar's every shift, one empty)
+)
 PRESETS = {
     "one": ShiftCalendar.one_shift,
     "two": ShiftCalendar.two_shifts,
     "three": ShiftCalendar.three_shifts,
 }
-_SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-~–]\s*(\d{1,2}:\d{2})\s*$")
+_SPAN = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-~–]\s*(\d{1,2}:\d{2})(?:\s+(.*?))?\s*$")  # 12:00-13:00 점심
 _STOP = re.compile(
-    r"^\s*(\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2})\s*[~–]\s*(\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2})\s*(.*)$"
+    r"^\s*(\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2})\s*[~–]\s*(\d{4}-\d{1,2}-\d{1,2}[ T]\d{1,2}:\d{2})\s*"
+    r"(?:\[([^\]]*)\])?\s*(.*)$"  # [PM] a reason code other than "planned", then the note
 )
+_ROW_FIELD = re.compile(r"^shift_(?:name|start|end|breaks)_(\d{1,2})$")
 
 
 def _form_of(calendar: ShiftCalendar, lang: str) -> dict[str, Any]:
@@ -44,11 +48,11 @@ def _form_of(calendar: ShiftCalendar, lang: str) -> dict[str, Any]:
             "name": (s.label_ko if lang == "ko" else s.label_en) or s.name,
             "start": f"{s.start:%H:%M}",
             "end": f"{s.end:%H:%M}",
-            "breaks": ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M}" for b in s.breaks),
+            "breaks": ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M} {b.name}".rstrip() for b in s.breaks),
         }
         for s in calendar.shifts
     ]
-    rows += [{"name": "", "start": "", "end": "", "breaks": ""}] * (SHIFT_ROWS - len(rows))
+    rows += [{"name": "", "start": "", "end": "", "breaks": ""}] * max(SHIFT_ROWS - len(rows), 1)
     return {
         "timezone": calendar.timezone,
         "weekdays": list(calendar.working_weekdays),
@@ -57,10 +61,15 @@ def _form_of(calendar: ShiftCalendar, lang: str) -> dict[str, Any]:
         "holidays": "\n".join(d.isoformat() for d in calendar.holidays),
         "extra_working_days": "\n".join(d.isoformat() for d in calendar.extra_working_days),
         "planned_stops": "\n".join(
-            f"{p.start:%Y-%m-%d %H:%M} ~ {p.end:%Y-%m-%d %H:%M} {p.note}".rstrip()
+            f"{p.start:%Y-%m-%d %H:%M} ~ {p.end:%Y-%m-%d %H:%M} {_code_mark(p.reason_code)}{p.note}".rstrip()
             for p in calendar.planned_stops
         ),
     }
+
+
+def _code_mark(reason_code: str) -> str:
+    """A planned stop's reason code as the form writes it before the note: none for the default "planned"."""
+    return "" if reason_code == "planned" else f"[{reason_code}] "
 
 
 def _bad(en: str, ko: str, field: str) -> InvalidInput:
@@ -110,7 +119,9 @@ def _calendar_of(
                     f"근무조 {i}: 휴식 {part!r}은(는) 12:00-13:00 같은 시간 구간이 아닙니다",
                     f"shift_breaks_{i}",
                 )
-            breaks.append({"start": span.group(1).zfill(5), "end": span.group(2).zfill(5)})  # 8:00 → 08:00
+            breaks.append(
+                {"start": span.group(1).zfill(5), "end": span.group(2).zfill(5), "name": span.group(3) or ""}
+            )  # 8:00 → 08:00
         name = row["name"].strip() or f"shift-{i}"
         kept = old.get(name)
         labels = (
@@ -140,7 +151,8 @@ def _calendar_of(
                 f"계획 정지 {n}번째 줄: {line.strip()!r}에 없는 날짜나 시각이 있습니다",
                 "planned_stops",
             ) from None
-        stops.append({"start": start, "end": end, "note": stop.group(3).strip()})
+        code = (stop.group(3) or "").strip() or "planned"
+        stops.append({"start": start, "end": end, "reason_code": code, "note": stop.group(4).strip()})
     data = {
         "timezone": form["timezone"].strip() or "Asia/Seoul",
         "shifts": shifts,
@@ -159,14 +171,16 @@ def _calendar_of(
 
 
 def _typed(form: Any) -> dict[str, Any]:
-    """The posted form as the template's fields."""
+    """The posted form as the template's fields: as many shift rows as the page had (a calendar saved through the
+    API may hold more than the form's usual four)."""
+    rows = {int(m.group(1)) for m in map(_ROW_FIELD.match, form.keys()) if m}
     return {
         "timezone": str(form.get("timezone", "")),
         "weekdays": sorted(int(d) for d in form.getlist("weekday") if str(d).isdigit() and int(d) < 7),
         "korean_public_holidays": form.get("korean_public_holidays") == "on",
         "shifts": [
             {k: str(form.get(f"shift_{k}_{i}", "")).strip() for k in ("name", "start", "end", "breaks")}
-            for i in range(1, SHIFT_ROWS + 1)
+            for i in range(1, max(rows, default=0) + 1)
         ],
         "holidays": str(form.get("holidays", "")),
         "extra_working_days": str(form.get("extra_working_days", "")),

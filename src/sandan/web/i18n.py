@@ -1278,10 +1278,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "cal.end": ("Ends", "끝"),
     "cal.breaks": ("Breaks", "휴식"),
     "cal.shifts_help": (
-        "An end before the start is a night shift that ends the next morning. Breaks as 12:00-13:00, several "
-        "separated by commas. Leave a row empty to drop it.",
-        "끝이 시작보다 이르면 다음 날 아침에 끝나는 야간조입니다. 휴식은 12:00-13:00처럼, 여럿이면 쉼표로 나눕니다. 빈 줄은 "
-        "빠집니다.",
+        "An end before the start is a night shift that ends the next morning. Breaks as 12:00-13:00, a name "
+        "after it if you like (12:00-13:00 lunch), several separated by commas. Leave a row empty to drop it. "
+        "A planned stop's reason code, when it is not 'planned', goes in brackets before its note: [PM].",
+        "끝이 시작보다 이르면 다음 날 아침에 끝나는 야간조입니다. 휴식은 12:00-13:00처럼(이름을 붙여도 됩니다: 12:00-13:00 "
+        "점심), 여럿이면 쉼표로 나눕니다. 빈 줄은 빠집니다. 계획 정지의 사유 코드가 'planned'가 아니면 메모 앞에 대괄호로 "
+        "씁니다: [PM].",
     ),
     "cal.days": ("Working days", "근무일"),
     "cal.weekday.0": ("Mon", "월"),
