@@ -117,6 +117,12 @@ def test_every_usual_way_of_writing_a_date_or_range_is_read_as_that_period(plant
         ("OEE between Dec 1 and Dec 3", "2026-12-01..2026-12-03"),
         ("OEE from Dec 28 to Jan 3", "2025-12-28..2026-01-03"),
         ("OEE Monday last week", "2026-11-23"),
+        # from the month before; and the same days typed backwards are those days, not a year
+        ("28일부터 3일까지 불량률", "2026-11-28..2026-12-03"),
+        ("28~3일 불량률", "2026-11-28..2026-12-03"),
+        ("12/3~12/1 OEE", "2026-12-01..2026-12-03"),
+        ("3일부터 1일까지 불량률", "2026-12-01..2026-12-03"),
+        ("12월 3일부터 11월 30일까지 생산량", "2026-11-30..2026-12-03"),
         # a date without a year is the latest one not in the future
         ("12월 25일 불량률", "2025-12-25"),
         ("12월 7일 불량률", "2025-12-07"),

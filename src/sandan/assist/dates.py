@@ -248,12 +248,12 @@ def _days_of(m: Mention, today: date) -> tuple[date, date] | None:
         last = _most_recent(m.month, m.last_day, today, m.year)
         if last is None:
             return None
-        # "28~3일": from the 28th of the month before
+        # "28~3일": from the 28th of the month before; "3~1일" typed backwards where that reading is shorter
         month = last if m.day <= m.last_day else last.replace(day=1) - timedelta(days=1)
-        try:
-            return month.replace(day=m.day), last
-        except ValueError:
-            return None
+        first, backwards = _day_in(month, m.day), _day_in(last, m.day)
+        if backwards and backwards <= today and (not first or backwards - last < last - first):
+            return last, backwards
+        return (first, last) if first else None
     d = _most_recent(m.month, m.day, today, m.year)
     return (d, d) if d else None
 
@@ -271,14 +271,28 @@ def _join(a: Mention, b: Mention, today: date) -> tuple[date, date] | None:
         return None
     if a.year is not None and a.month is not None:
         first = _most_recent(a.month, a.day, today, a.year)
+    elif a.month is None:  # "28일부터 3일까지": the 28th of the month before
+        start_month = last if a.day <= last.day else last.replace(day=1) - timedelta(days=1)
+        first = _day_in(start_month, a.day)
+        backwards = _day_in(last, a.day)  # "3일부터 1일까지" typed backwards
+        if first and backwards and backwards <= today and abs((backwards - last).days) < (last - first).days:
+            first = backwards
     else:
-        month_a = a.month if a.month is not None else last.month
-        year_a = last.year if (month_a, a.day) <= (last.month, last.day) else last.year - 1
-        try:
-            first = date(year_a, month_a, a.day)
-        except ValueError:
-            first = None
+        year_a = last.year if (a.month, a.day) <= (last.month, last.day) else last.year - 1
+        first = _day_in(date(year_a, a.month, 1), a.day)
+        # "12/3~12/1" is the two days typed backwards, not the year from 3 Dec 2025: the shorter reading wins
+        backwards = _most_recent(a.month, a.day, today, year_b)
+        if first and backwards and abs((backwards - last).days) < (last - first).days:
+            first = backwards
     return (first, last) if first else None
+
+
+def _day_in(month: date, day: int) -> date | None:
+    """Day `day` of `month`'s month, None where it has no such day."""
+    try:
+        return month.replace(day=day)
+    except ValueError:
+        return None
 
 
 def period_of(first: date, last: date) -> str:
