@@ -257,3 +257,28 @@ def test_a_company_admin_gives_a_forgotten_password_a_new_one(world):
     assert world.put("ops", admin_path, json={"password": "operator-set-1"}).status_code == 200
     resets = [a["target"] for a in world.store.list_audit("acme") if a["action"] == "user.password_reset"]
     assert sorted(resets) == ["a-admin", "a-eng"]
+
+
+def test_wrong_passwords_sent_in_parallel_still_stop_at_the_limit(world):
+    """Twelve wrong passwords for one user at once: only the limit's worth are checked, the rest are refused as
+    too many, though none had failed yet when they all began."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sandan.accounts import FAILED_PER_USER, authenticate
+    from sandan.domain import NotAuthenticated, TooManyAttempts
+
+    def attempt(_: int) -> str:
+        try:
+            authenticate(world.store, "a-view", "wrong-password", address="10.0.0.9")
+        except NotAuthenticated:
+            return "wrong"
+        except TooManyAttempts:
+            return "throttled"
+        return "signed in"
+
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(attempt, range(12)))
+    assert answers.count("wrong") == FAILED_PER_USER and answers.count("throttled") == 12 - FAILED_PER_USER
+    # a right password is not counted against the user
+    for _ in range(FAILED_PER_USER + 1):
+        assert authenticate(world.store, "a-eng", PASSWORD, address="10.0.0.10").id == "a-eng"

@@ -173,23 +173,34 @@ def _recent(store: Store, key: str, now: datetime, *, keep: bool = False) -> deq
     return seen
 
 
-def _throttled(store: Store, user_id: str, address: str | None, now: datetime) -> datetime | None:
-    """When the next sign-in of `user_id` (from `address`) may be tried, if it may not be tried now."""
+def _failure_keys(user_id: str, address: str | None) -> list[tuple[str, int]]:
+    keys = [(f"user:{user_id}", FAILED_PER_USER)]
+    if address:
+        keys.append((f"address:{address}", FAILED_PER_ADDRESS))
+    return keys
+
+
+def _reserve_try(store: Store, user_id: str, address: str | None, now: datetime) -> datetime | None:
+    """When the next sign-in of `user_id` (from `address`) may be tried, if it may not be tried now; else the try
+    is counted as a failure at once (`_forget_try` takes it back when the password is right), so sign-ins sent in
+    parallel cannot all pass the limit while their passwords are being checked."""
     with _failures_lock:
-        keys = [(f"user:{user_id}", FAILED_PER_USER)]
-        if address:
-            keys.append((f"address:{address}", FAILED_PER_ADDRESS))
+        keys = _failure_keys(user_id, address)
         until = [
             seen[0] + FAILED_WINDOW for key, limit in keys if len(seen := _recent(store, key, now)) >= limit
         ]
+        if not until:
+            for key, _ in keys:
+                _recent(store, key, now, keep=True).append(now)
     return max(until) if until else None
 
 
-def _count_failure(store: Store, user_id: str, address: str | None, now: datetime) -> None:
+def _forget_try(store: Store, user_id: str, address: str | None, now: datetime) -> None:
     with _failures_lock:
-        _recent(store, f"user:{user_id}", now, keep=True).append(now)
-        if address:
-            _recent(store, f"address:{address}", now, keep=True).append(now)
+        for key, _ in _failure_keys(user_id, address):
+            seen = _failures.get(store, {}).get(key)
+            if seen is not None and now in seen:
+                seen.remove(now)
 
 
 def authenticate(store: Store, user_id: str, password: str, *, address: str | None = None) -> User:
@@ -199,7 +210,7 @@ def authenticate(store: Store, user_id: str, password: str, *, address: str | No
     a guesser learns nothing from the answer."""
     now = datetime.now(UTC)
     where = f"from {address}" if address else ""
-    until = _throttled(store, user_id, address, now)
+    until = _reserve_try(store, user_id, address, now)
     if until is not None:
         store.add_audit(None, None, "login.throttled", user_id, where)
         minutes = max(1, math.ceil((until - now).total_seconds() / 60))
@@ -227,8 +238,9 @@ def authenticate(store: Store, user_id: str, password: str, *, address: str | No
     store.add_audit(
         company, user_id if signed_in else None, "login.ok" if signed_in else "login.failed", user_id, detail
     )
-    if not ok:
-        _count_failure(store, user_id, address, now)
+    if ok:
+        _forget_try(store, user_id, address, now)
+    else:
         raise NotAuthenticated(
             "user id or password is wrong", "아이디 또는 비밀번호가 틀렸습니다", code="bad_credentials"
         )
