@@ -10,7 +10,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from sandan.collect.files import Mapping, import_file, match_known_roles, read_preview
+from sandan.collect.files import (
+    Mapping,
+    import_file,
+    match_known_roles,
+    preview_for_company,
+    read_preview,
+)
 from sandan.domain import InvalidInput
 from tests.conftest import require_dataset
 
@@ -137,6 +143,10 @@ def test_a_corrected_part_record_imported_again_is_kept_naming_what_differs_not_
             "2026-05-01T08:00:30Z,CNC-01,P4,ok,10.01",  # new
         ],
     )
+    # the preview says so before anything is imported: its check is the import's, without writing
+    check = preview_for_company(plant, "acme", again, mapping=parts).check
+    assert check.reasons == {"differs_from_stored": 2} and sorted(check.by_row()) == [3, 4]
+    assert not quarantine(plant)
     receipt = import_file(plant, "acme", again, parts)
     assert (receipt.accepted, receipt.duplicates, receipt.rejected) == (1, 1, 2)
     assert receipt.reasons == {"differs_from_stored": 2}

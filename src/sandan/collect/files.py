@@ -974,7 +974,8 @@ def check_sample(
     """The preview's sample rows through the import's own path (`_ingest_chunk`, hence `collect.ingest`) as a dry
     run: the reasons and rows are the ones the import would give, and nothing is stored or quarantined. Only the
     sample is read, so a large file previews as fast as a small one. Repeats of rows already stored are not
-    looked for (that needs the write)."""
+    looked for (that needs the write); rows that would change a stored record (a corrected day sent again) are
+    flagged as the import would quarantine them."""
     mapping = mapping or shown.mapping
     sample = shown.sample if shown.sample is not None else pa.table({})
     try:

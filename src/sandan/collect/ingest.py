@@ -643,7 +643,8 @@ def _finish(
 
     `has_repeats(ok)`, when given, is a fast exact test for repeated keys among the rows `ok` (None: all rows).
     A `dry_run` writes nothing and quarantines nothing: its receipt has every issue, `accepted` counts the rows
-    that pass the checks, and repeats of rows already stored are not looked for (that needs the write).
+    that pass the checks, and repeats of rows already stored are not looked for (that needs the write); rows that
+    would change a stored record (`stored_differs`) are found, as the import would find them.
     """
     receipt = Receipt(batch_id=origin.batch_id, source=origin.source, kind=kind, received=table.num_rows)
     if dry_run:
@@ -653,6 +654,8 @@ def _finish(
     good_idx = np.flatnonzero(ok) if ok is not None else np.arange(table.num_rows)
     if good.num_rows > 1 and (has_repeats is None or has_repeats(ok)):
         good, good_idx = _split_duplicates(good, good_idx, keys, rej, origin, receipt)
+    if dry_run and stored_differs is not None and good.num_rows:
+        good, good_idx = stored_differs(good, good_idx, rej)
     write = good.num_rows and not dry_run
     inserted = append(company_id, good) if write else good.num_rows
     repeats = good.num_rows - inserted
