@@ -116,27 +116,33 @@ def test_an_order_already_late_at_the_start_is_said_so():
 
 
 def test_the_gantt_chart_on_the_clock_marks_each_day_and_times_each_bar():
-    """The chart's axis stays working time; a dashed line with the date marks where each day's work begins
-    (Tuesday's after the night shift's 00:00-01:00 break: 15 working hours after Monday 08:00), and each bar's
-    tooltip gives its start and end on the clock."""
+    """The chart's axis stays working time; a dashed line with the date marks where each production day's work
+    begins (Tuesday's at 08:00, after Monday's day and night shifts: 22 working hours after Monday 08:00 — the
+    night shift's hours after midnight are Monday's), and each bar's tooltip gives its start and end on the
+    clock."""
     clock = WorkClock(CAL, kst(10, 8))
-    marks = clock.day_marks(3 * 22 * 60)
+    marks = clock.day_marks(3 * 22 * 60 + 1)
     assert [(o, d.isoformat()) for o, d in marks] == [
         (0.0, "2025-03-10"),
-        (900.0, "2025-03-11"),
-        (900.0 + 1320, "2025-03-12"),
-        (900.0 + 2 * 1320, "2025-03-13"),
+        (1320.0, "2025-03-11"),
+        (2 * 1320.0, "2025-03-12"),
+        (3 * 1320.0, "2025-03-13"),
     ]
-    assert clock.at(900) == kst(11, 1)
+    assert clock.at(1320) == kst(11, 8)
+    # a night shift's break at midnight starts no day; a start inside the night shift belongs to its day
+    assert [d.isoformat() for _, d in WorkClock(CAL, kst(11, 2)).day_marks(600)] == [
+        "2025-03-10",
+        "2025-03-11",
+    ]
     shop = sched.parse_shop_orders(
-        {"time_unit": "min", "jobs": [{"name": "A", "operations": [{"machine": "M1", "duration": 1000}]}]}
+        {"time_unit": "min", "jobs": [{"name": "A", "operations": [{"machine": "M1", "duration": 1500}]}]}
     )
     result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(10, 8), calendar=CAL)
-    assert result["gantt"]["days"] == [[0.0, "2025-03-10"], [900.0, "2025-03-11"]]
+    assert result["gantt"]["days"] == [[0.0, "2025-03-10"], [1320.0, "2025-03-11"]]
     (bar,) = result["gantt"]["machines"]["M1"]
-    assert (bar["start_at"], bar["end_at"]) == (kst(10, 8).isoformat(), kst(11, 2, 40).isoformat())
+    assert (bar["start_at"], bar["end_at"]) == (kst(10, 8).isoformat(), kst(11, 11).isoformat())
     svg = sched.gantt_svg(service.gantt_of(result), lang="ko")
     assert svg.count("data-day=") == 2 and "3/11 (화)" in svg and "근무 시간(휴식·비근무 제외) [분]" in svg
-    assert "A-1 3/10 08:00–3/11 02:40 [0, 1000)" in svg
+    assert "A-1 3/10 08:00–3/11 11:00 [0, 1500)" in svg
     bare = sched.gantt_svg(sched.gantt(shop, []), lang="en")
     assert "data-day" not in bare and "Working time" not in bare

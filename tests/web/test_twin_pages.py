@@ -4,12 +4,14 @@ with progress whose KPIs are the simulation function's, the bottleneck, layout s
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
 from sandan.domain import Line, Machine
+from sandan.monitor.calendar import company_calendar
 from sandan.twin import service
 from sandan.twin.line import LineModel
 from sandan.twin.sim import run_line
@@ -261,7 +263,9 @@ def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
     assert "예시" in got.value.suggested_filename and got.value.suggested_filename.endswith(".xlsx")
 
 
-def test_orders_from_the_excel_template_are_scheduled_and_a_bad_sheet_names_its_row(page, login, tmp_path):
+def test_orders_from_the_excel_template_are_scheduled_and_a_bad_sheet_names_its_row(
+    page, login, server, tmp_path
+):
     login("kim")
     page.goto("/companies/acme/twin/schedule")
     with page.expect_download() as got:
@@ -286,8 +290,11 @@ def test_orders_from_the_excel_template_are_scheduled_and_a_bad_sheet_names_its_
     assert sheet == "작업순서" and len(rows) == sum(len(j.operations) for j in from_sheet.jobs)
     # the form's start (the company's next working instant) puts the schedule on the clock
     assert page.locator("#twin-finish-at").is_visible() and rows["시작 시각"].notna().all()
-    # the chart marks where each day's work begins, with its date
-    first_day = rows["시작 시각"].min().date().isoformat()
+    # the chart marks where each production day's work begins, with its date (a start in a night shift after
+    # midnight is the day before's)
+    calendar = company_calendar(server.settings.data_dir, "acme")
+    first = rows["시작 시각"].min().to_pydatetime().replace(tzinfo=ZoneInfo(calendar.timezone))
+    first_day = calendar.production_day(first).isoformat()
     expect(page.locator(f"#twin-gantt svg line[data-day='{first_day}']")).to_have_count(1)
     expect(page.locator("#twin-gantt svg")).to_contain_text("근무 시간")
     for _, ops in rows.groupby("설비"):

@@ -103,17 +103,25 @@ class WorkClock:
         return (datetime.fromtimestamp(0, UTC) + timedelta(microseconds=us)).astimezone(self.zone)
 
     def day_marks(self, until: float) -> list[tuple[float, date]]:
-        """Where each day's work begins before `until`, in units from the start, with that day's date (the
-        schedule's first day at 0): the places a chart in working time marks a new day."""
+        """Where each production day's work begins before `until`, in units from the start, with that day's date
+        (the schedule's first day at 0): the places a chart in working time marks a new day. A production day runs
+        from its first shift's start (`ShiftCalendar.production_day`), so work after midnight in a night shift
+        belongs to the day the shift began; a day that begins inside unbroken work is marked where it begins."""
         self.at(until, ending=True)  # reads the calendar far enough (refused as `at` is)
+        epoch = datetime.fromtimestamp(0, UTC)
         out: list[tuple[float, date]] = []
-        for a, before in zip(self._starts, self._before, strict=True):
-            offset = before / self._unit_us
-            if offset >= until and out:
+        for a, b, before in zip(self._starts, self._ends, self._before, strict=True):
+            if before / self._unit_us >= until and out:
                 break
-            day = (datetime.fromtimestamp(0, UTC) + timedelta(microseconds=a)).astimezone(self.zone).date()
-            if not out or day != out[-1][1]:
-                out.append((offset, day))
+            at = (epoch + timedelta(microseconds=a)).astimezone(self.zone)
+            day = self.calendar.production_day(at)
+            while True:
+                if not out or day != out[-1][1]:
+                    out.append(((before + to_us(at) - a) / self._unit_us, day))
+                at = self.calendar.production_day_span(day)[1]  # the next production day's start
+                day = self.calendar.production_day(at)
+                if to_us(at) >= b or (before + to_us(at) - a) / self._unit_us >= until:
+                    break
         return out
 
     def offset(self, when: datetime) -> float:
