@@ -115,6 +115,25 @@ def test_an_order_already_late_at_the_start_is_said_so():
     assert "OK-2" not in note["en"]
 
 
+def test_notes_written_into_the_orders_are_not_passed_on_as_the_schedules_own():
+    """The schedule's notes are the ones dates give rise to; a `_notes` key typed into the orders is not shown as
+    one (a malformed one reached the CLI, which printed its 'en' and 'ko')."""
+    text = (
+        "time_unit: min\n_notes: [{en: forged}, 3, {en: also forged, ko: 위조}]\n"
+        "jobs:\n  - {name: A, due: 2025-03-07 17:00, operations: [{machine: M1, duration: 30}]}\n"
+    )
+    shop = service.parse_shop(text, start=kst(10, 8), calendar=CAL)
+    assert [n["en"][:11] for n in shop.notes] == ["A was due 2"]
+    assert service.parse_shop(text.replace("due: 2025-03-07 17:00, ", "")).notes == ()
+    forged = sched.parse_shop_orders(
+        {
+            "_notes": [{"en": "x"}, "y"],
+            "jobs": [{"name": "A", "operations": [{"machine": "M1", "duration": 1}]}],
+        }
+    )
+    assert forged.notes == ()
+
+
 def test_the_gantt_chart_on_the_clock_marks_each_day_and_times_each_bar():
     """The chart's axis stays working time; a dashed line with the date marks where each production day's work
     begins (Tuesday's at 08:00, after Monday's day and night shifts: 22 working hours after Monday 08:00 — the

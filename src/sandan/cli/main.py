@@ -1065,12 +1065,11 @@ def schedule(
         raise typer.Exit(1)
     console.print("✓ checked: precedence, machine capacity and setups hold / 검증 완료")
     try:
-        chart = {"gantt": sched.gantt(instance, result.schedule).to_dict()}
-        out = service.on_the_clock({**result.to_dict(), **chart}, instance, begin, calendar)
+        out = service.schedule_output(instance, result, begin, calendar)
     except SandanError as exc:
         _fail(exc)
     clock = "start_at" in (out["schedule"] or [{}])[0]
-    for note in instance.notes:
+    for note in out["notes"]:
         console.print(f"[yellow]![/] {note['en']}\n  {note['ko']}")
     if out.get("makespan_at"):
         console.print(

@@ -381,7 +381,11 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
         machines=tuple(machines),
         setup_times=setups,
         time_unit=str(data.get("time_unit", "")),
-        notes=tuple(n for n in data.get("_notes") or () if isinstance(n, Mapping)),
+        notes=tuple(
+            {"en": n["en"], "ko": n["ko"]}
+            for n in data.get("_notes") or ()
+            if isinstance(n, Mapping) and isinstance(n.get("en"), str) and isinstance(n.get("ko"), str)
+        ),
     )
 
 

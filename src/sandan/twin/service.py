@@ -985,6 +985,17 @@ def schedule_shop(
     result = sched.solve_jobshop(
         instance, objective=objective, time_limit_s=time_limit_s, workers=workers, progress=on
     )
+    return schedule_output(instance, result, start, calendar)
+
+
+def schedule_output(
+    instance: sched.ShopInstance,
+    result: sched.ScheduleResult,
+    start: datetime | None = None,
+    calendar: ShiftCalendar | None = None,
+) -> dict[str, Any]:
+    """A solved schedule as every interface shows it: the result, whether the checker confirmed it, the Gantt
+    chart's data, the orders' notes, and with a `start` the clock times (`on_the_clock`)."""
     out = result.to_dict()
     out["kind"] = "schedule"
     out["checked"] = result.feasible

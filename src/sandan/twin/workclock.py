@@ -165,6 +165,7 @@ def resolve_dates(data: dict[str, Any], start: datetime | None, calendar: ShiftC
     """Shop orders whose due or release times are dates: each becomes the working time from `start` on the
     calendar (a due date rounds down, a release up, so neither is moved past its instant), in the orders' time
     unit. Returns the clock (None when no job has a date and no start was given)."""
+    data.pop(NOTES_KEY, None)  # the remarks are this function's: none written into the orders are kept
     zone = ZoneInfo(calendar.timezone)
     dated = [
         (job, key, at)
@@ -189,7 +190,7 @@ def resolve_dates(data: dict[str, Any], start: datetime | None, calendar: ShiftC
     if unit not in UNIT_S and not dated:
         return None  # a job-shop instance in bare units: no clock to read it on
     clock = WorkClock(calendar, start, unit)
-    notes = data.setdefault(NOTES_KEY, [])
+    notes = data[NOTES_KEY] = []
     for job, key, at in dated:
         worked = clock.offset(at)
         job[key] = math.floor(worked + 1e-9) if key == "due" else math.ceil(worked - 1e-9)
