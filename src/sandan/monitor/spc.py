@@ -523,6 +523,31 @@ class Capability:
 NORMALITY_ALPHA = 0.01
 
 
+def check_spec(lsl: float | None, usl: float | None) -> None:
+    """Specification limits as a capability study needs them, refused saying how to fix them: at least one
+    (`no_spec`), finite, and the lower below the upper (`bad_spec`). The one check for typed and saved limits."""
+    if lsl is None and usl is None:
+        raise InvalidInput(
+            "capability needs at least one specification limit (lsl or usl)",
+            "공정능력 계산에는 규격 하한 또는 상한이 하나 이상 필요합니다",
+            code="no_spec",
+            field="lsl",
+        )
+    if not all(math.isfinite(v) for v in (lsl, usl) if v is not None):
+        raise InvalidInput(
+            "specification limits must be finite numbers",
+            "규격 한계는 유한한 숫자여야 합니다",
+            code="bad_spec",
+        )
+    if lsl is not None and usl is not None and usl <= lsl:
+        raise InvalidInput(
+            f"the lower specification limit {lsl:g} must be below the upper {usl:g}",
+            f"규격 하한 {lsl:g}은(는) 상한 {usl:g}보다 작아야 합니다",
+            code="bad_spec",
+            field="usl",
+        )
+
+
 def _indices(mean, sigma, lsl, usl):
     """(Cp, Cpk) for σ within or (Pp, Ppk) for σ overall. Montgomery (2013) §8.3: Cp = (USL − LSL)/6σ needs both
     limits (None otherwise); the one-sided ratios are Cpu = (USL − μ)/3σ and Cpl = (μ − LSL)/3σ, and
@@ -983,18 +1008,7 @@ def capability(
     x = np.asarray(values, dtype=float)
     x = x[np.isfinite(x)]
     n = len(x)
-    if lsl is None and usl is None:
-        raise InvalidInput(
-            "capability needs at least one specification limit (lsl or usl)",
-            "공정능력 계산에는 규격 하한 또는 상한이 하나 이상 필요합니다",
-            code="no_spec",
-        )
-    if lsl is not None and usl is not None and usl <= lsl:
-        raise InvalidInput(
-            f"upper specification limit {usl} must be above the lower {lsl}",
-            f"규격 상한 {usl}은(는) 하한 {lsl}보다 커야 합니다",
-            code="bad_spec",
-        )
+    check_spec(lsl, usl)
     if n < 2 * max(subgroup_size, 1) or n < 3:
         raise InvalidInput(
             f"capability needs more measurements (got {n})",

@@ -7,13 +7,13 @@ process family's typical one (`sandan.twin.process.spec_limits`); limits typed f
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
 
 from sandan.domain import InvalidInput
+from sandan.monitor.spc import check_spec
 
 Limits = tuple[float | None, float | None]
 
@@ -38,8 +38,8 @@ def company_specs(data_dir: Path | None, company_id: str) -> dict[str, Limits]:
 
 
 def check_limits(characteristic: str, lsl: float | None, usl: float | None) -> None:
-    """Refused, saying how to fix it: no characteristic, no limit at all, a limit that is not finite, or LSL not
-    below USL."""
+    """Refused, saying how to fix it: no characteristic, or limits a capability study would refuse
+    (`spc.check_spec`: none at all, not finite, LSL not below USL)."""
     if not characteristic.strip() or len(characteristic) > 128:
         raise InvalidInput(
             "name the measured characteristic the limits are for (1 to 128 characters)",
@@ -47,25 +47,7 @@ def check_limits(characteristic: str, lsl: float | None, usl: float | None) -> N
             code="bad_spec",
             field="characteristic",
         )
-    given = [v for v in (lsl, usl) if v is not None]
-    if not given:
-        raise InvalidInput(
-            "give a lower limit, an upper limit or both",
-            "하한, 상한 또는 둘 다 주세요",
-            code="bad_spec",
-            field="lsl",
-        )
-    if not all(math.isfinite(v) for v in given):
-        raise InvalidInput(
-            "limits must be finite numbers", "규격 한계는 유한한 숫자여야 합니다", code="bad_spec"
-        )
-    if lsl is not None and usl is not None and lsl >= usl:
-        raise InvalidInput(
-            f"the lower limit {lsl:g} must be below the upper limit {usl:g}",
-            f"하한 {lsl:g}은(는) 상한 {usl:g}보다 작아야 합니다",
-            code="bad_spec",
-            field="usl",
-        )
+    check_spec(lsl, usl)
 
 
 def save_spec(
