@@ -329,6 +329,25 @@ def test_bad_inputs_raise_user_errors(plant):
         ShiftCalendar.from_yaml(
             "shifts: [{name: a, start: '08:00', end: '20:00'}, {name: b, start: '19:00', end: '23:00'}]"
         )
+    # overlapping breaks would be taken twice from the planned time: refused, naming both
+    with pytest.raises(InvalidInput) as err:
+        ShiftCalendar.from_yaml(
+            "shifts: [{name: a, start: '08:00', end: '17:00', breaks: [{start: '12:00', end: '13:00'}, "
+            "{start: '12:30', end: '12:40'}]}]"
+        )
+    assert err.value.en == (
+        "invalid shift calendar: breaks 12:00-13:00 and 12:30-12:40 of shift 'a' overlap; join them into one"
+    )
+    assert "겹칩니다" in err.value.ko and "validation error" not in err.value.ko
+    with pytest.raises(InvalidInput) as err:
+        ShiftCalendar.from_yaml("shifts: [{name: a, start: '08:00'")
+    assert "line 1" in err.value.en and "1번째 줄" in err.value.ko
+    # a night shift's breaks on either side of midnight are fine
+    night = ShiftCalendar.from_yaml(
+        "shifts: [{name: n, start: '20:00', end: '08:00', breaks: [{start: '23:30', end: '00:00'}, "
+        "{start: '00:00', end: '00:30'}]}]"
+    )
+    assert night.planned_minutes_per_day() == 11 * 60
 
 
 def test_hour_by_hour_output_lists_every_hour_with_its_scrap(plant):

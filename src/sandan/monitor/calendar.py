@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sandan.domain import InvalidInput
-from sandan.domain.errors import value_error
+from sandan.domain.errors import invalid_input_from, value_error
 
 US = 1_000_000  # microseconds per second: all interval arithmetic is on int64 microseconds, exact
 
@@ -161,6 +161,7 @@ class ShiftCalendar(BaseModel):
                 f"근무조 {spans[-1][2]!r}이(가) 다음 날 {spans[0][2]!r}까지 이어집니다",
             )
         for s in self.shifts:
+            inside = []
             for b in s.breaks:
                 b0 = (_minutes(b.start) - _minutes(s.start)) % (24 * 60)
                 b1 = b0 + ((_minutes(b.end) - _minutes(b.start)) % (24 * 60) or 24 * 60)
@@ -170,6 +171,17 @@ class ShiftCalendar(BaseModel):
                         f"({s.start:%H:%M}-{s.end:%H:%M})",
                         f"휴식 {b.start:%H:%M}-{b.end:%H:%M}이(가) 근무조 {s.name!r}({s.start:%H:%M}-{s.end:%H:%M}) "
                         "밖에 있습니다",
+                    )
+                inside.append((b0, b1, b))
+            inside.sort(key=lambda t: t[:2])
+            # overlapping breaks are a slip of the keyboard, and would be subtracted twice from the planned time
+            for (_a0, a1, a), (b0, _b1, b) in zip(inside, inside[1:], strict=False):
+                if b0 < a1:
+                    raise value_error(
+                        f"breaks {a.start:%H:%M}-{a.end:%H:%M} and {b.start:%H:%M}-{b.end:%H:%M} of shift "
+                        f"{s.name!r} overlap; join them into one",
+                        f"근무조 {s.name!r}의 휴식 {a.start:%H:%M}-{a.end:%H:%M}와(과) {b.start:%H:%M}-{b.end:%H:%M}이(가) "
+                        "겹칩니다. 하나로 합치세요",
                     )
         return self
 
@@ -221,12 +233,25 @@ class ShiftCalendar(BaseModel):
                 ) from exc
         try:
             data = yaml.safe_load(text) or {}
-            return cls.model_validate(data)
-        except (yaml.YAMLError, ValidationError) as exc:
+        except yaml.YAMLError as exc:
+            where = getattr(exc, "problem_mark", None)
+            line = f" (line {where.line + 1})" if where is not None else ""
+            line_ko = f" ({where.line + 1}번째 줄)" if where is not None else ""
             raise InvalidInput(
-                f"invalid shift calendar: {exc}",
-                f"근무 달력이 올바르지 않습니다: {exc}",
+                f"the shift calendar is not valid YAML{line}: {getattr(exc, 'problem', None) or exc}",
+                f"근무 달력이 올바른 YAML이 아닙니다{line_ko}: {getattr(exc, 'problem', None) or exc}",
                 code="bad_calendar",
+            ) from exc
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            wrong = invalid_input_from(exc)
+            whole = wrong.where.get("field") == "value"  # refused as a whole, not one field
+            raise InvalidInput(
+                f"invalid shift calendar: {wrong.en.removeprefix('value: ') if whole else wrong.en}",
+                f"근무 달력이 올바르지 않습니다: {wrong.ko}",
+                code="bad_calendar",
+                **({} if whole else wrong.where),
             ) from exc
 
     def to_yaml(self) -> str:
