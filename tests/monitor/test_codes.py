@@ -24,10 +24,13 @@ def test_a_csv_from_excel_and_the_same_table_in_yaml_agree(tmp_path):
         ("code,ko,en\nSP-01,a,b\n", "c.csv", "kind, code, ko, en"),
         ("kind,code,ko,en\nstop,SP-01,a,b\n", "c.csv", "line 2"),
         ("reasons:\n  SP-01: {ko: 주축 과열}\n", "c.yaml", "en"),
-        ("reasons: [1, 2\n", "c.yaml", "invalid code table"),
+        ("reasons: [1, 2\n", "c.yaml", "the code table is not valid YAML (line 2)"),
+        ("kind,code,ko,en\nreason, ,a,b\n", "c.csv", "invalid code table: reasons: code '' must be 1-64"),
     ],
 )
 def test_a_bad_table_says_what_is_wrong(text, name, says):
     with pytest.raises(InvalidInput) as err:
         CodeTable.parse(text, name)
     assert says in err.value.message("en")
+    # one sentence in each language, not the parser's dump
+    assert "validation error" not in err.value.message("ko") and "[type=" not in err.value.message("en")

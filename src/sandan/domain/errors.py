@@ -182,6 +182,35 @@ def invalid_input_from(exc: ValidationError) -> InvalidInput:
     return InvalidInput(f"{field}: {en}", ko, field=field)
 
 
+def document_error(
+    exc: Exception, what: tuple[str, str], code: str, hint: tuple[str, str] = ("", "")
+) -> InvalidInput:
+    """A YAML document that could not be read (a YAML error: where, by line) or that its model refused (pydantic:
+    the first thing refused, naming its field) as one sentence in each language — "invalid shift calendar:
+    timezone: unknown time zone …" — instead of the parser's dump. `what` names the document, the Korean with its
+    subject particle ("shift calendar", "근무 달력이"); `hint` is added after the reason."""
+    more_en, more_ko = (f"; {hint[0]}", f"; {hint[1]}") if hint[0] else ("", "")
+    if isinstance(exc, ValidationError):
+        wrong = invalid_input_from(exc)
+        whole = wrong.where.get("field") == "value"  # refused as a whole, not one field
+        return InvalidInput(
+            f"invalid {what[0]}: {wrong.en.removeprefix('value: ') if whole else wrong.en}{more_en}",
+            f"{what[1]} 올바르지 않습니다: {wrong.ko}{more_ko}",
+            code=code,
+            **({} if whole else wrong.where),
+        )
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    line_en, line_ko = (
+        (f" (line {mark.line + 1})", f" ({mark.line + 1}번째 줄)") if mark is not None else ("", "")
+    )
+    return InvalidInput(
+        f"the {what[0]} is not valid YAML{line_en}: {problem}{more_en}",
+        f"{what[1]} 올바른 YAML이 아닙니다{line_ko}: {problem}{more_ko}",
+        code=code,
+    )
+
+
 def not_a_number(exc: Exception) -> tuple[str, str]:
     """What a failed int()/float() or a missing row says, in words a person reads: "'garbage' is not a whole
     number" instead of Python's "invalid literal for int() with base 10: 'garbage'"."""

@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sandan.domain import InvalidInput
-from sandan.domain.errors import invalid_input_from, value_error
+from sandan.domain.errors import document_error, value_error
 
 US = 1_000_000  # microseconds per second: all interval arithmetic is on int64 microseconds, exact
 
@@ -232,27 +232,9 @@ class ShiftCalendar(BaseModel):
                     code="bad_calendar",
                 ) from exc
         try:
-            data = yaml.safe_load(text) or {}
-        except yaml.YAMLError as exc:
-            where = getattr(exc, "problem_mark", None)
-            line = f" (line {where.line + 1})" if where is not None else ""
-            line_ko = f" ({where.line + 1}번째 줄)" if where is not None else ""
-            raise InvalidInput(
-                f"the shift calendar is not valid YAML{line}: {getattr(exc, 'problem', None) or exc}",
-                f"근무 달력이 올바른 YAML이 아닙니다{line_ko}: {getattr(exc, 'problem', None) or exc}",
-                code="bad_calendar",
-            ) from exc
-        try:
-            return cls.model_validate(data)
-        except ValidationError as exc:
-            wrong = invalid_input_from(exc)
-            whole = wrong.where.get("field") == "value"  # refused as a whole, not one field
-            raise InvalidInput(
-                f"invalid shift calendar: {wrong.en.removeprefix('value: ') if whole else wrong.en}",
-                f"근무 달력이 올바르지 않습니다: {wrong.ko}",
-                code="bad_calendar",
-                **({} if whole else wrong.where),
-            ) from exc
+            return cls.model_validate(yaml.safe_load(text) or {})
+        except (yaml.YAMLError, ValidationError) as exc:
+            raise document_error(exc, ("shift calendar", "근무 달력이"), "bad_calendar") from exc
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=False)

@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sandan.domain import InvalidInput
+from sandan.domain.errors import document_error, value_error
 
 if TYPE_CHECKING:
     from sandan.store import Store
@@ -47,7 +48,9 @@ class CodeTable(BaseModel):
     def _codes(cls, table: dict[str, CodeName]) -> dict[str, CodeName]:
         for code in table:
             if not code.strip() or len(code) > 64:
-                raise ValueError(f"code {code!r} must be 1-64 characters")
+                raise value_error(
+                    f"code {code!r} must be 1-64 characters", f"코드 {code!r}은(는) 1~64자여야 합니다"
+                )
         return table
 
     def name(self, kind: str, code: str | None, lang: str) -> str | None:
@@ -86,13 +89,16 @@ class CodeTable(BaseModel):
         if filename.lower().endswith(".csv"):
             return cls._from_csv(text)
         try:
-            data = yaml.safe_load(text) or {}
-            return cls.model_validate(data)
+            return cls.model_validate(yaml.safe_load(text) or {})
         except (yaml.YAMLError, ValidationError) as exc:
-            raise InvalidInput(
-                f"invalid code table: {exc}; expected `reasons:` and `defects:`, each code with `ko:` and `en:`",
-                f"코드표가 올바르지 않습니다: {exc}; `reasons:`와 `defects:` 아래 코드마다 `ko:`, `en:`이 필요합니다",
-                code="bad_code_table",
+            raise document_error(
+                exc,
+                ("code table", "코드표가"),
+                "bad_code_table",
+                (
+                    "expected `reasons:` and `defects:`, each code with `ko:` and `en:`",
+                    "`reasons:`와 `defects:` 아래 코드마다 `ko:`, `en:`이 필요합니다",
+                ),
             ) from exc
 
     @classmethod
@@ -122,9 +128,7 @@ class CodeTable(BaseModel):
         try:
             return cls.model_validate(table)
         except ValidationError as exc:
-            raise InvalidInput(
-                f"invalid code table: {exc}", f"코드표가 올바르지 않습니다: {exc}", code="bad_code_table"
-            ) from exc
+            raise document_error(exc, ("code table", "코드표가"), "bad_code_table") from exc
 
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), allow_unicode=True, sort_keys=True)
