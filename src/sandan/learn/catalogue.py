@@ -34,6 +34,11 @@ ANONYMOUS = {"en": "a member company", "ko": "한 회원사"}
 ARTIFACT_FILES = ("metadata.json", "model.txt")
 
 
+def adopted_origin(entry_id: int) -> str:
+    """The registry's `origin` of a model adopted from catalogue entry `entry_id` (a fine-tune adds ":fine-tuned")."""
+    return f"catalogue:{entry_id}"
+
+
 def _artifact_files(folder: Path) -> list[str]:
     """ARTIFACT_FILES plus the further members of an ensemble (model_1.txt, …) where the artifact has them."""
     members = sorted(p.name for p in folder.glob("model_*.txt") if p.stem.split("_")[1].isdigit())
@@ -363,7 +368,7 @@ def _register_federated(
         stage="candidate",
         trained_by=None,
         trained_at=datetime.now(UTC),
-        origin=f"catalogue:{entry.id}",
+        origin=adopted_origin(entry.id),
     )
     store.add_model_version(company_id, mv)
     return mv
@@ -427,7 +432,7 @@ def adopt_entry(
     held = [
         v
         for v in store.list_model_versions(company_id, None)
-        if v.origin == f"catalogue:{entry.id}" and v.stage != "retired"
+        if v.origin == adopted_origin(entry.id) and v.stage != "retired"
     ]
     if held:
         raise Conflict(
@@ -461,7 +466,7 @@ def adopt_entry(
         trained_by=user_id,
         trained_at=datetime.now(UTC),
         scope={k: v for k, v in own.metrics.get("scope", {}).items() if k in ("machine_ids", "product")},
-        origin=f"catalogue:{entry.id}",
+        origin=adopted_origin(entry.id),
     )
     store.add_model_version(company_id, mv)
     store.put_catalogue_score(
@@ -522,7 +527,7 @@ def fine_tune_entry(
         user_id=user_id,
         data_dir=data_dir,
         features=list(entry.features),
-        origin=f"catalogue:{entry.id}:fine-tuned",
+        origin=f"{adopted_origin(entry.id)}:fine-tuned",
     )
     store.put_catalogue_score(
         company_id,

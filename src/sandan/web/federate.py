@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.accounts import audit
 from sandan.domain import InvalidInput, ProcessFamily, SandanError
+from sandan.learn import catalogue
 from sandan.learn.explain import feature_words
 from sandan.learn.federated import service
 from sandan.learn.federated.client import Schema
@@ -112,7 +113,7 @@ def company_federations(page: UserPage, company_id: str) -> Response:
                 **v,
                 "run": _run_view(last),
                 "mine": _gain_row(company.id, mine, company.name) if mine else None,
-                "adopted_model": held.get(f"catalogue:{entry}") if entry is not None else None,
+                "adopted_model": held.get(catalogue.adopted_origin(entry)) if entry is not None else None,
                 "sat_out": [(company.name, (last or {}).get("sat_out"))]
                 if (last or {}).get("sat_out")
                 else [],
