@@ -118,3 +118,40 @@ def test_the_operator_changes_a_members_details_and_its_id_stays(world):
         world.put("ops", "/api/v1/companies/acme", json={**body, "id": "acme-2"}), 422, "id_mismatch"
     )
     assert_error(world.put("ops", "/api/v1/companies/acme", json={**body, "family": "bakery"}), 422)
+
+
+def test_an_asset_registered_by_mistake_is_deleted_but_not_one_in_use(world):
+    """A company admin deletes a machine typed wrong (its signals go with it), then its line and site; a machine
+    with records, a line with machines and a site with lines are refused saying what to do instead."""
+    from sandan.collect import ingest_parts
+
+    def delete(user: str, path: str):
+        return world.client.delete(f"{BASE}{path}", headers=world.auth(user))
+
+    world.put("a-eng", f"{BASE}/sites/s9", json={"name": "잘못 만든 공장"})
+    world.put("a-eng", f"{BASE}/lines/l9", json={"site_id": "s9", "name": "라인"})
+    world.put("a-eng", f"{BASE}/machines/typo-01", json={"line_id": "l9", "name": "오타 설비"})
+    world.put("a-eng", f"{BASE}/machines/typo-01/signals", json=[{"name": "temp", "unit": "degC"}])
+    assert_error(delete("a-eng", "/machines/typo-01"), 403)  # an admin's act
+    err = assert_error(delete("a-admin", "/sites/s9"), 409, "asset_in_use")
+    assert "l9" in err["message"]["en"] and "라인 1개" in err["message"]["ko"]
+    assert_error(delete("a-admin", "/lines/l9"), 409, "asset_in_use")
+
+    assert delete("a-admin", "/machines/typo-01").status_code == 204
+    assert_error(world.get("a-view", f"{BASE}/machines/typo-01"), 404)
+    assert world.store.list_signals("acme", "typo-01") == []
+    assert delete("a-admin", "/lines/l9").status_code == 204
+    assert delete("a-admin", "/sites/s9").status_code == 204
+    assert [s.id for s in world.store.list_sites("acme")] == ["s1"]
+    assert_error(delete("a-admin", "/machines/typo-01"), 404)
+    actions = [a["action"] for a in world.get("a-admin", f"{BASE}/audit").json()]
+    assert {"machine.delete", "line.delete", "site.delete"} <= set(actions)
+
+    # a machine with a record keeps its history: refused, naming what it holds
+    part = {"time": "2026-05-01T08:00:00Z", "machine_id": "m1", "part_id": "p1", "result": "ok"}
+    assert ingest_parts(world.store, "acme", [part]).accepted == 1
+    err = assert_error(delete("a-admin", "/machines/m1"), 409, "asset_in_use")
+    assert "1 part record;" in err["message"]["en"] and "부품 기록 1건" in err["message"]["ko"]
+    assert world.store.get_machine("acme", "m1") is not None
+    # another company's admin cannot reach it
+    assert delete("b-eng", "/machines/m1").status_code in (403, 404)

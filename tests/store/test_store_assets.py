@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pyarrow as pa
 import pytest
 
+from sandan.collect import ingest_parts
 from sandan.domain import Company, Conflict, Line, Machine, Signal, Site
 
 
@@ -111,3 +115,34 @@ def test_listed_assets_follow_every_change_also_through_a_second_duckdb_store_on
     )
     one.close()
     two.close()
+
+
+def test_deleting_a_machine_takes_its_signals_and_touches_no_other_company(plant):
+    plant.upsert_signals("acme", [Signal(company_id="acme", machine_id="M2", name="temp")])
+    plant.upsert_signals("beta", [Signal(company_id="beta", machine_id="M2", name="temp")])
+    assert [m.id for m in plant.list_machines("acme")] == [
+        "M1",
+        "M2",
+    ]  # read once, so a cached list is dropped
+    assert plant.delete_asset("acme", "machine", "M2") is True
+    assert [m.id for m in plant.list_machines("acme")] == ["M1"]
+    assert plant.list_signals("acme", "M2") == [] and plant.get_machine("acme", "M2") is None
+    assert [m.id for m in plant.list_machines("beta")] == ["M1", "M2"]
+    assert [s.name for s in plant.list_signals("beta", "M2")] == ["temp"]
+    assert plant.delete_asset("acme", "machine", "M2") is False
+    plant.delete_asset("acme", "machine", "M1")
+    assert plant.delete_asset("acme", "line", "L1") and plant.delete_asset("acme", "site", "S1")
+    assert plant.list_lines("acme") == [] and plant.list_sites("acme") == []
+    assert [s.id for s in plant.list_sites("beta")] == ["S1"]
+
+
+def test_rows_are_counted_per_machine(plant):
+    t = datetime(2026, 5, 1, 8, tzinfo=UTC)
+    parts = [
+        {"time": t, "machine_id": m, "part_id": f"p{i}", "result": "ok"}
+        for i, m in enumerate(["M1", "M1", "M2"])
+    ]
+    assert ingest_parts(plant, "acme", pa.Table.from_pylist(parts)).accepted == 3
+    assert plant.count_rows("acme", "part_records") == 3
+    assert plant.count_rows("acme", "part_records", "M1") == 2
+    assert plant.count_rows("beta", "part_records", "M1") == 0

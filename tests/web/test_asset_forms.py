@@ -196,3 +196,52 @@ def test_a_company_user_has_no_company_form(page, login):
     login("kim")
     page.goto("/companies/acme")
     expect(page.locator("#edit-company")).to_have_count(0)
+
+
+def test_an_admin_deletes_a_machine_registered_by_mistake_but_not_one_with_records(page, login, server):
+    """A machine typed wrong is deleted from its page (after a confirmation) and its line says so; a machine with
+    records is kept, its page saying why; a line with machines and an engineer's view have no way to delete."""
+    from sandan.collect import ingest_parts
+    from sandan.domain import Company, Line, Machine, Site
+
+    store = server.store
+    store.upsert_company(Company(id="del-co", name="삭제시험", family="press"))
+    store.upsert_site("del-co", Site(id="s1", company_id="del-co", name="1공장"))
+    store.upsert_line("del-co", Line(id="l1", company_id="del-co", site_id="s1", name="프레스 라인"))
+    for mid, name in (("prs-01", "프레스 1호"), ("prs-O1", "프레스 1호 (오타)")):
+        store.upsert_machine("del-co", Machine(id=mid, company_id="del-co", line_id="l1", name=name))
+    part = {"time": "2026-05-01T08:00:00Z", "machine_id": "prs-01", "part_id": "p1", "result": "ok"}
+    assert ingest_parts(store, "del-co", [part]).accepted == 1
+
+    login("admin")
+    page.goto("/companies/del-co/machines/prs-O1")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#delete-machine button")
+    expect(page).to_have_url(f"{server.url}/companies/del-co/lines/l1?deleted=prs-O1")
+    expect(page.locator("#asset-deleted")).to_contain_text("prs-O1을(를) 삭제했습니다")
+    assert store.get_machine("del-co", "prs-O1") is None
+
+    page.goto("/companies/del-co/machines/prs-01")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#delete-machine button")
+    expect(page.locator("#delete-refused")).to_contain_text("부품 기록 1건")
+    expect(page.locator("#delete-refused")).to_contain_text("이름을 바꾸거나 다른 라인으로 옮기세요")
+    assert store.get_machine("del-co", "prs-01") is not None
+
+    page.goto("/companies/del-co/lines/l1")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#delete-line button")
+    expect(page.locator("#delete-refused")).to_contain_text("설비 1개(prs-01)")
+    # a dismissed confirmation sends nothing
+    page.goto("/companies/del-co/sites/s1")
+    page.once("dialog", lambda d: d.dismiss())
+    page.click("#delete-site button")
+    expect(page.locator("#delete-refused")).to_have_count(0)
+    assert [s.id for s in store.list_sites("del-co")] == ["s1"]
+
+
+def test_an_engineer_has_no_delete_button(page, login):
+    login("kim")
+    page.goto("/companies/acme/lines/L1")
+    expect(page.locator("h1")).to_be_visible()
+    expect(page.locator("#delete-line")).to_have_count(0)

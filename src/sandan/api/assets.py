@@ -5,7 +5,7 @@ A child names its parent (a line its site, a machine its line); an unknown paren
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandan.api.deps import ReadTenant, Tenant, WriteTenant, company_router, machine_or_404
@@ -73,6 +73,13 @@ def put_site(site_id: str, body: SiteIn, t: WriteTenant) -> Site:
     return assets.put_site(t.store, t.principal, t.company_id, site_id, body.name, body.timezone)
 
 
+@router.delete("/sites/{site_id}", status_code=204)
+def delete_site(site_id: str, t: WriteTenant) -> Response:
+    """Delete a site that has no lines (a company admin's act)."""
+    assets.remove_asset(t.store, t.principal, t.company_id, "site", site_id)
+    return Response(status_code=204)
+
+
 # ---- lines --------------------------------------------------------------------------------------
 @router.get("/lines", response_model=list[Line])
 def list_lines(t: ReadTenant, site_id: str | None = Query(default=None)) -> list[Line]:
@@ -93,6 +100,13 @@ def put_line(line_id: str, body: LineIn, t: WriteTenant) -> Line:
     return assets.put_line(t.store, t.principal, t.company_id, line_id, body.site_id, body.name)
 
 
+@router.delete("/lines/{line_id}", status_code=204)
+def delete_line(line_id: str, t: WriteTenant) -> Response:
+    """Delete a line that has no machines (a company admin's act)."""
+    assets.remove_asset(t.store, t.principal, t.company_id, "line", line_id)
+    return Response(status_code=204)
+
+
 # ---- machines -----------------------------------------------------------------------------------
 @router.get("/machines", response_model=list[Machine])
 def list_machines(t: ReadTenant, line_id: str | None = Query(default=None)) -> list[Machine]:
@@ -108,6 +122,14 @@ def get_machine(machine_id: str, t: ReadTenant) -> Machine:
 def put_machine(machine_id: str, body: MachineIn, t: WriteTenant) -> Machine:
     """Create the machine or replace it; its line must exist."""
     return assets.put_machine(t.store, t.principal, t.company_id, machine_id, **body.model_dump())
+
+
+@router.delete("/machines/{machine_id}", status_code=204)
+def delete_machine(machine_id: str, t: WriteTenant) -> Response:
+    """Delete a machine registered by mistake, with its signals: refused (409 `asset_in_use`) once it holds any
+    record — rename it or move it to another line instead (a company admin's act)."""
+    assets.remove_asset(t.store, t.principal, t.company_id, "machine", machine_id)
+    return Response(status_code=204)
 
 
 # ---- signals ------------------------------------------------------------------------------------

@@ -223,3 +223,66 @@ def put_signals(
     store.upsert_signals(company_id, built)
     audit(store, principal, company_id, "signals.put", machine_id, ", ".join(names))
     return store.list_signals(company_id, machine_id)
+
+
+ASSET_KINDS = {"site": ("site", "사업장"), "line": ("line", "라인"), "machine": ("machine", "설비")}
+_RECORDS = (
+    ("part_records", "part record", "부품 기록"),
+    ("machine_events", "state event", "상태 기록"),
+    ("readings", "reading", "측정값"),
+)
+
+
+def _s(n: int) -> str:
+    return "" if n == 1 else "s"
+
+
+def remove_asset(
+    store: Store, principal: Principal | None, company_id: str, kind: str, asset_id: str
+) -> None:
+    """Delete a site, line or machine registered by mistake (a machine with its signals); a company admin's act,
+    audited. Refused, saying what to do instead, while it is in use: a site that still has lines, a line that still
+    has machines, a machine with any record — its history must stay readable (rename it or move it to another line
+    instead)."""
+    if kind not in ASSET_KINDS:
+        raise InvalidInput(
+            f"unknown asset kind {kind!r}; use site, line or machine",
+            f"알 수 없는 자산 종류 {kind!r}입니다. site, line, machine 중 하나를 쓰세요",
+            field="kind",
+        )
+    if principal is not None:
+        principal.require_admin(company_id)
+    en, ko = ASSET_KINDS[kind]
+    if kind == "site":
+        exists = any(s.id == asset_id for s in store.list_sites(company_id))
+        children = [ln.id for ln in store.list_lines(company_id, asset_id)]
+        child = ("line", "라인")
+    elif kind == "line":
+        exists = any(ln.id == asset_id for ln in store.list_lines(company_id))
+        children = [m.id for m in store.list_machines(company_id, asset_id)]
+        child = ("machine", "설비")
+    else:
+        exists = store.get_machine(company_id, asset_id) is not None
+        children = []
+    if not exists:
+        raise NotFound(f"{en} {asset_id!r} not found", f"{ko} {asset_id!r}을(를) 찾을 수 없습니다")
+    if children:
+        listed = ", ".join(children[:5]) + (", …" if len(children) > 5 else "")
+        raise Conflict(
+            f"{en} {asset_id!r} still has {len(children)} {child[0]}{_s(len(children))} "
+            f"({listed}); delete or move them first",
+            f"{ko} {asset_id!r}에 아직 {child[1]} {len(children)}개({listed})가 있습니다. 먼저 지우거나 옮기세요",
+            code="asset_in_use",
+        )
+    if kind == "machine":
+        held = [(n, e, k) for table, e, k in _RECORDS if (n := store.count_rows(company_id, table, asset_id))]
+        if held:
+            raise Conflict(
+                f"machine {asset_id!r} holds {', '.join(f'{n:,} {e}{_s(n)}' for n, e, _ in held)}; a machine with records "
+                "is kept so its history stays readable — rename it or move it to another line instead",
+                f"설비 {asset_id!r}에 {', '.join(f'{k} {n:,}건' for n, _, k in held)}이 있습니다. 기록이 있는 설비는 "
+                "이력을 읽을 수 있도록 남겨 둡니다. 대신 이름을 바꾸거나 다른 라인으로 옮기세요",
+                code="asset_in_use",
+            )
+    store.delete_asset(company_id, kind, asset_id)
+    audit(store, principal, company_id, f"{kind}.delete", asset_id, "")

@@ -347,8 +347,13 @@ class Store(abc.ABC):
         the company has no event with that key (nothing is written then)."""
 
     @abc.abstractmethod
-    def count_rows(self, company_id: str, table: str) -> int:
-        """Row count of one of readings | part_records | machine_events for a company."""
+    def count_rows(self, company_id: str, table: str, machine_id: str | None = None) -> int:
+        """Row count of one of readings | part_records | machine_events for a company (or one of its machines)."""
+
+    @abc.abstractmethod
+    def delete_asset(self, company_id: str, kind: str, asset_id: str) -> bool:
+        """Delete a site, line or machine (`kind`) of the company — a machine with its signals — and say whether
+        it was there. Nothing else is checked here: `collect.assets.remove_asset` refuses an asset still in use."""
 
     @abc.abstractmethod
     def first_event_starts(self, company_id: str, machine_ids: list[str]) -> dict[str, datetime]:

@@ -261,6 +261,7 @@ MIGRATIONS: list[tuple[int, str]] = [
 _SCRAP_COLUMNS = {"time", "machine_id", "part_id", "lot_id", "product", "result", "defect_type"}
 
 _ROW_TABLES = {"readings", "part_records", "machine_events"}
+_ASSET_TABLES = {"site": "sites", "line": "lines", "machine": "machines"}
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -879,14 +880,35 @@ class DuckDBStore(Store):
                 raise
         return labelled_event(row)
 
-    def count_rows(self, company_id: str, table: str) -> int:
+    def count_rows(self, company_id: str, table: str, machine_id: str | None = None) -> int:
         if table not in _ROW_TABLES:
             raise ValueError(f"unknown table {table!r}")
-        return (
-            self._cur()
-            .execute(f"SELECT count(*) FROM {table} WHERE company_id = ?", [company_id])
-            .fetchone()[0]
-        )
+        sql, params = f"SELECT count(*) FROM {table} WHERE company_id = ?", [company_id]
+        if machine_id is not None:
+            sql, params = sql + " AND machine_id = ?", [*params, machine_id]
+        return self._cur().execute(sql, params).fetchone()[0]
+
+    def delete_asset(self, company_id: str, kind: str, asset_id: str) -> bool:
+        table = _ASSET_TABLES[kind]
+        with self._lock:
+            self._con.execute("BEGIN TRANSACTION")
+            try:
+                found = self._con.execute(
+                    f"SELECT count(*) FROM {table} WHERE company_id = ? AND id = ?", [company_id, asset_id]
+                ).fetchone()[0]
+                self._con.execute(
+                    f"DELETE FROM {table} WHERE company_id = ? AND id = ?", [company_id, asset_id]
+                )
+                if kind == "machine":
+                    self._con.execute(
+                        "DELETE FROM signals WHERE company_id = ? AND machine_id = ?", [company_id, asset_id]
+                    )
+                self._con.execute("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+            self._assets.clear()
+        return bool(found)
 
     def first_event_starts(self, company_id: str, machine_ids: list[str]) -> dict[str, datetime]:
         if not machine_ids:

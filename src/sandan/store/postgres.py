@@ -264,6 +264,7 @@ _COUNT_UP = (
 _HYPERTABLES = {"readings": "time", "part_records": "time"}
 
 _ROW_TABLES = {"readings", "part_records", "machine_events"}
+_ASSET_TABLES = {"site": "sites", "line": "lines", "machine": "machines"}
 
 # Rows leave PostgreSQL as CSV parsed by Arrow in C++ (no Python object per value). Times leave as integer
 # microseconds since the Unix epoch, so no text time format has to be parsed.
@@ -810,10 +811,25 @@ class PostgresStore(Store):
             row = conn.execute(f"SELECT {EVENT_LABEL_COLUMNS} FROM machine_events {where}", key).fetchone()
         return labelled_event(row)
 
-    def count_rows(self, company_id: str, table: str) -> int:
+    def count_rows(self, company_id: str, table: str, machine_id: str | None = None) -> int:
         if table not in _ROW_TABLES:
             raise ValueError(f"unknown table {table!r}")
-        return self._one(f"SELECT count(*) FROM {table} WHERE company_id = %s", [company_id])[0]
+        sql, params = f"SELECT count(*) FROM {table} WHERE company_id = %s", [company_id]
+        if machine_id is not None:
+            sql, params = sql + " AND machine_id = %s", [*params, machine_id]
+        return self._one(sql, params)[0]
+
+    def delete_asset(self, company_id: str, kind: str, asset_id: str) -> bool:
+        table = _ASSET_TABLES[kind]
+        with self._conn() as conn, conn.transaction():
+            gone = conn.execute(
+                f"DELETE FROM {table} WHERE company_id = %s AND id = %s", [company_id, asset_id]
+            ).rowcount
+            if kind == "machine":
+                conn.execute(
+                    "DELETE FROM signals WHERE company_id = %s AND machine_id = %s", [company_id, asset_id]
+                )
+        return bool(gone)
 
     def first_event_starts(self, company_id: str, machine_ids: list[str]) -> dict[str, datetime]:
         if not machine_ids:

@@ -444,6 +444,51 @@ async def change_machine(page: UserPage, company_id: str, machine_id: str) -> Re
     return RedirectResponse(f"/companies/{company.id}/machines/{machine.id}?saved=1", status_code=303)
 
 
+@router.post("/companies/{company_id}/sites/{site_id}/delete", response_class=HTMLResponse)
+def delete_site(page: UserPage, company_id: str, site_id: str) -> Response:
+    return _delete_asset(page, company_id, "site", site_id)
+
+
+@router.post("/companies/{company_id}/lines/{line_id}/delete", response_class=HTMLResponse)
+def delete_line(page: UserPage, company_id: str, line_id: str) -> Response:
+    return _delete_asset(page, company_id, "line", line_id)
+
+
+@router.post("/companies/{company_id}/machines/{machine_id}/delete", response_class=HTMLResponse)
+def delete_machine(page: UserPage, company_id: str, machine_id: str) -> Response:
+    return _delete_asset(page, company_id, "machine", machine_id)
+
+
+def _delete_asset(page: Page, company_id: str, kind: str, asset_id: str) -> Response:
+    """Delete a site, line or machine registered by mistake (a company admin's act, `assets.remove_asset`); back
+    to the page above it, which says so. Refused while in use: the asset's own page again, saying why."""
+    company = company_of(page, company_id)
+    machine = page.store.get_machine(company.id, asset_id) if kind == "machine" else None
+    line = next((ln for ln in page.store.list_lines(company.id) if ln.id == asset_id), None)
+    try:
+        assets.remove_asset(page.store, page.principal, company.id, kind, asset_id)
+    except SandanError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        page.refusal = exc.message(page.lang)
+        if kind == "site":
+            shown = _site_view(page, company, _site(page, company, asset_id))
+        elif kind == "line":
+            shown = _line_view(page, company, _line(page, company, asset_id))
+        else:
+            shown = _machine_view(page, company, asset_id)
+        shown.status_code = exc.status
+        return shown
+    above = {
+        "site": f"/companies/{company.id}",
+        "line": f"/companies/{company.id}/sites/{line.site_id}" if line else f"/companies/{company.id}",
+        "machine": f"/companies/{company.id}/lines/{machine.line_id}"
+        if machine
+        else f"/companies/{company.id}",
+    }[kind]
+    return RedirectResponse(f"{above}?deleted={quote(asset_id)}", status_code=303)
+
+
 def _machine(page: Page, company: Company, machine_id: str) -> Machine:
     machine = page.store.get_machine(company.id, machine_id)
     if machine is None:

@@ -106,6 +106,9 @@ class Page:
     lang: str
     principal: Principal | None = None
     crumbs: list[tuple[str, str | None]] = field(default_factory=list)
+    refusal: str | None = (
+        None  # an action on the page refused (deleting an asset in use), shown with the page
+    )
 
     def t(self, key: str, **fields: Any) -> str:
         return i18n.t(key, self.lang, **fields)
