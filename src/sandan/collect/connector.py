@@ -11,7 +11,7 @@ import re
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -70,13 +70,16 @@ class Health:
     last_message_at: datetime | None = None
     last_error: dict[str, str] | None = None
     _window: deque = field(default_factory=lambda: deque(maxlen=600), repr=False)
+    # the collector's thread notes messages while a page reads the health: the window is read and written under it
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def note_message(self, records: int) -> None:
         now = time.monotonic()
-        self.messages += 1
-        self.records += records
-        self.last_message_at = datetime.now(UTC)
-        self._window.append((now, records))
+        with self._lock:
+            self.messages += 1
+            self.records += records
+            self.last_message_at = datetime.now(UTC)
+            self._window.append((now, records))
 
     def note_error(self, en: str, ko: str) -> None:
         self.errors += 1
@@ -86,14 +89,18 @@ class Health:
     def rate_per_s(self) -> float:
         """Records per second over the last minute."""
         now = time.monotonic()
-        recent = [(t, n) for t, n in self._window if now - t <= 60]
+        with self._lock:
+            recent = [(t, n) for t, n in self._window if now - t <= 60]
         if len(recent) < 2:
             return 0.0
         span = max(now - recent[0][0], 1e-6)
         return sum(n for _, n in recent) / span
 
     def to_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if not k.startswith("_")}
+        with self._lock:  # one consistent reading: messages and records counted together
+            out = {f.name: getattr(self, f.name) for f in fields(self) if not f.name.startswith("_")}
+        if out["last_error"] is not None:
+            out["last_error"] = dict(out["last_error"])
         out["rate_per_s"] = round(self.rate_per_s, 2)
         out["last_message_at"] = self.last_message_at.isoformat() if self.last_message_at else None
         return out
