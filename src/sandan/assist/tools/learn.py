@@ -44,10 +44,12 @@ def defect_drivers_tool(ctx: ToolContext, machine_id: str, period: str | None = 
     ctx.machine(machine_id)
     w = ctx.window(period)
     frame = ctx.store.training_frame(ctx.company_id, w.start, w.end, [machine_id])
-    # A setting held constant carries no information (learn's guard refuses such columns).
-    params = [p for p in frame.attrs.get("params", []) if frame[p].nunique(dropna=True) > 1]
+    params = list(frame.attrs.get("params", []))
     if len(frame) > MAX_ROWS:
         frame = frame.iloc[-MAX_ROWS:].reset_index(drop=True)
+    # A setting held constant in the rows learnt from carries no information (learn's guard refuses such columns):
+    # judged on those rows, after the cut to the newest (a setting changed only before them is constant in them).
+    params = [p for p in params if frame[p].nunique(dropna=True) > 1]
     if not params or frame["result"].nunique() < 2:
         raise InvalidInput(
             f"{machine_id} has no scrap or no process parameters in the window to learn from",

@@ -1,0 +1,47 @@
+"""The defect-drivers tool learns from the newest parts: a setting that stayed put in them is left out, not a
+reason to refuse the whole question (the walk's 'Why does Servo press 2 make so many cracks?' was refused)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from sandan.assist.registry import ToolContext, default_registry
+from sandan.assist.tools.learn import MAX_ROWS
+from sandan.collect import ingest_parts
+from sandan.domain import Company, Line, Machine, Site
+from sandan.settings import Settings
+
+
+def test_a_setting_changed_only_before_the_newest_parts_is_left_out_and_the_question_answered(
+    duck_store, tmp_path
+):
+    store = duck_store
+    store.upsert_company(Company(id="p", name="프레스", family="press"))
+    store.upsert_site("p", Site(id="s", company_id="p", name="1공장"))
+    store.upsert_line("p", Line(id="l", company_id="p", site_id="s", name="라인"))
+    store.upsert_machine("p", Machine(id="prs-02", company_id="p", line_id="l", name="서보프레스 2호기"))
+    rng = np.random.default_rng(0)
+    now = datetime.now(UTC).replace(microsecond=0)
+    n = MAX_ROWS + 300
+    force = rng.uniform(200, 300, n)
+    parts = []
+    for i in range(n):
+        # the stroke rate was tried at 14 and 24 spm in the oldest 300 parts, then held at 18
+        spm = (14.0 if i % 2 else 24.0) if i < 300 else 18.0
+        ng = rng.random() < (0.05 + 0.4 * (force[i] > 280))
+        parts.append(
+            {
+                "time": (now - timedelta(seconds=20 * (n - i))).isoformat(),
+                "machine_id": "prs-02",
+                "part_id": f"p{i}",
+                "result": "ng" if ng else "ok",
+                "param:strokes_per_min": spm,
+                "param:blank_holder_force_kn": float(force[i]),
+            }
+        )
+    assert ingest_parts(store, "p", parts).accepted == n
+    ctx = ToolContext(store, "p", Settings(data_dir=tmp_path), now=now + timedelta(minutes=1), lang="en")
+    out = default_registry().get("defect_drivers").function(ctx, machine_id="prs-02", period="last_7d")
+    assert out.facts["top_parameters"] == ["blank_holder_force_kn"]
