@@ -398,4 +398,9 @@ def test_the_operator_sees_the_complex_oee_from_summed_elements(plant):
     run = rows["acme"]["run_time_s"] + rows["bravo"]["run_time_s"]
     busy = rows["acme"]["planned_busy_time_s"] + rows["bravo"]["planned_busy_time_s"]
     assert overall["availability"] == pytest.approx(run / busy)  # a ratio of sums, not a mean of ratios
-    assert overall["quality"] == pytest.approx(214 / 219)  # good over produced of both: not (0.95 + 1) / 2
+    # good over produced of both, each part weighted by its ideal cycle time (so OEE is the fully productive
+    # share of planned time): not (0.95 + 1) / 2
+    ideal_good = sum(rows[c]["ideal_good_time_s"] for c in ("acme", "bravo"))
+    ideal_all = sum(rows[c]["ideal_production_time_s"] for c in ("acme", "bravo"))
+    assert overall["quality"] == pytest.approx(ideal_good / ideal_all)
+    assert overall["quality"] != pytest.approx((rows["acme"]["quality"] + rows["bravo"]["quality"]) / 2)

@@ -236,6 +236,32 @@ def test_line_oee_sums_elements_not_ratios(plant):
     assert line.oee == pytest.approx((1_800 + 1_500) / 7_200)
 
 
+def test_a_lines_oee_is_its_fully_productive_share_of_planned_time_as_the_six_losses_count_it(plant):
+    """Two machines of different ideal cycle times (60 s and 30 s) and scrap rates: the line's quality ratio weighs
+    each part by its ideal time, so OEE = fully productive time / planned busy time, the figure the loss panel
+    shows (counted quality gave a line OEE below it)."""
+    add_events(
+        plant,
+        [
+            ("M1", kst(DAY, "08:00"), kst(DAY, "09:00"), "running", None),
+            ("M2", kst(DAY, "08:00"), kst(DAY, "09:00"), "running", None),
+        ],
+    )
+    m1 = spread(kst(DAY, "08:00"), kst(DAY, "09:00"), 30)  # 60 s each
+    m2 = spread(kst(DAY, "08:00"), kst(DAY, "09:00"), 100)  # 30 s each
+    add_parts(plant, "M1", m1, ng_times=set(m1[:3]))
+    add_parts(plant, "M2", m2, ng_times=set(m2[:30]))
+    args = (plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "09:00"))
+    line = _row(oee(*args, by="line", line_id="L1"), line_id="L1")
+    losses = _row(six_big_losses(*args, by="line", line_id="L1"), line_id="L1")
+    good_ideal = 27 * 60 + 70 * 30
+    assert losses.fully_productive_time_s == pytest.approx(good_ideal)
+    assert line.oee == pytest.approx(good_ideal / 7_200)
+    assert line.quality == pytest.approx(good_ideal / (30 * 60 + 100 * 30))
+    # one machine alone: its quality ratio is good parts over parts, as ISO 22400 writes it
+    assert _row(oee(*args, machine_ids=["M2"]), machine_id="M2").quality == pytest.approx(70 / 100)
+
+
 def test_machine_without_ideal_cycle_time_says_so(plant):
     add_events(plant, [("M3", kst(DAY, "08:00"), kst(DAY, "09:00"), "running", None)])
     add_parts(plant, "M3", spread(kst(DAY, "08:00"), kst(DAY, "09:00"), 10))

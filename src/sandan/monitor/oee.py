@@ -658,12 +658,20 @@ def _dimension_columns(by: Sequence[str] | str) -> list[str]:
 
 def _kpis(cols: Mapping[str, Any]) -> Columns:
     """Availability, effectiveness, quality ratio and OEE from summed elements (ISO 22400-2:2014 KPIs:
-    Availability = APT/PBT, Effectiveness = PRI×PQ/APT, Quality ratio = GQ/PQ, OEE index = A×E×Q)."""
+    Availability = APT/PBT, Effectiveness = PRI×PQ/APT, Quality ratio = GQ/PQ, OEE index = A×E×Q).
+
+    Summed over machines (a line, a company) or products with different ideal cycle times, each part's quantity
+    is weighted by its ideal cycle time: quality ratio = ideal time of the good parts / ideal time of all parts
+    produced. For one machine making one product this is GQ/PQ exactly; for a sum it keeps OEE equal to the fully
+    productive time over planned busy time, as the six big losses count it (a line of a 3-s and a 30-s machine
+    with counted quality read OEE 69.3 % beside a fully productive 70.7 %). Without ideal cycle times the ratio
+    is GQ/PQ."""
     pbt = np.asarray(cols["planned_busy_time_s"], dtype=float)
     run = np.asarray(cols["run_time_s"], dtype=float)
     produced = np.asarray(cols["produced_qty"], dtype=float)
     good = np.asarray(cols["good_qty"], dtype=float)
     ideal = np.asarray(cols["ideal_production_time_s"], dtype=float)
+    ideal_good = np.asarray(cols["ideal_good_time_s"], dtype=float)
     no_ideal = np.asarray(cols["parts_without_ideal_qty"], dtype=float) > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         availability = np.where(pbt > 0, run / pbt, np.nan)
@@ -672,7 +680,9 @@ def _kpis(cols: Mapping[str, Any]) -> Columns:
             np.nan,
             np.where(run > 0, ideal / run, np.where(produced > 0, np.inf, np.nan)),
         )
-        quality = np.where(produced > 0, good / produced, np.nan)
+        quality = np.where(
+            produced > 0, np.where(~no_ideal & (ideal > 0), ideal_good / ideal, good / produced), np.nan
+        )
     capped = np.nan_to_num(eff_raw, nan=0.0, posinf=2.0) > 1.0 + 1e-12
     eff = np.where(capped, 1.0, eff_raw)
     oee = availability * eff * quality
