@@ -79,22 +79,33 @@ def test_dashboard_rows_equal_pandas_group_bys_of_the_basis(plant):
     _same(report.rows("machine"), report.table("machine"))
     assert board["losses"]["breakdowns_s"] == pytest.approx(basis["down_time_s"].sum())
 
-    # downtime Pareto: down time per reason code (None for none), largest first
-    down = report.down_events[report.down_events["state"] == "down"]
+    # stop-time Pareto: breakdowns, setups and minor stops per reason code, largest first; a breakdown without a
+    # code is "unexplained", a setup or minor stop without one is its kind of loss
+    stops = report.down_events[report.down_events["state"].isin(["down", "setup", "idle"])]
+    down = stops[stops["state"] == "down"]
     assert len(down) > 10 and down["reason_code"].isna().any() and down["reason_code"].notna().any()
+    uncoded = np.where(stops["state"] == "down", "~none", "~" + stops["state"].astype(str))
     expected = (
-        down.assign(key=down["reason_code"].astype(object).fillna("~none"))
+        stops.assign(key=np.where(stops["reason_code"].isna(), uncoded, stops["reason_code"].astype(object)))
         .groupby("key")
         .agg(t=("duration_s", "sum"), events=("event_key", "nunique"), machines=("machine_id", "nunique"))
     )
     pareto = board["downtime_pareto"]
     assert [p["down_time_s"] for p in pareto] == sorted((p["down_time_s"] for p in pareto), reverse=True)
+    assert sum(p["down_time_s"] for p in pareto) == pytest.approx(
+        board["losses"]["breakdowns_s"]
+        + board["losses"]["setup_adjustment_s"]
+        + board["losses"]["idling_minor_stops_s"]
+    )
     for p in pareto:
-        row = expected.loc[p["reason_code"] or "~none"]
+        key = p["reason_code"] or (f"~{p['uncoded_state']}" if p["uncoded_state"] else "~none")
+        row = expected.loc[key]
         assert p["down_time_s"] == pytest.approx(row.t)
         assert (p["events"], p["machines"]) == (row.events, row.machines)
-        if p["reason_code"] is None:
+        if key == "~none":
             assert p["label_en"] == LABELS["unexplained"]["en"]
+        elif p["uncoded_state"]:
+            assert p["label_en"] in ("Setup and adjustment", "Idling and minor stops")
     assert pareto[-1]["cumulative_share"] == pytest.approx(1.0)
 
     unexplained = report.unexplained_downtime()

@@ -19,6 +19,7 @@ LABELS: dict[str, dict[str, str]] = {
     "shift_label": {"ko": "교대", "en": "Shift"},
     "label": {"ko": "이름", "en": "Name"},
     "reason_code": {"ko": "정지 사유 코드", "en": "Reason code"},
+    "uncoded_state": {"ko": "사유 코드 없는 정지의 종류", "en": "Kind of stop without a reason code"},
     "defect_type": {"ko": "불량 코드", "en": "Defect code"},
     "events": {"ko": "건수", "en": "Events"},
     "machines": {"ko": "설비 수", "en": "Machines"},

@@ -273,8 +273,12 @@ _N_TIMES = sum(c.endswith("_time_s") for c in _INT_ELEMENTS)  # the first _N_TIM
 _FLOAT_ELEMENTS = [c for c in ADDITIVE if c.startswith("ideal_")]
 _MACHINE_KEYS = ("machine_id", "line_id")
 _DOWN_STATES = (DOWN, SETUP, IDLE)
+#: The stops the dashboard's Pareto lists: every loss of availability (breakdowns, setups, minor stops).
+STOP_STATES = ("down", "setup", "idle")
+_STATE_LOSS = {"setup": "setup_adjustment_s", "idle": "idling_minor_stops_s"}
 _PARETO_COLUMNS = [
     "reason_code",
+    "uncoded_state",  # a setup or minor stop without a reason code (the row is its kind of loss); else None
     "label_ko",
     "label_en",
     "down_time_s",
@@ -460,10 +464,15 @@ class OeeReport:
         mask = np.isin(d.state, wanted)
         if not mask.any():
             return {c: np.array([], dtype=object) for c in _PARETO_COLUMNS}
-        # A missing reason code groups under "" (stored "" already reads as None, so no real code is "").
-        # A reason written by its name ("공구 파손") counts under its code (`tool_breakage`) when the table has it.
+        # A breakdown without a reason code groups under "" (stored "" already reads as None, so no real code is
+        # ""); a setup or minor stop without one under its kind of loss ("~setup", "~idle"), not as an unexplained
+        # breakdown. A reason written by its name ("공구 파손") counts under its code (`tool_breakage`) when the
+        # table has it.
         keys, code = _sorted_codes(
-            ["" if r is None else self.codes.canonical("reasons", r) for r in d.reason[mask].tolist()]
+            [
+                ("" if st == DOWN else f"~{STATES[st]}") if r is None else self.codes.canonical("reasons", r)
+                for r, st in zip(d.reason[mask].tolist(), d.state[mask].tolist(), strict=True)
+            ]
         )
         dur_us = (d.end_us[mask] - d.start_us[mask]).astype(float)
         n = len(keys)
@@ -473,18 +482,27 @@ class OeeReport:
         n_m = len(self.machines) + 1
         machines = np.bincount(np.unique(code * n_m + d.machine[mask]) // n_m, minlength=n)
         order = np.lexsort((np.arange(n), -down_s))
-        reason = np.array([k or None for k in keys], dtype=object)[order]
+        keys = np.array(keys, dtype=object)[order]
+        reason = np.array([None if not k or k.startswith("~") else k for k in keys], dtype=object)
+        kind = np.array([k[1:] if k.startswith("~") else None for k in keys], dtype=object)
         unexplained = LABELS["unexplained"]
         down_s = down_s[order]
         share = down_s / down_s.sum()
 
-        def label(r: str | None, lang: str) -> str:
+        def label(r: str | None, k: str | None, lang: str) -> str:
+            if k is not None:  # a setup or minor stop without a reason code: its kind of loss
+                return LABELS[_STATE_LOSS[k]][lang]
             return unexplained[lang] if r is None else self.codes.name("reasons", r, lang) or r
 
         return {
             "reason_code": reason,
-            "label_ko": np.array([label(r, "ko") for r in reason], dtype=object),
-            "label_en": np.array([label(r, "en") for r in reason], dtype=object),
+            "uncoded_state": kind,
+            "label_ko": np.array(
+                [label(r, k, "ko") for r, k in zip(reason, kind, strict=True)], dtype=object
+            ),
+            "label_en": np.array(
+                [label(r, k, "en") for r, k in zip(reason, kind, strict=True)], dtype=object
+            ),
             "down_time_s": down_s,
             "events": events[order],
             "machines": machines[order],
@@ -493,8 +511,10 @@ class OeeReport:
         }
 
     def downtime_pareto(self, states: Sequence[str] = ("down",)) -> pd.DataFrame:
-        """Downtime inside planned busy time by reason code, largest first, with share and cumulative share
-        (Pareto analysis, Juran). Down time without a reason code is one bar, `reason_code` None."""
+        """Time of the stops in `states` inside planned busy time by reason code, largest first, with share and
+        cumulative share (Pareto analysis, Juran). Breakdowns without a reason code are one bar (`reason_code`
+        None); setups and minor stops without one are a bar each, named by their kind of loss (`uncoded_state`).
+        `STOP_STATES` lists every loss of availability."""
         return _frame(self._pareto_columns(states))
 
     def unexplained_downtime(self) -> pd.DataFrame:
@@ -540,7 +560,7 @@ class OeeReport:
             "by_shift": self.rows("shift"),
             "trend": self.rows(_trend_dims(())),
             "losses": _records(self._losses_columns(()))[0],
-            "downtime_pareto": _records(self._pareto_columns(("down",))),
+            "downtime_pareto": _records(self._pareto_columns(STOP_STATES)),
             "unexplained": self.unexplained_summary(),
             "machines": [{"id": m.id, "name": m.name, "line_id": m.line_id} for m in self.machines],
             "notes": self.notes + _capped_notes(by_machine, names) + unrecorded_notes(overall),

@@ -14,7 +14,7 @@ from sandan.collect.export import ExportFile, Sheet, workbook_file
 from sandan.monitor.calendar import ShiftCalendar
 from sandan.monitor.codes import CodeTable
 from sandan.monitor.labels import LABELS
-from sandan.monitor.oee import oee_report
+from sandan.monitor.oee import STOP_STATES, oee_report
 from sandan.monitor.quality import defect_pareto
 from sandan.store import Store
 
@@ -23,7 +23,7 @@ SHEETS: dict[str, dict[str, str]] = {
     "overall": {"ko": "요약", "en": "Summary"},
     "machines": {"ko": "설비별", "en": "By machine"},
     "shifts": {"ko": "설비·교대별", "en": "By machine and shift"},
-    "downtime": {"ko": "정지 사유", "en": "Down time by reason"},
+    "downtime": {"ko": "정지 사유", "en": "Stop time by reason"},
     "defects": {"ko": "불량 유형", "en": "Scrap by defect type"},
 }
 #: Ratio columns (0–1) of the report's tables, shown as percentages.
@@ -108,7 +108,7 @@ def production_report(
         "overall": _ordered(report.table(()), []),
         "machines": _ordered(by_machine, ["machine_id", "machine_name", "line_id", "line_name"]),
         "shifts": _ordered(shifts, shift_keys),
-        "downtime": report.downtime_pareto(("down",)),
+        "downtime": report.downtime_pareto(STOP_STATES),
         "defects": defect_pareto(store, company_id, start, end, calendar=calendar, codes=codes),
     }
     return ProductionReport(start, end, tables)
