@@ -189,7 +189,7 @@ class JobRegistry:
 
     @staticmethod
     def _stopped(job: Job) -> None:
-        exc = cancelled()
+        exc = cancelled(job.kind)
         job.error, job.state = exc.to_dict(), JobState.failed
         job.finished_at = datetime.now(UTC)
 
@@ -225,7 +225,7 @@ class JobRegistry:
             """`message`: one text, or (English, Korean) for pages to show in their language. Raises `Cancelled`
             once someone asked the job to stop."""
             if job._cancel.is_set():
-                raise cancelled()
+                raise cancelled(job.kind)
             job.done = int(done)
             if total is not None:
                 job.total = int(total)
@@ -293,9 +293,13 @@ class BackgroundLoop:
         return self._thread is not None and self._thread.is_alive()
 
 
-def cancelled() -> Cancelled:
-    return Cancelled(
-        "stopped on request; it gives no result (an import keeps the rows it had stored; importing the file "
-        "again adds no duplicates)",
-        "요청에 따라 멈췄습니다. 결과는 없습니다 (가져오기는 그때까지 저장한 행을 남기며, 파일을 다시 가져와도 중복되지 않습니다)",
-    )
+def cancelled(kind: str = "") -> Cancelled:
+    """The stop of a job of `kind`, in words: an import says what it leaves behind, other jobs that they give no
+    result."""
+    if kind == "import":
+        return Cancelled(
+            "stopped on request; the rows stored before the stop are kept, and importing the file again adds no "
+            "duplicates",
+            "요청에 따라 멈췄습니다. 멈추기 전에 저장한 행은 남아 있고, 파일을 다시 가져와도 중복되지 않습니다",
+        )
+    return Cancelled("stopped on request; it gives no result", "요청에 따라 멈췄습니다. 결과는 없습니다")

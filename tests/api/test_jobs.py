@@ -140,6 +140,7 @@ def test_a_running_job_asked_to_stop_stops_at_its_next_progress_report(jobs):
     stopped = jobs.wait("acme", job.id, timeout=5)
     assert stopped.state is JobState.failed and stopped.error["code"] == "cancelled"
     assert "요청에 따라 멈췄습니다" in stopped.error["message"]["ko"] and stopped.result is None
+    assert "import" not in stopped.error["message"]["en"]  # a simulation's stop says nothing of imports
     assert len(steps) < 1000 and stopped.to_dict()["cancel_requested"] is False
     with pytest.raises(Conflict):  # finished: nothing to stop
         jobs.cancel("acme", job.id)
@@ -157,3 +158,20 @@ def test_a_queued_job_asked_to_stop_never_runs(jobs):
     assert ran == [] and jobs.get("acme", second.id).error["code"] == "cancelled"
     with pytest.raises(NotFound):  # another company's job is not found, not stopped
         jobs.cancel("bravo", first.id)
+
+
+def test_a_stopped_import_says_what_it_keeps(jobs):
+    started = threading.Event()
+
+    def work(progress):
+        for i in range(1000):
+            progress(i, 1000)
+            started.set()
+            threading.Event().wait(0.01)
+
+    job = jobs.submit("acme", "import", work, user_id="kim")
+    assert started.wait(5)
+    jobs.cancel("acme", job.id)
+    stopped = jobs.wait("acme", job.id, timeout=5)
+    assert "rows stored before the stop are kept" in stopped.error["message"]["en"]
+    assert "저장한 행은 남아 있고" in stopped.error["message"]["ko"]
