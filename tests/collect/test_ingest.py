@@ -182,6 +182,15 @@ def test_part_records_take_parameters_as_json_or_as_number_columns(plant):
     ]
     receipt = ingest_parts(plant, "acme", rows)
     assert (receipt.accepted, receipt.reasons) == (2, {"bad_result": 1, "bad_number": 1})
+    # a blank result is named as blank, not as Python's None
+    blank = ingest_parts(
+        plant,
+        "acme",
+        [{"time": "2026-05-01T08:00:04Z", "machine_id": "CNC-01", "part_id": "P5", "result": None}],
+    )
+    (issue,) = blank.issues
+    assert issue["message"]["en"].startswith("result (empty) is not one of ok / ng")
+    assert issue["message"]["ko"].startswith("판정 (빈 칸)")
     parts = plant.query_parts("acme", START, END).to_pylist()
     assert json.loads(parts[0]["params"]) == {"feed": 0.2, "speed": 1200.0}
     assert (parts[1]["result"], parts[1]["defect_type"], json.loads(parts[1]["measures"])) == (

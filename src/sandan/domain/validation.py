@@ -148,7 +148,18 @@ def reason_text(code: str, **fields: object) -> tuple[str, str]:
             return "?"
 
     extra_en, extra_ko = _worded(code, fields)
+    value = fields.get("value", "x")
+    if value is None or (isinstance(value, str) and not value.strip()):  # "result None is not one of ok / ng"
+        extra_en, extra_ko = {"value": _Said("(empty)"), **extra_en}, {"value": _Said("(빈 칸)"), **extra_ko}
     return en.format_map(_Safe({**fields, **extra_en})), ko.format_map(_Safe({**fields, **extra_ko}))
+
+
+class _Said(str):
+    """A word put where a message shows a value as written (`{value!r}`): an empty cell reads "(empty)", not
+    None or ''."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def _worded(code: str, fields: dict[str, object]) -> tuple[dict[str, str], dict[str, str]]:
