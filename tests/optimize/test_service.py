@@ -65,6 +65,11 @@ def test_a_set_point_with_fewer_defects_in_the_history_is_recommended(duck_store
     moved = {c.name: c for c in rec.changed}
     assert "temp_c" in moved and moved["temp_c"].recommended < 200
     assert rec.expected_defect_rate < 0.5 * rec.current_defect_rate
+    # advice that weighs defects only still says what it does to the cycle time (here one part every 28.8 s)
+    assert rec.objectives == [] and abs(rec.current_objectives["cycle_time_s"] - 28.8) < 0.5
+    said = [line for line in rec.text["en"] if line.startswith("Cycle time:")]
+    assert len(said) == 1 and "defects only were weighed" in said[0]
+    assert any(line.startswith("사이클 타임: 현재") for line in rec.text["ko"])
 
 
 def test_setting_resolution_is_twice_the_scatter_and_ignores_set_point_steps():

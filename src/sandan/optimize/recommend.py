@@ -326,7 +326,7 @@ class ParameterChange:
 
     def shown(self) -> tuple[str, str]:
         """Current and recommended value as the advice writes them: digits enough to tell them apart."""
-        return _apart(self.current, self.recommended)
+        return apart(self.current, self.recommended)
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "change": self.change}
@@ -369,7 +369,7 @@ class Recommendation:
     def move(self, name: str, lang: str) -> str:
         """One change in words with its unit, as the advice gives it: "melt temperature 237.8 → 233.3 °C"."""
         change = next(c for c in self.parameters if c.name == name)
-        now, then = _apart(change.current, change.recommended)
+        now, then = apart(change.current, change.recommended)
         unit = self.units.get(name, "")
         return f"{self.label(name, lang)} {now} → {then}{' ' + unit if unit else ''}"
 
@@ -463,7 +463,7 @@ def span(lo: float, hi: float, digits: int = 4) -> str:
     return f"{lo:,.{decimals}f}–{hi:,.{decimals}f}"
 
 
-def _apart(current: float, recommended: float) -> tuple[str, str]:
+def apart(current: float, recommended: float) -> tuple[str, str]:
     """Both values with at least the four significant digits the settings table shows (so the sentence and the table
     give the number to set alone), more (up to 6) where four do not tell them apart."""
     for digits in range(4, 7):
@@ -518,7 +518,7 @@ def _text(
         name_en, name_ko = labels.get(c.name, (c.name, c.name))
         verb_en = "Raise" if c.change > 0 else "Lower"
         verb_ko = "올리세요" if c.change > 0 else "내리세요"
-        now, then = _apart(c.current, c.recommended)
+        now, then = apart(c.current, c.recommended)
         unit = units.get(c.name, "")
         en.append(f"{verb_en} {name_en} from {now} to {then}{' ' + unit if unit else ''}.")
         ko.append(
@@ -889,7 +889,7 @@ def recommend(
     rec.units = dict(units or {})
     rec.text = _text(rec, labels, units)
     for o in objectives:  # a further objective is said with its figures, now and at the recommendation
-        now, then = _apart(rec.current_objectives[o.name], rec.expected_objectives[o.name])
+        now, then = apart(rec.current_objectives[o.name], rec.expected_objectives[o.name])
         unit = f" {o.unit}" if o.unit else ""
         rec.text["en"].append(
             f"{o.label_en[:1].upper()}{o.label_en[1:]}: {now}{unit} now, {then}{unit} at these settings."
