@@ -255,15 +255,15 @@ def test_one_parameter_closed_loop_with_trials_changes_at_most_one_setting():
 
 
 def test_the_advice_never_shows_a_change_as_the_same_number():
-    from sandan.optimize.recommend import _apart
+    from sandan.optimize.recommend import apart
 
     # the sentence gives what the table gives (4 significant digits): two would say "from 1,100 to 1,300" for an
     # injection pressure of 1101 → 1348 bar, a value to set that is 48 bar off
-    assert _apart(1101.2, 1348.4) == ("1,101", "1,348")
-    assert _apart(1181.55, 1221.66) == ("1,182", "1,222")
-    assert _apart(234.31, 234.33) == (
+    assert apart(1101.2, 1348.4) == ("1,101", "1,348")
+    assert apart(1181.55, 1221.66) == ("1,182", "1,222")
+    assert apart(234.31, 234.33) == (
         "234.31",
         "234.33",
     )  # more digits only where four do not tell them apart
-    assert _apart(400.12, 400.04) == ("400.1", "400")
-    assert _apart(0.15, 0.095) == ("0.15", "0.095")
+    assert apart(400.12, 400.04) == ("400.1", "400")
+    assert apart(0.15, 0.095) == ("0.15", "0.095")
