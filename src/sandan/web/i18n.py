@@ -1719,7 +1719,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Every federation of the complex with its members and each member's gain on its own held-out data.",
         "산업단지의 모든 연합과 회원사, 회원사별 자체 보류 데이터 기준 성능 변화입니다.",
     ),
-    "fed.none": ("No federation for your process family yet.", "귀사 공정 계열의 연합이 아직 없습니다."),
+    "fed.none": (
+        "No federation for your process family yet. The platform operator starts one and invites members; ask "
+        "them if you would like a model shared with similar plants (your data stays with you).",
+        "귀사 공정 계열의 연합이 아직 없습니다. 플랫폼 운영자가 연합을 만들고 회원사를 초대합니다. 비슷한 공장과 모델을 함께 "
+        "쓰고 싶다면 운영자에게 요청하세요 (데이터는 귀사에 남습니다).",
+    ),
     "fed.none_operator": (
         "No federation yet: create the first one with the form “New federation” above (the command sandan "
         "federate create and the API POST /api/v1/federations do the same).",

@@ -99,8 +99,10 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "invalid.name": ("{field}: {rule}", "{field}: {rule}"),
     "catalogue.none": (
-        "Nothing published in your process family yet.",
-        "공정 계열에 공개된 모델이 아직 없습니다.",
+        "Nothing published in your process family yet. A model of yours can be the first: 'Publish to "
+        "catalogue' beside it on the Models page; members see its score, never your data.",
+        "공정 계열에 공개된 모델이 아직 없습니다. 귀사 모델을 처음으로 공개할 수 있습니다: 모델 화면에서 그 모델 옆의 "
+        "'카탈로그에 공개'를 누르세요. 다른 회원사는 성능만 보고 귀사 데이터는 보지 못합니다.",
     ),
     "catalogue.none_all": ("No member has published a model yet.", "공개한 회원사 모델이 아직 없습니다."),
     "withdraw": ("Withdraw", "내리기"),

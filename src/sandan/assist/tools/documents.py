@@ -24,7 +24,8 @@ from sandan.assist.registry import Citation, ToolContext, ToolOutput, tool
     calls="sandan.assist.documents.DocumentLibrary.search",
 )
 def search_documents_tool(ctx: ToolContext, query: str, k: int = 5) -> ToolOutput:
-    hits = DocumentLibrary(ctx.settings.data_dir, ctx.company_id).search(query, max(1, min(int(k), 10)))
+    library = DocumentLibrary(ctx.settings.data_dir, ctx.company_id)
+    hits = library.search(query, max(1, min(int(k), 10)))
     passages = [h.to_dict() for h in hits]
     cites = [
         Citation(
@@ -49,7 +50,14 @@ def search_documents_tool(ctx: ToolContext, query: str, k: int = 5) -> ToolOutpu
     )
     # passages that share a word with the question (the embedding side ranks every passage, however far)
     word_matches = sum(h.bm25_rank is not None for h in hits)
-    if not hits:
+    if not hits and not library.list():  # nothing to search yet: say where documents are added
+        summary = {
+            "en": "no document has been added yet; add work standards, manuals or inspection standards (PDF, Word, "
+            "text) on the assistant's Documents page, then ask again",
+            "ko": "아직 올린 문서가 없습니다. 도우미의 문서 화면에서 작업 표준, 설명서, 검사 기준(PDF, Word, 텍스트)을 올린 뒤 "
+            "다시 물어보세요",
+        }
+    elif not hits:
         summary = {"en": "no document matches the question", "ko": "질문에 맞는 문서가 없습니다"}
     elif not word_matches:  # only nearness in meaning: say so, it may be far
         summary = {

@@ -1,5 +1,6 @@
-"""The defect-drivers tool learns from the newest parts: a setting that stayed put in them is left out, not a
-reason to refuse the whole question (the walk's 'Why does Servo press 2 make so many cracks?' was refused)."""
+"""Tools at the edges the demo walk found: defect drivers learn from the newest parts, leaving out a setting that
+stayed put in them instead of refusing the question ('Why does Servo press 2 make so many cracks?' was refused); a
+document question before any document was added says where to add them."""
 
 from __future__ import annotations
 
@@ -45,3 +46,10 @@ def test_a_setting_changed_only_before_the_newest_parts_is_left_out_and_the_ques
     ctx = ToolContext(store, "p", Settings(data_dir=tmp_path), now=now + timedelta(minutes=1), lang="en")
     out = default_registry().get("defect_drivers").function(ctx, machine_id="prs-02", period="last_7d")
     assert out.facts["top_parameters"] == ["blank_holder_force_kn"]
+
+
+def test_a_document_question_before_any_document_says_where_to_add_them(duck_store, tmp_path):
+    duck_store.upsert_company(Company(id="p", name="프레스", family="press"))
+    ctx = ToolContext(duck_store, "p", Settings(data_dir=tmp_path), lang="en")
+    out = default_registry().get("search_documents").function(ctx, query="검사 기준 burr height")
+    assert "no document has been added yet" in out.summary["en"] and "문서 화면" in out.summary["ko"]
