@@ -192,9 +192,21 @@ def test_one_production_day_is_chosen_from_the_list_and_stays_in_the_address(
     """A plant that imports yesterday's Excel looks at that day, not the last 24 hours: the day's figures are the
     API's over the production day's span (bravo plans round the clock from 00:00 Seoul time)."""
     from sandan.monitor.calendar import company_calendar
+    from sandan.web.monitor import DAYS_OFFERED
 
     calendar = company_calendar(server.settings.data_dir, COMPANY)
     today = calendar.production_day(running_press)
+    # the day list begins at the plant's first record: one part made two days ago opens the days since
+    early = {
+        "time": (running_press - timedelta(hours=48)).isoformat(),
+        "machine_id": MACHINE,
+        "part_id": "W-early",
+    }
+    assert ingest_parts(server.store, COMPANY, [{**early, "result": "ok"}]).rejected == 0
+    first = calendar.production_day(server.store.record_span(COMPANY, "part_records")[0])
+    first = max(
+        first, today - timedelta(days=DAYS_OFFERED - 1)
+    )  # another test's older record: the list's limit
     login("lee")
     page.goto(f"/companies/{COMPANY}/monitor/machines/{MACHINE}")
     expect(page.locator("#mon-day-label")).to_be_hidden()
@@ -207,8 +219,11 @@ def test_one_production_day_is_chosen_from_the_list_and_stays_in_the_address(
     window = {"machine_id": MACHINE, "start": start.isoformat(), "end": until.isoformat()}
     mine = page.request.get(f"/api/v1/companies/{COMPANY}/oee/dashboard", params=window).json()
     expect(page.locator(".kpi[data-kpi='oee'] .kpi-value")).to_have_text(_pct(mine["overall"]["oee"]))
-    # another day: its own figures, and the address says which day
-    day = today - timedelta(days=20)
+    # no day before the first record is offered
+    offered = page.locator("#mon-day option").evaluate_all("options => options.map(o => o.value)")
+    assert offered[-1] == first.isoformat() and len(offered) == (today - first).days + 1
+    # another day: its own figures (the machine's state records begin later: none), the address says which day
+    day = first
     old = day.isoformat()
     page.locator("#mon-day").select_option(old)
     expect(page).to_have_url(re.compile(rf"day={old}"))
