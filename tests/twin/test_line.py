@@ -160,6 +160,11 @@ def test_a_scenario_change_reads_a_duration_as_the_line_editor_writes_it():
         "lognormal 45 10" in err.value.en
         and err.value.where["field"] == "changes.stations.drill.process_time"
     )
+    # a scrap rate as the line form types it (a percentage), and a percentage without its sign named as such
+    assert parse_changes("stations.drill.scrap_rate=5%") == {"stations.drill.scrap_rate": 0.05}
+    with pytest.raises(InvalidInput) as err:
+        parse_changes("stations.drill.scrap_rate=5")
+    assert "write 0.05 or 5%" in err.value.en and "0.05 또는 5%" in err.value.ko
 
 
 def test_analytic_figures_follow_factory_physics():

@@ -534,10 +534,24 @@ def parse_changes(text: str) -> dict[str, Any]:
         if first in DURATION_KINDS and key.strip().rsplit(".", 1)[-1] in DURATION_FIELDS:
             changes[key.strip()] = parse_dist(value, f"changes.{key.strip()}")
             continue
+        percent = re.fullmatch(r"\s*([-+]?\d+(?:\.\d+)?)\s*%\s*", value)
+        if percent:  # "scrap_rate=5%", as the line form writes it
+            changes[key.strip()] = float(percent.group(1)) / 100
+            continue
         try:
             changes[key.strip()] = yaml.safe_load(value.strip())
         except yaml.YAMLError:
             changes[key.strip()] = value.strip()
+        got = changes[key.strip()]
+        if key.strip().endswith("scrap_rate") and isinstance(got, int | float) and not 0 <= got < 1:
+            raise InvalidInput(
+                f"{key.strip()}={value.strip()}: a scrap rate here is a share of the parts, below 1; write 0.05 or "
+                "5% for 5 %",
+                f"{key.strip()}={value.strip()}: 여기서 불량률은 부품 중 비율이라 1보다 작아야 합니다. 5 %는 0.05 또는 5%로 "
+                "쓰세요",
+                code="bad_change",
+                field="changes",
+            )
     return changes
 
 
