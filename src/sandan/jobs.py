@@ -51,6 +51,7 @@ class Job:
     error: dict[str, Any] | None = None  # SandanError.to_dict() shape: code, message {en, ko}, where
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     started_at: datetime | None = None
+    progressed_at: datetime | None = None  # when `done` last moved
     finished_at: datetime | None = None
     _finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
@@ -69,14 +70,22 @@ class Job:
 
     @property
     def remaining_s(self) -> float | None:
-        """About how long the job still runs, extrapolating its pace so far: only while it runs, once a twentieth
-        of its counted work and 3 s have passed (sooner, one slow first step would say hours)."""
+        """About how long the job still runs, at its pace up to its last step: only while it runs, once a
+        twentieth of its counted work and 3 s have passed (sooner, one slow first step would say hours). Between
+        steps it counts down from the last one — it does not grow while a step runs — down to what the steps
+        after the current one take at that pace."""
         if self.state is not JobState.running or not self.total or self.started_at is None:
             return None
         if not 0 < self.done < self.total or self.done < 0.05 * self.total:
             return None
-        elapsed = (datetime.now(UTC) - self.started_at).total_seconds()
-        return elapsed * (self.total - self.done) / self.done if elapsed >= 3 else None
+        now = datetime.now(UTC)
+        if (now - self.started_at).total_seconds() < 3:
+            return None
+        last = self.progressed_at or now
+        pace = max((last - self.started_at).total_seconds(), 0.0) / self.done  # seconds per unit of work
+        since = (now - last).total_seconds()
+        left = self.total - self.done
+        return max(pace * left - since, pace * (left - 1))
 
     def message_in(self, lang: str) -> str:
         """What the job is doing, in `lang` where the job said it in both languages."""
@@ -226,6 +235,8 @@ class JobRegistry:
             once someone asked the job to stop."""
             if job._cancel.is_set():
                 raise cancelled(job.kind)
+            if int(done) != job.done:
+                job.progressed_at = datetime.now(UTC)
             job.done = int(done)
             if total is not None:
                 job.total = int(total)

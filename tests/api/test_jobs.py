@@ -43,6 +43,11 @@ def test_a_job_reports_progress_then_its_result(jobs):
     running = jobs.get("acme", job.id)
     running.started_at -= timedelta(seconds=40)
     assert running.to_dict()["progress"]["remaining_s"] == pytest.approx(40, abs=1)
+    # 20 s into the next step, with no report since: the estimate does not grow (it said 60 s) — it counts down
+    # to what the four steps after this one take at 8 s each
+    running.started_at -= timedelta(seconds=20)
+    running.progressed_at -= timedelta(seconds=20)
+    assert running.to_dict()["progress"]["remaining_s"] == pytest.approx(32, abs=1)
     release.set()
     done = jobs.wait("acme", job.id, timeout=5)
     assert done.state is JobState.done and done.result == {"rows": 10}
