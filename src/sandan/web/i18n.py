@@ -1462,7 +1462,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "twin.rb": ("Bottleneck rate (good parts/h, upper bound)", "병목 속도 (양품/시간, 상한)"),
     "twin.analytic_bottleneck": ("slowest station", "가장 느린 공정"),
-    "twin.availability": ("Availability", "가용도"),
+    "twin.availability": ("Availability (breakdowns only; setups apart)", "가용도 (고장만, 작업준비는 따로)"),
     "twin.capacity": ("Capacity (releases/h)", "능력 (투입/시간)"),
     "twin.yield": ("yield", "수율"),
     "twin.layout": ("Layout sketch", "배치 스케치"),
