@@ -40,3 +40,10 @@ def test_root_cause_rows_carry_what_differed_in_the_question_language(world):
         )
         for r in params
     )
+    # a setting's figures carry its unit (the moulders' melt temperature in °C, pressures in bar)
+    tested = [
+        f for f in found.factors if f.kind == "parameter" and f.detail.get("direction") in ("higher", "lower")
+    ]
+    assert tested and all(f.detail.get("unit") for f in tested)
+    f = tested[0]
+    assert all(f" {f.detail['unit']}" in describe(f.detail, lang) for lang in ("en", "ko"))

@@ -5,7 +5,7 @@ machines, material lots, shifts, operators — with effect sizes and corrected t
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +138,7 @@ def root_cause(
     model: QualityModel | None = None,
     alpha: float = 0.01,
     min_level: int = 5,
+    units: Mapping[str, str] | None = None,
 ) -> RootCause:
     """Rank candidate causes of the defects in the `bad` period (rows compared with the `good` period, default: all
     rows not in the bad one).
@@ -148,6 +149,7 @@ def root_cause(
     [0, 1], so they rank together. p-values are Holm-adjusted over all factors; factors significant at `alpha` rank
     first, then by effect. Each factor also reports what changed between the periods (level shares; the standardised
     mean difference, Cohen 1988) and — with a `model` — the shift of its mean TreeSHAP contribution (log-odds).
+    `units` (parameter → unit, e.g. "kN") go with each parameter's figures in words.
     """
     bad_m = _mask(frame, bad, "bad")
     good_m = ~bad_m if good is None else _mask(frame, good, "good") & ~bad_m
@@ -262,6 +264,9 @@ def root_cause(
         rate_bad=float(ng[in_bad].mean()),
         alpha=alpha,
     )
+    for f in result.factors:
+        if f.kind == "parameter" and (units or {}).get(f.name):
+            f.detail["unit"] = units[f.name]
     result.text = _text(result)
     return result
 
@@ -364,11 +369,14 @@ def describe(detail: dict[str, Any], lang: str) -> str:
             else f"not tested: {n_ng} defective and {n_ok} good parts with a value (2 of each needed)"
         )
     word = _WORDS[direction][1 if ko else 0]
+    unit = f" {detail['unit']}" if detail.get("unit") else ""
     parts = []
     c = central(detail)
     if c is not None:
         (what_en, what_ko), ng, ok = c
-        parts.append(f"{what_ko} {ng} 대 {ok}" if ko else f"{what_en} {ng} against {ok}")
+        parts.append(
+            f"{what_ko} {ng}{unit} 대 {ok}{unit}" if ko else f"{what_en} {ng}{unit} against {ok}{unit}"
+        )
     if "pairs_higher" in detail:
         hi, lo = _two_pct(detail["pairs_higher"], detail["pairs_lower"])
         parts.append(
@@ -379,7 +387,9 @@ def describe(detail: dict[str, Any], lang: str) -> str:
     if "mean_bad_period" in detail:
         bad, good = two(detail["mean_bad_period"], detail["mean_good_period"])
         parts.append(
-            f"평균 이 기간 {bad}, 이전 {good}" if ko else f"mean {bad} in this period, {good} before"
+            f"평균 이 기간 {bad}{unit}, 이전 {good}{unit}"
+            if ko
+            else f"mean {bad}{unit} in this period, {good}{unit} before"
         )
     return f"{word} ({'; '.join(parts)})" if parts else word
 

@@ -23,7 +23,7 @@ from sandan.monitor.oee import select_machines
 from sandan.optimize.recommend import Objective, QualityModel, Recommendation, apart, recommend
 from sandan.optimize.rootcause import RootCause, root_cause
 from sandan.store import Store
-from sandan.twin.process import MODELS
+from sandan.twin.process import MODELS, column_labels
 
 RECIPE_FILE = "optimize_recipes.json"
 # Production data: recommend only within this many typical k-NN distances of settings the machine actually ran
@@ -325,7 +325,11 @@ def root_cause_for(
         )
     parameters = [p for p in frame.attrs.get("params", []) if pd.api.types.is_numeric_dtype(frame[p])]
     categorical = [c for c in FACTOR_LABELS if c in frame and frame[c].nunique() > 1]
-    found = root_cause(frame, (start, end), (before, start), parameters=parameters, categorical=categorical)
+    words = column_labels(m.family for m in machines)  # the families' units: "kN", "mm", "g/m²"
+    units = {p: words[p]["unit"] for p in parameters if words.get(p, {}).get("unit")}
+    found = root_cause(
+        frame, (start, end), (before, start), parameters=parameters, categorical=categorical, units=units
+    )
     labels = dict(FACTOR_LABELS)
     for m in machines:
         for p in MODELS[m.family].PARAMETERS if m.family in MODELS else ():
