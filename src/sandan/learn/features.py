@@ -28,9 +28,32 @@ def name_unit(name: str) -> tuple[str, str]:
     return (m.group(1), m.group(2)) if m else (name, "")
 
 
+# Units as sandan's own column names end ("blank_holder_force_kn", "feed_mm_rev", "lubricant_g_m2"), longest first.
+_SUFFIX_UNITS = sorted(
+    (
+        "mm_s", "mm_rev", "mm_min", "m_min", "g_m2", "per_min", "l_min", "kwh", "kw", "kn", "mpa", "bar", "rpm",
+        "nm", "mm", "um", "pct", "ms", "hz", "kg", "c", "s",
+    ),
+    key=len,
+    reverse=True,
+)  # fmt: skip
+
+
+def quantity_unit(name: str) -> str:
+    """The unit a column's name states: bracketed ('Torque [Nm]' → 'Nm') or, in snake case, its last words
+    ('blank_holder_force_kn' → 'kn', 'strokes_per_min' → 'per_min'); '' when it states none."""
+    unit = name_unit(name)[1]
+    if unit:
+        return unit
+    low = name.lower()
+    return next((u for u in _SUFFIX_UNITS if low.endswith("_" + u)), "")
+
+
 def _same_quantity(a: pd.Series, b: pd.Series, name_a: str, name_b: str) -> bool:
-    """A difference only means something between like quantities: the same unit, or overlapping value ranges."""
-    ua, ub = name_unit(name_a)[1], name_unit(name_b)[1]
+    """A difference only means something between like quantities: the same unit (a stroke rate less a force is
+    no quantity an engineer can act on, however their values overlap), or, where neither name states a unit,
+    overlapping value ranges."""
+    ua, ub = quantity_unit(name_a), quantity_unit(name_b)
     if ua or ub:
         return ua == ub
     qa, qb = a.quantile([0.05, 0.95]).to_numpy(), b.quantile([0.05, 0.95]).to_numpy()
