@@ -175,6 +175,34 @@ def test_a_value_outside_the_signal_range_is_quarantined_with_the_range(plant, t
     assert "outside its valid range 0–200" in q["reason_en"] and "유효 범위" in q["reason_ko"]
 
 
+def test_a_measurement_below_its_physical_floor_is_quarantined(plant, tmp_path):
+    """A CNC part's roughness Ra of -0.5 µm (a sign slip): the cnc family's Ra cannot be negative, so the row is
+    quarantined naming the floor; a measurement the family does not know stays unchecked."""
+    parts = Mapping(
+        kind="part",
+        columns={
+            "일시": "time",
+            "설비": "machine_id",
+            "판정": "result",
+            "Ra": "measure:ra_um",
+            "기타": "measure:x",
+        },
+    )
+    f = write_csv(
+        tmp_path / "ra.csv",
+        [
+            "일시,설비,판정,Ra,기타",
+            "2026-05-01T08:00:00Z,CNC-01,ok,0.8,-3",
+            "2026-05-01T08:00:10Z,CNC-01,ok,-0.5,1",
+        ],
+    )
+    receipt = import_file(plant, "acme", f, parts)
+    assert (receipt.accepted, receipt.reasons) == (1, {"out_of_range": 1})
+    [q] = quarantine(plant)
+    assert q["location"]["row"] == 3 and "-0.5" in q["reason_en"] and "at least 0" in q["reason_en"]
+    assert "0 이상을(를)" in q["reason_ko"]
+
+
 def test_times_without_zone_are_rejected_unless_the_import_names_a_timezone(plant, tmp_path):
     f = write_csv(
         tmp_path / "naive.csv",

@@ -982,14 +982,24 @@ def _json_numbers(col: pa.Array, field_name: str, rej: _Rejects) -> list[dict[st
 
 class _SignalLimits:
     """Each row's valid range of a named quantity: the range of the row's machine's signal of that name (a part's
-    parameter or measurement named like one of its machine's signals is that quantity, with its limits)."""
+    parameter or measurement named like one of its machine's signals is that quantity, with its limits), else the
+    physical floor of its process family's measurement of that name (`Measure.valid_min`)."""
 
     def __init__(self, store: Store, company_id: str, machines: _Labels) -> None:
+        from sandan.twin.process import MODELS  # the process families' measurements and their physical floors
+
         self.ranges = {
             (s.machine_id, s.name): (s.min_value, s.max_value)
             for s in store.list_signals(company_id)
             if s.min_value is not None or s.max_value is not None
         }
+        # a measurement of the machine's process that cannot be negative (a burr height of -0.5 mm), unless the
+        # machine has a signal of that name with a range of its own
+        for m in store.list_machines(company_id):
+            model = MODELS.get(m.family)
+            for measure in model.MEASURES if model is not None else ():
+                if measure.valid_min is not None:
+                    self.ranges.setdefault((m.id, measure.name), (measure.valid_min, None))
         self.names = {name for _, name in self.ranges}
         self.machines = machines
         self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}

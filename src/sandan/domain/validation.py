@@ -63,7 +63,7 @@ REASONS: dict[str, tuple[str, str]] = {
     "out_of_range": (
         "value {shown} of signal {signal!r} is outside its valid range {range}; check the value, or the signal's "
         "range on its machine's page",
-        "신호 {signal!r}의 값 {shown}이(가) 유효 범위 {range}를 벗어났습니다. 값을 확인하거나 설비 화면에서 신호의 "
+        "신호 {signal!r}의 값 {shown}이(가) 유효 범위 {range}을(를) 벗어났습니다. 값을 확인하거나 설비 화면에서 신호의 "
         "범위를 고치세요",
     ),
     "bad_unit": (

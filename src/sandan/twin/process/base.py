@@ -77,7 +77,10 @@ class DefectType:
 
 @dataclass(frozen=True)
 class Measure:
-    """A measured characteristic of the part (inspection), with its specification limits where it has them."""
+    """A measured characteristic of the part (inspection), with its specification limits where it has them, and
+    the least value it can physically take (`valid_min`: a height, a mass, a roughness is never below 0; None for
+    one that can, such as a thinning that may be a thickening). A recorded value below it is a slip, quarantined
+    on import (`collect.ingest`) unless the machine has a signal of that name with its own range."""
 
     name: str
     unit: str
@@ -86,6 +89,7 @@ class Measure:
     lower_spec: float | None = None
     upper_spec: float | None = None
     decimals: int = 3
+    valid_min: float | None = 0.0
 
 
 @dataclass(frozen=True)

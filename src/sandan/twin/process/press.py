@@ -119,7 +119,12 @@ class PressModel(ProcessModel):
         ),
         Measure("burr_height_mm", "mm", "burr height", "버 높이", upper_spec=0.10, decimals=3),
         Measure(
-            "wall_thinning_pct", "%", "wall thinning at punch radius", "펀치 R부 두께 감소율", decimals=2
+            "wall_thinning_pct",
+            "%",
+            "wall thinning at punch radius",
+            "펀치 R부 두께 감소율",
+            decimals=2,
+            valid_min=None,  # a negative thinning is a thickening
         ),
     )
     SIGNALS = (
