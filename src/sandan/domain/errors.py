@@ -179,7 +179,8 @@ def invalid_input_from(exc: ValidationError) -> InvalidInput:
     ctx = err.get("ctx") or {}
     en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
     ko = str(ctx["ko"]) if "ko" in ctx else f"{_FIELD_KO.get(field, field)}: {korean_reason(err)}"
-    return InvalidInput(f"{field}: {en}", ko, field=field)
+    # a refusal of the whole (a model's own check: "breaks … overlap") names no field before its sentence
+    return InvalidInput(en if not err.get("loc") else f"{field}: {en}", ko, field=field)
 
 
 def document_error(
@@ -194,7 +195,7 @@ def document_error(
         wrong = invalid_input_from(exc)
         whole = wrong.where.get("field") == "value"  # refused as a whole, not one field
         return InvalidInput(
-            f"invalid {what[0]}: {wrong.en.removeprefix('value: ') if whole else wrong.en}{more_en}",
+            f"invalid {what[0]}: {wrong.en}{more_en}",
             f"{what[1]} 올바르지 않습니다: {wrong.ko}{more_ko}",
             code=code,
             **({} if whole else wrong.where),
