@@ -176,12 +176,12 @@ class ShiftCalendar(BaseModel):
             inside.sort(key=lambda t: t[:2])
             # overlapping breaks are a slip of the keyboard, and would be subtracted twice from the planned time
             for (_a0, a1, a), (b0, _b1, b) in zip(inside, inside[1:], strict=False):
-                if b0 < a1:
+                if b0 < a1:  # named as the calendar page shows the shift
                     raise value_error(
                         f"breaks {a.start:%H:%M}-{a.end:%H:%M} and {b.start:%H:%M}-{b.end:%H:%M} of shift "
-                        f"{s.name!r} overlap; join them into one",
-                        f"근무조 {s.name!r}의 휴식 {a.start:%H:%M}-{a.end:%H:%M}와(과) {b.start:%H:%M}-{b.end:%H:%M}이(가) "
-                        "겹칩니다. 하나로 합치세요",
+                        f"{s.label_en or s.name!r} overlap; join them into one",
+                        f"근무조 {s.label_ko or s.name!r}의 휴식 {a.start:%H:%M}-{a.end:%H:%M}와(과) "
+                        f"{b.start:%H:%M}-{b.end:%H:%M}이(가) 겹칩니다. 하나로 합치세요",
                     )
         return self
 

@@ -37,7 +37,8 @@ def _parse(text: str, kind: str) -> dict[str, dict[str, str]]:
         parts = [p.strip() for p in line.replace("\t", ",").split(",", 2)]
         if len(parts) < 2 or not parts[0] or not parts[1]:
             raise InvalidInput(
-                f"{words[0]}, line {n}: write the code and its name, e.g. E01, 금형 교체, Mould change",
+                f"{words[0]}, line {n}: write the code, its Korean name and (if you like) its English name, "
+                "e.g. E01, 금형 교체, Mould change",
                 f"{words[1]} {n}번째 줄: 코드와 이름을 쓰세요. 예: E01, 금형 교체, Mould change",
                 code="bad_code_table",
                 field=kind,
