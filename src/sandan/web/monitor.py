@@ -26,7 +26,7 @@ from sandan.monitor.alerts import SignalName, stored_rule
 from sandan.monitor.alerts import signal_names as company_signal_names
 from sandan.monitor.calendar import company_calendar, has_own_calendar
 from sandan.monitor.labels import LABELS
-from sandan.monitor.peers import COMPLEX
+from sandan.monitor.peers import COMPLEX, recorded_start
 from sandan.monitor.specs import limits_for
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
@@ -57,12 +57,14 @@ DAYS_OFFERED = 35  # production days the dashboard offers to look at one by one
 def _days(page: Page, company_id: str) -> list[dict]:
     """The company's recent production days, newest first, each with its span on the plant's clock (from the first
     shift's start to the next day's, as the daily report counts a day): the dashboard's "one day" choice. Days
-    before its first record (part or machine state) are not offered: they hold nothing to look at."""
+    before its first record (part or machine state, `peers.recorded_start`) are not offered: they hold nothing to
+    look at."""
     calendar = company_calendar(page.settings.data_dir, company_id)
-    today = calendar.production_day(datetime.now(UTC))
-    spans = [page.store.record_span(company_id, t) for t in ("machine_events", "part_records")]
-    firsts = [span[0] for span in spans if span is not None]
-    first_day = calendar.production_day(min(firsts)) if firsts else today
+    now = datetime.now(UTC)
+    today = calendar.production_day(now)
+    first_day = calendar.production_day(
+        recorded_start(page.store, company_id, now - timedelta(days=DAYS_OFFERED), now)
+    )
     names = "월화수목금토일" if page.lang == "ko" else ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     out = []
     for back in range(max(1, min(DAYS_OFFERED, (today - first_day).days + 1))):
