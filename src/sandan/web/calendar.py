@@ -25,9 +25,8 @@ from sandan.web.shell import UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-SHIFT_ROWS = (
-    4  # rows of the shift table on the form, at the least (a saved calendar's every shift, one empty)
-)
+# rows of the shift table on the form, at the least (more when a saved calendar has more shifts, and one empty)
+SHIFT_ROWS = 4
 PRESETS = {
     "one": ShiftCalendar.one_shift,
     "two": ShiftCalendar.two_shifts,
