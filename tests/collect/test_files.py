@@ -197,10 +197,15 @@ def test_a_measurement_below_its_physical_floor_is_quarantined(plant, tmp_path):
         ],
     )
     receipt = import_file(plant, "acme", f, parts)
-    assert (receipt.accepted, receipt.reasons) == (1, {"out_of_range": 1})
+    assert (receipt.accepted, receipt.reasons) == (1, {"below_floor": 1})
     [q] = quarantine(plant)
-    assert q["location"]["row"] == 3 and "-0.5" in q["reason_en"] and "at least 0" in q["reason_en"]
-    assert "0 이상을(를)" in q["reason_ko"]
+    assert q["location"]["row"] == 3 and "measurement 'ra_um' is -0.5" in q["reason_en"]
+    assert (
+        "physically" in q["reason_en"]
+        and "at least 0" in q["reason_en"]
+        and "signal" not in q["reason_en"][:30]
+    )
+    assert "0 이상이어야 함" in q["reason_ko"]
 
 
 def test_times_without_zone_are_rejected_unless_the_import_names_a_timezone(plant, tmp_path):

@@ -995,40 +995,50 @@ class _SignalLimits:
         }
         # a measurement of the machine's process that cannot be negative (a burr height of -0.5 mm), unless the
         # machine has a signal of that name with a range of its own
+        self.floors: set[tuple[str, str]] = set()
         for m in store.list_machines(company_id):
             model = MODELS.get(m.family)
             for measure in model.MEASURES if model is not None else ():
-                if measure.valid_min is not None:
-                    self.ranges.setdefault((m.id, measure.name), (measure.valid_min, None))
+                if measure.valid_min is not None and (m.id, measure.name) not in self.ranges:
+                    self.ranges[(m.id, measure.name)] = (measure.valid_min, None)
+                    self.floors.add((m.id, measure.name))
         self.names = {name for _, name in self.ranges}
         self.machines = machines
-        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
-    def rows(self, name: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """Per row (lowest, highest) of `name`, open where the row's machine has no such signal; None when none
-        of the company's machines has."""
+    def rows(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """Per row (lowest, highest, whether the limit is the family's physical floor rather than a signal's
+        range) of `name`, open where the row's machine has no such signal; None when none of the company's
+        machines has."""
         if name not in self.names:
             return None
         if name not in self._rows:
             bounds = [self.ranges.get((m, name), (None, None)) for m in self.machines.values]
             lo = np.array([-np.inf if a is None else a for a, _ in bounds] + [-np.inf])
             hi = np.array([np.inf if b is None else b for _, b in bounds] + [np.inf])
+            floor = np.array([(m, name) in self.floors for m in self.machines.values] + [False])
             codes = self.machines.codes  # -1 (no machine) picks the open range appended last
-            self._rows[name] = (lo[codes], hi[codes])
+            self._rows[name] = (lo[codes], hi[codes], floor[codes])
         return self._rows[name]
 
 
-def _out_of_range(number: np.ndarray, name: str, limits: _SignalLimits | None) -> tuple[np.ndarray, Details]:
-    """Rows whose `name` lies outside its machine's signal range, and how to describe them."""
+def _mark_out_of_range(
+    number: np.ndarray, name: str, limits: _SignalLimits | None, rej: _Rejects, field_name: str
+) -> None:
+    """Reject the rows whose `name` lies outside its machine's signal range (`out_of_range`) or below its process
+    family's physical floor (`below_floor`), each with the limit it broke."""
     found = limits.rows(name) if limits is not None else None
     if found is None:
-        return np.zeros(len(number), dtype=bool), None
-    lo, hi = found
+        return
+    lo, hi, floor = found
     with np.errstate(invalid="ignore"):
         out = (number < lo) | (number > hi)
-    return out, lambda idx: (
-        {"value": number[i], "signal": name, "min": lo[i], "max": hi[i]} for i in idx.tolist()
-    )
+
+    def details(idx: np.ndarray) -> Iterable[dict]:
+        return ({"value": number[i], "signal": name, "min": lo[i], "max": hi[i]} for i in idx.tolist())
+
+    rej.mark(out & ~floor, "out_of_range", field_name, details)
+    rej.mark(out & floor, "below_floor", field_name, details)
 
 
 def _named_numbers(
@@ -1055,8 +1065,7 @@ def _named_numbers(
             else:
                 given = np.isinf(number)
             rej.mark(bad & given, "bad_number", column, _values(text, field=column))
-            out, details = _out_of_range(number, name, limits)
-            rej.mark(out, "out_of_range", column, details)
+            _mark_out_of_range(number, name, limits, rej, column)
             as_text = pc.cast(pa.array(number, mask=bad), pa.string())
             key = ", " + json.dumps(name, ensure_ascii=False) + ": "
             pieces.append(pc.fill_null(pc.binary_join_element_wise(key, as_text, ""), ""))
@@ -1071,8 +1080,7 @@ def _named_numbers(
     parsed = _json_numbers(table[field_name].combine_chunks(), field_name, rej)
     for name in sorted({k for obj in parsed if obj for k in obj} & (limits.names if limits else set())):
         number = np.array([np.nan if not obj or name not in obj else obj[name] for obj in parsed])
-        out, details = _out_of_range(number, name, limits)
-        rej.mark(out, "out_of_range", f"{field_name}.{name}", details)
+        _mark_out_of_range(number, name, limits, rej, f"{field_name}.{name}")
     merged = []
     for given, extra in zip(parsed, columns_json.to_pylist(), strict=True):
         obj = {**(given or {}), **(json.loads(extra) if extra else {})}

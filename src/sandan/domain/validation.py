@@ -66,6 +66,12 @@ REASONS: dict[str, tuple[str, str]] = {
         "신호 {signal!r}의 값 {shown}이(가) 유효 범위 {range}을(를) 벗어났습니다. 값을 확인하거나 설비 화면에서 신호의 "
         "범위를 고치세요",
     ),
+    "below_floor": (
+        "measurement {signal!r} is {shown}, which it cannot physically be (it is {range}); check the value and its "
+        "sign. A signal of that name with its own range on the machine's page replaces this limit",
+        "측정값 {signal!r}이(가) {shown}인데, 물리적으로 가능한 값이 아닙니다({range}이어야 함). 값과 부호를 "
+        "확인하세요. 설비 화면에서 같은 이름의 신호에 범위를 정하면 그 범위가 이 한계를 대신합니다",
+    ),
     "bad_unit": (
         "unit {value!r} cannot be converted to the signal's unit {unit!r}",
         "단위 {value!r}을(를) 신호 단위 {unit!r}(으)로 바꿀 수 없습니다",
@@ -114,6 +120,7 @@ REASON_TITLES: dict[str, tuple[str, str]] = {
     "unknown_signal": ("signal not defined", "정의되지 않은 신호"),
     "bad_number": ("not a number", "숫자가 아닌 값"),
     "out_of_range": ("value outside the valid range", "유효 범위를 벗어난 값"),
+    "below_floor": ("measurement below what it can physically be", "물리적으로 불가능한 측정값"),
     "bad_unit": ("unit not convertible", "바꿀 수 없는 단위"),
     "bad_result": ("result not ok / ng", "ok / ng 가 아닌 판정"),
     "bad_state": ("unknown machine state", "알 수 없는 설비 상태"),
@@ -169,7 +176,7 @@ def _worded(code: str, fields: dict[str, object]) -> tuple[dict[str, str], dict[
     if code == "future_time":
         en, ko = _read_as(fields.get("instant"), fields.get("zone"))
         return {"read_as": en}, {"read_as": ko}
-    if code == "out_of_range":
+    if code in ("out_of_range", "below_floor"):
         lo, hi = _plain(fields.get("min")), _plain(fields.get("max"))
         en = f"{lo}–{hi}" if lo and hi else f"at least {lo}" if lo else f"at most {hi}"
         ko = f"{lo}–{hi}" if lo and hi else f"{lo} 이상" if lo else f"{hi} 이하"
