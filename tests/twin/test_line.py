@@ -100,6 +100,22 @@ def test_a_refused_line_names_the_station_by_its_id_and_says_why_in_korean():
     assert err.value.where["field"] == "stations.1.machines"  # the place a form marks
 
 
+def test_a_station_without_an_id_is_named_by_its_place_counted_from_one_in_plain_words():
+    """The editor's list: 'stations[#2].id: required, but missing', not 'stations.1.id: Field required'."""
+    from sandan.twin import service
+
+    with pytest.raises(InvalidInput) as err:
+        service.parse_line("stations: [{id: cut, process_time: 1}, {machines: 1}]")
+    labels = [(i["label"], i["en"]) for i in err.value.where["errors"]]
+    assert labels == [
+        ("stations[#2].id", "required, but missing"),
+        ("stations[#2].process_time", "required, but missing"),
+    ]
+    with pytest.raises(InvalidInput) as err:
+        LineModel.from_yaml("stations: [{id: cut, process_time: 1, buferr: 2}]")
+    assert "stations[cut].buferr: not a known field (check its spelling)" in err.value.en
+
+
 def test_unparseable_yaml_and_missing_files_are_user_errors():
     with pytest.raises(InvalidInput):
         LineModel.from_yaml("stations: [")

@@ -6,6 +6,7 @@ Interfaces turn these into a CLI message, an HTTP 4xx JSON body or a web notice;
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -128,6 +129,20 @@ PYDANTIC_KO = {
 }
 
 
+# English for the pydantic error types whose own wording reads like a programmer's ("Field required")
+PYDANTIC_EN = {
+    "missing": "required, but missing",
+    "extra_forbidden": "not a known field (check its spelling)",
+}
+
+
+def english_reason(err: Mapping[str, Any]) -> str:
+    """Why pydantic refused a value, in English: pydantic's message, reworded where it reads like a programmer's
+    ("Field required" becomes "required, but missing")."""
+    msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    return PYDANTIC_EN.get(str(err.get("type", "")), msg)
+
+
 def korean_reason(err: dict[str, Any]) -> str:
     """Why pydantic refused a value, in Korean: the validator's own Korean (`value_error`), else the error type's,
     with its bound where it has one ("0보다 커야 합니다")."""
@@ -177,7 +192,7 @@ def invalid_input_from(exc: ValidationError) -> InvalidInput:
     err = exc.errors()[0]
     field = ".".join(str(p) for p in err.get("loc", ())) or "value"
     ctx = err.get("ctx") or {}
-    en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    en = english_reason(err)
     ko = str(ctx["ko"]) if "ko" in ctx else f"{_FIELD_KO.get(field, field)}: {korean_reason(err)}"
     # a refusal of the whole (a model's own check: "breaks … overlap") names no field before its sentence
     return InvalidInput(en if not err.get("loc") else f"{field}: {en}", ko, field=field)

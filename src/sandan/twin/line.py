@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from sandan.domain import InvalidInput, Machine, NotFound, ProcessFamily
-from sandan.domain.errors import korean_reason
+from sandan.domain.errors import english_reason, korean_reason
 from sandan.monitor.calendar import ShiftCalendar, working_day_windows
 from sandan.twin.inputs import DIST_FIELDS, load_yaml, read_text
 
@@ -470,12 +470,12 @@ class LineModel(_Part):
                 and isinstance(stations, list)
             ):
                 st = stations[loc[1]] if loc[1] < len(stations) else None
-                if isinstance(st, Mapping) and st.get("id"):
-                    loc[:2] = [f"stations[{st['id']}]"]
+                ident = st.get("id") if isinstance(st, Mapping) else None
+                loc[:2] = [f"stations[{ident}]" if ident else f"stations[#{loc[1] + 1}]"]
             shown = ".".join(str(x) for x in loc)
             where = ".".join(str(x) for x in first["loc"])  # the field's place, which forms mark
             raise InvalidInput(
-                f"line model: {shown}: {first['msg']} ({exc.error_count()} problem(s))",
+                f"line model: {shown}: {english_reason(first)} ({exc.error_count()} problem(s))",
                 f"라인 모델 오류: {shown}: {korean_reason(first)} (문제 {exc.error_count()}건)",
                 code="bad_line_model",
                 field=where or None,

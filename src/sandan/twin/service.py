@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from sandan.domain import Conflict, InvalidInput, NotFound
-from sandan.domain.errors import PYDANTIC_KO
+from sandan.domain.errors import PYDANTIC_KO, english_reason
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.twin import balance as bal
 from sandan.twin import order_sheets, workclock
@@ -119,14 +119,15 @@ def _ko(err: Mapping[str, Any], en: str) -> str:
 
 
 def _label(loc: Sequence[Any], data: Any) -> str:
-    """A dotted path that names list items by their id where they have one: stations[drill].process_time.mean."""
+    """A dotted path that names list items by their id where they have one, else by their place counted from 1:
+    stations[drill].process_time.mean, stations[#2].id."""
     out: list[str] = []
     node = data
     for part in loc:
         if isinstance(part, int):
             item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
             ident = item.get("id") if isinstance(item, Mapping) else None
-            suffix = f"[{ident if ident else part}]"
+            suffix = f"[{ident if ident else f'#{part + 1}'}]"
             if out:
                 out[-1] += suffix
             else:
@@ -143,7 +144,7 @@ def line_issues(exc: ValidationError, data: Any) -> list[dict[str, Any]]:
     issues = []
     for err in exc.errors():
         loc = tuple(p for p in err.get("loc", ()) if not str(p).startswith("function-"))
-        en = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        en = english_reason(err)
         field = ".".join(str(p) for p in loc)
         if not field:
             field = next((f for key, f in _RULE_FIELDS if key in en), "line")
