@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from sandan.collect import assets
 from sandan.domain import ProcessFamily
 
 
@@ -79,6 +80,17 @@ def test_the_operator_registers_a_company_and_its_engineer_builds_the_plant(page
     expect(page.locator("#machine-saved")).to_be_visible()
     assert store.get_machine("delta-mould", "imm-01").ideal_cycle_time_s == 24
     assert any(a["action"] == "machine.put" for a in store.list_audit("delta-mould"))
+    # with a second line the same form moves the machine to it (what a refused delete suggests)
+    assets.put_line(store, None, "delta-mould", "inj-b", "siheung-1", "사출 B라인")
+    page.goto("/companies/delta-mould/machines/imm-01")
+    edit.locator("summary").click()
+    expect(edit.locator("select[name=line_id]")).to_have_value("inj-a")
+    edit.locator("select[name=line_id]").select_option(label="사출 B라인")
+    edit.locator("button[type=submit]").click()
+    expect(page.locator("nav.crumbs")).to_contain_text("사출 B라인")
+    expect(page.locator("#machine-saved")).to_be_visible()
+    moved = store.get_machine("delta-mould", "imm-01")
+    assert (moved.line_id, moved.ideal_cycle_time_s) == ("inj-b", 24)
 
     # its signals: a range upside down is refused in Korean, then the signal is defined and listed
     signal = page.locator("#add-signal")

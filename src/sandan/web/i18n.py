@@ -161,6 +161,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "field.region": ("Region", "지역"),
     "field.timezone": ("Time zone", "시간대"),
     "field.model": ("Model", "모델"),
+    "field.line": ("Line", "라인"),
     "field.ideal_cycle": ("Ideal cycle time", "이론 사이클 타임"),
     "field.seconds": ("{value} s", "{value}초"),
     "field.unit": ("Unit", "단위"),
@@ -853,6 +854,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.kpi_effectiveness": ("Performance", "성능 가동률"),
     "mon.kpi_quality": ("Quality ratio", "양품률"),
     "mon.kpi_defect_rate": ("Defect rate", "불량률"),
+    "mon.kpi_quality_help": (
+        "Good parts' share of the output. Where a line or plant makes several products, each part counts by its "
+        "ideal cycle time (as OEE counts it), so it can differ from 1 − the quality page's defect rate, which "
+        "counts parts.",
+        "생산량 중 양품의 비율입니다. 라인이나 공장이 여러 제품을 만들면 부품마다 이상 사이클 타임만큼 "
+        "가중합니다(OEE 계산과 같음). 그래서 부품 수로 센 품질 화면의 불량률(1 − 불량률)과 다를 수 있습니다.",
+    ),
     "mon.col_name": ("Name", "이름"),
     "mon.find_member": ("name or id", "이름 또는 아이디"),
     "mon.col_produced": ("Produced", "생산 수량"),

@@ -128,7 +128,7 @@ def switch_language(code: str, next: str = "/") -> Response:
 # ---- asset navigation and registration ------------------------------------------------------------
 FAMILIES = tuple(f.value for f in ProcessFamily)
 _FORM_FIELDS = (
-    *("id", "name", "family", "region", "timezone", "model", "ideal_cycle_time_s"),
+    *("id", "name", "family", "region", "timezone", "model", "ideal_cycle_time_s", "line_id"),
     *("unit", "min_value", "max_value", "description", "edit"),
 )
 
@@ -430,7 +430,7 @@ async def add_signal(page: UserPage, company_id: str, machine_id: str) -> Respon
 
 @router.post("/companies/{company_id}/machines/{machine_id}", response_class=HTMLResponse)
 async def change_machine(page: UserPage, company_id: str, machine_id: str) -> Response:
-    """Change a machine's name, process, model or ideal cycle time (its id and line stay)."""
+    """Change a machine's name, process, model, ideal cycle time or line (its id stays, and its records with it)."""
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     machine = page.store.get_machine(company.id, machine_id)
@@ -438,7 +438,7 @@ async def change_machine(page: UserPage, company_id: str, machine_id: str) -> Re
         raise NotFound(f"machine {machine_id!r} not found", f"설비 {machine_id!r}을(를) 찾을 수 없습니다")
     form = await _form(page)
     try:
-        _put_machine(page, company, machine.id, machine.line_id, form, replace=True)
+        _put_machine(page, company, machine.id, form.get("line_id") or machine.line_id, form, replace=True)
     except SandanError as exc:
         return _machine_view(page, company, machine.id, 0, form, exc.message(page.lang), exc.status)
     return RedirectResponse(f"/companies/{company.id}/machines/{machine.id}?saved=1", status_code=303)
@@ -496,6 +496,15 @@ def _machine(page: Page, company: Company, machine_id: str) -> Machine:
     _line(page, company, machine.line_id)
     page.crumbs.append((machine.name, None))
     return machine
+
+
+def _line_choices(page: Page, company: Company) -> list[tuple[str, str]]:
+    """The company's lines a machine may be moved to, each as "site · line" where the company has several sites."""
+    sites = {s.id: s.name for s in page.store.list_sites(company.id)}
+    return [
+        (ln.id, f"{sites.get(ln.site_id, ln.site_id)} · {ln.name}" if len(sites) > 1 else ln.name)
+        for ln in page.store.list_lines(company.id)
+    ]
 
 
 def _as_typed(value: float | None) -> str:
@@ -607,6 +616,7 @@ def _machine_view(
         signal_form=signal_form or {},
         signal_error=signal_error,
         families=FAMILIES,
+        lines=_line_choices(page, company),
         company=company,
         machine=machine,
         signals=signals,
