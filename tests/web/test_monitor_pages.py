@@ -73,6 +73,11 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     expect(page.locator("#kpis [data-kpi='availability'] .kpi-value")).to_have_text(
         _pct(complex_oee["availability"])
     )
+    # the quality ratio says how it counts (by ideal time, not the quality page's parts)
+    expect(page.locator("#kpis [data-kpi='quality']")).to_have_attribute(
+        "title", re.compile("이상 사이클 타임")
+    )
+    expect(page.locator("#children th[data-sort='quality']")).to_have_attribute("title", re.compile("불량률"))
     companies.locator("a", has_text="브라보단조").click()
 
     expect(page).to_have_url(f"{server.url}/companies/{COMPANY}/monitor")

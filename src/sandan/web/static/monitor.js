@@ -119,6 +119,7 @@
     head.forEach(function (k, i) {
       var th = el("th", { class: i ? "num sort" : "sort", tabindex: "0", "data-sort": columns[i] }, text(k));
       if (order.key === columns[i]) th.setAttribute("aria-sort", order.dir === 1 ? "ascending" : "descending");
+      if (k === "mon.kpi_quality") th.title = text("mon.kpi_quality_help");
       function pick() {
         order = { key: columns[i], dir: order.key === columns[i] ? -order.dir : 1 };
         children.apply(null, shown);
