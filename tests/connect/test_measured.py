@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from sandan import monitor
+from sandan.assist.present import span_of_days
 from sandan.collect import ingest_events, ingest_parts
 from sandan.connect.measured import measured_capability
 from sandan.domain import Company, Line, Machine, Site
@@ -43,7 +44,8 @@ def test_a_plant_connected_yesterday_is_measured_on_the_day_it_has(duck_store):
     )
     got = measured_capability(store, "new-co", now=now, days=7, calendar=around_the_clock)
     start = first  # its first record: the machine event that begins a minute before the first part
-    assert got["window_days"] == pytest.approx((now - start).total_seconds() / 86_400, abs=0.05)
+    assert got["window_days"] == pytest.approx((now - start).total_seconds() / 86_400, abs=1 / 1440)
+    assert got["since_first_record"] and span_of_days(got["window_days"], "en") == "20 h"
     own = monitor.oee(store, "new-co", start, now, by=(), calendar=around_the_clock).iloc[0]
     week = monitor.oee(store, "new-co", now - timedelta(days=7), now, by=(), calendar=around_the_clock).iloc[
         0

@@ -26,12 +26,14 @@ def measured_capability(
     """Machine counts per process family, OEE and defect rate of the last `days` days (with the company's shift
     `calendar`, as its dashboard shows them) — or of the days since its first record (`recorded_start`) when it
     has been on the platform for less: a plant connected yesterday is measured on its day, not on a week mostly
-    unrecorded (which OEE counts as loss). `window_days` says which."""
+    unrecorded (which OEE counts as loss). `window_days` says how long (to the minute), `since_first_record`
+    whether it is the shorter span."""
     now = now or datetime.now(UTC)
     start = recorded_start(store, company_id, now - timedelta(days=days), now)
     machines = store.list_machines(company_id)
     out: dict[str, Any] = {
-        "window_days": round((now - start).total_seconds() / 86_400, 1),
+        "window_days": round((now - start).total_seconds() / 60) / 1_440,
+        "since_first_record": now - start < timedelta(days=days),
         "machines_by_family": dict(Counter(m.family.value for m in machines)),
         "oee": None,
         "defect_rate": None,

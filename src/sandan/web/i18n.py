@@ -1250,6 +1250,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "협력사에 측정된 설비 종류, OEE, 불량률을 보여 줌",
     ),
     "connect.measured": ("Measured on the platform over the last {span}", "플랫폼 측정값 (최근 {span})"),
+    "connect.measured_since": (
+        "Measured on the platform since its first record ({span})",
+        "플랫폼 측정값 (첫 기록 이후 {span})",
+    ),
     "connect.defect_rate": ("defect rate", "불량률"),
     "connect.certifications": ("Certifications (comma-separated)", "인증 (쉼표로 구분)"),
     "codes.title": ("Code table", "코드표"),
