@@ -299,6 +299,8 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
         },
     ).json()
     assert api["lsl"] == 84 and api["usl"] is None and api["cp"] is None  # one-sided: Cpk only
+    assert api["unit"] == "g"  # the mean and σ read in grams
+    expect(page.locator("#cap-summary")).to_contain_text(re.compile(r"평균 [\d.,]+ g, 군내 σ [\d.,]+ g"))
     assert verdict.get_attribute("data-verdict") == api["verdict"]
     if api["normal"] is False:  # judged in the non-normal block below, never by the normal model's Cpk
         expect(verdict).to_be_hidden()

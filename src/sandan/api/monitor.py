@@ -72,6 +72,7 @@ from sandan.monitor.peers import COMPLEX
 from sandan.monitor.quality import QUALITY_DIMENSIONS
 from sandan.monitor.report import one_language, production_report_file, with_names
 from sandan.monitor.specs import company_specs, delete_spec, limits_for, save_spec
+from sandan.twin.process import column_labels
 
 DEFAULT_ALERT_INTERVAL_S = 60.0
 
@@ -425,7 +426,8 @@ def spc_capability(
     Cpk 1.33 / 1.00. Without `lsl` and `usl` the limits of the process family's drawing are used where known.
     When the measurements fail the normality test, `non_normal` holds Pp and Ppk by the percentile method of
     ISO 22514-2 from the best-fitting distribution (which, its fit p-value, the expected ppm, a bootstrap interval
-    and a verdict on that Ppk), or status `no_fit` and no index when no candidate fits."""
+    and a verdict on that Ppk), or status `no_fit` and no index when no candidate fits. `unit` is the
+    characteristic's unit where its process family names one (the mean and σ are in it)."""
     families = {m.family for m in t.store.list_machines(t.company_id)}
     specs, sources = limits_for(t.settings.data_dir, t.company_id, families)
     found = capability_from_store(
@@ -442,7 +444,14 @@ def spc_capability(
         specs=specs,
         spec_sources=sources,
     )
-    body = {**_window(w), "characteristic": characteristic, **asdict(found), "verdict": found.verdict}
+    unit = column_labels(families).get(characteristic, {}).get("unit") or None  # the family's: "mm", "g"
+    body = {
+        **_window(w),
+        "characteristic": characteristic,
+        "unit": unit,
+        **asdict(found),
+        "verdict": found.verdict,
+    }
     if found.non_normal is not None:
         body["non_normal"]["verdict"] = found.non_normal.verdict
     return _json(body)

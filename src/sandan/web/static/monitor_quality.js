@@ -175,8 +175,9 @@
       });
       var digits = Math.max(2, 3 - Math.floor(Math.log10(Math.abs(c.mean) || 1)));
       var share = pct(c.out_of_spec / c.n), observed = fmt.count(Math.round(c.observed_ppm));
-      summary.textContent = text("mon.cap_summary", { n: fmt.count(c.n), mean: num(c.mean, digits), sw: num(c.sigma_within, digits + 1),
-        so: num(c.sigma_overall, digits + 1), out: fmt.count(c.out_of_spec), share: share, observed: observed });
+      var unit = c.unit ? " " + c.unit : "";  // the mean and σ in the characteristic's unit, where its process names one
+      summary.textContent = text("mon.cap_summary", { n: fmt.count(c.n), mean: num(c.mean, digits) + unit, sw: num(c.sigma_within, digits + 1) + unit,
+        so: num(c.sigma_overall, digits + 1) + unit, out: fmt.count(c.out_of_spec), share: share, observed: observed });
       // a normal model's ppm only beside data it describes: when the test rejects normality it is not shown at all
       if (c.normal !== false) summary.textContent += " " + text("mon.cap_expected", { ppm: fmt.count(Math.round(c.expected_ppm)) });
       // data the normal model does not describe are judged in the block below (a fitted distribution's Ppk, or
