@@ -183,6 +183,22 @@ def test_a_scenario_change_reads_a_duration_as_the_line_editor_writes_it():
     assert "write 0.05 or 5%" in err.value.en and "0.05 또는 5%" in err.value.ko
 
 
+def test_a_scenario_that_changes_an_unused_entry_buffer_under_kanban_is_refused_saying_why():
+    from sandan.twin.service import scenario_lines
+
+    base = LineModel.from_yaml(LINE_YAML).with_changes({"release.policy": "kanban"})
+    with pytest.raises(InvalidInput) as err:
+        scenario_lines(base, [{"name": "bigger", "changes": {"stations.cut.buffer": 20}}])
+    assert err.value.code == "idle_change" and "'cut'" in err.value.en and "kanban" in err.value.ko
+    # a later station's buffer, or the entry's under push release, is a real change
+    assert set(scenario_lines(base, [{"name": "b", "changes": {"stations.drill.buffer": 9}}])) == {
+        "baseline",
+        "b",
+    }
+    pushed = base.with_changes({"release.policy": "push"})
+    assert "c" in scenario_lines(pushed, [{"name": "c", "changes": {"stations.cut.buffer": 20}}])
+
+
 def test_analytic_figures_follow_factory_physics():
     line = LineModel.from_yaml(LINE_YAML)
     a = 7200 / 7800

@@ -546,6 +546,22 @@ class LineModel(_Part):
                 ) from None
         return LineModel.from_dict(data)
 
+    def idle_changes(self, changes: Mapping[str, Any]) -> list[str]:
+        """The `with_changes` paths that change nothing the simulation uses in this (changed) line: under kanban
+        release the buffer of a station where parts enter, since raw material is always there."""
+        if self.release.policy != "kanban":
+            return []
+        entries = {p.routing[0].station for p in self.products}
+        return [
+            path
+            for path in changes
+            if (keys := path.split("."))
+            and len(keys) == 3
+            and keys[0] == "stations"
+            and keys[2] == "buffer"
+            and keys[1] in entries
+        ]
+
     # ---- lookups ------------------------------------------------------------------------------------------
     def station(self, station_id: str) -> Station:
         for s in self.stations:
