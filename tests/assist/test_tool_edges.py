@@ -53,3 +53,54 @@ def test_a_document_question_before_any_document_says_where_to_add_them(duck_sto
     ctx = ToolContext(duck_store, "p", Settings(data_dir=tmp_path), lang="en")
     out = default_registry().get("search_documents").function(ctx, query="검사 기준 burr height")
     assert "no document has been added yet" in out.summary["en"] and "문서 화면" in out.summary["ko"]
+
+
+def test_drivers_of_one_defect_type_compare_its_parts_with_good_ones(duck_store, tmp_path):
+    """Cracks come with a high blank-holder force, wrinkles with a fast stroke rate: asked about cracks, the force
+    leads; about wrinkles, the stroke rate; a defect the machine never had is refused, naming the ones it had. The
+    question names the defect and the router passes it on."""
+    from sandan.assist.intent import AssetNames, route
+    from sandan.domain import InvalidInput
+
+    store = duck_store
+    store.upsert_company(Company(id="p", name="프레스", family="press"))
+    store.upsert_site("p", Site(id="s", company_id="p", name="1공장"))
+    store.upsert_line("p", Line(id="l", company_id="p", site_id="s", name="라인"))
+    store.upsert_machine(
+        "p", Machine(id="prs-02", company_id="p", line_id="l", name="Servo press 2", family="press")
+    )
+    rng = np.random.default_rng(1)
+    now = datetime.now(UTC).replace(microsecond=0)
+    n = 3000
+    force, spm = rng.uniform(200, 300, n), rng.uniform(12, 24, n)
+    parts = []
+    for i in range(n):
+        crack = rng.random() < 0.02 + 0.5 * (force[i] > 280)
+        wrinkle = not crack and rng.random() < 0.02 + 0.5 * (spm[i] > 22)
+        parts.append(
+            {
+                "time": (now - timedelta(seconds=20 * (n - i))).isoformat(),
+                "machine_id": "prs-02",
+                "part_id": f"p{i}",
+                "result": "ng" if crack or wrinkle else "ok",
+                "defect_type": "crack" if crack else "wrinkle" if wrinkle else None,
+                "param:strokes_per_min": float(spm[i]),
+                "param:blank_holder_force_kn": float(force[i]),
+            }
+        )
+    assert ingest_parts(store, "p", parts).accepted == n
+    ctx = ToolContext(store, "p", Settings(data_dir=tmp_path), now=now + timedelta(minutes=1), lang="en")
+    drivers = default_registry().get("defect_drivers").function
+    cracks = drivers(ctx, machine_id="prs-02", period="last_7d", defect_type="crack")
+    assert cracks.facts["top_parameters"][0] == "blank_holder_force_kn"
+    assert "drive crack (tearing) on" in cracks.summary["en"] and "크랙 (파단)에 영향" in cracks.summary["ko"]
+    wrinkles = drivers(ctx, machine_id="prs-02", period="last_7d", defect_type="wrinkle")
+    assert wrinkles.facts["top_parameters"][0] == "strokes_per_min"
+    try:
+        drivers(ctx, machine_id="prs-02", period="last_7d", defect_type="burr")
+        raise AssertionError("a defect the machine never had was answered")
+    except InvalidInput as refused:
+        assert "its defects there: crack, wrinkle" in refused.en
+    asked = route("Why does Servo press 2 make so many cracks?", AssetNames(store, "p"))
+    assert (asked.tool, asked.arguments.get("defect_type")) == ("defect_drivers", "crack")
+    assert "defect_type" not in route("Servo press 2 불량 원인 변수", AssetNames(store, "p")).arguments

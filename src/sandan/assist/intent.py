@@ -505,6 +505,31 @@ def _characteristic(text: str, family: str | None) -> str | None:
     return None
 
 
+def _defect(text: str, family: str | None) -> str | None:
+    """The defect type a question names ("so many cracks", "크랙이 많은", "short shots"): a process family's defect
+    by its code or by a word of its label ("crack (tearing)" gives crack and tearing; one-letter Korean words
+    such as "버" are too common to count)."""
+    from sandan.twin.process import MODELS
+
+    low = text.lower()
+    for fam, model in MODELS.items():
+        if family and fam.value != family:
+            continue
+        for d in model.DEFECTS:
+            words = {d.code, d.code.replace("_", " ")}
+            for label in (d.label_en.lower(), d.label_ko):
+                words |= {w.strip() for w in re.split(r"[()/]", label)}
+            for w in sorted(words, key=len, reverse=True):
+                if len(w) < 2:
+                    continue
+                if w.isascii():  # an English word whole, plural or not: "crack", "cracks", "short shots"
+                    if re.search(rf"\b{re.escape(w)}(?:s|es)?\b", low):
+                        return d.code
+                elif w in low:
+                    return d.code
+    return None
+
+
 _NUM = r"(-?\d+(?:\.\d+)?)"
 _UNIT = r"(?:\s*(?:mm|㎜|µm|μm|um|nm|n·m|n\.m|kn|kgf|kg|g|%|ppm|°c|℃|bar|mpa|초|s))?"
 _TO = r"\s*(?:~|∼|〜|–|—|-|to|and|부터|에서)\s*"
@@ -686,6 +711,10 @@ def route(
             limits = spec_limits_in(undated)
             if limits:
                 args["lsl"], args["usl"] = limits
+        if best == "defect_drivers":
+            defect = _defect(undated, family)
+            if defect:
+                args["defect_type"] = defect
         if best == "readings":
             without_period = undated
             for pat, _ in PERIOD_RULES:

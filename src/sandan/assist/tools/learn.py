@@ -1,6 +1,7 @@
 """Tool over sandan.learn: which process parameters drive scrap on a machine (classifier + explanation).
 
-It fits learn's Classifier on the part records of the window and reports its global importance; nothing else.
+It fits learn's Classifier on the part records of the window (scrap of one defect type against good parts, when
+one is named) and reports its global importance; nothing else.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from sandan.assist.registry import (
 from sandan.assist.tools.process import parameter_names
 from sandan.domain import InvalidInput
 from sandan.learn import Classifier
+from sandan.monitor.codes import company_codes
+from sandan.twin.process import MODELS
 
 TIME_BUDGET_S = 4.0
 LABELS = {
@@ -31,20 +34,52 @@ MAX_ROWS = 4000
 @tool(
     "defect_drivers",
     title=("Defect drivers (classifier)", "불량 요인 (분류 모델)"),
-    en="Which process parameters drive scrap on a machine: a defect classifier's importance (mean |SHAP|)",
-    ko="설비 불량에 영향을 주는 공정 변수: 불량 분류 모델의 변수 중요도 (평균 |SHAP|)",
+    en="Which process parameters drive scrap on a machine, or one defect type of it: a defect classifier's "
+    "importance (mean |SHAP|)",
+    ko="설비 불량(또는 한 불량 유형)에 영향을 주는 공정 변수: 불량 분류 모델의 변수 중요도 (평균 |SHAP|)",
     parameters={
-        "properties": {"machine_id": MACHINE_SCHEMA, "period": PERIOD_SCHEMA},
+        "properties": {
+            "machine_id": MACHINE_SCHEMA,
+            "period": PERIOD_SCHEMA,
+            "defect_type": {
+                "type": "string",
+                "description": "a defect code as recorded, e.g. crack / 불량 유형 코드 (없으면 모든 불량)",
+            },
+        },
         "required": ["machine_id"],
     },
     calls="Store.training_frame, sandan.learn.Classifier.fit, Classifier.explain().importance()",
 )
-def defect_drivers_tool(ctx: ToolContext, machine_id: str, period: str | None = None) -> ToolOutput:
+def defect_drivers_tool(
+    ctx: ToolContext, machine_id: str, period: str | None = None, defect_type: str | None = None
+) -> ToolOutput:
     machine_id = id_arg(machine_id, "machine")
-    ctx.machine(machine_id)
+    machine = ctx.machine(machine_id)
     w = ctx.window(period)
     frame = ctx.store.training_frame(ctx.company_id, w.start, w.end, [machine_id])
     params = list(frame.attrs.get("params", []))
+    scrap = {lang: ("scrap" if lang == "en" else "불량") for lang in ("en", "ko")}
+    if defect_type:  # parts with this defect against good parts; scrap of other kinds is neither
+        codes = company_codes(ctx.settings.data_dir, ctx.company_id)
+        code = codes.canonical("defects", defect_type.strip()) or defect_type
+        model = MODELS.get(machine.family)
+        family_words = model.defect_labels() if model is not None else {}
+        scrap = {
+            lang: codes.name("defects", code, lang) or family_words.get(code, (code, code))[lang == "ko"]
+            for lang in ("en", "ko")
+        }
+        recorded = frame["defect_type"].dropna().unique()
+        hit = frame["defect_type"].isin([v for v in recorded if codes.canonical("defects", v) == code])
+        if not hit.any():
+            seen = ", ".join(sorted(map(str, recorded)))
+            raise InvalidInput(
+                f"no part of {machine_id} in the window has the defect {scrap['en']!r}; its defects there: "
+                + (seen or "none"),
+                f"기간 안에 {machine_id}의 부품 중 불량 {scrap['ko']!r}인 것이 없습니다. 있는 불량 유형: "
+                + (seen or "없음"),
+                code="too_few",
+            )
+        frame = frame[(hit | (frame["result"] == "ok")).to_numpy()].reset_index(drop=True)
     if len(frame) > MAX_ROWS:
         frame = frame.iloc[-MAX_ROWS:].reset_index(drop=True)
     # A setting held constant in the rows learnt from carries no information (learn's guard refuses such columns):
@@ -73,11 +108,15 @@ def defect_drivers_tool(ctx: ToolContext, machine_id: str, period: str | None = 
         "features": params,
         "target": "result",
     }
+    if defect_type:
+        args["defect_type"] = code
     return ToolOutput(
-        facts={"top_parameters": top},
+        facts={"top_parameters": top, "defect_type": code if defect_type else None},
         summary={
-            "en": f"Parameters that drive scrap on {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: {named['en']}",
-            "ko": f"{ctx.name_of(machine_id, None, 'ko')} 불량에 영향이 큰 공정 변수, {w.label('ko')}: {named['ko']}",
+            "en": f"Parameters that drive {scrap['en']} on {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: "
+            f"{named['en']}",
+            "ko": f"{ctx.name_of(machine_id, None, 'ko')} {scrap['ko']}에 영향이 큰 공정 변수, {w.label('ko')}: "
+            f"{named['ko']}",
         },
         table=rows,
         columns=cols,
