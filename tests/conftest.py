@@ -35,6 +35,17 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_URL = os.environ.get("SANDAN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for pytest-xdist's `--dist loadgroup` (scripts/test.sh): the browser tests share one web server per
+    worker and build on what earlier files left on it, so all of tests/web runs on one worker in file order, as in
+    a serial run; every other test file is a group of its own (its module fixtures built once)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        path = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group("web" if path.startswith("tests/web/") else path))
+
+
 def service_up(host: str, port: int, timeout: float = 1.0) -> bool:
     try:
         with socket.create_connection((host, port), timeout=timeout):

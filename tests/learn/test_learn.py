@@ -26,6 +26,9 @@ from sandan.learn import (
 from sandan.learn.automl import cost_threshold
 from tests.conftest import require_dataset
 
+# AutoML within a time budget, judged by its score: alone, not beside another test worker
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture(scope="module")
 def ai4i() -> pd.DataFrame:

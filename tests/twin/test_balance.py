@@ -22,6 +22,9 @@ from sandan.twin.balance import (
     stations_lower_bound,
 )
 
+# solves judged by their wall time: alone, not beside another test worker
+pytestmark = pytest.mark.serial
+
 
 def random_line(seed: int, n: int = 7) -> LineProblem:
     """Random times 1–9 and a random acyclic precedence graph (edges only from lower to higher task numbers)."""

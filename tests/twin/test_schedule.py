@@ -27,6 +27,9 @@ from sandan.twin.schedule import (
 )
 from tests.conftest import require_dataset
 
+# time-limited solves judged by their result and wall time: alone, not beside another test worker
+pytestmark = pytest.mark.serial
+
 
 def two_job_shop() -> ShopInstance:
     """J0: M0 (3) then M1 (2); J1: M1 (4) then M0 or M2 (1 / 2); a setup of 5 on M0 from family a to b."""

@@ -23,6 +23,9 @@ from sandan.twin.schedule import (
 from tests.conftest import require_dataset
 from tests.twin.test_schedule import brute_force_makespan, flexible_shop_with_setups
 
+# time-limited searches judged by their result: alone, not beside another test worker
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture(autouse=True, scope="module")
 def compiled_search():

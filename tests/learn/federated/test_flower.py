@@ -18,6 +18,9 @@ from sandan.learn.federated.tls import make_certificates
 from tests.conftest import free_port
 from tests.learn.federated.conftest import ROW_VALUED, SCHEMA
 
+# rounds with client timeouts: alone, not beside another test worker
+pytestmark = pytest.mark.serial
+
 
 class Federation:
     def __init__(self, companies, *, record=None):

@@ -24,6 +24,9 @@ from sandan.learn.federated.protocol import Payload, encode
 from sandan.learn.federated.trees import checked_arrays
 from tests.learn.federated.conftest import SCHEMA
 
+# levels with client timeouts: alone, not beside another test worker
+pytestmark = pytest.mark.serial
+
 SMALL = {"trees": 4, "depth": 3, "bins": 64, "sketch_bins": 512, "patience": 99}
 
 

@@ -26,6 +26,9 @@ from sandan.learn.federated.protocol import Payload, decode, encode
 from sandan.learn.federated.trees import TREE_ARRAYS, checked_arrays, pack_booster
 from tests.learn.federated.conftest import SCHEMA
 
+# rounds with client timeouts: alone, not beside another test worker
+pytestmark = pytest.mark.serial
+
 
 def _clients(companies):
     return [CompanyClient(c, f, SCHEMA) for c, f in companies.items()]
