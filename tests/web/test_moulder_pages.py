@@ -326,6 +326,9 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     assert api["normal"] is False and api["machine_count"] == 2, api
     normal = page.locator("#cap-normal")
     expect(normal).to_contain_text("측정값이 정규분포를 따르지 않습니다(정규성 검정 p < 0.001)")
+    # the warning stands above the normal model's indices, which are greyed
+    expect(page.locator("#cap-table")).to_have_class(re.compile("unreliable"))
+    assert normal.bounding_box()["y"] < page.locator("#cap-table").bounding_box()["y"]
     expect(normal).to_contain_text(
         f"믿을 수치는 실제로 규격을 벗어난 비율 {api['out_of_spec'] / api['n'] * 100:.2f}%"
     )

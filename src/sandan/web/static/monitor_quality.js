@@ -188,6 +188,8 @@
       verdict.textContent = text("mon.cap_" + c.verdict, { cpk: num(c.cpk, 2) });
       var normal = document.getElementById("cap-normal"), skewed = c.normal === false;
       normal.hidden = !skewed;
+      // the normal model's indices stay in view, greyed, under the warning that they do not hold for these data
+      document.getElementById("cap-table").classList.toggle("unreliable", skewed);
       normal.textContent = skewed ? text("mon.cap_not_normal", { p: c.normal_p < 0.001 ? "p < 0.001" : "p = " + c.normal_p.toFixed(3), share: share, observed: observed })
         + (c.machine_count > 1 ? " " + text("mon.cap_mixed", { machines: c.machine_count }) : "") : "";
       nonNormal(c, side, observed);
