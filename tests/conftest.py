@@ -35,15 +35,19 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_URL = os.environ.get("SANDAN_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Groups for pytest-xdist's `--dist loadgroup` (scripts/test.sh): the browser tests share one web server per
-    worker and build on what earlier files left on it, so all of tests/web runs on one worker in file order, as in
-    a serial run; every other test file is a group of its own (its module fixtures built once)."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group("web" if path.startswith("tests/web/") else path))
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """How pytest-xdist shares the tests between its workers (scripts/test.sh runs two): a test file at a time, and
+    all of tests/web as one unit — the browser tests share one web server per worker and build on what earlier
+    files left on it, so they run on one worker in file order, as in a serial run. (xdist's own `loadgroup` marks
+    do not take under pytest 9: the group never reaches the test ids.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FilesAndWeb(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            return "tests/web" if path.startswith("tests/web/") else path
+
+    return FilesAndWeb(config, log)
 
 
 def service_up(host: str, port: int, timeout: float = 1.0) -> bool:
