@@ -239,6 +239,11 @@ def test_an_admin_deletes_a_machine_registered_by_mistake_but_not_one_with_recor
     expect(page.locator("#delete-refused")).to_contain_text("부품 기록 1건")
     expect(page.locator("#delete-refused")).to_contain_text("이름을 바꾸거나 다른 라인으로 옮기세요")
     assert store.get_machine("del-co", "prs-01") is not None
+    # the address is the machine's own again: a reload shows its page, it does not send the delete again
+    expect(page).to_have_url(f"{server.url}/companies/del-co/machines/prs-01")
+    page.reload()
+    expect(page.locator("#delete-refused")).to_have_count(0)
+    expect(page.locator("h1")).to_contain_text("prs-01")
 
     page.goto("/companies/del-co/lines/l1")
     page.once("dialog", lambda d: d.accept())
