@@ -444,7 +444,9 @@ def spc_capability(
         specs=specs,
         spec_sources=sources,
     )
-    unit = column_labels(families).get(characteristic, {}).get("unit") or None  # the family's: "mm", "g"
+    unit = (
+        column_labels(sorted(families)).get(characteristic, {}).get("unit") or None
+    )  # the family's: "mm", "g"
     body = {
         **_window(w),
         "characteristic": characteristic,

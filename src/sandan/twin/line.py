@@ -396,6 +396,27 @@ def _setup_share(s: Station) -> float:
     return s.setup_time.expected / s.setup_every if s.setup_every and s.setup_time is not None else 0.0
 
 
+def place_label(loc: Sequence[Any], data: Any) -> str:
+    """A dotted path that names list items by their id where they have one, else by their place counted from 1:
+    stations[drill].process_time.mean, stations[#2].id."""
+    out: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            ident = item.get("id") if isinstance(item, Mapping) else None
+            suffix = f"[{ident if ident else f'#{part + 1}'}]"
+            if out:
+                out[-1] += suffix
+            else:
+                out.append(suffix)
+            node = item
+        else:
+            out.append(str(part))
+            node = node.get(part) if isinstance(node, Mapping) else None
+    return ".".join(out)
+
+
 class LineModel(_Part):
     """A production line as data. All times are seconds; simulation time 0 is the start of a day (00:00)."""
 
@@ -460,19 +481,7 @@ class LineModel(_Part):
             return cls.model_validate(data)
         except ValidationError as exc:
             first = exc.errors()[0]
-            loc = list(first["loc"])
-            # a station by its id, as the line names it, not by its place in the list ("stations[asm-01]")
-            stations = data.get("stations") if isinstance(data, Mapping) else None
-            if (
-                len(loc) > 1
-                and loc[0] == "stations"
-                and isinstance(loc[1], int)
-                and isinstance(stations, list)
-            ):
-                st = stations[loc[1]] if loc[1] < len(stations) else None
-                ident = st.get("id") if isinstance(st, Mapping) else None
-                loc[:2] = [f"stations[{ident}]" if ident else f"stations[#{loc[1] + 1}]"]
-            shown = ".".join(str(x) for x in loc)
+            shown = place_label(first["loc"], data)  # a station by its id, as the line names it
             where = ".".join(str(x) for x in first["loc"])  # the field's place, which forms mark
             raise InvalidInput(
                 f"line model: {shown}: {english_reason(first)} ({exc.error_count()} problem(s))",

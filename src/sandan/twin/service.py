@@ -25,7 +25,7 @@ from sandan.twin import schedule as sched
 from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.experiments import compare
 from sandan.twin.inputs import DURATION_FIELDS, DURATION_KINDS, load_json, load_yaml, parse_dist
-from sandan.twin.line import LineModel, line_from_store
+from sandan.twin.line import LineModel, line_from_store, place_label
 from sandan.twin.sim import LABELS, run_line
 
 LINE_FOLDER = "twin_lines"
@@ -118,27 +118,6 @@ def _ko(err: Mapping[str, Any], en: str) -> str:
     return ko
 
 
-def _label(loc: Sequence[Any], data: Any) -> str:
-    """A dotted path that names list items by their id where they have one, else by their place counted from 1:
-    stations[drill].process_time.mean, stations[#2].id."""
-    out: list[str] = []
-    node = data
-    for part in loc:
-        if isinstance(part, int):
-            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
-            ident = item.get("id") if isinstance(item, Mapping) else None
-            suffix = f"[{ident if ident else f'#{part + 1}'}]"
-            if out:
-                out[-1] += suffix
-            else:
-                out.append(suffix)
-            node = item
-        else:
-            out.append(str(part))
-            node = node.get(part) if isinstance(node, Mapping) else None
-    return ".".join(out)
-
-
 def line_issues(exc: ValidationError, data: Any) -> list[dict[str, Any]]:
     """Every problem pydantic found in a line, with the field it points at, in English and Korean."""
     issues = []
@@ -151,7 +130,7 @@ def line_issues(exc: ValidationError, data: Any) -> list[dict[str, Any]]:
         issues.append(
             {
                 "field": field,
-                "label": _label(loc, data) if loc else field,
+                "label": place_label(loc, data) if loc else field,
                 "en": en,
                 "ko": _ko(err, en),
             }

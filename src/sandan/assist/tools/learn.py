@@ -58,16 +58,14 @@ def defect_drivers_tool(
     w = ctx.window(period)
     frame = ctx.store.training_frame(ctx.company_id, w.start, w.end, [machine_id])
     params = list(frame.attrs.get("params", []))
-    scrap = {lang: ("scrap" if lang == "en" else "불량") for lang in ("en", "ko")}
+    scrap = {"en": "scrap", "ko": "불량"}
     if defect_type:  # parts with this defect against good parts; scrap of other kinds is neither
         codes = company_codes(ctx.settings.data_dir, ctx.company_id)
         code = codes.canonical("defects", defect_type.strip()) or defect_type
         model = MODELS.get(machine.family)
-        family_words = model.defect_labels() if model is not None else {}
-        scrap = {
-            lang: codes.name("defects", code, lang) or family_words.get(code, (code, code))[lang == "ko"]
-            for lang in ("en", "ko")
-        }
+        # the defect as the company's code table names it, else as its process family does, else its code
+        en, ko = (model.defect_labels() if model is not None else {}).get(code, (code, code))
+        scrap = {"en": codes.name("defects", code, "en") or en, "ko": codes.name("defects", code, "ko") or ko}
         recorded = frame["defect_type"].dropna().unique()
         hit = frame["defect_type"].isin([v for v in recorded if codes.canonical("defects", v) == code])
         if not hit.any():
