@@ -88,6 +88,26 @@ def test_the_audit_log_leaves_out_successful_sign_ins_when_asked_for_changes(wor
     assert_error(world.get("a-admin", base, params={"show": "logins"}), 422)
 
 
+def test_the_operator_reads_the_platform_log_that_no_company_sees(world):
+    """Sign-ins with an id no one has, and the operator's own, belong to no company: they are in the platform's log,
+    which only the operator reads, and in no company's."""
+    world.client.post("/api/v1/auth/login", json={"user_id": "guess-who", "password": "wrong-password"})
+    world.client.post("/api/v1/auth/login", json={"user_id": "ops", "password": PASSWORD})
+    entries = world.get("ops", "/api/v1/audit").json()
+    tried = [e for e in entries if e["target"] == "guess-who"]
+    assert [e["action"] for e in tried] == ["login.failed"] and tried[0]["user_id"] is None
+    assert [e["action"] for e in world.get("ops", "/api/v1/audit", params={"show": "changes"}).json()][
+        :1
+    ] == ["login.failed"]  # the operator's successful sign-in left out of the changes
+    assert any(
+        e["target"] == "ops" for e in world.get("ops", "/api/v1/audit", params={"show": "sign_ins"}).json()
+    )
+    assert all(
+        e["target"] != "guess-who" for e in world.get("a-admin", "/api/v1/companies/acme/audit").json()
+    )
+    assert_error(world.get("a-admin", "/api/v1/audit"), 403)
+
+
 def test_logout_revokes_the_token(world):
     headers = world.auth("a-eng")
     assert world.client.post("/api/v1/auth/logout", headers=headers).json() == {"ok": True}

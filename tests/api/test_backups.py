@@ -31,6 +31,29 @@ def test_the_operator_backs_up_the_running_platform_and_the_archive_restores(wor
     assert restore_instance(archive, tmp_path / "restored")[0].tables == result["tables"]
 
 
+def test_the_operator_downloads_an_archive_that_restores_and_nothing_outside_the_folder(world, tmp_path):
+    job = _finished(world, world.post("ops", "/api/v1/backups").json()["id"])
+    name = job["result"]["name"]
+    got = world.get("ops", f"/api/v1/backups/{name}")
+    assert got.status_code == 200 and got.headers["content-type"] == "application/x-tar"
+    assert name in got.headers["content-disposition"]
+    kept = tmp_path / "data" / "backups" / name
+    assert got.content == kept.read_bytes()
+    copy = tmp_path / "elsewhere" / name  # the copy on another disk restores like the original
+    copy.parent.mkdir()
+    copy.write_bytes(got.content)
+    assert restore_instance(copy, tmp_path / "restored")[0].tables == job["result"]["tables"]
+    audit = [a for a in world.store.list_audit(None) if a["action"] == "backup.download"]
+    assert [a["target"] for a in audit][-1:] == [name]
+    (tmp_path / "data" / "settings.toml").touch()  # a file of the data folder is no archive to hand out
+    for other in ("sandan-backup-20200101T000000Z.tar", "..%2Fsettings.toml", "notes.txt"):
+        refused = world.get("ops", f"/api/v1/backups/{other}")
+        assert refused.status_code == 404, (other, refused.status_code)
+    body = assert_error(world.get("ops", "/api/v1/backups/sandan-backup-20200101T000000Z.tar"), 404)
+    assert "backup_not_found" in str(body)
+    assert_error(world.get("a-admin", f"/api/v1/backups/{name}"), 403)
+
+
 def test_only_the_operator_sees_or_starts_backups(world):
     for user in ("a-admin", "b-eng"):
         assert_error(world.post(user, "/api/v1/backups"), 403)

@@ -136,3 +136,12 @@ def test_audit_entries_are_chosen_by_action_in_the_query_so_the_limit_counts_wha
     assert [e["action"] for e in only] == ["login.failed", "login.ok", "login.ok"]
     assert two.list_audit("acme", only=[]) == []
     assert len(two.list_audit("acme")) == 6  # nothing chosen: everything, as the takeout reads it
+
+
+def test_the_platforms_own_audit_entries_are_those_of_no_company(two):
+    two.add_audit("acme", "kim", "machine.put", "M1", "")
+    two.add_audit(None, None, "login.failed", "ghost", "from 10.0.0.9")
+    two.add_audit(None, "root", "company.erase", "gone-co", "")
+    assert [e["target"] for e in two.list_audit(None)] == ["gone-co", "ghost"]
+    assert [e["target"] for e in two.list_audit(None, only=["login.failed"])] == ["ghost"]
+    assert [e["target"] for e in two.list_audit("acme")] == ["M1"]

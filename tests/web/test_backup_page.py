@@ -11,7 +11,7 @@ from sandan.store.backup import read_manifest
 
 
 @pytest.mark.browser
-def test_the_operator_backs_up_from_the_web_and_the_archive_is_listed(page, login, server):
+def test_the_operator_backs_up_from_the_web_and_downloads_the_archive(page, login, server, tmp_path):
     login("admin")
     page.goto("/")
     page.locator("nav a[data-nav=backups]").click()
@@ -26,6 +26,12 @@ def test_the_operator_backs_up_from_the_web_and_the_archive_is_listed(page, logi
     expect(row).to_be_visible()
     kept = read_manifest(server.settings.data_dir / "backups" / name)
     assert f"{sum(kept.tables.values()):,}" in row.inner_text() and kept.tables["users"] >= 1
+    # the file's name downloads it, to keep a copy off the server's disk
+    with page.expect_download() as got:
+        row.locator("a[download]").click()
+    copy = tmp_path / got.value.suggested_filename
+    got.value.save_as(copy)
+    assert copy.name == name and read_manifest(copy) == kept
 
 
 @pytest.mark.browser

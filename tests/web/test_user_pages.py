@@ -129,6 +129,24 @@ def test_an_admin_stops_the_account_of_someone_who_left_and_restores_it(page, lo
     other.close()
 
 
+def test_the_operator_reads_on_the_accounts_page_what_no_company_log_holds(client):
+    """A sign-in tried with an id no one has belongs to no company: the operator's accounts page lists it in the
+    platform log; the company's own log does not."""
+    assert client.post("/login", data={"user_id": "nobody-here", "password": "guess-1234"}).status_code == 401
+    client.app.state.store.add_audit(
+        None, "admin", "backup.download", "sandan-backup-20260101T000000Z.tar", ""
+    )
+    assert client.post("/login", data={"user_id": "admin", "password": PASSWORD}).status_code == 303
+    page = client.get("/users")
+    assert "플랫폼 작업 기록" in page.text
+    rows = _audit_rows(page.text)
+    assert any("nobody-here" in r and "login.failed" in r for r in rows)
+    assert any("백업 파일을 받음" in r and "sandan-backup-20260101T000000Z.tar" in r for r in rows)
+    assert not any("login.ok" in r for r in rows)  # changes first, as on a company's page
+    assert any("login.ok" in r for r in _audit_rows(client.get("/users?show=sign_ins").text))
+    assert not any("nobody-here" in r for r in _audit_rows(client.get("/companies/acme/users").text))
+
+
 def test_the_operator_finds_any_account_and_sees_the_stopped_ones(page, login, server):
     create_user(server.store, "yoon", PASSWORD, Role.viewer, "bravo", name="윤조회")
     server.store.set_user_active("bravo", "yoon", False)

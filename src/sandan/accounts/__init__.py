@@ -571,9 +571,12 @@ SIGN_IN_ACTIONS = ("login.ok", "login.failed")
 _ROUTINE_ACTIONS = ("login.ok",)
 
 
-def audit_entries(store: Store, company_id: str, show: str = "changes", limit: int = 100) -> list[dict]:
-    """The company's audit entries, newest first: `changes` (everything but successful sign-ins), `sign_ins` (sign-in
-    attempts, failed or not) or `all`. Chosen in the store's query, so `limit` counts the entries shown."""
+def audit_entries(
+    store: Store, company_id: str | None, show: str = "changes", limit: int = 100
+) -> list[dict]:
+    """The company's audit entries (None: the platform's own), newest first: `changes` (everything but successful
+    sign-ins), `sign_ins` (sign-in attempts, failed or not) or `all`. Chosen in the store's query, so `limit` counts
+    the entries shown."""
     if show == "changes":
         return store.list_audit(company_id, limit, leave_out=_ROUTINE_ACTIONS)
     if show == "sign_ins":
@@ -585,6 +588,15 @@ def audit_entries(store: Store, company_id: str, show: str = "changes", limit: i
         f"show는 {', '.join(AUDIT_SHOWS)} 중 하나여야 합니다 ({show!r}은(는) 안 됩니다)",
         field="show",
     )
+
+
+def platform_audit_entries(
+    store: Store, principal: Principal, show: str = "changes", limit: int = 100
+) -> list[dict]:
+    """The platform's own audit entries, for the operator: what belongs to no company — the operators' sign-ins and
+    acts, sign-ins tried with user ids no one has, refused runs of failures, erasures, backup downloads."""
+    principal.require_operator()
+    return audit_entries(store, None, show, limit)
 
 
 __all__ = [
@@ -604,6 +616,7 @@ __all__ = [
     "revoke_api_token",
     "audit",
     "audit_entries",
+    "platform_audit_entries",
     "AUDIT_SHOWS",
     "SIGN_IN_ACTIONS",
     "MIN_PASSWORD",

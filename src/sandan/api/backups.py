@@ -1,4 +1,5 @@
-"""Backups of the whole platform, for the operator: start one while the server runs, follow it, list the archives.
+"""Backups of the whole platform, for the operator: start one while the server runs, follow it, list the archives
+and download one to keep it off the server's disk.
 
 Archives are written to the data folder's `backups/`; `sandan restore` brings one back (see `sandan.store.backup`).
 """
@@ -10,12 +11,19 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse
 
 from sandan import __version__
 from sandan.api.deps import JobsDep, PrincipalDep, SettingsDep, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.jobs import PLATFORM
-from sandan.store.backup import BackupSchedule, backup_folder, list_backups, submit_backup
+from sandan.store.backup import (
+    BackupSchedule,
+    backup_file,
+    backup_folder,
+    list_backups,
+    submit_backup,
+)
 
 
 @asynccontextmanager
@@ -75,3 +83,14 @@ def backup_schedule_state(principal: PrincipalDep, request: Request) -> dict[str
     principal.require_operator()
     schedule = getattr(request.app.state, "backup_schedule", None)
     return schedule.to_dict() if schedule is not None else None
+
+
+@router.get("/{name}", response_class=FileResponse, responses={200: {"content": {"application/x-tar": {}}}})
+def download_backup(
+    name: str, principal: PrincipalDep, settings: SettingsDep, store: StoreDep
+) -> FileResponse:
+    """One archive, to copy to another disk or a NAS (platform operator only). 백업 파일 내려받기."""
+    principal.require_operator()
+    path = backup_file(backup_folder(settings.data_dir), name)
+    store.add_audit(None, principal.user.id, "backup.download", name, "")
+    return FileResponse(path, media_type="application/x-tar", filename=name)

@@ -17,6 +17,7 @@ from sandan.accounts import (
     change_role,
     create_user,
     cross_tenant_accounts,
+    platform_audit_entries,
     reset_password,
     set_active,
 )
@@ -124,6 +125,21 @@ def audit_log(
 def list_platform_users(principal: PrincipalDep, store: StoreDep) -> list[UserOut]:
     """Every account of the platform, operators first, then by company (platform operator only)."""
     return [UserOut.model_validate(u.model_dump()) for u in cross_tenant_accounts(store, principal)]
+
+
+@platform.get("/audit", response_model=list[AuditOut])
+def platform_audit_log(
+    principal: PrincipalDep,
+    store: StoreDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    show: Annotated[
+        Literal["all", "changes", "sign_ins"],
+        Query(description="as for a company's audit log: all (the default), changes or sign_ins"),
+    ] = "all",
+) -> list[dict[str, Any]]:
+    """The platform's own audit log, newest first (platform operator only): the operators' sign-ins and acts,
+    sign-ins tried with unknown user ids, refused runs of failures, company erasures, backup downloads."""
+    return platform_audit_entries(store, principal, show, limit)
 
 
 router = APIRouter()

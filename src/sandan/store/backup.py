@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
-from sandan.domain import InvalidInput, SandanError
+from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.jobs import PLATFORM, BackgroundLoop, Job, JobRegistry
 from sandan.store.base import Store
 
@@ -358,6 +358,18 @@ def list_backups(folder: Path) -> list[dict[str, Any]]:
             )
         out.append(entry)
     return out
+
+
+def backup_file(folder: Path, name: str) -> Path:
+    """One archive of `folder` by the name `list_backups` gives it, to download (never a file outside the folder)."""
+    path = Path(folder) / name
+    if PurePosixPath(name).name != name or "\\" in name or not name.endswith(".tar") or not path.is_file():
+        raise NotFound(
+            f"backup {name!r} not found in {folder}; the list of backups names the archives there",
+            f"백업 {name!r}을(를) {folder}에서 찾을 수 없습니다. 백업 목록에 있는 파일 이름을 쓰세요",
+            code="backup_not_found",
+        )
+    return path
 
 
 def backup_space(folder: Path) -> dict[str, Any]:

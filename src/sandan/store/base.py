@@ -511,14 +511,15 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def list_audit(
         self,
-        company_id: str,
+        company_id: str | None,
         limit: int = 100,
         *,
         only: Collection[str] | None = None,
         leave_out: Collection[str] = (),
     ) -> list[dict[str, Any]]:
-        """The company's audit entries, newest first: those whose action is in `only` (all where None) and not in
-        `leave_out`. The choice is made in the query, so `limit` counts the entries returned."""
+        """The company's audit entries (None: the platform's own), newest first: those whose action is in `only`
+        (all where None) and not in `leave_out`. The choice is made in the query, so `limit` counts the entries
+        returned."""
 
     # ---- model registry, predictions and the shared catalogue -----------------------------------------
     @abc.abstractmethod
@@ -706,10 +707,13 @@ def labelled_event(row: tuple) -> dict[str, Any]:
 
 
 def audit_where(
-    company_id: str, only: Collection[str] | None, leave_out: Collection[str], mark: str
+    company_id: str | None, only: Collection[str] | None, leave_out: Collection[str], mark: str
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause of `Store.list_audit` and its parameters, with `mark` the driver's placeholder (`?`, `%s`)."""
-    where, params = ["company_id = " + mark], [company_id]
+    """The WHERE clause of `Store.list_audit` and its parameters, with `mark` the driver's placeholder (`?`, `%s`);
+    company None reads the platform's own entries (the operators' sign-ins, erasures, backups)."""
+    where, params = (
+        (["company_id IS NULL"], []) if company_id is None else (["company_id = " + mark], [company_id])
+    )
     if only is not None:
         only = sorted(only)
         if not only:

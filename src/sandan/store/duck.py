@@ -1147,7 +1147,7 @@ class DuckDBStore(Store):
 
     def list_audit(
         self,
-        company_id: str,
+        company_id: str | None,
         limit: int = 100,
         *,
         only: Collection[str] | None = None,

@@ -1033,7 +1033,7 @@ class PostgresStore(Store):
 
     def list_audit(
         self,
-        company_id: str,
+        company_id: str | None,
         limit: int = 100,
         *,
         only: Collection[str] | None = None,

@@ -217,9 +217,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "backups.title": ("Backups", "백업"),
     "backups.hint": (
         "One archive holds the database and the data folder, kept in {folder}; copy them elsewhere (another disk, "
-        'a NAS). "sandan restore <file> --data-dir <empty folder>" brings one back. Collecting goes on during a '
-        "backup.",
+        'a NAS): a file\'s name downloads it. "sandan restore <file> --data-dir <empty folder>" brings one back. '
+        "Collecting goes on during a backup.",
         "백업 파일 하나에 데이터베이스와 데이터 폴더가 담기며 {folder}에 보관됩니다. 다른 디스크나 NAS로 복사해 두세요. "
+        "파일 이름을 누르면 내려받습니다. "
         '"sandan restore <파일> --data-dir <빈 폴더>"로 복원합니다. 백업하는 동안에도 수집은 계속됩니다.',
     ),
     "backups.now": ("Back up now", "지금 백업"),
@@ -331,6 +332,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "accounts.find_hint": ("id, name or company", "아이디, 이름 또는 회사"),
     "accounts.company": ("Company", "회사"),
+    "accounts.audit": ("Platform log (latest 50)", "플랫폼 작업 기록 (최근 50건)"),
+    "accounts.audit_hint": (
+        "What belongs to no company: the operators' sign-ins and acts, sign-ins tried with user ids no one has, "
+        "refused runs of failed sign-ins, erased companies and downloaded backups. Each company's own log is on "
+        "its users page.",
+        "어느 회사에도 속하지 않는 기록입니다: 운영자의 로그인과 작업, 없는 아이디로 시도한 로그인, 실패가 잦아 거부한 "
+        "로그인, 지운 회사, 내려받은 백업. 각 회사의 기록은 그 회사의 사용자 화면에 있습니다.",
+    ),
     "accounts.platform": ("platform (operator)", "플랫폼 (운영자)"),
     "accounts.all_roles": ("all", "전체"),
     "accounts.only_stopped": ("only stopped accounts", "사용 중지된 계정만"),
@@ -397,6 +406,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.company.put": ("company details changed", "회사 정보 변경"),
     "audit.company.takeout": ("all data written to a takeout file", "데이터 전체를 내려받기 파일로 만듦"),
     "audit.company.takeout_download": ("takeout file downloaded", "내려받기 파일을 받음"),
+    "audit.backup.download": ("backup downloaded", "백업 파일을 받음"),
     "audit.import.start": ("file import started", "파일 가져오기 시작"),
     "audit.job.cancel": ("long job stopped", "긴 작업 멈춤"),
     "audit.line.delete": ("line deleted", "라인 삭제"),

@@ -22,6 +22,7 @@ from sandan.accounts import (
     create_api_token,
     create_user,
     cross_tenant_accounts,
+    platform_audit_entries,
     reset_password,
     revoke_api_token,
     set_active,
@@ -90,7 +91,17 @@ def platform_users_page(page: UserPage) -> Response:
     users = cross_tenant_accounts(page.store, page.principal)
     page.crumbs.append((page.t("accounts.title"), None))
     names = {c.id: c.name for c in page.store.cross_tenant_companies()}
-    return page.render("users_all.html", users=users, names=names, roles=list(Role))
+    show = page.request.query_params.get("show", AUDIT_SHOWS[0])
+    audit = platform_audit_entries(page.store, page.principal, show, AUDIT_ROWS)
+    return page.render(
+        "users_all.html",
+        users=users,
+        names=names,
+        roles=list(Role),
+        audit=[_worded(page, a) for a in audit],
+        audit_show=show,
+        audit_shows=AUDIT_SHOWS,
+    )
 
 
 @router.get("/companies/{company_id}/users", response_class=HTMLResponse)
