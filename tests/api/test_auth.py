@@ -19,6 +19,7 @@ def test_login_returns_a_session_token_that_authenticates(world):
         "lang": "ko",
         "created_at": body["user"]["created_at"],
         "active": True,
+        "must_change_password": False,
     }
     me = world.client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"})
     assert me.status_code == 200 and me.json()["id"] == "a-eng"
@@ -242,6 +243,31 @@ def test_a_user_changes_their_own_password_after_proving_the_current_one(world):
     assert world.client.post(path, json={"current": "x", "new": "yyyyyyyyy"}).status_code == 401  # no session
 
 
+def test_an_account_an_admin_made_chooses_its_own_password_before_anything_else(world):
+    """The admin knows the first password: until its user has chosen another, only that change (and reading who
+    one is, and signing out) is allowed."""
+    new = {"user_id": "new-eng", "password": "first-given-1", "role": "engineer"}
+    assert world.post("a-admin", "/api/v1/companies/acme/users", json=new).status_code == 201
+    login = world.client.post("/api/v1/auth/login", json={"user_id": "new-eng", "password": "first-given-1"})
+    assert login.status_code == 200 and login.json()["user"]["must_change_password"] is True
+    me = {"Authorization": f"Bearer {login.json()['token']}"}
+    err = assert_error(
+        world.client.get("/api/v1/companies/acme/machines", headers=me), 403, "password_change_required"
+    )
+    assert "/api/v1/auth/password" in err["message"]["en"] and "비밀번호" in err["message"]["ko"]
+    token = world.client.post("/api/v1/auth/tokens", json={"name": "gateway"}, headers=me)
+    assert_error(token, 403, "password_change_required")  # no API token that outlives the given password
+    assert world.client.get("/api/v1/me", headers=me).json()["must_change_password"] is True
+    changed = world.client.post(
+        "/api/v1/auth/password", json={"current": "first-given-1", "new": "chosen-by-me-7"}, headers=me
+    )
+    assert changed.status_code == 200, changed.text
+    assert world.client.get("/api/v1/companies/acme/machines", headers=me).status_code == 200
+    assert world.client.get("/api/v1/me", headers=me).json()["must_change_password"] is False
+    # accounts made at the server's console (the seed here, `sandan user add`) are their holders' own
+    assert world.get("a-eng", "/api/v1/companies/acme/machines").status_code == 200
+
+
 def test_a_company_admin_gives_a_forgotten_password_a_new_one(world):
     path = "/api/v1/companies/acme/users/a-eng/password"
     assert_error(world.put("a-eng", path, json={"password": "by-myself-123"}), 403)
@@ -249,7 +275,9 @@ def test_a_company_admin_gives_a_forgotten_password_a_new_one(world):
     assert world.put("a-admin", path, json={"password": "given-by-admin"}).status_code == 200
     assert world.client.get("/api/v1/me", headers=session).status_code == 401  # the user's sessions ended
     login = world.client.post("/api/v1/auth/login", json={"user_id": "a-eng", "password": "given-by-admin"})
-    assert login.status_code == 200
+    assert (
+        login.status_code == 200 and login.json()["user"]["must_change_password"] is True
+    )  # the admin knows it
     # another company's user is not found from here, and bravo's engineer cannot reach acme
     assert_error(
         world.put("a-admin", "/api/v1/companies/acme/users/b-eng/password", json={"password": "xxxxxxxxxx"}),

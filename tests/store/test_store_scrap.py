@@ -89,7 +89,7 @@ def test_duckdb_migration_fills_the_scrap_table_from_stored_records(tmp_path):
         "ALTER TABLE users DROP COLUMN active; DROP TABLE edge_status; ALTER TABLE api_tokens DROP COLUMN last_used_at; "
         "ALTER TABLE catalogue_entries DROP COLUMN withdrawn_at; ALTER TABLE catalogue_entries DROP COLUMN withdrawn_reason; "
         "ALTER TABLE quarantine DROP COLUMN repeats; ALTER TABLE quarantine DROP COLUMN last_received_at; "
-        "DROP TABLE edge_events"
+        "DROP TABLE edge_events; ALTER TABLE users DROP COLUMN must_change_password"
     )
     store._con.execute("DELETE FROM schema_migrations WHERE version >= 6")
     version = store.migrate()
@@ -147,7 +147,7 @@ def test_duckdb_migration_keeps_the_minute_rollup_when_it_drops_its_unique_key(t
         "ALTER TABLE api_tokens DROP COLUMN last_used_at; "
         "ALTER TABLE catalogue_entries DROP COLUMN withdrawn_at; ALTER TABLE catalogue_entries DROP COLUMN withdrawn_reason; "
         "ALTER TABLE quarantine DROP COLUMN repeats; ALTER TABLE quarantine DROP COLUMN last_received_at; DROP TABLE edge_events; "
-        "DELETE FROM schema_migrations WHERE version >= 7"
+        "ALTER TABLE users DROP COLUMN must_change_password; DELETE FROM schema_migrations WHERE version >= 7"
     )
     assert store.migrate() >= 7
     assert store.aggregate_readings("acme", T0, at(900), 60).equals(before)

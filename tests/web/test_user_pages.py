@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from sandan.accounts import authenticate, create_user
+from sandan.accounts import Principal, authenticate, create_user
 from sandan.domain import Role
 
 from .conftest import PASSWORD
@@ -47,7 +47,7 @@ def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page,
     reset.locator("input[name=password]").fill("second-try-2026")
     reset.locator("button[type=submit]").click()
     expect(page.locator("#user-reset")).to_contain_text("choi-qa")
-    assert authenticate(server.store, "choi-qa", "second-try-2026").id == "choi-qa"
+    assert authenticate(server.store, "choi-qa", "second-try-2026").must_change_password
     expect(page.locator("#audit")).to_contain_text("관리자가 비밀번호 재설정 user.password_reset")  # in words
 
     # a new job: another role, in the list and the audit log with what it was before
@@ -60,6 +60,28 @@ def test_an_admin_adds_a_viewer_who_can_sign_in_and_the_audit_log_shows_it(page,
     expect(page.locator("#users tr[data-user=choi-qa]")).to_contain_text("엔지니어")
     expect(page.locator("#audit tbody tr").first).to_contain_text("조회자 → 엔지니어")  # the roles in words
     assert server.store.user_for_login("choi-qa")[0].role is Role.engineer
+
+
+def test_a_user_an_admin_made_chooses_a_password_before_going_anywhere(page, login, server):
+    admin = Principal(user=server.store.user_for_login("admin")[0])
+    create_user(server.store, "park-new", "given-by-admin-1", Role.engineer, "acme", name="박신입", by=admin)
+    login("park-new", "given-by-admin-1", fresh=True)
+    expect(page).to_have_url(f"{server.url}/account")
+    expect(page.locator("#password-must-change")).to_contain_text("관리자가 정한 비밀번호")
+    assert page.locator("#tokens").count() == 0  # no API token while the admin knows the password
+    page.goto("/companies/acme")  # every other page leads back here
+    expect(page).to_have_url(f"{server.url}/account")
+    assert page.request.get("/api/v1/companies/acme/machines").status == 403
+    form = page.locator("#password form")
+    form.locator("input[name=current]").fill("given-by-admin-1")
+    form.locator("input[name=new]").fill("my-own-choice-9")
+    form.locator("input[name=again]").fill("my-own-choice-9")
+    form.locator("button[type=submit]").click()
+    expect(page.locator("#password-changed")).to_be_visible()
+    expect(page.locator("#password-must-change")).to_have_count(0)
+    page.locator("#password-changed a").click()  # the start page: a company's user lands on its company
+    expect(page).to_have_url(f"{server.url}/companies/acme")
+    assert not server.store.user_for_login("park-new")[0].must_change_password
 
 
 def _audit_rows(html: str) -> list[str]:

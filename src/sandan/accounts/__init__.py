@@ -77,6 +77,17 @@ class Principal:
         if not self.is_operator:
             raise Forbidden("only the platform operator may do this", "플랫폼 운영자만 할 수 있습니다")
 
+    def require_own_password(self) -> None:
+        """Refuse everything but choosing a password while the account still has one someone else set."""
+        if self.user.must_change_password:
+            raise Forbidden(
+                "your password was set by an admin; choose your own first (your account page /account, or "
+                "POST /api/v1/auth/password with the current and a new one)",
+                "관리자가 정한 비밀번호입니다. 먼저 자신의 비밀번호로 바꾸세요 (내 계정 페이지 /account, 또는 "
+                "현재와 새 비밀번호로 POST /api/v1/auth/password)",
+                code="password_change_required",
+            )
+
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
@@ -132,7 +143,9 @@ def create_user(
     lang: str = "ko",
     by: Principal | None = None,
 ) -> User:
-    """Create a user; `by` (when given) must be allowed to create users of that company and role."""
+    """Create a user; `by` (when given) must be allowed to create users of that company and role. An account made
+    by someone else (`by`) must choose its own password at its first sign-in; one made at the server's console
+    (`by` None: `sandan user add`, the demo) need not."""
     role = Role(role)
     if by is not None:
         if role is Role.operator:
@@ -140,7 +153,14 @@ def create_user(
         else:
             by.require_admin(company_id)
     try:
-        user = User(id=user_id, name=name, role=role, company_id=company_id, lang=lang)
+        user = User(
+            id=user_id,
+            name=name,
+            role=role,
+            company_id=company_id,
+            lang=lang,
+            must_change_password=by is not None,
+        )
     except ValidationError as exc:
         raise invalid_input_from(exc) from None
     if company_id is not None and store.get_company(company_id) is None:
@@ -278,7 +298,7 @@ def change_password(store: Store, principal: Principal, current: str, new: str) 
             code="same_password",
             field="new",
         )
-    store.set_password_hash(principal.user.id, hash_password(new))
+    store.set_password_hash(principal.user.id, hash_password(new), must_change=False)
     store.revoke_user_tokens(
         principal.user.id, keep=principal.token_id
     )  # other sessions end: this one goes on
@@ -306,7 +326,7 @@ def reset_password(store: Store, by: Principal, company_id: str, user_id: str, n
             "다른 회사 관리자의 비밀번호는 플랫폼 운영자만 새로 정할 수 있습니다",
         ),
     )
-    store.set_password_hash(user_id, hash_password(new))
+    store.set_password_hash(user_id, hash_password(new), must_change=by is not None)
     store.revoke_user_tokens(user_id)
     store.add_audit(company_id, by.user.id, "user.password_reset", user_id, "")
     return user

@@ -19,7 +19,7 @@ from sandan.accounts import (
     revoke_api_token,
     revoke_token,
 )
-from sandan.api.deps import SESSION_COOKIE, PrincipalDep, SettingsDep, StoreDep
+from sandan.api.deps import SESSION_COOKIE, PrincipalDep, SettingsDep, SignedInDep, StoreDep
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.api.models import Ok, UserOut
 
@@ -82,7 +82,7 @@ def login(body: LoginIn, request: Request, store: StoreDep, settings: SettingsDe
 
 
 @router.post("/auth/logout", response_model=Ok)
-def logout(request: Request, response: Response, principal: PrincipalDep, store: StoreDep) -> Ok:
+def logout(request: Request, response: Response, principal: SignedInDep, store: StoreDep) -> Ok:
     """Revoke the token this request was made with."""
     revoke_token(store, principal)
     if SESSION_COOKIE in request.cookies:
@@ -96,14 +96,15 @@ class PasswordIn(BaseModel):
 
 
 @router.post("/auth/password", response_model=Ok)
-def new_password(body: PasswordIn, principal: PrincipalDep, store: StoreDep) -> Ok:
-    """Change your own password; the current one is asked again."""
+def new_password(body: PasswordIn, principal: SignedInDep, store: StoreDep) -> Ok:
+    """Change your own password; the current one is asked again. An account whose password an admin set
+    (`must_change_password`) may do nothing else until it has."""
     change_password(store, principal, body.current, body.new)
     return Ok()
 
 
 @router.get("/me", response_model=UserOut)
-def me(principal: PrincipalDep) -> UserOut:
+def me(principal: SignedInDep) -> UserOut:
     return _user(principal.user)
 
 

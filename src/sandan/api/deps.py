@@ -57,13 +57,14 @@ def _same_origin(request: Request) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-def current_principal(
+def signed_in(
     request: Request,
     store: StoreDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     session: Annotated[str | None, Security(_cookie)],
 ) -> Principal:
-    """The caller, from `Authorization: Bearer …` or the web session cookie."""
+    """The caller, from `Authorization: Bearer …` or the web session cookie, even one that must still choose its
+    own password (for the routes that let it: change the password, sign out, read who it is)."""
     if bearer is not None:
         return resolve_token(store, bearer.credentials)
     if session:
@@ -81,6 +82,15 @@ def current_principal(
         "log in first: send Authorization: Bearer <token> (POST /api/v1/auth/login gives one)",
         "먼저 로그인하세요: Authorization: Bearer <토큰> 헤더를 보내세요 (POST /api/v1/auth/login 에서 받습니다)",
     )
+
+
+SignedInDep = Annotated[Principal, Depends(signed_in)]
+
+
+def current_principal(principal: SignedInDep) -> Principal:
+    """The caller, once it has a password of its own (`Principal.require_own_password`)."""
+    principal.require_own_password()
+    return principal
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -26,6 +26,11 @@ class UserOut(BaseModel):
     lang: str
     created_at: datetime | None = None
     active: bool = Field(True, description="false once an admin stopped the account: it cannot sign in")
+    must_change_password: bool = Field(
+        False,
+        description="true while the password is one an admin set: every other request is refused "
+        "(403 password_change_required) until POST /api/v1/auth/password",
+    )
 
 
 class ReceiptOut(BaseModel):

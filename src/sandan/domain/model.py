@@ -184,6 +184,9 @@ class User(_Asset):
     #: False once an admin has stopped the account (someone left the company): it cannot sign in, and its
     #: sessions and API tokens are revoked. Kept rather than deleted, so the audit log still names it.
     active: bool = True
+    #: True while the password is one someone else set (an admin making the account or resetting it): the user
+    #: must choose their own before doing anything else, so no one else goes on knowing it.
+    must_change_password: bool = False
 
     @field_validator("id")
     @classmethod

@@ -436,7 +436,9 @@ class Store(abc.ABC):
     def add_user(self, user: User, password_hash: str) -> None: ...
 
     @abc.abstractmethod
-    def set_password_hash(self, user_id: str, password_hash: str) -> None: ...
+    def set_password_hash(self, user_id: str, password_hash: str, *, must_change: bool | None = None) -> None:
+        """A new password hash; `must_change` True when someone else set it (the user must choose their own),
+        False when the user did, None to leave that as it is (a rehash)."""
 
     @abc.abstractmethod
     def set_user_role(self, company_id: str | None, user_id: str, role: Role) -> None:
@@ -839,12 +841,19 @@ def quarantine_where(
 TOKEN_COLUMNS = "id, user_id, kind, name, expires_at, revoked, created_at, last_used_at"
 
 #: The columns of `users` a `User` is made of, in `user_from_row`'s order.
-USER_COLUMNS = "id, company_id, name, role, lang, created_at, active"
+USER_COLUMNS = "id, company_id, name, role, lang, created_at, active, must_change_password"
 
 
 def user_from_row(r: tuple) -> User:
     return User(
-        id=r[0], company_id=r[1], name=r[2], role=r[3], lang=r[4], created_at=r[5], active=r[6] is not False
+        id=r[0],
+        company_id=r[1],
+        name=r[2],
+        role=r[3],
+        lang=r[4],
+        created_at=r[5],
+        active=r[6] is not False,
+        must_change_password=r[7] is True,
     )
 
 

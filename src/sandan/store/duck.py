@@ -255,6 +255,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX edge_events_at ON edge_events (company_id, agent, changed_at);
         """,
     ),
+    (
+        15,
+        # A password someone else set (an admin creating the account or resetting it): its user must choose their own.
+        """
+        ALTER TABLE users ADD COLUMN must_change_password BOOLEAN DEFAULT false;
+        """,
+    ),
 ]
 
 #: The part columns `part_scrap` holds: a scrap read wanting only these need not scan the good parts.
@@ -1003,13 +1010,26 @@ class DuckDBStore(Store):
             if exists:
                 raise Conflict(f"user {user.id!r} already exists", f"사용자 {user.id!r}이(가) 이미 있습니다")
             self._con.execute(
-                "INSERT INTO users (id, company_id, name, role, lang, password_hash) VALUES (?, ?, ?, ?, ?, ?)",
-                [user.id, user.company_id, user.name, user.role.value, user.lang, password_hash],
+                "INSERT INTO users (id, company_id, name, role, lang, password_hash, must_change_password) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    user.id,
+                    user.company_id,
+                    user.name,
+                    user.role.value,
+                    user.lang,
+                    password_hash,
+                    user.must_change_password,
+                ],
             )
 
-    def set_password_hash(self, user_id: str, password_hash: str) -> None:
+    def set_password_hash(self, user_id: str, password_hash: str, *, must_change: bool | None = None) -> None:
         with self._lock:
-            self._con.execute("UPDATE users SET password_hash = ? WHERE id = ?", [password_hash, user_id])
+            self._con.execute(
+                "UPDATE users SET password_hash = ?, must_change_password = coalesce(?, must_change_password) "
+                "WHERE id = ?",
+                [password_hash, must_change, user_id],
+            )
 
     def set_user_role(self, company_id: str | None, user_id: str, role: Role) -> None:
         with self._lock:

@@ -248,6 +248,13 @@ MIGRATIONS: list[tuple[int, str]] = [
         CREATE INDEX edge_events_at ON edge_events (company_id, agent, changed_at);
         """,
     ),
+    (
+        12,
+        # A password someone else set (an admin creating the account or resetting it): its user must choose their own.
+        """
+        ALTER TABLE users ADD COLUMN must_change_password boolean DEFAULT false;
+        """,
+    ),
 ]
 
 # Adds the part records a CTE named {source} returns (machine_id, product, time, result) to the hourly rollup.
@@ -913,16 +920,29 @@ class PostgresStore(Store):
     def add_user(self, user: User, password_hash: str) -> None:
         try:
             self._run(
-                "INSERT INTO users (id, company_id, name, role, lang, password_hash) VALUES (%s, %s, %s, %s, %s, %s)",
-                [user.id, user.company_id, user.name, user.role.value, user.lang, password_hash],
+                "INSERT INTO users (id, company_id, name, role, lang, password_hash, must_change_password) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                [
+                    user.id,
+                    user.company_id,
+                    user.name,
+                    user.role.value,
+                    user.lang,
+                    password_hash,
+                    user.must_change_password,
+                ],
             )
         except pgerrors.UniqueViolation as exc:
             raise Conflict(
                 f"user {user.id!r} already exists", f"사용자 {user.id!r}이(가) 이미 있습니다"
             ) from exc
 
-    def set_password_hash(self, user_id: str, password_hash: str) -> None:
-        self._run("UPDATE users SET password_hash = %s WHERE id = %s", [password_hash, user_id])
+    def set_password_hash(self, user_id: str, password_hash: str, *, must_change: bool | None = None) -> None:
+        self._run(
+            "UPDATE users SET password_hash = %s, must_change_password = coalesce(%s, must_change_password) "
+            "WHERE id = %s",
+            [password_hash, must_change, user_id],
+        )
 
     def set_user_role(self, company_id: str | None, user_id: str, role: Role) -> None:
         self._run(

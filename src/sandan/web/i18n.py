@@ -208,6 +208,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "account.new": ("New password (8 characters or more)", "새 비밀번호 (8자 이상)"),
     "account.again": ("New password again", "새 비밀번호 확인"),
     "account.change": ("Change", "바꾸기"),
+    "account.must_change": (
+        "Your password was set by an admin. Choose your own before going on: the admin knows this one.",
+        "관리자가 정한 비밀번호입니다. 계속하기 전에 자신의 비밀번호로 바꾸세요. 지금 비밀번호는 관리자도 압니다.",
+    ),
+    "account.go_on": ("Go on to the start page", "첫 화면으로"),
     "account.changed": (
         "Password changed. Use it next time you sign in.",
         "비밀번호를 바꿨습니다. 다음 로그인부터 쓰세요.",
@@ -357,17 +362,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "users.password": ("First password", "처음 비밀번호"),
     "users.hint": (
         "Engineers change data and settings, viewers only look, company admins also manage users. Give the first "
-        "password to the person directly.",
+        "password to the person directly; at their first sign-in they must choose their own.",
         "엔지니어는 데이터와 설정을 바꾸고, 조회자는 보기만 하며, 회사 관리자는 사용자도 관리합니다. 처음 비밀번호는 본인에게 직접 "
-        "전하세요.",
+        "전하세요. 본인은 처음 로그인할 때 자신의 비밀번호로 바꿔야 합니다.",
     ),
     "users.created": ("User {user} added.", "사용자 {user}을(를) 추가했습니다."),
     "users.reset": ("Give a user a new password", "사용자 비밀번호 새로 정하기"),
     "users.password_new": ("New password", "새 비밀번호"),
     "users.reset_button": ("Set password", "비밀번호 정하기"),
     "users.reset_hint": (
-        "For a forgotten password. Tell the person directly; they change it under their name at the top right.",
-        "비밀번호를 잊었을 때 씁니다. 본인에게 직접 알려 주고, 본인은 오른쪽 위 자기 이름에서 바꿉니다.",
+        "For a forgotten password. Tell the person directly; at their next sign-in they must choose their own.",
+        "비밀번호를 잊었을 때 씁니다. 본인에게 직접 알려 주세요. 본인은 다음 로그인 때 자신의 비밀번호로 바꿔야 합니다.",
     ),
     "users.reset_done": ("{user} has a new password.", "{user}의 비밀번호를 새로 정했습니다."),
     "users.audit": ("Audit log (latest 50)", "작업 기록 (최근 50건)"),

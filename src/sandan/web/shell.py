@@ -76,6 +76,15 @@ class LoginRequired(Exception):
     """Raised by the page dependency when there is no valid session; the route turns it into a redirect."""
 
 
+class OwnPasswordRequired(Exception):
+    """Raised by the page dependency while the user still has a password an admin set; the route sends the browser
+    to the account page, where it chooses its own."""
+
+
+#: The pages a user whose password an admin set may open: where it chooses its own.
+_OWN_PASSWORD_PAGES = {("GET", "/account"), ("POST", "/account/password")}
+
+
 def settings_of(request: Request) -> Settings:
     found = getattr(request.app.state, "settings", None)
     if found is None:
@@ -154,6 +163,11 @@ def user_page(request: Request) -> Page:
     page = public_page(request)
     if page.principal is None:
         raise LoginRequired
+    if (
+        page.principal.user.must_change_password
+        and (request.method, request.url.path) not in _OWN_PASSWORD_PAGES
+    ):
+        raise OwnPasswordRequired
     # SameSite=Lax already keeps the cookie off cross-site form posts; refusing foreign origins is a second lock.
     if request.method not in ("GET", "HEAD") and not _same_origin(request):
         raise Forbidden(
@@ -244,6 +258,8 @@ class WebRoute(APIRoute):
                 if request.method == "GET" and request.url.path != "/":
                     target += "?next=" + quote(_here(request), safe="")
                 return RedirectResponse(target, status_code=303)
+            except OwnPasswordRequired:
+                return RedirectResponse("/account", status_code=303)
             except SandanError as exc:
                 page = public_page(request)
                 key = "error.not_found" if exc.status == 404 else "error.title"
