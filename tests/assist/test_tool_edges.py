@@ -103,3 +103,18 @@ def test_drivers_of_one_defect_type_compare_its_parts_with_good_ones(duck_store,
     asked = route("Why does Servo press 2 make so many cracks?", AssetNames(store, "p"))
     assert (asked.tool, asked.arguments.get("defect_type")) == ("defect_drivers", "crack")
     assert "defect_type" not in route("Servo press 2 불량 원인 변수", AssetNames(store, "p")).arguments
+    # a company that records its own codes: the question may name one by its code or by the code table's names
+    from sandan.monitor.codes import CodeName, CodeTable
+
+    table = CodeTable(
+        defects={"D-07": CodeName(ko="찍힘", en="Dent"), "D-08": CodeName(ko="주름 (링클)", en="Wrinkle")}
+    )
+    own = AssetNames(store, "p", table)
+    for question, code in [
+        ("서보프레스 2호기 찍힘 원인이 뭐야?", "D-07"),
+        ("Why does Servo press 2 make dents?", "D-07"),
+        ("What drives D-07 on Servo press 2?", "D-07"),
+        ("Servo press 2 링클 불량 원인", "D-08"),  # the company's name first, before the family's wrinkle
+        ("Why does Servo press 2 make so many cracks?", "crack"),  # not in the table: the family's word
+    ]:
+        assert route(question, own).arguments.get("defect_type") == code, question

@@ -34,6 +34,7 @@ from sandan.assist.registry import (
     plain,
 )
 from sandan.domain import InvalidInput, NotFound, SandanError
+from sandan.monitor.codes import company_codes
 from sandan.settings import Settings
 from sandan.store import Store
 
@@ -199,7 +200,8 @@ class Assistant:
     @property
     def names(self) -> AssetNames:
         if self._names is None:
-            self._names = AssetNames(self.ctx.store, self.ctx.company_id)
+            codes = company_codes(self.ctx.settings.data_dir, self.ctx.company_id)
+            self._names = AssetNames(self.ctx.store, self.ctx.company_id, codes)
         return self._names
 
     # ---- one tool call -------------------------------------------------------------------------------------

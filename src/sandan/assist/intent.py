@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sandan.assist.dates import find_dates, find_span, with_particle
 from sandan.domain import Machine
+from sandan.monitor.codes import CodeTable
 from sandan.store import Store
 
 # tool -> [(pattern, weight)]; patterns are matched case-insensitively on the question.
@@ -351,8 +352,9 @@ class AssetNames:
             "line_id": {ln.id: shown_name(ln.name) for ln in self.lines},
         }
 
-    def __init__(self, store: Store, company_id: str) -> None:
+    def __init__(self, store: Store, company_id: str, codes: CodeTable | None = None) -> None:
         self.store, self.company_id = store, company_id
+        self.codes = codes  # the company's code table: its own defect names are read from questions too
         self.machines: list[Machine] = store.list_machines(company_id)
         self.lines = store.list_lines(company_id)
         self.signals = store.list_signals(company_id)
@@ -505,28 +507,30 @@ def _characteristic(text: str, family: str | None) -> str | None:
     return None
 
 
-def _defect(text: str, family: str | None) -> str | None:
-    """The defect type a question names ("so many cracks", "크랙이 많은", "short shots"): a process family's defect
-    by its code or by a word of its label ("crack (tearing)" gives crack and tearing; one-letter Korean words
-    such as "버" are too common to count)."""
+def _defect(text: str, family: str | None, codes: CodeTable | None = None) -> str | None:
+    """The defect type a question names ("so many cracks", "크랙이 많은", "short shots", "D-07 불량"): first one of the
+    company's own defect codes by the code or a word of its names in the code table ("D-07, 찍힘 (덴트), Dent" gives
+    D-07 for "찍힘" or "dents"), then a process family's defect by its code or a word of its label ("crack
+    (tearing)" gives crack and tearing). One-letter Korean words such as "버" are too common to count."""
     from sandan.twin.process import MODELS
 
     low = text.lower()
+    named = [(code, (code, n.en, n.ko)) for code, n in sorted((codes.defects if codes else {}).items())]
     for fam, model in MODELS.items():
-        if family and fam.value != family:
-            continue
-        for d in model.DEFECTS:
-            words = {d.code, d.code.replace("_", " ")}
-            for label in (d.label_en.lower(), d.label_ko):
-                words |= {w.strip() for w in re.split(r"[()/]", label)}
-            for w in sorted(words, key=len, reverse=True):
-                if len(w) < 2:
-                    continue
-                if w.isascii():  # an English word whole, plural or not: "crack", "cracks", "short shots"
-                    if re.search(rf"\b{re.escape(w)}(?:s|es)?\b", low):
-                        return d.code
-                elif w in low:
-                    return d.code
+        if not family or fam.value == family:
+            named += [
+                (d.code, (d.code, d.code.replace("_", " "), d.label_en, d.label_ko)) for d in model.DEFECTS
+            ]
+    for code, texts in named:
+        words = {w.strip() for t in texts for w in re.split(r"[()/,]", t.lower())}
+        for w in sorted(words, key=len, reverse=True):
+            if len(w) < 2:
+                continue
+            if w.isascii():  # an English word whole, plural or not: "crack", "cracks", "short shots"
+                if re.search(rf"(?<![\w-]){re.escape(w)}(?:s|es)?(?![\w-])", low):
+                    return code
+            elif w in low:
+                return code
     return None
 
 
@@ -712,7 +716,7 @@ def route(
             if limits:
                 args["lsl"], args["usl"] = limits
         if best == "defect_drivers":
-            defect = _defect(undated, family)
+            defect = _defect(undated, family, names.codes)
             if defect:
                 args["defect_type"] = defect
         if best == "readings":
