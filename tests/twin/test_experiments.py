@@ -68,14 +68,14 @@ def test_a_sweep_builds_one_scenario_per_combination():
     seen = []
     cmp = sweep(
         LINE,
-        {"stations.a.buffer": [1, 6], "stations.b.machines": [1, 2]},
+        {"stations.b.buffer": [1, 6], "stations.b.machines": [1, 2]},
         backend="local",
         progress=lambda d, t: seen.append(t),
         **RUN,
     )
     assert len(cmp.results) == 5 and set(seen) == {20}
     th = {k: v.throughput_per_h.mean for k, v in cmp.results.items()}
-    assert th["stations.a.buffer=6, stations.b.machines=2"] > th["stations.a.buffer=1, stations.b.machines=1"]
+    assert th["stations.b.buffer=6, stations.b.machines=2"] > th["stations.b.buffer=1, stations.b.machines=1"]
     side = sweep(LINE, {"stations.b.machines": [2, 3]}, grid=False, backend="serial", **RUN)
     assert list(side.results) == ["baseline", "stations.b.machines=2", "stations.b.machines=3"]
 

@@ -184,12 +184,21 @@ def test_a_scenario_change_reads_a_duration_as_the_line_editor_writes_it():
 
 
 def test_a_scenario_that_changes_an_unused_entry_buffer_under_kanban_is_refused_saying_why():
+    from sandan.twin.design import optimize_design
+    from sandan.twin.experiments import sweep
     from sandan.twin.service import scenario_lines
 
     base = LineModel.from_yaml(LINE_YAML).with_changes({"release.policy": "kanban"})
     with pytest.raises(InvalidInput) as err:
         scenario_lines(base, [{"name": "bigger", "changes": {"stations.cut.buffer": 20}}])
     assert err.value.code == "idle_change" and "'cut'" in err.value.en and "kanban" in err.value.ko
+    # a sweep or a design search over it would simulate variants that do not differ: refused the same way
+    with pytest.raises(InvalidInput) as err:
+        sweep(base, {"stations.cut.buffer": [5, 10, 20]}, replications=2, horizon=3600, warmup=0)
+    assert err.value.code == "idle_change" and err.value.en.startswith("sweep: stations.cut.buffer")
+    with pytest.raises(InvalidInput) as err:
+        optimize_design(base, {"buffers": {"cut": [5, 10]}}, budget=1e9, replications=2, backend="serial")
+    assert err.value.code == "idle_change" and err.value.where["field"] == "space.buffers.cut"
     # a later station's buffer, or the entry's under push release, is a real change
     assert set(scenario_lines(base, [{"name": "b", "changes": {"stations.drill.buffer": 9}}])) == {
         "baseline",

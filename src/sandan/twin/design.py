@@ -124,6 +124,9 @@ class DesignSpace:
                     field=f"space.workers.{gid}",
                 )
         for sid, sizes in self.buffers.items():
+            line.require_used(
+                {f"stations.{sid}.buffer": sizes}, ("design space", "설계 범위"), f"space.buffers.{sid}"
+            )
             if not sizes or min(sizes) < 0:
                 raise _bad(
                     f"buffer sizes of {sid!r}: give a list of places ≥ 0",

@@ -225,7 +225,9 @@ def sweep(
         ]
     scenarios: dict[str, LineModel] = {"baseline": line}
     for change in combos:
-        scenarios[", ".join(f"{k}={v}" for k, v in change.items())] = line.with_changes(change)
+        changed = line.with_changes(change)
+        changed.require_used(change, ("sweep", "변수 훑기"), "parameters")
+        scenarios[", ".join(f"{k}={v}" for k, v in change.items())] = changed
     return compare(scenarios, baseline="baseline", **options)
 
 

@@ -571,6 +571,23 @@ class LineModel(_Part):
             and keys[1] in entries
         ]
 
+    def require_used(self, changes: Mapping[str, Any], what: tuple[str, str], field: str) -> None:
+        """Refuse `changes` that change nothing here (`idle_changes`): a variant that does not differ would read as
+        "this does not help". `what` (English, Korean) names the variant in the message ("scenario 'b'")."""
+        idle = self.idle_changes(changes)
+        if not idle:
+            return
+        station = idle[0].split(".")[1]
+        raise InvalidInput(
+            f"{what[0]}: {idle[0]} changes nothing — under kanban release parts enter at {station!r} from raw "
+            "material that is always there, so its buffer is not used; change the buffer of a later station, or "
+            "release.policy",
+            f"{what[1]}: {idle[0]}은(는) 아무것도 바꾸지 않습니다. kanban 투입에서는 부품이 {station!r} 공정에서 늘 있는 "
+            "원자재로 투입되므로 그 버퍼는 쓰이지 않습니다. 뒤 공정의 버퍼나 release.policy를 바꾸세요",
+            code="idle_change",
+            field=field,
+        )
+
     # ---- lookups ------------------------------------------------------------------------------------------
     def station(self, station_id: str) -> Station:
         for s in self.stations:

@@ -478,19 +478,9 @@ def scenario_lines(base: LineModel, scenarios: Sequence[Mapping[str, Any]]) -> d
                     code=exc.code,
                     **exc.where,
                 ) from None
-            idle = lines[name].idle_changes(dict(sc["changes"]))
-            if idle:  # a variant that changes nothing would read as "the buffer does not help"
-                station = idle[0].split(".")[1]
-                raise InvalidInput(
-                    f"scenario {name!r}: {idle[0]} changes nothing — under kanban release parts enter at "
-                    f"{station!r} from raw material that is always there, so its buffer is not used; change the "
-                    "buffer of a later station, or release.policy",
-                    f"시나리오 {name!r}: {idle[0]}은(는) 아무것도 바꾸지 않습니다. kanban 투입에서는 부품이 "
-                    f"{station!r} 공정에서 늘 있는 원자재로 투입되므로 그 버퍼는 쓰이지 않습니다. 뒤 공정의 버퍼나 "
-                    "release.policy를 바꾸세요",
-                    code="idle_change",
-                    field=f"scenarios.{i}.changes",
-                )
+            lines[name].require_used(
+                dict(sc["changes"]), (f"scenario {name!r}", f"시나리오 {name!r}"), f"scenarios.{i}.changes"
+            )
         else:
             raise InvalidInput(
                 f"scenario {name!r} needs 'changes' (e.g. stations.drill.machines: 2) or a full 'yaml'",
