@@ -264,7 +264,7 @@ def test_an_account_an_admin_made_chooses_its_own_password_before_anything_else(
     assert changed.status_code == 200, changed.text
     assert world.client.get("/api/v1/companies/acme/machines", headers=me).status_code == 200
     assert world.client.get("/api/v1/me", headers=me).json()["must_change_password"] is False
-    # accounts made at the server's console (the seed here, `sandan user add`) are their holders' own
+    # accounts the server made for itself (the seed here, the demo's, `sandan init`'s operator) are their own
     assert world.get("a-eng", "/api/v1/companies/acme/machines").status_code == 200
 
 

@@ -510,6 +510,19 @@ def test_user_list_shows_every_account_and_which_are_stopped(tmp_path):
     assert sandan(tmp_path, "user", "stop", "lee").returncode == 0
     listed = sandan(tmp_path, "user", "list")
     assert listed.returncode == 0, listed.stderr
+    from sandan.store import open_store
+
+    own = sandan(
+        tmp_path, "user", "add", "choi", "--company", "acme", "--password", "typed-by-choi", "--own-password"
+    )
+    assert own.returncode == 0 and "첫 로그인" not in own.stdout, own.stderr
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")  # CLI-made accounts: the holder chooses
+    try:
+        assert store.user_for_login("kim")[0].must_change_password
+        assert not store.user_for_login("ops")[0].must_change_password  # `init`: the operator typed their own
+        assert not store.user_for_login("choi")[0].must_change_password
+    finally:
+        store.close()
     rows = [line for line in listed.stdout.splitlines() if re.search(r"\b(ops|kim|lee|park)\b", line)]
     assert [re.search(r"\b(ops|kim|lee|park)\b", r).group(1) for r in rows] == ["ops", "kim", "lee", "park"]
     assert "사용 중지" in rows[2] and "사용 중지" not in rows[1]

@@ -142,10 +142,12 @@ def create_user(
     name: str = "",
     lang: str = "ko",
     by: Principal | None = None,
+    must_change: bool | None = None,
 ) -> User:
-    """Create a user; `by` (when given) must be allowed to create users of that company and role. An account made
-    by someone else (`by`) must choose its own password at its first sign-in; one made at the server's console
-    (`by` None: `sandan user add`, the demo) need not."""
+    """Create a user; `by` (when given) must be allowed to create users of that company and role. `must_change`:
+    the holder must choose their own password at the first sign-in, since whoever typed this one knows it — by
+    default when someone else (`by`) made the account, not for the server's own accounts (`by` None: the demo's,
+    the first operator's)."""
     role = Role(role)
     if by is not None:
         if role is Role.operator:
@@ -159,7 +161,7 @@ def create_user(
             role=role,
             company_id=company_id,
             lang=lang,
-            must_change_password=by is not None,
+            must_change_password=by is not None if must_change is None else must_change,
         )
     except ValidationError as exc:
         raise invalid_input_from(exc) from None

@@ -259,8 +259,17 @@ def user_add(
     create_company: Annotated[
         str | None, typer.Option("--create-company", help="Create the company with this name first.")
     ] = None,
+    own_password: Annotated[
+        bool,
+        typer.Option(
+            "--own-password",
+            help="The holder typed the password: no change at the first sign-in (by default they must choose "
+            "their own). 본인이 직접 입력한 비밀번호.",
+        ),
+    ] = False,
 ) -> None:
-    """Add a user. 사용자를 추가합니다."""
+    """Add a user, who chooses their own password at the first sign-in. 사용자를 추가합니다 (첫 로그인 때 본인
+    비밀번호로 바꿉니다)."""
     from sandan.accounts import create_user
 
     settings = load_settings()
@@ -270,8 +279,14 @@ def user_add(
                 store.upsert_company(Company(id=company, name=create_company))
             if password is None:
                 password = getpass.getpass(f"password for {user_id} / {user_id} 비밀번호: ")
-            user = create_user(store, user_id, password, role, company, name=name)
+            user = create_user(
+                store, user_id, password, role, company, name=name, must_change=not own_password
+            )
             console.print(f"✓ user {user.id!r} ({user.role.value}) created / 사용자를 만들었습니다")
+            if user.must_change_password:
+                console.print(
+                    "  they choose their own password at the first sign-in / 첫 로그인 때 본인 비밀번호로 바꿉니다"
+                )
     except SandanError as exc:
         _fail(exc)
     except ValueError as exc:
