@@ -12,6 +12,7 @@ from sandan.monitor.spc import (
     MIN_FIT_N,
     TAIL,
     _johnson,
+    _weibull3,
     anderson_darling_normal,
     capability,
     non_normal_capability,
@@ -83,6 +84,38 @@ def test_normal_parts_keep_the_normal_study_and_get_no_non_normal_part():
     cap = capability(x, 9.5, 10.5)
     assert cap.normal is True and cap.non_normal is None
     assert cap.ppk == pytest.approx(min(10.5 - x.mean(), x.mean() - 9.5) / (3 * x.std(ddof=1)))
+
+
+def test_a_weibull_characteristic_no_other_curve_fits_gets_its_index_from_the_three_parameter_weibull():
+    # flatness with a floor, 3000 parts: Weibull shape 1.6 from 2.0 µm, upper limit 4 µm. Box-Cox fails the fit
+    # test and no Johnson curve goes through the quantiles; before the Weibull there was no index at all.
+    dist, usl = stats.weibull_min(1.6, loc=2.0, scale=0.5), 4.0
+    x = dist.rvs(size=3000, random_state=np.random.default_rng(3))
+    nn = non_normal_capability(x, usl=usl)
+    assert nn.status == "fitted" and nn.distribution == "weibull_3p"
+    assert not any(c.fits for c in nn.candidates if c.distribution != "weibull_3p")
+    truth = _true_ppk(dist, None, usl)  # 1.303
+    assert nn.ppk_ci[0] < truth < nn.ppk_ci[1] and nn.ppk == pytest.approx(truth, abs=0.06)
+    fitted = nn.parameters
+    assert fitted["threshold"] == pytest.approx(2.0, abs=0.01) and fitted["shape"] == pytest.approx(
+        1.6, rel=0.08
+    )
+    assert nn.expected_ppm == pytest.approx(_true_ppm(dist, None, usl), rel=0.6)
+
+
+def test_the_weibull_fit_recovers_its_parameters_and_is_no_fit_when_its_threshold_runs_into_the_data():
+    x = np.sort(
+        stats.weibull_min.rvs(2.5, loc=-3.0, scale=2.0, size=20_000, random_state=np.random.default_rng(5))
+    )
+    fit = _weibull3(x)
+    assert fit["threshold"] == pytest.approx(-3.0, abs=0.02)
+    assert fit["shape"] == pytest.approx(2.5, rel=0.03) and fit["scale"] == pytest.approx(2.0, rel=0.02)
+    # a shape below 1: the likelihood grows without bound as the threshold nears the smallest value
+    steep = stats.weibull_min.rvs(0.7, loc=1.0, scale=1.0, size=2000, random_state=np.random.default_rng(6))
+    (weibull,) = [
+        c for c in non_normal_capability(steep, usl=20.0).candidates if c.distribution == "weibull_3p"
+    ]
+    assert weibull.reason == "threshold_at_edge" and not weibull.fits
 
 
 def test_two_machines_mixed_fit_no_distribution_and_get_no_index():

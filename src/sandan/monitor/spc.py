@@ -11,7 +11,9 @@ Applied Statistics 39(3):331-340; Montgomery, D. C. (2013), Introduction to Stat
 §8.3 (process capability ratios: Cp, the one-sided Cpu and Cpl, Cpk = min(Cpu, Cpl); normality and the ratios).
 Measurements that are not normal: ISO 22514-2:2017 (percentile method: X₀.₀₀₁₃₅, X₀.₅, X₀.₉₉₈₆₅ in place of μ ∓ 3σ,
 μ); Box, G. E. P. and Cox, D. R. (1964), J. Royal Statistical Society B 26(2):211-252; Johnson, N. L. (1949),
-Biometrika 36:149-176; Slifker, J. F. and Shapiro, S. S. (1980), Technometrics 22(2):239-246; D'Agostino, R. B. and
+Biometrika 36:149-176; Slifker, J. F. and Shapiro, S. S. (1980), Technometrics 22(2):239-246; Cohen, A. C. (1965),
+"Maximum likelihood estimation in the Weibull distribution based on complete and on censored samples",
+Technometrics 7(4):579-588 (the shape's likelihood equation, the threshold by profiling); D'Agostino, R. B. and
 Stephens, M. A. (1986), Goodness-of-Fit Techniques, §4.8; Efron, B. and Tibshirani, R. J. (1993), An Introduction
 to the Bootstrap, ch. 13.
 """
@@ -28,7 +30,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import optimize, special, stats
 
 from sandan.domain import InvalidInput
 from sandan.monitor.labels import RULE_LABELS
@@ -587,7 +589,7 @@ class FitCandidate:
     """One distribution tried for the measurements and how well it fits: the Anderson–Darling statistic A² of the
     data transformed to normal scores and its p-value (D'Agostino & Stephens 1986); `fits` when p ≥ FIT_ALPHA."""
 
-    distribution: str  # box_cox, johnson_su, johnson_sb or johnson_sl
+    distribution: str  # box_cox, johnson_su, johnson_sb, johnson_sl or weibull_3p
     ad_statistic: float | None
     fit_p: float | None
     fits: bool
@@ -783,6 +785,94 @@ def _johnson_zs(n: int) -> np.ndarray:
 
 JOHNSON_NAMES = ("johnson_su", "johnson_sb", "johnson_sl")
 
+# The three-parameter Weibull's threshold θ is searched between WEIBULL_EDGE and WEIBULL_FAR times the data's range
+# below the smallest value (log scale). Its likelihood grows without bound as θ nears the smallest value when the
+# shape is below 1, so a fit whose threshold ends on that edge is no fit (the packages that fit it say the same).
+WEIBULL_EDGE = 1e-7  # far below the gap to the smallest value a sample of thousands leaves (≈ range/n^(1/k))
+WEIBULL_FAR = 10.0
+_WEIBULL_GRID = np.linspace(math.log10(WEIBULL_EDGE), math.log10(WEIBULL_FAR), 33)
+
+
+def _weibull_profile(z: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+    """The two-parameter Weibull fit of z > 0 with weights w (counts): (log-likelihood, shape k, scale λ). k solves
+    Σw zᵏ ln z / Σw zᵏ − 1/k − Σw ln z / Σw = 0 (Cohen 1965, increasing in k), then λ = (Σw zᵏ / Σw)^(1/k)."""
+    n = float(w.sum())
+    c = float(z.max())
+    zs = z / c  # in (0, 1]: zᵏ cannot overflow
+    lz = np.log(zs)
+    mean_lz = float(w @ lz) / n
+
+    def equation(k: float) -> tuple[float, float]:
+        """g(k) and g'(k) = Var_k(ln z) + 1/k², the variance under weights w zᵏ (so g rises with k)."""
+        wk = w * zs**k
+        s0 = float(wk.sum())
+        m1, m2 = float(wk @ lz) / s0, float(wk @ (lz * lz)) / s0
+        return m1 - 1.0 / k - mean_lz, m2 - m1 * m1 + 1.0 / (k * k)
+
+    # Newton's method kept inside a bracket that shrinks with every step (bisection when a step leaves it)
+    lo, hi, k = 0.02, 200.0, 1.5
+    for _ in range(100):
+        g, slope = equation(k)
+        if g > 0:
+            hi = k
+        else:
+            lo = k
+        step = k - g / slope
+        k_next = step if lo < step < hi else 0.5 * (lo + hi)
+        if abs(k_next - k) <= 1e-10 * k:
+            k = k_next
+            break
+        k = k_next
+    m = float(w @ zs**k) / n
+    loglik = n * math.log(k) - n * math.log(m) + (k - 1) * float(w @ lz) - n - n * math.log(c)
+    return loglik, k, c * m ** (1.0 / k)
+
+
+def _weibull3(
+    xs: np.ndarray, w: np.ndarray | None = None, near: float | None = None
+) -> dict[str, float] | None:
+    """The three-parameter Weibull (threshold θ, shape k, scale λ) by maximum likelihood with θ profiled (coarse
+    grid of log₁₀ of θ's distance below the smallest value in ranges, then Brent's method between the best point's
+    neighbours); None when θ ends on the edge next to the smallest value (`WEIBULL_EDGE`). `w`: how often each of
+    sorted `xs` is counted (a bootstrap resample); `near`: the grid only 1.5 decades either side of this log₁₀
+    distance (a resample's fit lies near the sample's)."""
+    if w is None:
+        w = np.ones(len(xs))
+    grid = _WEIBULL_GRID
+    if near is not None:
+        grid = np.linspace(max(grid[0], near - 1.5), min(grid[-1], near + 1.5), 9)
+    keep = w > 0
+    x, w = xs[keep], w[keep]
+    low, span = float(x.min()), float(x.max() - x.min())
+    if not span > 0:
+        return None
+
+    def negative(t: float) -> float:
+        return -_weibull_profile(x - low + span * 10.0**t, w)[0]
+
+    values = [negative(t) for t in grid]
+    i = int(np.argmin(values))
+    if i == 0 and grid[0] <= _WEIBULL_GRID[0]:
+        return None
+    bounds = (grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)])
+    t = optimize.minimize_scalar(negative, bounds=bounds, method="bounded", options={"xatol": 1e-4}).x
+    d = span * 10.0**t
+    _, k, lam = _weibull_profile(x - low + d, w)
+    return {"threshold": low - d, "shape": k, "scale": lam, "log_gap": float(t)}
+
+
+def _weibull_quantile(fit: Mapping[str, float], u: float) -> float:
+    """x at normal score u: θ + λ(−ln(1 − Φ(u)))^(1/k), with −ln(1 − Φ(u)) = −log Φ(−u) kept exact in both tails."""
+    return fit["threshold"] + fit["scale"] * (-float(special.log_ndtr(-u))) ** (1.0 / fit["shape"])
+
+
+def _weibull_score(fit: Mapping[str, float], x: np.ndarray) -> np.ndarray:
+    """The normal score Φ⁻¹(F(x)) of x under a Weibull fit, F(x) = 1 − exp(−((x − θ)/λ)ᵏ); −∞ at or below θ."""
+    with np.errstate(all="ignore"):
+        h = (np.maximum(np.asarray(x, dtype=float) - fit["threshold"], 0.0) / fit["scale"]) ** fit["shape"]
+        # the upper tail through the survival exp(−h), the lower through F = −expm1(−h): each keeps its digits
+        return np.where(h > math.log(2), -special.ndtri(np.exp(-h)), special.ndtri(-np.expm1(-h)))
+
 
 def _fit_candidates(xs: np.ndarray) -> tuple[list[FitCandidate], dict[str, Any]]:
     """Box-Cox normal and the best Johnson curve over the z grid, each with its Anderson–Darling fit. Returns the
@@ -822,6 +912,15 @@ def _fit_candidates(xs: np.ndarray) -> tuple[list[FitCandidate], dict[str, Any]]
         params = {k: float(fit[k]) for k in ("gamma", "eta", "epsilon", "lambda")} | {"z": z}
         candidates.append(FitCandidate(name, a2, p, p >= FIT_ALPHA, params))
         models[name] = fit | {"z": z}
+    weibull = _weibull3(xs)
+    if weibull is None:
+        candidates.append(FitCandidate("weibull_3p", None, None, False, reason="threshold_at_edge"))
+    else:
+        y = _weibull_score(weibull, xs)
+        a2, p = anderson_darling_normal(y) if np.all(np.isfinite(y)) else (math.inf, 0.0)
+        params = {k: weibull[k] for k in ("threshold", "shape", "scale")}
+        candidates.append(FitCandidate("weibull_3p", a2, p, p >= FIT_ALPHA, params))
+        models["weibull_3p"] = weibull
     return candidates, models
 
 
@@ -856,8 +955,17 @@ def _resample_counts(n: int, rows: int, rng: np.random.Generator) -> np.ndarray:
 def _bootstrap_percentiles(xs: np.ndarray, name: str, model: Mapping[str, Any], w: np.ndarray):
     """X₀.₀₀₁₃₅, X₀.₅, X₀.₉₉₈₆₅ of the named distribution refitted to each resample (rows of counts `w` over sorted
     `xs`), the same estimator as the point fit: Box-Cox's λ by its profile likelihood on a 0.1 grid refined by a
-    parabola through the best three points; Johnson's curve by the percentiles at the z chosen for the data."""
+    parabola through the best three points; Johnson's curve by the percentiles at the z chosen for the data; the
+    Weibull by its maximum likelihood (NaN where a resample's threshold ends on the edge)."""
     n = len(xs)
+    if name == "weibull_3p":
+        rows = []
+        for counts in w:
+            fit = _weibull3(xs, counts, near=model["log_gap"])
+            rows.append(
+                [math.nan] * 3 if fit is None else [_weibull_quantile(fit, u) for u in (-Z_TAIL, 0.0, Z_TAIL)]
+            )
+        return tuple(np.asarray(rows).T)
     if name == "box_cox":
         log_x = np.log(xs / model["scale"])
         grid = _box_cox(log_x[None, :], _BOX_COX_GRID[:, None])
@@ -903,9 +1011,10 @@ def non_normal_capability(
     distribution, as Minitab-like tools do for data that are not normal; the quantiles are the fitted
     distribution's, not the sample's: a few thousand parts hold too few measurements past 0.135 % to read it.
 
-    Candidates: a normal after the Box-Cox transformation (positive data only; Box & Cox 1964) and Johnson's SU, SB
+    Candidates: a normal after the Box-Cox transformation (positive data only; Box & Cox 1964), Johnson's SU, SB
     or SL curve (Johnson 1949) fitted by Slifker & Shapiro's (1980) percentiles at the z in JOHNSON_Z that fits
-    best. Each is judged by the Anderson–Darling test of its normal scores (D'Agostino & Stephens 1986); the one
+    best, and the three-parameter Weibull by maximum likelihood (Cohen 1965), the usual model of a characteristic
+    bounded on one side (flatness, runout, roughness). Each is judged by the Anderson–Darling test of its normal scores (D'Agostino & Stephens 1986); the one
     with the smallest A² among those with p ≥ FIT_ALPHA is used. Its p-value is optimistic (λ or z chosen on the
     same data), as in the statistics packages that do the same. No candidate passing: status "no_fit" and no index.
 
@@ -932,6 +1041,11 @@ def non_normal_capability(
             if limit <= 0:
                 return -math.inf
             return (float(_box_cox(np.log(limit / scale), lam)) - model["mean"]) / model["sigma"]
+    elif chosen.distribution == "weibull_3p":
+        lo, med, hi = (_weibull_quantile(model, u) for u in (-Z_TAIL, 0.0, Z_TAIL))
+
+        def score(limit: float) -> float:
+            return float(_weibull_score(model, np.asarray(limit)))
     else:
         lo, med, hi = (float(_johnson_quantile(model, u)) for u in (-Z_TAIL, 0.0, Z_TAIL))
 

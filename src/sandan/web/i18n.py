@@ -1094,6 +1094,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.capnn_dist_johnson_sb": ("Johnson SB (bounded)", "존슨 SB (유계)"),
     "mon.capnn_dist_johnson_sl": ("Johnson SL (lognormal)", "존슨 SL (로그정규)"),
     "mon.capnn_dist_johnson": ("Johnson curves", "존슨 분포"),
+    "mon.capnn_dist_weibull_3p": ("3-parameter Weibull", "3모수 와이블"),
+    "mon.capnn_threshold_at_edge": (
+        "no fit: its threshold runs into the smallest value (a shape below 1)",
+        "적합 불가: 임계값이 최솟값에 붙습니다 (형상 모수 1 미만)",
+    ),
     "mon.capnn_not_positive": ("not tried: needs positive values", "양수 값에만 적용 가능"),
     "mon.capnn_no_curve": ("no curve through the quantiles", "분위수에 맞는 곡선 없음"),
     "mon.series_i": ("I (individual values)", "I (개별값)"),

@@ -678,6 +678,7 @@ def capability_tool(
         "johnson_su": {"en": "Johnson SU", "ko": "존슨 SU"},
         "johnson_sb": {"en": "Johnson SB", "ko": "존슨 SB"},
         "johnson_sl": {"en": "Johnson SL", "ko": "존슨 SL"},
+        "weibull_3p": {"en": "3-parameter Weibull", "ko": "3모수 와이블"},
     }
     for name in names:
         args = {"start": w.start, "end": w.end, "characteristic": name, "machine_ids": [machine_id]}
