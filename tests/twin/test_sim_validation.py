@@ -300,6 +300,24 @@ def test_oee_counts_blocked_and_starved_time_as_lost_availability():
         assert st[s]["performance"] == pytest.approx(1.0, abs=1e-3)
 
 
+def test_a_station_faster_than_its_ideal_cycle_time_gets_performance_capped_at_one_as_on_the_dashboard():
+    # b is said to need 5 s a part but takes 4 s: performance would read 1.25 and OEE exceed utilisation × quality
+    line = LineModel.from_dict(
+        {
+            "stations": [
+                {"id": "a", "process_time": 3.0, "buffer": 2},
+                {"id": "b", "process_time": 4.0, "buffer": 2, "ideal_cycle_time_s": 5.0, "scrap_rate": 0.1},
+            ],
+            "release": {"policy": "kanban"},
+        }
+    )
+    res = run_line(line, replications=2, horizon=10_000, warmup=1_000, seed=24)
+    b = {k: v.mean for k, v in res.stations["b"].items()}
+    assert b["performance_raw"] == pytest.approx(1.25, abs=1e-3) and b["performance"] == 1.0
+    assert b["oee"] == pytest.approx(b["availability"] * b["quality"], rel=1e-9)
+    assert b["oee"] <= b["utilisation"] * b["quality"] + 1e-9
+
+
 def test_the_time_shares_of_a_station_add_up_to_its_machine_time():
     line = LineModel.from_dict(
         {

@@ -46,6 +46,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "oee": ("OEE", "설비종합효율 (OEE)"),
     "availability": ("OEE availability", "OEE 시간가동률"),
     "performance": ("OEE performance", "OEE 성능가동률"),
+    "performance_raw": (
+        "OEE performance before it is capped at 100 % (above: the ideal cycle time is longer than the process time)",
+        "100 %로 자르기 전 성능가동률 (넘으면 이상 사이클 타임이 가공 시간보다 김)",
+    ),
     "quality": ("OEE quality", "OEE 양품률"),
     "active_period_s": ("Mean active period (s)", "평균 활성 구간 (초)"),
     "sole_bottleneck": ("Sole bottleneck share of time", "단독 병목 시간 비율"),
@@ -823,7 +827,8 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
     availability = APT / PBT with actual production time APT = working time and planned busy time PBT = machine
     time − off-shift, so down, setup, waits for a worker, outside waits, blocked and starved time are all
     availability losses, as a machine's idle and waiting states are in `sandan.monitor.oee`; performance = ideal
-    cycle time × parts / working time; quality = good / produced; hence OEE = ideal cycle time × good / PBT), mean
+    cycle time × parts / working time, capped at 1 as the dashboard caps it (`performance_raw` keeps it: above 1,
+    the ideal cycle time is longer than the process time the model gives); quality = good / produced), mean
     active period and sole/shifting bottleneck shares (Roser et al. 2001, 2002). Workers: utilisation of each group
     over its shift time (a job begun before the shift ends is finished, so overtime can take it slightly above 1)."""
     lo, hi = run.warmup, run.horizon
@@ -892,7 +897,8 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
         )
         # every share above but working and off-shift is lost planned busy time: they add up to `planned`
         avail = working / planned if planned > 0 else math.nan
-        perf = produced * ideal / working if working > 0 else math.nan
+        perf_raw = produced * ideal / working if working > 0 else math.nan
+        perf = min(perf_raw, 1.0)  # NaN stays NaN
         qual = (produced - scrapped_here) / produced if produced else math.nan
         # queue: waits of parts taken in the window; length from the in-buffer intervals
         qmask = (get >= lo) & (get <= hi)
@@ -917,6 +923,7 @@ def kpis(run: Run, line: LineModel) -> dict[str, Any]:
             "queue_length": queued / T,
             "availability": avail,
             "performance": perf,
+            "performance_raw": perf_raw,
             "quality": qual,
             "oee": avail * perf * qual if produced else 0.0,
             "active_period_s": float(ap_len.mean()) if ap_len.size else 0.0,
