@@ -43,8 +43,13 @@ def test_the_operator_downloads_an_archive_that_restores_and_nothing_outside_the
     copy.parent.mkdir()
     copy.write_bytes(got.content)
     assert restore_instance(copy, tmp_path / "restored")[0].tables == job["result"]["tables"]
-    audit = [a for a in world.store.list_audit(None) if a["action"] == "backup.download"]
-    assert [a["target"] for a in audit][-1:] == [name]
+    audit = world.store.list_audit(None, only=["backup.start", "backup.download"])
+    assert [a["action"] for a in audit][:2] == ["backup.download", "backup.start"]  # newest first
+    assert (
+        audit[0]["target"] == name
+        and audit[1]["target"] == f"job {job['id']}"
+        and audit[1]["user_id"] == "ops"
+    )
     (tmp_path / "data" / "settings.toml").touch()  # a file of the data folder is no archive to hand out
     for other in ("sandan-backup-20200101T000000Z.tar", "..%2Fsettings.toml", "notes.txt"):
         refused = world.get("ops", f"/api/v1/backups/{other}")

@@ -136,5 +136,8 @@ def test_a_replayed_record_shows_what_was_stored_as_fields_with_the_corrections_
     assert "P-8" in stored.group(1) and "{" not in stored.group(1)
     raw = html.unescape(re.search(r'<pre class="raw" id="q-stored-raw">(.*?)</pre>', page, re.S).group(1))
     assert json.loads(raw) == fixed
+    assert re.search(
+        r"저장된 그대로 \(JSON\)</summary><pre class=\"raw\" id=\"q-stored-raw\"", page
+    )  # not "원본"
     original = re.search(r'<div class="record" id="q-original">(.*?)</div>', page, re.S).group(1)
     assert "글쎄" in original and "불량 유형" not in original  # as received: its empty defect type left out

@@ -411,10 +411,13 @@ def backup_job(
 
 
 def submit_backup(jobs: JobRegistry, store: Store, data_dir: Path, user_id: str, version: str = "") -> Job:
-    """Start `backup_job` in the server's job registry (the platform's, no company's); the job."""
-    return jobs.submit(
+    """Start `backup_job` in the server's job registry (the platform's, no company's), recorded in the platform's
+    audit log with the job's id; the job."""
+    job = jobs.submit(
         PLATFORM, JOB_KIND, backup_job, store, data_dir, version, user_id=user_id, label="backup"
     )
+    store.add_audit(None, user_id, "backup.start", f"job {job.id}", "")
+    return job
 
 
 def prune_backups(folder: Path, keep: int) -> list[str]:

@@ -250,7 +250,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "backups.queued": ("waiting to start", "시작 대기 중"),
     "backups.running": ("backing up", "백업 중"),
-    "backups.done": ("Backup {name} written.", "백업 {name}을(를) 만들었습니다."),
+    "backups.done": ("Backup written: {name}", "백업 파일을 만들었습니다: {name}"),
     "backups.none": ("No backup in the folder yet.", "아직 백업이 없습니다."),
     "takeout.title": ("Take out all data", "데이터 전체 내려받기"),
     "takeout.link_hint": (
@@ -412,6 +412,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.company.takeout": ("all data written to a takeout file", "데이터 전체를 내려받기 파일로 만듦"),
     "audit.company.takeout_download": ("takeout file downloaded", "내려받기 파일을 받음"),
     "audit.backup.download": ("backup downloaded", "백업 파일을 받음"),
+    "audit.backup.start": ("backup started", "백업 시작"),
     "audit.import.start": ("file import started", "파일 가져오기 시작"),
     "audit.job.cancel": ("long job stopped", "긴 작업 멈춤"),
     "audit.line.delete": ("line deleted", "라인 삭제"),
@@ -813,6 +814,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "q.stored": ("Stored, as corrected", "고쳐서 저장한 레코드"),
     "q.received_as": ("As received", "받은 그대로"),
     "q.raw_json": ("raw (JSON)", "원본 (JSON)"),
+    "q.stored_json": ("as stored (JSON)", "저장된 그대로 (JSON)"),
     "q.changed": ("corrected before replaying", "다시 넣기 전에 고친 값"),
     "q.open": ("Inspect", "보기"),
     "q.edit_hint": (
@@ -1520,6 +1522,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{reps}회 반복 × {hours}시간, 워밍업 {warmup}시간 제외, 시드 {seed}. ±는 95% 신뢰구간입니다.",
     ),
     "twin.bottleneck": ("Bottleneck", "병목"),
+    "twin.perf_capped": (
+        "OEE counts performance as 100 % at {stations}: the ideal cycle time there is longer than the process time "
+        "the line model gives, as when a machine runs faster than its standard (the dashboard caps it the same way). "
+        "Check the ideal cycle time or the process time.",
+        "{stations}에서는 OEE의 성능가동률을 100 %로 셉니다. 이상 사이클 타임이 라인 모델의 가공 시간보다 깁니다 "
+        "(설비가 표준보다 빨리 도는 경우와 같으며, 대시보드도 같은 방식으로 자릅니다). 이상 사이클 타임이나 가공 "
+        "시간을 확인하세요.",
+    ),
     "twin.bottleneck_help": (
         "Active-period method (Roser et al.): the station with the longest uninterrupted active periods, in {votes} "
         "of {reps} replications. Bars: how each station's machine time was spent.",
