@@ -212,6 +212,15 @@ def test_why_did_defects_rise_asks_the_web_pages_first_question(world):
     named = _assistant(world).run_tool("root_cause", {"period": "last_hour"}, "en")
     assert "error" not in named, named
     assert "in the last hour against" in named["summary"] and "week before" in named["summary"]
+    # a period before which nothing was recorded ("this week" on the plant's first day): the question the records
+    # can answer, said so, instead of asking the user to choose other dates
+    early = _assistant(world).run_tool("root_cause", {"period": "last_24h"}, "en")
+    assert "error" not in early, early
+    assert f"in the last {int(hours)} h" in early["summary"]
+    assert "(the records do not reach a week before the last 24 hours)" in early["summary"]
+    assert early["facts"]["rate_bad"] == pytest.approx(expected.rate_bad)
+    ko = _assistant(world).run_tool("root_cause", {"period": "last_24h"}, "ko")["summary"]
+    assert "기록이" in ko and "일주일까지 있지 않아" in ko
 
 
 def test_a_question_that_names_no_machine_is_answered_with_the_choice(world):

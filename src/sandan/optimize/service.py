@@ -239,19 +239,29 @@ def root_cause_window(
     company_id: str,
     now: datetime,
     *,
+    start: datetime | None = None,
     machine_ids: list[str] | None = None,
     line_id: str | None = None,
     baseline_days: float = ROOT_CAUSE_BASELINE_DAYS,
 ) -> tuple[datetime, datetime, float]:
-    """The default question for `root_cause_for`: the last 24 hours against the `baseline_days` before them. When
-    the records are younger than that (a plant connected since yesterday, the demo), the last quarter of what
-    there is — at least an hour — against everything before it, so the first question asked has an answer.
-    The web page and the assistant both ask it when no period is given."""
-    start = now - timedelta(days=1)
+    """The question `root_cause_for` can answer: [start, now) — by default the last 24 hours — against the
+    `baseline_days` before it. When the records are younger than that (a plant connected since yesterday, the
+    demo), the last quarter of what there is up to `now` — at least an hour — against everything before it, so
+    the question asked has an answer; a `start` the user asked for ("this week" on its second day) is kept while
+    the days before it hold the 10 parts a comparison needs. The web page and the assistant both ask it; a caller
+    tells its user when the span it got is not the one asked."""
+    asked = start is not None
+    start = now - timedelta(days=1) if start is None else start
     machines = select_machines(store, company_id, machine_ids or None, line_id)
     ids = [m.id for m in machines]
     if not ids:
         return start, now, baseline_days
+    if asked:
+        before = store.query_parts(
+            company_id, start - timedelta(days=baseline_days), start, ids, limit=10, columns=["time"]
+        )
+        if before.num_rows >= 10:
+            return start, now, baseline_days
     times = store.query_parts(
         company_id, start - timedelta(days=baseline_days), now, ids, limit=1, columns=["time"]
     ).column("time")  # the earliest record in reach: one row of one column

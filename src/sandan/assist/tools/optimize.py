@@ -154,16 +154,27 @@ def root_cause_tool(
 ) -> ToolOutput:
     ids = [ctx.machine(id_arg(machine_id, "machine")).id] if machine_id else None
     line = ctx.line(line_id) if line_id and not machine_id else None
-    if period:
-        w = ctx.window(period)
-        bad_start, bad_end, days = w.start, w.end, ROOT_CAUSE_BASELINE_DAYS
+    w = ctx.window(period) if period else None
+    # the period asked (else the web page's first question), fitted to the records there are: with too little
+    # history before it, the latest quarter of the records against the rest, said so in the answer
+    bad_start, bad_end, days = root_cause_window(
+        ctx.store,
+        ctx.company_id,
+        w.end if w else ctx.now,
+        start=w.start if w else None,
+        machine_ids=ids,
+        line_id=line,
+    )
+    if w is not None and (bad_start, days) == (w.start, ROOT_CAUSE_BASELINE_DAYS):
         asked = {"en": f"the {w.label('en')}", "ko": w.label("ko")}
-    else:  # the same first question as the web page's, fitted to the records there are
-        bad_start, bad_end, days = root_cause_window(
-            ctx.store, ctx.company_id, ctx.now, machine_ids=ids, line_id=line
-        )
+    else:
         span = (bad_end - bad_start).total_seconds()
         asked = {"en": f"the last {duration(span, 'en')}", "ko": f"최근 {duration(span, 'ko')}"}
+        if w is not None:  # the records do not reach back a week before the period asked
+            asked = {
+                "en": f"{asked['en']} (the records do not reach a week before the {w.label('en')})",
+                "ko": f"{asked['ko']}(기록이 {w.label('ko')} 전 일주일까지 있지 않아 이렇게 비교)",
+            }
     found = root_cause_for(
         ctx.store, ctx.company_id, bad_start, bad_end, machine_ids=ids, line_id=line, baseline_days=days
     )
