@@ -106,7 +106,7 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
     ("ko", D, "사출 B라인에 어떤 설비가 있어?", "list_machines", {"line_id": "inj-b"}),
     ("ko", D, "사출기 2호기 불량에 영향을 주는 변수는?", "defect_drivers", {"machine_id": "imm-02"}),
     ("ko", D, "사출기 2호기 공정 조건 무엇을 바꿔야 해?", "recommend_settings", {"machine_id": "imm-02"}),
-    ("ko", D, "A라인 병목은 어디야?", "oee", {"line_id": "inj-a", "by": "machine"}),
+    ("ko", D, "A라인 병목은 어디야?", "line_bottleneck", {"line_id": "inj-a"}),
     (
         "ko",
         D,
@@ -209,7 +209,7 @@ TOOL_QUESTIONS: list[tuple[str, str, str, str, dict[str, Any]]] = [
     ("en", D, "List the machines on line A", "list_machines", {"line_id": "inj-a"}),
     ("en", D, "Which parameters drive scrap on IMM 2?", "defect_drivers", {"machine_id": "imm-02"}),
     ("en", D, "What settings should we change on imm-02?", "recommend_settings", {"machine_id": "imm-02"}),
-    ("en", D, "Where is the bottleneck on line A?", "oee", {"line_id": "inj-a", "by": "machine"}),
+    ("en", D, "Where is the bottleneck on line A?", "line_bottleneck", {"line_id": "inj-a"}),
     (
         "en",
         D,
@@ -576,6 +576,16 @@ def expected_facts(world: World, company: str, tool: str, args: dict[str, Any]) 
     if tool == "process_settings":
         model = MODELS[s.get_machine(company, args["machine_id"]).family]
         return {"nominal": model.nominal_settings()}
+    if tool == "line_bottleneck":
+        from sandan.twin.service import line_of_record
+        from sandan.twin.sim import run_line
+
+        w = resolve_period(
+            args.get("period", "last_7d"), world.now, company_calendar(world.settings.data_dir, company)
+        )
+        base = line_of_record(s, world.settings.data_dir, company, args["line_id"], start=w.start, end=w.end)
+        sim = run_line(base, replications=5, horizon=base.run_hours * 3600.0, warmup=1800.0, seed=0)
+        return {"bottleneck": sim.bottleneck}
     if tool == "twin_what_if":
         from sandan.twin.experiments import compare
         from sandan.twin.line import load_line

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
@@ -372,3 +373,55 @@ def test_capability_gives_the_observed_ppm_and_the_normal_models_only_where_the_
         assert row["n"] == study.n and row["observed_ppm"] == pytest.approx(study.observed_ppm, abs=0.1)
         # the page's rule: where the data fail the normality test the normal model's ppm describes nothing
         assert (row["expected_ppm"] is None) == (study.normal is False), (row, study.normal)
+
+
+def test_where_is_the_bottleneck_is_the_twins_active_period_bottleneck_not_the_lowest_oee(world):
+    from sandan.assist.intent import AssetNames, route
+    from sandan.assist.registry import resolve_period
+    from sandan.monitor.calendar import company_calendar
+    from sandan.twin.service import line_of_record
+    from sandan.twin.sim import run_line
+
+    names = AssetNames(world.store, D)
+    for question in (
+        "A라인 병목은 어디야?",
+        "Where is the bottleneck on line A?",
+        "사출기 2호기 라인의 병목 공정",
+    ):
+        asked = route(question, names)
+        assert (asked.tool, asked.arguments.get("line_id")) == ("line_bottleneck", "inj-a"), question
+    # adding a machine at the bottleneck is still a what-if
+    assert route("A라인 병목에 사출기를 한 대 더 놓으면?", names).tool == "twin_what_if"
+
+    step = _assistant(world).run_tool("line_bottleneck", {"line_id": "inj-a"}, "en")
+    assert "error" not in step, step
+    w = resolve_period("last_7d", world.now, company_calendar(world.settings.data_dir, D))
+    line = line_of_record(world.store, world.settings.data_dir, D, "inj-a", start=w.start, end=w.end)
+    sim = run_line(line, replications=5, horizon=line.run_hours * 3600.0, warmup=1800.0, seed=0)
+    assert step["facts"]["bottleneck"] == sim.bottleneck
+    assert step["facts"]["votes"] == sim.bottleneck_votes[sim.bottleneck]
+    assert step["summary"].startswith(f"Bottleneck of inj-a: {sim.bottleneck} (longest active periods in")
+    assert [r["station"] for r in step["table"]][0] == max(
+        sim.stations, key=lambda s: sim.stations[s]["active_period_s"].mean
+    )
+    # a company with several lines is asked which one
+    unnamed = _assistant(world).run_tool("line_bottleneck", {}, "ko")
+    assert "어느 라인" in str(unnamed["error"]) and "inj-b" in str(unnamed["error"])
+
+
+def test_the_answer_is_in_the_questions_language_whatever_the_page_language():
+    from sandan.assist.assistant import question_language
+
+    assert question_language("Which machines are due for maintenance?", "ko") == "en"
+    assert (
+        question_language("사출기 2호기 OEE", "en") == "en"
+    )  # Korean on an English page: the page's language
+    assert question_language("사출기 2호기 OEE", "ko") == "ko"
+    assert question_language("imm-01 OEE?", "ko") == "ko"  # ids and acronyms: the page's language
+    assert question_language("imm-01 OEE?", "en") == "en"
+
+
+def test_an_english_question_on_a_korean_page_is_answered_in_english(world):
+    answer = _assistant(world).ask("What is the OEE of imm-02 today?", "ko")
+    assert answer.steps and "OEE" in answer.steps[0]["summary"]
+    assert not re.search(r"[가-힣]", answer.steps[0]["summary"]), answer.steps[0]["summary"]

@@ -7,6 +7,7 @@ It computes no figure itself; write tools only ever produce a pending confirmati
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sandan.assist import safety
-from sandan.assist.intent import FALLBACK, AssetNames, route, shown_name
+from sandan.assist.intent import FALLBACK, AssetNames, route
 from sandan.assist.llm import ChatBackend, LlmUnavailable
 from sandan.assist.present import (
     citation_call,
@@ -34,6 +35,7 @@ from sandan.assist.registry import (
     plain,
 )
 from sandan.domain import InvalidInput, NotFound, SandanError
+from sandan.domain.text import shown_name
 from sandan.monitor.codes import company_codes
 from sandan.settings import Settings
 from sandan.store import Store
@@ -151,6 +153,18 @@ class PendingActions:
 
 
 PENDING = PendingActions()
+
+
+_ENGLISH_WORD = re.compile(r"(?<![\w-])[A-Za-z][a-z]{2,}(?![\w-])")
+
+
+def question_language(question: str, default: str) -> str:
+    """English for a question written in English — no Korean and at least two English words (machine ids, codes
+    and capitals such as "imm-01 OEE" do not count: a Korean page's user types them too) — else `default`, the
+    page's language. The pages open in Korean, so a visitor who asks in English is answered in English."""
+    if re.search(r"[가-힣]", question):
+        return default
+    return "en" if len(_ENGLISH_WORD.findall(question)) >= 2 else default
 
 
 def _system_prompt(ctx: ToolContext, names: AssetNames, lang: str) -> str:
@@ -317,9 +331,10 @@ class Assistant:
         return answer
 
     def stream(self, question: str, lang: str = "ko") -> Iterator[dict[str, Any]]:
-        """Events: status, delta (model text), step (a tool's result), notice, and last `answer`."""
-        lang = "en" if lang == "en" else "ko"
+        """Events: status, delta (model text), step (a tool's result), notice, and last `answer`. The answer is in
+        the question's language (`question_language`), else in `lang`, the page's."""
         question = (question or "").strip()
+        lang = question_language(question, "en" if lang == "en" else "ko")
         if not question:
             raise InvalidInput("ask a question", "질문을 입력하세요", code="empty_question")
         if len(question) > 2000:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sandan.assist.dates import find_dates, find_span, with_particle
 from sandan.domain import Machine
+from sandan.domain.text import shown_name, split_name
 from sandan.monitor.codes import CodeTable
 from sandan.store import Store
 
@@ -33,8 +34,10 @@ RULES: dict[str, list[tuple[str, float]]] = {
             r"가동률|가동\s*효율|효율|\befficien(t|cy)\b|\bavailability\b|\bperformance\b|성능\s*효율|\butili[sz]ation\b",
             2,
         ),
-        (r"병목|bottleneck|제일\s*느린|가장\s*느린|slowest", 3),
+        (r"제일\s*느린|가장\s*느린|slowest", 3),
     ],
+    # the twin's active-period bottleneck of a line, not the machine with the lowest OEE
+    "line_bottleneck": [(r"병목|bottlenecks?|constraint of the line|발목", 5)],
     "defect_rate": [
         (
             r"불량률|불량\s*비율|폐기율|스크랩\s*(률|율|비율)|\bdefect\s*rates?\b|\bscrap\s*rates?\b|\breject\s*rates?\b|수율|\byield\b",
@@ -156,6 +159,7 @@ FALLBACK = {"recommend_settings": "process_settings"}
 # A question about documents wins ties over data tools; data tools win over the machine list.
 PRIORITY = [
     "twin_what_if",
+    "line_bottleneck",
     "root_cause",
     "search_documents",
     "recommend_settings",
@@ -298,29 +302,12 @@ def _words(text: str) -> str:
     return re.sub(r"([a-z])([가-힣])", r"\1 \2", text)
 
 
-def _split_name(name: str) -> tuple[str, str]:
-    """'사출 A라인 Injection line A' → ('사출 A라인', 'Injection line A'): English starts at the first ASCII word
-    after which no Hangul follows."""
-    words = re.sub(r"\s*\(.*?\)\s*", " ", name).split()
-    for i, w in enumerate(words):
-        if re.fullmatch(r"[A-Za-z][A-Za-z0-9.-]*", w) and not re.search(r"[가-힣]", " ".join(words[i:])):
-            return " ".join(words[:i]), " ".join(words[i:])
-    return " ".join(words), ""
-
-
 def _korean_part(name: str) -> str:
-    return _split_name(name)[0]
+    return split_name(name)[0]
 
 
 def _english_part(name: str) -> str:
-    return _split_name(name)[1]
-
-
-def shown_name(name: str) -> dict[str, str]:
-    """A bilingual asset name ("사출기 1호기 IMM 1 (150 t)") as each language reads it; the whole name where it has
-    no part in that language."""
-    ko, en = _split_name(name)
-    return {"ko": ko or name, "en": en or name}
+    return split_name(name)[1]
 
 
 # a machine by its number alone: "2호기", "2호" (not "2호선", "2호실"), "machine 2", "#2"
@@ -726,6 +713,9 @@ def route(
             args["signal"] = names.signal(without_period, machine_id)
     elif best == "root_cause":
         args = {"machine_id": machine_id, "line_id": line_id, "period": period}
+    elif best == "line_bottleneck":
+        line_for_twin = line_id or next((m.line_id for m in names.machines if m.id == machine_id), None)
+        args = {"line_id": line_for_twin, "period": period}
     elif best == "twin_what_if":
         line_for_twin = line_id or next((m.line_id for m in names.machines if m.id == machine_id), None)
         change = "add_shift" if re.search(r"교대|시프트|야간|shift", text, re.IGNORECASE) else "add_machine"

@@ -202,7 +202,7 @@ class ToolContext:
     def name_of(self, machine_id: str | None, line_id: str | None, lang: str) -> str:
         """The subject of an answer as the plant names it, in `lang` ("사출기 2호기" / "IMM 2 (150 t)" of
         "사출기 2호기 IMM 2 (150 t)"), its id where it has no name; every machine without either."""
-        from sandan.assist.intent import shown_name
+        from sandan.domain.text import shown_name
 
         if machine_id:
             return shown_name(self.machine(machine_id).name or machine_id)[lang]

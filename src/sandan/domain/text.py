@@ -1,6 +1,9 @@
-"""Text files as factory PCs save them: Excel's "CSV UTF-8" (with a BOM), plain UTF-8, or a Korean Excel's CP949."""
+"""Text files as factory PCs save them: Excel's "CSV UTF-8" (with a BOM), plain UTF-8, or a Korean Excel's CP949;
+and the names people give assets in both languages at once ("사출기 1호기 IMM 1 (150 t)")."""
 
 from __future__ import annotations
+
+import re
 
 from sandan.domain.errors import InvalidInput
 
@@ -18,3 +21,20 @@ def excel_text(raw: bytes, name: str) -> str:
         code="not_text",
         file=name,
     )
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """'사출 A라인 Injection line A' → ('사출 A라인', 'Injection line A'): English starts at the first ASCII word
+    after which no Hangul follows; a bracketed note such as "(150 t)" is left out."""
+    words = re.sub(r"\s*\(.*?\)\s*", " ", name).split()
+    for i, w in enumerate(words):
+        if re.fullmatch(r"[A-Za-z][A-Za-z0-9.-]*", w) and not re.search(r"[가-힣]", " ".join(words[i:])):
+            return " ".join(words[:i]), " ".join(words[i:])
+    return " ".join(words), ""
+
+
+def shown_name(name: str) -> dict[str, str]:
+    """A bilingual asset name ("사출기 1호기 IMM 1 (150 t)") as each language reads it; the whole name where it has
+    no part in that language."""
+    ko, en = split_name(name)
+    return {"ko": ko or name, "en": en or name}

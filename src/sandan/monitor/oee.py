@@ -49,6 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandan.domain import InvalidInput, Machine, NotFound
+from sandan.domain.text import shown_name
 from sandan.monitor.calendar import (
     US,
     ShiftCalendar,
@@ -613,20 +614,20 @@ def _capped_notes(machines: list[dict[str, Any]], names: Mapping[str, str]) -> l
     cycle time set too long, or a machine run faster than its standard); a few parts counted across a boundary do
     not earn one."""
     fast = [
-        names.get(r["machine_id"], r["machine_id"])
+        shown_name(names.get(r["machine_id"], r["machine_id"]))
         for r in machines
         if r["effectiveness_raw"] is not None and r["effectiveness_raw"] > 1 + CAPPED_NOTE_MARGIN
     ]
     if not fast:
         return []
-    listed = ", ".join(fast)
+    listed = {lang: ", ".join(n[lang] for n in fast) for lang in ("en", "ko")}
     return [
         {
             "code": "effectiveness_above_ideal",
-            "en": f"{listed} made more parts than the ideal cycle time allows in the run time (effectiveness shown "
+            "en": f"{listed['en']} made more parts than the ideal cycle time allows in the run time (effectiveness shown "
             "capped at 100%): either the ideal cycle time is set too long, or the machine runs faster than its "
             "standard",
-            "ko": f"{listed}: 가동 시간에 이론 사이클 타임으로 가능한 것보다 많이 생산했습니다(성능 가동률은 100%로 "
+            "ko": f"{listed['ko']}: 가동 시간에 이론 사이클 타임으로 가능한 것보다 많이 생산했습니다(성능 가동률은 100%로 "
             "제한해 표시). 이론 사이클 타임이 너무 길게 설정되었거나, 설비가 표준보다 빠르게 돌고 있습니다",
         }
     ]
@@ -932,6 +933,10 @@ def _records_begin(store: Store, company_id: str, ids: Sequence[str], lo: int, h
     return begin
 
 
+def _first_five(items: list[str]) -> str:
+    return ", ".join(items[:5]) + (f" (+{len(items) - 5})" if len(items) > 5 else "")
+
+
 def _records_begin_notes(
     machines: Sequence[Machine],
     begin_us: np.ndarray,
@@ -946,24 +951,28 @@ def _records_begin_notes(
     notes: list[dict[str, str]] = []
     later = late & (begin_us >= hi)
     if later.any():
-        names = [machines[m].name for m in np.flatnonzero(later)]
-        listed = ", ".join(names[:5]) + (f" (+{len(names) - 5})" if len(names) > 5 else "")
+        names = [shown_name(machines[m].name) for m in np.flatnonzero(later)]
+        listed = {lang: _first_five([n[lang] for n in names]) for lang in ("en", "ko")}
         notes.append(
             {
                 "code": "records_later",
-                "en": f"{listed}: state records begin only after this period, so it holds no OEE for them",
-                "ko": f"{listed}: 설비 상태 기록이 이 기간 뒤에 시작되어 이 기간의 OEE가 없습니다",
+                "en": f"{listed['en']}: state records begin only after this period, so it holds no OEE for them",
+                "ko": f"{listed['ko']}: 설비 상태 기록이 이 기간 뒤에 시작되어 이 기간의 OEE가 없습니다",
             }
         )
     inside = late & ~later
     if not inside.any():
         return notes
     zone = ZoneInfo(calendar.timezone)
-    where = [
-        f"{machines[m].name} {datetime.fromtimestamp(begin_us[m] / US, zone):%Y-%m-%d %H:%M}"
-        for m in np.flatnonzero(inside)
-    ]
-    listed = ", ".join(where[:5]) + (f" (+{len(where) - 5})" if len(where) > 5 else "")
+    listed = {
+        lang: _first_five(
+            [
+                f"{shown_name(machines[m].name)[lang]} {datetime.fromtimestamp(begin_us[m] / US, zone):%Y-%m-%d %H:%M}"
+                for m in np.flatnonzero(inside)
+            ]
+        )
+        for lang in ("en", "ko")
+    }
     earlier = int(parts["produced"][before].sum())
     en_parts = f"; {earlier:,} part(s) completed before then are not counted either" if earlier else ""
     ko_parts = f". 그 전에 완료된 부품 {earlier:,}개도 세지 않습니다" if earlier else ""
@@ -971,9 +980,9 @@ def _records_begin_notes(
         *notes,
         {
             "code": "records_begin",
-            "en": f"State records begin inside this period ({listed}); each machine's OEE counts its time from "
+            "en": f"State records begin inside this period ({listed['en']}); each machine's OEE counts its time from "
             f"then, not the planned time before{en_parts}",
-            "ko": f"이 기간 중에 설비 상태 기록이 시작되었습니다({listed}). 각 설비의 OEE는 그때부터의 시간으로 "
+            "ko": f"이 기간 중에 설비 상태 기록이 시작되었습니다({listed['ko']}). 각 설비의 OEE는 그때부터의 시간으로 "
             f"계산하며, 그 전의 계획 시간은 넣지 않습니다{ko_parts}",
         },
     ]

@@ -1,7 +1,9 @@
-"""Tool over the digital twin: what if a line gets one more machine at its bottleneck (or a named station), or
-one more shift — the line is built from its recorded history and both versions are simulated side by side.
+"""Tools over the digital twin: where a line's bottleneck is, and what if it gets one more machine at its bottleneck
+(or a named station) or one more shift — the line is built from its recorded history and simulated (both versions
+side by side for a what-if).
 
-It calls sandan.twin.service.line_of_record and sandan.twin.experiments.compare; nothing is simulated here.
+They call sandan.twin.service.line_of_record, sandan.twin.sim.run_line and sandan.twin.experiments.compare;
+nothing is simulated here.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sandan.twin.experiments import compare
 from sandan.twin.line import load_line
 from sandan.twin.service import line_of_record
 from sandan.twin.sim import LABELS as KPI_LABELS
+from sandan.twin.sim import run_line
 
 REPLICATIONS = 5
 WARMUP_S = 1800.0
@@ -155,4 +158,71 @@ def twin_what_if_tool(
         labels=_labels(),
         names={"scenario": {"baseline": {"en": "as recorded", "ko": "현재 (기록 기준)"}, change: label}},
         citations=[call_citation("twin_what_if", "sandan.twin.experiments.compare", args, len(rows))],
+    )
+
+
+STATION_KPIS = ("utilisation", "blocked", "starved", "down", "active_period_s", "sole_bottleneck")
+
+
+@tool(
+    "line_bottleneck",
+    title=("Bottleneck of a line", "라인 병목"),
+    en="Where is a line's bottleneck: the line's twin from its recorded history simulated as it runs; the station "
+    "with the longest uninterrupted active periods (Roser's active-period method) in most replications, with each "
+    "station's utilisation, blocked and starved shares — not the machine with the lowest OEE",
+    ko="라인의 병목은 어디인가: 기록된 이력으로 만든 트윈을 지금처럼 시뮬레이션해, 중단 없는 활성 구간이 가장 긴 공정(Roser의 "
+    "활성 구간 방법)과 공정별 가동률, 막힘·자재 대기 비율 — OEE가 가장 낮은 설비가 아님",
+    parameters={"properties": {"line_id": LINE_SCHEMA, "period": PERIOD_SCHEMA}},
+    calls="sandan.twin.service.line_of_record, sandan.twin.sim.run_line",
+)
+def line_bottleneck_tool(
+    ctx: ToolContext, line_id: str | None = None, period: str | None = None
+) -> ToolOutput:
+    if not line_id:  # one line needs no naming; of several, the user says which (each is its own simulation)
+        lines = ctx.store.list_lines(ctx.company_id)
+        if len(lines) != 1:
+            known = ", ".join(f"{ln.name} ({ln.id})" for ln in lines) or "—"
+            raise InvalidInput(
+                f"name the line whose bottleneck you mean; the lines: {known}",
+                f"어느 라인의 병목인지 말해 주세요. 라인: {known}",
+                code="line_needed",
+            )
+        line_id = lines[0].id
+    line_id = ctx.line(id_arg(line_id, "line"))
+    w = ctx.window(period or "last_7d")
+    base = line_of_record(ctx.store, ctx.settings.data_dir, ctx.company_id, line_id, start=w.start, end=w.end)
+    horizon_s = base.run_hours * 3600.0
+    result = run_line(
+        base, replications=REPLICATIONS, horizon=horizon_s, warmup=WARMUP_S, seed=0, backend="serial"
+    )
+    machines = {s.id: s.machines for s in base.stations}
+    rows = [
+        {"station": sid, "machines": machines[sid], **{k: plain(kpis[k].to_dict()) for k in STATION_KPIS}}
+        for sid, kpis in result.stations.items()
+    ]
+    rows.sort(key=lambda r: -r["active_period_s"]["mean"])
+    bn, votes = result.bottleneck, result.bottleneck_votes[result.bottleneck]
+    util = result.stations[bn]["utilisation"].mean
+    args = {
+        "line_id": line_id,
+        "start": w.start,
+        "end": w.end,
+        "replications": REPLICATIONS,
+        "horizon_s": horizon_s,
+    }
+    labels = {k: {"en": KPI_LABELS[k][0], "ko": KPI_LABELS[k][1]} for k in STATION_KPIS}
+    labels |= {"station": {"en": "Station", "ko": "공정"}, "machines": {"en": "Machines", "ko": "설비 수"}}
+    return ToolOutput(
+        facts={"bottleneck": bn, "votes": votes, "replications": REPLICATIONS, "utilisation": util},
+        summary={
+            "en": f"Bottleneck of {line_id}: {bn} (longest active periods in {votes} of {REPLICATIONS} replications "
+            f"of {base.run_hours:g} h of the line's twin built from the {w.label('en')}; utilisation {util:.0%}). "
+            "Stations are listed from the longest active periods down.",
+            "ko": f"{line_id}의 병목: {bn} (기록({w.label('ko')})으로 만든 트윈을 {base.run_hours:g}시간씩 {REPLICATIONS}회 "
+            f"반복해 {votes}회에서 활성 구간이 가장 김; 가동률 {util:.0%}). 공정은 활성 구간이 긴 순서입니다.",
+        },
+        table=rows,
+        columns=["station", "machines", *STATION_KPIS],
+        labels=labels,
+        citations=[call_citation("line_bottleneck", "sandan.twin.sim.run_line", args, len(rows))],
     )
