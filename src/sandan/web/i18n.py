@@ -872,11 +872,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.kpi_quality": ("Quality ratio", "양품률"),
     "mon.kpi_defect_rate": ("Defect rate", "불량률"),
     "mon.kpi_quality_help": (
-        "Good parts' share of the output. Where a line or plant makes several products, each part counts by its "
-        "ideal cycle time (as OEE counts it), so it can differ from 1 − the quality page's defect rate, which "
-        "counts parts.",
-        "생산량 중 양품의 비율입니다. 라인이나 공장이 여러 제품을 만들면 부품마다 이상 사이클 타임만큼 "
-        "가중합니다(OEE 계산과 같음). 그래서 부품 수로 센 품질 화면의 불량률(1 − 불량률)과 다를 수 있습니다.",
+        "Good parts' share of the output, each part counted by its ideal cycle time (as OEE counts it). On a line "
+        "or plant whose machines or products have different ideal cycle times — a faster machine's part weighs "
+        "less — it differs from good ÷ produced and from 1 − the quality page's defect rate, which count parts; "
+        "on one machine making one product they agree.",
+        "생산량 중 양품의 비율이며, 부품마다 이상 사이클 타임만큼 가중합니다(OEE 계산과 같음). 설비나 제품마다 이상 "
+        "사이클 타임이 다른 라인·공장에서는 빠른 설비의 부품이 덜 무겁게 세어지므로, 부품 수로 센 양품 ÷ 생산량이나 "
+        "품질 화면의 1 − 불량률과 다릅니다. 한 설비가 한 제품을 만들면 같습니다.",
     ),
     "mon.col_name": ("Name", "이름"),
     "mon.find_member": ("name or id", "이름 또는 아이디"),
