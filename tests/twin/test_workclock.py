@@ -161,7 +161,14 @@ def test_the_gantt_chart_on_the_clock_marks_each_day_and_times_each_bar():
     (bar,) = result["gantt"]["machines"]["M1"]
     assert (bar["start_at"], bar["end_at"]) == (kst(10, 8).isoformat(), kst(11, 11).isoformat())
     svg = sched.gantt_svg(service.gantt_of(result), lang="ko")
-    assert svg.count("data-day=") == 2 and "3/11 (화)" in svg and "근무 시간(휴식·비근무 제외) [분]" in svg
+    assert (
+        svg.count("data-day=") == 2 and "3/11 (화)" in svg and "시각 (근무 시간만: 휴식·비근무 제외)" in svg
+    )
     assert "A-1 3/10 08:00–3/11 11:00 [0, 1500)" in svg
-    bare = sched.gantt_svg(sched.gantt(shop, []), lang="en")
-    assert "data-day" not in bare and "Working time" not in bare
+    # the axis reads as clock times: the first tick is the start, the one at 1320 working minutes Tuesday's 08:00
+    ticks = dict(result["gantt"]["ticks"])
+    assert ticks[0] == "08:00" and ticks[1400] == f"{clock.at(1400):%H:%M}" == "09:20"
+    assert '<text x="90.0" y="' in svg and 'text-anchor="middle">08:00</text>' in svg
+    bare = sched.gantt_svg(sched.gantt(shop, []), lang="en", names={"M1": "Press 1"})
+    assert "data-day" not in bare and "Working time" not in bare and 'text-anchor="middle">0</text>' in bare
+    assert "<title>M1</title>Press 1</text>" in bare  # a row by the machine's name, its id in the tooltip

@@ -607,8 +607,10 @@ class Gantt:
     makespan: int
     title: str = ""
     time_unit: str = ""
-    # on the clock: where each day's work begins, in the chart's working time, with its date (ISO)
+    # on the clock: where each day's work begins, in the chart's working time, with its date (ISO); and the axis
+    # ticks (`gantt_ticks`) with the clock time each stands for ("08:30")
     days: tuple[tuple[float, str], ...] = ()
+    ticks: tuple[tuple[float, str], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         def bar(b: GanttBar) -> dict[str, Any]:
@@ -621,6 +623,7 @@ class Gantt:
             "makespan": self.makespan,
             "machines": {m: [bar(b) for b in bars] for m, bars in self.machines.items()},
             **({"days": [list(d) for d in self.days]} if self.days else {}),
+            **({"ticks": [list(t) for t in self.ticks]} if self.ticks else {}),
         }
 
 
@@ -632,14 +635,29 @@ def gantt(instance: ShopInstance, schedule: Iterable[ScheduledOp]) -> Gantt:
     return Gantt(machines, schedule_makespan(ops), title=instance.name, time_unit=instance.time_unit)
 
 
-def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
-    """A plain, self-contained SVG of the chart: one row per machine, one colour per job, setups hatched grey. On
-    the clock (`chart.days`), the axis is working time: a dashed line and the date mark where each day's work
-    begins, and each bar names its start and end time."""
+def gantt_ticks(span: int) -> list[int]:
+    """Where the axis of a chart `span` long is marked (in its own time units)."""
+    return list(range(0, span + 1, _tick_step(max(span, 1))))
+
+
+def gantt_svg(
+    chart: Gantt, *, lang: str = "ko", width: int = 960, names: Mapping[str, str] | None = None
+) -> str:
+    """A plain, self-contained SVG of the chart: one row per machine (by its name in `names`, its id in the
+    tooltip), one colour per job, setups hatched grey. On the clock (`chart.days`), the axis is working time: a
+    dashed line and the date mark where each day's work begins, the ticks read as clock times (`chart.ticks`), and
+    each bar names its start and end time."""
     labels = {
-        "ko": ("설비", "시간", "작업 완료 시각(메이크스팬)", "셋업", "근무 시간(휴식·비근무 제외)"),
-        "en": ("Machine", "Time", "Makespan", "Setup", "Working time (breaks and time off left out)"),
+        "ko": ("설비", "시간", "작업 완료 시각(메이크스팬)", "셋업", "시각 (근무 시간만: 휴식·비근무 제외)"),
+        "en": (
+            "Machine",
+            "Time",
+            "Makespan",
+            "Setup",
+            "Clock time (working time only: breaks and time off left out)",
+        ),
     }[lang if lang == "ko" else "en"]
+    names = names or {}
     weekdays = "월화수목금토일" if lang == "ko" else ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
     jobs = sorted({b.job for bars in chart.machines.values() for b in bars})
     # Golden-angle steps keep the hues of many jobs apart.
@@ -659,13 +677,15 @@ def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
         f"{labels[2]} {chart.makespan}{unit}</text>",
         f'<text x="8" y="{top - 8}" font-weight="bold">{labels[0]}</text>',
     ]
-    step = _tick_step(span)
-    for t in range(0, span + 1, step):
+    clock = dict(chart.ticks)
+    for t in gantt_ticks(span):
         x = left + t * scale
         parts.append(f'<line x1="{x:.1f}" y1="{top - 4}" x2="{x:.1f}" y2="{height - 30}" stroke="#e5e5e5"/>')
-        parts.append(f'<text x="{x:.1f}" y="{height - 16}" text-anchor="middle">{t}</text>')
-    axis = labels[4] if chart.days else labels[1]
-    parts.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end">{axis}{unit}</text>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - 16}" text-anchor="middle">{esc(clock.get(t, str(t)))}</text>'
+        )
+    axis = labels[4] if chart.days else labels[1] + unit
+    parts.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end">{axis}</text>')
     shown = -math.inf  # a day's date is written where it does not run into the last one written
     for offset, iso in chart.days:
         x = left + offset * scale
@@ -682,7 +702,11 @@ def gantt_svg(chart: Gantt, *, lang: str = "ko", width: int = 960) -> str:
             shown = x
     for r, (machine, bars) in enumerate(chart.machines.items()):
         y = top + r * row
-        parts.append(f'<text x="8" y="{y + row / 2 + 4:.1f}">{esc(machine)}</text>')
+        shown = names.get(machine, machine)
+        parts.append(
+            f'<text x="8" y="{y + row / 2 + 4:.1f}" data-machine="{esc(machine)}"><title>{esc(machine)}</title>'
+            f"{esc(shown if len(shown) <= 12 else shown[:11] + '…')}</text>"
+        )
         for b in bars:
             if b.setup:
                 x0 = left + (b.start - b.setup) * scale

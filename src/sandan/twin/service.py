@@ -1025,6 +1025,7 @@ def on_the_clock(
                 bar["start_at"], bar["end_at"] = times[(bar["job"], bar["op"])]
         until = max(out["gantt"]["makespan"], 1)
         out["gantt"]["days"] = [[offset, day.isoformat()] for offset, day in clock.day_marks(until)]
+        out["gantt"]["ticks"] = [[t, f"{clock.at(t):%H:%M}"] for t in sched.gantt_ticks(until)]
     return out
 
 
@@ -1051,6 +1052,7 @@ def gantt_of(result: Mapping[str, Any]) -> sched.Gantt:
         title=g.get("title", ""),
         time_unit=g.get("time_unit", ""),
         days=tuple((float(o), str(d)) for o, d in g.get("days", [])),
+        ticks=tuple((int(o), str(c)) for o, c in g.get("ticks", [])),
     )
 
 

@@ -25,6 +25,7 @@ from sandan.accounts import audit
 from sandan.api.encode import file_response
 from sandan.collect.export import MEDIA_TYPES, ExportFile
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError
+from sandan.domain.text import shown_name
 from sandan.monitor.calendar import company_calendar
 from sandan.monitor.oee import CAPPED_NOTE_MARGIN
 from sandan.twin import order_sheets, service, workclock
@@ -1042,7 +1043,9 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
         names = {result["baseline"]: tx["twin.baseline"]}
         context = {"chart": compare_svg(result["table"], "throughput_per_h", kpi_title, names)}
     elif result and result.get("kind") == "schedule":
-        context = {"gantt": Markup(gantt_svg(service.gantt_of(result), lang=page.lang))}
+        # rows by the machines' names where the orders name the company's machines
+        names = {m.id: shown_name(m.name)[page.lang] for m in page.store.list_machines(company.id)}
+        context = {"gantt": Markup(gantt_svg(service.gantt_of(result), lang=page.lang, names=names))}
     elif result and result.get("kind") == "balance":
         context = {"loads": loads_svg(result, tx["twin.loads_chart"])}
     script = {
