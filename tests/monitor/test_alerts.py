@@ -150,6 +150,29 @@ def test_spc_rule_fires_when_the_latest_point_breaks_a_run_rule(plant, alerts):
     assert "3σ" in alert["message_en"] and "관리한계" in alert["message_ko"]
 
 
+def test_a_scrap_p_chart_rule_says_whose_scrap_it_watches(plant, alerts):
+    """A p-chart rule with no machine named watches every machine's parts together, and its alert says so."""
+    rule(alerts, id="scrap", kind="spc", chart="p", subgroup="h", window_s=30 * 3600)
+    rows = []
+    for h in range(24):
+        for i in range(40):
+            bad = i < (24 if h == 23 else 2)  # 5 % scrap for 23 hours, then 60 % in the last
+            rows.append(
+                {
+                    "time": (T0 + timedelta(hours=h, minutes=i)).isoformat(),
+                    "machine_id": "M1" if i % 2 else "M2",
+                    "part_id": f"h{h}-{i}",
+                    "result": "ng" if bad else "ok",
+                }
+            )
+    assert ingest_parts(plant, COMPANY, rows).rejected == 0
+    changes = run(plant, alerts, 24 * 60)
+    assert events(changes) == [("opened", "scrap/p")]
+    alert = alerts.get_alert(COMPANY, changes[0].alert_id)
+    assert alert["message_en"].startswith("scrap share of all machines together (")
+    assert alert["message_ko"].startswith("전체 설비 합계 불량률 (")
+
+
 def test_oee_drop_fires_for_the_machine_below_target(plant, alerts):
     start, end = kst("2025-03-10", "08:00"), kst("2025-03-10", "10:00")
     add_events(plant, [("M1", start, end, "running", None), ("M2", start, end, "down", "spindle")])

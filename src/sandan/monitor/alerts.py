@@ -598,13 +598,23 @@ def _spc(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[
     codes = sorted({r.split(":")[1] for r in recent})
     en = "; ".join(RULE_LABELS[c]["en"] for c in codes)
     ko = "; ".join(RULE_LABELS[c]["ko"] for c in codes)
+    # what the chart watches: a characteristic, or the scrap share of the rule's machines (all of them unless named)
+    if rule.characteristic:
+        what = (rule.characteristic, rule.characteristic)
+    elif rule.machine_ids:
+        listed = ", ".join(rule.machine_ids)
+        what = (f"scrap share of {listed}", f"{listed} 불량률")
+    elif rule.line_id:
+        what = (f"scrap share of line {rule.line_id}", f"{rule.line_id} 라인 불량률")
+    else:
+        what = ("scrap share of all machines together", "전체 설비 합계 불량률")
     return [
         Finding(
             subject,
             bool(recent),
             last,
-            f"{rule.characteristic or 'scrap share'} ({CHART_LABELS[rule.chart]['en']}): {en or 'in control'}",
-            f"{rule.characteristic or '불량률'} ({CHART_LABELS[rule.chart]['ko']}): {ko or '관리 상태'}",
+            f"{what[0]} ({CHART_LABELS[rule.chart]['en']}): {en or 'in control'}",
+            f"{what[1]} ({CHART_LABELS[rule.chart]['ko']}): {ko or '관리 상태'}",
         )
     ]
 
