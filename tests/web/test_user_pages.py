@@ -169,6 +169,20 @@ def test_the_operator_reads_on_the_accounts_page_what_no_company_log_holds(clien
     assert not any("nobody-here" in r for r in _audit_rows(client.get("/companies/acme/users").text))
 
 
+def test_a_name_given_in_both_languages_is_shown_in_the_pages_language(client):
+    from sandan.web.shell import LANG_COOKIE
+
+    store = client.app.state.store
+    create_user(
+        store, "sejin-adm", PASSWORD, Role.company_admin, "acme", name="세진프레스 관리자 Sejin Press admin"
+    )
+    assert client.post("/login", data={"user_id": "sejin-adm", "password": PASSWORD}).status_code == 303
+    client.cookies.set(LANG_COOKIE, "en")
+    assert "Signed in as Sejin Press admin" in client.get("/account").text
+    client.cookies.set(LANG_COOKIE, "ko")
+    assert "세진프레스 관리자 로그인 중" in client.get("/account").text
+
+
 def test_the_operator_finds_any_account_and_sees_the_stopped_ones(page, login, server):
     create_user(server.store, "yoon", PASSWORD, Role.viewer, "bravo", name="윤조회")
     server.store.set_user_active("bravo", "yoon", False)

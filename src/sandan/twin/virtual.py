@@ -21,6 +21,7 @@ import pyarrow.compute as pc
 
 from sandan.collect import Origin, Receipt, ingest_events, ingest_parts, ingest_readings
 from sandan.domain import Company, Line, Machine, ProcessFamily, Role, Signal, Site
+from sandan.domain.text import split_name
 from sandan.store import Store
 from sandan.twin.process import MODELS, MachineCondition, ProcessModel
 from sandan.twin.replay import Ai4iReplay, Produced
@@ -470,7 +471,11 @@ def build_demo_complex(
                 machines.append(VirtualMachine(company_id, machine, source))
         user = company_id.split("-")[0]
         if store.user_for_login(user) is None:
-            create_user(store, user, password, Role.company_admin, company_id, name=f"{name} 관리자 admin")
+            ko, en = split_name(
+                name
+            )  # "세진프레스 관리자 Sejin Press admin": each language's part reads whole
+            admin = f"{ko} 관리자 {en} admin" if en else f"{ko} 관리자 admin"
+            create_user(store, user, password, Role.company_admin, company_id, name=admin)
     if ai4i is not None:
         company_id = "hanil-precision"
         machine = Machine(
