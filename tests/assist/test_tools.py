@@ -425,3 +425,16 @@ def test_an_english_question_on_a_korean_page_is_answered_in_english(world):
     answer = _assistant(world).ask("What is the OEE of imm-02 today?", "ko")
     assert answer.steps and "OEE" in answer.steps[0]["summary"]
     assert not re.search(r"[가-힣]", answer.steps[0]["summary"]), answer.steps[0]["summary"]
+
+
+def test_a_maintenance_question_gets_the_breakdowns_and_is_told_no_maintenance_plan_is_kept(world):
+    from sandan.assist.intent import AssetNames, route
+
+    names = AssetNames(world.store, D)
+    for question in ("정비할 때가 된 설비 있어?", "Which machines are due for maintenance?"):
+        asked = route(question, names)
+        assert (asked.tool, asked.arguments.get("states")) == ("downtime_pareto", ["down"]), question
+        assert [n["code"] for n in asked.notes] == ["no_maintenance_plan"]
+    answer = _assistant(world).ask("Which machines are due for maintenance?", "en")
+    assert any(n["code"] == "no_maintenance_plan" for n in answer.notices)
+    assert route("사출기 2호기 정지 이력", names).notes == []  # a plain stop question: no such note

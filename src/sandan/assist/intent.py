@@ -223,6 +223,8 @@ BY_RULES: list[tuple[str, str]] = [
 
 
 # what a question about stops counts: breakdowns, setups, waiting (none of these words: all three)
+# a question about maintenance ("정비할 때가 된 설비", "due for maintenance"): answered with breakdowns, said so
+MAINTENANCE = r"정비|보전|유지\s*보수|maintenance|maintain"
 STOP_KINDS: list[tuple[str, str]] = [
     (r"고장|breakdowns?|broke(?:n)?\s*down|failures?|faults?|\bfailed\b", "down"),
     (
@@ -736,6 +738,18 @@ def route(
         and bool(re.search(rf"{WHICH_MACHINE}|\bworst\b", words, re.IGNORECASE))
     )
     notes = _period_notes(dates, args.get("period"), best)
+    if best == "downtime_pareto" and re.search(MAINTENANCE, words, re.IGNORECASE):
+        # no maintenance plan is kept: the breakdowns by reason are the data that answer it, and the answer says so
+        args.setdefault("states", ["down"])
+        notes.append(
+            {
+                "code": "no_maintenance_plan",
+                "en": "sandan keeps no maintenance plan or due dates; these are the breakdowns by reason and machine, "
+                "which show where maintenance is most needed.",
+                "ko": "sandan은 정비 계획이나 정비 예정일을 갖고 있지 않습니다. 대신 사유·설비별 고장 정지를 보여 드리며, "
+                "정비가 가장 필요한 곳을 알 수 있습니다.",
+            }
+        )
     return Intent(
         best, {k: v for k, v in args.items() if v is not None}, scores.get(best, 0), scores, worst, notes
     )
