@@ -79,6 +79,14 @@ def test_hand_computed_day_shift(plant):
     assert not r.effectiveness_capped and r.oee_status == "ok"
 
 
+def test_a_shift_the_window_holds_in_part_carries_the_whole_shifts_planned_time(plant):
+    _standard_day_shift(plant)
+    whole = _row(oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), by="shift", machine_ids=["M1"]))
+    assert whole.planned_operation_time_s == whole.shift_planned_s == 39_600
+    part = _row(oee(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "14:00"), by="shift", machine_ids=["M1"]))
+    assert part.shift_planned_s == 39_600 and part.planned_operation_time_s == 18_000  # 6 h less lunch
+
+
 def test_six_big_losses_add_up_to_planned_busy_time(plant):
     _standard_day_shift(plant)
     losses = six_big_losses(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), machine_ids=["M1"]).iloc[0]

@@ -136,6 +136,11 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     down_h = f"{mine['losses']['breakdowns_s'] / 3600:.1f}시간"  # in Korean words
     expect(page.locator("#losses tr[data-loss='breakdowns_s']")).to_contain_text(down_h)
     expect(page.locator(".kpi[data-kpi='oee'] .kpi-value")).to_have_text(_pct(mine["overall"]["oee"]))
+    # a shift the window or the records hold only in part says so beside its name; a whole one does not
+    shifts = page.locator("#children tbody tr")
+    expect(shifts).to_have_count(len(mine["by_shift"]))
+    partial = sum(r["planned_operation_time_s"] < r["shift_planned_s"] - 60 for r in mine["by_shift"])
+    expect(page.locator("#children tbody tr:has-text('(일부:')")).to_have_count(partial)
     if mine["unexplained"]["count"]:  # a weekday: the hour of down time waits for a reason
         expect(page.locator("#unexplained tbody tr form")).to_have_count(1)
         expect(page.locator("#pareto")).to_contain_text("(사유 미입력)")

@@ -330,7 +330,8 @@ def korean_public_holidays(first_year: int, last_year: int) -> frozenset[date]:
 class ShiftWindows:
     """The shifts of a calendar inside [start, end) and their planned-busy segments, as int64 µs since epoch.
 
-    `shifts` has one row per shift instance (shift_id, shift_name, production_day, shift_start, shift_end);
+    `shifts` has one row per shift instance (shift_id, shift_name, production_day, shift_start, shift_end, and
+    shift_planned_s: the whole shift's planned operation time, unclipped);
     `seg_start/seg_end/seg_shift` are the disjoint, sorted pieces of shift time left after breaks and calendar
     planned stops — the planned operation time (POT, ISO 22400-2:2014). Everything is clipped to [start, end)."""
 
@@ -419,6 +420,8 @@ def shift_windows(calendar: ShiftCalendar, start: datetime, end: datetime) -> Sh
                 length = (_minutes(b.end) - _minutes(b.start)) % (24 * 60) or 24 * 60
                 holes.append((at(day, s.start, off), at(day, s.start, off + length)))
             k = len(rows)
+            # the whole shift's planned operation time, however little of it the window holds
+            whole = sum(p1 - p0 for p0, p1 in _subtract(s0, s1, holes)) / 1e6
             rows.append(
                 (
                     f"{day.isoformat()}/{s.name}",
@@ -428,13 +431,14 @@ def shift_windows(calendar: ShiftCalendar, start: datetime, end: datetime) -> Sh
                     day,
                     c0,
                     c1,
+                    whole,
                 )
             )
             for p0, p1 in _subtract(c0, c1, holes):
                 seg0.append(p0)
                 seg1.append(p1)
                 segs.append(k)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 7
+    columns = list(zip(*rows, strict=True)) if rows else [()] * 8
     s0 = np.array(columns[5], dtype=np.int64)
     s1 = np.array(columns[6], dtype=np.int64)
     shifts = pd.DataFrame(
@@ -446,6 +450,7 @@ def shift_windows(calendar: ShiftCalendar, start: datetime, end: datetime) -> Sh
             "production_day": np.array(columns[4], dtype=object),
             "shift_start": pd.to_datetime(s0, unit="us", utc=True),
             "shift_end": pd.to_datetime(s1, unit="us", utc=True),
+            "shift_planned_s": np.array(columns[7], dtype=float),
         },
         index=pd.RangeIndex(len(rows)),
     )

@@ -17,6 +17,10 @@ LABELS: dict[str, dict[str, str]] = {
     "shift_label_ko": {"ko": "교대 (한국어)", "en": "Shift (Korean)"},
     "shift_label_en": {"ko": "교대 (영어)", "en": "Shift (English)"},
     "shift_label": {"ko": "교대", "en": "Shift"},
+    "shift_planned_s": {
+        "ko": "교대 전체 계획 운영 시간(초)",
+        "en": "Whole shift's planned operation time (s)",
+    },
     "label": {"ko": "이름", "en": "Name"},
     "reason_code": {"ko": "정지 사유 코드", "en": "Reason code"},
     "uncoded_state": {"ko": "사유 코드 없는 정지의 종류", "en": "Kind of stop without a reason code"},

@@ -91,7 +91,16 @@ DIMENSIONS: dict[str, list[str]] = {
     "machine": ["machine_id", "line_id"],
     "line": ["line_id"],
     "day": ["production_day"],
-    "shift": ["shift_id", "production_day", "shift_name", "shift_label_ko", "shift_label_en"],
+    # shift_planned_s: the whole shift's planned operation time, so a row the window or the records cover only in
+    # part (a shift under way, records that began mid-shift) can say so beside its planned_operation_time_s
+    "shift": [
+        "shift_id",
+        "production_day",
+        "shift_name",
+        "shift_label_ko",
+        "shift_label_en",
+        "shift_planned_s",
+    ],
     "shift_name": ["shift_name", "shift_label_ko", "shift_label_en"],
 }
 

@@ -871,6 +871,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.kpi_effectiveness": ("Performance", "성능 가동률"),
     "mon.kpi_quality": ("Quality ratio", "양품률"),
     "mon.kpi_defect_rate": ("Defect rate", "불량률"),
+    "mon.shift_partial": ("(part: {part} of {whole} h)", "(일부: {whole}시간 중 {part}시간)"),
     "mon.kpi_quality_help": (
         "Good parts' share of the output, each part counted by its ideal cycle time (as OEE counts it). On a line "
         "or plant whose machines or products have different ideal cycle times — a faster machine's part weighs "

@@ -336,7 +336,14 @@
             function (r) { return keepRange(base + "/machines/" + encodeURIComponent(r.machine_id)); });
         } else {
           children(d.by_shift.map(function (r) { return Object.assign({ _key: r.shift_id }, r); }),
-            function (r) { return r.production_day + " " + (cfg.lang === "en" ? r.shift_label_en : r.shift_label_ko); }, null);
+            function (r) {
+              var label = r.production_day + " " + (cfg.lang === "en" ? r.shift_label_en : r.shift_label_ko);
+              // a shift the window or the records hold only in part (under way, records begun mid-shift) says so,
+              // so its OEE is not read as a whole shift's
+              var part = r.planned_operation_time_s, whole = r.shift_planned_s;
+              if (whole && part < whole - 60) label += " " + text("mon.shift_partial", { part: (part / 3600).toFixed(1), whole: (whole / 3600).toFixed(1) });
+              return label;
+            }, null);
         }
         trend(d.trend);
         hourly(d.hourly);
