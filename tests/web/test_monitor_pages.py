@@ -247,6 +247,32 @@ def test_one_production_day_is_chosen_from_the_list_and_stays_in_the_address(
     expect(page.locator("#mon-day")).to_have_value(old)
 
 
+def test_the_quality_page_shows_one_production_day_too(page, login, server, running_press):
+    """After a fix, an engineer looks at today's production day alone: the quality table holds that day's parts."""
+    from sandan.monitor.calendar import company_calendar
+
+    calendar = company_calendar(server.settings.data_dir, COMPANY)
+    today = calendar.production_day(running_press)
+    login("lee")
+    page.goto(f"/companies/{COMPANY}/quality")
+    expect(page.locator("#mon-day-label")).to_be_hidden()
+    page.locator("#mon-range").select_option("day")
+    expect(page.locator("#mon-day")).to_have_value(today.isoformat())
+    expect(page).to_have_url(re.compile(rf"range=day&day={today.isoformat()}"))
+    start, end = calendar.production_day_span(today)
+    until = min(end, datetime.now(UTC) + timedelta(minutes=1))
+    window = {"start": start.isoformat(), "end": until.isoformat()}
+    rows = page.request.get(f"/api/v1/companies/{COMPANY}/quality", params=window).json()["rows"]
+    assert rows, "the running press made parts today"
+    shown = page.locator("#quality tbody tr")
+    expect(shown).to_have_count(len(rows))
+    for r in rows:  # each product's count of the day, as the API counts it
+        expect(page.locator("#quality tbody")).to_contain_text(f"{r['produced_qty']:,}")
+    page.reload()  # the day stays in the address
+    expect(page.locator("#mon-range")).to_have_value("day")
+    expect(page.locator("#mon-day")).to_be_visible()
+
+
 def test_an_alert_is_acknowledged_with_a_comment_in_the_inbox(page, login, server):
     alerts = open_alert_store(server.settings.data_dir)
     rule = AlertRule(

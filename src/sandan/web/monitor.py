@@ -219,6 +219,7 @@ def quality_page(page: UserPage, company_id: str) -> Response:
             )
         ),
         canWrite=page.principal.user.role.can_write,
+        days=_days(page, company.id),  # one production day at a time, as on the OEE dashboard
     )
     return page.render(
         "monitor_quality.html",

@@ -7,26 +7,9 @@
   var num = sandanNumbers(cfg.lang);
   var days = sandanChartTime("UTC", { days: true });
   var status = document.getElementById("mon-status");
-  var pickRange = document.getElementById("mon-range");
-  var pickDay = document.getElementById("mon-day");
-  var dayByKey = {};  // the production days offered one by one (`days` above formats the trend's dates)
-  (cfg.days || []).forEach(function (d) { dayByKey[d.key] = d; });
-  // the chosen period lives in the address (?range=7d, or ?range=day&day=2026-12-03), so a reload, the language
-  // switch and the drill-down keep it
-  var params = new URLSearchParams(window.location.search);
-  var asked = params.get("range");
-  if (asked && (Object.prototype.hasOwnProperty.call(cfg.ranges, asked) || (asked === "day" && pickDay))) pickRange.value = asked;
-  if (pickDay && dayByKey[params.get("day")]) pickDay.value = params.get("day");
-  function showDay() {
-    var label = document.getElementById("mon-day-label");
-    if (label) label.hidden = pickRange.value !== "day";
-  }
-  showDay();
-  function periodQuery() {
-    if (pickRange.value === Object.keys(cfg.ranges)[0]) return "";
-    return "?range=" + encodeURIComponent(pickRange.value) + (pickRange.value === "day" ? "&day=" + encodeURIComponent(pickDay.value) : "");
-  }
-  function keepRange(href) { return href + periodQuery(); }
+  // the period: a span up to now or one production day, kept in the address (period.js)
+  var period = sandanPeriod(cfg, document.getElementById("mon-range"), document.getElementById("mon-day"));
+  function keepRange(href) { return period.keep(href); }
   var plot = null;
   var busy = false;
 
@@ -46,16 +29,7 @@
     return e;
   }
   function api(company) { return "/api/v1/companies/" + encodeURIComponent(company); }
-  function windowQuery() {
-    if (pickRange.value === "day" && dayByKey[pickDay.value]) {  // one production day, as the daily report counts it
-      var d = dayByKey[pickDay.value];
-      var until = new Date(Math.min(Date.parse(d.end), Date.now() + 60000));
-      return "start=" + encodeURIComponent(d.start) + "&end=" + encodeURIComponent(until.toISOString());
-    }
-    var end = new Date();
-    var start = new Date(end.getTime() - cfg.ranges[pickRange.value] * 1000);
-    return "start=" + encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
-  }
+  function windowQuery() { return period.query(); }
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
       return r.json().catch(function () { return null; }).then(function (body) {
@@ -366,16 +340,6 @@
   }
 
   function periodChanged() {
-    showDay();
-    var url = new URL(window.location.href);
-    url.searchParams.set("range", pickRange.value);
-    if (pickRange.value === "day") url.searchParams.set("day", pickDay.value); else url.searchParams.delete("day");
-    window.history.replaceState(null, "", url);
-    document.querySelectorAll("a[hreflang]").forEach(function (a) {  // the language switch keeps the period
-      var other = new URL(a.href, window.location.href);
-      var next = other.searchParams.get("next");
-      if (next !== null) { other.searchParams.set("next", url.pathname + url.search); a.href = other.toString(); }
-    });
     // the rows below keep their links until the new figures arrive: they take the new period now
     document.querySelectorAll("#children a").forEach(function (a) {
       a.href = keepRange(new URL(a.href, window.location.href).pathname);
@@ -384,8 +348,7 @@
     if (hourlyPlot) { hourlyPlot.destroy(); hourlyPlot = null; }
     refresh(true);
   }
-  pickRange.addEventListener("change", periodChanged);
-  if (pickDay) pickDay.addEventListener("change", periodChanged);
+  period.onChange(periodChanged);
   refresh();
   setInterval(function () { if (!document.hidden) refresh(); }, cfg.pollSeconds * 1000);
 })();

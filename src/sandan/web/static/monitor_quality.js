@@ -6,10 +6,8 @@
   var times = sandanChartTime(cfg.timezone);
   var fmt = sandanNumbers(cfg.lang);
   var status = document.getElementById("mon-status");
-  var pickRange = document.getElementById("mon-range");
-  // the period lives in the address (?range=7d), as on the OEE dashboard: a reload or a shared link keeps it
-  var asked = new URLSearchParams(window.location.search).get("range");
-  if (asked && Object.prototype.hasOwnProperty.call(cfg.ranges, asked)) pickRange.value = asked;
+  // the period: a span up to now or one production day, kept in the address as on the OEE dashboard (period.js)
+  var period = sandanPeriod(cfg, document.getElementById("mon-range"), document.getElementById("mon-day"));
   var base = "/api/v1/companies/" + encodeURIComponent(cfg.companyId);
   var plots = [];  // the location chart, then the dispersion chart (MR, R or S) of a variables chart
 
@@ -26,10 +24,7 @@
     return new Intl.DateTimeFormat("sv-SE", parts).format(new Date(iso));
   }
   function td(v, cls) { var e = document.createElement("td"); if (cls) e.className = cls; e.textContent = v; return e; }
-  function q() {
-    var end = new Date(), start = new Date(end.getTime() - cfg.ranges[pickRange.value] * 1000);
-    return "start=" + encodeURIComponent(start.toISOString()) + "&end=" + encodeURIComponent(end.toISOString());
-  }
+  function q() { return period.query(); }
   function get(url) {
     return fetch(url, { credentials: "same-origin" }).then(function (r) {
       return r.json().then(function (b) { if (!r.ok) throw new Error(say(b.error && b.error.message)); return b; });
@@ -289,12 +284,7 @@
       .catch(function (e) { status.textContent = text("mon.error", { message: e.message }); status.classList.add("error"); });
   }
   document.getElementById("chart-form").addEventListener("submit", function (ev) { ev.preventDefault(); refresh(); });
-  pickRange.addEventListener("change", function () {
-    var url = new URL(window.location.href);
-    url.searchParams.set("range", pickRange.value);
-    window.history.replaceState(null, "", url);
-    refresh();
-  });
+  period.onChange(refresh);
   refresh();
   setInterval(function () { if (!document.hidden) refresh(); }, cfg.pollSeconds * 1000);
 })();
