@@ -793,9 +793,10 @@ WEIBULL_FAR = 10.0
 _WEIBULL_GRID = np.linspace(math.log10(WEIBULL_EDGE), math.log10(WEIBULL_FAR), 33)
 
 
-def _weibull_profile(z: np.ndarray, w: np.ndarray) -> tuple[float, float, float]:
+def _weibull_profile(z: np.ndarray, w: np.ndarray, k0: float = 1.5) -> tuple[float, float, float]:
     """The two-parameter Weibull fit of z > 0 with weights w (counts): (log-likelihood, shape k, scale λ). k solves
-    Σw zᵏ ln z / Σw zᵏ − 1/k − Σw ln z / Σw = 0 (Cohen 1965, increasing in k), then λ = (Σw zᵏ / Σw)^(1/k)."""
+    Σw zᵏ ln z / Σw zᵏ − 1/k − Σw ln z / Σw = 0 (Cohen 1965, increasing in k), then λ = (Σw zᵏ / Σw)^(1/k);
+    Newton's method starts from `k0` (the last fit's shape, when the threshold moves a little)."""
     n = float(w.sum())
     c = float(z.max())
     zs = z / c  # in (0, 1]: zᵏ cannot overflow
@@ -804,13 +805,13 @@ def _weibull_profile(z: np.ndarray, w: np.ndarray) -> tuple[float, float, float]
 
     def equation(k: float) -> tuple[float, float]:
         """g(k) and g'(k) = Var_k(ln z) + 1/k², the variance under weights w zᵏ (so g rises with k)."""
-        wk = w * zs**k
+        wk = w * np.exp(k * lz)
         s0 = float(wk.sum())
         m1, m2 = float(wk @ lz) / s0, float(wk @ (lz * lz)) / s0
         return m1 - 1.0 / k - mean_lz, m2 - m1 * m1 + 1.0 / (k * k)
 
     # Newton's method kept inside a bracket that shrinks with every step (bisection when a step leaves it)
-    lo, hi, k = 0.02, 200.0, 1.5
+    lo, hi, k = 0.02, 200.0, min(max(k0, 0.05), 100.0)
     for _ in range(100):
         g, slope = equation(k)
         if g > 0:
@@ -823,7 +824,7 @@ def _weibull_profile(z: np.ndarray, w: np.ndarray) -> tuple[float, float, float]
             k = k_next
             break
         k = k_next
-    m = float(w @ zs**k) / n
+    m = float(w @ np.exp(k * lz)) / n
     loglik = n * math.log(k) - n * math.log(m) + (k - 1) * float(w @ lz) - n - n * math.log(c)
     return loglik, k, c * m ** (1.0 / k)
 
@@ -834,30 +835,34 @@ def _weibull3(
     """The three-parameter Weibull (threshold θ, shape k, scale λ) by maximum likelihood with θ profiled (coarse
     grid of log₁₀ of θ's distance below the smallest value in ranges, then Brent's method between the best point's
     neighbours); None when θ ends on the edge next to the smallest value (`WEIBULL_EDGE`). `w`: how often each of
-    sorted `xs` is counted (a bootstrap resample); `near`: the grid only 1.5 decades either side of this log₁₀
+    sorted `xs` is counted (a bootstrap resample); `near`: the grid only a decade either side of this log₁₀
     distance (a resample's fit lies near the sample's)."""
     if w is None:
         w = np.ones(len(xs))
     grid = _WEIBULL_GRID
     if near is not None:
-        grid = np.linspace(max(grid[0], near - 1.5), min(grid[-1], near + 1.5), 9)
+        grid = np.linspace(max(grid[0], near - 1.0), min(grid[-1], near + 1.0), 5)
     keep = w > 0
     x, w = xs[keep], w[keep]
     low, span = float(x.min()), float(x.max() - x.min())
     if not span > 0:
         return None
 
+    last = [1.5]  # the shape of the last threshold tried: the next one's Newton starts there
+
     def negative(t: float) -> float:
-        return -_weibull_profile(x - low + span * 10.0**t, w)[0]
+        loglik, last[0], _ = _weibull_profile(x - low + span * 10.0**t, w, last[0])
+        return -loglik
 
     values = [negative(t) for t in grid]
     i = int(np.argmin(values))
     if i == 0 and grid[0] <= _WEIBULL_GRID[0]:
         return None
     bounds = (grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)])
-    t = optimize.minimize_scalar(negative, bounds=bounds, method="bounded", options={"xatol": 1e-4}).x
+    xatol = 1e-4 if near is None else 5e-3  # a resample's threshold need not be as exact as the sample's
+    t = optimize.minimize_scalar(negative, bounds=bounds, method="bounded", options={"xatol": xatol}).x
     d = span * 10.0**t
-    _, k, lam = _weibull_profile(x - low + d, w)
+    _, k, lam = _weibull_profile(x - low + d, w, last[0])
     return {"threshold": low - d, "shape": k, "scale": lam, "log_gap": float(t)}
 
 
