@@ -232,6 +232,7 @@ FACTOR_LABELS = {
     "product": {"en": "product", "ko": "제품"},
 }
 ROOT_CAUSE_BASELINE_DAYS = 7.0
+ROOT_CAUSE_MIN_PARTS = 10  # in the period asked and in the days before it: fewer compare nothing
 
 
 def root_cause_window(
@@ -248,7 +249,7 @@ def root_cause_window(
     `baseline_days` before it. When the records are younger than that (a plant connected since yesterday, the
     demo), the last quarter of what there is up to `now` — at least an hour — against everything before it, so
     the question asked has an answer; a `start` the user asked for ("this week" on its second day) is kept while
-    the days before it hold the 10 parts a comparison needs. The web page and the assistant both ask it; a caller
+    the days before it hold the `ROOT_CAUSE_MIN_PARTS` a comparison needs. The web page and the assistant both ask it; a caller
     tells its user when the span it got is not the one asked."""
     asked = start is not None
     start = now - timedelta(days=1) if start is None else start
@@ -258,9 +259,14 @@ def root_cause_window(
         return start, now, baseline_days
     if asked:
         before = store.query_parts(
-            company_id, start - timedelta(days=baseline_days), start, ids, limit=10, columns=["time"]
+            company_id,
+            start - timedelta(days=baseline_days),
+            start,
+            ids,
+            limit=ROOT_CAUSE_MIN_PARTS,
+            columns=["time"],
         )
-        if before.num_rows >= 10:
+        if before.num_rows >= ROOT_CAUSE_MIN_PARTS:
             return start, now, baseline_days
     times = store.query_parts(
         company_id, start - timedelta(days=baseline_days), now, ids, limit=1, columns=["time"]
@@ -315,20 +321,22 @@ def root_cause_for(
     t = pd.to_datetime(frame["time"], utc=True)
     n_period = int(((t >= pd.Timestamp(start)) & (t < pd.Timestamp(end))).sum())
     n_before = int(((t >= pd.Timestamp(before)) & (t < pd.Timestamp(start))).sum())
-    if min(n_period, n_before) < 10:
+    if min(n_period, n_before) < ROOT_CAUSE_MIN_PARTS:
         raise InvalidInput(
-            f"the comparison needs at least 10 parts in the period and 10 in the {baseline_days:g} days before it "
+            f"the comparison needs at least {ROOT_CAUSE_MIN_PARTS} parts in the period and {ROOT_CAUSE_MIN_PARTS} "
+            f"in the {baseline_days:g} days before it "
             f"(period {n_period:,}, before {n_before:,}); "
             + (
                 "choose a later start or fewer comparison days, so the days before hold records"
-                if n_before < 10
+                if n_before < ROOT_CAUSE_MIN_PARTS
                 else "choose a longer period"
             ),
-            f"비교하려면 기간에 부품이 10개 이상, 그 전 {baseline_days:g}일에도 10개 이상 있어야 합니다 "
+            f"비교하려면 기간에 부품이 {ROOT_CAUSE_MIN_PARTS}개 이상, 그 전 {baseline_days:g}일에도 "
+            f"{ROOT_CAUSE_MIN_PARTS}개 이상 있어야 합니다 "
             f"(기간 {n_period:,}개, 그 전 {n_before:,}개). "
             + (
                 "시작을 늦추거나 비교 일수를 줄여 그 전 기간에 기록이 들어오게 하세요"
-                if n_before < 10
+                if n_before < ROOT_CAUSE_MIN_PARTS
                 else "기간을 더 길게 잡으세요"
             ),
             code="too_few_rows",

@@ -844,6 +844,23 @@ TOKEN_COLUMNS = "id, user_id, kind, name, expires_at, revoked, created_at, last_
 USER_COLUMNS = "id, company_id, name, role, lang, created_at, active, must_change_password"
 
 
+#: The columns `Store.add_user` writes, in `user_row`'s order.
+USER_INSERT_COLUMNS = "id, company_id, name, role, lang, password_hash, must_change_password"
+
+
+def user_row(user: User, password_hash: str) -> list[Any]:
+    """The values of a new user's row, in `USER_INSERT_COLUMNS` order (shared by both stores)."""
+    return [
+        user.id,
+        user.company_id,
+        user.name,
+        user.role.value,
+        user.lang,
+        password_hash,
+        user.must_change_password,
+    ]
+
+
 def user_from_row(r: tuple) -> User:
     return User(
         id=r[0],

@@ -49,6 +49,7 @@ from sandan.store.base import (
     QUARANTINE_REPEAT,
     TOKEN_COLUMNS,
     USER_COLUMNS,
+    USER_INSERT_COLUMNS,
     CatalogueEntry,
     CatalogueScore,
     EdgeEvent,
@@ -70,6 +71,7 @@ from sandan.store.base import (
     quarantine_table,
     quarantine_where,
     user_from_row,
+    user_row,
 )
 
 # Versioned migrations: append, never edit a released one.
@@ -1010,17 +1012,8 @@ class DuckDBStore(Store):
             if exists:
                 raise Conflict(f"user {user.id!r} already exists", f"사용자 {user.id!r}이(가) 이미 있습니다")
             self._con.execute(
-                "INSERT INTO users (id, company_id, name, role, lang, password_hash, must_change_password) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    user.id,
-                    user.company_id,
-                    user.name,
-                    user.role.value,
-                    user.lang,
-                    password_hash,
-                    user.must_change_password,
-                ],
+                f"INSERT INTO users ({USER_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                user_row(user, password_hash),
             )
 
     def set_password_hash(self, user_id: str, password_hash: str, *, must_change: bool | None = None) -> None:

@@ -59,6 +59,7 @@ from sandan.store.base import (
     QUARANTINE_REPEAT,
     TOKEN_COLUMNS,
     USER_COLUMNS,
+    USER_INSERT_COLUMNS,
     CatalogueEntry,
     CatalogueScore,
     EdgeEvent,
@@ -80,6 +81,7 @@ from sandan.store.base import (
     quarantine_table,
     quarantine_where,
     user_from_row,
+    user_row,
 )
 
 log = logging.getLogger(__name__)
@@ -920,17 +922,8 @@ class PostgresStore(Store):
     def add_user(self, user: User, password_hash: str) -> None:
         try:
             self._run(
-                "INSERT INTO users (id, company_id, name, role, lang, password_hash, must_change_password) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    user.id,
-                    user.company_id,
-                    user.name,
-                    user.role.value,
-                    user.lang,
-                    password_hash,
-                    user.must_change_password,
-                ],
+                f"INSERT INTO users ({USER_INSERT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                user_row(user, password_hash),
             )
         except pgerrors.UniqueViolation as exc:
             raise Conflict(

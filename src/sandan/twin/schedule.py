@@ -702,10 +702,10 @@ def gantt_svg(
             shown = x
     for r, (machine, bars) in enumerate(chart.machines.items()):
         y = top + r * row
-        shown = names.get(machine, machine)
+        called = names.get(machine, machine)
         parts.append(
             f'<text x="8" y="{y + row / 2 + 4:.1f}" data-machine="{esc(machine)}"><title>{esc(machine)}</title>'
-            f"{esc(shown if len(shown) <= 12 else shown[:11] + '…')}</text>"
+            f"{esc(called if len(called) <= 12 else called[:11] + '…')}</text>"
         )
         for b in bars:
             if b.setup:

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.domain.errors import PYDANTIC_KO, english_reason
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
+from sandan.monitor.oee import CAPPED_NOTE_MARGIN
 from sandan.twin import balance as bal
 from sandan.twin import order_sheets, workclock
 from sandan.twin import schedule as sched
@@ -1027,6 +1028,16 @@ def on_the_clock(
         out["gantt"]["days"] = [[offset, day.isoformat()] for offset, day in clock.day_marks(until)]
         out["gantt"]["ticks"] = [[t, f"{clock.at(t):%H:%M}"] for t in sched.gantt_ticks(until)]
     return out
+
+
+def performance_capped(result: Mapping[str, Any]) -> list[str]:
+    """The stations of a run's result (`SimResult.to_dict`) whose OEE performance was capped at 1 by more than the
+    dashboard's margin (`monitor.oee.CAPPED_NOTE_MARGIN`): their ideal cycle time is longer than their process time."""
+    return [
+        sid
+        for sid, s in result["stations"].items()
+        if ((s.get("performance_raw") or {}).get("mean") or 0.0) > 1.0 + CAPPED_NOTE_MARGIN
+    ]
 
 
 def gantt_of(result: Mapping[str, Any]) -> sched.Gantt:

@@ -471,9 +471,8 @@ def build_demo_complex(
                 machines.append(VirtualMachine(company_id, machine, source))
         user = company_id.split("-")[0]
         if store.user_for_login(user) is None:
-            ko, en = split_name(
-                name
-            )  # "세진프레스 관리자 Sejin Press admin": each language's part reads whole
+            # "세진프레스 관리자 Sejin Press admin": each language's part of the name reads whole
+            ko, en = split_name(name)
             admin = f"{ko} 관리자 {en} admin" if en else f"{ko} 관리자 admin"
             create_user(store, user, password, Role.company_admin, company_id, name=admin)
     if ai4i is not None:

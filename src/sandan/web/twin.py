@@ -27,7 +27,6 @@ from sandan.collect.export import MEDIA_TYPES, ExportFile
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError
 from sandan.domain.text import shown_name
 from sandan.monitor.calendar import company_calendar
-from sandan.monitor.oee import CAPPED_NOTE_MARGIN
 from sandan.twin import order_sheets, service, workclock
 from sandan.twin.inputs import dist_text, parse_dist, short_number
 from sandan.twin.layout import layout_svg
@@ -1031,12 +1030,7 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
             "sketch": Markup(layout_svg(line, result, lang=page.lang)),
             "states": states_svg(result, tx),
             "kpis": [k for k in LINE_KPIS if k in result["line"]],
-            # stations whose ideal cycle time is longer than their process time: OEE performance capped at 1
-            "perf_capped": [
-                sid
-                for sid, s in result["stations"].items()
-                if ((s.get("performance_raw") or {}).get("mean") or 0.0) > 1.0 + CAPPED_NOTE_MARGIN
-            ],
+            "perf_capped": service.performance_capped(result),
         }
     elif result and result.get("kind") == "compare":
         kpi_title = result["labels"]["throughput_per_h"]["en" if page.lang == "en" else "ko"]
