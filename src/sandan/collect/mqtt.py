@@ -297,6 +297,8 @@ class MqttCollector(Connector):
         self._writer: threading.Thread | None = None
         self._client: mqtt.Client | None = None
         self._sink: StoreSink | None = None
+        # set when the broker answers the unsubscribe `stop` sends after the last acknowledgements
+        self._settled = threading.Event()
         self._sparkplug = SparkplugDecoder(config.group_to_company) if config.sparkplug else None
 
     def health(self) -> Health:
@@ -319,6 +321,7 @@ class MqttCollector(Connector):
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_unsubscribe = self._on_unsubscribe
         client.reconnect_delay_set(min_delay=1, max_delay=10)
         self._client = client
         self._health.state = "starting"
@@ -336,9 +339,24 @@ class MqttCollector(Connector):
         if self._writer:
             self._writer.join(timeout=30)
         if self._client:
+            self._settle()
             self._client.disconnect()
             self._client.loop_stop()
         self._health.state = "stopped"
+
+    def _settle(self, timeout_s: float = 2.0) -> None:
+        """Wait until the broker has read our last acknowledgements. It handles one client's packets in order, so its
+        answer to an UNSUBSCRIBE sent after them (from a filter never subscribed to, which changes nothing) means it
+        has them. Without this, a new session of the same client id can take the session over while the broker has
+        still to read them, and that session receives those messages again (stored without duplicates, but sent
+        twice)."""
+        assert self._client is not None
+        if self._health.state != "connected":
+            return
+        self._settled.clear()
+        rc, _mid = self._client.unsubscribe(f"sandan/settle/{uuid.uuid4().hex}")
+        if rc == mqtt.MQTT_ERR_SUCCESS:
+            self._settled.wait(timeout_s)
 
     # paho callbacks run on the network thread: they decode and queue, nothing more.
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -362,6 +380,9 @@ class MqttCollector(Connector):
             self._health.note_error(
                 f"lost the broker: {reason_code}", f"브로커 연결이 끊겼습니다: {reason_code}"
             )
+
+    def _on_unsubscribe(self, client, userdata, mid, reason_codes, properties) -> None:
+        self._settled.set()  # the collector unsubscribes only in `_settle`
 
     def _on_message(self, client, userdata, message) -> None:
         if self._stop.is_set():
