@@ -198,6 +198,38 @@ def test_control_chart_marks_the_outlier(plant):
     )
 
 
+def test_control_limits_from_a_phase_one_period_judge_the_points_after_it(plant):
+    """An engineer sets the limits from the parts before a change and judges the later ones against them."""
+    from sandan.monitor import imr_chart
+
+    url = f"{BASE}/spc/measurement"
+    whole = plant.get("a-view", url, params={**WINDOW, "characteristic": "bore_mm"}).json()
+    values = whole["series"][0]["values"]
+    cut = START + timedelta(minutes=30)  # parts every 65 s from 08:00:30: the first 28 are phase I
+    body = plant.get(
+        "a-view", url, params={**WINDOW, "characteristic": "bore_mm", "baseline_end": cut.isoformat()}
+    ).json()
+    assert body["baseline_points"] == 28 and whole["baseline_points"] == 100
+    individuals = body["series"][0]
+    assert individuals["phase"] == ["I"] * 28 + ["II"] * 72
+    own = imr_chart(values, 28).series[0]  # the limits of the first 28 parts alone
+    assert (individuals["center"][0], individuals["ucl"][0]) == pytest.approx((own.center[0], own.ucl[0]))
+    assert individuals["ucl"][0] != pytest.approx(whole["series"][0]["ucl"][0])
+    # an hourly p chart: the first hour sets the limits
+    p = plant.get(
+        "a-view", f"{BASE}/spc/attribute", params={**WINDOW, "baseline_end": END.isoformat()}
+    ).json()
+    assert p["series"][0]["phase"] == ["I", "I"]
+    # a time before the second point: the reason, in plant time, and what to do
+    early = plant.get(
+        "a-view", url, params={**WINDOW, "characteristic": "bore_mm", "baseline_end": START.isoformat()}
+    )
+    assert_error(early, 422, "bad_baseline")
+    assert "2025-03-10 08:00" in early.json()["error"]["message"]["en"]
+    naive = {**WINDOW, "characteristic": "bore_mm", "baseline_end": "2025-03-10T08:30:00"}
+    assert_error(plant.get("a-view", url, params=naive), 422, "naive_time")
+
+
 def test_saved_limits_serve_every_later_capability_study(plant):
     """A characteristic without a drawing in the platform: its limits saved once (checked), a later study without
     limits uses them and says they are the company's; typed limits still come first; forgotten, it asks again."""

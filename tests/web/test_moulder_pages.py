@@ -442,6 +442,55 @@ def test_the_oee_table_writes_part_counts_with_thousands_separators(page, login,
         path.unlink()
 
 
+def test_control_limits_come_from_the_points_before_a_clicked_one(page, login, server, moulder):
+    """After a change, an engineer judges the parts made since against the process before it: a click on the last
+    point before the change ends phase I there; the note and the dashed line say where the limits come from."""
+    login("choi")
+    page.goto(f"/companies/{COMPANY}/quality")
+    page.locator("#chart-kind").select_option("imr")
+    page.locator("#chart-machine").select_option("imm-01")
+    page.locator("#chart-characteristic").fill("part_weight_g")
+    page.locator("#chart-form button[type=submit]").click()
+    phase = page.locator("#spc-phase")
+    expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text(
+        "I (개별값)--"
+    )  # the new chart drawn
+    expect(phase).to_contain_text("기간 전체")
+    points = int(page.locator("#spc").get_attribute("data-phase1"))
+    assert points > 100  # 20 hours of one machine's parts, each a point
+    page.locator("#spc .u-over").click()  # the middle of the chart
+    expect(phase).to_contain_text("개 점(1단계)")
+    until = page.locator("#chart-phase1").input_value()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", until), until
+    # the figures are the API's for that time on the plant's clock
+    end = page.evaluate("() => new Date().toISOString()")
+    start = (datetime.fromisoformat(end.replace("Z", "+00:00")) - timedelta(days=1)).isoformat()
+    params = {
+        "start": start,
+        "end": end,
+        "chart": "imr",
+        "characteristic": "part_weight_g",
+        "machine_id": "imm-01",
+    }
+    api = page.request.get(
+        f"/api/v1/companies/{COMPANY}/spc/measurement", params={**params, "baseline_end": until + "+09:00"}
+    ).json()
+    b = api["baseline_points"]
+    assert 0.2 * points < b < 0.8 * points  # about half of the points lie left of the middle
+    expect(page.locator("#spc")).to_have_attribute("data-phase1", str(b))
+    expect(phase).to_contain_text(f"처음 {b:,}개 점")
+    expect(phase).to_contain_text(f"{points - b:,}개 점(2단계)")
+    # a time before the second part: the reason, and nothing drawn
+    first = datetime.fromisoformat(api["labels"][0]).astimezone(ZoneInfo("Asia/Seoul"))
+    page.locator("#chart-phase1").fill(first.strftime("%Y-%m-%dT%H:%M:%S"))
+    page.locator("#chart-form button[type=submit]").click()
+    expect(page.locator("#spc")).to_contain_text("2개 이상")
+    expect(phase).to_have_text("")
+    page.locator("#chart-phase1").fill("")
+    page.locator("#chart-form button[type=submit]").click()
+    expect(phase).to_contain_text("기간 전체")
+
+
 def test_a_slow_recommendation_shows_its_progress_until_the_result(page, login, server, moulder, monkeypatch):
     import sandan.optimize.service as service
 

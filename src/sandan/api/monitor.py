@@ -32,6 +32,7 @@ from sandan.api.deps import (
     WriteTenant,
     company_router,
     machine_or_404,
+    parse_time,
     require_zone,
     window,
 )
@@ -373,6 +374,17 @@ def _chart(chart) -> dict[str, Any]:
 
 
 Rules = Annotated[Literal["western_electric", "nelson", "limits"], Query()]
+PhaseOneEnd = Annotated[
+    str | None,
+    Query(
+        description="end of phase I, ISO 8601 with zone: the control limits come from the points before it and the "
+        "later points are judged against them (default: the whole window sets the limits)"
+    ),
+]
+
+
+def _phase_one_end(value: str | None) -> datetime | None:
+    return None if value is None else parse_time(value, "baseline_end")
 
 
 @company.get("/spc/characteristics")
@@ -393,8 +405,10 @@ def spc_measurement(
     machine_ids: MachineIds = None,
     product: str | None = None,
     rules: Rules = "western_electric",
+    baseline_end: PhaseOneEnd = None,
 ) -> Response:
-    """A variables control chart of one measured characteristic with run-rule violations marked."""
+    """A variables control chart of one measured characteristic with run-rule violations marked; with
+    `baseline_end`, limits from phase I only."""
     out = measurement_chart(
         t.store,
         t.company_id,
@@ -406,6 +420,8 @@ def spc_measurement(
         machine_ids=machine_ids,
         product=product,
         rules=rules,
+        baseline_end=_phase_one_end(baseline_end),
+        timezone=t.settings.display_timezone,
     )
     return _json({**_window(w), "characteristic": characteristic, **_chart(out)})
 
@@ -468,8 +484,10 @@ def spc_attribute(
     machine_ids: MachineIds = None,
     product: str | None = None,
     rules: Rules = "western_electric",
+    baseline_end: PhaseOneEnd = None,
 ) -> Response:
-    """A p, np, c or u chart of scrap per time subgroup with run-rule violations marked."""
+    """A p, np, c or u chart of scrap per time subgroup with run-rule violations marked; with `baseline_end`,
+    limits from phase I only."""
     out = attribute_chart(
         t.store,
         t.company_id,
@@ -480,6 +498,7 @@ def spc_attribute(
         machine_ids=machine_ids,
         product=product,
         rules=rules,
+        baseline_end=_phase_one_end(baseline_end),
         timezone=t.settings.display_timezone,
     )
     return _json({**_window(w), **_chart(out)})

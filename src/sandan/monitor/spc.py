@@ -1245,6 +1245,25 @@ def _not_measured(
     )
 
 
+def _points_before(times: Any, baseline_end: datetime | None, timezone: str) -> int | None:
+    """How many of a chart's points (their times) lie before `baseline_end`, the end of phase I: the control limits
+    come from those, and the later points are judged against them. None: the whole window is phase I."""
+    if baseline_end is None:
+        return None
+    b = int((pd.DatetimeIndex(times) < pd.Timestamp(baseline_end)).sum())
+    if b < 2:
+        when = pd.Timestamp(baseline_end).tz_convert(timezone).strftime("%Y-%m-%d %H:%M")
+        raise InvalidInput(
+            f"only {b} of the chart's points lie before the end of phase I ({when}); its control limits need at "
+            "least 2 — choose a later time",
+            f"1단계 끝({when}) 전에 있는 관리도의 점이 {b}개뿐입니다. 관리 한계에는 2개 이상이 필요하니 더 늦은 시각을 "
+            "고르세요",
+            code="bad_baseline",
+            field="baseline_end",
+        )
+    return b
+
+
 def measurement_chart(
     store: Store,
     company_id: str,
@@ -1258,9 +1277,11 @@ def measurement_chart(
     machine_ids: Sequence[str] | None = None,
     product: str | None = None,
     rules: Sequence[str] | str = "western_electric",
+    timezone: str = "Asia/Seoul",
 ) -> ControlChart:
     """A variables chart (imr, xbar_r or xbar_s) of one characteristic; consecutive parts form subgroups of
-    `subgroup_size` (an incomplete last subgroup is left out). Points before `baseline_end` are phase I."""
+    `subgroup_size` (an incomplete last subgroup is left out). Points before `baseline_end` are phase I (a subgroup
+    by its last part); `timezone` only writes a time in a message."""
     data = measurements(
         store, company_id, start, end, characteristic, machine_ids=machine_ids, product=product
     )
@@ -1274,7 +1295,7 @@ def measurement_chart(
         )
     times = pd.to_datetime(data["time"], utc=True)
     if chart == "imr":
-        b = None if baseline_end is None else int((times < pd.Timestamp(baseline_end)).sum())
+        b = _points_before(times, baseline_end, timezone)
         out = imr_chart(data["value"].to_numpy(), b, rules)
         out.labels = list(times)
         return out
@@ -1287,7 +1308,7 @@ def measurement_chart(
     m = len(data) // subgroup_size
     groups = data["value"].to_numpy()[: m * subgroup_size].reshape(m, subgroup_size)
     last = times.to_numpy()[: m * subgroup_size].reshape(m, subgroup_size)[:, -1]
-    b = None if baseline_end is None else int((pd.DatetimeIndex(last) < pd.Timestamp(baseline_end)).sum())
+    b = _points_before(last, baseline_end, timezone)
     out = (xbar_r_chart if chart == "xbar_r" else xbar_s_chart)(groups, b, rules)
     out.labels = list(pd.DatetimeIndex(last))
     return out
@@ -1322,7 +1343,7 @@ def attribute_chart(
         .groupby("bucket")
         .agg(ng=("ng", "sum"), n=("ng", "size"))
     )
-    b = None if baseline_end is None else int((g.index < pd.Timestamp(baseline_end)).sum())
+    b = _points_before(g.index, baseline_end, timezone)
     if chart == "p":
         out = p_chart(g["ng"], g["n"], b, rules)
     elif chart == "laney_p":

@@ -968,6 +968,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.capability": ("Process capability (Cp, Cpk)", "공정능력 (Cp, Cpk)"),
     "mon.machine": ("Machine", "설비"),
     "mon.all_machines": ("all machines", "전체 설비"),
+    "mon.phase1_until": ("Phase I until", "1단계 끝"),
+    "mon.phase1_help": (
+        "The control limits come from the points before this time (phase I); the later ones are judged against "
+        "them (phase II). Empty: the whole period sets them. A click on a point of the chart ends phase I there.",
+        "이 시각 전의 점들(1단계)로 관리 한계를 정하고, 그 뒤의 점들(2단계)은 그 한계로 판정합니다. 비워 두면 기간 전체로 "
+        "정합니다. 관리도에서 점을 누르면 그 점까지가 1단계가 됩니다.",
+    ),
+    "mon.phase1_note": (
+        "Limits from the first {n} points, up to {time} (phase I); the {later} points after it are judged against "
+        "them (phase II).",
+        "관리 한계는 {time}까지의 처음 {n}개 점(1단계)에서 정했고, 그 뒤의 {later}개 점(2단계)은 이 한계로 판정합니다.",
+    ),
+    "mon.phase1_whole": (
+        "Limits from the whole period. To judge the points after a change against the process before it, click the "
+        'last point before the change or set "Phase I until".',
+        "관리 한계는 기간 전체에서 정했습니다. 변경 뒤의 점들을 변경 전 공정으로 판정하려면 변경 직전의 점을 누르거나 "
+        "'1단계 끝'을 정하세요.",
+    ),
     "mon.spc_mixed": (
         "The parts of several machines in one chart: their differences show as rule violations. Pick a machine to "
         "see one process.",

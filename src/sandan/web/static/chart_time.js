@@ -31,6 +31,22 @@ window.sandanChartTime = function (timezone, opts) {
         return label;
       });
     },
+    // a time typed on the plant's clock (a datetime-local field: "2026-12-03T14:05[:30]") as an instant in ms, and
+    // an instant (s) as such a field's value; the zone's offset is found by reading a guess back on the plant's clock
+    fromWall: function (text) {
+      var m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d))?/.exec(text || "");
+      if (!m) return null;
+      var wall = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0)), t = wall;
+      for (var i = 0; i < 2; i++) {  // twice: a guess on the other side of a daylight-saving change
+        var p = pieces(t / 1000);
+        t = wall - (Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - t);
+      }
+      return t;
+    },
+    toWall: function (ts) {
+      var p = pieces(ts);
+      return p.year + "-" + day(p) + "T" + clock(p) + ":" + p.second;
+    },
     legend: function (u, v) {
       if (v == null) return "--";
       var p = pieces(v), date = p.year + "-" + day(p);

@@ -50,7 +50,7 @@
     });
   }
 
-  var pickMachine = document.getElementById("chart-machine");
+  var pickMachine = document.getElementById("chart-machine"), phase1 = document.getElementById("chart-phase1");
   var ATTRIBUTE = ["p", "laney_p", "np", "c", "u"];
   // the charts and the capability of one machine's parts, or of all machines' together
   function machineQuery() { return pickMachine.value ? "&machine_id=" + encodeURIComponent(pickMachine.value) : ""; }
@@ -69,6 +69,9 @@
     var url;
     if (ATTRIBUTE.indexOf(kind) >= 0) url = base + "/spc/attribute?" + q() + "&chart=" + kind + "&subgroup=h" + machineQuery();
     else url = base + "/spc/measurement?" + q() + "&chart=" + kind + "&characteristic=" + encodeURIComponent(document.getElementById("chart-characteristic").value.trim()) + machineQuery();
+    // phase I: the limits from the points before this time on the plant's clock (empty: the whole period)
+    var until = times.fromWall(phase1.value);
+    if (until !== null) url += "&baseline_end=" + encodeURIComponent(new Date(until).toISOString());
     return get(url).then(function (c) {
       var xs = c.labels.map(function (l) { return Date.parse(l) / 1000; });
       var marks = c.series.map(function (ser) { return ser.values.map(function () { return null; }); });
@@ -91,14 +94,19 @@
       clearPlots();
       var box = document.getElementById("spc"), second = document.getElementById("spc-dispersion");
       box.textContent = "";
-      plots.push(draw(box, c.series[0], xs, marks[0], 260));
+      // phase I ends between its last point and the next one: a dashed line there
+      var n = xs.length, b = c.baseline_points, split = b < n ? (xs[b - 1] + xs[b]) / 2 : null;
+      plots.push(draw(box, c.series[0], xs, marks[0], 260, split));
       // a variables chart is read in pairs: the spread chart below the one of means or values, on the same times
       second.hidden = c.series.length < 2;
-      if (c.series.length > 1) plots.push(draw(second, c.series[1], xs, marks[1], 160));
+      if (c.series.length > 1) plots.push(draw(second, c.series[1], xs, marks[1], 160, split));
       box.dataset.violations = String(rows.length);
+      box.dataset.phase1 = String(b);
       // the latest points only: a day of individual values can break the rules thousands of times
       // points of individual parts come seconds apart: their time to the second, and each its value
       var individual = ATTRIBUTE.indexOf(kind) < 0;
+      document.getElementById("spc-phase").textContent = split === null ? text("mon.phase1_whole")
+        : text("mon.phase1_note", { n: fmt.count(b), time: fmtTime(c.labels[b - 1], individual), later: fmt.count(n - b) });
       fill("violations", rows.slice(0, MAX_VIOLATIONS), function (r) {
         // a share of defective parts reads as one ("3.6%"), not "0.0357143"
         var shown = c.kind === "p" || c.kind === "laney_p" ? fmt.pct(r.value, 1) : fmt.value(r.value);
@@ -115,15 +123,30 @@
 
   function seriesName(name) { return cfg.text["mon.series_" + name] || name; }
   function clearPlots() { plots.forEach(function (p) { p.destroy(); }); plots = []; }
-  function draw(box, s, xs, marks, height) {
-    return new uPlot({
+  function draw(box, s, xs, marks, height, split) {
+    var u = new uPlot({
       width: Math.max(300, box.clientWidth), height: height, scales: { x: { time: true } },
       tzDate: times.tzDate,
       axes: [{ values: times.axis, space: 90 }, {}],
       series: [{ label: text("mon.time"), value: times.legend }, { label: seriesName(s.name), stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
                { label: "CL", stroke: "#1a7f37" }, { label: "LCL", stroke: "#c62828", dash: [6, 4] },
-               { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }]
+               { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }],
+      hooks: { draw: [function (u) {
+        if (split === null) return;
+        var x = u.valToPos(split, "x", true), ctx = u.ctx;
+        ctx.save(); ctx.strokeStyle = "#57606a"; ctx.setLineDash([3, 3]); ctx.lineWidth = 1;
+        ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke(); ctx.restore();
+      }] }
     }, [xs, s.values, s.ucl, s.center, s.lcl, marks], box);
+    // a click on a point ends phase I there: the limits come from it and the points before
+    u.over.title = text("mon.phase1_help");
+    u.over.addEventListener("click", function () {
+      var i = u.cursor.idx;
+      if (i == null) return;
+      phase1.value = times.toWall(Math.floor(xs[i]) + 1);
+      refresh();
+    });
+    return u;
   }
 
   // Process capability of one characteristic: the limits start from the process drawing (cfg.specs) and can be
@@ -278,6 +301,7 @@
       box.textContent = e.message;
       box.dataset.violations = "";
       document.getElementById("spc-note").hidden = true;
+      document.getElementById("spc-phase").textContent = "";
       fill("violations", [], function () { return []; }, "–");
     })])
       .then(function () { status.textContent = text("mon.updated", { time: new Date().toLocaleTimeString(cfg.lang === "en" ? "en-GB" : "ko-KR", { timeZone: cfg.timezone, hour12: false }) }); status.classList.remove("error"); })
