@@ -14,6 +14,7 @@ from sandan.assist.registry import (
     PERIOD_SCHEMA,
     ToolContext,
     ToolOutput,
+    Window,
     call_citation,
     id_arg,
     plain,
@@ -21,7 +22,7 @@ from sandan.assist.registry import (
 )
 from sandan.domain import InvalidInput, NotFound
 from sandan.twin.experiments import compare
-from sandan.twin.line import load_line
+from sandan.twin.line import LineModel, load_line
 from sandan.twin.service import line_of_record
 from sandan.twin.sim import LABELS as KPI_LABELS
 from sandan.twin.sim import run_line
@@ -43,6 +44,18 @@ def _labels() -> dict[str, dict[str, str]]:
         out[k] = {"en": en, "ko": ko}
         out[f"{k}_vs_baseline"] = {"en": f"{en} — change", "ko": f"{ko} — 변화"}
     return out
+
+
+def _recorded_line(ctx: ToolContext, line_id: str, period: str | None) -> tuple[str, Window, LineModel]:
+    """The line asked about, the period (the last 7 days unless said) and its twin built from that period's
+    records, as both twin tools start."""
+    line_id = ctx.line(id_arg(line_id, "line"))
+    w = ctx.window(period or "last_7d")
+    return (
+        line_id,
+        w,
+        line_of_record(ctx.store, ctx.settings.data_dir, ctx.company_id, line_id, start=w.start, end=w.end),
+    )
 
 
 @tool(
@@ -69,9 +82,7 @@ def _labels() -> dict[str, dict[str, str]]:
 def twin_what_if_tool(
     ctx: ToolContext, line_id: str, change: str, machine_id: str | None = None, period: str | None = None
 ) -> ToolOutput:
-    line_id = ctx.line(id_arg(line_id, "line"))
-    w = ctx.window(period or "last_7d")
-    base = line_of_record(ctx.store, ctx.settings.data_dir, ctx.company_id, line_id, start=w.start, end=w.end)
+    line_id, w, base = _recorded_line(ctx, line_id, period)
     data = base.model_dump(mode="json", by_alias=True)
     if change == "add_machine":
         capacities = base.station_capacities()
@@ -188,9 +199,7 @@ def line_bottleneck_tool(
                 code="line_needed",
             )
         line_id = lines[0].id
-    line_id = ctx.line(id_arg(line_id, "line"))
-    w = ctx.window(period or "last_7d")
-    base = line_of_record(ctx.store, ctx.settings.data_dir, ctx.company_id, line_id, start=w.start, end=w.end)
+    line_id, w, base = _recorded_line(ctx, line_id, period)
     horizon_s = base.run_hours * 3600.0
     result = run_line(
         base, replications=REPLICATIONS, horizon=horizon_s, warmup=WARMUP_S, seed=0, backend="serial"
