@@ -727,6 +727,28 @@ def test_messages_name_the_files_own_cells_and_columns(plant, tmp_path):
     assert bad["reason_ko"].startswith("두께(mm) 값 '측정불가'") and "measure:" not in bad["reason_en"]
 
 
+def test_a_typo_in_a_column_of_numbers_does_not_leave_the_column_out(plant, tmp_path):
+    """One "빠름" among the spindle speeds: the column is still a setting, and the import rejects that row with its
+    cell named, instead of dropping every row's spindle speed. A column mostly of text stays out. "부품" is the
+    part's id, as the machine page's own table heads it."""
+    from sandan.collect.files import guess_mapping
+
+    columns = ["일시", "설비", "부품", "판정", "spindle_speed_rpm", "작업자"]
+    rows = [
+        [f"2026-05-01 08:0{i}:00", "CNC-01", f"P{i}", "ok", "빠름" if i == 3 else str(2000 + i), f"kim{i}"]
+        for i in range(8)
+    ]
+    rows[5][5] = "12"  # one number among the names
+    roles, kind, _ = guess_mapping(columns, rows)
+    assert kind == "part" and roles["부품"] == "part_id"
+    assert roles["spindle_speed_rpm"] == "param:spindle_speed_rpm" and roles["작업자"] == "ignore"
+    path = write_csv(tmp_path / "typo.csv", [",".join(columns)] + [",".join(r) for r in rows])
+    receipt = import_file(plant, "acme", path, Mapping(kind="part", columns=roles, timezone="Asia/Seoul"))
+    assert (receipt.accepted, receipt.rejected) == (7, 1)
+    bad = quarantine(plant, "part")[0]
+    assert "빠름" in bad["reason_ko"] and "spindle_speed_rpm" in bad["reason_en"]
+
+
 def test_production_day_headers_are_read_as_the_time():
     from sandan.collect.files import guess_mapping
 

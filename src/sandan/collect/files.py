@@ -83,7 +83,7 @@ HEADER_ROLES: dict[str, tuple[str, ...]] = {
         "unit", "units", "단위",
     ),
     "part_id": (
-        "partid", "part", "serial", "serialno", "serialnumber", "sn", "barcode", "부품id", "부품번호", "시리얼",
+        "partid", "part", "serial", "serialno", "serialnumber", "sn", "barcode", "부품", "부품id", "부품번호", "시리얼",
         "시리얼번호", "일련번호", "바코드",
     ),
     "lot_id": (
@@ -531,22 +531,28 @@ def _unique_names(names: list[Any]) -> list[str]:
 # ---- role detection -------------------------------------------------------------------------------------------
 
 
+#: A column is numbers when at least this share of its filled cells are: a typo ("빠름", "n/a") in a column of
+#: settings is a bad cell the import rejects with its row, not a reason to leave the whole column out.
+NUMERIC_SHARE = 0.8
+
+
 def _looks_numeric(values: list[Any]) -> bool:
-    seen = 0
+    seen = numbers = 0
     for v in values:
         if v is None or (isinstance(v, str) and not v.strip()):
             continue
         if isinstance(v, bool):
             return False
+        seen += 1
         if isinstance(v, int | float):
-            seen += 1
+            numbers += 1
             continue
         try:
             float(str(v).replace(",", ""))
-            seen += 1
+            numbers += 1
         except ValueError:
-            return False
-    return seen > 0
+            pass
+    return numbers > 0 and numbers >= NUMERIC_SHARE * seen
 
 
 _ZONE_RE = re.compile(r":\d{2}(?:[.,]\d+)?\s*(?:[zZ]|UTC|[+-]\d{2}(?::?\d{2})?)$")
