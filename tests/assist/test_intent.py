@@ -91,6 +91,19 @@ def test_comparisons_worst_machines_and_settings_in_plain_words_reach_their_tool
     # the worst machine asked for: every machine, by machine ("스크랩률" is the scrap rate)
     worst = route("오늘 스크랩률 제일 높은 설비는?", names)
     assert (worst.tool, worst.arguments) == ("defect_rate", {"period": "today", "by": "machine"})
+    # the machine with the most scrap: the machines' scrap side by side, not the machine list nor the defect types
+    for question in (
+        "Which machine had the most scrap yesterday?",
+        "Which machine had the most defects yesterday?",
+        "어제 불량이 가장 많은 설비는?",
+        "어느 설비에서 어제 스크랩이 제일 많았어?",
+    ):
+        asked = route(question, names)
+        assert (asked.tool, asked.arguments) == ("defect_rate", {"period": "yesterday", "by": "machine"}), (
+            question
+        )
+    assert route("Which machines do we have?", names).tool == "list_machines"
+    assert route("어제 가장 많은 불량 유형은?", names).tool == "defect_pareto"
     # the settings to change, however the question is put
     for question in (
         "What settings should I change on Servo press 2?",

@@ -19,6 +19,11 @@ from sandan.domain.text import shown_name, split_name
 from sandan.monitor.codes import CodeTable
 from sandan.store import Store
 
+# "제일 높은 설비", "which machine … highest": every machine, so the answer can name the worst
+WHICH_MACHINE = (
+    r"(제일|가장)\s*\S*\s*(설비|기계|호기)|어느\s*(설비|기계)|어떤\s*(설비|기계)|which\s+machines?"
+)
+
 # tool -> [(pattern, weight)]; patterns are matched case-insensitively on the question.
 RULES: dict[str, list[tuple[str, float]]] = {
     "list_machines": [
@@ -50,6 +55,12 @@ RULES: dict[str, list[tuple[str, float]]] = {
             3,
         ),
         (r"로트|\blots?\b|직행률|first[- ]pass", 1.5),
+        # "which machine had the most scrap", "불량이 가장 많은 설비": the machines' scrap side by side, not the
+        # machine list nor the defect types
+        (
+            rf"(?:{WHICH_MACHINE}).*(불량|스크랩|scrap|defect|reject)|(불량|스크랩|scrap|defect|reject).*(?:{WHICH_MACHINE})",
+            5,
+        ),
     ],
     "production": [
         (
@@ -201,10 +212,6 @@ _LINE_MENTION = re.compile(
     r"|\bline\s*(\d+|[b-hj-zB-HJ-Z])\b(?!\s*(?:days?|hours?|h\b|shifts?|weeks?|months?|일|시간|주|개월))"
 )
 COMPARE = r"비교|대비|\bcompare[ds]?\b|\bcomparison\b|\bversus\b|\bvs\.?(?!\w)"
-# "제일 높은 설비", "which machine … highest": every machine, so the answer can name the worst
-WHICH_MACHINE = (
-    r"(제일|가장)\s*\S*\s*(설비|기계|호기)|어느\s*(설비|기계)|어떤\s*(설비|기계)|which\s+machines?"
-)
 
 # tools about one machine that may be asked about "the worst machine": the one with the highest defect rate
 WORST_MACHINE_TOOLS = frozenset({"recommend_settings", "root_cause", "defect_drivers"})

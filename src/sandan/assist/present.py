@@ -49,6 +49,9 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
 }
 
 _RATIO_NAMES = {"availability", "effectiveness", "quality", "oee", "performance", "utilisation", "share"}
+# a twin station's shares of time (`sandan.twin.sim`), beside its utilisation
+_RATIO_NAMES |= {"working", "setup", "down", "waiting_worker", "idle", "blocked", "starved", "off_shift"}
+_RATIO_NAMES |= {"sole_bottleneck", "shifting_bottleneck"}
 _RATIO_ENDINGS = ("_rate", "_share", "_yield", "_ratio")
 _SPEED_ENDINGS = ("_mm_s", "_m_s", "per_s")  # mm/s is a speed, not seconds
 _UNIT_IN_LABEL = re.compile(r"\s*\((s|초)\)")
