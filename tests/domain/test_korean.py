@@ -29,3 +29,13 @@ from sandan.domain.korean import particle
 )
 def test_particle(word: str, pair: str, expected: str) -> None:
     assert particle(word, pair) == expected
+
+
+def test_a_figure_in_brackets_is_passed_over_and_quotes_are_read_through():
+    """ "보통 수준(18 mm)" reads as 수준 (the explanation's "보통 수준(18 mm)이"), a weekday in brackets as itself
+    ("12월 3일(목)으로"), a quoted Korean name as its last syllable; a Latin id keeps both forms."""
+    assert particle("보통 수준(18 mm)", "이/가") == "보통 수준(18 mm)이"
+    assert particle("보통 수준(0.5)", "으로/로") == "보통 수준(0.5)으로"
+    assert particle("12월 3일(목)", "으로/로") == "12월 3일(목)으로"
+    assert particle("설계 범위", "이/가") == "설계 범위가" and particle("'드릴'", "이/가") == "'드릴'이"
+    assert particle("'M9'", "으로/로") == "'M9'로" and particle("'drill'", "으로/로") == "'drill'(으)로"

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sandan.domain.korean import particle
+
 MONTHS = {
     "jan": 1,
     "feb": 2,
@@ -433,10 +435,4 @@ def relative_label(n: int, unit: str, lang: str) -> str:
 
 def with_particle(label: str) -> str:
     """The label with '으로' or '로' as its last syllable takes ('최근 24시간으로', '어제로', '오늘로')."""
-    last = label.rstrip(" )")[-1:]  # "…3일(목)" is read to its weekday's syllable
-    if "가" <= last <= "힣":
-        final = (ord(last) - 0xAC00) % 28
-        return f"{label}{'으로' if final not in (0, 8) else '로'}"  # 8: ㄹ takes 로
-    if last.isdigit():
-        return f"{label}{'으로' if last in '036' else '로'}"  # 영, 삼, 육 end in a consonant other than ㄹ
-    return f"{label}(으)로"
+    return particle(label, "으로/로")

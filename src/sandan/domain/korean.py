@@ -27,8 +27,12 @@ _RIEUL = 8  # index of ㄹ among the final consonants of a Hangul syllable
 
 def _final(word: str) -> str | None:
     """'' (ends in a vowel), 'l' (ends in ㄹ), 'c' (another consonant), None (cannot tell). A closing bracket is
-    read through: "가압력 (톤수)" ends as its last word inside, 톤수."""
-    text = word.rstrip().rstrip(")]）").rstrip()
+    read through: "가압력 (톤수)" ends as its last word inside, 톤수; a bracket holding a figure or a unit is passed
+    over, as written Korean does: "보통 수준(18 mm)" ends as 수준."""
+    text = word.rstrip().strip("'\"").rstrip()
+    if text.endswith(")") and "(" in text and not ("가" <= text[-2:-1] <= "힣"):
+        text = text[: text.rindex("(")]
+    text = text.rstrip().rstrip(")]）").rstrip()
     if not text:
         return None
     last = text[-1]

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sandan.domain.korean import particle
 from sandan.learn.features import QUANTILES, FeatureSpace, name_unit
 
 
@@ -221,8 +222,8 @@ class Explanation:
                 together = " together" if len(group) > 1 else ""
                 out.append(f"{_capitalised(subject)}{together} {self._effect(total, 'en')}.")
             else:
-                together = "이(가) 함께 " if len(group) > 1 else "이(가) "
-                out.append(f"{subject}{together}{self._effect(total, 'ko')}.")
+                together = " 함께 " if len(group) > 1 else " "
+                out.append(f"{particle(subject, '이/가')}{together}{self._effect(total, 'ko')}.")
         return out
 
     def summary(self, lang: str = "en", top: int = 2) -> list[str]:

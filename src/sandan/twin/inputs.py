@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from sandan.domain import InvalidInput
+from sandan.domain.korean import particle
 
 
 def yaml_position(exc: yaml.YAMLError) -> tuple[int | None, int | None, str]:
@@ -42,7 +43,7 @@ def load_yaml(
         at_en, at_ko = _at(line, column)
         raise InvalidInput(
             f"{what_en} is not valid YAML{at_en}: {problem}; check the indentation, colons and brackets there",
-            f"{what_ko}이(가) 올바른 YAML이 아닙니다{at_ko}: {problem}. 그 위치의 들여쓰기, 콜론, 괄호를 확인하세요",
+            f"{particle(what_ko, '이/가')} 올바른 YAML이 아닙니다{at_ko}: {problem}. 그 위치의 들여쓰기, 콜론, 괄호를 확인하세요",
             code="bad_yaml",
             field=field,
             file=file,
@@ -66,7 +67,7 @@ def load_json(text: str, what_en: str, what_ko: str, *, file: str | None = None)
         at_en, at_ko = _at(exc.lineno, exc.colno)
         raise InvalidInput(
             f"{what_en} is not valid JSON{at_en}: {exc.msg}",
-            f"{what_ko}이(가) 올바른 JSON이 아닙니다{at_ko}: {exc.msg}",
+            f"{particle(what_ko, '이/가')} 올바른 JSON이 아닙니다{at_ko}: {exc.msg}",
             code="bad_json",
             file=file,
             line=exc.lineno,

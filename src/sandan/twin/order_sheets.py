@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from sandan.domain import InvalidInput
+from sandan.domain.korean import particle
 from sandan.domain.text import excel_text
 from sandan.twin.workclock import as_instant, unit_word
 
@@ -136,7 +137,7 @@ def _whole(value: Any, what: tuple[str, str], file: str, sheet: str, row: int, m
     if not (math.isfinite(number) and number.is_integer() and number >= minimum):
         raise _bad(
             f"{file}, sheet {sheet}, row {row}: the {what[0]} must be a whole number ≥ {minimum}, got {text!r}",
-            f"{file}, 시트 {sheet}, {row}행: {what[1]}은(는) {minimum} 이상의 정수여야 합니다 (값: {text!r})",
+            f"{file}, 시트 {sheet}, {row}행: {particle(what[1], '은/는')} {minimum} 이상의 정수여야 합니다 (값: {text!r})",
             file,
             row=row,
             field=what[0],
