@@ -54,6 +54,27 @@ def test_a_version_is_published_once(plant, published, tmp_path):
     assert [e["id"] for e in catalogue.cross_tenant_catalogue(plant, ADOPTER)] == [published.id]
 
 
+def test_a_model_no_better_than_chance_is_not_published(plant, trained, tmp_path):
+    """A model that ranks held-out parts no better than chance would read as a shared model that helps: refused,
+    saying why and what to do; the list and the model page say it too (`no_better_than_chance`)."""
+    from dataclasses import replace
+
+    from sandan.learn.evaluate import no_better_than_chance
+
+    mv = registry.get_version(plant, PUBLISHER, "defects", 1)
+    assert no_better_than_chance(mv.metrics) is None  # the demo's model does better than chance
+    poor = {**mv.metrics, "metrics": {**mv.metrics["metrics"], "roc_auc": 0.45}}
+    plant.add_model_version(PUBLISHER, replace(mv, version=2, metrics=poor))
+    with pytest.raises(Conflict) as refused:
+        catalogue.publish_model(plant, PUBLISHER, "defects", 2, data_dir=tmp_path)
+    assert refused.value.code == "no_better_than_chance"
+    assert "ROC-AUC 0.45" in refused.value.en and "다시 학습" in refused.value.ko
+    assert catalogue.published_versions(plant, PUBLISHER) == {}
+    regression = {"kind": "regression", "metrics": {"rmse": 3.0, "r2": -0.1}}
+    assert "R² -0.10" in no_better_than_chance(regression)[0]
+    assert no_better_than_chance({"kind": "regression", "metrics": {"rmse": 3.0, "r2": 0.4}}) is None
+
+
 def test_another_process_family_does_not_see_the_model(plant, published):
     assert catalogue.cross_tenant_catalogue(plant, OTHER_FAMILY) == []
     with pytest.raises(NotFound):

@@ -3,6 +3,8 @@ family's catalogue and can take any entry out; a member that never looked at a w
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -131,3 +133,32 @@ def test_adopting_a_model_that_finds_none_of_the_defects_asks_first(page, login,
     with page.expect_request(lambda r: r.url.endswith("/catalogue/adopt")):
         page.locator(f"#entry-{fair} button[data-action=adopt]").click()
     assert answered == []
+
+
+def test_a_model_no_better_than_chance_says_so_and_is_not_offered_to_the_catalogue(page, login, server):
+    """An engineer looking at the models list sees which version ranks parts no better than chance, cannot put it
+    in the shared catalogue, and its page says not to use it."""
+    from datetime import UTC, datetime
+
+    from sandan.store.base import ModelVersion
+
+    poor = ModelVersion(
+        name="chance-web-test",
+        version=1,
+        task="Classifier",
+        target="result",
+        features=["spindle_temp"],
+        metrics={"kind": "binary", "metrics": {"f1": 0.21, "roc_auc": 0.45}, "report": {"ko": "", "en": ""}},
+        fingerprint="0" * 64,
+        artifact="/nowhere",
+        trained_at=datetime.now(UTC),
+    )
+    server.store.add_model_version("acme", poor)
+    login("kim")
+    page.goto("/companies/acme/models")
+    row = page.locator("#models tr[data-name='chance-web-test']")
+    expect(row.locator("[data-weak]")).to_have_text("평가 행에서 우연보다 낫지 않음")
+    expect(row.locator("button[data-action=publish]")).to_have_count(0)
+    expect(row.locator("[data-not-publishable]")).to_have_attribute("title", re.compile("ROC-AUC 0.45"))
+    row.get_by_role("link").first.click()
+    expect(page.locator("#weak-model")).to_contain_text("우연보다 낫지 않습니다")

@@ -74,3 +74,33 @@ def test_the_english_page_names_the_fields_in_english(page, login):
     page.locator("#train-form button[type=submit]").click()
     assert days.evaluate("e => e.validationMessage") == "Days of history: a number from 1 to 3650"
     page.goto("/lang/ko?next=/companies/acme/models")
+
+
+def test_a_training_started_before_a_reload_is_followed_again_until_its_version_appears(page, login, server):
+    """An engineer reloads the models page while a training runs: the page says a training is running and shows
+    its progress (not "no models yet" until the version appears), and reloads itself when it is done."""
+    import threading
+
+    from sandan.web.shell import jobs_of
+
+    login("kim")
+    page.goto("/companies/acme/models")  # the app's registry exists once a page has asked for it
+    release = threading.Event()
+
+    def training(progress):  # the registry's own job, held until the test lets it finish
+        progress(1, 4, message="evaluating fold 1 of 4 · 평가 1/4")
+        release.wait(30)
+        return {"name": "follow-web-test"}
+
+    class Req:  # jobs_of reads the registry from the app, as a page request does
+        app = server.app
+
+    job = jobs_of(Req).submit("acme", "train", training, user_id="kim", label="follow-web-test")
+    try:
+        page.reload()
+        expect(page.locator("#train-status")).to_contain_text("평가 1/4")
+        expect(page.locator("#train-progress")).to_be_visible()
+    finally:
+        release.set()
+    assert jobs_of(Req).wait("acme", job.id, timeout=10).state.value == "done"
+    expect(page.locator("#train-status")).to_be_empty()  # done: the page reloaded itself

@@ -14,7 +14,7 @@ from typing import Any
 
 from sandan.accounts import Principal
 from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFamily
-from sandan.learn.evaluate import evaluate_holdout
+from sandan.learn.evaluate import evaluate_holdout, no_better_than_chance
 from sandan.learn.persist import load_model
 from sandan.learn.progress import ProgressCallback
 from sandan.learn.registry import (
@@ -92,6 +92,13 @@ def publish_model(
             f"{name} version {version} was adopted from the catalogue; only models trained here can be published",
             f"{name} 버전 {version}은(는) 카탈로그에서 가져온 모델입니다. 여기서 학습한 모델만 공개할 수 있습니다",
             code="not_own_model",
+        )
+    weak = no_better_than_chance(mv.metrics)
+    if weak is not None:  # the other members would take it for a model that helps
+        raise Conflict(
+            f"{name} version {version} is not published: {weak[0]}; train it again with more rows or other columns",
+            f"{name} 버전 {version}은(는) 공개하지 않습니다: {weak[1]}. 행을 늘리거나 다른 열로 다시 학습하세요",
+            code="no_better_than_chance",
         )
     entry_id = published_versions(store, company_id).get((mv.name, mv.version))
     if entry_id is not None:

@@ -6,7 +6,7 @@ Every fold trains a fresh task on its training rows only (feature choice, tuning
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +95,25 @@ def metric_set(kind: str, y, pred, prob=None, *, rul: bool = False) -> dict[str,
     if kind == "multiclass":
         return _multiclass_metrics(y, pred)
     return _regression_metrics(np.asarray(y, float), np.asarray(pred, float), rul)
+
+
+def no_better_than_chance(evaluation: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """Why a model's held-out evaluation (`Evaluation.to_dict()`) shows it no better than guessing, in English and
+    Korean, or None: a classifier whose ROC-AUC is at most 0.5 ranks parts no better than chance; a regression
+    whose R² is at most 0 predicts no better than the mean of the training rows."""
+    kind, m = (evaluation or {}).get("kind"), (evaluation or {}).get("metrics") or {}
+    auc, r2 = m.get("roc_auc"), m.get("r2")
+    if kind == "binary" and auc is not None and auc <= 0.5:
+        return (
+            f"on rows it did not train on it ranks parts no better than chance (ROC-AUC {auc:.2f}; 0.5 is chance)",
+            f"학습에 쓰지 않은 행에서 부품의 순위를 우연보다 잘 매기지 못합니다 (ROC-AUC {auc:.2f}; 0.5는 우연)",
+        )
+    if kind == "regression" and r2 is not None and r2 <= 0:
+        return (
+            f"on rows it did not train on it predicts no better than their mean (R² {r2:.2f})",
+            f"학습에 쓰지 않은 행에서 평균값보다 잘 예측하지 못합니다 (R² {r2:.2f})",
+        )
+    return None
 
 
 def bootstrap_intervals(

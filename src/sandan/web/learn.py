@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.domain import InvalidInput, SandanError
 from sandan.learn import catalogue, registry
+from sandan.learn.evaluate import no_better_than_chance
 from sandan.learn.explain import feature_words
 from sandan.twin.process import column_labels
-from sandan.web.shell import UserPage, WebRoute, company_of, form_number
+from sandan.web.shell import UserPage, WebRoute, company_of, form_number, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
@@ -48,6 +49,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "origin.own": ("trained here", "자체 학습"),
     "origin.catalogue": ("catalogue", "카탈로그"),
     "promote": ("Promote", "승격"),
+    "following": ("Training {name}, started earlier…", "앞서 시작한 {name} 학습 중…"),
+    "weak": ("no better than chance on held-out rows", "평가 행에서 우연보다 낫지 않음"),
+    "not_publishable": ("not for the catalogue", "카탈로그 공개 불가"),
+    "weak_model": (
+        "This model is no better than chance: {reason}. Do not use it for decisions; it cannot go to the catalogue.",
+        "이 모델은 우연보다 낫지 않습니다: {reason}. 판단에 쓰지 마세요. 카탈로그에 공개할 수 없습니다.",
+    ),
     "retire": ("Retire", "폐기"),
     "publish": ("Publish to catalogue", "카탈로그에 공개"),
     "publish.named": ("show our company name", "회사 이름 공개"),
@@ -154,7 +162,13 @@ def models_page(page: UserPage, company_id: str) -> Response:
     tx = texts(page.lang)
     page.crumbs.append((tx["models"], None))
     versions = registry.list_models(page.store, company.id)
-    script = {"api": f"/api/v1/companies/{company.id}", "lang": page.lang, "text": tx}
+    # a training still running (started before a reload, or by a colleague): the page follows it again
+    running = [
+        {"id": j.id, "label": j.label}
+        for j in jobs_of(page.request).list(company.id)
+        if j.kind == "train" and not j.finished
+    ]
+    script = {"api": f"/api/v1/companies/{company.id}", "lang": page.lang, "text": tx, "running": running}
     return page.render(
         "learn_models.html",
         company=company,
@@ -165,6 +179,11 @@ def models_page(page: UserPage, company_id: str) -> Response:
         can_write=page.principal.user.role.can_write,
         published=catalogue.published_versions(page.store, company.id),
         withdrawn=catalogue.withdrawn_sources(page.store, company.id),
+        weak={
+            (m.name, m.version): reason[0 if page.lang == "en" else 1]
+            for m in versions
+            if (reason := no_better_than_chance(m.metrics)) is not None
+        },
     )
 
 
@@ -204,6 +223,7 @@ def model_page(
         explanation=explanation,
         problem=problem,
         score=_score,
+        weak=(no_better_than_chance(mv.metrics) or (None, None))[0 if page.lang == "en" else 1],
     )
 
 

@@ -89,6 +89,12 @@
       });
       return lines.join(" · ");
     }
+    // a training that was running when the page was (re)loaded: its progress again, then the new version
+    if ((cfg.running || []).length) {
+      const job = cfg.running[0];
+      say(where, fill(tx.following, { name: job.label }));
+      follow(job, document.getElementById("train-progress"), where).catch((e) => say(where, e.message));
+    }
     form.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
