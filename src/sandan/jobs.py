@@ -61,6 +61,14 @@ class Job:
         return self._cancel.is_set()
 
     @property
+    def outcome(self) -> str:
+        """The state as a list of jobs shows it: "stopped" for a job stopped on request (its state is failed, with
+        the code `cancelled`), else the state's value."""
+        if self.state is JobState.failed and (self.error or {}).get("code") == "cancelled":
+            return "stopped"
+        return self.state.value
+
+    @property
     def percent(self) -> float | None:
         if self.state is JobState.done:
             return 100.0

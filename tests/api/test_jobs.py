@@ -144,6 +144,7 @@ def test_a_running_job_asked_to_stop_stops_at_its_next_progress_report(jobs):
     assert asked.to_dict()["cancel_requested"] is True or asked.finished
     stopped = jobs.wait("acme", job.id, timeout=5)
     assert stopped.state is JobState.failed and stopped.error["code"] == "cancelled"
+    assert stopped.outcome == "stopped"  # as lists of jobs show it, not "failed"
     assert "요청에 따라 멈췄습니다" in stopped.error["message"]["ko"] and stopped.result is None
     assert "import" not in stopped.error["message"]["en"]  # a simulation's stop says nothing of imports
     assert len(steps) < 1000 and stopped.to_dict()["cancel_requested"] is False

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from sandan.twin import service
 from sandan.twin.balance import balance_line, check_balance, parse_line_problem
-from sandan.twin.design import optimize_design
+from sandan.twin.design import DesignSpace, optimize_design
 from sandan.twin.line import LineModel
 
 pytestmark = pytest.mark.browser
@@ -198,6 +198,13 @@ def test_the_design_form_starts_with_a_space_that_can_reach_its_target():
     target = float(form["value"])
     assert target > summary["bottleneck_rate_per_h"]
     assert all(3600 / t * 3 >= target for t in (30.5, 28.1))  # the largest design of each station can
+    # the bottleneck is where parts enter, under kanban: its buffer is not used, so the form does not offer it
+    assert "buffers" not in space
+    DesignSpace.of(space).check(line)  # the form as first shown is a space the design accepts
+    slower = line.with_changes({"stations.a2.process_time": 32.0})  # the bottleneck inside the line: offered
+    later = yaml.safe_load(design_defaults(slower, service.line_summary(slower))["space"])
+    assert later["buffers"] == {"a2": [4, 6, 8]}
+    DesignSpace.of(later).check(slower)
 
 
 def test_a_design_change_reads_in_words_with_the_singular_for_one():

@@ -547,3 +547,8 @@ def test_a_long_simulation_can_be_stopped_from_its_page(page, login, saved_line)
     expect(page.locator("#job-error")).to_contain_text("멈춤", timeout=60_000)
     expect(page.locator("#job-error")).to_contain_text("요청에 따라 멈췄습니다")
     expect(page.locator("#twin-kpis")).to_have_count(0)
+    job_id = page.url.rsplit("/", 1)[1]
+    page.goto("/companies/acme/twin")  # the recent runs list it as stopped, not failed
+    run = page.locator(f"a[href$='/twin/jobs/{job_id}']").locator("xpath=..")
+    expect(run).to_contain_text("멈춤")
+    expect(run).not_to_contain_text("실패")

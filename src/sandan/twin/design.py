@@ -257,7 +257,7 @@ class DesignResult:
             "space_size": self.space_size,
             "untried": self.untried,
             "confidence": self.confidence,
-            "message": _message(self),
+            "message": _sentence(_message(self)),
         }
 
 
@@ -272,6 +272,12 @@ def _size(line: LineModel) -> int:
 
 def _designs(n: int) -> str:
     return f"{n} design" if n == 1 else f"{n} designs"
+
+
+def _sentence(message: dict[str, str]) -> dict[str, str]:
+    """The message as a sentence on its own (a page shows it alone): its English starts with a capital."""
+    en = message["en"]
+    return {**message, "en": en[:1].upper() + en[1:]}
 
 
 def _message(r: DesignResult) -> dict[str, str]:

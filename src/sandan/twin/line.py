@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from sandan.domain import InvalidInput, Machine, NotFound, ProcessFamily
-from sandan.domain.errors import english_reason, korean_reason
+from sandan.domain.errors import english_reason, korean_reason, value_error
 from sandan.monitor.calendar import ShiftCalendar, working_day_windows
 from sandan.twin.inputs import DIST_FIELDS, load_yaml, read_text
 
@@ -449,6 +449,15 @@ class LineModel(_Part):
             for step in p.routing:
                 if step.station not in known:
                     raise ValueError(f"product {p.id!r} visits unknown station {step.station!r}")
+        # a station no part visits does nothing: it reads as idle capacity, and a design would count its machines
+        visited = {step.station for p in self.products for step in p.routing}
+        unvisited = [i for i in ids if i not in visited]
+        if unvisited:
+            named = ", ".join(map(repr, unvisited))
+            raise value_error(
+                f"no product's routing visits station {named}: add it to a routing (products → routing) or remove it",
+                f"어느 제품의 라우팅에도 없는 공정: {named}. 라우팅(products → routing)에 넣거나 공정을 지우세요",
+            )
         for t in self.transports:
             for end in (t.from_, t.to):
                 if end not in known:
@@ -483,9 +492,10 @@ class LineModel(_Part):
             first = exc.errors()[0]
             shown = place_label(first["loc"], data)  # a station by its id, as the line names it
             where = ".".join(str(x) for x in first["loc"])  # the field's place, which forms mark
+            at = f"{shown}: " if shown else ""  # a rule of the whole line has no place
             raise InvalidInput(
-                f"line model: {shown}: {english_reason(first)} ({exc.error_count()} problem(s))",
-                f"라인 모델 오류: {shown}: {korean_reason(first)} (문제 {exc.error_count()}건)",
+                f"line model: {at}{english_reason(first)} ({exc.error_count()} problem(s))",
+                f"라인 모델 오류: {at}{korean_reason(first)} (문제 {exc.error_count()}건)",
                 code="bad_line_model",
                 field=where or None,
             ) from None

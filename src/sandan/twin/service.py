@@ -97,6 +97,7 @@ _KO_RULES: list[tuple[re.Pattern[str], str]] = [
 _RULE_FIELDS = [
     ("station ids must be unique", "stations"),
     ("visits unknown station", "products"),
+    ("no product's routing visits", "products"),
     ("transport refers", "transports"),
     ("worker group", "workers"),
     ("needs a worker with skill", "stations"),
@@ -105,6 +106,8 @@ _RULE_FIELDS = [
 
 
 def _ko(err: Mapping[str, Any], en: str) -> str:
+    if "ko" in (err.get("ctx") or {}):  # the rule's own Korean (`domain.value_error`)
+        return str(err["ctx"]["ko"])
     if err.get("type") in ("value_error", "assertion_error"):
         for pattern, template in _KO_RULES:
             if pattern.search(en):

@@ -690,6 +690,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "job.running": ("Running", "진행 중"),
     "job.done": ("Done", "완료"),
     "job.failed": ("Failed", "실패"),
+    "job.stopped": ("Stopped", "멈춤"),
     "job.left": ("about {time} left", "약 {time} 남음"),
     "job.left_s": ("{n} s", "{n}초"),
     "job.left_min": ("{n} min", "{n}분"),
@@ -1465,6 +1466,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.state_running": ("Running…", "실행 중…"),
     "twin.state_done": ("Done", "완료"),
     "twin.state_failed": ("Failed", "실패"),
+    "twin.state_stopped": ("Stopped", "멈춤"),
     "twin.editor": ("Line editor", "라인 편집기"),
     "twin.form": ("Form", "입력 양식"),
     "twin.form_help": (
@@ -1704,8 +1706,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.good_per_h": ("Good parts/h (95%)", "시간당 양품 (95%)"),
     "twin.vs_best": ("vs chosen", "선택 설계 대비"),
     "twin.design_meta": (
-        "{simulated} designs simulated, {pruned} settled without simulating (bottleneck bound below the target, "
-        "dearer than a design already feasible, or over budget), of {size} in the space; {reps} replications × "
+        "Of {size} designs in the space: simulated {simulated}, settled without simulating {pruned} (bottleneck "
+        "bound below the target, dearer than a design already feasible, or over budget); {reps} replications × "
         "{hours} h each.",
         "설계 범위 {size}개 중 {simulated}개를 시뮬레이션하고 {pruned}개는 시뮬레이션 없이 제외했습니다(병목 한계가 "
         "목표 미달, 이미 가능한 설계보다 비쌈, 또는 예산 초과). 설계마다 {reps}회 × {hours}시간.",
@@ -1888,7 +1890,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.rows": ("Rows", "행 수"),
     "fed.gain": ("Gain (F1)", "변화 (F1)"),
     "fed.adopt": ("Adopted", "채택"),
-    "fed.adopt.yes": ("adopted — beats your own model", "채택 — 자체 모델보다 우수"),
+    "fed.adopt.yes": (
+        "adopted — scored above your own model on your held-out rows",
+        "채택 — 귀사 보류 데이터에서 자체 모델보다 높은 점수",
+    ),
     "fed.adopt.neither": (
         "not adopted — neither model helps yet",
         "미채택 — 아직 어느 모델도 도움이 되지 않음",
@@ -1945,13 +1950,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "fed.pooled_help": (
         "Pooled: one model trained on every member's rows together — possible only in simulation, shown as the "
-        "ceiling a federation aims at. Every F1 is on the member's own held-out rows.",
-        "통합 모델: 모든 회원사 데이터를 한데 모아 학습한 모델로, 시뮬레이션에서만 가능한 상한 기준입니다. 모든 F1은 "
-        "해당 회원사의 보류 데이터로 계산했습니다.",
+        "reference for what sharing the rows themselves would give (each figure has its own spread, so the "
+        "federated model can score above it). Every F1 is on the member's own held-out rows.",
+        "통합 모델: 모든 회원사 데이터를 한데 모아 학습한 모델로, 시뮬레이션에서만 가능하며 데이터 자체를 모았을 때의 "
+        "기준으로 보여 줍니다 (점수마다 흩어짐이 있어 연합 모델이 더 높게 나올 수도 있습니다). 모든 F1은 해당 회원사의 "
+        "보류 데이터로 계산했습니다.",
     ),
     "fed.none_found": (
-        "neither model finds this member's defective parts",
-        "어느 모델도 이 회원사의 불량을 찾지 못합니다",
+        "neither model finds the defective parts in these held-out rows",
+        "어느 모델도 보류 데이터의 불량 부품을 찾지 못합니다",
     ),
 }
 

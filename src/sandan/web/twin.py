@@ -624,13 +624,14 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
 def design_defaults(line, summary: Mapping[str, Any]) -> dict[str, str]:
     """The design form as first shown: a target a fifth above the line's bottleneck rate, one to two more machines
     at every station whose capacity is below that (the bottleneck and the stations that would limit the line next,
-    so the target can be reached), and a wider buffer before the bottleneck."""
+    so the target can be reached), and a wider buffer before the bottleneck where the line uses it."""
     neck = line.station(summary["analytic_bottleneck"])
     caps = {s["id"]: s["capacity_per_h"] for s in summary["stations"]}
     limit = 1.2 * (caps.get(neck.id) or 0.0)
     short = [s for s in line.stations if s.id == neck.id or (caps.get(s.id) or math.inf) < limit]
     space = {"machines": {s.id: [s.machines, s.machines + 2] for s in short}}
-    if neck.buffer is not None:
+    # a wider buffer where it is used: not where parts enter under kanban (raw material is always there)
+    if neck.buffer is not None and not line.idle_changes({f"stations.{neck.id}.buffer": neck.buffer}):
         space["buffers"] = {neck.id: sorted({neck.buffer, neck.buffer + 2, neck.buffer * 2 or 4})}
     rate = summary.get("bottleneck_rate_per_h") or 0.0
     return {

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFamily, SandanError
+from sandan.domain import (
+    FAMILY_NAMES,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    ProcessFamily,
+    SandanError,
+)
 from sandan.jobs import Job, JobState
 from sandan.learn import catalogue
 from sandan.learn.catalogue import family_of
@@ -214,8 +222,9 @@ def create_federation(
     unknown = [c for c in [schema.target, *schema.features] if recorded and c not in recorded]
     if unknown:
         raise InvalidInput(
-            f"no {family} company records {', '.join(unknown)}; recorded: {', '.join(sorted(recorded))}",
-            f"{family} 계열 회원사 중 {', '.join(unknown)} 열을 기록하는 곳이 없습니다. 기록된 열: "
+            f"no {FAMILY_NAMES[ProcessFamily(family)][0]} company records {', '.join(unknown)}; recorded: "
+            f"{', '.join(sorted(recorded))}",
+            f"{FAMILY_NAMES[ProcessFamily(family)][1]} 회원사 중 {', '.join(unknown)} 열을 기록하는 곳이 없습니다. 기록된 열: "
             f"{', '.join(sorted(recorded))}",
             code="not_recorded",
             field="target" if schema.target in unknown else "features",
