@@ -103,6 +103,9 @@ def test_comparisons_worst_machines_and_settings_in_plain_words_reach_their_tool
             question
         )
     assert route("Which machines do we have?", names).tool == "list_machines"
+    # any figure asked of "which machine": that figure by machine
+    slowest = route("Which machine had the lowest availability yesterday?", names)
+    assert (slowest.tool, slowest.arguments) == ("oee", {"period": "yesterday", "by": "machine"})
     assert route("어제 가장 많은 불량 유형은?", names).tool == "defect_pareto"
     # the settings to change, however the question is put
     for question in (

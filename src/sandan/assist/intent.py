@@ -653,6 +653,11 @@ def route(
             scores[instead] = max(scores.get(instead, 0), scores.pop(missing, 0))
     candidates = [t for t in PRIORITY if available is None or t in available]
     best = max(candidates, key=lambda t: (scores.get(t, 0), -PRIORITY.index(t)))
+    if best == "list_machines" and re.search(WHICH_MACHINE, words, re.IGNORECASE):
+        # "which machine has the lowest availability": a figure of each machine, not the list of them
+        measured = [t for t in candidates if t != "list_machines" and scores.get(t, 0) > 0]
+        if measured:
+            best = max(measured, key=lambda t: (scores.get(t, 0), -PRIORITY.index(t)))
     compare = bool(re.search(COMPARE, words, re.IGNORECASE))
     if scores.get(best, 0) <= 0 and compare and (available is None or "oee" in available):
         best = "oee"  # machines compared with nothing more said: their OEE side by side
