@@ -5,6 +5,7 @@ night 20:00-08:00 with a meal break 00:00-01:00: 22 working hours a weekday. 202
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -172,3 +173,10 @@ def test_the_gantt_chart_on_the_clock_marks_each_day_and_times_each_bar():
     bare = sched.gantt_svg(sched.gantt(shop, []), lang="en", names={"M1": "Press 1"})
     assert "data-day" not in bare and "Working time" not in bare and 'text-anchor="middle">0</text>' in bare
     assert "<title>M1</title>Press 1</text>" in bare  # a row by the machine's name, its id in the tooltip
+    assert "1,500 [분] ≈ 25.0시간" in svg  # a makespan of 1,500 minutes also in hours
+    # rows in the order machines are counted by name, whatever the order the orders listed them
+    three = sched.parse_shop_orders(
+        {"jobs": [{"name": "A", "operations": [{"machine": m, "duration": 5} for m in ("M10", "M2", "M1")]}]}
+    )
+    rows = re.findall(r'data-machine="([^"]+)"', sched.gantt_svg(sched.gantt(three, []), lang="en"))
+    assert rows == ["M1", "M2", "M10"]

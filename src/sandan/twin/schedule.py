@@ -9,6 +9,7 @@ import heapq
 import html
 import math
 import os
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -674,7 +675,7 @@ def gantt_svg(
         '<defs><pattern id="setup" width="6" height="6" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><rect width="3" height="6" fill="#bbb"/></pattern></defs>',
         f'<text x="{left}" y="18" font-size="14" font-weight="bold">{esc(chart.title)} — '
-        f"{labels[2]} {chart.makespan}{unit}</text>",
+        f"{labels[2]} {chart.makespan:,}{unit}{esc(_in_hours(chart.makespan, chart.time_unit, lang))}</text>",
         f'<text x="8" y="{top - 8}" font-weight="bold">{labels[0]}</text>',
     ]
     clock = dict(chart.ticks)
@@ -695,12 +696,16 @@ def gantt_svg(
         )
         if x - shown >= 64:
             day = date.fromisoformat(iso)
+            # the last days' marks near the right edge are written to the left of their line, not cut off
+            anchor = f'x="{x - 3:.1f}" text-anchor="end"' if x > width - right - 64 else f'x="{x + 3:.1f}"'
             parts.append(
-                f'<text x="{x + 3:.1f}" y="{top - 6}" font-size="10" fill="#444">'
+                f'<text {anchor} y="{top - 6}" font-size="10" fill="#444">'
                 f"{day.month}/{day.day} ({weekdays[day.weekday()]})</text>"
             )
             shown = x
-    for r, (machine, bars) in enumerate(chart.machines.items()):
+    # rows in the order people count machines by their names: 선반 1, 2, …, 10 (not as the orders listed them)
+    rows = sorted(chart.machines.items(), key=lambda item: _natural(names.get(item[0], item[0])))
+    for r, (machine, bars) in enumerate(rows):
         y = top + r * row
         called = names.get(machine, machine)
         parts.append(
@@ -727,6 +732,19 @@ def gantt_svg(
                 )
     parts.append("</svg>")
     return "\n".join(parts)
+
+
+def _natural(text: str) -> list[Any]:
+    """A sort key that reads the numbers in a name as numbers ("선반 2" before "선반 10")."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+
+
+def _in_hours(span: int, unit: str, lang: str) -> str:
+    """A long span in minutes or seconds also in hours (" ≈ 35.2 h"), as a planner reads a makespan; else ""."""
+    per_hour = {"min": 60, "s": 3600}.get(unit)
+    if per_hour is None or span < 2 * per_hour:
+        return ""
+    return f" ≈ {span / per_hour:,.1f}{'시간' if lang == 'ko' else ' h'}"
 
 
 def _clock_span(b: GanttBar) -> str:
