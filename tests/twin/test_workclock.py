@@ -97,6 +97,10 @@ def test_a_job_shop_instance_in_bare_units_gets_no_clock():
     shop = sched.parse_jsplib("2 2\n0 3 1 2\n1 2 0 4\n")
     result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(10, 8), calendar=CAL)
     assert "clock" not in result and "start_at" not in result["schedule"][0]
+    # the start the form filled in is said to be unused, and why, rather than dropped in silence
+    (note,) = result["notes"]
+    assert "start was not used" in note["en"] and "단위" in note["ko"]
+    assert service.schedule_shop(None, shop, time_limit_s=2)["notes"] == []  # no start asked: nothing to say
 
 
 def test_an_order_already_late_at_the_start_is_said_so():

@@ -1004,6 +1004,16 @@ def schedule_output(
     out["jobs"] = len(instance.jobs)
     out["machines"] = list(instance.machines)
     out["notes"] = [dict(n) for n in instance.notes]
+    if start is not None and instance.time_unit not in workclock.UNIT_S:
+        # a start given, times in bare units (no time_unit, or a job-shop instance): say why there is no clock
+        out["notes"].append(
+            {
+                "en": "The start was not used: the orders' times have no unit, so they cannot be put on the clock; "
+                "add a unit to the orders (time_unit: min, h or s, or a 'minutes' column in a sheet)",
+                "ko": "시작 시각을 쓰지 않았습니다: 작업 시간에 단위가 없어 달력에 놓을 수 없습니다. 작업 지시에 단위를 "
+                "적으세요 (time_unit: min, h, s 또는 시트의 '분' 열)",
+            }
+        )
     return on_the_clock(out, instance, start, calendar)
 
 
