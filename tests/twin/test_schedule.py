@@ -106,6 +106,16 @@ def test_jsplib_reader_skips_comments_and_numbers_machines_from_zero():
     assert shop.machines == ("M0", "M1")
 
 
+def test_text_that_is_neither_orders_nor_an_instance_says_what_either_looks_like():
+    from sandan.twin import service
+
+    with pytest.raises(InvalidInput) as err:
+        service.parse_shop("hello world")  # was read as an instance: "'hello' is not a whole number"
+    assert err.value.code == "bad_orders" and "jobs:" in err.value.en and "'3 3'" in err.value.en
+    assert "작업수 설비수" in err.value.ko
+    assert service.parse_shop("# a comment\n1 1\n0 5\n").machines == ("M0",)  # an instance still reads
+
+
 def test_jsplib_reader_explains_a_short_line():
     with pytest.raises(InvalidInput) as err:
         parse_jsplib("2 2\n0 3 1 2\n1 4 0\n", name="t")

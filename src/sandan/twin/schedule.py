@@ -182,7 +182,7 @@ def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
     if not rows or len(rows[0]) < 2:
         raise _bad(
             f"{name}: the first line must be 'jobs machines'",
-            f"{name}: 첫 줄은 '작업수 기계수'여야 합니다",
+            f"{name}: 첫 줄은 '작업수 설비수'여야 합니다",
             file=name,
         )
     try:
@@ -194,7 +194,7 @@ def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
     if n < 1 or m < 1:
         raise _bad(
             f"{name}: the first line says {n} jobs and {m} machines; both must be at least 1",
-            f"{name}: 첫 줄의 작업 수 {n}, 기계 수 {m}은(는) 모두 1 이상이어야 합니다",
+            f"{name}: 첫 줄의 작업 수 {n}, 설비 수 {m}은(는) 모두 1 이상이어야 합니다",
             file=name,
         )
     if len(numbers) < n:
@@ -208,7 +208,7 @@ def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
         if len(values) != 2 * m:
             raise _bad(
                 f"{name}: job line {j + 1} has {len(values)} numbers, expected {2 * m} (machine, duration pairs)",
-                f"{name}: 작업 {j + 1}번 줄의 숫자가 {len(values)}개입니다. (기계, 시간) 쌍 {m}개 = {2 * m}개여야 합니다",
+                f"{name}: 작업 {j + 1}번 줄의 숫자가 {len(values)}개입니다. (설비, 시간) 쌍 {m}개 = {2 * m}개여야 합니다",
                 file=name,
                 line=j + 1,
             )
@@ -218,7 +218,7 @@ def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
             if not 0 <= machine < m or duration < 0:
                 raise _bad(
                     f"{name}: job {j + 1} operation {k + 1}: machine {machine} or duration {duration} out of range",
-                    f"{name}: 작업 {j + 1} 공정 {k + 1}: 기계 {machine} 또는 시간 {duration}이(가) 범위를 벗어났습니다",
+                    f"{name}: 작업 {j + 1} 공정 {k + 1}: 설비 {machine} 또는 시간 {duration}이(가) 범위를 벗어났습니다",
                     file=name,
                     line=j + 1,
                 )
@@ -267,7 +267,7 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
     if declared is not None and not isinstance(declared, list):
         raise _bad(
             "'machines' must be a list of machine names, e.g. [CNC1, CNC2]",
-            "'machines'는 기계 이름 목록이어야 합니다 (예: [CNC1, CNC2])",
+            "'machines'는 설비 이름 목록이어야 합니다 (예: [CNC1, CNC2])",
             file=name,
             field="machines",
         )
@@ -303,7 +303,7 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
                 if not alts:
                     raise _bad(
                         f"{job_name} operation {k + 1}: 'alternatives' is empty; list at least one machine: time",
-                        f"{job_name} 공정 {k + 1}: 'alternatives'가 비어 있습니다. '기계: 시간'을 하나 이상 쓰세요",
+                        f"{job_name} 공정 {k + 1}: 'alternatives'가 비어 있습니다. '설비: 시간'을 하나 이상 쓰세요",
                         **where,
                     )
             elif isinstance(raw_op, Mapping) and "machine" in raw_op and "duration" in raw_op:
@@ -326,7 +326,7 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
                     if isinstance(declared, list):
                         raise _bad(
                             f"{job_name} operation {k + 1}: machine {machine!r} is not in 'machines'",
-                            f"{job_name} 공정 {k + 1}: 기계 {machine!r}이(가) 'machines'에 없습니다",
+                            f"{job_name} 공정 {k + 1}: 설비 {machine!r}이(가) 'machines'에 없습니다",
                             **where,
                         )
                     machines.append(machine)
@@ -366,7 +366,7 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
             if machine not in machines:
                 raise _bad(
                     f"setups[{s}]: unknown machine {machine!r}",
-                    f"setups[{s}]: 알 수 없는 기계 {machine!r}",
+                    f"setups[{s}]: 알 수 없는 설비 {machine!r}",
                     file=name,
                     field=f"setups[{s}]",
                 )

@@ -862,6 +862,19 @@ def parse_shop(
     )
     if fmt == "orders" or isinstance(data, Mapping):
         return _shop_from_orders(data, name, start, calendar)
+    first = next(
+        (ln.split() for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")), []
+    )
+    if fmt == "auto" and not (len(first) >= 2 and all(v.lstrip("-").isdigit() for v in first[:2])):
+        # neither a mapping nor a job-shop instance's "jobs machines": say what either looks like
+        raise InvalidInput(
+            "the orders are neither shop orders (YAML or JSON with 'jobs:', as in the example) nor a job-shop "
+            "instance (a first line 'jobs machines', e.g. '3 3', then one line per job)",
+            "작업 지시가 작업 지시 형식(예시처럼 'jobs:'가 있는 YAML 또는 JSON)도, 잡숍 인스턴스 형식(첫 줄 '작업수 "
+            "설비수', 예: '3 3', 다음 줄부터 작업마다 한 줄)도 아닙니다",
+            code="bad_orders",
+            field="orders",
+        )
     return sched.parse_jsplib(text, name=name)
 
 
