@@ -119,3 +119,36 @@ def test_company_page_shows_edge_agents_and_says_when_one_went_silent(server, pa
     assert len(live) == 3 and "상태 → 연결됨" in live[0]
     assert "10분 동안 보고 없음" in live[1]
     assert "상태 → 오류" in live[2] and "프레스 PLC 응답 없음" in live[2]
+
+
+@pytest.mark.browser
+def test_without_a_collector_the_page_says_records_still_arrive(server, page, login):
+    """Parts written by an import, the API or the demo's virtual plant: "no collector" alone read as if nothing
+    arrived; the page says how many part records came in the last hour and when the latest did."""
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.collect import ingest_parts
+    from sandan.domain import Company
+
+    server.store.upsert_company(Company(id="arrive", name="도착 시험", family="press"))
+    server.store.upsert_machine(
+        "arrive", Machine(id="p1", company_id="arrive", line_id="L1", name="프레스 1", family="press")
+    )
+    login("admin")
+    page.goto("/companies/arrive")
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.locator("#connectors")).to_contain_text("수집기가 돌고 있지 않고")
+    expect(page.locator("#records-arriving")).to_have_count(0)  # nothing recorded: nothing said to arrive
+    now = datetime.now(UTC)
+    parts = [
+        {
+            "time": (now - timedelta(minutes=30 - i)).isoformat(),
+            "machine_id": "p1",
+            "part_id": f"a{i}",
+            "result": "ok",
+        }
+        for i in range(3)
+    ]
+    assert ingest_parts(server.store, "arrive", parts).rejected == 0
+    page.reload()
+    expect(page.locator("#records-arriving")).to_contain_text("최근 1시간 3건")

@@ -553,6 +553,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "이 서버에서 이 회사의 수집기가 돌고 있지 않고, 보고한 엣지 에이전트(sandan edge run)도 없습니다 (파일 가져오기와 "
         "API는 쓸 수 있습니다).",
     ),
+    "connectors.arriving": (
+        "Part records still arrive — {count} in the last hour, the latest at {time}: from file imports, the API or a "
+        "process of this server (such as the demo's virtual plant).",
+        "생산 실적은 계속 들어오고 있습니다 — 최근 1시간 {count}건, 마지막 {time}: 파일 가져오기, API 또는 이 서버의 "
+        "프로세스(데모의 가상 공장 등)에서 옵니다.",
+    ),
     "connectors.name": ("Connector", "수집기"),
     "connectors.kind": ("Protocol", "프로토콜"),
     "connectors.state": ("State", "상태"),

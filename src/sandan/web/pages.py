@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
+import pyarrow.compute as pc
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -262,6 +263,16 @@ def _company_view(
         for key in ("last_message_at", "reported_at"):
             if c.get(key):
                 c[key] = datetime.fromisoformat(c[key])
+    arriving = (
+        None  # without a collector: whether part records still arrive (imports, the API, the demo's plant)
+    )
+    if not connectors:
+        now = datetime.now(UTC)
+        times = page.store.query_parts(company.id, now - timedelta(hours=1), now + timedelta(minutes=5))[
+            "time"
+        ]
+        if len(times):
+            arriving = {"count": len(times), "latest": pc.max(times).as_py()}
     return page.render(
         "company.html",
         status,
@@ -269,6 +280,7 @@ def _company_view(
         sites=sites,
         open_quarantine=page.store.count_quarantine(company.id),
         connectors=connectors,
+        arriving=arriving,
         edge_events=edge_history(page.store, company.id, limit=EDGE_EVENTS_SHOWN),
         silent_for=lambda seconds: duration(seconds, page.lang),
         form=form or {"timezone": "Asia/Seoul"},
