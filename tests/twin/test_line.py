@@ -579,6 +579,9 @@ def test_the_layout_sketch_cuts_a_long_station_name_and_keeps_it_whole_on_hover(
     )
     svg = layout_svg(line, lang="ko")
     assert f"<title>{name}</title>{name[:21]}…</text>" in svg
+    # a failure's times with separators and in hours, as the other pages write long times
+    failing = line.with_changes({"stations.injection.failure": {"mtbf": 10753, "mttr": 600}})
+    assert "MTBF 10,753 s (3.0 h), MTTR 600 s" in layout_svg(failing, lang="ko")
 
 
 def test_instance_files_with_a_word_for_a_number_say_which_word():

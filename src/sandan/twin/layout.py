@@ -25,7 +25,11 @@ _TEXT = {
 
 
 def _fmt_s(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+    """A time in seconds as the other pages write one: "45.5 s", "10,753 s (3.0 h)"."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    hours = f" ({seconds / 3600:,.1f} h)" if seconds >= 3600 else ""
+    return f"{seconds:,.0f} s{hours}"
 
 
 def layout_svg(line: LineModel, result: Mapping[str, Any] | None = None, *, lang: str = "ko") -> str:

@@ -22,7 +22,7 @@ router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
 # key -> (English, Korean): the texts of these pages (kept here so the pages ship with their words).
 TEXT: dict[str, tuple[str, str]] = {
-    "models": ("Models", "모델"),
+    "models": ("AI models", "AI 모델"),  # as the navigation names the page
     "models.intro": (
         "Train a defect model from your part records, check how well it does on parts it never saw, then promote it "
         "to score new parts as they arrive.",
