@@ -427,7 +427,11 @@ def test_a_machine_counts_its_time_from_its_first_state_record_so_no_window_read
     assert w["planned_operation_time_s"] == 39_600 and w["no_data_time_s"] == 0
     board = week.dashboard()
     (note,) = [n for n in board["notes"] if n["code"] == "records_begin"]
-    assert "CNC 1 2025-03-10 08:00" in note["en"] and "2 part(s)" in note["en"] and "2개" in note["ko"]
+    assert (
+        "CNC 1 2025-03-10 08:00" in note["en"]
+        and "2 parts completed before then" in note["en"]
+        and "2개" in note["ko"]
+    )
     assert "unrecorded_time" not in [n["code"] for n in board["notes"]]
     # the days before the first record have no planned time of this machine, hence no OEE (not an OEE of 0)
     days = {str(r["production_day"]): r for r in week.rows("day")}

@@ -109,6 +109,11 @@ DEFAULT_STARTUP_WINDOW_S = 600.0
 CAPPED_NOTE_MARGIN = 0.02  # effectiveness this far above 1 earns the dashboard a note
 
 
+def _parts(n: int) -> str:
+    """A count of parts in English: "1 part", "1,204 parts"."""
+    return f"{n:,} part" if n == 1 else f"{n:,} parts"
+
+
 def _check_window(start: datetime, end: datetime) -> tuple[int, int]:
     lo, hi = to_us(start), to_us(end)
     if hi <= lo:
@@ -904,7 +909,7 @@ def oee_report(
         notes.append(
             {
                 "code": "produced_outside_planned_time",
-                "en": f"{sum(produced_outside.values())} part(s) completed outside planned operation time (outside "
+                "en": f"{_parts(sum(produced_outside.values()))} completed outside planned operation time (outside "
                 "the shifts, in breaks or planned stops) are not in OEE; if machines run through breaks, take the "
                 "breaks out of their calendar",
                 "ko": f"계획 운영 시간 밖(근무 외, 휴식·계획 정지 중)에 완료된 {sum(produced_outside.values())}개 "
@@ -983,7 +988,7 @@ def _records_begin_notes(
         for lang in ("en", "ko")
     }
     earlier = int(parts["produced"][before].sum())
-    en_parts = f"; {earlier:,} part(s) completed before then are not counted either" if earlier else ""
+    en_parts = f"; {_parts(earlier)} completed before then are not counted either" if earlier else ""
     ko_parts = f". 그 전에 완료된 부품 {earlier:,}개도 세지 않습니다" if earlier else ""
     return [
         *notes,
