@@ -534,6 +534,31 @@ def test_a_refused_form_marks_the_row_it_names_after_a_row_was_removed():
     assert [r["id"] for r in rows] == ["a", "c", ""]
 
 
+def test_every_cell_the_form_cannot_read_is_named_at_once():
+    """A process time of 'abc', a scrap rate of 150 % and a wip of 'x' typed together: all three refused in one
+    answer, each at its cell, not one per press of Check."""
+    from sandan.domain import InvalidInput
+    from sandan.web.twin import data_from_form
+
+    form = {
+        "n_stations": "2",
+        "st0.id": "cut",
+        "st0.process_time": "abc",
+        "st1.id": "drill",
+        "st1.scrap_rate": "150",
+        "release.policy": "conwip",
+        "release.wip": "x",
+    }
+    with pytest.raises(InvalidInput) as err:
+        data_from_form(form, {})
+    fields = [e["field"] for e in err.value.where["errors"]]
+    assert fields == ["stations.0.process_time", "stations.1.scrap_rate", "release.wip"]
+    assert err.value.en.endswith("(and 2 more)") and err.value.ko.endswith("(외 2건)")
+    assert "0 이상 100 미만" in err.value.where["errors"][1]["ko"]
+    # the field is named once, by the list
+    assert not err.value.where["errors"][2]["en"].startswith("release.wip:")
+
+
 def test_a_long_simulation_can_be_stopped_from_its_page(page, login, saved_line):
     login("kim")
     page.goto(f"/companies/acme/twin/lines/{saved_line}")

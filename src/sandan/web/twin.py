@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import quote
@@ -212,9 +212,35 @@ def _pair(
         st[key] = {k: v for k, v in values.items() if v is not None}
 
 
+def _scrap_share(text: str, field: str) -> float | None:
+    """The scrap rate typed as a percentage, as a share (None: none typed)."""
+    scrap = _number(text, field)
+    if scrap is not None and not 0 <= scrap < 100:
+        raise InvalidInput(
+            f"the scrap rate is a percentage from 0 to under 100, got {scrap:g}",
+            f"불량률은 0 이상 100 미만의 백분율입니다 (입력 {scrap:g})",
+            code="bad_line_model",
+            field=field,
+        )
+    return None if scrap is None else scrap / 100
+
+
 def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> dict[str, Any]:
     """The line as data from the editor form, on top of `base` (the YAML the form was made from), so what the form
-    does not show — products, transports, calendar, setups, costs — is kept. A row with an empty id is removed."""
+    does not show — products, transports, calendar, setups, costs — is kept. A row with an empty id is removed.
+    Every cell that cannot be read is refused at once (`errors`: one per cell), not one per try."""
+    problems: list[dict[str, str]] = []
+
+    def read(parse: Callable[..., Any], *args: Any) -> Any:
+        try:
+            return parse(*args)
+        except InvalidInput as exc:
+            field = str(exc.where.get("field") or "")
+            named = f"{field}: "
+            en, ko = (m[len(named) :] if field and m.startswith(named) else m for m in (exc.en, exc.ko))
+            problems.append({"field": field, "label": field, "en": en, "ko": ko})
+            return None
+
     data = dict(base) if isinstance(base, Mapping) else {}
     old_stations = {str(s.get("id")): s for s in data.get("stations") or [] if isinstance(s, Mapping)}
     renamed: dict[str, str] = {}
@@ -233,23 +259,16 @@ def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> d
         st["name"] = (form.get(f + "name") or "").strip()
         if not st["name"]:
             st.pop("name")
-        st["machines"] = _or(_number(form.get(f + "machines", ""), f"{field}.machines", int), 1)
-        st["process_time"] = parse_dist(form.get(f + "process_time", ""), f"{field}.process_time")
+        st["machines"] = _or(read(_number, form.get(f + "machines", ""), f"{field}.machines", int), 1)
+        st["process_time"] = read(parse_dist, form.get(f + "process_time", ""), f"{field}.process_time")
         if st["process_time"] is None:
             st.pop("process_time")
-        st["buffer"] = _number(form.get(f + "buffer", ""), f"{field}.buffer", int)
-        _pair(st, form, f, field, "failure", (("mtbf", "mtbf"), ("mttr", "mttr")))
-        _pair(st, form, f, field, "waits", (("every", "wait_every"), ("lasting", "wait_lasting")))
-        scrap = _number(form.get(f + "scrap_rate", ""), f"{field}.scrap_rate")
-        if scrap is not None and not 0 <= scrap < 100:
-            raise InvalidInput(
-                f"the scrap rate is a percentage from 0 to under 100, got {scrap:g}",
-                f"불량률은 0 이상 100 미만의 백분율입니다 (입력 {scrap:g})",
-                code="bad_line_model",
-                field=f"{field}.scrap_rate",
-            )
+        st["buffer"] = read(_number, form.get(f + "buffer", ""), f"{field}.buffer", int)
+        read(_pair, st, form, f, field, "failure", (("mtbf", "mtbf"), ("mttr", "mttr")))
+        read(_pair, st, form, f, field, "waits", (("every", "wait_every"), ("lasting", "wait_lasting")))
+        scrap = read(_scrap_share, form.get(f + "scrap_rate", ""), f"{field}.scrap_rate")
         if scrap:
-            st["scrap_rate"] = scrap / 100
+            st["scrap_rate"] = scrap
         else:
             st.pop("scrap_rate", None)
         worker = (form.get(f + "worker") or "").strip()
@@ -280,7 +299,7 @@ def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> d
             continue
         g = dict(old_workers.get((form.get(f + "orig") or "").strip(), {}))
         g["id"] = wid
-        g["count"] = _number(form.get(f + "count", ""), f"workers.{len(workers)}.count", int)
+        g["count"] = read(_number, form.get(f + "count", ""), f"workers.{len(workers)}.count", int)
         if g["count"] is None:
             g["count"] = 1
         g["skills"] = _names(form.get(f + "skills", ""))
@@ -303,14 +322,24 @@ def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> d
     policy = (form.get("release.policy") or "kanban").strip()
     release = dict(data.get("release") or {}) if isinstance(data.get("release"), Mapping) else {}
     release["policy"] = policy
-    arrival = parse_dist(form.get("release.interarrival", ""), "release.interarrival")
-    wip = _number(form.get("release.wip", ""), "release.wip", int)
+    arrival = read(parse_dist, form.get("release.interarrival", ""), "release.interarrival")
+    wip = read(_number, form.get("release.wip", ""), "release.wip", int)
     for key, value in (("interarrival", arrival), ("wip", wip)):
         if value is None:
             release.pop(key, None)
         else:
             release[key] = value
     data["release"] = release
+    if problems:
+        first, more = problems[0], len(problems) - 1
+        also = (f" (and {more} more)", f" (외 {more}건)") if more else ("", "")
+        raise InvalidInput(
+            f"{first['field']}: {first['en']}{also[0]}",
+            f"{first['field']}: {first['ko']}{also[1]}",
+            code="bad_line_model",
+            field=first["field"],
+            errors=problems,
+        )
     return data
 
 
