@@ -97,10 +97,26 @@ def test_a_job_shop_instance_in_bare_units_gets_no_clock():
     shop = sched.parse_jsplib("2 2\n0 3 1 2\n1 2 0 4\n")
     result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(10, 8), calendar=CAL)
     assert "clock" not in result and "start_at" not in result["schedule"][0]
-    # the start the form filled in is said to be unused, and why, rather than dropped in silence
-    (note,) = result["notes"]
-    assert "start was not used" in note["en"] and "단위" in note["ko"]
-    assert service.schedule_shop(None, shop, time_limit_s=2)["notes"] == []  # no start asked: nothing to say
+    assert result["notes"] == []  # an instance has no place for a unit: nothing to advise
+
+
+def test_orders_without_a_unit_say_the_start_was_not_used_and_a_unit_word_is_read():
+    orders = "jobs:\n  - name: A\n    operations: [{machine: M1, duration: 30}]\n"
+    shop = service.parse_shop(orders, start=kst(10, 8), calendar=CAL)
+    (note,) = (
+        shop.notes
+    )  # the start the form filled in, said to be unused and why, rather than dropped in silence
+    assert (
+        "start was not used: the orders' times have no unit" in note["en"] and "단위가 없습니다" in note["ko"]
+    )
+    odd = service.parse_shop("time_unit: days\n" + orders, start=kst(10, 8), calendar=CAL)
+    assert "time_unit 'days' is not min, h or s" in odd.notes[0]["en"]
+    assert service.parse_shop(orders).notes == ()  # no start asked: nothing to say
+    # a unit as people write it is the clock's unit
+    korean = service.parse_shop("time_unit: 분\n" + orders, start=kst(10, 8), calendar=CAL)
+    assert korean.time_unit == "min" and korean.notes == ()
+    result = service.schedule_shop(None, korean, time_limit_s=2, start=kst(10, 8), calendar=CAL)
+    assert result["schedule"][0]["start_at"] == kst(10, 8).isoformat()
 
 
 def test_an_order_already_late_at_the_start_is_said_so():
@@ -177,10 +193,12 @@ def test_the_gantt_chart_on_the_clock_marks_each_day_and_times_each_bar():
     bare = sched.gantt_svg(sched.gantt(shop, []), lang="en", names={"M1": "Press 1"})
     assert "data-day" not in bare and "Working time" not in bare and 'text-anchor="middle">0</text>' in bare
     assert "<title>M1</title>Press 1</text>" in bare  # a row by the machine's name, its id in the tooltip
-    assert "1,500 [분] ≈ 25.0시간" in svg  # a makespan of 1,500 minutes also in hours
+    assert "1,500 [분] (25.0시간)" in svg  # a makespan of 1,500 minutes also in hours
     # rows in the order machines are counted by name, whatever the order the orders listed them
     three = sched.parse_shop_orders(
         {"jobs": [{"name": "A", "operations": [{"machine": m, "duration": 5} for m in ("M10", "M2", "M1")]}]}
     )
     rows = re.findall(r'data-machine="([^"]+)"', sched.gantt_svg(sched.gantt(three, []), lang="en"))
     assert rows == ["M1", "M2", "M10"]
+    # case aside, and a sign that looks like a digit ("²") is text
+    assert sorted(["press 10", "²", "Press 2"], key=sched._natural) == ["Press 2", "press 10", "²"]

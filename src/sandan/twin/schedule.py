@@ -25,7 +25,7 @@ from sandan.domain.errors import not_a_number
 from sandan.twin import tabu
 from sandan.twin.inputs import load_json, load_yaml, read_bytes, read_text, whole
 from sandan.twin.order_sheets import SHEET_SUFFIXES, read_order_sheets
-from sandan.twin.workclock import unit_word
+from sandan.twin.workclock import UNIT_S, unit_of, unit_word
 
 Objective = Literal["makespan", "tardiness", "weighted"]
 
@@ -381,7 +381,7 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
         jobs=tuple(jobs),
         machines=tuple(machines),
         setup_times=setups,
-        time_unit=str(data.get("time_unit", "")),
+        time_unit=unit_of(data.get("time_unit")),
         notes=tuple(
             {"en": n["en"], "ko": n["ko"]}
             for n in data.get("_notes") or ()
@@ -735,16 +735,18 @@ def gantt_svg(
 
 
 def _natural(text: str) -> list[Any]:
-    """A sort key that reads the numbers in a name as numbers ("선반 2" before "선반 10")."""
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text)]
+    """A sort key that reads the numbers in a name as numbers ("선반 2" before "선반 10"), case aside."""
+    pieces = re.split(r"([0-9]+)", text.casefold())
+    return [(1, int(p)) if i % 2 else (0, p) for i, p in enumerate(pieces)]
 
 
 def _in_hours(span: int, unit: str, lang: str) -> str:
-    """A long span in minutes or seconds also in hours (" ≈ 35.2 h"), as a planner reads a makespan; else ""."""
-    per_hour = {"min": 60, "s": 3600}.get(unit)
-    if per_hour is None or span < 2 * per_hour:
+    """A span of at least an hour in minutes or seconds also in hours (" (35.2 h)"), as the layout sketch writes
+    a long time; else ""."""
+    seconds = span * UNIT_S.get(unit, 0)
+    if unit == "h" or seconds < 3600:
         return ""
-    return f" ≈ {span / per_hour:,.1f}{'시간' if lang == 'ko' else ' h'}"
+    return f" ({seconds / 3600:,.1f}{'시간' if lang == 'ko' else ' h'})"
 
 
 def _clock_span(b: GanttBar) -> str:

@@ -873,7 +873,7 @@ def parse_shop(
             "작업 지시가 작업 지시 형식(예시처럼 'jobs:'가 있는 YAML 또는 JSON)도, 잡숍 인스턴스 형식(첫 줄 '작업수 "
             "설비수', 예: '3 3', 다음 줄부터 작업마다 한 줄)도 아닙니다",
             code="bad_orders",
-            field="orders",
+            field="text",
         )
     return sched.parse_jsplib(text, name=name)
 
@@ -883,6 +883,21 @@ def _shop_from_orders(
 ) -> sched.ShopInstance:
     if isinstance(data, dict):
         workclock.resolve_dates(data, start, calendar or ShiftCalendar.two_shifts())
+        unit = workclock.unit_of(data.get("time_unit"))
+        if start is not None and unit not in workclock.UNIT_S:
+            # a start given for times the clock cannot count: said, rather than dropped in silence
+            said = f"time_unit {unit!r} is not min, h or s" if unit else "the orders' times have no unit"
+            said_ko = (
+                f"time_unit {unit!r}은(는) min, h, s가 아닙니다" if unit else "작업 시간에 단위가 없습니다"
+            )
+            data.setdefault(workclock.NOTES_KEY, []).append(
+                {
+                    "en": f"The start was not used: {said}, so the schedule cannot be put on the clock; write "
+                    "time_unit: min, h or s in the orders (a sheet: a 'minutes' column)",
+                    "ko": f"시작 시각을 쓰지 않았습니다: {said_ko}. 달력에 놓으려면 작업 지시에 time_unit: min, h, s 중 "
+                    "하나를 적으세요 (시트는 '분' 열)",
+                }
+            )
     return sched.parse_shop_orders(data, name=name)
 
 
@@ -1017,16 +1032,6 @@ def schedule_output(
     out["jobs"] = len(instance.jobs)
     out["machines"] = list(instance.machines)
     out["notes"] = [dict(n) for n in instance.notes]
-    if start is not None and instance.time_unit not in workclock.UNIT_S:
-        # a start given, times in bare units (no time_unit, or a job-shop instance): say why there is no clock
-        out["notes"].append(
-            {
-                "en": "The start was not used: the orders' times have no unit, so they cannot be put on the clock; "
-                "add a unit to the orders (time_unit: min, h or s, or a 'minutes' column in a sheet)",
-                "ko": "시작 시각을 쓰지 않았습니다: 작업 시간에 단위가 없어 달력에 놓을 수 없습니다. 작업 지시에 단위를 "
-                "적으세요 (time_unit: min, h, s 또는 시트의 '분' 열)",
-            }
-        )
     return on_the_clock(out, instance, start, calendar)
 
 

@@ -21,6 +21,20 @@ UNIT_S = {"min": 60, "h": 3600, "s": 1}
 _UNIT_WORDS = {"min": ("min", "분"), "h": ("h", "시간"), "s": ("s", "초")}
 
 
+#: How people write a time unit ("minutes", "분", "hrs") → the unit the clock counts in.
+UNIT_ALIASES = {
+    **{w: "min" for w in ("min", "mins", "minute", "minutes", "분")},
+    **{w: "h" for w in ("h", "hr", "hrs", "hour", "hours", "시간")},
+    **{w: "s" for w in ("s", "sec", "secs", "second", "seconds", "초")},
+}
+
+
+def unit_of(value: Any) -> str:
+    """A schedule's time unit as written ("minutes", "분") as the clock's ("min"); one it does not know as given."""
+    text = "" if value is None else str(value).strip()
+    return UNIT_ALIASES.get(text.lower(), text)
+
+
 def unit_word(unit: str, lang: str) -> str:
     """A schedule's time unit as a reader of `lang` writes it ("min" → "분" in Korean); any other unit as given."""
     words = _UNIT_WORDS.get(unit)
