@@ -735,18 +735,29 @@ def test_a_typo_in_a_column_of_numbers_does_not_leave_the_column_out(plant, tmp_
 
     columns = ["일시", "설비", "부품", "판정", "spindle_speed_rpm", "작업자"]
     rows = [
-        [f"2026-05-01 08:0{i}:00", "CNC-01", f"P{i}", "ok", "빠름" if i == 3 else str(2000 + i), f"kim{i}"]
-        for i in range(8)
+        [f"2026-05-01 08:{i:02d}:00", "CNC-01", f"P{i}", "ok", "빠름" if i == 3 else str(2000 + i), f"kim{i}"]
+        for i in range(12)
     ]
-    rows[5][5] = "12"  # one number among the names
+    for i in range(2, 12):  # operator numbers with two names among them (10 of 12): still text
+        rows[i][5] = str(1020 + i)
     roles, kind, _ = guess_mapping(columns, rows)
     assert kind == "part" and roles["부품"] == "part_id"
     assert roles["spindle_speed_rpm"] == "param:spindle_speed_rpm" and roles["작업자"] == "ignore"
     path = write_csv(tmp_path / "typo.csv", [",".join(columns)] + [",".join(r) for r in rows])
     receipt = import_file(plant, "acme", path, Mapping(kind="part", columns=roles, timezone="Asia/Seoul"))
-    assert (receipt.accepted, receipt.rejected) == (7, 1)
+    assert (receipt.accepted, receipt.rejected) == (11, 1)
     bad = quarantine(plant, "part")[0]
     assert "빠름" in bad["reason_ko"] and "spindle_speed_rpm" in bad["reason_en"]
+    # "-" is what a sheet writes for "not measured": an empty cell, neither a reason to drop the column nor the row
+    dashes = [r[:] for r in rows]
+    for r in dashes:
+        r[2] = r[2].replace("P", "Q")  # other parts
+    dashes[3][4], dashes[6][4] = "2003", "-"
+    path = write_csv(tmp_path / "dash.csv", [",".join(columns)] + [",".join(r) for r in dashes])
+    roles, _, _ = guess_mapping(columns, dashes)
+    assert roles["spindle_speed_rpm"] == "param:spindle_speed_rpm"
+    receipt = import_file(plant, "acme", path, Mapping(kind="part", columns=roles, timezone="Asia/Seoul"))
+    assert (receipt.accepted, receipt.rejected) == (12, 0)
 
 
 def test_production_day_headers_are_read_as_the_time():

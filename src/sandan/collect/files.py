@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -531,15 +532,20 @@ def _unique_names(names: list[Any]) -> list[str]:
 # ---- role detection -------------------------------------------------------------------------------------------
 
 
-#: A column is numbers when at least this share of its filled cells are: a typo ("빠름", "n/a") in a column of
-#: settings is a bad cell the import rejects with its row, not a reason to leave the whole column out.
-NUMERIC_SHARE = 0.8
+#: A column is numbers when at least this share of its filled cells are: a typo ("빠름") in a column of settings is
+#: a bad cell the import rejects with its row, not a reason to leave the whole column out; a column of operator
+#: numbers with a few names in it (8 of 10) stays text.
+NUMERIC_SHARE = 0.9
+#: What factory sheets write in a cell that holds nothing ("not measured"), read as empty: pyarrow's own marks
+#: ("", "NA", "N/A", "null", "NaN", …) and the dashes and Korean words people type.
+BLANK_MARKS = (*pacsv.ConvertOptions().null_values, "-", "--", "—", "–", "없음", "미측정", "해당없음")
+_BLANK = frozenset(m.casefold() for m in BLANK_MARKS)
 
 
 def _looks_numeric(values: list[Any]) -> bool:
     seen = numbers = 0
     for v in values:
-        if v is None or (isinstance(v, str) and not v.strip()):
+        if v is None or (isinstance(v, str) and v.strip().casefold() in _BLANK):
             continue
         if isinstance(v, bool):
             return False
@@ -743,8 +749,6 @@ def _open_csv(
     delimiter: str | None,
     chunk_rows: int,
 ) -> _Source:
-    import pyarrow.csv as pacsv
-
     complete = len(sample) >= size
     encoding = _codec(encoding) if encoding else _detect_encoding(sample, name, complete)
     try:
@@ -798,7 +802,9 @@ def _open_csv(
             # Every column as text: types are decided by the mapping and checked row by row in ingest, so one
             # odd cell deep in a large file cannot fail the stream.
             convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in columns}, strings_can_be_null=True
+                column_types={c: pa.string() for c in columns},
+                strings_can_be_null=True,
+                null_values=list(BLANK_MARKS),
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
