@@ -215,11 +215,11 @@ def test_control_limits_from_a_phase_one_period_judge_the_points_after_it(plant)
     own = imr_chart(values, 28).series[0]  # the limits of the first 28 parts alone
     assert (individuals["center"][0], individuals["ucl"][0]) == pytest.approx((own.center[0], own.ucl[0]))
     assert individuals["ucl"][0] != pytest.approx(whole["series"][0]["ucl"][0])
-    # an hourly p chart: the first hour sets the limits
-    p = plant.get(
-        "a-view", f"{BASE}/spc/attribute", params={**WINDOW, "baseline_end": END.isoformat()}
-    ).json()
-    assert p["series"][0]["phase"] == ["I", "I"]
+    # an hourly p chart of two hours: a phase I of the first hour alone is too short, and said so
+    one_hour = {**WINDOW, "baseline_end": (START + timedelta(minutes=30)).isoformat()}
+    refused = plant.get("a-view", f"{BASE}/spc/attribute", params=one_hour)
+    assert_error(refused, 422, "bad_baseline")
+    assert "only 1 point of the chart lies before" in refused.json()["error"]["message"]["en"]
     # a time before the second point: the reason, in plant time, and what to do
     early = plant.get(
         "a-view", url, params={**WINDOW, "characteristic": "bore_mm", "baseline_end": START.isoformat()}

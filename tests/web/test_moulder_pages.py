@@ -459,7 +459,7 @@ def test_control_limits_come_from_the_points_before_a_clicked_one(page, login, s
     points = int(page.locator("#spc").get_attribute("data-phase1"))
     assert points > 100  # 20 hours of one machine's parts, each a point
     page.locator("#spc .u-over").click()  # the middle of the chart
-    expect(phase).to_contain_text("개 점(1단계)")
+    expect(phase).to_contain_text("번 점(1단계)")
     until = page.locator("#chart-phase1").input_value()
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", until), until
     # the figures are the API's for that time on the plant's clock
@@ -478,14 +478,18 @@ def test_control_limits_come_from_the_points_before_a_clicked_one(page, login, s
     b = api["baseline_points"]
     assert 0.2 * points < b < 0.8 * points  # about half of the points lie left of the middle
     expect(page.locator("#spc")).to_have_attribute("data-phase1", str(b))
-    expect(phase).to_contain_text(f"처음 {b:,}개 점")
-    expect(phase).to_contain_text(f"{points - b:,}개 점(2단계)")
+    expect(phase).to_contain_text(f"1–{b:,}번 점(1단계)")
+    expect(phase).to_contain_text(f"{b + 1:,}–{points:,}번 점(2단계)")
     # a time before the second part: the reason, and nothing drawn
     first = datetime.fromisoformat(api["labels"][0]).astimezone(ZoneInfo("Asia/Seoul"))
     page.locator("#chart-phase1").fill(first.strftime("%Y-%m-%dT%H:%M:%S"))
     page.locator("#chart-form button[type=submit]").click()
     expect(page.locator("#spc")).to_contain_text("2개 이상")
     expect(phase).to_have_text("")
+    # a time after the last point: every point sets the limits, and the note says so
+    page.locator("#chart-phase1").fill("2099-01-01T00:00:00")
+    page.locator("#chart-form button[type=submit]").click()
+    expect(phase).to_contain_text("모든 점이 1단계 끝보다 앞에")
     page.locator("#chart-phase1").fill("")
     page.locator("#chart-form button[type=submit]").click()
     expect(phase).to_contain_text("기간 전체")

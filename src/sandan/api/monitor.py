@@ -378,7 +378,8 @@ PhaseOneEnd = Annotated[
     str | None,
     Query(
         description="end of phase I, ISO 8601 with zone: the control limits come from the points before it and the "
-        "later points are judged against them (default: the whole window sets the limits)"
+        "later points are judged against them (default: the whole window sets the limits). A subgroup of parts "
+        "counts by its last part; a time subgroup (an hour of an attributes chart) by its start"
     ),
 ]
 

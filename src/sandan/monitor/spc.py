@@ -1254,8 +1254,8 @@ def _points_before(times: Any, baseline_end: datetime | None, timezone: str) -> 
     if b < 2:
         when = pd.Timestamp(baseline_end).tz_convert(timezone).strftime("%Y-%m-%d %H:%M")
         raise InvalidInput(
-            f"only {b} of the chart's points lie before the end of phase I ({when}); its control limits need at "
-            "least 2 — choose a later time",
+            f"{'no point' if b == 0 else 'only 1 point'} of the chart lies before the end of phase I ({when}); its "
+            "control limits need at least 2 — choose a later time",
             f"1단계 끝({when}) 전에 있는 관리도의 점이 {b}개뿐입니다. 관리 한계에는 2개 이상이 필요하니 더 늦은 시각을 "
             "고르세요",
             code="bad_baseline",

@@ -983,9 +983,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "정합니다. 관리도에서 점을 누르면 그 점까지가 1단계가 됩니다.",
     ),
     "mon.phase1_note": (
-        "Limits from the first {n} points, up to {time} (phase I); the {later} points after it are judged against "
-        "them (phase II).",
-        "관리 한계는 {time}까지의 처음 {n}개 점(1단계)에서 정했고, 그 뒤의 {later}개 점(2단계)은 이 한계로 판정합니다.",
+        "Limits from points 1–{n}, up to {time} (phase I); points {next}–{total} are judged against them (phase II).",
+        "관리 한계는 {time}까지의 1–{n}번 점(1단계)에서 정했고, {next}–{total}번 점(2단계)은 이 한계로 판정합니다.",
+    ),
+    "mon.phase1_all": (
+        "Every point of the chart lies before the end of phase I: the limits come from all of them. Choose an earlier "
+        "time to judge the later points against the ones before.",
+        "관리도의 모든 점이 1단계 끝보다 앞에 있어 모든 점으로 관리 한계를 정했습니다. 뒤의 점을 앞의 점으로 판정하려면 더 "
+        "이른 시각을 고르세요.",
     ),
     "mon.phase1_whole": (
         "Limits from the whole period. To judge the points after a change against the process before it, click the "

@@ -105,8 +105,9 @@
       // the latest points only: a day of individual values can break the rules thousands of times
       // points of individual parts come seconds apart: their time to the second, and each its value
       var individual = ATTRIBUTE.indexOf(kind) < 0;
-      document.getElementById("spc-phase").textContent = split === null ? text("mon.phase1_whole")
-        : text("mon.phase1_note", { n: fmt.count(b), time: fmtTime(c.labels[b - 1], individual), later: fmt.count(n - b) });
+      document.getElementById("spc-phase").textContent = split !== null
+        ? text("mon.phase1_note", { n: fmt.count(b), time: fmtTime(c.labels[b - 1], individual), next: fmt.count(b + 1), total: fmt.count(n) })
+        : text(until !== null ? "mon.phase1_all" : "mon.phase1_whole");
       fill("violations", rows.slice(0, MAX_VIOLATIONS), function (r) {
         // a share of defective parts reads as one ("3.6%"), not "0.0357143"
         var shown = c.kind === "p" || c.kind === "laney_p" ? fmt.pct(r.value, 1) : fmt.value(r.value);
