@@ -38,3 +38,8 @@ def shown_name(name: str) -> dict[str, str]:
     no part in that language."""
     ko, en = split_name(name)
     return {"ko": ko or name, "en": en or name}
+
+
+def counted(n: int, noun: str) -> str:
+    """A count and its English noun: "1 part", "1,204 parts" (a noun whose plural adds s)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

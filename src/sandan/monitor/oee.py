@@ -49,7 +49,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandan.domain import InvalidInput, Machine, NotFound
-from sandan.domain.text import shown_name
+from sandan.domain.text import counted, shown_name
 from sandan.monitor.calendar import (
     US,
     ShiftCalendar,
@@ -107,11 +107,6 @@ DIMENSIONS: dict[str, list[str]] = {
 DEFAULT_OPEN_EVENT_LOOKBACK = timedelta(days=7)
 DEFAULT_STARTUP_WINDOW_S = 600.0
 CAPPED_NOTE_MARGIN = 0.02  # effectiveness this far above 1 earns the dashboard a note
-
-
-def _parts(n: int) -> str:
-    """A count of parts in English: "1 part", "1,204 parts"."""
-    return f"{n:,} part" if n == 1 else f"{n:,} parts"
 
 
 def _check_window(start: datetime, end: datetime) -> tuple[int, int]:
@@ -906,13 +901,14 @@ def oee_report(
 
     notes = []
     if produced_outside:
+        outside = int(sum(produced_outside.values()))
         notes.append(
             {
                 "code": "produced_outside_planned_time",
-                "en": f"{_parts(sum(produced_outside.values()))} completed outside planned operation time (outside "
-                "the shifts, in breaks or planned stops) are not in OEE; if machines run through breaks, take the "
-                "breaks out of their calendar",
-                "ko": f"계획 운영 시간 밖(근무 외, 휴식·계획 정지 중)에 완료된 {sum(produced_outside.values())}개 "
+                "en": f"{counted(outside, 'part')} completed outside planned operation time (outside the shifts, "
+                f"in breaks or planned stops) {'is' if outside == 1 else 'are'} not in OEE; if machines run through "
+                "breaks, take the breaks out of their calendar",
+                "ko": f"계획 운영 시간 밖(근무 외, 휴식·계획 정지 중)에 완료된 {outside:,}개 "
                 "부품은 OEE에서 제외했습니다. 설비가 휴식 시간에도 가동한다면 근무 달력에서 휴식을 빼세요",
             }
         )
@@ -988,7 +984,10 @@ def _records_begin_notes(
         for lang in ("en", "ko")
     }
     earlier = int(parts["produced"][before].sum())
-    en_parts = f"; {_parts(earlier)} completed before then are not counted either" if earlier else ""
+    are = "is" if earlier == 1 else "are"
+    en_parts = (
+        f"; {counted(earlier, 'part')} completed before then {are} not counted either" if earlier else ""
+    )
     ko_parts = f". 그 전에 완료된 부품 {earlier:,}개도 세지 않습니다" if earlier else ""
     return [
         *notes,

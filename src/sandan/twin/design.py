@@ -18,6 +18,7 @@ import numpy as np
 import optuna
 
 from sandan.domain import InvalidInput
+from sandan.domain.text import counted
 from sandan.twin.inputs import whole
 from sandan.twin.line import MAX_MACHINES, MAX_PEOPLE, LineModel, load_line
 from sandan.twin.sim import Estimate, Progress, replicate, summarise
@@ -270,10 +271,6 @@ def _size(line: LineModel) -> int:
     )
 
 
-def _designs(n: int) -> str:
-    return f"{n} design" if n == 1 else f"{n} designs"
-
-
 def _sentence(message: dict[str, str]) -> dict[str, str]:
     """The message as a sentence on its own (a page shows it alone): its English starts with a capital."""
     en = message["en"]
@@ -284,7 +281,7 @@ def _message(r: DesignResult) -> dict[str, str]:
     if r.best is None and r.untried:
         # the search stopped before the space was covered: what it tried says nothing about the rest
         rest = (
-            f"; {r.untried} of the {_designs(r.space_size)} in the space {'was' if r.untried == 1 else 'were'} "
+            f"; {r.untried} of the {counted(r.space_size, 'design')} in the space {'was' if r.untried == 1 else 'were'} "
             "not tried — give more designs to try",
             f". 설계 범위 {r.space_size}개 중 {r.untried}개는 시도하지 않았습니다 — 시도할 설계 수를 늘리세요",
         )
@@ -293,7 +290,7 @@ def _message(r: DesignResult) -> dict[str, str]:
             en = (
                 f"the 1 design simulated does not reach {t} good parts/h"
                 if r.simulated == 1
-                else f"none of the {_designs(r.simulated)} simulated reaches {t} good parts/h"
+                else f"none of the {counted(r.simulated, 'design')} simulated reaches {t} good parts/h"
             )
             ko = f"시뮬레이션한 설계 {r.simulated}개 중 시간당 양품 {t}개에 도달하는 설계가 없습니다"
             if r.pruned:
@@ -302,7 +299,7 @@ def _message(r: DesignResult) -> dict[str, str]:
             return {"en": en + rest[0], "ko": ko + rest[1]}
         tried = r.simulated + r.pruned
         return {
-            "en": f"none of the {_designs(tried)} tried fits the budget {r.budget:g}" + rest[0],
+            "en": f"none of the {counted(tried, 'design')} tried fits the budget {r.budget:g}" + rest[0],
             "ko": f"시도한 설계 {tried}개 중 예산 {r.budget:g}에 맞는 설계가 없습니다" + rest[1],
         }
     if r.best is None:
@@ -335,7 +332,7 @@ def _message(r: DesignResult) -> dict[str, str]:
         )
     if r.untried:
         out["en"] += (
-            f"; {r.untried} of the {_designs(r.space_size)} in the space {'was' if r.untried == 1 else 'were'} not "
+            f"; {r.untried} of the {counted(r.space_size, 'design')} in the space {'was' if r.untried == 1 else 'were'} not "
             "tried, so a better one may exist — give more designs to try"
         )
         out["ko"] += (
