@@ -36,6 +36,13 @@ def test_a_figure_in_brackets_is_passed_over_and_quotes_are_read_through():
     ("12월 3일(목)으로"), a quoted Korean name as its last syllable; a Latin id keeps both forms."""
     assert particle("보통 수준(18 mm)", "이/가") == "보통 수준(18 mm)이"
     assert particle("보통 수준(0.5)", "으로/로") == "보통 수준(0.5)으로"
+    assert (
+        particle("금형 온도（230 °C）", "이/가") == "금형 온도（230 °C）가"
+        and particle("압력 [80]", "을/를") == "압력 [80]을"
+    )
+    assert (
+        particle("라인 (CNC 가공 2)", "이/가") == "라인 (CNC 가공 2)가"
+    )  # a name in brackets is read: 이 → 가
     assert particle("12월 3일(목)", "으로/로") == "12월 3일(목)으로"
     assert particle("설계 범위", "이/가") == "설계 범위가" and particle("'드릴'", "이/가") == "'드릴'이"
     assert particle("'M9'", "으로/로") == "'M9'로" and particle("'drill'", "으로/로") == "'drill'(으)로"

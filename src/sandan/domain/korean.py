@@ -7,6 +7,8 @@ Where the ending cannot be told (a Latin id, a symbol), both forms are written, 
 
 from __future__ import annotations
 
+import re
+
 _PAIRS = {"을/를": ("을", "를"), "이/가": ("이", "가"), "은/는": ("은", "는"), "과/와": ("과", "와")}
 # final consonant of each digit read on its own or as the last of a number: 0 영/십/백/천 (ㅇ/ㅂ/ㄱ/ㄴ),
 # 1 일 (ㄹ), 2 이, 3 삼 (ㅁ), 4 사, 5 오, 6 육 (ㄱ), 7 칠 (ㄹ), 8 팔 (ㄹ), 9 구
@@ -23,6 +25,8 @@ _DIGIT_FINAL = {
     "9": "",
 }
 _RIEUL = 8  # index of ㄹ among the final consonants of a Hangul syllable
+# a figure, with a short unit, in brackets at the end: "(18 mm)", "[0.5]", "（230 °C）" — not "(CNC 가공 2)"
+_FIGURE_IN_BRACKETS = re.compile(r"\s*[(\[（]\s*[-+]?[\d.,]+\s*[^\s\d()\[\]（）]{0,4}\s*[)\]）]$")
 
 
 def _final(word: str) -> str | None:
@@ -30,8 +34,9 @@ def _final(word: str) -> str | None:
     read through: "가압력 (톤수)" ends as its last word inside, 톤수; a bracket holding a figure or a unit is passed
     over, as written Korean does: "보통 수준(18 mm)" ends as 수준."""
     text = word.rstrip().strip("'\"").rstrip()
-    if text.endswith(")") and "(" in text and not ("가" <= text[-2:-1] <= "힣"):
-        text = text[: text.rindex("(")]
+    figure = _FIGURE_IN_BRACKETS.search(text)
+    if figure and figure.start() > 0:
+        text = text[: figure.start()]
     text = text.rstrip().rstrip(")]）").rstrip()
     if not text:
         return None
