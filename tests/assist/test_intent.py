@@ -107,6 +107,9 @@ def test_comparisons_worst_machines_and_settings_in_plain_words_reach_their_tool
     slowest = route("Which machine had the lowest availability yesterday?", names)
     assert (slowest.tool, slowest.arguments) == ("oee", {"period": "yesterday", "by": "machine"})
     assert route("어제 가장 많은 불량 유형은?", names).tool == "defect_pareto"
+    # a question about the cause stays with the cause
+    assert route("어느 설비가 불량 원인이야?", names).tool == "defect_drivers"
+    assert route("불량이 가장 많은 설비의 불량 원인은?", names).tool != "defect_rate"
     # the settings to change, however the question is put
     for question in (
         "What settings should I change on Servo press 2?",

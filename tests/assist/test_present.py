@@ -164,3 +164,20 @@ def test_the_worst_machine_asked_for_is_found_before_its_settings_are_advised(wo
     worst = max(rates, key=rates.get)
     assert advice["arguments"]["machine_id"] == worst and "error" not in advice
     assert any("recommend_for_machine" in str(c) for c in answer.citations)
+
+
+def test_a_twin_stations_shares_of_time_read_as_percentages_beside_its_utilisation():
+    """The bottleneck answer's row: utilisation, blocked, starved, down and the bottleneck shares all as
+    percentages (it read "81.3% ± 4.1% | 0 ± 0 | 0.0546 ± 0.0273 | … | 0.943 ± 0.0904")."""
+    from sandan.assist.present import value_text
+
+    row = {
+        "utilisation": {"mean": 0.813, "half_width": 0.041},
+        "blocked": {"mean": 0.0546, "half_width": 0.0273},
+        "starved": {"mean": 0.0, "half_width": 0.0},
+        "down": {"mean": 0.02, "half_width": 0.01},
+        "sole_bottleneck": {"mean": 0.943, "half_width": 0.0904},
+    }
+    shown = {k: value_text(k, v, "en", "Asia/Seoul") for k, v in row.items()}
+    assert shown["utilisation"] == "81.3% ± 4.1%" and shown["blocked"] == "5.5% ± 2.7%"
+    assert shown["sole_bottleneck"] == "94.3% ± 9.0%" and all(v.endswith("%") for v in shown.values())

@@ -58,7 +58,9 @@ RULES: dict[str, list[tuple[str, float]]] = {
         # "which machine had the most scrap", "불량이 가장 많은 설비": the machines' scrap side by side, not the
         # machine list nor the defect types
         (
-            rf"(?:{WHICH_MACHINE}).*(불량|스크랩|scrap|defect|reject)|(불량|스크랩|scrap|defect|reject).*(?:{WHICH_MACHINE})",
+            # (a question about the cause is not: "어느 설비가 불량 원인이야?")
+            rf"^(?!.*(?:원인|이유|\bwhy\b|\bcause)).*(?:(?:{WHICH_MACHINE}).*(?:불량|스크랩|scrap|defect|reject)|"
+            rf"(?:불량|스크랩|scrap|defect|reject).*(?:{WHICH_MACHINE}))",
             5,
         ),
     ],
