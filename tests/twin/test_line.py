@@ -11,6 +11,7 @@ import pytest
 from sandan.collect import Origin, ingest_events, ingest_parts
 from sandan.domain import Company, InvalidInput, Line, Machine, NotFound, ProcessFamily, Site
 from sandan.monitor.calendar import Break, Shift, ShiftCalendar, working_day_windows
+from sandan.twin import service
 from sandan.twin.line import Dist, LineModel, line_from_store, load_line
 from sandan.twin.process import CncTurningModel, InjectionMouldingModel
 from sandan.twin.sim import run_line
@@ -568,6 +569,32 @@ def test_a_line_waits_for_material_as_often_and_as_long_as_its_machines_did(duck
     assert hand.stations[0].waits.every.kind == "exponential" and hand.stations[
         0
     ].availability == pytest.approx(3000 / 3600)
+
+
+def test_a_station_no_product_visits_is_refused_saying_where_to_add_it():
+    """A station added to a line whose products keep their routings would sit idle at 0 %, and a design would buy
+    machines for it: refused, naming it, in both languages, and in the editor's list of issues."""
+    from pydantic import ValidationError
+
+    data = {
+        "id": "l",
+        "stations": [
+            {"id": "cnc", "process_time": 30, "buffer": 5},
+            {"id": "deburr", "process_time": 30, "buffer": 5},
+            {"id": "wash", "process_time": 10, "buffer": 5},
+        ],
+        "products": [{"id": "p", "routing": ["cnc"]}],
+    }
+    with pytest.raises(InvalidInput) as err:
+        LineModel.from_dict(data)
+    assert "no product's routing visits stations 'deburr', 'wash': add them" in err.value.en
+    assert "라우팅에도 없는 공정: 'deburr', 'wash'" in err.value.ko and "문제 1건" in err.value.ko
+    with pytest.raises(ValidationError) as exc:
+        LineModel.model_validate(data)
+    (issue,) = service.line_issues(exc.value, data)
+    assert issue["field"] == "products" and "YAML의 라우팅" in issue["ko"]
+    # without products, one product visits every station: nothing idle
+    assert LineModel.from_dict({**data, "products": []}).products[0].routing[-1].station == "wash"
 
 
 def test_the_layout_sketch_cuts_a_long_station_name_and_keeps_it_whole_on_hover():

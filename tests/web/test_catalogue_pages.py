@@ -157,7 +157,7 @@ def test_a_model_no_better_than_chance_says_so_and_is_not_offered_to_the_catalog
     login("kim")
     page.goto("/companies/acme/models")
     row = page.locator("#models tr[data-name='chance-web-test']")
-    expect(row.locator("[data-weak]")).to_have_text("평가 행에서 우연보다 낫지 않음")
+    expect(row.locator("[data-weak]")).to_have_text("학습에 쓰지 않은 행에서 우연보다 낫지 않음")
     expect(row.locator("button[data-action=publish]")).to_have_count(0)
     expect(row.locator("[data-not-publishable]")).to_have_attribute("title", re.compile("ROC-AUC 0.45"))
     row.get_by_role("link").first.click()

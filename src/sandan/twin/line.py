@@ -454,9 +454,11 @@ class LineModel(_Part):
         unvisited = [i for i in ids if i not in visited]
         if unvisited:
             named = ", ".join(map(repr, unvisited))
+            one = len(unvisited) == 1
             raise value_error(
-                f"no product's routing visits station {named}: add it to a routing (products → routing) or remove it",
-                f"어느 제품의 라우팅에도 없는 공정: {named}. 라우팅(products → routing)에 넣거나 공정을 지우세요",
+                f"no product's routing visits station{'' if one else 's'} {named}: add {'it' if one else 'them'} to "
+                f"a routing (products → routing, in the YAML) or remove {'it' if one else 'them'}",
+                f"어느 제품의 라우팅에도 없는 공정: {named}. YAML의 라우팅(products → routing)에 넣거나 공정을 지우세요",
             )
         for t in self.transports:
             for end in (t.from_, t.to):

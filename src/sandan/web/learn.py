@@ -50,7 +50,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "origin.catalogue": ("catalogue", "카탈로그"),
     "promote": ("Promote", "승격"),
     "following": ("Training {name}, started earlier…", "앞서 시작한 {name} 학습 중…"),
-    "weak": ("no better than chance on held-out rows", "평가 행에서 우연보다 낫지 않음"),
+    "weak": ("no better than chance on held-out rows", "학습에 쓰지 않은 행에서 우연보다 낫지 않음"),
     "not_publishable": ("not for the catalogue", "카탈로그 공개 불가"),
     "weak_model": (
         "This model is no better than chance: {reason}. Do not use it for decisions; it cannot go to the catalogue.",

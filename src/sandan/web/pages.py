@@ -268,9 +268,9 @@ def _company_view(
     )
     if not connectors:
         now = datetime.now(UTC)
-        times = page.store.query_parts(company.id, now - timedelta(hours=1), now + timedelta(minutes=5))[
-            "time"
-        ]
+        times = page.store.query_parts(
+            company.id, now - timedelta(hours=1), now + timedelta(minutes=5), columns=["time"], ordered=False
+        )["time"]
         if len(times):
             arriving = {"count": len(times), "latest": pc.max(times).as_py()}
     return page.render(

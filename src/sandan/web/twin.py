@@ -212,6 +212,12 @@ def _pair(
         st[key] = {k: v for k, v in values.items() if v is not None}
 
 
+def _unnamed(message: str, field: str) -> str:
+    """A message without the "field: " it starts with: a list of issues names the field once, beside it."""
+    named = f"{field}: "
+    return message[len(named) :] if field and message.startswith(named) else message
+
+
 def _scrap_share(text: str, field: str) -> float | None:
     """The scrap rate typed as a percentage, as a share (None: none typed)."""
     scrap = _number(text, field)
@@ -236,8 +242,7 @@ def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> d
             return parse(*args)
         except InvalidInput as exc:
             field = str(exc.where.get("field") or "")
-            named = f"{field}: "
-            en, ko = (m[len(named) :] if field and m.startswith(named) else m for m in (exc.en, exc.ko))
+            en, ko = (_unnamed(m, field) for m in (exc.en, exc.ko))
             problems.append({"field": field, "label": field, "en": en, "ko": ko})
             return None
 
@@ -508,13 +513,8 @@ def _editor(
     issues = []
     if error is not None:
         field = error.where.get("field", "")
-        named = f"{field}: "  # the list names the field before the message: not twice
-
-        def bare(text: str) -> str:
-            return text[len(named) :] if field and text.startswith(named) else text
-
         issues = error.where.get("errors") or [
-            {"field": field, "label": field, "en": bare(error.en), "ko": bare(error.ko)}
+            {"field": field, "label": field, "en": _unnamed(error.en, field), "ko": _unnamed(error.ko, field)}
         ]
     by_field: dict[str, str] = {}
     for issue in issues:

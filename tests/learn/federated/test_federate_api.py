@@ -247,10 +247,9 @@ def test_a_feature_no_company_of_the_family_records_is_refused_naming_the_record
     body = {"name": "단조 불량", "family": "forging", "schema": schema}
     err = assert_error(world.post("ops", "/api/v1/federations", json=body), 422, "not_recorded")
     assert "billet_temp" in err["message"]["en"] and "recorded: billet_temp_c" in err["message"]["en"]
-    assert "단조 회원사 중" in err["message"]["ko"] and "기록하는 곳이 없습니다" in err["message"]["ko"]
-    assert err["message"]["en"].startswith(
-        "no Forging company records"
-    )  # the family by its name, not its key
+    assert "단조 계열 회원사 중" in err["message"]["ko"] and "기록하는 곳이 없습니다" in err["message"]["ko"]
+    # the family by its name, not its key
+    assert err["message"]["en"].startswith("no company of the Forging family records")
     fixed = {**body, "schema": {**schema, "numeric": ["billet_temp_c"]}}
     assert world.post("ops", "/api/v1/federations", json=fixed).status_code == 201
     # a family none of whose companies has records yet takes the columns as typed (they may come later)

@@ -222,9 +222,9 @@ def create_federation(
     unknown = [c for c in [schema.target, *schema.features] if recorded and c not in recorded]
     if unknown:
         raise InvalidInput(
-            f"no {FAMILY_NAMES[ProcessFamily(family)][0]} company records {', '.join(unknown)}; recorded: "
+            f"no company of the {FAMILY_NAMES[ProcessFamily(family)][0]} family records {', '.join(unknown)}; recorded: "
             f"{', '.join(sorted(recorded))}",
-            f"{FAMILY_NAMES[ProcessFamily(family)][1]} 회원사 중 {', '.join(unknown)} 열을 기록하는 곳이 없습니다. 기록된 열: "
+            f"{FAMILY_NAMES[ProcessFamily(family)][1]} 계열 회원사 중 {', '.join(unknown)} 열을 기록하는 곳이 없습니다. 기록된 열: "
             f"{', '.join(sorted(recorded))}",
             code="not_recorded",
             field="target" if schema.target in unknown else "features",
