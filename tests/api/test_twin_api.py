@@ -159,6 +159,33 @@ def test_scenarios_are_compared_side_by_side_against_the_line(world):
     )
 
 
+def test_a_sweep_simulates_each_value_side_by_side_and_refuses_what_it_cannot_run(world):
+    """The drill's machine count swept over 1, 2, 3: one scenario per value beside the line as it is, named by its
+    change; throughput grows with the drills until the other station limits it. Too many combinations, an unknown
+    path and a parameter without a list of values are refused before a job starts."""
+    body = {"yaml": LINE, **SHORT, "parameters": {"stations.drill.machines": [1, 2, 3]}}
+    r = world.post("a-eng", f"{A}/twin/sweep", json=body)
+    assert r.status_code == 202, r.text
+    done = wait(world, "a-eng", A, r.json())
+    assert done["state"] == "done", done["error"]
+    table = {row["scenario"]: row for row in done["result"]["table"]}
+    named = [f"stations.drill.machines={n}" for n in (1, 2, 3)]
+    assert list(table) == ["baseline", *named]
+    rates = [table[n]["throughput_per_h"]["mean"] for n in named]
+    assert rates[0] < rates[1] <= rates[2] * 1.05
+    many = {
+        **body,
+        "parameters": {"stations.drill.machines": [1, 2, 3, 4], "stations.cut.machines": [1, 2, 3, 4]},
+    }
+    err = assert_error(world.post("a-eng", f"{A}/twin/sweep", json=many), 422, "bad_sweep")
+    assert "16 variants" in err["message"]["en"] and "grid: false" in err["message"]["en"]
+    side = {**many, "grid": False}  # four pairs side by side: allowed
+    assert world.post("a-eng", f"{A}/twin/sweep", json=side).status_code == 202
+    unknown = {**body, "parameters": {"stations.weld.machines": [2]}}
+    assert_error(world.post("a-eng", f"{A}/twin/sweep", json=unknown), 422, "bad_change")
+    assert_error(world.post("a-eng", f"{A}/twin/sweep", json={**body, "parameters": {}}), 422)
+
+
 def test_an_unknown_change_in_a_scenario_names_it(world):
     body = {"yaml": LINE, **SHORT, "scenarios": [{"name": "x", "changes": {"stations.weld.machines": 2}}]}
     err = assert_error(world.post("a-eng", f"{A}/twin/compare", json=body), 422, "bad_change")

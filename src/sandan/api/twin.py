@@ -64,6 +64,16 @@ class CompareIn(RunIn):
     scenarios: list[ScenarioIn] = Field(min_length=1, max_length=12)
 
 
+class SweepIn(RunIn):
+    parameters: dict[str, list[Any]] = Field(
+        min_length=1,
+        description="dotted paths to the values to try: {'stations.drill.machines': [1, 2, 3]}",
+    )
+    grid: bool = Field(
+        default=True, description="every combination (true) or the values side by side (false, equal lengths)"
+    )
+
+
 class FromStoreIn(BaseModel):
     start: str | None = Field(default=None, description="ISO 8601; default: 30 days before end")
     end: str | None = Field(default=None, description="ISO 8601; default: now")
@@ -231,6 +241,29 @@ def start_compare(body: CompareIn, t: ReadTenant, jobs: JobsDep) -> dict[str, An
     hours = body.hours or base.run_hours
     service.check_run(body.replications, hours, body.warmup_hours)
     lines = service.scenario_lines(base, [s.model_dump() for s in body.scenarios])
+    job = jobs.submit(
+        t.company_id,
+        "twin.compare",
+        service.compare_lines,
+        lines,
+        replications=body.replications,
+        hours=hours,
+        warmup_hours=body.warmup_hours,
+        seed=body.seed,
+        user_id=t.user_id,
+        label=base.id,
+    )
+    return job.to_dict()
+
+
+@router.post("/twin/sweep", response_model=JobOut, status_code=202)
+def start_sweep(body: SweepIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
+    """Simulate the line with each value (or combination of values) of the parameters, side by side with common
+    random numbers, in the background; the result has the comparison's shape, one scenario per combination."""
+    base = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
+    hours = body.hours or base.run_hours
+    service.check_run(body.replications, hours, body.warmup_hours)
+    lines = service.sweep_scenarios(base, body.parameters, grid=body.grid)
     job = jobs.submit(
         t.company_id,
         "twin.compare",

@@ -206,7 +206,24 @@ def sweep(
 ) -> Comparison:
     """Vary line fields by dotted path (see `LineModel.with_changes`): all combinations (`grid=True`) or the
     values side by side (`grid=False`, equal lengths). The baseline is the unchanged line."""
+    return compare(sweep_lines(line, parameters, grid=grid), baseline="baseline", **options)
+
+
+def sweep_lines(
+    line: LineModel | Any, parameters: Mapping[str, Sequence[Any]], *, grid: bool = True
+) -> dict[str, LineModel]:
+    """The lines a sweep simulates: "baseline" (the line as it is), then one per combination of values, named by
+    its changes ("stations.drill.machines=2")."""
     line = load_line(line)
+    if not parameters or any(
+        not isinstance(v, Sequence) or isinstance(v, str) or not v for v in parameters.values()
+    ):
+        raise InvalidInput(
+            "give each parameter to vary a list of values, e.g. {'stations.drill.machines': [1, 2, 3]}",
+            "바꿀 변수마다 값 목록을 주세요. 예: {'stations.drill.machines': [1, 2, 3]}",
+            code="bad_sweep",
+            field="parameters",
+        )
     keys = list(parameters)
     if grid:
         combos = [
@@ -228,7 +245,7 @@ def sweep(
         changed = line.with_changes(change)
         changed.require_used(change, ("sweep", "변수 훑기"), "parameters")
         scenarios[", ".join(f"{k}={v}" for k, v in change.items())] = changed
-    return compare(scenarios, baseline="baseline", **options)
+    return scenarios
 
 
 def _product(lists: list[list[Any]]) -> list[tuple[Any, ...]]:

@@ -24,7 +24,7 @@ from sandan.twin import balance as bal
 from sandan.twin import order_sheets, workclock
 from sandan.twin import schedule as sched
 from sandan.twin.design import DesignSpace, optimize_design
-from sandan.twin.experiments import compare
+from sandan.twin.experiments import compare, sweep_lines
 from sandan.twin.inputs import DURATION_FIELDS, DURATION_KINDS, load_json, load_yaml, parse_dist
 from sandan.twin.line import LineModel, line_from_store, place_label
 from sandan.twin.sim import LABELS, run_line
@@ -451,6 +451,28 @@ def simulate_line(
     out["summary"] = line_summary(line)
     out["yaml"] = line.to_yaml()
     return out
+
+
+#: The most combinations a sweep simulates in one job (as many as a comparison's variants).
+MAX_SWEEP = 12
+
+
+def sweep_scenarios(
+    base: LineModel, parameters: Mapping[str, Sequence[Any]], *, grid: bool = True
+) -> dict[str, LineModel]:
+    """The lines of a sweep (`sandan.twin.experiments.sweep_lines`), at most `MAX_SWEEP` besides the line itself."""
+    sizes = [len(v) if isinstance(v, Sequence) and not isinstance(v, str) else 1 for v in parameters.values()]
+    count = math.prod(sizes) if grid else max(sizes, default=0)
+    if count > MAX_SWEEP:
+        raise InvalidInput(
+            f"the sweep would simulate {count} variants; at most {MAX_SWEEP} at once — try fewer values, or the "
+            "values side by side (grid: false)",
+            f"변수 훑기가 대안 {count}개를 시뮬레이션하게 됩니다. 한 번에 {MAX_SWEEP}개까지입니다 — 값을 줄이거나 "
+            "나란히 비교(grid: false)하세요",
+            code="bad_sweep",
+            field="parameters",
+        )
+    return sweep_lines(base, parameters, grid=grid)
 
 
 def scenario_lines(base: LineModel, scenarios: Sequence[Mapping[str, Any]]) -> dict[str, LineModel]:
