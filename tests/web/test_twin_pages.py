@@ -202,6 +202,26 @@ def test_scenarios_are_compared_in_a_table_and_a_chart(page, login, saved_line):
     assert page.locator("#twin-compare-chart rect").count() == 3
 
 
+def test_one_setting_is_swept_over_its_values_into_a_comparison(page, login, saved_line, server):
+    """The sweep form starts at the bottleneck's machines; values typed with commas become one variant each beside
+    the line, on the comparison's page; values left out are asked for on the same page."""
+    login("kim")
+    page.goto(f"/companies/acme/twin/lines/{saved_line}")
+    form = page.locator("#twin-sweep-form")
+    neck = service.line_summary(service.load_line(server.settings.data_dir, "acme", saved_line))[
+        "analytic_bottleneck"
+    ]
+    expect(form.locator("input[name=parameter]")).to_have_value(f"stations.{neck}.machines")
+    page.click("#twin-sweep")  # no values
+    expect(page.locator("#twin-sweep-error")).to_contain_text("쉼표로 나눈 값들")
+    form.locator("input[name=values]").fill("1, 2, 3")
+    form.locator("input[name=replications]").fill("3")
+    page.click("#twin-sweep")
+    expect(page.locator("#twin-compare-table")).to_be_visible(timeout=60_000)
+    names = page.locator("#twin-compare-table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.scenario)")
+    assert names == ["baseline", *(f"stations.{neck}.machines={n}" for n in (1, 2, 3))]
+
+
 def test_the_comparison_first_offers_a_machine_more_at_the_bottleneck_the_page_names(page, login, saved_line):
     # cut (20 s, 180/h) comes first, but drill (2 × 45 s at 92 % availability, 148/h) is the bottleneck: a cut
     # machine more changed nothing ("+0.0"), a drill more raises the rate

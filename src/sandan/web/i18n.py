@@ -1542,6 +1542,15 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "stations.pack.buffer=6'. 모든 대안은 기존 라인과 같은 난수로 실행됩니다.",
     ),
     "twin.compare_run": ("Compare", "비교 실행"),
+    "twin.sweep": ("Sweep one setting", "설정 하나 훑기"),
+    "twin.sweep_help": (
+        "The line with each value of one setting, side by side with the same random numbers, e.g. the machines "
+        "of a station at 1, 2, 3 (at most 12 values).",
+        "설정 하나의 값마다 라인을 같은 난수로 나란히 시뮬레이션합니다. 예: 한 공정의 설비 1, 2, 3대 (값 12개까지).",
+    ),
+    "twin.sweep_parameter": ("Setting (path)", "설정 (경로)"),
+    "twin.sweep_values": ("Values", "값"),
+    "twin.sweep_run": ("Sweep", "훑기 실행"),
     "twin.compare_help_result": (
         "Differences to the line as it is are paired over replications with common random numbers; an interval "
         "that excludes 0 is a real difference.",
