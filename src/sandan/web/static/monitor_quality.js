@@ -64,7 +64,9 @@
   pickMachine.addEventListener("change", showKind);
   showKind();
 
+  var chartAsked = 0;  // the latest chart asked for: an earlier answer arriving after it is dropped
   function chart() {
+    var mine = ++chartAsked;
     var kind = document.getElementById("chart-kind").value;
     var url;
     if (ATTRIBUTE.indexOf(kind) >= 0) url = base + "/spc/attribute?" + q() + "&chart=" + kind + "&subgroup=h" + machineQuery();
@@ -73,6 +75,7 @@
     var until = times.fromWall(phase1.value);
     if (until !== null) url += "&baseline_end=" + encodeURIComponent(new Date(until).toISOString());
     return get(url).then(function (c) {
+      if (mine !== chartAsked) return;  // the page's first chart answering after the one the user asked for
       var xs = c.labels.map(function (l) { return Date.parse(l) / 1000; });
       var marks = c.series.map(function (ser) { return ser.values.map(function () { return null; }); });
       // one row per point and series, its rules together, the latest point first
@@ -119,6 +122,8 @@
         cell.colSpan = 4; more.dataset.more = String(rows.length - MAX_VIOLATIONS); more.appendChild(cell);
         document.querySelector("#violations tbody").appendChild(more);
       }
+    }, function (e) {
+      if (mine === chartAsked) throw e;  // an earlier chart's refusal says nothing of the one asked for since
     });
   }
 
@@ -173,7 +178,9 @@
     var x = Number(v);
     return Math.abs(x) >= 1e6 ? x.toExponential(2) : fmt.fixed(x, digits);
   }
+  var capAsked = 0;  // as for the chart: only the latest study asked for is shown
   function capability() {
+    var mine = ++capAsked;
     var name = capChar.value.trim();
     var url = base + "/spc/capability?" + q() + "&characteristic=" + encodeURIComponent(name) + machineQuery();
     var spec = (cfg.specs || {})[name], typed = [capLsl.value.trim(), capUsl.value.trim()];
@@ -183,6 +190,7 @@
     if (!drawing && typed[1] !== "") url += "&usl=" + encodeURIComponent(typed[1]);
     var verdict = document.getElementById("cap-verdict"), summary = document.getElementById("cap-summary");
     return get(url).then(function (c) {
+      if (mine !== capAsked) return;
       var within = text("mon.cap_within"), overall = text("mon.cap_overall");
       // one limit only: Cp and Pp need both and say so; Cpk and Ppk are that limit's one-sided ratio (CPL/CPU)
       var side = c.usl == null ? "L" : c.lsl == null ? "U" : "";
@@ -215,6 +223,7 @@
       noteFor(c.spec_source);
       if (c.spec_source !== "given") { capLsl.value = c.lsl == null ? "" : c.lsl; capUsl.value = c.usl == null ? "" : c.usl; }
     }, function (e) {
+      if (mine !== capAsked) return;
       fill("cap-table", [], function () { return []; }, "–");
       summary.textContent = e.message;
       verdict.hidden = true;
