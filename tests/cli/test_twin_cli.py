@@ -140,3 +140,17 @@ def test_a_design_run_length_that_cannot_work_is_refused_before_searching(tmp_pa
 def test_a_missing_file_is_named(tmp_path):
     code, out = sandan("balance", tmp_path / "nope.yaml", "--cycle-time", "5")
     assert code == 2 and "nope.yaml" in out
+
+
+def test_a_sweep_prints_each_value_beside_the_line_and_refuses_a_setting_without_values(tmp_path):
+    line = write(tmp_path, "line.yaml", LINE)
+    args = ("--replications", "2", "--hours", "1", "--warmup-hours", "0.2")
+    code, out = sandan("twin", "sweep", line, "--vary", "stations.drill.machines=1,2", *args)
+    assert code == 0, out
+    # each variant by its change (wrapped in a narrow terminal, so read in pieces)
+    assert "machines=1" in out and "machines=2" in out and "baseline" in out
+    assert "2 variant(s)" in out
+    code, out = sandan("twin", "sweep", line, "--vary", "stations.drill.machines", *args)
+    assert code == 2 and "stations.drill.machines=1,2,3" in out and "설정과 값들" in out
+    code, out = sandan("twin", "sweep", line, "--vary", "stations.weld.machines=1,2", *args)
+    assert code == 2 and "weld" in out
