@@ -149,7 +149,7 @@ def test_a_sweep_prints_each_value_beside_the_line_and_refuses_a_setting_without
     assert code == 0, out
     # each variant by its change (wrapped in a narrow terminal, so read in pieces)
     assert "machines=1" in out and "machines=2" in out and "baseline" in out
-    assert "2 variant(s)" in out
+    assert "2 variants × 2 × 1 h" in out
     code, out = sandan("twin", "sweep", line, "--vary", "stations.drill.machines", *args)
     assert code == 2 and "stations.drill.machines=1,2,3" in out and "설정과 값들" in out
     code, out = sandan("twin", "sweep", line, "--vary", "stations.weld.machines=1,2", *args)

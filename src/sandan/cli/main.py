@@ -1251,6 +1251,7 @@ def twin_sweep(
     from rich.progress import Progress
     from rich.table import Column, Table
 
+    from sandan.domain.text import counted
     from sandan.twin.inputs import read_text
     from sandan.twin.service import check_run, compare_lines, parse_changes, parse_line, sweep_scenarios
 
@@ -1286,7 +1287,7 @@ def twin_sweep(
     except SandanError as exc:
         _fail(exc)
     console.print(
-        f"{line.name or line.id}: {len(lines) - 1} variant(s) × {replications} × {_hours(hours * 3600)} "
+        f"{line.name or line.id}: {counted(len(lines) - 1, 'variant')} × {replications} × {_hours(hours * 3600)} "
         f"(warm-up {_hours(warmup_hours * 3600)})"
     )
     table = Table(  # a variant's name is shown whole, wrapped where the terminal is narrow
