@@ -7,6 +7,7 @@ Jobs are polled at GET …/jobs/{job_id}; their result is what `sandan.twin.serv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -234,13 +235,14 @@ def start_run(body: RunIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
     return job.to_dict()
 
 
-@router.post("/twin/compare", response_model=JobOut, status_code=202)
-def start_compare(body: CompareIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
-    """Simulate the line and its variants side by side with common random numbers, in the background."""
+def _start_comparison(
+    body: RunIn, t: ReadTenant, jobs: JobsDep, variants: Callable[[Any], dict[str, Any]]
+) -> dict[str, Any]:
+    """A comparison's job: the line asked for and its `variants(line)` side by side (compare and sweep)."""
     base = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
     hours = body.hours or base.run_hours
     service.check_run(body.replications, hours, body.warmup_hours)
-    lines = service.scenario_lines(base, [s.model_dump() for s in body.scenarios])
+    lines = variants(base)
     job = jobs.submit(
         t.company_id,
         "twin.compare",
@@ -254,29 +256,22 @@ def start_compare(body: CompareIn, t: ReadTenant, jobs: JobsDep) -> dict[str, An
         label=base.id,
     )
     return job.to_dict()
+
+
+@router.post("/twin/compare", response_model=JobOut, status_code=202)
+def start_compare(body: CompareIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
+    """Simulate the line and its variants side by side with common random numbers, in the background."""
+    scenarios = [s.model_dump() for s in body.scenarios]
+    return _start_comparison(body, t, jobs, lambda base: service.scenario_lines(base, scenarios))
 
 
 @router.post("/twin/sweep", response_model=JobOut, status_code=202)
 def start_sweep(body: SweepIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
     """Simulate the line with each value (or combination of values) of the parameters, side by side with common
     random numbers, in the background; the result has the comparison's shape, one scenario per combination."""
-    base = service.resolve_line(t.settings.data_dir, t.company_id, body.yaml, body.line_id)
-    hours = body.hours or base.run_hours
-    service.check_run(body.replications, hours, body.warmup_hours)
-    lines = service.sweep_scenarios(base, body.parameters, grid=body.grid)
-    job = jobs.submit(
-        t.company_id,
-        "twin.compare",
-        service.compare_lines,
-        lines,
-        replications=body.replications,
-        hours=hours,
-        warmup_hours=body.warmup_hours,
-        seed=body.seed,
-        user_id=t.user_id,
-        label=base.id,
+    return _start_comparison(
+        body, t, jobs, lambda base: service.sweep_scenarios(base, body.parameters, grid=body.grid)
     )
-    return job.to_dict()
 
 
 @router.post("/twin/schedule", response_model=JobOut, status_code=202)

@@ -1253,7 +1253,7 @@ def twin_sweep(
 
     from sandan.domain.text import counted
     from sandan.twin.inputs import read_text
-    from sandan.twin.service import check_run, compare_lines, parse_changes, parse_line, sweep_scenarios
+    from sandan.twin.service import check_run, compare_lines, parse_line, parse_sweep, sweep_scenarios
 
     try:
         if not line_file.exists():
@@ -1264,14 +1264,13 @@ def twin_sweep(
         parameters: dict[str, list] = {}
         for item in vary:
             path, sep, values = item.partition("=")
-            typed = [v.strip() for v in values.split(",") if v.strip()]
-            if not sep or not path.strip() or not typed:
+            if not sep:
                 raise SandanError(
                     f"--vary {item!r}: write a setting and its values, e.g. stations.drill.machines=1,2,3",
                     f"--vary {item!r}: 설정과 값들을 쓰세요. 예: stations.drill.machines=1,2,3",
                     code="bad_sweep",
                 )
-            parameters[path.strip()] = [parse_changes(f"{path.strip()}={v}")[path.strip()] for v in typed]
+            parameters |= parse_sweep(path, values)
         check_run(replications, hours, warmup_hours)
         lines = sweep_scenarios(line, parameters, grid=not side_by_side)
         with Progress(console=console) as bar:

@@ -12,8 +12,10 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+
+import pyarrow.compute as pc
 
 from sandan.collect.ingest import INGESTERS, Origin, Receipt
 from sandan.collect.quarantine import keep_reject
@@ -245,6 +247,18 @@ def edge_history(
             }
         )
     return out
+
+
+def recent_part_arrivals(
+    store: Store, company_id: str, now: datetime | None = None, window: timedelta = timedelta(hours=1)
+) -> dict[str, Any] | None:
+    """How many part records the company received in the last `window` and when the latest was made
+    ({"count", "latest"}), or None when none arrived — whatever wrote them (a collector, an import, the API)."""
+    now = now or datetime.now(UTC)
+    times = store.query_parts(
+        company_id, now - window, now + timedelta(minutes=5), columns=["time"], ordered=False
+    )["time"]
+    return {"count": len(times), "latest": pc.max(times).as_py()} if len(times) else None
 
 
 def connector_health(

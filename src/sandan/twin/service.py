@@ -453,6 +453,21 @@ def simulate_line(
     return out
 
 
+def parse_sweep(parameter: str, values: str) -> dict[str, list[Any]]:
+    """One setting and the values to try as people type them ("stations.drill.machines", "1, 2, 3"); each value is
+    read as a comparison's change is (`parse_changes`: a number, a percentage, a duration)."""
+    path = (parameter or "").strip()
+    typed = [v.strip() for v in (values or "").split(",") if v.strip()]
+    if not path or not typed:
+        raise InvalidInput(
+            "give the setting to vary (e.g. stations.drill.machines) and its values separated by commas (1, 2, 3)",
+            "바꿀 설정(예: stations.drill.machines)과 쉼표로 나눈 값들(1, 2, 3)을 적으세요",
+            code="bad_sweep",
+            field="parameter" if not path else "values",
+        )
+    return {path: [parse_changes(f"{path}={v}")[path] for v in typed]}
+
+
 #: The most combinations a sweep simulates in one job (as many as a comparison's variants).
 MAX_SWEEP = 12
 

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-import pyarrow.compute as pc
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -19,7 +18,7 @@ from sandan.accounts import authenticate, issue_token, revoke_token
 from sandan.assist.present import duration
 from sandan.collect import assets
 from sandan.collect.activity import cross_tenant_activity
-from sandan.collect.connector import connector_health, edge_history
+from sandan.collect.connector import connector_health, edge_history, recent_part_arrivals
 from sandan.domain import (
     Company,
     Line,
@@ -263,16 +262,8 @@ def _company_view(
         for key in ("last_message_at", "reported_at"):
             if c.get(key):
                 c[key] = datetime.fromisoformat(c[key])
-    arriving = (
-        None  # without a collector: whether part records still arrive (imports, the API, the demo's plant)
-    )
-    if not connectors:
-        now = datetime.now(UTC)
-        times = page.store.query_parts(
-            company.id, now - timedelta(hours=1), now + timedelta(minutes=5), columns=["time"], ordered=False
-        )["time"]
-        if len(times):
-            arriving = {"count": len(times), "latest": pc.max(times).as_py()}
+    # without a collector: whether part records still arrive (imports, the API, the demo's plant)
+    arriving = None if connectors else recent_part_arrivals(page.store, company.id)
     return page.render(
         "company.html",
         status,

@@ -849,19 +849,21 @@ def parse_scenarios(text: str) -> list[dict[str, Any]]:
     return out
 
 
-@router.post("/companies/{company_id}/twin/lines/{line_id}/compare")
-async def compare_saved(page: UserPage, company_id: str, line_id: str) -> Response:
+async def _comparison_from_form(
+    page: UserPage, company_id: str, line_id: str, form_name: str, variants: Callable[[Any, Mapping], Any]
+) -> Response:
+    """A comparison's job from one of the line page's forms (`form_name`: compare or sweep): the saved line and
+    `variants(line, form)` side by side; a refusal goes back to that form with what was typed."""
     company = company_of(page, company_id)
     form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
     base = service.load_line(page.settings.data_dir, company.id, line_id)
     try:
         opts = _run_options(form, base)
         service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
-        lines = service.scenario_lines(base, parse_scenarios(form.get("scenarios", "")))
+        lines = variants(base, form)
     except SandanError as exc:  # back to the form, with what was typed and why it was refused
-        return _line_page(
-            page, company, line_id, compare=form, compare_error=exc.message(page.lang), status_code=422
-        )
+        refused = {form_name: form, f"{form_name}_error": exc.message(page.lang)}
+        return _line_page(page, company, line_id, status_code=422, **refused)
     job = jobs_of(page.request).submit(
         company.id,
         "twin.compare",
@@ -874,45 +876,29 @@ async def compare_saved(page: UserPage, company_id: str, line_id: str) -> Respon
     return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
 
 
-def parse_sweep(parameter: str, values: str) -> dict[str, list[Any]]:
-    """One setting and the values to try, as the sweep form has them ("stations.drill.machines", "1, 2, 3"); each
-    value read as a comparison's change is (a number, a percentage, a duration)."""
-    path = (parameter or "").strip()
-    typed = [v.strip() for v in (values or "").split(",") if v.strip()]
-    if not path or not typed:
-        raise InvalidInput(
-            "give the setting to vary (e.g. stations.drill.machines) and its values separated by commas (1, 2, 3)",
-            "바꿀 설정(예: stations.drill.machines)과 쉼표로 나눈 값들(1, 2, 3)을 적으세요",
-            code="bad_sweep",
-            field="parameter" if not path else "values",
-        )
-    return {path: [service.parse_changes(f"{path}={v}")[path] for v in typed]}
+@router.post("/companies/{company_id}/twin/lines/{line_id}/compare")
+async def compare_saved(page: UserPage, company_id: str, line_id: str) -> Response:
+    return await _comparison_from_form(
+        page,
+        company_id,
+        line_id,
+        "compare",
+        lambda base, form: service.scenario_lines(base, parse_scenarios(form.get("scenarios", ""))),
+    )
 
 
 @router.post("/companies/{company_id}/twin/lines/{line_id}/sweep")
 async def sweep_saved(page: UserPage, company_id: str, line_id: str) -> Response:
     """The line with each value of one setting, side by side (a comparison's job)."""
-    company = company_of(page, company_id)
-    form = {k: v for k, v in (await page.request.form()).items() if isinstance(v, str)}
-    base = service.load_line(page.settings.data_dir, company.id, line_id)
-    try:
-        opts = _run_options(form, base)
-        service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
-        lines = service.sweep_scenarios(base, parse_sweep(form.get("parameter", ""), form.get("values", "")))
-    except SandanError as exc:  # back to the form, with what was typed and why it was refused
-        return _line_page(
-            page, company, line_id, sweep=form, sweep_error=exc.message(page.lang), status_code=422
-        )
-    job = jobs_of(page.request).submit(
-        company.id,
-        "twin.compare",
-        service.compare_lines,
-        lines,
-        **opts,
-        user_id=page.principal.user.id,
-        label=base.id,
+    return await _comparison_from_form(
+        page,
+        company_id,
+        line_id,
+        "sweep",
+        lambda base, form: service.sweep_scenarios(
+            base, service.parse_sweep(form.get("parameter", ""), form.get("values", ""))
+        ),
     )
-    return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
 
 
 @router.get("/companies/{company_id}/twin/schedule", response_class=HTMLResponse)
