@@ -36,6 +36,8 @@ from sandan.collect.ingest import (
     ingest_readings,
 )
 from sandan.domain import InvalidInput
+from sandan.domain.errors import yaml_position, yaml_problem
+from sandan.domain.korean import particle
 from sandan.store import QuarantineItem, Store
 
 SAMPLE_BYTES = 256 * 1024
@@ -236,17 +238,20 @@ class Mapping(BaseModel):
                 file=str(path),
             ) from exc
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = f", line {mark.line + 1}" if mark is not None else ""
-            line_ko = f" {mark.line + 1}번째 줄" if mark is not None else ""
+            row, _ = yaml_position(exc)
+            if isinstance(exc, UnicodeDecodeError):
+                problem_en, problem_ko = "it is not UTF-8 text", "UTF-8 텍스트가 아닙니다"
+            else:
+                problem_en, problem_ko = yaml_problem(exc)
+            line, line_ko = (f", line {row}", f" {row}번째 줄") if row is not None else ("", "")
             raise InvalidInput(
-                f"mapping file {path.name}{line} is not valid YAML: {getattr(exc, 'problem', exc)}; save it as "
-                "UTF-8 text with 'column: role' lines under 'columns:'",
-                f"매핑 파일 {path.name}{line_ko}이(가) 올바른 YAML이 아닙니다. 'columns:' 아래에 '열 이름: 역할' 형식으로 "
-                "UTF-8로 저장하세요",
+                f"mapping file {path.name}{line} is not valid YAML: {problem_en}; save it as UTF-8 text with "
+                "'column: role' lines under 'columns:'",
+                f"{particle(f'매핑 파일 {path.name}{line_ko}', '이/가')} 올바른 YAML이 아닙니다: {problem_ko}. "
+                "'columns:' 아래에 '열 이름: 역할' 형식으로 UTF-8로 저장하세요",
                 code="bad_mapping",
                 file=path.name,
-                row=mark.line + 1 if mark is not None else None,
+                row=row,
             ) from exc
         return cls.from_dict(data, where=path.name)
 

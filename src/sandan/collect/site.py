@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandan.collect.connector import Connector
 from sandan.domain import InvalidInput
+from sandan.domain.errors import yaml_position, yaml_problem
 
 
 class _Model(BaseModel):
@@ -93,11 +94,20 @@ class SiteConfig(_Model):
     def from_yaml(cls, path: Path) -> SiteConfig:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
+        except OSError as exc:
             raise InvalidInput(
                 f"cannot read site file {path}: {exc}",
                 f"사이트 설정 {path}을(를) 읽을 수 없습니다: {exc}",
                 file=str(path),
+            ) from exc
+        except yaml.YAMLError as exc:
+            line, _ = yaml_position(exc)
+            problem_en, problem_ko = yaml_problem(exc)
+            raise InvalidInput(
+                f"site file {path} is not valid YAML: {problem_en}",
+                f"사이트 설정 {path}이(가) 올바른 YAML이 아닙니다: {problem_ko}",
+                file=str(path),
+                line=line,
             ) from exc
         try:
             return cls.model_validate(data)

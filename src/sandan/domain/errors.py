@@ -12,6 +12,8 @@ from typing import Any
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
+from sandan.domain.korean import particle
+
 
 class SandanError(Exception):
     """An error a user can fix: what was wrong, where, and how to fix it — in English and Korean.
@@ -215,16 +217,138 @@ def document_error(
             code=code,
             **({} if whole else wrong.where),
         )
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc)
-    line_en, line_ko = (
-        (f" (line {mark.line + 1})", f" ({mark.line + 1}번째 줄)") if mark is not None else ("", "")
-    )
+    line, _ = yaml_position(exc)
+    problem_en, problem_ko = yaml_problem(exc)
+    line_en, line_ko = (f" (line {line})", f" ({line}번째 줄)") if line is not None else ("", "")
     return InvalidInput(
-        f"the {what[0]} is not valid YAML{line_en}: {problem}{more_en}",
-        f"{what[1]} 올바른 YAML이 아닙니다{line_ko}: {problem}{more_ko}",
+        f"the {what[0]} is not valid YAML{line_en}: {problem_en}{more_en}",
+        f"{what[1]} 올바른 YAML이 아닙니다{line_ko}: {problem_ko}{more_ko}",
         code=code,
     )
+
+
+#: PyYAML's names of what it found, as a person reads them.
+_YAML_TOKENS = {
+    "<stream end>": ("the end of the text", "문서 끝"),
+    "<block end>": ("the end of a block", "블록 끝"),
+    "<scalar>": ("a value", "값"),
+    "<block mapping start>": ("a new 'key: value'", "새 '키: 값'"),
+    "<block sequence start>": ("a new list", "새 목록"),
+    "?": ("a new key", "새 키"),
+    "-": ("a list item ('-')", "목록 항목"),
+}
+
+
+def _yaml_token(found: str) -> tuple[str, str]:
+    bare = found.strip("'\"")
+    return _YAML_TOKENS.get(bare, (f"'{bare}'", f"'{bare}' 기호"))
+
+
+def yaml_problem(exc: Exception) -> tuple[str, str]:
+    """What a PyYAML error says, in English and Korean, for the common mistakes of a hand-written file (an unclosed
+    bracket or quote, a misaligned indent, a tab, a colon inside a value); the parser's own words otherwise, in both
+    texts with a Korean lead. Where it happened is the error's `problem_mark` (see `yaml_position`)."""
+    problem = str(getattr(exc, "problem", None) or "")
+    context = str(getattr(exc, "context", None) or "")
+    if not problem:
+        return str(exc), f"문법 오류({exc})"
+    found = re.search(r"but (?:got|found) (.+)$", problem)
+    tok_en, tok_ko = _yaml_token(found.group(1)) if found else ("", "")
+    closing = re.match(r"expected ',' or '([\]}])'", problem)
+    if closing:
+        return (
+            f"expected ',' or '{closing.group(1)}' but found {tok_en}: a bracket is not closed or a comma is missing",
+            f"쉼표(,)나 닫는 괄호({closing.group(1)})가 와야 하는데 {particle(tok_ko, '이/가')} 있습니다. 괄호가 "
+            "닫히지 않았거나 쉼표가 빠졌습니다",
+        )
+    if problem.startswith("expected <block end>") and tok_en in ("']'", "'}'"):
+        return (
+            f"{tok_en} closes a bracket that was never opened",
+            f"{particle(tok_ko, '이/가')} 열지 않은 괄호를 닫습니다",
+        )
+    if problem.startswith("expected <block end>") or problem.startswith("did not find expected"):
+        return (
+            f"the indentation does not line up ({tok_en or 'an item'} where the block should end); items of one "
+            "level start in the same column",
+            f"들여쓰기가 맞지 않습니다({particle(tok_ko or '항목', '이/가')} 블록이 끝나야 할 곳에 있습니다). 같은 단계의 "
+            "항목은 같은 칸에서 시작해야 합니다",
+        )
+    if problem == "mapping values are not allowed here":
+        return (
+            "a 'key: value' cannot start here: the indentation is off, or a value holds a colon and needs quotes",
+            "여기에는 '키: 값'이 올 수 없습니다. 들여쓰기가 어긋났거나, 값 안의 콜론(:)을 따옴표로 감싸야 합니다",
+        )
+    if problem == "block sequence entries are not allowed here":
+        return (
+            "a list item '- ' cannot start here: check the indentation",
+            "여기에는 목록 항목('- ')이 올 수 없습니다. 들여쓰기를 확인하세요",
+        )
+    if problem.startswith("could not find expected ':'"):
+        return "a key has no ':' after it", "키 뒤에 콜론(:)이 없습니다"
+    if problem == "found unexpected end of stream" and "quoted" in context:
+        return "a quote is opened and never closed", "따옴표가 열린 채 닫히지 않았습니다"
+    escape = re.match(r"found unknown escape character (.+)$", problem)
+    if escape:
+        char = escape.group(1).strip("'\"")
+        return (
+            f"'\\{char}' is not an escape inside double quotes: write '\\\\' or use single quotes",
+            f"큰따옴표 안의 '\\{char}'는 쓸 수 없는 이스케이프입니다. 역슬래시는 '\\\\'로 쓰거나 작은따옴표를 쓰세요",
+        )
+    if "tab character" in problem or problem.startswith("found character '\\t'"):
+        return "a tab character: indent with spaces", "탭 문자가 있습니다. 들여쓰기는 공백으로 하세요"
+    start = re.match(r"found character (.+) that cannot start any token", problem)
+    if start:
+        char = start.group(1).strip("'\"")
+        return (
+            f"a value cannot start with '{char}' unless it is in quotes",
+            f"'{char}'(으)로 시작하는 값은 따옴표로 감싸야 합니다",
+        )
+    alias = re.match(r"found undefined alias (.+)$", problem)
+    if alias:
+        name = alias.group(1).strip("'\"")
+        return (
+            f"'*{name}' refers to no '&{name}' before it",
+            f"별칭 '*{name}'에 해당하는 앵커 '&{name}' 정의가 앞에 없습니다",
+        )
+    if context.startswith("found duplicate anchor"):
+        name = context.split("anchor", 1)[1].split(";")[0].strip().strip("'\"")
+        return f"the anchor '&{name}' is defined twice", f"같은 앵커 '&{name}' 정의가 두 번 있습니다"
+    if problem == "found unhashable key":
+        return "a list or mapping cannot be a key", "목록이나 매핑은 키로 쓸 수 없습니다"
+    tag = re.match(r"could not determine a constructor for the tag (.+)$", problem)
+    if tag:
+        name = tag.group(1).replace("tag:yaml.org,2002:", "!!")
+        return (
+            f"the tag {name} is not allowed: remove it",
+            f"태그 {particle(name, '은/는')} 쓸 수 없습니다. 지우세요",
+        )
+    if problem == "but found another document":
+        return (
+            "the text holds more than one document ('---'): keep one",
+            "문서가 둘 이상입니다('---' 구분선). 하나만 넣으세요",
+        )
+    if problem.startswith("expected '<document start>'"):
+        return (
+            f"{tok_en} after the text's first value has ended: the rest is not part of it",
+            f"문서의 첫 값이 끝난 뒤에 {particle(tok_ko, '이/가')} 더 있습니다",
+        )
+    if problem.startswith("expected the node content"):
+        return f"{tok_en} where a value should be", f"값이 올 자리에 {particle(tok_ko, '이/가')} 있습니다"
+    if problem.startswith("expected a comment or a line break"):
+        return (
+            f"{tok_en} after a value: a value ends at a comment or the line's end",
+            f"값 뒤에 {particle(tok_ko, '이/가')} 있습니다. 값 뒤에는 주석이나 줄바꿈만 올 수 있습니다",
+        )
+    return (
+        f"{problem}; check the indentation, colons and brackets there",
+        f"문법 오류({problem}). 그 위치의 들여쓰기, 콜론, 괄호를 확인하세요",
+    )
+
+
+def yaml_position(exc: Exception) -> tuple[int | None, int | None]:
+    """1-based line and column where PyYAML noticed an error, or (None, None)."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
 def not_a_number(exc: Exception) -> tuple[str, str]:

@@ -15,15 +15,8 @@ from typing import Any
 import yaml
 
 from sandan.domain import InvalidInput
+from sandan.domain.errors import yaml_position, yaml_problem
 from sandan.domain.korean import particle
-
-
-def yaml_position(exc: yaml.YAMLError) -> tuple[int | None, int | None, str]:
-    """1-based line and column of a YAML error (where the parser noticed it) and its problem in words."""
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
-    problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or "syntax error"
-    return line, column, str(problem)
 
 
 def _at(line: int | None, column: int | None) -> tuple[str, str]:
@@ -39,11 +32,12 @@ def load_yaml(
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        line, column, problem = yaml_position(exc)
+        line, column = yaml_position(exc)
         at_en, at_ko = _at(line, column)
+        problem_en, problem_ko = yaml_problem(exc)
         raise InvalidInput(
-            f"{what_en} is not valid YAML{at_en}: {problem}; check the indentation, colons and brackets there",
-            f"{particle(what_ko, '이/가')} 올바른 YAML이 아닙니다{at_ko}: {problem}. 그 위치의 들여쓰기, 콜론, 괄호를 확인하세요",
+            f"{what_en} is not valid YAML{at_en}: {problem_en}",
+            f"{particle(what_ko, '이/가')} 올바른 YAML이 아닙니다{at_ko}: {problem_ko}",
             code="bad_yaml",
             field=field,
             file=file,

@@ -1,0 +1,51 @@
+"""A hand-written YAML file's mistakes in words, in both languages: the Korean message carried PyYAML's English
+("expected ',' or ']', but got '<stream end>'") after its Korean lead. The common mistakes are said, with the fix;
+anything else keeps the parser's words and the general hint."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from sandan.domain.errors import yaml_position, yaml_problem
+
+
+def _problem(text: str) -> tuple[str, str, tuple[int | None, int | None]]:
+    with pytest.raises(yaml.YAMLError) as err:
+        yaml.safe_load(text)
+    return (*yaml_problem(err.value), yaml_position(err.value))
+
+
+@pytest.mark.parametrize(
+    ("text", "en", "ko", "where"),
+    [
+        ("a: [1, 2\n", "a bracket is not closed", "괄호가 닫히지 않았거나", (2, 1)),
+        ("a: 1\n b: 2\n", "the indentation is off", "들여쓰기가 어긋났거나", (2, 3)),
+        ("a: b: c\n", "needs quotes", "따옴표로 감싸야", (1, 5)),
+        ("a:\n  b: 1\n c: 2\n", "does not line up", "들여쓰기가 맞지 않습니다", (3, 2)),
+        ("a: 'x\n", "never closed", "따옴표가 열린 채", (2, 1)),
+        ("a:\n\t- 1\n", "indent with spaces", "탭 문자", (2, 1)),
+        ("a: @x\n", "unless it is in quotes", "'@'(으)로 시작하는 값은", (1, 4)),
+        ("a: [1, 2]]\n", "never opened", "열지 않은 괄호", (1, 10)),
+        ("a: *x\n", "no '&x'", "앵커 '&x'", (1, 4)),
+        ("a: !!python/object x\n", "'!!python/object' is not allowed", "쓸 수 없습니다", (1, 4)),
+        ("a: 1\n---\nb: 2\n", "more than one document", "문서가 둘 이상", (2, 1)),
+    ],
+)
+def test_common_mistakes_are_said_with_their_fix(text, en, ko, where):
+    problem_en, problem_ko, position = _problem(text)
+    assert en in problem_en and ko in problem_ko
+    assert position == where
+    # no parser English left in the Korean text, apart from quoted symbols
+    assert not re.search(r"[A-Za-z]{4,}", re.sub(r"'[^']*'", "", problem_ko)), problem_ko
+
+
+def test_a_mistake_without_its_own_words_keeps_the_parsers_and_the_general_hint():
+    class Odd(yaml.YAMLError):
+        problem, context, problem_mark = "something new", None, None
+
+    en, ko = yaml_problem(Odd())
+    assert en == "something new; check the indentation, colons and brackets there"
+    assert ko.startswith("문법 오류(something new)") and "들여쓰기, 콜론, 괄호" in ko
