@@ -54,7 +54,7 @@ def test_without_a_production_model_nothing_is_scored(plant, trained):
 def test_ingested_parts_are_scored_by_the_worker_and_a_prediction_alert_fires(plant, trained, tmp_path):
     alerts = open_alert_store(tmp_path / "alerts")
     rule = AlertRule(id="risk", kind="prediction", threshold=0.1, model="defects", hold_s=0)
-    alerts.put_rule(PUBLISHER, rule.id, rule.model_dump(), "kim")
+    alerts.put_rule(PUBLISHER, rule.id, rule.model_dump(mode="json"), "kim")
     registry.promote(plant, PUBLISHER, "defects", 1)
     worker = ServingWorker(plant, interval_s=0.2, alerts=alerts).start()
     try:

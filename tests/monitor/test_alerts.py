@@ -51,7 +51,7 @@ def readings(store, machine: str, signal: str, points: list[tuple[float, float]]
 
 def rule(alerts, **fields) -> AlertRule:
     r = AlertRule(**fields)
-    alerts.put_rule(COMPANY, r.id, r.model_dump(), "kim")
+    alerts.put_rule(COMPANY, r.id, r.model_dump(mode="json"), "kim")
     return r
 
 
@@ -148,6 +148,103 @@ def test_spc_rule_fires_when_the_latest_point_breaks_a_run_rule(plant, alerts):
     assert events(changes) == [("opened", "bore_mm")]
     alert = alerts.get_alert(COMPANY, changes[0].alert_id)
     assert "3σ" in alert["message_en"] and "관리한계" in alert["message_ko"]
+
+
+def test_an_spc_rule_with_a_phase_i_judges_today_against_last_weeks_limits(plant, alerts):
+    """A bore that moved 0.1 mm overnight and stays there is in control against limits from the day's own
+    points; a rule whose limits come from a fixed phase I (the day before) sees it."""
+
+    def parts(day: int, centre: float) -> list[dict]:
+        return [
+            {
+                "time": (T0 + timedelta(days=day, minutes=i)).isoformat(),
+                "machine_id": "M1",
+                "part_id": f"d{day}-{i}",
+                "result": "ok",
+                "measures": {"bore_mm": centre + 0.01 * ((i * 7) % 5 - 2)},
+            }
+            for i in range(30)
+        ]
+
+    assert ingest_parts(plant, COMPANY, parts(0, 10.0) + parts(1, 10.1)).rejected == 0
+    rule(alerts, id="window", kind="spc", characteristic="bore_mm", chart="imr", window_s=6 * 3600)
+    fixed = rule(
+        alerts,
+        id="fixed",
+        kind="spc",
+        characteristic="bore_mm",
+        chart="imr",
+        window_s=6 * 3600,
+        baseline_start=T0 - timedelta(hours=1),
+        baseline_end=T0 + timedelta(hours=2),
+    )
+    check_rule_subject(plant, COMPANY, fixed)
+    changes = run(plant, alerts, 24 * 60 + 30)
+    assert [(c.event, c.rule_id) for c in changes] == [("opened", "fixed")]
+    assert "3σ" in alerts.get_alert(COMPANY, changes[0].alert_id)["message_en"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "en", "ko"),
+    [
+        ({"baseline_end": T0}, "needs both", "모두 필요합니다"),
+        ({"baseline_start": T0, "baseline_end": T0 - timedelta(hours=1)}, "must be before", "보다 앞이어야"),
+        (
+            {"baseline_start": datetime(2025, 3, 1), "baseline_end": datetime(2025, 3, 2)},
+            "time zone",
+            "시간대",
+        ),
+        (
+            {
+                "kind": "threshold",
+                "signal": "temp",
+                "threshold": 80,
+                "baseline_start": T0,
+                "baseline_end": T0,
+            },
+            "for SPC rules only",
+            "관리도 규칙에만",
+        ),
+    ],
+)
+def test_a_phase_i_is_two_times_in_order_with_a_zone_and_only_for_spc(fields, en, ko):
+    from pydantic import ValidationError
+
+    from sandan.domain.errors import invalid_input_from
+
+    body = {"id": "r", "kind": "spc", "chart": "p", **fields}
+    with pytest.raises(ValidationError) as refused:
+        AlertRule(**body)
+    wrong = invalid_input_from(refused.value)
+    assert en in wrong.en and ko in wrong.ko
+
+
+def test_a_phase_i_without_points_is_refused_when_the_rule_is_saved(plant, alerts):
+    empty = AlertRule(
+        id="r",
+        kind="spc",
+        characteristic="bore_mm",
+        chart="imr",
+        baseline_start=T0 - timedelta(days=30),
+        baseline_end=T0 - timedelta(days=29),
+    )
+    ingest_parts(
+        plant,
+        COMPANY,
+        [
+            {
+                "time": T0.isoformat(),
+                "machine_id": "M1",
+                "part_id": "p",
+                "result": "ok",
+                "measures": {"bore_mm": 1},
+            }
+        ],
+    )
+    with pytest.raises(InvalidInput) as refused:
+        check_rule_subject(plant, COMPANY, empty)
+    assert refused.value.code == "bad_baseline" and refused.value.where["field"] == "baseline_start"
+    assert "phase I gives no control limits" in refused.value.en and "1단계로" in refused.value.ko
 
 
 def test_a_scrap_p_chart_rule_says_whose_scrap_it_watches(plant, alerts):

@@ -46,7 +46,7 @@ def alerts(data_dir):
 
 def rule(alerts, **fields) -> AlertRule:
     r = AlertRule(**fields)
-    alerts.put_rule(COMPANY, r.id, r.model_dump(), "kim")
+    alerts.put_rule(COMPANY, r.id, r.model_dump(mode="json"), "kim")
     return r
 
 

@@ -82,6 +82,8 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "threshold/rate_of_change": ("Limit per minute", "분당 한계값"),
     "threshold/oee_drop": ("OEE target", "OEE 목표"),
     "threshold/prediction": ("Probability limit", "확률 한계값"),
+    "baseline_start": ("Phase I from", "1단계 시작"),
+    "baseline_end": ("Phase I until", "1단계 끝"),
 }
 
 
@@ -178,6 +180,13 @@ class AlertRule(BaseModel):
     subgroup: str = Field(default="h", description="attribute charts: pandas frequency of a subgroup")
     rules: Literal["western_electric", "nelson", "limits"] = "western_electric"
     recent_points: int = Field(default=1, ge=1, le=100, description="spc: violations among the last n points")
+    baseline_start: datetime | None = Field(
+        default=None,
+        description="spc: phase I from (with baseline_end); else the limits come from the window",
+    )
+    baseline_end: datetime | None = Field(
+        default=None, description="spc: phase I until: the fixed period the control limits come from"
+    )
     product: str | None = None
     group: Literal["machine", "line"] = "machine"
     model: str | None = Field(default=None, description="prediction: only this model's predictions")
@@ -222,6 +231,7 @@ class AlertRule(BaseModel):
                 f"‘{KIND_LABELS[self.kind]['ko']}’ 규칙에는 {particle(', '.join(ko for _, ko in labels), '이/가')} "
                 f"필요합니다 ({', '.join(need)})",
             )
+        self._check_baseline()
         if self.threshold is None:
             return self
         en, ko = field_label("threshold", self.kind)
@@ -246,6 +256,38 @@ class AlertRule(BaseModel):
                 f"{ko} 분당 변화율로 0보다 커야 합니다 (threshold)",
             )
         return self
+
+    def _check_baseline(self) -> None:
+        """Phase I is a fixed period, both ends given, in order, with a time zone, and only for SPC rules."""
+        start, end = self.baseline_start, self.baseline_end
+        if start is None and end is None:
+            return
+        (s_en, s_ko), (e_en, e_ko) = (
+            field_label("baseline_start", self.kind),
+            field_label("baseline_end", self.kind),
+        )
+        if self.kind != "spc":
+            raise value_error(
+                f"“{s_en}” and “{e_en}” are for SPC rules only (baseline_start, baseline_end)",
+                f"‘{s_ko}’과 ‘{e_ko}’은 관리도 규칙에만 씁니다 (baseline_start, baseline_end)",
+            )
+        if start is None or end is None:
+            raise value_error(
+                f"phase I needs both “{s_en}” and “{e_en}” (baseline_start, baseline_end): the control limits come "
+                "from the points between them",
+                f"1단계에는 ‘{s_ko}’과 ‘{e_ko}’이 모두 필요합니다 (baseline_start, baseline_end). 관리 한계는 그 사이의 "
+                "점으로 정합니다",
+            )
+        if start.tzinfo is None or end.tzinfo is None:
+            raise value_error(
+                "phase I times need a time zone, e.g. 2026-11-02T08:00:00+09:00 (baseline_start, baseline_end)",
+                "1단계 시각에는 시간대가 필요합니다. 예: 2026-11-02T08:00:00+09:00 (baseline_start, baseline_end)",
+            )
+        if start >= end:
+            raise value_error(
+                f"“{s_en}” must be before “{e_en}” (baseline_start, baseline_end)",
+                f"‘{s_ko}’은 ‘{e_ko}’보다 앞이어야 합니다 (baseline_start, baseline_end)",
+            )
 
     @property
     def window(self) -> timedelta:
@@ -318,6 +360,17 @@ def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
                 code="unknown_characteristic",
                 field="characteristic",
             )
+    if rule.kind == "spc" and rule.baseline_start is not None and rule.baseline_end is not None:
+        # phase I must hold enough points to set limits, else the rule would never judge anything
+        try:
+            spc_rule_chart(store, company_id, rule, rule.baseline_start, rule.baseline_end, None)
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"phase I gives no control limits: {exc.en}",
+                f"1단계로 관리 한계를 정할 수 없습니다: {exc.ko}",
+                code="bad_baseline",
+                field="baseline_start",
+            ) from None
 
 
 def _check_limit_in_range(rule: AlertRule, definitions: list[Signal]) -> None:
@@ -558,35 +611,50 @@ def _no_data(
     return out
 
 
-def _spc(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
+def spc_rule_chart(
+    store: Store,
+    company_id: str,
+    rule: AlertRule,
+    start: datetime,
+    end: datetime,
+    baseline_end: datetime | None,
+):
+    """The control chart an SPC rule watches, over [start, end), phase I up to `baseline_end` (None: all of it)."""
     ids = _machine_ids(store, company_id, rule) if (rule.machine_ids or rule.line_id) else None
+    if rule.chart in ("imr", "xbar_r", "xbar_s"):
+        return measurement_chart(
+            store,
+            company_id,
+            start,
+            end,
+            rule.characteristic,
+            chart=rule.chart,
+            subgroup_size=rule.subgroup_size,
+            baseline_end=baseline_end,
+            machine_ids=ids,
+            product=rule.product,
+            rules=rule.rules,
+        )
+    return attribute_chart(
+        store,
+        company_id,
+        start,
+        end,
+        chart=rule.chart,
+        subgroup=rule.subgroup,
+        baseline_end=baseline_end,
+        machine_ids=ids,
+        product=rule.product,
+        rules=rule.rules,
+    )
+
+
+def _spc(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
     start = now - rule.window
+    if rule.baseline_start is not None:  # fixed limits: the chart runs from phase I to now
+        start = min(start, rule.baseline_start)
     try:
-        if rule.chart in ("imr", "xbar_r", "xbar_s"):
-            chart = measurement_chart(
-                store,
-                company_id,
-                start,
-                now + _END_PAD,
-                rule.characteristic,
-                chart=rule.chart,
-                subgroup_size=rule.subgroup_size,
-                machine_ids=ids,
-                product=rule.product,
-                rules=rule.rules,
-            )
-        else:
-            chart = attribute_chart(
-                store,
-                company_id,
-                start,
-                now + _END_PAD,
-                chart=rule.chart,
-                subgroup=rule.subgroup,
-                machine_ids=ids,
-                product=rule.product,
-                rules=rule.rules,
-            )
+        chart = spc_rule_chart(store, company_id, rule, start, now + _END_PAD, rule.baseline_end)
     except InvalidInput:
         return []  # too few points in the window: nothing to judge
     subject = rule.characteristic or f"scrap/{rule.chart}"

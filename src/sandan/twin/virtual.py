@@ -408,7 +408,7 @@ def install_demo_alert_rules(store: Store, data_dir: Path) -> None:
         for rule in demo_alert_rules():
             if rule.id not in have:
                 check_rule_subject(store, company_id, rule)
-                alerts.put_rule(company_id, rule.id, rule.model_dump(), None)
+                alerts.put_rule(company_id, rule.id, rule.model_dump(mode="json"), None)
 
 
 TRIAL_RUNS = 24  # set points of the trial a demo machine at poor settings starts with

@@ -976,6 +976,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.machine": ("Machine", "설비"),
     "mon.all_machines": ("all machines", "전체 설비"),
     "mon.phase1_until": ("Phase I until", "1단계 끝"),
+    "mon.phase1_from": ("Phase I from", "1단계 시작"),
+    "mon.rule_phase1": ("limits from {start} – {end}", "관리 한계: {start} – {end}"),
+    "mon.rule_phase1_hint": (
+        "Phase I (optional): the control limits come from this fixed period and stay; without it they come from "
+        "the last day's points each time.",
+        "1단계(선택): 관리 한계를 이 고정된 기간의 점으로 정해 유지합니다. 비워 두면 매번 최근 하루의 점으로 정합니다.",
+    ),
     "mon.phase1_help": (
         "The control limits come from the points before this time (phase I); the later ones are judged against "
         "them (phase II). Empty: the whole period sets them. A click on a point of the chart ends phase I there.",
@@ -1427,7 +1434,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.title": ("Digital twin", "디지털 트윈"),
     "twin.intro": (
         "Model a line, try a change on the twin before spending money, and compare the options side by side. "
-        "Every figure comes with its 95% confidence interval.",
+        "Every figure comes with its 95 % confidence interval.",
         "라인을 모델로 만들고, 돈을 쓰기 전에 트윈에서 변경을 시험하고, 대안을 나란히 비교합니다. "
         "모든 수치에는 95% 신뢰구간이 함께 나옵니다.",
     ),
@@ -1561,7 +1568,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.vs_baseline": ("Change vs line (good parts/h)", "현재 대비 변화 (양품/시간)"),
     "twin.failed": ("The run failed", "실행 실패"),
     "twin.run_meta": (
-        "{reps} replications × {hours} h, warm-up {warmup} h left out, seed {seed}. ± is the 95% confidence interval.",
+        "{reps} replications × {hours} h, warm-up {warmup} h left out, seed {seed}. ± is the 95 % confidence interval.",
         "{reps}회 반복 × {hours}시간, 워밍업 {warmup}시간 제외, 시드 {seed}. ±는 95% 신뢰구간입니다.",
     ),
     "twin.bottleneck": ("Bottleneck", "병목"),
@@ -1589,7 +1596,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.state.starved": ("starved", "기아"),
     "twin.state.off_shift": ("off shift", "비근무"),
     "twin.all_kpis": ("All line figures", "라인 전체 지표"),
-    "twin.mean_ci": ("Mean ± 95% CI", "평균 ± 95% 신뢰구간"),
+    "twin.mean_ci": ("Mean ± 95 % CI", "평균 ± 95% 신뢰구간"),
     "twin.ops": ("{ops} operations simulated in {wall} s.", "{ops}개 작업을 {wall}초에 시뮬레이션했습니다."),
     "twin.back": ("Back to the digital twin", "디지털 트윈으로 돌아가기"),
     "twin.schedule": ("Job-shop schedule", "작업 일정 계획"),
@@ -1723,7 +1730,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.design_change": ("Changes to the line", "라인 변경"),
     "twin.design_unchanged": ("as the line is", "현재 라인 그대로"),
     "twin.cost": ("Cost", "비용"),
-    "twin.good_per_h": ("Good parts/h (95%)", "시간당 양품 (95%)"),
+    "twin.good_per_h": ("Good parts/h (95 %)", "시간당 양품 (95%)"),
     "twin.vs_best": ("vs chosen", "선택 설계 대비"),
     "twin.design_meta": (
         "Of {size} designs in the space: simulated {simulated}, settled without simulating {pruned} (bottleneck "
