@@ -65,6 +65,49 @@ def test_a_machine_without_records_fails_the_job_with_a_reason_in_both_languages
     assert_error(bad, 422)
 
 
+@pytest.mark.parametrize(
+    ("machine", "settings", "status", "code", "en", "ko"),
+    [
+        # beyond the machine's hard limit (150–350 °C): a controller would refuse it, or worse, take it
+        (
+            "imm-02",
+            {"melt_temp_c": 900.0},
+            422,
+            "outside_limits",
+            "outside the machine's limits, 150–350 °C",
+            "설비 한계(150–350 °C) 밖입니다",
+        ),
+        (
+            "imm-02",
+            {"melt_temp_c": -5.0},
+            422,
+            "outside_limits",
+            "melt temperature -5 °C",
+            "용융 수지 온도 -5 °C",
+        ),
+        # a setting the machine neither has in its family nor records
+        (
+            "imm-02",
+            {"bogus": 3.0},
+            422,
+            "bad_recipe",
+            "has no setting 'bogus'",
+            "설정 'bogus'이(가) 없습니다",
+        ),
+        # another company's machine, or none: not found, whoever owns the id
+        ("b-only", {"melt_temp_c": 235.0}, 404, "unknown_machine", "not found", "찾을 수 없습니다"),
+    ],
+)
+def test_a_recipe_outside_what_the_machine_takes_is_refused(moulder, machine, settings, status, code, en, ko):
+    moulder.store.upsert_machine("bravo", Machine(id="b-only", company_id="bravo", line_id="l1", name="B"))
+    answer = moulder.post(
+        "a-eng", f"{A}/machines/{machine}/optimize/recipes", json={"name": "r", "settings": settings}
+    )
+    err = assert_error(answer, status, code)
+    assert en in err["message"]["en"] and ko in err["message"]["ko"]
+    assert moulder.get("a-view", f"{A}/optimize/recipes").json() == []
+
+
 def test_a_recipe_is_saved_listed_and_not_applied_without_a_write_connector(moulder):
     settings = {"melt_temp_c": 235.0, "holding_pressure_bar": 600.0}
     assert_error(

@@ -42,10 +42,20 @@ def _b_ids(world: World) -> dict[str, str]:
     assert receipt.rejected == 1
     item_id = store.list_quarantine("bravo")[0]["id"]
     job = world.client.app.state.jobs.submit("bravo", "test", lambda progress: {"ok": True})
+    from sandan.collect import ingest_parts
     from sandan.optimize.service import save_recipe
 
+    part = {
+        "time": "2026-01-01T00:00:00Z",
+        "machine_id": "m1",
+        "part_id": "b-1",
+        "result": "ok",
+        "param:temp": 1.0,
+    }
+    assert ingest_parts(store, "bravo", [part]).accepted == 1
+
     data_dir = world.client.app.state.settings.data_dir
-    recipe = save_recipe(data_dir, "bravo", "m1", f"r-{job.id}", {"temp": 1.0}, "b-eng")
+    recipe = save_recipe(store, data_dir, "bravo", "m1", f"r-{job.id}", {"temp": 1.0}, "b-eng")
     b_eng = Principal(user=store.user_for_login("b-eng")[0])
     _, b_token = create_api_token(store, b_eng, f"bravo gateway {job.id}")
     takeout = data_dir / "takeout" / "bravo" / "bravo-takeout-20260101T000000Z.zip"

@@ -57,7 +57,13 @@ def complex_(store, tmp_path):
     data = tmp_path / "data"
     for c in ("acme", "bravo"):
         parts = [
-            {"time": T0 + timedelta(minutes=i), "machine_id": "m1", "part_id": f"{c}{i}", "result": "ok"}
+            {
+                "time": T0 + timedelta(minutes=i),
+                "machine_id": "m1",
+                "part_id": f"{c}{i}",
+                "result": "ok",
+                "param:temp": 200.0,
+            }
             for i in range(20)
         ]
         assert ingest_parts(store, c, [*parts, {**parts[0], "result": "maybe"}]).rejected == 1
@@ -74,7 +80,7 @@ def complex_(store, tmp_path):
             path = data / rel.format(c=c)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(c, encoding="utf-8")
-        save_recipe(data, c, "m1", "fast", {"temp": 200.0}, f"{c[0]}-eng")
+        save_recipe(store, data, c, "m1", "fast", {"temp": 200.0}, f"{c[0]}-eng")
         open_alert_store(data).put_rule(c, "r1", {"kind": "oee_below"}, None)
         ProfileStore.in_data_dir(data).put(c, Profile(company_id=c, name=c))
     shared = data / "catalogue" / "forging" / "0123abcd"  # the shared copy of acme's published model

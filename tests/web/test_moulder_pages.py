@@ -133,6 +133,15 @@ def test_the_worst_machine_comes_first_and_its_recommendation_can_be_saved(page,
     expect(page.locator("#opt-settings tbody tr")).to_have_count(
         len(MODELS[ProcessFamily("injection")].PARAMETERS)
     )
+    # a set point altered on its way (the form's hidden values) is refused, naming it: it was a server error
+    first = page.locator("input[name^=set_]").first
+    altered = {p.name: p.label_ko for p in MODELS[ProcessFamily("injection")].PARAMETERS}[
+        first.get_attribute("name")[4:]
+    ]
+    first.evaluate("el => { el.value = 'abc'; }")
+    page.locator("input[name=name]").fill("2호기 개선안")
+    page.get_by_role("button", name="레시피로 저장").click()
+    expect(page.locator("#opt-recipe-error")).to_contain_text(f"{altered}: 'abc'은(는) 숫자가 아닙니다")
     page.locator("input[name=name]").fill("2호기 개선안")
     page.get_by_role("button", name="레시피로 저장").click()
     expect(page.locator("p[role=status]")).to_contain_text("레시피를 저장했습니다")

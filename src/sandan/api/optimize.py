@@ -117,7 +117,7 @@ def recipes(t: ReadTenant, machine_id: str | None = None) -> list[dict[str, Any]
 @router.post("/machines/{machine_id}/optimize/recipes", status_code=201)
 def new_recipe(t: WriteTenant, machine_id: str, body: RecipeRequest) -> dict[str, Any]:
     return save_recipe(
-        t.settings.data_dir, t.company_id, machine_id, body.name, body.settings, t.user_id, body.note
+        t.store, t.settings.data_dir, t.company_id, machine_id, body.name, body.settings, t.user_id, body.note
     )
 
 

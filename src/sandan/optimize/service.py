@@ -7,6 +7,7 @@ machine (no write-enabled connector exists yet).
 from __future__ import annotations
 
 import json
+import math
 import threading
 import uuid
 from collections.abc import Callable
@@ -409,22 +410,107 @@ def _load(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
     return json.loads(p.read_text(encoding="utf-8")) if p.exists() else {}
 
 
+RECIPE_NAME_MAX = 100
+
+
+def check_recipe_settings(
+    store: Store, company_id: str, machine_id: str, settings: dict[str, Any], end: datetime | None = None
+) -> dict[str, float]:
+    """The settings of a recipe for one of the company's machines, as numbers, or why not: each is a parameter the
+    machine's process family knows (within its machine limits) or one its part records of the last
+    `RECOMMEND_DAYS` before the company's newest carry (within the range they show) — a recipe is typed into a
+    controller as it stands."""
+    machine = store.get_machine(company_id, machine_id)
+    if machine is None:
+        raise NotFound(
+            f"machine {machine_id!r} not found",
+            f"설비 {machine_id!r}을(를) 찾을 수 없습니다",
+            code="unknown_machine",
+            field="machine_id",
+        )
+    family_model = MODELS.get(machine.family)
+    known = {p.name: p for p in family_model.PARAMETERS} if family_model else {}
+    observed: pd.DataFrame | None = None
+    out: dict[str, float] = {}
+    for name, raw in settings.items():
+        try:
+            value = float(raw)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not math.isfinite(value):
+            en, ko = (known[name].label_en, known[name].label_ko) if name in known else (name, name)
+            raise InvalidInput(
+                f"{en}: {raw!r} is not a number",
+                f"{ko}: {raw!r}은(는) 숫자가 아닙니다",
+                code="bad_recipe",
+                field=name,
+            )
+        if name in known:
+            low, high = known[name].machine_min, known[name].machine_max
+            what_en, what_ko, unit = known[name].label_en, known[name].label_ko, known[name].unit
+            source = ("the machine's limits", "설비 한계")
+        else:
+            if observed is None:  # the window the recommendation learns from, ending at the newest records
+                span = store.record_span(company_id, "part_records")
+                end = end or (span[1] + timedelta(seconds=1) if span else datetime.now(UTC))
+                observed = store.training_frame(
+                    company_id, end - timedelta(days=RECOMMEND_DAYS), end, [machine_id]
+                )
+            if name not in observed.attrs.get("params", []) or not pd.api.types.is_numeric_dtype(
+                observed[name]
+            ):
+                names = sorted(set(known) | set(observed.attrs.get("params", [])))
+                raise InvalidInput(
+                    f"{machine_id} has no setting {name!r}: its settings are {', '.join(names) or 'none recorded'}",
+                    f"{machine_id}에는 설정 {name!r}이(가) 없습니다. 설정: {', '.join(names) or '기록 없음'}",
+                    code="bad_recipe",
+                    field=name,
+                )
+            low, high = float(observed[name].min()), float(observed[name].max())
+            what_en = what_ko = name
+            unit = ""
+            source = (
+                f"what its part records of the last {RECOMMEND_DAYS:g} days show",
+                f"최근 {RECOMMEND_DAYS:g}일 부품 기록의 범위",
+            )
+        if not low <= value <= high:
+            u = f" {unit}" if unit else ""
+            raise InvalidInput(
+                f"{what_en} {value:g}{u} lies outside {source[0]}, {low:g}–{high:g}{u}",
+                f"{what_ko} {value:g}{u}: {source[1]}({low:g}–{high:g}{u}) 밖입니다",
+                code="outside_limits",
+                field=name,
+            )
+        out[name] = value
+    return out
+
+
 def save_recipe(
+    store: Store,
     data_dir: Path,
     company_id: str,
     machine_id: str,
     name: str,
-    settings: dict[str, float],
+    settings: dict[str, Any],
     user_id: str,
     note: str = "",
 ) -> dict[str, Any]:
-    """Keep a set of set points under a name for one machine (tenant-scoped by company)."""
+    """Keep a set of set points under a name for one of the company's machines (`check_recipe_settings`)."""
     if not name.strip() or not settings:
         raise InvalidInput(
             "a recipe needs a name and at least one setting",
             "레시피에는 이름과 설정값이 하나 이상 필요합니다",
             code="bad_recipe",
+            field="name" if not name.strip() else None,
         )
+    if len(name.strip()) > RECIPE_NAME_MAX:
+        raise InvalidInput(
+            f"a recipe name has at most {RECIPE_NAME_MAX} characters; this one has {len(name.strip()):,}",
+            f"레시피 이름은 {RECIPE_NAME_MAX}자까지입니다. 지금 이름은 {len(name.strip()):,}자입니다",
+            code="bad_recipe",
+            field="name",
+        )
+    settings = check_recipe_settings(store, company_id, machine_id, settings)
     recipe = {
         "id": uuid.uuid4().hex[:12],
         "machine_id": machine_id,

@@ -319,9 +319,11 @@ async def save_recipe_form(
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     form = await page.request.form()
-    settings = {k[4:]: float(v) for k, v in form.items() if k.startswith("set_")}
+    settings = {k[4:]: v for k, v in form.items() if k.startswith("set_")}  # read and checked by save_recipe
     try:
-        save_recipe(page.settings.data_dir, company.id, machine_id, name, settings, page.principal.user.id)
+        save_recipe(
+            page.store, page.settings.data_dir, company.id, machine_id, name, settings, page.principal.user.id
+        )
     except SandanError as exc:  # back to the recommendation, with the reason beside the name
         return _optimize_page(
             page,
