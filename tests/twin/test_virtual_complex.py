@@ -120,3 +120,27 @@ def test_umich_replay_streams_every_column_at_100_ms_and_ends_each_experiment_wi
     assert ids[:3] == ["S-01", "S-02", "S-01"]  # one part per experiment, then the replay starts over
     assert rest.parts["result"].to_pylist()[:2] == ["ok", "ok"]  # both passed visual inspection
     assert ingest_parts(duck_store, "smart", rest.parts).rejected == 0
+
+
+def test_a_kept_demo_catches_up_from_its_last_record_without_a_second_history_or_trial(duck_store):
+    """`sandan demo --keep` made its whole history again on top of the kept one (a day's parts twice, effectiveness
+    213 %) and ran the poor machines' trial again; it now fills only the time since the kept demo's last record."""
+    end = datetime.now(UTC).replace(microsecond=0)
+    company = "daesung-plastics"
+    first = build_demo_complex(duck_store)
+    first.catch_up(None, 3, now=end - timedelta(hours=2))
+    kept = duck_store.count_rows(company, "part_records")
+    since = duck_store.record_span(company, "part_records")[1]
+
+    again = build_demo_complex(duck_store)  # a new server process over the kept store
+    hours = again.catch_up(since, 3, now=end)
+    assert hours == pytest.approx((end - since).total_seconds() / 3600)
+    before = duck_store.query_parts(company, end - timedelta(hours=6), since + timedelta(microseconds=1))
+    assert before.num_rows == kept  # nothing added to the kept history
+    assert duck_store.count_rows(company, "part_records") > kept
+    # the poor machine runs at its settings at once: no trial set points in what it made after the restart
+    frame = duck_store.training_frame(company, since + timedelta(microseconds=1), end, ["imm-02"])
+    poor = next(vm for vm in again.machines if vm.machine.id == "imm-02").source.settings
+    assert len(frame) > 20
+    assert abs(frame["melt_temp_c"].median() - poor["melt_temp_c"]) < 3
+    assert frame["melt_temp_c"].std() < 3  # the trial spreads it ±25 %

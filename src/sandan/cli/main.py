@@ -748,15 +748,10 @@ def demo(
 
     base = load_settings()
     settings = load_settings(data_dir=base.data_dir / "demo", host=host, port=port, store_url="")
-    db = settings.data_dir / "sandan.duckdb"
-    if not keep:
+    if not keep:  # everything an earlier demo left: records, recipes, alert rules, profiles, models, keys…
         import shutil
 
-        for leftover in (db, db.with_suffix(".duckdb.wal")):
-            leftover.unlink(missing_ok=True)
-        # an earlier demo's federation (its runs' catalogue entries were in that database) and its members' keys
-        for folder in ("federations", "federation-keys"):
-            shutil.rmtree(settings.data_dir / folder, ignore_errors=True)
+        shutil.rmtree(settings.data_dir, ignore_errors=True)
     try:
         store = _open(settings)
         complex_ = build_demo_complex(store, ai4i=ai4i)
@@ -773,8 +768,16 @@ def demo(
         install_demo_alert_rules(store, settings.data_dir)
     except SandanError as exc:
         _fail(exc)
-    with console.status(f"generating {history_hours:g} h of history / {history_hours:g}시간 이력 생성 중"):
-        complex_.backfill(history_hours)
+    since = None
+    if keep:  # the kept demo's newest record: its history goes on from there
+        spans = [store.record_span(company_id, "part_records") for company_id, *_ in DEMO_COMPANIES]
+        since = max((s[1] for s in spans if s), default=None)
+    with console.status(
+        f"generating {history_hours:g} h of history / {history_hours:g}시간 이력 생성 중"
+        if since is None
+        else "catching up since the kept demo's last record / 보관한 데모의 마지막 기록 이후 이력 생성 중"
+    ):
+        complex_.catch_up(since, history_hours)
     t = complex_.totals
     console.print(
         f"✓ virtual complex: {len({m.company_id for m in complex_.machines})} companies, "

@@ -111,6 +111,19 @@ class VirtualComplex:
             t = min(t + step, now)
             self.advance(t)
 
+    def catch_up(self, since: datetime | None, hours: float, now: datetime | None = None) -> float:
+        """Fill the history a demo starts with: `hours` of it (`backfill`), or, for a kept demo whose newest record
+        is at `since`, only the time since then (at most `hours`) — its history is there already, and its machines
+        do not run their trial again. Returns the hours produced."""
+        now = now or datetime.now(UTC)
+        if since is not None:
+            for vm in self.machines:
+                if isinstance(vm.source, ProcessModelSource):
+                    vm.source.skip_trial()
+            hours = min(hours, max(0.0, (now - since).total_seconds() / 3600))
+        self.backfill(hours, now)
+        return hours
+
     def run(
         self,
         stop: threading.Event,
@@ -158,6 +171,10 @@ class ProcessModelSource:
 
     def signals(self, company_id: str, machine_id: str) -> list[Signal]:
         return self.model.signals(company_id, machine_id)
+
+    def skip_trial(self) -> None:
+        """Start at `settings` at once (the trial ran in an earlier life of this machine)."""
+        self._trial = []
 
     def ideal_cycle_time_s(self) -> float:
         """The machine's standard cycle: the faster of its process's nominal settings and the settings it runs (a
