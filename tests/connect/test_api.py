@@ -88,7 +88,7 @@ def test_a_refused_value_names_its_line_and_the_form_comes_back_as_typed(world):
     r = world.put("a-admin", "/api/v1/companies/acme/connect/profile", json=long_need)
     assert r.status_code == 422
     message = r.json()["error"]["message"]
-    assert "needs, line 2: String should have at most 1000 characters" in message["en"]
+    assert "needs, line 2: must have at most 1000 characters" in message["en"]
     assert "요구 사항 2번째 줄: 1000자 이하여야 합니다" in message["ko"]
 
     token = world.auth("a-admin")["Authorization"].removeprefix("Bearer ")

@@ -4,6 +4,8 @@ as typed with the reason, leaving the saved one as it was."""
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime, time
 
 import pytest
@@ -16,6 +18,7 @@ from sandan.monitor.calendar import (
     ShiftCalendar,
     calendar_path,
     company_calendar,
+    has_own_calendar,
     save_company_calendar,
 )
 
@@ -145,3 +148,149 @@ def test_saving_the_form_unchanged_keeps_every_shift_break_name_and_stop_code(
     page.click("#calendar-save")
     expect(page.locator("#calendar-saved")).to_be_visible()
     assert len(company_calendar(server.settings.data_dir, "acme").shifts) == 6
+
+
+def test_each_working_day_box_sits_on_the_line_of_its_day(page, login, shot):
+    """The form is a .stack, whose labels are columns: a checkbox once sat above its day, and the unticked
+    public-holiday box beside "일" read as if Sunday were off. Each box is now on its day's line, the seven days
+    on one row, and the public-holiday box on its own row below them."""
+    login("kim")
+    page.goto("/companies/acme/calendar")
+    labels = page.locator("#calendar-form label.check")
+    expect(labels).to_have_count(8)
+    boxes = []
+    for n in range(8):
+        label = labels.nth(n).bounding_box()
+        box = labels.nth(n).locator("input").bounding_box()
+        assert box["x"] + box["width"] <= label["x"] + label["width"] / 2  # the box first, the words after it
+        middle = box["y"] + box["height"] / 2
+        assert label["y"] <= middle <= label["y"] + label["height"]
+        assert label["height"] < 2.2 * box["height"] + 8  # one line, not a box above its words
+        boxes.append((label, box))
+    days, holidays = boxes[:7], boxes[7]
+    assert len({round(label["y"]) for label, _ in days}) == 1  # Mon to Sun on one row
+    assert [round(label["x"]) for label, _ in days] == sorted(round(label["x"]) for label, _ in days)
+    sunday = days[6][0]
+    assert holidays[0]["y"] >= sunday["y"] + sunday["height"]  # below the days, not beside 일
+    shot("calendar-working-days")
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The app in-process on a fresh store and data folder, with kim (engineer at acme) logged in."""
+    from fastapi.testclient import TestClient
+
+    from sandan.settings import Settings
+    from sandan.store import open_store
+    from tests.web.conftest import PASSWORD, _app, seed
+
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    seed(store)
+    settings = Settings(data_dir=tmp_path, secret_key="test-secret", default_lang="ko")
+    with TestClient(_app(settings, store), follow_redirects=False) as client:
+        r = client.post("/login", data={"user_id": "kim", "password": PASSWORD, "next": "/"})
+        assert r.status_code == 303
+        yield client, settings
+    store.close()
+
+
+# the form as the page posts it: one day shift in row 1, row 2 empty
+FORM = {
+    "timezone": "Asia/Seoul",
+    "weekday": ["0", "1", "2", "3", "4"],
+    "korean_public_holidays": "on",
+    "shift_name_1": "주간",
+    "shift_start_1": "08:00",
+    "shift_end_1": "17:00",
+    "shift_breaks_1": "12:00-13:00",
+    "shift_name_2": "",
+    "shift_start_2": "",
+    "shift_end_2": "",
+    "shift_breaks_2": "",
+    "holidays": "",
+    "extra_working_days": "",
+    "planned_stops": "",
+}
+
+
+def _refused(client, lang: str, **changed) -> str:
+    """The reason the page gives for the form with `changed`, in `lang`."""
+    client.cookies.set("lang", lang)
+    r = client.post("/companies/acme/calendar", data={**FORM, **changed})
+    assert r.status_code == 422, r.status_code
+    found = re.search(r'id="calendar-error">(.*?)</p>', r.text, re.S)
+    assert found, "the page came back without its reason"
+    return html.unescape(found.group(1))
+
+
+def test_a_calendar_without_a_working_day_is_refused_in_both_languages(site):
+    client, settings = site
+    english = _refused(client, "en", weekday=[])
+    assert english.startswith("working days: tick at least one day of the week (or list extra working days)")
+    assert "OEE would have nothing to count from" in english
+    korean = _refused(client, "ko", weekday=[])
+    assert korean.startswith("근무일: 요일을 하나 이상 고르세요(또는 추가 근무일을 적으세요)")
+    assert not has_own_calendar(settings.data_dir, "acme")  # nothing saved
+    # a plant that works listed days only still can
+    listed = client.post(
+        "/companies/acme/calendar", data={**FORM, "weekday": [], "extra_working_days": "2026-12-26"}
+    )
+    assert listed.status_code == 303
+    saved = company_calendar(settings.data_dir, "acme")
+    assert saved.working_weekdays == [] and [d.isoformat() for d in saved.extra_working_days] == [
+        "2026-12-26"
+    ]
+
+
+def test_a_backwards_planned_stop_is_named_by_its_line_in_the_box(site):
+    client, _ = site
+    stops = "2026-12-24 08:00 ~ 2026-12-24 17:00 재고 조사\n\n2026-12-30 17:00 ~ 2026-12-30 08:00 정비\n"
+    english = _refused(client, "en", planned_stops=stops)
+    assert english == (
+        "planned stops, line 3: planned stop ends (2026-12-30 08:00) at or before it starts (2026-12-30 17:00)"
+    )
+    korean = _refused(client, "ko", planned_stops=stops)
+    assert korean == (
+        "계획 정지 3번째 줄: 계획 정지의 끝(2026-12-30 08:00)이 시작(2026-12-30 17:00)보다 늦어야 합니다"
+    )
+
+
+def test_a_time_that_is_not_one_is_named_by_its_row_with_the_form_to_write(site):
+    """A crafted request (the page's time inputs send HH:MM): the shift by its row on the form — row 2 here, row 1
+    being empty — and the form of a time, never "shifts.0.start: Input should be in a valid time format"."""
+    client, _ = site
+    crafted = {"shift_start_1": "", "shift_end_1": "", "shift_start_2": "8h", "shift_end_2": "17:00"}
+    assert _refused(client, "en", **crafted) == (
+        "shift 2: the start '8h' is not a time of day; write it as HH:MM, like 08:00"
+    )
+    assert (
+        _refused(client, "ko", **crafted)
+        == "근무조 2: 시작 '8h'은(는) 시각이 아닙니다. 08:00처럼 HH:MM으로 쓰세요"
+    )
+    assert _refused(client, "en", shift_end_1="25:00") == (
+        "shift 1: the end '25:00' is not a time of day; write it as HH:MM, like 08:00"
+    )
+    # a break's clock that cannot be: the shift's row and the break's place in it
+    assert _refused(client, "en", shift_breaks_1="10:00-10:10, 12:00-13:99") == (
+        "shift 1, break 2: the end '13:99' is not a time of day; write it as HH:MM, like 08:00"
+    )
+    assert _refused(client, "ko", shift_breaks_1="10:00-10:10, 12:00-13:99") == (
+        "근무조 1 휴식 2: 끝 '13:99'는 시각이 아닙니다. 08:00처럼 HH:MM으로 쓰세요"
+    )
+    # the calendar's own fields by their names on the page, not the model's
+    assert _refused(client, "en", timezone="Mars/Base") == (
+        "unknown time zone 'Mars/Base'; use an IANA name such as Asia/Seoul"
+    )
+
+
+def test_a_shift_that_ends_when_it_starts_runs_all_day(site):
+    """08:00–08:00 is a 24-h shift (the model's meaning of end == start, as a round-the-clock plant's calendar
+    uses it), saved and described as such."""
+    client, settings = site
+    r = client.post(
+        "/companies/acme/calendar",
+        data={**FORM, "shift_start_1": "08:00", "shift_end_1": "08:00", "shift_breaks_1": ""},
+    )
+    assert r.status_code == 303
+    saved = company_calendar(settings.data_dir, "acme")
+    assert saved.planned_minutes_per_day() == 24 * 60 and saved.describe("en").endswith("24 h a day")

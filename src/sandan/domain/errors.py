@@ -131,18 +131,75 @@ PYDANTIC_KO = {
 }
 
 
-# English for the pydantic error types whose own wording reads like a programmer's ("Field required")
+# English for the pydantic error types whose own wording reads like a programmer's ("Field required", "Input should
+# be a valid integer"); the ones with a bound or a list of choices are worded in `english_reason`
 PYDANTIC_EN = {
     "missing": "required, but missing",
     "extra_forbidden": "not a known field (check its spelling)",
+    "string_type": "must be text",
+    "string_pattern_mismatch": "is not in the form expected",
+    "int_type": "must be a whole number",
+    "int_parsing": "is not a whole number",
+    "int_from_float": "must be a whole number, without decimals",
+    "float_type": "must be a number",
+    "float_parsing": "is not a number",
+    "finite_number": "must be a finite number (not inf or nan)",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "time_type": "is not a time of day; write it as HH:MM, like 08:00",
+    "time_parsing": "is not a time of day; write it as HH:MM, like 08:00",
+    "date_type": "is not a date; write it as YYYY-MM-DD, like 2026-05-01",
+    "date_parsing": "is not a date; write it as YYYY-MM-DD, like 2026-05-01",
+    "date_from_datetime_parsing": "is not a date; write it as YYYY-MM-DD, like 2026-05-01",
+    "datetime_type": "is not a date and time; write it in ISO 8601, like 2026-05-01T08:00:00+09:00",
+    "datetime_parsing": "is not a date and time; write it in ISO 8601, like 2026-05-01T08:00:00+09:00",
+    "datetime_from_date_parsing": "is not a date and time; write it in ISO 8601, like 2026-05-01T08:00:00+09:00",
+    "enum": "is not one of the allowed values",
+    "literal_error": "is not one of the allowed values",
+    "list_type": "must be a list",
+    "dict_type": "must be an object of 'key: value' pairs",
+    "model_type": "must be an object of 'key: value' pairs",
+    "model_attributes_type": "must be an object of 'key: value' pairs",
+    "json_invalid": "is not valid JSON",
+    "json_type": "is not valid JSON",
 }
 
 
 def english_reason(err: Mapping[str, Any]) -> str:
     """Why pydantic refused a value, in English: pydantic's message, reworded where it reads like a programmer's
-    ("Field required" becomes "required, but missing")."""
+    ("Field required" becomes "required, but missing", "String should have at least 1 character" "must not be
+    empty", "String should match pattern '^(demand|supplier|both)$'" "must be one of demand, supplier, both")."""
     msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
-    return PYDANTIC_EN.get(str(err.get("type", "")), msg)
+    kind = str(err.get("type", ""))
+    ctx = err.get("ctx") or {}
+    if kind in ("value_error", "assertion_error"):  # a validator's own sentence
+        return msg
+    bounds = {
+        "gt": "must be greater than {}",
+        "ge": "must be greater than or equal to {}",
+        "lt": "must be less than {}",
+        "le": "must be less than or equal to {}",
+    }
+    for key, text in bounds.items():
+        if key in ctx:
+            bound = ctx[key]
+            return text.format(f"{bound:g}" if isinstance(bound, float) else bound)
+    length = ctx.get("min_length", ctx.get("max_length"))
+    if kind in ("string_too_short", "string_too_long") and isinstance(length, int):
+        if kind == "string_too_short":
+            return "must not be empty" if length == 1 else f"must have at least {length} characters"
+        return f"must have at most {length} characters"
+    if kind in ("too_short", "too_long") and isinstance(length, int):
+        items = f"{length} item{'' if length == 1 else 's'}"
+        return f"must have at least {items}" if kind == "too_short" else f"must have at most {items}"
+    if kind == "string_pattern_mismatch":
+        # a pattern of plain alternatives, "^(demand|supplier|both)$", names its choices
+        choices = re.fullmatch(r"\^\(?([\w-]+(?:\|[\w-]+)+)\)?\$", str(ctx.get("pattern", "")))
+        if choices:
+            return f"must be one of {', '.join(choices.group(1).split('|'))}"
+    if kind in ("enum", "literal_error") and ctx.get("expected"):
+        return f"must be {ctx['expected']}"  # "must be 'cnc', 'forging' or 'other'"
+    return PYDANTIC_EN.get(kind, msg)
 
 
 def korean_reason(err: dict[str, Any]) -> str:

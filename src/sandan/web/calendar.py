@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from sandan.accounts import audit
 from sandan.domain import InvalidInput
-from sandan.domain.errors import invalid_input_from
+from sandan.domain.errors import english_reason, invalid_input_from, korean_reason
+from sandan.domain.korean import particle
 from sandan.monitor.calendar import (
     ShiftCalendar,
     company_calendar,
@@ -100,6 +101,7 @@ def _calendar_of(
         (s.label_ko if lang == "ko" else s.label_en) or s.name: s for s in (before.shifts if before else [])
     }
     shifts = []
+    shift_rows = []  # the form's row of each shift kept (empty rows are left out)
     for i, row in enumerate(form["shifts"], start=1):
         if not (row["start"] or row["end"]):
             continue
@@ -129,7 +131,9 @@ def _calendar_of(
             else {"name": name[:32], "label_ko": name, "label_en": name}
         )
         shifts.append({**labels, "start": row["start"], "end": row["end"], "breaks": breaks})
+        shift_rows.append(i)
     stops = []
+    stop_lines = []  # the textarea's line of each planned stop (blank lines counted)
     for n, line in enumerate(form["planned_stops"].splitlines(), start=1):
         if not line.strip():
             continue
@@ -152,21 +156,91 @@ def _calendar_of(
             ) from None
         code = (stop.group(3) or "").strip() or "planned"
         stops.append({"start": start, "end": end, "reason_code": code, "note": stop.group(4).strip()})
+        stop_lines.append(n)
+    holidays = _dates(form["holidays"], "holidays", ("holidays", "쉬는 날"))
+    extra_days = _dates(
+        form["extra_working_days"], "extra_working_days", ("extra working days", "추가 근무일")
+    )
+    if not form["weekdays"] and not extra_days:  # a calendar may work listed days only, but not no day at all
+        raise _bad(
+            "working days: tick at least one day of the week (or list extra working days); a calendar without "
+            "working days plans no time, and OEE would have nothing to count from",
+            "근무일: 요일을 하나 이상 고르세요(또는 추가 근무일을 적으세요). 근무일이 없으면 계획 시간이 없어 OEE를 셀 수 "
+            "없습니다",
+            "weekday",
+        )
     data = {
         "timezone": form["timezone"].strip() or "Asia/Seoul",
         "shifts": shifts,
         "working_weekdays": form["weekdays"],
         "korean_public_holidays": form["korean_public_holidays"],
-        "holidays": _dates(form["holidays"], "holidays", ("holidays", "쉬는 날")),
-        "extra_working_days": _dates(
-            form["extra_working_days"], "extra_working_days", ("extra working days", "추가 근무일")
-        ),
+        "holidays": holidays,
+        "extra_working_days": extra_days,
         "planned_stops": stops,
     }
     try:
         return ShiftCalendar.model_validate(data)
     except ValidationError as exc:
-        raise invalid_input_from(exc) from None
+        raise _refusal(exc, shift_rows, stop_lines) from None
+
+
+# a value of a shift, a break or a planned stop, as the form names it
+_PARTS = {
+    "start": ("start", "시작"),
+    "end": ("end", "끝"),
+    "name": ("name", "이름"),
+    "note": ("note", "메모"),
+    "reason_code": ("reason code", "사유 코드"),
+}
+# the calendar's own fields, as the page names them
+_FIELDS = {
+    "timezone": (("time zone", "시간대"), "timezone"),
+    "working_weekdays": (("working days", "근무일"), "weekday"),
+    "holidays": (("other days off", "그 밖의 쉬는 날"), "holidays"),
+    "extra_working_days": (("extra working days", "추가 근무일"), "extra_working_days"),
+}
+
+
+def _refusal(exc: ValidationError, shift_rows: list[int], stop_lines: list[int]) -> InvalidInput:
+    """What the calendar's model refused, named as the page shows it: a shift by its row on the form ("shift 2",
+    "근무조 2"), a break by its place in the row, a planned stop by its line in the box — never the model's
+    zero-based path ("shifts.0.start"); a time that is not one says so and how to write it (HH:MM)."""
+    err = exc.errors()[0]
+    loc = tuple(err.get("loc", ()))
+    ctx = err.get("ctx") or {}
+    where: tuple[str, str] | None = None
+    field = ""
+    rest: tuple = ()
+    if len(loc) >= 2 and loc[0] == "shifts" and isinstance(loc[1], int) and loc[1] < len(shift_rows):
+        row = shift_rows[loc[1]]
+        where, rest = (f"shift {row}", f"근무조 {row}"), loc[2:]
+        field = f"shift_{rest[0] if rest and rest[0] in ('name', 'start', 'end') else 'start'}_{row}"
+        if rest[:1] == ("breaks",) and len(rest) >= 2 and isinstance(rest[1], int):
+            where = (f"shift {row}, break {rest[1] + 1}", f"근무조 {row} 휴식 {rest[1] + 1}")
+            field, rest = f"shift_breaks_{row}", rest[2:]
+    elif len(loc) >= 2 and loc[0] == "planned_stops" and isinstance(loc[1], int) and loc[1] < len(stop_lines):
+        line = stop_lines[loc[1]]
+        where, rest = (f"planned stops, line {line}", f"계획 정지 {line}번째 줄"), loc[2:]
+        field = "planned_stops"
+    elif loc and loc[0] in _FIELDS:
+        where, field = _FIELDS[str(loc[0])]
+        if "ko" in ctx:  # the calendar's own sentence names the field already ("unknown time zone …")
+            return _bad(english_reason(err), str(ctx["ko"]), field)
+    if where is None:  # a rule of the whole calendar ("shifts 'A' and 'B' overlap"): its own sentence
+        return invalid_input_from(exc)
+    part = _PARTS.get(str(rest[0])) if rest else None
+    if err.get("type") in ("time_parsing", "time_type") and part:
+        value = str(err.get("input", ""))
+        return _bad(
+            f"{where[0]}: the {part[0]} {value!r} is not a time of day; write it as HH:MM, like 08:00",
+            f"{where[1]}: {part[1]} {particle(repr(value), '은/는')} 시각이 아닙니다. 08:00처럼 HH:MM으로 쓰세요",
+            field,
+        )
+    en = english_reason(err)
+    ko = str(ctx["ko"]) if "ko" in ctx else korean_reason(err)
+    if part:
+        en, ko = f"{part[0]} {en}", f"{part[1]}: {ko}"
+    return _bad(f"{where[0]}: {en}", f"{where[1]}: {ko}", field)
 
 
 def _typed(form: Any) -> dict[str, Any]:

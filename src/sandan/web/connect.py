@@ -143,7 +143,10 @@ def save(
             families=list(ProcessFamily),
             error=exc.message(page.lang),
         )
-    return RedirectResponse(f"/companies/{company.id}/connect?done=saved", status_code=303)
+    # saved either way: a supplier's offerings may suit any process; a manufacturer's needs without one still match
+    # by field and words, only without the process fit, so the page says what ticking its processes would add
+    done = "saved" if fields["processes"] or role == "supplier" else "saved_no_process"
+    return RedirectResponse(f"/companies/{company.id}/connect?done={done}", status_code=303)
 
 
 @router.post("/companies/{company_id}/connect/outcome")

@@ -1430,6 +1430,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Outcome recorded; it will inform later matches.",
         "결과를 기록했습니다. 이후 매칭에 반영됩니다.",
     ),
+    "connect.done.saved_no_process": (
+        "Profile saved. It names no process, so matches cannot put first the suppliers who work with your "
+        "processes: tick the ones your plant runs.",
+        "프로필을 저장했습니다. 공정을 하나도 고르지 않아 귀사 공정을 다루는 공급 기업을 앞에 둘 수 없습니다. 공장의 공정을 "
+        "고르세요.",
+    ),
     # digital twin (line models, simulation, scenarios, scheduling)
     "twin.title": ("Digital twin", "디지털 트윈"),
     "twin.intro": (
