@@ -104,3 +104,65 @@ def test_a_setting_held_at_one_value_is_compared_by_its_means_not_equal_medians(
         "2.5",
         "3",
     )
+
+
+def test_a_setting_only_the_bad_machine_runs_at_is_not_taken_for_the_cause():
+    """The walk's lathe: one machine ran low coolant and made many defects for reasons of its own; compared across
+    machines coolant ranked first (defective parts 8 L/min, good 18). Within machines the feed, which moves the
+    defects on every machine, leads; the coolant — constant on each machine — is not tested and says why, and the
+    machine is a factor of its own."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for machine, coolant, base in (("m1", 18.0, -3.5), ("m2", 18.0, -3.5), ("m3", 8.0, 0.0)):
+        for i in range(600):
+            feed = 0.12 + rng.normal(0, 0.01)
+            ng = rng.random() < 1 / (1 + np.exp(-(base + (feed - 0.12) * 150)))
+            rows.append(
+                {
+                    "time": pd.Timestamp("2026-03-01T00:00Z") + pd.Timedelta(minutes=i),
+                    "machine_id": machine,
+                    "result": "ng" if ng else "ok",
+                    "coolant": coolant,
+                    "feed": feed,
+                }
+            )
+    frame = pd.DataFrame(rows)
+    bad = (frame["time"] >= pd.Timestamp("2026-03-01T07:30Z")).to_numpy()
+    across = root_cause(frame, bad, parameters=["coolant", "feed"], categorical=["machine_id"], within=None)
+    assert {f.name: f for f in across.factors}["coolant"].effect > {f.name: f for f in across.factors}[
+        "feed"
+    ].effect
+    found = root_cause(frame, bad, parameters=["coolant", "feed"], categorical=["machine_id"])
+    by = {f.name: f for f in found.factors}
+    assert (
+        by["feed"].test == "van Elteren" and by["feed"].p_adjusted < 0.01 and by["feed"].detail["strata"] == 3
+    )
+    assert by["machine_id"].p_adjusted < 0.01
+    assert by["coolant"].test == "none" and by["coolant"].effect == 0
+    assert [f.name for f in found.factors][-1] == "coolant"
+    assert "between machines only" in found.describe(by["coolant"], "en")
+    assert "설비 사이에서만" in found.describe(by["coolant"], "ko")
+    assert "of the same machine" in found.describe(by["feed"], "en")
+    assert "같은 설비의" in found.describe(by["feed"], "ko")
+
+
+def test_the_within_machine_test_is_mann_whitney_for_one_machine_with_both_outcomes():
+    """Van Elteren's statistic over one machine (the other made only good parts) is that machine's Mann-Whitney U
+    test (normal approximation, ties corrected, no continuity correction)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    x = np.round(rng.normal(0, 1, 400), 1)  # rounded: ties
+    ng = rng.random(400) < 1 / (1 + np.exp(-x))
+    frame = pd.DataFrame(
+        {
+            "time": pd.date_range("2026-03-01", periods=600, freq="min", tz="UTC"),
+            "machine_id": ["a"] * 400 + ["b"] * 200,
+            "result": np.r_[np.where(ng, "ng", "ok"), np.full(200, "ok")],
+            "x": np.r_[x, rng.normal(0, 1, 200)],
+        }
+    )
+    found = root_cause(frame, np.arange(600) >= 300, parameters=["x"], categorical=[])
+    expected = stats.mannwhitneyu(x[ng], x[~ng], method="asymptotic", use_continuity=False).pvalue
+    assert found.factors[0].test == "van Elteren"
+    assert found.factors[0].p_value == pytest.approx(expected, rel=1e-9)

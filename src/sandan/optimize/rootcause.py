@@ -139,6 +139,7 @@ def root_cause(
     alpha: float = 0.01,
     min_level: int = 5,
     units: Mapping[str, str] | None = None,
+    within: str | None = "machine_id",
 ) -> RootCause:
     """Rank candidate causes of the defects in the `bad` period (rows compared with the `good` period, default: all
     rows not in the bad one).
@@ -150,6 +151,12 @@ def root_cause(
     first, then by effect. Each factor also reports what changed between the periods (level shares; the standardised
     mean difference, Cohen 1988) and — with a `model` — the shift of its mean TreeSHAP contribution (log-odds).
     `units` (parameter → unit, e.g. "kN") go with each parameter's figures in words.
+
+    With parts of several machines (`within`, when the table has two or more of its levels) a parameter is compared
+    within each machine — defective against good parts of the same machine — by van Elteren's stratified rank test
+    (*Bull. Int. Statist. Inst.* 37, 1960), and |r| from the within-machine pairs: a setting that only one machine runs
+    at is that machine's, not the defects'; the machine itself is a factor of its own. A parameter that varies only
+    between machines is not tested, and says so.
     """
     bad_m = _mask(frame, bad, "bad")
     good_m = ~bad_m if good is None else _mask(frame, good, "good") & ~bad_m
@@ -195,9 +202,15 @@ def root_cause(
         }
         raws.append((Factor(c, "categorical", test, p, p, v, "Cramér's V", detail), p))
 
+    strata = None
+    if within and within in data.columns and data[within].nunique(dropna=True) > 1:
+        strata = data[within].astype(object).where(data[within].notna(), "(none)").astype(str).to_numpy()
     for c in params:
         x = pd.to_numeric(data[c], errors="coerce").to_numpy(dtype="float64")
         ok_x, ng_x = x[~ng & np.isfinite(x)], x[ng & np.isfinite(x)]
+        if strata is not None and len(ok_x) >= 2 and len(ng_x) >= 2 and np.nanstd(x) > 0:
+            raws.append(_within(c, x, ng, in_bad, strata, within, contrib))
+            continue
         if len(ok_x) < 2 or len(ng_x) < 2 or np.nanstd(x) == 0:
             why = "constant" if len(ok_x) >= 2 and len(ng_x) >= 2 else "few"
             detail = {"direction": why, "n_ng": int(len(ng_x)), "n_ok": int(len(ok_x))}
@@ -210,8 +223,6 @@ def root_cause(
         # rank-biserial r = P(defective > good) − P(defective < good) (Kerby 2014), from the same pair counts the
         # page prints, so the word and the figures cannot disagree
         r = (higher - lower) / (len(ng_x) * len(ok_x))
-        xb, xg = x[in_bad], x[~in_bad]
-        pooled = math.sqrt((np.nanvar(xb) + np.nanvar(xg)) / 2) or 1.0
         detail = {
             "direction": "higher" if higher > lower else "lower" if higher < lower else "same",
             "pairs_higher": higher / (len(ng_x) * len(ok_x)),
@@ -220,9 +231,7 @@ def root_cause(
             "median_ok": float(np.median(ok_x)),
             "mean_ng": float(np.mean(ng_x)),
             "mean_ok": float(np.mean(ok_x)),
-            "mean_bad_period": float(np.nanmean(xb)),
-            "mean_good_period": float(np.nanmean(xg)),
-            "smd_periods": float((np.nanmean(xb) - np.nanmean(xg)) / pooled),
+            **_period_means(x, in_bad),
         }
         if contrib is not None and c in contrib.columns:
             detail["model_shift_log_odds"] = float(
@@ -269,6 +278,72 @@ def root_cause(
             f.detail["unit"] = units[f.name]
     result.text = _text(result)
     return result
+
+
+def _period_means(x: np.ndarray, in_bad: np.ndarray) -> dict[str, float]:
+    """The mean of each period and their standardised difference (Cohen 1988)."""
+    xb, xg = x[in_bad], x[~in_bad]
+    pooled = math.sqrt((np.nanvar(xb) + np.nanvar(xg)) / 2) or 1.0
+    return {
+        "mean_bad_period": float(np.nanmean(xb)),
+        "mean_good_period": float(np.nanmean(xg)),
+        "smd_periods": float((np.nanmean(xb) - np.nanmean(xg)) / pooled),
+    }
+
+
+def _within(
+    name: str,
+    x: np.ndarray,
+    ng: np.ndarray,
+    in_bad: np.ndarray,
+    strata: np.ndarray,
+    within: str,
+    contrib: pd.DataFrame | None,
+) -> tuple[Factor, float]:
+    """One parameter compared within machines: van Elteren's statistic Σ w(U − E[U]) over the machines with
+    defective and good parts whose values differ, w = 1/(n + 1), with the tie-corrected variance of each U; |r|
+    from the (defective, good) pairs of the same machine."""
+    num = var = 0.0
+    higher = lower = total = 0
+    used = 0
+    for level in np.unique(strata):
+        keep = (strata == level) & np.isfinite(x)
+        xs, bad = x[keep], ng[keep]
+        m, n = int(bad.sum()), int((~bad).sum())
+        if m == 0 or n == 0 or xs.min() == xs.max():
+            continue
+        hi, lo = _pairs(xs[bad], xs[~bad])
+        u = hi + 0.5 * (m * n - hi - lo)
+        size = m + n
+        _, ties = np.unique(xs, return_counts=True)
+        v = m * n / 12.0 * ((size + 1) - float((ties**3 - ties).sum()) / (size * (size - 1)))
+        w = 1.0 / (size + 1)
+        num += w * (u - m * n / 2.0)
+        var += w * w * v
+        higher, lower, total, used = higher + hi, lower + lo, total + m * n, used + 1
+    ok_x, ng_x = x[~ng & np.isfinite(x)], x[ng & np.isfinite(x)]
+    if used == 0 or var <= 0:  # it varies between machines only: nothing to compare within one
+        detail = {"direction": "between", "within": within, "n_ng": len(ng_x), "n_ok": len(ok_x)}
+        return Factor(name, "parameter", "none", 1.0, 1.0, 0.0, "rank-biserial |r|", detail), 1.0
+    p = float(2 * stats.norm.sf(abs(num) / math.sqrt(var)))
+    detail = {
+        "direction": "higher" if higher > lower else "lower" if higher < lower else "same",
+        "within": within,
+        "strata": used,
+        "pairs_higher": higher / total,
+        "pairs_lower": lower / total,
+        "median_ng": float(np.median(ng_x)),
+        "median_ok": float(np.median(ok_x)),
+        "mean_ng": float(np.mean(ng_x)),
+        "mean_ok": float(np.mean(ok_x)),
+        **_period_means(x, in_bad),
+    }
+    if contrib is not None and name in contrib.columns:
+        detail["model_shift_log_odds"] = float(
+            contrib.loc[in_bad, name].mean() - contrib.loc[~in_bad, name].mean()
+        )
+    effect = abs(higher - lower) / total
+    return Factor(name, "parameter", "van Elteren", p, 1.0, effect, "rank-biserial |r|", detail), p
 
 
 def _pairs(ng_x: np.ndarray, ok_x: np.ndarray) -> tuple[int, int]:
@@ -361,6 +436,13 @@ def describe(detail: dict[str, Any], lang: str) -> str:
             if ko
             else f"not tested: the same value on every part{shown}"
         )
+    if direction == "between":
+        return (
+            "검정하지 않음: 설비 사이에서만 다르고 한 설비 안에서는 바뀌지 않음 (설비 요인을 보거나 설비 하나를 골라 보세요)"
+            if ko
+            else "not tested: it differs between machines only, never within one (see the machine factor, or ask "
+            "about one machine)"
+        )
     if direction == "few" or direction not in _WORDS:
         n_ng, n_ok = detail.get("n_ng", 0), detail.get("n_ok", 0)
         return (
@@ -379,10 +461,12 @@ def describe(detail: dict[str, Any], lang: str) -> str:
         )
     if "pairs_higher" in detail:
         hi, lo = _two_pct(detail["pairs_higher"], detail["pairs_lower"])
+        same = detail.get("within") is not None  # pairs of one machine's parts
         parts.append(
-            f"불량·양품 쌍 중 불량 쪽이 높은 쌍 {hi}, 낮은 쌍 {lo}"
+            f"{'같은 설비의 ' if same else ''}불량·양품 쌍 중 불량 쪽이 높은 쌍 {hi}, 낮은 쌍 {lo}"
             if ko
-            else f"a defective part higher than a good one in {hi} of pairs, lower in {lo}"
+            else f"a defective part higher than a good one{' of the same machine' if same else ''} in {hi} of "
+            f"pairs, lower in {lo}"
         )
     if "mean_bad_period" in detail:
         bad, good = two(detail["mean_bad_period"], detail["mean_good_period"])

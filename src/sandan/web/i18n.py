@@ -101,10 +101,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "why.method": (
         "Tests: chi-square for machines, lots and products (effect: bias-corrected Cramér's V), Mann-Whitney U for "
-        "settings (effect: rank-biserial |r|); p-values Holm-adjusted over all factors; rows in bold are significant "
-        "at {alpha}. Association, not proof: check the top factor on the shop floor.",
+        "settings (effect: rank-biserial |r|) — with several machines, within each machine (van Elteren), so a "
+        "setting only one machine runs at is not taken for the cause; p-values Holm-adjusted over all factors; rows "
+        "in bold are significant at {alpha}. Association, not proof: check the top factor on the shop floor.",
         "검정: 설비·로트·제품은 카이제곱(효과 크기: 편향 보정 Cramér's V), 공정 조건은 만-위트니 U(효과 크기: "
-        "순위 양분 상관 |r|); p값은 전체 요인에 홀름 보정; 굵은 행은 유의수준 {alpha}에서 유의합니다. 관련성이지 "
+        "순위 양분 상관 |r|) — 설비가 여럿이면 설비 안에서 비교(van Elteren)하므로 한 설비만 쓰는 조건을 원인으로 "
+        "착각하지 않습니다; p값은 전체 요인에 홀름 보정; 굵은 행은 유의수준 {alpha}에서 유의합니다. 관련성이지 "
         "인과의 증명은 아니므로 현장에서 상위 요인을 확인하세요.",
     ),
     "why.to_advice": ("What should I change on this machine? →", "이 설비에서 무엇을 바꿔야 할까요? →"),
