@@ -604,6 +604,35 @@ def parameter_lines(
     return out.sort_values("line_optimistic", kind="stable").reset_index(drop=True)
 
 
+def _pareto_pick(
+    model: QualityModel,
+    Cf: np.ndarray,
+    Ff: np.ndarray,
+    front: np.ndarray,
+    x_base: np.ndarray,
+    further: Callable[[np.ndarray], np.ndarray],
+    confidence: float,
+) -> int | None:
+    """The point of the Pareto front to recommend, or None (keep the current settings). Only points whose drop in
+    defects holds up under the ensemble (the `confidence` quantile of the members' paired differences to the
+    current point below zero) count — the test a single objective passes. Among them, those no worse than now on
+    every further objective (asked to shorten the cycle, the advice must not lengthen it) come first, the fewest
+    defects among them; else the least further objectives among those within 10 % (relative) of the lowest defect
+    score, the trade said in words by the caller."""
+    P = model.member_predictions(np.vstack([x_base[None, :], Cf[front]]))
+    holds = np.quantile(P[:, 1:] - P[:, :1], confidence, axis=0) < 0.0
+    candidates = front[holds]
+    if not len(candidates):
+        return None
+    now = further(x_base[None, :])[0]
+    no_worse = candidates[(Ff[candidates, 1:] <= now[None, :] + 1e-12).all(axis=1)]
+    if len(no_worse):
+        return int(no_worse[np.argmin(Ff[no_worse, 0])])
+    best = Ff[candidates, 0].min()
+    ok = candidates[Ff[candidates, 0] <= best * 1.10 + 1e-9]
+    return int(ok[np.lexsort(tuple(Ff[ok, k] for k in range(Ff.shape[1] - 1, 0, -1)))[0]])
+
+
 def recommend(
     model: QualityModel,
     current: Mapping[str, float],
@@ -642,8 +671,9 @@ def recommend(
     (`TrustRegion.knn_typical`), and makes the observed settings candidates: with few distinct set points in many
     dimensions (production data plus a small trial) the ellipsoid holds wide corners no run ever visited. A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
     (Bergstra et al. 2011), NSGA-II for several (Deb et al., *IEEE TEVC* 6(2), 2002). From the Pareto front the
-    recommendation is the point with the least further objectives among those within 10 % (relative) of the
-    lowest defect score. `progress`, when given, is called with the number of Optuna trials done so far.
+    recommendation is a point whose drop in defects holds up: the fewest defects among those no worse than now on
+    the further objectives, else the least further objectives among those within 10 % (relative) of the lowest
+    defect score (`_pareto_pick`). `progress`, when given, is called with the number of Optuna trials done so far.
     """
     params = model.parameters
     labels = dict(labels or {})
@@ -803,13 +833,10 @@ def recommend(
         holds = np.quantile(Pf - Pf[:, :1], confidence, axis=0) < 0.0
         holds[0] = True
         front = np.array([int(np.argmin(np.where(holds, Ff[:, 0], np.inf)))])
-    best_defect = Ff[front, 0].min()
-    if objectives:
-        ok = front[Ff[front, 0] <= best_defect * 1.10 + 1e-9]
-        pick = ok[np.lexsort(tuple(Ff[ok, k] for k in range(Ff.shape[1] - 1, 0, -1)))[0]]
-    else:
-        pick = front[0]
-    x_rec = np.clip(Cf[pick], mach_lo, mach_hi)  # hard limits, whatever the search did
+    pick = _pareto_pick(model, Cf, Ff, front, x_base, further, confidence) if objectives else front[0]
+    x_rec = np.clip(
+        x_base if pick is None else Cf[pick], mach_lo, mach_hi
+    )  # hard limits, whatever the search did
     if resolution:
         res = np.array([max(float(resolution.get(p, 0.0)), 0.0) for p in params])
         x_rec = np.where(np.abs(x_rec - x_base) < res, x_base, x_rec)
@@ -827,7 +854,7 @@ def recommend(
     n_near, ng_near = model.observed_near(x_base)
     if n_near >= 30:
         not_sure = not_sure or P_rec.mean() >= ng_near / n_near
-    if (not_better or not_sure) and not objectives:
+    if (not_better or not_sure) and (not objectives or pick is None):
         x_rec = x_base.copy()
         P_rec = P_cur
     diff = P_rec - P_cur
@@ -861,7 +888,7 @@ def recommend(
                     "defect_rate": float(P_front[:, k].mean()),
                     **{o.name: float(Ff[i, 1 + m]) for m, o in enumerate(objectives)},
                     "settings": {p: float(Cf[i, j]) for j, p in enumerate(params)},
-                    "recommended": bool(i == pick),
+                    "recommended": bool(pick is not None and i == pick),
                 }
             )
         pareto.sort(key=lambda r: r["defect_rate"])
