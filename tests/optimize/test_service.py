@@ -133,3 +133,21 @@ def test_the_advice_says_each_change_with_its_unit(duck_store):
     ko = [line for line in rec.text["ko"] if "올리세요" in line]
     assert en == [f"Raise {rec.labels['tonnage_kn']['en']} from {now} to {then} kN."]
     assert ko == [f"가압력 (톤수)를 {now}에서 {particle(then, '으로/로')} 올리세요 (단위 kN)."]
+
+
+def test_the_cycle_time_of_a_slow_run_is_learnt_and_stops_are_not():
+    """Gaps over 1.5 × the whole history's median were taken for stops, so every part of a run slower than that
+    was left out and slow settings looked fast (the walk's lathe: a 62.7 s run learnt as 51.9 s). A stop is judged
+    against the gaps around it; the 10-minute stops stay out."""
+    from sandan.optimize.service import cycle_time_from_timestamps
+
+    rng = np.random.default_rng(0)
+    cycles = np.r_[np.full(400, 40.0), np.full(200, 62.0)] + rng.normal(0, 0.5, 600)
+    cycles[::50] += 600  # a 10-minute stop every 50 parts
+    x = np.r_[np.full(400, 1.0), np.full(200, 2.0)]
+    frame = pd.DataFrame(
+        {"time": pd.Timestamp("2026-11-01T00:00Z") + pd.to_timedelta(np.cumsum(cycles), "s"), "x": x}
+    )
+    objective = cycle_time_from_timestamps(frame, ["x"])
+    fast, slow = objective.function(pd.DataFrame({"x": [1.0, 2.0]}))
+    assert abs(fast - 40) < 1.5 and abs(slow - 62) < 1.5
