@@ -100,7 +100,8 @@ def recommend_for_machine(
 
     Machine limits are the process family's defaults (twin parameter catalogue) until machines carry their own;
     parameters the family does not know are limited to the observed range. Current settings: the median of the
-    last 50 parts' logged values (the controller scatters around the set point); a change within twice that
+    last 50 parts' logged values (the controller scatters around the set point), to the family's decimals of each
+    parameter; a change within twice that
     scatter is no change (`setting_resolution`). `progress` (a job's) hears of each step: reading the records,
     each ensemble member trained, each search trial.
     """
@@ -150,7 +151,12 @@ def recommend_for_machine(
         seed=seed,
         progress=lambda b: step(1 + b, f"model {b}/{N_MEMBERS} trained", f"모델 {b}/{N_MEMBERS} 학습"),
     )
-    current = frame[params].tail(50).median().to_dict()
+    # the set point as the controller shows it: the last 50 parts' median, to the parameter's decimals where the
+    # family knows them (the median of a scattered log read "1,699.5 rpm" for a lathe set to 1,700)
+    current = {
+        p: round(v, known[p].decimals) if p in known else v
+        for p, v in frame[params].tail(50).median().to_dict().items()
+    }
     objs = []
     if "cycle_time_s" in objectives:
         ct = cycle_time_from_timestamps(frame, params)
