@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -102,4 +103,13 @@ def test_a_company_is_measured_from_its_first_record_and_the_hours_without_recor
         for html in (week, day)
     ]
     assert mine[0] == mine[1] and float(mine[0]) > 30  # not the week's 1 %
+    # the page says from when its figures run, at the plant's time, so they are not read as the whole week's
+    page = client.get("/companies/f1/benchmark").text
+    said = re.search(r"첫 기록 시각\((\d{4}-\d\d-\d\d \d\d:\d\d)\)부터 계산했습니다", page)
+    assert said, page
+    first = datetime.strptime(said.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=ZoneInfo("Asia/Seoul"))
+    assert (
+        timedelta(hours=2) < datetime.now(UTC) - first < timedelta(hours=5)
+    )  # the fixture's start, on the hour
+    assert first.minute == 0
     assert client.get("/companies/f1/benchmark?span=2d").status_code == 400  # a clear page, not a trace

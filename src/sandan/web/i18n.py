@@ -1226,6 +1226,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.lower_better": ("lower is better", "낮을수록 좋음"),
     "mon.contributors": ("{n} companies contribute", "{n}개 회사 참여"),
     "mon.mine": ("Yours", "우리 회사"),
+    "mon.bench_own_since": (
+        "Your figures run from your first record, {since}, not from the start of the span: nothing was recorded "
+        "before it.",
+        "우리 회사 수치는 기간의 시작이 아니라 첫 기록 시각({since})부터 계산했습니다. 그 전에는 기록이 없습니다.",
+    ),
     "mon.unrecorded_note": (
         "{share}% of your planned time in this period has no records after your first one, and counts as a loss in "
         "your OEE: a collector or a machine that stopped sending. Check the connectors' state on your company page.",

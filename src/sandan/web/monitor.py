@@ -308,12 +308,16 @@ def benchmark_page(
     company = company_of(page, company_id)
     page.crumbs.append((page.t("mon.benchmark"), None))
     end = datetime.now(UTC)
+    start = end - timedelta(days=BENCH_DAYS[span])
+    # the company's own figures begin at its first record (`recorded_start`): said when that is inside the window,
+    # so they are not read as the whole span's (nor set beside the dashboard's last 24 hours as the same figure)
+    own_start = recorded_start(page.store, company.id, start, end)
     figures: dict[str, dict[str, float]] = {}  # each company computed once, for the family and the complex
     results = [
         cross_tenant_peer_benchmark(
             page.store,
             company.id,
-            end - timedelta(days=BENCH_DAYS[span]),
+            start,
             end,
             family=family,
             data_dir=page.settings.data_dir,
@@ -328,6 +332,7 @@ def benchmark_page(
         span=span,
         spans=list(BENCH_DAYS),
         mine=True,
+        own_since=page.time(own_start, seconds=False) if own_start > start + timedelta(minutes=1) else None,
         tabs=_tabs(company.id, "benchmark"),
     )
 
