@@ -549,6 +549,19 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     expect(page.locator("#why-error")).to_contain_text("그 전 7일에도 10개 이상 있어야 합니다")
     expect(page.locator("#why-error")).to_contain_text("그 전 0개). 시작을 늦추거나 비교 일수를 줄여")
 
+    # the last hour against the week before, of which only the 19 hours since the first record hold parts: the
+    # rates say so (they said "the 7 days before"); 0 days is refused (it was taken for the default week)
+    page.goto(
+        f"/companies/{COMPANY}/quality/why?end={end_default:%Y-%m-%dT%H:%M}"
+        f"&start={end_default - timedelta(hours=1):%Y-%m-%dT%H:%M}&baseline_days=7"
+    )
+    expect(page.locator("#why-rates")).to_contain_text(re.compile(r"그 전 첫 기록 이후 1[89]시간( \d+분)? "))
+    page.goto(
+        f"/companies/{COMPANY}/quality/why?end={end_default:%Y-%m-%dT%H:%M}"
+        f"&start={end_default - timedelta(hours=1):%Y-%m-%dT%H:%M}&baseline_days=0"
+    )
+    expect(page.locator("#why-error")).to_contain_text("비교 기간은 0일보다 길고 90일 이하여야 합니다")
+
     # the last 8 hours against the 12 before (the poor machine's trial and the nominal machine's production)
     seoul = ZoneInfo("Asia/Seoul")
     end = moulder.astimezone(seoul)
@@ -562,7 +575,12 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     rates = page.locator("#why-rates")
     assert found.n_good >= 1000  # so the count is written with its thousands separator
     expect(rates).to_contain_text(f"이 기간 {100 * found.rate_bad:.1f}% (부품 {found.n_bad:,}개)")
-    expect(rates).to_contain_text(f"그 전 12시간 {100 * found.rate_good:.1f}% (부품 {found.n_good:,}개)")
+    # the 20 hours of records begin less than an hour after the 12 before the period do: that span is said
+    expect(rates).to_contain_text(
+        re.compile(
+            rf"그 전 (12시간|첫 기록 이후 11시간( \d+분)?) {100 * found.rate_good:.1f}% \(부품 {found.n_good:,}개\)"
+        )
+    )
     rows = page.locator("#why-factors tbody tr")
     expect(rows).to_have_count(len(found.factors))
     # the machine at poor settings is among the strongest associations, named as people know it

@@ -46,6 +46,7 @@ class RootCause:
     alpha: float
     text: dict[str, list[str]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # factor → {"en": …, "ko": …}
+    good_first: Any = None  # the earliest part of the good period (a time, where the rows have one)
 
     @property
     def rose(self) -> bool:
@@ -76,6 +77,7 @@ class RootCause:
             "alpha": self.alpha,
             "text": self.text,
             "labels": self.labels,
+            "good_first": self.good_first,
         }
 
 
@@ -482,8 +484,12 @@ def _text(rc: RootCause) -> dict[str, list[str]]:
     en = [f"Defect rate {rc.rate_bad:.1%} in the bad period against {rc.rate_good:.1%} in the good one."]
     ko = [f"불량 기간 불량률 {rc.rate_bad:.1%}, 정상 기간 {rc.rate_good:.1%}."]
     if not rc.rose:
-        en[0] += " Defects did not rise; the factors below go with the difference between the periods."
-        ko[0] += " 불량률이 오르지 않았습니다. 아래 요인은 두 기간의 차이와 연관된 것입니다."
+        en[0] += (
+            " Defects did not rise; the factors below still go with defective against good parts over both."
+        )
+        ko[0] += (
+            " 불량률이 오르지 않았습니다. 아래 요인은 두 기간 전체에서 불량 부품과 양품을 가르는 요인입니다."
+        )
     for i, f in enumerate(rc.significant[:3], start=1):
         if f.kind == "categorical":
             d = f.detail

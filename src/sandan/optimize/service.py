@@ -317,8 +317,8 @@ def root_cause_for(
         )
     if not 0 < baseline_days <= 90:
         raise InvalidInput(
-            f"the comparison period is 0–90 days before (got {baseline_days:g})",
-            f"비교 기간은 0~90일이어야 합니다 (입력 {baseline_days:g})",
+            f"the comparison period is more than 0 and at most 90 days before (got {baseline_days:g})",
+            f"비교 기간은 0일보다 길고 90일 이하여야 합니다 (입력 {baseline_days:g})",
             code="bad_window",
         )
     machines = select_machines(store, company_id, machine_ids or None, line_id)
@@ -361,6 +361,8 @@ def root_cause_for(
     found = root_cause(
         frame, (start, end), (before, start), parameters=parameters, categorical=categorical, units=units
     )
+    earlier = t[(t >= pd.Timestamp(before)) & (t < pd.Timestamp(start))]
+    found.good_first = earlier.min().to_pydatetime()  # records may begin after `before`: the page says so
     labels = dict(FACTOR_LABELS)
     for m in machines:
         for p in MODELS[m.family].PARAMETERS if m.family in MODELS else ():

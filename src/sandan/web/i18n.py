@@ -80,9 +80,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "why.baseline": ("Compare with the days before", "비교할 이전 기간(일)"),
     "why.run": ("Analyse", "분석"),
     "why.fell": (
-        "Defects did not rise in this period: the factors below go with the difference between the periods.",
-        "이 기간에 불량률이 오르지 않았습니다. 아래 요인은 두 기간의 차이와 연관된 것입니다.",
+        "Defects did not rise in this period; the factors below still go with defective against good parts over "
+        "both periods.",
+        "이 기간에 불량률이 오르지 않았습니다. 아래 요인은 두 기간 전체에서 불량 부품과 양품을 가르는 요인입니다.",
     ),
+    "why.since_first": ("{span} since the first record", "첫 기록 이후 {span}"),
     "why.rates": (
         "Defect rate {bad} in this period ({n_bad} parts) against {good} in the {days} before ({n_good} parts).",
         "불량률: 이 기간 {bad} (부품 {n_bad}개), 그 전 {days} {good} (부품 {n_good}개).",

@@ -268,7 +268,7 @@ def root_cause_page(
         if start or end:
             start_t = _local_time(start, zone, "start") if start else end_t - timedelta(days=1)
         days = form_number(baseline_days, "baseline_days", WHY_BASELINE, code="bad_window")
-        if not (start or end or days):  # the first question: fitted to the records there are
+        if not (start or end) and days is None:  # the first question: fitted to the records there are
             start_t, end_t, days = root_cause_window(page.store, company.id, now, machine_ids=machine_ids)
             if days != ROOT_CAUSE_BASELINE_DAYS:
                 adapted = page.t(
@@ -282,7 +282,7 @@ def root_cause_page(
             start_t,
             end_t,
             machine_ids=machine_ids,
-            baseline_days=days or ROOT_CAUSE_BASELINE_DAYS,
+            baseline_days=ROOT_CAUSE_BASELINE_DAYS if days is None else days,
         )
     except SandanError as exc:
         error = exc.message(page.lang)
@@ -298,13 +298,26 @@ def root_cause_page(
         end=end_t.astimezone(local).strftime("%Y-%m-%dT%H:%M"),
         baseline_days=baseline_days.strip()
         if error and baseline_days.strip()
-        else days or ROOT_CAUSE_BASELINE_DAYS,
+        else ROOT_CAUSE_BASELINE_DAYS
+        if days is None
+        else days,
         found=found,
         significant=found.significant if found else [],
         error=error,
         adapted=adapted,
-        baseline_text=span_of_days(days or ROOT_CAUSE_BASELINE_DAYS, page.lang),
+        baseline_text=_compared_span(
+            found, start_t, ROOT_CAUSE_BASELINE_DAYS if days is None else days, page
+        ),
     )
+
+
+def _compared_span(found: Any, start: datetime, days: float, page: Page) -> str:
+    """The span the parts before the period were taken from, in words: "7 days", or — where the records begin later
+    than that — "23 h since the first record" (it said "the 7 days before" of a plant recording since yesterday)."""
+    first = getattr(found, "good_first", None)
+    if first is not None and first > start - timedelta(days=days) + timedelta(minutes=30):
+        return page.t("why.since_first", span=duration((start - first).total_seconds(), page.lang))
+    return span_of_days(days, page.lang)
 
 
 @router.post("/companies/{company_id}/optimize/recipes")
