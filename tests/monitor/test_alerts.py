@@ -281,6 +281,8 @@ def test_oee_drop_fires_for_the_machine_below_target(plant, alerts):
     assert opened["value"] == 0.0
     # the message says which window the figure is of (a dashboard's 24 h OEE of the same machine differs)
     assert "over the last 2 h" in opened["message_en"] and "최근 2시간" in opened["message_ko"]
+    # and names the machine as people know it, its id beside (it named only the id)
+    assert "OEE of CNC 2 (M2) over" in opened["message_en"] and "CNC 2 (M2)의 OEE" in opened["message_ko"]
 
 
 def test_a_reported_prediction_above_the_limit_opens_an_alert_at_once(plant, alerts):

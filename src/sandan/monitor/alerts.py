@@ -699,17 +699,21 @@ def _oee_drop(
     # the figure is of the rule's window, not of the dashboard's: the message names it
     hours = plain_number(round(rule.window.total_seconds() / 3600, 1))
     target = plain_number(100 * rule.threshold, 6)  # as the rule's condition writes it
+    # the message names the machine or line as people know it, its id beside the name where they differ
+    assets = store.list_machines(company_id) if key == "machine_id" else store.list_lines(company_id)
+    names = {a.id: f"{a.name} ({a.id})" if a.name and a.name != a.id else a.id for a in assets}
     out = []
     for subject, value in zip(table[key], table["oee"], strict=True):
         if not np.isfinite(value):
             continue  # no planned time or no ideal cycle time: not a drop
+        named = names.get(str(subject), str(subject))
         out.append(
             Finding(
                 str(subject),
                 bool(value < rule.threshold),
                 float(value),
-                f"OEE of {subject} over the last {hours} h is {value:.1%} (target {target}%)",
-                f"최근 {hours}시간 {subject}의 OEE {value:.1%} (목표 {target}%)",
+                f"OEE of {named} over the last {hours} h is {value:.1%} (target {target}%)",
+                f"최근 {hours}시간 {named}의 OEE {value:.1%} (목표 {target}%)",
             )
         )
     return out

@@ -390,16 +390,17 @@ def demo_codes():
 
 def demo_alert_rules():
     """The alert rules every demo company starts with, as a plant would set its first ones: the company's scrap out
-    of control on an hourly p-chart (all its machines together), and any machine's OEE under 60 % over its last 8
-    hours."""
+    of control on an hourly Laney p′ chart (all its machines together: machines of different scrap rates spread the
+    hourly shares beyond a p chart's binomial limits, which then flag ordinary hours), and any machine's OEE under
+    60 % over its last 8 hours."""
     from sandan.monitor.alerts import AlertRule
 
     return [
         AlertRule(
             id="scrap-p-chart",
-            name="불량률 관리도 (p) / scrap rate, p-chart",
+            name="불량률 관리도 (Laney p′) / scrap rate, Laney p′ chart",
             kind="spc",
-            chart="p",
+            chart="laney_p",
             subgroup="h",
             rules="western_electric",
         ),
