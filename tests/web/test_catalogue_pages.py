@@ -77,7 +77,7 @@ def test_a_federations_model_says_how_it_is_adopted_instead_of_offering_what_alw
         features=["spindle_temp"],
         metrics={"metrics": {"f1": 0.66}, "federation": "fed-web"},
         artifact="/nowhere",
-        description="federation fed-web: 2 members, fedavg",
+        description="연합 학습 fed-web: 회원사 2곳, fedavg / federation fed-web: 2 members, fedavg",
     )
     fed = catalogue.record_federated(server.store, "fed-web", entry, {})
     login("kim")
@@ -88,6 +88,9 @@ def test_a_federations_model_says_how_it_is_adopted_instead_of_offering_what_alw
     expect(row.locator("button")).to_have_count(0)
     # published by the members together, not under an internal id
     expect(row).to_contain_text("연합 학습 (회원사 공동)")
+    # its description in the page's language only (the English half showed on Korean pages)
+    expect(row).to_contain_text("회원사 2곳")
+    expect(row).not_to_contain_text("2 members")
     expect(row).not_to_contain_text("federation:fed-web")
     # an ordinary entry still offers all three
     other = _publish(server.store, "bravo", "burr-offered")

@@ -520,7 +520,7 @@ def test_a_viewer_sees_the_rules_but_no_form(page, login):
 
 
 def test_a_description_in_both_languages_is_shown_in_the_pages():
-    from sandan.monitor.alerts import in_language as _in_language
+    from sandan.domain.text import in_language as _in_language
 
     both = "최대 캐비티 압력 / peak cavity pressure"
     assert (_in_language(both, "ko"), _in_language(both, "en")) == (

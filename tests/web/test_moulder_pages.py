@@ -603,7 +603,7 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     expect(page.locator("#why-error")).to_contain_text("nope")
     expect(page.locator("#why-form")).to_be_visible()
     page.goto(f"/companies/{COMPANY}/quality/why?start=yesterday")
-    expect(page.locator("#why-error")).to_contain_text("2026-12-04T08:00 같은 날짜와 시각")
+    expect(page.locator("#why-error")).to_contain_text("‘시작’에는 2026-12-04T08:00 같은 날짜와 시각")
     # an emptied "days before" is the usual week; a word there is said on the page, the window typed kept
     # (both used to end on a bare 400 page that lost the form)
     page.goto(f"/companies/{COMPANY}/quality/why")

@@ -43,3 +43,14 @@ def shown_name(name: str) -> dict[str, str]:
 def counted(n: int, noun: str) -> str:
     """A count and its English noun: "1 part", "1,204 parts" (a noun whose plural adds s)."""
     return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def in_language(text: str, lang: str) -> str:
+    """A description written in both languages ("최대 캐비티 압력 / peak cavity pressure"): the half in `lang`."""
+    halves = [h.strip() for h in text.split(" / ", 1)]
+    if len(halves) < 2 or not all(halves):
+        return text
+    korean = [bool(re.search(r"[가-힣]", h)) for h in halves]
+    if korean[0] == korean[1]:
+        return text
+    return halves[korean.index(lang == "ko")]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import math
 import os
-import re
 import smtplib
 import time
 from collections.abc import Callable, Mapping
@@ -39,6 +38,7 @@ from sandan.domain import (
     value_error,
 )
 from sandan.domain.korean import particle
+from sandan.domain.text import in_language
 from sandan.jobs import BackgroundLoop
 from sandan.monitor.alert_store import AlertStore, open_alert_store
 from sandan.monitor.calendar import ShiftCalendar, company_calendar, in_planned_time, planned_start
@@ -107,17 +107,6 @@ def plain_number(value: float, significant: int | None = None) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
-
-
-def in_language(text: str, lang: str) -> str:
-    """A description written in both languages ("최대 캐비티 압력 / peak cavity pressure"): the half in `lang`."""
-    halves = [h.strip() for h in text.split(" / ", 1)]
-    if len(halves) < 2 or not all(halves):
-        return text
-    korean = [bool(re.search(r"[가-힣]", h)) for h in halves]
-    if korean[0] == korean[1]:
-        return text
-    return halves[korean.index(lang == "ko")]
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "both periods.",
         "이 기간에 불량률이 오르지 않았습니다. 아래 요인은 두 기간 전체에서 불량 부품과 양품을 가르는 요인입니다.",
     ),
+    "why.effect_r": ("rank-biserial |r|", "순위 양분 상관 |r|"),
+    "why.effect_v": ("Cramér's V", "크라메르 V"),
     "why.since_first": ("{span} since the first record", "첫 기록 이후 {span}"),
     "why.rates": (
         "Defect rate {bad} in this period ({n_bad} parts) against {good} in the {days} before ({n_good} parts).",

@@ -211,10 +211,13 @@ def _local_time(text: str, zone: str, field: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
+        # the form's labels
+        en, ko = {"start": ("From", "시작"), "end": ("To", "끝")}.get(field, (field, field))
         raise InvalidInput(
-            f"{field} must be a date and time such as 2026-12-04T08:00 (got {text!r})",
-            f"{field}은(는) 2026-12-04T08:00 같은 날짜와 시각이어야 합니다 (입력 {text!r})",
+            f"“{en}” must be a date and time such as 2026-12-04T08:00 (got {text!r})",
+            f"‘{ko}’에는 2026-12-04T08:00 같은 날짜와 시각을 넣으세요 (입력 {text!r})",
             code="bad_time",
+            field=field,
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(zone))
@@ -305,6 +308,7 @@ def root_cause_page(
         significant=found.significant if found else [],
         error=error,
         adapted=adapted,
+        effect_names={"rank-biserial |r|": page.t("why.effect_r"), "Cramér's V": page.t("why.effect_v")},
         baseline_text=_compared_span(
             found, start_t, ROOT_CAUSE_BASELINE_DAYS if days is None else days, page
         ),

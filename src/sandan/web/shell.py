@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from sandan.accounts import Principal, resolve_token
 from sandan.domain import Company, Forbidden, InvalidInput, NotAuthenticated, NotFound, SandanError
 from sandan.domain.errors import korean_reason
-from sandan.domain.text import shown_name
+from sandan.domain.text import in_language, shown_name
 from sandan.jobs import Job, JobRegistry
 from sandan.settings import Settings, load_settings
 from sandan.store import Store
@@ -68,6 +68,8 @@ def fmt_pct(value: Any, digits: int = 1) -> str:
 
 _env.filters["num"] = fmt_num
 _env.filters["pct"] = fmt_pct
+# a text written in both languages with " / " between ("최대 캐비티 압력 / peak cavity pressure"): the reader's half
+_env.filters["half"] = lambda text, lang: in_language(text, lang) if text else text
 # a name given in both languages ("세진프레스 관리자 Sejin Press admin") as the page's language reads it
 _env.filters["in_lang"] = lambda name, lang: (
     shown_name(name)[lang if lang == "en" else "ko"] if name else name

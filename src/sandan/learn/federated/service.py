@@ -376,7 +376,9 @@ def _to_catalogue(store: Store, data_dir, fed: dict[str, Any], comparison, model
             strategy=comparison.strategy,
         ),
         artifact=str(folder.resolve()),
-        description=f"federation {fed['id']}: {len(comparison.companies)} members, {comparison.strategy}",
+        # both languages, as a catalogue description is read (`in_language` shows the reader's half)
+        description=f"연합 학습 {fed['id']}: 회원사 {len(comparison.companies)}곳, {comparison.strategy} / "
+        f"federation {fed['id']}: {len(comparison.companies)} members, {comparison.strategy}",
     )
     adopters = {
         g.company: CatalogueScore(

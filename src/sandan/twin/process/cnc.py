@@ -98,7 +98,7 @@ class CncTurningModel(ProcessModel):
         Parameter("coolant_flow_l_min", "L/min", 0, 30, 18, 0, 40, "coolant flow", "절삭유 유량", 0.3, 1),
         Parameter(
             "tool_change_parts",
-            "parts",
+            "EA",  # pieces, as Korean shop floors write a count in either language ("parts" read as English there)
             10,
             150,
             50,
