@@ -226,6 +226,7 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     assert latest <= datetime.now(UTC) and datetime.now(UTC) - latest < timedelta(hours=24)
     # the p chart says its hours vary beyond chance (the poor machine's trial next to a nominal one) and names p′
     expect(page.locator("#spc-note")).to_contain_text("p′ Laney")
+    expect(page.locator("#spc")).to_have_attribute("data-y-unit", "%")  # a share, not a fraction (0.1–0.5)
     # Laney's p′ over the same hours: it names the spread between hours and flags no more hours than p does
     page.locator("#chart-kind").select_option("laney_p")
     page.locator("#chart-form button[type=submit]").click()
@@ -248,6 +249,9 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(page.locator("#spc .u-legend .u-series").nth(1)).to_have_text("I (개별값)--")
     expect(page.locator("#spc-dispersion canvas")).to_have_count(1)
     expect(page.locator("#spc-dispersion .u-legend .u-series").nth(1)).to_have_text("MR (이동범위)--")
+    # the value axes carry the characteristic's unit (they were bare numbers), as the p chart's carried %
+    expect(page.locator("#spc")).to_have_attribute("data-y-unit", "g")
+    expect(page.locator("#spc-dispersion")).to_have_attribute("data-y-unit", "g")
     expect(page.locator("#spc .u-legend .u-series").first.locator(".u-label")).to_have_text("시각")
     # the latest 50 rule-breaking points are listed, the rest counted (a day of individuals broke thousands)
     found = int(page.locator("#spc").get_attribute("data-violations"))

@@ -28,6 +28,7 @@ from sandan.monitor.calendar import company_calendar, has_own_calendar
 from sandan.monitor.labels import LABELS
 from sandan.monitor.peers import COMPLEX, recorded_start
 from sandan.monitor.specs import limits_for
+from sandan.twin.process import column_labels
 from sandan.web import i18n
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
@@ -220,6 +221,12 @@ def quality_page(page: UserPage, company_id: str) -> Response:
         ),
         canWrite=page.principal.user.role.can_write,
         days=_days(page, company.id),  # one production day at a time, as on the OEE dashboard
+        # each measured characteristic's unit, for the charts' value axis ("40.02 mm")
+        units={
+            name: words["unit"]
+            for name, words in column_labels(m.family for m in machines).items()
+            if words.get("unit")
+        },
     )
     return page.render(
         "monitor_quality.html",

@@ -99,10 +99,13 @@
       box.textContent = "";
       // phase I ends between its last point and the next one: a dashed line there
       var n = xs.length, b = c.baseline_points, split = b < n ? (xs[b - 1] + xs[b]) / 2 : null;
-      plots.push(draw(box, c.series[0], xs, marks[0], 260, split));
+      // the value axis in the chart's terms: a share of defective parts in %, a measurement with its unit
+      var share = c.kind === "p" || c.kind === "laney_p";
+      var unit = ATTRIBUTE.indexOf(kind) < 0 ? (cfg.units || {})[document.getElementById("chart-characteristic").value.trim()] || "" : "";
+      plots.push(draw(box, c.series[0], xs, marks[0], 260, split, share, unit));
       // a variables chart is read in pairs: the spread chart below the one of means or values, on the same times
       second.hidden = c.series.length < 2;
-      if (c.series.length > 1) plots.push(draw(second, c.series[1], xs, marks[1], 160, split));
+      if (c.series.length > 1) plots.push(draw(second, c.series[1], xs, marks[1], 160, split, false, unit));
       box.dataset.violations = String(rows.length);
       box.dataset.phase1 = String(b);
       // the latest points only: a day of individual values can break the rules thousands of times
@@ -129,11 +132,15 @@
 
   function seriesName(name) { return cfg.text["mon.series_" + name] || name; }
   function clearPlots() { plots.forEach(function (p) { p.destroy(); }); plots = []; }
-  function draw(box, s, xs, marks, height, split) {
+  function draw(box, s, xs, marks, height, split, share, unit) {
+    box.dataset.yUnit = share ? "%" : unit;  // what the value axis writes after its figures (canvas text)
+    var axisValue = function (u, splits) {
+      return splits.map(function (v) { return share ? fmt.pct(v, v !== 0 && Math.abs(v) < 0.01 ? 2 : 1) : fmt.value(v) + (unit ? " " + unit : ""); });
+    };
     var u = new uPlot({
       width: Math.max(300, box.clientWidth), height: height, scales: { x: { time: true } },
       tzDate: times.tzDate,
-      axes: [{ values: times.axis, space: 90 }, {}],
+      axes: [{ values: times.axis, space: 90 }, { values: axisValue, size: 70 }],
       series: [{ label: text("mon.time"), value: times.legend }, { label: seriesName(s.name), stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
                { label: "CL", stroke: "#1a7f37" }, { label: "LCL", stroke: "#c62828", dash: [6, 4] },
                { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }],
