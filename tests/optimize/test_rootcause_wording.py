@@ -76,8 +76,8 @@ def test_the_medians_tie_and_the_means_disagree_so_only_the_pair_shares_are_show
 
 def test_near_equal_values_print_with_digits_enough_to_differ():
     assert two(0.1200001, 0.12) == ("0.1200001", "0.12")
-    assert two(1698.0, 1700.0) == ("1698", "1700")
-    assert two(15298.4, 15298.0) == ("15298.4", "15298")  # plain notation, not 1.53e+04
+    assert two(1698.0, 1700.0) == ("1,698", "1,700")  # grouped, as every page writes numbers
+    assert two(15298.4, 15298.0) == ("15,298.4", "15,298")  # plain notation, not 1.53e+04
     assert two(3.0, 3.0) == ("3", "3")
     d = {
         "direction": "lower",

@@ -457,9 +457,11 @@ def signed(x: float, digits: int = 3) -> str:
 
 def span(lo: float, hi: float, digits: int = 4) -> str:
     """A range with both ends to the same decimals, the larger end to `digits` significant digits
-    (0.3412 and 1.644 → 0.341–1.644)."""
+    (0.3412 and 1.644 → 0.341–1.644); whole numbers without decimals (16–82, not 16.00–82.00)."""
     top = max(abs(lo), abs(hi))
     decimals = 0 if top == 0 or not math.isfinite(top) else max(0, digits - 1 - math.floor(math.log10(top)))
+    if float(lo).is_integer() and float(hi).is_integer():  # counts (a tool change every 16–82 parts)
+        decimals = 0
     return f"{lo:,.{decimals}f}–{hi:,.{decimals}f}"
 
 

@@ -358,11 +358,11 @@ def _pairs(ng_x: np.ndarray, ok_x: np.ndarray) -> tuple[int, int]:
 
 
 def _fmt(x: float, sig: int) -> str:
-    """`x` to `sig` significant digits, in plain notation where it is readable (1698, not 1.698e+03)."""
+    """`x` to `sig` significant digits, in plain notation where it is readable (1,698, not 1.698e+03)."""
     if not math.isfinite(x):
         return "—"
-    if x != 0 and 1e-4 <= abs(x) < 1e15:
-        s = f"{x:.{max(0, sig - 1 - math.floor(math.log10(abs(x))))}f}"
+    if x != 0 and 1e-4 <= abs(x) < 1e15:  # grouped as every page writes numbers (12,486 kN)
+        s = f"{x:,.{max(0, sig - 1 - math.floor(math.log10(abs(x))))}f}"
         return s.rstrip("0").rstrip(".") if "." in s else s
     return f"{x:.{sig}g}"
 
