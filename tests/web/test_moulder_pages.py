@@ -302,7 +302,17 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     expect(page.locator("#cap-usl")).to_have_value("")
     # where the pre-filled limit comes from is said before anything is computed: the drawing, not the data
     expect(page.locator("#cap-spec-note")).to_contain_text("데이터에서 구한 값이 아닙니다")
+    # the study takes seconds: held back here, the page says it is computing (it showed an empty table)
+    held: list = []
+    page.route("**/spc/capability?*", lambda route: held.append(route))
     page.locator("#cap-form button[type=submit]").click()
+    expect(page.locator("#cap-summary")).to_have_text("공정능력과 신뢰구간을 계산하는 중…")
+    expect(page.locator("#capability")).to_have_attribute("aria-busy", "true")
+    assert held  # the request waits in the route
+    for route in held:
+        route.continue_()
+    page.unroute("**/spc/capability?*")
+    expect(page.locator("#capability")).not_to_have_attribute("aria-busy", "true")
     expect(page.locator("#cap-spec-note")).to_be_visible()
     verdict = page.locator("#cap-verdict")
     expect(page.locator("#cap-table tbody tr").first).to_be_visible()

@@ -1020,6 +1020,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.lsl": ("LSL", "규격 하한"),
     "mon.usl": ("USL", "규격 상한"),
     "mon.cap_index": ("Index", "지수"),
+    "mon.cap_computing": (
+        "Computing the study and its confidence intervals…",
+        "공정능력과 신뢰구간을 계산하는 중…",
+    ),
     "mon.cap_need_limits": (
         "No specification limits are known for this characteristic: enter the specification limits (LSL, USL or "
         "both) from the part's drawing.",

@@ -196,8 +196,14 @@
     if (!drawing && typed[0] !== "") url += "&lsl=" + encodeURIComponent(typed[0]);
     if (!drawing && typed[1] !== "") url += "&usl=" + encodeURIComponent(typed[1]);
     var verdict = document.getElementById("cap-verdict"), summary = document.getElementById("cap-summary");
+    // the intervals take seconds (a bootstrap): said at once, so the empty table does not read as an answer
+    var panel = document.getElementById("capability");
+    panel.setAttribute("aria-busy", "true");
+    summary.textContent = text("mon.cap_computing");
+    var done = function () { if (mine === capAsked) panel.removeAttribute("aria-busy"); };
     return get(url).then(function (c) {
       if (mine !== capAsked) return;
+      done();
       var within = text("mon.cap_within"), overall = text("mon.cap_overall");
       // one limit only: Cp and Pp need both and say so; Cpk and Ppk are that limit's one-sided ratio (CPL/CPU)
       var side = c.usl == null ? "L" : c.lsl == null ? "U" : "";
@@ -231,6 +237,7 @@
       if (c.spec_source !== "given") { capLsl.value = c.lsl == null ? "" : c.lsl; capUsl.value = c.usl == null ? "" : c.usl; }
     }, function (e) {
       if (mine !== capAsked) return;
+      done();
       fill("cap-table", [], function () { return []; }, "–");
       summary.textContent = e.message;
       verdict.hidden = true;
