@@ -499,7 +499,7 @@ def _readme(m: TakeoutManifest) -> str:
 - company.json: 사업장·라인·설비·신호. users.csv: 사용자(비밀번호 없음). quarantine.csv: 거부된 기록과 원본, 사유.
   audit.csv: 감사 기록(정지 사유를 누가 언제 붙였는지 포함). edge_events.csv, edge_status.json: 수집 연결 이력과
   상태. alerts.json: 경보와 발송 기록. models.json과 models/: 학습한 모델. catalogue_published.json: 공개한 공유 모델.
-- settings/: 정지·불량 코드, 교대 달력, 레시피, 알림 규칙, 파트너 프로필과 결과. twin_lines/: 저장한 라인 모델.
+- settings/: 정지·불량 코드, 교대 달력, 레시피, 경보 규칙, 파트너 프로필과 결과. twin_lines/: 저장한 라인 모델.
   documents/: 비서용 문서. uploads/: 올린 파일.
 - manifest.json: 파일마다 행 수, 크기, SHA-256.
 quarantine.csv, audit.csv, edge_events.csv와 JSON 파일의 시각은 UTC입니다(ISO 8601, +00:00).

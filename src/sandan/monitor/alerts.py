@@ -38,7 +38,7 @@ from sandan.domain import (
     value_error,
 )
 from sandan.domain.korean import particle
-from sandan.domain.text import in_language
+from sandan.domain.text import counted, in_language
 from sandan.jobs import BackgroundLoop
 from sandan.monitor.alert_store import AlertStore, open_alert_store
 from sandan.monitor.calendar import ShiftCalendar, company_calendar, in_planned_time, planned_start
@@ -587,7 +587,7 @@ def _no_data(
     for mid, n in counts.items():
         subject = f"{mid}{'/' + rule.signal if rule.signal else ''}"
         if n:
-            en = f"{n} {'reading(s)' if name else 'record(s)'} from {mid} in the last {minutes} min of planned time"
+            en = f"{counted(n, 'reading' if name else 'record')} from {mid} in the last {minutes} min of planned time"
             ko = f"{mid}에서 최근 계획 시간 {minutes}분 동안 데이터 {n}건"
         elif name:
             en = f"no {name.name('en')} reading from {mid} for {minutes} min in planned time"

@@ -19,9 +19,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "app.tagline": ("Industrial complex data platform", "산업단지 데이터 플랫폼"),
     # optimize (what should I change?)
     "opt.see_why": (
-        "This advice predicts what a change of settings would do. What differed between this machine's good and "
-        "defective parts — a comparison, which may point elsewhere when a setting only moved with the real "
-        "cause —:",
+        "This advice predicts what a change of settings would do. To see what differed between this machine's good "
+        "and defective parts (a comparison, which may point elsewhere when a setting only moved with the real "
+        "cause):",
         "이 추천은 설정을 바꾸면 어떻게 될지를 예측한 것입니다. 이 설비의 양품과 불량품이 무엇이 달랐는지(비교일 뿐이라, "
         "어떤 설정이 실제 원인과 함께 움직였을 뿐이면 다른 곳을 가리킬 수 있습니다):",
     ),
@@ -190,7 +190,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "complex.find": ("Find", "찾기"),
     "complex.find_hint": ("name, id or region", "이름, 아이디 또는 지역"),
     "complex.all_families": ("all", "전체"),
-    "complex.only_quiet": ("only quiet members", "조용한 회사만"),
+    "complex.only_quiet": ("only members without recent records", "최근 기록이 없는 회사만"),
     "complex.last_record": ("Last record", "마지막 데이터"),
     "complex.no_record": ("none yet", "아직 없음"),
     "complex.quiet_hint": (
@@ -260,7 +260,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "backups.none": ("No backup in the folder yet.", "아직 백업이 없습니다."),
     "takeout.title": ("Take out all data", "데이터 전체 내려받기"),
     "takeout.link_hint": (
-        "every record and setting in one ZIP: to keep your own copy or to leave",
+        "every record and setting in one ZIP file, to keep a copy of your own or to move elsewhere",
         "모든 기록과 설정을 ZIP 파일 하나로: 보관용 사본이나 이전용",
     ),
     "takeout.hint": (
@@ -549,7 +549,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "설비나 MES에서 받은 엑셀·CSV 파일을 가져옵니다.",
     ),
     "company.quarantine_hint": (
-        "{count} rejected record(s) wait for a fix.",
+        "Rejected records waiting for a fix: {count}",
         "수정을 기다리는 거부 레코드 {count}건",
     ),
     "connectors.title": ("Machine connections", "설비 연결"),
@@ -1356,7 +1356,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "codes.file": (
         "or add a CSV saved from Excel (columns kind, code, ko, en)",
-        "또는 엑셀에서 저장한 CSV를 더하기 (열: kind, code, ko, en)",
+        "또는 엑셀에서 저장한 CSV 파일 추가 (열: kind, code, ko, en)",
     ),
     "codes.save": ("Save code table", "코드표 저장"),
     "codes.link_hint": ("Names of stop-reason and defect codes", "정지 사유·불량 코드의 이름"),

@@ -107,7 +107,7 @@ class InjectionMouldingModel(ProcessModel):
     )
     DEFECTS = (
         DefectType("short_shot", "short shot", "미성형", "fill pressure needed exceeds injection pressure"),
-        DefectType("flash", "flash", "버(플래시)", "cavity pressure × area exceeds clamp force"),
+        DefectType("flash", "flash", "플래시 (사출 버)", "cavity pressure × area exceeds clamp force"),
         DefectType(
             "burn_mark", "burn mark", "가스 탄화(태움)", "trapped air compressed at a fast fill, fouled vents"
         ),
