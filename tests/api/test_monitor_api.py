@@ -306,6 +306,15 @@ def test_rule_crud_follows_roles(plant):
         and plant.get("a-view", f"{BASE}/alerts/rules/hot").json()["threshold"] == 90
     )
     assert_error(plant.put("a-eng", f"{BASE}/alerts/rules/other", json=RULE), 422, "id_mismatch")
+    # a second rule under the same name (the form's button pressed twice made one) is refused, naming it; the rule
+    # itself keeps its name when changed
+    err = assert_error(
+        plant.post("a-eng", f"{BASE}/alerts/rules", json={**RULE, "id": "hot-2", "name": " 과열 "}),
+        409,
+        "rule_name_exists",
+    )
+    assert "'과열'" in err["message"]["en"] and "다른 이름을 쓰세요" in err["message"]["ko"]
+    assert_error(plant.put("a-eng", f"{BASE}/alerts/rules/hot-2", json={**RULE, "id": "hot-2"}), 409)
     err = assert_error(
         plant.post("a-eng", f"{BASE}/alerts/rules", json={"id": "x", "kind": "threshold"}), 422
     )

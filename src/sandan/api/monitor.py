@@ -48,6 +48,7 @@ from sandan.monitor import (
     acknowledge_alert,
     attribute_chart,
     capability_from_store,
+    check_rule_name,
     check_rule_subject,
     cross_tenant_complex_oee,
     cross_tenant_peer_benchmark,
@@ -532,6 +533,7 @@ def create_rule(rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
         raise Conflict(
             f"alert rule {rule.id!r} exists", f"경보 규칙 {rule.id!r}이(가) 이미 있습니다", code="rule_exists"
         )
+    check_rule_name(store, t.company_id, rule)
     store.put_rule(t.company_id, rule.id, rule.model_dump(mode="json"), t.user_id)
     audit(t.store, t.principal, t.company_id, "alert_rule.create", rule.id, rule.kind)
     return rule.model_dump()
@@ -626,6 +628,7 @@ def put_rule(item_id: str, rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
             code="id_mismatch",
         )
     check_rule_subject(t.store, t.company_id, rule)
+    check_rule_name(alerts_of(t), t.company_id, rule)
     alerts_of(t).put_rule(t.company_id, rule.id, rule.model_dump(mode="json"), t.user_id)
     audit(t.store, t.principal, t.company_id, "alert_rule.put", rule.id, rule.kind)
     return rule.model_dump()

@@ -10,6 +10,7 @@ from sandan.monitor.alerts import (
     AlertRule,
     Delivery,
     acknowledge_alert,
+    check_rule_name,
     check_rule_subject,
     evaluate_alerts,
     report_prediction,
@@ -116,5 +117,6 @@ __all__ = [
     "measurement_chart",
     "attribute_chart",
     "capability_from_store",
+    "check_rule_name",
     "check_rule_subject",
 ]

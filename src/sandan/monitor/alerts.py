@@ -362,6 +362,22 @@ def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
             ) from None
 
 
+def check_rule_name(alerts: AlertStore, company_id: str, rule: AlertRule) -> None:
+    """A rule's name is the company's only one of that name (another rule of the same name made the inbox and the
+    list ambiguous, and a second press of the form's button made a second rule)."""
+    name = rule.name.strip().casefold()
+    if not name:
+        return
+    for body in alerts.list_rules(company_id):
+        if body.get("id") != rule.id and str(body.get("name") or "").strip().casefold() == name:
+            raise Conflict(
+                f"the company has a rule named {rule.name.strip()!r} already; give this one another name",
+                f"이미 {rule.name.strip()!r} 이름의 규칙이 있습니다. 다른 이름을 쓰세요",
+                code="rule_name_exists",
+                field="name",
+            )
+
+
 def _check_limit_in_range(rule: AlertRule, definitions: list[Signal]) -> None:
     """Readings outside a signal's [min_value, max_value] are rejected at ingestion, so a limit outside the range
     of every machine the rule covers fires on every reading or on none — as does one on its edge on the side it
