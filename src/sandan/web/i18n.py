@@ -883,6 +883,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "mon.kpi_availability": ("Availability", "시간 가동률"),
     "mon.kpi_effectiveness": ("Performance", "성능 가동률"),
     "mon.kpi_quality": ("Quality ratio", "양품률"),
+    "mon.parts_per_hour": ("parts per hour", "시간당 부품 수"),
     "mon.kpi_defect_rate": ("Defect rate", "불량률"),
     "mon.shift_partial": ("(part: {part} of {whole} h)", "(일부: {whole}시간 중 {part}시간)"),
     "mon.kpi_quality_help": (

@@ -169,7 +169,9 @@
       tzDate: times.tzDate,
       series: [{ label: text("mon.time"), value: times.legend }, { label: text("mon.produced"), fill: "#9ec5fe", stroke: "#1f6feb", paths: bars, points: { show: false } },
                { label: text("mon.scrap"), fill: "#f5a3a3", stroke: "#c62828", paths: bars, points: { show: false } }],
-      axes: [{ grid: { stroke: "#e3e7ec" }, values: times.axis, space: 90 }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
+      // the value axis says what it counts (it was a bare scale of numbers)
+      axes: [{ grid: { stroke: "#e3e7ec" }, values: times.axis, space: 90 },
+             { grid: { stroke: "#e3e7ec" }, size: 50, label: text("mon.parts_per_hour"), labelSize: 20 }]
     }, data, box);
   }
 
