@@ -179,6 +179,13 @@ def test_an_spc_rule_with_a_phase_i_judges_today_against_last_weeks_limits(plant
         baseline_end=T0 + timedelta(hours=2),
     )
     check_rule_subject(plant, COMPANY, fixed)
+    # the chart begins at phase I's start, not at a window that reaches further back (those points set the limits
+    # too, and the rules list said otherwise)
+    from sandan.monitor.alerts import spc_rule_start
+
+    wide = fixed.model_copy(update={"window_s": 30 * 86_400.0})
+    assert spc_rule_start(wide, T0 + timedelta(days=1)) == T0 - timedelta(hours=1)
+    assert spc_rule_start(fixed, T0 + timedelta(days=1)) == T0 - timedelta(hours=1)
     changes = run(plant, alerts, 24 * 60 + 30)
     assert [(c.event, c.rule_id) for c in changes] == [("opened", "fixed")]
     assert "3σ" in alerts.get_alert(COMPANY, changes[0].alert_id)["message_en"]

@@ -280,3 +280,30 @@ def test_the_advice_never_shows_a_change_as_the_same_number():
     )  # more digits only where four do not tell them apart
     assert apart(400.12, 400.04) == ("400.1", "400")
     assert apart(0.15, 0.095) == ("0.15", "0.095")
+    assert apart(40.8234, 40.8234) == ("40.82", "40.82")  # kept: the table's digits, not six of them twice
+
+
+def test_a_range_is_written_as_short_as_its_ends_allow():
+    from sandan.optimize.recommend import span
+
+    assert span(16.0, 82.0) == "16–82"  # counts without decimals
+    assert span(0.091, 0.211) == "0.091–0.211"  # not 0.0910–0.2110
+    assert span(0.12, 0.12) == "0.12"  # a setting never moved is one value
+    assert span(0.3412, 1.644) == "0.341–1.644"
+    assert span(50.0, 4500.0) == "50–4,500"
+
+
+def test_the_chart_marks_no_point_when_the_advice_keeps_the_settings(trained):
+    """A resolution larger than any move keeps every setting; the Pareto chart marked the point the search picked
+    as recommended beside a text saying to keep the settings."""
+    rec = recommend(
+        trained,
+        CncTurningModel.poor_settings(),
+        LIMITS,
+        objectives=[cycle_time_objective(CncTurningModel())],
+        n_candidates=256,
+        n_trials=24,
+        resolution={p: 1e9 for p in PARAMS},
+    )
+    assert rec.changed == [] and len(rec.pareto) >= 2
+    assert not any(r["recommended"] for r in rec.pareto)

@@ -9,6 +9,7 @@ import io
 import re
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -482,26 +483,24 @@ def test_an_engineer_adds_a_limit_rule_from_the_page_and_deletes_it(page, login,
 
 
 def test_an_spc_rule_takes_its_limits_from_a_phase_i_typed_on_the_form(page, login, server, running_press):
-    """Phase I on the form: one end alone is refused, naming both; with both, the rule keeps them (the browser's
-    clock, sent as UTC) and the rules list shows the period its limits come from."""
+    """Phase I on the form: one end alone is refused, naming both; with both, the rule keeps them (typed on the
+    plant's clock, as the quality page's phase I and the rules list read it — not the browser's — sent as UTC) and
+    the rules list shows the period its limits come from."""
     login("lee")
     page.goto(f"/companies/{COMPANY}/alerts")
     form = page.locator("#rule-form")
     form.locator("input[name=name]").fill("고정 한계 불량률")
     form.locator("select[name=kind]").select_option("spc")
     form.locator("select[name=chart]").select_option("p")
-    local = (
-        "ms => { const d = new Date(ms), p = n => String(n).padStart(2, '0'); return d.getFullYear() + '-' + "
-        "p(d.getMonth() + 1) + '-' + p(d.getDate()) + 'T' + p(d.getHours()) + ':' + p(d.getMinutes()); }"
-    )
+    seoul = ZoneInfo("Asia/Seoul")
     start, end = running_press - timedelta(hours=6), running_press - timedelta(hours=3)
     start, end = start.replace(second=0), end.replace(second=0)
-    form.locator("input[name=baseline_end]").fill(page.evaluate(local, end.timestamp() * 1000))
+    form.locator("input[name=baseline_end]").fill(end.astimezone(seoul).strftime("%Y-%m-%dT%H:%M"))
     form.locator("button[type=submit]").click()
     expect(page.locator("#rule-result [role=alert]")).to_contain_text(
         "1단계에는 ‘1단계 시작’과 ‘1단계 끝’이 모두 필요합니다"
     )
-    form.locator("input[name=baseline_start]").fill(page.evaluate(local, start.timestamp() * 1000))
+    form.locator("input[name=baseline_start]").fill(start.astimezone(seoul).strftime("%Y-%m-%dT%H:%M"))
     form.locator("button[type=submit]").click()
     row = page.locator("#rules tr", has_text="고정 한계 불량률")
     expect(row.locator(".phase1")).to_contain_text("관리 한계: ")
@@ -510,6 +509,7 @@ def test_an_spc_rule_takes_its_limits_from_a_phase_i_typed_on_the_form(page, log
     ]
     assert datetime.fromisoformat(made["baseline_start"]) == start
     assert datetime.fromisoformat(made["baseline_end"]) == end
+    expect(row.locator(".phase1")).to_contain_text(start.astimezone(seoul).strftime("%Y-%m-%d %H:%M"))
 
 
 def test_a_viewer_sees_the_rules_but_no_form(page, login):

@@ -308,6 +308,7 @@ def test_quality_names_the_defects_and_lists_each_out_of_control_point_once(page
     page.locator("#cap-form button[type=submit]").click()
     expect(page.locator("#cap-summary")).to_have_text("공정능력과 신뢰구간을 계산하는 중…")
     expect(page.locator("#capability")).to_have_attribute("aria-busy", "true")
+    expect(page.locator("#cap-verdict")).to_be_hidden()  # an earlier study's verdict is not this one's
     assert held  # the request waits in the route
     for route in held:
         route.continue_()
@@ -569,7 +570,9 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
         f"/companies/{COMPANY}/quality/why?end={end_default:%Y-%m-%dT%H:%M}"
         f"&start={end_default - timedelta(hours=1):%Y-%m-%dT%H:%M}&baseline_days=7"
     )
-    expect(page.locator("#why-rates")).to_contain_text(re.compile(r"그 전 첫 기록 이후 1[89]시간( \d+분)? "))
+    expect(page.locator("#why-rates")).to_contain_text(
+        re.compile(r"그 전\(첫 기록 이후 1[89]시간( \d+분)?\) ")
+    )
     page.goto(
         f"/companies/{COMPANY}/quality/why?end={end_default:%Y-%m-%dT%H:%M}"
         f"&start={end_default - timedelta(hours=1):%Y-%m-%dT%H:%M}&baseline_days=0"
@@ -592,7 +595,7 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     # the 20 hours of records begin less than an hour after the 12 before the period do: that span is said
     expect(rates).to_contain_text(
         re.compile(
-            rf"그 전 (12시간|첫 기록 이후 11시간( \d+분)?) {100 * found.rate_good:.1f}% \(부품 {found.n_good:,}개\)"
+            rf"그 전( 12시간|\(첫 기록 이후 11시간( \d+분)?\)) {100 * found.rate_good:.1f}% \(부품 {found.n_good:,}개\)"
         )
     )
     rows = page.locator("#why-factors tbody tr")

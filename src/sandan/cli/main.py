@@ -777,11 +777,14 @@ def demo(
         if since is None
         else "catching up since the kept demo's last record / 보관한 데모의 마지막 기록 이후 이력 생성 중"
     ):
-        complex_.catch_up(since, history_hours)
+        caught_up = complex_.catch_up(since, history_hours)
     t = complex_.totals
+    made = f"{t.parts:,} parts, {t.readings:,} readings"
+    if since is not None:  # the kept history is there already: say what was added to it (it read "0 parts")
+        made = f"the kept history plus {caught_up:.1f} h since its last record: {made} / 보관한 이력에 {caught_up:.1f}시간 추가"
     console.print(
         f"✓ virtual complex: {len({m.company_id for m in complex_.machines})} companies, "
-        f"{len(complex_.machines)} machines, {t.parts:,} parts, {t.readings:,} readings"
+        f"{len(complex_.machines)} machines, {made}"
     )
     _start_demo_federation(store, settings.data_dir)
     console.print(f"→ http://{host}:{port}")

@@ -654,10 +654,14 @@ def spc_rule_chart(
     )
 
 
+def spc_rule_start(rule: AlertRule, now: datetime) -> datetime:
+    """Where an SPC rule's chart begins: its window's start, or with a phase I, phase I's start — never earlier,
+    whatever the window (points before it would set the limits too), nor later (they would be left out)."""
+    return now - rule.window if rule.baseline_start is None else rule.baseline_start
+
+
 def _spc(store: Store, company_id: str, rule: AlertRule, now: datetime) -> list[Finding]:
-    start = now - rule.window
-    if rule.baseline_start is not None:  # fixed limits: the chart runs from phase I to now
-        start = min(start, rule.baseline_start)
+    start = spc_rule_start(rule, now)
     try:
         chart = spc_rule_chart(store, company_id, rule, start, now + _END_PAD, rule.baseline_end)
     except InvalidInput:

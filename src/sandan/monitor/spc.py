@@ -263,6 +263,14 @@ class ControlChart:
 def _baseline(m: int, baseline: int | None) -> tuple[int, np.ndarray]:
     b = m if baseline is None else int(baseline)
     if b < 2 or b > m:
+        if m < 2:  # a chart of one point: no limits at all ("needs 2 to 1 points" said nothing)
+            raise InvalidInput(
+                f"the chart has {m} point{'' if m == 1 else 's'}; control limits need at least 2 — take a longer "
+                "period (or, for an attributes chart, shorter subgroups)",
+                f"관리도의 점이 {m}개뿐입니다. 관리 한계에는 2개 이상이 필요하니 기간을 늘리세요(계수형 관리도는 부분군을 "
+                "짧게)",
+                code="bad_baseline",
+            )
         raise InvalidInput(
             f"the baseline (phase I) needs 2 to {m} points (got {b})",
             f"기준 구간(1단계)은 2~{m}개 점이어야 합니다({b})",

@@ -462,12 +462,18 @@ def span(lo: float, hi: float, digits: int = 4) -> str:
     decimals = 0 if top == 0 or not math.isfinite(top) else max(0, digits - 1 - math.floor(math.log10(top)))
     if float(lo).is_integer() and float(hi).is_integer():  # counts (a tool change every 16–82 parts)
         decimals = 0
-    return f"{lo:,.{decimals}f}–{hi:,.{decimals}f}"
+    a, b = f"{lo:,.{decimals}f}", f"{hi:,.{decimals}f}"
+    while decimals > 0 and a.endswith("0") and b.endswith("0"):  # 0.091–0.211, not 0.0910–0.2110
+        decimals -= 1
+        a, b = f"{lo:,.{decimals}f}", f"{hi:,.{decimals}f}"
+    return a if a == b else f"{a}–{b}"  # a setting never moved is one value (0.12, not 0.1200–0.1200)
 
 
 def apart(current: float, recommended: float) -> tuple[str, str]:
     """Both values with at least the four significant digits the settings table shows (so the sentence and the table
     give the number to set alone), more (up to 6) where four do not tell them apart."""
+    if current == recommended:  # nothing to tell apart: the table's four digits (it wrote 40.8234 s twice)
+        return plain(current, 4), plain(recommended, 4)
     for digits in range(4, 7):
         a, b = plain(current, digits), plain(recommended, digits)
         if a != b:
@@ -614,16 +620,34 @@ def _pareto_pick(
     x_base: np.ndarray,
     further: Callable[[np.ndarray], np.ndarray],
     confidence: float,
+    resolution: np.ndarray,
 ) -> int | None:
     """The point of the Pareto front to recommend, or None (keep the current settings). Only points whose drop in
     defects holds up under the ensemble (the `confidence` quantile of the members' paired differences to the
     current point below zero) count — the test a single objective passes. Among them, those no worse than now on
     every further objective (asked to shorten the cycle, the advice must not lengthen it) come first, the fewest
     defects among them; else the least further objectives among those within 10 % (relative) of the lowest defect
-    score, the trade said in words by the caller."""
-    P = model.member_predictions(np.vstack([x_base[None, :], Cf[front]]))
-    holds = np.quantile(P[:, 1:] - P[:, :1], confidence, axis=0) < 0.0
-    candidates = front[holds]
+    score, the trade said in words by the caller. A point within `resolution` of the current one in every setting
+    is the controller's scatter, not a change, and never counts (picked, it was put back and the advice kept the
+    settings while a real change held up)."""
+
+    def holding(points: np.ndarray) -> np.ndarray:
+        step = np.abs(Cf[points] - x_base)
+        tiny = 1e-9 * np.maximum(
+            1.0, np.abs(x_base)
+        )  # a setting with no resolution moves when it moves at all
+        points = points[((step >= resolution) & (step > tiny)).any(axis=1)]
+        if not len(points):
+            return points
+        P = model.member_predictions(np.vstack([x_base[None, :], Cf[points]]))
+        return points[np.quantile(P[:, 1:] - P[:, :1], confidence, axis=0) < 0.0]
+
+    candidates = holding(front)
+    if not len(candidates):
+        # no point of the front holds up (its fewest-defect points can be the ensemble's least sure): any
+        # searched point that does, as a single objective would choose — else asking for a shorter cycle too
+        # could turn advice into "keep the settings"
+        candidates = holding(np.arange(len(Cf)))
     if not len(candidates):
         return None
     now = further(x_base[None, :])[0]
@@ -835,12 +859,14 @@ def recommend(
         holds = np.quantile(Pf - Pf[:, :1], confidence, axis=0) < 0.0
         holds[0] = True
         front = np.array([int(np.argmin(np.where(holds, Ff[:, 0], np.inf)))])
-    pick = _pareto_pick(model, Cf, Ff, front, x_base, further, confidence) if objectives else front[0]
+    res = np.array([max(float((resolution or {}).get(p, 0.0)), 0.0) for p in params])
+    pick = _pareto_pick(model, Cf, Ff, front, x_base, further, confidence, res) if objectives else front[0]
+    if objectives and pick is not None and pick not in front:  # drawn with the front it was chosen beside
+        front = np.append(front, pick)
     x_rec = np.clip(
         x_base if pick is None else Cf[pick], mach_lo, mach_hi
     )  # hard limits, whatever the search did
     if resolution:
-        res = np.array([max(float(resolution.get(p, 0.0)), 0.0) for p in params])
         x_rec = np.where(np.abs(x_rec - x_base) < res, x_base, x_rec)
     # Do not recommend a change the ensemble cannot tell from the current point.
     P_cur, P_rec = (
@@ -890,7 +916,9 @@ def recommend(
                     "defect_rate": float(P_front[:, k].mean()),
                     **{o.name: float(Ff[i, 1 + m]) for m, o in enumerate(objectives)},
                     "settings": {p: float(Cf[i, j]) for j, p in enumerate(params)},
-                    "recommended": bool(pick is not None and i == pick),
+                    # the point advised, where a change is advised: the gates or the resolution may keep the
+                    # settings, and the chart then marks none (it marked a point the text did not advise)
+                    "recommended": bool(pick is not None and i == pick and not np.array_equal(x_rec, x_base)),
                 }
             )
         pareto.sort(key=lambda r: r["defect_rate"])

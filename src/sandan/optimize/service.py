@@ -21,7 +21,7 @@ import pandas as pd
 
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.monitor.oee import select_machines
-from sandan.optimize.recommend import Objective, QualityModel, Recommendation, apart, recommend
+from sandan.optimize.recommend import Objective, QualityModel, Recommendation, apart, plain, recommend, span
 from sandan.optimize.rootcause import RootCause, root_cause
 from sandan.store import Store
 from sandan.twin.process import MODELS, column_labels
@@ -289,11 +289,11 @@ def root_cause_window(
     first = pd.Timestamp(times[0].as_py()).to_pydatetime()
     if first < start - timedelta(days=baseline_days / 2):
         return start, now, baseline_days  # enough history before the day: the usual question
-    span = now - first
-    period = max(span / 4, timedelta(hours=1))
-    if span <= period:
+    recorded = now - first
+    period = max(recorded / 4, timedelta(hours=1))
+    if recorded <= period:
         return start, now, baseline_days
-    return now - period, now, (span - period).total_seconds() / 86_400
+    return now - period, now, (recorded - period).total_seconds() / 86_400
 
 
 def root_cause_for(
@@ -465,8 +465,8 @@ def check_recipe_settings(
             source = ("the machine's limits", "설비 한계")
         else:
             if observed is None:  # the window the recommendation learns from, ending at the newest records
-                span = store.record_span(company_id, "part_records")
-                end = end or (span[1] + timedelta(seconds=1) if span else datetime.now(UTC))
+                records = store.record_span(company_id, "part_records")
+                end = end or (records[1] + timedelta(seconds=1) if records else datetime.now(UTC))
                 observed = store.training_frame(
                     company_id, end - timedelta(days=RECOMMEND_DAYS), end, [machine_id]
                 )
@@ -490,8 +490,8 @@ def check_recipe_settings(
         if not low <= value <= high:
             u = f" {unit}" if unit else ""
             raise InvalidInput(
-                f"{what_en} {value:g}{u} lies outside {source[0]}, {low:g}–{high:g}{u}",
-                f"{what_ko} {value:g}{u}: {source[1]}({low:g}–{high:g}{u}) 밖입니다",
+                f"{what_en} {plain(value)}{u} lies outside {source[0]}, {span(low, high)}{u}",
+                f"{what_ko} {plain(value)}{u}: {source[1]}({span(low, high)}{u}) 밖입니다",
                 code="outside_limits",
                 field=name,
             )

@@ -22,8 +22,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "This advice predicts what a change of settings would do. To see what differed between this machine's good "
         "and defective parts (a comparison, which may point elsewhere when a setting only moved with the real "
         "cause):",
-        "이 추천은 설정을 바꾸면 어떻게 될지를 예측한 것입니다. 이 설비의 양품과 불량품이 무엇이 달랐는지(비교일 뿐이라, "
-        "어떤 설정이 실제 원인과 함께 움직였을 뿐이면 다른 곳을 가리킬 수 있습니다):",
+        "이 추천은 설정을 바꾸면 어떻게 될지를 예측한 것입니다. 이 설비의 양품과 불량품이 무엇이 달랐는지 보려면(비교일 "
+        "뿐이라, 어떤 설정이 실제 원인과 함께 움직였을 뿐이면 다른 곳을 가리킬 수 있습니다):",
     ),
     "opt.title": ("What should I change?", "무엇을 바꿔야 할까요?"),
     "opt.defects_24h": ("{rate}% defects in 24 h", "24시간 불량률 {rate}%"),
@@ -86,7 +86,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "why.effect_r": ("rank-biserial |r|", "순위 양분 상관 |r|"),
     "why.effect_v": ("Cramér's V", "크라메르 V"),
-    "why.since_first": ("{span} since the first record", "첫 기록 이후 {span}"),
+    "why.rates_since": (
+        "Defect rate {bad} in this period ({n_bad} parts) against {good} before it, since the first record "
+        "{span} earlier ({n_good} parts).",
+        "불량률: 이 기간 {bad} (부품 {n_bad}개), 그 전(첫 기록 이후 {span}) {good} (부품 {n_good}개).",
+    ),
     "why.rates": (
         "Defect rate {bad} in this period ({n_bad} parts) against {good} in the {days} before ({n_good} parts).",
         "불량률: 이 기간 {bad} (부품 {n_bad}개), 그 전 {days} {good} (부품 {n_good}개).",

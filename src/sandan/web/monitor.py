@@ -269,6 +269,7 @@ def alert_inbox(
     script = {
         "api": f"/api/v1/companies/{company.id}/alerts",
         "lang": page.lang,
+        "timezone": page.settings.display_timezone,  # phase I is typed on the plant's clock, as on the quality page
         "text": i18n.js_catalogue(page.lang, ("mon.ack", "mon.rule_")),
     }
     # a signal name once per company (machines of one kind share it), named by its description where one has it

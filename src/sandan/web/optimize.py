@@ -127,6 +127,7 @@ def _optimize_page(
     job: str | None,
     *,
     recipe_error: str = "",
+    recipe_name: str = "",
     status_code: int = 200,
 ) -> Response:
     company = company_of(page, company_id)
@@ -154,6 +155,7 @@ def _optimize_page(
         units=units,
         labels=model.column_labels() if model is not None else {},
         recipe_error=recipe_error,
+        recipe_name=recipe_name,
         machines=machines_by_defect_rate(page.store, company.id, page.settings.data_dir),
         machine_id=machine_id,
         cycle=cycle,
@@ -309,19 +311,18 @@ def root_cause_page(
         error=error,
         adapted=adapted,
         effect_names={"rank-biserial |r|": page.t("why.effect_r"), "Cramér's V": page.t("why.effect_v")},
-        baseline_text=_compared_span(
-            found, start_t, ROOT_CAUSE_BASELINE_DAYS if days is None else days, page
-        ),
+        compared=_compared_span(found, start_t, ROOT_CAUSE_BASELINE_DAYS if days is None else days, page),
     )
 
 
-def _compared_span(found: Any, start: datetime, days: float, page: Page) -> str:
-    """The span the parts before the period were taken from, in words: "7 days", or — where the records begin later
-    than that — "23 h since the first record" (it said "the 7 days before" of a plant recording since yesterday)."""
+def _compared_span(found: Any, start: datetime, days: float, page: Page) -> tuple[str, bool]:
+    """The span the parts before the period were taken from, in words, and whether it is the time since the first
+    record: "7 days", or — where the records begin later than that — "23 h" since it (it said "the 7 days before"
+    of a plant recording since yesterday)."""
     first = getattr(found, "good_first", None)
     if first is not None and first > start - timedelta(days=days) + timedelta(minutes=30):
-        return page.t("why.since_first", span=duration((start - first).total_seconds(), page.lang))
-    return span_of_days(days, page.lang)
+        return duration((start - first).total_seconds(), page.lang), True
+    return span_of_days(days, page.lang), False
 
 
 @router.post("/companies/{company_id}/optimize/recipes")
@@ -333,6 +334,7 @@ async def save_recipe_form(
     job: Annotated[str, Form()] = "",
     cycle: Annotated[bool, Form()] = False,
 ) -> Response:
+    crumbs = len(page.crumbs)
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     form = await page.request.form()
@@ -341,7 +343,8 @@ async def save_recipe_form(
         save_recipe(
             page.store, page.settings.data_dir, company.id, machine_id, name, settings, page.principal.user.id
         )
-    except SandanError as exc:  # back to the recommendation, with the reason beside the name
+    except SandanError as exc:  # back to the recommendation, with the reason beside the name it keeps
+        del page.crumbs[crumbs:]  # the page names the company once (it listed it twice)
         return _optimize_page(
             page,
             company.id,
@@ -350,6 +353,7 @@ async def save_recipe_form(
             False,
             job or None,
             recipe_error=exc.message(page.lang),
+            recipe_name=name,
             status_code=exc.status,
         )
     query = urlencode(_query(machine_id, job, cycle, saved=True))

@@ -99,8 +99,10 @@
       if (kind === "spc") {
         rule.chart = f.chart.value;
         if (["imr", "xbar_r", "xbar_s"].indexOf(rule.chart) >= 0) rule.characteristic = f.characteristic.value.trim() || null;
-        // phase I as typed on the browser's clock, sent with its offset; one end alone is refused by the API, named
-        var when = function (el) { return el.value ? new Date(el.value).toISOString() : null; };
+        // phase I as typed on the plant's clock (the quality page's and the rules list's), sent in UTC; one end
+        // alone is refused by the API, named
+        var clock = sandanChartTime(cfg.timezone);
+        var when = function (el) { var t = clock.fromWall(el.value); return t === null ? null : new Date(t).toISOString(); };
         rule.baseline_start = when(f.baseline_start); rule.baseline_end = when(f.baseline_end);
       }
       var button = form.querySelector("button[type=submit]");

@@ -140,7 +140,11 @@
     var u = new uPlot({
       width: Math.max(300, box.clientWidth), height: height, scales: { x: { time: true } },
       tzDate: times.tzDate,
-      axes: [{ values: times.axis, space: 90 }, { values: axisValue, size: 70 }],
+      // the value axis as wide as its longest label ("40.06 mm" was cut to "0.06 mm" in a fixed 70 px)
+      axes: [{ values: times.axis, space: 90 }, { values: axisValue, size: function (u, labels) {
+        var longest = (labels || []).reduce(function (n, l) { return Math.max(n, String(l).length); }, 0);
+        return Math.max(50, 8 * longest + 16);
+      } }],
       series: [{ label: text("mon.time"), value: times.legend }, { label: seriesName(s.name), stroke: "#1f6feb", width: 1.5 }, { label: "UCL", stroke: "#c62828", dash: [6, 4] },
                { label: "CL", stroke: "#1a7f37" }, { label: "LCL", stroke: "#c62828", dash: [6, 4] },
                { label: text("mon.violation"), stroke: "transparent", points: { show: true, size: 9, fill: "#c62828", stroke: "#c62828" } }],
@@ -200,6 +204,12 @@
     var panel = document.getElementById("capability");
     panel.setAttribute("aria-busy", "true");
     summary.textContent = text("mon.cap_computing");
+    // the study asked for before is not this one's answer: its table, verdict and warnings go while this computes
+    fill("cap-table", [], function () { return []; }, "…");
+    document.getElementById("cap-table").classList.remove("unreliable");
+    verdict.hidden = true;
+    document.getElementById("cap-normal").hidden = true;
+    document.getElementById("cap-nn").hidden = true;
     var done = function () { if (mine === capAsked) panel.removeAttribute("aria-busy"); };
     return get(url).then(function (c) {
       if (mine !== capAsked) return;
