@@ -614,3 +614,25 @@ def test_a_rule_saved_before_a_check_it_fails_is_listed_as_no_longer_valid(page,
         expect(page.locator("tr[data-rule='old-limit']")).to_contain_text("더 이상 올바르지 않은 규칙입니다")
     finally:
         store.delete_rule(COMPANY, "old-limit")
+
+
+def test_a_rule_named_in_both_languages_is_listed_in_the_pages(page, login, server):
+    """The demo names its rules in both languages ("OEE 60 % 미만 (8시간) / OEE under 60 % (8 h)"): each page lists
+    the half in its language (both showed), the whole name on hover."""
+    from sandan.monitor import open_alert_store
+
+    store = open_alert_store(server.settings.data_dir)
+    body = {"id": "both", "name": "OEE 60 % 미만 / OEE under 60 %", "kind": "oee_drop", "threshold": 0.6}
+    store.put_rule(COMPANY, "both", body, None)
+    try:
+        login("lee")
+        page.goto(f"/companies/{COMPANY}/alerts")
+        cell = page.locator("tr[data-rule='both'] td").first
+        expect(cell).to_have_text("OEE 60 % 미만")
+        expect(cell).to_have_attribute("title", "OEE 60 % 미만 / OEE under 60 %")
+        page.goto("/lang/en")
+        page.goto(f"/companies/{COMPANY}/alerts")
+        expect(page.locator("tr[data-rule='both'] td").first).to_have_text("OEE under 60 %")
+    finally:
+        store.delete_rule(COMPANY, "both")
+        page.goto("/lang/ko")
