@@ -38,8 +38,11 @@
     if (!rows.length) { var tr = document.createElement("tr"); var c = td(empty || text("common.empty"), "empty"); c.colSpan = 5; tr.appendChild(c); body.appendChild(tr); }
   }
 
+  var tablesAsked = 0;  // as for the charts: the page's first tables answering after a later period's are dropped
   function tables() {
+    var mine = ++tablesAsked;
     return Promise.all([get(base + "/quality?" + q()), get(base + "/quality/pareto?" + q())]).then(function (res) {
+      if (mine !== tablesAsked) return;  // (a CI run saw the 24 hours' 299 parts replace one day's 59)
       fill("quality", res[0].rows, function (r) {
         return [td(r.product || "–"), td(fmt.count(r.produced_qty), "num"), td(fmt.count(r.scrap_qty), "num"), td(pct(r.defect_rate), "num"), td(pct(r.first_pass_yield), "num")];
       });
