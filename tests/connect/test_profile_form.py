@@ -75,7 +75,7 @@ def test_a_tampered_role_or_process_names_the_choices_in_both_languages(world):
         "프로필이 올바르지 않습니다: 역할: demand, supplier, both 중 하나여야 합니다"
     )
     english = _error(_post(world, "en", processes=["forging", "welding"]))
-    assert english.startswith("the profile is not valid: processes: must be 'cnc', 'forging'")
+    assert english.startswith("the profile is not valid: processes: must be one of 'cnc', 'forging'")
     assert "Input should" not in english
     korean = _error(_post(world, "ko", processes=["forging", "welding"]))
     assert korean.startswith("프로필이 올바르지 않습니다: 공정: 'cnc', 'forging'") and korean.endswith(

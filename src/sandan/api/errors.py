@@ -64,8 +64,7 @@ def _describe(errors: list[dict[str, Any]], prefix: tuple = ()) -> tuple[str, st
         ko = korean_reason(err)
         if err.get("type") in ("value_error", "assertion_error") and "ko" not in (err.get("ctx") or {}):
             ko = f"{ko}: {en.removeprefix('Value error, ')}"
-        elif err.get("type") in ("enum", "literal_error") and "expected" in err.get("ctx", {}):
-            ko = f"{ko}: {err['ctx']['expected']}"
+        # (a choice's allowed values are in korean_reason's own sentence: "'cnc', … 중 하나여야 합니다")
         listed.append({"field": field, "type": err.get("type"), "message": {"en": en, "ko": ko}})
     if not listed:
         return "the request is not valid", "요청이 올바르지 않습니다", {}

@@ -742,6 +742,7 @@ def demo(
         DEMO_PASSWORD,
         build_demo_complex,
         install_demo_alert_rules,
+        kept_history_end,
     )
 
     logging.getLogger("asyncua").setLevel(logging.ERROR)  # its security notices are for production endpoints
@@ -768,10 +769,7 @@ def demo(
         install_demo_alert_rules(store, settings.data_dir)
     except SandanError as exc:
         _fail(exc)
-    since = None
-    if keep:  # the kept demo's newest record: its history goes on from there
-        spans = [store.record_span(company_id, "part_records") for company_id, *_ in DEMO_COMPANIES]
-        since = max((s[1] for s in spans if s), default=None)
+    since = kept_history_end(store) if keep else None  # a kept demo's history goes on from its newest record
     with console.status(
         f"generating {history_hours:g} h of history / {history_hours:g}시간 이력 생성 중"
         if since is None

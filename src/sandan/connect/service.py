@@ -5,7 +5,6 @@ Tenant-scoped except the directory and consenting companies' measured figures, r
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -52,19 +51,6 @@ _PROFILE_FIELDS = {
 }
 
 
-def _korean_reason(err: dict[str, Any]) -> str:
-    """Why a profile's value was refused, in Korean, naming the choices where there is a fixed set of them (a role,
-    a process) rather than "형식이 맞지 않습니다"."""
-    ctx = err.get("ctx") or {}
-    if err.get("type") == "string_pattern_mismatch":
-        choices = re.fullmatch(r"\^\(?([\w-]+(?:\|[\w-]+)+)\)?\$", str(ctx.get("pattern", "")))
-        if choices:
-            return f"{', '.join(choices.group(1).split('|'))} 중 하나여야 합니다"
-    if err.get("type") in ("enum", "literal_error") and ctx.get("expected"):
-        return f"{str(ctx['expected']).replace(' or ', ', ')} 중 하나여야 합니다"
-    return korean_reason(err)
-
-
 def _profile_problem(err: dict[str, Any], lines: dict[str, list[int]]) -> tuple[str, str]:
     """One refused value of a profile, in words: "needs, line 2: must have at most 1000 characters".
     `lines` gives a list's entries their line on the form where blank lines were left out (else entry i is i + 1)."""
@@ -73,12 +59,12 @@ def _profile_problem(err: dict[str, Any], lines: dict[str, list[int]]) -> tuple[
     known = _PROFILE_FIELDS.get(str(loc[0])) if loc else None
     if known is None:  # a field the profile does not have: named as sent, never read as a template
         where = ".".join(map(str, loc))
-        return f"{where}: {msg}", f"{where}: {_korean_reason(err)}"
+        return f"{where}: {msg}", f"{where}: {korean_reason(err)}"
     n: int | str = ""
     if len(loc) > 1 and isinstance(loc[1], int):
         numbers = lines.get(str(loc[0]), [])
         n = numbers[loc[1]] if loc[1] < len(numbers) else loc[1] + 1
-    return f"{known[0].format(n=n)}: {msg}", f"{known[1].format(n=n)}: {_korean_reason(err)}"
+    return f"{known[0].format(n=n)}: {msg}", f"{known[1].format(n=n)}: {korean_reason(err)}"
 
 
 def save_profile(

@@ -165,6 +165,19 @@ PYDANTIC_EN = {
 }
 
 
+def _choices(err: Mapping[str, Any]) -> str | None:
+    """The allowed values of a refused choice, as a list to read: a pattern of plain alternatives
+    ("^(demand|supplier|both)$" → "demand, supplier, both") or an enum's or literal's ("'cnc', 'forging', 'other'")."""
+    ctx = err.get("ctx") or {}
+    kind = err.get("type")
+    if kind == "string_pattern_mismatch":
+        found = re.fullmatch(r"\^\(?([\w-]+(?:\|[\w-]+)+)\)?\$", str(ctx.get("pattern", "")))
+        return ", ".join(found.group(1).split("|")) if found else None
+    if kind in ("enum", "literal_error") and ctx.get("expected"):
+        return str(ctx["expected"]).replace(" or ", ", ")
+    return None
+
+
 def english_reason(err: Mapping[str, Any]) -> str:
     """Why pydantic refused a value, in English: pydantic's message, reworded where it reads like a programmer's
     ("Field required" becomes "required, but missing", "String should have at least 1 character" "must not be
@@ -192,13 +205,9 @@ def english_reason(err: Mapping[str, Any]) -> str:
     if kind in ("too_short", "too_long") and isinstance(length, int):
         items = f"{length} item{'' if length == 1 else 's'}"
         return f"must have at least {items}" if kind == "too_short" else f"must have at most {items}"
-    if kind == "string_pattern_mismatch":
-        # a pattern of plain alternatives, "^(demand|supplier|both)$", names its choices
-        choices = re.fullmatch(r"\^\(?([\w-]+(?:\|[\w-]+)+)\)?\$", str(ctx.get("pattern", "")))
-        if choices:
-            return f"must be one of {', '.join(choices.group(1).split('|'))}"
-    if kind in ("enum", "literal_error") and ctx.get("expected"):
-        return f"must be {ctx['expected']}"  # "must be 'cnc', 'forging' or 'other'"
+    choices = _choices(err)
+    if choices:
+        return f"must be one of {choices}"
     return PYDANTIC_EN.get(kind, msg)
 
 
@@ -218,6 +227,9 @@ def korean_reason(err: dict[str, Any]) -> str:
         if key in ctx:
             bound = ctx[key]
             return text.format(f"{bound:g}" if isinstance(bound, int | float) else bound)
+    choices = _choices(err)
+    if choices:
+        return f"{choices} 중 하나여야 합니다"
     if err.get("type") == "string_too_short" and ctx.get("min_length") == 1:
         return "비어 있으면 안 됩니다"
     if err.get("type") in ("string_too_short", "string_too_long") and (

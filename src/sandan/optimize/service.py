@@ -79,6 +79,19 @@ def setting_resolution(frame: pd.DataFrame, parameters: list[str]) -> dict[str, 
     return out
 
 
+def _machine(store: Store, company_id: str, machine_id: str) -> Any:
+    """One of the company's machines, or `unknown_machine` (another company's is not found either)."""
+    machine = store.get_machine(company_id, machine_id)
+    if machine is None:
+        raise NotFound(
+            f"machine {machine_id!r} not found",
+            f"설비 {machine_id!r}을(를) 찾을 수 없습니다",
+            code="unknown_machine",
+            field="machine_id",
+        )
+    return machine
+
+
 #: The part records a recommendation learns from unless asked otherwise: the page, the API and the assistant alike.
 RECOMMEND_DAYS = 30.0
 
@@ -112,14 +125,7 @@ def recommend_for_machine(
             progress(done, total, (en, ko))
 
     step(0, "reading part records", "부품 기록 읽는 중")
-    machine = store.get_machine(company_id, machine_id)
-    if machine is None:
-        raise NotFound(
-            f"machine {machine_id!r} not found",
-            f"설비 {machine_id!r}을(를) 찾을 수 없습니다",
-            code="unknown_machine",
-            machine_id=machine_id,
-        )
+    machine = _machine(store, company_id, machine_id)
     end = end or datetime.now(UTC)
     frame = store.training_frame(company_id, end - timedelta(days=days), end, [machine_id])
     params = [p for p in frame.attrs.get("params", []) if pd.api.types.is_numeric_dtype(frame[p])]
@@ -434,14 +440,7 @@ def check_recipe_settings(
     machine's process family knows (within its machine limits) or one its part records of the last
     `RECOMMEND_DAYS` before the company's newest carry (within the range they show) — a recipe is typed into a
     controller as it stands."""
-    machine = store.get_machine(company_id, machine_id)
-    if machine is None:
-        raise NotFound(
-            f"machine {machine_id!r} not found",
-            f"설비 {machine_id!r}을(를) 찾을 수 없습니다",
-            code="unknown_machine",
-            field="machine_id",
-        )
+    machine = _machine(store, company_id, machine_id)
     family_model = MODELS.get(machine.family)
     known = {p.name: p for p in family_model.PARAMETERS} if family_model else {}
     observed: pd.DataFrame | None = None

@@ -429,6 +429,12 @@ def install_demo_alert_rules(store: Store, data_dir: Path) -> None:
                 alerts.put_rule(company_id, rule.id, rule.model_dump(mode="json"), None)
 
 
+def kept_history_end(store: Store) -> datetime | None:
+    """The newest part record of the demo companies in `store` (a kept demo's), None when it holds none."""
+    spans = [store.record_span(company_id, "part_records") for company_id, *_ in DEMO_COMPANIES]
+    return max((s[1] for s in spans if s), default=None)
+
+
 TRIAL_RUNS = 24  # set points of the trial a demo machine at poor settings starts with
 TRIAL_RUN_S = 1800.0  # production time of each trial run
 

@@ -237,7 +237,7 @@ def _refusal(exc: ValidationError, shift_rows: list[int], stop_lines: list[int])
             field,
         )
     en = english_reason(err)
-    ko = str(ctx["ko"]) if "ko" in ctx else korean_reason(err)
+    ko = korean_reason(err)  # the validator's own Korean where it has one
     if part:
         en, ko = f"{part[0]} {en}", f"{part[1]}: {ko}"
     return _bad(f"{where[0]}: {en}", f"{where[1]}: {ko}", field)
