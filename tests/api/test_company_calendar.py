@@ -100,3 +100,17 @@ def test_a_calendar_with_a_bad_time_is_refused_with_the_field_named(world):
     r = world.put("a-eng", "/api/v1/companies/acme/calendar", json=bad)
     assert r.status_code == 422
     assert "start" in r.text
+
+
+def test_a_calendar_without_a_working_day_is_refused_and_the_kept_one_stays(world):
+    idle = ShiftCalendar.two_shifts(working_weekdays=[], korean_public_holidays=False)
+    r = world.put("a-eng", "/api/v1/companies/acme/calendar", json=idle.model_dump(mode="json"))
+    assert r.status_code == 422, r.text
+    error = r.json()["error"]
+    assert error["code"] == "no_working_days" and error["where"]["field"] == "working_weekdays"
+    assert "tick at least one day of the week" in error["message"]["en"] and "요일" in error["message"]["ko"]
+    assert world.get("a-eng", "/api/v1/companies/acme/calendar").json()["working_weekdays"] == [0, 1, 2, 3, 4]
+    # listed days only is a calendar
+    only_listed = idle.model_copy(update={"extra_working_days": [SUNDAY.date()]})
+    r = world.put("a-eng", "/api/v1/companies/acme/calendar", json=only_listed.model_dump(mode="json"))
+    assert r.status_code == 200, r.text

@@ -525,7 +525,23 @@ def company_calendar(data_dir: Path | None, company_id: str) -> ShiftCalendar:
     return ShiftCalendar.from_yaml(path) if path.exists() else ShiftCalendar.two_shifts()
 
 
+def check_working_days(calendar: ShiftCalendar) -> None:
+    """A company's calendar may work listed days only, but not no day at all: it would plan no time, and OEE
+    would have nothing to count from (`no_working_days`). A calendar built for a what-if may; one saved may not."""
+    if not calendar.working_weekdays and not calendar.extra_working_days:
+        raise InvalidInput(
+            "working days: tick at least one day of the week (or list extra working days); a calendar without "
+            "working days plans no time, and OEE would have nothing to count from",
+            "근무일: 요일을 하나 이상 고르세요(또는 추가 근무일을 적으세요). 근무일이 없으면 계획 시간이 없어 OEE를 셀 수 "
+            "없습니다",
+            code="no_working_days",
+            field="working_weekdays",
+        )
+
+
 def save_company_calendar(data_dir: Path, company_id: str, calendar: ShiftCalendar) -> Path:
+    """Keep `calendar` as the company's (refused without a working day, `check_working_days`)."""
+    check_working_days(calendar)
     path = calendar_path(data_dir, company_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(calendar.to_yaml(), encoding="utf-8")

@@ -161,14 +161,6 @@ def _calendar_of(
     extra_days = _dates(
         form["extra_working_days"], "extra_working_days", ("extra working days", "추가 근무일")
     )
-    if not form["weekdays"] and not extra_days:  # a calendar may work listed days only, but not no day at all
-        raise _bad(
-            "working days: tick at least one day of the week (or list extra working days); a calendar without "
-            "working days plans no time, and OEE would have nothing to count from",
-            "근무일: 요일을 하나 이상 고르세요(또는 추가 근무일을 적으세요). 근무일이 없으면 계획 시간이 없어 OEE를 셀 수 "
-            "없습니다",
-            "weekday",
-        )
     data = {
         "timezone": form["timezone"].strip() or "Asia/Seoul",
         "shifts": shifts,
@@ -298,9 +290,9 @@ async def save_calendar(request: Request, page: UserPage, company_id: str) -> Re
     form = _typed(await request.form())
     try:
         calendar = _calendar_of(form, page.lang, company_calendar(page.settings.data_dir, company.id))
+        save_company_calendar(page.settings.data_dir, company.id, calendar)
     except InvalidInput as exc:
         return _page(page, company, form, error=exc.message(page.lang), status=422)
-    save_company_calendar(page.settings.data_dir, company.id, calendar)
     audit(page.store, page.principal, company.id, "calendar.put", "calendar", calendar.describe("en"))
     return RedirectResponse(f"/companies/{company.id}/calendar?saved=1", status_code=303)
 
