@@ -104,6 +104,37 @@ def test_a_target_reached_surely_takes_the_cheapest_design_whose_interval_clears
     assert "lower end of its interval reaches the target 125" in message["en"] and "하한" in message["ko"]
 
 
+def test_the_chosen_design_is_simulated_again_on_replications_the_search_never_saw():
+    """Chosen as the best of several noisy estimates, a design's search figure flatters it; it is simulated once
+    more on fresh replications (numbered after the search's), and the result says what those give — and when they
+    fall short of the target."""
+    from sandan.twin.design import DesignPoint, DesignResult, _message
+    from sandan.twin.sim import Estimate, replicate
+
+    got = optimize_design(LINE, SPACE, target=125.0, backend="serial", **RUN)
+    n = RUN["replications"]
+    fresh = [
+        replicate(LINE.with_changes(got.best.changes), RUN["horizon"], RUN["warmup"], RUN["seed"], n + r)
+        for r in range(n)
+    ]
+    want = Estimate.of([r["throughput_per_h"] for r in fresh])
+    assert got.best.confirmed == want and got.best.confirmed.mean != got.best.throughput.mean
+    d = got.to_dict()
+    assert d["best"]["confirmed_per_h"]["mean"] == pytest.approx(want.mean)
+    assert f"on {n} fresh replications it makes {want.mean:.1f}" in d["message"]["en"]
+    assert f"새로 돌린 반복 {n}회에서는" in d["message"]["ko"]
+    # fresh replications under the target are said to be, with what to do
+    short = DesignPoint({}, 100.0, 200.0, Estimate(178.9, 0.9, 5), feasible=True)
+    short.confirmed = Estimate(177.1, 2.5, 5)
+    message = _message(DesignResult("target", 178.0, None, short, [], [], 5, 0, 5, space_size=5))
+    assert "short of the target 178" in message["en"] and "목표 178개에 못 미칩니다" in message["ko"]
+    assert "reaches down to 177.1" not in message["en"]  # 178.9 − 0.9 = 178.0 is not under 178
+    # a lower end that rounds to the target is written with the decimals that show it is below
+    close = DesignPoint({}, 100.0, 200.0, Estimate(178.9, 0.904, 5), feasible=True)
+    message = _message(DesignResult("target", 178.0, None, close, [], [], 5, 0, 5, space_size=5))
+    assert "reaches down to 177.996 " in message["en"]
+
+
 def test_target_mode_finds_the_cheapest_design_that_reaches_the_target(exhaustive):
     target = 120.0  # good parts per hour; one mill (≈ 66/h) cannot, two or three with staff can
     feasible = [(c, cost, th) for c, cost, th in exhaustive if th >= target]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from sandan.collect import Origin, ingest_events, ingest_parts
 from sandan.domain import Company, InvalidInput, Line, Machine, NotFound, ProcessFamily, Site
+from sandan.domain.text import text_width
 from sandan.monitor.calendar import Break, Shift, ShiftCalendar, working_day_windows
 from sandan.twin import service
 from sandan.twin.line import Dist, LineModel, line_from_store, load_line
@@ -605,7 +607,15 @@ def test_the_layout_sketch_cuts_a_long_station_name_and_keeps_it_whole_on_hover(
         {"id": "l", "stations": [{"id": "injection", "name": name, "machines": 3, "process_time": 30}]}
     )
     svg = layout_svg(line, lang="ko")
-    assert f"<title>{name}</title>{name[:21]}…</text>" in svg
+    shown = re.search(rf"<title>{re.escape(name)}</title>([^<]*)</text>", svg).group(1)
+    assert "…" in shown and shown.startswith("사출기") and shown.endswith("t)")
+    assert text_width(shown, 10) <= 120  # inside its 130 px box
+    # a long station id is cut too, whole on hover, and stays inside its box
+    long_id = "station_number_0_welding_and_grinding"
+    one = LineModel.from_dict({"id": "l", "stations": [{"id": long_id, "machines": 1, "process_time": 30}]})
+    svg = layout_svg(one, lang="ko")
+    shown = re.search(rf"<title>{long_id}</title>([^<]*)</text>", svg).group(1)
+    assert "…" in shown and text_width(shown, 12 * 1.1) <= 120
     # a failure's times with separators and in hours, as the other pages write long times
     failing = line.with_changes({"stations.injection.failure": {"mtbf": 10753, "mttr": 600}})
     assert "MTBF 10,753 s (3.0 h), MTTR 600 s" in layout_svg(failing, lang="ko")

@@ -73,6 +73,8 @@ def test_the_chosen_design_shown_is_the_design_functions(page, login, design_lin
     th = expected.best.throughput
     assert page.inner_text("#twin-design-throughput .mean") == f"{th.mean:,.1f}"
     assert f"± {th.half_width:,.1f}" in page.inner_text("#twin-design-throughput .hw")
+    # beside it, what the design makes on replications the search never saw
+    assert page.inner_text("#twin-design-confirmed .mean") == f"{expected.best.confirmed.mean:,.1f}"
     assert page.locator("#twin-design-runners-up tbody tr").count() == len(expected.runners_up)
     shot("twin-design-result")
 

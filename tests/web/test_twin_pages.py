@@ -72,7 +72,8 @@ def test_an_invalid_line_shows_the_message_at_the_field(page, login):
     page.fill("input[name='st1.process_time']", "abc")
     page.click("#twin-validate")
     text = page.locator("#twin-errors li").first.inner_text()
-    assert text.count("stations.1.process_time") == 1 and "'abc'을(를) 시간으로 읽을 수 없습니다" in text
+    # named by the station's id, as the line model names its places (not by a row counted from 0)
+    assert text.count("stations[pack].process_time") == 1 and "'abc'을(를) 시간으로 읽을 수 없습니다" in text
     # the refused form comes back as typed, for the user to correct, not with the value before the edit
     assert page.input_value("input[name='st1.process_time']") == "abc"
     page.fill("input[name='st1.process_time']", "6")
@@ -166,6 +167,20 @@ def test_the_kpis_shown_are_the_simulation_functions_for_the_same_seed(page, log
     assert row.locator("td[data-state=idle]").inner_text().startswith("0.0%")
     assert page.locator(f"#twin-sketch .station.bottleneck[data-station={expected.bottleneck}]").count() == 1
     assert page.locator("#twin-states rect").count() >= 3
+    # the legend's Korean labels, as drawn by the browser, end before the next swatch on their row
+    overlaps = page.evaluate(
+        """() => {
+        const swatches = [...document.querySelectorAll('#twin-states rect[width="10"]')];
+        const out = [];
+        swatches.forEach((sw, i) => {
+            const label = sw.nextElementSibling.getBBox(), next = swatches[i + 1];
+            if (next && next.y.baseVal.value === sw.y.baseVal.value && label.x + label.width > next.x.baseVal.value)
+                out.push(sw.nextElementSibling.textContent);
+        });
+        return {out, n: swatches.length};
+    }"""
+    )
+    assert overlaps["n"] >= 5 and overlaps["out"] == [], overlaps
 
 
 def test_a_longer_run_shows_its_progress_bar_first(page, login, saved_line):
@@ -220,6 +235,9 @@ def test_one_setting_is_swept_over_its_values_into_a_comparison(page, login, sav
     expect(page.locator("#twin-compare-table")).to_be_visible(timeout=60_000)
     names = page.locator("#twin-compare-table tbody tr").evaluate_all("rs => rs.map(r => r.dataset.scenario)")
     assert names == ["baseline", *(f"stations.{neck}.machines={n}" for n in (1, 2, 3))]
+    # the sweep runs as a run or a comparison does, with their warm-up (it ran with none), and says so
+    meta = page.inner_text("#twin-run-meta")
+    assert "3회 반복" in meta and "워밍업 1.0시간 제외" in meta, meta
 
 
 def test_the_comparison_first_offers_a_machine_more_at_the_bottleneck_the_page_names(page, login, saved_line):
@@ -243,8 +261,8 @@ def test_the_hours_fields_stop_where_the_server_does(page, login, saved_line):
     login("kim")
     page.goto(f"/companies/acme/twin/lines/{saved_line}")
     hours = page.locator("input[name=hours]")
-    assert hours.count() == 3  # run, comparison, design
-    for i in range(3):
+    assert hours.count() == 4  # run, comparison, sweep, design
+    for i in range(4):
         assert hours.nth(i).get_attribute("max") == str(service.MAX_HOURS)
     run_hours = page.locator("#twin-run-form input[name=hours]")
     run_hours.fill(str(service.MAX_HOURS + 1))
@@ -276,7 +294,7 @@ def test_a_schedule_is_drawn_as_a_gantt_chart_and_checked(page, login):
     # the figures in the orders' time unit, the bound named for the goal it bounds
     for figure in ("#twin-makespan", "#twin-schedule-bound", "#twin-tardiness"):
         assert page.inner_text(figure).endswith(" 분"), figure
-    assert "전체 완료 시각" in page.inner_text("#twin-schedule-stats")
+    assert "전체 소요 시간(메이크스팬)" in page.inner_text("#twin-schedule-stats")
     # the sample orders' name is Korean ("예시 작업 지시"): the dispatch list still downloads, under that name
     with page.expect_download() as got:
         page.click("#twin-dispatch")
@@ -573,6 +591,9 @@ def test_every_cell_the_form_cannot_read_is_named_at_once():
         data_from_form(form, {})
     fields = [e["field"] for e in err.value.where["errors"]]
     assert fields == ["stations.0.process_time", "stations.1.scrap_rate", "release.wip"]
+    labels = [e["label"] for e in err.value.where["errors"]]
+    assert labels == ["stations[cut].process_time", "stations[drill].scrap_rate", "release.wip"]
+    assert err.value.en.startswith("stations[cut].process_time: ")
     assert err.value.en.endswith("(and 2 more)") and err.value.ko.endswith("(외 2건)")
     assert "0 이상 100 미만" in err.value.where["errors"][1]["ko"]
     # the field is named once, by the list

@@ -10,6 +10,7 @@ import html
 from collections.abc import Mapping
 from typing import Any
 
+from sandan.domain.text import fit_text
 from sandan.twin.line import LineModel
 
 _TEXT = {
@@ -87,11 +88,12 @@ def layout_svg(line: LineModel, result: Mapping[str, Any] | None = None, *, lang
             f'<g class="station{" bottleneck" if is_bn else ""}" data-station="{esc(s.id)}">'
             f'<rect x="{x}" y="{y}" width="{box_w}" height="{box_h}" rx="5" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{sw}"/>'
-            f'<text x="{x + box_w / 2}" y="{y + 17}" text-anchor="middle" font-weight="bold">{esc(s.id)}</text>'
+            f'<text x="{x + box_w / 2}" y="{y + 17}" text-anchor="middle" font-weight="bold">'
+            f"<title>{esc(s.id)}</title>{esc(fit_text(s.id, box_w - 10, 12 * 1.1))}</text>"
         )
         if s.name:
             # a long name (a station of several machines lists them all) is cut with an ellipsis, whole on hover
-            short = s.name if len(s.name) <= 22 else s.name[:21] + "…"
+            short = fit_text(s.name, box_w - 10, 10)
             parts.append(
                 f'<text x="{x + box_w / 2}" y="{y + 31}" text-anchor="middle" font-size="10" fill="#5b6875">'
                 f"<title>{esc(s.name)}</title>{esc(short)}</text>"

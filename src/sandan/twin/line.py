@@ -19,10 +19,13 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from sandan.domain import InvalidInput, Machine, NotFound, ProcessFamily
 from sandan.domain.errors import english_reason, korean_reason, value_error
 from sandan.monitor.calendar import ShiftCalendar, working_day_windows
-from sandan.twin.inputs import DIST_FIELDS, load_yaml, read_text
+from sandan.twin.inputs import DIST_FIELDS, load_yaml, parse_dist, read_text
 
 MAX_MACHINES = 1000  # parallel machines of one station
 MAX_PEOPLE = 10000  # people of one worker group
+# the longest duration a line model takes (a process, setup, repair or transport time, a time between arrivals or
+# failures): a year; 1e20 s was simulated as a station that never finished a part and drawn as 27,777,777,777,777,776 h
+MAX_DURATION_S = 365 * 86_400.0
 
 # ---- distributions ---------------------------------------------------------------------------------------
 
@@ -44,11 +47,11 @@ class Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: DistKind = "deterministic"
-    mean: float | None = Field(default=None, ge=0)
-    sd: float | None = Field(default=None, ge=0)
-    low: float | None = Field(default=None, ge=0)
-    mode: float | None = Field(default=None, ge=0)
-    high: float | None = Field(default=None, ge=0)
+    mean: float | None = Field(default=None, ge=0, le=MAX_DURATION_S)
+    sd: float | None = Field(default=None, ge=0, le=MAX_DURATION_S)
+    low: float | None = Field(default=None, ge=0, le=MAX_DURATION_S)
+    mode: float | None = Field(default=None, ge=0, le=MAX_DURATION_S)
+    high: float | None = Field(default=None, ge=0, le=MAX_DURATION_S)
     values: tuple[float, ...] | None = None
 
     @model_validator(mode="after")
@@ -63,8 +66,13 @@ class Dist(BaseModel):
             raise ValueError("uniform needs low ≤ high")
         if self.kind == "lognormal" and self.mean == 0:
             raise ValueError("lognormal needs mean > 0")
-        if self.values is not None and (not self.values or min(self.values) < 0):
-            raise ValueError("values must be a non-empty list of durations ≥ 0")
+        if self.values is not None and (
+            not self.values or not all(0 <= v <= MAX_DURATION_S for v in self.values)
+        ):
+            raise value_error(
+                f"values must be a non-empty list of durations from 0 to {MAX_DURATION_S:,.0f} s (a year)",
+                f"values는 0에서 {MAX_DURATION_S:,.0f}초(1년) 사이 시간의 목록이어야 하며 비어 있으면 안 됩니다",
+            )
         return self
 
     @property
@@ -130,6 +138,14 @@ def _coerce_dist(value: Any) -> Any:
         raise ValueError("a duration must be a number or a distribution")
     if isinstance(value, int | float):
         return {"kind": "deterministic", "mean": float(value)}
+    if isinstance(
+        value, str
+    ):  # the line editor's short text in YAML too: 30, "exponential 30", "normal 30 3"
+        try:
+            parsed = parse_dist(value, "")
+        except InvalidInput as exc:  # "20 s", "twenty": said as the form says it, not "must be a mapping"
+            raise value_error(exc.en, exc.ko) from None
+        return value if parsed is None else _coerce_dist(parsed)
     return value
 
 

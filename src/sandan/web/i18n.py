@@ -1666,13 +1666,17 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "글 대신 그 파일로 계획합니다.",
     ),
     "twin.format": ("Format", "형식"),
+    "twin.stop_help_solver": (
+        "the solver stops at its next report; a stopped job gives no result",
+        "솔버가 다음 보고 때 멈춥니다. 멈춘 작업은 결과를 남기지 않습니다",
+    ),
     "twin.format.auto": ("detect", "자동 인식"),
     "twin.format.orders": ("shop orders (YAML/JSON)", "작업 지시 (YAML/JSON)"),
     "twin.format.jsplib": ("job-shop instance (n m …)", "잡숍 인스턴스 (n m …)"),
     "twin.objective": ("Objective", "목표"),
-    "twin.objective.makespan": ("shortest makespan", "전체 완료 시각 최소"),
+    "twin.objective.makespan": ("shortest makespan", "전체 소요 시간(메이크스팬) 최소"),
     "twin.objective.tardiness": ("least weighted tardiness", "가중 납기 지연 최소"),
-    "twin.objective.weighted": ("makespan + tardiness", "완료 시각 + 납기 지연"),
+    "twin.objective.weighted": ("makespan + tardiness", "전체 소요 시간 + 납기 지연"),
     "twin.time_limit": ("Time limit (s)", "계산 시간(초)"),
     "twin.solve": ("Schedule", "일정 계산"),
     "twin.status": ("Result", "결과"),
@@ -1681,7 +1685,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.status.infeasible": ("infeasible", "불가능"),
     "twin.status.unknown": ("no schedule in time", "시간 내 해 없음"),
     "twin.status.model_invalid": ("model invalid", "모델 오류"),
-    "twin.makespan": ("Makespan", "전체 완료 시각"),
+    "twin.makespan": ("Makespan", "전체 소요 시간(메이크스팬)"),
     "twin.bound": ("Lower bound", "하한"),
     "twin.bound_help_balance": (
         "Lower bound: no line can do with fewer stations (or a shorter cycle time) than this quick estimate from the "
@@ -1689,25 +1693,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "하한: 작업 시간만으로 구한 빠른 추정으로, 어떤 라인도 이보다 적은 공정(또는 짧은 사이클타임)으로는 안 됩니다. "
         "'최적'은 결과가 하한보다 크더라도 솔버가 가장 좋음을 증명했다는 뜻입니다.",
     ),
-    "twin.bound_of.makespan": ("Lower bound (makespan)", "하한 (전체 완료 시각)"),
+    "twin.bound_of.makespan": ("Lower bound (makespan)", "하한 (전체 소요 시간)"),
     "twin.bound_of.tardiness": ("Lower bound (tardiness)", "하한 (납기 지연)"),
-    "twin.bound_of.weighted": ("Lower bound (makespan + tardiness)", "하한 (완료 시각 + 납기 지연)"),
+    "twin.bound_of.weighted": ("Lower bound (makespan + tardiness)", "하한 (전체 소요 시간 + 납기 지연)"),
     "twin.bound_help_schedule.makespan": (
         "Lower bound: no schedule can finish sooner than this (the solver's proof; at least the longest job or the "
         "busiest machine's work). Times are in the unit the orders were written in.",
-        "하한: 어떤 일정도 이보다 일찍 끝날 수 없습니다(계산기가 증명한 값으로, 가장 긴 작업이나 가장 바쁜 설비의 일 "
+        "하한: 어떤 일정도 이보다 일찍 끝날 수 없습니다(솔버가 증명한 값으로, 가장 긴 작업이나 가장 바쁜 설비의 일 "
         "이상). 시간 단위는 주문에 적은 단위와 같습니다.",
     ),
     "twin.bound_help_schedule.tardiness": (
         "Lower bound: no schedule can have less weighted tardiness than this. This goal does not seek the "
         "shortest makespan. Times are in the unit the orders were written in.",
-        "하한: 어떤 일정도 가중 납기 지연이 이보다 작을 수 없습니다. 이 목표는 가장 짧은 완료 시각을 찾지 않습니다. "
+        "하한: 어떤 일정도 가중 납기 지연이 이보다 작을 수 없습니다. 이 목표는 가장 짧은 전체 소요 시간을 찾지 않습니다. "
         "시간 단위는 주문에 적은 단위와 같습니다.",
     ),
     "twin.bound_help_schedule.weighted": (
         "Lower bound: no schedule can have a smaller makespan plus weighted tardiness, the sum the solver "
         "minimised. Times are in the unit the orders were written in.",
-        "하한: 어떤 일정도 완료 시각과 가중 납기 지연의 합(계산기가 줄인 값)이 이보다 작을 수 없습니다. 시간 단위는 "
+        "하한: 어떤 일정도 전체 소요 시간과 가중 납기 지연의 합(솔버가 줄인 값)이 이보다 작을 수 없습니다. 시간 단위는 "
         "주문에 적은 단위와 같습니다.",
     ),
     "twin.tardiness": ("Weighted tardiness", "가중 납기 지연"),
@@ -1786,6 +1790,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.balance_run": ("Balance", "밸런싱 계산"),
     "twin.cycle_time": ("Cycle time", "사이클타임"),
     "twin.stations_unit": ("stations", "개 공정"),
+    "twin.good_per_h_fresh": ("Good parts/h, fresh replications", "시간당 양품, 새 반복"),
     "twin.station_unit": ("station", "개 공정"),
     "twin.change.machines": ("{v} machines", "설비 {v}대"),
     "twin.change.machines_one": ("{v} machine", "설비 {v}대"),

@@ -25,11 +25,12 @@ from sandan.accounts import audit
 from sandan.api.encode import file_response
 from sandan.collect.export import MEDIA_TYPES, ExportFile
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError
-from sandan.domain.text import shown_name
+from sandan.domain.text import fit_text, shown_name, text_width
 from sandan.monitor.calendar import company_calendar
 from sandan.twin import order_sheets, service, workclock
 from sandan.twin.inputs import dist_text, parse_dist, short_number
 from sandan.twin.layout import layout_svg
+from sandan.twin.line import place_label
 from sandan.twin.schedule import gantt_svg
 from sandan.twin.workclock import unit_word
 from sandan.web import i18n
@@ -335,12 +336,15 @@ def data_from_form(form: Mapping[str, str], base: Mapping[str, Any] | None) -> d
         else:
             release[key] = value
     data["release"] = release
+    for problem in problems:  # named as the line model's own refusals name a place: stations[drill].machines
+        loc = [int(part) if part.isdigit() else part for part in problem["field"].split(".")]
+        problem["label"] = place_label(loc, data)
     if problems:
         first, more = problems[0], len(problems) - 1
         also = (f" (and {more} more)", f" (외 {more}건)") if more else ("", "")
         raise InvalidInput(
-            f"{first['field']}: {first['en']}{also[0]}",
-            f"{first['field']}: {first['ko']}{also[1]}",
+            f"{first['label']}: {first['en']}{also[0]}",
+            f"{first['label']}: {first['ko']}{also[1]}",
             code="bad_line_model",
             field=first["field"],
             errors=problems,
@@ -357,9 +361,18 @@ def states_svg(result: Mapping[str, Any], tx: Mapping[str, str], width: int = 64
     """One stacked bar per station: shares of machine time working, setup, down, waiting for a worker, blocked,
     starved and off shift — the bottleneck's row is bold."""
     stations = result.get("stations") or {}
-    row, left, top = 26, 110, 8
+    font = 11
+    # the id column as wide as the longest id, up to a third of the chart (a longer id is cut in the middle)
+    left = min(max([text_width(sid, font * 1.1) for sid in stations] + [40.0]) + 12, width / 3)
+    row, top = 26, 8
     scale = width - left - 20
-    height = top + row * len(stations) + 56
+    legend_rows, x = 1, 4.0
+    for key in STATE_KEYS:
+        step = 22 + text_width(tx["twin.state." + key], font)
+        if x + step > width and x > 4.0:
+            legend_rows, x = legend_rows + 1, 4.0
+        x += step
+    height = top + row * len(stations) + 20 + 18 * legend_rows
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" id="twin-states" width="{width}" height="{height}" '
         f'font-family="sans-serif" font-size="11" role="img" aria-label="{html.escape(tx["twin.states"])}">'
@@ -367,7 +380,10 @@ def states_svg(result: Mapping[str, Any], tx: Mapping[str, str], width: int = 64
     for r, (sid, kpi) in enumerate(stations.items()):
         y = top + r * row
         bold = ' font-weight="bold" fill="#c62828"' if sid == result.get("bottleneck") else ""
-        parts.append(f'<text x="4" y="{y + 16}"{bold}>{html.escape(sid)}</text>')
+        shown = fit_text(sid, left - 12, font * 1.1)
+        parts.append(
+            f'<text x="4" y="{y + 16}"{bold}><title>{html.escape(sid)}</title>{html.escape(shown)}</text>'
+        )
         x = float(left)
         for key in STATE_KEYS:
             share = (kpi.get(key) or {}).get("mean") or 0.0
@@ -381,15 +397,16 @@ def states_svg(result: Mapping[str, Any], tx: Mapping[str, str], width: int = 64
             x += w
     y = top + row * len(stations) + 14
     x = 4.0
-    for key in STATE_KEYS:
+    for key in STATE_KEYS:  # each swatch after the label before it, as wide as it is drawn (Hangul too)
         label = tx["twin.state." + key]
+        step = 22 + text_width(label, font)
+        if x + step > width and x > 4.0:
+            x, y = 4.0, y + 18
         parts.append(
             f'<rect x="{x:.0f}" y="{y}" width="10" height="10" fill="{STATE_COLOURS[key]}"/>'
             f'<text x="{x + 14:.0f}" y="{y + 9}">{html.escape(label)}</text>'
         )
-        x += 22 + 7.5 * len(label)
-        if x > width - 80:
-            x, y = 4.0, y + 18
+        x += step
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -398,8 +415,12 @@ def compare_svg(
     rows: list[dict[str, Any]], kpi: str, title: str, names: Mapping[str, str], width: int = 560
 ) -> Markup:
     """Horizontal bars of one KPI per scenario with its 95 % confidence interval as a whisker."""
-    row, left, top = 30, 150, 24
+    font = 11
     values = [(names.get(r["scenario"], r["scenario"]), r[kpi]) for r in rows if r.get(kpi)]
+    # the name column as wide as the longest name, up to 40 % of the chart; a longer name is cut in the middle
+    # (a sweep's value is at its end: stations.drill.machines=3), whole on hover
+    left = min(max([text_width(name, font) for name, _ in values] + [60.0]) + 12, 0.4 * width)
+    row, top = 30, 24
     hi = max([(e.get("high") or e.get("mean") or 0) for _, e in values] + [1e-9])
     scale = (width - left - 70) / hi
     height = top + row * len(values) + 10
@@ -412,7 +433,8 @@ def compare_svg(
     for r, (name, e) in enumerate(values):
         y = top + r * row
         mean = e.get("mean") or 0.0
-        parts.append(f'<text x="4" y="{y + 17}">{esc(name[:24])}</text>')
+        shown = fit_text(name, left - 12, font)
+        parts.append(f'<text x="4" y="{y + 17}"><title>{esc(name)}</title>{esc(shown)}</text>')
         parts.append(
             f'<rect x="{left}" y="{y + 5}" width="{mean * scale:.1f}" height="{row - 10}" '
             f'fill="{"#5c7fa3" if r else "#9aa9b8"}"/>'
@@ -541,6 +563,7 @@ def _editor(
         loaded_id=loaded_id,
         offer_replace=error is not None and error.code == "line_exists",
         max_hours=service.MAX_HOURS,
+        warmup_hours=WARMUP_HOURS,
         fmt_num=fmt_num,
         can_write=page.principal.user.role.can_write,
     )
@@ -669,7 +692,7 @@ def design_defaults(line, summary: Mapping[str, Any]) -> dict[str, str]:
         "value": f"{math.ceil(rate * 1.2):g}" if rate else "",
         "replications": "5",
         "hours": f"{line.run_hours:g}",
-        "warmup_hours": "1",
+        "warmup_hours": f"{WARMUP_HOURS:g}",
         "trials": "30",
         "seed": "0",
     }
@@ -721,6 +744,7 @@ def _line_page(
         run=run or {},
         run_error=run_error,
         max_hours=service.MAX_HOURS,
+        warmup_hours=WARMUP_HOURS,
         fmt_num=fmt_num,
         fmt_pct=fmt_pct,
         can_write=page.principal.user.role.can_write,
@@ -764,7 +788,7 @@ async def design_saved(page: UserPage, company_id: str, line_id: str) -> Respons
             "budget": value if goal == "budget" else None,
             "replications": _or(_number(form.get("replications", ""), "replications", int), 5),
             "hours": _or(_number(form.get("hours", ""), "hours"), line.run_hours),
-            "warmup_hours": _number(form.get("warmup_hours", ""), "warmup_hours") or 0.0,
+            "warmup_hours": _or(_number(form.get("warmup_hours", ""), "warmup_hours"), WARMUP_HOURS),
             "trials": _or(_number(form.get("trials", ""), "trials", int), 30),
         }
         if value is None:
@@ -795,6 +819,11 @@ async def design_saved(page: UserPage, company_id: str, line_id: str) -> Respons
     return RedirectResponse(f"/companies/{company.id}/twin/jobs/{job.id}", status_code=303)
 
 
+#: The warm-up left out of a run, compare or sweep when its field is empty (as the forms first show it): a sweep
+#: without the field ran with none, and its unchanged line disagreed with the same line's run.
+WARMUP_HOURS = 1.0
+
+
 def _run_options(form: Mapping[str, str], line) -> dict[str, Any]:
     """The run's settings as typed; an empty field takes its default, a typed 0 stays 0 (and `check_run` says
     what is wrong with it) instead of quietly becoming the default."""
@@ -805,7 +834,7 @@ def _run_options(form: Mapping[str, str], line) -> dict[str, Any]:
     return {
         "replications": typed("replications", 10, int),
         "hours": typed("hours", line.run_hours),
-        "warmup_hours": typed("warmup_hours", 0.0),
+        "warmup_hours": typed("warmup_hours", WARMUP_HOURS),
         "seed": typed("seed", 0, int),
     }
 
