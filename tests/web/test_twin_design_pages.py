@@ -140,7 +140,7 @@ def test_a_line_is_balanced_and_its_plan_checked(page, login, shot):
     unit = f" {expected.time_unit}" if expected.time_unit else ""
     assert page.inner_text("#twin-cycle-time") == f"9{unit}"  # the cycle time in the tasks' own unit
     assert (
-        page.inner_text("#twin-balance-bound") == f"{expected.lower_bound} 개 공정"
+        page.inner_text("#twin-balance-bound") == f"공정 {expected.lower_bound}개"
     )  # SALBP-1 bounds stations
     assert page.locator("#twin-balance-checked").is_visible()
     shown = {}
@@ -150,6 +150,8 @@ def test_a_line_is_balanced_and_its_plan_checked(page, login, shot):
             shown[task] = index
     assert check_balance(problem, shown, 9) == []
     assert page.locator("#twin-loads-chart rect.load").count() == expected.num_stations
+    # the dashed cycle-time line says what it is
+    assert page.text_content("#twin-loads-chart .cycle-label") == f"사이클타임 9{unit}"
     shot("twin-balance-result")
 
 

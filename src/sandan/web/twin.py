@@ -454,11 +454,11 @@ def compare_svg(
     return Markup("".join(parts))
 
 
-def loads_svg(result: Mapping[str, Any], title: str, width: int = 560) -> Markup:
+def loads_svg(result: Mapping[str, Any], title: str, cycle_label: str = "", width: int = 560) -> Markup:
     """One bar per station of a balanced line: its load against the cycle time (the dashed line)."""
     stations = result.get("stations") or []
     cycle = result.get("cycle_time") or max([s["load"] for s in stations] + [1])
-    row, left, top = 24, 70, 24
+    row, left, top = 24, 70, 36
     scale = (width - left - 60) / max([cycle, *(s["load"] for s in stations)] + [1])
     height = top + row * len(stations) + 12
     esc = html.escape
@@ -480,8 +480,21 @@ def loads_svg(result: Mapping[str, Any], title: str, width: int = 560) -> Markup
     parts.append(
         f'<path d="M{x:.1f},{top - 4} V{top + row * len(stations)}" stroke="#c62828" stroke-dasharray="4 3"/>'
     )
+    if cycle_label:  # the dashed line says what it is: "cycle time 40 s", ending at the line
+        parts.append(
+            f'<text class="cycle-label" x="{x:.1f}" y="{top - 7}" text-anchor="end" fill="#c62828">'
+            f"{esc(cycle_label)}</text>"
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _after_number(unit: str, lang: str) -> str:
+    """A time unit as it follows a number: a Korean word joins it ("657분"), a symbol is spaced ("657 min")."""
+    if not unit:
+        return ""
+    word = unit_word(unit, lang)
+    return word if lang == "ko" and word != unit else f" {word}"
 
 
 # ---- pages ------------------------------------------------------------------------------------------------------
@@ -1131,7 +1144,9 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
         names = {m.id: shown_name(m.name)[page.lang] for m in page.store.list_machines(company.id)}
         context = {"gantt": Markup(gantt_svg(service.gantt_of(result), lang=page.lang, names=names))}
     elif result and result.get("kind") == "balance":
-        context = {"loads": loads_svg(result, tx["twin.loads_chart"])}
+        cycle = result.get("cycle_time")
+        said = f"{tx['twin.cycle_time']} {cycle:g}{_after_number(result.get('time_unit') or '', page.lang)}"
+        context = {"loads": loads_svg(result, tx["twin.loads_chart"], said if cycle else "")}
     script = {
         "api": f"/api/v1/companies/{company.id}/jobs/{job.id}",
         "text": {"queued": tx["twin.state_queued"], "running": tx["twin.state_running"]},
@@ -1154,5 +1169,6 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
         ),
         change_words=lambda key, value: change_words(key, value, page.lang),
         unit=lambda u: unit_word(u, page.lang) if u else "",
+        with_unit=lambda u: _after_number(u, page.lang),
         **context,
     )
