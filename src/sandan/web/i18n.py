@@ -1761,6 +1761,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.design_unchanged": ("as the line is", "현재 라인 그대로"),
     "twin.cost": ("Cost", "비용"),
     "twin.good_per_h": ("Good parts/h (95 %)", "시간당 양품 (95%)"),
+    "twin.good_per_h_fresh": ("Good parts/h, fresh replications", "시간당 양품, 새 반복"),
     "twin.vs_best": ("vs chosen", "선택 설계 대비"),
     "twin.design_meta": (
         "Of {size} designs in the space: simulated {simulated}, settled without simulating {pruned} (bottleneck "
