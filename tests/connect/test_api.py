@@ -67,6 +67,33 @@ def test_outcomes_are_recorded_for_the_companys_own_needs(world):
     assert bad.status_code == 404
 
 
+def test_an_outcome_names_only_a_supplier_matched_to_that_need_and_replaces_the_earlier(world):
+    world.put("a-admin", "/api/v1/companies/acme/connect/profile", json=PROFILE)
+    url = "/api/v1/companies/acme/connect/outcomes"
+    for supplier in ("no-such-supplier", "visionq"):  # made up; listed, but not matched to a forging die need
+        r = world.post("a-eng", url, json={"supplier_id": supplier, "need_id": "n1", "outcome": "success"})
+        assert r.status_code == 422, r.text
+        error = r.json()["error"]
+        assert error["code"] == "supplier_not_matched"
+        assert "not matched to your need 'n1'" in error["message"]["en"]
+        assert "추천된 곳이 아닙니다" in error["message"]["ko"]
+    for outcome in ("success", "success", "success", "failure"):
+        r = world.post("a-eng", url, json={"supplier_id": "diecare", "need_id": "n1", "outcome": outcome})
+        assert r.status_code == 201, r.text
+    assert [(o["supplier_id"], o["outcome"]) for o in world.get("a-eng", url).json()] == [
+        ("diecare", "failure")
+    ]
+    # the web form is refused the same way, in the reader's language
+    token = world.auth("a-eng")["Authorization"].removeprefix("Bearer ")
+    world.client.cookies.set("sandan_session", token)
+    page = world.client.post(
+        "/companies/acme/connect/outcome",
+        data={"supplier_id": "no-such-supplier", "need_id": "n1", "result": "success"},
+        headers={"Origin": "http://testserver"},
+    )
+    assert page.status_code == 422 and "추천된 곳이 아닙니다" in page.text
+
+
 def test_another_company_cannot_read_or_write_the_profile(world):
     world.put("a-admin", "/api/v1/companies/acme/connect/profile", json=PROFILE)
     assert world.get("b-eng", "/api/v1/companies/acme/connect/profile").status_code in (403, 404)

@@ -35,12 +35,74 @@ def test_recorded_outcomes_change_the_ranking(tmp_path):
     before = rank_suppliers(need, demand, DEMO_SUPPLIERS, ps.cross_tenant_outcome_stats())
     first, second = before[0].company_id, before[1].company_id
     category = need_categories(need)[0]
-    for _ in range(5):
-        ps.record_outcome("d", first, "n1", category, "failure")
-        ps.record_outcome("other", second, "n9", category, "success")
+    for company in ("d", "e", "f"):  # three companies each: counts are shown from three on
+        ps.record_outcome(company, first, "n1", category, "failure")
+        ps.record_outcome(f"other-{company}", second, "n9", category, "success")
     after = rank_suppliers(need, demand, DEMO_SUPPLIERS, ps.cross_tenant_outcome_stats())
     assert [m.company_id for m in after][:2] == [second, first]
-    assert any("succeeded" in r["en"] for r in after[0].reasons)
+    assert any("3 succeeded, 0 failed" in r["en"] for r in after[0].reasons)
+
+
+def test_a_company_counts_once_per_need_and_supplier_and_its_later_click_replaces_the_earlier(tmp_path):
+    ps = ProfileStore(tmp_path / "p.sqlite")
+    for _ in range(5):  # "Worked" clicked five times
+        ps.record_outcome("d", "visionq", "n1", "quality_ai", "success")
+    ps.record_outcome("e", "visionq", "n2", "quality_ai", "success")
+    ps.record_outcome("f", "visionq", "n3", "quality_ai", "contacted")
+    ps.record_outcome("f", "visionq", "n3", "quality_ai", "failure")  # replaces "contacted"
+    assert [o["outcome"] for o in ps.outcomes("d")] == ["success"]
+    assert [o["outcome"] for o in ps.outcomes("f")] == ["failure"]
+    assert ps.cross_tenant_outcome_stats() == {
+        ("visionq", "quality_ai"): {"success": 2, "failure": 1, "companies": 3}
+    }
+    # a later "failed" of d replaces its success
+    ps.record_outcome("d", "visionq", "n1", "quality_ai", "failure")
+    assert ps.cross_tenant_outcome_stats()[("visionq", "quality_ai")]["failure"] == 2
+
+
+def test_a_file_from_before_keeps_the_newest_outcome_of_each_match(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "p.sqlite"
+    ProfileStore(path)
+    con = sqlite3.connect(path)  # as the store kept every click before
+    con.execute("DROP INDEX outcomes_one")
+    for i, outcome in enumerate(["success"] * 4 + ["failure"]):
+        con.execute(
+            "INSERT INTO outcomes (company_id, supplier_id, need_id, category, outcome, note, created_at) "
+            "VALUES ('d', 'visionq', 'n1', 'quality_ai', ?, '', ?)",
+            (outcome, f"2026-01-0{i + 1}T00:00:00+00:00"),
+        )
+    con.commit()
+    con.close()
+    assert [o["outcome"] for o in ProfileStore(path).outcomes("d")] == ["failure"]
+
+
+def test_one_or_two_companies_verdicts_are_neither_shown_nor_move_the_ranking(tmp_path):
+    """daesung's private "failed" must not show on sejin's page as "0 succeeded, 1 failed", nor lower the
+    supplier's score there; the match says counts come from three companies on."""
+    ps = ProfileStore(tmp_path / "p.sqlite")
+    demand = Profile(company_id="sejin", name="sejin", processes=[ProcessFamily.injection])
+    need = Need(id="n1", text="사출 외관 불량을 줄이고 싶다", families=[ProcessFamily.injection])
+    before = rank_suppliers(need, demand, DEMO_SUPPLIERS, ps.cross_tenant_outcome_stats())
+    first = before[0]
+    category = need_categories(need)[0]
+    ps.record_outcome("daesung", first.company_id, "d1", category, "failure")
+    ps.record_outcome("dongyang", first.company_id, "d2", category, "failure")
+    after = rank_suppliers(need, demand, DEMO_SUPPLIERS, ps.cross_tenant_outcome_stats())
+    same = next(m for m in after if m.company_id == first.company_id)
+    assert same.score == first.score
+    assert not any("failed" in r["en"] for r in same.reasons)
+    said = [r for r in same.reasons if r["en"].startswith("past projects")]
+    assert said == [
+        {
+            "en": "past projects in this field: shown once at least 3 companies have reported them",
+            "ko": "이 분야 과거 프로젝트: 3개 이상 회사가 결과를 기록하면 표시됩니다",
+        }
+    ]
+    # said the same of a supplier no one reported on: it tells nothing of whether anyone did
+    other = next(m for m in after if m.company_id != first.company_id)
+    assert said[0] in other.reasons
 
 
 def test_profiles_are_kept_per_company_and_only_listed_ones_reach_the_directory(tmp_path):

@@ -126,3 +126,36 @@ def test_a_member_neither_model_helps_is_not_told_its_own_model_is_better(page, 
     bravo = page.locator(f"section[data-federation='{fed_id}'] tr[data-company=bravo] [data-col=adopt]")
     expect(bravo).to_contain_text("아직 어느 모델도 도움이 되지 않음")
     expect(bravo).not_to_contain_text("자체 모델이 같거나 우수")
+
+
+def test_the_summarys_single_numbers_sit_next_to_their_labels(page, login, federation):
+    """ "참여사 수 2" and "학습 횟수 1" read as pairs, not a label at the left and its number at the card's far edge."""
+    login("kim")
+    page.goto("/companies/acme/federations")
+    card = page.locator(f"section[data-federation='{federation}']")
+    card_box = card.bounding_box()
+    for col in ("participants", "runs"):
+        value = card.locator(f"table.summary td[data-col={col}]")
+        label = value.locator("xpath=preceding-sibling::th[1]")
+        lab = label.bounding_box()
+        text = value.evaluate(
+            "td => { const r = document.createRange(); r.selectNodeContents(td); return r.getBoundingClientRect().x; }"
+        )
+        assert text - (lab["x"] + lab["width"]) < 40, (col, text, lab)
+        assert text < card_box["x"] + 0.5 * card_box["width"], (col, text, card_box)
+
+
+def test_the_operator_deletes_an_empty_federation_after_a_question(page, login, server):
+    data_dir = server.settings.data_dir
+    fed = service.create_federation("잘못 만든 연합", "cnc", SCHEMA, data_dir=data_dir)
+    login("admin")
+    page.goto("/federations")
+    card = page.locator(f"section[data-federation='{fed['id']}']")
+    page.once("dialog", lambda d: d.dismiss())
+    card.locator("form[data-delete] button").click()
+    assert any(f["id"] == fed["id"] for f in service.cross_tenant_federations(data_dir=data_dir))
+    page.once("dialog", lambda d: d.accept())
+    card.locator("form[data-delete] button").click()
+    expect(page.locator("#federation-deleted")).to_contain_text("잘못 만든 연합")
+    expect(page.locator(f"section[data-federation='{fed['id']}']")).to_have_count(0)
+    assert not any(f["id"] == fed["id"] for f in service.cross_tenant_federations(data_dir=data_dir))

@@ -157,6 +157,17 @@ def leave(body: LeaveIn, t: WriteTenant) -> dict[str, Any]:
     )
 
 
+@operator.delete("/{federation_id}")
+def delete(
+    federation_id: str, principal: PrincipalDep, settings: SettingsDep, store: StoreDep
+) -> dict[str, Any]:
+    """Operator: delete a federation (one created by mistake, say). Refused while it trains or while a company
+    scores its parts with a model of it; its models leave the catalogue."""
+    gone = service.delete_federation(store, principal, federation_id, data_dir=settings.data_dir)
+    audit(store, principal, None, "federation.delete", gone["id"], gone["name"])
+    return gone
+
+
 @operator.delete("/{federation_id}/members/{company_id}")
 def remove_member(
     federation_id: str, company_id: str, principal: PrincipalDep, settings: SettingsDep, store: StoreDep

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandan.connect.profile import CATEGORIES, Need, Offering, Profile, infer_categories
+from sandan.connect.profile_store import MIN_REPORTING_COMPANIES
 from sandan.domain import FAMILY_NAMES, ProcessFamily
 
 W_CATEGORY = 3.0
@@ -139,9 +140,11 @@ def _score(
     if demand.region and supplier.region and demand.region == supplier.region:
         score += W_REGION
         reasons.append({"en": f"same region ({supplier.region})", "ko": f"같은 지역 ({supplier.region})"})
+    told = False
     for cat in need_categories(need)[:2]:  # outcomes are recorded under the need's main category
         stats = outcome_stats.get((supplier.company_id, cat))
         if stats:
+            told = True
             s, f = stats.get("success", 0), stats.get("failure", 0)
             bonus = W_OUTCOME * ((s + 1) / (s + f + 2) - 0.5)
             score += bonus
@@ -151,6 +154,14 @@ def _score(
                     "ko": f"이 분야 과거 프로젝트: 성공 {s}건, 실패 {f}건",
                 }
             )
+    if not told:  # said of every match without counts, so it tells nothing of whether anyone reported
+        reasons.append(
+            {
+                "en": f"past projects in this field: shown once at least {MIN_REPORTING_COMPANIES} companies "
+                "have reported them",
+                "ko": f"이 분야 과거 프로젝트: {MIN_REPORTING_COMPANIES}개 이상 회사가 결과를 기록하면 표시됩니다",
+            }
+        )
     return score, reasons
 
 

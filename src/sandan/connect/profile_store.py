@@ -35,7 +35,16 @@ CREATE TABLE IF NOT EXISTS outcomes (
 );
 CREATE INDEX IF NOT EXISTS outcomes_company ON outcomes (company_id);
 """
+# One outcome per company, need and supplier: a later one replaces the earlier (a file from before kept every click;
+# its newest per triple stays).
+_ONE_PER_MATCH = """
+DELETE FROM outcomes WHERE id NOT IN (SELECT MAX(id) FROM outcomes GROUP BY company_id, need_id, supplier_id);
+CREATE UNIQUE INDEX IF NOT EXISTS outcomes_one ON outcomes (company_id, need_id, supplier_id);
+"""
 OUTCOMES = ("contacted", "declined", "success", "failure")
+# Success and failure counts of a supplier in a field are shown (and move its ranking) only once this many different
+# companies reported them: fewer would let a reader tell one company's private verdict.
+MIN_REPORTING_COMPANIES = 3
 PROFILES_FILE = "connect/profiles.sqlite"  # in the data folder
 
 
@@ -46,6 +55,8 @@ class ProfileStore:
         self._lock = threading.Lock()
         with self._connect() as con:
             con.executescript(_SCHEMA)
+            if con.execute("SELECT 1 FROM sqlite_master WHERE name = 'outcomes_one'").fetchone() is None:
+                con.executescript(_ONE_PER_MATCH)
 
     @classmethod
     def in_data_dir(cls, data_dir: Path) -> ProfileStore:
@@ -92,16 +103,15 @@ class ProfileStore:
     def record_outcome(
         self, company_id: str, supplier_id: str, need_id: str, category: str, outcome: str, note: str = ""
     ) -> int:
-        if outcome not in OUTCOMES:
-            raise InvalidInput(
-                f"outcome must be one of {', '.join(OUTCOMES)}",
-                f"결과는 {', '.join(OUTCOMES)} 중 하나여야 합니다",
-                code="bad_outcome",
-            )
+        """Keep what came of the company's match of `supplier_id` to its need: one outcome per company, need and
+        supplier, a later one replacing the earlier. Returns the outcome's id."""
+        check_outcome(outcome)
         with self._lock, self._connect() as con:
-            cur = con.execute(
+            row = con.execute(
                 "INSERT INTO outcomes (company_id, supplier_id, need_id, category, outcome, note, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (company_id, need_id, supplier_id) DO UPDATE SET "
+                "category = excluded.category, outcome = excluded.outcome, note = excluded.note, "
+                "created_at = excluded.created_at RETURNING id",
                 (
                     company_id,
                     supplier_id,
@@ -111,8 +121,8 @@ class ProfileStore:
                     note[:1000],
                     datetime.now(UTC).isoformat(),
                 ),
-            )
-            return int(cur.lastrowid)
+            ).fetchone()
+            return int(row["id"])
 
     def outcomes(self, company_id: str) -> list[dict[str, Any]]:
         with self._connect() as con:
@@ -128,19 +138,37 @@ class ProfileStore:
             rows = con.execute("SELECT body FROM profiles WHERE listed = 1 ORDER BY company_id").fetchall()
         return [Profile.model_validate_json(r["body"]) for r in rows]
 
-    def cross_tenant_outcome_stats(self) -> dict[tuple[str, str], dict[str, int]]:
-        """(supplier, category) → counts of success and failure over all companies (no company named)."""
+    def cross_tenant_outcome_stats(
+        self, min_companies: int = MIN_REPORTING_COMPANIES
+    ) -> dict[tuple[str, str], dict[str, int]]:
+        """(supplier, category) → counts of success and failure over all companies (no company named), and how
+        many different companies reported them; only where at least `min_companies` did, so no one company's
+        verdict can be told from the counts (nor from a supplier's rank, which they move)."""
         with self._connect() as con:
             rows = con.execute(
-                "SELECT supplier_id, category, outcome, COUNT(*) AS n FROM outcomes "
-                "WHERE outcome IN ('success', 'failure') GROUP BY 1, 2, 3"
+                "SELECT supplier_id, category, "
+                "SUM(outcome = 'success') AS success, SUM(outcome = 'failure') AS failure, "
+                "COUNT(DISTINCT company_id) AS companies FROM outcomes "
+                "WHERE outcome IN ('success', 'failure') GROUP BY 1, 2 HAVING COUNT(DISTINCT company_id) >= ?",
+                (max(int(min_companies), 1),),
             ).fetchall()
-        stats: dict[tuple[str, str], dict[str, int]] = {}
-        for r in rows:
-            stats.setdefault((r["supplier_id"], r["category"]), {"success": 0, "failure": 0})[
-                r["outcome"]
-            ] = r["n"]
-        return stats
+        return {
+            (r["supplier_id"], r["category"]): {
+                "success": int(r["success"]),
+                "failure": int(r["failure"]),
+                "companies": int(r["companies"]),
+            }
+            for r in rows
+        }
+
+
+def check_outcome(outcome: str) -> None:
+    if outcome not in OUTCOMES:
+        raise InvalidInput(
+            f"outcome must be one of {', '.join(OUTCOMES)}",
+            f"결과는 {', '.join(OUTCOMES)} 중 하나여야 합니다",
+            code="bad_outcome",
+        )
 
 
 def profile_json(profile: Profile) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sandan.connect.matching import need_categories, rank_companies, rank_suppliers
 from sandan.connect.measured import measured_capability
 from sandan.connect.profile import Need, Profile
-from sandan.connect.profile_store import ProfileStore
+from sandan.connect.profile_store import ProfileStore, check_outcome
 from sandan.domain import InvalidInput, NotFound
 from sandan.domain.errors import english_reason, korean_reason
 from sandan.monitor.calendar import company_calendar
@@ -152,9 +152,28 @@ def record_outcome(
             f"프로필에 요구 {need_id!r}이(가) 없습니다",
             code="unknown_need",
         )
+    check_outcome(outcome)
+    if supplier_id not in matched_suppliers(ps, me, need):
+        raise InvalidInput(
+            f"supplier {supplier_id!r} was not matched to your need {need_id!r}: record what came of a match only "
+            "for a supplier listed under that need",
+            f"공급사 {supplier_id!r}은(는) 귀사 요구 {need_id!r}에 추천된 곳이 아닙니다. 그 요구 아래에 추천된 "
+            "공급사에 대해서만 결과를 기록할 수 있습니다",
+            code="supplier_not_matched",
+            field="supplier_id",
+        )
     cats = need_categories(need)
     row = ps.record_outcome(company_id, supplier_id, need_id, cats[0] if cats else "", outcome, note)
     return {"id": row, "supplier_id": supplier_id, "need_id": need_id, "outcome": outcome}
+
+
+def matched_suppliers(ps: ProfileStore, me: Profile, need: Need) -> set[str]:
+    """The suppliers an outcome of `need` may name: every supplier the directory matches to it (at any rank, as
+    recorded outcomes move ranks), and any the company already recorded an outcome with for it (to change it)."""
+    directory = _directory(ps)
+    ranked = rank_suppliers(need, me, directory, ps.cross_tenant_outcome_stats(), k=len(directory))
+    earlier = {o["supplier_id"] for o in ps.outcomes(me.company_id) if o["need_id"] == need.id}
+    return {m.company_id for m in ranked} | earlier
 
 
 def own_measured(store: Store, company_id: str, data_dir: Path | None = None) -> dict[str, Any]:

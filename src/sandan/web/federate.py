@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -132,6 +133,7 @@ def _operator_page(
     created: str = "",
     run_error: tuple[str, str] | None = None,
     status_code: int = 200,
+    deleted: str = "",
 ) -> Response:
     page.principal.require_operator()
     page.crumbs.append((page.t("nav.complex"), "/"))
@@ -168,6 +170,7 @@ def _operator_page(
         error=error,
         run_error=run_error,
         created=next((r for r in rows if r["id"] == created), None),
+        deleted=deleted,
         families=list(ProcessFamily),
         strategies=FORM_STRATEGIES,
         family_columns={
@@ -177,8 +180,24 @@ def _operator_page(
 
 
 @router.get("/federations", response_class=HTMLResponse)
-def all_federations(page: UserPage, created: str = "") -> Response:
-    return _operator_page(page, NEW_FORM, created=created)
+def all_federations(page: UserPage, created: str = "", deleted: str = "") -> Response:
+    return _operator_page(page, NEW_FORM, created=created, deleted=deleted[:80])
+
+
+@router.post("/federations/{federation_id}/delete", response_class=HTMLResponse)
+def delete_federation(page: UserPage, federation_id: str) -> Response:
+    """Operator: delete a federation (asked first on the page); a refusal comes back on its card with the reason."""
+    page.principal.require_operator()
+    try:
+        gone = service.delete_federation(
+            page.store, page.principal, federation_id, data_dir=page.settings.data_dir
+        )
+    except SandanError as exc:
+        return _operator_page(
+            page, NEW_FORM, run_error=(federation_id, exc.message(page.lang)), status_code=exc.status
+        )
+    audit(page.store, page.principal, None, "federation.delete", gone["id"], gone["name"])
+    return RedirectResponse(f"/federations?{urlencode({'deleted': gone['name']})}", status_code=303)
 
 
 def _invalid(key: str, code: str, **fields: Any) -> InvalidInput:

@@ -433,6 +433,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.machine.delete": ("machine deleted", "설비 삭제"),
     "audit.machine.put": ("machine saved", "설비 저장"),
     "audit.model.train": ("model trained", "모델 학습"),
+    "audit.model.train.start": ("model training started", "모델 학습 시작"),
     "audit.quarantine.discard": ("quarantined record discarded", "격리 기록 폐기"),
     "audit.quarantine.replay": ("quarantined record fixed and stored", "격리 기록 수정·저장"),
     "audit.signals.put": ("signals saved", "신호 저장"),
@@ -726,6 +727,22 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "import.progress": ("Importing…", "가져오는 중…"),
     "import.progress_rows": ("{done} of {total} rows", "{total}행 중 {done}행"),
     "import.queued": ("Waiting to start…", "시작 대기 중…"),
+    "import.not_started": ("The import was not started:", "가져오기를 시작하지 않았습니다:"),
+    "import.run_blocked": (
+        "Import is off: as the check above says, the import would stop. Change the mapping (Import is then on "
+        "again) and press Check again.",
+        "가져오기가 꺼져 있습니다: 위 검사대로라면 가져오기가 중단됩니다. 매핑을 바꾸고(그러면 다시 켜집니다) 다시 확인을 "
+        "누르세요.",
+    ),
+    "import.new_signals": (
+        "This import would define {n} new signal(s):",
+        "이 가져오기로 새 신호 {n}개가 정의됩니다:",
+    ),
+    "import.register_signals_hint": (
+        "Define the signals the file names that its machines do not have yet; the preview lists them first",
+        "파일에 있지만 설비에 아직 없는 신호를 정의합니다. 미리보기에 먼저 목록이 나옵니다",
+    ),
+    "import.back_to_mapping": ("Back to the mapping (choices kept)", "매핑으로 돌아가기 (선택 유지)"),
     "import.failed": ("The import stopped", "가져오기가 중단되었습니다"),
     "import.receipt": ("Receipt", "가져오기 결과"),
     "import.received": ("Rows read", "읽은 행"),
@@ -816,6 +833,14 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "q.bulk_done": ("{n} items discarded.", "{n}건을 폐기했습니다."),
     "audit.quarantine.discard_many": ("quarantined items discarded together", "격리 항목 일괄 폐기"),
     "q.kind.batch": ("batch refused whole", "통째로 거부된 묶음"),
+    "q.file_size": ("Size", "크기"),
+    "q.bytes": ("{n} bytes", "{n}바이트"),
+    "q.file_sha256": ("SHA-256 checksum", "SHA-256 체크섬"),
+    "q.file_head": ("First bytes", "첫 부분"),
+    "q.file_binary": (
+        "not text (e.g. a workbook); its first bytes are kept, not shown",
+        "텍스트가 아님(예: 엑셀 통합 문서). 첫 바이트는 보관하되 보여 주지 않습니다",
+    ),
     "q.not_replayable": (
         "This is no single record (a whole file, an undecodable message or a batch refused whole), so it cannot be "
         "replayed here: fix the source and send or import it again, then discard this entry with a comment.",
@@ -1637,6 +1662,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "it stops at its next step (a simulation after the replications already running)",
         "다음 단계에서 멈춥니다(시뮬레이션은 이미 돌고 있는 반복이 끝난 뒤)",
     ),
+    "twin.stop_help_solver": (
+        "the solver stops at its next report; a stopped job gives no result",
+        "솔버가 다음 보고 때 멈춥니다. 멈춘 작업은 결과를 남기지 않습니다",
+    ),
     "twin.stopping": ("Stopping at its next step…", "다음 단계에서 멈추는 중…"),
     "twin.stopped": ("Stopped", "멈춤"),
     "twin.start_field": ("Start", "시작"),
@@ -1666,10 +1695,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "글 대신 그 파일로 계획합니다.",
     ),
     "twin.format": ("Format", "형식"),
-    "twin.stop_help_solver": (
-        "the solver stops at its next report; a stopped job gives no result",
-        "솔버가 다음 보고 때 멈춥니다. 멈춘 작업은 결과를 남기지 않습니다",
-    ),
     "twin.format.auto": ("detect", "자동 인식"),
     "twin.format.orders": ("shop orders (YAML/JSON)", "작업 지시 (YAML/JSON)"),
     "twin.format.jsplib": ("job-shop instance (n m …)", "잡숍 인스턴스 (n m …)"),
@@ -1949,9 +1974,45 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fed.gain": ("Gain (F1)", "변화 (F1)"),
     "fed.adopt": ("Adopted", "채택"),
     "fed.adopt.yes": (
-        "adopted — scored above your own model on your held-out rows",
-        "채택 — 귀사 보류 데이터에서 자체 모델보다 높은 점수",
+        "adopted — scored above your own model on your held-out rows: F1 {federated} against {local} ({gain})",
+        "채택 — 귀사 보류 데이터에서 자체 모델보다 높은 점수: F1 {federated} 대 {local} ({gain})",
     ),
+    "fed.adopt.yes_operator": (
+        "adopted — scored above the company's own model on its held-out data: F1 {federated} against {local} "
+        "({gain})",
+        "채택 — 해당 회사 보류 데이터에서 그 회사 자체 모델보다 높은 점수: F1 {federated} 대 {local} ({gain})",
+    ),
+    "fed.adopt.no_operator": (
+        "not adopted — the company's own model is as good or better",
+        "미채택 — 해당 회사 자체 모델이 같거나 우수",
+    ),
+    "fed.local_help": (
+        "Own model F1 is the federation's local baseline: a model this run trained on your rows alone and scored on "
+        "the same held-out rows as the federated model. It is not the model on your Models page, whose score comes "
+        "from other rows and another search.",
+        "자체 모델 F1은 연합 학습의 자체 기준 모델 점수입니다. 이번 학습이 귀사 데이터만으로 학습해 연합 모델과 같은 "
+        "보류 데이터로 평가한 모델로, 모델 화면의 자사 모델과는 다릅니다(그 점수는 다른 데이터와 다른 탐색으로 "
+        "계산했습니다).",
+    ),
+    "fed.local_help_operator": (
+        "Own model F1 is each company's local baseline: a model the run trained on that company's rows alone and "
+        "scored on the same held-out rows as the federated model — not a model in the company's registry.",
+        "자체 모델 F1은 회원사별 자체 기준 모델 점수입니다. 학습 때 그 회사 데이터만으로 학습해 연합 모델과 같은 "
+        "보류 데이터로 평가한 모델이며, 회사 모델 목록의 모델이 아닙니다.",
+    ),
+    "fed.delete": ("Delete federation", "연합 삭제"),
+    "fed.delete_confirm": (
+        "Delete the federation {name}? Its members' keys and its runs' records go; a model of it leaves the "
+        "catalogue. This cannot be undone.",
+        "연합 {name}을(를) 삭제할까요? 회원사 키와 학습 기록이 지워지고, 연합 모델은 카탈로그에서 내려집니다. 되돌릴 수 "
+        "없습니다.",
+    ),
+    "fed.delete_help": (
+        "Possible while no company scores its parts with the federation's model.",
+        "연합 모델로 부품을 판정하는 회사가 없을 때 삭제할 수 있습니다.",
+    ),
+    "fed.deleted": ("Federation {name} deleted.", "연합 {name}을(를) 삭제했습니다."),
+    "audit.federation.delete": ("federation deleted", "연합 삭제"),
     "fed.adopt.neither": (
         "not adopted — neither model helps yet",
         "미채택 — 아직 어느 모델도 도움이 되지 않음",

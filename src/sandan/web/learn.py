@@ -15,6 +15,7 @@ from sandan.domain import InvalidInput, SandanError
 from sandan.learn import catalogue, registry
 from sandan.learn.evaluate import no_better_than_chance
 from sandan.learn.explain import feature_words
+from sandan.learn.federated import service as federation_service
 from sandan.twin.process import column_labels
 from sandan.web.shell import UserPage, WebRoute, company_of, form_number, jobs_of
 
@@ -48,6 +49,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "origin": ("From", "출처"),
     "origin.own": ("trained here", "자체 학습"),
     "origin.catalogue": ("catalogue", "카탈로그"),
+    "origin.federation": ("federation", "연합"),
     "promote": ("Promote", "승격"),
     "following": ("Training {name}, started earlier…", "앞서 시작한 {name} 학습 중…"),
     "weak": ("no better than chance on held-out rows", "학습에 쓰지 않은 행에서 우연보다 낫지 않음"),
@@ -94,10 +96,18 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "federated": (
         "Trained by a federation, not by one company: it is not evaluated, adopted or fine-tuned from here. Each "
-        "member adopts it through the federation's run, where it beats the member's own model; to take part, ask "
-        "the operator to add your company to the federation.",
+        "member adopts it through the federation's run, where it beats the member's own model.",
         "한 회사가 아니라 연합이 학습한 모델이라 여기서 평가하거나 가져오거나 재학습하지 않습니다. 연합 회원사는 "
-        "연합 학습 결과로, 자사 모델보다 나을 때 채택합니다. 참여하려면 운영자에게 연합 회원 추가를 요청하세요.",
+        "연합 학습 결과로, 자사 모델보다 나을 때 채택합니다.",
+    ),
+    "federated.member": (
+        "Your company is a member of this federation: how the model did on your own held-out rows is on the "
+        "federations page.",
+        "귀사는 이 연합의 회원사입니다. 자사 보류 데이터에서의 결과는 연합 학습 화면에 있습니다.",
+    ),
+    "federated.join": (
+        "To take part, ask the operator to add your company to the federation.",
+        "참여하려면 운영자에게 연합 회원 추가를 요청하세요.",
     ),
     "federated.link": ("Federations →", "연합 학습 →"),
     "invalid.required": ("{field}: enter a value", "{field}: 값을 입력하세요"),
@@ -169,11 +179,18 @@ def models_page(page: UserPage, company_id: str) -> Response:
         if j.kind == "train" and not j.finished
     ]
     script = {"api": f"/api/v1/companies/{company.id}", "lang": page.lang, "text": tx, "running": running}
+    # a model adopted from a federation's run came through its catalogue entry too: named for the federation
+    federated = {
+        catalogue.adopted_origin(e["id"])
+        for e in catalogue.cross_tenant_catalogue(page.store, company.id)
+        if e["task"] == catalogue.FEDERATED
+    }
     return page.render(
         "learn_models.html",
         company=company,
         tx=tx,
         versions=versions,
+        federated_origins=federated,
         score=_score,
         script=script,
         can_write=page.principal.user.role.can_write,
@@ -303,9 +320,18 @@ def _catalogue_view(page: UserPage, company, error: str | None = None, status: i
         for (_name, version), entry in catalogue.published_versions(page.store, company.id).items()
     }
     script = {"api": f"/api/v1/companies/{company.id}", "lang": page.lang, "text": tx}
+    # the federations the company is a member of: their entries tell it so, not to ask to join
+    member_of = {
+        f["id"]
+        for f in federation_service.federations_for_company(
+            page.store, company.id, data_dir=page.settings.data_dir
+        )
+        if f["member"]
+    }
     return page.render(
         "learn_catalogue.html",
         status,
+        member_of=member_of,
         error=error,
         withdrawn=page.request.query_params.get("withdrawn"),
         company=company,

@@ -330,3 +330,68 @@ def test_a_member_leaves_or_the_operator_removes_it_and_its_key_goes(world):
     assert ("federation.leave", "") in actions
     bravo = [(a["action"], a["detail"]) for a in world.get("ops", "/api/v1/companies/bravo/audit").json()]
     assert ("federation.leave", "by the operator") in bravo
+    # the operator deletes the federation it no longer needs; a company cannot, and it is gone for both
+    assert_error(world.client.delete(f"/api/v1/federations/{fid}", headers=world.auth("a-admin")), 403)
+    gone = world.client.delete(f"/api/v1/federations/{fid}", headers=world.auth("ops"))
+    assert gone.status_code == 200 and gone.json()["id"] == fid
+    assert all(f["id"] != fid for f in world.get("ops", "/api/v1/federations").json())
+    assert_error(world.client.delete(f"/api/v1/federations/{fid}", headers=world.auth("ops")), 404)
+
+
+def test_nothing_a_member_reads_of_the_federated_model_names_another_member_or_its_rows(tmp_path, companies):
+    """The model a member finds in its registry (and so in its takeout), and the family's catalogue copy, carry the
+    trees, the schema, the federation's aggregate counts and at most the member's own threshold: no other member's
+    id, row count or threshold, and no round naming who answered. The operator's record of the run still names
+    every member with its gain."""
+    import zipfile
+
+    from sandan.collect.takeout import company_takeout
+    from sandan.learn import catalogue
+    from sandan.learn.federated import CompanyGain, Comparison, FederatedModel
+
+    store, fed, model = _trained_federation(tmp_path, companies)
+    assert set(model.participants) == {"alpha", "beta", "gamma"}  # the operator's model knows them all
+    assert any(r.participants for r in model.rounds)
+    gains = []
+    for c, (f, lo) in {"alpha": (0.71, 0.64), "beta": (0.66, 0.58), "gamma": (0.40, 0.52)}.items():
+        m = {"federated": {"f1": f}, "local": {"f1": lo}}
+        g = CompanyGain(c, len(companies[c]), 9, m, {})
+        g.adopt = f > lo
+        gains.append(g)
+    comparison = Comparison(
+        "TreeBagging", "held-out", "보류", gains, {"federated": {"f1": 0.6}}, {}, rounds=[3]
+    )
+    run = service.record_run(tmp_path, fed["id"], comparison, store=store, model=model)
+
+    def leaks(text: str, reader: str | None) -> list[str]:
+        others = [c for c in companies if c != reader]
+        found = [c for c in others if f'"{c}"' in text]
+        found += [f"{c} rows" for c in others if f'"{c}": {len(companies[c])}' in text]
+        return found
+
+    (mv,) = [v for v in store.list_model_versions("alpha", None)]
+    shipped = (Path(mv.artifact) / "federated.json").read_text()
+    assert leaks(shipped, "alpha") == []
+    d = json.loads(shipped)
+    assert d["participants"] == {} and set(d["thresholds"]) <= {"alpha"}
+    assert all("participants" not in r and "failures" not in r for r in d["rounds"])
+    frame = companies["alpha"]
+    again = FederatedModel.from_dict(d)  # still the model: it predicts as the trained one
+    assert np.allclose(again.predict_proba(frame), model.predict_proba(frame))
+    assert again.threshold_for("alpha") == model.threshold_for("alpha")
+
+    entry = catalogue.cross_tenant_entry(store, "alpha", run["catalogue_entry"])
+    assert leaks((Path(entry.artifact) / "federated.json").read_text(), None) == []
+
+    archive, _ = company_takeout(store, "alpha", tmp_path, tmp_path / "out")
+    with zipfile.ZipFile(archive) as z:
+        texts = {n: z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".json")}
+    assert any(n.endswith("federated.json") for n in texts)
+    assert {n: leaks(t, "alpha") for n, t in texts.items() if leaks(t, "alpha")} == {}
+    # the operator's record keeps every member's gain
+    assert set(service.cross_tenant_federation(fed["id"], data_dir=tmp_path)["runs"][-1]["companies"]) == {
+        "alpha",
+        "beta",
+        "gamma",
+    }
+    store.close()

@@ -39,7 +39,8 @@ def write_artifact(
     model as shipped, since no member's rows stand behind it alone)."""
     from sandan.learn.persist import FORMAT
 
-    shipped = json.dumps(model.to_dict(), default=str)
+    # as shipped to this member: no other member's name, rows or threshold (`FederatedModel.shipped`)
+    shipped = json.dumps(model.shipped(company), default=str)
     (folder / ARTIFACT).write_text(shipped, encoding="utf-8")
     meta = {
         "format": FORMAT,

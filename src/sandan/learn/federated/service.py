@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import shutil
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -298,6 +299,53 @@ def leave_federation(company_id: str, federation_id: str, *, data_dir=None) -> d
     return cross_tenant_federation(federation_id, data_dir=data_dir)
 
 
+DELETED_REASON = "its federation was deleted by the platform operator / 플랫폼 운영자가 연합을 삭제했습니다"
+
+
+def delete_federation(store: Store, principal, federation_id: str, *, data_dir=None) -> dict[str, Any]:
+    """Operator: delete a federation (one created by mistake, say, with no member). Refused while it trains, and
+    while a company scores its parts with a model of it (the adopted copy in production: retired first). Models of
+    its runs leave the catalogue (withdrawn, with the reason; an adopter's candidate copy stays in its registry,
+    marked so); its file, TLS files and the operator's model copies go. Returns its id and name."""
+    principal.require_operator()
+    with _file_lock:
+        fed = _load(data_dir, federation_id)
+        if _simulation_of(federation_id)["state"] == "running":
+            raise Conflict(
+                f"federation {fed['name']} is training; delete it when the run has finished",
+                f"연합 {fed['name']}이(가) 학습 중입니다. 학습이 끝난 뒤 삭제하세요",
+                code="run_in_progress",
+            )
+        entries = [r["catalogue_entry"] for r in fed["runs"] if r.get("catalogue_entry") is not None]
+        origins = {catalogue.adopted_origin(e) for e in entries}
+        in_use = sorted(
+            f"{company.name} ({mv.name} v{mv.version})"
+            for company in store.cross_tenant_companies()
+            for mv in (store.list_model_versions(company.id, None) if origins else [])
+            if mv.origin in origins and mv.stage == "production"
+        )
+        if in_use:
+            raise Conflict(
+                f"federation {fed['name']}'s model is in production at {', '.join(in_use)}: it scores their parts; "
+                "it can be deleted once they retire that model",
+                f"연합 {fed['name']}의 모델이 {', '.join(in_use)}에서 운영 중입니다(부품을 판정함). 그 모델을 폐기한 "
+                "뒤에 삭제할 수 있습니다",
+                code="federation_in_use",
+            )
+        for entry_id in entries:
+            entry = store.cross_tenant_catalogue_entry(int(entry_id), "")
+            if entry is not None and entry.withdrawn_at is None:
+                catalogue.withdraw_entry(store, principal, entry.id, DELETED_REASON)
+        folder = _folder(data_dir)
+        for extra in (folder / f"{fed['id']}-tls", folder / f"{fed['id']}-models"):
+            if extra.is_dir():
+                shutil.rmtree(extra)
+        _path(data_dir, federation_id).unlink()
+    with _sim_lock:
+        _sim_jobs.pop(federation_id, None)
+    return {"id": fed["id"], "name": fed["name"]}
+
+
 def record_run(
     data_dir,
     federation_id: str,
@@ -346,7 +394,9 @@ def _to_catalogue(store: Store, data_dir, fed: dict[str, Any], comparison, model
     each adopting member's score is its own held-out F1 etc. beside its local model's."""
     folder = data_folder(data_dir) / "catalogue" / fed["family"] / secrets.token_hex(8)
     folder.mkdir(parents=True)
-    (folder / "federated.json").write_text(json.dumps(model.to_dict(), default=str), encoding="utf-8")
+    # the family's copy names no member (`FederatedModel.shipped`); the operator's full record stays beside the
+    # federation (real mode) and in its runs
+    (folder / "federated.json").write_text(json.dumps(model.shipped(None), default=str), encoding="utf-8")
     scheme = comparison.scheme_en
 
     def record(metrics: dict, intervals: dict, n_rows: int, **more: Any) -> dict[str, Any]:
@@ -371,7 +421,8 @@ def _to_catalogue(store: Store, data_dir, fed: dict[str, Any], comparison, model
         metrics=record(
             comparison.overall["federated"],
             comparison.overall_intervals.get("federated", {}),
-            sum(g.n_rows for g in comparison.companies),
+            # the total rows only from three members on: with two, a member's total less its own is the other's
+            sum(g.n_rows for g in comparison.companies) if len(comparison.companies) >= 3 else None,
             federation=fed["id"],
             strategy=comparison.strategy,
         ),
@@ -970,6 +1021,7 @@ def connect(
 
 __all__ = [
     "create_federation",
+    "delete_federation",
     "join_federation",
     "record_run",
     "federation_for_company",

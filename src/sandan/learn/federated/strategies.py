@@ -101,6 +101,22 @@ class FederatedModel:
             "counts": {k: np.asarray(v).tolist() for k, v in self.counts.items()},
         }
 
+    def shipped(self, company: str | None = None) -> dict[str, Any]:
+        """The model as it leaves the operator: for one member's registry (`company`: its own threshold) or for
+        the family's catalogue (None). No member is named and no member's row count is in it: the rounds keep
+        their aggregates (validation loss, time, bytes) without who answered or failed; the thresholds only the
+        member's own; the summed validation counts (the federation's aggregate) stay, as fine-tuning needs them.
+        `to_dict` is the operator's full record."""
+        full = self.to_dict()
+        full["rounds"] = [
+            {k: v for k, v in r.items() if k not in ("participants", "failures")} for r in full["rounds"]
+        ]
+        full["participants"] = {}
+        full["thresholds"] = (
+            {company: self.thresholds[company]} if company is not None and company in self.thresholds else {}
+        )
+        return full
+
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FederatedModel:
         return cls(
@@ -108,7 +124,8 @@ class FederatedModel:
             Schema.from_dict(d["schema"]),
             {k: np.asarray(v) for k, v in d["arrays"].items()},
             float(d["threshold"]),
-            [RoundLog(**r) for r in d.get("rounds", [])],
+            # a shipped model's rounds name no one (`shipped`)
+            [RoundLog(**{"participants": [], "failures": [], **r}) for r in d.get("rounds", [])],
             d.get("privacy"),
             dict(d.get("participants", {})),
             {str(k): float(v) for k, v in d.get("thresholds", {}).items()},
