@@ -38,7 +38,9 @@ def test_preview_keeps_the_file_and_proposes_a_mapping(world):
 
 def test_import_runs_as_a_job_and_returns_the_receipt(world):
     preview = _upload(world, CSV.encode()).json()
-    mapping = {**preview["mapping"], "timezone": "Asia/Seoul"}
+    # new signals are defined only when the mapping asks (the proposal does not), and the check names them first
+    assert preview["mapping"]["register_signals"] is False
+    mapping = {**preview["mapping"], "timezone": "Asia/Seoul", "register_signals": True}
     r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": mapping})
     assert r.status_code == 202, r.text
     assert r.json()["state"] in ("queued", "running", "done")

@@ -400,7 +400,17 @@ def test_where_is_the_bottleneck_is_the_twins_active_period_bottleneck_not_the_l
     sim = run_line(line, replications=5, horizon=line.run_hours * 3600.0, warmup=1800.0, seed=0)
     assert step["facts"]["bottleneck"] == sim.bottleneck
     assert step["facts"]["votes"] == sim.bottleneck_votes[sim.bottleneck]
-    assert step["summary"].startswith(f"Bottleneck of inj-a: {sim.bottleneck} (longest active periods in")
+    from sandan.assist.tools.twin import _station_names
+
+    # the line and the station as the plant calls them: "Injection moulding", not the station id "injection"
+    words = _station_names(_assistant(world).ctx, line)[sim.bottleneck]
+    assert step["summary"].startswith(
+        f"Bottleneck of Injection line A: {words['en']} (longest active periods in"
+    )
+    korean = _assistant(world).run_tool("line_bottleneck", {"line_id": "inj-a"}, "ko")
+    assert korean["summary"].startswith(f"사출 A라인의 병목: {words['ko']} (") and not re.search(
+        r"[a-z]", words["ko"]
+    )
     assert [r["station"] for r in step["table"]][0] == max(
         sim.stations, key=lambda s: sim.stations[s]["active_period_s"].mean
     )

@@ -139,9 +139,13 @@ def test_a_part_value_outside_its_machines_signal_range_is_quarantined(plant):
         {**base, "time": "2026-05-01T08:00:03Z", "part_id": "P4", "measure:spindle_speed": -1},
         # no machine of the company has a signal named like this one: no range to hold it to
         {**base, "time": "2026-05-01T08:00:04Z", "part_id": "P5", "param:feed": 1e9},
+        {**base, "time": "2026-05-01T08:00:05Z", "part_id": "P6", "param:spindle_temp": 1e30},
     ]
     receipt = ingest_parts(plant, "acme", rows)
-    assert (receipt.accepted, receipt.reasons) == (2, {"out_of_range": 3})
+    assert (receipt.accepted, receipt.reasons) == (2, {"out_of_range": 4})
+    # a huge value as it was written, not with a float's digits past its precision (1000000000000000019884624838656)
+    huge = [i["message"]["en"] for i in receipt.issues if "1e+30" in i["message"]["en"]]
+    assert len(huge) == 1 and "1000000000000000" not in huge[0], receipt.issues
     first = receipt.issues[0]
     assert (
         first["column"] == "param:spindle_temp" and "outside its valid range 0–200;" in first["message"]["en"]
@@ -149,7 +153,7 @@ def test_a_part_value_outside_its_machines_signal_range_is_quarantined(plant):
     fields = {i["column"] for i in receipt.issues}
     assert fields == {"param:spindle_temp", "params.spindle_temp", "measure:spindle_speed"}
     kept = plant.list_quarantine("acme")
-    assert len(kept) == 3 and {q["reason_code"] for q in kept} == {"out_of_range"}
+    assert len(kept) == 4 and {q["reason_code"] for q in kept} == {"out_of_range"}
     assert [p["part_id"] for p in plant.query_parts("acme", START, END).to_pylist()] == ["P1", "P5"]
 
 

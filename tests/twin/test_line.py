@@ -479,7 +479,7 @@ def test_the_assistants_what_if_simulates_the_day_a_day_shift_plant_works(duck_s
     assert gain == pytest.approx(per_h, rel=0.25)
     assert "24 h" in out.summary["en"]
     # the store does not know the flow: the answer says the three moulding machines were taken as parallel
-    assert "injection ×3" in out.summary["en"] and "병렬" in out.summary["ko"]
+    assert "Injection moulding ×3" in out.summary["en"] and "병렬" in out.summary["ko"]
 
 
 def test_a_one_product_line_sets_up_as_often_as_its_machines_did(duck_store):

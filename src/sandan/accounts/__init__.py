@@ -368,6 +368,30 @@ def _company_user(store: Store, company_id: str, user_id: str) -> User:
     return found[0]
 
 
+#: each role in words (English, Korean), as the users page names them
+ROLE_WORDS: dict[Role, tuple[str, str]] = {
+    Role.operator: ("platform operator", "플랫폼 운영자"),
+    Role.company_admin: ("company admin", "회사 관리자"),
+    Role.engineer: ("engineer", "엔지니어"),
+    Role.viewer: ("viewer", "조회자"),
+}
+
+
+def bad_role(role: object, allowed: tuple[Role, ...] | None = None) -> InvalidInput:
+    """The error for a role that is none of `allowed` (a company's roles: engineer, viewer, company admin), each
+    named in words with the value a form or the API sends: "엔지니어(engineer), 조회자(viewer), 회사 관리자
+    (company_admin)"."""
+    allowed = allowed or (Role.engineer, Role.viewer, Role.company_admin)
+    en = ", ".join(f"{ROLE_WORDS[r][0]} ({r.value})" for r in allowed)
+    ko = ", ".join(f"{ROLE_WORDS[r][1]}({r.value})" for r in allowed)
+    return InvalidInput(
+        f"role must be one of {en}, not {role!r}",
+        f"역할은 {ko} 중 하나여야 합니다 ({role!r}은(는) 안 됩니다)",
+        code="bad_role",
+        field="role",
+    )
+
+
 def change_role(store: Store, by: Principal, company_id: str, user_id: str, role: Role | str) -> User:
     """A company admin (or the operator) gives a user of that company another role: engineer, viewer or company
     admin. As for passwords, another company admin's role only the operator changes, and one's own no one changes
@@ -378,13 +402,7 @@ def change_role(store: Store, by: Principal, company_id: str, user_id: str, role
     except ValueError:
         new = None
     if new is None or new is Role.operator:
-        allowed = ", ".join(r.value for r in Role if r is not Role.operator)
-        raise InvalidInput(
-            f"role must be one of {allowed}, not {role!r}",
-            f"역할은 {allowed} 중 하나여야 합니다 ({role!r}은(는) 안 됩니다)",
-            code="bad_role",
-            field="role",
-        )
+        raise bad_role(role, tuple(r for r in Role if r is not Role.operator))
     user = _managed_user(
         store,
         by,
@@ -628,6 +646,8 @@ __all__ = [
     "change_password",
     "reset_password",
     "change_role",
+    "bad_role",
+    "ROLE_WORDS",
     "set_active",
     "authenticate",
     "issue_token",

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sandan.assist.dates import find_dates, find_span, with_particle
 from sandan.domain import Machine
+from sandan.domain.korean import particle
 from sandan.domain.text import shown_name, split_name
 from sandan.monitor.codes import CodeTable
 from sandan.store import Store
@@ -329,6 +330,12 @@ _KIND_MENTION = (
 )
 
 
+# an id-like machine mention: "press-01", "IMM-5", "cnc2-03" (not "D-7": two letters at least)
+_MACHINE_ID_MENTION = re.compile(r"(?<![\w-])[a-z][a-z0-9]+-\d{1,4}(?![\w-])", re.IGNORECASE)
+# a Korean kind and a number with a machine's counter word: "프레스 1호기", "선반 3번기"
+_KOREAN_KIND_MENTION = r"(?<![가-힣])(?!(?:설비|기계|장비|라인)\s*\d)[가-힣]{2,}\s*\d+\s*(?:호기|번기)"
+
+
 def _loose(name: str) -> str:
     """A Korean name as a question may write it: spaces anywhere or none, "2호" for "2호기" and "2호기" for "2호",
     "02" for "2" ("서보프레스 2호기" ← "서보 프레스 2호", "서보프레스2호기")."""
@@ -356,6 +363,7 @@ class AssetNames:
         self.machines: list[Machine] = store.list_machines(company_id)
         self.lines = store.list_lines(company_id)
         self.signals = store.list_signals(company_id)
+        self._others: dict[str, str] | None = None  # other companies' names, read when a question needs them
         self.machine_aliases: list[tuple[re.Pattern[str], str]] = []
         # (kind, number, id): "서보프레스 2호기 Servo press 2" → ("서보프레스", 2), ("press", 2), for "프레스 2호"
         self.kinds: list[tuple[str, int, str]] = []
@@ -430,6 +438,14 @@ class AssetNames:
             self._measures[machine_id] = sorted(json.loads(raw)) if raw else []
         return self._measures[machine_id]
 
+    def machine_by_name(self, text: str) -> str | None:
+        """The machine the text names by its id or name (whole, or a kind and a number), not by a number alone."""
+        for pattern, machine_id in self.machine_aliases:
+            if pattern.search(text):
+                return machine_id
+        by_kind = self._by_kind(text)
+        return by_kind[0][1] if by_kind else None
+
     def machine(self, text: str) -> str | None:
         for pattern, machine_id in self.machine_aliases:
             if pattern.search(text):
@@ -459,6 +475,64 @@ class AssetNames:
             if pattern.search(text):
                 return line_id
         return None
+
+    def unknown_machine(self, text: str) -> str | None:
+        """A machine the text names that is none of the company's: an id such as "press-01" (letters, a hyphen, a
+        number) that is no id of its machines, lines, signals or codes, or a kind and a number ("프레스 1호기") that
+        fits none of its machines — as written, so the answer can say it is not theirs instead of answering for
+        something else."""
+        known = {m.id.lower() for m in self.machines} | {ln.id.lower() for ln in self.lines}
+        known |= {s.name.lower() for s in self.signals}
+        if self.codes is not None:
+            known |= {c.lower() for c in (*self.codes.reasons, *self.codes.defects)}
+        for m in _MACHINE_ID_MENTION.finditer(text):
+            token = m.group(0).lower()
+            if token in known or token.startswith("line-") or self._other_company_ids().get(token):
+                continue
+            if any(pattern.search(token) for pattern, _ in self.machine_aliases):
+                continue  # "prs-2", "PRS02": one of its machines as people write its id
+            return m.group(0)
+        for m in re.finditer(_KOREAN_KIND_MENTION, text):
+            if not any(
+                pattern.search(m.group(0)) for pattern, _ in self.machine_aliases
+            ) and not self._by_kind(m.group(0)):
+                return m.group(0).strip()
+        return None
+
+    def _other_company_ids(self) -> dict[str, str]:
+        """Every other member company's names as a question may write them (its id, and each language's part of
+        its name without spaces, lowercased) → its name as the company calls itself. Only names: the operator's
+        list of members is read for nothing else, so a question about another company is told it cannot see that
+        company's data instead of being answered with the asking company's own figures as if they were that
+        company's."""
+        if self._others is None:
+            self._others = {}
+            for c in self.store.cross_tenant_companies():
+                if c.id == self.company_id:
+                    continue
+                ko, en = split_name(c.name)
+                for said in (c.id, ko, en, c.name):
+                    key = re.sub(r"\s+", "", said or "").lower()
+                    if len(key) >= 3:
+                        self._others.setdefault(key, c.name)
+        return self._others
+
+    def other_company(self, text: str) -> str | None:
+        """The name of another member company the text names ("세진프레스", "dongyang-tech"), if any."""
+        compact = re.sub(r"\s+", "", text.lower())
+        own = {re.sub(r"\s+", "", w or "").lower() for w in (self.company_id, *self._own_names())}
+        others = self._other_company_ids()
+        for key in sorted(others, key=len, reverse=True):
+            if key in compact and not any(key in o for o in own if o):
+                return others[key]
+        return None
+
+    def _own_names(self) -> tuple[str, ...]:
+        company = self.store.get_company(self.company_id)
+        if company is None:
+            return ()
+        ko, en = split_name(company.name)
+        return (company.name, ko, en)
 
     def unknown_line(self, text: str) -> str | None:
         """A line the text names by number or letter ("1라인", "line 2") that is none of the company's lines, as
@@ -636,6 +710,46 @@ def _period_notes(dates, used: str | None, tool: str) -> list[dict[str, str]]:
     return notes
 
 
+# tools that answer for every machine (of the line asked about) when the question names none of the company's
+_ALL_MACHINES_TOOLS = frozenset(
+    {"oee", "defect_rate", "production", "defect_pareto", "downtime_pareto", "root_cause", "list_machines"}
+)
+
+
+def _scope_notes(text: str, names: AssetNames, tool: str, args: dict[str, Any]) -> list[dict[str, str]]:
+    """What the answer must say first when the question names something the asking company cannot be answered
+    about: another member company (its data is not the asker's to see), or a machine that is none of its own — so
+    its own figures are never read as the named one's."""
+    other = names.other_company(text)
+    if other is not None:
+        said = shown_name(other)
+        return [
+            {
+                "code": "other_company",
+                "en": f"You cannot see another company's data ({said['en']}); the figures below are your own "
+                "company's.",
+                "ko": f"다른 회사의 데이터는 볼 수 없습니다({said['ko']}). 아래는 이 회사의 수치입니다.",
+                "text": other,
+            }
+        ]
+    unknown = names.unknown_machine(text)
+    if unknown is None:
+        return []
+    named = particle(f"'{unknown}'", "은/는")
+    if tool in _ALL_MACHINES_TOOLS and not args.get("machine_id") and not args.get("machine_ids"):
+        scope = (
+            ("the machines of the line asked about", "물어본 라인의 설비")
+            if args.get("line_id")
+            else ("all machines", "전체 설비")
+        )
+        en = f"{unknown} is not one of your machines; showing {scope[0]}."
+        ko = f"{named} 이 회사의 설비가 아닙니다. {scope[1]} 기준으로 보여 드립니다."
+    else:
+        en = f"{unknown} is not one of your machines, so this does not answer about it."
+        ko = f"{named} 이 회사의 설비가 아니어서 그 설비에 대해서는 답하지 않습니다."
+    return [{"code": "unknown_machine", "en": en, "ko": ko, "text": unknown}]
+
+
 def _today() -> date:
     return datetime.now(ZoneInfo("Asia/Seoul")).date()
 
@@ -679,6 +793,9 @@ def route(
         or next((p for pat, p in PERIOD_RULES if re.search(pat, _words(undated), re.IGNORECASE)), None)
     )
     machine_id = names.machine(undated)
+    if machine_id and names.unknown_machine(undated) and not names.machine_by_name(undated):
+        # "프레스 1호기" of a moulder: its own 1호기 only by the number, of another kind — not the machine asked about
+        machine_id = None
     line_id = None if machine_id else names.line(undated) or names.unknown_line(undated)
     by = next((b for pat, b in BY_RULES if re.search(pat, words, re.IGNORECASE)), None)
     compared: list[str] = []
@@ -751,7 +868,7 @@ def route(
         and not args.get("machine_id")
         and bool(re.search(rf"{WHICH_MACHINE}|\bworst\b", words, re.IGNORECASE))
     )
-    notes = _period_notes(dates, args.get("period"), best)
+    notes = _scope_notes(undated, names, best, args) + _period_notes(dates, args.get("period"), best)
     if best == "downtime_pareto" and re.search(MAINTENANCE, words, re.IGNORECASE):
         # no maintenance plan is kept: the breakdowns by reason are the data that answer it, and the answer says so
         args.setdefault("states", ["down"])

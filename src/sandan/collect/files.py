@@ -5,9 +5,11 @@ It reads files and maps their columns to the canonical fields; all checks and st
 
 from __future__ import annotations
 
+import base64
 import codecs
 import csv
 import hashlib
+import inspect
 import io
 import itertools
 import json
@@ -327,6 +329,8 @@ class SampleCheck:
     issues: list[dict[str, Any]] = field(default_factory=list)  # as a receipt's: row, column, code, message
     reasons: dict[str, int] = field(default_factory=dict)
     error: dict[str, str] | None = None  # code, en, ko
+    #: the signals the import would define ("imm-05/A"), when the mapping says to define new ones
+    new_signals: list[str] = field(default_factory=list)
 
     def by_row(self) -> dict[int, list[dict[str, Any]]]:
         """Excel row number -> its distinct issues (a bad time in a wide sheet is one issue per signal column)."""
@@ -343,6 +347,34 @@ class SampleCheck:
     def rejected_rows(self) -> int:
         return len(self.by_row())
 
+    def common_reason(self) -> dict[str, str] | None:
+        """When most sample rows would be rejected and one reason covers them all (every date of the file in a
+        layout the mapping cannot read, a machine column that names no machine), that reason and how to fix it in
+        the mapping: code, en, ko. One cause is then most likely the mapping's, not the file's rows'."""
+        rows = self.by_row()
+        if not rows or len(rows) * 2 < self.rows:
+            return None
+        codes = {i["code"] for issues in rows.values() for i in issues}
+        if len(codes) != 1:
+            return None
+        code = codes.pop()
+        columns = sorted(
+            {str(i.get("column")) for issues in rows.values() for i in issues if i.get("column")}
+        )
+        column = ", ".join(columns) or "?"
+        from sandan.domain.validation import reason_title
+
+        title = reason_title(code) or (code, code)
+        fix_en, fix_ko = _MAPPING_FIXES.get(code, _MAPPING_FIXES[""])
+        return {
+            "code": code,
+            "column": column,
+            "en": f"all {len(rows)} rejected rows have one cause — {title[0]} (column {column}): "
+            + fix_en.format(column=column),
+            "ko": f"거부되는 {len(rows)}행의 원인은 모두 같습니다 — {title[1]} ({column} 열): "
+            + fix_ko.format(column=column),
+        }
+
     def summary(self) -> dict[str, str]:
         if self.error is not None:
             return {
@@ -354,6 +386,12 @@ class SampleCheck:
             return {
                 "en": f"the first {n} rows pass the import's checks",
                 "ko": f"처음 {n}행은 모두 가져오기 검사를 통과합니다",
+            }
+        common = self.common_reason()
+        if common is not None:
+            return {
+                "en": f"{bad} of the first {n} rows would be rejected: {common['en']}",
+                "ko": f"처음 {n}행 중 {bad}행은 가져올 때 거부됩니다: {common['ko']}",
             }
         return {
             "en": f"{bad} of the first {n} rows would be rejected — fix them in the file or change the mapping; "
@@ -369,8 +407,65 @@ class SampleCheck:
             "reasons": dict(self.reasons),
             "issues": list(self.issues),
             "error": self.error,
+            "common_reason": self.common_reason(),
+            "new_signals": list(self.new_signals),
             "summary": self.summary(),
         }
+
+
+# reason code -> how to fix it in the mapping (English, Korean), when one reason rejects most sample rows
+_MAPPING_FIXES: dict[str, tuple[str, str]] = {
+    "ambiguous_date": (
+        "its dates could be day/month or month/day; choose how dates such as 5/12/2026 are written "
+        "(day/month/year or month/day/year) in the mapping and check again",
+        "날짜가 일/월인지 월/일인지 알 수 없습니다. 매핑에서 5/12/2026 같은 날짜의 순서(일/월/연 또는 월/일/연)를 고르고 다시 확인하세요",
+    ),
+    "bad_time": (
+        "the column mapped to the time cannot be read as dates and times; check that the right column is the time, "
+        "and choose how dates are written (day/month or month/day) in the mapping",
+        "시간으로 지정한 열을 날짜·시각으로 읽을 수 없습니다. 맞는 열을 시간으로 지정했는지 확인하고, 매핑에서 날짜 순서(일/월 "
+        "또는 월/일)를 고르세요",
+    ),
+    "naive_time": (
+        "the times carry no time zone; give the plant's time zone (e.g. Asia/Seoul) in the mapping",
+        "시각에 시간대가 없습니다. 매핑에서 공장의 시간대(예: Asia/Seoul)를 지정하세요",
+    ),
+    "future_time": (
+        "the times lie in the future; check the time zone and the date order (day/month or month/day) in the mapping",
+        "시각이 미래입니다. 매핑의 시간대와 날짜 순서(일/월 또는 월/일)를 확인하세요",
+    ),
+    "unknown_machine": (
+        "the column mapped to the machine names no registered machine; map the right column to the machine, or "
+        "choose the machine for the whole file",
+        "설비로 지정한 열에 등록된 설비가 없습니다. 맞는 열을 설비로 지정하거나 파일 전체의 설비를 고르세요",
+    ),
+    "unknown_signal": (
+        "these signals are not defined on the machine; check the columns mapped to signals, or tick 'define new "
+        "signals' to define them (the preview then lists them)",
+        "신호가 설비에 정의되어 있지 않습니다. 신호로 지정한 열을 확인하거나, '새 신호 자동 등록'을 선택해 정의하세요 "
+        "(미리보기에 정의될 신호가 나옵니다)",
+    ),
+    "bad_number": (
+        "column {column} holds no numbers; give it another role (or 'ignore') in the mapping",
+        "{column} 열에 숫자가 없습니다. 매핑에서 다른 역할(또는 '무시')을 지정하세요",
+    ),
+    "bad_result": (
+        "the result column's values are not ok / ng; check that the right column is mapped to the result",
+        "판정 열의 값이 ok / ng가 아닙니다. 맞는 열을 판정으로 지정했는지 확인하세요",
+    ),
+    "bad_state": (
+        "the state column's values are no machine states; check that the right column is mapped to the state",
+        "상태 열의 값이 설비 상태가 아닙니다. 맞는 열을 상태로 지정했는지 확인하세요",
+    ),
+    "missing_field": (
+        "column {column} is empty in these rows; check that the right column has that role in the mapping",
+        "이 행들에서 {column} 열이 비어 있습니다. 매핑에서 맞는 열에 그 역할을 지정했는지 확인하세요",
+    ),
+    "": (
+        "check the column with that role in the mapping",
+        "매핑에서 그 역할의 열을 확인하세요",
+    ),
+}
 
 
 def _json_cell(v: Any) -> Any:
@@ -400,12 +495,26 @@ def _file_facts(path: Path) -> dict[str, Any]:
                 size += len(block)
     except OSError:
         return {"file": path.name, "size": None, "sha256": None, "head": None}
-    return {
-        "file": path.name,
-        "size": size,
-        "sha256": digest.hexdigest(),
-        "head": head.decode("utf-8", "replace"),
-    }
+    facts: dict[str, Any] = {"file": path.name, "size": size, "sha256": digest.hexdigest()}
+    text = _text_head(head)
+    if text is not None:
+        facts["head"] = text
+    else:  # a workbook, an archive, a binary file: its bytes kept as bytes, never shown as text
+        facts["head_base64"] = base64.b64encode(head).decode("ascii")
+    return facts
+
+
+def _text_head(head: bytes) -> str | None:
+    """The first bytes of a file as text, when they are text (UTF-8 or CP949, no control characters); None for
+    binary bytes (a .xlsx starts "PK\\x03\\x04")."""
+    for encoding in ("utf-8", "cp949"):
+        try:
+            text = codecs.getincrementaldecoder(encoding)("strict").decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        if not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", text):
+            return text
+    return None
 
 
 def _fail(
@@ -691,8 +800,8 @@ class _Source:
 
     format: Literal["csv", "xlsx", "parquet"]
     columns: list[str]
-    chunks: Iterator[tuple[pa.Table, int]]  # (chunk, progress so far)
-    total: int | None
+    chunks: Iterator[tuple[pa.Table, int]]  # (chunk, progress so far: rows, or bytes of a CSV file)
+    total: int | None  # rows, or a CSV file's bytes
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
@@ -700,6 +809,8 @@ class _Source:
     bad_rows: list[str] = field(default_factory=list)
     #: rows above the header (a sheet's title, a blank line): the header is row `header_row + 1` in Excel
     header_row: int = 0
+    #: about how many data rows a CSV file has, from the bytes per line of its first part
+    rows_estimate: int | None = None
 
 
 #: How far down a sheet its header is looked for, under a title or a note.
@@ -831,7 +942,18 @@ def _open_csv(
         finally:
             f.close()
 
-    return _Source("csv", columns, chunks(), size, encoding, delimiter, bad_rows=bad_rows, header_row=skip)
+    estimate = max(round(size / per_line) - skip - 1, 1)
+    return _Source(
+        "csv",
+        columns,
+        chunks(),
+        size,
+        encoding,
+        delimiter,
+        bad_rows=bad_rows,
+        header_row=skip,
+        rows_estimate=estimate,
+    )
 
 
 def _open_parquet(path: Path, name: str, chunk_rows: int) -> _Source:
@@ -1012,7 +1134,7 @@ def check_sample(
         )
     except InvalidInput as exc:
         return SampleCheck(sample.num_rows, error={"code": exc.code, "en": exc.en, "ko": exc.ko})
-    return SampleCheck(sample.num_rows, got.issues, got.reasons)
+    return SampleCheck(sample.num_rows, got.issues, got.reasons, new_signals=list(got.signals_registered))
 
 
 def read_preview(
@@ -1042,7 +1164,6 @@ def read_preview(
         encoding=src.encoding,
         sheet=src.sheet,
         delimiter=src.delimiter,
-        register_signals=kind == "reading",
     )
     naive, notices, mapping.timezone = _notices(src.columns, data, mapping)
     notices = _header_notice(src.header_row) + notices
@@ -1181,8 +1302,12 @@ def _check_columns(mapping: Mapping, columns: list[str], name: str) -> None:
             f"(columns: {', '.join(columns)}); map a column to it"
             + (" or give machine_id for the whole file" if "machine_id" in missing else ""),
             f"{name}에 필수 열이 없습니다: {', '.join(_ROLE_NAMES_KO.get(m, m) for m in missing)}({', '.join(missing)}) "
-            f"역할의 열이 없습니다 (있는 열: {', '.join(columns)}). 열을 지정하세요"
-            + (" 또는 파일 전체의 설비를 고르세요" if "machine_id" in missing else ""),
+            f"역할의 열이 없습니다 (있는 열: {', '.join(columns)}). "
+            + (
+                "열을 지정하거나 파일 전체의 설비를 고르세요"
+                if "machine_id" in missing
+                else "열을 지정하세요"
+            ),
             code="missing_column",
             file=name,
             column=", ".join(missing),
@@ -1236,11 +1361,13 @@ def import_file(
     *,
     source: str | None = None,
     chunk_rows: int = 100_000,
-    progress: Callable[[int, int | None], None] | None = None,
+    progress: Callable[..., None] | None = None,
     filename: str | None = None,
 ) -> Receipt:
     """Stream a file through `mapping` into the store, chunk by chunk; returns the merged receipt.
 
+    `progress(rows, total[, words])` hears the rows read so far and the total — for a CSV file an estimate,
+    which the (English, Korean) `words` call "about", when the callback takes them.
     Rejected rows go to quarantine with their Excel row number (header = row 1) and the user's column name.
     A problem with the whole file (empty, undecodable, unreadable, a required column missing) raises
     `InvalidInput` and is recorded in quarantine as a file reject.
@@ -1255,7 +1382,7 @@ def import_file(
         _check_columns(mapping, src.columns, name)
         row = 0
         order: list[str | None] = [mapping.date_order]  # stated, or settled by a chunk for those after it
-        for chunk, done in src.chunks:
+        for chunk, _done in src.chunks:
             if chunk.num_rows:
                 receipt.merge(
                     _ingest_chunk(
@@ -1273,7 +1400,9 @@ def import_file(
                 )
                 row += chunk.num_rows
             if progress is not None:
-                progress(done, src.total)
+                _report(progress, src, row)
+        if progress is not None and src.format == "csv":
+            _report(progress, src, row, finished=True)
         if row == 0 and not src.bad_rows:
             raise _no_rows(name)
     except InvalidInput as exc:
@@ -1285,6 +1414,33 @@ def import_file(
             )
         )
     return receipt
+
+
+def _report(progress: Callable[..., None], src: _Source, rows: int, finished: bool = False) -> None:
+    """Progress in rows. A CSV file's rows are not counted ahead, so its total is an estimate from the bytes per
+    line of its first part (`_Source.rows_estimate`), said as one ("about N rows") until the file is read; a
+    workbook's or a Parquet file's rows are counted ahead."""
+    if src.format != "csv":
+        progress(rows, src.total)
+        return
+    if finished:  # the whole file read: the count is exact
+        total, words = rows, (f"{rows:,} of {rows:,} rows", f"{rows:,}행 중 {rows:,}행")
+    else:
+        total = max(rows, src.rows_estimate or 0)
+        words = (f"{rows:,} of about {total:,} rows", f"약 {total:,}행 중 {rows:,}행")
+    if _takes_message(progress):  # a job's progress shows the words; a plain (done, total) one the numbers
+        progress(rows, total, words)
+    else:
+        progress(rows, total)
+
+
+def _takes_message(fn: Callable[..., None]) -> bool:
+    """Whether a progress callback takes a third argument, the (English, Korean) words of a job's progress."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return len(params) >= 3 or any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params)
 
 
 def _name_key(text: str) -> str:

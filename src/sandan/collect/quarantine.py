@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandan.accounts import Principal, audit
-from sandan.collect.ingest import INGESTERS, Origin, Receipt
+from sandan.collect.ingest import INGESTERS, MEASURE_PREFIX, PARAM_PREFIX, Origin, Receipt
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.store import QuarantineItem, Store
 
@@ -66,6 +66,22 @@ def replayable(item: dict[str, Any]) -> bool:
     return item["kind"] in INGESTERS
 
 
+def _column_names(item: dict[str, Any], record: Any) -> dict[str, str]:
+    """The record's keys as its original import named them, so a reject on replay is worded as the import's was
+    ("melt_temp_c '높음2' is not a number", not "param:melt_temp_c …"): a file's own column for the key the
+    item was rejected on, and a parameter's or measurement's name without its "param:" / "measure:" prefix."""
+    names: dict[str, str] = {}
+    if isinstance(record, dict):
+        for key in record:
+            for prefix in (PARAM_PREFIX, MEASURE_PREFIX):
+                if isinstance(key, str) and key.startswith(prefix) and key[len(prefix) :]:
+                    names[key] = key[len(prefix) :]
+    location = item.get("location") or {}
+    if location.get("field") and location.get("column"):
+        names[str(location["field"])] = str(location["column"])
+    return names
+
+
 def replay_quarantined(
     store: Store,
     company_id: str,
@@ -92,7 +108,9 @@ def replay_quarantined(
     if record is None:
         record = json.loads(item["raw"])
     zone = timezone or item["location"].get("timezone")
-    origin = Origin(source=f"{source}:replay", timezone=zone, quarantine=False)
+    origin = Origin(
+        source=f"{source}:replay", timezone=zone, quarantine=False, columns=_column_names(item, record)
+    )
     extra = {"register_signals": register_signals} if item["kind"] == "reading" else {}
     receipt = ingest(store, company_id, [record], origin, **extra)
     replayed = receipt.rejected == 0

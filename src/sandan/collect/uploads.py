@@ -50,7 +50,15 @@ def save_upload(data_dir: Path, company_id: str, filename: str | None, stream: B
         )
     if size == 0:
         shutil.rmtree(folder, ignore_errors=True)
-        raise InvalidInput("the uploaded file is empty", "올린 파일이 비어 있습니다", code="empty_file")
+        name = safe_name(filename)
+        raise InvalidInput(
+            f"the uploaded file is empty ({name}, 0 bytes): it has no header row and no data; choose the file "
+            "again, or export the sheet again with its header row",
+            f"올린 파일이 비어 있습니다({name}, 0바이트). 머리글 행도 데이터도 없습니다. 파일을 다시 고르거나, 머리글 "
+            "행을 포함해 다시 내보내세요",
+            code="empty_file",
+            file=name,
+        )
     return upload_id, path
 
 

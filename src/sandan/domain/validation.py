@@ -193,7 +193,9 @@ def _plain(value: object) -> str:
         return ""
     if v != v or v in (float("inf"), float("-inf")):
         return ""
-    if v == int(v) and abs(v) < 1e15:
+    if abs(v) >= 1e15:  # 1e+30, not 1000000000000000019884624838656 (a float's digits past its precision)
+        return f"{v:.6g}"
+    if v == int(v):
         return str(int(v))
     return f"{v:.6f}".rstrip("0").rstrip(".") if abs(v) >= 1e-4 else f"{v:.3g}"
 

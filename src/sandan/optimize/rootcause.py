@@ -18,6 +18,21 @@ from sandan.optimize.recommend import QualityModel, _is_ng
 
 CATEGORICAL = ("machine_id", "lot_id", "shift", "operator", "crew", "product", "tool_id", "mould_id")
 
+#: `Factor.test` in words: "none" is a factor that was not tested (constant, too few values, or varying between
+#: machines only — `describe` says which)
+TEST_NAMES: dict[str, dict[str, str]] = {
+    "none": {"en": "not tested", "ko": "검정 안 함"},
+    "chi-square": {"en": "chi-square", "ko": "카이제곱 검정"},
+    "Fisher exact": {"en": "Fisher's exact test", "ko": "피셔 정확 검정"},
+    "Mann-Whitney U": {"en": "Mann-Whitney U", "ko": "만-위트니 U 검정"},
+    "van Elteren": {"en": "van Elteren (within machines)", "ko": "반 엘테렌 검정 (설비 안 비교)"},
+}
+#: `Factor.effect_name` in words
+EFFECT_NAMES: dict[str, dict[str, str]] = {
+    "Cramér's V": {"en": "Cramér's V", "ko": "크라메르 V"},
+    "rank-biserial |r|": {"en": "rank-biserial |r|", "ko": "순위 이연 상관 |r|"},
+}
+
 
 @dataclass
 class Factor:

@@ -12,9 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sandan.accounts import audit
 from sandan.assist.assistant import Assistant
 from sandan.assist.documents import DocumentLibrary
-from sandan.assist.flows import run_flow
+from sandan.assist.flows import FLOWS, run_flow
 from sandan.assist.registry import PERIODS
-from sandan.domain import Forbidden, SandanError
+from sandan.domain import Forbidden, NotFound, SandanError
 from sandan.web.shell import Page, UserPage, WebRoute, company_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
@@ -59,6 +59,12 @@ def flow_page(
     period: str = "last_7d",
 ) -> Response:
     company = company_of(page, company_id)
+    if flow not in FLOWS:  # a mistyped or old link: the page that is not there, not a page of raw keys
+        raise NotFound(
+            f"there is no guided flow {flow!r}; the flows are {', '.join(FLOWS)}",
+            f"{flow!r} 흐름은 없습니다. 있는 흐름: {', '.join(FLOWS)}",
+            code="unknown_flow",
+        )
     page.crumbs.append((page.t("assist.title"), f"/companies/{company.id}/assist"))
     page.crumbs.append((page.t(f"assist.flow.{flow}"), None))
     result = None

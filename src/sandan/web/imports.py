@@ -24,6 +24,9 @@ from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
+#: (company, import job) -> (upload id, mapping) of the imports this server started, for the way back to the mapping
+_STARTED: dict[tuple[str, str], tuple[str, Any]] = {}
+
 PREVIEW_ROWS = 20
 # "ignore" first: the form offers it as the neutral choice
 BASE_ROLES = ["ignore", *(r for r in PLAIN_ROLES if r != "ignore")]
@@ -102,7 +105,18 @@ def upload(
             recent=[],
             error=page.t("import.no_file"),
         )
-    upload_id, _path = save_upload(page.settings.data_dir, company.id, file.filename, file.file)
+    try:
+        upload_id, _path = save_upload(page.settings.data_dir, company.id, file.filename, file.file)
+    except SandanError as exc:  # an empty or too large file: said on the upload form, where another is chosen
+        page.crumbs.append((page.t("import.title"), None))
+        return page.render(
+            "import_upload.html",
+            exc.status,
+            company=company,
+            can_write=True,
+            recent=[],
+            error=exc.message(page.lang),
+        )
     return RedirectResponse(f"/companies/{company.id}/import/{upload_id}", status_code=303)
 
 
@@ -138,21 +152,9 @@ def _preview_page(
     mapping: Any = None,
     encoding_chosen: bool = False,
 ) -> Response:
-    from sandan.collect.files import preview_for_company
-
     _crumbs(page, company.id, (path.name, None))
     try:
-        shown = preview_for_company(
-            page.store,
-            company.id,
-            path,
-            filename=path.name,
-            encoding=encoding,
-            sheet=sheet,
-            rows=PREVIEW_ROWS,
-            mapping=mapping,
-            timezone=page.settings.display_timezone,
-        )
+        shown = _preview_of(page, company, path, encoding=encoding, sheet=sheet, mapping=mapping)
     except SandanError as exc:
         # A file sandan cannot read is a message on the upload step, where the user picks another file.
         page.crumbs[-1] = (path.name, None)
@@ -164,6 +166,43 @@ def _preview_page(
             recent=[],
             error=exc.message(page.lang),
         )
+    return _render_preview(page, company, upload_id, path, shown, bool(encoding) or encoding_chosen)
+
+
+def _preview_of(
+    page: Page,
+    company: Any,
+    path: Path,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    mapping: Any = None,
+) -> Any:
+    from sandan.collect.files import preview_for_company
+
+    return preview_for_company(
+        page.store,
+        company.id,
+        path,
+        filename=path.name,
+        encoding=encoding,
+        sheet=sheet,
+        rows=PREVIEW_ROWS,
+        mapping=mapping,
+        timezone=page.settings.display_timezone,
+    )
+
+
+def _render_preview(
+    page: Page,
+    company: Any,
+    upload_id: str,
+    path: Path,
+    shown: Any,
+    encoding_chosen: bool,
+    status_code: int = 200,
+    refused: bool = False,
+) -> Response:
     data = shown.to_dict()
     mapping = shown.mapping
     machines = page.store.list_machines(company.id)
@@ -186,6 +225,7 @@ def _preview_page(
     }
     return page.render(
         "import_preview.html",
+        status_code,
         company=company,
         upload_id=upload_id,
         filename=path.name,
@@ -199,10 +239,11 @@ def _preview_page(
         layouts=_choices("layout") or [mapping.layout],
         machines=machines,
         encodings=ENCODINGS,
-        encoding_chosen=bool(encoding) or encoding_chosen,
+        encoding_chosen=encoding_chosen,
         role_label=lambda role: role_label(page, role, known_names),
         check=data["check"],
         rejects=rejects,
+        refused=refused,
     )
 
 
@@ -258,7 +299,15 @@ async def start_import(request: Request, page: UserPage, company_id: str, upload
     company = company_of(page, company_id)
     page.principal.require_write(company.id)
     path = _uploaded(page, company.id, upload_id)
-    mapping = _mapping_of(await request.form(), path)
+    form = await request.form()
+    mapping = _mapping_of(form, path)
+    # A mapping the sample check says would stop the import (a required column missing) is not started: the
+    # preview comes back with the user's choices and the reason, instead of a failed job.
+    shown = _preview_of(page, company, path, mapping=mapping)
+    if shown.check is not None and shown.check.error is not None:
+        _crumbs(page, company.id, (path.name, None))
+        chosen = form.get("encoding_chosen") == "1"
+        return _render_preview(page, company, upload_id, path, shown, chosen, 422, refused=True)
     user = page.principal.user.id
     job = jobs_of(request).submit(
         company.id,
@@ -272,6 +321,9 @@ async def start_import(request: Request, page: UserPage, company_id: str, upload
         user_id=user,
         label=path.name,
     )
+    _STARTED[(company.id, job.id)] = (upload_id, mapping)
+    while len(_STARTED) > 500:  # the jobs of this server's run; the oldest go first
+        _STARTED.pop(next(iter(_STARTED)))
     audit(page.store, page.principal, company.id, "import.start", path.name, f"job {job.id}")
     return RedirectResponse(f"/companies/{company.id}/import/jobs/{job.id}", status_code=303)
 
@@ -287,6 +339,20 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
     # the machines whose rows the file held, to see them there
     seen = set(receipt["machines"]) if receipt is not None else set()
     machines = [m for m in page.store.list_machines(company.id) if m.id in seen]
+    # the upload and mapping an import started with, so one that stopped goes back to its mapping, choices kept
+    started = _STARTED.get((company.id, job.id))
+    back = None
+    if started is not None and job.state is JobState.failed:
+        upload_id, mapping = started
+        try:
+            _uploaded(page, company.id, upload_id)
+        except SandanError:
+            pass  # the upload is gone: only another file can be imported
+        else:
+            back = {
+                "action": f"/companies/{company.id}/import/{upload_id}/check",
+                "fields": _form_of(mapping),
+            }
     script = {
         "api": f"/api/v1/companies/{company.id}/jobs/{job.id}",
         "text": {
@@ -302,4 +368,22 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
         receipt=receipt,
         machines=machines,
         script=script,
+        back=back,
+        progress_text=job.message_in(page.lang) if job.message else None,
     )
+
+
+def _form_of(mapping: Any) -> list[tuple[str, str]]:
+    """A mapping as the preview's form fields (`_mapping_of` reads them back), for a form that returns to it."""
+    fields: list[tuple[str, str]] = [("kind", mapping.kind), ("layout", mapping.layout)]
+    for i, (column, role) in enumerate(mapping.columns.items()):
+        fields += [(f"col_{i}", column), (f"role_{i}", role)]
+    for name in ("timezone", "date_order", "machine_id", "encoding", "sheet", "delimiter", "interval_s"):
+        value = getattr(mapping, name)
+        if value is not None:
+            fields.append((name, str(value)))
+    if mapping.start_time is not None:
+        fields.append(("start_time", mapping.start_time.isoformat()))
+    if mapping.register_signals:
+        fields.append(("register_signals", "on"))
+    return fields

@@ -7,6 +7,7 @@ exactly the code the API runs; these routes only read and render.
 from __future__ import annotations
 
 import json
+import re
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Form, Query
@@ -113,6 +114,49 @@ def _pretty(raw: str) -> str:
         return raw
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+
+
+def _file_view(page: UserPage, raw: str) -> tuple[list[dict], str] | None:
+    """A whole file's reject as a reader sees it: its name, size and checksum, and its first bytes only where they
+    are text — a workbook's bytes ("PK\\x03\\x04…") stay stored, never printed as text. The fields, and the stored
+    JSON with binary bytes left out; None when the item holds no file's facts."""
+    facts = _parsed(raw)
+    if not isinstance(facts, dict) or "file" not in facts:
+        return None
+    head = facts.get("head")
+    binary = "head_base64" in facts or (isinstance(head, str) and bool(_CONTROL.search(head)))
+    size = facts.get("size")
+    shown = [
+        ("file", page.t("import.filename"), facts.get("file")),
+        ("size", page.t("q.file_size"), None if size is None else page.t("q.bytes", n=f"{size:,}")),
+        ("kind", page.t("q.kind"), page.t(f"import.kind.{facts['kind']}") if facts.get("kind") else None),
+        ("head", page.t("q.file_head"), page.t("q.file_binary") if binary else head),
+        ("sha256", page.t("q.file_sha256"), facts.get("sha256")),
+    ]
+    fields = [
+        {"path": [key], "label": label, "key": key, "value": str(value), "number": False, "faulty": False}
+        for key, label, value in shown
+        if value not in (None, "")
+    ]
+    kept = {k: v for k, v in facts.items() if not (binary and k in ("head", "head_base64"))}
+    if binary:
+        kept["head"] = page.t("q.file_binary")
+    return fields, json.dumps(kept, ensure_ascii=False, indent=2)
+
+
+def _view(page: UserPage, known: dict, item: dict) -> None:
+    """`pretty` (the stored record as JSON for a reader) and `fields` (its labelled values) of a list's or the
+    inspector's item."""
+    location = item.get("location") or {}
+    file_view = _file_view(page, item["raw"]) if item["kind"] == "file" else None
+    if file_view is not None:
+        item["fields"], item["pretty"] = file_view
+        return
+    item["pretty"] = _pretty(item["raw"])
+    item["fields"] = _shown(_fields(page, known, item["kind"], _parsed(item["raw"]), location))
+
+
 @router.get("/companies/{company_id}/quarantine", response_class=HTMLResponse)
 def quarantine_list(
     page: UserPage,
@@ -144,9 +188,7 @@ def _list_view(
     total = page.store.count_quarantine(company.id, wanted, **narrow)
     known = _known_roles(page, company.id) if items else {}
     for item in items:
-        item["pretty"] = _pretty(item["raw"])
-        location = item.get("location") or {}
-        item["fields"] = _shown(_fields(page, known, item["kind"], _parsed(item["raw"]), location))
+        _view(page, known, item)
     reasons = page.store.quarantine_reasons(company.id)
     for r in reasons:
         r["words"] = _reason_words(page.lang, r)
@@ -205,10 +247,9 @@ def quarantine_item(page: UserPage, company_id: str, item_id: int, done: str = "
             f"quarantined record {item_id} not found", f"격리된 레코드 {item_id}을(를) 찾을 수 없습니다"
         )
     page.crumbs.append((page.t("q.item", id=item_id), None))
-    item["pretty"] = _pretty(item["raw"])
     known = _known_roles(page, company.id)
+    _view(page, known, item)
     fields = _fields(page, known, item["kind"], _parsed(item["raw"]), item.get("location") or {})
-    item["fields"] = _shown(fields)
     # what went into the store, where the person corrected the record before replaying it
     corrected = item.get("stored") and json.loads(item["stored"]) != _parsed(item["raw"])
     item["stored_pretty"] = _pretty(item["stored"]) if corrected else None

@@ -17,6 +17,7 @@ from sandan.accounts import (
     AUDIT_SHOWS,
     api_tokens,
     audit_entries,
+    bad_role,
     change_password,
     change_role,
     create_api_token,
@@ -129,11 +130,7 @@ def add_user(
     }  # never the password
     try:
         if role not in {r.value for r in ROLES}:
-            raise InvalidInput(
-                f"role must be one of {', '.join(r.value for r in ROLES)}, not {role!r}",
-                f"역할은 {', '.join(r.value for r in ROLES)} 중 하나여야 합니다 ({role!r}은(는) 안 됩니다)",
-                field="role",
-            )
+            raise bad_role(role, ROLES)
         create_user(
             page.store,
             form["user_id"],

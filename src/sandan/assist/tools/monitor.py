@@ -486,6 +486,15 @@ def _characteristics(ctx: ToolContext, machine_id: str, w) -> list[str]:
     return sorted(json.loads(raw)) if raw else []
 
 
+def _characteristic_names(ctx: ToolContext, machine_id: str, keys: list[str]) -> dict[str, dict[str, str]]:
+    """The measured characteristics as the machine's process model calls them ("휨량 (평면도)" for `warpage_mm`), for
+    the tables' `characteristic` column; a key its process does not name stays as the data names it."""
+    from sandan.twin.process import column_labels
+
+    words = column_labels([ctx.machine(machine_id).family])
+    return {k: {"en": words[k]["en"], "ko": words[k]["ko"]} for k in keys if k in words}
+
+
 #: The SPC table's columns as people call them (the monitor names none of these).
 SPC_LABELS = {
     "characteristic": {"en": "Characteristic", "ko": "측정 특성"},
@@ -563,17 +572,20 @@ def spc_status_tool(
             code="too_few",
         )
     out = [r["characteristic"] for r in rows if r.get("in_control") is False]
+    words = _characteristic_names(ctx, machine_id, names)
+    said = {lang: ", ".join(words.get(n, {}).get(lang, n) for n in out) for lang in ("en", "ko")}
     return ToolOutput(
         facts={"out_of_control": out, "checked": len(rows)},
         summary={
             "en": f"SPC of {ctx.name_of(machine_id, None, 'en')}, {w.label('en')}: {len(out)} of {len(rows)} characteristics out of control"
-            + (f" ({', '.join(out)})" if out else ""),
+            + (f" ({said['en']})" if out else ""),
             "ko": f"{ctx.name_of(machine_id, None, 'ko')} SPC, {w.label('ko')}: 측정 특성 {len(rows)}개 중 {len(out)}개 관리 이탈"
-            + (f" ({', '.join(out)})" if out else ""),
+            + (f" ({said['ko']})" if out else ""),
         },
         table=rows,
         columns=list(SPC_LABELS),
         labels=SPC_LABELS,
+        names={"characteristic": words},
         citations=citations
         or [call_citation("spc_status", "sandan.monitor.measurement_chart", {"machine_ids": [machine_id]})],
     )
@@ -810,6 +822,7 @@ def capability_tool(
         table=rows,
         columns=list(labels),
         labels=labels,
+        names={"characteristic": _characteristic_names(ctx, machine_id, [r["characteristic"] for r in rows])},
         citations=citations
         or [
             call_citation(

@@ -19,7 +19,7 @@ from sandan.assist.registry import (
     tool,
 )
 from sandan.optimize import observed_sentence
-from sandan.optimize.rootcause import describe
+from sandan.optimize.rootcause import EFFECT_NAMES, TEST_NAMES, describe
 from sandan.optimize.service import (
     RECOMMEND_DAYS,
     ROOT_CAUSE_BASELINE_DAYS,
@@ -224,7 +224,13 @@ def root_cause_tool(
         if rows
         else [],
         labels=LABELS,
-        names={"name": found.labels, "kind": FACTOR_KINDS, "differs": differs},
+        names={
+            "name": found.labels,
+            "kind": FACTOR_KINDS,
+            "differs": differs,
+            "test": TEST_NAMES,
+            "effect_name": EFFECT_NAMES,
+        },
         citations=[
             call_citation(
                 "root_cause", "sandan.optimize.service.root_cause_for", args, found.n_good + found.n_bad

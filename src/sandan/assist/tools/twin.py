@@ -20,7 +20,8 @@ from sandan.assist.registry import (
     plain,
     tool,
 )
-from sandan.domain import InvalidInput, NotFound
+from sandan.domain import FAMILY_NAMES, InvalidInput, NotFound, ProcessFamily
+from sandan.domain.text import shown_name
 from sandan.twin.experiments import compare
 from sandan.twin.line import LineModel, load_line
 from sandan.twin.service import line_of_record
@@ -43,6 +44,27 @@ def _labels() -> dict[str, dict[str, str]]:
         en, ko = KPI_LABELS[k]
         out[k] = {"en": en, "ko": ko}
         out[f"{k}_vs_baseline"] = {"en": f"{en} — change", "ko": f"{ko} — 변화"}
+    return out
+
+
+def _station_names(ctx: ToolContext, line: LineModel) -> dict[str, dict[str, str]]:
+    """Each station of a line's twin as the plant calls it: a station of one process by the process's name ("사출"
+    for `injection`), one machine's by the machine's name, several machines' by their names — the station's id
+    only where none of these is known, so a Korean page never reads "병목 injection"."""
+    machines = {m.id: m for m in ctx.store.list_machines(ctx.company_id)}
+    families = {f.value: f for f in ProcessFamily}
+    out: dict[str, dict[str, str]] = {}
+    for s in line.stations:
+        if s.id in families:
+            en, ko = FAMILY_NAMES[families[s.id]]
+            out[s.id] = {"en": en, "ko": ko}
+        elif s.from_machines and all(m in machines for m in s.from_machines):
+            named = [shown_name(machines[m].name or m) for m in s.from_machines]
+            out[s.id] = {lang: " / ".join(n[lang] for n in named) for lang in ("en", "ko")}
+        elif s.name:
+            out[s.id] = shown_name(s.name)
+        else:
+            out[s.id] = {"en": s.id, "ko": s.id}
     return out
 
 
@@ -83,6 +105,8 @@ def twin_what_if_tool(
     ctx: ToolContext, line_id: str, change: str, machine_id: str | None = None, period: str | None = None
 ) -> ToolOutput:
     line_id, w, base = _recorded_line(ctx, line_id, period)
+    stations = _station_names(ctx, base)
+    line_name = {lang: ctx.name_of(None, line_id, lang) for lang in ("en", "ko")}
     data = base.model_dump(mode="json", by_alias=True)
     if change == "add_machine":
         capacities = base.station_capacities()
@@ -98,8 +122,8 @@ def twin_what_if_tool(
                 code="unknown_station",
             )
         station["machines"] += 1
-        at = station["id"]
-        label = {"en": f"one more machine at {at}", "ko": f"{at} 공정에 설비 1대 추가"}
+        at = stations.get(station["id"], {"en": station["id"], "ko": station["id"]})
+        label = {"en": f"one more machine at {at['en']}", "ko": f"{at['ko']} 공정에 설비 1대 추가"}
     else:
         if base.calendar is None:
             raise InvalidInput(
@@ -142,14 +166,19 @@ def twin_what_if_tool(
         "horizon_s": horizon_s,
     }
     gain = diff.get("mean")
-    grouped = [f"{s.id} ×{s.machines}" for s in base.stations if len(s.from_machines or ()) > 1]
+    grouped = {
+        lang: [
+            f"{stations[s.id][lang]} ×{s.machines}" for s in base.stations if len(s.from_machines or ()) > 1
+        ]
+        for lang in ("en", "ko")
+    }
     assumed = {"en": "", "ko": ""}
-    if grouped:  # say what the twin assumed about the flow, which the store does not know
+    if grouped["en"]:  # say what the twin assumed about the flow, which the store does not know
         assumed = {
-            "en": f" Machines of one process count as parallel machines of one station ({', '.join(grouped)}); "
+            "en": f" Machines of one process count as parallel machines of one station ({', '.join(grouped['en'])}); "
             "if they do successive operations, build the line as a series on the twin page.",
-            "ko": f" 같은 공정의 설비는 한 공정의 병렬 설비로 보았습니다({', '.join(grouped)}). 차례로 다른 작업을 한다면 "
-            "트윈 화면에서 직렬 배치로 만드세요.",
+            "ko": f" 같은 공정의 설비는 한 공정의 병렬 설비로 보았습니다({', '.join(grouped['ko'])}). 차례로 다른 작업을 "
+            "한다면 트윈 화면에서 직렬 배치로 만드세요.",
         }
     return ToolOutput(
         facts={
@@ -159,15 +188,18 @@ def twin_what_if_tool(
             "bottleneck": result.results["baseline"].bottleneck,
         },
         summary={
-            "en": f"{line_id}, {label['en']}: throughput {before.get('mean', 0):.1f}/h → change {gain:+.1f}/h "
+            "en": f"{line_name['en']}, {label['en']}: throughput {before.get('mean', 0):.1f}/h → change {gain:+.1f}/h "
             f"(twin, {REPLICATIONS} replications of {base.run_hours:g} h).{assumed['en']}",
-            "ko": f"{line_id}, {label['ko']}: 시간당 생산량 {before.get('mean', 0):.1f} → 변화 {gain:+.1f}/h "
+            "ko": f"{line_name['ko']}, {label['ko']}: 시간당 생산량 {before.get('mean', 0):.1f} → 변화 {gain:+.1f}/h "
             f"(트윈, {base.run_hours:g}시간 × 반복 {REPLICATIONS}회).{assumed['ko']}",
         },
         table=rows,
         columns=columns,
         labels=_labels(),
-        names={"scenario": {"baseline": {"en": "as recorded", "ko": "현재 (기록 기준)"}, change: label}},
+        names={
+            "scenario": {"baseline": {"en": "as recorded", "ko": "현재 (기록 기준)"}, change: label},
+            "bottleneck": stations,
+        },
         citations=[call_citation("twin_what_if", "sandan.twin.experiments.compare", args, len(rows))],
     )
 
@@ -212,6 +244,9 @@ def line_bottleneck_tool(
     rows.sort(key=lambda r: -r["active_period_s"]["mean"])
     bn, votes = result.bottleneck, result.bottleneck_votes[result.bottleneck]
     util = result.stations[bn]["utilisation"].mean
+    stations = _station_names(ctx, base)
+    shown = {lang: stations.get(bn, {}).get(lang, bn) for lang in ("en", "ko")}
+    line_name = {lang: ctx.name_of(None, line_id, lang) for lang in ("en", "ko")}
     args = {
         "line_id": line_id,
         "start": w.start,
@@ -224,14 +259,15 @@ def line_bottleneck_tool(
     return ToolOutput(
         facts={"bottleneck": bn, "votes": votes, "replications": REPLICATIONS, "utilisation": util},
         summary={
-            "en": f"Bottleneck of {line_id}: {bn} (longest active periods in {votes} of {REPLICATIONS} replications "
+            "en": f"Bottleneck of {line_name['en']}: {shown['en']} (longest active periods in {votes} of {REPLICATIONS} replications "
             f"of {base.run_hours:g} h of the line's twin built from the {w.label('en')}; utilisation {util:.0%}). "
             "Stations are listed from the longest active periods down.",
-            "ko": f"{line_id}의 병목: {bn} (기록({w.label('ko')})으로 만든 트윈을 {base.run_hours:g}시간씩 {REPLICATIONS}회 "
+            "ko": f"{line_name['ko']}의 병목: {shown['ko']} (기록({w.label('ko')})으로 만든 트윈을 {base.run_hours:g}시간씩 {REPLICATIONS}회 "
             f"반복해 {votes}회에서 활성 구간이 가장 김; 가동률 {util:.0%}). 공정은 활성 구간이 긴 순서입니다.",
         },
         table=rows,
         columns=["station", "machines", *STATION_KPIS],
         labels=labels,
+        names={"station": stations},
         citations=[call_citation("line_bottleneck", "sandan.twin.sim.run_line", args, len(rows))],
     )
