@@ -90,7 +90,10 @@ def test_malformed_balancing_yaml_names_the_line_and_column(tmp_path):
             "tasks:\n  - {name: a, time: 5}\nworkers: [{name: w, task_times: {a: x}}]\n",
             "worker 'w''s time for 'a' must be a whole number",
         ),
-        ("tasks:\n  - {name: a, time: five}\n", "작업 'a'의 시간은(는) 0 이상의 정수여야 합니다"),
+        ("tasks:\n  - {name: a, time: five}\n", "작업 'a'의 시간은 0 이상의 정수여야 합니다"),
+        ("tasks:\n  - {name: a, time: 5.5}\n", "5.5 becomes 55"),
+        ("tasks:\n  - {name: a, time: 5, after: [b]}\n  - {name: b, time: 4, after: [a]}\n", "a → b → a"),
+        ("tasks:\n  - {name: a, time: 5, after: a}\n", "has a cycle: a → a"),
         ("tasks:\n  - {name: a, time: 5}\n  - {name: a, time: 3}\n", "is used twice"),
     ],
 )
@@ -154,3 +157,89 @@ def test_a_sweep_prints_each_value_beside_the_line_and_refuses_a_setting_without
     assert code == 2 and "stations.drill.machines=1,2,3" in out and "설정과 값들" in out
     code, out = sandan("twin", "sweep", line, "--vary", "stations.weld.machines=1,2", *args)
     assert code == 2 and "weld" in out
+
+
+def test_the_schedule_table_counts_steps_from_1_as_the_gantt_chart_does(tmp_path):
+    instance = write(tmp_path, "two.txt", "1 2\n0 3 1 2\n")
+    code, out = sandan("schedule", instance, "--time-limit", "2", "--gantt", tmp_path / "g.svg")
+    assert code == 0, out
+    # J0's first step on M0, its second on M1: the bars of the chart are J0-1 and J0-2
+    assert "│ M0 │ J0 │ 1 │ 0 │ 3 │ 0 │" in out and "│ M1 │ J0 │ 2 │ 3 │ 5 │ 0 │" in out
+    svg = (tmp_path / "g.svg").read_text(encoding="utf-8")
+    assert ">J0-1 [0, 3)</title>" in svg and ">J0-2 [3, 5)</title>" in svg
+    assert "전체 소요 시간(메이크스팬) 5" in out and "전체 완료 시각" not in out
+
+
+def test_a_start_for_a_job_shop_instance_is_said_to_be_unused_as_the_web_says_it(tmp_path):
+    from sandan.twin.service import start_not_used
+
+    instance = write(tmp_path, "two.txt", "1 2\n0 3 1 2\n")
+    code, out = sandan("schedule", instance, "--time-limit", "2", "--start", "2026-12-07T08:00")
+    note = start_not_used("", instance=True)
+    assert code == 0 and " ".join(note["en"].split()) in out and " ".join(note["ko"].split()) in out
+
+
+def test_a_typo_in_a_job_shop_file_names_its_line(tmp_path):
+    code, out = sandan("schedule", write(tmp_path, "ft.txt", "# ft\n2 2\n0 3 1x 2\n1 4 0 1\n"))
+    assert code == 2 and "ft, line 3: '1x' is not a whole number" in out
+    assert "잡숍 인스턴스 ft의 3번째 줄" in out
+
+
+def test_balance_states_the_cycle_time_and_loads_in_the_lines_unit(tmp_path):
+    line = write(
+        tmp_path,
+        "line.yaml",
+        "time_unit: s\ntasks:\n  - {name: a, time: 20}\n  - {name: b, time: 30, after: a}\n"
+        "  - {name: c, time: 25, after: a}\n",
+    )
+    code, out = sandan("balance", line, "--cycle-time", "40")
+    assert code == 0 and "3 stations (lower bound: 3 stations) · cycle time 40 s ·" in out
+    assert "공정 3개 (하한: 공정 3개) · 사이클타임 40초 ·" in out and "load / 부하 (s / 초)" in out
+    code, out = sandan("balance", line, "--stations", "2")
+    assert code == 0 and "cycle time 45 s (lower bound: cycle time 45 s)" in out and "사이클타임 45초" in out
+    code, out = sandan("balance", line, "--cycle-time", "10")
+    assert code == 2 and "task b takes 30 s, longer than the cycle time 10 s" in out
+    assert "작업 b의 시간 30초가 사이클타임 10초보다 깁니다" in out
+
+
+def test_every_problem_of_a_line_model_is_listed_in_words(tmp_path):
+    bad = LINE.replace("process_time: 20", "process_time: {dist: normal, mean: -3}").replace(
+        "process_time: 30, buffer: 4}", "process_time: 30, buffer: x}"
+    )
+    code, out = sandan("twin", "run", write(tmp_path, "bad.yaml", bad))
+    assert code == 2 and "3 problems / 문제 3개" in out
+    for said in (
+        "• stations[cut].process_time.mean: must be greater than or equal to 0",
+        "stations[cut].process_time.dist: not a known field",
+        "• stations[drill].buffer: is not a whole number stations[drill].buffer: 정수가 아닙니다",
+    ):
+        assert said in out
+    assert "{'field'" not in out and "more problem(s)" not in out and "errors=" not in out
+
+
+@pytest.mark.parametrize(
+    ("options", "en", "ko"),
+    [
+        (("--hours", "-1"), "--hours must be more than 0, got -1", "--hours는 0보다 커야 합니다. 입력: -1"),
+        (
+            ("--hours", "1", "--warmup-hours", "2"),
+            "--warmup-hours must be at least 0 and less than --hours 1",
+            "--warmup-hours는 0 이상이고 --hours 1보다 작아야 합니다",
+        ),
+        (("--replications", "1"), "--replications must be at least 2", "--replications는 2 이상"),
+    ],
+)
+def test_a_run_length_that_cannot_work_names_the_options_as_typed(tmp_path, options, en, ko):
+    line = write(tmp_path, "line.yaml", LINE)
+    for command in (("twin", "run", line), ("twin", "sweep", line, "--vary", "stations.drill.machines=1,2")):
+        code, out = sandan(*command, *options)
+        assert code == 2 and en in out and ko in out
+        assert "horizon" not in out and "3600" not in out
+
+
+def test_twin_run_says_the_bottleneck_votes_and_the_shares_intervals_in_words(tmp_path):
+    line = write(tmp_path, "line.yaml", LINE)
+    code, out = sandan("twin", "run", line, "--replications", "2", "--hours", "1", "--warmup-hours", "0.2")
+    assert code == 0, out
+    assert "drill in 2 of 2 runs" in out and "2회 중 drill 2회" in out and "{'drill'" not in out
+    assert "100.0% ± 0.0%" in out  # the half-width in percentage points, as a share

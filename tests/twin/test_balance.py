@@ -9,6 +9,7 @@ import time
 import pytest
 
 from sandan.domain import InvalidInput
+from sandan.twin import service
 from sandan.twin.balance import (
     LineProblem,
     Worker,
@@ -20,6 +21,7 @@ from sandan.twin.balance import (
     parse_line_problem,
     read_in2,
     stations_lower_bound,
+    time_text,
 )
 
 # solves judged by their wall time: alone, not beside another test worker
@@ -181,3 +183,62 @@ def test_line_problem_from_a_mapping_and_to_dict():
     )
     data = balance_line(problem, "salbp1", cycle_time=7).to_dict()
     assert data["num_stations"] == 1 and data["stations"][0]["worker"] == "김"
+
+
+@pytest.mark.parametrize(
+    ("tasks", "loop"),
+    [
+        (
+            [{"name": "a", "time": 5, "after": ["c"]}, {"name": "b", "time": 4, "after": ["a"]}]
+            + [{"name": "c", "time": 3, "after": ["b"]}, {"name": "d", "time": 2}],
+            "a → b → c → a",
+        ),
+        ([{"name": "a", "time": 5, "after": ["a"]}, {"name": "b", "time": 4, "after": ["a"]}], "a → a"),
+    ],
+)
+def test_a_precedence_cycle_is_named_task_by_task(tasks, loop):
+    """ "The precedence graph has a cycle" leaves a planner to search a long list; the cycle itself says which
+    'after' to remove — also when a task lists itself."""
+    with pytest.raises(InvalidInput) as err:
+        parse_line_problem({"tasks": tasks})
+    assert f"has a cycle: {loop};" in err.value.en and f"순환이 있습니다: {loop}." in err.value.ko
+    assert err.value.where["field"] == "precedences"
+
+
+def test_a_decimal_task_time_is_refused_with_how_to_write_it_in_a_finer_unit():
+    with pytest.raises(InvalidInput) as err:
+        parse_line_problem({"time_unit": "s", "tasks": [{"name": "a", "time": 5.5}]})
+    en, ko = err.value.en, err.value.ko
+    assert "task 'a' time is 5.5" in en and "0.1 s steps" in en and "5.5 becomes 55" in en
+    assert ko.startswith("작업 'a'의 시간이 5.5입니다") and "0.1초 단위" in ko and "5.5는 55가 됩니다" in ko
+    with pytest.raises(InvalidInput) as err:
+        parse_line_problem({"time_unit": "min", "tasks": [{"name": "a", "time": 1.25}]})
+    assert "0.01 min steps" in err.value.en and "by 100, so 1.25 becomes 125" in err.value.en
+    # a whole number written with a decimal point is a whole number
+    assert parse_line_problem({"tasks": [{"name": "a", "time": 6.0}]}).task_times == {"a": 6}
+
+
+@pytest.mark.parametrize(
+    ("value", "ko"),
+    [
+        ("five", "작업 'a'의 시간은 0 이상의 정수여야 합니다 (값: 'five')"),
+        (-3, "작업 'a'의 시간은 0 이상의 정수여야 합니다 (값: -3)"),
+    ],
+)
+def test_a_task_time_that_is_not_a_whole_number_reads_as_korean_with_its_particle(value, ko):
+    with pytest.raises(InvalidInput) as err:
+        parse_line_problem({"tasks": [{"name": "a", "time": value}]})
+    assert err.value.ko == ko and "은(는)" not in err.value.ko
+
+
+def test_a_task_longer_than_the_cycle_time_says_both_with_the_lines_unit():
+    problem = parse_line_problem({"time_unit": "s", "tasks": [{"name": "board", "time": 20}]})
+    with pytest.raises(InvalidInput) as err:
+        balance_line(problem, "salbp1", cycle_time=10)
+    assert "task board takes 20 s, longer than the cycle time 10 s" in err.value.en
+    assert "작업 board의 시간 20초가 사이클타임 10초보다 깁니다" in err.value.ko
+    with pytest.raises(InvalidInput) as err:  # the web and API check it before a job starts
+        service.check_balance(problem, cycle_time=10, stations=None, time_limit_s=5)
+    assert "20초가 사이클타임 10초보다" in err.value.ko
+    assert time_text(40, "min") == ("40 min", "40분") and time_text(40, "") == ("40", "40")
+    assert time_text(3, "cycles") == ("3 cycles", "3 cycles")

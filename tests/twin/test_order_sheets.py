@@ -72,10 +72,10 @@ def test_a_setups_sheet_gives_tool_change_times_for_one_machine_or_all():
         ("job,machine\nA,M1\n", "missing duration", "없는 열: duration"),
         (
             "job,machine,minutes\nA,M1,30\nB,M2,4.5\n",
-            "row 3: the duration must be a whole number ≥ 1, got '4.5'",
-            "3행",
+            "sheet orders, row 3, column minutes: the duration must be a whole number ≥ 1, got '4.5'",
+            "시트 orders, 3행, minutes 열",
         ),
-        ("job,machine,minutes\nA,,30\n", "row 2: the machine (machine) is empty", "2행"),
+        ("job,machine,minutes\nA,,30\n", "row 2, column machine: the machine is empty", "2행, machine 열"),
         (
             "job,machine,minutes,due\nA,M1,3,10\nA,M2,3,12\n",
             "A has due 12 here but 10 in row 2",
@@ -89,6 +89,50 @@ def test_a_bad_sheet_names_the_row_and_what_to_do(text, says_en, says_ko):
     with pytest.raises(InvalidInput) as err:
         service.parse_shop_file(text.encode(), "orders.csv")
     assert says_en in err.value.en and says_ko in err.value.ko and err.value.en.startswith("orders.csv")
+
+
+def test_every_bad_cell_of_a_workbook_is_reported_at_once_with_sheet_row_and_column():
+    """A planner fixes an upload in one pass: three bad cells on two sheets are all named, not only the first."""
+    orders = pd.DataFrame(
+        {
+            "작업": ["A", "A", "B", "C"],
+            "설비": ["M1", "M2", None, "M1"],
+            "분": [5, "다섯", 4, 2.5],
+            "품목군": ["x", "x", "y", "y"],
+        }
+    )
+    setups = pd.DataFrame({"설비": ["M1"], "이전": ["x"], "다음": ["y"], "분": [-1]})
+    with pytest.raises(InvalidInput) as err:
+        service.parse_shop_file(_xlsx(orders, setups), "week.xlsx")
+    en, ko = err.value.en, err.value.ko
+    assert en.startswith("week.xlsx: 4 problems: ") and ko.startswith("week.xlsx: 문제 4개: ")
+    for said in (
+        "sheet orders, row 3, column 분: the duration must be a whole number ≥ 1, got '다섯'",
+        "sheet orders, row 4, column 설비: the machine is empty",
+        "sheet orders, row 5, column 분: the duration must be a whole number ≥ 1, got '2.5'",
+        "sheet setups, row 2, column 분: the setup time must be a whole number ≥ 0, got '-1'",
+    ):
+        assert said in en
+    assert "시트 orders, 3행, 분 열: 시간은 1 이상의 정수여야 합니다" in ko
+    assert "시트 setups, 2행, 분 열: 셋업 시간은 0 이상의 정수여야 합니다" in ko
+    problems = err.value.where["errors"]
+    assert [(p["sheet"], p["row"], p["column"]) for p in problems] == [
+        ("orders", 3, "분"),
+        ("orders", 4, "설비"),
+        ("orders", 5, "분"),
+        ("setups", 2, "분"),
+    ]
+    assert (err.value.where["sheet"], err.value.where["row"]) == ("orders", 3)
+
+
+def test_a_sheet_with_very_many_bad_cells_spells_out_the_first_few_and_counts_the_rest():
+    rows = "".join(f"J{i},M1,x{i}\n" for i in range(25))
+    with pytest.raises(InvalidInput) as err:
+        service.parse_shop_file(f"job,machine,minutes\n{rows}".encode(), "orders.csv")
+    assert err.value.en.startswith("orders.csv: 25 problems: ")
+    assert f"and {25 - order_sheets.SHOWN_PROBLEMS} more" in err.value.en and "그 밖에 15개" in err.value.ko
+    assert "row 2, column minutes" in err.value.en and "row 12," not in err.value.en
+    assert len(err.value.where["errors"]) == 25
 
 
 def test_files_that_are_not_orders_are_refused_in_words():

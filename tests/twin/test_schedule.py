@@ -375,3 +375,22 @@ def test_a_solve_asked_to_stop_stops_at_its_next_report_instead_of_running_out_i
         solve_jobshop(shop, time_limit_s=300, workers=2, progress=report, local_search_s=0)
     # the solver stopped at the first report, not after its five minutes (a bound far from both)
     assert len(reports) == 1 and time.perf_counter() - started < 150
+
+
+def test_a_typo_in_a_jsplib_row_names_its_line_and_the_korean_starts_in_korean():
+    """Lines count as an editor numbers them (comments and blank lines too); the Korean names the instance after a
+    Korean word, never starting with the name or the default "orders"."""
+    from sandan.twin import service
+
+    with pytest.raises(InvalidInput) as err:
+        parse_jsplib("# ft\n2 2\n\n0 3 1x 2\n1 4 0 1\n", name="ft06")
+    assert err.value.en == "ft06, line 4: '1x' is not a whole number"
+    assert err.value.ko == "잡숍 인스턴스 ft06의 4번째 줄: '1x'은(는) 정수가 아닙니다"
+    assert err.value.where["line"] == 4
+    with pytest.raises(InvalidInput) as err:
+        service.parse_shop("2 2\n0 3 1 2\n1 4 0 x\n")  # pasted on the web page: named "orders"
+    assert "line 3: 'x' is not a whole number" in err.value.en
+    assert err.value.ko.startswith("잡숍 인스턴스의 3번째 줄")
+    with pytest.raises(InvalidInput) as err:
+        parse_jsplib("2 2\n0 3 1 2\n# job 2\n1 4 0\n", name="t")
+    assert "t, line 4: job line 2 has 3 numbers" in err.value.en and err.value.where["line"] == 4

@@ -410,3 +410,15 @@ def test_each_station_is_charged_only_with_the_scrap_it_makes():
     assert (
         res.stations["a"]["oee"].mean > 0.95
     )  # it works without pause, and every part it makes is good there
+
+
+def test_a_run_length_that_cannot_work_is_refused_in_words_not_variable_names():
+    from sandan.domain import InvalidInput
+
+    line = LineModel.from_dict({"id": "l", "stations": [{"id": "cut", "process_time": 20}]})
+    with pytest.raises(InvalidInput) as err:
+        run_line(line, replications=2, horizon=3600, warmup=7200)
+    assert "warm-up at least 0 and shorter than the simulated time" in err.value.en
+    assert "3600 s simulated with a 7200 s warm-up" in err.value.en
+    assert err.value.ko.startswith("시뮬레이션 시간은 0보다 길어야 하고") and "워밍업 7200초" in err.value.ko
+    assert "horizon" not in err.value.en + err.value.ko and "warmup" not in err.value.en + err.value.ko

@@ -202,3 +202,54 @@ def test_the_gantt_chart_on_the_clock_marks_each_day_and_times_each_bar():
     assert rows == ["M1", "M2", "M10"]
     # case aside, and a sign that looks like a digit ("²") is text
     assert sorted(["press 10", "²", "Press 2"], key=sched._natural) == ["Press 2", "press 10", "²"]
+
+
+def test_a_job_shop_instance_given_a_start_says_the_start_was_not_used():
+    """The CLI's note and the web's are one text (`service.start_not_used`): an instance read with a start someone
+    typed (--start) says why the start is not used, rather than dropping it in silence."""
+    text = "2 2\n0 3 1 2\n1 2 0 4\n"
+    (note,) = service.with_start_note(sched.parse_jsplib(text), kst(10, 8)).notes
+    assert note == service.start_not_used("", instance=True)
+    assert "The start was not used: a job-shop instance's times have no unit" in note["en"]
+    assert "time_unit: min, h or s" in note["en"] and note["ko"].startswith("시작 시각을 쓰지 않았습니다")
+    assert (
+        service.with_start_note(sched.parse_jsplib(text), None).notes == ()
+    )  # no start asked: nothing to say
+    # the orders' note is the same function's
+    orders = "jobs:\n  - name: A\n    operations: [{machine: M1, duration: 30}]\n"
+    assert service.parse_shop(orders, start=kst(10, 8), calendar=CAL).notes == (service.start_not_used(""),)
+
+
+def test_the_gantt_axis_ends_at_the_finish_the_summary_gives_not_after_the_break():
+    """900 working minutes from Monday 08:00 end at midnight, where the night shift's meal break begins: the last
+    tick reads 00:00, the finish, not 01:00, when work would resume."""
+    shop = sched.parse_shop_orders(
+        {"time_unit": "min", "jobs": [{"name": "A", "operations": [{"machine": "M1", "duration": 900}]}]}
+    )
+    result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(10, 8), calendar=CAL)
+    assert result["makespan_at"] == kst(11, 0).isoformat()
+    ticks = dict(result["gantt"]["ticks"])
+    assert ticks[900] == "00:00" and ticks[0] == "08:00" and ticks[400] == "15:40"
+    svg = sched.gantt_svg(service.gantt_of(result), lang="ko")
+    assert 'text-anchor="middle">00:00</text>' in svg and 'text-anchor="middle">01:00</text>' not in svg
+    assert "전체 소요 시간(메이크스팬) 900 [분]" in svg  # a duration, not a clock time
+
+
+def test_a_schedule_starting_in_a_night_shift_after_midnight_marks_its_first_day_by_the_calendar_date():
+    """Tuesday 02:40 is in Monday's night shift (its production day is Monday): the chart's first mark reads the
+    date and time the work begins, Tuesday 02:40, with Monday's production day in its tooltip — not "3/10 (월)"
+    alone, which reads as if the schedule began on Monday."""
+    shop = sched.parse_shop_orders(
+        {"time_unit": "min", "jobs": [{"name": "A", "operations": [{"machine": "M1", "duration": 600}]}]}
+    )
+    result = service.schedule_shop(None, shop, time_limit_s=2, start=kst(11, 2, 40), calendar=CAL)
+    assert [d for _, d in result["gantt"]["days"]] == ["2025-03-10", "2025-03-11"]
+    assert result["gantt"]["begins_at"] == kst(11, 2, 40).isoformat()
+    ko = sched.gantt_svg(service.gantt_of(result), lang="ko")
+    assert "3/11 (화) 02:40</text>" in ko and "3/10 (월) 생산일 야간 근무 중에 시작" in ko
+    assert ">3/10 (월)</text>" not in ko and ">3/11 (화)</text>" in ko  # Tuesday's own day still marked
+    en = sched.gantt_svg(service.gantt_of(result), lang="en")
+    assert "3/11 (Tue) 02:40</text>" in en and "night work of production day 3/10 (Mon)" in en
+    # a schedule that starts with its production day is marked by that day alone
+    day = service.schedule_shop(None, shop, time_limit_s=2, start=kst(11, 9), calendar=CAL)
+    assert ">3/11 (화)</text>" in sched.gantt_svg(service.gantt_of(day), lang="ko")

@@ -59,12 +59,52 @@ console = Console()
 err = Console(stderr=True)
 
 
+#: How many of an error's problems (`where["errors"]`) are listed; the rest are counted.
+SHOWN_PROBLEMS = 20
+#: The words for the places an error's `where` names (its other keys are shown as they are).
+_WHERE_WORDS = {
+    "file": ("file", "파일"),
+    "line": ("line", "줄"),
+    "row": ("row", "행"),
+    "column": ("column", "열"),
+    "sheet": ("sheet", "시트"),
+    "field": ("field", "항목"),
+}
+
+
+def _problems(exc: SandanError) -> list[dict]:
+    """The problems an error lists one by one (`where["errors"]`: each with `en`, `ko` and where it is, as
+    `label` or `field`), [] when it has none."""
+    found = exc.where.get("errors")
+    if not isinstance(found, list):
+        return []
+    return [p for p in found if isinstance(p, dict) and "en" in p and "ko" in p]
+
+
 def _show(exc: SandanError) -> None:
-    """Print a user error. Messages name fields like stations[cut] and quote YAML ([a, b]): they are printed as
-    plain text, never read as console markup."""
-    err.print(f"[bold red]✗[/] {escape(exc.en)}\n  {escape(exc.ko)}")
-    if exc.where:
-        err.print("  " + escape(", ".join(f"{k}={v}" for k, v in exc.where.items())))
+    """Print a user error in English and Korean; where it has several problems (a line model's, an order sheet's),
+    every one on its own lines. Messages name fields like stations[cut] and quote YAML ([a, b]): they are printed
+    as plain text, never read as console markup."""
+    problems = _problems(exc)
+    if len(problems) > 1:
+        n = len(problems)
+        err.print(f"[bold red]✗[/] {n} problems / 문제 {n}개:")
+        for p in problems[:SHOWN_PROBLEMS]:
+            place = str(p.get("label") or p.get("field") or "")
+            place_ko = str(p.get("label_ko") or place)
+            en, ko = (f"{place}: {p['en']}", f"{place_ko}: {p['ko']}") if place else (p["en"], p["ko"])
+            err.print(f"  • {escape(en)}\n    {escape(ko)}")
+        if n > SHOWN_PROBLEMS:
+            err.print(f"  … {n - SHOWN_PROBLEMS} more / 그 밖에 {n - SHOWN_PROBLEMS}개")
+    else:
+        err.print(f"[bold red]✗[/] {escape(exc.en)}\n  {escape(exc.ko)}")
+    # where the first problem is, once every problem has said where it is, would only repeat it
+    said = ("errors", "field", "row", "sheet", "line") if len(problems) > 1 else ("errors",)
+    where = {k: v for k, v in exc.where.items() if k not in said}
+    if where:
+        en = ", ".join(f"{_WHERE_WORDS.get(k, (k, k))[0]} {v}" for k, v in where.items())
+        ko = ", ".join(f"{_WHERE_WORDS.get(k, (k, k))[1]} {v}" for k, v in where.items())
+        err.print("  " + escape(f"({en} / {ko})"))
 
 
 def _fail(exc: SandanError) -> None:
@@ -998,7 +1038,7 @@ _STATUS_KO = {
     "model_invalid": "모델 오류",
 }
 _OBJECTIVE_KO = {
-    "makespan": "전체 완료 시각",
+    "makespan": "전체 소요 시간(메이크스팬)",
     "tardiness": "가중 납기 지연",
     "weighted": "완료 시각 + 납기 지연",
 }
@@ -1056,7 +1096,7 @@ def schedule(
         instance = (
             service.parse_shop_file(read_bytes(file), file.name, start=begin, calendar=calendar)
             if file.suffix.lower() in (".yaml", ".yml", ".json", *sched.SHEET_SUFFIXES)
-            else sched.read_jsplib(file)
+            else service.with_start_note(sched.read_jsplib(file), begin)
         )
         status, update = _solver_progress(f"solving {file.name} / 계산 중")
         with status:
@@ -1070,7 +1110,7 @@ def schedule(
     gap_ko = f", 차이 {gap:.1%}" if gap is not None else ""
     # the makespan once: as the objective, or beside another objective
     also_en = f" · makespan {result.makespan}" if result.objective != "makespan" else ""
-    also_ko = f" · 전체 완료 시각 {result.makespan}" if result.objective != "makespan" else ""
+    also_ko = f" · 전체 소요 시간(메이크스팬) {result.makespan}" if result.objective != "makespan" else ""
     console.print(
         f"{result.instance}: {result.status} · {result.objective} {result.objective_value} "
         f"(bound {result.bound}{gap_en}){also_en} · {result.wall_time_s:.1f} s\n"
@@ -1099,8 +1139,15 @@ def schedule(
     )
     for op in sorted(out["schedule"], key=lambda o: (o["machine"], o["start"]))[:40]:
         at = (op["start_at"][:16].replace("T", " "), op["end_at"][:16].replace("T", " ")) if clock else ()
+        # steps counted from 1, as the Gantt chart's bars and the dispatch list name them (J0-2)
         table.add_row(
-            op["machine"], op["job"], str(op["op"]), str(op["start"]), str(op["end"]), str(op["setup"]), *at
+            op["machine"],
+            op["job"],
+            str(op["op"] + 1),
+            str(op["start"]),
+            str(op["end"]),
+            str(op["setup"]),
+            *at,
         )
     console.print(table)
     if dispatch:
@@ -1127,7 +1174,9 @@ def balance(
     """Balance an assembly line (SALBP-1 or SALBP-2) on CP-SAT. 라인 밸런싱."""
     from rich.table import Table
 
+    from sandan.domain.text import counted
     from sandan.twin import balance as bal
+    from sandan.twin.workclock import unit_of, unit_word
 
     try:
         if (cycle_time is None) == (stations is None):
@@ -1149,26 +1198,30 @@ def balance(
     except SandanError as exc:
         _fail(exc)
     eff = result.efficiency
+    unit = result.time_unit
     # the lower bound is on what the problem minimises: stations (SALBP-1) or the cycle time (SALBP-2)
     lb = result.lower_bound
+    lb_en, lb_ko = bal.time_text(lb, unit)
     if result.kind == "salbp1":
-        st_en, ct_en = f" (lower bound: {lb} stations)", ""
+        st_en, ct_en = f" (lower bound: {counted(lb, 'station')})", ""
         st_ko, ct_ko = f" (하한: 공정 {lb}개)", ""
     else:
-        st_en, ct_en = "", f" (lower bound: cycle time {lb})"
-        st_ko, ct_ko = "", f" (하한: 사이클타임 {lb})"
+        st_en, ct_en = "", f" (lower bound: cycle time {lb_en})"
+        st_ko, ct_ko = "", f" (하한: 사이클타임 {lb_ko})"
+    ct = bal.time_text(result.cycle_time, unit) if result.cycle_time is not None else ("—", "—")
     console.print(
-        f"{result.problem}: {result.kind} {result.status} · {result.num_stations} stations{st_en} · cycle time "
-        f"{result.cycle_time}{ct_en}{f' · efficiency {eff:.1%}' if eff is not None else ''} · "
+        f"{result.problem}: {result.kind} {result.status} · {counted(result.num_stations, 'station')}{st_en} · "
+        f"cycle time {ct[0]}{ct_en}{f' · efficiency {eff:.1%}' if eff is not None else ''} · "
         f"{result.wall_time_s:.1f} s\n"
         f"  {_STATUS_KO.get(result.status, result.status)} · 공정 {result.num_stations}개{st_ko} · 사이클타임 "
-        f"{result.cycle_time}{ct_ko}{f' · 효율 {eff:.1%}' if eff is not None else ''} · {result.wall_time_s:.1f}초"
+        f"{ct[1]}{ct_ko}{f' · 효율 {eff:.1%}' if eff is not None else ''} · {result.wall_time_s:.1f}초"
     )
     if result.violations:
         for v in result.violations:
             err.print(f"[red]✗[/] {v.en}\n  {v.ko}")
         raise typer.Exit(1)
-    table = Table("station / 공정", "tasks / 작업", "load / 부하", "worker / 작업자")
+    in_unit = f" ({unit_word(unit_of(unit), 'en')} / {unit_word(unit_of(unit), 'ko')})" if unit else ""
+    table = Table("station / 공정", "tasks / 작업", f"load / 부하{in_unit}", "worker / 작업자")
     for st in result.stations:
         table.add_row(str(st.index), ", ".join(st.tasks), str(st.load), st.worker or "")
     console.print(table)
@@ -1182,6 +1235,40 @@ app.add_typer(twin_app, name="twin")
 
 def _hours(seconds: float) -> str:
     return f"{seconds / 3600:g} h"
+
+
+def _check_run_options(replications: int, hours: float, warmup_hours: float) -> None:
+    """Refuse run lengths that cannot work before simulating, naming the options as typed (--hours -1), not the
+    simulation's seconds."""
+    if replications < 2:
+        raise InvalidInput(
+            f"--replications must be at least 2 (a 95 % interval needs two runs), got {replications}",
+            f"--replications는 2 이상이어야 합니다 (95 % 구간에는 두 번 이상의 실행이 필요합니다). 입력: {replications}",
+            code="bad_replications",
+        )
+    if not hours > 0:
+        raise InvalidInput(
+            f"--hours must be more than 0, got {hours:g}",
+            f"--hours는 0보다 커야 합니다. 입력: {hours:g}",
+            code="bad_run_length",
+        )
+    if not 0 <= warmup_hours < hours:
+        raise InvalidInput(
+            f"--warmup-hours must be at least 0 and less than --hours {hours:g} (the warm-up is part of each run), "
+            f"got {warmup_hours:g}",
+            f"--warmup-hours는 0 이상이고 --hours {hours:g}보다 작아야 합니다 (워밍업은 각 실행 시간에 포함됩니다). "
+            f"입력: {warmup_hours:g}",
+            code="bad_run_length",
+        )
+
+
+def _votes(votes: dict[str, int], replications: int) -> tuple[str, str]:
+    """Which stations the replications found the bottleneck, in words: ("drill in 9, cut in 1 of 10 runs",
+    "10회 중 drill 9회, cut 1회")."""
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    en = ", ".join(f"{sid} in {n}" for sid, n in ranked) + f" of {replications} runs"
+    ko = f"{replications}회 중 " + ", ".join(f"{sid} {n}회" for sid, n in ranked)
+    return en, ko
 
 
 @twin_app.command("run")
@@ -1206,6 +1293,7 @@ def twin_run(
             raise SandanError(
                 f"file {line_file} does not exist", f"파일 {line_file}이(가) 없습니다", code="file_not_found"
             )
+        _check_run_options(replications, hours, warmup_hours)
         line = parse_line(read_text(line_file))
         with Progress(console=console) as bar:
             task = bar.add_task("simulating / 시뮬레이션 중", total=replications)
@@ -1227,8 +1315,10 @@ def twin_run(
         table.add_row(_kpi_label(name), f"{est.mean:,.3f}", f"{est.half_width:,.3f}")
     console.print(table)
     _print_station_shares(result)
+    votes_en, votes_ko = _votes(result.bottleneck_votes, replications)
     console.print(
-        f"bottleneck / 병목: [bold]{result.bottleneck}[/] (active-period method; votes {result.bottleneck_votes})"
+        f"bottleneck / 병목: [bold]{escape(result.bottleneck)}[/] (active-period method: {escape(votes_en)} / "
+        f"활성 구간 방법: {escape(votes_ko)})"
     )
 
 
@@ -1275,6 +1365,7 @@ def twin_sweep(
                     code="bad_sweep",
                 )
             parameters |= parse_sweep(path, values)
+        _check_run_options(replications, hours, warmup_hours)
         check_run(replications, hours, warmup_hours)
         lines = sweep_scenarios(line, parameters, grid=not side_by_side)
         with Progress(console=console) as bar:
@@ -1325,11 +1416,12 @@ def _kpi_label(name: str) -> str:
 
 
 def _share(est) -> str:
-    """A share estimate over the replications as "85.3% ± 1.2" ("—" where no replication observed it)."""
+    """A share estimate over the replications as "85.3% ± 1.2%" — the half-width in percentage points, written
+    as the CLI writes every share ("efficiency 62.5%") — or "—" where no replication observed it."""
     if est.mean != est.mean:  # NaN
         return "—"
-    hw = f" ± {est.half_width * 100:.1f}" if est.half_width == est.half_width else ""
-    return f"{est.mean * 100:.1f}%{hw}"
+    hw = f" ± {est.half_width:.1%}" if est.half_width == est.half_width else ""
+    return f"{est.mean:.1%}{hw}"
 
 
 def _print_station_shares(result) -> None:

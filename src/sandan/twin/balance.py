@@ -16,7 +16,9 @@ from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput
 from sandan.domain.errors import not_a_number
-from sandan.twin.inputs import read_data_file, read_text, whole
+from sandan.domain.korean import particle
+from sandan.twin.inputs import read_data_file, read_text
+from sandan.twin.workclock import UNIT_S, unit_of, unit_word
 
 Kind = Literal["salbp1", "salbp2"]
 
@@ -59,8 +61,14 @@ class LineProblem:
                     f"선후관계 {a} → {b}에 없는 작업이 있습니다",
                 )
         if _topological(self) is None:
+            loop = " → ".join(precedence_cycle(self))
             raise InvalidInput(
-                "the precedence graph has a cycle", "선후관계 그래프에 순환이 있습니다", field="precedences"
+                f"the precedence graph has a cycle: {loop}; a task cannot come (even indirectly) after itself, "
+                "so remove one of these 'after' links",
+                f"선후관계 그래프에 순환이 있습니다: {loop}. 작업은 (간접적으로도) 자기 뒤에 올 수 없으니 이 'after' "
+                "연결 중 하나를 지우세요",
+                code="precedence_cycle",
+                field="precedences",
             )
 
     def can_do(self, worker: Worker, task: str) -> bool:
@@ -93,6 +101,90 @@ def _topological(problem: LineProblem) -> list[str] | None:
             if indegree[b] == 0:
                 ready.append(b)
     return order if len(order) == len(indegree) else None
+
+
+def precedence_cycle(problem: LineProblem) -> list[str]:
+    """A cycle of the precedence graph as the tasks along it, the first repeated at the end (["a", "b", "a"]; a task
+    listed after itself: ["a", "a"]); [] when there is none. Depth-first search, following each task's successors
+    in the order the pairs were given."""
+    after: dict[str, list[str]] = {t: [] for t in problem.task_times}
+    for a, b in problem.precedences:
+        if a in after and b in after:
+            after[a].append(b)
+    state = dict.fromkeys(after, 0)  # 0 unseen, 1 on the current path, 2 done
+    for root in after:
+        if state[root]:
+            continue
+        path, branches = [root], [iter(after[root])]
+        state[root] = 1
+        while path:
+            nxt = next(branches[-1], None)
+            if nxt is None:
+                state[path.pop()] = 2
+                branches.pop()
+            elif state[nxt] == 1:
+                return [*path[path.index(nxt) :], nxt]
+            elif state[nxt] == 0:
+                state[nxt] = 1
+                path.append(nxt)
+                branches.append(iter(after[nxt]))
+    return []
+
+
+def time_text(value: float | int, unit: str) -> tuple[str, str]:
+    """A time with the line's unit as each language writes it: ("20 s", "20초"), ("20 min", "20분"); a unit the
+    clock does not know as given ("20 cycles"); without a unit the bare number."""
+    shown = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+    known = unit_of(unit)
+    if known in UNIT_S:
+        return f"{shown} {unit_word(known, 'en')}", f"{shown}{unit_word(known, 'ko')}"
+    return (f"{shown} {unit}", f"{shown} {unit}") if unit else (shown, shown)
+
+
+def _task_time(value: Any, name: tuple[str, str], unit: str, *, file: str, field: str) -> int:
+    """A task time from YAML: a whole number ≥ 0 (3.0 counts), else a message naming the task that says how to
+    write it. CP-SAT counts in whole numbers, so a decimal time (5.5) is refused with the fix: every time in a
+    finer unit (tenths: 55), the cycle time too."""
+    name_en, name_ko = name
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value > 0:
+        factor = 10 ** len(f"{value:.6g}".partition(".")[2])
+        step_en, step_ko = time_text(1 / factor, unit)
+        scaled = f"{value * factor:,.0f}"
+        raise InvalidInput(
+            f"{name_en} is {value:g}, but task times must be whole numbers (the balancer counts in whole time "
+            f"units): state the times in a finer unit, such as {step_en} steps — multiply every task time and the "
+            f"cycle time by {factor:,}, so {value:g} becomes {scaled}",
+            f"{particle(name_ko, '이/가')} {value:g}입니다. 작업 시간은 정수여야 합니다(라인 밸런싱은 정수 시간 "
+            f"단위로 계산합니다). {step_ko} 단위처럼 더 작은 단위로 적으세요. 모든 작업 시간과 사이클타임에 "
+            f"{factor:,}을 곱하면 {particle(f'{value:g}', '은/는')} {particle(scaled, '이/가')} 됩니다",
+            code="bad_number",
+            file=file,
+            field=field,
+        )
+    raise InvalidInput(
+        f"{name_en} must be a whole number ≥ 0, got {value!r}",
+        f"{particle(name_ko, '은/는')} 0 이상의 정수여야 합니다 (값: {value!r})",
+        code="bad_number",
+        file=file,
+        field=field,
+    )
+
+
+def task_too_long(task: str, takes: int, cycle_time: int, unit: str) -> InvalidInput:
+    """The refusal of a cycle time shorter than a task (no station could hold it), times with the line's unit:
+    "task board takes 20 s, longer than the cycle time 10 s" / "작업 board의 시간 20초가 사이클타임 10초보다 깁니다"."""
+    (took_en, took_ko), (ct_en, ct_ko) = time_text(takes, unit), time_text(cycle_time, unit)
+    return InvalidInput(
+        f"task {task} takes {took_en}, longer than the cycle time {ct_en}; give a cycle time of at least {took_en}",
+        f"작업 {task}의 시간 {particle(took_ko, '이/가')} 사이클타임 {ct_ko}보다 깁니다. 사이클타임을 {took_ko} "
+        "이상으로 주세요",
+        code="bad_cycle_time",
+        field="cycle_time",
+    )
 
 
 def _closure(problem: LineProblem) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
@@ -211,6 +303,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
             "'tasks' 목록이 비어 있거나 없습니다 (예: tasks: [{name: a, time: 12}])",
             "tasks",
         )
+    unit = str(data.get("time_unit") or "")
     times: dict[str, int] = {}
     pairs: list[tuple[str, str]] = []
     skills: dict[str, str] = {}
@@ -228,8 +321,12 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
                 f"tasks[{i}]: 작업 이름 {task!r}이(가) 중복됩니다. 작업마다 다른 이름을 주세요",
                 f"tasks[{i}].name",
             )
-        times[task] = whole(
-            raw["time"], (f"task {task!r} time", f"작업 {task!r}의 시간"), file=name, field=f"tasks[{i}].time"
+        times[task] = _task_time(
+            raw["time"],
+            (f"task {task!r} time", f"작업 {task!r}의 시간"),
+            unit,
+            file=name,
+            field=f"tasks[{i}].time",
         )
         pairs += [(a, task) for a in _names_list(raw.get("after"), f"tasks[{i}].after", name)]
         if raw.get("skill") is not None:
@@ -266,9 +363,10 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
                 name=str(w["name"]),
                 skills=frozenset(_names_list(w.get("skills"), f"workers[{i}].skills", name)),
                 task_times={
-                    str(k): whole(
+                    str(k): _task_time(
                         v,
                         (f"worker {w['name']!r}'s time for {k!r}", f"작업자 {w['name']!r}의 {k!r} 작업 시간"),
+                        unit,
                         file=name,
                         field=f"workers[{i}].task_times",
                     )
@@ -284,7 +382,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
         precedences=tuple(pairs),
         task_skills=skills,
         workers=tuple(workers),
-        time_unit=str(data.get("time_unit", "")),
+        time_unit=unit,
     )
 
 
@@ -345,10 +443,8 @@ def greedy_stations(problem: LineProblem, cycle_time: int) -> list[list[str]]:
             done.add(t)
             load += problem.task_times[t]
         if not current:
-            raise InvalidInput(
-                f"a task is longer than the cycle time {cycle_time}",
-                f"사이클타임 {cycle_time}보다 긴 작업이 있습니다",
-            )
+            task, longest = max(problem.task_times.items(), key=lambda kv: kv[1])
+            raise task_too_long(task, longest, cycle_time, problem.time_unit)
         stations.append(current)
     return stations
 
@@ -539,10 +635,10 @@ def balance_line(
         }
         too_long = [t for t in tasks if fastest[t] > cycle_time]
         if too_long:
-            raise InvalidInput(
-                f"task {too_long[0]} takes {fastest[too_long[0]]}, longer than the cycle time {cycle_time}",
-                f"작업 {too_long[0]}의 시간 {fastest[too_long[0]]}이(가) 사이클타임 {cycle_time}보다 깁니다",
-            )
+            longest = max(
+                too_long, key=lambda t: fastest[t]
+            )  # the cycle time it says to give must fit them all
+            raise task_too_long(longest, fastest[longest], cycle_time, problem.time_unit)
         lower = stations_lower_bound(problem, cycle_time) if not staff else 1
         greedy = greedy_stations(problem, cycle_time) if not staff else None
         max_stations = len(greedy) if greedy else min(n, len(staff))

@@ -128,20 +128,74 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or str(value).strip() == ""
 
 
-def _whole(value: Any, what: tuple[str, str], file: str, sheet: str, row: int, minimum: int) -> int:
+#: How many of a sheet's problems one message spells out; the rest are counted (all are in `where["errors"]`).
+SHOWN_PROBLEMS = 10
+
+
+class _Problems:
+    """The problems of a sheet's cells, gathered row by row so that one upload reports them all: each names the
+    sheet, the row as the spreadsheet numbers it, and the column by its header."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, sheet: str, row: int, column: Any, en: str, ko: str) -> None:
+        place_en = f"sheet {sheet}, row {row}" + (f", column {column}" if column is not None else "")
+        place_ko = f"시트 {sheet}, {row}행" + (f", {column} 열" if column is not None else "")
+        self.items.append(
+            {
+                "sheet": sheet,
+                "row": row,
+                "column": None if column is None else str(column),
+                "label": place_en,
+                "label_ko": place_ko,
+                "en": en,
+                "ko": ko,
+            }
+        )
+
+    def raise_any(self) -> None:
+        """Refuse the file if any cell was refused: one message that spells out the first `SHOWN_PROBLEMS` (each
+        with its sheet, row and column) and counts the rest; `where["errors"]` lists them all."""
+        if not self.items:
+            return
+        n, shown = len(self.items), self.items[:SHOWN_PROBLEMS]
+        en = "; ".join(f"{p['label']}: {p['en']}" for p in shown)
+        ko = "; ".join(f"{p['label_ko']}: {p['ko']}" for p in shown)
+        if n > SHOWN_PROBLEMS:
+            en += f"; and {n - SHOWN_PROBLEMS} more"
+            ko += f"; 그 밖에 {n - SHOWN_PROBLEMS}개"
+        first = self.items[0]
+        raise _bad(
+            f"{self.file}, {en}" if n == 1 else f"{self.file}: {n} problems: {en}",
+            f"{self.file}, {ko}" if n == 1 else f"{self.file}: 문제 {n}개: {ko}",
+            self.file,
+            sheet=first["sheet"],
+            row=first["row"],
+            field=first["column"],
+            errors=list(self.items),
+        )
+
+
+def _whole(
+    value: Any, what: tuple[str, str], minimum: int, problems: _Problems, sheet: str, row: int, column: Any
+) -> int | None:
+    """A cell's whole number ≥ `minimum`; None (the problem noted) for anything else."""
     text = str(value).strip().replace(",", "")
     try:
         number = float(text)
     except ValueError:
         number = math.nan
     if not (math.isfinite(number) and number.is_integer() and number >= minimum):
-        raise _bad(
-            f"{file}, sheet {sheet}, row {row}: the {what[0]} must be a whole number ≥ {minimum}, got {text!r}",
-            f"{file}, 시트 {sheet}, {row}행: {particle(what[1], '은/는')} {minimum} 이상의 정수여야 합니다 (값: {text!r})",
-            file,
-            row=row,
-            field=what[0],
+        problems.add(
+            sheet,
+            row,
+            column,
+            f"the {what[0]} must be a whole number ≥ {minimum}, got {text!r}",
+            f"{particle(what[1], '은/는')} {minimum} 이상의 정수여야 합니다 (값: {text!r})",
         )
+        return None
     return int(number)
 
 
@@ -177,37 +231,36 @@ def orders_from_sheets(
     jobs: dict[str, dict[str, Any]] = {}
     steps: dict[str, dict[int, dict[str, int]]] = {}
     first_row: dict[tuple[str, str], int] = {}
+    problems = _Problems(file)
     for i, record in enumerate(orders.to_dict("records")):
         row = i + 2
         cells = {c: record[h] for c, h in cols.items()}
         if all(_blank(v) for v in record.values()):
             continue
-        for c in REQUIRED:
-            if _blank(cells[c]):
-                raise _bad(
-                    f"{file}, sheet {sheet}, row {row}: the {c} ({cols[c]}) is empty; fill it or delete the row",
-                    f"{file}, 시트 {sheet}, {row}행: {cols[c]} 칸이 비어 있습니다. 채우거나 행을 지우세요",
-                    file,
-                    row=row,
-                    field=str(cols[c]),
-                )
-        job, machine = _text(cells["job"]), _text(cells["machine"])
-        duration = _whole(cells["duration"], ("duration", "시간"), file, sheet, row, 1)
-        route = steps.setdefault(job, {})
-        if "step" in cells and not _blank(cells["step"]):
-            step = _whole(cells["step"], ("step", "순서"), file, sheet, row, 0)
-        else:
-            step = len(route)
-        alternatives = route.setdefault(step, {})
-        if machine in alternatives:
-            raise _bad(
-                f"{file}, sheet {sheet}, row {row}: {job} step {step} is on {machine} twice; keep one row",
-                f"{file}, 시트 {sheet}, {row}행: {job}의 {step}번 공정에 {machine}이(가) 두 번 있습니다. 한 행만 남기세요",
-                file,
-                row=row,
+        empty = [c for c in REQUIRED if _blank(cells[c])]
+        for c in empty:
+            problems.add(
+                sheet,
+                row,
+                cols[c],
+                f"the {c} is empty; fill it or delete the row",
+                "칸이 비어 있습니다. 채우거나 행을 지우세요",
             )
-        alternatives[machine] = duration
+        duration = (
+            None
+            if "duration" in empty
+            else _whole(cells["duration"], ("duration", "시간"), 1, problems, sheet, row, cols["duration"])
+        )
+        step: int | None = None
+        if "step" in cells and not _blank(cells["step"]):
+            step = _whole(cells["step"], ("step", "순서"), 0, problems, sheet, row, cols["step"])
+            if step is None:
+                continue
+        if "job" in empty:
+            continue  # whose row it is cannot be told: its other cells are checked no further
+        job = _text(cells["job"])
         entry = jobs.setdefault(job, {"name": job})
+        route = steps.setdefault(job, {})
         for key, what in (
             ("due", ("due", "납기")),
             ("release", ("release", "투입")),
@@ -216,12 +269,33 @@ def orders_from_sheets(
             if key in cells and not _blank(cells[key]):
                 value = cells[key]
                 if key == "weight" or as_instant(value, UTC_ZONE) is None:
-                    value = _whole(value, what, file, sheet, row, 0)
+                    value = _whole(value, what, 0, problems, sheet, row, cols[key])
+                    if value is None:
+                        continue
                 elif not isinstance(value, str):
                     value = pd.Timestamp(value).to_pydatetime()  # a date cell, counted on the clock later
-                _job_value(entry, key, value, first_row, job, row, file)
+                _job_value(entry, key, value, first_row, job, row, problems, sheet, cols[key])
         if "family" in cells and not _blank(cells["family"]):
-            _job_value(entry, "family", _text(cells["family"]), first_row, job, row, file)
+            _job_value(
+                entry, "family", _text(cells["family"]), first_row, job, row, problems, sheet, cols["family"]
+            )
+        if empty or duration is None:
+            continue
+        machine = _text(cells["machine"])
+        step = len(route) if step is None else step
+        alternatives = route.setdefault(step, {})
+        if machine in alternatives:
+            problems.add(
+                sheet,
+                row,
+                cols["machine"],
+                f"{job} step {step} is on {machine} twice; keep one row",
+                f"{job}의 {step}번 공정에 {particle(machine, '이/가')} 두 번 있습니다. 한 행만 남기세요",
+            )
+            continue
+        alternatives[machine] = duration
+    setup_list = _setups(setups, file, problems) if setups is not None and len(setups) else None
+    problems.raise_any()
     if not jobs:
         raise _bad(
             f"{file}: the orders sheet has no rows; add one row per operation under the headers",
@@ -231,8 +305,8 @@ def orders_from_sheets(
     for job, entry in jobs.items():
         entry["operations"] = [_operation(alts) for _, alts in sorted(steps[job].items())]
     data: dict[str, Any] = {"name": name, "time_unit": _unit(cols["duration"]), "jobs": list(jobs.values())}
-    if setups is not None and len(setups):
-        data["setups"] = _setups(setups, file)
+    if setup_list is not None:
+        data["setups"] = setup_list
     return data
 
 
@@ -250,24 +324,26 @@ def _job_value(
     first_row: dict[tuple[str, str], int],
     job: str,
     row: int,
-    file: str,
+    problems: _Problems,
+    sheet: str,
+    column: Any,
 ) -> None:
     """A job's due, release, weight or family: one value, on any of its rows; two different ones are refused."""
     if key in entry and entry[key] != value:
-        raise _bad(
-            f"{file}, row {row}: {job} has {key} {value!r} here but {entry[key]!r} in row {first_row[(job, key)]}; "
-            "a job has one",
-            f"{file}, {row}행: {job}의 {key}이(가) 여기서는 {value!r}, {first_row[(job, key)]}행에서는 "
-            f"{entry[key]!r}입니다. 작업마다 하나여야 합니다",
-            file,
-            row=row,
-            field=key,
+        problems.add(
+            sheet,
+            row,
+            column,
+            f"{job} has {key} {value!r} here but {entry[key]!r} in row {first_row[(job, key)]}; a job has one",
+            f"{job}의 {key} 값이 여기서는 {value!r}, {first_row[(job, key)]}행에서는 {entry[key]!r}입니다. "
+            "작업마다 하나여야 합니다",
         )
+        return
     entry[key] = value
     first_row.setdefault((job, key), row)
 
 
-def _setups(frame: pd.DataFrame, file: str) -> list[dict[str, Any]]:
+def _setups(frame: pd.DataFrame, file: str, problems: _Problems) -> list[dict[str, Any]]:
     sheet = "setups"
     cols = _columns(frame, SETUP_COLUMNS, file, sheet)
     missing = [c for c in ("from", "to", "duration") if c not in cols]
@@ -285,17 +361,20 @@ def _setups(frame: pd.DataFrame, file: str) -> list[dict[str, Any]]:
         if all(_blank(v) for v in record.values()):
             continue
         if _blank(cells["from"]) or _blank(cells["to"]):
-            raise _bad(
-                f"{file}, sheet {sheet}, row {row}: give the family changed from and to",
-                f"{file}, 시트 {sheet}, {row}행: 바뀌기 전과 후의 품목군을 쓰세요",
-                file,
-                row=row,
+            problems.add(
+                sheet,
+                row,
+                cols["from" if _blank(cells["from"]) else "to"],
+                "give the family changed from and to",
+                "바뀌기 전과 후의 품목군을 쓰세요",
             )
-        item: dict[str, Any] = {
-            "from": _text(cells["from"]),
-            "to": _text(cells["to"]),
-            "time": _whole(cells["duration"], ("setup time", "셋업 시간"), file, sheet, row, 0),
-        }
+            continue
+        time = _whole(
+            cells["duration"], ("setup time", "셋업 시간"), 0, problems, sheet, row, cols["duration"]
+        )
+        if time is None:
+            continue
+        item: dict[str, Any] = {"from": _text(cells["from"]), "to": _text(cells["to"]), "time": time}
         if "machine" in cells and not _blank(cells["machine"]):
             item["machine"] = _text(cells["machine"])
         out.append(item)

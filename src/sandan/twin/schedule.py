@@ -21,7 +21,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput, SandanError
-from sandan.domain.errors import not_a_number
+from sandan.domain.korean import particle
 from sandan.twin import tabu
 from sandan.twin.inputs import load_json, load_yaml, read_bytes, read_text, whole
 from sandan.twin.order_sheets import SHEET_SUFFIXES, read_order_sheets
@@ -171,56 +171,84 @@ def _bad(en: str, ko: str, **where: Any) -> InvalidInput:
     return InvalidInput(en, ko, **where)
 
 
+def _jsplib_ko(name: str) -> str:
+    """How a Korean message names a job-shop instance: by its name after a Korean word ("잡숍 인스턴스 ft06"), so
+    the sentence never starts with a file name or the default English "orders"."""
+    return "잡숍 인스턴스" if name in ("orders", "instance", "") else f"잡숍 인스턴스 {name}"
+
+
 def parse_jsplib(text: str, name: str = "instance") -> ShopInstance:
     """Read the standard job-shop format of the OR-Library and JSPLIB.
 
     Lines starting with '#' are comments; the first other line is "n m"; then n lines, one job each, of m pairs
     "machine duration" with machines numbered from 0 (Beasley 1990, OR-Library `jobshop1.txt`; instances of
-    Fisher & Thompson 1963, Lawrence 1984, Applegate & Cook 1991, Taillard 1993 use it).
+    Fisher & Thompson 1963, Lawrence 1984, Applegate & Cook 1991, Taillard 1993 use it). Messages name the line
+    of the text (counting comments and blank lines, as an editor does).
     """
-    rows = [line.split() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    if not rows or len(rows[0]) < 2:
+    ko_name = _jsplib_ko(name)
+    rows = [
+        (number, line.split())
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    if not rows or len(rows[0][1]) < 2:
         raise _bad(
             f"{name}: the first line must be 'jobs machines'",
-            f"{name}: 첫 줄은 '작업수 설비수'여야 합니다",
+            f"{ko_name}: 첫 줄은 '작업수 설비수'여야 합니다",
             file=name,
         )
-    try:
-        n, m = int(rows[0][0]), int(rows[0][1])
-        numbers = [[int(v) for v in row] for row in rows[1 : 1 + n]]
-    except ValueError as exc:
-        en, ko = not_a_number(exc)
-        raise _bad(f"{name}: {en}", f"{name}: {ko}", file=name) from exc
+
+    def whole_numbers(number: int, row: list[str]) -> list[int]:
+        values = []
+        for value in row:
+            try:
+                values.append(int(value))
+            except ValueError:
+                raise _bad(
+                    f"{name}, line {number}: {value!r} is not a whole number",
+                    f"{ko_name}의 {number}번째 줄: {particle(repr(value), '은/는')} 정수가 아닙니다",
+                    file=name,
+                    line=number,
+                ) from None
+        return values
+
+    n, m = whole_numbers(rows[0][0], rows[0][1][:2])
+    lines = [number for number, _ in rows[1 : 1 + max(n, 0)]]
+    numbers = [whole_numbers(number, row) for number, row in rows[1 : 1 + max(n, 0)]]
     if n < 1 or m < 1:
         raise _bad(
             f"{name}: the first line says {n} jobs and {m} machines; both must be at least 1",
-            f"{name}: 첫 줄의 작업 수 {n}, 설비 수 {m}은(는) 모두 1 이상이어야 합니다",
+            f"{ko_name}: 첫 줄의 작업 수 {n}, 설비 수 {m}은(는) 모두 1 이상이어야 합니다",
             file=name,
         )
     if len(numbers) < n:
         raise _bad(
             f"{name}: expected {n} job lines, found {len(numbers)}",
-            f"{name}: 작업 줄이 {n}개여야 하는데 {len(numbers)}개입니다",
+            f"{ko_name}: 작업 줄이 {n}개여야 하는데 {len(numbers)}개입니다",
             file=name,
         )
     jobs = []
     for j, values in enumerate(numbers):
         if len(values) != 2 * m:
             raise _bad(
-                f"{name}: job line {j + 1} has {len(values)} numbers, expected {2 * m} (machine, duration pairs)",
-                f"{name}: 작업 {j + 1}번 줄의 숫자가 {len(values)}개입니다. (설비, 시간) 쌍 {m}개 = {2 * m}개여야 합니다",
+                f"{name}, line {lines[j]}: job line {j + 1} has {len(values)} numbers, expected {2 * m} (machine, "
+                "duration pairs)",
+                f"{ko_name}의 {lines[j]}번째 줄: 작업 {j + 1}번 줄의 숫자가 {len(values)}개입니다. (설비, 시간) 쌍 "
+                f"{m}개 = {2 * m}개여야 합니다",
                 file=name,
-                line=j + 1,
+                line=lines[j],
             )
         ops = []
         for k in range(m):
             machine, duration = values[2 * k], values[2 * k + 1]
             if not 0 <= machine < m or duration < 0:
                 raise _bad(
-                    f"{name}: job {j + 1} operation {k + 1}: machine {machine} or duration {duration} out of range",
-                    f"{name}: 작업 {j + 1} 공정 {k + 1}: 설비 {machine} 또는 시간 {duration}이(가) 범위를 벗어났습니다",
+                    f"{name}, line {lines[j]}: job {j + 1} operation {k + 1}: machine {machine} or duration "
+                    f"{duration} out of range",
+                    f"{ko_name}의 {lines[j]}번째 줄: 작업 {j + 1} 공정 {k + 1}: 설비 {machine} 또는 시간 "
+                    f"{particle(str(duration), '이/가')} 범위를 벗어났습니다",
                     file=name,
-                    line=j + 1,
+                    line=lines[j],
                 )
             ops.append(Operation(((f"M{machine}", duration),)))
         jobs.append(Job(name=f"J{j}", operations=tuple(ops)))
@@ -612,6 +640,7 @@ class Gantt:
     # ticks (`gantt_ticks`) with the clock time each stands for ("08:30")
     days: tuple[tuple[float, str], ...] = ()
     ticks: tuple[tuple[float, str], ...] = ()
+    begins_at: str = ""  # on the clock: the instant work begins (ISO), at the chart's 0
 
     def to_dict(self) -> dict[str, Any]:
         def bar(b: GanttBar) -> dict[str, Any]:
@@ -625,6 +654,7 @@ class Gantt:
             "machines": {m: [bar(b) for b in bars] for m, bars in self.machines.items()},
             **({"days": [list(d) for d in self.days]} if self.days else {}),
             **({"ticks": [list(t) for t in self.ticks]} if self.ticks else {}),
+            **({"begins_at": self.begins_at} if self.begins_at else {}),
         }
 
 
@@ -649,7 +679,7 @@ def gantt_svg(
     dashed line and the date mark where each day's work begins, the ticks read as clock times (`chart.ticks`), and
     each bar names its start and end time."""
     labels = {
-        "ko": ("설비", "시간", "작업 완료 시각(메이크스팬)", "셋업", "시각 (근무 시간만: 휴식·비근무 제외)"),
+        "ko": ("설비", "시간", "전체 소요 시간(메이크스팬)", "셋업", "시각 (근무 시간만: 휴식·비근무 제외)"),
         "en": (
             "Machine",
             "Time",
@@ -687,22 +717,36 @@ def gantt_svg(
         )
     axis = labels[4] if chart.days else labels[1] + unit
     parts.append(f'<text x="{width - right}" y="{height - 2}" text-anchor="end">{axis}</text>')
-    shown = -math.inf  # a day's date is written where it does not run into the last one written
+    shown = (
+        -math.inf
+    )  # where the last date written ends: a day's date is written where it does not run into it
+    begins = datetime.fromisoformat(chart.begins_at) if chart.begins_at else None
     for offset, iso in chart.days:
         x = left + offset * scale
         parts.append(
             f'<line x1="{x:.1f}" y1="{top - 14}" x2="{x:.1f}" y2="{height - 30}" stroke="#777" '
             'stroke-dasharray="3,3" data-day="' + esc(iso) + '"/>'
         )
-        if x - shown >= 64:
-            day = date.fromisoformat(iso)
-            # the last days' marks near the right edge are written to the left of their line, not cut off
-            anchor = f'x="{x - 3:.1f}" text-anchor="end"' if x > width - right - 64 else f'x="{x + 3:.1f}"'
-            parts.append(
-                f'<text {anchor} y="{top - 6}" font-size="10" fill="#444">'
-                f"{day.month}/{day.day} ({weekdays[day.weekday()]})</text>"
+        day = date.fromisoformat(iso)
+        text, note = f"{day.month}/{day.day} ({weekdays[day.weekday()]})", ""
+        if offset == 0 and begins is not None and begins.date() != day:
+            # work that begins after midnight in a night shift belongs to the production day the shift began on;
+            # its mark is written as the calendar date and time it begins, the production day in its tooltip
+            text = f"{begins.month}/{begins.day} ({weekdays[begins.weekday()]}) {begins:%H:%M}"
+            note = (
+                f"<title>{day.month}/{day.day} ({weekdays[day.weekday()]}) 생산일 야간 근무 중에 시작 (생산일은 첫 "
+                "교대 시작부터 다음 날 첫 교대 시작까지)</title>"
+                if lang == "ko"
+                else f"<title>Begins in the night work of production day {day.month}/{day.day} "
+                f"({weekdays[day.weekday()]}) (a production day runs from its first shift's start to the next "
+                "day's)</title>"
             )
-            shown = x
+        wide = max(64, 6 * len(text) + 6)
+        if x >= shown:
+            # the last days' marks near the right edge are written to the left of their line, not cut off
+            anchor = f'x="{x - 3:.1f}" text-anchor="end"' if x > width - right - wide else f'x="{x + 3:.1f}"'
+            parts.append(f'<text {anchor} y="{top - 6}" font-size="10" fill="#444">{note}{esc(text)}</text>')
+            shown = x + wide
     # rows in the order people count machines by their names: 선반 1, 2, …, 10 (not as the orders listed them)
     rows = sorted(chart.machines.items(), key=lambda item: _natural(names.get(item[0], item[0])))
     for r, (machine, bars) in enumerate(rows):

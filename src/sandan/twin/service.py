@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -799,14 +800,7 @@ def check_balance(
         if not problem.workers:
             task, longest = max(problem.task_times.items(), key=lambda kv: kv[1])
             if longest > cycle_time:
-                raise InvalidInput(
-                    f"task {task} takes {longest}, longer than the cycle time {cycle_time}; "
-                    f"give a cycle time of at least {longest}",
-                    f"작업 {task}의 시간 {longest}이(가) 사이클타임 {cycle_time}보다 깁니다. "
-                    f"사이클타임을 {longest} 이상으로 주세요",
-                    code="bad_cycle_time",
-                    field="cycle_time",
-                )
+                raise bal.task_too_long(task, longest, cycle_time, problem.time_unit)
         return "salbp1"
     if stations is None or stations <= 0:
         raise InvalidInput(
@@ -915,6 +909,37 @@ def parse_shop(
     return sched.parse_jsplib(text, name=name)
 
 
+def start_not_used(unit: str, *, instance: bool = False) -> dict[str, str]:
+    """The note shown with a schedule whose start was given but cannot be used: its times have no unit the clock
+    counts (min, h, s). One text for every interface (the web's result page, the CLI, the API); `instance` for a
+    job-shop instance, whose format has no place for a unit."""
+    if instance:
+        said, said_ko = (
+            "a job-shop instance's times have no unit",
+            "잡숍 인스턴스의 작업 시간에는 단위가 없습니다",
+        )
+        fix = "write the jobs as shop orders (YAML) with time_unit: min, h or s"
+        fix_ko = "작업을 time_unit: min, h, s 중 하나가 있는 작업 지시(YAML)로 적으세요"
+    else:
+        said = f"time_unit {unit!r} is not min, h or s" if unit else "the orders' times have no unit"
+        said_ko = f"time_unit {unit!r}은(는) min, h, s가 아닙니다" if unit else "작업 시간에 단위가 없습니다"
+        fix = "write time_unit: min, h or s in the orders (a sheet: a 'minutes' column)"
+        fix_ko = "작업 지시에 time_unit: min, h, s 중 하나를 적으세요 (시트는 '분' 열)"
+    return {
+        "en": f"The start was not used: {said}, so the schedule cannot be put on the clock; {fix}",
+        "ko": f"시작 시각을 쓰지 않았습니다: {said_ko}. 달력에 놓으려면 {fix_ko}",
+    }
+
+
+def with_start_note(instance: sched.ShopInstance, start: datetime | None) -> sched.ShopInstance:
+    """A job-shop instance read for a schedule with a `start` someone typed (the CLI's --start): with the note that
+    the start cannot be used (its times have no unit), rather than the start dropped in silence. The web page
+    fills its start field in itself, so an instance pasted there is not told about a start nobody asked for."""
+    if start is None or instance.time_unit in workclock.UNIT_S:
+        return instance
+    return replace(instance, notes=(*instance.notes, start_not_used(instance.time_unit, instance=True)))
+
+
 def _shop_from_orders(
     data: Any, name: str, start: datetime | None, calendar: ShiftCalendar | None
 ) -> sched.ShopInstance:
@@ -923,18 +948,7 @@ def _shop_from_orders(
         unit = workclock.unit_of(data.get("time_unit"))
         if start is not None and unit not in workclock.UNIT_S:
             # a start given for times the clock cannot count: said, rather than dropped in silence
-            said = f"time_unit {unit!r} is not min, h or s" if unit else "the orders' times have no unit"
-            said_ko = (
-                f"time_unit {unit!r}은(는) min, h, s가 아닙니다" if unit else "작업 시간에 단위가 없습니다"
-            )
-            data.setdefault(workclock.NOTES_KEY, []).append(
-                {
-                    "en": f"The start was not used: {said}, so the schedule cannot be put on the clock; write "
-                    "time_unit: min, h or s in the orders (a sheet: a 'minutes' column)",
-                    "ko": f"시작 시각을 쓰지 않았습니다: {said_ko}. 달력에 놓으려면 작업 지시에 time_unit: min, h, s 중 "
-                    "하나를 적으세요 (시트는 '분' 열)",
-                }
-            )
+            data.setdefault(workclock.NOTES_KEY, []).append(start_not_used(unit))
     return sched.parse_shop_orders(data, name=name)
 
 
@@ -1094,7 +1108,12 @@ def on_the_clock(
                 bar["start_at"], bar["end_at"] = times[(bar["job"], bar["op"])]
         until = max(out["gantt"]["makespan"], 1)
         out["gantt"]["days"] = [[offset, day.isoformat()] for offset, day in clock.day_marks(until)]
-        out["gantt"]["ticks"] = [[t, f"{clock.at(t):%H:%M}"] for t in sched.gantt_ticks(until)]
+        out["gantt"]["begins_at"] = clock.at(0).isoformat()
+        # a tick where work stops for a break reads as the time the work before it ends at the chart's end (the
+        # finish the summary gives), elsewhere as the time the work after it starts
+        out["gantt"]["ticks"] = [
+            [t, f"{clock.at(t, ending=t == until):%H:%M}"] for t in sched.gantt_ticks(until)
+        ]
     return out
 
 
@@ -1132,6 +1151,7 @@ def gantt_of(result: Mapping[str, Any]) -> sched.Gantt:
         time_unit=g.get("time_unit", ""),
         days=tuple((float(o), str(d)) for o, d in g.get("days", [])),
         ticks=tuple((int(o), str(c)) for o, c in g.get("ticks", [])),
+        begins_at=str(g.get("begins_at") or ""),
     )
 
 

@@ -346,8 +346,10 @@ def simulate(
     """One replication of `line` from an empty line at time 0 until `horizon` seconds."""
     if not (horizon > 0 and 0 <= warmup < horizon):
         raise InvalidInput(
-            f"need horizon > 0 and 0 ≤ warmup < horizon (got horizon={horizon}, warmup={warmup})",
-            f"horizon은 0보다 크고 warmup은 0 이상 horizon 미만이어야 합니다 (horizon={horizon}, warmup={warmup})",
+            f"the simulated time must be longer than 0, and the warm-up at least 0 and shorter than the simulated "
+            f"time (got {horizon:g} s simulated with a {warmup:g} s warm-up)",
+            f"시뮬레이션 시간은 0보다 길어야 하고, 워밍업은 0 이상이면서 시뮬레이션 시간보다 짧아야 합니다 "
+            f"(시뮬레이션 {horizon:g}초, 워밍업 {warmup:g}초)",
             code="bad_run_length",
         )
     wall0 = time.perf_counter()
