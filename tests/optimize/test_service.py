@@ -9,7 +9,12 @@ import pandas as pd
 
 from sandan.collect.ingest import ingest_parts
 from sandan.domain import Company, Line, Machine, Site
-from sandan.optimize.service import recommend_for_machine, root_cause_window, setting_resolution
+from sandan.optimize.service import (
+    recommend_for_machine,
+    root_cause_window,
+    set_points,
+    setting_resolution,
+)
 
 END = datetime(2026, 11, 2, 6, tzinfo=UTC)
 
@@ -70,6 +75,49 @@ def test_a_set_point_with_fewer_defects_in_the_history_is_recommended(duck_store
     said = [line for line in rec.text["en"] if line.startswith("Cycle time:")]
     assert len(said) == 1 and "defects only were weighed" in said[0]
     assert any(line.startswith("사이클 타임: 현재") for line in rec.text["ko"])
+
+
+def test_the_set_points_a_machine_ran_at_are_found_in_its_scattered_log():
+    """A trial of three set points, production broken by a stop and resumed at the first, a few parts in
+    transition between two: three set points, each the median of its parts, whatever the controller's scatter."""
+    rng = np.random.default_rng(6)
+    plan = [((100.0, 5.0), 400), ((120.0, 5.0), 300), ((110.0, 6.0), 300), ((100.0, 5.0), 900)]
+    rows = [np.tile(point, (n, 1)) for point, n in plan]
+    transition = np.array([[105.0, 5.0], [115.0, 5.5]])  # two parts while the controller moved
+    log = np.vstack([rows[0], rows[1], transition, rows[2], rows[3]])
+    log = log + rng.normal(0, [0.5, 0.05], log.shape)
+    frame = pd.DataFrame(log, columns=["temp_c", "feed"])
+    found = set_points(frame, ["temp_c", "feed"])
+    assert found.shape == (3, 2)
+    # the longest run's set point first: production at (100, 5), then the trial's others
+    assert np.allclose(found[0], [100.0, 5.0], atol=0.2)
+    assert sorted(map(tuple, np.round(found[1:], 0))) == [(110.0, 6.0), (120.0, 5.0)]
+
+
+def test_advice_from_a_trial_may_move_between_its_set_points_but_not_far_beyond_them(duck_store):
+    """With the distinct set points known, the distance limit is half their median spacing: the advice may sit
+    between two neighbouring set points, never out in a corner the trial did not visit."""
+    rng = np.random.default_rng(7)
+    trial = [(180.0 + 10 * i, 40.0 + 5 * j) for i in range(3) for j in range(3)]  # a 3 × 3 grid of runs
+    temp, speed, ng = [], [], []
+    for t, v in [*trial, (200.0, 50.0)] * 1:
+        n = 150 if (t, v) != (200.0, 50.0) else 1500  # production at the last set point
+        temp.append(t + rng.normal(0, 0.3, n))
+        speed.append(v + rng.normal(0, 0.1, n))
+        ng.append(rng.random(n) < 0.02 + 0.25 * ((t - 180) / 20) ** 2)
+    _machine_with_settings(
+        duck_store, np.concatenate(ng), {"temp_c": np.concatenate(temp), "speed_mm_s": np.concatenate(speed)}
+    )
+    rec = recommend_for_machine(duck_store, "c1", "m1", end=END + timedelta(minutes=1))
+    moved = {c.name: c.recommended for c in rec.changed}
+    assert "temp_c" in moved and moved["temp_c"] < 192  # towards the good end the trial showed
+    x = np.array([moved.get("temp_c", 200.0), moved.get("speed_mm_s", 50.0)])
+    grid = np.array(trial)
+    # within half a grid step (standardised by the data's spread, as the limit is) of a set point: never a corner
+    spread = np.array([np.concatenate(temp).std(), np.concatenate(speed).std()])
+    nearest = np.sqrt((((grid - x) / spread) ** 2).sum(axis=1)).min()
+    step = np.sqrt(((np.array([10.0, 0.0]) / spread) ** 2).sum())
+    assert nearest <= 0.5 * step + 1e-9
 
 
 def test_setting_resolution_is_twice_the_scatter_and_ignores_set_point_steps():

@@ -676,6 +676,8 @@ def recommend(
     labels: Mapping[str, tuple[str, str]] | None = None,
     resolution: Mapping[str, float] | None = None,
     near_observed: float | None = None,
+    set_points: np.ndarray | None = None,
+    near_set_points: float | None = None,
     seed: int = 0,
     progress: Callable[[int], None] | None = None,
     units: Mapping[str, str] | None = None,
@@ -695,8 +697,14 @@ def recommend(
     to that scatter finds 'effects' in it that no controller can set. `near_observed` (e.g. 3) narrows the trust
     region to points whose k-NN distance to the observed settings is at most that many times the typical one
     (`TrustRegion.knn_typical`), and makes the observed settings candidates: with few distinct set points in many
-    dimensions (production data plus a small trial) the ellipsoid holds wide corners no run ever visited. A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective
-    (Bergstra et al. 2011), NSGA-II for several (Deb et al., *IEEE TEVC* 6(2), 2002). From the Pareto front the
+    dimensions (production data plus a small trial) the ellipsoid holds wide corners no run ever visited.
+    `set_points` (rows in the order of the model's parameters: the distinct set points the data was made at, e.g.
+    `sandan.optimize.service.set_points`) with `near_set_points` (e.g. 0.5) measure that distance to the nearest set
+    point instead, limited to that many times the set points' median nearest-neighbour spacing (both standardised as
+    the trust region is), and make the set points the candidates: the parts' own k-NN distance is the controller's
+    scatter within one set point, so a limit in its units leaves islands around each set point and the advice can
+    only pick one of them; with at least 3 set points this replaces `near_observed`, which stays the rule otherwise.
+    A scrambled Sobol sample (Owen 1998) seeds Optuna: TPE for one objective (Bergstra et al. 2011), NSGA-II for several (Deb et al., *IEEE TEVC* 6(2), 2002). From the Pareto front the
     recommendation is a point whose drop in defects holds up: the fewest defects among those no worse than now on
     the further objectives, else the least further objectives among those within 10 % (relative) of the lowest
     defect score (`_pareto_pick`). `progress`, when given, is called with the number of Optuna trials done so far.
@@ -764,21 +772,42 @@ def recommend(
     if max_changed is not None and max_changed < 1:
         raise InvalidInput("max_changed must be ≥ 1", "max_changed는 1 이상이어야 합니다", code="bad_setting")
 
+    # distinct set points (≥ 3 of them): distances are measured to the nearest, in units of their median spacing
+    S = None
+    if set_points is not None and near_set_points is not None:
+        S = np.asarray(set_points, dtype="float64").reshape(-1, len(params))
+        S = S if len(S) >= 3 else None
+    if S is not None:
+        ZS = region._z(S)
+
+        def set_point_distance(X: np.ndarray) -> np.ndarray:
+            Z = region._z(X)
+            return np.sqrt(((Z[:, None, :] - ZS[None, :, :]) ** 2).sum(axis=2)).min(axis=1)
+
+        among = np.sqrt(((ZS[:, None, :] - ZS[None, :, :]) ** 2).sum(axis=2))
+        np.fill_diagonal(among, np.inf)
+        set_point_limit = max(near_set_points * float(np.median(among.min(axis=1))), 1e-12)
+
     def outside(X: np.ndarray) -> np.ndarray:
         """How far outside the trust region (0 inside); nothing is outside when extrapolation is allowed."""
         if allow_extrapolation:
             return np.zeros(len(np.atleast_2d(X)))
         out = region.excess(X)
-        if near_observed is not None:
+        if S is not None:
+            out = out + np.maximum(set_point_distance(X) / set_point_limit - 1.0, 0.0)
+        elif near_observed is not None:
             limit = max(near_observed * region.knn_typical, 1e-12)
             out = out + np.maximum(region.knn_distance(X) / limit - 1.0, 0.0)
         return out
 
     # 1. candidates: the current point, and a Sobol sample of the box (or one-parameter lines)
     cands = [x_base[None, :]]
-    if near_observed is not None and max_changed != 1 and len(free_idx):
-        seen = np.unique(model.observed[params].to_numpy(dtype="float64"), axis=0)
-        seen = seen[np.random.default_rng(seed).permutation(len(seen))[:1024]]
+    if (near_observed is not None or S is not None) and max_changed != 1 and len(free_idx):
+        if S is not None:
+            seen = S.copy()
+        else:
+            seen = np.unique(model.observed[params].to_numpy(dtype="float64"), axis=0)
+            seen = seen[np.random.default_rng(seed).permutation(len(seen))[:1024]]
         seen[:, ~free] = x_base[~free]
         cands.append(np.clip(seen, lo, hi))
     if max_changed == 1:

@@ -27,8 +27,10 @@ from sandan.store import Store
 from sandan.twin.process import MODELS, column_labels
 
 RECIPE_FILE = "optimize_recipes.json"
-# Production data: recommend only within this many typical k-NN distances of settings the machine actually ran
-# (`recommend(near_observed=…)`): its few distinct set points leave wide unvisited corners in the trust ellipsoid.
+# Production data: recommend only within this many times the median spacing of the distinct set points the machine
+# actually ran (`set_points`, `recommend(near_set_points=…)`): its few set points leave wide unvisited corners in the
+# trust ellipsoid. With fewer than 3 set points, within NEAR_OBSERVED typical k-NN distances of its parts instead.
+NEAR_SET_POINTS = 0.5
 NEAR_OBSERVED = 3.0
 N_MEMBERS = 6  # ensemble members (whole hours bootstrapped)
 N_TRIALS = 60  # Optuna trials after the Sobol candidates
@@ -77,6 +79,53 @@ def setting_resolution(frame: pd.DataFrame, parameters: list[str]) -> dict[str, 
         steps = steps[np.isfinite(steps)]
         out[p] = 2.0 * float(np.median(steps)) / 0.954 if len(steps) else 0.0
     return out
+
+
+SET_POINT_WINDOW = 5  # parts whose rolling median of the logged values follows the set point
+SET_POINT_MIN_PARTS = 5  # a shorter run is a transition, not a set point
+# the most set points kept (the longest runs'): a drifting machine's many short runs would make the distance
+# matrices of every candidate against every set point large without telling more
+MAX_SET_POINTS = 512
+
+
+def set_points(
+    frame: pd.DataFrame, parameters: list[str], resolution: dict[str, float] | None = None
+) -> np.ndarray:
+    """The distinct set points the machine ran at, one row per set point (columns in `parameters` order).
+
+    A run is a stretch of consecutive parts whose rolling median of `SET_POINT_WINDOW` parts' logged values stays
+    within each parameter's resolution (`setting_resolution`) of the run's mean so far; a run's set point is its
+    parts' median, runs shorter than `SET_POINT_MIN_PARTS` are dropped, and runs within the resolution of one
+    another in every parameter are one set point (production broken by a stop, or a scatter-made split)."""
+    resolution = resolution if resolution is not None else setting_resolution(frame, parameters)
+    V = frame[parameters].apply(pd.to_numeric, errors="coerce").dropna().to_numpy(dtype="float64")
+    if len(V) < SET_POINT_MIN_PARTS:
+        return np.empty((0, len(parameters)))
+    res = np.array([max(float(resolution.get(p, 0.0)), 1e-12) for p in parameters])
+    R = (
+        pd.DataFrame(V)
+        .rolling(SET_POINT_WINDOW, center=True, min_periods=1)
+        .median()
+        .to_numpy(dtype="float64")
+    )
+    starts = [0]
+    total, count = R[0].copy(), 1
+    for i in range(1, len(R)):
+        if np.any(np.abs(R[i] - total / count) > res):
+            starts.append(i)
+            total, count = R[i].copy(), 1
+        else:
+            total += R[i]
+            count += 1
+    bounds = list(zip(starts, starts[1:] + [len(V)], strict=True))
+    runs = [(b - a, np.median(V[a:b], axis=0)) for a, b in bounds if b - a >= SET_POINT_MIN_PARTS]
+    points = np.empty((0, len(parameters)))
+    for _, m in sorted(runs, key=lambda r: -r[0]):  # the longest run of a set point names it
+        if len(points) >= MAX_SET_POINTS:
+            break
+        if not np.all(np.abs(points - m) <= res, axis=1).any():
+            points = np.vstack([points, m])
+    return points
 
 
 def _machine(store: Store, company_id: str, machine_id: str) -> Any:
@@ -174,6 +223,7 @@ def recommend_for_machine(
     no_skill = not model.oob_skill > 0.0
     # a property of the incoming material (a sheet's thickness) is kept: nobody sets it at the machine
     material = [p for p in params if p in known and not known[p].settable and p not in (fixed or {})]
+    resolution = setting_resolution(frame, params)
     rec = recommend(
         model,
         current,
@@ -183,8 +233,10 @@ def recommend_for_machine(
         allow_extrapolation=allow_extrapolation,
         labels=labels,
         units={p: known[p].unit for p in params if p in known},
-        resolution=setting_resolution(frame, params),
+        resolution=resolution,
         near_observed=NEAR_OBSERVED,
+        set_points=set_points(frame, params, resolution),
+        near_set_points=NEAR_SET_POINTS,
         n_trials=N_TRIALS,
         seed=seed,
         progress=lambda k: step(
