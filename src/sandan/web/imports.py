@@ -87,6 +87,13 @@ def upload_form(page: UserPage, company_id: str) -> Response:
     )
 
 
+def _upload_refused(page: Page, company: Any, message: str, status: int) -> Response:
+    """The upload step again with why the file was not taken, where the user picks another one."""
+    return page.render(
+        "import_upload.html", status, company=company, can_write=True, recent=[], error=message
+    )
+
+
 @router.post("/companies/{company_id}/import", response_class=HTMLResponse)
 def upload(
     page: UserPage,
@@ -97,26 +104,12 @@ def upload(
     page.principal.require_write(company.id)
     if file is None or not file.filename:
         page.crumbs.append((page.t("import.title"), None))
-        return page.render(
-            "import_upload.html",
-            400,
-            company=company,
-            can_write=True,
-            recent=[],
-            error=page.t("import.no_file"),
-        )
+        return _upload_refused(page, company, page.t("import.no_file"), 400)
     try:
         upload_id, _path = save_upload(page.settings.data_dir, company.id, file.filename, file.file)
     except SandanError as exc:  # an empty or too large file: said on the upload form, where another is chosen
         page.crumbs.append((page.t("import.title"), None))
-        return page.render(
-            "import_upload.html",
-            exc.status,
-            company=company,
-            can_write=True,
-            recent=[],
-            error=exc.message(page.lang),
-        )
+        return _upload_refused(page, company, exc.message(page.lang), exc.status)
     return RedirectResponse(f"/companies/{company.id}/import/{upload_id}", status_code=303)
 
 
@@ -158,14 +151,7 @@ def _preview_page(
     except SandanError as exc:
         # A file sandan cannot read is a message on the upload step, where the user picks another file.
         page.crumbs[-1] = (path.name, None)
-        return page.render(
-            "import_upload.html",
-            exc.status,
-            company=company,
-            can_write=True,
-            recent=[],
-            error=exc.message(page.lang),
-        )
+        return _upload_refused(page, company, exc.message(page.lang), exc.status)
     return _render_preview(page, company, upload_id, path, shown, bool(encoding) or encoding_chosen)
 
 
