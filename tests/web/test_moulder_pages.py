@@ -555,6 +555,9 @@ def test_why_did_defects_rise_ranks_the_poor_machine_and_names_the_settings(page
     )
     expect(page.locator("#why-rates")).to_be_visible()
     expect(page.locator("#why-error")).to_have_count(0)
+    # effect sizes named in Korean, by the words the assistant uses too (rootcause.EFFECT_NAMES)
+    effects = set(page.locator("#why-factors td small").all_inner_texts())
+    assert effects and effects <= {"순위 이연 상관 |r|", "크라메르 V"}, effects
     # asked for the last 24 hours against the 7 days before, which hold no parts here: said, with what to do
     end_default = moulder.astimezone(ZoneInfo("Asia/Seoul"))
     page.goto(

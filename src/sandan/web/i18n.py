@@ -84,8 +84,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "both periods.",
         "이 기간에 불량률이 오르지 않았습니다. 아래 요인은 두 기간 전체에서 불량 부품과 양품을 가르는 요인입니다.",
     ),
-    "why.effect_r": ("rank-biserial |r|", "순위 양분 상관 |r|"),
-    "why.effect_v": ("Cramér's V", "크라메르 V"),
     "why.rates_since": (
         "Defect rate {bad} in this period ({n_bad} parts) against {good} before it, since the first record "
         "{span} earlier ({n_good} parts).",
@@ -113,7 +111,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "setting only one machine runs at is not taken for the cause; p-values Holm-adjusted over all factors; rows "
         "in bold are significant at {alpha}. Association, not proof: check the top factor on the shop floor.",
         "검정: 설비·로트·제품은 카이제곱(효과 크기: 편향 보정 Cramér's V), 공정 조건은 만-위트니 U(효과 크기: "
-        "순위 양분 상관 |r|) — 설비가 여럿이면 설비 안에서 비교(van Elteren)하므로 한 설비만 쓰는 조건을 원인으로 "
+        "순위 이연 상관 |r|) — 설비가 여럿이면 설비 안에서 비교(van Elteren)하므로 한 설비만 쓰는 조건을 원인으로 "
         "착각하지 않습니다; p값은 전체 요인에 홀름 보정; 굵은 행은 유의수준 {alpha}에서 유의합니다. 관련성이지 "
         "인과의 증명은 아니므로 현장에서 상위 요인을 확인하세요.",
     ),

@@ -17,6 +17,7 @@ from sandan.assist.present import duration, span_of_days
 from sandan.domain import InvalidInput, NotFound, SandanError
 from sandan.jobs import Job, JobState
 from sandan.optimize.recommend import plain, signed, span
+from sandan.optimize.rootcause import EFFECT_NAMES
 from sandan.optimize.service import (
     RECOMMEND_JOB,
     ROOT_CAUSE_BASELINE_DAYS,
@@ -310,7 +311,7 @@ def root_cause_page(
         significant=found.significant if found else [],
         error=error,
         adapted=adapted,
-        effect_names={"rank-biserial |r|": page.t("why.effect_r"), "Cramér's V": page.t("why.effect_v")},
+        effect_names={k: v["en" if page.lang == "en" else "ko"] for k, v in EFFECT_NAMES.items()},
         compared=_compared_span(found, start_t, ROOT_CAUSE_BASELINE_DAYS if days is None else days, page),
     )
 
