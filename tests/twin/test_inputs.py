@@ -87,3 +87,20 @@ def test_yaml_nested_too_deeply_is_refused_in_words():
     with pytest.raises(InvalidInput, match="too deeply") as err:
         load_yaml("[" * 5000, "the line", "라인", field="yaml")
     assert err.value.code == "bad_yaml" and "깊게" in err.value.ko
+
+
+def test_a_whole_number_refusal_takes_the_korean_particle_its_name_ends_with():
+    from sandan.domain import InvalidInput
+    from sandan.twin.inputs import whole
+
+    for name, said in (
+        (("count", "개수"), "개수는 "),
+        (("time", "시간"), "시간은 "),
+        ("tool", "tool은(는) "),
+    ):
+        try:
+            whole("two", name)
+        except InvalidInput as exc:
+            assert exc.ko.startswith(said), exc.ko
+        else:
+            raise AssertionError("'two' was taken for a whole number")

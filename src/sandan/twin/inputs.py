@@ -147,7 +147,7 @@ def whole(
         bound_ko = f"{minimum} 이상의 " if minimum is not None else ""
         raise InvalidInput(
             f"{name_en} must be a whole number{bound_en}, got {value!r}",
-            f"{name_ko}은(는) {bound_ko}정수여야 합니다 (값: {value!r})",
+            f"{particle(name_ko, '은/는')} {bound_ko}정수여야 합니다 (값: {value!r})",
             code="bad_number",
             field=field,
             **where,
