@@ -176,3 +176,19 @@ def client(tmp_path_factory):
     with TestClient(_app(settings, store), follow_redirects=False) as c:
         yield c
     store.close()
+
+
+@pytest.fixture
+def site(tmp_path):
+    """The app in-process on a fresh store and data folder (its settings: `client.app.state.settings`), with kim
+    (engineer at acme) logged in: (client, store)."""
+    from fastapi.testclient import TestClient
+
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    seed(store)
+    settings = Settings(data_dir=tmp_path, secret_key="test-secret", default_lang="ko")
+    with TestClient(_app(settings, store), follow_redirects=False) as client:
+        r = client.post("/login", data={"user_id": "kim", "password": PASSWORD, "next": "/"})
+        assert r.status_code == 303
+        yield client, store
+    store.close()

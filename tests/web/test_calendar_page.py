@@ -175,25 +175,6 @@ def test_each_working_day_box_sits_on_the_line_of_its_day(page, login, shot):
     shot("calendar-working-days")
 
 
-@pytest.fixture
-def site(tmp_path):
-    """The app in-process on a fresh store and data folder, with kim (engineer at acme) logged in."""
-    from fastapi.testclient import TestClient
-
-    from sandan.settings import Settings
-    from sandan.store import open_store
-    from tests.web.conftest import PASSWORD, _app, seed
-
-    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
-    seed(store)
-    settings = Settings(data_dir=tmp_path, secret_key="test-secret", default_lang="ko")
-    with TestClient(_app(settings, store), follow_redirects=False) as client:
-        r = client.post("/login", data={"user_id": "kim", "password": PASSWORD, "next": "/"})
-        assert r.status_code == 303
-        yield client, settings
-    store.close()
-
-
 # the form as the page posts it: one day shift in row 1, row 2 empty
 FORM = {
     "timezone": "Asia/Seoul",
@@ -224,7 +205,8 @@ def _refused(client, lang: str, **changed) -> str:
 
 
 def test_a_calendar_without_a_working_day_is_refused_in_both_languages(site):
-    client, settings = site
+    client, _ = site
+    settings = client.app.state.settings
     english = _refused(client, "en", weekday=[])
     assert english.startswith("working days: tick at least one day of the week (or list extra working days)")
     assert "OEE would have nothing to count from" in english
@@ -286,7 +268,8 @@ def test_a_time_that_is_not_one_is_named_by_its_row_with_the_form_to_write(site)
 def test_a_shift_that_ends_when_it_starts_runs_all_day(site):
     """08:00–08:00 is a 24-h shift (the model's meaning of end == start, as a round-the-clock plant's calendar
     uses it), saved and described as such."""
-    client, settings = site
+    client, _ = site
+    settings = client.app.state.settings
     r = client.post(
         "/companies/acme/calendar",
         data={**FORM, "shift_start_1": "08:00", "shift_end_1": "08:00", "shift_breaks_1": ""},

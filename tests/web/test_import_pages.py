@@ -13,26 +13,8 @@ import re
 import time
 from pathlib import Path
 
-import pytest
-
-from sandan.settings import Settings
-from sandan.store import QuarantineItem, open_store
+from sandan.store import QuarantineItem
 from sandan.web import i18n
-from tests.web.conftest import PASSWORD, _app, seed
-
-
-@pytest.fixture
-def site(tmp_path):
-    from fastapi.testclient import TestClient
-
-    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
-    seed(store)
-    settings = Settings(data_dir=tmp_path, secret_key="test-secret", default_lang="ko")
-    with TestClient(_app(settings, store), follow_redirects=False) as client:
-        r = client.post("/login", data={"user_id": "kim", "password": PASSWORD, "next": "/"})
-        assert r.status_code == 303
-        yield client, store
-    store.close()
 
 
 def _upload(client, name: str, data: bytes) -> str:

@@ -9,30 +9,10 @@ import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from sandan.collect import Origin, ingest_parts, ingest_readings
 from sandan.collect.quarantine import keep_reject
-from sandan.settings import Settings
-from sandan.store import open_store
-from tests.web.conftest import PASSWORD, _app, seed
 
 SEOUL = ZoneInfo("Asia/Seoul")
-
-
-@pytest.fixture
-def site(tmp_path):
-    """The app in-process on a fresh store, with kim (engineer at acme) logged in."""
-    from fastapi.testclient import TestClient
-
-    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
-    seed(store)
-    settings = Settings(data_dir=tmp_path, secret_key="test-secret", default_lang="ko")
-    with TestClient(_app(settings, store), follow_redirects=False) as client:
-        r = client.post("/login", data={"user_id": "kim", "password": PASSWORD, "next": "/"})
-        assert r.status_code == 303
-        yield client, store
-    store.close()
 
 
 def _options(page: str) -> dict[str, str]:
