@@ -50,3 +50,27 @@ def test_codes_and_lines_are_not_taken_for_machines(duck_store):
     assert not [n for n in route("ln-1 OEE 알려줘", names).notes if n["code"] == "unknown_machine"]
     asked = route("cnc-09 OEE 알려줘", names)
     assert [n["text"] for n in asked.notes if n["code"] == "unknown_machine"] == ["cnc-09"]
+
+
+def test_materials_and_standards_written_like_ids_are_not_taken_for_machines(duck_store):
+    duck_store.upsert_company(Company(id="c1", name="사출 회사"))
+    duck_store.upsert_site("c1", Site(id="s1", company_id="c1", name="1공장"))
+    duck_store.upsert_line("c1", Line(id="l1", company_id="c1", site_id="s1", name="사출라인"))
+    duck_store.upsert_machine(
+        "c1",
+        Machine(
+            id="hx-1", company_id="c1", line_id="l1", name="사출기 1호기", family=ProcessFamily.injection
+        ),
+    )
+    names = AssetNames(duck_store, "c1")
+    for question in (
+        "PA-66 바꾸면 불량률?",
+        "SUS-304 defect rate",
+        "ISO-9001 audit OEE",
+        "COVID-19 이후 OEE",
+    ):
+        assert not [n for n in route(question, names).notes if n["code"] == "unknown_machine"], question
+    # an id of the company's own kind of id, or a machine's kind, is still read as a machine's
+    for question, said in (("hx-7 불량률", "hx-7"), ("lathe-2 OEE", "lathe-2")):
+        notes = [n["text"] for n in route(question, names).notes if n["code"] == "unknown_machine"]
+        assert notes == [said], question

@@ -330,10 +330,43 @@ _KIND_MENTION = (
 )
 
 
-# an id-like machine mention: "press-01", "IMM-5", "cnc2-03" (not "D-7": two letters at least)
+# an id-like machine mention: "press-01", "IMM-5", "cnc2-03" (not "D-7": two letters at least) ...
 _MACHINE_ID_MENTION = re.compile(r"(?<![\w-])[a-z][a-z0-9]+-\d{1,4}(?![\w-])", re.IGNORECASE)
+# ... when its letters begin one of the company's machine ids or are a machine's kind as ids write it; other words of
+# that shape are materials, standards and the like ("SUS-304", "PA-66", "ISO-9001", "COVID-19"), not machines
+_MACHINE_ID_WORDS = frozenset(
+    [
+        "press",
+        "prs",
+        "imm",
+        "inj",
+        "injection",
+        "cnc",
+        "mct",
+        "mc",
+        "lathe",
+        "mill",
+        "milling",
+        "frg",
+        "forge",
+        "forging",
+        "hammer",
+        "asm",
+        "assembly",
+        "robot",
+        "weld",
+        "welder",
+        "machine",
+        "equip",
+    ]
+)
 # a Korean kind and a number with a machine's counter word: "프레스 1호기", "선반 3번기"
 _KOREAN_KIND_MENTION = r"(?<![가-힣])(?!(?:설비|기계|장비|라인)\s*\d)[가-힣]{2,}\s*\d+\s*(?:호기|번기)"
+
+
+def _id_letters(machine_id: str) -> str:
+    """The letters an id begins with, lowercased: "cnc" of "CNC2-03", "press" of "press-01"."""
+    return re.match(r"[a-z]*", machine_id.lower()).group(0)
 
 
 def _loose(name: str) -> str:
@@ -485,10 +518,13 @@ class AssetNames:
         known |= {s.name.lower() for s in self.signals}
         if self.codes is not None:
             known |= {c.lower() for c in (*self.codes.reasons, *self.codes.defects)}
+        words = _MACHINE_ID_WORDS | {_id_letters(m.id) for m in self.machines}
         for m in _MACHINE_ID_MENTION.finditer(text):
             token = m.group(0).lower()
             if token in known or token.startswith("line-") or self._other_company_ids().get(token):
                 continue
+            if _id_letters(token) not in words:
+                continue  # "SUS-304", "PA-66": not a machine's id
             if any(pattern.search(token) for pattern, _ in self.machine_aliases):
                 continue  # "prs-2", "PRS02": one of its machines as people write its id
             return m.group(0)
