@@ -53,6 +53,9 @@ class Job:
     started_at: datetime | None = None
     progressed_at: datetime | None = None  # when `done` last moved
     finished_at: datetime | None = None
+    # what the interface that started the job keeps beside it for its own pages (the web import's upload and
+    # mapping, for the way back to the mapping); never in `to_dict`, gone when the registry drops the job
+    context: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
 

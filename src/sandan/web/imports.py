@@ -24,9 +24,6 @@ from sandan.web.shell import Page, UserPage, WebRoute, company_of, jobs_of
 
 router = APIRouter(route_class=WebRoute, include_in_schema=False)
 
-#: (company, import job) -> (upload id, mapping) of the imports this server started, for the way back to the mapping
-_STARTED: dict[tuple[str, str], tuple[str, Any]] = {}
-
 PREVIEW_ROWS = 20
 # "ignore" first: the form offers it as the neutral choice
 BASE_ROLES = ["ignore", *(r for r in PLAIN_ROLES if r != "ignore")]
@@ -307,9 +304,7 @@ async def start_import(request: Request, page: UserPage, company_id: str, upload
         user_id=user,
         label=path.name,
     )
-    _STARTED[(company.id, job.id)] = (upload_id, mapping)
-    while len(_STARTED) > 500:  # the jobs of this server's run; the oldest go first
-        _STARTED.pop(next(iter(_STARTED)))
+    job.context["started"] = (upload_id, mapping)
     audit(page.store, page.principal, company.id, "import.start", path.name, f"job {job.id}")
     return RedirectResponse(f"/companies/{company.id}/import/jobs/{job.id}", status_code=303)
 
@@ -326,7 +321,7 @@ def job_page(page: UserPage, company_id: str, job_id: str) -> Response:
     seen = set(receipt["machines"]) if receipt is not None else set()
     machines = [m for m in page.store.list_machines(company.id) if m.id in seen]
     # the upload and mapping an import started with, so one that stopped goes back to its mapping, choices kept
-    started = _STARTED.get((company.id, job.id))
+    started = job.context.get("started")
     back = None
     if started is not None and job.state is JobState.failed:
         upload_id, mapping = started
