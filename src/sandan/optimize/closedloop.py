@@ -196,12 +196,15 @@ def closed_loop(
     quality = QualityModel.fit(parts, params, groups="run", n_members=n_members, seed=seed)
     objs = [cycle_time_objective(machine)] if "cycle_time_s" in objectives else []
     limits, labels = machine_limits(cls), parameter_labels(cls)
+    # a property of the material (the press's sheet gauge) varies in the trial as lots do, but is no setting to advise
+    material = [p.name for p in cls.PARAMETERS if not p.settable]
 
     def advise(model: QualityModel) -> Recommendation:
         return recommend(
             model,
             current,
             limits,
+            fixed=material,
             objectives=objs,
             max_changed=max_changed,
             labels=labels,
@@ -259,7 +262,8 @@ def _one_factor_trials(
     names = [p.name for p in pars]
     x_cur = np.array([float(current[n]) for n in names])
     lines = parameter_lines(quality, current, limits)
-    lines = lines[lines["line_optimistic"] < 0.0].head(n_paths)
+    settable = {p.name for p in pars if p.settable}  # no trial along a material property (the sheet gauge)
+    lines = lines[(lines["line_optimistic"] < 0.0) & lines["parameter"].isin(settable)].head(n_paths)
     # each line's trial starts with a control run at the current settings, so drift between runs (material lots,
     # wear) shows up in the controls instead of in one line's effect
     blocks, owners = [], []
