@@ -38,31 +38,26 @@ def test_a_machine_that_is_not_the_companys_is_named_and_the_scope_said(world):
         assert "unknown_machine" not in notes, question
 
 
-def test_codes_and_lines_are_not_taken_for_machines(duck_store):
-    duck_store.upsert_company(Company(id="c1", name="가공 회사"))
-    duck_store.upsert_site("c1", Site(id="s1", company_id="c1", name="1공장"))
-    duck_store.upsert_line("c1", Line(id="ln-1", company_id="c1", site_id="s1", name="CNC라인"))
-    duck_store.upsert_machine(
-        "c1",
-        Machine(id="m7", company_id="c1", line_id="ln-1", name="CNC가공기 7호기", family=ProcessFamily.cnc),
+def _one_machine(store, line_id: str, machine_id: str, name: str, family: ProcessFamily) -> AssetNames:
+    """Company c1 with one line and one machine on it, as the assistant reads its names."""
+    store.upsert_company(Company(id="c1", name="회사"))
+    store.upsert_site("c1", Site(id="s1", company_id="c1", name="1공장"))
+    store.upsert_line("c1", Line(id=line_id, company_id="c1", site_id="s1", name="라인"))
+    store.upsert_machine(
+        "c1", Machine(id=machine_id, company_id="c1", line_id=line_id, name=name, family=family)
     )
-    names = AssetNames(duck_store, "c1")
+    return AssetNames(store, "c1")
+
+
+def test_codes_and_lines_are_not_taken_for_machines(duck_store):
+    names = _one_machine(duck_store, "ln-1", "m7", "CNC가공기 7호기", ProcessFamily.cnc)
     assert not [n for n in route("ln-1 OEE 알려줘", names).notes if n["code"] == "unknown_machine"]
     asked = route("cnc-09 OEE 알려줘", names)
     assert [n["text"] for n in asked.notes if n["code"] == "unknown_machine"] == ["cnc-09"]
 
 
 def test_materials_and_standards_written_like_ids_are_not_taken_for_machines(duck_store):
-    duck_store.upsert_company(Company(id="c1", name="사출 회사"))
-    duck_store.upsert_site("c1", Site(id="s1", company_id="c1", name="1공장"))
-    duck_store.upsert_line("c1", Line(id="l1", company_id="c1", site_id="s1", name="사출라인"))
-    duck_store.upsert_machine(
-        "c1",
-        Machine(
-            id="hx-1", company_id="c1", line_id="l1", name="사출기 1호기", family=ProcessFamily.injection
-        ),
-    )
-    names = AssetNames(duck_store, "c1")
+    names = _one_machine(duck_store, "l1", "hx-1", "사출기 1호기", ProcessFamily.injection)
     for question in (
         "PA-66 바꾸면 불량률?",
         "SUS-304 defect rate",
