@@ -36,6 +36,12 @@ def main() -> None:
         help="one parameter: follow the screening with one-factor trials along this many parameter lines "
         "(default 0: recommend from the screening experiment alone)",
     )
+    ap.add_argument(
+        "--model",
+        default="surface",
+        choices=("surface", "trees"),
+        help="quality model: a response surface per defect type (default) or the tree ensemble",
+    )
     args = ap.parse_args()
     families = [f for f in args.families.split(",") if f]
     modes = [m for m in (("all", None), ("one-param", 1)) if m[0] in args.modes.split(",")]
@@ -48,7 +54,9 @@ def main() -> None:
     for family in families:
         for mode, max_changed in modes:
             for seed in range(args.seeds):
-                r = closed_loop(family, seed=seed, max_changed=max_changed, trial_paths=args.trials)
+                r = closed_loop(
+                    family, seed=seed, max_changed=max_changed, trial_paths=args.trials, kind=args.model
+                )
                 t, rec = r.test, r.recommendation
                 flags = ",".join(rec.extrapolation) or "-"
                 if rec.outside_trust_region:

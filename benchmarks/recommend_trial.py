@@ -8,6 +8,7 @@ past the hour at which the day ends) matters because the recommendation's bootst
 Prints every case and counts the changes that were significantly worse (one-sided Fisher p < 0.05), the ones that
 were not made ("keep the current settings") and the ones that cut defects by half with p < 0.01.
 Run: .venv/bin/python benchmarks/recommend_trial.py [--families injection,press] [--seeds 2,6] [--minutes 0,29]
+[--model surface|trees]
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sandan.twin.process import MODELS
 from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_source
 
 
-def one_case(folder: Path, family: ProcessFamily, seed: int, now: datetime):
+def one_case(folder: Path, family: ProcessFamily, seed: int, now: datetime, kind: str):
     store = open_store(f"duckdb:///{folder / 'sandan.duckdb'}")
     try:
         store.upsert_company(Company(id="c", name="c", family=family))
@@ -37,7 +38,7 @@ def one_case(folder: Path, family: ProcessFamily, seed: int, now: datetime):
         store.upsert_machine("c", machine)
         store.upsert_signals("c", source.signals("c", "m"))
         VirtualComplex(store, [VirtualMachine("c", machine, source)]).backfill(24, now)
-        rec = recommend_for_machine(store, "c", "m", end=now)
+        rec = recommend_for_machine(store, "c", "m", end=now, kind=kind)
     finally:
         store.close()
     twin = MODELS[family](material_seed=seed)
@@ -54,6 +55,12 @@ def main() -> None:
     ap.add_argument("--families", default="injection,cnc,press,forging,assembly")
     ap.add_argument("--seeds", default="2,6")
     ap.add_argument("--minutes", default="0,29", help="minutes past the hour at which the day ends")
+    ap.add_argument(
+        "--model",
+        default="surface",
+        choices=("surface", "trees"),
+        help="quality model: a response surface per defect type (default) or the tree ensemble",
+    )
     args = ap.parse_args()
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     counts = {"worse": 0, "kept": 0, "halved": 0, "cases": 0}
@@ -64,7 +71,9 @@ def main() -> None:
         for seed in map(int, args.seeds.split(",")):
             for minutes in map(int, args.minutes.split(",")):
                 with tempfile.TemporaryDirectory() as tmp:
-                    rec, better, worse = one_case(Path(tmp), family, seed, hour + timedelta(minutes=minutes))
+                    rec, better, worse = one_case(
+                        Path(tmp), family, seed, hour + timedelta(minutes=minutes), args.model
+                    )
                 counts["cases"] += 1
                 counts["kept"] += not rec.changed
                 counts["worse"] += bool(rec.changed) and worse["p_fisher"] < 0.05

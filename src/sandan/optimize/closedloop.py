@@ -174,6 +174,7 @@ def closed_loop(
     n_members: int = 16,
     trial_paths: int = 0,
     trial_steps: Sequence[float] = (0.5, 1.0, 1.5),
+    kind: str = "surface",
 ) -> ClosedLoopResult:
     """Start a virtual machine at `poor_settings()`, run a designed experiment, learn, recommend, apply the set points
     to the twin and measure fresh parts before and after (same start, different random streams from training).
@@ -183,7 +184,9 @@ def closed_loop(
     (`parameter_lines`, `trial_points`), each with a control run at the current settings, and the recommendation
     comes from one-parameter models of those lines (`_one_factor_trials`). Trial parts are training data only; the
     before/after check runs on a separate machine with fresh parts and material lots. Off by default: on the
-    benchmark it did not beat the screening model's own one-parameter answer (see benchmarks/optimize.py --trials)."""
+    benchmark it did not beat the screening model's own one-parameter answer (see benchmarks/optimize.py --trials).
+    `kind` is the quality model's (`QualityModel.fit`): a response surface per defect type by default, since the
+    experiment's runs are few; "trees" for the ensemble production data gets."""
     family = ProcessFamily(family)
     cls = MODELS[family]
     machine = cls(material_seed=seed)
@@ -193,7 +196,7 @@ def closed_loop(
         machine, current, n_runs=n_runs, parts_per_run=parts_per_run, spread=spread, seed=seed
     )
     # runs, not parts, are the independent units of a designed experiment: the bootstrap draws whole runs
-    quality = QualityModel.fit(parts, params, groups="run", n_members=n_members, seed=seed)
+    quality = QualityModel.fit(parts, params, groups="run", kind=kind, n_members=n_members, seed=seed)
     objs = [cycle_time_objective(machine)] if "cycle_time_s" in objectives else []
     limits, labels = machine_limits(cls), parameter_labels(cls)
     # a property of the material (the press's sheet gauge) varies in the trial as lots do, but is no setting to advise
@@ -226,6 +229,7 @@ def closed_loop(
             trial_steps,
             parts_per_run,
             n_members,
+            kind,
             seed,
         )
         n_training += n_trial
@@ -251,6 +255,7 @@ def _one_factor_trials(
     steps: Sequence[float],
     parts_per_run: int,
     n_members: int,
+    kind: str,
     seed: int,
 ) -> tuple[Recommendation, int]:
     """One-parameter follow-up: one-factor trials along the `n_paths` most promising lines of the screening model,
@@ -295,7 +300,7 @@ def _one_factor_trials(
         runs = centre_runs | {first + i for i, o in enumerate(owners) if o == name}
         on_line = allparts[allparts["run"].isin(runs)]
         try:
-            model = QualityModel.fit(on_line, [name], groups="run", n_members=n_members, seed=seed)
+            model = QualityModel.fit(on_line, [name], groups="run", kind=kind, n_members=n_members, seed=seed)
         except InvalidInput:  # too few defects on the line to learn from
             continue
         rec = recommend(

@@ -7,6 +7,7 @@ machine or a store.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ import numpy as np
 import optuna
 import pandas as pd
 from scipy.stats import binomtest, qmc
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
 
 from sandan.domain import InvalidInput
 from sandan.domain.korean import particle
@@ -36,6 +39,47 @@ _MEMBER_PARAMS = {
     "verbose": -1,
     "num_threads": 2,
 }
+
+MODEL_KINDS = ("trees", "surface")
+
+
+def _surface_terms(X: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """A second-order response surface's terms without cross products: standardised settings and their squares."""
+    Z = (np.asarray(X, dtype="float64") - centre) / scale
+    return np.hstack([Z, Z * Z])
+
+
+@dataclass
+class SurfaceMember:
+    """One bootstrap member of a response-surface model: a multinomial logistic regression of each part's outcome —
+    good, or its defect type — on the settings' linear and squared terms; `predict` gives P(defective) = 1 − P(good).
+
+    Each defect type answers to few settings and rises or falls steadily along them (a short shot with too little
+    pressure or too cold a melt, warpage with too short a cooling), so each type's log-odds is nearly a low-order
+    surface even where their sum — the defect rate — is not; that is the quality engineer's Pareto of defect types
+    put into the model. The squared terms let a type turn back inside the trial's range; cross products are left
+    out, which with 24 runs over 4–8 settings is what keeps the surface from bending where no run was made
+    (Montgomery, *Design and Analysis of Experiments*, 9th ed., §11.3; Agresti, *Categorical Data Analysis*, 3rd
+    ed., §8.1 on baseline-category logits)."""
+
+    classifier: LogisticRegression
+    centre: np.ndarray
+    scale: np.ndarray
+    good: int  # index of the "good" class among the classifier's classes
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        P = self.classifier.predict_proba(_surface_terms(X, self.centre, self.scale))
+        return 1.0 - P[:, self.good]
+
+
+def _fit_surface(X: np.ndarray, outcome: np.ndarray, centre: np.ndarray, scale: np.ndarray) -> SurfaceMember:
+    clf = LogisticRegression(C=1.0, max_iter=1000)
+    with (
+        warnings.catch_warnings()
+    ):  # a member that stops short of the optimum still predicts; nothing to tell
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(_surface_terms(X, centre, scale), outcome)
+    return SurfaceMember(clf, centre, scale, list(clf.classes_).index("ok"))
 
 
 def _is_ng(values: pd.Series, positive: str) -> np.ndarray:
@@ -77,7 +121,8 @@ def _group_rows(
 
 @dataclass
 class QualityModel:
-    """Bootstrap ensemble of LightGBM classifiers of P(ng | set points) over the process parameters.
+    """Bootstrap ensemble of P(ng | set points) over the process parameters: LightGBM classifiers (`kind="trees"`)
+    or response surfaces of each defect type (`kind="surface"`, `SurfaceMember`).
 
     Uncertainty is the spread across members, each trained on a bootstrap resample of the parts (Efron &
     Tibshirani, *An Introduction to the Bootstrap*, 1993, ch. 6; bagging, Breiman 1996) — or, given `groups`
@@ -86,16 +131,24 @@ class QualityModel:
     bootstrap, Davison & Hinkley, *Bootstrap Methods and their Application*, 1997, §3.8). When a trained
     `sandan.learn.Classifier` is given, its chosen LightGBM hyper-parameters and round count are reused (it
     learned them leak-free); its own predictions stay the place for explanations of single parts.
+
+    Trees take effects of any shape and explain single parts (TreeSHAP, `contributions`), but on the few set points
+    that carry the information — a trial's two dozen runs — they split between runs and credit one run's luck to
+    whichever setting it had highest. The surface draws one smooth trend per defect type through all of them; on
+    the twin it gave the larger and the safer drop both after a designed experiment and from production records
+    that hold a trial (benchmarks/optimize.py and benchmarks/recommend_trial.py, `--model`), so the closed loop
+    and `recommend_for_machine` use it.
     """
 
     parameters: list[str]
-    members: list[lgb.Booster]
+    members: list[Any]  # lgb.Booster (trees) or SurfaceMember; each has predict(X) → P(ng)
     observed: pd.DataFrame  # the parameter values the model was trained on (for the trust region)
     base_rate: float
     classifier: Any = None
     outcomes: np.ndarray | None = None  # 1 = defective, per row of `observed`
     # out-of-bag Brier skill against a constant rate (1 perfect, ≤ 0 no better than the mean; NaN unknown)
     oob_skill: float = float("nan")
+    kind: str = "trees"
 
     @classmethod
     def fit(
@@ -109,10 +162,21 @@ class QualityModel:
         n_rounds: int = 250,
         classifier: Any = None,
         groups: str | Sequence[Any] | None = None,
+        kind: str = "trees",
+        defect_type: str = "defect_type",
         seed: int = 0,
         progress: Callable[[int], None] | None = None,
     ) -> QualityModel:
-        """`progress`, when given, is called with the number of members trained so far."""
+        """`kind` "trees" or "surface" (see the class); a surface tells defect types apart by the `defect_type`
+        column where the table has one (else good against defective). `progress`, when given, is called with the
+        number of members trained so far."""
+        if kind not in MODEL_KINDS:
+            raise InvalidInput(
+                f"unknown model kind '{kind}'; choose one of {', '.join(MODEL_KINDS)}",
+                f"알 수 없는 모델 종류 '{kind}'입니다. {', '.join(MODEL_KINDS)} 중에서 고르세요",
+                code="bad_setting",
+                field="kind",
+            )
         params = list(parameters or frame.attrs.get("params") or [])
         missing = [p for p in params if p not in frame.columns]
         if not params or missing:
@@ -150,6 +214,16 @@ class QualityModel:
             lgb_params.update(chosen)
             n_rounds = max(20, int(classifier.search_["n_rounds"]))
         X = data.to_numpy(dtype="float64")
+        if kind == "surface":
+            centre, scale = X.mean(axis=0), X.std(axis=0)
+            scale = np.where(scale > 0, scale, 1.0)
+            # each defective part's own defect type, where recorded; "ok" is the good class
+            types = (
+                frame.loc[keep, defect_type].astype("string").fillna("ng").to_numpy(dtype=object)
+                if defect_type in frame.columns
+                else np.full(len(y), "ng", dtype=object)
+            )
+            outcome = np.where(y > 0, types, "ok")
         rng = np.random.default_rng(seed)
         group_rows = _group_rows(frame, groups, keep)
         members = []
@@ -161,8 +235,13 @@ class QualityModel:
                 idx = np.concatenate(
                     [group_rows[g] for g in rng.integers(0, len(group_rows), len(group_rows))]
                 )
-            ds = lgb.Dataset(X[idx], y[idx], feature_name=params, free_raw_data=True)
-            members.append(lgb.train({**lgb_params, "seed": seed + b}, ds, num_boost_round=n_rounds))
+            if kind == "surface":
+                if y[idx].min() == y[idx].max():  # a draw of runs without a defect (or without a good part)
+                    idx = np.arange(len(y))
+                members.append(_fit_surface(X[idx], outcome[idx], centre, scale))
+            else:
+                ds = lgb.Dataset(X[idx], y[idx], feature_name=params, free_raw_data=True)
+                members.append(lgb.train({**lgb_params, "seed": seed + b}, ds, num_boost_round=n_rounds))
             oob = np.ones(len(y), dtype=bool)
             oob[idx] = False
             if (
@@ -173,7 +252,7 @@ class QualityModel:
             if progress is not None:
                 progress(b + 1)
         skill = 1.0 - sse_model / sse_const if sse_const > 0 else float("nan")
-        return cls(params, members, data, float(y.mean()), classifier, y, skill)
+        return cls(params, members, data, float(y.mean()), classifier, y, skill, kind)
 
     def observed_near(self, x: np.ndarray, tolerance: float = 0.1) -> tuple[int, int]:
         """(parts, defective) observed within ± `tolerance` × the observed span of every parameter around `x` —
@@ -196,7 +275,14 @@ class QualityModel:
 
     def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
         """Mean TreeSHAP contributions (log-odds) of each parameter over the members (LightGBM pred_contrib,
-        Lundberg et al. 2020)."""
+        Lundberg et al. 2020). Trees only."""
+        if self.kind != "trees":
+            raise InvalidInput(
+                "explanations of single parts come from a tree model; fit one with kind='trees'",
+                "부품별 설명은 트리 모델에서 나옵니다. kind='trees'로 학습하세요",
+                code="bad_setting",
+                field="kind",
+            )
         M = X[self.parameters].to_numpy(dtype="float64")
         c = np.mean([m.predict(M, pred_contrib=True)[:, :-1] for m in self.members], axis=0)
         return pd.DataFrame(c, columns=self.parameters, index=X.index)

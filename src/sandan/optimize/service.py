@@ -157,6 +157,7 @@ def recommend_for_machine(
     end: datetime | None = None,
     seed: int = 0,
     progress: Progress | None = None,
+    kind: str = "surface",
 ) -> Recommendation:
     """Learn P(ng | parameters) from the machine's recent part records and recommend set points.
 
@@ -165,7 +166,8 @@ def recommend_for_machine(
     last 50 parts' logged values (the controller scatters around the set point), to the family's decimals of each
     parameter; a change within twice that
     scatter is no change (`setting_resolution`). `progress` (a job's) hears of each step: reading the records,
-    each ensemble member trained, each search trial.
+    each ensemble member trained, each search trial. `kind` is the quality model's (`QualityModel.fit`): a response
+    surface per defect type, or "trees" (benchmarks/recommend_trial.py --model compares them).
     """
     total = 1 + N_MEMBERS + N_TRIALS
 
@@ -203,6 +205,7 @@ def recommend_for_machine(
         params,
         n_members=N_MEMBERS,
         groups=hours,
+        kind=kind,
         seed=seed,
         progress=lambda b: step(1 + b, f"model {b}/{N_MEMBERS} trained", f"모델 {b}/{N_MEMBERS} 학습"),
     )
