@@ -22,6 +22,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--seeds", type=int, default=1, help="seeds per family (each ≈ 20–40 s)")
     ap.add_argument(
+        "--first-seed", type=int, default=0, help="first seed (e.g. 12 for seeds no setting was chosen on)"
+    )
+    ap.add_argument(
         "--families", default=",".join(FAMILIES), help="comma-separated families (default: all four)"
     )
     ap.add_argument(
@@ -47,13 +50,14 @@ def main() -> None:
     modes = [m for m in (("all", None), ("one-param", 1)) if m[0] in args.modes.split(",")]
     t0 = time.perf_counter()
     passed, one_passed, one_harmless = True, True, True
+    tally = {m: {"cases": 0, "reduction": 0.0, "halved": 0, "worse": 0, "kept": 0} for m, _ in modes}
     print(
         f"{'family':10} {'mode':10} {'seed':>4} {'before':>7} {'after':>7} {'reduct.':>8} {'p(Fisher)':>10} "
         f"{'OOB skill':>9}  extrapolation / changed"
     )
     for family in families:
         for mode, max_changed in modes:
-            for seed in range(args.seeds):
+            for seed in range(args.first_seed, args.first_seed + args.seeds):
                 r = closed_loop(
                     family, seed=seed, max_changed=max_changed, trial_paths=args.trials, kind=args.model
                 )
@@ -71,18 +75,31 @@ def main() -> None:
                     f"{t['p_fisher']:10.2e} {r.oob_skill:9.2f}  {flags} {changed or ('(no change)' if max_changed else '')}"
                 )
                 met = t["reduction"] >= 0.5 and t["p_fisher"] < 0.01
+                # worse after the change, significantly (one-sided test after > before)
+                worse = compare_defect_rates(
+                    round(t["after"] * r.n_check_parts),
+                    r.n_check_parts,
+                    round(t["before"] * r.n_check_parts),
+                    r.n_check_parts,
+                )
+                harmful = bool(rec.changed) and worse["p_fisher"] < 0.05
                 if max_changed is None:
                     passed = passed and met
                 else:
                     one_passed = one_passed and met
-                    # worse after a one-parameter change, significantly (one-sided test after > before)
-                    worse = compare_defect_rates(
-                        round(t["after"] * r.n_check_parts),
-                        r.n_check_parts,
-                        round(t["before"] * r.n_check_parts),
-                        r.n_check_parts,
-                    )
-                    one_harmless = one_harmless and not (bool(rec.changed) and worse["p_fisher"] < 0.05)
+                    one_harmless = one_harmless and not harmful
+                n = tally[mode]
+                n["cases"] += 1
+                n["reduction"] += min(t["reduction"], 1.0)
+                n["halved"] += met
+                n["worse"] += harmful
+                n["kept"] += not rec.changed
+    for mode, n in tally.items():
+        if n["cases"]:
+            print(
+                f"{mode}: {n['cases']} cases, mean reduction {n['reduction'] / n['cases']:.3f}, halved with "
+                f"p < 0.01 {n['halved']}, significantly worse {n['worse']}, kept the settings {n['kept']}"
+            )
     ran = {m for m, _ in modes}
     if "all" in ran:
         print(
