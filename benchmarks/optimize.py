@@ -14,6 +14,7 @@ import argparse
 import time
 
 from sandan.optimize.closedloop import closed_loop, compare_defect_rates
+from sandan.optimize.recommend import MODEL_KINDS
 
 FAMILIES = ("injection", "press", "forging", "cnc")
 
@@ -42,7 +43,7 @@ def main() -> None:
     ap.add_argument(
         "--model",
         default="surface",
-        choices=("surface", "trees"),
+        choices=MODEL_KINDS,
         help="quality model: a response surface per defect type (default) or the tree ensemble",
     )
     args = ap.parse_args()

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sandan.domain import Company, Line, Machine, ProcessFamily, Site
 from sandan.optimize.closedloop import compare_defect_rates
+from sandan.optimize.recommend import MODEL_KINDS
 from sandan.optimize.service import recommend_for_machine
 from sandan.store import open_store
 from sandan.twin.process import MODELS
@@ -58,7 +59,7 @@ def main() -> None:
     ap.add_argument(
         "--model",
         default="surface",
-        choices=("surface", "trees"),
+        choices=MODEL_KINDS,
         help="quality model: a response surface per defect type (default) or the tree ensemble",
     )
     args = ap.parse_args()

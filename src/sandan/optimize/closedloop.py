@@ -185,8 +185,8 @@ def closed_loop(
     comes from one-parameter models of those lines (`_one_factor_trials`). Trial parts are training data only; the
     before/after check runs on a separate machine with fresh parts and material lots. Off by default: on the
     benchmark it did not beat the screening model's own one-parameter answer (see benchmarks/optimize.py --trials).
-    `kind` is the quality model's (`QualityModel.fit`): a response surface per defect type by default, since the
-    experiment's runs are few; "trees" for the ensemble production data gets."""
+    `kind` is the quality model's (`QualityModel.fit`): a response surface per defect type by default (as
+    `recommend_for_machine` uses), or "trees" (benchmarks/optimize.py --model compares them)."""
     family = ProcessFamily(family)
     cls = MODELS[family]
     machine = cls(material_seed=seed)

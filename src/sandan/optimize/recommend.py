@@ -143,8 +143,8 @@ class QualityModel:
     (e.g. the runs of a designed experiment), of whole groups: parts of one set point are not independent, and
     resampling them one by one hides how little a few set points say about the response surface (cluster
     bootstrap, Davison & Hinkley, *Bootstrap Methods and their Application*, 1997, §3.8). When a trained
-    `sandan.learn.Classifier` is given, its chosen LightGBM hyper-parameters and round count are reused (it
-    learned them leak-free); its own predictions stay the place for explanations of single parts.
+    `sandan.learn.Classifier` is given to a tree model, its chosen LightGBM hyper-parameters and round count are
+    reused (it learned them leak-free); its own predictions stay the place for explanations of single parts.
 
     Trees take effects of any shape and explain single parts (TreeSHAP, `contributions`), but on the few set points
     that carry the information — a trial's two dozen runs — they split between runs and credit one run's luck to
