@@ -1,5 +1,7 @@
 """Benchmark of federated training (sandan.learn.federated) in simulation: federated vs local-only vs pooled,
-every model scored on each company's own held-out rows (stratified folds within each company).
+every model scored on each company's own held-out rows (stratified folds within each company; for the moulders,
+folds of whole production batches, since a batch's parts share one recipe, material lot and crew — `--split rows`
+deals single parts instead, which lets every model score on batches it trained on).
 
 Bars (issue 8): federated F1 ≥ 0.95 × pooled F1 over all companies' held-out rows, and federated ≥ local-only for
 the smallest companies; every company is reported. "federated" is, for each company, the federated model as that
@@ -9,6 +11,7 @@ The default tree strategy is "histboost" (`HistBoost`: trees grown on the compan
 a shared bin grid, sums through SecAgg+); "histboost-plain" sums the same histograms in the clear (faster, the same
 model up to SecAgg+'s quantisation); "trees" is `TreeBagging` (per-company trees).
 Run: .venv/bin/python benchmarks/federated.py [ai4i] [injection] [histboost|histboost-plain|trees|fedavg|...] [--seed N]
+[--split batch|rows]
 (the seed deals the AI4I rows / simulates the moulders and draws the folds).
 """
 
@@ -129,12 +132,16 @@ def ai4i(strategies: list[str], seed: int) -> None:
         sys.stdout.flush()
 
 
-def injection(strategies: list[str], seed: int) -> None:
+def injection(strategies: list[str], seed: int, split: str = "batch") -> None:
     frames = injection_federation(scale=1.0, seed=seed)
-    mix = ", ".join(f"{c} {len(f)} ({(f['result'] == 'ng').mean():.0%} ng)" for c, f in frames.items())
+    mix = ", ".join(
+        f"{c} {len(f)} in {f['batch'].nunique()} batches ({(f['result'] == 'ng').mean():.0%} ng)"
+        for c, f in frames.items()
+    )
     print(f"Virtual injection moulders (sandan.twin process model, 6 machines, seed {seed}): {mix}")
+    groups = "batch" if split == "batch" else None
     for s in strategies:
-        cmp = compare(frames, INJECTION_SCHEMA, STRATEGIES[s], seed=seed, progress=_progress)
+        cmp = compare(frames, INJECTION_SCHEMA, STRATEGIES[s], seed=seed, progress=_progress, groups=groups)
         report("injection moulding ok/ng", cmp)
         sys.stdout.flush()
 
@@ -154,7 +161,13 @@ STRATEGIES = {
 
 
 def main(argv: list[str]) -> None:
-    seed = 0
+    seed, split = 0, "batch"
+    if "--split" in argv:
+        at = argv.index("--split")
+        split = argv[at + 1] if at + 1 < len(argv) else ""
+        if split not in ("batch", "rows"):
+            sys.exit("--split needs batch (whole production batches held out, the default) or rows")
+        argv = argv[:at] + argv[at + 2 :]
     if "--seed" in argv:
         at = argv.index("--seed")
         try:
@@ -165,13 +178,16 @@ def main(argv: list[str]) -> None:
     unknown = [a for a in argv if a not in ("ai4i", "injection", *STRATEGIES)]
     if unknown:
         sys.exit(
-            f"unknown argument(s) {' '.join(unknown)}; use ai4i, injection, {', '.join(STRATEGIES)}, --seed N"
+            f"unknown argument(s) {' '.join(unknown)}; use ai4i, injection, {', '.join(STRATEGIES)}, --seed N, --split batch|rows"
         )
     sets = [a for a in argv if a in ("ai4i", "injection")] or ["ai4i", "injection"]
     strategies = [a for a in argv if a in STRATEGIES] or ["histboost", "fedavg"]
     t0 = time.perf_counter()
     for name in sets:
-        {"ai4i": ai4i, "injection": injection}[name](strategies, seed)
+        if name == "ai4i":
+            ai4i(strategies, seed)
+        else:
+            injection(strategies, seed, split)
     print(f"total wall time {time.perf_counter() - t0:.0f} s")
 
 

@@ -6,7 +6,13 @@ Each returns a list of (train rows, test rows) index arrays and a description in
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import GroupKFold, KFold, LeaveOneGroupOut, StratifiedKFold
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    LeaveOneGroupOut,
+    StratifiedGroupKFold,
+    StratifiedKFold,
+)
 
 from sandan.domain import InvalidInput
 
@@ -59,6 +65,27 @@ def stratified_splits(y: np.ndarray, n_splits: int = 5, seed: int = 0) -> tuple[
     k = int(max(2, min(n_splits, counts.min())))
     splits = list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
     return splits, f"stratified {k}-fold over independent rows", f"층화 {k}겹 평가 (행이 서로 독립)"
+
+
+def stratified_group_splits(
+    y: np.ndarray, groups: np.ndarray, n_splits: int = 5, seed: int = 0
+) -> tuple[Splits, str, str]:
+    """Whole groups (a production batch, a lot, a run) go to one side, with each fold's class shares as close to the
+    whole's as whole groups allow (scikit-learn's `StratifiedGroupKFold`); at most one fold per group."""
+    y, groups = np.asarray(y), np.asarray(groups)
+    n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise ValueError("grouped evaluation needs at least two groups")
+    k = int(max(2, min(n_splits, n_groups)))
+    folds = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed).split(
+        np.zeros(len(y)), y, groups
+    )
+    splits = [(tr, te) for tr, te in folds if len(te) and len(tr)]
+    return (
+        splits,
+        f"stratified {len(splits)}-fold by group ({n_groups} groups)",
+        f"묶음 기준 층화 {len(splits)}겹 평가 ({n_groups}개 묶음)",
+    )
 
 
 def shuffled_splits(n: int, n_splits: int = 5, seed: int = 0) -> tuple[Splits, str, str]:

@@ -26,7 +26,7 @@ import pandas as pd
 from sandan.learn.evaluate import bootstrap_intervals, metric_set
 from sandan.learn.federated.client import CompanyClient, Schema
 from sandan.learn.federated.simulation import InProcessTransport
-from sandan.learn.splits import stratified_splits
+from sandan.learn.splits import stratified_group_splits, stratified_splits
 from sandan.learn.tasks import Classifier
 
 MODELS = ("federated", "local", "pooled")
@@ -113,7 +113,9 @@ def _scored(
     return m, iv
 
 
-def automl_classifier(frame: pd.DataFrame, schema: Schema, budget_s: float, seed: int) -> Classifier:
+def automl_classifier(
+    frame: pd.DataFrame, schema: Schema, budget_s: float, seed: int, groups: np.ndarray | None = None
+) -> Classifier:
     # A feature the rows never vary (a member that kept a setting fixed) says nothing to a model of them alone; the
     # federation still uses it where the members' values differ, as the clients do (`CompanyClient`).
     varied = [c for c in schema.features if frame[c].nunique(dropna=False) > 1]
@@ -125,7 +127,36 @@ def automl_classifier(frame: pd.DataFrame, schema: Schema, budget_s: float, seed
         random_state=seed,
         positive_class=_positive_value(frame[schema.target], schema.positive),
     )
-    return model.fit(frame[[*schema.features, schema.target]].reset_index(drop=True), schema.target)
+    return model.fit(
+        frame[[*schema.features, schema.target]].reset_index(drop=True), schema.target, groups=groups
+    )
+
+
+def _company_splits(
+    y_all: dict[str, np.ndarray], keys: dict[str, np.ndarray] | None, n_splits: int, seed: int
+) -> dict[str, list[tuple[np.ndarray, np.ndarray]]]:
+    """Every company's folds, the same number for all (the fewest any company's classes or groups allow), so each
+    row is held out exactly once."""
+    k = n_splits
+    while True:
+        splits = {
+            c: (
+                stratified_splits(y, k, seed)[0]
+                if keys is None
+                else stratified_group_splits(y, keys[c], k, seed)[0]
+            )
+            for c, y in y_all.items()
+        }
+        fewest = min(len(s) for s in splits.values())
+        if all(len(s) == fewest for s in splits.values()) or fewest >= k:
+            return splits
+        k = fewest
+
+
+def _group_keys(frame: pd.DataFrame, groups: str) -> np.ndarray:
+    if groups not in frame.columns:
+        raise ValueError(f"the rows lack the group column {groups!r}")
+    return frame[groups].astype(str).to_numpy()
 
 
 def _positive_value(column: pd.Series, positive: str) -> Any:
@@ -157,14 +188,18 @@ def compare(
     fine_tune: bool = True,
     progress: Callable[[str], None] | None = None,
     on_fold: Callable[[int, int], None] | None = None,
+    groups: str | None = None,
 ) -> Comparison:
     """Federated vs local-only vs pooled on each company's own held-out rows (see the module doc). `progress`
     hears a line per fold; `on_fold(done, folds)` the count (fewer folds than `n_splits` when a company has fewer
-    rows of a class)."""
+    rows of a class). `groups` names a column of every company's rows whose groups (production batches, lots)
+    stay whole on one side of every split — held-out, validation and the local and pooled models' inner splits —
+    so no model is scored on a batch it learned from."""
     t0 = time.perf_counter()
     y_all = {c: schema.labels(f) for c, f in frames.items()}
-    splits = {c: stratified_splits(y, n_splits, seed)[0] for c, y in y_all.items()}
-    folds = min(len(s) for s in splits.values())
+    keys = None if groups is None else {c: _group_keys(f, groups) for c, f in frames.items()}
+    splits = _company_splits(y_all, keys, n_splits, seed)
+    folds = len(next(iter(splits.values())))
     kinds = (*MODELS, SHARED) if fine_tune else MODELS
     preds = {m: {c: np.zeros(len(f), int) for c, f in frames.items()} for m in kinds}
     probs = {m: {c: np.zeros(len(f)) for c, f in frames.items()} for m in kinds}
@@ -175,7 +210,7 @@ def compare(
         test = {c: frames[c].iloc[splits[c][i][1]].reset_index(drop=True) for c in frames}
         strategy = make_strategy()
         name = type(strategy).__name__ + (f"(mu={strategy.mu})" if getattr(strategy, "mu", 0) else "")
-        clients = {c: CompanyClient(c, f, schema, seed=seed + i) for c, f in train.items()}
+        clients = {c: CompanyClient(c, f, schema, seed=seed + i, groups=groups) for c, f in train.items()}
         transport = InProcessTransport(list(clients.values()))
         try:
             model = strategy.run(transport, schema)
@@ -188,8 +223,13 @@ def compare(
         privacy = model.privacy
         scored = [r for r in model.rounds if r.validation_loss is not None]
         rounds.append(min(scored, key=lambda r: r.validation_loss).round if scored else 0)  # the round kept
+        pooled_groups = (
+            None
+            if groups is None
+            else np.concatenate([[f"{c}/{g}" for g in _group_keys(f, groups)] for c, f in train.items()])
+        )
         pooled = automl_classifier(
-            pd.concat(train.values(), ignore_index=True), schema, pooled_budget_s, seed
+            pd.concat(train.values(), ignore_index=True), schema, pooled_budget_s, seed, pooled_groups
         )
         for c in frames:
             te = splits[c][i][1]
@@ -198,7 +238,13 @@ def compare(
             if fine_tune:
                 probs[SHARED][c][te] = model.predict_proba(test[c])
                 preds[SHARED][c][te] = (probs[SHARED][c][te] >= model.threshold_for(c)).astype(int)
-            local = automl_classifier(train[c], schema, local_budget_s, seed)
+            local = automl_classifier(
+                train[c],
+                schema,
+                local_budget_s,
+                seed,
+                None if groups is None else _group_keys(train[c], groups),
+            )
             preds["local"][c][te], probs["local"][c][te] = classifier_scores(local, test[c], schema)
             preds["pooled"][c][te], probs["pooled"][c][te] = classifier_scores(pooled, test[c], schema)
         if progress:
@@ -223,10 +269,13 @@ def compare(
             seed,
             n_boot,
         )
+    by_en, by_ko = (
+        ("", "") if groups is None else (f" by {groups} (whole groups held out)", f"({groups} 묶음 단위)")
+    )
     return Comparison(
         name,
-        f"stratified {folds}-fold within each company; every model scored on the company's own held-out rows",
-        f"회사별 층화 {folds}겹 평가; 모든 모델을 각 회사의 보류 데이터로 평가",
+        f"stratified {folds}-fold within each company{by_en}; every model scored on the company's own held-out rows",
+        f"회사별 층화 {folds}겹 평가{by_ko}; 모든 모델을 각 회사의 보류 데이터로 평가",
         gains,
         overall,
         overall_iv,

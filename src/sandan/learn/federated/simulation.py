@@ -119,9 +119,13 @@ INJECTION_COMPANIES = (
 )
 
 
-def injection_federation(scale: float = 1.0, seed: int = 0) -> dict[str, pd.DataFrame]:
-    """Part records (settings as actually run, result ok/ng) of six virtual injection moulders, from
-    `sandan.twin`'s injection-moulding process model; `scale` multiplies every company's number of parts."""
+def injection_federation(
+    scale: float = 1.0, seed: int = 0, batch_parts: tuple[int, int] = (25, 100)
+) -> dict[str, pd.DataFrame]:
+    """Part records (settings as actually run, `batch`, result ok/ng) of six virtual injection moulders, from
+    `sandan.twin`'s injection-moulding process model; `scale` multiplies every company's number of parts. Each
+    company runs one recipe per batch of `batch_parts` parts (drawn between the two); `batch` numbers them, so an
+    evaluation can keep a batch's parts — one recipe, lot and crew — on one side of a split."""
     from sandan.twin.process.injection import InjectionMouldingModel
 
     out = {}
@@ -138,12 +142,13 @@ def injection_federation(scale: float = 1.0, seed: int = 0) -> dict[str, pd.Data
                 lo, hi = window[k]
                 c = nominal[k] + centre * (poor[k] - nominal[k])
                 recipe[k] = float(np.clip(c + rng.normal(0, spread * (hi - lo) / 2), lo, hi))
-            k_parts = int(min(n - made, rng.integers(80, 250)))
+            k_parts = int(min(n - made, rng.integers(*batch_parts)))
             batch = model.simulate(recipe, k_parts, rng=rng, condition=condition)
             condition = batch.end_condition
             frame = batch.to_frame()
+            frame["batch"] = len(batches)
             batches.append(frame)
             made += k_parts
         data = pd.concat(batches, ignore_index=True)
-        out[name] = data[[*nominal, "result"]].copy()
+        out[name] = data[[*nominal, "batch", "result"]].copy()
     return out
