@@ -102,14 +102,15 @@ def report(title: str, cmp, smallest: int = 2) -> None:
         )
     print(
         f"  {'company':18s} {'rows':>5s} {'pos':>4s}  {'federated F1':>22s}  {'local F1':>22s}  {'pooled F1':>6s}"
-        f"  {'shared F1':>6s}  adopt  local trees per fold"
+        f"  {'shared F1':>6s}  {'ROC-AUC fed/local':>17s}  adopt  local trees per fold"
     )
     for g in sorted(cmp.companies, key=lambda g: -g.n_rows):
         f, lo, po = g.metrics["federated"]["f1"], g.metrics["local"]["f1"], g.metrics["pooled"]["f1"]
         sh = g.metrics.get("shared", g.metrics["federated"])["f1"]
         print(
             f"  {g.company:18s} {g.n_rows:5d} {g.positives:4d}  {f:.3f} {_iv(g.intervals['federated'], 'f1'):>16s}  "
-            f"{lo:.3f} {_iv(g.intervals['local'], 'f1'):>16s}  {po:.3f}   {sh:.3f}  {'yes' if g.adopt else 'no ':3s}"
+            f"{lo:.3f} {_iv(g.intervals['local'], 'f1'):>16s}  {po:.3f}   {sh:.3f}  "
+            f"{g.metrics['federated']['roc_auc']:>11.3f}/{g.metrics['local']['roc_auc']:.3f}  {'yes' if g.adopt else 'no ':3s}"
             f"    {g.local_trees}"
         )
     small = sorted(cmp.companies, key=lambda g: g.n_rows)[:smallest]
