@@ -1,8 +1,9 @@
 """Honest per-company gains: federated vs local-only vs pooled, each scored on the company's own held-out rows.
 
-Every company's rows are split into stratified folds (`splits.stratified_splits`); in fold i every company holds
-out its fold i. On the training parts three models are trained: the federation (its clients see only their
-company's training part), each company's own local model (`Classifier`, sandan's AutoML with its leak-free inner
+Every company's rows are split into stratified folds (`splits.stratified_splits`; with `groups`, folds of whole
+groups such as production batches, `splits.stratified_group_splits`), the same number for every company; in fold i
+every company holds out its fold i. On the training parts three models are trained: the federation (its clients
+see only their company's training part), each company's own local model (`Classifier`, sandan's AutoML with its leak-free inner
 splits, threshold and its own search for derived features — the federation votes on the same search), and a pooled model (`Classifier` on all training parts together — possible only in
 simulation). All three predict each company's held-out rows; metrics come from `evaluate.metric_set` with 95 %
 bootstrap intervals (`evaluate.bootstrap_intervals`). A company adopts the federated model only where its F1 on
