@@ -9,8 +9,9 @@ import pytest
 
 from sandan.domain import InvalidInput
 from sandan.learn.federated import CompanyClient, TreeBagging, injection_federation
-from sandan.learn.federated.client import FINE_TUNE_Z, _clear_gain
+from sandan.learn.federated.client import FINE_TUNE_Z, THRESHOLDS, _clear_gain, design_weight
 from sandan.learn.federated.evaluation import _company_splits, compare
+from sandan.learn.federated.strategies import company_thresholds
 from tests.learn.federated.conftest import SCHEMA
 
 
@@ -92,3 +93,28 @@ def test_the_virtual_moulders_number_their_batches():
         assert frame["batch"].is_monotonic_increasing, name
         sizes = frame.groupby("batch").size()
         assert sizes.iloc[:-1].between(25, 99).all(), name  # the last batch may be cut short
+
+
+def test_parts_of_batches_that_decide_the_outcome_count_like_one_part_per_batch():
+    batches = np.repeat(np.arange(4), 50)
+    decided = np.repeat([1, 0, 1, 0], 50)  # every part of a batch shares its result
+    assert design_weight(decided, batches) == pytest.approx(1 / 50)
+    independent = np.random.default_rng(0).random(200) < 0.4  # batches say nothing about a part
+    assert design_weight(independent, batches) > 0.8
+    assert design_weight(independent, np.arange(200)) == 1.0  # rows are their own units
+    assert design_weight(decided, np.zeros(200)) == pytest.approx(1 / 200)  # one batch counts as one part
+
+
+def test_a_company_whose_parts_count_little_follows_the_federations_threshold():
+    grid = THRESHOLDS
+    # the federation's counts put the best F1 near 0.30, this company's own (many parts) near 0.70
+    federation = {"tp": np.where(grid < 0.3, 400.0, 300.0), "fp": np.where(grid < 0.3, 100.0, 20.0)}
+    federation["fn"] = 400.0 - federation["tp"]
+    own = {"tp": np.where(grid < 0.7, 200.0, 150.0), "fp": np.where(grid < 0.7, 150.0, 5.0)}
+    own["fn"] = 200.0 - own["tp"]
+    alone = company_thresholds({"c": own}, federation)["c"]
+    weak = company_thresholds({"c": {**own, "weight": np.array([0.01])}}, federation)["c"]
+    assert alone == pytest.approx(0.7) and weak < 0.3
+    # a weight out of range or not a number is read as 1 (a company cannot weigh more than its parts)
+    for bad in (np.array([7.0]), np.array([np.nan])):
+        assert company_thresholds({"c": {**own, "weight": bad}}, federation)["c"] == pytest.approx(0.7)

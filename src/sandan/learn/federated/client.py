@@ -232,6 +232,8 @@ class CompanyClient:
         # the units the fine-tune's gain test counts: the validation part's groups, or its rows
         self._val_units = frame[groups].astype(str).to_numpy()[val] if groups else np.arange(len(val))
         self.y_fit, self.y_val = y[fit], y[val]
+        # how much its validation counts are worth per part when its parts come in correlated groups
+        self.count_weight = design_weight(self.y_val, self._val_units) if groups else 1.0
         self.delay_s = 0.0
         self._tree_params: dict[str, Any] | None = None  # the federation's tree settings (last "trees" task)
         self._validated: dict[str, np.ndarray] | None = None  # the last tree model validated: the chosen one
@@ -478,6 +480,7 @@ class CompanyClient:
                 "fn": fn,
                 "logloss": np.array([_logloss(y, raw)]),
                 "n": np.array([len(raw)]),
+                "weight": np.array([self.count_weight]),
             }
         )
 
@@ -580,7 +583,12 @@ class CompanyClient:
         if (a == 1.0 and k == 0) or not _clear_gain(drop, self._val_units):
             return model
         tp, fp, fn = _counts(self.y_val, expit(raw))
-        own = {"tp": tp.astype(float), "fp": fp.astype(float), "fn": fn.astype(float)}
+        own = {
+            "tp": tp.astype(float),
+            "fp": fp.astype(float),
+            "fn": fn.astype(float),
+            "weight": np.array([self.count_weight]),
+        }
         tot = {key: np.asarray(v, float) for key, v in model.counts.items()} or own
         threshold = company_thresholds({self.company: own}, tot)[self.company]
         pack = TreePack(checked_arrays({key: v for key, v in model.arrays.items() if key != "base"}))
@@ -614,6 +622,29 @@ def _counts(y: np.ndarray, p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.nd
     fp = (pred & (y == 0)).sum(axis=1)
     fn = ((~pred) & (y == 1)).sum(axis=1)
     return tp, fp, fn
+
+
+def design_weight(y: np.ndarray, units: np.ndarray) -> float:
+    """1 / Kish's design effect, 1 / (1 + (m̄ − 1)·ρ), of a share measured on `y` whose rows come in groups `units`
+    of mean size m̄ with intra-group correlation ρ (the one-way ANOVA estimator, clipped to [0, 1]): what one part's
+    count is worth against independent parts (Kish, *Survey Sampling*, 1965, §5.4; Donner, *Int. Stat. Rev.* 54,
+    1986). Parts of one production batch share its recipe and lot, so a validation part of two or three batches says
+    little more than two or three parts would about where a company's threshold should sit."""
+    y = np.asarray(y, float)
+    _, inverse = np.unique(units, return_inverse=True)
+    g, n = (int(inverse.max()) + 1 if len(inverse) else 0), len(y)
+    if g == n:  # every part its own group
+        return 1.0
+    if g < 2:  # one batch: its parts count as one
+        return 1.0 / n
+    size = np.bincount(inverse)
+    mean = np.bincount(inverse, weights=y) / size
+    between = float(np.sum(size * (mean - y.mean()) ** 2) / (g - 1))
+    within = float(np.sum((y - mean[inverse]) ** 2) / (n - g))
+    m0 = (n - float(np.sum(size**2)) / n) / (g - 1)
+    denominator = between + (m0 - 1) * within
+    rho = float(np.clip((between - within) / denominator, 0.0, 1.0)) if denominator > 0 else 0.0
+    return 1.0 / (1.0 + (n / g - 1.0) * rho)
 
 
 def _clear_gain(drop: np.ndarray, units: np.ndarray) -> bool:

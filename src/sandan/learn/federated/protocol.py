@@ -23,7 +23,9 @@ TASKS = {
     "moments": {"sum", "sumsq", "count"},
     "trees": None,  # a tree package (see trees.TREE_ARRAYS)
     "linear": {"delta"},
-    "validate": {"tp", "fp", "fn", "logloss", "n"},
+    # counts per threshold, summed log loss and rows of the validation part, and what one of its parts' counts is
+    # worth (1 for independent rows; less when they come in a few production batches: client.design_weight)
+    "validate": {"tp", "fp", "fn", "logloss", "n", "weight"},
     "sketch": {"counts"},  # value counts on the federation's fine grid (HistBoost's bin edges)
     "hist": {"g", "h", "n"},  # per node, column and bin: sums of gradient, hessian and rows (HistBoost)
     "secagg": {"message"},  # one SecAgg+ stage message (secagg.py), Flower's record serialised to bytes

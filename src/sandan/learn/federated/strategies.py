@@ -141,13 +141,19 @@ def company_thresholds(
 ) -> dict[str, float]:
     """Each company's own threshold: best F1 on its validation counts plus the federation's, scaled to weigh like
     `PRIOR_POSITIVES` positives — a company with many positives (or a very different share of them) follows its
-    own counts, one with a handful follows the federation's. Validation counts only; the server has them anyway."""
+    own counts, one with a handful follows the federation's. A company's counts are weighed by its `weight` (the
+    client's `design_weight`, 1 for independent rows): parts from a few batches count like fewer parts. Validation
+    counts only; the server has them anyway."""
     positives = float(tot["tp"][0] + tot["fn"][0])
     w = PRIOR_POSITIVES / max(positives, 1.0)
-    return {
-        c: f1_threshold(k["tp"] + w * tot["tp"], k["fp"] + w * tot["fp"], k["fn"] + w * tot["fn"])
-        for c, k in counts.items()
-    }
+    out = {}
+    for c, k in counts.items():
+        weight = np.asarray(k.get("weight", 1.0), float).reshape(-1)
+        own = float(np.clip(weight[0], 0.0, 1.0)) if weight.size and np.isfinite(weight[0]) else 1.0
+        out[c] = f1_threshold(
+            own * k["tp"] + w * tot["tp"], own * k["fp"] + w * tot["fp"], own * k["fn"] + w * tot["fn"]
+        )
+    return out
 
 
 def f1_threshold(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> float:
@@ -204,7 +210,10 @@ class _Server:
             for k in ("tp", "fp", "fn", "logloss", "n")
         }
         self.counts = {
-            r.company: {k: np.asarray(r.payload.arrays[k], float) for k in ("tp", "fp", "fn")}
+            r.company: {
+                **{k: np.asarray(r.payload.arrays[k], float) for k in ("tp", "fp", "fn")},
+                "weight": np.asarray(r.payload.arrays.get("weight", [1.0]), float).reshape(-1)[:1],
+            }
             for r in replies
         }
         loss = float(tot["logloss"][0] / max(tot["n"][0], 1))
