@@ -364,3 +364,28 @@ def test_one_parameter_closed_loop_halves_injection_defects():
     r = closed_loop("injection", seed=0, max_changed=1)
     assert [c.name for c in r.recommendation.changed] == ["cooling_time_s"]
     assert r.test["reduction"] >= 0.5 and r.test["p_fisher"] < 0.01
+
+
+def test_the_designed_experiment_runs_its_set_points_in_random_order():
+    """The centre (the current settings) is one run among the others, not always the first on a cold machine; the
+    order is the seed's, so a trial can be repeated; every part carries the run it came from."""
+    current = PressModel.poor_settings()
+    centre = np.array([current[p.name] for p in PressModel.PARAMETERS])
+    planned = PressModel.trial_settings(current, 12, seed=5)
+    firsts = []
+    for seed in range(6):
+        parts, setpoints = designed_experiment(
+            PressModel(material_seed=seed), current, n_runs=12, parts_per_run=5, seed=seed
+        )
+        points = setpoints.to_numpy()
+        at_centre = np.flatnonzero(np.all(np.isclose(points, centre), axis=1))
+        assert len(at_centre) == 1
+        firsts.append(int(at_centre[0]))
+        assert sorted(parts["run"].unique()) == list(range(12))
+        if seed == 5:  # the same set points as planned, in another order
+            assert sorted(map(tuple, points)) == sorted(map(tuple, planned))
+            again = designed_experiment(
+                PressModel(material_seed=seed), current, n_runs=12, parts_per_run=5, seed=seed
+            )[1]
+            assert np.array_equal(again.to_numpy(), points)
+    assert len(set(firsts)) > 1 and firsts != [0] * 6

@@ -83,8 +83,13 @@ def test_a_comparison_by_batch_reports_its_scheme_and_scores_every_company(compa
     assert "by block" in cmp.scheme_en and "block" in cmp.scheme_ko
     assert [g.company for g in cmp.companies] == list(frames)
     assert all(0.0 <= g.metrics[m]["f1"] <= 1.0 for g in cmp.companies for m in g.metrics)
-    with pytest.raises(ValueError, match="lot"):
+    with pytest.raises(InvalidInput) as err:
         compare(frames, SCHEMA, lambda: TreeBagging(rounds=2, local_rounds=2), groups="lot")
+    assert "'lot'" in err.value.en and "'lot'" in err.value.ko
+    one = {c: f.assign(block=0) if c == "beta" else f for c, f in frames.items()}
+    with pytest.raises(InvalidInput) as err:
+        compare(one, SCHEMA, lambda: TreeBagging(rounds=2, local_rounds=2), groups="block")
+    assert err.value.en.startswith("beta:") and "two" in err.value.en and "두 개" in err.value.ko
 
 
 def test_the_virtual_moulders_number_their_batches():

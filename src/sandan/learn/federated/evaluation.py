@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sandan.domain import InvalidInput
 from sandan.learn.evaluate import bootstrap_intervals, metric_set
 from sandan.learn.federated.client import CompanyClient, Schema
 from sandan.learn.federated.simulation import InProcessTransport
@@ -149,15 +150,30 @@ def _company_splits(
             for c, y in y_all.items()
         }
         fewest = min(len(s) for s in splits.values())
-        if all(len(s) == fewest for s in splits.values()) or fewest >= k:
+        if all(len(s) == fewest for s in splits.values()):
             return splits
         k = fewest
 
 
-def _group_keys(frame: pd.DataFrame, groups: str) -> np.ndarray:
+def _group_keys(frame: pd.DataFrame, groups: str, company: str = "") -> np.ndarray:
+    """A company's group of each row, as text; refused when the column is missing or holds a single group."""
+    who = f"{company}: " if company else ""
     if groups not in frame.columns:
-        raise ValueError(f"the rows lack the group column {groups!r}")
-    return frame[groups].astype(str).to_numpy()
+        raise InvalidInput(
+            f"{who}the rows lack the group column {groups!r}; name a column every company has (e.g. its batch)",
+            f"{who}묶음 열 {groups!r}이(가) 없습니다. 모든 회사에 있는 열(예: 배치 번호)을 지정하세요",
+            code="missing_group",
+            field=groups,
+        )
+    keys = frame[groups].astype(str).to_numpy()
+    if len(np.unique(keys)) < 2:
+        raise InvalidInput(
+            f"{who}all rows are in one {groups}; holding out whole groups needs at least two per company",
+            f"{who}모든 행이 하나의 {groups} 묶음입니다. 묶음 단위 평가에는 회사마다 두 개 이상의 묶음이 필요합니다",
+            code="one_group",
+            field=groups,
+        )
+    return keys
 
 
 def _positive_value(column: pd.Series, positive: str) -> Any:
@@ -198,7 +214,7 @@ def compare(
     so no model is scored on a batch it learned from."""
     t0 = time.perf_counter()
     y_all = {c: schema.labels(f) for c, f in frames.items()}
-    keys = None if groups is None else {c: _group_keys(f, groups) for c, f in frames.items()}
+    keys = None if groups is None else {c: _group_keys(f, groups, c) for c, f in frames.items()}
     splits = _company_splits(y_all, keys, n_splits, seed)
     folds = len(next(iter(splits.values())))
     kinds = (*MODELS, SHARED) if fine_tune else MODELS
