@@ -63,22 +63,24 @@ def brute_salbp2(problem: LineProblem, stations: int) -> int:
     return min(max(loads(problem, a).values()) for a in feasible_orders(problem, stations))
 
 
+@pytest.mark.parametrize("search", [True, False], ids=["search", "cp-sat"])
 @pytest.mark.parametrize("seed", range(6))
-def test_salbp1_fewest_stations_match_brute_force(seed):
+def test_salbp1_fewest_stations_match_brute_force(seed, search):
     problem = random_line(seed)
     cycle_time = max(problem.task_times.values()) + seed
-    result = balance_line(problem, "salbp1", cycle_time=cycle_time, time_limit_s=10)
+    result = balance_line(problem, "salbp1", cycle_time=cycle_time, time_limit_s=10, search=search)
     assert result.status == "optimal" and result.violations == []
     assert result.num_stations == brute_salbp1(problem, cycle_time)
     assert stations_lower_bound(problem, cycle_time) <= result.num_stations
 
 
+@pytest.mark.parametrize("search", [True, False], ids=["search", "cp-sat"])
 @pytest.mark.parametrize("seed", range(6))
-def test_salbp2_shortest_cycle_time_matches_brute_force(seed):
+def test_salbp2_shortest_cycle_time_matches_brute_force(seed, search):
     problem = random_line(100 + seed)
     stations = 2 + seed % 3
     started = time.perf_counter()
-    result = balance_line(problem, "salbp2", stations=stations, time_limit_s=10)
+    result = balance_line(problem, "salbp2", stations=stations, time_limit_s=10, search=search)
     assert time.perf_counter() - started < 5
     assert result.status == "optimal" and result.violations == []
     assert result.cycle_time == brute_salbp2(problem, stations)

@@ -376,7 +376,7 @@ def start_design(body: DesignIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]
 
 @router.post("/twin/balance", response_model=JobOut, status_code=202)
 def start_balance(body: BalanceIn, t: ReadTenant, jobs: JobsDep) -> dict[str, Any]:
-    """Balance an assembly line on CP-SAT in the background: fewest stations for `cycle_time` (SALBP-1) or the
+    """Balance an assembly line in the background (branch and bound, then CP-SAT): fewest stations for `cycle_time` (SALBP-1) or the
     shortest cycle time for `stations` (SALBP-2), with workers when the line lists them; the plan is checked."""
     problem = service.parse_balance(body.text, body.format, body.name or "line")
     service.check_balance(

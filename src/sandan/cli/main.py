@@ -1171,7 +1171,7 @@ def balance(
     ] = None,
     time_limit: Annotated[float, typer.Option(help="Seconds for the solver.")] = 30.0,
 ) -> None:
-    """Balance an assembly line (SALBP-1 or SALBP-2) on CP-SAT. 라인 밸런싱."""
+    """Balance an assembly line (SALBP-1 or SALBP-2): branch and bound, then CP-SAT. 라인 밸런싱."""
     from rich.table import Table
 
     from sandan.domain.text import counted

@@ -17,10 +17,12 @@ from ortools.sat.python import cp_model
 from sandan.domain import InvalidInput
 from sandan.domain.errors import not_a_number
 from sandan.domain.korean import particle
+from sandan.twin import balance_search
 from sandan.twin.inputs import read_data_file, read_text
 from sandan.twin.workclock import UNIT_S, unit_of, unit_word
 
 Kind = Literal["salbp1", "salbp2"]
+SEARCH_SHARE = 0.5  # of the time limit for the branch and bound before CP-SAT takes over
 
 
 @dataclass(frozen=True)
@@ -400,13 +402,9 @@ def read_line_problem(path: str | Path) -> LineProblem:
 
 
 def stations_lower_bound(problem: LineProblem, cycle_time: int) -> int:
-    """Fewest stations any line with this cycle time needs: the best of LB1 = ⌈Σt / c⌉ and LB2 = the tasks longer
-    than c/2 (no two share a station) plus half of those equal to c/2 (Scholl & Klein 1997, SALOME bounds)."""
-    times = list(problem.task_times.values())
-    lb1 = -(-sum(times) // cycle_time)
-    big = sum(1 for t in times if 2 * t > cycle_time)
-    half = sum(1 for t in times if 2 * t == cycle_time)
-    return max(lb1, big + -(-half // 2), 1)
+    """Fewest stations any line with this cycle time needs, from the task times alone: the bin-packing bounds
+    LB1–LB3 of SALOME (Scholl & Klein 1997; `balance_search.bin_packing_bound`)."""
+    return max(balance_search.bin_packing_bound(list(problem.task_times.values()), cycle_time), 1)
 
 
 def cycle_time_lower_bound(problem: LineProblem, stations: int) -> int:
@@ -603,8 +601,11 @@ def balance_line(
     solver_workers: int = 2,
     seed: int = 0,
     progress: Callable[[float, float], None] | None = None,
+    search: bool = True,
 ) -> BalanceResult:
-    """Balance the line on CP-SAT and confirm the plan with `check_balance`.
+    """Balance the line and confirm the plan with `check_balance`: a line without workers goes first to the
+    branch and bound of `sandan.twin.balance_search` (up to `SEARCH_SHARE` of the time limit), and what it leaves
+    unproved, or a line with workers, to CP-SAT. `search=False` skips the branch and bound (CP-SAT alone).
 
     salbp1: fewest stations for `cycle_time`; salbp2: shortest cycle time for `stations` stations (Baybars 1986;
     Scholl 1999). With `problem.workers`, each station gets one worker who has the skills of its tasks, and
@@ -679,6 +680,36 @@ def balance_line(
             f"unknown kind {kind!r}; use salbp1 or salbp2", f"알 수 없는 종류 {kind!r}; salbp1 또는 salbp2"
         )
 
+    if search and not staff and greedy:
+        # The dedicated branch and bound first: it proves most lines outright; what it leaves open, CP-SAT gets
+        # with its plan as the start and its bound as a constraint.
+        order = _topological(problem) or tasks
+        number = {t: i for i, t in enumerate(order)}
+        own_preds = [0] * n
+        for a, b in problem.precedences:
+            own_preds[number[b]] |= 1 << number[a]
+        own = ([times[t] for t in order], own_preds)
+        start = [[number[t] for t in s] for s in greedy]
+        deadline = started + time_limit_s * SEARCH_SHARE
+        told = (lambda value: progress(time.perf_counter() - started, value)) if progress else None
+        if kind == "salbp1":
+            found = balance_search.fewest_stations(
+                *own, cycle_time or 0, start=start, lower=lower, deadline=deadline, improved=told
+            )
+            lower = found.lower
+        else:
+            found, c_high = balance_search.shortest_cycle_time(
+                *own, stations or 0, start=start, upper=c_high, lower=lower, deadline=deadline, improved=told
+            )
+            lower = c_low = found.lower
+        greedy = [[order[i] for i in s] for s in found.stations or start]
+        if kind == "salbp1":
+            max_stations = len(greedy)
+        if found.proved:
+            return _planned(
+                problem, kind, "optimal", cycle_time if kind == "salbp1" else c_high, greedy, lower, started
+            )
+
     # Earliest and latest feasible station of each task (Scholl 1999 §5.1): the work before (after) a task fills
     # at least ⌈·/c⌉ stations. With workers the fastest times keep the windows valid.
     pred, succ = _closure(problem)
@@ -736,7 +767,7 @@ def balance_line(
             m.add_hint(u, k < len(greedy))
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = time_limit_s
+    solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
     solver.parameters.num_workers = solver_workers
     solver.parameters.random_seed = seed
     code = solver.solve(m, _Improved(progress, started) if progress else None)
@@ -745,30 +776,65 @@ def balance_line(
         cp_model.FEASIBLE: "feasible",
         cp_model.INFEASIBLE: "infeasible",
     }.get(code, "unknown")
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if greedy:  # CP-SAT found nothing in its time: the search's (or the greedy) plan stands
+            return _planned(
+                problem, kind, "feasible", cycle_time if kind == "salbp1" else c_high, greedy, lower, started
+            )
+        return _result(problem, kind, status, cycle_time, None, {}, lower, started)
+    chosen = {t: k for (t, k), var in x.items() if solver.boolean_value(var)}
+    # stations numbered 1… in line order; a station left empty (more stations asked for than tasks can fill)
+    # is no station at all
+    number = {k: i + 1 for i, k in enumerate(sorted(set(chosen.values())))}
+    staffing = {number[k]: name for (name, k), var in y.items() if k in number and solver.boolean_value(var)}
+    final_c = solver.value(c) if kind == "salbp2" else cycle_time
+    if status == "feasible" and (solver.value(c) if kind == "salbp2" else len(number)) <= lower:
+        status = "optimal"  # CP-SAT's plan meets the search's proved bound
+    assignment = {t: number[k] for t, k in chosen.items()}
+    return _result(problem, kind, status, final_c, assignment, staffing, lower, started)
+
+
+def _planned(
+    problem: LineProblem,
+    kind: str,
+    status: str,
+    cycle_time: int | None,
+    plan: list[list[str]],
+    lower: int,
+    started: float,
+) -> BalanceResult:
+    """The result of a plan given as the tasks of each station in line order (no workers)."""
+    assignment = {t: k + 1 for k, on in enumerate(plan) for t in on}
+    return _result(problem, kind, status, cycle_time, assignment, {}, lower, started)
+
+
+def _result(
+    problem: LineProblem,
+    kind: str,
+    status: str,
+    cycle_time: int | None,
+    assignment: Mapping[str, int] | None,
+    staffing: Mapping[int, str],
+    lower: int,
+    started: float,
+) -> BalanceResult:
+    """The result of a plan (task → station 1…, station → worker), confirmed by `check_balance`."""
     plan: list[Station] = []
-    final_c: int | None = cycle_time
     violations: list[Violation] = []
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        final_c = solver.value(c) if kind == "salbp2" else cycle_time
-        chosen = {t: k for (t, k), var in x.items() if solver.boolean_value(var)}
-        # stations numbered 1… in line order; a station left empty (more stations asked for than tasks can fill)
-        # is no station at all
-        number = {k: i + 1 for i, k in enumerate(sorted(set(chosen.values())))}
-        assignment = {t: number[k] for t, k in chosen.items()}
-        staffing = {
-            number[k]: name for (name, k), var in y.items() if k in number and solver.boolean_value(var)
-        }
-        workers = {w.name: w for w in staff}
+    if assignment is not None:
+        workers = {w.name: w for w in problem.workers}
         for k in sorted(set(assignment.values())):
-            on = tuple(t for t in tasks if assignment[t] == k)
+            on = tuple(t for t in problem.task_times if assignment[t] == k)
             who = staffing.get(k)
             plan.append(Station(k, on, sum(problem.time_of(t, workers.get(who or "")) for t in on), who))
-        violations = check_balance(problem, assignment, final_c or 0, staffing if staff else None)
+        violations = check_balance(
+            problem, assignment, cycle_time or 0, staffing if problem.workers else None
+        )
     return BalanceResult(
         problem=problem.name,
         kind=kind,
         status=status,
-        cycle_time=final_c,
+        cycle_time=cycle_time,
         stations=plan,
         lower_bound=lower,
         violations=violations,

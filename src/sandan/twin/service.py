@@ -828,7 +828,7 @@ def balance_problem(
     time_limit_s: float = 10.0,
     workers: int = 2,
 ) -> dict[str, Any]:
-    """Balance a line on CP-SAT (`sandan.twin.balance.balance_line`), the plan confirmed by its checker: stations with
+    """Balance a line (`sandan.twin.balance.balance_line`: branch and bound, then CP-SAT), the plan confirmed by its checker: stations with
     their tasks, loads and workers, the cycle time, the lower bound and the line efficiency."""
     kind = check_balance(problem, cycle_time=cycle_time, stations=stations, time_limit_s=time_limit_s)
     budget = max(1, math.ceil(time_limit_s))

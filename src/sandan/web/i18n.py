@@ -1711,10 +1711,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.makespan": ("Makespan", "전체 소요 시간(메이크스팬)"),
     "twin.bound": ("Lower bound", "하한"),
     "twin.bound_help_balance": (
-        "Lower bound: no line can do with fewer stations (or a shorter cycle time) than this quick estimate from the "
-        "task times alone; 'optimal' means the solver proved the result best, even where it is above the bound.",
-        "하한: 작업 시간만으로 구한 빠른 추정으로, 어떤 라인도 이보다 적은 공정(또는 짧은 사이클타임)으로는 안 됩니다. "
-        "'최적'은 결과가 하한보다 크더라도 솔버가 가장 좋음을 증명했다는 뜻입니다.",
+        "Lower bound: no line can do with fewer stations (or a shorter cycle time) than this — estimated from the "
+        "task times and raised where the search proved more; 'optimal' means the result is proved best.",
+        "하한: 어떤 라인도 이보다 적은 공정(또는 짧은 사이클타임)으로는 안 됩니다. 작업 시간으로 추정하고, 탐색이 더 "
+        "증명한 만큼 올립니다. '최적'은 결과가 가장 좋음이 증명되었다는 뜻입니다.",
     ),
     "twin.bound_of.makespan": ("Lower bound (makespan)", "하한 (전체 소요 시간)"),
     "twin.bound_of.tardiness": ("Lower bound (tardiness)", "하한 (납기 지연)"),
