@@ -1,4 +1,4 @@
-"""Benchmark: line balancing (SALBP-1 and SALBP-2 on CP-SAT) against exact answers, and its times at the size of
+"""Benchmark: line balancing (SALBP-1 and SALBP-2) against exact answers, and its times at the size of
 the public test sets.
 
 1. Small lines (10–12 tasks, random times and precedence graphs) whose optimum a dynamic programme over the
@@ -7,8 +7,13 @@ the public test sets.
    one to a few hundred units): stations or cycle time against the SALOME lower bounds, proved or not within the
    time limit, and the wall time.
 
+3. Mixed generated lines (sizes, time distributions, order strengths and station counts of the public sets'
+   range), each solved by sandan (its branch and bound, then CP-SAT) and by CP-SAT alone in the same run: how many
+   each proves optimal, and whose plan is better.
+
 Every plan is confirmed by `check_balance` inside `balance_line` (a plan with a violation would be reported).
-Run: .venv/bin/python benchmarks/balance.py [--limit 60] [--small 8] [--sizes 50,100,200,297]
+Run: .venv/bin/python benchmarks/balance.py [--limit 60] [--small 8] [--sizes 50,100,200,297] [--mixed 20]
+     [--mixed-limit 20]
 """
 
 from __future__ import annotations
@@ -152,15 +157,82 @@ def large(sizes: list[int], limit: float) -> None:
             )
 
 
+def mixed_line(seed: int) -> tuple[LineProblem, str, str, int]:
+    """A generated line in the variety of the public sets: 50–300 tasks; times uniform 1–100, peaked at the
+    bottom (mostly short) or bimodal (mostly short, some long; the distributions of Otto, Otto & Scholl 2013);
+    about 2, 5 or 12 precedence edges a task; a cycle time or a station count for 2 to n/3 stations. Returns the
+    line, its time distribution, the kind and the cycle time (SALBP-1) or stations (SALBP-2)."""
+    rng = random.Random(seed)
+    n = rng.choice([50, 100, 150, 200, 300])
+    dist = rng.choice(["uniform", "bottom", "bimodal"])
+    problem = random_line(seed, n, rng.choice([2, 5, 12]) / n, (1, 100))
+    if dist != "uniform":
+        draw = random.Random(seed + 7)
+
+        def time_of() -> int:
+            if dist == "bottom" or draw.random() < 0.7:
+                return max(1, int(draw.gauss(20, 15 if dist == "bottom" else 10)))
+            return min(200, int(draw.gauss(120, 20)))
+
+        problem = LineProblem(problem.name, {t: time_of() for t in problem.task_times}, problem.precedences)
+    total, longest = sum(problem.task_times.values()), max(problem.task_times.values())
+    m = rng.randint(max(2, n // 20), max(3, n // 3))
+    if seed % 2 == 0:
+        return problem, dist, "salbp1", max(longest, round(total / m))
+    return problem, dist, "salbp2", m
+
+
+def mixed(count: int, limit: float) -> None:
+    print(
+        f"\n3. {count} mixed lines, sandan (branch and bound, then CP-SAT) against CP-SAT alone, {limit:g} s each"
+    )
+    print(
+        f"{'seed':>4} {'tasks':>5} {'times':8} {'OS':>5} {'kind':7} {'given':>6} "
+        f"{'sandan':>7} {'bound':>6} {'status':9} {'time s':>7} {'CP-SAT':>7} {'bound':>6} {'status':9} {'time s':>7}"
+    )
+    proved = {True: 0, False: 0}
+    better = worse = 0
+    for seed in range(count):
+        problem, dist, kind, given = mixed_line(seed)
+        kwargs = {"cycle_time": given} if kind == "salbp1" else {"stations": given}
+        got = {}
+        for search in (True, False):
+            result = balance_line(
+                problem, kind, time_limit_s=limit, solver_workers=2, search=search, **kwargs
+            )
+            assert not result.violations, result.violations
+            got[search] = result
+            proved[search] += result.status == "optimal"
+        value = {k: r.num_stations if kind == "salbp1" else r.cycle_time for k, r in got.items()}
+        better += value[True] < value[False]
+        worse += value[True] > value[False]
+        ours, theirs = got[True], got[False]
+        print(
+            f"{seed:4d} {len(problem.task_times):5d} {dist:8} {order_strength(problem):5.2f} {kind:7} {given:6d} "
+            f"{value[True]:7d} {ours.lower_bound:6d} {ours.status:9} {ours.wall_time_s:7.1f} "
+            f"{value[False]:7d} {theirs.lower_bound:6d} {theirs.status:9} {theirs.wall_time_s:7.1f}"
+        )
+    print(
+        f"   proved optimal: sandan {proved[True]}/{count}, CP-SAT alone {proved[False]}/{count}; "
+        f"sandan's plan better on {better}, worse on {worse}"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=float, default=60.0, help="time limit per solve, s")
     ap.add_argument("--small", type=int, default=8, help="small lines checked against the exact optimum")
     ap.add_argument("--sizes", default="50,100,200,297", help="task counts of the generated large lines")
+    ap.add_argument("--mixed", type=int, default=20, help="mixed lines, sandan against CP-SAT alone")
+    ap.add_argument(
+        "--mixed-limit", type=float, default=20.0, help="time limit per solve of the mixed lines, s"
+    )
     args = ap.parse_args()
     t0 = time.perf_counter()
     small(args.small, args.limit)
     large([int(s) for s in args.sizes.split(",") if s], args.limit)
+    if args.mixed:
+        mixed(args.mixed, args.mixed_limit)
     print(f"wall time {time.perf_counter() - t0:.0f} s")
 
 

@@ -22,7 +22,7 @@ from sandan.twin.inputs import read_data_file, read_text
 from sandan.twin.workclock import UNIT_S, unit_of, unit_word
 
 Kind = Literal["salbp1", "salbp2"]
-SEARCH_SHARE = 0.5  # of the time limit for the branch and bound before CP-SAT takes over
+SEARCH_SHARE = 0.8  # of the time limit for the branch and bound before CP-SAT takes over
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,10 @@ class _Line:
             )
             for j in range(n)
         ]
+        # stations a task and its successors fill at least (Scholl 1999 §5.1): it cannot start later than that
+        # many stations from the end; the tasks with the longest such tails are checked first
+        self.tail = [-(-(times[i] + sum(times[s] for s in _bits(every[i]))) // cycle_time) for i in range(n)]
+        self.by_tail = sorted(range(n), key=lambda i: -self.tail[i])
         self.w2 = [2 if 2 * t > cycle_time else 1 if 2 * t == cycle_time else 0 for t in times]
         self.w3 = [_w3(t, cycle_time) for t in times]
         self.sum_w2, self.sum_w3 = sum(self.w2), sum(self.w3)
@@ -211,6 +215,11 @@ class _Line:
         bound = max(-(-rest // c), -(-(self.sum_w2 - w2) // 2), -(-(self.sum_w3 - w3) // 6))
         if depth + bound > self.target:
             return False
+        for i in self.by_tail:
+            if not done >> i & 1:
+                if depth + self.tail[i] > self.target:
+                    return False
+                break
         seen = self.memo.get(done)
         if seen is not None and seen <= depth:
             return False
@@ -335,24 +344,28 @@ def shortest_cycle_time(
     deadline: float,
     improved: Callable[[int], None] | None = None,
 ) -> tuple[SearchOutcome, int]:
-    """SALBP-2: the shortest cycle time with at most `stations` stations, by bisection between a proved `lower`
-    bound and the cycle time `upper` that the plan `start` reaches, each step a SALBP-1 decision at that cycle
-    time. Returns the outcome (`lower` a cycle time here) and the best plan's cycle time."""
+    """SALBP-2: the shortest cycle time with at most `stations` stations, between a proved `lower` bound and the
+    cycle time `upper` that the plan `start` reaches, each step a SALBP-1 decision at one cycle time. A cycle time
+    that admits no plan refutes every shorter one, and one that admits a plan is an upper bound, so the cycle
+    times are tried upwards from the bound (the optimum is most often at or just above it; Scholl & Klein 1997):
+    first each with half the time left, a decision that runs out left open; then the open ones again, from the
+    lowest, with all the time left and the memory of the first try. Returns the outcome (`lower` a cycle time
+    here) and the best plan's cycle time."""
     best, high = [list(s) for s in start], upper
     while lower < high and bin_packing_bound(times, lower) > stations:
         lower += 1  # the bin-packing bounds need a longer cycle time to fit the stations
-    nodes = 0
-    while lower < high:
-        mid = (lower + high) // 2
-        race = _Race(times, preds, mid, deadline)
-        plan = race.decide(stations, deadline)
-        nodes += race.nodes
-        if plan is None:
-            break
-        if plan is False:
-            lower = mid + 1
-            continue
-        best, high = plan, max(sum(times[i] for i in s) for s in plan)
-        if improved:
-            improved(high)
+    races: dict[int, _Race] = {}
+    for share in (0.5, 1.0):
+        c = lower
+        while c < high and (now := time.perf_counter()) < deadline:
+            race = races.get(c) or races.setdefault(c, _Race(times, preds, c, deadline))
+            plan = race.decide(stations, now + (deadline - now) * share)
+            if plan is False:
+                lower = max(lower, c + 1)
+            elif plan is not None:
+                best, high = plan, max(sum(times[i] for i in s) for s in plan)
+                if improved:
+                    improved(high)
+            c += 1
+    nodes = sum(race.nodes for race in races.values())
     return SearchOutcome(best, lower, high <= lower, nodes), high
