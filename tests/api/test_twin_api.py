@@ -403,6 +403,16 @@ def test_an_in2_graph_is_balanced_for_a_number_of_stations(world):
     assert done["result"]["cycle_time"] == 7 and done["result"]["status"] == "optimal"
 
 
+def test_an_alb_text_is_balanced_for_the_cycle_time_it_states(world):
+    text = "<number of tasks>\n4\n<cycle time>\n9\n<task times>\n1 5\n2 4\n3 3\n4 6\n"
+    text += "<precedence relations>\n1,2\n1,3\n2,4\n3,4\n<end>\n"
+    done = wait(world, "a-view", A, world.post("a-view", f"{A}/twin/balance", json={"text": text}).json())
+    assert done["state"] == "done", done["error"]
+    got = done["result"]
+    # {1,2} 9, {3,4} 9: Σt = 18 fills two stations of 9 exactly
+    assert got["salbp"] == "salbp1" and got["cycle_time"] == 9 and got["num_stations"] == 2 and got["checked"]
+
+
 @pytest.mark.parametrize(
     ("body", "code", "field"),
     [

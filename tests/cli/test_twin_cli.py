@@ -107,6 +107,15 @@ def test_an_in2_file_with_a_bad_pair_names_its_line(tmp_path):
     assert code == 2 and "line 4 is not a pair" in out
 
 
+def test_an_alb_file_is_balanced_for_its_own_cycle_time(tmp_path):
+    text = "<number of tasks>\n3\n<cycle time>\n9\n<task times>\n1 5\n2 4\n3 6\n<precedence relations>\n1,3\n<end>\n"
+    code, out = sandan("balance", write(tmp_path, "n_3.alb", text))
+    assert code == 0, out
+    assert "salbp1 optimal · 2 stations" in out and "cycle time 9" in out
+    code, out = sandan("balance", write(tmp_path, "n_3b.alb", text), "--stations", "3")
+    assert code == 0 and "salbp2 optimal" in out and "cycle time 6" in out
+
+
 def test_a_broken_line_model_names_line_column_and_field(tmp_path):
     code, out = sandan("twin", "run", write(tmp_path, "line.yaml", "stations: [a: b: c]\n"))
     assert code == 2 and "line 1, column 16" in out

@@ -17,9 +17,11 @@ from sandan.twin.balance import (
     balance_line,
     check_balance,
     cycle_time_lower_bound,
+    parse_alb,
     parse_in2,
     parse_line_problem,
     read_in2,
+    read_line_problem,
     stations_lower_bound,
     time_text,
 )
@@ -160,6 +162,70 @@ def test_reads_a_scholl_in2_file(tmp_path):
     result = balance_line(problem, "salbp1", cycle_time=10)
     assert result.num_stations == brute_salbp1(problem, 10)
     assert check_balance(problem, assignment_of(result), 10) == []
+
+
+ALB = """<number of tasks>
+6
+
+<cycle time>
+10
+
+<order strength>
+0,400
+
+<task times>
+1 6
+2 4
+3 5
+4 3
+5 2
+6 7
+
+<precedence relations>
+1,2
+1,3
+2,4
+3,5
+4,6
+
+<end>
+"""
+
+
+def test_reads_an_alb_file_with_its_cycle_time(tmp_path):
+    path = tmp_path / "n_6_1.alb"
+    path.write_text(ALB)
+    problem = read_line_problem(path)
+    assert problem.name == "n_6_1" and problem.cycle_time == 10 and problem.total_time == 27
+    assert problem.precedences == (("1", "2"), ("1", "3"), ("2", "4"), ("3", "5"), ("4", "6"))
+    result = balance_line(problem, "salbp1", cycle_time=problem.cycle_time)
+    assert result.status == "optimal" and result.num_stations == brute_salbp1(problem, 10) == 3
+
+
+@pytest.mark.parametrize(
+    ("text", "en", "ko", "line"),
+    [
+        (ALB.replace("3 5\n", ""), "<task times> lacks task 3 of 6", "작업 3의 시간이 없습니다", None),
+        (ALB.replace("3,5", "3;x"), "line 22: a precedence relation is 'i,j'", "22번째 줄: 선후관계는", 22),
+        (ALB.replace("2,4", "2,9"), "tasks between 1 and 6, got '2,9'", "작업 번호는 1~6", 21),
+        (
+            ALB.replace("4 3\n", "4 three\n"),
+            "line 14: a task time is 'task time'",
+            "14번째 줄: 작업 시간은",
+            14,
+        ),
+        (
+            "<cycle time>\n10\n",
+            "needs <number of tasks> (at least 1) and <task times>",
+            "<task times> 항목",
+            None,
+        ),
+    ],
+)
+def test_a_broken_alb_file_says_what_and_where(text, en, ko, line):
+    with pytest.raises(InvalidInput) as err:
+        parse_alb(text, "n_6_1")
+    assert en in err.value.en and ko in err.value.ko and err.value.where.get("line") == line
 
 
 def test_in2_without_terminator_is_rejected():

@@ -125,11 +125,13 @@ class DesignIn(LineSource):
 
 class BalanceIn(BaseModel):
     text: str = Field(
-        description="tasks as YAML/JSON (tasks: [{name, time, after, skill}], workers) or .IN2 text"
+        description="tasks as YAML/JSON (tasks: [{name, time, after, skill}], workers), .IN2 or .alb text"
     )
-    format: Literal["auto", "yaml", "in2"] = "auto"
+    format: Literal["auto", "yaml", "in2", "alb"] = "auto"
     cycle_time: int | None = Field(
-        default=None, gt=0, description="SALBP-1: fewest stations for this cycle time …"
+        default=None,
+        gt=0,
+        description="SALBP-1: fewest stations for this cycle time (an .alb text's own when neither is given) …",
     )
     stations: int | None = Field(
         default=None, gt=0, description="… or SALBP-2: shortest cycle time for these"
@@ -379,16 +381,15 @@ def start_balance(body: BalanceIn, t: ReadTenant, jobs: JobsDep) -> dict[str, An
     """Balance an assembly line in the background (branch and bound, then CP-SAT): fewest stations for `cycle_time` (SALBP-1) or the
     shortest cycle time for `stations` (SALBP-2), with workers when the line lists them; the plan is checked."""
     problem = service.parse_balance(body.text, body.format, body.name or "line")
-    service.check_balance(
-        problem, cycle_time=body.cycle_time, stations=body.stations, time_limit_s=body.time_limit_s
-    )
+    cycle_time, stations = service.balance_goal(problem, body.cycle_time, body.stations)
+    service.check_balance(problem, cycle_time=cycle_time, stations=stations, time_limit_s=body.time_limit_s)
     job = jobs.submit(
         t.company_id,
         "twin.balance",
         service.balance_problem,
         problem,
-        cycle_time=body.cycle_time,
-        stations=body.stations,
+        cycle_time=cycle_time,
+        stations=stations,
         time_limit_s=body.time_limit_s,
         user_id=t.user_id,
         label=problem.name,

@@ -1162,9 +1162,14 @@ def schedule(
 
 @app.command()
 def balance(
-    file: Annotated[Path, typer.Argument(help="Precedence graph: Scholl .IN2, or a line (.yaml/.json).")],
+    file: Annotated[
+        Path, typer.Argument(help="Precedence graph: Scholl .IN2, Otto et al. .alb, or a line (.yaml/.json).")
+    ],
     cycle_time: Annotated[
-        int | None, typer.Option(help="SALBP-1: fewest stations for this cycle time.")
+        int | None,
+        typer.Option(
+            help="SALBP-1: fewest stations for this cycle time (an .alb file's own if neither is given)."
+        ),
     ] = None,
     stations: Annotated[
         int | None, typer.Option(help="SALBP-2: shortest cycle time for this many stations.")
@@ -1176,20 +1181,22 @@ def balance(
 
     from sandan.domain.text import counted
     from sandan.twin import balance as bal
+    from sandan.twin import service as twin_service
     from sandan.twin.workclock import unit_of, unit_word
 
     try:
+        if not file.exists():
+            raise SandanError(
+                f"file {file} does not exist", f"파일 {file}이(가) 없습니다", code="file_not_found"
+            )
+        problem = bal.read_line_problem(file)
+        cycle_time, stations = twin_service.balance_goal(problem, cycle_time, stations)
         if (cycle_time is None) == (stations is None):
             raise SandanError(
                 "give exactly one of --cycle-time (SALBP-1) or --stations (SALBP-2)",
                 "--cycle-time(SALBP-1) 또는 --stations(SALBP-2) 중 하나만 주세요",
                 code="bad_option",
             )
-        if not file.exists():
-            raise SandanError(
-                f"file {file} does not exist", f"파일 {file}이(가) 없습니다", code="file_not_found"
-            )
-        problem = bal.read_line_problem(file)
         kind = "salbp1" if cycle_time is not None else "salbp2"
         with console.status(f"balancing {file.name} / 계산 중"):
             result = bal.balance_line(

@@ -48,6 +48,7 @@ class LineProblem:
     task_skills: Mapping[str, str] = field(default_factory=dict)
     workers: tuple[Worker, ...] = ()
     time_unit: str = ""
+    cycle_time: int | None = None  # the cycle time the file states (.alb), taken when none is asked for
 
     def __post_init__(self) -> None:
         for task, t in self.task_times.items():
@@ -258,6 +259,81 @@ def parse_in2(text: str, name: str = "line") -> LineProblem:
     return LineProblem(name=name, task_times=times, precedences=tuple(pairs))
 
 
+def parse_alb(text: str, name: str = "line") -> LineProblem:
+    """Read the `.alb` format of the SALBP data sets of Otto, Otto & Scholl (2013): sections opened by tags —
+    `<number of tasks>` n, `<cycle time>` c, `<task times>` one "task time" a line, `<precedence relations>` one
+    "i,j" a line (task i before task j, tasks numbered from 1) — and closed by `<end>`; other sections (such as
+    `<order strength>`) are skipped. Tasks are named "1" … "n"; the cycle time is kept as the line's own."""
+    sections: dict[str, list[tuple[int, str]]] = {}
+    current: list[tuple[int, str]] | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("<") and line.endswith(">"):
+            tag = line[1:-1].strip().lower()
+            if tag == "end":
+                break
+            current = sections.setdefault(tag, [])
+        elif line and current is not None:
+            current.append((number, line))
+
+    def bad(en: str, ko: str, line: int | None = None) -> InvalidInput:
+        return InvalidInput(f"{name}: {en}", f"{name}: {ko}", code="bad_line_problem", file=name, line=line)
+
+    def whole(section: str) -> int | None:
+        rows = sections.get(section)
+        if not rows:
+            return None
+        number, value = rows[0]
+        try:
+            return int(value)
+        except ValueError:
+            raise bad(
+                f"line {number}: <{section}> must be a whole number, got {value!r}",
+                f"{number}번째 줄: <{section}>은(는) 정수여야 합니다 (값: {value!r})",
+                number,
+            ) from None
+
+    n = whole("number of tasks")
+    if n is None or n < 1 or not sections.get("task times"):
+        raise bad(
+            "an .alb file needs <number of tasks> (at least 1) and <task times> sections",
+            ".alb 파일에는 <number of tasks>(1 이상)와 <task times> 항목이 있어야 합니다",
+        )
+    times: dict[str, int] = {}
+    for number, line in sections["task times"]:
+        parts = line.split()
+        if len(parts) != 2 or not all(p.isdigit() for p in parts) or not 1 <= int(parts[0]) <= n:
+            raise bad(
+                f"line {number}: a task time is 'task time' with the task between 1 and {n}, got {line!r}",
+                f"{number}번째 줄: 작업 시간은 '작업 시간' 형식이고 작업 번호는 1~{n}이어야 합니다 (값: {line!r})",
+                number,
+            )
+        times[parts[0]] = int(parts[1])
+    missing = [str(i) for i in range(1, n + 1) if str(i) not in times]
+    if missing:
+        raise bad(
+            f"<task times> lacks task {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''} of {n}",
+            f"<task times>에 작업 {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}의 시간이 없습니다 (작업 {n}개)",
+        )
+    pairs = []
+    for number, line in sections.get("precedence relations", []):
+        parts = line.replace(",", " ").split()
+        if len(parts) != 2 or not all(p.isdigit() and 1 <= int(p) <= n for p in parts):
+            raise bad(
+                f"line {number}: a precedence relation is 'i,j' with tasks between 1 and {n}, got {line!r}",
+                f"{number}번째 줄: 선후관계는 'i,j' 형식이고 작업 번호는 1~{n}이어야 합니다 (값: {line!r})",
+                number,
+            )
+        pairs.append((parts[0], parts[1]))
+    cycle_time = whole("cycle time")
+    return LineProblem(
+        name=name,
+        task_times={str(i): times[str(i)] for i in range(1, n + 1)},
+        precedences=tuple(pairs),
+        cycle_time=cycle_time if cycle_time and cycle_time > 0 else None,
+    )
+
+
 def read_in2(path: str | Path) -> LineProblem:
     path = Path(path)
     return parse_in2(read_text(path), name=path.stem)
@@ -389,10 +465,13 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
 
 
 def read_line_problem(path: str | Path) -> LineProblem:
-    """A problem from a file: `.yaml`/`.yml`/`.json` in the form of `parse_line_problem`, anything else `.IN2`."""
+    """A problem from a file: `.yaml`/`.yml`/`.json` in the form of `parse_line_problem`, `.alb` (Otto et al.
+    2013), anything else `.IN2`."""
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml", ".json"):
         return parse_line_problem(read_data_file(path, "the line", "라인"), name=path.stem)
+    if path.suffix.lower() == ".alb":
+        return parse_alb(read_text(path), name=path.stem)
     return read_in2(path)
 
 

@@ -753,12 +753,13 @@ def _mapping_or_text(
 
 # ---- line balancing -----------------------------------------------------------------------------------------------
 
-BALANCE_FORMATS = ("auto", "yaml", "in2")
+BALANCE_FORMATS = ("auto", "yaml", "in2", "alb")
 
 
 def parse_balance(text: str, fmt: str = "auto", name: str = "line") -> bal.LineProblem:
-    """A line-balancing problem from text: tasks as YAML/JSON (`sandan.twin.balance.parse_line_problem`) or Scholl's
-    `.IN2` precedence-graph format; `auto` takes YAML when the text is a mapping."""
+    """A line-balancing problem from text: tasks as YAML/JSON (`sandan.twin.balance.parse_line_problem`), Scholl's
+    `.IN2` precedence-graph format or the `.alb` format of Otto et al. (2013); `auto` takes YAML when the text is a
+    mapping and `.alb` when it opens with a tag such as `<number of tasks>`."""
     data = _mapping_or_text(
         text,
         fmt,
@@ -773,7 +774,19 @@ def parse_balance(text: str, fmt: str = "auto", name: str = "line") -> bal.LineP
     )
     if fmt == "yaml" or isinstance(data, Mapping):
         return bal.parse_line_problem(data, name=name)
+    if fmt == "alb" or (fmt == "auto" and text.lstrip().startswith("<")):
+        return bal.parse_alb(text, name=name)
     return bal.parse_in2(text, name=name)
+
+
+def balance_goal(
+    problem: bal.LineProblem, cycle_time: int | None, stations: int | None
+) -> tuple[int | None, int | None]:
+    """The cycle time and stations to balance for: as asked, or, when neither is, the cycle time the line's file
+    states (an `.alb` file gives one)."""
+    if cycle_time is None and stations is None and problem.cycle_time:
+        return problem.cycle_time, None
+    return cycle_time, stations
 
 
 def check_balance(

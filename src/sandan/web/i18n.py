@@ -1808,6 +1808,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "twin.balance_format.auto": ("detect", "자동 인식"),
     "twin.balance_format.yaml": ("tasks (YAML/JSON)", "작업 목록 (YAML/JSON)"),
     "twin.balance_format.in2": ("precedence graph (.IN2)", "선후관계 그래프 (.IN2)"),
+    "twin.balance_format.alb": ("task list with cycle time (.alb)", "사이클타임이 있는 작업 목록 (.alb)"),
     "twin.balance_goal.cycle_time": ("fewest stations for cycle time", "사이클타임에 맞춰 공정 수 최소"),
     "twin.balance_goal.stations": ("shortest cycle time for stations", "공정 수에 맞춰 사이클타임 최소"),
     "twin.balance_value": ("Cycle time or stations", "사이클타임 또는 공정 수"),

@@ -1059,6 +1059,8 @@ async def balance_submit(page: UserPage, company_id: str) -> Response:
         problem = service.parse_balance(form.get("text", ""), form.get("format", "auto"), "line")
         goal = form.get("goal", "cycle_time")
         value = _number(form.get("value", ""), goal if goal in ("cycle_time", "stations") else "value", int)
+        if value is None and problem.cycle_time:  # an .alb text states its cycle time
+            goal, value = "cycle_time", problem.cycle_time
         if value is None:
             raise InvalidInput(
                 "give the cycle time (fewest stations) or the number of stations (shortest cycle time)",
