@@ -103,6 +103,26 @@ def test_either_direction_decides_alone_and_its_plan_reads_in_line_order(backwar
         assert race.decide(best - 1, time.perf_counter() + 30) is False
 
 
+def test_the_quick_plans_of_both_directions_are_valid_lines():
+    for seed in range(10):
+        times, preds = numbered_line(300 + seed, 30, 0.15, 40)
+        cycle_time = max(times) + seed * 5
+        race = _Race(times, preds, cycle_time, deadline=time.perf_counter() + 30)
+        for line, backwards, original in race.lines:
+            plan = race._original(line.fullest(), backwards, original)
+            assert valid(plan, times, preds, cycle_time), (seed, backwards)
+
+
+def test_a_line_of_more_stations_than_pythons_recursion_limit_is_balanced():
+    # a chain of 1,100 tasks of 5 and 6 with cycle time 10: one task a station, which no bin-packing bound shows,
+    # so the search proves it by walking the whole chain, one call deep per station
+    times = {str(i): 6 if i % 2 else 5 for i in range(1100)}
+    problem = LineProblem("chain", times, tuple((str(i), str(i + 1)) for i in range(1099)))
+    result = balance_line(problem, "salbp1", cycle_time=10, time_limit_s=60)
+    assert result.status == "optimal" and result.num_stations == result.lower_bound == 1100
+    assert result.violations == []
+
+
 def test_a_station_takes_only_maximal_loads_no_available_task_could_improve():
     # tasks 0 (5) and 1 (3) are free, task 2 (2) follows task 1; cycle time 5
     line = _Line([5, 3, 2], [0, 0, 0b010], 5, deadline=time.perf_counter() + 10)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -194,6 +195,16 @@ class _Line:
                     return False
         return True
 
+    def fullest(self) -> list[int]:
+        """A plan without backtracking: each station takes the fullest of the first loads (Hoffmann's heuristic,
+        1963, with the enumeration capped). Its loads, first station first."""
+        done, plan = 0, []
+        while done != self.full:
+            load_set = next(iter(self.loads(done, 0)))[0]
+            plan.append(load_set)
+            done |= load_set
+        return plan
+
     def decide(self, target: int) -> bool:
         """Is there a plan with at most `target` stations? Records it in `path` (loads, last station first).
         Raises _OutOfTime at the deadline."""
@@ -202,6 +213,8 @@ class _Line:
         self.path = []
         if self.slack < 0:
             return False
+        # one call deep per station: a line of a thousand one-task stations needs more than Python's default
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), target + 1000))
         return self._dive(0, 0, 0, 0, 0)
 
     def _dive(self, done: int, depth: int, done_time: int, w2: int, w3: int) -> bool:
@@ -281,14 +294,38 @@ class _Race:
             own_times, own_preds, original = _direction(times, preds, backwards)
             self.lines.append((_Line(own_times, own_preds, cycle_time, deadline), backwards, original))
         self.turn = 0
+        self.quick: list[list[int]] | None = None
 
     @property
     def nodes(self) -> int:
         return sum(line.nodes for line, _, _ in self.lines)
 
+    def _fullest(self, deadline: float) -> list[list[int]] | None:
+        """The shorter of both directions' Hoffmann plans (None if the deadline comes first)."""
+        plans = []
+        for line, backwards, original in self.lines:
+            line.deadline = deadline
+            try:
+                plans.append(self._original(line.fullest(), backwards, original))
+            except _OutOfTime:
+                return None
+        return min(plans, key=len)
+
+    @staticmethod
+    def _original(loads: list[int], backwards: bool, original: list[int]) -> list[list[int]]:
+        plan = [sorted(original[i] for i in _bits(s)) for s in loads]
+        return plan[::-1] if backwards else plan
+
     def decide(self, target: int, deadline: float) -> list[list[int]] | bool | None:
         """A plan with at most `target` stations (original task numbers, stations in line order), False when
-        none exists, None when the deadline came first."""
+        none exists, None when the deadline came first. The Hoffmann plans are tried first: on lines whose
+        exact search thrashes near the end they are far better than a partial search."""
+        if self.quick is None:
+            self.quick = self._fullest(deadline)
+            if self.quick is None:
+                return None
+        if len(self.quick) <= target:
+            return self.quick
         while (now := time.perf_counter()) < deadline:
             line, backwards, original = self.lines[self.turn % len(self.lines)]
             line.deadline = min(deadline, now + 0.05 * 2 ** (self.turn // 2))
@@ -298,8 +335,7 @@ class _Race:
                     return False
             except _OutOfTime:
                 continue
-            plan = [sorted(original[i] for i in _bits(s)) for s in reversed(line.path)]
-            return plan[::-1] if backwards else plan
+            return self._original(line.path[::-1], backwards, original)
         return None
 
 
