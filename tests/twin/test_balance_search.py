@@ -174,7 +174,7 @@ def test_a_200_task_line_is_proved_optimal_below_the_greedy_and_cp_sat_plans():
 
 def test_the_time_limit_holds_and_the_best_plan_comes_back_when_nothing_is_proved():
     # a low order strength and a few long tasks among many short ones: the bound is not reached in 3 s
-    rng = random.Random(25)
+    rng = random.Random(26)
     times = {
         f"t{i}": max(1, int(rng.gauss(20, 10))) if rng.random() < 0.7 else int(rng.gauss(120, 20))
         for i in range(200)
@@ -182,7 +182,7 @@ def test_the_time_limit_holds_and_the_best_plan_comes_back_when_nothing_is_prove
     tasks = list(times)
     pairs = tuple((a, b) for i, a in enumerate(tasks) for b in tasks[i + 1 :] if rng.random() < 0.01)
     problem = LineProblem("hard", times, pairs)
-    cycle_time = max(max(times.values()), round(problem.total_time / 23))
+    cycle_time = max(max(times.values()), round(problem.total_time / 30))
     started = time.perf_counter()
     result = balance_line(problem, "salbp1", cycle_time=cycle_time, time_limit_s=3)
     assert time.perf_counter() - started < 8

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 EAGER = 200  # loads of a station enumerated and sorted before the search dives
+QUICK_STEPS = 2000  # enumeration steps a station of the quick (Hoffmann) plan may take
 
 
 class _OutOfTime(Exception):
@@ -99,6 +100,7 @@ class _Line:
         self.memo: dict[int, int] = {}
         self.nodes = 0
         self.steps = 0
+        self.cap: int | None = None  # the quick plan's last enumeration step of a station
         self.target = 0
         self.slack = 0
         self.path: list[int] = []
@@ -135,6 +137,8 @@ class _Line:
             self.steps += 1
             if not self.steps & 4095 and time.perf_counter() > self.deadline:
                 raise _OutOfTime
+            if self.cap is not None and self.steps > self.cap:
+                return
             grew = False
             rest = cand
             children = []
@@ -196,14 +200,37 @@ class _Line:
         return True
 
     def fullest(self) -> list[int]:
-        """A plan without backtracking: each station takes the fullest of the first loads (Hoffmann's heuristic,
-        1963, with the enumeration capped). Its loads, first station first."""
+        """A plan without backtracking: each station takes the fullest load found within `EAGER` loads or
+        `QUICK_STEPS` steps of the enumeration (Hoffmann's heuristic, 1963, capped). Its loads, first station
+        first."""
         done, plan = 0, []
         while done != self.full:
-            load_set = next(iter(self.loads(done, 0)))[0]
-            plan.append(load_set)
-            done |= load_set
+            best, most = self._first_fit(done), -1
+            self.cap = self.steps + QUICK_STEPS
+            for count, (load_set, load, _, _) in enumerate(self._grow(done, 0)):
+                if load > most:
+                    best, most = load_set, load
+                if load == self.c or count + 1 >= EAGER:
+                    break
+            self.cap = None
+            plan.append(best)
+            done |= best
         return plan
+
+    def _first_fit(self, done: int) -> int:
+        """A maximal load by first fit: the ready tasks in order (longest first), each taken if it still fits."""
+        chosen, load = 0, 0
+        grew = True
+        while grew:
+            grew = False
+            rest = self.ready(done | chosen)
+            while rest:
+                low = rest & -rest
+                rest ^= low
+                t = self.times[low.bit_length() - 1]
+                if load + t <= self.c:
+                    chosen, load, grew = chosen | low, load + t, True
+        return chosen
 
     def decide(self, target: int) -> bool:
         """Is there a plan with at most `target` stations? Records it in `path` (loads, last station first).
