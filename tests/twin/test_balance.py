@@ -214,6 +214,7 @@ def test_reads_an_alb_file_with_its_cycle_time(tmp_path):
             "14번째 줄: 작업 시간은",
             14,
         ),
+        (ALB.replace("4 3\n", "3 3\n"), "line 14: task 3 has a time already", "작업 3의 시간이 이미", 14),
         (
             "<cycle time>\n10\n",
             "needs <number of tasks> (at least 1) and <task times>",

@@ -1,6 +1,8 @@
-"""Assembly line balancing (SALBP-1 and SALBP-2, optionally with skilled workers) on OR-Tools CP-SAT.
+"""Assembly line balancing (SALBP-1 and SALBP-2, optionally with skilled workers): the branch and bound of
+`balance_search` for lines without workers, then OR-Tools CP-SAT for what it leaves open and for lines with workers.
 
-It owns the line problem, the `.IN2` reader, bounds, a greedy start, the model and a checker; no store, no interface.
+It owns the line problem, the `.IN2` and `.alb` readers, bounds, a greedy start, the model and a checker; no store,
+no interface.
 """
 
 from __future__ import annotations
@@ -306,6 +308,12 @@ def parse_alb(text: str, name: str = "line") -> LineProblem:
             raise bad(
                 f"line {number}: a task time is 'task time' with the task between 1 and {n}, got {line!r}",
                 f"{number}번째 줄: 작업 시간은 '작업 시간' 형식이고 작업 번호는 1~{n}이어야 합니다 (값: {line!r})",
+                number,
+            )
+        if parts[0] in times:
+            raise bad(
+                f"line {number}: task {parts[0]} has a time already; give each task's time once",
+                f"{number}번째 줄: 작업 {parts[0]}의 시간이 이미 있습니다. 작업마다 시간을 한 번만 적으세요",
                 number,
             )
         times[parts[0]] = int(parts[1])

@@ -841,8 +841,8 @@ def balance_problem(
     time_limit_s: float = 10.0,
     workers: int = 2,
 ) -> dict[str, Any]:
-    """Balance a line (`sandan.twin.balance.balance_line`: branch and bound, then CP-SAT), the plan confirmed by its checker: stations with
-    their tasks, loads and workers, the cycle time, the lower bound and the line efficiency."""
+    """Balance a line (`sandan.twin.balance.balance_line`: branch and bound, then CP-SAT), the plan confirmed by its
+    checker: stations with their tasks, loads and workers, the cycle time, the lower bound and the line efficiency."""
     kind = check_balance(problem, cycle_time=cycle_time, stations=stations, time_limit_s=time_limit_s)
     budget = max(1, math.ceil(time_limit_s))
     what = ("stations", "공정") if kind == "salbp1" else ("cycle time", "사이클타임")
