@@ -25,6 +25,7 @@ from sandan.twin.workclock import UNIT_S, unit_of, unit_word
 
 Kind = Literal["salbp1", "salbp2"]
 SEARCH_SHARE = 0.8  # of the time limit for the branch and bound before CP-SAT takes over
+MODEL_VARS_PER_S = 20_000  # assignment variables CP-SAT's model may have per second left (else it is skipped)
 
 
 @dataclass(frozen=True)
@@ -767,9 +768,26 @@ def balance_line(
             f"unknown kind {kind!r}; use salbp1 or salbp2", f"알 수 없는 종류 {kind!r}; salbp1 또는 salbp2"
         )
 
+    # Earliest and latest feasible station of each task (Scholl 1999 §5.1): the work before (after) a task fills
+    # at least ⌈·/c⌉ stations. With workers the fastest times keep the windows valid.
+    pred, succ = _closure(problem)
+    quick = {t: min([times[t], *(problem.time_of(t, w) for w in staff)]) for t in tasks}
+
+    def windows(stations: int, cycle: int) -> tuple[dict[str, int], dict[str, int]]:
+        before = {t: -(-(quick[t] + sum(quick[p] for p in pred[t])) // cycle) - 1 for t in tasks}
+        after = {t: stations - -(-(quick[t] + sum(quick[s] for s in succ[t])) // cycle) for t in tasks}
+        return before, after
+
+    def too_big(stations: int, cycle: int, seconds: float) -> bool:
+        """CP-SAT's model would have more assignment variables than it could build and load in `seconds`."""
+        before, after = windows(stations, cycle)
+        return sum(after[t] - before[t] + 1 for t in tasks) > MODEL_VARS_PER_S * seconds
+
     if search and not staff and greedy:
         # The dedicated branch and bound first: it proves most lines outright; what it leaves open, CP-SAT gets
-        # with its plan as the start and its bound as a constraint.
+        # with its plan as the start and its bound as a constraint — unless its model would be too big for its
+        # share of the time, and then the search keeps the whole limit.
+        share = 1.0 if too_big(max_stations, c_high, time_limit_s * (1 - SEARCH_SHARE)) else SEARCH_SHARE
         order = _topological(problem) or tasks
         number = {t: i for i, t in enumerate(order)}
         own_preds = [0] * n
@@ -777,7 +795,7 @@ def balance_line(
             own_preds[number[b]] |= 1 << number[a]
         own = ([times[t] for t in order], own_preds)
         start = [[number[t] for t in s] for s in greedy]
-        deadline = started + time_limit_s * SEARCH_SHARE
+        deadline = started + time_limit_s * share
         told = (lambda value: progress(time.perf_counter() - started, value)) if progress else None
         if kind == "salbp1":
             found = balance_search.fewest_stations(
@@ -797,12 +815,11 @@ def balance_line(
                 problem, kind, "optimal", cycle_time if kind == "salbp1" else c_high, greedy, lower, started
             )
 
-    # Earliest and latest feasible station of each task (Scholl 1999 §5.1): the work before (after) a task fills
-    # at least ⌈·/c⌉ stations. With workers the fastest times keep the windows valid.
-    pred, succ = _closure(problem)
-    quick = {t: min([times[t], *(problem.time_of(t, w) for w in staff)]) for t in tasks}
-    earliest = {t: -(-(quick[t] + sum(quick[p] for p in pred[t])) // c_high) - 1 for t in tasks}
-    latest = {t: max_stations - -(-(quick[t] + sum(quick[s] for s in succ[t])) // c_high) for t in tasks}
+    if greedy and not staff and too_big(max_stations, c_high, time_limit_s - (time.perf_counter() - started)):
+        # a model too big to build and load in the time left would only overrun the limit: the plan stands
+        final = cycle_time if kind == "salbp1" else c_high
+        return _planned(problem, kind, "feasible", final, greedy, lower, started)
+    earliest, latest = windows(max_stations, c_high)
 
     m = cp_model.CpModel()
     x = {
