@@ -129,7 +129,8 @@ def test_a_station_takes_only_maximal_loads_no_available_task_could_improve():
     loads = {load for load, *_ in line.loads(0, least=0)}
     # {1} alone is not maximal (its follower 2 still fits); {1, 2} fills the station; {0} fills it too
     assert loads == {0b001, 0b110}
-    # task 3 (3) ready beside task 1 (3), both without followers: the same job, so only one of them opens a load
+    # two free tasks of 3 that cannot share a station of 4, neither with followers: each dominates the other, so
+    # only the lower-numbered one opens a load
     twins = _Line([3, 3], [0, 0], 4, deadline=time.perf_counter() + 10)
     assert [load for load, *_ in twins.loads(0, least=0)] == [0b01]
     # a load below `least` (the idle time the target leaves) is not offered
@@ -150,7 +151,7 @@ def test_bin_packing_bounds(times, cycle_time, bound):
 
 
 def public_size_line(n: int) -> LineProblem:
-    """The benchmark's generated line: times 1–100, a random precedence graph of about 12 edges a task."""
+    """The benchmark's generated line: times 1–100, each later task a successor with probability 12/n."""
     rng = random.Random(1000 + n)
     times = {f"t{i + 1}": rng.randint(1, 100) for i in range(n)}
     edge_p = min(0.5, 12 / n)

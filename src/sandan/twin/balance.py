@@ -807,7 +807,7 @@ def balance_line(
                 *own, stations or 0, start=start, upper=c_high, lower=lower, deadline=deadline, improved=told
             )
             lower = c_low = found.lower
-        greedy = [[order[i] for i in s] for s in found.stations or start]
+        greedy = [[order[i] for i in s] for s in found.stations]
         if kind == "salbp1":
             max_stations = len(greedy)
         if found.proved:

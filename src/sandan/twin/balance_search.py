@@ -3,7 +3,7 @@ series of SALBP-1 decisions).
 
 A node is the set of tasks already on stations, the stations opened one after another along the line; its children
 are the loads the next station can take. Only maximal loads are tried (no available task still fits; Scholl &
-Klein 1997, SALOME's maximum-load rule), fullest first, and a load is skipped when it holds a task j that an
+Klein 1997, SALOME's maximum-load rule), the first `EAGER` of a station fullest first, and a load is skipped when it holds a task j that an
 available task i could replace while it still fits, i potentially dominating j: t_i ≥ t_j and every successor of
 j a successor of i (Jackson 1956). A node is cut when the stations used plus a bin-packing bound of the tasks left
 exceed the target — LB1 ⌈Σt / c⌉, LB2 (tasks longer than c/2 and pairs of c/2) and LB3 (weights 1, 2/3, 1/2, 1/3
@@ -12,7 +12,8 @@ time of the stations opened so far exceeds what the target leaves (m·c − Σt)
 finish within the target is remembered with the stations it was reached at and never searched again (the
 "remember" of Sewell & Jacobson's BB&R, 2012); a smaller target only tightens, so the memory carries over as the
 target falls. The line is also searched backwards (the reversed precedence graph: stations from the end), which
-on some lines is far easier (Scholl & Klein 1997 search both directions).
+on some lines is far easier (Scholl & Klein 1997 search both directions). Before the exact search, each
+direction's Hoffmann plan (the fullest load a station, no backtracking) is tried.
 
 Tasks are numbered 0 … n−1 in a topological order and sets are Python ints used as bit sets.
 """
@@ -36,11 +37,11 @@ class _OutOfTime(Exception):
 
 @dataclass(frozen=True)
 class SearchOutcome:
-    """`stations`: the best plan found, task numbers per station in line order (None if none within the target);
+    """`stations`: the best plan found (the start plan if nothing better), task numbers per station in line order;
     `lower`: a proved lower bound on the stations (on the cycle time for `shortest_cycle_time`);
     `proved`: the plan's value equals `lower`; `nodes`: subproblems searched."""
 
-    stations: list[list[int]] | None
+    stations: list[list[int]]
     lower: int
     proved: bool
     nodes: int
@@ -240,7 +241,8 @@ class _Line:
         self.path = []
         if self.slack < 0:
             return False
-        # one call deep per station: a line of a thousand one-task stations needs more than Python's default
+        # one call deep per station: a line of a thousand one-task stations needs more than Python's default. The
+        # limit is process-wide and only raised, never put back: another thread's search may be deep in it.
         sys.setrecursionlimit(max(sys.getrecursionlimit(), target + 1000))
         return self._dive(0, 0, 0, 0, 0)
 
