@@ -215,4 +215,6 @@ def test_the_backups_disk_says_whether_the_next_archive_fits(instance):
     room = backup_space(data / "backups")
     assert room["last_size"] == archive.stat().st_size and 0 < room["free"] <= room["total"]
     assert room["enough"] == (room["free"] >= 2 * room["last_size"])
-    assert backup_space(data / "not-yet")["free"] == room["free"]  # a folder not made yet: its disk
+    # a folder not made yet: its parent's disk (the same total; free bytes move while other tests write)
+    later = backup_space(data / "not-yet")
+    assert later["total"] == room["total"] and abs(later["free"] - room["free"]) < room["total"] // 100
