@@ -11,7 +11,7 @@ from sandan.domain import InvalidInput
 from sandan.learn.federated import CompanyClient, TreeBagging, injection_federation
 from sandan.learn.federated.client import FINE_TUNE_Z, THRESHOLDS, _clear_gain, design_weight
 from sandan.learn.federated.evaluation import _company_splits, compare
-from sandan.learn.federated.strategies import company_thresholds
+from sandan.learn.federated.strategies import company_thresholds, f1_threshold, federation_threshold
 from tests.learn.federated.conftest import SCHEMA
 
 
@@ -110,7 +110,7 @@ def test_parts_of_batches_that_decide_the_outcome_count_like_one_part_per_batch(
     assert design_weight(decided, np.zeros(200)) == pytest.approx(1 / 200)  # one batch counts as one part
 
 
-def test_a_company_whose_parts_count_little_follows_the_federations_threshold():
+def test_a_company_whose_parts_count_little_is_not_decided_by_its_own_counts():
     grid = THRESHOLDS
     # the federation's counts put the best F1 near 0.30, this company's own (many parts) near 0.70
     federation = {"tp": np.where(grid < 0.3, 400.0, 300.0), "fp": np.where(grid < 0.3, 100.0, 20.0)}
@@ -119,7 +119,54 @@ def test_a_company_whose_parts_count_little_follows_the_federations_threshold():
     own["fn"] = 200.0 - own["tp"]
     alone = company_thresholds({"c": own}, federation)["c"]
     weak = company_thresholds({"c": {**own, "weight": np.array([0.01])}}, federation)["c"]
-    assert alone == pytest.approx(0.7) and weak < 0.3
+    assert alone == pytest.approx(0.7) and weak < 0.7
     # a weight out of range or not a number is read as 1 (a company cannot weigh more than its parts)
     for bad in (np.array([7.0]), np.array([np.nan])):
         assert company_thresholds({"c": {**own, "weight": bad}}, federation)["c"] == pytest.approx(0.7)
+    # the federation's own threshold weighs each company's counts the same way
+    assert federation_threshold({"c": own}, federation) == pytest.approx(0.7)
+    assert federation_threshold({"c": {**own, "weight": np.array([0.01])}}, federation) < 0.7
+    assert federation_threshold({}, federation) == pytest.approx(
+        0.29
+    )  # the plain sums: clearly best below 0.3
+
+
+def test_a_bump_in_a_flat_f1_curve_decides_only_when_the_counts_say_it_is_real():
+    bump = np.isclose(THRESHOLDS, 0.8)
+    few = {"tp": np.where(bump, 41.0, 40.0), "fp": np.where(bump, 9.0, 10.0), "fn": np.where(bump, 9.0, 10.0)}
+    # F1 0.80 everywhere and 0.82 at 0.80: from 100 counts the bump is inside one standard error (0.038), so the
+    # threshold is the calibrated model's optimum F1*/2 = 0.41
+    assert f1_threshold(few["tp"], few["fp"], few["fn"]) == pytest.approx(0.41)
+    many = {
+        k: 100 * v for k, v in few.items()
+    }  # the same curve from 10,000 counts: 0.02 is 5 standard errors
+    assert f1_threshold(many["tp"], many["fp"], many["fn"]) == pytest.approx(0.8)
+    none = np.zeros_like(THRESHOLDS)
+    assert f1_threshold(none, none + 5.0, none) == 0.5  # no positive found: nothing to go on
+
+
+def test_on_small_validation_parts_the_rule_beats_the_best_validation_f1_on_new_parts():
+    """A calibrated model scored on 40-part validation parts: the threshold with the best validation F1 chases the
+    part's luck; the rule's thresholds do better on the parts that follow (mean F1 over 300 draws)."""
+    rng = np.random.default_rng(11)
+
+    def draw(n):
+        p = rng.beta(0.6, 1.2, n)
+        return p, (rng.random(n) < p).astype(int)
+
+    def counts(p, y):
+        pred = p[None, :] >= THRESHOLDS[:, None]
+        return (pred & (y == 1)).sum(1), (pred & (y == 0)).sum(1), (~pred & (y == 1)).sum(1)
+
+    def f1(p, y, t):
+        tp, fp, fn = ((p >= t) & (y == 1)).sum(), ((p >= t) & (y == 0)).sum(), ((p < t) & (y == 1)).sum()
+        return 2 * tp / max(2 * tp + fp + fn, 1)
+
+    ours, argmax = [], []
+    for _ in range(300):
+        tp, fp, fn = counts(*draw(40))
+        new_p, new_y = draw(2000)
+        ours.append(f1(new_p, new_y, f1_threshold(tp, fp, fn)))
+        curve = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
+        argmax.append(f1(new_p, new_y, THRESHOLDS[int(np.argmax(curve))]))
+    assert np.mean(ours) > np.mean(argmax) + 0.005

@@ -541,9 +541,9 @@ class CompanyClient:
         weight and number of trees with the lowest log loss on its own validation part, but only when that beats
         the federated model as it is (weight 1, no trees) clearly: the log-loss drop must exceed `FINE_TUNE_Z`
         standard errors, counted over its validation rows or, with `groups`, over its validation groups
-        (`_clear_gain`). Its threshold is then the best F1 on its validation counts (weighed by `count_weight`) with
-        the federation's summed counts as a prior (`company_thresholds`), and the trees are boosted again on all its
-        rows on top of the federation's final model. Linear models (and a client that never saw a tree round) are
+        (`_clear_gain`). Its threshold then comes from its validation counts (weighed by `count_weight`;
+        `f1_threshold`) with the federation's summed counts as a prior (`company_thresholds`), and the trees are
+        boosted again on all its rows on top of the federation's final model. Linear models (and a client that never saw a tree round) are
         returned as they are."""
         from sandan.learn.federated.strategies import FederatedModel, company_thresholds
 
