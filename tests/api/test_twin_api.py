@@ -413,6 +413,17 @@ def test_an_alb_text_is_balanced_for_the_cycle_time_it_states(world):
     assert got["salbp"] == "salbp1" and got["cycle_time"] == 9 and got["num_stations"] == 2 and got["checked"]
 
 
+def test_a_yaml_line_is_balanced_for_the_cycle_time_it_states(world):
+    text = "cycle_time: 9\n" + BALANCE
+    done = wait(world, "a-view", A, world.post("a-view", f"{A}/twin/balance", json={"text": text}).json())
+    assert done["state"] == "done", done["error"]
+    assert (
+        done["result"]["salbp"] == "salbp1"
+        and done["result"]["cycle_time"] == 9
+        and done["result"]["checked"]
+    )
+
+
 @pytest.mark.parametrize(
     ("body", "code", "field"),
     [

@@ -229,6 +229,22 @@ def test_a_broken_alb_file_says_what_and_where(text, en, ko, line):
     assert en in err.value.en and ko in err.value.ko and err.value.where.get("line") == line
 
 
+def test_a_yaml_line_may_state_the_cycle_time_to_balance_for():
+    tasks = [{"name": "a", "time": 5}, {"name": "b", "time": 4, "after": ["a"]}, {"name": "c", "time": 6}]
+    problem = parse_line_problem({"time_unit": "s", "cycle_time": 10, "tasks": tasks})
+    assert problem.cycle_time == 10 and service.balance_goal(problem, None, None) == (10, None)
+    assert service.balance_goal(problem, None, 2) == (None, 2)  # a number of stations asked for wins
+    assert parse_line_problem({"tasks": tasks}).cycle_time is None
+    for bad, en, ko in [
+        (0, "the cycle time must be > 0", "사이클타임은 0보다"),
+        (7.5, "the cycle time is 7.5, but task times must be whole numbers", "사이클타임이 7.5입니다"),
+        ("soon", "the cycle time must be a whole number", "사이클타임은 0 이상의 정수"),
+    ]:
+        with pytest.raises(InvalidInput) as err:
+            parse_line_problem({"cycle_time": bad, "tasks": tasks}, "line.yaml")
+        assert en in err.value.en and ko in err.value.ko and err.value.where.get("field") == "cycle_time"
+
+
 def test_in2_without_terminator_is_rejected():
     with pytest.raises(InvalidInput) as err:
         parse_in2("2\n3\n4\n1,2\n")

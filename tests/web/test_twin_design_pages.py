@@ -155,6 +155,15 @@ def test_a_line_is_balanced_and_its_plan_checked(page, login, shot):
     shot("twin-balance-result")
 
 
+def test_the_example_line_balances_for_the_cycle_time_it_states(page, login):
+    login("kim")
+    page.goto("/companies/acme/twin/balance")
+    assert page.input_value("#twin-balance-form input[name=value]") == ""  # the example states 40 s
+    page.click("#twin-balance-run")
+    expect(page.locator("#twin-balance-stations")).to_be_visible(timeout=30_000)
+    assert page.inner_text("#twin-cycle-time") == "40초"  # in the UI's language (Korean here)
+
+
 def test_a_balancing_mistake_shows_a_message_in_english_too(page, login):
     login("kim")
     page.goto("/lang/en?next=/companies/acme/twin/balance")

@@ -51,7 +51,7 @@ class LineProblem:
     task_skills: Mapping[str, str] = field(default_factory=dict)
     workers: tuple[Worker, ...] = ()
     time_unit: str = ""
-    cycle_time: int | None = None  # the cycle time the file states (.alb), taken when none is asked for
+    cycle_time: int | None = None  # the cycle time the file states (.alb, YAML), taken when none is asked for
 
     def __post_init__(self) -> None:
         for task, t in self.task_times.items():
@@ -371,6 +371,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
     ```yaml
     name: 조립 2라인 / assembly line 2
     time_unit: s
+    cycle_time: 40                # optional: the cycle time to balance for when none is asked for
     tasks:
       - {name: 하우징, time: 12}
       - {name: 배선, time: 20, after: [하우징], skill: electric}
@@ -463,6 +464,17 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
         )
     if len({w.name for w in workers}) < len(workers):
         raise bad("worker names must be unique", "작업자 이름이 중복됩니다", "workers")
+    cycle_time = None
+    if data.get("cycle_time") is not None:
+        cycle_time = _task_time(
+            data["cycle_time"], ("the cycle time", "사이클타임"), unit, file=name, field="cycle_time"
+        )
+        if cycle_time == 0:
+            raise bad(
+                "the cycle time must be > 0 (or leave 'cycle_time' out and give it when balancing)",
+                "사이클타임은 0보다 커야 합니다 ('cycle_time'을 빼고 밸런싱할 때 줄 수도 있습니다)",
+                "cycle_time",
+            )
     return LineProblem(
         name=str(data.get("name", name)),
         task_times=times,
@@ -470,6 +482,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
         task_skills=skills,
         workers=tuple(workers),
         time_unit=unit,
+        cycle_time=cycle_time,
     )
 
 

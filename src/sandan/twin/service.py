@@ -783,7 +783,7 @@ def balance_goal(
     problem: bal.LineProblem, cycle_time: int | None, stations: int | None
 ) -> tuple[int | None, int | None]:
     """The cycle time and stations to balance for: as asked, or, when neither is, the cycle time the line's file
-    states (an `.alb` file gives one)."""
+    states (an `.alb` file gives one; a YAML line may, as `cycle_time`)."""
     if cycle_time is None and stations is None and problem.cycle_time:
         return problem.cycle_time, None
     return cycle_time, stations

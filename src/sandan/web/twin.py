@@ -79,6 +79,7 @@ XLSX = MEDIA_TYPES["xlsx"]
 
 EXAMPLE_BALANCE = """name: assembly 2
 time_unit: s
+cycle_time: 40
 tasks:
   - {name: housing, time: 12}
   - {name: board, time: 20, after: [housing]}
@@ -1037,7 +1038,7 @@ def _balance_page(
             "text": EXAMPLE_BALANCE,
             "format": "auto",
             "goal": "cycle_time",
-            "value": "40",
+            "value": "",  # the example states its cycle time (40 s)
             "time_limit_s": "5",
             **form,
         },
@@ -1059,7 +1060,7 @@ async def balance_submit(page: UserPage, company_id: str) -> Response:
         problem = service.parse_balance(form.get("text", ""), form.get("format", "auto"), "line")
         goal = form.get("goal", "cycle_time")
         value = _number(form.get("value", ""), goal if goal in ("cycle_time", "stations") else "value", int)
-        if value is None and problem.cycle_time:  # an .alb text states its cycle time
+        if value is None and problem.cycle_time:  # the text states its cycle time (.alb, YAML's cycle_time)
             goal, value = "cycle_time", problem.cycle_time
         if value is None:
             raise InvalidInput(
