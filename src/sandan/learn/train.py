@@ -80,6 +80,11 @@ def inspection_refusals(frame: pd.DataFrame, target: str, used: list[str]) -> li
     ]
 
 
+def groups_usable(frame: pd.DataFrame, column: str = "lot_id") -> bool:
+    """Whether the rows can be held out by `column` (whole lots): at least three values and none missing."""
+    return column in frame and bool(frame[column].notna().all()) and frame[column].nunique() >= 3
+
+
 def split_plan(
     frame: pd.DataFrame, group_by: str = "auto"
 ) -> tuple[np.ndarray | None, np.ndarray | None, str]:
@@ -96,7 +101,7 @@ def split_plan(
         )
     wanted = {"auto": ("lot_id",), "lot": ("lot_id",), "machine": ("machine_id",), "time": ()}[group_by]
     for col in wanted:
-        if col in frame and frame[col].notna().all() and frame[col].nunique() >= 3:
+        if groups_usable(frame, col):
             return frame[col].astype(str).to_numpy(), None, col.removesuffix("_id")
         if group_by != "auto":
             raise InvalidInput(

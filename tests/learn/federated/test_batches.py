@@ -170,3 +170,54 @@ def test_on_small_validation_parts_the_rule_beats_the_best_validation_f1_on_new_
         curve = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
         argmax.append(f1(new_p, new_y, THRESHOLDS[int(np.argmax(curve))]))
     assert np.mean(ours) > np.mean(argmax) + 0.005
+
+
+def test_a_run_over_the_members_records_holds_out_whole_lots_where_every_member_has_them(tmp_path):
+    """The operator's simulation run over the members' own part records: where every member's records come in at
+    least three material lots, whole lots are held out (its recorded scheme says so), as a single company's
+    evaluation does; a member with one lot leaves the run to single parts, and the scheme says that instead."""
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.domain import Company, Line, Machine, ProcessFamily, Site
+    from sandan.learn.federated import Schema, service
+    from sandan.learn.federated.flower import generate_key
+    from sandan.store import open_store
+    from sandan.twin.process import MODELS
+    from sandan.twin.virtual import VirtualComplex, VirtualMachine, demo_source
+
+    family = ProcessFamily("forging")
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    machines = []
+    for cid, setting, seed in (("hotforge", "poor", 11), ("coldforge", "nominal", 12)):
+        store.upsert_company(Company(id=cid, name=cid, family=family))
+        store.upsert_site(cid, Site(id="s1", company_id=cid, name="1공장"))
+        store.upsert_line(cid, Line(id="l1", company_id=cid, site_id="s1", name="단조 라인"))
+        source = demo_source(MODELS[family](material_seed=seed, lot_size_parts=120), setting, seed)
+        machine = Machine(id="frg-01", company_id=cid, line_id="l1", name="단조프레스", family=family)
+        store.upsert_machine(cid, machine)
+        store.upsert_signals(cid, source.signals(cid, "frg-01"))
+        machines.append(VirtualMachine(cid, machine, source))
+    end = datetime.now(UTC)
+    VirtualComplex(store, machines).backfill(6, end - timedelta(minutes=1))
+    features = [p.name for p in MODELS[family].PARAMETERS]
+    fed = service.create_federation(
+        "단조", family.value, Schema("result", "ng", features), strategy="fedavg", data_dir=tmp_path
+    )
+    for cid in ("hotforge", "coldforge"):
+        service.join_federation(store, cid, fed["id"], generate_key()[1].decode(), data_dir=tmp_path)
+    start = end - timedelta(hours=7)
+    frames = {
+        c: service.family_frame(store, c, "forging", "result", start, end) for c in ("hotforge", "coldforge")
+    }
+    assert all(f["lot_id"].nunique() >= 3 for f in frames.values())
+    assert service.lots_held_out(frames) == "lot_id"
+    assert service.lots_held_out({**frames, "one-lot": frames["hotforge"].assign(lot_id="L1")}) is None
+    run = service.run_simulation(
+        store, fed["id"], start, end, data_dir=tmp_path, n_splits=2, local_budget_s=1, pooled_budget_s=1
+    )
+    assert (
+        "by lot_id (whole groups held out)" in run["scheme"]["en"]
+        and "lot_id 묶음 단위" in run["scheme"]["ko"]
+    )
+    assert set(run["companies"]) == {"hotforge", "coldforge"}
+    store.close()

@@ -12,7 +12,7 @@ import logging
 import secrets
 import shutil
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -609,6 +609,19 @@ def _member_frames(store: Store, fed: dict[str, Any], schema: Schema, start: dat
     return frames, sat_out
 
 
+LOT = "lot_id"  # the part records' lot: material, and mostly recipe and crew, shared by its parts
+
+
+def lots_held_out(frames: Mapping[str, pd.DataFrame]) -> str | None:
+    """`LOT` when every member's part records can be held out by whole lots (`train.groups_usable`: at least
+    three lots, none missing), as a single company's evaluation does — parts of one lot share the material and
+    mostly the recipe and crew, so folds of single parts score every model on lots it learned from; else None
+    (single parts, which the comparison's scheme then says)."""
+    from sandan.learn.train import groups_usable
+
+    return LOT if frames and all(groups_usable(f, LOT) for f in frames.values()) else None
+
+
 def run_simulation(
     store: Store,
     federation_id: str,
@@ -631,6 +644,7 @@ def run_simulation(
     schema = Schema.from_dict(fed["schema"])
     frames, sat_out = _member_frames(store, fed, schema, start, end)
     make = strategy_of(fed)
+    kw.setdefault("groups", lots_held_out(frames))
     if steps is not None:
         # the folds asked for, until the comparison says how many it could make (fewer for a rare class)
         steps(
@@ -654,7 +668,9 @@ def run_simulation(
             "회원사가 채택할 모델을 모든 행으로 학습하는 중",
         )
     # The model members adopt: trained on every member's rows (the comparison's models each left a fold out).
-    transport = InProcessTransport([CompanyClient(c, f, schema) for c, f in frames.items()])
+    transport = InProcessTransport(
+        [CompanyClient(c, f, schema, groups=kw["groups"]) for c, f in frames.items()]
+    )
     try:
         model = make().run(transport, schema)
     finally:
@@ -1007,7 +1023,8 @@ def connect(
     # a ticket kept from before tickets named the family: the member's own family is the federation's (join checks)
     family = ticket_.get("family") or family_of(store, company)
     frame = family_frame(store, company, family, schema.target, start, end)
-    client = CompanyClient(company, frame, schema, holdout=HOLDOUT)
+    # whole lots held out and validated when its records allow (`lots_held_out`), as in simulation
+    client = CompanyClient(company, frame, schema, holdout=HOLDOUT, groups=lots_held_out({company: frame}))
     try:
         join(where, company, client, private_pem, ca_pem, max_wait_s=max_wait_s)
     except Exception as exc:  # noqa: BLE001 - gRPC's errors: server unreachable, TLS refused, stream ended
