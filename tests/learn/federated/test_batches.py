@@ -9,7 +9,7 @@ import pytest
 
 from sandan.domain import InvalidInput
 from sandan.learn.federated import CompanyClient, TreeBagging, injection_federation
-from sandan.learn.federated.client import FINE_TUNE_Z, THRESHOLDS, _clear_gain, design_weight
+from sandan.learn.federated.client import FINE_TUNE_LEVEL, THRESHOLDS, _clear_gain, design_weight
 from sandan.learn.federated.evaluation import _company_splits, compare
 from sandan.learn.federated.strategies import company_thresholds, f1_threshold, federation_threshold
 from tests.learn.federated.conftest import SCHEMA
@@ -67,11 +67,20 @@ def test_a_gain_seen_in_one_batch_only_is_not_clear_when_batches_are_counted():
     # a gain every batch shares is clear either way
     steady = 0.2 + np.random.default_rng(1).normal(0, 0.05, 100)
     assert _clear_gain(steady, units) and _clear_gain(steady, rows)
-    # the row count's error is the usual one (sqrt(n)·s): just past the bar passes, just under fails
+    # the row count's error is the usual one (sqrt(n)·s) and the bar t(99) at 0.95 (1.660, a hair above the
+    # normal 1.645): just past it passes, just under fails
     d = np.r_[np.full(50, 1.0), np.full(50, -1.0)]
-    se = np.sqrt(100 / 99 * 100)
-    assert _clear_gain(d + (FINE_TUNE_Z * se + 0.01) / 100, rows)
-    assert not _clear_gain(d + (FINE_TUNE_Z * se - 0.01) / 100, rows)
+    se, bar = np.sqrt(100 / 99 * 100), 1.6604
+    assert FINE_TUNE_LEVEL == 0.95
+    assert _clear_gain(d + (bar * se + 0.02) / 100, rows)
+    assert not _clear_gain(d + (bar * se - 0.02) / 100, rows)
+    # two validation batches that both gained (1.0 and 0.6): 4 standard errors (0.4) above zero, clear by the normal
+    # bar but not by t(1)'s 6.31 — two batches say little about the next ones
+    two = np.repeat([0, 1], 10)
+    assert not _clear_gain(np.where(two == 0, 0.1, 0.06), two)
+    # three batches gaining alike (1.0, 0.9, 1.1): 17 standard errors, past t(2)'s 2.92
+    three = np.repeat([0, 1, 2], 10)
+    assert _clear_gain(np.choose(three, [0.1, 0.09, 0.11]), three)
 
 
 def test_a_comparison_by_batch_reports_its_scheme_and_scores_every_company(companies):

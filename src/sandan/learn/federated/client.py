@@ -14,6 +14,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
+from scipy import stats
 from scipy.special import expit
 
 from sandan.domain import InvalidInput
@@ -29,7 +30,7 @@ THRESHOLDS = np.round(np.arange(0.01, 1.0, 0.01), 2)  # the grid validation coun
 MIN_ROWS = 20
 FINE_TUNE_TREES = 40  # at most this many local trees a company boosts on top of the federated model
 FINE_TUNE_BLENDS = (1.0, 0.5)  # weights of the federated trees a company's fine-tune tries
-FINE_TUNE_Z = 1.645  # its validation gain must be this many standard errors above zero (one-sided 95 %)
+FINE_TUNE_LEVEL = 0.95  # its validation gain must clear a one-sided test at this level (`_clear_gain`)
 
 
 def require_enough(company: str, rows: int, positives: int, positive: str) -> None:
@@ -539,8 +540,8 @@ class CompanyClient:
         `max_trees` trees of its own on top, with the federation's settings, on its training part — starting from
         the model the federation chose (the one it validated last, before its refit on all rows). It keeps the blend
         weight and number of trees with the lowest log loss on its own validation part, but only when that beats
-        the federated model as it is (weight 1, no trees) clearly: the log-loss drop must exceed `FINE_TUNE_Z`
-        standard errors, counted over its validation rows or, with `groups`, over its validation groups
+        the federated model as it is (weight 1, no trees) clearly: the log-loss drop must pass a one-sided test at
+        `FINE_TUNE_LEVEL`, its error counted over its validation rows or, with `groups`, over its validation groups
         (`_clear_gain`). Its threshold then comes from its validation counts (weighed by `count_weight`;
         `f1_threshold`) with the federation's summed counts as a prior (`company_thresholds`), and the trees are
         boosted again on all its rows on top of the federation's final model. Linear models (and a client that never saw a tree round) are
@@ -649,17 +650,20 @@ def design_weight(y: np.ndarray, units: np.ndarray) -> float:
 
 
 def _clear_gain(drop: np.ndarray, units: np.ndarray) -> bool:
-    """Whether the validation rows' total log-loss drop exceeds `FINE_TUNE_Z` standard errors, the error counted
-    over `units` (rows, or groups such as production batches whose rows share a recipe and lot: the cluster-robust
-    variance of a sum, G/(G−1)·Σ(d_g − d̄)², Cameron & Miller, *J. Human Resources* 50, 2015). One unit shows
-    nothing."""
+    """Whether the validation rows' total log-loss drop is clearly above zero: more than Student's t quantile at
+    `FINE_TUNE_LEVEL` with G − 1 degrees of freedom times its standard error, the error counted over the G `units`
+    (rows, or groups such as production batches whose rows share a recipe and lot: the cluster-robust variance of
+    a sum, G/(G−1)·Σ(d_g − d̄)²). With few clusters the normal quantile over-rejects, and t(G − 1) is the usual
+    remedy (Cameron & Miller, *J. Human Resources* 50, 2015, §VI): two or three validation batches that happen to
+    agree no longer talk a company into its own trees (6.3 standard errors for two, 1.66 for a hundred rows). One
+    unit shows nothing."""
     _, inverse = np.unique(units, return_inverse=True)
     per_unit = np.bincount(inverse, weights=drop)
     g = len(per_unit)
     if g < 2:
         return False
     se = np.sqrt(g / (g - 1) * np.sum((per_unit - per_unit.mean()) ** 2))
-    return bool(per_unit.sum() > max(FINE_TUNE_Z * se, 0.0))
+    return bool(per_unit.sum() > max(float(stats.t.ppf(FINE_TUNE_LEVEL, g - 1)) * se, 0.0))
 
 
 def _row_loss(y: np.ndarray, raw: np.ndarray) -> np.ndarray:
