@@ -116,6 +116,9 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
         expect(row.locator("[data-col=pooled]")).to_have_text(f"{gain['metrics']['pooled']['f1']:.3f}")
     assert run["companies"]["hotforge"]["positives"] > 10  # the poor press makes defects to learn from
     assert len(run["rounds"]) == 2 and run["catalogue_entry"]
+    # how the gains were measured: six hours of one material lot each, so single parts were held out, and it says so
+    assert "whole groups" not in run["scheme"]["en"]
+    expect(card.locator("[data-col=scheme]")).to_have_text(run["scheme"]["ko"])
     # the member without records sat it out, named with why on the operator's card
     assert set(run["sat_out"]) == {"emptyforge"} and "emptyforge" not in run["companies"]
     expect(card.locator("[data-col=sat-out]")).to_contain_text("이번 학습에서 빠졌습니다")
@@ -127,6 +130,7 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
     page.goto("/companies/hotforge/federations")
     mine = page.locator(f"section[data-federation='{fid}']")
     expect(mine.locator("table.gains tbody tr")).to_have_count(1)
+    expect(mine.locator("[data-col=scheme]")).to_have_text(run["scheme"]["ko"])
     expect(mine.locator("table.gains tr[data-company='hotforge'] td").first).to_have_text("핫포지")
     assert "콜드포지" not in mine.inner_text() and "빈포지" not in mine.inner_text()
     # a member that adopted the model finds it in its registry, linked from its row; one that did not, nothing

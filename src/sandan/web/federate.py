@@ -86,6 +86,7 @@ def _run_view(run: dict[str, Any] | None) -> dict[str, Any] | None:
         "mode": run.get("mode"),
         "rounds": run.get("rounds") or [],
         "privacy": run.get("privacy"),
+        "scheme": run.get("scheme"),
         "federated": _f1(agg, "federated"),
         "local": _f1(agg, "local"),
     }

@@ -501,6 +501,7 @@ def federation_for_company(
             "mode": last["mode"],
             "rounds": last["rounds"],
             "privacy": last["privacy"],
+            "scheme": last.get("scheme"),  # how gains were measured: whole lots or single parts held out
             "aggregate": last["aggregate"],
             "mine": last["companies"].get(company_id),
             "catalogue_entry": last.get("catalogue_entry"),
