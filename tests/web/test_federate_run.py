@@ -117,7 +117,7 @@ def test_the_operator_trains_a_federation_and_sees_every_members_gain(page, logi
     assert run["companies"]["hotforge"]["positives"] > 10  # the poor press makes defects to learn from
     assert len(run["rounds"]) == 2 and run["catalogue_entry"]
     # how the gains were measured: six hours of one material lot each, so single parts were held out, and it says so
-    assert "whole groups" not in run["scheme"]["en"]
+    assert "whole" not in run["scheme"]["en"]
     expect(card.locator("[data-col=scheme]")).to_have_text(run["scheme"]["ko"])
     # the member without records sat it out, named with why on the operator's card
     assert set(run["sat_out"]) == {"emptyforge"} and "emptyforge" not in run["companies"]

@@ -225,8 +225,8 @@ def test_a_run_over_the_members_records_holds_out_whole_lots_where_every_member_
         store, fed["id"], start, end, data_dir=tmp_path, n_splits=2, local_budget_s=1, pooled_budget_s=1
     )
     assert (
-        "by lot_id (whole groups held out)" in run["scheme"]["en"]
-        and "lot_id 묶음 단위" in run["scheme"]["ko"]
+        "by lot (whole lots held out)" in run["scheme"]["en"]
+        and "로트 단위로 통째 보류" in run["scheme"]["ko"]
     )
     assert set(run["companies"]) == {"hotforge", "coldforge"}
     store.close()

@@ -155,6 +155,10 @@ def _company_splits(
         k = fewest
 
 
+# the group columns a comparison meets, in words (the part records' lot; the virtual moulders' production batch)
+GROUP_WORDS = {"lot_id": ("lot", "로트"), "batch": ("batch", "생산 배치")}
+
+
 def _group_keys(frame: pd.DataFrame, groups: str, company: str = "") -> np.ndarray:
     """A company's group of each row, as text; refused when the column is missing or holds a single group."""
     who = f"{company}: " if company else ""
@@ -286,8 +290,9 @@ def compare(
             seed,
             n_boot,
         )
+    en, ko = GROUP_WORDS.get(groups or "", (groups, groups))
     by_en, by_ko = (
-        ("", "") if groups is None else (f" by {groups} (whole groups held out)", f"({groups} 묶음 단위)")
+        ("", "") if groups is None else (f" by {en} (whole {en}s held out)", f"({ko} 단위로 통째 보류)")
     )
     return Comparison(
         name,
