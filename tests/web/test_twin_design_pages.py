@@ -167,7 +167,9 @@ def test_the_example_line_balances_for_the_cycle_time_it_states(page, login):
 def test_a_balancing_mistake_shows_a_message_in_english_too(page, login):
     login("kim")
     page.goto("/lang/en?next=/companies/acme/twin/balance")
-    page.fill("#twin-tasks", TASKS)
+    page.fill("#twin-tasks", TASKS)  # it states no cycle time, and the value field starts empty
+    page.click("#twin-balance-run")
+    expect(page.locator("#twin-balance-error")).to_contain_text("give the cycle time (fewest stations)")
     page.fill("#twin-balance-form input[name=value]", "4")
     page.click("#twin-balance-run")
     error = page.locator("#twin-balance-error")

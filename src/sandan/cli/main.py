@@ -1168,7 +1168,10 @@ def balance(
     cycle_time: Annotated[
         int | None,
         typer.Option(
-            help="SALBP-1: fewest stations for this cycle time (the file's own, .alb or YAML cycle_time, if neither is given)."
+            help=(
+                "SALBP-1: fewest stations for this cycle time "
+                "(the file's own, .alb or YAML cycle_time, if neither is given)."
+            )
         ),
     ] = None,
     stations: Annotated[

@@ -1060,9 +1060,11 @@ async def balance_submit(page: UserPage, company_id: str) -> Response:
         problem = service.parse_balance(form.get("text", ""), form.get("format", "auto"), "line")
         goal = form.get("goal", "cycle_time")
         value = _number(form.get("value", ""), goal if goal in ("cycle_time", "stations") else "value", int)
-        if value is None and problem.cycle_time:  # the text states its cycle time (.alb, YAML's cycle_time)
-            goal, value = "cycle_time", problem.cycle_time
-        if value is None:
+        # no value: the cycle time the text states (.alb, YAML's cycle_time), if it states one
+        cycle_time, stations = service.balance_goal(
+            problem, value if goal == "cycle_time" else None, value if goal == "stations" else None
+        )
+        if cycle_time is None and stations is None:
             raise InvalidInput(
                 "give the cycle time (fewest stations) or the number of stations (shortest cycle time)",
                 "사이클타임(공정 수 최소)이나 공정 수(사이클타임 최소)를 주세요",
@@ -1070,8 +1072,8 @@ async def balance_submit(page: UserPage, company_id: str) -> Response:
                 field="value",
             )
         opts = {
-            "cycle_time": value if goal == "cycle_time" else None,
-            "stations": value if goal == "stations" else None,
+            "cycle_time": cycle_time,
+            "stations": stations,
             "time_limit_s": _or(_number(form.get("time_limit_s", ""), "time_limit_s"), 5.0),
         }
         service.check_balance(problem, **opts)

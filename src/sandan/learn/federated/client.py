@@ -544,8 +544,8 @@ class CompanyClient:
         `FINE_TUNE_LEVEL`, its error counted over its validation rows or, with `groups`, over its validation groups
         (`_clear_gain`). Its threshold then comes from its validation counts (weighed by `count_weight`;
         `f1_threshold`) with the federation's summed counts as a prior (`company_thresholds`), and the trees are
-        boosted again on all its rows on top of the federation's final model. Linear models (and a client that never saw a tree round) are
-        returned as they are."""
+        boosted again on all its rows on top of the federation's final model. Linear models (and a client that
+        never saw a tree round) are returned as they are."""
         from sandan.learn.federated.strategies import FederatedModel, company_thresholds
 
         self.local_trees = 0

@@ -18,8 +18,9 @@ by everyone. On AI4I this finds power (speed × torque), strain (torque × tool 
 which per-company trees cannot build from few failures each.
 
 Both stop at the round with the lowest log loss on the companies' validation rows (summed counts only) and choose
-the decision threshold that maximises F1 on the summed validation confusion counts; each company also gets its own
-threshold from its own validation counts with the federation's as a prior (`company_thresholds`).
+the decision threshold from the summed validation confusion counts (`f1_threshold`: within one standard error of
+the best F1, nearest F1*/2); each company also gets its own threshold from its own validation counts with the
+federation's as a prior (`company_thresholds`).
 """
 
 from __future__ import annotations
