@@ -160,8 +160,9 @@ def large(sizes: list[int], limit: float) -> None:
 def mixed_line(seed: int) -> tuple[LineProblem, str, str, int]:
     """A generated line in the variety of the public sets: 50–300 tasks; times uniform 1–100, peaked at the
     bottom (mostly short) or bimodal (mostly short, some long; the distributions of Otto, Otto & Scholl 2013);
-    each later task a successor with probability 2/n, 5/n or 12/n (about 1, 2.5 or 6 edges a task); a cycle time or a station count for 2 to n/3 stations. Returns the
-    line, its time distribution, the kind and the cycle time (SALBP-1) or stations (SALBP-2)."""
+    each later task a successor with probability 2/n, 5/n or 12/n (about 1, 2.5 or 6 edges a task); a cycle time
+    or a station count for 2 to n/3 stations. Returns the line, its time distribution, the kind and the cycle time
+    (SALBP-1) or stations (SALBP-2)."""
     rng = random.Random(seed)
     n = rng.choice([50, 100, 150, 200, 300])
     dist = rng.choice(["uniform", "bottom", "bimodal"])

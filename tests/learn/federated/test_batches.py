@@ -135,9 +135,8 @@ def test_a_company_whose_parts_count_little_is_not_decided_by_its_own_counts():
     # the federation's own threshold weighs each company's counts the same way
     assert federation_threshold({"c": own}, federation) == pytest.approx(0.7)
     assert federation_threshold({"c": {**own, "weight": np.array([0.01])}}, federation) < 0.7
-    assert federation_threshold({}, federation) == pytest.approx(
-        0.29
-    )  # the plain sums: clearly best below 0.3
+    # the plain sums: clearly best below 0.3
+    assert federation_threshold({}, federation) == pytest.approx(0.29)
 
 
 def test_a_bump_in_a_flat_f1_curve_decides_only_when_the_counts_say_it_is_real():
@@ -146,9 +145,8 @@ def test_a_bump_in_a_flat_f1_curve_decides_only_when_the_counts_say_it_is_real()
     # F1 0.80 everywhere and 0.82 at 0.80: from 100 counts the bump is inside one standard error (0.038), so the
     # threshold is the calibrated model's optimum F1*/2 = 0.41
     assert f1_threshold(few["tp"], few["fp"], few["fn"]) == pytest.approx(0.41)
-    many = {
-        k: 100 * v for k, v in few.items()
-    }  # the same curve from 10,000 counts: 0.02 is 5 standard errors
+    # the same curve from 10,000 counts: 0.02 is 5 standard errors
+    many = {k: 100 * v for k, v in few.items()}
     assert f1_threshold(many["tp"], many["fp"], many["fn"]) == pytest.approx(0.8)
     none = np.zeros_like(THRESHOLDS)
     assert f1_threshold(none, none + 5.0, none) == 0.5  # no positive found: nothing to go on
@@ -184,7 +182,8 @@ def test_on_small_validation_parts_the_rule_beats_the_best_validation_f1_on_new_
 def test_a_run_over_the_members_records_holds_out_whole_lots_where_every_member_has_them(tmp_path):
     """The operator's simulation run over the members' own part records: where every member's records come in at
     least three material lots, whole lots are held out (its recorded scheme says so), as a single company's
-    evaluation does; a member with one lot leaves the run to single parts, and the scheme says that instead."""
+    evaluation does; one member with a single lot leaves the run to single parts (`lots_held_out` gives None; the
+    web test's run over one-lot members shows that scheme on the card)."""
     from datetime import UTC, datetime, timedelta
 
     from sandan.domain import Company, Line, Machine, ProcessFamily, Site
