@@ -395,6 +395,24 @@ def test_a_line_is_balanced_in_a_job_and_the_plan_is_checked(world):
     assert check_balance(parse_line_problem(yaml.safe_load(BALANCE)), assignment, 9) == []
 
 
+def test_a_line_timed_to_tenths_is_balanced_in_its_own_unit(world):
+    text = "time_unit: s\ntasks:\n  - {name: a, time: 4.5}\n  - {name: b, time: 4.4, after: [a]}\n"
+    text += "  - {name: c, time: 3.1, after: [a]}\n  - {name: d, time: 6.2, after: [b, c]}\n"
+    r = world.post("a-eng", f"{A}/twin/balance", json={"text": text, "cycle_time": 8.9, "time_limit_s": 5})
+    done = wait(world, "a-eng", A, r.json())
+    assert done["state"] == "done", done["error"]
+    got = done["result"]
+    # {a, b} 8.9 s and {c, d} 9.3 s would not fit: three stations, loads in seconds with their tenths
+    assert got["cycle_time"] == 8.9 and got["num_stations"] == 3 and got["checked"], got
+    assert sorted(s["load"] for s in got["stations"]) == [3.1, 6.2, 8.9] and got["total_time"] == 18.2
+    done = wait(
+        world, "a-eng", A, world.post("a-eng", f"{A}/twin/balance", json={"text": text, "stations": 2}).json()
+    )
+    assert (
+        done["result"]["cycle_time"] == 9.3 and done["result"]["status"] == "optimal"
+    )  # {a, c} 7.6, {b, d} 10.6…
+
+
 def test_an_in2_graph_is_balanced_for_a_number_of_stations(world):
     body = {"text": IN2, "stations": 3, "time_limit_s": 5}
     done = wait(world, "a-view", A, world.post("a-view", f"{A}/twin/balance", json=body).json())

@@ -83,15 +83,15 @@ def test_malformed_balancing_yaml_names_the_line_and_column(tmp_path):
 @pytest.mark.parametrize(
     ("text", "said"),
     [
-        ("tasks:\n  - {name: a, time: five}\n", "task 'a' time must be a whole number"),
+        ("tasks:\n  - {name: a, time: five}\n", "task 'a' time must be a number ≥ 0"),
         ("tasks:\n  - {name: a, time: 5, after: 7}\n", "unknown task"),
         ("tasks:\n  - {name: a, time: 5}\nworkers: [{skills: []}]\n", "workers[0] needs a 'name'"),
         (
             "tasks:\n  - {name: a, time: 5}\nworkers: [{name: w, task_times: {a: x}}]\n",
-            "worker 'w''s time for 'a' must be a whole number",
+            "worker 'w''s time for 'a' must be a number ≥ 0",
         ),
-        ("tasks:\n  - {name: a, time: five}\n", "작업 'a'의 시간은 0 이상의 정수여야 합니다"),
-        ("tasks:\n  - {name: a, time: 5.5}\n", "5.5 becomes 55"),
+        ("tasks:\n  - {name: a, time: five}\n", "작업 'a'의 시간은 0 이상의 수여야 합니다"),
+        ("tasks:\n  - {name: a, time: 5.5555}\n", "at most 3 decimals"),
         ("tasks:\n  - {name: a, time: 5, after: [b]}\n  - {name: b, time: 4, after: [a]}\n", "a → b → a"),
         ("tasks:\n  - {name: a, time: 5, after: a}\n", "has a cycle: a → a"),
         ("tasks:\n  - {name: a, time: 5}\n  - {name: a, time: 3}\n", "is used twice"),
@@ -209,6 +209,20 @@ def test_balance_states_the_cycle_time_and_loads_in_the_lines_unit(tmp_path):
     code, out = sandan("balance", line, "--cycle-time", "10")
     assert code == 2 and "task b takes 30 s, longer than the cycle time 10 s" in out
     assert "작업 b의 시간 30초가 사이클타임 10초보다 깁니다" in out
+
+
+def test_balance_keeps_a_stopwatchs_decimals(tmp_path):
+    line = write(
+        tmp_path,
+        "line.yaml",
+        "time_unit: s\ntasks:\n  - {name: a, time: 20.5}\n  - {name: b, time: 19.25, after: a}\n"
+        "  - {name: c, time: 25, after: a}\n",
+    )
+    code, out = sandan("balance", line, "--cycle-time", "39.75")  # a + b = 39.75 s fills one station
+    assert code == 0 and "2 stations (lower bound: 2 stations) · cycle time 39.75 s ·" in out, out
+    assert "사이클타임 39.75초" in out and "39.75" in out.split("load / 부하")[1] and "25" in out
+    code, out = sandan("balance", line, "--stations", "2")
+    assert code == 0 and "cycle time 39.75 s (lower bound: cycle time 39.75 s)" in out
 
 
 def test_every_problem_of_a_line_model_is_listed_in_words(tmp_path):

@@ -235,10 +235,14 @@ def test_a_yaml_line_may_state_the_cycle_time_to_balance_for():
     assert problem.cycle_time == 10 and service.balance_goal(problem, None, None) == (10, None)
     assert service.balance_goal(problem, None, 2) == (None, 2)  # a number of stations asked for wins
     assert parse_line_problem({"tasks": tasks}).cycle_time is None
+    # a cycle time with decimals is the one balanced for, decimals kept
+    stated = parse_line_problem({"time_unit": "s", "cycle_time": 10.25, "tasks": tasks})
+    assert service.balance_goal(stated, None, None) == (10.25, None)
+    assert balance_line(stated, "salbp1", cycle_time=10.25).cycle_time == 10.25
     for bad, en, ko in [
         (0, "the cycle time must be > 0", "사이클타임은 0보다"),
-        (7.5, "the cycle time is 7.5, but task times must be whole numbers", "사이클타임이 7.5입니다"),
-        ("soon", "the cycle time must be a whole number", "사이클타임은 0 이상의 정수"),
+        (7.5555, "the cycle time is 7.5555: give times to at most 3 decimals", "소수점 아래 3자리까지"),
+        ("soon", "the cycle time must be a number ≥ 0", "사이클타임은 0 이상의 수여야"),
     ]:
         with pytest.raises(InvalidInput) as err:
             parse_line_problem({"cycle_time": bad, "tasks": tasks}, "line.yaml")
@@ -290,27 +294,78 @@ def test_a_precedence_cycle_is_named_task_by_task(tasks, loop):
     assert err.value.where["field"] == "precedences"
 
 
-def test_a_decimal_task_time_is_refused_with_how_to_write_it_in_a_finer_unit():
+def _in_tenths(problem: LineProblem) -> dict:
+    """The YAML of a line whose times are a tenth of `problem`'s (its 7 becomes 0.7)."""
+    after = {t: [a for a, b in problem.precedences if b == t] for t in problem.task_times}
+    return {
+        "time_unit": "s",
+        "tasks": [{"name": t, "time": v / 10, "after": after[t]} for t, v in problem.task_times.items()],
+    }
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_decimal_task_times_balance_as_the_same_line_counted_in_tenths(seed):
+    """A stopwatch gives 12.5 s: the line balances in its own unit — the same stations as the line in whole
+    tenths (whose optimum the brute-force tests confirm), loads and cycle times in seconds with their decimals."""
+    whole = random_line(seed)
+    line = parse_line_problem(_in_tenths(whole))
+    assert line.time_scale == 10 and line.task_times == whole.task_times
+    for c in (9, 12, 17):  # 0.9 s, 1.2 s, 1.7 s against 9, 12, 17 tenths
+        a, b = balance_line(whole, "salbp1", cycle_time=c), balance_line(line, "salbp1", cycle_time=c / 10)
+        assert b.status == "optimal" and b.num_stations == a.num_stations == brute_salbp1(whole, c)
+        assert b.cycle_time == c / 10 and not b.violations
+        assert [s.load for s in b.stations] == [s.load / 10 for s in a.stations]
+        assert b.efficiency == pytest.approx(a.efficiency)
+        # a cycle time between two tenths balances as the tenth below it: loads are whole tenths
+        assert balance_line(line, "salbp1", cycle_time=c / 10 + 0.05).num_stations == a.num_stations
+    for m in (2, 3):
+        a, b = balance_line(whole, "salbp2", stations=m), balance_line(line, "salbp2", stations=m)
+        assert b.status == "optimal" and b.cycle_time == a.cycle_time / 10 and b.lower_bound == b.cycle_time
+        assert max(s.load for s in b.stations) == b.cycle_time
+
+
+def test_decimal_task_times_are_said_in_the_lines_unit_and_too_many_decimals_are_refused():
+    line = parse_line_problem(
+        {
+            "time_unit": "s",
+            "tasks": [{"name": "a", "time": 5.5}, {"name": "b", "time": 4.25, "after": ["a"]}],
+            "workers": [{"name": "w", "task_times": {"a": 6.125}}],
+        }
+    )
+    assert line.time_scale == 1000 and line.task_times == {"a": 5500, "b": 4250}
+    assert line.workers[0].task_times == {"a": 6125}
+    overload = check_balance(line, {"a": 1, "b": 1}, 9.7, {1: "w"})  # 6.125 + 4.25 s on one station
+    assert [v.en for v in overload] == ["station 1 needs 10.375 s, more than the cycle time 9.7 s"]
+    assert overload[0].ko == "공정 1의 작업량 10.375초가 사이클타임 9.7초를 넘습니다"
     with pytest.raises(InvalidInput) as err:
-        parse_line_problem({"time_unit": "s", "tasks": [{"name": "a", "time": 5.5}]})
-    en, ko = err.value.en, err.value.ko
-    assert "task 'a' time is 5.5" in en and "0.1 s steps" in en and "5.5 becomes 55" in en
-    assert ko.startswith("작업 'a'의 시간이 5.5입니다") and "0.1초 단위" in ko and "5.5는 55가 됩니다" in ko
+        balance_line(line, "salbp1", cycle_time=5.4)  # its one worker takes 6.125 s for task a
+    assert (
+        "task a takes 6.125 s, longer than the cycle time 5.4 s; give a cycle time of at least 6.125 s"
+        in (err.value.en)
+    )
     with pytest.raises(InvalidInput) as err:
-        parse_line_problem({"time_unit": "min", "tasks": [{"name": "a", "time": 1.25}]})
-    assert "0.01 min steps" in err.value.en and "by 100, so 1.25 becomes 125" in err.value.en
+        parse_line_problem({"time_unit": "s", "tasks": [{"name": "a", "time": 5.12345}]})
+    assert (
+        err.value.en
+        == "task 'a' time is 5.12345: give times to at most 3 decimals (a thousandth of the unit), e.g. 5.123"
+    )
+    assert (
+        err.value.ko == "작업 'a'의 시간이 5.12345입니다. 시간은 소수점 아래 3자리까지 적으세요 (예: 5.123)"
+    )
     # a whole number written with a decimal point is a whole number
-    assert parse_line_problem({"tasks": [{"name": "a", "time": 6.0}]}).task_times == {"a": 6}
+    whole = parse_line_problem({"tasks": [{"name": "a", "time": 6.0}]})
+    assert whole.task_times == {"a": 6} and whole.time_scale == 1
+    assert time_text(12345.675, "s") == ("12,345.675 s", "12,345.675초")
 
 
 @pytest.mark.parametrize(
     ("value", "ko"),
     [
-        ("five", "작업 'a'의 시간은 0 이상의 정수여야 합니다 (값: 'five')"),
-        (-3, "작업 'a'의 시간은 0 이상의 정수여야 합니다 (값: -3)"),
+        ("five", "작업 'a'의 시간은 0 이상의 수여야 합니다 (예: 12, 12.5; 값: 'five')"),
+        (-3, "작업 'a'의 시간은 0 이상의 수여야 합니다 (예: 12, 12.5; 값: -3)"),
     ],
 )
-def test_a_task_time_that_is_not_a_whole_number_reads_as_korean_with_its_particle(value, ko):
+def test_a_task_time_that_is_not_a_number_reads_as_korean_with_its_particle(value, ko):
     with pytest.raises(InvalidInput) as err:
         parse_line_problem({"tasks": [{"name": "a", "time": value}]})
     assert err.value.ko == ko and "은(는)" not in err.value.ko

@@ -164,6 +164,21 @@ def test_the_example_line_balances_for_the_cycle_time_it_states(page, login):
     assert page.inner_text("#twin-cycle-time") == "40초"  # in the UI's language (Korean here)
 
 
+def test_a_cycle_time_with_decimals_is_typed_and_kept(page, login):
+    """A stopwatch's 12.5 s: the form takes a decimal cycle time (a number field accepts it only with
+    step="any") and the plan shows its loads with their decimals."""
+    login("kim")
+    page.goto("/companies/acme/twin/balance")
+    page.fill(
+        "#twin-tasks", "time_unit: s\ntasks:\n  - {name: a, time: 6.5}\n  - {name: b, time: 6, after: [a]}\n"
+    )
+    page.fill("#twin-balance-form input[name=value]", "12.5")
+    page.click("#twin-balance-run")
+    expect(page.locator("#twin-balance-stations")).to_be_visible(timeout=30_000)
+    assert page.inner_text("#twin-cycle-time") == "12.5초" and page.inner_text("#twin-num-stations") == "1"
+    assert page.inner_text("#twin-balance-stations tbody tr td.num >> nth=1") == "12.5"
+
+
 def test_a_balancing_mistake_shows_a_message_in_english_too(page, login):
     login("kim")
     page.goto("/lang/en?next=/companies/acme/twin/balance")

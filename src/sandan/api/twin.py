@@ -128,10 +128,11 @@ class BalanceIn(BaseModel):
         description="tasks as YAML/JSON (tasks: [{name, time, after, skill}], workers), .IN2 or .alb text"
     )
     format: Literal["auto", "yaml", "in2", "alb"] = "auto"
-    cycle_time: int | None = Field(
+    cycle_time: float | None = Field(
         default=None,
         gt=0,
-        description="SALBP-1: fewest stations for this cycle time (an .alb text's own when neither is given) …",
+        description="SALBP-1: fewest stations for this cycle time, in the line's time unit (12.5 is fine; an .alb "
+        "text's own when neither is given) …",
     )
     stations: int | None = Field(
         default=None, gt=0, description="… or SALBP-2: shortest cycle time for these"

@@ -1166,11 +1166,11 @@ def balance(
         Path, typer.Argument(help="Precedence graph: Scholl .IN2, Otto et al. .alb, or a line (.yaml/.json).")
     ],
     cycle_time: Annotated[
-        int | None,
+        float | None,
         typer.Option(
             help=(
-                "SALBP-1: fewest stations for this cycle time "
-                "(the file's own, .alb or YAML cycle_time, if neither is given)."
+                "SALBP-1: fewest stations for this cycle time, in the line's time unit (12.5 is fine; "
+                "the file's own, .alb or YAML cycle_time, if neither is given)."
             )
         ),
     ] = None,

@@ -10,7 +10,8 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +25,7 @@ from sandan.twin.inputs import read_data_file, read_text
 from sandan.twin.workclock import UNIT_S, unit_of, unit_word
 
 Kind = Literal["salbp1", "salbp2"]
+MAX_DECIMALS = 3  # task times to a thousandth of the line's unit (a stopwatch's 0.01 s, MTM's TMU in seconds)
 SEARCH_SHARE = 0.8  # of the time limit for the branch and bound before CP-SAT takes over
 MODEL_VARS_PER_S = 20_000  # assignment variables CP-SAT's model may have per second left (else it is skipped)
 
@@ -42,7 +44,10 @@ class Worker:
 class LineProblem:
     """Tasks with times, precedence pairs (a before b), and optionally required skills and the workers to staff.
 
-    `task_skills[task]` is the skill a task needs; a task without one can be done by anybody.
+    `task_skills[task]` is the skill a task needs; a task without one can be done by anybody. Times are counted in
+    whole steps of 1 / `time_scale` of `time_unit` (the solvers count in whole numbers): a YAML line with times
+    such as 12.5 s has `time_scale` 10 and counts 125. `stated` turns a count back into the line's unit, `counted`
+    a time in the line's unit into a count; results, checks and messages speak in the line's unit.
     """
 
     name: str
@@ -51,9 +56,17 @@ class LineProblem:
     task_skills: Mapping[str, str] = field(default_factory=dict)
     workers: tuple[Worker, ...] = ()
     time_unit: str = ""
-    cycle_time: int | None = None  # the cycle time the file states (.alb, YAML), taken when none is asked for
+    cycle_time: int | None = (
+        None  # the cycle time the file states (.alb, YAML), counted; taken when none is asked for
+    )
+    time_scale: int = 1  # counts per unit of time_unit (10 when times are given to a tenth)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.time_scale, int) or self.time_scale < 1:
+            raise InvalidInput(
+                f"time_scale must be a whole number ≥ 1, got {self.time_scale!r}",
+                f"time_scale은 1 이상의 정수여야 합니다 (값: {self.time_scale!r})",
+            )
         for task, t in self.task_times.items():
             if not isinstance(t, int) or t < 0:
                 raise InvalidInput(
@@ -89,6 +102,18 @@ class LineProblem:
     @property
     def total_time(self) -> int:
         return sum(self.task_times.values())
+
+    def stated(self, count: int) -> int | float:
+        """A count in the line's unit: 125 → 12.5 when times are given to a tenth; a whole number stays an int."""
+        if count % self.time_scale == 0:
+            return count // self.time_scale
+        return round(count / self.time_scale, len(str(self.time_scale)) - 1)
+
+    def counted(self, value: float) -> int:
+        """A time in the line's unit as a count, rounded down: a station whose count of work fits under it fits
+        under the time itself (the loads are whole counts), so a cycle time of 40.25 s balances as 40.2 s does when
+        the times are given to a tenth."""
+        return math.floor(value * self.time_scale + 1e-9)
 
 
 def _topological(problem: LineProblem) -> list[str] | None:
@@ -140,47 +165,63 @@ def precedence_cycle(problem: LineProblem) -> list[str]:
 def time_text(value: float | int, unit: str) -> tuple[str, str]:
     """A time with the line's unit as each language writes it: ("20 s", "20초"), ("20 min", "20분"); a unit the
     clock does not know as given ("20 cycles"); without a unit the bare number."""
-    shown = f"{value:,}" if isinstance(value, int) else f"{value:,g}"
+    shown = f"{value:,}" if isinstance(value, int) else _decimal_text(value)
     known = unit_of(unit)
     if known in UNIT_S:
         return f"{shown} {unit_word(known, 'en')}", f"{shown}{unit_word(known, 'ko')}"
     return (f"{shown} {unit}", f"{shown} {unit}") if unit else (shown, shown)
 
 
-def _task_time(value: Any, name: tuple[str, str], unit: str, *, file: str, field: str) -> int:
-    """A task time from YAML: a whole number ≥ 0 (3.0 counts), else a message naming the task that says how to
-    write it. CP-SAT counts in whole numbers, so a decimal time (5.5) is refused with the fix: every time in a
-    finer unit (tenths: 55), the cycle time too."""
+def _decimal_text(value: float) -> str:
+    """A time with the decimals it has, up to `MAX_DECIMALS`, thousands grouped: 12345.67 → "12,345.67"."""
+    return f"{value:,.{MAX_DECIMALS}f}".rstrip("0").rstrip(".")
+
+
+def _decimals(value: int | float) -> int:
+    """How many decimals a number from YAML is written with (5.5 → 1, 12.25 → 2, 3.0 → 0)."""
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def _task_time(value: Any, name: tuple[str, str], unit: str, *, file: str, field: str) -> int | float:
+    """A task time from YAML: a number ≥ 0 with at most `MAX_DECIMALS` decimals (5, 5.5, 12.25), else a message
+    naming the task that says how to write it. The line counts in whole steps of its finest decimal
+    (`_counted_times`)."""
     name_en, name_ko = name
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     if isinstance(value, float) and math.isfinite(value) and value > 0:
-        factor = 10 ** len(f"{value:.6g}".partition(".")[2])
-        step_en, step_ko = time_text(1 / factor, unit)
-        scaled = f"{value * factor:,.0f}"
+        if _decimals(value) <= MAX_DECIMALS:
+            return value
+        rounded = _decimal_text(value)
         raise InvalidInput(
-            f"{name_en} is {value:g}, but task times must be whole numbers (the balancer counts in whole time "
-            f"units): state the times in a finer unit, such as {step_en} steps — multiply every task time and the "
-            f"cycle time by {factor:,}, so {value:g} becomes {scaled}",
-            f"{particle(name_ko, '이/가')} {value:g}입니다. 작업 시간은 정수여야 합니다(라인 밸런싱은 정수 시간 "
-            f"단위로 계산합니다). {step_ko} 단위처럼 더 작은 단위로 적으세요. 모든 작업 시간과 사이클타임에 "
-            f"{factor:,}을 곱하면 {particle(f'{value:g}', '은/는')} {particle(scaled, '이/가')} 됩니다",
+            f"{name_en} is {value!r}: give times to at most {MAX_DECIMALS} decimals (a thousandth of the unit), "
+            f"e.g. {rounded}",
+            f"{particle(name_ko, '이/가')} {value!r}입니다. 시간은 소수점 아래 {MAX_DECIMALS}자리까지 적으세요 "
+            f"(예: {rounded})",
             code="bad_number",
             file=file,
             field=field,
         )
     raise InvalidInput(
-        f"{name_en} must be a whole number ≥ 0, got {value!r}",
-        f"{particle(name_ko, '은/는')} 0 이상의 정수여야 합니다 (값: {value!r})",
+        f"{name_en} must be a number ≥ 0 (such as 12 or 12.5), got {value!r}",
+        f"{particle(name_ko, '은/는')} 0 이상의 수여야 합니다 (예: 12, 12.5; 값: {value!r})",
         code="bad_number",
         file=file,
         field=field,
     )
 
 
-def task_too_long(task: str, takes: int, cycle_time: int, unit: str) -> InvalidInput:
+def _counted_times(values: list[int | float]) -> tuple[int, Callable[[int | float], int]]:
+    """The time scale of a line whose times are `values` (10 ** the most decimals any has) and the function that
+    counts a time in its steps (12.5 → 125 at scale 10)."""
+    scale = 10 ** max((_decimals(v) for v in values), default=0)
+    return scale, lambda v: int(round(v * scale))
+
+
+def task_too_long(task: str, takes: int | float, cycle_time: int | float, unit: str) -> InvalidInput:
     """The refusal of a cycle time shorter than a task (no station could hold it), times with the line's unit:
     "task board takes 20 s, longer than the cycle time 10 s" / "작업 board의 시간 20초가 사이클타임 10초보다 깁니다"."""
     (took_en, took_ko), (ct_en, ct_ko) = time_text(takes, unit), time_text(cycle_time, unit)
@@ -374,11 +415,14 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
     cycle_time: 40                # optional: the cycle time to balance for when none is asked for
     tasks:
       - {name: 하우징, time: 12}
-      - {name: 배선, time: 20, after: [하우징], skill: electric}
+      - {name: 배선, time: 20.5, after: [하우징], skill: electric}
     workers:                      # optional
       - {name: 김, skills: [electric]}
       - {name: 이, skills: [], task_times: {하우징: 15}}
     ```
+
+    Times may have up to `MAX_DECIMALS` decimals; the line then counts in steps of its finest one
+    (`LineProblem.time_scale`).
     """
 
     def bad(en: str, ko: str, field: str) -> InvalidInput:
@@ -392,7 +436,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
             "tasks",
         )
     unit = str(data.get("time_unit") or "")
-    times: dict[str, int] = {}
+    times: dict[str, int | float] = {}
     pairs: list[tuple[str, str]] = []
     skills: dict[str, str] = {}
     for i, raw in enumerate(tasks):
@@ -464,7 +508,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
         )
     if len({w.name for w in workers}) < len(workers):
         raise bad("worker names must be unique", "작업자 이름이 중복됩니다", "workers")
-    cycle_time = None
+    cycle_time: int | float | None = None
     if data.get("cycle_time") is not None:
         cycle_time = _task_time(
             data["cycle_time"], ("the cycle time", "사이클타임"), unit, file=name, field="cycle_time"
@@ -475,14 +519,17 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
                 "사이클타임은 0보다 커야 합니다 ('cycle_time'을 빼고 밸런싱할 때 줄 수도 있습니다)",
                 "cycle_time",
             )
+    stated = [*times.values(), *(t for w in workers for t in w.task_times.values())]
+    scale, count = _counted_times([*stated, *([cycle_time] if cycle_time is not None else [])])
     return LineProblem(
         name=str(data.get("name", name)),
-        task_times=times,
+        task_times={t: count(v) for t, v in times.items()},
         precedences=tuple(pairs),
         task_skills=skills,
-        workers=tuple(workers),
+        workers=tuple(replace(w, task_times={t: count(v) for t, v in w.task_times.items()}) for w in workers),
         time_unit=unit,
-        cycle_time=cycle_time,
+        cycle_time=None if cycle_time is None else count(cycle_time),
+        time_scale=scale,
     )
 
 
@@ -557,7 +604,7 @@ def greedy_stations(problem: LineProblem, cycle_time: int) -> list[list[str]]:
 class Station:
     index: int  # 1-based along the line
     tasks: tuple[str, ...]
-    load: int
+    load: int | float  # in the line's unit
     worker: str | None = None
 
 
@@ -573,12 +620,14 @@ class Violation:
 
 @dataclass
 class BalanceResult:
+    """A balanced line; times (cycle time, loads, a SALBP-2 bound) in the line's unit (`time_unit`)."""
+
     problem: str
     kind: str
     status: str  # optimal, feasible, infeasible, unknown
-    cycle_time: int | None
+    cycle_time: int | float | None
     stations: list[Station]
-    lower_bound: int
+    lower_bound: int | float  # stations (SALBP-1) or a cycle time (SALBP-2)
     violations: list[Violation]
     wall_time_s: float
     time_unit: str = ""
@@ -616,14 +665,16 @@ class BalanceResult:
 def check_balance(
     problem: LineProblem,
     assignment: Mapping[str, int],
-    cycle_time: int,
+    cycle_time: int | float,
     staffing: Mapping[int, str] | None = None,
 ) -> list[Violation]:
-    """Every rule a line plan breaks. `assignment[task]` is its station (1-based); `staffing[station]` the worker.
+    """Every rule a line plan breaks. `assignment[task]` is its station (1-based); `staffing[station]` the worker;
+    `cycle_time` in the line's unit.
 
     Each task on exactly one station, a predecessor never on a later station, each station's load (with its
     worker's own times) within the cycle time; with workers: every used station staffed, nobody twice, skills met.
     """
+    limit = problem.counted(cycle_time)
     out: list[Violation] = []
     for task in problem.task_times:
         if task not in assignment:
@@ -652,12 +703,17 @@ def check_balance(
         who = workers.get((staffing or {}).get(station, ""))
         tasks = [t for t, s in assignment.items() if s == station and t in problem.task_times]
         load = sum(problem.time_of(t, who) for t in tasks)
-        if load > cycle_time:
+        if load > limit:
+            (need_en, need_ko), (ct_en, ct_ko) = (
+                time_text(problem.stated(load), problem.time_unit),
+                time_text(cycle_time, problem.time_unit),
+            )
             out.append(
                 Violation(
                     "overload",
-                    f"station {station} needs {load}, more than the cycle time {cycle_time}",
-                    f"공정 {station}의 작업량 {load}이(가) 사이클타임 {cycle_time}을(를) 넘습니다",
+                    f"station {station} needs {need_en}, more than the cycle time {ct_en}",
+                    f"공정 {station}의 작업량 {particle(need_ko, '이/가')} 사이클타임 {particle(ct_ko, '을/를')} "
+                    "넘습니다",
                 )
             )
         if problem.workers:
@@ -696,7 +752,7 @@ def balance_line(
     problem: LineProblem,
     kind: Kind = "salbp1",
     *,
-    cycle_time: int | None = None,
+    cycle_time: int | float | None = None,
     stations: int | None = None,
     time_limit_s: float = 30.0,
     solver_workers: int = 2,
@@ -708,8 +764,8 @@ def balance_line(
     branch and bound of `sandan.twin.balance_search` (up to `SEARCH_SHARE` of the time limit), and what it leaves
     unproved, or a line with workers, to CP-SAT. `search=False` skips the branch and bound (CP-SAT alone).
 
-    salbp1: fewest stations for `cycle_time`; salbp2: shortest cycle time for `stations` stations (Baybars 1986;
-    Scholl 1999). With `problem.workers`, each station gets one worker who has the skills of its tasks, and
+    salbp1: fewest stations for `cycle_time` (in the line's unit); salbp2: shortest cycle time for `stations`
+    stations (Baybars 1986; Scholl 1999). With `problem.workers`, each station gets one worker who has the skills of its tasks, and
     station loads use that worker's times. `progress(elapsed_s, objective)` is called from the solver on every
     better plan (objective: stations for salbp1, cycle time for salbp2), so it must return quickly.
     """
@@ -725,11 +781,15 @@ def balance_line(
     tasks = list(times)
     n = len(tasks)
     staff = problem.workers
+    asked = cycle_time if kind == "salbp1" else None  # in the line's unit; the solvers count (`counted`)
     if kind == "salbp1":
         if not cycle_time or cycle_time <= 0:
             raise InvalidInput(
                 "SALBP-1 needs a cycle time > 0", "SALBP-1에는 0보다 큰 사이클타임이 필요합니다"
             )
+        if float(cycle_time).is_integer():
+            asked = int(cycle_time)  # 40.0 from a form or JSON is 40
+        cycle_time = problem.counted(cycle_time)
         able = {t: [w for w in staff if problem.can_do(w, t)] for t in tasks}
         fastest = {
             t: min((problem.time_of(t, w) for w in able[t]), default=math.inf) if staff else times[t]
@@ -740,7 +800,7 @@ def balance_line(
             longest = max(
                 too_long, key=lambda t: fastest[t]
             )  # the cycle time it says to give must fit them all
-            raise task_too_long(longest, fastest[longest], cycle_time, problem.time_unit)
+            raise task_too_long(longest, problem.stated(fastest[longest]), asked, problem.time_unit)
         lower = stations_lower_bound(problem, cycle_time) if not staff else 1
         greedy = greedy_stations(problem, cycle_time) if not staff else None
         max_stations = len(greedy) if greedy else min(n, len(staff))
@@ -783,6 +843,10 @@ def balance_line(
 
     # Earliest and latest feasible station of each task (Scholl 1999 §5.1): the work before (after) a task fills
     # at least ⌈·/c⌉ stations. With workers the fastest times keep the windows valid.
+    def shown(objective: float) -> float:
+        """A better plan's objective as `progress` reports it: stations, or the cycle time in the line's unit."""
+        return objective if kind == "salbp1" else problem.stated(int(objective))
+
     pred, succ = _closure(problem)
     quick = {t: min([times[t], *(problem.time_of(t, w) for w in staff)]) for t in tasks}
 
@@ -809,7 +873,7 @@ def balance_line(
         own = ([times[t] for t in order], own_preds)
         start = [[number[t] for t in s] for s in greedy]
         deadline = started + time_limit_s * share
-        told = (lambda value: progress(time.perf_counter() - started, value)) if progress else None
+        told = (lambda value: progress(time.perf_counter() - started, shown(value))) if progress else None
         if kind == "salbp1":
             found = balance_search.fewest_stations(
                 *own, cycle_time or 0, start=start, lower=lower, deadline=deadline, improved=told
@@ -825,13 +889,20 @@ def balance_line(
             max_stations = len(greedy)
         if found.proved:
             return _planned(
-                problem, kind, "optimal", cycle_time if kind == "salbp1" else c_high, greedy, lower, started
+                problem,
+                kind,
+                "optimal",
+                cycle_time if kind == "salbp1" else c_high,
+                greedy,
+                lower,
+                started,
+                asked,
             )
 
     if greedy and not staff and too_big(max_stations, c_high, time_limit_s - (time.perf_counter() - started)):
         # a model too big to build and load in the time left would only overrun the limit: the plan stands
         final = cycle_time if kind == "salbp1" else c_high
-        return _planned(problem, kind, "feasible", final, greedy, lower, started)
+        return _planned(problem, kind, "feasible", final, greedy, lower, started, asked)
     earliest, latest = windows(max_stations, c_high)
 
     m = cp_model.CpModel()
@@ -887,7 +958,7 @@ def balance_line(
     solver.parameters.max_time_in_seconds = max(0.1, time_limit_s - (time.perf_counter() - started))
     solver.parameters.num_workers = solver_workers
     solver.parameters.random_seed = seed
-    code = solver.solve(m, _Improved(progress, started) if progress else None)
+    code = solver.solve(m, _Improved(progress, started, shown) if progress else None)
     status = {
         cp_model.OPTIMAL: "optimal",
         cp_model.FEASIBLE: "feasible",
@@ -896,9 +967,16 @@ def balance_line(
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         if greedy:  # CP-SAT found nothing in its time: the search's (or the greedy) plan stands
             return _planned(
-                problem, kind, "feasible", cycle_time if kind == "salbp1" else c_high, greedy, lower, started
+                problem,
+                kind,
+                "feasible",
+                cycle_time if kind == "salbp1" else c_high,
+                greedy,
+                lower,
+                started,
+                asked,
             )
-        return _result(problem, kind, status, cycle_time, None, {}, lower, started)
+        return _result(problem, kind, status, cycle_time, None, {}, lower, started, asked)
     chosen = {t: k for (t, k), var in x.items() if solver.boolean_value(var)}
     # stations numbered 1… in line order; a station left empty (more stations asked for than tasks can fill)
     # is no station at all
@@ -908,7 +986,7 @@ def balance_line(
     if status == "feasible" and (solver.value(c) if kind == "salbp2" else len(number)) <= lower:
         status = "optimal"  # CP-SAT's plan meets the search's proved bound
     assignment = {t: number[k] for t, k in chosen.items()}
-    return _result(problem, kind, status, final_c, assignment, staffing, lower, started)
+    return _result(problem, kind, status, final_c, assignment, staffing, lower, started, asked)
 
 
 def _planned(
@@ -919,10 +997,11 @@ def _planned(
     plan: list[list[str]],
     lower: int,
     started: float,
+    asked: int | float | None = None,
 ) -> BalanceResult:
     """The result of a plan given as the tasks of each station in line order (no workers)."""
     assignment = {t: k + 1 for k, on in enumerate(plan) for t in on}
-    return _result(problem, kind, status, cycle_time, assignment, {}, lower, started)
+    return _result(problem, kind, status, cycle_time, assignment, {}, lower, started, asked)
 
 
 def _result(
@@ -934,26 +1013,30 @@ def _result(
     staffing: Mapping[int, str],
     lower: int,
     started: float,
+    asked: int | float | None = None,
 ) -> BalanceResult:
-    """The result of a plan (task → station 1…, station → worker), confirmed by `check_balance`."""
+    """The result of a plan (task → station 1…, station → worker), confirmed by `check_balance`; `cycle_time` and
+    `lower` counted as the solvers count, `asked` the cycle time asked for in the line's unit (SALBP-1)."""
     plan: list[Station] = []
     violations: list[Violation] = []
+    stated_cycle = asked if asked is not None else None if cycle_time is None else problem.stated(cycle_time)
     if assignment is not None:
         workers = {w.name: w for w in problem.workers}
         for k in sorted(set(assignment.values())):
             on = tuple(t for t in problem.task_times if assignment[t] == k)
             who = staffing.get(k)
-            plan.append(Station(k, on, sum(problem.time_of(t, workers.get(who or "")) for t in on), who))
+            load = sum(problem.time_of(t, workers.get(who or "")) for t in on)
+            plan.append(Station(k, on, problem.stated(load), who))
         violations = check_balance(
-            problem, assignment, cycle_time or 0, staffing if problem.workers else None
+            problem, assignment, stated_cycle or 0, staffing if problem.workers else None
         )
     return BalanceResult(
         problem=problem.name,
         kind=kind,
         status=status,
-        cycle_time=cycle_time,
+        cycle_time=stated_cycle,
         stations=plan,
-        lower_bound=lower,
+        lower_bound=lower if kind == "salbp1" else problem.stated(lower),
         violations=violations,
         wall_time_s=time.perf_counter() - started,
         time_unit=problem.time_unit,
@@ -963,12 +1046,14 @@ def _result(
 class _Improved(cp_model.CpSolverSolutionCallback):
     """Tells `progress` about each better plan the solver finds."""
 
-    def __init__(self, report: Callable[[float, float], None], started: float) -> None:
+    def __init__(
+        self, report: Callable[[float, float], None], started: float, shown: Callable[[float], float]
+    ) -> None:
         super().__init__()
-        self._report, self._started = report, started
+        self._report, self._started, self._shown = report, started, shown
 
     def on_solution_callback(self) -> None:
-        self._report(time.perf_counter() - self._started, self.objective_value)
+        self._report(time.perf_counter() - self._started, self._shown(self.objective_value))
 
 
 def assignment_of(result: BalanceResult) -> dict[str, int]:

@@ -780,17 +780,17 @@ def parse_balance(text: str, fmt: str = "auto", name: str = "line") -> bal.LineP
 
 
 def balance_goal(
-    problem: bal.LineProblem, cycle_time: int | None, stations: int | None
-) -> tuple[int | None, int | None]:
-    """The cycle time and stations to balance for: as asked, or, when neither is, the cycle time the line's file
-    states (an `.alb` file gives one; a YAML line may, as `cycle_time`)."""
+    problem: bal.LineProblem, cycle_time: int | float | None, stations: int | None
+) -> tuple[int | float | None, int | None]:
+    """The cycle time (in the line's unit) and stations to balance for: as asked, or, when neither is, the cycle
+    time the line's file states (an `.alb` file gives one; a YAML line may, as `cycle_time`)."""
     if cycle_time is None and stations is None and problem.cycle_time:
-        return problem.cycle_time, None
+        return problem.stated(problem.cycle_time), None
     return cycle_time, stations
 
 
 def check_balance(
-    problem: bal.LineProblem, *, cycle_time: int | None, stations: int | None, time_limit_s: float
+    problem: bal.LineProblem, *, cycle_time: int | float | None, stations: int | None, time_limit_s: float
 ) -> str:
     """The kind of balancing a request means (salbp1 with a cycle time, salbp2 with a number of stations), after
     refusing what cannot work before a job starts."""
@@ -812,8 +812,8 @@ def check_balance(
             )
         if not problem.workers:
             task, longest = max(problem.task_times.items(), key=lambda kv: kv[1])
-            if longest > cycle_time:
-                raise bal.task_too_long(task, longest, cycle_time, problem.time_unit)
+            if longest > problem.counted(cycle_time):
+                raise bal.task_too_long(task, problem.stated(longest), cycle_time, problem.time_unit)
         return "salbp1"
     if stations is None or stations <= 0:
         raise InvalidInput(
@@ -836,7 +836,7 @@ def balance_problem(
     progress: JobProgress | None,
     problem: bal.LineProblem,
     *,
-    cycle_time: int | None = None,
+    cycle_time: int | float | None = None,
     stations: int | None = None,
     time_limit_s: float = 10.0,
     workers: int = 2,
@@ -871,7 +871,7 @@ def balance_problem(
     out["salbp"] = kind
     out["checked"] = bool(result.stations) and not result.violations
     out["tasks"] = len(problem.task_times)
-    out["total_time"] = problem.total_time
+    out["total_time"] = problem.stated(problem.total_time)
     out["asked_stations"] = stations
     return out
 

@@ -1799,11 +1799,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     ),
     "twin.balance": ("Line balancing", "라인 밸런싱"),
     "twin.balance_help": (
-        "Paste the tasks with their times and predecessors (YAML), a precedence graph in Scholl's .IN2 format or an "
-        ".alb file. Give a cycle time to get the fewest stations (SALBP-1), or a number of stations to get the "
+        "Paste the tasks with their times and predecessors (YAML; times may have decimals, such as 12.5), a "
+        "precedence graph in Scholl's .IN2 format or an .alb file. Give a cycle time to get the fewest stations (SALBP-1), or a number of stations to get the "
         "shortest cycle time (SALBP-2); leave the value empty to use the cycle time the text states (an .alb file's, "
         "or YAML's cycle_time).",
-        "작업과 작업 시간, 선행 작업을 YAML로 붙여 넣거나 Scholl의 .IN2 형식 선후관계 그래프나 .alb 파일을 붙여 "
+        "작업과 작업 시간(12.5처럼 소수도 됩니다), 선행 작업을 YAML로 붙여 넣거나 Scholl의 .IN2 형식 선후관계 그래프나 .alb 파일을 붙여 "
         "넣으세요. 사이클타임을 주면 공정 수를 최소로(SALBP-1), 공정 수를 주면 사이클타임을 최소로(SALBP-2) "
         "나눕니다. 붙여 넣은 내용에 적힌 사이클타임(.alb 파일의 값이나 YAML의 cycle_time)을 쓰려면 값을 비워 두세요.",
     ),

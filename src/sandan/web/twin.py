@@ -1059,7 +1059,12 @@ async def balance_submit(page: UserPage, company_id: str) -> Response:
     try:
         problem = service.parse_balance(form.get("text", ""), form.get("format", "auto"), "line")
         goal = form.get("goal", "cycle_time")
-        value = _number(form.get("value", ""), goal if goal in ("cycle_time", "stations") else "value", int)
+        # a cycle time may have decimals (12.5 s); a number of stations is whole
+        value = _number(
+            form.get("value", ""),
+            goal if goal in ("cycle_time", "stations") else "value",
+            float if goal == "cycle_time" else int,
+        )
         # no value: the cycle time the text states (.alb, YAML's cycle_time), if it states one
         cycle_time, stations = service.balance_goal(
             problem, value if goal == "cycle_time" else None, value if goal == "stations" else None
