@@ -5,13 +5,22 @@ and, through `balance_line`, lines of the public sets' size proved in seconds an
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 import time
 
 import pytest
 
 from sandan.twin.balance import LineProblem, assignment_of, balance_line, check_balance, greedy_stations
-from sandan.twin.balance_search import _Line, _Race, bin_packing_bound, fewest_stations, shortest_cycle_time
+from sandan.twin.balance_search import (
+    _Line,
+    _next_sum,
+    _Race,
+    bin_packing_bound,
+    fewest_stations,
+    load_sums,
+    shortest_cycle_time,
+)
 
 pytestmark = pytest.mark.serial  # solves under a time limit: alone, not beside another test worker
 
@@ -89,6 +98,41 @@ def test_shortest_cycle_time_is_the_exact_optimum_and_proved(seed):
     want = next(c for c in range(max(times), sum(times) + 1) if optimum(times, preds, c) <= stations)
     assert found.proved and cycle_time == found.lower == want
     assert len(found.stations) <= stations and valid(found.stations, times, preds, cycle_time)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_shortest_cycle_time_of_times_in_thousandths_is_the_exact_optimum_and_proved(seed):
+    """Times timed to a thousandth of a second are counted in thousandths (12.345 s → 12,345): the optimum lies
+    among thousands of counts above the bound, and the search still lands on it and proves it. The test's answer:
+    a bisection over every sum of task times (the cycle time is the fullest station's load), each step decided by
+    the independent dynamic programme."""
+    rng = random.Random(seed)
+    coarse, preds = numbered_line(80 + seed, 9, (0.1, 0.3, 0.5)[seed % 3], 20)
+    times = [t * 1000 + rng.randint(0, 999) for t in coarse]
+    stations = 2 + seed % 3
+    sums = sorted({sum(c) for r in range(1, len(times) + 1) for c in itertools.combinations(times, r)})
+    lo, hi = 0, len(sums) - 1  # sums[hi], all tasks on one station, always fits
+    while lo < hi:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if optimum(times, preds, sums[mid]) <= stations else (mid + 1, hi)
+    found, cycle_time = shortest_cycle_time(
+        times,
+        preds,
+        stations,
+        start=[list(range(len(times)))],
+        upper=sum(times),
+        lower=max(times),
+        deadline=time.perf_counter() + 30,
+    )
+    assert found.proved and cycle_time == found.lower == sums[lo]
+    assert len(found.stations) <= stations and valid(found.stations, times, preds, cycle_time)
+
+
+def test_the_loads_a_station_can_have_are_the_sums_of_task_times():
+    times = [3, 5, 9]
+    sums = load_sums(times, 15)
+    assert [c for c in range(16) if sums >> c & 1] == [0, 3, 5, 8, 9, 12, 14]  # 17 is above 15
+    assert _next_sum(sums, 10) == 12 and _next_sum(sums, 12) == 12 and _next_sum(sums, 15) is None
 
 
 @pytest.mark.parametrize("backwards", [False, True])

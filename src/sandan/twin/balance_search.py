@@ -398,6 +398,23 @@ def fewest_stations(
     return SearchOutcome(best, lower, len(best) <= lower, race.nodes)
 
 
+def load_sums(times: list[int], upper: int) -> int:
+    """Every load a station could have up to `upper`, as a bit set (bit c set: some tasks' times sum to c). A
+    line's cycle time is its fullest station's load, so only these are worth deciding; between two of them a
+    cycle time admits the same plans as the lower one. With times counted in thousandths of a second, stepping
+    through every count would decide thousands of cycle times that no station can fill exactly."""
+    sums, mask = 1, (1 << (upper + 1)) - 1
+    for t in times:
+        sums = (sums | (sums << t)) & mask
+    return sums
+
+
+def _next_sum(sums: int, c: int) -> int | None:
+    """The least load of `sums` at or above `c`, or None."""
+    rest = sums >> c
+    return c + ((rest & -rest).bit_length() - 1) if rest else None
+
+
 def shortest_cycle_time(
     times: list[int],
     preds: list[int],
@@ -415,22 +432,34 @@ def shortest_cycle_time(
     times are tried upwards from the bound (the optimum is most often at or just above it; Scholl & Klein 1997):
     first each with half the time left, a decision that runs out left open; then the open ones again, from the
     lowest, with all the time left and the memory of the first try. Returns the outcome (`lower` a cycle time
-    here) and the best plan's cycle time."""
+    here) and the best plan's cycle time. Only cycle times some station load can equal are decided (`load_sums`)."""
     best, high = [list(s) for s in start], upper
+    sums = load_sums(times, upper)
+    lower = min(_next_sum(sums, lower) or high, high)
     while lower < high and bin_packing_bound(times, lower) > stations:
-        lower += 1  # the bin-packing bounds need a longer cycle time to fit the stations
+        # the bin-packing bounds need a longer cycle time to fit the stations
+        lower = min(_next_sum(sums, lower + 1) or high, high)
     races: dict[int, _Race] = {}
     for share in (0.5, 1.0):
-        c = lower
+        c, step = lower, 0
         while c < high and (now := time.perf_counter()) < deadline:
             race = races.get(c) or races.setdefault(c, _Race(times, preds, c, deadline))
             plan = race.decide(stations, now + (deadline - now) * share)
-            if plan is False:
-                lower = max(lower, c + 1)
+            if plan is False:  # the optimum is a load above c
+                lower = max(lower, _next_sum(sums, c + 1) or high)
+                step = max(1, 2 * step)
             elif plan is not None:
                 best, high = plan, max(sum(times[i] for i in s) for s in plan)
                 if improved:
                     improved(high)
-            c += 1
+            # the next cycle time: the bound first, then steps doubling while none admits a plan, never past
+            # the middle of what is left — at most a few more decisions than stepping by one where the optimum
+            # is at the bound, and a logarithmic number where times counted in thousandths leave a wide gap
+            nxt = lower + min(step, (high - lower) // 2)
+            if plan is None:  # left open: further up in this pass, back to it in the next
+                nxt = max(nxt, c + 1)
+            c = _next_sum(sums, nxt) or high
+            if c >= high and plan is not None:  # no load between the step and the best plan: the bound next
+                c = lower
     nodes = sum(race.nodes for race in races.values())
     return SearchOutcome(best, lower, high <= lower, nodes), high
