@@ -441,8 +441,10 @@ def shortest_cycle_time(
         lower = min(_next_sum(sums, lower + 1) or high, high)
     races: dict[int, _Race] = {}
     for share in (0.5, 1.0):
-        c, step = lower, 0
-        while c < high and (now := time.perf_counter()) < deadline:
+        c, step, tried = lower, 0, set()
+        # a cycle time is decided once a pass: one left open waits for the next pass's whole time
+        while c < high and c not in tried and (now := time.perf_counter()) < deadline:
+            tried.add(c)
             race = races.get(c) or races.setdefault(c, _Race(times, preds, c, deadline))
             plan = race.decide(stations, now + (deadline - now) * share)
             if plan is False:  # the optimum is a load above c
