@@ -352,6 +352,12 @@ def test_decimal_task_times_are_said_in_the_lines_unit_and_too_many_decimals_are
     assert (
         err.value.ko == "작업 'a'의 시간이 5.12345입니다. 시간은 소수점 아래 3자리까지 적으세요 (예: 5.123)"
     )
+    # a cycle time below a whole second, on a line timed in whole seconds, is named as such
+    with pytest.raises(InvalidInput) as err:
+        balance_line(
+            parse_line_problem({"time_unit": "s", "tasks": [{"name": "a", "time": 0}]}), cycle_time=0.5
+        )
+    assert err.value.en == "the cycle time 0.5 is shorter than 1 s, the finest step of the line's times"
     # a whole number written with a decimal point is a whole number
     whole = parse_line_problem({"tasks": [{"name": "a", "time": 6.0}]})
     assert whole.task_times == {"a": 6} and whole.time_scale == 1

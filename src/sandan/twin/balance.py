@@ -56,9 +56,8 @@ class LineProblem:
     task_skills: Mapping[str, str] = field(default_factory=dict)
     workers: tuple[Worker, ...] = ()
     time_unit: str = ""
-    cycle_time: int | None = (
-        None  # the cycle time the file states (.alb, YAML), counted; taken when none is asked for
-    )
+    # the cycle time the file states (.alb, YAML), counted; taken when none is asked for
+    cycle_time: int | None = None
     time_scale: int = 1  # counts per unit of time_unit (10 when times are given to a tenth)
 
     def __post_init__(self) -> None:
@@ -107,7 +106,7 @@ class LineProblem:
         """A count in the line's unit: 125 → 12.5 when times are given to a tenth; a whole number stays an int."""
         if count % self.time_scale == 0:
             return count // self.time_scale
-        return round(count / self.time_scale, len(str(self.time_scale)) - 1)
+        return round(count / self.time_scale, 6)
 
     def counted(self, value: float) -> int:
         """A time in the line's unit as a count, rounded down: a station whose count of work fits under it fits
@@ -765,8 +764,8 @@ def balance_line(
     unproved, or a line with workers, to CP-SAT. `search=False` skips the branch and bound (CP-SAT alone).
 
     salbp1: fewest stations for `cycle_time` (in the line's unit); salbp2: shortest cycle time for `stations`
-    stations (Baybars 1986; Scholl 1999). With `problem.workers`, each station gets one worker who has the skills of its tasks, and
-    station loads use that worker's times. `progress(elapsed_s, objective)` is called from the solver on every
+    stations (Baybars 1986; Scholl 1999). With `problem.workers`, each station gets one worker who has the skills
+    of its tasks, and station loads use that worker's times. `progress(elapsed_s, objective)` is called from the solver on every
     better plan (objective: stations for salbp1, cycle time for salbp2), so it must return quickly.
     """
     if not time_limit_s > 0 or solver_workers < 1:
@@ -790,6 +789,14 @@ def balance_line(
         if float(cycle_time).is_integer():
             asked = int(cycle_time)  # 40.0 from a form or JSON is 40
         cycle_time = problem.counted(cycle_time)
+        if cycle_time == 0:  # below the finest step the line's times are given in
+            step_en, step_ko = time_text(problem.stated(1), problem.time_unit)
+            raise InvalidInput(
+                f"the cycle time {asked} is shorter than {step_en}, the finest step of the line's times",
+                f"사이클타임 {particle(str(asked), '이/가')} 라인 작업 시간의 가장 작은 단위 {step_ko}보다 짧습니다",
+                code="bad_cycle_time",
+                field="cycle_time",
+            )
         able = {t: [w for w in staff if problem.can_do(w, t)] for t in tasks}
         fastest = {
             t: min((problem.time_of(t, w) for w in able[t]), default=math.inf) if staff else times[t]
@@ -841,12 +848,12 @@ def balance_line(
             f"unknown kind {kind!r}; use salbp1 or salbp2", f"알 수 없는 종류 {kind!r}; salbp1 또는 salbp2"
         )
 
-    # Earliest and latest feasible station of each task (Scholl 1999 §5.1): the work before (after) a task fills
-    # at least ⌈·/c⌉ stations. With workers the fastest times keep the windows valid.
     def shown(objective: float) -> float:
         """A better plan's objective as `progress` reports it: stations, or the cycle time in the line's unit."""
         return objective if kind == "salbp1" else problem.stated(int(objective))
 
+    # Earliest and latest feasible station of each task (Scholl 1999 §5.1): the work before (after) a task fills
+    # at least ⌈·/c⌉ stations. With workers the fastest times keep the windows valid.
     pred, succ = _closure(problem)
     quick = {t: min([times[t], *(problem.time_of(t, w) for w in staff)]) for t in tasks}
 
