@@ -66,6 +66,13 @@ def test_materials_and_standards_written_like_ids_are_not_taken_for_machines(duc
     ):
         assert not [n for n in route(question, names).notes if n["code"] == "unknown_machine"], question
     # an id of the company's own kind of id, or a machine's kind, is still read as a machine's
-    for question, said in (("hx-7 불량률", "hx-7"), ("lathe-2 OEE", "lathe-2")):
+    for question, said in (
+        ("hx-7 불량률", "hx-7"),
+        ("lathe-2 OEE", "lathe-2"),
+        ("grinder-2 OEE", "grinder-2"),
+        ("hmc-3 가동률", "hmc-3"),
+        ("laser-1 불량률", "laser-1"),
+        ("furnace-2 downtime", "furnace-2"),
+    ):
         notes = [n["text"] for n in route(question, names).notes if n["code"] == "unknown_machine"]
         assert notes == [said], question
