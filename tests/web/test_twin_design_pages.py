@@ -162,6 +162,8 @@ def test_the_example_line_balances_for_the_cycle_time_it_states(page, login):
     page.click("#twin-balance-run")
     expect(page.locator("#twin-balance-stations")).to_be_visible(timeout=30_000)
     assert page.inner_text("#twin-cycle-time") == "40초"  # in the UI's language (Korean here)
+    # its wiring takes 14.5 s: the station with it and the cover (9 s) shows the half second
+    assert "23.5" in page.inner_text("#twin-balance-stations")
 
 
 def test_a_cycle_time_with_decimals_is_typed_and_kept(page, login):

@@ -83,7 +83,7 @@ cycle_time: 40
 tasks:
   - {name: housing, time: 12}
   - {name: board, time: 20, after: [housing]}
-  - {name: wiring, time: 15, after: [housing]}
+  - {name: wiring, time: 14.5, after: [housing]}
   - {name: cover, time: 9, after: [board, wiring]}
   - {name: test, time: 18, after: [cover]}
   - {name: label, time: 6, after: [test]}
