@@ -70,7 +70,7 @@ def test_materials_and_standards_written_like_ids_are_not_taken_for_machines(duc
         ("hx-7 불량률", "hx-7"),
         ("lathe-2 OEE", "lathe-2"),
         ("grinder-2 OEE", "grinder-2"),
-        ("hmc-3 가동률", "hmc-3"),
+        ("HMC-3 가동률", "HMC-3"),  # as the question writes it
         ("laser-1 불량률", "laser-1"),
         ("furnace-2 downtime", "furnace-2"),
     ):

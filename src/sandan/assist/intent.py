@@ -777,10 +777,13 @@ _ALL_MACHINES_TOOLS = frozenset(
 )
 
 
-def _scope_notes(text: str, names: AssetNames, tool: str, args: dict[str, Any]) -> list[dict[str, str]]:
+def _scope_notes(
+    text: str, names: AssetNames, tool: str, args: dict[str, Any], question: str = ""
+) -> list[dict[str, str]]:
     """What the answer must say first when the question names something the asking company cannot be answered
     about: another member company (its data is not the asker's to see), or a machine that is none of its own — so
-    its own figures are never read as the named one's."""
+    its own figures are never read as the named one's. `text` is the question as the rules read it (lowercased);
+    a machine is named as `question` writes it ("HMC-3", not "hmc-3")."""
     other = names.other_company(text)
     if other is not None:
         said = shown_name(other)
@@ -796,6 +799,8 @@ def _scope_notes(text: str, names: AssetNames, tool: str, args: dict[str, Any]) 
     unknown = names.unknown_machine(text)
     if unknown is None:
         return []
+    typed = re.search(re.escape(unknown), question, re.IGNORECASE)
+    unknown = typed.group(0) if typed else unknown
     named = particle(f"'{unknown}'", "은/는")
     if tool in _ALL_MACHINES_TOOLS and not args.get("machine_id") and not args.get("machine_ids"):
         scope = (
@@ -929,7 +934,9 @@ def route(
         and not args.get("machine_id")
         and bool(re.search(rf"{WHICH_MACHINE}|\bworst\b", words, re.IGNORECASE))
     )
-    notes = _scope_notes(undated, names, best, args) + _period_notes(dates, args.get("period"), best)
+    notes = _scope_notes(undated, names, best, args, question) + _period_notes(
+        dates, args.get("period"), best
+    )
     if best == "downtime_pareto" and re.search(MAINTENANCE, words, re.IGNORECASE):
         # no maintenance plan is kept: the breakdowns by reason are the data that answer it, and the answer says so
         args.setdefault("states", ["down"])
