@@ -82,10 +82,8 @@ def test_fewest_stations_are_the_exact_optimum_and_proved(seed):
     assert valid(found.stations, times, preds, cycle_time)
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_shortest_cycle_time_is_the_exact_optimum_and_proved(seed):
-    times, preds = numbered_line(50 + seed, 9 + seed % 3, (0.1, 0.3, 0.5)[seed % 3], 20)
-    stations = 2 + seed % 4
+def assert_shortest_cycle_time(times: list[int], preds: list[int], stations: int, want: int) -> None:
+    """SALBP-2 from the one-station plan and the longest task as the bound: proved at `want` with a valid plan."""
     found, cycle_time = shortest_cycle_time(
         times,
         preds,
@@ -95,9 +93,16 @@ def test_shortest_cycle_time_is_the_exact_optimum_and_proved(seed):
         lower=max(times),
         deadline=time.perf_counter() + 30,
     )
-    want = next(c for c in range(max(times), sum(times) + 1) if optimum(times, preds, c) <= stations)
     assert found.proved and cycle_time == found.lower == want
     assert len(found.stations) <= stations and valid(found.stations, times, preds, cycle_time)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_shortest_cycle_time_is_the_exact_optimum_and_proved(seed):
+    times, preds = numbered_line(50 + seed, 9 + seed % 3, (0.1, 0.3, 0.5)[seed % 3], 20)
+    stations = 2 + seed % 4
+    want = next(c for c in range(max(times), sum(times) + 1) if optimum(times, preds, c) <= stations)
+    assert_shortest_cycle_time(times, preds, stations, want)
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -115,17 +120,7 @@ def test_shortest_cycle_time_of_times_in_thousandths_is_the_exact_optimum_and_pr
     while lo < hi:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if optimum(times, preds, sums[mid]) <= stations else (mid + 1, hi)
-    found, cycle_time = shortest_cycle_time(
-        times,
-        preds,
-        stations,
-        start=[list(range(len(times)))],
-        upper=sum(times),
-        lower=max(times),
-        deadline=time.perf_counter() + 30,
-    )
-    assert found.proved and cycle_time == found.lower == sums[lo]
-    assert len(found.stations) <= stations and valid(found.stations, times, preds, cycle_time)
+    assert_shortest_cycle_time(times, preds, stations, sums[lo])
 
 
 def test_the_loads_a_station_can_have_are_the_sums_of_task_times():

@@ -4,8 +4,8 @@ series of SALBP-1 decisions).
 A node is the set of tasks already on stations, the stations opened one after another along the line; its children
 are the loads the next station can take. Only maximal loads are tried (no available task still fits; Scholl &
 Klein 1997, SALOME's maximum-load rule), the first `EAGER` of a station fullest first, and a load is skipped
-when it holds a task j that an available task i could replace while it still fits, i potentially dominating j: t_i ≥ t_j and every successor of
-j a successor of i (Jackson 1956). A node is cut when the stations used plus a bin-packing bound of the tasks left
+when it holds a task j that an available task i could replace while it still fits, i potentially dominating j:
+t_i ≥ t_j and every successor of j a successor of i (Jackson 1956). A node is cut when the stations used plus a bin-packing bound of the tasks left
 exceed the target — LB1 ⌈Σt / c⌉, LB2 (tasks longer than c/2 and pairs of c/2) and LB3 (weights 1, 2/3, 1/2, 1/3
 for tasks longer than 2c/3, of 2c/3, between c/3 and 2c/3, and of c/3; Scholl & Klein 1997) — or when the idle
 time of the stations opened so far exceeds what the target leaves (m·c − Σt). Every task set proved unable to
@@ -401,8 +401,8 @@ def fewest_stations(
 def load_sums(times: list[int], upper: int) -> int:
     """Every load a station could have up to `upper`, as a bit set (bit c set: some tasks' times sum to c). A
     line's cycle time is its fullest station's load, so only these are worth deciding; between two of them a
-    cycle time admits the same plans as the lower one. With times counted in thousandths of a second, stepping
-    through every count would decide thousands of cycle times that no station can fill exactly."""
+    cycle time admits the same plans as the lower one. Few counts are skipped where many tasks have fine times
+    (their sums are dense); the doubling steps of `shortest_cycle_time` carry those lines."""
     sums, mask = 1, (1 << (upper + 1)) - 1
     for t in times:
         sums = (sums | (sums << t)) & mask
@@ -428,10 +428,11 @@ def shortest_cycle_time(
 ) -> tuple[SearchOutcome, int]:
     """SALBP-2: the shortest cycle time with at most `stations` stations, between a proved `lower` bound and the
     cycle time `upper` that the plan `start` reaches, each step a SALBP-1 decision at one cycle time. A cycle time
-    that admits no plan refutes every shorter one, and one that admits a plan is an upper bound, so the cycle
-    times are tried upwards from the bound (the optimum is most often at or just above it; Scholl & Klein 1997):
-    first each with half the time left, a decision that runs out left open; then the open ones again, from the
-    lowest, with all the time left and the memory of the first try. Returns the outcome (`lower` a cycle time
+    that admits no plan refutes every shorter one, and one that admits a plan is an upper bound, so the bound is
+    tried first (the optimum is most often at or just above it; Scholl & Klein 1997), then cycle times above it in
+    steps that double while none admits a plan, never past the middle of what is left: first each with half the
+    time left, a decision that runs out left open; then the open ones again, from the lowest, with all the time
+    left and the memory of the first try. Returns the outcome (`lower` a cycle time
     here) and the best plan's cycle time. Only cycle times some station load can equal are decided (`load_sums`)."""
     best, high = [list(s) for s in start], upper
     sums = load_sums(times, upper)
