@@ -13,10 +13,11 @@ import pytest
 from tests.conftest import free_port
 
 
-@pytest.fixture
-def demo_server(tmp_path):
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory):
+    """One demo for the file's tests, which only read what it serves (it takes 15–20 s to build its history)."""
     port = free_port()
-    env = {**os.environ, "SANDAN_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "SANDAN_DATA_DIR": str(tmp_path_factory.mktemp("demo"))}
     proc = subprocess.Popen(
         [
             sys.executable,

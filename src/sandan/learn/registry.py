@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from sandan.domain import InvalidInput, NotFound
-from sandan.learn.persist import load_model
 from sandan.store import Store
 from sandan.store.base import ModelVersion, check_stage
 
@@ -140,6 +139,10 @@ def load_version(model: ModelVersion) -> Any:
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
+    from sandan.learn.persist import (
+        load_model,
+    )  # LightGBM and scikit-learn load with the first model, not the registry
+
     loaded = load_model(key)
     with _CACHE_LOCK:
         if len(_CACHE) >= _CACHE_SIZE:
