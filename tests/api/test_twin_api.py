@@ -449,6 +449,7 @@ def test_a_yaml_line_is_balanced_for_the_cycle_time_it_states(world):
         ({"text": BALANCE}, "bad_balance_goal", "cycle_time"),
         ({"text": BALANCE, "cycle_time": 9, "stations": 2}, "bad_balance_goal", "cycle_time"),
         ({"text": BALANCE, "cycle_time": 4}, "bad_cycle_time", "cycle_time"),
+        ({"text": BALANCE, "cycle_time": 1e300}, "bad_number", "cycle_time"),  # refused before the job starts
         ({"text": "tasks:\n  - {name: a, time: five}\n", "cycle_time": 9}, "bad_number", "tasks[0].time"),
         ({"text": "", "cycle_time": 9}, "empty_line_problem", "text"),
     ],

@@ -148,6 +148,13 @@ def test_twin_run_reports_throughput_and_names_the_bottleneck(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "bottleneck / 병목: drill" in done.stdout
+    # a negative seed is refused in words (it reached NumPy's seed sequence as a traceback)
+    done = sandan(tmp_path, "twin", "run", str(tmp_path / "line.yaml"), "--seed", "-1")
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert (
+        "--seed must be a whole number from 0 up, got -1" in done.stderr
+        and "--seed는 0 이상의 정수" in done.stderr
+    )
 
 
 def test_twin_optimize_adds_the_drill_that_the_target_needs(tmp_path):

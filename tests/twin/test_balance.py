@@ -358,6 +358,21 @@ def test_decimal_task_times_are_said_in_the_lines_unit_and_too_many_decimals_are
             parse_line_problem({"time_unit": "s", "tasks": [{"name": "a", "time": 0}]}), cycle_time=0.5
         )
     assert err.value.en == "the cycle time 0.5 is shorter than 1 s, the finest step of the line's times"
+    # a time past any line's (a unit mixed up, a slip) is refused, and so are NaN and ∞ (`--cycle-time inf`
+    # reached the solver's counting as a traceback; 1e300 gave a 301-digit cycle time on the page)
+    small = parse_line_problem({"tasks": [{"name": "a", "time": 5}, {"name": "b", "time": 4}]})
+    with pytest.raises(InvalidInput) as err:
+        balance_line(small, cycle_time=1e300)
+    assert err.value.en.startswith("the cycle time is 1e+300: more than 10,000,000")
+    assert err.value.where == {"field": "cycle_time"}
+    for bad in (float("inf"), float("nan")):
+        with pytest.raises(InvalidInput, match="needs a cycle time, a number > 0") as err:
+            balance_line(small, cycle_time=bad)
+        assert err.value.code == "bad_cycle_time"
+    assert len(balance_line(small, cycle_time=10_000_000).stations) == 1
+    with pytest.raises(InvalidInput) as err:
+        parse_line_problem({"tasks": [{"name": "a", "time": 86_400_000}]})  # a day in milliseconds
+    assert err.value.ko.startswith("작업 'a'의 시간이 86,400,000입니다. 10,000,000보다 길어")
     # a whole number written with a decimal point is a whole number
     whole = parse_line_problem({"tasks": [{"name": "a", "time": 6.0}]})
     assert whole.task_times == {"a": 6} and whole.time_scale == 1

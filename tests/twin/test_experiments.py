@@ -95,3 +95,25 @@ def test_bad_backend_and_bad_sweep_are_user_errors():
         run_replications(LINE, 2, 100.0, 0.0, 1, backend="cluster")
     with pytest.raises(InvalidInput):
         sweep(LINE, {"stations.a.buffer": [1, 2], "stations.b.machines": [1]}, grid=False, **RUN)
+
+
+@pytest.mark.parametrize(
+    ("hours", "warmup", "seed", "code", "field"),
+    [
+        (
+            1e9,
+            1.0,
+            0,
+            "bad_run_length",
+            "hours",
+        ),  # a run past a month is the hours' fault (it named the warm-up)
+        (2.0, 2.0, 0, "bad_run_length", "warmup_hours"),
+        (2.0, 0.5, -1, "bad_seed", "seed"),  # reached NumPy's seed sequence as a failed job
+    ],
+)
+def test_run_settings_that_cannot_work_are_refused_naming_the_setting(hours, warmup, seed, code, field):
+    from sandan.twin.service import check_run
+
+    with pytest.raises(InvalidInput) as refused:
+        check_run(3, hours, warmup, seed)
+    assert refused.value.code == code and refused.value.where["field"] == field

@@ -1247,7 +1247,7 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:g} h"
 
 
-def _check_run_options(replications: int, hours: float, warmup_hours: float) -> None:
+def _check_run_options(replications: int, hours: float, warmup_hours: float, seed: int) -> None:
     """Refuse run lengths that cannot work before simulating, naming the options as typed (--hours -1), not the
     simulation's seconds."""
     if replications < 2:
@@ -1269,6 +1269,12 @@ def _check_run_options(replications: int, hours: float, warmup_hours: float) -> 
             f"--warmup-hours는 0 이상이고 --hours {hours:g}보다 작아야 합니다 (워밍업은 각 실행 시간에 포함됩니다). "
             f"입력: {warmup_hours:g}",
             code="bad_run_length",
+        )
+    if seed < 0:
+        raise InvalidInput(
+            f"--seed must be a whole number from 0 up, got {seed}",
+            f"--seed는 0 이상의 정수여야 합니다. 입력: {seed}",
+            code="bad_seed",
         )
 
 
@@ -1303,7 +1309,7 @@ def twin_run(
             raise SandanError(
                 f"file {line_file} does not exist", f"파일 {line_file}이(가) 없습니다", code="file_not_found"
             )
-        _check_run_options(replications, hours, warmup_hours)
+        _check_run_options(replications, hours, warmup_hours, seed)
         line = parse_line(read_text(line_file))
         with Progress(console=console) as bar:
             task = bar.add_task("simulating / 시뮬레이션 중", total=replications)
@@ -1375,7 +1381,7 @@ def twin_sweep(
                     code="bad_sweep",
                 )
             parameters |= parse_sweep(path, values)
-        _check_run_options(replications, hours, warmup_hours)
+        _check_run_options(replications, hours, warmup_hours, seed)
         check_run(replications, hours, warmup_hours)
         lines = sweep_scenarios(line, parameters, grid=not side_by_side)
         with Progress(console=console) as bar:

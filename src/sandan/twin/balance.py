@@ -26,6 +26,9 @@ from sandan.twin.workclock import UNIT_S, unit_of, unit_word
 
 Kind = Literal["salbp1", "salbp2"]
 MAX_DECIMALS = 3  # task times to a thousandth of the line's unit (a stopwatch's 0.01 s, MTM's TMU in seconds)
+#: The longest task or cycle time a line may give, in its unit (116 days in seconds): no line's, and counted in
+#: thousandths it stays far inside the solvers' 64-bit integers.
+MAX_TIME = 10_000_000
 SEARCH_SHARE = 0.8  # of the time limit for the branch and bound before CP-SAT takes over
 MODEL_VARS_PER_S = 20_000  # assignment variables CP-SAT's model may have per second left (else it is skipped)
 
@@ -189,6 +192,13 @@ def _task_time(value: Any, name: tuple[str, str], unit: str, *, file: str, field
     name_en, name_ko = name
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and value > MAX_TIME
+    ):
+        raise too_long_a_time(value, name, file=file, field=field)
     if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
         return value
     if isinstance(value, float) and math.isfinite(value) and value > 0:
@@ -218,6 +228,32 @@ def _counted_times(values: list[int | float]) -> tuple[int, Callable[[int | floa
     counts a time in its steps (12.5 → 125 at scale 10)."""
     scale = 10 ** max((_decimals(v) for v in values), default=0)
     return scale, lambda v: int(round(v * scale))
+
+
+def too_long_a_time(value: float, name: tuple[str, str], **where: Any) -> InvalidInput:
+    """A time past `MAX_TIME`: a unit mixed up (milliseconds for seconds) or a typing slip, refused in words."""
+    name_en, name_ko = name
+    return InvalidInput(
+        f"{name_en} is {value:,.10g}: more than {MAX_TIME:,}, longer than any line's (is it in the line's unit?)",
+        f"{particle(name_ko, '이/가')} {value:,.10g}입니다. {MAX_TIME:,}보다 길어 라인의 시간일 수 없습니다 "
+        "(라인의 시간 단위로 적었는지 확인하세요)",
+        code="bad_number",
+        **where,
+    )
+
+
+def check_cycle_time(cycle_time: float | None) -> None:
+    """A cycle time asked for: a number > 0 (not NaN or ∞: `--cycle-time inf` reached the solvers' counting as a
+    traceback) up to `MAX_TIME` (1e300 balanced, and the page showed a 301-digit cycle time)."""
+    if cycle_time is None or not math.isfinite(cycle_time) or cycle_time <= 0:
+        raise InvalidInput(
+            f"SALBP-1 needs a cycle time, a number > 0; got {cycle_time}",
+            f"SALBP-1에는 0보다 큰 수로 사이클타임이 필요합니다 (입력: {cycle_time})",
+            code="bad_cycle_time",
+            field="cycle_time",
+        )
+    if cycle_time > MAX_TIME:
+        raise too_long_a_time(cycle_time, ("the cycle time", "사이클타임"), field="cycle_time")
 
 
 def task_too_long(task: str, takes: int | float, cycle_time: int | float, unit: str) -> InvalidInput:
@@ -782,10 +818,7 @@ def balance_line(
     staff = problem.workers
     asked = cycle_time if kind == "salbp1" else None  # in the line's unit; the solvers count (`counted`)
     if kind == "salbp1":
-        if not cycle_time or cycle_time <= 0:
-            raise InvalidInput(
-                "SALBP-1 needs a cycle time > 0", "SALBP-1에는 0보다 큰 사이클타임이 필요합니다"
-            )
+        check_cycle_time(cycle_time)
         if float(cycle_time).is_integer():
             asked = int(cycle_time)  # 40.0 from a form or JSON is 40
         cycle_time = problem.counted(cycle_time)

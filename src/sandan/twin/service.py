@@ -396,7 +396,7 @@ def delete_line(data_dir: str | Path, company_id: str, line_id: str) -> None:
 # ---- simulation and scenarios (job functions: `fn(progress, ...)`) ------------------------------------------------
 
 
-def check_run(replications: int, hours: float, warmup_hours: float) -> None:
+def check_run(replications: int, hours: float, warmup_hours: float, seed: int = 0) -> None:
     if not (2 <= replications <= MAX_REPLICATIONS):
         raise InvalidInput(
             f"replications must be between 2 and {MAX_REPLICATIONS} (a confidence interval needs at least 2)",
@@ -410,7 +410,14 @@ def check_run(replications: int, hours: float, warmup_hours: float) -> None:
             f"시간은 0 초과 {MAX_HOURS} 이하, 워밍업은 0 이상 시간 미만이어야 합니다 "
             f"(시간={hours}, 워밍업={warmup_hours})",
             code="bad_run_length",
-            field="warmup_hours" if hours > 0 else "hours",
+            field="hours" if not 0 < hours <= MAX_HOURS else "warmup_hours",
+        )
+    if seed < 0:  # NumPy's seed sequences take whole numbers from 0 up
+        raise InvalidInput(
+            f"the seed must be a whole number from 0 up, got {seed}",
+            f"난수 시드는 0 이상의 정수여야 합니다. 입력: {seed}",
+            code="bad_seed",
+            field="seed",
         )
 
 
@@ -435,7 +442,7 @@ def simulate_line(
 ) -> dict[str, Any]:
     """Simulate a line (`sandan.twin.sim.run_line`, serial: the server's job threads must not fork) and return its
     KPIs with 95 % confidence intervals, the bottleneck by the active-period method and the analytic summary."""
-    check_run(replications, hours, warmup_hours)
+    check_run(replications, hours, warmup_hours, seed)
     if progress:
         progress(0, replications, ("starting", "시작"))
     result = run_line(
@@ -592,7 +599,7 @@ def compare_lines(
     """Scenarios side by side with common random numbers (`sandan.twin.experiments.compare`): per scenario the KPIs
     with confidence intervals, the paired difference to the baseline and the bottleneck. `lines` come from
     `scenario_lines` (the first is the baseline)."""
-    check_run(replications, hours, warmup_hours)
+    check_run(replications, hours, warmup_hours, seed)
     if progress:
         progress(0, replications * len(lines), ("starting", "시작"))
     result = compare(
@@ -626,6 +633,7 @@ def check_design(
     hours: float,
     warmup_hours: float,
     trials: int,
+    seed: int = 0,
 ) -> DesignSpace:
     """Everything `optimize_line` would refuse, refused before a job starts; the space in its checked form."""
     if isinstance(space, str):
@@ -647,7 +655,7 @@ def check_design(
             code="bad_design_goal",
             field="target" if target is not None else "budget",
         )
-    check_run(replications, hours, warmup_hours)
+    check_run(replications, hours, warmup_hours, seed)
     if not (1 <= trials <= MAX_DESIGN_TRIALS):
         raise InvalidInput(
             f"trials must be between 1 and {MAX_DESIGN_TRIALS}",
@@ -684,6 +692,7 @@ def optimize_line(
         hours=hours,
         warmup_hours=warmup_hours,
         trials=trials,
+        seed=seed,
     )
     total = min(trials, design.size())
     if progress:
@@ -803,13 +812,7 @@ def check_balance(
         )
     check_time_limit(time_limit_s, MAX_BALANCE_S)
     if cycle_time is not None:
-        if cycle_time <= 0:
-            raise InvalidInput(
-                "the cycle time must be > 0",
-                "사이클타임은 0보다 커야 합니다",
-                code="bad_cycle_time",
-                field="cycle_time",
-            )
+        bal.check_cycle_time(cycle_time)
         if not problem.workers:
             task, longest = max(problem.task_times.items(), key=lambda kv: kv[1])
             if longest > problem.counted(cycle_time):

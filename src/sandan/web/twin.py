@@ -812,8 +812,8 @@ async def design_saved(page: UserPage, company_id: str, line_id: str) -> Respons
                 code="bad_design_goal",
                 field="value",
             )
-        space = service.check_design(line, form.get("space", ""), **opts)
         seed = _number(form.get("seed", ""), "seed", int) or 0
+        space = service.check_design(line, form.get("space", ""), seed=seed, **opts)
     except SandanError as exc:
         return _line_page(
             page, company, line_id, design=form, design_error=exc.message(page.lang), status_code=422
@@ -855,7 +855,7 @@ def _run_options(form: Mapping[str, str], line) -> dict[str, Any]:
 
 def _start_run(page: Page, company_id: str, line, form: Mapping[str, str]) -> Response:
     opts = _run_options(form, line)
-    service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
+    service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"], opts["seed"])
     job = jobs_of(page.request).submit(
         company_id,
         "twin.run",
@@ -902,7 +902,7 @@ async def _comparison_from_form(
     base = service.load_line(page.settings.data_dir, company.id, line_id)
     try:
         opts = _run_options(form, base)
-        service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"])
+        service.check_run(opts["replications"], opts["hours"], opts["warmup_hours"], opts["seed"])
         lines = variants(base, form)
     except SandanError as exc:  # back to the form, with what was typed and why it was refused
         refused = {form_name: form, f"{form_name}_error": exc.message(page.lang)}
