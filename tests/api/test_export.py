@@ -17,6 +17,7 @@ from sandan.collect import ingest_events, ingest_parts
 from sandan.collect.files import import_file, read_preview
 from sandan.monitor import Shift, ShiftCalendar
 from sandan.monitor.calendar import save_company_calendar
+from sandan.monitor.labels import OEE_STATUS
 from tests.api.world import assert_error
 
 BASE = "/api/v1/companies/acme"
@@ -210,7 +211,13 @@ def test_the_production_report_is_one_workbook_of_the_dashboards_numbers(world, 
     expected = dashboard["downtime_pareto"]
     assert down and expected  # the hour down is in the report
     assert [d["정지 사유 코드"] for d in down] == [d["reason_code"] for d in expected]
-    assert down[0]["고장 정지 시간(초)"] == pytest.approx(expected[0]["down_time_s"])
+    # every stop by its reason, changeovers and waits too: headed as stop time, not breakdown time ('고장 정지')
+    assert down[0]["정지 시간(초)"] == pytest.approx(expected[0]["down_time_s"])
+    assert "고장 정지 시간(초)" not in down[0]
+    # an OEE figure's status in words, as the dashboard says it (the cells held the codes, 'ok')
+    words = {status["ko"] for status in OEE_STATUS.values()}
+    assert summary["OEE 상태"] == OEE_STATUS[dashboard["overall"]["oee_status"]]["ko"]
+    assert {s["OEE 상태"] for s in shifts} <= words
     (crack,) = rows("불량 유형")
     assert crack["불량 코드"] == "균열" and crack["불량 수량"] > 0
     english = load_workbook(

@@ -13,7 +13,7 @@ import pandas as pd
 from sandan.collect.export import ExportFile, Sheet, workbook_file
 from sandan.monitor.calendar import ShiftCalendar
 from sandan.monitor.codes import CodeTable
-from sandan.monitor.labels import LABELS
+from sandan.monitor.labels import LABELS, OEE_STATUS
 from sandan.monitor.oee import STOP_STATES, oee_report
 from sandan.monitor.quality import defect_pareto
 from sandan.store import Store
@@ -54,8 +54,13 @@ class ProductionReport:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     def for_language(self, lang: str) -> dict[str, pd.DataFrame]:
-        """The tables with only `lang`'s names (`one_language`)."""
-        return {key: one_language(frame, lang) for key, frame in self.tables.items()}
+        """The tables with only `lang`'s names (`one_language`), an OEE figure's status in words (`OEE_STATUS`:
+        the workbook showed the codes, 'no_planned_time')."""
+        tables = {key: one_language(frame, lang) for key, frame in self.tables.items()}
+        for frame in tables.values():
+            if "oee_status" in frame:
+                frame["oee_status"] = frame["oee_status"].map(lambda c: OEE_STATUS.get(c, {}).get(lang, c))
+        return tables
 
 
 def one_language(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -108,7 +113,8 @@ def production_report(
         "overall": _ordered(report.table(()), []),
         "machines": _ordered(by_machine, ["machine_id", "machine_name", "line_id", "line_name"]),
         "shifts": _ordered(shifts, shift_keys),
-        "downtime": report.downtime_pareto(STOP_STATES),
+        # every stop state by its reason (changeovers, waits for material), not only breakdowns: headed as stop time
+        "downtime": report.downtime_pareto(STOP_STATES).rename(columns={"down_time_s": "stop_time_s"}),
         "defects": defect_pareto(store, company_id, start, end, calendar=calendar, codes=codes),
     }
     return ProductionReport(start, end, tables)
