@@ -138,6 +138,20 @@ def test_text_that_looks_like_a_formula_or_a_link_stays_text():
     assert not any(c.hyperlink for c in cells)
 
 
+def test_an_infinite_figure_goes_to_excel_as_its_sign_and_the_missing_one_as_an_empty_cell():
+    import pandas as pd
+
+    from sandan.collect.export import table_file
+
+    # effectiveness before its cap is infinite for parts made with no run time recorded (no machine states):
+    # the workbook writer refused the whole production report on it
+    frame = pd.DataFrame(
+        {"machine_id": ["m1", "m2", "m3"], "effectiveness_raw": [float("inf"), 0.8, float("nan")]}
+    )
+    book = load_workbook(io.BytesIO(table_file(frame, "xlsx", name="t").content))
+    assert [row[1] for row in book["data"].iter_rows(min_row=2, values_only=True)] == ["∞", 0.8, None]
+
+
 def test_the_oee_table_goes_to_excel_with_names_and_percentages(world, parts):
     window = _two_hours_running_then_an_hour_down(world)
     shown = world.get("a-view", f"{BASE}/oee", params=window).json()["rows"][0]

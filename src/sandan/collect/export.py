@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -182,7 +183,10 @@ def _column(values: pd.Series) -> list[Any]:
     if pd.api.types.is_datetime64_any_dtype(values):
         return [None if pd.isna(v) else v.to_pydatetime() for v in values]
     out = values.astype(object).where(values.notna(), None).tolist()
-    return [v.item() if isinstance(v, np.generic) else v for v in out]
+    out = [v.item() if isinstance(v, np.generic) else v for v in out]
+    # an infinite figure (parts made with no run time recorded: effectiveness before its cap) as the sign Excel
+    # readers know; a spreadsheet cell has no number for it, and the writer stopped the whole report on it
+    return [("∞" if v > 0 else "-∞") if isinstance(v, float) and math.isinf(v) else v for v in out]
 
 
 def _write_sheet(book: Any, sheet: Sheet, lang: str, zone: str) -> None:
