@@ -5,6 +5,7 @@ anything else keeps the parser's words and the general hint."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 import yaml
@@ -49,3 +50,36 @@ def test_a_mistake_without_its_own_words_keeps_the_parsers_and_the_general_hint(
     en, ko = yaml_problem(Odd())
     assert en == "something new; check the indentation, colons and brackets there"
     assert ko.startswith("문법 오류(something new)") and "들여쓰기, 콜론, 괄호" in ko
+
+
+@pytest.mark.parametrize(
+    ("text", "where"), [("holidays: [2026-13-01]\n", (1, 12)), ("jobs:\n  - due: 2026-02-30\n", (2, 10))]
+)
+def test_a_date_no_calendar_has_is_a_yaml_mistake_at_its_place(text, where):
+    """PyYAML let an impossible date escape as a bare ValueError: a traceback from every reader of lines, orders,
+    calendars and site files. `read_yaml` reports it where it is written, as the other mistakes."""
+    from sandan.domain.yamltext import read_yaml
+
+    assert read_yaml("a: 2026-12-01\n") == {"a": date(2026, 12, 1)}  # good dates stay dates
+    with pytest.raises(yaml.YAMLError) as err:
+        read_yaml(text)
+    en, ko = yaml_problem(err.value)
+    day = re.search(r"2026-\d\d-\d\d", text).group(0)
+    assert en.startswith(f"{day} is not a calendar date") and ko.startswith(f"{day}은 달력에 없는 날짜입니다")
+    assert yaml_position(err.value) == where
+
+
+def test_a_calendar_or_an_order_sheet_with_an_impossible_date_says_so():
+    from zoneinfo import ZoneInfo
+
+    from sandan.domain import InvalidInput
+    from sandan.monitor.calendar import ShiftCalendar
+    from sandan.twin.workclock import as_instant
+
+    with pytest.raises(InvalidInput, match="2026-13-01 is not a calendar date"):
+        ShiftCalendar.from_yaml("holidays: [2026-13-01]\n")
+    with pytest.raises(InvalidInput, match="2026-02-30 is not a calendar date and time") as err:
+        as_instant(
+            "2026-02-30", ZoneInfo("Asia/Seoul"), end_of_day=True
+        )  # a due date typed into an order sheet
+    assert err.value.code == "bad_date" and "달력에 없는 날짜·시각" in err.value.ko

@@ -40,6 +40,7 @@ from sandan.collect.ingest import (
 from sandan.domain import InvalidInput
 from sandan.domain.errors import yaml_position, yaml_problem
 from sandan.domain.korean import particle
+from sandan.domain.yamltext import read_yaml
 from sandan.store import QuarantineItem, Store
 
 SAMPLE_BYTES = 256 * 1024
@@ -231,7 +232,7 @@ class Mapping(BaseModel):
     def from_yaml(cls, path: Path | str) -> Mapping:
         path = Path(path)
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            data = read_yaml(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise InvalidInput(
                 f"mapping file {path} does not exist",

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sandan.collect.connector import Connector
 from sandan.domain import InvalidInput
 from sandan.domain.errors import yaml_position, yaml_problem
+from sandan.domain.yamltext import read_yaml
 
 
 class _Model(BaseModel):
@@ -93,7 +94,7 @@ class SiteConfig(_Model):
     @classmethod
     def from_yaml(cls, path: Path) -> SiteConfig:
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = read_yaml(path.read_text(encoding="utf-8")) or {}
         except OSError as exc:
             raise InvalidInput(
                 f"cannot read site file {path}: {exc}",

@@ -321,6 +321,12 @@ def yaml_problem(exc: Exception) -> tuple[str, str]:
     context = str(getattr(exc, "context", None) or "")
     if not problem:
         return str(exc), f"문법 오류({exc})"
+    date = re.match(r"^'(.+)' is not a calendar date$", problem)  # `sandan.domain.yamltext`
+    if date:
+        return (
+            f"{date.group(1)} is not a calendar date (a month from 1 to 12 and a day that month has; YYYY-MM-DD)",
+            f"{particle(date.group(1), '은/는')} 달력에 없는 날짜입니다 (월은 1~12, 일은 그 달에 있는 날; YYYY-MM-DD)",
+        )
     found = re.search(r"but (?:got|found) (.+)$", problem)
     tok_en, tok_ko = _yaml_token(found.group(1)) if found else ("", "")
     closing = re.match(r"expected ',' or '([\]}])'", problem)

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sandan.domain import InvalidInput
 from sandan.domain.errors import document_error, value_error
+from sandan.domain.yamltext import read_yaml
 
 US = 1_000_000  # microseconds per second: all interval arithmetic is on int64 microseconds, exact
 
@@ -232,7 +233,7 @@ class ShiftCalendar(BaseModel):
                     code="bad_calendar",
                 ) from exc
         try:
-            return cls.model_validate(yaml.safe_load(text) or {})
+            return cls.model_validate(read_yaml(text) or {})
         except (yaml.YAMLError, ValidationError) as exc:
             raise document_error(exc, ("shift calendar", "근무 달력이"), "bad_calendar") from exc
 

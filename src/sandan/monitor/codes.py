@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sandan.domain import InvalidInput
 from sandan.domain.errors import document_error, value_error
+from sandan.domain.yamltext import read_yaml
 
 if TYPE_CHECKING:
     from sandan.store import Store
@@ -89,7 +90,7 @@ class CodeTable(BaseModel):
         if filename.lower().endswith(".csv"):
             return cls._from_csv(text)
         try:
-            return cls.model_validate(yaml.safe_load(text) or {})
+            return cls.model_validate(read_yaml(text) or {})
         except (yaml.YAMLError, ValidationError) as exc:
             raise document_error(
                 exc,

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from sandan.domain import InvalidInput
+from sandan.domain.yamltext import read_yaml
 from sandan.monitor.spc import check_spec
 
 Limits = tuple[float | None, float | None]
@@ -27,7 +28,7 @@ def company_specs(data_dir: Path | None, company_id: str) -> dict[str, Limits]:
     if data_dir is None or not specs_path(data_dir, company_id).exists():
         return {}
     path = specs_path(data_dir, company_id)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise InvalidInput(
             f"{path} is not a table of limits (characteristic: {{lsl: …, usl: …}}); save the limits again",

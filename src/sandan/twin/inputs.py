@@ -17,6 +17,7 @@ import yaml
 from sandan.domain import InvalidInput
 from sandan.domain.errors import yaml_position, yaml_problem
 from sandan.domain.korean import particle
+from sandan.domain.yamltext import read_yaml
 
 
 def _at(line: int | None, column: int | None) -> tuple[str, str]:
@@ -30,7 +31,7 @@ def load_yaml(
 ) -> Any:
     """Parse YAML text (JSON is YAML too); a syntax error names the line and column and says how to fix it."""
     try:
-        return yaml.safe_load(text)
+        return read_yaml(text)
     except yaml.YAMLError as exc:
         line, column = yaml_position(exc)
         at_en, at_ko = _at(line, column)
@@ -216,7 +217,7 @@ def parse_dist(text: str, field: str, bare: str = "deterministic") -> Any:
         return None
     if text.startswith("{"):
         try:
-            return yaml.safe_load(text)
+            return read_yaml(text)
         except yaml.YAMLError:
             pass
     words = text.replace(",", " ").split()

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.domain.errors import PYDANTIC_KO, english_reason
+from sandan.domain.yamltext import read_yaml
 from sandan.monitor.calendar import ShiftCalendar, company_calendar
 from sandan.monitor.oee import CAPPED_NOTE_MARGIN
 from sandan.twin import balance as bal
@@ -297,7 +298,7 @@ def savable_line(text: str) -> LineModel:
     """The line model of YAML text that `save_line` would keep: valid, naming its id, and an id that is safe as a
     file name (`check_line_id`) — so the editor's Check says what Save would refuse."""
     line = parse_line(text)
-    raw = yaml.safe_load(text)  # parse_line has read it already, so it is YAML
+    raw = read_yaml(text)  # parse_line has read it already, so it is YAML
     if not (isinstance(raw, dict) and str(raw.get("id") or "").strip()):
         raise InvalidInput(
             "give the line an id to save it under",
@@ -571,7 +572,7 @@ def parse_changes(text: str) -> dict[str, Any]:
             changes[key.strip()] = float(percent.group(1)) / 100
             continue
         try:
-            changes[key.strip()] = yaml.safe_load(value.strip())
+            changes[key.strip()] = read_yaml(value.strip())
         except yaml.YAMLError:
             changes[key.strip()] = value.strip()
         got = changes[key.strip()]
@@ -1033,7 +1034,7 @@ def parse_shop_file(
 def orders_template(store: Any, company_id: str) -> bytes:
     """An .xlsx workbook of shop orders to fill in: the company's sample orders (`example_orders`, or a generic
     sample) on an orders sheet and their tool changes on a setups sheet, as `parse_shop_file` reads them back."""
-    data = yaml.safe_load(example_orders(store, company_id) or EXAMPLE_ORDERS)
+    data = read_yaml(example_orders(store, company_id) or EXAMPLE_ORDERS)
     orders, setups = order_sheets.order_sheets(data)
     return order_sheets.workbook(orders, setups)
 

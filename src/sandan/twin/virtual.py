@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 from sandan.collect import Origin, Receipt, ingest_events, ingest_parts, ingest_readings
 from sandan.domain import Company, Line, Machine, ProcessFamily, Role, Signal, Site
 from sandan.domain.text import split_name
+from sandan.domain.yamltext import read_yaml
 from sandan.store import Store
 from sandan.twin.process import MODELS, MachineCondition, ProcessModel
 from sandan.twin.replay import Ai4iReplay, Produced
@@ -560,7 +561,6 @@ def start_network(
     Uses the MQTT broker at mqtt_host:mqtt_port when one answers, otherwise starts an embedded one and says so.
     The Modbus collectors are built from a generated site file, as a plant would configure them.
     """
-    import yaml
 
     from sandan.collect.connector import StoreSink
     from sandan.collect.mqtt import MqttCollector, MqttConfig
@@ -674,7 +674,7 @@ def start_network(
             )
             gateway.publish(vm.machine.id, recent)
         site = SiteConfig.model_validate(
-            yaml.safe_load(site_yaml(company_id, gateway.collector_specs(poll_interval_s=modbus_poll_s)))
+            read_yaml(site_yaml(company_id, gateway.collector_specs(poll_interval_s=modbus_poll_s)))
         )
         for plc in site.build_connectors():
             plc.start(sink)

@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sandan.domain import InvalidInput
+from sandan.domain.korean import particle
 from sandan.monitor.calendar import US, ShiftCalendar, shift_windows, to_us
 
 UNIT_S = {"min": 60, "h": 3600, "s": 1}
@@ -162,7 +163,16 @@ def as_instant(value: Any, zone: ZoneInfo, *, end_of_day: bool = False) -> datet
         at = datetime.combine(value, time(0)) + (timedelta(days=1) if end_of_day else timedelta(0))
     elif isinstance(value, str) and (m := _DATE.match(value.strip())):
         y, mo, d, hh, mm, ss = m.groups()
-        at = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        try:
+            at = datetime(int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+        except ValueError:  # 2026-02-30, 2026-13-01, 25:00: a traceback from the order sheet's reader before
+            raise InvalidInput(
+                f"{value.strip()} is not a calendar date and time (a month from 1 to 12, a day that month has, "
+                "hours 0–23; YYYY-MM-DD HH:MM)",
+                f"{particle(value.strip(), '은/는')} 달력에 없는 날짜·시각입니다 (월은 1~12, 일은 그 달에 있는 날, "
+                "시는 0~23; YYYY-MM-DD HH:MM)",
+                code="bad_date",
+            ) from None
         if hh is None and end_of_day:
             at += timedelta(days=1)
     else:

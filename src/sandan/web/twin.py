@@ -26,6 +26,7 @@ from sandan.api.encode import file_response
 from sandan.collect.export import MEDIA_TYPES, ExportFile
 from sandan.domain import Conflict, InvalidInput, NotFound, SandanError
 from sandan.domain.text import fit_text, shown_name, text_width
+from sandan.domain.yamltext import read_yaml
 from sandan.monitor.calendar import company_calendar
 from sandan.twin import order_sheets, service, workclock
 from sandan.twin.inputs import dist_text, parse_dist, short_number
@@ -543,7 +544,7 @@ def _editor(
     _twin_crumb(page, company.id, tx, tx["twin.editor"])
     if data is None:
         try:
-            data = yaml.safe_load(text)
+            data = read_yaml(text)
         except yaml.YAMLError:
             data = None
     issues = []
@@ -640,7 +641,7 @@ async def edit_submit(page: UserPage, company_id: str) -> Response:
     )
     if source == "form":
         try:
-            base = yaml.safe_load(form.get("base", "") or "") or {}
+            base = read_yaml(form.get("base", "") or "") or {}
         except yaml.YAMLError:
             base = {}
         try:
