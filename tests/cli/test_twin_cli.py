@@ -145,8 +145,14 @@ def test_a_bad_design_space_says_what_to_write(tmp_path, space, said):
 def test_a_design_run_length_that_cannot_work_is_refused_before_searching(tmp_path):
     line = write(tmp_path, "line.yaml", LINE)
     space = write(tmp_path, "space.yaml", "machines: {drill: [1, 2]}\n")
-    code, out = sandan("twin", "optimize", line, space, "--target", "100", "--hours", "0")
-    assert code == 2 and "run length" in out and "Trial" not in out
+    # named as typed: --hours 0.2 said "0 ≤ warm-up < run length (got 720 s and 3600 s)"; --hours inf ran on
+    for hours, said in (
+        ("0", "--hours must be more than 0 and at most 744"),
+        ("inf", "--hours must be more than 0 and at most 744 (a month), got inf"),
+        ("0.2", "--warmup-hours must be at least 0 and less than --hours 0.2"),
+    ):
+        code, out = sandan("twin", "optimize", line, space, "--target", "100", "--hours", hours)
+        assert code == 2 and said in out and "Trial" not in out and "3600" not in out
 
 
 def test_a_missing_file_is_named(tmp_path):
@@ -243,7 +249,13 @@ def test_every_problem_of_a_line_model_is_listed_in_words(tmp_path):
 @pytest.mark.parametrize(
     ("options", "en", "ko"),
     [
-        (("--hours", "-1"), "--hours must be more than 0, got -1", "--hours는 0보다 커야 합니다. 입력: -1"),
+        (
+            ("--hours", "-1"),
+            "--hours must be more than 0 and at most 744 (a month), got -1",
+            "--hours는 0보다 크고 744(한 달) 이하여야 합니다. 입력: -1",
+        ),
+        (("--hours", "inf"), "at most 744 (a month), got inf", "입력: inf"),  # it ran without end
+        (("--replications", "101"), "--replications must be at most 100, got 101", "100 이하여야"),
         (
             ("--hours", "1", "--warmup-hours", "2"),
             "--warmup-hours must be at least 0 and less than --hours 1",

@@ -83,6 +83,13 @@ def test_a_yaml_file_path_loads_the_same_line(tmp_path):
             "finite buffers",
         ),
         ("stations: [{id: a, process_time: {kind: triangular, low: 3, mode: 1, high: 2}}]", "low ≤ mode"),
+        # parts that take no time anywhere: the run never ended (normal 0 0 and empirical zeros too)
+        ("stations: [{id: a, process_time: 0, buffer: 4}]", "clock would never move"),
+        (
+            "stations: [{id: a, process_time: {kind: normal, mean: 0, sd: 0}},"
+            " {id: b, process_time: {kind: empirical, values: [0, 0]}}]",
+            "clock would never move",
+        ),
     ],
 )
 def test_a_bad_line_is_refused_in_both_languages(change, fragment):
@@ -91,6 +98,13 @@ def test_a_bad_line_is_refused_in_both_languages(change, fragment):
     assert fragment in err.value.en
     assert "라인 모델" in err.value.ko
     assert err.value.code == "bad_line_model"
+
+
+def test_a_line_with_one_station_that_takes_time_runs():
+    line = LineModel.from_yaml(
+        "stations: [{id: a, process_time: 0}, {id: b, process_time: {kind: normal, mean: 0, sd: 2}, buffer: 4}]"
+    )
+    assert run_line(line, replications=2, horizon=600, warmup=0, seed=1).line["throughput_per_h"].mean > 0
 
 
 def test_a_refused_line_names_the_station_by_its_id_and_says_why_in_korean():

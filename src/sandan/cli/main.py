@@ -1256,10 +1256,18 @@ def _check_run_options(replications: int, hours: float, warmup_hours: float, see
             f"--replications는 2 이상이어야 합니다 (95 % 구간에는 두 번 이상의 실행이 필요합니다). 입력: {replications}",
             code="bad_replications",
         )
-    if not hours > 0:
+    from sandan.twin.service import MAX_HOURS, MAX_REPLICATIONS
+
+    if replications > MAX_REPLICATIONS:
         raise InvalidInput(
-            f"--hours must be more than 0, got {hours:g}",
-            f"--hours는 0보다 커야 합니다. 입력: {hours:g}",
+            f"--replications must be at most {MAX_REPLICATIONS}, got {replications}",
+            f"--replications는 {MAX_REPLICATIONS} 이하여야 합니다. 입력: {replications}",
+            code="bad_replications",
+        )
+    if not 0 < hours <= MAX_HOURS:  # NaN and ∞ too: --hours inf ran without end
+        raise InvalidInput(
+            f"--hours must be more than 0 and at most {MAX_HOURS} (a month), got {hours:g}",
+            f"--hours는 0보다 크고 {MAX_HOURS}(한 달) 이하여야 합니다. 입력: {hours:g}",
             code="bad_run_length",
         )
     if not 0 <= warmup_hours < hours:
@@ -1472,6 +1480,7 @@ def twin_optimize(
     budget: Annotated[float | None, typer.Option(help="Best throughput within this cost.")] = None,
     replications: Annotated[int, typer.Option()] = 5,
     hours: Annotated[float, typer.Option()] = 8.0,
+    warmup_hours: Annotated[float, typer.Option(help="Hours of each run left out of the statistics.")] = 1.0,
     trials: Annotated[int, typer.Option(help="Designs to try at most.")] = 60,
     surely: Annotated[
         bool, typer.Option(help="With --target: the lower end of a design's 95 % interval must reach it.")
@@ -1490,6 +1499,8 @@ def twin_optimize(
                 raise SandanError(
                     f"file {f} does not exist", f"파일 {f}이(가) 없습니다", code="file_not_found"
                 )
+        # named as typed (--hours 0.2 was "0 ≤ warm-up < run length (got 720 s and 3600 s)"; --hours inf ran on)
+        _check_run_options(replications, hours, warmup_hours, 0)
         space = read_data_file(space_file, "the design space", "설계 범위") or {}
         with console.status("searching designs / 설계 탐색 중"):
             result = optimize_design(
@@ -1499,6 +1510,7 @@ def twin_optimize(
                 budget=budget,
                 replications=replications,
                 horizon=hours * 3600,
+                warmup=warmup_hours * 3600,
                 n_trials=trials,
                 confidence="lower" if surely else "mean",
             )

@@ -88,6 +88,18 @@ class Dist(BaseModel):
         return float(np.mean(self.values))
 
     @property
+    def always_zero(self) -> bool:
+        """No draw can be longer than 0 (a normal's sd of 0 included: it is clipped at 0)."""
+        k = self.kind
+        if k in ("deterministic", "exponential", "lognormal"):
+            return self.mean == 0
+        if k == "normal":
+            return self.mean == 0 and self.sd == 0
+        if k in ("triangular", "uniform"):
+            return self.high == 0
+        return max(self.values) == 0
+
+    @property
     def scv(self) -> float:
         """Squared coefficient of variation c² = σ²/μ² (Hopp & Spearman, *Factory Physics*, 3rd ed., §8.2)."""
         m = self.expected
@@ -475,6 +487,16 @@ class LineModel(_Part):
                 f"no product's routing visits station{'' if one else 's'} {named}: add {'it' if one else 'them'} to "
                 f"a routing (products → routing, in the YAML) or remove {'it' if one else 'them'}",
                 f"어느 제품의 라우팅에도 없는 공정: {named}. YAML의 라우팅(products → routing)에 넣거나 공정을 지우세요",
+            )
+        # parts that take no time anywhere never move the simulated clock: the run would not end
+        by_id = {s.id: s for s in self.stations}
+        steps = [st.process_time or by_id[st.station].process_time for p in self.products for st in p.routing]
+        if all(d.always_zero for d in steps) and all(t.time.always_zero for t in self.transports):
+            raise value_error(
+                "every station's process time is 0, so the simulated clock would never move: give at least one "
+                "station a process_time above 0",
+                "모든 공정의 가공 시간(process_time)이 0이라 시뮬레이션 시계가 움직이지 않습니다. 한 공정 이상의 "
+                "가공 시간을 0보다 크게 주세요",
             )
         for t in self.transports:
             for end in (t.from_, t.to):
