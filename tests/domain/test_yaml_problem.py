@@ -83,3 +83,25 @@ def test_a_calendar_or_an_order_sheet_with_an_impossible_date_says_so():
             "2026-02-30", ZoneInfo("Asia/Seoul"), end_of_day=True
         )  # a due date typed into an order sheet
     assert err.value.code == "bad_date" and "달력에 없는 날짜·시각" in err.value.ko
+
+
+def test_a_clock_time_without_quotes_is_the_time_written():
+    """YAML 1.1 read `end: 17:00` as the base-60 number 1020: a hand-written calendar saved the day shift as ending
+    at 00:17 and said it was saved. Times stay text; other numbers are numbers."""
+    from datetime import time
+
+    from sandan.domain.yamltext import read_yaml
+    from sandan.monitor.calendar import ShiftCalendar
+
+    assert read_yaml("end: 17:00\nat: 12:30:15\nn: 1020\nx: 1.5\ny: 0x10\n") == {
+        "end": "17:00",
+        "at": "12:30:15",
+        "n": 1020,
+        "x": 1.5,
+        "y": 16,
+    }
+    calendar = ShiftCalendar.from_yaml(
+        "shifts:\n  - name: day\n    start: 08:00\n    end: 17:00\n    breaks:\n      - {start: 12:00, end: 13:00}\n"
+    )
+    (day,) = calendar.shifts
+    assert (day.end, day.breaks[0].start, day.breaks[0].end) == (time(17), time(12), time(13))
