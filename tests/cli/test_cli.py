@@ -625,3 +625,22 @@ def test_schedule_reads_orders_from_an_excel_sheet(tmp_path):
     done = sandan(tmp_path, "schedule", str(bad))
     assert done.returncode != 0 and "missing duration" in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_user_add_never_renames_a_company_and_a_refused_password_leaves_none_behind(tmp_path):
+    assert sandan(tmp_path, "company", "add", "acme", "--name", "Acme", "--family", "cnc").returncode == 0
+    # --create-company with a company that exists renamed it and reset its family (a federation then refused it)
+    done = sandan(tmp_path, "user", "add", "lee", "--company", "acme", "--create-company", "Renamed",
+                  "--password", "long-enough-x")  # fmt: skip
+    assert done.returncode == 2 and "company 'acme' is registered already, as 'Acme'" in done.stderr
+    weak = sandan(tmp_path, "user", "add", "kim", "--company", "newco", "--create-company", "New Co",
+                  "--password", "12345678")  # fmt: skip
+    assert weak.returncode == 2 and "among the first a guesser tries" in weak.stderr
+    from sandan.store import open_store
+
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    try:
+        acme = store.get_company("acme")
+        assert (acme.name, acme.family.value) == ("Acme", "cnc") and store.get_company("newco") is None
+    finally:
+        store.close()

@@ -310,15 +310,35 @@ def user_add(
 ) -> None:
     """Add a user, who chooses their own password at the first sign-in. 사용자를 추가합니다 (첫 로그인 때 본인
     비밀번호로 바꿉니다)."""
-    from sandan.accounts import create_user
+    from pydantic import ValidationError
+
+    from sandan.accounts import create_user, hash_password
+    from sandan.domain.errors import invalid_input_from
 
     settings = load_settings()
     try:
         with _open(settings) as store:
             if create_company and company:
-                store.upsert_company(Company(id=company, name=create_company))
+                existing = store.get_company(company)
+                if (
+                    existing is not None and existing.name != create_company
+                ):  # it renamed the company, family reset
+                    raise InvalidInput(
+                        f"company {company!r} is registered already, as {existing.name!r}: leave out "
+                        "--create-company to add the user to it",
+                        f"회사 {company!r}은(는) 이미 {existing.name!r}(으)로 등록되어 있습니다. 이 회사에 사용자를 "
+                        "더하려면 --create-company를 빼세요",
+                        code="company_exists",
+                    )
+                try:
+                    new_company = None if existing else Company(id=company, name=create_company)
+                except ValidationError as exc:
+                    raise invalid_input_from(exc) from None
             if password is None:
                 password = getpass.getpass(f"password for {user_id} / {user_id} 비밀번호: ")
+            if create_company and company and new_company is not None:
+                hash_password(password)  # a password refused leaves no company behind
+                store.upsert_company(new_company)
             user = create_user(
                 store, user_id, password, role, company, name=name, must_change=not own_password
             )
