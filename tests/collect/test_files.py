@@ -54,18 +54,25 @@ def test_a_value_that_is_not_a_number_is_quarantined_with_file_row_and_column(pl
             "시간,설비,항목,측정값",
             "2026-05-01T08:00:00+09:00,CNC-01,spindle_temp,41.5",
             "2026-05-01T08:00:01+09:00,CNC-01,spindle_temp,높음",
-            '2026-05-01T08:00:02+09:00,CNC-01,spindle_temp,"1,02"',
+            '2026-05-01T08:00:02+09:00,CNC-01,spindle_temp,"1,020.5"',
+            '2026-05-01T08:00:03+09:00,CNC-01,spindle_temp,"41,5"',
         ],
     )
     receipt = import_file(plant, "acme", f, LONG)
-    assert (receipt.accepted, receipt.rejected) == (2, 1)
-    [q] = quarantine(plant)
+    assert (receipt.accepted, receipt.rejected) == (1, 3)
+    q, grouped, comma = quarantine(plant)
     assert q["location"] == {"file": "온도.csv", "row": 3, "column": "측정값", "field": "value"}
     assert q["reason_code"] == "bad_number"
     assert "'높음' is not a number" in q["reason_en"] and "숫자가 아닙니다" in q["reason_ko"]
     assert json.loads(q["raw"])["value"] == "높음"
     assert q["batch_id"] == receipt.batch_id and q["source"] == "file:온도.csv"
-    assert sorted(r["value"] for r in readings(plant)) == [41.5, 102.0]
+    # a comma between thousands is read (1020.5, past the spindle's 0–150 °C); a decimal comma is not a number (it
+    # was read as 415 and stored), and the message says how numbers are written
+    assert grouped["reason_code"] == "out_of_range" and "1020.5" in grouped["reason_en"]
+    assert comma["location"]["row"] == 5 and comma["reason_code"] == "bad_number"
+    assert "'41,5' is not a number (decimals take a point" in comma["reason_en"]
+    assert "소수점은 마침표로" in comma["reason_ko"]
+    assert [r["value"] for r in readings(plant)] == [41.5]
 
 
 def test_an_unknown_machine_is_quarantined_and_the_message_says_how_to_register_it(plant, tmp_path):

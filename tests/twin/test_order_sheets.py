@@ -75,6 +75,11 @@ def test_a_setups_sheet_gives_tool_change_times_for_one_machine_or_all():
             "sheet orders, row 3, column minutes: the duration must be a whole number ≥ 1, got '4.5'",
             "시트 orders, 3행, minutes 열",
         ),
+        (  # a decimal comma was read as 125 minutes; a comma between thousands still reads ("1,200")
+            'job,machine,minutes\nA,M1,"1,200"\nB,M2,"12,5"\n',
+            "sheet orders, row 3, column minutes: the duration must be a whole number ≥ 1, got '12,5'",
+            "시트 orders, 3행, minutes 열",
+        ),
         ("job,machine,minutes\nA,,30\n", "row 2, column machine: the machine is empty", "2행, machine 열"),
         (
             "job,machine,minutes,due\nA,M1,3,10\nA,M2,3,12\n",

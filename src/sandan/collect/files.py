@@ -669,6 +669,7 @@ def _looks_numeric(values: list[Any]) -> bool:
             numbers += 1
             continue
         try:
+            # a decimal comma counts: the column is numbers, and the reader refuses those cells (quarantine)
             float(str(v).replace(",", ""))
             numbers += 1
         except ValueError:

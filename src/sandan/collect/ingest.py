@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sandan.domain import EVENT_SCHEMA, PART_SCHEMA, READING_SCHEMA, InvalidInput, Signal
+from sandan.domain.text import THOUSANDS, without_thousands
 from sandan.domain.validation import FUTURE_TOLERANCE_S, RESULT_SYNONYMS, STATE_SYNONYMS, reason_text
 from sandan.store import QuarantineItem, Store
 
@@ -420,7 +421,10 @@ def _parse_number(col: pa.ChunkedArray | pa.Array, name: str, rej: _Rejects) -> 
             rej.mark(bad, "bad_number", name, _values(values, field=name))
         return values
     text = col if pa.types.is_string(typ) else pc.cast(col, pa.string())
-    cleaned = pc.utf8_trim_whitespace(pc.replace_substring(text, ",", ""))
+    # commas only between thousands (1,234.5): a decimal comma (12,3, 1.200,5) was read as 123 and 1.2005 and
+    # stored; left in, it is refused as not a number and kept in quarantine as written
+    grouped = pc.and_(pc.match_substring(text, ","), pc.match_substring_regex(text, THOUSANDS))
+    cleaned = pc.utf8_trim_whitespace(pc.if_else(grouped, pc.replace_substring(text, ",", ""), text))
     try:
         # Arrow parses a clean column in one pass; a bad cell makes it refuse, and pandas then finds which.
         values = pc.cast(
@@ -964,7 +968,7 @@ def _json_numbers(col: pa.Array, field_name: str, rej: _Rejects) -> list[dict[st
             for k, x in obj.items():
                 if x is None:
                     continue
-                num = float(x.replace(",", "")) if isinstance(x, str) else float(x)
+                num = float(without_thousands(x)) if isinstance(x, str) else float(x)
                 if not math.isfinite(num):
                     raise ValueError(k)
                 clean[str(k)] = num

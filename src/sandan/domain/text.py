@@ -90,3 +90,13 @@ def fit_text(text: str, max_px: float, font_px: float) -> str:
         if text_width(cut, font_px) <= max_px:
             return cut
     return "…"
+
+
+#: A number whose commas group thousands: "1,234", "-12,345.67" (not "12,3", "1200,5" or "1.200,5").
+THOUSANDS = r"^\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*$"
+
+
+def without_thousands(text: str) -> str:
+    """`text` without its thousands separators when its commas group thousands ("1,234.5" → "1234.5"), else as it
+    is: a decimal comma ("12,3") stays, for the number reader to refuse, where dropping the comma read it as 123."""
+    return text.replace(",", "") if "," in text and re.match(THOUSANDS, text) else text

@@ -57,8 +57,8 @@ REASONS: dict[str, tuple[str, str]] = {
         "설비 {machine!r}에 신호 {value!r}이(가) 정의되어 있지 않습니다. 신호를 정의하거나 신호 자동 등록을 켜고 가져오세요",
     ),
     "bad_number": (
-        "{field} {value!r} is not a number",
-        "{field} 값 {value!r}은(는) 숫자가 아닙니다",
+        "{field} {value!r} is not a number (decimals take a point, 12.5; a comma only between thousands, 1,234.5)",
+        "{field} 값 {value!r}은(는) 숫자가 아닙니다 (소수점은 마침표로 12.5, 쉼표는 천 단위 구분에만 1,234.5)",
     ),
     "out_of_range": (
         "value {shown} of signal {signal!r} is outside its valid range {range}; check the value, or the signal's "

@@ -33,7 +33,7 @@ import pandas as pd
 
 from sandan.domain import InvalidInput
 from sandan.domain.korean import particle
-from sandan.domain.text import excel_text
+from sandan.domain.text import excel_text, without_thousands
 from sandan.twin.workclock import as_instant, unit_word
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -182,7 +182,7 @@ def _whole(
     value: Any, what: tuple[str, str], minimum: int, problems: _Problems, sheet: str, row: int, column: Any
 ) -> int | None:
     """A cell's whole number ≥ `minimum`; None (the problem noted) for anything else."""
-    text = str(value).strip().replace(",", "")
+    text = without_thousands(str(value).strip())
     try:
         number = float(text)
     except ValueError:
