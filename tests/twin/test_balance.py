@@ -403,3 +403,29 @@ def test_a_task_longer_than_the_cycle_time_says_both_with_the_lines_unit():
     assert "20초가 사이클타임 10초보다" in err.value.ko
     assert time_text(40, "min") == ("40 min", "40분") and time_text(40, "") == ("40", "40")
     assert time_text(3, "cycles") == ("3 cycles", "3 cycles")
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "en"),
+    [
+        (  # the precedence was dropped without a word, and the plan put b before a
+            {"tasks": [{"name": "a", "time": 20}, {"name": "b", "time": 30, "afer": ["a"]}]},
+            "tasks[1].afer",
+            "tasks[1]: unknown key 'afer' (did you mean 'after'?); the keys here are name, time, after, skill",
+        ),
+        (
+            {"tasks": [{"name": "a", "time": 2}], "cycle_tim": 9},
+            "cycle_tim",
+            "unknown key 'cycle_tim' (did you",
+        ),
+        (
+            {"tasks": [{"name": "a", "time": 2}], "workers": [{"name": "kim", "skill": ["x"]}]},
+            "workers[0].skill",
+            "did you mean 'skills'?",
+        ),
+    ],
+)
+def test_a_key_the_balancer_does_not_know_is_refused_with_the_one_meant(data, field, en):
+    with pytest.raises(InvalidInput) as err:
+        parse_line_problem(data, "line.yaml")
+    assert en in err.value.en and "알 수 없는 키" in err.value.ko and err.value.where["field"] == field

@@ -394,3 +394,13 @@ def test_a_typo_in_a_jsplib_row_names_its_line_and_the_korean_starts_in_korean()
     with pytest.raises(InvalidInput) as err:
         parse_jsplib("2 2\n0 3 1 2\n# job 2\n1 4 0\n", name="t")
     assert "t, line 4: job line 2 has 3 numbers" in err.value.en and err.value.where["line"] == 4
+
+
+def test_a_job_key_the_scheduler_does_not_know_is_refused_with_the_one_meant():
+    orders = {"jobs": [{"name": "A", "operations": [{"machine": "M1", "duration": 30}], "deu": 100}]}
+    with pytest.raises(InvalidInput) as err:  # the due date was dropped without a word
+        parse_shop_orders(orders, "orders.yaml")
+    assert (
+        "jobs[0]: unknown key 'deu' (did you mean 'due'?)" in err.value.en and "'due'인가요?" in err.value.ko
+    )
+    assert err.value.where == {"field": "jobs[0].deu", "file": "orders.yaml"}

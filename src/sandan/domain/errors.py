@@ -5,6 +5,7 @@ Interfaces turn these into a CLI message, an HTTP 4xx JSON body or a web notice;
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -435,3 +436,23 @@ def not_a_number(exc: Exception) -> tuple[str, str]:
     found = re.search(r"(?:for int\(\) with base \d+|to float): (.*)$", text)
     value = found.group(1) if found else repr(text)
     return f"{value} is not a whole number", f"{value}은(는) 정수가 아닙니다"
+
+
+def check_keys(raw: Mapping, known: tuple[str, ...], where: str, *, code: str, **location: Any) -> None:
+    """Refuse a key of a hand-written mapping (YAML, JSON) that is not one of `known`, naming the closest known one:
+    a typo such as 'afer' or 'deu' was dropped without a word, and the answer ignored what the user wrote."""
+    unknown = [str(k) for k in raw if str(k) not in known]
+    if not unknown:
+        return
+    key = unknown[0]
+    close = difflib.get_close_matches(key, known, n=1)
+    at = f"{where}: " if where else ""
+    raise InvalidInput(
+        f"{at}unknown key {key!r}{f' (did you mean {close[0]!r}?)' if close else ''}; the keys here are "
+        f"{', '.join(known)}",
+        f"{at}알 수 없는 키 {key!r}입니다{f' ({close[0]!r}인가요?)' if close else ''}. 여기에 쓸 수 있는 키: "
+        f"{', '.join(known)}",
+        code=code,
+        field=f"{where}.{key}" if where else key,
+        **location,
+    )

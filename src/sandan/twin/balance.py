@@ -18,7 +18,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput
-from sandan.domain.errors import not_a_number
+from sandan.domain.errors import check_keys, not_a_number
 from sandan.domain.korean import particle
 from sandan.twin import balance_search
 from sandan.twin.inputs import read_data_file, read_text
@@ -441,6 +441,13 @@ def _names_list(value: Any, where: str, name: str) -> list[str]:
     )
 
 
+#: The keys a balancing YAML may have, at the top, in a task and in a worker: any other is a typo ('afer' dropped
+#: the precedence, and the plan put the task before the one it follows).
+LINE_KEYS = ("name", "time_unit", "cycle_time", "tasks", "workers")
+TASK_KEYS = ("name", "time", "after", "skill")
+WORKER_KEYS = ("name", "skills", "task_times")
+
+
 def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
     """Build a problem from a mapping (YAML/JSON):
 
@@ -470,6 +477,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
             "'tasks' 목록이 비어 있거나 없습니다 (예: tasks: [{name: a, time: 12}])",
             "tasks",
         )
+    check_keys(data, LINE_KEYS, "", code="bad_line_problem", file=name)
     unit = str(data.get("time_unit") or "")
     times: dict[str, int | float] = {}
     pairs: list[tuple[str, str]] = []
@@ -481,6 +489,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
                 f"tasks[{i}]에는 'name'과 'time'이 필요합니다",
                 f"tasks[{i}]",
             )
+        check_keys(raw, TASK_KEYS, f"tasks[{i}]", code="bad_line_problem", file=name)
         task = str(raw["name"])
         if task in times:
             raise bad(
@@ -511,6 +520,7 @@ def parse_line_problem(data: Any, name: str = "line") -> LineProblem:
             raise bad(
                 f"workers[{i}] needs a 'name'", f"workers[{i}]에는 'name'이 필요합니다", f"workers[{i}]"
             )
+        check_keys(w, WORKER_KEYS, f"workers[{i}]", code="bad_line_problem", file=name)
         own = w.get("task_times") or {}
         if not isinstance(own, Mapping):
             raise bad(

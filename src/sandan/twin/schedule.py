@@ -21,6 +21,7 @@ from typing import Any, Literal
 from ortools.sat.python import cp_model
 
 from sandan.domain import InvalidInput, SandanError
+from sandan.domain.errors import check_keys
 from sandan.domain.korean import particle
 from sandan.twin import tabu
 from sandan.twin.inputs import load_json, load_yaml, read_bytes, read_text, whole
@@ -260,6 +261,10 @@ def read_jsplib(path: str | Path) -> ShopInstance:
     return parse_jsplib(read_text(path), name=path.stem)
 
 
+#: What a job of the shop orders may say (`ShopInstance.to_dict` writes them all).
+JOB_KEYS = ("name", "operations", "release", "due", "weight", "family")
+
+
 def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInstance:
     """Build an instance from the shop-order form (a mapping as read from YAML or JSON).
 
@@ -314,6 +319,7 @@ def parse_shop_orders(data: Mapping[str, Any], name: str = "orders") -> ShopInst
                 f"jobs[{j}]에 'operations' 목록이 필요합니다",
                 **where,
             )
+        check_keys(raw, JOB_KEYS, f"jobs[{j}]", code="invalid_input", file=name)  # "deu" dropped the due date
         job_name = str(raw.get("name", f"J{j}"))
         if job_name in seen:
             raise _bad(
