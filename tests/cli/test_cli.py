@@ -644,3 +644,40 @@ def test_user_add_never_renames_a_company_and_a_refused_password_leaves_none_beh
         assert (acme.name, acme.family.value) == ("Acme", "cnc") and store.get_company("newco") is None
     finally:
         store.close()
+
+
+def test_paths_numbers_and_files_a_command_cannot_use_are_said_in_words(tmp_path):
+    """Each of these was a Python traceback: a folder that does not exist, a folder given as a file, a CSV row
+    with a cell too many, --days inf, a day past the calendar's range, a solver time limit of NaN (which printed
+    'model_invalid' and '✓ checked' over an empty table)."""
+    assert sandan(tmp_path, "company", "add", "acme", "--name", "Acme").returncode == 0
+    orders = tmp_path / "orders.yaml"
+    orders.write_text("jobs:\n  - {name: A, operations: [{machine: M1, duration: 3}]}\n", encoding="utf-8")
+    codes = tmp_path / "codes.csv"
+    codes.write_text("kind,code,ko,en\nreason,E01,정지,Stop\nreason,E02,프레스,Press,2\n", encoding="utf-8")
+    twice = tmp_path / "twice.csv"  # the second E01 replaced the first without a word
+    twice.write_text("kind,code,ko,en\nreason,E01,정지,Stop\nreason,E01,대기,Wait\n", encoding="utf-8")
+    cases = [
+        (("company", "codes", "acme", str(twice)), "line 3: code 'E01' is on line 2 already"),
+        (
+            ("schedule", str(orders), "--gantt", str(tmp_path / "no" / "g.svg")),
+            "g.svg does not exist (or its folder",
+        ),
+        (
+            ("report", "--company", "acme", "--day", "2026-12-03", "--out", str(tmp_path)),
+            "is a folder; give a file",
+        ),
+        (("company", "codes", "acme", str(codes)), "line 3 has more cells than the header"),
+        (
+            ("train", "--company", "acme", "--name", "d", "--days", "inf"),
+            "--days must be more than 0 and at most",
+        ),
+        (("report", "--company", "acme", "--day", "9999-12-31"), "--day must be a date from 1970 to 2200"),
+        (("schedule", str(orders), "--time-limit", "nan"), "the time limit must be between 0 and 86400 s"),
+    ]
+    for args, said in cases:
+        done = sandan(tmp_path, *args)
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, (
+            args,
+            done.stderr,
+        )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -41,6 +42,74 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except SandanError as exc:
             _fail(exc)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except OSError as exc:  # a file or folder a command was given: missing, a folder, not writable…
+            _fail(_file_problem(exc))
+        except UnicodeDecodeError as exc:
+            _fail(
+                SandanError(
+                    f"a file given is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as UTF-8 (Excel: "
+                    "'CSV UTF-8'; an editor: UTF-8 encoding)",
+                    f"주어진 파일이 UTF-8 텍스트가 아닙니다 ({exc.start}번째 바이트). UTF-8로 저장하세요 (엑셀: "
+                    "'CSV UTF-8', 편집기: UTF-8 인코딩)",
+                    code="not_utf8",
+                )
+            )
+        except Exception as exc:  # a bug of sandan's: said in a line, the traceback only when asked for
+            if os.environ.get("SANDAN_DEBUG"):
+                raise
+            _fail(
+                SandanError(
+                    f"unexpected error ({type(exc).__name__}: {exc}); this is a fault in sandan, not in what you "
+                    "typed — please report it with the command (SANDAN_DEBUG=1 shows the details)",
+                    f"예상하지 못한 오류입니다 ({type(exc).__name__}: {exc}). 입력이 아니라 sandan의 결함입니다. "
+                    "실행한 명령과 함께 알려 주세요 (SANDAN_DEBUG=1이면 자세한 내용이 나옵니다)",
+                    code="unexpected",
+                )
+            )
+
+
+#: The longest history a command reads, in days (ten years): --days inf or nan overflowed the date arithmetic.
+MAX_DAYS = 3650
+
+
+def _check_days(days: float) -> None:
+    if not 0 < days <= MAX_DAYS:
+        raise InvalidInput(
+            f"--days must be more than 0 and at most {MAX_DAYS:,} (ten years), got {days:g}",
+            f"--days는 0보다 크고 {MAX_DAYS:,}(10년) 이하여야 합니다. 입력: {days:g}",
+            code="bad_days",
+        )
+
+
+def _file_problem(exc: OSError) -> SandanError:
+    """An OSError from a path a command was given, in words: which path, what is wrong with it, what to do."""
+    path = exc.filename if exc.filename is not None else ""
+    kinds = {
+        FileNotFoundError: (
+            "does not exist (or its folder does not)",
+            "이(가) 없습니다 (폴더가 있는지 확인하세요)",
+        ),
+        IsADirectoryError: (
+            "is a folder; give a file name in it",
+            "은(는) 폴더입니다. 그 안의 파일 이름을 주세요",
+        ),
+        NotADirectoryError: (
+            "goes through a file as if it were a folder",
+            "의 경로 중간에 폴더가 아닌 파일이 있습니다",
+        ),
+        PermissionError: ("cannot be used: permission denied", "을(를) 쓸 권한이 없습니다"),
+        FileExistsError: (
+            "exists already (a file where a folder is needed, or one not to be overwritten)",
+            "이(가) 이미 있습니다 (폴더가 필요한 자리에 파일이 있거나, 덮어쓰지 않을 파일입니다)",
+        ),
+    }
+    en, ko = next(
+        (words for kind, words in kinds.items() if isinstance(exc, kind)),
+        (f"cannot be used: {exc.strerror or exc}", f"을(를) 쓸 수 없습니다: {exc.strerror or exc}"),
+    )
+    return SandanError(f"{path} {en}", f"{path}{ko}", code="file_problem", file=str(path) or None)
 
 
 app = typer.Typer(
@@ -1022,10 +1091,12 @@ def report(
                 if day
                 else calendar.production_day(datetime.now(UTC)) - timedelta(days=1)
             )
+            if not 1970 <= when.year <= 2200:  # 9999-12-31 overflowed the day's span
+                raise ValueError
         except ValueError:
             raise InvalidInput(
-                f"--day must be a date such as 2026-12-03, not {day!r}",
-                f"--day는 2026-12-03 같은 날짜여야 합니다 ({day!r})",
+                f"--day must be a date from 1970 to 2200 such as 2026-12-03, not {day!r}",
+                f"--day는 2026-12-03 같은 1970~2200년의 날짜여야 합니다 ({day!r})",
                 code="bad_day",
             ) from None
         start, end = calendar.production_day_span(when)
@@ -1110,6 +1181,15 @@ def schedule(
         if not file.exists():
             raise SandanError(
                 f"file {file} does not exist", f"파일 {file}이(가) 없습니다", code="file_not_found"
+            )
+        # a day at most from the console (the web's 120 s is for its job threads); NaN gave 'model_invalid' and
+        # "✓ checked" over an empty table
+        service.check_time_limit(time_limit, most=24 * 3600.0)
+        if not 1 <= workers <= 64:
+            raise InvalidInput(
+                f"--workers must be from 1 to 64 solver threads, got {workers}",
+                f"--workers는 1~64개의 계산 스레드여야 합니다. 입력: {workers}",
+                code="bad_workers",
             )
         calendar = ShiftCalendar.from_yaml(calendar_file) if calendar_file else ShiftCalendar.two_shifts()
         begin = workclock.parse_start(start, calendar)
@@ -1577,6 +1657,7 @@ def train(
     settings = load_settings()
     end = datetime.now(UTC)
     try:
+        _check_days(days)
         with _open(settings) as store:
             _company_or_fail(store, company)
             with Progress(
@@ -1849,6 +1930,7 @@ def federate_connect(
     settings = load_settings()
     end = datetime.now(UTC)
     try:
+        _check_days(days)
         ticket = _read_ticket(ticket_path)
         with _open(settings) as store:
             _company_or_fail(store, ticket["company"])
@@ -1905,6 +1987,7 @@ def federate_run(
     settings = load_settings()
     end = datetime.now(UTC)
     try:
+        _check_days(days)
         with _open(settings) as store:
             run = service.run_simulation(
                 store,

@@ -114,7 +114,16 @@ class CodeTable(BaseModel):
                 code="bad_code_table",
             )
         table: dict[str, dict[str, dict[str, str]]] = {"reasons": {}, "defects": {}}
+        first: dict[tuple[str, str], int] = {}
         for line, row in enumerate(rows, start=2):
+            if None in row:  # csv puts cells past the header under None (a list): they were a crash
+                raise InvalidInput(
+                    f"line {line} has more cells than the header (kind, code, ko, en); a name with a comma needs "
+                    'quotes ("Press, 2")',
+                    f"{line}행의 칸이 머리글(kind, code, ko, en)보다 많습니다. 쉼표가 들어간 이름은 따옴표로 감싸세요 "
+                    '("프레스, 2")',
+                    code="bad_code_table",
+                )
             r = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()}
             kind = {"reason": "reasons", "reasons": "reasons", "defect": "defects", "defects": "defects"}.get(
                 r["kind"].lower()
@@ -125,6 +134,15 @@ class CodeTable(BaseModel):
                     f"{line}행: kind {r['kind']!r}은(는) `reason` 또는 `defect`여야 합니다",
                     code="bad_code_table",
                 )
+            if (kind, r["code"]) in first:  # the second one replaced the first without a word
+                raise InvalidInput(
+                    f"line {line}: code {r['code']!r} is on line {first[kind, r['code']]} already; give each code "
+                    "one line",
+                    f"{line}행: 코드 {r['code']!r}은(는) 이미 {first[kind, r['code']]}행에 있습니다. 코드마다 한 행만 "
+                    "쓰세요",
+                    code="bad_code_table",
+                )
+            first[kind, r["code"]] = line
             table[kind][r["code"]] = {"ko": r["ko"], "en": r["en"]}
         try:
             return cls.model_validate(table)
