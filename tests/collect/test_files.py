@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -301,6 +303,17 @@ def test_a_binary_file_uploaded_as_csv_is_refused(plant, tmp_path):
         import_file(plant, "acme", f, LONG)
     assert err.value.code == "bad_encoding" and "photo.csv" in err.value.en
     assert len(quarantine(plant, "file")) == 1
+    # said in each language alone (the Korean carried "text 텍스트로 … (it contains binary data)")
+    assert "holds binary data, not text" in err.value.en and "이진 데이터입니다" in err.value.ko
+    assert not re.search("[a-z]{4,} [a-z]{4,}", err.value.ko.replace("Excel Workbook", ""))
+    # Excel's "Unicode text" is UTF-16: named as such, with the way to save it
+    unicode_text = tmp_path / "유니코드.csv"
+    unicode_text.write_bytes("시간\t설비\n".encode("utf-16"))
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", unicode_text, LONG)
+    assert (
+        "it is UTF-16, Excel's 'Unicode text'" in err.value.en and "'CSV UTF-8'로 다시 저장" in err.value.ko
+    )
 
 
 def test_an_empty_file_is_refused_and_quarantined(plant, tmp_path):
@@ -354,6 +367,14 @@ def test_a_corrupt_workbook_is_refused(plant, tmp_path):
         import_file(plant, "acme", f, LONG)
     assert err.value.code == "unreadable_file" and "broken.xlsx" in err.value.en and "엑셀" in err.value.ko
     assert len(quarantine(plant, "file")) == 1
+    assert "File is not a zip file" not in err.value.ko  # the library's English stays in the English message
+    # a zip archive of other files (openpyxl's own error escaped as a traceback)
+    archive = tmp_path / "parts.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("parts.csv", "a,b\n1,2\n")
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", archive, LONG)
+    assert err.value.code == "unreadable_file" and "parts.zip" in err.value.en
 
 
 def test_a_line_with_too_many_cells_is_quarantined_and_the_rest_imported(plant, tmp_path):

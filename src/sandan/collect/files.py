@@ -556,12 +556,24 @@ def _no_rows(name: str) -> InvalidInput:
     )
 
 
-def _undecodable(name: str, encoding: str, detail: str) -> InvalidInput:
+def _undecodable(name: str, encoding: str, detail: tuple[str, str]) -> InvalidInput:
     return InvalidInput(
-        f"file {name} cannot be read as {encoding} text ({detail}); if Korean Excel saved it, choose encoding "
+        f"file {name} cannot be read as {encoding} text ({detail[0]}); if Korean Excel saved it, choose encoding "
         "cp949 (or save as 'CSV UTF-8'); if it is not a CSV/TSV file, upload .xlsx or .parquet instead",
-        f"파일 {name}을(를) {encoding} 텍스트로 읽을 수 없습니다 ({detail}). 한글 엑셀에서 저장했다면 인코딩을 cp949로 "
+        f"파일 {name}을(를) {encoding} 텍스트로 읽을 수 없습니다 ({detail[1]}). 한글 엑셀에서 저장했다면 인코딩을 cp949로 "
         "고르거나 'CSV UTF-8'로 다시 저장하세요. CSV/TSV가 아니라면 .xlsx 또는 .parquet 파일을 올리세요",
+        code="bad_encoding",
+        file=name,
+    )
+
+
+def _binary(name: str) -> InvalidInput:
+    """A file of bytes that no text has (NUL): no encoding reads it, so the advice is the file's kind, not one."""
+    return InvalidInput(
+        f"file {name} holds binary data, not text: it is no CSV/TSV file; upload an .xlsx or .parquet file (an old "
+        ".xls or another program's file: open it in Excel and save it as 'Excel Workbook (*.xlsx)' or 'CSV UTF-8')",
+        f"파일 {name}은(는) 텍스트가 아닌 이진 데이터입니다. CSV/TSV 파일이 아니므로 .xlsx 또는 .parquet 파일을 올리세요 "
+        "(옛 .xls나 다른 프로그램의 파일은 엑셀에서 열어 'Excel 통합 문서(*.xlsx)'나 'CSV UTF-8'로 저장하세요)",
         code="bad_encoding",
         file=name,
     )
@@ -599,8 +611,14 @@ def _decode_sample(sample: bytes, encoding: str, complete: bool) -> str:
 def _detect_encoding(sample: bytes, name: str, complete: bool) -> str:
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode text"
+        raise _undecodable(
+            name,
+            "UTF-8/cp949",
+            ("it is UTF-16, Excel's 'Unicode text'", "UTF-16, 엑셀의 '유니코드 텍스트'입니다"),
+        )
     if b"\x00" in sample[:4096]:
-        raise _undecodable(name, "text", "it contains binary data")
+        raise _binary(name)
     try:
         _decode_sample(sample, "utf-8", complete)
         return "utf-8"
@@ -610,7 +628,7 @@ def _detect_encoding(sample: bytes, name: str, complete: bool) -> str:
 
     best = from_bytes(sample).best()
     if best is None:
-        raise _undecodable(name, "text", "no known encoding fits")
+        raise _undecodable(name, "text", ("no known encoding fits", "맞는 인코딩이 없습니다"))
     found = _codec(best.encoding)
     # Korean Excel writes CP949, a superset of EUC-KR; reading EUC-KR guesses as CP949 loses nothing.
     return "cp949" if found in ("euc_kr", "cp949", "johab", "iso2022_kr") else found
@@ -874,10 +892,15 @@ def _open_csv(
     except UnicodeDecodeError as exc:
         line = sample[: exc.start].count(b"\n") + 1
         raise _undecodable(
-            name, encoding, f"byte {exc.start} on line {line} is not valid {encoding}"
+            name,
+            encoding,
+            (
+                f"byte {exc.start} on line {line} is not valid {encoding}",
+                f"{line}행의 {exc.start}번째 바이트",
+            ),
         ) from exc
     if "\x00" in text[:4096]:
-        raise _undecodable(name, encoding, "it contains binary data")
+        raise _binary(name)
     text = text.removeprefix("\ufeff")
     if not text.strip():
         raise _empty(name)
@@ -889,7 +912,11 @@ def _open_csv(
             )
         )
     except csv.Error as exc:
-        raise _undecodable(name, encoding, f"its first line cannot be read as CSV ({exc})") from exc
+        raise _undecodable(
+            name,
+            encoding,
+            (f"its first line cannot be read as CSV ({exc})", "첫 행을 CSV로 읽을 수 없습니다"),
+        ) from exc
     first = next((i for i, row in enumerate(top) if row), None)
     if first is None:
         raise _empty(name)
@@ -929,7 +956,9 @@ def _open_csv(
         f.close()
         if "Empty CSV file" in str(exc):
             raise _no_rows(name) from exc
-        raise _undecodable(name, encoding, str(exc).splitlines()[0]) from exc
+        raise _undecodable(
+            name, encoding, (str(exc).splitlines()[0], "CSV로 읽을 수 없는 곳이 있습니다")
+        ) from exc
 
     def chunks() -> Iterator[tuple[pa.Table, int]]:
         try:
@@ -939,7 +968,9 @@ def _open_csv(
                 except StopIteration:
                     return
                 except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-                    raise _undecodable(name, encoding, str(exc).splitlines()[0]) from exc
+                    raise _undecodable(
+                        name, encoding, (str(exc).splitlines()[0], "CSV로 읽을 수 없는 곳이 있습니다")
+                    ) from exc
                 yield pa.Table.from_batches([batch]), f.tell()
         finally:
             f.close()
@@ -1009,14 +1040,16 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
+        # (a .zip of other files, or a file named .xlsx that is none: openpyxl's own words stay in the English)
         raise InvalidInput(
             f"file {name} is not a readable Excel workbook (.xlsx): {exc}; open it in Excel and save it again as "
             "'Excel Workbook (*.xlsx)' (old .xls files must be re-saved too)",
-            f"파일 {name}은(는) 읽을 수 있는 엑셀 통합 문서(.xlsx)가 아닙니다: {exc}. 엑셀에서 열어 'Excel 통합 문서(*.xlsx)'로 "
+            f"파일 {name}은(는) 읽을 수 있는 엑셀 통합 문서(.xlsx)가 아닙니다. 엑셀에서 열어 'Excel 통합 문서(*.xlsx)'로 "
             "다시 저장하세요 (.xls 파일도 다시 저장해야 합니다)",
             code="unreadable_file",
             file=name,
