@@ -835,3 +835,15 @@ def test_a_title_above_the_header_is_skipped_and_rows_keep_their_excel_numbers(p
     assert (receipt.accepted, receipt.rejected) == (1, 1) and receipt.issues[0]["row"] == 5
     # a plain file keeps its first row as the header
     assert read_preview(write_csv(tmp_path / "plain.csv", ["a,b", "1,2"])).header_row == 0
+
+
+def test_a_machine_chosen_for_a_file_with_a_machine_column_is_refused_not_dropped(plant, tmp_path):
+    f = write_csv(
+        tmp_path / "온도.csv", ["시간,설비,항목,측정값", "2026-05-01T08:00:00+09:00,CNC-01,spindle_temp,41.5"]
+    )
+    both = LONG.model_copy(update={"machine_id": "CNC-02"})  # the column won, and CNC-02 was ignored
+    with pytest.raises(InvalidInput) as err:
+        import_file(plant, "acme", f, both)
+    assert err.value.code == "machine_twice" and err.value.where["column"] == "설비"
+    assert "column '설비' and the machine 'CNC-02'" in err.value.en and "'무시'로 지정하세요" in err.value.ko
+    assert readings(plant) == []

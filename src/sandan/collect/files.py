@@ -1319,6 +1319,20 @@ def _check_columns(mapping: Mapping, columns: list[str], name: str) -> None:
             file=name,
             column=", ".join(unknown),
         )
+    machine_columns = [c for c, role in mapping.columns.items() if role == "machine_id"]
+    if (
+        mapping.machine_id and machine_columns
+    ):  # the column won, and the machine chosen was dropped without a word
+        raise InvalidInput(
+            f"the rows' machine is given twice: column {machine_columns[0]!r} and the machine {mapping.machine_id!r}; "
+            "leave the machine out to use the column, or map the column to 'ignore' to put every row on "
+            f"{mapping.machine_id!r}",
+            f"설비가 두 번 주어졌습니다: {machine_columns[0]!r} 열과 설비 {mapping.machine_id!r}. 열의 설비를 쓰려면 설비 "
+            f"선택을 비우고, 모든 행을 {mapping.machine_id!r}에 넣으려면 그 열을 '무시'로 지정하세요",
+            code="machine_twice",
+            file=name,
+            column=machine_columns[0],
+        )
     have = set(mapping.columns.values())
     if mapping.machine_id:
         have.add("machine_id")
