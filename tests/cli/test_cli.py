@@ -655,10 +655,22 @@ def test_paths_numbers_and_files_a_command_cannot_use_are_said_in_words(tmp_path
     orders.write_text("jobs:\n  - {name: A, operations: [{machine: M1, duration: 3}]}\n", encoding="utf-8")
     codes = tmp_path / "codes.csv"
     codes.write_text("kind,code,ko,en\nreason,E01,정지,Stop\nreason,E02,프레스,Press,2\n", encoding="utf-8")
+    (tmp_path / "line.yaml").write_text(LINE, encoding="utf-8")
+    vary = (
+        "--vary",
+        "stations.drill.machines=1,2",
+        "--vary",
+        "stations.drill.machines=3",
+    )  # the 2nd replaced the 1st
     twice = tmp_path / "twice.csv"  # the second E01 replaced the first without a word
     twice.write_text("kind,code,ko,en\nreason,E01,정지,Stop\nreason,E01,대기,Wait\n", encoding="utf-8")
     cases = [
         (("company", "codes", "acme", str(twice)), "line 3: code 'E01' is on line 2 already"),
+        (
+            ("twin", "sweep", str(tmp_path / "line.yaml"), *vary),
+            "--vary stations.drill.machines is given twice",
+        ),
+        (("train", "--company", "acme", "--name", "d", "--budget", "-1"), "--budget must be more than 0"),
         (
             ("schedule", str(orders), "--gantt", str(tmp_path / "no" / "g.svg")),
             "g.svg does not exist (or its folder",

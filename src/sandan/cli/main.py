@@ -1488,7 +1488,15 @@ def twin_sweep(
                     f"--vary {item!r}: 설정과 값들을 쓰세요. 예: stations.drill.machines=1,2,3",
                     code="bad_sweep",
                 )
-            parameters |= parse_sweep(path, values)
+            added = parse_sweep(path, values)
+            twice = [p for p in added if p in parameters]
+            if twice:  # the second --vary replaced the first without a word
+                raise InvalidInput(
+                    f"--vary {twice[0]} is given twice; give all its values in one, e.g. {twice[0]}=1,2,3",
+                    f"--vary {twice[0]}이(가) 두 번 있습니다. 값을 한 번에 모두 쓰세요. 예: {twice[0]}=1,2,3",
+                    code="bad_sweep",
+                )
+            parameters |= added
         _check_run_options(replications, hours, warmup_hours, seed)
         check_run(replications, hours, warmup_hours)
         lines = sweep_scenarios(line, parameters, grid=not side_by_side)
@@ -1658,6 +1666,12 @@ def train(
     end = datetime.now(UTC)
     try:
         _check_days(days)
+        if not 0 < budget <= 24 * 3600:  # -1 or NaN trained and registered a model ("시간 예산 -1초")
+            raise InvalidInput(
+                f"--budget must be more than 0 and at most 86400 s (a day), got {budget:g}",
+                f"--budget은 0초보다 크고 86400초(하루) 이하여야 합니다. 입력: {budget:g}",
+                code="bad_budget",
+            )
         with _open(settings) as store:
             _company_or_fail(store, company)
             with Progress(
