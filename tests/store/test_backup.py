@@ -218,3 +218,25 @@ def test_the_backups_disk_says_whether_the_next_archive_fits(instance):
     # a folder not made yet: its parent's disk (the same total; free bytes move while other tests write)
     later = backup_space(data / "not-yet")
     assert later["total"] == room["total"] and abs(later["free"] - room["free"]) < room["total"] // 100
+
+
+def test_an_archive_whose_database_export_was_damaged_is_said_to_be_damaged(instance, tmp_path):
+    store, data = instance
+    archive, _ = backup(store, data, tmp_path / "b.tar")
+    damaged = tmp_path / "damaged.tar"
+    with tarfile.open(archive) as good, tarfile.open(damaged, "w") as tar:
+        names = [m.name for m in good.getmembers()]
+        for member in good.getmembers():
+            body = good.extractfile(member).read() if member.isfile() else None
+            if member.name.endswith(
+                "schema.sql"
+            ):  # bytes changed on a disk or on the way: DuckDB cannot parse it
+                body = b"CXXXXXXXXXXXXXXXXXXXXXXX" + body[24:]
+            tar.addfile(member, io.BytesIO(body) if body is not None else None)
+    assert any(n.endswith("schema.sql") for n in names), names
+    from sandan.store.backup import check_backup
+
+    with pytest.raises(InvalidInput) as refused:  # DuckDB's ParserException was a traceback
+        check_backup(damaged)
+    assert refused.value.code == "damaged_backup" and "damaged.tar is damaged" in refused.value.en
+    assert "손상되었습니다" in refused.value.ko

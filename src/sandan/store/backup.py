@@ -309,9 +309,22 @@ def _unpack(archive: Path, manifest: Manifest, data_dir: Path, progress: Progres
             shutil.copy2(path, dest)
             progress("file", i, len(shipped))
         if manifest.store == "duckdb":
+            import duckdb
+
             from sandan.store.duck import import_database
 
-            counts = import_database(data_dir / DB_FILE, Path(tmp) / DATABASE)
+            try:
+                counts = import_database(data_dir / DB_FILE, Path(tmp) / DATABASE)
+            except (
+                duckdb.Error
+            ) as exc:  # bytes changed inside the archive: DuckDB's parser error was a traceback
+                raise InvalidInput(
+                    f"the backup {archive.name} is damaged: its database export cannot be read back "
+                    f"({type(exc).__name__}); restore another backup",
+                    f"백업 {archive.name}이(가) 손상되었습니다. 데이터베이스 내보내기를 다시 읽을 수 없습니다 "
+                    f"({type(exc).__name__}). 다른 백업으로 복원하세요",
+                    code="damaged_backup",
+                ) from exc
             progress("check", len(counts), len(manifest.tables))
             wrong = {t: (n, counts.get(t)) for t, n in manifest.tables.items() if counts.get(t) != n}
             if wrong:
