@@ -108,6 +108,10 @@ def test_the_audit_log_shows_changes_first_and_sign_ins_on_asking(client):
     assert len(sign_ins) == 50 and all("login." in r for r in sign_ins)
     everything = _audit_rows(client.get("/companies/acme/users?show=all").text)
     assert len(everything) == 50 and not any("machine.put" in r for r in everything)  # pushed off by sign-ins
+    # a sign-in's detail in the page's language (it showed "from 127.0.0.1" on a Korean page)
+    store.add_audit("acme", None, "login.failed", "kim", "inactive from 10.1.2.3")
+    newest = _audit_rows(client.get("/companies/acme/users?show=sign_ins").text)[0]
+    assert "사용 중지된 계정, 10.1.2.3에서" in newest and "from 10.1.2.3" not in newest
     refused = client.get("/companies/acme/users?show=logins")
     assert refused.status_code == 422 and "sign_ins" in refused.text
 

@@ -428,6 +428,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.login.failed": ("failed sign-in", "로그인 실패"),
     "audit.login.throttled": ("sign-in refused after repeated failures", "실패가 잦아 로그인 거부"),
     "audit.login.ok": ("signed in", "로그인"),
+    "users.sign_in_stopped": ("account stopped", "사용 중지된 계정"),
+    "users.sign_in_from": ("from {address}", "{address}에서"),
     "audit.machine.delete": ("machine deleted", "설비 삭제"),
     "audit.machine.put": ("machine saved", "설비 저장"),
     "audit.model.train": ("model trained", "모델 학습"),

@@ -5,6 +5,7 @@ Who may create whom is decided by `sandan.accounts.create_user`, the function th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
@@ -77,11 +78,19 @@ def _view(
 
 
 def _worded(page: Page, entry: dict) -> dict:
-    """An audit entry whose detail is a role ("engineer", "engineer → viewer") with the roles in words."""
-    if entry.get("action") in ("user.create", "user.role") and entry.get("detail"):
-        parts = [p.strip() for p in str(entry["detail"]).split("→")]
+    """An audit entry whose detail is a role ("engineer", "engineer → viewer") with the roles in words, or a
+    sign-in's ("inactive from 10.1.2.3") in the page's language (it showed "from 127.0.0.1" on a Korean page)."""
+    detail = str(entry.get("detail") or "")
+    if entry.get("action") in ("user.create", "user.role") and detail:
+        parts = [p.strip() for p in detail.split("→")]
         if all(p in {r.value for r in Role} for p in parts):
             entry = {**entry, "detail": " → ".join(page.t(f"role.{p}") for p in parts)}
+    elif str(entry.get("action", "")).startswith("login.") and detail:
+        said = re.fullmatch(r"(inactive)?\s*(?:from (\S+))?", detail)
+        if said:
+            words = [page.t("users.sign_in_stopped")] if said.group(1) else []
+            words += [page.t("users.sign_in_from", address=said.group(2))] if said.group(2) else []
+            entry = {**entry, "detail": ", ".join(words)}
     return entry
 
 
