@@ -15,6 +15,7 @@ from sandan.monitor.calendar import company_calendar
 from sandan.twin import service
 from sandan.twin.line import LineModel
 from sandan.twin.sim import run_line
+from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
 
@@ -618,3 +619,12 @@ def test_a_long_simulation_can_be_stopped_from_its_page(page, login, saved_line)
     run = page.locator(f"a[href$='/twin/jobs/{job_id}']").locator("xpath=..")
     expect(run).to_contain_text("멈춤")
     expect(run).not_to_contain_text("실패")
+
+
+def test_a_number_the_balancing_form_cannot_read_is_named_by_its_label(client):
+    """The refusal named the request's field ("stations: '2.5'은(는) 정수가 아닙니다"), not what the form calls it."""
+    assert client.post("/login", data={"user_id": "kim", "password": PASSWORD}).status_code == 303
+    form = {"text": "tasks:\n  - {name: a, time: 5}\n", "format": "auto", "goal": "stations", "value": "2.5"}
+    refused = client.post("/companies/acme/twin/balance", data=form)
+    assert refused.status_code == 422 and "공정: &#39;2.5&#39;은(는) 정수가 아닙니다" in refused.text
+    assert "stations: " not in refused.text

@@ -95,8 +95,24 @@ def _digits(kpi: str) -> int:
     return 0 if kpi.endswith("_s") else (2 if kpi == "wip" else 1)
 
 
+#: The forms' number fields by their labels, for a refusal to name the field as the form does ("stations: '2.5'은(는)
+#: 정수가 아닙니다" named the request's field).
+_FIELD_LABELS = {
+    "replications": "twin.replications",
+    "hours": "twin.hours",
+    "warmup_hours": "twin.warmup",
+    "seed": "twin.seed",
+    "time_limit_s": "twin.time_limit",
+    "trials": "twin.trials",
+    "stations": "twin.stations",
+    "cycle_time": "twin.cycle_time",
+}
+
+
 def _number(text: str, field: str, kind: type = float) -> Any:
-    return form_number(text, field, kind=kind, code="bad_line_model")
+    key = _FIELD_LABELS.get(field)
+    what = (i18n.t(key, "en"), i18n.t(key, "ko")) if key else None
+    return form_number(text, field, what, kind=kind, code="bad_line_model")
 
 
 # a design change by what it sets: "stations.drill.machines" = 3 → "drill: 3 machines" (twin.change.* texts)
