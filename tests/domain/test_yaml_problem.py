@@ -105,3 +105,18 @@ def test_a_clock_time_without_quotes_is_the_time_written():
     )
     (day,) = calendar.shifts
     assert (day.end, day.breaks[0].start, day.breaks[0].end) == (time(17), time(12), time(13))
+
+
+def test_a_calendar_mistake_says_the_fix_in_korean_too():
+    """The Korean line said only '값이 올바르지 않습니다' where the English says how to write the time."""
+    from sandan.domain import InvalidInput
+    from sandan.monitor.calendar import ShiftCalendar
+
+    with pytest.raises(InvalidInput) as err:
+        ShiftCalendar.from_yaml("shifts:\n  - {name: day, start: '25:00', end: '17:00'}\n")
+    assert "write it as HH:MM" in err.value.en and "08:00처럼 HH:MM으로 쓰세요" in err.value.ko
+    with pytest.raises(InvalidInput) as err:
+        ShiftCalendar.from_yaml(
+            "shifts:\n  - {name: day, start: '08:00', end: '17:00'}\nplanned_stops: [x]\n"
+        )
+    assert "'키: 값' 쌍으로 된 항목" in err.value.ko and "JSON" not in err.value.ko
