@@ -285,3 +285,21 @@ def test_the_company_page_shows_the_edge_agents_collectors_as_they_report(tmp_pa
         platform.stop()
         plc.stop()
     assert states == {"press-01": "stopped", "forwarder": "connected"}
+
+
+def test_a_site_file_the_agent_cannot_use_is_said_in_each_languages_words(tmp_path):
+    """pydantic's English ('Field required', 'Extra inputs are not permitted') was in the Korean line too."""
+    from sandan.domain import InvalidInput
+
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        "company: acme\nplatform: {url: 'http://127.0.0.1:8600', token: sdn_x}\nconnectors:\n"
+        "  - {type: modbus, name: plc, host: 10.0.0.31, machine_id: m1,\n"
+        "     registers: [{signal: tonnage_kn, adress: 0, type: float32}]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as err:
+        SiteConfig.from_yaml(site)
+    assert err.value.where["field"] == "connectors.0.modbus.registers.0.address"
+    assert "required, but missing" in err.value.en and "필수 항목이 없습니다" in err.value.ko
+    assert "Field required" not in err.value.ko and "Extra inputs" not in err.value.ko

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sandan.collect.connector import Connector
 from sandan.domain import InvalidInput
-from sandan.domain.errors import yaml_position, yaml_problem
+from sandan.domain.errors import invalid_input_from, yaml_position, yaml_problem
 from sandan.domain.yamltext import read_yaml
 
 
@@ -112,12 +112,15 @@ class SiteConfig(_Model):
             ) from exc
         try:
             return cls.model_validate(data)
-        except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+        except (
+            ValidationError
+        ) as exc:  # in each language's words (pydantic's English was in the Korean line too)
+            wrong = invalid_input_from(exc)
             raise InvalidInput(
-                f"site file {path} is not valid: {problems}",
-                f"사이트 설정 {path}이(가) 올바르지 않습니다: {problems}",
+                f"site file {path} is not valid: {wrong.en}",
+                f"사이트 설정 {path}이(가) 올바르지 않습니다: {wrong.ko}",
                 file=str(path),
+                **{k: v for k, v in wrong.where.items() if k != "file"},
             ) from exc
 
     def build_connectors(self) -> list[Connector]:
