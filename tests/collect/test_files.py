@@ -847,3 +847,13 @@ def test_a_machine_chosen_for_a_file_with_a_machine_column_is_refused_not_droppe
     assert err.value.code == "machine_twice" and err.value.where["column"] == "설비"
     assert "column '설비' and the machine 'CNC-02'" in err.value.en and "'무시'로 지정하세요" in err.value.ko
     assert readings(plant) == []
+
+
+def test_a_mapping_file_mistake_is_said_in_each_languages_words():
+    with pytest.raises(InvalidInput) as err:  # pydantic's "Extra inputs are not permitted" in both lines
+        Mapping.from_dict({"kind": "reading", "layout": "long", "colums": {}}, "map.yaml")
+    assert err.value.where["field"] == "colums" and "not a known field (check its spelling)" in err.value.en
+    assert "알 수 없는 항목입니다" in err.value.ko and "Extra inputs" not in err.value.ko
+    with pytest.raises(InvalidInput) as err:
+        Mapping.from_dict({"kind": "reading", "date_order": "ymd"}, "map.yaml")
+    assert "'dmy', 'mdy' 중 하나" in err.value.ko and "Input should" not in err.value.en

@@ -38,7 +38,7 @@ from sandan.collect.ingest import (
     ingest_readings,
 )
 from sandan.domain import InvalidInput
-from sandan.domain.errors import yaml_position, yaml_problem
+from sandan.domain.errors import english_reason, korean_reason, yaml_position, yaml_problem
 from sandan.domain.korean import particle
 from sandan.domain.yamltext import read_yaml
 from sandan.store import QuarantineItem, Store
@@ -220,9 +220,10 @@ class Mapping(BaseModel):
         except ValidationError as exc:
             first = exc.errors()[0]
             place = ".".join(str(p) for p in first["loc"])
-            raise InvalidInput(
-                f"{where}: {place}: {first['msg']} (kind: reading|part|event, layout: long|wide)",
-                f"{where}: {place} 항목이 올바르지 않습니다: {first['msg']} (kind: reading|part|event, layout: long|wide)",
+            raise InvalidInput(  # each language's words (pydantic's English was in the Korean line too)
+                f"{where}: {place}: {english_reason(first)} (kind: reading|part|event, layout: long|wide)",
+                f"{where}: {place} 항목이 올바르지 않습니다: {korean_reason(first)} (kind: reading|part|event, "
+                "layout: long|wide)",
                 code="bad_mapping",
                 file=where,
                 field=place,
