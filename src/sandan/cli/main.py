@@ -1826,6 +1826,14 @@ def federate_join(
     from sandan.learn.federated.flower import generate_key
 
     private, public = generate_key()
+    # the key is written before the membership is registered: a key that cannot be kept (a missing folder) left a
+    # member whose private key was lost
+    pending = key_file.with_name(key_file.name + ".new")
+    try:
+        pending.write_bytes(private)
+        pending.chmod(0o600)
+    except OSError as exc:  # said of the key file given, not of the scratch name
+        _fail(_file_problem(OSError(exc.errno, exc.strerror, str(key_file))))
     try:
         with _open(load_settings()) as store:
             _company_or_fail(store, company)
@@ -1834,9 +1842,9 @@ def federate_join(
             )
             ticket = service.ticket(store, company, federation, data_dir=load_settings().data_dir)
     except SandanError as exc:
+        pending.unlink(missing_ok=True)
         _fail(exc)
-    key_file.write_bytes(private)
-    key_file.chmod(0o600)
+    pending.replace(key_file)
     _ticket_path(key_file).write_text(json.dumps(ticket, ensure_ascii=False, indent=1), encoding="utf-8")
     console.print(
         f"✓ {company} joined {federation} ({view['participants']} members) / 참여 완료; key: {key_file}"

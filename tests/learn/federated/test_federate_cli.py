@@ -52,6 +52,24 @@ def test_create_join_status(tmp_path):
         str(tmp_path / "s.pem"),
     )
     assert r.returncode == 2 and "forging" in r.stderr
+    assert not list(tmp_path.glob("s.pem*"))  # a refused join keeps no key
+    # a key that cannot be kept is refused before joining (the membership stayed and its private key was lost)
+    r = _cli(
+        tmp_path,
+        "federate",
+        "join",
+        "--company",
+        "moulder",
+        "--federation",
+        fid,
+        "--key-file",
+        "/nonexistent/k.pem",
+    )
+    assert (
+        r.returncode == 2
+        and "/nonexistent/k.pem does not exist (or its folder" in r.stderr
+        and "Traceback" not in r.stderr
+    )
     r = _cli(tmp_path, "federate", "status", "--federation", fid)
     assert r.returncode == 0, r.stderr
     assert list(json.loads(r.stdout)["members"]) == ["moulder"]
