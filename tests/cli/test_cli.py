@@ -667,6 +667,10 @@ def test_paths_numbers_and_files_a_command_cannot_use_are_said_in_words(tmp_path
     cases = [
         (("company", "codes", "acme", str(twice)), "line 3: code 'E01' is on line 2 already"),
         (
+            ("models", "promote", "--company", "acme", "--name", "d", "--version", "abc"),
+            "사용법이 맞지 않습니다",
+        ),
+        (
             ("twin", "sweep", str(tmp_path / "line.yaml"), *vary),
             "--vary stations.drill.machines is given twice",
         ),

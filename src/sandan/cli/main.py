@@ -42,6 +42,12 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except SandanError as exc:
             _fail(exc)
+        except click.UsageError as exc:  # Click's own words are English: the Korean reader gets the way on
+            exc.message = (
+                f"{exc.message}\n사용법이 맞지 않습니다: 쓸 수 있는 옵션과 값은 `sandan {ctx.invoked_subcommand or ''} "
+                "--help`에서 확인하세요"
+            )
+            raise
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except OSError as exc:  # a file or folder a command was given: missing, a folder, not writable…
