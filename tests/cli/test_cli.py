@@ -697,3 +697,24 @@ def test_paths_numbers_and_files_a_command_cannot_use_are_said_in_words(tmp_path
             args,
             done.stderr,
         )
+
+
+def test_a_file_import_refuses_whole_is_kept_in_quarantine_but_not_a_preview(tmp_path):
+    assert sandan(tmp_path, "company", "add", "acme", "--name", "Acme").returncode == 0
+    photo = tmp_path / "photo.csv"
+    photo.write_bytes(bytes(range(256)) * 8)  # refused before its rows are read: it left no trace
+    preview = sandan(tmp_path, "import", str(photo), "--company", "acme", "--preview")
+    done = sandan(tmp_path, "import", str(photo), "--company", "acme")
+    assert preview.returncode == done.returncode == 2 and "holds binary data" in done.stderr
+    from sandan.store import open_store
+
+    store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
+    try:
+        (kept,) = store.list_quarantine("acme", limit=10)
+    finally:
+        store.close()
+    assert (
+        kept["kind"] == "file"
+        and kept["location"]["file"] == "photo.csv"
+        and kept["source"] == "cli:photo.csv"
+    )

@@ -765,7 +765,12 @@ def import_(
                     f"회사 {company!r}이(가) 없습니다. 먼저 만드세요",
                     code="not_found",
                 )
-            shown = files.preview_for_company(store, company, file, encoding=encoding)
+            try:
+                shown = files.preview_for_company(store, company, file, encoding=encoding)
+            except InvalidInput as exc:  # an import refused whole is kept, as import_file keeps its refusals
+                if preview:
+                    raise
+                raise files.reject_file(store, company, file, f"cli:{file.name}", "file", exc) from None
             chosen = files.Mapping.from_yaml(mapping) if mapping else shown.mapping
             updates = {
                 k: v

@@ -539,6 +539,14 @@ def _fail(
     return error
 
 
+def reject_file(
+    store: Store, company_id: str, path: Path, source: str, kind: str, error: InvalidInput
+) -> InvalidInput:
+    """Keep a file an import refused before reading its rows (unreadable, binary, empty) in quarantine as a whole-file
+    reject, as `import_file` keeps the ones it refuses; returns the error to raise."""
+    return _fail(store, company_id, path, source, kind, error, uuid.uuid4().hex[:12])
+
+
 def _empty(name: str) -> InvalidInput:
     return InvalidInput(
         f"file {name} is empty: it has no header row and no data; export the sheet again with its header row",
