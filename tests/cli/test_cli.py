@@ -697,6 +697,9 @@ def test_paths_numbers_and_files_a_command_cannot_use_are_said_in_words(tmp_path
             args,
             done.stderr,
         )
+    # no terminal to type a password on: said in words (it ended in a bare "Aborted.")
+    done = sandan(tmp_path, "user", "add", "zed", "--company", "acme", stdin="")
+    assert done.returncode == 2 and "give zed's password with --password" in done.stderr
 
 
 def test_a_file_import_refuses_whole_is_kept_in_quarantine_but_not_a_preview(tmp_path):

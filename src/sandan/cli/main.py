@@ -89,6 +89,18 @@ def _check_days(days: float) -> None:
         )
 
 
+def _ask_password(user_id: str) -> str:
+    """The password typed at the terminal; without one (a script, a pipe) --password is asked for in words (the
+    prompt ended in a bare 'Aborted.')."""
+    if not sys.stdin.isatty():
+        raise InvalidInput(
+            f"give {user_id}'s password with --password: there is no terminal to type it on",
+            f"{user_id}의 비밀번호를 --password로 주세요. 입력할 터미널이 없습니다",
+            code="password_needed",
+        )
+    return getpass.getpass(f"password for {user_id} / {user_id} 비밀번호: ")
+
+
 def _file_problem(exc: OSError) -> SandanError:
     """An OSError from a path a command was given, in words: which path, what is wrong with it, what to do."""
     path = exc.filename if exc.filename is not None else ""
@@ -239,9 +251,7 @@ def init(
                 console.print(f"✓ operator {operator!r} exists")
                 return
             if password is None:
-                if not sys.stdin.isatty():
-                    raise typer.BadParameter("give --password when not running in a terminal")
-                password = getpass.getpass(f"password for {operator} / {operator} 비밀번호: ")
+                password = _ask_password(operator)
             from sandan.accounts import create_user
 
             create_user(store, operator, password, Role.operator, None, name="Platform operator")
@@ -410,7 +420,7 @@ def user_add(
                 except ValidationError as exc:
                     raise invalid_input_from(exc) from None
             if password is None:
-                password = getpass.getpass(f"password for {user_id} / {user_id} 비밀번호: ")
+                password = _ask_password(user_id)
             if create_company and company and new_company is not None:
                 hash_password(password)  # a password refused leaves no company behind
                 store.upsert_company(new_company)
