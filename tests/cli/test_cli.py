@@ -656,12 +656,8 @@ def test_paths_numbers_and_files_a_command_cannot_use_are_said_in_words(tmp_path
     codes = tmp_path / "codes.csv"
     codes.write_text("kind,code,ko,en\nreason,E01,정지,Stop\nreason,E02,프레스,Press,2\n", encoding="utf-8")
     (tmp_path / "line.yaml").write_text(LINE, encoding="utf-8")
-    vary = (
-        "--vary",
-        "stations.drill.machines=1,2",
-        "--vary",
-        "stations.drill.machines=3",
-    )  # the 2nd replaced the 1st
+    # the second --vary of one setting replaced the first
+    vary = ("--vary", "stations.drill.machines=1,2", "--vary", "stations.drill.machines=3")
     twice = tmp_path / "twice.csv"  # the second E01 replaced the first without a word
     twice.write_text("kind,code,ko,en\nreason,E01,정지,Stop\nreason,E01,대기,Wait\n", encoding="utf-8")
     cases = [

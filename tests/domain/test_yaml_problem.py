@@ -78,10 +78,9 @@ def test_a_calendar_or_an_order_sheet_with_an_impossible_date_says_so():
 
     with pytest.raises(InvalidInput, match="2026-13-01 is not a calendar date"):
         ShiftCalendar.from_yaml("holidays: [2026-13-01]\n")
+    # a due date typed into an order sheet
     with pytest.raises(InvalidInput, match="2026-02-30 is not a calendar date and time") as err:
-        as_instant(
-            "2026-02-30", ZoneInfo("Asia/Seoul"), end_of_day=True
-        )  # a due date typed into an order sheet
+        as_instant("2026-02-30", ZoneInfo("Asia/Seoul"), end_of_day=True)
     assert err.value.code == "bad_date" and "달력에 없는 날짜·시각" in err.value.ko
 
 

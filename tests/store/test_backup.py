@@ -228,9 +228,8 @@ def test_an_archive_whose_database_export_was_damaged_is_said_to_be_damaged(inst
         names = [m.name for m in good.getmembers()]
         for member in good.getmembers():
             body = good.extractfile(member).read() if member.isfile() else None
-            if member.name.endswith(
-                "schema.sql"
-            ):  # bytes changed on a disk or on the way: DuckDB cannot parse it
+            # bytes changed on a disk or on the way: DuckDB cannot parse it
+            if member.name.endswith("schema.sql"):
                 body = b"CXXXXXXXXXXXXXXXXXXXXXXX" + body[24:]
             tar.addfile(member, io.BytesIO(body) if body is not None else None)
     assert any(n.endswith("schema.sql") for n in names), names

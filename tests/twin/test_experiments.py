@@ -100,13 +100,8 @@ def test_bad_backend_and_bad_sweep_are_user_errors():
 @pytest.mark.parametrize(
     ("hours", "warmup", "seed", "code", "field"),
     [
-        (
-            1e9,
-            1.0,
-            0,
-            "bad_run_length",
-            "hours",
-        ),  # a run past a month is the hours' fault (it named the warm-up)
+        # a run past a month is the hours' fault (the refusal named the warm-up)
+        (1e9, 1.0, 0, "bad_run_length", "hours"),
         (2.0, 2.0, 0, "bad_run_length", "warmup_hours"),
         (2.0, 0.5, -1, "bad_seed", "seed"),  # reached NumPy's seed sequence as a failed job
     ],

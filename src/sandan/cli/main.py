@@ -405,9 +405,8 @@ def user_add(
         with _open(settings) as store:
             if create_company and company:
                 existing = store.get_company(company)
-                if (
-                    existing is not None and existing.name != create_company
-                ):  # it renamed the company, family reset
+                # another name for a company that exists renamed it and reset its family
+                if existing is not None and existing.name != create_company:
                     raise InvalidInput(
                         f"company {company!r} is registered already, as {existing.name!r}: leave out "
                         "--create-company to add the user to it",

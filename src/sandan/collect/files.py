@@ -1329,9 +1329,8 @@ def _check_columns(mapping: Mapping, columns: list[str], name: str) -> None:
             column=", ".join(unknown),
         )
     machine_columns = [c for c, role in mapping.columns.items() if role == "machine_id"]
-    if (
-        mapping.machine_id and machine_columns
-    ):  # the column won, and the machine chosen was dropped without a word
+    # both a machine column and a machine chosen: the column won, and the machine was dropped without a word
+    if mapping.machine_id and machine_columns:
         raise InvalidInput(
             f"the rows' machine is given twice: column {machine_columns[0]!r} and the machine {mapping.machine_id!r}; "
             "leave the machine out to use the column, or map the column to 'ignore' to put every row on "

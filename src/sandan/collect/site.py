@@ -112,9 +112,8 @@ class SiteConfig(_Model):
             ) from exc
         try:
             return cls.model_validate(data)
-        except (
-            ValidationError
-        ) as exc:  # in each language's words (pydantic's English was in the Korean line too)
+        except ValidationError as exc:
+            # in each language's words (pydantic's English was in the Korean line too)
             wrong = invalid_input_from(exc)
             raise InvalidInput(
                 f"site file {path} is not valid: {wrong.en}",

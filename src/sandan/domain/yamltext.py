@@ -11,7 +11,7 @@ import yaml
 
 
 class _Loader(yaml.SafeLoader):
-    """The safe loader; only its dates differ (`_timestamp`)."""
+    """The safe loader; only its dates (`_timestamp`) and its base-60 numbers (`_sexagesimal_as_text`) differ."""
 
 
 def _timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:

@@ -139,9 +139,8 @@ def load_version(model: ModelVersion) -> Any:
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
-    from sandan.learn.persist import (
-        load_model,
-    )  # LightGBM and scikit-learn load with the first model, not the registry
+    # LightGBM and scikit-learn load with the first model, not with the registry
+    from sandan.learn.persist import load_model
 
     loaded = load_model(key)
     with _CACHE_LOCK:

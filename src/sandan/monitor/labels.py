@@ -33,10 +33,8 @@ LABELS: dict[str, dict[str, str]] = {
     "planned_busy_time_s": {"ko": "부하 시간(초)", "en": "Planned busy time (s)"},
     "run_time_s": {"ko": "가동 시간(초)", "en": "Run time (s)"},
     "down_time_s": {"ko": "고장 정지 시간(초)", "en": "Down time (s)"},
-    "stop_time_s": {
-        "ko": "정지 시간(초)",
-        "en": "Stop time (s)",
-    },  # every kind of stop, by reason (the report)
+    # every kind of stop by its reason (the production report's stop sheet), not only breakdowns
+    "stop_time_s": {"ko": "정지 시간(초)", "en": "Stop time (s)"},
     "setup_time_s": {"ko": "작업준비 시간(초)", "en": "Setup time (s)"},
     "idle_time_s": {"ko": "대기 시간(초)", "en": "Idle time (s)"},
     "no_data_time_s": {"ko": "미기록 시간(초)", "en": "Unrecorded time (s)"},

@@ -315,9 +315,8 @@ def _unpack(archive: Path, manifest: Manifest, data_dir: Path, progress: Progres
 
             try:
                 counts = import_database(data_dir / DB_FILE, Path(tmp) / DATABASE)
-            except (
-                duckdb.Error
-            ) as exc:  # bytes changed inside the archive: DuckDB's parser error was a traceback
+            except duckdb.Error as exc:
+                # bytes changed inside the archive: DuckDB's parser error was a traceback
                 raise InvalidInput(
                     f"the backup {archive.name} is damaged: its database export cannot be read back "
                     f"({type(exc).__name__}); restore another backup",

@@ -5,8 +5,8 @@ A node is the set of tasks already on stations, the stations opened one after an
 are the loads the next station can take. Only maximal loads are tried (no available task still fits; Scholl &
 Klein 1997, SALOME's maximum-load rule), the first `EAGER` of a station fullest first, and a load is skipped
 when it holds a task j that an available task i could replace while it still fits, i potentially dominating j:
-t_i ≥ t_j and every successor of j a successor of i (Jackson 1956). A node is cut when the stations used plus a bin-packing bound of the tasks left
-exceed the target — LB1 ⌈Σt / c⌉, LB2 (tasks longer than c/2 and pairs of c/2) and LB3 (weights 1, 2/3, 1/2, 1/3
+t_i ≥ t_j and every successor of j a successor of i (Jackson 1956). A node is cut when the stations used plus a
+bin-packing bound of the tasks left exceed the target — LB1 ⌈Σt / c⌉, LB2 (tasks longer than c/2 and pairs of c/2) and LB3 (weights 1, 2/3, 1/2, 1/3
 for tasks longer than 2c/3, of 2c/3, between c/3 and 2c/3, and of c/3; Scholl & Klein 1997) — or when the idle
 time of the stations opened so far exceeds what the target leaves (m·c − Σt). Every task set proved unable to
 finish within the target is remembered with the stations it was reached at and never searched again (the

@@ -361,6 +361,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "누가 로그인할 수 있는지, 누가 무엇을 바꿨는지.",
     ),
     "users.none": ("No users yet.", "아직 사용자가 없습니다."),
+    # a sign-in's detail in the audit log ("inactive from 10.1.2.3", as `accounts.authenticate` writes it)
+    "users.sign_in_stopped": ("account stopped", "사용 중지된 계정"),
+    "users.sign_in_from": ("from {address}", "{address}에서"),
     "users.role": ("Role", "역할"),
     "users.lang": ("Language", "언어"),
     "users.since": ("Since", "등록"),
@@ -428,8 +431,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "audit.login.failed": ("failed sign-in", "로그인 실패"),
     "audit.login.throttled": ("sign-in refused after repeated failures", "실패가 잦아 로그인 거부"),
     "audit.login.ok": ("signed in", "로그인"),
-    "users.sign_in_stopped": ("account stopped", "사용 중지된 계정"),
-    "users.sign_in_from": ("from {address}", "{address}에서"),
     "audit.machine.delete": ("machine deleted", "설비 삭제"),
     "audit.machine.put": ("machine saved", "설비 저장"),
     "audit.model.train": ("model trained", "모델 학습"),
