@@ -102,7 +102,9 @@ def test_a_company_is_measured_from_its_first_record_and_the_hours_without_recor
         re.search(r"우리 회사: ([\d.]+)%", html.split('data-metric="oee"')[1]).group(1)
         for html in (week, day)
     ]
-    assert mine[0] == mine[1] and float(mine[0]) > 30  # not the week's 1 %
+    # the two pages are read a moment apart and the hours since the last record grow meanwhile (65.8 % and 65.9 %
+    # in one clean-clone run): the same figure within half a point, not the week's 1 %
+    assert abs(float(mine[0]) - float(mine[1])) <= 0.5 and float(mine[0]) > 30
     # the page says from when its figures run, at the plant's time, so they are not read as the whole week's
     page = client.get("/companies/f1/benchmark").text
     said = re.search(r"첫 기록 시각\((\d{4}-\d\d-\d\d \d\d:\d\d)\)부터 계산했습니다", page)
