@@ -66,6 +66,8 @@ def test_a_value_that_is_not_a_number_is_quarantined_with_file_row_and_column(pl
     assert q["location"] == {"file": "온도.csv", "row": 3, "column": "측정값", "field": "value"}
     assert q["reason_code"] == "bad_number"
     assert "'높음' is not a number" in q["reason_en"] and "숫자가 아닙니다" in q["reason_ko"]
+    # the word on decimal commas goes only with a value that has a comma
+    assert "decimals" not in q["reason_en"] and "소수점" not in q["reason_ko"]
     assert json.loads(q["raw"])["value"] == "높음"
     assert q["batch_id"] == receipt.batch_id and q["source"] == "file:온도.csv"
     # a comma between thousands is read (1020.5, past the spindle's 0–150 °C); a decimal comma is not a number (it

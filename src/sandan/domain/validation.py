@@ -56,9 +56,10 @@ REASONS: dict[str, tuple[str, str]] = {
         "signal {value!r} is not defined for machine {machine!r}; define the signal or import with signal registration on",
         "설비 {machine!r}에 신호 {value!r}이(가) 정의되어 있지 않습니다. 신호를 정의하거나 신호 자동 등록을 켜고 가져오세요",
     ),
+    # {hint}: how numbers are written, where the value has a comma (see _worded)
     "bad_number": (
-        "{field} {value!r} is not a number (decimals take a point, 12.5; a comma only between thousands, 1,234.5)",
-        "{field} 값 {value!r}은(는) 숫자가 아닙니다 (소수점은 마침표로 12.5, 쉼표는 천 단위 구분에만 1,234.5)",
+        "{field} {value!r} is not a number{hint}",
+        "{field} 값 {value!r}은(는) 숫자가 아닙니다{hint}",
     ),
     "out_of_range": (
         "value {shown} of signal {signal!r} is outside its valid range {range}; check the value, or the signal's "
@@ -176,6 +177,13 @@ def _worded(code: str, fields: dict[str, object]) -> tuple[dict[str, str], dict[
     if code == "future_time":
         en, ko = _read_as(fields.get("instant"), fields.get("zone"))
         return {"read_as": en}, {"read_as": ko}
+    if code == "bad_number":
+        if "," not in str(fields.get("value", "")):  # '높음' needs no word on decimal commas
+            return {"hint": ""}, {"hint": ""}
+        return (
+            {"hint": " (decimals take a point, 12.5; a comma only between thousands, 1,234.5)"},
+            {"hint": " (소수점은 마침표로 12.5, 쉼표는 천 단위 구분에만 1,234.5)"},
+        )
     if code in ("out_of_range", "below_floor"):
         lo, hi = _plain(fields.get("min")), _plain(fields.get("max"))
         en = f"{lo}–{hi}" if lo and hi else f"at least {lo}" if lo else f"at most {hi}"
