@@ -124,3 +124,40 @@ def test_a_member_that_imports_only_part_records_shows_its_output_but_no_oee(pag
     expect(row.locator("[data-col=oee]")).to_have_text("–")
     expect(row.locator("[data-col=quality]")).not_to_have_text("–")
     expect(row).to_contain_text(str(mine["produced_qty"]))
+
+
+def test_the_daily_report_of_the_last_day_is_offered_once_the_records_reach_back_to_it(page, login, server):
+    """A member that connected today has no yesterday to report: its dashboard offered a workbook of a day before
+    its first record, which held nothing."""
+    from datetime import UTC, datetime, timedelta
+
+    from sandan.collect import ingest_parts
+
+    store = server.store
+    store.upsert_company(Company(id="late-co", name="늦은 회사", family="press"))
+    store.upsert_site("late-co", Site(id="s1", company_id="late-co", name="1공장"))
+    store.upsert_line("late-co", Line(id="L1", company_id="late-co", site_id="s1", name="프레스 라인"))
+    store.upsert_machine(
+        "late-co", Machine(id="p1", company_id="late-co", line_id="L1", name="프레스 1", ideal_cycle_time_s=6)
+    )
+    now = datetime.now(UTC)
+    login("admin")
+    page.goto("/companies/late-co/monitor")
+    links = page.locator("#production-report a")
+    expect(links).to_have_count(1)
+    expect(links).to_have_attribute("data-report", "report.today")
+    part = {
+        "machine_id": "p1",
+        "part_id": "w1",
+        "result": "ok",
+        "time": (now - timedelta(minutes=5)).isoformat(),
+    }
+    assert ingest_parts(store, "late-co", [part]).rejected == 0
+    page.reload()
+    expect(links).to_have_count(1)  # a part of today's is not yesterday's
+    # a record of two weeks ago: the last working day lies inside the company's records
+    part = {**part, "part_id": "w0", "time": (now - timedelta(days=14)).isoformat()}
+    assert ingest_parts(store, "late-co", [part]).rejected == 0
+    page.reload()
+    expect(links).to_have_count(2)
+    expect(links.first).to_have_attribute("data-report", "report.yesterday")

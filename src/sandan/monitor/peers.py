@@ -36,11 +36,16 @@ def recorded_start(store: Store, company_id: str, start: datetime, end: datetime
     """Where a company's figures over [start, end) begin: `start`, or its first part record or machine event when
     it began recording later (a member connected yesterday is measured on its day, not on a week mostly without
     records, which OEE counts as a loss). The benchmark and the partner profiles compare companies on this."""
+    first = first_record(store, company_id)
+    return max(start, first) if first is not None and first < end else start
+
+
+def first_record(store: Store, company_id: str) -> datetime | None:
+    """The time of a company's first part record or machine event (UTC); None when it has neither."""
     firsts = [
         span[0] for t in ("part_records", "machine_events") if (span := store.record_span(company_id, t))
     ]
-    first = min(firsts) if firsts else None
-    return max(start, first) if first is not None and first < end else start
+    return min(firsts) if firsts else None
 
 
 def company_figures(

@@ -26,7 +26,7 @@ from sandan.monitor.alerts import SignalName, stored_rule
 from sandan.monitor.alerts import signal_names as company_signal_names
 from sandan.monitor.calendar import company_calendar, has_own_calendar
 from sandan.monitor.labels import LABELS
-from sandan.monitor.peers import COMPLEX, recorded_start
+from sandan.monitor.peers import COMPLEX, first_record, recorded_start
 from sandan.monitor.specs import limits_for
 from sandan.twin.process import column_labels
 from sandan.web import i18n
@@ -127,15 +127,17 @@ def company_dashboard(page: UserPage, company_id: str) -> Response:
 def _report_links(page: Page, company_id: str) -> list[tuple[str, str, str]]:
     """The production report (GET …/reports/production) of the last whole production day and of the current one
     so far; a production day runs from the company's first shift start to the next day's, so a night shift is not
-    cut at midnight."""
+    cut at midnight. The last day's is left out when the company's records begin after it (a member that connected
+    today has no yesterday to report)."""
     calendar = company_calendar(page.settings.data_dir, company_id)
     now = datetime.now(UTC).replace(microsecond=0)
     today = calendar.production_day(now)
     last = calendar.last_working_day(today)  # on a Monday, a Mon-Fri plant's Friday, not Sunday
-    spans = (
-        ("report.yesterday", last, *calendar.production_day_span(last)),
-        ("report.today", today, calendar.production_day_span(today)[0], now + timedelta(minutes=1)),
-    )
+    last_start, last_end = calendar.production_day_span(last)
+    spans = [("report.today", today, calendar.production_day_span(today)[0], now + timedelta(minutes=1))]
+    first = first_record(page.store, company_id)
+    if first is not None and first < last_end:
+        spans.insert(0, ("report.yesterday", last, last_start, last_end))
     base = f"/api/v1/companies/{quote(company_id)}/reports/production?"
     # named by their day: before the first shift starts, "today's" production day is still yesterday's date
     return [
