@@ -150,6 +150,12 @@ def test_oee_dashboard_drills_down_from_the_complex_to_a_machine(page, login, se
     expect(page.locator("#trend canvas")).to_have_count(1)
     expect(page.locator("#hourly-panel")).to_be_visible()  # 24 hours: the hour-by-hour output too
     expect(page.locator("#hourly canvas")).to_have_count(1)
+    # room right of the plot for the last time label, centred on its tick ("12-03 14:00" was cut in half)
+    room = page.evaluate(
+        "() => { const w = document.querySelector('#hourly .u-wrap'), o = w.querySelector('.u-over');"
+        " return w.clientWidth - (o.offsetLeft + o.offsetWidth); }"
+    )
+    assert room >= 40
     shot("oee_machine")
 
 

@@ -13,6 +13,9 @@ window.sandanChartTime = function (timezone, opts) {
   function day(p) { return p.month + "-" + p.day; }
   function clock(p) { return p.hour + ":" + p.minute; }
   return {
+    // room right of the plot for half the last time label ("12-03 14:00" is centred on its tick); uPlot's own
+    // is half the axis height and cut that label off
+    padding: [null, 44, null, null],
     tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1e3), timezone); },
     // ticks: the day over spans of more than two days (once per day); otherwise the clock, with the day where it
     // changes

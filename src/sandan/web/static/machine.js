@@ -63,6 +63,7 @@
     if (plot) plot.destroy();
     var opts = Object.assign(size(), {
       tzDate: times.tzDate,
+      padding: times.padding,
       legend: { show: true },
       cursor: { drag: { x: true, y: false } },
       scales: { x: { time: true } },

@@ -145,6 +145,7 @@
                 y: { range: [0, 100] } },
       // production days are placed at 00:00 UTC of their date: read them in UTC, whatever the browser's zone
       tzDate: days.tzDate,
+      padding: days.padding,
       series: [{ label: text("mon.day"), value: days.legend },
                { label: text("mon.kpi_oee") + " (%)", stroke: "#1f6feb", width: 2, points: { show: true } }],
       axes: [{ grid: { stroke: "#e3e7ec" }, values: days.axis }, { grid: { stroke: "#e3e7ec" }, size: 50 }]
@@ -167,6 +168,7 @@
       width: Math.max(280, box.clientWidth), height: 200,
       scales: { x: { time: true }, y: { range: function (u, lo, hi) { return [0, Math.max(1, hi)]; } } },
       tzDate: times.tzDate,
+      padding: times.padding,
       series: [{ label: text("mon.time"), value: times.legend }, { label: text("mon.produced"), fill: "#9ec5fe", stroke: "#1f6feb", paths: bars, points: { show: false } },
                { label: text("mon.scrap"), fill: "#f5a3a3", stroke: "#c62828", paths: bars, points: { show: false } }],
       // the value axis says what it counts (it was a bare scale of numbers)

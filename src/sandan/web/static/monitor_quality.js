@@ -143,6 +143,7 @@
     var u = new uPlot({
       width: Math.max(300, box.clientWidth), height: height, scales: { x: { time: true } },
       tzDate: times.tzDate,
+      padding: times.padding,
       // the value axis as wide as its longest label ("40.06 mm" was cut to "0.06 mm" in a fixed 70 px)
       axes: [{ values: times.axis, space: 90 }, { values: axisValue, size: function (u, labels) {
         var longest = (labels || []).reduce(function (n, l) { return Math.max(n, String(l).length); }, 0);
