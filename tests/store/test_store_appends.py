@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
 from sandan.domain import READING_SCHEMA
 from tests.store.data import T0, at, events, parts, readings
@@ -130,3 +131,19 @@ def test_appends_from_several_threads_all_land(two):
     for t in threads:
         t.join()
     assert two.count_rows("acme", "readings") == 4 * 5 * 200
+
+
+def test_a_refused_duplicate_leaves_the_store_writing(two):
+    """A user or model version refused as a duplicate once left a statement's result open on DuckDB's shared
+    connection, and every later batch failed to register (HTTP 500 on any company's ingest)."""
+    from sandan.domain import Conflict, Role, User
+    from tests.store.test_store_models import version
+
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h1")
+    with pytest.raises(Conflict):
+        two.add_user(User(id="kim", role=Role.viewer, company_id="acme"), "h2")
+    assert two.append_readings("beta", readings(range(10))) == 10
+    two.add_model_version("acme", version())
+    with pytest.raises(Conflict):
+        two.add_model_version("acme", version())
+    assert two.append_readings("acme", readings(range(10))) == 10

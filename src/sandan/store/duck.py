@@ -332,9 +332,17 @@ def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _one(result: duckdb.DuckDBPyConnection) -> Any:
+    """The first row of a statement's result, read to its end. DuckDB refuses other work on a connection (its
+    `register` of the next batch) while a result is left unfinished: a `fetchone()` on the shared connection made
+    every later write fail after one refused duplicate user."""
+    rows = result.fetchall()
+    return rows[0] if rows else None
+
+
 def _table_rows(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     tables = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-    return {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    return {t: _one(con.execute(f'SELECT count(*) FROM "{t}"'))[0] for t in tables}
 
 
 def import_database(path: Path, folder: Path) -> dict[str, int]:
@@ -574,11 +582,13 @@ class DuckDBStore(Store):
             con = self._con
             con.register("_batch", batch)
             try:
-                overlap = con.execute(
-                    f'SELECT count(*) FROM (SELECT 1 FROM {table} WHERE company_id = ? AND "{time_col}" BETWEEN ? AND ? '
-                    "LIMIT 1)",
-                    [company_id, lo.as_py(), hi.as_py()],
-                ).fetchone()[0]
+                overlap = _one(
+                    con.execute(
+                        f'SELECT count(*) FROM (SELECT 1 FROM {table} WHERE company_id = ? AND "{time_col}" BETWEEN ? AND ? '
+                        "LIMIT 1)",
+                        [company_id, lo.as_py(), hi.as_py()],
+                    )
+                )[0]
                 con.execute("BEGIN")
                 try:
                     if not overlap:
@@ -596,10 +606,12 @@ class DuckDBStore(Store):
                             f"AND {key_eq})",
                             [company_id, lo.as_py(), hi.as_py()],
                         )
-                        inserted = con.execute(
-                            f"INSERT INTO {table} (company_id, {cols}) SELECT ?, {cols} FROM _new",
-                            [company_id],
-                        ).fetchone()[0]
+                        inserted = _one(
+                            con.execute(
+                                f"INSERT INTO {table} (company_id, {cols}) SELECT ?, {cols} FROM _new",
+                                [company_id],
+                            )
+                        )[0]
                         source = "_new"
                     if table == "readings" and inserted:
                         con.execute(
@@ -868,7 +880,7 @@ class DuckDBStore(Store):
             con = self._con
             con.execute("BEGIN")
             try:
-                found = con.execute(f"SELECT reason_code FROM machine_events {where}", key).fetchone()
+                found = _one(con.execute(f"SELECT reason_code FROM machine_events {where}", key))
                 if found is None:
                     con.execute("ROLLBACK")
                     return None
@@ -882,7 +894,7 @@ class DuckDBStore(Store):
                     "INSERT INTO audit_log (company_id, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
                     [company_id, user_id, EVENT_LABEL_ACTION, target, detail],
                 )
-                row = con.execute(f"SELECT {EVENT_LABEL_COLUMNS} FROM machine_events {where}", key).fetchone()
+                row = _one(con.execute(f"SELECT {EVENT_LABEL_COLUMNS} FROM machine_events {where}", key))
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
@@ -902,9 +914,12 @@ class DuckDBStore(Store):
         with self._lock:
             self._con.execute("BEGIN TRANSACTION")
             try:
-                found = self._con.execute(
-                    f"SELECT count(*) FROM {table} WHERE company_id = ? AND id = ?", [company_id, asset_id]
-                ).fetchone()[0]
+                found = _one(
+                    self._con.execute(
+                        f"SELECT count(*) FROM {table} WHERE company_id = ? AND id = ?",
+                        [company_id, asset_id],
+                    )
+                )[0]
                 self._con.execute(
                     f"DELETE FROM {table} WHERE company_id = ? AND id = ?", [company_id, asset_id]
                 )
@@ -949,7 +964,7 @@ class DuckDBStore(Store):
                 self._con.execute("BEGIN")
                 self._con.execute(QUARANTINE_REPEAT.format(mark="?"), [datetime.now(UTC), company_id])
                 sql = QUARANTINE_NEW.format(cols=", ".join(table.column_names), mark="?")
-                new = int(self._con.execute(sql, [company_id, company_id]).fetchone()[0])
+                new = int(_one(self._con.execute(sql, [company_id, company_id]))[0])
                 self._con.execute("COMMIT")
                 return new
             except BaseException:
@@ -987,10 +1002,12 @@ class DuckDBStore(Store):
     def discard_open_quarantine(self, company_id, user_id, *, reason_code=None, batch_id=None):
         where, params = quarantine_where("?", company_id, "open", reason_code, batch_id)
         with self._lock:
-            return self._con.execute(
-                f"UPDATE quarantine SET status = 'discarded', resolved_by = ?, resolved_at = ?{where}",
-                [user_id, datetime.now(UTC), *params],
-            ).fetchone()[0]
+            return _one(
+                self._con.execute(
+                    f"UPDATE quarantine SET status = 'discarded', resolved_by = ?, resolved_at = ?{where}",
+                    [user_id, datetime.now(UTC), *params],
+                )
+            )[0]
 
     def count_quarantine(self, company_id, status="open", *, reason_code=None, batch_id=None):
         where, params = quarantine_where("?", company_id, status, reason_code, batch_id)
@@ -1008,7 +1025,7 @@ class DuckDBStore(Store):
     # ---- accounts -------------------------------------------------------------------------
     def add_user(self, user: User, password_hash: str) -> None:
         with self._lock:
-            exists = self._con.execute("SELECT 1 FROM users WHERE id = ?", [user.id]).fetchone()
+            exists = _one(self._con.execute("SELECT 1 FROM users WHERE id = ?", [user.id]))
             if exists:
                 raise Conflict(f"user {user.id!r} already exists", f"사용자 {user.id!r}이(가) 이미 있습니다")
             self._con.execute(
@@ -1193,10 +1210,12 @@ class DuckDBStore(Store):
 
     def add_model_version(self, company_id: str, model: ModelVersion) -> None:
         with self._lock:
-            exists = self._con.execute(
-                "SELECT 1 FROM model_versions WHERE company_id = ? AND name = ? AND version = ?",
-                [company_id, model.name, model.version],
-            ).fetchone()
+            exists = _one(
+                self._con.execute(
+                    "SELECT 1 FROM model_versions WHERE company_id = ? AND name = ? AND version = ?",
+                    [company_id, model.name, model.version],
+                )
+            )
             if exists:
                 raise Conflict(
                     f"model {model.name!r} version {model.version} is already registered",
@@ -1276,24 +1295,26 @@ class DuckDBStore(Store):
 
     def add_catalogue_entry(self, company_id, entry: CatalogueEntry, *, publisher_named, published_by) -> int:
         with self._lock:
-            return self._con.execute(
-                "INSERT INTO catalogue_entries (family, name, task, target, features, metrics, artifact, description, "
-                "publisher_company_id, publisher_named, published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "RETURNING id",
-                [
-                    entry.family,
-                    entry.name,
-                    entry.task,
-                    entry.target,
-                    json.dumps(list(entry.features), ensure_ascii=False),
-                    json.dumps(entry.metrics, ensure_ascii=False, default=str),
-                    entry.artifact,
-                    entry.description,
-                    company_id,
-                    bool(publisher_named),
-                    published_by,
-                ],
-            ).fetchone()[0]
+            return _one(
+                self._con.execute(
+                    "INSERT INTO catalogue_entries (family, name, task, target, features, metrics, artifact, description, "
+                    "publisher_company_id, publisher_named, published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "RETURNING id",
+                    [
+                        entry.family,
+                        entry.name,
+                        entry.task,
+                        entry.target,
+                        json.dumps(list(entry.features), ensure_ascii=False),
+                        json.dumps(entry.metrics, ensure_ascii=False, default=str),
+                        entry.artifact,
+                        entry.description,
+                        company_id,
+                        bool(publisher_named),
+                        published_by,
+                    ],
+                )
+            )[0]
 
     def cross_tenant_catalogue(self, family: str, viewer_company_id: str) -> list[CatalogueEntry]:
         rows = (
@@ -1309,11 +1330,13 @@ class DuckDBStore(Store):
 
     def withdraw_catalogue_entry(self, entry_id: int, at: datetime, reason: str) -> str | None:
         with self._lock:
-            r = self._con.execute(
-                "UPDATE catalogue_entries SET withdrawn_at = ?, withdrawn_reason = ? WHERE id = ? "
-                "RETURNING publisher_company_id",
-                [at, reason, int(entry_id)],
-            ).fetchone()
+            r = _one(
+                self._con.execute(
+                    "UPDATE catalogue_entries SET withdrawn_at = ?, withdrawn_reason = ? WHERE id = ? "
+                    "RETURNING publisher_company_id",
+                    [at, reason, int(entry_id)],
+                )
+            )
         return r[0] if r else None
 
     def erase_company(self, company_id: str, at: datetime, withdrawn_reason: str) -> dict[str, int]:
@@ -1324,18 +1347,16 @@ class DuckDBStore(Store):
             con.execute("BEGIN")
             try:
                 counts = {
-                    "catalogue_entries": con.execute(
-                        ERASE_WITHDRAW_SQL.format(m="?"), [at, withdrawn_reason, company_id]
-                    ).fetchone()[0],
-                    "api_tokens": con.execute(ERASE_TOKENS_SQL.format(m="?"), [company_id]).fetchone()[0],
+                    "catalogue_entries": _one(
+                        con.execute(ERASE_WITHDRAW_SQL.format(m="?"), [at, withdrawn_reason, company_id])
+                    )[0],
+                    "api_tokens": _one(con.execute(ERASE_TOKENS_SQL.format(m="?"), [company_id]))[0],
                 }
                 for table in tables:
-                    counts[table] = con.execute(
-                        f'DELETE FROM "{table}" WHERE company_id = ?', [company_id]
-                    ).fetchone()[0]
-                counts["companies"] = con.execute(
-                    "DELETE FROM companies WHERE id = ?", [company_id]
-                ).fetchone()[0]
+                    counts[table] = _one(
+                        con.execute(f'DELETE FROM "{table}" WHERE company_id = ?', [company_id])
+                    )[0]
+                counts["companies"] = _one(con.execute("DELETE FROM companies WHERE id = ?", [company_id]))[0]
                 con.execute("COMMIT")
             except Exception:
                 con.execute("ROLLBACK")
