@@ -244,3 +244,34 @@ def test_records_unusable_as_a_whole_are_quarantined_per_message_and_the_stream_
     assert store.count_rows(company, "readings") == 1
     collector.stop()
     pub.loop_stop()
+
+
+def test_values_of_mixed_or_nested_types_are_quarantined_one_by_one_and_the_stream_goes_on(plant):
+    """A number beside text in one message ("RUN"), or an object for a value, stopped the collector's writer: it
+    went on saying "connected" and stored nothing more. Each unreadable value is quarantined with its reason and
+    the rest is stored."""
+    require_service("Mosquitto", "127.0.0.1", 1883)
+    store, company = plant
+    config = MqttConfig(topic=f"sandan/v1/{company}/+/+", client_id=f"col7-{company}", flush_interval_s=0.5)
+    collector = MqttCollector(config)
+    collector.start(StoreSink(store))
+    assert wait_for(lambda: collector.health().state == "connected")
+    pub = publisher()
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    topic = f"sandan/v1/{company}/inj-01/readings"
+    mixed = {"time": now.isoformat(), "values": {"melt_temp_c": 231.5, "inj_pressure_bar": "RUN"}}
+    nested = {"time": (now + timedelta(seconds=1)).isoformat(), "values": {"melt_temp_c": {"v": 1}}}
+    pub.publish(topic, json.dumps(mixed), qos=1).wait_for_publish()
+    pub.publish(topic, json.dumps(nested), qos=1).wait_for_publish()
+    assert wait_for(lambda: store.count_quarantine(company) == 2)
+    for i in range(3):
+        good = {"time": (now + timedelta(seconds=2 + i)).isoformat(), "values": {"melt_temp_c": 230.0 + i}}
+        pub.publish(topic, json.dumps(good), qos=1).wait_for_publish()
+    assert wait_for(lambda: store.count_rows(company, "readings") == 4), store.count_rows(company, "readings")
+    reasons = sorted((q["reason_code"], q["raw"]) for q in store.list_quarantine(company))
+    assert [code for code, _ in reasons] == ["bad_number", "bad_number"]
+    raws = [json.loads(raw)["value"] for _, raw in reasons]
+    assert raws == ["RUN", '{"v":1}']
+    assert collector.health().state == "connected"
+    collector.stop()
+    pub.loop_stop()

@@ -22,6 +22,7 @@ default): keep that limit at least twice `max_batch_messages`, or batches shrink
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -40,6 +41,7 @@ from sandan.collect.sparkplug import SparkplugDecoder
 from sandan.domain import InvalidInput
 
 KINDS = {"readings": "reading", "parts": "part", "events": "event"}
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -233,7 +235,7 @@ def _merge(chunks: list[Any]) -> list[Any]:
         if isinstance(c, _Columnar):
             by_time.setdefault(c.time.type, []).append(c)
         else:
-            tables.append(c if isinstance(c, pa.Table) else pa.table(c))
+            tables.append(c if isinstance(c, pa.Table) else _table(c))
     tables = [_columnar_table(group) for group in by_time.values()] + tables
     if len(tables) == 1:
         return tables
@@ -246,6 +248,25 @@ def _merge(chunks: list[Any]) -> list[Any]:
         return [pa.concat_tables(group) if len(group) > 1 else group[0] for group in by_layout.values()]
 
 
+def _column(values: list[Any]) -> pa.Array:
+    """One column of a message's records for Arrow. Values of mixed types (a number beside "RUN", an epoch beside an
+    ISO time) or nested ones ({"v": 1}) come as their text, so that ingestion quarantines each value it cannot read
+    with its reason and stores the rest; as they were, one such message stopped the collector's writer."""
+    try:
+        column = pa.array(values)
+        if not pa.types.is_nested(column.type):
+            return column
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+        pass
+    return pa.array(
+        [v if v is None or isinstance(v, str) else orjson.dumps(v).decode() for v in values], pa.string()
+    )
+
+
+def _table(cols: dict[str, list[Any]]) -> pa.Table:
+    return pa.table({name: _column(values) for name, values in cols.items()})
+
+
 def _company_of(topic: str, config: MqttConfig) -> str:
     """The company a topic belongs to, so even an undecodable message is quarantined where its owner sees it."""
     parts = topic.split("/")
@@ -253,6 +274,17 @@ def _company_of(topic: str, config: MqttConfig) -> str:
         group = parts[1] if len(parts) > 1 else "_unknown"
         return (config.group_to_company or {}).get(group, group)
     return parts[2] if len(parts) > 2 else "_unknown"
+
+
+def _unusable(exc: InvalidInput | pa.ArrowException) -> tuple[str, str, str]:
+    """(code, en, ko) of records ingestion refused as a whole."""
+    if isinstance(exc, InvalidInput):
+        return exc.code, exc.en, exc.ko
+    return (
+        "bad_record",
+        f"the message's values cannot be stored together ({exc}); send numbers as numbers and times in one form",
+        f"메시지의 값을 함께 저장할 수 없습니다 ({exc}). 숫자는 숫자로, 시각은 한 가지 형식으로 보내세요",
+    )
 
 
 def _count(records: Any) -> int:
@@ -425,7 +457,7 @@ class MqttCollector(Connector):
     # the writer thread
     def _write_loop(self) -> None:
         while (taken := self._next_batch()) is not None:
-            if self._deliver(taken):
+            if self._guarded(taken):
                 self._acknowledge(taken)
 
     def _next_batch(self) -> list[_Message] | None:
@@ -483,8 +515,9 @@ class MqttCollector(Connector):
             try:
                 step()
                 steps.popleft()
-            except InvalidInput as exc:
-                # the records themselves are unusable (e.g. part records without a result): find the messages
+            except (InvalidInput, pa.ArrowException) as exc:
+                # the records themselves are unusable (e.g. part records without a result, values of a type no
+                # column takes): find the messages
                 steps.popleft()
                 assert messages is not None
                 if len(messages) > 1:
@@ -492,8 +525,9 @@ class MqttCollector(Connector):
                         for records in reversed(_merge([m.records])):
                             steps.appendleft((self._writer_of(m.company_id, m.kind, records), [m]))
                 else:
-                    self._health.note_error(exc.en, exc.ko)
-                    steps.appendleft((self._rejecter(messages[0], exc.code, exc.en, exc.ko), None))
+                    code, en, ko = _unusable(exc)
+                    self._health.note_error(en, ko)
+                    steps.appendleft((self._rejecter(messages[0], code, en, ko), None))
             except Exception as exc:  # the store is down or refused the write: keep the batch and try again
                 self._health.note_error(
                     f"could not store a batch, retrying: {exc}",
@@ -502,6 +536,24 @@ class MqttCollector(Connector):
                 if self._stop.wait(self.config.retry_s):
                     return False
         return True
+
+    def _guarded(self, taken: list[_Message]) -> bool:
+        """`_deliver`, and should it fail in a way not foreseen, each message quarantined with the error rather than
+        the writer ending (the collector went on saying "connected" and stored nothing more)."""
+        try:
+            return self._deliver(taken)
+        except Exception as exc:
+            log.exception("MQTT collector %s could not store a batch", self.name)
+            en = f"could not store the message: {type(exc).__name__}: {exc}"
+            ko = f"메시지를 저장하지 못했습니다: {type(exc).__name__}: {exc}"
+            self._health.note_error(en, ko)
+            try:
+                for m in taken:
+                    self._rejecter(m, "bad_record", en, ko)()
+            except Exception:  # not even quarantine: unacknowledged, the broker sends them again
+                log.exception("MQTT collector %s could not quarantine a batch", self.name)
+                return False
+            return True
 
     def _writer_of(self, company_id: str, kind: str, records: Any) -> Callable[[], Any]:
         assert self._sink is not None
