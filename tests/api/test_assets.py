@@ -104,8 +104,20 @@ def test_an_infinite_ideal_cycle_time_is_refused_and_the_machine_list_keeps_work
         headers={**world.auth("a-eng"), "Content-Type": "application/json"},
     )
     err = assert_error(r, 422)
-    assert "유한한 숫자" in err["message"]["ko"]
+    assert "86400 이하" in err["message"]["ko"]  # past a day, as any cycle time
     assert world.get("a-view", f"{BASE}/machines").status_code == 200
+
+
+def test_an_ideal_cycle_time_past_a_day_is_refused(world):
+    # 1e308 s was stored: the company's OEE read quality and performance 100 % and the order-sheet example failed
+    r = world.put(
+        "a-eng", f"{BASE}/machines/m9", json={"line_id": "l1", "name": "M9", "ideal_cycle_time_s": 1e308}
+    )
+    err = assert_error(r, 422)
+    assert err["where"]["field"] == "body.ideal_cycle_time_s" and "86400" in err["message"]["en"]
+    assert "86400" in err["message"]["ko"]
+    ok = {"line_id": "l1", "name": "M9", "ideal_cycle_time_s": 86400}
+    assert world.put("a-eng", f"{BASE}/machines/m9", json=ok).status_code in (200, 201)
 
 
 def test_the_operator_changes_a_members_details_and_its_id_stays(world):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sandan.api.deps import ReadTenant, Tenant, WriteTenant, company_router, machine_or_404
 from sandan.collect import assets
 from sandan.domain import Line, Machine, NotFound, ProcessFamily, Signal, Site
+from sandan.domain.model import MAX_CYCLE_TIME_S
 
 router: APIRouter = company_router("assets")
 
@@ -33,8 +34,8 @@ class MachineIn(_In):
     line_id: str
     name: str = Field(min_length=1, max_length=200)
     family: ProcessFamily = ProcessFamily.other
-    model: str = ""
-    ideal_cycle_time_s: float | None = Field(default=None, gt=0)
+    model: str = Field(default="", max_length=200)
+    ideal_cycle_time_s: float | None = Field(default=None, gt=0, le=MAX_CYCLE_TIME_S)
 
 
 class SignalIn(_In):

@@ -132,14 +132,19 @@ class Line(_Asset):
         return _check_id(v, "line")
 
 
+#: the longest ideal cycle time a machine may have, in seconds (a day)
+MAX_CYCLE_TIME_S = 86_400
+
+
 class Machine(_Asset):
     id: str
     company_id: str
     line_id: str
     name: str = Field(min_length=1, max_length=200)
     family: ProcessFamily = ProcessFamily.other
-    model: str = ""
-    ideal_cycle_time_s: float | None = Field(default=None, gt=0, allow_inf_nan=False)
+    model: str = Field(default="", max_length=200)
+    # at most a day a part: 1e308 was stored and made every OEE figure of the company infinite or 100 %
+    ideal_cycle_time_s: float | None = Field(default=None, gt=0, le=MAX_CYCLE_TIME_S, allow_inf_nan=False)
 
     @field_validator("id")
     @classmethod

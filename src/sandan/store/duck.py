@@ -264,6 +264,15 @@ MIGRATIONS: list[tuple[int, str]] = [
         ALTER TABLE users ADD COLUMN must_change_password BOOLEAN DEFAULT false;
         """,
     ),
+    (
+        16,
+        # Machines stored before an ideal cycle time was bounded (a day) or a model name (200 characters): past the
+        # day it is no cycle time (1e308 made every OEE figure of the company 100 % or infinite), so it is unset.
+        """
+        UPDATE machines SET ideal_cycle_time_s = NULL WHERE ideal_cycle_time_s > 86400;
+        UPDATE machines SET model = left(model, 200) WHERE length(model) > 200;
+        """,
+    ),
 ]
 
 #: The part columns `part_scrap` holds: a scrap read wanting only these need not scan the good parts.
