@@ -5,6 +5,7 @@ The platform is a real `sandan serve` process over a DuckDB file; the source is 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -212,7 +213,8 @@ def test_what_the_platform_cannot_take_is_kept_in_its_quarantine_or_parked_at_th
             "company": "acme",
             "platform": {"url": platform.url, "token": platform.token},
             "buffer": {"path": str(tmp_path / "edge.sqlite")},
-            "connectors": [{"type": "mqtt", "name": "json", "topic": "sandan/v1/acme/+/+"}],
+            # every company's topics: another company's message must not hold up acme's
+            "connectors": [{"type": "mqtt", "name": "json", "topic": "sandan/v1/+/+/+"}],
         }
     )
     agent = EdgeAgent(config)
@@ -223,6 +225,11 @@ def test_what_the_platform_cannot_take_is_kept_in_its_quarantine_or_parked_at_th
         publisher.connect("127.0.0.1", 1883)
         publisher.loop_start()
         publisher.publish("sandan/v1/acme/prs-01/readings", b"not json", qos=1).wait_for_publish(10)
+        now = datetime.now(UTC).isoformat()
+        other = {"time": now, "values": {"spm": 12}}
+        publisher.publish("sandan/v1/beta/prs-01/readings", json.dumps(other), qos=1).wait_for_publish(10)
+        mine = {"time": now, "values": {"tonnage_kn": 12.5}}
+        publisher.publish("sandan/v1/acme/prs-01/readings", json.dumps(mine), qos=1).wait_for_publish(10)
         # a batch the platform refuses whole (no time, no signal), and a reject it will not keep either
         agent.queue.put(Batch("acme", "reading", [{"machine_id": "prs-01", "value": 1.0}], "modbus:press-01"))
         bad_reject = {
@@ -241,12 +248,18 @@ def test_what_the_platform_cannot_take_is_kept_in_its_quarantine_or_parked_at_th
             )
             return r.json()["items"]
 
-        assert wait_for(lambda: len(quarantined()) == 2 and agent.queue.depth() == 0, timeout=60)
-        items = {i["kind"]: i for i in quarantined()}
-        message, batch = items["message"], items["batch"]
+        ok = wait_for(lambda: len(quarantined()) == 3 and agent.queue.depth() == 0, timeout=60)
+        assert ok
+        items = {i["reason"]["code"]: i for i in quarantined()}
+        message, batch = items["bad_payload"], items["missing_column"]
+        # beta's reading, kept in acme's quarantine saying whose it is; acme's reading behind it is stored
+        foreign = items["other_company"]
+        assert foreign["kind"] == "message" and "'beta'" in foreign["reason"]["message"]["en"]
+        assert "12" in json.dumps(foreign["record"])
+        assert [r["value"] for r in platform.readings()] == [12.5]
         assert message["source"].endswith("mqtt:sandan/v1/acme/prs-01/readings")
         assert message["record"] == "not json" and "JSON" in message["reason"]["message"]["en"]
-        assert batch["reason"]["code"] == "missing_column" and "time" in batch["reason"]["message"]["en"]
+        assert batch["kind"] == "batch" and "time" in batch["reason"]["message"]["en"]
         assert batch["record"] == [{"machine_id": "prs-01", "value": 1.0}]
         assert agent.queue.parked() == 1  # refused twice: kept on the edge's disk, never deleted
         assert "parked" in agent.forwarder.health().last_error["en"]

@@ -140,17 +140,40 @@ class DiskQueue:
 class EdgeSink:
     """The sink an edge agent gives its connectors: durable enqueue, then the forwarder takes over."""
 
-    def __init__(self, queue: DiskQueue) -> None:
+    def __init__(self, queue: DiskQueue, company: str | None = None) -> None:
         self.queue = queue
+        self.company = company  # the agent's own company: its token may write for no other
 
     def __call__(self, batch: Batch) -> Receipt:
-        self.queue.put(batch)
         n = len(_records(batch.records)) if not isinstance(batch.records, list) else len(batch.records)
+        if self.company is not None and batch.company_id != self.company:
+            # another company's topic: the platform refuses the agent's token for it, and the batch, retried at the
+            # head of the queue, held up everything behind it. Kept in the agent's own company's quarantine.
+            raw = json.dumps(_records(batch.records), default=_json_default, ensure_ascii=False)[:10_000]
+            self.reject(
+                batch.company_id, batch.source, "message", raw, *_other_company(batch.company_id, self)
+            )
+            return Receipt(
+                batch_id="quarantined", source=batch.source, kind=batch.kind, received=n, rejected=n
+            )
+        self.queue.put(batch)
         return Receipt(batch_id="queued", source=batch.source, kind=batch.kind, received=n)
 
     def reject(self, company_id: str, source: str, kind: str, raw: str, code: str, en: str, ko: str) -> None:
-        # An undecodable payload travels, in order with the data, to the platform's quarantine with its reason.
-        self.queue.put(Batch(company_id, "reject", [_reject(source, kind, raw, code, en, ko)], source))
+        # An undecodable payload travels, in order with the data, to the platform's quarantine with its reason
+        # (the agent's own company's: it may write for no other)
+        owner = self.company or company_id
+        self.queue.put(Batch(owner, "reject", [_reject(source, kind, raw, code, en, ko)], source))
+
+
+def _other_company(company_id: str, sink: EdgeSink) -> tuple[str, str, str]:
+    return (
+        "other_company",
+        f"the message is for company {company_id!r}, but this edge agent forwards company {sink.company!r}'s data "
+        f"only; publish it under sandan/v1/{sink.company}/…, or run an agent of {company_id!r} for it",
+        f"회사 {company_id!r}의 메시지이지만 이 엣지 에이전트는 회사 {sink.company!r}의 데이터만 보냅니다. "
+        f"sandan/v1/{sink.company}/… 아래로 보내거나 {company_id!r}의 에이전트를 따로 두세요",
+    )
 
 
 def _reject(source: str, kind: str, raw: str, code: str, en: str, ko: str) -> dict[str, Any]:
@@ -338,7 +361,7 @@ class EdgeAgent:
 
     def start(self) -> None:
         self.forwarder.start()
-        sink = EdgeSink(self.queue)
+        sink = EdgeSink(self.queue, self.config.company)
         for connector in self.connectors:
             connector.start(sink)
         self._stop.clear()

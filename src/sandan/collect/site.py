@@ -166,7 +166,9 @@ class SiteConfig(_Model):
                         MqttConfig(
                             host=spec.host,
                             port=spec.port,
-                            topic=spec.topic or ("spBv1.0/#" if spec.sparkplug else "sandan/v1/+/+/+"),
+                            # the site's own company's topics: its token writes for no other
+                            topic=spec.topic
+                            or ("spBv1.0/#" if spec.sparkplug else f"sandan/v1/{self.company}/+/+"),
                             client_id=spec.client_id,
                             shared_group=spec.shared_group,
                             username=spec.username,
