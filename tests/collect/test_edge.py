@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 from sandan.accounts import create_user, issue_token
-from sandan.collect.connector import Batch
+from sandan.collect.connector import Batch, store_problem
 from sandan.collect.edge import Backpressure, DiskQueue, EdgeAgent
 from sandan.collect.site import SiteConfig
-from sandan.domain import Company, Line, Machine, Signal, Site
+from sandan.domain import Company, InvalidInput, Line, Machine, Signal, Site
 from sandan.store import open_store
 from tests.collect.test_modbus_collector import PressPlc
 from tests.conftest import free_port
@@ -146,9 +146,23 @@ def test_disk_queue_keeps_batches_in_order_across_a_reopen(tmp_path):
 def test_a_full_disk_queue_pushes_back_instead_of_dropping(tmp_path):
     queue = DiskQueue(tmp_path / "q.sqlite", max_bytes=200)
     queue.put(Batch("acme", "reading", [{"v": "x" * 100}], "test"))
-    with pytest.raises(Backpressure):
+    with pytest.raises(Backpressure) as full:
         queue.put(Batch("acme", "reading", [{"v": "y" * 150}], "test"))
     assert queue.depth() == 1
+    # what a connector's health shows, in each language's words
+    en, ko = store_problem(full.value)
+    assert "is full" in en and "buffer.max_mb" in en and "가득 찼습니다" in ko and "is full" not in ko
+
+
+def test_a_buffer_file_that_is_no_buffer_is_refused_in_words(tmp_path):
+    # random bytes where the buffer should be: "unexpected error (DatabaseError: file is not a database); this is a
+    # fault in sandan"
+    junk = tmp_path / "buf.sqlite"
+    junk.write_bytes(bytes(range(256)) * 80)
+    with pytest.raises(InvalidInput) as refused:
+        DiskQueue(junk)
+    assert refused.value.code == "bad_buffer" and "buffer.path" in refused.value.en
+    assert "파일을 다른 곳으로 옮기거나" in refused.value.ko
 
 
 def test_platform_unreachable_for_a_minute_then_back_loses_and_duplicates_nothing(tmp_path):

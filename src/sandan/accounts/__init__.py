@@ -384,9 +384,10 @@ def bad_role(role: object, allowed: tuple[Role, ...] | None = None) -> InvalidIn
     allowed = allowed or (Role.engineer, Role.viewer, Role.company_admin)
     en = ", ".join(f"{ROLE_WORDS[r][0]} ({r.value})" for r in allowed)
     ko = ", ".join(f"{ROLE_WORDS[r][1]}({r.value})" for r in allowed)
+    given = role.value if isinstance(role, Role) else role  # 'operator', not <Role.operator: 'operator'>
     return InvalidInput(
-        f"role must be one of {en}, not {role!r}",
-        f"역할은 {ko} 중 하나여야 합니다 ({role!r}은(는) 안 됩니다)",
+        f"role must be one of {en}, not {given!r}",
+        f"역할은 {ko} 중 하나여야 합니다 ({given!r}은(는) 안 됩니다)",
         code="bad_role",
         field="role",
     )

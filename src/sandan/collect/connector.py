@@ -276,3 +276,14 @@ def connector_health(
                 c["state"] = "silent"
             out.append(c)
     return out
+
+
+def store_problem(exc: Exception) -> tuple[str, str]:
+    """English and Korean words for a batch a connector's sink could not take: the reason in each language where
+    the exception carries both (the edge buffer full, an invalid input), its text otherwise."""
+    en = ko = str(exc)
+    if len(exc.args) == 2 and all(isinstance(a, str) for a in exc.args):
+        en, ko = exc.args
+    elif hasattr(exc, "en") and hasattr(exc, "ko"):
+        en, ko = exc.en, exc.ko
+    return f"could not store readings: {en}", f"측정값을 저장하지 못했습니다: {ko}"

@@ -34,7 +34,11 @@ KIND_PATH = {
 
 
 class Backpressure(Exception):
-    """The disk buffer is full: the connector must slow down and must not acknowledge its source."""
+    """The disk buffer is full: the connector must slow down and must not acknowledge its source. Its args are
+    the reason in English and in Korean."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
 
 
 def _records(records: Any) -> list[dict[str, Any]]:
@@ -61,6 +65,21 @@ class DiskQueue:
         self.path = path
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
+        try:
+            self._open(path)
+        except sqlite3.Error as exc:  # "file is not a database" was "a fault in sandan"
+            from sandan.domain import InvalidInput
+
+            raise InvalidInput(
+                f"edge buffer {path} cannot be used ({exc}): it is not this agent's buffer or the disk refused it; "
+                "move the file aside (the agent starts a new one) or set buffer.path in the site file",
+                f"엣지 버퍼 {path}을(를) 쓸 수 없습니다 ({exc}). 에이전트의 버퍼 파일이 아니거나 디스크가 거부했습니다. 파일을 "
+                "다른 곳으로 옮기거나(새로 만듭니다) 사이트 설정의 buffer.path를 바꾸세요",
+                code="bad_buffer",
+                field="buffer.path",
+            ) from exc
+
+    def _open(self, path: Path) -> None:
         self._con = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.execute("PRAGMA synchronous=FULL")
@@ -83,7 +102,10 @@ class DiskQueue:
         with self._lock:
             if self._bytes + size > self.max_bytes:
                 raise Backpressure(
-                    f"edge buffer {self.path} is full ({self._bytes:,} of {self.max_bytes:,} bytes)",
+                    f"edge buffer {self.path} is full ({self._bytes:,} of {self.max_bytes:,} bytes); the platform "
+                    "has not taken the data for a while — check the agent's link to it, or raise buffer.max_mb",
+                    f"엣지 버퍼 {self.path}이(가) 가득 찼습니다 ({self.max_bytes:,}바이트 중 {self._bytes:,}). 플랫폼이 "
+                    "한동안 데이터를 받지 않았습니다. 플랫폼 연결을 확인하거나 buffer.max_mb를 늘리세요",
                 )
             cur = self._con.execute(
                 "INSERT INTO batches (company_id, kind, source, payload, bytes) VALUES (?, ?, ?, ?, ?)",

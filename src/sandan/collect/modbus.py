@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pymodbus.client import ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
-from sandan.collect.connector import Batch, Connector, Health, StoreSink
+from sandan.collect.connector import Batch, Connector, Health, StoreSink, store_problem
 
 WIDTH = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
 
@@ -151,6 +151,4 @@ class ModbusCollector(Connector):
             self._sink(Batch(self.config.company_id, "reading", taken, source=f"modbus:{self.config.host}"))
         except Exception as exc:  # keep the readings for the next flush rather than lose them
             self._buffer[:0] = taken
-            self._health.note_error(
-                f"could not store readings: {exc}", f"측정값을 저장하지 못했습니다: {exc}"
-            )
+            self._health.note_error(*store_problem(exc))

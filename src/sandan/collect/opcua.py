@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from asyncua import Client, Node, ua
 
-from sandan.collect.connector import Batch, Connector, Health, StoreSink
+from sandan.collect.connector import Batch, Connector, Health, StoreSink, store_problem
 
 
 @dataclass
@@ -141,6 +141,4 @@ class OpcUaCollector(Connector):
             )
         except Exception as exc:  # keep the readings for the next flush rather than lose them
             self._buffer[:0] = taken
-            self._health.note_error(
-                f"could not store readings: {exc}", f"측정값을 저장하지 못했습니다: {exc}"
-            )
+            self._health.note_error(*store_problem(exc))
