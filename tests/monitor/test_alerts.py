@@ -29,7 +29,7 @@ from tests.conftest import free_port as _dead_port
 from tests.monitor.conftest import COMPANY, add_events, add_parts, kst, spread
 
 T0 = kst("2025-03-10", "09:00")
-QUIET = Delivery(backoff_s=0.0)
+QUIET = Delivery(backoff_s=0.0, private_webhooks=True)  # the tests' receivers are on 127.0.0.1
 
 
 @pytest.fixture
@@ -652,3 +652,20 @@ def test_a_missing_limit_is_named_as_the_form_labels_it():
         AlertRule(id="x", kind="threshold", signal=" ", threshold=2.05)
     assert missing.value.errors()[0]["ctx"]["en"].startswith("a ‘Reading beyond a limit’ rule needs “")
     assert "(signal)" in missing.value.errors()[0]["ctx"]["en"]
+
+
+def test_a_webhook_to_a_local_or_private_address_is_refused_unless_the_operator_allows_it(webhook):
+    """A member's rule posted to any address, the platform's own services and a cloud's metadata included."""
+    url, hook = webhook
+    payload = {"event": "opened"}
+    for target in (
+        url,
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost:9/x",
+        "http://10.0.0.1/x",
+    ):
+        ok, attempts, error = Delivery(backoff_s=0.0).post_webhook(target, payload)
+        assert (ok, attempts) == (False, 1) and "SANDAN_WEBHOOK_PRIVATE=1" in error, target
+    assert hook.received == []
+    assert Delivery(backoff_s=0.0, private_webhooks=True).post_webhook(url, payload)[0]
+    assert hook.received == [payload]

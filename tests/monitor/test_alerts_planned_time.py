@@ -16,7 +16,7 @@ from sandan.monitor.alerts import AlertRule, Delivery, evaluate_alerts
 from sandan.monitor.calendar import ShiftCalendar, save_company_calendar
 from tests.monitor.conftest import COMPANY, add_events, add_parts, kst, spread
 
-QUIET = Delivery(backoff_s=0.0)
+QUIET = Delivery(backoff_s=0.0, private_webhooks=True)
 
 
 @pytest.fixture

@@ -11,10 +11,12 @@ delivered to the inbox (the alerts table), a webhook (HTTP POST of JSON, retried
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
 import os
 import smtplib
+import socket
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -778,7 +780,9 @@ def findings(
 @dataclass
 class Delivery:
     """Where and how alerts go out besides the inbox. `from_env` reads SANDAN_SMTP_HOST, SANDAN_SMTP_PORT,
-    SANDAN_SMTP_FROM, SANDAN_SMTP_USER, SANDAN_SMTP_PASSWORD, SANDAN_SMTP_STARTTLS."""
+    SANDAN_SMTP_FROM, SANDAN_SMTP_USER, SANDAN_SMTP_PASSWORD, SANDAN_SMTP_STARTTLS, and SANDAN_WEBHOOK_PRIVATE
+    (1: webhooks may go to loopback, private and link-local addresses — a receiver on the complex's own network;
+    off by default, since a member's rule could otherwise reach the platform's own services)."""
 
     smtp_host: str | None = None
     smtp_port: int = 25
@@ -790,6 +794,7 @@ class Delivery:
     retries: int = 3
     backoff_s: float = 0.5
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    private_webhooks: bool = False
 
     @classmethod
     def from_env(cls) -> Delivery:
@@ -801,6 +806,7 @@ class Delivery:
             smtp_user=env.get("SANDAN_SMTP_USER") or None,
             smtp_password=env.get("SANDAN_SMTP_PASSWORD") or None,
             smtp_starttls=env.get("SANDAN_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
+            private_webhooks=env.get("SANDAN_WEBHOOK_PRIVATE", "").lower() in ("1", "true", "yes"),
         )
 
     def _retry(self, send: Callable[[], None]) -> tuple[bool, int, str | None]:
@@ -821,6 +827,8 @@ class Delivery:
         """POST the payload as JSON; 5xx and network errors are retried with exponential back-off, 4xx is not."""
 
         def send() -> None:
+            if not self.private_webhooks:
+                _require_public(url)
             r = httpx.post(url, json=payload, timeout=self.timeout_s)
             if r.status_code >= 500:
                 raise _Transient(f"HTTP {r.status_code}")
@@ -847,6 +855,23 @@ class Delivery:
                 smtp.send_message(msg)
 
         return self._retry(send)
+
+
+def _require_public(url: str) -> None:
+    """Refuse a webhook whose host is or resolves to a loopback, private, link-local or reserved address (the
+    platform's own services, a cloud's metadata at 169.254.169.254): one member's alert rule must not reach into
+    the platform's network, nor use delivery errors to map it."""
+    host = httpx.URL(url).host
+    try:
+        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError as exc:  # not resolvable: the POST says so
+        raise _Transient(f"cannot resolve {host!r}: {exc}") from exc
+    inner = sorted(a for a in found if not ipaddress.ip_address(a.split("%")[0]).is_global)
+    if inner:
+        raise _Permanent(
+            f"webhook host {host!r} is on a private or local address ({', '.join(inner)}); the platform posts only "
+            "to public addresses unless its operator sets SANDAN_WEBHOOK_PRIVATE=1"
+        )
 
 
 class _Transient(Exception):
