@@ -49,6 +49,25 @@ def test_decoder_counts_a_sequence_gap_and_resolves_aliases():
     assert decoder.gaps == [{**decoder.gaps[0], "expected": 2, "got": 3}]
 
 
+def test_a_metric_without_any_time_stamp_takes_the_time_it_arrived():
+    """Neither the metric nor the payload stamped: read as 0, the reading was stored at 1970-01-01."""
+    decoder = SparkplugDecoder()
+    decoder.decode(
+        "spBv1.0/acme/DBIRTH/gw1/imm-01", encode([{"name": "melt_temp_c", "alias": 1, "value": 230.0}], seq=0)
+    )
+    bare = Payload()
+    bare.seq = 1
+    metric = bare.metrics.add()
+    metric.alias, metric.double_value = 1, 8.0
+    before = datetime.now(UTC)
+    _, [reading] = decoder.decode("spBv1.0/acme/DDATA/gw1/imm-01", bare.SerializeToString())
+    assert before <= reading["time"] <= datetime.now(UTC) and reading["value"] == 8.0
+    # the payload's time, where only it is given
+    bare.timestamp = 1_777_000_000_000
+    _, [reading] = decoder.decode("spBv1.0/acme/DDATA/gw1/imm-01", bare.SerializeToString())
+    assert reading["time"] == datetime.fromtimestamp(1_777_000_000, UTC)
+
+
 @pytest.fixture
 def plant(duck_store):
     company = f"c{uuid.uuid4().hex[:6]}"

@@ -200,6 +200,10 @@ class SparkplugDecoder:
             return company, []
         machine = device or node_id
         records = []
+        # a metric without its own time stamp takes the payload's; one without either (the specification requires
+        # the payload's) the time it arrived — read as 0 it was stored at 1970-01-01
+        sent = datetime.fromtimestamp(msg.timestamp / 1000, UTC) if msg.HasField("timestamp") else None
+        arrived = datetime.now(UTC)
         for m in msg.metrics:
             if m.name:
                 name = m.name
@@ -219,10 +223,10 @@ class SparkplugDecoder:
             value = metric_value(m)
             if value is None:
                 continue
-            stamp = m.timestamp if m.HasField("timestamp") else msg.timestamp
+            stamp = datetime.fromtimestamp(m.timestamp / 1000, UTC) if m.HasField("timestamp") else None
             records.append(
                 {
-                    "time": datetime.fromtimestamp(stamp / 1000, UTC),
+                    "time": stamp or sent or arrived,
                     "machine_id": machine,
                     "signal": name,
                     "value": value,
