@@ -9,7 +9,12 @@ import uuid
 
 import pytest
 from pymodbus.client import ModbusTcpClient
-from pymodbus.datastore import ModbusDeviceContext, ModbusSequentialDataBlock, ModbusServerContext
+from pymodbus.datastore import (
+    ModbusDeviceContext,
+    ModbusSequentialDataBlock,
+    ModbusServerContext,
+    ModbusSparseDataBlock,
+)
 from pymodbus.server import ModbusTcpServer
 
 from sandan.collect.connector import StoreSink
@@ -21,14 +26,19 @@ DT = ModbusTcpClient.DATATYPE
 
 
 class PressPlc:
-    """A press PLC: tonnage as float32 at 0–1, strokes/min ×10 as int16 at 10, stroke count uint32 at 20–21."""
+    """A press PLC: tonnage as float32 at 0–1, strokes/min ×10 as int16 at 10, stroke count uint32 at 20–21.
+    `sparse`: the device has those registers only (others answer "illegal data address")."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, sparse: bool = False) -> None:
         words = [0] * 40
         words[0:2] = ModbusTcpClient.convert_to_registers(412.5, DT.FLOAT32)
         words[10] = 235  # 23.5 strokes per minute, scale 0.1
         words[20:22] = ModbusTcpClient.convert_to_registers(123456, DT.UINT32)
-        device = ModbusDeviceContext(hr=ModbusSequentialDataBlock(1, words))
+        if sparse:  # keyed by register number
+            block = ModbusSparseDataBlock({a: words[a] for a in (0, 1, 10, 20, 21)})
+        else:
+            block = ModbusSequentialDataBlock(1, words)
+        device = ModbusDeviceContext(hr=block)
         self.context = ModbusServerContext(devices=device, single=True)
         self.port = port
         self._ready = threading.Event()
@@ -122,3 +132,32 @@ def test_an_unreachable_device_is_reported_in_health_not_raised(plant):
         assert health.state == "disconnected" and "Modbus" in health.last_error["en"]
     finally:
         collector.stop()
+
+
+def test_a_register_the_device_lacks_costs_only_its_own_signal_and_is_named(plant):
+    """The map reads 0–1 and 10 in one request, and 40, which the device does not have: the merged request was
+    refused whole ("illegal data address" for 2–9) and no signal of the press was stored."""
+    store, company = plant
+    plc = PressPlc(free_port(), sparse=True).start()
+    registers = [*REGISTERS, Register("die_temp_c", 40, "int16")]
+    collector = ModbusCollector(
+        ModbusConfig(
+            "127.0.0.1", company, "prs-01", registers, port=plc.port, poll_interval_s=0.05, flush_every=2
+        )
+    )
+    collector.start(StoreSink(store))
+    try:
+        assert wait_for(lambda: store.count_rows(company, "readings") >= 9)
+        health = collector.health()
+        assert health.state == "connected"  # the link is fine; one register is not
+    finally:
+        collector.stop()
+        plc.stop()
+    assert "register 40 (die_temp_c): illegal data address" in health.last_error["en"]
+    assert "레지스터 40(die_temp_c): 없는 레지스터 주소" in health.last_error["ko"]
+    from datetime import UTC, datetime, timedelta
+
+    now = datetime.now(UTC)
+    rows = store.query_readings(company, now - timedelta(hours=1), now + timedelta(minutes=1)).to_pylist()
+    assert {r["signal"] for r in rows} == {"tonnage_kn", "spm", "stroke_count"}
+    assert {r["signal"]: r["value"] for r in rows}["spm"] == pytest.approx(23.5)

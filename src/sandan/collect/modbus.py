@@ -61,6 +61,40 @@ def read_blocks(registers: list[Register], max_span: int = 120) -> list[tuple[in
     return spans
 
 
+# Modbus exception codes (Modbus Application Protocol v1.1b3, §7) in words
+EXCEPTIONS = {
+    1: (
+        "illegal function: the device does not read holding registers",
+        "지원하지 않는 기능(홀딩 레지스터 읽기 불가)",
+    ),
+    2: ("illegal data address: no such register on the device", "없는 레지스터 주소"),
+    3: ("illegal data value", "허용되지 않는 값"),
+    4: ("device failure", "장치 고장"),
+    6: ("device busy", "장치 사용 중"),
+    10: ("gateway path unavailable", "게이트웨이 경로 없음"),
+    11: ("the device behind the gateway did not answer", "게이트웨이 뒤의 장치가 응답하지 않음"),
+}
+
+
+def _refusal(response: object) -> tuple[str, str]:
+    code = getattr(response, "exception_code", None)
+    en, ko = EXCEPTIONS.get(code, ("refused", "거부됨")) if isinstance(code, int) else ("refused", "거부됨")
+    return f"{en} (exception {code})", f"{ko}(예외 {code})"
+
+
+def _refused_words(cfg: ModbusConfig, refused: dict[int, tuple[str, str]]) -> tuple[str, str]:
+    """Which registers the device refused and why, with where to look."""
+    names = {r.address: r.signal for r in cfg.registers}
+    en = "; ".join(f"register {a} ({names.get(a, '?')}): {why[0]}" for a, why in sorted(refused.items()))
+    ko = "; ".join(f"레지스터 {a}({names.get(a, '?')}): {why[1]}" for a, why in sorted(refused.items()))
+    return (
+        f"Modbus {cfg.host}:{cfg.port} {cfg.machine_id}: {en}; the other registers are read — check these addresses "
+        "in the register map",
+        f"Modbus {cfg.host}:{cfg.port} {cfg.machine_id}: {ko}. 나머지 레지스터는 읽습니다. 레지스터 맵에서 이 주소를 "
+        "확인하세요",
+    )
+
+
 class ModbusCollector(Connector):
     kind = "modbus"
 
@@ -72,6 +106,9 @@ class ModbusCollector(Connector):
         self._thread: threading.Thread | None = None
         self._buffer: list[dict] = []
         self._blocks = read_blocks(config.registers)
+        self.refused: dict[
+            int, tuple[str, str]
+        ] = {}  # register address -> why the device refused it (en, ko)
 
     def health(self) -> Health:
         self._health.buffer_depth = len(self._buffer)
@@ -92,18 +129,37 @@ class ModbusCollector(Connector):
         self._health.state = "stopped"
 
     def poll_once(self, client: ModbusTcpClient) -> list[dict]:
-        """Read every block once and decode the map's signals at one timestamp."""
+        """Read every block once and decode the map's signals at one timestamp.
+
+        A block the device refuses (an exception response) that spans several registers is read register by
+        register from then on: a gap in the device's map inside a block, or one wrong address, cost every signal
+        of the machine. Registers refused alone are left out of the rows and named in `self.refused`."""
         now = datetime.now(UTC)
         words: dict[int, int] = {}
-        for start, count in self._blocks:
+        self.refused: dict[int, tuple[str, str]] = {}
+        pending, kept = list(self._blocks), []
+        while pending:
+            start, count = pending.pop(0)
             response = client.read_holding_registers(start, count=count, device_id=self.config.device_id)
-            if response.isError():
-                raise ModbusException(
-                    f"device answered {response} for registers {start}..{start + count - 1}"
-                )
-            words.update({start + i: w for i, w in enumerate(response.registers)})
+            if not response.isError():
+                words.update({start + i: w for i, w in enumerate(response.registers)})
+                kept.append((start, count))
+                continue
+            inside = dict.fromkeys(
+                (r.address, WIDTH[r.type])
+                for r in self.config.registers
+                if start <= r.address < start + count
+            )
+            if len(inside) > 1:
+                pending[:0] = list(inside)
+                continue
+            kept.append((start, count))
+            self.refused[start] = _refusal(response)
+        self._blocks = kept
         rows = []
         for reg in self.config.registers:
+            if any(reg.address + i not in words for i in range(WIDTH[reg.type])):
+                continue
             raw = [words[reg.address + i] for i in range(WIDTH[reg.type])]
             kind = getattr(ModbusTcpClient.DATATYPE, reg.type.upper())
             value = ModbusTcpClient.convert_from_registers(raw, kind, word_order=reg.word_order)
@@ -126,7 +182,9 @@ class ModbusCollector(Connector):
                 if not client.connected and not client.connect():
                     raise ConnectionError(f"cannot connect to {cfg.host}:{cfg.port}")
                 rows = self.poll_once(client)
-                self._health.state = "connected"
+                self._health.state = "connected" if rows else "error"
+                if self.refused:
+                    self._health.note_error(*_refused_words(cfg, self.refused))
                 self._health.note_message(len(rows))
                 self._buffer.extend(rows)
                 polls += 1
