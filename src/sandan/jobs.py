@@ -142,6 +142,16 @@ _UNEXPECTED = {
 }
 
 
+class TooManyJobs(SandanError):
+    code = "too_many_jobs"
+    status = 429
+
+
+#: jobs people of one company may have waiting or running at once: the workers are shared by every company, and
+#: one company's 66 queued trainings kept another's import waiting
+MAX_PENDING_PER_COMPANY = 8
+
+
 class JobRegistry:
     """Runs submitted functions on a few worker threads and remembers their state, per company.
 
@@ -149,7 +159,10 @@ class JobRegistry:
     A `SandanError` it raises becomes the job's bilingual error; anything else is logged and reported generically.
     """
 
-    def __init__(self, max_workers: int = 2, keep: int = 500) -> None:
+    def __init__(
+        self, max_workers: int = 2, keep: int = 500, max_pending: int = MAX_PENDING_PER_COMPANY
+    ) -> None:
+        self.max_pending = max_pending
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="sandan-job")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
@@ -167,6 +180,20 @@ class JobRegistry:
     ) -> Job:
         job = Job(id=secrets.token_hex(8), company_id=company_id, kind=kind, user_id=user_id, label=label)
         with self._lock:
+            if user_id is not None:  # the platform's own work (a federation round, the demo) is not counted
+                pending = sum(
+                    1
+                    for j in self._jobs.values()
+                    if j.company_id == company_id and j.user_id is not None and not j.finished
+                )
+                if pending >= self.max_pending:
+                    raise TooManyJobs(
+                        f"company {company_id!r} already has {pending} jobs waiting or running; wait for one to "
+                        "finish, or stop one you no longer need",
+                        f"회사 {company_id!r}에 이미 대기 중이거나 실행 중인 작업이 {pending}개 있습니다. 하나가 끝나기를 "
+                        "기다리거나 필요 없는 작업을 멈추세요",
+                        limit=self.max_pending,
+                    )
             self._jobs[job.id] = job
             self._forget_old()
         self._pool.submit(self._run, job, fn, args, kwargs)

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from sandan.domain import Conflict, InvalidInput, NotFound
-from sandan.jobs import JobRegistry, JobState
+from sandan.jobs import JobRegistry, JobState, TooManyJobs
 
 
 @pytest.fixture
@@ -181,3 +181,21 @@ def test_a_stopped_import_says_what_it_keeps(jobs):
     stopped = jobs.wait("acme", job.id, timeout=5)
     assert "rows stored before the stop are kept" in stopped.error["message"]["en"]
     assert "저장한 행은 남아 있고" in stopped.error["message"]["ko"]
+
+
+def test_a_company_may_not_queue_jobs_without_end(jobs):
+    """The workers serve every company: one company's queued jobs kept another's import waiting."""
+    release = threading.Event()
+    held = [jobs.submit("acme", "train", lambda progress: release.wait(10), user_id="kim") for _ in range(8)]
+    with pytest.raises(TooManyJobs) as refused:
+        jobs.submit("acme", "train", lambda progress: None, user_id="lee")
+    assert refused.value.status == 429 and "8" in refused.value.en and "멈추세요" in refused.value.ko
+    other = jobs.submit(
+        "bravo", "import", lambda progress: "ok", user_id="park"
+    )  # another company is not held
+    platform = jobs.submit("acme", "federation", lambda progress: "ok")  # nor the platform's own work
+    jobs.cancel("acme", held[-1].id)
+    jobs.submit("acme", "train", lambda progress: None, user_id="lee")  # room again
+    release.set()
+    assert jobs.wait("bravo", other.id, timeout=10).state is JobState.done
+    assert jobs.wait("acme", platform.id, timeout=10).state is JobState.done
