@@ -208,6 +208,15 @@ def test_time_without_zone_is_refused_and_an_unencoded_plus_is_understood(world)
     assert r.status_code == 200 and r.json()["start"] == "2026-03-02T08:00:00Z"
 
 
+def test_a_day_that_does_not_exist_is_named_in_a_query_time(world):
+    # "is not an ISO 8601 time" for a time written in ISO 8601, whose day February has not
+    err = assert_error(
+        world.get("a-view", f"{BASE}/events", params={"start": "2026-02-30T00:00:00Z"}), 422, "bad_time"
+    )
+    assert "day 30 (2026-02 has 28 days)" in err["message"]["en"] and "2월은 28일까지" in err["message"]["ko"]
+    assert err["where"] == {"field": "start"}
+
+
 def test_readings_of_an_unknown_machine_are_404(world):
     assert_error(world.get("a-view", f"{BASE}/machines/m404/readings"), 404, "unknown_machine")
 

@@ -17,6 +17,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sandan.accounts import Principal, resolve_token
 from sandan.api.errors import ERROR_RESPONSES
 from sandan.domain import Forbidden, InvalidInput, Machine, NotAuthenticated, NotFound
+from sandan.domain.validation import time_problem
 from sandan.jobs import JobRegistry
 from sandan.settings import Settings
 from sandan.store import Store
@@ -165,6 +166,15 @@ def parse_time(value: str, name: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
+        # a day or hour out of range is said as such (2026-02-30 is written as ISO 8601, but has no such day)
+        problem_en, problem_ko = time_problem(text)
+        if problem_en:
+            raise InvalidInput(
+                f"cannot read {name}={value!r} as a time{problem_en}",
+                f"{name}={value!r}을(를) 시각으로 읽을 수 없습니다{problem_ko}",
+                code="bad_time",
+                field=name,
+            ) from exc
         raise InvalidInput(
             f"{name}={value!r} is not an ISO 8601 time; use e.g. 2026-05-01T08:00:00+09:00 or …Z "
             "(encode '+' as %2B in a URL)",

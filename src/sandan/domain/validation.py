@@ -18,7 +18,7 @@ REASONS: dict[str, tuple[str, str]] = {
         "required field '{field}' is empty",
         "필수 항목 '{field}'이(가) 비어 있습니다",
     ),
-    # {problem}: what is out of range, when the text shows it (see _time_problem)
+    # {problem}: what is out of range, when the text shows it (see time_problem)
     "bad_time": (
         "cannot read {value!r} as a time{problem}; write it as Excel shows it, e.g. 2026-05-01 08:00:00, "
         "or in ISO 8601 such as 2026-05-01T08:00:00+09:00",
@@ -173,7 +173,7 @@ class _Said(str):
 
 def _worded(code: str, fields: dict[str, object]) -> tuple[dict[str, str], dict[str, str]]:
     if code == "bad_time":
-        en, ko = _time_problem(fields.get("value"))
+        en, ko = time_problem(fields.get("value"))
         return {"problem": en}, {"problem": ko}
     if code == "future_time":
         en, ko = _read_as(fields.get("instant"), fields.get("zone"))
@@ -216,7 +216,7 @@ _DATE_TIME = re.compile(
 )
 
 
-def _time_problem(value: object) -> tuple[str, str]:
+def time_problem(value: object) -> tuple[str, str]:
     """What is out of range in a date-time text that could not be read ("month 13, day 45"), as a clause that
     follows 'cannot read … as a time'; empty when the text shows nothing out of range."""
     if not isinstance(value, str):
