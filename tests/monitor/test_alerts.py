@@ -326,6 +326,13 @@ def test_rules_say_what_they_miss():
         AlertRule(id="x", kind="oee_drop", threshold=60)
     with pytest.raises(ValueError, match="http"):
         AlertRule(id="x", kind="no_data", webhook_url="file:///etc/passwd")
+    # rules that could never fire, or would fire on every check
+    with pytest.raises(ValueError, match="leave it out for every machine"):
+        AlertRule(id="x", kind="no_data", machine_ids=[])
+    with pytest.raises(ValueError, match="'M1' more than once"):
+        AlertRule(id="x", kind="no_data", machine_ids=["M1", "M2", "M1"])
+    with pytest.raises(ValueError, match="greater than or equal to 1"):
+        AlertRule(id="x", kind="no_data", window_s=0.0001)
 
 
 def test_rules_and_alerts_of_one_company_are_invisible_to_another(plant, alerts):

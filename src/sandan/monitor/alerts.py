@@ -163,7 +163,8 @@ class AlertRule(BaseModel):
     signal: str | None = Field(default=None, description="threshold, rate_of_change, no_data (optional)")
     direction: Literal["above", "below"] = "above"
     threshold: float | None = None
-    window_s: float | None = Field(default=None, gt=0, le=90 * 86_400)
+    # at least a second: 0.0001 s was a rule that read no data at all and fired on every check
+    window_s: float | None = Field(default=None, ge=1, le=90 * 86_400)
     hold_s: float = Field(default=300, ge=0, le=7 * 86_400)
     characteristic: str | None = Field(default=None, description="spc on a measured characteristic")
     chart: Literal["imr", "xbar_r", "xbar_s", "p", "laney_p", "np", "c", "u"] = "imr"
@@ -183,6 +184,25 @@ class AlertRule(BaseModel):
     model: str | None = Field(default=None, description="prediction: only this model's predictions")
     webhook_url: str | None = Field(default=None, max_length=2000)
     email_to: list[str] = Field(default_factory=list, max_length=20)
+
+    @field_validator("machine_ids")
+    @classmethod
+    def _machines(cls, v: list[str] | None) -> list[str] | None:
+        # [] was a rule that could never fire (null means every machine); a machine twice, a typo
+        if v is None:
+            return v
+        if not v:
+            raise value_error(
+                "machine_ids is empty: name at least one machine, or leave it out for every machine",
+                "machine_ids가 비어 있습니다. 설비를 하나 이상 적거나, 모든 설비면 항목을 빼세요",
+            )
+        twice = sorted({m for m in v if v.count(m) > 1})
+        if twice:
+            raise value_error(
+                f"machine_ids names {', '.join(map(repr, twice))} more than once",
+                f"machine_ids에 {', '.join(map(repr, twice))}이(가) 두 번 이상 있습니다",
+            )
+        return v
 
     @field_validator("webhook_url")
     @classmethod
