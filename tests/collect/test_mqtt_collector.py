@@ -275,3 +275,19 @@ def test_values_of_mixed_or_nested_types_are_quarantined_one_by_one_and_the_stre
     assert collector.health().state == "connected"
     collector.stop()
     pub.loop_stop()
+
+
+def test_a_broker_that_is_not_there_is_said_with_its_address():
+    """The health read "starting" with no error for as long as no broker answered."""
+    from tests.conftest import free_port
+
+    port = free_port()
+    collector = MqttCollector(MqttConfig(port=port))
+    collector.start(StoreSink(None))
+    try:
+        assert wait_for(lambda: collector.health().errors >= 1, timeout=10)
+        health = collector.health()
+        assert health.state == "disconnected" and f"127.0.0.1:{port}" in health.last_error["en"]
+        assert "연결할 수 없습니다" in health.last_error["ko"]
+    finally:
+        collector.stop()

@@ -354,6 +354,7 @@ class MqttCollector(Connector):
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         client.on_unsubscribe = self._on_unsubscribe
+        client.on_connect_fail = self._on_connect_fail
         client.reconnect_delay_set(min_delay=1, max_delay=10)
         self._client = client
         self._health.state = "starting"
@@ -408,9 +409,23 @@ class MqttCollector(Connector):
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         if not self._stop.is_set():
+            where = f"{self.config.host}:{self.config.port}"
             self._health.state = "disconnected"
             self._health.note_error(
-                f"lost the broker: {reason_code}", f"브로커 연결이 끊겼습니다: {reason_code}"
+                f"lost the broker {where} ({reason_code}); reconnecting every 1–10 s",
+                f"브로커 {where} 연결이 끊겼습니다({reason_code}). 1~10초마다 다시 연결합니다",
+            )
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        # the broker not there at all: the health said "starting" with no error for as long as it lasted
+        if not self._stop.is_set():
+            where = f"{self.config.host}:{self.config.port}"
+            self._health.state = "disconnected"
+            self._health.note_error(
+                f"cannot reach the MQTT broker at {where}; check that it runs and the host and port in the "
+                "connector's settings; retrying every 1–10 s",
+                f"MQTT 브로커 {where}에 연결할 수 없습니다. 브로커가 실행 중인지, 커넥터 설정의 호스트와 포트를 "
+                "확인하세요. 1~10초마다 다시 시도합니다",
             )
 
     def _on_unsubscribe(self, client, userdata, mid, reason_codes, properties) -> None:
