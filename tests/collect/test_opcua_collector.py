@@ -8,7 +8,7 @@ import time
 import uuid
 
 import pytest
-from asyncua import Server
+from asyncua import Server, ua
 
 from sandan.collect.connector import StoreSink
 from sandan.collect.opcua import OpcUaCollector, OpcUaConfig, OpcUaMachine
@@ -19,7 +19,8 @@ from tests.conftest import free_port
 class MachineServer:
     """An OPC UA server with Objects/Machines/IMM-01 whose variables change every 50 ms."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, sensor_fails: bool = False) -> None:
+        self.sensor_fails = sensor_fails  # the pressure sensor fails: its value comes marked BadSensorFailure
         self.endpoint = f"opc.tcp://127.0.0.1:{port}/sandan/"
         self._stop = threading.Event()
         self._ready = threading.Event()
@@ -41,7 +42,13 @@ class MachineServer:
             while not self._stop.is_set():
                 i += 1
                 await melt.write_value(230.0 + (i % 10))
-                await pressure.write_value(800.0 + (i % 7))
+                if self.sensor_fails and i > 5:
+                    failed = ua.StatusCode(ua.StatusCodes.BadSensorFailure)
+                    await pressure.write_value(
+                        ua.DataValue(ua.Variant(0.0, ua.VariantType.Double), StatusCode=failed)
+                    )
+                else:
+                    await pressure.write_value(800.0 + (i % 7))
                 await asyncio.sleep(0.05)
 
     def start(self) -> MachineServer:
@@ -125,6 +132,47 @@ def test_a_server_that_disappears_is_reported_and_reconnected_when_it_returns(pl
         server = MachineServer(port).start()
         assert wait_for(lambda: collector.health().state == "connected", timeout=30)
         assert wait_for(lambda: store.count_rows(company, "readings") > before)
+    finally:
+        collector.stop()
+        server.stop()
+
+
+def test_values_the_server_marks_bad_are_kept_with_why_and_a_wrong_name_is_said(plant):
+    """A failed sensor's values arrived as None and vanished without a word; a signal name the server does not
+    have (case counts) was skipped without one either."""
+    store, company = plant
+    server = MachineServer(free_port(), sensor_fails=True).start()
+    machine = OpcUaMachine(
+        "imm-01",
+        ["2:Machines", "2:IMM-01"],
+        {"MeltTemperature": "melt_temp_c", "InjectionPressure": "InjectionPressure", "meltTemp": "x"},
+    )
+    collector = OpcUaCollector(
+        OpcUaConfig(server.endpoint, company, [machine], sampling_ms=50, reconnect_s=0.5)
+    )
+    collector.start(StoreSink(store))
+    try:
+        assert wait_for(lambda: store.count_quarantine(company) >= 1)
+        item = store.list_quarantine(company)[0]
+        assert item["reason_code"] == "bad_status" and "BadSensorFailure" in item["reason_en"]
+        assert "InjectionPressure" in item["raw"]
+        assert wait_for(lambda: store.count_rows(company, "readings") >= 10)  # the other signal goes on
+        assert collector.health().state == "connected"
+    finally:
+        collector.stop()
+        server.stop()
+    # a configured name that is not on the server, said when subscribing
+    wrong = OpcUaMachine("imm-01", ["2:Machines", "2:IMM-01"], {"meltTemp": "x"})
+    server = MachineServer(free_port()).start()
+    collector = OpcUaCollector(
+        OpcUaConfig(server.endpoint, company, [wrong], sampling_ms=50, reconnect_s=0.5)
+    )
+    collector.start(StoreSink(store))
+    try:
+        assert wait_for(lambda: collector.health().errors >= 1)
+        health = collector.health()
+        assert health.state == "error" and "imm-01/meltTemp (not on the server)" in health.last_error["en"]
+        assert "신호 이름" in health.last_error["ko"]
     finally:
         collector.stop()
         server.stop()

@@ -6,6 +6,7 @@ It turns data-change notifications into reading batches; validation and storage 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -13,6 +14,10 @@ from datetime import UTC, datetime
 from asyncua import Client, Node, ua
 
 from sandan.collect.connector import Batch, Connector, Health, StoreSink, store_problem
+
+
+class _NotFound(Exception):
+    """What the configuration names is not on the server: (en, ko). Retried slowly; fixing it is a person's job."""
 
 
 @dataclass
@@ -44,11 +49,20 @@ class _Handler:
 
     def datachange_notification(self, node: Node, value, data) -> None:
         target = self.collector._targets.get(node.nodeid)
-        if target is None or value is None:
+        if target is None:
             return
-        stamp = data.monitored_item.Value.SourceTimestamp or data.monitored_item.Value.ServerTimestamp
+        item = data.monitored_item.Value
+        stamp = item.SourceTimestamp or item.ServerTimestamp
         stamp = (stamp or datetime.now(UTC)).replace(tzinfo=UTC)
         machine_id, signal = target
+        status = item.StatusCode
+        if status is not None and not status.is_good():
+            # a sensor failure or a value the server itself doubts (uncertain): kept with why, not stored as a
+            # reading and not dropped without a word (its value arrived as None, or as the last usable one)
+            self.collector._not_good(machine_id, signal, stamp, value, status)
+            return
+        if value is None:
+            return
         self.collector._buffer.append(
             {"time": stamp, "machine_id": machine_id, "signal": signal, "value": value}
         )
@@ -99,6 +113,13 @@ class OpcUaCollector(Connector):
                         await asyncio.sleep(self.config.flush_interval_s)
                         self._flush()
                         await client.check_connection()
+            except _NotFound as exc:  # the configuration names what the server does not have
+                if self._stop.is_set():
+                    break
+                self._flush()
+                self._health.state = "error"
+                self._health.note_error(*exc.args)
+                await asyncio.sleep(max(self.config.reconnect_s, 30.0))
             except Exception as exc:  # server gone, refused, or browse failed: report and retry
                 if self._stop.is_set():
                     break
@@ -114,21 +135,77 @@ class OpcUaCollector(Connector):
         self._targets.clear()
         nodes: list[Node] = []
         objects = client.nodes.objects
+        skipped: list[str] = []
         for machine in self.config.machines:
-            obj = await objects.get_child(machine.object_path)
+            try:
+                obj = await objects.get_child(machine.object_path)
+            except ua.UaStatusCodeError as exc:
+                path = "/".join(machine.object_path)
+                raise _NotFound(
+                    f"OPC UA {self.config.endpoint}: machine {machine.machine_id}'s object_path {path} is not on the "
+                    f"server ({type(exc).__name__}); check the browse names (with their namespace, e.g. 2:IMM-01) "
+                    f"in the connector's settings; trying again in {max(self.config.reconnect_s, 30.0):g} s",
+                    f"OPC UA {self.config.endpoint}: 설비 {machine.machine_id}의 object_path {path}이(가) 서버에 "
+                    f"없습니다({type(exc).__name__}). 커넥터 설정의 이름(네임스페이스 포함, 예: 2:IMM-01)을 확인하세요",
+                ) from exc
+            found = set()
             for var in await obj.get_children(nodeclassmask=ua.NodeClass.Variable):
                 name = (await var.read_browse_name()).Name
                 if machine.signals and name not in machine.signals:
                     continue
+                found.add(name)
                 value = await var.read_value()
                 if not isinstance(value, (int, float)) or isinstance(value, bool):
+                    if (
+                        machine.signals
+                    ):  # named in the settings; with none named, text variables are not signals
+                        skipped.append(f"{machine.machine_id}/{name} ({type(value).__name__})")
                     continue
                 self._targets[var.nodeid] = (machine.machine_id, machine.signals.get(name, name))
                 nodes.append(var)
+            skipped += [
+                f"{machine.machine_id}/{name} (not on the server)"
+                for name in machine.signals
+                if name not in found
+            ]
         if not nodes:
-            raise LookupError("no numeric variables found under the configured machine objects")
+            raise _NotFound(
+                f"OPC UA {self.config.endpoint}: no numeric variable under the configured machine objects "
+                f"({', '.join(skipped) or 'none at all'}); check the signal names (browse names, case counts)",
+                f"OPC UA {self.config.endpoint}: 설정한 설비 객체 아래에 숫자 변수가 없습니다 "
+                f"({', '.join(skipped) or '변수 없음'}). 신호 이름(브라우즈 이름, 대소문자 구분)을 확인하세요",
+            )
+        if skipped:  # collected without them: said once, so a typo in one name is found
+            self._health.note_error(
+                f"OPC UA {self.config.endpoint}: not collected: {', '.join(skipped)}",
+                f"OPC UA {self.config.endpoint}: 수집하지 않는 변수: {', '.join(skipped)}",
+            )
         sub = await client.create_subscription(self.config.sampling_ms, _Handler(self))
         await sub.subscribe_data_change(nodes, sampling_interval=self.config.sampling_ms)
+
+    def _not_good(self, machine_id: str, signal: str, stamp: datetime, value, status: ua.StatusCode) -> None:
+        name = status.name
+        en = f"OPC UA {machine_id}/{signal}: the server marks the value {name}; not stored as a reading"
+        ko = f"OPC UA {machine_id}/{signal}: 서버가 값을 {name}(으)로 표시했습니다. 측정값으로 저장하지 않았습니다"
+        self._health.note_error(en, ko)
+        if self._sink is None:
+            return
+        raw = json.dumps(
+            {
+                "time": stamp.isoformat(),
+                "machine_id": machine_id,
+                "signal": signal,
+                "value": value,
+                "status": name,
+            },
+            default=str,
+        )
+        try:
+            self._sink.reject(
+                self.config.company_id, f"opcua:{self.config.endpoint}", "message", raw, "bad_status", en, ko
+            )
+        except Exception as exc:  # the store down: the health says so; the server still has its own history
+            self._health.note_error(*store_problem(exc))
 
     def _flush(self) -> None:
         if not self._buffer or self._sink is None:
