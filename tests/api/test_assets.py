@@ -120,6 +120,20 @@ def test_an_ideal_cycle_time_past_a_day_is_refused(world):
     assert world.put("a-eng", f"{BASE}/machines/m9", json=ok).status_code in (200, 201)
 
 
+def test_free_texts_have_a_length_a_page_can_show(world):
+    # 100 kB were stored and echoed in every listing (a unit in every message about the signal's values)
+    long = "가" * 5000
+    machine = world.put("a-eng", f"{BASE}/machines/m9", json={"line_id": "l1", "name": "M9", "model": long})
+    assert assert_error(machine, 422)["where"]["field"] == "body.model"
+    signals = world.put("a-eng", f"{BASE}/machines/m1/signals", json=[{"name": "t", "unit": long}])
+    assert assert_error(signals, 422)["where"]["field"].endswith("unit")
+    company = {"id": "acme", "name": "에이크미", "family": "press", "region": long}
+    assert (
+        assert_error(world.put("ops", "/api/v1/companies/acme", json=company), 422)["where"]["field"]
+        == "body.region"
+    )
+
+
 def test_the_operator_changes_a_members_details_and_its_id_stays(world):
     body = {"id": "acme", "name": "에이크미 정밀", "family": "press", "region": "반월"}
     assert_error(world.put("a-admin", "/api/v1/companies/acme", json=body), 403)

@@ -40,10 +40,11 @@ class MachineIn(_In):
 
 class SignalIn(_In):
     name: str = Field(min_length=1, max_length=100)
-    unit: str = ""
+    # bounded: a 100 kB unit was echoed in every listing and every message about the signal's values
+    unit: str = Field(default="", max_length=100)
     min_value: float | None = None
     max_value: float | None = None
-    description: str = ""
+    description: str = Field(default="", max_length=2000)
 
 
 def _site(t: Tenant, site_id: str) -> Site | None:

@@ -34,7 +34,7 @@ class UserIn(BaseModel):
     user_id: str
     password: str = Field(min_length=1, max_length=1024)
     role: Role = Role.engineer
-    name: str = ""
+    name: str = Field(default="", max_length=200)
     lang: str = Field(default="ko", pattern="^(ko|en)$")
 
 

@@ -100,7 +100,7 @@ class Company(_Asset):
     id: str
     name: str = Field(min_length=1, max_length=200)
     family: ProcessFamily = ProcessFamily.other
-    region: str = ""
+    region: str = Field(default="", max_length=200)
 
     @field_validator("id")
     @classmethod

@@ -266,11 +266,12 @@ MIGRATIONS: list[tuple[int, str]] = [
     ),
     (
         16,
-        # Machines stored before an ideal cycle time was bounded (a day) or a model name (200 characters): past the
+        # Stored before an ideal cycle time was bounded (a day), a model name or a region (200 characters): past the
         # day it is no cycle time (1e308 made every OEE figure of the company 100 % or infinite), so it is unset.
         """
         UPDATE machines SET ideal_cycle_time_s = NULL WHERE ideal_cycle_time_s > 86400;
         UPDATE machines SET model = left(model, 200) WHERE length(model) > 200;
+        UPDATE companies SET region = left(region, 200) WHERE length(region) > 200;
         """,
     ),
 ]
