@@ -77,6 +77,11 @@ def test_a_bad_mapping_is_refused_before_any_job_starts(world):
         "a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": {"kind": "weather"}}
     )
     assert_error(r, 422)
+    # an unknown time zone too (the job started and failed on it after a 202)
+    mapping = {**preview["mapping"], "timezone": "Mars/Base"}
+    r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": mapping})
+    err = assert_error(r, 422, "bad_mapping")
+    assert "Mars/Base" in err["message"]["en"] and "Asia/Seoul" in err["message"]["ko"]
     assert world.get("a-view", f"{BASE}/jobs").json() == []
 
 

@@ -36,6 +36,7 @@ from sandan.collect.ingest import (
     Origin,
     Receipt,
     ingest_readings,
+    time_zone,
 )
 from sandan.domain import InvalidInput
 from sandan.domain.errors import english_reason, korean_reason, yaml_position, yaml_problem
@@ -200,6 +201,13 @@ class Mapping(BaseModel):
     @classmethod
     def _roles(cls, columns: dict[str, str]) -> dict[str, str]:
         return {str(c): _check_role(str(c), str(r)) for c, r in columns.items()}
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str | None) -> str | None:
+        # refused when the mapping is read: the import job started and failed on it after a 202
+        time_zone(name)
+        return name
 
     @classmethod
     def from_dict(cls, data: Any, where: str = "mapping") -> Mapping:

@@ -216,15 +216,21 @@ def _require(table: pa.Table, required: list[str], origin: Origin, what: str) ->
 
 
 def _zone(origin: Origin) -> ZoneInfo | None:
-    if not origin.timezone:
+    return time_zone(origin.timezone)
+
+
+def time_zone(name: str | None) -> ZoneInfo | None:
+    """The IANA time zone of that name (None for none); an unknown name is refused in words."""
+    if not name:
         return None
     try:
-        return ZoneInfo(origin.timezone)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(
-            f"unknown time zone {origin.timezone!r}; use an IANA name such as Asia/Seoul or UTC",
-            f"알 수 없는 시간대 {origin.timezone!r}입니다. Asia/Seoul 또는 UTC 같은 IANA 이름을 쓰세요",
+            f"unknown time zone {name!r}; use an IANA name such as Asia/Seoul or UTC",
+            f"알 수 없는 시간대 {name!r}입니다. Asia/Seoul 또는 UTC 같은 IANA 이름을 쓰세요",
             code="bad_timezone",
+            field="timezone",
         ) from exc
 
 
