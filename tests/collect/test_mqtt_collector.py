@@ -291,3 +291,24 @@ def test_a_broker_that_is_not_there_is_said_with_its_address():
         assert "연결할 수 없습니다" in health.last_error["ko"]
     finally:
         collector.stop()
+
+
+def test_a_topic_of_a_company_not_registered_is_said_in_the_health(plant):
+    """Its records were judged as unknown machines under a company no one can see."""
+    require_service("Mosquitto", "127.0.0.1", 1883)
+    store, company = plant
+    ghost = f"{company}-ghost"
+    config = MqttConfig(topic=f"sandan/v1/{ghost}/+/+", client_id=f"col8-{company}", flush_interval_s=0.5)
+    collector = MqttCollector(config)
+    collector.start(StoreSink(store))
+    assert wait_for(lambda: collector.health().state == "connected")
+    pub = publisher()
+    sample = {"time": datetime.now(UTC).isoformat(), "values": {"melt_temp_c": 231.0}}
+    pub.publish(f"sandan/v1/{ghost}/inj-01/readings", json.dumps(sample), qos=1).wait_for_publish()
+    assert wait_for(lambda: collector.health().errors >= 1)
+    error = collector.health().last_error
+    assert f"company '{ghost}' is not registered" in error["en"] and "group_to_company" in error["ko"]
+    assert wait_for(lambda: store.count_quarantine(ghost) == 1)  # kept, with that reason
+    assert store.list_quarantine(ghost)[0]["reason_code"] == "unknown_company"
+    collector.stop()
+    pub.loop_stop()

@@ -134,11 +134,29 @@ class StoreSink:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
+        self._companies: set[str] = set()  # found registered
 
     def __call__(self, batch: Batch) -> Receipt:
         ingest = INGESTERS[batch.kind]
         with self._lock:
+            self._require_company(batch.company_id)
             return ingest(self.store, batch.company_id, batch.records, Origin(source=batch.source))
+
+    def _require_company(self, company_id: str) -> None:
+        """A topic or Sparkplug group that names no registered company: its records were judged machine by machine
+        ("machine 'M1' is not registered") under a company no one can see; the collector's health now says which
+        company or group is unknown."""
+        if company_id in self._companies:
+            return
+        if self.store.get_company(company_id) is None:
+            raise InvalidInput(
+                f"company {company_id!r} is not registered on this platform; publish under sandan/v1/<company id>/… "
+                "or, for Sparkplug B, map the group to a company (group_to_company)",
+                f"회사 {company_id!r}은(는) 이 플랫폼에 등록되어 있지 않습니다. sandan/v1/<회사 ID>/… 아래로 보내거나, "
+                "Sparkplug B라면 그룹을 회사에 연결하세요(group_to_company)",
+                code="unknown_company",
+            )
+        self._companies.add(company_id)
 
     def reject(self, company_id: str, source: str, kind: str, raw: str, code: str, en: str, ko: str) -> None:
         """Keep a payload that could not even be decoded (bad JSON, bad protobuf) in quarantine."""

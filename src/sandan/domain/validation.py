@@ -131,6 +131,7 @@ REASON_TITLES: dict[str, tuple[str, str]] = {
     "bad_record": ("record of an unexpected shape", "형식이 맞지 않는 레코드"),
     "bad_payload": ("message not decodable", "해석할 수 없는 메시지"),
     "other_company": ("message for another company", "다른 회사의 메시지"),
+    "unknown_company": ("company not registered", "등록되지 않은 회사"),
     "bad_status": ("value the source marked bad or uncertain", "출처가 불량·불확실로 표시한 값"),
     "missing_column": ("file without a required column", "필수 열이 없는 파일"),
     "missing_sheet": ("sheet not found", "시트를 찾을 수 없음"),
