@@ -184,6 +184,15 @@ def _choices(err: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _bound(bound: object) -> str:
+    """A bound as people write it: 9223372036854775807 and 86400, not 9.22337e+18; 0.5 and 1e-06 as floats."""
+    if isinstance(bound, bool) or not isinstance(bound, int | float):
+        return str(bound)
+    if isinstance(bound, int):
+        return str(bound)
+    return str(int(bound)) if bound.is_integer() and abs(bound) < 1e15 else f"{bound:g}"
+
+
 def english_reason(err: Mapping[str, Any]) -> str:
     """Why pydantic refused a value, in English: pydantic's message, reworded where it reads like a programmer's
     ("Field required" becomes "required, but missing", "String should have at least 1 character" "must not be
@@ -201,8 +210,7 @@ def english_reason(err: Mapping[str, Any]) -> str:
     }
     for key, text in bounds.items():
         if key in ctx:
-            bound = ctx[key]
-            return text.format(f"{bound:g}" if isinstance(bound, float) else bound)
+            return text.format(_bound(ctx[key]))
     length = ctx.get("min_length", ctx.get("max_length"))
     if kind in ("string_too_short", "string_too_long") and isinstance(length, int):
         if kind == "string_too_short":
@@ -231,11 +239,17 @@ def korean_reason(err: dict[str, Any]) -> str:
     }
     for key, text in bounds.items():
         if key in ctx:
-            bound = ctx[key]
-            return text.format(f"{bound:g}" if isinstance(bound, int | float) else bound)
+            return text.format(_bound(ctx[key]))
     choices = _choices(err)
     if choices:
         return f"{choices} 중 하나여야 합니다"
+    length = ctx.get("min_length", ctx.get("max_length"))
+    if err.get("type") in ("too_short", "too_long") and isinstance(
+        length, int
+    ):  # a list: "너무 많습니다" said no limit
+        return (
+            f"{length}개 이상이어야 합니다" if err["type"] == "too_short" else f"{length}개 이하여야 합니다"
+        )
     if err.get("type") == "string_too_short" and ctx.get("min_length") == 1:
         return "비어 있으면 안 됩니다"
     if err.get("type") in ("string_too_short", "string_too_long") and (
