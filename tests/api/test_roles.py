@@ -62,6 +62,11 @@ def test_only_the_operator_registers_companies(world):
     r = world.post("ops", "/api/v1/companies", json=company)
     assert r.status_code == 201, r.text
     assert_error(world.post("ops", "/api/v1/companies", json=company), 409, "conflict")
+    # one that differs only in capital letters: its folders are the first's on a case-insensitive disk
+    err = assert_error(
+        world.post("ops", "/api/v1/companies", json={**company, "id": "Charlie"}), 409, "conflict"
+    )
+    assert "only in capital letters" in err["message"]["en"] and "대소문자만" in err["message"]["ko"]
 
 
 def test_only_the_operator_lists_every_account_of_the_platform(world):

@@ -145,3 +145,11 @@ def test_the_platforms_own_audit_entries_are_those_of_no_company(two):
     assert [e["target"] for e in two.list_audit(None)] == ["gone-co", "ghost"]
     assert [e["target"] for e in two.list_audit(None, only=["login.failed"])] == ["ghost"]
     assert [e["target"] for e in two.list_audit("acme")] == ["M1"]
+
+
+def test_a_user_id_differing_only_in_capital_letters_is_a_conflict(two):
+    # "HVIEW" beside "hview" was a second account, and "Hview" signed in as neither
+    two.add_user(User(id="kim", role=Role.engineer, company_id="acme"), "h1")
+    with pytest.raises(Conflict, match="only in capital letters"):
+        two.add_user(User(id="KIM", role=Role.viewer, company_id="beta"), "h2")
+    assert two.user_for_login("KIM") is None

@@ -73,6 +73,14 @@ def register_company(
     company = _build(Company, id=company_id, name=name, family=family, region=region)
     if store.get_company(company.id) is not None:
         raise _taken("company", "회사", company.id)
+    # "QA-CO" beside "qa-co": their folders (uploads, models, documents) are one on a case-insensitive disk
+    twin = next((c.id for c in store.cross_tenant_companies() if c.id.lower() == company.id.lower()), None)
+    if twin is not None:
+        raise Conflict(
+            f"company {company.id!r} differs from the existing {twin!r} only in capital letters; choose another id",
+            f"회사 {company.id!r}은(는) 기존 {twin!r}와(과) 대소문자만 다릅니다. 다른 ID를 쓰세요",
+            field="id",
+        )
     store.upsert_company(company)
     audit(store, principal, company.id, "company.create", company.id, company.name)
     return company

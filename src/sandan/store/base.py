@@ -172,6 +172,16 @@ EDGE_EVENTS_PRUNE = (
 )
 
 
+def user_exists(user_id: str, existing: str) -> Conflict:
+    """The refusal of a user id taken, also when only its letters' case differs."""
+    if existing == user_id:
+        return Conflict(f"user {user_id!r} already exists", f"사용자 {user_id!r}이(가) 이미 있습니다")
+    return Conflict(
+        f"user {user_id!r} differs from the existing {existing!r} only in capital letters; choose another id",
+        f"사용자 {user_id!r}은(는) 기존 {existing!r}와(과) 대소문자만 다릅니다. 다른 ID를 쓰세요",
+    )
+
+
 class Store(abc.ABC):
     """Persistence behind one interface. Implementations: `DuckDBStore`, `PostgresStore`."""
 

@@ -70,6 +70,7 @@ from sandan.store.base import (
     quarantine_rows,
     quarantine_table,
     quarantine_where,
+    user_exists,
     user_from_row,
     user_row,
 )
@@ -1035,9 +1036,10 @@ class DuckDBStore(Store):
     # ---- accounts -------------------------------------------------------------------------
     def add_user(self, user: User, password_hash: str) -> None:
         with self._lock:
-            exists = _one(self._con.execute("SELECT 1 FROM users WHERE id = ?", [user.id]))
+            # "HVIEW" beside "hview" too: a second account that its user could not tell from the first
+            exists = _one(self._con.execute("SELECT id FROM users WHERE lower(id) = lower(?)", [user.id]))
             if exists:
-                raise Conflict(f"user {user.id!r} already exists", f"사용자 {user.id!r}이(가) 이미 있습니다")
+                raise user_exists(user.id, exists[0])
             self._con.execute(
                 f"INSERT INTO users ({USER_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 user_row(user, password_hash),

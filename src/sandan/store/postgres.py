@@ -80,6 +80,7 @@ from sandan.store.base import (
     quarantine_rows,
     quarantine_table,
     quarantine_where,
+    user_exists,
     user_from_row,
     user_row,
 )
@@ -930,6 +931,10 @@ class PostgresStore(Store):
 
     # ---- accounts -------------------------------------------------------------------------
     def add_user(self, user: User, password_hash: str) -> None:
+        # "HVIEW" beside "hview" too: a second account that its user could not tell from the first
+        same = self._rows("SELECT id FROM users WHERE lower(id) = lower(%s)", [user.id])
+        if same:
+            raise user_exists(user.id, same[0][0])
         try:
             self._run(
                 f"INSERT INTO users ({USER_INSERT_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
