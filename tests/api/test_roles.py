@@ -32,6 +32,7 @@ def test_company_admin_creates_a_user_who_can_log_in(world):
     r = world.post("a-admin", "/api/v1/companies/acme/users", json=new)
     assert r.status_code == 201, r.text
     assert r.json()["company_id"] == "acme" and r.json()["role"] == "engineer"
+    assert r.json()["created_at"] is not None  # as the listing shows it
     assert [u["id"] for u in world.get("a-admin", "/api/v1/companies/acme/users").json()] == [
         "a-admin",
         "a-eng",
