@@ -330,3 +330,46 @@ def test_a_site_file_the_agent_cannot_use_is_said_in_each_languages_words(tmp_pa
     assert err.value.where["field"] == "connectors.0.modbus.registers.0.address"
     assert "required, but missing" in err.value.en and "필수 항목이 없습니다" in err.value.ko
     assert "Field required" not in err.value.ko and "Extra inputs" not in err.value.ko
+
+
+@pytest.mark.parametrize(
+    ("connectors", "en", "ko"),
+    [
+        # each read wrong numbers, or told its health apart from no other, without a word
+        (
+            "[{type: mqtt, name: a}, {type: mqtt, name: a}]",
+            "the name 'a' is used more than once",
+            "두 번 이상",
+        ),
+        (
+            "[{type: modbus, name: m, host: h, machine_id: p, registers: [{signal: a, address: 0, type: float32},"
+            " {signal: b, address: 1}]}]",
+            "b and a both use register 1",
+            "레지스터 1을(를) 함께 씁니다",
+        ),
+        (
+            "[{type: modbus, name: m, host: h, machine_id: p, registers: [{signal: a, address: 65535, type: float32}]}]",
+            "runs past the last register, 65535",
+            "마지막 레지스터 65535를 넘습니다",
+        ),
+        (
+            "[{type: modbus, name: m, host: h, machine_id: p, registers: [{signal: a, address: 0},"
+            " {signal: a, address: 5}]}]",
+            "signal 'a' is mapped more than once",
+            "두 번 이상",
+        ),
+        ("[{type: mqtt, name: m, port: 99999}]", "must be less than or equal to 65535", "65535 이하"),
+        ("[{type: modbuss, name: m}]", "must be one of opcua, modbus, mqtt", "opcua, modbus, mqtt 중 하나"),
+        (
+            "[{type: modbus, name: m, host: '', machine_id: p, registers: [{signal: a, address: 0}]}]",
+            "empty",
+            "비어",
+        ),
+    ],
+)
+def test_a_site_file_whose_connectors_cannot_work_is_refused(tmp_path, connectors, en, ko):
+    site = tmp_path / "site.yaml"
+    site.write_text(f"company: acme\nconnectors: {connectors}\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as refused:
+        SiteConfig.from_yaml(site)
+    assert en in refused.value.en and ko in refused.value.ko, (refused.value.en, refused.value.ko)

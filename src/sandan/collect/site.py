@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sandan.collect.connector import Connector
 from sandan.domain import InvalidInput
@@ -20,18 +20,26 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def _twice(values: list[str]) -> list[str]:
+    return sorted({v for v in values if values.count(v) > 1})
+
+
 class OpcUaMachineSpec(_Model):
-    machine_id: str
-    object_path: list[str]
+    machine_id: Text
+    object_path: list[str] = Field(min_length=1)
     signals: dict[str, str] = Field(default_factory=dict)
 
 
 class OpcUaSpec(_Model):
     type: Literal["opcua"]
-    name: str
-    endpoint: str
-    machines: list[OpcUaMachineSpec]
-    sampling_ms: int = 500
+    name: Text
+    endpoint: str = Field(pattern=r"^opc\.tcp://\S+$")
+    machines: list[OpcUaMachineSpec] = Field(min_length=1)
+    sampling_ms: int = Field(default=500, gt=0)
     username: str | None = None
     password: str | None = None
 
@@ -47,20 +55,47 @@ class RegisterSpec(_Model):
 
 class ModbusSpec(_Model):
     type: Literal["modbus"]
-    name: str
-    host: str
-    port: int = 502
-    device_id: int = 1
-    machine_id: str
+    name: Text
+    host: Text
+    port: Port = 502
+    device_id: int = Field(default=1, ge=0, le=255)
+    machine_id: Text
     poll_interval_s: float = Field(default=1.0, gt=0)
-    registers: list[RegisterSpec]
+    registers: list[RegisterSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _map(self) -> ModbusSpec:
+        # a signal twice, registers that overlap, or one that runs past the last address read wrong numbers
+        # without a word
+        twice = _twice([r.signal for r in self.registers])
+        if twice:
+            raise InvalidInput(
+                f"registers: signal {', '.join(map(repr, twice))} is mapped more than once",
+                f"registers: 신호 {', '.join(map(repr, twice))}이(가) 두 번 이상 있습니다",
+            )
+        width = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
+        taken: dict[int, str] = {}
+        for r in self.registers:
+            if r.address + width[r.type] - 1 > 65535:
+                raise InvalidInput(
+                    f"registers: {r.signal} ({r.type} at {r.address}) runs past the last register, 65535",
+                    f"registers: {r.signal}({r.address}의 {r.type})이(가) 마지막 레지스터 65535를 넘습니다",
+                )
+            for a in range(r.address, r.address + width[r.type]):
+                if a in taken:
+                    raise InvalidInput(
+                        f"registers: {r.signal} and {taken[a]} both use register {a}; check the addresses and types",
+                        f"registers: {r.signal}와(과) {taken[a]}이(가) 레지스터 {a}을(를) 함께 씁니다. 주소와 형식을 확인하세요",
+                    )
+                taken[a] = r.signal
+        return self
 
 
 class MqttSpec(_Model):
     type: Literal["mqtt"]
-    name: str
-    host: str = "127.0.0.1"
-    port: int = 1883
+    name: Text
+    host: Text = "127.0.0.1"
+    port: Port = 1883
     #: sandan's JSON topics by default; with `sparkplug: true`, every Sparkplug B group ("spBv1.0/#")
     topic: str = ""
     client_id: str = ""
@@ -91,6 +126,17 @@ class SiteConfig(_Model):
     buffer: BufferSpec = BufferSpec()
     connectors: list[ConnectorSpec] = Field(default_factory=list)
 
+    @model_validator(mode="after")
+    def _names(self) -> SiteConfig:
+        # a connector's name is how its health and its records' source are told apart
+        twice = _twice([c.name for c in self.connectors])
+        if twice:
+            raise InvalidInput(
+                f"connectors: the name {', '.join(map(repr, twice))} is used more than once; give each its own",
+                f"connectors: 이름 {', '.join(map(repr, twice))}이(가) 두 번 이상 쓰였습니다. 각각 다른 이름을 주세요",
+            )
+        return self
+
     @classmethod
     def from_yaml(cls, path: Path) -> SiteConfig:
         try:
@@ -112,6 +158,12 @@ class SiteConfig(_Model):
             ) from exc
         try:
             return cls.model_validate(data)
+        except InvalidInput as exc:  # a check across fields (names twice, registers that overlap)
+            raise InvalidInput(
+                f"site file {path} is not valid: {exc.en}",
+                f"사이트 설정 {path}이(가) 올바르지 않습니다: {exc.ko}",
+                file=str(path),
+            ) from exc
         except ValidationError as exc:
             # in each language's words (pydantic's English was in the Korean line too)
             wrong = invalid_input_from(exc)

@@ -181,6 +181,8 @@ def _choices(err: Mapping[str, Any]) -> str | None:
         return ", ".join(found.group(1).split("|")) if found else None
     if kind in ("enum", "literal_error") and ctx.get("expected"):
         return str(ctx["expected"]).replace(" or ", ", ")
+    if kind == "union_tag_invalid" and ctx.get("expected_tags"):  # a connector's `type: modbuss`
+        return str(ctx["expected_tags"]).replace("'", "")
     return None
 
 
