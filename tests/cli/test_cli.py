@@ -717,3 +717,40 @@ def test_a_file_import_refuses_whole_is_kept_in_quarantine_but_not_a_preview(tmp
         and kept["location"]["file"] == "photo.csv"
         and kept["source"] == "cli:photo.csv"
     )
+
+
+def test_edge_run_reports_lost_links_in_its_status_lines_without_library_tracebacks(tmp_path):
+    """With its OPC UA server and the platform gone, `sandan edge run` printed asyncua's and pymodbus's own
+    tracebacks; the status lines say it, each error with its time."""
+    import signal
+    import time
+
+    from tests.conftest import free_port
+
+    site = tmp_path / "site.yaml"
+    site.write_text(
+        f"company: acme\nplatform: {{url: 'http://127.0.0.1:{free_port()}', token: sdn_x}}\n"
+        f"buffer: {{path: '{tmp_path / 'buf.sqlite'}'}}\nconnectors:\n"
+        f"  - {{type: opcua, name: imm, endpoint: 'opc.tcp://127.0.0.1:{free_port()}/x/',\n"
+        "     machines: [{machine_id: m1, object_path: ['2:M']}]}\n"
+        f"  - {{type: modbus, name: plc, host: 127.0.0.1, port: {free_port()}, machine_id: m2,\n"
+        "     registers: [{signal: t, address: 0}]}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "SANDAN_DATA_DIR": str(tmp_path), "COLUMNS": "300"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from sandan.cli.main import run; run()", "edge", "run", "-c", str(site)]
+        + ["--status-every", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    time.sleep(8)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert "Traceback" not in out and "Publish iteration" not in out, out
+    assert re.search(r"opcua\s+imm\s+disconnected .*OPC UA .* \(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\)", out), (
+        out
+    )
+    assert re.search(r"modbus\s+plc\s+disconnected .*Modbus", out), out

@@ -169,7 +169,8 @@ def create_user(
         raise NotFound(f"company {company_id!r} does not exist", f"회사 {company_id!r}이(가) 없습니다")
     store.add_user(user, hash_password(password))
     store.add_audit(company_id, by.user.id if by else None, "user.create", user_id, role.value)
-    stored = store.user_for_login(user.id)  # with the time the store gave it (the answer said created_at null)
+    # with the time the store gave it (the answer said created_at null)
+    stored = store.user_for_login(user.id)
     return stored[0] if stored else user
 
 

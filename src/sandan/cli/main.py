@@ -1037,6 +1037,7 @@ def edge_run(
     status_every: Annotated[float, typer.Option(help="Seconds between status lines.")] = 10.0,
 ) -> None:
     """Run the site's connectors and forward to the platform until Ctrl-C. 엣지 수집을 실행합니다."""
+    import logging
     import time
 
     from sandan.collect.edge import EdgeAgent
@@ -1046,13 +1047,21 @@ def edge_run(
         agent = EdgeAgent(SiteConfig.from_yaml(config))
     except SandanError as exc:
         _fail(exc)
+    # the libraries' own tracebacks on a lost link ("Publish iteration crashed", "Connection … failed"): the
+    # status lines below say what happened and that the connector retries
+    for name in ("asyncua", "pymodbus"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     agent.start()
     console.print(f"edge agent running: {len(agent.connectors)} connector(s) → {agent.config.platform.url}")
     try:
         while True:
             time.sleep(status_every)
             for h in agent.health():
-                err = f" · {h['last_error']['en']}" if h.get("last_error") else ""
+                # with its time: an error of an hour ago beside "connected" is history, not the state
+                last = h.get("last_error")
+                err = (
+                    f" · {last['en']} ({str(last.get('at', ''))[:19].replace('T', ' ')} UTC)" if last else ""
+                )
                 console.print(
                     f"  {h['kind']:<9} {h['name']:<16} {h['state']:<12} {h['records']:>10,} rec "
                     f"{h['rate_per_s']:>8.1f}/s  buffer {h['buffer_depth']:,}{err}"
