@@ -208,6 +208,11 @@ def test_time_without_zone_is_refused_and_an_unencoded_plus_is_understood(world)
     assert r.status_code == 200 and r.json()["start"] == "2026-03-02T08:00:00Z"
 
 
+def test_an_empty_batch_is_said_to_hold_no_records(world):
+    err = assert_error(world.post("a-eng", f"{BASE}/ingest/readings", json=[]), 422, "no_records")
+    assert "no readings records" in err["message"]["en"] and "기록이 없습니다" in err["message"]["ko"]
+
+
 def test_a_day_that_does_not_exist_is_named_in_a_query_time(world):
     # "is not an ISO 8601 time" for a time written in ISO 8601, whose day February has not
     err = assert_error(

@@ -199,6 +199,12 @@ def _to_table(data: Any, what: str) -> pa.Table:
 
 
 def _require(table: pa.Table, required: list[str], origin: Origin, what: str) -> None:
+    if table.num_columns == 0:  # [] said "required column(s) time, machine_id, … missing (found: no columns)"
+        raise InvalidInput(
+            f"the batch holds no {what} records; send a list of one or more, each with {', '.join(required)}",
+            f"배치에 {what} 기록이 없습니다. {', '.join(required)} 항목을 가진 기록을 하나 이상 보내세요",
+            code="no_records",
+        )
     missing = [c for c in required if c not in table.column_names]
     if missing:
         shown = [origin.columns.get(c, c) for c in missing]
