@@ -224,6 +224,9 @@ def test_a_day_that_does_not_exist_is_named_in_a_query_time(world):
 
 def test_readings_of_an_unknown_machine_are_404(world):
     assert_error(world.get("a-view", f"{BASE}/machines/m404/readings"), 404, "unknown_machine")
+    # the aggregate too (it answered 200 with no rows)
+    r = world.get("a-view", f"{BASE}/readings/aggregate", params={"machine_id": ["m1", "m404"]})
+    assert assert_error(r, 404, "unknown_machine")["where"]["machine_id"] == "m404"
 
 
 def test_sub_second_times_keep_their_fraction(world):
