@@ -100,6 +100,10 @@ def test_a_calendar_with_a_bad_time_is_refused_with_the_field_named(world):
     r = world.put("a-eng", "/api/v1/companies/acme/calendar", json=bad)
     assert r.status_code == 422
     assert "start" in r.text
+    # a holiday in year 9999 (a typo) too
+    typo = {"shifts": [{"name": "day", "start": "08:00", "end": "17:00"}], "holidays": ["9999-12-31"]}
+    r = world.put("a-eng", "/api/v1/companies/acme/calendar", json=typo)
+    assert r.status_code == 422 and "1900" in r.text, r.text
 
 
 def test_a_calendar_without_a_working_day_is_refused_and_the_kept_one_stays(world):

@@ -132,6 +132,18 @@ class ShiftCalendar(BaseModel):
             )
         return sorted(set(v))
 
+    @field_validator("holidays", "extra_working_days")
+    @classmethod
+    def _days(cls, v: list[date]) -> list[date]:
+        # the years a factory's data can carry (1900–2199, as times elsewhere): 9999-12-31 is a typo
+        odd = [d for d in v if not 1900 <= d.year < 2200]
+        if odd:
+            raise value_error(
+                f"{odd[0].isoformat()} lies outside the years 1900 to 2199; check the year",
+                f"{odd[0].isoformat()}이(가) 1900~2199년 밖에 있습니다. 연도를 확인하세요",
+            )
+        return v
+
     @model_validator(mode="after")
     def _shifts_fit(self) -> ShiftCalendar:
         if not self.shifts:
