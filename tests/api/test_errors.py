@@ -67,3 +67,15 @@ def test_unexpected_failure_is_a_generic_500_and_logged(world, caplog):
     assert incident in err["message"]["en"] and incident in err["message"]["ko"]
     assert "Traceback" not in r.text and "duckdb" not in r.text.lower()
     assert any(incident in rec.getMessage() and rec.exc_info for rec in caplog.records)
+
+
+def test_a_body_the_framework_cannot_read_is_said_in_each_language(world):
+    # a multipart body without its boundary: the Korean sentence carried "There was an error parsing the body"
+    r = world.client.post(
+        "/api/v1/companies/acme/imports/preview",
+        content=b"--x\r\nnot a part",
+        headers={**world.auth("a-eng"), "Content-Type": "multipart/form-data; boundary=x"},
+    )
+    err = assert_error(r, 400)
+    assert "multipart/form-data" in err["message"]["en"] and "There was" not in err["message"]["ko"]
+    assert "요청 본문을 읽을 수 없습니다" in err["message"]["ko"]

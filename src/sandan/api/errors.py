@@ -119,6 +119,11 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
         )
     # e.g. 400 for a body the framework could not read: the framework's words, with a Korean sentence around them
     detail = str(exc.detail)
+    known = _FRAMEWORK_KO.get(detail)
+    if known is not None:  # its words in each language, with the fix
+        return error_response(
+            exc.status_code, f"http_{exc.status_code}", known[0], known[1], where, exc.headers
+        )
     return error_response(
         exc.status_code,
         f"http_{exc.status_code}",
@@ -127,6 +132,17 @@ async def _http_error(request: Request, exc: StarletteHTTPException):
         where,
         exc.headers,
     )
+
+
+# the framework's own refusals, in words with what to do (its English was inside the Korean sentence)
+_FRAMEWORK_KO = {
+    "There was an error parsing the body": (
+        "the request body could not be read: send the file as multipart/form-data with a boundary, or JSON with "
+        "Content-Type: application/json",
+        "요청 본문을 읽을 수 없습니다. 파일은 경계(boundary)가 있는 multipart/form-data로, JSON은 Content-Type: "
+        "application/json으로 보내세요",
+    ),
+}
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
