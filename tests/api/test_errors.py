@@ -79,3 +79,13 @@ def test_a_body_the_framework_cannot_read_is_said_in_each_language(world):
     err = assert_error(r, 400)
     assert "multipart/form-data" in err["message"]["en"] and "There was" not in err["message"]["ko"]
     assert "요청 본문을 읽을 수 없습니다" in err["message"]["ko"]
+
+
+def test_json_sent_as_text_names_the_content_type(world):
+    r = world.client.post(
+        "/api/v1/companies/acme/ingest/readings",
+        content=b'[{"time": "2026-05-01T08:00:00Z", "machine_id": "m1", "signal": "t", "value": 1}]',
+        headers={**world.auth("a-eng"), "Content-Type": "text/plain"},
+    )
+    err = assert_error(r, 422, "invalid_request")
+    assert "sent as text/plain" in err["message"]["en"] and "application/json" in err["message"]["ko"]

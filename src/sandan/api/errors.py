@@ -85,7 +85,14 @@ async def _sandan_error(request: Request, exc: SandanError) -> JSONResponse:
 
 
 async def _request_invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-    en, ko, where = _describe(list(exc.errors()))
+    errors = list(exc.errors())
+    en, ko, where = _describe(errors)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    whole_body = any(tuple(e.get("loc", ())) == ("body",) for e in errors)
+    if whole_body and kind and "json" not in kind and "form" not in kind:
+        # JSON sent as text/plain arrives as one string: "Input should be a valid list" named no cause
+        en += f" — the body was sent as {kind}; send JSON with Content-Type: application/json"
+        ko += f" — 본문이 {kind}(으)로 왔습니다. JSON은 Content-Type: application/json으로 보내세요"
     return error_response(422, "invalid_request", en, ko, where)
 
 
