@@ -161,3 +161,31 @@ def test_a_register_the_device_lacks_costs_only_its_own_signal_and_is_named(plan
     rows = store.query_readings(company, now - timedelta(hours=1), now + timedelta(minutes=1)).to_pylist()
     assert {r["signal"] for r in rows} == {"tonnage_kn", "spm", "stroke_count"}
     assert {r["signal"]: r["value"] for r in rows}["spm"] == pytest.approx(23.5)
+
+
+def test_polling_pauses_while_the_sink_refuses_rather_than_holding_readings_without_bound(monkeypatch):
+    """With the edge buffer full the collector kept every reading in memory, its health saying "connected"."""
+    from sandan.collect import modbus
+    from sandan.collect.edge import Backpressure
+
+    class Full:
+        def __call__(self, batch):
+            raise Backpressure("edge buffer full", "엣지 버퍼가 가득 찼습니다")
+
+    monkeypatch.setattr(modbus, "MAX_BUFFERED", 30)
+    plc = PressPlc(free_port()).start()
+    collector = ModbusCollector(
+        ModbusConfig(
+            "127.0.0.1", "acme", "prs-01", REGISTERS, port=plc.port, poll_interval_s=0.02, flush_every=2
+        )
+    )
+    collector.start(Full())
+    try:
+        assert wait_for(lambda: collector.health().state == "paused")
+        time.sleep(0.5)
+        health = collector.health()
+        assert health.buffer_depth <= 30 + len(REGISTERS) and health.state == "paused"
+        assert "엣지 버퍼" in health.last_error["ko"]
+    finally:
+        collector.stop()
+        plc.stop()

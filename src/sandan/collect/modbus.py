@@ -61,6 +61,9 @@ def read_blocks(registers: list[Register], max_span: int = 120) -> list[tuple[in
     return spans
 
 
+#: readings a collector holds in memory while its sink refuses them; past it, polling pauses
+MAX_BUFFERED = 200_000
+
 # Modbus exception codes (Modbus Application Protocol v1.1b3, §7) in words
 EXCEPTIONS = {
     1: (
@@ -179,6 +182,13 @@ class ModbusCollector(Connector):
         polls = 0
         while not self._stop.is_set():
             try:
+                if len(self._buffer) >= MAX_BUFFERED:
+                    # the sink has refused for long (the edge buffer full): polling pauses rather than holding
+                    # readings in memory without bound; the sink's refusal stays the health's last error
+                    self._health.state = "paused"
+                    self._flush()
+                    self._stop.wait(cfg.poll_interval_s)
+                    continue
                 if not client.connected and not client.connect():
                     raise ConnectionError(f"cannot connect to {cfg.host}:{cfg.port}")
                 rows = self.poll_once(client)

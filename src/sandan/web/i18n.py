@@ -587,6 +587,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "connectors.state.error": ("error", "오류"),
     "connectors.state.stopped": ("stopped", "멈춤"),
     "connectors.state.silent": ("silent", "응답 없음"),
+    "connectors.state.paused": ("paused: buffer full", "일시 중지: 버퍼 가득 참"),
     "connectors.earlier_error": (
         "Connected again; its last error, at {time}:",
         "다시 연결됨. 마지막 오류({time}):",
