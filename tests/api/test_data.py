@@ -220,6 +220,11 @@ def test_a_day_that_does_not_exist_is_named_in_a_query_time(world):
     )
     assert "day 30 (2026-02 has 28 days)" in err["message"]["en"] and "2월은 28일까지" in err["message"]["ko"]
     assert err["where"] == {"field": "start"}
+    # a time of 1900 that is 1899 in UTC says so
+    err = assert_error(
+        world.get("a-view", f"{BASE}/events", params={"start": "1900-01-01T00:00:00+09:00"}), 422, "bad_time"
+    )
+    assert "(in UTC 1899-12-31 15:00)" in err["message"]["en"] and "UTC로 1899-12-31" in err["message"]["ko"]
 
 
 def test_readings_of_an_unknown_machine_are_404(world):

@@ -207,9 +207,12 @@ def require_zone(value: datetime, name: str, shown: str | None = None) -> dateti
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST <= utc < LATEST:
+        # in UTC where that is what crosses the edge (1900-01-01T00:00+09:00 is 1899 there)
+        utc_en = f" (in UTC {utc:%Y-%m-%d %H:%M})" if utc is not None and value.utcoffset() else ""
+        utc_ko = f" (UTC로 {utc:%Y-%m-%d %H:%M})" if utc_en else ""
         raise InvalidInput(
-            f"{name}={shown!r} lies outside the years 1900 to 2199; check the year",
-            f"{name}={shown!r}이(가) 1900~2199년 밖에 있습니다. 연도를 확인하세요",
+            f"{name}={shown!r}{utc_en} lies outside the years 1900 to 2199; check the year",
+            f"{name}={shown!r}{utc_ko}이(가) 1900~2199년 밖에 있습니다. 연도를 확인하세요",
             code="bad_time",
             field=name,
         )
