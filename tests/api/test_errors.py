@@ -89,3 +89,13 @@ def test_json_sent_as_text_names_the_content_type(world):
     )
     err = assert_error(r, 422, "invalid_request")
     assert "sent as text/plain" in err["message"]["en"] and "application/json" in err["message"]["ko"]
+
+
+def test_a_file_sent_as_a_plain_form_field_is_asked_for_as_a_file(world):
+    # "Expected UploadFile, received: <class 'str'>" in both languages
+    r = world.client.post(
+        "/api/v1/companies/acme/imports/preview", data={"file": "a,b\n1,2"}, headers=world.auth("a-eng")
+    )
+    err = assert_error(r, 422, "invalid_request")
+    assert "must be a file" in err["message"]["en"] and "파일이어야 합니다" in err["message"]["ko"]
+    assert "UploadFile" not in r.text

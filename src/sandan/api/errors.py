@@ -62,7 +62,10 @@ def _describe(errors: list[dict[str, Any]], prefix: tuple = ()) -> tuple[str, st
         field = _field((*prefix, *err.get("loc", ())))
         en = str(err.get("msg", "invalid value"))
         ko = korean_reason(err)
-        if err.get("type") in ("value_error", "assertion_error") and "ko" not in (err.get("ctx") or {}):
+        if "Expected UploadFile" in en:  # a form field where the file belongs ("received: <class 'str'>")
+            en = "must be a file: send it as a multipart file part with a filename (curl -F 'file=@data.csv')"
+            ko = "파일이어야 합니다. 파일 이름이 있는 multipart 파일 항목으로 보내세요 (curl -F 'file=@data.csv')"
+        elif err.get("type") in ("value_error", "assertion_error") and "ko" not in (err.get("ctx") or {}):
             ko = f"{ko}: {en.removeprefix('Value error, ')}"
         # (a choice's allowed values are in korean_reason's own sentence: "'cnc', … 중 하나여야 합니다")
         listed.append({"field": field, "type": err.get("type"), "message": {"en": en, "ko": ko}})
