@@ -73,7 +73,8 @@ class ModbusSpec(_Model):
                 f"registers: signal {', '.join(map(repr, twice))} is mapped more than once",
                 f"registers: 신호 {', '.join(map(repr, twice))}이(가) 두 번 이상 있습니다",
             )
-        width = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
+        from sandan.collect.modbus import WIDTH as width  # registers per type, as the collector reads them
+
         taken: dict[int, str] = {}
         for r in self.registers:
             if r.address + width[r.type] - 1 > 65535:
