@@ -183,3 +183,29 @@ def _window():
 
     now = datetime.now(UTC)
     return now - timedelta(hours=1), now + timedelta(hours=1)
+
+
+def test_readings_past_what_memory_holds_while_the_sink_refuses_are_counted_and_said(monkeypatch):
+    """With the edge buffer full the collector held every notification in memory, saying connected."""
+    from sandan.collect import opcua
+    from sandan.collect.edge import Backpressure
+
+    class Full:
+        def __call__(self, batch):
+            raise Backpressure("edge buffer full", "엣지 버퍼가 가득 찼습니다")
+
+        def reject(self, *args):
+            raise Backpressure("edge buffer full", "엣지 버퍼가 가득 찼습니다")
+
+    monkeypatch.setattr(opcua, "MAX_BUFFERED", 20)
+    server = MachineServer(free_port()).start()
+    collector = collector_for(server.endpoint, "acme")
+    collector.start(Full())
+    try:
+        assert wait_for(lambda: collector.health().state == "paused")
+        health = collector.health()
+        assert health.buffer_depth <= 20 and "readings not kept" in health.last_error["en"]
+        assert "보관하지 못했습니다" in health.last_error["ko"]
+    finally:
+        collector.stop()
+        server.stop()

@@ -296,6 +296,11 @@ def connector_health(
     return out
 
 
+#: readings a polling or subscribing collector holds in memory while its sink refuses them (the edge buffer full):
+#: past it, polling pauses and a subscription's readings are counted as not kept
+MAX_BUFFERED = 200_000
+
+
 def store_problem(exc: Exception) -> tuple[str, str]:
     """English and Korean words for a batch a connector's sink could not take: the reason in each language where
     the exception carries both (the edge buffer full, an invalid input), its text otherwise."""

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pymodbus.client import ModbusTcpClient
 from pymodbus.exceptions import ModbusException
 
-from sandan.collect.connector import Batch, Connector, Health, StoreSink, store_problem
+from sandan.collect.connector import MAX_BUFFERED, Batch, Connector, Health, StoreSink, store_problem
 
 WIDTH = {"int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2}
 
@@ -60,9 +60,6 @@ def read_blocks(registers: list[Register], max_span: int = 120) -> list[tuple[in
             spans.append((reg.address, WIDTH[reg.type]))
     return spans
 
-
-#: readings a collector holds in memory while its sink refuses them; past it, polling pauses
-MAX_BUFFERED = 200_000
 
 # Modbus exception codes (Modbus Application Protocol v1.1b3, §7) in words
 EXCEPTIONS = {

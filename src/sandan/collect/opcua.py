@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from asyncua import Client, Node, ua
 
-from sandan.collect.connector import Batch, Connector, Health, StoreSink, store_problem
+from sandan.collect.connector import MAX_BUFFERED, Batch, Connector, Health, StoreSink, store_problem
 
 
 class _NotFound(Exception):
@@ -63,6 +63,10 @@ class _Handler:
             return
         if value is None:
             return
+        if len(self.collector._buffer) >= MAX_BUFFERED:
+            # the sink has refused for long (the edge buffer full): counted and said, not held without bound
+            self.collector._not_kept += 1
+            return
         self.collector._buffer.append(
             {"time": stamp, "machine_id": machine_id, "signal": signal, "value": value}
         )
@@ -76,6 +80,7 @@ class OpcUaCollector(Connector):
         self.name = name
         self._health = Health(name=name, kind=self.kind)
         self._buffer: list[dict] = []
+        self._not_kept = 0  # readings that arrived while the buffer was full
         self._targets: dict[ua.NodeId, tuple[str, str]] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -219,3 +224,11 @@ class OpcUaCollector(Connector):
         except Exception as exc:  # keep the readings for the next flush rather than lose them
             self._buffer[:0] = taken
             self._health.note_error(*store_problem(exc))
+            if self._not_kept:  # a subscription cannot pause as a poll can: what did not fit is counted
+                self._health.state = "paused"
+                self._health.note_error(
+                    f"OPC UA {self.config.endpoint}: {self._not_kept:,} readings not kept while the sink refused "
+                    f"({MAX_BUFFERED:,} held in memory); the server's own history has them",
+                    f"OPC UA {self.config.endpoint}: 저장소가 거부하는 동안 측정값 {self._not_kept:,}건을 보관하지 "
+                    f"못했습니다(메모리에 {MAX_BUFFERED:,}건 보관). 서버 자체 이력에는 남아 있습니다",
+                )
