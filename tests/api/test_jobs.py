@@ -190,9 +190,8 @@ def test_a_company_may_not_queue_jobs_without_end(jobs):
     with pytest.raises(TooManyJobs) as refused:
         jobs.submit("acme", "train", lambda progress: None, user_id="lee")
     assert refused.value.status == 429 and "8" in refused.value.en and "멈추세요" in refused.value.ko
-    other = jobs.submit(
-        "bravo", "import", lambda progress: "ok", user_id="park"
-    )  # another company is not held
+    # another company is not held
+    other = jobs.submit("bravo", "import", lambda progress: "ok", user_id="park")
     platform = jobs.submit("acme", "federation", lambda progress: "ok")  # nor the platform's own work
     jobs.cancel("acme", held[-1].id)
     jobs.submit("acme", "train", lambda progress: None, user_id="lee")  # room again

@@ -111,9 +111,8 @@ def aggregate_readings(
     signal: Annotated[list[str] | None, Query(description="repeat for several signals")] = None,
 ) -> Response:
     """Average, minimum, maximum and count per time bucket, machine and signal (default window: the last day)."""
-    for m in (
-        machine_id or ()
-    ):  # a typo (or another company's machine) was an empty answer, as …/readings is not
+    # a typo (or another company's machine) was an empty answer, as …/readings is not
+    for m in machine_id or ():
         machine_or_404(t, m)
     table = t.store.aggregate_readings(
         t.company_id, w.start, w.end, bucket_s, machine_id or None, signal or None

@@ -140,7 +140,7 @@ class OpcUaCollector(Connector):
         self._targets.clear()
         nodes: list[Node] = []
         objects = client.nodes.objects
-        skipped: list[str] = []
+        skipped: list[tuple[str, str]] = []  # (en, ko) of each variable named but not collected
         for machine in self.config.machines:
             try:
                 obj = await objects.get_child(machine.object_path)
@@ -153,7 +153,7 @@ class OpcUaCollector(Connector):
                     f"OPC UA {self.config.endpoint}: 설비 {machine.machine_id}의 object_path {path}이(가) 서버에 "
                     f"없습니다({type(exc).__name__}). 커넥터 설정의 이름(네임스페이스 포함, 예: 2:IMM-01)을 확인하세요",
                 ) from exc
-            found = set()
+            found: set[str] = set()
             for var in await obj.get_children(nodeclassmask=ua.NodeClass.Variable):
                 name = (await var.read_browse_name()).Name
                 if machine.signals and name not in machine.signals:
@@ -161,29 +161,35 @@ class OpcUaCollector(Connector):
                 found.add(name)
                 value = await var.read_value()
                 if not isinstance(value, (int, float)) or isinstance(value, bool):
-                    if (
-                        machine.signals
-                    ):  # named in the settings; with none named, text variables are not signals
-                        skipped.append(f"{machine.machine_id}/{name} ({type(value).__name__})")
+                    # named in the settings; with none named, text variables are not signals
+                    if machine.signals:
+                        kind = type(value).__name__
+                        skipped.append(
+                            (f"{machine.machine_id}/{name} ({kind})", f"{machine.machine_id}/{name}({kind})")
+                        )
                     continue
                 self._targets[var.nodeid] = (machine.machine_id, machine.signals.get(name, name))
                 nodes.append(var)
             skipped += [
-                f"{machine.machine_id}/{name} (not on the server)"
+                (
+                    f"{machine.machine_id}/{name} (not on the server)",
+                    f"{machine.machine_id}/{name}(서버에 없음)",
+                )
                 for name in machine.signals
                 if name not in found
             ]
+        skipped_en, skipped_ko = ", ".join(en for en, _ in skipped), ", ".join(ko for _, ko in skipped)
         if not nodes:
             raise _NotFound(
                 f"OPC UA {self.config.endpoint}: no numeric variable under the configured machine objects "
-                f"({', '.join(skipped) or 'none at all'}); check the signal names (browse names, case counts)",
+                f"({skipped_en or 'none at all'}); check the signal names (browse names, case counts)",
                 f"OPC UA {self.config.endpoint}: 설정한 설비 객체 아래에 숫자 변수가 없습니다 "
-                f"({', '.join(skipped) or '변수 없음'}). 신호 이름(브라우즈 이름, 대소문자 구분)을 확인하세요",
+                f"({skipped_ko or '변수 없음'}). 신호 이름(브라우즈 이름, 대소문자 구분)을 확인하세요",
             )
         if skipped:  # collected without them: said once, so a typo in one name is found
             self._health.note_error(
-                f"OPC UA {self.config.endpoint}: not collected: {', '.join(skipped)}",
-                f"OPC UA {self.config.endpoint}: 수집하지 않는 변수: {', '.join(skipped)}",
+                f"OPC UA {self.config.endpoint}: not collected: {skipped_en}",
+                f"OPC UA {self.config.endpoint}: 수집하지 않는 변수: {skipped_ko}",
             )
         sub = await client.create_subscription(self.config.sampling_ms, _Handler(self))
         await sub.subscribe_data_change(nodes, sampling_interval=self.config.sampling_ms)

@@ -246,9 +246,8 @@ def korean_reason(err: dict[str, Any]) -> str:
     if choices:
         return f"{choices} 중 하나여야 합니다"
     length = ctx.get("min_length", ctx.get("max_length"))
-    if err.get("type") in ("too_short", "too_long") and isinstance(
-        length, int
-    ):  # a list: "너무 많습니다" said no limit
+    # a list: "너무 많습니다" said no limit
+    if err.get("type") in ("too_short", "too_long") and isinstance(length, int):
         return (
             f"{length}개 이상이어야 합니다" if err["type"] == "too_short" else f"{length}개 이하여야 합니다"
         )
