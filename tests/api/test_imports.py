@@ -59,6 +59,18 @@ def test_import_runs_as_a_job_and_returns_the_receipt(world):
 
 
 def test_a_whole_file_problem_fails_the_job_with_a_bilingual_error(world):
+    # text that stops being UTF-8 past what the preview reads: found by the job, which fails saying so
+    rows = "".join(f"2026-03-02 08:{i // 60 % 60:02d}:{i % 60:02d},m1,20.5\n" for i in range(12_000))
+    content = ("시각,설비,온도\n" + rows).encode() + "2026-03-02 09:00:00,m1,온도".encode("cp949") + b"\n"
+    preview = _upload(world, content).json()
+    mapping = {**preview["mapping"], "timezone": "Asia/Seoul"}
+    r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": mapping})
+    job = _finished(world, r.json()["id"])
+    assert job["state"] == "failed" and job["error"]["code"] == "bad_encoding", job
+    assert job["error"]["message"]["en"] and job["error"]["message"]["ko"]
+
+
+def test_a_column_the_mapping_needs_and_the_file_lacks_is_refused_before_any_job(world):
     preview = _upload(world, CSV.encode()).json()
     mapping = {
         **preview["mapping"],
@@ -66,9 +78,9 @@ def test_a_whole_file_problem_fails_the_job_with_a_bilingual_error(world):
         "columns": {"시각": "time", "설비": "machine_id", "습도": "signal:습도"},
     }
     r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": mapping})
-    job = _finished(world, r.json()["id"])
-    assert job["state"] == "failed" and job["result"] is None
-    assert "습도" in job["error"]["message"]["en"] and "습도" in job["error"]["message"]["ko"]
+    err = assert_error(r, 422, "missing_column")
+    assert "습도" in err["message"]["en"] and "습도" in err["message"]["ko"]
+    assert world.get("a-view", f"{BASE}/jobs").json() == []
 
 
 def test_a_bad_mapping_is_refused_before_any_job_starts(world):
@@ -82,6 +94,11 @@ def test_a_bad_mapping_is_refused_before_any_job_starts(world):
     r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": mapping})
     err = assert_error(r, 422, "bad_mapping")
     assert "Mars/Base" in err["message"]["en"] and "Asia/Seoul" in err["message"]["ko"]
+    # a mapping of part records for a file of readings: no result column (the job failed on it after a 202)
+    mapping = {**preview["mapping"], "kind": "part"}
+    r = world.post("a-eng", f"{BASE}/imports", json={"upload_id": preview["upload_id"], "mapping": mapping})
+    err = assert_error(r, 422, "missing_column")
+    assert "result" in err["message"]["en"] and "result" in err["message"]["ko"]
     assert world.get("a-view", f"{BASE}/jobs").json() == []
 
 
