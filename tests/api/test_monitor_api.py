@@ -294,6 +294,28 @@ def test_process_capability_of_a_characteristic(plant):
 RULE = {"id": "hot", "name": "과열", "kind": "threshold", "signal": "temp", "threshold": 80, "hold_s": 0}
 
 
+def test_a_webhook_to_a_local_or_private_address_is_refused_when_the_rule_is_saved(plant, monkeypatch):
+    monkeypatch.delenv("SANDAN_WEBHOOK_PRIVATE", raising=False)
+    for url in ("http://169.254.169.254/latest/meta-data", "http://127.0.0.1:8600/x", "http://localhost/x"):
+        r = plant.post("a-eng", f"{BASE}/alerts/rules", json={**RULE, "webhook_url": url})
+        err = assert_error(r, 422, "private_webhook")
+        assert "SANDAN_WEBHOOK_PRIVATE=1" in err["message"]["en"] and "사설 주소" in err["message"]["ko"]
+    # a public address, or a name (resolved when an alert is sent), is kept; the operator may allow the rest
+    assert (
+        plant.post(
+            "a-eng", f"{BASE}/alerts/rules", json={**RULE, "webhook_url": "https://hooks.example.com/a"}
+        ).status_code
+        == 201
+    )
+    monkeypatch.setenv("SANDAN_WEBHOOK_PRIVATE", "1")
+    r = plant.post(
+        "a-eng",
+        f"{BASE}/alerts/rules",
+        json={**RULE, "id": "lan", "name": "LAN", "webhook_url": "http://10.0.0.5/hook"},
+    )
+    assert r.status_code == 201, r.text
+
+
 def test_rule_crud_follows_roles(plant):
     assert_error(plant.post("a-view", f"{BASE}/alerts/rules", json=RULE), 403)
     r = plant.post("a-eng", f"{BASE}/alerts/rules", json=RULE)

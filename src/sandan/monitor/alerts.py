@@ -329,7 +329,24 @@ class AlertRule(BaseModel):
 def check_rule_subject(store: Store, company_id: str, rule: AlertRule) -> None:
     """The rule's machines and line exist, its signal is one those machines have, a limit lies inside that
     signal's valid range, and its characteristic is one the company's parts are measured on: a rule on a name no
-    data carries would never fire, and a limit no reading can reach fires on every reading or never — silently."""
+    data carries would never fire, and a limit no reading can reach fires on every reading or never — silently.
+    A webhook written as a local or private address is refused here too, as its delivery would be
+    (`Delivery.private_webhooks`); a name is resolved only when an alert is sent."""
+    if rule.webhook_url and not Delivery.from_env().private_webhooks:
+        host = httpx.URL(rule.webhook_url).host
+        try:
+            inner = host == "localhost" or not ipaddress.ip_address(host).is_global
+        except ValueError:  # a name, not an address
+            inner = False
+        if inner:
+            raise InvalidInput(
+                f"webhook host {host!r} is a local or private address; alerts are posted only to public addresses "
+                "unless the platform's operator sets SANDAN_WEBHOOK_PRIVATE=1",
+                f"웹훅 호스트 {host!r}은(는) 로컬 또는 사설 주소입니다. 플랫폼 운영자가 SANDAN_WEBHOOK_PRIVATE=1로 "
+                "허용하지 않으면 경보는 공인 주소로만 보냅니다",
+                code="private_webhook",
+                field="webhook_url",
+            )
     for mid in rule.machine_ids or []:
         if store.get_machine(company_id, mid) is None:
             raise NotFound(
