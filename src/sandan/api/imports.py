@@ -85,13 +85,11 @@ def start_import(body: ImportIn, t: WriteTenant, jobs: JobsDep) -> dict[str, Any
     """Start importing an uploaded file; poll GET …/jobs/{job_id} for progress and the receipt."""
     path = uploaded_file(t.settings.data_dir, t.company_id, body.upload_id)
     mapping = Mapping.from_dict(body.mapping, where="mapping")
-    # a column the mapping needs and the file lacks stops the whole import: said now, not by a job that fails
-    # after a 202 (the file's first row is read, as the preview reads its sample)
-    error = preview_for_company(
-        t.store, t.company_id, path, filename=path.name, rows=1, mapping=mapping
-    ).check.error
-    if error is not None and error["code"] == "missing_column":
-        raise InvalidInput(error["en"], error["ko"], code="missing_column", field="mapping")
+    # what the sample check says would stop the import (a column the mapping needs and the file lacks) is refused
+    # now, as the web's import form does, not by a job that fails after a 202
+    error = preview_for_company(t.store, t.company_id, path, filename=path.name, mapping=mapping).check.error
+    if error is not None:
+        raise InvalidInput(error["en"], error["ko"], code=error["code"], field="mapping")
     job = jobs.submit(
         t.company_id,
         "import",

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from sandan.collect.connector import Connector
 from sandan.domain import InvalidInput
 from sandan.domain.errors import invalid_input_from, yaml_position, yaml_problem
+from sandan.domain.text import repeated
 from sandan.domain.yamltext import read_yaml
 
 
@@ -22,10 +23,6 @@ class _Model(BaseModel):
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Port = Annotated[int, Field(ge=1, le=65535)]
-
-
-def _twice(values: list[str]) -> list[str]:
-    return sorted({v for v in values if values.count(v) > 1})
 
 
 class OpcUaMachineSpec(_Model):
@@ -67,7 +64,7 @@ class ModbusSpec(_Model):
     def _map(self) -> ModbusSpec:
         # a signal twice, registers that overlap, or one that runs past the last address read wrong numbers
         # without a word
-        twice = _twice([r.signal for r in self.registers])
+        twice = repeated([r.signal for r in self.registers])
         if twice:
             raise InvalidInput(
                 f"registers: signal {', '.join(map(repr, twice))} is mapped more than once",
@@ -130,7 +127,7 @@ class SiteConfig(_Model):
     @model_validator(mode="after")
     def _names(self) -> SiteConfig:
         # a connector's name is how its health and its records' source are told apart
-        twice = _twice([c.name for c in self.connectors])
+        twice = repeated([c.name for c in self.connectors])
         if twice:
             raise InvalidInput(
                 f"connectors: the name {', '.join(map(repr, twice))} is used more than once; give each its own",

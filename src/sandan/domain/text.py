@@ -96,6 +96,11 @@ def fit_text(text: str, max_px: float, font_px: float) -> str:
 THOUSANDS = r"^\s*[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?\s*$"
 
 
+def repeated(values: list[str]) -> list[str]:
+    """The values given more than once, each once, sorted (a machine, a connector name or a signal twice)."""
+    return sorted({v for v in values if values.count(v) > 1})
+
+
 def without_thousands(text: str) -> str:
     """`text` without its thousands separators when its commas group thousands ("1,234.5" → "1234.5"), else as it
     is: a decimal comma ("12,3") stays, for the number reader to refuse, where dropping the comma read it as 123."""

@@ -40,7 +40,7 @@ from sandan.domain import (
     value_error,
 )
 from sandan.domain.korean import particle
-from sandan.domain.text import counted, in_language
+from sandan.domain.text import counted, in_language, repeated
 from sandan.jobs import BackgroundLoop
 from sandan.monitor.alert_store import AlertStore, open_alert_store
 from sandan.monitor.calendar import ShiftCalendar, company_calendar, in_planned_time, planned_start
@@ -196,7 +196,7 @@ class AlertRule(BaseModel):
                 "machine_ids is empty: name at least one machine, or leave it out for every machine",
                 "machine_ids가 비어 있습니다. 설비를 하나 이상 적거나, 모든 설비면 항목을 빼세요",
             )
-        twice = sorted({m for m in v if v.count(m) > 1})
+        twice = repeated(v)
         if twice:
             raise value_error(
                 f"machine_ids names {', '.join(map(repr, twice))} more than once",

@@ -910,6 +910,32 @@ def model_from_row(r: tuple) -> ModelVersion:
     )
 
 
+#: a catalogue entry's columns, in the order of `catalogue_entry_row`
+CATALOGUE_INSERT_COLUMNS = (
+    "family, name, task, target, features, metrics, artifact, description, publisher_company_id, "
+    "publisher_named, published_by"
+)
+
+
+def catalogue_entry_row(
+    company_id: str, entry: CatalogueEntry, publisher_named: bool, published_by: str | None
+) -> list[Any]:
+    """Values in the order of CATALOGUE_INSERT_COLUMNS (shared by both stores)."""
+    return [
+        entry.family,
+        entry.name,
+        entry.task,
+        entry.target,
+        json.dumps(list(entry.features), ensure_ascii=False),
+        json.dumps(entry.metrics, ensure_ascii=False, default=str),
+        entry.artifact,
+        entry.description,
+        company_id,
+        bool(publisher_named),
+        published_by,
+    ]
+
+
 def model_to_row(company_id: str, m: ModelVersion) -> list[Any]:
     """Values in the order of `company_id` + MODEL_COLUMNS (shared by both stores)."""
     return [

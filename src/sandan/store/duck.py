@@ -32,6 +32,7 @@ from sandan.domain import (
 from sandan.store.base import (
     AGGREGATE_SCHEMA,
     CATALOGUE_COLUMNS,
+    CATALOGUE_INSERT_COLUMNS,
     COMPANY_TABLES,
     COMPANY_TABLES_SQL,
     EDGE_EVENTS_LIST,
@@ -59,6 +60,7 @@ from sandan.store.base import (
     TokenRecord,
     audit_where,
     bucket_seconds,
+    catalogue_entry_row,
     catalogue_from_row,
     check_stage,
     claim_record,
@@ -1309,22 +1311,9 @@ class DuckDBStore(Store):
         with self._lock:
             return _one(
                 self._con.execute(
-                    "INSERT INTO catalogue_entries (family, name, task, target, features, metrics, artifact, description, "
-                    "publisher_company_id, publisher_named, published_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    f"INSERT INTO catalogue_entries ({CATALOGUE_INSERT_COLUMNS}) VALUES ({', '.join('?' * 11)}) "
                     "RETURNING id",
-                    [
-                        entry.family,
-                        entry.name,
-                        entry.task,
-                        entry.target,
-                        json.dumps(list(entry.features), ensure_ascii=False),
-                        json.dumps(entry.metrics, ensure_ascii=False, default=str),
-                        entry.artifact,
-                        entry.description,
-                        company_id,
-                        bool(publisher_named),
-                        published_by,
-                    ],
+                    catalogue_entry_row(company_id, entry, publisher_named, published_by),
                 )
             )[0]
 

@@ -42,6 +42,7 @@ from sandan.store import pgcopy
 from sandan.store.base import (
     AGGREGATE_SCHEMA,
     CATALOGUE_COLUMNS,
+    CATALOGUE_INSERT_COLUMNS,
     COMPANY_TABLES,
     COMPANY_TABLES_SQL,
     EDGE_EVENTS_LIST,
@@ -69,6 +70,7 @@ from sandan.store.base import (
     TokenRecord,
     audit_where,
     bucket_seconds,
+    catalogue_entry_row,
     catalogue_from_row,
     check_stage,
     claim_record,
@@ -1154,22 +1156,9 @@ class PostgresStore(Store):
 
     def add_catalogue_entry(self, company_id, entry: CatalogueEntry, *, publisher_named, published_by) -> int:
         return self._one(
-            "INSERT INTO catalogue_entries (family, name, task, target, features, metrics, artifact, description, "
-            "publisher_company_id, publisher_named, published_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            f"INSERT INTO catalogue_entries ({CATALOGUE_INSERT_COLUMNS}) VALUES ({', '.join(['%s'] * 11)}) "
             "RETURNING id",
-            [
-                entry.family,
-                entry.name,
-                entry.task,
-                entry.target,
-                json.dumps(list(entry.features), ensure_ascii=False),
-                json.dumps(entry.metrics, ensure_ascii=False, default=str),
-                entry.artifact,
-                entry.description,
-                company_id,
-                bool(publisher_named),
-                published_by,
-            ],
+            catalogue_entry_row(company_id, entry, publisher_named, published_by),
         )[0]
 
     def cross_tenant_catalogue(self, family: str, viewer_company_id: str) -> list[CatalogueEntry]:
