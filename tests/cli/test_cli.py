@@ -334,6 +334,19 @@ def test_report_writes_a_days_production_workbook(tmp_path):
     assert r.returncode == 2 and "2026-12-03" in r.stderr and "Traceback" not in r.stderr
     r = sandan(tmp_path, "report", "--company", "nobody")
     assert r.returncode == 2 and "nobody" in r.stderr
+    # no --day: the last working day before today (on a Monday the Friday; it took Sunday, every figure blank)
+    from datetime import date
+
+    from sandan.monitor import ShiftCalendar
+
+    r = sandan(tmp_path, "report", "--company", "hanul", "--out", str(tmp_path / "last.xlsx"))
+    assert r.returncode == 0, r.stderr
+    reported = date.fromisoformat(r.stdout.split()[2])
+    calendar = ShiftCalendar.two_shifts()
+    today = calendar.production_day(datetime.now(UTC))
+    assert reported < today and calendar.is_working_day(reported)
+    between = [reported + timedelta(days=k) for k in range(1, (today - reported).days)]
+    assert not any(calendar.is_working_day(d) for d in between)
 
 
 def test_version_prints_the_version_and_exits_0(tmp_path):

@@ -328,6 +328,17 @@ def test_three_shift_calendar_from_yaml_with_a_planned_stop(plant):
     assert r.availability == 1.0
 
 
+def test_a_break_given_to_the_second_is_planned_to_the_second():
+    # a break 12:00:30-13:00 was planned as 12:00-13:00 (its seconds dropped: planned time short by 30 s a day)
+    from datetime import time
+
+    from sandan.monitor import Break, Shift, shift_windows
+
+    day = Shift(name="day", start=time(8), end=time(20), breaks=[Break(start=time(12, 0, 30), end=time(13))])
+    windows = shift_windows(ShiftCalendar(shifts=[day]), kst(DAY, "08:00"), kst(DAY, "20:00"))
+    assert windows.planned_operation_time_s[0] == 12 * 3600 - (3600 - 30)
+
+
 def test_korean_holidays_and_overrides():
     cal = ShiftCalendar.two_shifts()
     assert not cal.is_working_day(kst("2025-10-06", "00:00").date())  # 추석
@@ -437,6 +448,20 @@ def test_a_machine_counts_its_time_from_its_first_state_record_so_no_window_read
     days = {str(r["production_day"]): r for r in week.rows("day")}
     assert math.isnan(days["2025-03-07"]["oee"]) and days[DAY]["oee"] == pytest.approx(d["oee"]), days
     assert "records_begin" not in [n["code"] for n in shift.dashboard()["notes"]]
+
+
+def test_parts_before_a_first_record_inside_an_hour_are_cut_at_the_records_exact_time(plant):
+    # M1 (ideal 60 s) makes a part a minute from 07:00 but is connected at 09:20: counted per hour, the 20 parts
+    # of 09:00-09:20 were counted too (effectiveness past 100 %, and the note blamed the ideal cycle time)
+    add_events(plant, [("M1", kst(DAY, "09:20"), kst(DAY, "20:00"), "running", None)])
+    add_parts(plant, "M1", spread(kst(DAY, "07:00"), kst(DAY, "20:00"), 13 * 60))
+    report = oee_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"), machine_ids=["M1"])
+    overall = report.overall()
+    # 09:20-20:00 less lunch 12-13: 580 planned minutes, a part in each
+    assert overall["planned_operation_time_s"] == 580 * 60
+    assert overall["produced_qty"] == 580 and overall["effectiveness"] == pytest.approx(1.0)
+    (note,) = [n for n in report.dashboard()["notes"] if n["code"] == "records_begin"]
+    assert "80 parts completed before then" in note["en"]
 
 
 def test_a_period_wholly_before_a_machines_first_record_has_no_oee_for_it_not_zero(plant):

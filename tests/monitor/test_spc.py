@@ -351,6 +351,32 @@ def test_laney_p_keeps_the_binomial_limits_when_every_subgroup_is_the_same():
     assert chart.sigma_z == 1.0 and chart.series[0].ucl[0] > chart.series[0].center[0]
 
 
+def test_subgroups_that_do_not_vary_within_put_every_point_off_the_centre_out_of_control():
+    # a gauge reading to 0.01 mm: each subgroup constant, R̄ = s̄ = 0, the limits collapse onto the centre; the
+    # charts said "in control" with all five points outside them
+    x = np.repeat([[1.00], [1.01], [1.00], [1.02], [1.00]], 5, axis=1)
+    for chart in (xbar_r_chart(x), xbar_s_chart(x)):
+        xbar = chart.series[0]
+        assert not chart.in_control
+        assert sorted({v.index for v in xbar.violations if v.rule == "WE1"}) == [0, 1, 2, 3, 4]
+    # values all equal: every point on the centre line, nothing fires (not even a run on one side)
+    flat = xbar_r_chart(np.full((20, 5), 0.1))
+    assert flat.in_control
+    assert run_rules([0.1] * 15, 0.1, 0.0, "nelson") == []
+
+
+def test_capability_of_measurements_without_spread_says_why_not_a_division_by_zero():
+    with pytest.raises(InvalidInput) as err:
+        capability([10.0] * 25, 9, 11)
+    assert err.value.code == "no_spread" and "all 25 measurements are 10" in err.value.en
+    steps = np.repeat([1.00, 1.01, 1.00, 1.02, 1.00], 5)
+    with pytest.raises(InvalidInput) as err:
+        capability(steps, 0.95, 1.05, subgroup_size=5)
+    assert "within any subgroup of 5" in err.value.en and "부분군" in err.value.ko
+    # the same values as individuals vary from one to the next: the index is there
+    assert capability(steps, 0.95, 1.05).cpk > 0
+
+
 def test_capability_says_when_the_measurements_are_not_normal():
     rng = np.random.default_rng(3)
     normal = capability(rng.normal(10, 0.1, 500), 9.5, 10.5)

@@ -1091,7 +1091,8 @@ def report(
         str | None,
         typer.Option(
             help="Production day YYYY-MM-DD, from the first shift's start to the next day's, so a night shift is "
-            "not cut at midnight (default: the last whole one). 생산일(첫 교대 시작부터 다음 날 첫 교대 시작까지)."
+            "not cut at midnight (default: the last working day before today, by the company's calendar). "
+            "생산일(첫 교대 시작부터 다음 날 첫 교대 시작까지; 기본: 회사 달력으로 오늘 전의 마지막 근무일)."
         ),
     ] = None,
     out: Annotated[
@@ -1101,7 +1102,7 @@ def report(
 ) -> None:
     """Write a day's production report as an Excel workbook (OEE, by machine and shift, stops, defects).
     하루 생산 일보를 엑셀 파일로 저장합니다."""
-    from datetime import UTC, date, datetime, timedelta
+    from datetime import UTC, date, datetime
 
     from sandan.monitor.calendar import company_calendar
     from sandan.monitor.codes import company_codes
@@ -1118,7 +1119,8 @@ def report(
             when = (
                 date.fromisoformat(day)
                 if day
-                else calendar.production_day(datetime.now(UTC)) - timedelta(days=1)
+                # on a Monday, a Mon-Fri plant's Friday (the web's "last production day"), not its Sunday
+                else calendar.last_working_day(calendar.production_day(datetime.now(UTC)))
             )
             if not 1970 <= when.year <= 2200:  # 9999-12-31 overflowed the day's span
                 raise ValueError

@@ -27,6 +27,15 @@ def _minutes(t: time) -> int:
     return t.hour * 60 + t.minute
 
 
+def _seconds(t: time) -> int:
+    """Seconds past midnight: what OEE's planned time is counted from (a break 12:00:30-13:00 is 59.5 minutes,
+    where whole minutes read it as an hour)."""
+    return t.hour * 3600 + t.minute * 60 + t.second
+
+
+_DAY_S = 86_400
+
+
 class Break(BaseModel):
     """A break inside a shift, in local clock time; `end` at or before `start` means it runs past midnight."""
 
@@ -52,6 +61,10 @@ class Shift(BaseModel):
     def length_min(self) -> int:
         d = (_minutes(self.end) - _minutes(self.start)) % (24 * 60)
         return d or 24 * 60
+
+    @property
+    def length_s(self) -> int:
+        return (_seconds(self.end) - _seconds(self.start)) % _DAY_S or _DAY_S
 
 
 class PlannedStop(BaseModel):
@@ -294,14 +307,13 @@ class ShiftCalendar(BaseModel):
         """The production day `at` falls in: a day runs from its earliest shift start to the next day's, so a night
         shift that crosses midnight belongs wholly to the day it started on (as `shift_windows` counts it)."""
         local = at.astimezone(ZoneInfo(self.timezone))
-        first = min(_minutes(s.start) for s in self.shifts)
-        return (local - timedelta(minutes=first)).date()
+        first = min(_seconds(s.start) for s in self.shifts)
+        return (local - timedelta(seconds=first)).date()
 
     def production_day_span(self, day: date) -> tuple[datetime, datetime]:
         """[start, end) of production day `day` on the plant's clock: from its earliest shift start to the next
         day's (around a change to or from summer time the span is 23 or 25 hours)."""
-        first = min(_minutes(s.start) for s in self.shifts)
-        clock = time(first // 60, first % 60)
+        clock = min(s.start for s in self.shifts)
         zone = ZoneInfo(self.timezone)
         return (
             datetime.combine(day, clock, zone),
@@ -401,8 +413,8 @@ def shift_windows(calendar: ShiftCalendar, start: datetime, end: datetime) -> Sh
     last = end.astimezone(zone).date()
     working = calendar.working_days(first, last)
 
-    def at(day: date, clock: time, offset_min: int = 0) -> int:
-        local = datetime.combine(day, clock, tzinfo=zone) + timedelta(minutes=offset_min)
+    def at(day: date, clock: time, offset_s: int = 0) -> int:
+        local = datetime.combine(day, clock, tzinfo=zone) + timedelta(seconds=offset_s)
         return to_us(local)
 
     stops = [
@@ -416,21 +428,21 @@ def shift_windows(calendar: ShiftCalendar, start: datetime, end: datetime) -> Sh
     seg0: list[int] = []
     seg1: list[int] = []
     segs: list[int] = []
-    order = sorted(calendar.shifts, key=lambda s: _minutes(s.start))
+    order = sorted(calendar.shifts, key=lambda s: _seconds(s.start))
     for i, is_working in enumerate(working):
         if not is_working:
             continue
         day = first + timedelta(days=i)
         for s in order:
             s0 = at(day, s.start)
-            s1 = at(day, s.start, s.length_min)
+            s1 = at(day, s.start, s.length_s)
             c0, c1 = max(s0, lo), min(s1, hi)
             if c1 <= c0:
                 continue
             holes = list(stops)
             for b in s.breaks:
-                off = (_minutes(b.start) - _minutes(s.start)) % (24 * 60)
-                length = (_minutes(b.end) - _minutes(b.start)) % (24 * 60) or 24 * 60
+                off = (_seconds(b.start) - _seconds(s.start)) % _DAY_S
+                length = (_seconds(b.end) - _seconds(b.start)) % _DAY_S or _DAY_S
                 holes.append((at(day, s.start, off), at(day, s.start, off + length)))
             k = len(rows)
             # the whole shift's planned operation time, however little of it the window holds
@@ -566,7 +578,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _WEEK_US = 7 * 86_400 * US
 
 
-def _from_us(us: int) -> datetime:
+def from_us(us: int) -> datetime:
     return _EPOCH + timedelta(microseconds=int(us))
 
 
@@ -582,11 +594,11 @@ def planned_start(
     floor, hi = to_us(earliest), to_us(end)
     while hi > floor:  # back a week at a time: a short window costs one week's shifts
         lo = max(floor, hi - _WEEK_US)
-        windows = shift_windows(calendar, _from_us(lo), _from_us(hi))
+        windows = shift_windows(calendar, from_us(lo), from_us(hi))
         order = np.argsort(windows.seg_start_us, kind="stable")[::-1]
         for s0, s1 in zip(windows.seg_start_us[order], windows.seg_end_us[order], strict=True):
             if s1 - s0 >= need:
-                return _from_us(s1 - need)
+                return from_us(s1 - need)
             need -= int(s1 - s0)
         hi = lo
     return None

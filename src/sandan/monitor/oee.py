@@ -56,6 +56,7 @@ from sandan.monitor.calendar import (
     ShiftWindows,
     assign_planned,
     company_calendar,
+    from_us,
     shift_windows,
     to_us,
 )
@@ -804,6 +805,7 @@ def oee_report(
         parts, scrap = _parts_columns(None, ids), _parts_columns(None, ids)
     elif bucket_s is not None:
         parts = _counts_columns(store.count_parts(company_id, start, end, bucket_s, ids, ordered=False), ids)
+        parts = _exact_first_bucket(store, company_id, ids, parts, begin_us, late & (begin_us < hi), bucket_s)
         scrap_cols = ["time", "machine_id", "result", "product"]
         scrap = _parts_columns(
             store.query_parts(company_id, start, end, ids, columns=scrap_cols, result="ng", ordered=False)
@@ -827,10 +829,8 @@ def oee_report(
     startup_ideal = _ideal_per_part(scrap, ideal_times)[startup]
     startup_key = scrap["machine"][startup] * n_s + scrap_shift[startup]
 
-    # parts before a machine's records begin are left out; counted per bucket, the bucket in which they begin is
-    # kept whole (a part or two of that hour before the first state record, rather than reading every part)
-    counted_from = begin_us - (begin_us % (bucket_s * US)) * late if bucket_s is not None else begin_us
-    before = parts["time_us"] < counted_from[parts["machine"]]
+    # parts before a machine's records begin are left out (the bucket they begin in is read part by part)
+    before = parts["time_us"] < begin_us[parts["machine"]]
     inside = (part_shift >= 0) & ~before
     key = parts["machine"][inside] * n_s + part_shift[inside]
     n = parts["produced"][inside].astype(float)
@@ -1020,6 +1020,52 @@ def count_bucket_s(windows: ShiftWindows, lo: int, hi: int) -> int | None:
         if not (cuts % (seconds * US)).any():
             return seconds
     return None
+
+
+def _exact_first_bucket(
+    store: Store,
+    company_id: str,
+    ids: Sequence[str],
+    parts: dict[str, Any],
+    begin_us: np.ndarray,
+    late: np.ndarray,
+    bucket_s: int,
+) -> dict[str, Any]:
+    """Counted per bucket, a machine whose state records begin inside a bucket would have that bucket's parts
+    from before its first record counted (40 parts of an hour at a 30 s cycle, effectiveness past 100 %): that
+    bucket's count is replaced by its parts, read one by one, so they are cut at the record's exact time."""
+    bucket_us = bucket_s * US
+    mixed = [m for m in np.flatnonzero(late) if begin_us[m] % bucket_us]
+    if not mixed:
+        return parts
+    drop = np.zeros(len(parts["machine"]), dtype=bool)
+    exact = []
+    for m in mixed:
+        first = begin_us[m] - begin_us[m] % bucket_us
+        drop |= (parts["machine"] == m) & (parts["time_us"] >= first) & (parts["time_us"] < first + bucket_us)
+        table = store.query_parts(
+            company_id,
+            from_us(first),
+            from_us(first + bucket_us),
+            [ids[m]],
+            columns=["time", "machine_id", "result", "product"],
+            ordered=False,
+        )
+        exact.append(_parts_columns(table, ids))
+    kept = _select(parts, ~drop)
+    pieces = [kept, *exact]
+    products = [p["product"] for p in pieces if p["product"] is not None and len(p["product"])]
+    out: dict[str, Any] = {
+        k: np.concatenate([p[k] for p in pieces]) for k in ("machine", "time_us", "produced", "good")
+    }
+    out["product"] = (
+        pa.chunked_array(
+            [c for col in products for c in col.cast(products[0].type).chunks], type=products[0].type
+        )
+        if products
+        else None
+    )
+    return out
 
 
 def _parts_columns(parts: pa.Table | None, ids: Sequence[str]) -> dict[str, Any]:

@@ -151,7 +151,16 @@ def run_rules(
     N8 eight in a row beyond 1σ on either side.
     A point exactly on the centre line breaks a one-side run; equal neighbours break a trend. A rule fires at the
     point that completes its pattern, and again at each later point while the pattern continues."""
-    z = (np.asarray(values, dtype=float) - center) / sigma
+    deviation = np.asarray(values, dtype=float) - center
+    sigma = np.broadcast_to(np.asarray(sigma, dtype=float), deviation.shape)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = deviation / sigma
+    # limits collapsed onto the centre (σ 0: a subgroup range of 0 everywhere): a point off the centre line is
+    # beyond every limit, one on it (within rounding) in no run (was: σ 0 read as unknown, no rule ever fired
+    # while every point lay outside the limits)
+    flat = sigma == 0
+    on_centre = np.abs(deviation) <= 1e-9 * np.maximum(1.0, np.abs(np.asarray(center, dtype=float)))
+    z = np.where(flat, np.where(on_centre, np.nan, np.copysign(np.inf, deviation)), z)
     names = RULE_SETS[rules] if isinstance(rules, str) else tuple(rules)
     unknown = [r for r in names if r not in RULE_LABELS]
     if unknown:
@@ -160,7 +169,7 @@ def run_rules(
             f"알 수 없는 판정 규칙 {', '.join(unknown)}입니다. {', '.join(RULE_LABELS)} 중에서 고르세요",
             code="bad_rule",
         )
-    finite = np.isfinite(z)
+    finite = ~np.isnan(z)
     z = np.where(finite, z, 0.0)
     up, down = (z > 0) & finite, (z < 0) & finite
     out: list[RuleViolation] = []
@@ -287,7 +296,7 @@ def _series(name, values, center, lcl, ucl, sigma, phase, rules) -> ChartSeries:
         name, np.asarray(values, dtype=float), full(center), full(lcl), full(ucl), full(sigma), phase
     )
     if rules:
-        s.violations = run_rules(s.values, s.center, np.where(s.sigma > 0, s.sigma, np.nan), rules)
+        s.violations = run_rules(s.values, s.center, s.sigma, rules)
     return s
 
 
@@ -555,6 +564,34 @@ def check_spec(lsl: float | None, usl: float | None) -> None:
             f"규격 하한 {lsl:g}은(는) 상한 {usl:g}보다 작아야 합니다",
             code="bad_spec",
             field="usl",
+        )
+
+
+def _check_spread(x: np.ndarray, overall: float, sigma_within: float, subgroup_size: int) -> None:
+    """Capability divides by σ: measurements that do not vary (or vary only between subgroups, as a gauge reading
+    to 0.01 mm on a 0.001 mm process does) have no index, which is said with the likely cause (was a
+    ZeroDivisionError, HTTP 500)."""
+    if overall == 0:
+        raise InvalidInput(
+            f"all {len(x)} measurements are {x[0]:g}: capability needs measurements that vary; the gauge may read "
+            "too coarsely for this tolerance (its resolution should be a tenth of the tolerance or finer)",
+            f"측정값 {len(x)}개가 모두 {x[0]:g}입니다. 공정능력은 값이 흩어져야 계산됩니다. 측정기의 분해능이 이 공차에 비해 "
+            "거칠 수 있습니다(분해능은 공차의 1/10 이하가 좋습니다)",
+            code="no_spread",
+        )
+    if not sigma_within > 0:
+        within = (
+            "between consecutive measurements"
+            if subgroup_size <= 1
+            else f"within any subgroup of {subgroup_size}"
+        )
+        within_ko = "연속한 측정값 사이에" if subgroup_size <= 1 else f"{subgroup_size}개씩의 부분군 안에서"
+        raise InvalidInput(
+            f"the measurements do not vary {within}, so σ within is 0 and Cp and Cpk cannot be computed; the "
+            "gauge may read too coarsely for this tolerance — measure finer, or choose another subgroup size",
+            f"측정값이 {within_ko} 변하지 않아 군내 σ가 0이므로 Cp와 Cpk를 계산할 수 없습니다. 측정기의 분해능이 "
+            "거칠 수 있으니 더 정밀하게 측정하거나 부분군 크기를 바꾸세요",
+            code="no_spread",
         )
 
 
@@ -1151,6 +1188,7 @@ def capability(
             m = n // subgroup_size
             groups = x[: m * subgroup_size].reshape(m, subgroup_size)
             sigma_within = float(np.ptp(groups, axis=1).mean() / control_constants(subgroup_size)["d2"])
+    _check_spread(x, overall, sigma_within, subgroup_size)
     cp, cpk = _indices(mean, sigma_within, lsl, usl)
     pp, ppk = _indices(mean, overall, lsl, usl)
     out_of_spec = int((x < lsl).sum() if lsl is not None else 0) + int(
