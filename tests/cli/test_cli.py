@@ -155,6 +155,15 @@ def test_twin_run_reports_throughput_and_names_the_bottleneck(tmp_path):
         "--seed must be a whole number from 0 up, got -1" in done.stderr
         and "--seed는 0 이상의 정수" in done.stderr
     )
+    # a line that lets out no part in the run: its lead times are unknown, said so (it printed "nan ± nan")
+    (tmp_path / "idle.yaml").write_text(
+        "stations: [{id: a, process_time: 20, buffer: 2}]\ncalendar: {windows: [[23.999, 24]]}\n",
+        encoding="utf-8",
+    )
+    done = sandan(tmp_path, "twin", "run", str(tmp_path / "idle.yaml"), "--replications", "2", "--hours", "4")
+    assert done.returncode == 0, done.stderr
+    assert "nan" not in done.stdout and "—" in done.stdout
+    assert "No part left the line in 4 h" in done.stdout and "리드타임을 잴 수 없습니다" in done.stdout
 
 
 def test_twin_optimize_adds_the_drill_that_the_target_needs(tmp_path):

@@ -71,6 +71,31 @@ def test_guard_refuses_defect_type_when_learning_ok_ng():
     assert refused[0].column == "defect_type" and refused[0].kind == "outcome"
 
 
+def test_guard_refuses_measurements_taken_from_the_outcome_and_keeps_a_strong_setting():
+    # an inspection score that sorts ng from ok and rework minutes written only for ng parts passed the guard
+    # (too many distinct values to be judged) and a model was registered at ROC-AUC 1.000
+    rng = np.random.default_rng(0)
+    n = 600
+    temp = rng.normal(200, 5, n)
+    ng = rng.random(n) < 1 / (1 + np.exp(-(temp - 203) / 1.5))
+    frame = pd.DataFrame(
+        {
+            "temp": temp,
+            "inspection_score": np.where(ng, 8.0, 2.0) + rng.normal(0, 0.5, n),
+            "rework_min": np.where(ng, rng.uniform(5, 30, n), 0.0),
+            "result": np.where(ng, "ng", "ok"),
+        }
+    )
+    features, refused = screen_columns(frame, "result")
+    assert features == ["temp"], refused
+    reasons = {r.column: r for r in refused}
+    assert (
+        reasons["inspection_score"].kind == "outcome" and "do not overlap" in reasons["inspection_score"].en
+    )
+    assert "'ng'" in reasons["inspection_score"].en and "겹치지 않아" in reasons["inspection_score"].ko
+    assert reasons["rework_min"].kind == "outcome"
+
+
 def test_guard_refuses_a_copy_and_a_class_of_a_numeric_target():
     rng = np.random.default_rng(1)
     rul = rng.uniform(0, 200, 500)

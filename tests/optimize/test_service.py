@@ -59,6 +59,48 @@ def test_a_change_within_the_controllers_scatter_is_no_recommendation(duck_store
     assert any("trial" in line for line in rec.text["en"]) and any("시험" in line for line in rec.text["ko"])
 
 
+def test_what_a_person_holds_is_checked_even_when_the_data_shows_no_effect(duck_store):
+    # no skill: the held values were passed over unread, and a held 250 °C outside 200 °C, an unknown name or
+    # NaN came back as "keep the current settings"
+    import pytest
+
+    from sandan.domain import InvalidInput
+
+    rng = np.random.default_rng(3)
+    n = 1500
+    _machine_with_parts(duck_store, 200 + rng.normal(0, 0.5, n), rng.random(n) < 0.05, rng)
+    end = END + timedelta(minutes=1)
+    assert recommend_for_machine(duck_store, "c1", "m1", end=end).changed == []
+    for held, code in (
+        ({"temp_c": 250.0}, "bad_setting"),
+        ({"nope": 1.0}, "unknown_parameter"),
+        ({"speed_mm_s": float("nan")}, "bad_setting"),
+    ):
+        with pytest.raises(InvalidInput) as err:
+            recommend_for_machine(duck_store, "c1", "m1", fixed=held, end=end)
+        assert err.value.code == code, held
+
+
+def test_a_setting_run_beyond_the_machines_limits_is_shown_as_it_is_and_the_advice_stays_within(duck_store):
+    # a lathe logged at 4,800 rpm where its family's limit is 4,500: the advice read it as 4,500 ("lower from
+    # 4,500"), predicting the present where no part was made
+    rng = np.random.default_rng(1)
+    n = 1500
+    speed = np.r_[np.full(n // 2, 4000.0), np.full(n - n // 2, 4800.0)] + rng.normal(0, 3, n)
+    ng = rng.random(n) < np.where(speed > 4400, 0.2, 0.02)
+    _machine_with_settings(
+        duck_store, ng, {"spindle_speed_rpm": speed, "feed_mm_per_rev": 0.2 + rng.normal(0, 0.001, n)}, "cnc"
+    )
+    rec = recommend_for_machine(duck_store, "c1", "m1", end=END + timedelta(minutes=1))
+    (change,) = [c for c in rec.parameters if c.name == "spindle_speed_rpm"]
+    assert rec.current["spindle_speed_rpm"] == change.current == 4800
+    assert change.machine_max == 4500 and rec.recommended["spindle_speed_rpm"] <= 4500
+    # the present's predicted rate is the one of the parts made there (about 20 %), not of a speed never run
+    assert rec.observed_parts > 100 and rec.current_defect_rate > 0.1
+    assert "4,800 rpm, outside the machine's recorded limits" in rec.text["en"][0]
+    assert "4,800 rpm은(는) 설비에 기록된 한계" in rec.text["ko"][0]
+
+
 def test_a_set_point_with_fewer_defects_in_the_history_is_recommended(duck_store):
     # The first half of the day ran at 190 °C with 2 % defects, the second (current) at 210 °C with 20 %.
     rng = np.random.default_rng(4)

@@ -90,6 +90,12 @@ def test_a_yaml_file_path_loads_the_same_line(tmp_path):
             " {id: b, process_time: {kind: empirical, values: [0, 0]}}]",
             "clock would never move",
         ),
+        # a machine failing again at once made nothing; people with an empty shift crashed the simulation
+        ("stations: [{id: a, process_time: 20, failure: {mtbf: 0, mttr: 60}}]", "mtbf must be more than 0"),
+        (
+            "stations: [{id: a, process_time: 20, worker: weld}]\nworkers: [{id: w, skills: [weld], shift: []}]",
+            "workers[w].shift",
+        ),
     ],
 )
 def test_a_bad_line_is_refused_in_both_languages(change, fragment):

@@ -1467,8 +1467,23 @@ def twin_run(
     )
     table = Table("KPI", "mean / 평균", "± 95%")
     for name, est in result.line.items():
-        table.add_row(_kpi_label(name), f"{est.mean:,.3f}", f"{est.half_width:,.3f}")
+        # a lead time with no part out of the line is unknown: "—", not "nan ± nan"
+        known = est.mean == est.mean
+        table.add_row(
+            _kpi_label(name),
+            f"{est.mean:,.3f}" if known else "—",
+            f"{est.half_width:,.3f}" if known and est.half_width == est.half_width else "—",
+        )
     console.print(table)
+    if not any(est.mean > 0 for name, est in result.line.items() if name.startswith("throughput")):
+        console.print(
+            f"[yellow]No part left the line in {_hours(hours * 3600)}: its lead times cannot be measured. Check "
+            "the stations' failures, the workers who serve them and the calendar.[/]"
+        )
+        console.print(
+            f"[yellow]{_hours(hours * 3600)} 동안 라인을 나온 부품이 없어 리드타임을 잴 수 없습니다. 공정의 고장, "
+            "공정을 맡은 작업자와 근무 달력을 확인하세요.[/]"
+        )
     _print_station_shares(result)
     votes_en, votes_ko = _votes(result.bottleneck_votes, replications)
     console.print(

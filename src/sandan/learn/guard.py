@@ -21,6 +21,11 @@ OUTCOME_PURITY = 0.98
 FLAG_RARE = 0.05
 # Rows each value of a candidate class cut must hold before contiguity along the target counts as evidence.
 CLASS_CUT_MIN_ROWS = 5
+# A measurement whose values for one class and for the rest do not overlap (one-vs-rest ROC-AUC this close to 1)
+# in this many rows of each was taken from the outcome (an inspection score): process settings and sensor
+# readings shift a defect's odds, they do not sort every part.
+SEPARATION_AUC = 0.999
+SEPARATION_MIN_ROWS = 30
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,12 @@ def _outcome_for_class(col: str, s: pd.Series, y: pd.Series, target: str) -> Ref
     sc = _codes(s)
     k = len(np.unique(sc))
     n = len(sc)
+    numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+    if numeric and k > max(50, n // 20) and np.bincount(sc).max() >= n / 2:
+        # a measurement with a usual value (0 minutes of rework, no reading) that departs from it: the departure
+        # is what the class tests below judge, as they judge a 0/1 flag
+        sc = (sc != np.bincount(sc).argmax()).astype(np.int64)
+        k = 2
     if k <= max(50, n // 20):
         # Does the target fix the column's value, or the column fix the target, far better than chance?
         tab = pd.crosstab(sc, yc).to_numpy()
@@ -144,6 +155,37 @@ def _outcome_for_class(col: str, s: pd.Series, y: pd.Series, target: str) -> Ref
                     f"'{col}' 열은 특징으로 쓸 수 없습니다: 평소 값과 다른 {raised.sum()}개 행 중 {purity:.0%}에서 "
                     f"목표 '{target}'가 {label!r}입니다. 원인 조건이 아니라 결과(고장 유형 표시 등)를 나타내는 열입니다",
                 )
+    return _separation(col, s, y, target) if numeric else None
+
+
+def _separation(col: str, s: pd.Series, y: pd.Series, target: str) -> Refusal | None:
+    """A numeric column that sorts one class apart from the rest with no overlap (an inspection score next to
+    ok/ng): one-vs-rest ROC-AUC from ranks (Mann–Whitney), over rows where both are known."""
+    known = s.notna().to_numpy() & y.notna().to_numpy()
+    values = s.to_numpy(dtype=float, na_value=np.nan)[known]
+    labels = y[known]
+    if len(values) < 2 * SEPARATION_MIN_ROWS or not np.isfinite(values).all():
+        return None
+    ranks = rankdata(values)
+    for label in labels.value_counts(ascending=True).index:  # the rarer class (ng) named first
+        mine = (labels == label).to_numpy()
+        n1, n0 = int(mine.sum()), int((~mine).sum())
+        if min(n1, n0) < SEPARATION_MIN_ROWS:
+            continue
+        auc = (ranks[mine].sum() - n1 * (n1 + 1) / 2) / (n1 * n0)
+        if max(auc, 1 - auc) >= SEPARATION_AUC:
+            shown = label.item() if hasattr(label, "item") else label
+            return Refusal(
+                col,
+                "outcome",
+                f"column '{col}' is refused as a feature: its values for {target} = {shown!r} and for the other "
+                f"rows do not overlap (ROC-AUC {max(auc, 1 - auc):.3f} from this column alone), so it is "
+                f"measured from the outcome (such as an inspection score); if it is truly measured before the "
+                f"outcome, allow it explicitly",
+                f"'{col}' 열은 특징으로 쓸 수 없습니다: {target} = {shown!r}인 행과 나머지 행의 값이 겹치지 않아"
+                f"(이 열 하나로 ROC-AUC {max(auc, 1 - auc):.3f}) 결과를 보고 잰 값(검사 점수 등)입니다. 결과보다 "
+                f"먼저 측정되는 값이면 명시적으로 허용하세요",
+            )
     return None
 
 

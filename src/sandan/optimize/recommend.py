@@ -766,6 +766,34 @@ def _pareto_pick(
     return int(ok[np.lexsort(tuple(Ff[ok, k] for k in range(Ff.shape[1] - 1, 0, -1)))[0]])
 
 
+def fixed_settings(
+    fixed: Mapping[str, float] | Sequence[str],
+    current: Mapping[str, float],
+    params: Sequence[str],
+    limits: Limits,
+) -> dict[str, float]:
+    """The parameters a person holds, with their values (a name alone holds the current value): each must be one
+    of the model's parameters and a number within the machine's limits, else refused naming it."""
+    values = dict(fixed) if isinstance(fixed, Mapping) else {p: current[p] for p in fixed}
+    unknown = [p for p in values if p not in params]
+    if unknown:
+        raise InvalidInput(
+            f"fixed parameters {unknown} are not among the model's parameters {list(params)}",
+            f"고정할 변수 {unknown}이(가) 모델의 변수 {list(params)}에 없습니다",
+            code="unknown_parameter",
+        )
+    for p, v in values.items():
+        low, high = (float(x) for x in limits[p])
+        if not low <= float(v) <= high:
+            raise InvalidInput(
+                f"fixed {p}={v} is outside the machine limits {low:g}–{high:g}",
+                f"고정값 {particle(f'{p}={v}', '이/가')} 설비 한계 {low:g}–{high:g}를 벗어납니다",
+                code="bad_setting",
+                field=p,
+            )
+    return values
+
+
 def recommend(
     model: QualityModel,
     current: Mapping[str, float],
@@ -825,26 +853,11 @@ def recommend(
             f"모든 공정 변수에 현재 설정과 설비 한계가 필요합니다. 없는 변수: {missing}",
             code="bad_setting",
         )
-    fixed_values = dict(fixed) if isinstance(fixed, Mapping) else {p: current[p] for p in fixed}
-    unknown = [p for p in fixed_values if p not in params]
-    if unknown:
-        raise InvalidInput(
-            f"fixed parameters {unknown} are not among the model's parameters {params}",
-            f"고정할 변수 {unknown}이(가) 모델의 변수 {params}에 없습니다",
-            code="unknown_parameter",
-        )
+    fixed_values = fixed_settings(fixed, current, params, limits)
     mach_lo = np.array([float(limits[p][0]) for p in params])
     mach_hi = np.array([float(limits[p][1]) for p in params])
-    x_cur = np.clip(np.array([float(current[p]) for p in params]), mach_lo, mach_hi)
-    for p, v in fixed_values.items():
-        j = params.index(p)
-        if not mach_lo[j] <= v <= mach_hi[j]:
-            raise InvalidInput(
-                f"fixed {p}={v} is outside the machine limits {mach_lo[j]}–{mach_hi[j]}",
-                f"고정값 {particle(f'{p}={v}', '이/가')} 설비 한계 {mach_lo[j]}–{mach_hi[j]}를 벗어납니다",
-                code="bad_setting",
-                field=p,
-            )
+    x_real = np.array([float(current[p]) for p in params])
+    x_cur = np.clip(x_real, mach_lo, mach_hi)
     region = TrustRegion.fit(model.observed, params, margin)
     if allow_extrapolation:
         lo, hi = mach_lo.copy(), mach_hi.copy()
@@ -859,6 +872,10 @@ def recommend(
     x_base = x_cur.copy()
     for p, v in fixed_values.items():
         x_base[params.index(p)] = v
+    # the present as it is: a setting run outside the machine's recorded limits (4,800 rpm against 4,500) is
+    # predicted and shown where it is, while every advice, "no change" included, lies within the limits
+    beyond = free & (x_real != x_cur)
+    x_now = np.where(beyond, x_real, x_base)
 
     def scores(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         P = model.member_predictions(X)
@@ -1006,7 +1023,7 @@ def recommend(
         x_rec = np.where(np.abs(x_rec - x_base) < res, x_base, x_rec)
     # Do not recommend a change the ensemble cannot tell from the current point.
     P_cur, P_rec = (
-        model.member_predictions(x_base[None, :])[:, 0],
+        model.member_predictions(x_now[None, :])[:, 0],
         model.member_predictions(x_rec[None, :])[:, 0],
     )
     # ...nor one whose improvement is not significant: the members' paired differences must agree on a drop
@@ -1015,7 +1032,7 @@ def recommend(
     not_sure = np.quantile(P_rec - P_cur, confidence) >= 0.0
     # ...nor one the model only believes because it misjudges the present: where parts were made at the current
     # settings, the expected rate at the recommendation must beat their observed rate.
-    n_near, ng_near = model.observed_near(x_base)
+    n_near, ng_near = model.observed_near(x_now)
     if n_near >= 30:
         not_sure = not_sure or P_rec.mean() >= ng_near / n_near
     if (not_better or not_sure) and (not objectives or pick is None):
@@ -1030,7 +1047,7 @@ def recommend(
     changes = [
         ParameterChange(
             p,
-            float(x_cur[j]),
+            float(x_now[j]) if beyond[j] else float(x_cur[j]),
             float(x_rec[j]),
             p in fixed_values,
             float(mach_lo[j]),
@@ -1041,7 +1058,7 @@ def recommend(
         )
         for j, p in enumerate(params)
     ]
-    obj_cur = further(x_base[None, :])[0] if objectives else []
+    obj_cur = further(x_now[None, :])[0] if objectives else []
     obj_rec = further(x_rec[None, :])[0] if objectives else []
     pareto = []
     if objectives:
@@ -1060,7 +1077,7 @@ def recommend(
         pareto.sort(key=lambda r: r["defect_rate"])
     rec = Recommendation(
         parameters=changes,
-        current={p: float(x_cur[j]) for j, p in enumerate(params)},
+        current={p: float(x_now[j]) if beyond[j] else float(x_cur[j]) for j, p in enumerate(params)},
         recommended={p: float(x_rec[j]) for j, p in enumerate(params)},
         current_defect_rate=float(P_cur.mean()),
         current_interval=(float(np.quantile(P_cur, 0.1)), float(np.quantile(P_cur, 0.9))),
@@ -1081,6 +1098,22 @@ def recommend(
     )
     rec.units = dict(units or {})
     rec.text = _text(rec, labels, units)
+    for j in np.flatnonzero(beyond):
+        name, unit = params[j], (units or {}).get(params[j], "")
+        now, low, high = (
+            plain(float(v), 4) + (f" {unit}" if unit else "") for v in (x_real[j], mach_lo[j], mach_hi[j])
+        )
+        name_en, name_ko = labels.get(name, (name, name))
+        rec.text["en"].insert(
+            0,
+            f"{name_en[:1].upper()}{name_en[1:]} is now {now}, outside the machine's recorded limits {low} to "
+            f"{high}: the advice stays within them. If the limits are wrong, correct them in the machine's settings.",
+        )
+        rec.text["ko"].insert(
+            0,
+            f"{name_ko}의 현재 값 {now}은(는) 설비에 기록된 한계({low}~{high}) 밖입니다. 권장은 한계 안에서만 "
+            "합니다. 한계가 틀렸다면 설비 설정에서 고치세요.",
+        )
     for o in objectives:  # a further objective is said with its figures, now and at the recommendation
         now, then = apart(rec.current_objectives[o.name], rec.expected_objectives[o.name])
         unit = f" {o.unit}" if o.unit else ""

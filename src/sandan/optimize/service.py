@@ -21,7 +21,16 @@ import pandas as pd
 
 from sandan.domain import Conflict, InvalidInput, NotFound
 from sandan.monitor.oee import select_machines
-from sandan.optimize.recommend import Objective, QualityModel, Recommendation, apart, plain, recommend, span
+from sandan.optimize.recommend import (
+    Objective,
+    QualityModel,
+    Recommendation,
+    apart,
+    fixed_settings,
+    plain,
+    recommend,
+    span,
+)
 from sandan.optimize.rootcause import RootCause, root_cause
 from sandan.store import Store
 from sandan.twin.process import MODELS, column_labels
@@ -224,6 +233,8 @@ def recommend_for_machine(
     # rate. A model that cannot predict the defects of hours it never saw (out-of-bag Brier skill ≤ 0) has found
     # no effect of the settings, however sure its members are; it recommends nothing and says why.
     no_skill = not model.oob_skill > 0.0
+    # what a person holds is checked whatever the model found (with no skill it was passed over unread)
+    fixed_settings(fixed or {}, current, params, limits)
     # a property of the incoming material (a sheet's thickness) is kept: nobody sets it at the machine
     material = [p for p in params if p in known and not known[p].settable and p not in (fixed or {})]
     resolution = setting_resolution(frame, params)

@@ -212,6 +212,16 @@ class Failure(_Part):
     def _numbers_are_exponential(cls, data: Any) -> Any:
         return _exponential_numbers(data, ("mtbf", "mttr"))
 
+    @model_validator(mode="after")
+    def _works_between_failures(self) -> Failure:
+        # mtbf 0: the machine fails again at once and never makes a part (the run said utilisation 0 %)
+        if not self.mtbf.expected > 0:
+            raise value_error(
+                "mtbf must be more than 0: a machine that fails again at once never makes a part",
+                "mtbf는 0보다 커야 합니다. 고장 사이 시간이 0이면 설비가 부품을 하나도 만들지 못합니다",
+            )
+        return self
+
     @property
     def availability(self) -> float:
         """A = MTBF / (MTBF + MTTR) (Hopp & Spearman §8.4.2, eq. 8.5)."""
@@ -344,7 +354,8 @@ class WorkerGroup(_Part):
     count: int = Field(default=1, ge=0, le=MAX_PEOPLE)
     skills: list[str] = Field(min_length=1)
     stations: list[str] | None = None
-    shift: list[Window] | None = None
+    # an empty list would be people who never work (the simulation failed on it); None is always
+    shift: list[Window] | None = Field(default=None, min_length=1)
     cost: float = Field(default=0.0, ge=0)  # per person
 
     def serves(self, station: Station) -> bool:
