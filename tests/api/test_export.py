@@ -207,11 +207,17 @@ def test_the_production_report_is_one_workbook_of_the_dashboards_numbers(world, 
     assert r.status_code == 200, r.text
     assert r.headers["content-disposition"].startswith('attachment; filename="production-acme-')
     book = load_workbook(io.BytesIO(r.content))
-    assert book.sheetnames == ["요약", "설비별", "설비·교대별", "정지 사유", "불량 유형"]
+    assert book.sheetnames[:5] == ["요약", "설비별", "설비·교대별", "정지 사유", "불량 유형"]
 
     def rows(title):
         values = list(book[title].iter_rows(values_only=True))
         return [dict(zip(values[0], v, strict=True)) for v in values[1:]]
+
+    # what the dashboard notes beside its figures goes with the workbook (a sheet of its own, when there is any)
+    notes = [n["ko"] for n in dashboard["notes"]]
+    assert book.sheetnames[5:] == (["참고"] if notes else [])
+    if notes:
+        assert [row["참고"] for row in rows("참고")][: len(notes)] == notes
 
     (summary,) = rows("요약")
     assert summary["설비종합효율(OEE)"] == pytest.approx(dashboard["overall"]["oee"])

@@ -96,6 +96,21 @@ def test_guard_refuses_measurements_taken_from_the_outcome_and_keeps_a_strong_se
     assert reasons["rework_min"].kind == "outcome"
 
 
+def test_one_class_only_is_said_as_such_in_plain_words():
+    # every part ok: training said the other class came only in the last rows in time, and the classifier
+    # named the class as np.str_('ok')
+    from sandan.learn.train import _enough_of_each_class
+
+    frame = pd.DataFrame({"temp": np.linspace(190, 210, 600) % 7, "result": ["ok"] * 600})
+    with pytest.raises(InvalidInput) as err:
+        _enough_of_each_class(frame, "result", 5)
+    assert "every one of the 600 part records in this window has result = 'ok'" in err.value.en
+    assert "모두 result = 'ok'" in err.value.ko
+    with pytest.raises(InvalidInput) as err:
+        Classifier(time_budget_s=1).fit(frame, "result")
+    assert "single class ('ok')" in err.value.en and "np.str_" not in err.value.ko
+
+
 def test_guard_refuses_a_copy_and_a_class_of_a_numeric_target():
     rng = np.random.default_rng(1)
     rul = rng.uniform(0, 200, 500)
@@ -261,6 +276,18 @@ def test_save_and_load_predict_identically(ai4i, ai4i_model, tmp_path):
     np.testing.assert_array_equal(again.predict(rows), ai4i_model.predict(rows))
     meta = (tmp_path / "m" / "metadata.json").read_text(encoding="utf-8")
     assert ai4i_model.fingerprint_ in meta and '"lightgbm"' in meta
+
+
+def test_a_value_that_is_not_a_number_is_refused_at_prediction_not_read_as_missing(ai4i, ai4i_model):
+    # "1,5" and "abc" became missing values and still got a probability
+    rows = ai4i.iloc[4000:4005].copy()
+    rows["Torque [Nm]"] = rows["Torque [Nm]"].astype(object)
+    rows.iloc[1, rows.columns.get_loc("Torque [Nm]")] = "41,5"
+    with pytest.raises(InvalidInput) as err:
+        ai4i_model.predict_proba(rows)
+    assert err.value.code == "bad_number" and "'41,5'" in err.value.en and "Torque [Nm]" in err.value.ko
+    rows.iloc[1, rows.columns.get_loc("Torque [Nm]")] = None
+    assert np.isfinite(ai4i_model.predict_proba(rows)).all()
 
 
 def test_ai4i_subset_reaches_a_sane_score(ai4i):

@@ -339,6 +339,23 @@ def test_a_break_given_to_the_second_is_planned_to_the_second():
     assert windows.planned_operation_time_s[0] == 12 * 3600 - (3600 - 30)
 
 
+def test_the_production_reports_two_scrap_counts_are_explained_when_they_differ(plant):
+    # scrap made in the lunch break is outside planned time: the summary (OEE) leaves it out, the defect sheet
+    # keeps it; the workbook showed 10 against 13 without a word
+    from sandan.monitor.report import production_report
+
+    _standard_day_shift(plant)
+    lunch = [kst(DAY, "12:20"), kst(DAY, "12:30"), kst(DAY, "12:40")]
+    add_parts(plant, "M1", lunch, ng_times=set(lunch), defect_type="burr")
+    report = production_report(plant, COMPANY, kst(DAY, "08:00"), kst(DAY, "20:00"))
+    assert int(report.tables["overall"]["scrap_qty"].sum()) == 10
+    assert int(report.tables["defects"]["scrap_qty"].sum()) == 13
+    notes = report.for_language("en")["notes"]["note"].tolist()
+    assert any("3 parts completed outside planned operation time" in n for n in notes)
+    assert any("The summary's scrap (10)" in n and "(13)" in n for n in notes)
+    assert any("불량 유형 시트(13개)" in n for n in report.for_language("ko")["notes"]["note"])
+
+
 def test_korean_holidays_and_overrides():
     cal = ShiftCalendar.two_shifts()
     assert not cal.is_working_day(kst("2025-10-06", "00:00").date())  # 추석

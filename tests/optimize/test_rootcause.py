@@ -79,6 +79,13 @@ def test_empty_period_is_refused():
         root_cause(frame, np.zeros(len(frame), dtype=bool))
 
 
+def test_a_parameter_the_records_lack_is_named_not_a_key_error():
+    frame, bad, _ = _spike(0)
+    with pytest.raises(InvalidInput) as err:
+        root_cause(frame, bad, parameters=["nope"])
+    assert err.value.code == "unknown_parameter" and "nope" in err.value.en and "nope" in err.value.ko
+
+
 def test_records_without_a_lot_are_a_level_of_their_own():
     # an import without lot or product columns leaves them empty next to records that have them
     frame, spike, lot = _spike(2)

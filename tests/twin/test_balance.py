@@ -260,6 +260,18 @@ def test_task_longer_than_cycle_time_is_a_user_error():
         balance_line(random_line(1), "salbp1", cycle_time=1)
 
 
+def test_a_cycle_time_finer_than_a_thousandth_is_refused_as_task_times_are():
+    # 44.9996 balanced as 44 and shown as "cycle time 45", for which fewer stations suffice
+    with pytest.raises(InvalidInput) as err:
+        balance_line(random_line(1), "salbp1", cycle_time=44.9996)
+    assert (
+        err.value.code == "bad_cycle_time"
+        and "at most 3 decimals" in err.value.en
+        and "3자리" in err.value.ko
+    )
+    assert balance_line(random_line(1), "salbp1", cycle_time=60.125).stations
+
+
 def test_line_problem_from_a_mapping_and_to_dict():
     problem = parse_line_problem(
         {

@@ -103,6 +103,26 @@ def _split_gain(x: np.ndarray, y: np.ndarray, classification: bool, seed: int) -
     return float(1 - after / root)
 
 
+def _numbers(values: pd.Series, column: str) -> np.ndarray:
+    """A numeric feature's values as numbers; a value that is not one ("1,5", "abc") is refused naming it, where
+    it became a missing value and still got a prediction. Empty cells stay missing."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        from sandan.domain import InvalidInput
+
+        first = values[bad].iloc[0]
+        raise InvalidInput(
+            f"column '{column}' holds {int(bad.sum())} value(s) that are not numbers, e.g. {first!r}; write numbers "
+            "with a point for decimals (1.5, not 1,5) or leave the cell empty",
+            f"'{column}' 열에 숫자가 아닌 값이 {int(bad.sum())}개 있습니다 (예: {first!r}). 소수점은 점으로 쓰거나"
+            "(1,5가 아니라 1.5) 칸을 비워 두세요",
+            code="bad_number",
+            column=column,
+        )
+    return numbers.to_numpy(float)
+
+
 @dataclass
 class FeatureSpace:
     """The fitted translation from a user's table to the model matrix.
@@ -232,9 +252,7 @@ class FeatureSpace:
                 code="missing_feature",
                 column=", ".join(missing),
             )
-        cols: list[np.ndarray] = [
-            pd.to_numeric(frame[c], errors="coerce").to_numpy(float) for c in self.numeric
-        ]
+        cols: list[np.ndarray] = [_numbers(frame[c], c) for c in self.numeric]
         for col, cats in self.categorical.items():
             lookup = {v: i for i, v in enumerate(cats)}
             codes = (

@@ -339,8 +339,8 @@ class Classifier(_Supervised):
         classes, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
         if len(classes) < 2:
             raise InvalidInput(
-                f"the target has a single class ({classes[0]!r}); classification needs at least two",
-                f"목표에 등급이 하나({classes[0]!r})뿐입니다. 분류에는 두 개 이상이 필요합니다",
+                f"the target has a single class ('{classes[0]}'); classification needs at least two",
+                f"목표에 등급이 하나('{classes[0]}')뿐입니다. 분류에는 두 개 이상이 필요합니다",
                 code="single_class",
             )
         values = y.astype(str) if y.dtype == object else y

@@ -193,6 +193,18 @@ def _enough_of_each_class(frame: pd.DataFrame, target: str, folds: int) -> None:
         return
     counts = frame[target].astype(str).value_counts()
     needed = max(10, 2 * folds)
+    if len(counts) == 1:
+        # one class only (every part ok): it was told the other class came only in the last rows in time
+        (only,) = counts.index
+        raise InvalidInput(
+            f"every one of the {int(counts.iloc[0])} part records in this window has {target} = '{only}'; a model "
+            "learns to tell classes apart, so it needs records of another class too. Choose a longer window or "
+            "more machines",
+            f"이 기간의 생산 실적 {int(counts.iloc[0])}건이 모두 {target} = '{only}'입니다. 모델은 등급을 구별하도록 "
+            "배우므로 다른 등급의 실적도 필요합니다. 기간을 늘리거나 설비를 더 포함하세요",
+            code="too_few_of_a_class",
+            count=0,
+        )
     if len(counts) >= 2 and counts.min() < needed:
         rare = counts.idxmin()
         raise InvalidInput(

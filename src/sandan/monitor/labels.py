@@ -41,6 +41,7 @@ LABELS: dict[str, dict[str, str]] = {
     "produced_qty": {"ko": "생산 수량", "en": "Produced quantity"},
     "good_qty": {"ko": "양품 수량", "en": "Good quantity"},
     "scrap_qty": {"ko": "불량 수량", "en": "Scrap quantity"},
+    "note": {"ko": "참고", "en": "Note"},
     "ideal_production_time_s": {"ko": "이론 생산 시간(초)", "en": "Ideal production time (s)"},
     "startup_scrap_qty": {"ko": "초기 불량 수량", "en": "Start-up scrap quantity"},
     "ideal_good_time_s": {"ko": "양품 이론 시간(초)", "en": "Ideal time of the good parts (s)"},

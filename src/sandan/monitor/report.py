@@ -25,6 +25,7 @@ SHEETS: dict[str, dict[str, str]] = {
     "shifts": {"ko": "설비·교대별", "en": "By machine and shift"},
     "downtime": {"ko": "정지 사유", "en": "Stop time by reason"},
     "defects": {"ko": "불량 유형", "en": "Scrap by defect type"},
+    "notes": {"ko": "참고", "en": "Notes"},
 }
 #: Ratio columns (0–1) of the report's tables, shown as percentages.
 RATIOS = ("availability", "effectiveness", "quality", "oee", "share", "cumulative_share")
@@ -117,7 +118,27 @@ def production_report(
         "downtime": report.downtime_pareto(STOP_STATES).rename(columns={"down_time_s": "stop_time_s"}),
         "defects": defect_pareto(store, company_id, start, end, calendar=calendar, codes=codes),
     }
+    tables["notes"] = _notes(report.dashboard()["notes"], tables["overall"], tables["defects"])
     return ProductionReport(start, end, tables)
+
+
+def _notes(oee_notes: list[dict[str, str]], overall: pd.DataFrame, defects: pd.DataFrame) -> pd.DataFrame:
+    """What the dashboard says beside these figures (parts outside planned time, machines whose records begin
+    later…), and where the two scrap counts of the workbook differ, why: the summary counts planned operation
+    time (OEE), the defect sheet every part of the period (a workbook read 189 against 340, unexplained)."""
+    notes = [(n["en"], n["ko"]) for n in oee_notes]
+    in_oee = int(overall["scrap_qty"].sum()) if "scrap_qty" in overall else 0
+    by_type = int(defects["scrap_qty"].sum()) if "scrap_qty" in defects else 0
+    if by_type != in_oee:
+        notes.append(
+            (
+                f"The summary's scrap ({in_oee:,}) counts parts completed in planned operation time, as OEE does; "
+                f"the scrap by defect type ({by_type:,}) counts every part completed in the period.",
+                f"요약의 불량 수량({in_oee:,}개)은 OEE처럼 계획 운영 시간 안에 완료된 부품만 셉니다. 불량 유형 "
+                f"시트({by_type:,}개)는 기간 안에 완료된 모든 부품을 셉니다.",
+            )
+        )
+    return pd.DataFrame(notes, columns=["note_en", "note_ko"])
 
 
 def production_report_file(
@@ -135,7 +156,9 @@ def production_report_file(
     report = production_report(store, company_id, start, end, calendar=calendar, codes=codes)
     lang = "en" if lang == "en" else "ko"
     sheets = [
-        Sheet(SHEETS[key][lang], frame, LABELS, RATIOS) for key, frame in report.for_language(lang).items()
+        Sheet(SHEETS[key][lang], frame, LABELS, RATIOS)
+        for key, frame in report.for_language(lang).items()
+        if key != "notes" or len(frame)
     ]
     day = start.astimezone(ZoneInfo(zone)).strftime("%Y%m%d")
     return workbook_file(sheets, name=f"production-{company_id}-{day}", lang=lang, zone=zone)

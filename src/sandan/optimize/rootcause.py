@@ -190,6 +190,14 @@ def root_cause(
     params = list(
         parameters if parameters is not None else data.attrs.get("params") or frame.attrs.get("params") or []
     )
+    absent = [p for p in params if p not in data.columns]
+    if absent:
+        raise InvalidInput(
+            f"parameters {', '.join(absent)} are not columns of the part records; their columns are "
+            f"{', '.join(map(str, data.columns))}",
+            f"변수 {', '.join(absent)}이(가) 부품 기록의 열에 없습니다. 있는 열: {', '.join(map(str, data.columns))}",
+            code="unknown_parameter",
+        )
     cats = [c for c in (categorical if categorical is not None else CATEGORICAL) if c in data.columns]
     raws: list[tuple[Factor, float]] = []
 

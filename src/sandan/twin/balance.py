@@ -254,6 +254,16 @@ def check_cycle_time(cycle_time: float | None) -> None:
         )
     if cycle_time > MAX_TIME:
         raise too_long_a_time(cycle_time, ("the cycle time", "사이클타임"), field="cycle_time")
+    if _decimals(cycle_time) > MAX_DECIMALS:
+        # 44.9996 was balanced (as 44 on a line of whole seconds) and shown as "cycle time 45", which needs fewer
+        raise InvalidInput(
+            f"the cycle time is {cycle_time!r}: give it to at most {MAX_DECIMALS} decimals (a thousandth of the "
+            f"unit), as task times are, e.g. {_decimal_text(cycle_time)}",
+            f"사이클타임이 {cycle_time!r}입니다. 작업 시간처럼 소수점 아래 {MAX_DECIMALS}자리까지 적으세요 "
+            f"(예: {_decimal_text(cycle_time)})",
+            code="bad_cycle_time",
+            field="cycle_time",
+        )
 
 
 def task_too_long(task: str, takes: int | float, cycle_time: int | float, unit: str) -> InvalidInput:
