@@ -117,3 +117,13 @@ def test_parts_made_on_a_day_without_shifts_are_counted_outside_every_shift(plan
     by_day = quality_table(plant, COMPANY, kst(sat, "08:00"), kst(sat, "10:00"), by="day")
     assert [str(d) for d in by_day["production_day"]] == [sat]
     assert defect_pareto(plant, COMPANY, kst(sat, "08:00"), kst(sat, "10:00")).iloc[0]["scrap_qty"] == 1
+
+
+def test_a_part_outside_every_shift_is_counted_on_its_production_day_as_oee_counts_it(plant):
+    # Sunday 03:00 lies before Sunday's 08:00 start of the day: it is Saturday's production day (its calendar
+    # date put it under Sunday, where the OEE pages count Saturday)
+    sun = "2025-03-16"
+    rows = [{"machine_id": "M1", "time": kst(sun, "03:00").isoformat(), "part_id": "n1", "result": "ng"}]
+    assert ingest_parts(plant, COMPANY, rows).rejected == 0
+    by_day = quality_table(plant, COMPANY, kst("2025-03-15", "08:00"), kst(sun, "20:00"), by="day")
+    assert [str(d) for d in by_day["production_day"]] == ["2025-03-15"]

@@ -310,6 +310,13 @@ class ShiftCalendar(BaseModel):
         first = min(_seconds(s.start) for s in self.shifts)
         return (local - timedelta(seconds=first)).date()
 
+    def production_days(self, times: pd.Series) -> np.ndarray:
+        """`production_day` of each of `times` (UTC), at once: a part made on Sunday at 03:00 outside any shift
+        belongs to Saturday's production day in a plant whose day starts at 08:00, as OEE's days count it."""
+        first = min(_seconds(s.start) for s in self.shifts)
+        local = pd.to_datetime(times, utc=True).dt.tz_convert(self.timezone)
+        return (local - pd.Timedelta(seconds=first)).dt.date.to_numpy()
+
     def production_day_span(self, day: date) -> tuple[datetime, datetime]:
         """[start, end) of production day `day` on the plant's clock: from its earliest shift start to the next
         day's (around a change to or from summer time the span is 23 or 25 hours)."""

@@ -76,8 +76,11 @@ def part_frame(
 
     frame["shift_id"] = np.where(inside, of_shift("shift_id"), "")
     frame["shift_name"] = np.where(inside, of_shift("shift_name"), "")
-    local_day = pd.to_datetime(frame["time"], utc=True).dt.tz_convert(calendar.timezone).dt.date
-    frame["production_day"] = np.where(inside, of_shift("production_day"), local_day.to_numpy())
+    # outside any shift, the production day the part's time falls in (its calendar date put a Sunday 03:00 part
+    # under Sunday where OEE's days count it Saturday's)
+    frame["production_day"] = np.where(
+        inside, of_shift("production_day"), calendar.production_days(frame["time"])
+    )
     # A unit is (machine, part id); rows come ordered by time, so the first row of a unit is its first pass. A
     # record without a part id is a unit of its own.
     no_id = frame["part_id"].isna() | (frame["part_id"] == "")
