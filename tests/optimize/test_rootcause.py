@@ -86,6 +86,29 @@ def test_a_parameter_the_records_lack_is_named_not_a_key_error():
     assert err.value.code == "unknown_parameter" and "nope" in err.value.en and "nope" in err.value.ko
 
 
+def test_a_setting_that_moved_only_with_the_shift_is_said_to_be_inseparable_from_it():
+    # temperature 10 °C higher on the night shift, which alone ran in the bad period: both rank, and the records
+    # cannot tell which drives the defects — said, with what to do; lots run within shifts are not so tied
+    rng = np.random.default_rng(2)
+    n = 2000
+    night = np.arange(n) >= n // 2
+    frame = pd.DataFrame(
+        {
+            "shift": np.where(night, "B", "A"),
+            "lot_id": [f"L{i // 50}" for i in range(n)],
+            "machine_id": "m1",
+            "temp": np.where(night, 210.0, 200.0) + rng.normal(0, 1, n),
+            "result": np.where(rng.random(n) < np.where(night, 0.15, 0.03), "ng", "ok"),
+        }
+    )
+    rc = root_cause(frame, night, parameters=["temp"], categorical=["shift", "lot_id"])
+    assert {"temp", "shift", "lot_id"} == {f.name for f in rc.significant[:3]}
+    assert [set(pair[:2]) for pair in rc.confounded] == [{"temp", "shift"}]
+    assert any("cannot tell which of them drives" in line for line in rc.text["en"])
+    assert any("가릴 수 없습니다" in line for line in rc.text["ko"])
+    assert rc.to_dict()["confounded"][0][2] >= 0.9
+
+
 def test_records_without_a_lot_are_a_level_of_their_own():
     # an import without lot or product columns leaves them empty next to records that have them
     frame, spike, lot = _spike(2)

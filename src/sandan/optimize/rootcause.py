@@ -62,6 +62,9 @@ class RootCause:
     text: dict[str, list[str]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # factor → {"en": …, "ko": …}
     good_first: Any = None  # the earliest part of the good period (a time, where the rows have one)
+    # pairs of significant factors that changed together (name, name, association 0–1): which of the two drives
+    # the defects these records cannot tell
+    confounded: list[tuple[str, str, float]] = field(default_factory=list)
 
     @property
     def rose(self) -> bool:
@@ -93,6 +96,7 @@ class RootCause:
             "text": self.text,
             "labels": self.labels,
             "good_first": self.good_first,
+            "confounded": [list(c) for c in self.confounded],
         }
 
 
@@ -301,8 +305,54 @@ def root_cause(
     for f in result.factors:
         if f.kind == "parameter" and (units or {}).get(f.name):
             f.detail["unit"] = units[f.name]
+    result.confounded = _confounded(data, result.significant[:3])
     result.text = _text(result)
     return result
+
+
+# Two factors this closely tied (`_association`) are one change as far as the records go: a setting that moved only
+# with the shift.
+CONFOUNDED = 0.9
+
+
+def _association(a: pd.Series, a_kind: str, b: pd.Series, b_kind: str) -> float:
+    """How much two factors fix each other, 0–1, both ways (lots nested in shifts fix the shift, not the other way,
+    and the records can still tell a lot from its shift): of two categorical ones, the smaller share of rows whose
+    level of one is the usual one for their level of the other, each way; of a parameter and a categorical one,
+    the correlation ratio η (Fisher 1925) when the levels' middle 90 % ranges do not overlap (else 0); of two
+    parameters, |Spearman ρ|."""
+    if a_kind == b_kind == "categorical":
+        table = pd.crosstab(a.astype(str), b.astype(str)).to_numpy()
+        n = table.sum()
+        return float(min(table.max(axis=1).sum(), table.max(axis=0).sum()) / n) if n else 0.0
+    if a_kind == b_kind == "parameter":
+        both = a.notna() & b.notna()
+        rho = stats.spearmanr(a[both], b[both]).statistic if both.sum() > 2 else 0.0
+        return abs(float(rho)) if np.isfinite(rho) else 0.0
+    levels, x = (a, b) if a_kind == "categorical" else (b, a)
+    known = x.notna()
+    x, levels = x[known].astype(float), levels[known].astype(str)
+    total = float(((x - x.mean()) ** 2).sum())
+    groups = x.groupby(levels)
+    if total == 0 or groups.ngroups < 2:
+        return 0.0
+    spans = groups.quantile([0.05, 0.95]).unstack().sort_values(0.05).to_numpy()
+    if (spans[1:, 0] <= spans[:-1, 1]).any():
+        return 0.0
+    means = groups.transform("mean")
+    return float(np.sqrt(((means - x.mean()) ** 2).sum() / total))
+
+
+def _confounded(data: pd.DataFrame, factors: list[Factor]) -> list[tuple[str, str, float]]:
+    """Pairs of the leading significant factors that changed together (association ≥ `CONFOUNDED`)."""
+    out = []
+    for i, f in enumerate(factors):
+        for g in factors[i + 1 :]:
+            if f.name in data and g.name in data:
+                tie = _association(data[f.name], f.kind, data[g.name], g.kind)
+                if tie >= CONFOUNDED:
+                    out.append((f.name, g.name, round(tie, 3)))
+    return out
 
 
 def _period_means(x: np.ndarray, in_bad: np.ndarray) -> dict[str, float]:
@@ -530,6 +580,15 @@ def _text(rc: RootCause) -> dict[str, list[str]]:
             ko.append(
                 f"{i}. {f.name}: {describe(f.detail, 'ko')}; 효과 크기 {f.effect:.2f}, 보정 p = {f.p_adjusted:.1e}."
             )
+    for a, b, tie in rc.confounded:
+        en.append(
+            f"{a} and {b} changed together (association {tie:.2f}): these records cannot tell which of them drives "
+            "the defects. Change one of them alone (a short trial) to find out."
+        )
+        ko.append(
+            f"{a}와(과) {b}이(가) 함께 바뀌었습니다(연관도 {tie:.2f}). 이 기록으로는 둘 중 무엇이 불량을 일으키는지 "
+            "가릴 수 없습니다. 하나만 바꿔 보는 짧은 시험으로 확인하세요."
+        )
     if len(en) == 1:
         en.append(
             "No factor is significantly associated with the defects; more data or other factors are needed."
