@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from tests.api.world import PASSWORD, assert_error
 
 
@@ -58,6 +60,27 @@ def test_repeated_failed_sign_ins_stop_further_tries_for_that_user_even_with_the
     failed = [e for e in entries if e["action"] == "login.failed"]
     assert len(failed) == FAILED_PER_USER
     assert all(e["user_id"] is None and e["detail"].startswith("from ") for e in failed), failed[0]
+
+
+def test_wrong_passwords_from_one_computer_do_not_lock_the_account_everywhere(world):
+    """Five wrong passwords for the operator from one address locked it for everyone, the operator too, for a
+    quarter of an hour (five requests every 15 minutes kept it locked): that address is stopped, others are not,
+    until the guesses come from many addresses."""
+    from sandan.accounts import FAILED_PER_USER, FAILED_PER_USER_ANYWHERE, authenticate
+    from sandan.domain import NotAuthenticated, TooManyAttempts
+
+    for _ in range(FAILED_PER_USER):
+        with pytest.raises(NotAuthenticated):
+            authenticate(world.store, "a-view", "wrong-password", address="203.0.113.7")
+    with pytest.raises(TooManyAttempts):
+        authenticate(world.store, "a-view", PASSWORD, address="203.0.113.7")
+    assert authenticate(world.store, "a-view", PASSWORD, address="10.1.2.3").id == "a-view"
+    # guesses spread over many addresses still stop at the limit for the id
+    for k in range(FAILED_PER_USER_ANYWHERE - FAILED_PER_USER):
+        with pytest.raises(NotAuthenticated):
+            authenticate(world.store, "a-view", "wrong-password", address=f"198.51.100.{k}")
+    with pytest.raises(TooManyAttempts):
+        authenticate(world.store, "a-view", PASSWORD, address="10.1.2.4")
 
 
 def test_a_password_a_guesser_tries_first_is_refused(world):
@@ -124,6 +147,14 @@ def test_api_token_is_shown_once_and_acts_as_its_creator(world):
     assert me.json()["id"] == "a-eng"
     actions = [a["action"] for a in world.get("a-admin", "/api/v1/companies/acme/audit").json()]
     assert "token.create" in actions
+    # a token does not make tokens: a leaked one made a child that outlived the leaked one's revocation
+    child = world.client.post(
+        "/api/v1/auth/tokens", json={"name": "child"}, headers={"Authorization": f"Bearer {token}"}
+    )
+    err = assert_error(child, 403, "token_from_token")
+    assert (
+        "sign in with your password" in err["message"]["en"] and "비밀번호로 로그인" in err["message"]["ko"]
+    )
 
 
 def test_api_tokens_are_listed_without_their_secret_and_revoked_by_id(world):
@@ -197,6 +228,22 @@ def test_session_cookie_is_refused_for_a_cross_site_write(world):
     )
     assert_error(r, 403, "cross_site")
     assert [s["id"] for s in world.get("a-eng", "/api/v1/companies/acme/sites").json()] == ["s1"]
+
+
+def test_the_web_sign_in_and_sign_out_refuse_a_form_sent_from_another_site(world):
+    # a foreign page could sign a visitor in to the sender's own account (the visitor's imports then went to the
+    # sender's company) or sign them out
+    form = {"user_id": "a-eng", "password": PASSWORD}
+    foreign = {"Origin": "https://evil.example"}
+    r = world.client.post("/login", data=form, headers=foreign, follow_redirects=False)
+    assert r.status_code == 403 and "sandan_session" not in r.cookies
+    r = world.client.post(
+        "/login", data=form, headers={"Origin": "http://testserver"}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.cookies.get("sandan_session")
+    world.client.cookies.set("sandan_session", r.cookies["sandan_session"])
+    assert world.client.post("/logout", headers=foreign, follow_redirects=False).status_code == 403
+    assert world.client.get("/api/v1/me").status_code == 200
 
 
 def test_logout_with_the_cookie_clears_it(world):

@@ -136,6 +136,25 @@ def test_text_that_looks_like_a_formula_or_a_link_stays_text():
     cells = [row[0] for row in book["data"].iter_rows(min_row=2)]
     assert [c.value for c in cells] == list(frame["part_id"]) and {c.data_type for c in cells} == {"s"}
     assert not any(c.hyperlink for c in cells)
+    # CSV has no text type: a cell a formula could begin with is written after an apostrophe (OWASP); a name
+    # =HYPERLINK(…) or +cmd|… ran in whoever opened the export in Excel
+    frame = pd.DataFrame(
+        {"part_id": ['=HYPERLINK("http://x","y")', "+1-2", "@SUM(1)", "-", "P-1"], "n": [1] * 5}
+    )
+    text = table_file(frame, "csv", name="t").content.decode("utf-8-sig")
+    column = [row[0] for row in csv.reader(io.StringIO(text))][1:]
+    assert column == ['\'=HYPERLINK("http://x","y")', "'+1-2", "'@SUM(1)", "-", "P-1"]
+
+
+def test_the_schedules_workbooks_keep_a_job_named_like_a_formula_as_text():
+    import pandas as pd
+
+    from sandan.twin.order_sheets import workbook
+
+    orders = pd.DataFrame({"job": ['=HYPERLINK("http://x","y")'], "product": ["a"]})
+    book = load_workbook(io.BytesIO(workbook(orders, pd.DataFrame({"machine": []}))))
+    cell = book["orders"]["A2"]
+    assert cell.value == '=HYPERLINK("http://x","y")' and cell.data_type == "s"
 
 
 def test_an_infinite_figure_goes_to_excel_as_its_sign_and_the_missing_one_as_an_empty_cell():

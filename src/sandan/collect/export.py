@@ -99,6 +99,19 @@ class Sheet:
     percent: Sequence[str] = ()
 
 
+#: The first characters with which a spreadsheet reads a cell as a formula (OWASP, "CSV Injection"): a machine or
+#: defect named =HYPERLINK("http://…"&A2,"Click") ran in whoever opened the export in Excel.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """A text value as a spreadsheet shows it and never runs it: text a formula could begin with gets a leading
+    apostrophe (the import takes it off again, so an export imports back as it was); other values as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and value not in ("-", "+"):
+        return "'" + value
+    return value
+
+
 def table_file(
     frame: pd.DataFrame,
     fmt: str,
@@ -123,6 +136,12 @@ def table_file(
         headers = [_header(c, frame, labels, lang, zone) for c in frame.columns]
         # a ratio reads 0.735, not 0.7350000000000001 (other numbers stay exact: a file imports back as it was)
         shown = frame.assign(**{c: frame[c].round(6) for c in percent if c in frame.columns})
+        text_columns = [
+            c
+            for c in shown.columns
+            if pd.api.types.is_object_dtype(shown[c]) or pd.api.types.is_string_dtype(shown[c])
+        ]
+        shown = shown.assign(**{c: shown[c].map(spreadsheet_text) for c in text_columns})
         text = _local(shown, zone).to_csv(
             index=False, header=headers, date_format="%Y-%m-%d %H:%M:%S", lineterminator="\r\n"
         )

@@ -40,7 +40,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sandan.collect.export import MAX_ROWS, PART_HEADERS, Labels, parts_frame, table_file
+from sandan.collect.export import MAX_ROWS, PART_HEADERS, Labels, parts_frame, spreadsheet_text, table_file
 from sandan.domain import InvalidInput, NotFound
 from sandan.jobs import Job, JobRegistry
 from sandan.store import Store
@@ -189,7 +189,7 @@ def _csv(rows: list[dict[str, Any]], columns: list[str]) -> bytes:
                 v = json.dumps(v, ensure_ascii=False)
             elif isinstance(v, datetime):
                 v = v.astimezone(UTC).isoformat(timespec="seconds")
-            values.append("" if v is None else v)
+            values.append("" if v is None else spreadsheet_text(v))
         writer.writerow(values)
     return out.getvalue().encode("utf-8-sig")
 

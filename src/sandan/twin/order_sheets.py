@@ -454,10 +454,15 @@ def order_sheets(data: Mapping[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     )
 
 
+#: XlsxWriter writes text beginning with "=" as a live formula unless told not to: a job named
+#: =HYPERLINK("http://…"&A2, …) ran in the planner's Excel (as `sandan.collect.export.workbook_file` already refuses).
+TEXT_AS_TEXT = {"strings_to_formulas": False, "strings_to_urls": False}
+
+
 def workbook(orders: pd.DataFrame, setups: pd.DataFrame) -> bytes:
     """The two sheets as an .xlsx workbook, columns wide enough to read."""
     out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="xlsxwriter") as writer:
+    with pd.ExcelWriter(out, engine="xlsxwriter", engine_kwargs={"options": TEXT_AS_TEXT}) as writer:
         for sheet, frame in (("orders", orders), ("setups", setups)):
             frame.to_excel(writer, sheet_name=sheet, index=False)
             ws = writer.sheets[sheet]
@@ -525,7 +530,9 @@ def dispatch_workbook(schedule: list[Mapping[str, Any]], time_unit: str, lang: s
     """The dispatch list (`dispatch_sheet`) as an .xlsx workbook: one sheet, columns wide enough to read."""
     frame = dispatch_sheet(schedule, time_unit, lang)
     out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="xlsxwriter", datetime_format="yyyy-mm-dd hh:mm") as writer:
+    with pd.ExcelWriter(
+        out, engine="xlsxwriter", datetime_format="yyyy-mm-dd hh:mm", engine_kwargs={"options": TEXT_AS_TEXT}
+    ) as writer:
         frame.to_excel(writer, sheet_name="dispatch" if lang == "en" else "작업순서", index=False)
         ws = next(iter(writer.sheets.values()))
         for k, column in enumerate(frame.columns):

@@ -149,7 +149,10 @@ class Page:
 
 
 def public_page(request: Request) -> Page:
-    """A page anyone may see (login); the principal is filled in when a valid session exists."""
+    """A page anyone may see (login); the principal is filled in when a valid session exists. A form posted from
+    another site is refused here too: a foreign page could sign a visitor in to the sender's own account (whose
+    company then received the visitor's imports) or sign them out."""
+    _require_same_origin(request)
     page = Page(request, store_of(request), settings_of(request), lang_of(request))
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -165,6 +168,15 @@ def _same_origin(request: Request) -> bool:
     return not origin or urlsplit(origin).netloc == request.headers.get("host", "")
 
 
+def _require_same_origin(request: Request) -> None:
+    # SameSite=Lax already keeps the cookie off cross-site form posts; refusing foreign origins is a second lock,
+    # and the only one for the forms that need no cookie (sign-in)
+    if request.method not in ("GET", "HEAD") and not _same_origin(request):
+        raise Forbidden(
+            "cross-site form refused", "다른 사이트에서 보낸 요청은 거부합니다", code="cross_site"
+        )
+
+
 def user_page(request: Request) -> Page:
     """Every page but login: needs a valid session cookie, otherwise the browser is sent to the login page."""
     page = public_page(request)
@@ -175,11 +187,6 @@ def user_page(request: Request) -> Page:
         and (request.method, request.url.path) not in _OWN_PASSWORD_PAGES
     ):
         raise OwnPasswordRequired
-    # SameSite=Lax already keeps the cookie off cross-site form posts; refusing foreign origins is a second lock.
-    if request.method not in ("GET", "HEAD") and not _same_origin(request):
-        raise Forbidden(
-            "cross-site form refused", "다른 사이트에서 보낸 요청은 거부합니다", code="cross_site"
-        )
     return page
 
 
