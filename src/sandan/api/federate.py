@@ -51,7 +51,8 @@ class LeaveIn(BaseModel):
 class JoinIn(BaseModel):
     federation_id: str = Field(min_length=1, max_length=32)
     public_key: str = Field(
-        description="the company's PEM public key (P-384); its client proves the private key"
+        max_length=4000,
+        description="the company's PEM public key (P-384); its client proves the private key",
     )
 
 
@@ -141,10 +142,16 @@ def member_run_state(
 
 @company.post("/federations/join")
 def join(body: JoinIn, t: WriteTenant) -> dict[str, Any]:
-    """Join a federation of your process family with the public key your client will prove."""
-    return service.join_federation(
+    """Join a federation of your process family with the public key your client will prove. Joining again
+    replaces your key (`rejoined`, `key_replaced` in the answer): the old key no longer connects."""
+    view = service.join_federation(
         t.store, t.company_id, body.federation_id, body.public_key, data_dir=t.settings.data_dir
     )
+    if not view["rejoined"]:
+        audit(t.store, t.principal, t.company_id, "federation.join", body.federation_id)
+    elif view["key_replaced"]:
+        audit(t.store, t.principal, t.company_id, "federation.rekey", body.federation_id, "key replaced")
+    return view
 
 
 @company.post("/federations/leave")

@@ -1892,9 +1892,18 @@ def federate_join(
         _fail(exc)
     pending.replace(key_file)
     _ticket_path(key_file).write_text(json.dumps(ticket, ensure_ascii=False, indent=1), encoding="utf-8")
-    console.print(
-        f"✓ {company} joined {federation} ({view['participants']} members) / 참여 완료; key: {key_file}"
-    )
+    if view.get("key_replaced"):
+        # joining again made a new key: the old key file no longer connects (it was said as a plain join)
+        console.print(
+            f"✓ {company} was already a member of {federation}: its key is now the one in {key_file}, and the old "
+            "key file no longer connects / 이미 회원사입니다. 키를 새 키로 바꿨으므로 이전 키 파일로는 더 이상 접속할 수 "
+            "없습니다",
+            soft_wrap=True,
+        )
+    else:
+        console.print(
+            f"✓ {company} joined {federation} ({view['participants']} members) / 참여 완료; key: {key_file}"
+        )
 
 
 def _ticket_path(key_file: Path) -> Path:
@@ -2071,4 +2080,10 @@ def federate_run(
         console.print(
             f"  {company}: federated F1 {g['metrics']['federated']['f1']:.3f} vs local "
             f"{g['metrics']['local']['f1']:.3f} → {'adopt / 채택' if g['adopt'] else 'keep local / 자체 유지'}"
+        )
+    # a member that sat the run out is named with why (only those who took part were listed)
+    for company, why in (run.get("sat_out") or {}).items():
+        console.print(
+            f"  {escape(company)}: sat this run out — {escape(why['en'])} / 이번 학습에서 빠짐 — {escape(why['ko'])}",
+            soft_wrap=True,
         )

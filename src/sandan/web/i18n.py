@@ -1297,6 +1297,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "assist.call": ("exact call", "호출 내용"),
     "assist.rows_more": ("{n} rows in all; the first 25 are shown.", "전체 {n}행 중 25행만 보여 줍니다."),
     "assist.pending": ("Waiting for your confirmation", "확인을 기다리는 작업"),
+    "assist.pending_others": (
+        "Waiting for the confirmation of an engineer or an admin of your company",
+        "회사의 엔지니어나 관리자의 확인을 기다리는 작업",
+    ),
     "assist.confirm": ("Confirm", "확인하고 실행"),
     "assist.confirmed": ("Confirmed and recorded.", "확인하여 기록했습니다."),
     "assist.unsafe": (
@@ -2068,6 +2072,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "POST /api/v1/companies/{회사}/federations/leave 를 씁니다.",
     ),
     "audit.federation.leave": ("left a federation", "연합에서 나감"),
+    "audit.federation.join": ("joined a federation", "연합에 참여"),
+    "audit.federation.rekey": ("replaced its federation key", "연합 키 교체"),
     "fed.sat_out": (
         "Sat this run out (too few part records in the window); the others trained without them:",
         "이번 학습에서 빠졌습니다 (기간 안의 생산 실적이 부족함). 나머지 회원사만으로 학습했습니다:",

@@ -86,3 +86,38 @@ def test_a_member_with_too_few_defects_on_the_process_sits_the_run_out(duck_stor
         "too few to take part" in sat_out["moulder-c"]["en"]
         and "참여하기에 너무 적습니다" in sat_out["moulder-c"]["ko"]
     )
+
+
+def test_the_run_names_the_member_without_records_that_sat_it_out_and_why(duck_store, tmp_path):
+    """`sandan federate run` prints who sat the run out from the run it gets back: a member with a machine of the
+    process but no part record in the window trains nothing, and the others train without it."""
+    from sandan.learn.federated import service
+    from sandan.learn.federated.client import Schema
+    from sandan.learn.federated.flower import generate_key
+
+    for company, temp in (("moulder-a", 230.0), ("moulder-b", 236.0)):
+        _company(duck_store, company, "injection", {"imm-1": "injection"})
+        rows = [
+            {
+                "time": (END - timedelta(minutes=i + 1)).isoformat(),
+                "machine_id": "imm-1",
+                "part_id": f"imm-1-{i}",
+                "result": "ng" if i % 5 == 0 else "ok",
+                "params": {"melt_temp_c": temp + i % 7 + 3 * (i % 5 == 0)},
+            }
+            for i in range(60)
+        ]
+        assert ingest_parts(duck_store, company, rows).rejected == 0
+    _company(duck_store, "moulder-c", "injection", {"imm-1": "injection"})  # connected, nothing recorded yet
+    fed = service.create_federation(
+        "사출", "injection", Schema("result", "ng", ["melt_temp_c"]), strategy="fedavg", data_dir=tmp_path
+    )
+    for company in ("moulder-a", "moulder-b", "moulder-c"):
+        service.join_federation(duck_store, company, fed["id"], generate_key()[1].decode(), data_dir=tmp_path)
+    run = service.run_simulation(
+        duck_store, fed["id"], START, END, data_dir=tmp_path, n_splits=2, local_budget_s=1, pooled_budget_s=1
+    )
+    assert sorted(run["companies"]) == ["moulder-a", "moulder-b"]
+    assert list(run["sat_out"]) == ["moulder-c"]
+    why = run["sat_out"]["moulder-c"]
+    assert "only 0 part records" in why["en"] and "0건뿐입니다" in why["ko"]

@@ -395,3 +395,64 @@ def test_nothing_a_member_reads_of_the_federated_model_names_another_member_or_i
         "gamma",
     }
     store.close()
+
+
+def _federation(world) -> str:
+    created = world.post(
+        "ops",
+        "/api/v1/federations",
+        json={"name": "단조", "family": "forging", "strategy": "fedavg", "schema": SCHEMA},
+    )
+    return created.json()["id"]
+
+
+def test_a_key_that_is_not_a_p384_public_key_is_refused_and_the_members_key_stays(world):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    fid = _federation(world)
+    join = "/api/v1/companies/acme/federations/join"
+    good = generate_key()[1].decode()
+    assert world.post("a-admin", join, json={"federation_id": fid, "public_key": good}).status_code == 200
+    pem, spki = serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    unreadable = ["BEGIN PUBLIC KEY", "-----BEGIN PUBLIC KEY-----\ngarbage\n-----END PUBLIC KEY-----"]
+    # readable, but not a key its client can prove with the ECDSA P-384 signature the server checks
+    other_kinds = [
+        rsa.generate_private_key(65537, 2048).public_key().public_bytes(pem, spki).decode(),
+        ec.generate_private_key(ec.SECP256R1()).public_key().public_bytes(pem, spki).decode(),
+    ]
+    for key in unreadable + other_kinds:
+        err = assert_error(world.post("a-admin", join, json={"federation_id": fid, "public_key": key}), 422)
+        assert err["code"] == "bad_key", err
+        if key in unreadable:
+            assert "-----BEGIN PUBLIC KEY-----" in err["message"]["en"] and "공개키" in err["message"]["ko"]
+        else:
+            assert "P-384" in err["message"]["en"] and "P-384" in err["message"]["ko"]
+    data_dir = world.client.app.state.settings.data_dir
+    assert service.member_keys(fid, data_dir=data_dir)["acme"].decode() == good
+
+
+def test_joining_again_says_the_key_was_replaced_and_joins_are_audited(world):
+    fid = _federation(world)
+    join = "/api/v1/companies/acme/federations/join"
+    data_dir = world.client.app.state.settings.data_dir
+    first = generate_key()[1].decode()
+    view = world.post("a-admin", join, json={"federation_id": fid, "public_key": first}).json()
+    assert view["member"] and not view["rejoined"] and not view["key_replaced"]
+    joined_at = service.cross_tenant_federation(fid, data_dir=data_dir)["members"]["acme"]["joined_at"]
+    # the same key again changes nothing; a new one replaces the old, which then no longer connects
+    again = world.post("a-admin", join, json={"federation_id": fid, "public_key": first}).json()
+    assert again["rejoined"] and not again["key_replaced"]
+    second = generate_key()[1].decode()
+    rekeyed = world.post("a-admin", join, json={"federation_id": fid, "public_key": second}).json()
+    assert rekeyed["rejoined"] and rekeyed["key_replaced"] and rekeyed["participants"] == 1
+    assert service.member_keys(fid, data_dir=data_dir)["acme"].decode() == second
+    assert (
+        service.cross_tenant_federation(fid, data_dir=data_dir)["members"]["acme"]["joined_at"] == joined_at
+    )
+    actions = [
+        (a["action"], a["target"], a["detail"])
+        for a in world.get("a-admin", "/api/v1/companies/acme/audit").json()
+    ]
+    federation = [a for a in actions if a[0].startswith("federation.")]
+    assert sorted(federation) == [("federation.join", fid, ""), ("federation.rekey", fid, "key replaced")]

@@ -73,6 +73,13 @@ def test_create_join_status(tmp_path):
     r = _cli(tmp_path, "federate", "status", "--federation", fid)
     assert r.returncode == 0, r.stderr
     assert list(json.loads(r.stdout)["members"]) == ["moulder"]
+    # joining again makes a new key: said so (it read as a first join, the old key file silently dead)
+    again = tmp_path / "moulder-2.pem"
+    r = _cli(
+        tmp_path, "federate", "join", "--company", "moulder", "--federation", fid, "--key-file", str(again)
+    )
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert "was already a member" in r.stdout and "이전 키 파일로는 더 이상 접속할 수 없습니다" in r.stdout
 
 
 def test_a_federation_for_an_unknown_family_is_refused_with_the_families_named(tmp_path):

@@ -144,6 +144,11 @@ def test_members_train_from_their_own_hosts_over_tls(federation):
         assert 0 <= fed_f1 <= 1 and 0 <= own_f1 <= 1 and g["adopt"] == (fed_f1 > own_f1)
         assert f"{c}: federated F1 {fed_f1:.3f} vs own model {own_f1:.3f}" in out
     assert set(run["aggregate"]) == {"federated", "local"}
+    # what the comparison stood on, as it was: each member's held-out rows and share, and how they were chosen
+    for g in run["companies"].values():
+        assert g["held_out"] == {"rows": 120, "of": 600, "share": 0.2, "lots": g["held_out"]["lots"]}
+    assert "20.0 % of its rows (aimed at 20.0 %)" in run["scheme"]["en"], run["scheme"]
+    assert "행의 20.0 %(목표 20.0 %)" in run["scheme"]["ko"]
     # the federated model is in the family's catalogue either way; a member's score is there only where it adopts
     from sandan.learn import catalogue
 
@@ -154,6 +159,9 @@ def test_members_train_from_their_own_hosts_over_tls(federation):
                 e for e in catalogue.cross_tenant_catalogue(store, c) if e["id"] == run["catalogue_entry"]
             ]
             assert (entry["my_score"] is not None) == g["adopt"], (c, g["adopt"], entry["my_score"])
+            if g["adopt"]:  # its own score says what it stands on
+                scheme = entry["my_score"]["metrics"]["scheme"]
+                assert scheme.startswith("120 of its 600 rows (20.0 %) held out"), scheme
     finally:
         store.close()
     model = json.loads(Path(run["model"]).read_text())
@@ -179,7 +187,21 @@ def test_a_member_with_the_wrong_ca_is_told_so_and_a_lonely_server_gives_up(fede
             "3",
         )
         assert r.returncode == 2, r.stdout + r.stderr
-        assert "connection to " in r.stderr and "Traceback" not in r.stderr
+        # the member hears it is the certificate, and gRPC's own log lines stay out of its console
+        assert "TLS handshake" in r.stderr and "not signed by the CA in --ca" in r.stderr, r.stderr
+        assert "Traceback" not in r.stderr and "ssl_transport_security" not in r.stderr + r.stdout
+        garbage = f["root"] / "garbage-ca.pem"
+        garbage.write_text("garbage\n")
+        r = _sandan(
+            f["root"] / "moulder-a" / "data",
+            "federate",
+            "connect",
+            "--key-file",
+            str(f["keys"]["moulder-a"]),
+            "--ca",
+            str(garbage),
+        )
+        assert r.returncode == 2 and "is not a PEM certificate" in r.stderr, r.stdout + r.stderr
         out, err = serve.communicate(timeout=60)
     finally:
         serve.kill()

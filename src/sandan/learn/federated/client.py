@@ -183,6 +183,54 @@ def _split(
     return stratified_splits(y, k, seed)[0][0]
 
 
+EXHAUSTIVE_GROUPS = 16  # up to this many groups every set of them is weighed; beyond, random orders' prefixes
+GROUP_ORDERS = 256
+SHARE_SLACK = 0.01  # sets this close to the best share (1 percentage point) compete on their positive rate
+
+
+def held_out_groups(y: np.ndarray, groups: np.ndarray, share: float, seed: int = 0) -> np.ndarray | None:
+    """Rows (a boolean mask) of the whole groups (lots) to hold out: the set whose rows come nearest `share` of
+    all rows, among the sets whose rest still holds MIN_ROWS rows with two positives and a negative; one holding
+    both classes itself comes first; among the sets within `SHARE_SLACK` of the nearest share, the one whose
+    positive rate is nearest the whole's (stratification as far as whole groups allow). None when no such set
+    holds between half and twice `share` of the rows (then single rows are held out, stratified).
+    `StratifiedGroupKFold`'s 1-in-k fold is no such set: with three lots of 14,235, 1,827 and 255 parts, its fold
+    is one lot, 87 % of the rows in the worst case. Every set is weighed up to `EXHAUSTIVE_GROUPS` groups;
+    beyond, the prefixes of `GROUP_ORDERS` random orders (seeded)."""
+    y = np.asarray(y, float)
+    _, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    size = np.bincount(inverse).astype(float)
+    positives = np.bincount(inverse, weights=y)
+    n, g = float(len(y)), len(size)
+    if g < 2:
+        return None
+    if g <= EXHAUSTIVE_GROUPS:
+        sets = (np.arange(1, 2**g - 1)[:, None] >> np.arange(g)[None, :]) & 1 == 1
+    else:
+        rng = np.random.default_rng(seed)
+        orders = np.stack([rng.permutation(g) for _ in range(GROUP_ORDERS)])
+        # the prefix of each order whose rows come nearest the share, and the one before it
+        rows = np.cumsum(size[orders], axis=1)
+        at = np.clip(np.argmin(np.abs(rows - share * n), axis=1), 1, g - 2)
+        sets = np.zeros((2 * GROUP_ORDERS, g), bool)
+        for i, (order, k) in enumerate(zip(orders, at, strict=True)):
+            sets[2 * i, order[: k + 1]] = True
+            sets[2 * i + 1, order[:k]] = True
+    rows, pos = sets @ size, sets @ positives
+    rest, rest_pos = n - rows, positives.sum() - pos
+    usable = (rest >= MIN_ROWS) & (rest_pos >= 2) & (rest - rest_pos >= 1)
+    usable &= (rows >= share / 2 * n) & (rows <= 2 * share * n)
+    if not usable.any():
+        return None
+    both = usable & (pos >= 1) & (rows - pos >= 1)
+    pool = both if both.any() else usable
+    gap = np.abs(rows / n - share)
+    near = pool & (gap <= gap[pool].min() + SHARE_SLACK)
+    rate_gap = np.abs(pos / np.maximum(rows, 1.0) - positives.sum() / n)
+    chosen = np.flatnonzero(near)[np.lexsort((gap[near], rate_gap[near]))[0]]
+    return sets[chosen][inverse]
+
+
 class CompanyClient:
     """Answers the server's tasks from one company's rows. `delay_s` makes it slow (tests, demos). `groups` names a
     column whose rows belong together (a production batch, a material lot): the validation and held-out parts then
@@ -218,11 +266,19 @@ class CompanyClient:
         )
         check_requested(schema.features, [r for r in refused if r.kind != "constant"])
         y = schema.labels(frame)
-        # `holdout` > 0 (real mode): a stratified part kept out of all training, on which the company compares the
-        # federated model with its own local one after the run (the `evaluate` task)
+        # `holdout` > 0 (real mode): a part kept out of all training, on which the company compares the federated
+        # model with its own local one after the run (the `evaluate` task): with `groups`, the whole groups whose
+        # rows come nearest that share (`held_out_groups`), else (or when no set of them comes near) stratified rows
+        self.rows = len(frame)
         self._test_rows = frame.iloc[:0]
+        self.groups_held_out = 0  # groups held out whole; 0: single rows (or nothing) held out
         if holdout > 0 and len(frame) >= 2 * MIN_ROWS and y.sum() >= 4:
-            keep, test = _split(y, frame, groups, max(2, int(round(1 / holdout))), seed + 1)
+            labels = frame[groups].astype(str).to_numpy() if groups is not None else None
+            test = held_out_groups(y, labels, holdout, seed + 1) if labels is not None else None
+            if test is not None:
+                keep, self.groups_held_out = ~test, len(set(labels[test]))
+            else:
+                keep, test = _split(y, frame, None, max(2, int(round(1 / holdout))), seed + 1)
             self._test_rows = frame.iloc[test].reset_index(drop=True)
             frame, y = frame.iloc[keep].reset_index(drop=True), y[keep]
         require_enough(company, len(frame), int(y.sum()), schema.positive)
@@ -247,6 +303,11 @@ class CompanyClient:
     def held_out(self) -> int:
         """Rows kept out of all training (`holdout`), for the comparison after a real-mode run."""
         return len(self._test_rows)
+
+    @property
+    def held_out_share(self) -> float:
+        """The share of its labelled rows kept out of all training."""
+        return self.held_out / self.rows if self.rows else 0.0
 
     def _use(self, derived: list[list[str]]) -> None:
         """Build the model matrices with these derived features (the ones the server's request names)."""
@@ -526,9 +587,10 @@ class CompanyClient:
                 float,
             )
 
-        return Payload(
-            {"federated": counts(federated), "local": counts(local), "n": np.array([len(y), y.sum()], float)}
-        )
+        # what was held out: its rows and positives, then the labelled rows they were taken from and how many
+        # whole groups (0: single rows) — the operator's record says what each comparison stands on
+        n = [len(y), y.sum(), self.rows, self.groups_held_out]
+        return Payload({"federated": counts(federated), "local": counts(local), "n": np.array(n, float)})
 
     # ---- after the federation: the company's own version, on its side only ---------------------------------
     def fine_tune(

@@ -44,6 +44,8 @@ class CompanyGain:
     intervals: dict[str, dict[str, tuple[float, float]]]  # model -> metric -> (lo, hi)
     adopt: bool = False
     local_trees: list[int] = field(default_factory=list)  # trees the company's fine-tune added, per fold
+    # real mode: what it held out — rows, of its labelled rows, share, whole lots (0: single rows)
+    held_out: dict[str, Any] | None = None
 
     @property
     def gain_f1(self) -> float:
@@ -59,6 +61,7 @@ class CompanyGain:
             "gain_f1": self.gain_f1,
             "adopt": self.adopt,
             "local_trees": self.local_trees,
+            **({"held_out": self.held_out} if self.held_out is not None else {}),
         }
 
 

@@ -8,7 +8,10 @@ sandan payload (`protocol.encode`: named numeric arrays, no pickles) and is chec
 Node authentication: each company registers an elliptic-curve public key (P-384) when it joins. Before a
 connected client takes part, the server sends it a fresh random challenge; the client signs it with its private
 key (ECDSA-SHA256) and the server checks the signature against the registered key of the company it claims to be.
-A client that cannot prove a registered key is told to disconnect and never receives a task.
+A client that cannot prove a registered key is told why (`REFUSED`, with a reason code) and to disconnect, and
+never receives a task; the hello names the federation the server runs, so a member's client holding another
+federation's ticket says so instead of answering. `join` returns how the connection ended (`Ending`): refused,
+or the tasks the company answered before the server's goodbye — the same goodbye ends a run that went on without it.
 
 Secure aggregation (`secagg.py`): wrap the server in `secagg.SecureTransport` and a model-update round runs as
 Flower's SecAgg+ over this same authenticated channel — each stage message goes to its own company (`ask_each`),
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import secrets
 import threading
 import time
@@ -38,6 +42,18 @@ from sandan.learn.federated.trees import checked_arrays
 
 log = logging.getLogger(__name__)
 HELLO = "hello"
+REFUSED = "refused"  # the server's last word to a client it will not take, with the reason's code
+# the reason codes a refused client hears: not a member of the federation the server runs, a key that is not the
+# member's registered one, the member already connected, no valid answer to the challenge, the client's ticket is
+# for another federation (the client says so itself)
+REFUSALS = ("not_a_member", "unregistered_key", "already_connected", "no_answer", "wrong_federation")
+
+
+def quiet_grpc() -> None:
+    """Keep gRPC's C-core log lines (a failed TLS handshake, a refused connection) out of the console: its
+    failures reach the user as sandan's own messages. gRPC reads GRPC_VERBOSITY once, when it is first imported,
+    so this runs before any import of Flower; an operator who sets the variable (to debug) keeps it."""
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
 
 # ---- keys ------------------------------------------------------------------------------------------------------
@@ -81,8 +97,10 @@ class FlowerServer:
     keys: dict[str, bytes]
     record: object = None  # (direction, company, task, bytes) → None: sees every payload crossing
     rejected: list[dict[str, str]] = field(default_factory=list)
+    federation: str = ""  # the federation's id, named in the hello so a client of another federation can tell
 
     def __post_init__(self) -> None:
+        quiet_grpc()
         from flwr.server.client_manager import SimpleClientManager
 
         self._manager = SimpleClientManager()
@@ -93,9 +111,11 @@ class FlowerServer:
         self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="fed-server")
 
     def start(self) -> FlowerServer:
-        """Listen; Flower's own log lines (several per secure-aggregation round) are turned down to errors."""
+        """Listen; Flower's own log lines (several per secure-aggregation round) are turned down to errors, and
+        gRPC's C-core lines are kept out (`quiet_grpc`)."""
         import logging
 
+        quiet_grpc()
         from flwr.server.superlink.fleet.grpc_bidi.grpc_server import start_grpc_server
 
         logging.getLogger("flwr").setLevel(logging.ERROR)
@@ -129,8 +149,9 @@ class FlowerServer:
         from flwr.common import Code, FitIns, Parameters, ReconnectIns
 
         challenge = secrets.token_bytes(32)
-        ins = FitIns(Parameters([], "sandan"), {"task": HELLO, "challenge": challenge.hex()})
-        company, reason = None, "no valid answer to the authentication challenge"
+        config = {"task": HELLO, "challenge": challenge.hex(), "federation": self.federation}
+        ins = FitIns(Parameters([], "sandan"), config)
+        company, reason, code = None, "no valid answer to the authentication challenge", "no_answer"
         try:
             res = proxy.fit(ins, timeout=timeout_s, group_id=None)
             claimed = str(res.metrics.get("company", ""))
@@ -141,8 +162,12 @@ class FlowerServer:
                 and verify(self.keys[claimed], challenge, signature)
             ):
                 company = claimed
+            elif res.status.code != Code.OK:
+                reason = f"the client declined the challenge: {res.status.message}"
+            elif claimed not in self.keys:
+                reason, code = f"'{claimed}' is not a member of this federation", "not_a_member"
             else:
-                reason = f"'{claimed}' could not prove a registered key"
+                reason, code = f"'{claimed}' could not prove a registered key", "unregistered_key"
         except Exception as exc:  # noqa: BLE001 - any failure to answer is a failed authentication
             reason = f"authentication failed: {exc}"
         with self._lock:
@@ -150,8 +175,13 @@ class FlowerServer:
                 self._companies[company] = proxy
                 return
         if company is not None:
-            reason = f"'{company}' is already connected"
+            reason, code = f"'{company}' is already connected", "already_connected"
         self.rejected.append({"peer": proxy.cid, "reason": reason})
+        # the client is told why before the goodbye: a goodbye alone ends its run as a finished one would
+        with contextlib.suppress(Exception):
+            proxy.fit(
+                FitIns(Parameters([], "sandan"), {"task": REFUSED, "reason": code}), timeout=2, group_id=None
+            )
         with contextlib.suppress(Exception):
             proxy.reconnect(ReconnectIns(seconds=None), timeout=2, group_id=None)
 
@@ -247,14 +277,45 @@ class FlowerServer:
 
 
 # ---- client ----------------------------------------------------------------------------------------------------
-def _flower_client(company: str, client: CompanyClient, private_pem: bytes):
+@dataclass
+class Ending:
+    """How a company's connection ended. The server's goodbye is the same whether its run finished with the
+    company, went on without it or stopped early, so the client keeps what it saw: the server's refusal (a code of
+    `REFUSALS`), the federation the server named in its hello, and the tasks it answered."""
+
+    refused: str = ""
+    federation: str = ""
+    answered: set[str] = field(default_factory=set)
+    failed: dict[str, str] = field(default_factory=dict)  # task -> why the company could not answer it
+
+
+def _flower_client(
+    company: str,
+    client: CompanyClient,
+    private_pem: bytes,
+    ending: Ending | None = None,
+    federation: str = "",
+):
+    """Flower's client for the company; what it sees goes into `ending`. With `federation` (its ticket's), it
+    answers no challenge of a server that names another federation."""
     from flwr.client import Client
     from flwr.common import Code, FitRes, Parameters, Status
+
+    seen = ending if ending is not None else Ending()
 
     class _Company(Client):
         def fit(self, ins):  # noqa: ANN001 - Flower's FitIns
             task = str(ins.config.get("task", ""))
             if task == HELLO:
+                seen.federation = str(ins.config.get("federation", ""))
+                if federation and seen.federation and seen.federation != federation:
+                    seen.refused = "wrong_federation"
+                    return FitRes(
+                        Status(Code.FIT_NOT_IMPLEMENTED, f"this client is for federation {federation}"),
+                        Parameters([], "sandan"),
+                        0,
+                        {},
+                    )
                 signature = sign(private_pem, bytes.fromhex(str(ins.config["challenge"])))
                 return FitRes(
                     Status(Code.OK, ""),
@@ -262,12 +323,18 @@ def _flower_client(company: str, client: CompanyClient, private_pem: bytes):
                     0,
                     {"company": company, "signature": signature.hex()},
                 )
+            if task == REFUSED:
+                # the first reason stays: a client that declined a server of another federation knows better
+                seen.refused = seen.refused or str(ins.config.get("reason", "")) or "no_answer"
+                return FitRes(Status(Code.OK, ""), Parameters([], "sandan"), 0, {})
             try:
                 reply = secagg.handle(client, task, decode(ins.parameters.tensors[0]))
             except Exception as exc:  # noqa: BLE001 - report, do not crash the connection
+                seen.failed[task] = str(exc)[:300]
                 return FitRes(
                     Status(Code.FIT_NOT_IMPLEMENTED, str(exc)[:300]), Parameters([], "sandan"), 0, {}
                 )
+            seen.answered.add(task)
             return FitRes(Status(Code.OK, ""), Parameters([encode(reply)], "sandan"), 0, {})
 
     return _Company()
@@ -281,28 +348,34 @@ def join(
     ca_pem: bytes,
     *,
     max_wait_s: float = 30.0,
-) -> None:
-    """Connect a company's client to the federation server and answer tasks until the server says goodbye.
-    Flower's own log lines (one per message, and a notice that this API is deprecated in the pinned version in
-    favour of its SuperNode command) are turned down to errors."""
+    federation: str = "",
+) -> Ending:
+    """Connect a company's client to the federation server and answer tasks until the server says goodbye;
+    returns how it ended (`Ending`: refused, or the tasks answered). With `federation` (the ticket's id), a server
+    running another federation is not answered. Flower's own log lines (one per message, and a notice that this
+    API is deprecated in the pinned version in favour of its SuperNode command) are turned down to errors, and
+    gRPC's C-core lines kept out (`quiet_grpc`)."""
     import logging
 
+    quiet_grpc()
     from flwr.client import start_client
 
     logging.getLogger("flwr").setLevel(logging.ERROR)
 
+    ending = Ending()
     previous = threading.excepthook
     threading.excepthook = _quiet_closed_channel(previous)
     try:
         start_client(
             server_address=address,
-            client=_flower_client(company, client, private_pem),
+            client=_flower_client(company, client, private_pem, ending, federation),
             root_certificates=ca_pem,
             insecure=False,
             max_wait_time=max_wait_s,
         )
     finally:
         threading.excepthook = previous
+    return ending
 
 
 def _quiet_closed_channel(fallback):

@@ -30,7 +30,8 @@ TASKS = {
     "hist": {"g", "h", "n"},  # per node, column and bin: sums of gradient, hessian and rows (HistBoost)
     "secagg": {"message"},  # one SecAgg+ stage message (secagg.py), Flower's record serialised to bytes
     # after a real-mode run: counts (tp, fp, fn) of the federated and the company's own model on its held-out
-    # rows, and (rows, positives) of those rows
+    # rows, and (rows, positives) of those rows, then the labelled rows they came from and the whole groups held
+    # out (0: single rows; clients before these two send the first two only)
     "evaluate": {"federated", "local", "n"},
 }
 MAX_ARRAY_VALUES = 5_000_000

@@ -12,6 +12,7 @@ import logging
 import secrets
 import shutil
 import threading
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -251,13 +252,51 @@ def create_federation(
 def join_federation(
     store: Store, company_id: str, federation_id: str, public_key_pem: str, *, data_dir=None
 ) -> dict[str, Any]:
-    """Register the company (of the federation's process family) with the public key its client will prove."""
+    """Register the company (of the federation's process family) with the public key its client will prove (an
+    elliptic-curve P-384 key in PEM, as `flower.generate_key` makes). A member joining again replaces its key: its
+    old key no longer connects. Returns the federation as the company sees it, with `rejoined` (it was a member
+    already) and `key_replaced` (its registered key changed)."""
     with _file_lock:
-        _join(store, company_id, federation_id, public_key_pem, data_dir)
-    return federation_for_company(store, company_id, federation_id, data_dir=data_dir)
+        rejoined, replaced = _join(store, company_id, federation_id, public_key_pem, data_dir)
+    view = federation_for_company(store, company_id, federation_id, data_dir=data_dir)
+    return {**view, "rejoined": rejoined, "key_replaced": replaced}
 
 
-def _join(store: Store, company_id: str, federation_id: str, public_key_pem: str, data_dir) -> None:
+def _public_key(text: str) -> str:
+    """The member's public key as the PEM the platform keeps (SubjectPublicKeyInfo), or InvalidInput: it must
+    parse, and be the elliptic-curve P-384 key its client signs the server's challenges with."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    try:
+        key = serialization.load_pem_public_key(text.strip().encode())
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise InvalidInput(
+            "public_key is not a readable PEM public key: give the whole key, from -----BEGIN PUBLIC KEY----- to "
+            "-----END PUBLIC KEY----- (`sandan federate join` makes the key pair and registers it)",
+            "public_key를 PEM 공개키로 읽을 수 없습니다. -----BEGIN PUBLIC KEY-----부터 -----END PUBLIC KEY-----까지 "
+            "키 전체를 주세요(`sandan federate join`이 키 쌍을 만들어 등록합니다)",
+            code="bad_key",
+            field="public_key",
+        ) from None
+    if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP384R1):
+        raise InvalidInput(
+            "public_key must be an elliptic-curve P-384 key, the kind `sandan federate join` makes: the client "
+            "proves it with an ECDSA signature",
+            "public_key는 `sandan federate join`이 만드는 타원곡선 P-384 키여야 합니다. 클라이언트가 ECDSA 서명으로 "
+            "이 키를 증명합니다",
+            code="bad_key",
+            field="public_key",
+        )
+    pem = serialization.Encoding.PEM
+    return key.public_bytes(pem, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+def _join(
+    store: Store, company_id: str, federation_id: str, public_key_pem: str, data_dir
+) -> tuple[bool, bool]:
+    """Register or re-key the member; (it was a member already, its key changed)."""
     fed = _load(data_dir, federation_id)
     family = family_of(store, company_id)
     if family != fed["family"]:
@@ -266,20 +305,23 @@ def _join(store: Store, company_id: str, federation_id: str, public_key_pem: str
             f"연합 {federation_id}은(는) {fed['family']} 공정 계열용입니다. 귀사는 {family}입니다",
             code="wrong_family",
         )
-    if "BEGIN PUBLIC KEY" not in public_key_pem:
-        raise InvalidInput(
-            "public_key must be a PEM public key (sandan federate join makes one)",
-            "public_key는 PEM 공개키여야 합니다 (sandan federate join 이 만들어 줍니다)",
-            code="bad_key",
-        )
-    if any(m["public_key"] == public_key_pem for c, m in fed["members"].items() if c != company_id):
+    key = _public_key(public_key_pem)
+    if any(m["public_key"].strip() == key.strip() for c, m in fed["members"].items() if c != company_id):
         raise Conflict(
             "this key is registered by another member",
             "이 키는 다른 회원사가 등록했습니다",
             code="key_in_use",
         )
-    fed["members"][company_id] = {"joined_at": datetime.now(UTC).isoformat(), "public_key": public_key_pem}
+    now = datetime.now(UTC).isoformat()
+    before = fed["members"].get(company_id)
+    if before is None:
+        fed["members"][company_id] = {"joined_at": now, "public_key": key}
+    elif before["public_key"].strip() != key.strip():
+        fed["members"][company_id] = {**before, "public_key": key, "key_replaced_at": now}
+    else:
+        return True, False
     _save(data_dir, fed)
+    return before is not None, before is not None
 
 
 def leave_federation(company_id: str, federation_id: str, *, data_dir=None) -> dict[str, Any]:
@@ -440,6 +482,8 @@ def _to_catalogue(store: Store, data_dir, fed: dict[str, Any], comparison, model
                 g.n_rows,
                 local=g.metrics["local"],
                 gain_f1=g.gain_f1,
+                # its own score stands on its own held-out part (real mode): what that part was
+                **({"scheme": held_out_words(g.held_out)[0]} if g.held_out else {}),
             ),
             g.n_rows,
             "adopted",
@@ -617,7 +661,8 @@ def lots_held_out(frames: Mapping[str, pd.DataFrame]) -> str | None:
     """`LOT` when every member's part records can be held out by whole lots (`train.groups_usable`: at least
     three lots, none missing), as a single company's evaluation does — parts of one lot share the material and
     mostly the recipe and crew, so folds of single parts score every model on lots it learned from; else None
-    (single parts, which the comparison's scheme then says)."""
+    (single parts, which the comparison's scheme then says). In real mode a member's held-out part is then the
+    whole lots whose rows come nearest `HOLDOUT` (`client.held_out_groups`), and the run records what it was."""
     from sandan.learn.train import groups_usable
 
     return LOT if frames and all(groups_usable(f, LOT) for f in frames.values()) else None
@@ -905,7 +950,7 @@ def serve(
     files = tls_files(federation_id, [address.rpartition(":")[0]], data_dir=data_dir)
     certificates = (files["ca"].read_bytes(), files["cert"].read_bytes(), files["key"].read_bytes())
     say = progress or (lambda _m: None)
-    server = FlowerServer(address, certificates, keys)
+    server = FlowerServer(address, certificates, keys, federation=fed["id"])
     try:
         server.start()
     except Exception as exc:  # noqa: BLE001 - gRPC reports a port in use or a bad address as a RuntimeError
@@ -940,8 +985,7 @@ def serve(
     scored = [r for r in model.rounds if r.validation_loss is not None]
     comparison = Comparison(
         model.kind,
-        "each member's held-out part (20 %, stratified), kept out of training; its own model trained on the rest",
-        "회원사별 보류 데이터(20 %, 층화)로 평가, 학습에는 쓰지 않음; 자체 모델은 나머지로 학습",
+        *_held_out_scheme(gains),
         gains,
         {m: from_counts(*np.sum([c[m] for c in counts.values()], axis=0)) for m in ("federated", "local")}
         if gains
@@ -989,10 +1033,66 @@ def _member_gains(server, model):
         a = r.payload.arrays
         counts[r.company] = {m: np.asarray(a[m], float) for m in ("federated", "local")}
         metrics = {m: from_counts(*counts[r.company][m]) for m in ("federated", "local")}
-        g = CompanyGain(r.company, int(a["n"][0]), int(a["n"][1]), metrics, {})
+        n = np.asarray(a["n"], float).reshape(-1)
+        g = CompanyGain(r.company, int(n[0]), int(n[1]), metrics, {})
         g.adopt = bool(g.gain_f1 > 0)
+        if len(n) >= 4 and n[2] >= n[0] > 0:  # a client from before says only its rows and positives
+            g.held_out = {"rows": int(n[0]), "of": int(n[2]), "share": float(n[0] / n[2]), "lots": int(n[3])}
         gains.append(g)
     return gains, counts, [{"company": f.company, "en": f.reason_en, "ko": f.reason_ko} for f in failed]
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f} %"
+
+
+def _held_out_scheme(gains) -> tuple[str, str]:
+    """What a real-mode comparison stood on, in words every member may read (they name no member): the shares of
+    their rows the members held out (`HOLDOUT` aimed at; whole lots come near it only as their sizes allow) and
+    how — whole lots, or stratified single parts."""
+    aim = _percent(HOLDOUT)
+    known = [g.held_out for g in gains if g.held_out]
+    if not known:
+        return (
+            f"each member's held-out part (aimed at {aim} of its rows), kept out of training; its own model "
+            "trained on the rest",
+            f"회원사별 보류 데이터(목표: 행의 {aim})로 평가, 학습에는 쓰지 않음; 자체 모델은 나머지로 학습",
+        )
+    low, high = _percent(min(h["share"] for h in known)), _percent(max(h["share"] for h in known))
+    share = low if low == high else f"{low} to {high}"
+    share_ko = low if low == high else f"{low}~{high}"
+    lots = sum(1 for h in known if h["lots"])
+    if lots == len(known):
+        how, how_ko = "whole lots", "로트 단위로 통째"
+    elif lots == 0:
+        how, how_ko = "stratified single parts", "층화한 개별 부품"
+    else:
+        how = f"whole lots at {lots} of {len(known)} members and by stratified single parts elsewhere"
+        how_ko = f"회원사 {len(known)}곳 중 {lots}곳은 로트 단위로 통째, 나머지는 층화한 개별 부품"
+    return (
+        f"each member's held-out part, kept out of training: {share} of its rows (aimed at {aim}), by {how}; its "
+        "own model trained on the rest",
+        f"회원사별 보류 데이터로 평가, 학습에는 쓰지 않음: 각 회원사 행의 {share_ko}(목표 {aim}), {how_ko} 보류; "
+        "자체 모델은 나머지로 학습",
+    )
+
+
+def held_out_words(held_out: dict[str, Any]) -> tuple[str, str]:
+    """One member's held-out part in words (`CompanyGain.held_out`): its rows, of how many, and how."""
+    rows, of, share = f"{held_out['rows']:,}", f"{held_out['of']:,}", _percent(held_out["share"])
+    if held_out["lots"]:
+        lots = f"{held_out['lots']} whole lot{'s' if held_out['lots'] > 1 else ''}"
+        return (
+            f"{rows} of its {of} rows ({share}) held out in {lots}, kept out of training; its own model trained "
+            "on the rest",
+            f"행 {of}개 중 {rows}개({share})를 로트 {held_out['lots']}개 단위로 통째 보류해 평가, 학습에는 쓰지 "
+            "않음; 자체 모델은 나머지로 학습",
+        )
+    return (
+        f"{rows} of its {of} rows ({share}) held out, stratified, kept out of training; its own model trained "
+        "on the rest",
+        f"행 {of}개 중 {rows}개({share})를 층화 보류해 평가, 학습에는 쓰지 않음; 자체 모델은 나머지로 학습",
+    )
 
 
 def connect(
@@ -1007,8 +1107,11 @@ def connect(
     max_wait_s: float = 30.0,
 ) -> tuple[int, int]:
     """Member: answer the federation's tasks from this company's own part records in `store` (start–end) until
-    the server says goodbye; rows never leave. A stratified `HOLDOUT` share of them stays out of training, for the
-    comparison with its own model after the run. Returns (rows trained on, rows held out)."""
+    the server says goodbye; rows never leave. A `HOLDOUT` share of them stays out of training (stratified rows,
+    or whole lots nearest that share), for the comparison with its own model after the run. The CA and the key are
+    checked before connecting, and a server not listening yet is tried again for `max_wait_s`; a server that
+    refuses the company, a TLS handshake that fails, or a run that ends without the company's comparison is an
+    error saying what to do. Returns (rows trained on, rows held out)."""
     from sandan.learn.federated.client import CompanyClient
     from sandan.learn.federated.flower import join
 
@@ -1021,20 +1124,191 @@ def connect(
             "연합 서버 주소를 알 수 없습니다: --server host:port(운영자의 주소)를 주세요",
             code="bad_address",
         )
+    _check_credentials(ca_pem, private_pem)
     # a ticket kept from before tickets named the family: the member's own family is the federation's (join checks)
     family = ticket_.get("family") or family_of(store, company)
     frame = family_frame(store, company, family, schema.target, start, end)
     # whole lots held out and validated when its records allow (`lots_held_out`), as in simulation
     client = CompanyClient(company, frame, schema, holdout=HOLDOUT, groups=lots_held_out({company: frame}))
+    federation = str(ticket_.get("federation", ""))
+    # Flower gives up on a server not (yet) listening at once: the member may start before the operator serves
+    deadline = time.monotonic() + max_wait_s
+    while True:
+        try:
+            ending = join(
+                where, company, client, private_pem, ca_pem, max_wait_s=max_wait_s, federation=federation
+            )
+            break
+        except Exception as exc:  # noqa: BLE001 - gRPC's errors: server unreachable, TLS refused, stream ended
+            log.debug("connection to %s ended", where, exc_info=True)
+            error = _connection_error(where, exc, max_wait_s)
+            if error.code != "server_unreachable" or time.monotonic() + 1 > deadline:
+                raise error from None
+        time.sleep(1)
+    not_counted = _not_counted(ending, where, company, federation)
+    if not_counted is not None:
+        raise not_counted
+    return client.rows - client.held_out, client.held_out
+
+
+def _check_credentials(ca_pem: bytes, private_pem: bytes) -> None:
+    """The CA file holds a PEM certificate still valid, and the key file a private key: checked before connecting,
+    since gRPC reports a bad one only as a connection that ended."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     try:
-        join(where, company, client, private_pem, ca_pem, max_wait_s=max_wait_s)
-    except Exception as exc:  # noqa: BLE001 - gRPC's errors: server unreachable, TLS refused, stream ended
-        raise FederationFailed(
-            f"the connection to {where} ended: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}",
-            f"{where} 연결이 끊겼습니다: {type(exc).__name__}",
-            code="connection_failed",
-        ) from exc
-    return len(frame) - client.held_out, client.held_out
+        certificates = x509.load_pem_x509_certificates(ca_pem)
+    except ValueError:
+        raise InvalidInput(
+            "the CA file (--ca) is not a PEM certificate: give the federation's ca.pem as the operator sent it "
+            "(`sandan federate serve` names its path when it starts)",
+            "CA 파일(--ca)이 PEM 인증서가 아닙니다. 운영자가 보낸 연합의 ca.pem을 그대로 주세요(`sandan federate "
+            "serve`가 시작할 때 그 경로를 알려 줍니다)",
+            code="bad_ca",
+            field="ca",
+        ) from None
+    now = datetime.now(UTC)
+    if all(c.not_valid_after_utc < now for c in certificates):
+        expired = max(c.not_valid_after_utc for c in certificates).date().isoformat()
+        raise InvalidInput(
+            f"the CA certificate (--ca) expired on {expired}: ask the operator for the federation's current ca.pem",
+            f"CA 인증서(--ca)가 {expired}에 만료되었습니다. 운영자에게 연합의 현재 ca.pem을 받으세요",
+            code="ca_expired",
+            field="ca",
+        )
+    try:
+        serialization.load_pem_private_key(private_pem, password=None)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            "the key file (--key-file) is not a private key: give the file `sandan federate join` wrote",
+            "키 파일(--key-file)이 개인 키가 아닙니다. `sandan federate join`이 만든 파일을 주세요",
+            code="bad_key_file",
+            field="key_file",
+        ) from None
+
+
+def _connection_error(where: str, exc: Exception, max_wait_s: float) -> SandanError:
+    """gRPC's error in words a member can act on: a failed TLS handshake (the CA, or the host the server's
+    certificate names), a server not reached, or a connection that ended during the run."""
+    details = exc.details() if callable(getattr(exc, "details", None)) else str(exc)
+    text = (details or "").lower()
+    host = where.rpartition(":")[0]
+    if "hostname" in text or "peer name" in text:
+        return InvalidInput(
+            f"the TLS handshake with {where} failed: the server's certificate does not name {host}. Connect to the "
+            "host name or address the operator gave (--server), or ask the operator to serve with that host in "
+            "its certificate",
+            f"{where}와(과)의 TLS 핸드셰이크가 실패했습니다. 서버 인증서에 {host}이(가) 없습니다. 운영자가 알려 준 호스트 "
+            "이름이나 주소로 접속하거나(--server), 운영자에게 그 호스트가 들어간 인증서로 서버를 열어 달라고 하세요",
+            code="tls_failed",
+            field="server",
+        )
+    if any(w in text for w in ("handshake", "certificate", "ssl", "tsi_")):
+        return InvalidInput(
+            f"the TLS handshake with {where} failed: the server's certificate is not signed by the CA in --ca "
+            "(another federation's CA, or one from before the operator made new certificates). Ask the operator "
+            "for this federation's ca.pem (`sandan federate serve` names its path) and give it as --ca",
+            f"{where}와(과)의 TLS 핸드셰이크가 실패했습니다. 서버 인증서가 --ca의 CA로 서명되지 않았습니다(다른 연합의 "
+            "CA이거나 운영자가 인증서를 새로 만들기 전의 CA). 운영자에게 이 연합의 ca.pem을 받아(`sandan federate "
+            "serve`가 경로를 알려 줍니다) --ca로 주세요",
+            code="tls_failed",
+            field="ca",
+        )
+    if any(w in text for w in ("failed to connect", "connection refused", "dns", "resolve")):
+        return FederationFailed(
+            f"the federation server at {where} could not be reached within {max_wait_s:g} s: check that the "
+            "operator's `sandan federate serve` is running and listening there, and the address (--server)",
+            f"{max_wait_s:g}초 안에 {where}의 연합 서버에 닿지 못했습니다. 운영자의 `sandan federate serve`가 그 주소에서 "
+            "실행 중인지, 주소(--server)가 맞는지 확인하세요",
+            code="server_unreachable",
+        )
+    return FederationFailed(
+        f"the connection to {where} ended during the run ({type(exc).__name__}); nothing of this company was "
+        "recorded unless the operator's run says so: ask the operator, and connect again when they serve",
+        f"학습 도중 {where} 연결이 끊겼습니다({type(exc).__name__}). 운영자의 기록에 없으면 이 회사의 결과는 남지 "
+        "않았습니다. 운영자에게 확인하고, 서버가 다시 열리면 다시 접속하세요",
+        code="connection_failed",
+    )
+
+
+def _not_counted(ending, where: str, company: str, federation: str) -> SandanError | None:
+    """Why the run went without this company, from how its connection ended (`flower.Ending`), or None when it
+    compared the models on its held-out rows (the server's goodbye is the same either way)."""
+    served = ending.federation or federation
+    if ending.refused == "wrong_federation":
+        return Forbidden(
+            f"the server at {where} runs federation {ending.federation}, not {federation} (this key's ticket): "
+            f"give --server the address of federation {federation}'s server, or join federation "
+            f"{ending.federation} (`sandan federate join` writes a key for it) and connect with that key",
+            f"{where}의 서버는 연합 {federation}(이 키의 티켓)이 아니라 연합 {ending.federation}을(를) 운영합니다. "
+            f"--server에 연합 {federation} 서버의 주소를 주거나, 연합 {ending.federation}에 참여한 뒤"
+            "(`sandan federate join`) 그때 만든 키로 접속하세요",
+            code="wrong_federation",
+        )
+    if ending.refused == "unregistered_key":
+        return Forbidden(
+            f"the server at {where} refused {company}: the key in --key-file is not the one registered for it in "
+            f"federation {served} (a later `sandan federate join` replaced it, or it is another federation's key). "
+            "Connect with the key file of its latest join, or join again",
+            f"{where}의 서버가 {company}의 참여를 거부했습니다. --key-file의 키가 연합 {served}에 등록된 키가 아닙니다"
+            "(나중에 `sandan federate join`으로 키를 바꿨거나 다른 연합의 키입니다). 가장 최근 참여 때 만든 키 파일로 "
+            "접속하거나 다시 참여하세요",
+            code="key_refused",
+        )
+    if ending.refused == "not_a_member":
+        return Forbidden(
+            f"the server at {where} refused {company}: it is not a member of federation {served} (it left, or the "
+            "operator removed it). Join again with `sandan federate join`",
+            f"{where}의 서버가 {company}의 참여를 거부했습니다. 연합 {served}의 회원사가 아닙니다(탈퇴했거나 운영자가 "
+            "제외했습니다). `sandan federate join`으로 다시 참여하세요",
+            code="not_a_member",
+        )
+    if ending.refused == "already_connected":
+        return Conflict(
+            f"the server at {where} refused {company}: it is connected already (another `sandan federate "
+            "connect` of it is running). Let that one finish, or stop it and connect again",
+            f"{where}의 서버가 {company}의 참여를 거부했습니다. 이미 연결되어 있습니다(이 회사의 다른 `sandan federate "
+            "connect`가 실행 중입니다). 그 실행이 끝나기를 기다리거나 멈춘 뒤 다시 접속하세요",
+            code="already_connected",
+        )
+    if ending.refused:
+        return Forbidden(
+            f"the server at {where} refused {company}: its client gave no valid answer to the key challenge. "
+            "Check that --key-file is the key `sandan federate join` wrote",
+            f"{where}의 서버가 {company}의 참여를 거부했습니다. 클라이언트가 키 확인 요청에 올바르게 답하지 못했습니다. "
+            "--key-file이 `sandan federate join`이 만든 키인지 확인하세요",
+            code="refused",
+        )
+    if "evaluate" in ending.answered:
+        return None
+    if "evaluate" in ending.failed:
+        return FederationFailed(
+            f"{company} could not compare the models on its held-out rows ({ending.failed['evaluate']}); the run "
+            "was recorded without its figures, so it adopts nothing from it",
+            f"{company}이(가) 보류 데이터로 모델을 비교하지 못했습니다({ending.failed['evaluate']}). 이 회사의 결과 "
+            "없이 학습이 기록되었으므로 채택할 모델이 없습니다",
+            code="not_compared",
+        )
+    if not ending.answered:
+        return FederationFailed(
+            f"the server at {where} said goodbye before giving {company} any task: its run ended or stopped "
+            f"without {company} (it waits for members only so long), and nothing of {company} was counted. Ask "
+            "the operator to serve again, and connect while the server waits",
+            f"{where}의 서버가 {company}에 아무 작업도 주지 않고 연결을 끝냈습니다. 학습이 {company} 없이 끝났거나 "
+            f"멈췄습니다(서버는 회원사를 정해진 시간만 기다립니다). {company}의 결과는 반영되지 않았습니다. 운영자에게 "
+            "서버를 다시 열어 달라고 하고, 서버가 기다리는 동안 접속하세요",
+            code="not_counted",
+        )
+    return FederationFailed(
+        f"the run at {where} ended before {company} compared the models: the operator's server stopped it (a "
+        f"round failed, or too few members stayed), and nothing of {company} was recorded. Ask the operator why "
+        "(`sandan federate status`), and connect again when they serve",
+        f"{company}이(가) 모델을 비교하기 전에 {where}의 학습이 끝났습니다. 운영자의 서버가 학습을 멈췄고(라운드 실패, "
+        f"또는 남은 회원사 부족) {company}의 결과는 기록되지 않았습니다. 운영자에게 이유를 묻고(`sandan federate "
+        "status`), 서버가 다시 열리면 다시 접속하세요",
+        code="run_ended",
+    )
 
 
 __all__ = [
