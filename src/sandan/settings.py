@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8600
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1",
+        description="reverse proxies whose X-Forwarded-For and -Proto are believed (addresses, comma-separated)",
+    )
     secret_key: str = Field(default="", description="signs web sessions; generated into data_dir when empty")
     default_lang: str = "ko"
     display_timezone: str = "Asia/Seoul"

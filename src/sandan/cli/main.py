@@ -703,7 +703,16 @@ def _serve(settings: Settings, store: Store, *, quiet: bool = False, connectors=
     from sandan.api.app import create_app
 
     app_ = create_app(settings=settings, store=store, connectors=connectors)
-    uvicorn.run(app_, host=settings.host, port=settings.port, log_level="warning" if quiet else "info")
+    # behind a TLS proxy on another host the proxy's own address stood for every user (sign-in limits counted them
+    # as one) and the session cookie lacked Secure: SANDAN_FORWARDED_ALLOW_IPS names the proxies to believe
+    uvicorn.run(
+        app_,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning" if quiet else "info",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+    )
 
 
 @app.command()
