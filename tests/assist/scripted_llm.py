@@ -1,5 +1,6 @@
 """A local scripted OpenAI-compatible chat-completions server for tests: it plays back scripted turns (text,
-tool calls — well-formed or not), streamed or not, optionally slowly. It says nothing about model quality.
+tool calls — well-formed or not), streamed or not, optionally slowly, or a broken reply (a body that is no
+completion, a plain completion to a streaming request, chunks without choices). It says nothing about model quality.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tests.conftest import free_port
 
@@ -22,6 +23,12 @@ class Turn:
     content: str = ""
     tool_calls: list[tuple[str, str]] = field(default_factory=list)  # (name, raw argument text)
     delay_s: float = 0.0
+    # broken replies: this body as it is (with `media_type`), a plain completion even to a streaming request, or
+    # chunks whose `choices` are empty
+    body: str | None = None
+    media_type: str = "text/event-stream"
+    not_streamed: bool = False
+    empty_choices: bool = False
 
 
 def _chunk(delta: dict[str, Any], finish: str | None = None) -> str:
@@ -49,7 +56,19 @@ class ScriptedServer:
             turn = self.script.pop(0) if self.script else Turn(content="(script exhausted)")
             if turn.delay_s:
                 time.sleep(turn.delay_s)
-            if not body.get("stream"):
+            if turn.body is not None:
+                return Response(turn.body, media_type=turn.media_type)
+            if turn.empty_choices:
+                empty = {
+                    "id": "chatcmpl-test",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "choices": [],
+                }
+                return Response(
+                    f"data: {json.dumps(empty)}\n\ndata: [DONE]\n\n", media_type="text/event-stream"
+                )
+            if turn.not_streamed or not body.get("stream"):
                 message: dict[str, Any] = {"role": "assistant", "content": turn.content or None}
                 if turn.tool_calls:
                     message["tool_calls"] = [

@@ -84,6 +84,47 @@ def test_sql_refuses_anything_but_one_read_only_query(world, sql):
     assert step["error"]["code"] in ("sql_refused", "sql_error")
 
 
+def test_sql_runs_on_one_thread_within_a_memory_limit(world):
+    from sandan.assist.tools.sql import MEMORY_LIMIT, THREADS
+
+    step = _assistant(world).run_tool(
+        "sql_query",
+        {"sql": "select current_setting('threads') as t, current_setting('memory_limit') as m"},
+        "en",
+    )
+    assert "error" not in step, step
+    assert step["table"] == [{"t": THREADS, "m": "244.1 MiB"}] and MEMORY_LIMIT == "256MB"
+
+
+@pytest.mark.parametrize(
+    ("sql", "code"),
+    [
+        # a string doubled 40 times: past the memory limit at once
+        (
+            "with recursive t(s, n) as (select 'x', 0 union all select s || s, n + 1 from t where n < 40) "
+            "select length(s) from t",
+            "sql_too_big",
+        ),
+        # one row of 3.2 MB: past the size of a result
+        ("select string_agg(md5(range::varchar), '') as s from range(100000)", "sql_too_big"),
+        # text as long as asked for is not counted against the memory limit: refused as written
+        ("select repeat('x', 1000000000) from range(2048)", "sql_refused"),
+        ("select lpad('x', 1000000000, 'y')", "sql_refused"),
+    ],
+)
+def test_sql_past_its_memory_or_result_size_is_refused_in_both_languages(world, sql, code):
+    step = _assistant(world).run_tool("sql_query", {"sql": sql}, "ko")
+    assert step["error"]["code"] == code, step["error"]
+    assert re.search(r"[가-힣]", step["error"]["ko"]) and step["error"]["en"]
+
+
+def test_a_failed_query_is_told_in_korean_without_duckdbs_english_sentence(world):
+    step = _assistant(world).run_tool("sql_query", {"sql": "select * from no_such_table"}, "ko")
+    error = step["error"]
+    assert error["code"] == "sql_error" and "no_such_table" in error["en"]
+    assert error["ko"] == "조회가 실패했습니다 (CatalogException). 조회문을 고쳐 다시 실행하세요"
+
+
 def test_a_tool_never_reaches_another_companys_machine(world):
     step = _assistant(world).run_tool("oee", {"machine_id": "prs-02"}, "en")
     assert step["error"]["code"] == "unknown_machine"
@@ -154,6 +195,51 @@ def test_the_safety_check_catches_a_written_setting_outside_the_limits(world):
     assert violations(
         {"recommendations": [{"machine_id": "imm-01", "parameter": "melt_temp_c", "value": 10}]}, limits
     )
+
+
+def test_the_safety_check_reads_settings_below_zero_and_with_thousands_separators(world):
+    limits = company_limits(world.store, D)
+    # a minus sign, a hyphen or U+2212 before the number: below zero, outside every melt temperature limit
+    for text in (
+        "용융 수지 온도를 -40 °C로 낮추세요",
+        "용융 수지 온도를 −40 °C로 낮추세요",
+        "melt temperature: -40 °C",
+    ):
+        (found,) = violations({"text": text}, limits)
+        assert found["parameter"] == "melt_temp_c" and found["value"] == -40
+    # a hyphen inside an id is no sign, and 1,200 bar is one number (it read 1 bar, below the limits)
+    assert not violations({"text": "Set the holding pressure on imm-02 to 1,200 bar."}, limits)
+    assert not violations({"text": "holding pressure 1,200 bar"}, limits)
+
+
+def test_argument_problems_are_worded_in_korean_too():
+    t = default_registry().get("oee")
+    with pytest.raises(InvalidInput) as refused:
+        check_arguments(t, {"machine": 7, "by": "planet", "machine_ids": "imm-01", "period": "fortnight"})
+    en, ko = refused.value.en, refused.value.ko
+    assert en.startswith("arguments of oee are invalid: unknown argument 'machine'")
+    assert ko == (
+        "oee의 인수가 올바르지 않습니다: 알 수 없는 인수 'machine'; 'by'은(는) machine, line, day 중 하나여야 합니다; "
+        "'machine_ids'은(는) 목록(배열)이어야 합니다; 'period'은(는) last_hour, last_8h, last_24h, today, "
+        "yesterday, last_7d, this_week, last_30d, this_month 중 하나나 생산일 YYYY-MM-DD, 기간 "
+        "YYYY-MM-DD..YYYY-MM-DD, last_<n>d, last_<n>h 가운데 하나여야 합니다"
+    )
+    with pytest.raises(InvalidInput) as refused:
+        check_arguments(default_registry().get("process_capability"), {})
+    assert refused.value.ko.endswith("필수 인수 'machine_id'이(가) 빠졌습니다")
+    # English words only as the names and codes of the call, never a sentence
+    for text in (ko, refused.value.ko):
+        assert not re.search(r"\b(unknown|argument|missing|required|must|one of|items)\b", text), text
+
+
+def test_an_argument_longer_than_the_limit_is_refused_naming_only_the_argument():
+    t = default_registry().get("oee")
+    for value in ("imm-0" + "2" * 5_000, ["imm-01", "imm-0" + "2" * 5_000]):
+        key = "machine_id" if isinstance(value, str) else "machine_ids"
+        with pytest.raises(InvalidInput) as refused:
+            check_arguments(t, {key: value})
+        assert refused.value.en == f"arguments of oee are invalid: '{key}' is longer than 4,000 characters"
+        assert refused.value.ko == f"oee의 인수가 올바르지 않습니다: '{key}'이(가) 4,000자를 넘습니다"
 
 
 def test_the_no_llm_answer_says_so_and_is_not_prose(world):

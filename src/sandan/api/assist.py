@@ -5,6 +5,8 @@ confirmation of pending actions, and the tool list. Routes call sandan.assist an
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
@@ -21,6 +23,7 @@ from sandan.assist.registry import PERIODS
 from sandan.domain import SandanError
 
 router: APIRouter = company_router("assist")
+log = logging.getLogger("sandan.api")
 
 Lang = Literal["ko", "en"]
 Period = Literal[tuple(PERIODS)]  # type: ignore[valid-type]
@@ -43,6 +46,9 @@ def ask(body: AskIn, t: ReadTenant) -> dict[str, Any]:
 
 
 def _sse(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
+    """The events as Server-Sent Events; a failure ends the stream with an `error` event in the API's error shape
+    (the response has begun, so its status cannot say it): a project error as it is, any other one generically,
+    its traceback logged under an incident id, as the API's other routes do."""
     try:
         for event in events:
             event = {k: v for k, v in event.items() if k != "answer_obj"}
@@ -50,6 +56,18 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
             yield f"event: {kind}\ndata: {json.dumps(event, ensure_ascii=False, default=str)}\n\n".encode()
     except SandanError as exc:
         yield f"event: error\ndata: {json.dumps(exc.to_dict(), ensure_ascii=False)}\n\n".encode()
+    except Exception:
+        incident = secrets.token_hex(6)
+        log.exception("unexpected error %s while streaming an assistant answer", incident)
+        body = {
+            "code": "internal_error",
+            "message": {
+                "en": f"something went wrong on the server; tell the platform operator the incident id {incident}",
+                "ko": f"서버에서 오류가 발생했습니다. 플랫폼 운영자에게 사고 번호 {incident}을(를) 알려 주세요",
+            },
+            "where": {"incident": incident},
+        }
+        yield f"event: error\ndata: {json.dumps(body, ensure_ascii=False)}\n\n".encode()
 
 
 @router.post("/assist/ask/stream", response_class=StreamingResponse)

@@ -13,7 +13,8 @@ from sandan.settings import Settings
 
 
 class LlmUnavailable(Exception):
-    """The server could not be used: `kind` is unreachable | timeout | error."""
+    """The server could not be used: `kind` is unreachable | timeout | error | bad_reply (an answer that is not a
+    streamed chat completion, or one with neither text nor a tool call)."""
 
     def __init__(self, kind: str, detail: str) -> None:
         super().__init__(detail)
@@ -61,7 +62,8 @@ class ChatBackend:
         )
 
     def stream(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Iterator[str | Turn]:
-        """Yields text pieces as they arrive, then the whole `Turn` (text and tool calls) last."""
+        """Yields text pieces as they arrive, then the whole `Turn` (text and tool calls) last. A reply that cannot be
+        read as one, or that holds neither text nor a tool call, raises `LlmUnavailable` ("bad_reply")."""
         import openai
 
         try:
@@ -96,7 +98,16 @@ class ChatBackend:
             raise LlmUnavailable("unreachable", str(exc)) from exc
         except openai.APIError as exc:
             raise LlmUnavailable("error", str(exc)) from exc
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            # a chunk that is not JSON, or JSON of another shape ("choices": "x", a number for the text)
+            raise LlmUnavailable(
+                "bad_reply", f"the reply could not be read: {type(exc).__name__}: {exc}"
+            ) from exc
         turn.tool_calls = [
             ToolCallText(c["id"] or f"call_{i}", c["name"], c["arguments"]) for i, c in sorted(calls.items())
         ]
+        if not turn.content.strip() and not turn.tool_calls:
+            # a plain body, a non-streamed completion sent to a streaming request, or only empty `choices`: the SDK
+            # reads none of them as a chunk, which looked like a model answering with nothing
+            raise LlmUnavailable("bad_reply", "the reply held no text and no tool call")
         yield turn

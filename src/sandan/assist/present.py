@@ -292,12 +292,18 @@ _GROUPS = {
 }
 
 
+def _arguments(citation: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A citation's arguments; none when a model sent something else than an object (`[1]`, `5`)."""
+    args = citation.get("arguments")
+    return args if isinstance(args, Mapping) else {}
+
+
 def citation_call(citation: Mapping[str, Any], lang: str, zone: str) -> str:
     """A tool citation's exact call: the function and its arguments, times on the plant's clock."""
     lang = lang_of(lang)
     args = ", ".join(
         f"{k}={value_text(k, v, lang, zone)}"
-        for k, v in (citation.get("arguments") or {}).items()
+        for k, v in _arguments(citation).items()
         if v not in (None, "", [], {})
     )
     return f"{citation.get('function', '')}({args})"
@@ -316,7 +322,7 @@ def present_citation(
     if citation.get("kind") == "document":
         return str(citation.get("label", ""))
     lang = lang_of(lang)
-    args = citation.get("arguments") or {}
+    args = _arguments(citation)
     shown_names = names or {}
 
     def named(column: str, ids: Any) -> str:

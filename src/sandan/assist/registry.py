@@ -56,6 +56,28 @@ PERIOD_SCHEMA = {
 MAX_PERIOD_DAYS = 400
 MACHINE_SCHEMA = {"type": "string", "description": "machine id, e.g. imm-02 / 설비 ID"}
 LINE_SCHEMA = {"type": "string", "description": "line id, e.g. inj-a / 라인 ID"}
+#: The most of a value a message quotes: a model sent a 2 MB machine id, which came back in the error's English and
+#: Korean text, the step and the message to the model.
+MAX_QUOTED = 80
+#: The longest text a tool argument may be (twice the longest question; a SELECT fits easily).
+MAX_ARGUMENT_CHARS = 4000
+
+
+def quoted(value: Any) -> str:
+    """A value someone sent, as a message quotes it: in quotes, its first `MAX_QUOTED` characters, then "…"."""
+    text = str(value)
+    return repr(text[:MAX_QUOTED] + "…" if len(text) > MAX_QUOTED else text)
+
+
+def clipped(value: Any) -> Any:
+    """Arguments as a step or a citation shows them: every text cut to `MAX_QUOTED` characters and "…"."""
+    if isinstance(value, dict):
+        return {clipped(k): clipped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clipped(v) for v in value]
+    if isinstance(value, str) and len(value) > MAX_QUOTED:
+        return value[:MAX_QUOTED] + "…"
+    return value
 
 
 @dataclass(frozen=True)
@@ -90,10 +112,10 @@ def period_label(period: str | None, lang: str) -> str:
 def _bad_period(name: str, en: str = "", ko: str = "") -> InvalidInput:
     return InvalidInput(
         en
-        or f"unknown period {name!r}; use one of {', '.join(PERIODS)}, a day YYYY-MM-DD or days "
+        or f"unknown period {quoted(name)}; use one of {', '.join(PERIODS)}, a day YYYY-MM-DD or days "
         "YYYY-MM-DD..YYYY-MM-DD",
         ko
-        or f"알 수 없는 기간 {name!r}입니다. {', '.join(PERIODS)} 중 하나나 날짜 YYYY-MM-DD, 기간 "
+        or f"알 수 없는 기간 {quoted(name)}입니다. {', '.join(PERIODS)} 중 하나나 날짜 YYYY-MM-DD, 기간 "
         "YYYY-MM-DD..YYYY-MM-DD를 쓰세요",
         code="bad_period",
     )
@@ -215,8 +237,8 @@ class ToolContext:
         found = self.store.get_machine(self.company_id, machine_id)
         if found is None:
             raise NotFound(
-                f"machine {machine_id!r} not found in this company",
-                f"이 회사에 설비 {machine_id!r}이(가) 없습니다",
+                f"machine {quoted(machine_id)} not found in this company",
+                f"이 회사에 설비 {quoted(machine_id)}이(가) 없습니다",
                 code="unknown_machine",
                 machine_id=machine_id,
             )
@@ -227,8 +249,8 @@ class ToolContext:
         if line_id not in {ln.id for ln in lines}:
             known = ", ".join(f"{ln.name} ({ln.id})" for ln in lines) or "—"
             raise NotFound(
-                f"line {line_id!r} not found in this company; its lines: {known}",
-                f"이 회사에 라인 {line_id!r}이(가) 없습니다. 이 회사의 라인: {known}",
+                f"line {quoted(line_id)} not found in this company; its lines: {known}",
+                f"이 회사에 라인 {quoted(line_id)}이(가) 없습니다. 이 회사의 라인: {known}",
                 code="unknown_line",
                 line_id=line_id,
             )
@@ -403,9 +425,59 @@ _TYPES = {
 }
 
 
+#: What a value of each JSON type is called in a message: (English, Korean "must be …").
+_TYPE_WORDS = {
+    "string": ("a string", "문자열이어야"),
+    "integer": ("an integer", "정수여야"),
+    "number": ("a number", "숫자여야"),
+    "boolean": ("true or false", "true나 false여야"),
+    "array": ("an array", "목록(배열)이어야"),
+    "object": ("an object", "객체여야"),
+}
+
+
+def _problem(key: str, spec: dict[str, Any], value: Any) -> tuple[str, str] | None:
+    """What is wrong with one argument, in English and in Korean; None when nothing is."""
+    name = quoted(key)
+    kind = spec.get("type", "")
+    en_type, ko_type = _TYPE_WORDS.get(kind, (kind, f"{kind} 형식이어야"))
+    if isinstance(value, bool) and kind in ("integer", "number"):
+        return f"{name} must be {en_type}", f"{name}은(는) {ko_type} 합니다"
+    if not isinstance(value, _TYPES.get(kind, object)):
+        return f"{name} must be {en_type}", f"{name}은(는) {ko_type} 합니다"
+    # a text, or every text in a list or an object together (["imm-01", "x" * 10**6] too)
+    size = len(value) if isinstance(value, str) else len(json.dumps(value, ensure_ascii=False, default=str))
+    if size > MAX_ARGUMENT_CHARS:
+        return (
+            f"{name} is longer than {MAX_ARGUMENT_CHARS:,} characters",
+            f"{name}이(가) {MAX_ARGUMENT_CHARS:,}자를 넘습니다",
+        )
+    if "enum" in spec and value not in spec["enum"]:
+        listed = ", ".join(str(v) for v in spec["enum"])
+        return f"{name} must be one of {listed}", f"{name}은(는) {listed} 중 하나여야 합니다"
+    if "pattern" in spec and isinstance(value, str) and not re.search(spec["pattern"], value):
+        if spec["pattern"] == PERIOD_SCHEMA["pattern"]:
+            return (
+                f"{name} must be {spec['description']}",
+                f"{name}은(는) {', '.join(PERIODS)} 중 하나나 생산일 YYYY-MM-DD, 기간 YYYY-MM-DD..YYYY-MM-DD, "
+                "last_<n>d, last_<n>h 가운데 하나여야 합니다",
+            )
+        return (
+            f"{name} must be {spec.get('description') or 'of the form ' + spec['pattern']}",
+            f"{name}의 형식이 맞지 않습니다 (형식: {spec['pattern']})",
+        )
+    if kind == "array":
+        allowed = spec.get("items", {}).get("enum")
+        if allowed is not None and any(v not in allowed for v in value):
+            listed = ", ".join(str(v) for v in allowed)
+            return f"{name} items must be among {listed}", f"{name}의 항목은 {listed} 중에서 골라야 합니다"
+    return None
+
+
 def check_arguments(t: Tool, arguments: Any) -> dict[str, Any]:
-    """Arguments checked against the tool's JSON schema (types, enums, required, no unknown keys); raises
-    InvalidInput with a message a model or a person can act on."""
+    """Arguments checked against the tool's JSON schema (types, enums, required, no unknown keys, no text longer
+    than `MAX_ARGUMENT_CHARS`); raises InvalidInput with a message a model or a person can act on, in English and
+    in Korean, quoting at most `MAX_QUOTED` characters of what was sent."""
     if not isinstance(arguments, dict):
         raise InvalidInput(
             f"arguments of {t.name} must be a JSON object",
@@ -413,34 +485,24 @@ def check_arguments(t: Tool, arguments: Any) -> dict[str, Any]:
             code="bad_tool_arguments",
         )
     props = t.parameters.get("properties", {})
-    problems = []
+    problems: list[tuple[str, str]] = []
     for key in t.parameters.get("required", []):
         if arguments.get(key) in (None, ""):
-            problems.append(f"missing required '{key}'")
+            problems.append((f"missing required {quoted(key)}", f"필수 인수 {quoted(key)}이(가) 빠졌습니다"))
     for key, value in arguments.items():
         spec = props.get(key)
         if spec is None:
-            problems.append(f"unknown argument '{key}'")
+            problems.append((f"unknown argument {quoted(key)}", f"알 수 없는 인수 {quoted(key)}"))
             continue
         if value is None:
             continue
-        want = _TYPES.get(spec.get("type", ""), object)
-        if isinstance(value, bool) and spec.get("type") in ("integer", "number"):
-            problems.append(f"'{key}' must be a {spec['type']}")
-        elif not isinstance(value, want):
-            problems.append(f"'{key}' must be a {spec.get('type')}")
-        elif "enum" in spec and value not in spec["enum"]:
-            problems.append(f"'{key}' must be one of {spec['enum']}")
-        elif "pattern" in spec and isinstance(value, str) and not re.search(spec["pattern"], value):
-            problems.append(f"'{key}' must be {spec.get('description') or 'of the form ' + spec['pattern']}")
-        elif spec.get("type") == "array" and "enum" in spec.get("items", {}):
-            bad = [v for v in value if v not in spec["items"]["enum"]]
-            if bad:
-                problems.append(f"'{key}' items must be among {spec['items']['enum']}")
+        found = _problem(key, spec, value)
+        if found is not None:
+            problems.append(found)
     if problems:
         raise InvalidInput(
-            f"arguments of {t.name} are invalid: " + "; ".join(problems),
-            f"{t.name}의 인수가 올바르지 않습니다: " + "; ".join(problems),
+            f"arguments of {t.name} are invalid: " + "; ".join(en for en, _ in problems),
+            f"{t.name}의 인수가 올바르지 않습니다: " + "; ".join(ko for _, ko in problems),
             code="bad_tool_arguments",
         )
     return {k: v for k, v in arguments.items() if v is not None}
@@ -482,6 +544,7 @@ def call_citation(t_name: str, function: str, arguments: dict[str, Any], rows: i
 
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_WHAT_KO = {"machine": "설비", "line": "라인"}
 
 
 def id_arg(value: str | None, what: str) -> str | None:
@@ -489,6 +552,7 @@ def id_arg(value: str | None, what: str) -> str | None:
         return None
     if not _ID.match(str(value)):
         raise InvalidInput(
-            f"{what} id {value!r} is not valid", f"{what} ID {value!r}이(가) 올바르지 않습니다"
+            f"{what} id {quoted(value)} is not valid",
+            f"{_WHAT_KO.get(what, what)} ID {quoted(value)}이(가) 올바르지 않습니다",
         )
     return str(value)

@@ -37,6 +37,11 @@ def company_limits(store: Store, company_id: str) -> dict[str, dict[str, Limit]]
     return out
 
 
+# The number written after a setting's name: "-40 °C" and "−40" (U+2212) are below zero, "1,200 bar" is 1200; a
+# hyphen inside a word is no sign ("… on imm-02 to 400" reads no -02), and no number is read across a line.
+_VALUE_AFTER_NAME = r"[^0-9\n\-−－]{0,20}?((?:(?<=[\s(:=~])[-−－])?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?)"
+
+
 def _outside(limit: Limit, value: float) -> bool:
     return not limit.low <= value <= limit.high
 
@@ -71,8 +76,8 @@ def violations(answer: dict[str, Any], limits: dict[str, dict[str, Limit]]) -> l
                 by_name.setdefault(n.lower(), []).append(limit)
     low_text = text.lower()
     for name, lims in by_name.items():
-        for m in re.finditer(re.escape(name) + r"[^0-9\n-]{0,20}?(\d+(?:\.\d+)?)", low_text):
-            value = float(m.group(1))
+        for m in re.finditer(re.escape(name) + _VALUE_AFTER_NAME, low_text):
+            value = float(m.group(1).replace(",", "").replace("−", "-").replace("－", "-"))
             if all(_outside(lim, value) for lim in lims):
                 found.append(
                     {
