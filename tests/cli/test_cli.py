@@ -252,6 +252,36 @@ def test_import_preview_says_which_sample_rows_the_import_would_reject_and_store
         assert store.count_quarantine("hanul-press") == 0  # a preview stores nothing
 
 
+def test_import_reads_the_sheet_asked_for_and_names_the_other_sheets_with_data(tmp_path):
+    # only the first sheet was read, without a word; an empty cover sheet made the file "empty"
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    from sandan.domain import Company, Line, Machine, Site
+
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        store.upsert_company(Company(id="hanul", name="한울", family="press"))
+        store.upsert_site("hanul", Site(id="s1", company_id="hanul", name="1공장"))
+        store.upsert_line("hanul", Line(id="l1", company_id="hanul", site_id="s1", name="프레스"))
+        store.upsert_machine("hanul", Machine(id="prs-01", company_id="hanul", line_id="l1", name="프레스 1"))
+    book = Workbook()
+    book.active.title = "표지"
+    for title, day in (("12월07일", 7), ("12월08일", 8)):
+        sheet = book.create_sheet(title)
+        sheet.append(["시각", "설비", "결과"])
+        for minute in range(day - 5):
+            sheet.append([datetime(2026, 12, day, 9, minute), "prs-01", "OK"])
+    path = tmp_path / "daily.xlsx"
+    book.save(path)
+    common = ("import", str(path), "--company", "hanul", "--timezone", "Asia/Seoul")
+    first = sandan(tmp_path, *common)
+    out = " ".join(first.stdout.split())
+    assert "accepted 2 " in out and "only sheet '12월07일' is imported" in out and "'12월08일'" in out
+    chosen = sandan(tmp_path, *common, "--sheet", "12월08일")
+    assert "accepted 3 " in " ".join(chosen.stdout.split()), chosen.stdout + chosen.stderr
+
+
 def test_company_takeout_writes_the_zip_and_says_what_it_holds(tmp_path):
     import json
     import zipfile

@@ -757,6 +757,14 @@ def import_(
             help="How dates such as 5/12/2026 are written: dmy (day/month) or mdy (month/day). 날짜 순서.",
         ),
     ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option(help="Excel sheet to import (default: the first with data). 가져올 엑셀 시트."),
+    ] = None,
+    day: Annotated[
+        str | None,
+        typer.Option(help="Date of a sheet whose times have no date, YYYY-MM-DD. 날짜 없는 시각의 날짜."),
+    ] = None,
     preview: Annotated[
         bool, typer.Option("--preview", help="Only show detected columns; write nothing.")
     ] = False,
@@ -783,13 +791,17 @@ def import_(
                     f"회사 {company!r}이(가) 없습니다. 먼저 만드세요",
                     code="not_found",
                 )
+            # the mapping first, so the preview and its sample check read the sheet the import will read
+            given = files.Mapping.from_yaml(mapping) if mapping else None
             try:
-                shown = files.preview_for_company(store, company, file, encoding=encoding)
+                shown = files.preview_for_company(
+                    store, company, file, encoding=encoding, sheet=sheet or (given.sheet if given else None)
+                )
             except InvalidInput as exc:  # an import refused whole is kept, as import_file keeps its refusals
                 if preview:
                     raise
                 raise files.reject_file(store, company, file, f"cli:{file.name}", "file", exc) from None
-            chosen = files.Mapping.from_yaml(mapping) if mapping else shown.mapping
+            chosen = given or shown.mapping
             updates = {
                 k: v
                 for k, v in {
@@ -797,6 +809,8 @@ def import_(
                     "machine_id": machine,
                     "encoding": encoding,
                     "date_order": date_order,
+                    "sheet": sheet,
+                    "day": day,
                 }.items()
                 if v
             }
@@ -864,6 +878,9 @@ def _print_receipt(receipt) -> None:
             f"  {n} of the rejected rows were already in quarantine from an earlier import (kept once)\n"
             f"  거부된 행 중 {n}행은 이전 가져오기에서 이미 격리함에 있습니다 (한 번만 보관)"
         )
+    # what the import noticed beyond its rows (the sheet it read, the other sheets with data)
+    for note in getattr(receipt, "notes", []):
+        console.print(f"  [yellow]![/] {escape(note['en'])}\n    {escape(note['ko'])}")
     for issue in receipt.issues[:20]:
         where = ", ".join(f"{k} {issue[k]}" for k in ("file", "row", "column") if issue.get(k) is not None)
         console.print(f"  [red]✗[/] {where}: {issue['message']['en']}\n    {issue['message']['ko']}")

@@ -14,10 +14,11 @@ import io
 import itertools
 import json
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,11 +31,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sandan.collect.ingest import (
+    CLOCK_ONLY,
     INGESTERS,
     MEASURE_PREFIX,
     PARAM_PREFIX,
     Origin,
     Receipt,
+    as_text,
+    excel_serials,
     ingest_readings,
     time_zone,
 )
@@ -48,6 +52,7 @@ SAMPLE_BYTES = 256 * 1024
 SIGNAL_PREFIX = "signal:"
 PLAIN_ROLES = (
     "time",
+    "date",
     "machine_id",
     "signal",
     "value",
@@ -176,7 +181,9 @@ class Mapping(BaseModel):
 
     `columns` maps each file column to a role; a file without a machine column names its `machine_id`; a file
     without a time column gives `start_time` and `interval_s` (time of the first data row and the step between
-    rows). `result_values` maps the file's own result spellings (e.g. "1" = failure) to ok / ng.
+    rows). A column of the role `date` gives each row's date to a time column holding times of day alone (날짜 +
+    시간, as shift logs keep them), and `day` the date of every row of a sheet of one day ('12월01일') whose time
+    column has none. `result_values` maps the file's own result spellings (e.g. "1" = failure) to ok / ng.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -196,6 +203,8 @@ class Mapping(BaseModel):
     result_values: dict[str, Literal["ok", "ng"]] = Field(default_factory=dict)
     start_time: datetime | None = None
     interval_s: float | None = Field(default=None, gt=0)
+    # the date of the rows whose time is a time of day alone: a sheet of one day, its day in the sheet's name
+    day: date | None = None
 
     @field_validator("columns")
     @classmethod
@@ -301,6 +310,10 @@ class Preview:
     check: SampleCheck | None = None
     #: rows above the header (a title): the first data row is row `header_row + 2` in Excel
     header_row: int = 0
+    #: a workbook's date system (1900 or 1904): numbers in its time columns are Excel dates
+    excel_system: int | None = field(default=None, repr=False)
+    #: the sample's cells that hold a formula without a saved value: row -> column -> formula
+    formulas: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
 
     @property
     def needs_timezone(self) -> bool:
@@ -435,6 +448,26 @@ _MAPPING_FIXES: dict[str, tuple[str, str]] = {
         "and choose how dates are written (day/month or month/day) in the mapping",
         "시간으로 지정한 열을 날짜·시각으로 읽을 수 없습니다. 맞는 열을 시간으로 지정했는지 확인하고, 매핑에서 날짜 순서(일/월 "
         "또는 월/일)를 고르세요",
+    ),
+    "number_time": (
+        "column {column} holds numbers, not dates and times; if Excel shows them as dates, format the column as a "
+        "date (yyyy-mm-dd hh:mm) in Excel before saving the CSV, or import the .xlsx workbook itself",
+        "{column} 열에 날짜·시각이 아니라 숫자가 있습니다. 엑셀에서 날짜로 보인다면 CSV로 저장하기 전에 그 열의 표시 형식을 "
+        "날짜(yyyy-mm-dd hh:mm)로 바꾸거나, .xlsx 통합 문서를 그대로 가져오세요",
+    ),
+    "time_without_date": (
+        "column {column} holds times of day without a date; map the date column to 'date', or give the day of the "
+        "sheet in the mapping",
+        "{column} 열에 날짜 없이 시각만 있습니다. 날짜 열을 '날짜'(date) 역할로 지정하거나, 매핑에 시트의 날짜를 적으세요",
+    ),
+    "summary_row": (
+        "these rows are totals or summaries (합계, 평균), not records: they are kept out of the data, so delete them "
+        "from the sheet or leave them",
+        "이 행들은 기록이 아니라 합계·요약(합계, 평균) 행이라 데이터에 넣지 않습니다. 시트에서 지우거나 그대로 두세요",
+    ),
+    "formula_no_value": (
+        "column {column} holds formulas without a saved value; open the file in Excel, save it there and check again",
+        "{column} 열에 저장된 값이 없는 수식이 있습니다. 엑셀에서 열어 저장한 뒤 다시 확인하세요",
     ),
     "naive_time": (
         "the times carry no time zone; give the plant's time zone (e.g. Asia/Seoul) in the mapping",
@@ -746,6 +779,7 @@ def guess_mapping(columns: list[str], rows: list[list[Any]]) -> tuple[dict[str, 
         # A lone start column of part or reading data is its time.
         col = next(c for c, r in roles.items() if r == "start")
         roles[col], taken = "time", (taken - {"start"}) | {"time"}
+    _pair_date_and_time(columns, rows, roles)
     if taken & {"result", "defect_type"}:
         kind: Kind = "part"
     elif "state" in taken and ({"start", "time"} & taken):
@@ -768,6 +802,62 @@ def guess_mapping(columns: list[str], rows: list[list[Any]]) -> tuple[dict[str, 
         else:
             roles[c] = "ignore"
     return roles, kind, layout
+
+
+def _pair_date_and_time(columns: list[str], rows: list[list[Any]], roles: dict[str, str]) -> None:
+    """A column of dates alone beside one of times of day alone (날짜 + 시간, 일자 + 시각, as shift logs keep them):
+    the first becomes the rows' `date`, the second their time, and the import joins each row's two. Only a column
+    no other role took is paired, and a column of numbers from 0 to 1 (Excel's times kept as numbers) only when its
+    header names a time."""
+    timed = next((c for c, r in roles.items() if r == "time"), None)
+    if timed is None:
+        return
+    i = columns.index(timed)
+
+    def cells(j: int) -> list[Any]:
+        return [r[j] if j < len(r) else None for r in rows]
+
+    for j in (i + 1, i - 1):
+        if not 0 <= j < len(columns) or columns[j] in roles:
+            continue
+        other = columns[j]
+        named = _HEADER_INDEX.get(_header_key(other)) == "time"
+        if _dates_alone(cells(i)) and _times_of_day(cells(j), named):
+            roles[timed], roles[other] = "date", "time"
+            return
+        if _times_of_day(cells(i), True) and _dates_alone(cells(j)):
+            roles[other] = "date"
+            return
+
+
+_DATE_ALONE = re.compile(
+    r"^(?:\d{4}\s*[-/.]\s*\d{1,2}\s*[-/.]\s*\d{1,2}\.?|\d{4}\s*년\s*\d{1,2}\s*월\s*\d{1,2}\s*일|"
+    r"\d{1,2}[/.\-]\d{1,2}[/.\-](?:\d{4}|\d{2})|\d{8})(?:\s+0?0:00(?::00)?)?$"
+)
+
+
+def _dates_alone(values: list[Any]) -> bool:
+    """Whether a sample column holds dates without a time of day (cells, text, or Excel's day numbers)."""
+    seen = [v for v in values if v is not None and v != ""]
+    return bool(seen) and all(
+        (isinstance(v, datetime) and v.time() == datetime.min.time())
+        or (isinstance(v, date) and not isinstance(v, datetime))
+        or (isinstance(v, str) and _DATE_ALONE.match(v.strip()) is not None)
+        or (isinstance(v, int) and not isinstance(v, bool) and 20_000 <= v < 80_000)
+        for v in seen
+    )
+
+
+def _times_of_day(values: list[Any], named: bool) -> bool:
+    """Whether a sample column holds times of day without a date (Excel's time cells, "08:00", "오후 1:00"); numbers
+    from 0 to 1 count only when the header names a time."""
+    seen = [v for v in values if v is not None and v != ""]
+    return bool(seen) and all(
+        isinstance(v, time)
+        or (isinstance(v, str) and re.match(CLOCK_ONLY, v.strip()) is not None)
+        or (named and isinstance(v, float) and 0 <= v < 1)
+        for v in seen
+    )
 
 
 _LENGTH_UNIT = re.compile(r"[\[(（]\s*(mm|µm|μm|um|㎜|㎛)\s*[\])）]|_(mm|um)$", re.IGNORECASE)
@@ -848,6 +938,12 @@ class _Source:
     header_row: int = 0
     #: about how many data rows a CSV file has, from the bytes per line of its first part
     rows_estimate: int | None = None
+    #: a workbook's date system (1900, or 1904 for its date1904 flag): numbers in its time columns are Excel dates
+    excel_system: int | None = None
+    #: what the reader says beside the rows (code, en, ko): the sheet it chose, the other sheets with data
+    notices: list[dict[str, str]] = field(default_factory=list)
+    #: the cells of the chunk last read that hold a formula without a saved value: row -> column -> formula
+    formulas: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 #: How far down a sheet its header is looked for, under a title or a note.
@@ -988,7 +1084,7 @@ def _open_csv(
                     raise _undecodable(
                         name, encoding, (str(exc).splitlines()[0], "CSV로 읽을 수 없는 곳이 있습니다")
                     ) from exc
-                yield pa.Table.from_batches([batch]), f.tell()
+                yield _unguarded(pa.Table.from_batches([batch])), f.tell()
         finally:
             f.close()
 
@@ -1004,6 +1100,20 @@ def _open_csv(
         header_row=skip,
         rows_estimate=estimate,
     )
+
+
+# The apostrophe sandan's CSV export puts before text a spreadsheet would run as a formula (= + - @, a tab or a
+# carriage return: `export.spreadsheet_text`, OWASP's advice on CSV injection); "-" and "+" alone get none.
+_FORMULA_GUARD = r"(?s)^'([=@\t\r].*|[+\-].+)$"
+
+
+def _unguarded(table: pa.Table) -> pa.Table:
+    """A CSV chunk with that one apostrophe taken off again, so an export imports back as it was."""
+    for i, name in enumerate(table.column_names):
+        col = table.column(i)
+        if pa.types.is_string(col.type) and pc.any(pc.starts_with(col, "'")).as_py():
+            table = table.set_column(i, name, pc.replace_substring_regex(col, _FORMULA_GUARD, r"\1"))
+    return table
 
 
 def _open_parquet(path: Path, name: str, chunk_rows: int) -> _Source:
@@ -1030,10 +1140,18 @@ def _open_parquet(path: Path, name: str, chunk_rows: int) -> _Source:
 
 
 def _excel_column(values: list[Any]) -> pa.Array:
-    """One Excel column: numbers stay numbers, dates stay (naive) times; anything mixed becomes text."""
-    kinds = {type(v) for v in values if v is not None and v != ""}
+    """One Excel column: numbers stay numbers (whole ones as integers, so a barcode kept as a number keeps its
+    digits), dates stay (naive) times; anything mixed becomes text. A blank mark ("-", "해당없음": `BLANK_MARKS`)
+    is an empty cell, as in a CSV file."""
+    values = [None if isinstance(v, str) and v.strip().casefold() in _BLANK else v for v in values]
+    kinds = {type(v) for v in values if v is not None}
+    if kinds == {int}:
+        try:
+            return pa.array(values, type=pa.int64())
+        except (OverflowError, pa.ArrowInvalid):
+            pass
     if kinds and kinds <= {int, float}:
-        return pa.array([None if v == "" else v for v in values], type=pa.float64())
+        return pa.array(values, type=pa.float64())
     if kinds and kinds <= {datetime, date}:
         return pa.array(
             [
@@ -1057,6 +1175,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
     import zipfile
 
     from openpyxl import load_workbook
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
@@ -1080,7 +1199,61 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
             code="missing_sheet",
             file=name,
         )
-    ws = wb[sheet] if sheet else wb.worksheets[0]
+    # The first rows of every sheet, to read the first that holds a table (a cover sheet is often first) and to say
+    # which others hold one too. A sheet's <dimension> record, which read-only mode trusts, can be stale (some
+    # report generators write A1:D3 over 500 rows): it is reset, so rows and columns come as the sheet has them.
+    tops: dict[str, list[list[Any]]] = {}
+    recorded: dict[str, int | None] = {}
+    for ws in wb.worksheets:
+        recorded[ws.title] = ws.max_row
+        ws.reset_dimensions()
+        tops[ws.title] = [
+            list(r) for r in itertools.islice(ws.iter_rows(values_only=True), HEADER_SEARCH_ROWS + 1)
+        ]
+    with_data = [title for title, top in tops.items() if _holds_table(top)]
+    notices: list[dict[str, str]] = []
+    if sheet is None:
+        if not with_data:
+            wb.close()
+            raise _empty(name)
+        sheet = with_data[0]
+        if sheet != sheets[0]:
+            before = sheets[: sheets.index(sheet)]
+            skipped = ", ".join(repr(s) for s in before)
+            verb = "holds" if len(before) == 1 else "hold"
+            notices.append(
+                {
+                    "code": "sheet_chosen",
+                    "en": f"sheet {sheet!r} is read: it is the first sheet that holds a table ({skipped} {verb} none)",
+                    "ko": f"{sheet!r} 시트를 읽습니다. 표가 있는 첫 시트입니다 ({skipped} 시트에는 표가 없습니다)",
+                }
+            )
+    elif sheet not in with_data:
+        wb.close()
+        others = ", ".join(repr(s) for s in with_data)
+        raise InvalidInput(
+            f"sheet {sheet!r} of {name} holds no table (a header row and rows under it)"
+            + (f"; the sheets with data: {others}" if others else ""),
+            f"{name}의 {sheet!r} 시트에 표(머리글 행과 그 아래 행)가 없습니다"
+            + (f". 데이터가 있는 시트: {others}" if others else ""),
+            code="empty_file",
+            file=name,
+        )
+    others = [s for s in with_data if s != sheet]
+    if others:
+        listed = ", ".join(repr(s) for s in others[:10]) + (
+            f" … (+{len(others) - 10})" if len(others) > 10 else ""
+        )
+        notices.append(
+            {
+                "code": "other_sheets",
+                "en": f"only sheet {sheet!r} is imported; {len(others)} other sheet(s) hold data too: {listed} — "
+                "import each of them on its own, choosing its sheet",
+                "ko": f"{sheet!r} 시트만 가져옵니다. 다른 {len(others)}개 시트에도 데이터가 있습니다: {listed} — 시트를 "
+                "골라 하나씩 가져오세요",
+            }
+        )
+    ws = wb[sheet]
     rows = ws.iter_rows(values_only=True)
     top = [list(r) for r in itertools.islice(rows, HEADER_SEARCH_ROWS)]
     skip = _header_row(top)
@@ -1089,8 +1262,29 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
         wb.close()
         raise _empty(name)
     columns = _unique_names(list(header))
-    total = ws.max_row - 1 - skip if ws.max_row else None
+    # the recorded size, as the progress measure; a stale one is dropped once the rows pass it
+    total = recorded[sheet] - 1 - skip if recorded.get(sheet) else None
     rows = itertools.chain(top[skip + 1 :], rows)
+    # A formula without a saved value reads as an empty cell: the sheet's formulas are read beside its values, row
+    # for row, so such a cell is named with its formula (`_held_rows`), not taken for an empty one.
+    formulas = None
+    if _unsaved_formulas(ws):
+        formula_book = load_workbook(path, read_only=True, data_only=False)
+        formula_sheet = formula_book[sheet]
+        formula_sheet.reset_dimensions()
+        formulas = formula_sheet.iter_rows(values_only=True)
+        for _ in range(skip + 1):
+            next(formulas, None)
+        notices.append(
+            {
+                "code": "formula_no_value",
+                "en": f"sheet {sheet!r} has formulas without a saved value: it was written by a program that does not "
+                "calculate formulas, and rows whose cells hold one are refused; open the file in Excel, save it "
+                "there and import it again",
+                "ko": f"{sheet!r} 시트에 저장된 값이 없는 수식이 있습니다. 수식을 계산하지 않는 프로그램이 만든 파일이라, 그런 "
+                "칸이 있는 행은 거부됩니다. 엑셀에서 열어 저장한 뒤 다시 가져오세요",
+            }
+        )
 
     def chunks() -> Iterator[tuple[pa.Table, int]]:
         done = 0
@@ -1105,12 +1299,110 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
                     return
                 width = len(columns)
                 cols = [[r[i] if i < len(r) else None for r in block] for i in range(width)]
+                if formulas is not None:
+                    source.formulas = _formula_cells(block, [next(formulas, ()) for _ in block], columns)
                 done += len(block)
+                if source.total is not None and done > source.total:
+                    source.total = None
                 yield pa.table([_excel_column(c) for c in cols], names=columns), done
         finally:
             wb.close()
+            if formulas is not None:
+                formula_book.close()
 
-    return _Source("xlsx", columns, chunks(), total, sheet=ws.title, sheets=sheets, header_row=skip)
+    source = _Source(
+        "xlsx",
+        columns,
+        chunks(),
+        total,
+        sheet=ws.title,
+        sheets=sheets,
+        header_row=skip,
+        excel_system=1904 if wb.epoch == CALENDAR_MAC_1904 else 1900,
+        notices=notices,
+    )
+    return source
+
+
+# a formula element with no value after it: </c>, <v/> or an empty <v></v>
+_UNSAVED_FORMULA = re.compile(rb"(?:</f>|<f\b[^>]*/>)\s*(?:</c>|<v\s*/>|<v>\s*</v>)")
+
+
+def _unsaved_formulas(ws: Any) -> bool:
+    """Whether a sheet holds a formula without a saved value (<f> and no <v> in its XML): a workbook written by a
+    program that does not calculate formulas (openpyxl, many report tools) and never saved in Excel. One pass over
+    the sheet's XML, far cheaper than reading its formulas too."""
+    # openpyxl's read-only sheet gives its XML as a stream
+    opener = getattr(ws, "_get_source", None)
+    if opener is None:
+        return False
+    tail = b""
+    with opener() as xml:
+        for block in iter(lambda: xml.read(1 << 20), b""):
+            text = tail + block
+            if b"<f" in text and _UNSAVED_FORMULA.search(text):
+                return True
+            tail = text[-256:]
+    return False
+
+
+def _formula_cells(
+    values: list[tuple[Any, ...]], formulas: list[tuple[Any, ...]], columns: list[str]
+) -> dict[int, dict[str, str]]:
+    """Block row -> column -> formula, for the cells whose value is empty and whose formula is not."""
+    out: dict[int, dict[str, str]] = {}
+    for k, (row, written) in enumerate(zip(values, formulas, strict=True)):
+        for i, formula in enumerate(written[: len(columns)]):
+            # an array formula is an object with its text
+            formula = getattr(formula, "text", formula)
+            if (
+                isinstance(formula, str)
+                and formula.startswith("=")
+                and (i >= len(row) or row[i] in (None, ""))
+            ):
+                out.setdefault(k, {})[columns[i]] = formula
+    return out
+
+
+def _holds_table(top: list[list[Any]]) -> bool:
+    """Whether a sheet's first rows hold a table: a header row (under a title, perhaps) and a filled row below it."""
+
+    def filled(row: list[Any]) -> bool:
+        return any(v is not None and str(v).strip() for v in row)
+
+    skip = _header_row(top)
+    return len(top) > skip + 1 and filled(top[skip]) and any(filled(row) for row in top[skip + 1 :])
+
+
+def _excel_times(col: pa.Array | pa.ChunkedArray, system: int) -> pa.Array | pa.ChunkedArray:
+    """A workbook's time column whose cells are numbers: Excel's date numbers (a date cell in a format openpyxl does
+    not know as a date — Korean Excel's built-in 31, yyyy"년" mm"월" dd"일" — or a column formatted General), read
+    as the wall time Excel shows on `system`'s calendar (`ingest.excel_serials`). A fraction alone is a time of day
+    with no date (refused unless a date joins it) and a number past Excel's dates stays a number (Unix time, say);
+    the column is then text, each cell as Excel shows it."""
+    if not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
+        return col
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    num = col.to_numpy(zero_copy_only=False).astype("float64")
+    micros, dates, clock = excel_serials(num, system)
+    given = np.isfinite(num)
+    if not (given & ~dates).any():
+        return pa.array(micros, type=pa.timestamp("us"), mask=~given)
+    shown = np.datetime_as_string(micros.astype("datetime64[us]"), unit="s").tolist()
+    cells: list[str | None] = []
+    for v, wall, dated, alone, ok in zip(num.tolist(), shown, dates, clock, given, strict=True):
+        if not ok:
+            cells.append(None)
+        elif dated:
+            cells.append(wall.replace("T", " "))
+        elif alone:
+            cells.append(wall[11:])
+        elif system == 1900 and 60 <= v < 61:
+            # Excel's 1900-02-29, a day that never was: refused as such
+            cells.append("1900-02-29 " + wall[11:])
+        else:
+            cells.append(str(int(v)) if v == int(v) else repr(v))
+    return pa.array(cells, type=pa.string())
 
 
 # ---- preview --------------------------------------------------------------------------------------------------
@@ -1147,8 +1439,9 @@ def preview_for_company(
             rows=rows,
         )
         shown.roles, shown.kind, shown.layout = dict(mapping.columns), mapping.kind, mapping.layout
+        sheets = [n for n in shown.notices if n["code"] in _FILE_NOTICES]
         shown.naive_time, shown.notices, _zone = _notices(shown.columns, shown.rows, mapping)
-        shown.notices = _header_notice(shown.header_row) + shown.notices
+        shown.notices = sheets + _header_notice(shown.header_row) + shown.notices
         shown.mapping = mapping
     else:
         shown = read_preview(path, filename=filename, encoding=encoding, sheet=sheet, rows=rows)
@@ -1183,6 +1476,8 @@ def check_sample(
             [mapping.date_order],
             dry_run=True,
             header_row=shown.header_row,
+            excel_system=shown.excel_system,
+            formulas=shown.formulas,
         )
     except InvalidInput as exc:
         return SampleCheck(sample.num_rows, error={"code": exc.code, "en": exc.en, "ko": exc.ko})
@@ -1217,8 +1512,10 @@ def read_preview(
         sheet=src.sheet,
         delimiter=src.delimiter,
     )
+    if src.excel_system is not None:
+        _show_excel_times(data, src.columns, roles, sample, src.excel_system)
     naive, notices, mapping.timezone = _notices(src.columns, data, mapping)
-    notices = _header_notice(src.header_row) + notices
+    notices = src.notices + _header_notice(src.header_row) + notices
     size = path.stat().st_size
     return Preview(
         name,
@@ -1238,7 +1535,23 @@ def read_preview(
         mapping,
         sample,
         header_row=src.header_row,
+        excel_system=src.excel_system,
+        formulas={i: cells for i, cells in src.formulas.items() if i < rows},
     )
+
+
+def _show_excel_times(
+    data: list[list[Any]], columns: list[str], roles: dict[str, str], sample: pa.Table, system: int
+) -> None:
+    """The sample's time and date cells that are Excel's date numbers, shown as the dates they are."""
+    for i, column in enumerate(columns):
+        if roles.get(column) in (*_TIME_ROLES, "date"):
+            for row, cell in zip(data, _excel_times(sample[column], system).to_pylist(), strict=True):
+                row[i] = cell
+
+
+#: The notices of the file itself (its sheets), kept when the notices of a mapping are worked out again
+_FILE_NOTICES = ("sheet_chosen", "other_sheets", "formula_no_value")
 
 
 def _header_notice(header_row: int) -> list[dict[str, str]]:
@@ -1262,6 +1575,7 @@ def _notices(
     roles = mapping.columns
     # a mapped column the file lacks is not looked at here: the sample check names it (missing_column)
     time_col = next((c for c, r in roles.items() if r in ("time", "start") and c in columns), None)
+    time_col = time_col or next((c for c, r in roles.items() if r == "date" and c in columns), None)
     naive = time_col is not None and _naive([row[columns.index(time_col)] for row in data])
     notices = []
     if naive:
@@ -1352,6 +1666,9 @@ def _check_columns(mapping: Mapping, columns: list[str], name: str) -> None:
     have = set(mapping.columns.values())
     if mapping.machine_id:
         have.add("machine_id")
+    # a date column alone is the rows' time (midnight); with a time column it gives that one its date
+    if "date" in have:
+        have.add("time" if mapping.kind != "event" else "start")
     if mapping.start_time is not None and mapping.interval_s:
         have.add("time" if mapping.kind != "event" else "start")
     missing = [r for r in _REQUIRED[(mapping.kind, mapping.layout)] if r not in have]
@@ -1379,19 +1696,39 @@ def _check_columns(mapping: Mapping, columns: list[str], name: str) -> None:
         )
 
 
-def _canonical(chunk: pa.Table, mapping: Mapping, first_index: int) -> tuple[pa.Table, dict[str, str]]:
-    """A file chunk as canonical columns, and canonical column -> the user's column name."""
+_TIME_ROLES = ("time", "start", "end")
+
+
+def _canonical(
+    chunk: pa.Table, mapping: Mapping, first_index: int, excel_system: int | None = None
+) -> tuple[pa.Table, dict[str, str]]:
+    """A file chunk as canonical columns, and canonical column -> the user's column name. Numbers in a workbook's
+    time columns are Excel dates (`_excel_times`); a date column (or the mapping's `day`) gives a time column's
+    times of day their date."""
     arrays: dict[str, pa.Array | pa.ChunkedArray] = {}
     names: dict[str, str] = {}
     for column, role in mapping.columns.items():
-        if role == "ignore" or role.startswith(SIGNAL_PREFIX):
+        if role in ("ignore", "date") or role.startswith(SIGNAL_PREFIX):
             continue
         arrays[role] = chunk[column]
+        if role in _TIME_ROLES and excel_system is not None:
+            arrays[role] = _excel_times(chunk[column], excel_system)
         names[role] = column
     n = chunk.num_rows
     if "machine_id" not in arrays and mapping.machine_id:
         arrays["machine_id"] = pa.array([mapping.machine_id] * n, pa.string())
     time_role = "start" if mapping.kind == "event" else "time"
+    date_column = mapping.role_of("date")
+    if date_column is not None or mapping.day is not None:
+        days = _days(chunk[date_column] if date_column else None, mapping.day, excel_system, n)
+        for role in _TIME_ROLES:
+            if role in arrays:
+                arrays[role] = _on_day(days, arrays[role])
+                # a reject names both cells the time was made of
+                if date_column is not None:
+                    names[role] = f"{date_column} + {names[role]}"
+        if time_role not in arrays and date_column is not None:
+            arrays[time_role], names[time_role] = days, date_column
     if time_role not in arrays and mapping.start_time is not None and mapping.interval_s:
         start = mapping.start_time
         offsets = (np.arange(first_index, first_index + n) * mapping.interval_s * 1e6).astype("int64")
@@ -1404,6 +1741,37 @@ def _canonical(chunk: pa.Table, mapping: Mapping, first_index: int) -> tuple[pa.
     if mapping.result_values and "result" in arrays:
         arrays["result"] = _recode(arrays["result"], mapping.result_values)
     return pa.table(arrays), names
+
+
+def _days(
+    col: pa.Array | pa.ChunkedArray | None, day: date | None, excel_system: int | None, n: int
+) -> pa.Array:
+    """Each row's date as yyyy-mm-dd text (a date cell, Excel's date number, a date as written), or the mapping's
+    `day` where the row has none."""
+    if col is None:
+        return pa.array([day.isoformat() if day else None] * n, pa.string())
+    col = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if excel_system is not None:
+        col = _excel_times(col, excel_system)
+    if pa.types.is_timestamp(col.type) or pa.types.is_date(col.type):
+        text = pc.strftime(col, format="%Y-%m-%d")
+    else:
+        text = pc.utf8_trim_whitespace(col if pa.types.is_string(col.type) else as_text(col))
+        # a date cell kept with its midnight ("2026-12-05 00:00:00", a column of dates and text)
+        text = pc.replace_substring_regex(text, r"\s+0?0:00(?::00(?:\.0+)?)?$", "")
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    return pc.fill_null(text, day.isoformat()) if day is not None else text
+
+
+def _on_day(days: pa.Array, times: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """A time column's times of day ("22:10:00", "오후 1:00", an Excel time cell) on their row's date, each row's own
+    (a night shift's 01:20 stays on the date its row gives); a cell with a date of its own keeps it."""
+    times = times.combine_chunks() if isinstance(times, pa.ChunkedArray) else times
+    if not pa.types.is_string(times.type):
+        return times
+    clock = pc.utf8_trim_whitespace(times)
+    alone = pc.fill_null(pc.match_substring_regex(clock, CLOCK_ONLY), False)
+    return pc.if_else(alone, pc.binary_join_element_wise(days, clock, " "), times)
 
 
 def _recode(col: pa.ChunkedArray | pa.Array, values: dict[str, str]) -> pa.Array:
@@ -1461,6 +1829,8 @@ def import_file(
                         receipt.batch_id,
                         order,
                         header_row=src.header_row,
+                        excel_system=src.excel_system,
+                        formulas=src.formulas,
                     )
                 )
                 row += chunk.num_rows
@@ -1472,6 +1842,7 @@ def import_file(
             raise _no_rows(name)
     except InvalidInput as exc:
         raise _fail(store, company_id, path, source, mapping.kind, exc, receipt.batch_id) from None
+    receipt.notes.extend(src.notices)
     if src.bad_rows:
         receipt.merge(
             _quarantine_bad_lines(
@@ -1551,12 +1922,23 @@ def _ingest_chunk(
     *,
     dry_run: bool = False,
     header_row: int = 0,
+    excel_system: int | None = None,
+    formulas: dict[int, dict[str, str]] | None = None,
 ) -> Receipt:
     """One chunk of a file through the ingestion path; `order` carries the date order (`Origin.date_order`) from
-    the chunks before it and takes what this one settles. A `dry_run` checks and stores nothing."""
-    table, names = _canonical(chunk, mapping, row)
-    table = _machine_ids_for_names(store, company_id, table)
+    the chunks before it and takes what this one settles. Rows that are no record — a totals row, a row whose
+    cells are formulas without a saved value (`formulas`: chunk row -> column -> formula) — are held back with
+    their reason (`_held_rows`). A `dry_run` checks and stores nothing."""
+    table, names = _canonical(chunk, mapping, row, excel_system)
     first_row = row + 2 + header_row  # the header is row `header_row + 1` in Excel
+    held = _held_rows(chunk, mapping, formulas or {})
+    kept = _keep_held(store, company_id, held, table, mapping, name, source, batch_id, first_row, dry_run)
+    # each row's place in the chunk, once the held rows are taken out
+    at = None
+    if held:
+        at = np.setdiff1d(np.arange(chunk.num_rows), np.fromiter(held, dtype=np.int64))
+        chunk, table = chunk.take(pa.array(at)), table.take(pa.array(at))
+    table = _machine_ids_for_names(store, company_id, table)
     if mapping.kind == "reading" and mapping.layout == "wide":
         merged: Receipt | None = None
         for column, role in mapping.columns.items():
@@ -1579,8 +1961,16 @@ def _ingest_chunk(
             readings = table.append_column("value", cells).append_column(
                 "signal", pa.array([signal] * chunk.num_rows, pa.string())
             )
-            origin = Origin(source, name, first_row, {**names, "value": column}, mapping.timezone, batch_id)
-            origin.rows, origin.date_order = rows + first_row, order[0]
+            origin = Origin(
+                source,
+                name,
+                first_row,
+                {**names, "value": column},
+                mapping.timezone,
+                batch_id,
+                date_order=mapping.date_order,
+            )
+            origin.rows, origin.date_order = (rows if at is None else at[rows]) + first_row, order[0]
             got = ingest_readings(
                 store,
                 company_id,
@@ -1591,9 +1981,13 @@ def _ingest_chunk(
             )
             order[0] = origin.date_order
             merged = got if merged is None else merged.merge(got)
-        return merged or Receipt(batch_id=batch_id, source=source, kind="reading")
-    origin = Origin(source, name, first_row, names, mapping.timezone, batch_id)
+        return merged.merge(kept) if merged is not None else kept
+    if not chunk.num_rows:
+        return kept
+    origin = Origin(source, name, first_row, names, mapping.timezone, batch_id, date_order=mapping.date_order)
     origin.date_order = order[0]
+    if at is not None:
+        origin.rows = at + first_row
     if mapping.kind == "reading":
         got = ingest_readings(
             store, company_id, table, origin, register_signals=mapping.register_signals, dry_run=dry_run
@@ -1601,7 +1995,117 @@ def _ingest_chunk(
     else:
         got = INGESTERS[mapping.kind](store, company_id, table, origin, dry_run=dry_run)
     order[0] = origin.date_order
-    return got
+    return got.merge(kept)
+
+
+#: What the label cell of a totals or summary row says, spaces and case aside: 합계, 소계, 평균, 최대 … or Total.
+#: Such a row sums or averages the rows above it; stored, it would count them again as one more reading or part.
+SUMMARY_LABEL = (
+    r"^(?:총|일|주|월|연|누적)?(?:합계|소계|총계|누계|총합계|평균|계|합|최대|최소)값?:?$"
+    r"|^(?:sub|grand)?total:?$|^(?:sum|average|avg|mean|max|min):?$"
+)
+# the roles whose cells are a record's own words, never the label of a totals row (a signal named "total", a
+# product coded "SUM"): the label sits in a column of times, dates or machines, or one the import leaves out
+_NOT_A_LABEL = (
+    "signal",
+    "value",
+    "unit",
+    "part_id",
+    "lot_id",
+    "product",
+    "result",
+    "defect_type",
+    "state",
+    "reason_code",
+    "note",
+)
+
+
+def _held_rows(
+    chunk: pa.Table, mapping: Mapping, formulas: dict[int, dict[str, str]]
+) -> dict[int, tuple[str, str, Any]]:
+    """The chunk's rows that are no record, each with why (code, column, cell): a totals or summary row — a cell
+    outside the record's own words says 합계, 평균, Total (`SUMMARY_LABEL`) — and a row whose mapped cells hold a
+    formula Excel never calculated (the file was written by a program that does not)."""
+    held: dict[int, tuple[str, str, Any]] = {}
+    for column in chunk.column_names:
+        role = mapping.columns.get(column, "ignore")
+        if role in _NOT_A_LABEL or role.startswith(NAMED_ROLES) or not pa.types.is_string(chunk[column].type):
+            continue
+        cells = chunk[column].combine_chunks()
+        # only short cells can be such a label, and their distinct spellings are looked at once each
+        short = np.flatnonzero(pc.fill_null(pc.less_equal(pc.utf8_length(cells), 16), False).to_numpy(False))
+        if not len(short):
+            continue
+        coded = pc.dictionary_encode(cells.take(pa.array(short)))
+        words = pc.utf8_lower(pc.replace_substring_regex(coded.dictionary, r"\s+", ""))
+        labels = np.flatnonzero(
+            pc.fill_null(pc.match_substring_regex(words, SUMMARY_LABEL), False).to_numpy(False)
+        )
+        if not len(labels):
+            continue
+        found = pc.is_in(coded.indices, value_set=pa.array(labels, coded.indices.type))
+        for i in short[pc.fill_null(found, False).to_numpy(False)].tolist():
+            held.setdefault(i, ("summary_row", column, cells[i].as_py()))
+    for i, cells in sorted(formulas.items()):
+        used = [c for c in cells if mapping.columns.get(c, "ignore") != "ignore"]
+        if used and i not in held:
+            held[i] = ("formula_no_value", used[0], cells[used[0]])
+    return held
+
+
+def _keep_held(
+    store: Store,
+    company_id: str,
+    held: dict[int, tuple[str, str, Any]],
+    table: pa.Table,
+    mapping: Mapping,
+    name: str,
+    source: str,
+    batch_id: str,
+    first_row: int,
+    dry_run: bool,
+) -> Receipt:
+    """The held rows (`_held_rows`) into quarantine, each as its record with where and why, and their receipt; a
+    `dry_run` keeps nothing and reports every one."""
+    receipt = Receipt(batch_id=batch_id, source=source, kind=mapping.kind)
+    if dry_run:
+        receipt.issue_limit = sys.maxsize
+    if not held:
+        return receipt
+    rows = sorted(held)
+    items = []
+    for i, record in zip(rows, table.take(pa.array(rows, pa.int64())).to_pylist(), strict=True):
+        code, column, value = held[i]
+        en, ko = _held_reason(code, column, value)
+        location: dict[str, Any] = {"row": first_row + i, "column": column, "file": name}
+        if mapping.timezone:
+            location["timezone"] = mapping.timezone
+        raw = json.dumps(record, ensure_ascii=False, default=str)
+        items.append(QuarantineItem(source, mapping.kind, raw, code, en, ko, location, batch_id))
+        if len(receipt.issues) < receipt.issue_limit:
+            receipt.issues.append({**location, "code": code, "message": {"en": en, "ko": ko}})
+        receipt.reasons[code] = receipt.reasons.get(code, 0) + 1
+    receipt.received = receipt.rejected = len(items)
+    if not dry_run:
+        receipt.already_quarantined = len(items) - store.add_quarantine(company_id, items)
+    return receipt
+
+
+def _held_reason(code: str, column: str, value: Any) -> tuple[str, str]:
+    if code == "summary_row":
+        return (
+            f"{column} says {value!r}: this is a totals or summary row, not a record of its own; it is kept here, "
+            "not stored (remove such rows from the sheet before importing, or discard them here)",
+            f"{column} 칸이 {value!r}인 합계·요약 행으로, 하나의 기록이 아닙니다. 저장하지 않고 여기 보관합니다 "
+            "(가져오기 전에 시트에서 이런 행을 지우거나 여기서 폐기하세요)",
+        )
+    return (
+        f"{column} holds the formula {value} with no saved value: the file was written by a program that does not "
+        "calculate formulas; open it in Excel, save it there, and import it again",
+        f"{column} 칸에 저장된 값이 없는 수식 {value}이(가) 있습니다. 수식을 계산하지 않는 프로그램이 만든 파일입니다. "
+        "엑셀에서 열어 저장한 뒤 다시 가져오세요",
+    )
 
 
 def _quarantine_bad_lines(

@@ -53,6 +53,9 @@ class Receipt:
     issues: list[dict[str, Any]] = field(default_factory=list)
     signals_registered: list[str] = field(default_factory=list)
     machines: list[str] = field(default_factory=list)  # the machines the accepted rows belong to
+    #: what the reader of the batch said beside the rows (code, en, ko): which sheet of a workbook it read, the
+    #: other sheets that hold data
+    notes: list[dict[str, str]] = field(default_factory=list)
     #: how many issues the receipt keeps; a dry run keeps all (its batch is a few sample rows, by design)
     issue_limit: int = field(default=MAX_ISSUES, repr=False, compare=False)
 
@@ -69,6 +72,7 @@ class Receipt:
             s for s in other.signals_registered if s not in self.signals_registered
         )
         self.machines.extend(m for m in other.machines if m not in self.machines)
+        self.notes.extend(n for n in other.notes if n not in self.notes)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -85,6 +89,7 @@ class Receipt:
             "issues": list(self.issues),
             "signals_registered": list(self.signals_registered),
             "machines": list(self.machines),
+            "notes": list(self.notes),
         }
 
 
@@ -104,6 +109,12 @@ class Origin:
     # how dates such as 5/12/2025 are written: "dmy" or "mdy"; None until a date of the batch settles it (25/11/2025),
     # which then sets it here, so a file's later chunks are read the same way
     date_order: str | None = None
+    #: the date order as the caller stated it (not as a batch settled it): only a stated one reads a short Korean
+    #: date such as 26.12.07 other than year first
+    stated_date_order: str | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.stated_date_order = self.date_order
 
     def row_of(self, i: int) -> int:
         return int(self.rows[i]) if self.rows is not None else self.first_row + i
@@ -246,6 +257,42 @@ _OFFSET = r":\d{2}(?:[.,]\d+)?\s*(?:[zZ]|UTC|[+-]\d{2}(?::?\d{2})?)$"
 _KOREAN_HALF_DAY = [(r"오전\s*([0-9:.]+)", r"\1 AM"), (r"오후\s*([0-9:.]+)", r"\1 PM")]
 
 
+def reason_words(code: str, **fields: Any) -> tuple[str, str]:
+    """English and Korean message of a reason code: the time reasons of this module (a number that is no time, a
+    time without a date), else `validation.reason_text`'s."""
+    value = fields.get("value")
+    if code == "number_time":
+        excel = fields.get("excel")
+        fix_en = (
+            f": it is the number Excel keeps for {excel}; format the column as a date (yyyy-mm-dd hh:mm) in Excel "
+            "before saving the CSV, or import the .xlsx workbook itself"
+            if excel
+            else "; write the date and time as Excel shows them, e.g. 2026-05-01 08:00:00"
+        )
+        fix_ko = (
+            f". 엑셀에서 {excel}(으)로 보이는 날짜의 숫자 값입니다. CSV로 저장하기 전에 엑셀에서 그 열의 표시 형식을 날짜"
+            "(yyyy-mm-dd hh:mm)로 바꾸거나, .xlsx 통합 문서를 그대로 가져오세요"
+            if excel
+            else ". 엑셀에 보이는 대로 2026-05-01 08:00:00 처럼 날짜와 시각을 쓰세요"
+        )
+        return (
+            f"time {value!r} is a number, not a date and time{fix_en} (a number is read as Unix time, seconds or "
+            "milliseconds since 1970, only where that falls in 1990 or later)",
+            f"시각 {value!r}은(는) 날짜·시각이 아닌 숫자입니다{fix_ko} (숫자는 1970년부터 센 초·밀리초, 즉 유닉스 시간으로 "
+            "1990년 이후를 가리킬 때만 시각으로 읽습니다)",
+        )
+    if code == "time_without_date":
+        return (
+            f"time {value!r} has no date, and no day is guessed for it; add the date: map a date column to the role "
+            "'date' (it is joined to this time), give the day of the whole sheet in the mapping (day: 2026-12-01), "
+            "or write the date in each cell (2026-12-01 08:00)",
+            f"시각 {value!r}에 날짜가 없고, 날짜를 짐작하지 않습니다. 날짜를 넣으세요: 날짜 열을 '날짜'(date) 역할로 지정하면 "
+            "이 시각과 합쳐 읽고, 시트 전체의 날짜를 매핑에 적거나(day: 2026-12-01), 칸마다 날짜를 함께 쓸 수도 "
+            "있습니다(2026-12-01 08:00)",
+        )
+    return reason_text(code, **fields)
+
+
 def _localize(
     naive: pd.Series, zone: ZoneInfo | None, name: str, shown: pd.Series, rej: _Rejects
 ) -> pd.Series:
@@ -260,8 +307,23 @@ def _localize(
     return local.dt.tz_convert("UTC")
 
 
+# A clock time with no date ("08:00", "오후 1:00", "1:00:30 PM"): pandas would put it on the day of the import.
+CLOCK_ONLY = (
+    r"^(?:(?:오전|오후)\s*)?\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:\s*(?:[AaPp]\.?[Mm]\.?|오전|오후))?$"
+)
+# A number written as text ("46363.354", "1733900000"); eight, twelve or fourteen digits are a date written without
+# separators (20261207, 202612070830, 20261207083000), not one.
+_NUMBER = r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$"
+_COMPACT_DATE = r"^\d{8}(?:\d{4}(?:\d{2})?)?$"
+#: Unix times before this are no plant's record: 46363.354, the number Excel keeps for 2026-12-07 08:30, is
+#: 1970-01-01 12:52:43 read as seconds.
+_EPOCH_FLOOR_US = int(datetime(1990, 1, 1, tzinfo=UTC).timestamp() * 1e6)
+
+
 def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) -> pa.Array:
-    """Timestamps to UTC. Zone-aware values convert; naive ones take the origin's timezone or are rejected."""
+    """Timestamps to UTC. Zone-aware values convert; naive ones take the origin's timezone or are rejected. A number
+    is Unix time only where it plausibly is one (`_epoch_micros`), and a clock time without a date is refused: neither
+    is ever stored as 1970 or on the day of the import."""
     col = _array(col)
     typ = col.type
     if pa.types.is_dictionary(typ):
@@ -278,18 +340,17 @@ def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) 
         out = _localize(series, _zone(origin), name, series.astype(str), rej)
         return pa.array(out, type=TIME)
     if pa.types.is_integer(typ) or pa.types.is_floating(typ):
-        # Numbers are Unix epoch time (UTC); the magnitude tells seconds, ms, µs or ns apart.
         num = col.to_numpy(zero_copy_only=False).astype("float64")
-        size = np.abs(np.nan_to_num(num))
-        scale = np.select([size >= 1e17, size >= 1e14, size >= 1e11], [1e-3, 1.0, 1e3], 1e6)
-        micros = np.nan_to_num(num * scale).astype("int64")
-        return pa.array(micros, type=TIME, mask=~np.isfinite(num))
+        micros, plausible = _epoch_micros(num)
+        rej.mark(np.isfinite(num) & ~plausible, "number_time", name, _number_details(col))
+        return pa.array(micros, type=TIME, mask=~plausible)
     text = pc.utf8_trim_whitespace(col if pa.types.is_string(typ) else pc.cast(col, pa.string()))
     empty = pc.fill_null(pc.equal(text, ""), True).to_numpy(zero_copy_only=False)
     rej.mark(empty, "missing_field", name)
     has_zone = pc.fill_null(pc.match_substring_regex(text, _OFFSET), False).to_numpy(zero_copy_only=False)
     # Arrow's own ISO 8601 parser handles the common all-zoned and all-naive columns many times faster than
-    # pandas; anything it refuses (other layouts, a bad cell) goes the slower way below, which names the bad cells.
+    # pandas; anything it refuses (other layouts, a clock time or a number alone, a bad cell) goes the slower way
+    # below, which names the bad cells.
     if not empty.any() and (has_zone.all() or not has_zone.any()):
         try:
             if has_zone.all():
@@ -297,21 +358,31 @@ def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) 
             return _parse_time(pc.cast(text, pa.timestamp("us")), name, origin, rej)
         except pa.ArrowInvalid:
             pass
+    clock = pc.fill_null(pc.match_substring_regex(text, CLOCK_ONLY), False).to_numpy(zero_copy_only=False)
+    rej.mark(clock, "time_without_date", name, _values(text))
+    number = pc.and_(
+        pc.match_substring_regex(text, _NUMBER), pc.invert(pc.match_substring_regex(text, _COMPACT_DATE))
+    )
+    number = pc.fill_null(number, False).to_numpy(zero_copy_only=False)
+    skip = empty | clock | number
     series = pd.Series(text.to_numpy(zero_copy_only=False), dtype=object)
     result = pd.Series(pd.NaT, index=series.index, dtype="datetime64[us, UTC]")
     if has_zone.any():
         result[has_zone] = pd.to_datetime(series[has_zone], utc=True, errors="coerce", format="ISO8601")
-    naive = ~has_zone & ~empty
+    if number.any():
+        num = np.full(len(series), np.nan)
+        num[number] = pd.to_numeric(series[number], errors="coerce").to_numpy(dtype="float64")
+        micros, plausible = _epoch_micros(num)
+        rej.mark(number & ~plausible, "number_time", name, _number_details(text))
+        result[plausible] = pd.to_datetime(micros[plausible], unit="us", utc=True)
+    naive = ~has_zone & ~skip
     if naive.any():
         parsed = pd.to_datetime(series[naive], errors="coerce", format="ISO8601")
         retry = parsed.isna()
         if retry.any():
             # Not ISO 8601: Korean half-day words, slashes, dots — read one by one (slower, but rare).
-            again = series[naive][retry].astype(str)
-            for pattern, repl in _KOREAN_HALF_DAY:
-                again = again.str.replace(pattern, repl, regex=True)
-            dayfirst, ambiguous = _day_or_month_first(again, origin)
-            parsed[retry] = pd.to_datetime(again, errors="coerce", format="mixed", dayfirst=dayfirst)
+            again, ambiguous = _year_month_day(series[naive][retry].astype(str), origin)
+            parsed[retry] = pd.to_datetime(again, errors="coerce", format="mixed", dayfirst=False)
             if ambiguous.any():
                 parsed[ambiguous[ambiguous].index] = pd.NaT
                 mask = np.zeros(len(series), dtype=bool)
@@ -325,24 +396,135 @@ def _parse_time(col: pa.ChunkedArray, name: str, origin: Origin, rej: _Rejects) 
     return pa.array(result, type=TIME)
 
 
-_NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})\b"
+def _epoch_micros(num: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Numbers as Unix time in µs — the magnitude tells seconds, ms, µs and ns apart — and which of them plausibly
+    are one: finite, and no earlier than 1990."""
+    size = np.abs(np.nan_to_num(num))
+    scale = np.select([size >= 1e17, size >= 1e14, size >= 1e11], [1e-3, 1.0, 1e3], 1e6)
+    with np.errstate(invalid="ignore", over="ignore"):
+        scaled = num * scale
+        plausible = np.isfinite(scaled) & (scaled >= _EPOCH_FLOOR_US) & (scaled < 9e18)
+    micros = np.where(plausible, np.nan_to_num(scaled), 0).astype("int64")
+    return micros, plausible
 
 
-def _day_or_month_first(text: pd.Series, origin: Origin) -> tuple[bool, pd.Series]:
-    """How to read dates such as 5/12/2026, 5.12.26 or 5-12-2026 in one column: as the origin's `date_order` says,
-    else day first when some date of that form has a day above 12 in front (25/12/2026) and none behind, month
-    first for the opposite — and the origin keeps what the batch settled for the batches after it. With neither, a
-    date whose two numbers could each be the month (5/12/2026, not 5/5/2026) is ambiguous and marked, never
-    guessed."""
-    parts = text.str.extract(_NUMERIC_DATE)
+def _number_details(written: Any) -> Details:
+    """A time given as a number, with the date Excel shows for it when it is one of Excel's date numbers."""
+    return lambda idx: ({"value": v, "excel": excel_serial_text(v)} for v in _pick(written, idx))
+
+
+#: Day 0 of Excel's two date systems, as µs since 1970: 1900 (serial 1 is 1900-01-01, counted as if 1900 had a
+#: 29 February, as Lotus 1-2-3 did) and 1904 (serial 0 is 1904-01-01, a workbook's date1904 flag).
+_EXCEL_DAY0_US = {
+    1900: int(datetime(1899, 12, 30, tzinfo=UTC).timestamp() * 1e6),
+    1904: int(datetime(1904, 1, 1, tzinfo=UTC).timestamp() * 1e6),
+}
+#: The serial number of 9999-12-31 in each system, Excel's last day.
+_EXCEL_LAST = {1900: 2_958_465, 1904: 2_957_003}
+_DAY_US = 86_400_000_000
+
+
+def excel_serials(serial: np.ndarray, system: int = 1900) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Excel serial date numbers (days since day 0, the time of day as the fraction) as naive wall times in µs since
+    1970, with which of them are dates Excel shows (1 to 9999-12-31) and which are a time of day alone (0 to 1:
+    Excel's time cells). In the 1900 system serials below 61 fall before Excel's phantom 1900-02-29 (serial 60, a
+    date that does not exist, which is neither); times are rounded to the millisecond, as Excel shows them.
+    Source: ECMA-376 Part 1, §18.17.4 (date systems)."""
+    num = np.asarray(serial, dtype="float64")
+    with np.errstate(invalid="ignore"):
+        days = np.floor(num)
+        millis = np.round((num - days) * 86_400_000)
+        first = 0 if system == 1904 else 1
+        dates = np.isfinite(num) & (num >= first) & (num < _EXCEL_LAST[system] + 1)
+        clock = np.isfinite(num) & (num >= 0) & (num < 1)
+        if system == 1900:
+            dates &= (num < 60) | (num >= 61)
+            days = np.where(num < 60, days + 1, days)
+    micros = _EXCEL_DAY0_US[system] + np.nan_to_num(days).astype("int64") * _DAY_US
+    micros += np.nan_to_num(millis).astype("int64") * 1000
+    return np.where(dates | clock, micros, 0), dates & ~clock, clock
+
+
+def excel_serial_text(value: Any) -> str | None:
+    """The date and time Excel shows for a serial date number (1900 system), e.g. '2026-12-07 08:30'; None for a
+    value that is no such number."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    micros, dates, _ = excel_serials(np.array([number]))
+    # before 1910: no date a plant's record is on
+    if not dates[0] or number < 3653:
+        return None
+    shown = datetime(1970, 1, 1) + timedelta(microseconds=int(micros[0]))
+    return shown.strftime("%Y-%m-%d" if shown.time() == datetime.min.time() else "%Y-%m-%d %H:%M")
+
+
+# Dates as people type them, rewritten year-month-day before pandas reads them: dateutil's day-first reading would
+# turn the year-first 2026-12-05 into 12 May as well.
+_YEAR_FIRST = r"^(\d{4})\s*[-/.]\s*(\d{1,2})\s*[-/.]\s*(\d{1,2})\.?(?=$|\s|T)(.*)$"
+_KOREAN_DATE = r"^(\d{4})\s*년\s*(\d{1,2})\s*월\s*(\d{1,2})\s*일(.*)$"
+# yy.mm.dd, Korean's short date (26.12.07 is 7 December 2026)
+_SHORT_KOREAN = r"^(\d{2})\.(\d{1,2})\.(\d{1,2})\.?(?=$|\s)(.*)$"
+_NUMERIC_DATE = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4}|\d{2})\b(.*)$"
+
+
+def _year_month_day(text: pd.Series, origin: Origin) -> tuple[pd.Series, pd.Series]:
+    """Naive date texts rewritten with the date year-month-day, and which of them are ambiguous.
+
+    A four-digit year in front (2026-12-05, 2026. 12. 5., 2026/12/05, 2026년 12월 5일) is always year-month-day, and
+    yy.mm.dd (26.12.05) is too unless the caller states a day/month order. Dates with the year behind (5/12/2026,
+    5.12.26, 5-12-2026) are read as the origin's `date_order` says, else day first when some such date has a day
+    above 12 in front (25/12/2026) and none behind, month first for the opposite — and the origin keeps what the
+    batch settled for the batches after it. With neither, a date whose two numbers could each be the month
+    (5/12/2026, not 5/5/2026) is ambiguous and marked, never guessed."""
+    # full-width digits and dashes, as some input methods type them
+    text = text.str.normalize("NFKC").str.strip()
+    for pattern, repl in _KOREAN_HALF_DAY:
+        text = text.str.replace(pattern, repl, regex=True)
+    ambiguous = pd.Series(False, index=text.index)
+    done = pd.Series(False, index=text.index)
+    for pattern in (_YEAR_FIRST, _KOREAN_DATE):
+        parts = text[~done].str.extract(pattern).dropna(subset=[0])
+        text[parts.index] = _ymd(parts[0], parts[1], parts[2], parts[3])
+        done[parts.index] = True
+    if origin.stated_date_order is None:
+        parts = text[~done].str.extract(_SHORT_KOREAN).dropna(subset=[0])
+        text[parts.index] = _ymd(_full_year(parts[0]), parts[1], parts[2], parts[3])
+        done[parts.index] = True
+    parts = text[~done].str.extract(_NUMERIC_DATE).dropna(subset=[0])
+    if parts.empty:
+        return text, ambiguous
     first, second = pd.to_numeric(parts[0]), pd.to_numeric(parts[1])
     if origin.date_order is None:
         day_first = bool(((first > 12) & (second <= 12)).any())
         if day_first != bool(((second > 12) & (first <= 12)).any()):
             origin.date_order = "dmy" if day_first else "mdy"
     if origin.date_order is not None:
-        return origin.date_order == "dmy", pd.Series(False, index=text.index)
-    return False, (first <= 12) & (second <= 12) & (first != second)
+        day_first = pd.Series(origin.date_order == "dmy", index=parts.index)
+    else:
+        day_first = first > 12
+        ambiguous[parts.index] = (first <= 12) & (second <= 12) & (first != second)
+    day, month = first.where(day_first, second), second.where(day_first, first)
+    text[parts.index] = _ymd(_full_year(parts[2]), month, day, parts[3])
+    return text, ambiguous
+
+
+def _ymd(year: pd.Series, month: pd.Series, day: pd.Series, rest: pd.Series) -> pd.Series:
+    def padded(numbers: pd.Series, width: int) -> pd.Series:
+        return pd.to_numeric(numbers).astype(int).astype(str).str.zfill(width)
+
+    return padded(year, 4) + "-" + padded(month, 2) + "-" + padded(day, 2) + rest.fillna("")
+
+
+def _full_year(year: pd.Series) -> pd.Series:
+    """A year of two digits as the one within 50 years of now that ends so (26 → 2026), as dateutil reads it."""
+    number = pd.to_numeric(year)
+    if number.empty or number.min() >= 100:
+        return number
+    now = datetime.now(UTC).year
+    full = number.where(number >= 100, number + now // 100 * 100)
+    return full.where((number >= 100) | (full < now + 50), full - 100)
 
 
 def _parse_coded_time(col: pa.DictionaryArray, name: str, origin: Origin, rej: _Rejects) -> pa.Array:
@@ -395,7 +577,8 @@ def _check_future(
         for v, at in zip(_pick(written, idx), micros[idx].tolist(), strict=True):
             text = _cell(v)
             # the zone it was read in: none to name where the text carries its offset, UTC for epoch numbers
-            zone = None if _has_offset(v, text) else "UTC" if isinstance(v, int | float) else origin.timezone
+            number = isinstance(v, int | float) or (isinstance(v, str) and re.match(_NUMBER, v.strip()))
+            zone = None if _has_offset(v, text) else "UTC" if number else origin.timezone
             instant = datetime.fromtimestamp(0, UTC) + timedelta(microseconds=int(at))
             yield {"value": text, "instant": instant, "zone": zone}
 
@@ -467,8 +650,22 @@ def _strings(table: pa.Table, name: str, default: str | None = None) -> pa.Array
         )
     col = table[name].combine_chunks()
     if not pa.types.is_string(col.type):
-        col = pc.cast(col, pa.string())
+        col = as_text(col)
     return pc.utf8_trim_whitespace(col)
+
+
+def as_text(col: pa.Array) -> pa.Array:
+    """A column as text, a whole number in a column of decimals as its integer: the barcode 20261204000120 a
+    spreadsheet or a DataFrame kept as a number, not '2.026120400012e+13'."""
+    if pa.types.is_floating(col.type):
+        num = col.to_numpy(zero_copy_only=False).astype("float64")
+        with np.errstate(invalid="ignore"):
+            whole = np.isfinite(num) & (np.abs(num) < 9e18)
+            whole[whole] = num[whole] == np.trunc(num[whole])
+        if whole.any():
+            ints = pc.cast(pa.array(np.where(whole, num, 0).astype("int64")), pa.string())
+            return pc.if_else(pa.array(whole), ints, pc.cast(col, pa.string()))
+    return pc.cast(col, pa.string())
 
 
 _PARALLEL_ROWS = 100_000
@@ -504,7 +701,7 @@ class _Labels:
             if not entries.null_count and len(pc.unique(entries)) == len(entries):
                 enc = col
         if not pa.types.is_string(col.type):
-            col = pc.cast(col, pa.string())
+            col = as_text(col)
         if enc is None:
             enc = pc.dictionary_encode(col)
         values = enc.dictionary.to_pylist()
@@ -688,7 +885,7 @@ def _finish(
             detail = dict(rej.detail.get(i, {}))
             if "field" in detail:  # a parameter's or measurement's role, named by the file's own column
                 detail["field"] = origin.columns.get(str(detail["field"]), detail["field"])
-            en, ko = reason_text(code, **{"field": column, **detail})
+            en, ko = reason_words(code, **{"field": column, **detail})
             location: dict[str, Any] = {"row": origin.row_of(i), "column": column}
             if column != fname:
                 location["field"] = fname  # the record's own key, for a fix on the quarantine page

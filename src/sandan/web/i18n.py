@@ -781,6 +781,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     # roles of import columns
     "colrole.ignore": ("ignore", "무시"),
     "colrole.time": ("time", "시각"),
+    "colrole.date": ("date (joined to the time)", "날짜 (시각과 합침)"),
     "colrole.machine_id": ("machine", "설비"),
     "colrole.signal": ("signal name", "신호 이름"),
     "colrole.value": ("value", "값"),
