@@ -153,6 +153,11 @@ def public_page(request: Request) -> Page:
     another site is refused here too: a foreign page could sign a visitor in to the sender's own account (whose
     company then received the visitor's imports) or sign them out."""
     _require_same_origin(request)
+    return _signed_in_page(request)
+
+
+def _signed_in_page(request: Request) -> Page:
+    """The page with its principal when a valid session exists (also what an error is shown on)."""
     page = Page(request, store_of(request), settings_of(request), lang_of(request))
     token = request.cookies.get(SESSION_COOKIE)
     if token:
@@ -275,11 +280,11 @@ class WebRoute(APIRoute):
             except OwnPasswordRequired:
                 return RedirectResponse("/account", status_code=303)
             except SandanError as exc:
-                page = public_page(request)
+                page = _signed_in_page(request)
                 key = "error.not_found" if exc.status == 404 else "error.title"
                 return page.notice(exc.message(page.lang), exc.status, key)
             except RequestValidationError as exc:
-                page = public_page(request)
+                page = _signed_in_page(request)
                 # each field with why it was refused ("version: 1 이상이어야 합니다"), not only its name
                 detail = "; ".join(
                     ".".join(str(p) for p in e.get("loc", ())[1:])
