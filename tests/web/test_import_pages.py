@@ -89,6 +89,39 @@ def test_an_import_that_stopped_links_back_to_its_mapping_with_the_choices_kept(
     assert again.status_code == 200 and _form(again.text) == fields
 
 
+def test_the_import_says_which_sheet_it_read_and_names_the_others_with_data(site):
+    # a workbook of one sheet per day: only the first was read, and the page said nothing of the others
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    client, _ = site
+    book = Workbook()
+    book.active.title = "표지"
+    for title, day in (("12월07일", 7), ("12월08일", 8)):
+        sheet = book.create_sheet(title)
+        sheet.append(["time", "machine", "signal", "value"])
+        sheet.append([datetime(2026, 12, day, 9), "cnc-01", "spindle_temp", 40])
+    data = io.BytesIO()
+    book.save(data)
+    r = client.post(
+        "/companies/acme/import",
+        files={"file": ("days.xlsx", data.getvalue(), "application/vnd.ms-excel")},
+    )
+    assert r.status_code == 303, r.text
+    upload = r.headers["location"].rsplit("/", 1)[1]
+    page = client.get(f"/companies/acme/import/{upload}").text
+    r = client.post(f"/companies/acme/import/{upload}", data=dict(_form(page)))
+    assert r.status_code == 303, r.text
+    for _ in range(200):
+        job = client.get(r.headers["location"])
+        if 'id="receipt"' in job.text:
+            break
+        time.sleep(0.05)
+    notes = [html.unescape(n) for n in re.findall(r'<p class="notice warn receipt-note">(.*?)</p>', job.text)]
+    assert any("'12월07일'" in n and "'12월08일'" in n for n in notes), notes
+
+
 def test_a_whole_files_reject_shows_its_name_and_size_not_its_bytes(site):
     client, store = site
     raw = json.dumps(
