@@ -50,3 +50,23 @@ def test_admin_creates_user_and_audit_shows_it(on_store):
     new = {"user_id": "park", "password": "park-password", "role": "viewer"}
     assert on_store.post("a-admin", f"{BASE}/users", json=new).status_code == 201
     assert on_store.get("a-admin", f"{BASE}/audit").json()[0]["action"] == "user.create"
+
+
+def test_text_with_a_nul_character_is_quarantined_on_either_store(on_store):
+    # PostgreSQL refuses the byte in text: the whole batch failed there with a driver error (nothing kept), while
+    # DuckDB stored it
+    parts = [
+        {"time": "2026-03-02T08:00:00Z", "machine_id": "m1", "part_id": "A\x00B", "result": "ok"},
+        {"time": "2026-03-02T08:01:00Z", "machine_id": "m1", "part_id": "A2", "result": "ok"},
+    ]
+    receipt = on_store.post("a-eng", f"{BASE}/ingest/parts", json=parts).json()
+    assert (receipt["accepted"], receipt["rejected"]) == (1, 1) and receipt["reasons"] == {"nul_character": 1}
+    events = [{"machine_id": "m1", "start": "2026-03-02T08:00:00Z", "state": "down", "note": "jam\x00"}]
+    receipt = on_store.post("a-eng", f"{BASE}/ingest/events", json=events).json()
+    assert receipt["reasons"] == {"nul_character": 1}
+    readings = [{"time": "2026-03-02T08:00:00Z", "machine_id": "m1", "signal": "t\x00", "value": 1}]
+    receipt = on_store.post("a-eng", f"{BASE}/ingest/readings", json=readings).json()
+    assert receipt["reasons"] == {"nul_character": 1}
+    assert (
+        "NUL" in receipt["issues"][0]["message"]["en"] and "NUL 문자" in receipt["issues"][0]["message"]["ko"]
+    )

@@ -12,7 +12,7 @@ import math
 import re
 import sys
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -731,6 +731,28 @@ class _Labels:
 def _required(labels: _Labels, name: str, rej: _Rejects) -> None:
     if len(labels.codes) and labels.codes.min() < 0:
         rej.mark(labels.codes < 0, "missing_field", name)
+    _labels_without_nul(labels, name, rej)
+
+
+def _labels_without_nul(labels: _Labels, name: str, rej: _Rejects) -> None:
+    """Rows whose label holds a NUL character (judged on the few distinct values): PostgreSQL refuses the byte in
+    text, so the whole batch failed there with a driver error while DuckDB stored it."""
+    nul = np.array(["\x00" in v for v in labels.values], dtype=bool)
+    if nul.any():
+        rej.mark(labels.per_row(nul, False), "nul_character", name, _values(labels.text))
+
+
+def _texts_without_nul(table: pa.Table, names: Sequence[str], rej: _Rejects) -> None:
+    """Rows whose free text (part id, lot, note…) holds a NUL character, as `_labels_without_nul`."""
+    for name in names:
+        if name not in table.column_names:
+            continue
+        col = table[name]
+        if pa.types.is_dictionary(col.type):
+            col = col.cast(col.type.value_type)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            continue
+        rej.mark(pc.match_substring(col, "\x00"), "nul_character", name, _values(col))
 
 
 def _check_machines(store: Store, company_id: str, machines: _Labels, rej: _Rejects) -> None:
@@ -1332,6 +1354,7 @@ def ingest_parts(
     _check_machines(store, company_id, machines, rej)
     _check_future(times, table["time"], "time", origin, rej)
     result = _synonyms(_Labels.of(table, "result"), table, "result", RESULT_SYNONYMS, "bad_result", rej)
+    _texts_without_nul(table, ("part_id", "lot_id", "product", "defect_type", "operator", "note"), rej)
     limits = _SignalLimits(store, company_id, machines)
     params = _named_numbers(table, PARAM_PREFIX, "params", rej, limits)
     measures = _named_numbers(table, MEASURE_PREFIX, "measures", rej, limits)
@@ -1393,6 +1416,7 @@ def ingest_events(
     _check_machines(store, company_id, machines, rej)
     _check_future(starts, table["start"], "start", origin, rej)
     state = _synonyms(_Labels.of(table, "state"), table, "state", STATE_SYNONYMS, "bad_state", rej)
+    _texts_without_nul(table, ("reason_code", "note"), rej)
     valid = pa.Table.from_arrays(
         [machines.text, starts, ends, state, _strings(table, "reason_code"), _strings(table, "note")],
         schema=EVENT_SCHEMA,

@@ -14,6 +14,12 @@ from sandan.domain.model import MachineState, PartResult
 
 # reason code -> (English template, Korean template); placeholders are filled from the offending record.
 REASONS: dict[str, tuple[str, str]] = {
+    "nul_character": (
+        "'{field}' holds a NUL character (code 0), which no text may hold: {value!r}; remove it at the source "
+        "(a device or program writing past the end of its text)",
+        "'{field}'에 NUL 문자(코드 0)가 있습니다. 어떤 텍스트에도 들어갈 수 없는 문자입니다: {value!r}. 보내는 쪽에서 "
+        "없애세요(장치나 프로그램이 텍스트 끝을 넘겨 쓴 경우입니다)",
+    ),
     "missing_field": (
         "required field '{field}' is empty",
         "필수 항목 '{field}'이(가) 비어 있습니다",
@@ -111,6 +117,7 @@ REASONS: dict[str, tuple[str, str]] = {
 # reason code -> (English, Korean) words for the kind of problem, where a list is narrowed by reason: the codes of
 # REASONS, and those the MQTT collector and the file import give a message or a whole file they keep
 REASON_TITLES: dict[str, tuple[str, str]] = {
+    "nul_character": ("text with a NUL character", "NUL 문자가 든 텍스트"),
     "missing_field": ("required field empty", "필수 항목 비어 있음"),
     "bad_time": ("time not readable", "읽을 수 없는 시각"),
     "naive_time": ("time without a time zone", "시간대 없는 시각"),
