@@ -70,3 +70,32 @@ def test_text_with_a_nul_character_is_quarantined_on_either_store(on_store):
     assert (
         "NUL" in receipt["issues"][0]["message"]["en"] and "NUL 문자" in receipt["issues"][0]["message"]["ko"]
     )
+
+
+def test_a_batchs_quarantined_rows_take_ids_in_the_batchs_order_on_either_store(on_store):
+    # DuckDB's duplicate check reordered a file's rejects (ids 1, 3, 0, 2 of its rows): the newest-first list, its
+    # pages and a takeout differed from PostgreSQL's
+    from sandan.collect import Origin, ingest_parts
+
+    for trial in range(3):
+        rows = [
+            {"time": f"2026-03-02T0{trial}:00:00Z", "machine_id": "m1", "result": "maybe"},
+            {
+                "time": f"2026-03-02T0{trial}:00:00Z",
+                "machine_id": "m1",
+                "result": "ok",
+                "params": '{"t": "hot"}',
+            },
+            {"time": f"2026-03-02T0{trial}:00:00Z", "machine_id": "m1", "result": "zz"},
+            {
+                "time": f"2026-03-02T0{trial}:00:00Z",
+                "machine_id": "m1",
+                "result": "ok",
+                "params": '{"t": "x"}',
+            },
+        ]
+        ingest_parts(
+            on_store.store, "acme", rows, Origin(source="file", file="생산.csv", batch_id=f"q{trial}")
+        )
+    items = sorted(on_store.store.list_quarantine("acme", limit=100), key=lambda q: q["id"])
+    assert [q["location"]["row"] for q in items] == [0, 1, 2, 3] * 3

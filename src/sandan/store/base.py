@@ -808,9 +808,12 @@ QUARANTINE_REPEAT = (
 
 #: Inserts the staged items `_q` that no open item of the company already holds.
 QUARANTINE_NEW = (
-    "INSERT INTO quarantine (company_id, {cols}) SELECT {mark}, {cols} FROM _q WHERE NOT EXISTS "
-    "(SELECT 1 FROM quarantine q WHERE " + _SAME_OPEN + ")"
+    "INSERT INTO quarantine (company_id, {cols}) SELECT {mark}, {cols} FROM "
+    "(SELECT *, row_number() OVER () AS _row FROM _q) AS _q WHERE NOT EXISTS "
+    "(SELECT 1 FROM quarantine q WHERE " + _SAME_OPEN + ") ORDER BY _row"
 )
+# (ids follow the batch's rows on both stores: DuckDB's anti-join had put a file's rejects in another order, so
+# the newest-first list, its pages and a takeout's quarantine.csv differed from PostgreSQL's)
 
 #: The columns a quarantine item is read with (`quarantine_rows` makes them dicts).
 QUARANTINE_COLUMNS = (
