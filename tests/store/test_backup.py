@@ -83,6 +83,21 @@ def test_an_archive_is_written_whole_and_never_over_another(instance):
     assert [p.name for p in (data / "backups").iterdir()] == ["nightly.tar"]  # no half-written file left
 
 
+def test_a_backups_progress_counts_up_once_over_the_database_and_the_files(instance):
+    # each step counted on its own: the bar went from 23/23 back to 3/8
+    store, data = instance
+    seen = []
+    backup(
+        store,
+        data,
+        data / "backups" / "watched.tar",
+        progress=lambda _step, done, total: seen.append((done, total)),
+    )
+    totals = {total for _, total in seen}
+    assert len(totals) == 1 and seen[-1][0] == seen[-1][1]
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen) and len(seen) > 2
+
+
 def test_restore_refuses_a_folder_in_use_a_foreign_file_and_a_path_outside_the_folder(instance, tmp_path):
     store, data = instance
     archive, _ = backup(store, data, tmp_path / "b.tar")
@@ -136,11 +151,20 @@ def test_a_scheduled_backup_keeps_the_newest_and_never_an_archive_the_operator_n
     for day in (1, 2, 3):
         (data / "backups" / f"sandan-backup-2026010{day}T020000Z.tar").write_bytes(b"old")
     (data / "backups" / "before-upgrade.tar").write_bytes(b"mine")
+    # named by the operator in the scheduled archives' style: kept too, and in no scheduled archive's place
+    (data / "backups" / "sandan-backup-2025-before-upgrade.tar").write_bytes(b"mine")
+    (data / "backups" / "sandan-backup-keep-forever.tar").write_bytes(b"mine")
     schedule = BackupSchedule(store, data, "02:00", "Asia/Seoul", keep=2)
     schedule.run_once()
     assert schedule.last_error is None and schedule.last_archive.startswith("sandan-backup-2026")
     assert sorted(p.name for p in (data / "backups").iterdir()) == sorted(
-        ["before-upgrade.tar", "sandan-backup-20260103T020000Z.tar", schedule.last_archive]
+        [
+            "before-upgrade.tar",
+            "sandan-backup-2025-before-upgrade.tar",
+            "sandan-backup-keep-forever.tar",
+            "sandan-backup-20260103T020000Z.tar",
+            schedule.last_archive,
+        ]
     )
     assert read_manifest(data / "backups" / schedule.last_archive).tables["part_records"] == 500
 

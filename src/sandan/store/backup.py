@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -128,6 +129,18 @@ def backup_name(now: datetime | None = None) -> str:
     return f"sandan-backup-{(now or datetime.now(UTC)):%Y%m%dT%H%M%SZ}.tar"
 
 
+#: The names `backup_name` gives, and only those: an archive the operator named sandan-backup-before-upgrade.tar
+#: was deleted by the pruning and took a scheduled archive's place.
+_OUR_NAME = re.compile(r"^sandan-backup-\d{8}T\d{6}Z\.tar$")
+
+
+def own_backups(folder: Path) -> list[Path]:
+    """The archives this module named in `folder`, oldest first."""
+    folder = Path(folder)
+    found = folder.glob("sandan-backup-*.tar") if folder.exists() else []
+    return sorted((p for p in found if _OUR_NAME.match(p.name)), key=lambda p: p.name)
+
+
 def cross_tenant_backup(
     store: Store | None,
     data_dir: Path,
@@ -151,12 +164,16 @@ def cross_tenant_backup(
         f"another backup is being written to {target} right now; try again in a minute",
         f"지금 다른 백업이 {target}에 쓰이고 있습니다. 잠시 뒤 다시 하세요",
     )
+    # one count over both steps, the database as one, then each file (each step counted on its own, the bar went
+    # from 23/23 back to 3/8)
+    files = _data_files(data_dir)
+    first = 0 if store is None else 1
+    total = first + len(files)
     with tempfile.TemporaryDirectory(prefix="sandan-backup-") as tmp:
         if store is not None:
             manifest.tables = store.export_database(Path(tmp) / DATABASE)
             manifest.schema_version = _export_version(store)
-            progress("table", len(manifest.tables), len(manifest.tables))
-        files = _data_files(data_dir)
+            progress("table", first, total)
         # every company's records and the session key
         with private_archive(target, busy) as raw, tarfile.open(fileobj=raw, mode="w") as tar:
             if store is not None:
@@ -165,7 +182,7 @@ def cross_tenant_backup(
                 tar.add(path, arcname=str(PurePosixPath(FILES, *path.relative_to(data_dir).parts)))
                 manifest.files += 1
                 manifest.file_bytes += path.stat().st_size
-                progress("file", i, len(files))
+                progress("file", first + i, total)
             body = json.dumps(manifest.to_dict(), indent=1).encode()
             info = tarfile.TarInfo(MANIFEST)
             info.size = len(body)
@@ -390,7 +407,7 @@ def backup_space(folder: Path) -> dict[str, Any]:
     folder = Path(folder)
     probe = folder if folder.exists() else folder.parent
     usage = shutil.disk_usage(probe)
-    ours = sorted(folder.glob("sandan-backup-*.tar"), key=lambda p: p.name) if folder.exists() else []
+    ours = own_backups(folder)
     last = ours[-1].stat().st_size if ours else None
     return {
         "free": usage.free,
@@ -435,7 +452,7 @@ def submit_backup(jobs: JobRegistry, store: Store, data_dir: Path, user_id: str,
 def prune_backups(folder: Path, keep: int) -> list[str]:
     """Delete all but the newest `keep` archives this module named (sandan-backup-….tar; files the operator named
     are never touched); the names deleted."""
-    ours = sorted(Path(folder).glob("sandan-backup-*.tar"), key=lambda p: p.name, reverse=True)
+    ours = own_backups(folder)[::-1]
     for path in ours[keep:]:
         path.unlink(missing_ok=True)
     return [p.name for p in ours[keep:]]
