@@ -344,6 +344,31 @@ def test_import_progress_moves_and_turns_into_the_receipt(page, login, server):
     expect(page.locator("#n-accepted")).to_have_text("100")
 
 
+def test_a_running_jobs_page_says_so_when_the_server_no_longer_knows_the_job(page, login, server):
+    # after a restart the jobs kept in memory are gone: the page polled forever behind a moving bar
+    from sandan.jobs import JobRegistry
+
+    release = threading.Event()
+
+    def slow_import(progress):
+        progress(10, 100)
+        release.wait(20)
+
+    jobs = server.app.state.jobs
+    job = jobs.submit("acme", "import", slow_import, user_id="kim", label="lost.csv")
+    login("kim")
+    page.goto(f"/companies/acme/import/jobs/{job.id}")
+    expect(page.locator("#progress")).to_have_attribute("aria-valuenow", "10")
+    # the registry a restarted server starts with
+    server.app.state.jobs = JobRegistry()
+    try:
+        expect(page.locator("#progress")).to_have_count(0, timeout=10_000)
+        expect(page.locator("body")).to_contain_text(job.id)
+    finally:
+        server.app.state.jobs = jobs
+        release.set()
+
+
 def test_another_companys_import_job_is_not_found(page, login, server):
     job = server.app.state.jobs.submit("bravo", "import", lambda progress: None, label="secret.csv")
     login("kim")

@@ -32,8 +32,13 @@
 
   function poll() {
     fetch(cfg.api, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (r) {
+        // gone: the server restarted and no longer knows the job; the page, reloaded, says so (it polled forever)
+        if (r.status === 404 || r.status === 410) { window.location.reload(); return "gone"; }
+        return r.ok ? r.json() : null;
+      })
       .then(function (job) {
+        if (job === "gone") { return; }
         if (!job) { setTimeout(poll, 2000); return; }
         // idle: no such run any more (the server restarted under it): the page shows what is kept
         if (job.state === "done" || job.state === "failed" || job.state === "idle") { window.location.reload(); return; }
