@@ -24,6 +24,7 @@ from sandan.monitor.alerts import (
     evaluate_alerts,
     plain_number,
     report_prediction,
+    wait_for_deliveries,
 )
 from tests.conftest import free_port as _dead_port
 from tests.monitor.conftest import COMPANY, add_events, add_parts, kst, spread
@@ -56,9 +57,12 @@ def rule(alerts, **fields) -> AlertRule:
 
 
 def run(store, alerts, minutes: float, **kw):
-    return evaluate_alerts(
+    """Evaluate at T0 + minutes, then wait for the round's deliveries (sent in the background)."""
+    changes = evaluate_alerts(
         store, COMPANY, T0 + timedelta(minutes=minutes), alerts=alerts, delivery=QUIET, **kw
     )
+    assert wait_for_deliveries()
+    return changes
 
 
 def events(changes) -> list[tuple[str, str]]:
@@ -464,6 +468,7 @@ def test_email_is_delivered_in_korean_and_english(plant, alerts, smtp_server):
          email_to=["kim@acme.test", "line-lead@acme.test"])  # fmt: skip
     readings(plant, "M1", "temp", [(0, 95)])
     changes = evaluate_alerts(plant, COMPANY, T0, alerts=alerts, delivery=delivery)
+    assert wait_for_deliveries()
     (envelope,) = inbox.messages
     assert envelope.mail_from == "alerts@sandan.test"
     assert sorted(envelope.rcpt_tos) == ["kim@acme.test", "line-lead@acme.test"]

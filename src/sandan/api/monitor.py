@@ -66,6 +66,7 @@ from sandan.monitor import (
     label_downtime as monitor_label_downtime,
 )
 from sandan.monitor.alert_store import AlertStore
+from sandan.monitor.alerts import retire_rule_alerts
 from sandan.monitor.calendar import ShiftCalendar, company_calendar, save_company_calendar
 from sandan.monitor.codes import CodeTable, company_codes, save_company_codes
 from sandan.monitor.labels import LABELS
@@ -620,7 +621,8 @@ def put_calendar(calendar: ShiftCalendar, t: WriteTenant) -> ShiftCalendar:
 
 @company.put("/alerts/rules/{item_id}", response_model=AlertRule)
 def put_rule(item_id: str, rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
-    """Create or replace the rule `item_id`; open alerts of the rule stay open and follow the new condition."""
+    """Create or replace the rule `item_id`; open alerts of the rule stay open and follow the new condition, or,
+    when the rule is turned off, close (as closed because it was turned off, not as cleared)."""
     if rule.id != item_id:
         raise InvalidInput(
             f"the rule's id {rule.id!r} differs from the path's {item_id!r}",
@@ -630,15 +632,19 @@ def put_rule(item_id: str, rule: AlertRule, t: WriteTenant) -> dict[str, Any]:
     check_rule_subject(t.store, t.company_id, rule)
     check_rule_name(alerts_of(t), t.company_id, rule)
     alerts_of(t).put_rule(t.company_id, rule.id, rule.model_dump(mode="json"), t.user_id)
+    if not rule.enabled:
+        retire_rule_alerts(alerts_of(t), t.company_id, rule.id, "disabled")
     audit(t.store, t.principal, t.company_id, "alert_rule.put", rule.id, rule.kind)
     return rule.model_dump()
 
 
 @company.delete("/alerts/rules/{item_id}", status_code=204)
 def delete_rule(item_id: str, t: WriteTenant) -> Response:
-    """Remove a rule; its alerts stay in the inbox."""
+    """Remove a rule; its alerts stay in the inbox, the open ones closed (as closed because the rule was deleted,
+    not as cleared)."""
     _rule_or_404(t, item_id)
     alerts_of(t).delete_rule(t.company_id, item_id)
+    retire_rule_alerts(alerts_of(t), t.company_id, item_id, "deleted")
     audit(t.store, t.principal, t.company_id, "alert_rule.delete", item_id, "")
     return Response(status_code=204)
 

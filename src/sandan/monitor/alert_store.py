@@ -9,6 +9,8 @@ import json
 import sqlite3
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -113,6 +115,31 @@ class AlertStore:
         self._con = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._con.execute("PRAGMA journal_mode=WAL")
         self._con.executescript(_SCHEMA)
+        self._one_open_alert()
+
+    def _one_open_alert(self) -> None:
+        """At most one open alert per rule and subject, kept by a unique index: two evaluations of one rule at once
+        (the evaluator and a reported prediction) made two, and only one of them ever closed. A file from before
+        the index may hold such twins: the later ones are closed when the earliest one opened."""
+        with self._lock:
+            self._con.execute(
+                "UPDATE alerts SET status = 'closed', closed_at = (SELECT min(o.opened_at) FROM alerts o "
+                "WHERE o.company_id = alerts.company_id AND o.rule_id = alerts.rule_id AND o.subject = alerts.subject "
+                "AND o.status = 'open') WHERE status = 'open' AND id > (SELECT min(o.id) FROM alerts o "
+                "WHERE o.company_id = alerts.company_id AND o.rule_id = alerts.rule_id AND o.subject = alerts.subject "
+                "AND o.status = 'open')"
+            )
+            self._con.execute(
+                "CREATE UNIQUE INDEX IF NOT EXISTS alerts_one_open ON alerts (company_id, rule_id, subject) "
+                "WHERE status = 'open'"
+            )
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the store for a read-then-write (open, hold or close a rule's alerts): no other thread's calls run
+        in between."""
+        with self._lock:
+            yield
 
     def close(self) -> None:
         with self._lock:
@@ -211,13 +238,15 @@ class AlertStore:
         value: float | None,
         message_en: str,
         message_ko: str,
-    ) -> int:
+    ) -> int | None:
+        """A new open alert's id; None when the rule has an open alert for the subject already (it stays the one)."""
         cur = self._exec(
             "INSERT INTO alerts (company_id, rule_id, subject, kind, severity, status, opened_at, last_seen_at, "
-            "value, message_en, message_ko) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+            "value, message_en, message_ko) VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?) "
+            "ON CONFLICT (company_id, rule_id, subject) WHERE status = 'open' DO NOTHING",
             (company_id, rule_id, subject, kind, severity, _iso(at), _iso(at), value, message_en, message_ko),
         )
-        return int(cur.lastrowid)
+        return int(cur.lastrowid) if cur.rowcount else None
 
     def still_active(
         self,
@@ -240,11 +269,28 @@ class AlertStore:
             (_iso(since), company_id, alert_id),
         )
 
-    def close_alert(self, company_id: str, alert_id: int, at: datetime) -> None:
+    def close_alert(
+        self,
+        company_id: str,
+        alert_id: int,
+        at: datetime,
+        message_en: str | None = None,
+        message_ko: str | None = None,
+    ) -> None:
+        """Close an alert; with messages, they replace its text (why it closed, when not because it cleared)."""
         self._exec(
-            "UPDATE alerts SET status = 'closed', closed_at = ? WHERE company_id = ? AND id = ?",
-            (_iso(at), company_id, alert_id),
+            "UPDATE alerts SET status = 'closed', closed_at = ?, message_en = coalesce(?, message_en), "
+            "message_ko = coalesce(?, message_ko) WHERE company_id = ? AND id = ?",
+            (_iso(at), message_en, message_ko, company_id, alert_id),
         )
+
+    def open_alert_rules(self, company_id: str) -> list[str]:
+        """The rules with an open alert."""
+        rows = self._rows(
+            "SELECT DISTINCT rule_id FROM alerts WHERE company_id = ? AND status = 'open' ORDER BY 1",
+            (company_id,),
+        )
+        return [r[0] for r in rows]
 
     def get_alert(self, company_id: str, alert_id: int) -> dict[str, Any] | None:
         rows = self._rows(

@@ -11,19 +11,24 @@ delivered to the inbox (the alerts table), a webhook (HTTP POST of JSON, retried
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import logging
 import math
 import os
+import queue
 import smtplib
 import socket
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
+from functools import partial
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import numpy as np
@@ -772,9 +777,22 @@ def _prediction(
 ) -> list[Finding]:
     wanted = set(_machine_ids(store, company_id, rule))
     out = []
+    minutes = _fmt(rule.window.total_seconds() / 60)
     for p in alerts.latest_predictions(company_id, rule.model):
-        if p["machine_id"] not in wanted or p["at"] < now - rule.window or p["at"] > now + _END_PAD:
-            continue  # a stale prediction neither opens nor holds an alert
+        if p["machine_id"] not in wanted or p["at"] > now + _END_PAD:
+            continue
+        if p["at"] < now - rule.window:
+            # a stale prediction neither opens nor holds an alert: it is judged as clear, and says so
+            out.append(
+                Finding(
+                    f"{p['machine_id']}/{p['model']}",
+                    False,
+                    None,
+                    f"no prediction for {p['machine_id']} ({p['model']}) in the last {minutes} min",
+                    f"최근 {minutes}분 동안 {p['machine_id']}의 예측이 없습니다 ({p['model']})",
+                )
+            )
+            continue
         prob = float(p["probability"])
         out.append(
             Finding(
@@ -830,8 +848,12 @@ class Delivery:
     timeout_s: float = 5.0
     retries: int = 3
     backoff_s: float = 0.5
+    #: the longest wait a receiver's Retry-After (HTTP 429, 503) is honoured for before the next try
+    retry_after_cap_s: float = 10.0
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
     private_webhooks: bool = False
+    #: the zone an e-mail's times are written in, as people at the plant read them
+    display_timezone: str = "Asia/Seoul"
 
     @classmethod
     def from_env(cls) -> Delivery:
@@ -844,9 +866,10 @@ class Delivery:
             smtp_password=env.get("SANDAN_SMTP_PASSWORD") or None,
             smtp_starttls=env.get("SANDAN_SMTP_STARTTLS", "").lower() in ("1", "true", "yes"),
             private_webhooks=env.get("SANDAN_WEBHOOK_PRIVATE", "").lower() in ("1", "true", "yes"),
+            display_timezone=_display_timezone(),
         )
 
-    def _retry(self, send: Callable[[], None]) -> tuple[bool, int, str | None]:
+    def _retry(self, send: Callable[[], None], peer: str) -> tuple[bool, int, str | None]:
         error = None
         for attempt in range(1, self.retries + 1):
             try:
@@ -855,33 +878,42 @@ class Delivery:
             except _Permanent as exc:
                 return False, attempt, str(exc)
             except (httpx.HTTPError, OSError, smtplib.SMTPException, _Transient) as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                error = _failure(exc, peer, self.timeout_s)
+                wait = self.backoff_s * 2 ** (attempt - 1)
+                if isinstance(exc, _Transient) and exc.retry_after_s is not None:
+                    wait = min(exc.retry_after_s, self.retry_after_cap_s)
                 if attempt < self.retries:
-                    self.sleep(self.backoff_s * 2 ** (attempt - 1))
-        return False, self.retries, error
+                    self.sleep(wait)
+        return False, self.retries, f"{error} after {self.retries} {'try' if self.retries == 1 else 'tries'}"
 
     def post_webhook(self, url: str, payload: dict[str, Any]) -> tuple[bool, int, str | None]:
-        """POST the payload as JSON; 5xx and network errors are retried with exponential back-off, 4xx is not."""
+        """POST the payload as JSON; 5xx, 429 (too many requests) and network errors are retried with exponential
+        back-off — or after the receiver's Retry-After, up to `retry_after_cap_s` — other 4xx are not."""
 
         def send() -> None:
             if not self.private_webhooks:
                 _require_public(url)
             r = httpx.post(url, json=payload, timeout=self.timeout_s)
-            if r.status_code >= 500:
-                raise _Transient(f"HTTP {r.status_code}")
+            if r.status_code >= 500 or r.status_code == 429:
+                raise _Transient(
+                    f"HTTP {r.status_code} from the receiver", _retry_after_s(r.headers.get("Retry-After"))
+                )
             if r.status_code >= 400:
-                raise _Permanent(f"HTTP {r.status_code}")
+                raise _Permanent(f"HTTP {r.status_code} from the receiver")
 
-        return self._retry(send)
+        return self._retry(send, "the receiver")
 
     def send_email(self, to: list[str], subject: str, body: str) -> tuple[bool, int, str | None]:
         if not self.smtp_host:
             return False, 0, "no SMTP server configured (SANDAN_SMTP_HOST)"
         msg = EmailMessage()
-        msg["From"] = self.smtp_from
-        msg["To"] = ", ".join(to)
-        msg["Subject"] = subject
-        msg.set_content(body)
+        try:
+            msg["From"] = _header(self.smtp_from)
+            msg["To"] = _header(", ".join(to))
+            msg["Subject"] = _header(subject)
+            msg.set_content(body)
+        except (ValueError, TypeError) as exc:
+            return False, 0, f"the e-mail could not be written: {exc}"
 
         def send() -> None:
             with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self.timeout_s) as smtp:
@@ -891,7 +923,59 @@ class Delivery:
                     smtp.login(self.smtp_user, self.smtp_password or "")
                 smtp.send_message(msg)
 
-        return self._retry(send)
+        return self._retry(send, "the mail server")
+
+    def local_time(self, t: datetime) -> str:
+        """A time as people at the plant read it: "2025-03-10 09:01 KST" (`display_timezone`)."""
+        try:
+            zone = ZoneInfo(self.display_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            zone = UTC
+        return t.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _display_timezone() -> str:
+    """The platform's display time zone (`Settings.display_timezone`); its default when the settings cannot be
+    read (the server would not have started, but a script may deliver)."""
+    from sandan.settings import Settings, load_settings
+
+    try:
+        return load_settings().display_timezone
+    except SandanError:
+        return Settings.model_fields["display_timezone"].default
+
+
+def _header(text: str) -> str:
+    """A header's value on one line: a line break in it (a rule's name) is refused by the e-mail library."""
+    return " ".join(str(text).split())
+
+
+def _retry_after_s(value: str | None) -> float | None:
+    """A Retry-After header in seconds: a number of seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _failure(exc: Exception, peer: str, timeout_s: float) -> str:
+    """A failed try in words, naming who failed rather than the exception's class."""
+    if isinstance(exc, _Transient):
+        return str(exc)
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return f"no answer from {peer} within {plain_number(timeout_s)} s"
+    if isinstance(exc, smtplib.SMTPException):
+        return f"{peer} refused the e-mail: {exc}"
+    return f"cannot reach {peer}: {exc or type(exc).__name__}"
 
 
 def _require_public(url: str) -> None:
@@ -912,7 +996,9 @@ def _require_public(url: str) -> None:
 
 
 class _Transient(Exception):
-    pass
+    def __init__(self, message: str, retry_after_s: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
 
 
 class _Permanent(Exception):
@@ -945,28 +1031,111 @@ def alert_payload(alert: dict[str, Any], rule: AlertRule, event: str) -> dict[st
 
 
 def _deliver(
-    alerts: AlertStore, delivery: Delivery, rule: AlertRule, company_id: str, alert_id: int, event: str
+    alerts: AlertStore,
+    delivery: Delivery,
+    rule: AlertRule,
+    company_id: str,
+    alert: dict[str, Any],
+    event: str,
 ) -> None:
-    alert = alerts.get_alert(company_id, alert_id)
-    if alert is None:
-        return
+    """Send the alert as it was at `event` to the rule's webhook and e-mail, and record each outcome."""
+    alert_id = alert["id"]
     if rule.webhook_url:
-        ok, attempts, error = delivery.post_webhook(rule.webhook_url, alert_payload(alert, rule, event))
+        ok, attempts, error = _attempt(
+            lambda: delivery.post_webhook(rule.webhook_url, alert_payload(alert, rule, event))
+        )
         alerts.add_delivery(company_id, alert_id, "webhook", rule.webhook_url, event, ok, attempts, error)
     if rule.email_to:
         word = {"opened": ("ALERT", "경보 발생"), "closed": ("cleared", "경보 해제")}[event]
         subject = f"[sandan] {word[1]} / {word[0]}: {rule.name or rule.id} — {alert['subject']}"
+        # times as people at the plant read them; the webhook's JSON keeps them in UTC ISO 8601
         body = (
             f"{alert['message_ko']}\n{alert['message_en']}\n\n"
             f"회사 company: {company_id}\n규칙 rule: {rule.id} ({KIND_LABELS[rule.kind]['ko']} / "
             f"{KIND_LABELS[rule.kind]['en']})\n심각도 severity: {alert['severity']}\n"
-            f"발생 opened: {alert['opened_at'].isoformat()}\n"
-            + (f"해제 closed: {alert['closed_at'].isoformat()}\n" if alert["closed_at"] else "")
+            f"발생 opened: {delivery.local_time(alert['opened_at'])}\n"
+            + (f"해제 closed: {delivery.local_time(alert['closed_at'])}\n" if alert["closed_at"] else "")
         )
-        ok, attempts, error = delivery.send_email(rule.email_to, subject, body)
+        ok, attempts, error = _attempt(lambda: delivery.send_email(rule.email_to, subject, body))
         alerts.add_delivery(
             company_id, alert_id, "email", ", ".join(rule.email_to), event, ok, attempts, error
         )
+
+
+def _not_sent(
+    alerts: AlertStore, rule: AlertRule, company_id: str, alert_id: int, event: str, waiting: int
+) -> None:
+    """Record the alert's deliveries as failed: too many were waiting to be sent."""
+    error = f"not sent: {waiting} deliveries were waiting to be sent already"
+    if rule.webhook_url:
+        alerts.add_delivery(company_id, alert_id, "webhook", rule.webhook_url, event, False, 0, error)
+    if rule.email_to:
+        alerts.add_delivery(company_id, alert_id, "email", ", ".join(rule.email_to), event, False, 0, error)
+
+
+class DeliverySender:
+    """Sends alerts' webhooks and e-mails from a daemon thread, one after another in the order given, each outcome
+    recorded as it comes: an evaluation round — and a reported prediction's request — does not wait on receivers
+    (one slow webhook, three 5-s timeouts, held up every other company's rules). At most `size` deliveries wait;
+    beyond that one is recorded as failed at once rather than held in memory."""
+
+    def __init__(self, size: int = 1000) -> None:
+        self._queue: queue.Queue[Callable[[], None]] = queue.Queue(maxsize=size)
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def submit(self, send: Callable[[], None], refused: Callable[[int], None]) -> None:
+        """Send later; when the queue is full, `refused(waiting)` records why not, now."""
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="sandan-alert-delivery", daemon=True)
+                self._thread.start()
+        try:
+            self._queue.put_nowait(send)
+        except queue.Full:
+            refused(self._queue.qsize())
+
+    def _run(self) -> None:
+        while True:
+            send = self._queue.get()
+            try:
+                send()
+            # a store closed meanwhile, say: the next delivery is still sent
+            except Exception:
+                log.exception("alert delivery failed")
+            finally:
+                self._queue.task_done()
+
+    def wait(self, timeout_s: float = 30.0) -> bool:
+        """Wait until every delivery submitted so far is sent and recorded (a test, a script before it ends); False
+        when some still are not after `timeout_s`."""
+        deadline = time.monotonic() + timeout_s
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._queue.all_tasks_done.wait(left)
+        return True
+
+
+#: The process's sender of alert deliveries (`evaluate_alerts`).
+SENDER = DeliverySender()
+
+
+def wait_for_deliveries(timeout_s: float = 30.0) -> bool:
+    """Wait until the alert deliveries submitted so far are sent and recorded; False on timeout."""
+    return SENDER.wait(timeout_s)
+
+
+def _attempt(send: Callable[[], tuple[bool, int, str | None]]) -> tuple[bool, int, str | None]:
+    """A delivery's outcome; one that fails in a way its channel did not foresee (a webhook address the HTTP client
+    cannot read) is a failed delivery too, never an error that ends the evaluation round."""
+    try:
+        return send()
+    except Exception as exc:
+        log.exception("alert delivery failed")
+        return False, 0, f"the delivery could not be made: {exc or type(exc).__name__}"
 
 
 # ---- evaluation ---------------------------------------------------------------------------------------
@@ -980,38 +1149,87 @@ def _now(now: datetime | None) -> datetime:
 def apply_findings(
     alerts: AlertStore, company_id: str, rule: AlertRule, found: list[Finding], now: datetime
 ) -> list[AlertChange]:
-    """Open, hold or close the rule's alerts from its findings (see the module docstring)."""
+    """Open, hold or close the rule's alerts from its findings (see the module docstring). Only a finding that the
+    condition no longer holds clears an alert: a subject with no finding — no readings in the window, no planned
+    time to count OEE in — says nothing, and its alert stays as it is (a dead collector does not clear a limit).
+
+    The read of the open alerts and the writes after it hold the store (`AlertStore.exclusive`): the evaluator
+    and a reported prediction judging one rule at once opened two alerts for one condition."""
     changes: list[AlertChange] = []
-    open_now = alerts.open_alerts(company_id, rule.id)
     active = {f.subject: f for f in found if f.active}
-    for subject, f in active.items():
-        existing = open_now.get(subject)
-        if existing is None:
-            alert_id = alerts.open_alert(
-                company_id,
-                rule.id,
-                subject,
-                kind=rule.kind,
-                severity=rule.severity,
-                at=now,
-                value=f.value,
-                message_en=f.en,
-                message_ko=f.ko,
-            )
-            changes.append(AlertChange("opened", alert_id, rule.id, subject))
-        else:
-            alerts.still_active(company_id, existing["id"], now, f.value, f.en, f.ko)
-    for subject, existing in open_now.items():
-        if subject in active:
-            continue
-        since = existing["clear_since"]
-        if since is None:
-            alerts.clearing(company_id, existing["id"], now)
-            since = now
-        if now - since >= timedelta(seconds=rule.hold_s):
-            alerts.close_alert(company_id, existing["id"], now)
-            changes.append(AlertChange("closed", existing["id"], rule.id, subject))
+    judged = {f.subject for f in found}
+    with alerts.exclusive():
+        open_now = alerts.open_alerts(company_id, rule.id)
+        for subject, f in active.items():
+            existing = open_now.get(subject)
+            if existing is None:
+                alert_id = alerts.open_alert(
+                    company_id,
+                    rule.id,
+                    subject,
+                    kind=rule.kind,
+                    severity=rule.severity,
+                    at=now,
+                    value=f.value,
+                    message_en=f.en,
+                    message_ko=f.ko,
+                )
+                if alert_id is not None:
+                    changes.append(AlertChange("opened", alert_id, rule.id, subject))
+            else:
+                alerts.still_active(company_id, existing["id"], now, f.value, f.en, f.ko)
+        for subject, existing in open_now.items():
+            if subject in active or subject not in judged:
+                continue
+            since = existing["clear_since"]
+            if since is None:
+                alerts.clearing(company_id, existing["id"], now)
+                since = now
+            if now - since >= timedelta(seconds=rule.hold_s):
+                alerts.close_alert(company_id, existing["id"], now)
+                changes.append(AlertChange("closed", existing["id"], rule.id, subject))
     return changes
+
+
+def retire_rule_alerts(
+    alerts: AlertStore,
+    company_id: str,
+    rule_id: str,
+    why: Literal["deleted", "disabled"],
+    now: datetime | None = None,
+) -> list[int]:
+    """Close the open alerts of a rule that was deleted or disabled (nothing judges them any more, and an open one
+    would stay open for good); the ids closed. Each says it closed for that reason, not because its condition
+    cleared, and no "cleared" message is delivered for it."""
+    now = _now(now)
+    en, ko = {
+        "deleted": (f"rule {rule_id} was deleted", f"규칙 {particle(rule_id, '이/가')} 삭제되어"),
+        "disabled": (f"rule {rule_id} was turned off", f"규칙 {particle(rule_id, '이/가')} 꺼져"),
+    }[why]
+    closed = []
+    with alerts.exclusive():
+        for existing in alerts.open_alerts(company_id, rule_id).values():
+            alerts.close_alert(
+                company_id,
+                existing["id"],
+                now,
+                f"closed because {en}, not because it cleared; last: {existing['message_en']}",
+                f"{ko} 닫았습니다(해제 아님). 마지막 상태: {existing['message_ko']}",
+            )
+            closed.append(existing["id"])
+    return closed
+
+
+def _retire_orphans(alerts: AlertStore, company_id: str, now: datetime) -> None:
+    """Close the open alerts of the company's rules that are gone or turned off (a rule deleted or disabled in a
+    way that did not close them)."""
+    bodies = {str(b.get("id")): b for b in alerts.list_rules(company_id)}
+    for rule_id in alerts.open_alert_rules(company_id):
+        body = bodies.get(rule_id)
+        if body is None:
+            retire_rule_alerts(alerts, company_id, rule_id, "deleted", now)
+        elif body.get("enabled") is False:
+            retire_rule_alerts(alerts, company_id, rule_id, "disabled", now)
 
 
 def stored_rule(body: Mapping[str, Any]) -> tuple[AlertRule | None, InvalidInput | None]:
@@ -1044,16 +1262,21 @@ def evaluate_alerts(
     alerts: AlertStore | None = None,
     delivery: Delivery | None = None,
     kinds: tuple[str, ...] | None = None,
+    sender: DeliverySender | None = None,
 ) -> list[AlertChange]:
     """Run the company's enabled rules over recent data at `now`; open, hold and close alerts, and deliver
-    every opening and closing. A rule that cannot be evaluated (unknown machine, say) is logged and skipped.
-    `alerts` defaults to the alert store of the default settings' data folder."""
+    every opening and closing — from `sender` (default `SENDER`), so the round does not wait on receivers
+    (`wait_for_deliveries` waits for them). A rule that cannot be evaluated (unknown machine, say) is logged and
+    skipped. `alerts` defaults to the alert store of the default settings' data folder."""
     now = _now(now)
     if alerts is None:
         from sandan.settings import load_settings
 
         alerts = open_alert_store(load_settings().data_dir)
     delivery = delivery or Delivery.from_env()
+    sender = sender or SENDER
+    if kinds is None:
+        _retire_orphans(alerts, company_id, now)
     changes: list[AlertChange] = []
     calendar: ShiftCalendar | None = None  # read once a round, by the first rule that counts planned time
     for rule in _rules(alerts, company_id, kinds):
@@ -1066,7 +1289,14 @@ def evaluate_alerts(
             continue
         done = apply_findings(alerts, company_id, rule, found, now)
         for change in done:
-            _deliver(alerts, delivery, rule, company_id, change.alert_id, change.event)
+            # the alert as it is now: a later change must not alter what this event says
+            alert = alerts.get_alert(company_id, change.alert_id)
+            if alert is None or not (rule.webhook_url or rule.email_to):
+                continue
+            sender.submit(
+                partial(_deliver, alerts, delivery, rule, company_id, alert, change.event),
+                partial(_not_sent, alerts, rule, company_id, change.alert_id, change.event),
+            )
         changes += done
     return changes
 
@@ -1153,4 +1383,8 @@ class AlertEvaluator(BackgroundLoop):
         return self.interval_s
 
     def tick(self) -> None:
-        self.run_once()
+        try:
+            self.run_once()
+        # one failed read (the rule list, say) must not end the thread: the next round tries again
+        except Exception:
+            log.exception("alert evaluation round failed")
