@@ -5,8 +5,6 @@ confirmation of pending actions, and the tool list. Routes call sandan.assist an
 from __future__ import annotations
 
 import json
-import logging
-import secrets
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
@@ -16,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from sandan.accounts import audit
 from sandan.api.deps import ReadTenant, Tenant, WriteTenant, company_router
+from sandan.api.errors import unexpected_error
 from sandan.assist.assistant import Assistant
 from sandan.assist.documents import DocumentLibrary
 from sandan.assist.flows import run_flow
@@ -23,7 +22,6 @@ from sandan.assist.registry import PERIODS
 from sandan.domain import SandanError
 
 router: APIRouter = company_router("assist")
-log = logging.getLogger("sandan.api")
 
 Lang = Literal["ko", "en"]
 Period = Literal[tuple(PERIODS)]  # type: ignore[valid-type]
@@ -57,17 +55,8 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[bytes]:
     except SandanError as exc:
         yield f"event: error\ndata: {json.dumps(exc.to_dict(), ensure_ascii=False)}\n\n".encode()
     except Exception:
-        incident = secrets.token_hex(6)
-        log.exception("unexpected error %s while streaming an assistant answer", incident)
-        body = {
-            "code": "internal_error",
-            "message": {
-                "en": f"something went wrong on the server; tell the platform operator the incident id {incident}",
-                "ko": f"서버에서 오류가 발생했습니다. 플랫폼 운영자에게 사고 번호 {incident}을(를) 알려 주세요",
-            },
-            "where": {"incident": incident},
-        }
-        yield f"event: error\ndata: {json.dumps(body, ensure_ascii=False)}\n\n".encode()
+        said = unexpected_error("while streaming an assistant answer")
+        yield f"event: error\ndata: {json.dumps(said.to_dict(), ensure_ascii=False)}\n\n".encode()
 
 
 @router.post("/assist/ask/stream", response_class=StreamingResponse)

@@ -155,16 +155,22 @@ _FRAMEWORK_KO = {
 }
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+def unexpected_error(doing: str) -> SandanError:
+    """An error no one foresaw, as the user is told of it: logged with its traceback (call inside `except`) under
+    an incident id the message gives, to tell the operator. `doing` says where, for the log."""
     incident = secrets.token_hex(6)
-    log.exception("unexpected error %s in %s %s", incident, request.method, request.url.path)
-    return error_response(
-        500,
-        "internal_error",
+    log.exception("unexpected error %s %s", incident, doing)
+    return SandanError(
         f"something went wrong on the server; tell the platform operator the incident id {incident}",
         f"서버에서 오류가 발생했습니다. 플랫폼 운영자에게 사고 번호 {incident}을(를) 알려 주세요",
-        {"incident": incident},
+        code="internal_error",
+        incident=incident,
     )
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    said = unexpected_error(f"in {request.method} {request.url.path}")
+    return error_response(500, said.code, said.en, said.ko, said.where)
 
 
 def install(app: FastAPI) -> None:

@@ -144,14 +144,14 @@ def member_run_state(
 def join(body: JoinIn, t: WriteTenant) -> dict[str, Any]:
     """Join a federation of your process family with the public key your client will prove. Joining again
     replaces your key (`rejoined`, `key_replaced` in the answer): the old key no longer connects."""
-    view = service.join_federation(
-        t.store, t.company_id, body.federation_id, body.public_key, data_dir=t.settings.data_dir
+    return service.join_federation(
+        t.store,
+        t.company_id,
+        body.federation_id,
+        body.public_key,
+        data_dir=t.settings.data_dir,
+        user_id=t.principal.user.id,
     )
-    if not view["rejoined"]:
-        audit(t.store, t.principal, t.company_id, "federation.join", body.federation_id)
-    elif view["key_replaced"]:
-        audit(t.store, t.principal, t.company_id, "federation.rekey", body.federation_id, "key replaced")
-    return view
 
 
 @company.post("/federations/leave")

@@ -80,6 +80,10 @@ def test_create_join_status(tmp_path):
     )
     assert r.returncode == 0, r.stderr + r.stdout
     assert "was already a member" in r.stdout and "이전 키 파일로는 더 이상 접속할 수 없습니다" in r.stdout
+    # joins from the console are in the company's audit log as the API's are (only the API's were)
+    with open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}") as store:
+        actions = [a["action"] for a in store.list_audit("moulder") if a["target"] == fid]
+    assert sorted(actions) == ["federation.join", "federation.rekey"]
 
 
 def test_a_federation_for_an_unknown_family_is_refused_with_the_families_named(tmp_path):

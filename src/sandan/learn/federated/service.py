@@ -250,14 +250,25 @@ def create_federation(
 
 
 def join_federation(
-    store: Store, company_id: str, federation_id: str, public_key_pem: str, *, data_dir=None
+    store: Store,
+    company_id: str,
+    federation_id: str,
+    public_key_pem: str,
+    *,
+    data_dir=None,
+    user_id: str | None = None,
 ) -> dict[str, Any]:
     """Register the company (of the federation's process family) with the public key its client will prove (an
     elliptic-curve P-384 key in PEM, as `flower.generate_key` makes). A member joining again replaces its key: its
-    old key no longer connects. Returns the federation as the company sees it, with `rejoined` (it was a member
-    already) and `key_replaced` (its registered key changed)."""
+    old key no longer connects. Recorded in the company's audit log as `federation.join` or `federation.rekey`, by
+    `user_id` (None: the server's console, `sandan federate join`). Returns the federation as the company sees it,
+    with `rejoined` (it was a member already) and `key_replaced` (its registered key changed)."""
     with _file_lock:
         rejoined, replaced = _join(store, company_id, federation_id, public_key_pem, data_dir)
+    if not rejoined:
+        store.add_audit(company_id, user_id, "federation.join", federation_id, "")
+    elif replaced:
+        store.add_audit(company_id, user_id, "federation.rekey", federation_id, "key replaced")
     view = federation_for_company(store, company_id, federation_id, data_dir=data_dir)
     return {**view, "rejoined": rejoined, "key_replaced": replaced}
 
