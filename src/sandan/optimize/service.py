@@ -206,6 +206,15 @@ def recommend_for_machine(
         for p in params
     }
     labels = {p: (known[p].label_en, known[p].label_ko) if p in known else (p, p) for p in params}
+    # the set point as the controller shows it: the last 50 parts' median, to the parameter's decimals where the
+    # family knows them (the median of a scattered log read "1,699.5 rpm" for a lathe set to 1,700)
+    current = {
+        p: round(v, known[p].decimals) if p in known else v
+        for p, v in frame[params].tail(50).median().to_dict().items()
+    }
+    # what a person holds is checked before any training, whatever the model then finds (with no skill it was
+    # passed over unread)
+    fixed_settings(fixed or {}, current, params, limits)
     # Parts of one hour share their set points, tool and material lot: the bootstrap draws whole hours
     # (cluster bootstrap), so that a pocket of the controller's scatter does not look like a sure effect.
     hours = pd.to_datetime(frame["time"], utc=True).dt.floor("1h").astype("int64").to_numpy()
@@ -218,12 +227,6 @@ def recommend_for_machine(
         seed=seed,
         progress=lambda b: step(1 + b, f"model {b}/{N_MEMBERS} trained", f"모델 {b}/{N_MEMBERS} 학습"),
     )
-    # the set point as the controller shows it: the last 50 parts' median, to the parameter's decimals where the
-    # family knows them (the median of a scattered log read "1,699.5 rpm" for a lathe set to 1,700)
-    current = {
-        p: round(v, known[p].decimals) if p in known else v
-        for p, v in frame[params].tail(50).median().to_dict().items()
-    }
     objs = []
     if "cycle_time_s" in objectives:
         ct = cycle_time_from_timestamps(frame, params)
@@ -233,8 +236,6 @@ def recommend_for_machine(
     # rate. A model that cannot predict the defects of hours it never saw (out-of-bag Brier skill ≤ 0) has found
     # no effect of the settings, however sure its members are; it recommends nothing and says why.
     no_skill = not model.oob_skill > 0.0
-    # what a person holds is checked whatever the model found (with no skill it was passed over unread)
-    fixed_settings(fixed or {}, current, params, limits)
     # a property of the incoming material (a sheet's thickness) is kept: nobody sets it at the machine
     material = [p for p in params if p in known and not known[p].settable and p not in (fixed or {})]
     resolution = setting_resolution(frame, params)
