@@ -306,16 +306,17 @@ class ShiftCalendar(BaseModel):
     def production_day(self, at: datetime) -> date:
         """The production day `at` falls in: a day runs from its earliest shift start to the next day's, so a night
         shift that crosses midnight belongs wholly to the day it started on (as `shift_windows` counts it)."""
-        local = at.astimezone(ZoneInfo(self.timezone))
-        first = min(_seconds(s.start) for s in self.shifts)
-        return (local - timedelta(seconds=first)).date()
+        return (at.astimezone(ZoneInfo(self.timezone)) - self._day_start()).date()
+
+    def _day_start(self) -> timedelta:
+        """How long after midnight a production day starts: at the earliest shift start."""
+        return timedelta(seconds=min(_seconds(s.start) for s in self.shifts))
 
     def production_days(self, times: pd.Series) -> np.ndarray:
         """`production_day` of each of `times` (UTC), at once: a part made on Sunday at 03:00 outside any shift
         belongs to Saturday's production day in a plant whose day starts at 08:00, as OEE's days count it."""
-        first = min(_seconds(s.start) for s in self.shifts)
         local = pd.to_datetime(times, utc=True).dt.tz_convert(self.timezone)
-        return (local - pd.Timedelta(seconds=first)).dt.date.to_numpy()
+        return (local - pd.Timedelta(self._day_start())).dt.date.to_numpy()
 
     def production_day_span(self, day: date) -> tuple[datetime, datetime]:
         """[start, end) of production day `day` on the plant's clock: from its earliest shift start to the next
