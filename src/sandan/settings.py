@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -92,7 +91,6 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="reverse proxies whose X-Forwarded-For and -Proto are believed (addresses, comma-separated)",
     )
-    secret_key: str = Field(default="", description="signs web sessions; generated into data_dir when empty")
     default_lang: str = "ko"
     display_timezone: str = "Asia/Seoul"
     session_hours: int = 12
@@ -125,15 +123,6 @@ class Settings(BaseSettings):
     def ensure_data_dir(self) -> Path:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return self.data_dir
-
-    def resolved_secret(self) -> str:
-        if self.secret_key:
-            return self.secret_key
-        path = self.ensure_data_dir() / "secret.key"
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
-            path.chmod(0o600)
-        return path.read_text(encoding="utf-8").strip()
 
 
 def load_settings(**overrides: Any) -> Settings:

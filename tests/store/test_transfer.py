@@ -141,7 +141,7 @@ def test_both_stores_hold_the_same_tables_and_columns_so_an_instance_can_move(pg
 def test_a_duckdb_backup_restores_into_postgresql_and_a_postgresql_backup_back_into_duckdb(pg_url, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    (data / "secret.key").write_text("k" * 64)
+    (data / "sandan.toml").write_text("port = 8601\n")
     source = data / "sandan.duckdb"
     with open_store(f"duckdb:///{source}") as store:
         _populate(store)
@@ -157,7 +157,7 @@ def test_a_duckdb_backup_restores_into_postgresql_and_a_postgresql_backup_back_i
         con.execute("CREATE TABLE other_app (x integer); INSERT INTO other_app VALUES (7)")
     moved = tmp_path / "moved"
     manifest, version = restore_instance(archive, moved, store_url=pg_url)
-    assert sorted(p.name for p in moved.iterdir()) == ["secret.key"]
+    assert sorted(p.name for p in moved.iterdir()) == ["sandan.toml"]
     in_pg = _pg_tables(pg_url)
     assert set(in_pg) == {*sandan_tables(), *SKIPPED, "other_app"} and in_pg["other_app"] == [(7,)]
     for table in sandan_tables():
@@ -196,7 +196,7 @@ def test_a_duckdb_backup_restores_into_postgresql_and_a_postgresql_backup_back_i
 def test_a_restore_into_postgresql_that_holds_data_or_from_a_files_only_archive_is_refused(pg_url, tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    (data / "secret.key").write_text("k")
+    (data / "sandan.toml").write_text("port = 8601\n")
     with open_store(f"duckdb:///{data / 'sandan.duckdb'}") as store:
         add_company(store, "acme", machines=("M1",))
         archive, _ = cross_tenant_backup(store, data, tmp_path / "duck.tar")

@@ -79,7 +79,7 @@ def server(tmp_path_factory):
     import uvicorn
 
     data_dir = tmp_path_factory.mktemp("sandan")
-    settings = Settings(data_dir=data_dir, secret_key="test-secret", default_lang="ko")
+    settings = Settings(data_dir=data_dir, default_lang="ko")
     store = open_store(f"duckdb:///{data_dir / 'sandan.duckdb'}")
     seed(store)
     app = _app(settings, store)
@@ -170,7 +170,7 @@ def client(tmp_path_factory):
     from fastapi.testclient import TestClient
 
     data_dir = tmp_path_factory.mktemp("sandan-http")
-    settings = Settings(data_dir=data_dir, secret_key="test-secret", default_lang="ko")
+    settings = Settings(data_dir=data_dir, default_lang="ko")
     store = open_store(f"duckdb:///{data_dir / 'sandan.duckdb'}")
     seed(store)
     with TestClient(_app(settings, store), follow_redirects=False) as c:
@@ -186,7 +186,7 @@ def site(tmp_path):
 
     store = open_store(f"duckdb:///{tmp_path / 'sandan.duckdb'}")
     seed(store)
-    settings = Settings(data_dir=tmp_path, secret_key="test-secret", default_lang="ko")
+    settings = Settings(data_dir=tmp_path, default_lang="ko")
     with TestClient(_app(settings, store), follow_redirects=False) as client:
         r = client.post("/login", data={"user_id": "kim", "password": PASSWORD, "next": "/"})
         assert r.status_code == 303

@@ -34,7 +34,7 @@ def client(tmp_path_factory):
     from fastapi.testclient import TestClient
 
     data_dir = tmp_path_factory.mktemp("sandan-peers")
-    settings = Settings(data_dir=data_dir, secret_key="test-secret", default_lang="ko")
+    settings = Settings(data_dir=data_dir, default_lang="ko")
     store = open_store(f"duckdb:///{data_dir / 'sandan.duckdb'}")
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
     start = end - timedelta(hours=2)
