@@ -172,6 +172,23 @@ def test_a_sweep_prints_each_value_beside_the_line_and_refuses_a_setting_without
     assert code == 2 and "stations.drill.machines=1,2,3" in out and "설정과 값들" in out
     code, out = sandan("twin", "sweep", line, "--vary", "stations.weld.machines=1,2", *args)
     assert code == 2 and "weld" in out
+    # too many values of one setting: fewer values is the way (side by side would simulate as many)
+    values = ",".join(str(n) for n in range(1, 14))
+    code, out = sandan("twin", "sweep", line, "--vary", f"stations.drill.machines={values}", *args)
+    said = " ".join(out.split())
+    assert code == 2 and "13 variants" in said and "side by side" not in said and "grid" not in said
+    code, out = sandan(
+        "twin",
+        "sweep",
+        line,
+        "--vary",
+        "stations.drill.machines=1,2,3,4",
+        "--vary",
+        "stations.cut.machines=1,2,3,4",
+        *args,
+    )
+    said = " ".join(out.split())
+    assert code == 2 and "16 variants" in said and "--side-by-side" in said
 
 
 def test_the_schedule_table_counts_steps_from_1_as_the_gantt_chart_does(tmp_path):

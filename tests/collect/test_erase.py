@@ -15,6 +15,8 @@ from sandan.connect.profile_store import ProfileStore
 from sandan.domain import Company, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from sandan.monitor.alert_store import open_alert_store
 from sandan.optimize.service import list_recipes, save_recipe
+from sandan.store.backup import cross_tenant_backup as backup
+from sandan.store.backup import read_manifest
 from sandan.store.base import COMPANY_TABLES_SQL, CatalogueEntry, CatalogueScore
 from tests.api.world import seed
 
@@ -183,3 +185,18 @@ def test_nothing_is_erased_without_the_id_typed_or_by_anyone_but_the_operator(co
         with pytest.raises(InvalidInput, match="no company id"):
             erase_company(store, None, path, data, confirm=path)
     assert _counts(store, "acme") == before and (data / "codes" / "acme.yaml").exists()
+
+
+def test_the_check_before_erasing_counts_only_the_backups_that_may_hold_the_company(complex_):
+    store, data, _, _ = complex_
+    backups = data / "backups"
+    backup(store, data, backups / "before-charlie.tar")
+    backup(None, data, backups / "files-only.tar")  # a data folder alone does not say whose records it holds
+    store.upsert_company(Company(id="charlie", name="Charlie"))
+    backup(store, data, backups / "after-charlie.tar")
+
+    assert read_manifest(backups / "before-charlie.tar").companies == ["acme", "bravo"]
+    assert erase_check(store, "acme", data)["backups"] == 3
+    # the archive written before charlie joined holds nothing of it (all three were counted)
+    assert erase_check(store, "charlie", data)["backups"] == 2
+    assert erase_company(store, None, "charlie", data, confirm="charlie")["backups"] == 2

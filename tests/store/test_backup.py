@@ -9,6 +9,7 @@ import pytest
 
 from sandan.accounts import authenticate, create_user
 from sandan.domain import InvalidInput, Role
+from sandan.monitor.alert_store import open_alert_store
 from sandan.store import QuarantineItem, open_store
 from sandan.store.backup import cross_tenant_backup as backup
 from sandan.store.backup import read_manifest, restore_instance
@@ -36,7 +37,7 @@ def instance(tmp_path):
     store.append_readings("beta", readings(range(300)))
     create_user(store, "kim", "long-enough", Role.engineer, "acme")
     store.add_quarantine("acme", _bad(3))
-    (data / "secret.key").write_text("k" * 64)
+    (data / "sandan.toml").write_text("port = 8601\n")
     (data / "lines" / "acme").mkdir(parents=True)
     (data / "lines" / "acme" / "L1.yaml").write_text("id: L1\nname: 1라인\n", encoding="utf-8")
     (data / "demo").mkdir()  # the demo's own instance and earlier backups are not part of this one
@@ -62,7 +63,7 @@ def test_a_restored_instance_holds_the_same_records_accounts_files_and_goes_on_n
     assert sorted(p.relative_to(restored).as_posix() for p in restored.rglob("*") if p.is_file()) == [
         "lines/acme/L1.yaml",
         "sandan.duckdb",
-        "secret.key",
+        "sandan.toml",
     ]
     assert (restored / "lines" / "acme" / "L1.yaml").read_text(encoding="utf-8") == "id: L1\nname: 1라인\n"
     with open_store(f"duckdb:///{restored / 'sandan.duckdb'}") as again:
@@ -120,12 +121,46 @@ def test_restore_refuses_a_folder_in_use_a_foreign_file_and_a_path_outside_the_f
     assert not (tmp_path / "escaped.txt").exists()
 
 
+def test_a_live_sqlite_file_is_archived_as_one_committed_copy_without_its_side_files(instance, tmp_path):
+    store, data = instance
+    alerts = open_alert_store(
+        data
+    )  # open, as in a running server: its last write still in the write-ahead log
+    alerts.put_rule("acme", "hot", {"kind": "limit", "signal": "temp", "above": 80}, None)
+    assert (data / "monitor_alerts.sqlite-wal").exists()
+    archive, _ = backup(store, data, data / "backups" / "live.tar")
+    with tarfile.open(archive) as tar:
+        names = [m.name for m in tar.getmembers()]
+    assert "files/monitor_alerts.sqlite" in names and not [n for n in names if n.endswith(("-wal", "-shm"))]
+    alerts.close()
+    restore_instance(archive, tmp_path / "restored")
+    again = open_alert_store(tmp_path / "restored")
+    assert again.get_rule("acme", "hot") == {"kind": "limit", "signal": "temp", "above": 80}
+    again.close()
+
+
+def test_a_file_that_goes_away_during_a_backup_is_left_out_not_a_failure(instance):
+    store, data = instance
+    passing = data / "uploads" / "acme" / "being-saved.csv"
+    passing.parent.mkdir(parents=True)
+    passing.write_text("time,value\n")
+
+    def _remove_after_the_database(step, _done, _total):
+        if step == "table":
+            passing.unlink()
+
+    archive, manifest = backup(
+        store, data, data / "backups" / "moving.tar", progress=_remove_after_the_database
+    )
+    assert manifest.files == 2 and read_manifest(archive).files == 2  # the settings and the line file
+
+
 def test_an_instances_data_folder_is_backed_up_alone_when_asked(tmp_path):
-    (tmp_path / "secret.key").write_text("k")
+    (tmp_path / "sandan.toml").write_text("port = 8601\n")
     archive, manifest = backup(None, tmp_path, tmp_path / "files.tar")
     assert manifest.store == "none" and manifest.tables == {} and manifest.files == 1
     assert restore_instance(archive, tmp_path / "again") == (read_manifest(archive), None)  # no database
-    assert (tmp_path / "again" / "secret.key").read_text() == "k"
+    assert (tmp_path / "again" / "sandan.toml").read_text() == "port = 8601\n"
 
 
 def test_the_daily_backup_falls_on_the_plants_clock():
@@ -188,7 +223,7 @@ def test_a_failed_scheduled_backup_is_kept_for_the_operator_and_the_schedule_goe
 def test_a_postgresql_instances_schedule_backs_up_its_database_and_data_folder(pg_url, tmp_path):
     from sandan.store.backup import BackupSchedule
 
-    (tmp_path / "secret.key").write_text("k")
+    (tmp_path / "sandan.toml").write_text("port = 8601\n")
     with open_store(pg_url) as store:
         add_company(store, "acme", machines=("M1",))
         store.append_parts("acme", parts([{"t": i, "part_id": f"p{i}"} for i in range(50)]))

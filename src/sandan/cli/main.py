@@ -139,7 +139,8 @@ app = typer.Typer(
 user_app = typer.Typer(help="Manage users. 사용자 관리.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 company_app = typer.Typer(
-    help="A company's shift calendar and code tables. 기업의 근무 달력과 코드표.", no_args_is_help=True
+    help="Companies: add one, its shift calendar and code tables, take its data out, erase it. 기업: 추가, 근무 달력과 코드표, 데이터 내려받기, 삭제.",
+    no_args_is_help=True,
 )
 app.add_typer(company_app, name="company")
 console = Console()
@@ -905,7 +906,10 @@ def demo(
     keep: Annotated[bool, typer.Option("--keep", help="Keep the demo data of an earlier run.")] = False,
     network: Annotated[
         bool,
-        typer.Option("--network/--in-process", help="Stream some plants over OPC UA and MQTT on loopback."),
+        typer.Option(
+            "--network/--in-process",
+            help="Stream some plants over OPC UA, MQTT (Sparkplug B) and Modbus TCP on loopback.",
+        ),
     ] = True,
 ) -> None:
     """Run a live virtual industrial complex and the web UI on embedded defaults. 가상 산업단지 데모."""

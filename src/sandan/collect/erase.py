@@ -26,7 +26,7 @@ from sandan.domain.model import ID_PATTERN
 from sandan.jobs import JobRegistry
 from sandan.learn.registry import forget_loaded
 from sandan.store import Store
-from sandan.store.backup import backup_folder, list_backups
+from sandan.store.backup import backup_folder, backups_holding
 
 #: What adopters of the company's shared models read.
 WITHDRAWN_REASON = "the publisher left the complex · 공개한 회사가 산업단지를 떠났습니다"
@@ -40,7 +40,7 @@ def erase_check(store: Store, company_id: str, data_dir: Path) -> dict[str, Any]
         "company_id": company_id,
         "exists": store.get_company(company_id) is not None,
         "last_takeout": takeouts[0] if takeouts else None,
-        "backups": len([b for b in list_backups(backup_folder(data_dir)) if "error" not in b]),
+        "backups": len(backups_holding(backup_folder(data_dir), company_id)),
     }
 
 

@@ -1,8 +1,10 @@
 """Backing up and restoring an instance: its database and the files of its data folder, in one archive.
 
 An archive is a tar file: `manifest.json` (what it holds, each table's row count), `database/` (DuckDB's export, one
-Parquet file per table with the schema that creates them) and `files/` (the data folder: settings, session key,
-saved lines, calendars, uploads, federation keys, …). DuckDB exports in one transaction of its own, so the copy is
+Parquet file per table with the schema that creates them) and `files/` (the data folder: settings,
+saved lines, calendars, uploads, federation keys, the alert rules' and partner profiles' SQLite files, …). SQLite
+files go in through SQLite's own backup, one consistent copy each (a file copy of a live one, with its write-ahead
+log beside it, is none). DuckDB exports in one transaction of its own, so the copy is
 one consistent snapshot while a running server goes on ingesting. A PostgreSQL database goes into the same export,
 copied table by table from one snapshot through a scratch DuckDB file (`store.transfer`), so every archive restores
 into either store: a complex moves from the DuckDB file to PostgreSQL by restoring a backup there.
@@ -16,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 import tarfile
 import tempfile
 from collections.abc import Callable, Iterator
@@ -58,6 +61,9 @@ class Manifest:
     file_bytes: int = 0
     format: int = FORMAT
     source: str = ""  # the store backed up: duckdb | postgresql ("" in archives before it was recorded)
+    # the companies whose records the database part holds (None: a data folder only, or an archive before it was
+    # recorded — either may hold anyone's)
+    companies: list[str] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -67,6 +73,19 @@ def _quiet(_what: str, _done: int, _total: int) -> None:
     pass
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Beside a SQLite file while it is open: its write-ahead log, shared memory and rollback journal.
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _is_sqlite(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False
+
+
 def _data_files(data_dir: Path) -> list[Path]:
     found = []
     for root, dirs, names in os.walk(data_dir):
@@ -74,8 +93,41 @@ def _data_files(data_dir: Path) -> list[Path]:
         if here == data_dir:
             dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
         dirs.sort()
-        found += [here / n for n in sorted(names) if not n.endswith(SKIPPED_SUFFIXES)]
+        kept = [n for n in sorted(names) if not n.endswith(SKIPPED_SUFFIXES)]
+        # a SQLite file's side files go in through its own backup, never on their own
+        side = {n + s for n in kept if _is_sqlite(here / n) for s in SQLITE_SIDE_FILES}
+        found += [here / n for n in kept if n not in side]
     return found
+
+
+def _add_file(tar: tarfile.TarFile, path: Path, arcname: str, scratch: Path) -> int | None:
+    """Add one data-folder file; its size, or None when it went away after the folder was read (a temporary file).
+    A SQLite file is copied through SQLite's backup, so the archive holds one committed state of it."""
+    if _is_sqlite(path):
+        copy = scratch / "sqlite-copy"
+        copy.unlink(missing_ok=True)
+        try:
+            source = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            try:
+                target = sqlite3.connect(copy)
+                try:
+                    source.backup(target)
+                finally:
+                    target.close()
+            finally:
+                source.close()
+        except sqlite3.Error as exc:
+            # a damaged or vanished file: its bytes as they are, rather than no backup at all
+            log.warning(
+                "%s could not be copied through SQLite (%s); its file is archived as it is", path, exc
+            )
+        else:
+            path = copy
+    try:
+        tar.add(path, arcname=arcname)
+        return path.stat().st_size
+    except FileNotFoundError:
+        return None
 
 
 def archive_target(target: Path, default_name: str) -> Path:
@@ -173,15 +225,19 @@ def cross_tenant_backup(
         if store is not None:
             manifest.tables = store.export_database(Path(tmp) / DATABASE)
             manifest.schema_version = _export_version(store)
+            # listed after the export: a company added meanwhile is named without being in it, never the reverse
+            manifest.companies = sorted(c.id for c in store.cross_tenant_companies())
             progress("table", first, total)
-        # every company's records and the session key
+        # every company's records and the files of the data folder
         with private_archive(target, busy) as raw, tarfile.open(fileobj=raw, mode="w") as tar:
             if store is not None:
                 tar.add(Path(tmp) / DATABASE, arcname=DATABASE)
             for i, path in enumerate(files, 1):
-                tar.add(path, arcname=str(PurePosixPath(FILES, *path.relative_to(data_dir).parts)))
-                manifest.files += 1
-                manifest.file_bytes += path.stat().st_size
+                arcname = str(PurePosixPath(FILES, *path.relative_to(data_dir).parts))
+                size = _add_file(tar, path, arcname, Path(tmp))
+                if size is not None:
+                    manifest.files += 1
+                    manifest.file_bytes += size
                 progress("file", first + i, total)
             body = json.dumps(manifest.to_dict(), indent=1).encode()
             info = tarfile.TarInfo(MANIFEST)
@@ -387,6 +443,19 @@ def list_backups(folder: Path) -> list[dict[str, Any]]:
             )
         out.append(entry)
     return out
+
+
+def backups_holding(folder: Path, company_id: str) -> list[str]:
+    """The archives in `folder` that may hold `company_id`'s records: those whose manifest names it, and those that
+    do not say whose records they hold (older archives). A company added after an archive was written is not in it."""
+    held = []
+    for entry in list_backups(folder):
+        if "error" in entry:
+            continue
+        companies = read_manifest(Path(folder) / entry["name"]).companies
+        if companies is None or company_id in companies:
+            held.append(entry["name"])
+    return held
 
 
 def backup_file(folder: Path, name: str) -> Path:

@@ -488,11 +488,22 @@ def sweep_scenarios(
     sizes = [len(v) if isinstance(v, Sequence) and not isinstance(v, str) else 1 for v in parameters.values()]
     count = math.prod(sizes) if grid else max(sizes, default=0)
     if count > MAX_SWEEP:
+        # side by side helps only when several settings vary, and each interface spells it its own way
+        several = grid and len(sizes) > 1
+        side_en = (
+            ", or the settings' values side by side (--side-by-side on the command line, grid: false in the API)"
+            if several
+            else ""
+        )
+        side_ko = (
+            " 또는 설정들의 값을 나란히 비교하세요(명령줄은 --side-by-side, API는 grid: false)"
+            if several
+            else ""
+        )
         raise InvalidInput(
-            f"the sweep would simulate {count} variants; at most {MAX_SWEEP} at once — try fewer values, or the "
-            "values side by side (grid: false)",
-            f"변수 훑기가 대안 {count}개를 시뮬레이션하게 됩니다. 한 번에 {MAX_SWEEP}개까지입니다 — 값을 줄이거나 "
-            "나란히 비교(grid: false)하세요",
+            f"the sweep would simulate {count} variants; at most {MAX_SWEEP} at once — try fewer values{side_en}",
+            f"변수 훑기가 대안 {count}개를 시뮬레이션하게 됩니다. 한 번에 {MAX_SWEEP}개까지입니다 — 값을 "
+            f"줄이세요{side_ko}",
             code="bad_sweep",
             field="parameters",
         )
