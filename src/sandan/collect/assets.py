@@ -25,6 +25,7 @@ from sandan.domain import (
     invalid_input_from,
 )
 from sandan.store import Store
+from sandan.store.base import AssetHeld
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -282,15 +283,17 @@ def remove_asset(
             f"{ko} {asset_id!r}에 아직 {child[1]} {len(children)}개({listed})가 있습니다. 먼저 지우거나 옮기세요",
             code="asset_in_use",
         )
-    if kind == "machine":
-        held = [(n, e, k) for table, e, k in _RECORDS if (n := store.count_rows(company_id, table, asset_id))]
-        if held:
-            raise Conflict(
-                f"machine {asset_id!r} holds {', '.join(f'{n:,} {e}{_s(n)}' for n, e, _ in held)}; a machine with records "
-                "is kept so its history stays readable — rename it or move it to another line instead",
-                f"설비 {asset_id!r}에 {', '.join(f'{k} {n:,}건' for n, _, k in held)}이 있습니다. 기록이 있는 설비는 "
-                "이력을 읽을 수 있도록 남겨 둡니다. 대신 이름을 바꾸거나 다른 라인으로 옮기세요",
-                code="asset_in_use",
-            )
-    store.delete_asset(company_id, kind, asset_id)
+    try:
+        # the store counts a machine's records under the appends' write locks and keeps it when it holds any (a
+        # count here first let a batch arriving in between land on the deleted machine)
+        store.delete_asset(company_id, kind, asset_id)
+    except AssetHeld as kept:
+        held = [(n, e, k) for table, e, k in _RECORDS if (n := kept.counts.get(table, 0))]
+        raise Conflict(
+            f"machine {asset_id!r} holds {', '.join(f'{n:,} {e}{_s(n)}' for n, e, _ in held)}; a machine with records "
+            "is kept so its history stays readable — rename it or move it to another line instead",
+            f"설비 {asset_id!r}에 {', '.join(f'{k} {n:,}건' for n, _, k in held)}이 있습니다. 기록이 있는 설비는 "
+            "이력을 읽을 수 있도록 남겨 둡니다. 대신 이름을 바꾸거나 다른 라인으로 옮기세요",
+            code="asset_in_use",
+        ) from None
     audit(store, principal, company_id, f"{kind}.delete", asset_id, "")

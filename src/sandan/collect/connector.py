@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from sandan.collect.ingest import INGESTERS, Origin, Receipt
 from sandan.collect.quarantine import keep_reject
-from sandan.domain import InvalidInput
+from sandan.domain import InvalidInput, NotFound
 from sandan.store import Store
 from sandan.store.base import EdgeEvent
 
@@ -140,7 +140,12 @@ class StoreSink:
         ingest = INGESTERS[batch.kind]
         with self._lock:
             self._require_company(batch.company_id)
-            return ingest(self.store, batch.company_id, batch.records, Origin(source=batch.source))
+            try:
+                return ingest(self.store, batch.company_id, batch.records, Origin(source=batch.source))
+            except NotFound:
+                # erased since it was found registered: asked again next time
+                self._companies.discard(batch.company_id)
+                raise
 
     def _require_company(self, company_id: str) -> None:
         """A topic or Sparkplug group that names no registered company: its records were judged machine by machine

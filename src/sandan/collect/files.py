@@ -576,6 +576,7 @@ def _fail(
         store.add_quarantine(
             company_id,
             [QuarantineItem(source, "file", raw, error.code, error.en, error.ko, location, batch_id)],
+            check_registered=True,
         )
     return error
 
@@ -2088,7 +2089,9 @@ def _keep_held(
         receipt.reasons[code] = receipt.reasons.get(code, 0) + 1
     receipt.received = receipt.rejected = len(items)
     if not dry_run:
-        receipt.already_quarantined = len(items) - store.add_quarantine(company_id, items)
+        receipt.already_quarantined = len(items) - store.add_quarantine(
+            company_id, items, check_registered=True
+        )
     return receipt
 
 
@@ -2126,7 +2129,7 @@ def _quarantine_bad_lines(
         )
         for line in lines
     ]
-    kept = store.add_quarantine(company_id, items)
+    kept = store.add_quarantine(company_id, items, check_registered=True)
     return Receipt(
         batch_id=batch_id,
         source=source,

@@ -28,6 +28,7 @@ from sandan.domain import EVENT_SCHEMA, PART_SCHEMA, READING_SCHEMA, InvalidInpu
 from sandan.domain.text import THOUSANDS, without_thousands
 from sandan.domain.validation import FUTURE_TOLERANCE_S, RESULT_SYNONYMS, STATE_SYNONYMS, reason_text
 from sandan.store import QuarantineItem, Store
+from sandan.store.base import MachinesGone
 
 MAX_ISSUES = 50
 TIME = pa.timestamp("us", tz="UTC")
@@ -860,6 +861,32 @@ def _differing_parts(
     return good.filter(pa.array(keep)), idx[keep]
 
 
+def _append_registered(
+    append: Callable[..., int],
+    company_id: str,
+    valid: pa.Table,
+    good: pa.Table,
+    good_idx: np.ndarray,
+    rej: _Rejects,
+) -> tuple[int, pa.Table, np.ndarray]:
+    """Write `good`, the store making sure under its write lock that the company and the batch's machines are
+    still registered: rows of a machine deleted since the batch was checked are rejected as unknown (quarantined with
+    the rest) and the others written. The rows inserted, and the rows and row numbers that were to be written."""
+    while True:
+        try:
+            return append(company_id, good, check_registered=True), good, good_idx
+        except MachinesGone as gone:
+            lost = pc.is_in(good["machine_id"], value_set=pa.array(gone.machine_ids)).to_numpy(
+                zero_copy_only=False
+            )
+            rows = np.zeros(rej.n, dtype=bool)
+            rows[good_idx[lost]] = True
+            rej.mark(rows, "unknown_machine", "machine_id", _values(valid["machine_id"]))
+            good, good_idx = good.filter(pa.array(~lost)), good_idx[~lost]
+            if not good.num_rows:
+                return 0, good, good_idx
+
+
 def _finish(
     store: Store,
     company_id: str,
@@ -892,7 +919,10 @@ def _finish(
     if dry_run and stored_differs is not None and good.num_rows:
         good, good_idx = stored_differs(good, good_idx, rej)
     write = good.num_rows and not dry_run
-    inserted = append(company_id, good) if write else good.num_rows
+    if write:
+        inserted, good, good_idx = _append_registered(append, company_id, valid, good, good_idx, rej)
+    else:
+        inserted = good.num_rows
     repeats = good.num_rows - inserted
     if stored_differs is not None and repeats:
         # rows not written repeat a stored key: those with other values are a correction, not a repeat
@@ -919,7 +949,9 @@ def _finish(
             if len(receipt.issues) < receipt.issue_limit:
                 receipt.issues.append({**location, "code": code, "message": {"en": en, "ko": ko}})
         if origin.quarantine and not dry_run:
-            receipt.already_quarantined = len(items) - store.add_quarantine(company_id, items)
+            receipt.already_quarantined = len(items) - store.add_quarantine(
+                company_id, items, check_registered=True
+            )
         receipt.rejected = len(items)
         counts = np.bincount(rej.code[bad_idx], minlength=len(rej.kinds))
         for number, (code, _) in enumerate(rej.kinds):

@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from sandan.collect.connector import Batch, Connector, Health, StoreSink
 from sandan.collect.sparkplug import SparkplugDecoder
-from sandan.domain import InvalidInput
+from sandan.domain import InvalidInput, NotFound
 
 KINDS = {"readings": "reading", "parts": "part", "events": "event"}
 log = logging.getLogger(__name__)
@@ -543,6 +543,12 @@ class MqttCollector(Connector):
                     code, en, ko = _unusable(exc)
                     self._health.note_error(en, ko)
                     steps.appendleft((self._rejecter(messages[0], code, en, ko), None))
+            except NotFound as exc:
+                # the company was erased (or never registered): nowhere to keep its records, not even a quarantine;
+                # said and logged, and the collector goes on with the others' rather than retrying for ever
+                steps.popleft()
+                log.warning("MQTT collector %s: %s", self.name, exc.en)
+                self._health.note_error(exc.en, exc.ko)
             except Exception as exc:  # the store is down or refused the write: keep the batch and try again
                 self._health.note_error(
                     f"could not store a batch, retrying: {exc}",

@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from sandan.domain import (
     PART_SCHEMA,
@@ -24,11 +25,55 @@ from sandan.domain import (
     InvalidInput,
     Line,
     Machine,
+    NotFound,
     Role,
     Signal,
     Site,
     User,
 )
+
+#: The record tables whose rows name a machine; a machine that holds any is not deleted.
+MACHINE_RECORD_TABLES = ("machine_events", "part_records", "readings")
+
+
+class MachinesGone(Exception):
+    """A batch written with `check_registered` names machines that are not registered (deleted after ingestion
+    checked the batch); nothing of it was written."""
+
+    def __init__(self, machine_ids: list[str]) -> None:
+        super().__init__(f"machines not registered: {', '.join(machine_ids)}")
+        self.machine_ids = machine_ids
+
+
+class AssetHeld(Exception):
+    """A machine that holds records was not deleted; `counts` says how many per record table."""
+
+    def __init__(self, counts: dict[str, int]) -> None:
+        super().__init__(f"the machine holds records: {counts}")
+        self.counts = counts
+
+
+def company_gone(company_id: str) -> NotFound:
+    """What a write for a company that is not (or no longer) registered is told."""
+    return NotFound(
+        f"company {company_id!r} not found (erased, or never registered); nothing was stored for it",
+        f"회사 {company_id!r}을(를) 찾을 수 없습니다(삭제되었거나 등록된 적이 없음). 아무것도 저장하지 않았습니다",
+        code="company_not_found",
+    )
+
+
+def require_registered(rows: Any, mark: str, company_id: str, batch: pa.Table | None) -> None:
+    """Inside a write's transaction, after its lock: the company is registered (else `company_gone`) and so is every
+    machine the batch names (else `MachinesGone`). `rows(sql, params)` runs a query on the write's connection."""
+    if not rows(f"SELECT 1 FROM companies WHERE id = {mark}", [company_id]):
+        raise company_gone(company_id)
+    if batch is None or "machine_id" not in batch.column_names:
+        return
+    named = set(pc.unique(batch["machine_id"]).drop_null().to_pylist())
+    known = {r[0] for r in rows(f"SELECT id FROM machines WHERE company_id = {mark}", [company_id])}
+    if named - known:
+        raise MachinesGone(sorted(named - known))
+
 
 # The result of `Store.aggregate_readings`: one row per (bucket, machine_id, signal).
 AGGREGATE_SCHEMA = pa.schema(
@@ -249,17 +294,20 @@ class Store(abc.ABC):
     def list_signals(self, company_id: str, machine_id: str | None = None) -> list[Signal]: ...
 
     # ---- time series and records ------------------------------------------------------------
+    # Each append with `check_registered` first makes sure, under the write's own lock, that the company and every
+    # machine of the batch are registered (`require_registered`): a machine deleted or a company erased while the
+    # batch was on its way gets none of it.
     @abc.abstractmethod
-    def append_readings(self, company_id: str, batch: pa.Table) -> int:
+    def append_readings(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
         """Insert a validated READING_SCHEMA batch (no duplicate keys inside it); rows whose key
         (machine_id, signal, time) is already stored are skipped. Returns the number inserted."""
 
     @abc.abstractmethod
-    def append_parts(self, company_id: str, batch: pa.Table) -> int:
+    def append_parts(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
         """Insert a validated PART_SCHEMA batch; key (machine_id, time, part_id). Returns the number inserted."""
 
     @abc.abstractmethod
-    def append_events(self, company_id: str, batch: pa.Table) -> int:
+    def append_events(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
         """Insert a validated EVENT_SCHEMA batch; key (machine_id, start). Returns the number inserted."""
 
     @abc.abstractmethod
@@ -363,7 +411,9 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def delete_asset(self, company_id: str, kind: str, asset_id: str) -> bool:
         """Delete a site, line or machine (`kind`) of the company — a machine with its signals — and say whether
-        it was there. Nothing else is checked here: `collect.assets.remove_asset` refuses an asset still in use."""
+        it was there. A machine that holds records is not deleted: `AssetHeld` with the counts, found under the
+        record tables' write locks, so no batch lands on a machine deleted under it. The rest is checked by
+        `collect.assets.remove_asset`, which refuses an asset still in use."""
 
     @abc.abstractmethod
     def first_event_starts(self, company_id: str, machine_ids: list[str]) -> dict[str, datetime]:
@@ -393,8 +443,11 @@ class Store(abc.ABC):
 
     # ---- quarantine -----------------------------------------------------------------------
     @abc.abstractmethod
-    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
-        """Keep rejected records; return how many were new. An item identical to one still open (same source,
+    def add_quarantine(
+        self, company_id: str, items: list[QuarantineItem], *, check_registered: bool = False
+    ) -> int:
+        """Keep rejected records; return how many were new (`check_registered`: refused with `company_gone` when
+        the company is not registered, checked under the write's lock). An item identical to one still open (same source,
         kind, reason, payload and location: a file imported again, a batch an edge agent resent, a sensor sending
         the same bad message) waits there once, counting how often it came again (`repeats`, with the time of the
         latest, `last_received_at`)."""

@@ -41,6 +41,7 @@ from sandan.store.base import (
     ERASE_WITHDRAW_SQL,
     EVENT_LABEL_ACTION,
     EVENT_LABEL_COLUMNS,
+    MACHINE_RECORD_TABLES,
     MODEL_COLUMNS,
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
@@ -51,6 +52,7 @@ from sandan.store.base import (
     TOKEN_COLUMNS,
     USER_COLUMNS,
     USER_INSERT_COLUMNS,
+    AssetHeld,
     CatalogueEntry,
     CatalogueScore,
     EdgeEvent,
@@ -72,6 +74,7 @@ from sandan.store.base import (
     quarantine_rows,
     quarantine_table,
     quarantine_where,
+    require_registered,
     user_exists,
     user_from_row,
     user_row,
@@ -584,7 +587,14 @@ class DuckDBStore(Store):
 
     # ---- time series ------------------------------------------------------------------------
     def _append(
-        self, company_id: str, batch: pa.Table, table: str, schema: pa.Schema, keys: list[str], time_col: str
+        self,
+        company_id: str,
+        batch: pa.Table,
+        table: str,
+        schema: pa.Schema,
+        keys: list[str],
+        time_col: str,
+        check_registered: bool = False,
     ) -> int:
         if batch.num_rows == 0:
             return 0
@@ -593,6 +603,8 @@ class DuckDBStore(Store):
         lo, hi = pa.compute.min_max(batch[time_col]).values()
         with self._lock:
             con = self._con
+            if check_registered:
+                require_registered(self._fetch_all, "?", company_id, batch)
             con.register("_batch", batch)
             try:
                 overlap = _one(
@@ -705,20 +717,23 @@ class DuckDBStore(Store):
             [company_id],
         )
 
-    def append_readings(self, company_id: str, batch: pa.Table) -> int:
+    def append_readings(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
+        keys = ["machine_id", "signal", "time"]
+        return self._append(company_id, batch, "readings", READING_SCHEMA, keys, "time", check_registered)
+
+    def append_parts(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
+        keys = ["machine_id", "time", "part_id"]
+        return self._append(company_id, batch, "part_records", PART_SCHEMA, keys, "time", check_registered)
+
+    def append_events(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
+        keys = ["machine_id", "start"]
         return self._append(
-            company_id, batch, "readings", READING_SCHEMA, ["machine_id", "signal", "time"], "time"
+            company_id, batch, "machine_events", EVENT_SCHEMA, keys, "start", check_registered
         )
 
-    def append_parts(self, company_id: str, batch: pa.Table) -> int:
-        return self._append(
-            company_id, batch, "part_records", PART_SCHEMA, ["machine_id", "time", "part_id"], "time"
-        )
-
-    def append_events(self, company_id: str, batch: pa.Table) -> int:
-        return self._append(
-            company_id, batch, "machine_events", EVENT_SCHEMA, ["machine_id", "start"], "start"
-        )
+    def _fetch_all(self, sql: str, params: list[Any]) -> list[tuple]:
+        """Rows of a query on the shared connection (its lock held by the caller), read to the end."""
+        return self._con.execute(sql, params).fetchall()
 
     def query_readings(self, company_id, start, end, machine_ids=None, signals=None, limit=None) -> pa.Table:
         params: list[Any] = [company_id, start, end]
@@ -933,6 +948,19 @@ class DuckDBStore(Store):
                         [company_id, asset_id],
                     )
                 )[0]
+                if kind == "machine":
+                    # under the lock every append takes: no batch lands on it between this count and the delete
+                    held = {
+                        t: _one(
+                            self._con.execute(
+                                f"SELECT count(*) FROM {t} WHERE company_id = ? AND machine_id = ?",
+                                [company_id, asset_id],
+                            )
+                        )[0]
+                        for t in MACHINE_RECORD_TABLES
+                    }
+                    if any(held.values()):
+                        raise AssetHeld(held)
                 self._con.execute(
                     f"DELETE FROM {table} WHERE company_id = ? AND id = ?", [company_id, asset_id]
                 )
@@ -967,11 +995,15 @@ class DuckDBStore(Store):
         return None if row is None or row[0] is None else (row[0], row[1])
 
     # ---- quarantine -----------------------------------------------------------------------
-    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
+    def add_quarantine(
+        self, company_id: str, items: list[QuarantineItem], *, check_registered: bool = False
+    ) -> int:
         if not items:
             return 0
         table = quarantine_table(items)
         with self._lock:
+            if check_registered:
+                require_registered(self._fetch_all, "?", company_id, None)
             self._con.register("_q", table)
             try:
                 self._con.execute("BEGIN")

@@ -51,6 +51,7 @@ from sandan.store.base import (
     ERASE_WITHDRAW_SQL,
     EVENT_LABEL_ACTION,
     EVENT_LABEL_COLUMNS,
+    MACHINE_RECORD_TABLES,
     MODEL_COLUMNS,
     PART_COUNT_SCHEMA,
     PART_ROLLUP_S,
@@ -61,6 +62,7 @@ from sandan.store.base import (
     TOKEN_COLUMNS,
     USER_COLUMNS,
     USER_INSERT_COLUMNS,
+    AssetHeld,
     CatalogueEntry,
     CatalogueScore,
     EdgeEvent,
@@ -82,6 +84,7 @@ from sandan.store.base import (
     quarantine_rows,
     quarantine_table,
     quarantine_where,
+    require_registered,
     user_exists,
     user_from_row,
     user_row,
@@ -601,6 +604,7 @@ class PostgresStore(Store):
         schema: pa.Schema,
         time_col: str,
         keys: tuple[str, ...],
+        check_registered: bool = False,
     ) -> int:
         if batch.num_rows == 0:
             return 0
@@ -612,6 +616,9 @@ class PostgresStore(Store):
             # One writer at a time per company and table (others proceed in parallel): the range check below
             # then stays true until commit, and two batches with shared keys cannot deadlock on each other.
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", [table, company_id])
+            if check_registered:
+                # after the lock, which a machine's deletion and a company's erasure take too
+                require_registered(lambda sql, p: conn.execute(sql, p).fetchall(), "%s", company_id, batch)
             # `keys` lead the natural-key index before the time column, so this probe is a few index range scans.
             params: list[Any] = [company_id, lo.as_py(), hi.as_py()]
             sql = f'SELECT EXISTS (SELECT 1 FROM {table} WHERE company_id = %s AND "{time_col}" BETWEEN %s AND %s'
@@ -684,14 +691,26 @@ class PostgresStore(Store):
             for piece in pgcopy.stream(rows):
                 copy.write(piece)
 
-    def append_readings(self, company_id: str, batch: pa.Table) -> int:
-        return self._append(company_id, batch, "readings", READING_SCHEMA, "time", ("machine_id", "signal"))
+    def append_readings(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
+        keys = ("machine_id", "signal")
+        return self._append(company_id, batch, "readings", READING_SCHEMA, "time", keys, check_registered)
 
-    def append_parts(self, company_id: str, batch: pa.Table) -> int:
-        return self._append(company_id, batch, "part_records", PART_SCHEMA, "time", ("machine_id",))
+    def append_parts(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
+        keys = ("machine_id",)
+        return self._append(company_id, batch, "part_records", PART_SCHEMA, "time", keys, check_registered)
 
-    def append_events(self, company_id: str, batch: pa.Table) -> int:
-        return self._append(company_id, batch, "machine_events", EVENT_SCHEMA, "start", ("machine_id",))
+    def append_events(self, company_id: str, batch: pa.Table, *, check_registered: bool = False) -> int:
+        keys = ("machine_id",)
+        return self._append(
+            company_id, batch, "machine_events", EVENT_SCHEMA, "start", keys, check_registered
+        )
+
+    @staticmethod
+    def _lock_writes(conn: Any, company_id: str, tables: tuple[str, ...]) -> None:
+        """Take the company's write locks of `tables` (record tables, "quarantine") in one order, as appends and
+        quarantine writes take theirs one at a time: none of them writes until this transaction ends."""
+        for table in sorted(tables):
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", [table, company_id])
 
     def query_readings(self, company_id, start, end, machine_ids=None, signals=None, limit=None) -> pa.Table:
         params: list[Any] = [company_id, start, end]
@@ -844,6 +863,18 @@ class PostgresStore(Store):
     def delete_asset(self, company_id: str, kind: str, asset_id: str) -> bool:
         table = _ASSET_TABLES[kind]
         with self._conn() as conn, conn.transaction():
+            if kind == "machine":
+                # counted under the appends' locks: no batch lands on it between this count and the delete
+                self._lock_writes(conn, company_id, MACHINE_RECORD_TABLES)
+                held = {
+                    t: conn.execute(
+                        f"SELECT count(*) FROM {t} WHERE company_id = %s AND machine_id = %s",
+                        [company_id, asset_id],
+                    ).fetchone()[0]
+                    for t in MACHINE_RECORD_TABLES
+                }
+                if any(held.values()):
+                    raise AssetHeld(held)
             gone = conn.execute(
                 f"DELETE FROM {table} WHERE company_id = %s AND id = %s", [company_id, asset_id]
             ).rowcount
@@ -871,7 +902,9 @@ class PostgresStore(Store):
         return None if row is None or row[0] is None else (row[0], row[1])
 
     # ---- quarantine -----------------------------------------------------------------------
-    def add_quarantine(self, company_id: str, items: list[QuarantineItem]) -> int:
+    def add_quarantine(
+        self, company_id: str, items: list[QuarantineItem], *, check_registered: bool = False
+    ) -> int:
         if not items:
             return 0
         rows = quarantine_table(items)
@@ -879,6 +912,8 @@ class PostgresStore(Store):
         with self._conn() as conn, conn.transaction():
             # one writer per company here, so two imports of the same file cannot both find the items new
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('quarantine'), hashtext(%s))", [company_id])
+            if check_registered:
+                require_registered(lambda sql, p: conn.execute(sql, p).fetchall(), "%s", company_id, None)
             conn.execute(
                 f"CREATE TEMPORARY TABLE _q ON COMMIT DROP AS SELECT {cols} FROM quarantine WITH NO DATA"
             )
@@ -1179,6 +1214,8 @@ class PostgresStore(Store):
 
     def erase_company(self, company_id: str, at: datetime, withdrawn_reason: str) -> dict[str, int]:
         with self._conn() as conn, conn.transaction():
+            # a batch on its way waits, then finds the company gone, rather than writing after the erasure
+            self._lock_writes(conn, company_id, (*MACHINE_RECORD_TABLES, "quarantine"))
             present = {r[0] for r in conn.execute(COMPANY_TABLES_SQL).fetchall()}
             tables = [t for t in COMPANY_TABLES if t in present]
             counts = {
