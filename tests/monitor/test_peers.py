@@ -204,3 +204,27 @@ def test_a_member_connected_inside_the_window_is_compared_on_the_hours_it_has_re
     assert company_figures(store, "c2", week, END)["oee"] == pytest.approx(own)
     out = cross_tenant_peer_benchmark(store, "c2", week, END)
     assert out["metrics"]["oee"]["mine"] == pytest.approx(own) and out["mine_unrecorded_share"] < 0.05
+
+
+def test_one_members_unreadable_calendar_does_not_break_the_views_across_companies(complex_of, tmp_path):
+    from sandan.connect.profile import Profile
+    from sandan.connect.service import cross_tenant_measured
+    from sandan.monitor.calendar import calendar_path
+    from sandan.monitor.oee import cross_tenant_complex_oee
+
+    store = complex_of([*CNC, ("c6", 70, 7)])
+    broken = calendar_path(tmp_path, "c6")
+    broken.parent.mkdir(parents=True)
+    broken.write_text("shifts: [nonsense\n", encoding="utf-8")  # hand-edited, not valid YAML
+    # another member's benchmark: c6 sits it out (the five others remain), rather than a 422 about c6's file
+    out = cross_tenant_peer_benchmark(store, "c1", START, END, data_dir=tmp_path)
+    assert out["metrics"]["oee"]["shown"] and out["metrics"]["oee"]["companies"] == 5
+    # the operator's board lists c6 in the default shifts and says why
+    board = cross_tenant_complex_oee(store, START, END, data_dir=tmp_path)
+    rows = {r["company_id"]: r for r in board["companies"]}
+    assert set(rows) == {"c1", "c2", "c3", "c4", "c5", "c6", "f1"}
+    assert "calendar" in rows["c6"]["calendar_error"]["en"] and "calendar_error" not in rows["c1"]
+    assert rows["c6"]["oee"] == pytest.approx(oee(store, "c6", START, END, by=()).iloc[0]["oee"])
+    # partners' leads: c6 shows no measured figures, the others theirs
+    profiles = [Profile(company_id=c, name=c, share_measured=True) for c in ("c1", "c6")]
+    assert set(cross_tenant_measured(store, profiles, tmp_path)) == {"c1"}

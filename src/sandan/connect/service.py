@@ -16,7 +16,7 @@ from sandan.connect.profile import Need, Profile
 from sandan.connect.profile_store import ProfileStore, check_outcome
 from sandan.domain import InvalidInput, NotFound
 from sandan.domain.errors import english_reason, korean_reason
-from sandan.monitor.calendar import company_calendar
+from sandan.monitor.calendar import company_calendar, member_calendar
 from sandan.store import Store
 
 
@@ -112,13 +112,15 @@ def cross_tenant_measured(
 ) -> dict[str, dict[str, Any]]:
     """Measured capability of the listed companies that consented, for matched partners to see (each with its
     own shift calendar from `data_dir`)."""
-    return {
-        p.company_id: measured_capability(
-            store, p.company_id, calendar=company_calendar(data_dir, p.company_id)
-        )
-        for p in profiles_
-        if p.share_measured and store.get_company(p.company_id)
-    }
+    measured = {}
+    for p in profiles_:
+        if not p.share_measured or not store.get_company(p.company_id):
+            continue
+        calendar, unreadable = member_calendar(data_dir, p.company_id)
+        # a member whose saved calendar cannot be read shows no measured figures rather than others' leads failing
+        if unreadable is None:
+            measured[p.company_id] = measured_capability(store, p.company_id, calendar=calendar)
+    return measured
 
 
 def leads_for_offerings(

@@ -5,6 +5,7 @@ It turns a calendar into exact UTC windows (shifts and planned-busy segments); i
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -16,9 +17,11 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sandan.domain import InvalidInput
+from sandan.domain import InvalidInput, SandanError
 from sandan.domain.errors import document_error, value_error
 from sandan.domain.yamltext import read_yaml
+
+log = logging.getLogger(__name__)
 
 US = 1_000_000  # microseconds per second: all interval arithmetic is on int64 microseconds, exact
 
@@ -556,6 +559,17 @@ def company_calendar(data_dir: Path | None, company_id: str) -> ShiftCalendar:
         return ShiftCalendar.two_shifts()
     path = calendar_path(data_dir, company_id)
     return ShiftCalendar.from_yaml(path) if path.exists() else ShiftCalendar.two_shifts()
+
+
+def member_calendar(data_dir: Path | None, company_id: str) -> tuple[ShiftCalendar, SandanError | None]:
+    """A member's calendar for a view across companies: its own (`company_calendar`), or — when its saved file cannot
+    be read — the default two shifts with the error, so one member's broken file does not break the view for every
+    other member (the caller says which member's figures rest on the default)."""
+    try:
+        return company_calendar(data_dir, company_id), None
+    except SandanError as exc:
+        log.warning("calendar of %s unreadable, the default shifts used: %s", company_id, exc.en)
+        return ShiftCalendar.two_shifts(), exc
 
 
 def check_working_days(calendar: ShiftCalendar) -> None:

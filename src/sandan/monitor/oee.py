@@ -55,8 +55,8 @@ from sandan.monitor.calendar import (
     ShiftCalendar,
     ShiftWindows,
     assign_planned,
-    company_calendar,
     from_us,
+    member_calendar,
     shift_windows,
     to_us,
 )
@@ -1227,10 +1227,14 @@ def cross_tenant_complex_oee(
     the complex's sums. Cross-tenant by design: the operator's page."""
     companies, frames = [], []
     for c in store.cross_tenant_companies():
-        report = oee_report(store, c.id, start, end, calendar=company_calendar(data_dir, c.id))
+        # a member whose saved calendar cannot be read is counted in the default shifts, and said to be
+        calendar, unreadable = member_calendar(data_dir, c.id)
+        report = oee_report(store, c.id, start, end, calendar=calendar)
         if not report.machines:
             continue
         row = report.rows(())[0]
+        if unreadable is not None:
+            row["calendar_error"] = {"en": unreadable.en, "ko": unreadable.ko}
         # a member with nothing recorded in its planned time (just joined, not yet connected) is listed as such
         # and left out of the complex's sums, where its planned hours would count as the complex's loss
         recorded = not nothing_recorded(row)

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from sandan.domain import NotFound
-from sandan.monitor.calendar import ShiftCalendar, company_calendar
+from sandan.monitor.calendar import ShiftCalendar, member_calendar
 from sandan.monitor.oee import nothing_recorded, oee_report
 from sandan.monitor.quality import output_totals
 from sandan.store import Store
@@ -126,8 +126,15 @@ def cross_tenant_peer_benchmark(
     known = {} if figures is None else figures
     for c in peers:
         if c.id not in known:
-            known[c.id] = company_figures(store, c.id, start, end, company_calendar(data_dir, c.id))
-    figures = {c.id: known[c.id] for c in peers}
+            calendar, unreadable = member_calendar(data_dir, c.id)
+            # a peer whose saved calendar cannot be read sits the comparison out (its figures in the default
+            # shifts would not be its own); the member itself is still placed, in the default shifts
+            known[c.id] = (
+                company_figures(store, c.id, start, end, calendar)
+                if unreadable is None or c.id == company_id
+                else None
+            )
+    figures = {c.id: known[c.id] for c in peers if known[c.id] is not None}
     metrics = {}
     for metric, higher in METRICS.items():
         values = np.array([f[metric] for f in figures.values()], dtype=float)

@@ -981,6 +981,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "… and {n} earlier points that break a rule (marked in red on the chart)",
         "… 그 전에도 규칙을 벗어난 점 {n}개 (차트에 빨간 점으로 표시)",
     ),
+    "mon.calendar_unreadable": (
+        "its shift calendar cannot be read: counted in the default two shifts",
+        "근무 달력을 읽을 수 없어 기본 2교대로 계산",
+    ),
     "mon.parts_only": (
         "part records only, no machine states: no OEE",
         "부품 기록만 있고 설비 상태 기록이 없어 OEE 없음",

@@ -111,6 +111,9 @@
       var row = el("tr", { "data-row": r._key || "" });
       var name = hrefOf ? el("a", { href: hrefOf(r) }, nameOf(r)) : el("span", {}, nameOf(r));
       var cell = el("td", {}, name);
+      if (r.calendar_error) {  // its saved calendar cannot be read: counted in the default shifts
+        cell.appendChild(el("span", { class: "muted", "data-note": "calendar-unreadable", title: say(r.calendar_error) }, " · " + text("mon.calendar_unreadable")));
+      }
       if (r.recorded === false && r.parts_only) {  // part records without machine states: no OEE, but output
         cell.appendChild(el("span", { class: "muted", "data-note": "parts-only" }, " · " + text("mon.parts_only")));
         r = { _key: r._key, quality: r.quality, produced_qty: r.produced_qty, scrap_qty: r.scrap_qty };
