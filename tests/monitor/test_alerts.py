@@ -495,6 +495,21 @@ def test_the_evaluator_thread_runs_rounds_and_stops(plant, alerts):
     assert alerts.count_alerts(COMPANY, "open") == 1
 
 
+def test_rounds_are_timed_from_their_start_so_a_long_round_does_not_stretch_the_interval(plant, alerts):
+    class _Slow(AlertEvaluator):
+        def run_once(self, now=None):
+            time.sleep(0.4)  # a round over many companies' rules
+            return {}
+
+    ev = _Slow(plant, alerts, interval_s=1.0, delivery=QUIET)
+    assert ev.wait_s() == 1.0
+    ev.tick()
+    assert 0.1 <= ev.wait_s() <= 0.6  # the next round begins a second after this one began
+    ev.interval_s = 0.2
+    ev.tick()
+    assert ev.wait_s() == pytest.approx(0.02)  # longer than its interval: a short breath, then the next
+
+
 @pytest.mark.parametrize(
     ("fields", "shown"),
     [
