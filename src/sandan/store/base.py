@@ -62,17 +62,19 @@ def company_gone(company_id: str) -> NotFound:
     )
 
 
-def require_registered(rows: Any, mark: str, company_id: str, batch: pa.Table | None) -> None:
-    """Inside a write's transaction, after its lock: the company is registered (else `company_gone`) and so is every
-    machine the batch names (else `MachinesGone`). `rows(sql, params)` runs a query on the write's connection."""
-    if not rows(f"SELECT 1 FROM companies WHERE id = {mark}", [company_id]):
+def require_registered(
+    registered: tuple[bool, Collection[str]], company_id: str, batch: pa.Table | None
+) -> None:
+    """Inside a write's transaction, after its lock, given (`registered`) whether the company is registered and its
+    machines: refused with `company_gone`, or `MachinesGone` naming the batch's machines that are not registered."""
+    exists, known = registered
+    if not exists:
         raise company_gone(company_id)
     if batch is None or "machine_id" not in batch.column_names:
         return
-    named = set(pc.unique(batch["machine_id"]).drop_null().to_pylist())
-    known = {r[0] for r in rows(f"SELECT id FROM machines WHERE company_id = {mark}", [company_id])}
-    if named - known:
-        raise MachinesGone(sorted(named - known))
+    gone = set(pc.unique(batch["machine_id"]).drop_null().to_pylist()) - set(known)
+    if gone:
+        raise MachinesGone(sorted(gone))
 
 
 # The result of `Store.aggregate_readings`: one row per (bucket, machine_id, signal).

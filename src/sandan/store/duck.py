@@ -452,7 +452,7 @@ class DuckDBStore(Store):
         )
         with self._lock:
             self._con.execute(sql, list(row.values()))
-            if table in ("machines", "signals"):
+            if table in ("companies", "machines", "signals"):
                 self._assets.clear()
 
     def upsert_company(self, company: Company) -> None:
@@ -604,7 +604,7 @@ class DuckDBStore(Store):
         with self._lock:
             con = self._con
             if check_registered:
-                require_registered(self._fetch_all, "?", company_id, batch)
+                require_registered(self._registered(company_id), company_id, batch)
             con.register("_batch", batch)
             try:
                 overlap = _one(
@@ -731,9 +731,17 @@ class DuckDBStore(Store):
             company_id, batch, "machine_events", EVENT_SCHEMA, keys, "start", check_registered
         )
 
-    def _fetch_all(self, sql: str, params: list[Any]) -> list[tuple]:
-        """Rows of a query on the shared connection (its lock held by the caller), read to the end."""
-        return self._con.execute(sql, params).fetchall()
+    def _registered(self, company_id: str) -> tuple[bool, list[str]]:
+        """Whether the company is registered and its machines' ids, for a write holding the lock; kept in the
+        asset cache, which every change of companies and machines clears (this process alone has the file)."""
+
+        def load() -> list:
+            exists = _one(self._con.execute("SELECT count(*) FROM companies WHERE id = ?", [company_id]))[0]
+            ids = self._con.execute("SELECT id FROM machines WHERE company_id = ?", [company_id]).fetchall()
+            return [bool(exists), [r[0] for r in ids]]
+
+        exists, ids = self._assets.get(("registered", company_id), load)
+        return exists, ids
 
     def query_readings(self, company_id, start, end, machine_ids=None, signals=None, limit=None) -> pa.Table:
         params: list[Any] = [company_id, start, end]
@@ -1003,7 +1011,7 @@ class DuckDBStore(Store):
         table = quarantine_table(items)
         with self._lock:
             if check_registered:
-                require_registered(self._fetch_all, "?", company_id, None)
+                require_registered(self._registered(company_id), company_id, None)
             self._con.register("_q", table)
             try:
                 self._con.execute("BEGIN")
@@ -1394,6 +1402,9 @@ class DuckDBStore(Store):
             except Exception:
                 con.execute("ROLLBACK")
                 raise
+            finally:
+                # its machines and signals were listed, and it was found registered
+                self._assets.clear()
         return counts
 
     def cross_tenant_catalogue_family(self, entry_id: int) -> str | None:

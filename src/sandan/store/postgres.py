@@ -618,7 +618,7 @@ class PostgresStore(Store):
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s), hashtext(%s))", [table, company_id])
             if check_registered:
                 # after the lock, which a machine's deletion and a company's erasure take too
-                require_registered(lambda sql, p: conn.execute(sql, p).fetchall(), "%s", company_id, batch)
+                require_registered(self._registered(conn, company_id), company_id, batch)
             # `keys` lead the natural-key index before the time column, so this probe is a few index range scans.
             params: list[Any] = [company_id, lo.as_py(), hi.as_py()]
             sql = f'SELECT EXISTS (SELECT 1 FROM {table} WHERE company_id = %s AND "{time_col}" BETWEEN %s AND %s'
@@ -704,6 +704,16 @@ class PostgresStore(Store):
         return self._append(
             company_id, batch, "machine_events", EVENT_SCHEMA, "start", keys, check_registered
         )
+
+    @staticmethod
+    def _registered(conn: Any, company_id: str) -> tuple[bool, list[str]]:
+        """Whether the company is registered and its machines' ids, read in a write's transaction."""
+        exists, ids = conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM companies WHERE id = %s), "
+            "coalesce((SELECT array_agg(id) FROM machines WHERE company_id = %s), '{}')",
+            [company_id, company_id],
+        ).fetchone()
+        return bool(exists), list(ids)
 
     @staticmethod
     def _lock_writes(conn: Any, company_id: str, tables: tuple[str, ...]) -> None:
@@ -913,7 +923,7 @@ class PostgresStore(Store):
             # one writer per company here, so two imports of the same file cannot both find the items new
             conn.execute("SELECT pg_advisory_xact_lock(hashtext('quarantine'), hashtext(%s))", [company_id])
             if check_registered:
-                require_registered(lambda sql, p: conn.execute(sql, p).fetchall(), "%s", company_id, None)
+                require_registered(self._registered(conn, company_id), company_id, None)
             conn.execute(
                 f"CREATE TEMPORARY TABLE _q ON COMMIT DROP AS SELECT {cols} FROM quarantine WITH NO DATA"
             )
