@@ -18,6 +18,7 @@ from sandan.monitor.alerts import (
     AlertEvaluator,
     AlertRule,
     Delivery,
+    DeliverySender,
     SignalName,
     acknowledge_alert,
     check_rule_subject,
@@ -493,6 +494,42 @@ def test_the_evaluator_thread_runs_rounds_and_stops(plant, alerts):
     ev.stop()
     assert not ev.running and ev.rounds >= 1
     assert alerts.count_alerts(COMPANY, "open") == 1
+
+
+def test_one_companys_hung_receiver_holds_up_its_own_deliveries_only():
+    import threading
+
+    gate, sent, at_once, lock = threading.Event(), [], [], threading.Lock()
+    busy = {"a": 0}
+
+    def hung(i):
+        def send():
+            with lock:
+                busy["a"] += 1
+                at_once.append(busy["a"])
+            gate.wait(10)  # a receiver that does not answer
+            with lock:
+                busy["a"] -= 1
+                sent.append(f"a{i}")
+
+        return send
+
+    sender = DeliverySender(senders=4, per_lane=4)
+    refused = []
+    for i in range(4):
+        sender.submit(hung(i), refused.append, lane="acme")
+    sender.submit(lambda: sent.append("b"), refused.append, lane="beta")
+    deadline = time.monotonic() + 5
+    while "b" not in sent and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert sent == ["b"]  # beta's webhook went out while acme's first was still hanging
+    sender.submit(hung(4), refused.append, lane="acme")
+    sender.submit(hung(5), refused.append, lane="acme")  # a fifth waiting in one lane: recorded at once
+    assert refused == [4]
+    gate.set()
+    assert sender.wait(10)
+    # one company's go out in the order given, one at a time
+    assert sent == ["b", "a0", "a1", "a2", "a3", "a4"] and max(at_once) == 1
 
 
 def test_rounds_are_timed_from_their_start_so_a_long_round_does_not_stretch_the_interval(plant, alerts):

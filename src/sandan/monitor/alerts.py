@@ -16,11 +16,11 @@ import ipaddress
 import logging
 import math
 import os
-import queue
 import smtplib
 import socket
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -1074,48 +1074,79 @@ def _not_sent(
 
 
 class DeliverySender:
-    """Sends alerts' webhooks and e-mails from a daemon thread, one after another in the order given, each outcome
-    recorded as it comes: an evaluation round — and a reported prediction's request — does not wait on receivers
-    (one slow webhook, three 5-s timeouts, held up every other company's rules). At most `size` deliveries wait;
-    beyond that one is recorded as failed at once rather than held in memory."""
+    """Sends alerts' webhooks and e-mails from a few daemon threads, each outcome recorded as it comes: an evaluation
+    round — and a reported prediction's request — does not wait on receivers. Deliveries go in lanes (a company's):
+    one lane's go out one after another in the order given, by one sender at a time, and the senders take turns
+    over the lanes, so one company's hung receiver (three 5-s timeouts a delivery) holds up its own deliveries only,
+    not another company's (66 s behind four of them, with one thread for all). At most `size` deliveries wait, and
+    `per_lane` of one lane; beyond that one is recorded as failed at once rather than held in memory."""
 
-    def __init__(self, size: int = 1000) -> None:
-        self._queue: queue.Queue[Callable[[], None]] = queue.Queue(maxsize=size)
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
+    def __init__(self, size: int = 1000, *, senders: int = 4, per_lane: int = 200) -> None:
+        self.size, self.per_lane, self.senders = size, per_lane, senders
+        self._cv = threading.Condition()
+        self._lanes: dict[str, deque[Callable[[], None]]] = {}
+        self._turns: deque[str] = deque()  # lanes with deliveries waiting and no sender on them, in turn
+        self._busy: set[str] = set()  # lanes a sender is on
+        self._waiting = 0
+        self._unfinished = 0
+        self._threads: list[threading.Thread] = []
 
-    def submit(self, send: Callable[[], None], refused: Callable[[int], None]) -> None:
-        """Send later; when the queue is full, `refused(waiting)` records why not, now."""
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="sandan-alert-delivery", daemon=True)
-                self._thread.start()
-        try:
-            self._queue.put_nowait(send)
-        except queue.Full:
-            refused(self._queue.qsize())
+    def submit(self, send: Callable[[], None], refused: Callable[[int], None], lane: str = "") -> None:
+        """Send later, after what `lane` was given before; when too many wait, `refused(waiting)` records why not,
+        now."""
+        with self._cv:
+            self._threads = [t for t in self._threads if t.is_alive()]
+            while len(self._threads) < self.senders:
+                thread = threading.Thread(target=self._run, name="sandan-alert-delivery", daemon=True)
+                thread.start()
+                self._threads.append(thread)
+            waiting = self._lanes.setdefault(lane, deque())
+            full = self._waiting >= self.size or len(waiting) >= self.per_lane
+            if not full:
+                if not waiting and lane not in self._turns and lane not in self._busy:
+                    self._turns.append(lane)
+                waiting.append(send)
+                self._waiting += 1
+                self._unfinished += 1
+                self._cv.notify()
+            count = self._waiting
+        if full:
+            refused(count)
 
     def _run(self) -> None:
         while True:
-            send = self._queue.get()
+            with self._cv:
+                while not self._turns:
+                    self._cv.wait()
+                lane = self._turns.popleft()
+                send = self._lanes[lane].popleft()
+                self._waiting -= 1
+                self._busy.add(lane)
             try:
                 send()
             # a store closed meanwhile, say: the next delivery is still sent
             except Exception:
                 log.exception("alert delivery failed")
             finally:
-                self._queue.task_done()
+                with self._cv:
+                    self._busy.discard(lane)
+                    if self._lanes[lane]:
+                        self._turns.append(lane)
+                    else:
+                        del self._lanes[lane]
+                    self._unfinished -= 1
+                    self._cv.notify_all()
 
     def wait(self, timeout_s: float = 30.0) -> bool:
         """Wait until every delivery submitted so far is sent and recorded (a test, a script before it ends); False
         when some still are not after `timeout_s`."""
         deadline = time.monotonic() + timeout_s
-        with self._queue.all_tasks_done:
-            while self._queue.unfinished_tasks:
+        with self._cv:
+            while self._unfinished:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
-                self._queue.all_tasks_done.wait(left)
+                self._cv.wait(left)
         return True
 
 
@@ -1296,6 +1327,7 @@ def evaluate_alerts(
             sender.submit(
                 partial(_deliver, alerts, delivery, rule, company_id, alert, change.event),
                 partial(_not_sent, alerts, rule, company_id, change.alert_id, change.event),
+                lane=company_id,
             )
         changes += done
     return changes
