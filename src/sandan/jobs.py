@@ -8,9 +8,11 @@ from __future__ import annotations
 import logging
 import secrets
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -58,10 +60,35 @@ class Job:
     context: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
     _finished: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
     _cancel: threading.Event = field(default_factory=threading.Event, repr=False, compare=False)
+    # set once the job makes its result permanent (`committing`): from then on it can no longer be stopped
+    _committing: bool = field(default=False, repr=False, compare=False)
+    # makes a stop request and the step to `_committing` exclude each other
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def cancel_requested(self) -> bool:
         return self._cancel.is_set()
+
+    @property
+    def committing(self) -> bool:
+        """Whether the job is past its point of no return: it saves its result and finishes, stop or not."""
+        return self._committing
+
+    def _ask_stop(self) -> bool:
+        """Set the stop request unless the job is already saving its result; whether it was set."""
+        with self._guard:
+            if self._committing:
+                return False
+            self._cancel.set()
+            return True
+
+    def _commit(self) -> None:
+        """The job's point of no return: raises `Cancelled` when a stop was asked before it, else no stop is
+        accepted after it."""
+        with self._guard:
+            if self._cancel.is_set():
+                raise cancelled(self.kind)
+            self._committing = True
 
     @property
     def outcome(self) -> str:
@@ -147,6 +174,24 @@ class TooManyJobs(SandanError):
     status = 429
 
 
+#: how long the server, as it stops, waits for the jobs it asked to stop (a service manager kills it after 90 s)
+SHUTDOWN_WAIT_S = 30.0
+
+#: the job the current thread runs, for `committing`
+_current: ContextVar[Job | None] = ContextVar("sandan_job", default=None)
+
+
+def committing() -> None:
+    """Mark the point of no return of the job this thread runs, just before its work becomes permanent (a model
+    version is registered): a stop asked until now stops the job here (raises `Cancelled`, so nothing is saved);
+    from now on `JobRegistry.cancel` refuses with the code `job_finishing` and the job finishes with its result,
+    since a job that said "stopped, no result" must not leave one behind. Outside a job (the CLI, a request that
+    does the work at once) it does nothing."""
+    job = _current.get()
+    if job is not None:
+        job._commit()
+
+
 #: jobs people of one company may have waiting or running at once: the workers are shared by every company, and
 #: one company's 66 queued trainings kept another's import waiting
 MAX_PENDING_PER_COMPANY = 8
@@ -215,7 +260,8 @@ class JobRegistry:
         """Ask a job to stop: `principal` (an `accounts.Principal`; None for the platform itself) must have started
         it or may write for the company. A queued job stops at once; a running one at its next progress report (a
         simulation after the replications already running, training after its current trial, a schedule at its
-        solver's next report), and then reads as failed with the code `cancelled`. A finished job is refused."""
+        solver's next report), and then reads as failed with the code `cancelled`. A finished job is refused, and
+        so is one past its point of no return (`committing`: it is registering its result and will finish)."""
         job = self.get(company_id, job_id)
         user_id = principal.user.id if principal is not None else None
         if principal is not None and job.user_id != user_id:
@@ -226,7 +272,13 @@ class JobRegistry:
                 f"작업 {job_id}은(는) 이미 끝났습니다. 멈출 것이 없습니다",
                 code="job_finished",
             )
-        job._cancel.set()
+        if not job._ask_stop():
+            raise Conflict(
+                f"job {job_id} is already registering its result and will finish shortly; it can no longer be "
+                "stopped",
+                f"작업 {job_id}은(는) 이미 결과를 등록하는 중이며 곧 끝납니다. 이제는 멈출 수 없습니다",
+                code="job_finishing",
+            )
         log.info("job %s (%s, company %s): stop asked by %s", job.id, job.kind, company_id, user_id)
         with self._lock:
             if job.state is JobState.queued:
@@ -250,8 +302,50 @@ class JobRegistry:
         job._finished.wait(timeout)
         return job
 
-    def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+    def shutdown(self, wait: bool = True, timeout: float = SHUTDOWN_WAIT_S) -> None:
+        """Stop the registry as the server stops: ask every queued or running job to stop, as `cancel` does (a
+        queued one never runs; a job past its point of no return finishes), then, with `wait`, wait up to
+        `timeout` s for the running ones, and log how each ended. Jobs live only in memory, so nothing resumes
+        them after a restart."""
+        with self._lock:
+            pending = [j for j in self._jobs.values() if not j.finished]
+        for job in pending:
+            asked = job._ask_stop()
+            with self._lock:
+                if job.state is JobState.queued:
+                    self._stopped(job)
+                    job._finished.set()
+            log.info(
+                "server stopping: job %s (%s, company %s) %s",
+                job.id,
+                job.kind,
+                job.company_id,
+                "asked to stop" if asked else "is registering its result; waiting for it",
+            )
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        if not wait:
+            return
+        deadline = time.monotonic() + timeout
+        for job in pending:
+            job._finished.wait(max(0.0, deadline - time.monotonic()))
+        for job in pending:
+            if not job.finished:
+                log.warning(
+                    "server stopping: job %s (%s, company %s) still runs after %g s; it stops at its next "
+                    "progress report",
+                    job.id,
+                    job.kind,
+                    job.company_id,
+                    timeout,
+                )
+            else:
+                log.info(
+                    "server stopping: job %s (%s, company %s) %s",
+                    job.id,
+                    job.kind,
+                    job.company_id,
+                    "stopped" if job.outcome == "stopped" else f"ended {job.outcome}",
+                )
 
     def _forget_old(self) -> None:
         # Keep memory bounded: drop the oldest finished jobs beyond `keep`.
@@ -270,8 +364,8 @@ class JobRegistry:
 
         def progress(done: int, total: int | None = None, message: str | tuple[str, str] = "") -> None:
             """`message`: one text, or (English, Korean) for pages to show in their language. Raises `Cancelled`
-            once someone asked the job to stop."""
-            if job._cancel.is_set():
+            once someone asked the job to stop, unless it is past its point of no return (`committing`)."""
+            if job._cancel.is_set() and not job._committing:
                 raise cancelled(job.kind)
             if int(done) != job.done:
                 job.progressed_at = datetime.now(UTC)
@@ -284,6 +378,7 @@ class JobRegistry:
             elif message:
                 job.message, job.messages = message, None
 
+        token = _current.set(job)
         try:
             job.result = fn(progress, *args, **kwargs)
             job.state = JobState.done
@@ -303,6 +398,7 @@ class JobRegistry:
                 )
             job.finished_at = datetime.now(UTC)
             job._finished.set()
+            _current.reset(token)
 
 
 class BackgroundLoop:

@@ -63,6 +63,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        # every queued or running job is asked to stop and waited for a bounded time (`JobRegistry.shutdown`): a
+        # training budget can be an hour, and a service manager kills a server that takes over 90 s to stop
         app.state.jobs.shutdown(wait=True)
         app.state.connectors.stop_all()
         if owns_store:

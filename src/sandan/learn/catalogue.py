@@ -14,6 +14,7 @@ from typing import Any
 
 from sandan.accounts import Principal
 from sandan.domain import Conflict, Forbidden, InvalidInput, NotFound, ProcessFamily
+from sandan.jobs import committing
 from sandan.learn.evaluate import evaluate_holdout, no_better_than_chance
 from sandan.learn.persist import load_model
 from sandan.learn.progress import ProgressCallback
@@ -21,11 +22,16 @@ from sandan.learn.registry import (
     check_name,
     data_folder,
     get_version,
-    model_folder,
     plain,
     require_features,
 )
-from sandan.learn.train import TrainingResult, evaluation_record, learning_frame, train_model
+from sandan.learn.train import (
+    TrainingResult,
+    evaluation_record,
+    learning_frame,
+    register_version,
+    train_model,
+)
 from sandan.store import Store
 from sandan.store.base import CatalogueEntry, CatalogueScore, ModelVersion
 
@@ -322,6 +328,8 @@ def record_federated(
     beats its own local model). With `write_artifact(company, folder) -> fingerprint`, each adopter also finds the
     model in its registry as a candidate, to promote to production like any other version."""
     entry.task = FEDERATED
+    # the point of no return of a job that records it: a stop asked from now on is refused (`sandan.jobs`)
+    committing()
     entry.id = store.add_catalogue_entry(
         f"federation:{federation_id}", entry, publisher_named=True, published_by=None
     )
@@ -346,9 +354,6 @@ def _register_federated(
     data_dir: str | Path | None,
 ) -> ModelVersion:
     name = model_name_for(entry)
-    version = store.next_model_version(company_id, name)
-    folder = model_folder(data_dir, company_id, name, version)
-    folder.mkdir(parents=True, exist_ok=False)
     metrics = score.metrics
     f1, local = metrics.get("metrics", {}).get("f1"), metrics.get("local", {}).get("f1")
     if f1 is not None and local is not None:
@@ -363,22 +368,27 @@ def _register_federated(
                 "이어서 채택되었습니다.",
             },
         }
-    mv = ModelVersion(
-        name=name,
-        version=version,
-        task="Classifier",
-        target=entry.target,
-        features=list(entry.features),
-        metrics=metrics,
-        fingerprint=write_artifact(company_id, folder),
-        artifact=str(folder.resolve()),
-        stage="candidate",
-        trained_by=None,
-        trained_at=datetime.now(UTC),
-        origin=adopted_origin(entry.id),
+
+    def describe(version: int, folder: Path, fingerprint: str) -> ModelVersion:
+        return ModelVersion(
+            name=name,
+            version=version,
+            task="Classifier",
+            target=entry.target,
+            features=list(entry.features),
+            metrics=metrics,
+            fingerprint=fingerprint,
+            artifact=str(folder.resolve()),
+            stage="candidate",
+            trained_by=None,
+            trained_at=datetime.now(UTC),
+            origin=adopted_origin(entry.id),
+        )
+
+    # written beside the versions and moved into place once registered (`register_version`)
+    return register_version(
+        store, company_id, name, data_dir, lambda folder: write_artifact(company_id, folder), describe
     )
-    store.add_model_version(company_id, mv)
-    return mv
 
 
 def evaluate_entry(
@@ -453,29 +463,33 @@ def adopt_entry(
         _load(entry)  # refused: a federation's members adopt its model through its runs
     own = _own_score(store, company_id, entry)
     name = name or model_name_for(entry)
-    version = store.next_model_version(company_id, name)
-    folder = model_folder(data_dir, company_id, name, version)
-    folder.mkdir(parents=True, exist_ok=False)
-    for file in _artifact_files(Path(entry.artifact)):
-        if (Path(entry.artifact) / file).exists():
-            shutil.copy2(Path(entry.artifact) / file, folder / file)
     meta = _load(entry)
-    mv = ModelVersion(
-        name=name,
-        version=version,
-        task=entry.task,
-        target=entry.target,
-        features=list(entry.features),
-        metrics={**own.metrics, "publisher_score": entry.metrics},
-        fingerprint=meta.fingerprint_,
-        artifact=str(folder.resolve()),
-        stage="candidate",
-        trained_by=user_id,
-        trained_at=datetime.now(UTC),
-        scope={k: v for k, v in own.metrics.get("scope", {}).items() if k in ("machine_ids", "product")},
-        origin=adopted_origin(entry.id),
-    )
-    store.add_model_version(company_id, mv)
+
+    def copy(folder: Path) -> None:
+        for file in _artifact_files(Path(entry.artifact)):
+            if (Path(entry.artifact) / file).exists():
+                shutil.copy2(Path(entry.artifact) / file, folder / file)
+
+    def describe(version: int, folder: Path, _copied: None) -> ModelVersion:
+        return ModelVersion(
+            name=name,
+            version=version,
+            task=entry.task,
+            target=entry.target,
+            features=list(entry.features),
+            metrics={**own.metrics, "publisher_score": entry.metrics},
+            fingerprint=meta.fingerprint_,
+            artifact=str(folder.resolve()),
+            stage="candidate",
+            trained_by=user_id,
+            trained_at=datetime.now(UTC),
+            scope={k: v for k, v in own.metrics.get("scope", {}).items() if k in ("machine_ids", "product")},
+            origin=adopted_origin(entry.id),
+        )
+
+    # copied beside the versions and moved into place once registered (`register_version`)
+    mv = register_version(store, company_id, name, data_dir, copy, describe)
+    version = mv.version
     store.put_catalogue_score(
         company_id, CatalogueScore(entry.id, own.metrics, own.n_rows, "adopted", datetime.now(UTC))
     )

@@ -5,7 +5,10 @@ It reads through the Store and writes artifacts under the data folder; it must n
 
 from __future__ import annotations
 
+import secrets
+import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,7 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sandan.domain import InvalidInput
+from sandan.domain import Conflict, InvalidInput
+from sandan.jobs import committing
 from sandan.learn.evaluate import Evaluation, cross_validate
 from sandan.learn.guard import Refusal
 from sandan.learn.persist import save_model
@@ -217,6 +221,54 @@ def _enough_of_each_class(frame: pd.DataFrame, target: str, folds: int) -> None:
         )
 
 
+#: tries at a version number when other registrations of the same name take the next ones meanwhile
+VERSION_ATTEMPTS = 5
+
+
+def register_version(
+    store: Store,
+    company_id: str,
+    name: str,
+    data_dir: str | Path | None,
+    write: Callable[[Path], Any],
+    describe: Callable[[int, Path, Any], ModelVersion],
+) -> ModelVersion:
+    """Register the next version of model `name` with its artifact, safe beside other registrations of the same
+    name (two trainings that end together, the CLI beside the server).
+
+    `write(folder)` writes the artifact into a staging folder beside the versions' folders and returns what
+    `describe(version, folder, written)` needs to make the registry's record. Only once the registry has taken
+    that version does the staging folder become the version's folder, so a registration never writes into a
+    folder another one may own; a number another registration took meanwhile is retried with the next one. The
+    job's point of no return (`sandan.jobs.committing`) comes after the artifact is written and before the
+    registry insert: a stop asked until then leaves neither a version nor files."""
+    parent = model_folder(data_dir, company_id, name, 1).parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = parent / f".staging-{secrets.token_hex(8)}"
+    staging.mkdir()
+    try:
+        written = write(staging)
+        committing()
+        for attempt in range(VERSION_ATTEMPTS):
+            version = store.next_model_version(company_id, name)
+            folder = model_folder(data_dir, company_id, name, version)
+            mv = describe(version, folder, written)
+            try:
+                store.add_model_version(company_id, mv)
+                break
+            except Conflict as exc:
+                if exc.code != "model_version_exists" or attempt == VERSION_ATTEMPTS - 1:
+                    raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if folder.exists():
+        # left by a registration that never reached the registry: the registry's record of this version is ours
+        shutil.rmtree(folder)
+    staging.rename(folder)
+    return mv
+
+
 def train_model(
     store: Store,
     company_id: str,
@@ -292,36 +344,46 @@ def train_model(
     evaluation.training_budget_s = budget_s
     record = evaluation_record(evaluation)
     record["grouped_by"] = grouped_by
-    version = store.next_model_version(company_id, name)
-    folder = model_folder(data_dir, company_id, name, version)
-    save_model(model, folder, metrics=record["metrics"])
+    # the last moment a stop is acted on by a progress report; registering is the point of no return
+    report(progress, 0.95, f"registering {name}", f"{name} 등록 중")
     now = datetime.now(UTC)
-    mv = ModelVersion(
-        name=name,
-        version=version,
-        task=type(model).__name__,
-        target=target,
-        features=list(model.features_),
-        metrics=record,
-        fingerprint=model.fingerprint_,
-        artifact=str(folder.resolve()),
-        stage="candidate",
-        trained_by=user_id,
-        trained_at=now,
-        scope=plain(
-            {
-                "machine_ids": machine_ids or [],
-                "product": product,
-                "start": start,
-                "end": end,
-                "rows": len(frame),
-                "budget_s": budget_s,
-                "seconds": round(time.perf_counter() - t0, 1),
-            }
-        ),
-        origin=origin,
+
+    def describe(version: int, folder: Path, _written: Any) -> ModelVersion:
+        return ModelVersion(
+            name=name,
+            version=version,
+            task=type(model).__name__,
+            target=target,
+            features=list(model.features_),
+            metrics=record,
+            fingerprint=model.fingerprint_,
+            artifact=str(folder.resolve()),
+            stage="candidate",
+            trained_by=user_id,
+            trained_at=now,
+            scope=plain(
+                {
+                    "machine_ids": machine_ids or [],
+                    "product": product,
+                    "start": start,
+                    "end": end,
+                    "rows": len(frame),
+                    "budget_s": budget_s,
+                    "seconds": round(time.perf_counter() - t0, 1),
+                }
+            ),
+            origin=origin,
+        )
+
+    mv = register_version(
+        store,
+        company_id,
+        name,
+        data_dir,
+        lambda folder: save_model(model, folder, metrics=record["metrics"]),
+        describe,
     )
-    store.add_model_version(company_id, mv)
+    version = mv.version
     store.add_audit(company_id, user_id, "model.train", f"{name}/{version}", f"{len(frame)} rows")
     report(progress, 1.0, f"registered {name} version {version}", f"{name} 버전 {version} 등록 완료")
     return TrainingResult(mv, evaluation, model)
