@@ -192,6 +192,9 @@ def committing() -> None:
         job._commit()
 
 
+#: the finished jobs of each company kept however many others finish after them (their results, for their pages)
+KEEP_EACH_COMPANY = 5
+
 #: jobs people of one company may have waiting or running at once: the workers are shared by every company, and
 #: one company's 66 queued trainings kept another's import waiting
 MAX_PENDING_PER_COMPANY = 8
@@ -205,9 +208,14 @@ class JobRegistry:
     """
 
     def __init__(
-        self, max_workers: int = 2, keep: int = 500, max_pending: int = MAX_PENDING_PER_COMPANY
+        self,
+        max_workers: int = 2,
+        keep: int = 500,
+        max_pending: int = MAX_PENDING_PER_COMPANY,
+        keep_each: int = KEEP_EACH_COMPANY,
     ) -> None:
         self.max_pending = max_pending
+        self._keep_each = keep_each
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="sandan-job")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
@@ -348,11 +356,19 @@ class JobRegistry:
                 )
 
     def _forget_old(self) -> None:
-        # Keep memory bounded: drop the oldest finished jobs beyond `keep`.
+        """Keep memory bounded: drop the oldest finished jobs beyond `keep`, but never a company's newest
+        `keep_each` (other companies' busy hours made a finished import "not found" while the server ran)."""
         excess = len(self._jobs) - self._keep
         if excess <= 0:
             return
-        for job_id in [j.id for j in self._jobs.values() if j.finished][:excess]:
+        finished = [j for j in self._jobs.values() if j.finished]
+        newer: dict[str, int] = {}
+        kept = set()
+        for job in reversed(finished):
+            newer[job.company_id] = newer.get(job.company_id, 0) + 1
+            if newer[job.company_id] <= self._keep_each:
+                kept.add(job.id)
+        for job_id in [j.id for j in finished if j.id not in kept][:excess]:
             del self._jobs[job_id]
 
     def _run(self, job: Job, fn: Callable[..., Any], args: tuple, kwargs: dict[str, Any]) -> None:

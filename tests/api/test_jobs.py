@@ -100,13 +100,27 @@ def test_another_companys_job_is_not_found(jobs):
 
 
 def test_old_finished_jobs_are_forgotten_beyond_the_limit():
-    registry = JobRegistry(max_workers=1, keep=3)
+    registry = JobRegistry(max_workers=1, keep=3, keep_each=1)
     ids = [registry.submit("acme", "x", lambda progress: None).id for _ in range(3)]
     for job_id in ids:
         registry.wait("acme", job_id, timeout=5)
     newest = registry.submit("acme", "x", lambda progress: None)
     registry.shutdown()
     assert [j.id for j in registry.list("acme")] == [newest.id, ids[2], ids[1]]
+
+
+def test_a_companys_newest_finished_jobs_stay_however_busy_the_others_are():
+    registry = JobRegistry(max_workers=1, keep=4, keep_each=2)
+    mine = [registry.submit("small", "import", lambda progress: None).id for _ in range(3)]
+    theirs = [registry.submit(f"big{i}", "import", lambda progress: None).id for i in range(6)]
+    for job_id in mine:
+        registry.wait("small", job_id, timeout=5)
+    for i, job_id in enumerate(theirs):
+        registry.wait(f"big{i}", job_id, timeout=5)
+    registry.submit("big0", "import", lambda progress: None)
+    registry.shutdown()
+    # the small company's two newest imports can still be read; its oldest made room
+    assert [j.id for j in registry.list("small")] == [mine[2], mine[1]]
 
 
 def test_a_job_that_says_what_it_does_in_both_languages_is_read_in_each(jobs):
