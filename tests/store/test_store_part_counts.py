@@ -106,3 +106,15 @@ def test_scrap_is_read_without_the_good_parts(two):
     assert two.query_parts("acme", T0, at(5 * 3600), ["M1"], result="ng").num_rows == sum(
         r["result"] == "ng" and r["machine_id"] == "M1" for r in records
     )
+
+
+def test_a_companys_first_and_last_part_are_its_own_and_exact(two):
+    """Read through the hourly counts (the views across companies ask it of every member): the same as the records'
+    own minimum and maximum, to the microsecond, at hour edges too."""
+    edges = [{"t": 0.0, "part_id": "a"}, {"t": 3599.999999, "part_id": "b"}, {"t": 7200.0, "part_id": "c"}]
+    rows = _records(300, span_s=10 * 3600) + edges + [{"t": 10 * 3600 + 0.5, "part_id": "z"}]
+    two.append_parts("acme", parts(rows))
+    two.append_parts("beta", parts([{"t": -86400.0, "part_id": "early"}, {"t": 86400.0, "part_id": "late"}]))
+    assert two.record_span("acme", "part_records") == (at(0), at(10 * 3600 + 0.5))
+    assert two.record_span("beta", "part_records") == (at(-86400), at(86400))
+    assert two.record_span("gamma", "part_records") is None

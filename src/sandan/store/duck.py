@@ -994,6 +994,8 @@ class DuckDBStore(Store):
     def record_span(self, company_id: str, table: str) -> tuple[datetime, datetime] | None:
         if table not in _ROW_TABLES | {"predictions"}:
             raise ValueError(f"unknown table {table!r}")
+        if table == "part_records":
+            return self._part_span(company_id)
         column = "start" if table == "machine_events" else "time"
         row = (
             self._cur()
@@ -1001,6 +1003,22 @@ class DuckDBStore(Store):
             .fetchone()
         )
         return None if row is None or row[0] is None else (row[0], row[1])
+
+    def _part_span(self, company_id: str) -> tuple[datetime, datetime] | None:
+        """The first and last part record's times, read in the first and last hour the hourly counts (kept with
+        every append) hold for the company: the whole table, every company's rows, was scanned for each member
+        of the views across companies."""
+        cur = self._cur()
+        lo, hi = cur.execute(
+            "SELECT min(bucket), max(bucket) FROM part_counts_1h WHERE company_id = ?", [company_id]
+        ).fetchone()
+        if lo is None:
+            return None
+        hour = timedelta(hours=1)
+        within = "FROM part_records WHERE company_id = ? AND time >= ? AND time < ?"
+        first = cur.execute(f"SELECT min(time) {within}", [company_id, lo, lo + hour]).fetchone()[0]
+        last = cur.execute(f"SELECT max(time) {within}", [company_id, hi, hi + hour]).fetchone()[0]
+        return first, last
 
     # ---- quarantine -----------------------------------------------------------------------
     def add_quarantine(
