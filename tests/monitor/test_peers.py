@@ -228,3 +228,20 @@ def test_one_members_unreadable_calendar_does_not_break_the_views_across_compani
     # partners' leads: c6 shows no measured figures, the others theirs
     profiles = [Profile(company_id=c, name=c, share_measured=True) for c in ("c1", "c6")]
     assert set(cross_tenant_measured(store, profiles, tmp_path)) == {"c1"}
+
+
+def test_a_saved_calendar_is_read_as_saved_each_time_and_a_reader_cannot_change_anothers(tmp_path):
+    from datetime import time
+
+    from sandan.monitor import Shift, ShiftCalendar
+    from sandan.monitor.calendar import company_calendar, save_company_calendar
+
+    early = ShiftCalendar(shifts=[Shift(name="early", start=time(6), end=time(14))])
+    late = ShiftCalendar(shifts=[Shift(name="later", start=time(7), end=time(15))])  # as long in YAML
+    save_company_calendar(tmp_path, "c1", early)
+    first = company_calendar(tmp_path, "c1")
+    assert first.shifts[0].start == time(6)
+    first.shifts.clear()  # one reader's change
+    assert company_calendar(tmp_path, "c1").shifts[0].start == time(6)
+    save_company_calendar(tmp_path, "c1", late)  # at once, the same size: not taken for the earlier file
+    assert company_calendar(tmp_path, "c1").shifts[0].start == time(7)

@@ -6,6 +6,7 @@ It turns a calendar into exact UTC windows (shifts and planned-busy segments); i
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -558,7 +559,27 @@ def company_calendar(data_dir: Path | None, company_id: str) -> ShiftCalendar:
     if data_dir is None:
         return ShiftCalendar.two_shifts()
     path = calendar_path(data_dir, company_id)
-    return ShiftCalendar.from_yaml(path) if path.exists() else ShiftCalendar.two_shifts()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return ShiftCalendar.two_shifts()
+    # read once per version of the file (5 ms a member, for each member of a view across companies); a copy, so
+    # no caller changes another's
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    with _READ_LOCK:
+        read = _READ.get(key)
+    if read is None:
+        read = ShiftCalendar.from_yaml(path)
+        with _READ_LOCK:
+            _READ[key] = read
+            while len(_READ) > 512:
+                _READ.pop(next(iter(_READ)))
+    return read.model_copy(deep=True)
+
+
+#: calendars read from files, by (path, modification time, size)
+_READ: dict[tuple[str, int, int], ShiftCalendar] = {}
+_READ_LOCK = threading.Lock()
 
 
 def member_calendar(data_dir: Path | None, company_id: str) -> tuple[ShiftCalendar, SandanError | None]:
@@ -592,6 +613,10 @@ def save_company_calendar(data_dir: Path, company_id: str, calendar: ShiftCalend
     path = calendar_path(data_dir, company_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(calendar.to_yaml(), encoding="utf-8")
+    # a save within the file clock's tick, of the same length, would look unchanged
+    with _READ_LOCK:
+        for key in [k for k in _READ if k[0] == str(path.resolve())]:
+            del _READ[key]
     return path
 
 
