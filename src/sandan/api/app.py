@@ -22,6 +22,7 @@ from sandan.api import learn as learn_routes
 from sandan.api import monitor as monitor_routes
 from sandan.api import optimize as optimize_routes
 from sandan.api import twin as twin_routes
+from sandan.api.limits import BodyLimit
 from sandan.collect.connector import ConnectorRegistry
 from sandan.jobs import JobRegistry
 from sandan.settings import Settings, load_settings
@@ -82,6 +83,7 @@ def create_app(
     app.state.jobs = JobRegistry()
     app.state.connectors = connectors or ConnectorRegistry()
     errors.install(app)
+    app.add_middleware(BodyLimit)
 
     @app.get("/api/v1/health", response_model=Health, tags=["system"])
     def health() -> Health:

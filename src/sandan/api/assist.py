@@ -16,7 +16,7 @@ from sandan.accounts import audit
 from sandan.api.deps import ReadTenant, Tenant, WriteTenant, company_router
 from sandan.api.errors import unexpected_error
 from sandan.assist.assistant import Assistant
-from sandan.assist.documents import DocumentLibrary
+from sandan.assist.documents import MAX_BYTES, DocumentLibrary
 from sandan.assist.flows import run_flow
 from sandan.assist.registry import PERIODS
 from sandan.domain import SandanError
@@ -98,7 +98,7 @@ def upload_document(
 ) -> dict[str, Any]:
     """Add a document; it is split into passages and indexed for the assistant (a same-named file is replaced)."""
     info = DocumentLibrary(t.settings.data_dir, t.company_id).add(
-        file.filename or "", file.file.read(), t.user_id
+        file.filename or "", file.file.read(MAX_BYTES + 1), t.user_id
     )
     audit(t.store, t.principal, t.company_id, "assist.document_add", info.id, info.name)
     return info.__dict__

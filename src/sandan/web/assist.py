@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from sandan.accounts import audit
 from sandan.assist.assistant import Assistant
-from sandan.assist.documents import DocumentLibrary
+from sandan.assist.documents import MAX_BYTES, DocumentLibrary
 from sandan.assist.flows import FLOWS, run_flow
 from sandan.assist.registry import PERIODS
 from sandan.domain import Forbidden, NotFound, SandanError
@@ -120,7 +120,7 @@ def upload_document(
         return _documents(page, company, error=page.t("assist.documents.choose"), status_code=422)
     try:
         info = DocumentLibrary(page.settings.data_dir, company.id).add(
-            file.filename, file.file.read(), page.principal.user.id
+            file.filename, file.file.read(MAX_BYTES + 1), page.principal.user.id
         )
     except (
         SandanError
