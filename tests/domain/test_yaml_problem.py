@@ -119,3 +119,23 @@ def test_a_calendar_mistake_says_the_fix_in_korean_too():
             "shifts:\n  - {name: day, start: '08:00', end: '17:00'}\nplanned_stops: [x]\n"
         )
     assert "'키: 값' 쌍으로 된 항목" in err.value.ko and "JSON" not in err.value.ko
+
+
+def test_a_document_whose_aliases_expand_to_billions_of_values_is_refused_before_it_is_built():
+    from sandan.domain import InvalidInput
+    from sandan.twin.inputs import load_yaml
+
+    # 400 bytes; built, a message quoting it froze the server past 4 GB
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8)
+    )
+    with pytest.raises(InvalidInput, match="expand to more than 1,000,000 values") as err:
+        load_yaml(laughs, "the line", "라인")
+    assert "line 1, column 1" in err.value.en
+    # aliases used as they are meant (a shared setting) still read
+    assert load_yaml("base: &b {time: 5}\ntasks: [{name: a, <<: *b}, {name: b, <<: *b}]\n", "x", "x")[
+        "tasks"
+    ][1] == {
+        "name": "b",
+        "time": 5,
+    }

@@ -40,6 +40,44 @@ _Loader.add_constructor("tag:yaml.org,2002:int", _sexagesimal_as_text(yaml.SafeL
 _Loader.add_constructor("tag:yaml.org,2002:float", _sexagesimal_as_text(yaml.SafeLoader.construct_yaml_float))
 
 
+#: The most values a document may hold once its aliases are expanded: a 400-byte file of nested aliases ("billion
+#: laughs") became a billion values, and a message quoting one froze the server past 4 GB.
+MAX_VALUES = 1_000_000
+
+
+def _values(node: yaml.Node, counted: dict[int, int]) -> int:
+    """How many values `node` stands for with every alias expanded, each shared node counted once per use."""
+    key = id(node)
+    if key in counted:
+        return counted[key]
+    # a node that holds itself (a recursive document) counts once
+    counted[key] = 1
+    if isinstance(node, yaml.SequenceNode):
+        n = 1 + sum(_values(child, counted) for child in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        n = 1 + sum(_values(k, counted) + _values(v, counted) for k, v in node.value)
+    else:
+        n = 1
+    counted[key] = n
+    return n
+
+
 def read_yaml(text: str) -> Any:
-    """`yaml.safe_load` of `text`, its errors all `yaml.YAMLError` (see the module's note)."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 — a SafeLoader subclass
+    """`yaml.safe_load` of `text`, its errors all `yaml.YAMLError` (see the module's note); a document whose
+    aliases expand to more than `MAX_VALUES` values is refused before it is built."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _values(node, {}) > MAX_VALUES:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"its aliases (*name) expand to more than {MAX_VALUES:,} values; write the values out, or use "
+                "fewer nested aliases",
+                node.start_mark,
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
