@@ -314,6 +314,8 @@ class Preview:
     excel_system: int | None = field(default=None, repr=False)
     #: the sample's cells that hold a formula without a saved value: row -> column -> formula
     formulas: dict[int, dict[str, str]] = field(default_factory=dict, repr=False)
+    #: empty rows of a sheet skipped before the sample's first row (a long run of them under the header)
+    gap: int = field(default=0, repr=False)
 
     @property
     def needs_timezone(self) -> bool:
@@ -691,14 +693,35 @@ def _detect_delimiter(text: str, name: str) -> str:
         return "\t"
     lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
     best, best_score = ",", -1
+    readable = 0
     for d in (",", "\t", ";", "|"):
-        counts = [len(next(csv.reader([ln], delimiter=d))) - 1 for ln in lines]
+        try:
+            counts = [len(next(csv.reader([ln], delimiter=d))) - 1 for ln in lines]
+        except csv.Error:
+            # a field past the csv module's limit (128 KB) for this delimiter: not this file's delimiter
+            continue
+        readable += 1
         if not counts or counts[0] == 0:
             continue
         score = sum(1 for c in counts if c == counts[0]) * 1000 + counts[0]
         if score > best_score:
             best, best_score = d, score
+    if not readable:
+        raise _line_too_long(name)
     return best
+
+
+def _line_too_long(name: str) -> InvalidInput:
+    limit = csv.field_size_limit() // 1024
+    return InvalidInput(
+        f"file {name} has a line or field longer than {limit} KB in its first part, whatever the delimiter (comma, "
+        "tab, semicolon or |): it does not look like a CSV/TSV export; check that the file is a CSV export of a "
+        "table, or upload it as .xlsx or .parquet",
+        f"파일 {name}의 앞부분에 구분자(쉼표, 탭, 세미콜론, |)와 상관없이 {limit} KB보다 긴 줄이나 칸이 있어 CSV/TSV로 "
+        "내보낸 파일로 보이지 않습니다. 표를 CSV로 내보낸 파일인지 확인하거나 .xlsx 또는 .parquet 파일로 올리세요",
+        code="line_too_long",
+        file=name,
+    )
 
 
 def _unique_names(names: list[Any]) -> list[str]:
@@ -945,6 +968,8 @@ class _Source:
     notices: list[dict[str, str]] = field(default_factory=list)
     #: the cells of the chunk last read that hold a formula without a saved value: row -> column -> formula
     formulas: dict[int, dict[str, str]] = field(default_factory=dict)
+    #: the empty rows skipped just before the chunk last read (a long run of them in a sheet), for row numbers
+    gap: int = 0
 
 
 #: How far down a sheet its header is looked for, under a title or a note.
@@ -1172,6 +1197,74 @@ def _excel_column(values: list[Any]) -> pa.Array:
     )
 
 
+#: A workbook's limits, checked in its zip directory before openpyxl reads it (a zip bomb of a few MB otherwise
+#: unpacks to many GB): one part's and all parts' unpacked bytes, and how far a large part may compress.
+XLSX_MEMBER_BYTES = 200 * 1024 * 1024
+XLSX_TOTAL_BYTES = 1024 * 1024 * 1024
+XLSX_RATIO_FROM_BYTES = 10 * 1024 * 1024
+XLSX_MAX_RATIO = 100
+#: The widest sheet read: a cell in column XFD makes every row 16,384 cells wide.
+XLSX_MAX_COLUMNS = 2000
+#: The cells of one chunk of a sheet (rows × columns), whatever its number of rows.
+XLSX_CHUNK_CELLS = 2_000_000
+#: A run of this many empty rows is skipped, not read as rows of empty cells (row numbers stay the sheet's).
+XLSX_EMPTY_RUN = 16
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):,.0f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def _check_workbook_size(path: Path, name: str) -> None:
+    """Refuse a workbook whose parts unpack too large (`XLSX_MEMBER_BYTES`, `XLSX_TOTAL_BYTES`) or compress too
+    well (`XLSX_MAX_RATIO`), from the zip's directory alone. A file that is no zip is left to openpyxl's words."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    total = sum(m.file_size for m in members)
+    problem_en = problem_ko = ""
+    for m in members:
+        if m.file_size > XLSX_MEMBER_BYTES:
+            problem_en = (
+                f"its part {m.filename} unpacks to {_megabytes(m.file_size)} (at most "
+                f"{_megabytes(XLSX_MEMBER_BYTES)} is read)"
+            )
+            problem_ko = f"안의 {m.filename} 부분이 풀면 {_megabytes(m.file_size)}입니다 (최대 {_megabytes(XLSX_MEMBER_BYTES)})"
+            break
+        if m.file_size > XLSX_RATIO_FROM_BYTES and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1):
+            problem_en = (
+                f"its part {m.filename} of {_megabytes(m.compress_size)} unpacks to {_megabytes(m.file_size)}, "
+                f"more than {XLSX_MAX_RATIO} times its size"
+            )
+            problem_ko = (
+                f"안의 {_megabytes(m.compress_size)}짜리 {m.filename} 부분이 풀면 {_megabytes(m.file_size)}로, "
+                f"{XLSX_MAX_RATIO}배가 넘게 커집니다"
+            )
+            break
+    if not problem_en and total > XLSX_TOTAL_BYTES:
+        problem_en = (
+            f"its parts unpack to {_megabytes(total)} (at most {_megabytes(XLSX_TOTAL_BYTES)} is read)"
+        )
+        problem_ko = f"안의 내용이 풀면 {_megabytes(total)}입니다 (최대 {_megabytes(XLSX_TOTAL_BYTES)})"
+    if problem_en:
+        raise InvalidInput(
+            f"workbook {name} is too large to read: {problem_en}; save the sheet as 'CSV UTF-8' and import that, "
+            "or split it into smaller workbooks",
+            f"통합 문서 {name}이(가) 너무 커서 읽을 수 없습니다: {problem_ko}. 시트를 'CSV UTF-8'로 저장해 가져오거나 "
+            "더 작은 통합 문서로 나누세요",
+            code="workbook_too_large",
+            file=name,
+        )
+
+
+def _blank_row(row: Any) -> bool:
+    return all(v is None or v == "" for v in row)
+
+
 def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _Source:
     import zipfile
 
@@ -1179,6 +1272,7 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
     from openpyxl.utils.datetime import CALENDAR_MAC_1904
     from openpyxl.utils.exceptions import InvalidFileException
 
+    _check_workbook_size(path, name)
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
@@ -1262,6 +1356,27 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
     if header is None or all(v is None for v in header):
         wb.close()
         raise _empty(name)
+    # the header's used width: blank cells after its last name are no columns
+    width = (
+        max(i + 1 for i, v in enumerate(header) if v is not None and str(v).strip() != "")
+        if any(v is not None and str(v).strip() != "" for v in header)
+        else len(header)
+    )
+    if width > XLSX_MAX_COLUMNS:
+        wb.close()
+        raise InvalidInput(
+            f"sheet {sheet!r} of {name} has {width:,} columns (its header reaches column {width:,}); at most "
+            f"{XLSX_MAX_COLUMNS:,} are read: delete the cells far to the right (a stray value or format) and save "
+            "again, or split the sheet",
+            f"{name}의 {sheet!r} 시트에 열이 {width:,}개 있습니다 (머리글이 {width:,}번째 열까지 있습니다). 최대 "
+            f"{XLSX_MAX_COLUMNS:,}개까지 읽습니다. 오른쪽 멀리 있는 칸(잘못 들어간 값이나 서식)을 지우고 다시 저장하거나 "
+            "시트를 나누세요",
+            code="too_many_columns",
+            file=name,
+            sheet=sheet,
+        )
+    if len(header) > XLSX_MAX_COLUMNS:
+        header = header[:width]
     columns = _unique_names(list(header))
     # the recorded size, as the progress measure; a stale one is dropped once the rows pass it
     total = recorded[sheet] - 1 - skip if recorded.get(sheet) else None
@@ -1287,21 +1402,53 @@ def _open_xlsx(path: Path, name: str, sheet: str | None, chunk_rows: int) -> _So
             }
         )
 
+    width = len(columns)
+    # at most `XLSX_CHUNK_CELLS` cells a chunk: a wide sheet is read in fewer rows at a time
+    limit = max(1, min(chunk_rows, XLSX_CHUNK_CELLS // max(width, 1)))
+
+    def paired() -> Iterator[tuple[Any, Any]]:
+        # each row's values beside its formulas, so a row of formulas without values is not taken for an empty one
+        for row in rows:
+            yield row, (next(formulas, ()) if formulas is not None else ())
+
+    pairs = paired()
+
     def chunks() -> Iterator[tuple[pa.Table, int]]:
         done = 0
+        carry: tuple[Any, Any] | None = None
+        carried_gap = 0
         try:
             while True:
-                block = []
-                for row in rows:
-                    block.append(row)
-                    if len(block) >= chunk_rows:
+                block: list[tuple[Any, Any]] = []
+                gap, empties, carried_gap = 0, carried_gap, 0
+                for pair in itertools.chain([carry] if carry is not None else [], pairs):
+                    carry = None
+                    if _blank_row(pair[0]) and _blank_row(pair[1]):
+                        empties += 1
+                        continue
+                    if empties >= XLSX_EMPTY_RUN and block:
+                        # a long run of empty rows ends the chunk; the row after it starts the next one
+                        carry, carried_gap = pair, empties
                         break
+                    if empties >= XLSX_EMPTY_RUN:
+                        gap = empties
+                    else:
+                        block.extend([((), ())] * empties)
+                    empties = 0
+                    block.append(pair)
+                    if len(block) >= limit:
+                        break
+                if 0 < empties < XLSX_EMPTY_RUN and carry is None:
+                    # a few empty rows at the sheet's end are read as before; a long run of them is no data
+                    block.extend([((), ())] * empties)
                 if not block:
                     return
-                width = len(columns)
-                cols = [[r[i] if i < len(r) else None for r in block] for i in range(width)]
+                source.gap = gap
+                done += gap
+                values = [r for r, _ in block]
+                cols = [[r[i] if i < len(r) else None for r in values] for i in range(width)]
                 if formulas is not None:
-                    source.formulas = _formula_cells(block, [next(formulas, ()) for _ in block], columns)
+                    source.formulas = _formula_cells(values, [f for _, f in block], columns)
                 done += len(block)
                 if source.total is not None and done > source.total:
                     source.total = None
@@ -1472,7 +1619,7 @@ def check_sample(
             mapping,
             shown.file,
             f"file:{shown.file}",
-            0,
+            shown.gap,
             "preview",
             [mapping.date_order],
             dry_run=True,
@@ -1538,6 +1685,7 @@ def read_preview(
         header_row=src.header_row,
         excel_system=src.excel_system,
         formulas={i: cells for i, cells in src.formulas.items() if i < rows},
+        gap=src.gap,
     )
 
 
@@ -1817,6 +1965,8 @@ def import_file(
         row = 0
         order: list[str | None] = [mapping.date_order]  # stated, or settled by a chunk for those after it
         for chunk, _done in src.chunks:
+            # empty rows the reader skipped before this chunk still count in the rows' numbers
+            row += src.gap
             if chunk.num_rows:
                 receipt.merge(
                     _ingest_chunk(
