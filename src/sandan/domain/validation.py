@@ -149,6 +149,9 @@ REASON_TITLES: dict[str, tuple[str, str]] = {
     "bad_encoding": ("file text not readable", "글자를 읽을 수 없는 파일"),
     "unreadable_file": ("file not readable", "읽을 수 없는 파일"),
     "empty_file": ("empty file", "빈 파일"),
+    "workbook_too_large": ("workbook too large to read", "너무 커서 읽을 수 없는 통합 문서"),
+    "too_many_columns": ("sheet with too many columns", "열이 너무 많은 시트"),
+    "line_too_long": ("line too long for a CSV file", "CSV 파일로 보기엔 너무 긴 줄"),
 }
 
 
