@@ -441,3 +441,12 @@ def test_a_key_the_balancer_does_not_know_is_refused_with_the_one_meant(data, fi
     with pytest.raises(InvalidInput) as err:
         parse_line_problem(data, "line.yaml")
     assert en in err.value.en and "알 수 없는 키" in err.value.ko and err.value.where["field"] == field
+
+
+def test_a_line_beyond_the_tasks_one_balancing_takes_is_refused_before_solving():
+    from sandan.twin.balance import MAX_TASKS
+
+    tasks = [{"name": f"t{i}", "time": 1} for i in range(MAX_TASKS + 1)]
+    with pytest.raises(InvalidInput, match="5,001 tasks, more than the 5,000") as err:
+        parse_line_problem({"tasks": tasks}, "long")
+    assert err.value.code == "too_large"

@@ -404,3 +404,13 @@ def test_a_job_key_the_scheduler_does_not_know_is_refused_with_the_one_meant():
         "jobs[0]: unknown key 'deu' (did you mean 'due'?)" in err.value.en and "'due'인가요?" in err.value.ko
     )
     assert err.value.where == {"field": "jobs[0].deu", "file": "orders.yaml"}
+
+
+def test_an_instance_beyond_the_operations_one_schedule_takes_is_refused_before_solving():
+    from sandan.twin.schedule import MAX_OPERATIONS
+
+    jobs = MAX_OPERATIONS // 50 + 1
+    text = f"{jobs} 50\n" + "".join(" ".join(f"{m} 1" for m in range(50)) + "\n" for _ in range(jobs))
+    with pytest.raises(InvalidInput, match="50,050 operations, more than the 50,000") as err:
+        parse_jsplib(text, "huge")
+    assert err.value.code == "too_large" and "나누어" in err.value.ko

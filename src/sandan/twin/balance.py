@@ -25,6 +25,9 @@ from sandan.twin.inputs import read_data_file, read_text
 from sandan.twin.workclock import UNIT_S, unit_of, unit_word
 
 Kind = Literal["salbp1", "salbp2"]
+#: The most tasks one line balances: the largest published sets hold 1,000; 100,000 tasks ran far past their
+#: time limit.
+MAX_TASKS = 5_000
 MAX_DECIMALS = 3  # task times to a thousandth of the line's unit (a stopwatch's 0.01 s, MTM's TMU in seconds)
 #: The longest task or cycle time a line may give, in its unit (116 days in seconds): no line's, and counted in
 #: thousandths it stays far inside the solvers' 64-bit integers.
@@ -64,6 +67,14 @@ class LineProblem:
     time_scale: int = 1  # counts per unit of time_unit (10 when times are given to a tenth)
 
     def __post_init__(self) -> None:
+        if len(self.task_times) > MAX_TASKS:
+            raise InvalidInput(
+                f"{self.name}: {len(self.task_times):,} tasks, more than the {MAX_TASKS:,} one line balances; "
+                "balance the line in sections",
+                f"{self.name}: 작업이 {len(self.task_times):,}개로, 한 번에 균형을 맞출 수 있는 {MAX_TASKS:,}개보다 "
+                "많습니다. 라인을 구간별로 나누어 균형을 맞추세요",
+                code="too_large",
+            )
         if not isinstance(self.time_scale, int) or self.time_scale < 1:
             raise InvalidInput(
                 f"time_scale must be a whole number ≥ 1, got {self.time_scale!r}",

@@ -108,6 +108,15 @@ class ShopInstance:
     ] = ()  # remarks on how the orders were read ({"en", "ko"}), shown with the result
 
     def __post_init__(self) -> None:
+        operations = sum(len(job.operations) for job in self.jobs)
+        if operations > MAX_OPERATIONS:
+            raise _bad(
+                f"{self.name}: {operations:,} operations, more than the {MAX_OPERATIONS:,} one schedule takes; "
+                "schedule the orders in parts (by week, or by machine group)",
+                f"{self.name}: 공정이 {operations:,}개로, 한 번에 계획할 수 있는 {MAX_OPERATIONS:,}개보다 많습니다. "
+                "주문을 나누어(주별로, 또는 설비 그룹별로) 계획하세요",
+                code="too_large",
+            )
         # The solver counts time in 64-bit integers: a plan whose every operation back to back would pass 10^12
         # time units (a typo such as 99999999999999999999) is refused here, before any job starts.
         max_setup = max((v for table in self.setup_times.values() for v in table.values()), default=0)
@@ -166,6 +175,9 @@ class ShopInstance:
 
 #: The longest plan, in time units, the solver is given (its integers are 64-bit; a day in seconds is 86,400).
 MAX_SPAN = 10**12
+#: The most operations one schedule takes: the largest published job-shop sets hold 2,000; a 1,000 × 1,000
+#: instance ran 9 minutes past its 10 s limit and could not be stopped.
+MAX_OPERATIONS = 50_000
 
 
 def _bad(en: str, ko: str, **where: Any) -> InvalidInput:
