@@ -111,12 +111,16 @@ def test_old_finished_jobs_are_forgotten_beyond_the_limit():
 
 def test_a_companys_newest_finished_jobs_stay_however_busy_the_others_are():
     registry = JobRegistry(max_workers=1, keep=4, keep_each=2)
-    mine = [registry.submit("small", "import", lambda progress: None).id for _ in range(3)]
-    theirs = [registry.submit(f"big{i}", "import", lambda progress: None).id for i in range(6)]
-    for job_id in mine:
-        registry.wait("small", job_id, timeout=5)
-    for i, job_id in enumerate(theirs):
-        registry.wait(f"big{i}", job_id, timeout=5)
+
+    def run(company: str) -> str:
+        # each job finished before the next is submitted: the order of finishing is the order given
+        job = registry.submit(company, "import", lambda progress: None)
+        registry.wait(company, job.id, timeout=5)
+        return job.id
+
+    mine = [run("small") for _ in range(3)]
+    for i in range(6):
+        run(f"big{i}")
     registry.submit("big0", "import", lambda progress: None)
     registry.shutdown()
     # the small company's two newest imports can still be read; its oldest made room
